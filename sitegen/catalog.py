@@ -1,0 +1,275 @@
+"""Stage 2: the catalogue, one Markdown page per paper under content/papers/<theme>/.
+
+Pure helpers (keys, slugs, front matter, ingest planning) plus the two I/O edges
+that read the pages and the ledger. The ledger (content/ingested.json) records
+every paper ever ingested, so deleted pages stay deleted and slugs never change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sitegen.errors import SitegenError
+
+LEDGER_NAME = "ingested.json"
+SLUG_MAX = 80
+URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+")
+URL_TRAIL = ".,;:!?'\"*"
+NOTES_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+
+
+@dataclass
+class Page:
+    """One Markdown file of the catalogue, as the user left it."""
+
+    path: Path  # absolute path of the .md file
+    theme: str  # the folder it sits in
+    slug: str
+    meta: dict[str, Any]
+    body: str
+
+    @property
+    def title(self) -> str:
+        """The page's title from its front matter."""
+        return str(self.meta.get("title", "")).strip()
+
+
+@dataclass
+class LedgerEntry:
+    """What ingest once did for one paper: its slug and the theme it first got."""
+
+    slug: str
+    theme: str
+
+
+@dataclass
+class Ledger:
+    """Every paper ever ingested, keyed by title key."""
+
+    papers: dict[str, LedgerEntry] = field(default_factory=dict)
+
+    def slugs(self) -> set[str]:
+        """All slugs ever handed out."""
+        return {entry.slug for entry in self.papers.values()}
+
+
+def title_key(title: str) -> str:
+    """Identity of a title: ignore case, whitespace, punctuation and Unicode forms."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if ch.isalnum())
+
+
+def slugify(title: str) -> str:
+    """A readable ASCII slug of at most 80 characters, cut at a word boundary."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > SLUG_MAX:
+            break
+        slug = candidate
+    if not slug and words:
+        slug = words[0][:SLUG_MAX]
+    return slug or "paper"
+
+
+def unique_slug(title: str, taken: set[str]) -> str:
+    """slugify(title), with -2, -3, ... appended while it collides with a taken slug."""
+    base = slugify(title)
+    slug, n = base, 2
+    while slug in taken:
+        suffix = f"-{n}"
+        slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        n += 1
+    return slug
+
+
+def clean_url(url: str) -> str:
+    """Trim trailing punctuation and unbalanced brackets that the copy-paste glued on."""
+    while url:
+        if (
+            url[-1] in URL_TRAIL
+            or url[-1] == ")"
+            and url.count("(") < url.count(")")
+            or url[-1] == "]"
+            and url.count("[") < url.count("]")
+        ):
+            url = url[:-1]
+        else:
+            break
+    if url.startswith("www."):
+        url = "https://" + url
+    return url
+
+
+def find_links(text: str) -> list[str]:
+    """The distinct cleaned URLs in a text, in order of appearance."""
+    links: list[str] = []
+    for match in URL.finditer(text):
+        url = clean_url(match.group(0))
+        if "://" in url and len(url) > len("https://x") and url not in links:
+            links.append(url)
+    return links
+
+
+def split_body(body: str) -> tuple[str, str]:
+    """Split a page body into the abstract and the user's notes (from the first heading on)."""
+    match = NOTES_HEADING.search(body)
+    if not match:
+        return body.strip(), ""
+    return body[: match.start()].strip(), body[match.start() :].strip()
+
+
+def parse_page(text: str, path: Path, theme: str) -> Page:
+    """Parse a page: YAML front matter between --- lines, then the Markdown body."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        raise SitegenError("missing front matter: the file must start with a '---' line", path, 1)
+    end = text.find("\n---", 3)
+    while end != -1 and text[end + 4 : end + 5] not in ("\n", ""):
+        end = text.find("\n---", end + 4)
+    if end == -1:
+        raise SitegenError("front matter is not closed by a '---' line", path, 1)
+    try:
+        meta = yaml.safe_load(text[4 : end + 1]) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise SitegenError(f"front matter: {problem}", path, line) from None
+    if not isinstance(meta, dict):
+        raise SitegenError("front matter must be a mapping of fields", path, 2)
+    if not str(meta.get("title") or "").strip():
+        raise SitegenError("front matter has no title", path, 2)
+    slug = str(meta.get("slug") or path.stem)
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", slug):
+        raise SitegenError(f"slug {slug!r} must be lowercase ASCII letters, digits and -", path, 2)
+    return Page(path, theme, slug, meta, text[end + 4 :].lstrip("\n"))
+
+
+def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> str:
+    """The text of a freshly ingested page: front matter, then the abstract."""
+    meta = {"title": title, "slug": slug, **extra}
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10_000)
+    return f"---\n{front}---\n\n{abstract}\n"
+
+
+def read_pages(papers_dir: Path) -> list[Page]:
+    """Read every page under content/papers/<theme>/, sorted by path."""
+    pages: list[Page] = []
+    seen: dict[str, Path] = {}
+    if not papers_dir.is_dir():
+        return pages
+    for path in sorted(papers_dir.glob("*/*.md")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise SitegenError(f"not valid UTF-8 ({exc.reason})", path) from None
+        page = parse_page(text, path, path.parent.name)
+        if page.slug in seen:
+            raise SitegenError(f"slug {page.slug!r} is also used by {seen[page.slug]}", path)
+        seen[page.slug] = path
+        pages.append(page)
+    return pages
+
+
+def read_ledger(path: Path) -> Ledger:
+    """Load the ingest ledger; a missing file is an empty ledger."""
+    if not path.exists():
+        return Ledger()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        papers = {
+            key: LedgerEntry(str(value["slug"]), str(value["theme"]))
+            for key, value in data["papers"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SitegenError(f"damaged ingest ledger ({exc})", path) from None
+    return Ledger(papers)
+
+
+def format_ledger(ledger: Ledger) -> str:
+    """Serialise the ledger deterministically, one paper per line for tidy git diffs."""
+    rows = [
+        f"    {json.dumps(key)}: "
+        + json.dumps({"slug": entry.slug, "theme": entry.theme}, ensure_ascii=False)
+        for key, entry in sorted(ledger.papers.items())
+    ]
+    inner = ",\n".join(rows)
+    return '{\n  "version": 1,\n  "papers": {\n' + inner + ("\n" if rows else "") + "  }\n}\n"
+
+
+@dataclass
+class Paper:
+    """A paper as the rest of the pipeline sees it: page content plus dump membership."""
+
+    slug: str
+    title: str
+    abstract: str  # Markdown source of the abstract (body up to the first heading)
+    notes: str  # Markdown the user added: a `notes:` field and/or the body from a heading on
+    theme: str  # primary theme: the folder the page sits in
+    themes: tuple[str, ...]  # primary first, then secondary themes from front matter
+    dumps: tuple[str, ...]  # stems of the dumps that listed it, in dump order
+    links: tuple[str, ...]
+    tags: tuple[str, ...]
+    status: str
+    meta: dict[str, Any]
+    source: str  # path relative to content/, for messages and "edit" links
+
+
+def as_strings(value: Any) -> tuple[str, ...]:
+    """A front-matter field that may be a string or a list, as a tuple of strings."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list):
+        return tuple(str(v).strip() for v in value if str(v).strip())
+    return (str(value),)
+
+
+def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
+    """Combine a page with the dumps that listed it."""
+    abstract, body_notes = split_body(page.body)
+    notes = "\n\n".join(n for n in (str(page.meta.get("notes") or "").strip(), body_notes) if n)
+    secondary = [t for t in as_strings(page.meta.get("themes")) if t != page.theme]
+    try:
+        source = page.path.relative_to(content_dir).as_posix()
+    except ValueError:
+        source = page.path.name
+    return Paper(
+        slug=page.slug,
+        title=" ".join(page.title.split()),
+        abstract=abstract,
+        notes=notes,
+        theme=page.theme,
+        themes=(page.theme, *dict.fromkeys(secondary)),
+        dumps=dumps,
+        links=tuple(find_links(abstract)),
+        tags=tuple(dict.fromkeys(t.lower() for t in as_strings(page.meta.get("tags")))),
+        status=str(page.meta.get("status") or "").strip().lower(),
+        meta=page.meta,
+        source=source,
+    )
+
+
+def dump_membership(dumps: list[Any], ledger: Ledger, pages: list[Page]) -> dict[str, list[str]]:
+    """Map each page slug to the dumps that listed its paper, in dump order."""
+    slug_of = {key: entry.slug for key, entry in ledger.papers.items()}
+    for page in pages:
+        slug_of.setdefault(title_key(page.title), page.slug)
+    members: dict[str, list[str]] = {}
+    for dump in dumps:
+        for entry in dump.entries:
+            slug = slug_of.get(title_key(entry.title))
+            if slug is not None and dump.name not in members.setdefault(slug, []):
+                members[slug].append(dump.name)
+    return members

@@ -1,0 +1,230 @@
+"""The command line: `sitegen ingest | add | build | themes | serve | watch`."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.errors import SitegenError
+from sitegen.ingest import IngestResult, ingest, read_dump
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Console:
+    """Prints according to -q/-v: info goes to stdout, warnings and errors to stderr."""
+
+    def __init__(self, verbosity: int = 0):
+        self.verbosity = verbosity
+
+    def info(self, message: str) -> None:
+        """A normal progress line (hidden by -q)."""
+        if self.verbosity >= 0:
+            print(message, flush=True)
+
+    def detail(self, message: str) -> None:
+        """A line shown only with -v."""
+        if self.verbosity > 0:
+            print(message, flush=True)
+
+    def warn(self, message: str) -> None:
+        """A warning (hidden by -q)."""
+        if self.verbosity >= 0:
+            print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+def console_for(args: argparse.Namespace) -> Console:
+    """The console matching the -q/-v flags."""
+    return Console(-1 if args.quiet else args.verbose)
+
+
+def print_ingest(result: IngestResult, console: Console) -> None:
+    """The human ingest report: one line per dump, then its warnings."""
+    for report in result.reports:
+        if report.error:
+            console.info(f"{report.name}: refused: {report.error}")
+            continue
+        when = report.date or report.listing_date or "undated"
+        console.info(
+            f"{report.name} ({report.layout}, {when}): {report.entries} entries, "
+            f"{report.new} new, {report.known} already known, {len(report.warnings)} warnings"
+        )
+        for warning in report.warnings:
+            console.warn(warning)
+    total_new = sum(r.new for r in result.reports)
+    console.info(f"ingest: {total_new} new papers, {len(result.written)} files written")
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """`sitegen ingest`: create pages for new papers and print the report."""
+    result = ingest(args.root)
+    if args.json:
+        data = {
+            "dumps": [r.as_dict() for r in result.reports],
+            "written": [str(p) for p in result.written],
+            "ok": not result.errors,
+        }
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+    else:
+        print_ingest(result, console_for(args))
+    for error in result.errors:
+        print(f"sitegen: error: {error}", file=sys.stderr)
+    return 1 if result.errors else 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """`sitegen build`: ingest, then render the site."""
+    from sitegen.build import build
+
+    console = console_for(args)
+    result = ingest(args.root)
+    if result.errors:
+        print_ingest(result, console)
+        raise result.errors[0]
+    if result.written:
+        console.info(f"ingest: {len(result.written)} files written")
+    for report in result.reports:
+        for warning in report.warnings:
+            console.detail(f"warning: {warning}")
+    built = build(args.root, args.output, base_url=args.base_url)
+    for warning in built.project.warnings:
+        console.warn(warning)
+    console.info(
+        f"build: {len(built.project.papers)} papers, {built.written} of {built.total} files "
+        f"written to {args.output}"
+    )
+    return 0
+
+
+def dated_name(source: Path, today: datetime.date) -> str:
+    """The file name a dump gets in content/dumps/: prefixed with a date unless it has one."""
+    from sitegen.dumps import dump_date
+
+    if dump_date(source.stem):
+        return source.name
+    return f"{today.isoformat()}-{source.name}"
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """`sitegen add FILE…`: copy dumps in (all or nothing), then ingest and build."""
+    dumps_dir = args.root / "content" / "dumps"
+    if not (args.root / "content").is_dir():
+        raise SitegenError("no content/ folder here (use --root DIR)", args.root)
+    plan: list[tuple[Path, Path]] = []
+    for name in args.files:
+        source = Path(name)
+        if not source.is_file():
+            raise SitegenError("no such file", source)
+        read_dump(source)  # refuses anything that isn't a dump, before copying a byte
+        target = dumps_dir / dated_name(source, datetime.date.today())
+        if target.exists() and target.read_bytes() != source.read_bytes():
+            raise SitegenError(f"a different dump is already at {target}", source)
+        plan.append((source, target))
+    dumps_dir.mkdir(parents=True, exist_ok=True)
+    for source, target in plan:
+        if not target.exists():
+            tmp = target.with_name(f".{target.name}.tmp")
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+            console_for(args).info(f"add: {source} -> {target}")
+    return run_build(args)
+
+
+def run_themes(args: argparse.Namespace) -> int:
+    """`sitegen themes [explain SLUG]`: papers per theme, or why one paper landed where it did."""
+    from sitegen.project import load_project
+    from sitegen.themes import classify, explain
+
+    project = load_project(args.root)
+    if args.action == "explain":
+        if not args.slug:
+            raise SitegenError("usage: sitegen themes explain SLUG")
+        paper = next((p for p in project.papers if p.slug == args.slug), None)
+        if paper is None:
+            raise SitegenError(f"no paper with slug {args.slug!r}")
+        decision = classify(paper.title, paper.abstract, project.taxonomy)
+        print(f"{paper.title}  [{paper.source}]")
+        print(
+            f"folder: {paper.theme}" + (" (moved by you)" if paper.theme != decision.theme else "")
+        )
+        for line in explain(decision, project.taxonomy):
+            print(line)
+        return 0
+    counts: dict[str, int] = {}
+    for paper in project.papers:
+        counts[paper.theme] = counts.get(paper.theme, 0) + 1
+    for theme in project.taxonomy.themes:
+        print(f"{counts.pop(theme.slug, 0):6d}  {theme.slug}")
+    for slug, count in sorted(counts.items()):
+        print(f"{count:6d}  {slug} (not in themes.yaml)")
+    unsorted = [p for p in project.papers if p.theme == "unsorted"]
+    for paper in unsorted:
+        print(f"        unsorted: {paper.slug}")
+    return 0
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every subcommand accepts."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root", type=Path, default=Path("."), help="site directory (has content/)"
+    )
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="print more detail")
+    return common
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    common = common_options()
+    top = argparse.ArgumentParser(
+        prog="sitegen", description="Turn paper-listing dumps into a reading-list website."
+    )
+    top.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ingest", parents=[common], help="parse dumps into Markdown pages")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(handler=run_ingest)
+
+    output = argparse.ArgumentParser(add_help=False)
+    output.add_argument("-o", "--output", type=Path, default=None, help="output folder (site/)")
+    output.add_argument("--base-url", default=None, help="absolute URL the site is published at")
+
+    p = sub.add_parser("build", parents=[common, output], help="ingest, then render site/")
+    p.set_defaults(handler=run_build)
+
+    p = sub.add_parser("add", parents=[common, output], help="copy dumps in, ingest and build")
+    p.add_argument("files", nargs="+", metavar="FILE", help="dump files to add")
+    p.set_defaults(handler=run_add)
+
+    p = sub.add_parser("themes", parents=[common], help="papers per theme; explain a placement")
+    p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
+    p.add_argument("slug", nargs="?", help="paper slug (for explain)")
+    p.set_defaults(handler=run_themes)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run a command; user mistakes become one line and exit status 1."""
+    args = parser().parse_args(argv)
+    args.root = args.root.resolve()
+    if getattr(args, "output", "unset") is None:
+        args.output = args.root / "site"
+    try:
+        return args.handler(args)
+    except SitegenError as exc:
+        print(f"sitegen: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"sitegen: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,178 @@
+"""Ingest: read every dump, plan the new pages (pure), then write them atomically.
+
+Existing pages are never rewritten: a paper the ledger already knows (even one
+whose page the user deleted or moved) is only counted as known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.catalog import (
+    LEDGER_NAME,
+    Ledger,
+    LedgerEntry,
+    Page,
+    format_ledger,
+    read_ledger,
+    read_pages,
+    render_page,
+    title_key,
+    unique_slug,
+)
+from sitegen.dumps import Dump, Notice, parse_dump
+from sitegen.errors import SitegenError
+from sitegen.fsio import write_if_changed
+from sitegen.themes import Taxonomy, classify, load_taxonomy
+
+IGNORED_SUFFIXES = ("~", ".swp", ".tmp", ".part", ".crdownload")
+
+
+@dataclass
+class DumpReport:
+    """What ingest found in one dump."""
+
+    name: str
+    path: str
+    layout: str = ""
+    listing_date: str | None = None
+    date: str | None = None
+    entries: int = 0
+    new: int = 0
+    known: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as plain JSON-able data."""
+        return dict(self.__dict__)
+
+
+@dataclass
+class IngestPlan:
+    """Everything an ingest will write: new pages, then the ledger."""
+
+    pages: list[tuple[Path, str]]
+    ledger: Ledger
+    reports: list[DumpReport]
+
+
+def dump_files(dumps_dir: Path) -> list[Path]:
+    """The dump files of a site, ignoring hidden and editor-temporary files."""
+    if not dumps_dir.is_dir():
+        return []
+    files = [
+        p
+        for p in dumps_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)
+    ]
+    return sorted(files, key=lambda p: p.name)
+
+
+def read_dump(path: Path) -> Dump:
+    """Read and parse one dump file."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SitegenError(f"cannot read: {exc.strerror}", path) from None
+    return parse_dump(data, str(path), path.stem)
+
+
+def read_dumps(dumps_dir: Path) -> tuple[list[Dump], list[SitegenError]]:
+    """Parse every dump, collecting refusals instead of stopping at the first."""
+    dumps: list[Dump] = []
+    errors: list[SitegenError] = []
+    for path in dump_files(dumps_dir):
+        try:
+            dumps.append(read_dump(path))
+        except SitegenError as exc:
+            errors.append(exc)
+    dumps.sort(key=lambda d: (d.date or "", d.name))
+    return dumps, errors
+
+
+def notice_text(path: Path, notice: Notice) -> str:
+    """A report line naming the file and line."""
+    return f"{path}:{notice.line}: {notice.message}"
+
+
+def plan_ingest(
+    dumps: list[Dump],
+    ledger: Ledger,
+    pages: list[Page],
+    taxonomy: Taxonomy,
+    papers_dir: Path,
+    dumps_dir: Path,
+) -> IngestPlan:
+    """Decide which pages to create; existing and ledgered papers are left alone."""
+    papers = dict(ledger.papers)
+    # Pages the ledger doesn't know (hand-written, or a crash before the ledger
+    # was saved) are adopted by title so they are never duplicated.
+    by_title = {title_key(page.title): page for page in pages}
+    for key, page in by_title.items():
+        if key not in papers:
+            papers[key] = LedgerEntry(page.slug, page.theme)
+    taken = {entry.slug for entry in papers.values()} | {page.slug for page in pages}
+    taken |= {page.path.stem for page in pages}  # never reuse a file name either
+    new_pages: list[tuple[Path, str]] = []
+    reports: list[DumpReport] = []
+    for dump in dumps:
+        path = dumps_dir / dump.name
+        report = DumpReport(
+            dump.name,
+            str(path),
+            dump.layout,
+            dump.listing_date,
+            dump.date,
+            entries=len(dump.entries),
+            warnings=[notice_text(path, n) for n in dump.notices],
+        )
+        for entry in dump.entries:
+            key = title_key(entry.title)
+            if key in papers:
+                report.known += 1
+                continue
+            slug = unique_slug(entry.title, taken)
+            taken.add(slug)
+            decision = classify(entry.title, entry.abstract, taxonomy)
+            extra: dict[str, object] = {"added": dump.name}
+            if decision.secondary:
+                extra["themes"] = list(decision.secondary)
+            text = render_page(entry.title, slug, entry.abstract, extra)
+            new_pages.append((papers_dir / decision.theme / f"{slug}.md", text))
+            papers[key] = LedgerEntry(slug, decision.theme)
+            report.new += 1
+        reports.append(report)
+    return IngestPlan(new_pages, Ledger(papers), reports)
+
+
+@dataclass
+class IngestResult:
+    """The outcome of `sitegen ingest`."""
+
+    reports: list[DumpReport]
+    written: list[Path]
+    errors: list[SitegenError]
+
+
+def ingest(root: Path) -> IngestResult:
+    """Ingest every dump under root/content; write nothing if any dump is refused."""
+    content = root / "content"
+    if not content.is_dir():
+        raise SitegenError("no content/ folder here (use --root DIR)", root)
+    dumps_dir, papers_dir = content / "dumps", content / "papers"
+    taxonomy = load_taxonomy(content / "themes.yaml")
+    dumps, errors = read_dumps(dumps_dir)
+    pages = read_pages(papers_dir)
+    ledger = read_ledger(content / LEDGER_NAME)
+    plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir)
+    refused = [DumpReport(Path(e.path or "").stem, e.path or "", error=str(e)) for e in errors]
+    if errors:
+        return IngestResult(plan.reports + refused, [], errors)
+    written = [path for path, text in plan.pages if write_if_changed(path, text)]
+    # The ledger goes last: a crash before it leaves pages that the next run adopts.
+    ledger_path = content / LEDGER_NAME
+    if write_if_changed(ledger_path, format_ledger(plan.ledger)):
+        written.append(ledger_path)
+    return IngestResult(plan.reports, written, [])
