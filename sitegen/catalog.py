@@ -22,6 +22,7 @@ LEDGER_NAME = "ingested.json"
 SLUG_MAX = 80
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+")
 URL_TRAIL = ".,;:!?'\"*"
+PAIRS = {")": "(", "]": "["}
 NOTES_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
 
 
@@ -95,13 +96,9 @@ def unique_slug(title: str, taken: set[str]) -> str:
 def clean_url(url: str) -> str:
     """Trim trailing punctuation and unbalanced brackets that the copy-paste glued on."""
     while url:
-        if (
-            url[-1] in URL_TRAIL
-            or url[-1] == ")"
-            and url.count("(") < url.count(")")
-            or url[-1] == "]"
-            and url.count("[") < url.count("]")
-        ):
+        last = url[-1]
+        unbalanced = last in ")]" and url.count(PAIRS[last]) < url.count(last)
+        if last in URL_TRAIL or unbalanced:
             url = url[:-1]
         else:
             break
