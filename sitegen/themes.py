@@ -3,6 +3,12 @@
 The classifier is lexical and explainable: each theme lists weighted words and
 phrases; a paper scores the sum of the weights it matches (title matches count
 more), and lands in the best-scoring theme, or in the fallback when nothing fits.
+
+Matching reads a text once, left to right, taking the longest listed phrase at
+each position ("domain generalization" wins over "generalization"), so a specific
+phrase is never also counted as the vaguer word inside it. Keywords are inverted
+into one phrase -> themes table when the taxonomy is built, so classifying costs
+one lookup per position and n-gram length, whatever the number of themes.
 """
 
 from __future__ import annotations
@@ -20,6 +26,15 @@ from sitegen.errors import SitegenError
 FALLBACK = "unsorted"
 WORD = re.compile(r"[a-z0-9]+")
 MAX_NGRAM = 4
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+THEME_FIELDS = {"slug", "title", "description", "keywords"}
+TOP_FIELDS = {"themes", "classifier"}
+
+# British spellings fold to American ones, so either spelling meets the keyword.
+SPELLING = (("isation", "ization"), ("elling", "eling"), ("elled", "eled"))
+
+# A phrase -> ((theme slug, weight), ...) table.
+Index = dict[str, tuple[tuple[str, float], ...]]
 
 
 @dataclass(frozen=True)
@@ -48,6 +63,26 @@ class Taxonomy:
 
     themes: tuple[Theme, ...]
     settings: Settings = Settings()
+    # Derived lookup tables, built once here rather than once per paper.
+    index: Index = field(init=False, repr=False, compare=False)
+    # First word of a listed phrase -> the most words any phrase starting with it has.
+    reach: dict[str, int] = field(init=False, repr=False, compare=False)
+    rank: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Invert the keyword lists into one phrase table (frozen, hence object.__setattr__)."""
+        table: dict[str, list[tuple[str, float]]] = {}
+        for theme in self.themes:
+            for phrase, weight in theme.keywords.items():
+                table.setdefault(phrase, []).append((theme.slug, weight))
+        index = {phrase: tuple(entries) for phrase, entries in table.items()}
+        reach: dict[str, int] = {}
+        for phrase in index:
+            first, size = phrase.split(" ", 1)[0], phrase.count(" ") + 1
+            reach[first] = max(reach.get(first, 0), size)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "reach", reach)
+        object.__setattr__(self, "rank", {t.slug: i for i, t in enumerate(self.themes)})
 
     def get(self, slug: str) -> Theme | None:
         """The theme with this slug, if the taxonomy lists it."""
@@ -80,7 +115,11 @@ class Decision:
 
 
 def stem(word: str) -> str:
-    """A very light stemmer: fold plain plurals so 'transformers' meets 'transformer'."""
+    """A very light stemmer: fold plain plurals and British spellings ('modelling' -> 'modeling')."""
+    for british, american in SPELLING:
+        if word.endswith(british) and len(word) > len(british) + 2:
+            word = word[: -len(british)] + american
+            break
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
@@ -103,52 +142,126 @@ def ngrams(tokens: list[str]) -> dict[str, int]:
     return counts
 
 
-def parse_taxonomy(data: Any, path: Path) -> Taxonomy:
-    """Validate the YAML structure of themes.yaml into a Taxonomy."""
+def phrase_counts(tokens: list[str], index: Index, reach: dict[str, int]) -> dict[str, int]:
+    """Counts of listed phrases, reading left to right and taking the longest at each word."""
+    counts: dict[str, int] = {}
+    i = 0
+    while i < len(tokens):
+        step = 1
+        # Only words that start some listed phrase need a look-up at all.
+        for n in range(min(reach.get(tokens[i], 0), len(tokens) - i), 0, -1):
+            phrase = " ".join(tokens[i : i + n])
+            if phrase in index:
+                counts[phrase] = counts.get(phrase, 0) + 1
+                step = n
+                break
+        i += step
+    return counts
+
+
+def parse_taxonomy(data: Any, path: Path, lines: dict[int, int] | None = None) -> Taxonomy:
+    """Validate the YAML structure of themes.yaml into a Taxonomy.
+
+    `lines` maps a theme's position (1-based) to its line in the file, for error messages.
+    """
+    lines = lines or {}
     if isinstance(data, list):
         data = {"themes": data}
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
         raise SitegenError("expected a 'themes:' list", path)
+    unknown = sorted(str(key) for key in data if key not in TOP_FIELDS)
+    if unknown:
+        raise SitegenError(f"unknown top-level field(s): {', '.join(unknown)}", path)
     themes: list[Theme] = []
     for index, item in enumerate(data["themes"], start=1):
-        if not isinstance(item, dict) or not item.get("slug"):
-            raise SitegenError(f"theme #{index} needs at least a slug", path)
-        slug = str(item["slug"])
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", slug):
-            raise SitegenError(f"theme slug {slug!r} must be lowercase letters, digits, -", path)
-        raw_keywords = item.get("keywords") or {}
-        if isinstance(raw_keywords, list):
-            raw_keywords = {str(k): 1.0 for k in raw_keywords}
-        if not isinstance(raw_keywords, dict):
-            raise SitegenError(f"theme {slug!r}: keywords must be a mapping", path)
-        keywords = {" ".join(words(str(k))): float(v) for k, v in raw_keywords.items()}
-        themes.append(
-            Theme(
-                slug=slug,
-                title=str(item.get("title") or title_from_slug(slug)),
-                description=str(item.get("description") or ""),
-                keywords=keywords,
-            )
-        )
-    known = {f for f in Settings.__dataclass_fields__}
-    overrides = {k: v for k, v in (data.get("classifier") or {}).items() if k in known}
+        theme = parse_theme(item, index, path, lines.get(index))
+        if any(t.slug == theme.slug for t in themes):
+            raise SitegenError(f"theme {theme.slug!r} is listed twice", path, lines.get(index))
+        themes.append(theme)
     if FALLBACK not in {t.slug for t in themes}:
         themes.append(Theme(FALLBACK, "Unsorted", "Papers that matched no theme yet."))
-    return Taxonomy(tuple(themes), Settings(**overrides))
+    return Taxonomy(tuple(themes), parse_settings(data.get("classifier"), path))
+
+
+def parse_theme(item: Any, index: int, path: Path, line: int | None) -> Theme:
+    """One `themes:` entry: a slug, optional title and description, weighted keywords."""
+    if not isinstance(item, dict) or not item.get("slug"):
+        raise SitegenError(f"theme #{index} needs at least a slug", path, line)
+    slug = str(item["slug"])
+    if not SLUG.fullmatch(slug):
+        raise SitegenError(f"theme slug {slug!r} must be lowercase letters, digits, -", path, line)
+    unknown = sorted(str(key) for key in item if key not in THEME_FIELDS)
+    if unknown:
+        raise SitegenError(f"theme {slug!r}: unknown field(s) {', '.join(unknown)}", path, line)
+    return Theme(
+        slug=slug,
+        title=str(item.get("title") or title_from_slug(slug)),
+        description=str(item.get("description") or ""),
+        keywords=parse_keywords(item.get("keywords"), slug, path, line),
+    )
+
+
+def parse_keywords(raw: Any, slug: str, path: Path, line: int | None) -> dict[str, float]:
+    """Keywords as a {phrase: weight} mapping, or a plain list (each weight 1)."""
+    raw = raw or {}
+    if isinstance(raw, list):
+        raw = {str(k): 1.0 for k in raw}
+    if not isinstance(raw, dict):
+        raise SitegenError(f"theme {slug!r}: keywords must be a mapping or a list", path, line)
+    keywords: dict[str, float] = {}
+    for phrase, weight in raw.items():
+        key = " ".join(words(str(phrase)))
+        if not key:
+            raise SitegenError(f"theme {slug!r}: keyword {phrase!r} has no words", path, line)
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise SitegenError(
+                f"theme {slug!r}: weight of {phrase!r} must be a number", path, line
+            )
+        keywords[key] = float(weight)
+    return keywords
+
+
+def parse_settings(raw: Any, path: Path) -> Settings:
+    """The optional `classifier:` mapping; unknown or non-numeric knobs are errors."""
+    if raw is None:
+        return Settings()
+    if not isinstance(raw, dict):
+        raise SitegenError("'classifier:' must be a mapping", path)
+    known = Settings.__dataclass_fields__
+    unknown = sorted(str(key) for key in raw if key not in known)
+    if unknown:
+        raise SitegenError(f"unknown classifier setting(s): {', '.join(unknown)}", path)
+    for key, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise SitegenError(f"classifier setting {key!r} must be a number", path)
+    overrides = {k: (int(v) if k == "max_secondary" else float(v)) for k, v in raw.items()}
+    return Settings(**overrides)
+
+
+def theme_lines(text: str) -> dict[int, int]:
+    """Line number (1-based) of each entry under `themes:`, for error messages."""
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    if isinstance(node, yaml.MappingNode):
+        node = next((v for k, v in node.value if k.value == "themes"), None)
+    if not isinstance(node, yaml.SequenceNode):
+        return {}
+    return {i: item.start_mark.line + 1 for i, item in enumerate(node.value, start=1)}
 
 
 def load_taxonomy(path: Path) -> Taxonomy:
     """Read content/themes.yaml; a missing file gives a taxonomy of just the fallback."""
     if not path.exists():
         return parse_taxonomy({"themes": []}, path)
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
+        lines = theme_lines(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SitegenError(
             f"invalid YAML: {getattr(exc, 'problem', exc)}", path, mark.line + 1 if mark else None
         ) from None
-    return parse_taxonomy(data, path)
+    return parse_taxonomy(data, path, lines)
 
 
 def title_from_slug(slug: str) -> str:
@@ -160,22 +273,20 @@ def classify(title: str, abstract: str, taxonomy: Taxonomy) -> Decision:
     """Score a paper against every theme and pick the best (pure, deterministic)."""
     settings = taxonomy.settings
     parts = (
-        ("title", ngrams(words(title)), settings.title_weight),
-        ("abstract", ngrams(words(abstract)), 1.0),
+        ("title", words(title), settings.title_weight),
+        ("abstract", words(abstract), 1.0),
     )
     scores: dict[str, float] = {}
     matches: list[Match] = []
-    for theme in taxonomy.themes:
-        for phrase, weight in theme.keywords.items():
-            for where, counts, factor in parts:
-                count = counts.get(phrase, 0)
-                if count:
-                    # Repeats help, but with diminishing returns.
-                    points = weight * factor * (1 + math.log(count))
-                    scores[theme.slug] = scores.get(theme.slug, 0.0) + points
-                    matches.append(Match(theme.slug, phrase, where, count, points))
-    order = taxonomy.slugs()
-    ranked = sorted(scores.items(), key=lambda item: (-item[1], order.index(item[0])))
+    for where, tokens, factor in parts:
+        counts = phrase_counts(tokens, taxonomy.index, taxonomy.reach)
+        for phrase, count in counts.items():
+            for slug, weight in taxonomy.index[phrase]:
+                # Repeats help, but with diminishing returns.
+                points = weight * factor * (1 + math.log(count))
+                scores[slug] = scores.get(slug, 0.0) + points
+                matches.append(Match(slug, phrase, where, count, points))
+    ranked = rank_scores(scores, taxonomy)
     if not ranked or ranked[0][1] < settings.min_score:
         return Decision(FALLBACK, (), scores, tuple(matches))
     best, top = ranked[0]
@@ -187,20 +298,31 @@ def classify(title: str, abstract: str, taxonomy: Taxonomy) -> Decision:
     return Decision(best, secondary, scores, tuple(matches))
 
 
+def rank_scores(scores: dict[str, float], taxonomy: Taxonomy) -> list[tuple[str, float]]:
+    """Themes by falling score; ties go to the theme listed first in themes.yaml."""
+    last = len(taxonomy.rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], taxonomy.rank.get(item[0], last)))
+
+
 def explain(decision: Decision, taxonomy: Taxonomy) -> list[str]:
     """Human-readable lines saying why a paper landed where it did."""
+    settings = taxonomy.settings
     lines = [f"theme: {decision.theme}"]
     if decision.secondary:
         lines.append(f"secondary: {', '.join(decision.secondary)}")
     if decision.theme == FALLBACK:
         best = max(decision.scores.values(), default=0.0)
-        lines.append(f"no theme reached min_score {taxonomy.settings.min_score} (best {best:.1f})")
-    ranked = sorted(decision.scores.items(), key=lambda item: -item[1])
-    for slug, score in ranked[:5]:
-        hits = [m for m in decision.matches if m.theme == slug]
-        hits.sort(key=lambda m: -m.points)
+        lines.append(f"no theme reached min_score {settings.min_score:g} (best {best:.1f})")
+    lines.append(
+        f"score = sum of keyword weight × (1 + ln count), × {settings.title_weight:g} in the title"
+    )
+    for slug, score in rank_scores(decision.scores, taxonomy)[:5]:
+        hits = sorted(
+            (m for m in decision.matches if m.theme == slug), key=lambda m: (-m.points, m.phrase)
+        )
         detail = ", ".join(
             f"{m.phrase!r} in {m.where}×{m.count} (+{m.points:.1f})" for m in hits[:6]
         )
-        lines.append(f"  {slug:<24} {score:6.1f}  {detail}")
+        more = f", … {len(hits) - 6} more" if len(hits) > 6 else ""
+        lines.append(f"  {slug:<24} {score:6.1f}  {detail}{more}")
     return lines
