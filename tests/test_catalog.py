@@ -1,0 +1,125 @@
+"""The catalogue: identity of titles, slugs, links, pages and the ledger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.catalog import (
+    Ledger,
+    LedgerEntry,
+    find_links,
+    format_ledger,
+    parse_page,
+    read_ledger,
+    read_pages,
+    render_page,
+    slugify,
+    split_body,
+    title_key,
+    unique_slug,
+)
+from sitegen.errors import SitegenError
+
+
+def test_title_key_ignores_case_space_punctuation_and_unicode_forms() -> None:
+    assert title_key("VIOLET : End-to-End Video") == title_key("Violet: end-to-end  video")
+    assert title_key("Ｆｕｌｌｗｉｄｔｈ Ｎｅｔ") == title_key("fullwidth net")
+    assert title_key("Café") == title_key("Cafe\u0301")
+    assert title_key("Deep Nets") != title_key("Deeper Nets")
+
+
+def test_slugs_are_readable_ascii_and_short() -> None:
+    assert slugify("VIOLET : End-to-End Video-Language Transformers") == (
+        "violet-end-to-end-video-language-transformers"
+    )
+    assert slugify("[MASK] is All You Need") == "mask-is-all-you-need"
+    assert slugify("Müller's Ω-Nets") == "muller-s-nets"
+    assert slugify("日本語") == "paper"
+    long = slugify("word " * 40)
+    assert len(long) <= 80 and not long.endswith("-")
+
+
+@given(st.text())
+def test_slug_property(title: str) -> None:
+    slug = slugify(title)
+    assert 0 < len(slug) <= 80
+    assert slug.isascii() and slug == slug.lower()
+    assert all(ch.isalnum() or ch == "-" for ch in slug)
+
+
+def test_unique_slug_suffixes_collisions() -> None:
+    taken = {"deep-nets", "deep-nets-2"}
+    assert unique_slug("Deep Nets", taken) == "deep-nets-3"
+    assert unique_slug("Deep Nets!", set()) == "deep-nets"
+    assert len(unique_slug("x" * 200, {"x" * 80})) <= 80
+
+
+def test_links_are_cleaned_of_glued_junk() -> None:
+    text = (
+        "Code: https://github.com/x/CSFPN{https://github.com/x/CSFPN}. "
+        'See http://mmlab.ie.cuhk.edu.hk/projects/CMP/". and (https://a.io/p_(1)), '
+        "also https://github.com/x/CSFPN again and www.example.org/page."
+    )
+    assert find_links(text) == [
+        "https://github.com/x/CSFPN",
+        "http://mmlab.ie.cuhk.edu.hk/projects/CMP/",
+        "https://a.io/p_(1)",
+        "https://www.example.org/page",
+    ]
+
+
+def test_page_round_trip_and_body_split(tmp_path: Path) -> None:
+    text = render_page('A "quoted": title', "a-quoted-title", "The abstract.", {"added": "d1"})
+    page = parse_page(text + "\n## Notes\n\nMine.\n", tmp_path / "x.md", "theory")
+    assert page.title == 'A "quoted": title'
+    assert page.slug == "a-quoted-title"
+    assert page.meta["added"] == "d1"
+    assert split_body(page.body) == ("The abstract.", "## Notes\n\nMine.")
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("no front matter\n", 1, "missing front matter"),
+        ("---\ntitle: x\n", 1, "not closed"),
+        ("---\ntitle: x\nslug: [unclosed\n---\nbody\n", 4, "front matter"),
+        ("---\n- a list\n---\n", 2, "mapping"),
+        ("---\nslug: no-title\n---\n", 2, "no title"),
+        ("---\ntitle: T\nslug: Bad Slug\n---\n", 2, "slug"),
+    ],
+)
+def test_bad_pages_name_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
+    with pytest.raises(SitegenError) as info:
+        parse_page(text, tmp_path / "p.md", "t")
+    assert info.value.line == line
+    assert message in str(info.value)
+    assert str(info.value).startswith(str(tmp_path / "p.md"))
+
+
+def test_read_pages_refuses_duplicate_slugs(tmp_path: Path) -> None:
+    for theme in ("a", "b"):
+        (tmp_path / theme).mkdir()
+        (tmp_path / theme / "x.md").write_text("---\ntitle: T\n---\n")
+    with pytest.raises(SitegenError, match="also used by"):
+        read_pages(tmp_path)
+
+
+def test_ledger_round_trip_is_deterministic(tmp_path: Path) -> None:
+    ledger = Ledger({"b": LedgerEntry("b-slug", "theory"), "a": LedgerEntry("a", "graphs")})
+    text = format_ledger(ledger)
+    path = tmp_path / "ingested.json"
+    path.write_text(text)
+    assert read_ledger(path) == ledger
+    assert format_ledger(read_ledger(path)) == text
+    assert text.index('"a"') < text.index('"b"')
+
+
+def test_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ingested.json"
+    path.write_text("{not json")
+    with pytest.raises(SitegenError, match="damaged ingest ledger"):
+        read_ledger(path)

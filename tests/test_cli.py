@@ -1,0 +1,136 @@
+"""The CLI end to end, as a user runs it: real processes on real folders."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.cli import dated_name
+
+
+def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run `python -m sitegen ARGS` in cwd."""
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    """A user mistake: non-zero exit, one clear line, no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("sitegen: error")]
+    assert len(errors) == 1, result.stderr
+    for needle in needles:
+        assert needle in errors[0]
+
+
+@pytest.mark.parametrize("command", ["ingest", "build", "add", "themes"])
+def test_every_command_has_help(command: str, tmp_path: Path) -> None:
+    result = sitegen(command, "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "--root" in result.stdout and "-q" in result.stdout
+
+
+def test_build_on_shipped_dumps_writes_papers_json(shipped_site: Path) -> None:
+    result = sitegen("build", cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    assert "360 papers" in result.stdout
+    papers = json.loads((shipped_site / "site" / "papers.json").read_text())
+    assert len(papers) == 360
+    assert len({p["slug"] for p in papers}) == 360
+    by_title = {p["title"]: p for p in papers}
+    csfpn = by_title["Cascaded Sparse Feature Propagation Network for Interactive Segmentation"]
+    assert csfpn["links"] == ["https://github.com/kleinzcy/CSFPN"]
+    assert csfpn["url"] == f"papers/{csfpn['slug']}/"
+    assert csfpn["theme"] == csfpn["themes"][0]
+    assert csfpn["dumps"] == ["001_2330d60cc52b9a08"]
+    assert "{https://github.com/kleinzcy/CSFPN}" in csfpn["abstract"]
+    in_two = [p for p in papers if len(p["dumps"]) > 1]
+    assert len(in_two) == 22 - sum(len(p["dumps"]) - 2 for p in in_two)
+    for paper in papers:
+        assert paper["dumps"] == sorted(paper["dumps"])
+
+
+def test_output_option_and_quiet(shipped_site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "elsewhere"
+    result = sitegen("build", "-q", "-o", str(out), cwd=shipped_site)
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert (out / "papers.json").exists()
+
+
+def test_ingest_json_report(shipped_site: Path) -> None:
+    result = sitegen("ingest", "--json", cwd=shipped_site)
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert [d["entries"] for d in report["dumps"]] == [43, 231, 36, 72]
+    assert sum(d["new"] for d in report["dumps"]) == 360
+
+
+def test_ingest_refuses_a_bad_dump_without_writing(shipped_site: Path) -> None:
+    (shipped_site / "content" / "dumps" / "broken.txt").write_text("nothing useful here\n")
+    result = sitegen("ingest", cwd=shipped_site)
+    assert_one_line_error(result, "broken.txt", "no recognisable entries")
+    assert not (shipped_site / "content" / "papers").exists()
+
+
+def test_bad_front_matter_is_one_line_with_file_and_line(shipped_site: Path) -> None:
+    assert sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
+    page = next((shipped_site / "content" / "papers").glob("*/*.md"))
+    page.write_text("---\ntitle: ok\ntags: [unclosed\n---\nbody\n")
+    result = sitegen("build", cwd=shipped_site)
+    assert_one_line_error(result, f"{page.name}:4:")
+
+
+def test_no_content_folder_is_a_clear_error(tmp_path: Path) -> None:
+    assert_one_line_error(sitegen("build", cwd=tmp_path), "no content/ folder")
+    assert not (tmp_path / "content").exists()
+
+
+def test_add_copies_with_date_prefix_then_builds(shipped_site: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "fresh.txt"
+    abstract = "Diffusion models synthesise images from noise. " * 6
+    dump.write_text(f"Subscribe A Fresh Diffusion Paper\n{abstract}\n")
+    result = sitegen("add", str(dump), cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    today = datetime.date.today().isoformat()
+    assert (shipped_site / "content" / "dumps" / f"{today}-fresh.txt").exists()
+    papers = json.loads((shipped_site / "site" / "papers.json").read_text())
+    assert len(papers) == 361
+    assert any(p["dumps"] == [f"{today}-fresh"] for p in papers)
+
+
+def test_add_refuses_a_non_dump_and_copies_nothing(shipped_site: Path, tmp_path: Path) -> None:
+    good = tmp_path / "2026-01-02-good.txt"
+    good.write_text("Subscribe A Title\n" + "Prose sentence here. " * 20 + "\n")
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello\n")
+    before = sorted(p.name for p in (shipped_site / "content" / "dumps").iterdir())
+    assert_one_line_error(sitegen("add", str(good), str(bad), cwd=shipped_site), "notes.txt")
+    assert sorted(p.name for p in (shipped_site / "content" / "dumps").iterdir()) == before
+
+
+def test_dated_name_keeps_an_existing_date() -> None:
+    today = datetime.date(2026, 11, 22)
+    assert dated_name(Path("x/2026-01-02-feed.txt"), today) == "2026-01-02-feed.txt"
+    assert dated_name(Path("feed.txt"), today) == "2026-11-22-feed.txt"
+
+
+def test_themes_explain(shipped_site: Path) -> None:
+    sitegen("ingest", "-q", cwd=shipped_site)
+    slug = next((shipped_site / "content" / "papers" / "generative-models").glob("*.md")).stem
+    result = sitegen("themes", "explain", slug, cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    assert "theme: generative-models" in result.stdout
+    assert_one_line_error(sitegen("themes", "explain", "no-such-paper", cwd=shipped_site))

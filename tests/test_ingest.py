@@ -1,0 +1,161 @@
+"""Ingest: dedup, idempotency, and never undoing what the user did."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from sitegen import fsio
+from sitegen.catalog import read_pages
+from sitegen.ingest import ingest
+
+TEMPLATE = """Subscribe{title_a}
+{abstract}
+{title_b}
+{abstract}
+"""
+ABSTRACT = (
+    "We study graph neural networks and message passing on molecules. "
+    "Our method improves node classification on many benchmarks by a wide margin."
+)
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under content/, by relative path."""
+    content = root / "content"
+    return {
+        p.relative_to(content).as_posix(): p.read_bytes()
+        for p in sorted(content.rglob("*"))
+        if p.is_file()
+    }
+
+
+def pages(root: Path) -> dict[str, Path]:
+    """Page paths by slug."""
+    return {page.slug: page.path for page in read_pages(root / "content" / "papers")}
+
+
+def add_dump(root: Path, name: str, title_a: str, title_b: str) -> None:
+    """Write a small compact dump into content/dumps."""
+    text = TEMPLATE.format(title_a=title_a, title_b=title_b, abstract=ABSTRACT)
+    (root / "content" / "dumps" / name).write_text(text)
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """The shipped corpus, ingested once, and a snapshot of its content/."""
+    from conftest import copy_shipped_content
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("ingest") / "site")
+    result = ingest(root)
+    assert not result.errors
+    return root, snapshot(root)
+
+
+def test_shipped_dumps_give_360_distinct_pages(ingested) -> None:
+    root, _ = ingested
+    assert len(pages(root)) == 360
+    ledger = json.loads((root / "content" / "ingested.json").read_text())
+    assert len(ledger["papers"]) == 360
+
+
+def test_reingest_changes_no_byte(ingested) -> None:
+    root, before = ingested
+    result = ingest(root)
+    assert result.written == []
+    assert snapshot(root) == before
+
+
+def test_report_counts_entries_new_and_known(shipped_site: Path) -> None:
+    result = ingest(shipped_site)
+    reports = {r.name[:3]: (r.entries, r.new, r.known) for r in result.reports}
+    assert sum(r[0] for r in reports.values()) == 382
+    assert sum(r[1] for r in reports.values()) == 360
+    assert sum(r[2] for r in reports.values()) == 22
+    again = ingest(shipped_site)
+    assert sum(r.known for r in again.reports) == 382
+
+
+def test_same_paper_in_two_dumps_is_one_page(tmp_path: Path) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    add_dump(tmp_path, "a.txt", "VIOLET : End-to-End Video", "Other Paper")
+    add_dump(tmp_path, "b.txt", "Violet: end-to-end video", "Third Paper")
+    ingest(tmp_path)
+    assert sorted(pages(tmp_path)) == ["other-paper", "third-paper", "violet-end-to-end-video"]
+
+
+def test_slug_collision_between_different_papers_gets_a_suffix(tmp_path: Path) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    add_dump(tmp_path, "a.txt", "Deep Nets", "Deep Nets (日本)")
+    ingest(tmp_path)
+    assert sorted(pages(tmp_path)) == ["deep-nets", "deep-nets-2"]
+
+
+def test_user_edits_moves_and_deletions_survive_new_dumps(shipped_site: Path) -> None:
+    ingest(shipped_site)
+    paths = pages(shipped_site)
+    edited, moved, deleted = sorted(paths)[:3]
+    edited_path = paths[edited]
+    edited_text = edited_path.read_text().replace("---\n", "---\nstatus: read\n", 1)
+    edited_text += "\n## Notes\n\nMy notes.\n"
+    edited_path.write_text(edited_text)
+    target = shipped_site / "content" / "papers" / "my-own-theme" / paths[moved].name
+    target.parent.mkdir()
+    os.replace(paths[moved], target)
+    paths[deleted].unlink()
+    before = snapshot(shipped_site)
+
+    # A new dump that lists all three again, plus one new paper.
+    titles = {p.slug: p.title for p in read_pages(shipped_site / "content" / "papers")}
+    dump = shipped_site / "content" / "dumps" / "2026-11-22-new.txt"
+    dump.write_text(
+        "Subscribe"
+        + "".join(f"{titles[s]}\n{ABSTRACT}\n" for s in (edited, moved))
+        + f"{deleted.replace('-', ' ')}\n{ABSTRACT}\nA Brand New Paper\n{ABSTRACT}\n"
+    )
+    result = ingest(shipped_site)
+    after = snapshot(shipped_site)
+    new_files = sorted(set(after) - set(before))
+    assert len(new_files) == 2 and new_files[0] == "dumps/2026-11-22-new.txt"
+    assert new_files[1].endswith("/a-brand-new-paper.md")
+    changed = sorted(k for k in before if before[k] != after[k])
+    assert changed == ["ingested.json"]
+    assert edited_path.read_text() == edited_text
+    assert not paths[deleted].exists()
+    assert [(r.new, r.known) for r in result.reports if r.name.startswith("2026")] == [(1, 3)]
+
+
+def test_refused_dump_writes_nothing(shipped_site: Path) -> None:
+    (shipped_site / "content" / "dumps" / "zz-bad.txt").write_bytes(b"\x00\x01binary")
+    before = snapshot(shipped_site)
+    result = ingest(shipped_site)
+    assert result.written == []
+    assert snapshot(shipped_site) == before
+    assert "zz-bad.txt" in str(result.errors[0])
+
+
+def test_crash_mid_ingest_leaves_no_half_file_and_recovers(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_replace = os.replace
+    calls = {"n": 0}
+
+    def crashing_replace(src, dst):
+        calls["n"] += 1
+        if calls["n"] == 50:
+            raise KeyboardInterrupt  # the power goes out mid-ingest
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(fsio.os, "replace", crashing_replace)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(shipped_site)
+    monkeypatch.setattr(fsio.os, "replace", real_replace)
+    content = shipped_site / "content"
+    assert not list(content.rglob("*.tmp")), "temp files were left behind"
+    assert not (content / "ingested.json").exists()
+    assert len(pages(shipped_site)) == 49  # whole files only; read_pages parses each
+    ingest(shipped_site)
+    assert len(pages(shipped_site)) == 360  # the 49 are adopted, not duplicated
