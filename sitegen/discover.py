@@ -1,0 +1,343 @@
+"""Discovery: key terms, related papers, theme suggestions, a 2D map and a timeline.
+
+Pure and deterministic computations over the papers' titles and abstracts (notes
+are the user's, not the paper's, so they don't count). Rows are always in slug
+order, so every tie is broken by slug; floats are rounded before they leave.
+Similarity is sparse TF-IDF cosine computed in row blocks, never an all-pairs loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sitegen.catalog import Paper, slugify
+from sitegen.textmap import Vectors, paper_text, vectorise
+
+KEY_TERMS = 6
+RELATED = 5
+SHARED_TERMS = 3
+PRUNE_TERMS = 32  # each paper is matched on its 32 heaviest terms: bounds the work per block
+BLOCK_ROWS = 2048
+ROUND = 4
+
+
+@dataclass(frozen=True)
+class Related:
+    """One related paper and the terms both papers weigh heavily (the explanation)."""
+
+    slug: str
+    score: float  # cosine similarity over the papers' heaviest terms, 0..1
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Point:
+    """A paper's place on the map, both coordinates in [0, 1] (y grows downwards in SVG)."""
+
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """How many papers one dump added, in dump order."""
+
+    dump: str
+    date: str | None  # YYYY-MM-DD from the dump's file name, if it has one
+    listing_date: str | None  # as printed on the feed page, e.g. "Mar 13"
+    listed: int  # entries the dump lists
+    added: int  # papers first added by this dump
+    total: int  # papers added by this dump and all earlier ones
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A group of similar papers, named by its top terms."""
+
+    slugs: tuple[str, ...]
+    terms: tuple[str, ...]
+    cohesion: float  # mean cosine of the members to their centroid
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Everything the renderer attaches to paper views, keyed by paper slug."""
+
+    key_terms: dict[str, tuple[str, ...]]
+    related: dict[str, tuple[Related, ...]]
+    points: dict[str, Point]
+    timeline: tuple[TimelineEntry, ...]
+
+
+def paper_vectors(papers: Iterable[Paper]) -> Vectors:
+    """TF-IDF vectors of the papers' titles and abstracts, rows in slug order."""
+    ordered = sorted(papers, key=lambda p: p.slug)
+    return vectorise([p.slug for p in ordered], [paper_text(p.title, p.abstract) for p in ordered])
+
+
+def discover(papers: Sequence[Paper], dumps: Sequence = ()) -> Discovery:
+    """Key terms, related papers, map points and the timeline for a whole catalogue."""
+    vectors = paper_vectors(papers)
+    return Discovery(
+        key_terms=key_terms(vectors),
+        related=related_papers(vectors),
+        points=map_points(vectors),
+        timeline=timeline(papers, dumps),
+    )
+
+
+def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, value) of each row's k largest entries, by row then rank; ties by column."""
+    matrix = matrix.tocsr()
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    # Rounding first makes float noise unable to reorder near-ties.
+    order = np.lexsort((matrix.indices, -np.round(matrix.data.astype(np.float64), 6), rows))
+    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
+    chosen = order[rank < k]
+    return rows[chosen], matrix.indices[chosen], matrix.data[chosen]
+
+
+def split_by_row(rows: np.ndarray, n_rows: int) -> list[slice]:
+    """Slices of a row-sorted array, one per row."""
+    bounds = np.searchsorted(rows, np.arange(n_rows + 1))
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def distinct_terms(candidates: Iterable[str], limit: int) -> tuple[str, ...]:
+    """The first `limit` terms, folding a word into the phrase that contains it."""
+    chosen: list[str] = []
+    for term in candidates:
+        words = set(term.split())
+        if any(words <= set(c.split()) for c in chosen):
+            continue  # "diffusion" adds nothing after "diffusion model"
+        inner = [i for i, c in enumerate(chosen) if set(c.split()) < words]
+        if inner:
+            chosen[inner[0]] = term  # the phrase replaces its word, keeping its rank
+            chosen = [c for i, c in enumerate(chosen) if i not in inner[1:]]
+        elif len(chosen) < limit:
+            chosen.append(term)
+    return tuple(chosen[:limit])
+
+
+def key_terms(vectors: Vectors, limit: int = KEY_TERMS) -> dict[str, tuple[str, ...]]:
+    """Each paper's most distinctive words and phrases, heaviest first."""
+    rows, cols, _ = ranked_entries(vectors.matrix, 3 * limit)
+    terms = vectors.terms
+    return {
+        slug: distinct_terms((terms[c] for c in cols[part].tolist()), limit)
+        for slug, part in zip(vectors.slugs, split_by_row(rows, len(vectors.slugs)), strict=True)
+    }
+
+
+def pruned(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
+    """Each row cut to its `keep` heaviest terms and re-normalised."""
+    rows, cols, values = ranked_entries(matrix, keep)
+    cut = sp.csr_matrix((values, (rows, cols)), shape=matrix.shape, dtype=np.float32)
+    norms = np.sqrt(np.asarray(cut.multiply(cut).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return (sp.diags((1.0 / norms).astype(np.float32)) @ cut).tocsr()
+
+
+def related_papers(
+    vectors: Vectors, limit: int = RELATED, min_score: float = 0.01
+) -> dict[str, tuple[Related, ...]]:
+    """The `limit` most similar papers to each paper, with the terms that explain it."""
+    slugs, terms = vectors.slugs, vectors.terms
+    full = vectors.matrix
+    matched = pruned(full, PRUNE_TERMS)
+    transposed = matched.T.tocsr()
+    result: dict[str, tuple[Related, ...]] = {}
+    for start in range(0, len(slugs), BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, len(slugs))
+        scores = (matched[start:stop] @ transposed).tocsr()
+        rows, cols, values = ranked_entries(scores, limit + 1)
+        mine = (cols != rows + start) & (np.round(values, ROUND) >= min_score)
+        rows, cols, values = rows[mine], cols[mine], values[mine]
+        # Shared terms: the largest products of the two papers' weights.
+        shared = full[rows + start].multiply(full[cols]).tocsr()
+        pair_rows, pair_cols, _ = ranked_entries(shared, 3 * SHARED_TERMS)
+        pair_terms = split_by_row(pair_rows, len(rows))
+        parts = split_by_row(rows, stop - start)
+        for offset, part in enumerate(parts):
+            chosen = range(part.start, min(part.stop, part.start + limit))
+            result[slugs[start + offset]] = tuple(
+                Related(
+                    slugs[int(cols[i])],
+                    round(float(values[i]), ROUND),
+                    distinct_terms(
+                        (terms[t] for t in pair_cols[pair_terms[i]].tolist()), SHARED_TERMS
+                    ),
+                )
+                for i in chosen
+            )
+    return result
+
+
+def centred_svd(matrix: sp.csr_matrix, rank: int, seed: int = 0) -> np.ndarray:
+    """Row coordinates on the top principal axes (randomised SVD of the centred matrix)."""
+    n_rows, n_cols = matrix.shape
+    mean = np.asarray(matrix.mean(axis=0), dtype=np.float64).ravel()
+
+    def forward(block: np.ndarray) -> np.ndarray:
+        return matrix @ block - np.outer(np.ones(n_rows), mean @ block)
+
+    def backward(block: np.ndarray) -> np.ndarray:
+        return matrix.T @ block - np.outer(mean, block.sum(axis=0))
+
+    probe = np.random.default_rng(seed).standard_normal((n_cols, rank + 10))
+    basis = np.linalg.qr(forward(probe))[0]
+    for _ in range(4):  # power iterations sharpen the leading axes
+        basis = np.linalg.qr(forward(np.linalg.qr(backward(basis))[0]))[0]
+    small = backward(basis).T  # (rank + 10) x n_cols
+    left, values, _ = np.linalg.svd(small, full_matrices=False)
+    return basis @ left[:, :rank] * values[:rank]
+
+
+def oriented(coords: np.ndarray) -> np.ndarray:
+    """Flip each axis so its long tail points to the positive side (an SVD's sign is arbitrary)."""
+    coords = coords.copy()
+    for axis in range(coords.shape[1]):
+        column = coords[:, axis]
+        skew = float(np.sum(np.round(column, 6) ** 3))
+        if skew < 0 or (skew == 0 and column[np.argmax(np.abs(column))] < 0):
+            coords[:, axis] = -column
+    return coords
+
+
+def map_points(vectors: Vectors) -> dict[str, Point]:
+    """Every paper placed in 2D by similarity: principal axes of TF-IDF, scaled into [0, 1]."""
+    slugs = vectors.slugs
+    if len(slugs) < 3 or vectors.matrix.shape[1] < 2:
+        return {slug: Point(0.5, 0.5) for slug in slugs}
+    coords = oriented(centred_svd(vectors.matrix.astype(np.float64), 2))
+    low = coords.min(axis=0)
+    span = float((coords.max(axis=0) - low).max()) or 1.0
+    # One scale for both axes keeps distances honest; the shorter axis is centred.
+    scaled = (coords - low) / span
+    scaled += (1.0 - scaled.max(axis=0)) / 2
+    scaled = np.clip(np.round(scaled, ROUND), 0.0, 1.0)
+    return {
+        slug: Point(float(x), float(y)) for slug, (x, y) in zip(slugs, scaled.tolist(), strict=True)
+    }
+
+
+def timeline(papers: Sequence[Paper], dumps: Sequence) -> tuple[TimelineEntry, ...]:
+    """Papers added per dump, in dump order (a paper belongs to the dump that added it)."""
+    first: dict[str, int] = {}
+    for paper in papers:
+        added = str(paper.meta.get("added") or (paper.dumps[0] if paper.dumps else ""))
+        first[added] = first.get(added, 0) + 1
+    entries: list[TimelineEntry] = []
+    total = 0
+    for dump in dumps:
+        added = first.get(dump.name, 0)
+        total += added
+        entries.append(
+            TimelineEntry(dump.name, dump.date, dump.listing_date, len(dump.entries), added, total)
+        )
+    return tuple(entries)
+
+
+def cluster_rows(
+    matrix: sp.csr_matrix, k: int, seed: int = 0, rounds: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means (k-means++ start, fixed seed): labels and unit centroids."""
+    n_rows = matrix.shape[0]
+    rng = np.random.default_rng(seed)
+    dense_first = matrix[[0]].toarray()
+    centroids = [dense_first.ravel()]
+    # k-means++: each next seed is drawn with probability ~ its distance to the chosen ones.
+    for _ in range(1, k):
+        sims = np.asarray(matrix @ np.array(centroids).T).max(axis=1)
+        weights = np.maximum(1.0 - sims, 0.0)
+        if weights.sum() <= 0:
+            break
+        pick = int(rng.choice(n_rows, p=weights / weights.sum()))
+        centroids.append(matrix[[pick]].toarray().ravel())
+    centres = np.array(centroids)
+    labels = np.full(n_rows, -1)
+    for _ in range(rounds):
+        new_labels = np.asarray(matrix @ centres.T).argmax(axis=1)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+        for c in range(len(centres)):
+            members = labels == c
+            if members.any():
+                centre = np.asarray(matrix[members].sum(axis=0)).ravel()
+                centres[c] = centre / (np.linalg.norm(centre) or 1.0)
+    return labels, centres
+
+
+def clusters(
+    vectors: Vectors, slugs: Sequence[str], k: int, min_size: int = 2, terms: int = KEY_TERMS
+) -> list[Cluster]:
+    """Group some papers into at most k clusters of similar text, largest first."""
+    index = {slug: i for i, slug in enumerate(vectors.slugs)}
+    chosen = sorted(index[s] for s in slugs if s in index)
+    if len(chosen) < min_size or k < 1:
+        return []
+    matrix = vectors.matrix[chosen].astype(np.float64)
+    labels, centres = cluster_rows(matrix, min(k, len(chosen)))
+    found: list[Cluster] = []
+    for c, centre in enumerate(centres):
+        members = np.flatnonzero(labels == c)
+        if len(members) < min_size:
+            continue
+        cohesion = float(np.asarray(matrix[members] @ centre).mean())
+        order = np.lexsort((np.arange(len(centre)), -np.round(centre, 6)))[: 3 * terms]
+        found.append(
+            Cluster(
+                tuple(vectors.slugs[chosen[m]] for m in members),
+                distinct_terms((vectors.terms[t] for t in order.tolist() if centre[t] > 0), terms),
+                round(cohesion, ROUND),
+            )
+        )
+    return sorted(found, key=lambda c: (-len(c.slugs), c.slugs))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A theme worth adding: a cluster of unsorted papers, or a split of an overfull theme."""
+
+    source: str  # the theme the papers sit in now ("unsorted" or an overfull theme)
+    slug: str  # a proposed slug, from the top term
+    cluster: Cluster
+
+
+def overfull_themes(papers: Sequence[Paper], fallback: str, min_papers: int = 20) -> list[str]:
+    """Themes holding at least `min_papers` and more than twice the median theme's count."""
+    counts: dict[str, int] = {}
+    for paper in papers:
+        if paper.theme != fallback:
+            counts[paper.theme] = counts.get(paper.theme, 0) + 1
+    if not counts:
+        return []
+    median = float(np.median(list(counts.values())))
+    return sorted(t for t, n in counts.items() if n >= min_papers and n > 2 * median)
+
+
+def suggest_themes(
+    papers: Sequence[Paper], vectors: Vectors, fallback: str = "unsorted"
+) -> list[Suggestion]:
+    """New themes to consider: clusters of unsorted papers, then splits of overfull themes."""
+    suggestions: list[Suggestion] = []
+    unsorted = sorted(p.slug for p in papers if p.theme == fallback)
+    # About one cluster per handful of unsorted papers, never more than 12.
+    k_unsorted = max(1, min(12, round((len(unsorted) / 2) ** 0.5)))
+    for cluster in clusters(vectors, unsorted, k_unsorted):
+        suggestions.append(Suggestion(fallback, suggested_slug(cluster), cluster))
+    for theme in overfull_themes(papers, fallback):
+        members = sorted(p.slug for p in papers if p.theme == theme)
+        for cluster in clusters(vectors, members, 3, min_size=3):
+            suggestions.append(Suggestion(theme, suggested_slug(cluster), cluster))
+    return suggestions
+
+
+def suggested_slug(cluster: Cluster) -> str:
+    """A slug for a suggested theme, from its top term."""
+    return slugify(cluster.terms[0]) if cluster.terms else "new-theme"

@@ -1,0 +1,246 @@
+"""Text to vectors: tokenisation, stopwords and a TF-IDF matrix over unigrams and bigrams.
+
+Pure and deterministic. The per-paper Python work is one regex pass and one dict
+lookup per token; everything after that (bigrams, document frequencies, weights)
+is vectorised with numpy/scipy so that 100k abstracts stay within seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+# A token is a word (hyphenated compounds kept whole) or a punctuation mark,
+# which breaks phrases: no bigram spans a comma or a sentence end.
+TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*|[.,;:!?()\[\]{}\"]")
+URL = re.compile(r"(?:https?://|www\.)\S+")
+BREAK = -1  # token id of a stopword or punctuation mark: never a term, ends a phrase
+TITLE_WEIGHT = 2.0  # a title word counts as much as two abstract words
+
+# Function words: never terms, and they break phrases ("learning of graphs" is no bigram).
+STOPWORDS = frozenset(
+    """
+    a about above across after again against all almost along also although always am among an
+    and another any anyone anything are around as at be because been before being below between
+    both but by can cannot could did do does doing done down during each either else enough etc
+    even ever every few for from further had has have having he her here hers herself him himself
+    his how however i if in into is it its itself just less let may me might more most much must
+    my neither no nor not now of off often on once one only onto or other others otherwise our
+    ours ourselves out over own per quite rather same several shall she should since so some such
+    than that the their theirs them themselves then there thereby therefore these they this those
+    though through thus to together too toward towards under unless until up upon us very via was
+    we well were what whatever when where whereas whether which while who whom whose why will with
+    within without would yet you your yours e g eg ie i-e e-g et al vs cf
+    """.split()
+)
+
+# Words every ML abstract uses ("propose", "novel", "results"): never terms, and
+# they break phrases like function words do.
+GENERIC = frozenset(
+    """
+    ability able abstract accuracy accurate achieve achieved achieves achieving across addition
+    additional address addresses advantage aim allow allows analysis analyze applied apply
+    approach approaches art available based baseline baselines benchmark benchmarks best better
+    broad called case cases challenge challenges challenging code common compared comparison
+    competitive complex comprehensive consider considered consistently conventional current
+    currently data dataset datasets demonstrate demonstrated demonstrates design designed despite
+    develop developed different difficult directly due effect effective effectively efficacy
+    empirical empirically enable enables especially evaluate evaluated evaluation even existing
+    experiment experimental experiments explore extensive extensively fact far field find findings
+    first focus framework frameworks fully furthermore gain gains general generally github given
+    good great help high higher highly https http however idea important improve improved
+    improvement improvements improves improving include including increase increasingly
+    introduce introduced investigate issue issues key known large largely last latest lead leads
+    learn learned learning leverage leverages like limited literature lot low lower main make
+    makes making many method methods model models moreover namely need new novel number numerous
+    obtain observe observed offer outperform outperforming outperforms paper papers particular
+    particularly perform performance performances performing perspective play possible potential
+    powerful practical present presented presents previous previously prior problem problems
+    promising propose proposed proposes prove provide provides providing publicly range
+    real recent recently related release released remain remains report require requires
+    research researchers respectively result results reveal robust second see set setting
+    settings show showed shown shows significant significantly similar simple simply single
+    small solution solutions sota specific specifically state state-of-the-art strong studies
+    study substantial substantially success successful suggest superior surpass task tasks
+    technique techniques terms the third three time times towards traditional two typically
+    understanding use used useful uses using usually various version way ways widely work works
+    yield yields
+    """.split()
+)
+
+# Generic nouns: never terms alone, but a phrase may keep one next to a real word
+# ("diffusion model" and "training data" stay; "proposed method" does not).
+PHRASE_NOUNS = frozenset(
+    """
+    approach architecture benchmark data dataset framework learning method model network
+    representation system task training
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """A TF-IDF matrix: one L2-normalised row per paper, one column per term."""
+
+    slugs: tuple[str, ...]  # row order (sorted by slug)
+    terms: tuple[str, ...]  # column order (sorted alphabetically)
+    matrix: sp.csr_matrix  # float32, rows L2-normalised
+    df: np.ndarray  # document frequency of each term
+
+
+def stem(word: str) -> str:
+    """Fold plain English plurals so 'models' meets 'model' (a light, predictable stemmer)."""
+    if len(word) <= 3 or not word.endswith("s") or word[-2].isdigit():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is", "as", "ys", "ics")):
+        return word
+    return word[:-1]
+
+
+def kind_of(token: str) -> str:
+    """Classify a raw token: 'break' (stopword, number, punctuation), 'generic' or 'word'."""
+    if len(token) < 2 or not token[0].isalnum() or token in STOPWORDS:
+        return "break"
+    if token.replace("-", "").isdigit():
+        return "break"
+    if token in PHRASE_NOUNS or stem(token) in PHRASE_NOUNS:
+        return "generic"
+    if token in GENERIC or stem(token) in GENERIC:
+        return "break"
+    return "word"
+
+
+class TokenTable(dict[str, int]):
+    """Raw token -> raw id, handing out new ids on first sight (used via map for speed)."""
+
+    def __missing__(self, token: str) -> int:
+        self[token] = len(self)
+        return self[token]
+
+
+def paper_text(title: str, abstract: str) -> tuple[str, str]:
+    """The lower-cased title and abstract with URLs removed (they are not topical words)."""
+    return title.lower(), URL.sub(" ", abstract.lower())
+
+
+def tokenise(texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Raw token ids of all (title, abstract) pairs in one stream, with doc index and weight."""
+    table = TokenTable()
+    lookup = table.__getitem__
+    ids = array("i")
+    docs = array("i")
+    weights = array("f")
+    for index, (title, abstract) in enumerate(texts):
+        for text, weight in ((title, TITLE_WEIGHT), (abstract, 1.0)):
+            found = list(map(lookup, TOKEN.findall(text)))
+            found.append(table["."])  # title and abstract never join into one phrase
+            ids.extend(found)
+            docs.extend([index] * len(found))
+            weights.extend([weight] * len(found))
+    raw = list(table)
+    return np.frombuffer(ids, np.int32), np.frombuffer(docs, np.int32), np.frombuffer(
+        weights, np.float32
+    ), raw
+
+
+def unigram_ids(raw: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Map raw token ids to stemmed word ids (BREAK for stopwords), plus a generic flag per word."""
+    word_id: dict[str, int] = {}
+    generic: list[bool] = []
+    mapping = np.full(len(raw), BREAK, np.int64)
+    for index, token in enumerate(raw):
+        kind = kind_of(token)
+        if kind == "break":
+            continue
+        word = stem(token)
+        if word not in word_id:
+            word_id[word] = len(word_id)
+            generic.append(kind == "generic")
+        mapping[index] = word_id[word]
+    return mapping, list(word_id), np.array(generic, dtype=bool)
+
+
+def surface_names(raw: list[str], mapping: np.ndarray, counts: np.ndarray, n: int) -> list[str]:
+    """The most frequent spelling of each stemmed word (ties: alphabetical), for display."""
+    best: list[tuple[int, str] | None] = [None] * n
+    for index, token in enumerate(raw):
+        word = int(mapping[index])
+        if word < 0:
+            continue
+        key = (-int(counts[index]), token)
+        current = best[word]
+        if current is None or key < current:
+            best[word] = key
+    return [entry[1] if entry else "" for entry in best]
+
+
+def count_matrix(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape) -> sp.csr_matrix:
+    """A summed CSR matrix from (row, col, value) triples."""
+    matrix = sp.csr_matrix((data, (rows, cols)), shape=shape, dtype=np.float32)
+    matrix.sum_duplicates()
+    return matrix
+
+
+def vectorise(
+    slugs: Sequence[str],
+    texts: Sequence[tuple[str, str]],
+    min_df: int = 2,
+    max_df: float = 0.5,
+) -> Vectors:
+    """TF-IDF (sublinear tf, smooth idf, L2 rows) of unigrams and bigrams; rows in given order."""
+    n_docs = len(slugs)
+    ids, docs, weights, raw = tokenise(texts)
+    mapping, words, generic = unigram_ids(raw)
+    names = surface_names(raw, mapping, np.bincount(ids, minlength=len(raw)), len(words))
+    seq = mapping[ids] if len(ids) else np.zeros(0, np.int64)
+    n_words = max(len(words), 1)
+    # Bigrams: two adjacent words of one document (a break token in between ends a phrase).
+    left, right = seq[:-1], seq[1:]
+    pair = (left >= 0) & (right >= 0) & (docs[:-1] == docs[1:])
+    codes = left[pair] * n_words + right[pair]
+    bigram_codes, bigram_cols = np.unique(codes, return_inverse=True)
+    single = (seq >= 0) & ~generic[np.maximum(seq, 0)]
+    rows = np.concatenate([docs[single], docs[:-1][pair]])
+    cols = np.concatenate([seq[single], n_words + bigram_cols.ravel()])
+    data = np.concatenate([weights[single], np.minimum(weights[:-1][pair], weights[1:][pair])])
+    counts = count_matrix(rows, cols, data, (n_docs, n_words + len(bigram_codes)))
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = np.flatnonzero((df >= min_df) & (df <= max(max_df * n_docs, min_df)))
+    labels = [
+        names[c] if c < n_words else bigram_label(names, int(bigram_codes[c - n_words]), n_words)
+        for c in keep.tolist()
+    ]
+    order = sorted(range(len(keep)), key=labels.__getitem__)
+    keep = keep[order]
+    counts = counts[:, keep].tocsr()
+    df = df[keep]
+    return Vectors(tuple(slugs), tuple(labels[i] for i in order), tfidf(counts, df, n_docs), df)
+
+
+def bigram_label(names: list[str], code: int, n_words: int) -> str:
+    """The display text of a bigram code."""
+    return f"{names[code // n_words]} {names[code % n_words]}"
+
+
+def tfidf(counts: sp.csr_matrix, df: np.ndarray, n_docs: int) -> sp.csr_matrix:
+    """Sublinear term frequency times smooth inverse document frequency, rows L2-normalised."""
+    matrix = counts.astype(np.float32)
+    matrix.data = 1.0 + np.log(matrix.data)
+    idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
+    matrix = matrix @ sp.diags(idf)
+    matrix = matrix.tocsr()
+    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    matrix = sp.diags((1.0 / norms).astype(np.float32)) @ matrix
+    matrix = matrix.tocsr().astype(np.float32)
+    matrix.sort_indices()
+    return matrix
