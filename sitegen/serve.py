@@ -1,0 +1,236 @@
+"""The local preview server: static files from the output folder, plus live reload.
+
+Safety first even for a local tool: it binds 127.0.0.1 by default, serves only
+regular files whose real path lies inside the output folder, and answers
+everything else with the site's own 404 page. Live reload uses server-sent
+events: every rebuild bumps an epoch (as MkDocs' livereload does), and a tab
+reloads when the epoch it saw differs from the server's.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import posixpath
+import threading
+import urllib.parse
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+EVENTS_PATH = "/__sitegen/events"
+CLIENT_PATH = "/__sitegen/live.js"
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".woff2": "font/woff2",
+}
+LIVE_CLIENT = """(function () {
+  var epoch = null;
+  function overlay(message) {
+    var box = document.getElementById("sitegen-error");
+    if (!message) { if (box) box.remove(); return; }
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "sitegen-error";
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:auto 1rem 1rem 1rem;z-index:99999;padding:1rem;" +
+        "background:#7f1d1d;color:#fff;font:14px/1.5 monospace;white-space:pre-wrap;" +
+        "border-radius:8px;box-shadow:0 4px 24px rgba(0,0,0,.4)";
+      document.body.appendChild(box);
+    }
+    box.textContent = "sitegen: build failed\\n" + message;
+  }
+  var source = new EventSource("/__sitegen/events");
+  source.addEventListener("state", function (event) {
+    var state = JSON.parse(event.data);
+    if (epoch !== null && state.epoch !== epoch && !state.error) { location.reload(); return; }
+    epoch = state.epoch;
+    overlay(state.error);
+  });
+})();
+"""
+
+
+class LiveState:
+    """The build epoch and the current error, shared with every open tab."""
+
+    def __init__(self) -> None:
+        self.epoch = 0
+        self.error: str | None = None
+        self.changed = threading.Condition()
+
+    def snapshot(self) -> dict[str, object]:
+        """The state as sent to browsers."""
+        return {"epoch": self.epoch, "error": self.error}
+
+    def publish(self, error: str | None = None) -> None:
+        """Announce a finished rebuild (epoch + 1) or a failed one (error, same epoch)."""
+        with self.changed:
+            if error is None:
+                self.epoch += 1
+            self.error = error
+            self.changed.notify_all()
+
+
+def resolve(root: Path, url_path: str) -> Path | None:
+    """Map a URL path to a file inside root, or None if it escapes or doesn't exist."""
+    path = urllib.parse.unquote(urllib.parse.urlsplit(url_path).path)
+    if "\x00" in path or "\\" in path:
+        return None
+    parts = [p for p in path.split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        return None
+    normal = posixpath.normpath("/" + "/".join(parts))
+    candidate = root.joinpath(*[p for p in normal.split("/") if p])
+    try:
+        real = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if real.is_dir():
+        real = real / "index.html"
+        if not real.is_file():
+            return None
+    # The real path (symlinks followed) must stay inside the output folder.
+    if not real.is_relative_to(root.resolve()) or not real.is_file():
+        return None
+    return real
+
+
+def inject_live_client(body: bytes) -> bytes:
+    """Add the live-reload script to an HTML page (served copy only, never the file)."""
+    tag = f'<script src="{CLIENT_PATH}"></script>'.encode()
+    index = body.rfind(b"</body>")
+    return body[:index] + tag + body[index:] if index != -1 else body + tag
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    """Serve files from the output folder, the live-reload client and its event stream."""
+
+    server: PreviewServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        """Answer a GET."""
+        self.respond(head_only=False)
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        """Answer a HEAD."""
+        self.respond(head_only=True)
+
+    def respond(self, head_only: bool) -> None:
+        """Route a request to the event stream, the client script or a file."""
+        route = urllib.parse.urlsplit(self.path).path
+        if route == EVENTS_PATH:
+            self.stream_events()
+            return
+        if route == CLIENT_PATH:
+            self.send_bytes(HTTPStatus.OK, LIVE_CLIENT.encode(), ".js", head_only)
+            return
+        root = self.server.root
+        path = resolve(root, self.path)
+        if path is None:
+            not_found = root / "404.html"
+            body = not_found.read_bytes() if not_found.is_file() else b"<h1>404 Not Found</h1>"
+            self.send_bytes(HTTPStatus.NOT_FOUND, self.live(body), ".html", head_only)
+            return
+        if path.name == "index.html" and not route.endswith(("/", ".html")):
+            # /papers/x -> /papers/x/ so the page's relative links resolve.
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", route + "/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = path.read_bytes()
+        if path.suffix == ".html":
+            body = self.live(body)
+        self.send_bytes(HTTPStatus.OK, body, path.suffix, head_only)
+
+    def live(self, body: bytes) -> bytes:
+        """Inject the live-reload client when live reload is on."""
+        return inject_live_client(body) if self.server.live else body
+
+    def send_bytes(self, status: HTTPStatus, body: bytes, suffix: str, head_only: bool) -> None:
+        """Send a complete response with the right content type."""
+        kind = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(f"x{suffix}")[0]
+        self.send_response(status)
+        self.send_header("Content-Type", kind or "application/octet-stream")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if not head_only:
+            self.wfile.write(body)
+
+    def stream_events(self) -> None:
+        """Server-sent events: the current state now, then after every change."""
+        state = self.server.state
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        seen: dict[str, object] | None = None
+        try:
+            while not self.server.stopping.is_set():
+                with state.changed:
+                    if seen == state.snapshot():
+                        state.changed.wait(timeout=15)
+                    current = state.snapshot()
+                message = (
+                    f"event: state\ndata: {json.dumps(current)}\n\n"
+                    if current != seen
+                    else ": ping\n\n"
+                )
+                self.wfile.write(message.encode())
+                self.wfile.flush()
+                seen = current
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Keep the terminal for build summaries, not access logs."""
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """A threaded HTTP server for one output folder."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, live: bool = True):
+        super().__init__((host, port), PreviewHandler)
+        self.root = root
+        self.live = live
+        self.state = LiveState()
+        self.stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        """The address to open in a browser."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def start(self) -> threading.Thread:
+        """Serve in a background thread."""
+        thread = threading.Thread(
+            target=self.serve_forever, args=(0.05,), name="sitegen-serve", daemon=True
+        )
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        """Stop serving and release event streams."""
+        self.stopping.set()
+        with self.state.changed:
+            self.state.changed.notify_all()
+        self.shutdown()
+        self.server_close()

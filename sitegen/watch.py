@@ -1,0 +1,139 @@
+"""The watch loop: watchdog events, debounced into change sets, each one rebuilt.
+
+Events arrive in bursts (an editor writes a temp file, renames it, touches the
+folder), so they are collected until the tree has been quiet for a moment,
+classified (page, dump, config, template, static) and handed to one rebuild.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+QUIET_SECONDS = 0.08  # how long the tree must be still before a rebuild starts
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".pyc")
+
+
+@dataclass
+class ChangeSet:
+    """The files that changed since the last rebuild, grouped by what they are."""
+
+    paths: set[Path] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
+
+    def describe(self, root: Path) -> str:
+        """A short human summary: 'content/papers/x/y.md' or '3 files (page, dump)'."""
+        if len(self.paths) == 1:
+            path = next(iter(self.paths))
+            return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        return f"{len(self.paths)} files ({', '.join(sorted(self.kinds))})"
+
+
+def classify_change(path: Path, root: Path) -> str | None:
+    """What a changed path is to the build, or None if the build doesn't care."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return None
+    if not parts or any(p.startswith(".") for p in parts) or path.name.endswith(IGNORED_SUFFIXES):
+        return None
+    top = parts[0]
+    if top == "templates":
+        return "template"
+    if top == "static":
+        return "static"
+    if top != "content" or len(parts) < 2:
+        return None
+    if parts[1] == "dumps":
+        return "dump"
+    if parts[1] == "papers":
+        # A theme folder (moved or deleted as a whole) or a page inside one.
+        is_page = len(parts) == 3 or (len(parts) == 4 and path.suffix == ".md")
+        return "page" if is_page else None
+    if parts[1] in ("themes.yaml", "site.yaml"):
+        return "config"
+    if parts[1] == "ingested.json":
+        return "ledger"
+    return None
+
+
+class ChangeCollector(FileSystemEventHandler):
+    """Collects classified paths from watchdog threads; wait() returns a quiet batch."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.pending = ChangeSet()
+        self.last_event = 0.0
+        self.lock = threading.Condition()
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        """Record the source and destination of any event the build cares about."""
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        with self.lock:
+            for raw in paths:
+                if not raw:
+                    continue
+                path = Path(raw if isinstance(raw, str) else raw.decode())
+                kind = classify_change(path, self.root)
+                if kind:
+                    self.pending.paths.add(path)
+                    self.pending.kinds.add(kind)
+                    self.last_event = time.monotonic()
+                    self.lock.notify_all()
+
+    def wait(self, stop: threading.Event, quiet: float = QUIET_SECONDS) -> ChangeSet | None:
+        """Block until changes arrived and the tree is quiet; None when stopping."""
+        with self.lock:
+            while not stop.is_set():
+                if self.pending.paths:
+                    idle = time.monotonic() - self.last_event
+                    if idle >= quiet:
+                        batch, self.pending = self.pending, ChangeSet()
+                        return batch
+                    self.lock.wait(quiet - idle)
+                else:
+                    self.lock.wait(0.5)
+        return None
+
+
+def start_observer(root: Path, collector: ChangeCollector) -> Observer:
+    """Watch content/, templates/ and static/ of a site (those that exist)."""
+    observer = Observer()
+    for name in ("content", "templates", "static"):
+        folder = root / name
+        if folder.is_dir():
+            observer.schedule(collector, str(folder), recursive=True)
+    # The root itself (not recursive) notices templates/ or static/ being created.
+    observer.schedule(collector, str(root), recursive=False)
+    observer.start()
+    return observer
+
+
+def watch(
+    root: Path,
+    rebuild: Callable[[ChangeSet], None],
+    stop: threading.Event,
+    ready: threading.Event | None = None,
+) -> None:
+    """Call rebuild(changes) for every quiet batch of changes until stop is set."""
+    collector = ChangeCollector(root)
+    observer = start_observer(root, collector)
+    if ready is not None:
+        ready.set()
+    try:
+        while True:
+            changes = collector.wait(stop)
+            if changes is None:
+                return
+            rebuild(changes)
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
