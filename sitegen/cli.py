@@ -169,6 +169,27 @@ def run_themes(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_serve(args: argparse.Namespace) -> int:
+    """`sitegen serve`: build, serve with live reload, rebuild on changes."""
+    import threading
+
+    from sitegen.live import run_serve as serve
+
+    console = console_for(args)
+    return serve(
+        args.root, args.output, args.host, args.port, args.open, console.info, threading.Event()
+    )
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """`sitegen watch`: rebuild on changes, without a server."""
+    import threading
+
+    from sitegen.live import run_watch as watch
+
+    return watch(args.root, args.output, args.base_url, console_for(args).info, threading.Event())
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand accepts."""
     common = argparse.ArgumentParser(add_help=False)
@@ -208,6 +229,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
     p.add_argument("slug", nargs="?", help="paper slug (for explain)")
     p.set_defaults(handler=run_themes)
+    p = sub.add_parser("serve", parents=[common, output], help="preview with live reload")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
+    p.add_argument("--open", action="store_true", help="open the site in a browser")
+    p.set_defaults(handler=run_serve)
+
+    p = sub.add_parser("watch", parents=[common, output], help="rebuild on every change")
+    p.set_defaults(handler=run_watch)
     return top
 
 
