@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ TOP_FIELDS = {"themes", "classifier"}
 
 # British spellings fold to American ones, so either spelling meets the keyword.
 SPELLING = (("isation", "ization"), ("elling", "eling"), ("elled", "eled"))
+
+# Words the plural rules below would mangle.
+IRREGULAR = {"series": "series", "species": "species", "bias": "bias", "biases": "bias"}
 
 # A phrase -> ((theme slug, weight), ...) table.
 Index = dict[str, tuple[tuple[str, float], ...]]
@@ -114,14 +118,19 @@ class Decision:
     matches: tuple[Match, ...]
 
 
+@lru_cache(maxsize=1 << 16)  # vocabularies repeat; caching halves tokenising time
 def stem(word: str) -> str:
-    """A very light stemmer: fold plain plurals and British spellings ('modelling' -> 'modeling')."""
+    """A light stemmer: fold plain plurals and British spellings ('modelling' -> 'modeling')."""
+    if word in IRREGULAR:
+        return IRREGULAR[word]
     for british, american in SPELLING:
         if word.endswith(british) and len(word) > len(british) + 2:
             word = word[: -len(british)] + american
             break
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]  # 'processes' -> 'process', 'patches' -> 'patch'
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
         return word[:-1]
     return word
@@ -214,9 +223,7 @@ def parse_keywords(raw: Any, slug: str, path: Path, line: int | None) -> dict[st
         if not key:
             raise SitegenError(f"theme {slug!r}: keyword {phrase!r} has no words", path, line)
         if isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise SitegenError(
-                f"theme {slug!r}: weight of {phrase!r} must be a number", path, line
-            )
+            raise SitegenError(f"theme {slug!r}: weight of {phrase!r} must be a number", path, line)
         keywords[key] = float(weight)
     return keywords
 
