@@ -24,6 +24,8 @@ URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+")
 URL_TRAIL = ".,;:!?'\"*"
 PAIRS = {")": "(", "]": "["}
 NOTES_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+# libyaml's safe loader parses front matter ~5x faster than the pure-Python one.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -136,7 +138,7 @@ def parse_page(text: str, path: Path, theme: str) -> Page:
     if end == -1:
         raise SitegenError("front matter is not closed by a '---' line", path, 1)
     try:
-        meta = yaml.safe_load(text[4 : end + 1]) or {}
+        meta = yaml.load(text[4 : end + 1], Loader=YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
