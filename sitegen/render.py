@@ -1,0 +1,149 @@
+"""Rendering edges: the Jinja2 environment and the Markdown renderer.
+
+Everything user-written is untrusted. Jinja2 autoescapes every template (HTML
+and XML alike) and no user text is ever marked safe; the only Markup that
+reaches a template comes from markdown-it-py with raw HTML disabled, images
+disabled (an image would be an external request) and a link validator that
+allows only http(s), mailto and relative links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markupsafe import Markup
+
+from sitegen.catalog import URL, clean_url
+from sitegen.project import default_dir
+
+SAFE_SCHEMES = ("http", "https", "mailto")
+SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+# Browsers ignore these inside a URL's scheme ("java\tscript:"), so we do too.
+IGNORED_IN_URL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def is_safe_url(url: str) -> bool:
+    """True for http(s), mailto and scheme-less (relative) URLs; false for javascript:, data: …"""
+    squashed = IGNORED_IN_URL.sub("", url).lower()
+    match = SCHEME.match(squashed)
+    return match is None or match.group(1) in SAFE_SCHEMES
+
+
+def linkify_text(text: str) -> list[tuple[str, str | None]]:
+    """Split text into (visible text, href or None) runs, linking bare URLs.
+
+    Trailing punctuation and unbalanced brackets are trimmed off the link with
+    catalog.clean_url; braces never belong to a URL (catalog.URL stops there).
+    """
+    runs: list[tuple[str, str | None]] = []
+    position = 0
+    for match in URL.finditer(text):
+        raw = match.group(0)
+        href = clean_url(raw)
+        visible = href[len("https://") :] if raw.startswith("www.") else href
+        if "://" not in href or len(href) <= len("https://x") or not is_safe_url(href):
+            continue
+        start = match.start()
+        if start > position:
+            runs.append((text[position:start], None))
+        runs.append((visible, href))
+        position = start + len(visible)
+    if position < len(text):
+        runs.append((text[position:], None))
+    return runs
+
+
+def link_tokens(visible: str, href: str, level: int) -> list[Token]:
+    """The three inline tokens of a link around plain text."""
+    opening = Token("link_open", "a", 1, attrs={"href": href}, level=level)
+    opening.markup, opening.info = "linkify", "auto"
+    text = Token("text", "", 0, content=visible, level=level + 1)
+    closing = Token("link_close", "a", -1, level=level)
+    closing.markup, closing.info = "linkify", "auto"
+    return [opening, text, closing]
+
+
+def linkify_rule(state: StateCore) -> None:
+    """Core rule: turn bare URLs in text (outside links and code) into links."""
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        children: list[Token] = []
+        depth = 0
+        for token in block.children:
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            if token.type != "text" or depth > 0 or "." not in token.content:
+                children.append(token)
+                continue
+            for visible, href in linkify_text(token.content):
+                if href is None:
+                    children.append(Token("text", "", 0, content=visible, level=token.level))
+                else:
+                    children.extend(link_tokens(visible, href, token.level))
+        block.children = children
+
+
+def shift_headings_rule(state: StateCore) -> None:
+    """Core rule: the page owns <h1>, so a user's '#' heading becomes <h2>, and so on."""
+    for token in state.tokens:
+        if token.type in ("heading_open", "heading_close"):
+            level = min(int(token.tag[1]) + 1, 6)
+            token.tag = f"h{level}"
+
+
+def make_markdown() -> MarkdownIt:
+    """CommonMark plus tables and strikethrough; no raw HTML, no images, safe links only."""
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.disable("image")
+    md.validateLink = is_safe_url
+    md.core.ruler.push("sitegen_linkify", linkify_rule)
+    md.core.ruler.push("sitegen_headings", shift_headings_rule)
+    return md
+
+
+MARKDOWN = make_markdown()
+
+
+def markdown_html(text: str) -> Markup:
+    """Render untrusted Markdown to HTML that is safe to embed."""
+    if not text:
+        return Markup("")
+    return Markup(MARKDOWN.render(text))
+
+
+def template_dirs(root: Path | None) -> list[Path]:
+    """Where templates are looked up: the site's own templates/ first, then the shipped ones."""
+    dirs = [root / "templates"] if root is not None and (root / "templates").is_dir() else []
+    return [*dirs, default_dir("templates")]
+
+
+def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
+    """A Jinja2 environment that autoescapes everything and fails on undefined names."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search_path]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.filters["markdown"] = markdown_html
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> bytes:
+    """Render one template to UTF-8 bytes."""
+    return env.get_template(name).render(context).encode("utf-8")

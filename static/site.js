@@ -1,0 +1,56 @@
+/* Progressive enhancements: the colour-theme toggle and the mobile menu. No network. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var KEY = "sitegen-theme";
+
+  function systemDark() {
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
+  }
+  function isDark() {
+    var chosen = root.getAttribute("data-theme");
+    return chosen ? chosen === "dark" : systemDark();
+  }
+
+  var toggle = document.querySelector("[data-theme-toggle]");
+  if (toggle) {
+    toggle.hidden = false;
+    var sync = function () { toggle.setAttribute("aria-pressed", isDark() ? "true" : "false"); };
+    sync();
+    toggle.addEventListener("click", function () {
+      var next = isDark() ? "light" : "dark";
+      root.setAttribute("data-theme", next);
+      try { localStorage.setItem(KEY, next); } catch (e) { /* not remembered, still applied */ }
+      sync();
+    });
+  }
+
+  var menu = document.querySelector(".menu-toggle");
+  var sidebar = document.getElementById("sidebar");
+  if (menu && sidebar) {
+    var setOpen = function (open) {
+      document.body.classList.toggle("nav-open", open);
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) {
+        var first = sidebar.querySelector("a[aria-current], a");
+        if (first) first.focus();
+      }
+    };
+    menu.addEventListener("click", function (event) {
+      event.preventDefault();
+      setOpen(!document.body.classList.contains("nav-open"));
+    });
+    var close = sidebar.querySelector(".sidebar-close");
+    if (close) close.addEventListener("click", function (event) {
+      event.preventDefault();
+      setOpen(false);
+      menu.focus();
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && document.body.classList.contains("nav-open")) {
+        setOpen(false);
+        menu.focus();
+      }
+    });
+  }
+})();
