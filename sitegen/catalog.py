@@ -11,11 +11,13 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 
 LEDGER_NAME = "ingested.json"
@@ -161,18 +163,28 @@ def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> 
     return f"---\n{front}---\n\n{abstract}\n"
 
 
-def read_pages(papers_dir: Path) -> list[Page]:
-    """Read every page under content/papers/<theme>/, sorted by path."""
+def read_page(path: Path, data: bytes) -> Page:
+    """Parse a page file's bytes."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SitegenError(f"not valid UTF-8 ({exc.reason})", path) from None
+    return parse_page(text, path, path.parent.name)
+
+
+def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
+    """Read every page under content/papers/<theme>/, sorted by path (re-parsing only changes)."""
     pages: list[Page] = []
     seen: dict[str, Path] = {}
     if not papers_dir.is_dir():
         return pages
     for path in sorted(papers_dir.glob("*/*.md")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise SitegenError(f"not valid UTF-8 ({exc.reason})", path) from None
-        page = parse_page(text, path, path.parent.name)
+        data = path.read_bytes()
+        if cache is None:
+            page = read_page(path, data)
+        else:
+            key = digest(str(path), data)
+            page = cache.parse("page", key, partial(read_page, path, data))
         if page.slug in seen:
             raise SitegenError(f"slug {page.slug!r} is also used by {seen[page.slug]}", path)
         seen[page.slug] = path

@@ -7,8 +7,10 @@ whose page the user deleted or moved) is only counted as known.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from sitegen.cache import BuildCache, digest
 from sitegen.catalog import (
     LEDGER_NAME,
     Ledger,
@@ -79,15 +81,24 @@ def read_dump(path: Path) -> Dump:
     return parse_dump(data, str(path), path.stem)
 
 
-def read_dumps(dumps_dir: Path) -> tuple[list[Dump], list[SitegenError]]:
-    """Parse every dump, collecting refusals instead of stopping at the first."""
+def read_dumps(
+    dumps_dir: Path, cache: BuildCache | None = None
+) -> tuple[list[Dump], list[SitegenError]]:
+    """Parse every dump (re-parsing only changed ones), collecting refusals."""
     dumps: list[Dump] = []
     errors: list[SitegenError] = []
     for path in dump_files(dumps_dir):
         try:
-            dumps.append(read_dump(path))
+            if cache is None:
+                dumps.append(read_dump(path))
+                continue
+            data = path.read_bytes()
+            parse = partial(parse_dump, data, str(path), path.stem)
+            dumps.append(cache.parse("dump", digest(str(path), data), parse))
         except SitegenError as exc:
             errors.append(exc)
+        except OSError as exc:
+            errors.append(SitegenError(f"cannot read: {exc.strerror}", path))
     dumps.sort(key=lambda d: (d.date or "", d.name))
     return dumps, errors
 
@@ -156,15 +167,15 @@ class IngestResult:
     errors: list[SitegenError]
 
 
-def ingest(root: Path) -> IngestResult:
+def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     """Ingest every dump under root/content; write nothing if any dump is refused."""
     content = root / "content"
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
     taxonomy = load_taxonomy(content / "themes.yaml")
-    dumps, errors = read_dumps(dumps_dir)
-    pages = read_pages(papers_dir)
+    dumps, errors = read_dumps(dumps_dir, cache)
+    pages = read_pages(papers_dir, cache)
     ledger = read_ledger(content / LEDGER_NAME)
     plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir)
     refused = [DumpReport(Path(e.path or "").stem, e.path or "", error=str(e)) for e in errors]

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from sitegen.cache import BuildCache
 from sitegen.catalog import (
     LEDGER_NAME,
     Paper,
@@ -78,17 +79,17 @@ def load_config(path: Path) -> SiteConfig:
     return config
 
 
-def load_project(root: Path) -> Project:
+def load_project(root: Path, cache: BuildCache | None = None) -> Project:
     """Read config, taxonomy, dumps and pages; refuse the first bad file."""
     content = root / "content"
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     config = load_config(content / "site.yaml")
     taxonomy = load_taxonomy(content / "themes.yaml")
-    dumps, errors = read_dumps(content / "dumps")
+    dumps, errors = read_dumps(content / "dumps", cache)
     if errors:
         raise errors[0]
-    pages = read_pages(content / "papers")
+    pages = read_pages(content / "papers", cache)
     ledger = read_ledger(content / LEDGER_NAME)
     members = dump_membership(dumps, ledger, pages)
     papers = [make_paper(page, tuple(members.get(page.slug, ())), content) for page in pages]

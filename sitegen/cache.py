@@ -1,0 +1,109 @@
+"""The build cache (<root>/.sitegen-cache/): what the last build already did, by content hash.
+
+Two maps, as in Pelican's cache stamped with content hashes:
+- parsed: content hash of an input file -> its parsed form (Page or Dump), so
+  only changed files are re-parsed;
+- rendered: output path -> hash of everything that page was rendered from
+  (template fingerprint + the page's view), so only changed pages are
+  re-rendered and re-written.
+The whole cache is stamped with a fingerprint of the sitegen version, the
+settings and the templates; a different stamp starts the rendered map afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sitegen import __version__
+from sitegen.fsio import write_atomic
+
+CACHE_DIR = ".sitegen-cache"
+CACHE_FILE = "build.pickle"
+FORMAT = 1
+
+
+def digest(*parts: bytes | str) -> str:
+    """A short stable hash of some byte strings."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def tree_fingerprint(folders: list[Path]) -> str:
+    """Hash of every file's relative path and bytes under some folders."""
+    parts: list[bytes | str] = []
+    for folder in folders:
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+    return digest(*parts)
+
+
+@dataclass
+class BuildCache:
+    """Parsed inputs and rendered-page keys from earlier builds of one site."""
+
+    folder: Path | None = None  # None: in memory only
+    stamp: str = ""
+    parsed: dict[str, Any] = field(default_factory=dict)
+    rendered: dict[str, str] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)  # parsed keys this build asked for
+    hits: int = 0
+    misses: int = 0
+
+    @classmethod
+    def load(cls, root: Path) -> BuildCache:
+        """Read the cache of a site; a missing, old or damaged cache is an empty one."""
+        folder = root / CACHE_DIR
+        try:
+            with open(folder / CACHE_FILE, "rb") as handle:
+                data = pickle.load(handle)
+            if data.get("format") == FORMAT and data.get("version") == __version__:
+                return cls(folder, data["stamp"], data["parsed"], data["rendered"])
+        except Exception:  # noqa: BLE001 - any unreadable cache is just a cold start
+            pass
+        return cls(folder)
+
+    def save(self) -> None:
+        """Write the cache atomically (a crash leaves the previous one)."""
+        if self.folder is None:
+            return
+        data = {
+            "format": FORMAT,
+            "version": __version__,
+            "stamp": self.stamp,
+            "parsed": self.parsed,
+            "rendered": self.rendered,
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / ".gitignore").write_text("*\n")
+        write_atomic(self.folder / CACHE_FILE, pickle.dumps(data, pickle.HIGHEST_PROTOCOL))
+
+    def restamp(self, stamp: str) -> None:
+        """Start the rendered map afresh when settings, templates or version changed."""
+        if stamp != self.stamp:
+            self.stamp = stamp
+            self.rendered = {}
+
+    def parse(self, kind: str, key: str, make: Any) -> Any:
+        """The parsed form of an input with this content key, made once."""
+        full = f"{kind}:{key}"
+        self.used.add(full)
+        if full in self.parsed:
+            self.hits += 1
+            return self.parsed[full]
+        self.misses += 1
+        value = self.parsed[full] = make()
+        return value
+
+    def prune(self) -> None:
+        """Forget parsed inputs this build didn't use, so the cache doesn't grow forever."""
+        self.parsed = {k: v for k, v in self.parsed.items() if k in self.used}
+        self.used = set()
