@@ -23,6 +23,7 @@ from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
 from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
+from sitegen.search import search_files
 from sitegen.site import Library, build_library, feed_context, html_pages
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
@@ -139,7 +140,21 @@ def static_outputs(ctx: BuildContext) -> Outputs:
     return {f"static/{name}": path.read_bytes() for name, path in sorted(files.items())}
 
 
-PRODUCERS: list[Producer] = [html_outputs, feed_outputs, data_outputs, static_outputs]
+# --- search (owned by sitegen.search): the staged client-side index under search/ ---
+def search_outputs(ctx: BuildContext) -> Outputs:
+    """The search index data files (sitegen.search)."""
+    return search_files(ctx.project.papers, ctx.project.taxonomy)
+
+
+# --- end search ---
+
+PRODUCERS: list[Producer] = [
+    html_outputs,
+    feed_outputs,
+    data_outputs,
+    static_outputs,
+    search_outputs,
+]
 
 
 def page_urls(outputs: Mapping[str, bytes]) -> list[str]:

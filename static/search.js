@@ -1,0 +1,523 @@
+/* sitegen search UI: the header box (instant results) and the search/ page.
+ *
+ * Data is staged (see sitegen/search.py): search/titles.js first, which gives a
+ * title-only index for the first results; then the full lunr index in the
+ * background (a Worker over http(s); <script> chunks on the main thread on
+ * file://); snippet text per chunk of papers, on demand. Every data file is a
+ * classic script assigning into self.SITEGEN_SEARCH, so all of it works from disk.
+ * User text only ever reaches the page through textContent.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var ROOT = new URL((script && script.getAttribute("data-root")) || "./", location.href);
+  var STATIC = new URL("static/", ROOT);
+  var DATA = new URL("search/", ROOT);
+  var FILE = location.protocol === "file:";
+  var Engine = self.SitegenSearchEngine;
+  var store = (self.SITEGEN_SEARCH = self.SITEGEN_SEARCH || {});
+  var DROPDOWN_HITS = 8;
+  var SLUG_MAX = 80;
+
+  /* ---- loading ---------------------------------------------------------- */
+
+  var scripts = new Map();
+
+  /** Load a classic script once; resolves when it has run. */
+  function loadScript(url) {
+    var key = String(url);
+    if (!scripts.has(key)) {
+      scripts.set(key, new Promise(function (resolve, reject) {
+        var el = document.createElement("script");
+        el.src = key;
+        el.async = true;
+        el.onload = function () { resolve(); };
+        el.onerror = function () { scripts.delete(key); reject(new Error("could not load " + key)); };
+        document.head.appendChild(el);
+      }));
+    }
+    return scripts.get(key);
+  }
+
+  function chunkName(kind, n) { return kind + "-" + String(n).padStart(3, "0"); }
+
+  var state = {
+    manifest: null, titles: null, titleIndex: null,
+    full: null, // {search(query, options) -> Promise<result>} once the full index is ready
+    fullFailed: false, texts: new Map(),
+  };
+  var titlesPromise = null;
+  var listeners = [];
+
+  /** Stage one: the titles and the title index; starts stage two in the background. */
+  function loadTitles() {
+    if (!titlesPromise) {
+      titlesPromise = loadScript(new URL("titles.js", DATA)).then(function () {
+        var manifest = store.titles;
+        state.manifest = manifest;
+        state.titles = manifest.docs.map(function (d) { return d[0]; });
+        state.titleIndex = new Engine.TitleIndex(state.titles, manifest.fields);
+        setTimeout(loadFull, 0);
+      });
+    }
+    return titlesPromise;
+  }
+
+  function fullReady(searcher) {
+    state.full = searcher;
+    listeners.forEach(function (fn) { fn(); });
+  }
+
+  /** Stage two: the full index, in a worker when the page may have one. */
+  function loadFull() {
+    var urls = [];
+    for (var i = 0; i < state.manifest.indexChunks; i++) {
+      urls.push(String(new URL(chunkName("index", i) + ".js", DATA)));
+    }
+    if (FILE || typeof Worker === "undefined") return loadFullHere(urls);
+    var worker;
+    try {
+      worker = new Worker(String(new URL("search-worker.js", STATIC)));
+    } catch (err) {
+      return loadFullHere(urls);
+    }
+    var pending = new Map();
+    var nextId = 0;
+    worker.onmessage = function (event) {
+      var m = event.data;
+      if (m.type === "ready") {
+        fullReady({
+          search: function (query, options) {
+            return new Promise(function (resolve) {
+              var id = ++nextId;
+              pending.set(id, resolve);
+              worker.postMessage({ type: "search", id: id, query: query, options: options });
+            });
+          },
+        });
+      } else if (m.type === "result" && pending.has(m.id)) {
+        pending.get(m.id)(m.result);
+        pending.delete(m.id);
+      } else if (m.type === "failed") {
+        worker.terminate();
+        loadFullHere(urls);
+      }
+    };
+    worker.onerror = function (event) {
+      event.preventDefault();
+      worker.terminate();
+      if (!state.full) loadFullHere(urls);
+    };
+    worker.postMessage({ type: "load", urls: urls });
+  }
+
+  /** The main-thread fallback: one chunk per task, so input stays responsive. */
+  function loadFullHere(urls) {
+    var chunks = [];
+    function next(i) {
+      if (i === urls.length) {
+        setTimeout(function () {
+          var index = new Engine.FullIndex(Engine.assemble(chunks));
+          urls.forEach(function (_, j) { delete store[chunkName("index", j)]; });
+          fullReady({
+            search: function (query, options) {
+              var started = performance.now();
+              var result = Engine.search(index, query, options);
+              result.ms = performance.now() - started;
+              return Promise.resolve(result);
+            },
+          });
+        }, 0);
+        return;
+      }
+      loadScript(urls[i]).then(function () {
+        chunks.push(store[chunkName("index", i)]);
+        setTimeout(function () { next(i + 1); }, 0);
+      }, function () { state.fullFailed = true; });
+    }
+    next(0);
+  }
+
+  /** Snippet text of a chunk of papers, loaded on demand. */
+  function loadText(chunk) {
+    var name = chunkName("text", chunk);
+    return loadScript(new URL(name + ".js", DATA)).then(function () {
+      state.texts.set(chunk, store[name]);
+    });
+  }
+
+  function textRecord(ref) {
+    var size = state.manifest.textChunkDocs;
+    var records = state.texts.get(Math.floor(ref / size));
+    return records ? records[ref % size] : null;
+  }
+
+  function textOf(ref) {
+    var record = textRecord(ref);
+    return record ? record[0] + " " + record[1] : null;
+  }
+
+  /** Run a query on the best index loaded so far, phrase matches ranked first. */
+  function runQuery(query, options) {
+    return loadTitles().then(function () {
+      var partial = !state.full;
+      var pending = state.full
+        ? state.full.search(query, options)
+        : Promise.resolve(Engine.search(state.titleIndex, query, options));
+      return pending.then(function (result) {
+        result.partial = partial;
+        result.hits = Engine.rankPhrases(result.hits, result.phrases,
+          function (ref) { return state.titles[ref]; }, textOf);
+        return result;
+      });
+    });
+  }
+
+  /* ---- papers ----------------------------------------------------------- */
+
+  /** catalog.slugify for ASCII titles (the build stores the slug otherwise). */
+  function slugify(title) {
+    var words = title.toLowerCase().match(/[a-z0-9]+/g) || [];
+    var slug = "";
+    for (var i = 0; i < words.length; i++) {
+      var candidate = slug ? slug + "-" + words[i] : words[i];
+      if (candidate.length > SLUG_MAX) break;
+      slug = candidate;
+    }
+    if (!slug && words.length) slug = words[0].slice(0, SLUG_MAX);
+    return slug || "paper";
+  }
+
+  function paper(ref) {
+    var doc = state.manifest.docs[ref];
+    var theme = state.manifest.themes[doc[1]];
+    return { ref: ref, title: doc[0], slug: doc[2] || slugify(doc[0]), theme: theme[0], themeTitle: theme[1] };
+  }
+
+  function pageUrl(path) {
+    return String(new URL(path + (FILE ? "index.html" : ""), ROOT));
+  }
+
+  function paperUrl(p) { return pageUrl("papers/" + p.slug + "/"); }
+
+  function resultsUrl(query, theme) {
+    var params = new URLSearchParams();
+    params.set("q", query);
+    if (theme) params.set("theme", theme);
+    return pageUrl("search/") + "?" + params.toString();
+  }
+
+  /* ---- rendering -------------------------------------------------------- */
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function appendRuns(parent, runs) {
+    runs.forEach(function (run) {
+      parent.appendChild(run.hit ? el("mark", null, run.text) : document.createTextNode(run.text));
+    });
+    return parent;
+  }
+
+  function badge(p) {
+    var b = el("span", "badge badge-theme sg-badge", p.themeTitle);
+    b.setAttribute("data-theme", p.theme);
+    return b;
+  }
+
+  /** Fill a snippet element for a hit, loading its text chunk if needed. */
+  function fillSnippet(node, hit, size) {
+    var record = textRecord(+hit.ref);
+    if (!record) {
+      node.classList.add("sg-loading");
+      return loadText(Math.floor(hit.ref / state.manifest.textChunkDocs)).then(function () {
+        if (textRecord(+hit.ref)) fillSnippet(node, hit, size);
+      }, function () {});
+    }
+    node.classList.remove("sg-loading");
+    node.textContent = "";
+    var abstract = Engine.snippet(record[0], hit.terms, size);
+    var notes = record[1] ? Engine.snippet(record[1], hit.terms, size) : null;
+    var pick = !abstract.found && notes && notes.found ? notes : abstract;
+    if (pick.before) node.appendChild(document.createTextNode("\u2026 "));
+    appendRuns(node, Engine.highlight(pick.text, hit.terms));
+    if (pick.after) node.appendChild(document.createTextNode(" \u2026"));
+    return Promise.resolve();
+  }
+
+  function hitTitle(p, hit, tag) {
+    return appendRuns(el(tag || "span", "sg-title"), Engine.highlight(p.title, hit.terms));
+  }
+
+  /* ---- the header box --------------------------------------------------- */
+
+  function initBox(input) {
+    var form = input.form;
+    var box = el("div", "sg-dropdown");
+    box.id = "sg-search-dropdown";
+    box.hidden = true;
+    var list = el("ul", "sg-hits");
+    list.id = "sg-search-hits";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Search results");
+    var footer = el("div", "sg-footer");
+    box.appendChild(list);
+    box.appendChild(footer);
+    (form || input.parentNode).appendChild(box);
+    (form || input.parentNode).classList.add("sg-box");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-controls", list.id);
+    input.setAttribute("aria-expanded", "false");
+
+    var active = -1;
+    var shown = [];
+    var seq = 0;
+
+    function close() {
+      box.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+
+    function setActive(i) {
+      var items = list.querySelectorAll(".sg-hit");
+      if (!items.length) return;
+      active = (i + items.length + 1) % (items.length + 1) - 1; // -1: none selected
+      items.forEach(function (item, j) { item.setAttribute("aria-selected", j === active ? "true" : "false"); });
+      if (active >= 0) {
+        input.setAttribute("aria-activedescendant", items[active].id);
+        items[active].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    function render(query, result) {
+      list.textContent = "";
+      footer.textContent = "";
+      active = -1;
+      shown = result.hits.slice(0, DROPDOWN_HITS);
+      shown.forEach(function (hit, i) {
+        var p = paper(+hit.ref);
+        var item = el("li", "sg-hit");
+        item.id = "sg-hit-" + i;
+        item.setAttribute("role", "option");
+        item.setAttribute("aria-selected", "false");
+        var link = el("a", "sg-link");
+        link.href = paperUrl(p);
+        link.tabIndex = -1;
+        var head = el("span", "sg-head");
+        head.appendChild(badge(p));
+        head.appendChild(hitTitle(p, hit));
+        link.appendChild(head);
+        var snip = el("span", "sg-snippet");
+        link.appendChild(snip);
+        fillSnippet(snip, hit, 140);
+        item.appendChild(link);
+        item.addEventListener("mousemove", function () { if (active !== i) setActive(i); });
+        list.appendChild(item);
+      });
+      if (result.notice) footer.appendChild(el("p", "sg-notice", result.notice));
+      if (!shown.length) footer.appendChild(el("p", "sg-empty", "No papers match \u201c" + query + "\u201d."));
+      if (result.partial) footer.appendChild(el("p", "sg-partial", "Titles only for now; full text is loading\u2026"));
+      var all = el("a", "sg-all", result.hits.length
+        ? "All " + result.hits.length + " results for \u201c" + query + "\u201d \u2192"
+        : "Open the search page \u2192");
+      all.href = resultsUrl(query);
+      footer.appendChild(all);
+      box.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+    }
+
+    function update() {
+      var query = input.value.trim();
+      var mine = ++seq;
+      if (!query) { close(); return; }
+      runQuery(query, { prefixLast: true }).then(function (result) {
+        if (mine === seq) render(query, result);
+      }, function () {
+        if (mine === seq) render(query, { hits: [], notice: "The search index could not be loaded.", partial: false });
+      });
+    }
+
+    listeners.push(function () { if (!box.hidden) update(); });
+    input.addEventListener("input", update);
+    input.addEventListener("focus", function () { loadTitles().catch(function () {}); if (input.value.trim()) update(); });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        if (box.hidden) { update(); return; }
+        event.preventDefault();
+        setActive(active + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (event.key === "Enter") {
+        event.preventDefault();
+        if (!box.hidden && active >= 0 && shown[active]) {
+          location.href = paperUrl(paper(+shown[active].ref));
+        } else if (input.value.trim()) {
+          location.href = resultsUrl(input.value.trim());
+        }
+      } else if (event.key === "Escape") {
+        if (!box.hidden) { event.preventDefault(); close(); } else { input.blur(); }
+      }
+    });
+    if (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        if (input.value.trim()) location.href = resultsUrl(input.value.trim());
+      });
+    }
+    document.addEventListener("click", function (event) {
+      if (!box.contains(event.target) && event.target !== input) close();
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var t = event.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      event.preventDefault();
+      input.focus();
+      input.select();
+    });
+  }
+
+  /* ---- the results page ------------------------------------------------- */
+
+  function initPage(page) {
+    var form = page.querySelector("form");
+    var input = form.querySelector("input[name=q]");
+    var status = page.querySelector(".sg-status");
+    var notice = page.querySelector(".sg-page-notice");
+    var filters = page.querySelector(".sg-filters");
+    var list = page.querySelector(".sg-results");
+    var header = document.getElementById("site-search");
+    var last = null; // {query, result}
+    var seq = 0;
+    var observer = "IntersectionObserver" in self ? new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        observer.unobserve(entry.target);
+        entry.target.sgFill();
+      });
+    }, { rootMargin: "400px" }) : null;
+
+    function params() {
+      var p = new URLSearchParams(location.search);
+      return { query: (p.get("q") || "").trim(), theme: p.get("theme") || "" };
+    }
+
+    function renderFilters(result, theme) {
+      filters.textContent = "";
+      if (!result.hits.length) return;
+      var counts = new Map();
+      result.hits.forEach(function (hit) {
+        var slug = paper(+hit.ref).theme;
+        counts.set(slug, (counts.get(slug) || 0) + 1);
+      });
+      var label = el("span", "sg-filters-label", "Theme:");
+      filters.appendChild(label);
+      var options = [["", "All", result.hits.length]];
+      state.manifest.themes.forEach(function (t) {
+        if (counts.has(t[0])) options.push([t[0], t[1], counts.get(t[0])]);
+      });
+      options.forEach(function (option) {
+        var button = el("button", "sg-filter");
+        button.type = "button";
+        button.setAttribute("data-theme", option[0]);
+        button.setAttribute("aria-pressed", option[0] === theme ? "true" : "false");
+        button.appendChild(document.createTextNode(option[1] + " "));
+        button.appendChild(el("span", "count", String(option[2])));
+        button.addEventListener("click", function () {
+          var current = params();
+          history.pushState(null, "", resultsUrl(current.query, option[0]));
+          show();
+        });
+        filters.appendChild(button);
+      });
+    }
+
+    function renderResults(query, result, theme) {
+      list.textContent = "";
+      notice.textContent = result.notice || "";
+      notice.hidden = !result.notice;
+      renderFilters(result, theme);
+      var hits = result.hits.filter(function (hit) { return !theme || paper(+hit.ref).theme === theme; });
+      var label = hits.length === 1 ? "1 paper" : hits.length + " papers";
+      status.textContent = !query ? "Type a query above." : hits.length
+        ? label + " match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + "."
+        : "No papers match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + ".";
+      if (result.partial) status.textContent += " Searching titles only; the full-text index is loading\u2026";
+      hits.forEach(function (hit) {
+        var p = paper(+hit.ref);
+        var item = el("li", "sg-result");
+        var h = el("h2", "sg-result-title");
+        var link = el("a");
+        link.href = paperUrl(p);
+        link.appendChild(hitTitle(p, hit));
+        h.appendChild(link);
+        item.appendChild(h);
+        var meta = el("p", "sg-result-meta");
+        meta.appendChild(badge(p));
+        item.appendChild(meta);
+        var snip = el("p", "sg-snippet");
+        item.appendChild(snip);
+        item.sgFill = function () { fillSnippet(snip, hit, 320); };
+        if (observer) observer.observe(item); else item.sgFill();
+        list.appendChild(item);
+      });
+    }
+
+    function show() {
+      var current = params();
+      input.value = current.query;
+      if (header) header.value = current.query;
+      var title = current.query ? "Search: " + current.query : "Search";
+      document.title = title + document.title.replace(/^[^·]*/, " ");
+      if (!current.query) {
+        last = null;
+        renderResults("", { hits: [], notice: "" }, "");
+        return;
+      }
+      if (last && last.query === current.query && last.full === !!state.full) {
+        renderResults(current.query, last.result, current.theme);
+        return;
+      }
+      var mine = ++seq;
+      status.textContent = "Searching\u2026";
+      runQuery(current.query, {}).then(function (result) {
+        if (mine !== seq) return;
+        last = { query: current.query, result: result, full: !result.partial };
+        renderResults(current.query, result, params().theme);
+      }, function () {
+        status.textContent = "The search index could not be loaded.";
+      });
+    }
+
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var query = input.value.trim();
+      if (query === params().query) return;
+      history.pushState(null, "", resultsUrl(query));
+      show();
+    });
+    window.addEventListener("popstate", show);
+    listeners.push(function () { if (params().query) show(); });
+    show();
+  }
+
+  /* ---- start ------------------------------------------------------------ */
+
+  function start() {
+    var input = document.getElementById("site-search") ||
+      document.querySelector("form[role=search] input[name=q]");
+    if (input) initBox(input);
+    var page = document.querySelector("[data-search-page]");
+    if (page) initPage(page);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
