@@ -76,6 +76,8 @@ class ChangeCollector(FileSystemEventHandler):
         """Record the source and destination of any event the build cares about."""
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file inside changed; that file's own event says which
         paths = [event.src_path, getattr(event, "dest_path", "")]
         with self.lock:
             for raw in paths:

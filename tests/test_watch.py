@@ -1,0 +1,126 @@
+"""The watch loop: real watchdog events on real temp folders."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen.watch import ChangeCollector, ChangeSet, classify_change, start_observer, watch
+
+
+@pytest.mark.parametrize(
+    ("relative", "kind"),
+    [
+        ("content/papers/theory/a.md", "page"),
+        ("content/papers/theory", "page"),
+        ("content/papers/theory/notes.txt", None),
+        ("content/dumps/2026-01-01-x.txt", "dump"),
+        ("content/themes.yaml", "config"),
+        ("content/site.yaml", "config"),
+        ("content/ingested.json", "ledger"),
+        ("templates/base.html", "template"),
+        ("static/site.css", "static"),
+        ("content/papers/theory/.a.md.swp", None),
+        ("content/papers/theory/a.md~", None),
+        ("content/dumps/.x.txt.tmp", None),
+        ("site/index.html", None),
+        (".sitegen-cache/build.pickle", None),
+    ],
+)
+def test_classify_change(tmp_path: Path, relative: str, kind: str | None) -> None:
+    assert classify_change(tmp_path / relative, tmp_path) == kind
+
+
+def make_root(tmp_path: Path) -> Path:
+    """A site root with the folders the watcher looks at."""
+    for name in ("content/papers/theory", "content/dumps", "templates", "static"):
+        (tmp_path / name).mkdir(parents=True)
+    return tmp_path
+
+
+def collect_one(root: Path, act) -> ChangeSet:
+    """Start a real observer, perform act(), and return the first quiet batch."""
+    collector = ChangeCollector(root)
+    observer = start_observer(root, collector)
+    stop = threading.Event()
+    timer = threading.Timer(10, stop.set)
+    timer.start()
+    try:
+        time.sleep(0.1)
+        act()
+        batch = collector.wait(stop)
+    finally:
+        timer.cancel()
+        observer.stop()
+        observer.join()
+    assert batch is not None, "no event arrived"
+    return batch
+
+
+def test_saving_a_page_is_one_page_change(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    page = root / "content/papers/theory/a.md"
+    batch = collect_one(root, lambda: page.write_text("---\ntitle: A\n---\n"))
+    assert batch.kinds == {"page"}
+    assert page in batch.paths
+
+
+def test_editor_style_atomic_save_and_burst_are_one_batch(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+
+    def burst() -> None:
+        for i in range(5):
+            tmp = root / f"content/papers/theory/.b{i}.md.tmp"
+            tmp.write_text("---\ntitle: B\n---\n")
+            os.replace(tmp, root / f"content/papers/theory/b{i}.md")
+        (root / "content/dumps/new.txt").write_text("x")
+
+    batch = collect_one(root, burst)
+    assert batch.kinds == {"page", "dump"}
+    assert {p.name for p in batch.paths} >= {f"b{i}.md" for i in range(5)} | {"new.txt"}
+    assert batch.describe(root).startswith(f"{len(batch.paths)} files")
+
+
+def test_moving_a_page_reports_both_ends(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    page = root / "content/papers/theory/a.md"
+    page.write_text("---\ntitle: A\n---\n")
+    (root / "content/papers/graphs").mkdir()
+    batch = collect_one(root, lambda: os.replace(page, root / "content/papers/graphs/a.md"))
+    assert {page, root / "content/papers/graphs/a.md"} <= batch.paths
+
+
+def test_ignored_files_do_not_wake_the_loop(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    collector = ChangeCollector(root)
+    observer = start_observer(root, collector)
+    try:
+        time.sleep(0.1)
+        (root / "content/papers/theory/.x.swp").write_text("x")
+        (root / "content/papers/theory/y.md~").write_text("x")
+        time.sleep(0.5)
+        assert collector.pending.paths == set()
+    finally:
+        observer.stop()
+        observer.join()
+
+
+def test_watch_calls_rebuild_per_batch_and_stops(tmp_path: Path) -> None:
+    root = make_root(tmp_path)
+    batches: list[ChangeSet] = []
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch, args=(root, batches.append, stop, ready))
+    thread.start()
+    assert ready.wait(5)
+    (root / "templates/base.html").write_text("x")
+    deadline = time.monotonic() + 10
+    while not batches and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive()
+    assert batches and batches[0].kinds == {"template"}
