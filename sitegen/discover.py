@@ -21,7 +21,7 @@ KEY_TERMS = 6
 RELATED = 5
 SHARED_TERMS = 3
 PRUNE_TERMS = 32  # each paper is matched on its 32 heaviest terms: bounds the work per block
-BLOCK_ROWS = 2048
+BLOCK_ROWS = 1024
 ROUND = 4
 
 
@@ -90,14 +90,34 @@ def discover(papers: Sequence[Paper], dumps: Sequence = ()) -> Discovery:
     )
 
 
+def row_thresholds(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """Each row's k-th largest distinct value (-inf for rows with fewer), in k vectorised passes."""
+    n_rows = len(indptr) - 1
+    starts = indptr[:-1][np.diff(indptr) > 0]
+    filled = np.diff(indptr) > 0
+    work = data.copy()
+    threshold = np.full(n_rows, -np.inf)
+    for _ in range(k):
+        if not len(work):
+            break
+        threshold = np.full(n_rows, -np.inf)
+        threshold[filled] = np.maximum.reduceat(work, starts)
+        work[work >= threshold[rows]] = -np.inf  # drop this round's maxima, ties included
+    return threshold
+
+
 def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, value) of each row's k largest entries, by row then rank; ties by column."""
     matrix = matrix.tocsr()
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
     # Rounding first makes float noise unable to reorder near-ties.
-    order = np.lexsort((matrix.indices, -np.round(matrix.data.astype(np.float64), 6), rows))
-    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
-    chosen = order[rank < k]
+    values = np.round(matrix.data.astype(np.float64), 6)
+    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    # Sorting only the entries at or above each row's k-th largest value keeps this linear.
+    near = np.flatnonzero(values >= row_thresholds(values, matrix.indptr, rows, k)[rows])
+    order = near[np.lexsort((matrix.indices[near], -values[near], rows[near]))]
+    ordered_rows = rows[order]
+    starts = np.searchsorted(ordered_rows, ordered_rows)  # first position of each row
+    chosen = order[np.arange(len(order)) - starts < k]
     return rows[chosen], matrix.indices[chosen], matrix.data[chosen]
 
 
@@ -107,29 +127,34 @@ def split_by_row(rows: np.ndarray, n_rows: int) -> list[slice]:
     return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def distinct_terms(candidates: Iterable[str], limit: int) -> tuple[str, ...]:
-    """The first `limit` terms, folding a word into the phrase that contains it."""
+def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) -> tuple[str, ...]:
+    """The first `limit` of these term ids, folding a word into the phrase that contains it."""
     chosen: list[str] = []
-    for term in candidates:
-        words = set(term.split())
-        if any(words <= set(c.split()) for c in chosen):
-            continue  # "diffusion" adds nothing after "diffusion model"
-        inner = [i for i, c in enumerate(chosen) if set(c.split()) < words]
-        if inner:
-            chosen[inner[0]] = term  # the phrase replaces its word, keeping its rank
-            chosen = [c for i, c in enumerate(chosen) if i not in inner[1:]]
-        elif len(chosen) < limit:
-            chosen.append(term)
+    for term in (terms[c] for c in candidates):
+        if " " not in term:
+            if not any(term in c.split() for c in chosen):
+                chosen.append(term)  # "diffusion" adds nothing after "diffusion model"
+        elif term not in chosen:
+            words = term.split()
+            inner = [i for i, c in enumerate(chosen) if c in words]
+            if inner:  # the phrase replaces its words, keeping the first one's rank
+                chosen[inner[0]] = term
+                chosen = [c for i, c in enumerate(chosen) if i not in inner[1:]]
+            else:
+                chosen.append(term)
+        if len(chosen) >= limit + 2:
+            break
     return tuple(chosen[:limit])
 
 
 def key_terms(vectors: Vectors, limit: int = KEY_TERMS) -> dict[str, tuple[str, ...]]:
     """Each paper's most distinctive words and phrases, heaviest first."""
-    rows, cols, _ = ranked_entries(vectors.matrix, 3 * limit)
-    terms = vectors.terms
+    rows, cols, _ = ranked_entries(vectors.matrix, 2 * limit)
+    parts = split_by_row(rows, len(vectors.slugs))
+    columns = cols.tolist()
     return {
-        slug: distinct_terms((terms[c] for c in cols[part].tolist()), limit)
-        for slug, part in zip(vectors.slugs, split_by_row(rows, len(vectors.slugs)), strict=True)
+        slug: distinct_terms(columns[part], vectors.terms, limit)
+        for slug, part in zip(vectors.slugs, parts, strict=True)
     }
 
 
@@ -159,8 +184,9 @@ def related_papers(
         rows, cols, values = rows[mine], cols[mine], values[mine]
         # Shared terms: the largest products of the two papers' weights.
         shared = full[rows + start].multiply(full[cols]).tocsr()
-        pair_rows, pair_cols, _ = ranked_entries(shared, 3 * SHARED_TERMS)
+        pair_rows, pair_cols, _ = ranked_entries(shared, 2 * SHARED_TERMS)
         pair_terms = split_by_row(pair_rows, len(rows))
+        shared_cols = pair_cols.tolist()
         parts = split_by_row(rows, stop - start)
         for offset, part in enumerate(parts):
             chosen = range(part.start, min(part.stop, part.start + limit))
@@ -168,9 +194,7 @@ def related_papers(
                 Related(
                     slugs[int(cols[i])],
                     round(float(values[i]), ROUND),
-                    distinct_terms(
-                        (terms[t] for t in pair_cols[pair_terms[i]].tolist()), SHARED_TERMS
-                    ),
+                    distinct_terms(shared_cols[pair_terms[i]], terms, SHARED_TERMS),
                 )
                 for i in chosen
             )
@@ -293,7 +317,7 @@ def clusters(
         found.append(
             Cluster(
                 tuple(vectors.slugs[chosen[m]] for m in members),
-                distinct_terms((vectors.terms[t] for t in order.tolist() if centre[t] > 0), terms),
+                distinct_terms([t for t in order.tolist() if centre[t] > 0], vectors.terms, terms),
                 round(cohesion, ROUND),
             )
         )

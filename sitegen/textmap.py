@@ -22,8 +22,14 @@ URL = re.compile(r"(?:https?://|www\.)\S+")
 BREAK = -1  # token id of a stopword or punctuation mark: never a term, ends a phrase
 TITLE_WEIGHT = 2.0  # a title word counts as much as two abstract words
 
+
+def word_set(text: str) -> frozenset[str]:
+    """A set of words written as one whitespace-separated block (easy to read and edit)."""
+    return frozenset(text.split())
+
+
 # Function words: never terms, and they break phrases ("learning of graphs" is no bigram).
-STOPWORDS = frozenset(
+STOPWORDS = word_set(
     """
     a about above across after again against all almost along also although always am among an
     and another any anyone anything are around as at be because been before being below between
@@ -36,12 +42,12 @@ STOPWORDS = frozenset(
     though through thus to together too toward towards under unless until up upon us very via was
     we well were what whatever when where whereas whether which while who whom whose why will with
     within without would yet you your yours e g eg ie i-e e-g et al vs cf
-    """.split()
+    """
 )
 
 # Words every ML abstract uses ("propose", "novel", "results"): never terms, and
 # they break phrases like function words do.
-GENERIC = frozenset(
+GENERIC = word_set(
     """
     ability able abstract accuracy accurate achieve achieved achieves achieving across addition
     additional address addresses advantage aim allow allows analysis analyze applied apply
@@ -70,16 +76,16 @@ GENERIC = frozenset(
     technique techniques terms the third three time times towards traditional two typically
     understanding use used useful uses using usually various version way ways widely work works
     yield yields
-    """.split()
+    """
 )
 
 # Generic nouns: never terms alone, but a phrase may keep one next to a real word
 # ("diffusion model" and "training data" stay; "proposed method" does not).
-PHRASE_NOUNS = frozenset(
+PHRASE_NOUNS = word_set(
     """
     approach architecture benchmark data dataset framework learning method model network
     representation system task training
-    """.split()
+    """
 )
 
 
@@ -147,9 +153,12 @@ def tokenise(texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, 
             docs.extend([index] * len(found))
             weights.extend([weight] * len(found))
     raw = list(table)
-    return np.frombuffer(ids, np.int32), np.frombuffer(docs, np.int32), np.frombuffer(
-        weights, np.float32
-    ), raw
+    return (
+        np.frombuffer(ids, np.int32),
+        np.frombuffer(docs, np.int32),
+        np.frombuffer(weights, np.float32),
+        raw,
+    )
 
 
 def unigram_ids(raw: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
