@@ -1,0 +1,324 @@
+"""The whole build over the shipped corpus: pages, links, prefixes, reproducibility, weight."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from conftest import copy_shipped_content
+from linkcheck import broken_links, parse_links
+
+from sitegen.build import MANIFEST, build, resolve_base_url
+from sitegen.errors import SitegenError
+from sitegen.project import load_project
+
+PAGE_LIMIT = 30 * 1024
+
+
+class TextParser(HTMLParser):
+    """Collects the visible text of a page (script and style excluded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Enter script/style."""
+        self.skip += tag in ("script", "style")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Leave script/style."""
+        self.skip -= tag in ("script", "style")
+
+    def handle_data(self, data: str) -> None:
+        """Keep visible text."""
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    """A page's visible text, whitespace collapsed."""
+    parser = TextParser()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def words(text: str) -> list[str]:
+    """Alphanumeric words, for comparing Markdown source with rendered text."""
+    return re.findall(r"[A-Za-z0-9]+", text)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under a folder by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The shipped corpus ingested and built once for this module: (site root, output)."""
+    from sitegen.ingest import ingest
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("shipped") / "root")
+    assert not ingest(root).errors
+    output = root / "site"
+    build(root, output)
+    return root, output
+
+
+def test_every_paper_has_a_page_with_title_and_abstract(shipped: tuple[Path, Path]) -> None:
+    root, output = shipped
+    papers = load_project(root).papers
+    assert len(papers) == 360
+    for paper in papers:
+        page = output / "papers" / paper.slug / "index.html"
+        text = visible_text(page.read_text(encoding="utf-8"))
+        assert paper.title in text
+        assert " ".join(words(paper.abstract)[:40]) in " ".join(words(text))
+
+
+def test_no_broken_internal_links_or_assets(shipped: tuple[Path, Path]) -> None:
+    _, output = shipped
+    assert broken_links(output) == []
+    pages = list(output.rglob("*.html"))
+    assert len(pages) > 360
+    refs = parse_links((output / "index.html").read_text(encoding="utf-8")).refs
+    assert "./static/style.css" in refs and "./search/" in refs
+
+
+def test_link_checker_catches_a_broken_link(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "index.html").write_text('<a href="../b/">x</a><a href="#nope">y</a>')
+    assert broken_links(tmp_path) == ["a/index.html: ../b/", "a/index.html: #nope (no #nope)"]
+
+
+def test_all_links_are_relative(shipped: tuple[Path, Path]) -> None:
+    _, output = shipped
+    for page in output.rglob("*.html"):
+        for ref in parse_links(page.read_text(encoding="utf-8")).refs:
+            assert not ref.startswith("/"), (page, ref)
+
+
+def test_paper_pages_stay_light(shipped: tuple[Path, Path]) -> None:
+    _, output = shipped
+    sizes = [p.stat().st_size for p in (output / "papers").glob("*/index.html")]
+    assert len(sizes) == 360
+    assert max(sizes) <= PAGE_LIMIT
+
+
+def test_site_files_and_feeds(shipped: tuple[Path, Path]) -> None:
+    root, output = shipped
+    for name in (".nojekyll", "404.html", "robots.txt", "papers.json", "search/index.html"):
+        assert (output / name).is_file(), name
+    feed = ET.parse(output / "feed.xml").getroot()
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = feed.findall(f"{atom}entry")
+    assert len(entries) == len(load_project(root).dumps)
+    assert all(e.find(f"{atom}id").text for e in entries)
+    sitemap = ET.parse(output / "sitemap.xml").getroot()
+    locs = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "papers/geometry-distributions/" in locs and "404.html" not in locs
+    assert (output / MANIFEST).is_file()
+
+
+def test_base_url_makes_absolute_links_where_needed(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, _ = shipped
+    output = tmp_path / "out"
+    build(root, output, base_url="https://example.org/reading/")
+    assert '<base href="https://example.org/reading/">' in (output / "404.html").read_text()
+    assert "<loc>https://example.org/reading/papers/" in (output / "sitemap.xml").read_text()
+    assert "Sitemap: https://example.org/reading/sitemap.xml" in (output / "robots.txt").read_text()
+    feed = (output / "feed.xml").read_text()
+    assert 'href="https://example.org/reading/dumps/' in feed
+    home = (output / "index.html").read_text()
+    assert '<link rel="canonical" href="https://example.org/reading/">' in home
+    assert broken_links(output, "https://example.org/reading/") == []
+
+
+def test_base_url_must_be_a_url() -> None:
+    assert resolve_base_url(None, "https://x.org/a") == "https://x.org/a/"
+    assert resolve_base_url("", "https://x.org/a") == ""
+    with pytest.raises(SitegenError):
+        resolve_base_url("javascript:alert(1)", "")
+
+
+def test_builds_are_reproducible(shipped: tuple[Path, Path], tmp_path: Path) -> None:
+    root, output = shipped
+    other_root = tmp_path / "elsewhere"
+    shutil.copytree(root / "content", other_root / "content")
+    build(other_root, tmp_path / "out")
+    first, second = tree(output), tree(tmp_path / "out")
+    assert first.keys() == second.keys()
+    assert [k for k in first if first[k] != second[k]] == []
+
+
+def test_rebuild_writes_nothing_and_removes_stale_pages(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, _ = shipped
+    site_root = tmp_path / "root"
+    shutil.copytree(root / "content", site_root / "content")
+    output = tmp_path / "out"
+    build(site_root, output)
+    (output / "mine.txt").write_text("not sitegen's")
+    assert build(site_root, output).written == 0
+    paper = load_project(site_root).papers[0]
+    page_dir = output / "papers" / paper.slug
+    assert page_dir.is_dir()
+    (site_root / "content" / paper.source).unlink()
+    result = build(site_root, output)
+    assert result.removed >= 1
+    assert not page_dir.exists()
+    assert (output / "mine.txt").exists()
+    assert broken_links(output) == []
+
+
+def test_user_templates_override_the_shipped_ones(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, _ = shipped
+    site_root = tmp_path / "root"
+    shutil.copytree(root / "content", site_root / "content")
+    (site_root / "templates").mkdir()
+    (site_root / "templates" / "paper.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1 class="mine">{{ paper.title }}</h1>'
+        "{% endblock %}"
+    )
+    build(site_root, tmp_path / "out")
+    page = (tmp_path / "out" / "papers" / "geometry-distributions" / "index.html").read_text()
+    assert '<h1 class="mine">Geometry Distributions</h1>' in page
+    assert "static/style.css" in page  # base.html still the shipped one
+
+
+def test_template_error_is_one_line_and_writes_nothing(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, _ = shipped
+    site_root = tmp_path / "root"
+    shutil.copytree(root / "content", site_root / "content")
+    (site_root / "templates").mkdir()
+    (site_root / "templates" / "theme.html").write_text("{% if %}")
+    with pytest.raises(SitegenError) as caught:
+        build(site_root, tmp_path / "out")
+    assert "theme.html" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "out").exists()
+
+
+# ------------------------------------------------------------ under a prefix, over HTTP
+
+
+class PrefixHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site only under /prefix/, as GitHub Pages serves a project site."""
+
+    def translate_path(self, path: str) -> str:
+        """Map /prefix/... into the site folder; anything else to a missing file."""
+        path = urlsplit(path).path
+        if not path.startswith("/prefix/"):
+            return str(Path(self.directory) / "__outside_prefix__")
+        return super().translate_path(path[len("/prefix") :])
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Stay quiet."""
+
+
+@pytest.fixture(scope="module")
+def served(shipped: tuple[Path, Path]) -> Iterator[str]:
+    """The shipped site served under http://127.0.0.1:PORT/prefix/."""
+    handler = functools.partial(PrefixHandler, directory=str(shipped[1]))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/prefix/"
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str) -> tuple[int, bytes]:
+    """GET a URL: (status, body)."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+def test_site_works_under_a_prefix(served: str) -> None:
+    seen: set[str] = set()
+    queue = [served]
+    failures: list[str] = []
+    deadline = time.monotonic() + 120
+    while queue and time.monotonic() < deadline:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        status, body = fetch(url)
+        if status != 200:
+            failures.append(f"{status} {url}")
+            continue
+        if not (url.endswith("/") or url.endswith(".html")):
+            continue
+        for ref in parse_links(body.decode("utf-8")).refs:
+            target = urldefrag(urljoin(url, ref))[0].split("?")[0]
+            if target.startswith(served) and target not in seen:
+                queue.append(target)
+    assert failures == []
+    assert len(seen) > 400  # every page and asset was reached through links alone
+    assert f"{served}papers/geometry-distributions/" in seen
+    assert fetch(served.replace("/prefix/", "/"))[0] == 404  # nothing leaks outside the prefix
+
+
+# ------------------------------------------------------------ a synthetic large catalogue
+
+
+def write_synthetic(root: Path, count: int) -> None:
+    """A catalogue of `count` pages spread over three themes, with one dump listing some."""
+    content = root / "content"
+    shutil.copy(Path(__file__).parent.parent / "content" / "themes.yaml", content / "themes.yaml")
+    themes = ("architectures", "generative-models", "language")
+    for i in range(count):
+        folder = content / "papers" / themes[i % 3]
+        folder.mkdir(parents=True, exist_ok=True)
+        title = f"Synthetic paper number {i:05d} about scaling"
+        abstract = f"We study item {i}. " + "Long filler sentence about models and data. " * 20
+        (folder / f"synthetic-{i:05d}.md").write_text(
+            f"---\ntitle: {title}\nslug: synthetic-{i:05d}\ntags: [t{i % 7}]\n---\n\n{abstract}\n"
+        )
+
+
+@pytest.mark.parametrize("count", [30])
+def test_page_weight_does_not_grow_with_the_corpus(tmp_path: Path, count: int) -> None:
+    sizes = {}
+    for n in (count, 3000):
+        root = tmp_path / f"n{n}"
+        (root / "content").mkdir(parents=True)
+        write_synthetic(root, n)
+        started = time.monotonic()
+        build(root, root / "site")
+        elapsed = time.monotonic() - started
+        pages = list((root / "site" / "papers").glob("*/index.html"))
+        assert len(pages) == n
+        sizes[n] = max(p.stat().st_size for p in pages)
+        theme_pages = list((root / "site" / "themes").rglob("index.html"))
+        assert len(theme_pages) == 3 * -(-n // 3 // 50)  # paginated at per_page=50
+        for listing in theme_pages + list((root / "site" / "papers" / "_page").rglob("*.html")):
+            assert listing.stat().st_size < 100 * 1024, listing
+    assert sizes[3000] <= PAGE_LIMIT
+    assert sizes[3000] - sizes[count] < 200  # only digits in counts differ
+    assert elapsed < 30

@@ -1,0 +1,188 @@
+"""Rendering safety: Markdown without HTML, safe links, linkify, autoescaping, overrides, XSS."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import build
+from sitegen.render import (
+    is_safe_url,
+    linkify_text,
+    make_environment,
+    markdown_html,
+    render_template,
+    template_dirs,
+)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def test_raw_html_is_escaped() -> None:
+    html = markdown_html("Hi <script>alert(1)</script> <img src=x onerror=alert(1)>")
+    assert "<script>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "[x](javascript:alert(1))",
+        "[x](JaVaScRiPt:alert(1))",
+        "[x](java\tscript:alert(1))",
+        "[x](data:text/html;base64,PHNjcmlwdD4=)",
+        "[x](vbscript:msgbox)",
+        "<javascript:alert(1)>",
+        "[x][r]\n\n[r]: javascript:alert(1)",
+    ],
+)
+def test_dangerous_links_are_not_links(source: str) -> None:
+    html = markdown_html(source)
+    assert "href" not in html, html
+
+
+def test_images_are_not_loaded() -> None:
+    html = markdown_html("![tracker](https://evil.example/pixel.png)")
+    assert "<img" not in html
+
+
+def test_safe_url_schemes() -> None:
+    assert is_safe_url("https://x.org") and is_safe_url("mailto:a@b.c") and is_safe_url("../x/")
+    assert not is_safe_url(" javascript:alert(1)")
+    assert not is_safe_url("data:image/png;base64,AAAA")
+    assert not is_safe_url("file:///etc/passwd")
+
+
+@pytest.mark.parametrize(
+    ("text", "href", "rest"),
+    [
+        ("see https://github.com/a/b.", "https://github.com/a/b", "."),
+        ("(code: https://github.com/a/b)", "https://github.com/a/b", ")"),
+        ("at https://x.io/{project}, ok", "https://x.io/", "{project}, ok"),
+        ("url https://en.wikipedia.org/wiki/A_(b)!", "https://en.wikipedia.org/wiki/A_(b)", "!"),
+        ("site www.example.com/x;", "https://www.example.com/x", ";"),
+    ],
+)
+def test_bare_urls_are_linked_and_trimmed(text: str, href: str, rest: str) -> None:
+    runs = linkify_text(text)
+    linked = [run for run in runs if run[1] is not None]
+    assert [h for _, h in linked] == [href]
+    assert "".join(t for t, _ in runs) == text  # nothing is lost from the visible text
+    assert runs[-1][0].endswith(rest)
+    html = markdown_html(text)
+    assert f'href="{href}"' in html
+
+
+def test_urls_in_code_and_links_are_left_alone() -> None:
+    assert "href" not in markdown_html("`https://x.org/a`")
+    html = markdown_html("[site https://x.org/b](https://x.org/a)")
+    assert html.count("<a ") == 1
+
+
+def test_user_headings_sit_below_the_page_title() -> None:
+    assert "<h2>Notes</h2>" in markdown_html("# Notes")
+
+
+def test_autoescape_everywhere_and_template_syntax_stays_literal(tmp_path: Path) -> None:
+    (tmp_path / "t.xml").write_text("<t>{{ v }}</t>")
+    (tmp_path / "t.html").write_text("<p>{{ v }}</p>")
+    env = make_environment([tmp_path])
+    value = "<b>{{ 7*7 }}</b>"
+    assert render_template(env, "t.xml", {"v": value}) == b"<t>&lt;b&gt;{{ 7*7 }}&lt;/b&gt;</t>"
+    assert render_template(env, "t.html", {"v": value}) == b"<p>&lt;b&gt;{{ 7*7 }}&lt;/b&gt;</p>"
+
+
+def test_site_templates_come_first(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    dirs = template_dirs(tmp_path)
+    assert dirs[0] == tmp_path / "templates" and (dirs[1] / "base.html").is_file()
+    assert template_dirs(tmp_path / "nowhere")[0] == dirs[1]
+
+
+# ------------------------------------------------------------ XSS in a real browser
+
+PAYLOAD = "<script>alert('t')</script><img src=x onerror=alert('i')> {{ 7*7 }}"
+EVIL_PAGE = textwrap.dedent(
+    """\
+    ---
+    title: "Evil <script>alert('title')</script> <img src=x onerror=alert(1)> {{ 7*7 }}"
+    slug: evil-paper
+    tags: ["<script>alert('tag')</script>", "{{ 7*7 }}"]
+    status: "<b onmouseover=alert(1)>reading</b>"
+    notes: "[click](javascript:alert('notes')) and <img src=x onerror=alert('n')>"
+    ---
+
+    Abstract with <script>alert('abstract')</script> and <img src=x onerror=alert('a')>,
+    a [link](javascript:alert('link')), a [data link](data:text/html,<script>alert(1)</script>),
+    template syntax {{ 7*7 }} {% raw %} and https://example.org/code}.
+
+    # My notes
+
+    More <iframe src="javascript:alert('iframe')"></iframe> {{ 7*7 }}
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def evil_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A site whose only paper is full of XSS payloads, built."""
+    root = tmp_path_factory.mktemp("evil")
+    folder = root / "content" / "papers" / "architectures"
+    folder.mkdir(parents=True)
+    (folder / "evil-paper.md").write_text(EVIL_PAGE)
+    (root / "content" / "site.yaml").write_text(f"title: {PAYLOAD!r}\n")
+    build(root, root / "site")
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium, shared by this module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.mark.parametrize(
+    "page_path",
+    ["papers/evil-paper/", "", "themes/architectures/", "papers/", "tags/", "search/", "404.html"],
+)
+def test_xss_payloads_render_as_text_in_chromium(
+    evil_site: Path, browser: object, page_path: str
+) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    target = evil_site / page_path
+    if target.is_dir():
+        target = target / "index.html"
+    page.goto(target.as_uri())
+    page.wait_for_load_state("load")
+    text = page.inner_text("body")
+    assert "{{ 7*7 }}" in text and "49" not in text
+    assert "<script>alert('t')</script>" in page.title()
+    if page_path == "papers/evil-paper/":
+        for fragment in ("<script>alert('abstract')</script>", "onerror=alert('a')>", "{% raw %}"):
+            assert fragment in text
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        assert not [h for h in hrefs if h.lower().startswith(("javascript:", "data:"))]
+        assert "https://example.org/code" in hrefs
+        page.hover("text=reading")  # the status must not carry a live onmouseover
+    assert page.locator("img, iframe").count() == 0
+    page.close()
+    assert dialogs == []
