@@ -143,20 +143,34 @@
     return query.clauses;
   }
 
-  /** Plain OPTIONAL clauses for words, the last one also as a prefix when asked. */
+  /**
+   * Clauses for plain words. Search-as-you-type (prefixLast) requires every word and
+   * matches the last one as a prefix of an index term; otherwise words are optional,
+   * as in lunr's own query language. Stop words are dropped: the index has none.
+   */
   function plainClauses(words, fields, prefixLast) {
-    var clauses = words.map(function (w) {
+    var presence = prefixLast ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL;
+    var kept = words.filter(function (w) { return indexTerm(w); });
+    if (!kept.length) kept = words.slice(0, 1);
+    var full = prefixLast ? kept.slice(0, -1) : kept;
+    var clauses = full.map(function (w) {
       return { term: w.toLowerCase(), fields: fields, boost: 1, usePipeline: true,
-        wildcard: lunr.Query.wildcard.NONE, presence: lunr.Query.presence.OPTIONAL };
+        wildcard: lunr.Query.wildcard.NONE, presence: presence };
     });
-    if (prefixLast && words.length) {
-      var last = words[words.length - 1].toLowerCase();
-      if (last.length >= 2) {
-        clauses.push({ term: last + "*", fields: fields, boost: 0.5, usePipeline: false,
-          wildcard: lunr.Query.wildcard.TRAILING, presence: lunr.Query.presence.OPTIONAL });
-      }
+    if (prefixLast && kept.length) {
+      var last = kept[kept.length - 1].toLowerCase();
+      clauses.push({ term: (indexTerm(last) || last) + "*", fields: fields, boost: 1,
+        usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING, presence: presence });
     }
     return clauses;
+  }
+
+  /** The same clauses with every word optional (null when nothing changes). */
+  function optionalClauses(clauses) {
+    if (!clauses.some(function (c) { return c.presence === lunr.Query.presence.REQUIRED; })) return null;
+    return clauses.map(function (c) {
+      return Object.assign({}, c, { presence: lunr.Query.presence.OPTIONAL });
+    });
   }
 
   /** The same clauses with edit distance 1 on terms of TYPO_MIN_LENGTH or more letters. */
@@ -194,11 +208,14 @@
       }
       if (!SYNTAX.test(query) && options.prefixLast) {
         clauses = plainClauses(plainWords(query), fields, true);
+        result.hits = index.run(clauses);
+        var anyWord = optionalClauses(clauses);
+        if (!result.hits.length && anyWord) result.hits = index.run((clauses = anyWord));
       } else {
         clauses = parseClauses(split.rest, fields);
+        result.hits = index.run(clauses);
       }
       result.phrases = split.phrases.slice();
-      result.hits = index.run(clauses);
     } catch (err) {
       var words = plainWords(query);
       result.mode = "plain";

@@ -288,7 +288,8 @@
     function setActive(i) {
       var items = list.querySelectorAll(".sg-hit");
       if (!items.length) return;
-      active = (i + items.length + 1) % (items.length + 1) - 1; // -1: none selected
+      var slots = items.length + 1; // slot 0 is "nothing selected" (active -1)
+      active = (((i + 1) % slots) + slots) % slots - 1;
       items.forEach(function (item, j) { item.setAttribute("aria-selected", j === active ? "true" : "false"); });
       if (active >= 0) {
         input.setAttribute("aria-activedescendant", items[active].id);
@@ -346,7 +347,8 @@
       });
     }
 
-    listeners.push(function () { if (!box.hidden) update(); });
+    // The full index arrived: refresh the list unless the reader is moving through it.
+    listeners.push(function () { if (!box.hidden && active < 0) update(); });
     input.addEventListener("input", update);
     input.addEventListener("focus", function () { loadTitles().catch(function () {}); if (input.value.trim()) update(); });
     input.addEventListener("keydown", function (event) {
