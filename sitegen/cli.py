@@ -9,10 +9,14 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest, read_dump
+
+if TYPE_CHECKING:  # the project module is imported lazily, by the commands that need it
+    from sitegen.project import Project
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -137,35 +141,116 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_themes(args: argparse.Namespace) -> int:
-    """`sitegen themes [explain SLUG]`: papers per theme, or why one paper landed where it did."""
+    """`sitegen themes [explain SLUG] [--apply [--write]] [--json]`: review the theme folders."""
     from sitegen.project import load_project
-    from sitegen.themes import classify, explain
 
+    if args.write and not args.apply:
+        raise SitegenError("--write only makes sense with --apply")
+    if args.action == "explain" and args.apply:
+        raise SitegenError("use either 'explain SLUG' or --apply, not both")
+    if args.action != "explain" and args.slug:
+        raise SitegenError(f"unexpected argument {args.slug!r} (did you mean 'explain'?)")
     project = load_project(args.root)
     if args.action == "explain":
-        if not args.slug:
-            raise SitegenError("usage: sitegen themes explain SLUG")
-        paper = next((p for p in project.papers if p.slug == args.slug), None)
-        if paper is None:
-            raise SitegenError(f"no paper with slug {args.slug!r}")
-        decision = classify(paper.title, paper.abstract, project.taxonomy)
-        print(f"{paper.title}  [{paper.source}]")
-        print(
-            f"folder: {paper.theme}" + (" (moved by you)" if paper.theme != decision.theme else "")
-        )
-        for line in explain(decision, project.taxonomy):
-            print(line)
-        return 0
+        return themes_explain(project, args.slug)
+    if args.apply:
+        return themes_apply(project, args.write, args.json)
+    return themes_overview(project, args.json)
+
+
+def themes_explain(project: Project, slug: str | None) -> int:
+    """`sitegen themes explain SLUG`: why one paper landed where it did."""
+    from sitegen.themes import classify, explain
+
+    if not slug:
+        raise SitegenError("usage: sitegen themes explain SLUG")
+    paper = next((p for p in project.papers if p.slug == slug), None)
+    if paper is None:
+        raise SitegenError(f"no paper with slug {slug!r}")
+    decision = classify(paper.title, paper.abstract, project.taxonomy)
+    print(f"{paper.title}  [{paper.source}]")
+    print(f"folder: {paper.theme}" + (" (moved by you)" if paper.theme != decision.theme else ""))
+    for line in explain(decision, project.taxonomy):
+        print(line)
+    return 0
+
+
+def themes_overview(project: Project, as_json: bool) -> int:
+    """`sitegen themes`: papers per theme, the unsorted ones, and suggested new themes."""
+    from sitegen.discover import paper_vectors, suggest_themes
+    from sitegen.themes import FALLBACK
+
     counts: dict[str, int] = {}
     for paper in project.papers:
         counts[paper.theme] = counts.get(paper.theme, 0) + 1
-    for theme in project.taxonomy.themes:
-        print(f"{counts.pop(theme.slug, 0):6d}  {theme.slug}")
-    for slug, count in sorted(counts.items()):
-        print(f"{count:6d}  {slug} (not in themes.yaml)")
-    unsorted = [p for p in project.papers if p.theme == "unsorted"]
+    known = project.taxonomy.slugs()
+    rows = [(slug, counts.get(slug, 0), True) for slug in known]
+    rows += [(slug, n, False) for slug, n in sorted(counts.items()) if slug not in known]
+    unsorted = sorted((p for p in project.papers if p.theme == FALLBACK), key=lambda p: p.slug)
+    suggestions = suggest_themes(project.papers, paper_vectors(project.papers), FALLBACK)
+    titles = {p.slug: p.title for p in project.papers}
+    if as_json:
+        data = {
+            "themes": [{"slug": s, "papers": n, "in_themes_yaml": k} for s, n, k in rows],
+            "unsorted": [{"slug": p.slug, "title": p.title} for p in unsorted],
+            "suggestions": [
+                {
+                    "from": s.source,
+                    "slug": s.slug,
+                    "terms": list(s.cluster.terms),
+                    "cohesion": s.cluster.cohesion,
+                    "papers": list(s.cluster.slugs),
+                }
+                for s in suggestions
+            ],
+        }
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+        return 0
+    print("papers per theme:")
+    for slug, count, in_yaml in rows:
+        print(f"{count:6d}  {slug}" + ("" if in_yaml else " (not in themes.yaml)"))
+    print(f"\nunsorted ({len(unsorted)}):" if unsorted else "\nunsorted: none")
     for paper in unsorted:
-        print(f"        unsorted: {paper.slug}")
+        print(f"  {paper.slug}  {paper.title}")
+    print("\nsuggested themes:" if suggestions else "\nsuggested themes: none")
+    for s in suggestions:
+        where = "from unsorted" if s.source == FALLBACK else f"split of {s.source}"
+        print(f"  {s.slug}  ({where}, {len(s.cluster.slugs)} papers): {', '.join(s.cluster.terms)}")
+        for slug in s.cluster.slugs[:8]:
+            print(f"      {slug}  {titles[slug]}")
+        if len(s.cluster.slugs) > 8:
+            print(f"      … and {len(s.cluster.slugs) - 8} more")
+    return 0
+
+
+def themes_apply(project: Project, write: bool, as_json: bool) -> int:
+    """`sitegen themes --apply [--write]`: re-classify unpinned pages; move them with --write."""
+    from sitegen.catalog import LEDGER_NAME, read_ledger
+    from sitegen.retheme import apply_moves, plan_moves
+
+    ledger = read_ledger(project.root / "content" / LEDGER_NAME)
+    plan = plan_moves(project.papers, ledger, project.taxonomy)
+    moved = apply_moves(project.root, plan.moves) if write and plan.moves else 0
+    if as_json:
+        data = {
+            "written": write,
+            "moves": [
+                {"slug": m.slug, "from": m.old_theme, "to": m.new_theme, "terms": list(m.terms)}
+                for m in plan.moves
+            ],
+            "pinned": [{"slug": slug, "why": why} for slug, why in plan.pinned],
+        }
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+        return 0
+    verb = "moved" if write else "would move"
+    print(f"{verb} {len(plan.moves)} papers; {len(plan.pinned)} pinned pages left alone")
+    for m in plan.moves:
+        matched = ", ".join(repr(t) for t in m.terms) or "no keyword matched"
+        print(f"  {m.slug}: {m.old_theme} -> {m.new_theme}  (matched {matched})")
+    if not write and plan.moves:
+        print("dry run: nothing changed; add --write to move these files")
+    elif write:
+        print(f"{moved} files moved; ledger updated")
     return 0
 
 
@@ -225,9 +310,16 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE", help="dump files to add")
     p.set_defaults(handler=run_add)
 
-    p = sub.add_parser("themes", parents=[common], help="papers per theme; explain a placement")
+    p = sub.add_parser(
+        "themes", parents=[common], help="papers per theme, suggestions; explain; re-classify"
+    )
     p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
     p.add_argument("slug", nargs="?", help="paper slug (for explain)")
+    p.add_argument(
+        "--apply", action="store_true", help="re-classify unpinned pages (dry run: shows moves)"
+    )
+    p.add_argument("--write", action="store_true", help="with --apply: really move the files")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(handler=run_themes)
     p = sub.add_parser("serve", parents=[common, output], help="preview with live reload")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

@@ -1,0 +1,277 @@
+"""Discovery on a tiny hand-made corpus: key terms, related papers, clusters, map, timeline."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sitegen.catalog import Paper
+from sitegen.discover import (
+    Point,
+    clusters,
+    discover,
+    distinct_terms,
+    paper_vectors,
+    ranked_entries,
+    suggest_themes,
+    timeline,
+)
+from sitegen.textmap import GENERIC, STOPWORDS, stem, vectorise
+
+CORPUS = {
+    "diffusion": [
+        (
+            "Denoising diffusion models for image synthesis",
+            "We propose a novel denoising diffusion model that generates images by reversing a "
+            "noise process. The diffusion model achieves state-of-the-art image synthesis.",
+        ),
+        (
+            "Faster sampling for diffusion models",
+            "Sampling from diffusion models is slow. Our method reduces the denoising steps of "
+            "the diffusion model while keeping image synthesis quality and sample fidelity.",
+        ),
+        (
+            "Latent diffusion for text-to-image synthesis",
+            "Latent diffusion models run the denoising process in a latent space, giving "
+            "text-to-image synthesis with fewer sampling steps and results that beat baselines.",
+        ),
+    ],
+    "graphs": [
+        (
+            "Message passing graph neural networks",
+            "Graph neural networks aggregate node features by message passing along edges. We "
+            "show that deeper graph neural networks suffer from oversmoothing of node features.",
+        ),
+        (
+            "Graph attention for node classification",
+            "We propose graph attention layers for node classification: each node weighs its "
+            "neighbours in the graph, improving performance on citation graph benchmarks.",
+        ),
+        (
+            "Expressive power of graph neural networks",
+            "We study which graphs message passing can distinguish. Graph neural networks are at "
+            "most as powerful as the Weisfeiler-Lehman test on node neighbourhoods.",
+        ),
+    ],
+    "reinforcement": [
+        (
+            "Policy gradient methods for reinforcement learning",
+            "An agent learns a policy from reward signals. Policy gradient reinforcement learning "
+            "estimates the return of each action in the environment.",
+        ),
+        (
+            "Offline reinforcement learning with conservative value functions",
+            "Offline reinforcement learning trains an agent from logged trajectories without the "
+            "environment; a conservative value function keeps the policy near the reward data.",
+        ),
+        (
+            "Exploration bonuses for sparse reward agents",
+            "Agents in environments with sparse reward explore poorly. An exploration bonus "
+            "helps the reinforcement learning agent find reward and improve its policy.",
+        ),
+    ],
+}
+
+
+def make_paper(slug: str, title: str, abstract: str, theme: str = "unsorted", **meta) -> Paper:
+    """A Paper as load_project builds it, without a file."""
+    return Paper(
+        slug=slug,
+        title=title,
+        abstract=abstract,
+        notes=meta.pop("notes", ""),
+        theme=theme,
+        themes=(theme,),
+        dumps=tuple(meta.pop("dumps", ())),
+        links=(),
+        tags=(),
+        status="",
+        meta=meta,
+        source=f"papers/{theme}/{slug}.md",
+    )
+
+
+def corpus() -> list[Paper]:
+    """The hand-made corpus: three topics of three papers, slugs like diffusion-1."""
+    return [
+        make_paper(f"{topic}-{i}", title, abstract, theme=topic)
+        for topic, entries in CORPUS.items()
+        for i, (title, abstract) in enumerate(entries, start=1)
+    ]
+
+
+def topic(slug: str) -> str:
+    """The topic a corpus slug belongs to."""
+    return slug.rsplit("-", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def found():
+    """Discovery over the corpus, computed once for this module."""
+    return discover(corpus())
+
+
+def test_related_papers_share_the_topic_and_never_the_paper_itself(found) -> None:
+    for slug, related in found.related.items():
+        assert related, slug
+        assert len(related) <= 5
+        assert slug not in [r.slug for r in related]
+        # Within a topic the vocabulary overlaps most, so the best match is a sibling.
+        assert topic(related[0].slug) == topic(slug), (slug, related)
+        scores = [r.score for r in related]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0 < s <= 1 for s in scores)
+
+
+def test_two_diffusion_papers_relate_more_than_to_a_graph_paper(found) -> None:
+    scores = {r.slug: r.score for r in found.related["diffusion-1"]}
+    assert scores["diffusion-2"] > scores.get("graphs-1", 0.0)
+    assert scores["diffusion-3"] > scores.get("graphs-2", 0.0)
+
+
+def test_related_papers_explain_themselves_with_shared_terms(found) -> None:
+    by_slug = {r.slug: r for r in found.related["graphs-1"]}
+    shared = by_slug["graphs-3"].shared_terms
+    assert shared and len(shared) <= 3
+    assert any("graph" in term or "message passing" in term for term in shared), shared
+    papers = {p.slug: p for p in corpus()}
+    for slug, related in found.related.items():
+        for r in related:
+            for term in r.shared_terms:
+                for side in (slug, r.slug):
+                    text = f"{papers[side].title} {papers[side].abstract}".lower()
+                    assert term.split()[0][:5] in text, (term, side)
+
+
+def test_key_terms_are_distinctive_not_stopwords_or_ml_boilerplate(found) -> None:
+    assert set(found.key_terms) == {p.slug for p in corpus()}
+    for slug, terms in found.key_terms.items():
+        assert 1 <= len(terms) <= 6, slug
+        for term in terms:
+            words = term.split()
+            assert len(words) in (1, 2)
+            if len(words) == 1:
+                assert term not in STOPWORDS and stem(term) not in GENERIC, term
+            assert not any(w in STOPWORDS for w in words), term
+        assert not {"propose", "method", "results", "performance", "state-of-the-art"} & set(terms)
+    assert any("diffusion" in t for t in found.key_terms["diffusion-1"])
+    assert any("polic" in t or "reinforcement" in t for t in found.key_terms["reinforcement-1"])
+
+
+def test_phrases_absorb_their_words() -> None:
+    terms = ["diffusion", "model", "diffusion model", "graph", "image"]
+    assert distinct_terms([0, 2, 3, 4], terms, 3) == ("diffusion model", "graph", "image")
+    assert distinct_terms([2, 0, 3], terms, 6) == ("diffusion model", "graph")
+
+
+def test_ties_are_broken_by_column_then_rows_keep_order() -> None:
+    matrix = sp.csr_matrix(np.array([[0.5, 0.5, 0.9, 0.5], [0, 0.1, 0, 0.2], [0, 0, 0, 0]]))
+    rows, cols, values = ranked_entries(matrix, 3)
+    assert rows.tolist() == [0, 0, 0, 1, 1]
+    assert cols.tolist() == [2, 0, 1, 3, 1]
+    assert values.tolist() == pytest.approx([0.9, 0.5, 0.5, 0.2, 0.1])
+
+
+def test_results_do_not_depend_on_input_order(found) -> None:
+    shuffled = corpus()
+    random.Random(4).shuffle(shuffled)
+    assert discover(shuffled) == found
+
+
+def test_map_points_lie_in_the_unit_square_and_separate_topics(found) -> None:
+    points = found.points
+    assert set(points) == {p.slug for p in corpus()}
+    for point in points.values():
+        assert 0.0 <= point.x <= 1.0 and 0.0 <= point.y <= 1.0
+        assert round(point.x, 4) == point.x and round(point.y, 4) == point.y
+    xs = [p.x for p in points.values()]
+    ys = [p.y for p in points.values()]
+    assert max(max(xs) - min(xs), max(ys) - min(ys)) == pytest.approx(1.0)
+
+    def distance(a: Point, b: Point) -> float:
+        return ((a.x - b.x) ** 2 + (a.y - b.y) ** 2) ** 0.5
+
+    slugs = sorted(points)
+    within = [
+        distance(points[a], points[b])
+        for a in slugs
+        for b in slugs
+        if a < b and topic(a) == topic(b)
+    ]
+    across = [distance(points[a], points[b]) for a in slugs for b in slugs if topic(a) != topic(b)]
+    assert np.mean(within) < np.mean(across)
+
+
+def test_map_of_a_tiny_catalogue_is_centred() -> None:
+    papers = corpus()[:2]
+    assert set(discover(papers).points.values()) == {Point(0.5, 0.5)}
+
+
+def test_clusters_group_similar_texts() -> None:
+    vectors = paper_vectors(corpus())
+    found = clusters(vectors, list(vectors.slugs), 3)
+    assert sorted(len(c.slugs) for c in found) == [3, 3, 3]
+    for cluster in found:
+        assert len({topic(s) for s in cluster.slugs}) == 1, cluster
+        assert cluster.terms and 0 < cluster.cohesion <= 1
+
+
+def test_suggestions_come_from_unsorted_papers_with_top_terms() -> None:
+    papers = [
+        make_paper(
+            p.slug, p.title, p.abstract, theme="unsorted" if p.theme != "graphs" else "graphs"
+        )
+        for p in corpus()
+    ]
+    suggestions = suggest_themes(papers, paper_vectors(papers))
+    assert suggestions
+    for suggestion in suggestions:
+        assert suggestion.source == "unsorted"
+        assert not any(s.startswith("graphs") for s in suggestion.cluster.slugs)
+        assert suggestion.slug and suggestion.cluster.terms
+    grouped = [set(map(topic, s.cluster.slugs)) for s in suggestions]
+    assert {"diffusion"} in grouped or {"reinforcement"} in grouped
+
+
+@dataclass(frozen=True)
+class FakeDump:
+    """The fields of sitegen.dumps.Dump that the timeline reads."""
+
+    name: str
+    date: str | None
+    listing_date: str | None
+    entries: tuple
+
+
+def test_timeline_counts_papers_added_per_dump_in_dump_order() -> None:
+    papers = [
+        make_paper("a", "A", "x", added="d1", dumps=("d1",)),
+        make_paper("b", "B", "x", added="d1", dumps=("d1", "d2")),
+        make_paper("c", "C", "x", dumps=("d2",)),  # no `added`: its first dump counts
+        make_paper("d", "D", "x"),  # written by hand: in no dump
+    ]
+    dumps = [FakeDump("d1", "2024-01-02", "Jan 2", (1, 2)), FakeDump("d2", None, None, (1, 2))]
+    entries = timeline(papers, dumps)
+    assert [(e.dump, e.listed, e.added, e.total) for e in entries] == [
+        ("d1", 2, 2, 2),
+        ("d2", 2, 1, 3),
+    ]
+    assert entries[0].date == "2024-01-02" and entries[0].listing_date == "Jan 2"
+
+
+def test_vectors_ignore_urls_and_notes() -> None:
+    papers = corpus()
+    noted = [make_paper(p.slug, p.title, p.abstract, p.theme, notes="zebra zebra") for p in papers]
+    assert discover(noted) == discover(papers)
+    texts = [
+        ("x", "see https://example.org/foo/bar"),
+        ("y", "https://example.org/foo/bar"),
+        ("z", ""),
+    ]
+    assert not {"bar", "example", "org"} & set(vectorise(["a", "b", "c"], texts).terms)
+    plain = [("x", "see example foo bar"), ("y", "example foo bar"), ("z", "")]
+    assert {"bar", "example"} <= set(vectorise(["a", "b", "c"], plain).terms)
