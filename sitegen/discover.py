@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sitegen.catalog import Paper, slugify
-from sitegen.textmap import Vectors, paper_text, vectorise
+from sitegen.textmap import Vectors, vectorise
 
 KEY_TERMS = 6
 RELATED = 5
@@ -76,7 +76,7 @@ class Discovery:
 def paper_vectors(papers: Iterable[Paper]) -> Vectors:
     """TF-IDF vectors of the papers' titles and abstracts, rows in slug order."""
     ordered = sorted(papers, key=lambda p: p.slug)
-    return vectorise([p.slug for p in ordered], [paper_text(p.title, p.abstract) for p in ordered])
+    return vectorise([p.slug for p in ordered], [(p.title, p.abstract) for p in ordered])
 
 
 def discover(papers: Sequence[Paper], dumps: Sequence = ()) -> Discovery:
@@ -310,8 +310,8 @@ def clusters(
     found: list[Cluster] = []
     for c, centre in enumerate(centres):
         members = np.flatnonzero(labels == c)
-        if len(members) < min_size:
-            continue
+        if len(members) < min_size or not centre.any():
+            continue  # too small, or papers with no terms at all: nothing to name it by
         cohesion = float(np.asarray(matrix[members] @ centre).mean())
         order = np.lexsort((np.arange(len(centre)), -np.round(centre, 6)))[: 3 * terms]
         found.append(
@@ -363,5 +363,6 @@ def suggest_themes(
 
 
 def suggested_slug(cluster: Cluster) -> str:
-    """A slug for a suggested theme, from its top term."""
-    return slugify(cluster.terms[0]) if cluster.terms else "new-theme"
+    """A slug for a suggested theme, from its top phrase (or top word)."""
+    phrases = [t for t in cluster.terms if " " in t or "-" in t]
+    return slugify((phrases or list(cluster.terms) or ["new theme"])[0])

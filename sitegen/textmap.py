@@ -146,7 +146,7 @@ def tokenise(texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, 
     docs = array("i")
     weights = array("f")
     for index, (title, abstract) in enumerate(texts):
-        for text, weight in ((title, TITLE_WEIGHT), (abstract, 1.0)):
+        for text, weight in zip(paper_text(title, abstract), (TITLE_WEIGHT, 1.0), strict=True):
             found = list(map(lookup, TOKEN.findall(text)))
             found.append(table["."])  # title and abstract never join into one phrase
             ids.extend(found)
@@ -175,7 +175,8 @@ def unigram_ids(raw: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
             word_id[word] = len(word_id)
             generic.append(kind == "generic")
         mapping[index] = word_id[word]
-    return mapping, list(word_id), np.array(generic, dtype=bool)
+    # One spare flag so that indexing with a clipped BREAK id works even with no words at all.
+    return mapping, list(word_id), np.array([*generic, False], dtype=bool)
 
 
 def surface_names(raw: list[str], mapping: np.ndarray, counts: np.ndarray, n: int) -> list[str]:
