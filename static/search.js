@@ -57,6 +57,7 @@
         state.manifest = manifest;
         state.titles = manifest.docs.map(function (d) { return d[0]; });
         state.titleIndex = new Engine.TitleIndex(state.titles, manifest.fields);
+        if (!state.full) document.documentElement.setAttribute("data-search-index", "titles");
         setTimeout(loadFull, 0);
       });
     }
@@ -65,6 +66,8 @@
 
   function fullReady(searcher) {
     state.full = searcher;
+    // Tests and benchmarks wait on this; it also lets CSS tell the stages apart.
+    document.documentElement.setAttribute("data-search-index", "full");
     listeners.forEach(function (fn) { fn(); });
   }
 
@@ -506,6 +509,7 @@
       show();
     });
     window.addEventListener("popstate", show);
+    loadTitles().catch(function () {}); // the reader came here to search: start loading now
     listeners.push(function () { if (params().query) show(); });
     show();
   }

@@ -1,0 +1,217 @@
+"""Search in real headless Chromium: the header box, the results page, file:// and a prefix."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sitegen.build import build
+from sitegen.ingest import ingest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PREFIX = "/prefix/"
+MALFORMED = ["title:", '"', "*", "~", ":", "+", "-", "^", "a:b:c", '"unclosed phrase', "title:*"]
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, without a log line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Say nothing."""
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus, ingested and built once for this module."""
+    from conftest import copy_shipped_content
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("search-browser"))
+    assert not ingest(root).errors
+    build(root, root / "site")
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The built site served under /prefix/ by http.server on 127.0.0.1."""
+    served = site.parent / "served"
+    served.mkdir()
+    (served / PREFIX.strip("/")).symlink_to(site, target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}{PREFIX}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, shared by the module."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page that fails the test on any uncaught page error."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def wait_for_full_index(page: Page) -> None:
+    """Wait until the background full-text index has loaded."""
+    page.wait_for_function("document.documentElement.dataset.searchIndex === 'full'")
+
+
+def test_typing_shows_highlighted_results_with_theme_badges(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    page.keyboard.press("/")
+    expect(page.locator("#site-search")).to_be_focused()
+    page.keyboard.type("diffusion")
+    hits = page.locator(".sg-hit")
+    expect(hits.first).to_be_visible()
+    assert 1 <= hits.count() <= 8
+    for i in range(hits.count()):
+        assert hits.nth(i).locator(".sg-badge").inner_text().strip()
+    expect(hits.first.locator(".sg-title mark").first).to_have_text(re.compile("^diffusion", re.I))
+    expect(hits.first.locator(".sg-snippet mark").first).to_be_visible()
+    href = hits.first.locator("a").get_attribute("href")
+    assert href.startswith(base_url + "papers/")
+    assert page.request.get(href).status == 200
+
+
+def test_keyboard_moves_opens_and_closes(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    page.keyboard.press("/")
+    page.keyboard.type("graph neural")
+    first = page.locator(".sg-hit").first
+    expect(first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    expect(first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Escape")
+    expect(page.locator(".sg-dropdown")).to_be_hidden()
+    page.keyboard.press("ArrowDown")  # reopens
+    expect(first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    title = first.locator(".sg-title").inner_text()
+    page.keyboard.press("Enter")
+    page.wait_for_url(base_url + "papers/**")
+    assert title in page.locator("h1").inner_text()
+
+
+def test_enter_without_selection_opens_the_results_page(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    page.fill("#site-search", "segmentation")
+    page.press("#site-search", "Enter")
+    page.wait_for_url("**/search/?q=segmentation")
+    assert urlparse(page.url).path == PREFIX + "search/"
+    expect(page.locator(".sg-result").first).to_be_visible()
+
+
+def test_results_page_from_url_filters_by_theme_and_keeps_history(
+    page: Page, base_url: str
+) -> None:
+    page.goto(base_url + "search/?q=learning")
+    wait_for_full_index(page)
+    results = page.locator(".sg-result")
+    expect(results.first).to_be_visible()
+    expect(page.locator(".sg-status")).not_to_contain_text("loading")
+    total = results.count()
+    assert total > 20
+    expect(results.first.locator(".sg-snippet mark").first).to_be_visible()
+    chip = page.locator(".sg-filter").nth(1)
+    theme = chip.get_attribute("data-theme")
+    chip.click()
+    assert parse_qs(urlparse(page.url).query)["theme"] == [theme]
+    expect(chip).to_have_attribute("aria-pressed", "true")
+    assert 0 < results.count() < total
+    themes = {b.get_attribute("data-theme") for b in results.locator(".sg-badge").all()}
+    assert themes == {theme}
+    page.fill("#search-page-q", "diffusion")
+    page.press("#search-page-q", "Enter")
+    assert parse_qs(urlparse(page.url).query) == {"q": ["diffusion"]}
+    expect(results.first.locator(".sg-title mark").first).to_be_visible()
+    page.go_back()
+    assert parse_qs(urlparse(page.url).query)["theme"] == [theme]
+    expect(page.locator("#search-page-q")).to_have_value("learning")
+    page.go_back()
+    expect(results).to_have_count(total)
+    page.go_forward()
+    page.go_forward()
+    expect(page.locator("#search-page-q")).to_have_value("diffusion")
+
+
+def test_full_index_answers_field_queries_over_http_and_from_file(
+    page: Page, site: Path, base_url: str
+) -> None:
+    for url in (
+        base_url + "search/?q=abstract:benchmarks",
+        site.as_uri() + "/search/index.html?q=abstract:benchmarks",
+    ):
+        page.goto(url)
+        wait_for_full_index(page)
+        results = page.locator(".sg-result")
+        expect(results.first).to_be_visible()
+        expect(results.first.locator(".sg-snippet mark").first).to_have_text(
+            re.compile("^benchmark", re.I)
+        )
+
+
+def test_file_url_search_box_and_results_page(page: Page, site: Path) -> None:
+    page.goto(site.as_uri() + "/index.html")
+    page.keyboard.press("/")
+    page.keyboard.type("transformer")
+    expect(page.locator(".sg-hit").first).to_be_visible()
+    href = page.locator(".sg-hit a").first.get_attribute("href")
+    assert href.startswith(site.as_uri() + "/papers/") and href.endswith("/index.html")
+    assert Path(urlparse(href).path).is_file()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/index.html?q=transformer")
+    expect(page.locator(".sg-result").first).to_be_visible()
+
+
+def test_malformed_queries_fall_back_without_page_errors(page: Page, base_url: str) -> None:
+    page.goto(base_url + "search/")
+    wait_for_full_index(page)
+    notice = page.locator(".sg-page-notice")
+    for query in MALFORMED:
+        page.fill("#site-search", query)
+        page.fill("#search-page-q", query)
+        page.press("#search-page-q", "Enter")
+        expect(page.locator(".sg-status")).to_contain_text("match")
+        if query in ("title:", '"', "*", "~", ":"):
+            expect(notice).to_be_visible()
+            expect(notice).to_contain_text("Could not read")
+    page.fill("#search-page-q", "transformr")
+    page.press("#search-page-q", "Enter")
+    expect(notice).to_contain_text("similar spellings")
+    expect(page.locator(".sg-result").first).to_be_visible()
