@@ -8,6 +8,7 @@ Similarity is sparse TF-IDF cosine computed in row blocks, never an all-pairs lo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -351,8 +352,8 @@ def suggest_themes(
     """New themes to consider: clusters of unsorted papers, then splits of overfull themes."""
     suggestions: list[Suggestion] = []
     unsorted = sorted(p.slug for p in papers if p.theme == fallback)
-    # About one cluster per handful of unsorted papers, never more than 12.
-    k_unsorted = max(1, min(12, round((len(unsorted) / 2) ** 0.5)))
+    # About sqrt(n) clusters of about sqrt(n) papers each, never more than 12.
+    k_unsorted = max(1, min(12, math.ceil(len(unsorted) ** 0.5)))
     for cluster in clusters(vectors, unsorted, k_unsorted):
         suggestions.append(Suggestion(fallback, suggested_slug(cluster), cluster))
     for theme in overfull_themes(papers, fallback):
