@@ -322,3 +322,95 @@ def test_page_weight_does_not_grow_with_the_corpus(tmp_path: Path, count: int) -
     assert sizes[3000] <= PAGE_LIMIT
     assert sizes[3000] - sizes[count] < 200  # only digits in counts differ
     assert elapsed < 30
+
+
+# ------------------------------------------------------------ look and feel in Chromium
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium, shared by this module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def test_phone_menu_theme_toggle_and_keyboard(served: str, browser: object) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    paper_url = f"{served}papers/geometry-distributions/"
+    page.goto(paper_url)
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= 390  # nothing overflows sideways on a phone
+    assert not page.locator("#sidebar").is_visible()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.click(".menu-toggle")
+    assert page.locator("#sidebar").is_visible()
+    assert page.get_attribute(".menu-toggle", "aria-expanded") == "true"
+    page.keyboard.press("Escape")
+    assert not page.locator("#sidebar").is_visible()
+    page.click("[data-theme-toggle]")
+    assert page.get_attribute("html", "data-theme") == "dark"
+    page.goto(f"{served}papers/")
+    assert page.get_attribute("html", "data-theme") == "dark"  # the choice is remembered
+    assert page.get_attribute("[data-theme-toggle]", "aria-pressed") == "true"
+    page.fill("#site-search", "diffusion")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{served}search/?q=diffusion")
+    context.close()
+    assert requests and all(url.startswith(served) for url in requests)
+
+
+def luminance(hex_colour: str) -> float:
+    """Relative luminance of #rrggbb (WCAG 2)."""
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours."""
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_colour_pairs_meet_wcag_aa() -> None:
+    css = (Path(__file__).parent.parent / "static" / "style.css").read_text()
+    blocks = re.findall(r"(?::root|:root\[data-theme=\"dark\"\])\s*\{([^}]*)\}", css)
+    assert len(blocks) == 2  # light, and the dark toggle (the media query copies it)
+    pairs = [
+        ("text", "bg"),
+        ("text", "bg-soft"),
+        ("muted", "bg"),
+        ("muted", "bg-soft"),
+        ("accent", "bg"),
+        ("accent", "bg-soft"),
+        ("accent-strong", "accent-soft"),
+        ("badge-dump-text", "badge-dump-bg"),
+        ("badge-tag-text", "badge-tag-bg"),
+        ("bg", "accent"),
+        ("bg", "text"),
+    ]
+    for block in blocks:
+        colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", block))
+        for fg, bg in pairs:
+            assert contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
