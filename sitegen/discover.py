@@ -110,12 +110,13 @@ def row_thresholds(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: in
 def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column, value) of each row's k largest entries, by row then rank; ties by column."""
     matrix = matrix.tocsr()
+    rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr))
+    # Sorting only the entries near each row's k-th largest value keeps this linear.
+    threshold = row_thresholds(matrix.data, matrix.indptr, rows, k) - 1e-6
+    near = np.flatnonzero(matrix.data >= threshold[rows])
     # Rounding first makes float noise unable to reorder near-ties.
-    values = np.round(matrix.data.astype(np.float64), 6)
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    # Sorting only the entries at or above each row's k-th largest value keeps this linear.
-    near = np.flatnonzero(values >= row_thresholds(values, matrix.indptr, rows, k)[rows])
-    order = near[np.lexsort((matrix.indices[near], -values[near], rows[near]))]
+    values = np.round(matrix.data[near].astype(np.float64), 6)
+    order = near[np.lexsort((matrix.indices[near], -values, rows[near]))]
     ordered_rows = rows[order]
     starts = np.searchsorted(ordered_rows, ordered_rows)  # first position of each row
     chosen = order[np.arange(len(order)) - starts < k]
@@ -131,11 +132,11 @@ def split_by_row(rows: np.ndarray, n_rows: int) -> list[slice]:
 def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) -> tuple[str, ...]:
     """The first `limit` of these term ids, folding a word into the phrase that contains it."""
     chosen: list[str] = []
+    covered: set[str] = set()  # words already shown, alone or inside a phrase
     for term in (terms[c] for c in candidates):
-        if " " not in term:
-            if not any(term in c.split() for c in chosen):
-                chosen.append(term)  # "diffusion" adds nothing after "diffusion model"
-        elif term not in chosen:
+        if term in covered or term in chosen:
+            continue  # "diffusion" adds nothing after "diffusion model"
+        if " " in term:
             words = term.split()
             inner = [i for i, c in enumerate(chosen) if c in words]
             if inner:  # the phrase replaces its words, keeping the first one's rank
@@ -143,6 +144,10 @@ def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) 
                 chosen = [c for i, c in enumerate(chosen) if i not in inner[1:]]
             else:
                 chosen.append(term)
+            covered.update(words)
+        else:
+            chosen.append(term)
+            covered.add(term)
         if len(chosen) >= limit + 2:
             break
     return tuple(chosen[:limit])

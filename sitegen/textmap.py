@@ -143,21 +143,21 @@ def tokenise(texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, 
     table = TokenTable()
     lookup = table.__getitem__
     ids = array("i")
-    docs = array("i")
-    weights = array("f")
-    for index, (title, abstract) in enumerate(texts):
-        for text, weight in zip(paper_text(title, abstract), (TITLE_WEIGHT, 1.0), strict=True):
+    lengths = array("q")  # tokens per title, per abstract, alternating
+    for title, abstract in texts:
+        for text in paper_text(title, abstract):
             found = list(map(lookup, TOKEN.findall(text)))
-            found.append(table["."])  # title and abstract never join into one phrase
+            found.append(table["."])  # title and abstract (and papers) never join into a phrase
             ids.extend(found)
-            docs.extend([index] * len(found))
-            weights.extend([weight] * len(found))
-    raw = list(table)
+            lengths.append(len(found))
+    counts = np.frombuffer(lengths, np.int64) if lengths else np.zeros(0, np.int64)
+    docs = np.repeat(np.arange(len(counts), dtype=np.int32) // 2, counts)
+    weights = np.repeat(np.tile(np.array([TITLE_WEIGHT, 1.0], np.float32), len(texts)), counts)
     return (
-        np.frombuffer(ids, np.int32),
-        np.frombuffer(docs, np.int32),
-        np.frombuffer(weights, np.float32),
-        raw,
+        np.frombuffer(ids, np.int32) if ids else np.zeros(0, np.int32),
+        docs,
+        weights,
+        list(table),
     )
 
 
@@ -165,7 +165,7 @@ def unigram_ids(raw: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
     """Map raw token ids to stemmed word ids (BREAK for stopwords), plus a generic flag per word."""
     word_id: dict[str, int] = {}
     generic: list[bool] = []
-    mapping = np.full(len(raw), BREAK, np.int64)
+    mapping = np.full(len(raw), BREAK, np.int32)
     for index, token in enumerate(raw):
         kind = kind_of(token)
         if kind == "break":
@@ -211,29 +211,49 @@ def vectorise(
     ids, docs, weights, raw = tokenise(texts)
     mapping, words, generic = unigram_ids(raw)
     names = surface_names(raw, mapping, np.bincount(ids, minlength=len(raw)), len(words))
-    seq = mapping[ids] if len(ids) else np.zeros(0, np.int64)
+    seq = mapping[ids]
+    del ids
     n_words = max(len(words), 1)
-    # Bigrams: two adjacent words of one document (a break token in between ends a phrase).
-    left, right = seq[:-1], seq[1:]
-    pair = (left >= 0) & (right >= 0) & (docs[:-1] == docs[1:])
-    codes = left[pair] * n_words + right[pair]
-    bigram_codes, bigram_cols = np.unique(codes, return_inverse=True)
+    max_count = max(max_df * n_docs, min_df)
     single = (seq >= 0) & ~generic[np.maximum(seq, 0)]
-    rows = np.concatenate([docs[single], docs[:-1][pair]])
-    cols = np.concatenate([seq[single], n_words + bigram_cols.ravel()])
-    data = np.concatenate([weights[single], np.minimum(weights[:-1][pair], weights[1:][pair])])
-    counts = count_matrix(rows, cols, data, (n_docs, n_words + len(bigram_codes)))
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
-    keep = np.flatnonzero((df >= min_df) & (df <= max(max_df * n_docs, min_df)))
-    labels = [
-        names[c] if c < n_words else bigram_label(names, int(bigram_codes[c - n_words]), n_words)
-        for c in keep.tolist()
-    ]
-    order = sorted(range(len(keep)), key=labels.__getitem__)
-    keep = keep[order]
-    counts = counts[:, keep].tocsr()
-    df = df[keep]
+    unigrams, unigram_df, unigram_keep = kept_columns(
+        count_matrix(docs[single], seq[single], weights[single], (n_docs, n_words)),
+        min_df,
+        max_count,
+    )
+    del single
+    # Bigrams: two adjacent words (a break token in between, or a paper's end, ends a phrase).
+    pair = (seq[:-1] >= 0) & (seq[1:] >= 0)
+    codes = seq[:-1][pair].astype(np.int64) * n_words + seq[1:][pair]
+    bigram_codes, bigram_cols = np.unique(codes, return_inverse=True)
+    del codes
+    pair_weights = np.minimum(weights[:-1][pair], weights[1:][pair])
+    bigrams, bigram_df, bigram_keep = kept_columns(
+        count_matrix(
+            docs[:-1][pair],
+            bigram_cols.ravel().astype(np.int32),
+            pair_weights,
+            (n_docs, len(bigram_codes)),
+        ),
+        min_df,
+        max_count,
+    )
+    del pair, bigram_cols, pair_weights, docs, weights, seq
+    labels = [names[c] for c in unigram_keep.tolist()]
+    labels += [bigram_label(names, int(code), n_words) for code in bigram_codes[bigram_keep]]
+    order = np.array(sorted(range(len(labels)), key=labels.__getitem__), dtype=np.int64)
+    counts = sp.hstack([unigrams, bigrams], format="csc")[:, order].tocsr()
+    df = np.concatenate([unigram_df, bigram_df])[order]
     return Vectors(tuple(slugs), tuple(labels[i] for i in order), tfidf(counts, df, n_docs), df)
+
+
+def kept_columns(
+    counts: sp.csr_matrix, min_df: int, max_count: float
+) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """The columns whose document frequency lies in [min_df, max_count]: matrix, df, indices."""
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = np.flatnonzero((df >= min_df) & (df <= max_count))
+    return counts.tocsc()[:, keep], df[keep], keep
 
 
 def bigram_label(names: list[str], code: int, n_words: int) -> str:
