@@ -61,7 +61,15 @@
       .filter(Boolean);
   }
 
+  var normalised = new Map(); // titles are normalised once, not on every query
+
   /** Lower-case words joined by single spaces, for phrase comparison. */
+  function normaliseTitle(text) {
+    var known = normalised.get(text);
+    if (known === undefined) normalised.set(text, (known = normalise(text)));
+    return known;
+  }
+
   function normalise(text) {
     return " " + String(text || "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ") + " ";
   }
@@ -251,14 +259,16 @@
   function rankPhrases(hits, phrases, titleOf, textOf) {
     if (!phrases || !phrases.length) return hits;
     var wanted = phrases.map(normalise);
-    function contains(text) {
-      if (text == null) return false;
-      var norm = normalise(text);
-      return wanted.some(function (p) { return norm.indexOf(p) >= 0; });
+    function contains(norm) {
+      return norm != null && wanted.some(function (p) { return norm.indexOf(p) >= 0; });
+    }
+    function textContains(ref) {
+      var text = textOf ? textOf(ref) : null;
+      return text != null && contains(normalise(text));
     }
     return hits
       .map(function (hit, i) {
-        var group = contains(titleOf(hit.ref)) ? 0 : contains(textOf ? textOf(hit.ref) : null) ? 1 : 2;
+        var group = contains(normaliseTitle(titleOf(hit.ref))) ? 0 : textContains(hit.ref) ? 1 : 2;
         return { hit: hit, group: group, i: i };
       })
       .sort(function (a, b) { return a.group - b.group || a.i - b.i; })

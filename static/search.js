@@ -516,6 +516,9 @@
 
   /* ---- start ------------------------------------------------------------ */
 
+  // A small public handle, for other scripts and for benchmarks/bench_search.py.
+  self.SitegenSearch = { query: runQuery, load: loadTitles };
+
   function start() {
     var input = document.getElementById("site-search") ||
       document.querySelector("form[role=search] input[name=q]");
