@@ -7,6 +7,13 @@ import tempfile
 from pathlib import Path
 
 
+# mkstemp creates files readable by their owner only; published files should get
+# the permissions a plain open() would give them (0666 less the umask).
+UMASK = os.umask(0o022)
+os.umask(UMASK)
+FILE_MODE = 0o666 & ~UMASK
+
+
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write a file so readers see either the old or the new bytes, never half."""
     if isinstance(data, str):
@@ -16,6 +23,7 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.fchmod(handle.fileno(), FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -2,6 +2,23 @@
 (function () {
   "use strict";
   var root = document.documentElement;
+
+  // Opened from disk (file://) there is no server to map "papers/x/" to its
+  // index.html, so point folder links and forms at the file itself.
+  if (location.protocol === "file:") {
+    var toFile = function (url) {
+      return url.replace(/\/(?=$|[?#])/, "/index.html");
+    };
+    var isLocal = function (url) { return url && !/^[a-z][a-z0-9+.-]*:/i.test(url) && url.charAt(0) !== "#"; };
+    Array.prototype.forEach.call(document.querySelectorAll("a[href]"), function (a) {
+      var href = a.getAttribute("href");
+      if (isLocal(href)) a.setAttribute("href", toFile(href));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("form[action]"), function (form) {
+      var action = form.getAttribute("action");
+      if (isLocal(action)) form.setAttribute("action", toFile(action));
+    });
+  }
   var KEY = "sitegen-theme";
 
   function systemDark() {

@@ -414,3 +414,22 @@ def test_colour_pairs_meet_wcag_aa() -> None:
         colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", block))
         for fg, bg in pairs:
             assert contrast(colours[fg], colours[bg]) >= 4.5, (fg, bg)
+
+
+def test_site_browses_from_disk(shipped: tuple[Path, Path], browser: object) -> None:
+    _, site = shipped
+    page = browser.new_page()  # type: ignore[attr-defined]
+    page.goto((site / "index.html").as_uri())
+    page.click("#sidebar a[href*='themes/']")
+    assert page.url.endswith("/index.html")
+    assert page.locator("h1").count() == 1 and "Index of" not in page.content()
+    page.locator("main a[href*='papers/']").first.click()
+    assert page.url.endswith("/index.html") and "/papers/" in page.url
+    assert page.locator("h1").count() == 1
+    page.close()
+
+
+def test_output_files_are_world_readable(shipped: tuple[Path, Path]) -> None:
+    _, site = shipped
+    modes = {oct(p.stat().st_mode & 0o777) for p in site.rglob("*") if p.is_file()}
+    assert modes == {oct(0o644)}
