@@ -6,7 +6,6 @@ import os
 import tempfile
 from pathlib import Path
 
-
 # mkstemp creates files readable by their owner only; published files should get
 # the permissions a plain open() would give them (0666 less the umask).
 UMASK = os.umask(0o022)
