@@ -21,7 +21,8 @@ from sitegen.textmap import Vectors, vectorise
 KEY_TERMS = 6
 RELATED = 5
 SHARED_TERMS = 3
-PRUNE_TERMS = 32  # each paper is matched on its 32 heaviest terms: bounds the work per block
+PRUNE_TERMS = 24  # candidates come from each paper's 24 heaviest terms: bounds the work
+CANDIDATES = 20  # candidates per paper, re-ranked by exact cosine
 BLOCK_ROWS = 1024
 ROUND = 4
 
@@ -177,34 +178,65 @@ def related_papers(
     vectors: Vectors, limit: int = RELATED, min_score: float = 0.01
 ) -> dict[str, tuple[Related, ...]]:
     """The `limit` most similar papers to each paper, with the terms that explain it."""
-    slugs, terms = vectors.slugs, vectors.terms
+    slugs = vectors.slugs
     full = vectors.matrix
     matched = pruned(full, PRUNE_TERMS)
     transposed = matched.T.tocsr()
     result: dict[str, tuple[Related, ...]] = {}
     for start in range(0, len(slugs), BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, len(slugs))
-        scores = (matched[start:stop] @ transposed).tocsr()
-        rows, cols, values = ranked_entries(scores, limit + 1)
-        mine = (cols != rows + start) & (np.round(values, ROUND) >= min_score)
-        rows, cols, values = rows[mine], cols[mine], values[mine]
-        # Shared terms: the largest products of the two papers' weights.
-        shared = full[rows + start].multiply(full[cols]).tocsr()
-        pair_rows, pair_cols, _ = ranked_entries(shared, 2 * SHARED_TERMS)
-        pair_terms = split_by_row(pair_rows, len(rows))
-        shared_cols = pair_cols.tolist()
-        parts = split_by_row(rows, stop - start)
-        for offset, part in enumerate(parts):
-            chosen = range(part.start, min(part.stop, part.start + limit))
-            result[slugs[start + offset]] = tuple(
-                Related(
-                    slugs[int(cols[i])],
-                    round(float(values[i]), ROUND),
-                    distinct_terms(shared_cols[pair_terms[i]], terms, SHARED_TERMS),
-                )
-                for i in chosen
+        # Candidates: the best matches over each paper's heaviest terms (a sparse product)...
+        rows, cols, _ = ranked_entries((matched[start:stop] @ transposed).tocsr(), CANDIDATES + 1)
+        mine = cols != rows + start
+        rows, cols = rows[mine], cols[mine]
+        # ...re-ranked by their exact cosine over all terms.
+        products = full[rows + start].multiply(full[cols]).tocsr()
+        exact = np.asarray(products.sum(axis=1), dtype=np.float64).ravel()
+        best = sp.csr_matrix((exact, (rows, cols)), shape=(stop - start, len(slugs)))
+        best_rows, best_cols, best_values = ranked_entries(best, limit)
+        keys = rows.astype(np.int64) * len(slugs) + cols
+        by_key = np.argsort(keys)
+        pairs = by_key[
+            np.searchsorted(keys[by_key], best_rows.astype(np.int64) * len(slugs) + best_cols)
+        ]
+        result.update(
+            explained(
+                vectors,
+                start,
+                stop,
+                (best_rows, best_cols, best_values),
+                products[pairs],
+                min_score,
             )
+        )
     return result
+
+
+def explained(
+    vectors: Vectors,
+    start: int,
+    stop: int,
+    best: tuple[np.ndarray, np.ndarray, np.ndarray],
+    products: sp.csr_matrix,
+    min_score: float,
+) -> dict[str, tuple[Related, ...]]:
+    """Related entries for rows start..stop, each with the terms adding most to its score."""
+    rows, cols, values = best
+    shared_rows, shared_cols, _ = ranked_entries(products, 2 * SHARED_TERMS)
+    shared = split_by_row(shared_rows, len(rows))
+    shared_list = shared_cols.tolist()
+    found: dict[str, tuple[Related, ...]] = {}
+    for offset, part in enumerate(split_by_row(rows, stop - start)):
+        found[vectors.slugs[start + offset]] = tuple(
+            Related(
+                vectors.slugs[int(cols[i])],
+                round(float(values[i]), ROUND),
+                distinct_terms(shared_list[shared[i]], vectors.terms, SHARED_TERMS),
+            )
+            for i in range(part.start, part.stop)
+            if round(float(values[i]), ROUND) >= min_score
+        )
+    return found
 
 
 def centred_svd(matrix: sp.csr_matrix, rank: int, seed: int = 0) -> np.ndarray:
