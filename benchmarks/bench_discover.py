@@ -56,9 +56,7 @@ def synthetic_papers(count: int, seed: int = 0) -> list[Paper]:
             picked.append(rng.choice(rng.choice(sentences)))
         title = entries[seeds[rng.randrange(3)]][0]
         text = " ".join(picked)
-        words = [
-            variant(w, topic) if rng.random() < VARIANT_SHARE else w for w in text.split(" ")
-        ]
+        words = [variant(w, topic) if rng.random() < VARIANT_SHARE else w for w in text.split(" ")]
         papers.append(make_paper(index, f"{title} {index}", " ".join(words), topic))
     return papers
 
