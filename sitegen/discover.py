@@ -139,7 +139,8 @@ def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) 
             continue  # "diffusion" adds nothing after "diffusion model"
         if " " in term:
             words = term.split()
-            inner = [i for i, c in enumerate(chosen) if c in words]
+            shown = [w for w in words if w in covered]
+            inner = [i for i, c in enumerate(chosen) if c in shown] if shown else []
             if inner:  # the phrase replaces its words, keeping the first one's rank
                 chosen[inner[0]] = term
                 chosen = [c for i, c in enumerate(chosen) if i not in inner[1:]]
