@@ -1,26 +1,36 @@
 """The build: read the whole project, render every output into memory, then write it all.
 
 Outputs are made by *producers*: functions from a BuildContext to a dict of
-relative path -> bytes. To add outputs (e.g. search index files), write a
-producer and add it to PRODUCERS; the sitemap is made last, from the HTML pages
-the producers returned. Nothing is written until every producer has run, so a
-template error leaves the previous site untouched.
+relative path -> bytes. To add outputs, write a producer and add it to
+PAGE_PRODUCERS (or LATE_PRODUCERS for slow, non-HTML outputs such as the
+search index); the sitemap is made from the HTML pages the producers returned.
+Nothing is written until every page producer has run, so a template error
+leaves the previous site untouched.
+
+Builds are incremental through a BuildCache: a page whose view (its template
+context) and templates are unchanged since the last build is not rendered
+again (its output value is None: "already on disk"), and the search index is
+rebuilt only when the papers changed. The result is byte-identical to a clean
+build; tests/test_build_incremental.py checks that property.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.sax.saxutils import escape
 
 import jinja2
 
+from sitegen import __version__
+from sitegen.cache import BuildCache, digest, tree_fingerprint
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
+from sitegen.ingest import IngestResult, ingest
 from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
@@ -29,7 +39,8 @@ from sitegen.site import Library, build_library, feed_context, html_pages
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
 
-Outputs = dict[str, bytes]
+Outputs = dict[str, bytes | None]  # None: unchanged since the last build, already on disk
+Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -40,6 +51,26 @@ class BuildContext:
     library: Library
     env: jinja2.Environment
     base_url: str  # absolute URL ending in "/", or ""
+    output: Path
+    cache: BuildCache
+    progress: Progress | None = None
+    # What this build made, committed to the cache only once it is on disk.
+    rendered: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def reusable(self, path: str, key: str) -> bool:
+        """Whether path was last made from inputs with this key and is still on disk."""
+        return self.cache.rendered.get(path) == key and (self.output / path).is_file()
+
+    def cached_group(self, name: str, key: str, make: Callable[[], Outputs]) -> Outputs:
+        """Outputs made together (e.g. the search index), remade only when their key changes."""
+        old_key, paths = self.cache.groups.get(name, ("", ()))
+        if old_key == key and all((self.output / p).is_file() for p in paths):
+            self.groups[name] = (key, paths)
+            return dict.fromkeys(paths)
+        outputs = make()
+        self.groups[name] = (key, tuple(sorted(outputs)))
+        return outputs
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         """Render a template, turning template mistakes into one-line SitegenErrors."""
@@ -100,8 +131,18 @@ def resolve_base_url(cli_value: str | None, config_value: str) -> str:
 
 
 def html_outputs(ctx: BuildContext) -> Outputs:
-    """Every HTML page of the site."""
-    return {view.path: ctx.render(view.template, view.context) for view in html_pages(ctx.library)}
+    """Every HTML page of the site, rendering only pages whose view or templates changed."""
+    outputs: Outputs = {}
+    views = list(html_pages(ctx.library))
+    for number, view in enumerate(views, start=1):
+        # A view is plain frozen data, so its repr is a complete, stable description.
+        key = digest(ctx.cache.stamp, view.template, repr(view.context))
+        reuse = ctx.reusable(view.path, key)
+        outputs[view.path] = None if reuse else ctx.render(view.template, view.context)
+        ctx.rendered[view.path] = key
+        if ctx.progress is not None and number % 200 == 0:
+            ctx.progress(number, len(views))
+    return outputs
 
 
 def feed_outputs(ctx: BuildContext) -> Outputs:
@@ -142,19 +183,17 @@ def static_outputs(ctx: BuildContext) -> Outputs:
 
 # --- search (owned by sitegen.search): the staged client-side index under search/ ---
 def search_outputs(ctx: BuildContext) -> Outputs:
-    """The search index data files (sitegen.search)."""
-    return search_files(ctx.project.papers, ctx.project.taxonomy)
+    """The search index data files (sitegen.search), rebuilt only when papers or themes changed."""
+    project = ctx.project
+    key = digest(repr(project.papers), repr(project.taxonomy))
+    return ctx.cached_group("search", key, lambda: search_files(project.papers, project.taxonomy))
 
 
 # --- end search ---
 
-PRODUCERS: list[Producer] = [
-    html_outputs,
-    feed_outputs,
-    data_outputs,
-    static_outputs,
-    search_outputs,
-]
+PAGE_PRODUCERS: list[Producer] = [html_outputs, feed_outputs, data_outputs, static_outputs]
+# Made after the pages are written (and the browser reloaded, when serving).
+LATE_PRODUCERS: list[Producer] = [search_outputs]
 
 
 def page_urls(outputs: Mapping[str, bytes]) -> list[str]:
@@ -204,20 +243,45 @@ def check_path(path: str) -> None:
         raise SitegenError(f"refusing to write outside the output folder: {path!r}")
 
 
-def render_site(project: Project, base_url: str = "") -> Outputs:
-    """Every output file of the site, in memory: relative path -> bytes."""
-    library = build_library(project, base_url)
-    env = make_environment(template_dirs(project.root))
-    ctx = BuildContext(project, library, env, base_url)
-    outputs: Outputs = {}
-    for producer in PRODUCERS:
+def run_producers(ctx: BuildContext, producers: list[Producer], outputs: Outputs) -> Outputs:
+    """Run producers into a fresh dict, refusing unsafe or doubly-claimed paths."""
+    made: Outputs = {}
+    for producer in producers:
         for path, data in producer(ctx).items():
             check_path(path)
-            if path in outputs:
+            if path in outputs or path in made:
                 raise SitegenError(f"two outputs want the same path: {path}")
-            outputs[path] = data
-    outputs.update(sitemap_outputs(base_url, outputs))
-    return outputs
+            made[path] = data
+    return made
+
+
+def settings_stamp(project: Project) -> str:
+    """Fingerprint of what every page depends on: version, settings and templates."""
+    content = project.root / "content"
+    settings = [
+        (content / name).read_bytes() if (content / name).is_file() else b""
+        for name in ("site.yaml", "themes.yaml")
+    ]
+    return digest(__version__, *settings, tree_fingerprint(template_dirs(project.root)))
+
+
+def make_context(
+    project: Project, output: Path, base_url: str, cache: BuildCache, progress: Progress | None
+) -> BuildContext:
+    """The library, template environment and cache a build renders with."""
+    cache.restamp(settings_stamp(project))
+    library = build_library(project, base_url)
+    env = make_environment(template_dirs(project.root))
+    return BuildContext(project, library, env, base_url, output, cache, progress)
+
+
+def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:
+    """Every output file of a clean build, in memory: relative path -> bytes."""
+    ctx = make_context(project, Path("/nonexistent"), base_url, BuildCache(), None)
+    pages = run_producers(ctx, PAGE_PRODUCERS, {})
+    pages.update(sitemap_outputs(base_url, pages))
+    late = run_producers(ctx, LATE_PRODUCERS, pages)
+    return {path: data for path, data in {**pages, **late}.items() if data is not None}
 
 
 def read_manifest(output: Path) -> list[str]:
@@ -251,19 +315,66 @@ def remove_stale(output: Path, old: list[str], new: Mapping[str, bytes]) -> int:
     return removed
 
 
-def write_site(output: Path, outputs: Mapping[str, bytes]) -> tuple[int, int]:
-    """Write the outputs (only files whose bytes changed) and remove stale ones."""
-    old = read_manifest(output)
-    written = sum(write_if_changed(output / path, data) for path, data in outputs.items())
+def write_outputs(output: Path, outputs: Mapping[str, bytes | None]) -> int:
+    """Write the outputs whose bytes changed; say how many were written."""
+    return sum(
+        write_if_changed(output / path, data) for path, data in outputs.items() if data is not None
+    )
+
+
+def finish(output: Path, old: list[str], outputs: Mapping[str, bytes | None]) -> int:
+    """Remove files earlier builds wrote that this one did not, and record what it did."""
     removed = remove_stale(output, old, outputs)
     manifest = json.dumps({"files": sorted(outputs)}, indent=0) + "\n"
     write_if_changed(output / MANIFEST, manifest)
-    return written, removed
+    return removed
 
 
-def build(root: Path, output: Path, base_url: str | None = None) -> BuildResult:
-    """Read everything, render everything in memory, then write everything into output."""
-    project = load_project(root)
-    outputs = render_site(project, resolve_base_url(base_url, project.config.base_url))
-    written, removed = write_site(output, outputs)
+def build(
+    root: Path,
+    output: Path,
+    base_url: str | None = None,
+    cache: BuildCache | None = None,
+    on_pages: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Read everything, render what changed, write the pages, then the search index.
+
+    on_pages(written) runs once the pages are on disk and before the search
+    index is rebuilt, so a preview can reload the browser first.
+    """
+    cache = cache if cache is not None else BuildCache()
+    project = load_project(root, cache)
+    url = resolve_base_url(base_url, project.config.base_url)
+    ctx = make_context(project, output, url, cache, progress)
+    pages = run_producers(ctx, PAGE_PRODUCERS, {})
+    pages.update(sitemap_outputs(url, pages))
+    old = read_manifest(output)
+    written = write_outputs(output, pages)
+    cache.rendered = ctx.rendered
+    if on_pages is not None:
+        on_pages(written)
+    late = run_producers(ctx, LATE_PRODUCERS, pages)
+    written += write_outputs(output, late)
+    cache.groups = ctx.groups
+    outputs = {**pages, **late}
+    removed = finish(output, old, outputs)
+    cache.prune()
+    cache.save()
     return BuildResult(project, written, len(outputs), removed)
+
+
+def ingest_and_build(
+    root: Path,
+    output: Path,
+    base_url: str | None = None,
+    cache: BuildCache | None = None,
+    on_pages: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
+) -> tuple[IngestResult, BuildResult]:
+    """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
+    cache = cache if cache is not None else BuildCache()
+    ingested = ingest(root, cache)
+    if ingested.errors:
+        raise ingested.errors[0]
+    return ingested, build(root, output, base_url, cache, on_pages, progress)

@@ -5,7 +5,8 @@ Two maps, as in Pelican's cache stamped with content hashes:
   only changed files are re-parsed;
 - rendered: output path -> hash of everything that page was rendered from
   (template fingerprint + the page's view), so only changed pages are
-  re-rendered and re-written.
+  re-rendered and re-written; groups does the same for outputs made together
+  (the search index: key -> its files).
 The whole cache is stamped with a fingerprint of the sitegen version, the
 settings and the templates; a different stamp starts the rendered map afresh.
 """
@@ -54,6 +55,7 @@ class BuildCache:
     stamp: str = ""
     parsed: dict[str, Any] = field(default_factory=dict)
     rendered: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # parsed keys this build asked for
     hits: int = 0
     misses: int = 0
@@ -66,7 +68,7 @@ class BuildCache:
             with open(folder / CACHE_FILE, "rb") as handle:
                 data = pickle.load(handle)
             if data.get("format") == FORMAT and data.get("version") == __version__:
-                return cls(folder, data["stamp"], data["parsed"], data["rendered"])
+                return cls(folder, data["stamp"], data["parsed"], data["rendered"], data["groups"])
         except Exception:  # noqa: BLE001 - any unreadable cache is just a cold start
             pass
         return cls(folder)
@@ -81,6 +83,7 @@ class BuildCache:
             "stamp": self.stamp,
             "parsed": self.parsed,
             "rendered": self.rendered,
+            "groups": self.groups,
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / ".gitignore").write_text("*\n")
@@ -91,6 +94,7 @@ class BuildCache:
         if stamp != self.stamp:
             self.stamp = stamp
             self.rendered = {}
+            self.groups = {}
 
     def parse(self, kind: str, key: str, make: Any) -> Any:
         """The parsed form of an input with this content key, made once."""

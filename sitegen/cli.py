@@ -7,6 +7,7 @@ import datetime
 import json
 import shutil
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +42,35 @@ class Console:
         """A warning (hidden by -q)."""
         if self.verbosity >= 0:
             print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+class ProgressBar:
+    """A one-line bar on stderr for builds that take a second or more (terminals only)."""
+
+    def __init__(self, console: Console, delay: float = 1.0):
+        self.console = console
+        self.started = time.perf_counter()
+        self.delay = delay
+        self.shown = False
+
+    def elapsed(self) -> float:
+        """Seconds since the build started."""
+        return time.perf_counter() - self.started
+
+    def update(self, done: int, total: int) -> None:
+        """Redraw the bar, once the build has run for `delay` seconds."""
+        if self.console.verbosity < 0 or not sys.stderr.isatty() or self.elapsed() < self.delay:
+            return
+        filled = int(30 * done / max(total, 1))
+        sys.stderr.write(f"\r  rendering [{'#' * filled}{'.' * (30 - filled)}] {done}/{total}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        """Clear the bar's line."""
+        if self.shown:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+            sys.stderr.flush()
 
 
 def console_for(args: argparse.Namespace) -> Console:
@@ -84,24 +114,26 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """`sitegen build`: ingest, then render the site."""
-    from sitegen.build import build
+    from sitegen.build import ingest_and_build
+    from sitegen.cache import BuildCache
 
     console = console_for(args)
-    result = ingest(args.root)
-    if result.errors:
-        print_ingest(result, console)
-        raise result.errors[0]
-    if result.written:
-        console.info(f"ingest: {len(result.written)} files written")
-    for report in result.reports:
+    cache = BuildCache(None) if getattr(args, "clean", False) else BuildCache.load(args.root)
+    bar = ProgressBar(console)
+    ingested, built = ingest_and_build(
+        args.root, args.output, args.base_url, cache, progress=bar.update
+    )
+    bar.close()
+    if ingested.written:
+        console.info(f"ingest: {len(ingested.written)} files written")
+    for report in ingested.reports:
         for warning in report.warnings:
             console.detail(f"warning: {warning}")
-    built = build(args.root, args.output, base_url=args.base_url)
     for warning in built.project.warnings:
         console.warn(warning)
     console.info(
         f"build: {len(built.project.papers)} papers, {built.written} of {built.total} files "
-        f"written to {args.output}"
+        f"written to {args.output}, {built.removed} removed in {bar.elapsed():.2f}s"
     )
     return 0
 
@@ -304,6 +336,7 @@ def parser() -> argparse.ArgumentParser:
     output.add_argument("--base-url", default=None, help="absolute URL the site is published at")
 
     p = sub.add_parser("build", parents=[common, output], help="ingest, then render site/")
+    p.add_argument("--clean", action="store_true", help="ignore the build cache; render all")
     p.set_defaults(handler=run_build)
 
     p = sub.add_parser("add", parents=[common, output], help="copy dumps in, ingest and build")

@@ -13,21 +13,13 @@ import webbrowser
 from collections.abc import Callable
 from pathlib import Path
 
-from sitegen.build import BuildResult, build
+from sitegen.build import ingest_and_build
+from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
-from sitegen.ingest import ingest
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
 
 Say = Callable[[str], None]
-
-
-def build_once(root: Path, output: Path, base_url: str | None) -> BuildResult:
-    """Ingest new dumps, then build; refusals surface as SitegenError."""
-    result = ingest(root)
-    if result.errors:
-        raise result.errors[0]
-    return build(root, output, base_url=base_url)
 
 
 class LiveSite:
@@ -47,6 +39,8 @@ class LiveSite:
         self.say = say
         self.server = server
         self.lock = threading.Lock()
+        # Kept in memory between rebuilds: only changed files are re-parsed and re-rendered.
+        self.cache = BuildCache.load(root)
 
     def rebuild(self, changes: ChangeSet | None = None) -> bool:
         """Run one build; print a summary line; publish success or the error."""
@@ -54,7 +48,9 @@ class LiveSite:
             started = time.perf_counter()
             what = changes.describe(self.root) if changes else "start"
             try:
-                result = build_once(self.root, self.output, self.base_url)
+                _, result = ingest_and_build(
+                    self.root, self.output, self.base_url, self.cache, on_pages=self.pages_written
+                )
             except SitegenError as exc:
                 self.say(f"error: {exc}")
                 if self.server is not None:
@@ -65,9 +61,12 @@ class LiveSite:
                 f"rebuilt ({what}): {len(result.project.papers)} papers, "
                 f"{result.written} files written, {result.removed} removed in {seconds:.2f}s"
             )
-            if self.server is not None:
-                self.server.state.publish()
             return True
+
+    def pages_written(self, written: int) -> None:
+        """Reload open tabs as soon as the pages are on disk (search follows)."""
+        if self.server is not None and (written or self.server.state.error):
+            self.server.state.publish()
 
 
 def run_watch(
