@@ -56,6 +56,7 @@ class BuildCache:
     parsed: dict[str, Any] = field(default_factory=dict)
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    memos: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (key, value)
     used: set[str] = field(default_factory=set)  # parsed keys this build asked for
     hits: int = 0
     misses: int = 0
@@ -68,7 +69,14 @@ class BuildCache:
             with open(folder / CACHE_FILE, "rb") as handle:
                 data = pickle.load(handle)
             if data.get("format") == FORMAT and data.get("version") == __version__:
-                return cls(folder, data["stamp"], data["parsed"], data["rendered"], data["groups"])
+                return cls(
+                    folder,
+                    data["stamp"],
+                    data["parsed"],
+                    data["rendered"],
+                    data["groups"],
+                    data["memos"],
+                )
         except Exception:  # noqa: BLE001 - any unreadable cache is just a cold start
             pass
         return cls(folder)
@@ -84,6 +92,7 @@ class BuildCache:
             "parsed": self.parsed,
             "rendered": self.rendered,
             "groups": self.groups,
+            "memos": self.memos,
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / ".gitignore").write_text("*\n")
@@ -105,6 +114,15 @@ class BuildCache:
             return self.parsed[full]
         self.misses += 1
         value = self.parsed[full] = make()
+        return value
+
+    def memo(self, name: str, key: str, make: Any) -> Any:
+        """A derived value (e.g. related papers) recomputed only when its inputs' key changes."""
+        old = self.memos.get(name)
+        if old is not None and old[0] == key:
+            return old[1]
+        value = make()
+        self.memos[name] = (key, value)
         return value
 
     def prune(self) -> None:
