@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 import jinja2
@@ -35,6 +35,9 @@ from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
 from sitegen.site import Library, build_library, feed_context, html_pages
+
+if TYPE_CHECKING:
+    from sitegen.discover import Discovery
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
@@ -265,12 +268,28 @@ def settings_stamp(project: Project) -> str:
     return digest(__version__, *settings, tree_fingerprint(template_dirs(project.root)))
 
 
+# --- discovery (sitegen.discover): computed once per build, memoised in the build cache ---
+def discovery_of(project: Project, cache: BuildCache) -> Discovery:
+    """Key terms, related papers, map points and timeline, recomputed only when inputs change."""
+    from sitegen.discover import discover  # numpy/scipy load only when a build needs them
+
+    papers = [
+        (p.slug, p.title, p.abstract, p.theme, p.dumps, p.meta.get("added")) for p in project.papers
+    ]
+    dumps = [(d.name, d.date, d.listing_date, len(d.entries)) for d in project.dumps]
+    key = digest(repr(papers), repr(dumps))
+    return cache.memo("discovery", key, lambda: discover(project.papers, dumps=project.dumps))
+
+
+# --- end discovery ---
+
+
 def make_context(
     project: Project, output: Path, base_url: str, cache: BuildCache, progress: Progress | None
 ) -> BuildContext:
     """The library, template environment and cache a build renders with."""
     cache.restamp(settings_stamp(project))
-    library = build_library(project, base_url)
+    library = build_library(project, base_url, discovery_of(project, cache))
     env = make_environment(template_dirs(project.root))
     return BuildContext(project, library, env, base_url, output, cache, progress)
 

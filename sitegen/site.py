@@ -19,11 +19,14 @@ common   site (SiteInfo: title, description, author, base_url), root ("./", "../
          page (PageInfo: path, url, title, description, kind), nav (list[NavTheme]: slug,
          title, url, count, current), nav_expanded (list[NavItem]: title, url, current)
          breadcrumbs (list[Crumb]: title, url — url "" for the current page)
+         has_map (bool: the map page exists), has_tags (bool: the tags index exists)
 index.html    totals (Totals), chart (list[ChartBar]), newest (DumpInfo | None),
               newest_papers (list[PaperCard]), newest_more (int), dumps (list[DumpInfo])
-theme.html    theme (ThemeInfo), papers (list[PaperCard]), pager (Pager)
-paper.html    paper (PaperView)
-papers.html   papers (list[PaperCard]), pager (Pager), letters (list[LetterLink])
+theme.html    theme (ThemeInfo), papers (list[PaperCard]), pager (Pager), filters (FilterOptions)
+paper.html    paper (PaperView; .key_terms, .related, .copy_url, .markdown_link from discovery)
+papers.html   papers (list[PaperCard]), pager (Pager), letters (list[LetterLink]),
+              filters (FilterOptions)
+map.html      map (MapInfo), timeline (list[TimelineBar])
 dump.html     dump (DumpInfo), papers (list[PaperCard]), pager (Pager)
 dumps.html    dumps (list[DumpInfo])
 tag.html      tag (TagInfo), papers (list[PaperCard]), pager (Pager)
@@ -39,13 +42,17 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from hashlib import blake2b
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sitegen.catalog import Paper, slugify, unique_slug
 from sitegen.dumps import Dump
 from sitegen.project import Project
 from sitegen.themes import title_from_slug
+
+if TYPE_CHECKING:  # the model only reads a Discovery; computing one needs numpy (sitegen.discover)
+    from sitegen.discover import Discovery
 
 AZ_PER_PAGE = 100
 EXCERPT_CHARS = 260
@@ -63,6 +70,13 @@ LOOKUPS = (
     ("Hugging Face", "https://huggingface.co/papers?q="),
 )
 EPOCH = "1970-01-01T00:00:00Z"
+STATUSES = ("to-read", "reading", "read")  # reading-status order in filters; others follow A–Z
+MAP_MAX_POINTS = 2000  # above this the map draws a fixed sample, so the page stays ~0.5 MB
+MAP_SIZE = 1000  # the map's viewBox is MAP_SIZE x MAP_SIZE user units
+MAP_PAD = 14
+MAP_RADIUS = 7
+MAP_TITLE_CHARS = 100  # tooltip titles are cut here: bytes per point stay bounded
+MAP_COLOURS = 9  # colours in static/style.css (--map-0 … --map-8); a second round uses rings
 
 
 # ---------------------------------------------------------------- the library
@@ -141,6 +155,7 @@ class Library:
     dumps: list[DumpInfo]
     tags: list[TagInfo]
     sections: dict[str, Section]
+    discovery: Discovery | None = None  # key terms, related papers, map, timeline (optional)
 
     def section(self, section_id: str) -> Section:
         """The section with this id."""
@@ -242,7 +257,14 @@ def tag_infos(papers: list[Paper]) -> tuple[list[TagInfo], dict[str, list[str]]]
     return infos, members
 
 
-def build_library(project: Project, base_url: str = "") -> Library:
+def status_key(status: str) -> str:
+    """A reading status as one lower-case word: "To read" and "to_read" become "to-read"."""
+    return "-".join(re.split(r"[\s_-]+", status.strip().lower())).strip("-")
+
+
+def build_library(
+    project: Project, base_url: str = "", discovery: Discovery | None = None
+) -> Library:
     """Index the project: papers, cards and sections, all keyed by id. O(N log N)."""
     papers = {paper.slug: paper for paper in project.papers}
     dump_order = {dump.name: i for i, dump in enumerate(project.dumps)}
@@ -281,7 +303,7 @@ def build_library(project: Project, base_url: str = "") -> Library:
             theme=theme_by_slug[paper.theme].title,
             theme_url=theme_by_slug[paper.theme].url,
             dumps=tuple(dump_by_name[d] for d in paper.dumps if d in dump_by_name),
-            status=paper.status,
+            status=status_key(paper.status),
             tags=tuple(tag_by_name[t] for t in paper.tags),
         )
         for paper in project.papers
@@ -302,7 +324,7 @@ def build_library(project: Project, base_url: str = "") -> Library:
         sections[f"tag:{info.name}"] = Section(f"tag:{info.name}", info.name, info.url, slugs)
     az = sorted(papers, key=by_title)
     sections["az"] = Section("az", "All papers", "papers/", az)
-    return Library(project, base_url, papers, cards, themes, dumps, tags, sections)
+    return Library(project, base_url, papers, cards, themes, dumps, tags, sections, discovery)
 
 
 # ---------------------------------------------------------------- page views
@@ -401,6 +423,81 @@ class LinkButton:
 
 
 @dataclass(frozen=True)
+class KeyTerm:
+    """A distinctive word or phrase of a paper, linking to a search for it."""
+
+    term: str
+    url: str  # search/?q=…
+
+
+@dataclass(frozen=True)
+class RelatedCard:
+    """A related paper on a paper page, with the shared terms that explain the link."""
+
+    slug: str
+    title: str
+    url: str
+    theme: str
+    theme_url: str
+    score: float
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of a list page's client-side filters: only values its own cards carry."""
+
+    statuses: tuple[str, ...]
+    tags: tuple[TagInfo, ...]
+    dumps: tuple[DumpInfo, ...]
+    count: int  # papers on this page
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """One paper on the map, in viewBox units."""
+
+    x: int
+    y: int
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MapGroup:
+    """The points of one (primary) theme, drawn in one style."""
+
+    theme: ThemeInfo
+    colour: int  # 0 … MAP_COLOURS-1
+    ring: bool  # hollow markers: the second round of colours
+    total: int  # papers filed under the theme
+    points: tuple[MapPoint, ...]
+
+
+@dataclass(frozen=True)
+class MapInfo:
+    """The map page's SVG: every paper (or a fixed sample) grouped by theme."""
+
+    size: int
+    radius: int
+    groups: tuple[MapGroup, ...]
+    total: int
+    shown: int
+    sampled: bool
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    """One dump on the timeline: what it added, as a bar in percent of the largest."""
+
+    dump: DumpInfo
+    added: int
+    listed: int
+    total: int  # papers added by this dump and all before it
+    width: float
+
+
+@dataclass(frozen=True)
 class PaperView:
     """Everything the paper page shows; Markdown is rendered by the template's filter."""
 
@@ -424,6 +521,10 @@ class PaperView:
     theme_count: int
     source: str  # path under content/
     meta: dict[str, Any]
+    key_terms: tuple[KeyTerm, ...] = ()
+    related: tuple[RelatedCard, ...] = ()
+    copy_url: str = ""  # absolute when base_url is set, else relative to the site root
+    markdown_link: str = ""  # [title](copy_url), for the "Copy Markdown link" button
 
 
 @dataclass(frozen=True)
@@ -510,6 +611,8 @@ def common(
         "nav": nav_themes(library, current_theme),
         "nav_expanded": list(expanded),
         "breadcrumbs": [Crumb(site.title, ""), *crumbs] if crumbs else [],
+        "has_map": library.discovery is not None,
+        "has_tags": bool(library.tags),
     }
 
 
@@ -618,8 +721,22 @@ def theme_pages(library: Library, theme: ThemeInfo) -> Iterator[PageView]:
             theme.slug,
             expanded,
         )
-        context.update(theme=theme, papers=cards, pager=pager)
+        context.update(theme=theme, papers=cards, pager=pager, filters=filter_options(cards))
         yield PageView(path, "theme.html", context)
+
+
+def filter_options(cards: list[PaperCard]) -> FilterOptions:
+    """The statuses, tags and dumps the cards of one list page carry, each once, in order."""
+    statuses = {c.status for c in cards if c.status}
+    known = [s for s in STATUSES if s in statuses]
+    tags = {t.slug: t for c in cards for t in c.tags}
+    dumps = {d.slug: d for c in cards for d in c.dumps}
+    return FilterOptions(
+        statuses=(*known, *sorted(statuses - set(known))),
+        tags=tuple(sorted(tags.values(), key=lambda t: t.name)),
+        dumps=tuple(sorted(dumps.values(), key=lambda d: d.number)),
+        count=len(cards),
+    )
 
 
 def link_button(url: str) -> LinkButton:
@@ -648,7 +765,7 @@ def paper_view(library: Library, slug: str, position: int, section: Section) -> 
         notes=paper.notes,
         notes_titled=paper.notes.lstrip().startswith("#"),
         excerpt=card.excerpt,
-        status=paper.status,
+        status=card.status,
         theme=themes[paper.theme],
         themes=tuple(themes[t] for t in paper.themes if t in themes),
         dumps=card.dumps,
@@ -661,7 +778,51 @@ def paper_view(library: Library, slug: str, position: int, section: Section) -> 
         theme_count=len(slugs),
         source=paper.source,
         meta=paper.meta,
+        key_terms=key_terms_of(library, slug),
+        related=related_of(library, slug),
+        copy_url=library.base_url + card.url,
+        markdown_link=markdown_link(paper.title, library.base_url + card.url),
     )
+
+
+def search_url(term: str) -> str:
+    """The site-relative URL of a search for a term (the search page reads ?q=)."""
+    return "search/?q=" + quote(term, safe="")
+
+
+def key_terms_of(library: Library, slug: str) -> tuple[KeyTerm, ...]:
+    """A paper's key terms as search links (none without a discovery)."""
+    if library.discovery is None:
+        return ()
+    return tuple(KeyTerm(t, search_url(t)) for t in library.discovery.key_terms.get(slug, ()))
+
+
+def related_of(library: Library, slug: str) -> tuple[RelatedCard, ...]:
+    """A paper's most similar papers with the terms they share (none without a discovery)."""
+    if library.discovery is None:
+        return ()
+    cards = []
+    for related in library.discovery.related.get(slug, ()):
+        card = library.cards.get(related.slug)
+        if card is not None:
+            cards.append(
+                RelatedCard(
+                    card.slug,
+                    card.title,
+                    card.url,
+                    card.theme,
+                    card.theme_url,
+                    related.score,
+                    related.shared_terms,
+                )
+            )
+    return tuple(cards)
+
+
+def markdown_link(title: str, url: str) -> str:
+    """[title](url) with the brackets and backslashes of the title escaped."""
+    text = re.sub(r"([\\\[\]])", r"\\\1", title)
+    return f"[{text}]({url})"
 
 
 def paper_pages(library: Library) -> Iterator[PageView]:
@@ -720,7 +881,7 @@ def az_pages(library: Library) -> Iterator[PageView]:
         if pager.number > 1:
             crumbs += (Crumb(f"Page {pager.number}", ""),)
         context = common(library, path, "papers", "All papers A–Z" + page_suffix(pager), "", crumbs)
-        context.update(papers=cards, pager=pager, letters=letters)
+        context.update(papers=cards, pager=pager, letters=letters, filters=filter_options(cards))
         yield PageView(path, "papers.html", context)
 
 
@@ -771,6 +932,86 @@ def search_page(library: Library) -> PageView:
     return PageView(path, "search.html", context)
 
 
+def sample_rank(slug: str) -> bytes:
+    """A paper's place in the map's fixed sample: a hash of its slug, stable as papers come."""
+    return blake2b(slug.encode("utf-8"), digest_size=8).digest()
+
+
+def map_slugs(library: Library, limit: int) -> set[str]:
+    """The papers the map draws: all of them, or the `limit` whose slug hashes lowest."""
+    points = library.discovery.points if library.discovery else {}
+    slugs = [s for s in library.papers if s in points]
+    if len(slugs) <= limit:
+        return set(slugs)
+    return set(sorted(slugs, key=sample_rank)[:limit])
+
+
+def map_coordinate(value: float) -> int:
+    """A [0, 1] coordinate in viewBox units, inside the padding."""
+    return MAP_PAD + round(value * (MAP_SIZE - 2 * MAP_PAD))
+
+
+def short_title(title: str, limit: int = MAP_TITLE_CHARS) -> str:
+    """A title cut at a word boundary to at most ~limit characters."""
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def map_info(library: Library, limit: int | None = None) -> MapInfo:
+    """Points grouped by primary theme; each theme with papers gets its own style, in nav order."""
+    points = library.discovery.points if library.discovery else {}
+    shown = map_slugs(library, MAP_MAX_POINTS if limit is None else limit)
+    members: dict[str, list[str]] = {}
+    for slug in sorted(library.papers):
+        members.setdefault(library.papers[slug].theme, []).append(slug)
+    groups = []
+    for info in (t for t in library.themes if t.primary):
+        style = len(groups) % (2 * MAP_COLOURS)
+        drawn = tuple(
+            MapPoint(
+                map_coordinate(points[s].x),
+                map_coordinate(points[s].y),
+                library.cards[s].url,
+                short_title(library.cards[s].title),
+            )
+            for s in members.get(info.slug, [])
+            if s in shown
+        )
+        groups.append(
+            MapGroup(info, style % MAP_COLOURS, style >= MAP_COLOURS, info.primary, drawn)
+        )
+    return MapInfo(
+        MAP_SIZE,
+        MAP_RADIUS,
+        tuple(groups),
+        len(library.papers),
+        len(shown),
+        len(shown) < len(library.papers),
+    )
+
+
+def timeline_bars(library: Library) -> list[TimelineBar]:
+    """The discovery timeline as bars, oldest dump first."""
+    entries = library.discovery.timeline if library.discovery else ()
+    by_name = {d.name: d for d in library.dumps}
+    largest = max((e.added for e in entries), default=0) or 1
+    return [
+        TimelineBar(by_name[e.dump], e.added, e.listed, e.total, round(100 * e.added / largest, 1))
+        for e in entries
+        if e.dump in by_name
+    ]
+
+
+def map_page(library: Library) -> PageView:
+    """map/: every paper placed by similarity, coloured by theme, and the timeline of dumps."""
+    path = "map/index.html"
+    description = "Every paper placed by the similarity of its words, coloured by theme."
+    context = common(library, path, "map", "Map of papers", description, (Crumb("Map", ""),))
+    context.update(map=map_info(library), timeline=timeline_bars(library))
+    return PageView(path, "map.html", context)
+
+
 def not_found_page(library: Library) -> PageView:
     """404.html: served at any depth, so its links resolve against a <base> at the site root."""
     context = common(library, "404.html", "404", "Page not found")
@@ -789,6 +1030,8 @@ def html_pages(library: Library) -> Iterator[PageView]:
     yield from az_pages(library)
     yield from dump_pages(library)
     yield from tag_pages(library)
+    if library.discovery is not None:
+        yield map_page(library)
     yield search_page(library)
     yield not_found_page(library)
 
