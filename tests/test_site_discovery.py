@@ -1,0 +1,341 @@
+"""Discovery on the site: paper-page terms and related papers, filters, the map and timeline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import copy_shipped_content
+from linkcheck import broken_links, parse_links
+
+import sitegen.discover
+import sitegen.site
+from sitegen.build import build, render_site
+from sitegen.cache import BuildCache
+from sitegen.catalog import Paper
+from sitegen.discover import discover
+from sitegen.dumps import Dump, Entry
+from sitegen.project import Project, SiteConfig, load_project
+from sitegen.site import (
+    MAP_PAD,
+    MAP_SIZE,
+    FilterOptions,
+    build_library,
+    filter_options,
+    html_pages,
+    map_info,
+    markdown_link,
+    status_key,
+    timeline_bars,
+)
+from sitegen.themes import Taxonomy, Theme
+
+TOPICS = {
+    "alpha": "diffusion models denoise images with a learned score network",
+    "beta": "graph neural networks pass messages between nodes of molecular graphs",
+    "gamma": "reinforcement learning agents explore reward landscapes with policy gradients",
+}
+
+
+def paper(slug: str, theme: str, dumps: tuple[str, ...] = ("d1",), **extra: object) -> Paper:
+    """A paper whose abstract talks about its theme's topic (tags lower-cased, as catalog does)."""
+    return Paper(
+        slug=slug,
+        title=str(extra.pop("title", f"Paper {slug}")),
+        abstract=f"{TOPICS[theme]}. We study {slug} in detail.",
+        notes="",
+        theme=theme,
+        themes=(theme,),
+        dumps=dumps,
+        links=(),
+        tags=tuple(t.lower() for t in extra.pop("tags", ())),  # type: ignore[union-attr]
+        status=str(extra.pop("status", "")),
+        meta={},
+        source=f"papers/{theme}/{slug}.md",
+    )
+
+
+def project_of(papers: list[Paper]) -> Project:
+    """A project over two dumps and three themes."""
+    dumps = [
+        Dump("d1", "2024-01-01", None, "spaced", tuple(Entry(p.slug, "", 1) for p in papers)),
+        Dump("d2", "2024-02-01", None, "spaced", (Entry("x", "", 1),)),
+    ]
+    themes = tuple(Theme(slug, slug.title(), "") for slug in TOPICS)
+    return Project(Path("/nowhere"), SiteConfig(per_page=50), Taxonomy(themes), dumps, papers, [])
+
+
+def corpus() -> list[Paper]:
+    """Twelve papers, four per theme, a few with statuses and tags."""
+    papers = [paper(f"{theme}-{i}", theme) for theme in TOPICS for i in range(4)]
+    papers[0] = paper("alpha-0", "alpha", status="To Read", tags=["Gen AI"])
+    papers[1] = paper("alpha-1", "alpha", ("d1", "d2"), status="read", tags=["gen ai", "best"])
+    papers[2] = paper("alpha-2", "alpha", ("d2",), status="reading")
+    return papers
+
+
+def library_of(papers: list[Paper], base_url: str = ""):  # noqa: ANN201
+    """A library with a real discovery attached."""
+    project = project_of(papers)
+    return build_library(project, base_url, discover(project.papers, dumps=project.dumps))
+
+
+@pytest.fixture(scope="module")
+def views() -> dict[str, object]:
+    """Every page view of the small corpus by path."""
+    return {v.path: v for v in html_pages(library_of(corpus()))}
+
+
+# ------------------------------------------------------------------ paper pages
+
+
+def test_paper_views_carry_key_terms_as_search_links(views) -> None:  # noqa: ANN001
+    view = views["papers/alpha-3/index.html"].context["paper"]
+    assert 1 <= len(view.key_terms) <= 6
+    for term in view.key_terms:
+        assert term.url.startswith("search/?q=") and " " not in term.url
+    assert any("diffusion" in t.term or "denoise" in t.term for t in view.key_terms)
+
+
+def test_related_papers_are_topical_and_explained(views) -> None:  # noqa: ANN001
+    view = views["papers/beta-0/index.html"].context["paper"]
+    assert 1 <= len(view.related) <= 5
+    assert "beta-0" not in [r.slug for r in view.related]
+    top = view.related[:3]
+    assert all(r.slug.startswith("beta-") for r in top), [r.slug for r in top]
+    assert all(r.shared_terms for r in top)
+    assert top[0].url == f"papers/{top[0].slug}/" and top[0].theme == "Beta"
+
+
+def test_markdown_link_escapes_brackets_and_uses_base_url() -> None:
+    assert markdown_link("A [b] \\ c", "papers/x/") == "[A \\[b\\] \\\\ c](papers/x/)"
+    relative = html_pages(library_of(corpus()))
+    view = next(v for v in relative if v.path == "papers/alpha-0/index.html").context["paper"]
+    assert (view.copy_url, view.markdown_link) == (
+        "papers/alpha-0/",
+        "[Paper alpha-0](papers/alpha-0/)",
+    )
+    absolute = html_pages(library_of(corpus(), "https://example.org/list/"))
+    view = next(v for v in absolute if v.path == "papers/alpha-0/index.html").context["paper"]
+    assert view.markdown_link == "[Paper alpha-0](https://example.org/list/papers/alpha-0/)"
+
+
+def test_without_a_discovery_there_is_no_map_and_no_extras() -> None:
+    library = build_library(project_of(corpus()))
+    views = {v.path: v for v in html_pages(library)}
+    assert "map/index.html" not in views
+    assert views["index.html"].context["has_map"] is False
+    view = views["papers/alpha-0/index.html"].context["paper"]
+    assert view.key_terms == () and view.related == ()
+
+
+# ------------------------------------------------------------------ status, tags, filters
+
+
+def test_statuses_are_normalised() -> None:
+    assert [status_key(s) for s in ("To Read", "to_read", " reading ", "READ", "")] == [
+        "to-read",
+        "to-read",
+        "reading",
+        "read",
+        "",
+    ]
+
+
+def test_list_pages_offer_only_their_own_filter_choices(views) -> None:  # noqa: ANN001
+    alpha = views["themes/alpha/index.html"].context["filters"]
+    assert alpha.statuses == ("to-read", "reading", "read")  # reading order, not A-Z
+    assert [t.name for t in alpha.tags] == ["best", "gen ai"]
+    assert [d.slug for d in alpha.dumps] == ["d1", "d2"]
+    assert alpha.count == 4
+    beta = views["themes/beta/index.html"].context["filters"]
+    assert beta == FilterOptions((), (), beta.dumps, 4) and len(beta.dumps) == 1
+    assert views["papers/index.html"].context["filters"].count == 12
+    assert filter_options([]) == FilterOptions((), (), (), 0)
+
+
+def test_cards_carry_filter_data_and_status_badges() -> None:
+    project = project_of(corpus())
+    html = render_site(project)["themes/alpha/index.html"].decode()
+    assert 'data-status="to-read" data-tags="gen-ai" data-dumps="d1"' in html
+    assert 'data-status="read" data-tags="gen-ai best" data-dumps="d1 d2"' in html
+    assert (
+        '<span class="badge badge-status status-to-read" title="Reading status">to read</span>'
+        in html
+    )
+    assert 'id="filter-status"' in html and 'id="filter-tag"' in html and 'id="filter-dump"' in html
+    assert "data-filters hidden" in html  # shown by JavaScript only
+    beta = render_site(project)["themes/beta/index.html"].decode()
+    assert 'id="filter-text"' in beta and 'id="filter-status"' not in beta
+
+
+# ------------------------------------------------------------------ map and timeline
+
+
+def test_map_draws_every_paper_grouped_by_theme() -> None:
+    info = map_info(library_of(corpus()))
+    assert (info.total, info.shown, info.sampled) == (12, 12, False)
+    assert [g.theme.slug for g in info.groups] == ["alpha", "beta", "gamma"]
+    assert len({(g.colour, g.ring) for g in info.groups}) == 3
+    for group in info.groups:
+        assert len(group.points) == 4
+        for point in group.points:
+            assert MAP_PAD <= point.x <= MAP_SIZE - MAP_PAD
+            assert MAP_PAD <= point.y <= MAP_SIZE - MAP_PAD
+            assert point.url.startswith("papers/" + group.theme.slug)
+
+
+def test_map_sample_is_capped_deterministic_and_stable() -> None:
+    papers = [paper(f"p{i:03d}", "alpha") for i in range(60)]
+    sample = {p.url for g in map_info(library_of(papers), limit=20).groups for p in g.points}
+    assert len(sample) == 20
+    again = {p.url for g in map_info(library_of(papers[::-1]), limit=20).groups for p in g.points}
+    assert again == sample  # input order does not matter
+    grown = papers + [paper("p999", "alpha")]
+    info = map_info(library_of(grown), limit=20)
+    after = {p.url for g in info.groups for p in g.points}
+    assert len(sample - after) <= 1  # one newcomer displaces at most one paper
+    assert (info.total, info.shown, info.sampled) == (61, 20, True)
+
+
+def test_eighteen_themes_get_eighteen_styles() -> None:
+    slugs = [f"t{i:02d}" for i in range(18)]
+    TOPICS.update({s: f"topic {s} words" for s in slugs})
+    try:
+        papers = [paper(f"{s}-p", s) for s in slugs]
+        themes = tuple(Theme(s, s, "") for s in slugs)
+        project = Project(Path("/x"), SiteConfig(), Taxonomy(themes), [], papers, [])
+        library = build_library(project, "", discover(papers))
+        styles = [(g.colour, g.ring) for g in map_info(library).groups]
+    finally:
+        for s in slugs:
+            del TOPICS[s]
+    assert len(set(styles)) == 18 and styles[9] == (0, True)
+
+
+def test_timeline_bars_follow_the_dumps() -> None:
+    bars = timeline_bars(library_of(corpus()))
+    assert [(b.dump.slug, b.added, b.total, b.listed) for b in bars] == [
+        ("d1", 11, 11, 12),
+        ("d2", 1, 12, 1),
+    ]
+    assert bars[0].width == 100.0 and bars[1].width == round(100 / 11, 1)
+
+
+def test_titles_on_the_map_and_related_lists_are_escaped() -> None:
+    evil = "<script>alert(1)</script> & <b>"
+    papers = corpus()
+    papers[4] = paper("beta-0", "beta", title=evil)
+    site = render_site(project_of(papers))
+    for path in ("map/index.html", "papers/beta-1/index.html"):
+        html = site[path].decode()
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def map_colours(css: str) -> dict[str, list[str]]:
+    """The map palettes in style.css: light (on .map-figure) and dark."""
+    light = re.search(r"\.map-figure \{([^}]*)\}", css)
+    dark = re.search(r':root\[data-theme="dark"\] \.map-figure, [^{]*\{([^}]*)\}', css)
+    assert light and dark
+    return {
+        "light": re.findall(r"--map-\d: (#[0-9a-f]{6})", light.group(1)),
+        "dark": re.findall(r"--map-\d: (#[0-9a-f]{6})", dark.group(1)),
+    }
+
+
+def test_map_colours_stand_out_from_the_background(repo_root: Path) -> None:
+    from test_build import contrast
+
+    css = (repo_root / "static" / "style.css").read_text()
+    palettes = map_colours(css)
+    backgrounds = {"light": "#f6f7fb", "dark": "#151922"}  # --bg-soft, the map's background
+    for mode, colours in palettes.items():
+        assert len(colours) == sitegen.site.MAP_COLOURS == len(set(colours))
+        for colour in colours:
+            assert contrast(colour, backgrounds[mode]) >= 3, (mode, colour)  # WCAG 1.4.11
+
+
+# ------------------------------------------------------------------ the built site
+
+
+@pytest.fixture(scope="module")
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The shipped corpus built once: (root, output)."""
+    from sitegen.ingest import ingest
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("discovery") / "root")
+    assert not ingest(root).errors
+    build(root, root / "site")
+    return root, root / "site"
+
+
+def test_map_page_links_every_paper_and_is_in_the_sidebar(shipped: tuple[Path, Path]) -> None:
+    root, output = shipped
+    html = (output / "map" / "index.html").read_text()
+    svg = html[html.index('<svg class="map"') : html.index("</svg>", html.index('class="map"'))]
+    hrefs = re.findall(r'<a href="\.\./(papers/[^"]+)"><title>', svg)
+    slugs = {p.slug for p in load_project(root).papers}
+    assert sorted(hrefs) == sorted(f"papers/{s}/" for s in slugs)
+    assert len(re.findall(r'<g class="map-group', svg)) == len(re.findall(r"<li class=\"mc", html))
+    assert "All 360 papers." in html and "Timeline" in html
+    assert len(html.encode()) < 150 * 1024
+    for page in ("index.html", "papers/geometry-distributions/index.html", "404.html"):
+        refs = parse_links((output / page).read_text()).refs
+        assert any(ref.endswith("map/") for ref in refs), page
+    assert broken_links(output) == []
+
+
+def test_paper_pages_show_terms_related_and_copy_buttons(shipped: tuple[Path, Path]) -> None:
+    _, output = shipped
+    html = (output / "papers" / "geometry-distributions" / "index.html").read_text()
+    chips = re.findall(r'<a class="chip" href="\.\./\.\./search/\?q=([^"]+)"', html)
+    assert 3 <= len(chips) <= 6
+    related = re.findall(r'<a class="related-title" href="\.\./\.\./papers/([^/]+)/"', html)
+    assert 1 <= len(related) <= 5 and "geometry-distributions" not in related
+    assert html.count('class="chip chip-shared"') >= len(related)
+    assert 'data-copy="[Geometry Distributions](papers/geometry-distributions/)"' in html
+    assert "data-copy-buttons hidden" in html
+    sizes = [p.stat().st_size for p in (output / "papers").glob("*/index.html")]
+    assert max(sizes) <= 30 * 1024
+
+
+def test_map_page_is_capped_at_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_build import write_synthetic
+
+    monkeypatch.setattr(sitegen.site, "MAP_MAX_POINTS", 40)
+    (tmp_path / "content").mkdir()
+    write_synthetic(tmp_path, 90)
+    build(tmp_path, tmp_path / "site")
+    html = (tmp_path / "site" / "map" / "index.html").read_text()
+    svg = html[
+        html.index('<svg class="map"') : html.index("</svg>", html.index('<svg class="map"'))
+    ]
+    assert len(re.findall(r"<a href=[^>]*><title>[^<]*</title><circle cx=", svg)) == 40
+    assert "fixed sample of 40 of 90 papers" in html
+
+
+def test_discovery_is_computed_once_and_reused(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.ingest import ingest
+
+    calls: list[int] = []
+    real = sitegen.discover.discover
+
+    def counting(papers, dumps=()):  # noqa: ANN001, ANN202
+        calls.append(len(papers))
+        return real(papers, dumps=dumps)
+
+    monkeypatch.setattr(sitegen.discover, "discover", counting)
+    assert not ingest(shipped_site).errors
+    cache = BuildCache()
+    output = shipped_site / "site"
+    build(shipped_site, output, cache=cache)
+    build(shipped_site, output, cache=cache)
+    assert calls == [360]
+    page = next((shipped_site / "content" / "papers").rglob("*.md"))
+    page.write_text(page.read_text() + "\nA new sentence about quantum chemistry.\n")
+    result = build(shipped_site, output, cache=cache)
+    assert calls == [360, 360]
+    assert result.written >= 1
