@@ -1,0 +1,176 @@
+"""Incremental builds produce exactly what a clean build produces, whatever the edits."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sitegen.build import BuildContext, ingest_and_build
+from sitegen.cache import BuildCache
+from sitegen.catalog import read_pages
+
+REPO = Path(__file__).resolve().parent.parent
+TOPICS = [
+    "diffusion models denoise images step by step",
+    "graph neural networks pass messages between nodes of molecules",
+    "vision transformers split images into patches with attention",
+    "adversarial attacks fool classifiers with small perturbations",
+    "language models predict the next token of text",
+    "point clouds and neural radiance fields reconstruct 3D scenes",
+]
+
+
+def abstract(topic: int, variant: int) -> str:
+    """A plausible abstract about one topic."""
+    return (
+        f"We study {TOPICS[topic % len(TOPICS)]}. Our method, variant {variant}, improves "
+        "accuracy on standard benchmarks while remaining simple. Code is at "
+        f"https://github.com/example/p{variant}."
+    )
+
+
+def dump_text(papers: list[tuple[str, int]]) -> str:
+    """A compact dump listing (title, topic) pairs."""
+    body = "".join(f"{title}\n{abstract(topic, n)}\n" for n, (title, topic) in enumerate(papers))
+    return "Subscribe" + body
+
+
+def make_site(root: Path) -> None:
+    """A small site: one dump of 10 papers, the shipped themes and settings."""
+    content = root / "content"
+    (content / "dumps").mkdir(parents=True)
+    shutil.copy(REPO / "content" / "themes.yaml", content / "themes.yaml")
+    (content / "site.yaml").write_text("title: Small list\nper_page: 3\n")
+    papers = [(f"Paper Number {i}", i) for i in range(10)]
+    (content / "dumps" / "2026-01-01-first.txt").write_text(dump_text(papers))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under folder by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def page_paths(root: Path) -> list[Path]:
+    """The current page files, in a stable order."""
+    return [page.path for page in read_pages(root / "content" / "papers")]
+
+
+# Each edit is (kind, a number that picks what to edit).
+EDITS = st.tuples(
+    st.sampled_from(
+        [
+            "edit-abstract",
+            "add-notes",
+            "tag",
+            "move",
+            "delete",
+            "add-dump",
+            "edit-themes",
+            "edit-site",
+            "override-template",
+            "remove-template",
+        ]
+    ),
+    st.integers(min_value=0, max_value=1000),
+)
+
+
+def apply_edit(root: Path, kind: str, n: int) -> None:
+    """Perform one user edit on the site's files."""
+    content = root / "content"
+    pages = page_paths(root)
+    page = pages[n % len(pages)] if pages else None
+    if kind == "edit-abstract" and page:
+        text = page.read_text()
+        page.write_text(text.replace("We study", f"We carefully study ({n})", 1))
+    elif kind == "add-notes" and page:
+        page.write_text(page.read_text() + f"\n## Notes\n\nNote {n} with a *twist*.\n")
+    elif kind == "tag" and page:
+        status = ["to-read", "reading", "read"][n % 3]
+        page.write_text(
+            page.read_text().replace("---\n", f"---\ntags: [t{n % 3}]\nstatus: {status}\n", 1)
+        )
+    elif kind == "move" and page:
+        target = content / "papers" / ["theory", "graphs", "my-folder"][n % 3] / page.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            os.replace(page, target)
+    elif kind == "delete" and page:
+        page.unlink()
+    elif kind == "add-dump":
+        papers = [(f"Paper Number {n % 13 + i}", n + i) for i in range(3)]
+        (content / "dumps" / f"2026-02-{n % 28 + 1:02d}-more-{n}.txt").write_text(dump_text(papers))
+    elif kind == "edit-themes":
+        themes = content / "themes.yaml"
+        themes.write_text(themes.read_text().replace("title: Theory", f"title: Theory {n}", 1))
+    elif kind == "edit-site":
+        (content / "site.yaml").write_text(f"title: Small list {n}\nper_page: {n % 4 + 2}\n")
+    elif kind == "override-template":
+        shipped = (REPO / "templates" / "paper.html").read_text()
+        (root / "templates").mkdir(exist_ok=True)
+        marker = f"<p class='marker'>edit {n}</p>{{% endblock %}}"
+        (root / "templates" / "paper.html").write_text(shipped.replace("{% endblock %}", marker, 1))
+    elif kind == "remove-template":
+        shutil.rmtree(root / "templates", ignore_errors=True)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(EDITS, min_size=1, max_size=5), st.booleans())
+def test_incremental_build_equals_clean_build(edits: list[tuple[str, int]], reload: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "site-root"
+        make_site(root)
+        output = root / "site"
+        cache = BuildCache.load(root)
+        ingest_and_build(root, output, cache=cache)
+        for kind, n in edits:
+            apply_edit(root, kind, n)
+            if reload:  # a fresh process: the cache comes back from disk
+                cache = BuildCache.load(root)
+            ingest_and_build(root, output, cache=cache)
+            clean = Path(tmp) / f"clean-{kind}-{n}"
+            ingest_and_build(root, clean, cache=BuildCache())
+            assert tree(output) == tree(clean), f"after {kind} {n}"
+            shutil.rmtree(clean)
+
+
+def test_incremental_build_renders_only_what_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    cache = BuildCache.load(tmp_path)
+    ingest_and_build(tmp_path, output, cache=cache)
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n## Notes\n\nOnly this page changes.\n")
+    renders: list[str] = []
+    real_render = BuildContext.render
+    monkeypatch.setattr(
+        BuildContext, "render", lambda self, t, c: renders.append(t) or real_render(self, t, c)
+    )
+    cache = BuildCache.load(tmp_path)
+    _, result = ingest_and_build(tmp_path, output, cache=cache)
+    assert cache.misses == 1  # only the edited page was parsed again
+    assert renders == ["paper.html", "feed.xml"]  # the feed is cheap and always rendered
+    changed = sorted(
+        p.relative_to(output).as_posix()
+        for p in output.rglob("*.html")
+        if p.stat().st_mtime_ns != before.get(p)
+    )
+    assert changed == [f"papers/{page.stem}/index.html"]
+    assert result.written >= 1  # the page, plus the search index that covers notes
