@@ -60,7 +60,7 @@
 
   // ------------------------------------------------------------ list filters
 
-  var FIELDS = ["text", "status", "tag", "dump"];
+  var FIELDS = ["status", "tag", "dump", "text"];
 
   /** The filter state in a URL: query string first, else the hash (file:// fallback). */
   function readState() {

@@ -1,0 +1,287 @@
+"""Discovery in real headless Chromium: list filters and their URLs, the map, copy buttons."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from sitegen.build import build
+from sitegen.ingest import ingest
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+THEME = "generative-models"
+MARKED = {"reading": 3, "read": 2}  # pages of THEME given a status (the "read" ones also a tag)
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, without a log line per request."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Say nothing."""
+
+
+def mark_pages(root: Path) -> None:
+    """Give a few pages of THEME a reading status, and the 'read' ones the tag 'favourite'."""
+    pages = sorted((root / "content" / "papers" / THEME).glob("*.md"))
+    statuses = [s for s, n in MARKED.items() for _ in range(n)]
+    for page, status in zip(pages, statuses, strict=False):
+        extra = f"status: {status}\n" + ("tags: [favourite]\n" if status == "read" else "")
+        page.write_text(page.read_text().replace("---\n", "---\n" + extra, 1))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus with a few statuses and tags, built once for this module."""
+    from conftest import copy_shipped_content
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("discovery-browser"))
+    assert not ingest(root).errors
+    mark_pages(root)
+    build(root, root / "site")
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    """The built site served by http.server on 127.0.0.1."""
+    handler = functools.partial(QuietHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, shared by the module."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page that fails the test on any uncaught page error."""
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def visible_cards(page: Page) -> list[dict[str, str]]:
+    """Title and data attributes of the cards currently shown."""
+    return page.eval_on_selector_all(
+        ".cards > .card:not([hidden])",
+        """cards => cards.map(c => ({title: c.querySelector('.card-title').textContent.trim(),
+                                    status: c.dataset.status, tags: c.dataset.tags}))""",
+    )
+
+
+# ------------------------------------------------------------------ filters
+
+
+def test_filters_change_the_url_survive_reload_and_go_back(page: Page, base_url: str) -> None:
+    theme_url = f"{base_url}themes/{THEME}/"
+    page.goto(theme_url)
+    expect(page.locator("[data-filters]")).to_be_visible()
+    everything = visible_cards(page)
+    assert len(everything) == 50
+    reading = [c for c in everything if c["status"] == "reading"]
+    assert 1 <= len(reading) < 50  # some marked pages sort onto page 2
+
+    page.select_option("#filter-status", "reading")
+    expect(page).to_have_url(f"{theme_url}?status=reading")
+    assert visible_cards(page) == reading
+    status = f"Showing {len(reading)} of 50 papers on this page."
+    expect(page.locator(".filter-status")).to_have_text(status)
+    next_page = page.locator(".pager a[rel=next]").get_attribute("href")
+    assert next_page.endswith("page/2/?status=reading")  # the filter follows the pager
+
+    word = re.sub(r"\W", "", reading[0]["title"].split()[0].lower())
+    page.fill("#filter-text", word)
+    expect(page).to_have_url(re.compile(r"\?status=reading&text="))
+    shown = visible_cards(page)
+    assert shown and all(word in c["title"].lower() and c["status"] == "reading" for c in shown)
+
+    page.reload()
+    expect(page.locator("#filter-status")).to_have_value("reading")
+    expect(page.locator("#filter-text")).to_have_value(word)
+    assert visible_cards(page) == shown
+
+    page.go_back()
+    expect(page).to_have_url(f"{theme_url}?status=reading")
+    expect(page.locator("#filter-text")).to_have_value("")
+    assert visible_cards(page) == reading
+    page.go_back()
+    expect(page).to_have_url(theme_url)
+    expect(page.locator("#filter-status")).to_have_value("")
+    assert len(visible_cards(page)) == 50
+    page.go_forward()
+    expect(page.locator("#filter-status")).to_have_value("reading")
+    assert visible_cards(page) == reading
+
+
+def test_tag_filter_and_clear_on_the_a_to_z_list(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}papers/")
+    tagged = [c for c in visible_cards(page) if "favourite" in c["tags"].split()]
+    assert tagged
+    page.select_option("#filter-tag", "favourite")
+    expect(page).to_have_url(f"{base_url}papers/?tag=favourite")
+    assert visible_cards(page) == tagged
+    page.fill("#filter-text", "zzzz-no-such-title")
+    expect(page.locator(".filter-status")).to_have_text(
+        "No papers on this page match these filters."
+    )
+    page.click(".filter-clear")
+    expect(page).to_have_url(f"{base_url}papers/")
+    assert len(visible_cards(page)) == 100
+
+
+def test_a_shared_filter_url_opens_filtered(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}themes/{THEME}/?status=read&tag=favourite")
+    expect(page.locator("#filter-tag")).to_have_value("favourite")
+    shown = visible_cards(page)
+    assert len(shown) == MARKED["read"] and all(c["status"] == "read" for c in shown)
+    page.goto(f"{base_url}themes/{THEME}/?status=no-such-status")
+    expect(page.locator("#filter-status")).to_have_value("")  # unknown values mean "any"
+
+
+def test_filters_work_from_disk(page: Page, site: Path) -> None:
+    url = (site / "themes" / THEME / "index.html").as_uri()
+    page.goto(url)
+    page.select_option("#filter-status", "read")
+    expect(page).to_have_url(f"{url}?status=read")
+    page.reload()
+    expect(page.locator("#filter-status")).to_have_value("read")
+    assert len(visible_cards(page)) == MARKED["read"]
+    page.go_back()
+    expect(page).to_have_url(url)
+    assert len(visible_cards(page)) == 50
+
+
+def test_without_javascript_filters_and_copy_buttons_stay_hidden(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{base_url}themes/{THEME}/?status=read")
+    expect(page.locator("[data-filters]")).to_be_hidden()
+    assert page.locator(".cards > .card:visible").count() == 50
+    page.goto(f"{base_url}papers/geometry-distributions/")
+    expect(page.locator("[data-copy-buttons]")).to_be_hidden()
+    expect(page.locator(".related-title").first).to_be_visible()
+    context.close()
+
+
+# ------------------------------------------------------------------ the map
+
+
+def test_map_points_link_to_papers_and_are_coloured_by_theme(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}map/")
+    points = page.locator("svg.map a")
+    assert points.count() == 360
+    groups = page.eval_on_selector_all(
+        "svg.map .map-group",
+        """groups => groups.map(g => {
+             const style = getComputedStyle(g.querySelector('circle'));
+             return {theme: g.dataset.theme, fill: style.fill, stroke: style.stroke,
+                     ring: g.classList.contains('ring')};
+           })""",
+    )
+    assert len(groups) >= 10
+    looks = {(g["fill"], g["stroke"]) if g["ring"] else (g["fill"], "") for g in groups}
+    assert len(looks) == len(groups)  # every theme has its own colour/shape
+    legend = page.eval_on_selector_all(
+        ".map-legend li",
+        """items => items.map(li => ({theme: li.dataset.theme,
+             fill: getComputedStyle(li.querySelector('circle')).fill}))""",
+    )
+    assert [item["theme"] for item in legend] == [g["theme"] for g in groups]
+    for item, group in zip(legend, groups, strict=True):
+        if not group["ring"]:
+            assert item["fill"] == group["fill"]
+    first = points.first
+    title = first.locator("title").text_content()
+    href = first.get_attribute("href")
+    first.click()
+    expect(page).to_have_url(base_url + href.removeprefix("../"))
+    expect(page.locator("h1")).to_contain_text(title.removesuffix("…"))  # long titles are cut
+
+
+def test_map_points_are_keyboard_focusable(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}map/")
+    page.focus(".skip-map")
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "[document.activeElement.closest('svg.map') !== null, "
+        "document.activeElement.getAttribute('href')]"
+    )
+    assert focused[0] and focused[1].startswith("../papers/")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(base_url + focused[1].removeprefix("../"))
+
+
+def test_legend_hover_lights_one_theme(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}map/")
+    page.hover(".map-legend li:nth-child(2) a")
+    expect(page.locator("svg.map")).to_have_class(re.compile("is-dimmed"))
+    lit = page.eval_on_selector_all(
+        "svg.map .map-group.is-lit", "gs => gs.map(g => g.dataset.theme)"
+    )
+    assert lit == [page.get_attribute(".map-legend li:nth-child(2)", "data-theme")]
+
+
+# ------------------------------------------------------------------ copy buttons
+
+
+def test_copy_buttons_write_title_and_markdown_link(browser: Browser, base_url: str) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{base_url}papers/geometry-distributions/")
+    title_button = page.locator("[data-copy-label=title]")
+    title_button.click()
+    expect(title_button).to_have_text("Copied")
+    expect(page.locator(".copy-status")).to_have_text("Copied title to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == "Geometry Distributions"
+    page.locator("[data-copy-label='Markdown link']").click()
+    expect(page.locator(".copy-status")).to_have_text("Copied Markdown link to the clipboard.")
+    clipboard = page.evaluate("navigator.clipboard.readText()")
+    assert clipboard == "[Geometry Distributions](papers/geometry-distributions/)"
+    expect(title_button).to_have_text("Copy title")
+    context.close()
+
+
+def test_copy_falls_back_without_the_clipboard_api(page: Page, base_url: str) -> None:
+    page.add_init_script(
+        """Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});
+           document.addEventListener('copy', e => { window.copied = e.target.value; });"""
+    )
+    page.goto(f"{base_url}papers/geometry-distributions/")
+    assert page.evaluate("navigator.clipboard") is None
+    button = page.locator("[data-copy-label='Markdown link']")
+    button.click()
+    expect(button).to_have_text("Copied")
+    copied = page.evaluate("window.copied")
+    assert copied == "[Geometry Distributions](papers/geometry-distributions/)"
