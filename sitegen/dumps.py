@@ -31,7 +31,8 @@ KNOWN_STRAY = re.compile(
     r"|\d+|· .*|view (?:paper|pdf|code)|github|arxiv|code|\d+ comments?)$",
     re.IGNORECASE,
 )
-GLUED_SUBSCRIBE = re.compile(r"^Subscribe(?=\S)")
+# The compact layout glues the first title to the chrome word: "SubscribeCascaded …".
+GLUED_SUBSCRIBE = re.compile(r"^Subscribe\s*(?=[^\sa-z])")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 WHITESPACE = re.compile(r"\s+")
 # Prose ends with a full stop or has one inside; titles may end with "?".
@@ -125,8 +126,8 @@ def parse_dump(data: bytes, path: str, stem: str) -> Dump:
             continue
         if line.lower() in CHROME:
             continue
-        if GLUED_SUBSCRIBE.match(line):
-            line = line[len("Subscribe") :]
+        if not lines and GLUED_SUBSCRIBE.match(line):  # only before the first entry
+            line = GLUED_SUBSCRIBE.sub("", line)
         if LISTING_DATE.match(line):
             if listing_date is None:
                 listing_date = line

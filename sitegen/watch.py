@@ -15,6 +15,7 @@ from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 QUIET_SECONDS = 0.08  # how long the tree must be still before a rebuild starts
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".pyc")
@@ -71,6 +72,7 @@ class ChangeCollector(FileSystemEventHandler):
         self.pending = ChangeSet()
         self.last_event = 0.0
         self.lock = threading.Condition()
+        self.folders: dict[Path, ObservedWatch] = {}  # the folders scheduled for watching
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         """Record the source and destination of any event the build cares about."""
@@ -106,14 +108,26 @@ class ChangeCollector(FileSystemEventHandler):
         return None
 
 
-def start_observer(root: Path, collector: ChangeCollector) -> Observer:
-    """Watch content/, templates/ and static/ of a site (those that exist)."""
-    observer = Observer()
-    for name in ("content", "templates", "static"):
+WATCHED = ("content", "templates", "static")
+
+
+def watch_new_folders(observer: Observer, root: Path, collector: ChangeCollector) -> None:
+    """Watch each of content/, templates/ and static/ that exists; forget deleted ones."""
+    for name in WATCHED:
         folder = root / name
-        if folder.is_dir():
-            observer.schedule(collector, str(folder), recursive=True)
-    # The root itself (not recursive) notices templates/ or static/ being created.
+        watch = collector.folders.get(folder)
+        if watch is not None and not folder.is_dir():
+            observer.unschedule(watch)
+            del collector.folders[folder]
+        elif watch is None and folder.is_dir():
+            collector.folders[folder] = observer.schedule(collector, str(folder), recursive=True)
+
+
+def start_observer(root: Path, collector: ChangeCollector) -> Observer:
+    """Watch content/, templates/ and static/ of a site, but not the (large) output folder."""
+    observer = Observer()
+    watch_new_folders(observer, root, collector)
+    # The root itself, not recursively, notices templates/ or static/ being created.
     observer.schedule(collector, str(root), recursive=False)
     observer.start()
     return observer
@@ -135,6 +149,7 @@ def watch(
             changes = collector.wait(stop)
             if changes is None:
                 return
+            watch_new_folders(observer, root, collector)
             rebuild(changes)
     finally:
         observer.stop()

@@ -132,6 +132,22 @@ def test_abstract_without_title_is_reported() -> None:
     assert "abstract with no title" in dump.notices[0].message
 
 
+@pytest.mark.parametrize(
+    ("first", "title"),
+    [
+        ("SubscribeFirst Paper: Clicks", "First Paper: Clicks"),
+        ("Subscribe First Paper: Clicks", "First Paper: Clicks"),
+        ("Subscribe[MASK] is All", "[MASK] is All"),
+        ("Subscriber Churn Models", "Subscriber Churn Models"),
+    ],
+)
+def test_title_glued_to_subscribe(first: str, title: str) -> None:
+    dump = parse(COMPACT.replace("SubscribeFirst Paper: Clicks", first))
+    assert titles(dump)[0] == title
+    later = parse(COMPACT.replace("Second Paper on Diffusion", "SubscribeLater Title"))
+    assert titles(later)[1] == "SubscribeLater Title"  # only the header glues
+
+
 def test_titles_ending_in_question_marks_are_titles() -> None:
     title = "Which Features are Learnt by Contrastive Learning? On the Role of Simplicity Bias"
     dump = parse(COMPACT.replace("Second Paper on Diffusion", title))

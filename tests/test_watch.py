@@ -124,3 +124,37 @@ def test_watch_calls_rebuild_per_batch_and_stops(tmp_path: Path) -> None:
     thread.join(5)
     assert not thread.is_alive()
     assert batches and batches[0].kinds == {"template"}
+
+
+def test_a_templates_folder_created_later_is_watched(tmp_path: Path) -> None:
+    root = tmp_path
+    (root / "content").mkdir()
+    batches: list[ChangeSet] = []
+    stop, ready = threading.Event(), threading.Event()
+    thread = threading.Thread(target=watch, args=(root, batches.append, stop, ready))
+    thread.start()
+    assert ready.wait(5)
+
+    def wait_for(count: int) -> None:
+        deadline = time.monotonic() + 10
+        while len(batches) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    (root / "templates").mkdir()
+    (root / "templates" / "paper.html").write_text("x")
+    wait_for(1)
+    time.sleep(0.3)  # let the loop pick up the new folder
+    (root / "templates" / "paper.html").unlink()
+    wait_for(2)
+    (root / "templates").rmdir()  # removed, then made again: still watched
+    wait_for(3)
+    time.sleep(0.3)
+    (root / "templates").mkdir()
+    wait_for(4)
+    time.sleep(0.3)
+    (root / "templates" / "base.html").write_text("y")
+    wait_for(5)
+    stop.set()
+    thread.join(5)
+    assert any(root / "templates" / "paper.html" in b.paths for b in batches[1:]), batches
+    assert root / "templates" / "base.html" in batches[-1].paths, batches

@@ -1,0 +1,161 @@
+"""`sitegen serve` end to end: a real process, real file edits, a real browser that reloads."""
+
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import copy_shipped_content
+
+from sitegen.catalog import read_pages
+
+ABSTRACT = (
+    "We propose a transformer for chess commentary that reads board states and writes "
+    "explanations. Experiments on annotated games show fluent, accurate commentary."
+)
+
+
+class Served:
+    """A running `sitegen serve` process and the lines it printed."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "sitegen", "serve", "--root", str(root), "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self.pump, daemon=True).start()
+        self.url = self.expect(r"serving .* at (http://127\.0\.0\.1:\d+/)", timeout=60).group(1)
+
+    def pump(self) -> None:
+        """Copy the process's output lines into a queue."""
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, pattern: str, timeout: float = 20) -> re.Match[str]:
+        """Wait for an output line matching pattern."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            self.log.append(line)
+            match = re.search(pattern, line)
+            if match:
+                return match
+        raise AssertionError(f"no line matching {pattern!r}; got {self.log}")
+
+    def stop(self) -> None:
+        """Stop the server like Ctrl+C does."""
+        self.process.send_signal(signal.SIGINT)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The shipped corpus, served with live reload."""
+    root = copy_shipped_content(tmp_path_factory.mktemp("live") / "site-root")
+    server = Served(root)
+    yield server
+    server.stop()
+
+
+def a_page(root: Path, index: int = 0) -> Path:
+    """The path of some page of the catalogue."""
+    return sorted(page.path for page in read_pages(root / "content" / "papers"))[index]
+
+
+def status_of(url: str) -> int:
+    """The HTTP status of a GET."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_editing_markdown_updates_the_open_page(served: Served, browser) -> None:
+    path = a_page(served.root)
+    page = browser.new_page()
+    page.goto(f"{served.url}papers/{path.stem}/")
+    path.write_text(path.read_text() + "\n## Notes\n\nA freshly saved live note.\n")
+    page.get_by_text("A freshly saved live note.").wait_for(timeout=10_000)
+    served.expect(r"rebuilt \(content/papers/.*\.md\)")
+    page.close()
+
+
+def test_a_dropped_dump_shows_up_on_the_site_and_in_search(served: Served, browser) -> None:
+    page = browser.new_page()
+    page.goto(served.url)
+    dump = served.root / "content" / "dumps" / "2026-11-22-live.txt"
+    dump.write_text(f"Subscribe Chess Commentary Transformers\n{ABSTRACT}\n")
+    # The open home page reloads by itself and lists the newest dump's addition.
+    page.get_by_text("Chess Commentary Transformers").first.wait_for(timeout=10_000)
+    assert status_of(f"{served.url}papers/chess-commentary-transformers/") == 200
+    served.expect(r"rebuilt \(content/dumps/2026-11-22-live.txt\)")
+    page.goto(f"{served.url}search/?q=chess+commentary")
+    page.locator("[data-search-page] a[href*='chess-commentary-transformers']").first.wait_for(
+        timeout=10_000
+    )
+    page.close()
+
+
+def test_a_broken_template_shows_an_error_keeps_the_site_and_recovers(
+    served: Served, browser
+) -> None:
+    path = a_page(served.root, 1)
+    url = f"{served.url}papers/{path.stem}/"
+    page = browser.new_page()
+    page.goto(url)
+    templates = served.root / "templates"
+    templates.mkdir(exist_ok=True)
+    broken = templates / "paper.html"
+    broken.write_text('{% extends "base.html" %}\n{% block content %}\n{{ paper.title \n')
+    overlay = page.locator("#sitegen-error")
+    overlay.wait_for(timeout=10_000)
+    assert "paper.html:" in overlay.text_content()
+    served.expect(r"error: .*paper\.html:\d+")
+    assert status_of(url) == 200  # the last good site is still served
+    broken.unlink()
+    overlay.wait_for(state="detached", timeout=10_000)
+    page.locator("h1").first.wait_for()
+    page.close()
+
+
+def test_bad_front_matter_and_bad_dump_are_reported_then_fixed(served: Served, browser) -> None:
+    path = a_page(served.root, 2)
+    good = path.read_text()
+    page = browser.new_page()
+    page.goto(served.url)
+    path.write_text(good.replace("---\n", "---\ntags: [unclosed\n", 1))
+    overlay = page.locator("#sitegen-error")
+    overlay.wait_for(timeout=10_000)
+    assert f"{path.name}:" in overlay.text_content()
+    path.write_text(good)
+    overlay.wait_for(state="detached", timeout=10_000)
+
+    bad = served.root / "content" / "dumps" / "junk.txt"
+    bad.write_bytes(b"\x00\x01\x02 not a dump")
+    overlay.wait_for(timeout=10_000)
+    assert "junk.txt" in overlay.text_content()
+    bad.unlink()
+    overlay.wait_for(state="detached", timeout=10_000)
+    page.close()
