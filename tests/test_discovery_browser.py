@@ -195,6 +195,19 @@ def test_without_javascript_filters_and_copy_buttons_stay_hidden(
     context.close()
 
 
+def test_key_term_chips_search_for_the_term(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}papers/geometry-distributions/")
+    chips = page.locator(".key-terms a.chip")
+    assert 3 <= chips.count() <= 6
+    phrase = chips.last.text_content()
+    chips.last.click()
+    expect(page).to_have_url(re.compile(r"/search/\?q="))
+    expect(page.locator("#search-page-q")).to_have_value(phrase)
+    titles = page.locator(".sg-result-title")
+    expect(titles.first).to_be_visible()
+    expect(titles.filter(has_text="Geometry Distributions")).to_have_count(1)
+
+
 # ------------------------------------------------------------------ the map
 
 
