@@ -99,6 +99,16 @@ def visible_cards(page: Page) -> list[dict[str, str]]:
     )
 
 
+def test_statuses_and_tags_have_badges_and_tag_pages(site: Path) -> None:
+    from linkcheck import broken_links
+
+    tag_page = (site / "tags" / "favourite" / "index.html").read_text()
+    assert tag_page.count('<li class="card" data-status="read" data-tags="favourite"') == 2
+    assert tag_page.count('class="badge badge-status status-read"') == 2
+    assert 'href="../../tags/"' in tag_page  # the sidebar links the tags index
+    assert broken_links(site) == []
+
+
 # ------------------------------------------------------------------ filters
 
 
