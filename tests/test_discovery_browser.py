@@ -1,4 +1,7 @@
-"""Discovery in real headless Chromium: list filters and their URLs, the map, copy buttons."""
+"""Discovery in real headless Chromium: list filters and their URLs, the map, copy buttons.
+
+Uses the session-wide `browser` fixture of conftest.py (one Playwright per process).
+"""
 
 from __future__ import annotations
 
@@ -10,19 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from sitegen.build import build
 from sitegen.ingest import ingest
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 THEME = "generative-models"
 MARKED = {"reading": 3, "read": 2}  # pages of THEME given a status (the "read" ones also a tag)
 
@@ -65,17 +60,6 @@ def base_url(site: Path) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}/"
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, shared by the module."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
