@@ -2,8 +2,10 @@
 
 Outputs are made by *producers*: functions from a BuildContext to a dict of
 relative path -> bytes. To add outputs, write a producer and add it to
-PAGE_PRODUCERS (or LATE_PRODUCERS for slow, non-HTML outputs such as the
-search index); the sitemap is made from the HTML pages the producers returned.
+PAGE_PRODUCERS; slow outputs that pages don't link to by content (the search
+index) are LATE_JOBS, started first (in a worker process when the build has one,
+so they use the second core) and collected after the pages are written. The
+sitemap is made from the HTML pages the producers returned.
 Nothing is written until every page producer has run, so a template error
 leaves the previous site untouched.
 
@@ -17,8 +19,16 @@ build; tests/test_build_incremental.py checks that property.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -27,20 +37,28 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.cache import BuildCache, digest, tree_fingerprint
-from sitegen.catalog import Paper
+from sitegen.catalog import Paper, make_paper, read_page
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
 from sitegen.ingest import IngestResult, ingest
 from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
-from sitegen.site import Library, build_library, feed_context, html_pages
+from sitegen.site import (
+    Library,
+    PageView,
+    build_library,
+    feed_context,
+    html_pages,
+    paper_page_of,
+)
 
 if TYPE_CHECKING:
     from sitegen.discover import Discovery
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
+PICKLE_PROTOCOL = 5  # fixed, so page keys don't change with the Python default
 
 Outputs = dict[str, bytes | None]  # None: unchanged since the last build, already on disk
 Progress = Callable[[int, int], None]
@@ -57,6 +75,7 @@ class BuildContext:
     output: Path
     cache: BuildCache
     progress: Progress | None = None
+    executor: Executor | None = None  # a worker process for late jobs, if any
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -65,15 +84,20 @@ class BuildContext:
         """Whether path was last made from inputs with this key and is still on disk."""
         return self.cache.rendered.get(path) == key and (self.output / path).is_file()
 
-    def cached_group(self, name: str, key: str, make: Callable[[], Outputs]) -> Outputs:
-        """Outputs made together (e.g. the search index), remade only when their key changes."""
+    def start_group(self, name: str, key: str, make: Callable[..., Outputs], *args: Any) -> Job:
+        """Start outputs made together (e.g. the search index) unless their key is unchanged."""
         old_key, paths = self.cache.groups.get(name, ("", ()))
         if old_key == key and all((self.output / p).is_file() for p in paths):
             self.groups[name] = (key, paths)
-            return dict.fromkeys(paths)
-        outputs = make()
-        self.groups[name] = (key, tuple(sorted(outputs)))
-        return outputs
+            return lambda: dict.fromkeys(paths)
+        run = self.executor.submit(make, *args).result if self.executor else partial(make, *args)
+
+        def collect() -> Outputs:
+            outputs = run()
+            self.groups[name] = (key, tuple(sorted(outputs)))
+            return outputs
+
+        return collect
 
     def render(self, template: str, context: dict[str, Any]) -> bytes:
         """Render a template, turning template mistakes into one-line SitegenErrors."""
@@ -89,6 +113,7 @@ class BuildContext:
 
 
 Producer = Callable[[BuildContext], Outputs]
+Job = Callable[[], Outputs]  # waits for (or makes) a group of outputs started earlier
 
 
 @dataclass
@@ -119,8 +144,14 @@ def paper_record(paper: Paper) -> dict[str, object]:
 
 def papers_json(papers: list[Paper]) -> str:
     """The machine-readable catalogue, sorted by slug for stable output."""
-    records = [paper_record(p) for p in sorted(papers, key=lambda p: p.slug)]
-    return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    # One paper per line: tidy diffs, and the C encoder (indent= would force the slow one).
+    rows = (json.dumps(paper_record(p), ensure_ascii=False) for p in sorted(papers, key=slug_of))
+    return "[\n" + ",\n".join(rows) + "\n]\n"
+
+
+def slug_of(paper: Paper) -> str:
+    """Sort key: a paper's slug."""
+    return paper.slug
 
 
 def resolve_base_url(cli_value: str | None, config_value: str) -> str:
@@ -133,16 +164,22 @@ def resolve_base_url(cli_value: str | None, config_value: str) -> str:
     return url.rstrip("/") + "/"
 
 
+def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
+    """Render one page, or None when it was already made from the same view and templates."""
+    # A view is plain frozen data, so its pickle describes it completely (and is
+    # several times faster to make than its repr). Equal views could pickle
+    # differently only through object sharing, which costs a render, never a miss.
+    key = digest(ctx.cache.stamp, view.template, pickle.dumps(view.context, PICKLE_PROTOCOL))
+    ctx.rendered[view.path] = key
+    return None if ctx.reusable(view.path, key) else ctx.render(view.template, view.context)
+
+
 def html_outputs(ctx: BuildContext) -> Outputs:
     """Every HTML page of the site, rendering only pages whose view or templates changed."""
     outputs: Outputs = {}
     views = list(html_pages(ctx.library))
     for number, view in enumerate(views, start=1):
-        # A view is plain frozen data, so its repr is a complete, stable description.
-        key = digest(ctx.cache.stamp, view.template, repr(view.context))
-        reuse = ctx.reusable(view.path, key)
-        outputs[view.path] = None if reuse else ctx.render(view.template, view.context)
-        ctx.rendered[view.path] = key
+        outputs[view.path] = render_view(ctx, view)
         if ctx.progress is not None and number % 200 == 0:
             ctx.progress(number, len(views))
     return outputs
@@ -185,18 +222,18 @@ def static_outputs(ctx: BuildContext) -> Outputs:
 
 
 # --- search (owned by sitegen.search): the staged client-side index under search/ ---
-def search_outputs(ctx: BuildContext) -> Outputs:
+def search_job(ctx: BuildContext) -> Job:
     """The search index data files (sitegen.search), rebuilt only when papers or themes changed."""
     project = ctx.project
-    key = digest(repr(project.papers), repr(project.taxonomy))
-    return ctx.cached_group("search", key, lambda: search_files(project.papers, project.taxonomy))
+    key = digest(pickle.dumps((project.papers, project.taxonomy), PICKLE_PROTOCOL))
+    return ctx.start_group("search", key, search_files, project.papers, project.taxonomy)
 
 
 # --- end search ---
 
 PAGE_PRODUCERS: list[Producer] = [html_outputs, feed_outputs, data_outputs, static_outputs]
-# Made after the pages are written (and the browser reloaded, when serving).
-LATE_PRODUCERS: list[Producer] = [search_outputs]
+# Started before the pages, collected (and written) after them.
+LATE_JOBS: list[Callable[[BuildContext], Job]] = [search_job]
 
 
 def page_urls(outputs: Mapping[str, bytes]) -> list[str]:
@@ -246,11 +283,11 @@ def check_path(path: str) -> None:
         raise SitegenError(f"refusing to write outside the output folder: {path!r}")
 
 
-def run_producers(ctx: BuildContext, producers: list[Producer], outputs: Outputs) -> Outputs:
-    """Run producers into a fresh dict, refusing unsafe or doubly-claimed paths."""
+def merge(groups: Iterable[Outputs], outputs: Outputs) -> Outputs:
+    """Collect groups of outputs into a fresh dict, refusing unsafe or doubly-claimed paths."""
     made: Outputs = {}
-    for producer in producers:
-        for path, data in producer(ctx).items():
+    for group in groups:
+        for path, data in group.items():
             check_path(path)
             if path in outputs or path in made:
                 raise SitegenError(f"two outputs want the same path: {path}")
@@ -284,22 +321,41 @@ def discovery_of(project: Project, cache: BuildCache) -> Discovery:
 # --- end discovery ---
 
 
+def environment_for(project: Project, cache: BuildCache) -> jinja2.Environment:
+    """The Jinja environment, reused (templates already compiled) while the stamp holds."""
+    if cache.environment is None or cache.environment[0] != cache.stamp:
+        cache.environment = (cache.stamp, make_environment(template_dirs(project.root)))
+    return cache.environment[1]
+
+
 def make_context(
-    project: Project, output: Path, base_url: str, cache: BuildCache, progress: Progress | None
+    project: Project,
+    output: Path,
+    base_url: str,
+    cache: BuildCache,
+    progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> BuildContext:
     """The library, template environment and cache a build renders with."""
     cache.restamp(settings_stamp(project))
     library = build_library(project, base_url, discovery_of(project, cache))
-    env = make_environment(template_dirs(project.root))
-    return BuildContext(project, library, env, base_url, output, cache, progress)
+    env = environment_for(project, cache)
+    return BuildContext(project, library, env, base_url, output, cache, progress, executor)
+
+
+def render_pages(ctx: BuildContext) -> Outputs:
+    """Every page producer's outputs plus the sitemap."""
+    pages = merge((producer(ctx) for producer in PAGE_PRODUCERS), {})
+    pages.update(sitemap_outputs(ctx.base_url, pages))
+    return pages
 
 
 def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:
     """Every output file of a clean build, in memory: relative path -> bytes."""
-    ctx = make_context(project, Path("/nonexistent"), base_url, BuildCache(), None)
-    pages = run_producers(ctx, PAGE_PRODUCERS, {})
-    pages.update(sitemap_outputs(base_url, pages))
-    late = run_producers(ctx, LATE_PRODUCERS, pages)
+    ctx = make_context(project, Path("/nonexistent"), base_url, BuildCache())
+    jobs = [start(ctx) for start in LATE_JOBS]
+    pages = render_pages(ctx)
+    late = merge((job() for job in jobs), pages)
     return {path: data for path, data in {**pages, **late}.items() if data is not None}
 
 
@@ -356,31 +412,117 @@ def build(
     cache: BuildCache | None = None,
     on_pages: Callable[[int], None] | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> BuildResult:
     """Read everything, render what changed, write the pages, then the search index.
 
     on_pages(written) runs once the pages are on disk and before the search
-    index is rebuilt, so a preview can reload the browser first.
+    index is collected, so a preview can reload the browser first. With an
+    executor the search index builds in another process meanwhile.
     """
     cache = cache if cache is not None else BuildCache()
     project = load_project(root, cache)
     url = resolve_base_url(base_url, project.config.base_url)
-    ctx = make_context(project, output, url, cache, progress)
-    pages = run_producers(ctx, PAGE_PRODUCERS, {})
-    pages.update(sitemap_outputs(url, pages))
+    ctx = make_context(project, output, url, cache, progress, executor)
+    # A preview waiting for its pages starts the late jobs after them: sending the
+    # papers to the worker would compete with rendering for this process's GIL.
+    jobs = [start(ctx) for start in LATE_JOBS] if on_pages is None else []
+    pages = render_pages(ctx)
     old = read_manifest(output)
     written = write_outputs(output, pages)
     cache.rendered = ctx.rendered
     if on_pages is not None:
         on_pages(written)
-    late = run_producers(ctx, LATE_PRODUCERS, pages)
+        jobs = [start(ctx) for start in LATE_JOBS]
+    late = merge((job() for job in jobs), pages)
     written += write_outputs(output, late)
     cache.groups = ctx.groups
     outputs = {**pages, **late}
     removed = finish(output, old, outputs)
     cache.prune()
     cache.save()
+    cache.last_build = ctx
     return BuildResult(project, written, len(outputs), removed)
+
+
+def seen_elsewhere(paper: Paper) -> tuple[Any, ...]:
+    """What pages other than a paper's own show of it: its card, record and discovery inputs."""
+    return (
+        paper.slug,
+        paper.title,
+        paper.abstract,
+        paper.theme,
+        paper.themes,
+        paper.dumps,
+        paper.links,
+        paper.tags,
+        paper.status,
+        paper.meta.get("added"),
+    )
+
+
+def quick_build(
+    root: Path,
+    output: Path,
+    cache: BuildCache,
+    changed: Iterable[Path],
+    on_pages: Callable[[int], None] | None = None,
+    executor: Executor | None = None,
+) -> BuildResult | None:
+    """Fast path for saves that change only what the papers' own pages show.
+
+    Like Zola's serve, it takes the change set from the watcher: when every
+    changed file is an existing page whose title, abstract, theme, tags, status
+    and dumps are as before (typically notes being written), only those pages
+    and the search index are remade. Anything else returns None: do a full build.
+    """
+    last = cache.last_build
+    if last is None or last.output != output:
+        return None
+    content = root / "content"
+    by_source = {paper.source: paper for paper in last.project.papers}
+    updated: dict[str, Paper] = {}
+    for path in changed:
+        try:
+            data = path.read_bytes()
+            old = by_source.get(path.relative_to(content).as_posix())
+        except (OSError, ValueError):
+            return None
+        if old is None:
+            return None
+        page = cache.parse("page", digest(str(path), data), partial(read_page, path, data))
+        paper = make_paper(page, old.dumps, content)
+        if seen_elsewhere(paper) != seen_elsewhere(old):
+            return None
+        updated[paper.slug] = paper
+    project = replace(last.project, papers=[updated.get(p.slug, p) for p in last.project.papers])
+    library = replace(last.library, project=project, papers={**last.library.papers, **updated})
+    ctx = replace(
+        last,
+        project=project,
+        library=library,
+        executor=executor,
+        rendered=dict(cache.rendered),
+        groups={},
+    )
+    pages = {
+        view.path: render_view(ctx, view) for view in map(partial(paper_page_of, library), updated)
+    }
+    written = write_outputs(output, pages)
+    cache.rendered = ctx.rendered
+    if on_pages is not None:
+        on_pages(written)
+    ctx.groups = dict(cache.groups)
+    old_search = set(ctx.groups.get("search", ("", ()))[1])
+    late = merge((start(ctx)() for start in LATE_JOBS), {})
+    written += write_outputs(output, late)
+    cache.groups = ctx.groups
+    old = read_manifest(output)
+    files = (set(old) - old_search) | set(late)
+    removed = finish(output, old, dict.fromkeys(files))
+    cache.save()
+    cache.last_build = ctx
+    return BuildResult(project, written, len(files), removed)
 
 
 def ingest_and_build(
@@ -390,10 +532,42 @@ def ingest_and_build(
     cache: BuildCache | None = None,
     on_pages: Callable[[int], None] | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> tuple[IngestResult, BuildResult]:
     """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
     cache = cache if cache is not None else BuildCache()
     ingested = ingest(root, cache)
     if ingested.errors:
         raise ingested.errors[0]
-    return ingested, build(root, output, base_url, cache, on_pages, progress)
+    return ingested, build(root, output, base_url, cache, on_pages, progress, executor)
+
+
+@contextmanager
+def worker_process(start_method: str) -> Iterator[Executor | None]:
+    """One worker process for late jobs, so the search index builds on the second core.
+
+    "fork" is instant but only safe before any thread starts (a CLI build);
+    `serve` runs threads, so it uses "spawn" and keeps the worker warm.
+    """
+    if (os.cpu_count() or 1) < 2:
+        yield None
+        return
+    context = multiprocessing.get_context(start_method)
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
+    )
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def exit_with_parent(parent: int) -> None:
+    """In a worker: end when the parent process is gone (killed, not shut down)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True).start()

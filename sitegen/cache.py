@@ -58,6 +58,9 @@ class BuildCache:
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     memos: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (key, value)
     used: set[str] = field(default_factory=set)  # parsed keys this build asked for
+    # In memory only (never saved): the compiled templates, reused while the stamp holds.
+    environment: tuple[str, Any] | None = field(default=None, repr=False)
+    last_build: Any = field(default=None, repr=False)  # the last BuildContext, for fast paths
     hits: int = 0
     misses: int = 0
 
@@ -100,10 +103,10 @@ class BuildCache:
 
     def restamp(self, stamp: str) -> None:
         """Start the rendered map afresh when settings, templates or version changed."""
+        # Groups (the search index) keep their own keys: they don't depend on templates.
         if stamp != self.stamp:
             self.stamp = stamp
             self.rendered = {}
-            self.groups = {}
 
     def parse(self, kind: str, key: str, make: Any) -> Any:
         """The parsed form of an input with this content key, made once."""

@@ -6,6 +6,7 @@ import argparse
 import datetime
 import json
 import shutil
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -114,15 +115,16 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """`sitegen build`: ingest, then render the site."""
-    from sitegen.build import ingest_and_build
+    from sitegen.build import ingest_and_build, worker_process
     from sitegen.cache import BuildCache
 
     console = console_for(args)
     cache = BuildCache(None) if getattr(args, "clean", False) else BuildCache.load(args.root)
     bar = ProgressBar(console)
-    ingested, built = ingest_and_build(
-        args.root, args.output, args.base_url, cache, progress=bar.update
-    )
+    with worker_process("fork") as worker:
+        ingested, built = ingest_and_build(
+            args.root, args.output, args.base_url, cache, progress=bar.update, executor=worker
+        )
     bar.close()
     if ingested.written:
         console.info(f"ingest: {len(ingested.written)} files written")
@@ -365,9 +367,20 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def stop_on_sigterm() -> None:
+    """Let `kill` stop serve/watch as Ctrl+C does, so workers and sockets are cleaned up."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command; user mistakes become one line and exit status 1."""
     args = parser().parse_args(argv)
+    if args.command in ("serve", "watch"):
+        stop_on_sigterm()
     args.root = args.root.resolve()
     if getattr(args, "output", "unset") is None:
         args.output = args.root / "site"

@@ -173,7 +173,7 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
-    taxonomy = load_taxonomy(content / "themes.yaml")
+    taxonomy = load_taxonomy(content / "themes.yaml", cache)
     dumps, errors = read_dumps(dumps_dir, cache)
     pages = read_pages(papers_dir, cache)
     ledger = read_ledger(content / LEDGER_NAME)

@@ -11,11 +11,14 @@ import threading
 import time
 import webbrowser
 from collections.abc import Callable
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sitegen.build import ingest_and_build
-from sitegen.cache import BuildCache
+from sitegen.build import BuildResult, ingest_and_build, quick_build, worker_process
+from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
+from sitegen.ingest import IngestResult
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
 
@@ -32,12 +35,16 @@ class LiveSite:
         base_url: str | None,
         say: Say,
         server: PreviewServer | None = None,
+        executor: Executor | None = None,
     ):
         self.root = root
         self.output = output
         self.base_url = base_url
         self.say = say
         self.server = server
+        self.executor = executor
+        self.own_writes: dict[Path, str] = {}
+        self.started = self.pages_at = 0.0  # when the current rebuild began; pages done after
         self.lock = threading.Lock()
         # Kept in memory between rebuilds: only changed files are re-parsed and re-rendered.
         self.cache = BuildCache.load(root)
@@ -45,26 +52,65 @@ class LiveSite:
     def rebuild(self, changes: ChangeSet | None = None) -> bool:
         """Run one build; print a summary line; publish success or the error."""
         with self.lock:
-            started = time.perf_counter()
+            if changes is not None and self.only_own_writes(changes):
+                return True
+            self.started = started = time.perf_counter()
+            self.pages_at = 0.0
             what = changes.describe(self.root) if changes else "start"
             try:
-                _, result = ingest_and_build(
-                    self.root, self.output, self.base_url, self.cache, on_pages=self.pages_written
-                )
+                ingested, result = self.build(changes)
             except SitegenError as exc:
-                self.say(f"error: {exc}")
-                if self.server is not None:
-                    self.server.state.publish(str(exc))
+                self.report(str(exc))
                 return False
+            except Exception as exc:  # noqa: BLE001 - a bug must not end the preview either
+                if isinstance(exc, BrokenProcessPool):
+                    self.executor = None  # the worker died: build in this process from now on
+                self.report(f"internal error ({type(exc).__name__}: {exc}); please report it")
+                return False
+            # The pages ingest just wrote will come back as file events: remember them.
+            self.own_writes = {path: digest(path.read_bytes()) for path in ingested.written}
             seconds = time.perf_counter() - started
             self.say(
                 f"rebuilt ({what}): {len(result.project.papers)} papers, "
-                f"{result.written} files written, {result.removed} removed in {seconds:.2f}s"
+                f"{result.written} files written, {result.removed} removed in {seconds:.2f}s "
+                f"(pages in {self.pages_at:.2f}s)"
             )
             return True
 
+    def build(self, changes: ChangeSet | None) -> tuple[IngestResult, BuildResult]:
+        """The fast path when only pages' own content changed, else ingest and a full build."""
+        if changes is not None and changes.kinds == {"page"}:
+            quick = quick_build(
+                self.root, self.output, self.cache, changes.paths, self.pages_written, self.executor
+            )
+            if quick is not None:
+                return IngestResult([], [], []), quick
+        return ingest_and_build(
+            self.root,
+            self.output,
+            self.base_url,
+            self.cache,
+            on_pages=self.pages_written,
+            executor=self.executor,
+        )
+
+    def only_own_writes(self, changes: ChangeSet) -> bool:
+        """Whether every changed file is one our own ingest wrote, still as it wrote it."""
+        own, self.own_writes = self.own_writes, {}
+        try:
+            return all(own.get(path) == digest(path.read_bytes()) for path in changes.paths)
+        except OSError:
+            return False
+
+    def report(self, message: str) -> None:
+        """Show a failed rebuild in the terminal and in every open tab."""
+        self.say(f"error: {message}")
+        if self.server is not None:
+            self.server.state.publish(message)
+
     def pages_written(self, written: int) -> None:
         """Reload open tabs as soon as the pages are on disk (search follows)."""
+        self.pages_at = time.perf_counter() - self.started
         if self.server is not None and (written or self.server.state.error):
             self.server.state.publish()
 
@@ -73,10 +119,11 @@ def run_watch(
     root: Path, output: Path, base_url: str | None, say: Say, stop: threading.Event
 ) -> int:
     """`sitegen watch`: rebuild on every change until interrupted."""
-    site = LiveSite(root, output, base_url, say)
-    site.rebuild()
-    say(f"watching {root} for changes (Ctrl+C to stop)")
-    watch(root, site.rebuild, stop)
+    with worker_process("spawn") as worker:
+        site = LiveSite(root, output, base_url, say, executor=worker)
+        site.rebuild()
+        say(f"watching {root} for changes (Ctrl+C to stop)")
+        watch(root, site.rebuild, stop)
     return 0
 
 
@@ -94,16 +141,19 @@ def run_serve(
         server = PreviewServer(output, host, port)
     except OSError as exc:
         raise SitegenError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    # The preview lives at the server's root, so absolute links (404 page) point there.
-    site = LiveSite(root, output, "/", say, server)
-    site.rebuild()
-    output.mkdir(parents=True, exist_ok=True)
-    server.start()
-    say(f"serving {output} at {server.url} (Ctrl+C to stop)")
-    if open_browser:
-        webbrowser.open(server.url)
-    try:
-        watch(root, site.rebuild, stop)
-    finally:
-        server.stop()
+    # The search index builds in a warm worker process, so the server's threads
+    # stay responsive (no GIL contention) while the browser reloads.
+    with worker_process("spawn") as worker:
+        # The preview lives at the server's root, so absolute links (404 page) point there.
+        site = LiveSite(root, output, "/", say, server, worker)
+        site.rebuild()
+        output.mkdir(parents=True, exist_ok=True)
+        server.start()
+        say(f"serving {output} at {server.url} (Ctrl+C to stop)")
+        if open_browser:
+            webbrowser.open(server.url)
+        try:
+            watch(root, site.rebuild, stop)
+        finally:
+            server.stop()
     return 0

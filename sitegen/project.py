@@ -85,7 +85,7 @@ def load_project(root: Path, cache: BuildCache | None = None) -> Project:
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     config = load_config(content / "site.yaml")
-    taxonomy = load_taxonomy(content / "themes.yaml")
+    taxonomy = load_taxonomy(content / "themes.yaml", cache)
     dumps, errors = read_dumps(content / "dumps", cache)
     if errors:
         raise errors[0]

@@ -835,6 +835,14 @@ def paper_pages(library: Library) -> Iterator[PageView]:
             yield paper_page(library, slug, position, section, theme)
 
 
+def paper_page_of(library: Library, slug: str) -> PageView:
+    """The page of one paper, found in its primary theme (for fast rebuilds of one page)."""
+    paper = library.papers[slug]
+    theme = next(info for info in library.themes if info.slug == paper.theme)
+    section = library.section(f"theme:{theme.slug}")
+    return paper_page(library, slug, section.slugs.index(slug), section, theme)
+
+
 def paper_page(
     library: Library, slug: str, position: int, section: Section, theme: ThemeInfo
 ) -> PageView:

@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 
 FALLBACK = "unsorted"
@@ -255,20 +256,31 @@ def theme_lines(text: str) -> dict[int, int]:
     return {i: item.start_mark.line + 1 for i, item in enumerate(node.value, start=1)}
 
 
-def load_taxonomy(path: Path) -> Taxonomy:
-    """Read content/themes.yaml; a missing file gives a taxonomy of just the fallback."""
-    if not path.exists():
-        return parse_taxonomy({"themes": []}, path)
-    text = path.read_text(encoding="utf-8")
+def read_taxonomy(path: Path, text: str) -> Taxonomy:
+    """Parse the text of themes.yaml (libyaml when available: the file is large)."""
     try:
-        data = yaml.safe_load(text)
-        lines = theme_lines(text)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SitegenError(
             f"invalid YAML: {getattr(exc, 'problem', exc)}", path, mark.line + 1 if mark else None
         ) from None
-    return parse_taxonomy(data, path, lines)
+    try:
+        return parse_taxonomy(data, path)
+    except SitegenError:
+        # Only now pay for a second, line-aware parse, to point at the faulty theme.
+        return parse_taxonomy(data, path, theme_lines(text))
+
+
+def load_taxonomy(path: Path, cache: BuildCache | None = None) -> Taxonomy:
+    """Read content/themes.yaml; a missing file gives a taxonomy of just the fallback."""
+    if not path.exists():
+        return parse_taxonomy({"themes": []}, path)
+    data = path.read_bytes()
+    text = data.decode("utf-8", errors="replace")
+    if cache is None:
+        return read_taxonomy(path, text)
+    return cache.parse("taxonomy", digest(str(path), data), partial(read_taxonomy, path, text))
 
 
 def title_from_slug(slug: str) -> str:

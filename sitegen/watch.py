@@ -17,7 +17,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-QUIET_SECONDS = 0.08  # how long the tree must be still before a rebuild starts
+QUIET_SECONDS = 0.05  # how long the tree must be still before a rebuild starts
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".pyc")
 
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import BuildContext, ingest_and_build
+from sitegen.build import BuildContext, ingest_and_build, quick_build
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
 
@@ -71,6 +71,7 @@ EDITS = st.tuples(
         [
             "edit-abstract",
             "add-notes",
+            "front-matter",
             "tag",
             "move",
             "delete",
@@ -85,16 +86,21 @@ EDITS = st.tuples(
 )
 
 
-def apply_edit(root: Path, kind: str, n: int) -> None:
-    """Perform one user edit on the site's files."""
+def apply_edit(root: Path, kind: str, n: int) -> set[Path]:
+    """Perform one user edit on the site's files; return the page files it touched."""
     content = root / "content"
     pages = page_paths(root)
     page = pages[n % len(pages)] if pages else None
     if kind == "edit-abstract" and page:
         text = page.read_text()
         page.write_text(text.replace("We study", f"We carefully study ({n})", 1))
-    elif kind == "add-notes" and page:
+        return {page}
+    if kind == "add-notes" and page:
         page.write_text(page.read_text() + f"\n## Notes\n\nNote {n} with a *twist*.\n")
+        return {page}
+    if kind == "front-matter" and page:
+        page.write_text(page.read_text().replace("---\n", f"---\nrating: {n}\n", 1))
+        return {page}
     elif kind == "tag" and page:
         status = ["to-read", "reading", "read"][n % 3]
         page.write_text(
@@ -122,15 +128,16 @@ def apply_edit(root: Path, kind: str, n: int) -> None:
         (root / "templates" / "paper.html").write_text(shipped.replace("{% endblock %}", marker, 1))
     elif kind == "remove-template":
         shutil.rmtree(root / "templates", ignore_errors=True)
+    return set()
 
 
 @settings(
-    max_examples=12,
+    max_examples=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(st.lists(EDITS, min_size=1, max_size=5), st.booleans())
-def test_incremental_build_equals_clean_build(edits: list[tuple[str, int]], reload: bool) -> None:
+@given(st.lists(EDITS, min_size=1, max_size=5), st.sampled_from(["memory", "disk", "fast"]))
+def test_incremental_build_equals_clean_build(edits: list[tuple[str, int]], mode: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "site-root"
         make_site(root)
@@ -138,10 +145,12 @@ def test_incremental_build_equals_clean_build(edits: list[tuple[str, int]], relo
         cache = BuildCache.load(root)
         ingest_and_build(root, output, cache=cache)
         for kind, n in edits:
-            apply_edit(root, kind, n)
-            if reload:  # a fresh process: the cache comes back from disk
+            touched = apply_edit(root, kind, n)
+            if mode == "disk":  # a fresh process: the cache comes back from disk
                 cache = BuildCache.load(root)
-            ingest_and_build(root, output, cache=cache)
+            # "fast": serve's path for saved pages, falling back to a full build.
+            if not (mode == "fast" and touched and quick_build(root, output, cache, touched)):
+                ingest_and_build(root, output, cache=cache)
             clean = Path(tmp) / f"clean-{kind}-{n}"
             ingest_and_build(root, clean, cache=BuildCache())
             assert tree(output) == tree(clean), f"after {kind} {n}"
@@ -174,3 +183,17 @@ def test_incremental_build_renders_only_what_changed(
     )
     assert changed == [f"papers/{page.stem}/index.html"]
     assert result.written >= 1  # the page, plus the search index that covers notes
+
+
+def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    cache = BuildCache.load(tmp_path)
+    ingest_and_build(tmp_path, output, cache=cache)
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n## Notes\n\nQuick.\n")
+    assert quick_build(tmp_path, output, cache, {page}) is not None
+    assert "Quick." in (output / "papers" / page.stem / "index.html").read_text()
+    page.write_text(page.read_text().replace("title: ", "title: Renamed ", 1))
+    assert quick_build(tmp_path, output, cache, {page}) is None  # lists show titles
+    assert quick_build(tmp_path, output, cache, {tmp_path / "content/papers/x/new.md"}) is None
