@@ -426,23 +426,37 @@ def build(
     ctx = make_context(project, output, url, cache, progress, executor)
     # A preview waiting for its pages starts the late jobs after them: sending the
     # papers to the worker would compete with rendering for this process's GIL.
-    jobs = [start(ctx) for start in LATE_JOBS] if on_pages is None else []
+    jobs = [start(ctx) for start in LATE_JOBS] if on_pages is None else None
     pages = render_pages(ctx)
+    cache.prune()  # this build parsed every input: forget the ones that are gone
+    return write_build(ctx, pages, jobs, on_pages)
+
+
+def write_build(
+    ctx: BuildContext,
+    pages: Outputs,
+    jobs: list[Job] | None,
+    on_pages: Callable[[int], None] | None,
+    kept: Iterable[str] = (),
+) -> BuildResult:
+    """Write the pages, call on_pages, then collect and write the late jobs (starting them now
+    if jobs is None); remove stale files, keeping `kept`, and remember the build in the cache."""
+    cache, output = ctx.cache, ctx.output
     old = read_manifest(output)
     written = write_outputs(output, pages)
     cache.rendered = ctx.rendered
     if on_pages is not None:
         on_pages(written)
+    if jobs is None:
         jobs = [start(ctx) for start in LATE_JOBS]
     late = merge((job() for job in jobs), pages)
     written += write_outputs(output, late)
     cache.groups = ctx.groups
-    outputs = {**pages, **late}
-    removed = finish(output, old, outputs)
-    cache.prune()
+    files = {**dict.fromkeys(kept), **pages, **late}
+    removed = finish(output, old, files)
     cache.save()
     cache.last_build = ctx
-    return BuildResult(project, written, len(outputs), removed)
+    return BuildResult(ctx.project, written, len(files), removed)
 
 
 def seen_elsewhere(paper: Paper) -> tuple[Any, ...]:
@@ -508,21 +522,10 @@ def quick_build(
     pages = {
         view.path: render_view(ctx, view) for view in map(partial(paper_page_of, library), updated)
     }
-    written = write_outputs(output, pages)
-    cache.rendered = ctx.rendered
-    if on_pages is not None:
-        on_pages(written)
     ctx.groups = dict(cache.groups)
-    old_search = set(ctx.groups.get("search", ("", ()))[1])
-    late = merge((start(ctx)() for start in LATE_JOBS), {})
-    written += write_outputs(output, late)
-    cache.groups = ctx.groups
-    old = read_manifest(output)
-    files = (set(old) - old_search) | set(late)
-    removed = finish(output, old, dict.fromkeys(files))
-    cache.save()
-    cache.last_build = ctx
-    return BuildResult(project, written, len(files), removed)
+    # Every file stays as it is but the remade pages and the search index.
+    kept = set(read_manifest(output)) - set(ctx.groups.get("search", ("", ()))[1])
+    return write_build(ctx, pages, None, on_pages, kept)
 
 
 def ingest_and_build(
