@@ -27,17 +27,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench_search import CHROMIUM_ARGS
 from gen_corpus import REPO, generate_papers
 from playwright.sync_api import sync_playwright
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 GOALS = {"save a page": 0.3, "drop a 200-paper dump": 2.0, "edit a template": 1.5}
 
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
 import shutil
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,10 +11,10 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urljoin
 
 import pytest
-from conftest import copy_shipped_content
+from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
 from sitegen.build import MANIFEST, build, resolve_base_url
@@ -223,30 +220,11 @@ def test_template_error_is_one_line_and_writes_nothing(
 # ------------------------------------------------------------ under a prefix, over HTTP
 
 
-class PrefixHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the site only under /prefix/, as GitHub Pages serves a project site."""
-
-    def translate_path(self, path: str) -> str:
-        """Map /prefix/... into the site folder; anything else to a missing file."""
-        path = urlsplit(path).path
-        if not path.startswith("/prefix/"):
-            return str(Path(self.directory) / "__outside_prefix__")
-        return super().translate_path(path[len("/prefix") :])
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Stay quiet."""
-
-
 @pytest.fixture(scope="module")
 def served(shipped: tuple[Path, Path]) -> Iterator[str]:
-    """The shipped site served under http://127.0.0.1:PORT/prefix/."""
-    handler = functools.partial(PrefixHandler, directory=str(shipped[1]))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/prefix/"
-    server.shutdown()
-    server.server_close()
+    """The shipped site served under http://127.0.0.1:PORT/prefix/ only."""
+    with serve_static(shipped[1], "/prefix/") as url:
+        yield url
 
 
 def fetch(url: str) -> tuple[int, bytes]:

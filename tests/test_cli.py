@@ -5,23 +5,12 @@ from __future__ import annotations
 import datetime
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_sitegen as sitegen
 
 from sitegen.cli import dated_name
-
-
-def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m sitegen ARGS` in cwd."""
-    return subprocess.run(
-        [sys.executable, "-m", "sitegen", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_sitegen as sitegen
+from conftest import snapshot
 
 from sitegen.catalog import Ledger, LedgerEntry, format_ledger, read_ledger, render_page, title_key
 
@@ -39,25 +39,6 @@ PAGES = {
     "quantum-2": ("unsorted", "unsorted", "Quantum qubits two", QUANTUM, {}),
     "quantum-3": ("unsorted", "unsorted", "Quantum qubits three", QUANTUM, {}),
 }
-
-
-def sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run `python -m sitegen ARGS` in cwd."""
-    return subprocess.run(
-        [sys.executable, "-m", "sitegen", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under content/, by relative path."""
-    content = root / "content"
-    return {
-        p.relative_to(content).as_posix(): p.read_bytes() for p in content.rglob("*") if p.is_file()
-    }
 
 
 @pytest.fixture

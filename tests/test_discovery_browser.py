@@ -5,14 +5,12 @@ Uses the session-wide `browser` fixture of conftest.py (one Playwright per proce
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import serve_static
 from playwright.sync_api import Browser, Page, expect
 
 from sitegen.build import build
@@ -20,13 +18,6 @@ from sitegen.ingest import ingest
 
 THEME = "generative-models"
 MARKED = {"reading": 3, "read": 2}  # pages of THEME given a status (the "read" ones also a tag)
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, without a log line per request."""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Say nothing."""
 
 
 def mark_pages(root: Path) -> None:
@@ -53,25 +44,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
     """The built site served by http.server on 127.0.0.1."""
-    handler = functools.partial(QuietHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page that fails the test on any uncaught page error."""
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == []
+    with serve_static(site) as url:
+        yield url
 
 
 def visible_cards(page: Page) -> list[dict[str, str]]:

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import snapshot
 
 from sitegen import fsio
 from sitegen.catalog import read_pages
@@ -21,16 +22,6 @@ ABSTRACT = (
     "We study graph neural networks and message passing on molecules. "
     "Our method improves node classification on many benchmarks by a wide margin."
 )
-
-
-def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file under content/, by relative path."""
-    content = root / "content"
-    return {
-        p.relative_to(content).as_posix(): p.read_bytes()
-        for p in sorted(content.rglob("*"))
-        if p.is_file()
-    }
 
 
 def pages(root: Path) -> dict[str, Path]:
