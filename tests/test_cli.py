@@ -123,3 +123,18 @@ def test_themes_explain(shipped_site: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "theme: generative-models" in result.stdout
     assert_one_line_error(sitegen("themes", "explain", "no-such-paper", cwd=shipped_site))
+
+
+def test_a_folder_the_taxonomy_does_not_list_still_works(shipped_site: Path) -> None:
+    assert sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
+    page = next((shipped_site / "content" / "papers" / "theory").glob("*.md"))
+    folder = shipped_site / "content" / "papers" / "reading-group-picks"
+    folder.mkdir()
+    page.rename(folder / page.name)
+    result = sitegen("build", cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    assert "warning:" in result.stderr and "reading-group-picks" in result.stderr
+    theme_page = shipped_site / "site" / "themes" / "reading-group-picks" / "index.html"
+    assert "Reading group picks" in theme_page.read_text()
+    papers = json.loads((shipped_site / "site" / "papers.json").read_text())
+    assert [p["theme"] for p in papers if p["slug"] == page.stem] == ["reading-group-picks"]
