@@ -108,8 +108,21 @@ class BuildContext:
             raise SitegenError(f"template: {exc.message}", where, exc.lineno) from None
         except jinja2.TemplateNotFound as exc:
             raise SitegenError(f"template not found: {exc.name}") from None
-        except jinja2.TemplateError as exc:
-            raise SitegenError(f"template {template}: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - any error raised by template code
+            where, line = template_frame(exc)
+            raise SitegenError(f"template: {exc}", where or template, line) from None
+
+
+def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an error was raised from (Jinja maps frames to them)."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 Producer = Callable[[BuildContext], Outputs]

@@ -203,17 +203,27 @@ def test_user_templates_override_the_shipped_ones(
     assert "static/style.css" in page  # base.html still the shipped one
 
 
+@pytest.mark.parametrize(
+    ("template", "line"),
+    [
+        ("{% if %}", 1),  # a syntax error
+        ('{% extends "base.html" %}\n{% block content %}\n{{ theme.nope }}{% endblock %}', 3),
+        ('{% extends "base.html" %}\n{% block content %}\n\n{{ 1 // 0 }}{% endblock %}', 4),
+    ],
+)
 def test_template_error_is_one_line_and_writes_nothing(
-    shipped: tuple[Path, Path], tmp_path: Path
+    shipped: tuple[Path, Path], tmp_path: Path, template: str, line: int
 ) -> None:
     root, _ = shipped
     site_root = tmp_path / "root"
     shutil.copytree(root / "content", site_root / "content")
     (site_root / "templates").mkdir()
-    (site_root / "templates" / "theme.html").write_text("{% if %}")
+    (site_root / "templates" / "theme.html").write_text(template)
     with pytest.raises(SitegenError) as caught:
         build(site_root, tmp_path / "out")
-    assert "theme.html" in str(caught.value) and "\n" not in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith(f"{site_root / 'templates' / 'theme.html'}:{line}: ")
+    assert "\n" not in message
     assert not (tmp_path / "out").exists()
 
 
