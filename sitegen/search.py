@@ -5,20 +5,31 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
 <script> tag from file://, where Chromium blocks fetch(), XHR and Workers):
 
 1. ``search/titles.js`` — stage one, small: every paper's title, theme and URL
-   slug plus the theme list and a manifest of the other files. The browser builds
+   slug plus the theme list and the names of the other files. The browser builds
    a tiny prefix index over the titles itself, so the first results appear after
    this one file (about 1/10 of the full data at 10k papers).
-2. ``search/index-NNN.js`` — stage two, loaded in the background: the full lunr
-   index (title, abstract, themes, tags, notes) serialized by lunr.py in lunr.js
-   2.3.9's schema, cut into chunks of about CHUNK_BYTES. Chunk 0 carries the
-   header (version, fields, pipeline); the client concatenates the chunks' lists
-   and calls ``lunr.Index.load``. Over http(s) a Web Worker does the download,
-   parse and load, so the main thread never parses megabytes of JSON; on file://
-   the chunks load one <script> at a time on the main thread, each a separate
-   task, so input stays responsive between them. Once loaded, the full index
-   replaces the title index.
-3. ``search/text-NNN.js`` — snippet text, TEXT_CHUNK_DOCS papers per file, loaded
-   on demand for the hits on screen.
+2. ``search/index-NNN-HASH.js`` — stage two, loaded in the background: the full
+   lunr index (title, abstract, themes, tags, notes) serialized by lunr.py in
+   lunr.js 2.3.9's schema, cut into chunks of about CHUNK_BYTES. Chunk 0 carries
+   the header (version, fields, pipeline); the client concatenates the chunks'
+   lists and calls ``lunr.Index.load``. Over http(s) a Web Worker does the
+   download, parse and load, so the main thread never parses megabytes of JSON; on
+   file:// the chunks load one <script> at a time on the main thread, each a
+   separate task, so input stays responsive between them. Once loaded, the full
+   index replaces the title index. Queries run through static/search-engine.js's
+   FullIndex.rank (lunr's exact ranking over flat postings, see there) and only
+   one page of hits leaves the worker.
+3. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file,
+   loaded on demand for the hits on screen.
+
+Cache busting (GitHub Pages lets browsers cache every file for 10 minutes): each
+data file's name ends in a hash of its content, so a cached copy is always right
+for its name, and a chunk that did not change keeps its name (and its cache
+entry) across builds. Only titles.js has a fixed name, so pages need not change
+when the papers do (incremental builds re-render a page only when its view
+changes). A cached titles.js is an older but consistent snapshot; once its data
+files are gone from the server, loading one fails and static/search.js loads
+``titles.js?v=<now>`` once, past the cache, and starts over from its names.
 
 Documents are numbered in slug order and the number is the lunr ref, so refs are
 short and the output is reproducible. The index is built by ``build_index``, an
@@ -30,6 +41,7 @@ faster (benchmarks/bench_search.py; tests/test_search.py checks the bytes).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -55,6 +67,7 @@ FIELDS: tuple[tuple[str, int], ...] = (
 CHUNK_BYTES = 512 * 1024  # size of one full-index chunk before gzip
 TEXT_CHUNK_DOCS = 50  # papers per snippet-text file
 GLOBAL = "SITEGEN_SEARCH"
+HASH_CHARS = 10  # hex digits of SHA-256 in data file names
 SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr.tokenizer.SEPARATOR_CHARS
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_NOISE = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+")
@@ -273,6 +286,12 @@ def title_record(doc: SearchDoc, theme_number: dict[str, int]) -> list:
     return [doc.title, theme_number[doc.theme], "" if derivable else doc.slug]
 
 
+def content_name(kind: str, number: int, value: object) -> str:
+    """A data file's name: kind, number and a short hash of its content."""
+    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+    return f"{kind}-{number:03d}-{hashlib.sha256(text.encode()).hexdigest()[:HASH_CHARS]}"
+
+
 def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes]:
     """Every search data file, keyed by path relative to the site root."""
     docs = search_documents(papers, taxonomy)
@@ -281,22 +300,24 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
     ordered += sorted(used - set(ordered))
     theme_number = {slug: n for n, slug in enumerate(ordered)}
     index_chunks = chunk_lists(build_index([doc.fields() for doc in docs]))
-    text_chunks = [docs[i : i + TEXT_CHUNK_DOCS] for i in range(0, len(docs), TEXT_CHUNK_DOCS)]
+    text_chunks = [
+        [[d.abstract, d.notes, d.tags] for d in docs[i : i + TEXT_CHUNK_DOCS]]
+        for i in range(0, len(docs), TEXT_CHUNK_DOCS)
+    ]
+    data: dict[str, object] = {}
+    for kind, chunks in (("index", index_chunks), ("text", text_chunks)):
+        for number, chunk in enumerate(chunks):
+            data[content_name(kind, number, chunk)] = chunk
     titles = {
-        "version": 1,
+        "version": 2,
         "fields": [name for name, _ in FIELDS],
         "themes": [[slug, theme_title(taxonomy, slug)] for slug in ordered],
         "docs": [title_record(doc, theme_number) for doc in docs],
-        "indexChunks": len(index_chunks),
-        "textChunks": len(text_chunks),
+        "index": [name for name in data if name.startswith("index-")],
+        "text": [name for name in data if name.startswith("text-")],
         "textChunkDocs": TEXT_CHUNK_DOCS,
     }
     files = {"search/titles.js": script("titles", titles)}
-    for number, chunk in enumerate(index_chunks):
-        name = f"index-{number:03d}"
-        files[f"search/{name}.js"] = script(name, chunk)
-    for number, chunk_docs in enumerate(text_chunks):
-        name = f"text-{number:03d}"
-        records = [[d.abstract, d.notes, d.tags] for d in chunk_docs]
-        files[f"search/{name}.js"] = script(name, records)
+    for name, value in data.items():
+        files[f"search/{name}.js"] = script(name, value)
     return files

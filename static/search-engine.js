@@ -6,8 +6,18 @@
  * - TitleIndex: built in the browser from search/titles.js (titles only), so the
  *   first results come before the full index has downloaded;
  * - FullIndex: lunr.Index.load over the chunks of the index lunr.py built.
- * Hits have the same shape from both: {ref, score, terms}, terms being the index
- * terms that matched (used for highlighting).
+ * Both return a Ranking: every matching paper number in rank order, their scores,
+ * and terms(ref), the index terms that matched one paper (for highlighting).
+ * A Searcher wraps an index, keeps the last few rankings and hands out one page of
+ * hits at a time ({ref, score, terms}), with the total and per-theme counts, so
+ * nothing ever builds, sends or renders one object per matching paper.
+ *
+ * FullIndex.rank is lunr.Index#query re-done over flat typed-array postings built
+ * once at load: the same term expansion (lunr's own TokenSet), the same presence
+ * rules, the same float operations in the same order, so the same refs, scores
+ * and order as lunr (tests/search_parity.js checks this against lunr.js), without
+ * lunr's per-match objects (MatchData, FieldRef strings, Sets of refs), which made
+ * broad queries over 10,000 papers take 100-500 ms.
  */
 (function (global, factory) {
   "use strict";
@@ -61,15 +71,7 @@
       .filter(Boolean);
   }
 
-  var normalised = new Map(); // titles are normalised once, not on every query
-
   /** Lower-case words joined by single spaces, for phrase comparison. */
-  function normaliseTitle(text) {
-    var known = normalised.get(text);
-    if (known === undefined) normalised.set(text, (known = normalise(text)));
-    return known;
-  }
-
   function normalise(text) {
     return " " + String(text || "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ") + " ";
   }
@@ -197,15 +199,16 @@
   }
 
   /**
-   * Run a user query against an index ({fields, run(clauses) -> hits}).
+   * Run a user query against an index ({fields, rank(clauses) -> Ranking}).
    * Never throws on user input: a malformed query becomes a plain word search, and
    * `notice` says so. options.prefixLast: also match the last word as a prefix
    * (search-as-you-type), used only for queries without lunr syntax.
+   * Returns {ranking, notice, mode, phrases}; title phrase matches are ranked first.
    */
   function search(index, query, options) {
     options = options || {};
     query = String(query || "").trim();
-    var result = { hits: [], notice: "", mode: "exact", phrases: [] };
+    var result = { ranking: EMPTY, notice: "", mode: "exact", phrases: [] };
     if (!query) return result;
     var fields = index.fields;
     var split = splitPhrases(query);
@@ -216,12 +219,12 @@
       }
       if (!SYNTAX.test(query) && options.prefixLast) {
         clauses = plainClauses(plainWords(query), fields, true);
-        result.hits = index.run(clauses);
+        result.ranking = index.rank(clauses);
         var anyWord = optionalClauses(clauses);
-        if (!result.hits.length && anyWord) result.hits = index.run((clauses = anyWord));
+        if (!result.ranking.count && anyWord) result.ranking = index.rank((clauses = anyWord));
       } else {
         clauses = parseClauses(split.rest, fields);
-        result.hits = index.run(clauses);
+        result.ranking = index.rank(clauses);
       }
       result.phrases = split.phrases.slice();
     } catch (err) {
@@ -232,13 +235,14 @@
         (words.length ? "showing results for the plain words \u201c" + words.join(" ") + "\u201d."
           : "there are no words to search for.");
       clauses = plainClauses(words, fields, false);
-      result.hits = clauses.length ? index.run(clauses) : [];
+      result.ranking = clauses.length ? index.rank(clauses) : EMPTY;
     }
-    if (!result.hits.length && clauses && clauses.length) {
+    if (!result.ranking.count && clauses && clauses.length) {
       var fuzzy = fuzzyClauses(clauses);
       if (fuzzy) {
-        result.hits = index.run(fuzzy);
-        if (result.hits.length) {
+        var typo = index.rank(fuzzy);
+        if (typo.count) {
+          result.ranking = typo;
           result.mode = "typo";
           result.notice = (result.notice ? result.notice + " " : "") +
             "No exact matches; showing results for similar spellings.";
@@ -249,30 +253,129 @@
       var plain = plainWords(query).filter(function (w) { return !/^-/.test(w); });
       if (plain.length > 1 && !/(^|\s)-/.test(query)) result.phrases = [plain.join(" ")];
     }
+    result.ranking = phrasesFirst(result.ranking, result.phrases, index);
     return result;
   }
 
+  /* ---- rankings --------------------------------------------------------- */
+
   /**
-   * Stable re-rank: hits whose title contains a phrase first, then hits whose text
-   * (when textOf knows it) contains one, then the rest, each group in score order.
+   * Paper numbers in rank order (refs, an Int32Array), their scores, and
+   * terms(ref): the matched index terms of one paper.
    */
-  function rankPhrases(hits, phrases, titleOf, textOf) {
-    if (!phrases || !phrases.length) return hits;
+  function Ranking(refs, scores, terms) {
+    this.refs = refs;
+    this.scores = scores;
+    this.count = refs.length;
+    this.terms = terms;
+    this.phraseCount = 0; // the first phraseCount refs contain a phrase in their title
+  }
+
+  var EMPTY = new Ranking(new Int32Array(0), new Float64Array(0), function () { return []; });
+
+  /**
+   * Stable re-rank: papers whose title contains one of the phrases first, then the
+   * rest, each group in score order. Titles are normalised once per index.
+   */
+  function phrasesFirst(ranking, phrases, index) {
+    if (!phrases || !phrases.length || !ranking.count) return ranking;
     var wanted = phrases.map(normalise);
-    function contains(norm) {
-      return norm != null && wanted.some(function (p) { return norm.indexOf(p) >= 0; });
+    var titles = index.normalisedTitles();
+    var n = ranking.count;
+    var refs = new Int32Array(n), scores = new Float64Array(n);
+    var front = 0, back = 0;
+    var rest = [];
+    for (var i = 0; i < n; i++) {
+      var title = titles[ranking.refs[i]];
+      var hit = false;
+      for (var w = 0; w < wanted.length && !hit; w++) hit = title.indexOf(wanted[w]) >= 0;
+      if (hit) {
+        refs[front] = ranking.refs[i];
+        scores[front++] = ranking.scores[i];
+      } else {
+        rest.push(i);
+      }
     }
-    function textContains(ref) {
-      var text = textOf ? textOf(ref) : null;
-      return text != null && contains(normalise(text));
+    if (!front) return ranking;
+    for (back = 0; back < rest.length; back++) {
+      refs[front + back] = ranking.refs[rest[back]];
+      scores[front + back] = ranking.scores[rest[back]];
     }
-    return hits
-      .map(function (hit, i) {
-        var group = contains(normaliseTitle(titleOf(hit.ref))) ? 0 : textContains(hit.ref) ? 1 : 2;
-        return { hit: hit, group: group, i: i };
-      })
-      .sort(function (a, b) { return a.group - b.group || a.i - b.i; })
-      .map(function (x) { x.hit.phrase = x.group < 2; return x.hit; });
+    var out = new Ranking(refs, scores, ranking.terms);
+    out.phraseCount = front;
+    return out;
+  }
+
+  /** Normalised titles of an index's papers, computed on first use. */
+  function normalisedTitlesOf(index) {
+    if (!index._normalised) index._normalised = index.titles.map(normalise);
+    return index._normalised;
+  }
+
+  /* ---- one page of results ---------------------------------------------- */
+
+  var CACHED = 8; // rankings a Searcher keeps (paging and theme filters reuse them)
+
+  /**
+   * Answers queries from one index, a page of hits at a time.
+   * themes: the theme number of each paper (titles.js), for counts and filtering.
+   */
+  function Searcher(index, themes, themeCount) {
+    this.index = index;
+    this.themes = themes || null;
+    this.themeCount = themeCount || 0;
+    this.cache = [];
+  }
+
+  /** The search() result for a query, from the cache when it ran recently. */
+  Searcher.prototype.ranked = function (query, prefixLast) {
+    var key = (prefixLast ? "p:" : "x:") + query;
+    for (var i = 0; i < this.cache.length; i++) {
+      if (this.cache[i].key === key) return this.cache[i].result;
+    }
+    var result = search(this.index, query, { prefixLast: prefixLast });
+    this.cache.unshift({ key: key, result: result });
+    if (this.cache.length > CACHED) this.cache.pop();
+    return result;
+  };
+
+  /**
+   * options: prefixLast, offset (default 0), limit (default 20), theme (a theme
+   * number; -1 or absent for all). Returns {hits, total (after the theme filter),
+   * all (before it), themeCounts, phraseCount, notice, mode, phrases, ms}.
+   */
+  Searcher.prototype.query = function (query, options) {
+    options = options || {};
+    var started = now();
+    var result = this.ranked(String(query || "").trim(), !!options.prefixLast);
+    var ranking = result.ranking;
+    var offset = Math.max(0, options.offset | 0);
+    var limit = options.limit == null ? 20 : Math.max(0, options.limit | 0);
+    var theme = options.theme == null ? -1 : options.theme;
+    var themes = this.themes;
+    var counts = [];
+    for (var t = 0; t < this.themeCount; t++) counts.push(0);
+    var hits = [];
+    var total = 0;
+    for (var i = 0; i < ranking.count; i++) {
+      var ref = ranking.refs[i];
+      if (themes) counts[themes[ref]]++;
+      if (theme >= 0 && (!themes || themes[ref] !== theme)) continue;
+      if (total >= offset && total < offset + limit) {
+        hits.push({ ref: String(ref), score: ranking.scores[i], terms: ranking.terms(ref),
+          phrase: i < ranking.phraseCount });
+      }
+      total++;
+    }
+    return {
+      hits: hits, total: total, all: ranking.count, themeCounts: counts,
+      phraseCount: ranking.phraseCount, notice: result.notice, mode: result.mode,
+      phrases: result.phrases, ms: now() - started,
+    };
+  };
+
+  function now() {
+    return typeof performance !== "undefined" ? performance.now() : Date.now();
   }
 
   /* ---- the full index --------------------------------------------------- */
@@ -291,12 +394,78 @@
     return serialized;
   }
 
-  function FullIndex(serialized) {
+  /** lunr's index plus flat postings; titles: the papers' titles, by paper number. */
+  function FullIndex(serialized, titles) {
     this.lunr = lunr.Index.load(serialized);
     this.fields = serialized.fields.slice();
+    this.titles = titles || [];
+    this.fast = buildPostings(this, serialized);
   }
 
-  /** Run clauses through lunr and return [{ref, score, terms}]. */
+  FullIndex.prototype.normalisedTitles = function () { return normalisedTitlesOf(this); };
+
+  /**
+   * Postings by (term number, field) slot = term * fields + field: the papers (in
+   * ascending number, the order lunr's Object.keys gives integer refs) and their
+   * field-vector weights, in two flat arrays, both read straight from fieldVectors.
+   * Returns false, leaving queries to lunr itself, unless refs are the plain
+   * numbers 0..n-1 in ascending order, as sitegen.search writes them.
+   */
+  function buildPostings(self, serialized) {
+    var F = self.fields.length;
+    var fieldNumber = new Map(self.fields.map(function (f, i) { return [f, i]; }));
+    var terms = serialized.invertedIndex;
+    self.termCount = terms.length;
+    self.termNumber = new Map();
+    self.termOf = new Array(terms.length);
+    for (var i = 0; i < terms.length; i++) {
+      self.termNumber.set(terms[i][0], terms[i][1]._index);
+      self.termOf[terms[i][1]._index] = terms[i][0];
+    }
+    var vectors = serialized.fieldVectors;
+    var slots = self.termCount * F;
+    var counts = new Int32Array(slots + 1);
+    var docOf = new Int32Array(vectors.length), fieldOf = new Int32Array(vectors.length);
+    var size = 0, last = -1;
+    for (i = 0; i < vectors.length; i++) {
+      var name = vectors[i][0], slash = name.indexOf("/");
+      var field = fieldNumber.get(name.slice(0, slash)), ref = name.slice(slash + 1);
+      var doc = +ref;
+      if (field === undefined || String(doc) !== ref || doc < last || doc > 4e9) return false;
+      last = doc;
+      docOf[i] = doc;
+      fieldOf[i] = field;
+      size = Math.max(size, doc + 1);
+      var elements = vectors[i][1];
+      for (var e = 0; e < elements.length; e += 2) counts[elements[e] * F + field + 1]++;
+    }
+    for (i = 1; i <= slots; i++) counts[i] += counts[i - 1];
+    var docs = new Int32Array(counts[slots]), weights = new Float64Array(counts[slots]);
+    var fill = counts.slice(0, slots);
+    self.vectorOf = [];
+    for (var f = 0; f < F; f++) self.vectorOf.push(new Array(size));
+    var order = [], listed = new Uint8Array(size);
+    for (i = 0; i < vectors.length; i++) {
+      doc = docOf[i];
+      field = fieldOf[i];
+      elements = vectors[i][1];
+      self.vectorOf[field][doc] = elements;
+      if (!listed[doc]) { listed[doc] = 1; order.push(doc); }
+      for (e = 0; e < elements.length; e += 2) {
+        var at = fill[elements[e] * F + field]++;
+        docs[at] = doc;
+        weights[at] = elements[e + 1];
+      }
+    }
+    self.size = size;
+    self.slotStart = counts;
+    self.docs = docs;
+    self.weights = weights;
+    self.listedOrder = Int32Array.from(order);
+    return true;
+  }
+
+  /** Run clauses through lunr's own Index#query: [{ref, score, terms}] (the reference). */
   FullIndex.prototype.run = function (clauses) {
     return this.lunr
       .query(function (q) {
@@ -305,6 +474,151 @@
       .map(function (r) {
         return { ref: r.ref, score: r.score, terms: Object.keys(r.matchData.metadata) };
       });
+  };
+
+  /** lunr's results as a Ranking (used when the fast path does not apply). */
+  FullIndex.prototype.rankWithLunr = function (clauses) {
+    var hits = this.run(clauses);
+    var byRef = new Map(hits.map(function (h) { return [+h.ref, h.terms]; }));
+    return new Ranking(
+      Int32Array.from(hits, function (h) { return +h.ref; }),
+      Float64Array.from(hits, function (h) { return h.score; }),
+      function (ref) { return byRef.get(ref) || []; }
+    );
+  };
+
+  /** The same ranking as lunr.Index#query for these clauses (see the header). */
+  FullIndex.prototype.rank = function (clauses) {
+    var query = new lunr.Query(this.fields);
+    clauses.forEach(function (c) { query.clause(Object.assign({}, c)); });
+    if (!this.fast) return this.rankWithLunr(clauses);
+    var P = lunr.Query.presence;
+    var F = this.fields.length, N = this.size;
+    var fieldNumber = this.fields;
+    var queryVectors = this.fields.map(function () { return new lunr.Vector(); });
+    var pairSeen = new Uint8Array(this.termCount * F); // lunr's termFieldCache
+    var fieldSeen = new Uint8Array(N * F);
+    var fieldSeq = new Uint8Array(N * F); // each paper's fields in the order they matched
+    var fieldCount = new Uint8Array(N);
+    var firstSeen = new Int32Array(N); // papers in the order they first matched
+    var seenCount = 0;
+    var requiredClauses = 0, requiredHits = new Int32Array(N), clauseMark = new Int32Array(N);
+    var prohibited = new Uint8Array(N);
+    var slotStart = this.slotStart, docs = this.docs;
+    for (var c = 0; c < query.clauses.length; c++) {
+      var clause = query.clauses[c];
+      var numbers = clause.fields.map(function (f) { return fieldNumber.indexOf(f); });
+      if (numbers.indexOf(-1) >= 0) return this.rankWithLunr(clauses);
+      var terms = clause.usePipeline
+        ? this.lunr.pipeline.runString(clause.term, { fields: clause.fields })
+        : [clause.term];
+      var required = clause.presence === P.REQUIRED;
+      if (required && !terms.length) return this.rankWithLunr(clauses); // lunr throws here
+      if (required && numbers.length) requiredClauses++;
+      for (var m = 0; m < terms.length; m++) {
+        clause.term = terms[m];
+        var expanded = this.lunr.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
+        if (!expanded.length && required) {
+          if (numbers.length) return EMPTY; // lunr: requiredMatches = empty
+          break;
+        }
+        for (var j = 0; j < expanded.length; j++) {
+          var term = this.termNumber.get(expanded[j]);
+          for (var k = 0; k < numbers.length; k++) {
+            var field = numbers[k], slot = term * F + field;
+            var start = slotStart[slot], end = slotStart[slot + 1], d, doc;
+            if (required) {
+              for (d = start; d < end; d++) {
+                doc = docs[d];
+                if (clauseMark[doc] !== c + 1) { clauseMark[doc] = c + 1; requiredHits[doc]++; }
+              }
+            }
+            if (clause.presence === P.PROHIBITED) {
+              for (d = start; d < end; d++) prohibited[docs[d]] = 1;
+              continue;
+            }
+            queryVectors[field].upsert(term, clause.boost, add);
+            if (pairSeen[slot]) continue;
+            pairSeen[slot] = 1;
+            for (d = start; d < end; d++) {
+              doc = docs[d];
+              var at = doc * F + field;
+              if (fieldSeen[at]) continue;
+              fieldSeen[at] = 1;
+              if (!fieldCount[doc]) firstSeen[seenCount++] = doc;
+              fieldSeq[doc * F + fieldCount[doc]++] = field;
+            }
+          }
+        }
+      }
+    }
+    if (query.isNegated()) return this.negated(prohibited);
+    var dots = this.dots(queryVectors);
+    var magnitudes = queryVectors.map(function (v) { return v.magnitude(); });
+    var refs = new Int32Array(seenCount), scores = new Float64Array(seenCount);
+    var n = 0;
+    for (var i = 0; i < seenCount; i++) {
+      doc = firstSeen[i];
+      if (prohibited[doc] || (requiredClauses && requiredHits[doc] !== requiredClauses)) continue;
+      // lunr: score = sum, in matching order, of each field's dot / |query| || 0
+      var score = 0;
+      for (k = 0; k < fieldCount[doc]; k++) {
+        field = fieldSeq[doc * F + k];
+        var similarity = dots[doc * F + field] / magnitudes[field] || 0;
+        score = k ? score + similarity : similarity;
+      }
+      refs[n] = doc;
+      scores[n++] = score;
+    }
+    return this.sorted(refs.subarray(0, n), scores.subarray(0, n), pairSeen);
+  };
+
+  function add(a, b) { return a + b; }
+
+  /** Each (paper, field)'s dot product with its field's query vector, lunr's order of sums. */
+  FullIndex.prototype.dots = function (queryVectors) {
+    var F = this.fields.length;
+    var dots = new Float64Array(this.size * F);
+    var slotStart = this.slotStart, docs = this.docs, weights = this.weights;
+    for (var field = 0; field < F; field++) {
+      var elements = queryVectors[field].elements; // ascending term numbers, as lunr adds
+      for (var e = 0; e < elements.length; e += 2) {
+        var slot = elements[e] * F + field, boost = elements[e + 1];
+        for (var d = slotStart[slot]; d < slotStart[slot + 1]; d++) {
+          dots[docs[d] * F + field] += boost * weights[d];
+        }
+      }
+    }
+    return dots;
+  };
+
+  /** lunr's stable sort by descending score, then the matched terms of a paper. */
+  FullIndex.prototype.sorted = function (refs, scores, pairSeen) {
+    var positions = new Int32Array(refs.length);
+    for (var i = 0; i < positions.length; i++) positions[i] = i;
+    positions.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
+    var self = this, F = this.fields.length;
+    return new Ranking(
+      Int32Array.from(positions, function (p) { return refs[p]; }),
+      Float64Array.from(positions, function (p) { return scores[p]; }),
+      function (ref) {
+        var terms = [];
+        for (var field = 0; field < F; field++) {
+          var elements = self.vectorOf[field][ref] || [];
+          for (var e = 0; e < elements.length; e += 2) {
+            var term = self.termOf[elements[e]];
+            if (pairSeen[elements[e] * F + field] && terms.indexOf(term) < 0) terms.push(term);
+          }
+        }
+        return terms;
+      }
+    );
+  };
+
+  /** A query of only -terms: every paper without them, in index order, score 0. */
+  FullIndex.prototype.negated = function (prohibited) {
+    var refs = this.listedOrder.filter(function (doc) { return !prohibited[doc]; });
+    return new Ranking(refs, new Float64Array(refs.length), function () { return []; });
   };
 
   /* ---- the title index -------------------------------------------------- */
@@ -323,7 +637,21 @@
     }
     this.terms = Array.from(this.postings.keys()).sort();
     this.count = titles.length;
+    this.titles = titles;
   }
+
+  TitleIndex.prototype.normalisedTitles = function () { return normalisedTitlesOf(this); };
+
+  /** run() as a Ranking. */
+  TitleIndex.prototype.rank = function (clauses) {
+    var hits = this.run(clauses);
+    var byRef = new Map(hits.map(function (h) { return [+h.ref, h.terms]; }));
+    return new Ranking(
+      Int32Array.from(hits, function (h) { return +h.ref; }),
+      Float64Array.from(hits, function (h) { return h.score; }),
+      function (ref) { return byRef.get(ref) || []; }
+    );
+  };
 
   /** Index terms matching one clause (exact, wildcard or fuzzy). */
   TitleIndex.prototype.expand = function (clause) {
@@ -414,7 +742,10 @@
     highlight: highlight,
     snippet: snippet,
     search: search,
-    rankPhrases: rankPhrases,
+    plainClauses: plainClauses,
+    fuzzyClauses: fuzzyClauses,
+    parseClauses: parseClauses,
+    Searcher: Searcher,
     assemble: assemble,
     FullIndex: FullIndex,
     TitleIndex: TitleIndex,

@@ -1,25 +1,32 @@
 /* sitegen search worker: downloads, parses and loads the full lunr index off the
- * main thread, then answers queries. Used over http(s) only; on file:// the page
- * does the same work itself (Chromium refuses Workers there).
+ * main thread, then answers queries a page of hits at a time. Used over http(s)
+ * only; on file:// the page does the same work itself (Chromium refuses Workers
+ * there).
  *
- * in:  {type: "load", urls: [index chunk script URLs]}
- *      {type: "search", id, query, options}
+ * in:  {type: "load", titles: titles.js URL, urls: [index chunk script URLs], names}
+ *      {type: "search", id, query, options: {prefixLast, offset, limit, theme}}
  * out: {type: "ready", ms} | {type: "failed", message} | {type: "result", id, result}
+ * (result: see Searcher.prototype.query in search-engine.js; only one page of
+ * hits crosses over, never one object per matching paper).
  */
 "use strict";
 importScripts("vendor/lunr.min.js", "search-engine.js");
 
 var engine = self.SitegenSearchEngine;
-var index = null;
+var searcher = null;
 
-function load(urls) {
+function load(message) {
   var started = Date.now();
   try {
-    importScripts.apply(self, urls);
-    var chunks = urls.map(function (_, i) {
-      return self.SITEGEN_SEARCH["index-" + String(i).padStart(3, "0")];
-    });
-    index = new engine.FullIndex(engine.assemble(chunks));
+    // titles.js is in the HTTP cache already: the page loaded it first.
+    importScripts.apply(self, [message.titles].concat(message.urls));
+    var manifest = self.SITEGEN_SEARCH.titles;
+    var chunks = message.names.map(function (name) { return self.SITEGEN_SEARCH[name]; });
+    var titles = manifest.docs.map(function (d) { return d[0]; });
+    var themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
+    var index = new engine.FullIndex(engine.assemble(chunks), titles);
+    index.normalisedTitles(); // now, so that the first phrase query does not pay for it
+    searcher = new engine.Searcher(index, themes, manifest.themes.length);
     self.SITEGEN_SEARCH = null; // the loaded index is all we keep
     self.postMessage({ type: "ready", ms: Date.now() - started });
   } catch (err) {
@@ -30,11 +37,9 @@ function load(urls) {
 self.onmessage = function (event) {
   var message = event.data;
   if (message.type === "load") {
-    load(message.urls);
-  } else if (message.type === "search" && index) {
-    var started = performance.now();
-    var result = engine.search(index, message.query, message.options);
-    result.ms = performance.now() - started;
+    load(message);
+  } else if (message.type === "search" && searcher) {
+    var result = searcher.query(message.query, message.options);
     self.postMessage({ type: "result", id: message.id, result: result });
   }
 };

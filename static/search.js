@@ -17,6 +17,7 @@
   var Engine = self.SitegenSearchEngine;
   var store = (self.SITEGEN_SEARCH = self.SITEGEN_SEARCH || {});
   var DROPDOWN_HITS = 8;
+  var PAGE_HITS = 50; // results page: hits per page ("Show more" adds the next)
   var SLUG_MAX = 80;
 
   /* ---- loading ---------------------------------------------------------- */
@@ -39,29 +40,59 @@
     return scripts.get(key);
   }
 
-  function chunkName(kind, n) { return kind + "-" + String(n).padStart(3, "0"); }
-
   var state = {
-    manifest: null, titles: null, titleIndex: null,
-    full: null, // {search(query, options) -> Promise<result>} once the full index is ready
-    fullFailed: false, texts: new Map(),
+    manifest: null, titles: null, themes: null, titleSearcher: null,
+    full: null, // {query(query, options) -> Promise<result>} once the full index is ready
+    fullFailed: false, texts: new Map(), worker: null,
   };
   var titlesPromise = null;
+  var titlesUrl = new URL("titles.js", DATA);
+  var refreshed = false;
   var listeners = [];
+
+  /** Take a titles.js manifest as the current one: titles, themes, the title index. */
+  function adopt(manifest) {
+    state.manifest = manifest;
+    state.titles = manifest.docs.map(function (d) { return d[0]; });
+    state.themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
+    var index = new Engine.TitleIndex(state.titles, manifest.fields);
+    state.titleSearcher = new Engine.Searcher(index, state.themes, manifest.themes.length);
+    state.texts = new Map();
+  }
 
   /** Stage one: the titles and the title index; starts stage two in the background. */
   function loadTitles() {
     if (!titlesPromise) {
-      titlesPromise = loadScript(new URL("titles.js", DATA)).then(function () {
-        var manifest = store.titles;
-        state.manifest = manifest;
-        state.titles = manifest.docs.map(function (d) { return d[0]; });
-        state.titleIndex = new Engine.TitleIndex(state.titles, manifest.fields);
+      titlesPromise = loadScript(titlesUrl).then(function () {
+        adopt(store.titles);
         if (!state.full) document.documentElement.setAttribute("data-search-index", "titles");
         setTimeout(loadFull, 0);
       });
     }
     return titlesPromise;
+  }
+
+  /**
+   * A data file failed to load: the cached titles.js may be older than the site
+   * (its chunk names are gone). Load titles.js once more past the HTTP cache; with
+   * new names, start over from it. Resolves to whether the names changed.
+   */
+  function refresh() {
+    if (refreshed || FILE) return Promise.resolve(false);
+    refreshed = true;
+    var old = state.manifest;
+    delete store.titles;
+    titlesUrl = new URL("titles.js?v=" + Date.now(), DATA);
+    return loadScript(titlesUrl).then(function () {
+      if (store.titles.index.join() === old.index.join()) return false;
+      if (state.worker) state.worker.terminate();
+      state.full = null;
+      adopt(store.titles);
+      document.documentElement.setAttribute("data-search-index", "titles");
+      setTimeout(loadFull, 0);
+      listeners.forEach(function (fn) { fn(); });
+      return true;
+    }, function () { return false; });
   }
 
   function fullReady(searcher) {
@@ -73,24 +104,29 @@
 
   /** Stage two: the full index, in a worker when the page may have one. */
   function loadFull() {
-    var urls = [];
-    for (var i = 0; i < state.manifest.indexChunks; i++) {
-      urls.push(String(new URL(chunkName("index", i) + ".js", DATA)));
-    }
-    if (FILE || typeof Worker === "undefined") return loadFullHere(urls);
+    var names = state.manifest.index.slice();
+    var urls = names.map(function (name) { return String(new URL(name + ".js", DATA)); });
+    if (FILE || typeof Worker === "undefined") return loadFullHere(names, urls);
     var worker;
     try {
       worker = new Worker(String(new URL("search-worker.js", STATIC)));
     } catch (err) {
-      return loadFullHere(urls);
+      return loadFullHere(names, urls);
     }
+    state.worker = worker;
     var pending = new Map();
     var nextId = 0;
+    function failed() {
+      worker.terminate();
+      if (state.worker !== worker) return;
+      state.worker = null;
+      refresh().then(function (changed) { if (!changed) loadFullHere(names, urls); });
+    }
     worker.onmessage = function (event) {
       var m = event.data;
       if (m.type === "ready") {
         fullReady({
-          search: function (query, options) {
+          query: function (query, options) {
             return new Promise(function (resolve) {
               var id = ++nextId;
               pending.set(id, resolve);
@@ -102,50 +138,51 @@
         pending.get(m.id)(m.result);
         pending.delete(m.id);
       } else if (m.type === "failed") {
-        worker.terminate();
-        loadFullHere(urls);
+        failed();
       }
     };
     worker.onerror = function (event) {
       event.preventDefault();
-      worker.terminate();
-      if (!state.full) loadFullHere(urls);
+      if (!state.full) failed();
     };
-    worker.postMessage({ type: "load", urls: urls });
+    worker.postMessage({ type: "load", titles: String(titlesUrl), urls: urls, names: names });
   }
 
   /** The main-thread fallback: one chunk per task, so input stays responsive. */
-  function loadFullHere(urls) {
+  function loadFullHere(names, urls) {
     var chunks = [];
+    var manifest = state.manifest;
     function next(i) {
+      if (state.manifest !== manifest) return; // refreshed meanwhile
       if (i === urls.length) {
         setTimeout(function () {
-          var index = new Engine.FullIndex(Engine.assemble(chunks));
-          urls.forEach(function (_, j) { delete store[chunkName("index", j)]; });
+          var index = new Engine.FullIndex(Engine.assemble(chunks), state.titles);
+          names.forEach(function (name) { delete store[name]; });
+          var searcher = new Engine.Searcher(index, state.themes, manifest.themes.length);
           fullReady({
-            search: function (query, options) {
-              var started = performance.now();
-              var result = Engine.search(index, query, options);
-              result.ms = performance.now() - started;
-              return Promise.resolve(result);
-            },
+            query: function (query, options) { return Promise.resolve(searcher.query(query, options)); },
           });
         }, 0);
         return;
       }
       loadScript(urls[i]).then(function () {
-        chunks.push(store[chunkName("index", i)]);
+        chunks.push(store[names[i]]);
         setTimeout(function () { next(i + 1); }, 0);
-      }, function () { state.fullFailed = true; });
+      }, function () {
+        refresh().then(function (changed) { if (!changed) state.fullFailed = true; });
+      });
     }
     next(0);
   }
 
   /** Snippet text of a chunk of papers, loaded on demand. */
   function loadText(chunk) {
-    var name = chunkName("text", chunk);
+    var manifest = state.manifest;
+    var name = manifest.text[chunk];
     return loadScript(new URL(name + ".js", DATA)).then(function () {
-      state.texts.set(chunk, store[name]);
+      if (state.manifest === manifest) state.texts.set(chunk, store[name]);
+    }, function (err) {
+      return refresh().then(function () { throw err; });
     });
   }
 
@@ -155,22 +192,27 @@
     return records ? records[ref % size] : null;
   }
 
-  function textOf(ref) {
-    var record = textRecord(ref);
-    return record ? record[0] + " " + record[1] : null;
+  /** A theme's number in titles.js; -2 (matches nothing) for an unknown slug. */
+  function themeNumber(slug) {
+    if (!slug) return -1;
+    var found = state.manifest.themes.findIndex(function (t) { return t[0] === slug; });
+    return found < 0 ? -2 : found;
   }
 
-  /** Run a query on the best index loaded so far, phrase matches ranked first. */
+  /**
+   * One page of hits for a query from the best index loaded so far.
+   * options: prefixLast, offset, limit, theme (a slug). See Searcher#query.
+   */
   function runQuery(query, options) {
     return loadTitles().then(function () {
+      options = Object.assign({}, options || {});
+      options.theme = themeNumber(options.theme);
       var partial = !state.full;
       var pending = state.full
-        ? state.full.search(query, options)
-        : Promise.resolve(Engine.search(state.titleIndex, query, options));
+        ? state.full.query(query, options)
+        : Promise.resolve(state.titleSearcher.query(query, options));
       return pending.then(function (result) {
         result.partial = partial;
-        result.hits = Engine.rankPhrases(result.hits, result.phrases,
-          function (ref) { return state.titles[ref]; }, textOf);
         return result;
       });
     });
@@ -330,8 +372,8 @@
       if (result.notice) footer.appendChild(el("p", "sg-notice", result.notice));
       if (!shown.length) footer.appendChild(el("p", "sg-empty", "No papers match \u201c" + query + "\u201d."));
       if (result.partial) footer.appendChild(el("p", "sg-partial", "Titles only for now; full text is loading\u2026"));
-      var all = el("a", "sg-all", result.hits.length
-        ? "All " + result.hits.length + " results for \u201c" + query + "\u201d \u2192"
+      var all = el("a", "sg-all", result.total
+        ? "All " + result.total + " results for \u201c" + query + "\u201d \u2192"
         : "Open the search page \u2192");
       all.href = resultsUrl(query);
       footer.appendChild(all);
@@ -343,7 +385,7 @@
       var query = input.value.trim();
       var mine = ++seq;
       if (!query) { close(); return; }
-      runQuery(query, { prefixLast: true }).then(function (result) {
+      runQuery(query, { prefixLast: true, limit: DROPDOWN_HITS }).then(function (result) {
         if (mine === seq) render(query, result);
       }, function () {
         if (mine === seq) render(query, { hits: [], notice: "The search index could not be loaded.", partial: false });
@@ -398,9 +440,10 @@
     var notice = page.querySelector(".sg-page-notice");
     var filters = page.querySelector(".sg-filters");
     var list = page.querySelector(".sg-results");
+    var more = page.querySelector(".sg-more");
     var header = document.getElementById("site-search");
-    var last = null; // {query, result}
     var seq = 0;
+    var shown = 0; // results on the page so far
     var observer = "IntersectionObserver" in self ? new IntersectionObserver(function (entries) {
       entries.forEach(function (entry) {
         if (!entry.isIntersecting) return;
@@ -416,17 +459,12 @@
 
     function renderFilters(result, theme) {
       filters.textContent = "";
-      if (!result.hits.length) return;
-      var counts = new Map();
-      result.hits.forEach(function (hit) {
-        var slug = paper(+hit.ref).theme;
-        counts.set(slug, (counts.get(slug) || 0) + 1);
-      });
+      if (!result.all) return;
       var label = el("span", "sg-filters-label", "Theme:");
       filters.appendChild(label);
-      var options = [["", "All", result.hits.length]];
-      state.manifest.themes.forEach(function (t) {
-        if (counts.has(t[0])) options.push([t[0], t[1], counts.get(t[0])]);
+      var options = [["", "All", result.all]];
+      state.manifest.themes.forEach(function (t, i) {
+        if (result.themeCounts[i]) options.push([t[0], t[1], result.themeCounts[i]]);
       });
       options.forEach(function (option) {
         var button = el("button", "sg-filter");
@@ -444,17 +482,8 @@
       });
     }
 
-    function renderResults(query, result, theme) {
-      list.textContent = "";
-      notice.textContent = result.notice || "";
-      notice.hidden = !result.notice;
-      renderFilters(result, theme);
-      var hits = result.hits.filter(function (hit) { return !theme || paper(+hit.ref).theme === theme; });
-      var label = hits.length === 1 ? "1 paper" : hits.length + " papers";
-      status.textContent = !query ? "Type a query above." : hits.length
-        ? label + " match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + "."
-        : "No papers match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + ".";
-      if (result.partial) status.textContent += " Searching titles only; the full-text index is loading\u2026";
+    /** Append one page of hits to the list. */
+    function appendHits(hits) {
       hits.forEach(function (hit) {
         var p = paper(+hit.ref);
         var item = el("li", "sg-result");
@@ -473,6 +502,28 @@
         if (observer) observer.observe(item); else item.sgFill();
         list.appendChild(item);
       });
+      shown += hits.length;
+    }
+
+    function renderMore(total) {
+      more.hidden = shown >= total;
+      var left = total - shown;
+      more.textContent = "Show " + Math.min(PAGE_HITS, left) + " more (" + left + " not shown)";
+    }
+
+    function renderResults(query, result, theme) {
+      list.textContent = "";
+      shown = 0;
+      notice.textContent = result.notice || "";
+      notice.hidden = !result.notice;
+      renderFilters(result, theme);
+      var label = result.total === 1 ? "1 paper" : result.total + " papers";
+      status.textContent = !query ? "Type a query above." : result.total
+        ? label + " match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + "."
+        : "No papers match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + ".";
+      if (result.partial) status.textContent += " Searching titles only; the full-text index is loading\u2026";
+      appendHits(result.hits);
+      renderMore(result.total);
     }
 
     function show() {
@@ -481,26 +532,33 @@
       if (header) header.value = current.query;
       var title = current.query ? "Search: " + current.query : "Search";
       document.title = title + document.title.replace(/^[^·]*/, " ");
-      if (!current.query) {
-        last = null;
-        renderResults("", { hits: [], notice: "" }, "");
-        return;
-      }
-      if (last && last.query === current.query && last.full === !!state.full) {
-        renderResults(current.query, last.result, current.theme);
-        return;
-      }
       var mine = ++seq;
+      if (!current.query) {
+        renderResults("", { hits: [], total: 0, all: 0, themeCounts: [], notice: "" }, "");
+        return;
+      }
       status.textContent = "Searching\u2026";
-      runQuery(current.query, {}).then(function (result) {
-        if (mine !== seq) return;
-        last = { query: current.query, result: result, full: !result.partial };
-        renderResults(current.query, result, params().theme);
+      runQuery(current.query, { limit: PAGE_HITS, theme: current.theme }).then(function (result) {
+        if (mine === seq) renderResults(current.query, result, current.theme);
       }, function () {
         status.textContent = "The search index could not be loaded.";
       });
     }
 
+    more.addEventListener("click", function () {
+      var current = params();
+      var mine = seq;
+      var options = { offset: shown, limit: PAGE_HITS, theme: current.theme };
+      runQuery(current.query, options).then(function (result) {
+        if (mine !== seq) return;
+        var first = list.children.length;
+        appendHits(result.hits);
+        renderMore(result.total);
+        // Keyboard readers continue at the first new result.
+        var link = list.children[first] && list.children[first].querySelector("a");
+        if (link) link.focus();
+      });
+    });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var query = input.value.trim();

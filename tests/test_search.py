@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -151,7 +153,36 @@ def test_search_files_are_reproducible_and_independent_of_input_order() -> None:
     shuffled = papers[:]
     random.Random(3).shuffle(shuffled)
     assert search.search_files(shuffled, taxonomy) == first
-    assert sorted(first) == ["search/index-000.js", "search/text-000.js", "search/titles.js"]
+    names = sorted(first)
+    assert names[-1] == "search/titles.js"
+    assert [re.sub(r"-[0-9a-f]{10}\.js$", "", n) for n in names[:-1]] == [
+        "search/index-000",
+        "search/text-000",
+    ]
+
+
+def test_data_file_names_change_with_their_content_only() -> None:
+    papers, taxonomy = generate_papers(120, seed=2)
+    before = search.search_files(papers, taxonomy)
+    # The paper last in slug order gets a note: only its text chunk and the index change.
+    last = max(papers, key=lambda p: p.slug)
+    edited = [replace(p, notes="A new note about zebras.") if p is last else p for p in papers]
+    after = search.search_files(edited, taxonomy)
+    _, old = read_script(before["search/titles.js"])
+    _, new = read_script(after["search/titles.js"])
+    assert len(old["text"]) == 3
+    assert old["text"][:-1] == new["text"][:-1]
+    assert old["text"][-1] != new["text"][-1]
+    assert old["index"] != new["index"]
+    for name in new["index"] + new["text"]:
+        data = after[f"search/{name}.js"]
+        assert read_script(data)[0] == name  # each file assigns under its own name
+        assert (
+            name.rsplit("-", 1)[1]
+            == hashlib.sha256(
+                json.dumps(read_script(data)[1], separators=(",", ":")).encode()
+            ).hexdigest()[:10]
+        )
 
 
 def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> None:
@@ -172,7 +203,10 @@ def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> No
         ["Über alles", 0, "uber-alles"],
     ]
     assert titles["fields"] == ["title", "abstract", "themes", "tags", "notes"]
-    _, texts = read_script(files["search/text-000.js"])
+    assert [f"search/{name}.js" for name in titles["index"] + titles["text"]] == sorted(
+        set(files) - {"search/titles.js"}
+    )
+    _, texts = read_script(files[f"search/{titles['text'][0]}.js"])
     assert texts[3] == ["An abstract.", "A note about graphs.", ""]
     assert texts[0][2] == "gnn"
 
@@ -213,6 +247,25 @@ PARITY_QUERIES = [
 ]
 
 
+# Broad queries: each matches most papers (the slow case for lunr's own Index#query).
+BROAD_QUERIES = [
+    "learning",
+    "network",
+    "learning with neural networks and deep models",
+    "a",
+    "l*",
+    "*ing",
+    "+learning +model",
+    "learning -learning",
+    "-video",
+    "-learning -model",
+    "title:learning^5 model",
+    '"neural network" learning',
+    "netwrk~1",
+    "+zebra learning",
+]
+
+
 @pytest.fixture(scope="module")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped corpus, built once for this module."""
@@ -244,10 +297,7 @@ def run_lunr_js(site: Path, queries: list[str]) -> list[dict]:
 def load_built_index(site: Path) -> dict:
     """The serialized index, reassembled from the built search/index-NNN.js files."""
     _, titles = read_script((site / "search" / "titles.js").read_bytes())
-    chunks = [
-        read_script((site / "search" / f"index-{n:03d}.js").read_bytes())[1]
-        for n in range(titles["indexChunks"])
-    ]
+    chunks = [read_script((site / "search" / f"{n}.js").read_bytes())[1] for n in titles["index"]]
     return join_chunks(chunks)
 
 
@@ -268,6 +318,41 @@ def test_lunr_py_and_lunr_js_rank_the_same_refs(built_site: Path) -> None:
         assert row["scores"] == pytest.approx([h["score"] for h in py_hits], rel=1e-9), query
         compared += bool(py_hits)
     assert compared >= 12  # most queries must find something, or the check proves little
+
+
+def assert_fast_ranking_is_lunrs(site: Path, queries: list[str]) -> None:
+    """FullIndex#rank gives lunr.js's exact refs, scores and terms for every query."""
+    rows = run_lunr_js(site, queries)
+    for row in rows:
+        assert row["fastPath"], "the index should take the fast path"
+        assert row["fast"] is None, (row["query"], row["fast"])
+    assert sum(row["checked"] for row in rows) >= 3 * len(queries)
+    assert sum(len(row["engine"]) for row in rows) > 10 * len(queries)
+
+
+def test_fast_ranking_equals_lunr_on_the_shipped_corpus(built_site: Path) -> None:
+    assert_fast_ranking_is_lunrs(built_site, PARITY_QUERIES + BROAD_QUERIES)
+
+
+def test_fast_ranking_equals_lunr_on_a_generated_corpus_with_notes_and_tags(
+    tmp_path: Path,
+) -> None:
+    papers, taxonomy = generate_papers(400, seed=5)
+    rng = random.Random(5)
+    themes = [t.slug for t in taxonomy.themes]
+    papers = [
+        replace(
+            p,
+            notes=rng.choice(["", "Read this: graph learning works.", "A note on *models*."]),
+            tags=tuple(rng.sample(["gnn", "rl", "vision", "learning"], rng.randint(0, 2))),
+            themes=(p.theme, *rng.sample([t for t in themes if t != p.theme], rng.randint(0, 2))),
+        )
+        for p in papers
+    ]
+    (tmp_path / "search").mkdir()
+    for name, data in search.search_files(papers, taxonomy).items():
+        (tmp_path / name).write_bytes(data)
+    assert_fast_ranking_is_lunrs(tmp_path, BROAD_QUERIES + ["notes:graph", "tags:rl", "-gnn"])
 
 
 def test_engine_falls_back_on_malformed_queries_and_retries_typos(built_site: Path) -> None:

@@ -196,3 +196,52 @@ def test_malformed_queries_fall_back_without_page_errors(page: Page, base_url: s
     page.press("#search-page-q", "Enter")
     expect(notice).to_contain_text("similar spellings")
     expect(page.locator(".sg-result").first).to_be_visible()
+
+
+def test_results_page_shows_fifty_hits_at_a_time(page: Page, base_url: str) -> None:
+    page.goto(base_url + "search/?q=learning")
+    wait_for_full_index(page)
+    expect(page.locator(".sg-status")).not_to_contain_text("loading")
+    total = int(page.locator(".sg-status").inner_text().split()[0])
+    assert total > 100  # enough for three pages on the shipped corpus
+    results = page.locator(".sg-result")
+    expect(results).to_have_count(50)
+    counts = page.locator(".sg-filter .count").all_inner_texts()
+    assert int(counts[0]) == total and sum(map(int, counts[1:])) == total
+    more = page.locator(".sg-more")
+    expect(more).to_contain_text(f"{total - 50} not shown")
+    first_page = results.locator("h2 a").all_inner_texts()
+    more.click()
+    expect(results).to_have_count(100)
+    expect(results.nth(50).locator("h2 a")).to_be_focused()
+    titles = results.locator("h2 a").all_inner_texts()
+    assert titles[:50] == first_page
+    assert len(set(results.locator("h2 a").evaluate_all("as => as.map(a => a.href)"))) == 100
+    for shown in range(100, total, 50):
+        more.click()
+        expect(results).to_have_count(min(shown + 50, total))
+    expect(more).to_be_hidden()
+
+
+def test_stale_cached_titles_file_recovers_with_the_current_one(
+    page: Page, site: Path, base_url: str
+) -> None:
+    # A titles.js from an older build (as GitHub Pages' 10-minute cache may serve)
+    # names data files that no longer exist; the page must fetch titles.js afresh.
+    current = (site / "search" / "titles.js").read_text()
+    stale = re.sub(r"(index|text)-(\d{3})-[0-9a-f]{10}", r"\1-\2-0000000000", current)
+    assert stale != current
+    asked: list[str] = []
+
+    def old_titles(route) -> None:  # noqa: ANN001
+        asked.append(route.request.url)
+        route.fulfill(body=stale, content_type="text/javascript")
+
+    page.context.route(re.compile(r".*/search/titles\.js$"), old_titles)
+    page.goto(base_url + "search/?q=abstract:benchmarks")
+    wait_for_full_index(page)
+    assert asked  # the stale file was served first
+    results = page.locator(".sg-result")
+    expect(results.first.locator(".sg-snippet mark").first).to_have_text(
+        re.compile("^benchmark", re.I)
+    )
