@@ -65,7 +65,7 @@ FIELDS: tuple[tuple[str, int], ...] = (
     ("notes", 1),
 )
 CHUNK_BYTES = 512 * 1024  # size of one full-index chunk before gzip
-TEXT_CHUNK_DOCS = 50  # papers per snippet-text file
+TEXT_CHUNK_DOCS = 10  # papers per snippet-text file: a results page needs ~15 of them
 GLOBAL = "SITEGEN_SEARCH"
 HASH_CHARS = 10  # hex digits of SHA-256 in data file names
 SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr.tokenizer.SEPARATOR_CHARS

@@ -496,14 +496,16 @@
     var F = this.fields.length, N = this.size;
     var fieldNumber = this.fields;
     var queryVectors = this.fields.map(function () { return new lunr.Vector(); });
-    var pairSeen = new Uint8Array(this.termCount * F); // lunr's termFieldCache
-    var fieldSeen = new Uint8Array(N * F);
-    var fieldSeq = new Uint8Array(N * F); // each paper's fields in the order they matched
-    var fieldCount = new Uint8Array(N);
-    var firstSeen = new Int32Array(N); // papers in the order they first matched
+    var work = this.scratch();
+    var pairSeen = work.pairSeen; // lunr's termFieldCache, by slot
+    var seenSlots = [];
+    var fieldSeen = work.fieldSeen;
+    var fieldSeq = work.fieldSeq; // each paper's fields in the order they matched
+    var fieldCount = work.fieldCount;
+    var firstSeen = work.firstSeen; // papers in the order they first matched
     var seenCount = 0;
-    var requiredClauses = 0, requiredHits = new Int32Array(N), clauseMark = new Int32Array(N);
-    var prohibited = new Uint8Array(N);
+    var requiredClauses = 0, requiredHits = work.requiredHits, clauseMark = work.clauseMark;
+    var prohibited = work.prohibited;
     var slotStart = this.slotStart, docs = this.docs;
     for (var c = 0; c < query.clauses.length; c++) {
       var clause = query.clauses[c];
@@ -540,6 +542,7 @@
             queryVectors[field].upsert(term, clause.boost, add);
             if (pairSeen[slot]) continue;
             pairSeen[slot] = 1;
+            seenSlots.push(slot);
             for (d = start; d < end; d++) {
               doc = docs[d];
               var at = doc * F + field;
@@ -553,7 +556,7 @@
       }
     }
     if (query.isNegated()) return this.negated(prohibited);
-    var dots = this.dots(queryVectors);
+    var dots = this.dots(queryVectors, work.dots);
     var magnitudes = queryVectors.map(function (v) { return v.magnitude(); });
     var refs = new Int32Array(seenCount), scores = new Float64Array(seenCount);
     var n = 0;
@@ -570,15 +573,33 @@
       refs[n] = doc;
       scores[n++] = score;
     }
-    return this.sorted(refs.subarray(0, n), scores.subarray(0, n), pairSeen);
+    return this.sorted(refs.subarray(0, n), scores.subarray(0, n), new Set(seenSlots));
+  };
+
+  /** Work arrays for rank(), allocated once and zeroed for each query. */
+  FullIndex.prototype.scratch = function () {
+    var F = this.fields.length, N = this.size;
+    var work = this._scratch;
+    if (!work) {
+      work = this._scratch = {
+        pairSeen: new Uint8Array(this.termCount * F), fieldSeen: new Uint8Array(N * F),
+        fieldSeq: new Uint8Array(N * F), fieldCount: new Uint8Array(N),
+        firstSeen: new Int32Array(N), requiredHits: new Int32Array(N),
+        clauseMark: new Int32Array(N), prohibited: new Uint8Array(N),
+        dots: new Float64Array(N * F),
+      };
+    } else {
+      ["pairSeen", "fieldSeen", "fieldCount", "requiredHits", "clauseMark", "prohibited", "dots"]
+        .forEach(function (name) { work[name].fill(0); });
+    }
+    return work;
   };
 
   function add(a, b) { return a + b; }
 
   /** Each (paper, field)'s dot product with its field's query vector, lunr's order of sums. */
-  FullIndex.prototype.dots = function (queryVectors) {
+  FullIndex.prototype.dots = function (queryVectors, dots) {
     var F = this.fields.length;
-    var dots = new Float64Array(this.size * F);
     var slotStart = this.slotStart, docs = this.docs, weights = this.weights;
     for (var field = 0; field < F; field++) {
       var elements = queryVectors[field].elements; // ascending term numbers, as lunr adds
@@ -593,26 +614,28 @@
   };
 
   /** lunr's stable sort by descending score, then the matched terms of a paper. */
-  FullIndex.prototype.sorted = function (refs, scores, pairSeen) {
-    var positions = new Int32Array(refs.length);
-    for (var i = 0; i < positions.length; i++) positions[i] = i;
+  FullIndex.prototype.sorted = function (refs, scores, pairs) {
+    var n = refs.length;
+    var positions = new Int32Array(n);
+    for (var i = 0; i < n; i++) positions[i] = i;
     positions.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
+    var sortedRefs = new Int32Array(n), sortedScores = new Float64Array(n);
+    for (i = 0; i < n; i++) {
+      sortedRefs[i] = refs[positions[i]];
+      sortedScores[i] = scores[positions[i]];
+    }
     var self = this, F = this.fields.length;
-    return new Ranking(
-      Int32Array.from(positions, function (p) { return refs[p]; }),
-      Float64Array.from(positions, function (p) { return scores[p]; }),
-      function (ref) {
-        var terms = [];
-        for (var field = 0; field < F; field++) {
-          var elements = self.vectorOf[field][ref] || [];
-          for (var e = 0; e < elements.length; e += 2) {
-            var term = self.termOf[elements[e]];
-            if (pairSeen[elements[e] * F + field] && terms.indexOf(term) < 0) terms.push(term);
-          }
+    return new Ranking(sortedRefs, sortedScores, function (ref) {
+      var terms = [];
+      for (var field = 0; field < F; field++) {
+        var elements = self.vectorOf[field][ref] || [];
+        for (var e = 0; e < elements.length; e += 2) {
+          var term = self.termOf[elements[e]];
+          if (pairs.has(elements[e] * F + field) && terms.indexOf(term) < 0) terms.push(term);
         }
-        return terms;
       }
-    );
+      return terms;
+    });
   };
 
   /** A query of only -terms: every paper without them, in index order, score 0. */

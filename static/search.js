@@ -17,7 +17,7 @@
   var Engine = self.SitegenSearchEngine;
   var store = (self.SITEGEN_SEARCH = self.SITEGEN_SEARCH || {});
   var DROPDOWN_HITS = 8;
-  var PAGE_HITS = 50; // results page: hits per page ("Show more" adds the next)
+  var PAGE_HITS = 20; // results page: hits per page ("Show more" adds the next)
   var SLUG_MAX = 80;
 
   /* ---- loading ---------------------------------------------------------- */
@@ -512,6 +512,7 @@
     }
 
     function renderResults(query, result, theme) {
+      if (observer) observer.disconnect(); // the old items go; stop watching them
       list.textContent = "";
       shown = 0;
       notice.textContent = result.notice || "";
@@ -537,10 +538,13 @@
         renderResults("", { hits: [], total: 0, all: 0, themeCounts: [], notice: "" }, "");
         return;
       }
-      status.textContent = "Searching\u2026";
+      // Say "Searching" only if it takes a while: a page update per query is enough.
+      var slow = setTimeout(function () { status.textContent = "Searching\u2026"; }, 150);
       runQuery(current.query, { limit: PAGE_HITS, theme: current.theme }).then(function (result) {
+        clearTimeout(slow);
         if (mine === seq) renderResults(current.query, result, current.theme);
       }, function () {
+        clearTimeout(slow);
         status.textContent = "The search index could not be loaded.";
       });
     }

@@ -17,6 +17,7 @@ from sitegen.build import build
 from sitegen.ingest import ingest
 
 PREFIX = "/prefix/"
+PAGE_HITS = 20  # static/search.js: results per page
 MALFORMED = ["title:", '"', "*", "~", ":", "+", "-", "^", "a:b:c", '"unclosed phrase', "title:*"]
 
 
@@ -124,17 +125,22 @@ def test_results_page_from_url_filters_by_theme_and_keeps_history(
     page.goto(base_url + "search/?q=learning")
     wait_for_full_index(page)
     results = page.locator(".sg-result")
-    expect(results.first).to_be_visible()
-    expect(page.locator(".sg-status")).not_to_contain_text("loading")
-    total = results.count()
-    assert total > 20
+    status = page.locator(".sg-status")
+    expect(status).to_contain_text("papers match")
+    expect(status).not_to_contain_text("loading")
+    total = int(status.inner_text().split()[0])
+    assert total > PAGE_HITS
+    expect(results).to_have_count(PAGE_HITS)
     expect(results.first.locator(".sg-snippet mark").first).to_be_visible()
     chip = page.locator(".sg-filter").nth(1)
     theme = chip.get_attribute("data-theme")
+    in_theme = int(chip.locator(".count").inner_text())
     chip.click()
     assert parse_qs(urlparse(page.url).query)["theme"] == [theme]
     expect(chip).to_have_attribute("aria-pressed", "true")
-    assert 0 < results.count() < total
+    expect(status).to_have_text(re.compile(rf"^{in_theme} papers? match .* in this theme"))
+    assert 0 < in_theme < total
+    expect(results).to_have_count(min(in_theme, PAGE_HITS))
     themes = {b.get_attribute("data-theme") for b in results.locator(".sg-badge").all()}
     assert themes == {theme}
     page.fill("#search-page-q", "diffusion")
@@ -144,8 +150,10 @@ def test_results_page_from_url_filters_by_theme_and_keeps_history(
     page.go_back()
     assert parse_qs(urlparse(page.url).query)["theme"] == [theme]
     expect(page.locator("#search-page-q")).to_have_value("learning")
+    expect(status).to_contain_text("in this theme")
     page.go_back()
-    expect(results).to_have_count(total)
+    expect(status).to_have_text(re.compile(rf"^{total} papers match"))
+    expect(results).to_have_count(PAGE_HITS)
     page.go_forward()
     page.go_forward()
     expect(page.locator("#search-page-q")).to_have_value("diffusion")
@@ -198,28 +206,28 @@ def test_malformed_queries_fall_back_without_page_errors(page: Page, base_url: s
     expect(page.locator(".sg-result").first).to_be_visible()
 
 
-def test_results_page_shows_fifty_hits_at_a_time(page: Page, base_url: str) -> None:
+def test_results_page_shows_twenty_hits_at_a_time(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=learning")
     wait_for_full_index(page)
     expect(page.locator(".sg-status")).not_to_contain_text("loading")
     total = int(page.locator(".sg-status").inner_text().split()[0])
-    assert total > 100  # enough for three pages on the shipped corpus
+    assert total > 100  # enough for several pages on the shipped corpus
     results = page.locator(".sg-result")
-    expect(results).to_have_count(50)
+    expect(results).to_have_count(PAGE_HITS)
     counts = page.locator(".sg-filter .count").all_inner_texts()
     assert int(counts[0]) == total and sum(map(int, counts[1:])) == total
     more = page.locator(".sg-more")
-    expect(more).to_contain_text(f"{total - 50} not shown")
+    expect(more).to_contain_text(f"{total - PAGE_HITS} not shown")
     first_page = results.locator("h2 a").all_inner_texts()
     more.click()
-    expect(results).to_have_count(100)
-    expect(results.nth(50).locator("h2 a")).to_be_focused()
-    titles = results.locator("h2 a").all_inner_texts()
-    assert titles[:50] == first_page
-    assert len(set(results.locator("h2 a").evaluate_all("as => as.map(a => a.href)"))) == 100
-    for shown in range(100, total, 50):
+    expect(results).to_have_count(2 * PAGE_HITS)
+    expect(results.nth(PAGE_HITS).locator("h2 a")).to_be_focused()
+    assert results.locator("h2 a").all_inner_texts()[:PAGE_HITS] == first_page
+    hrefs = results.locator("h2 a").evaluate_all("as => as.map(a => a.href)")
+    assert len(set(hrefs)) == 2 * PAGE_HITS
+    for shown in range(2 * PAGE_HITS, total, PAGE_HITS):
         more.click()
-        expect(results).to_have_count(min(shown + 50, total))
+        expect(results).to_have_count(min(shown + PAGE_HITS, total))
     expect(more).to_be_hidden()
 
 
