@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from conftest import serve_static
+from playwright.sync_api import Page, expect
 
 from sitegen.build import build
 from sitegen.ingest import ingest
@@ -19,13 +17,6 @@ from sitegen.ingest import ingest
 PREFIX = "/prefix/"
 PAGE_HITS = 20  # static/search.js: results per page
 MALFORMED = ["title:", '"', "*", "~", ":", "+", "-", "^", "a:b:c", '"unclosed phrase', "title:*"]
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Static files, without a log line per request."""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Say nothing."""
 
 
 @pytest.fixture(scope="module")
@@ -41,29 +32,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def base_url(site: Path) -> Iterator[str]:
-    """The built site served under /prefix/ by http.server on 127.0.0.1."""
-    served = site.parent / "served"
-    served.mkdir()
-    (served / PREFIX.strip("/")).symlink_to(site, target_is_directory=True)
-    handler = functools.partial(QuietHandler, directory=str(served))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}{PREFIX}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh page that fails the test on any uncaught page error."""
-    context = browser.new_context()
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == []
+    """The built site served under /prefix/ only, by http.server on 127.0.0.1."""
+    with serve_static(site, PREFIX) as url:
+        yield url
 
 
 def wait_for_full_index(page: Page) -> None:
