@@ -476,15 +476,19 @@
       });
   };
 
-  /** lunr's results as a Ranking (used when the fast path does not apply). */
-  FullIndex.prototype.rankWithLunr = function (clauses) {
-    var hits = this.run(clauses);
+  /** A Ranking of run()-style hits ({ref, score, terms}), already in rank order. */
+  function rankingOfHits(hits) {
     var byRef = new Map(hits.map(function (h) { return [+h.ref, h.terms]; }));
     return new Ranking(
       Int32Array.from(hits, function (h) { return +h.ref; }),
       Float64Array.from(hits, function (h) { return h.score; }),
       function (ref) { return byRef.get(ref) || []; }
     );
+  }
+
+  /** lunr's results as a Ranking (used when the fast path does not apply). */
+  FullIndex.prototype.rankWithLunr = function (clauses) {
+    return rankingOfHits(this.run(clauses));
   };
 
   /** The same ranking as lunr.Index#query for these clauses (see the header). */
@@ -667,13 +671,7 @@
 
   /** run() as a Ranking. */
   TitleIndex.prototype.rank = function (clauses) {
-    var hits = this.run(clauses);
-    var byRef = new Map(hits.map(function (h) { return [+h.ref, h.terms]; }));
-    return new Ranking(
-      Int32Array.from(hits, function (h) { return +h.ref; }),
-      Float64Array.from(hits, function (h) { return h.score; }),
-      function (ref) { return byRef.get(ref) || []; }
-    );
+    return rankingOfHits(this.run(clauses));
   };
 
   /** Index terms matching one clause (exact, wildcard or fuzzy). */
