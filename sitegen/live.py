@@ -44,6 +44,7 @@ class LiveSite:
         self.server = server
         self.executor = executor
         self.own_writes: dict[Path, str] = {}
+        self.failed = False  # whether the last rebuild failed
         self.started = self.pages_at = 0.0  # when the current rebuild began; pages done after
         self.lock = threading.Lock()
         # Kept in memory between rebuilds: only changed files are re-parsed and re-rendered.
@@ -60,13 +61,16 @@ class LiveSite:
             try:
                 ingested, result = self.build(changes)
             except SitegenError as exc:
+                self.failed = True
                 self.report(str(exc))
                 return False
             except Exception as exc:  # noqa: BLE001 - a bug must not end the preview either
+                self.failed = True
                 if isinstance(exc, BrokenProcessPool):
                     self.executor = None  # the worker died: build in this process from now on
                 self.report(f"internal error ({type(exc).__name__}: {exc}); please report it")
                 return False
+            self.failed = False
             # The pages ingest just wrote will come back as file events: remember them.
             self.own_writes = {path: digest(path.read_bytes()) for path in ingested.written}
             seconds = time.perf_counter() - started
@@ -79,7 +83,9 @@ class LiveSite:
 
     def build(self, changes: ChangeSet | None) -> tuple[IngestResult, BuildResult]:
         """The fast path when only pages' own content changed, else ingest and a full build."""
-        if changes is not None and changes.kinds == {"page"}:
+        # The fast path only continues a good build: after an error, a full build
+        # must find out whether every file is well again.
+        if changes is not None and changes.kinds == {"page"} and not self.failed:
             quick = quick_build(
                 self.root, self.output, self.cache, changes.paths, self.pages_written, self.executor
             )

@@ -159,3 +159,26 @@ def test_bad_front_matter_and_bad_dump_are_reported_then_fixed(served: Served, b
     bad.unlink()
     overlay.wait_for(state="detached", timeout=10_000)
     page.close()
+
+
+def test_a_page_save_while_another_page_is_broken_still_reports_the_error(
+    shipped_site: Path,
+) -> None:
+    from sitegen.live import LiveSite
+    from sitegen.watch import ChangeSet
+
+    messages: list[str] = []
+    site = LiveSite(shipped_site, shipped_site / "site", None, messages.append)
+    assert site.rebuild()
+    broken, other = a_page(shipped_site, 0), a_page(shipped_site, 1)
+    good = broken.read_text()
+    broken.write_text(good.replace("---\n", "---\ntags: [unclosed\n", 1))
+    assert not site.rebuild(ChangeSet({broken}, {"page"}))
+    other.write_text(other.read_text() + "\n## Notes\n\nStill broken elsewhere.\n")
+    assert not site.rebuild(ChangeSet({other}, {"page"}))  # no fast path past an error
+    assert broken.name in messages[-1]
+    broken.write_text(good)
+    assert site.rebuild(ChangeSet({broken}, {"page"}))
+    other.write_text(other.read_text() + "\nMore.\n")
+    assert site.rebuild(ChangeSet({other}, {"page"}))
+    assert "pages in" in messages[-1]
