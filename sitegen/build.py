@@ -9,6 +9,8 @@ sitemap is made from the HTML pages the producers returned.
 Nothing is written until every page producer has run, so a template error
 leaves the previous site untouched.
 
+Writing to site/ lives in sitegen/output.py, the worker process in sitegen/workers.py.
+
 Builds are incremental through a BuildCache: a page whose view (its template
 context) and templates are unchanged since the last build is not rendered
 again (its output value is None: "already on disk"), and the search index is
@@ -19,17 +21,12 @@ build; tests/test_build_incremental.py checks that property.
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import pickle
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
@@ -39,8 +36,8 @@ from sitegen import __version__
 from sitegen.cache import BuildCache, digest, tree_fingerprint
 from sitegen.catalog import Paper, make_paper, read_page
 from sitegen.errors import SitegenError
-from sitegen.fsio import write_if_changed
 from sitegen.ingest import IngestResult, ingest
+from sitegen.output import check_path, finish, read_manifest, write_outputs
 from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
@@ -56,7 +53,6 @@ from sitegen.site import (
 if TYPE_CHECKING:
     from sitegen.discover import Discovery
 
-MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
 PICKLE_PROTOCOL = 5  # fixed, so page keys don't change with the Python default
 
@@ -289,13 +285,6 @@ def sitemap_outputs(base_url: str, outputs: Mapping[str, bytes]) -> Outputs:
     return files
 
 
-def check_path(path: str) -> None:
-    """Refuse an output path that is absolute or climbs out of the output folder."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
-        raise SitegenError(f"refusing to write outside the output folder: {path!r}")
-
-
 def merge(groups: Iterable[Outputs], outputs: Outputs) -> Outputs:
     """Collect groups of outputs into a fresh dict, refusing unsafe or doubly-claimed paths."""
     made: Outputs = {}
@@ -370,52 +359,6 @@ def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:
     pages = render_pages(ctx)
     late = merge((job() for job in jobs), pages)
     return {path: data for path, data in {**pages, **late}.items() if data is not None}
-
-
-def read_manifest(output: Path) -> list[str]:
-    """The files the previous build wrote (none if there was no previous build)."""
-    try:
-        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-        return [str(p) for p in data["files"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-
-
-def remove_stale(output: Path, old: list[str], new: Mapping[str, bytes]) -> int:
-    """Delete files an earlier build wrote that this one did not, and emptied folders."""
-    removed = 0
-    for name in sorted(set(old) - set(new)):
-        try:
-            check_path(name)
-        except SitegenError:
-            continue  # a tampered manifest must not delete anything outside output
-        path = output / name
-        if path.is_file():
-            path.unlink()
-            removed += 1
-        for parent in path.parents:
-            if parent == output or not parent.is_relative_to(output):
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break  # not empty
-    return removed
-
-
-def write_outputs(output: Path, outputs: Mapping[str, bytes | None]) -> int:
-    """Write the outputs whose bytes changed; say how many were written."""
-    return sum(
-        write_if_changed(output / path, data) for path, data in outputs.items() if data is not None
-    )
-
-
-def finish(output: Path, old: list[str], outputs: Mapping[str, bytes | None]) -> int:
-    """Remove files earlier builds wrote that this one did not, and record what it did."""
-    removed = remove_stale(output, old, outputs)
-    manifest = json.dumps({"files": sorted(outputs)}, indent=0) + "\n"
-    write_if_changed(output / MANIFEST, manifest)
-    return removed
 
 
 def build(
@@ -556,34 +499,3 @@ def ingest_and_build(
     if ingested.errors:
         raise ingested.errors[0]
     return ingested, build(root, output, base_url, cache, on_pages, progress, executor)
-
-
-@contextmanager
-def worker_process(start_method: str) -> Iterator[Executor | None]:
-    """One worker process for late jobs, so the search index builds on the second core.
-
-    "fork" is instant but only safe before any thread starts (a CLI build);
-    `serve` runs threads, so it uses "spawn" and keeps the worker warm.
-    """
-    if (os.cpu_count() or 1) < 2:
-        yield None
-        return
-    context = multiprocessing.get_context(start_method)
-    pool = ProcessPoolExecutor(
-        max_workers=1, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)
-    )
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
-
-
-def exit_with_parent(parent: int) -> None:
-    """In a worker: end when the parent process is gone (killed, not shut down)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True).start()

@@ -115,8 +115,9 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """`sitegen build`: ingest, then render the site."""
-    from sitegen.build import ingest_and_build, worker_process
+    from sitegen.build import ingest_and_build
     from sitegen.cache import BuildCache
+    from sitegen.workers import worker_process
 
     console = console_for(args)
     cache = BuildCache(None) if getattr(args, "clean", False) else BuildCache.load(args.root)

@@ -15,12 +15,13 @@ from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sitegen.build import BuildResult, ingest_and_build, quick_build, worker_process
+from sitegen.build import BuildResult, ingest_and_build, quick_build
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
+from sitegen.workers import worker_process
 
 Say = Callable[[str], None]
 

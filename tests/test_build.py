@@ -17,8 +17,9 @@ import pytest
 from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
-from sitegen.build import MANIFEST, build, resolve_base_url
+from sitegen.build import build, resolve_base_url
 from sitegen.errors import SitegenError
+from sitegen.output import MANIFEST
 from sitegen.project import load_project
 
 PAGE_LIMIT = 30 * 1024

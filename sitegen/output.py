@@ -1,0 +1,68 @@
+"""The write edge of a build: output paths, atomic writes, stale files and the manifest.
+
+Everything here touches site/ and nothing else; the rest of the build works in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from sitegen.errors import SitegenError
+from sitegen.fsio import write_if_changed
+
+MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
+
+
+def check_path(path: str) -> None:
+    """Refuse an output path that is absolute or climbs out of the output folder."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+        raise SitegenError(f"refusing to write outside the output folder: {path!r}")
+
+
+def read_manifest(output: Path) -> list[str]:
+    """The files the previous build wrote (none if there was no previous build)."""
+    try:
+        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
+        return [str(p) for p in data["files"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def remove_stale(output: Path, old: list[str], new: Mapping[str, bytes]) -> int:
+    """Delete files an earlier build wrote that this one did not, and emptied folders."""
+    removed = 0
+    for name in sorted(set(old) - set(new)):
+        try:
+            check_path(name)
+        except SitegenError:
+            continue  # a tampered manifest must not delete anything outside output
+        path = output / name
+        if path.is_file():
+            path.unlink()
+            removed += 1
+        for parent in path.parents:
+            if parent == output or not parent.is_relative_to(output):
+                break
+            try:
+                parent.rmdir()
+            except OSError:
+                break  # not empty
+    return removed
+
+
+def write_outputs(output: Path, outputs: Mapping[str, bytes | None]) -> int:
+    """Write the outputs whose bytes changed; say how many were written."""
+    return sum(
+        write_if_changed(output / path, data) for path, data in outputs.items() if data is not None
+    )
+
+
+def finish(output: Path, old: list[str], outputs: Mapping[str, bytes | None]) -> int:
+    """Remove files earlier builds wrote that this one did not, and record what it did."""
+    removed = remove_stale(output, old, outputs)
+    manifest = json.dumps({"files": sorted(outputs)}, indent=0) + "\n"
+    write_if_changed(output / MANIFEST, manifest)
+    return removed
