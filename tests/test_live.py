@@ -182,3 +182,49 @@ def test_a_page_save_while_another_page_is_broken_still_reports_the_error(
     other.write_text(other.read_text() + "\nMore.\n")
     assert site.rebuild(ChangeSet({other}, {"page"}))
     assert "pages in" in messages[-1]
+
+
+def test_watch_rebuilds_without_a_server_and_stops_cleanly_on_sigterm(shipped_site: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "watch", "--root", str(shipped_site)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
+
+    def wait_for(text: str) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if text in lines.get(timeout=0.2):
+                    return
+            except queue.Empty:
+                continue
+        raise AssertionError(f"no {text!r} from sitegen watch")
+
+    wait_for("watching")
+    path = a_page(shipped_site)
+    path.write_text(path.read_text() + "\n## Notes\n\nWatched note.\n")
+    wait_for("rebuilt (content/papers/")
+    html = shipped_site / "site" / "papers" / path.stem / "index.html"
+    assert "Watched note." in html.read_text()
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(10) == 130
+    deadline = time.monotonic() + 5
+    while [pid for pid in children if running(pid)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in children if running(pid)], "worker processes outlived it"
+
+
+def running(pid: str) -> bool:
+    """Whether a process exists and isn't a zombie (exited, waiting to be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
