@@ -369,6 +369,7 @@ def build(
     on_pages: Callable[[int], None] | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    ingested: IngestResult | None = None,
 ) -> BuildResult:
     """Read everything, render what changed, write the pages, then the search index.
 
@@ -377,7 +378,7 @@ def build(
     executor the search index builds in another process meanwhile.
     """
     cache = cache if cache is not None else BuildCache()
-    project = load_project(root, cache)
+    project = load_project(root, cache, ingested)
     url = resolve_base_url(base_url, project.config.base_url)
     ctx = make_context(project, output, url, cache, progress, executor)
     # A preview waiting for its pages starts the late jobs after them: sending the
@@ -498,4 +499,4 @@ def ingest_and_build(
     ingested = ingest(root, cache)
     if ingested.errors:
         raise ingested.errors[0]
-    return ingested, build(root, output, base_url, cache, on_pages, progress, executor)
+    return ingested, build(root, output, base_url, cache, on_pages, progress, executor, ingested)

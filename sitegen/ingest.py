@@ -18,6 +18,7 @@ from sitegen.catalog import (
     Page,
     format_ledger,
     read_ledger,
+    read_page,
     read_pages,
     render_page,
     title_key,
@@ -165,6 +166,10 @@ class IngestResult:
     reports: list[DumpReport]
     written: list[Path]
     errors: list[SitegenError]
+    # What ingest read (and wrote), so a build that follows needn't read it again.
+    dumps: list[Dump] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    ledger: Ledger = field(default_factory=Ledger)
 
 
 def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
@@ -186,4 +191,14 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     ledger_path = content / LEDGER_NAME
     if write_if_changed(ledger_path, format_ledger(plan.ledger)):
         written.append(ledger_path)
-    return IngestResult(plan.reports, written, [])
+    new_pages = [new_page(path, text, cache) for path, text in plan.pages]
+    all_pages = sorted(pages + new_pages, key=lambda page: page.path)
+    return IngestResult(plan.reports, written, [], dumps, all_pages, plan.ledger)
+
+
+def new_page(path: Path, text: str, cache: BuildCache | None) -> Page:
+    """The Page of a file ingest just wrote, parsed as read_pages would parse it."""
+    data = text.encode("utf-8")
+    if cache is None:
+        return read_page(path, data)
+    return cache.parse("page", digest(str(path), data), partial(read_page, path, data))

@@ -19,7 +19,7 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import Dump
 from sitegen.errors import SitegenError
-from sitegen.ingest import read_dumps
+from sitegen.ingest import IngestResult, read_dumps
 from sitegen.themes import Taxonomy, load_taxonomy
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -79,18 +79,23 @@ def load_config(path: Path) -> SiteConfig:
     return config
 
 
-def load_project(root: Path, cache: BuildCache | None = None) -> Project:
-    """Read config, taxonomy, dumps and pages; refuse the first bad file."""
+def load_project(
+    root: Path, cache: BuildCache | None = None, ingested: IngestResult | None = None
+) -> Project:
+    """Read config, taxonomy, dumps and pages (unless an ingest just did); refuse bad files."""
     content = root / "content"
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     config = load_config(content / "site.yaml")
     taxonomy = load_taxonomy(content / "themes.yaml", cache)
-    dumps, errors = read_dumps(content / "dumps", cache)
-    if errors:
-        raise errors[0]
-    pages = read_pages(content / "papers", cache)
-    ledger = read_ledger(content / LEDGER_NAME)
+    if ingested is not None:
+        dumps, pages, ledger = ingested.dumps, ingested.pages, ingested.ledger
+    else:
+        dumps, errors = read_dumps(content / "dumps", cache)
+        if errors:
+            raise errors[0]
+        pages = read_pages(content / "papers", cache)
+        ledger = read_ledger(content / LEDGER_NAME)
     members = dump_membership(dumps, ledger, pages)
     papers = [make_paper(page, tuple(members.get(page.slug, ())), content) for page in pages]
     warnings = [
