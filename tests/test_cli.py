@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from conftest import run_sitegen as sitegen
 
-from sitegen.cli import dated_name
+from sitegen.cli import Console, ProgressBar, dated_name
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
@@ -138,3 +140,30 @@ def test_a_folder_the_taxonomy_does_not_list_still_works(shipped_site: Path) -> 
     assert "Reading group picks" in theme_page.read_text()
     papers = json.loads((shipped_site / "site" / "papers.json").read_text())
     assert [p["theme"] for p in papers if p["slug"] == page.stem] == ["reading-group-picks"]
+
+
+class FakeTerminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        """Pretend to be a terminal."""
+        return True
+
+
+def test_progress_bar_shows_only_for_slow_builds_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    quick = ProgressBar(Console(0))  # the default: a bar only after a second
+    quick.update(200, 400)
+    assert terminal.getvalue() == ""
+    slow = ProgressBar(Console(0), delay=0)
+    slow.update(200, 400)
+    assert "[###############...............] 200/400" in terminal.getvalue()
+    slow.close()
+    assert terminal.getvalue().endswith("\r")
+    silent = ProgressBar(Console(-1), delay=0)  # -q
+    before = terminal.getvalue()
+    silent.update(1, 2)
+    assert terminal.getvalue() == before
