@@ -34,7 +34,7 @@ import jinja2
 
 from sitegen import __version__
 from sitegen.cache import BuildCache, digest, tree_fingerprint
-from sitegen.catalog import Paper, make_paper, read_page
+from sitegen.catalog import Paper, load_page, make_paper
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest
 from sitegen.output import check_path, finish, read_manifest, write_outputs
@@ -461,7 +461,7 @@ def quick_build(
             return None
         if old is None:
             return None
-        page = cache.parse("page", digest(str(path), data), partial(read_page, path, data))
+        page = load_page(path, data, cache)
         paper = make_paper(page, old.dumps, content)
         if seen_elsewhere(paper) != seen_elsewhere(old):
             return None

@@ -172,6 +172,13 @@ def read_page(path: Path, data: bytes) -> Page:
     return parse_page(text, path, path.parent.name)
 
 
+def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:
+    """A page from its file's bytes, parsed once per content (when there is a cache)."""
+    if cache is None:
+        return read_page(path, data)
+    return cache.parse("page", digest(str(path), data), partial(read_page, path, data))
+
+
 def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     """Read every page under content/papers/<theme>/, sorted by path (re-parsing only changes)."""
     pages: list[Page] = []
@@ -180,11 +187,7 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
         return pages
     for path in sorted(papers_dir.glob("*/*.md")):
         data = path.read_bytes()
-        if cache is None:
-            page = read_page(path, data)
-        else:
-            key = digest(str(path), data)
-            page = cache.parse("page", key, partial(read_page, path, data))
+        page = load_page(path, data, cache)
         if page.slug in seen:
             raise SitegenError(f"slug {page.slug!r} is also used by {seen[page.slug]}", path)
         seen[page.slug] = path

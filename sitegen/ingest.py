@@ -17,8 +17,8 @@ from sitegen.catalog import (
     LedgerEntry,
     Page,
     format_ledger,
+    load_page,
     read_ledger,
-    read_page,
     read_pages,
     render_page,
     title_key,
@@ -191,14 +191,7 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     ledger_path = content / LEDGER_NAME
     if write_if_changed(ledger_path, format_ledger(plan.ledger)):
         written.append(ledger_path)
-    new_pages = [new_page(path, text, cache) for path, text in plan.pages]
+    # The new pages, parsed as read_pages would parse them.
+    new_pages = [load_page(path, text.encode("utf-8"), cache) for path, text in plan.pages]
     all_pages = sorted(pages + new_pages, key=lambda page: page.path)
     return IngestResult(plan.reports, written, [], dumps, all_pages, plan.ledger)
-
-
-def new_page(path: Path, text: str, cache: BuildCache | None) -> Page:
-    """The Page of a file ingest just wrote, parsed as read_pages would parse it."""
-    data = text.encode("utf-8")
-    if cache is None:
-        return read_page(path, data)
-    return cache.parse("page", digest(str(path), data), partial(read_page, path, data))
