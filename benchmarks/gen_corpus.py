@@ -1,17 +1,23 @@
 """A synthetic corpus of any size, with the vocabulary of the shipped dumps.
 
+    python benchmarks/gen_corpus.py N FOLDER   # write N papers as dump files
+
 Titles and abstracts are random walks over the word bigrams of the real titles and
 abstracts, so word frequencies, lengths and compressibility look like the real
-thing. Deterministic for a given seed.
+thing. Dumps come in both layouts (spaced and compact, with the feed's chrome),
+about 100 papers each, with a few papers repeated from earlier dumps as on the real
+feed. Deterministic for a given seed.
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime
 import random
 from collections import defaultdict
 from pathlib import Path
 
-from sitegen.catalog import Paper, unique_slug
+from sitegen.catalog import Paper, title_key, unique_slug
 from sitegen.ingest import read_dumps
 from sitegen.themes import Taxonomy, load_taxonomy
 
@@ -55,9 +61,13 @@ def generate_papers(count: int, seed: int = 0, root: Path = REPO) -> tuple[list[
     themes = [t.slug for t in taxonomy.themes]
     rng = random.Random(seed)
     taken: set[str] = set()
+    keys: set[str] = set()
     papers = []
-    for _ in range(count):
+    while len(papers) < count:
         title = walk(title_chain, rng, 5, 14)
+        if title_key(title) in keys:  # the same title twice would be one paper
+            continue
+        keys.add(title_key(title))
         slug = unique_slug(title, taken)
         taken.add(slug)
         theme = rng.choice(themes)
@@ -78,3 +88,51 @@ def generate_papers(count: int, seed: int = 0, root: Path = REPO) -> tuple[list[
             )
         )
     return papers, taxonomy
+
+
+SPACED_CHROME = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
+COMPACT_CHROME = "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\nSubscribe"
+
+
+def dump_text(papers: list[Paper], layout: str, listing_date: str) -> str:
+    """One dump of papers in the spaced or compact layout, wrapped in feed chrome."""
+    if layout == "spaced":
+        body = "\n\n".join(f"{p.title}\n\n{p.abstract}" for p in papers)
+        return f"{SPACED_CHROME}{listing_date}\n\n{body}\n"
+    body = "\n".join(f"{p.title}\n{p.abstract}" for p in papers)
+    return f"{COMPACT_CHROME}{body}\n"
+
+
+def write_dumps(folder: Path, count: int, per_dump: int = 100, seed: int = 0, repeat: float = 0.05) -> list[Path]:
+    """Write count distinct papers as dated dumps of about per_dump entries each."""
+    papers, _ = generate_papers(count, seed)
+    rng = random.Random(seed + 1)
+    folder.mkdir(parents=True, exist_ok=True)
+    day = datetime.date(2024, 1, 1)
+    paths = []
+    for index, start in enumerate(range(0, count, per_dump)):
+        batch = papers[start : start + per_dump]
+        if start:  # the feed lists some papers again on later days
+            batch = batch + rng.sample(papers[:start], min(start, int(len(batch) * repeat)))
+        date = day + datetime.timedelta(days=index)
+        layout = "spaced" if index % 2 == 0 else "compact"
+        path = folder / f"{date.isoformat()}-trending.txt"
+        path.write_text(dump_text(batch, layout, date.strftime("%b %-d")), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def main() -> None:
+    """Command line: write N synthetic papers as dumps into FOLDER."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", type=int)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--per-dump", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    paths = write_dumps(args.folder, args.count, args.per_dump, args.seed)
+    print(f"wrote {args.count} papers in {len(paths)} dumps to {args.folder}")
+
+
+if __name__ == "__main__":
+    main()

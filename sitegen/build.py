@@ -37,7 +37,7 @@ from sitegen.cache import BuildCache, digest, tree_fingerprint
 from sitegen.catalog import Paper, load_page, make_paper
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest
-from sitegen.output import check_path, finish, read_manifest, write_outputs
+from sitegen.output import Spool, check_path, finish, read_manifest, write_outputs
 from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
@@ -72,6 +72,7 @@ class BuildContext:
     cache: BuildCache
     progress: Progress | None = None
     executor: Executor | None = None  # a worker process for late jobs, if any
+    spool: Spool | None = None  # where rendered pages wait on disk; None: keep them in memory
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -180,17 +181,25 @@ def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
     # differently only through object sharing, which costs a render, never a miss.
     key = digest(ctx.cache.stamp, view.template, pickle.dumps(view.context, PICKLE_PROTOCOL))
     ctx.rendered[view.path] = key
-    return None if ctx.reusable(view.path, key) else ctx.render(view.template, view.context)
+    if ctx.reusable(view.path, key):
+        return None
+    data = ctx.render(view.template, view.context)
+    if ctx.spool is None:
+        return data
+    ctx.spool.put(view.path, data)  # on disk until the build succeeds; None: "not in memory"
+    return None
 
 
 def html_outputs(ctx: BuildContext) -> Outputs:
     """Every HTML page of the site, rendering only pages whose view or templates changed."""
     outputs: Outputs = {}
-    views = list(html_pages(ctx.library))
-    for number, view in enumerate(views, start=1):
+    # Views are made one at a time and dropped once rendered: at 100k papers a list
+    # of them all would hold every paper's rendered abstract at once.
+    expected = len(ctx.library.papers)  # paper pages are nearly all of them
+    for number, view in enumerate(html_pages(ctx.library), start=1):
         outputs[view.path] = render_view(ctx, view)
         if ctx.progress is not None and number % 200 == 0:
-            ctx.progress(number, len(views))
+            ctx.progress(min(number, expected), expected)
     return outputs
 
 
@@ -381,12 +390,17 @@ def build(
     project = load_project(root, cache, ingested)
     url = resolve_base_url(base_url, project.config.base_url)
     ctx = make_context(project, output, url, cache, progress, executor)
-    # A preview waiting for its pages starts the late jobs after them: sending the
-    # papers to the worker would compete with rendering for this process's GIL.
-    jobs = [start(ctx) for start in LATE_JOBS] if on_pages is None else None
-    pages = render_pages(ctx)
-    cache.prune()  # this build parsed every input: forget the ones that are gone
-    return write_build(ctx, pages, jobs, on_pages)
+    ctx.spool = Spool(output)
+    try:
+        # A preview waiting for its pages starts the late jobs after them: sending the
+        # papers to the worker would compete with rendering for this process's GIL.
+        jobs = [start(ctx) for start in LATE_JOBS] if on_pages is None else None
+        pages = render_pages(ctx)
+        cache.prune()  # this build parsed every input: forget the ones that are gone
+        return write_build(ctx, pages, jobs, on_pages)
+    finally:
+        ctx.spool.discard()
+        ctx.spool = None  # the cached context must not point at a spent spool
 
 
 def write_build(
@@ -400,7 +414,7 @@ def write_build(
     if jobs is None); remove stale files, keeping `kept`, and remember the build in the cache."""
     cache, output = ctx.cache, ctx.output
     old = read_manifest(output)
-    written = write_outputs(output, pages)
+    written = write_outputs(output, pages) + (ctx.spool.commit(output) if ctx.spool else 0)
     cache.rendered = ctx.rendered
     if on_pages is not None:
         on_pages(written)

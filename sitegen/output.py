@@ -6,11 +6,13 @@ Everything here touches site/ and nothing else; the rest of the build works in m
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import SitegenError
-from sitegen.fsio import write_if_changed
+from sitegen.fsio import FILE_MODE, write_if_changed
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 
@@ -66,3 +68,47 @@ def finish(output: Path, old: list[str], outputs: Mapping[str, bytes | None]) ->
     manifest = json.dumps({"files": sorted(outputs)}, indent=0) + "\n"
     write_if_changed(output / MANIFEST, manifest)
     return removed
+
+
+class Spool:
+    """Rendered pages parked on disk until the build succeeds, so memory stays flat at 100k pages.
+
+    The folder sits next to the output (same file system), so moving a page into
+    place is a rename; a build that fails discards it and the site stays untouched.
+    """
+
+    def __init__(self, output: Path):
+        self.folder = output.with_name(f".{output.name}.spool")
+        self.paths: list[str] = []
+        shutil.rmtree(self.folder, ignore_errors=True)  # left over from a killed build
+
+    def put(self, path: str, data: bytes) -> None:
+        """Park one output file."""
+        target = self.folder / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self.paths.append(path)
+
+    def commit(self, output: Path) -> int:
+        """Move the parked files into output, keeping files whose bytes are unchanged."""
+        written = 0
+        for path in self.paths:
+            parked, target = self.folder / path, output / path
+            if target.is_file() and same_bytes(parked, target):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.chmod(parked, FILE_MODE)
+            shutil.move(parked, target)  # a rename on the same file system
+            written += 1
+        self.discard()
+        return written
+
+    def discard(self) -> None:
+        """Forget the parked files."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.paths = []
+
+
+def same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes (sizes first, as that is cheap)."""
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()

@@ -226,6 +226,32 @@ def test_template_error_is_one_line_and_writes_nothing(
     assert message.startswith(f"{site_root / 'templates' / 'theme.html'}:{line}: ")
     assert "\n" not in message
     assert not (tmp_path / "out").exists()
+    assert not (tmp_path / ".out.spool").exists()  # pages rendered before the error are gone
+
+
+def test_failed_rebuild_leaves_the_previous_site_byte_for_byte(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    root, _ = shipped
+    site_root, out = tmp_path / "root", tmp_path / "out"
+    shutil.copytree(root / "content", site_root / "content")
+    build(site_root, out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
+    (site_root / "templates").mkdir()
+    # Fails on the last paper page only, after every other page was rendered (and spooled).
+    last = sorted(p.stem for p in (site_root / "content" / "papers").glob("*/*.md"))[-1]
+    (site_root / "templates" / "paper.html").write_text(
+        shipped_paper.replace(
+            "{% block content %}",
+            f"{{% block content %}}{{% if paper.slug == {last!r} %}}{{{{ 1 // 0 }}}}{{% endif %}}",
+            1,
+        )
+    )
+    with pytest.raises(SitegenError, match="paper.html"):
+        build(site_root, out)
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not (tmp_path / ".out.spool").exists()
 
 
 # ------------------------------------------------------------ under a prefix, over HTTP
