@@ -9,7 +9,6 @@ followed by an abstract-like one. Everything else is reported with its line.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from sitegen.errors import SitegenError
@@ -35,6 +34,8 @@ KNOWN_STRAY = re.compile(
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe\s*(?=[^\sa-z])")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 WHITESPACE = re.compile(r"\s+")
+# Unicode's Cc category (C0, DEL, C1) less the whitespace controls \t \n \v \f \r.
+CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # Prose ends with a full stop or has one inside; titles may end with "?".
 SENTENCE = re.compile(r"\.[\"')\]]*$|\. [A-Z]")
 
@@ -97,7 +98,7 @@ def decode(data: bytes, path: str) -> tuple[str, list[Notice]]:
         line = data[: exc.start].count(b"\n") + 1
         notices.append(Notice(line, "invalid UTF-8 bytes replaced with U+FFFD"))
         text = data.decode("utf-8-sig", errors="replace")
-    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f\v")
+    controls = len(CONTROL.findall(text))
     if controls > max(8, len(text) // 100):
         raise SitegenError("binary data (control characters), not a text dump", path)
     return text, notices
