@@ -277,7 +277,10 @@ def table(results: list[Result]) -> str:
         ("paper page (median)", lambda r: f"{r.paper_page_kb} KB"),
         ("paper page with its CSS and JS", lambda r: f"{r.paper_page_with_assets_kb} KB"),
         ("search data", lambda r: f"{r.search_mb} MB"),
-        ("MkDocs search index", lambda r: f"{r.mkdocs_search_mb} MB" if r.mkdocs_search_mb else "–"),
+        (
+            "MkDocs search index",
+            lambda r: f"{r.mkdocs_search_mb} MB" if r.mkdocs_search_mb else "–",
+        ),
         ("search bytes before first results", lambda r: f"{r.first_results_kb_gz} KB gz"),
     ]
     lines = ["| | " + " | ".join(r.corpus for r in results) + " |"]

@@ -90,8 +90,9 @@ def generate_papers(count: int, seed: int = 0, root: Path = REPO) -> tuple[list[
     return papers, taxonomy
 
 
-SPACED_CHROME = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\nbyAK and the research community\n\n"
-COMPACT_CHROME = "Get trending papers in your email inbox once a day!\nGet trending papers in your email inbox!\nSubscribe"
+INBOX = "Get trending papers in your email inbox"
+SPACED_CHROME = f"new\n\n{INBOX}!\n\nSubscribe\n\nbyAK and the research community\n\n"
+COMPACT_CHROME = f"{INBOX} once a day!\n{INBOX}!\nSubscribe"  # the first title follows glued on
 
 
 def dump_text(papers: list[Paper], layout: str, listing_date: str) -> str:
@@ -103,7 +104,9 @@ def dump_text(papers: list[Paper], layout: str, listing_date: str) -> str:
     return f"{COMPACT_CHROME}{body}\n"
 
 
-def write_dumps(folder: Path, count: int, per_dump: int = 100, seed: int = 0, repeat: float = 0.05) -> list[Path]:
+def write_dumps(
+    folder: Path, count: int, per_dump: int = 100, seed: int = 0, repeat: float = 0.05
+) -> list[Path]:
     """Write count distinct papers as dated dumps of about per_dump entries each."""
     papers, _ = generate_papers(count, seed)
     rng = random.Random(seed + 1)
