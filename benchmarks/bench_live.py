@@ -28,16 +28,10 @@ import urllib.request
 from pathlib import Path
 
 from bench_search import CHROMIUM_ARGS
-from gen_corpus import REPO, generate_papers
+from gen_corpus import REPO, dump_text, generate_papers
 from playwright.sync_api import sync_playwright
 
 GOALS = {"save a page": 0.3, "drop a 200-paper dump": 2.0, "edit a template": 1.5}
-
-
-def dump_text(papers: list) -> str:
-    """A spaced-layout dump of synthetic papers."""
-    body = "\n\n".join(f"{p.title}\n\n{p.abstract}" for p in papers)
-    return f"new\n\nSubscribe\n\nNov 22\n\n{body}\n"
 
 
 def make_site(folder: Path, extra: int) -> Path:
@@ -49,7 +43,9 @@ def make_site(folder: Path, extra: int) -> Path:
         shutil.copy(REPO / "content" / name, content / name)
     if extra:
         papers, _ = generate_papers(extra, seed=1)
-        (content / "dumps" / "2000-01-01-extra.txt").write_text(dump_text(papers))
+        (content / "dumps" / "2000-01-01-extra.txt").write_text(
+            dump_text(papers, "spaced", "Nov 22")
+        )
     return root
 
 
@@ -118,7 +114,9 @@ def time_new_dump(page, root: Path, url: str, run: int) -> float:
     page.wait_for_timeout(300)
     target = papers[0].title
     started = time.perf_counter()
-    (root / "content" / "dumps" / f"2030-01-{run + 1:02d}-bench.txt").write_text(dump_text(papers))
+    (root / "content" / "dumps" / f"2030-01-{run + 1:02d}-bench.txt").write_text(
+        dump_text(papers, "spaced", "Nov 22")
+    )
     titles = [p.title for p in papers]
     # The open home page reloads and lists some of the newest dump's papers.
     page.wait_for_function(
