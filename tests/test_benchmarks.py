@@ -1,0 +1,36 @@
+"""The scale benchmark's smoke mode: CI runs it so the script keeps working (numbers unchecked)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def test_bench_scale_smoke_measures_sitegen_and_mkdocs(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_scale.py"), "--smoke", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    [result] = json.loads(out.read_text())
+    assert result["papers"] == 200  # every generated paper was ingested, none lost to parsing
+    for step in ("ingest", "cold", "noop", "edit", "new_dump"):
+        assert result[step]["seconds"] > 0
+        assert result[step]["peak_mb"] > 5  # the sampler saw the Python process
+    assert 1 < result["paper_page_kb"] < result["paper_page_with_assets_kb"]
+    assert 0 < result["first_results_kb_gz"] * 1024 < result["search_mb"] * 1e6
+    assert result["site_files"] > 200
+    if shutil.which("mkdocs"):
+        assert result["mkdocs"]["seconds"] > 0
+        assert result["mkdocs_search_mb"] > 0
+    table = run.stdout
+    assert "| cold build |" in table and "| MkDocs ÷ sitegen (cold) |" in table
