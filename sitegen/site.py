@@ -38,6 +38,7 @@ feed.xml      site, feed (FeedInfo: id, url, updated), entries (list[FeedEntry])
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -156,6 +157,8 @@ class Library:
     tags: list[TagInfo]
     sections: dict[str, Section]
     discovery: Discovery | None = None  # key terms, related papers, map, timeline (optional)
+    # The sidebar's theme list for each current theme, made once: every page has one.
+    navs: dict[str | None, tuple[NavTheme, ...]] = field(default_factory=dict, repr=False)
 
     def section(self, section_id: str) -> Section:
         """The section with this id."""
@@ -582,13 +585,15 @@ def site_info(library: Library) -> SiteInfo:
     return SiteInfo(config.title, config.description, config.author, library.base_url)
 
 
-def nav_themes(library: Library, current: str | None) -> list[NavTheme]:
+def nav_themes(library: Library, current: str | None) -> tuple[NavTheme, ...]:
     """The sidebar's themes (only themes with papers), the current one flagged."""
-    return [
-        NavTheme(t.slug, t.title, t.url, t.count, t.slug == current)
-        for t in library.themes
-        if t.count or t.slug == current
-    ]
+    if current not in library.navs:
+        library.navs[current] = tuple(
+            NavTheme(t.slug, t.title, t.url, t.count, t.slug == current)
+            for t in library.themes
+            if t.count or t.slug == current
+        )
+    return library.navs[current]
 
 
 def common(
@@ -785,6 +790,7 @@ def paper_view(library: Library, slug: str, position: int, section: Section) -> 
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)  # key terms recur across thousands of papers
 def search_url(term: str) -> str:
     """The site-relative URL of a search for a term (the search page reads ?q=)."""
     return "search/?q=" + quote(term, safe="")
