@@ -120,7 +120,8 @@ def time_new_dump(page, root: Path, url: str, run: int) -> float:
     titles = [p.title for p in papers]
     # The open home page reloads and lists some of the newest dump's papers.
     page.wait_for_function(
-        "titles => titles.some(t => document.body.innerText.includes(t))", arg=titles
+        "titles => document.body && titles.some(t => document.body.innerText.includes(t))",
+        arg=titles,
     )
     shown = LOADS[page].since(started)
     wait_until(lambda: target in fetch(f"{url}search/titles.js"))
