@@ -78,9 +78,12 @@ class Spool:
     """
 
     def __init__(self, output: Path):
-        self.folder = output.with_name(f".{output.name}.spool")
+        # One folder per process: a `sitegen build` may run while `sitegen serve` rebuilds.
+        self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
         self.paths: list[str] = []
-        shutil.rmtree(self.folder, ignore_errors=True)  # left over from a killed build
+        for old in output.parent.glob(f".{output.name}.spool-*"):
+            if old == self.folder or not pid_alive(old.name.rsplit("-", 1)[1]):
+                shutil.rmtree(old, ignore_errors=True)  # left over from a killed build
 
     def put(self, path: str, data: bytes) -> None:
         """Park one output file."""
@@ -112,3 +115,16 @@ class Spool:
 def same_bytes(a: Path, b: Path) -> bool:
     """Whether two files hold the same bytes (sizes first, as that is cheap)."""
     return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+
+
+def pid_alive(pid: str) -> bool:
+    """Whether a process with this id runs (on this machine)."""
+    try:
+        os.kill(int(pid), 0)
+    except ValueError:
+        return False
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it is just not ours
+    return True

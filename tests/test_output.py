@@ -1,0 +1,43 @@
+"""The write edge: the spool that parks rendered pages until a build succeeds."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sitegen.output import Spool
+
+
+def test_spool_moves_pages_into_place_and_leaves_unchanged_files_alone(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "index.html").write_bytes(b"same")
+    inode = (out / "a" / "index.html").stat().st_ino
+    spool = Spool(out)
+    spool.put("a/index.html", b"same")
+    spool.put("b/c/index.html", b"new")
+    assert not (out / "b").exists()  # nothing reaches the site before commit
+    assert spool.commit(out) == 1
+    assert (out / "b" / "c" / "index.html").read_bytes() == b"new"
+    assert (out / "a" / "index.html").stat().st_ino == inode  # not rewritten
+    assert not spool.folder.exists()
+
+
+def test_spool_clears_leftovers_of_dead_builds_but_not_of_running_ones(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    gone = tmp_path / ".site.spool-999999999"
+    running = tmp_path / f".site.spool-{os.getppid()}"  # e.g. `sitegen serve` building now
+    for folder in (gone, running):
+        (folder / "x").mkdir(parents=True)
+    spool = Spool(out)
+    assert not gone.exists()
+    assert running.exists()
+    assert spool.folder != running
+
+
+def test_discarded_spool_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    spool = Spool(out)
+    spool.put("index.html", b"half a build")
+    spool.discard()
+    assert not out.exists() and not spool.folder.exists()
