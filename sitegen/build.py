@@ -36,6 +36,7 @@ from sitegen import __version__
 from sitegen.cache import BuildCache, digest, tree_fingerprint
 from sitegen.catalog import Paper, load_page, make_paper
 from sitegen.errors import SitegenError
+from sitegen.fsio import write_if_changed
 from sitegen.ingest import IngestResult, ingest
 from sitegen.output import Spool, check_path, finish, read_manifest, write_outputs
 from sitegen.project import Project, default_dir, load_project
@@ -48,6 +49,7 @@ from sitegen.site import (
     feed_context,
     html_pages,
     paper_page_of,
+    views_at,
 )
 
 if TYPE_CHECKING:
@@ -58,6 +60,17 @@ PICKLE_PROTOCOL = 5  # fixed, so page keys don't change with the Python default
 
 Outputs = dict[str, bytes | None]  # None: unchanged since the last build, already on disk
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a live preview asks of a build: pages to do first, and calls when files are out."""
+
+    # Output pages open in a browser: rendered and written before all the others, so
+    # the reader sees a change without waiting for the whole site (Hugo's fast render).
+    first: frozenset[str] = frozenset()
+    on_first: Callable[[list[str]], None] | None = None  # those pages are written
+    on_pages: Callable[[list[str]], None] | None = None  # all pages written; search follows
 
 
 @dataclass
@@ -73,6 +86,7 @@ class BuildContext:
     progress: Progress | None = None
     executor: Executor | None = None  # a worker process for late jobs, if any
     spool: Spool | None = None  # where rendered pages wait on disk; None: keep them in memory
+    preview: Preview | None = None
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -174,13 +188,19 @@ def resolve_base_url(cli_value: str | None, config_value: str) -> str:
     return url.rstrip("/") + "/"
 
 
-def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
-    """Render one page, or None when it was already made from the same view and templates."""
+def view_key(ctx: BuildContext, view: PageView) -> str:
+    """What a page is made from: the templates' stamp and its view."""
     # A view is plain frozen data, so its pickle describes it completely (and is
     # several times faster to make than its repr). Equal views could pickle
     # differently only through object sharing, which costs a render, never a miss.
     key = digest(ctx.cache.stamp, view.template, pickle.dumps(view.context, PICKLE_PROTOCOL))
     ctx.rendered[view.path] = key
+    return key
+
+
+def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
+    """Render one page, or None when it was already made from the same view and templates."""
+    key = view_key(ctx, view)
     if ctx.reusable(view.path, key):
         return None
     data = ctx.render(view.template, view.context)
@@ -190,14 +210,34 @@ def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
     return None
 
 
+def render_first(ctx: BuildContext) -> Outputs:
+    """The pages a preview has open, rendered and written straight away (None: on disk)."""
+    preview = ctx.preview
+    if preview is None or not preview.first:
+        return {}
+    done: Outputs = {}
+    written = []
+    for view in views_at(ctx.library, preview.first):
+        done[view.path] = None
+        if not ctx.reusable(view.path, view_key(ctx, view)):
+            data = ctx.render(view.template, view.context)
+            if write_if_changed(ctx.output / view.path, data):
+                written.append(view.path)
+    if written and preview.on_first is not None:
+        preview.on_first(written)
+    return done
+
+
 def html_outputs(ctx: BuildContext) -> Outputs:
     """Every HTML page of the site, rendering only pages whose view or templates changed."""
-    outputs: Outputs = {}
+    outputs = render_first(ctx)
+    early = set(outputs)
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
     expected = len(ctx.library.papers)  # paper pages are nearly all of them
     for number, view in enumerate(html_pages(ctx.library), start=1):
-        outputs[view.path] = render_view(ctx, view)
+        if view.path not in early:
+            outputs[view.path] = render_view(ctx, view)
         if ctx.progress is not None and number % 200 == 0:
             ctx.progress(min(number, expected), expected)
     return outputs
@@ -375,53 +415,56 @@ def build(
     output: Path,
     base_url: str | None = None,
     cache: BuildCache | None = None,
-    on_pages: Callable[[int], None] | None = None,
+    preview: Preview | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
     ingested: IngestResult | None = None,
 ) -> BuildResult:
     """Read everything, render what changed, write the pages, then the search index.
 
-    on_pages(written) runs once the pages are on disk and before the search
-    index is collected, so a preview can reload the browser first. With an
-    executor the search index builds in another process meanwhile.
+    A preview's open pages are written first; its on_pages(written) runs once
+    all pages are on disk and before the search index is collected, so the
+    browser can reload first. With an executor the search index builds in
+    another process meanwhile.
     """
     cache = cache if cache is not None else BuildCache()
     project = load_project(root, cache, ingested)
     url = resolve_base_url(base_url, project.config.base_url)
     ctx = make_context(project, output, url, cache, progress, executor)
-    ctx.spool = Spool(output)
+    ctx.spool, ctx.preview = Spool(output), preview
     try:
         # A preview waiting for its pages starts the late jobs after them: sending the
         # papers to the worker would compete with rendering for this process's GIL.
-        jobs = [start(ctx) for start in LATE_JOBS] if on_pages is None else None
+        jobs = [start(ctx) for start in LATE_JOBS] if preview is None else None
         pages = render_pages(ctx)
         cache.prune()  # this build parsed every input: forget the ones that are gone
-        return write_build(ctx, pages, jobs, on_pages)
+        return write_build(ctx, pages, jobs)
     finally:
         ctx.spool.discard()
-        ctx.spool = None  # the cached context must not point at a spent spool
+        # The cached context must not point at a spent spool or at the preview's tabs.
+        ctx.spool, ctx.preview = None, None
 
 
 def write_build(
     ctx: BuildContext,
     pages: Outputs,
     jobs: list[Job] | None,
-    on_pages: Callable[[int], None] | None,
     kept: Iterable[str] = (),
 ) -> BuildResult:
-    """Write the pages, call on_pages, then collect and write the late jobs (starting them now
-    if jobs is None); remove stale files, keeping `kept`, and remember the build in the cache."""
+    """Write the pages, tell the preview, then collect and write the late jobs (starting them
+    now if jobs is None); remove stale files, keeping `kept`, and remember the build."""
     cache, output = ctx.cache, ctx.output
-    old = read_manifest(output)
-    written = write_outputs(output, pages) + (ctx.spool.commit(output) if ctx.spool else 0)
+    old, kept = read_manifest(output), set(kept)
+    changed = write_outputs(output, pages) + (ctx.spool.commit(output) if ctx.spool else [])
+    written = len(changed)
     cache.rendered = ctx.rendered
-    if on_pages is not None:
-        on_pages(written)
+    if ctx.preview is not None and ctx.preview.on_pages is not None:
+        gone = [p for p in old if p.endswith(".html") and p not in pages and p not in kept]
+        ctx.preview.on_pages(changed + gone)
     if jobs is None:
         jobs = [start(ctx) for start in LATE_JOBS]
     late = merge((job() for job in jobs), pages)
-    written += write_outputs(output, late)
+    written += len(write_outputs(output, late))
     cache.groups = ctx.groups
     files = {**dict.fromkeys(kept), **pages, **late}
     removed = finish(output, old, files)
@@ -451,7 +494,7 @@ def quick_build(
     output: Path,
     cache: BuildCache,
     changed: Iterable[Path],
-    on_pages: Callable[[int], None] | None = None,
+    preview: Preview | None = None,
     executor: Executor | None = None,
 ) -> BuildResult | None:
     """Fast path for saves that change only what the papers' own pages show.
@@ -489,6 +532,7 @@ def quick_build(
         executor=executor,
         rendered=dict(cache.rendered),
         groups={},
+        preview=preview,
     )
     pages = {
         view.path: render_view(ctx, view) for view in map(partial(paper_page_of, library), updated)
@@ -496,7 +540,10 @@ def quick_build(
     ctx.groups = dict(cache.groups)
     # Every file stays as it is but the remade pages and the search index.
     kept = set(read_manifest(output)) - set(ctx.groups.get("search", ("", ()))[1])
-    return write_build(ctx, pages, None, on_pages, kept)
+    try:
+        return write_build(ctx, pages, None, kept)
+    finally:
+        ctx.preview = None
 
 
 def ingest_and_build(
@@ -504,7 +551,7 @@ def ingest_and_build(
     output: Path,
     base_url: str | None = None,
     cache: BuildCache | None = None,
-    on_pages: Callable[[int], None] | None = None,
+    preview: Preview | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
 ) -> tuple[IngestResult, BuildResult]:
@@ -513,4 +560,4 @@ def ingest_and_build(
     ingested = ingest(root, cache)
     if ingested.errors:
         raise ingested.errors[0]
-    return ingested, build(root, output, base_url, cache, on_pages, progress, executor, ingested)
+    return ingested, build(root, output, base_url, cache, preview, progress, executor, ingested)

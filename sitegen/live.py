@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sitegen.build import BuildResult, ingest_and_build, quick_build
+from sitegen.build import BuildResult, Preview, ingest_and_build, quick_build
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult
@@ -88,7 +88,7 @@ class LiveSite:
         # must find out whether every file is well again.
         if changes is not None and changes.kinds == {"page"} and not self.failed:
             quick = quick_build(
-                self.root, self.output, self.cache, changes.paths, self.pages_written, self.executor
+                self.root, self.output, self.cache, changes.paths, self.preview(), self.executor
             )
             if quick is not None:
                 return IngestResult([], [], []), quick
@@ -97,9 +97,14 @@ class LiveSite:
             self.output,
             self.base_url,
             self.cache,
-            on_pages=self.pages_written,
+            preview=self.preview(),
             executor=self.executor,
         )
+
+    def preview(self) -> Preview:
+        """The build hooks: open tabs' pages first, reload tabs as their pages are written."""
+        first = self.server.state.open_pages() if self.server is not None else set()
+        return Preview(frozenset(first), self.first_pages_written, self.pages_written)
 
     def only_own_writes(self, changes: ChangeSet) -> bool:
         """Whether every changed file is one our own ingest wrote, still as it wrote it."""
@@ -113,13 +118,30 @@ class LiveSite:
         """Show a failed rebuild in the terminal and in every open tab."""
         self.say(f"error: {message}")
         if self.server is not None:
+            self.server.state.set_building(False)
             self.server.state.publish(message)
 
-    def pages_written(self, written: int) -> None:
-        """Reload open tabs as soon as the pages are on disk (search follows)."""
+    def first_pages_written(self, written: list[str]) -> None:
+        """Reload the tabs showing the pages that were rendered first."""
+        if self.server is not None and not self.server.state.error:
+            self.server.state.set_building(True)  # until pages_written, or the build fails
+            self.server.state.publish(pages=written)
+
+    def pages_written(self, written: list[str]) -> None:
+        """Reload the tabs whose pages changed as soon as the pages are on disk (search follows).
+
+        Pages only: tabs showing other pages stay as they are; a changed stylesheet or
+        script (static/) reloads every tab.
+        """
         self.pages_at = time.perf_counter() - self.started
-        if self.server is not None and (written or self.server.state.error):
-            self.server.state.publish()
+        if self.server is None:
+            return
+        self.server.state.set_building(False)
+        if not (written or self.server.state.error):
+            return
+        every_tab = not written or any(path.startswith("static/") for path in written)
+        pages = [path for path in written if path.endswith(".html")]
+        self.server.state.publish(pages=None if every_tab else pages)
 
 
 def run_watch(

@@ -55,11 +55,13 @@ def remove_stale(output: Path, old: list[str], new: Mapping[str, bytes]) -> int:
     return removed
 
 
-def write_outputs(output: Path, outputs: Mapping[str, bytes | None]) -> int:
-    """Write the outputs whose bytes changed; say how many were written."""
-    return sum(
-        write_if_changed(output / path, data) for path, data in outputs.items() if data is not None
-    )
+def write_outputs(output: Path, outputs: Mapping[str, bytes | None]) -> list[str]:
+    """Write the outputs whose bytes changed; say which were written."""
+    return [
+        path
+        for path, data in outputs.items()
+        if data is not None and write_if_changed(output / path, data)
+    ]
 
 
 def finish(output: Path, old: list[str], outputs: Mapping[str, bytes | None]) -> int:
@@ -92,9 +94,9 @@ class Spool:
         target.write_bytes(data)
         self.paths.append(path)
 
-    def commit(self, output: Path) -> int:
+    def commit(self, output: Path) -> list[str]:
         """Move the parked files into output, keeping files whose bytes are unchanged."""
-        written = 0
+        written = []
         for path in self.paths:
             parked, target = self.folder / path, output / path
             if target.is_file() and same_bytes(parked, target):
@@ -102,7 +104,7 @@ class Spool:
             target.parent.mkdir(parents=True, exist_ok=True)
             os.chmod(parked, FILE_MODE)
             shutil.move(parked, target)  # a rename on the same file system
-            written += 1
+            written.append(path)
         self.discard()
         return written
 

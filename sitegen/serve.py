@@ -4,7 +4,10 @@ Safety first even for a local tool: it binds 127.0.0.1 by default, serves only
 regular files whose real path lies inside the output folder, and answers
 everything else with the site's own 404 page. Live reload uses server-sent
 events: every rebuild bumps an epoch (as MkDocs' livereload does), and a tab
-reloads when the epoch it saw differs from the server's.
+reloads when the epoch it saw differs from the server's and its own page is
+among the pages that changed (or the change reaches every page). Each tab says
+which page it shows when it connects, so a rebuild can render the pages people
+are looking at first (Hugo's "fast render").
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import mimetypes
 import posixpath
 import threading
 import urllib.parse
+from collections import Counter
+from collections.abc import Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -48,10 +53,15 @@ LIVE_CLIENT = """(function () {
     }
     box.textContent = "sitegen: build failed\\n" + message;
   }
-  var source = new EventSource("/__sitegen/events");
+  var here = location.pathname.replace(/index\\.html$/, "");
+  var source = new EventSource("/__sitegen/events?page=" + encodeURIComponent(here));
   source.addEventListener("state", function (event) {
     var state = JSON.parse(event.data);
-    if (epoch !== null && state.epoch !== epoch && !state.error) { location.reload(); return; }
+    var mine = state.pages === null || state.pages.indexOf(here) !== -1;
+    if (epoch !== null && state.epoch !== epoch && !state.error && mine) {
+      location.reload();
+      return;
+    }
     epoch = state.epoch;
     overlay(state.error);
   });
@@ -60,24 +70,59 @@ LIVE_CLIENT = """(function () {
 
 
 class LiveState:
-    """The build epoch and the current error, shared with every open tab."""
+    """The build epoch, what it changed and the current error, shared with every open tab."""
 
     def __init__(self) -> None:
         self.epoch = 0
         self.error: str | None = None
+        self.pages: list[str] | None = None  # URL paths the last epoch changed; None: all
         self.changed = threading.Condition()
+        self.viewers: Counter[str] = Counter()  # URL path -> open tabs showing it
+        self.building = False  # pages are being written (open tabs' pages went first)
 
     def snapshot(self) -> dict[str, object]:
         """The state as sent to browsers."""
-        return {"epoch": self.epoch, "error": self.error}
+        return {"epoch": self.epoch, "error": self.error, "pages": self.pages}
 
-    def publish(self, error: str | None = None) -> None:
-        """Announce a finished rebuild (epoch + 1) or a failed one (error, same epoch)."""
+    def publish(self, error: str | None = None, pages: Iterable[str] | None = None) -> None:
+        """Announce a finished rebuild (epoch + 1) or a failed one (error, same epoch).
+
+        pages: the output files the rebuild changed, when only HTML pages changed;
+        None reloads every tab (a stylesheet or script changed, or nobody knows).
+        """
         with self.changed:
             if error is None:
                 self.epoch += 1
+                self.pages = None if pages is None else sorted(map(url_of, pages))
             self.error = error
             self.changed.notify_all()
+
+    def set_building(self, building: bool) -> None:
+        """Say that a rebuild started writing pages, or that every page is written."""
+        with self.changed:
+            self.building = building
+            self.changed.notify_all()
+
+    def wait_built(self, timeout: float) -> None:
+        """Wait until no rebuild is writing pages (a link on a fresh page may lead to one)."""
+        with self.changed:
+            self.changed.wait_for(lambda: not self.building, timeout)
+
+    def open_pages(self) -> set[str]:
+        """The output files (e.g. papers/x/index.html) that open tabs show."""
+        with self.changed:
+            return {file_of(url) for url, count in self.viewers.items() if count > 0}
+
+
+def url_of(path: str) -> str:
+    """The URL path of an output file: papers/x/index.html -> /papers/x/."""
+    return "/" + path.removesuffix("index.html")
+
+
+def file_of(url: str) -> str:
+    """The output file of a URL path: /papers/x/ -> papers/x/index.html."""
+    path = url.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
 
 
 def resolve(root: Path, url_path: str) -> Path | None:
@@ -136,6 +181,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         root = self.server.root
         path = resolve(root, self.path)
+        if path is None and self.server.state.building:
+            # The open tabs' pages are written first; one may link to a page still to come.
+            self.server.state.wait_built(timeout=60)
+            path = resolve(root, self.path)
         if path is None:
             not_found = root / "404.html"
             body = not_found.read_bytes() if not_found.is_file() else b"<h1>404 Not Found</h1>"
@@ -179,6 +228,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         seen: dict[str, object] | None = None
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        page = query.get("page", [""])[0]
+        with state.changed:
+            state.viewers[page] += 1
         try:
             while not self.server.stopping.is_set():
                 with state.changed:
@@ -195,6 +248,9 @@ class PreviewHandler(BaseHTTPRequestHandler):
                 seen = current
         except (BrokenPipeError, ConnectionResetError):
             pass
+        finally:
+            with state.changed:
+                state.viewers[page] -= 1
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         """Keep the terminal for build summaries, not access logs."""

@@ -41,7 +41,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from hashlib import blake2b
 from typing import TYPE_CHECKING, Any
@@ -1034,13 +1034,14 @@ def not_found_page(library: Library) -> PageView:
     return PageView("404.html", "404.html", context)
 
 
-def html_pages(library: Library) -> Iterator[PageView]:
-    """Every HTML page of the site, in a fixed order."""
+def html_pages(library: Library, with_papers: bool = True) -> Iterator[PageView]:
+    """Every HTML page of the site (or all but the papers' own), in a fixed order."""
     yield home_page(library)
     for theme in library.themes:
         if theme.count:
             yield from theme_pages(library, theme)
-    yield from paper_pages(library)
+    if with_papers:
+        yield from paper_pages(library)
     yield from az_pages(library)
     yield from dump_pages(library)
     yield from tag_pages(library)
@@ -1048,6 +1049,20 @@ def html_pages(library: Library) -> Iterator[PageView]:
         yield map_page(library)
     yield search_page(library)
     yield not_found_page(library)
+
+
+def views_at(library: Library, paths: Iterable[str]) -> list[PageView]:
+    """The views of some output pages (those the site has), finding paper pages directly."""
+    wanted = set(paths)
+    views = []
+    for path in sorted(wanted):
+        parts = path.split("/")
+        if len(parts) == 3 and parts[0] == "papers" and parts[1] in library.papers:
+            views.append(paper_page_of(library, parts[1]))
+            wanted.discard(path)
+    if wanted:
+        views += [view for view in html_pages(library, with_papers=False) if view.path in wanted]
+    return views
 
 
 def feed_context(library: Library) -> dict[str, Any]:

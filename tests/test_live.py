@@ -17,6 +17,9 @@ import pytest
 from conftest import copy_shipped_content
 
 from sitegen.catalog import read_pages
+from sitegen.live import LiveSite
+from sitegen.serve import PreviewServer
+from sitegen.watch import ChangeSet
 
 ABSTRACT = (
     "We propose a transformer for chess commentary that reads board states and writes "
@@ -69,6 +72,36 @@ class Served:
             self.process.kill()
 
 
+def test_open_pages_are_written_and_announced_before_the_rest(tmp_path: Path) -> None:
+    root = copy_shipped_content(tmp_path / "root")
+    output = root / "site"
+    server = PreviewServer(output, "127.0.0.1", 0)  # its state only; no need to serve
+    site = LiveSite(root, output, "/", lambda _: None, server)
+    assert site.rebuild()
+    pages = sorted(output.glob("papers/*/index.html"))
+    watched, other = pages[3], pages[-1]
+    server.state.viewers[f"/papers/{watched.parent.name}/"] += 1  # a tab shows this page
+    announced: list[tuple[list[str] | None, bool]] = []
+    publish = server.state.publish
+
+    def spy(error: str | None = None, pages: list[str] | None = None) -> None:
+        # What was announced, and whether the other page had been rewritten by then.
+        announced.append((None if pages is None else sorted(pages), "MARK" in other.read_text()))
+        publish(error, pages)
+
+    server.state.publish = spy  # type: ignore[method-assign]
+    (root / "templates").mkdir()
+    shipped = (Path(__file__).parent.parent / "templates" / "base.html").read_text()
+    (root / "templates" / "base.html").write_text(shipped.replace("</footer>", "MARK</footer>"))
+    assert site.rebuild(ChangeSet({root / "templates" / "base.html"}, {"template"}))
+    (first, other_done_first), (rest, _) = announced
+    assert first == [f"papers/{watched.parent.name}/index.html"]
+    assert not other_done_first  # announced before the rest of the site was written
+    assert rest is not None and len(rest) > 300 and first[0] not in rest
+    assert "MARK" in watched.read_text() and "MARK" in other.read_text()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """The shipped corpus, served with live reload."""
@@ -100,6 +133,21 @@ def test_editing_markdown_updates_the_open_page(served: Served, browser) -> None
     page.get_by_text("A freshly saved live note.").wait_for(timeout=10_000)
     served.expect(r"rebuilt \(content/papers/.*\.md\)")
     page.close()
+
+
+def test_only_tabs_whose_page_changed_reload(served: Served, browser) -> None:
+    pages = sorted((served.root / "content" / "papers").glob("*/*.md"))
+    edited, other = pages[5], pages[6]
+    tab, bystander = browser.new_page(), browser.new_page()
+    tab.goto(f"{served.url}papers/{edited.stem}/")
+    bystander.goto(f"{served.url}papers/{other.stem}/")
+    bystander.evaluate("window.stillHere = true")  # gone if the tab reloads
+    edited.write_text(edited.read_text() + "\n## Notes\n\nOnly this tab reloads.\n")
+    tab.get_by_text("Only this tab reloads.").wait_for(timeout=10_000)
+    bystander.wait_for_timeout(500)  # the same event reached it; a reload would be under way
+    assert bystander.evaluate("window.stillHere === true")
+    tab.close()
+    bystander.close()
 
 
 def test_a_dropped_dump_shows_up_on_the_site_and_in_search(served: Served, browser) -> None:

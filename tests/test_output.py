@@ -17,7 +17,7 @@ def test_spool_moves_pages_into_place_and_leaves_unchanged_files_alone(tmp_path:
     spool.put("a/index.html", b"same")
     spool.put("b/c/index.html", b"new")
     assert not (out / "b").exists()  # nothing reaches the site before commit
-    assert spool.commit(out) == 1
+    assert spool.commit(out) == ["b/c/index.html"]
     assert (out / "b" / "c" / "index.html").read_bytes() == b"new"
     assert (out / "a" / "index.html").stat().st_ino == inode  # not rewritten
     assert not spool.folder.exists()

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -140,7 +141,7 @@ def test_head_and_concurrent_requests(server: PreviewServer) -> None:
 def test_events_stream_sends_state_then_each_rebuild(server: PreviewServer) -> None:
     host, port = server.server_address[:2]
     sock = socket.create_connection((host, port), timeout=5)
-    sock.sendall(f"GET {EVENTS_PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    sock.sendall(f"GET {EVENTS_PATH}?page=%2Fpapers%2Fa%2F HTTP/1.1\r\nHost: x\r\n\r\n".encode())
     reader = sock.makefile("rb")
 
     def next_state() -> dict:
@@ -149,9 +150,39 @@ def test_events_stream_sends_state_then_each_rebuild(server: PreviewServer) -> N
                 return json.loads(line[6:])
         raise AssertionError("stream closed")
 
-    assert next_state() == {"epoch": 0, "error": None}
+    assert next_state() == {"epoch": 0, "error": None, "pages": None}
+    # The tab said which page it shows: a rebuild can render that one first.
+    assert server.state.open_pages() == {"papers/a/index.html"}
     threading.Timer(0.1, server.state.publish).start()
-    assert next_state() == {"epoch": 1, "error": None}
+    assert next_state() == {"epoch": 1, "error": None, "pages": None}
+    server.state.publish(pages=["papers/b/index.html", "index.html"])
+    assert next_state() == {"epoch": 2, "error": None, "pages": ["/", "/papers/b/"]}
     server.state.publish("content/papers/x.md:3: front matter: bad")
-    assert next_state() == {"epoch": 1, "error": "content/papers/x.md:3: front matter: bad"}
+    assert next_state() == {
+        "epoch": 2,
+        "error": "content/papers/x.md:3: front matter: bad",
+        "pages": ["/", "/papers/b/"],
+    }
+    reader.close()
     sock.close()
+    deadline = time.monotonic() + 5
+    while server.state.open_pages() and time.monotonic() < deadline:
+        time.sleep(0.01)  # the server notices the closed tab at its next write
+        server.state.publish(pages=[])
+    assert server.state.open_pages() == set()
+
+
+def test_a_page_still_being_written_is_awaited_not_404(server: PreviewServer, output: Path) -> None:
+    server.state.set_building(True)  # the open tabs' pages are out, the rest are coming
+    answers: list[tuple[int, dict, bytes]] = []
+    asking = threading.Thread(target=lambda: answers.append(get(server, "/papers/new/")))
+    asking.start()
+    time.sleep(0.3)
+    assert not answers  # held, not answered 404
+    (output / "papers" / "new").mkdir()
+    (output / "papers" / "new" / "index.html").write_text("<html><body>New</body></html>")
+    server.state.set_building(False)
+    asking.join(5)
+    status, _, body = answers[0]
+    assert status == 200 and b"New" in body
+    assert get(server, "/papers/never/")[0] == 404  # not building: answered at once
