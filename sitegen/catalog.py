@@ -11,7 +11,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +66,11 @@ class Ledger:
         return {entry.slug for entry in self.papers.values()}
 
 
+@lru_cache(maxsize=1 << 18)  # every build keys every page and dump entry; serve repeats them
 def title_key(title: str) -> str:
     """Identity of a title: ignore case, whitespace, punctuation and Unicode forms."""
     folded = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(ch for ch in unicodedata.normalize("NFKD", folded) if ch.isalnum())
+    return "".join(filter(str.isalnum, unicodedata.normalize("NFKD", folded)))
 
 
 def slugify(title: str) -> str:

@@ -83,6 +83,7 @@ class Spool:
         # One folder per process: a `sitegen build` may run while `sitegen serve` rebuilds.
         self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
         self.paths: list[str] = []
+        self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
         for old in output.parent.glob(f".{output.name}.spool-*"):
             if old == self.folder or not pid_alive(old.name.rsplit("-", 1)[1]):
                 shutil.rmtree(old, ignore_errors=True)  # left over from a killed build
@@ -90,7 +91,7 @@ class Spool:
     def put(self, path: str, data: bytes) -> None:
         """Park one output file."""
         target = self.folder / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self.make_folder(target.parent)
         target.write_bytes(data)
         self.paths.append(path)
 
@@ -101,12 +102,18 @@ class Spool:
             parked, target = self.folder / path, output / path
             if target.is_file() and same_bytes(parked, target):
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self.make_folder(target.parent)
             os.chmod(parked, FILE_MODE)
             shutil.move(parked, target)  # a rename on the same file system
             written.append(path)
         self.discard()
         return written
+
+    def make_folder(self, folder: Path) -> None:
+        """mkdir -p, once per folder."""
+        if folder not in self.folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.folders.add(folder)
 
     def discard(self) -> None:
         """Forget the parked files."""
