@@ -1,11 +1,16 @@
-"""Search benchmarks: index build speed, and staged loading at 10k papers in Chromium.
+"""Search benchmarks: index build speed, search_files at scale, staged loading in Chromium.
 
-    python benchmarks/bench_search.py [--papers 10000] [--build-papers 2000] [--skip-browser]
+    python benchmarks/bench_search.py [--papers 10000] [--build-papers 2000]
+        [--files 10000,100000] [--skip-browser]
 
 1. Build: lunr.py's plain lunr() (+ serialize + JSON) against sitegen.search.build_index
    on the same documents, in the same run, for the shipped corpus and a generated one;
    checks that both give the same bytes and prints both timings and the ratio.
-2. Browser: the shipped site with its search data replaced by a generated corpus of
+2. Files: sitegen.search.search_files on generated corpora of each --files size, each
+   in a fresh process: wall time, peak RSS (VmHWM, reset after generating the papers,
+   so it covers search_files; the papers alone are printed alongside) and the bytes
+   it writes, raw and gzipped, per kind of file.
+3. Browser: the shipped site with its search data replaced by a generated corpus of
    --papers papers, served on 127.0.0.1 (under /prefix/) and opened in headless
    Chromium. Prints the gzipped bytes of search data fetched before the first results
    appear, how long the full index takes to load, and, once it has, the median and
@@ -20,8 +25,10 @@ import argparse
 import functools
 import gzip
 import http.server
+import json
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -130,6 +137,53 @@ def bench_build(label: str, docs: list[dict[str, str]], repeat: int) -> None:
     )
     if plain != fast:
         sys.exit(1)
+
+
+def rss_mb(key: str) -> float:
+    """VmRSS or VmHWM (peak) of this process, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(key)
+
+
+def measure_files(count: int) -> dict:
+    """search_files on count generated papers: seconds, peak RSS and bytes per kind."""
+    papers, taxonomy = generate_papers(count)
+    papers_mb = rss_mb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    started = time.perf_counter()
+    files = search.search_files(papers, taxonomy)
+    seconds = time.perf_counter() - started
+    kinds: dict[str, list[int]] = {}
+    for name, data in files.items():
+        kind = kinds.setdefault(name.split("/")[1].split("-")[0].removesuffix(".js"), [0, 0, 0])
+        kind[0] += 1
+        kind[1] += len(data)
+        kind[2] += len(gzip.compress(data, 6))
+    return {"seconds": seconds, "peak": rss_mb("VmHWM"), "papers": papers_mb, "kinds": kinds}
+
+
+def bench_files(count: int) -> None:
+    """Print measure_files(count), run in a fresh process so that its peak is its own."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--measure-files", str(count)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    print(
+        f"search_files {count} papers: {result['seconds']:.1f} s, peak RSS "
+        f"{result['peak']:.0f} MB (the papers alone {result['papers']:.0f} MB)"
+    )
+    totals = [0, 0, 0]
+    for kind, (files, raw, gz) in sorted(result["kinds"].items()):
+        print(f"  {kind:>7} {files:6} files {raw / 1e6:8.2f} MB {gz / 1e6:8.2f} MB gz")
+        totals = [a + b for a, b in zip(totals, (files, raw, gz), strict=True)]
+    print(
+        f"  {'total':>7} {totals[0]:6} files {totals[1] / 1e6:8.2f} MB {totals[2] / 1e6:8.2f} MB gz"
+    )
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
@@ -321,9 +375,16 @@ def main() -> None:
     parser.add_argument(
         "--build-papers", type=int, default=2_000, help="generated corpus for build"
     )
+    parser.add_argument(
+        "--files", default="10000", help="comma-separated corpus sizes for search_files"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--measure-files", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure_files:
+        print(json.dumps(measure_files(args.measure_files)))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = shipped_root(Path(tmp))
         project = load_project(root)
@@ -332,6 +393,8 @@ def main() -> None:
         papers, taxonomy = generate_papers(args.build_papers)
         generated = [d.fields() for d in search.search_documents(papers, taxonomy)]
         bench_build(f"generated ({len(generated)} papers)", generated, 1)
+        for count in args.files.split(","):
+            bench_files(int(count))
         if args.skip_browser:
             return
         site = Path(tmp) / "site"

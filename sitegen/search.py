@@ -7,20 +7,18 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
 1. ``search/titles.js`` — stage one, small: every paper's title, theme and URL
    slug plus the theme list and the names of the other files. The browser builds
    a tiny prefix index over the titles itself, so the first results appear after
-   this one file (about 1/10 of the full data at 10k papers).
+   this one file.
 2. ``search/index-NNN-HASH.js`` — stage two, loaded in the background: the full
-   lunr index (title, abstract, themes, tags, notes) serialized by lunr.py in
-   lunr.js 2.3.9's schema, cut into chunks of about CHUNK_BYTES. Chunk 0 carries
-   the header (version, fields, pipeline); the client concatenates the chunks'
-   lists and calls ``lunr.Index.load``. Over http(s) a Web Worker does the
+   lunr index (title, abstract, themes, tags, notes) in the compact form below,
+   cut into chunks of about CHUNK_BYTES. static/search-engine.js's assemble()
+   decodes the chunks and FullIndex answers queries from them with lunr.js
+   2.3.9's exact ranking (see there). Over http(s) a Web Worker does the
    download, parse and load, so the main thread never parses megabytes of JSON; on
    file:// the chunks load one <script> at a time on the main thread, each a
-   separate task, so input stays responsive between them. Once loaded, the full
-   index replaces the title index. Queries run through static/search-engine.js's
-   FullIndex.rank (lunr's exact ranking over flat postings, see there) and only
-   one page of hits leaves the worker.
+   separate task, so input stays responsive between them.
 3. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file,
-   loaded on demand for the hits on screen.
+   loaded on demand for the hits on screen: the first LEAD_CHARS characters of
+   each abstract and note (what a results page shows), and the tags.
 
 Cache busting (GitHub Pages lets browsers cache every file for 10 minutes): each
 data file's name ends in a hash of its content, so a cached copy is always right
@@ -31,12 +29,30 @@ changes). A cached titles.js is an older but consistent snapshot; once its data
 files are gone from the server, loading one fails and static/search.js loads
 ``titles.js?v=<now>`` once, past the cache, and starts over from its names.
 
+The compact index. lunr's serialized index (``lunr(...).serialize()``) holds, for
+every term, the (field, paper) pairs that contain it, each with an empty metadata
+object (no metadataWhitelist, so no positions), and for every (field, paper) a
+vector of BM25 weights. All of it follows from the term counts of each (field,
+paper) and the idf of each term, so only those are written, about 1/6 of lunr's
+JSON:
+- chunk 0 starts with a header: lunr's version, fields and pipeline, the field
+  boosts, BM25's k1 and b, and ``idf``: [pairs, idf, pairs, idf, ...] for every
+  distinct number of (field, paper) pairs holding a term (the idf itself is
+  shipped because JavaScript's Math.log may round differently from C's log);
+- ``t``: the terms, in lunr's term-number (``_index``) order: order of first use;
+- ``v``: ints, for each paper in ref order and each field in FIELDS order: the
+  number of distinct terms; per term, ascending by number, ``2 * gap + (count >
+  1)`` (gap: its number minus the previous term's, or minus 0 for the first);
+  then the counts over 1, in the same order.
+assemble() recomputes every weight with lunr.py's float expression and Python's
+round(x, 3); tests/test_search.py checks through node that it gives the very index
+``build_index`` gives, and that ``build_index`` gives lunr.py's bytes.
+
 Documents are numbered in slug order and the number is the lunr ref, so refs are
-short and the output is reproducible. The index is built by ``build_index``, an
-exact re-implementation of lunr.py's Builder that runs each distinct raw token
-through the pipeline once (memoised) and skips the TokenSet that serialization
-never uses; it produces the same bytes as ``lunr(...).serialize()``, about 2–4×
-faster (benchmarks/bench_search.py; tests/test_search.py checks the bytes).
+short and the output is reproducible. ``TermCounter`` does lunr.py's Builder.add
+without its per-posting dicts: each field's raw tokens are counted first, each
+distinct raw token goes through the pipeline once (memoised), and a (field,
+paper) is kept as its term numbers and counts, written out as soon as it is made.
 """
 
 from __future__ import annotations
@@ -45,8 +61,10 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from lunr import __TARGET_JS_VERSION__, get_default_builder, lunr
 from lunr.token import Token
@@ -64,14 +82,18 @@ FIELDS: tuple[tuple[str, int], ...] = (
     ("tags", 3),
     ("notes", 1),
 )
+K1, B = 1.2, 0.75  # BM25 parameters: lunr's Builder defaults
 CHUNK_BYTES = 512 * 1024  # size of one full-index chunk before gzip
-TEXT_CHUNK_DOCS = 10  # papers per snippet-text file: a results page needs ~15 of them
+TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 8 KB)
+LEAD_CHARS = 300  # snippet text kept of each abstract and note
 GLOBAL = "SITEGEN_SEARCH"
 HASH_CHARS = 10  # hex digits of SHA-256 in data file names
 SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr.tokenizer.SEPARATOR_CHARS
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-MARKDOWN_NOISE = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+")
-WHITESPACE = re.compile(r"\s+")
+MARKDOWN_MARKERS = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
+MARKDOWN_EMPHASIS = str.maketrans("", "", "*_`~")
+
+FieldVector = tuple[list[int], list[int]]  # one (field, paper): term numbers ascending, counts
 
 
 @dataclass(frozen=True)
@@ -98,12 +120,28 @@ class SearchDoc:
             "notes": self.notes,
         }
 
+    def snippet_text(self) -> list[str]:
+        """What a hit's snippet may show: the start of the abstract and notes, the tags."""
+        return [lead(self.abstract), lead(self.notes), self.tags]
+
 
 def plain_text(markdown: str) -> str:
     """Markdown source as one line of readable text (links keep their words)."""
-    text = MARKDOWN_LINK.sub(r"\1", markdown)
-    text = MARKDOWN_NOISE.sub("", text)
-    return WHITESPACE.sub(" ", text).strip()
+    text = MARKDOWN_LINK.sub(r"\1", markdown) if "](" in markdown else markdown
+    # Line markers first, then every emphasis character: the same as one regex
+    # alternating both, but str.translate is much faster.
+    text = MARKDOWN_MARKERS.sub("", text).translate(MARKDOWN_EMPHASIS)
+    return " ".join(text.split())  # str.split() and re's \s agree on what whitespace is
+
+
+def lead(text: str, limit: int = LEAD_CHARS) -> str:
+    """At most limit characters from the start of text, cut at a space, "…" if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    if cut <= limit // 2:  # hardly any spaces: cut inside a word
+        cut = limit - 1
+    return text[:cut].rstrip() + "…"
 
 
 def theme_title(taxonomy: Taxonomy, slug: str) -> str:
@@ -112,24 +150,25 @@ def theme_title(taxonomy: Taxonomy, slug: str) -> str:
     return theme.title if theme is not None else title_from_slug(slug)
 
 
+def search_document(number: int, paper: Paper, taxonomy: Taxonomy) -> SearchDoc:
+    """One paper as a search document, ref number."""
+    themes = " ".join(f"{slug} {theme_title(taxonomy, slug)}" for slug in paper.themes)
+    return SearchDoc(
+        ref=str(number),
+        slug=paper.slug,
+        title=paper.title,
+        theme=paper.theme,
+        themes=themes,
+        tags=" ".join(paper.tags),
+        abstract=plain_text(paper.abstract),
+        notes=plain_text(paper.notes),
+    )
+
+
 def search_documents(papers: Iterable[Paper], taxonomy: Taxonomy) -> list[SearchDoc]:
     """The papers as search documents, in slug order (the ref is the position)."""
-    docs = []
-    for number, paper in enumerate(sorted(papers, key=lambda p: p.slug)):
-        themes = " ".join(f"{slug} {theme_title(taxonomy, slug)}" for slug in paper.themes)
-        docs.append(
-            SearchDoc(
-                ref=str(number),
-                slug=paper.slug,
-                title=paper.title,
-                theme=paper.theme,
-                themes=themes,
-                tags=" ".join(paper.tags),
-                abstract=plain_text(paper.abstract),
-                notes=plain_text(paper.notes),
-            )
-        )
-    return docs
+    ordered = sorted(papers, key=lambda p: p.slug)
+    return [search_document(number, paper, taxonomy) for number, paper in enumerate(ordered)]
 
 
 # --- the index ---------------------------------------------------------------
@@ -141,22 +180,6 @@ def build_index_plain(documents: Sequence[dict[str, str]]) -> dict:
     return lunr(ref=REF, fields=fields, documents=list(documents)).serialize()
 
 
-class TermCache:
-    """lunr.py's default indexing pipeline, run once per distinct raw token."""
-
-    def __init__(self) -> None:
-        self.pipeline = get_default_builder().pipeline
-        self.terms: dict[str, list[str]] = {}
-
-    def __call__(self, raw: str) -> list[str]:
-        """The index terms one raw token becomes (none for a stop word)."""
-        terms = self.terms.get(raw)
-        if terms is None:
-            terms = [str(t) for t in self.pipeline.run([Token(raw, {})])]
-            self.terms[raw] = terms
-        return terms
-
-
 def tokenize(value: object) -> list[str]:
     """lunr.py's Tokenizer for a string field, without the Token objects."""
     if value is None:
@@ -164,120 +187,209 @@ def tokenize(value: object) -> list[str]:
     return [raw for raw in SEPARATOR.split(str(value).lower()) if raw]
 
 
-def build_index(documents: Sequence[dict[str, str]]) -> dict:
+class TermCounter:
+    """lunr.py's Builder.add, keeping only term counts per (field, document).
+
+    Terms are numbered in order of first use, as lunr numbers them (``_index``).
+    """
+
+    def __init__(self) -> None:
+        self.pipeline = get_default_builder().pipeline
+        self.terms: dict[str, int] = {}  # term -> number
+        self.number_of: dict[str, int] = {}  # raw token -> its term's number, -1 for none
+        self.pairs: Counter[int] = Counter()  # term number -> (field, document) pairs with it
+        self.lengths = [0] * len(FIELDS)  # terms per field, all documents together
+        self.documents = 0
+
+    def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
+        """One document's field vectors, in FIELDS order."""
+        self.documents += 1
+        return [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
+
+    def count(self, value: object, field: int) -> FieldVector:
+        """The term numbers (ascending) and counts of one field."""
+        # Counting raw tokens first (in C) leaves one step per distinct word. Counter
+        # keeps first-use order, so new terms still get the numbers lunr gives them.
+        tally = Counter(tokenize(value))
+        number_of = self.number_of
+        for raw in tally:
+            if raw not in number_of:
+                number_of[raw] = self.number(raw)
+        counts: dict[int, int] = {}
+        for raw, times in tally.items():
+            number = number_of[raw]
+            if number >= 0:  # else a stop word
+                counts[number] = counts.get(number, 0) + times
+        numbers = sorted(counts)
+        self.pairs.update(numbers)
+        self.lengths[field] += sum(counts.values())
+        return numbers, list(map(counts.__getitem__, numbers))
+
+    def number(self, raw: str) -> int:
+        """The number of the term lunr's pipeline makes of a raw token, -1 if none."""
+        tokens = self.pipeline.run([Token(raw, {})])
+        if not tokens:
+            return -1
+        # lunr's default pipeline (trimmer, stop words, stemmer) maps a token to at most one
+        (token,) = tokens
+        return self.terms.setdefault(str(token), len(self.terms))
+
+
+class Weights:
+    """lunr.py's BM25 field-vector weights, with its exact float arithmetic."""
+
+    def __init__(self, counter: TermCounter) -> None:
+        self.documents = counter.documents
+        # lunr divides by the average only for a non-empty vector, so 0 documents never do
+        self.average = [length / (counter.documents or 1) for length in counter.lengths]
+        self.pairs = counter.pairs
+        self.idf_of: dict[int, float] = {}
+
+    def idf(self, pairs: int) -> float:
+        """lunr.idf of a term that pairs (field, document) pairs hold."""
+        idf = self.idf_of.get(pairs)
+        if idf is None:
+            x = (self.documents - pairs + 0.5) / (pairs + 0.5)
+            idf = self.idf_of[pairs] = math.log(1 + abs(x))
+        return idf
+
+    def vector(self, field: int, vector: FieldVector) -> list[float]:
+        """A serialized lunr field vector: [term number, weight, term number, weight, ...]."""
+        numbers, counts = vector
+        if not numbers:
+            return []
+        length, boost = sum(counts), FIELDS[field][1]
+        norm = K1 * (1 - B + B * (length / self.average[field]))
+        out: list[float] = []
+        for number, tf in zip(numbers, counts, strict=True):
+            score = self.idf(self.pairs[number]) * ((K1 + 1) * tf) / (norm + tf)
+            out += (number, round(score * boost, 3))  # lunr.py then multiplies by doc boost 1
+        return out
+
+    def table(self) -> list[float]:
+        """[pairs, idf, pairs, idf, ...] for every pair count a term has, ascending."""
+        return [x for pairs in sorted(set(self.pairs.values())) for x in (pairs, self.idf(pairs))]
+
+
+def build_index(documents: Sequence[Mapping[str, object]]) -> dict:
     """Same result as build_index_plain, built faster (see the module docstring)."""
-    field_names = [name for name, _ in FIELDS]
-    boosts = dict(FIELDS)
-    terms_of = TermCache()
-    inverted: dict[str, dict] = {}
-    frequencies: dict[str, dict[str, int]] = {}
-    lengths: dict[str, int] = {}
-    for doc in documents:
-        ref = str(doc[REF])
-        for name in field_names:
-            terms = [t for raw in tokenize(doc[name]) for t in terms_of(raw)]
-            counts: dict[str, int] = {}
-            field_ref = f"{name}/{ref}"
-            frequencies[field_ref] = counts
-            lengths[field_ref] = len(terms)
-            for term in terms:
-                counts[term] = counts.get(term, 0) + 1
-                posting = inverted.get(term)
-                if posting is None:
-                    # Key order matters for the bytes: fields first, then _index.
-                    posting = {field: {} for field in field_names}
-                    posting["_index"] = len(inverted)
-                    inverted[term] = posting
-                posting[name].setdefault(ref, {})
-    vectors = field_vectors(inverted, frequencies, lengths, boosts, len(documents))
+    counter = TermCounter()
+    refs = [str(doc[REF]) for doc in documents]
+    vectors = [counter.add(doc) for doc in documents]
+    return lunr_index(counter, refs, vectors)
+
+
+def lunr_index(counter: TermCounter, refs: list[str], vectors: list[list[FieldVector]]) -> dict:
+    """lunr's serialized index from the term counts: the JSON lunr.py's serialize() gives."""
+    names = [name for name, _ in FIELDS]
+    weights = Weights(counter)
+    postings: list[dict[str, dict]] = [{name: {} for name in names} for _ in counter.terms]
+    field_vectors = []
+    for ref, doc_vectors in zip(refs, vectors, strict=True):
+        for field, vector in enumerate(doc_vectors):
+            field_vectors.append([f"{names[field]}/{ref}", weights.vector(field, vector)])
+            for number in vector[0]:
+                postings[number][names[field]][ref] = {}
+    inverted = [[term, {**postings[n], "_index": n}] for term, n in sorted(counter.terms.items())]
     return {
         "version": __TARGET_JS_VERSION__,
-        "fields": field_names,
-        "fieldVectors": vectors,
-        "invertedIndex": [[term, inverted[term]] for term in sorted(inverted)],
+        "fields": names,
+        "fieldVectors": field_vectors,
+        "invertedIndex": inverted,
         "pipeline": ["stemmer"],
     }
 
 
-def field_vectors(
-    inverted: dict[str, dict],
-    frequencies: dict[str, dict[str, int]],
-    lengths: dict[str, int],
-    boosts: dict[str, int],
-    document_count: int,
-) -> list[list]:
-    """BM25 field vectors, computed with lunr.py's exact float arithmetic."""
-    k1, b = 1.2, 0.75
-    totals: dict[str, int] = {}
-    counts: dict[str, int] = {}
-    for field_ref, length in lengths.items():
-        name = field_ref.split("/", 1)[0]
-        totals[name] = totals.get(name, 0) + length
-        counts[name] = counts.get(name, 0) + 1
-    average = {name: totals[name] / counts[name] for name in totals}
-    idf_cache: dict[str, float] = {}
-    vectors = []
-    for field_ref, term_counts in frequencies.items():
-        name = field_ref.split("/", 1)[0]
-        field_length = lengths[field_ref]
-        elements = []
-        for term, tf in term_counts.items():
-            posting = inverted[term]
-            idf = idf_cache.get(term)
-            if idf is None:
-                idf = idf_cache[term] = inverse_document_frequency(posting, document_count)
-            score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (field_length / average[name])) + tf)
-            score *= boosts[name]
-            score *= 1  # document boost, as lunr.py applies it
-            elements.append((posting["_index"], round(score, 3)))
-        elements.sort()
-        vectors.append([field_ref, [round(x, 3) for pair in elements for x in pair]])
-    return vectors
-
-
-def inverse_document_frequency(posting: dict, document_count: int) -> float:
-    """lunr's idf: the same expression as lunr.idf.idf."""
-    with_term = sum(len(docs) for key, docs in posting.items() if key != "_index")
-    x = (document_count - with_term + 0.5) / (with_term + 0.5)
-    return math.log(1 + abs(x))
-
-
 def index_json(serialized: dict) -> str:
     """Stable, compact JSON for a serialized index."""
-    return json.dumps(serialized, ensure_ascii=True, separators=(",", ":"))
+    return json_text(serialized)
+
+
+# --- the compact index (see the module docstring) -------------------------------
+
+
+def vector_codes(vectors: list[FieldVector]) -> list[int]:
+    """One document's field vectors as the ints of ``v``."""
+    codes: list[int] = []
+    for numbers, counts in vectors:
+        gaps = [number - previous for previous, number in pairwise([0, *numbers])]
+        codes.append(len(numbers))
+        codes += [2 * gap + (count > 1) for gap, count in zip(gaps, counts, strict=True)]
+        codes += [count for count in counts if count > 1]
+    return codes
+
+
+def index_header(counter: TermCounter) -> dict:
+    """What chunk 0 says before the terms: lunr's header and what the weights need."""
+    return {
+        "version": __TARGET_JS_VERSION__,
+        "fields": [name for name, _ in FIELDS],
+        "pipeline": ["stemmer"],
+        "boosts": [boost for _, boost in FIELDS],
+        "k1": K1,
+        "b": B,
+        "idf": Weights(counter).table(),
+    }
+
+
+def groups(items: Iterable[tuple[str, str]], limit: int, first: int) -> Iterator[list]:
+    """(key, JSON text) items in runs of about limit bytes; first: bytes the first run has."""
+    run: list[tuple[str, str]] = []
+    size = first
+    for item in items:
+        if run and size + len(item[1]) + 1 > limit:
+            yield run
+            run, size = [], 0
+        run.append(item)
+        size += len(item[1]) + 1
+    yield run
+
+
+class CompactIndex:
+    """The compact index (see the module docstring), built one document at a time."""
+
+    def __init__(self) -> None:
+        self.counter = TermCounter()
+        self.vectors: list[str] = []  # each document's vector_codes, as JSON list items
+
+    def add(self, doc: Mapping[str, object]) -> None:
+        """Index the next document; its ref must be its number (0, 1, 2, ...)."""
+        if str(doc[REF]) != str(len(self.vectors)):
+            raise ValueError(f"ref {doc[REF]!r} out of order: expected {len(self.vectors)}")
+        self.vectors.append(",".join(map(str, vector_codes(self.counter.add(doc)))))
+
+    def chunks(self, limit: int = CHUNK_BYTES) -> list[str]:
+        """The JSON texts of the index files: the header, then terms (t) and vectors (v)."""
+        header = json_text(index_header(self.counter))
+        terms = (("t", json_text(term)) for term in self.counter.terms)
+        items = [*terms, *(("v", codes) for codes in self.vectors)]
+        chunks = []
+        for run in groups(items, limit, len(header)):
+            t = ",".join(text for key, text in run if key == "t")
+            v = ",".join(text for key, text in run if key == "v")
+            chunks.append(f'{{"t":[{t}],"v":[{v}]}}')
+        chunks[0] = f"{header[:-1]},{chunks[0][1:]}"
+        return chunks
 
 
 # --- the staged files ----------------------------------------------------------
 
 
-def script(name: str, value: object) -> bytes:
-    """A classic script assigning value to SITEGEN_SEARCH[name].
+def json_text(value: object) -> str:
+    """Compact ASCII JSON, as the data files hold it."""
+    return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+
+
+def script(name: str, text: str) -> bytes:
+    """A classic script assigning the JSON text's value to SITEGEN_SEARCH[name].
 
     The data goes through JSON.parse on a string literal: V8 parses that much faster
     than an object literal of the same size.
     """
-    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
     literal = text.replace("\\", "\\\\").replace("'", "\\'")
     return (
         f"(self.{GLOBAL}=self.{GLOBAL}||{{}})[{json.dumps(name)}]=JSON.parse('{literal}');\n"
     ).encode("ascii")
-
-
-def chunk_lists(serialized: dict, limit: int = CHUNK_BYTES) -> list[dict]:
-    """Cut the index's two big lists into chunks of about limit bytes, in order."""
-    chunks: list[dict] = [{"i": [], "f": []}]
-    size = 0
-    for key, items in (("i", serialized["invertedIndex"]), ("f", serialized["fieldVectors"])):
-        for item in items:
-            item_size = len(index_json(item)) + 1
-            if size + item_size > limit and size:
-                chunks.append({"i": [], "f": []})
-                size = 0
-            chunks[-1][key].append(item)
-            size += item_size
-    header = {k: serialized[k] for k in ("version", "fields", "pipeline")}
-    chunks[0] = {**header, **chunks[0]}
-    return chunks
 
 
 def title_record(doc: SearchDoc, theme_number: dict[str, int]) -> list:
@@ -286,38 +398,57 @@ def title_record(doc: SearchDoc, theme_number: dict[str, int]) -> list:
     return [doc.title, theme_number[doc.theme], "" if derivable else doc.slug]
 
 
-def content_name(kind: str, number: int, value: object) -> str:
-    """A data file's name: kind, number and a short hash of its content."""
-    text = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+def content_name(kind: str, number: int, text: str) -> str:
+    """A data file's name: kind, number and a short hash of its JSON text."""
     return f"{kind}-{number:03d}-{hashlib.sha256(text.encode()).hexdigest()[:HASH_CHARS]}"
+
+
+def theme_order(papers: Sequence[Paper], taxonomy: Taxonomy) -> list[str]:
+    """The themes papers use: in taxonomy order, then unknown folders by name."""
+    used = {paper.theme for paper in papers}
+    ordered = [t.slug for t in taxonomy.themes if t.slug in used]
+    return ordered + sorted(used - set(ordered))
 
 
 def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes]:
     """Every search data file, keyed by path relative to the site root."""
-    docs = search_documents(papers, taxonomy)
-    used = {doc.theme for doc in docs}
-    ordered = [t.slug for t in taxonomy.themes if t.slug in used]
-    ordered += sorted(used - set(ordered))
-    theme_number = {slug: n for n, slug in enumerate(ordered)}
-    index_chunks = chunk_lists(build_index([doc.fields() for doc in docs]))
-    text_chunks = [
-        [[d.abstract, d.notes, d.tags] for d in docs[i : i + TEXT_CHUNK_DOCS]]
-        for i in range(0, len(docs), TEXT_CHUNK_DOCS)
-    ]
-    data: dict[str, object] = {}
-    for kind, chunks in (("index", index_chunks), ("text", text_chunks)):
-        for number, chunk in enumerate(chunks):
-            data[content_name(kind, number, chunk)] = chunk
-    titles = {
-        "version": 2,
+    ordered = sorted(papers, key=lambda p: p.slug)
+    themes = theme_order(ordered, taxonomy)
+    theme_number = {slug: n for n, slug in enumerate(themes)}
+    index = CompactIndex()
+    titles: list[list] = []
+    texts: list[list[str]] = []
+    # One paper at a time, so that only the compact results outlive the loop.
+    for number, paper in enumerate(ordered):
+        doc = search_document(number, paper, taxonomy)
+        index.add(doc.fields())
+        titles.append(title_record(doc, theme_number))
+        texts.append(doc.snippet_text())
+    files: dict[str, bytes] = {}
+    index_names = data_files(files, "index", index.chunks())
+    del index
+    text_chunks = (
+        json_text(texts[i : i + TEXT_CHUNK_DOCS]) for i in range(0, len(texts), TEXT_CHUNK_DOCS)
+    )
+    text_names = data_files(files, "text", text_chunks)
+    manifest = {
+        "version": 3,
         "fields": [name for name, _ in FIELDS],
-        "themes": [[slug, theme_title(taxonomy, slug)] for slug in ordered],
-        "docs": [title_record(doc, theme_number) for doc in docs],
-        "index": [name for name in data if name.startswith("index-")],
-        "text": [name for name in data if name.startswith("text-")],
+        "themes": [[slug, theme_title(taxonomy, slug)] for slug in themes],
+        "docs": titles,
+        "index": index_names,
+        "text": text_names,
         "textChunkDocs": TEXT_CHUNK_DOCS,
     }
-    files = {"search/titles.js": script("titles", titles)}
-    for name, value in data.items():
-        files[f"search/{name}.js"] = script(name, value)
+    files["search/titles.js"] = script("titles", json_text(manifest))
     return files
+
+
+def data_files(files: dict[str, bytes], kind: str, texts: Iterable[str]) -> list[str]:
+    """Add a data file to files for each JSON text; their names, in order."""
+    names = []
+    for number, text in enumerate(texts):
+        name = content_name(kind, number, text)
+        files[f"search/{name}.js"] = script(name, text)
+        names.append(name)
+    return names

@@ -5,7 +5,8 @@
  * Two indexes answer the same search() call:
  * - TitleIndex: built in the browser from search/titles.js (titles only), so the
  *   first results come before the full index has downloaded;
- * - FullIndex: lunr.Index.load over the chunks of the index lunr.py built.
+ * - FullIndex: the full index, decoded from the compact chunks sitegen.search
+ *   writes (assemble); lunr's own Index over it is built only if needed.
  * Both return a Ranking: every matching paper number in rank order, their scores,
  * and terms(ref), the index terms that matched one paper (for highlighting).
  * A Searcher wraps an index, keeps the last few rankings and hands out one page of
@@ -380,89 +381,219 @@
 
   /* ---- the full index --------------------------------------------------- */
 
-  /** Join the chunks of search/index-NNN.js back into lunr's serialized index. */
-  function assemble(chunks) {
-    var head = chunks[0];
-    var serialized = {
-      version: head.version, fields: head.fields, pipeline: head.pipeline,
-      invertedIndex: [], fieldVectors: [],
-    };
-    chunks.forEach(function (chunk) {
-      Array.prototype.push.apply(serialized.invertedIndex, chunk.i);
-      Array.prototype.push.apply(serialized.fieldVectors, chunk.f);
-    });
-    return serialized;
+  /**
+   * Python's round(x, 3) for x >= 0, which lunr.py applies to every weight: the
+   * double nearest to x rounded to 3 decimals, half to even on x's exact value.
+   * x * 1000 is off by at most an ulp, so Math.round is right unless that product
+   * lies near a half; there toFixed, which rounds the exact value (half up), decides.
+   */
+  function round3(x) {
+    var scaled = x * 1000;
+    var n = Math.round(scaled);
+    if (Math.abs(scaled - n) > 0.4999) {
+      n = Math.round(Number(x.toFixed(3)) * 1000);
+      // An exact half (x = odd / 16: the only such doubles) goes to the even neighbour.
+      if ((x * 16) % 2 === 1 && n % 2) n -= 1;
+    }
+    return n / 1000;
   }
 
-  /** lunr's index plus flat postings; titles: the papers' titles, by paper number. */
-  function FullIndex(serialized, titles) {
-    this.lunr = lunr.Index.load(serialized);
-    this.fields = serialized.fields.slice();
-    this.titles = titles || [];
-    this.fast = buildPostings(this, serialized);
+  /**
+   * Decode the chunks of search/index-NNN.js, sitegen.search's compact index (see
+   * the format there), into flat arrays: terms (by number); size (papers); start
+   * (where each (paper, field) = paper * fields + field begins in term and weight);
+   * term (term numbers, ascending within each); weight (lunr's field-vector weight
+   * of each). The weights are lunr.py's bit for bit: the same BM25 expression in the
+   * same order, rounded like Python.
+   */
+  function assemble(chunks) {
+    var head = chunks[0];
+    var F = head.fields.length;
+    var terms = [], parts = [];
+    chunks.forEach(function (chunk) {
+      for (var i = 0; chunk.t && i < chunk.t.length; i++) terms.push(chunk.t[i]);
+      if (chunk.v) parts.push(chunk.v);
+    });
+    var sizes = vectorSizes(parts);
+    var data = {
+      version: head.version, fields: head.fields, pipeline: head.pipeline, terms: terms,
+      size: sizes.vectors / F, start: new Int32Array(sizes.vectors + 1),
+      term: new Int32Array(sizes.elements), weight: new Float64Array(sizes.elements),
+    };
+    var counts = readVectors(parts, data);
+    weigh(head, data, counts);
+    return data;
   }
+
+  /** How many (paper, field) vectors and terms in them the ``v`` lists hold. */
+  function vectorSizes(parts) {
+    var vectors = 0, elements = 0;
+    parts.forEach(function (v) {
+      for (var p = 0; p < v.length; vectors++) {
+        var n = v[p], extra = 0;
+        for (var e = 1; e <= n; e++) extra += v[p + e] & 1;
+        elements += n;
+        p += 1 + n + extra;
+      }
+    });
+    return { vectors: vectors, elements: elements };
+  }
+
+  /** Fill data.start and data.term from the ``v`` lists; returns each term's count. */
+  function readVectors(parts, data) {
+    var start = data.start, term = data.term;
+    var counts = new Int32Array(term.length);
+    var i = 0, at = 0;
+    parts.forEach(function (v) {
+      for (var p = 0; p < v.length; i++) {
+        var n = v[p++], extra = p + n, number = 0;
+        start[i] = at;
+        for (var e = 0; e < n; e++, at++) {
+          var code = v[p + e];
+          number += code >>> 1;
+          term[at] = number;
+          counts[at] = code & 1 ? v[extra++] : 1;
+        }
+        p = extra;
+      }
+    });
+    start[i] = at;
+    return counts;
+  }
+
+  /** data.weight: lunr.py's BM25 weight for each term count, exactly as it computes it. */
+  function weigh(head, data, counts) {
+    var F = head.fields.length, k1 = head.k1, b = head.b;
+    var start = data.start, term = data.term, weight = data.weight;
+    var pairs = new Int32Array(data.terms.length); // (paper, field) pairs holding a term
+    for (var e = 0; e < term.length; e++) pairs[term[e]]++;
+    var idf = new Map();
+    for (var j = 0; j < head.idf.length; j += 2) idf.set(head.idf[j], head.idf[j + 1]);
+    var lengths = new Int32Array(data.size * F), average = [];
+    for (var f = 0; f < F; f++) {
+      var total = 0;
+      for (var i = f; i < lengths.length; i += F) {
+        for (e = start[i]; e < start[i + 1]; e++) lengths[i] += counts[e];
+        total += lengths[i];
+      }
+      average.push(total / data.size);
+    }
+    for (i = 0; i < lengths.length; i++) {
+      f = i % F;
+      // lunr.py: idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average)) + tf)
+      var norm = k1 * (1 - b + b * (lengths[i] / average[f]));
+      for (e = start[i]; e < start[i + 1]; e++) {
+        var tf = counts[e];
+        var score = idf.get(pairs[term[e]]) * ((k1 + 1) * tf) / (norm + tf);
+        weight[e] = round3(score * head.boosts[f]); // lunr.py: score *= boost, then round
+      }
+    }
+  }
+
+  /** Term numbers in the order of their terms, as JavaScript compares strings. */
+  function sortedTermNumbers(terms) {
+    return terms.map(function (_, n) { return n; })
+      .sort(function (a, b) { return terms[a] < terms[b] ? -1 : 1; });
+  }
+
+  /**
+   * The full index over assemble()'s data; titles: the papers' titles, by paper
+   * number. Queries run over flat postings (rank); lunr's own Index, the reference
+   * and the fallback for clauses rank does not handle, is built on first use.
+   */
+  function FullIndex(data, titles) {
+    // Each (paper, field)'s terms, for highlighting; the weights live on in the postings.
+    this.data = {
+      version: data.version, pipeline: data.pipeline, start: data.start, term: data.term,
+    };
+    this.fields = data.fields.slice();
+    this.titles = titles || [];
+    this.pipeline = lunr.Pipeline.load(data.pipeline);
+    this.termOf = data.terms;
+    this.termCount = data.terms.length;
+    this.termNumber = new Map(data.terms.map(function (term, n) { return [term, n]; }));
+    var sorted = sortedTermNumbers(data.terms).map(function (n) { return data.terms[n]; });
+    this.tokenSet = lunr.TokenSet.fromArray(sorted); // as lunr.Index.load builds it
+    buildPostings(this, data);
+    this.fast = true; // rank() answers every query itself (tests/search_parity.js reports it)
+    this._lunr = null;
+  }
+
+  /** lunr.Index over the same index (built on first use: most sessions never need it). */
+  Object.defineProperty(FullIndex.prototype, "lunr", {
+    get: function () {
+      if (!this._lunr) this._lunr = lunr.Index.load(this.serialized());
+      return this._lunr;
+    },
+  });
+
+  /**
+   * The serialized lunr index this stands for: what lunr.py's serialize() gave at
+   * build time, with terms sorted as JavaScript compares strings (lunr.js's TokenSet
+   * needs that order), rebuilt from the postings.
+   */
+  FullIndex.prototype.serialized = function () {
+    var F = this.fields.length, fields = this.fields;
+    var fieldVectors = [], vectors = [];
+    for (var i = 0; i < this.size * F; i++) {
+      vectors.push([]);
+      fieldVectors.push([fields[i % F] + "/" + ((i / F) | 0), vectors[i]]);
+    }
+    var postings = [];
+    for (var term = 0; term < this.termCount; term++) {
+      var posting = {};
+      for (var field = 0; field < F; field++) {
+        var docs = (posting[fields[field]] = {}), slot = term * F + field;
+        // Slots in ascending term order keep each vector's terms ascending, as lunr has them.
+        for (var d = this.slotStart[slot]; d < this.slotStart[slot + 1]; d++) {
+          docs[this.docs[d]] = {};
+          vectors[this.docs[d] * F + field].push(term, this.weights[d]);
+        }
+      }
+      posting._index = term;
+      postings.push(posting);
+    }
+    var termOf = this.termOf;
+    return {
+      version: this.data.version, fields: fields.slice(), fieldVectors: fieldVectors,
+      invertedIndex: sortedTermNumbers(termOf).map(function (n) {
+        return [termOf[n], postings[n]];
+      }),
+      pipeline: this.data.pipeline.slice(),
+    };
+  };
 
   FullIndex.prototype.normalisedTitles = function () { return normalisedTitlesOf(this); };
 
   /**
    * Postings by (term number, field) slot = term * fields + field: the papers (in
    * ascending number, the order lunr's Object.keys gives integer refs) and their
-   * field-vector weights, in two flat arrays, both read straight from fieldVectors.
-   * Returns false, leaving queries to lunr itself, unless refs are the plain
-   * numbers 0..n-1 in ascending order, as sitegen.search writes them.
+   * field-vector weights, in two flat arrays. Papers are numbered 0..size-1 and each
+   * has a vector per field, listed in paper order, as sitegen.search writes them.
    */
-  function buildPostings(self, serialized) {
-    var F = self.fields.length;
-    var fieldNumber = new Map(self.fields.map(function (f, i) { return [f, i]; }));
-    var terms = serialized.invertedIndex;
-    self.termCount = terms.length;
-    self.termNumber = new Map();
-    self.termOf = new Array(terms.length);
-    for (var i = 0; i < terms.length; i++) {
-      self.termNumber.set(terms[i][0], terms[i][1]._index);
-      self.termOf[terms[i][1]._index] = terms[i][0];
-    }
-    var vectors = serialized.fieldVectors;
-    var slots = self.termCount * F;
+  function buildPostings(self, data) {
+    var F = self.fields.length, slots = self.termCount * F;
+    var start = data.start, term = data.term, weight = data.weight;
     var counts = new Int32Array(slots + 1);
-    var docOf = new Int32Array(vectors.length), fieldOf = new Int32Array(vectors.length);
-    var size = 0, last = -1;
-    for (i = 0; i < vectors.length; i++) {
-      var name = vectors[i][0], slash = name.indexOf("/");
-      var field = fieldNumber.get(name.slice(0, slash)), ref = name.slice(slash + 1);
-      var doc = +ref;
-      if (field === undefined || String(doc) !== ref || doc < last || doc > 4e9) return false;
-      last = doc;
-      docOf[i] = doc;
-      fieldOf[i] = field;
-      size = Math.max(size, doc + 1);
-      var elements = vectors[i][1];
-      for (var e = 0; e < elements.length; e += 2) counts[elements[e] * F + field + 1]++;
+    for (var i = 0; i < data.size * F; i++) {
+      for (var e = start[i]; e < start[i + 1]; e++) counts[term[e] * F + (i % F) + 1]++;
     }
-    for (i = 1; i <= slots; i++) counts[i] += counts[i - 1];
-    var docs = new Int32Array(counts[slots]), weights = new Float64Array(counts[slots]);
+    for (var s = 1; s <= slots; s++) counts[s] += counts[s - 1];
+    var docs = new Int32Array(term.length), weights = new Float64Array(term.length);
     var fill = counts.slice(0, slots);
-    self.vectorOf = [];
-    for (var f = 0; f < F; f++) self.vectorOf.push(new Array(size));
-    var order = [], listed = new Uint8Array(size);
-    for (i = 0; i < vectors.length; i++) {
-      doc = docOf[i];
-      field = fieldOf[i];
-      elements = vectors[i][1];
-      self.vectorOf[field][doc] = elements;
-      if (!listed[doc]) { listed[doc] = 1; order.push(doc); }
-      for (e = 0; e < elements.length; e += 2) {
-        var at = fill[elements[e] * F + field]++;
-        docs[at] = doc;
-        weights[at] = elements[e + 1];
+    for (i = 0; i < data.size * F; i++) {
+      for (e = start[i]; e < start[i + 1]; e++) {
+        var at = fill[term[e] * F + (i % F)]++;
+        docs[at] = (i / F) | 0;
+        weights[at] = weight[e];
       }
     }
-    self.size = size;
+    self.size = data.size;
     self.slotStart = counts;
     self.docs = docs;
     self.weights = weights;
-    self.listedOrder = Int32Array.from(order);
-    return true;
+    // lunr lists an all-negative query's hits in fieldVectors order: by paper number
+    self.listedOrder = Int32Array.from({ length: data.size }, function (_, n) { return n; });
   }
 
   /** Run clauses through lunr's own Index#query: [{ref, score, terms}] (the reference). */
@@ -516,14 +647,14 @@
       var numbers = clause.fields.map(function (f) { return fieldNumber.indexOf(f); });
       if (numbers.indexOf(-1) >= 0) return this.rankWithLunr(clauses);
       var terms = clause.usePipeline
-        ? this.lunr.pipeline.runString(clause.term, { fields: clause.fields })
+        ? this.pipeline.runString(clause.term, { fields: clause.fields })
         : [clause.term];
       var required = clause.presence === P.REQUIRED;
       if (required && !terms.length) return this.rankWithLunr(clauses); // lunr throws here
       if (required && numbers.length) requiredClauses++;
       for (var m = 0; m < terms.length; m++) {
         clause.term = terms[m];
-        var expanded = this.lunr.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
+        var expanded = this.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
         if (!expanded.length && required) {
           if (numbers.length) return EMPTY; // lunr: requiredMatches = empty
           break;
@@ -628,14 +759,15 @@
       sortedRefs[i] = refs[positions[i]];
       sortedScores[i] = scores[positions[i]];
     }
-    var self = this, F = this.fields.length;
+    var F = this.fields.length, start = this.data.start, numbers = this.data.term;
+    var termOf = this.termOf;
     return new Ranking(sortedRefs, sortedScores, function (ref) {
       var terms = [];
       for (var field = 0; field < F; field++) {
-        var elements = self.vectorOf[field][ref] || [];
-        for (var e = 0; e < elements.length; e += 2) {
-          var term = self.termOf[elements[e]];
-          if (pairs.has(elements[e] * F + field) && terms.indexOf(term) < 0) terms.push(term);
+        var i = ref * F + field;
+        for (var e = start[i]; e < start[i + 1]; e++) {
+          var term = termOf[numbers[e]];
+          if (pairs.has(numbers[e] * F + field) && terms.indexOf(term) < 0) terms.push(term);
         }
       }
       return terms;
@@ -768,6 +900,7 @@
     parseClauses: parseClauses,
     Searcher: Searcher,
     assemble: assemble,
+    round3: round3,
     FullIndex: FullIndex,
     TitleIndex: TitleIndex,
   };

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import math
 import random
 import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lunr.exceptions import QueryParseError
 from lunr.index import Index
 
@@ -83,15 +88,74 @@ def read_script(data: bytes) -> tuple[str, object]:
     return match.group(1).decode(), json.loads(literal)
 
 
-def join_chunks(chunks: list[dict]) -> dict:
-    """What static/search-engine.js assemble() does, in Python."""
+def read_vectors(codes: list[int]) -> list[tuple[list[int], list[int]]]:
+    """The (term numbers, counts) of each (paper, field) in a compact index's ``v`` ints."""
+    vectors = []
+    at = 0
+    while at < len(codes):
+        size = codes[at]
+        body = codes[at + 1 : at + 1 + size]
+        extra = iter(codes[at + 1 + size :])
+        numbers = list(itertools.accumulate(code >> 1 for code in body))
+        vectors.append((numbers, [next(extra) if code & 1 else 1 for code in body]))
+        at += 1 + size + sum(code & 1 for code in body)
+    return vectors
+
+
+def decode_index(chunks: list[dict]) -> dict:
+    """lunr's serialized index from the compact chunks: search-engine.js's assemble(), in Python."""
+    head = chunks[0]
+    fields, boosts, k1, b = head["fields"], head["boosts"], head["k1"], head["b"]
+    terms = [term for chunk in chunks for term in chunk["t"]]
+    vectors = read_vectors([code for chunk in chunks for code in chunk["v"]])
+    papers = len(vectors) // len(fields)
+    pairs = Counter(number for numbers, _ in vectors for number in numbers)
+    idf = dict(zip(head["idf"][::2], head["idf"][1::2], strict=True))
+    lengths = [sum(counts) for _, counts in vectors]
+    average = [sum(lengths[f :: len(fields)]) / papers for f in range(len(fields))]
+    postings: dict[str, dict] = {term: {field: {} for field in fields} for term in terms}
+    field_vectors = []
+    for i, (numbers, counts) in enumerate(vectors):
+        f, ref = i % len(fields), str(i // len(fields))
+        elements: list[float] = []
+        for number, tf in zip(numbers, counts, strict=True):
+            norm = k1 * (1 - b + b * (lengths[i] / average[f]))
+            elements += [
+                number,
+                round(idf[pairs[number]] * ((k1 + 1) * tf) / (norm + tf) * boosts[f], 3),
+            ]
+            postings[terms[number]][fields[f]][ref] = {}
+        field_vectors.append([f"{fields[f]}/{ref}", elements])
     return {
-        "version": chunks[0]["version"],
-        "fields": chunks[0]["fields"],
-        "fieldVectors": [item for c in chunks for item in c["f"]],
-        "invertedIndex": [item for c in chunks for item in c["i"]],
-        "pipeline": chunks[0]["pipeline"],
+        "version": head["version"],
+        "fields": fields,
+        "fieldVectors": field_vectors,
+        "invertedIndex": [
+            [t, {**postings[t], "_index": n}]
+            for n, t in sorted(enumerate(terms), key=lambda x: x[1])
+        ],
+        "pipeline": head["pipeline"],
     }
+
+
+def run_node(code: str, data: object) -> object:
+    """Run a node script with the repo's lunr and search engine loaded; JSON in and out."""
+    prelude = f"""
+        const fs = require("fs"), path = require("path"), vm = require("vm");
+        const lunr = require({json.dumps(str(LUNR_JS.parent))});
+        const engine = require({json.dumps(str(REPO / "static" / "search-engine.js"))})(lunr);
+        const input = JSON.parse(fs.readFileSync(0, "utf8"));
+        const print = (value) => process.stdout.write(JSON.stringify(value));
+    """
+    done = subprocess.run(
+        [NODE, "-e", prelude + code],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(done.stdout)
 
 
 # --- the fast builder ------------------------------------------------------------
@@ -133,6 +197,18 @@ def test_fast_build_loads_in_lunr_py_and_ranks_title_matches_first() -> None:
 def test_plain_text_keeps_link_words_and_drops_markup() -> None:
     text = search.plain_text("See **[the code](https://x.org/a)** and `run()`.\n\n> quoted\n- item")
     assert text == "See the code and run(). quoted item"
+
+
+# plain_text's markup removal in one regex, as it was: the reference for its faster form.
+ONE_REGEX = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab *-+#>_`~1.)[]()\n\t\xa0", max_size=30))
+def test_plain_text_drops_the_markup_one_regex_would(markdown: str) -> None:
+    linked = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    expected = re.sub(r"\s+", " ", ONE_REGEX.sub("", linked)).strip()
+    assert search.plain_text(markdown) == expected
 
 
 def sample_papers() -> tuple[list[Paper], Taxonomy]:
@@ -211,15 +287,105 @@ def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> No
     assert texts[0][2] == "gnn"
 
 
-def test_index_chunks_reassemble_to_the_serialized_index() -> None:
+def test_snippet_text_is_the_start_of_abstract_and_notes_cut_at_a_word() -> None:
+    long = " ".join(f"word{i}" for i in range(200))
+    papers = [paper("long", "Long", long, notes=long, tags=("a", "b")), paper("x", "X", "Brief.")]
+    files = search.search_files(papers, Taxonomy((Theme("theory", "Theory"),)))
+    _, titles = read_script(files["search/titles.js"])
+    _, texts = read_script(files[f"search/{titles['text'][0]}.js"])
+    abstract, notes, tags = texts[0]
+    assert abstract == notes and tags == "a b"
+    assert len(abstract) <= search.LEAD_CHARS and abstract.endswith("…")
+    assert long.startswith(abstract[:-1]) and long[len(abstract) - 1] == " "
+    assert texts[1] == ["Brief.", "", ""]
+    assert search.lead("x" * 400) == "x" * (search.LEAD_CHARS - 1) + "…"
+
+
+def test_index_chunks_decode_to_the_serialized_index() -> None:
     papers, taxonomy = generate_papers(30, seed=1)
     docs = [d.fields() for d in search.search_documents(papers, taxonomy)]
-    serialized = search.build_index(docs)
-    chunks = search.chunk_lists(serialized, limit=4000)
-    assert len(chunks) > 5
-    for chunk in chunks[1:]:
-        assert len(search.index_json(chunk)) < 4000 + 2000  # one item may overflow the limit
-    assert join_chunks(chunks) == serialized
+    index = search.CompactIndex()
+    for doc in docs:
+        index.add(doc)
+    texts = index.chunks(limit=4000)
+    assert len(texts) > 5
+    for text in texts[1:]:
+        assert len(text) < 4000 + 2000  # one item may overflow the limit
+    chunks = [json.loads(text) for text in texts]
+    assert chunks[0]["t"] and chunks[-1]["v"]
+    assert any(code & 1 for chunk in chunks for code in chunk["v"])  # some counts over 1
+    assert decode_index(chunks) == search.build_index(docs)
+    # A fraction of lunr's JSON (here, with few papers, the terms weigh the most).
+    assert 5 * sum(map(len, texts)) < len(search.index_json(search.build_index(docs)))
+
+
+def test_compact_index_refuses_refs_out_of_order() -> None:
+    index = search.CompactIndex()
+    index.add(TRICKY_DOCS[0])
+    with pytest.raises(ValueError, match="out of order"):
+        index.add(TRICKY_DOCS[2])
+
+
+def test_engine_rounds_weights_like_python() -> None:
+    rng = random.Random(9)
+    values = [k / 16 for k in range(1, 3200, 2)]  # exact halves at the third decimal
+    halves = [(2 * i + 1) / 2000 for i in range(3000)]  # nearly halves, either side
+    values += [math.nextafter(x, toward) for x in halves for toward in (0, 10)] + halves
+    values += [rng.uniform(0, 10 ** rng.randint(-3, 4)) for _ in range(20_000)]
+    got = run_node("print(input.map(engine.round3));", values)
+    assert got == [round(x, 3) for x in values]
+
+
+def tricky_papers() -> tuple[list[Paper], Taxonomy]:
+    """Generated papers plus some with notes, tags and non-BMP or fullwidth words."""
+    papers, taxonomy = generate_papers(150, seed=4)
+    odd = [
+        ("fullwidth", "Ｆｕｌｌ ｗｉｄｔｈ ｚａ words", "Fullwidth ｚａ and 𝔘a side by side."),
+        ("fraktur", "𝔘a 𝔘b fraktur words", "Astral letters: 𝔘a, 𝔘b and ｚａ."),
+        ("emoji", "Emoji a😀b", "Replacement \ufffd chars a\ufffdb and a😀b."),
+    ]
+    papers += [
+        paper(slug, title, abstract, tags=("tag-a", "b"), notes="Note *with* words words.")
+        for slug, title, abstract in odd
+    ]
+    return papers, taxonomy
+
+
+def utf16_order(serialized: dict) -> dict:
+    """serialized with its terms sorted as JavaScript compares strings (UTF-16 units)."""
+    inverted = sorted(serialized["invertedIndex"], key=lambda item: item[0].encode("utf-16-be"))
+    return {**serialized, "invertedIndex": inverted}
+
+
+def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
+    papers, taxonomy = tricky_papers()
+    (tmp_path / "search").mkdir()
+    for name, data in search.search_files(papers, taxonomy).items():
+        (tmp_path / name).write_bytes(data)
+    decoded = run_node(
+        """
+        const sandbox = vm.createContext({ JSON });
+        sandbox.self = sandbox;
+        const load = (name) => vm.runInContext(
+          fs.readFileSync(path.join(input, "search", name + ".js"), "utf8"), sandbox);
+        load("titles");
+        const manifest = sandbox.SITEGEN_SEARCH.titles;
+        const data = engine.assemble(manifest.index.map((name) => {
+          load(name);
+          return sandbox.SITEGEN_SEARCH[name];
+        }));
+        const full = new engine.FullIndex(data, manifest.docs.map((d) => d[0]));
+        // lunr.js loads it (its TokenSet wants terms in JavaScript's string order)
+        print({ index: full.serialized(), hits: full.lunr.search("𝔘a ｚａ").length });
+        """,
+        str(tmp_path),
+    )
+    docs = [d.fields() for d in search.search_documents(papers, taxonomy)]
+    expected = utf16_order(search.build_index(docs))
+    assert expected != search.build_index(docs)  # the two orders differ on these terms
+    assert decoded["index"] == expected
+    assert decoded["hits"] == 2
+    assert decode_index(load_index_chunks(tmp_path)) == search.build_index(docs)
 
 
 # --- lunr.py and lunr.js on the built index ----------------------------------------
@@ -294,11 +460,15 @@ def run_lunr_js(site: Path, queries: list[str]) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def load_built_index(site: Path) -> dict:
-    """The serialized index, reassembled from the built search/index-NNN.js files."""
+def load_index_chunks(site: Path) -> list[dict]:
+    """The chunks of the compact index in a built site, in order."""
     _, titles = read_script((site / "search" / "titles.js").read_bytes())
-    chunks = [read_script((site / "search" / f"{n}.js").read_bytes())[1] for n in titles["index"]]
-    return join_chunks(chunks)
+    return [read_script((site / "search" / f"{n}.js").read_bytes())[1] for n in titles["index"]]
+
+
+def load_built_index(site: Path) -> dict:
+    """The serialized index, decoded from the built search/index-NNN.js files."""
+    return decode_index(load_index_chunks(site))
 
 
 def test_lunr_py_and_lunr_js_rank_the_same_refs(built_site: Path) -> None:
