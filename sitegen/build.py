@@ -21,7 +21,9 @@ build; tests/test_build_incremental.py checks that property.
 from __future__ import annotations
 
 import json
+import os
 import pickle
+import signal
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -87,6 +89,7 @@ class BuildContext:
     executor: Executor | None = None  # a worker process for late jobs, if any
     spool: Spool | None = None  # where rendered pages wait on disk; None: keep them in memory
     preview: Preview | None = None
+    fork_renderer: bool = False  # render half the paper pages in a forked copy (CLI builds)
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -228,18 +231,88 @@ def render_first(ctx: BuildContext) -> Outputs:
     return done
 
 
+class ForkedRenderer:
+    """Every other paper page, rendered on the second core by a forked copy of this process.
+
+    The copy shares the whole model (no pickling it over), renders its half into
+    the spool and sends back only what the cache needs: page keys and spooled paths.
+    """
+
+    def __init__(self, ctx: BuildContext, early: set[str]):
+        read, write = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the copy: render, report, and never return into the caller
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb") as pipe:
+                    pickle.dump(render_share(ctx, early, (1, 2)), pipe, PICKLE_PROTOCOL)
+            finally:
+                os._exit(0)
+        os.close(write)
+        self.read = read
+
+    def collect(self, ctx: BuildContext) -> Outputs:
+        """Wait for the copy; fold its page keys and spooled pages into this build."""
+        try:
+            with os.fdopen(self.read, "rb") as pipe:
+                error, rendered, spooled, outputs = pickle.load(pipe)
+        except EOFError:
+            raise SitegenError("internal error: the render process died (out of memory?)") from None
+        finally:
+            os.waitpid(self.pid, 0)
+        if error is not None:
+            raise error
+        ctx.rendered.update(rendered)
+        if ctx.spool is not None:
+            ctx.spool.paths += spooled
+        return outputs
+
+    def abandon(self) -> None:
+        """Stop the copy (this process failed first) so it writes nothing more."""
+        os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
+        os.close(self.read)
+
+
+def render_share(
+    ctx: BuildContext, early: set[str], share: tuple[int, int]
+) -> tuple[SitegenError | None, dict[str, str], list[str], Outputs]:
+    """In a forked copy: render one share of the pages; (error, keys, spooled paths, outputs)."""
+    ctx.rendered, ctx.progress = {}, None
+    if ctx.spool is not None:
+        ctx.spool.paths = []
+    try:
+        views = html_pages(ctx.library, share=share)
+        outputs = {v.path: render_view(ctx, v) for v in views if v.path not in early}
+    except SitegenError as exc:
+        return exc, {}, [], {}
+    except Exception as exc:  # noqa: BLE001 - reported in the parent, which has the terminal
+        return SitegenError(f"internal error while rendering: {exc!r}"), {}, [], {}
+    return None, ctx.rendered, ctx.spool.paths if ctx.spool else [], outputs
+
+
 def html_outputs(ctx: BuildContext) -> Outputs:
     """Every HTML page of the site, rendering only pages whose view or templates changed."""
     outputs = render_first(ctx)
     early = set(outputs)
+    # Rendering is most of a full build: a forked copy takes every other paper page.
+    helper = ForkedRenderer(ctx, early) if ctx.fork_renderer else None
+    share = (0, 2) if helper else (0, 1)
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
-    expected = len(ctx.library.papers)  # paper pages are nearly all of them
-    for number, view in enumerate(html_pages(ctx.library), start=1):
-        if view.path not in early:
-            outputs[view.path] = render_view(ctx, view)
-        if ctx.progress is not None and number % 200 == 0:
-            ctx.progress(min(number, expected), expected)
+    expected = len(ctx.library.papers) // share[1]  # paper pages are nearly all of them
+    try:
+        for number, view in enumerate(html_pages(ctx.library, share=share), start=1):
+            if view.path not in early:
+                outputs[view.path] = render_view(ctx, view)
+            if ctx.progress is not None and number % 200 == 0:
+                ctx.progress(min(number, expected), expected)
+    except BaseException:
+        if helper is not None:
+            helper.abandon()
+        raise
+    if helper is not None:
+        outputs.update(helper.collect(ctx))
     return outputs
 
 
@@ -432,6 +505,8 @@ def build(
     url = resolve_base_url(base_url, project.config.base_url)
     ctx = make_context(project, output, url, cache, progress, executor)
     ctx.spool, ctx.preview = Spool(output), preview
+    # Fork only where no threads run: a CLI build (it has a worker, and no preview server).
+    ctx.fork_renderer = executor is not None and preview is None and hasattr(os, "fork")
     try:
         # A preview waiting for its pages starts the late jobs after them: sending the
         # papers to the worker would compete with rendering for this process's GIL.
@@ -442,7 +517,7 @@ def build(
     finally:
         ctx.spool.discard()
         # The cached context must not point at a spent spool or at the preview's tabs.
-        ctx.spool, ctx.preview = None, None
+        ctx.spool, ctx.preview, ctx.fork_renderer = None, None, False
 
 
 def write_build(

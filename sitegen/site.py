@@ -58,6 +58,7 @@ if TYPE_CHECKING:  # the model only reads a Discovery; computing one needs numpy
 AZ_PER_PAGE = 100
 EXCERPT_CHARS = 260
 NEWEST_ON_HOME = 12
+Share = tuple[int, int]  # (k, n): part k of a job split n ways
 NEIGHBOURS = 2  # papers shown either side of the current one in the sidebar
 PAGER_WINDOW = 2  # page links shown either side of the current page
 FEED_ITEMS = 100  # papers listed per feed entry
@@ -831,14 +832,22 @@ def markdown_link(title: str, url: str) -> str:
     return f"[{text}]({url})"
 
 
-def paper_pages(library: Library) -> Iterator[PageView]:
-    """One page per paper at papers/<slug>/, walked theme by theme (O(N) overall)."""
+def paper_pages(library: Library, share: Share = (0, 1)) -> Iterator[PageView]:
+    """One page per paper at papers/<slug>/, walked theme by theme (O(N) overall).
+
+    share (k, n): only every n-th paper starting at the k-th, so n processes can
+    split the work; views are made only for the papers in the share.
+    """
+    part, parts = share
+    count = 0
     for theme in library.themes:
         section = library.section(f"theme:{theme.slug}")
         for position, slug in enumerate(section.slugs):
             if library.papers[slug].theme != theme.slug:
                 continue  # listed here as a secondary theme; its page is made under its primary
-            yield paper_page(library, slug, position, section, theme)
+            count += 1
+            if count % parts == part:
+                yield paper_page(library, slug, position, section, theme)
 
 
 def paper_page_of(library: Library, slug: str) -> PageView:
@@ -1034,14 +1043,24 @@ def not_found_page(library: Library) -> PageView:
     return PageView("404.html", "404.html", context)
 
 
-def html_pages(library: Library, with_papers: bool = True) -> Iterator[PageView]:
-    """Every HTML page of the site (or all but the papers' own), in a fixed order."""
+def html_pages(
+    library: Library, with_papers: bool = True, share: Share = (0, 1)
+) -> Iterator[PageView]:
+    """Every HTML page of the site (or all but the papers' own), in a fixed order.
+
+    With a share (k, n) of n > 1, part k gets every n-th paper page, and part 0
+    gets all the other pages too.
+    """
+    if share[0] != 0:
+        if with_papers:
+            yield from paper_pages(library, share)
+        return
     yield home_page(library)
     for theme in library.themes:
         if theme.count:
             yield from theme_pages(library, theme)
     if with_papers:
-        yield from paper_pages(library)
+        yield from paper_pages(library, share)
     yield from az_pages(library)
     yield from dump_pages(library)
     yield from tag_pages(library)

@@ -17,10 +17,14 @@ import pytest
 from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
-from sitegen.build import build, resolve_base_url
+import sitegen.build
+from sitegen.build import build, discovery_of, resolve_base_url
+from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.output import MANIFEST
 from sitegen.project import load_project
+from sitegen.site import build_library, html_pages
+from sitegen.workers import worker_process
 
 PAGE_LIMIT = 30 * 1024
 
@@ -251,6 +255,54 @@ def test_failed_rebuild_leaves_the_previous_site_byte_for_byte(
     with pytest.raises(SitegenError, match="paper.html"):
         build(site_root, out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert not list(tmp_path.glob(".out.spool*"))
+
+
+def test_forked_rendering_gives_the_same_site_as_one_process(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, single = shipped
+    forks: list[int] = []
+
+    class Counted(sitegen.build.ForkedRenderer):
+        def collect(self, ctx: sitegen.build.BuildContext) -> dict[str, bytes | None]:
+            outputs = super().collect(ctx)
+            forks.append(len(ctx.rendered))
+            return outputs
+
+    monkeypatch.setattr(sitegen.build, "ForkedRenderer", Counted)
+    with worker_process("fork") as worker:  # a CLI build: half the pages in a forked copy
+        build(root, tmp_path / "forked", executor=worker)
+    assert len(forks) == 1 and forks[0] > 300
+    assert tree(tmp_path / "forked") == tree(single)
+
+
+@pytest.mark.parametrize("where", ["every paper page", "one page of the forked half"])
+def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
+    shipped: tuple[Path, Path], tmp_path: Path, where: str
+) -> None:
+    root, _ = shipped
+    site_root = tmp_path / "root"
+    shutil.copytree(root / "content", site_root / "content")
+    condition = "true"
+    if where == "one page of the forked half":
+        project = load_project(site_root)
+        library = build_library(project, "", discovery_of(project, BuildCache()))
+        forked = [view.path.split("/")[1] for view in html_pages(library, share=(1, 2))]
+        condition = f"paper.slug == {forked[len(forked) // 2]!r}"
+    shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
+    (site_root / "templates").mkdir()
+    (site_root / "templates" / "paper.html").write_text(
+        shipped_paper.replace(
+            "{% block content %}",
+            f"{{% block content %}}{{% if {condition} %}}{{{{ 1 // 0 }}}}{{% endif %}}",
+            1,
+        )
+    )
+    with worker_process("fork") as worker, pytest.raises(SitegenError) as caught:
+        build(site_root, tmp_path / "out", executor=worker)
+    assert "paper.html" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".out.spool*"))
 
 
