@@ -120,11 +120,14 @@ def parse_dump(data: bytes, path: str, stem: str) -> Dump:
     layout = "compact"
     listing_date: str | None = None
     lines: list[tuple[int, str]] = []  # (line number, cleaned text) of content lines
+    blank = False  # a blank line since the listing began (spaced, if text follows it)
     for number, raw in enumerate(raw_lines, start=1):
         line = clean(raw)
         if not line:
-            layout = "spaced" if lines or listing_date else layout
+            blank = blank or bool(lines or listing_date)
             continue
+        if blank:
+            layout = "spaced"  # not for trailing blank lines, which a compact dump may have
         if line.lower() in CHROME:
             continue
         if not lines and GLUED_SUBSCRIBE.match(line):  # only before the first entry

@@ -73,6 +73,7 @@ def test_spaced_layout() -> None:
 def test_compact_layout_with_title_glued_to_subscribe() -> None:
     dump = parse(COMPACT)
     assert dump.layout == "compact"
+    assert parse(COMPACT + "\n\n").layout == "compact"  # trailing blank lines don't count
     assert dump.listing_date is None
     assert titles(dump) == ["First Paper: Clicks", "Second Paper on Diffusion"]
 
