@@ -33,17 +33,19 @@ The compact index. lunr's serialized index (``lunr(...).serialize()``) holds, fo
 every term, the (field, paper) pairs that contain it, each with an empty metadata
 object (no metadataWhitelist, so no positions), and for every (field, paper) a
 vector of BM25 weights. All of it follows from the term counts of each (field,
-paper) and the idf of each term, so only those are written, about 1/6 of lunr's
+paper) and the idf of each term, so only those are written, about 1/12 of lunr's
 JSON:
 - chunk 0 starts with a header: lunr's version, fields and pipeline, the field
   boosts, BM25's k1 and b, and ``idf``: [pairs, idf, pairs, idf, ...] for every
   distinct number of (field, paper) pairs holding a term (the idf itself is
   shipped because JavaScript's Math.log may round differently from C's log);
 - ``t``: the terms, in lunr's term-number (``_index``) order: order of first use;
-- ``v``: ints, for each paper in ref order and each field in FIELDS order: the
-  number of distinct terms; per term, ascending by number, ``2 * gap + (count >
-  1)`` (gap: its number minus the previous term's, or minus 0 for the first);
-  then the counts over 1, in the same order.
+- ``v``: a string of ints, for each paper in ref order and each field in FIELDS
+  order: the number of distinct terms; per term, ascending by number, ``2 * gap +
+  (count > 1)`` (gap: its number minus the previous term's, or minus 0 for the
+  first); then the counts over 1, in the same order. Each int is written in
+  base-64 digits (VARINT_DIGITS), 5 bits each, lowest first, plus 32 on every
+  digit but the last: most take one character, half the bytes of decimal JSON.
 assemble() recomputes every weight with lunr.py's float expression and Python's
 round(x, 3); tests/test_search.py checks through node that it gives the very index
 ``build_index`` gives, and that ``build_index`` gives lunr.py's bytes.
@@ -92,6 +94,8 @@ SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr.tokenizer.SEPARATOR_CHARS
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_MARKERS = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
 MARKDOWN_EMPHASIS = str.maketrans("", "", "*_`~")
+# Digits of the ints in ``v``: none needs escaping in JSON or in a JS string literal.
+VARINT_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 FieldVector = tuple[list[int], list[int]]  # one (field, paper): term numbers ascending, counts
 
@@ -319,6 +323,24 @@ def vector_codes(vectors: list[FieldVector]) -> list[int]:
     return codes
 
 
+def varint(number: int) -> str:
+    """A non-negative int in VARINT_DIGITS: 5 bits a digit, lowest first, 32 = more follow."""
+    digits = []
+    while number >= 32:
+        digits.append(VARINT_DIGITS[32 + (number & 31)])
+        number >>= 5
+    digits.append(VARINT_DIGITS[number])
+    return "".join(digits)
+
+
+VARINTS = [varint(number) for number in range(32 * 32 * 32)]  # every int of up to 3 digits
+
+
+def varints(numbers: Iterable[int]) -> str:
+    """Ints as one string of varints."""
+    return "".join([VARINTS[n] if n < len(VARINTS) else varint(n) for n in numbers])
+
+
 def index_header(counter: TermCounter) -> dict:
     """What chunk 0 says before the terms: lunr's header and what the weights need."""
     return {
@@ -350,13 +372,13 @@ class CompactIndex:
 
     def __init__(self) -> None:
         self.counter = TermCounter()
-        self.vectors: list[str] = []  # each document's vector_codes, as JSON list items
+        self.vectors: list[str] = []  # each document's vector_codes, as varints
 
     def add(self, doc: Mapping[str, object]) -> None:
         """Index the next document; its ref must be its number (0, 1, 2, ...)."""
         if str(doc[REF]) != str(len(self.vectors)):
             raise ValueError(f"ref {doc[REF]!r} out of order: expected {len(self.vectors)}")
-        self.vectors.append(",".join(map(str, vector_codes(self.counter.add(doc)))))
+        self.vectors.append(varints(vector_codes(self.counter.add(doc))))
 
     def chunks(self, limit: int = CHUNK_BYTES) -> list[str]:
         """The JSON texts of the index files: the header, then terms (t) and vectors (v)."""
@@ -366,8 +388,8 @@ class CompactIndex:
         chunks = []
         for run in groups(items, limit, len(header)):
             t = ",".join(text for key, text in run if key == "t")
-            v = ",".join(text for key, text in run if key == "v")
-            chunks.append(f'{{"t":[{t}],"v":[{v}]}}')
+            v = "".join(text for key, text in run if key == "v")
+            chunks.append(f'{{"t":[{t}],"v":"{v}"}}')
         chunks[0] = f"{header[:-1]},{chunks[0][1:]}"
         return chunks
 

@@ -412,7 +412,7 @@
     var terms = [], parts = [];
     chunks.forEach(function (chunk) {
       for (var i = 0; chunk.t && i < chunk.t.length; i++) terms.push(chunk.t[i]);
-      if (chunk.v) parts.push(chunk.v);
+      if (chunk.v) parts.push(readVarints(chunk.v));
     });
     var sizes = vectorSizes(parts);
     var data = {
@@ -425,7 +425,30 @@
     return data;
   }
 
-  /** How many (paper, field) vectors and terms in them the ``v`` lists hold. */
+  var VARINT_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var DIGIT = new Int8Array(128);
+  for (var d = 0; d < 64; d++) DIGIT[VARINT_DIGITS.charCodeAt(d)] = d;
+
+  /** The ints of a ``v`` string (sitegen.search.varint: 5 bits a digit, lowest first, 32 = more). */
+  function readVarints(text) {
+    var count = 0, i;
+    for (i = 0; i < text.length; i++) if (DIGIT[text.charCodeAt(i)] < 32) count++;
+    var ints = new Int32Array(count), n = 0, value = 0, scale = 1;
+    for (i = 0; i < text.length; i++) {
+      var digit = DIGIT[text.charCodeAt(i)];
+      value += (digit & 31) * scale;
+      if (digit < 32) {
+        ints[n++] = value;
+        value = 0;
+        scale = 1;
+      } else {
+        scale *= 32;
+      }
+    }
+    return ints;
+  }
+
+  /** How many (paper, field) vectors and terms in them the ``v`` ints hold. */
   function vectorSizes(parts) {
     var vectors = 0, elements = 0;
     parts.forEach(function (v) {
@@ -439,7 +462,7 @@
     return { vectors: vectors, elements: elements };
   }
 
-  /** Fill data.start and data.term from the ``v`` lists; returns each term's count. */
+  /** Fill data.start and data.term from the ``v`` ints; returns each term's count. */
   function readVectors(parts, data) {
     var start = data.start, term = data.term;
     var counts = new Int32Array(term.length);
