@@ -10,7 +10,8 @@ dump layouts) it measures, each in a fresh `sitegen` process as a user runs it:
 - no-op, one edit (a note appended to one page) and one new 100-paper dump:
   `sitegen build` again, with the cache the earlier builds left;
 - peak memory: the largest sum of PSS (shared pages counted once) over the
-  process and its children (the worker process included), sampled every 50 ms;
+  process and its children (the worker processes included), sampled every 50 ms
+  at first and every 0.5 s in long runs;
 - output: total bytes and files, the median paper page, the median paper page
   with the CSS and JS it loads, the search data and the gzipped bytes a reader
   fetches before the first results (search/titles.js).
@@ -126,7 +127,9 @@ def timed(command: list[str], cwd: Path, timeout: float | None = None) -> Run:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, pss_mb(process_tree(process.pid)))
-            done.wait(0.05)
+            # Reading PSS walks the page tables of GBs of memory: sample often only while
+            # the run is young, so the sampler doesn't steal a core from a long build.
+            done.wait(min(0.5, 0.05 + (time.perf_counter() - started) / 20))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

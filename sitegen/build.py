@@ -45,8 +45,10 @@ from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
 from sitegen.site import (
+    WHOLE,
     Library,
     PageView,
+    Share,
     build_library,
     feed_context,
     html_pages,
@@ -57,6 +59,9 @@ from sitegen.site import (
 if TYPE_CHECKING:
     from sitegen.discover import Discovery
 
+# With a forked renderer, the share of paper pages this process keeps: it also renders
+# every list page (theme, A–Z, dump pages), which cost about as much again (profiled at 10k).
+OWN_SHARE = 0.4
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
 PICKLE_PROTOCOL = 5  # fixed, so page keys don't change with the Python default
 
@@ -245,7 +250,7 @@ class ForkedRenderer:
             try:
                 os.close(read)
                 with os.fdopen(write, "wb") as pipe:
-                    pickle.dump(render_share(ctx, early, (1, 2)), pipe, PICKLE_PROTOCOL)
+                    pickle.dump(render_share(ctx, early, (1, OWN_SHARE)), pipe, PICKLE_PROTOCOL)
             finally:
                 os._exit(0)
         os.close(write)
@@ -275,7 +280,7 @@ class ForkedRenderer:
 
 
 def render_share(
-    ctx: BuildContext, early: set[str], share: tuple[int, int]
+    ctx: BuildContext, early: set[str], share: Share
 ) -> tuple[SitegenError | None, dict[str, str], list[str], Outputs]:
     """In a forked copy: render one share of the pages; (error, keys, spooled paths, outputs)."""
     ctx.rendered, ctx.progress = {}, None
@@ -297,10 +302,10 @@ def html_outputs(ctx: BuildContext) -> Outputs:
     early = set(outputs)
     # Rendering is most of a full build: a forked copy takes every other paper page.
     helper = ForkedRenderer(ctx, early) if ctx.fork_renderer else None
-    share = (0, 2) if helper else (0, 1)
+    share = (0, OWN_SHARE) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
-    expected = len(ctx.library.papers) // share[1]  # paper pages are nearly all of them
+    expected = int(len(ctx.library.papers) * share[1])  # paper pages are nearly all of them
     try:
         for number, view in enumerate(html_pages(ctx.library, share=share), start=1):
             if view.path not in early:

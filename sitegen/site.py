@@ -58,7 +58,10 @@ if TYPE_CHECKING:  # the model only reads a Discovery; computing one needs numpy
 AZ_PER_PAGE = 100
 EXCERPT_CHARS = 260
 NEWEST_ON_HOME = 12
-Share = tuple[int, int]  # (k, n): part k of a job split n ways
+# (part, fraction): part 0 takes `fraction` of the paper pages (spread evenly) and every
+# other page; part 1 takes the remaining paper pages. (0, 1.0) is the whole site.
+Share = tuple[int, float]
+WHOLE: Share = (0, 1.0)
 NEIGHBOURS = 2  # papers shown either side of the current one in the sidebar
 PAGER_WINDOW = 2  # page links shown either side of the current page
 FEED_ITEMS = 100  # papers listed per feed entry
@@ -832,22 +835,28 @@ def markdown_link(title: str, url: str) -> str:
     return f"[{text}]({url})"
 
 
-def paper_pages(library: Library, share: Share = (0, 1)) -> Iterator[PageView]:
+def in_share(count: int, share: Share) -> bool:
+    """Whether the count-th paper page (from 0) belongs to this share."""
+    part, fraction = share
+    first = int((count + 1) * fraction) > int(count * fraction)
+    return first if part == 0 else not first
+
+
+def paper_pages(library: Library, share: Share = WHOLE) -> Iterator[PageView]:
     """One page per paper at papers/<slug>/, walked theme by theme (O(N) overall).
 
-    share (k, n): only every n-th paper starting at the k-th, so n processes can
-    split the work; views are made only for the papers in the share.
+    With a share, only its papers: two processes can split the work, and views
+    are made only for the papers in the share.
     """
-    part, parts = share
     count = 0
     for theme in library.themes:
         section = library.section(f"theme:{theme.slug}")
         for position, slug in enumerate(section.slugs):
             if library.papers[slug].theme != theme.slug:
                 continue  # listed here as a secondary theme; its page is made under its primary
-            count += 1
-            if count % parts == part:
+            if in_share(count, share):
                 yield paper_page(library, slug, position, section, theme)
+            count += 1
 
 
 def paper_page_of(library: Library, slug: str) -> PageView:
@@ -1044,12 +1053,12 @@ def not_found_page(library: Library) -> PageView:
 
 
 def html_pages(
-    library: Library, with_papers: bool = True, share: Share = (0, 1)
+    library: Library, with_papers: bool = True, share: Share = WHOLE
 ) -> Iterator[PageView]:
     """Every HTML page of the site (or all but the papers' own), in a fixed order.
 
-    With a share (k, n) of n > 1, part k gets every n-th paper page, and part 0
-    gets all the other pages too.
+    With a share, part 0 gets its fraction of the paper pages and all the other
+    pages; part 1 gets the rest of the paper pages.
     """
     if share[0] != 0:
         if with_papers:

@@ -18,7 +18,7 @@ from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
 import sitegen.build
-from sitegen.build import build, discovery_of, resolve_base_url
+from sitegen.build import OWN_SHARE, build, discovery_of, resolve_base_url
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.output import MANIFEST
@@ -288,7 +288,7 @@ def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
     if where == "one page of the forked half":
         project = load_project(site_root)
         library = build_library(project, "", discovery_of(project, BuildCache()))
-        forked = [view.path.split("/")[1] for view in html_pages(library, share=(1, 2))]
+        forked = [view.path.split("/")[1] for view in html_pages(library, share=(1, OWN_SHARE))]
         condition = f"paper.slug == {forked[len(forked) // 2]!r}"
     shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
     (site_root / "templates").mkdir()
