@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import signal
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -55,6 +54,7 @@ from sitegen.site import (
     paper_page_of,
     views_at,
 )
+from sitegen.workers import Forked
 
 if TYPE_CHECKING:
     from sitegen.discover import Discovery
@@ -94,7 +94,7 @@ class BuildContext:
     executor: Executor | None = None  # a worker process for late jobs, if any
     spool: Spool | None = None  # where rendered pages wait on disk; None: keep them in memory
     preview: Preview | None = None
-    fork_renderer: bool = False  # render half the paper pages in a forked copy (CLI builds)
+    fork: bool = False  # side work in forked copies of this process (CLI builds: no threads)
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -109,7 +109,12 @@ class BuildContext:
         if old_key == key and all((self.output / p).is_file() for p in paths):
             self.groups[name] = (key, paths)
             return lambda: dict.fromkeys(paths)
-        run = self.executor.submit(make, *args).result if self.executor else partial(make, *args)
+        if self.fork:
+            run = Forked(make, *args).result
+        elif self.executor is not None:
+            run = self.executor.submit(make, *args).result
+        else:
+            run = partial(make, *args)
 
         def collect() -> Outputs:
             outputs = run()
@@ -236,72 +241,28 @@ def render_first(ctx: BuildContext) -> Outputs:
     return done
 
 
-class ForkedRenderer:
-    """Every other paper page, rendered on the second core by a forked copy of this process.
-
-    The copy shares the whole model (no pickling it over), renders its half into
-    the spool and sends back only what the cache needs: page keys and spooled paths.
-    """
-
-    def __init__(self, ctx: BuildContext, early: set[str]):
-        read, write = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the copy: render, report, and never return into the caller
-            try:
-                os.close(read)
-                with os.fdopen(write, "wb") as pipe:
-                    pickle.dump(render_share(ctx, early, (1, OWN_SHARE)), pipe, PICKLE_PROTOCOL)
-            finally:
-                os._exit(0)
-        os.close(write)
-        self.read = read
-
-    def collect(self, ctx: BuildContext) -> Outputs:
-        """Wait for the copy; fold its page keys and spooled pages into this build."""
-        try:
-            with os.fdopen(self.read, "rb") as pipe:
-                error, rendered, spooled, outputs = pickle.load(pipe)
-        except EOFError:
-            raise SitegenError("internal error: the render process died (out of memory?)") from None
-        finally:
-            os.waitpid(self.pid, 0)
-        if error is not None:
-            raise error
-        ctx.rendered.update(rendered)
-        if ctx.spool is not None:
-            ctx.spool.paths += spooled
-        return outputs
-
-    def abandon(self) -> None:
-        """Stop the copy (this process failed first) so it writes nothing more."""
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
-        os.close(self.read)
-
-
 def render_share(
     ctx: BuildContext, early: set[str], share: Share
-) -> tuple[SitegenError | None, dict[str, str], list[str], Outputs]:
-    """In a forked copy: render one share of the pages; (error, keys, spooled paths, outputs)."""
+) -> tuple[dict[str, str], list[str], Outputs]:
+    """In a forked copy: render one share of the pages; (page keys, spooled paths, outputs).
+
+    The copy shares the whole model (nothing pickled over), renders into the spool
+    and sends back only what the cache needs.
+    """
     ctx.rendered, ctx.progress = {}, None
     if ctx.spool is not None:
         ctx.spool.paths = []
-    try:
-        views = html_pages(ctx.library, share=share)
-        outputs = {v.path: render_view(ctx, v) for v in views if v.path not in early}
-    except SitegenError as exc:
-        return exc, {}, [], {}
-    except Exception as exc:  # noqa: BLE001 - reported in the parent, which has the terminal
-        return SitegenError(f"internal error while rendering: {exc!r}"), {}, [], {}
-    return None, ctx.rendered, ctx.spool.paths if ctx.spool else [], outputs
+    views = html_pages(ctx.library, share=share)
+    outputs = {v.path: render_view(ctx, v) for v in views if v.path not in early}
+    return ctx.rendered, ctx.spool.paths if ctx.spool else [], outputs
 
 
 def html_outputs(ctx: BuildContext) -> Outputs:
     """Every HTML page of the site, rendering only pages whose view or templates changed."""
     outputs = render_first(ctx)
     early = set(outputs)
-    # Rendering is most of a full build: a forked copy takes every other paper page.
-    helper = ForkedRenderer(ctx, early) if ctx.fork_renderer else None
+    # Rendering is most of a full build: a forked copy takes most paper pages.
+    helper = Forked(render_share, ctx, early, (1, OWN_SHARE)) if ctx.fork else None
     share = (0, OWN_SHARE) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
@@ -317,7 +278,11 @@ def html_outputs(ctx: BuildContext) -> Outputs:
             helper.abandon()
         raise
     if helper is not None:
-        outputs.update(helper.collect(ctx))
+        rendered, spooled, more = helper.result()
+        ctx.rendered.update(rendered)
+        if ctx.spool is not None:
+            ctx.spool.paths += spooled
+        outputs.update(more)
     return outputs
 
 
@@ -497,21 +462,22 @@ def build(
     progress: Progress | None = None,
     executor: Executor | None = None,
     ingested: IngestResult | None = None,
+    fork: bool = False,
 ) -> BuildResult:
     """Read everything, render what changed, write the pages, then the search index.
 
     A preview's open pages are written first; its on_pages(written) runs once
     all pages are on disk and before the search index is collected, so the
-    browser can reload first. With an executor the search index builds in
-    another process meanwhile.
+    browser can reload first. With an executor (serve) the search index builds in
+    its process meanwhile; with fork (a CLI build, where no threads run) forked
+    copies build the search index and render most paper pages.
     """
     cache = cache if cache is not None else BuildCache()
     project = load_project(root, cache, ingested)
     url = resolve_base_url(base_url, project.config.base_url)
     ctx = make_context(project, output, url, cache, progress, executor)
     ctx.spool, ctx.preview = Spool(output), preview
-    # Fork only where no threads run: a CLI build (it has a worker, and no preview server).
-    ctx.fork_renderer = executor is not None and preview is None and hasattr(os, "fork")
+    ctx.fork = fork and preview is None and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
     try:
         # A preview waiting for its pages starts the late jobs after them: sending the
         # papers to the worker would compete with rendering for this process's GIL.
@@ -522,7 +488,7 @@ def build(
     finally:
         ctx.spool.discard()
         # The cached context must not point at a spent spool or at the preview's tabs.
-        ctx.spool, ctx.preview, ctx.fork_renderer = None, None, False
+        ctx.spool, ctx.preview, ctx.fork = None, None, False
 
 
 def write_build(
@@ -634,10 +600,13 @@ def ingest_and_build(
     preview: Preview | None = None,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    fork: bool = False,
 ) -> tuple[IngestResult, BuildResult]:
     """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
     cache = cache if cache is not None else BuildCache()
     ingested = ingest(root, cache)
     if ingested.errors:
         raise ingested.errors[0]
-    return ingested, build(root, output, base_url, cache, preview, progress, executor, ingested)
+    return ingested, build(
+        root, output, base_url, cache, preview, progress, executor, ingested, fork
+    )

@@ -117,15 +117,15 @@ def run_build(args: argparse.Namespace) -> int:
     """`sitegen build`: ingest, then render the site."""
     from sitegen.build import ingest_and_build
     from sitegen.cache import BuildCache
-    from sitegen.workers import worker_process
 
     console = console_for(args)
     cache = BuildCache(None) if getattr(args, "clean", False) else BuildCache.load(args.root)
     bar = ProgressBar(console)
-    with worker_process("fork") as worker:
-        ingested, built = ingest_and_build(
-            args.root, args.output, args.base_url, cache, progress=bar.update, executor=worker
-        )
+    # fork: forked copies of this process render most paper pages and build the search
+    # index on the second core (safe here: the CLI runs no other threads).
+    ingested, built = ingest_and_build(
+        args.root, args.output, args.base_url, cache, progress=bar.update, fork=True
+    )
     bar.close()
     if ingested.written:
         console.info(f"ingest: {len(ingested.written)} files written")

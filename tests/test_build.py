@@ -24,7 +24,6 @@ from sitegen.errors import SitegenError
 from sitegen.output import MANIFEST
 from sitegen.project import load_project
 from sitegen.site import build_library, html_pages
-from sitegen.workers import worker_process
 
 PAGE_LIMIT = 30 * 1024
 
@@ -264,16 +263,18 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     root, single = shipped
     forks: list[int] = []
 
-    class Counted(sitegen.build.ForkedRenderer):
-        def collect(self, ctx: sitegen.build.BuildContext) -> dict[str, bytes | None]:
-            outputs = super().collect(ctx)
-            forks.append(len(ctx.rendered))
-            return outputs
+    class Counted(sitegen.build.Forked):
+        def result(self) -> object:
+            value = super().result()
+            forks.append(value)
+            return value
 
-    monkeypatch.setattr(sitegen.build, "ForkedRenderer", Counted)
-    with worker_process("fork") as worker:  # a CLI build: half the pages in a forked copy
-        build(root, tmp_path / "forked", executor=worker)
-    assert len(forks) == 1 and forks[0] > 300
+    monkeypatch.setattr(sitegen.build, "Forked", Counted)
+    build(root, tmp_path / "forked", fork=True)  # a CLI build: most pages in a forked copy
+    rendered_there = [v for v in forks if isinstance(v, tuple)]
+    searched_there = [v for v in forks if isinstance(v, dict) and "search/titles.js" in v]
+    assert len(rendered_there) == 1 and len(rendered_there[0][0]) > 200
+    assert len(searched_there) == 1
     assert tree(tmp_path / "forked") == tree(single)
 
 
@@ -299,8 +300,8 @@ def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
             1,
         )
     )
-    with worker_process("fork") as worker, pytest.raises(SitegenError) as caught:
-        build(site_root, tmp_path / "out", executor=worker)
+    with pytest.raises(SitegenError) as caught:
+        build(site_root, tmp_path / "out", fork=True)
     assert "paper.html" in str(caught.value) and "\n" not in str(caught.value)
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".out.spool*"))
