@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -61,7 +62,9 @@ class Forked:
     """
 
     def __init__(self, function: Callable[..., Any], *args: Any):
-        read, write = os.pipe()
+        # The value goes through an unnamed temporary file, not a pipe: the copy can
+        # write it all and exit (freeing its memory) long before the parent reads it.
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or abandon()
         # The copy shares memory with this process until either writes to it, and a
         # garbage collection writes to every object it scans: freeze what exists now
         # (at 100k papers this saves GBs of peak memory).
@@ -69,24 +72,20 @@ class Forked:
         self.pid = os.fork()
         if self.pid == 0:  # the copy: run, report, and never return into the caller
             try:
-                os.close(read)
-                outcome = run_reporting(function, args)
-                with os.fdopen(write, "wb") as pipe:
-                    pickle.dump(outcome, pipe, pickle.HIGHEST_PROTOCOL)
+                pickle.dump(run_reporting(function, args), self.file, pickle.HIGHEST_PROTOCOL)
+                self.file.flush()
             finally:
                 os._exit(0)
-        os.close(write)
-        self.read = read
 
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""
+        os.waitpid(self.pid, 0)
         try:
-            with os.fdopen(self.read, "rb") as pipe:
-                error, value = pickle.load(pipe)
+            with self.file:
+                self.file.seek(0)
+                error, value = pickle.load(self.file)
         except EOFError:
             raise SitegenError("internal error: a build process died (out of memory?)") from None
-        finally:
-            os.waitpid(self.pid, 0)
         if error is not None:
             raise error
         return value
@@ -95,7 +94,7 @@ class Forked:
         """Stop the copy (this process failed first), so it writes nothing more."""
         os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
-        os.close(self.read)
+        self.file.close()
 
 
 def run_reporting(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Any]:
