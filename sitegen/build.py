@@ -95,6 +95,8 @@ class BuildContext:
     spool: Spool | None = None  # where rendered pages wait on disk; None: keep them in memory
     preview: Preview | None = None
     fork: bool = False  # side work in forked copies of this process (CLI builds: no threads)
+    early: Outputs = field(default_factory=dict)  # pages a preview had rendered first
+    written_early: list[str] = field(default_factory=list)  # files written before the rest
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)
     groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
@@ -236,6 +238,7 @@ def render_first(ctx: BuildContext) -> Outputs:
             data = ctx.render(view.template, view.context)
             if write_if_changed(ctx.output / view.path, data):
                 written.append(view.path)
+    ctx.written_early += written
     if written and preview.on_first is not None:
         preview.on_first(written)
     return done
@@ -259,7 +262,7 @@ def render_share(
 
 def html_outputs(ctx: BuildContext) -> Outputs:
     """Every HTML page of the site, rendering only pages whose view or templates changed."""
-    outputs = render_first(ctx)
+    outputs = dict(ctx.early)  # written already, for a preview's open tabs
     early = set(outputs)
     # Rendering is most of a full build: a forked copy takes most paper pages.
     helper = Forked(render_share, ctx, early, (1, OWN_SHARE)) if ctx.fork else None
@@ -474,21 +477,52 @@ def build(
     """
     cache = cache if cache is not None else BuildCache()
     project = load_project(root, cache, ingested)
+    cache.prune()  # this build parsed every input: forget the ones that are gone
     url = resolve_base_url(base_url, project.config.base_url)
     ctx = make_context(project, output, url, cache, progress, executor)
-    ctx.spool, ctx.preview = Spool(output), preview
+    return render_and_write(ctx, preview, fork)
+
+
+def template_build(
+    output: Path,
+    cache: BuildCache,
+    preview: Preview | None = None,
+    executor: Executor | None = None,
+) -> BuildResult | None:
+    """Fast path for template and static edits: the last build's model, new templates.
+
+    As in Zola's serve: no content changed, so reading and modelling it again (most
+    of what comes before the first page at 10k papers) is skipped. None when there
+    is no earlier good build to reuse: do a full build.
+    """
+    last = cache.last_build
+    if last is None or last.output != output:
+        return None
+    cache.restamp(settings_stamp(last.project))
+    env = environment_for(last.project, cache)
+    ctx = replace(last, env=env, executor=executor, rendered={}, groups={})
+    return render_and_write(ctx, preview, fork=False)
+
+
+def render_and_write(ctx: BuildContext, preview: Preview | None, fork: bool) -> BuildResult:
+    """Render and write everything: a preview's open pages first, then the rest."""
+    ctx.spool, ctx.preview, ctx.early, ctx.written_early = Spool(ctx.output), preview, {}, []
     ctx.fork = fork and preview is None and hasattr(os, "fork") and (os.cpu_count() or 1) > 1
     try:
-        # A preview waiting for its pages starts the late jobs after them: sending the
-        # papers to the worker would compete with rendering for this process's GIL.
-        jobs = [start(ctx) for start in LATE_JOBS] if preview is None else None
+        ctx.early = render_first(ctx)
+        jobs = [start(ctx) for start in LATE_JOBS]
+        if ctx.early:
+            # Someone is looking at the site: bring search up to date (in the worker,
+            # while this process waits) before the rest of the pages, not after them.
+            late = merge((job() for job in jobs), {})
+            ctx.written_early += write_outputs(ctx.output, late)
+            jobs = [lambda: late]
         pages = render_pages(ctx)
-        cache.prune()  # this build parsed every input: forget the ones that are gone
         return write_build(ctx, pages, jobs)
     finally:
         ctx.spool.discard()
-        # The cached context must not point at a spent spool or at the preview's tabs.
-        ctx.spool, ctx.preview, ctx.fork = None, None, False
+        # The cached context must not point at a spent spool, the preview's tabs or pages.
+        ctx.spool, ctx.preview, ctx.fork, ctx.early, ctx.written_early = None, None, False, {}, []
 
 
 def write_build(
@@ -502,7 +536,7 @@ def write_build(
     cache, output = ctx.cache, ctx.output
     old, kept = read_manifest(output), set(kept)
     changed = write_outputs(output, pages) + (ctx.spool.commit(output) if ctx.spool else [])
-    written = len(changed)
+    written = len(changed) + len(ctx.written_early)
     cache.rendered = ctx.rendered
     if ctx.preview is not None and ctx.preview.on_pages is not None:
         gone = [p for p in old if p.endswith(".html") and p not in pages and p not in kept]

@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sitegen.build import BuildResult, Preview, ingest_and_build, quick_build
+from sitegen.build import BuildResult, Preview, ingest_and_build, quick_build, template_build
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult
@@ -83,7 +83,8 @@ class LiveSite:
             return True
 
     def build(self, changes: ChangeSet | None) -> tuple[IngestResult, BuildResult]:
-        """The fast path when only pages' own content changed, else ingest and a full build."""
+        """A fast path when only pages' own content or only templates and static files
+        changed, else ingest and a full build."""
         # The fast path only continues a good build: after an error, a full build
         # must find out whether every file is well again.
         if changes is not None and changes.kinds == {"page"} and not self.failed:
@@ -92,6 +93,11 @@ class LiveSite:
             )
             if quick is not None:
                 return IngestResult([], [], []), quick
+        if changes is not None and changes.kinds <= {"template", "static"} and not self.failed:
+            # Only how the site looks changed: re-render the model the last build made.
+            again = template_build(self.output, self.cache, self.preview(), self.executor)
+            if again is not None:
+                return IngestResult([], [], []), again
         return ingest_and_build(
             self.root,
             self.output,

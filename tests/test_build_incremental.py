@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import BuildContext, ingest_and_build, quick_build
+from sitegen.build import BuildContext, ingest_and_build, quick_build, template_build
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
 
@@ -148,8 +148,12 @@ def test_incremental_build_equals_clean_build(edits: list[tuple[str, int]], mode
             touched = apply_edit(root, kind, n)
             if mode == "disk":  # a fresh process: the cache comes back from disk
                 cache = BuildCache.load(root)
-            # "fast": serve's path for saved pages, falling back to a full build.
-            if not (mode == "fast" and touched and quick_build(root, output, cache, touched)):
+            # "fast": serve's paths for saved pages and for template edits, falling back
+            # to a full build.
+            looks_only = kind in ("override-template", "remove-template")
+            if mode == "fast" and looks_only and template_build(output, cache):
+                pass
+            elif not (mode == "fast" and touched and quick_build(root, output, cache, touched)):
                 ingest_and_build(root, output, cache=cache)
             clean = Path(tmp) / f"clean-{kind}-{n}"
             ingest_and_build(root, clean, cache=BuildCache())
@@ -197,3 +201,16 @@ def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path)
     page.write_text(page.read_text().replace("title: ", "title: Renamed ", 1))
     assert quick_build(tmp_path, output, cache, {page}) is None  # lists show titles
     assert quick_build(tmp_path, output, cache, {tmp_path / "content/papers/x/new.md"}) is None
+
+
+def test_template_fast_path_rerenders_the_last_model_with_new_templates(tmp_path: Path) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    cache = BuildCache.load(tmp_path)
+    assert template_build(output, cache) is None  # nothing built yet: a full build is needed
+    ingest_and_build(tmp_path, output, cache=cache)
+    apply_edit(tmp_path, "override-template", 7)
+    assert template_build(output, cache) is not None
+    ingest_and_build(tmp_path, tmp_path / "clean", cache=BuildCache())
+    assert "edit 7" in next(output.glob("papers/*/index.html")).read_text()
+    assert tree(output) == tree(tmp_path / "clean")
