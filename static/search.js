@@ -14,7 +14,7 @@
   var STATIC = new URL("static/", ROOT);
   var DATA = new URL("search/", ROOT);
   var FILE = location.protocol === "file:";
-  var Engine = self.SitegenSearchEngine;
+  var Engine = null; // static/search-engine.js, loaded with the search data (see loadEngine)
   var store = (self.SITEGEN_SEARCH = self.SITEGEN_SEARCH || {});
   var DROPDOWN_HITS = 8;
   var PAGE_HITS = 20; // results page: hits per page ("Show more" adds the next)
@@ -60,10 +60,20 @@
     state.texts = new Map();
   }
 
+  /**
+   * lunr and the query engine (60 KB), loaded with the first search data rather than
+   * with every page: most page views never search.
+   */
+  function loadEngine() {
+    return loadScript(new URL("vendor/lunr.min.js", STATIC))
+      .then(function () { return loadScript(new URL("search-engine.js", STATIC)); })
+      .then(function () { Engine = self.SitegenSearchEngine; });
+  }
+
   /** Stage one: the titles and the title index; starts stage two in the background. */
   function loadTitles() {
     if (!titlesPromise) {
-      titlesPromise = loadScript(titlesUrl).then(function () {
+      titlesPromise = Promise.all([loadEngine(), loadScript(titlesUrl)]).then(function () {
         adopt(store.titles);
         if (!state.full) document.documentElement.setAttribute("data-search-index", "titles");
         setTimeout(loadFull, 0);
