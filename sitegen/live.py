@@ -131,7 +131,7 @@ class LiveSite:
         """Reload the tabs showing the pages that were rendered first."""
         if self.server is not None and not self.server.state.error:
             self.server.state.set_building(True)  # until pages_written, or the build fails
-            self.server.state.publish(pages=written)
+            self.server.state.reload_and_wait(written)
 
     def pages_written(self, written: list[str]) -> None:
         """Reload the tabs whose pages changed as soon as the pages are on disk (search follows).
@@ -147,7 +147,7 @@ class LiveSite:
             return
         every_tab = not written or any(path.startswith("static/") for path in written)
         pages = [path for path in written if path.endswith(".html")]
-        self.server.state.publish(pages=None if every_tab else pages)
+        self.server.state.reload_and_wait(None if every_tab else pages)
 
 
 def run_watch(

@@ -79,6 +79,7 @@ class LiveState:
         self.changed = threading.Condition()
         self.viewers: Counter[str] = Counter()  # URL path -> open tabs showing it
         self.building = False  # pages are being written (open tabs' pages went first)
+        self.connects = 0  # event streams opened so far (a reloaded tab opens a new one)
 
     def snapshot(self) -> dict[str, object]:
         """The state as sent to browsers."""
@@ -107,6 +108,20 @@ class LiveState:
         """Wait until no rebuild is writing pages (a link on a fresh page may lead to one)."""
         with self.changed:
             self.changed.wait_for(lambda: not self.building, timeout)
+
+    def reload_and_wait(self, pages: Iterable[str] | None, timeout: float = 1.0) -> None:
+        """Publish a rebuild, then wait (at most timeout) until the tabs it reloads are back.
+
+        The build's next steps (search index, cache) hold the GIL for a while; letting
+        the reloading tabs fetch their page first keeps the preview snappy at 10k papers.
+        """
+        with self.changed:
+            urls = None if pages is None else set(map(url_of, pages))
+            tabs = sum(n for url, n in self.viewers.items() if urls is None or url in urls)
+            expected = self.connects + tabs
+        self.publish(pages=pages)
+        with self.changed:
+            self.changed.wait_for(lambda: self.connects >= expected, timeout)
 
     def open_pages(self) -> set[str]:
         """The output files (e.g. papers/x/index.html) that open tabs show."""
@@ -221,18 +236,20 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def stream_events(self) -> None:
         """Server-sent events: the current state now, then after every change."""
         state = self.server.state
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.close_connection = True
-        seen: dict[str, object] | None = None
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
         page = query.get("page", [""])[0]
-        with state.changed:
+        with state.changed:  # counted before the tab hears anything back
             state.viewers[page] += 1
+            state.connects += 1
+            state.changed.notify_all()
+        seen: dict[str, object] | None = None
         try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
             while not self.server.stopping.is_set():
                 with state.changed:
                     if seen == state.snapshot():

@@ -186,3 +186,29 @@ def test_a_page_still_being_written_is_awaited_not_404(server: PreviewServer, ou
     status, _, body = answers[0]
     assert status == 200 and b"New" in body
     assert get(server, "/papers/never/")[0] == 404  # not building: answered at once
+
+
+def test_a_rebuild_waits_for_the_reloading_tabs_to_come_back(server: PreviewServer) -> None:
+    host, port = server.server_address[:2]
+
+    def open_tab(page: str) -> socket.socket:
+        sock = socket.create_connection((host, port), timeout=5)
+        sock.sendall(f"GET {EVENTS_PATH}?page={page} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.recv(1)  # the stream is open
+        return sock
+
+    tab = open_tab("/papers/a/")
+    before = server.state.connects
+    reloaded: list[socket.socket] = []
+    threading.Timer(0.3, lambda: reloaded.append(open_tab("/papers/a/"))).start()
+    started = time.monotonic()
+    server.state.reload_and_wait(["papers/a/index.html"], timeout=30)
+    assert time.monotonic() - started >= 0.25  # it waited for the tab…
+    assert server.state.connects == before + 1  # …and returned when it came back
+    deadline = time.monotonic() + 5
+    while not reloaded and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # A rebuild that reloads no open tab doesn't wait at all.
+    server.state.reload_and_wait(["papers/other/index.html"], timeout=30)
+    for sock in [tab, *reloaded]:
+        sock.close()
