@@ -1,21 +1,23 @@
-"""The build: read the whole project, render every output into memory, then write it all.
+"""The build: read the whole project, render every output, then put it all in place.
 
 Outputs are made by *producers*: functions from a BuildContext to a dict of
 relative path -> bytes. To add outputs, write a producer and add it to
 PAGE_PRODUCERS; slow outputs that pages don't link to by content (the search
-index) are LATE_JOBS, started first (in a worker process when the build has one,
-so they use the second core) and collected after the pages are written. The
-sitemap is made from the HTML pages the producers returned.
-Nothing is written until every page producer has run, so a template error
-leaves the previous site untouched.
-
-Writing to site/ lives in sitegen/output.py, the worker process in sitegen/workers.py.
+index) are LATE_JOBS, started before the pages (in another process when the build
+has one, so they use the second core) and collected after the pages are written.
+The sitemap is made from the HTML pages the producers returned.
+Rendered HTML waits in a spool folder (sitegen/output.py), not in memory, and
+nothing reaches the site until every page producer has run, so a template error
+leaves the previous site untouched. A CLI build (fork=True) renders most paper
+pages and the search index in forked copies of this process (sitegen/workers.py).
+A preview (`serve`) gets its open pages rendered and written first (Preview).
 
 Builds are incremental through a BuildCache: a page whose view (its template
 context) and templates are unchanged since the last build is not rendered
 again (its output value is None: "already on disk"), and the search index is
 rebuilt only when the papers changed. The result is byte-identical to a clean
-build; tests/test_build_incremental.py checks that property.
+build; tests/test_build_incremental.py checks that property. quick_build and
+template_build are serve's fast paths for saved pages and for template edits.
 """
 
 from __future__ import annotations
