@@ -215,13 +215,17 @@ def view_key(ctx: BuildContext, view: PageView) -> str:
     return key
 
 
-def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
+def render_changed(ctx: BuildContext, view: PageView) -> bytes | None:
     """Render one page, or None when it was already made from the same view and templates."""
-    key = view_key(ctx, view)
-    if ctx.reusable(view.path, key):
+    if ctx.reusable(view.path, view_key(ctx, view)):
         return None
-    data = ctx.render(view.template, view.context)
-    if ctx.spool is None:
+    return ctx.render(view.template, view.context)
+
+
+def render_view(ctx: BuildContext, view: PageView) -> bytes | None:
+    """render_changed, parking the page in the build's spool when it has one (then None)."""
+    data = render_changed(ctx, view)
+    if data is None or ctx.spool is None:
         return data
     ctx.spool.put(view.path, data)  # on disk until the build succeeds; None: "not in memory"
     return None
@@ -236,10 +240,9 @@ def render_first(ctx: BuildContext) -> Outputs:
     written = []
     for view in views_at(ctx.library, preview.first):
         done[view.path] = None
-        if not ctx.reusable(view.path, view_key(ctx, view)):
-            data = ctx.render(view.template, view.context)
-            if write_if_changed(ctx.output / view.path, data):
-                written.append(view.path)
+        data = render_changed(ctx, view)
+        if data is not None and write_if_changed(ctx.output / view.path, data):
+            written.append(view.path)
     ctx.written_early += written
     if written and preview.on_first is not None:
         preview.on_first(written)

@@ -14,16 +14,18 @@ settings and the templates; a different stamp starts the rendered map afresh.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from sitegen import __version__
+from sitegen.fsio import write_atomic
 
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.pickle"
+PICKLE = pickle.HIGHEST_PROTOCOL
 FORMAT = 1
 
 
@@ -99,16 +101,9 @@ class BuildCache:
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / ".gitignore").write_text("*\n")
-        # Streamed to a temporary file: at 100k papers the pickle is ~400 MB, too big to
-        # hold as one bytes object next to the cache itself.
-        path = self.folder / CACHE_FILE
-        tmp = path.with_name(f".{CACHE_FILE}.tmp")
-        try:
-            with open(tmp, "wb") as handle:
-                pickle.dump(data, handle, pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        # Streamed into the file: at 100k papers the pickle is ~400 MB, too big to hold
+        # as one bytes object next to the cache itself.
+        write_atomic(self.folder / CACHE_FILE, partial(pickle.dump, data, protocol=PICKLE))
 
     def restamp(self, stamp: str) -> None:
         """Start the rendered map afresh when settings, templates or version changed."""

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 # mkstemp creates files readable by their owner only; published files should get
 # the permissions a plain open() would give them (0666 less the umask).
@@ -13,15 +15,21 @@ os.umask(UMASK)
 FILE_MODE = 0o666 & ~UMASK
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write a file so readers see either the old or the new bytes, never half."""
+def write_atomic(path: Path, data: bytes | str | Callable[[BinaryIO], None]) -> None:
+    """Write a file so readers see either the old or the new bytes, never half.
+
+    data may be a function that writes to the open file (to stream large output).
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            if callable(data):
+                data(handle)
+            else:
+                handle.write(data)
             os.fchmod(handle.fileno(), FILE_MODE)
         os.replace(tmp, path)
     except BaseException:

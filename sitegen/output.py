@@ -130,9 +130,7 @@ def pid_alive(pid: str) -> bool:
     """Whether a process with this id runs (on this machine)."""
     try:
         os.kill(int(pid), 0)
-    except ValueError:
-        return False
-    except ProcessLookupError:
+    except (ValueError, ProcessLookupError):
         return False
     except PermissionError:
         return True  # it exists, it is just not ours
