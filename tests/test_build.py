@@ -81,6 +81,13 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root, output
 
 
+def ingested_copy(shipped: tuple[Path, Path], tmp_path: Path) -> Path:
+    """A site root of its own holding the shipped corpus's content, pages included."""
+    site_root = tmp_path / "root"
+    shutil.copytree(shipped[0] / "content", site_root / "content")
+    return site_root
+
+
 def test_every_paper_has_a_page_with_title_and_abstract(shipped: tuple[Path, Path]) -> None:
     root, output = shipped
     papers = load_project(root).papers
@@ -172,9 +179,7 @@ def test_builds_are_reproducible(shipped: tuple[Path, Path], tmp_path: Path) -> 
 def test_rebuild_writes_nothing_and_removes_stale_pages(
     shipped: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    root, _ = shipped
-    site_root = tmp_path / "root"
-    shutil.copytree(root / "content", site_root / "content")
+    site_root = ingested_copy(shipped, tmp_path)
     output = tmp_path / "out"
     build(site_root, output)
     (output / "mine.txt").write_text("not sitegen's")
@@ -193,9 +198,7 @@ def test_rebuild_writes_nothing_and_removes_stale_pages(
 def test_user_templates_override_the_shipped_ones(
     shipped: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    root, _ = shipped
-    site_root = tmp_path / "root"
-    shutil.copytree(root / "content", site_root / "content")
+    site_root = ingested_copy(shipped, tmp_path)
     (site_root / "templates").mkdir()
     (site_root / "templates" / "paper.html").write_text(
         '{% extends "base.html" %}{% block content %}<h1 class="mine">{{ paper.title }}</h1>'
@@ -218,9 +221,7 @@ def test_user_templates_override_the_shipped_ones(
 def test_template_error_is_one_line_and_writes_nothing(
     shipped: tuple[Path, Path], tmp_path: Path, template: str, line: int
 ) -> None:
-    root, _ = shipped
-    site_root = tmp_path / "root"
-    shutil.copytree(root / "content", site_root / "content")
+    site_root = ingested_copy(shipped, tmp_path)
     (site_root / "templates").mkdir()
     (site_root / "templates" / "theme.html").write_text(template)
     with pytest.raises(SitegenError) as caught:
@@ -235,9 +236,7 @@ def test_template_error_is_one_line_and_writes_nothing(
 def test_failed_rebuild_leaves_the_previous_site_byte_for_byte(
     shipped: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    root, _ = shipped
-    site_root, out = tmp_path / "root", tmp_path / "out"
-    shutil.copytree(root / "content", site_root / "content")
+    site_root, out = ingested_copy(shipped, tmp_path), tmp_path / "out"
     build(site_root, out)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
@@ -282,9 +281,7 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
 def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
     shipped: tuple[Path, Path], tmp_path: Path, where: str
 ) -> None:
-    root, _ = shipped
-    site_root = tmp_path / "root"
-    shutil.copytree(root / "content", site_root / "content")
+    site_root = ingested_copy(shipped, tmp_path)
     condition = "true"
     if where == "one page of the forked half":
         project = load_project(site_root)
