@@ -163,3 +163,11 @@ def test_xss_payloads_render_as_text_in_chromium(
     assert page.locator("img, iframe").count() == 0
     page.close()
     assert dialogs == []
+
+
+def test_templates_lose_their_indentation_but_not_inside_pre(tmp_path: Path) -> None:
+    (tmp_path / "plain.html").write_text("<ul>\n    <li>{{ x }}</li>\n</ul>\n")
+    (tmp_path / "code.html").write_text("<pre>\n    indented {{ x }}\n</pre>\n")
+    env = make_environment([tmp_path])
+    assert env.get_template("plain.html").render(x="  kept  ") == "<ul>\n<li>  kept  </li>\n</ul>\n"
+    assert env.get_template("code.html").render(x=1) == "<pre>\n    indented 1\n</pre>\n"
