@@ -56,6 +56,7 @@ from sitegen.site import (
     paper_page_of,
     views_at,
 )
+from sitegen.themes import themes_file
 from sitegen.workers import Forked
 
 if TYPE_CHECKING:
@@ -401,8 +402,8 @@ def settings_stamp(project: Project) -> str:
     """Fingerprint of what every page depends on: version, settings and templates."""
     content = project.root / "content"
     settings = [
-        (content / name).read_bytes() if (content / name).is_file() else b""
-        for name in ("site.yaml", "themes.yaml")
+        path.read_bytes() if path.is_file() else b""
+        for path in (content / "site.yaml", themes_file(content))
     ]
     return digest(__version__, *settings, tree_fingerprint(template_dirs(project.root)))
 

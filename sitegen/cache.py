@@ -26,7 +26,7 @@ from sitegen.fsio import write_atomic
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.pickle"
 PICKLE = pickle.HIGHEST_PROTOCOL
-FORMAT = 1
+FORMAT = 2
 
 
 def digest(*parts: bytes | str) -> str:

@@ -1,4 +1,4 @@
-"""The command line: `sitegen ingest | add | build | themes | serve | watch`."""
+"""The command line: `sitegen new | add | ingest | build | serve | watch | deploy | themes`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import shutil
 import signal
 import sys
 import time
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,10 +17,9 @@ from sitegen import __version__
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest, read_dump
 
-if TYPE_CHECKING:  # the project module is imported lazily, by the commands that need it
+if TYPE_CHECKING:  # these modules are imported lazily, by the commands that need them
+    from sitegen.build import BuildResult
     from sitegen.project import Project
-
-Handler = Callable[[argparse.Namespace], int]
 
 
 class Console:
@@ -28,6 +27,7 @@ class Console:
 
     def __init__(self, verbosity: int = 0):
         self.verbosity = verbosity
+        self.warned: set[str] = set()
 
     def info(self, message: str) -> None:
         """A normal progress line (hidden by -q)."""
@@ -40,9 +40,15 @@ class Console:
             print(message, flush=True)
 
     def warn(self, message: str) -> None:
-        """A warning (hidden by -q)."""
-        if self.verbosity >= 0:
+        """A warning (hidden by -q), printed once however many stages find it."""
+        if self.verbosity >= 0 and message not in self.warned:
+            self.warned.add(message)
             print(f"warning: {message}", file=sys.stderr, flush=True)
+
+    def note(self, message: str) -> None:
+        """A remark on stderr (hidden by -q), so that --json output stays pure."""
+        if self.verbosity >= 0:
+            print(f"note: {message}", file=sys.stderr, flush=True)
 
 
 class ProgressBar:
@@ -75,8 +81,16 @@ class ProgressBar:
 
 
 def console_for(args: argparse.Namespace) -> Console:
-    """The console matching the -q/-v flags."""
-    return Console(-1 if args.quiet else args.verbose)
+    """The console matching the -q/-v flags (one per command, made on first use)."""
+    if getattr(args, "console", None) is None:
+        args.console = Console(-1 if args.quiet else args.verbose)
+        content = args.root / "content"
+        if content.is_dir() and not (content / "themes.yaml").exists():
+            args.console.note(
+                f"{content / 'themes.yaml'} not found: using the default themes shipped with "
+                "sitegen (`sitegen new` writes a copy to edit)"
+            )
+    return args.console
 
 
 def print_ingest(result: IngestResult, console: Console) -> None:
@@ -92,20 +106,28 @@ def print_ingest(result: IngestResult, console: Console) -> None:
         )
         for warning in report.warnings:
             console.warn(warning)
+    for warning in result.warnings:
+        console.warn(warning)
     total_new = sum(r.new for r in result.reports)
     console.info(f"ingest: {total_new} new papers, {len(result.written)} files written")
+
+
+def ingest_data(result: IngestResult) -> dict[str, object]:
+    """The ingest report as JSON-able data."""
+    return {
+        "dumps": [r.as_dict() for r in result.reports],
+        "warnings": list(result.warnings),
+        "written": [str(p) for p in result.written],
+        "ok": not result.errors,
+    }
 
 
 def run_ingest(args: argparse.Namespace) -> int:
     """`sitegen ingest`: create pages for new papers and print the report."""
     result = ingest(args.root)
     if args.json:
-        data = {
-            "dumps": [r.as_dict() for r in result.reports],
-            "written": [str(p) for p in result.written],
-            "ok": not result.errors,
-        }
-        print(json.dumps(data, indent=1, ensure_ascii=False))
+        console_for(args)  # its note goes to stderr, keeping stdout pure JSON
+        print(json.dumps(ingest_data(result), indent=1, ensure_ascii=False))
     else:
         print_ingest(result, console_for(args))
     for error in result.errors:
@@ -113,8 +135,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
-def run_build(args: argparse.Namespace) -> int:
-    """`sitegen build`: ingest, then render the site."""
+def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, float]:
+    """Ingest, then build into args.output; returns both results and the seconds taken."""
     from sitegen.build import ingest_and_build
     from sitegen.cache import BuildCache
 
@@ -127,17 +149,41 @@ def run_build(args: argparse.Namespace) -> int:
         args.root, args.output, args.base_url, cache, progress=bar.update, fork=True
     )
     bar.close()
+    return ingested, built, bar.elapsed()
+
+
+def build_summary(built: BuildResult, output: Path, seconds: float) -> str:
+    """The one line a build ends with."""
+    return (
+        f"build: {len(built.project.papers)} papers, {built.written} of {built.total} files "
+        f"written to {output}, {built.removed} removed in {seconds:.2f}s"
+    )
+
+
+def build_data(built: BuildResult, output: Path) -> dict[str, object]:
+    """The build summary as JSON-able data."""
+    return {
+        "papers": len(built.project.papers),
+        "written": built.written,
+        "files": built.total,
+        "removed": built.removed,
+        "output": str(output),
+        "warnings": list(built.project.warnings),
+    }
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """`sitegen build`: ingest, then render the site."""
+    console = console_for(args)
+    ingested, built, seconds = build_site(args)
     if ingested.written:
         console.info(f"ingest: {len(ingested.written)} files written")
     for report in ingested.reports:
         for warning in report.warnings:
             console.detail(f"warning: {warning}")
-    for warning in built.project.warnings:
+    for warning in [*ingested.warnings, *built.project.warnings]:
         console.warn(warning)
-    console.info(
-        f"build: {len(built.project.papers)} papers, {built.written} of {built.total} files "
-        f"written to {args.output}, {built.removed} removed in {bar.elapsed():.2f}s"
-    )
+    console.info(build_summary(built, args.output, seconds))
     return 0
 
 
@@ -165,14 +211,74 @@ def run_add(args: argparse.Namespace) -> int:
         if target.exists() and target.read_bytes() != source.read_bytes():
             raise SitegenError(f"a different dump is already at {target}", source)
         plan.append((source, target))
+    console = console_for(args)
     dumps_dir.mkdir(parents=True, exist_ok=True)
     for source, target in plan:
-        if not target.exists():
-            tmp = target.with_name(f".{target.name}.tmp")
-            shutil.copyfile(source, tmp)
-            tmp.replace(target)
-            console_for(args).info(f"add: {source} -> {target}")
-    return run_build(args)
+        if target.exists():
+            console.detail(f"add: {source} is already in as {target}")
+            continue
+        tmp = target.with_name(f".{target.name}.tmp")
+        shutil.copyfile(source, tmp)
+        tmp.replace(target)
+        if not args.json:
+            console.info(f"add: {source} -> {target}")
+    ingested, built, seconds = build_site(args)
+    if args.json:
+        data = {
+            "added": [{"from": str(source), "to": str(target)} for source, target in plan],
+            **ingest_data(ingested),
+            "build": build_data(built, args.output),
+        }
+        print(json.dumps(data, indent=1, ensure_ascii=False))
+        return 0
+    print_ingest(ingested, console)
+    for warning in built.project.warnings:
+        console.warn(warning)
+    console.info(build_summary(built, args.output, seconds))
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    """`sitegen new DIR`: start a reading list, ready for git and GitHub Pages."""
+    from sitegen.scaffold import NewList, create_list
+
+    request = NewList(args.directory.resolve(), args.title, git=not args.no_git)
+    if args.source:
+        request = replace(request, requirement=args.source)
+    made = create_list(request)
+    console = Console(-1 if args.quiet else args.verbose)
+    console.info(f"new: created {args.directory}/ with " + ", ".join(made))
+    console.info(
+        f"next: cd {args.directory} && sitegen add DUMP.txt && sitegen serve "
+        "(see its README.md for publishing)"
+    )
+    return 0
+
+
+def run_deploy(args: argparse.Namespace) -> int:
+    """`sitegen deploy`: build, commit site/ to gh-pages (plumbing only) and push."""
+    from sitegen.deploy import DeployOptions, check_repository, deploy, pages_url
+
+    options = DeployOptions(args.remote, args.branch, args.message)
+    git = check_repository(args.root, args.output, options)
+    console = console_for(args)
+    if args.base_url is None:
+        args.base_url = pages_url(git, options.remote)  # None: site.yaml's base_url holds
+    ingested, built, seconds = build_site(args)
+    console.info(build_summary(built, args.output, seconds))
+    if ingested.written:
+        console.warn(
+            f"the build made {len(ingested.written)} new files under content/: commit them, "
+            "so the next clone has them"
+        )
+    done = deploy(args.root, args.output, options, git)
+    if done.commit is None:
+        console.info(f"deploy: {done.remote} {done.branch} already holds this site; pushed")
+    else:
+        console.info(
+            f"deploy: committed {done.commit[:12]} to {done.branch}, pushed to {done.remote}"
+        )
+    return 0
 
 
 def run_themes(args: argparse.Namespace) -> int:
@@ -344,7 +450,28 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("add", parents=[common, output], help="copy dumps in, ingest and build")
     p.add_argument("files", nargs="+", metavar="FILE", help="dump files to add")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(handler=run_add)
+
+    p = sub.add_parser("new", parents=[common], help="start a reading list in a new folder")
+    p.add_argument("directory", type=Path, metavar="DIR", help="folder to create (or empty)")
+    p.add_argument("--title", default="Reading list", help="the site's title")
+    p.add_argument(
+        "--source",
+        default=None,
+        metavar="SPEC",
+        help=f"pip requirement the Pages workflow installs (default sitegen=={__version__})",
+    )
+    p.add_argument("--no-git", action="store_true", help="don't run git init")
+    p.set_defaults(handler=run_new)
+
+    p = sub.add_parser(
+        "deploy", parents=[common, output], help="build, then push site/ to the gh-pages branch"
+    )
+    p.add_argument("--remote", default="origin", help="git remote to push to (default origin)")
+    p.add_argument("--branch", default="gh-pages", help="branch to publish (default gh-pages)")
+    p.add_argument("-m", "--message", default=None, help="commit message")
+    p.set_defaults(handler=run_deploy)
 
     p = sub.add_parser(
         "themes", parents=[common], help="papers per theme, suggestions; explain; re-classify"

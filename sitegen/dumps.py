@@ -69,6 +69,7 @@ class Dump:
     layout: str  # "spaced" or "compact"
     entries: tuple[Entry, ...]
     notices: tuple[Notice, ...] = field(default=())
+    file: str = ""  # the file's own name (with its extension), for messages
 
 
 def dump_date(stem: str) -> str | None:
@@ -146,7 +147,8 @@ def parse_dump(data: bytes, path: str, stem: str) -> Dump:
     if not entries:
         raise SitegenError("no recognisable entries (a title line followed by an abstract)", path)
     notices.sort(key=lambda n: n.line)
-    return Dump(stem, dump_date(stem), listing_date, layout, tuple(entries), tuple(notices))
+    file = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return Dump(stem, dump_date(stem), listing_date, layout, tuple(entries), tuple(notices), file)
 
 
 def pair_entries(lines: list[tuple[int, str]], notices: list[Notice]) -> list[Entry]:

@@ -1,7 +1,9 @@
-"""The one error type users see: a message that names the file (and line)."""
+"""The one error type users see (a message naming the file and line), and config warnings."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -19,3 +21,10 @@ class SitegenError(Exception):
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         return f"{where}{self.message}"
+
+
+def unknown_key(key: object, known: Iterable[str], where: str) -> str:
+    """A warning for a key a config file doesn't know, with a 'did you mean' when one is close."""
+    close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"{where}unknown key {str(key)!r}, ignored{hint}"

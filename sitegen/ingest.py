@@ -27,7 +27,7 @@ from sitegen.catalog import (
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
-from sitegen.themes import Taxonomy, classify, load_taxonomy
+from sitegen.themes import Taxonomy, classify, load_taxonomy, themes_file
 
 IGNORED_SUFFIXES = ("~", ".swp", ".tmp", ".part", ".crdownload")
 
@@ -130,9 +130,9 @@ def plan_ingest(
     new_pages: list[tuple[Path, str]] = []
     reports: list[DumpReport] = []
     for dump in dumps:
-        path = dumps_dir / dump.name
+        path = dumps_dir / (dump.file or dump.name)
         report = DumpReport(
-            dump.name,
+            dump.file or dump.name,
             str(path),
             dump.layout,
             dump.listing_date,
@@ -166,6 +166,7 @@ class IngestResult:
     reports: list[DumpReport]
     written: list[Path]
     errors: list[SitegenError]
+    warnings: tuple[str, ...] = ()  # about the config it read (themes.yaml)
     # What ingest read (and wrote), so a build that follows needn't read it again.
     dumps: list[Dump] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
@@ -178,14 +179,14 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
-    taxonomy = load_taxonomy(content / "themes.yaml", cache)
+    taxonomy = load_taxonomy(themes_file(content), cache)
     dumps, errors = read_dumps(dumps_dir, cache)
     pages = read_pages(papers_dir, cache)
     ledger = read_ledger(content / LEDGER_NAME)
     plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir)
-    refused = [DumpReport(Path(e.path or "").stem, e.path or "", error=str(e)) for e in errors]
+    refused = [DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in errors]
     if errors:
-        return IngestResult(plan.reports + refused, [], errors)
+        return IngestResult(plan.reports + refused, [], errors, taxonomy.warnings)
     written = [path for path, text in plan.pages if write_if_changed(path, text)]
     # The ledger goes last: a crash before it leaves pages that the next run adopts.
     ledger_path = content / LEDGER_NAME
@@ -194,4 +195,4 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, text.encode("utf-8"), cache) for path, text in plan.pages]
     all_pages = sorted(pages + new_pages, key=lambda page: page.path)
-    return IngestResult(plan.reports, written, [], dumps, all_pages, plan.ledger)
+    return IngestResult(plan.reports, written, [], taxonomy.warnings, dumps, all_pages, plan.ledger)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -18,11 +17,10 @@ from sitegen.catalog import (
     read_pages,
 )
 from sitegen.dumps import Dump
-from sitegen.errors import SitegenError
+from sitegen.errors import SitegenError, unknown_key
 from sitegen.ingest import IngestResult, read_dumps
-from sitegen.themes import Taxonomy, load_taxonomy
-
-PACKAGE_DIR = Path(__file__).resolve().parent
+from sitegen.shipped import shipped
+from sitegen.themes import Taxonomy, load_taxonomy, themes_file
 
 
 @dataclass
@@ -34,7 +32,10 @@ class SiteConfig:
     base_url: str = ""
     author: str = ""
     per_page: int = 50
-    extra: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list, compare=False)  # unknown keys, ignored
+
+
+CONFIG_FIELDS = ("title", "description", "base_url", "author", "per_page")
 
 
 @dataclass
@@ -51,8 +52,7 @@ class Project:
 
 def default_dir(name: str) -> Path:
     """The shipped templates/ or static/: inside the wheel, or at the repo's top level."""
-    inside = PACKAGE_DIR / name
-    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+    return shipped(name)
 
 
 def load_config(path: Path) -> SiteConfig:
@@ -60,7 +60,10 @@ def load_config(path: Path) -> SiteConfig:
     if not path.exists():
         return SiteConfig()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+    except UnicodeDecodeError:
+        raise SitegenError("not UTF-8 text", path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise SitegenError(
@@ -75,8 +78,21 @@ def load_config(path: Path) -> SiteConfig:
             config.per_page = max(1, int(data["per_page"]))
         except (TypeError, ValueError):
             raise SitegenError("per_page must be a whole number", path) from None
-    config.extra = {k: v for k, v in data.items() if k not in known and k != "per_page"}
+    lines = key_lines(text)
+    config.warnings = [
+        unknown_key(key, CONFIG_FIELDS, f"{path}:{lines[key]}: " if key in lines else f"{path}: ")
+        for key in data
+        if key not in CONFIG_FIELDS
+    ]
     return config
+
+
+def key_lines(text: str) -> dict[str, int]:
+    """The line of each top-level key of a YAML mapping."""
+    node = yaml.compose(text)
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    return {key.value: key.start_mark.line + 1 for key, _ in node.value}
 
 
 def load_project(
@@ -87,7 +103,7 @@ def load_project(
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     config = load_config(content / "site.yaml")
-    taxonomy = load_taxonomy(content / "themes.yaml", cache)
+    taxonomy = load_taxonomy(themes_file(content), cache)
     if ingested is not None:
         dumps, pages, ledger = ingested.dumps, ingested.pages, ingested.ledger
     else:
@@ -98,7 +114,8 @@ def load_project(
         ledger = read_ledger(content / LEDGER_NAME)
     members = dump_membership(dumps, ledger, pages)
     papers = [make_paper(page, tuple(members.get(page.slug, ())), content) for page in pages]
-    warnings = [
+    warnings = [*config.warnings, *taxonomy.warnings]
+    warnings += [
         f"{content / 'papers' / theme}: folder is not in themes.yaml; titled from its name"
         for theme in sorted({p.theme for p in papers})
         if taxonomy.get(theme) is None

@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 
 from sitegen.cache import BuildCache, digest
-from sitegen.errors import SitegenError
+from sitegen.errors import SitegenError, unknown_key
+from sitegen.shipped import DEFAULT_THEMES
 
 FALLBACK = "unsorted"
 WORD = re.compile(r"[a-z0-9]+")
@@ -68,6 +69,7 @@ class Taxonomy:
 
     themes: tuple[Theme, ...]
     settings: Settings = Settings()
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # unknown keys, ignored
     # Derived lookup tables, built once here rather than once per paper.
     index: Index = field(init=False, repr=False, compare=False)
     # First word of a listed phrase -> the most words any phrase starting with it has.
@@ -179,30 +181,28 @@ def parse_taxonomy(data: Any, path: Path, lines: dict[int, int] | None = None) -
         data = {"themes": data}
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
         raise SitegenError("expected a 'themes:' list", path)
-    unknown = sorted(str(key) for key in data if key not in TOP_FIELDS)
-    if unknown:
-        raise SitegenError(f"unknown top-level field(s): {', '.join(unknown)}", path)
+    warnings = [unknown_key(key, TOP_FIELDS, f"{path}: ") for key in data if key not in TOP_FIELDS]
     themes: list[Theme] = []
     for index, item in enumerate(data["themes"], start=1):
-        theme = parse_theme(item, index, path, lines.get(index))
+        theme = parse_theme(item, index, path, lines.get(index), warnings)
         if any(t.slug == theme.slug for t in themes):
             raise SitegenError(f"theme {theme.slug!r} is listed twice", path, lines.get(index))
         themes.append(theme)
     if FALLBACK not in {t.slug for t in themes}:
         themes.append(Theme(FALLBACK, "Unsorted", "Papers that matched no theme yet."))
-    return Taxonomy(tuple(themes), parse_settings(data.get("classifier"), path))
+    settings = parse_settings(data.get("classifier"), path, warnings)
+    return Taxonomy(tuple(themes), settings, tuple(warnings))
 
 
-def parse_theme(item: Any, index: int, path: Path, line: int | None) -> Theme:
+def parse_theme(item: Any, index: int, path: Path, line: int | None, warnings: list[str]) -> Theme:
     """One `themes:` entry: a slug, optional title and description, weighted keywords."""
     if not isinstance(item, dict) or not item.get("slug"):
         raise SitegenError(f"theme #{index} needs at least a slug", path, line)
     slug = str(item["slug"])
     if not SLUG.fullmatch(slug):
         raise SitegenError(f"theme slug {slug!r} must be lowercase letters, digits, -", path, line)
-    unknown = sorted(str(key) for key in item if key not in THEME_FIELDS)
-    if unknown:
-        raise SitegenError(f"theme {slug!r}: unknown field(s) {', '.join(unknown)}", path, line)
+    where = f"{path}:{line}: theme {slug!r}: " if line else f"{path}: theme {slug!r}: "
+    warnings += [unknown_key(key, THEME_FIELDS, where) for key in item if key not in THEME_FIELDS]
     return Theme(
         slug=slug,
         title=str(item.get("title") or title_from_slug(slug)),
@@ -229,16 +229,15 @@ def parse_keywords(raw: Any, slug: str, path: Path, line: int | None) -> dict[st
     return keywords
 
 
-def parse_settings(raw: Any, path: Path) -> Settings:
-    """The optional `classifier:` mapping; unknown or non-numeric knobs are errors."""
+def parse_settings(raw: Any, path: Path, warnings: list[str]) -> Settings:
+    """The optional `classifier:` mapping: unknown knobs are warned about, bad values refused."""
     if raw is None:
         return Settings()
     if not isinstance(raw, dict):
         raise SitegenError("'classifier:' must be a mapping", path)
     known = Settings.__dataclass_fields__
-    unknown = sorted(str(key) for key in raw if key not in known)
-    if unknown:
-        raise SitegenError(f"unknown classifier setting(s): {', '.join(unknown)}", path)
+    warnings += [unknown_key(k, known, f"{path}: classifier: ") for k in raw if k not in known]
+    raw = {key: value for key, value in raw.items() if key in known}
     for key, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SitegenError(f"classifier setting {key!r} must be a number", path)
@@ -266,10 +265,17 @@ def read_taxonomy(path: Path, text: str) -> Taxonomy:
             f"invalid YAML: {getattr(exc, 'problem', exc)}", path, mark.line + 1 if mark else None
         ) from None
     try:
-        return parse_taxonomy(data, path)
+        taxonomy = parse_taxonomy(data, path)
     except SitegenError:
         # Only now pay for a second, line-aware parse, to point at the faulty theme.
         return parse_taxonomy(data, path, theme_lines(text))
+    return parse_taxonomy(data, path, theme_lines(text)) if taxonomy.warnings else taxonomy
+
+
+def themes_file(content: Path) -> Path:
+    """The site's content/themes.yaml, or sitegen's default taxonomy when it has none."""
+    own = content / "themes.yaml"
+    return own if own.exists() else DEFAULT_THEMES
 
 
 def load_taxonomy(path: Path, cache: BuildCache | None = None) -> Taxonomy:

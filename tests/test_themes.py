@@ -65,18 +65,27 @@ def test_missing_slug_names_the_theme_and_its_line(tmp_path: Path) -> None:
     assert caught.value.line == 3
 
 
-def test_unknown_theme_field_is_an_error(tmp_path: Path) -> None:
-    text = "themes:\n  - slug: a\n  - slug: b\n    keyword: {x: 1}\n"
-    with pytest.raises(SitegenError, match=r"theme 'b': unknown field\(s\) keyword") as caught:
-        load_taxonomy(write(tmp_path / "themes.yaml", text))
-    assert caught.value.line == 3
+def test_unknown_theme_field_is_a_warning_naming_file_line_and_the_close_key(
+    tmp_path: Path,
+) -> None:
+    path = write(
+        tmp_path / "themes.yaml", "themes:\n  - slug: a\n  - slug: b\n    keyword: {x: 1}\n"
+    )
+    tax = load_taxonomy(path)
+    assert tax.slugs() == ["a", "b", FALLBACK]
+    assert tax.warnings == (
+        f"{path}:3: theme 'b': unknown key 'keyword', ignored (did you mean 'keywords'?)",
+    )
 
 
-def test_unknown_classifier_setting_and_top_level_field_are_errors(tmp_path: Path) -> None:
-    with pytest.raises(SitegenError, match="unknown classifier setting"):
-        parse_taxonomy({"themes": [], "classifier": {"min_scroe": 3}}, tmp_path)
-    with pytest.raises(SitegenError, match="unknown top-level field"):
-        parse_taxonomy({"themes": [], "theme": []}, tmp_path)
+def test_unknown_classifier_setting_and_top_level_field_are_warnings(tmp_path: Path) -> None:
+    tax = parse_taxonomy({"themes": [], "classifier": {"min_scroe": 3}, "colours": 1}, tmp_path)
+    assert tax.settings == Settings()
+    assert tax.warnings == (
+        f"{tmp_path}: unknown key 'colours', ignored",
+        f"{tmp_path}: classifier: unknown key 'min_scroe', ignored (did you mean 'min_score'?)",
+    )
+    assert load_taxonomy(REPO / "content" / "themes.yaml").warnings == ()
 
 
 @pytest.mark.parametrize(

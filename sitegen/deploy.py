@@ -1,0 +1,187 @@
+"""`sitegen deploy`: commit a built site to a branch (gh-pages) and push it, as `mkdocs gh-deploy`.
+
+Only git plumbing is used (a temporary index, write-tree, commit-tree, update-ref), so the
+working tree, the real index, HEAD and the current branch are never touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.errors import SitegenError
+
+GITHUB_REMOTE = re.compile(r"github\.com[:/]([^/]+)/([^/]+?)(?:\.git)?/?$")
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """Where to publish, and with which commit message."""
+
+    remote: str = "origin"
+    branch: str = "gh-pages"
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What a deploy did."""
+
+    commit: str | None  # None: the branch already held this site
+    remote: str
+    branch: str
+
+
+class Git:
+    """git commands in one repository; a failure becomes a one-line SitegenError."""
+
+    def __init__(self, root: Path, env: dict[str, str] | None = None):
+        self.root = root
+        self.env = env
+
+    def run(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
+        """Run git; return its stdout, stripped."""
+        result = subprocess.run(
+            ["git", *args],
+            cwd=cwd or self.root,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        if check and result.returncode != 0:
+            lines = [ln for ln in result.stderr.splitlines() if ln.strip()] or ["failed"]
+            raise SitegenError(f"git {args[0]}: {lines[-1].removeprefix('fatal: ')}")
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    def ok(self, *args: str) -> bool:
+        """Whether a git command succeeds."""
+        done = subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True)
+        return done.returncode == 0
+
+
+def exclusions(root: Path, output: Path) -> list[str]:
+    """Pathspecs for what builds write (the site and the cache), which may be untracked."""
+    paths = [output, root / ".sitegen-cache"]
+    inside = [p.relative_to(root) for p in paths if p.is_relative_to(root) and p != root]
+    return [f":(exclude){p.as_posix()}" for p in inside]
+
+
+def check_repository(root: Path, output: Path, options: DeployOptions) -> Git:
+    """Refuse a non-git folder, a missing remote, a dirty tree, or being on the branch."""
+    if shutil.which("git") is None:
+        raise SitegenError("git is not installed; sitegen deploy publishes through git")
+    git = Git(root)
+    if git.run("rev-parse", "--is-inside-work-tree", check=False) != "true":
+        raise SitegenError("not a git repository (sitegen deploy publishes through git)", root)
+    if not git.ok("remote", "get-url", options.remote):
+        raise SitegenError(
+            f"no git remote {options.remote!r} (add one: git remote add {options.remote} URL)",
+            root,
+        )
+    if git.run("status", "--porcelain", "--", ".", *exclusions(root, output)):
+        raise SitegenError(
+            "uncommitted changes: commit them first, so the published site matches a commit",
+            root,
+        )
+    current = git.run("symbolic-ref", "-q", "--short", "HEAD", check=False)
+    if current == options.branch:
+        raise SitegenError(f"you are on {options.branch!r}; switch to your main branch first")
+    return git
+
+
+def pages_url(git: Git, remote: str) -> str | None:
+    """The GitHub Pages address of a github.com remote (None for any other remote)."""
+    match = GITHUB_REMOTE.search(git.run("remote", "get-url", remote))
+    if not match:
+        return None
+    owner, repo = match.group(1), match.group(2)
+    if repo.lower() == f"{owner.lower()}.github.io":
+        return f"https://{repo.lower()}/"
+    return f"https://{owner.lower()}.github.io/{repo}/"
+
+
+def remote_tip(git: Git, options: DeployOptions) -> str | None:
+    """The branch's commit on the remote (fetched), else the local branch's, else None."""
+    ref = f"refs/heads/{options.branch}"
+    listed = subprocess.run(
+        ["git", "ls-remote", "--heads", options.remote, ref],
+        cwd=git.root,
+        capture_output=True,
+        text=True,
+    )
+    if listed.returncode != 0:
+        raise SitegenError(f"cannot reach remote {options.remote!r}: {last_line(listed.stderr)}")
+    if listed.stdout.strip():
+        tracking = f"refs/remotes/{options.remote}/{options.branch}"
+        git.run("fetch", "-q", options.remote, f"+{ref}:{tracking}")
+        return git.run("rev-parse", tracking)
+    return git.run("rev-parse", "-q", "--verify", ref, check=False) or None
+
+
+def last_line(text: str) -> str:
+    """The last non-empty line of a command's output, without git's 'fatal: '."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()] or ["failed"]
+    return lines[-1].removeprefix("fatal: ").removeprefix("error: ")
+
+
+def push_reason(stderr: str) -> str:
+    """Why a push failed: the remote's own words, else git's rejection line."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    said = [ln.removeprefix("remote:").strip() for ln in lines if ln.startswith("remote:")]
+    rejected = [ln for ln in lines if ln.startswith("! [")]
+    return "; ".join(said + rejected) or last_line(stderr)
+
+
+def commit_site(git: Git, site: Path, parent: str | None, message: str) -> str | None:
+    """Commit the site folder as a tree on top of parent; None if parent already has it."""
+    with tempfile.TemporaryDirectory() as scratch:
+        index_env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
+        staged = Git(git.root, index_env)
+        git_dir = git.run("rev-parse", "--absolute-git-dir")
+        # --force: the site is committed whole, whatever the repository's ignore rules say.
+        staged.run(
+            f"--git-dir={git_dir}", f"--work-tree={site}", "add", "-A", "--force", ".", cwd=site
+        )
+        tree = staged.run(f"--git-dir={git_dir}", "write-tree", cwd=site)
+    if parent and git.run("rev-parse", f"{parent}^{{tree}}") == tree:
+        return None
+    parents = ["-p", parent] if parent else []
+    try:
+        return git.run("commit-tree", tree, *parents, "-m", message)
+    except SitegenError as exc:
+        if "identity" in str(exc) or "user.email" in str(exc):
+            raise SitegenError(
+                "git doesn't know who you are: set git config user.name and user.email"
+            ) from None
+        raise
+
+
+def deploy(root: Path, site: Path, options: DeployOptions, git: Git) -> Deployed:
+    """Commit the built site to the branch and push it (the build has already run)."""
+    if not (site / "index.html").is_file():
+        raise SitegenError("no built site here (index.html is missing)", site)
+    (site / ".nojekyll").touch()  # Pages must serve folders starting with _ as they are
+    parent = remote_tip(git, options)
+    source = git.run("rev-parse", "--short", "HEAD", check=False) or "an unborn branch"
+    message = options.message or f"Deploy {source} with sitegen {__version__}"
+    commit = commit_site(git, site, parent, message)
+    ref = f"refs/heads/{options.branch}"
+    if commit is not None or parent:
+        git.run("update-ref", ref, commit or str(parent))
+    pushed = subprocess.run(
+        ["git", "push", "-q", options.remote, f"{ref}:{ref}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    if pushed.returncode != 0:
+        raise SitegenError(
+            f"push to {options.remote} {options.branch} was rejected: {push_reason(pushed.stderr)}"
+        )
+    return Deployed(commit, options.remote, options.branch)
