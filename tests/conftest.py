@@ -38,6 +38,32 @@ def shipped_site(tmp_path: Path) -> Path:
     return copy_shipped_content(tmp_path / "site-root")
 
 
+@pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sitegen built as a wheel and installed in a fresh venv; returns the wheel (in venv/)."""
+    import venv
+
+    folder = tmp_path_factory.mktemp("wheel")
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder / "venv", REPO],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr
+    wheel = next((folder / "venv").glob("sitegen-*.whl"))
+    venv.create(folder / "venv", with_pip=True)
+    # A clean venv, as a user's: its dependencies come from pip (its cache, usually).
+    install = subprocess.run(
+        [folder / "venv" / "bin" / "python", "-m", "pip", "install", "-q", wheel],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert install.returncode == 0, install.stderr
+    return wheel
+
+
 @pytest.fixture
 def repo_root() -> Path:
     """The repository's top folder."""

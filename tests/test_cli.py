@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,81 @@ def test_progress_bar_shows_only_for_slow_builds_on_a_terminal(
     before = terminal.getvalue()
     silent.update(1, 2)
     assert terminal.getvalue() == before
+
+
+MESSY_DUMP = """Trending Papers
+Mar 13
+
+Sparse Mixtures of Experts for Vision
+
+We route image patches to a few experts out of many, cutting compute while keeping accuracy.
+Upvote 12
+· 5 authors
+
+Contrastive Pretraining for Speech Recognition
+
+Published on Mar 12
+We pretrain speech encoders with a contrastive objective on unlabelled audio recordings.
+
+A Cut-Off Last Title With No
+"""
+
+
+def test_add_prints_the_ingest_report_naming_the_real_file_and_lines(
+    shipped_site: Path, tmp_path: Path
+) -> None:
+    dump = tmp_path / "2026-12-01-messy.txt"
+    dump.write_text(MESSY_DUMP, encoding="utf-8")
+    result = sitegen("add", str(dump), cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    assert "2026-12-01-messy.txt (spaced, 2026-12-01): 2 entries, 2 new" in result.stdout
+    assert "4 warnings" in result.stdout and "build: 362 papers" in result.stdout
+    warnings = [ln for ln in result.stderr.splitlines() if ln.startswith("warning:")]
+    where = shipped_site / "content" / "dumps" / "2026-12-01-messy.txt"
+    assert [w.split(": ", 2)[1] for w in warnings] == [f"{where}:{n}" for n in (7, 8, 12, 15)]
+    assert "'Upvote 12'" in warnings[0] and "no abstract" in warnings[3]
+
+
+def test_add_json_is_the_ingest_report_plus_the_build(shipped_site: Path, tmp_path: Path) -> None:
+    dump = tmp_path / "2026-12-01-messy.txt"
+    dump.write_text(MESSY_DUMP, encoding="utf-8")
+    result = sitegen("add", "--json", str(dump), cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    target = shipped_site / "content" / "dumps" / dump.name
+    assert data["added"] == [{"from": str(dump), "to": str(target)}]
+    messy = next(d for d in data["dumps"] if d["name"] == dump.name)
+    assert (messy["entries"], messy["new"], len(messy["warnings"])) == (2, 2, 4)
+    assert data["build"]["papers"] == 362 and data["ok"] is True
+
+
+def test_without_themes_yaml_the_default_themes_classify_as_the_demo_and_it_says_so_once(
+    shipped_site: Path, tmp_path: Path
+) -> None:
+    bare = tmp_path / "bare"
+    (bare / "content").mkdir(parents=True)
+    shutil.copytree(shipped_site / "content" / "dumps", bare / "content" / "dumps")
+    result = sitegen("build", cwd=bare)
+    assert result.returncode == 0, result.stderr
+    notes = [ln for ln in result.stderr.splitlines() if ln.startswith("note:")]
+    assert len(notes) == 1 and "default themes" in notes[0]
+    assert sitegen("build", "-q", cwd=shipped_site).returncode == 0
+
+    def themes(root: Path) -> dict[str, str]:
+        papers = json.loads((root / "site" / "papers.json").read_text())
+        return {p["slug"]: p["theme"] for p in papers}
+
+    assert themes(bare) == themes(shipped_site)
+    unsorted = sum(theme == "unsorted" for theme in themes(bare).values())
+    assert unsorted <= 0.05 * len(themes(bare))
+
+
+def test_unknown_site_yaml_key_is_a_warning_with_a_suggestion(shipped_site: Path) -> None:
+    site_yaml = shipped_site / "content" / "site.yaml"
+    site_yaml.write_text("title: Mine\nbase_ulr: https://x.example/\n", encoding="utf-8")
+    result = sitegen("build", cwd=shipped_site)
+    assert result.returncode == 0, result.stderr
+    assert (
+        f"warning: {site_yaml}:2: unknown key 'base_ulr', ignored (did you mean 'base_url'?)"
+        in result.stderr.splitlines()
+    )

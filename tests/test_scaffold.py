@@ -1,0 +1,181 @@
+"""`sitegen new`: a new list's files, its refusals, and its Pages workflow run for real."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import SHIPPED, run_sitegen
+
+from sitegen import __version__
+from sitegen.errors import SitegenError
+from sitegen.project import load_config
+from sitegen.scaffold import NewList, create_list, scaffold_files
+from sitegen.shipped import DEFAULT_THEMES
+
+EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+FAKE_BASE_URL = "https://someone.github.io/my-list"
+
+
+def test_new_list_has_config_themes_dumps_gitignore_workflow_and_readme(tmp_path: Path) -> None:
+    made = create_list(NewList(tmp_path / "mylist", "Group reading"))
+    root = tmp_path / "mylist"
+    files = {p.relative_to(root).as_posix() for p in root.rglob("*")}
+    for expected in (
+        ".github/workflows/pages.yml",
+        ".gitignore",
+        "README.md",
+        "content/dumps",
+        "content/site.yaml",
+        "content/themes.yaml",
+        "requirements.txt",
+    ):
+        assert expected in files
+    assert (root / "content" / "themes.yaml").read_bytes() == DEFAULT_THEMES.read_bytes()
+    assert load_config(root / "content" / "site.yaml").title == "Group reading"
+    assert load_config(root / "content" / "site.yaml").warnings == []
+    assert (root / ".gitignore").read_text().split("\n")[-3:] == ["/site/", "/.sitegen-cache/", ""]
+    assert f"sitegen=={__version__}" in (root / "requirements.txt").read_text().splitlines()
+    readme = (root / "README.md").read_text()
+    assert readme.startswith("# Group reading\n")
+    for command in ("sitegen add", "sitegen serve", "sitegen deploy", "content/papers/"):
+        assert command in readme
+    assert any("git" in m for m in made)
+    branch = subprocess.run(
+        ["git", "symbolic-ref", "--short", "HEAD"], cwd=root, capture_output=True, text=True
+    )
+    assert branch.stdout.strip() == "main"
+
+
+@pytest.mark.parametrize("title", ['He said "hi": <b>&</b> #1', "tab\there\nnewline", "'; x: [1"])
+def test_any_title_round_trips_through_site_yaml(tmp_path: Path, title: str) -> None:
+    files = scaffold_files(NewList(tmp_path / "x", title))
+    path = tmp_path / "site.yaml"
+    path.write_text(files["content/site.yaml"], encoding="utf-8")
+    assert load_config(path).title == " ".join(title.split())
+
+
+def test_source_spec_is_what_the_workflow_installs(tmp_path: Path) -> None:
+    spec = "git+https://github.com/someone/sitegen@v1"
+    files = scaffold_files(NewList(tmp_path / "x", requirement=spec))
+    assert spec in files["requirements.txt"].splitlines()
+
+
+def test_refuses_a_non_empty_folder_and_changes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    result = run_sitegen("new", str(target), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip()
+        == f"sitegen: error: {target}: already exists and is not empty; choose a new folder"
+    )
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["busy"]  # no staging folder left
+
+
+def test_an_existing_empty_folder_is_fine(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    create_list(NewList(tmp_path / "empty", git=False))
+    assert (tmp_path / "empty" / "content" / "site.yaml").is_file()
+    assert not (tmp_path / "empty" / ".git").exists()
+
+
+def test_empty_title_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SitegenError, match="--title"):
+        create_list(NewList(tmp_path / "x", "  "))
+    assert not (tmp_path / "x").exists()
+
+
+def workflow_of(root: Path) -> dict[Any, Any]:
+    """The list's parsed workflow (PyYAML reads the `on:` key as True)."""
+    return yaml.safe_load((root / ".github" / "workflows" / "pages.yml").read_text())
+
+
+def test_workflow_pins_sitegen_caches_the_build_and_uses_the_official_actions(
+    tmp_path: Path,
+) -> None:
+    create_list(NewList(tmp_path / "l", git=False))
+    flow = workflow_of(tmp_path / "l")
+    assert flow[True]["push"]["branches"] == ["main"]
+    assert flow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    build = flow["jobs"]["build"]["steps"]
+    actions = [s["uses"].split("@")[0] for s in build if "uses" in s]
+    assert actions == [
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/configure-pages",
+        "actions/cache",
+        "actions/upload-pages-artifact",
+    ]
+    runs = [s["run"] for s in build if "run" in s]
+    assert runs[0] == "python -m pip install -r requirements.txt"
+    cache = next(s for s in build if s.get("uses", "").startswith("actions/cache"))
+    assert cache["with"]["path"].split() == [".sitegen-cache", "site"]
+    assert "hashFiles('requirements.txt')" in cache["with"]["key"]
+    assert "github.sha" in cache["with"]["key"]  # a new entry per push, restored by prefix
+    assert cache["with"]["key"].startswith(cache["with"]["restore-keys"].strip())
+    deploy = flow["jobs"]["deploy"]
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert [s["uses"].split("@")[0] for s in deploy["steps"]] == ["actions/deploy-pages"]
+
+
+def run_steps(root: Path, flow: dict[Any, Any], env: dict[str, str]) -> list[str]:
+    """Run the build job's shell steps in root, as the runner would; return their outputs."""
+    known = {"steps.pages.outputs.base_url": FAKE_BASE_URL}
+    outputs = []
+    for step in flow["jobs"]["build"]["steps"]:
+        if "run" not in step:
+            continue
+        step_env = {
+            k: EXPRESSION.sub(lambda m: known[m.group(1)], str(v))
+            for k, v in step.get("env", {}).items()
+        }
+        done = subprocess.run(
+            [
+                "bash",
+                "-eo",
+                "pipefail",
+                "-c",
+                EXPRESSION.sub(lambda m: known[m.group(1)], step["run"]),
+            ],
+            cwd=root,
+            env={**env, **step_env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        outputs.append(done.stdout)
+    return outputs
+
+
+def test_workflow_steps_install_build_and_rebuild_incrementally(
+    tmp_path: Path, installed_wheel: Path
+) -> None:
+    """The install step really installs the pinned wheel; a restored cache makes rebuilds cheap."""
+    venv_bin = installed_wheel.parent / "bin"
+    root = tmp_path / "mylist"
+    create_list(NewList(root, requirement=str(installed_wheel), git=False))
+    dumps = sorted((SHIPPED / "dumps").iterdir())
+    (root / "content" / "dumps" / "2026-03-11-feed.txt").write_bytes(dumps[0].read_bytes())
+    env = {**os.environ, "PATH": f"{venv_bin}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    flow = workflow_of(root)
+    first = run_steps(root, flow, env)[-1]
+    assert re.search(r"build: 43 papers, (\d+) of \1 files written", first), first
+    assert (root / "site" / "index.html").is_file()
+    assert f'<base href="{FAKE_BASE_URL}/">' in (root / "site" / "404.html").read_text()
+    # The next push: actions/cache restored .sitegen-cache and site/; nothing is re-rendered.
+    again = run_steps(root, flow, env)[-1]
+    assert re.search(r"build: 43 papers, 0 of \d+ files written", again), again
+    # A push with a new dump builds the bigger list on top of the restored cache.
+    (root / "content" / "dumps" / "2026-03-12-feed.txt").write_bytes(dumps[1].read_bytes())
+    grown = run_steps(root, flow, env)[-1]
+    assert re.search(r"build: 269 papers", grown), grown
