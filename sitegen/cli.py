@@ -248,6 +248,11 @@ def run_new(args: argparse.Namespace) -> int:
     made = create_list(request)
     console = Console(-1 if args.quiet else args.verbose)
     console.info(f"new: created {args.directory}/ with " + ", ".join(made))
+    if not args.source:
+        console.note(
+            f"the Pages workflow installs {request.requirement} (requirements.txt); if that "
+            "isn't on PyPI, put a git URL there or use --source"
+        )
     console.info(
         f"next: cd {args.directory} && sitegen add DUMP.txt && sitegen serve "
         "(see its README.md for publishing)"
