@@ -26,7 +26,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
         assert needle in errors[0]
 
 
-@pytest.mark.parametrize("command", ["ingest", "build", "add", "themes"])
+@pytest.mark.parametrize("command", ["new", "ingest", "build", "add", "deploy", "themes"])
 def test_every_command_has_help(command: str, tmp_path: Path) -> None:
     result = sitegen(command, "--help", cwd=tmp_path)
     assert result.returncode == 0
