@@ -45,11 +45,17 @@
   var menu = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");
   if (menu && sidebar) {
+    // While the drawer is open, the page behind it is inert: Tab stays in the menu
+    // (and the header), and a screen reader doesn't wander off behind it.
+    var behind = document.querySelectorAll("main, .site-footer");
     var setOpen = function (open) {
       document.body.classList.toggle("nav-open", open);
       menu.setAttribute("aria-expanded", open ? "true" : "false");
+      Array.prototype.forEach.call(behind, function (el) { el.inert = open; });
       if (open) {
-        var first = sidebar.querySelector("a[aria-current], a");
+        sidebar.scrollTop = 0;
+        var current = sidebar.querySelector("a[aria-current]");
+        var first = current || sidebar.querySelector(".sidebar-close");
         if (first) first.focus();
       }
     };
