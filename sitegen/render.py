@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from sitegen.catalog import URL, clean_url
 from sitegen.project import default_dir
+from sitegen.texmath import tex_plugin
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -107,6 +108,7 @@ def make_markdown() -> MarkdownIt:
     md.enable(["table", "strikethrough"])
     md.disable("image")
     md.validateLink = is_safe_url
+    md.use(tex_plugin)  # inline TeX: MathML, emphasis, accents (unknown TeX stays as written)
     md.core.ruler.push("sitegen_linkify", linkify_rule)
     md.core.ruler.push("sitegen_headings", shift_headings_rule)
     return md

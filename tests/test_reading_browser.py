@@ -1,0 +1,76 @@
+"""The paper page as a reader sees it in Chromium: one type family, a readable measure, math."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from conftest import serve_static
+from playwright.sync_api import Browser, Page
+
+from sitegen.build import build
+from sitegen.ingest import ingest
+
+ABSTRACT = (
+    "We report {\\bf 8.2\\%} gains on a {\\it (Model \\(\\times\\) Data)} grid, with cost "
+    "$O(n^2 \\log n)$ for $\\alpha \\leq \\frac{1}{2}$. "
+    + "The method keeps every other setting of the earlier benchmark unchanged. "
+    * 8
+)
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A one-paper site whose abstract carries inline TeX, served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("reading")
+    dumps = root / "content" / "dumps"
+    dumps.mkdir(parents=True)
+    (dumps / "2026-01-02-feed.txt").write_text(f"Subscribe Gains From Grids\n{ABSTRACT}\n")
+    assert not ingest(root).errors
+    build(root, root / "site")
+    with serve_static(root / "site") as url:
+        yield url + "papers/gains-from-grids/"
+
+
+@pytest.fixture
+def desktop(browser: Browser) -> Iterator[Page]:
+    """A 1366x900 page."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def test_abstract_lines_hold_60_to_75_characters(desktop: Page, base_url: str) -> None:
+    desktop.goto(base_url)
+    # The measure: the column's width over the average width of this text's characters.
+    per_line = desktop.evaluate(
+        """() => { const p = document.querySelector('.prose p');
+                   const ctx = document.createElement('canvas').getContext('2d');
+                   const style = getComputedStyle(p);
+                   ctx.font = `${style.fontSize} ${style.fontFamily}`;
+                   const text = p.textContent;
+                   return p.clientWidth / (ctx.measureText(text).width / text.length); }"""
+    )
+    assert 60 <= per_line <= 75, per_line
+
+
+def test_title_and_body_share_one_type_family(desktop: Page, base_url: str) -> None:
+    desktop.goto(base_url)
+    families = desktop.evaluate(
+        """() => ['.paper h1', '.prose p', 'h2'].map(
+             s => getComputedStyle(document.querySelector(s)).fontFamily)"""
+    )
+    assert len(set(families)) == 1, families
+
+
+def test_inline_tex_renders_as_math_and_emphasis(desktop: Page, base_url: str) -> None:
+    desktop.goto(base_url)
+    prose = desktop.locator(".prose p").first
+    assert prose.locator("strong").inner_text() == "8.2%"
+    assert "Model" in prose.locator("em").first.inner_text()
+    sizes = desktop.eval_on_selector_all(
+        ".prose math", "els => els.map(e => e.getBoundingClientRect().width)"
+    )
+    assert len(sizes) == 3 and all(width > 5 for width in sizes)
+    text = prose.inner_text()
+    assert "\\" not in text and "$" not in text and "{" not in text
