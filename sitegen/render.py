@@ -124,6 +124,38 @@ def markdown_html(text: str) -> Markup:
     return Markup(MARKDOWN.render(text))
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """`{{ n|plural("paper") }}`: "1 paper", "3 papers" (irregular: plural("entry", "entries"))."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
+BIBTEX_SPECIAL = re.compile(r"([{}%&#$_~^\\])")
+
+
+def bibtex(paper: Any) -> str:
+    """`{{ paper|bibtex }}`: a @misc entry (key = slug) with the title and the page's URL."""
+    title = BIBTEX_SPECIAL.sub(lambda m: BIBTEX_ESCAPES[m.group(1)], paper.title)
+    return (
+        f"@misc{{{paper.slug},\n  title = {{{{{title}}}}},\n"
+        f"  howpublished = {{\\url{{{paper.copy_url}}}}},\n}}"
+    )
+
+
+BIBTEX_ESCAPES = {
+    "{": "\\{",
+    "}": "\\}",
+    "%": "\\%",
+    "&": "\\&",
+    "#": "\\#",
+    "$": "\\$",
+    "_": "\\_",
+    "~": "\\textasciitilde{}",
+    "^": "\\textasciicircum{}",
+    "\\": "\\textbackslash{}",
+}
+
+
 def template_dirs(root: Path | None) -> list[Path]:
     """Where templates are looked up: the site's own templates/ first, then the shipped ones."""
     dirs = [root / "templates"] if root is not None and (root / "templates").is_dir() else []
@@ -162,6 +194,8 @@ def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
         cache_size=-1,
     )
     env.filters["markdown"] = markdown_html
+    env.filters["plural"] = plural
+    env.filters["bibtex"] = bibtex
     return env
 
 

@@ -31,6 +31,15 @@
     return Promise.resolve(copyByCommand(text));
   }
 
+  // A copied link must work wherever it is pasted: without a base_url the page's URL is
+  // site-relative (data-copy-url), so it is resolved against this page's own address.
+  function absolute(button, text) {
+    var url = button.getAttribute("data-copy-url");
+    if (!url || /^[a-z][a-z0-9+.-]*:/i.test(url)) return text;
+    var resolved = new URL(button.getAttribute("data-copy-root") + url, location.href).href;
+    return text.split(url).join(resolved);
+  }
+
   function setUpCopyButtons(box) {
     var status = box.querySelector(".copy-status");
     var timer = null;
@@ -38,7 +47,7 @@
     Array.prototype.forEach.call(box.querySelectorAll("[data-copy]"), function (button) {
       var label = button.textContent;
       button.addEventListener("click", function () {
-        var text = button.getAttribute("data-copy");
+        var text = absolute(button, button.getAttribute("data-copy"));
         copyText(text).then(function (copied) {
           Array.prototype.forEach.call(box.querySelectorAll("[data-copy]"), function (b) {
             b.textContent = b === button && copied ? "Copied" : b.getAttribute("data-label");

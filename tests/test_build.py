@@ -156,6 +156,11 @@ def test_base_url_makes_absolute_links_where_needed(
     assert 'href="https://example.org/reading/dumps/' in feed
     home = (output / "index.html").read_text()
     assert '<link rel="canonical" href="https://example.org/reading/">' in home
+    assert '<meta property="og:url" content="https://example.org/reading/">' in home
+    paper = (output / "papers" / "geometry-distributions" / "index.html").read_text()
+    assert '<meta property="og:type" content="article">' in paper
+    assert '<meta property="og:title" content="Geometry Distributions">' in paper
+    assert '<meta name="twitter:card" content="summary">' in paper
     assert broken_links(output, "https://example.org/reading/") == []
 
 

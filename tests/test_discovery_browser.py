@@ -249,7 +249,15 @@ def test_copy_buttons_write_title_and_markdown_link(browser: Browser, base_url: 
     page.locator("[data-copy-label='Markdown link']").click()
     expect(page.locator(".copy-status")).to_have_text("Copied Markdown link to the clipboard.")
     clipboard = page.evaluate("navigator.clipboard.readText()")
-    assert clipboard == "[Geometry Distributions](papers/geometry-distributions/)"
+    # No base_url here: the link is made absolute from the page's own address.
+    paper_url = f"{base_url}papers/geometry-distributions/"
+    assert clipboard == f"[Geometry Distributions]({paper_url})"
+    page.locator("[data-copy-label='BibTeX entry']").click()
+    expect(page.locator(".copy-status")).to_have_text("Copied BibTeX entry to the clipboard.")
+    assert page.evaluate("navigator.clipboard.readText()") == (
+        "@misc{geometry-distributions,\n  title = {{Geometry Distributions}},\n"
+        f"  howpublished = {{\\url{{{paper_url}}}}},\n}}"
+    )
     expect(title_button).to_have_text("Copy title")
     context.close()
 
@@ -265,4 +273,4 @@ def test_copy_falls_back_without_the_clipboard_api(page: Page, base_url: str) ->
     button.click()
     expect(button).to_have_text("Copied")
     copied = page.evaluate("window.copied")
-    assert copied == "[Geometry Distributions](papers/geometry-distributions/)"
+    assert copied == f"[Geometry Distributions]({base_url}papers/geometry-distributions/)"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from sitegen.build import build
 from sitegen.render import (
+    bibtex,
     is_safe_url,
     linkify_text,
     make_environment,
     markdown_html,
+    plural,
     render_template,
     template_dirs,
 )
@@ -171,3 +174,18 @@ def test_templates_lose_their_indentation_but_not_inside_pre(tmp_path: Path) -> 
     env = make_environment([tmp_path])
     assert env.get_template("plain.html").render(x="  kept  ") == "<ul>\n<li>  kept  </li>\n</ul>\n"
     assert env.get_template("code.html").render(x=1) == "<pre>\n    indented 1\n</pre>\n"
+
+
+def test_plural_counts_one_and_many() -> None:
+    assert [plural(n, "paper") for n in (0, 1, 2)] == ["0 papers", "1 paper", "2 papers"]
+    assert (
+        plural(1, "entry", "entries") == "1 entry" and plural(3, "entry", "entries") == "3 entries"
+    )
+
+
+def test_bibtex_escapes_the_title_and_keys_by_slug() -> None:
+    paper = SimpleNamespace(title="50% of {x} & y_1 ~ \\o", slug="s-1", copy_url="papers/s-1/")
+    assert bibtex(paper) == (
+        "@misc{s-1,\n  title = {{50\\% of \\{x\\} \\& y\\_1 \\textasciitilde{} "
+        "\\textbackslash{}o}},\n  howpublished = {\\url{papers/s-1/}},\n}"
+    )
