@@ -42,6 +42,25 @@
     });
   }
 
+  // Compact lists: one line per paper (title and theme), remembered across pages.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-density-toggle]"), function (box) {
+    var button = box.querySelector("button");
+    var sync = function () {
+      button.setAttribute("aria-pressed", root.getAttribute("data-density") === "compact" ? "true" : "false");
+    };
+    box.hidden = false;
+    sync();
+    button.addEventListener("click", function () {
+      var compact = root.getAttribute("data-density") !== "compact";
+      if (compact) root.setAttribute("data-density", "compact");
+      else root.removeAttribute("data-density");
+      try { localStorage.setItem("sitegen-density", compact ? "compact" : "cozy"); } catch (e) { /* not remembered */ }
+      Array.prototype.forEach.call(document.querySelectorAll("[data-density-toggle] button"), function (b) {
+        b.setAttribute("aria-pressed", compact ? "true" : "false");
+      });
+    });
+  });
+
   var menu = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");
   if (menu && sidebar) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import serve_static
+from conftest import copy_shipped_content, serve_static
 from playwright.sync_api import Browser, Page
 
 from sitegen.build import build
@@ -20,16 +20,21 @@ ABSTRACT = (
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A one-paper site whose abstract carries inline TeX, served on 127.0.0.1."""
-    root = tmp_path_factory.mktemp("reading")
-    dumps = root / "content" / "dumps"
-    dumps.mkdir(parents=True)
-    (dumps / "2026-01-02-feed.txt").write_text(f"Subscribe Gains From Grids\n{ABSTRACT}\n")
+def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shipped corpus plus one paper whose abstract carries inline TeX, served locally."""
+    root = copy_shipped_content(tmp_path_factory.mktemp("reading"))
+    dump = root / "content" / "dumps" / "2026-01-02-feed.txt"
+    dump.write_text(f"Subscribe Gains From Grids\n{ABSTRACT}\n")
     assert not ingest(root).errors
     build(root, root / "site")
     with serve_static(root / "site") as url:
-        yield url + "papers/gains-from-grids/"
+        yield url
+
+
+@pytest.fixture
+def base_url(site_url: str) -> str:
+    """The TeX paper's page."""
+    return site_url + "papers/gains-from-grids/"
 
 
 @pytest.fixture
@@ -74,3 +79,33 @@ def test_inline_tex_renders_as_math_and_emphasis(desktop: Page, base_url: str) -
     assert len(sizes) == 3 and all(width > 5 for width in sizes)
     text = prose.inner_text()
     assert "\\" not in text and "$" not in text and "{" not in text
+
+
+def visible_cards(page: Page) -> int:
+    """Cards wholly inside the viewport."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.card')].filter(c => {
+               const r = c.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight;
+           }).length"""
+    )
+
+
+@pytest.mark.parametrize("size", [(1366, 900), (390, 844)])
+def test_compact_lists_show_20_papers_a_screen_and_are_remembered(
+    browser: Browser, site_url: str, size: tuple[int, int]
+) -> None:
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    page = context.new_page()
+    page.goto(site_url + "papers/")
+    toggle = page.locator("[data-density-toggle] button").first
+    assert toggle.get_attribute("aria-pressed") == "false"
+    toggle.click()
+    page.evaluate("window.scrollTo(0, document.querySelector('.cards').offsetTop - 60)")
+    assert visible_cards(page) >= 20
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.goto(site_url + "themes/generative-models/")  # another list: still compact
+    assert page.locator("html").get_attribute("data-density") == "compact"
+    assert page.locator("[data-density-toggle] button").get_attribute("aria-pressed") == "true"
+    page.locator("[data-density-toggle] button").click()
+    assert page.locator("html").get_attribute("data-density") is None
+    context.close()
