@@ -84,7 +84,8 @@ PIECES = [*"$\\{}()^_ abx1%<&\"'i", "\\bf ", "\\(", "\\)", "\\frac", "<b>", "\\t
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
 def test_any_text_renders_without_raw_markup_or_errors(text: str) -> None:
     html = str(markdown_html(text))
-    assert (
-        re.search(r"<(?!/?(p|em|strong|code|math|semantics|annotation|m[a-z]+|br)\b)", html) is None
+    made = (
+        r"p|em|strong|code|pre|hr|br|h[2-6]|ul|ol|li|blockquote|math|semantics|annotation|m[a-z]+"
     )
+    assert re.search(rf"<(?!/?({made})\b)", html) is None
     tex_plain(text)
