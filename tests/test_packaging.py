@@ -13,6 +13,8 @@ from sitegen.shipped import DEFAULT_THEMES
 
 def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None) -> str:
     """Run a command; fail the test with its output if it fails."""
+    # A user's shell has no PYTHONPATH pointing into a checkout; a test run may.
+    env = env or {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     result = subprocess.run(
         [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
