@@ -911,7 +911,21 @@
     return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
   }
 
+  /**
+   * A Searcher over the full index of a site: manifest is search/titles.js's data,
+   * load(name) returns the data of search/NAME.js (the worker, the page on file://
+   * and node all open the index through here).
+   */
+  function openFull(manifest, load) {
+    var titles = manifest.docs.map(function (d) { return d[0]; });
+    var themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
+    var index = new FullIndex(assemble(manifest.index.map(load)), titles);
+    index.normalisedTitles(); // now, so that the first phrase query does not pay for it
+    return new Searcher(index, themes, manifest.themes.length);
+  }
+
   return {
+    openFull: openFull,
     indexTerm: indexTerm,
     termsOf: termsOf,
     plainWords: plainWords,

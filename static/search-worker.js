@@ -20,13 +20,8 @@ function load(message) {
   try {
     // titles.js is in the HTTP cache already: the page loaded it first.
     importScripts.apply(self, [message.titles].concat(message.urls));
-    var manifest = self.SITEGEN_SEARCH.titles;
-    var chunks = message.names.map(function (name) { return self.SITEGEN_SEARCH[name]; });
-    var titles = manifest.docs.map(function (d) { return d[0]; });
-    var themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
-    var index = new engine.FullIndex(engine.assemble(chunks), titles);
-    index.normalisedTitles(); // now, so that the first phrase query does not pay for it
-    searcher = new engine.Searcher(index, themes, manifest.themes.length);
+    var store = self.SITEGEN_SEARCH;
+    searcher = engine.openFull(store.titles, function (name) { return store[name]; });
     self.SITEGEN_SEARCH = null; // the loaded index is all we keep
     self.postMessage({ type: "ready", ms: Date.now() - started });
   } catch (err) {

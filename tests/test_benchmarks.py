@@ -34,3 +34,30 @@ def test_bench_scale_smoke_measures_sitegen_and_mkdocs(tmp_path: Path) -> None:
         assert result["mkdocs_search_mb"] > 0
     table = run.stdout
     assert "| cold build |" in table and "| MkDocs ÷ sitegen (cold) |" in table
+
+
+def test_bench_relevance_runs_node_and_chromium_on_the_shipped_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "relevance.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "bench_relevance.py"),
+            "--size",
+            "15",
+            "--browser",
+            "2",
+            "--json",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    result = json.loads(out.read_text())
+    assert result["papers"] == 360
+    same, total = result["agreement"]
+    assert total == 10 and same == total  # node and the real results page agree
+    assert set(result["results"]) == {"sitegen", "plain lunr.py"}
+    assert "| known (15) | @1 |" in run.stdout

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+/* Run queries through the site's own search engine (static/search-engine.js) in node.
+ *
+ * usage: node benchmarks/search_node.js SITE_DIR < queries.json > results.json
+ * queries.json: {"queries": ["query", ...], "limit": 10, "prefixLast": false}.
+ * Prints {load_ms, results: [{query, refs, total, full, notice, ms}]}: refs are the
+ * top `limit` paper numbers of the results page (the dropdown with prefixLast).
+ */
+"use strict";
+const fs = require("fs");
+const path = require("path");
+const vm = require("vm");
+
+const repo = path.resolve(__dirname, "..");
+const lunr = require(path.join(repo, "node_modules", "lunr"));
+const engine = require(path.join(repo, "static", "search-engine.js"))(lunr);
+
+function main() {
+  const site = process.argv[2];
+  const request = JSON.parse(fs.readFileSync(0, "utf8"));
+  const sandbox = vm.createContext({ self: {} });
+  const load = (name) => {
+    const file = path.join(site, "search", name + ".js");
+    vm.runInContext(fs.readFileSync(file, "utf8"), sandbox, { filename: file });
+    return sandbox.self.SITEGEN_SEARCH[name];
+  };
+  const started = Date.now();
+  const searcher = engine.openFull(load("titles"), load);
+  const loadMs = Date.now() - started;
+  const results = request.queries.map((query) => {
+    const r = searcher.query(query, { limit: request.limit || 10, prefixLast: !!request.prefixLast });
+    return {
+      query, refs: r.hits.map((h) => +h.ref), total: r.total, full: r.full,
+      notice: r.notice, ms: r.ms,
+    };
+  });
+  process.stdout.write(JSON.stringify({ load_ms: loadMs, results }));
+}
+
+main();
