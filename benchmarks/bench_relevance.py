@@ -321,9 +321,8 @@ def browser_rankings(site: Path, queries: list[str]) -> list[list[int]]:
                 page.goto(base + "search/?" + urlencode(query))
                 page.wait_for_selector("html[data-search-index=full]")
                 page.wait_for_function(
-                    "q => document.querySelector('.sg-status').textContent.includes(q)"
-                    " || document.querySelectorAll('.sg-result').length",
-                    arg=query[:20],
+                    "!document.querySelector('.sg-results').classList.contains('sg-provisional')"
+                    " && !document.querySelector('.sg-status').textContent.startsWith('Search')"
                 )
                 page.wait_for_timeout(50)
                 hrefs = page.eval_on_selector_all(

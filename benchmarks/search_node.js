@@ -2,9 +2,11 @@
 /* Run queries through the site's own search engine (static/search-engine.js) in node.
  *
  * usage: node benchmarks/search_node.js SITE_DIR < queries.json > results.json
- * queries.json: {"queries": ["query", ...], "limit": 10, "prefixLast": false}.
- * Prints {load_ms, results: [{query, refs, total, full, notice, ms}]}: refs are the
- * top `limit` paper numbers of the results page (the dropdown with prefixLast).
+ * queries.json: {"queries": ["query", ...], "limit": 10, "prefixLast": false,
+ * "stage": "full" or "titles"}. Prints {load_ms, results: [{query, refs, total,
+ * full, notice, mode, corrected, expansions, terms, ms}]}: refs are the top `limit`
+ * paper numbers of the results page (the dropdown's with prefixLast), terms the
+ * matched terms of the first.
  */
 "use strict";
 const fs = require("fs");
@@ -25,13 +27,15 @@ function main() {
     return sandbox.self.SITEGEN_SEARCH[name];
   };
   const started = Date.now();
-  const searcher = engine.openFull(load("titles"), load);
+  const manifest = load("titles");
+  const searcher = request.stage === "titles" ? engine.openTitles(manifest) : engine.openFull(manifest, load);
   const loadMs = Date.now() - started;
   const results = request.queries.map((query) => {
     const r = searcher.query(query, { limit: request.limit || 10, prefixLast: !!request.prefixLast });
     return {
       query, refs: r.hits.map((h) => +h.ref), total: r.total, full: r.full,
-      notice: r.notice, ms: r.ms,
+      notice: r.notice, mode: r.mode, corrected: r.corrected, expansions: r.expansions,
+      terms: r.hits.length ? r.hits[0].terms : [], ms: r.ms,
     };
   });
   process.stdout.write(JSON.stringify({ load_ms: loadMs, results }));

@@ -48,7 +48,8 @@ JSON:
   digit but the last: most take one character, half the bytes of decimal JSON.
 assemble() recomputes every weight with lunr.py's float expression and Python's
 round(x, 3); tests/test_search.py checks through node that it gives the very index
-``build_index`` gives, and that ``build_index`` gives lunr.py's bytes.
+lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized index from the
+same counts, and checks that against lunr.py's own bytes).
 
 Documents are numbered in slug order and the number is the lunr ref, so refs are
 short and the output is reproducible. ``TermCounter`` does lunr.py's Builder.add
@@ -68,7 +69,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from lunr import __TARGET_JS_VERSION__, get_default_builder, lunr
+from lunr import __TARGET_JS_VERSION__, get_default_builder
+from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
 
 from sitegen.catalog import Paper, slugify
@@ -84,12 +86,14 @@ FIELDS: tuple[tuple[str, int], ...] = (
     ("tags", 3),
     ("notes", 1),
 )
+POSITION_FIELDS = (0, 1)  # title and abstract: their word order is kept, for phrases
 K1, B = 1.2, 0.75  # BM25 parameters: lunr's Builder defaults
 CHUNK_BYTES = 512 * 1024  # size of one full-index chunk before gzip
 TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 8 KB)
 LEAD_CHARS = 300  # snippet text kept of each abstract and note
 GLOBAL = "SITEGEN_SEARCH"
 HASH_CHARS = 10  # hex digits of SHA-256 in data file names
+TRIMMER = re.compile(r"^\W+|\W+$")  # lunr.trimmer
 SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr.tokenizer.SEPARATOR_CHARS
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_MARKERS = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
@@ -178,12 +182,6 @@ def search_documents(papers: Iterable[Paper], taxonomy: Taxonomy) -> list[Search
 # --- the index ---------------------------------------------------------------
 
 
-def build_index_plain(documents: Sequence[dict[str, str]]) -> dict:
-    """The reference: lunr.py's own lunr() call, serialized."""
-    fields = [{"field_name": name, "boost": boost} for name, boost in FIELDS]
-    return lunr(ref=REF, fields=fields, documents=list(documents)).serialize()
-
-
 def tokenize(value: object) -> list[str]:
     """lunr.py's Tokenizer for a string field, without the Token objects."""
     if value is None:
@@ -204,17 +202,25 @@ class TermCounter:
         self.pairs: Counter[int] = Counter()  # term number -> (field, document) pairs with it
         self.lengths = [0] * len(FIELDS)  # terms per field, all documents together
         self.documents = 0
+        self.tokens: Counter[str] = Counter()  # raw token -> occurrences
+        self.streams: list[int] = []  # POSITION_FIELDS' codes of every document so far
 
     def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
-        """One document's field vectors, in FIELDS order."""
+        """One document's field vectors, in FIELDS order; its positions go to streams."""
         self.documents += 1
-        return [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
+        vectors = [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
+        for field in POSITION_FIELDS:
+            self.streams += position_codes(
+                tokenize(doc[FIELDS[field][0]]), self.number_of, vectors[field][0]
+            )
+        return vectors
 
     def count(self, value: object, field: int) -> FieldVector:
         """The term numbers (ascending) and counts of one field."""
         # Counting raw tokens first (in C) leaves one step per distinct word. Counter
         # keeps first-use order, so new terms still get the numbers lunr gives them.
         tally = Counter(tokenize(value))
+        self.tokens.update(tally)
         number_of = self.number_of
         for raw in tally:
             if raw not in number_of:
@@ -229,6 +235,14 @@ class TermCounter:
         self.lengths[field] += sum(counts.values())
         return numbers, list(map(counts.__getitem__, numbers))
 
+    def written_forms(self) -> dict[int, list[str]]:
+        """Each term's words as written (trimmed tokens), the most frequent first."""
+        counts: dict[int, Counter[str]] = {}
+        for raw, number in self.number_of.items():
+            if number >= 0:
+                counts.setdefault(number, Counter())[trimmed(raw)] += self.tokens[raw]
+        return {n: sorted(c, key=lambda form: (-c[form], form)) for n, c in counts.items()}
+
     def number(self, raw: str) -> int:
         """The number of the term lunr's pipeline makes of a raw token, -1 if none."""
         tokens = self.pipeline.run([Token(raw, {})])
@@ -237,6 +251,26 @@ class TermCounter:
         # lunr's default pipeline (trimmer, stop words, stemmer) maps a token to at most one
         (token,) = tokens
         return self.terms.setdefault(str(token), len(self.terms))
+
+
+def trimmed(raw: str) -> str:
+    """lunr's trimmer: a token without its leading and trailing non-word characters."""
+    return TRIMMER.sub("", raw)
+
+
+def position_codes(
+    tokens: list[str], number_of: Mapping[str, int], numbers: list[int]
+) -> list[int]:
+    """One field's word order (see the module docstring): its length, then its codes."""
+    local = {number: at for at, number in enumerate(numbers)}
+    codes: list[int] = []
+    for raw in tokens:
+        number = number_of[raw]
+        if number >= 0:
+            codes.append(local[number] + 1)
+        elif not codes or codes[-1]:  # a run of stop words is one gap
+            codes.append(0)
+    return [len(codes), *codes]
 
 
 class Weights:
@@ -257,56 +291,9 @@ class Weights:
             idf = self.idf_of[pairs] = math.log(1 + abs(x))
         return idf
 
-    def vector(self, field: int, vector: FieldVector) -> list[float]:
-        """A serialized lunr field vector: [term number, weight, term number, weight, ...]."""
-        numbers, counts = vector
-        if not numbers:
-            return []
-        length, boost = sum(counts), FIELDS[field][1]
-        norm = K1 * (1 - B + B * (length / self.average[field]))
-        out: list[float] = []
-        for number, tf in zip(numbers, counts, strict=True):
-            score = self.idf(self.pairs[number]) * ((K1 + 1) * tf) / (norm + tf)
-            out += (number, round(score * boost, 3))  # lunr.py then multiplies by doc boost 1
-        return out
-
     def table(self) -> list[float]:
         """[pairs, idf, pairs, idf, ...] for every pair count a term has, ascending."""
         return [x for pairs in sorted(set(self.pairs.values())) for x in (pairs, self.idf(pairs))]
-
-
-def build_index(documents: Sequence[Mapping[str, object]]) -> dict:
-    """Same result as build_index_plain, built faster (see the module docstring)."""
-    counter = TermCounter()
-    refs = [str(doc[REF]) for doc in documents]
-    vectors = [counter.add(doc) for doc in documents]
-    return lunr_index(counter, refs, vectors)
-
-
-def lunr_index(counter: TermCounter, refs: list[str], vectors: list[list[FieldVector]]) -> dict:
-    """lunr's serialized index from the term counts: the JSON lunr.py's serialize() gives."""
-    names = [name for name, _ in FIELDS]
-    weights = Weights(counter)
-    postings: list[dict[str, dict]] = [{name: {} for name in names} for _ in counter.terms]
-    field_vectors = []
-    for ref, doc_vectors in zip(refs, vectors, strict=True):
-        for field, vector in enumerate(doc_vectors):
-            field_vectors.append([f"{names[field]}/{ref}", weights.vector(field, vector)])
-            for number in vector[0]:
-                postings[number][names[field]][ref] = {}
-    inverted = [[term, {**postings[n], "_index": n}] for term, n in sorted(counter.terms.items())]
-    return {
-        "version": __TARGET_JS_VERSION__,
-        "fields": names,
-        "fieldVectors": field_vectors,
-        "invertedIndex": inverted,
-        "pipeline": ["stemmer"],
-    }
-
-
-def index_json(serialized: dict) -> str:
-    """Stable, compact JSON for a serialized index."""
-    return json_text(serialized)
 
 
 # --- the compact index (see the module docstring) -------------------------------
@@ -381,17 +368,88 @@ class CompactIndex:
         self.vectors.append(varints(vector_codes(self.counter.add(doc))))
 
     def chunks(self, limit: int = CHUNK_BYTES) -> list[str]:
-        """The JSON texts of the index files: the header, then terms (t) and vectors (v)."""
+        """The JSON texts of the index files: the header, then terms (t, w) and vectors (v).
+
+        ``w`` lists, for each term of ``t``, its written forms joined by spaces, the
+        most frequent first, or "" when the term itself is the only one.
+        """
         header = json_text(index_header(self.counter))
-        terms = (("t", json_text(term)) for term in self.counter.terms)
+        forms = self.counter.written_forms()
+        terms = (
+            ("t", json_text([term, "" if forms[n] == [term] else " ".join(forms[n])]))
+            for term, n in self.counter.terms.items()
+        )
         items = [*terms, *(("v", codes) for codes in self.vectors)]
         chunks = []
         for run in groups(items, limit, len(header)):
-            t = ",".join(text for key, text in run if key == "t")
+            pairs = [json.loads(text) for key, text in run if key == "t"]
+            t = json_text([term for term, _ in pairs])
+            w = json_text([written for _, written in pairs])
             v = "".join(text for key, text in run if key == "v")
-            chunks.append(f'{{"t":[{t}],"v":"{v}"}}')
+            chunks.append(f'{{"t":{t},"w":{w},"v":"{v}"}}')
         chunks[0] = f"{header[:-1]},{chunks[0][1:]}"
         return chunks
+
+    def positions(self, limit: int = CHUNK_BYTES) -> list[str]:
+        """The JSON texts of the position files: ``p``, the word order of every document."""
+        codes = varints(self.counter.streams)
+        step = max(1, limit)
+        return [json_text({"p": codes[i : i + step]}) for i in range(0, len(codes) or 1, step)]
+
+
+# --- acronyms -----------------------------------------------------------------------
+
+ACRONYM = re.compile(r"\(([A-Za-z][A-Za-z0-9]{1,9})\)")
+LONG_FORM_WORD = re.compile(r"[A-Za-z0-9][\w'-]*")
+
+
+def long_form(short: str, before: str) -> list[str] | None:
+    """The words before "(SHORT)" that spell short (Schwartz and Hearst, 2003), or None.
+
+    Each letter of short must occur in order in the long form, the first at the start of
+    a word; the long form has at most min(len + 5, 2 * len) words.
+    """
+    letters = short.lower()
+    if len(letters) > 2 and short[-1] == "s" and short[-2].isupper():
+        letters = letters[:-1]  # a plural: "LLMs"
+    words = LONG_FORM_WORD.findall(before.rsplit(".", 1)[-1])
+    words = words[-min(len(letters) + 5, 2 * len(letters)) :]
+    text = " ".join(words).lower()
+    at = len(text) - 1
+    for index in range(len(letters) - 1, -1, -1):
+        while at >= 0 and (
+            text[at] != letters[index] or (index == 0 and at > 0 and text[at - 1].isalnum())
+        ):
+            at -= 1
+        if at < 0:
+            return None
+        at -= 1
+    found = text[text.rfind(" ", 0, at + 1) + 1 :].split()
+    # Every word but a stop word ("of", "with") starts with one of the letters: not
+    # "automated search for more compact models (AutoML)".
+    spelled = all(w[0] in letters for w in found if w not in STOP_WORDS)
+    return found if len(found) >= 2 and found[0][0] == letters[0] and spelled else None
+
+
+def defined_acronyms(texts: Iterable[str]) -> list[list[str]]:
+    """[short form, long form] for every acronym texts define ("masked image modeling (MIM)").
+
+    Each short form (2+ capitals) gets its most frequent long form; sorted by short form.
+    """
+    seen: Counter[tuple[str, str]] = Counter()
+    for text in texts:
+        for match in ACRONYM.finditer(text):
+            short = match.group(1)
+            if sum(c.isupper() for c in short) < 2:
+                continue
+            words = long_form(short, text[max(0, match.start() - 200) : match.start()])
+            if words:
+                seen[short.rstrip("s") if short[-1] == "s" else short, " ".join(words)] += 1
+    best: dict[str, tuple[int, str]] = {}
+    for (short, long), times in sorted(seen.items()):
+        if times > best.get(short, (0, ""))[0]:
+            best[short] = (times, long)
+    return [[short, long] for short, (_, long) in sorted(best.items())]
 
 
 # --- the staged files ----------------------------------------------------------
@@ -440,26 +498,32 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
     index = CompactIndex()
     titles: list[list] = []
     texts: list[list[str]] = []
+    definitions: list[str] = []
     # One paper at a time, so that only the compact results outlive the loop.
     for number, paper in enumerate(ordered):
         doc = search_document(number, paper, taxonomy)
         index.add(doc.fields())
         titles.append(title_record(doc, theme_number))
         texts.append(doc.snippet_text())
+        definitions.append(f"{doc.title}. {doc.abstract}")
     files: dict[str, bytes] = {}
     index_names = data_files(files, "index", index.chunks())
+    position_names = data_files(files, "pos", index.positions())
     del index
     text_chunks = (
         json_text(texts[i : i + TEXT_CHUNK_DOCS]) for i in range(0, len(texts), TEXT_CHUNK_DOCS)
     )
     text_names = data_files(files, "text", text_chunks)
     manifest = {
-        "version": 3,
+        "version": 4,
         "fields": [name for name, _ in FIELDS],
+        "boosts": [boost for _, boost in FIELDS],
         "themes": [[slug, theme_title(taxonomy, slug)] for slug in themes],
         "docs": titles,
         "index": index_names,
+        "positions": position_names,
         "text": text_names,
+        "acronyms": defined_acronyms(definitions),
         "textChunkDocs": TEXT_CHUNK_DOCS,
     }
     files["search/titles.js"] = script("titles", json_text(manifest))

@@ -2,23 +2,19 @@
  * node parity test. No DOM here. Loads after lunr (2.3.9) and exposes
  * self.SitegenSearchEngine (or module.exports under node, given lunr).
  *
- * Two indexes answer the same search() call:
- * - TitleIndex: built in the browser from search/titles.js (titles only), so the
- *   first results come before the full index has downloaded;
- * - FullIndex: the full index, decoded from the compact chunks sitegen.search
- *   writes (assemble); lunr's own Index over it is built only if needed.
- * Both return a Ranking: every matching paper number in rank order, their scores,
- * and terms(ref), the index terms that matched one paper (for highlighting).
- * A Searcher wraps an index, keeps the last few rankings and hands out one page of
- * hits at a time ({ref, score, terms}), with the total and per-theme counts, so
- * nothing ever builds, sends or renders one object per matching paper.
- *
- * FullIndex.rank is lunr.Index#query re-done over flat typed-array postings built
- * once at load: the same term expansion (lunr's own TokenSet), the same presence
- * rules, the same float operations in the same order, so the same refs, scores
- * and order as lunr (tests/search_parity.js checks this against lunr.js), without
- * lunr's per-match objects (MatchData, FieldRef strings, Sets of refs), which made
- * broad queries over 10,000 papers take 100-500 ms.
+ * One engine answers both surfaces (the header dropdown and the results page) and
+ * both stages of loading, with the same ranking (rankQuery):
+ * - openTitles: an index of the titles alone, built in the browser from
+ *   search/titles.js, so the first results come before the full index has loaded;
+ * - openFull: the full index, decoded from the compact files sitegen.search writes
+ *   (assemble): lunr.py's BM25 weights, each field's words as written (for prefixes
+ *   and typos) and the word order of titles and abstracts (for phrases).
+ * What stays lunr's: the index and its weights (lunr.py builds them; the tests
+ * check that lunr.js loads the same index), the tokenizer, stop words, stemmer and
+ * the query parser for +must -not field:word word* word~1 word^2. The ranking on
+ * top (rankQuery) is sitegen's. A Searcher wraps an index, keeps the last few
+ * rankings and hands out one page of hits at a time ({ref, score, terms, full}),
+ * with the counts, so nothing builds or renders one object per matching paper.
  */
 (function (global, factory) {
   "use strict";
@@ -30,21 +26,23 @@
 })(typeof self !== "undefined" ? self : this, function (lunr) {
   "use strict";
 
-  var TYPO_MIN_LENGTH = 5; // only terms this long get edit distance 1 on retry
-  var SYNTAX = /[+\-:*~^"]/;
-
   /* ---- text helpers ---------------------------------------------------- */
 
   var termMemo = new Map();
+
+  /** lunr.py's trimmer (Python's \\W knows every script, lunr.js's only ASCII). */
+  function trim(word) {
+    return word.replace(/^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$/gu, "");
+  }
 
   /** The index term a raw word becomes (lunr's trimmer, stop words, stemmer); "" if none. */
   function indexTerm(raw) {
     var lower = raw.toLowerCase();
     var known = termMemo.get(lower);
     if (known !== undefined) return known;
-    var token = lunr.trimmer(new lunr.Token(lower, {}));
+    var token = new lunr.Token(trim(lower), {});
     var term = "";
-    if (token && token.toString() && lunr.stopWordFilter(token)) {
+    if (token.toString() && lunr.stopWordFilter(token)) {
       term = lunr.stemmer(token).toString();
     }
     termMemo.set(lower, term);
@@ -61,20 +59,6 @@
       if (term) out.push(term);
     }
     return out;
-  }
-
-  /** Words of a query with lunr's syntax characters removed. */
-  function plainWords(query) {
-    return String(query)
-      .replace(/[+:*~^"]|(^|\s)-/g, " ")
-      .split(/[\s\-]+/)
-      .map(function (w) { return w.replace(/^\W+|\W+$/g, ""); })
-      .filter(Boolean);
-  }
-
-  /** Lower-case words joined by single spaces, for phrase comparison. */
-  function normalise(text) {
-    return " " + String(text || "").toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ") + " ";
   }
 
   /** Split text into [{text, hit}] runs, marking words whose index term is in terms. */
@@ -131,18 +115,85 @@
 
   /* ---- queries ---------------------------------------------------------- */
 
-  /** Quoted phrases of a query, and the query with each phrase's words made required. */
-  function splitPhrases(query) {
-    var phrases = [];
-    var rest = query.replace(/"([^"]*)"/g, function (_, inner) {
-      var words = plainWords(inner);
-      if (words.length) phrases.push(words.join(" "));
-      return " " + words.map(function (w) { return "+" + w; }).join(" ") + " ";
+  var FIELD_ALIASES = {
+    title: "title", abstract: "abstract", themes: "themes", theme: "themes",
+    tags: "tags", tag: "tags", notes: "notes",
+  };
+  // One whitespace-separated token of lunr's syntax: +must, -not, field:word, word*,
+  // word~1, word^2. Anything else (a pasted "Title: Sub-title", "C++", "[MASK]") is
+  // plain words.
+  var SYNTAX_TOKEN = /^([+-]?)(?:([a-z]+):)?([\p{L}\p{N}][\p{L}\p{N}_'.\/]*)(\*?)((?:~\d|\^\d+)*)$/u;
+  var WORD_BREAK = /[\s\-:^+*~"()[\]{},;!?|<>=]+/u;
+  var MAX_UNITS = 32; // words of a query that count (a pasted abstract stops here)
+  var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
+  var PREFIX_TERMS = 64; // index terms a typed prefix expands to, the most frequent first
+
+  /**
+   * A query as units: one per word, each {raw, presence, fields (numbers; null: all),
+   * boost, clause (a lunr clause for wildcard and fuzzy syntax), prefix (match as a
+   * prefix too), chain (words in a chain are a phrase), quoted, gapBefore (a stop word
+   * came before it)}. Never throws.
+   */
+  function parseQuery(text, fields, prefixLast) {
+    var units = [];
+    var chain = 0;
+    var parts = String(text).split('"');
+    if (parts.length % 2 === 0) parts[parts.length - 2] += " " + parts.pop(); // unmatched quote
+    parts.forEach(function (part, i) {
+      var quoted = i % 2 === 1;
+      chain++;
+      var gap = false;
+      part.split(/\s+/).forEach(function (token) {
+        if (!token) return;
+        var unit = quoted ? null : syntaxUnit(token, fields);
+        if (unit) {
+          units.push(unit);
+          gap = false;
+          return;
+        }
+        token.split(WORD_BREAK).forEach(function (word) {
+          var raw = trim(word).toLowerCase();
+          if (!raw) return;
+          var stop = !indexTerm(raw);
+          units.push({ raw: raw, presence: quoted ? "required" : "optional", fields: null,
+            boost: 1, chain: chain, quoted: quoted && !stop, gapBefore: gap, stop: stop });
+          gap = stop;
+        });
+      });
     });
-    return { phrases: phrases, rest: rest };
+    var last = units[units.length - 1];
+    var typedLast = last && !last.quoted && !last.clause && last.presence !== "prohibited" &&
+      !/[\s"]$/.test(text);
+    if (prefixLast && typedLast) last.prefix = true;
+    return units.filter(function (u) { return !u.stop || u.prefix; }).slice(0, MAX_UNITS);
   }
 
-  /** Parse a lunr query string into clauses; throws lunr.QueryParseError. */
+  /** A unit for a token of lunr syntax on a real field, or null (then: plain words). */
+  function syntaxUnit(token, fields) {
+    var m = SYNTAX_TOKEN.exec(token);
+    if (!m || !(m[1] || m[2] || m[4] || m[5])) return null;
+    var field = m[2] ? FIELD_ALIASES[m[2].toLowerCase()] : null;
+    if (m[2] && (!field || fields.indexOf(field) < 0)) return null;
+    var clause;
+    try {
+      clause = parseClauses(m[1] + (field ? field + ":" : "") + m[3] + m[4] + m[5], fields)[0];
+    } catch (err) {
+      return null;
+    }
+    if (!clause) return null;
+    var P = lunr.Query.presence;
+    return {
+      raw: m[3].toLowerCase(),
+      presence: clause.presence === P.REQUIRED ? "required"
+        : clause.presence === P.PROHIBITED ? "prohibited" : "optional",
+      fields: field ? [fields.indexOf(field)] : null,
+      boost: clause.boost || 1,
+      clause: clause.wildcard || clause.editDistance ? clause : null,
+      chain: -1, quoted: false, gapBefore: false,
+    };
+  }
+
+  /** Parse lunr query syntax into clauses; throws lunr.QueryParseError. */
   function parseClauses(text, fields) {
     var query = new lunr.Query(fields);
     new lunr.QueryParser(text, query).parse();
@@ -155,163 +206,253 @@
   }
 
   /**
-   * Clauses for plain words. Search-as-you-type (prefixLast) requires every word and
-   * matches the last one as a prefix of an index term; otherwise words are optional,
-   * as in lunr's own query language. Stop words are dropped: the index has none.
+   * The index terms (numbers) a unit matches: its own term; as a prefix also every
+   * word as written or stemmed that starts with it; lunr's expansion for wildcard and
+   * fuzzy syntax. A word with none is corrected: unit.corrected names the word used.
    */
-  function plainClauses(words, fields, prefixLast) {
-    var presence = prefixLast ? lunr.Query.presence.REQUIRED : lunr.Query.presence.OPTIONAL;
-    var kept = words.filter(function (w) { return indexTerm(w); });
-    if (!kept.length) kept = words.slice(0, 1);
-    var full = prefixLast ? kept.slice(0, -1) : kept;
-    var clauses = full.map(function (w) {
-      return { term: w.toLowerCase(), fields: fields, boost: 1, usePipeline: true,
-        wildcard: lunr.Query.wildcard.NONE, presence: presence };
-    });
-    if (prefixLast && kept.length) {
-      var last = kept[kept.length - 1].toLowerCase();
-      clauses.push({ term: (indexTerm(last) || last) + "*", fields: fields, boost: 1,
-        usePipeline: false, wildcard: lunr.Query.wildcard.TRAILING, presence: presence });
+  function expandUnit(index, unit) {
+    var terms = [];
+    if (unit.clause) {
+      var clause = Object.assign({}, unit.clause, { term: unit.clause.usePipeline ?
+        indexTerm(unit.clause.term) || unit.clause.term : unit.clause.term });
+      index.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray().forEach(function (t) {
+        terms.push(index.termNumber.get(t));
+      });
+      return terms;
     }
-    return clauses;
-  }
-
-  /** The same clauses with every word optional (null when nothing changes). */
-  function optionalClauses(clauses) {
-    if (!clauses.some(function (c) { return c.presence === lunr.Query.presence.REQUIRED; })) return null;
-    return clauses.map(function (c) {
-      return Object.assign({}, c, { presence: lunr.Query.presence.OPTIONAL });
-    });
-  }
-
-  /** The same clauses with edit distance 1 on terms of TYPO_MIN_LENGTH or more letters. */
-  function fuzzyClauses(clauses) {
-    var changed = false;
-    var out = clauses.map(function (c) {
-      var copy = Object.assign({}, c);
-      if (!c.editDistance && c.wildcard === lunr.Query.wildcard.NONE &&
-          c.term.length >= TYPO_MIN_LENGTH && c.presence !== lunr.Query.presence.PROHIBITED) {
-        copy.editDistance = 1;
-        changed = true;
+    var own = index.termNumber.get(indexTerm(unit.raw));
+    if (own !== undefined) terms.push(own);
+    if (unit.prefix) terms = terms.concat(index.vocabulary.prefixed(unit.raw, PREFIX_TERMS));
+    if (!terms.length && unit.presence !== "prohibited") {
+      var fix = index.vocabulary.correct(unit.raw);
+      if (fix) {
+        unit.corrected = fix.word;
+        terms.push(fix.term);
       }
-      return copy;
+    }
+    return unique(terms);
+  }
+
+  function unique(list) {
+    return list.filter(function (x, i) { return list.indexOf(x) === i; });
+  }
+
+  /* ---- ranking ------------------------------------------------------------ */
+
+  /**
+   * Rank an index's papers for a query (see the README's "How search ranks"):
+   * 1. papers holding more of the query's words first: all of them, then all but one...
+   *    (a word: its stem, or any word it is a prefix of while typing, or its acronym's
+   *    long form, or the corrected spelling of a word the corpus lacks);
+   * 2. then papers where more of the words stand together and in order, in the title
+   *    or the abstract (a quoted phrase must);
+   * 3. then the sum over words of lunr's BM25 field weights (title boosted).
+   */
+  function rankQuery(index, text, options) {
+    var units = parseQuery(text, index.fields, !!options.prefixLast);
+    var N = index.size, U = units.length;
+    var scores = new Float64Array(U * N);
+    var seen = new Uint8Array(N), candidates = [];
+    var excluded = new Uint8Array(N);
+    var runFloor = new Int32Array(N);
+    var expansions = [];
+    var termUnits = new Map(); // term number -> bit mask of the units it stands for
+    units.forEach(function (unit, u) {
+      unit.terms = expandUnit(index, unit);
+      unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
+      var scale = 1;
+      var hit = function (doc, weight) {
+        if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
+        var at = u * N + doc;
+        if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
+        if (!seen[doc]) { seen[doc] = 1; candidates.push(doc); }
+      };
+      // While typing, the word as typed so far outranks the longer words it begins.
+      var own = unit.prefix ? index.termNumber.get(indexTerm(unit.raw)) : undefined;
+      scale = unit.prefix ? 1 / PREFIX_DISCOUNT : 1;
+      index.eachWeight(unit.terms.filter(function (t) { return t !== own; }), unit.fields, hit);
+      scale = 1;
+      if (own !== undefined) index.eachWeight([own], unit.fields, hit);
+      var acronym = !unit.clause && index.acronyms.get(indexTerm(unit.raw));
+      if (acronym && !acronym.terms.some(function (t) { return t === -2; })) {
+        expansions.push(acronym);
+        index.eachPhrase(acronym.terms, hit);
+      }
     });
-    return changed ? out : null;
+    longFormsOf(index, units).forEach(function (found) {
+      expansions.push(found.acronym);
+      var k = found.end - found.start;
+      index.eachWeight([found.acronym.term], null, function (doc, weight) {
+        for (var u = found.start; u < found.end; u++) {
+          if (!scores[u * N + doc]) scores[u * N + doc] = weight / k;
+        }
+        runFloor[doc] = Math.max(runFloor[doc], k);
+        if (!seen[doc]) { seen[doc] = 1; candidates.push(doc); }
+      });
+    });
+    var active = 0, needed = 0;
+    units.forEach(function (unit) {
+      if (unit.presence !== "prohibited" && unit.terms.length) active++;
+      if (unit.presence === "required") needed++;
+    });
+    var rows = [];
+    candidates.forEach(function (doc) {
+      if (excluded[doc]) return;
+      var matched = 0, required = 0, score = 0;
+      for (var u = 0; u < U; u++) {
+        var s = scores[u * N + doc];
+        if (!s) continue;
+        matched++;
+        score += s;
+        if (units[u].presence === "required") required++;
+      }
+      if (required < needed || !matched) return;
+      rows.push({ doc: doc, matched: matched, run: runFloor[doc], score: score });
+    });
+    proximity(index, units, rows, termUnits);
+    rows = rows.filter(function (r) { return r.run >= 0; });
+    rows.sort(function (a, b) {
+      return b.matched - a.matched || b.run - a.run || b.score - a.score || a.doc - b.doc;
+    });
+    var full = 0;
+    while (full < rows.length && rows[full].matched === active) full++;
+    var ranking = new Ranking(
+      Int32Array.from(rows, function (r) { return r.doc; }),
+      Float64Array.from(rows, function (r) { return r.score; }),
+      function (ref) { return index.matchedTerms(ref, units, expansions); }
+    );
+    ranking.full = full;
+    return { ranking: ranking, units: units, expansions: expansions, active: active };
+  }
+
+  var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
+
+  /**
+   * Set each row's run: the most query words that stand together and in order in
+   * its title or abstract (0 for fewer than 2); -1 when it lacks a quoted phrase.
+   */
+  function proximity(index, units, rows, termUnits) {
+    var U = units.length;
+    var quoted = units.some(function (u) { return u.quoted; });
+    if (U < 2 || !rows.length) return;
+    if (!quoted && rows.length > RUN_DOCS) {
+      rows.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
+    }
+    var prev = new Int32Array(U), cur = new Int32Array(U);
+    for (var r = 0; r < rows.length; r++) {
+      var row = rows[r];
+      if (row.matched < 2 && !quoted) continue;
+      if (r >= RUN_DOCS && !quoted) break;
+      var best = 0, phraseOk = !quoted ? true : false;
+      var need = quotedChains(units);
+      index.eachStream(row.doc, function (codes, start, end) {
+        prev.fill(0);
+        var gap = false;
+        for (var i = start; i < end; i++) {
+          var term = codes[i];
+          if (term < 0) { gap = true; continue; }
+          var mask = termUnits.get(term) || 0;
+          cur.fill(0);
+          for (var u = 0; mask && u < U; u++) {
+            if (!(mask & (1 << u))) continue;
+            var unit = units[u];
+            var linked = u > 0 && units[u - 1].chain === unit.chain && unit.chain >= 0 &&
+              prev[u - 1] > 0 && (!gap || unit.gapBefore || units[u - 1].stop);
+            cur[u] = linked ? prev[u - 1] + 1 : 1;
+            if (cur[u] > best) best = cur[u];
+          }
+          for (var c = 0; c < need.length; c++) {
+            if (cur[need[c].last] >= need[c].length) need[c].found = true;
+          }
+          var swap = prev; prev = cur; cur = swap;
+          gap = false;
+        }
+      });
+      if (quoted) phraseOk = need.every(function (n) { return n.found; });
+      row.run = !phraseOk ? -1 : Math.max(row.run, best > 1 ? best : 0);
+    }
+  }
+
+  /** The quoted chains of units: [{last (unit number), length, found}]. */
+  function quotedChains(units) {
+    var out = [];
+    units.forEach(function (unit, u) {
+      if (!unit.quoted) return;
+      var tail = out[out.length - 1];
+      if (tail && units[tail.last].chain === unit.chain && tail.last === u - 1) {
+        tail.last = u;
+        tail.length++;
+      } else {
+        out.push({ last: u, length: 1, found: false });
+      }
+    });
+    return out;
+  }
+
+  /** Runs of query words that spell an acronym's long form: [{acronym, start, end}]. */
+  function longFormsOf(index, units) {
+    var found = [];
+    index.acronymList.forEach(function (acronym) {
+      var words = acronym.terms.filter(function (t) { return t >= 0; });
+      if (words.length < 2 || acronym.term === undefined) return;
+      for (var s = 0; s + words.length <= units.length; s++) {
+        var ok = true;
+        for (var k = 0; k < words.length && ok; k++) {
+          var unit = units[s + k];
+          ok = !unit.clause && unit.presence !== "prohibited" &&
+            index.termNumber.get(indexTerm(unit.raw)) === words[k] ||
+            (unit.prefix && k === words.length - 1 && unit.terms.indexOf(words[k]) >= 0);
+        }
+        if (ok) found.push({ acronym: acronym, start: s, end: s + words.length });
+      }
+    });
+    return found;
   }
 
   /**
-   * Run a user query against an index ({fields, rank(clauses) -> Ranking}).
-   * Never throws on user input: a malformed query becomes a plain word search, and
-   * `notice` says so. options.prefixLast: also match the last word as a prefix
-   * (search-as-you-type), used only for queries without lunr syntax.
-   * Returns {ranking, notice, mode, phrases}; title phrase matches are ranked first.
+   * Run a user query against an index. Never throws on user input. options.prefixLast:
+   * also match the last word as a prefix (search-as-you-type).
+   * Returns {ranking, notice, mode, corrected, expansions}.
    */
   function search(index, query, options) {
     options = options || {};
     query = String(query || "").trim();
-    var result = { ranking: EMPTY, notice: "", mode: "exact", phrases: [] };
+    var result = { ranking: EMPTY, notice: "", mode: "exact", corrected: "", expansions: [] };
     if (!query) return result;
-    var fields = index.fields;
-    var split = splitPhrases(query);
-    var clauses;
-    try {
-      if ((query.match(/"/g) || []).length % 2) {
-        throw new lunr.QueryParseError("unmatched quote", 0, 0);
-      }
-      if (!SYNTAX.test(query) && options.prefixLast) {
-        clauses = plainClauses(plainWords(query), fields, true);
-        result.ranking = index.rank(clauses);
-        var anyWord = optionalClauses(clauses);
-        if (!result.ranking.count && anyWord) result.ranking = index.rank((clauses = anyWord));
-      } else {
-        clauses = parseClauses(split.rest, fields);
-        result.ranking = index.rank(clauses);
-      }
-      result.phrases = split.phrases.slice();
-    } catch (err) {
-      var words = plainWords(query);
-      result.mode = "plain";
-      result.notice = "Could not read \u201c" + query + "\u201d as a query (" +
-        (err && err.message ? err.message : "syntax error") + "); " +
-        (words.length ? "showing results for the plain words \u201c" + words.join(" ") + "\u201d."
-          : "there are no words to search for.");
-      clauses = plainClauses(words, fields, false);
-      result.ranking = clauses.length ? index.rank(clauses) : EMPTY;
+    var ranked = rankQuery(index, query, options);
+    result.ranking = ranked.ranking;
+    var words = ranked.units.filter(function (u) { return !u.stop || u.prefix; });
+    if (words.some(function (u) { return u.corrected; })) {
+      result.mode = "typo";
+      result.corrected = words.map(function (u) { return u.corrected || u.raw; }).join(" ");
+      result.notice = "Showing results for \u201c" + result.corrected + "\u201d.";
     }
-    if (!result.ranking.count && clauses && clauses.length) {
-      var fuzzy = fuzzyClauses(clauses);
-      if (fuzzy) {
-        var typo = index.rank(fuzzy);
-        if (typo.count) {
-          result.ranking = typo;
-          result.mode = "typo";
-          result.notice = (result.notice ? result.notice + " " : "") +
-            "No exact matches; showing results for similar spellings.";
-        }
-      }
+    var missing = words.filter(function (u) {
+      return !u.terms.length && u.presence !== "prohibited" && !u.stop;
+    });
+    if (missing.length) {
+      result.notice += (result.notice ? " " : "") + "No paper contains " +
+        missing.map(function (u) { return "\u201c" + u.raw + "\u201d"; }).join(" or ") + ".";
     }
-    if (!result.phrases.length) {
-      var plain = plainWords(query).filter(function (w) { return !/^-/.test(w); });
-      if (plain.length > 1 && !/(^|\s)-/.test(query)) result.phrases = [plain.join(" ")];
-    }
-    result.ranking = phrasesFirst(result.ranking, result.phrases, index);
+    result.expansions = unique(ranked.expansions).map(function (a) { return [a.short, a.long]; });
     return result;
   }
 
   /* ---- rankings --------------------------------------------------------- */
 
   /**
-   * Paper numbers in rank order (refs, an Int32Array), their scores, and
-   * terms(ref): the matched index terms of one paper.
+   * Paper numbers in rank order (refs, an Int32Array), their scores, terms(ref): the
+   * matched index terms of one paper, and full: how many of the first hold every word.
    */
   function Ranking(refs, scores, terms) {
     this.refs = refs;
     this.scores = scores;
     this.count = refs.length;
     this.terms = terms;
-    this.phraseCount = 0; // the first phraseCount refs contain a phrase in their title
+    this.full = 0;
   }
 
   var EMPTY = new Ranking(new Int32Array(0), new Float64Array(0), function () { return []; });
-
-  /**
-   * Stable re-rank: papers whose title contains one of the phrases first, then the
-   * rest, each group in score order. Titles are normalised once per index.
-   */
-  function phrasesFirst(ranking, phrases, index) {
-    if (!phrases || !phrases.length || !ranking.count) return ranking;
-    var wanted = phrases.map(normalise);
-    var titles = index.normalisedTitles();
-    var n = ranking.count;
-    var refs = new Int32Array(n), scores = new Float64Array(n);
-    var front = 0, back = 0;
-    var rest = [];
-    for (var i = 0; i < n; i++) {
-      var title = titles[ranking.refs[i]];
-      var hit = false;
-      for (var w = 0; w < wanted.length && !hit; w++) hit = title.indexOf(wanted[w]) >= 0;
-      if (hit) {
-        refs[front] = ranking.refs[i];
-        scores[front++] = ranking.scores[i];
-      } else {
-        rest.push(i);
-      }
-    }
-    if (!front) return ranking;
-    for (back = 0; back < rest.length; back++) {
-      refs[front + back] = ranking.refs[rest[back]];
-      scores[front + back] = ranking.scores[rest[back]];
-    }
-    var out = new Ranking(refs, scores, ranking.terms);
-    out.phraseCount = front;
-    return out;
-  }
-
-  /** Normalised titles of an index's papers, computed on first use. */
-  function normalisedTitlesOf(index) {
-    if (!index._normalised) index._normalised = index.titles.map(normalise);
-    return index._normalised;
-  }
 
   /* ---- one page of results ---------------------------------------------- */
 
@@ -343,7 +484,8 @@
   /**
    * options: prefixLast, offset (default 0), limit (default 20), theme (a theme
    * number; -1 or absent for all). Returns {hits, total (after the theme filter),
-   * all (before it), themeCounts, phraseCount, notice, mode, phrases, ms}.
+   * all (before it), full (hits of total holding every word: they come first),
+   * themeCounts, notice, mode, corrected, expansions, ms}.
    */
   Searcher.prototype.query = function (query, options) {
     options = options || {};
@@ -357,21 +499,22 @@
     var counts = [];
     for (var t = 0; t < this.themeCount; t++) counts.push(0);
     var hits = [];
-    var total = 0;
+    var total = 0, full = 0;
     for (var i = 0; i < ranking.count; i++) {
       var ref = ranking.refs[i];
       if (themes) counts[themes[ref]]++;
       if (theme >= 0 && (!themes || themes[ref] !== theme)) continue;
       if (total >= offset && total < offset + limit) {
         hits.push({ ref: String(ref), score: ranking.scores[i], terms: ranking.terms(ref),
-          phrase: i < ranking.phraseCount });
+          full: i < ranking.full });
       }
+      if (i < ranking.full) full++;
       total++;
     }
     return {
-      hits: hits, total: total, all: ranking.count, themeCounts: counts,
-      phraseCount: ranking.phraseCount, notice: result.notice, mode: result.mode,
-      phrases: result.phrases, ms: now() - started,
+      hits: hits, total: total, all: ranking.count, full: full, themeCounts: counts,
+      notice: result.notice, mode: result.mode, corrected: result.corrected,
+      expansions: result.expansions, ms: now() - started,
     };
   };
 
@@ -406,12 +549,13 @@
    * of each). The weights are lunr.py's bit for bit: the same BM25 expression in the
    * same order, rounded like Python.
    */
-  function assemble(chunks) {
+  function assemble(chunks, positionChunks) {
     var head = chunks[0];
     var F = head.fields.length;
-    var terms = [], parts = [];
+    var terms = [], forms = [], parts = [];
     chunks.forEach(function (chunk) {
       for (var i = 0; chunk.t && i < chunk.t.length; i++) terms.push(chunk.t[i]);
+      for (i = 0; chunk.w && i < chunk.w.length; i++) forms.push(chunk.w[i]);
       if (chunk.v) parts.push(readVarints(chunk.v));
     });
     var sizes = vectorSizes(parts);
@@ -422,7 +566,31 @@
     };
     var counts = readVectors(parts, data);
     weigh(head, data, counts);
+    data.forms = forms;
+    if (positionChunks) data.streams = readStreams(positionChunks, data, STREAM_FIELDS.length);
     return data;
+  }
+
+  var STREAM_FIELDS = ["title", "abstract"]; // sitegen.search.POSITION_FIELDS
+
+  /**
+   * The word order of each paper's title and abstract from the ``p`` ints (per paper
+   * and field: a length, then codes: 0 a run of stop words, k the k-th term of the
+   * field's vector): {start (by paper * 2 + field), codes (term numbers, -1: a gap)}.
+   */
+  function readStreams(positionChunks, data, P) {
+    var ints = readVarints(positionChunks.map(function (c) { return c.p; }).join(""));
+    var F = data.fields.length, start = new Int32Array(data.size * P + 1);
+    var codes = new Int32Array(ints.length), n = 0, at = 0;
+    for (var doc = 0; doc < data.size; doc++) {
+      for (var p = 0; p < P; p++) {
+        start[doc * P + p] = n;
+        var length = ints[at++], base = data.start[doc * F + p] - 1;
+        for (var i = 0; i < length; i++, at++) codes[n++] = ints[at] ? data.term[base + ints[at]] : -1;
+      }
+    }
+    start[data.size * P] = n;
+    return { start: start, codes: codes.subarray(0, n) };
   }
 
   var VARINT_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -520,17 +688,16 @@
   }
 
   /**
-   * The full index over assemble()'s data; titles: the papers' titles, by paper
-   * number. Queries run over flat postings (rank); lunr's own Index, the reference
-   * and the fallback for clauses rank does not handle, is built on first use.
+   * An index over assemble()'s data (or titleData's); acronyms: titles.js's list.
+   * Queries run over flat postings (rankQuery); lunr's own Index over the same data,
+   * the reference the tests compare with, is built on first use.
    */
-  function FullIndex(data, titles) {
+  function FullIndex(data, acronyms) {
     // Each (paper, field)'s terms, for highlighting; the weights live on in the postings.
     this.data = {
       version: data.version, pipeline: data.pipeline, start: data.start, term: data.term,
     };
     this.fields = data.fields.slice();
-    this.titles = titles || [];
     this.pipeline = lunr.Pipeline.load(data.pipeline);
     this.termOf = data.terms;
     this.termCount = data.terms.length;
@@ -538,7 +705,15 @@
     var sorted = sortedTermNumbers(data.terms).map(function (n) { return data.terms[n]; });
     this.tokenSet = lunr.TokenSet.fromArray(sorted); // as lunr.Index.load builds it
     buildPostings(this, data);
-    this.fast = true; // rank() answers every query itself (tests/search_parity.js reports it)
+    var F = this.fields.length, df = new Int32Array(this.termCount);
+    for (var slot = 0; slot < this.termCount * F; slot++) {
+      df[(slot / F) | 0] += this.slotStart[slot + 1] - this.slotStart[slot];
+    }
+    this.vocabulary = new Vocabulary(data.terms, data.forms, df);
+    this.streams = data.streams;
+    var fields = this.fields;
+    this.streamFields = STREAM_FIELDS.map(function (name) { return fields.indexOf(name); });
+    acronymsOf(this, acronyms);
     this._lunr = null;
   }
 
@@ -586,8 +761,6 @@
     };
   };
 
-  FullIndex.prototype.normalisedTitles = function () { return normalisedTitlesOf(this); };
-
   /**
    * Postings by (term number, field) slot = term * fields + field: the papers (in
    * ascending number, the order lunr's Object.keys gives integer refs) and their
@@ -615,8 +788,6 @@
     self.slotStart = counts;
     self.docs = docs;
     self.weights = weights;
-    // lunr lists an all-negative query's hits in fieldVectors order: by paper number
-    self.listedOrder = Int32Array.from({ length: data.size }, function (_, n) { return n; });
   }
 
   /** Run clauses through lunr's own Index#query: [{ref, score, terms}] (the reference). */
@@ -630,266 +801,182 @@
       });
   };
 
-  /** A Ranking of run()-style hits ({ref, score, terms}), already in rank order. */
-  function rankingOfHits(hits) {
-    var byRef = new Map(hits.map(function (h) { return [+h.ref, h.terms]; }));
-    return new Ranking(
-      Int32Array.from(hits, function (h) { return +h.ref; }),
-      Float64Array.from(hits, function (h) { return h.score; }),
-      function (ref) { return byRef.get(ref) || []; }
-    );
-  }
 
-  /** lunr's results as a Ranking (used when the fast path does not apply). */
-  FullIndex.prototype.rankWithLunr = function (clauses) {
-    return rankingOfHits(this.run(clauses));
-  };
+  /* ---- what the ranker asks of an index ----------------------------------- */
 
-  /** The same ranking as lunr.Index#query for these clauses (see the header). */
-  FullIndex.prototype.rank = function (clauses) {
-    var query = new lunr.Query(this.fields);
-    clauses.forEach(function (c) { query.clause(Object.assign({}, c)); });
-    if (!this.fast) return this.rankWithLunr(clauses);
-    var P = lunr.Query.presence;
-    var F = this.fields.length, N = this.size;
-    var fieldNumber = this.fields;
-    var queryVectors = this.fields.map(function () { return new lunr.Vector(); });
-    var work = this.scratch();
-    var pairSeen = work.pairSeen; // lunr's termFieldCache, by slot
-    var seenSlots = [];
-    var fieldSeen = work.fieldSeen;
-    var fieldSeq = work.fieldSeq; // each paper's fields in the order they matched
-    var fieldCount = work.fieldCount;
-    var firstSeen = work.firstSeen; // papers in the order they first matched
-    var seenCount = 0;
-    var requiredClauses = 0, requiredHits = work.requiredHits, clauseMark = work.clauseMark;
-    var prohibited = work.prohibited;
-    var slotStart = this.slotStart, docs = this.docs;
-    for (var c = 0; c < query.clauses.length; c++) {
-      var clause = query.clauses[c];
-      var numbers = clause.fields.map(function (f) { return fieldNumber.indexOf(f); });
-      if (numbers.indexOf(-1) >= 0) return this.rankWithLunr(clauses);
-      var terms = clause.usePipeline
-        ? this.pipeline.runString(clause.term, { fields: clause.fields })
-        : [clause.term];
-      var required = clause.presence === P.REQUIRED;
-      if (required && !terms.length) return this.rankWithLunr(clauses); // lunr throws here
-      if (required && numbers.length) requiredClauses++;
-      for (var m = 0; m < terms.length; m++) {
-        clause.term = terms[m];
-        var expanded = this.tokenSet.intersect(lunr.TokenSet.fromClause(clause)).toArray();
-        if (!expanded.length && required) {
-          if (numbers.length) return EMPTY; // lunr: requiredMatches = empty
-          break;
-        }
-        for (var j = 0; j < expanded.length; j++) {
-          var term = this.termNumber.get(expanded[j]);
-          for (var k = 0; k < numbers.length; k++) {
-            var field = numbers[k], slot = term * F + field;
-            var start = slotStart[slot], end = slotStart[slot + 1], d, doc;
-            if (required) {
-              for (d = start; d < end; d++) {
-                doc = docs[d];
-                if (clauseMark[doc] !== c + 1) { clauseMark[doc] = c + 1; requiredHits[doc]++; }
-              }
-            }
-            if (clause.presence === P.PROHIBITED) {
-              for (d = start; d < end; d++) prohibited[docs[d]] = 1;
-              continue;
-            }
-            queryVectors[field].upsert(term, clause.boost, add);
-            if (pairSeen[slot]) continue;
-            pairSeen[slot] = 1;
-            seenSlots.push(slot);
-            for (d = start; d < end; d++) {
-              doc = docs[d];
-              var at = doc * F + field;
-              if (fieldSeen[at]) continue;
-              fieldSeen[at] = 1;
-              if (!fieldCount[doc]) firstSeen[seenCount++] = doc;
-              fieldSeq[doc * F + fieldCount[doc]++] = field;
-            }
-          }
-        }
-      }
-    }
-    if (query.isNegated()) return this.negated(prohibited);
-    var dots = this.dots(queryVectors, work.dots);
-    var magnitudes = queryVectors.map(function (v) { return v.magnitude(); });
-    var refs = new Int32Array(seenCount), scores = new Float64Array(seenCount);
-    var n = 0;
-    for (var i = 0; i < seenCount; i++) {
-      doc = firstSeen[i];
-      if (prohibited[doc] || (requiredClauses && requiredHits[doc] !== requiredClauses)) continue;
-      // lunr: score = sum, in matching order, of each field's dot / |query| || 0
-      var score = 0;
-      for (k = 0; k < fieldCount[doc]; k++) {
-        field = fieldSeq[doc * F + k];
-        var similarity = dots[doc * F + field] / magnitudes[field] || 0;
-        score = k ? score + similarity : similarity;
-      }
-      refs[n] = doc;
-      scores[n++] = score;
-    }
-    return this.sorted(refs.subarray(0, n), scores.subarray(0, n), new Set(seenSlots));
-  };
-
-  /** Work arrays for rank(), allocated once and zeroed for each query. */
-  FullIndex.prototype.scratch = function () {
-    var F = this.fields.length, N = this.size;
-    var work = this._scratch;
-    if (!work) {
-      work = this._scratch = {
-        pairSeen: new Uint8Array(this.termCount * F), fieldSeen: new Uint8Array(N * F),
-        fieldSeq: new Uint8Array(N * F), fieldCount: new Uint8Array(N),
-        firstSeen: new Int32Array(N), requiredHits: new Int32Array(N),
-        clauseMark: new Int32Array(N), prohibited: new Uint8Array(N),
-        dots: new Float64Array(N * F),
-      };
-    } else {
-      ["pairSeen", "fieldSeen", "fieldCount", "requiredHits", "clauseMark", "prohibited", "dots"]
-        .forEach(function (name) { work[name].fill(0); });
-    }
-    return work;
-  };
-
-  function add(a, b) { return a + b; }
-
-  /** Each (paper, field)'s dot product with its field's query vector, lunr's order of sums. */
-  FullIndex.prototype.dots = function (queryVectors, dots) {
-    var F = this.fields.length;
-    var slotStart = this.slotStart, docs = this.docs, weights = this.weights;
-    for (var field = 0; field < F; field++) {
-      var elements = queryVectors[field].elements; // ascending term numbers, as lunr adds
-      for (var e = 0; e < elements.length; e += 2) {
-        var slot = elements[e] * F + field, boost = elements[e + 1];
+  /** fn(doc, weight) once per paper holding any of terms: its best term's weight, summed over fields. */
+  FullIndex.prototype.eachWeight = function (terms, fields, fn) {
+    var F = this.fields.length, slotStart = this.slotStart, docs = this.docs, weights = this.weights;
+    var sum = this.sums || (this.sums = new Float64Array(this.size));
+    var best = this.bests || (this.bests = new Float64Array(this.size));
+    var touched = [];
+    for (var i = 0; i < terms.length; i++) {
+      var mine = [];
+      for (var f = 0; f < F; f++) {
+        if (fields && fields.indexOf(f) < 0) continue;
+        var slot = terms[i] * F + f;
         for (var d = slotStart[slot]; d < slotStart[slot + 1]; d++) {
-          dots[docs[d] * F + field] += boost * weights[d];
+          if (!sum[docs[d]]) mine.push(docs[d]);
+          sum[docs[d]] += weights[d];
         }
       }
+      for (var j = 0; j < mine.length; j++) {
+        var doc = mine[j];
+        if (!best[doc]) touched.push(doc);
+        if (sum[doc] > best[doc]) best[doc] = sum[doc];
+        sum[doc] = 0;
+      }
     }
-    return dots;
+    for (j = 0; j < touched.length; j++) {
+      fn(touched[j], best[touched[j]]);
+      best[touched[j]] = 0;
+    }
   };
 
-  /** lunr's stable sort by descending score, then the matched terms of a paper. */
-  FullIndex.prototype.sorted = function (refs, scores, pairs) {
-    var n = refs.length;
-    var positions = new Int32Array(n);
-    for (var i = 0; i < n; i++) positions[i] = i;
-    positions.sort(function (a, b) { return scores[b] - scores[a] || a - b; });
-    var sortedRefs = new Int32Array(n), sortedScores = new Float64Array(n);
-    for (i = 0; i < n; i++) {
-      sortedRefs[i] = refs[positions[i]];
-      sortedScores[i] = scores[positions[i]];
-    }
-    var F = this.fields.length, start = this.data.start, numbers = this.data.term;
-    var termOf = this.termOf;
-    return new Ranking(sortedRefs, sortedScores, function (ref) {
-      var terms = [];
-      for (var field = 0; field < F; field++) {
-        var i = ref * F + field;
-        for (var e = start[i]; e < start[i + 1]; e++) {
-          var term = termOf[numbers[e]];
-          if (pairs.has(numbers[e] * F + field) && terms.indexOf(term) < 0) terms.push(term);
+  /** fn(doc, weight) for papers whose title or abstract holds terms in order (-1: a stop word). */
+  FullIndex.prototype.eachPhrase = function (terms, fn) {
+    var words = terms.filter(function (t) { return t >= 0; });
+    if (!words.length) return;
+    var self = this, found = [];
+    this.eachWeight([words[0]], this.streamFields, function (doc) {
+      var hit = false;
+      self.eachStream(doc, function (codes, start, end) {
+        var k = 0;
+        for (var i = start; i < end && !hit; i++) {
+          if (codes[i] < 0) continue;
+          k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
+          if (k === words.length) hit = true;
         }
-      }
-      return terms;
+      });
+      if (hit) found.push(doc);
+    });
+    found.forEach(function (doc) {
+      var total = 0;
+      words.forEach(function (t) { self.eachWeight([t], null, function (d, w) { if (d === doc) total += w; }); });
+      fn(doc, total);
     });
   };
 
-  /** A query of only -terms: every paper without them, in index order, score 0. */
-  FullIndex.prototype.negated = function (prohibited) {
-    var refs = this.listedOrder.filter(function (doc) { return !prohibited[doc]; });
-    return new Ranking(refs, new Float64Array(refs.length), function () { return []; });
+  /** fn(codes, start, end) for each of a paper's word-order streams (title, abstract). */
+  FullIndex.prototype.eachStream = function (doc, fn) {
+    var P = this.streamFields.length, start = this.streams.start;
+    for (var p = 0; p < P; p++) fn(this.streams.codes, start[doc * P + p], start[doc * P + p + 1]);
   };
 
-  /* ---- the title index -------------------------------------------------- */
-
-  /** A small in-memory index over titles: term -> sorted doc numbers. */
-  function TitleIndex(titles, fields) {
-    this.fields = fields;
-    this.postings = new Map();
-    for (var doc = 0; doc < titles.length; doc++) {
-      var terms = termsOf(titles[doc]);
-      for (var i = 0; i < terms.length; i++) {
-        var list = this.postings.get(terms[i]);
-        if (!list) this.postings.set(terms[i], (list = []));
-        if (list[list.length - 1] !== doc) list.push(doc);
+  /** The index terms of a paper that the query matched, for highlighting. */
+  FullIndex.prototype.matchedTerms = function (ref, units, expansions) {
+    var wanted = new Set();
+    units.forEach(function (u) { if (u.presence !== "prohibited") u.terms.forEach(function (t) { wanted.add(t); }); });
+    expansions.forEach(function (a) {
+      if (a.term !== undefined) wanted.add(a.term);
+      a.terms.forEach(function (t) { if (t >= 0) wanted.add(t); });
+    });
+    var F = this.fields.length, start = this.data.start, numbers = this.data.term, out = [];
+    for (var f = 0; f < F; f++) {
+      for (var e = start[ref * F + f]; e < start[ref * F + f + 1]; e++) {
+        var term = this.termOf[numbers[e]];
+        if (wanted.has(numbers[e]) && out.indexOf(term) < 0) out.push(term);
       }
-    }
-    this.terms = Array.from(this.postings.keys()).sort();
-    this.count = titles.length;
-    this.titles = titles;
-  }
-
-  TitleIndex.prototype.normalisedTitles = function () { return normalisedTitlesOf(this); };
-
-  /** run() as a Ranking. */
-  TitleIndex.prototype.rank = function (clauses) {
-    return rankingOfHits(this.run(clauses));
-  };
-
-  /** Index terms matching one clause (exact, wildcard or fuzzy). */
-  TitleIndex.prototype.expand = function (clause) {
-    var term = clause.term;
-    if (clause.usePipeline && !clause.editDistance) {
-      term = indexTerm(term) || term;
-      return this.postings.has(term) ? [term] : [];
-    }
-    if (clause.editDistance) {
-      var base = clause.usePipeline ? indexTerm(term) || term : term;
-      return this.terms.filter(function (t) { return withinOneEdit(base, t); });
-    }
-    var pattern = new RegExp("^" + term.split("*").map(escapeRegExp).join(".*") + "$");
-    var prefix = term.split("*")[0];
-    var lo = lowerBound(this.terms, prefix);
-    var out = [];
-    for (var i = lo; i < this.terms.length && this.terms[i].slice(0, prefix.length) === prefix; i++) {
-      if (pattern.test(this.terms[i])) out.push(this.terms[i]);
     }
     return out;
   };
 
-  /** Evaluate clauses over titles with lunr's presence rules; score by idf. */
-  TitleIndex.prototype.run = function (clauses) {
-    var self = this;
-    var scores = new Map();
-    var matched = new Map();
-    var required = null;
-    var prohibited = new Set();
-    var lunrPresence = lunr.Query.presence;
-    clauses.forEach(function (clause) {
-      var inTitle = !clause.fields || clause.fields.indexOf("title") >= 0;
-      var terms = inTitle ? self.expand(clause) : [];
-      var docs = new Set();
-      terms.forEach(function (term) {
-        var list = self.postings.get(term);
-        var idf = Math.log(1 + (self.count - list.length + 0.5) / (list.length + 0.5));
-        var weight = idf * (clause.boost || 1) * (clause.editDistance ? 0.5 : 1);
-        list.forEach(function (doc) {
-          docs.add(doc);
-          if (clause.presence === lunrPresence.PROHIBITED) return;
-          scores.set(doc, (scores.get(doc) || 0) + weight);
-          if (!matched.has(doc)) matched.set(doc, new Set());
-          matched.get(doc).add(term);
-        });
-      });
-      if (clause.presence === lunrPresence.REQUIRED) {
-        required = required ? new Set(Array.from(required).filter(function (d) { return docs.has(d); })) : docs;
-      } else if (clause.presence === lunrPresence.PROHIBITED) {
-        docs.forEach(function (d) { prohibited.add(d); });
-      }
+  /** Acronyms the build found ([[short, long]]), as terms of this index. */
+  function acronymsOf(index, pairs) {
+    var list = (pairs || []).map(function (pair) {
+      return {
+        short: pair[0], long: pair[1], term: index.termNumber.get(indexTerm(pair[0])),
+        terms: termsWithGaps(pair[1]).map(function (t) {
+          if (!t) return -1;
+          var n = index.termNumber.get(t);
+          return n === undefined ? -2 : n;
+        }),
+      };
     });
-    var hits = [];
-    scores.forEach(function (score, doc) {
-      if (prohibited.has(doc) || (required && !required.has(doc))) return;
-      hits.push({ ref: String(doc), score: score, terms: Array.from(matched.get(doc)) });
+    index.acronymList = list.filter(function (a) { return a.terms.indexOf(-2) < 0; });
+    index.acronyms = new Map(list.map(function (a) { return [indexTerm(a.short), a]; }));
+  }
+
+  /** Index terms of a text, "" for each stop word. */
+  function termsWithGaps(text) {
+    return String(text).split(lunr.tokenizer.separator).filter(Boolean).map(indexTerm);
+  }
+
+  /* ---- the vocabulary: words as written, for prefixes and typos --------- */
+
+  var STEM_ONLY = 1 << 20; // the rank of a term no one wrote as such (typos ignore it)
+
+  /** Every written form and term of an index, sorted, with its term number. */
+  function Vocabulary(terms, forms, df) {
+    var pairs = [];
+    terms.forEach(function (term, n) {
+      var written = forms && forms[n] ? forms[n].split(" ") : [term];
+      written.forEach(function (w, rank) { pairs.push([w, n, rank]); });
+      if (written.indexOf(term) < 0) pairs.push([term, n, STEM_ONLY]);
     });
-    hits.sort(function (a, b) { return b.score - a.score || a.ref - b.ref; });
-    return hits;
+    pairs.sort(function (a, b) { return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]; });
+    this.words = pairs.map(function (p) { return p[0]; });
+    this.terms = Int32Array.from(pairs, function (p) { return p[1]; });
+    this.ranks = Int32Array.from(pairs, function (p) { return p[2]; }); // 0: its term's commonest form
+    this.df = df;
+  }
+
+  /** Terms of the words that start with prefix, at most limit, the most frequent first. */
+  Vocabulary.prototype.prefixed = function (prefix, limit) {
+    var out = [];
+    for (var i = lowerBound(this.words, prefix); i < this.words.length; i++) {
+      if (this.words[i].lastIndexOf(prefix, 0) !== 0) break;
+      if (out.indexOf(this.terms[i]) < 0) out.push(this.terms[i]);
+    }
+    var df = this.df;
+    if (out.length > limit) out = out.sort(function (a, b) { return df[b] - df[a] || a - b; }).slice(0, limit);
+    return out;
   };
 
-  function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+  /**
+   * The written word nearest to word (one edit for 4+ letters, two for 8+), the most
+   * frequent on a tie: {word, term}, or null.
+   */
+  Vocabulary.prototype.correct = function (word) {
+    var limit = word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
+    if (!limit) return null;
+    var best = null, bestKey = null;
+    for (var i = 0; i < this.words.length; i++) {
+      var candidate = this.words[i];
+      if (Math.abs(candidate.length - word.length) > limit || this.ranks[i] === STEM_ONLY) continue;
+      var distance = editDistance(word, candidate, limit);
+      if (distance > limit) continue;
+      // nearest; then the most frequent term, and its most frequent form
+      var key = [distance, -this.df[this.terms[i]], this.ranks[i], candidate];
+      if (!bestKey || lessThan(key, bestKey)) {
+        best = { word: candidate, term: this.terms[i] };
+        bestKey = key;
+      }
+    }
+    return best;
+  };
+
+  function lessThan(a, b) {
+    for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+    return false;
+  }
+
+  /** Levenshtein distance of a and b, or limit + 1 once it exceeds limit. */
+  function editDistance(a, b, limit) {
+    var row = [];
+    for (var j = 0; j <= b.length; j++) row.push(j);
+    for (var i = 1; i <= a.length; i++) {
+      var diagonal = row[0], smallest = (row[0] = i);
+      for (j = 1; j <= b.length; j++) {
+        var next = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+        diagonal = row[j];
+        row[j] = next;
+        if (next < smallest) smallest = next;
+      }
+      if (smallest > limit) return limit + 1;
+    }
+    return row[b.length];
+  }
 
   function lowerBound(sorted, value) {
     var lo = 0, hi = sorted.length;
@@ -900,16 +987,76 @@
     return lo;
   }
 
-  /** Levenshtein distance of at most one (insert, delete or substitute). */
-  function withinOneEdit(a, b) {
-    if (a === b) return true;
-    var la = a.length, lb = b.length;
-    if (Math.abs(la - lb) > 1) return false;
-    var i = 0;
-    while (i < la && i < lb && a[i] === b[i]) i++;
-    if (la === lb) return a.slice(i + 1) === b.slice(i + 1);
-    return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+  /* ---- the title index: stage one ----------------------------------------- */
+
+  /**
+   * assemble()'s data for an index of the titles alone, built in the browser from
+   * titles.js (the other fields are empty), weighted as lunr.py weighs the title.
+   */
+  function titleData(manifest) {
+    var fields = manifest.fields, F = fields.length, titles = manifest.docs;
+    var numberOf = new Map(), terms = [], forms = [];
+    var vectors = [], streams = [];
+    titles.forEach(function (doc) {
+      var counts = new Map(), stream = [];
+      String(doc[0]).toLowerCase().split(lunr.tokenizer.separator).forEach(function (raw) {
+        if (!raw) return;
+        var term = indexTerm(raw);
+        if (!term) { if (stream[stream.length - 1] !== -1) stream.push(-1); return; }
+        var n = numberOf.get(term);
+        if (n === undefined) { numberOf.set(term, (n = terms.length)); terms.push(term); forms.push([]); }
+        var written = trim(raw);
+        if (forms[n].indexOf(written) < 0) forms[n].push(written);
+        counts.set(n, (counts.get(n) || 0) + 1);
+        stream.push(n);
+      });
+      vectors.push(counts);
+      streams.push(stream);
+    });
+    var size = titles.length, elements = 0;
+    vectors.forEach(function (v) { elements += v.size; });
+    var data = {
+      version: "2.3.9", fields: fields, pipeline: ["stemmer"], terms: terms, size: size,
+      forms: forms.map(function (list, n) { return list.length === 1 && list[0] === terms[n] ? "" : list.join(" "); }),
+      start: new Int32Array(size * F + 1), term: new Int32Array(elements), weight: new Float64Array(elements),
+    };
+    var counts = new Int32Array(elements), at = 0;
+    vectors.forEach(function (v, doc) {
+      for (var f = 0; f < F; f++) {
+        data.start[doc * F + f] = at;
+        if (f) continue;
+        Array.from(v.keys()).sort(function (a, b) { return a - b; }).forEach(function (n) {
+          data.term[at] = n;
+          counts[at++] = v.get(n);
+        });
+      }
+    });
+    data.start[size * F] = at;
+    var idf = new Map(), pairs = new Int32Array(terms.length);
+    for (var e = 0; e < elements; e++) pairs[data.term[e]]++;
+    pairs.forEach(function (p) {
+      if (!idf.has(p)) idf.set(p, Math.log(1 + Math.abs((size - p + 0.5) / (p + 0.5))));
+    });
+    var head = { fields: fields, k1: 1.2, b: 0.75, boosts: manifest.boosts, idf: [] };
+    idf.forEach(function (value, p) { head.idf.push(p, value); });
+    weigh(head, data, counts);
+    data.streams = streamsOf(streams, 2);
+    return data;
   }
+
+  /** Flat streams ({start, codes}) from per-paper title streams; other fields empty. */
+  function streamsOf(titleStreams, P) {
+    var start = new Int32Array(titleStreams.length * P + 1), codes = [];
+    titleStreams.forEach(function (stream, doc) {
+      start[doc * P] = codes.length;
+      for (var i = 0; i < stream.length; i++) codes.push(stream[i]);
+      for (var p = 1; p < P; p++) start[doc * P + p] = codes.length;
+    });
+    start[titleStreams.length * P] = codes.length;
+    return { start: start, codes: Int32Array.from(codes) };
+  }
+
+  /* ---- opening a site's index ----------------------------------------------- */
 
   /**
    * A Searcher over the full index of a site: manifest is search/titles.js's data,
@@ -917,28 +1064,34 @@
    * and node all open the index through here).
    */
   function openFull(manifest, load) {
-    var titles = manifest.docs.map(function (d) { return d[0]; });
+    var data = assemble(manifest.index.map(load), manifest.positions.map(load));
+    return searcherOf(new FullIndex(data, manifest.acronyms), manifest);
+  }
+
+  /** A Searcher over the titles alone (stage one), with the same ranking. */
+  function openTitles(manifest) {
+    return searcherOf(new FullIndex(titleData(manifest), manifest.acronyms), manifest);
+  }
+
+  function searcherOf(index, manifest) {
     var themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
-    var index = new FullIndex(assemble(manifest.index.map(load)), titles);
-    index.normalisedTitles(); // now, so that the first phrase query does not pay for it
     return new Searcher(index, themes, manifest.themes.length);
   }
 
   return {
     openFull: openFull,
+    openTitles: openTitles,
     indexTerm: indexTerm,
     termsOf: termsOf,
-    plainWords: plainWords,
     highlight: highlight,
     snippet: snippet,
     search: search,
-    plainClauses: plainClauses,
-    fuzzyClauses: fuzzyClauses,
+    parseQuery: parseQuery,
     parseClauses: parseClauses,
     Searcher: Searcher,
     assemble: assemble,
     round3: round3,
+    editDistance: editDistance,
     FullIndex: FullIndex,
-    TitleIndex: TitleIndex,
   };
 });

@@ -41,7 +41,7 @@
   }
 
   var state = {
-    manifest: null, titles: null, themes: null, titleSearcher: null,
+    manifest: null, titleSearcher: null,
     full: null, // {query(query, options) -> Promise<result>} once the full index is ready
     fullFailed: false, texts: new Map(), worker: null,
   };
@@ -53,10 +53,7 @@
   /** Take a titles.js manifest as the current one: titles, themes, the title index. */
   function adopt(manifest) {
     state.manifest = manifest;
-    state.titles = manifest.docs.map(function (d) { return d[0]; });
-    state.themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
-    var index = new Engine.TitleIndex(state.titles, manifest.fields);
-    state.titleSearcher = new Engine.Searcher(index, state.themes, manifest.themes.length);
+    state.titleSearcher = Engine.openTitles(manifest);
     state.texts = new Map();
   }
 
@@ -114,7 +111,7 @@
 
   /** Stage two: the full index, in a worker when the page may have one. */
   function loadFull() {
-    var names = state.manifest.index.slice();
+    var names = state.manifest.index.concat(state.manifest.positions);
     var urls = names.map(function (name) { return String(new URL(name + ".js", DATA)); });
     if (FILE || typeof Worker === "undefined") return loadFullHere(names, urls);
     var worker;
@@ -160,15 +157,13 @@
 
   /** The main-thread fallback: one chunk per task, so input stays responsive. */
   function loadFullHere(names, urls) {
-    var chunks = [];
     var manifest = state.manifest;
     function next(i) {
       if (state.manifest !== manifest) return; // refreshed meanwhile
       if (i === urls.length) {
         setTimeout(function () {
-          var index = new Engine.FullIndex(Engine.assemble(chunks), state.titles);
+          var searcher = Engine.openFull(manifest, function (name) { return store[name]; });
           names.forEach(function (name) { delete store[name]; });
-          var searcher = new Engine.Searcher(index, state.themes, manifest.themes.length);
           fullReady({
             query: function (query, options) { return Promise.resolve(searcher.query(query, options)); },
           });
@@ -176,7 +171,6 @@
         return;
       }
       loadScript(urls[i]).then(function () {
-        chunks.push(store[names[i]]);
         setTimeout(function () { next(i + 1); }, 0);
       }, function () {
         refresh().then(function (changed) { if (!changed) state.fullFailed = true; });
@@ -308,6 +302,29 @@
     return appendRuns(el(tag || "span", "sg-title"), Engine.highlight(p.title, hit.terms));
   }
 
+  /**
+   * What a result count means, the same words on both surfaces: papers holding every
+   * word, and papers holding only some of them (ranked after, by how many).
+   */
+  function countText(result, query) {
+    var some = result.total - result.full;
+    var papers = function (n) { return n === 1 ? "1 paper" : n + " papers"; };
+    var quoted = "\u201c" + query + "\u201d";
+    if (!result.total) return "No papers match " + quoted;
+    if (!some) return papers(result.total) + " match " + quoted;
+    var rest = papers(some) + " match some of its words";
+    if (!result.full) return "No paper matches all of " + quoted + "; " + rest;
+    return papers(result.full) + " match " + quoted + "; " + rest.replace(" paper", " more paper");
+  }
+
+  /** Lines that explain a result: the corrected spelling, acronyms, a still-loading index. */
+  function explain(result, parent, tag) {
+    if (result.notice) parent.appendChild(el(tag, "sg-notice", result.notice));
+    (result.expansions || []).forEach(function (pair) {
+      parent.appendChild(el(tag, "sg-expansion", pair[0] + " = " + pair[1] + ": both are searched."));
+    });
+  }
+
   /* ---- the header box --------------------------------------------------- */
 
   function initBox(input) {
@@ -355,6 +372,7 @@
     }
 
     function render(query, result) {
+      box.setAttribute("data-query", query); // what the list answers (tests wait on it)
       list.textContent = "";
       footer.textContent = "";
       active = -1;
@@ -379,31 +397,63 @@
         item.addEventListener("mousemove", function () { if (active !== i) setActive(i); });
         list.appendChild(item);
       });
-      if (result.notice) footer.appendChild(el("p", "sg-notice", result.notice));
+      explain(result, footer, "p");
       if (!shown.length) footer.appendChild(el("p", "sg-empty", "No papers match \u201c" + query + "\u201d."));
       if (result.partial) footer.appendChild(el("p", "sg-partial", "Titles only for now; full text is loading\u2026"));
+      box.classList.toggle("sg-provisional", !!result.partial);
       var all = el("a", "sg-all", result.total
-        ? "All " + result.total + " results for \u201c" + query + "\u201d \u2192"
+        ? countText(result, query) + " \u2192"
         : "Open the search page \u2192");
       all.href = resultsUrl(query);
       footer.appendChild(all);
       box.hidden = false;
       input.setAttribute("aria-expanded", "true");
+      placeSheet();
     }
 
+    // On a phone the dropdown is a sheet fixed under the search box, the width of
+    // the screen (static/search.css). It moves to <body>: the header's backdrop
+    // filter would make "fixed" mean fixed to the header.
+    var phone = self.matchMedia ? self.matchMedia("(max-width: 600px)") : null;
+    var home = box.parentNode;
+    function placeSheet() {
+      var sheet = !!(phone && phone.matches);
+      var parent = sheet ? document.body : home;
+      if (box.parentNode !== parent) parent.appendChild(box);
+      box.classList.toggle("sg-sheet", sheet);
+      box.style.top = sheet ? Math.round(input.getBoundingClientRect().bottom + 6) + "px" : "";
+    }
+    self.addEventListener("resize", function () { if (!box.hidden) placeSheet(); });
+
     function update() {
+      swapWaiting = false;
       var query = input.value.trim();
       var mine = ++seq;
       if (!query) { close(); return; }
-      runQuery(query, { prefixLast: true, limit: DROPDOWN_HITS }).then(function (result) {
+      // A space after the last word says it is finished: then it is not a prefix.
+      var typing = !/\s$/.test(input.value);
+      runQuery(query, { prefixLast: typing, limit: DROPDOWN_HITS }).then(function (result) {
         if (mine === seq) render(query, result);
       }, function () {
         if (mine === seq) render(query, { hits: [], notice: "The search index could not be loaded.", partial: false });
       });
     }
 
-    // The full index arrived: refresh the list unless the reader is moving through it.
-    listeners.push(function () { if (!box.hidden && active < 0) update(); });
+    // The full index arrived: swap the provisional list once, in place, but never
+    // under the reader's pointer or keyboard selection: then when they leave it.
+    var pointerInside = false, swapWaiting = false;
+    function swapWhenFree() {
+      if (box.hidden) { swapWaiting = false; return; }
+      if (pointerInside || active >= 0) { swapWaiting = true; return; }
+      swapWaiting = false;
+      update();
+    }
+    listeners.push(swapWhenFree);
+    box.addEventListener("pointerenter", function () { pointerInside = true; });
+    box.addEventListener("pointerleave", function () {
+      pointerInside = false;
+      if (swapWaiting) swapWhenFree();
+    });
     input.addEventListener("input", update);
     input.addEventListener("focus", function () { loadTitles().catch(function () {}); if (input.value.trim()) update(); });
     input.addEventListener("keydown", function (event) {
@@ -496,7 +546,12 @@
     function appendHits(hits) {
       hits.forEach(function (hit) {
         var p = paper(+hit.ref);
+        var last = list.lastElementChild;
+        if (!hit.full && (!last || last.sgFull)) {
+          list.appendChild(el("li", "sg-divider", "Papers with some of the words"));
+        }
         var item = el("li", "sg-result");
+        item.sgFull = hit.full;
         var h = el("h2", "sg-result-title");
         var link = el("a");
         link.href = paperUrl(p);
@@ -525,19 +580,21 @@
       if (observer) observer.disconnect(); // the old items go; stop watching them
       list.textContent = "";
       shown = 0;
-      notice.textContent = result.notice || "";
-      notice.hidden = !result.notice;
+      notice.textContent = "";
+      explain(result, notice, "span");
+      notice.hidden = !notice.textContent;
       renderFilters(result, theme);
-      var label = result.total === 1 ? "1 paper" : result.total + " papers";
-      status.textContent = !query ? "Type a query above." : result.total
-        ? label + " match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + "."
-        : "No papers match \u201c" + query + "\u201d" + (theme ? " in this theme" : "") + ".";
+      var where = theme ? " in this theme" : "";
+      status.textContent = !query ? "Type a query above."
+        : countText(result, query) + where + ".";
       if (result.partial) status.textContent += " Searching titles only; the full-text index is loading\u2026";
+      list.classList.toggle("sg-provisional", !!result.partial);
       appendHits(result.hits);
       renderMore(result.total);
     }
 
     function show() {
+      swapWaiting = false;
       var current = params();
       input.value = current.query;
       if (header) header.value = current.query;
@@ -565,11 +622,12 @@
       var options = { offset: shown, limit: PAGE_HITS, theme: current.theme };
       runQuery(current.query, options).then(function (result) {
         if (mine !== seq) return;
-        var first = list.children.length;
+        var first = list.querySelectorAll(".sg-result").length;
         appendHits(result.hits);
         renderMore(result.total);
         // Keyboard readers continue at the first new result.
-        var link = list.children[first] && list.children[first].querySelector("a");
+        var item = list.querySelectorAll(".sg-result")[first];
+        var link = item && item.querySelector("a");
         if (link) link.focus();
       });
     });
@@ -582,7 +640,18 @@
     });
     window.addEventListener("popstate", show);
     loadTitles().catch(function () {}); // the reader came here to search: start loading now
-    listeners.push(function () { if (params().query) show(); });
+    // The full index arrived: show its results once, but not under the pointer.
+    var pointerInside = false, swapWaiting = false;
+    list.addEventListener("pointerenter", function () { pointerInside = true; });
+    list.addEventListener("pointerleave", function () {
+      pointerInside = false;
+      if (swapWaiting) { swapWaiting = false; show(); }
+    });
+    listeners.push(function () {
+      if (!params().query) return;
+      if (pointerInside && list.classList.contains("sg-provisional")) swapWaiting = true;
+      else show();
+    });
     show();
   }
 

@@ -29,6 +29,7 @@ from sitegen.themes import Taxonomy, Theme
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_corpus import generate_papers  # noqa: E402
+from lunr_reference import build_index, build_index_plain, index_json  # noqa: E402
 
 NODE = shutil.which("node") or "/usr/bin/node"
 LUNR_JS = REPO / "node_modules" / "lunr" / "lunr.js"
@@ -175,15 +176,15 @@ def run_node(code: str, data: object) -> object:
 
 
 def test_fast_build_matches_lunr_bytes_on_tricky_documents() -> None:
-    expected = search.index_json(search.build_index_plain(TRICKY_DOCS))
-    assert search.index_json(search.build_index(TRICKY_DOCS)) == expected
+    expected = index_json(build_index_plain(TRICKY_DOCS))
+    assert index_json(build_index(TRICKY_DOCS)) == expected
 
 
 def test_fast_build_matches_lunr_bytes_on_generated_corpus() -> None:
     papers, taxonomy = generate_papers(60, seed=7)
     docs = [d.fields() for d in search.search_documents(papers, taxonomy)]
-    plain = search.index_json(search.build_index_plain(docs))
-    fast = search.index_json(search.build_index(docs))
+    plain = index_json(build_index_plain(docs))
+    fast = index_json(build_index(docs))
     assert len(plain) > 50_000
     assert fast == plain
 
@@ -200,7 +201,7 @@ def test_fast_build_loads_in_lunr_py_and_ranks_title_matches_first() -> None:
         {"id": "1", "title": "Graphs", "abstract": "a study", "themes": "", "tags": ""},
     ]
     docs = [d | {"notes": ""} for d in docs]
-    index = Index.load(search.build_index(docs))
+    index = Index.load(build_index(docs))
     assert [r["ref"] for r in index.search("graphs")] == ["1", "0"]
 
 
@@ -246,6 +247,7 @@ def test_search_files_are_reproducible_and_independent_of_input_order() -> None:
     assert names[-1] == "search/titles.js"
     assert [re.sub(r"-[0-9a-f]{10}\.js$", "", n) for n in names[:-1]] == [
         "search/index-000",
+        "search/pos-000",
         "search/text-000",
     ]
 
@@ -292,9 +294,8 @@ def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> No
         ["Über alles", 0, "uber-alles"],
     ]
     assert titles["fields"] == ["title", "abstract", "themes", "tags", "notes"]
-    assert [f"search/{name}.js" for name in titles["index"] + titles["text"]] == sorted(
-        set(files) - {"search/titles.js"}
-    )
+    names = titles["index"] + titles["positions"] + titles["text"]
+    assert [f"search/{name}.js" for name in names] == sorted(set(files) - {"search/titles.js"})
     _, texts = read_script(files[f"search/{titles['text'][0]}.js"])
     assert texts[3] == ["An abstract.", "A note about graphs.", ""]
     assert texts[0][2] == "gnn"
@@ -328,9 +329,9 @@ def test_index_chunks_decode_to_the_serialized_index() -> None:
     assert chunks[0]["t"] and chunks[-1]["v"]
     codes = read_varints("".join(chunk["v"] for chunk in chunks))
     assert any(code & 1 for code in codes) and max(codes) >= 32 * 32  # counts over 1, long ints
-    assert decode_index(chunks) == search.build_index(docs)
+    assert decode_index(chunks) == build_index(docs)
     # A fraction of lunr's JSON (here, with few papers, the terms weigh the most).
-    assert 5 * sum(map(len, texts)) < len(search.index_json(search.build_index(docs)))
+    assert 5 * sum(map(len, texts)) < len(index_json(build_index(docs)))
 
 
 def test_compact_index_refuses_refs_out_of_order() -> None:
@@ -388,18 +389,18 @@ def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
           load(name);
           return sandbox.SITEGEN_SEARCH[name];
         }));
-        const full = new engine.FullIndex(data, manifest.docs.map((d) => d[0]));
+        const full = new engine.FullIndex(data, []);
         // lunr.js loads it (its TokenSet wants terms in JavaScript's string order)
         print({ index: full.serialized(), hits: full.lunr.search("𝔘a ｚａ").length });
         """,
         str(tmp_path),
     )
     docs = [d.fields() for d in search.search_documents(papers, taxonomy)]
-    expected = utf16_order(search.build_index(docs))
-    assert expected != search.build_index(docs)  # the two orders differ on these terms
+    expected = utf16_order(build_index(docs))
+    assert expected != build_index(docs)  # the two orders differ on these terms
     assert decoded["index"] == expected
     assert decoded["hits"] == 2
-    assert decode_index(load_index_chunks(tmp_path)) == search.build_index(docs)
+    assert decode_index(load_index_chunks(tmp_path)) == build_index(docs)
 
 
 # --- lunr.py and lunr.js on the built index ----------------------------------------
@@ -504,53 +505,17 @@ def test_lunr_py_and_lunr_js_rank_the_same_refs(built_site: Path) -> None:
     assert compared >= 12  # most queries must find something, or the check proves little
 
 
-def assert_fast_ranking_is_lunrs(site: Path, queries: list[str]) -> None:
-    """FullIndex#rank gives lunr.js's exact refs, scores and terms for every query."""
-    rows = run_lunr_js(site, queries)
-    for row in rows:
-        assert row["fastPath"], "the index should take the fast path"
-        assert row["fast"] is None, (row["query"], row["fast"])
-    assert sum(row["checked"] for row in rows) >= 3 * len(queries)
-    assert sum(len(row["engine"]) for row in rows) > 10 * len(queries)
-
-
-def test_fast_ranking_equals_lunr_on_the_shipped_corpus(built_site: Path) -> None:
-    assert_fast_ranking_is_lunrs(built_site, PARITY_QUERIES + BROAD_QUERIES)
-
-
-def test_fast_ranking_equals_lunr_on_a_generated_corpus_with_notes_and_tags(
-    tmp_path: Path,
-) -> None:
-    papers, taxonomy = generate_papers(400, seed=5)
-    rng = random.Random(5)
-    themes = [t.slug for t in taxonomy.themes]
-    papers = [
-        replace(
-            p,
-            notes=rng.choice(["", "Read this: graph learning works.", "A note on *models*."]),
-            tags=tuple(rng.sample(["gnn", "rl", "vision", "learning"], rng.randint(0, 2))),
-            themes=(p.theme, *rng.sample([t for t in themes if t != p.theme], rng.randint(0, 2))),
-        )
-        for p in papers
-    ]
-    (tmp_path / "search").mkdir()
-    for name, data in search.search_files(papers, taxonomy).items():
-        (tmp_path / name).write_bytes(data)
-    assert_fast_ranking_is_lunrs(tmp_path, BROAD_QUERIES + ["notes:graph", "tags:rl", "-gnn"])
-
-
-def test_engine_falls_back_on_malformed_queries_and_retries_typos(built_site: Path) -> None:
-    rows = {
-        r["query"]: r
-        for r in run_lunr_js(built_site, ["title:", '"', "*", "~", ":", "transformr", "diffusion"])
-    }
-    for query in ("title:", '"', "*", "~", ":"):
-        assert rows[query]["mode"] == "plain", query
-    assert rows["transformr"]["refs"] == []
-    assert rows["transformr"]["mode"] == "typo"
-    assert rows["transformr"]["engine"]
+def test_engine_never_throws_and_answers_broad_queries(built_site: Path) -> None:
+    odd = ['"', "*", "the of and", "title:", "transformr"]
+    rows = {r["query"]: r for r in run_lunr_js(built_site, PARITY_QUERIES + BROAD_QUERIES + odd)}
+    for query in ('"', "*", "~", ":", "the of and", "title:"):
+        assert rows[query]["engine"] == [], query  # nothing to search for, and no error
+    assert len(rows["learning"]["engine"]) > 200
+    assert rows["transformr"]["mode"] == "typo" and rows["transformr"]["engine"]
     assert rows["diffusion"]["mode"] == "exact"
-    assert rows["diffusion"]["engine"] == rows["diffusion"]["refs"]
+    # one word: every paper holding it, the same set as lunr's
+    assert sorted(rows["diffusion"]["engine"]) == sorted(rows["diffusion"]["refs"])
+    assert set(rows["-video"]["engine"]) == set()  # only a "not": nothing to rank
 
 
 def test_vendored_lunr_is_the_npm_package() -> None:
@@ -558,3 +523,160 @@ def test_vendored_lunr_is_the_npm_package() -> None:
     assert vendored.read_bytes() == (LUNR_JS.parent / "lunr.min.js").read_bytes()
     assert b"2.3.9" in vendored.read_bytes()[:200]
     assert (REPO / "static" / "vendor" / "LUNR-LICENSE").read_text().startswith("Copyright")
+
+
+# --- sitegen's ranking (static/search-engine.js's rankQuery), in node ---------------
+
+FILLER = "We study a problem and report experiments on standard benchmarks with results."
+
+
+def ranking_site(tmp_path: Path, papers: list[Paper]) -> Path:
+    """A folder holding only the search data of papers (theory theme)."""
+    (tmp_path / "search").mkdir(exist_ok=True)
+    files = search.search_files(papers, Taxonomy((Theme("theory", "Theory"),)))
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+def engine_results(site: Path, queries: list[str], **options: object) -> dict[str, dict]:
+    """benchmarks/search_node.js over site: each query's result, slugs for refs."""
+    _, titles = read_script((site / "search" / "titles.js").read_bytes())
+    done = subprocess.run(
+        [NODE, str(REPO / "benchmarks" / "search_node.js"), str(site)],
+        input=json.dumps({"queries": queries, "limit": 10, **options}),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    rows = json.loads(done.stdout)["results"]
+    slugs = [doc[2] or search.slugify(doc[0]) for doc in titles["docs"]]
+    for row in rows:
+        row["slugs"] = [slugs[ref] for ref in row["refs"]]
+    return {row["query"]: row for row in rows}
+
+
+def test_papers_with_every_word_come_first_and_are_counted(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("all", "Message passing for molecules", "A graph neural network. " + FILLER),
+            paper("short", "Graph kernels", "Graph graph graph kernels."),
+            paper("two", "Neural network pruning", "Pruning a neural network. " + FILLER),
+            paper("none", "Unrelated", FILLER),
+        ],
+    )
+    row = engine_results(site, ["graph neural network"])["graph neural network"]
+    assert row["slugs"] == ["all", "two", "short"]
+    assert (row["total"], row["full"]) == (3, 1)
+
+
+def test_words_together_and_in_order_outrank_scattered_ones(tmp_path: Path) -> None:
+    long = " ".join([FILLER] * 6)
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("phrase", "A new approach", f"{long} We propose masked image modeling. {long}"),
+            paper("scattered", "Masked models for image data", "Modeling. " + FILLER),
+            paper("reversed", "Modeling image masked", FILLER),
+        ],
+    )
+    rows = engine_results(site, ["masked image modeling", '"masked image modeling"'])
+    assert rows["masked image modeling"]["slugs"][0] == "phrase"
+    assert rows["masked image modeling"]["full"] == 3
+    assert rows['"masked image modeling"']["slugs"] == ["phrase"]  # quoted: the exact phrase
+
+
+def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
+    words = ["contrastive", "generative", "segmentation", "representations", "adversarial"]
+    papers = [paper(w, f"{w.title()} methods", f"On {w} learning. " + FILLER) for w in words]
+    site = ranking_site(tmp_path, papers)
+    prefixes = [w[:n] for w in words for n in range(1, len(w) + 1)]
+    for stage in ("titles", "full"):
+        rows = engine_results(site, prefixes, prefixLast=True, stage=stage)
+        for prefix in prefixes:
+            word = next(w for w in words if w.startswith(prefix))
+            assert word in rows[prefix]["slugs"], (stage, prefix)
+    # Without prefixLast (the results page), a prefix is a word like any other.
+    assert engine_results(site, ["contrasti"])["contrasti"]["mode"] == "typo"
+
+
+def test_a_misspelt_word_is_corrected_on_the_written_words(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("diffusion", "Diffusion models", "Diffusion models generate images. " + FILLER),
+            paper("models", "Language models", FILLER),
+            paper("graphical", "Graphically structured models", "Graphical models. " + FILLER),
+        ],
+    )
+    rows = engine_results(site, ["difusion models", "graphicall", "diffusion"])
+    typo = rows["difusion models"]
+    assert typo["slugs"][0] == "diffusion" and typo["full"] == 1
+    assert typo["corrected"] == "diffusion models"
+    assert "Showing results for \u201cdiffusion models\u201d" in typo["notice"]
+    # "graphicall" is one edit from "graphical" but two from its stem "graphic"
+    assert rows["graphicall"]["corrected"] == "graphical"
+    assert rows["graphicall"]["slugs"][0] == "graphical"
+    assert rows["diffusion"]["mode"] == "exact" and not rows["diffusion"]["notice"]
+
+
+def test_acronyms_the_corpus_defines_are_found_both_ways(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("defines", "Pre-training", "We study masked image modeling (MIM). " + FILLER),
+            paper("long", "Vision pre-training", "Masked image modeling helps. " + FILLER),
+            paper("short", "MIM at scale", "Scaling MIM to billions of images. " + FILLER),
+            paper("other", "Masked language models", "Modeling text. " + FILLER),
+        ],
+    )
+    rows = engine_results(site, ["MIM", "masked image modeling"])
+    assert set(rows["MIM"]["slugs"]) == {"defines", "long", "short"}
+    assert rows["MIM"]["expansions"] == [["MIM", "masked image modeling"]]
+    assert set(rows["masked image modeling"]["slugs"][:3]) == {"defines", "long", "short"}
+    assert rows["masked image modeling"]["full"] == 3
+
+
+def test_defined_acronyms_take_the_initials_of_the_words_before_them() -> None:
+    texts = [
+        "Large language models (LLMs) are large. We use masked image modeling (MIM).",
+        "Contrastive Language-Image Pre-training (CLIP) and a Vision Transformer (ViT).",
+        "An automated search for more compact models (AutoML). Note (N) and (Table 2).",
+        "Masked image modeling (MIM) again, and masked image models (MIM) once.",
+    ]
+    assert search.defined_acronyms(texts) == [
+        ["CLIP", "contrastive language-image pre-training"],
+        ["LLM", "large language models"],
+        ["MIM", "masked image modeling"],
+        ["ViT", "vision transformer"],
+    ]
+
+
+def test_pasted_titles_are_plain_words_and_field_syntax_still_works(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("bert", "BERT: Pre-training of Deep Transformers", "Language [MASK] models."),
+            paper("cpp", "C++ for ML^2 (v2)", "Deep code. " + FILLER),
+            paper("deep", "Shallow nets", "Deep transformers in the abstract. " + FILLER),
+        ],
+    )
+    queries = [
+        "BERT: Pre-training of Deep Transformers",
+        "C++ for ML^2 (v2)",
+        "title:deep",
+        "deep -bert",
+        "+deep +code",
+        "transform*",
+        "tag:nothing deep",
+    ]
+    rows = engine_results(site, queries)
+    assert rows[queries[0]]["slugs"][0] == "bert" and not rows[queries[0]]["notice"]
+    assert rows[queries[1]]["slugs"][0] == "cpp"
+    assert rows["title:deep"]["slugs"] == ["bert"]
+    assert set(rows["deep -bert"]["slugs"]) == {"cpp", "deep"}
+    assert rows["+deep +code"]["slugs"] == ["cpp"]
+    assert set(rows["transform*"]["slugs"]) == {"bert", "deep"}
+    assert rows["tag:nothing deep"]["slugs"][0] in {"bert", "cpp", "deep"}
