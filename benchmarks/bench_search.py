@@ -3,7 +3,7 @@
     python benchmarks/bench_search.py [--papers 10000] [--build-papers 2000]
         [--files 10000,100000] [--skip-browser]
 
-1. Build: lunr.py's plain lunr() (+ serialize + JSON) against sitegen.search.build_index
+1. Build: lunr.py's plain lunr() (+ serialize + JSON) against tests/lunr_reference.build_index
    on the same documents, in the same run, for the shipped corpus and a generated one;
    checks that both give the same bytes and prints both timings and the ratio.
 2. Files: sitegen.search.search_files on generated corpora of each --files size, each
@@ -17,6 +17,9 @@
    worst time over QUERIES (every query new to the engine, plain and as-you-type) of
    a query round trip and of the results page from submit to painted hits; over
    http(s) (worker) and from file:// (main thread).
+4. With --full-text-site SITE (a built site, e.g. of gen_corpus.py's 10,000 papers):
+   the bytes of search data the results page fetches before its full-text ranked
+   results, side by side with Pagefind (bench_pagefind.py) on the same pages.
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ from sitegen import search  # noqa: E402
 from sitegen.build import build  # noqa: E402
 from sitegen.ingest import ingest  # noqa: E402
 from sitegen.project import load_project  # noqa: E402
+
+sys.path.insert(0, str(REPO / "tests"))
+from lunr_reference import build_index, build_index_plain, index_json  # noqa: E402
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -128,8 +134,8 @@ def best_of(repeat: int, fn) -> tuple[float, object]:
 
 def bench_build(label: str, docs: list[dict[str, str]], repeat: int) -> None:
     """Print plain lunr() vs the fast builder on docs, checking the bytes match."""
-    plain_s, plain = best_of(repeat, lambda: search.index_json(search.build_index_plain(docs)))
-    fast_s, fast = best_of(repeat, lambda: search.index_json(search.build_index(docs)))
+    plain_s, plain = best_of(repeat, lambda: index_json(build_index_plain(docs)))
+    fast_s, fast = best_of(repeat, lambda: index_json(build_index(docs)))
     same = "identical bytes" if plain == fast else "BYTES DIFFER"
     print(
         f"build {label:>22}: lunr() {plain_s:6.2f} s   fast {fast_s:6.2f} s   "
@@ -195,8 +201,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     """folder served at http://127.0.0.1:PORT/prefix/."""
-    served = folder.parent / "served"
-    served.mkdir()
+    served = Path(tempfile.mkdtemp(prefix="served-", dir=folder.parent))
     (served / "prefix").symlink_to(folder, target_is_directory=True)
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(Handler, directory=str(served))
@@ -368,6 +373,68 @@ def bench_browser(site: Path, count: int) -> None:
         server.server_close()
 
 
+FULL_TEXT_QUERIES = ["neural network", "diffusion models", "contrastive learning", "graph"]
+# Pagefind's browser API: a query and its first 20 results' data, as its UI shows them.
+PAGEFIND_QUERY = """async (q) => {
+  const pagefind = await import('./pagefind/pagefind.js');
+  await pagefind.init();
+  const found = await pagefind.search(q);
+  await Promise.all(found.results.slice(0, 20).map(r => r.data()));
+  return found.results.length;
+}"""
+
+
+def fetched_bytes(urls: list[str], base: str, site: Path, wanted) -> int:  # noqa: ANN001
+    """Bytes (gzipped; Pagefind's files are gzip already) of the files fetched."""
+    total = 0
+    for url in {u.split("?")[0] for u in urls if wanted(u)}:
+        path = site / url.removeprefix(base)
+        total += path.stat().st_size if "/pagefind/" in url else gzipped_size(path)
+    return total
+
+
+def bench_full_text(site: Path) -> None:
+    """Bytes before full-text ranked results: sitegen's results page and Pagefind's API."""
+    from bench_pagefind import pagefind_index
+
+    pagefind_index(site)
+    papers = len(list((site / "papers").glob("*/index.html")))
+    server, base = serve(site)
+    print(f"full-text results, {papers} papers (bytes of search data fetched, gzipped):")
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+            )
+            urls: list[str] = []  # every request, the worker's too
+            for query in FULL_TEXT_QUERIES:
+                urls.clear()
+                page = browser.new_page()
+                page.on("requestfinished", lambda request: urls.append(request.url))
+                page.goto(base + "search/?q=" + query.replace(" ", "+"))
+                page.wait_for_function(
+                    "document.documentElement.dataset.searchIndex === 'full' &&"
+                    " !document.querySelector('.sg-results').classList.contains('sg-provisional')"
+                )
+                ours = fetched_bytes(urls, base, site, is_search_data)
+                page.close()
+                urls.clear()
+                page = browser.new_page()
+                page.on("requestfinished", lambda request: urls.append(request.url))
+                page.goto(base)
+                hits = page.evaluate(PAGEFIND_QUERY, query)
+                theirs = fetched_bytes(urls, base, site, lambda u: "/pagefind/" in u)
+                page.close()
+                print(
+                    f"  {query!r}: sitegen {ours / 1024:.0f} KB; Pagefind {theirs / 1024:.0f} KB"
+                    f" ({hits} results, the first 20 loaded)"
+                )
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def main() -> None:
     """Run the benchmarks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -380,10 +447,16 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument(
+        "--full-text-site", type=Path, help="a built site: full-text bytes, sitegen vs Pagefind"
+    )
     parser.add_argument("--measure-files", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_files:
         print(json.dumps(measure_files(args.measure_files)))
+        return
+    if args.full_text_site:
+        bench_full_text(args.full_text_site)
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = shipped_root(Path(tmp))

@@ -5,18 +5,21 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
 <script> tag from file://, where Chromium blocks fetch(), XHR and Workers):
 
 1. ``search/titles.js`` — stage one, small: every paper's title, theme and URL
-   slug plus the theme list and the names of the other files. The browser builds
+   slug plus the theme list, the field boosts, the acronyms the corpus defines
+   (``defined_acronyms``: "masked image modeling (MIM)") and the names of the
+   other files. The browser builds
    a tiny prefix index over the titles itself, so the first results appear after
    this one file.
 2. ``search/index-NNN-HASH.js`` — stage two, loaded in the background: the full
    lunr index (title, abstract, themes, tags, notes) in the compact form below,
    cut into chunks of about CHUNK_BYTES. static/search-engine.js's assemble()
-   decodes the chunks and FullIndex answers queries from them with lunr.js
-   2.3.9's exact ranking (see there). Over http(s) a Web Worker does the
-   download, parse and load, so the main thread never parses megabytes of JSON; on
-   file:// the chunks load one <script> at a time on the main thread, each a
-   separate task, so input stays responsive between them.
-3. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file,
+   decodes the chunks and its rankQuery ranks papers over them (see there). Over
+   http(s) a Web Worker does the download, parse and load, so the main thread
+   never parses megabytes of JSON; on file:// the chunks load one <script> at a
+   time on the main thread, each a separate task, so input stays responsive.
+3. ``search/pos-NNN-HASH.js`` — loaded with the index: the word order of every
+   title and abstract, for phrases and proximity (see "Positions" below).
+4. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file,
    loaded on demand for the hits on screen: the first LEAD_CHARS characters of
    each abstract and note (what a results page shows), and the tags.
 
@@ -40,6 +43,9 @@ JSON:
   distinct number of (field, paper) pairs holding a term (the idf itself is
   shipped because JavaScript's Math.log may round differently from C's log);
 - ``t``: the terms, in lunr's term-number (``_index``) order: order of first use;
+- ``w``: for each term of ``t``, the words that became it, as written (lower case,
+  trimmed), the most frequent first, or "" when that is the term itself: prefixes
+  while typing and typo corrections work on the words people write, not on stems;
 - ``v``: a string of ints, for each paper in ref order and each field in FIELDS
   order: the number of distinct terms; per term, ascending by number, ``2 * gap +
   (count > 1)`` (gap: its number minus the previous term's, or minus 0 for the
@@ -50,6 +56,10 @@ assemble() recomputes every weight with lunr.py's float expression and Python's
 round(x, 3); tests/test_search.py checks through node that it gives the very index
 lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized index from the
 same counts, and checks that against lunr.py's own bytes).
+
+Positions. For each paper, for its title and then its abstract: the number of codes,
+then one code per word in order: 0 for a run of stop words, k for the k-th term
+(from 1) of that field's vector. Varints as in ``v``, cut into files of CHUNK_BYTES.
 
 Documents are numbered in slug order and the number is the lunr ref, so refs are
 short and the output is reproducible. ``TermCounter`` does lunr.py's Builder.add
@@ -210,9 +220,8 @@ class TermCounter:
         self.documents += 1
         vectors = [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
         for field in POSITION_FIELDS:
-            self.streams += position_codes(
-                tokenize(doc[FIELDS[field][0]]), self.number_of, vectors[field][0]
-            )
+            tokens = tokenize(doc[FIELDS[field][0]])
+            self.streams += position_codes(tokens, self.number_of, vectors[field][0])
         return vectors
 
     def count(self, value: object, field: int) -> FieldVector:
