@@ -307,12 +307,13 @@
         if (units[u].presence === "required") required++;
       }
       if (required < needed || !matched) return;
-      rows.push({ doc: doc, matched: matched, run: runFloor[doc], score: score });
+      rows.push({ doc: doc, matched: matched, run: runFloor[doc], titleRun: 0, score: score });
     });
     proximity(index, units, rows, termUnits);
     rows = rows.filter(function (r) { return r.run >= 0; });
     rows.sort(function (a, b) {
-      return b.matched - a.matched || b.run - a.run || b.score - a.score || a.doc - b.doc;
+      return b.matched - a.matched || b.run - a.run || b.titleRun - a.titleRun ||
+        b.score - a.score || a.doc - b.doc;
     });
     var full = 0;
     while (full < rows.length && rows[full].matched === active) full++;
@@ -343,9 +344,10 @@
       var row = rows[r];
       if (row.matched < 2 && !quoted) continue;
       if (r >= RUN_DOCS && !quoted) break;
-      var best = 0, phraseOk = !quoted ? true : false;
+      var best = 0, phraseOk = !quoted ? true : false, inTitle = 0, field = 0;
       var need = quotedChains(units);
       index.eachStream(row.doc, function (codes, start, end) {
+        if (field++ === 1) inTitle = best; // the first stream is the title's
         prev.fill(0);
         var gap = false;
         for (var i = start; i < end; i++) {
@@ -370,6 +372,7 @@
       });
       if (quoted) phraseOk = need.every(function (n) { return n.found; });
       row.run = !phraseOk ? -1 : Math.max(row.run, best > 1 ? best : 0);
+      row.titleRun = inTitle > 1 && inTitle === best ? 1 : 0; // the longest run is in the title
     }
   }
 

@@ -308,13 +308,15 @@
    */
   function countText(result, query) {
     var some = result.total - result.full;
-    var papers = function (n) { return n === 1 ? "1 paper" : n + " papers"; };
-    var quoted = "\u201c" + query + "\u201d";
+    var match = function (n, more) {
+      return (n === 1 ? "1 " + more + "paper matches" : n + " " + more + "papers match");
+    };
+    var quoted = "\u201c" + (result.corrected || query) + "\u201d";
     if (!result.total) return "No papers match " + quoted;
-    if (!some) return papers(result.total) + " match " + quoted;
-    var rest = papers(some) + " match some of its words";
+    if (!some) return match(result.total, "") + " " + quoted;
+    var rest = match(some, result.full ? "more " : "") + " some of its words";
     if (!result.full) return "No paper matches all of " + quoted + "; " + rest;
-    return papers(result.full) + " match " + quoted + "; " + rest.replace(" paper", " more paper");
+    return match(result.full, "") + " " + quoted + "; " + rest;
   }
 
   /** Lines that explain a result: the corrected spelling, acronyms, a still-loading index. */
@@ -379,6 +381,11 @@
       shown = result.hits.slice(0, DROPDOWN_HITS);
       shown.forEach(function (hit, i) {
         var p = paper(+hit.ref);
+        if (!hit.full && (i === 0 || shown[i - 1].full)) {
+          var divider = el("li", "sg-divider", "With some of the words");
+          divider.setAttribute("role", "presentation");
+          list.appendChild(divider);
+        }
         var item = el("li", "sg-hit");
         item.id = "sg-hit-" + i;
         item.setAttribute("role", "option");
@@ -394,7 +401,10 @@
         link.appendChild(snip);
         fillSnippet(snip, hit, 140);
         item.appendChild(link);
-        item.addEventListener("mousemove", function () { if (active !== i) setActive(i); });
+        item.addEventListener("mousemove", function () {
+          byKeyboard = false;
+          if (active !== i) setActive(i);
+        });
         list.appendChild(item);
       });
       explain(result, footer, "p");
@@ -441,10 +451,10 @@
 
     // The full index arrived: swap the provisional list once, in place, but never
     // under the reader's pointer or keyboard selection: then when they leave it.
-    var pointerInside = false, swapWaiting = false;
+    var pointerInside = false, swapWaiting = false, byKeyboard = false;
     function swapWhenFree() {
       if (box.hidden) { swapWaiting = false; return; }
-      if (pointerInside || active >= 0) { swapWaiting = true; return; }
+      if (pointerInside || (active >= 0 && byKeyboard)) { swapWaiting = true; return; }
       swapWaiting = false;
       update();
     }
@@ -452,6 +462,7 @@
     box.addEventListener("pointerenter", function () { pointerInside = true; });
     box.addEventListener("pointerleave", function () {
       pointerInside = false;
+      if (!byKeyboard) setActive(-1); // a hover is no choice
       if (swapWaiting) swapWhenFree();
     });
     input.addEventListener("input", update);
@@ -460,6 +471,7 @@
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         if (box.hidden) { update(); return; }
         event.preventDefault();
+        byKeyboard = true;
         setActive(active + (event.key === "ArrowDown" ? 1 : -1));
       } else if (event.key === "Enter") {
         event.preventDefault();

@@ -340,3 +340,28 @@ def test_phone_sheet_stays_within_the_viewport(browser: object, base_url: str, s
     hit = page.locator(".sg-hit").first.bounding_box()
     assert hit["height"] >= 44  # a tap target
     context.close()
+
+
+def test_full_index_swaps_the_titles_list_once_and_not_under_the_pointer(
+    page: Page, base_url: str
+) -> None:
+    held = []  # the full index's requests, answered only when the test says so
+    page.route("**/search/index-*.js", lambda route: held.append(route))
+    page.goto(base_url)
+    page.click("#site-search")
+    page.keyboard.type("diffusion")
+    box = page.locator(".sg-dropdown")
+    expect(box).to_have_class(re.compile("sg-provisional"))
+    before = dropdown_state(page)["titles"]
+    assert before
+    page.hover(".sg-hit >> nth=1")  # the reader is about to click
+    for route in held:
+        route.continue_()
+    page.route("**/search/index-*.js", lambda route: route.continue_())
+    wait_for_full_index(page)
+    page.wait_for_timeout(300)
+    assert dropdown_state(page)["titles"] == before  # not reshuffled under the pointer
+    expect(box).to_have_class(re.compile("sg-provisional"))
+    page.mouse.move(5, 600)  # the pointer leaves: now the full results come in
+    expect(box).not_to_have_class(re.compile("sg-provisional"))
+    assert "Titles only" not in dropdown_state(page)["footer"]
