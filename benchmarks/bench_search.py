@@ -349,7 +349,10 @@ def bench_browser(site: Path, count: int) -> None:
             print(f"  search data fetched before the first results: {kb:.0f} KB gz")
             for url, size in sorted(sizes.items()):
                 print(f"    {url.removeprefix(base):<32} {size / 1024:7.1f} KB gz")
-            index_files = list((site / "search").glob("index-*.js"))
+            index_files = [
+                *(site / "search").glob("index-*.js"),
+                *(site / "search").glob("shard-*"),
+            ]
             index_gz = sum(gzipped_size(f) for f in index_files)
             index_mb = sum(f.stat().st_size for f in index_files) / 1024 / 1024
             print(

@@ -29,6 +29,7 @@ function main() {
   const started = Date.now();
   const manifest = load("titles");
   const searcher = request.stage === "titles" ? engine.openTitles(manifest) : engine.openFull(manifest, load);
+  const shardsBefore = () => searcher.index.postings.filter(Boolean).length;
   const loadMs = Date.now() - started;
   const results = request.queries.map((query) => {
     const r = searcher.query(query, { limit: request.limit || 10, prefixLast: !!request.prefixLast });

@@ -7,65 +7,62 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
 1. ``search/titles.js`` — stage one, small: every paper's title, theme and URL
    slug plus the theme list, the field boosts, the acronyms the corpus defines
    (``defined_acronyms``: "masked image modeling (MIM)") and the names of the
-   other files. The browser builds
-   a tiny prefix index over the titles itself, so the first results appear after
-   this one file.
-2. ``search/index-NNN-HASH.js`` — stage two, loaded in the background: the full
-   lunr index (title, abstract, themes, tags, notes) in the compact form below,
-   cut into chunks of about CHUNK_BYTES. static/search-engine.js's assemble()
-   decodes the chunks and its rankQuery ranks papers over them (see there). Over
-   http(s) a Web Worker does the download, parse and load, so the main thread
-   never parses megabytes of JSON; on file:// the chunks load one <script> at a
-   time on the main thread, each a separate task, so input stays responsive.
-3. ``search/pos-NNN-HASH.js`` — loaded with the index: the word order of every
-   title and abstract, for phrases and proximity (see "Positions" below).
+   other files. The browser builds an index of the titles itself (same ranking),
+   so the first results appear after this one file.
+2. ``search/index-000-HASH.js`` — stage two's head, loaded in the background: lunr's
+   header, the terms, the words they were written as, how many (field, paper)
+   pairs hold each term and each (field, paper)'s length (see "The head" below).
+3. ``search/shard-NNN-HASH.js`` — the postings, split by term: each shard holds a
+   run of terms in sorted order, about SHARD_BYTES, and a query loads only the
+   shards that hold its words (Pagefind's idea), so full-text results need the
+   head and a few shards, never the whole index. Over http(s) a Web Worker loads
+   them and ranks (static/search-engine.js's rankQuery), so the main thread never
+   parses them; on file:// the page loads them as <script>s.
 4. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file,
    loaded on demand for the hits on screen: the first LEAD_CHARS characters of
    each abstract and note (what a results page shows), and the tags.
 
 Cache busting (GitHub Pages lets browsers cache every file for 10 minutes): each
 data file's name ends in a hash of its content, so a cached copy is always right
-for its name, and a chunk that did not change keeps its name (and its cache
+for its name, and a file that did not change keeps its name (and its cache
 entry) across builds. Only titles.js has a fixed name, so pages need not change
 when the papers do (incremental builds re-render a page only when its view
 changes). A cached titles.js is an older but consistent snapshot; once its data
 files are gone from the server, loading one fails and static/search.js loads
 ``titles.js?v=<now>`` once, past the cache, and starts over from its names.
 
-The compact index. lunr's serialized index (``lunr(...).serialize()``) holds, for
-every term, the (field, paper) pairs that contain it, each with an empty metadata
-object (no metadataWhitelist, so no positions), and for every (field, paper) a
-vector of BM25 weights. All of it follows from the term counts of each (field,
-paper) and the idf of each term, so only those are written, about 1/12 of lunr's
-JSON:
-- chunk 0 starts with a header: lunr's version, fields and pipeline, the field
-  boosts, BM25's k1 and b, and ``idf``: [pairs, idf, pairs, idf, ...] for every
-  distinct number of (field, paper) pairs holding a term (the idf itself is
-  shipped because JavaScript's Math.log may round differently from C's log);
-- ``t``: the terms, in lunr's term-number (``_index``) order: order of first use;
-- ``w``: for each term of ``t``, the words that became it, as written (lower case,
-  trimmed), the most frequent first, or "" when that is the term itself: prefixes
-  while typing and typo corrections work on the words people write, not on stems;
-- ``v``: a string of ints, for each paper in ref order and each field in FIELDS
-  order: the number of distinct terms; per term, ascending by number, ``2 * gap +
-  (count > 1)`` (gap: its number minus the previous term's, or minus 0 for the
-  first); then the counts over 1, in the same order. Each int is written in
-  base-64 digits (VARINT_DIGITS), 5 bits each, lowest first, plus 32 on every
-  digit but the last: most take one character, half the bytes of decimal JSON.
-assemble() recomputes every weight with lunr.py's float expression and Python's
-round(x, 3); tests/test_search.py checks through node that it gives the very index
-lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized index from the
-same counts, and checks that against lunr.py's own bytes).
+What is written. lunr's serialized index (``lunr(...).serialize()``) holds, for
+every term, the (field, paper) pairs that contain it, and for every (field, paper)
+a vector of BM25 weights. All of it follows from the term counts of each (field,
+paper), its length and the idf of each term, so only those are written, plus
+where each word of a title or abstract stands (for phrases). Ints are varints:
+base-64 digits (VARINT_DIGITS), 5 bits each, lowest first, plus 32 on every digit
+but the last; most take one or two characters.
 
-Positions. For each paper, for its title and then its abstract: the number of codes,
-then one code per word in order: 0 for a run of stop words, k for the k-th term
-(from 1) of that field's vector. Varints as in ``v``, cut into files of CHUNK_BYTES.
+The head: lunr's version, fields and pipeline, the field boosts, BM25's k1 and b,
+``idf``: [pairs, idf, pairs, idf, ...] for every distinct number of (field, paper)
+pairs holding a term (shipped because JavaScript's Math.log may round differently
+from C's log); ``t``: the terms in lunr's term-number (``_index``) order;
+``w``: for each term, the words that became it, as written (lower case, trimmed),
+the most frequent first, or "" when that is the term itself (prefixes while typing
+and typo corrections work on the words people write, not on stems); ``n``: the
+(field, paper) pairs of each term; ``l``: each (paper, field)'s length (terms
+counted with repeats), paper by paper; ``first``: the first term of each shard.
+
+A shard, ``s``: for each of its terms, its number, its count of postings, then per
+posting in paper order: ``paper * fields + field`` minus the previous posting's
+(the first: minus 0), the count, and for the title and abstract the word slots of
+each occurrence, each minus the one before (a slot per word, one per run of stop
+words). The browser recomputes every weight with lunr.py's float expression and
+Python's round(x, 3); tests/test_search.py checks through node that it gives the
+very index lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized
+index from the same counts, and checks that against lunr.py's own bytes).
 
 Documents are numbered in slug order and the number is the lunr ref, so refs are
 short and the output is reproducible. ``TermCounter`` does lunr.py's Builder.add
-without its per-posting dicts: each field's raw tokens are counted first, each
-distinct raw token goes through the pipeline once (memoised), and a (field,
-paper) is kept as its term numbers and counts, written out as soon as it is made.
+without its per-posting dicts: each field's raw tokens are counted first, and each
+distinct raw token goes through the pipeline once (memoised); ShardedIndex keeps
+each term's postings as a flat array of ints.
 """
 
 from __future__ import annotations
@@ -74,6 +71,7 @@ import hashlib
 import json
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,7 +96,7 @@ FIELDS: tuple[tuple[str, int], ...] = (
 )
 POSITION_FIELDS = (0, 1)  # title and abstract: their word order is kept, for phrases
 K1, B = 1.2, 0.75  # BM25 parameters: lunr's Builder defaults
-CHUNK_BYTES = 512 * 1024  # size of one full-index chunk before gzip
+SHARD_BYTES = 16 * 1024  # terms per shard file: about this much before gzip
 TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 8 KB)
 LEAD_CHARS = 300  # snippet text kept of each abstract and note
 GLOBAL = "SITEGEN_SEARCH"
@@ -213,16 +211,11 @@ class TermCounter:
         self.lengths = [0] * len(FIELDS)  # terms per field, all documents together
         self.documents = 0
         self.tokens: Counter[str] = Counter()  # raw token -> occurrences
-        self.streams: list[int] = []  # POSITION_FIELDS' codes of every document so far
 
     def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
-        """One document's field vectors, in FIELDS order; its positions go to streams."""
+        """One document's field vectors, in FIELDS order."""
         self.documents += 1
-        vectors = [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
-        for field in POSITION_FIELDS:
-            tokens = tokenize(doc[FIELDS[field][0]])
-            self.streams += position_codes(tokens, self.number_of, vectors[field][0])
-        return vectors
+        return [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
 
     def count(self, value: object, field: int) -> FieldVector:
         """The term numbers (ascending) and counts of one field."""
@@ -267,19 +260,20 @@ def trimmed(raw: str) -> str:
     return TRIMMER.sub("", raw)
 
 
-def position_codes(
-    tokens: list[str], number_of: Mapping[str, int], numbers: list[int]
-) -> list[int]:
-    """One field's word order (see the module docstring): its length, then its codes."""
-    local = {number: at for at, number in enumerate(numbers)}
-    codes: list[int] = []
+def word_slots(tokens: list[str], number_of: Mapping[str, int]) -> dict[int, list[int]]:
+    """Where each term stands in a field: its words' slots (a run of stop words is one slot)."""
+    slots: dict[int, list[int]] = {}
+    at, in_gap = 0, False
     for raw in tokens:
         number = number_of[raw]
-        if number >= 0:
-            codes.append(local[number] + 1)
-        elif not codes or codes[-1]:  # a run of stop words is one gap
-            codes.append(0)
-    return [len(codes), *codes]
+        if number < 0:
+            at += not in_gap
+            in_gap = True
+            continue
+        slots.setdefault(number, []).append(at)
+        at += 1
+        in_gap = False
+    return slots
 
 
 class Weights:
@@ -306,17 +300,6 @@ class Weights:
 
 
 # --- the compact index (see the module docstring) -------------------------------
-
-
-def vector_codes(vectors: list[FieldVector]) -> list[int]:
-    """One document's field vectors as the ints of ``v``."""
-    codes: list[int] = []
-    for numbers, counts in vectors:
-        gaps = [number - previous for previous, number in pairwise([0, *numbers])]
-        codes.append(len(numbers))
-        codes += [2 * gap + (count > 1) for gap, count in zip(gaps, counts, strict=True)]
-        codes += [count for count in counts if count > 1]
-    return codes
 
 
 def varint(number: int) -> str:
@@ -363,47 +346,79 @@ def groups(items: Iterable[tuple[str, str]], limit: int, first: int) -> Iterator
     yield run
 
 
-class CompactIndex:
-    """The compact index (see the module docstring), built one document at a time."""
+class ShardedIndex:
+    """The index split by term (see the module docstring), built one document at a time."""
 
     def __init__(self) -> None:
         self.counter = TermCounter()
-        self.vectors: list[str] = []  # each document's vector_codes, as varints
+        self.postings: dict[int, array[int]] = {}  # term -> [doc * F + field, tf, slots...]
+        self.lengths: array[int] = array("l")  # terms in each (document, field)
 
     def add(self, doc: Mapping[str, object]) -> None:
         """Index the next document; its ref must be its number (0, 1, 2, ...)."""
-        if str(doc[REF]) != str(len(self.vectors)):
-            raise ValueError(f"ref {doc[REF]!r} out of order: expected {len(self.vectors)}")
-        self.vectors.append(varints(vector_codes(self.counter.add(doc))))
+        number = self.counter.documents
+        if str(doc[REF]) != str(number):
+            raise ValueError(f"ref {doc[REF]!r} out of order: expected {number}")
+        vectors = self.counter.add(doc)
+        for field, (numbers, counts) in enumerate(vectors):
+            self.lengths.append(sum(counts))
+            slots: dict[int, list[int]] = {}
+            if field in POSITION_FIELDS:
+                slots = word_slots(tokenize(doc[FIELDS[field][0]]), self.counter.number_of)
+            for term, tf in zip(numbers, counts, strict=True):
+                row = self.postings.get(term)
+                if row is None:
+                    row = self.postings[term] = array("l")
+                row.append(number * len(FIELDS) + field)
+                row.append(tf)
+                row.extend(slots.get(term, ()))
 
-    def chunks(self, limit: int = CHUNK_BYTES) -> list[str]:
-        """The JSON texts of the index files: the header, then terms (t, w) and vectors (v).
+    def sorted_terms(self) -> list[tuple[str, int]]:
+        """(term, number) in JavaScript's string order (UTF-16 code units)."""
+        return sorted(self.counter.terms.items(), key=lambda item: item[0].encode("utf-16-be"))
 
-        ``w`` lists, for each term of ``t``, its written forms joined by spaces, the
-        most frequent first, or "" when the term itself is the only one.
-        """
-        header = json_text(index_header(self.counter))
+    def shards(self, limit: int = SHARD_BYTES) -> tuple[list[str], list[str]]:
+        """The first term of each shard, and the shards' JSON texts (``s``)."""
+        items = [(term, varints(self.term_codes(number))) for term, number in self.sorted_terms()]
+        firsts, texts = [], []
+        for run in groups(items, limit, 0):
+            firsts.append(run[0][0])
+            texts.append(json_text({"s": "".join(codes for _, codes in run)}))
+        return firsts, texts
+
+    def term_codes(self, number: int) -> list[int]:
+        """One term in a shard: its number, its postings' count, then each posting."""
+        row = self.postings[number]
+        codes = [number, self.counter.pairs[number]]
+        previous, at, fields = 0, 0, len(FIELDS)
+        while at < len(row):
+            where, tf = row[at], row[at + 1]
+            codes += (where - previous, tf)
+            previous, at = where, at + 2
+            if where % fields in POSITION_FIELDS:
+                slots = row[at : at + tf]
+                codes += [slot - before for before, slot in pairwise([0, *slots])]
+                at += tf
+        return codes
+
+    def head(self, firsts: list[str]) -> str:
+        """The JSON text of the head file: lunr's header, terms, their words and counts."""
         forms = self.counter.written_forms()
-        terms = (
-            ("t", json_text([term, "" if forms[n] == [term] else " ".join(forms[n])]))
-            for term, n in self.counter.terms.items()
+        terms = list(self.counter.terms)
+        written = [
+            "" if forms[n] == [t] else " ".join(forms[n]) for t, n in self.counter.terms.items()
+        ]
+        pairs = [self.counter.pairs[n] for n in range(len(terms))]
+        return json_text(
+            {
+                **index_header(self.counter),
+                "t": terms,
+                "w": written,
+                "n": varints(pairs),
+                "l": varints(self.lengths),
+                "first": firsts,
+            }
         )
-        items = [*terms, *(("v", codes) for codes in self.vectors)]
-        chunks = []
-        for run in groups(items, limit, len(header)):
-            pairs = [json.loads(text) for key, text in run if key == "t"]
-            t = json_text([term for term, _ in pairs])
-            w = json_text([written for _, written in pairs])
-            v = "".join(text for key, text in run if key == "v")
-            chunks.append(f'{{"t":{t},"w":{w},"v":"{v}"}}')
-        chunks[0] = f"{header[:-1]},{chunks[0][1:]}"
-        return chunks
-
-    def positions(self, limit: int = CHUNK_BYTES) -> list[str]:
-        """The JSON texts of the position files: ``p``, the word order of every document."""
-        codes = varints(self.counter.streams)
-        step = max(1, limit)
-        return [json_text({"p": codes[i : i + step]}) for i in range(0, len(codes) or 1, step)]
 
 
 # --- acronyms -----------------------------------------------------------------------
@@ -504,7 +519,7 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
     ordered = sorted(papers, key=lambda p: p.slug)
     themes = theme_order(ordered, taxonomy)
     theme_number = {slug: n for n, slug in enumerate(themes)}
-    index = CompactIndex()
+    index = ShardedIndex()
     titles: list[list] = []
     texts: list[list[str]] = []
     definitions: list[str] = []
@@ -516,21 +531,22 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
         texts.append(doc.snippet_text())
         definitions.append(f"{doc.title}. {doc.abstract}")
     files: dict[str, bytes] = {}
-    index_names = data_files(files, "index", index.chunks())
-    position_names = data_files(files, "pos", index.positions())
+    firsts, shards = index.shards()
+    index_names = data_files(files, "index", [index.head(firsts)])
+    shard_names = data_files(files, "shard", shards)
     del index
     text_chunks = (
         json_text(texts[i : i + TEXT_CHUNK_DOCS]) for i in range(0, len(texts), TEXT_CHUNK_DOCS)
     )
     text_names = data_files(files, "text", text_chunks)
     manifest = {
-        "version": 4,
+        "version": 5,
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
         "themes": [[slug, theme_title(taxonomy, slug)] for slug in themes],
         "docs": titles,
         "index": index_names,
-        "positions": position_names,
+        "shards": shard_names,
         "text": text_names,
         "acronyms": defined_acronyms(definitions),
         "textChunkDocs": TEXT_CHUNK_DOCS,

@@ -257,8 +257,21 @@
     var runFloor = new Int32Array(N);
     var expansions = [];
     var termUnits = new Map(); // term number -> bit mask of the units it stands for
+    units.forEach(function (unit) { unit.terms = expandUnit(index, unit); });
+    var acronymOf = units.map(function (unit) {
+      var acronym = !unit.clause && index.acronyms.get(indexTerm(unit.raw));
+      return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : null;
+    });
+    var longForms = longFormsOf(index, units);
+    var needed = [];
     units.forEach(function (unit, u) {
-      unit.terms = expandUnit(index, unit);
+      needed.push.apply(needed, unit.terms);
+      if (acronymOf[u]) needed.push.apply(needed, acronymOf[u].terms);
+    });
+    longForms.forEach(function (found) { needed.push(found.acronym.term); });
+    var missing = index.missing(needed);
+    if (missing.length) return { missing: missing };
+    units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;
       var hit = function (doc, weight) {
@@ -273,13 +286,12 @@
       index.eachWeight(unit.terms.filter(function (t) { return t !== own; }), unit.fields, hit);
       scale = 1;
       if (own !== undefined) index.eachWeight([own], unit.fields, hit);
-      var acronym = !unit.clause && index.acronyms.get(indexTerm(unit.raw));
-      if (acronym && !acronym.terms.some(function (t) { return t === -2; })) {
-        expansions.push(acronym);
-        index.eachPhrase(acronym.terms, hit);
+      if (acronymOf[u]) {
+        expansions.push(acronymOf[u]);
+        index.eachPhrase(acronymOf[u].terms, hit);
       }
     });
-    longFormsOf(index, units).forEach(function (found) {
+    longForms.forEach(function (found) {
       expansions.push(found.acronym);
       var k = found.end - found.start;
       index.eachWeight([found.acronym.term], null, function (doc, weight) {
@@ -290,10 +302,10 @@
         if (!seen[doc]) { seen[doc] = 1; candidates.push(doc); }
       });
     });
-    var active = 0, needed = 0;
+    var active = 0, mustHave = 0;
     units.forEach(function (unit) {
       if (unit.presence !== "prohibited" && unit.terms.length) active++;
-      if (unit.presence === "required") needed++;
+      if (unit.presence === "required") mustHave++;
     });
     var rows = [];
     candidates.forEach(function (doc) {
@@ -306,7 +318,7 @@
         score += s;
         if (units[u].presence === "required") required++;
       }
-      if (required < needed || !matched) return;
+      if (required < mustHave || !matched) return;
       rows.push({ doc: doc, matched: matched, run: runFloor[doc], titleRun: 0, score: score });
     });
     proximity(index, units, rows, termUnits);
@@ -340,18 +352,20 @@
       rows.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
     }
     var prev = new Int32Array(U), cur = new Int32Array(U);
+    var queryTerms = Array.from(termUnits.keys());
     for (var r = 0; r < rows.length; r++) {
       var row = rows[r];
       if (row.matched < 2 && !quoted) continue;
       if (r >= RUN_DOCS && !quoted) break;
       var best = 0, phraseOk = !quoted ? true : false, inTitle = 0, field = 0;
       var need = quotedChains(units);
-      index.eachStream(row.doc, function (codes, start, end) {
+      index.eachStream(row.doc, queryTerms, function (codes, start, end) {
         if (field++ === 1) inTitle = best; // the first stream is the title's
         prev.fill(0);
         var gap = false;
         for (var i = start; i < end; i++) {
           var term = codes[i];
+          if (term === -2) { prev.fill(0); gap = false; continue; } // words far apart
           if (term < 0) { gap = true; continue; }
           var mask = termUnits.get(term) || 0;
           cur.fill(0);
@@ -409,7 +423,12 @@
         if (ok) found.push({ acronym: acronym, start: s, end: s + words.length });
       }
     });
-    return found;
+    // "graph neural networks" is GNN; not also NN for its last two words
+    return found.filter(function (a) {
+      return !found.some(function (b) {
+        return b !== a && b.start <= a.start && a.end <= b.end && b.end - b.start > a.end - a.start;
+      });
+    });
   }
 
   /**
@@ -423,6 +442,7 @@
     var result = { ranking: EMPTY, notice: "", mode: "exact", corrected: "", expansions: [] };
     if (!query) return result;
     var ranked = rankQuery(index, query, options);
+    if (ranked.missing) return { missing: ranked.missing };
     result.ranking = ranked.ranking;
     var words = ranked.units.filter(function (u) { return !u.stop || u.prefix; });
     if (words.some(function (u) { return u.corrected; })) {
@@ -478,7 +498,13 @@
     for (var i = 0; i < this.cache.length; i++) {
       if (this.cache[i].key === key) return this.cache[i].result;
     }
-    var result = search(this.index, query, { prefixLast: prefixLast });
+    var index = this.index;
+    var result = search(index, query, { prefixLast: prefixLast });
+    if (result.missing && index.load) {
+      result.missing.forEach(function (name) { index.addShard(index.load(name)); });
+      result = search(index, query, { prefixLast: prefixLast });
+    }
+    if (result.missing) return result; // the caller loads these shards, then asks again
     this.cache.unshift({ key: key, result: result });
     if (this.cache.length > CACHED) this.cache.pop();
     return result;
@@ -488,12 +514,14 @@
    * options: prefixLast, offset (default 0), limit (default 20), theme (a theme
    * number; -1 or absent for all). Returns {hits, total (after the theme filter),
    * all (before it), full (hits of total holding every word: they come first),
-   * themeCounts, notice, mode, corrected, expansions, ms}.
+   * themeCounts, notice, mode, corrected, expansions, ms}; or {missing: [shard
+   * names]} when the index has no loader and must get those shards first.
    */
   Searcher.prototype.query = function (query, options) {
     options = options || {};
     var started = now();
     var result = this.ranked(String(query || "").trim(), !!options.prefixLast);
+    if (result.missing) return { missing: result.missing };
     var ranking = result.ranking;
     var offset = Math.max(0, options.offset | 0);
     var limit = options.limit == null ? 20 : Math.max(0, options.limit | 0);
@@ -525,7 +553,7 @@
     return typeof performance !== "undefined" ? performance.now() : Date.now();
   }
 
-  /* ---- the full index --------------------------------------------------- */
+  /* ---- the index: a head, then postings loaded by term -------------------- */
 
   /**
    * Python's round(x, 3) for x >= 0, which lunr.py applies to every weight: the
@@ -544,63 +572,12 @@
     return n / 1000;
   }
 
-  /**
-   * Decode the chunks of search/index-NNN.js, sitegen.search's compact index (see
-   * the format there), into flat arrays: terms (by number); size (papers); start
-   * (where each (paper, field) = paper * fields + field begins in term and weight);
-   * term (term numbers, ascending within each); weight (lunr's field-vector weight
-   * of each). The weights are lunr.py's bit for bit: the same BM25 expression in the
-   * same order, rounded like Python.
-   */
-  function assemble(chunks, positionChunks) {
-    var head = chunks[0];
-    var F = head.fields.length;
-    var terms = [], forms = [], parts = [];
-    chunks.forEach(function (chunk) {
-      for (var i = 0; chunk.t && i < chunk.t.length; i++) terms.push(chunk.t[i]);
-      for (i = 0; chunk.w && i < chunk.w.length; i++) forms.push(chunk.w[i]);
-      if (chunk.v) parts.push(readVarints(chunk.v));
-    });
-    var sizes = vectorSizes(parts);
-    var data = {
-      version: head.version, fields: head.fields, pipeline: head.pipeline, terms: terms,
-      size: sizes.vectors / F, start: new Int32Array(sizes.vectors + 1),
-      term: new Int32Array(sizes.elements), weight: new Float64Array(sizes.elements),
-    };
-    var counts = readVectors(parts, data);
-    weigh(head, data, counts);
-    data.forms = forms;
-    if (positionChunks) data.streams = readStreams(positionChunks, data, STREAM_FIELDS.length);
-    return data;
-  }
-
   var STREAM_FIELDS = ["title", "abstract"]; // sitegen.search.POSITION_FIELDS
-
-  /**
-   * The word order of each paper's title and abstract from the ``p`` ints (per paper
-   * and field: a length, then codes: 0 a run of stop words, k the k-th term of the
-   * field's vector): {start (by paper * 2 + field), codes (term numbers, -1: a gap)}.
-   */
-  function readStreams(positionChunks, data, P) {
-    var ints = readVarints(positionChunks.map(function (c) { return c.p; }).join(""));
-    var F = data.fields.length, start = new Int32Array(data.size * P + 1);
-    var codes = new Int32Array(ints.length), n = 0, at = 0;
-    for (var doc = 0; doc < data.size; doc++) {
-      for (var p = 0; p < P; p++) {
-        start[doc * P + p] = n;
-        var length = ints[at++], base = data.start[doc * F + p] - 1;
-        for (var i = 0; i < length; i++, at++) codes[n++] = ints[at] ? data.term[base + ints[at]] : -1;
-      }
-    }
-    start[data.size * P] = n;
-    return { start: start, codes: codes.subarray(0, n) };
-  }
-
   var VARINT_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var DIGIT = new Int8Array(128);
   for (var d = 0; d < 64; d++) DIGIT[VARINT_DIGITS.charCodeAt(d)] = d;
 
-  /** The ints of a ``v`` string (sitegen.search.varint: 5 bits a digit, lowest first, 32 = more). */
+  /** The ints of a varint string (sitegen.search.varint: 5 bits a digit, lowest first, 32 = more). */
   function readVarints(text) {
     var count = 0, i;
     for (i = 0; i < text.length; i++) if (DIGIT[text.charCodeAt(i)] < 32) count++;
@@ -619,68 +596,70 @@
     return ints;
   }
 
-  /** How many (paper, field) vectors and terms in them the ``v`` ints hold. */
-  function vectorSizes(parts) {
-    var vectors = 0, elements = 0;
-    parts.forEach(function (v) {
-      for (var p = 0; p < v.length; vectors++) {
-        var n = v[p], extra = 0;
-        for (var e = 1; e <= n; e++) extra += v[p + e] & 1;
-        elements += n;
-        p += 1 + n + extra;
-      }
-    });
-    return { vectors: vectors, elements: elements };
-  }
-
-  /** Fill data.start and data.term from the ``v`` ints; returns each term's count. */
-  function readVectors(parts, data) {
-    var start = data.start, term = data.term;
-    var counts = new Int32Array(term.length);
-    var i = 0, at = 0;
-    parts.forEach(function (v) {
-      for (var p = 0; p < v.length; i++) {
-        var n = v[p++], extra = p + n, number = 0;
-        start[i] = at;
-        for (var e = 0; e < n; e++, at++) {
-          var code = v[p + e];
-          number += code >>> 1;
-          term[at] = number;
-          counts[at] = code & 1 ? v[extra++] : 1;
-        }
-        p = extra;
-      }
-    });
-    start[i] = at;
-    return counts;
-  }
-
-  /** data.weight: lunr.py's BM25 weight for each term count, exactly as it computes it. */
-  function weigh(head, data, counts) {
-    var F = head.fields.length, k1 = head.k1, b = head.b;
-    var start = data.start, term = data.term, weight = data.weight;
-    var pairs = new Int32Array(data.terms.length); // (paper, field) pairs holding a term
-    for (var e = 0; e < term.length; e++) pairs[term[e]]++;
-    var idf = new Map();
-    for (var j = 0; j < head.idf.length; j += 2) idf.set(head.idf[j], head.idf[j + 1]);
-    var lengths = new Int32Array(data.size * F), average = [];
+  /**
+   * The head file (sitegen.search.ShardedIndex.head) ready for an Index: lunr's
+   * header, the terms and their written forms, how many (paper, field) pairs hold
+   * each term, each (paper, field)'s length and the first term of each shard.
+   */
+  function readHead(head) {
+    var F = head.fields.length, lengths = readVarints(head.l), size = lengths.length / F;
+    var average = [];
     for (var f = 0; f < F; f++) {
       var total = 0;
-      for (var i = f; i < lengths.length; i += F) {
-        for (e = start[i]; e < start[i + 1]; e++) lengths[i] += counts[e];
-        total += lengths[i];
-      }
-      average.push(total / data.size);
+      for (var i = f; i < lengths.length; i += F) total += lengths[i];
+      average.push(total / size); // lunr.py's average field length, summed in the same order
     }
-    for (i = 0; i < lengths.length; i++) {
-      f = i % F;
+    var idf = new Map();
+    for (var j = 0; j < head.idf.length; j += 2) idf.set(head.idf[j], head.idf[j + 1]);
+    return {
+      version: head.version, fields: head.fields, pipeline: head.pipeline, boosts: head.boosts,
+      k1: head.k1, b: head.b, idf: idf, terms: head.t, forms: head.w, pairs: readVarints(head.n),
+      lengths: lengths, average: average, size: size, first: head.first,
+    };
+  }
+
+  /**
+   * One term's postings from [where (paper * fields + field), tf, slots] entries, in
+   * paper order: papers, fields, lunr.py's weights (the same BM25 expression in the
+   * same order, rounded like Python) and the word slots in the title and abstract.
+   */
+  function makePosting(head, term, entries) {
+    var n = entries.length, F = head.fields.length, k1 = head.k1, b = head.b;
+    var idf = head.idf.get(head.pairs[term]);
+    var post = {
+      docs: new Int32Array(n), fields: new Uint8Array(n), weights: new Float64Array(n),
+      slotStart: new Int32Array(n + 1), slots: null,
+    };
+    var slots = [];
+    for (var p = 0; p < n; p++) {
+      var where = entries[p][0], tf = entries[p][1], field = where % F;
+      post.docs[p] = (where / F) | 0;
+      post.fields[p] = field;
       // lunr.py: idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average)) + tf)
-      var norm = k1 * (1 - b + b * (lengths[i] / average[f]));
-      for (e = start[i]; e < start[i + 1]; e++) {
-        var tf = counts[e];
-        var score = idf.get(pairs[term[e]]) * ((k1 + 1) * tf) / (norm + tf);
-        weight[e] = round3(score * head.boosts[f]); // lunr.py: score *= boost, then round
+      var norm = k1 * (1 - b + b * (head.lengths[where] / head.average[field]));
+      post.weights[p] = round3(idf * ((k1 + 1) * tf) / (norm + tf) * head.boosts[field]);
+      post.slotStart[p] = slots.length;
+      for (var k = 0; k < entries[p][2].length; k++) slots.push(entries[p][2][k]);
+    }
+    post.slotStart[n] = slots.length;
+    post.slots = Int32Array.from(slots);
+    return post;
+  }
+
+  /** Read a shard (``s``: per term its number, count and postings) into index.postings. */
+  function readShard(index, data) {
+    var ints = readVarints(data.s), F = index.fields.length, at = 0;
+    while (at < ints.length) {
+      var term = ints[at++], n = ints[at++], where = 0, entries = [];
+      for (var p = 0; p < n; p++) {
+        where += ints[at++];
+        var tf = ints[at++], slots = [];
+        if (index.positional[where % F]) {
+          for (var k = 0, slot = 0; k < tf; k++) slots.push((slot += ints[at++]));
+        }
+        entries.push([where, tf, slots]);
       }
+      index.postings[term] = makePosting(index.head, term, entries);
     }
   }
 
@@ -691,36 +670,58 @@
   }
 
   /**
-   * An index over assemble()'s data (or titleData's); acronyms: titles.js's list.
-   * Queries run over flat postings (rankQuery); lunr's own Index over the same data,
-   * the reference the tests compare with, is built on first use.
+   * An index over a head (readHead, or titleHead for stage one); acronyms: titles.js's
+   * list; shards: the names of the shard files, in order. Postings arrive by shard
+   * (addShard), as queries need them: missing(terms) names the shards to load first.
+   * load(name), when given, returns a shard's data at once (the worker, node).
    */
-  function FullIndex(data, acronyms) {
-    // Each (paper, field)'s terms, for highlighting; the weights live on in the postings.
-    this.data = {
-      version: data.version, pipeline: data.pipeline, start: data.start, term: data.term,
-    };
-    this.fields = data.fields.slice();
-    this.pipeline = lunr.Pipeline.load(data.pipeline);
-    this.termOf = data.terms;
-    this.termCount = data.terms.length;
-    this.termNumber = new Map(data.terms.map(function (term, n) { return [term, n]; }));
-    var sorted = sortedTermNumbers(data.terms).map(function (n) { return data.terms[n]; });
+  function FullIndex(head, acronyms, shards, load) {
+    var index = this;
+    this.head = head;
+    this.fields = head.fields.slice();
+    this.size = head.size;
+    this.pipeline = lunr.Pipeline.load(head.pipeline);
+    this.termOf = head.terms;
+    this.termCount = head.terms.length;
+    this.termNumber = new Map(head.terms.map(function (term, n) { return [term, n]; }));
+    var sorted = sortedTermNumbers(head.terms).map(function (n) { return head.terms[n]; });
     this.tokenSet = lunr.TokenSet.fromArray(sorted); // as lunr.Index.load builds it
-    buildPostings(this, data);
-    var F = this.fields.length, df = new Int32Array(this.termCount);
-    for (var slot = 0; slot < this.termCount * F; slot++) {
-      df[(slot / F) | 0] += this.slotStart[slot + 1] - this.slotStart[slot];
-    }
-    this.vocabulary = new Vocabulary(data.terms, data.forms, df);
-    this.streams = data.streams;
-    var fields = this.fields;
-    this.streamFields = STREAM_FIELDS.map(function (name) { return fields.indexOf(name); });
+    this.vocabulary = new Vocabulary(head.terms, head.forms, head.pairs);
+    this.streamFields = STREAM_FIELDS.map(function (name) { return index.fields.indexOf(name); });
+    this.positional = this.fields.map(function (_, f) { return index.streamFields.indexOf(f) >= 0; });
+    this.postings = new Array(this.termCount);
+    this.shards = shards || [];
+    this.load = load || null;
     acronymsOf(this, acronyms);
     this._lunr = null;
   }
 
-  /** lunr.Index over the same index (built on first use: most sessions never need it). */
+  /** The names of the shards that hold terms not loaded yet. */
+  FullIndex.prototype.missing = function (terms) {
+    var names = [], first = this.head.first;
+    for (var i = 0; i < terms.length; i++) {
+      if (this.postings[terms[i]] || terms[i] < 0) continue;
+      var text = this.termOf[terms[i]], lo = 0, hi = first.length - 1;
+      while (lo < hi) {
+        var mid = (lo + hi + 1) >> 1;
+        if (first[mid] <= text) lo = mid; else hi = mid - 1;
+      }
+      if (names.indexOf(this.shards[lo]) < 0) names.push(this.shards[lo]);
+    }
+    return names;
+  };
+
+  /** Take in a shard's data (search/shard-NNN.js). */
+  FullIndex.prototype.addShard = function (data) { readShard(this, data); };
+
+  /** Load every shard (with load): for lunr's own Index over the same data. */
+  FullIndex.prototype.loadAll = function () {
+    var all = this.termOf.map(function (_, n) { return n; });
+    var self = this;
+    this.missing(all).forEach(function (name) { self.addShard(self.load(name)); });
+  };
+
+  /** lunr.Index over the same index (built on first use; the tests' reference). */
   Object.defineProperty(FullIndex.prototype, "lunr", {
     get: function () {
       if (!this._lunr) this._lunr = lunr.Index.load(this.serialized());
@@ -731,9 +732,10 @@
   /**
    * The serialized lunr index this stands for: what lunr.py's serialize() gave at
    * build time, with terms sorted as JavaScript compares strings (lunr.js's TokenSet
-   * needs that order), rebuilt from the postings.
+   * needs that order), rebuilt from the postings (all of them: see loadAll).
    */
   FullIndex.prototype.serialized = function () {
+    if (this.load) this.loadAll();
     var F = this.fields.length, fields = this.fields;
     var fieldVectors = [], vectors = [];
     for (var i = 0; i < this.size * F; i++) {
@@ -742,56 +744,25 @@
     }
     var postings = [];
     for (var term = 0; term < this.termCount; term++) {
-      var posting = {};
-      for (var field = 0; field < F; field++) {
-        var docs = (posting[fields[field]] = {}), slot = term * F + field;
-        // Slots in ascending term order keep each vector's terms ascending, as lunr has them.
-        for (var d = this.slotStart[slot]; d < this.slotStart[slot + 1]; d++) {
-          docs[this.docs[d]] = {};
-          vectors[this.docs[d] * F + field].push(term, this.weights[d]);
-        }
+      var posting = {}, post = this.postings[term];
+      fields.forEach(function (name) { posting[name] = {}; });
+      // Terms in ascending number keep each vector's terms ascending, as lunr has them.
+      for (var p = 0; p < post.docs.length; p++) {
+        posting[fields[post.fields[p]]][post.docs[p]] = {};
+        vectors[post.docs[p] * F + post.fields[p]].push(term, post.weights[p]);
       }
       posting._index = term;
       postings.push(posting);
     }
     var termOf = this.termOf;
     return {
-      version: this.data.version, fields: fields.slice(), fieldVectors: fieldVectors,
+      version: this.head.version, fields: fields.slice(), fieldVectors: fieldVectors,
       invertedIndex: sortedTermNumbers(termOf).map(function (n) {
         return [termOf[n], postings[n]];
       }),
-      pipeline: this.data.pipeline.slice(),
+      pipeline: this.head.pipeline.slice(),
     };
   };
-
-  /**
-   * Postings by (term number, field) slot = term * fields + field: the papers (in
-   * ascending number, the order lunr's Object.keys gives integer refs) and their
-   * field-vector weights, in two flat arrays. Papers are numbered 0..size-1 and each
-   * has a vector per field, listed in paper order, as sitegen.search writes them.
-   */
-  function buildPostings(self, data) {
-    var F = self.fields.length, slots = self.termCount * F;
-    var start = data.start, term = data.term, weight = data.weight;
-    var counts = new Int32Array(slots + 1);
-    for (var i = 0; i < data.size * F; i++) {
-      for (var e = start[i]; e < start[i + 1]; e++) counts[term[e] * F + (i % F) + 1]++;
-    }
-    for (var s = 1; s <= slots; s++) counts[s] += counts[s - 1];
-    var docs = new Int32Array(term.length), weights = new Float64Array(term.length);
-    var fill = counts.slice(0, slots);
-    for (i = 0; i < data.size * F; i++) {
-      for (e = start[i]; e < start[i + 1]; e++) {
-        var at = fill[term[e] * F + (i % F)]++;
-        docs[at] = (i / F) | 0;
-        weights[at] = weight[e];
-      }
-    }
-    self.size = data.size;
-    self.slotStart = counts;
-    self.docs = docs;
-    self.weights = weights;
-  }
 
   /** Run clauses through lunr's own Index#query: [{ref, score, terms}] (the reference). */
   FullIndex.prototype.run = function (clauses) {
@@ -804,27 +775,24 @@
       });
   };
 
-
   /* ---- what the ranker asks of an index ----------------------------------- */
 
   /** fn(doc, weight) once per paper holding any of terms: its best term's weight, summed over fields. */
   FullIndex.prototype.eachWeight = function (terms, fields, fn) {
-    var F = this.fields.length, slotStart = this.slotStart, docs = this.docs, weights = this.weights;
     var sum = this.sums || (this.sums = new Float64Array(this.size));
     var best = this.bests || (this.bests = new Float64Array(this.size));
     var touched = [];
     for (var i = 0; i < terms.length; i++) {
-      var mine = [];
-      for (var f = 0; f < F; f++) {
-        if (fields && fields.indexOf(f) < 0) continue;
-        var slot = terms[i] * F + f;
-        for (var d = slotStart[slot]; d < slotStart[slot + 1]; d++) {
-          if (!sum[docs[d]]) mine.push(docs[d]);
-          sum[docs[d]] += weights[d];
-        }
+      var post = this.postings[terms[i]], mine = [];
+      if (!post) continue;
+      for (var p = 0; p < post.docs.length; p++) {
+        if (fields && fields.indexOf(post.fields[p]) < 0) continue;
+        var doc = post.docs[p];
+        if (!sum[doc]) mine.push(doc);
+        sum[doc] += post.weights[p];
       }
       for (var j = 0; j < mine.length; j++) {
-        var doc = mine[j];
+        doc = mine[j];
         if (!best[doc]) touched.push(doc);
         if (sum[doc] > best[doc]) best[doc] = sum[doc];
         sum[doc] = 0;
@@ -836,49 +804,86 @@
     }
   };
 
+  /** The slots of a term in one paper's field, or null. */
+  FullIndex.prototype.slotsOf = function (term, doc, field) {
+    var post = this.postings[term];
+    if (!post) return null;
+    var lo = 0, hi = post.docs.length;
+    while (lo < hi) {
+      var mid = (lo + hi) >> 1;
+      if (post.docs[mid] < doc) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < post.docs.length && post.docs[lo] === doc; lo++) {
+      if (post.fields[lo] === field) return post.slots.subarray(post.slotStart[lo], post.slotStart[lo + 1]);
+    }
+    return null;
+  };
+
+  /**
+   * fn(codes, 0, length) for a paper's title, then its abstract: the given terms in
+   * word order; between two, -1 when one word slot separates them (a stop word or
+   * another word), -2 when more do.
+   */
+  FullIndex.prototype.eachStream = function (doc, terms, fn) {
+    for (var s = 0; s < this.streamFields.length; s++) {
+      var found = [];
+      for (var i = 0; i < terms.length; i++) {
+        var slots = this.slotsOf(terms[i], doc, this.streamFields[s]);
+        for (var k = 0; slots && k < slots.length; k++) found.push([slots[k], terms[i]]);
+      }
+      found.sort(function (a, b) { return a[0] - b[0]; });
+      var codes = [], last = -10;
+      found.forEach(function (pair) {
+        var apart = pair[0] - last;
+        if (apart === 2) codes.push(-1);
+        else if (apart > 2) codes.push(-2);
+        codes.push(pair[1]);
+        last = pair[0];
+      });
+      fn(codes, 0, codes.length);
+    }
+  };
+
   /** fn(doc, weight) for papers whose title or abstract holds terms in order (-1: a stop word). */
   FullIndex.prototype.eachPhrase = function (terms, fn) {
     var words = terms.filter(function (t) { return t >= 0; });
     if (!words.length) return;
-    var self = this, found = [];
+    var self = this, found = new Map();
     this.eachWeight([words[0]], this.streamFields, function (doc) {
       var hit = false;
-      self.eachStream(doc, function (codes, start, end) {
+      self.eachStream(doc, words, function (codes, start, end) {
         var k = 0;
         for (var i = start; i < end && !hit; i++) {
-          if (codes[i] < 0) continue;
+          if (codes[i] === -1) continue;
+          if (codes[i] === -2) { k = 0; continue; }
           k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
           if (k === words.length) hit = true;
         }
       });
-      if (hit) found.push(doc);
+      if (hit) found.set(doc, 0);
     });
-    found.forEach(function (doc) {
-      var total = 0;
-      words.forEach(function (t) { self.eachWeight([t], null, function (d, w) { if (d === doc) total += w; }); });
-      fn(doc, total);
+    words.forEach(function (t) {
+      self.eachWeight([t], null, function (doc, w) {
+        if (found.has(doc)) found.set(doc, found.get(doc) + w);
+      });
     });
-  };
-
-  /** fn(codes, start, end) for each of a paper's word-order streams (title, abstract). */
-  FullIndex.prototype.eachStream = function (doc, fn) {
-    var P = this.streamFields.length, start = this.streams.start;
-    for (var p = 0; p < P; p++) fn(this.streams.codes, start[doc * P + p], start[doc * P + p + 1]);
+    found.forEach(function (weight, doc) { fn(doc, weight); });
   };
 
   /** The index terms of a paper that the query matched, for highlighting. */
   FullIndex.prototype.matchedTerms = function (ref, units, expansions) {
-    var wanted = new Set();
-    units.forEach(function (u) { if (u.presence !== "prohibited") u.terms.forEach(function (t) { wanted.add(t); }); });
+    var wanted = [];
+    units.forEach(function (u) { if (u.presence !== "prohibited") wanted.push.apply(wanted, u.terms); });
     expansions.forEach(function (a) {
-      if (a.term !== undefined) wanted.add(a.term);
-      a.terms.forEach(function (t) { if (t >= 0) wanted.add(t); });
+      if (a.term !== undefined) wanted.push(a.term);
+      a.terms.forEach(function (t) { if (t >= 0) wanted.push(t); });
     });
-    var F = this.fields.length, start = this.data.start, numbers = this.data.term, out = [];
-    for (var f = 0; f < F; f++) {
-      for (var e = start[ref * F + f]; e < start[ref * F + f + 1]; e++) {
-        var term = this.termOf[numbers[e]];
-        if (wanted.has(numbers[e]) && out.indexOf(term) < 0) out.push(term);
+    var out = [];
+    for (var i = 0; i < wanted.length; i++) {
+      var term = this.termOf[wanted[i]];
+      if (out.indexOf(term) >= 0) continue;
+      for (var f = 0; f < this.fields.length; f++) {
+        if (this.slotsOf(wanted[i], ref, f)) { out.push(term); break; }
       }
     }
     return out;
@@ -993,87 +998,73 @@
   /* ---- the title index: stage one ----------------------------------------- */
 
   /**
-   * assemble()'s data for an index of the titles alone, built in the browser from
-   * titles.js (the other fields are empty), weighted as lunr.py weighs the title.
+   * An index of the titles alone, built in the browser from titles.js (the other
+   * fields are empty), with the head and postings a full index has, weighted as
+   * lunr.py weighs the title.
    */
-  function titleData(manifest) {
-    var fields = manifest.fields, F = fields.length, titles = manifest.docs;
-    var numberOf = new Map(), terms = [], forms = [];
-    var vectors = [], streams = [];
-    titles.forEach(function (doc) {
-      var counts = new Map(), stream = [];
-      String(doc[0]).toLowerCase().split(lunr.tokenizer.separator).forEach(function (raw) {
+  function titleIndex(manifest) {
+    var fields = manifest.fields, F = fields.length, docs = manifest.docs, N = docs.length;
+    var numberOf = new Map(), terms = [], forms = [], rows = [];
+    var lengths = new Int32Array(N * F);
+    docs.forEach(function (record, doc) {
+      var slotsOf = new Map(), at = 0, inGap = false;
+      String(record[0]).toLowerCase().split(lunr.tokenizer.separator).forEach(function (raw) {
         if (!raw) return;
         var term = indexTerm(raw);
-        if (!term) { if (stream[stream.length - 1] !== -1) stream.push(-1); return; }
+        if (!term) { at += inGap ? 0 : 1; inGap = true; return; }
+        inGap = false;
         var n = numberOf.get(term);
-        if (n === undefined) { numberOf.set(term, (n = terms.length)); terms.push(term); forms.push([]); }
-        var written = trim(raw);
-        if (forms[n].indexOf(written) < 0) forms[n].push(written);
-        counts.set(n, (counts.get(n) || 0) + 1);
-        stream.push(n);
+        if (n === undefined) {
+          numberOf.set(term, (n = terms.length));
+          terms.push(term);
+          forms.push([]);
+          rows.push([]);
+        }
+        if (forms[n].indexOf(trim(raw)) < 0) forms[n].push(trim(raw));
+        if (!slotsOf.has(n)) slotsOf.set(n, []);
+        slotsOf.get(n).push(at++);
+        lengths[doc * F]++;
       });
-      vectors.push(counts);
-      streams.push(stream);
+      slotsOf.forEach(function (slots, n) { rows[n].push([doc * F, slots.length, slots]); });
     });
-    var size = titles.length, elements = 0;
-    vectors.forEach(function (v) { elements += v.size; });
-    var data = {
-      version: "2.3.9", fields: fields, pipeline: ["stemmer"], terms: terms, size: size,
-      forms: forms.map(function (list, n) { return list.length === 1 && list[0] === terms[n] ? "" : list.join(" "); }),
-      start: new Int32Array(size * F + 1), term: new Int32Array(elements), weight: new Float64Array(elements),
-    };
-    var counts = new Int32Array(elements), at = 0;
-    vectors.forEach(function (v, doc) {
-      for (var f = 0; f < F; f++) {
-        data.start[doc * F + f] = at;
-        if (f) continue;
-        Array.from(v.keys()).sort(function (a, b) { return a - b; }).forEach(function (n) {
-          data.term[at] = n;
-          counts[at++] = v.get(n);
-        });
-      }
-    });
-    data.start[size * F] = at;
-    var idf = new Map(), pairs = new Int32Array(terms.length);
-    for (var e = 0; e < elements; e++) pairs[data.term[e]]++;
+    var pairs = Int32Array.from(rows, function (row) { return row.length; });
+    var idf = new Map();
     pairs.forEach(function (p) {
-      if (!idf.has(p)) idf.set(p, Math.log(1 + Math.abs((size - p + 0.5) / (p + 0.5))));
+      if (!idf.has(p)) idf.set(p, Math.log(1 + Math.abs((N - p + 0.5) / (p + 0.5))));
     });
-    var head = { fields: fields, k1: 1.2, b: 0.75, boosts: manifest.boosts, idf: [] };
-    idf.forEach(function (value, p) { head.idf.push(p, value); });
-    weigh(head, data, counts);
-    data.streams = streamsOf(streams, 2);
-    return data;
-  }
-
-  /** Flat streams ({start, codes}) from per-paper title streams; other fields empty. */
-  function streamsOf(titleStreams, P) {
-    var start = new Int32Array(titleStreams.length * P + 1), codes = [];
-    titleStreams.forEach(function (stream, doc) {
-      start[doc * P] = codes.length;
-      for (var i = 0; i < stream.length; i++) codes.push(stream[i]);
-      for (var p = 1; p < P; p++) start[doc * P + p] = codes.length;
-    });
-    start[titleStreams.length * P] = codes.length;
-    return { start: start, codes: Int32Array.from(codes) };
+    var total = 0;
+    for (var i = 0; i < N; i++) total += lengths[i * F];
+    var head = {
+      version: "2.3.9", fields: fields, pipeline: ["stemmer"], boosts: manifest.boosts,
+      k1: 1.2, b: 0.75, idf: idf, terms: terms, pairs: pairs, lengths: lengths, size: N,
+      average: fields.map(function (_, f) { return f ? 0 : total / N; }), first: [""],
+      forms: forms.map(function (list, n) {
+        return list.length === 1 && list[0] === terms[n] ? "" : list.join(" ");
+      }),
+    };
+    var index = new FullIndex(head, manifest.acronyms, []);
+    rows.forEach(function (row, n) { index.postings[n] = makePosting(head, n, row); });
+    return index;
   }
 
   /* ---- opening a site's index ----------------------------------------------- */
 
   /**
    * A Searcher over the full index of a site: manifest is search/titles.js's data,
-   * load(name) returns the data of search/NAME.js (the worker, the page on file://
-   * and node all open the index through here).
+   * load(name) returns the data of search/NAME.js at once (the worker, node), and
+   * shards come through it as queries need them; with shardsLater (the page on
+   * file://, where scripts load asynchronously) load gives only the head, and the
+   * caller loads the shards a query names (Searcher#query's missing) itself.
    */
-  function openFull(manifest, load) {
-    var data = assemble(manifest.index.map(load), manifest.positions.map(load));
-    return searcherOf(new FullIndex(data, manifest.acronyms), manifest);
+  function openFull(manifest, load, shardsLater) {
+    var head = readHead(load(manifest.index[0]));
+    var index = new FullIndex(head, manifest.acronyms, manifest.shards, shardsLater ? null : load);
+    return searcherOf(index, manifest);
   }
 
   /** A Searcher over the titles alone (stage one), with the same ranking. */
   function openTitles(manifest) {
-    return searcherOf(new FullIndex(titleData(manifest), manifest.acronyms), manifest);
+    return searcherOf(titleIndex(manifest), manifest);
   }
 
   function searcherOf(index, manifest) {
@@ -1092,7 +1083,6 @@
     parseQuery: parseQuery,
     parseClauses: parseClauses,
     Searcher: Searcher,
-    assemble: assemble,
     round3: round3,
     editDistance: editDistance,
     FullIndex: FullIndex,

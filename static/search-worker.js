@@ -1,9 +1,9 @@
-/* sitegen search worker: downloads, parses and loads the full lunr index off the
- * main thread, then answers queries a page of hits at a time. Used over http(s)
- * only; on file:// the page does the same work itself (Chromium refuses Workers
- * there).
+/* sitegen search worker: loads the index head off the main thread, then answers
+ * queries a page of hits at a time, loading the shards (term postings) each query
+ * needs, synchronously, as it needs them. Used over http(s) only; on file:// the
+ * page does the same work itself (Chromium refuses Workers there).
  *
- * in:  {type: "load", titles: titles.js URL, urls: [index chunk script URLs], names}
+ * in:  {type: "load", titles: titles.js URL, data: the search/ folder's URL}
  *      {type: "search", id, query, options: {prefixLast, offset, limit, theme}}
  * out: {type: "ready", ms} | {type: "failed", message} | {type: "result", id, result}
  * (result: see Searcher.prototype.query in search-engine.js; only one page of
@@ -19,10 +19,15 @@ function load(message) {
   var started = Date.now();
   try {
     // titles.js is in the HTTP cache already: the page loaded it first.
-    importScripts.apply(self, [message.titles].concat(message.urls));
+    importScripts(message.titles);
     var store = self.SITEGEN_SEARCH;
-    searcher = engine.openFull(store.titles, function (name) { return store[name]; });
-    self.SITEGEN_SEARCH = null; // the loaded index is all we keep
+    var manifest = store.titles;
+    searcher = engine.openFull(manifest, function (name) {
+      importScripts(message.data + name + ".js");
+      var data = store[name];
+      delete store[name]; // the index keeps what it needs
+      return data;
+    });
     self.postMessage({ type: "ready", ms: Date.now() - started });
   } catch (err) {
     self.postMessage({ type: "failed", message: String(err && err.message) });
@@ -34,7 +39,14 @@ self.onmessage = function (event) {
   if (message.type === "load") {
     load(message);
   } else if (message.type === "search" && searcher) {
-    var result = searcher.query(message.query, message.options);
+    var result;
+    try {
+      result = searcher.query(message.query, message.options);
+    } catch (err) {
+      // A shard failed to load (the site changed under us): the page starts over.
+      self.postMessage({ type: "failed", message: String(err && err.message) });
+      return;
+    }
     self.postMessage({ type: "result", id: message.id, result: result });
   }
 };

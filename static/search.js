@@ -1,7 +1,8 @@
 /* sitegen search UI: the header box (instant results) and the search/ page.
  *
  * Data is staged (see sitegen/search.py): search/titles.js first, which gives a
- * title-only index for the first results; then the full lunr index in the
+ * title-only index for the first results; then the head of the full index (and,
+ * per query, the shards holding its words) in the
  * background (a Worker over http(s); <script> chunks on the main thread on
  * file://); snippet text per chunk of papers, on demand. Every data file is a
  * classic script assigning into self.SITEGEN_SEARCH, so all of it works from disk.
@@ -109,16 +110,18 @@
     listeners.forEach(function (fn) { fn(); });
   }
 
-  /** Stage two: the full index, in a worker when the page may have one. */
+  /**
+   * Stage two: the full index, in a worker when the page may have one. Only its
+   * head loads now (terms and lengths); each query then loads the shards holding
+   * its words' postings, so full-text results never wait for the whole index.
+   */
   function loadFull() {
-    var names = state.manifest.index.concat(state.manifest.positions);
-    var urls = names.map(function (name) { return String(new URL(name + ".js", DATA)); });
-    if (FILE || typeof Worker === "undefined") return loadFullHere(names, urls);
+    if (FILE || typeof Worker === "undefined") return loadFullHere();
     var worker;
     try {
       worker = new Worker(String(new URL("search-worker.js", STATIC)));
     } catch (err) {
-      return loadFullHere(names, urls);
+      return loadFullHere();
     }
     state.worker = worker;
     var pending = new Map();
@@ -127,7 +130,7 @@
       worker.terminate();
       if (state.worker !== worker) return;
       state.worker = null;
-      refresh().then(function (changed) { if (!changed) loadFullHere(names, urls); });
+      refresh().then(function (changed) { if (!changed) loadFullHere(); });
     }
     worker.onmessage = function (event) {
       var m = event.data;
@@ -152,31 +155,36 @@
       event.preventDefault();
       if (!state.full) failed();
     };
-    worker.postMessage({ type: "load", titles: String(titlesUrl), urls: urls, names: names });
+    worker.postMessage({ type: "load", titles: String(titlesUrl), data: String(DATA) });
   }
 
-  /** The main-thread fallback: one chunk per task, so input stays responsive. */
-  function loadFullHere(names, urls) {
+  /** The main-thread fallback (file://): the head now, each query's shards as it asks. */
+  function loadFullHere() {
     var manifest = state.manifest;
-    function next(i) {
+    var head = manifest.index[0];
+    loadScript(new URL(head + ".js", DATA)).then(function () {
       if (state.manifest !== manifest) return; // refreshed meanwhile
-      if (i === urls.length) {
-        setTimeout(function () {
-          var searcher = Engine.openFull(manifest, function (name) { return store[name]; });
-          names.forEach(function (name) { delete store[name]; });
-          fullReady({
-            query: function (query, options) { return Promise.resolve(searcher.query(query, options)); },
-          });
-        }, 0);
-        return;
-      }
-      loadScript(urls[i]).then(function () {
-        setTimeout(function () { next(i + 1); }, 0);
-      }, function () {
-        refresh().then(function (changed) { if (!changed) state.fullFailed = true; });
+      setTimeout(function () {
+        var searcher = Engine.openFull(manifest, function (name) { return store[name]; }, true);
+        delete store[head];
+        fullReady({ query: function (query, options) { return queryHere(searcher, query, options); } });
+      }, 0);
+    }, function () {
+      refresh().then(function (changed) { if (!changed) state.fullFailed = true; });
+    });
+  }
+
+  /** A query on the main thread: load the shards it names, then ask again. */
+  function queryHere(searcher, query, options) {
+    var result = searcher.query(query, options);
+    if (!result.missing) return Promise.resolve(result);
+    return Promise.all(result.missing.map(function (name) {
+      return loadScript(new URL(name + ".js", DATA)).then(function () {
+        if (!store[name]) throw new Error("no data in " + name);
+        searcher.index.addShard(store[name]);
+        delete store[name];
       });
-    }
-    next(0);
+    })).then(function () { return queryHere(searcher, query, options); });
   }
 
   /** Snippet text of a chunk of papers, loaded on demand. */
@@ -374,6 +382,13 @@
     }
 
     function render(query, result) {
+      // The same query answered again (the full index arrived) while the reader has
+      // a hit selected or the pointer on the list: keep the list; swap it later.
+      var again = !box.hidden && box.getAttribute("data-query") === query;
+      if (again && (pointerInside || (active >= 0 && byKeyboard))) {
+        swapWaiting = true;
+        return;
+      }
       box.setAttribute("data-query", query); // what the list answers (tests wait on it)
       list.textContent = "";
       footer.textContent = "";

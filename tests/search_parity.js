@@ -32,6 +32,7 @@ function main() {
     return sandbox.SITEGEN_SEARCH[name];
   };
   const full = engine.openFull(load("titles"), load).index;
+  full.loadAll();
   const queries = JSON.parse(fs.readFileSync(0, "utf8"));
   const out = queries.map((query) => {
     const row = { query, refs: null, scores: null, error: null };

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import math
 import random
@@ -11,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,7 +88,7 @@ def read_script(data: bytes) -> tuple[str, object]:
 
 
 def read_varints(text: str) -> list[int]:
-    """The ints of a compact index's ``v`` string."""
+    """The ints of a varint string (sitegen.search.varints)."""
     ints, value, shift = [], 0, 0
     for char in text:
         digit = search.VARINT_DIGITS.index(char)
@@ -102,48 +100,36 @@ def read_varints(text: str) -> list[int]:
     return ints
 
 
-def read_vectors(codes: list[int]) -> list[tuple[list[int], list[int]]]:
-    """The (term numbers, counts) of each (paper, field) in a compact index's ``v`` ints."""
-    vectors = []
-    at = 0
-    while at < len(codes):
-        size = codes[at]
-        body = codes[at + 1 : at + 1 + size]
-        extra = iter(codes[at + 1 + size :])
-        numbers = list(itertools.accumulate(code >> 1 for code in body))
-        vectors.append((numbers, [next(extra) if code & 1 else 1 for code in body]))
-        at += 1 + size + sum(code & 1 for code in body)
-    return vectors
-
-
-def decode_index(chunks: list[dict]) -> dict:
-    """lunr's serialized index from the compact chunks: search-engine.js's assemble(), in Python."""
-    head = chunks[0]
+def decode_index(head: dict, shards: list[dict]) -> dict:
+    """lunr's serialized index from the head and shard files: the engine's readShard, in Python."""
     fields, boosts, k1, b = head["fields"], head["boosts"], head["k1"], head["b"]
-    terms = [term for chunk in chunks for term in chunk["t"]]
-    vectors = read_vectors(read_varints("".join(chunk["v"] for chunk in chunks)))
-    papers = len(vectors) // len(fields)
-    pairs = Counter(number for numbers, _ in vectors for number in numbers)
+    width, terms = len(fields), head["t"]
+    pairs, lengths = read_varints(head["n"]), read_varints(head["l"])
+    papers = len(lengths) // width
+    average = [sum(lengths[f::width]) / papers for f in range(width)]
     idf = dict(zip(head["idf"][::2], head["idf"][1::2], strict=True))
-    lengths = [sum(counts) for _, counts in vectors]
-    average = [sum(lengths[f :: len(fields)]) / papers for f in range(len(fields))]
     postings: dict[str, dict] = {term: {field: {} for field in fields} for term in terms}
-    field_vectors = []
-    for i, (numbers, counts) in enumerate(vectors):
-        f, ref = i % len(fields), str(i // len(fields))
-        elements: list[float] = []
-        for number, tf in zip(numbers, counts, strict=True):
-            norm = k1 * (1 - b + b * (lengths[i] / average[f]))
-            elements += [
-                number,
-                round(idf[pairs[number]] * ((k1 + 1) * tf) / (norm + tf) * boosts[f], 3),
-            ]
-            postings[terms[number]][fields[f]][ref] = {}
-        field_vectors.append([f"{fields[f]}/{ref}", elements])
+    vectors: list[list[tuple[int, float]]] = [[] for _ in range(papers * width)]
+    for shard in shards:
+        ints, at = read_varints(shard["s"]), 0
+        while at < len(ints):
+            number, count, where = ints[at], ints[at + 1], 0
+            at += 2
+            for _ in range(count):
+                where += ints[at]
+                tf, f = ints[at + 1], where % width
+                at += 2 + (tf if f in search.POSITION_FIELDS else 0)
+                norm = k1 * (1 - b + b * (lengths[where] / average[f]))
+                weight = idf[pairs[number]] * ((k1 + 1) * tf) / (norm + tf) * boosts[f]
+                vectors[where].append((number, round(weight, 3)))
+                postings[terms[number]][fields[f]][str(where // width)] = {}
     return {
         "version": head["version"],
         "fields": fields,
-        "fieldVectors": field_vectors,
+        "fieldVectors": [
+            [f"{fields[i % width]}/{i // width}", [x for pair in sorted(v) for x in pair]]
+            for i, v in enumerate(vectors)
+        ],
         "invertedIndex": [
             [t, {**postings[t], "_index": n}]
             for n, t in sorted(enumerate(terms), key=lambda x: x[1])
@@ -247,7 +233,7 @@ def test_search_files_are_reproducible_and_independent_of_input_order() -> None:
     assert names[-1] == "search/titles.js"
     assert [re.sub(r"-[0-9a-f]{10}\.js$", "", n) for n in names[:-1]] == [
         "search/index-000",
-        "search/pos-000",
+        "search/shard-000",
         "search/text-000",
     ]
 
@@ -294,7 +280,7 @@ def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> No
         ["Über alles", 0, "uber-alles"],
     ]
     assert titles["fields"] == ["title", "abstract", "themes", "tags", "notes"]
-    names = titles["index"] + titles["positions"] + titles["text"]
+    names = titles["index"] + titles["shards"] + titles["text"]
     assert [f"search/{name}.js" for name in names] == sorted(set(files) - {"search/titles.js"})
     _, texts = read_script(files[f"search/{titles['text'][0]}.js"])
     assert texts[3] == ["An abstract.", "A note about graphs.", ""]
@@ -315,27 +301,54 @@ def test_snippet_text_is_the_start_of_abstract_and_notes_cut_at_a_word() -> None
     assert search.lead("x" * 400) == "x" * (search.LEAD_CHARS - 1) + "…"
 
 
-def test_index_chunks_decode_to_the_serialized_index() -> None:
+def test_sharded_index_decodes_to_the_serialized_index() -> None:
     papers, taxonomy = generate_papers(30, seed=1)
     docs = [d.fields() for d in search.search_documents(papers, taxonomy)]
-    index = search.CompactIndex()
+    index = search.ShardedIndex()
     for doc in docs:
         index.add(doc)
-    texts = index.chunks(limit=2000)
-    assert len(texts) > 5
-    for text in texts[1:]:
-        assert len(text) < 2000 + 1000  # one item may overflow the limit
-    chunks = [json.loads(text) for text in texts]
-    assert chunks[0]["t"] and chunks[-1]["v"]
-    codes = read_varints("".join(chunk["v"] for chunk in chunks))
-    assert any(code & 1 for code in codes) and max(codes) >= 32 * 32  # counts over 1, long ints
-    assert decode_index(chunks) == build_index(docs)
-    # A fraction of lunr's JSON (here, with few papers, the terms weigh the most).
-    assert 5 * sum(map(len, texts)) < len(index_json(build_index(docs)))
+    firsts, texts = index.shards(limit=2000)
+    assert len(texts) > 5 and len(firsts) == len(texts)
+    assert firsts == sorted(firsts, key=lambda t: t.encode("utf-16-be"))
+    shards = [json.loads(text) for text in texts]
+    codes = read_varints("".join(shard["s"] for shard in shards))
+    assert max(codes) >= 32 * 32  # long ints
+    head = json.loads(index.head(firsts))
+    assert decode_index(head, shards) == build_index(docs)
+    # Smaller than lunr's JSON, though it also holds where every title and abstract word is.
+    assert sum(map(len, texts)) + len(index.head(firsts)) < len(index_json(build_index(docs)))
 
 
-def test_compact_index_refuses_refs_out_of_order() -> None:
-    index = search.CompactIndex()
+def test_a_query_loads_only_the_shards_of_its_words(tmp_path: Path) -> None:
+    papers, taxonomy = generate_papers(200, seed=3)
+    (tmp_path / "search").mkdir()
+    for name, data in search.search_files(papers, taxonomy).items():
+        (tmp_path / name).write_bytes(data)
+    loaded = run_node(
+        """
+        const sandbox = vm.createContext({ JSON });
+        sandbox.self = sandbox;
+        const names = [];
+        const load = (name) => {
+          names.push(name);
+          const file = path.join(input, "search", name + ".js");
+          vm.runInContext(fs.readFileSync(file, "utf8"), sandbox);
+          return sandbox.SITEGEN_SEARCH[name];
+        };
+        const manifest = load("titles");
+        const searcher = engine.openFull(manifest, load);
+        const result = searcher.query("graph", {});
+        print({ names, shards: manifest.shards.length, hits: result.total });
+        """,
+        str(tmp_path),
+    )
+    assert loaded["hits"] > 0
+    assert len(loaded["names"]) == 3  # titles, the head, and the one shard holding "graph"
+    assert loaded["shards"] >= 5
+
+
+def test_sharded_index_refuses_refs_out_of_order() -> None:
+    index = search.ShardedIndex()
     index.add(TRICKY_DOCS[0])
     with pytest.raises(ValueError, match="out of order"):
         index.add(TRICKY_DOCS[2])
@@ -383,13 +396,11 @@ def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
         sandbox.self = sandbox;
         const load = (name) => vm.runInContext(
           fs.readFileSync(path.join(input, "search", name + ".js"), "utf8"), sandbox);
-        load("titles");
-        const manifest = sandbox.SITEGEN_SEARCH.titles;
-        const data = engine.assemble(manifest.index.map((name) => {
+        const manifest = (load("titles"), sandbox.SITEGEN_SEARCH.titles);
+        const full = engine.openFull(manifest, (name) => {
           load(name);
           return sandbox.SITEGEN_SEARCH[name];
-        }));
-        const full = new engine.FullIndex(data, []);
+        }).index;
         // lunr.js loads it (its TokenSet wants terms in JavaScript's string order)
         print({ index: full.serialized(), hits: full.lunr.search("𝔘a ｚａ").length });
         """,
@@ -400,7 +411,7 @@ def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
     assert expected != build_index(docs)  # the two orders differ on these terms
     assert decoded["index"] == expected
     assert decoded["hits"] == 2
-    assert decode_index(load_index_chunks(tmp_path)) == build_index(docs)
+    assert decode_index(*load_index_files(tmp_path)) == build_index(docs)
 
 
 # --- lunr.py and lunr.js on the built index ----------------------------------------
@@ -475,15 +486,19 @@ def run_lunr_js(site: Path, queries: list[str]) -> list[dict]:
     return json.loads(done.stdout)
 
 
-def load_index_chunks(site: Path) -> list[dict]:
-    """The chunks of the compact index in a built site, in order."""
+def load_index_files(site: Path) -> tuple[dict, list[dict]]:
+    """The head and the shards of the index in a built site."""
     _, titles = read_script((site / "search" / "titles.js").read_bytes())
-    return [read_script((site / "search" / f"{n}.js").read_bytes())[1] for n in titles["index"]]
+
+    def read(name: str) -> dict:
+        return read_script((site / "search" / f"{name}.js").read_bytes())[1]
+
+    return read(titles["index"][0]), [read(name) for name in titles["shards"]]
 
 
 def load_built_index(site: Path) -> dict:
-    """The serialized index, decoded from the built search/index-NNN.js files."""
-    return decode_index(load_index_chunks(site))
+    """The serialized index, decoded from the built search/ files."""
+    return decode_index(*load_index_files(site))
 
 
 def test_lunr_py_and_lunr_js_rank_the_same_refs(built_site: Path) -> None:
