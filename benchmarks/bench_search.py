@@ -359,6 +359,7 @@ def bench_browser(site: Path, count: int) -> None:
                 f"  full index ready {(full - started):.1f} s after typing began; "
                 f"full index is {index_mb:.1f} MB, {index_gz / 1024 / 1024:.1f} MB gz"
             )
+            report_full_text(browser, base, site)
             page.goto(base + "search/")
             page.wait_for_function("document.documentElement.dataset.searchIndex === 'full'")
             time_everything(page, "worker")
@@ -396,6 +397,27 @@ def fetched_bytes(urls: list[str], base: str, site: Path, wanted) -> int:  # noq
     return total
 
 
+def results_page_bytes(browser, base: str, site: Path, query: str) -> int:  # noqa: ANN001
+    """Search data the results page fetches before it shows full-text results for query."""
+    urls: list[str] = []  # every request, the worker's too
+    page = browser.new_page()
+    page.on("requestfinished", lambda request: urls.append(request.url))
+    page.goto(base + "search/?q=" + query.replace(" ", "+"))
+    page.wait_for_function(
+        "document.documentElement.dataset.searchIndex === 'full' &&"
+        " !document.querySelector('.sg-results').classList.contains('sg-provisional')"
+    )
+    page.close()
+    return fetched_bytes(urls, base, site, is_search_data)
+
+
+def report_full_text(browser, base: str, site: Path) -> None:  # noqa: ANN001
+    """Bytes before full-text results, per query (fresh page each, nothing cached)."""
+    for query in FULL_TEXT_QUERIES:
+        size = results_page_bytes(browser, base, site, query)
+        print(f"  full-text results for {query!r} after {size / 1024:.0f} KB gz of search data")
+
+
 def bench_full_text(site: Path) -> None:
     """Bytes before full-text ranked results: sitegen's results page and Pagefind's API."""
     from bench_pagefind import pagefind_index
@@ -411,16 +433,7 @@ def bench_full_text(site: Path) -> None:
             )
             urls: list[str] = []  # every request, the worker's too
             for query in FULL_TEXT_QUERIES:
-                urls.clear()
-                page = browser.new_page()
-                page.on("requestfinished", lambda request: urls.append(request.url))
-                page.goto(base + "search/?q=" + query.replace(" ", "+"))
-                page.wait_for_function(
-                    "document.documentElement.dataset.searchIndex === 'full' &&"
-                    " !document.querySelector('.sg-results').classList.contains('sg-provisional')"
-                )
-                ours = fetched_bytes(urls, base, site, is_search_data)
-                page.close()
+                ours = results_page_bytes(browser, base, site, query)
                 urls.clear()
                 page = browser.new_page()
                 page.on("requestfinished", lambda request: urls.append(request.url))

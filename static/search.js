@@ -174,14 +174,20 @@
     });
   }
 
-  /** A query on the main thread: load the shards it names, then ask again. */
+  /**
+   * A query on the main thread: load the shards it names, then ask again. Queries
+   * typed in quick succession may wait for the same shard: it is read in once.
+   */
   function queryHere(searcher, query, options) {
     var result = searcher.query(query, options);
     if (!result.missing) return Promise.resolve(result);
+    var read = searcher.shardsRead || (searcher.shardsRead = new Set());
     return Promise.all(result.missing.map(function (name) {
       return loadScript(new URL(name + ".js", DATA)).then(function () {
+        if (read.has(name)) return;
         if (!store[name]) throw new Error("no data in " + name);
         searcher.index.addShard(store[name]);
+        read.add(name);
         delete store[name];
       });
     })).then(function () { return queryHere(searcher, query, options); });

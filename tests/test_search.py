@@ -138,6 +138,14 @@ def decode_index(head: dict, shards: list[dict]) -> dict:
     }
 
 
+def write_search_files(folder: Path, papers: list[Paper], taxonomy: Taxonomy) -> Path:
+    """Write the search data files of papers into folder/search/; folder."""
+    (folder / "search").mkdir(exist_ok=True)
+    for name, data in search.search_files(papers, taxonomy).items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
 def run_node(code: str, data: object) -> object:
     """Run a node script with the repo's lunr and search engine loaded; JSON in and out."""
     prelude = f"""
@@ -321,9 +329,7 @@ def test_sharded_index_decodes_to_the_serialized_index() -> None:
 
 def test_a_query_loads_only_the_shards_of_its_words(tmp_path: Path) -> None:
     papers, taxonomy = generate_papers(200, seed=3)
-    (tmp_path / "search").mkdir()
-    for name, data in search.search_files(papers, taxonomy).items():
-        (tmp_path / name).write_bytes(data)
+    write_search_files(tmp_path, papers, taxonomy)
     loaded = run_node(
         """
         const sandbox = vm.createContext({ JSON });
@@ -387,9 +393,7 @@ def utf16_order(serialized: dict) -> dict:
 
 def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
     papers, taxonomy = tricky_papers()
-    (tmp_path / "search").mkdir()
-    for name, data in search.search_files(papers, taxonomy).items():
-        (tmp_path / name).write_bytes(data)
+    write_search_files(tmp_path, papers, taxonomy)
     decoded = run_node(
         """
         const sandbox = vm.createContext({ JSON });
@@ -547,11 +551,7 @@ FILLER = "We study a problem and report experiments on standard benchmarks with 
 
 def ranking_site(tmp_path: Path, papers: list[Paper]) -> Path:
     """A folder holding only the search data of papers (theory theme)."""
-    (tmp_path / "search").mkdir(exist_ok=True)
-    files = search.search_files(papers, Taxonomy((Theme("theory", "Theory"),)))
-    for name, data in files.items():
-        (tmp_path / name).write_bytes(data)
-    return tmp_path
+    return write_search_files(tmp_path, papers, Taxonomy((Theme("theory", "Theory"),)))
 
 
 def engine_results(site: Path, queries: list[str], **options: object) -> dict[str, dict]:
