@@ -126,7 +126,7 @@
   var WORD_BREAK = /[\s\-:^+*~"()[\]{},;!?|<>=]+/u;
   var MAX_UNITS = 32; // words of a query that count (a pasted abstract stops here)
   var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
-  var PREFIX_TERMS = 64; // index terms a typed prefix expands to, the most frequent first
+  var PREFIX_TERMS = 64; // index terms a typed prefix expands to (fewer for 1-3 letters)
 
   /**
    * A query as units: one per word, each {raw, presence, fields (numbers; null: all),
@@ -222,7 +222,11 @@
     }
     var own = index.termNumber.get(indexTerm(unit.raw));
     if (own !== undefined) terms.push(own);
-    if (unit.prefix) terms = terms.concat(index.vocabulary.prefixed(unit.raw, PREFIX_TERMS));
+    if (unit.prefix) {
+      // "a" begins thousands of words: a short prefix takes only its most frequent few
+      var limit = Math.min(PREFIX_TERMS, 8 << (unit.raw.length - 1));
+      terms = terms.concat(index.vocabulary.prefixed(unit.raw, limit));
+    }
     if (!terms.length && unit.presence !== "prohibited") {
       var fix = index.vocabulary.correct(unit.raw);
       if (fix) {
