@@ -72,7 +72,7 @@
     while ((m = re.exec(text))) {
       var word = m[0];
       var core = word.match(/^(\W*)(.*?)(\W*)$/);
-      if (wanted.size && core && core[2] && wanted.has(indexTerm(core[2]))) {
+      if (wanted.size && core && core[2] && (wanted.has(indexTerm(core[2])) || wanted.has(core[2].toLowerCase()))) {
         var start = m.index + core[1].length;
         var end = start + core[2].length;
         if (start > last) runs.push({ text: text.slice(last, start), hit: false });
@@ -220,7 +220,7 @@
       });
       return terms;
     }
-    var own = index.termNumber.get(indexTerm(unit.raw));
+    var own = index.wordTerm(unit.raw);
     if (own !== undefined) terms.push(own);
     if (unit.prefix) {
       // "a" begins thousands of words: a short prefix takes only its most frequent few
@@ -285,7 +285,7 @@
         if (!seen[doc]) { seen[doc] = 1; candidates.push(doc); }
       };
       // While typing, the word as typed so far outranks the longer words it begins.
-      var own = unit.prefix ? index.termNumber.get(indexTerm(unit.raw)) : undefined;
+      var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
       scale = unit.prefix ? 1 / PREFIX_DISCOUNT : 1;
       index.eachWeight(unit.terms.filter(function (t) { return t !== own; }), unit.fields, hit);
       scale = 1;
@@ -421,7 +421,7 @@
         for (var k = 0; k < words.length && ok; k++) {
           var unit = units[s + k];
           ok = !unit.clause && unit.presence !== "prohibited" &&
-            index.termNumber.get(indexTerm(unit.raw)) === words[k] ||
+            index.wordTerm(unit.raw) === words[k] ||
             (unit.prefix && k === words.length - 1 && unit.terms.indexOf(words[k]) >= 0);
         }
         if (ok) found.push({ acronym: acronym, start: s, end: s + words.length });
@@ -887,7 +887,12 @@
       var term = this.termOf[wanted[i]];
       if (out.indexOf(term) >= 0) continue;
       for (var f = 0; f < this.fields.length; f++) {
-        if (this.slotsOf(wanted[i], ref, f)) { out.push(term); break; }
+        if (!this.slotsOf(wanted[i], ref, f)) continue;
+        out.push(term);
+        // and the words it was written as ("key" for lunr.py's "kei"), for highlighting
+        var forms = this.head.forms[wanted[i]];
+        if (forms) out.push.apply(out, forms.split(" "));
+        break;
       }
     }
     return out;
@@ -897,10 +902,10 @@
   function acronymsOf(index, pairs) {
     var list = (pairs || []).map(function (pair) {
       return {
-        short: pair[0], long: pair[1], term: index.termNumber.get(indexTerm(pair[0])),
-        terms: termsWithGaps(pair[1]).map(function (t) {
-          if (!t) return -1;
-          var n = index.termNumber.get(t);
+        short: pair[0], long: pair[1], term: index.wordTerm(pair[0].toLowerCase()),
+        terms: wordsWithGaps(pair[1]).map(function (word) {
+          if (!indexTerm(word)) return -1;
+          var n = index.wordTerm(word);
           return n === undefined ? -2 : n;
         }),
       };
@@ -909,10 +914,20 @@
     index.acronyms = new Map(list.map(function (a) { return [indexTerm(a.short), a]; }));
   }
 
-  /** Index terms of a text, "" for each stop word. */
-  function termsWithGaps(text) {
-    return String(text).split(lunr.tokenizer.separator).filter(Boolean).map(indexTerm);
+  /** The lower-case words of a text, as lunr's tokenizer splits it. */
+  function wordsWithGaps(text) {
+    return String(text).toLowerCase().split(lunr.tokenizer.separator).filter(Boolean);
   }
+
+  /**
+   * The term number of a word: the term lunr.py made of it where the corpus has the
+   * word as written (lunr.py's stemmer and lunr.js's differ on some words: "key"
+   * is "kei" to one and "key" to the other), else what lunr.js's pipeline makes of it.
+   */
+  FullIndex.prototype.wordTerm = function (word) {
+    var written = this.vocabulary.written(trim(word.toLowerCase()));
+    return written >= 0 ? written : this.termNumber.get(indexTerm(word));
+  };
 
   /* ---- the vocabulary: words as written, for prefixes and typos --------- */
 
@@ -932,6 +947,15 @@
     this.ranks = Int32Array.from(pairs, function (p) { return p[2]; }); // 0: its term's commonest form
     this.df = df;
   }
+
+  /** The term of a word as the corpus writes it (its commonest use), or -1. */
+  Vocabulary.prototype.written = function (word) {
+    var best = -1, rank = STEM_ONLY;
+    for (var i = lowerBound(this.words, word); i < this.words.length && this.words[i] === word; i++) {
+      if (this.ranks[i] < rank) { best = this.terms[i]; rank = this.ranks[i]; }
+    }
+    return best;
+  };
 
   /** Terms of the words that start with prefix, at most limit, the most frequent first. */
   Vocabulary.prototype.prefixed = function (prefix, limit) {

@@ -695,3 +695,20 @@ def test_pasted_titles_are_plain_words_and_field_syntax_still_works(tmp_path: Pa
     assert rows["+deep +code"]["slugs"] == ["cpp"]
     assert set(rows["transform*"]["slugs"]) == {"bert", "deep"}
     assert rows["tag:nothing deep"]["slugs"][0] in {"bert", "cpp", "deep"}
+
+
+def test_words_lunr_py_stems_unlike_lunr_js_are_found_as_written(tmp_path: Path) -> None:
+    # lunr.py stems "key" to "kei", lunr.js to "key": the written form decides.
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("key", "Obstacles", "We overcome two key obstacles. " + FILLER),
+            paper("other", "Keys and locks", FILLER),
+        ],
+    )
+    rows = engine_results(site, ["two key", "key obstacles"])
+    assert rows["two key"]["slugs"][0] == "key" and rows["two key"]["mode"] == "exact"
+    assert rows["two key"]["full"] == 1
+    assert "key" in rows["two key"]["terms"]  # highlighted as written
+    assert rows["key obstacles"]["slugs"] == ["key", "other"]  # "keys" is "kei" too
+    assert rows["key obstacles"]["full"] == 1
