@@ -829,22 +829,27 @@
    * another word), -2 when more do.
    */
   FullIndex.prototype.eachStream = function (doc, terms, fn) {
+    // Reused buffers: this runs for thousands of papers per query.
+    var keys = this.streamKeys || (this.streamKeys = new Float64Array(4096));
+    var codes = this.streamCodes || (this.streamCodes = new Int32Array(8192));
     for (var s = 0; s < this.streamFields.length; s++) {
-      var found = [];
+      var n = 0;
       for (var i = 0; i < terms.length; i++) {
         var slots = this.slotsOf(terms[i], doc, this.streamFields[s]);
-        for (var k = 0; slots && k < slots.length; k++) found.push([slots[k], terms[i]]);
+        for (var k = 0; slots && k < slots.length && n < keys.length; k++) {
+          keys[n++] = slots[k] * 4096 + i; // slot, then which term: one number to sort
+        }
       }
-      found.sort(function (a, b) { return a[0] - b[0]; });
-      var codes = [], last = -10;
-      found.forEach(function (pair) {
-        var apart = pair[0] - last;
-        if (apart === 2) codes.push(-1);
-        else if (apart > 2) codes.push(-2);
-        codes.push(pair[1]);
-        last = pair[0];
-      });
-      fn(codes, 0, codes.length);
+      var sorted = keys.subarray(0, n).sort();
+      var length = 0, last = -10;
+      for (i = 0; i < n && length + 2 < codes.length; i++) {
+        var slot = Math.floor(sorted[i] / 4096), apart = slot - last;
+        if (apart === 2) codes[length++] = -1;
+        else if (apart > 2) codes[length++] = -2;
+        codes[length++] = terms[sorted[i] - slot * 4096];
+        last = slot;
+      }
+      fn(codes, 0, length);
     }
   };
 
