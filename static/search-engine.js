@@ -6,9 +6,10 @@
  * both stages of loading, with the same ranking (rankQuery):
  * - openTitles: an index of the titles alone, built in the browser from
  *   search/titles.js, so the first results come before the full index has loaded;
- * - openFull: the full index, decoded from the compact files sitegen.search writes
- *   (assemble): lunr.py's BM25 weights, each field's words as written (for prefixes
- *   and typos) and the word order of titles and abstracts (for phrases).
+ * - openFull: the full index sitegen.search writes: a head (terms, the words they
+ *   were written as, for prefixes and typos; lengths) read at once, and shards of
+ *   postings (lunr.py's BM25 weights, rebuilt exactly, and the word slots of titles
+ *   and abstracts, for phrases) read as queries need them.
  * What stays lunr's: the index and its weights (lunr.py builds them; the tests
  * check that lunr.js loads the same index), the tokenizer, stop words, stemmer and
  * the query parser for +must -not field:word word* word~1 word^2. The ranking on

@@ -1,9 +1,9 @@
 """lunr.py's serialized index, rebuilt from sitegen.search's term counts: the reference.
 
-sitegen ships only the compact index (sitegen.search.CompactIndex); these build lunr's
-own JSON from the same TermCounter, so that tests can check (1) that it equals what
-lunr.py's lunr() gives, byte for byte, and (2) that the browser's assemble() decodes
-the compact files to it. benchmarks/bench_search.py times both builders.
+sitegen ships only its own split index (sitegen.search.ShardedIndex); these build
+lunr's own JSON from the same TermCounter, so that tests can check (1) that it equals
+what lunr.py's lunr() gives, byte for byte, and (2) that the browser's engine decodes
+the shipped files to it. benchmarks/bench_search.py times both builders.
 """
 
 from __future__ import annotations

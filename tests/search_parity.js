@@ -4,7 +4,7 @@
  * usage: node tests/search_parity.js SITE_DIR < queries.json > results.json
  * queries.json: ["query", ...]. For each query prints {query, refs, scores, error}
  * from lunr.Index#search (lunr.js 2.3.9 from node_modules/lunr at the repo root)
- * on the index reassembled from SITE_DIR/search/index-*.js by the same
+ * on the index rebuilt from SITE_DIR/search/ (head and every shard) by the same
  * static/search-engine.js the browser uses, plus engine, mode: the refs (all of
  * them, in rank order) and mode of sitegen's own ranking (SitegenSearchEngine.search).
  */
