@@ -312,7 +312,8 @@
       if (unit.presence !== "prohibited" && unit.terms.length) active++;
       if (unit.presence === "required") mustHave++;
     });
-    var rows = [];
+    // One row per candidate paper, in typed arrays: a query may match most of 100k papers.
+    var rows = new Rows(candidates.length);
     candidates.forEach(function (doc) {
       if (excluded[doc]) return;
       var matched = 0, required = 0, score = 0;
@@ -324,22 +325,13 @@
         if (units[u].presence === "required") required++;
       }
       if (required < mustHave || !matched) return;
-      rows.push({ doc: doc, matched: matched, run: runFloor[doc], titleRun: 0, score: score });
+      rows.push(doc, matched, runFloor[doc], score);
     });
     proximity(index, units, rows, termUnits);
-    rows = rows.filter(function (r) { return r.run >= 0; });
-    rows.sort(function (a, b) {
-      return b.matched - a.matched || b.run - a.run || b.titleRun - a.titleRun ||
-        b.score - a.score || a.doc - b.doc;
+    rows.keep(function (r) { return rows.run[r] >= 0; });
+    var ranking = new Ranking(rows, active, function (ref) {
+      return index.matchedTerms(ref, units, expansions);
     });
-    var full = 0;
-    while (full < rows.length && rows[full].matched === active) full++;
-    var ranking = new Ranking(
-      Int32Array.from(rows, function (r) { return r.doc; }),
-      Float64Array.from(rows, function (r) { return r.score; }),
-      function (ref) { return index.matchedTerms(ref, units, expansions); }
-    );
-    ranking.full = full;
     return { ranking: ranking, units: units, expansions: expansions, active: active };
   }
 
@@ -352,19 +344,18 @@
   function proximity(index, units, rows, termUnits) {
     var U = units.length;
     var quoted = units.some(function (u) { return u.quoted; });
-    if (U < 2 || !rows.length) return;
-    if (!quoted && rows.length > RUN_DOCS) {
-      rows.sort(function (a, b) { return b.matched - a.matched || b.score - a.score; });
-    }
+    if (U < 2 || !rows.count) return;
+    var order = null; // every row; else the RUN_DOCS best by (words held, score)
+    if (!quoted && rows.count > RUN_DOCS) order = topRows(rows, RUN_DOCS, null, byWordsAndScore);
     var prev = new Int32Array(U), cur = new Int32Array(U);
     var queryTerms = Array.from(termUnits.keys());
-    for (var r = 0; r < rows.length; r++) {
-      var row = rows[r];
-      if (row.matched < 2 && !quoted) continue;
-      if (r >= RUN_DOCS && !quoted) break;
+    var todo = order ? order.length : rows.count;
+    for (var o = 0; o < todo; o++) {
+      var r = order ? order[o] : o;
+      if (rows.matched[r] < 2 && !quoted) continue;
       var best = 0, phraseOk = !quoted ? true : false, inTitle = 0, field = 0;
       var need = quotedChains(units);
-      index.eachStream(row.doc, queryTerms, function (codes, start, end) {
+      index.eachStream(rows.docs[r], queryTerms, function (codes, start, end) {
         if (field++ === 1) inTitle = best; // the first stream is the title's
         prev.fill(0);
         var gap = false;
@@ -390,8 +381,8 @@
         }
       });
       if (quoted) phraseOk = need.every(function (n) { return n.found; });
-      row.run = !phraseOk ? -1 : Math.max(row.run, best > 1 ? best : 0);
-      row.titleRun = inTitle > 1 && inTitle === best ? 1 : 0; // the longest run is in the title
+      rows.run[r] = !phraseOk ? -1 : Math.max(rows.run[r], best > 1 ? best : 0);
+      rows.titleRun[r] = inTitle > 1 && inTitle === best ? 1 : 0; // the longest run is in the title
     }
   }
 
@@ -468,19 +459,113 @@
 
   /* ---- rankings --------------------------------------------------------- */
 
-  /**
-   * Paper numbers in rank order (refs, an Int32Array), their scores, terms(ref): the
-   * matched index terms of one paper, and full: how many of the first hold every word.
-   */
-  function Ranking(refs, scores, terms) {
-    this.refs = refs;
-    this.scores = scores;
-    this.count = refs.length;
-    this.terms = terms;
-    this.full = 0;
+  /** The candidate papers of a query, one row each: paper, words held, run, title run, score. */
+  function Rows(capacity) {
+    this.docs = new Int32Array(capacity);
+    this.matched = new Uint8Array(capacity);
+    this.run = new Int16Array(capacity);
+    this.titleRun = new Uint8Array(capacity);
+    this.scores = new Float64Array(capacity);
+    this.count = 0;
   }
 
-  var EMPTY = new Ranking(new Int32Array(0), new Float64Array(0), function () { return []; });
+  Rows.prototype.push = function (doc, matched, run, score) {
+    var r = this.count++;
+    this.docs[r] = doc;
+    this.matched[r] = matched;
+    this.run[r] = run;
+    this.scores[r] = score;
+  };
+
+  /** Drop the rows keep(row) refuses, keeping the others in order. */
+  Rows.prototype.keep = function (keep) {
+    var n = 0;
+    for (var r = 0; r < this.count; r++) {
+      if (!keep(r)) continue;
+      this.docs[n] = this.docs[r];
+      this.matched[n] = this.matched[r];
+      this.run[n] = this.run[r];
+      this.titleRun[n] = this.titleRun[r];
+      this.scores[n] = this.scores[r];
+      n++;
+    }
+    this.count = n;
+  };
+
+  /** Whether row i ranks above row j: words held, run, run in the title, score, paper. */
+  function byRank(rows, i, j) {
+    if (rows.matched[i] !== rows.matched[j]) return rows.matched[i] > rows.matched[j];
+    if (rows.run[i] !== rows.run[j]) return rows.run[i] > rows.run[j];
+    if (rows.titleRun[i] !== rows.titleRun[j]) return rows.titleRun[i] > rows.titleRun[j];
+    if (rows.scores[i] !== rows.scores[j]) return rows.scores[i] > rows.scores[j];
+    return rows.docs[i] < rows.docs[j];
+  }
+
+  /** Whether row i ranks above row j by words held and score alone (before proximity). */
+  function byWordsAndScore(rows, i, j) {
+    if (rows.matched[i] !== rows.matched[j]) return rows.matched[i] > rows.matched[j];
+    if (rows.scores[i] !== rows.scores[j]) return rows.scores[i] > rows.scores[j];
+    return rows.docs[i] < rows.docs[j];
+  }
+
+  /**
+   * The best k rows (those keep accepts; all when keep is null), best first, by a
+   * bounded heap whose root is the worst kept so far: O(rows log k), not a full sort.
+   */
+  function topRows(rows, k, keep, above) {
+    var heap = new Int32Array(Math.max(0, Math.min(k, rows.count))), size = 0;
+    if (!heap.length) return heap;
+    var worse = function (i, j) { return above(rows, heap[j], heap[i]); }; // heap[i] below heap[j]
+    var swap = function (i, j) { var t = heap[i]; heap[i] = heap[j]; heap[j] = t; };
+    for (var r = 0; r < rows.count; r++) {
+      if (keep && !keep(r)) continue;
+      if (size < heap.length) {
+        heap[size] = r;
+        for (var c = size++; c > 0 && worse(c, (c - 1) >> 1); c = (c - 1) >> 1) swap(c, (c - 1) >> 1);
+      } else if (above(rows, r, heap[0])) {
+        heap[0] = r;
+        for (var i = 0; ;) {
+          var l = 2 * i + 1, m = i;
+          if (l < size && worse(l, m)) m = l;
+          if (l + 1 < size && worse(l + 1, m)) m = l + 1;
+          if (m === i) break;
+          swap(i, m);
+          i = m;
+        }
+      }
+    }
+    return heap.subarray(0, size).sort(function (i, j) { return above(rows, i, j) ? -1 : 1; });
+  }
+
+  /**
+   * A query's matching papers (rows, unordered), how many words a full match holds
+   * (active), and terms(ref): the matched index terms of one paper. Only the page
+   * asked for is ever put in order (top).
+   */
+  function Ranking(rows, active, terms) {
+    this.rows = rows;
+    this.count = rows.count;
+    this.active = active;
+    this.terms = terms;
+  }
+
+  /** Row numbers of the best k papers that keep (a row -> bool, or null) accepts, best first. */
+  Ranking.prototype.top = function (k, keep) {
+    return topRows(this.rows, k, keep, byRank);
+  };
+
+  /** Every matching paper's number, in rank order (tests compare whole rankings). */
+  Ranking.prototype.ordered = function () {
+    var docs = this.rows.docs;
+    return Array.from(this.top(this.count, null), function (r) { return docs[r]; });
+  };
+
+  /** Whether row r holds every query word. */
+  Ranking.prototype.isFull = function (r) {
+    return this.rows.matched[r] === this.active;
+  };
+
+  var EMPTY = new Ranking(new Rows(0), 0, function () { return []; });
 
   /* ---- one page of results ---------------------------------------------- */
 
@@ -531,22 +616,21 @@
     var offset = Math.max(0, options.offset | 0);
     var limit = options.limit == null ? 20 : Math.max(0, options.limit | 0);
     var theme = options.theme == null ? -1 : options.theme;
-    var themes = this.themes;
+    var themes = this.themes, docs = ranking.rows.docs;
     var counts = [];
     for (var t = 0; t < this.themeCount; t++) counts.push(0);
-    var hits = [];
     var total = 0, full = 0;
     for (var i = 0; i < ranking.count; i++) {
-      var ref = ranking.refs[i];
-      if (themes) counts[themes[ref]]++;
-      if (theme >= 0 && (!themes || themes[ref] !== theme)) continue;
-      if (total >= offset && total < offset + limit) {
-        hits.push({ ref: String(ref), score: ranking.scores[i], terms: ranking.terms(ref),
-          full: i < ranking.full });
-      }
-      if (i < ranking.full) full++;
+      if (themes) counts[themes[docs[i]]]++;
+      if (theme >= 0 && (!themes || themes[docs[i]] !== theme)) continue;
+      if (ranking.isFull(i)) full++;
       total++;
     }
+    var keep = theme < 0 ? null : function (r) { return !!themes && themes[docs[r]] === theme; };
+    var hits = Array.from(ranking.top(offset + limit, keep).subarray(offset), function (r) {
+      return { ref: String(docs[r]), score: ranking.rows.scores[r], terms: ranking.terms(docs[r]),
+        full: ranking.isFull(r) };
+    });
     return {
       hits: hits, total: total, all: ranking.count, full: full, themeCounts: counts,
       notice: result.notice, mode: result.mode, corrected: result.corrected,

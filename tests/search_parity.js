@@ -44,7 +44,7 @@ function main() {
       row.error = String(err && err.name);
     }
     const result = engine.search(full, query, {});
-    row.engine = Array.from(result.ranking.refs, String);
+    row.engine = result.ranking.ordered().map(String);
     row.mode = result.mode;
     return row;
   });
