@@ -868,28 +868,38 @@
 
   /** fn(doc, weight) once per paper holding any of terms: its best term's weight, summed over fields. */
   FullIndex.prototype.eachWeight = function (terms, fields, fn) {
-    var sum = this.sums || (this.sums = new Float64Array(this.size));
-    var best = this.bests || (this.bests = new Float64Array(this.size));
-    var touched = [];
+    // Reused per-paper buffers: a common word's postings cover most papers.
+    var N = this.size;
+    var sum = this.sums || (this.sums = new Float64Array(N));
+    var best = this.bests || (this.bests = new Float64Array(N));
+    var mine = this.mine || (this.mine = new Int32Array(N));
+    var touched = this.touched || (this.touched = new Int32Array(N));
+    var allowed = new Uint8Array(this.fields.length);
+    for (var f = 0; f < allowed.length; f++) allowed[f] = !fields || fields.indexOf(f) >= 0 ? 1 : 0;
+    var reached = 0;
     for (var i = 0; i < terms.length; i++) {
-      var post = this.postings[terms[i]], mine = [];
+      var post = this.postings[terms[i]], held = 0;
       if (!post) continue;
-      for (var p = 0; p < post.docs.length; p++) {
-        if (fields && fields.indexOf(post.fields[p]) < 0) continue;
-        var doc = post.docs[p];
-        if (!sum[doc]) mine.push(doc);
-        sum[doc] += post.weights[p];
+      var docs = post.docs, inField = post.fields, weights = post.weights;
+      for (var p = 0; p < docs.length; p++) {
+        if (!allowed[inField[p]]) continue;
+        var doc = docs[p];
+        if (!sum[doc]) mine[held++] = doc;
+        sum[doc] += weights[p];
       }
-      for (var j = 0; j < mine.length; j++) {
+      for (var j = 0; j < held; j++) {
         doc = mine[j];
-        if (!best[doc]) touched.push(doc);
+        if (!best[doc]) touched[reached++] = doc;
         if (sum[doc] > best[doc]) best[doc] = sum[doc];
         sum[doc] = 0;
       }
     }
-    for (j = 0; j < touched.length; j++) {
-      fn(touched[j], best[touched[j]]);
-      best[touched[j]] = 0;
+    // fn may call eachWeight again (eachPhrase): hand out a copy of who was reached.
+    var found = touched.slice(0, reached);
+    for (j = 0; j < reached; j++) {
+      var weight = best[found[j]];
+      best[found[j]] = 0;
+      fn(found[j], weight);
     }
   };
 
