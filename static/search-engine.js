@@ -128,6 +128,9 @@
   var MAX_UNITS = 32; // words of a query that count (a pasted abstract stops here)
   var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
   var PREFIX_TERMS = 64; // index terms a typed prefix expands to (fewer for 1-3 letters)
+  // (field, paper) pairs a typed prefix's longer words may hold in all: the most
+  // frequent words first, so "a" at 100k papers stays fast; small sites never reach it.
+  var PREFIX_PAIRS = 200000;
 
   /**
    * A query as units: one per word, each {raw, presence, fields (numbers; null: all),
@@ -226,7 +229,7 @@
     if (unit.prefix) {
       // "a" begins thousands of words: a short prefix takes only its most frequent few
       var limit = Math.min(PREFIX_TERMS, 8 << (unit.raw.length - 1));
-      terms = terms.concat(index.vocabulary.prefixed(unit.raw, limit));
+      terms = terms.concat(withinPairs(index, index.vocabulary.prefixed(unit.raw, limit)));
     }
     if (!terms.length && unit.presence !== "prohibited") {
       var fix = index.vocabulary.correct(unit.raw);
@@ -236,6 +239,17 @@
       }
     }
     return unique(terms);
+  }
+
+  /** The terms (in their order) of the most frequent that hold PREFIX_PAIRS pairs in all (at least one). */
+  function withinPairs(index, terms) {
+    var pairs = index.vocabulary.df, total = 0, kept = new Set();
+    terms.slice().sort(function (a, b) { return pairs[b] - pairs[a] || a - b; }).forEach(function (t) {
+      if (kept.size && total + pairs[t] > PREFIX_PAIRS) return;
+      kept.add(t);
+      total += pairs[t];
+    });
+    return terms.filter(function (t) { return kept.has(t); });
   }
 
   function unique(list) {
@@ -257,9 +271,10 @@
     var units = parseQuery(text, index.fields, !!options.prefixLast);
     var N = index.size, U = units.length;
     var scores = new Float64Array(U * N);
-    var seen = new Uint8Array(N), candidates = [];
+    var seen = new Uint8Array(N), candidates = new Int32Array(N), reached = 0;
     var excluded = new Uint8Array(N);
     var runFloor = new Int32Array(N);
+    var held = new Int32Array(N); // bit u: the paper holds unit u's words (any weight)
     var expansions = [];
     var termUnits = new Map(); // term number -> bit mask of the units it stands for
     units.forEach(function (unit) { unit.terms = expandUnit(index, unit); });
@@ -282,8 +297,9 @@
       var hit = function (doc, weight) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
         var at = u * N + doc;
+        held[doc] |= 1 << u;
         if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
-        if (!seen[doc]) { seen[doc] = 1; candidates.push(doc); }
+        if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
       };
       // While typing, the word as typed so far outranks the longer words it begins.
       var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
@@ -304,7 +320,7 @@
           if (!scores[u * N + doc]) scores[u * N + doc] = weight / k;
         }
         runFloor[doc] = Math.max(runFloor[doc], k);
-        if (!seen[doc]) { seen[doc] = 1; candidates.push(doc); }
+        if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
       });
     });
     var active = 0, mustHave = 0;
@@ -313,9 +329,10 @@
       if (unit.presence === "required") mustHave++;
     });
     // One row per candidate paper, in typed arrays: a query may match most of 100k papers.
-    var rows = new Rows(candidates.length);
-    candidates.forEach(function (doc) {
-      if (excluded[doc]) return;
+    var rows = new Rows(reached);
+    for (var c = 0; c < reached; c++) {
+      var doc = candidates[c];
+      if (excluded[doc]) continue;
       var matched = 0, required = 0, score = 0;
       for (var u = 0; u < U; u++) {
         var s = scores[u * N + doc];
@@ -324,10 +341,10 @@
         score += s;
         if (units[u].presence === "required") required++;
       }
-      if (required < mustHave || !matched) return;
+      if (required < mustHave || !matched) continue;
       rows.push(doc, matched, runFloor[doc], score);
-    });
-    proximity(index, units, rows, termUnits);
+    }
+    proximity(index, units, rows, termUnits, held);
     rows.keep(function (r) { return rows.run[r] >= 0; });
     var ranking = new Ranking(rows, active, function (ref) {
       return index.matchedTerms(ref, units, expansions);
@@ -341,46 +358,56 @@
    * Set each row's run: the most query words that stand together and in order in
    * its title or abstract (0 for fewer than 2); -1 when it lacks a quoted phrase.
    */
-  function proximity(index, units, rows, termUnits) {
+  function proximity(index, units, rows, termUnits, held) {
     var U = units.length;
     var quoted = units.some(function (u) { return u.quoted; });
+    var quotedMask = 0; // a paper lacking a quoted word cannot hold the phrase
+    units.forEach(function (unit, u) { if (unit.quoted) quotedMask |= 1 << u; });
     if (U < 2 || !rows.count) return;
     var order = null; // every row; else the RUN_DOCS best by (words held, score)
     if (!quoted && rows.count > RUN_DOCS) order = topRows(rows, RUN_DOCS, null, byWordsAndScore);
     var prev = new Int32Array(U), cur = new Int32Array(U);
     var queryTerms = Array.from(termUnits.keys());
+    var need = quotedChains(units);
+    var best = 0, inTitle = 0, field = 0;
+    // One scan of a field's query words in order, made once: it runs for thousands of papers.
+    var scan = function (codes, start, end) {
+      if (field++ === 1) inTitle = best; // the first stream is the title's
+      prev.fill(0);
+      var gap = false;
+      for (var i = start; i < end; i++) {
+        var term = codes[i];
+        if (term === -2) { prev.fill(0); gap = false; continue; } // words far apart
+        if (term < 0) { gap = true; continue; }
+        var mask = termUnits.get(term) || 0;
+        cur.fill(0);
+        for (var u = 0; mask && u < U; u++) {
+          if (!(mask & (1 << u))) continue;
+          var unit = units[u];
+          var linked = u > 0 && units[u - 1].chain === unit.chain && unit.chain >= 0 &&
+            prev[u - 1] > 0 && (!gap || unit.gapBefore || units[u - 1].stop);
+          cur[u] = linked ? prev[u - 1] + 1 : 1;
+          if (cur[u] > best) best = cur[u];
+        }
+        for (var c = 0; c < need.length; c++) {
+          if (cur[need[c].last] >= need[c].length) need[c].found = true;
+        }
+        var swap = prev; prev = cur; cur = swap;
+        gap = false;
+      }
+    };
     var todo = order ? order.length : rows.count;
     for (var o = 0; o < todo; o++) {
       var r = order ? order[o] : o;
       if (rows.matched[r] < 2 && !quoted) continue;
-      var best = 0, phraseOk = !quoted ? true : false, inTitle = 0, field = 0;
-      var need = quotedChains(units);
-      index.eachStream(rows.docs[r], queryTerms, function (codes, start, end) {
-        if (field++ === 1) inTitle = best; // the first stream is the title's
-        prev.fill(0);
-        var gap = false;
-        for (var i = start; i < end; i++) {
-          var term = codes[i];
-          if (term === -2) { prev.fill(0); gap = false; continue; } // words far apart
-          if (term < 0) { gap = true; continue; }
-          var mask = termUnits.get(term) || 0;
-          cur.fill(0);
-          for (var u = 0; mask && u < U; u++) {
-            if (!(mask & (1 << u))) continue;
-            var unit = units[u];
-            var linked = u > 0 && units[u - 1].chain === unit.chain && unit.chain >= 0 &&
-              prev[u - 1] > 0 && (!gap || unit.gapBefore || units[u - 1].stop);
-            cur[u] = linked ? prev[u - 1] + 1 : 1;
-            if (cur[u] > best) best = cur[u];
-          }
-          for (var c = 0; c < need.length; c++) {
-            if (cur[need[c].last] >= need[c].length) need[c].found = true;
-          }
-          var swap = prev; prev = cur; cur = swap;
-          gap = false;
-        }
-      });
-      if (quoted) phraseOk = need.every(function (n) { return n.found; });
+      if ((held[rows.docs[r]] & quotedMask) !== quotedMask) { rows.run[r] = -1; continue; }
+      best = 0;
+      inTitle = 0;
+      field = 0;
+      for (var c = 0; c < need.length; c++) need[c].found = false;
+      index.eachStream(rows.docs[r], queryTerms, scan);
+      var phraseOk = true;
+      for (c = 0; c < need.length; c++) phraseOk = phraseOk && need[c].found;
       rows.run[r] = !phraseOk ? -1 : Math.max(rows.run[r], best > 1 ? best : 0);
       rows.titleRun[r] = inTitle > 1 && inTitle === best ? 1 : 0; // the longest run is in the title
     }
@@ -935,7 +962,7 @@
           keys[n++] = slots[k] * 4096 + i; // slot, then which term: one number to sort
         }
       }
-      var sorted = keys.subarray(0, n).sort();
+      var sorted = n > 64 ? keys.subarray(0, n).sort() : insertionSorted(keys, n);
       var length = 0, last = -10;
       for (i = 0; i < n && length + 2 < codes.length; i++) {
         var slot = Math.floor(sorted[i] / 4096), apart = slot - last;
@@ -948,30 +975,49 @@
     }
   };
 
+  /** keys[0..n) sorted in place, for the few slots of one field: no call, no view. */
+  function insertionSorted(keys, n) {
+    for (var a = 1; a < n; a++) {
+      var value = keys[a], b = a - 1;
+      for (; b >= 0 && keys[b] > value; b--) keys[b + 1] = keys[b];
+      keys[b + 1] = value;
+    }
+    return keys;
+  }
+
   /** fn(doc, weight) for papers whose title or abstract holds terms in order (-1: a stop word). */
   FullIndex.prototype.eachPhrase = function (terms, fn) {
     var words = terms.filter(function (t) { return t >= 0; });
     if (!words.length) return;
-    var self = this, found = new Map();
-    this.eachWeight([words[0]], this.streamFields, function (doc) {
-      var hit = false;
-      self.eachStream(doc, words, function (codes, start, end) {
-        var k = 0;
-        for (var i = start; i < end && !hit; i++) {
-          if (codes[i] === -1) continue;
-          if (codes[i] === -2) { k = 0; continue; }
-          k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
-          if (k === words.length) hit = true;
-        }
-      });
-      if (hit) found.set(doc, 0);
+    var self = this, N = this.size, distinct = unique(words);
+    // Word order is read only where the title or abstract holds every word.
+    var holds = new Uint8Array(N), inPhrase = new Uint8Array(N), weights = new Float64Array(N);
+    distinct.forEach(function (t) {
+      self.eachWeight([t], self.streamFields, function (doc) { holds[doc]++; });
     });
+    for (var doc = 0; doc < N; doc++) {
+      if (holds[doc] !== distinct.length) continue;
+      inPhrase[doc] = words.length === 1 || this.holdsPhrase(doc, words) ? 1 : 0;
+    }
     words.forEach(function (t) {
-      self.eachWeight([t], null, function (doc, w) {
-        if (found.has(doc)) found.set(doc, found.get(doc) + w);
-      });
+      self.eachWeight([t], null, function (doc, w) { if (inPhrase[doc]) weights[doc] += w; });
     });
-    found.forEach(function (weight, doc) { fn(doc, weight); });
+    for (doc = 0; doc < N; doc++) if (inPhrase[doc]) fn(doc, weights[doc]);
+  };
+
+  /** Whether a paper's title or abstract holds words in order (-1 between: a stop word). */
+  FullIndex.prototype.holdsPhrase = function (doc, words) {
+    var hit = false;
+    this.eachStream(doc, words, function (codes, start, end) {
+      var k = 0;
+      for (var i = start; i < end && !hit; i++) {
+        if (codes[i] === -1) continue;
+        if (codes[i] === -2) { k = 0; continue; }
+        k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
+        if (k === words.length) hit = true;
+      }
+    });
+    return hit;
   };
 
   /** The index terms of a paper that the query matched, for highlighting. */
