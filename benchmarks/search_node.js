@@ -2,8 +2,8 @@
 /* Run queries through the site's own search engine (static/search-engine.js) in node.
  *
  * usage: node benchmarks/search_node.js SITE_DIR < queries.json > results.json
- * queries.json: {"queries": ["query", ...], "limit": 10, "prefixLast": false,
- * "stage": "full" or "titles"}. Prints {load_ms, results: [{query, refs, total,
+ * queries.json: {"queries": ["query", ...], "limit": 10, "offset": 0, "theme": -1,
+ * "prefixLast": false, "stage": "full" or "titles"}. Prints {load_ms, results: [{query, refs, total,
  * full, notice, mode, corrected, expansions, terms, ms}]}: refs are the top `limit`
  * paper numbers of the results page (the dropdown's with prefixLast), terms the
  * matched terms of the first.
@@ -32,7 +32,10 @@ function main() {
   const shardsBefore = () => searcher.index.postings.filter(Boolean).length;
   const loadMs = Date.now() - started;
   const results = request.queries.map((query) => {
-    const r = searcher.query(query, { limit: request.limit || 10, prefixLast: !!request.prefixLast });
+    const r = searcher.query(query, {
+      limit: request.limit || 10, offset: request.offset || 0, theme: request.theme,
+      prefixLast: !!request.prefixLast,
+    });
     return {
       query, refs: r.hits.map((h) => +h.ref), total: r.total, full: r.full,
       notice: r.notice, mode: r.mode, corrected: r.corrected, expansions: r.expansions,

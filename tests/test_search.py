@@ -587,6 +587,27 @@ def test_papers_with_every_word_come_first_and_are_counted(tmp_path: Path) -> No
     assert (row["total"], row["full"]) == (3, 1)
 
 
+def test_pages_and_theme_filters_follow_the_whole_ranking(tmp_path: Path) -> None:
+    # The engine orders only the page asked for (a bounded top-k): every page and every
+    # theme filter must still be a slice of the one ranking, ties and all.
+    papers, taxonomy = generate_papers(400, seed=5)
+    site = write_search_files(tmp_path, papers, taxonomy)
+    _, titles = read_script((site / "search" / "titles.js").read_bytes())
+    queries = ["learning", "neural network", '"deep learning" model', "model", "graph models"]
+    whole = engine_results(site, queries, limit=400)
+    for query in queries:
+        ranking = whole[query]["refs"]
+        assert len(ranking) == whole[query]["total"] > 40, query
+        pages = [
+            engine_results(site, [query], limit=10, offset=offset)[query]["refs"]
+            for offset in (0, 10, 30)
+        ]
+        assert pages == [ranking[0:10], ranking[10:20], ranking[30:40]], query
+        theme = titles["docs"][ranking[-1]][1]
+        filtered = engine_results(site, [query], limit=400, theme=theme)[query]["refs"]
+        assert filtered == [ref for ref in ranking if titles["docs"][ref][1] == theme], query
+
+
 def test_words_together_and_in_order_outrank_scattered_ones(tmp_path: Path) -> None:
     long = " ".join([FILLER] * 6)
     site = ranking_site(
