@@ -8,7 +8,10 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
    slug plus the theme list, the field boosts, the acronyms the corpus defines
    (``defined_acronyms``: "masked image modeling (MIM)") and the names of the
    other files. The browser builds an index of the titles itself (same ranking),
-   so the first results appear after this one file.
+   so the first results appear after this one file. Above TITLE_STAGE_PAPERS
+   papers it holds no titles (``docs``), only each paper's theme (``docThemes``,
+   varints); the first results then come from the full index, and the titles of
+   the hits shown load from ``search/names-NNN-HASH.js`` (TEXT_CHUNK_DOCS each).
 2. ``search/index-000-HASH.js`` — stage two's head, loaded in the background: lunr's
    header, the terms, the words they were written as, how many (field, paper)
    pairs hold each term and each (field, paper)'s length (see "The head" below).
@@ -98,6 +101,10 @@ POSITION_FIELDS = (0, 1)  # title and abstract: their word order is kept, for ph
 K1, B = 1.2, 0.75  # BM25 parameters: lunr's Builder defaults
 SHARD_BYTES = 16 * 1024  # terms per shard file: about this much before gzip
 TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 8 KB)
+# Above this many papers titles.js would outgrow a first paint (about 300 KB gzipped
+# at 20k): it then holds no titles, the first results come from the full index, and
+# the titles of the hits shown load by chunk (names-NNN files, TEXT_CHUNK_DOCS each).
+TITLE_STAGE_PAPERS = 20_000
 LEAD_CHARS = 300  # snippet text kept of each abstract and note
 GLOBAL = "SITEGEN_SEARCH"
 HASH_CHARS = 10  # hex digits of SHA-256 in data file names
@@ -535,10 +542,7 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
     index_names = data_files(files, "index", [index.head(firsts)])
     shard_names = data_files(files, "shard", shards)
     del index
-    text_chunks = (
-        json_text(texts[i : i + TEXT_CHUNK_DOCS]) for i in range(0, len(texts), TEXT_CHUNK_DOCS)
-    )
-    text_names = data_files(files, "text", text_chunks)
+    text_names = data_files(files, "text", chunked(texts))
     manifest = {
         "version": 5,
         "fields": [name for name, _ in FIELDS],
@@ -551,8 +555,18 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
         "acronyms": defined_acronyms(definitions),
         "textChunkDocs": TEXT_CHUNK_DOCS,
     }
+    if len(titles) > TITLE_STAGE_PAPERS:
+        del manifest["docs"]
+        manifest["docThemes"] = varints(record[1] for record in titles)
+        manifest["names"] = data_files(files, "names", chunked(titles))
     files["search/titles.js"] = script("titles", json_text(manifest))
     return files
+
+
+def chunked(records: Sequence[object]) -> Iterator[str]:
+    """JSON texts of TEXT_CHUNK_DOCS records each, in order (paper n is in chunk n // size)."""
+    for start in range(0, len(records), TEXT_CHUNK_DOCS):
+        yield json_text(records[start : start + TEXT_CHUNK_DOCS])
 
 
 def data_files(files: dict[str, bytes], kind: str, texts: Iterable[str]) -> list[str]:

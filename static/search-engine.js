@@ -1242,7 +1242,9 @@
   }
 
   function searcherOf(index, manifest) {
-    var themes = Uint16Array.from(manifest.docs, function (d) { return d[1]; });
+    // titles.js has each paper's title record, or (a large site) only its theme.
+    var themes = manifest.docs ? Uint16Array.from(manifest.docs, function (d) { return d[1]; })
+      : Uint16Array.from(readVarints(manifest.docThemes));
     return new Searcher(index, themes, manifest.themes.length);
   }
 

@@ -4,7 +4,9 @@
  * title-only index for the first results; then the head of the full index (and,
  * per query, the shards holding its words) in the
  * background (a Worker over http(s); <script> chunks on the main thread on
- * file://); snippet text per chunk of papers, on demand. Every data file is a
+ * file://); snippet text per chunk of papers, on demand. A large site's titles.js
+ * has no titles: no title stage, and the hits' titles load per chunk (names-NNN).
+ * Every data file is a
  * classic script assigning into self.SITEGEN_SEARCH, so all of it works from disk.
  * User text only ever reaches the page through textContent.
  */
@@ -44,18 +46,29 @@
   var state = {
     manifest: null, titleSearcher: null,
     full: null, // {query(query, options) -> Promise<result>} once the full index is ready
-    fullFailed: false, texts: new Map(), worker: null,
+    fullFailed: false, texts: new Map(), names: new Map(), worker: null,
   };
   var titlesPromise = null;
   var titlesUrl = new URL("titles.js", DATA);
   var refreshed = false;
   var listeners = [];
 
-  /** Take a titles.js manifest as the current one: titles, themes, the title index. */
+  /**
+   * Take a titles.js manifest as the current one: titles, themes, the title index.
+   * A large site's has no titles: no title stage, and the hits' titles load by chunk.
+   */
   function adopt(manifest) {
     state.manifest = manifest;
-    state.titleSearcher = Engine.openTitles(manifest);
+    state.titleSearcher = manifest.docs ? Engine.openTitles(manifest) : null;
     state.texts = new Map();
+    state.names = new Map();
+  }
+
+  /** Show which stage answers (tests and CSS read it): the titles, if there is a title stage. */
+  function markTitleStage() {
+    if (!state.full && state.titleSearcher) {
+      document.documentElement.setAttribute("data-search-index", "titles");
+    }
   }
 
   /**
@@ -73,7 +86,7 @@
     if (!titlesPromise) {
       titlesPromise = Promise.all([loadEngine(), loadScript(titlesUrl)]).then(function () {
         adopt(store.titles);
-        if (!state.full) document.documentElement.setAttribute("data-search-index", "titles");
+        markTitleStage();
         setTimeout(loadFull, 0);
       });
     }
@@ -96,7 +109,8 @@
       if (state.worker) state.worker.terminate();
       state.full = null;
       adopt(store.titles);
-      document.documentElement.setAttribute("data-search-index", "titles");
+      document.documentElement.removeAttribute("data-search-index");
+      markTitleStage();
       setTimeout(loadFull, 0);
       listeners.forEach(function (fn) { fn(); });
       return true;
@@ -107,7 +121,25 @@
     state.full = searcher;
     // Tests and benchmarks wait on this; it also lets CSS tell the stages apart.
     document.documentElement.setAttribute("data-search-index", "full");
+    settleFull();
     listeners.forEach(function (fn) { fn(); });
+  }
+
+  var fullWaiters = []; // queries of a site without a title stage, waiting for the full index
+
+  /** Resolves once the full index answers (rejects if it cannot load). */
+  function fullLoaded() {
+    if (state.full) return Promise.resolve();
+    if (state.fullFailed) return Promise.reject(new Error("The search index did not load."));
+    return new Promise(function (resolve, reject) { fullWaiters.push([resolve, reject]); });
+  }
+
+  function settleFull() {
+    var waiting = fullWaiters;
+    fullWaiters = [];
+    waiting.forEach(function (w) {
+      if (state.full) w[0](); else w[1](new Error("The search index did not load."));
+    });
   }
 
   /**
@@ -170,7 +202,11 @@
         fullReady({ query: function (query, options) { return queryHere(searcher, query, options); } });
       }, 0);
     }, function () {
-      refresh().then(function (changed) { if (!changed) state.fullFailed = true; });
+      refresh().then(function (changed) {
+        if (changed) return;
+        state.fullFailed = true;
+        settleFull();
+      });
     });
   }
 
@@ -204,6 +240,25 @@
     });
   }
 
+  /** The title records of the chunks holding hits, on a site whose titles.js has none. */
+  function loadNames(hits) {
+    var manifest = state.manifest, size = manifest.textChunkDocs;
+    if (manifest.docs) return Promise.resolve();
+    var chunks = [];
+    hits.forEach(function (hit) {
+      var chunk = Math.floor(hit.ref / size);
+      if (!state.names.has(chunk) && chunks.indexOf(chunk) < 0) chunks.push(chunk);
+    });
+    return Promise.all(chunks.map(function (chunk) {
+      var name = manifest.names[chunk];
+      return loadScript(new URL(name + ".js", DATA)).then(function () {
+        if (state.manifest === manifest) state.names.set(chunk, store[name]);
+      }, function (err) {
+        return refresh().then(function () { throw err; });
+      });
+    }));
+  }
+
   function textRecord(ref) {
     var size = state.manifest.textChunkDocs;
     var records = state.texts.get(Math.floor(ref / size));
@@ -225,13 +280,13 @@
     return loadTitles().then(function () {
       options = Object.assign({}, options || {});
       options.theme = themeNumber(options.theme);
-      var partial = !state.full;
-      var pending = state.full
-        ? state.full.query(query, options)
-        : Promise.resolve(state.titleSearcher.query(query, options));
+      var partial = !state.full && !!state.titleSearcher;
+      var pending = state.full ? state.full.query(query, options)
+        : state.titleSearcher ? Promise.resolve(state.titleSearcher.query(query, options))
+        : fullLoaded().then(function () { return state.full.query(query, options); });
       return pending.then(function (result) {
         result.partial = partial;
-        return result;
+        return loadNames(result.hits).then(function () { return result; });
       });
     });
   }
@@ -251,8 +306,10 @@
     return slug || "paper";
   }
 
+  /** A hit's paper: title, URL slug and theme (runQuery has loaded its title record). */
   function paper(ref) {
-    var doc = state.manifest.docs[ref];
+    var manifest = state.manifest, size = manifest.textChunkDocs;
+    var doc = manifest.docs ? manifest.docs[ref] : state.names.get(Math.floor(ref / size))[ref % size];
     var theme = state.manifest.themes[doc[1]];
     return { ref: ref, title: doc[0], slug: doc[2] || slugify(doc[0]), theme: theme[0], themeTitle: theme[1] };
   }

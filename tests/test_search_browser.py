@@ -365,3 +365,50 @@ def test_full_index_swaps_the_titles_list_once_and_not_under_the_pointer(
     page.mouse.move(5, 600)  # the pointer leaves: now the full results come in
     expect(box).not_to_have_class(re.compile("sg-provisional"))
     assert "Titles only" not in dropdown_state(page)["footer"]
+
+
+# --- a large site: no title stage (issue 12, 100k papers) ----------------------------
+
+
+@pytest.fixture(scope="module")
+def untitled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus built as a site above TITLE_STAGE_PAPERS: titles.js holds no titles."""
+    from conftest import copy_shipped_content
+
+    from sitegen import search
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("search-untitled"))
+    assert not ingest(root).errors
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "TITLE_STAGE_PAPERS", 0)
+        build(root, root / "site")
+    return root / "site"
+
+
+def test_a_site_without_a_title_stage_loads_the_titles_of_its_hits(
+    page: Page, untitled_site: Path
+) -> None:
+    titles = (untitled_site / "search" / "titles.js").read_text()
+    assert '"docs"' not in titles and '"names"' in titles
+    with serve_static(untitled_site, PREFIX) as base:
+        for start in (base, untitled_site.as_uri() + "/index.html"):
+            page.goto(start)
+            page.keyboard.press("/")
+            state = type_and_settle(page, "masked image modeling")
+            assert page.evaluate("document.documentElement.dataset.searchIndex") == "full"
+            assert any("Context Autoencoder" in title for title in state["titles"]), state
+            first = page.locator(".sg-hit").first
+            expect(first.locator(".sg-badge")).not_to_be_empty()
+            expect(first.locator(".sg-snippet mark").first).to_be_visible()
+            href = first.locator("a").get_attribute("href")
+            assert "/papers/" in href
+            if start == base:
+                assert page.request.get(href).status == 200
+            else:
+                assert Path(urlparse(href).path).is_file()
+            page.keyboard.press("Enter")
+            page.wait_for_url(re.compile(r"/search/(index\.html)?\?q="))
+            wait_for_full_results(page)
+            expect(page.locator(".sg-result").first).to_be_visible()
+            shown = page.locator(".sg-result .sg-result-title").all_inner_texts()
+            assert shown[: len(state["titles"])] == state["titles"]
