@@ -29,6 +29,7 @@ import functools
 import gzip
 import http.server
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -223,14 +224,6 @@ def is_search_data(url: str) -> bool:
     return "/search/" in url and url.endswith(".js") or "/static/search" in url or "lunr" in url
 
 
-FIRST_HIT_PROBE = """
-new MutationObserver((_, observer) => {
-  if (document.querySelector('.sg-hit')) {
-    window.__firstHit = performance.now();
-    observer.disconnect();
-  }
-}).observe(document, {childList: true, subtree: true});
-"""
 # Every (query, as-you-type) pair once, after a warm-up: no query repeats, so none
 # is answered from the engine's cache of recent rankings.
 TIME_QUERIES = """async ([warmUp, queries]) => {
@@ -324,8 +317,10 @@ def bench_browser(site: Path, count: int) -> None:
                 executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
             )
             page = browser.new_page()
-            # Note the moment the first hit is in the DOM, in the page's own clock.
-            page.add_init_script(FIRST_HIT_PROBE)
+            # Every request, the worker's too (the page's resource timing misses those),
+            # and when it finished, to compare with the first hit.
+            finished: list[tuple[str, float]] = []
+            page.on("requestfinished", lambda r: finished.append((r.url, time.perf_counter())))
             page.goto(base)
             page.wait_for_load_state("load")
             started = time.perf_counter()
@@ -335,10 +330,7 @@ def bench_browser(site: Path, count: int) -> None:
             first = time.perf_counter()
             page.wait_for_function("document.documentElement.dataset.searchIndex === 'full'")
             full = time.perf_counter()
-            before = page.evaluate(
-                """() => performance.getEntriesByType('resource')
-                    .filter(e => e.responseEnd <= window.__firstHit).map(e => e.name)"""
-            )
+            before = {url.split("?")[0] for url, at in finished if at <= first}
             sizes = {
                 url: gzipped_size(site / url.removeprefix(base).split("?")[0])
                 for url in before
@@ -347,8 +339,14 @@ def bench_browser(site: Path, count: int) -> None:
             print(f"browser {count} papers: first results {(first - started) * 1000:.0f} ms")
             kb = sum(sizes.values()) / 1024
             print(f"  search data fetched before the first results: {kb:.0f} KB gz")
-            for url, size in sorted(sizes.items()):
-                print(f"    {url.removeprefix(base):<32} {size / 1024:7.1f} KB gz")
+            kinds: dict[str, list[int]] = {}  # per kind of file: how many, bytes
+            for url, size in sizes.items():
+                name = url.removeprefix(base)
+                kind = re.sub(r"-\d{3,}-[0-9a-f]+\.js$", "-*.js", name)
+                kinds.setdefault(kind, [0, 0])
+                kinds[kind] = [kinds[kind][0] + 1, kinds[kind][1] + size]
+            for kind, (files, size) in sorted(kinds.items()):
+                print(f"    {kind:<32} {files:4} files {size / 1024:7.1f} KB gz")
             index_files = [
                 *(site / "search").glob("index-*.js"),
                 *(site / "search").glob("shard-*"),
@@ -403,9 +401,12 @@ def results_page_bytes(browser, base: str, site: Path, query: str) -> int:  # no
     page = browser.new_page()
     page.on("requestfinished", lambda request: urls.append(request.url))
     page.goto(base + "search/?q=" + query.replace(" ", "+"))
+    # The full index's hits on screen (a large site has no provisional title stage).
     page.wait_for_function(
         "document.documentElement.dataset.searchIndex === 'full' &&"
-        " !document.querySelector('.sg-results').classList.contains('sg-provisional')"
+        " !document.querySelector('.sg-results').classList.contains('sg-provisional') &&"
+        " !!document.querySelector('.sg-result') &&"
+        " !document.querySelector('.sg-status').textContent.startsWith('Searching')"
     )
     page.close()
     return fetched_bytes(urls, base, site, is_search_data)

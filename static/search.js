@@ -164,15 +164,29 @@
       state.worker = null;
       refresh().then(function (changed) { if (!changed) loadFullHere(); });
     }
+    // While the worker is busy (loading a query's shards), an as-you-type query waits,
+    // and the next keystroke's replaces it: stale prefixes never load their shards.
+    var busy = 0, waitingTyped = null;
+    function send(ask) {
+      var id = ++nextId;
+      busy++;
+      pending.set(id, function (result) {
+        busy--;
+        ask.resolve(result);
+        if (!busy && waitingTyped) { var next = waitingTyped; waitingTyped = null; send(next); }
+      });
+      worker.postMessage({ type: "search", id: id, query: ask.query, options: ask.options });
+    }
     worker.onmessage = function (event) {
       var m = event.data;
       if (m.type === "ready") {
         fullReady({
           query: function (query, options) {
-            return new Promise(function (resolve) {
-              var id = ++nextId;
-              pending.set(id, resolve);
-              worker.postMessage({ type: "search", id: id, query: query, options: options });
+            return new Promise(function (resolve, reject) {
+              var ask = { query: query, options: options, resolve: resolve, reject: reject };
+              if (!(busy && options && options.prefixLast)) return send(ask);
+              if (waitingTyped) waitingTyped.reject(new Error("superseded by a newer query"));
+              waitingTyped = ask;
             });
           },
         });
