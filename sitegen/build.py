@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -41,22 +41,16 @@ from sitegen.catalog import Paper, load_page, make_paper
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
 from sitegen.ingest import IngestResult, ingest
+from sitegen.model import urls
+from sitegen.model.library import build_library
 from sitegen.output import Spool, check_path, finish, read_manifest, write_outputs
 from sitegen.project import Project, default_dir, load_project
 from sitegen.render import make_environment, render_template, template_dirs
 from sitegen.search import search_files
-from sitegen.site import (
-    WHOLE,
-    Library,
-    PageView,
-    Share,
-    build_library,
-    feed_context,
-    html_pages,
-    paper_page_of,
-    views_at,
-)
 from sitegen.themes import themes_file
+from sitegen.views.context import PageView
+from sitegen.views.listing import Site, make_site
+from sitegen.views.pages import Route, paper_page_of, routes, views_at
 from sitegen.workers import Forked
 
 if TYPE_CHECKING:
@@ -68,6 +62,10 @@ OWN_SHARE = 0.4
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
 PICKLE_PROTOCOL = 5  # fixed, so page keys don't change with the Python default
 
+# (part, fraction): part 0 takes `fraction` of the paper pages (spread evenly) and every
+# other page; part 1 takes the remaining paper pages. (0, 1.0) is the whole site.
+Share = tuple[int, float]
+WHOLE: Share = (0, 1.0)
 Outputs = dict[str, bytes | None]  # None: unchanged since the last build, already on disk
 Progress = Callable[[int, int], None]
 
@@ -88,7 +86,7 @@ class BuildContext:
     """Everything a producer may use: the project, its library and the template environment."""
 
     project: Project
-    library: Library
+    site: Site
     env: jinja2.Environment
     base_url: str  # absolute URL ending in "/", or ""
     output: Path
@@ -174,7 +172,7 @@ def paper_record(paper: Paper) -> dict[str, object]:
         "slug": paper.slug,
         "title": paper.title,
         "abstract": paper.abstract,
-        "url": f"papers/{paper.slug}/",
+        "url": urls.paper_url(paper.slug),
         "theme": paper.theme,
         "themes": list(paper.themes),
         "dumps": list(paper.dumps),
@@ -239,7 +237,7 @@ def render_first(ctx: BuildContext) -> Outputs:
         return {}
     done: Outputs = {}
     written = []
-    for view in views_at(ctx.library, preview.first):
+    for view in views_at(ctx.site, preview.first):
         done[view.path] = None
         data = render_changed(ctx, view)
         if data is not None and write_if_changed(ctx.output / view.path, data):
@@ -261,8 +259,8 @@ def render_share(
     ctx.rendered, ctx.progress = {}, None
     if ctx.spool is not None:
         ctx.spool.paths = []
-    views = html_pages(ctx.library, share=share)
-    outputs = {v.path: render_view(ctx, v) for v in views if v.path not in early}
+    views = (route.make() for route in routes_in_share(ctx.site, share) if route.path not in early)
+    outputs = {view.path: render_view(ctx, view) for view in views}
     return ctx.rendered, ctx.spool.paths if ctx.spool else [], outputs
 
 
@@ -275,11 +273,11 @@ def html_outputs(ctx: BuildContext) -> Outputs:
     share = (0, OWN_SHARE) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
-    expected = int(len(ctx.library.papers) * share[1])  # paper pages are nearly all of them
+    expected = int(len(ctx.site.library.papers) * share[1])  # paper pages are nearly all
     try:
-        for number, view in enumerate(html_pages(ctx.library, share=share), start=1):
-            if view.path not in early:
-                outputs[view.path] = render_view(ctx, view)
+        for number, route in enumerate(routes_in_share(ctx.site, share), start=1):
+            if route.path not in early:
+                outputs[route.path] = render_view(ctx, route.make())
             if ctx.progress is not None and number % 200 == 0:
                 ctx.progress(min(number, expected), expected)
     except BaseException:
@@ -295,9 +293,24 @@ def html_outputs(ctx: BuildContext) -> Outputs:
     return outputs
 
 
-def feed_outputs(ctx: BuildContext) -> Outputs:
-    """The Atom feed of what each dump added."""
-    return {"feed.xml": ctx.render("feed.xml", feed_context(ctx.library))}
+def in_share(count: int, share: Share) -> bool:
+    """Whether the count-th paper page (from 0) belongs to this share."""
+    part, fraction = share
+    first = int((count + 1) * fraction) > int(count * fraction)
+    return first if part == 0 else not first
+
+
+def routes_in_share(site: Site, share: Share) -> Iterator[Route]:
+    """The routes of one share: its paper pages, and (part 0) every other page."""
+    count = 0
+    for route in routes(site).values():
+        if route.kind != "paper":
+            if share[0] == 0:
+                yield route
+            continue
+        if in_share(count, share):
+            yield route
+        count += 1
 
 
 def data_outputs(ctx: BuildContext) -> Outputs:
@@ -341,7 +354,7 @@ def search_job(ctx: BuildContext) -> Job:
 
 # --- end search ---
 
-PAGE_PRODUCERS: list[Producer] = [html_outputs, feed_outputs, data_outputs, static_outputs]
+PAGE_PRODUCERS: list[Producer] = [html_outputs, data_outputs, static_outputs]
 # Started before the pages, collected (and written) after them.
 LATE_JOBS: list[Callable[[BuildContext], Job]] = [search_job]
 
@@ -349,9 +362,9 @@ LATE_JOBS: list[Callable[[BuildContext], Job]] = [search_job]
 def page_urls(outputs: Mapping[str, bytes]) -> list[str]:
     """Site-relative URLs of the HTML pages, in path order (404.html excluded)."""
     return [
-        path.removesuffix("index.html")
+        urls.url_of(path)
         for path in sorted(outputs)
-        if path.endswith(".html") and path != "404.html"
+        if path.endswith(".html") and path != urls.NOT_FOUND_FILE
     ]
 
 
@@ -410,15 +423,12 @@ def settings_stamp(project: Project) -> str:
 
 # --- discovery (sitegen.discover): computed once per build, memoised in the build cache ---
 def discovery_of(project: Project, cache: BuildCache) -> Discovery:
-    """Key terms, related papers, map points and timeline, recomputed only when inputs change."""
-    from sitegen.discover import discover  # numpy/scipy load only when a build needs them
+    """Key terms, related papers and map points, recomputed only when what they read changes."""
+    from sitegen.discover import discover, discovery_input  # numpy/scipy load only if needed
 
-    papers = [
-        (p.slug, p.title, p.abstract, p.theme, p.dumps, p.meta.get("added")) for p in project.papers
-    ]
-    dumps = [(d.name, d.date, d.listing_date, len(d.entries)) for d in project.dumps]
-    key = digest(repr(papers), repr(dumps))
-    return cache.memo("discovery", key, lambda: discover(project.papers, dumps=project.dumps))
+    # Sorted: moving a page to another theme folder changes the papers' order, not discovery.
+    key = digest(repr(sorted(discovery_input(p) for p in project.papers)))
+    return cache.memo("discovery", key, lambda: discover(project.papers))
 
 
 # --- end discovery ---
@@ -441,9 +451,9 @@ def make_context(
 ) -> BuildContext:
     """The library, template environment and cache a build renders with."""
     cache.restamp(settings_stamp(project))
-    library = build_library(project, base_url, discovery_of(project, cache))
+    site = make_site(build_library(project, base_url, discovery_of(project, cache)))
     env = environment_for(project, cache)
-    return BuildContext(project, library, env, base_url, output, cache, progress, executor)
+    return BuildContext(project, site, env, base_url, output, cache, progress, executor)
 
 
 def render_pages(ctx: BuildContext) -> Outputs:
@@ -610,18 +620,19 @@ def quick_build(
             return None
         updated[paper.slug] = paper
     project = replace(last.project, papers=[updated.get(p.slug, p) for p in last.project.papers])
-    library = replace(last.library, project=project, papers={**last.library.papers, **updated})
+    library = replace(last.site.library, papers={**last.site.library.papers, **updated})
+    site = replace(last.site, library=library)
     ctx = replace(
         last,
         project=project,
-        library=library,
+        site=site,
         executor=executor,
         rendered=dict(cache.rendered),
         groups={},
         preview=preview,
     )
     pages = {
-        view.path: render_view(ctx, view) for view in map(partial(paper_page_of, library), updated)
+        view.path: render_view(ctx, view) for view in map(partial(paper_page_of, site), updated)
     }
     ctx.groups = dict(cache.groups)
     # Every file stays as it is but the remade pages and the search index.

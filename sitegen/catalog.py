@@ -252,6 +252,14 @@ def as_strings(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
+def status_key(status: str) -> str:
+    """A reading status as one lower-case word: "To read" and "to_read" become "to-read".
+
+    The one normalisation: pages, filters and papers.json all show this form.
+    """
+    return "-".join(re.split(r"[\s_-]+", status.strip().lower())).strip("-")
+
+
 def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
     """Combine a page with the dumps that listed it."""
     abstract, body_notes = split_body(page.body)
@@ -271,7 +279,7 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
         dumps=dumps,
         links=tuple(find_links(abstract)),
         tags=tuple(dict.fromkeys(t.lower() for t in as_strings(page.meta.get("tags")))),
-        status=str(page.meta.get("status") or "").strip().lower(),
+        status=status_key(str(page.meta.get("status") or "")),
         meta=page.meta,
         source=source,
     )

@@ -1,4 +1,4 @@
-"""Discovery: key terms, related papers, theme suggestions, a 2D map and a timeline.
+"""Discovery: key terms, related papers, theme suggestions and a 2D map.
 
 Pure and deterministic computations over the papers' titles and abstracts (notes
 are the user's, not the paper's, so they don't count). Rows are always in slug
@@ -45,18 +45,6 @@ class Point:
 
 
 @dataclass(frozen=True)
-class TimelineEntry:
-    """How many papers one dump added, in dump order."""
-
-    dump: str
-    date: str | None  # YYYY-MM-DD from the dump's file name, if it has one
-    listing_date: str | None  # as printed on the feed page, e.g. "Mar 13"
-    listed: int  # entries the dump lists
-    added: int  # papers first added by this dump
-    total: int  # papers added by this dump and all earlier ones
-
-
-@dataclass(frozen=True)
 class Cluster:
     """A group of similar papers, named by its top terms."""
 
@@ -72,23 +60,26 @@ class Discovery:
     key_terms: dict[str, tuple[str, ...]]
     related: dict[str, tuple[Related, ...]]
     points: dict[str, Point]
-    timeline: tuple[TimelineEntry, ...]
+
+
+def discovery_input(paper: Paper) -> tuple[str, str, str]:
+    """All that discover() reads of a paper (the build keys its memo on exactly this)."""
+    return (paper.slug, paper.title, paper.abstract)
 
 
 def paper_vectors(papers: Iterable[Paper]) -> Vectors:
     """TF-IDF vectors of the papers' titles and abstracts, rows in slug order."""
-    ordered = sorted(papers, key=lambda p: p.slug)
-    return vectorise([p.slug for p in ordered], [(p.title, p.abstract) for p in ordered])
+    ordered = sorted(map(discovery_input, papers))
+    return vectorise([slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered])
 
 
-def discover(papers: Sequence[Paper], dumps: Sequence = ()) -> Discovery:
-    """Key terms, related papers, map points and the timeline for a whole catalogue."""
+def discover(papers: Sequence[Paper]) -> Discovery:
+    """Key terms, related papers and map points for a whole catalogue."""
     vectors = paper_vectors(papers)
     return Discovery(
         key_terms=key_terms(vectors),
         related=related_papers(vectors),
         points=map_points(vectors),
-        timeline=timeline(papers, dumps),
     )
 
 
@@ -286,23 +277,6 @@ def map_points(vectors: Vectors) -> dict[str, Point]:
     return {
         slug: Point(float(x), float(y)) for slug, (x, y) in zip(slugs, scaled.tolist(), strict=True)
     }
-
-
-def timeline(papers: Sequence[Paper], dumps: Sequence) -> tuple[TimelineEntry, ...]:
-    """Papers added per dump, in dump order (a paper belongs to the dump that added it)."""
-    first: dict[str, int] = {}
-    for paper in papers:
-        added = str(paper.meta.get("added") or (paper.dumps[0] if paper.dumps else ""))
-        first[added] = first.get(added, 0) + 1
-    entries: list[TimelineEntry] = []
-    total = 0
-    for dump in dumps:
-        added = first.get(dump.name, 0)
-        total += added
-        entries.append(
-            TimelineEntry(dump.name, dump.date, dump.listing_date, len(dump.entries), added, total)
-        )
-    return tuple(entries)
 
 
 def cluster_rows(

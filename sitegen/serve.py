@@ -23,6 +23,9 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from sitegen.model import urls
+from sitegen.model.urls import file_of
+
 EVENTS_PATH = "/__sitegen/events"
 CLIENT_PATH = "/__sitegen/live.js"
 CONTENT_TYPES = {
@@ -116,8 +119,8 @@ class LiveState:
         the reloading tabs fetch their page first keeps the preview snappy at 10k papers.
         """
         with self.changed:
-            urls = None if pages is None else set(map(url_of, pages))
-            tabs = sum(n for url, n in self.viewers.items() if urls is None or url in urls)
+            shown = None if pages is None else set(map(url_of, pages))
+            tabs = sum(n for url, n in self.viewers.items() if shown is None or url in shown)
             expected = self.connects + tabs
         self.publish(pages=pages)
         with self.changed:
@@ -131,13 +134,7 @@ class LiveState:
 
 def url_of(path: str) -> str:
     """The URL path of an output file: papers/x/index.html -> /papers/x/."""
-    return "/" + path.removesuffix("index.html")
-
-
-def file_of(url: str) -> str:
-    """The output file of a URL path: /papers/x/ -> papers/x/index.html."""
-    path = url.lstrip("/")
-    return path + "index.html" if path == "" or path.endswith("/") else path
+    return "/" + urls.url_of(path)
 
 
 def resolve(root: Path, url_path: str) -> Path | None:

@@ -18,13 +18,14 @@ from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
 import sitegen.build
-from sitegen.build import OWN_SHARE, build, discovery_of, resolve_base_url
+from sitegen.build import OWN_SHARE, build, discovery_of, resolve_base_url, routes_in_share
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
+from sitegen.model.library import build_library
 from sitegen.output import MANIFEST
 from sitegen.project import load_project
-from sitegen.site import build_library, html_pages
 from sitegen.texmath import tex_plain
+from sitegen.views.listing import make_site
 
 PAGE_LIMIT = 30 * 1024
 
@@ -292,8 +293,8 @@ def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
     condition = "true"
     if where == "one page of the forked half":
         project = load_project(site_root)
-        library = build_library(project, "", discovery_of(project, BuildCache()))
-        forked = [view.path.split("/")[1] for view in html_pages(library, share=(1, OWN_SHARE))]
+        site = make_site(build_library(project, "", discovery_of(project, BuildCache())))
+        forked = [r.path.split("/")[1] for r in routes_in_share(site, (1, OWN_SHARE))]
         condition = f"paper.slug == {forked[len(forked) // 2]!r}"
     shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
     (site_root / "templates").mkdir()

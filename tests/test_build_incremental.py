@@ -179,7 +179,7 @@ def test_incremental_build_renders_only_what_changed(
     cache = BuildCache.load(tmp_path)
     _, result = ingest_and_build(tmp_path, output, cache=cache)
     assert cache.misses == 1  # only the edited page was parsed again
-    assert renders == ["paper.html", "feed.xml"]  # the feed is cheap and always rendered
+    assert renders == ["paper.html"]  # the feed is a view like any other: unchanged, not rendered
     changed = sorted(
         p.relative_to(output).as_posix()
         for p in output.rglob("*.html")

@@ -1,9 +1,8 @@
-"""Discovery on a tiny hand-made corpus: key terms, related papers, clusters, map, timeline."""
+"""Discovery on a tiny hand-made corpus: key terms, related papers, clusters and the map."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -18,7 +17,6 @@ from sitegen.discover import (
     paper_vectors,
     ranked_entries,
     suggest_themes,
-    timeline,
 )
 from sitegen.textmap import GENERIC, STOPWORDS, stem, vectorise
 
@@ -235,32 +233,6 @@ def test_suggestions_come_from_unsorted_papers_with_top_terms() -> None:
         assert suggestion.slug and suggestion.cluster.terms
     grouped = [set(map(topic, s.cluster.slugs)) for s in suggestions]
     assert {"diffusion"} in grouped or {"reinforcement"} in grouped
-
-
-@dataclass(frozen=True)
-class FakeDump:
-    """The fields of sitegen.dumps.Dump that the timeline reads."""
-
-    name: str
-    date: str | None
-    listing_date: str | None
-    entries: tuple
-
-
-def test_timeline_counts_papers_added_per_dump_in_dump_order() -> None:
-    papers = [
-        make_paper("a", "A", "x", added="d1", dumps=("d1",)),
-        make_paper("b", "B", "x", added="d1", dumps=("d1", "d2")),
-        make_paper("c", "C", "x", dumps=("d2",)),  # no `added`: its first dump counts
-        make_paper("d", "D", "x"),  # written by hand: in no dump
-    ]
-    dumps = [FakeDump("d1", "2024-01-02", "Jan 2", (1, 2)), FakeDump("d2", None, None, (1, 2))]
-    entries = timeline(papers, dumps)
-    assert [(e.dump, e.listed, e.added, e.total) for e in entries] == [
-        ("d1", 2, 2, 2),
-        ("d2", 2, 1, 3),
-    ]
-    assert entries[0].date == "2024-01-02" and entries[0].listing_date == "Jan 2"
 
 
 def test_vectors_ignore_urls_and_notes() -> None:

@@ -1,4 +1,4 @@
-"""Discovery on the site: paper-page terms and related papers, filters, the map and timeline."""
+"""Discovery in the views: paper-page terms and related papers, filters, the map and timeline."""
 
 from __future__ import annotations
 
@@ -10,26 +10,21 @@ from conftest import copy_shipped_content
 from linkcheck import broken_links, parse_links
 
 import sitegen.discover
-import sitegen.site
+import sitegen.views.map
 from sitegen.build import build, render_site
 from sitegen.cache import BuildCache
-from sitegen.catalog import Paper
+from sitegen.catalog import Paper, status_key
 from sitegen.discover import discover
 from sitegen.dumps import Dump, Entry
+from sitegen.model.library import Library, build_library
 from sitegen.project import Project, SiteConfig, load_project
-from sitegen.site import (
-    MAP_PAD,
-    MAP_SIZE,
-    FilterOptions,
-    build_library,
-    filter_options,
-    html_pages,
-    map_info,
-    markdown_link,
-    status_key,
-    timeline_bars,
-)
 from sitegen.themes import Taxonomy, Theme
+from sitegen.views.context import FilterOptions, MapInfo, PageView, TimelineBar
+from sitegen.views.listing import filter_options, make_site
+from sitegen.views.map import MAP_PAD, MAP_SIZE
+from sitegen.views.map import map_info as site_map_info
+from sitegen.views.map import timeline_bars as site_timeline_bars
+from sitegen.views.pages import markdown_link, site_pages
 
 TOPICS = {
     "alpha": "diffusion models denoise images with a learned score network",
@@ -50,7 +45,7 @@ def paper(slug: str, theme: str, dumps: tuple[str, ...] = ("d1",), **extra: obje
         dumps=dumps,
         links=(),
         tags=tuple(t.lower() for t in extra.pop("tags", ())),  # type: ignore[union-attr]
-        status=str(extra.pop("status", "")),
+        status=status_key(str(extra.pop("status", ""))),  # as make_paper normalises it
         meta={},
         source=f"papers/{theme}/{slug}.md",
     )
@@ -75,10 +70,25 @@ def corpus() -> list[Paper]:
     return papers
 
 
+def html_pages(library: Library) -> list[PageView]:
+    """Every page view of a library's site."""
+    return list(site_pages(make_site(library)))
+
+
+def map_info(library: Library, limit: int | None = None) -> MapInfo:
+    """The map of a library's site."""
+    return site_map_info(make_site(library), limit)
+
+
+def timeline_bars(library: Library) -> list[TimelineBar]:
+    """The timeline bars of a library's site."""
+    return site_timeline_bars(make_site(library))
+
+
 def library_of(papers: list[Paper], base_url: str = ""):  # noqa: ANN201
     """A library with a real discovery attached."""
     project = project_of(papers)
-    return build_library(project, base_url, discover(project.papers, dumps=project.dumps))
+    return build_library(project, base_url, discover(project.papers))
 
 
 @pytest.fixture(scope="module")
@@ -251,7 +261,7 @@ def test_map_colours_stand_out_from_the_background(repo_root: Path) -> None:
     palettes = map_colours(css)
     backgrounds = {"light": "#f6f7fb", "dark": "#151922"}  # --bg-soft, the map's background
     for mode, colours in palettes.items():
-        assert len(colours) == sitegen.site.MAP_COLOURS == len(set(colours))
+        assert len(colours) == sitegen.views.map.MAP_COLOURS == len(set(colours))
         for colour in colours:
             assert contrast(colour, backgrounds[mode]) >= 3, (mode, colour)  # WCAG 1.4.11
 
@@ -303,7 +313,7 @@ def test_paper_pages_show_terms_related_and_copy_buttons(shipped: tuple[Path, Pa
 def test_map_page_is_capped_at_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from test_build import write_synthetic
 
-    monkeypatch.setattr(sitegen.site, "MAP_MAX_POINTS", 40)
+    monkeypatch.setattr(sitegen.views.map, "MAP_MAX_POINTS", 40)
     (tmp_path / "content").mkdir()
     write_synthetic(tmp_path, 90)
     build(tmp_path, tmp_path / "site")
@@ -323,9 +333,9 @@ def test_discovery_is_computed_once_and_reused(
     calls: list[int] = []
     real = sitegen.discover.discover
 
-    def counting(papers, dumps=()):  # noqa: ANN001, ANN202
+    def counting(papers):  # noqa: ANN001, ANN202
         calls.append(len(papers))
-        return real(papers, dumps=dumps)
+        return real(papers)
 
     monkeypatch.setattr(sitegen.discover, "discover", counting)
     assert not ingest(shipped_site).errors
@@ -339,3 +349,33 @@ def test_discovery_is_computed_once_and_reused(
     result = build(shipped_site, output, cache=cache)
     assert calls == [360, 360]
     assert result.written >= 1
+
+
+def test_moving_a_page_to_another_theme_does_not_rerun_discovery(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discovery reads titles and abstracts only, so its key holds nothing else."""
+    from sitegen.cache import BuildCache
+    from sitegen.ingest import ingest
+
+    calls: list[int] = []
+    real = sitegen.discover.discover
+    monkeypatch.setattr(
+        sitegen.discover, "discover", lambda papers: calls.append(1) or real(papers)
+    )
+    assert not ingest(shipped_site).errors
+    output = shipped_site / "site"
+    build(shipped_site, output, cache=BuildCache.load(shipped_site))
+    assert calls == [1]
+    papers = shipped_site / "content" / "papers"
+    page = next((papers / "3d-vision").glob("*.md"))
+    moved = papers / "graphs" / page.name
+    text = page.read_text().replace("---\n", "---\nstatus: To read\ntags: [moved]\n", 1)
+    moved.write_text(text + "\n## Notes\n\nMoved by hand.\n")
+    page.unlink()
+    # A fresh cache object read from disk, as the next `sitegen build` process has.
+    build(shipped_site, output, cache=BuildCache.load(shipped_site))
+    assert calls == [1]  # not rerun
+    html = (output / "papers" / page.stem / "index.html").read_text()
+    assert 'href="../../themes/graphs/"' in html and "Moved by hand." in html
+    assert page.stem in (output / "themes" / "graphs" / "index.html").read_text()

@@ -1,0 +1,313 @@
+"""The library: every paper and section of the site keyed by id, built once and frozen.
+
+Every relation between papers, themes, dumps and tags is computed here and only
+here: theme and tag members, the dump that added each paper, theme order, the
+A–Z order and the timeline of dumps. Views read the library; nothing changes it.
+Building it is O(N log N) in the papers and pure (no I/O).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from sitegen.catalog import Paper
+from sitegen.dumps import Dump
+from sitegen.model import urls
+from sitegen.project import Project, SiteConfig
+from sitegen.themes import title_from_slug
+
+if TYPE_CHECKING:  # the library only holds a Discovery; computing one needs numpy
+    from sitegen.discover import Discovery
+
+
+@dataclass(frozen=True)
+class DumpInfo:
+    """A dump as the site shows it."""
+
+    name: str  # file stem
+    slug: str  # URL segment
+    url: str
+    label: str  # date, listing date, or "Dump N"
+    date: str | None  # YYYY-MM-DD when known
+    number: int  # 1-based, in dump order (oldest first)
+    entries: int  # entries the dump listed
+    added: int  # papers it added to the list
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    """A theme as the site shows it."""
+
+    slug: str
+    title: str
+    description: str
+    url: str
+    count: int  # papers listed under it (primary or secondary)
+    primary: int  # papers whose folder it is
+
+
+@dataclass(frozen=True)
+class TagInfo:
+    """A tag from the front matter."""
+
+    name: str
+    slug: str
+    url: str
+    count: int
+
+
+class SectionKind(Enum):
+    """The kinds of paper list the site has."""
+
+    THEME = "theme"
+    DUMP = "dump"
+    TAG = "tag"
+    AZ = "az"
+
+
+@dataclass(frozen=True)
+class SectionKey:
+    """The id of a section: its kind and the theme slug, dump name or tag name."""
+
+    kind: SectionKind
+    name: str = ""
+
+    @classmethod
+    def theme(cls, slug: str) -> SectionKey:
+        """A theme's section (primary and secondary members)."""
+        return cls(SectionKind.THEME, slug)
+
+    @classmethod
+    def dump(cls, name: str) -> SectionKey:
+        """The papers a dump added."""
+        return cls(SectionKind.DUMP, name)
+
+    @classmethod
+    def tag(cls, name: str) -> SectionKey:
+        """The papers with a tag."""
+        return cls(SectionKind.TAG, name)
+
+
+AZ_KEY = SectionKey(SectionKind.AZ)
+
+
+@dataclass(frozen=True)
+class Section:
+    """An ordered list of papers under one key."""
+
+    key: SectionKey
+    title: str
+    url: str
+    slugs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """How many papers one dump added, in dump order."""
+
+    dump: str
+    listed: int  # entries the dump lists
+    added: int  # papers this dump added
+    total: int  # papers added by this dump and all earlier ones
+
+
+@dataclass(frozen=True)
+class Library:
+    """Every paper and section keyed by id: the site's whole model, built once."""
+
+    config: SiteConfig
+    base_url: str  # absolute URL ending in "/", or ""
+    papers: Mapping[str, Paper]
+    themes: tuple[ThemeInfo, ...]  # navigation order
+    dumps: tuple[DumpInfo, ...]  # oldest first
+    tags: tuple[TagInfo, ...]  # name order
+    sections: Mapping[SectionKey, Section]
+    added_by: Mapping[str, str]  # paper slug -> the dump that added it
+    timeline: tuple[TimelineEntry, ...]
+    theme_by_slug: Mapping[str, ThemeInfo]
+    discovery: Discovery | None = None  # key terms, related papers, map points (optional)
+
+    def section(self, key: SectionKey) -> Section:
+        """The section with this key."""
+        return self.sections[key]
+
+    def theme(self, slug: str) -> ThemeInfo:
+        """The theme with this slug."""
+        return self.theme_by_slug[slug]
+
+
+def sort_title(title: str) -> str:
+    """A case- and accent-insensitive key for A–Z order."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
+    return re.sub(r"[^a-z0-9 ]+", "", folded).strip() or title.casefold()
+
+
+def letter_of(title: str) -> str:
+    """The A–Z letter a title files under; "#" for digits and symbols."""
+    key = sort_title(title)
+    return key[0].upper() if key and key[0].isalpha() else "#"
+
+
+def added_by(papers: list[Paper], dumps: list[Dump]) -> dict[str, str]:
+    """The dump that added each paper: the `added:` ingest wrote, else the first dump listing it.
+
+    `added:` wins because dumps are ordered by date: a dump dated earlier but
+    ingested later lists papers an earlier ingest had already added.
+    """
+    known = {dump.name for dump in dumps}
+    found = {}
+    for paper in papers:
+        recorded = str(paper.meta.get("added") or "")
+        if recorded in known:
+            found[paper.slug] = recorded
+        elif paper.dumps:
+            found[paper.slug] = paper.dumps[0]
+    return found
+
+
+def count_by(values: list[str]) -> dict[str, int]:
+    """How often each value occurs."""
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def dump_infos(dumps: list[Dump], added: dict[str, int]) -> tuple[DumpInfo, ...]:
+    """The dumps in project order (oldest first), with labels and URL segments."""
+    taken: set[str] = set()
+    infos = []
+    for number, dump in enumerate(dumps, start=1):
+        slug = urls.segment(dump.name, taken)
+        label = dump.date or dump.listing_date or f"Dump {number}"
+        infos.append(
+            DumpInfo(
+                name=dump.name,
+                slug=slug,
+                url=urls.dump_url(slug),
+                label=label,
+                date=dump.date,
+                number=number,
+                entries=len(dump.entries),
+                added=added.get(dump.name, 0),
+            )
+        )
+    return tuple(infos)
+
+
+def theme_infos(project: Project, members: dict[str, list[str]]) -> tuple[ThemeInfo, ...]:
+    """Taxonomy themes in navigation order, then folders the taxonomy does not name."""
+    primary = count_by([paper.theme for paper in project.papers])
+    known = project.taxonomy.slugs()
+    extra = sorted(slug for slug in members if slug not in known)
+    taken: set[str] = set()
+    infos = []
+    for slug in [*known, *extra]:
+        theme = project.taxonomy.get(slug)
+        infos.append(
+            ThemeInfo(
+                slug=slug,
+                title=theme.title if theme else title_from_slug(slug),
+                description=theme.description if theme else "",
+                url=urls.theme_url(urls.segment(slug, taken)),
+                count=len(members.get(slug, ())),
+                primary=primary.get(slug, 0),
+            )
+        )
+    return tuple(infos)
+
+
+def tag_infos(members: dict[str, list[str]]) -> tuple[TagInfo, ...]:
+    """Every tag in name order with its URL."""
+    taken: set[str] = set()
+    infos = []
+    for name in sorted(members):
+        slug = urls.segment(name, taken, fallback="tag")
+        infos.append(TagInfo(name, slug, urls.tag_url(slug), len(members[name])))
+    return tuple(infos)
+
+
+def timeline(dumps: list[Dump], added: dict[str, int]) -> tuple[TimelineEntry, ...]:
+    """Papers added per dump, in dump order, with the running total."""
+    entries = []
+    total = 0
+    for dump in dumps:
+        total += added.get(dump.name, 0)
+        entries.append(TimelineEntry(dump.name, len(dump.entries), added.get(dump.name, 0), total))
+    return tuple(entries)
+
+
+def members_of(papers: list[Paper], field: str) -> dict[str, list[str]]:
+    """Slugs of the papers under each value of a tuple field (themes or tags), in paper order."""
+    members: dict[str, list[str]] = {}
+    for paper in papers:
+        for value in getattr(paper, field):
+            members.setdefault(value, []).append(paper.slug)
+    return members
+
+
+def build_library(
+    project: Project, base_url: str = "", discovery: Discovery | None = None
+) -> Library:
+    """Index the project: papers, sections and every relation, all keyed by id. O(N log N)."""
+    papers = {paper.slug: paper for paper in project.papers}
+    adder = added_by(project.papers, project.dumps)
+    added = count_by(list(adder.values()))
+    dumps = dump_infos(project.dumps, added)
+    theme_members = members_of(project.papers, "themes")
+    themes = theme_infos(project, theme_members)
+    tag_members = members_of(project.papers, "tags")
+    tags = tag_infos(tag_members)
+    dump_order = {dump.name: i for i, dump in enumerate(project.dumps)}
+    titles = {slug: sort_title(paper.title) for slug, paper in papers.items()}
+
+    def newest_first(slug: str) -> tuple[int, str, str]:
+        """Newest dump first, then by title."""
+        newest = max((dump_order.get(d, -1) for d in papers[slug].dumps), default=-1)
+        return (-newest, titles[slug], slug)
+
+    def by_title(slug: str) -> tuple[str, str]:
+        """A–Z order."""
+        return (titles[slug], slug)
+
+    sections: dict[SectionKey, Section] = {}
+    for theme in themes:
+        key = SectionKey.theme(theme.slug)
+        slugs = sorted(theme_members.get(theme.slug, []), key=newest_first)
+        sections[key] = Section(key, theme.title, theme.url, tuple(slugs))
+    dump_members = members_of_dump(adder)
+    for dump in dumps:
+        key = SectionKey.dump(dump.name)
+        slugs = sorted(dump_members.get(dump.name, []), key=by_title)
+        sections[key] = Section(key, dump.label, dump.url, tuple(slugs))
+    for tag in tags:
+        key = SectionKey.tag(tag.name)
+        slugs = sorted(tag_members[tag.name], key=newest_first)
+        sections[key] = Section(key, tag.name, tag.url, tuple(slugs))
+    sections[AZ_KEY] = Section(AZ_KEY, "All papers", urls.AZ, tuple(sorted(papers, key=by_title)))
+    return Library(
+        config=project.config,
+        base_url=base_url,
+        papers=papers,
+        themes=themes,
+        dumps=dumps,
+        tags=tags,
+        sections=sections,
+        added_by=adder,
+        timeline=timeline(project.dumps, added),
+        theme_by_slug={theme.slug: theme for theme in themes},
+        discovery=discovery,
+    )
+
+
+def members_of_dump(adder: dict[str, str]) -> dict[str, list[str]]:
+    """The papers each dump added."""
+    members: dict[str, list[str]] = {}
+    for slug, dump in adder.items():
+        members.setdefault(dump, []).append(slug)
+    return members

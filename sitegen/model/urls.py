@@ -1,0 +1,97 @@
+"""The site's one URL scheme: where every page lives.
+
+Page URLs are relative to the site root and end in "/"; a page's output file is
+its URL plus index.html. Templates prefix URLs with `root`, so the site works
+under any path prefix. Every view, papers.json, the sitemap, the server and the
+search data take their URLs from here.
+
+static/search.js builds paper URLs itself ("papers/" + slug + "/", paperUrl), so
+that its results need no URL per paper: keep it in step with paper_url.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from urllib.parse import quote
+
+from sitegen.catalog import slugify, unique_slug
+
+HOME = ""
+AZ = "papers/"  # the A–Z list; its later pages are papers/_page/N/ (no slug has "_")
+DUMPS = "dumps/"
+TAGS = "tags/"
+MAP = "map/"
+SEARCH = "search/"
+FEED_FILE = "feed.xml"
+NOT_FOUND_FILE = "404.html"
+PAGE_INFIX = "page/"  # later pages of a list: <list>/page/N/
+AZ_INFIX = "_page/"
+SAFE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def segment(name: str, taken: set[str], fallback: str = "") -> str:
+    """A URL path segment for a section name: itself when URL-safe and free, else a unique slug.
+
+    The one rule for themes, dumps and tags; `fallback` replaces a name with no
+    letters or digits (slugify's own fallback is "paper").
+    """
+    if SAFE_SEGMENT.fullmatch(name) and name not in taken:
+        chosen = name
+    else:
+        chosen = unique_slug(fallback if fallback and slugify(name) == "paper" else name, taken)
+    taken.add(chosen)
+    return chosen
+
+
+def paper_url(slug: str) -> str:
+    """A paper's page: papers/<slug>/ (static/search.js makes the same URL)."""
+    return f"papers/{slug}/"
+
+
+def theme_url(segment_: str) -> str:
+    """A theme's paper list."""
+    return f"themes/{segment_}/"
+
+
+def dump_url(segment_: str) -> str:
+    """What one dump added."""
+    return f"{DUMPS}{segment_}/"
+
+
+def tag_url(segment_: str) -> str:
+    """The papers with one tag."""
+    return f"{TAGS}{segment_}/"
+
+
+def list_url(base: str, number: int, infix: str = PAGE_INFIX) -> str:
+    """The URL of page `number` of a paginated list that starts at base."""
+    return base if number == 1 else f"{base}{infix}{number}/"
+
+
+@functools.lru_cache(maxsize=1 << 16)  # key terms recur across thousands of papers
+def search_url(term: str) -> str:
+    """A search for a term (the search page reads ?q=)."""
+    return SEARCH + "?q=" + quote(term, safe="")
+
+
+def file_of(url: str) -> str:
+    """The output file of a URL (leading "/" or not): papers/x/ -> papers/x/index.html."""
+    path = url.lstrip("/")
+    return path + "index.html" if path == "" or path.endswith("/") else path
+
+
+def url_of(path: str) -> str:
+    """The site-relative URL of an output file: papers/x/index.html -> papers/x/."""
+    return path.removesuffix("index.html")
+
+
+def root_for(path: str) -> str:
+    """The relative path from an output file back to the site root, ending in "/"."""
+    depth = path.count("/")
+    return "../" * depth if depth else "./"
+
+
+def absolute(base_url: str, url: str) -> str:
+    """A site-relative URL under the base URL ("" keeps it relative)."""
+    return base_url + url

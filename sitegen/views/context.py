@@ -1,0 +1,288 @@
+"""The template context: what each template sees (this module is the template reference).
+
+Every HTML template gets the common keys:
+
+common   site (SiteInfo: title, description, author, base_url), root ("./", "../", …),
+         page (PageInfo: path, url, title, description, kind), nav (list[NavTheme]: slug,
+         title, url, count, current), nav_expanded (list[NavItem]: title, url, current)
+         breadcrumbs (list[Crumb]: title, url — url "" for the current page)
+         has_map (bool: the map page exists), has_tags (bool: the tags index exists)
+index.html    totals (Totals), chart (list[ChartBar]), newest (DumpInfo | None),
+              newest_papers (list[PaperCard]), newest_more (int), dumps (list[DumpInfo])
+theme.html    theme (ThemeInfo), papers (list[PaperCard]), pager (Pager), filters (FilterOptions)
+paper.html    paper (PaperView; .key_terms, .related, .copy_url, .markdown_link from discovery)
+papers.html   papers (list[PaperCard]), pager (Pager), letters (list[LetterLink]),
+              filters (FilterOptions)
+map.html      map (MapInfo), timeline (list[TimelineBar])
+dump.html     dump (DumpInfo), papers (list[PaperCard]), pager (Pager)
+dumps.html    dumps (list[DumpInfo])
+tag.html      tag (TagInfo), papers (list[PaperCard]), pager (Pager)
+tags.html     tags (list[TagInfo])
+search.html   (common keys only)
+404.html      (common keys; root is "" and a <base> element points at the site root)
+feed.xml      site, feed (FeedInfo: id, url, updated), entries (list[FeedEntry])
+
+DumpInfo, ThemeInfo and TagInfo come from the library (sitegen.model.library).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sitegen.model.library import DumpInfo, TagInfo, ThemeInfo
+
+
+@dataclass(frozen=True)
+class PaperCard:
+    """A paper in a list: enough for a title, an excerpt and badges."""
+
+    slug: str
+    title: str
+    url: str
+    excerpt: str
+    theme: str  # primary theme title
+    theme_url: str
+    dumps: tuple[DumpInfo, ...]
+    status: str
+    tags: tuple[TagInfo, ...]
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Site-wide settings every template sees."""
+
+    title: str
+    description: str
+    author: str
+    base_url: str  # absolute URL ending in "/", or ""
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """The page being rendered."""
+
+    path: str  # output file, e.g. papers/x/index.html
+    url: str  # relative to the site root, e.g. papers/x/
+    title: str
+    description: str
+    kind: str  # home, theme, paper, papers, dump, dumps, tag, tags, search, 404
+
+
+@dataclass(frozen=True)
+class Crumb:
+    """One breadcrumb; url is "" for the current page."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class NavTheme:
+    """A theme in the sidebar."""
+
+    slug: str
+    title: str
+    url: str
+    count: int
+    current: bool
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link under the expanded theme in the sidebar."""
+
+    title: str
+    url: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class PagerLink:
+    """One page number in a pager; gap marks an elided run."""
+
+    number: int
+    url: str
+    current: bool = False
+    gap: bool = False
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Pagination of a list: a bounded window of page links."""
+
+    number: int
+    count: int
+    total: int  # items in the whole list
+    first_item: int  # 1-based index of the first item on this page
+    last_item: int
+    prev_url: str
+    next_url: str
+    links: tuple[PagerLink, ...]
+
+
+@dataclass(frozen=True)
+class LetterLink:
+    """An A–Z jump link to the page where a letter starts."""
+
+    letter: str
+    url: str
+    count: int
+
+
+@dataclass(frozen=True)
+class LinkButton:
+    """A code or project link found in the abstract."""
+
+    label: str
+    host: str
+    url: str
+    kind: str  # code, paper, project
+
+
+@dataclass(frozen=True)
+class KeyTerm:
+    """A distinctive word or phrase of a paper, linking to a search for it."""
+
+    term: str
+    url: str  # search/?q=…
+
+
+@dataclass(frozen=True)
+class RelatedCard:
+    """A related paper on a paper page, with the shared terms that explain the link."""
+
+    slug: str
+    title: str
+    url: str
+    theme: str
+    theme_url: str
+    score: float
+    shared_terms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    """The choices of a list page's client-side filters: only values its own cards carry."""
+
+    statuses: tuple[str, ...]
+    tags: tuple[TagInfo, ...]
+    dumps: tuple[DumpInfo, ...]
+    count: int  # papers on this page
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """One paper on the map, in viewBox units."""
+
+    x: int
+    y: int
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class MapGroup:
+    """The points of one (primary) theme, drawn in one style."""
+
+    theme: ThemeInfo
+    colour: int  # 0 … MAP_COLOURS-1
+    ring: bool  # hollow markers: the second round of colours
+    total: int  # papers filed under the theme
+    points: tuple[MapPoint, ...]
+
+
+@dataclass(frozen=True)
+class MapInfo:
+    """The map page's SVG: every paper (or a fixed sample) grouped by theme."""
+
+    size: int
+    radius: int
+    groups: tuple[MapGroup, ...]
+    total: int
+    shown: int
+    sampled: bool
+
+
+@dataclass(frozen=True)
+class TimelineBar:
+    """One dump on the timeline: what it added, as a bar in percent of the largest."""
+
+    dump: DumpInfo
+    added: int
+    listed: int
+    total: int  # papers added by this dump and all before it
+    width: float
+
+
+@dataclass(frozen=True)
+class PaperView:
+    """Everything the paper page shows; Markdown is rendered by the template's filter."""
+
+    slug: str
+    title: str
+    url: str
+    abstract: str  # Markdown source
+    notes: str  # Markdown source
+    notes_titled: bool  # the notes open with their own heading
+    excerpt: str
+    status: str
+    theme: ThemeInfo
+    themes: tuple[ThemeInfo, ...]
+    dumps: tuple[DumpInfo, ...]
+    tags: tuple[TagInfo, ...]
+    links: tuple[LinkButton, ...]
+    lookups: tuple[Crumb, ...]
+    prev: PaperCard | None
+    next: PaperCard | None
+    position: int  # 1-based place in its theme
+    theme_count: int
+    source: str  # path under content/
+    meta: dict[str, Any]
+    key_terms: tuple[KeyTerm, ...] = ()
+    related: tuple[RelatedCard, ...] = ()
+    copy_url: str = ""  # absolute when base_url is set, else relative to the site root
+    markdown_link: str = ""  # [title](copy_url), for the "Copy Markdown link" button
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts for the home page."""
+
+    papers: int
+    themes: int
+    dumps: int
+    tags: int
+    entries: int  # dump entries read, repeats included
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    """One bar of the home page's theme chart (widths in percent of the largest)."""
+
+    title: str
+    url: str
+    count: int
+    primary: int
+    width: float
+    primary_width: float
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One dump in the Atom feed."""
+
+    dump: DumpInfo
+    id: str
+    updated: str
+    papers: tuple[PaperCard, ...]
+    more: int
+
+
+@dataclass(frozen=True)
+class PageView:
+    """One output page: where it goes, which template renders it, with what."""
+
+    path: str
+    template: str
+    context: dict[str, Any]

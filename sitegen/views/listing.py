@@ -1,0 +1,183 @@
+"""What every page shares: the cards and sidebars made once per build, the common keys, pagers.
+
+`Site` is the library as the templates see it: a card per paper (title, excerpt,
+badges) and the sidebar's theme list for each current theme, both made once so
+that each page only picks from them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sitegen.model import urls
+from sitegen.model.library import Library, Section
+from sitegen.views.context import (
+    Crumb,
+    FilterOptions,
+    NavItem,
+    NavTheme,
+    PageInfo,
+    Pager,
+    PagerLink,
+    PaperCard,
+    SiteInfo,
+)
+
+EXCERPT_CHARS = 260
+PAGER_WINDOW = 2  # page links shown either side of the current page
+STATUSES = ("to-read", "reading", "read")  # reading-status order in filters; others follow A–Z
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+MARKDOWN_NOISE = re.compile(r"[*_`#>]+|!?\[([^\]]*)\]\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Site:
+    """The library with what many pages show of it: paper cards and sidebars, made once."""
+
+    library: Library
+    info: SiteInfo
+    cards: Mapping[str, PaperCard]
+    navs: Mapping[str | None, tuple[NavTheme, ...]]  # the sidebar, by current theme
+
+
+def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
+    text = " ".join(MARKDOWN_NOISE.sub(r"\1", markdown).split())
+    sentences = SENTENCE_END.split(text)
+    chosen = sentences[0]
+    if len(sentences) > 1 and len(chosen) + len(sentences[1]) < limit * 0.8:
+        chosen = f"{chosen} {sentences[1]}"
+    if len(chosen) <= limit:
+        return chosen
+    cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut + "…"
+
+
+def paper_cards(library: Library) -> dict[str, PaperCard]:
+    """Every paper's card, keyed by slug."""
+    dump_by_name = {d.name: d for d in library.dumps}
+    tag_by_name = {t.name: t for t in library.tags}
+    cards = {}
+    for paper in library.papers.values():
+        theme = library.theme(paper.theme)
+        cards[paper.slug] = PaperCard(
+            slug=paper.slug,
+            title=paper.title,
+            url=urls.paper_url(paper.slug),
+            excerpt=excerpt(paper.abstract),
+            theme=theme.title,
+            theme_url=theme.url,
+            dumps=tuple(dump_by_name[d] for d in paper.dumps if d in dump_by_name),
+            status=paper.status,
+            tags=tuple(tag_by_name[t] for t in paper.tags),
+        )
+    return cards
+
+
+def nav_themes(library: Library, current: str | None) -> tuple[NavTheme, ...]:
+    """The sidebar's themes (only themes with papers), the current one flagged."""
+    return tuple(
+        NavTheme(t.slug, t.title, t.url, t.count, t.slug == current)
+        for t in library.themes
+        if t.count or t.slug == current
+    )
+
+
+def make_site(library: Library) -> Site:
+    """The cards and sidebars of a library."""
+    config = library.config
+    info = SiteInfo(config.title, config.description, config.author, library.base_url)
+    navs = {current: nav_themes(library, current) for current in [None, *library.theme_by_slug]}
+    return Site(library, info, paper_cards(library), navs)
+
+
+def common(
+    site: Site,
+    path: str,
+    kind: str,
+    title: str,
+    description: str = "",
+    crumbs: tuple[Crumb, ...] = (),
+    current_theme: str | None = None,
+    expanded: tuple[NavItem, ...] = (),
+) -> dict[str, Any]:
+    """The context keys every HTML page gets."""
+    info = site.info
+    return {
+        "site": info,
+        "root": urls.root_for(path),
+        "page": PageInfo(path, urls.url_of(path), title, description or info.description, kind),
+        "nav": site.navs[current_theme],
+        "nav_expanded": list(expanded),
+        "breadcrumbs": [Crumb(info.title, ""), *crumbs] if crumbs else [],
+        "has_map": site.library.discovery is not None,
+        "has_tags": bool(site.library.tags),
+    }
+
+
+def make_pager(base: str, number: int, count: int, total: int, size: int, infix: str) -> Pager:
+    """A pager with the first, last and nearby pages, gaps elided."""
+    shown = sorted(
+        {1, count, *range(max(1, number - PAGER_WINDOW), min(count, number + PAGER_WINDOW) + 1)}
+    )
+    links: list[PagerLink] = []
+    for n in shown:
+        if links and n > links[-1].number + 1:
+            links.append(PagerLink(n - 1, "", gap=True))
+        links.append(PagerLink(n, urls.list_url(base, n, infix), current=n == number))
+    return Pager(
+        number=number,
+        count=count,
+        total=total,
+        first_item=(number - 1) * size + 1 if total else 0,
+        last_item=min(number * size, total),
+        prev_url=urls.list_url(base, number - 1, infix) if number > 1 else "",
+        next_url=urls.list_url(base, number + 1, infix) if number < count else "",
+        links=tuple(links),
+    )
+
+
+def page_count(section: Section, size: int) -> int:
+    """How many pages a section's list takes (an empty list still has one)."""
+    return max(1, -(-len(section.slugs) // size))
+
+
+def list_page(
+    site: Site, section: Section, size: int, number: int, infix: str = urls.PAGE_INFIX
+) -> tuple[str, list[PaperCard], Pager]:
+    """(output path, cards, pager) of page `number` of a section's paper list."""
+    chunk = section.slugs[(number - 1) * size : number * size]
+    count = page_count(section, size)
+    pager = make_pager(section.url, number, count, len(section.slugs), size, infix)
+    path = urls.file_of(urls.list_url(section.url, number, infix))
+    return path, [site.cards[s] for s in chunk], pager
+
+
+def list_pages(
+    site: Site, section: Section, size: int, infix: str = urls.PAGE_INFIX
+) -> Iterator[tuple[str, list[PaperCard], Pager]]:
+    """(output path, cards, pager) for each page of a section's paper list."""
+    for number in range(1, page_count(section, size) + 1):
+        yield list_page(site, section, size, number, infix)
+
+
+def page_suffix(pager: Pager) -> str:
+    """' (page n of m)' for pages after the first."""
+    return f" (page {pager.number} of {pager.count})" if pager.number > 1 else ""
+
+
+def filter_options(cards: list[PaperCard]) -> FilterOptions:
+    """The statuses, tags and dumps the cards of one list page carry, each once, in order."""
+    statuses = {c.status for c in cards if c.status}
+    known = [s for s in STATUSES if s in statuses]
+    tags = {t.slug: t for c in cards for t in c.tags}
+    dumps = {d.slug: d for c in cards for d in c.dumps}
+    return FilterOptions(
+        statuses=(*known, *sorted(statuses - set(known))),
+        tags=tuple(sorted(tags.values(), key=lambda t: t.name)),
+        dumps=tuple(sorted(dumps.values(), key=lambda d: d.number)),
+        count=len(cards),
+    )

@@ -1,0 +1,407 @@
+"""One function per kind of page, and the route table that finds every page by its path.
+
+A view is plain frozen data (PageView: output path, template, context); the
+build renders it. `routes(site)` lists every page of the site, the Atom feed
+included, as (path, kind, maker) without making any view, so a caller can make
+all of them, one share of them, or only those at some paths.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from sitegen.catalog import slugify
+from sitegen.model import urls
+from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo, letter_of
+from sitegen.views.context import (
+    ChartBar,
+    Crumb,
+    FeedEntry,
+    KeyTerm,
+    LetterLink,
+    LinkButton,
+    NavItem,
+    PageView,
+    PaperView,
+    RelatedCard,
+    Totals,
+)
+from sitegen.views.listing import (
+    Site,
+    common,
+    filter_options,
+    list_page,
+    page_count,
+    page_suffix,
+)
+from sitegen.views.map import map_page
+
+AZ_PER_PAGE = 100
+NEWEST_ON_HOME = 12
+NEIGHBOURS = 2  # papers shown either side of the current one in the sidebar
+FEED_ITEMS = 100  # papers listed per feed entry
+EPOCH = "1970-01-01T00:00:00Z"
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
+LOOKUPS = (
+    ("arXiv", "https://arxiv.org/search/?searchtype=title&query="),
+    ("Semantic Scholar", "https://www.semanticscholar.org/search?q="),
+    ("Hugging Face", "https://huggingface.co/papers?q="),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One page of the site: its output path, its kind and how to make its view."""
+
+    path: str
+    kind: str  # "paper" for the papers' own pages; the template's name for the others
+    make: Callable[[], PageView]
+
+
+# ---------------------------------------------------------------- paper pages
+
+
+def link_button(url: str) -> LinkButton:
+    """Label a link from the abstract by where it points."""
+    host = re.sub(r"^https?://(www\.)?", "", url).split("/", 1)[0].lower()
+    shown = re.sub(r"^https?://(www\.)?", "", url).rstrip("/")
+    if host == "arxiv.org" or host.endswith(".arxiv.org"):
+        return LinkButton("Paper", shown, url, "paper")
+    if host in CODE_HOSTS:
+        return LinkButton("Code", shown, url, "code")
+    return LinkButton("Project page", shown, url, "project")
+
+
+def markdown_link(title: str, url: str) -> str:
+    """[title](url) with the brackets and backslashes of the title escaped."""
+    text = re.sub(r"([\\\[\]])", r"\\\1", title)
+    return f"[{text}]({url})"
+
+
+def key_terms_of(site: Site, slug: str) -> tuple[KeyTerm, ...]:
+    """A paper's key terms as search links (none without a discovery)."""
+    discovery = site.library.discovery
+    if discovery is None:
+        return ()
+    return tuple(KeyTerm(t, urls.search_url(t)) for t in discovery.key_terms.get(slug, ()))
+
+
+def related_of(site: Site, slug: str) -> tuple[RelatedCard, ...]:
+    """A paper's most similar papers with the terms they share (none without a discovery)."""
+    discovery = site.library.discovery
+    if discovery is None:
+        return ()
+    cards = []
+    for related in discovery.related.get(slug, ()):
+        card = site.cards.get(related.slug)
+        if card is not None:
+            cards.append(
+                RelatedCard(
+                    card.slug,
+                    card.title,
+                    card.url,
+                    card.theme,
+                    card.theme_url,
+                    related.score,
+                    related.shared_terms,
+                )
+            )
+    return tuple(cards)
+
+
+def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperView:
+    """The full view of one paper; prev/next come from its primary theme's order."""
+    library = site.library
+    paper = library.papers[slug]
+    card = site.cards[slug]
+    slugs = section.slugs
+    query = quote(paper.title, safe="")
+    copy_url = urls.absolute(library.base_url, card.url)
+    return PaperView(
+        slug=slug,
+        title=paper.title,
+        url=card.url,
+        abstract=paper.abstract,
+        notes=paper.notes,
+        notes_titled=paper.notes.lstrip().startswith("#"),
+        excerpt=card.excerpt,
+        status=card.status,
+        theme=library.theme(paper.theme),
+        themes=tuple(library.theme_by_slug[t] for t in paper.themes if t in library.theme_by_slug),
+        dumps=card.dumps,
+        tags=card.tags,
+        links=tuple(link_button(url) for url in paper.links),
+        lookups=tuple(Crumb(label, base + query) for label, base in LOOKUPS),
+        prev=site.cards[slugs[position - 1]] if position > 0 else None,
+        next=site.cards[slugs[position + 1]] if position + 1 < len(slugs) else None,
+        position=position + 1,
+        theme_count=len(slugs),
+        source=paper.source,
+        meta=paper.meta,
+        key_terms=key_terms_of(site, slug),
+        related=related_of(site, slug),
+        copy_url=copy_url,
+        markdown_link=markdown_link(paper.title, copy_url),
+    )
+
+
+def paper_page(site: Site, slug: str, position: int, section: Section) -> PageView:
+    """The page of one paper at its place in its primary theme's list."""
+    view = paper_view(site, slug, position, section)
+    theme = view.theme
+    low, high = max(0, position - NEIGHBOURS), position + NEIGHBOURS + 1
+    expanded = tuple(
+        NavItem(site.cards[s].title, site.cards[s].url, s == slug) for s in section.slugs[low:high]
+    )
+    path = urls.file_of(view.url)
+    crumbs = (Crumb(theme.title, theme.url), Crumb(view.title, ""))
+    context = common(site, path, "paper", view.title, view.excerpt, crumbs, theme.slug, expanded)
+    context["paper"] = view
+    return PageView(path, "paper.html", context)
+
+
+def paper_page_of(site: Site, slug: str) -> PageView:
+    """The page of one paper, found in its primary theme (for fast rebuilds of one page)."""
+    section = site.library.section(SectionKey.theme(site.library.papers[slug].theme))
+    return paper_page(site, slug, section.slugs.index(slug), section)
+
+
+def paper_routes(site: Site) -> Iterator[Route]:
+    """One page per paper at papers/<slug>/, walked theme by theme (O(N) overall)."""
+    library = site.library
+    for theme in library.themes:
+        section = library.section(SectionKey.theme(theme.slug))
+        for position, slug in enumerate(section.slugs):
+            if library.papers[slug].theme == theme.slug:  # secondary members: under their primary
+                path = urls.file_of(urls.paper_url(slug))
+                yield Route(path, "paper", partial(paper_page, site, slug, position, section))
+
+
+# ---------------------------------------------------------------- list pages
+
+
+def home_page(site: Site) -> PageView:
+    """The home page: what the list is, the theme chart, the newest dump's additions, totals."""
+    library = site.library
+    themes = [t for t in library.themes if t.count]
+    largest = max((t.count for t in themes), default=1)
+    chart = [
+        ChartBar(
+            t.title,
+            t.url,
+            t.count,
+            t.primary,
+            round(100 * t.count / largest, 1),
+            round(100 * t.primary / largest, 1),
+        )
+        for t in themes
+    ]
+    newest = next((d for d in reversed(library.dumps) if d.added), None)
+    slugs = library.section(SectionKey.dump(newest.name)).slugs if newest else ()
+    totals = Totals(
+        papers=len(library.papers),
+        themes=len(themes),
+        dumps=len(library.dumps),
+        tags=len(library.tags),
+        entries=sum(d.entries for d in library.dumps),
+    )
+    path = urls.file_of(urls.HOME)
+    context = common(site, path, "home", library.config.title)
+    context.update(
+        totals=totals,
+        chart=chart,
+        newest=newest,
+        newest_papers=[site.cards[s] for s in slugs[:NEWEST_ON_HOME]],
+        newest_more=max(0, len(slugs) - NEWEST_ON_HOME),
+        dumps=list(reversed(library.dumps)),
+    )
+    return PageView(path, "index.html", context)
+
+
+def theme_page(site: Site, theme: ThemeInfo, number: int) -> PageView:
+    """Page `number` of a theme's paper list."""
+    section = site.library.section(SectionKey.theme(theme.slug))
+    path, cards, pager = list_page(site, section, site.library.config.per_page, number)
+    expanded = tuple(
+        NavItem(f"Page {link.number}", link.url, link.current)
+        for link in pager.links
+        if not link.gap and pager.count > 1
+    )
+    crumbs = (Crumb(theme.title, theme.url if pager.number > 1 else ""),)
+    if pager.number > 1:
+        crumbs += (Crumb(f"Page {pager.number}", ""),)
+    title = theme.title + page_suffix(pager)
+    context = common(site, path, "theme", title, theme.description, crumbs, theme.slug, expanded)
+    context.update(theme=theme, papers=cards, pager=pager, filters=filter_options(cards))
+    return PageView(path, "theme.html", context)
+
+
+def az_letters(site: Site) -> list[LetterLink]:
+    """A–Z jump links to the page where each letter starts."""
+    section = site.library.section(AZ_KEY)
+    firsts: dict[str, tuple[int, int]] = {}
+    for index, slug in enumerate(section.slugs):
+        letter = letter_of(site.library.papers[slug].title)
+        start, count = firsts.get(letter, (index, 0))
+        firsts[letter] = (start, count + 1)
+    return [
+        LetterLink(letter, urls.list_url(section.url, start // AZ_PER_PAGE + 1, urls.AZ_INFIX), n)
+        for letter, (start, n) in sorted(firsts.items(), key=lambda kv: kv[1][0])
+    ]
+
+
+def az_page(site: Site, number: int, letters: list[LetterLink]) -> PageView:
+    """Page `number` of all papers A–Z, with letter jump links.
+
+    Later pages live at papers/_page/N/: "_" never occurs in a slug, so they
+    cannot collide with a paper's papers/<slug>/.
+    """
+    section = site.library.section(AZ_KEY)
+    path, cards, pager = list_page(site, section, AZ_PER_PAGE, number, urls.AZ_INFIX)
+    crumbs = (Crumb("All papers", section.url if pager.number > 1 else ""),)
+    if pager.number > 1:
+        crumbs += (Crumb(f"Page {pager.number}", ""),)
+    context = common(site, path, "papers", "All papers A–Z" + page_suffix(pager), "", crumbs)
+    context.update(papers=cards, pager=pager, letters=letters, filters=filter_options(cards))
+    return PageView(path, "papers.html", context)
+
+
+def dumps_page(site: Site) -> PageView:
+    """The dumps index, newest first."""
+    path = urls.file_of(urls.DUMPS)
+    context = common(site, path, "dumps", "Dumps", "", (Crumb("Dumps", ""),))
+    context["dumps"] = list(reversed(site.library.dumps))
+    return PageView(path, "dumps.html", context)
+
+
+def dump_page(site: Site, name: str, number: int) -> PageView:
+    """Page `number` of what one dump added."""
+    dump = next(d for d in site.library.dumps if d.name == name)
+    section = site.library.section(SectionKey.dump(name))
+    path, cards, pager = list_page(site, section, site.library.config.per_page, number)
+    title = f"Dump {dump.number}: {dump.label}" if dump.date else dump.label
+    crumbs = (Crumb("Dumps", urls.DUMPS), Crumb(dump.label, ""))
+    context = common(site, path, "dump", f"What {title} added" + page_suffix(pager), "", crumbs)
+    context.update(dump=dump, papers=cards, pager=pager)
+    return PageView(path, "dump.html", context)
+
+
+def tags_page(site: Site) -> PageView:
+    """The tags index."""
+    path = urls.file_of(urls.TAGS)
+    context = common(site, path, "tags", "Tags", "", (Crumb("Tags", ""),))
+    context["tags"] = list(site.library.tags)
+    return PageView(path, "tags.html", context)
+
+
+def tag_page(site: Site, name: str, number: int) -> PageView:
+    """Page `number` of the papers with one tag."""
+    tag = next(t for t in site.library.tags if t.name == name)
+    section = site.library.section(SectionKey.tag(name))
+    path, cards, pager = list_page(site, section, site.library.config.per_page, number)
+    crumbs = (Crumb("Tags", urls.TAGS), Crumb(tag.name, ""))
+    title = f"Tagged “{tag.name}”" + page_suffix(pager)
+    context = common(site, path, "tag", title, "", crumbs)
+    context.update(tag=tag, papers=cards, pager=pager)
+    return PageView(path, "tag.html", context)
+
+
+def search_page(site: Site) -> PageView:
+    """The search page (filled in by sitegen.search's templates and scripts)."""
+    path = urls.file_of(urls.SEARCH)
+    context = common(site, path, "search", "Search", "", (Crumb("Search", ""),))
+    return PageView(path, "search.html", context)
+
+
+def not_found_page(site: Site) -> PageView:
+    """404.html: served at any depth, so its links resolve against a <base> at the site root."""
+    context = common(site, urls.NOT_FOUND_FILE, "404", "Page not found")
+    context["root"] = ""
+    context["base_href"] = site.library.base_url or "/"
+    return PageView(urls.NOT_FOUND_FILE, "404.html", context)
+
+
+def feed_context(site: Site) -> dict[str, Any]:
+    """The Atom feed's context: one entry per dump that added papers, newest first."""
+    info = site.info
+    base = info.base_url
+    feed_id = f"{base}{urls.FEED_FILE}" if base else f"urn:sitegen:{slugify(info.title)}"
+    entries = []
+    for dump in reversed(site.library.dumps):
+        slugs = site.library.section(SectionKey.dump(dump.name)).slugs
+        if not slugs:
+            continue
+        entries.append(
+            FeedEntry(
+                dump=dump,
+                id=urls.absolute(base, dump.url) if base else f"{feed_id}:dump:{dump.slug}",
+                updated=f"{dump.date}T00:00:00Z" if dump.date else EPOCH,
+                papers=tuple(site.cards[s] for s in slugs[:FEED_ITEMS]),
+                more=max(0, len(slugs) - FEED_ITEMS),
+            )
+        )
+    updated = max((e.updated for e in entries), default=EPOCH)
+    return {"site": info, "feed": {"id": feed_id, "updated": updated}, "entries": entries}
+
+
+def feed_page(site: Site) -> PageView:
+    """The Atom feed of what each dump added: a view like any other, rendered only when changed."""
+    return PageView(urls.FEED_FILE, "feed.xml", feed_context(site))
+
+
+# ---------------------------------------------------------------- the route table
+
+
+def list_routes(site: Site, kind: str, section: Section, size: int, make: Callable) -> list[Route]:
+    """A route per page of a paginated section list; make(number) makes page `number`'s view."""
+    routes = []
+    for number in range(1, page_count(section, size) + 1):
+        path = urls.file_of(urls.list_url(section.url, number))
+        routes.append(Route(path, kind, partial(make, number)))
+    return routes
+
+
+def routes(site: Site) -> dict[str, Route]:
+    """Every page of the site by output path, in a fixed order; no view is made yet."""
+    library, size = site.library, site.library.config.per_page
+    table = [Route(urls.file_of(urls.HOME), "index", partial(home_page, site))]
+    for theme in (t for t in library.themes if t.count):
+        section = library.section(SectionKey.theme(theme.slug))
+        table += list_routes(site, "theme", section, size, partial(theme_page, site, theme))
+    table += paper_routes(site)
+    az = library.section(AZ_KEY)
+    letters = az_letters(site)
+    for number in range(1, page_count(az, AZ_PER_PAGE) + 1):
+        path = urls.file_of(urls.list_url(az.url, number, urls.AZ_INFIX))
+        table.append(Route(path, "papers", partial(az_page, site, number, letters)))
+    table.append(Route(urls.file_of(urls.DUMPS), "dumps", partial(dumps_page, site)))
+    for dump in library.dumps:
+        section = library.section(SectionKey.dump(dump.name))
+        table += list_routes(site, "dump", section, size, partial(dump_page, site, dump.name))
+    if library.tags:
+        table.append(Route(urls.file_of(urls.TAGS), "tags", partial(tags_page, site)))
+    for tag in library.tags:
+        section = library.section(SectionKey.tag(tag.name))
+        table += list_routes(site, "tag", section, size, partial(tag_page, site, tag.name))
+    if library.discovery is not None:
+        table.append(Route(urls.file_of(urls.MAP), "map", partial(map_page, site)))
+    table.append(Route(urls.file_of(urls.SEARCH), "search", partial(search_page, site)))
+    table.append(Route(urls.NOT_FOUND_FILE, "404", partial(not_found_page, site)))
+    table.append(Route(urls.FEED_FILE, "feed", partial(feed_page, site)))
+    return {route.path: route for route in table}
+
+
+def site_pages(site: Site) -> Iterator[PageView]:
+    """Every page of the site (the feed included), in the route table's order."""
+    return (route.make() for route in routes(site).values())
+
+
+def views_at(site: Site, paths: Iterable[str]) -> list[PageView]:
+    """The views of some output pages (those the site has), looked up in the route table."""
+    table = routes(site)
+    return [table[path].make() for path in sorted(set(paths)) if path in table]

@@ -1,0 +1,122 @@
+"""The library: section order, dump additions, A–Z, and each relation computed once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.catalog import Paper
+from sitegen.dumps import Dump, Entry
+from sitegen.model.library import AZ_KEY, Library, SectionKey, build_library, letter_of
+from sitegen.project import Project, SiteConfig
+from sitegen.themes import Taxonomy, Theme
+
+
+def paper(slug: str, title: str, theme: str, dumps: tuple[str, ...], **extra: object) -> Paper:
+    """A Paper with sensible defaults."""
+    themes = extra.pop("themes", (theme,))
+    return Paper(
+        slug=slug,
+        title=title,
+        abstract=str(extra.pop("abstract", f"About {title}. Second sentence. Third one.")),
+        notes="",
+        theme=theme,
+        themes=themes,  # type: ignore[arg-type]
+        dumps=dumps,
+        links=(),
+        tags=tuple(extra.pop("tags", ())),  # type: ignore[arg-type]
+        status=str(extra.pop("status", "")),
+        meta=dict(extra.pop("meta", {})),  # type: ignore[call-overload]
+        source=f"papers/{theme}/{slug}.md",
+    )
+
+
+def project(papers: list[Paper], per_page: int = 50) -> Project:
+    """A project of these papers over two dumps and two themes."""
+    dumps = [
+        Dump("2024-01-01-old", "2024-01-01", None, "spaced", (Entry("x", "y", 1),)),
+        Dump("new dump", None, "Mar 13", "spaced", ()),
+    ]
+    taxonomy = Taxonomy((Theme("alpha", "Alpha", "First."), Theme("beta", "Beta", "Second.")))
+    config = SiteConfig(per_page=per_page)
+    return Project(Path("/nowhere"), config, taxonomy, dumps, papers, [])
+
+
+def small_library() -> Library:
+    """A small library: alpha has an old and a new paper plus one cross-listed from beta."""
+    papers = [
+        paper("zeta", "Zeta paper", "alpha", ("2024-01-01-old",)),
+        paper("apple", "apple paper", "alpha", ("2024-01-01-old",)),
+        paper("newest", "Newest", "alpha", ("2024-01-01-old", "new dump"), tags=["x y"]),
+        paper("cross", "Cross", "beta", ("new dump",), themes=("beta", "alpha")),
+        paper("digits", "3D things", "beta", ()),
+    ]
+    return build_library(project(papers))
+
+
+@pytest.fixture
+def library() -> Library:
+    """small_library()."""
+    return small_library()
+
+
+def test_theme_order_is_newest_dump_first_then_title(library) -> None:  # noqa: ANN001
+    assert library.section(SectionKey.theme("alpha")).slugs == ("cross", "newest", "apple", "zeta")
+    assert [(t.slug, t.count, t.primary) for t in library.themes] == [
+        ("alpha", 4, 3),
+        ("beta", 2, 2),
+    ]
+
+
+def test_dumps_get_labels_safe_urls_and_their_additions(library) -> None:  # noqa: ANN001
+    old, new = library.dumps
+    assert (old.label, old.url, old.added) == ("2024-01-01", "dumps/2024-01-01-old/", 3)
+    assert (new.label, new.url, new.added) == ("Mar 13", "dumps/new-dump/", 1)
+    assert library.section(SectionKey.dump("new dump")).slugs == ("cross",)
+
+
+def test_a_to_z_ignores_case_and_files_digits_under_hash(library) -> None:  # noqa: ANN001
+    assert library.section(AZ_KEY).slugs == ("digits", "apple", "cross", "newest", "zeta")
+    assert letter_of("3D things") == "#" and letter_of("Ångström") == "A"
+
+
+def test_the_dump_that_added_a_paper_is_its_recorded_one_even_if_an_older_dump_lists_it() -> None:
+    # Dump "2024-01-01-old" is dated first but was ingested after "new dump" had added
+    # "one": ingest recorded `added: new dump`, so that dump added it, on every page.
+    papers = [
+        paper("one", "One", "alpha", ("2024-01-01-old", "new dump"), meta={"added": "new dump"}),
+        paper("two", "Two", "alpha", ("new dump",), meta={"added": "new dump"}),
+        paper("three", "Three", "alpha", ("2024-01-01-old",), meta={"added": "2024-01-01-old"}),
+        paper("hand", "Hand-made", "beta", ("2024-01-01-old",)),  # no record: first listing
+        paper("gone", "Gone", "beta", ("new dump",), meta={"added": "deleted dump"}),
+    ]
+    library = build_library(project(papers))
+    assert dict(library.added_by) == {
+        "one": "new dump",
+        "two": "new dump",
+        "three": "2024-01-01-old",
+        "hand": "2024-01-01-old",
+        "gone": "new dump",
+    }
+    old, new = library.dumps
+    assert (old.added, new.added) == (2, 3)
+    assert library.section(SectionKey.dump("new dump")).slugs == ("gone", "one", "two")
+    assert [(e.dump, e.added, e.total) for e in library.timeline] == [
+        ("2024-01-01-old", 2, 2),
+        ("new dump", 3, 5),
+    ]
+
+
+def test_timeline_counts_entries_listed_and_papers_without_a_dump_count_nowhere() -> None:
+    papers = [paper("a", "A", "alpha", ()), paper("b", "B", "alpha", ("2024-01-01-old",))]
+    entries = build_library(project(papers)).timeline
+    assert [(e.dump, e.listed, e.added, e.total) for e in entries] == [
+        ("2024-01-01-old", 1, 1, 1),
+        ("new dump", 0, 0, 1),
+    ]
+
+
+def test_the_library_is_frozen(library: Library) -> None:
+    with pytest.raises(AttributeError):
+        library.papers = {}  # type: ignore[misc]

@@ -1,0 +1,91 @@
+"""The views: one page per route, prev/next, pagination and the O(1)-per-page guarantees."""
+
+from __future__ import annotations
+
+import pytest
+from test_library import paper, project, small_library
+
+from sitegen.model.library import Library, build_library
+from sitegen.views.context import PageView
+from sitegen.views.listing import excerpt, make_pager, make_site
+from sitegen.views.pages import routes, site_pages, views_at
+
+
+def html_pages(library: Library) -> list[PageView]:
+    """Every page view of a library's site."""
+    return list(site_pages(make_site(library)))
+
+
+@pytest.fixture
+def library() -> Library:
+    """small_library()."""
+    return small_library()
+
+
+def test_every_paper_gets_exactly_one_page(library) -> None:  # noqa: ANN001
+    views = list(html_pages(library))
+    paths = [v.path for v in views]
+    assert len(paths) == len(set(paths))
+    paper_paths = sorted(p for p in paths if p.count("/") == 2 and p.startswith("papers/"))
+    assert paper_paths == [f"papers/{s}/index.html" for s in sorted(library.papers)]
+    assert "tags/x-y/index.html" in paths and "404.html" in paths
+
+
+def test_prev_next_follow_the_primary_theme(library) -> None:  # noqa: ANN001
+    views = {v.path: v for v in html_pages(library)}
+    newest = views["papers/newest/index.html"].context["paper"]
+    assert (newest.prev.slug, newest.next.slug) == ("cross", "apple")
+    assert newest.position == 2 and newest.theme_count == 4
+    assert [t.title for t in newest.themes] == ["Alpha"]
+    zeta = views["papers/zeta/index.html"].context
+    assert zeta["paper"].next is None
+    assert [item.url for item in zeta["nav_expanded"]] == [
+        "papers/newest/",
+        "papers/apple/",
+        "papers/zeta/",
+    ]
+    assert [n.slug for n in zeta["nav"] if n.current] == ["alpha"]
+    assert zeta["root"] == "../../"
+
+
+def test_pages_hold_no_list_of_every_paper() -> None:
+    papers = [paper(f"p{i:04d}", f"Paper {i:04d}", "alpha", ()) for i in range(500)]
+    library = build_library(project(papers, per_page=20))
+    for view in html_pages(library):
+        listed = view.context.get("papers", [])
+        assert len(listed) <= 100, view.path
+        assert len(view.context.get("nav_expanded", [])) <= 2 * 2 + 3
+        assert len(view.context["nav"]) <= 2 if "nav" in view.context else True
+    theme_views = [v for v in html_pages(library) if v.template == "theme.html"]
+    assert len(theme_views) == 25
+    assert theme_views[-1].path == "themes/alpha/page/25/index.html"
+
+
+def test_pager_shows_a_bounded_window() -> None:
+    pager = make_pager("themes/a/", 50, 100, 5000, 50, "page/")
+    numbers = [link.number for link in pager.links if not link.gap]
+    assert numbers == [1, 48, 49, 50, 51, 52, 100]
+    assert sum(link.gap for link in pager.links) == 2
+    assert (pager.prev_url, pager.next_url) == ("themes/a/page/49/", "themes/a/page/51/")
+    first = make_pager("themes/a/", 2, 2, 60, 50, "page/")
+    assert first.prev_url == "themes/a/" and first.next_url == "" and first.first_item == 51
+
+
+def test_excerpt_is_one_or_two_sentences() -> None:
+    assert excerpt("Short one. Short two. Short three.") == "Short one. Short two."
+    long = "A " * 200 + "end. Next."
+    cut = excerpt(long, limit=100)
+    assert cut.endswith("…") and len(cut) <= 101
+    assert excerpt("Links [here](https://x.org) and **bold**.") == "Links here and bold."
+
+
+def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(library) -> None:  # noqa: ANN001
+    site = make_site(library)
+    table = routes(site)
+    assert [route.path for route in table.values()] == [v.path for v in site_pages(site)]
+    assert "feed.xml" in table and table["feed.xml"].make().template == "feed.xml"
+    wanted = ["tags/x-y/index.html", "papers/zeta/index.html", "no/such/index.html"]
+    assert [v.path for v in views_at(site, wanted)] == sorted(wanted[:2])
+    assert [r.path for r in table.values() if r.kind == "paper"] == [
+        f"papers/{s}/index.html" for s in ("newest", "apple", "zeta", "cross", "digits")
+    ]
