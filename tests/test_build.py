@@ -484,3 +484,47 @@ def test_output_files_are_world_readable(shipped: tuple[Path, Path]) -> None:
     _, site = shipped
     modes = {oct(p.stat().st_mode & 0o777) for p in site.rglob("*") if p.is_file()}
     assert modes == {oct(0o644)}
+
+
+def test_an_older_dump_ingested_later_does_not_take_papers_another_dump_added(
+    tmp_path: Path,
+) -> None:
+    """Dump A (2026-01-02) lists One and Two; dump B (2026-01-01), ingested after, One and Three.
+
+    One was added by A. The dump pages, the feed and the map's timeline all say so.
+    """
+    from test_ingest import add_dump
+
+    from sitegen.build import ingest_and_build
+    from sitegen.ingest import ingest
+
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    add_dump(tmp_path, "2026-01-02-a.txt", "One Paper On Graphs", "Two Paper On Graphs")
+    assert not ingest(tmp_path).errors
+    add_dump(tmp_path, "2026-01-01-b.txt", "One Paper On Graphs", "Three Paper On Graphs")
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, output)
+    a = (output / "dumps" / "2026-01-02-a" / "index.html").read_text()
+    b = (output / "dumps" / "2026-01-01-b" / "index.html").read_text()
+    assert "One Paper On Graphs" in a and "Two Paper On Graphs" in a
+    assert "Three Paper On Graphs" in b and "One Paper On Graphs" not in b
+    timeline = (output / "map" / "index.html").read_text().split('id="timeline-heading"')[1]
+    assert re.findall(r'chart-count">\+(\d+)', timeline) == ["1", "2"]  # B, then A
+    feed = (output / "feed.xml").read_text()
+    entry_a = feed[feed.index("dumps/2026-01-02-a/") :]
+    assert "One Paper On Graphs" in entry_a.split("<entry>")[0]
+
+
+def test_a_status_is_written_the_same_way_in_papers_json_and_on_pages(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import json
+
+    root = ingested_copy(shipped, tmp_path)
+    page = next((root / "content" / "papers").rglob("*.md"))
+    page.write_text(page.read_text().replace("---\n", "---\nstatus: To read\n", 1))
+    build(root, root / "site")
+    records = json.loads((root / "site" / "papers.json").read_text())
+    assert [r["status"] for r in records if r["status"]] == ["to-read"]
+    html = (root / "site" / "papers" / page.stem / "index.html").read_text()
+    assert "status-to-read" in html
