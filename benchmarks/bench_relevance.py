@@ -289,7 +289,7 @@ def plain_lunr_rankings(site: Path, sets: list[QuerySet]) -> dict:
 
 def build_shipped(folder: Path) -> Path:
     """Ingest and build the shipped corpus into folder; the site directory."""
-    from sitegen.build import build
+    from sitegen.build import BuildOptions, build
     from sitegen.ingest import ingest
 
     content = folder / "content"
@@ -297,7 +297,7 @@ def build_shipped(folder: Path) -> Path:
     for name in ("themes.yaml", "site.yaml"):
         shutil.copy(REPO / "content" / name, content / name)
     ingest(folder)
-    build(folder, folder / "site")
+    build(folder, BuildOptions(folder / "site"))
     return folder / "site"
 
 

@@ -45,7 +45,7 @@ from playwright.sync_api import sync_playwright
 # This checkout's sitegen, whatever the installed one points at.
 sys.path.insert(0, str(REPO))
 from sitegen import search  # noqa: E402
-from sitegen.build import build  # noqa: E402
+from sitegen.build import BuildOptions, build  # noqa: E402
 from sitegen.ingest import ingest  # noqa: E402
 from sitegen.project import load_project  # noqa: E402
 
@@ -504,7 +504,7 @@ def main() -> None:
         if args.skip_browser:
             return
         site = Path(tmp) / "site"
-        build(root, site)
+        build(root, BuildOptions(site))
         papers, taxonomy = generate_papers(args.papers)
         started = time.perf_counter()
         files = search.search_files(papers, taxonomy)

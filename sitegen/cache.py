@@ -62,7 +62,6 @@ class BuildCache:
     used: set[str] = field(default_factory=set)  # parsed keys this build asked for
     # In memory only (never saved): the compiled templates, reused while the stamp holds.
     environment: tuple[str, Any] | None = field(default=None, repr=False)
-    last_build: Any = field(default=None, repr=False)  # the last BuildContext, for fast paths
     hits: int = 0
     misses: int = 0
 

@@ -137,7 +137,7 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, float]:
     """Ingest, then build into args.output; returns both results and the seconds taken."""
-    from sitegen.build import ingest_and_build
+    from sitegen.build import BuildOptions, ingest_and_build
     from sitegen.cache import BuildCache
 
     console = console_for(args)
@@ -145,9 +145,8 @@ def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, flo
     bar = ProgressBar(console)
     # fork: forked copies of this process render most paper pages and build the search
     # index on the second core (safe here: the CLI runs no other threads).
-    ingested, built = ingest_and_build(
-        args.root, args.output, args.base_url, cache, progress=bar.update, fork=True
-    )
+    options = BuildOptions(args.output, args.base_url, fork=True, progress=bar.update)
+    ingested, built = ingest_and_build(args.root, options, cache)
     bar.close()
     return ingested, built, bar.elapsed()
 

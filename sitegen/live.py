@@ -15,7 +15,15 @@ from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from sitegen.build import BuildResult, Preview, ingest_and_build, quick_build, template_build
+from sitegen.build import (
+    BuildOptions,
+    BuildResult,
+    Preview,
+    SiteModel,
+    ingest_and_build,
+    quick_build,
+    template_build,
+)
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult
@@ -50,6 +58,7 @@ class LiveSite:
         self.lock = threading.Lock()
         # Kept in memory between rebuilds: only changed files are re-parsed and re-rendered.
         self.cache = BuildCache.load(root)
+        self.last: SiteModel | None = None  # the last good build's model, for the fast paths
 
     def rebuild(self, changes: ChangeSet | None = None) -> bool:
         """Run one build; print a summary line; publish success or the error."""
@@ -72,6 +81,7 @@ class LiveSite:
                 self.report(f"internal error ({type(exc).__name__}: {exc}); please report it")
                 return False
             self.failed = False
+            self.last = result.model
             # The pages ingest just wrote will come back as file events: remember them.
             self.own_writes = {path: digest(path.read_bytes()) for path in ingested.written}
             seconds = time.perf_counter() - started
@@ -87,25 +97,18 @@ class LiveSite:
         changed, else ingest and a full build."""
         # The fast path only continues a good build: after an error, a full build
         # must find out whether every file is well again.
-        if changes is not None and changes.kinds == {"page"} and not self.failed:
-            quick = quick_build(
-                self.root, self.output, self.cache, changes.paths, self.preview(), self.executor
-            )
+        options = BuildOptions(self.output, self.base_url, executor=self.executor)
+        last = None if self.failed else self.last
+        if changes is not None and changes.kinds == {"page"}:
+            quick = quick_build(last, changes.paths, options, self.cache, self.preview())
             if quick is not None:
                 return IngestResult([], [], []), quick
-        if changes is not None and changes.kinds <= {"template", "static"} and not self.failed:
+        if changes is not None and changes.kinds <= {"template", "static"}:
             # Only how the site looks changed: re-render the model the last build made.
-            again = template_build(self.output, self.cache, self.preview(), self.executor)
+            again = template_build(last, options, self.cache, self.preview())
             if again is not None:
                 return IngestResult([], [], []), again
-        return ingest_and_build(
-            self.root,
-            self.output,
-            self.base_url,
-            self.cache,
-            preview=self.preview(),
-            executor=self.executor,
-        )
+        return ingest_and_build(self.root, options, self.cache, self.preview())
 
     def preview(self) -> Preview:
         """The build hooks: open tabs' pages first, reload tabs as their pages are written."""

@@ -9,12 +9,24 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
+from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import SitegenError
 from sitegen.fsio import FILE_MODE, write_if_changed
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
+
+
+class Kept(Enum):
+    """An output a build made without holding its bytes: where the file is instead."""
+
+    UNCHANGED = "unchanged"  # made from the same inputs by an earlier build: on disk as it is
+    WRITTEN = "written"  # written already by this build (a preview's open pages)
+    SPOOLED = "spooled"  # rendered by this build, parked in the spool until the build succeeds
+
+
+Outputs = dict[str, bytes | Kept]  # output path -> its bytes, or where it is kept
 
 
 def check_path(path: str) -> None:
@@ -33,7 +45,7 @@ def read_manifest(output: Path) -> list[str]:
         return []
 
 
-def remove_stale(output: Path, old: list[str], new: Mapping[str, bytes]) -> int:
+def remove_stale(output: Path, old: list[str], new: Mapping[str, object]) -> int:
     """Delete files an earlier build wrote that this one did not, and emptied folders."""
     removed = 0
     for name in sorted(set(old) - set(new)):
@@ -55,16 +67,16 @@ def remove_stale(output: Path, old: list[str], new: Mapping[str, bytes]) -> int:
     return removed
 
 
-def write_outputs(output: Path, outputs: Mapping[str, bytes | None]) -> list[str]:
+def write_outputs(output: Path, outputs: Mapping[str, bytes | Kept]) -> list[str]:
     """Write the outputs whose bytes changed; say which were written."""
     return [
         path
         for path, data in outputs.items()
-        if data is not None and write_if_changed(output / path, data)
+        if isinstance(data, bytes) and write_if_changed(output / path, data)
     ]
 
 
-def finish(output: Path, old: list[str], outputs: Mapping[str, bytes | None]) -> int:
+def finish(output: Path, old: list[str], outputs: Mapping[str, object]) -> int:
     """Remove files earlier builds wrote that this one did not, and record what it did."""
     removed = remove_stale(output, old, outputs)
     manifest = json.dumps({"files": sorted(outputs)}, indent=0) + "\n"

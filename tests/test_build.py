@@ -18,7 +18,10 @@ from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
 import sitegen.build
-from sitegen.build import OWN_SHARE, build, discovery_of, resolve_base_url, routes_in_share
+import sitegen.build.schedule
+from sitegen.build import BuildOptions, build, discovery_of
+from sitegen.build.options import resolve_base_url
+from sitegen.build.schedule import OWN_SHARE, routes_in_share
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.model.library import build_library
@@ -79,7 +82,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = copy_shipped_content(tmp_path_factory.mktemp("shipped") / "root")
     assert not ingest(root).errors
     output = root / "site"
-    build(root, output)
+    build(root, BuildOptions(output))
     return root, output
 
 
@@ -151,7 +154,7 @@ def test_base_url_makes_absolute_links_where_needed(
 ) -> None:
     root, _ = shipped
     output = tmp_path / "out"
-    build(root, output, base_url="https://example.org/reading/")
+    build(root, BuildOptions(output, base_url="https://example.org/reading/"))
     assert '<base href="https://example.org/reading/">' in (output / "404.html").read_text()
     assert "<loc>https://example.org/reading/papers/" in (output / "sitemap.xml").read_text()
     assert "Sitemap: https://example.org/reading/sitemap.xml" in (output / "robots.txt").read_text()
@@ -178,7 +181,7 @@ def test_builds_are_reproducible(shipped: tuple[Path, Path], tmp_path: Path) -> 
     root, output = shipped
     other_root = tmp_path / "elsewhere"
     shutil.copytree(root / "content", other_root / "content")
-    build(other_root, tmp_path / "out")
+    build(other_root, BuildOptions(tmp_path / "out"))
     first, second = tree(output), tree(tmp_path / "out")
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
@@ -189,14 +192,14 @@ def test_rebuild_writes_nothing_and_removes_stale_pages(
 ) -> None:
     site_root = ingested_copy(shipped, tmp_path)
     output = tmp_path / "out"
-    build(site_root, output)
+    build(site_root, BuildOptions(output))
     (output / "mine.txt").write_text("not sitegen's")
-    assert build(site_root, output).written == 0
+    assert build(site_root, BuildOptions(output)).written == 0
     paper = load_project(site_root).papers[0]
     page_dir = output / "papers" / paper.slug
     assert page_dir.is_dir()
     (site_root / "content" / paper.source).unlink()
-    result = build(site_root, output)
+    result = build(site_root, BuildOptions(output))
     assert result.removed >= 1
     assert not page_dir.exists()
     assert (output / "mine.txt").exists()
@@ -212,7 +215,7 @@ def test_user_templates_override_the_shipped_ones(
         '{% extends "base.html" %}{% block content %}<h1 class="mine">{{ paper.title }}</h1>'
         "{% endblock %}"
     )
-    build(site_root, tmp_path / "out")
+    build(site_root, BuildOptions(tmp_path / "out"))
     page = (tmp_path / "out" / "papers" / "geometry-distributions" / "index.html").read_text()
     assert '<h1 class="mine">Geometry Distributions</h1>' in page
     assert "static/style.css" in page  # base.html still the shipped one
@@ -233,7 +236,7 @@ def test_template_error_is_one_line_and_writes_nothing(
     (site_root / "templates").mkdir()
     (site_root / "templates" / "theme.html").write_text(template)
     with pytest.raises(SitegenError) as caught:
-        build(site_root, tmp_path / "out")
+        build(site_root, BuildOptions(tmp_path / "out"))
     message = str(caught.value)
     assert message.startswith(f"{site_root / 'templates' / 'theme.html'}:{line}: ")
     assert "\n" not in message
@@ -245,7 +248,7 @@ def test_failed_rebuild_leaves_the_previous_site_byte_for_byte(
     shipped: tuple[Path, Path], tmp_path: Path
 ) -> None:
     site_root, out = ingested_copy(shipped, tmp_path), tmp_path / "out"
-    build(site_root, out)
+    build(site_root, BuildOptions(out))
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
     (site_root / "templates").mkdir()
@@ -259,7 +262,7 @@ def test_failed_rebuild_leaves_the_previous_site_byte_for_byte(
         )
     )
     with pytest.raises(SitegenError, match="paper.html"):
-        build(site_root, out)
+        build(site_root, BuildOptions(out))
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not list(tmp_path.glob(".out.spool*"))
 
@@ -270,14 +273,14 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     root, single = shipped
     forks: list[int] = []
 
-    class Counted(sitegen.build.Forked):
+    class Counted(sitegen.build.schedule.Forked):
         def result(self) -> object:
             value = super().result()
             forks.append(value)
             return value
 
-    monkeypatch.setattr(sitegen.build, "Forked", Counted)
-    build(root, tmp_path / "forked", fork=True)  # a CLI build: most pages in a forked copy
+    monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
+    build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
     rendered_there = [v for v in forks if isinstance(v, tuple)]
     searched_there = [v for v in forks if isinstance(v, dict) and "search/titles.js" in v]
     assert len(rendered_there) == 1 and len(rendered_there[0][0]) > 200
@@ -306,7 +309,7 @@ def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
         )
     )
     with pytest.raises(SitegenError) as caught:
-        build(site_root, tmp_path / "out", fork=True)
+        build(site_root, BuildOptions(tmp_path / "out", fork=True))
     assert "paper.html" in str(caught.value) and "\n" not in str(caught.value)
     assert not (tmp_path / "out").exists()
     assert not list(tmp_path.glob(".out.spool*"))
@@ -383,7 +386,7 @@ def test_page_weight_does_not_grow_with_the_corpus(tmp_path: Path, count: int) -
         (root / "content").mkdir(parents=True)
         write_synthetic(root, n)
         started = time.monotonic()
-        build(root, root / "site")
+        build(root, BuildOptions(root / "site"))
         elapsed = time.monotonic() - started
         pages = list((root / "site" / "papers").glob("*/index.html"))
         assert len(pages) == n
@@ -503,7 +506,7 @@ def test_an_older_dump_ingested_later_does_not_take_papers_another_dump_added(
     assert not ingest(tmp_path).errors
     add_dump(tmp_path, "2026-01-01-b.txt", "One Paper On Graphs", "Three Paper On Graphs")
     output = tmp_path / "site"
-    ingest_and_build(tmp_path, output)
+    ingest_and_build(tmp_path, BuildOptions(output))
     a = (output / "dumps" / "2026-01-02-a" / "index.html").read_text()
     b = (output / "dumps" / "2026-01-01-b" / "index.html").read_text()
     assert "One Paper On Graphs" in a and "Two Paper On Graphs" in a
@@ -523,7 +526,7 @@ def test_a_status_is_written_the_same_way_in_papers_json_and_on_pages(
     root = ingested_copy(shipped, tmp_path)
     page = next((root / "content" / "papers").rglob("*.md"))
     page.write_text(page.read_text().replace("---\n", "---\nstatus: To read\n", 1))
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     records = json.loads((root / "site" / "papers.json").read_text())
     assert [r["status"] for r in records if r["status"]] == ["to-read"]
     html = (root / "site" / "papers" / page.stem / "index.html").read_text()

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.build import BuildContext, ingest_and_build, quick_build, template_build
+import sitegen.build.run
+from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
 
@@ -142,21 +143,23 @@ def test_incremental_build_equals_clean_build(edits: list[tuple[str, int]], mode
         root = Path(tmp) / "site-root"
         make_site(root)
         output = root / "site"
-        cache = BuildCache.load(root)
-        ingest_and_build(root, output, cache=cache)
+        cache, options = BuildCache.load(root), BuildOptions(output)
+        last = ingest_and_build(root, options, cache)[1].model
         for kind, n in edits:
             touched = apply_edit(root, kind, n)
-            if mode == "disk":  # a fresh process: the cache comes back from disk
-                cache = BuildCache.load(root)
-            # "fast": serve's paths for saved pages and for template edits, falling back
-            # to a full build.
+            if mode == "disk":  # a fresh process: the cache comes back from disk, no model
+                cache, last = BuildCache.load(root), None
+            # "fast": serve's paths for saved pages and for template edits (continuing
+            # from the last model), falling back to a full build.
             looks_only = kind in ("override-template", "remove-template")
-            if mode == "fast" and looks_only and template_build(output, cache):
-                pass
-            elif not (mode == "fast" and touched and quick_build(root, output, cache, touched)):
-                ingest_and_build(root, output, cache=cache)
+            fast = None
+            if mode == "fast" and looks_only:
+                fast = template_build(last, options, cache, None)
+            elif mode == "fast" and touched:
+                fast = quick_build(last, touched, options, cache, None)
+            last = (fast or ingest_and_build(root, options, cache)[1]).model
             clean = Path(tmp) / f"clean-{kind}-{n}"
-            ingest_and_build(root, clean, cache=BuildCache())
+            ingest_and_build(root, BuildOptions(clean), BuildCache())
             assert tree(output) == tree(clean), f"after {kind} {n}"
             shutil.rmtree(clean)
 
@@ -167,17 +170,17 @@ def test_incremental_build_renders_only_what_changed(
     make_site(tmp_path)
     output = tmp_path / "site"
     cache = BuildCache.load(tmp_path)
-    ingest_and_build(tmp_path, output, cache=cache)
+    ingest_and_build(tmp_path, BuildOptions(output), cache)
     before = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
     page = page_paths(tmp_path)[0]
     page.write_text(page.read_text() + "\n## Notes\n\nOnly this page changes.\n")
     renders: list[str] = []
-    real_render = BuildContext.render
+    real_render = sitegen.build.run.render_page
     monkeypatch.setattr(
-        BuildContext, "render", lambda self, t, c: renders.append(t) or real_render(self, t, c)
+        sitegen.build.run, "render_page", lambda e, t, c: renders.append(t) or real_render(e, t, c)
     )
     cache = BuildCache.load(tmp_path)
-    _, result = ingest_and_build(tmp_path, output, cache=cache)
+    _, result = ingest_and_build(tmp_path, BuildOptions(output), cache)
     assert cache.misses == 1  # only the edited page was parsed again
     assert renders == ["paper.html"]  # the feed is a view like any other: unchanged, not rendered
     changed = sorted(
@@ -192,25 +195,27 @@ def test_incremental_build_renders_only_what_changed(
 def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path) -> None:
     make_site(tmp_path)
     output = tmp_path / "site"
-    cache = BuildCache.load(tmp_path)
-    ingest_and_build(tmp_path, output, cache=cache)
+    cache, options = BuildCache.load(tmp_path), BuildOptions(output)
+    last = ingest_and_build(tmp_path, options, cache)[1].model
     page = page_paths(tmp_path)[0]
     page.write_text(page.read_text() + "\n## Notes\n\nQuick.\n")
-    assert quick_build(tmp_path, output, cache, {page}) is not None
+    quick = quick_build(last, {page}, options, cache, None)
+    assert quick is not None
     assert "Quick." in (output / "papers" / page.stem / "index.html").read_text()
     page.write_text(page.read_text().replace("title: ", "title: Renamed ", 1))
-    assert quick_build(tmp_path, output, cache, {page}) is None  # lists show titles
-    assert quick_build(tmp_path, output, cache, {tmp_path / "content/papers/x/new.md"}) is None
+    assert quick_build(quick.model, {page}, options, cache, None) is None  # lists show titles
+    new = tmp_path / "content/papers/x/new.md"
+    assert quick_build(quick.model, {new}, options, cache, None) is None
 
 
 def test_template_fast_path_rerenders_the_last_model_with_new_templates(tmp_path: Path) -> None:
     make_site(tmp_path)
     output = tmp_path / "site"
-    cache = BuildCache.load(tmp_path)
-    assert template_build(output, cache) is None  # nothing built yet: a full build is needed
-    ingest_and_build(tmp_path, output, cache=cache)
+    cache, options = BuildCache.load(tmp_path), BuildOptions(output)
+    assert template_build(None, options, cache, None) is None  # nothing built: a full build
+    last = ingest_and_build(tmp_path, options, cache)[1].model
     apply_edit(tmp_path, "override-template", 7)
-    assert template_build(output, cache) is not None
-    ingest_and_build(tmp_path, tmp_path / "clean", cache=BuildCache())
+    assert template_build(last, options, cache, None) is not None
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert "edit 7" in next(output.glob("papers/*/index.html")).read_text()
     assert tree(output) == tree(tmp_path / "clean")

@@ -13,7 +13,7 @@ import pytest
 from conftest import serve_static
 from playwright.sync_api import Browser, Page, expect
 
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
 
 THEME = "generative-models"
@@ -37,7 +37,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_shipped_content(tmp_path_factory.mktemp("discovery-browser"))
     assert not ingest(root).errors
     mark_pages(root)
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     return root / "site"
 
 

@@ -19,7 +19,7 @@ if __package__ in (None, ""):  # run as a script to regenerate the manifest
 
 from conftest import copy_shipped_content
 
-from sitegen.build import ingest_and_build
+from sitegen.build import BuildOptions, ingest_and_build
 
 MANIFEST = Path(__file__).resolve().parent / "data" / "golden_manifest.json"
 
@@ -27,7 +27,7 @@ MANIFEST = Path(__file__).resolve().parent / "data" / "golden_manifest.json"
 def shipped_build_hashes(folder: Path) -> dict[str, str]:
     """Ingest and build the shipped corpus in folder; every output file's SHA-256 by path."""
     root = copy_shipped_content(folder / "root")
-    ingest_and_build(root, root / "site", fork=True)
+    ingest_and_build(root, BuildOptions(root / "site", fork=True))
     site = root / "site"
     return {
         path.relative_to(site).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()

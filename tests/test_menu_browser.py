@@ -8,7 +8,7 @@ import pytest
 from conftest import copy_shipped_content, serve_static
 from playwright.sync_api import Browser, Page
 
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
 
 PHONE = {"width": 390, "height": 844}
@@ -28,7 +28,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The shipped corpus, built once and served on 127.0.0.1."""
     root = copy_shipped_content(tmp_path_factory.mktemp("menu"))
     assert not ingest(root).errors
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     with serve_static(root / "site") as url:
         yield url
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import copy_shipped_content, serve_static
 from playwright.sync_api import Browser
 
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
 
 PAGES = {
@@ -92,7 +92,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The shipped corpus, built once and served on 127.0.0.1."""
     root = copy_shipped_content(tmp_path_factory.mktemp("quality"))
     assert not ingest(root).errors
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     with serve_static(root / "site") as url:
         yield url
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import copy_shipped_content, serve_static
 from playwright.sync_api import Browser, Page
 
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
 
 ABSTRACT = (
@@ -26,7 +26,7 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     dump = root / "content" / "dumps" / "2026-01-02-feed.txt"
     dump.write_text(f"Subscribe Gains From Grids\n{ABSTRACT}\n")
     assert not ingest(root).errors
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     with serve_static(root / "site") as url:
         yield url
 

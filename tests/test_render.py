@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.render import (
     bibtex,
     is_safe_url,
@@ -134,7 +134,7 @@ def evil_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder.mkdir(parents=True)
     (folder / "evil-paper.md").write_text(EVIL_PAGE)
     (root / "content" / "site.yaml").write_text(f"title: {PAYLOAD!r}\n")
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     return root / "site"
 
 

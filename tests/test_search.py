@@ -20,7 +20,7 @@ from lunr.exceptions import QueryParseError
 from lunr.index import Index
 
 from sitegen import search
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.catalog import Paper
 from sitegen.themes import Taxonomy, Theme
 
@@ -472,7 +472,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = copy_shipped_content(tmp_path_factory.mktemp("search-root"))
     assert not ingest(root).errors
     output = root / "site"
-    build(root, output)
+    build(root, BuildOptions(output))
     return output
 
 

@@ -11,7 +11,7 @@ import pytest
 from conftest import serve_static
 from playwright.sync_api import Page, expect
 
-from sitegen.build import build
+from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
 
 PREFIX = "/prefix/"
@@ -26,7 +26,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = copy_shipped_content(tmp_path_factory.mktemp("search-browser"))
     assert not ingest(root).errors
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     return root / "site"
 
 
@@ -381,7 +381,7 @@ def untitled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert not ingest(root).errors
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "TITLE_STAGE_PAPERS", 0)
-        build(root, root / "site")
+        build(root, BuildOptions(root / "site"))
     return root / "site"
 
 

@@ -11,7 +11,7 @@ from linkcheck import broken_links, parse_links
 
 import sitegen.discover
 import sitegen.views.map
-from sitegen.build import build, render_site
+from sitegen.build import BuildOptions, build, render_site
 from sitegen.cache import BuildCache
 from sitegen.catalog import Paper, status_key
 from sitegen.discover import discover
@@ -276,7 +276,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     root = copy_shipped_content(tmp_path_factory.mktemp("discovery") / "root")
     assert not ingest(root).errors
-    build(root, root / "site")
+    build(root, BuildOptions(root / "site"))
     return root, root / "site"
 
 
@@ -316,7 +316,7 @@ def test_map_page_is_capped_at_scale(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(sitegen.views.map, "MAP_MAX_POINTS", 40)
     (tmp_path / "content").mkdir()
     write_synthetic(tmp_path, 90)
-    build(tmp_path, tmp_path / "site")
+    build(tmp_path, BuildOptions(tmp_path / "site"))
     html = (tmp_path / "site" / "map" / "index.html").read_text()
     svg = html[
         html.index('<svg class="map"') : html.index("</svg>", html.index('<svg class="map"'))
@@ -341,12 +341,12 @@ def test_discovery_is_computed_once_and_reused(
     assert not ingest(shipped_site).errors
     cache = BuildCache()
     output = shipped_site / "site"
-    build(shipped_site, output, cache=cache)
-    build(shipped_site, output, cache=cache)
+    build(shipped_site, BuildOptions(output), cache)
+    build(shipped_site, BuildOptions(output), cache)
     assert calls == [360]
     page = next((shipped_site / "content" / "papers").rglob("*.md"))
     page.write_text(page.read_text() + "\nA new sentence about quantum chemistry.\n")
-    result = build(shipped_site, output, cache=cache)
+    result = build(shipped_site, BuildOptions(output), cache)
     assert calls == [360, 360]
     assert result.written >= 1
 
@@ -365,7 +365,7 @@ def test_moving_a_page_to_another_theme_does_not_rerun_discovery(
     )
     assert not ingest(shipped_site).errors
     output = shipped_site / "site"
-    build(shipped_site, output, cache=BuildCache.load(shipped_site))
+    build(shipped_site, BuildOptions(output), BuildCache.load(shipped_site))
     assert calls == [1]
     papers = shipped_site / "content" / "papers"
     page = next((papers / "3d-vision").glob("*.md"))
@@ -374,7 +374,7 @@ def test_moving_a_page_to_another_theme_does_not_rerun_discovery(
     moved.write_text(text + "\n## Notes\n\nMoved by hand.\n")
     page.unlink()
     # A fresh cache object read from disk, as the next `sitegen build` process has.
-    build(shipped_site, output, cache=BuildCache.load(shipped_site))
+    build(shipped_site, BuildOptions(output), BuildCache.load(shipped_site))
     assert calls == [1]  # not rerun
     html = (output / "papers" / page.stem / "index.html").read_text()
     assert 'href="../../themes/graphs/"' in html and "Moved by hand." in html

@@ -1,0 +1,92 @@
+"""The build: gather the project, model it, plan the outputs, write them.
+
+    build(root, options)            read every input          (sitegen.project)
+      -> make_model                  library, discovery, site  (build/model.py)
+      -> render_and_write            pages, data, sitemap;     (build/write.py)
+                                     then the search index
+A Run (build/run.py) holds one build's working state; schedule.py decides what
+runs in another process; keys.py declares every invalidation key; fast.py holds
+the preview's two fast paths. Builds are incremental through a BuildCache: a page
+whose view and templates are unchanged is not rendered again, and the result is
+byte-identical to a clean build (tests/test_build_incremental.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sitegen.build.fast import quick_build, template_build
+from sitegen.build.model import discovery_of, environment_for, make_model
+from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
+from sitegen.build.outputs import merge
+from sitegen.build.run import Run
+from sitegen.build.schedule import can_fork
+from sitegen.build.write import LATE_JOBS, page_outputs, render_and_write
+from sitegen.cache import BuildCache
+from sitegen.ingest import IngestResult, ingest
+from sitegen.project import Project, load_project
+
+__all__ = [
+    "BuildOptions",
+    "BuildResult",
+    "Preview",
+    "SiteModel",
+    "build",
+    "discovery_of",
+    "ingest_and_build",
+    "quick_build",
+    "render_site",
+    "template_build",
+]
+
+
+def build(
+    root: Path,
+    options: BuildOptions,
+    cache: BuildCache | None = None,
+    preview: Preview | None = None,
+) -> BuildResult:
+    """Read everything, model it, render what changed and write it."""
+    cache = cache if cache is not None else BuildCache()
+    return build_project(load_project(root, cache), options, cache, preview)
+
+
+def ingest_and_build(
+    root: Path,
+    options: BuildOptions,
+    cache: BuildCache | None = None,
+    preview: Preview | None = None,
+) -> tuple[IngestResult, BuildResult]:
+    """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
+    cache = cache if cache is not None else BuildCache()
+    ingested = ingest(root, cache)
+    if ingested.errors:
+        raise ingested.errors[0]
+    return ingested, build_project(load_project(root, cache, ingested), options, cache, preview)
+
+
+def build_project(
+    project: Project, options: BuildOptions, cache: BuildCache, preview: Preview | None
+) -> BuildResult:
+    """Model a project just read and render and write its site.
+
+    A preview's open pages are written first; its on_pages(written) runs once
+    all pages are on disk and before the search index is collected, so the
+    browser can reload first.
+    """
+    cache.prune()  # this build parsed every input: forget the ones that are gone
+    model = make_model(project, options, cache)
+    env = environment_for(project, cache)
+    run = Run(model, env, options, cache, preview, fork=can_fork(options, preview))
+    return render_and_write(run)
+
+
+def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:
+    """Every output file of a clean build, in memory: relative path -> bytes."""
+    options, cache = BuildOptions(Path("/nonexistent"), base_url), BuildCache()
+    model = make_model(project, options, cache)
+    run = Run(model, environment_for(project, cache), options, cache)
+    jobs = [start(run) for start in LATE_JOBS]
+    pages = page_outputs(run, {})
+    late = merge((job() for job in jobs), pages)
+    return {path: data for path, data in {**pages, **late}.items() if isinstance(data, bytes)}

@@ -1,0 +1,80 @@
+"""Every invalidation key of the build, declared once, each from the fields its consumer reads.
+
+- settings_stamp: sitegen's version, site.yaml, themes.yaml (or the default taxonomy)
+  and every template file. Changed: every page is rendered afresh.
+- page_key: the stamp and the page's view (its whole template context). Changed:
+  that page is rendered again.
+- discovery_key: each paper's slug, title and abstract (discover.discovery_input).
+  Changed: TF-IDF, related papers and the map are recomputed.
+- search_key: every paper, whole, and the taxonomy. Changed: the search index is rebuilt.
+- seen_elsewhere: what pages other than a paper's own show of it. Changed: a saved
+  page needs a full build, not the quick path.
+
+Parsed inputs have their own key, the content hash of the file (sitegen.cache).
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+from sitegen import __version__
+from sitegen.cache import digest, tree_fingerprint
+from sitegen.catalog import Paper
+from sitegen.project import Project
+from sitegen.render import template_dirs
+from sitegen.themes import Taxonomy, themes_file
+from sitegen.views.context import PageView
+
+PICKLE_PROTOCOL = 5  # fixed, so keys don't change with the Python default
+
+
+def settings_stamp(project: Project) -> str:
+    """What every page depends on: the version, the settings and the templates."""
+    content = project.root / "content"
+    settings = [
+        path.read_bytes() if path.is_file() else b""
+        for path in (content / "site.yaml", themes_file(content))
+    ]
+    return digest(__version__, *settings, tree_fingerprint(template_dirs(project.root)))
+
+
+def page_key(stamp: str, view: PageView) -> str:
+    """What a page is made from: the templates' stamp and its view."""
+    # A view is plain frozen data, so its pickle describes it completely (and is
+    # several times faster to make than its repr). Equal views could pickle
+    # differently only through object sharing, which costs a render, never a miss.
+    return digest(stamp, view.template, pickle.dumps(view.context, PICKLE_PROTOCOL))
+
+
+def discovery_key(papers: list[Paper]) -> str:
+    """What discovery reads: slugs, titles and abstracts, in slug order.
+
+    Not the theme, the dumps or the notes: moving a page to another theme folder
+    must not recompute TF-IDF and related papers (seconds at 10k papers).
+    """
+    from sitegen.discover import discovery_input  # numpy loads only when a build needs it
+
+    return digest(repr(sorted(discovery_input(p) for p in papers)))
+
+
+def search_key(papers: list[Paper], taxonomy: Taxonomy) -> str:
+    """What the search index is made from: the papers whole, and the taxonomy (theme titles)."""
+    # Whole papers, not a list of fields: sitegen.search may read any of them.
+    return digest(pickle.dumps((papers, taxonomy), PICKLE_PROTOCOL))
+
+
+def seen_elsewhere(paper: Paper) -> tuple[Any, ...]:
+    """What pages other than a paper's own show of it: its card, record and relations."""
+    return (
+        paper.slug,
+        paper.title,
+        paper.abstract,
+        paper.theme,
+        paper.themes,
+        paper.dumps,
+        paper.links,
+        paper.tags,
+        paper.status,
+        paper.meta.get("added"),
+    )

@@ -1,0 +1,41 @@
+"""From a Project to the model a build renders: settings stamp, discovery, library, site."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import jinja2
+
+from sitegen.build.keys import discovery_key, settings_stamp
+from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
+from sitegen.cache import BuildCache
+from sitegen.model.library import build_library
+from sitegen.project import Project
+from sitegen.render import make_environment, template_dirs
+from sitegen.views.listing import make_site
+
+if TYPE_CHECKING:
+    from sitegen.discover import Discovery
+
+
+def discovery_of(project: Project, cache: BuildCache) -> Discovery:
+    """Key terms, related papers and map points, recomputed only when discovery_key changes."""
+    from sitegen.discover import discover  # numpy/scipy load only when a build needs them
+
+    key = discovery_key(project.papers)
+    return cache.memo("discovery", key, lambda: discover(project.papers))
+
+
+def make_model(project: Project, options: BuildOptions, cache: BuildCache) -> SiteModel:
+    """The library and site of a project, stamping the cache with its settings and templates."""
+    cache.restamp(settings_stamp(project))
+    base_url = resolve_base_url(options.base_url, project.config.base_url)
+    library = build_library(project, base_url, discovery_of(project, cache))
+    return SiteModel(project, make_site(library), base_url)
+
+
+def environment_for(project: Project, cache: BuildCache) -> jinja2.Environment:
+    """The Jinja environment, reused (templates already compiled) while the stamp holds."""
+    if cache.environment is None or cache.environment[0] != cache.stamp:
+        cache.environment = (cache.stamp, make_environment(template_dirs(project.root)))
+    return cache.environment[1]

@@ -1,0 +1,70 @@
+"""What a build is asked to do (BuildOptions, Preview) and what it hands back (BuildResult)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.errors import SitegenError
+from sitegen.project import Project
+from sitegen.views.listing import Site
+
+Progress = Callable[[int, int], None]  # (pages done, pages expected)
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build: where to, under which URL, and with which helpers."""
+
+    output: Path
+    base_url: str | None = None  # overrides site.yaml's base_url; "" for none
+    fork: bool = False  # side work in forked copies of this process (CLI builds: no threads)
+    executor: Executor | None = None  # a warm worker process for the search index (serve)
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a live preview asks of a build: pages to do first, and calls when files are out."""
+
+    # Output pages open in a browser: rendered and written before all the others, so
+    # the reader sees a change without waiting for the whole site (Hugo's fast render).
+    first: frozenset[str] = frozenset()
+    on_first: Callable[[list[str]], None] | None = None  # those pages are written
+    on_pages: Callable[[list[str]], None] | None = None  # all pages written; search follows
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """What a build renders from: the project as read, and the site made of it."""
+
+    project: Project
+    site: Site
+    base_url: str  # resolved: "" or an absolute URL ending in "/"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did, and the model it rendered (a preview keeps it for its fast paths)."""
+
+    model: SiteModel
+    written: int
+    total: int
+    removed: int = 0
+
+    @property
+    def project(self) -> Project:
+        """The project the build read."""
+        return self.model.project
+
+
+def resolve_base_url(cli_value: str | None, config_value: str) -> str:
+    """--base-url wins over site.yaml; the result is "" or an absolute URL ending in "/"."""
+    url = (config_value if cli_value is None else cli_value).strip()
+    if not url:
+        return ""
+    if not url.startswith(("http://", "https://", "/")):
+        raise SitegenError(f"base_url {url!r} must start with https://, http:// or /")
+    return url.rstrip("/") + "/"

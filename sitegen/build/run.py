@@ -1,0 +1,112 @@
+"""One build run: its working state, and rendering a view unless it is unchanged.
+
+A Run lives for one build and is then dropped; the only state that outlives it
+is what write.py commits to the cache once the files are on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+
+from sitegen.build.keys import page_key
+from sitegen.build.options import BuildOptions, Preview, SiteModel
+from sitegen.cache import BuildCache
+from sitegen.errors import SitegenError
+from sitegen.fsio import write_if_changed
+from sitegen.output import Kept, Outputs, Spool
+from sitegen.render import render_template
+from sitegen.views.context import PageView
+from sitegen.views.pages import views_at
+
+
+@dataclass
+class Run:
+    """The working state of one build: what it renders from, and what it made so far."""
+
+    model: SiteModel
+    env: jinja2.Environment
+    options: BuildOptions
+    cache: BuildCache
+    preview: Preview | None = None
+    spool: Spool | None = None  # where rendered pages wait on disk; None: kept in memory
+    fork: bool = False  # whether side work runs in forked copies (see schedule.can_fork)
+    # What this build made, committed to the cache only once it is on disk.
+    rendered: dict[str, str] = field(default_factory=dict)  # output path -> page key
+    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    written_early: list[str] = field(default_factory=list)  # files written before the rest
+
+    @property
+    def output(self) -> Path:
+        """The output folder."""
+        return self.options.output
+
+    def reusable(self, path: str, key: str) -> bool:
+        """Whether path was last made from inputs with this key and is still on disk."""
+        return self.cache.rendered.get(path) == key and (self.output / path).is_file()
+
+
+def render_page(env: jinja2.Environment, template: str, context: dict) -> bytes:
+    """Render a template, turning template mistakes into one-line SitegenErrors."""
+    try:
+        return render_template(env, template, context)
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name
+        raise SitegenError(f"template: {exc.message}", where, exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise SitegenError(f"template not found: {exc.name}") from None
+    except Exception as exc:  # noqa: BLE001 - any error raised by template code
+        where, line = template_frame(exc)
+        raise SitegenError(f"template: {exc}", where or template, line) from None
+
+
+def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an error was raised from (Jinja maps frames to them)."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")):
+            found = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def render_changed(run: Run, view: PageView) -> bytes | None:
+    """Render one page, or None when it was already made from the same view and templates."""
+    key = page_key(run.cache.stamp, view)
+    run.rendered[view.path] = key
+    if run.reusable(view.path, key):
+        return None
+    return render_page(run.env, view.template, view.context)
+
+
+def render_view(run: Run, view: PageView) -> bytes | Kept:
+    """render_changed, parking the page in the run's spool when it has one."""
+    data = render_changed(run, view)
+    if data is None:
+        return Kept.UNCHANGED
+    if run.spool is None:
+        return data
+    run.spool.put(view.path, data)  # on disk until the build succeeds
+    return Kept.SPOOLED
+
+
+def render_first(run: Run) -> Outputs:
+    """The pages a preview has open, rendered and written straight away."""
+    preview = run.preview
+    if preview is None or not preview.first:
+        return {}
+    done: Outputs = {}
+    written = []
+    for view in views_at(run.model.site, preview.first):
+        done[view.path] = Kept.WRITTEN
+        data = render_changed(run, view)
+        if data is not None and write_if_changed(run.output / view.path, data):
+            written.append(view.path)
+    run.written_early += written
+    if written and preview.on_first is not None:
+        preview.on_first(written)
+    return done
