@@ -61,10 +61,6 @@ class Ledger:
 
     papers: dict[str, LedgerEntry] = field(default_factory=dict)
 
-    def slugs(self) -> set[str]:
-        """All slugs ever handed out."""
-        return {entry.slug for entry in self.papers.values()}
-
 
 @lru_cache(maxsize=1 << 18)  # every build keys every page and dump entry; serve repeats them
 def title_key(title: str) -> str:

@@ -28,7 +28,6 @@ from sitegen.shipped import DEFAULT_THEMES
 
 FALLBACK = "unsorted"
 WORD = re.compile(r"[a-z0-9]+")
-MAX_NGRAM = 4
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 THEME_FIELDS = {"slug", "title", "description", "keywords"}
 TOP_FIELDS = {"themes", "classifier"}
@@ -142,16 +141,6 @@ def stem(word: str) -> str:
 def words(text: str) -> list[str]:
     """Lower-case, stemmed word tokens ('Self-Supervised' -> ['self', 'supervised'])."""
     return [stem(word) for word in WORD.findall(text.lower())]
-
-
-def ngrams(tokens: list[str]) -> dict[str, int]:
-    """Counts of every 1..4-word phrase in a token list."""
-    counts: dict[str, int] = {}
-    for n in range(1, MAX_NGRAM + 1):
-        for i in range(len(tokens) - n + 1):
-            phrase = " ".join(tokens[i : i + n])
-            counts[phrase] = counts.get(phrase, 0) + 1
-    return counts
 
 
 def phrase_counts(tokens: list[str], index: Index, reach: dict[str, int]) -> dict[str, int]:

@@ -20,7 +20,6 @@ from sitegen.themes import (
     classify,
     explain,
     load_taxonomy,
-    ngrams,
     parse_taxonomy,
     stem,
     title_from_slug,
@@ -172,13 +171,6 @@ def test_words_lowercases_splits_and_stems() -> None:
         "cloud",
     ]
     assert words("") == []
-
-
-def test_ngrams_counts_one_to_four_word_phrases() -> None:
-    counts = ngrams(["a", "b", "a", "b", "c"])
-    assert counts["a"] == 2 and counts["a b"] == 2 and counts["a b a b"] == 1
-    assert "a b a b c" not in counts
-    assert sum(counts.values()) == 5 + 4 + 3 + 2
 
 
 # --- classify ------------------------------------------------------------------------------
