@@ -66,6 +66,7 @@ LIVE_CLIENT = """(function () {
       return;
     }
     epoch = state.epoch;
+    document.documentElement.setAttribute("data-sitegen-epoch", epoch);  // seen, not reloading
     overlay(state.error);
   });
 })();
@@ -83,6 +84,7 @@ class LiveState:
         self.viewers: Counter[str] = Counter()  # URL path -> open tabs showing it
         self.building = False  # pages are being written (open tabs' pages went first)
         self.connects = 0  # event streams opened so far (a reloaded tab opens a new one)
+        self.held = 0  # requests for a missing page waiting until the rebuild's pages are out
 
     def snapshot(self) -> dict[str, object]:
         """The state as sent to browsers."""
@@ -110,7 +112,12 @@ class LiveState:
     def wait_built(self, timeout: float) -> None:
         """Wait until no rebuild is writing pages (a link on a fresh page may lead to one)."""
         with self.changed:
-            self.changed.wait_for(lambda: not self.building, timeout)
+            self.held += 1
+            self.changed.notify_all()
+            try:
+                self.changed.wait_for(lambda: not self.building, timeout)
+            finally:
+                self.held -= 1
 
     def reload_and_wait(self, pages: Iterable[str] | None, timeout: float = 1.0) -> None:
         """Publish a rebuild, then wait (at most timeout) until the tabs it reloads are back.

@@ -141,11 +141,16 @@ def test_only_tabs_whose_page_changed_reload(served: Served, browser) -> None:
     tab, bystander = browser.new_page(), browser.new_page()
     tab.goto(f"{served.url}papers/{edited.stem}/")
     bystander.goto(f"{served.url}papers/{other.stem}/")
+    epoch = 'document.documentElement.getAttribute("data-sitegen-epoch")'
+    bystander.wait_for_function(f"{epoch} !== null", timeout=10_000)  # its stream is open
     bystander.evaluate("window.stillHere = true")  # gone if the tab reloads
     edited.write_text(edited.read_text() + "\n## Notes\n\nOnly this tab reloads.\n")
     tab.get_by_text("Only this tab reloads.").wait_for(timeout=10_000)
-    bystander.wait_for_timeout(500)  # the same event reached it; a reload would be under way
-    assert bystander.evaluate("window.stillHere === true")
+    tab.wait_for_function(f"{epoch} !== null", timeout=10_000)
+    rebuilt = tab.evaluate(epoch)
+    # The bystander heard the same rebuild (the live client marks each state it keeps)…
+    bystander.wait_for_function(f"{epoch} === {rebuilt!r}", timeout=10_000)
+    assert bystander.evaluate("window.stillHere === true")  # …and did not reload
     tab.close()
     bystander.close()
 

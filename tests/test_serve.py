@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from sitegen.serve import CLIENT_PATH, EVENTS_PATH, PreviewServer, resolve
 
@@ -177,7 +178,7 @@ def test_a_page_still_being_written_is_awaited_not_404(server: PreviewServer, ou
     answers: list[tuple[int, dict, bytes]] = []
     asking = threading.Thread(target=lambda: answers.append(get(server, "/papers/new/")))
     asking.start()
-    time.sleep(0.3)
+    wait_until(lambda: server.state.held == 1, "the request to be held")
     assert not answers  # held, not answered 404
     (output / "papers" / "new").mkdir()
     (output / "papers" / "new" / "index.html").write_text("<html><body>New</body></html>")
@@ -198,16 +199,25 @@ def test_a_rebuild_waits_for_the_reloading_tabs_to_come_back(server: PreviewServ
         return sock
 
     tab = open_tab("/papers/a/")
-    before = server.state.connects
-    reloaded: list[socket.socket] = []
-    threading.Timer(0.3, lambda: reloaded.append(open_tab("/papers/a/"))).start()
-    started = time.monotonic()
-    server.state.reload_and_wait(["papers/a/index.html"], timeout=30)
-    assert time.monotonic() - started >= 0.25  # it waited for the tab…
+    before, epoch = server.state.connects, server.state.epoch
+    returned: list[float] = []
+    waiting = threading.Thread(
+        target=lambda: returned.append(
+            server.state.reload_and_wait(["papers/a/index.html"], timeout=30) or time.monotonic()
+        )
+    )
+    waiting.start()
+    heard = b""
+    while f'"epoch": {epoch + 1}'.encode() not in heard:  # the tab hears the rebuild…
+        chunk = tab.recv(4096)  # (times out after 5 s: a loud failure)
+        assert chunk, "the event stream closed"
+        heard += chunk
+    reopening = time.monotonic()
+    reloaded = [open_tab("/papers/a/")]  # …and reloads, as a browser does
+    waiting.join(10)
+    assert returned, "reload_and_wait did not return once the tab came back"
+    assert returned[0] >= reopening  # it waited for the tab…
     assert server.state.connects == before + 1  # …and returned when it came back
-    deadline = time.monotonic() + 5
-    while not reloaded and time.monotonic() < deadline:
-        time.sleep(0.01)
     # A rebuild that reloads no open tab doesn't wait at all.
     server.state.reload_and_wait(["papers/other/index.html"], timeout=30)
     for sock in [tab, *reloaded]:

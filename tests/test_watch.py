@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 
 from sitegen.watch import ChangeCollector, ChangeSet, classify_change, start_observer, watch
 
@@ -43,14 +43,16 @@ def make_root(tmp_path: Path) -> Path:
 
 
 def collect_one(root: Path, act) -> ChangeSet:
-    """Start a real observer, perform act(), and return the first quiet batch."""
+    """Start a real observer, perform act(), and return the first quiet batch.
+
+    No sleep first: watchdog sets up its inotify watches before start() returns.
+    """
     collector = ChangeCollector(root)
     observer = start_observer(root, collector)
     stop = threading.Event()
     timer = threading.Timer(10, stop.set)
     timer.start()
     try:
-        time.sleep(0.1)
         act()
         batch = collector.wait(stop)
     finally:
@@ -96,17 +98,14 @@ def test_moving_a_page_reports_both_ends(tmp_path: Path) -> None:
 
 def test_ignored_files_do_not_wake_the_loop(tmp_path: Path) -> None:
     root = make_root(tmp_path)
-    collector = ChangeCollector(root)
-    observer = start_observer(root, collector)
-    try:
-        time.sleep(0.1)
+    sentinel = root / "content/papers/theory/z.md"
+
+    def write() -> None:
         (root / "content/papers/theory/.x.swp").write_text("x")
         (root / "content/papers/theory/y.md~").write_text("x")
-        time.sleep(0.5)
-        assert collector.pending.paths == set()
-    finally:
-        observer.stop()
-        observer.join()
+        sentinel.write_text("x")  # inotify keeps order: its event comes after theirs
+
+    assert collect_one(root, write).paths == {sentinel}
 
 
 def test_watch_calls_rebuild_per_batch_and_stops(tmp_path: Path) -> None:
@@ -117,9 +116,7 @@ def test_watch_calls_rebuild_per_batch_and_stops(tmp_path: Path) -> None:
     thread.start()
     assert ready.wait(5)
     (root / "templates/base.html").write_text("x")
-    deadline = time.monotonic() + 10
-    while not batches and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(lambda: batches, "a rebuild after a template was saved")
     stop.set()
     thread.join(5)
     assert not thread.is_alive()
@@ -135,26 +132,27 @@ def test_a_templates_folder_created_later_is_watched(tmp_path: Path) -> None:
     thread.start()
     assert ready.wait(5)
 
-    def wait_for(count: int) -> None:
-        deadline = time.monotonic() + 10
-        while len(batches) < count and time.monotonic() < deadline:
-            time.sleep(0.05)
+    def seen_after(count: int, path: Path) -> None:
+        """Wait for a batch after the first `count` that holds path."""
+        # The loop schedules new folders before it calls rebuild, so once that batch is
+        # in, the folders it made are watched (watchdog sets inotify up synchronously).
+        wait_until(lambda: any(path in b.paths for b in batches[count:]), f"an event for {path}")
 
-    (root / "templates").mkdir()
-    (root / "templates" / "paper.html").write_text("x")
-    wait_for(1)
-    time.sleep(0.3)  # let the loop pick up the new folder
-    (root / "templates" / "paper.html").unlink()
-    wait_for(2)
-    (root / "templates").rmdir()  # removed, then made again: still watched
-    wait_for(3)
-    time.sleep(0.3)
-    (root / "templates").mkdir()
-    wait_for(4)
-    time.sleep(0.3)
-    (root / "templates" / "base.html").write_text("y")
-    wait_for(5)
+    templates = root / "templates"
+    templates.mkdir()
+    seen_after(0, templates)
+    (templates / "paper.html").write_text("x")
+    seen_after(0, templates / "paper.html")
+    count = len(batches)
+    (templates / "paper.html").unlink()
+    templates.rmdir()  # removed, then made again: still watched
+    seen_after(count, templates)
+    count = len(batches)
+    templates.mkdir()
+    seen_after(count, templates)
+    count = len(batches)
+    (templates / "base.html").write_text("y")
+    seen_after(count, templates / "base.html")
     stop.set()
     thread.join(5)
-    assert any(root / "templates" / "paper.html" in b.paths for b in batches[1:]), batches
-    assert root / "templates" / "base.html" in batches[-1].paths, batches
+    assert not thread.is_alive()
