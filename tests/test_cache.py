@@ -1,0 +1,85 @@
+"""The build cache: stable keys, a round trip through disk, and what each map forgets when."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+from sitegen.cache import CACHE_DIR, CACHE_FILE, BuildCache, digest, tree_fingerprint
+
+
+def test_digest_is_stable_and_keeps_parts_apart() -> None:
+    assert digest("a", b"b") == digest(b"a", "b")
+    assert len(digest("x")) == 32
+    assert digest("ab", "c") != digest("a", "bc")  # parts are length-prefixed
+    assert digest() != digest("")
+
+
+def test_tree_fingerprint_sees_contents_and_names(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "a.html").write_text("A")
+    before = tree_fingerprint([folder, tmp_path / "missing"])
+    assert tree_fingerprint([folder]) == before  # a missing folder counts as empty
+    (folder / "a.html").write_text("B")
+    changed = tree_fingerprint([folder])
+    assert changed != before
+    (folder / "a.html").rename(folder / "b.html")
+    assert tree_fingerprint([folder]) not in (before, changed)
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    cache = BuildCache.load(tmp_path)
+    cache.restamp("stamp-1")
+    cache.parse("page", "k1", lambda: {"title": "A"})
+    cache.rendered["index.html"] = "key"
+    cache.groups["search"] = ("skey", ("search/a.js",))
+    cache.memo("discovery", "dkey", lambda: [1, 2])
+    cache.save()
+    again = BuildCache.load(tmp_path)
+    assert again.stamp == "stamp-1"
+    assert again.parsed == {"page:k1": {"title": "A"}}
+    assert again.rendered == {"index.html": "key"}
+    assert again.groups == {"search": ("skey", ("search/a.js",))}
+    assert again.memo("discovery", "dkey", lambda: "recomputed") == [1, 2]
+    assert (tmp_path / CACHE_DIR / ".gitignore").read_text() == "*\n"
+
+
+def test_a_damaged_or_foreign_cache_is_a_cold_start(tmp_path: Path) -> None:
+    folder = tmp_path / CACHE_DIR
+    folder.mkdir()
+    (folder / CACHE_FILE).write_bytes(b"not a pickle")
+    assert BuildCache.load(tmp_path).rendered == {}
+    (folder / CACHE_FILE).write_bytes(pickle.dumps({"format": 1, "version": "0.0.0-other"}))
+    assert BuildCache.load(tmp_path).parsed == {}
+
+
+def test_restamp_forgets_rendered_pages_but_not_groups() -> None:
+    cache = BuildCache()
+    cache.restamp("one")
+    cache.rendered["a.html"] = "k"
+    cache.groups["search"] = ("s", ())
+    cache.restamp("one")
+    assert cache.rendered == {"a.html": "k"}
+    cache.restamp("two")
+    assert cache.rendered == {} and cache.groups == {"search": ("s", ())}
+
+
+def test_parse_counts_hits_and_prune_forgets_unused_inputs() -> None:
+    cache = BuildCache()
+    made: list[str] = []
+    for key in ("a", "b", "a"):
+        cache.parse("page", key, lambda key=key: made.append(key) or key.upper())
+    assert (made, cache.hits, cache.misses) == (["a", "b"], 1, 2)
+    cache.prune()  # every key was used by this build
+    cache.parse("page", "b", lambda: "B2")
+    cache.prune()
+    assert cache.parsed == {"page:b": "B"}
+
+
+def test_memo_recomputes_only_when_its_key_changes() -> None:
+    cache = BuildCache()
+    calls: list[str] = []
+    for key in ("k1", "k1", "k2", "k2"):
+        cache.memo("discovery", key, lambda key=key: calls.append(key) or key)
+    assert calls == ["k1", "k2"]

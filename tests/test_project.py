@@ -1,0 +1,71 @@
+"""Reading a project: site.yaml, the taxonomy, dumps and pages, refusing bad files by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.errors import SitegenError
+from sitegen.project import SiteConfig, default_dir, load_config, load_project
+
+
+def test_a_missing_site_yaml_gives_the_defaults(tmp_path: Path) -> None:
+    assert load_config(tmp_path / "site.yaml") == SiteConfig()
+
+
+def test_site_yaml_fields_and_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text("title: My list\nper_page: 0\nauthor: 7\nlogo: x.png\n")
+    config = load_config(path)
+    assert (config.title, config.author, config.per_page) == ("My list", "7", 1)
+    assert len(config.warnings) == 1 and config.warnings[0].startswith(f"{path}:4: ")
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "line"),
+    [
+        ("title: [open\n", "invalid YAML", 2),
+        ("- a list\n", "must be a mapping", None),
+        ("per_page: many\n", "per_page must be a whole number", None),
+    ],
+)
+def test_bad_site_yaml_is_refused_naming_the_file(
+    tmp_path: Path, text: str, needle: str, line: int | None
+) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(text)
+    with pytest.raises(SitegenError) as caught:
+        load_config(path)
+    assert needle in caught.value.message and caught.value.path == str(path)
+    assert caught.value.line == line
+
+
+def test_no_content_folder_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(SitegenError, match="no content/ folder"):
+        load_project(tmp_path)
+
+
+def test_a_project_joins_pages_to_the_dumps_that_list_them(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    (content / "dumps" / "2026-01-01-a.txt").write_text(
+        "Subscribe" + "Listed Paper Title\n" + "We study things. " * 12 + "\n"
+    )
+    (content / "papers" / "own-folder").mkdir(parents=True)
+    (content / "papers" / "own-folder" / "listed-paper-title.md").write_text(
+        "---\ntitle: Listed Paper Title\n---\n\nWe study things.\n"
+    )
+    (content / "papers" / "own-folder" / "by-hand.md").write_text(
+        "---\ntitle: By Hand\n---\n\nMine.\n"
+    )
+    project = load_project(tmp_path)
+    dumps = {p.slug: p.dumps for p in project.papers}
+    assert dumps == {"by-hand": (), "listed-paper-title": ("2026-01-01-a",)}
+    assert [d.name for d in project.dumps] == ["2026-01-01-a"]
+    assert len(project.warnings) == 1 and "own-folder" in project.warnings[0]
+
+
+def test_the_shipped_templates_and_static_are_found() -> None:
+    assert (default_dir("templates") / "base.html").is_file()
+    assert (default_dir("static") / "style.css").is_file()

@@ -1,0 +1,67 @@
+"""Text to vectors: the light stemmer, token kinds and the TF-IDF matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sitegen.textmap import kind_of, paper_text, stem, vectorise, word_set
+
+
+def test_stem_folds_plain_plurals_only() -> None:
+    assert [stem(w) for w in ("models", "studies", "classes", "boxes", "graphs")] == [
+        "model",
+        "study",
+        "class",
+        "box",
+        "graph",
+    ]
+    assert [stem(w) for w in ("gas", "bus", "analysis", "physics", "3ds", "its")] == [
+        "gas",
+        "bus",
+        "analysis",
+        "physics",
+        "3ds",
+        "its",
+    ]
+
+
+def test_token_kinds() -> None:
+    assert kind_of("the") == "break" and kind_of(",") == "break" and kind_of("2024") == "break"
+    assert kind_of("x") == "break"
+    assert kind_of("diffusion") == "word"
+
+
+def test_paper_text_drops_urls_and_case() -> None:
+    assert paper_text("Deep NETS", "See https://github.com/x/y now") == ("deep nets", "see   now")
+    assert word_set(" a  b\nc ") == frozenset({"a", "b", "c"})
+
+
+def texts() -> list[tuple[str, str]]:
+    """Four tiny papers: two on diffusion, two on graphs."""
+    return [
+        ("Diffusion models", "Score diffusion models denoise images."),
+        ("Faster diffusion models", "We sample score diffusion models faster."),
+        ("Graph networks", "Message passing graph networks, molecules."),
+        ("Graph networks again", "Graph networks, molecules and message passing."),
+    ]
+
+
+def test_vectorise_gives_unit_rows_sorted_terms_and_df_bounds() -> None:
+    vectors = vectorise(["a", "b", "c", "d"], texts())
+    assert vectors.slugs == ("a", "b", "c", "d")
+    assert list(vectors.terms) == sorted(vectors.terms)
+    norms = np.sqrt(np.asarray(vectors.matrix.multiply(vectors.matrix).sum(axis=1)).ravel())
+    assert np.allclose(norms, 1.0, atol=1e-5)
+    assert (vectors.df >= 2).all() and (vectors.df <= 2).all()  # min_df 2, max_df half of 4
+    assert "diffusion models" in vectors.terms and "graph networks" in vectors.terms
+    assert "message passing" in vectors.terms
+    assert "networks molecules" not in vectors.terms  # no phrase across a comma
+
+
+def test_vectorise_is_deterministic_and_keeps_the_given_row_order() -> None:
+    once = vectorise(["a", "b", "c", "d"], texts())
+    again = vectorise(["a", "b", "c", "d"], texts())
+    assert once.terms == again.terms and (once.matrix != again.matrix).nnz == 0
+    diffusion = once.terms.index("diffusion models")
+    column = once.matrix[:, diffusion].toarray().ravel()
+    assert (column[:2] > 0).all() and (column[2:] == 0).all()
