@@ -19,6 +19,7 @@ import yaml
 
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
+from sitegen.fsio import counts_as_input
 
 LEDGER_NAME = "ingested.json"
 SLUG_MAX = 80
@@ -184,6 +185,8 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     if not papers_dir.is_dir():
         return pages
     for path in sorted(papers_dir.glob("*/*.md")):
+        if not counts_as_input(path.relative_to(papers_dir)):
+            continue  # e.g. an editor's .#page.md lock, or a hidden folder
         data = path.read_bytes()
         page = load_page(path, data, cache)
         if page.slug in seen:

@@ -1,11 +1,11 @@
-"""File-system edges: atomic writes and reading text safely."""
+"""File-system edges: which files count as inputs, and atomic writes."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import BinaryIO
 
 # mkstemp creates files readable by their owner only; published files should get
@@ -13,6 +13,22 @@ from typing import BinaryIO
 UMASK = os.umask(0o022)
 os.umask(UMASK)
 FILE_MODE = 0o666 & ~UMASK
+# Editor swap and backup files, half-written downloads and temporaries: never inputs.
+IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".pyc")
+
+
+def counts_as_input(relative: PurePath) -> bool:
+    """Whether a file (path relative to the site root or an input folder) is an input.
+
+    The one rule for dumps, pages, static files and the watcher: nothing hidden
+    (no part starts with "."), no editor or download leftover.
+    """
+    parts = relative.parts
+    return (
+        bool(parts)
+        and not any(p.startswith(".") for p in parts)
+        and not relative.name.endswith(IGNORED_SUFFIXES)
+    )
 
 
 def write_atomic(path: Path, data: bytes | str | Callable[[BinaryIO], None]) -> None:

@@ -26,10 +26,8 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
-from sitegen.fsio import write_if_changed
+from sitegen.fsio import counts_as_input, write_if_changed
 from sitegen.themes import Taxonomy, classify, load_taxonomy, themes_file
-
-IGNORED_SUFFIXES = ("~", ".swp", ".tmp", ".part", ".crdownload")
 
 
 @dataclass
@@ -65,11 +63,7 @@ def dump_files(dumps_dir: Path) -> list[Path]:
     """The dump files of a site, ignoring hidden and editor-temporary files."""
     if not dumps_dir.is_dir():
         return []
-    files = [
-        p
-        for p in dumps_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.endswith(IGNORED_SUFFIXES)
-    ]
+    files = [p for p in dumps_dir.iterdir() if p.is_file() and counts_as_input(Path(p.name))]
     return sorted(files, key=lambda p: p.name)
 
 

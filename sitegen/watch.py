@@ -11,14 +11,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
+from sitegen.fsio import counts_as_input
+
 QUIET_SECONDS = 0.05  # how long the tree must be still before a rebuild starts
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".pyc")
 
 
 @dataclass
@@ -42,7 +43,7 @@ def classify_change(path: Path, root: Path) -> str | None:
         parts = path.relative_to(root).parts
     except ValueError:
         return None
-    if not parts or any(p.startswith(".") for p in parts) or path.name.endswith(IGNORED_SUFFIXES):
+    if not counts_as_input(PurePath(*parts)):
         return None
     top = parts[0]
     if top == "templates":

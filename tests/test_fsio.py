@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import pytest
 
-from sitegen.fsio import FILE_MODE, write_atomic, write_if_changed
+from sitegen.fsio import FILE_MODE, counts_as_input, write_atomic, write_if_changed
 
 
 def test_write_atomic_makes_folders_and_gives_ordinary_permissions(tmp_path: Path) -> None:
@@ -48,3 +48,34 @@ def test_write_if_changed_leaves_equal_files_alone(tmp_path: Path) -> None:
     assert target.stat().st_ino == inode  # not even replaced
     assert write_if_changed(target, "other") is True
     assert target.read_text() == "other"
+
+
+@pytest.mark.parametrize(
+    ("relative", "counts"),
+    [
+        ("papers/theory/a.md", True),
+        ("style.css", True),
+        ("papers/theory/.#a.md", False),  # an editor's lock file
+        (".git/config", False),
+        ("papers/.hidden/a.md", False),
+        ("a.md~", False),
+        ("2026-01-01.txt.part", False),
+        (".a.md.swp", False),
+        ("", False),
+    ],
+)
+def test_one_rule_says_which_files_are_inputs(relative: str, counts: bool) -> None:
+    assert counts_as_input(PurePath(relative)) is counts
+
+
+def test_the_build_and_the_watcher_agree_on_a_hidden_page(tmp_path: Path) -> None:
+    from sitegen.catalog import read_pages
+    from sitegen.watch import classify_change
+
+    folder = tmp_path / "content" / "papers" / "theory"
+    folder.mkdir(parents=True)
+    (folder / "a.md").write_text("---\ntitle: A\n---\n\nA.\n")
+    (folder / ".#a.md").write_text("---\ntitle: A\n---\n\nA lock file's copy.\n")
+    assert [p.slug for p in read_pages(tmp_path / "content" / "papers")] == ["a"]
+    assert classify_change(folder / ".#a.md", tmp_path) is None
+    assert classify_change(folder / "a.md", tmp_path) == "page"

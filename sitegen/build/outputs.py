@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 from sitegen.build.run import Run
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
+from sitegen.fsio import counts_as_input
 from sitegen.model import urls
 from sitegen.output import Outputs, check_path
 from sitegen.project import default_dir
@@ -64,8 +65,7 @@ def static_files(folder: Path) -> dict[str, Path]:
     files = {}
     for path in sorted(folder.rglob("*")):
         relative = path.relative_to(folder)
-        hidden = any(part.startswith(".") for part in relative.parts)
-        if path.is_file() and not hidden and not path.name.endswith("~"):
+        if path.is_file() and counts_as_input(relative):
             files[relative.as_posix()] = path
     return files
 
