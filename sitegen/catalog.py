@@ -19,7 +19,7 @@ import yaml
 
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
-from sitegen.fsio import counts_as_input
+from sitegen.fsio import counts_as_input, load_yaml
 
 LEDGER_NAME = "ingested.json"
 SLUG_MAX = 80
@@ -28,7 +28,6 @@ URL_TRAIL = ".,;:!?'\"*"
 PAIRS = {")": "(", "]": "["}
 NOTES_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
 # libyaml's safe loader parses front matter ~5x faster than the pure-Python one.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster at 100k pages
 
 
@@ -138,13 +137,8 @@ def parse_page(text: str, path: Path, theme: str) -> Page:
         end = text.find("\n---", end + 4)
     if end == -1:
         raise SitegenError("front matter is not closed by a '---' line", path, 1)
-    try:
-        meta = yaml.load(text[4 : end + 1], Loader=YAML_LOADER) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise SitegenError(f"front matter: {problem}", path, line) from None
+    # The front matter starts on the file's second line.
+    meta = load_yaml(text[4 : end + 1], path, first_line=2, what="front matter") or {}
     if not isinstance(meta, dict):
         raise SitegenError("front matter must be a mapping of fields", path, 2)
     if not str(meta.get("title") or "").strip():

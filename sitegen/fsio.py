@@ -1,4 +1,4 @@
-"""File-system edges: which files count as inputs, and atomic writes."""
+"""File-system edges: which files are inputs, YAML with errors by line, atomic writes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+import yaml
+
+from sitegen.errors import SitegenError
 
 # mkstemp creates files readable by their owner only; published files should get
 # the permissions a plain open() would give them (0666 less the umask).
@@ -29,6 +33,23 @@ def counts_as_input(relative: PurePath) -> bool:
         and not any(p.startswith(".") for p in parts)
         and not relative.name.endswith(IGNORED_SUFFIXES)
     )
+
+
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster at 100k pages
+
+
+def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "invalid YAML") -> Any:
+    """Parse YAML text read from path (starting at first_line of the file).
+
+    The one mapping of YAML mistakes to user errors: "path:line: what: problem".
+    """
+    try:
+        return yaml.load(text, Loader=YAML_LOADER)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        line = mark.line + first_line if mark is not None else None
+        raise SitegenError(f"{what}: {problem}", path, line) from None
 
 
 def write_atomic(path: Path, data: bytes | str | Callable[[BinaryIO], None]) -> None:

@@ -18,6 +18,7 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import Dump
 from sitegen.errors import SitegenError, unknown_key
+from sitegen.fsio import load_yaml
 from sitegen.ingest import IngestResult, read_dumps
 from sitegen.shipped import shipped
 from sitegen.themes import Taxonomy, load_taxonomy, themes_file
@@ -61,14 +62,9 @@ def load_config(path: Path) -> SiteConfig:
         return SiteConfig()
     try:
         text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
     except UnicodeDecodeError:
         raise SitegenError("not UTF-8 text", path) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SitegenError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}", path, mark.line + 1 if mark else None
-        ) from None
+    data = load_yaml(text, path) or {}
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
     known = {k: data[k] for k in ("title", "description", "base_url", "author") if k in data}

@@ -24,6 +24,7 @@ import yaml
 
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError, unknown_key
+from sitegen.fsio import load_yaml
 from sitegen.shipped import DEFAULT_THEMES
 
 FALLBACK = "unsorted"
@@ -246,13 +247,7 @@ def theme_lines(text: str) -> dict[int, int]:
 
 def read_taxonomy(path: Path, text: str) -> Taxonomy:
     """Parse the text of themes.yaml (libyaml when available: the file is large)."""
-    try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SitegenError(
-            f"invalid YAML: {getattr(exc, 'problem', exc)}", path, mark.line + 1 if mark else None
-        ) from None
+    data = load_yaml(text, path)
     try:
         taxonomy = parse_taxonomy(data, path)
     except SitegenError:

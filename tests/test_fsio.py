@@ -79,3 +79,16 @@ def test_the_build_and_the_watcher_agree_on_a_hidden_page(tmp_path: Path) -> Non
     assert [p.slug for p in read_pages(tmp_path / "content" / "papers")] == ["a"]
     assert classify_change(folder / ".#a.md", tmp_path) is None
     assert classify_change(folder / "a.md", tmp_path) == "page"
+
+
+def test_yaml_mistakes_name_the_file_and_the_line_in_it() -> None:
+    from sitegen.errors import SitegenError
+    from sitegen.fsio import load_yaml
+
+    assert load_yaml("a: 1\n", "x.yaml") == {"a": 1}
+    with pytest.raises(SitegenError) as caught:
+        load_yaml("a: 1\nb: [open\n", "x.yaml")
+    assert (caught.value.path, caught.value.line) == ("x.yaml", 3)
+    with pytest.raises(SitegenError) as caught:  # front matter starts on the file's line 2
+        load_yaml("a: 1\nb: [open\n", "p.md", first_line=2, what="front matter")
+    assert str(caught.value).startswith("p.md:4: front matter: ")
