@@ -17,8 +17,9 @@ import random
 from collections import defaultdict
 from pathlib import Path
 
-from sitegen.catalog import Paper, title_key, unique_slug
+from sitegen.catalog import Paper, title_key
 from sitegen.ingest import read_dumps
+from sitegen.text import unique_slug
 from sitegen.themes import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent

@@ -20,12 +20,9 @@ import yaml
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, load_yaml
+from sitegen.text import find_links, status_key
 
 LEDGER_NAME = "ingested.json"
-SLUG_MAX = 80
-URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+")
-URL_TRAIL = ".,;:!?'\"*"
-PAIRS = {")": "(", "]": "["}
 NOTES_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
 # libyaml's safe loader parses front matter ~5x faster than the pure-Python one.
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster at 100k pages
@@ -67,56 +64,6 @@ def title_key(title: str) -> str:
     """Identity of a title: ignore case, whitespace, punctuation and Unicode forms."""
     folded = unicodedata.normalize("NFKC", title).casefold()
     return "".join(filter(str.isalnum, unicodedata.normalize("NFKD", folded)))
-
-
-def slugify(title: str) -> str:
-    """A readable ASCII slug of at most 80 characters, cut at a word boundary."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > SLUG_MAX:
-            break
-        slug = candidate
-    if not slug and words:
-        slug = words[0][:SLUG_MAX]
-    return slug or "paper"
-
-
-def unique_slug(title: str, taken: set[str]) -> str:
-    """slugify(title), with -2, -3, ... appended while it collides with a taken slug."""
-    base = slugify(title)
-    slug, n = base, 2
-    while slug in taken:
-        suffix = f"-{n}"
-        slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
-        n += 1
-    return slug
-
-
-def clean_url(url: str) -> str:
-    """Trim trailing punctuation and unbalanced brackets that the copy-paste glued on."""
-    while url:
-        last = url[-1]
-        unbalanced = last in ")]" and url.count(PAIRS[last]) < url.count(last)
-        if last in URL_TRAIL or unbalanced:
-            url = url[:-1]
-        else:
-            break
-    if url.startswith("www."):
-        url = "https://" + url
-    return url
-
-
-def find_links(text: str) -> list[str]:
-    """The distinct cleaned URLs in a text, in order of appearance."""
-    links: list[str] = []
-    for match in URL.finditer(text):
-        url = clean_url(match.group(0))
-        if "://" in url and len(url) > len("https://x") and url not in links:
-            links.append(url)
-    return links
 
 
 def split_body(body: str) -> tuple[str, str]:
@@ -243,14 +190,6 @@ def as_strings(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(str(v).strip() for v in value if str(v).strip())
     return (str(value),)
-
-
-def status_key(status: str) -> str:
-    """A reading status as one lower-case word: "To read" and "to_read" become "to-read".
-
-    The one normalisation: pages, filters and papers.json all show this form.
-    """
-    return "-".join(re.split(r"[\s_-]+", status.strip().lower())).strip("-")
 
 
 def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:

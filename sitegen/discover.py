@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from sitegen.catalog import Paper, slugify
+from sitegen.catalog import Paper
+from sitegen.text import slugify
 from sitegen.textmap import Vectors, vectorise
 
 KEY_TERMS = 6

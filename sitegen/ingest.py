@@ -22,11 +22,11 @@ from sitegen.catalog import (
     read_pages,
     render_page,
     title_key,
-    unique_slug,
 )
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, write_if_changed
+from sitegen.text import unique_slug
 from sitegen.themes import Taxonomy, classify, load_taxonomy, themes_file
 
 

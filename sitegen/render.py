@@ -20,9 +20,9 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from sitegen.catalog import URL, clean_url
 from sitegen.project import default_dir
 from sitegen.texmath import tex_plugin
+from sitegen.text import URL, clean_url
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -41,7 +41,7 @@ def linkify_text(text: str) -> list[tuple[str, str | None]]:
     """Split text into (visible text, href or None) runs, linking bare URLs.
 
     Trailing punctuation and unbalanced brackets are trimmed off the link with
-    catalog.clean_url; braces never belong to a URL (catalog.URL stops there).
+    text.clean_url; braces never belong to a URL (text.URL stops there).
     """
     runs: list[tuple[str, str | None]] = []
     position = 0

@@ -84,7 +84,8 @@ from lunr import __TARGET_JS_VERSION__, get_default_builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
 
-from sitegen.catalog import Paper, slugify
+from sitegen.catalog import Paper
+from sitegen.text import slugify
 from sitegen.themes import Taxonomy, title_from_slug
 
 REF = "id"

@@ -1,26 +1,21 @@
-"""The catalogue: identity of titles, slugs, links, pages and the ledger."""
+"""The catalogue: identity of titles, pages and the ledger."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from sitegen.catalog import (
     Ledger,
     LedgerEntry,
-    find_links,
     format_ledger,
     parse_page,
     read_ledger,
     read_pages,
     render_page,
-    slugify,
     split_body,
     title_key,
-    unique_slug,
 )
 from sitegen.errors import SitegenError
 
@@ -30,46 +25,6 @@ def test_title_key_ignores_case_space_punctuation_and_unicode_forms() -> None:
     assert title_key("Ｆｕｌｌｗｉｄｔｈ Ｎｅｔ") == title_key("fullwidth net")
     assert title_key("Café") == title_key("Cafe\u0301")
     assert title_key("Deep Nets") != title_key("Deeper Nets")
-
-
-def test_slugs_are_readable_ascii_and_short() -> None:
-    assert slugify("VIOLET : End-to-End Video-Language Transformers") == (
-        "violet-end-to-end-video-language-transformers"
-    )
-    assert slugify("[MASK] is All You Need") == "mask-is-all-you-need"
-    assert slugify("Müller's Ω-Nets") == "muller-s-nets"
-    assert slugify("日本語") == "paper"
-    long = slugify("word " * 40)
-    assert len(long) <= 80 and not long.endswith("-")
-
-
-@given(st.text())
-def test_slug_property(title: str) -> None:
-    slug = slugify(title)
-    assert 0 < len(slug) <= 80
-    assert slug.isascii() and slug == slug.lower()
-    assert all(ch.isalnum() or ch == "-" for ch in slug)
-
-
-def test_unique_slug_suffixes_collisions() -> None:
-    taken = {"deep-nets", "deep-nets-2"}
-    assert unique_slug("Deep Nets", taken) == "deep-nets-3"
-    assert unique_slug("Deep Nets!", set()) == "deep-nets"
-    assert len(unique_slug("x" * 200, {"x" * 80})) <= 80
-
-
-def test_links_are_cleaned_of_glued_junk() -> None:
-    text = (
-        "Code: https://github.com/x/CSFPN{https://github.com/x/CSFPN}. "
-        'See http://mmlab.ie.cuhk.edu.hk/projects/CMP/". and (https://a.io/p_(1)), '
-        "also https://github.com/x/CSFPN again and www.example.org/page."
-    )
-    assert find_links(text) == [
-        "https://github.com/x/CSFPN",
-        "http://mmlab.ie.cuhk.edu.hk/projects/CMP/",
-        "https://a.io/p_(1)",
-        "https://www.example.org/page",
-    ]
 
 
 def test_page_round_trip_and_body_split(tmp_path: Path) -> None:

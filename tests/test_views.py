@@ -7,7 +7,7 @@ from test_library import paper, project, small_library
 
 from sitegen.model.library import Library, build_library
 from sitegen.views.context import PageView
-from sitegen.views.listing import excerpt, make_pager, make_site
+from sitegen.views.listing import make_pager, make_site
 from sitegen.views.pages import routes, site_pages, views_at
 
 
@@ -69,14 +69,6 @@ def test_pager_shows_a_bounded_window() -> None:
     assert (pager.prev_url, pager.next_url) == ("themes/a/page/49/", "themes/a/page/51/")
     first = make_pager("themes/a/", 2, 2, 60, 50, "page/")
     assert first.prev_url == "themes/a/" and first.next_url == "" and first.first_item == 51
-
-
-def test_excerpt_is_one_or_two_sentences() -> None:
-    assert excerpt("Short one. Short two. Short three.") == "Short one. Short two."
-    long = "A " * 200 + "end. Next."
-    cut = excerpt(long, limit=100)
-    assert cut.endswith("…") and len(cut) <= 101
-    assert excerpt("Links [here](https://x.org) and **bold**.") == "Links here and bold."
 
 
 def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(library) -> None:  # noqa: ANN001

@@ -13,11 +13,12 @@ import sitegen.discover
 import sitegen.views.map
 from sitegen.build import BuildOptions, build, render_site
 from sitegen.cache import BuildCache
-from sitegen.catalog import Paper, status_key
+from sitegen.catalog import Paper
 from sitegen.discover import discover
 from sitegen.dumps import Dump, Entry
 from sitegen.model.library import Library, build_library
 from sitegen.project import Project, SiteConfig, load_project
+from sitegen.text import status_key
 from sitegen.themes import Taxonomy, Theme
 from sitegen.views.context import FilterOptions, MapInfo, PageView, TimelineBar
 from sitegen.views.listing import filter_options, make_site
@@ -141,16 +142,6 @@ def test_without_a_discovery_there_is_no_map_and_no_extras() -> None:
 
 
 # ------------------------------------------------------------------ status, tags, filters
-
-
-def test_statuses_are_normalised() -> None:
-    assert [status_key(s) for s in ("To Read", "to_read", " reading ", "READ", "")] == [
-        "to-read",
-        "to-read",
-        "reading",
-        "read",
-        "",
-    ]
 
 
 def test_list_pages_offer_only_their_own_filter_choices(views) -> None:  # noqa: ANN001

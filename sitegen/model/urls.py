@@ -15,7 +15,7 @@ import functools
 import re
 from urllib.parse import quote
 
-from sitegen.catalog import slugify, unique_slug
+from sitegen.text import slugify, unique_slug
 
 HOME = ""
 AZ = "papers/"  # the A–Z list; its later pages are papers/_page/N/ (no slug has "_")

@@ -7,13 +7,13 @@ that each page only picks from them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sitegen.model import urls
 from sitegen.model.library import Library, Section
+from sitegen.text import excerpt
 from sitegen.views.context import (
     Crumb,
     FilterOptions,
@@ -26,11 +26,8 @@ from sitegen.views.context import (
     SiteInfo,
 )
 
-EXCERPT_CHARS = 260
 PAGER_WINDOW = 2  # page links shown either side of the current page
 STATUSES = ("to-read", "reading", "read")  # reading-status order in filters; others follow A–Z
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
-MARKDOWN_NOISE = re.compile(r"[*_`#>]+|!?\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -41,19 +38,6 @@ class Site:
     info: SiteInfo
     cards: Mapping[str, PaperCard]
     navs: Mapping[str | None, tuple[NavTheme, ...]]  # the sidebar, by current theme
-
-
-def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
-    """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
-    text = " ".join(MARKDOWN_NOISE.sub(r"\1", markdown).split())
-    sentences = SENTENCE_END.split(text)
-    chosen = sentences[0]
-    if len(sentences) > 1 and len(chosen) + len(sentences[1]) < limit * 0.8:
-        chosen = f"{chosen} {sentences[1]}"
-    if len(chosen) <= limit:
-        return chosen
-    cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:-–—")
-    return cut + "…"
 
 
 def paper_cards(library: Library) -> dict[str, PaperCard]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hashlib import blake2b
 
 from sitegen.model import urls
+from sitegen.text import short_title
 from sitegen.views.context import (
     Crumb,
     MapGroup,
@@ -43,13 +44,6 @@ def map_coordinate(value: float) -> int:
     return MAP_PAD + round(value * (MAP_SIZE - 2 * MAP_PAD))
 
 
-def short_title(title: str, limit: int = MAP_TITLE_CHARS) -> str:
-    """A title cut at a word boundary to at most ~limit characters."""
-    if len(title) <= limit:
-        return title
-    return title[:limit].rsplit(" ", 1)[0] + "…"
-
-
 def map_info(site: Site, limit: int | None = None) -> MapInfo:
     """Points grouped by primary theme; each theme with papers gets its own style, in nav order."""
     library = site.library
@@ -66,7 +60,7 @@ def map_info(site: Site, limit: int | None = None) -> MapInfo:
                 map_coordinate(points[s].x),
                 map_coordinate(points[s].y),
                 site.cards[s].url,
-                short_title(site.cards[s].title),
+                short_title(site.cards[s].title, MAP_TITLE_CHARS),
             )
             for s in members.get(info.slug, [])
             if s in shown

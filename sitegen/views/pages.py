@@ -15,9 +15,9 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-from sitegen.catalog import slugify
 from sitegen.model import urls
 from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo, letter_of
+from sitegen.text import slugify
 from sitegen.views.context import (
     ChartBar,
     Crumb,

@@ -1,0 +1,96 @@
+"""Text helpers, pure: slugs, URLs found in abstracts, reading statuses, excerpts.
+
+static/search.js has a copy of slugify (it derives most papers' URLs from their
+titles, so the search data needn't carry a slug each): keep the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+SLUG_MAX = 80  # also in static/search.js
+URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+")
+URL_TRAIL = ".,;:!?'\"*"
+PAIRS = {")": "(", "]": "["}
+EXCERPT_CHARS = 260
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
+MARKDOWN_NOISE = re.compile(r"[*_`#>]+|!?\[([^\]]*)\]\([^)]*\)")
+
+
+def slugify(title: str) -> str:
+    """A readable ASCII slug of at most 80 characters, cut at a word boundary."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > SLUG_MAX:
+            break
+        slug = candidate
+    if not slug and words:
+        slug = words[0][:SLUG_MAX]
+    return slug or "paper"
+
+
+def unique_slug(title: str, taken: set[str]) -> str:
+    """slugify(title), with -2, -3, ... appended while it collides with a taken slug."""
+    base = slugify(title)
+    slug, n = base, 2
+    while slug in taken:
+        suffix = f"-{n}"
+        slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
+        n += 1
+    return slug
+
+
+def clean_url(url: str) -> str:
+    """Trim trailing punctuation and unbalanced brackets that the copy-paste glued on."""
+    while url:
+        last = url[-1]
+        unbalanced = last in ")]" and url.count(PAIRS[last]) < url.count(last)
+        if last in URL_TRAIL or unbalanced:
+            url = url[:-1]
+        else:
+            break
+    if url.startswith("www."):
+        url = "https://" + url
+    return url
+
+
+def find_links(text: str) -> list[str]:
+    """The distinct cleaned URLs in a text, in order of appearance."""
+    links: list[str] = []
+    for match in URL.finditer(text):
+        url = clean_url(match.group(0))
+        if "://" in url and len(url) > len("https://x") and url not in links:
+            links.append(url)
+    return links
+
+
+def status_key(status: str) -> str:
+    """A reading status as one lower-case word: "To read" and "to_read" become "to-read".
+
+    The one normalisation: pages, filters and papers.json all show this form.
+    """
+    return "-".join(re.split(r"[\s_-]+", status.strip().lower())).strip("-")
+
+
+def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
+    text = " ".join(MARKDOWN_NOISE.sub(r"\1", markdown).split())
+    sentences = SENTENCE_END.split(text)
+    chosen = sentences[0]
+    if len(sentences) > 1 and len(chosen) + len(sentences[1]) < limit * 0.8:
+        chosen = f"{chosen} {sentences[1]}"
+    if len(chosen) <= limit:
+        return chosen
+    cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:-–—")
+    return cut + "…"
+
+
+def short_title(title: str, limit: int) -> str:
+    """A title cut at a word boundary to at most ~limit characters."""
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0] + "…"

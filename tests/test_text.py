@@ -1,0 +1,71 @@
+"""Text helpers: slugs (the JS copy must match), links from abstracts, statuses, excerpts."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sitegen.text import excerpt, find_links, short_title, slugify, status_key, unique_slug
+
+
+def test_slugs_are_readable_ascii_and_short() -> None:
+    assert slugify("VIOLET : End-to-End Video-Language Transformers") == (
+        "violet-end-to-end-video-language-transformers"
+    )
+    assert slugify("[MASK] is All You Need") == "mask-is-all-you-need"
+    assert slugify("Müller's Ω-Nets") == "muller-s-nets"
+    assert slugify("日本語") == "paper"
+    long = slugify("word " * 40)
+    assert len(long) <= 80 and not long.endswith("-")
+
+
+@given(st.text())
+def test_slug_property(title: str) -> None:
+    slug = slugify(title)
+    assert 0 < len(slug) <= 80
+    assert slug.isascii() and slug == slug.lower()
+    assert all(ch.isalnum() or ch == "-" for ch in slug)
+
+
+def test_unique_slug_suffixes_collisions() -> None:
+    taken = {"deep-nets", "deep-nets-2"}
+    assert unique_slug("Deep Nets", taken) == "deep-nets-3"
+    assert unique_slug("Deep Nets!", set()) == "deep-nets"
+    assert len(unique_slug("x" * 200, {"x" * 80})) <= 80
+
+
+def test_links_are_cleaned_of_glued_junk() -> None:
+    text = (
+        "Code: https://github.com/x/CSFPN{https://github.com/x/CSFPN}. "
+        'See http://mmlab.ie.cuhk.edu.hk/projects/CMP/". and (https://a.io/p_(1)), '
+        "also https://github.com/x/CSFPN again and www.example.org/page."
+    )
+    assert find_links(text) == [
+        "https://github.com/x/CSFPN",
+        "http://mmlab.ie.cuhk.edu.hk/projects/CMP/",
+        "https://a.io/p_(1)",
+        "https://www.example.org/page",
+    ]
+
+
+def test_statuses_are_normalised() -> None:
+    assert [status_key(s) for s in ("To Read", "to_read", " reading ", "READ", "")] == [
+        "to-read",
+        "to-read",
+        "reading",
+        "read",
+        "",
+    ]
+
+
+def test_excerpt_is_one_or_two_sentences() -> None:
+    assert excerpt("Short one. Short two. Short three.") == "Short one. Short two."
+    long = "A " * 200 + "end. Next."
+    cut = excerpt(long, limit=100)
+    assert cut.endswith("…") and len(cut) <= 101
+    assert excerpt("Links [here](https://x.org) and **bold**.") == "Links here and bold."
+
+
+def test_short_titles_are_cut_at_a_word() -> None:
+    assert short_title("Short", 10) == "Short"
+    assert short_title("A rather long title indeed", 12) == "A rather…"
