@@ -7,8 +7,9 @@ For the shipped corpus and each synthetic size (benchmarks/gen_corpus.py, both
 dump layouts) it measures, each in a fresh `sitegen` process as a user runs it:
 - ingest: `sitegen ingest` turning the dumps into Markdown pages;
 - cold build: `sitegen build` from those pages with no cache and no site/;
-- no-op, one edit (a note appended to one page) and one new 100-paper dump:
-  `sitegen build` again, with the cache the earlier builds left;
+- no-op, one edit (a note appended to one page), one page moved to another theme
+  folder and one new 100-paper dump: `sitegen build` again, with the cache the
+  earlier builds left (a move changes lists, not discovery's TF-IDF);
 - peak memory: the largest sum of PSS (shared pages counted once) over the
   process and its children (the worker processes included), sampled every 50 ms
   at first and every 0.5 s in long runs;
@@ -78,6 +79,7 @@ class Result:
     paper_page_with_assets_kb: float
     search_mb: float
     first_results_kb_gz: float
+    move: Run | None = None
     mkdocs: Run | None = None
     mkdocs_site_mb: float | None = None
     mkdocs_search_mb: float | None = None
@@ -223,6 +225,14 @@ def append_note(root: Path) -> None:
     page.write_text(page.read_text(encoding="utf-8") + "\n## Notes\n\nRead this one.\n")
 
 
+def move_page(root: Path) -> None:
+    """The "move" step: one paper's page moved into another theme folder, as a user re-files it."""
+    papers = root / "content" / "papers"
+    page = sorted(papers.glob("*/*.md"))[-1]
+    other = next(f for f in sorted(papers.iterdir()) if f.is_dir() and f != page.parent)
+    page.rename(other / page.name)
+
+
 def bench_corpus(corpus: str, papers: int, mkdocs_up_to: int, timeout: float) -> Result:
     """Measure one corpus, then MkDocs on the same pages if it is not too large."""
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
@@ -235,10 +245,12 @@ def bench_corpus(corpus: str, papers: int, mkdocs_up_to: int, timeout: float) ->
         append_note(root)
         edit = timed(sitegen("build", "-q"), root)
         sizes = measure_output(root / "site")
+        move_page(root)
+        move = timed(sitegen("build", "-q"), root)
         for path in (folder / "new").iterdir():
             shutil.copy(path, root / "content" / "dumps" / path.name)
         new_dump = timed(sitegen("build", "-q"), root)
-        result = Result(corpus, papers, ingest, cold, noop, edit, new_dump, **sizes)
+        result = Result(corpus, papers, ingest, cold, noop, edit, new_dump, **sizes, move=move)
         if papers <= mkdocs_up_to and shutil.which("mkdocs"):
             project = mkdocs_project(folder, root)
             try:
@@ -268,6 +280,7 @@ def table(results: list[Result]) -> str:
         ("MkDocs ÷ sitegen (cold)", ratio),
         ("no-op rebuild", lambda r: f"{r.noop.seconds} s"),
         ("rebuild after one edit", lambda r: f"{r.edit.seconds} s"),
+        ("rebuild after moving one page", lambda r: f"{r.move.seconds} s" if r.move else "–"),
         (f"rebuild after a new {NEW_DUMP_PAPERS}-paper dump", lambda r: f"{r.new_dump.seconds} s"),
         (
             "peak memory (cold build)",
