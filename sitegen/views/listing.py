@@ -78,22 +78,24 @@ def make_site(library: Library) -> Site:
     return Site(library, info, paper_cards(library), navs)
 
 
+def page_info(site: Site, path: str, kind: str, title: str, description: str = "") -> PageInfo:
+    """The page being rendered: its output path and URL, title and description."""
+    return PageInfo(path, urls.url_of(path), title, description or site.info.description, kind)
+
+
 def common(
     site: Site,
-    path: str,
-    kind: str,
-    title: str,
-    description: str = "",
+    page: PageInfo,
     crumbs: tuple[Crumb, ...] = (),
     current_theme: str | None = None,
     expanded: tuple[NavItem, ...] = (),
 ) -> dict[str, Any]:
-    """The context keys every HTML page gets."""
+    """The context keys every HTML page gets; the sidebar expands current_theme's list."""
     info = site.info
     return {
         "site": info,
-        "root": urls.root_for(path),
-        "page": PageInfo(path, urls.url_of(path), title, description or info.description, kind),
+        "root": urls.root_for(page.path),
+        "page": page,
         "nav": site.navs[current_theme],
         "nav_expanded": list(expanded),
         "breadcrumbs": [Crumb(info.title, ""), *crumbs] if crumbs else [],

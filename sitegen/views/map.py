@@ -14,7 +14,7 @@ from sitegen.views.context import (
     PageView,
     TimelineBar,
 )
-from sitegen.views.listing import Site, common
+from sitegen.views.listing import Site, common, page_info
 
 MAP_MAX_POINTS = 2000  # above this the map draws a fixed sample, so the page stays ~0.5 MB
 MAP_SIZE = 1000  # the map's viewBox is MAP_SIZE x MAP_SIZE user units
@@ -87,6 +87,8 @@ def map_page(site: Site) -> PageView:
     """map/: every paper placed by similarity, coloured by theme, and the timeline of dumps."""
     path = urls.file_of(urls.MAP)
     description = "Every paper placed by the similarity of its words, coloured by theme."
-    context = common(site, path, "map", "Map of papers", description, (Crumb("Map", ""),))
+    context = common(
+        site, page_info(site, path, "map", "Map of papers", description), (Crumb("Map", ""),)
+    )
     context.update(map=map_info(site), timeline=timeline_bars(site))
     return PageView(path, "map.html", context)

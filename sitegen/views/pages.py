@@ -37,6 +37,7 @@ from sitegen.views.listing import (
     filter_options,
     list_page,
     page_count,
+    page_info,
     page_suffix,
 )
 from sitegen.views.map import map_page
@@ -160,7 +161,9 @@ def paper_page(site: Site, slug: str, position: int, section: Section) -> PageVi
     )
     path = urls.file_of(view.url)
     crumbs = (Crumb(theme.title, theme.url), Crumb(view.title, ""))
-    context = common(site, path, "paper", view.title, view.excerpt, crumbs, theme.slug, expanded)
+    context = common(
+        site, page_info(site, path, "paper", view.title, view.excerpt), crumbs, theme.slug, expanded
+    )
     context["paper"] = view
     return PageView(path, "paper.html", context)
 
@@ -211,7 +214,7 @@ def home_page(site: Site) -> PageView:
         entries=sum(d.entries for d in library.dumps),
     )
     path = urls.file_of(urls.HOME)
-    context = common(site, path, "home", library.config.title)
+    context = common(site, page_info(site, path, "home", library.config.title))
     context.update(
         totals=totals,
         chart=chart,
@@ -236,7 +239,9 @@ def theme_page(site: Site, theme: ThemeInfo, number: int) -> PageView:
     if pager.number > 1:
         crumbs += (Crumb(f"Page {pager.number}", ""),)
     title = theme.title + page_suffix(pager)
-    context = common(site, path, "theme", title, theme.description, crumbs, theme.slug, expanded)
+    context = common(
+        site, page_info(site, path, "theme", title, theme.description), crumbs, theme.slug, expanded
+    )
     context.update(theme=theme, papers=cards, pager=pager, filters=filter_options(cards))
     return PageView(path, "theme.html", context)
 
@@ -266,7 +271,9 @@ def az_page(site: Site, number: int, letters: list[LetterLink]) -> PageView:
     crumbs = (Crumb("All papers", section.url if pager.number > 1 else ""),)
     if pager.number > 1:
         crumbs += (Crumb(f"Page {pager.number}", ""),)
-    context = common(site, path, "papers", "All papers A–Z" + page_suffix(pager), "", crumbs)
+    context = common(
+        site, page_info(site, path, "papers", "All papers A–Z" + page_suffix(pager)), crumbs
+    )
     context.update(papers=cards, pager=pager, letters=letters, filters=filter_options(cards))
     return PageView(path, "papers.html", context)
 
@@ -274,7 +281,7 @@ def az_page(site: Site, number: int, letters: list[LetterLink]) -> PageView:
 def dumps_page(site: Site) -> PageView:
     """The dumps index, newest first."""
     path = urls.file_of(urls.DUMPS)
-    context = common(site, path, "dumps", "Dumps", "", (Crumb("Dumps", ""),))
+    context = common(site, page_info(site, path, "dumps", "Dumps"), (Crumb("Dumps", ""),))
     context["dumps"] = list(reversed(site.library.dumps))
     return PageView(path, "dumps.html", context)
 
@@ -286,7 +293,9 @@ def dump_page(site: Site, name: str, number: int) -> PageView:
     path, cards, pager = list_page(site, section, site.library.config.per_page, number)
     title = f"Dump {dump.number}: {dump.label}" if dump.date else dump.label
     crumbs = (Crumb("Dumps", urls.DUMPS), Crumb(dump.label, ""))
-    context = common(site, path, "dump", f"What {title} added" + page_suffix(pager), "", crumbs)
+    context = common(
+        site, page_info(site, path, "dump", f"What {title} added" + page_suffix(pager)), crumbs
+    )
     context.update(dump=dump, papers=cards, pager=pager)
     return PageView(path, "dump.html", context)
 
@@ -294,7 +303,7 @@ def dump_page(site: Site, name: str, number: int) -> PageView:
 def tags_page(site: Site) -> PageView:
     """The tags index."""
     path = urls.file_of(urls.TAGS)
-    context = common(site, path, "tags", "Tags", "", (Crumb("Tags", ""),))
+    context = common(site, page_info(site, path, "tags", "Tags"), (Crumb("Tags", ""),))
     context["tags"] = list(site.library.tags)
     return PageView(path, "tags.html", context)
 
@@ -306,7 +315,7 @@ def tag_page(site: Site, name: str, number: int) -> PageView:
     path, cards, pager = list_page(site, section, site.library.config.per_page, number)
     crumbs = (Crumb("Tags", urls.TAGS), Crumb(tag.name, ""))
     title = f"Tagged “{tag.name}”" + page_suffix(pager)
-    context = common(site, path, "tag", title, "", crumbs)
+    context = common(site, page_info(site, path, "tag", title), crumbs)
     context.update(tag=tag, papers=cards, pager=pager)
     return PageView(path, "tag.html", context)
 
@@ -314,13 +323,13 @@ def tag_page(site: Site, name: str, number: int) -> PageView:
 def search_page(site: Site) -> PageView:
     """The search page (filled in by sitegen.search's templates and scripts)."""
     path = urls.file_of(urls.SEARCH)
-    context = common(site, path, "search", "Search", "", (Crumb("Search", ""),))
+    context = common(site, page_info(site, path, "search", "Search"), (Crumb("Search", ""),))
     return PageView(path, "search.html", context)
 
 
 def not_found_page(site: Site) -> PageView:
     """404.html: served at any depth, so its links resolve against a <base> at the site root."""
-    context = common(site, urls.NOT_FOUND_FILE, "404", "Page not found")
+    context = common(site, page_info(site, urls.NOT_FOUND_FILE, "404", "Page not found"))
     context["root"] = ""
     context["base_href"] = site.library.base_url or "/"
     return PageView(urls.NOT_FOUND_FILE, "404.html", context)
