@@ -217,15 +217,25 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
     )
 
 
-def dump_membership(dumps: list[Any], ledger: Ledger, pages: list[Page]) -> dict[str, list[str]]:
-    """Map each page slug to the dumps that listed its paper, in dump order."""
+Listings = dict[str, tuple[str, ...]]  # dump name -> page slugs in the order it listed them
+
+
+def dump_listings(dumps: list[Any], ledger: Ledger, pages: list[Page]) -> Listings:
+    """Each dump's papers as page slugs, in the order the feed listed them (each once)."""
     slug_of = {key: entry.slug for key, entry in ledger.papers.items()}
     for page in pages:
         slug_of.setdefault(title_key(page.title), page.slug)
-    members: dict[str, list[str]] = {}
+    listings = {}
     for dump in dumps:
-        for entry in dump.entries:
-            slug = slug_of.get(title_key(entry.title))
-            if slug is not None and dump.name not in members.setdefault(slug, []):
-                members[slug].append(dump.name)
+        slugs = (slug_of.get(title_key(entry.title)) for entry in dump.entries)
+        listings[dump.name] = tuple(dict.fromkeys(s for s in slugs if s is not None))
+    return listings
+
+
+def dump_membership(listings: Listings) -> dict[str, list[str]]:
+    """Map each page slug to the dumps that listed its paper, in dump order."""
+    members: dict[str, list[str]] = {}
+    for name, slugs in listings.items():
+        for slug in slugs:
+            members.setdefault(slug, []).append(name)
     return members

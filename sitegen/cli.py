@@ -168,7 +168,18 @@ def build_data(built: BuildResult, output: Path) -> dict[str, object]:
         "removed": built.removed,
         "output": str(output),
         "warnings": list(built.project.warnings),
+        "notes": list(built.notes),
     }
+
+
+def print_build(built: BuildResult, args: argparse.Namespace, seconds: float) -> None:
+    """A build's warnings and notes, then its summary line."""
+    console = console_for(args)
+    for warning in built.project.warnings:
+        console.warn(warning)
+    for note in built.notes:
+        console.note(note)
+    console.info(build_summary(built, args.output, seconds))
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -180,9 +191,9 @@ def run_build(args: argparse.Namespace) -> int:
     for report in ingested.reports:
         for warning in report.warnings:
             console.detail(f"warning: {warning}")
-    for warning in [*ingested.warnings, *built.project.warnings]:
+    for warning in ingested.warnings:
         console.warn(warning)
-    console.info(build_summary(built, args.output, seconds))
+    print_build(built, args, seconds)
     return 0
 
 
@@ -231,9 +242,7 @@ def run_add(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=1, ensure_ascii=False))
         return 0
     print_ingest(ingested, console)
-    for warning in built.project.warnings:
-        console.warn(warning)
-    console.info(build_summary(built, args.output, seconds))
+    print_build(built, args, seconds)
     return 0
 
 
@@ -269,7 +278,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     if args.base_url is None:
         args.base_url = pages_url(git, options.remote)  # None: site.yaml's base_url holds
     ingested, built, seconds = build_site(args)
-    console.info(build_summary(built, args.output, seconds))
+    print_build(built, args, seconds)
     if ingested.written:
         console.warn(
             f"the build made {len(ingested.written)} new files under content/: commit them, "

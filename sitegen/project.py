@@ -10,7 +10,9 @@ import yaml
 from sitegen.cache import BuildCache
 from sitegen.catalog import (
     LEDGER_NAME,
+    Listings,
     Paper,
+    dump_listings,
     dump_membership,
     make_paper,
     read_ledger,
@@ -49,6 +51,7 @@ class Project:
     dumps: list[Dump]
     papers: list[Paper]
     warnings: list[str]
+    listings: Listings = field(default_factory=dict)  # dump -> its papers' slugs, as listed
 
 
 def default_dir(name: str) -> Path:
@@ -108,7 +111,8 @@ def load_project(
             raise errors[0]
         pages = read_pages(content / "papers", cache)
         ledger = read_ledger(content / LEDGER_NAME)
-    members = dump_membership(dumps, ledger, pages)
+    listings = dump_listings(dumps, ledger, pages)
+    members = dump_membership(listings)
     papers = [make_paper(page, tuple(members.get(page.slug, ())), content) for page in pages]
     warnings = [*config.warnings, *taxonomy.warnings]
     warnings += [
@@ -116,4 +120,4 @@ def load_project(
         for theme in sorted({p.theme for p in papers})
         if taxonomy.get(theme) is None
     ]
-    return Project(root, config, taxonomy, dumps, papers, warnings)
+    return Project(root, config, taxonomy, dumps, papers, warnings, listings)

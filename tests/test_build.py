@@ -24,6 +24,7 @@ from sitegen.build.options import resolve_base_url
 from sitegen.build.schedule import OWN_SHARE, routes_in_share
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
+from sitegen.ingest import ingest
 from sitegen.model.library import build_library
 from sitegen.output import MANIFEST
 from sitegen.project import load_project
@@ -134,19 +135,63 @@ def test_paper_pages_stay_light(shipped: tuple[Path, Path]) -> None:
     assert max(sizes) <= PAGE_LIMIT
 
 
-def test_site_files_and_feeds(shipped: tuple[Path, Path]) -> None:
+def test_site_files_and_no_made_up_dates_or_relative_sitemap(shipped: tuple[Path, Path]) -> None:
     root, output = shipped
     for name in (".nojekyll", "404.html", "robots.txt", "papers.json", "search/index.html"):
         assert (output / name).is_file(), name
-    feed = ET.parse(output / "feed.xml").getroot()
-    atom = "{http://www.w3.org/2005/Atom}"
-    entries = feed.findall(f"{atom}entry")
-    assert len(entries) == len(load_project(root).dumps)
-    assert all(e.find(f"{atom}id").text for e in entries)
-    sitemap = ET.parse(output / "sitemap.xml").getroot()
-    locs = [loc.text for loc in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
-    assert "papers/geometry-distributions/" in locs and "404.html" not in locs
     assert (output / MANIFEST).is_file()
+    # The shipped dumps are undated and there is no base_url: no feed (it would need dates
+    # the input doesn't give) and no sitemap (it would need absolute URLs), and no link to either.
+    assert not (output / "feed.xml").exists() and not (output / "sitemap.xml").exists()
+    home = (output / "index.html").read_text()
+    assert "feed.xml" not in home and "1970" not in home
+    assert "Sitemap" not in (output / "robots.txt").read_text()
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_feed_has_one_entry_per_new_paper_dated_by_its_dump(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    abstract = "We study a problem and propose a method that works well on benchmarks. " * 3
+
+    def dump(name: str, titles: list[str]) -> None:
+        text = "".join(
+            f"Subscribe {t}\n{abstract}\n" if i == 0 else f"{t}\n{abstract}\n"
+            for i, t in enumerate(titles)
+        )
+        (content / "dumps" / name).write_text(text)
+
+    dump("2026-01-02-feed.txt", ["Older One", "Older Two"])
+    dump("2026-01-05-feed.txt", ["Newest B", "Older One", "Newest A"])
+    dump("legacy.txt", ["Undated Paper"])
+    (content / "site.yaml").write_text("title: Mine\nbase_url: https://x.org/list/\n")
+    ingest(tmp_path)
+    build(tmp_path, BuildOptions(tmp_path / "site"))
+    feed = ET.parse(tmp_path / "site" / "feed.xml").getroot()
+    entries = [
+        (
+            e.findtext(f"{ATOM}title"),
+            e.findtext(f"{ATOM}updated"),
+            e.find(f"{ATOM}link").get("href"),
+        )
+        for e in feed.findall(f"{ATOM}entry")
+    ]
+    assert entries == [
+        ("Newest B", "2026-01-05T00:00:00Z", "https://x.org/list/papers/newest-b/"),
+        ("Newest A", "2026-01-05T00:00:00Z", "https://x.org/list/papers/newest-a/"),
+        ("Older One", "2026-01-02T00:00:00Z", "https://x.org/list/papers/older-one/"),
+        ("Older Two", "2026-01-02T00:00:00Z", "https://x.org/list/papers/older-two/"),
+    ]
+    assert feed.findtext(f"{ATOM}updated") == "2026-01-05T00:00:00Z"
+    assert all(
+        e.findtext(f"{ATOM}summary").startswith("We study") for e in feed.iter(f"{ATOM}entry")
+    )
+    assert (
+        "<loc>https://x.org/list/papers/undated-paper/</loc>"
+        in (tmp_path / "site" / "sitemap.xml").read_text()
+    )
 
 
 def test_base_url_makes_absolute_links_where_needed(
@@ -158,8 +203,6 @@ def test_base_url_makes_absolute_links_where_needed(
     assert '<base href="https://example.org/reading/">' in (output / "404.html").read_text()
     assert "<loc>https://example.org/reading/papers/" in (output / "sitemap.xml").read_text()
     assert "Sitemap: https://example.org/reading/sitemap.xml" in (output / "robots.txt").read_text()
-    feed = (output / "feed.xml").read_text()
-    assert 'href="https://example.org/reading/dumps/' in feed
     home = (output / "index.html").read_text()
     assert '<link rel="canonical" href="https://example.org/reading/">' in home
     assert '<meta property="og:url" content="https://example.org/reading/">' in home
@@ -507,15 +550,18 @@ def test_an_older_dump_ingested_later_does_not_take_papers_another_dump_added(
     add_dump(tmp_path, "2026-01-01-b.txt", "One Paper On Graphs", "Three Paper On Graphs")
     output = tmp_path / "site"
     ingest_and_build(tmp_path, BuildOptions(output))
-    a = (output / "dumps" / "2026-01-02-a" / "index.html").read_text()
-    b = (output / "dumps" / "2026-01-01-b" / "index.html").read_text()
+    a = (output / "dumps" / "2026-01-02" / "index.html").read_text()
+    b = (output / "dumps" / "2026-01-01" / "index.html").read_text()
     assert "One Paper On Graphs" in a and "Two Paper On Graphs" in a
     assert "Three Paper On Graphs" in b and "One Paper On Graphs" not in b
     timeline = (output / "map" / "index.html").read_text().split('id="timeline-heading"')[1]
-    assert re.findall(r'chart-count">\+(\d+)', timeline) == ["1", "2"]  # B, then A
-    feed = (output / "feed.xml").read_text()
-    entry_a = feed[feed.index("dumps/2026-01-02-a/") :]
-    assert "One Paper On Graphs" in entry_a.split("<entry>")[0]
+    assert re.findall(r'chart-count">\+(\d+)', timeline) == ["2", "1"]  # A, then B: newest first
+    feed = ET.parse(output / "feed.xml").getroot()
+    dated = {
+        e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}updated") for e in feed.iter(f"{ATOM}entry")
+    }
+    assert dated["One Paper On Graphs"] == dated["Two Paper On Graphs"] == "2026-01-02T00:00:00Z"
+    assert dated["Three Paper On Graphs"] == "2026-01-01T00:00:00Z"
 
 
 def test_a_status_is_written_the_same_way_in_papers_json_and_on_pages(

@@ -9,6 +9,9 @@ import pytest
 from sitegen.catalog import (
     Ledger,
     LedgerEntry,
+    Page,
+    dump_listings,
+    dump_membership,
     format_ledger,
     parse_page,
     read_ledger,
@@ -17,6 +20,7 @@ from sitegen.catalog import (
     split_body,
     title_key,
 )
+from sitegen.dumps import Dump, Entry
 from sitegen.errors import SitegenError
 
 
@@ -78,3 +82,19 @@ def test_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(SitegenError, match="damaged ingest ledger"):
         read_ledger(path)
+
+
+def test_dump_listings_keep_the_feeds_order_and_membership_follows_from_them() -> None:
+    ledger = Ledger({title_key("Old Title"): LedgerEntry("renamed", "theory")})
+    pages = [
+        Page(Path("/p/theory/renamed.md"), "theory", "renamed", {"title": "New title"}, ""),
+        Page(Path("/p/graphs/g.md"), "graphs", "g", {"title": "Graphs!"}, ""),
+    ]
+    entries = (Entry("graphs", "x", 1), Entry("OLD  title", "x", 3), Entry("Graphs", "x", 5))
+    dumps = [
+        Dump("d1", None, None, "spaced", entries),
+        Dump("d2", None, None, "spaced", entries[:1]),
+    ]
+    listings = dump_listings(dumps, ledger, pages)
+    assert listings == {"d1": ("g", "renamed"), "d2": ("g",)}
+    assert dump_membership(listings) == {"g": ["d1", "d2"], "renamed": ["d1"]}

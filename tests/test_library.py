@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,10 @@ def library() -> Library:
     return small_library()
 
 
-def test_theme_order_is_newest_dump_first_then_title(library) -> None:  # noqa: ANN001
-    assert library.section(SectionKey.theme("alpha")).slugs == ("cross", "newest", "apple", "zeta")
+def test_theme_order_is_filed_here_first_then_newest_dump_then_title(
+    library,  # noqa: ANN001
+) -> None:
+    assert library.section(SectionKey.theme("alpha")).slugs == ("newest", "apple", "zeta", "cross")
     assert [(t.slug, t.count, t.primary) for t in library.themes] == [
         ("alpha", 4, 3),
         ("beta", 2, 2),
@@ -71,8 +74,9 @@ def test_theme_order_is_newest_dump_first_then_title(library) -> None:  # noqa: 
 
 def test_dumps_get_labels_safe_urls_and_their_additions(library) -> None:  # noqa: ANN001
     old, new = library.dumps
-    assert (old.label, old.url, old.added) == ("2024-01-01", "dumps/2024-01-01-old/", 3)
-    assert (new.label, new.url, new.added) == ("Mar 13", "dumps/new-dump/", 1)
+    assert (old.label, old.url, old.added) == ("Jan 1, 2024", "dumps/2024-01-01/", 3)
+    assert (new.label, new.url, new.added) == ("Mar 13", "dumps/mar-13/", 1)
+    assert not old.undated and new.undated
     assert library.section(SectionKey.dump("new dump")).slugs == ("cross",)
 
 
@@ -120,3 +124,11 @@ def test_timeline_counts_entries_listed_and_papers_without_a_dump_count_nowhere(
 def test_the_library_is_frozen(library: Library) -> None:
     with pytest.raises(AttributeError):
         library.papers = {}  # type: ignore[misc]
+
+
+def test_a_dump_lists_what_it_added_in_the_feeds_order_with_each_papers_rank() -> None:
+    papers = [paper(s, s.title(), "alpha", ("2024-01-01-old",)) for s in ("b", "a", "c", "known")]
+    listed = replace(project(papers), listings={"2024-01-01-old": ("known", "c", "a", "b")})
+    library = build_library(listed)
+    assert library.section(SectionKey.dump("2024-01-01-old")).slugs == ("known", "c", "a", "b")
+    assert library.listed_rank == {"known": 1, "c": 2, "a": 3, "b": 4}

@@ -34,15 +34,16 @@ def test_every_paper_gets_exactly_one_page(library) -> None:  # noqa: ANN001
 def test_prev_next_follow_the_primary_theme(library) -> None:  # noqa: ANN001
     views = {v.path: v for v in html_pages(library)}
     newest = views["papers/newest/index.html"].context["paper"]
-    assert (newest.prev.slug, newest.next.slug) == ("cross", "apple")
-    assert newest.position == 2 and newest.theme_count == 4
+    assert (newest.prev, newest.next.slug) == (None, "apple")
+    assert newest.position == 1 and newest.theme_count == 4
     assert [t.title for t in newest.themes] == ["Alpha"]
     zeta = views["papers/zeta/index.html"].context
-    assert zeta["paper"].next is None
+    assert zeta["paper"].next.slug == "cross"  # the cross-listed paper comes last
     assert [item.url for item in zeta["nav_expanded"]] == [
         "papers/newest/",
         "papers/apple/",
         "papers/zeta/",
+        "papers/cross/",
     ]
     assert [n.slug for n in zeta["nav"] if n.current] == ["alpha"]
     assert zeta["root"] == "../../"

@@ -148,7 +148,7 @@ def test_list_pages_offer_only_their_own_filter_choices(views) -> None:  # noqa:
     alpha = views["themes/alpha/index.html"].context["filters"]
     assert alpha.statuses == ("to-read", "reading", "read")  # reading order, not A-Z
     assert [t.name for t in alpha.tags] == ["best", "gen ai"]
-    assert [d.slug for d in alpha.dumps] == ["d1", "d2"]
+    assert [d.slug for d in alpha.dumps] == ["2024-01-01", "2024-02-01"]
     assert alpha.count == 4
     beta = views["themes/beta/index.html"].context["filters"]
     assert beta == FilterOptions((), (), beta.dumps, 4) and len(beta.dumps) == 1
@@ -159,8 +159,8 @@ def test_list_pages_offer_only_their_own_filter_choices(views) -> None:  # noqa:
 def test_cards_carry_filter_data_and_status_badges() -> None:
     project = project_of(corpus())
     html = render_site(project)["themes/alpha/index.html"].decode()
-    assert 'data-status="to-read" data-tags="gen-ai" data-dumps="d1"' in html
-    assert 'data-status="read" data-tags="gen-ai best" data-dumps="d1 d2"' in html
+    assert 'data-status="to-read" data-tags="gen-ai" data-dumps="2024-01-01"' in html
+    assert 'data-status="read" data-tags="gen-ai best" data-dumps="2024-01-01 2024-02-01"' in html
     assert (
         '<span class="badge badge-status status-to-read" title="Reading status">to read</span>'
         in html
@@ -215,13 +215,13 @@ def test_eighteen_themes_get_eighteen_styles() -> None:
     assert len(set(styles)) == 18 and styles[9] == (0, True)
 
 
-def test_timeline_bars_follow_the_dumps() -> None:
+def test_timeline_bars_follow_the_dumps_newest_first() -> None:
     bars = timeline_bars(library_of(corpus()))
     assert [(b.dump.slug, b.added, b.total, b.listed) for b in bars] == [
-        ("d1", 11, 11, 12),
-        ("d2", 1, 12, 1),
+        ("2024-02-01", 1, 12, 1),
+        ("2024-01-01", 11, 11, 12),
     ]
-    assert bars[0].width == 100.0 and bars[1].width == round(100 / 11, 1)
+    assert bars[1].width == 100.0 and bars[0].width == round(100 / 11, 1)
 
 
 def test_titles_on_the_map_and_related_lists_are_escaped() -> None:

@@ -59,6 +59,22 @@ class BuildResult:
         """The project the build read."""
         return self.model.project
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What the site leaves out, and why (the CLI prints these)."""
+        return () if has_sitemap(self.model.base_url) else (SITEMAP_NOTE,)
+
+
+SITEMAP_NOTE = (
+    "sitemap.xml not written: a sitemap needs absolute URLs "
+    "(set base_url in content/site.yaml or pass --base-url)"
+)
+
+
+def has_sitemap(base_url: str) -> bool:
+    """Whether the site gets a sitemap: only with an absolute base_url, as crawlers require."""
+    return base_url.startswith("http")
+
 
 def resolve_base_url(cli_value: str | None, config_value: str) -> str:
     """--base-url wins over site.yaml; the result is "" or an absolute URL ending in "/"."""

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from sitegen.build.options import has_sitemap
 from sitegen.build.run import Run
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
@@ -49,7 +50,7 @@ def data_outputs(run: Run) -> Outputs:
     """papers.json, .nojekyll and robots.txt."""
     base_url = run.model.base_url
     robots = "User-agent: *\nAllow: /\n"
-    if base_url.startswith("http"):
+    if has_sitemap(base_url):
         robots += f"Sitemap: {base_url}sitemap.xml\n"
     return {
         "papers.json": papers_json(run.model.project.papers).encode("utf-8"),
@@ -97,11 +98,9 @@ def urlset(base_url: str, page_list: list[str]) -> bytes:
 
 
 def sitemap_outputs(base_url: str, outputs: Mapping[str, object]) -> Outputs:
-    """sitemap.xml, split behind a sitemap index when there are more than 50,000 pages.
-
-    Without a base_url the locations stay site-relative (crawlers want absolute
-    URLs: set base_url in site.yaml or pass --base-url).
-    """
+    """sitemap.xml, split behind a sitemap index when there are more than 50,000 pages."""
+    if not has_sitemap(base_url):
+        return {}
     found = page_urls(outputs)
     if len(found) <= SITEMAP_MAX_URLS:
         return {"sitemap.xml": urlset(base_url, found)}

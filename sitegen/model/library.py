@@ -30,13 +30,19 @@ class DumpInfo:
     """A dump as the site shows it."""
 
     name: str  # file stem
-    slug: str  # URL segment
+    slug: str  # URL segment: the date, else the listing date, else the file's stem
     url: str
-    label: str  # date, listing date, or "Dump N"
-    date: str | None  # YYYY-MM-DD when known
+    label: str  # "Mar 13, 2026" when dated; else the feed's listing date, else the file's stem
+    date: str | None  # YYYY-MM-DD from the file name (`sitegen add` writes one); never the clock
     number: int  # 1-based, in dump order (oldest first)
     entries: int  # entries the dump listed
     added: int  # papers it added to the list
+    file: str = ""  # the dump's file name
+
+    @property
+    def undated(self) -> bool:
+        """No YYYY-MM-DD in the file name: its place among the dumps is by name, not by date."""
+        return self.date is None
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,7 @@ class Library:
     tags: tuple[TagInfo, ...]  # name order
     sections: Mapping[SectionKey, Section]
     added_by: Mapping[str, str]  # paper slug -> the dump that added it
+    listed_rank: Mapping[str, int]  # paper slug -> its 1-based place in that dump's listing
     timeline: tuple[TimelineEntry, ...]
     theme_by_slug: Mapping[str, ThemeInfo]
     discovery: Discovery | None = None  # key terms, related papers, map points (optional)
@@ -139,6 +146,10 @@ class Library:
     def theme(self, slug: str) -> ThemeInfo:
         """The theme with this slug."""
         return self.theme_by_slug[slug]
+
+    def dated_additions(self) -> tuple[DumpInfo, ...]:
+        """Dated dumps that added papers, newest first: the feed's (it never makes a date up)."""
+        return tuple(d for d in reversed(self.dumps) if d.date and d.added)
 
 
 def sort_title(title: str) -> str:
@@ -178,13 +189,27 @@ def count_by(values: list[str]) -> dict[str, int]:
     return counts
 
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_label(date: str) -> str:
+    """2026-03-13 -> "Mar 13, 2026" (the same in every locale)."""
+    year, month, day = date.split("-")
+    return f"{MONTHS[int(month) - 1]} {int(day)}, {year}"
+
+
 def dump_infos(dumps: list[Dump], added: dict[str, int]) -> tuple[DumpInfo, ...]:
-    """The dumps in project order (oldest first), with labels and URL segments."""
+    """The dumps in project order (oldest first), with labels and URL segments.
+
+    Project order (sitegen.ingest.read_dumps) puts the undated dumps first, by file name,
+    then the dated ones by date: "newest first" lists dated dumps by date, undated last.
+    """
     taken: set[str] = set()
     infos = []
     for number, dump in enumerate(dumps, start=1):
-        slug = urls.segment(dump.name, taken)
-        label = dump.date or dump.listing_date or f"Dump {number}"
+        readable = dump.date or dump.listing_date or dump.name
+        slug = urls.segment(readable, taken, fallback=dump.name)
+        label = date_label(dump.date) if dump.date else dump.listing_date or dump.name
         infos.append(
             DumpInfo(
                 name=dump.name,
@@ -195,6 +220,7 @@ def dump_infos(dumps: list[Dump], added: dict[str, int]) -> tuple[DumpInfo, ...]
                 number=number,
                 entries=len(dump.entries),
                 added=added.get(dump.name, 0),
+                file=dump.file or dump.name,
             )
         )
     return tuple(infos)
@@ -257,6 +283,7 @@ def build_library(
     """Index the project: papers, sections and every relation, all keyed by id. O(N log N)."""
     papers = {paper.slug: paper for paper in project.papers}
     adder = added_by(project.papers, project.dumps)
+    ranks = listed_ranks(project.listings, adder)
     added = count_by(list(adder.values()))
     dumps = dump_infos(project.dumps, added)
     theme_members = members_of(project.papers, "themes")
@@ -275,15 +302,24 @@ def build_library(
         """A–Z order."""
         return (titles[slug], slug)
 
+    def as_listed(slug: str) -> tuple[int, str, str]:
+        """The feed's own (trending) order: the best signal of what mattered that day."""
+        return (ranks.get(slug, 1 << 30), *by_title(slug))
+
     sections: dict[SectionKey, Section] = {}
     for theme in themes:
         key = SectionKey.theme(theme.slug)
-        slugs = sorted(theme_members.get(theme.slug, []), key=newest_first)
+
+        def filed_here_first(slug: str, here: str = theme.slug) -> tuple[bool, int, str, str]:
+            """Papers filed under the theme, then those cross-listed in it; newest dump first."""
+            return (papers[slug].theme != here, *newest_first(slug))
+
+        slugs = sorted(theme_members.get(theme.slug, []), key=filed_here_first)
         sections[key] = Section(key, theme.title, theme.url, tuple(slugs))
     dump_members = members_of_dump(adder)
     for dump in dumps:
         key = SectionKey.dump(dump.name)
-        slugs = sorted(dump_members.get(dump.name, []), key=by_title)
+        slugs = sorted(dump_members.get(dump.name, []), key=as_listed)
         sections[key] = Section(key, dump.label, dump.url, tuple(slugs))
     for tag in tags:
         key = SectionKey.tag(tag.name)
@@ -299,10 +335,23 @@ def build_library(
         tags=tags,
         sections=sections,
         added_by=adder,
+        listed_rank=ranks,
         timeline=timeline(project.dumps, added),
         theme_by_slug={theme.slug: theme for theme in themes},
         discovery=discovery,
     )
+
+
+def listed_ranks(
+    listings: Mapping[str, tuple[str, ...]], adder: Mapping[str, str]
+) -> dict[str, int]:
+    """Each paper's 1-based place in the listing of the dump that added it."""
+    ranks = {}
+    for slug, dump in adder.items():
+        listing = listings.get(dump, ())
+        if slug in listing:
+            ranks[slug] = listing.index(slug) + 1
+    return ranks
 
 
 def members_of_dump(adder: dict[str, str]) -> dict[str, list[str]]:

@@ -241,6 +241,8 @@ class PaperView:
     meta: dict[str, Any]
     key_terms: tuple[KeyTerm, ...] = ()
     related: tuple[RelatedCard, ...] = ()
+    added_in: str = ""  # the name of the dump that added it
+    rank: int = 0  # its place in that dump's listing (0: unknown)
     copy_url: str = ""  # absolute when base_url is set, else relative to the site root
     markdown_link: str = ""  # [title](copy_url), for the "Copy Markdown link" button
 
@@ -270,13 +272,13 @@ class ChartBar:
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """One dump in the Atom feed."""
+    """One paper in the Atom feed, dated by the dump that added it."""
 
+    paper: PaperCard
     dump: DumpInfo
     id: str
-    updated: str
-    papers: tuple[PaperCard, ...]
-    more: int
+    updated: str  # the dump's date, as an Atom timestamp
+    link: str  # absolute under base_url, else site-relative
 
 
 @dataclass(frozen=True)

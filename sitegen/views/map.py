@@ -73,13 +73,13 @@ def map_info(site: Site, limit: int | None = None) -> MapInfo:
 
 
 def timeline_bars(site: Site) -> list[TimelineBar]:
-    """The library's timeline as bars, oldest dump first."""
+    """The library's timeline as bars, newest dump first (as the dumps page lists them)."""
     entries = site.library.timeline
     by_name = {d.name: d for d in site.library.dumps}
     largest = max((e.added for e in entries), default=0) or 1
     return [
         TimelineBar(by_name[e.dump], e.added, e.listed, e.total, round(100 * e.added / largest, 1))
-        for e in entries
+        for e in reversed(entries)
     ]
 
 

@@ -45,8 +45,7 @@ from sitegen.views.map import map_page
 AZ_PER_PAGE = 100
 NEWEST_ON_HOME = 12
 NEIGHBOURS = 2  # papers shown either side of the current one in the sidebar
-FEED_ITEMS = 100  # papers listed per feed entry
-EPOCH = "1970-01-01T00:00:00Z"
+FEED_ITEMS = 100  # the newest papers the feed lists
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
 LOOKUPS = (
     ("arXiv", "https://arxiv.org/search/?searchtype=title&query="),
@@ -148,6 +147,8 @@ def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperV
         related=related_of(site, slug),
         copy_url=copy_url,
         markdown_link=markdown_link(paper.title, copy_url),
+        added_in=library.added_by.get(slug, ""),
+        rank=library.listed_rank.get(slug, 0),
     )
 
 
@@ -188,6 +189,11 @@ def paper_routes(site: Site) -> Iterator[Route]:
 # ---------------------------------------------------------------- list pages
 
 
+def ranks_of(site: Site, slugs: Iterable[str]) -> dict[str, int]:
+    """Each shown paper's place in the listing of the dump that added it ("#3")."""
+    return {s: site.library.listed_rank[s] for s in slugs if s in site.library.listed_rank}
+
+
 def home_page(site: Site) -> PageView:
     """The home page: what the list is, the theme chart, the newest dump's additions, totals."""
     library = site.library
@@ -221,6 +227,7 @@ def home_page(site: Site) -> PageView:
         newest=newest,
         newest_papers=[site.cards[s] for s in slugs[:NEWEST_ON_HOME]],
         newest_more=max(0, len(slugs) - NEWEST_ON_HOME),
+        ranks=ranks_of(site, slugs[:NEWEST_ON_HOME]),
         dumps=list(reversed(library.dumps)),
     )
     return PageView(path, "index.html", context)
@@ -230,17 +237,12 @@ def theme_page(site: Site, theme: ThemeInfo, number: int) -> PageView:
     """Page `number` of a theme's paper list."""
     section = site.library.section(SectionKey.theme(theme.slug))
     path, cards, pager = list_page(site, section, site.library.config.per_page, number)
-    expanded = tuple(
-        NavItem(f"Page {link.number}", link.url, link.current)
-        for link in pager.links
-        if not link.gap and pager.count > 1
-    )
     crumbs = (Crumb(theme.title, theme.url if pager.number > 1 else ""),)
     if pager.number > 1:
         crumbs += (Crumb(f"Page {pager.number}", ""),)
     title = theme.title + page_suffix(pager)
     context = common(
-        site, page_info(site, path, "theme", title, theme.description), crumbs, theme.slug, expanded
+        site, page_info(site, path, "theme", title, theme.description), crumbs, theme.slug
     )
     context.update(theme=theme, papers=cards, pager=pager, filters=filter_options(cards))
     return PageView(path, "theme.html", context)
@@ -291,12 +293,11 @@ def dump_page(site: Site, name: str, number: int) -> PageView:
     dump = next(d for d in site.library.dumps if d.name == name)
     section = site.library.section(SectionKey.dump(name))
     path, cards, pager = list_page(site, section, site.library.config.per_page, number)
-    title = f"Dump {dump.number}: {dump.label}" if dump.date else dump.label
     crumbs = (Crumb("Dumps", urls.DUMPS), Crumb(dump.label, ""))
-    context = common(
-        site, page_info(site, path, "dump", f"What {title} added" + page_suffix(pager)), crumbs
-    )
-    context.update(dump=dump, papers=cards, pager=pager)
+    title = f"What {dump.label} added" + page_suffix(pager)
+    context = common(site, page_info(site, path, "dump", title), crumbs)
+    ranks = ranks_of(site, [card.slug for card in cards])
+    context.update(dump=dump, papers=cards, pager=pager, ranks=ranks)
     return PageView(path, "dump.html", context)
 
 
@@ -335,31 +336,37 @@ def not_found_page(site: Site) -> PageView:
     return PageView(urls.NOT_FOUND_FILE, "404.html", context)
 
 
+def feed_entries(site: Site) -> list[FeedEntry]:
+    """The newest additions, one entry per paper: dated dumps newest first, each in listed order."""
+    base, entries = site.info.base_url, []
+    for dump in site.library.dated_additions():
+        for slug in site.library.section(SectionKey.dump(dump.name)).slugs:
+            card = site.cards[slug]
+            link = urls.absolute(base, card.url)
+            entry_id = link if base.startswith("http") else f"{feed_id(site)}:paper:{slug}"
+            entries.append(FeedEntry(card, dump, entry_id, f"{dump.date}T00:00:00Z", link))
+            if len(entries) == FEED_ITEMS:
+                return entries
+    return entries
+
+
+def feed_id(site: Site) -> str:
+    """The feed's id: its absolute URL, or a stable URN without a base_url."""
+    base = site.info.base_url
+    if base.startswith("http"):
+        return base + urls.FEED_FILE
+    return f"urn:sitegen:{slugify(site.info.title)}"
+
+
 def feed_context(site: Site) -> dict[str, Any]:
-    """The Atom feed's context: one entry per dump that added papers, newest first."""
-    info = site.info
-    base = info.base_url
-    feed_id = f"{base}{urls.FEED_FILE}" if base else f"urn:sitegen:{slugify(info.title)}"
-    entries = []
-    for dump in reversed(site.library.dumps):
-        slugs = site.library.section(SectionKey.dump(dump.name)).slugs
-        if not slugs:
-            continue
-        entries.append(
-            FeedEntry(
-                dump=dump,
-                id=urls.absolute(base, dump.url) if base else f"{feed_id}:dump:{dump.slug}",
-                updated=f"{dump.date}T00:00:00Z" if dump.date else EPOCH,
-                papers=tuple(site.cards[s] for s in slugs[:FEED_ITEMS]),
-                more=max(0, len(slugs) - FEED_ITEMS),
-            )
-        )
-    updated = max((e.updated for e in entries), default=EPOCH)
-    return {"site": info, "feed": {"id": feed_id, "updated": updated}, "entries": entries}
+    """The Atom feed's context: the newest papers, each dated by its dump."""
+    entries = feed_entries(site)
+    feed = {"id": feed_id(site), "updated": entries[0].updated}
+    return {"site": site.info, "feed": feed, "entries": entries}
 
 
 def feed_page(site: Site) -> PageView:
-    """The Atom feed of what each dump added: a view like any other, rendered only when changed."""
+    """The Atom feed of new papers: a view like any other, rendered only when changed."""
     return PageView(urls.FEED_FILE, "feed.xml", feed_context(site))
 
 
@@ -401,7 +408,8 @@ def routes(site: Site) -> dict[str, Route]:
         table.append(Route(urls.file_of(urls.MAP), "map", partial(map_page, site)))
     table.append(Route(urls.file_of(urls.SEARCH), "search", partial(search_page, site)))
     table.append(Route(urls.NOT_FOUND_FILE, "404", partial(not_found_page, site)))
-    table.append(Route(urls.FEED_FILE, "feed", partial(feed_page, site)))
+    if library.dated_additions():  # undated dumps give no dates, and the feed makes none up
+        table.append(Route(urls.FEED_FILE, "feed", partial(feed_page, site)))
     return {route.path: route for route in table}
 
 
