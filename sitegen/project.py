@@ -35,10 +35,13 @@ class SiteConfig:
     base_url: str = ""
     author: str = ""
     per_page: int = 50
+    repo_url: str = ""  # the list's repository, for "Edit this page" links (as in MkDocs)
+    edit_uri: str = ""  # path from repo_url to content/ in its web editor; GitHub/GitLab guessed
     warnings: list[str] = field(default_factory=list, compare=False)  # unknown keys, ignored
 
 
-CONFIG_FIELDS = ("title", "description", "base_url", "author", "per_page")
+TEXT_FIELDS = ("title", "description", "base_url", "author", "repo_url", "edit_uri")
+CONFIG_FIELDS = (*TEXT_FIELDS, "per_page")
 
 
 @dataclass
@@ -70,13 +73,15 @@ def load_config(path: Path) -> SiteConfig:
     data = load_yaml(text, path) or {}
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
-    known = {k: data[k] for k in ("title", "description", "base_url", "author") if k in data}
+    known = {k: data[k] for k in TEXT_FIELDS if k in data}
     config = SiteConfig(**{k: str(v) for k, v in known.items()})
     if "per_page" in data:
         try:
             config.per_page = max(1, int(data["per_page"]))
         except (TypeError, ValueError):
             raise SitegenError("per_page must be a whole number", path) from None
+    if config.repo_url and not config.repo_url.startswith(("https://", "http://")):
+        raise SitegenError("repo_url must start with https:// or http://", path)
     lines = key_lines(text)
     config.warnings = [
         unknown_key(key, CONFIG_FIELDS, f"{path}:{lines[key]}: " if key in lines else f"{path}: ")

@@ -89,6 +89,18 @@ def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     return cut + "…"
 
 
+ARXIV_ID = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf)/|arXiv:\s?)(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?",
+    re.IGNORECASE,
+)
+
+
+def arxiv_id(text: str) -> str | None:
+    """The first arXiv identifier an abstract carries (arXiv:2301.01234, arxiv.org/abs/…)."""
+    match = ARXIV_ID.search(text)
+    return match.group(1) if match else None
+
+
 def short_title(title: str, limit: int) -> str:
     """A title cut at a word boundary to at most ~limit characters."""
     if len(title) <= limit:

@@ -69,3 +69,17 @@ def test_a_project_joins_pages_to_the_dumps_that_list_them(tmp_path: Path) -> No
 def test_the_shipped_templates_and_static_are_found() -> None:
     assert (default_dir("templates") / "base.html").is_file()
     assert (default_dir("static") / "style.css").is_file()
+
+
+def test_repo_url_must_be_a_web_address(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text("repo_url: javascript:alert(1)\n")
+    with pytest.raises(SitegenError, match="repo_url must start with https://"):
+        load_config(path)
+    path.write_text("repo_url: https://github.com/me/list\nedit_uri: edit/trunk/content/\n")
+    config = load_config(path)
+    assert (config.repo_url, config.edit_uri, config.warnings) == (
+        "https://github.com/me/list",
+        "edit/trunk/content/",
+        [],
+    )

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.text import excerpt, find_links, short_title, slugify, status_key, unique_slug
+from sitegen.text import (
+    arxiv_id,
+    excerpt,
+    find_links,
+    short_title,
+    slugify,
+    status_key,
+    unique_slug,
+)
 
 
 def test_slugs_are_readable_ascii_and_short() -> None:
@@ -69,3 +78,17 @@ def test_excerpt_is_one_or_two_sentences() -> None:
 def test_short_titles_are_cut_at_a_word() -> None:
     assert short_title("Short", 10) == "Short"
     assert short_title("A rather long title indeed", 12) == "A rather…"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("see arXiv:2301.01234v2 for details", "2301.01234"),
+        ("https://arxiv.org/abs/1706.03762 and more", "1706.03762"),
+        ("pdf at https://arxiv.org/pdf/2106.09685v1.pdf", "2106.09685"),
+        ("old style arXiv:hep-th/9901001", "hep-th/9901001"),
+        ("no identifier, only 2301.01234 as a number", None),
+    ],
+)
+def test_arxiv_id_is_found_where_the_abstract_names_it(text: str, found: str | None) -> None:
+    assert arxiv_id(text) == found

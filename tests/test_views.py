@@ -6,9 +6,10 @@ import pytest
 from test_library import paper, project, small_library
 
 from sitegen.model.library import Library, build_library
+from sitegen.project import SiteConfig
 from sitegen.views.context import PageView
 from sitegen.views.listing import make_pager, make_site
-from sitegen.views.pages import routes, site_pages, views_at
+from sitegen.views.pages import edit_url, lookups_of, routes, site_pages, views_at
 
 
 def html_pages(library: Library) -> list[PageView]:
@@ -82,3 +83,26 @@ def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(li
     assert [r.path for r in table.values() if r.kind == "paper"] == [
         f"papers/{s}/index.html" for s in ("newest", "apple", "zeta", "cross", "digits")
     ]
+
+
+def test_lookups_link_the_arxiv_page_when_the_abstract_names_it() -> None:
+    searched = lookups_of("A [Title]", "No identifier here.")
+    assert [c.title for c in searched] == ["arXiv", "Semantic Scholar", "Hugging Face"]
+    assert searched[0].url == "https://arxiv.org/search/?searchtype=title&query=A%20%5BTitle%5D"
+    direct = lookups_of("A Title", "Code and paper: https://arxiv.org/abs/2301.01234v3.")
+    assert direct[0].url == "https://arxiv.org/abs/2301.01234"
+
+
+def test_edit_links_follow_repo_url_and_edit_uri() -> None:
+    github = SiteConfig(repo_url="https://github.com/me/list")
+    assert edit_url(github, "papers/graphs/a b.md") == (
+        "https://github.com/me/list/edit/main/content/papers/graphs/a%20b.md"
+    )
+    own = SiteConfig(
+        repo_url="https://git.example.org/me/list/", edit_uri="src/branch/trunk/content"
+    )
+    assert edit_url(own, "papers/x.md") == (
+        "https://git.example.org/me/list/src/branch/trunk/content/papers/x.md"
+    )
+    assert edit_url(SiteConfig(repo_url="https://git.example.org/me/list"), "papers/x.md") == ""
+    assert edit_url(SiteConfig(), "papers/x.md") == ""

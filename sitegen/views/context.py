@@ -241,6 +241,7 @@ class PaperView:
     meta: dict[str, Any]
     key_terms: tuple[KeyTerm, ...] = ()
     related: tuple[RelatedCard, ...] = ()
+    edit_url: str = ""  # "Edit this page" (site.yaml repo_url and edit_uri), or ""
     added_in: str = ""  # the name of the dump that added it
     rank: int = 0  # its place in that dump's listing (0: unknown)
     copy_url: str = ""  # absolute when base_url is set, else relative to the site root

@@ -17,7 +17,8 @@ from urllib.parse import quote
 
 from sitegen.model import urls
 from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo, letter_of
-from sitegen.text import slugify
+from sitegen.project import SiteConfig
+from sitegen.text import arxiv_id, slugify
 from sitegen.views.context import (
     ChartBar,
     Crumb,
@@ -114,13 +115,36 @@ def related_of(site: Site, slug: str) -> tuple[RelatedCard, ...]:
     return tuple(cards)
 
 
+def lookups_of(title: str, abstract: str) -> tuple[Crumb, ...]:
+    """Where to find the paper: arXiv (its page when the abstract names it), S2, Hugging Face."""
+    query = quote(title, safe="")
+    found = [Crumb(label, base + query) for label, base in LOOKUPS]
+    identifier = arxiv_id(abstract)
+    if identifier:
+        found[0] = Crumb("arXiv", f"https://arxiv.org/abs/{identifier}")
+    return tuple(found)
+
+
+EDIT_URIS = {"github.com": "edit/main/content/", "gitlab.com": "-/edit/main/content/"}
+
+
+def edit_url(config: SiteConfig, source: str) -> str:
+    """The page's "Edit this page" link: repo_url + edit_uri + its path under content/."""
+    if not config.repo_url:
+        return ""
+    host = re.sub(r"^https?://(www\.)?", "", config.repo_url).split("/", 1)[0].lower()
+    uri = config.edit_uri or EDIT_URIS.get(host, "")
+    if not uri:
+        return ""
+    return config.repo_url.rstrip("/") + "/" + uri.strip("/") + "/" + quote(source)
+
+
 def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperView:
     """The full view of one paper; prev/next come from its primary theme's order."""
     library = site.library
     paper = library.papers[slug]
     card = site.cards[slug]
     slugs = section.slugs
-    query = quote(paper.title, safe="")
     copy_url = urls.absolute(library.base_url, card.url)
     return PaperView(
         slug=slug,
@@ -136,7 +160,7 @@ def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperV
         dumps=card.dumps,
         tags=card.tags,
         links=tuple(link_button(url) for url in paper.links),
-        lookups=tuple(Crumb(label, base + query) for label, base in LOOKUPS),
+        lookups=lookups_of(paper.title, paper.abstract),
         prev=site.cards[slugs[position - 1]] if position > 0 else None,
         next=site.cards[slugs[position + 1]] if position + 1 < len(slugs) else None,
         position=position + 1,
@@ -147,6 +171,7 @@ def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperV
         related=related_of(site, slug),
         copy_url=copy_url,
         markdown_link=markdown_link(paper.title, copy_url),
+        edit_url=edit_url(library.config, paper.source),
         added_in=library.added_by.get(slug, ""),
         rank=library.listed_rank.get(slug, 0),
     )
