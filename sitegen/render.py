@@ -196,6 +196,8 @@ def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
     env.filters["markdown"] = markdown_html
     env.filters["plural"] = plural
     env.filters["bibtex"] = bibtex
+    # tojson (data files such as <list>/cards.js): compact and stable.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     return env
 
 

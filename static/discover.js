@@ -104,12 +104,150 @@
     return true;
   }
 
+  // ------------------------------------------------------------ whole-list filtering
+
+  // A list's cards as data (<list>/cards.js), loaded once by a <script> so that it works
+  // from file:// too. Rows: [slug, title, excerpt, theme, status, tags, dumps], where theme,
+  // tags and dumps index data.themes ([title, url]), data.tags and data.dumps ([slug, name, url]).
+  var listData = null;
+  var waiting = [];
+  window.sitegenCards = function (data) {
+    listData = data;
+    waiting.splice(0).forEach(function (then) { then(); });
+  };
+
+  function loadList(url, then) {
+    if (listData) { then(); return; }
+    waiting.push(then);
+    if (waiting.length > 1) return;
+    var script = document.createElement("script");
+    script.src = url;
+    script.onerror = function () { waiting = []; };  // the filters keep to this page
+    document.head.appendChild(script);
+  }
+
+  function rowMatches(row, state, needles) {
+    if (state.status && row[4] !== state.status) return false;
+    var has = function (indexes, table, slug) {
+      return indexes.some(function (i) { return listData[table][i][0] === slug; });
+    };
+    if (state.tag && !has(row[5], "tags", state.tag)) return false;
+    if (state.dump && !has(row[6], "dumps", state.dump)) return false;
+    var title = row[1].toLowerCase();
+    for (var i = 0; i < needles.length; i++) if (title.indexOf(needles[i]) < 0) return false;
+    return true;
+  }
+
+  /** A card for one row, made from the page's <template> (the same markup as the list's). */
+  function cardOf(template, row, root, inTheme) {
+    var card = template.content.firstElementChild.cloneNode(true);
+    var theme = listData.themes[row[3]];
+    var tags = row[5].map(function (i) { return listData.tags[i]; });
+    var dumps = row[6].map(function (i) { return listData.dumps[i]; });
+    card.setAttribute("data-status", row[4]);
+    card.setAttribute("data-tags", tags.map(function (t) { return t[0]; }).join(" "));
+    card.setAttribute("data-dumps", dumps.map(function (d) { return d[0]; }).join(" "));
+    var link = card.querySelector(".card-title a");
+    link.textContent = row[1];
+    link.setAttribute("href", root + "papers/" + row[0] + "/");  // model/urls.py paper_url
+    card.querySelector(".card-excerpt").textContent = row[2];
+    var fill = function (selector, text, url) {
+      var badge = card.querySelector(selector);
+      if (!badge) return;
+      badge.textContent = text;
+      badge.setAttribute("href", root + url);
+    };
+    fill(".badge-theme", theme[0], theme[1]);
+    var cross = card.querySelector(".badge-cross");
+    if (cross && inTheme && theme[1] !== inTheme) {
+      fill(".badge-cross", "cross-listed from " + theme[0], theme[1]);
+      cross.setAttribute("title", "Filed under " + theme[0] + ", also listed here");
+    } else if (cross) {
+      cross.remove();
+      card.classList.remove("card-cross");
+    } else {
+      card.classList.remove("card-cross");
+    }
+    var repeat = function (selector, items, text) {
+      var model = card.querySelector(selector);
+      if (!model) return;
+      items.forEach(function (item) {
+        var badge = model.cloneNode(true);
+        badge.textContent = text(item);
+        badge.setAttribute("href", root + item[2]);
+        model.parentNode.insertBefore(badge, model);
+      });
+      model.remove();
+    };
+    repeat(".badge-dump", dumps, function (d) { return d[1]; });
+    repeat(".badge-tag", tags, function (t) { return "#" + t[1]; });
+    var status = card.querySelector(".badge-status");
+    if (row[4]) {
+      status.className = "badge badge-status status-" + row[4];
+      status.textContent = row[4].replace(/-/g, " ");
+    } else if (status) {
+      status.remove();
+    }
+    return card;
+  }
+
+  var SHOWN = 200;  // cards made at a time for a whole-list filter
+
   function setUpFilters(form) {
     var cards = Array.prototype.slice.call(document.querySelectorAll(".cards > .card"));
     var status = form.querySelector(".filter-status");
     var total = cards.length;
     var typingTimer = null;
+    var wholeUrl = form.getAttribute("data-cards");
+    var template = document.getElementById("card-template");
+    var pageList = document.querySelector(".cards");
+    var results = null;
+    var pagers = document.querySelectorAll(".pager");
     form.hidden = false;
+
+    /** Show every match of the whole list (a batch at a time) in place of this page's cards. */
+    function showWhole(state) {
+      var needles = words(state.text);
+      var matched = listData.cards.filter(function (row) { return rowMatches(row, state, needles); });
+      if (!results) {
+        results = document.createElement("ol");
+        results.className = "cards filter-results";
+        pageList.parentNode.insertBefore(results, pageList.nextSibling);
+      }
+      results.textContent = "";
+      Array.prototype.forEach.call(document.querySelectorAll(".filter-more"), function (b) { b.remove(); });
+      var shown = 0;
+      var more = document.createElement("button");
+      more.type = "button";
+      more.className = "button button-small filter-more";
+      var grow = function () {
+        var root = form.getAttribute("data-root") || "";
+        var inTheme = form.getAttribute("data-in-theme") || "";
+        matched.slice(shown, shown + SHOWN).forEach(function (row) {
+          results.appendChild(cardOf(template, row, root, inTheme));
+        });
+        shown = Math.min(matched.length, shown + SHOWN);
+        more.textContent = "Show " + Math.min(SHOWN, matched.length - shown) + " more";
+        more.hidden = shown >= matched.length;
+      };
+      more.addEventListener("click", grow);
+      results.parentNode.insertBefore(more, results.nextSibling);
+      grow();
+      pageList.hidden = true;
+      Array.prototype.forEach.call(pagers, function (p) { p.hidden = true; });
+      var all = listData.cards.length;
+      status.textContent = matched.length
+        ? matched.length + " of " + all + " papers match."
+        : "No paper in the whole list matches these filters.";
+    }
+
+    /** Back to this page's own cards. */
+    function hideWhole() {
+      if (results) { results.remove(); results = null; }
+      Array.prototype.forEach.call(document.querySelectorAll(".filter-more"), function (b) { b.remove(); });
+      pageList.hidden = false;
+      Array.prototype.forEach.call(pagers, function (p) { p.hidden = false; });
+    }
 
     /** Put a state into the form (unknown choices fall back to "Any"). */
     function fill(state) {
@@ -131,7 +269,8 @@
       return state;
     }
 
-    /** Show matching cards, count them, and carry the filters along the pager links. */
+    /** Show matching cards (this page's at once, then the whole list's), and carry the
+        filters along the pager links. */
     function apply(state) {
       var needles = words(state.text);
       var shown = 0;
@@ -141,9 +280,15 @@
         if (ok) shown++;
       });
       var query = queryOf(state);
+      if (!query || !wholeUrl || !template || !pageList) hideWhole();
       status.textContent = query
         ? (shown ? "Showing " + shown + " of " + total + " papers on this page." : "No papers on this page match these filters.")
         : "";
+      if (query && wholeUrl && template && pageList) {
+        loadList(wholeUrl, function () {
+          if (queryOf(current()) === query) showWhole(state);
+        });
+      }
       form.classList.toggle("is-active", !!query);
       Array.prototype.forEach.call(document.querySelectorAll(".pager a[href]"), function (a) {
         var href = a.getAttribute("href").replace(/[?#].*$/, "");

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,12 +17,12 @@ from sitegen.cache import BuildCache
 from sitegen.catalog import Paper
 from sitegen.discover import discover
 from sitegen.dumps import Dump, Entry
-from sitegen.model.library import Library, build_library
+from sitegen.model.library import AZ_KEY, Library, build_library
 from sitegen.project import Project, SiteConfig, load_project
 from sitegen.text import status_key
 from sitegen.themes import Taxonomy, Theme
 from sitegen.views.context import FilterOptions, MapInfo, PageView, TimelineBar
-from sitegen.views.listing import filter_options, make_site
+from sitegen.views.listing import cards_data, filter_options, make_site
 from sitegen.views.map import MAP_PAD, MAP_SIZE
 from sitegen.views.map import map_info as site_map_info
 from sitegen.views.map import timeline_bars as site_timeline_bars
@@ -144,16 +145,31 @@ def test_without_a_discovery_there_is_no_map_and_no_extras() -> None:
 # ------------------------------------------------------------------ status, tags, filters
 
 
-def test_list_pages_offer_only_their_own_filter_choices(views) -> None:  # noqa: ANN001
+def test_list_filters_offer_the_choices_of_the_whole_list(views) -> None:  # noqa: ANN001
     alpha = views["themes/alpha/index.html"].context["filters"]
     assert alpha.statuses == ("to-read", "reading", "read")  # reading order, not A-Z
     assert [t.name for t in alpha.tags] == ["best", "gen ai"]
     assert [d.slug for d in alpha.dumps] == ["2024-01-01", "2024-02-01"]
-    assert alpha.count == 4
+    assert (alpha.count, alpha.cards_url) == (4, "themes/alpha/cards.js")
     beta = views["themes/beta/index.html"].context["filters"]
-    assert beta == FilterOptions((), (), beta.dumps, 4) and len(beta.dumps) == 1
+    assert (beta.statuses, beta.tags, beta.count, len(beta.dumps)) == ((), (), 4, 1)
     assert views["papers/index.html"].context["filters"].count == 12
     assert filter_options([]) == FilterOptions((), (), (), 0)
+    # Every page of a list offers the same choices: those of the whole list.
+    paged = replace(project_of(corpus()), config=SiteConfig(per_page=2))
+    pages = {v.path: v for v in html_pages(build_library(paged))}
+    first = pages["themes/alpha/index.html"].context["filters"]
+    assert pages["themes/alpha/page/2/index.html"].context["filters"] == first
+
+
+def test_a_lists_cards_data_holds_every_card_once() -> None:
+    site = make_site(library_of(corpus()))
+    data = cards_data(site, site.library.section(AZ_KEY))
+    assert [row[0] for row in data["cards"]] == list(site.library.section(AZ_KEY).slugs)
+    read = next(row for row in data["cards"] if row[4] == "read")
+    assert [data["tags"][i][1] for i in read[5]] == ["gen ai", "best"]
+    assert [data["dumps"][i][0] for i in read[6]] == ["2024-01-01", "2024-02-01"]
+    assert data["themes"][read[3]] == ["Alpha", "themes/alpha/"]
 
 
 def test_cards_carry_filter_data_and_status_badges() -> None:

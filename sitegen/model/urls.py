@@ -75,6 +75,11 @@ def search_url(term: str) -> str:
     return SEARCH + "?q=" + quote(term, safe="")
 
 
+def cards_file(list_url: str) -> str:
+    """A list's cards as data, for its filters: <list>/cards.js (no slug has a dot)."""
+    return f"{list_url}cards.js"
+
+
 def file_of(url: str) -> str:
     """The output file of a URL (leading "/" or not): papers/x/ -> papers/x/index.html."""
     path = url.lstrip("/")

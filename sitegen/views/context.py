@@ -163,12 +163,14 @@ class RelatedCard:
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """The choices of a list page's client-side filters: only values its own cards carry."""
+    """The choices of a list's client-side filters: the values its cards carry, each once."""
 
     statuses: tuple[str, ...]
     tags: tuple[TagInfo, ...]
     dumps: tuple[DumpInfo, ...]
-    count: int  # papers on this page
+    count: int  # papers in the whole list
+    cards_url: str = ""  # the whole list's cards as data (<list>/cards.js), "" for none
+    template_card: PaperCard | None = None  # rendered once as the <template> cards are made from
 
 
 @dataclass(frozen=True)

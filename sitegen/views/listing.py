@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sitegen.model import urls
-from sitegen.model.library import Library, Section
+from sitegen.model.library import DumpInfo, Library, Section, TagInfo
 from sitegen.text import excerpt
 from sitegen.views.context import (
     Crumb,
@@ -157,7 +157,7 @@ def page_suffix(pager: Pager) -> str:
 
 
 def filter_options(cards: list[PaperCard]) -> FilterOptions:
-    """The statuses, tags and dumps the cards of one list page carry, each once, in order."""
+    """The statuses, tags and dumps the cards of a whole list carry, each once, in order."""
     statuses = {c.status for c in cards if c.status}
     known = [s for s in STATUSES if s in statuses]
     tags = {t.slug: t for c in cards for t in c.tags}
@@ -168,3 +168,44 @@ def filter_options(cards: list[PaperCard]) -> FilterOptions:
         dumps=tuple(sorted(dumps.values(), key=lambda d: d.number)),
         count=len(cards),
     )
+
+
+# The card static/discover.js fills in for each match of a whole-list filter: one of each badge.
+TEMPLATE_CARD = PaperCard(
+    slug="",
+    title="",
+    url="",
+    excerpt="",
+    theme="",
+    theme_url="",
+    dumps=(DumpInfo("", "", "", "", None, 0, 0, 0),),
+    status="to-read",
+    tags=(TagInfo("", "", "", 0),),
+)
+
+
+def cards_data(site: Site, section: Section) -> dict[str, Any]:
+    """A whole list's cards as compact JSON-able rows, for filters that act on all of it.
+
+    Each row is [slug, title, excerpt, theme, status, tags, dumps]; theme, tags and
+    dumps are indexes into the lists that follow, so each name appears once.
+    """
+    themes: dict[str, int] = {}
+    tags: dict[str, int] = {}
+    dumps: dict[str, int] = {}
+    rows = []
+    for slug in section.slugs:
+        card = site.cards[slug]
+        theme = themes.setdefault(card.theme_url, len(themes))
+        row_tags = [tags.setdefault(t.slug, len(tags)) for t in card.tags]
+        row_dumps = [dumps.setdefault(d.slug, len(dumps)) for d in card.dumps]
+        rows.append([slug, card.title, card.excerpt, theme, card.status, row_tags, row_dumps])
+    by_url = {t.url: t for t in site.library.themes}
+    tag_by_slug = {t.slug: t for t in site.library.tags}
+    dump_by_slug = {d.slug: d for d in site.library.dumps}
+    return {
+        "cards": rows,
+        "themes": [[by_url[url].title, url] for url in themes],
+        "tags": [[slug, tag_by_slug[slug].name, tag_by_slug[slug].url] for slug in tags],
+        "dumps": [[slug, dump_by_slug[slug].label, dump_by_slug[slug].url] for slug in dumps],
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -23,6 +23,7 @@ from sitegen.views.context import (
     ChartBar,
     Crumb,
     FeedEntry,
+    FilterOptions,
     KeyTerm,
     LetterLink,
     LinkButton,
@@ -33,7 +34,9 @@ from sitegen.views.context import (
     Totals,
 )
 from sitegen.views.listing import (
+    TEMPLATE_CARD,
     Site,
+    cards_data,
     common,
     filter_options,
     list_page,
@@ -258,8 +261,8 @@ def home_page(site: Site) -> PageView:
     return PageView(path, "index.html", context)
 
 
-def theme_page(site: Site, theme: ThemeInfo, number: int) -> PageView:
-    """Page `number` of a theme's paper list."""
+def theme_page(site: Site, theme: ThemeInfo, filters: FilterOptions, number: int) -> PageView:
+    """Page `number` of a theme's paper list; its filters act on the whole list."""
     section = site.library.section(SectionKey.theme(theme.slug))
     path, cards, pager = list_page(site, section, site.library.config.per_page, number)
     crumbs = (Crumb(theme.title, theme.url if pager.number > 1 else ""),)
@@ -269,7 +272,7 @@ def theme_page(site: Site, theme: ThemeInfo, number: int) -> PageView:
     context = common(
         site, page_info(site, path, "theme", title, theme.description), crumbs, theme.slug
     )
-    context.update(theme=theme, papers=cards, pager=pager, filters=filter_options(cards))
+    context.update(theme=theme, papers=cards, pager=pager, filters=filters)
     return PageView(path, "theme.html", context)
 
 
@@ -282,12 +285,17 @@ def az_letters(site: Site) -> list[LetterLink]:
         start, count = firsts.get(letter, (index, 0))
         firsts[letter] = (start, count + 1)
     return [
-        LetterLink(letter, urls.list_url(section.url, start // AZ_PER_PAGE + 1, urls.AZ_INFIX), n)
+        LetterLink(letter, az_url(section, start) + "#" + letter_anchor(letter), n)
         for letter, (start, n) in sorted(firsts.items(), key=lambda kv: kv[1][0])
     ]
 
 
-def az_page(site: Site, number: int, letters: list[LetterLink]) -> PageView:
+def az_url(section: Section, index: int) -> str:
+    """The A–Z page that shows the paper at this index."""
+    return urls.list_url(section.url, index // AZ_PER_PAGE + 1, urls.AZ_INFIX)
+
+
+def az_page(site: Site, letters: list[LetterLink], filters: FilterOptions, number: int) -> PageView:
     """Page `number` of all papers A–Z, with letter jump links.
 
     Later pages live at papers/_page/N/: "_" never occurs in a slug, so they
@@ -301,8 +309,34 @@ def az_page(site: Site, number: int, letters: list[LetterLink]) -> PageView:
     context = common(
         site, page_info(site, path, "papers", "All papers A–Z" + page_suffix(pager)), crumbs
     )
-    context.update(papers=cards, pager=pager, letters=letters, filters=filter_options(cards))
+    anchors = {}
+    for card in cards:  # the first paper of each letter is where its jump link lands
+        anchors.setdefault(letter_anchor(letter_of(card.title)), card.slug)
+    context.update(papers=cards, pager=pager, letters=letters, filters=filters)
+    context.update(anchors={slug: anchor for anchor, slug in anchors.items()})
     return PageView(path, "papers.html", context)
+
+
+def letter_anchor(letter: str) -> str:
+    """The id of the first card of a letter: letter-a, or letter-0 for digits and symbols."""
+    return "letter-" + (letter.lower() if letter.isalpha() else "0")
+
+
+def cards_page(site: Site, section: Section) -> PageView:
+    """A whole list's cards as data (<list>/cards.js) for its filters."""
+    path = urls.cards_file(section.url)
+    return PageView(path, "cards.js", {"data": cards_data(site, section)})
+
+
+def cards_route(site: Site, section: Section) -> Route:
+    """The route of a list's cards data."""
+    return Route(urls.cards_file(section.url), "cards", partial(cards_page, site, section))
+
+
+def filterable(site: Site, section: Section) -> FilterOptions:
+    """The filter choices of a whole list, and where its cards are as data."""
+    options = filter_options([site.cards[slug] for slug in section.slugs])
+    return replace(options, cards_url=urls.cards_file(section.url), template_card=TEMPLATE_CARD)
 
 
 def dumps_page(site: Site) -> PageView:
@@ -413,13 +447,18 @@ def routes(site: Site) -> dict[str, Route]:
     table = [Route(urls.file_of(urls.HOME), "index", partial(home_page, site))]
     for theme in (t for t in library.themes if t.count):
         section = library.section(SectionKey.theme(theme.slug))
-        table += list_routes(site, "theme", section, size, partial(theme_page, site, theme))
+        make = partial(theme_page, site, theme, filterable(site, section))
+        table += list_routes(site, "theme", section, size, make)
+        table.append(
+            Route(urls.cards_file(section.url), "cards", partial(cards_page, site, section))
+        )
     table += paper_routes(site)
     az = library.section(AZ_KEY)
-    letters = az_letters(site)
+    make = partial(az_page, site, az_letters(site), filterable(site, az))
     for number in range(1, page_count(az, AZ_PER_PAGE) + 1):
         path = urls.file_of(urls.list_url(az.url, number, urls.AZ_INFIX))
-        table.append(Route(path, "papers", partial(az_page, site, number, letters)))
+        table.append(Route(path, "papers", partial(make, number)))
+    table.append(cards_route(site, az))
     table.append(Route(urls.file_of(urls.DUMPS), "dumps", partial(dumps_page, site)))
     for dump in library.dumps:
         section = library.section(SectionKey.dump(dump.name))
