@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from sitegen.texmath import tex_plain
+
 SLUG_MAX = 80  # also in static/search.js
 URL = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}]+")
 URL_TRAIL = ".,;:!?'\"*"
@@ -78,7 +80,7 @@ def status_key(status: str) -> str:
 
 def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
-    text = " ".join(MARKDOWN_NOISE.sub(r"\1", markdown).split())
+    text = " ".join(MARKDOWN_NOISE.sub(r"\1", tex_plain(markdown)).split())
     sentences = SENTENCE_END.split(text)
     chosen = sentences[0]
     if len(sentences) > 1 and len(chosen) + len(sentences[1]) < limit * 0.8:

@@ -92,3 +92,9 @@ def test_short_titles_are_cut_at_a_word() -> None:
 )
 def test_arxiv_id_is_found_where_the_abstract_names_it(text: str, found: str | None) -> None:
     assert arxiv_id(text) == found
+
+
+def test_excerpts_show_inline_tex_as_plain_text() -> None:
+    assert excerpt(r"We get {\bf 8.2\%} with $O(n^2)$ cost, \eg here. Next.") == (
+        "We get 8.2% with O(n^2) cost, e.g. here. Next."
+    )
