@@ -61,6 +61,15 @@
     });
   });
 
+  // Papers per theme for the sidebar, from counts.js (one small file, so that a new dump
+  // leaves every page that merely shows the counts unchanged).
+  window.sitegenCounts = function (counts) {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-count-of]"), function (el) {
+      var count = counts[el.getAttribute("data-count-of")];
+      if (count !== undefined) el.textContent = count;
+    });
+  };
+
   var menu = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");
   if (menu && sidebar) {

@@ -109,3 +109,18 @@ def test_compact_lists_show_20_papers_a_screen_and_are_remembered(
     page.locator("[data-density-toggle] button").click()
     assert page.locator("html").get_attribute("data-density") is None
     context.close()
+
+
+def test_sidebar_counts_come_from_counts_js(desktop: Page, site_url: str) -> None:
+    desktop.goto(site_url + "papers/")
+    shown = desktop.eval_on_selector_all(
+        "[data-count-of]", "els => els.map(e => [e.dataset.countOf, e.textContent])"
+    )
+    counts = desktop.evaluate(
+        """() => new Promise(resolve => {
+             window.sitegenCounts = resolve;
+             const s = document.createElement('script'); s.src = '../counts.js';
+             document.head.appendChild(s); })"""
+    )
+    assert len(shown) >= 15 and all(text == str(counts[url]) for url, text in shown)
+    assert sum(counts.values()) >= 361  # every paper counts once per theme it is listed in

@@ -106,3 +106,10 @@ def test_edit_links_follow_repo_url_and_edit_uri() -> None:
     )
     assert edit_url(SiteConfig(repo_url="https://git.example.org/me/list"), "papers/x.md") == ""
     assert edit_url(SiteConfig(), "papers/x.md") == ""
+
+
+def test_pages_show_no_counts_that_every_new_dump_would_change(library) -> None:  # noqa: ANN001
+    views = {v.path: v for v in site_pages(make_site(library))}
+    assert views["counts.js"].context["counts"] == {"themes/alpha/": 4, "themes/beta/": 2}
+    nav = views["papers/zeta/index.html"].context["nav"]
+    assert not any(hasattr(item, "count") for item in nav)

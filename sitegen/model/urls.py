@@ -24,6 +24,7 @@ TAGS = "tags/"
 MAP = "map/"
 SEARCH = "search/"
 FEED_FILE = "feed.xml"
+COUNTS_FILE = "counts.js"  # papers per theme for the sidebars (static/site.js fills them in)
 NOT_FOUND_FILE = "404.html"
 PAGE_INFIX = "page/"  # later pages of a list: <list>/page/N/
 AZ_INFIX = "_page/"

@@ -79,12 +79,11 @@ class Crumb:
 
 @dataclass(frozen=True)
 class NavTheme:
-    """A theme in the sidebar."""
+    """A theme in the sidebar (its count comes from counts.js, so pages stay as they are)."""
 
     slug: str
     title: str
     url: str
-    count: int
     current: bool
 
 

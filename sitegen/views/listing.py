@@ -64,7 +64,7 @@ def paper_cards(library: Library) -> dict[str, PaperCard]:
 def nav_themes(library: Library, current: str | None) -> tuple[NavTheme, ...]:
     """The sidebar's themes (only themes with papers), the current one flagged."""
     return tuple(
-        NavTheme(t.slug, t.title, t.url, t.count, t.slug == current)
+        NavTheme(t.slug, t.title, t.url, t.slug == current)
         for t in library.themes
         if t.count or t.slug == current
     )

@@ -380,6 +380,16 @@ def tag_page(site: Site, name: str, number: int) -> PageView:
     return PageView(path, "tag.html", context)
 
 
+def counts_page(site: Site) -> PageView:
+    """counts.js: papers per theme, for every page's sidebar.
+
+    Counts change with every dump; kept in one small file, they leave the pages that show
+    them unchanged, so a new dump rewrites (and a deploy uploads) only what it changed.
+    """
+    counts = {t.url: t.count for t in site.library.themes if t.count}
+    return PageView(urls.COUNTS_FILE, "counts.js", {"counts": counts})
+
+
 def search_page(site: Site) -> PageView:
     """The search page (filled in by sitegen.search's templates and scripts)."""
     path = urls.file_of(urls.SEARCH)
@@ -471,6 +481,7 @@ def routes(site: Site) -> dict[str, Route]:
     if library.discovery is not None:
         table.append(Route(urls.file_of(urls.MAP), "map", partial(map_page, site)))
     table.append(Route(urls.file_of(urls.SEARCH), "search", partial(search_page, site)))
+    table.append(Route(urls.COUNTS_FILE, "counts", partial(counts_page, site)))
     table.append(Route(urls.NOT_FOUND_FILE, "404", partial(not_found_page, site)))
     if library.dated_additions():  # undated dumps give no dates, and the feed makes none up
         table.append(Route(urls.FEED_FILE, "feed", partial(feed_page, site)))
