@@ -156,13 +156,39 @@ def serve_static(folder: Path, prefix: str = "/") -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser page that fails the test on any uncaught page error."""
-    context = browser.new_context()
+@contextmanager
+def open_page(browser: Browser, **options: object) -> Iterator[Page]:
+    """A page in a fresh browser context (viewport, colour scheme…); fails on page errors."""
+    context = browser.new_context(**options)  # type: ignore[arg-type]
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     yield page
     context.close()
     assert errors == []
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser page that fails the test on any uncaught page error."""
+    with open_page(browser) as fresh:
+        yield fresh
+
+
+@pytest.fixture(scope="session")
+def shipped_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus ingested and built once per session: its site/ (read it, never write)."""
+    from sitegen.build import BuildOptions, build
+    from sitegen.ingest import ingest
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("shipped-build"))
+    assert not ingest(root).errors
+    build(root, BuildOptions(root / "site"))
+    return root / "site"
+
+
+@pytest.fixture(scope="session")
+def shipped_url(shipped_build: Path) -> Iterator[str]:
+    """shipped_build served by http.server on 127.0.0.1."""
+    with serve_static(shipped_build) as url:
+        yield url

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import copy_shipped_content, serve_static
+from conftest import open_page
 from playwright.sync_api import Browser, Page
-
-from sitegen.build import BuildOptions, build
-from sitegen.ingest import ingest
 
 PHONE = {"width": 390, "height": 844}
 # One page of each kind the menu must work on, relative to the site root.
@@ -24,25 +21,16 @@ PAGES = {
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The shipped corpus, built once and served on 127.0.0.1."""
-    root = copy_shipped_content(tmp_path_factory.mktemp("menu"))
-    assert not ingest(root).errors
-    build(root, BuildOptions(root / "site"))
-    with serve_static(root / "site") as url:
-        yield url
+def base_url(shipped_url: str) -> str:
+    """The shipped site, built once per session."""
+    return shipped_url
 
 
 @pytest.fixture
 def phone(browser: Browser) -> Iterator[Page]:
     """A phone-sized page that fails the test on any uncaught error."""
-    context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == []
+    with open_page(browser, viewport=PHONE) as page:
+        yield page
 
 
 REACHABLE = """links => links.map(link => {

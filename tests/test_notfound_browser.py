@@ -9,11 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_shipped_content
 from playwright.sync_api import Page, expect
-
-from sitegen.build import BuildOptions, build
-from sitegen.ingest import ingest
 
 
 class PagesHandler(http.server.SimpleHTTPRequestHandler):
@@ -37,12 +33,9 @@ class PagesHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The shipped corpus, built once and served with a 404 page on 127.0.0.1."""
-    root = copy_shipped_content(tmp_path_factory.mktemp("notfound"))
-    assert not ingest(root).errors
-    build(root, BuildOptions(root / "site"))
-    handler = functools.partial(PagesHandler, directory=str(root / "site"))
+def base_url(shipped_build: Path) -> Iterator[str]:
+    """The shipped site served with a 404 page on 127.0.0.1."""
+    handler = functools.partial(PagesHandler, directory=str(shipped_build))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"

@@ -5,14 +5,8 @@ Home, theme, paper and search pages, at 1366x900 and 390x844, in light and dark 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from conftest import copy_shipped_content, serve_static
 from playwright.sync_api import Browser
-
-from sitegen.build import BuildOptions, build
-from sitegen.ingest import ingest
 
 PAGES = {
     "home": "",
@@ -88,13 +82,9 @@ LOW_CONTRAST = """() => {
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The shipped corpus, built once and served on 127.0.0.1."""
-    root = copy_shipped_content(tmp_path_factory.mktemp("quality"))
-    assert not ingest(root).errors
-    build(root, BuildOptions(root / "site"))
-    with serve_static(root / "site") as url:
-        yield url
+def base_url(shipped_url: str) -> str:
+    """The shipped site, built once per session."""
+    return shipped_url
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
