@@ -1,4 +1,4 @@
-"""Quality of discovery on hand-judged data: theme accuracy.
+"""Quality of discovery on hand-judged data: theme accuracy and key-term precision.
 
     python benchmarks/bench_quality.py
 
@@ -134,5 +134,55 @@ def report_themes() -> None:
             print(f"    {label:<18} {cells}")
 
 
+# --- key terms -------------------------------------------------------------------------------
+
+TOP = 5
+
+
+def normal_term(term: str) -> str:
+    """A term as matching sees it: lower case, hyphens and punctuation as spaces, no plurals."""
+    from sitegen.textmap import stem
+
+    words = "".join(c if c.isalnum() else " " for c in term.lower()).split()
+    return " ".join(stem(w) for w in words)
+
+
+def judged_terms() -> dict[str, frozenset[str]]:
+    """title_key -> the normalised terms a careful reader accepts, for the 40 judged papers."""
+    rows = yaml.safe_load((DATA / "key_terms_judged.yaml").read_text(encoding="utf-8"))
+    return {title_key(r["title"]): frozenset(normal_term(t) for t in r["accept"]) for r in rows}
+
+
+def shipped_key_terms() -> dict[str, tuple[str, ...]]:
+    """title_key -> key terms, computed over the whole shipped corpus as a build does."""
+    from sitegen.discover import key_terms
+    from sitegen.textmap import vectorise
+
+    papers = shipped_papers()
+    keys = sorted(papers)
+    return key_terms(vectorise(keys, [papers[k] for k in keys]))
+
+
+def precision_at(terms: dict[str, tuple[str, ...]], k: int = TOP) -> float:
+    """Mean over the judged papers of (accepted terms among the first k) / k."""
+    judged = judged_terms()
+    hits = [
+        sum(normal_term(t) in accept for t in terms.get(key, ())[:k]) / k
+        for key, accept in judged.items()
+    ]
+    return round(sum(hits) / len(hits), 4)
+
+
+def report_key_terms() -> None:
+    """Print precision@5 on the judged set and the key terms of a few well-known papers."""
+    terms = shipped_key_terms()
+    judged = len(judged_terms())
+    print(f"key terms: precision@{TOP} on {judged} judged papers {precision_at(terms):.3f}")
+    titles = {key: title for key, (title, _) in shipped_papers().items()}
+    for key in sorted(judged_terms()):
+        print(f"  {titles[key][:60]:<60}  {', '.join(terms.get(key, ()))}")
+
+
 if __name__ == "__main__":
     report_themes()
+    report_key_terms()
