@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import random
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
@@ -26,6 +28,9 @@ from sitegen.catalog import title_key  # noqa: E402
 from sitegen.corpus_themes import CorpusPaper, place_all  # noqa: E402
 from sitegen.ingest import read_dumps  # noqa: E402
 from sitegen.themes import FALLBACK, Taxonomy, Theme, load_taxonomy  # noqa: E402
+
+if TYPE_CHECKING:
+    from sitegen.discover import Discovery
 
 DATA = REPO / "tests" / "data"
 HALVES = {"tuning": 0, "held-out": 1}
@@ -153,19 +158,30 @@ def judged_terms() -> dict[str, frozenset[str]]:
     return {title_key(r["title"]): frozenset(normal_term(t) for t in r["accept"]) for r in rows}
 
 
+def shipped_discovery() -> tuple[Discovery, dict[str, str]]:
+    """Discovery over the shipped corpus as a build computes it, and slug -> title key."""
+    from sitegen.catalog import Paper, slugify
+    from sitegen.discover import discover
+
+    papers, keys = [], {}
+    for key, (title, abstract) in shipped_papers().items():
+        slug = slugify(title)
+        keys[slug] = key
+        papers.append(Paper(slug, title, abstract, "", "t", ("t",), (), (), (), "", {}, ""))
+    return discover(papers), keys
+
+
 def shipped_key_terms() -> dict[str, tuple[str, ...]]:
     """title_key -> key terms, computed over the whole shipped corpus as a build does."""
-    from sitegen.discover import key_terms
-    from sitegen.textmap import vectorise
-
-    papers = shipped_papers()
-    keys = sorted(papers)
-    return key_terms(vectorise(keys, [papers[k] for k in keys]))
+    found, keys = shipped_discovery()
+    return {keys[slug]: terms for slug, terms in found.key_terms.items()}
 
 
-def precision_at(terms: dict[str, tuple[str, ...]], k: int = TOP) -> float:
-    """Mean over the judged papers of (accepted terms among the first k) / k."""
-    judged = judged_terms()
+def precision_at(
+    terms: dict[str, tuple[str, ...]], k: int = TOP, only: Collection[str] | None = None
+) -> float:
+    """Mean over the judged papers (those in `only`, if given) of accepted terms in the top k."""
+    judged = {key: a for key, a in judged_terms().items() if only is None or key in only}
     hits = [
         sum(normal_term(t) in accept for t in terms.get(key, ())[:k]) / k
         for key, accept in judged.items()
@@ -174,13 +190,24 @@ def precision_at(terms: dict[str, tuple[str, ...]], k: int = TOP) -> float:
 
 
 def report_key_terms() -> None:
-    """Print precision@5 on the judged set and the key terms of a few well-known papers."""
-    terms = shipped_key_terms()
+    """Print precision@5 per half and whole, every judged paper's terms, and the top chips."""
+    found, keys = shipped_discovery()
+    terms = {keys[slug]: t for slug, t in found.key_terms.items()}
+    for name, half in HALVES.items():
+        part = {k: t for k, t in terms.items() if Labelled(k, "", "", frozenset()).half == half}
+        print(f"key terms: precision@{TOP}, {name} half {precision_at(part, only=part):.3f}")
     judged = len(judged_terms())
     print(f"key terms: precision@{TOP} on {judged} judged papers {precision_at(terms):.3f}")
     titles = {key: title for key, (title, _) in shipped_papers().items()}
     for key in sorted(judged_terms()):
         print(f"  {titles[key][:60]:<60}  {', '.join(terms.get(key, ()))}")
+    chips: dict[str, int] = {}
+    for related in found.related.values():
+        for r in related:
+            for term in r.shared_terms:
+                chips[term] = chips.get(term, 0) + 1
+    common = sorted(chips.items(), key=lambda item: (-item[1], item[0]))[:12]
+    print("most frequent related-paper chips: " + ", ".join(f"{t} {n}x" for t, n in common))
 
 
 if __name__ == "__main__":
