@@ -38,7 +38,9 @@ NAMED = 2.2  # a named token: YOLOv4, CmBN, ResNet-50
 PHRASE = 1.6  # a recurring phrase
 GENERIC_HEAD = 0.7  # × PHRASE when its last word is a generic noun ("neural networks")
 PROPER = 1.2  # a capitalised word inside a sentence (Mixup, Sintel)
-KEEP = 24  # candidates kept per paper (key terms show 6; shared terms search all 24)
+PLAIN_WORD = 0.45  # a lowercase word: researchers name topics by phrases
+SINGLE_KIND = {DEFINED: DEFINED, NAMED: NAMED, PROPER: PROPER}
+KEEP = 16  # candidates kept per paper (key terms show 6; shared terms search all 16)
 
 # Raw tokens: words with inner hyphens, '+' or '^' (U-Net, E^2FGVI, V+L), or punctuation.
 TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-+^][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
@@ -67,7 +69,7 @@ PROSE = word_set(
 PROSE_ACRONYMS = word_set("ai ml dl sota nn nns dnn dnns ann anns")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # a build holds KEEP of these per paper
 class Candidate:
     """One candidate key term of one paper."""
 
@@ -236,6 +238,9 @@ def run_grams(run: list[str]) -> list[tuple[int, int, str, bool, bool]]:
     the extractor's hot path. An n-gram of generic nouns only ("model") is no candidate,
     nor one that opens with "learning" (a verb there) or ends in a participle.
     """
+    if len(run) == 1:  # most runs are one word: the common case, without the loops
+        normal, named, generic, capital, _ = token_facts(run[0])
+        return [] if generic else [(0, 1, normal, named, capital)]
     facts = [token_facts(t) for t in run]
     grams = []
     for i, (normal, named, generic, capital, _) in enumerate(facts):
@@ -315,7 +320,7 @@ def kind_weight(size: int, places: int, df: int, bonus: float, generic_head: boo
     if bonus == DEFINED:
         return DEFINED
     if size == 1:
-        return {NAMED: NAMED, PROPER: PROPER}.get(bonus, 0.45)
+        return SINGLE_KIND.get(bonus, PLAIN_WORD)
     if places < 2 and df < 2:
         return 0.5  # a one-off word sequence ("utilize 2D", "models beat") is no term
     if bonus == NAMED:
@@ -331,9 +336,9 @@ def absorbed(terms: PaperTerms, df: dict[str, int]) -> set[str]:
     """
     inside: set[str] = set()
     for key, count in terms.counts.items():
-        words = key.split(" ")
-        if len(words) < 2 or (terms.places[key] < 2 and df[key] < 2 and key not in terms.hidden):
+        if " " not in key or terms.places[key] < 2 and df[key] < 2 and key not in terms.hidden:
             continue
+        words = key.split(" ")
         for n in range(1, len(words)):
             for i in range(len(words) - n + 1):
                 sub = " ".join(words[i : i + n])
@@ -365,15 +370,21 @@ def paper_candidates(
     defined = {key for key, bonus in terms.bonus.items() if bonus == DEFINED}
     skip = (absorbed(terms, df) | terms.hidden) - defined
     scored = []
-    top = math.log(1 + n_docs)
+    top = math.log(1 + n_docs) + 1
+    log = math.log
     for key, count in terms.counts.items():
         if key in skip:
             continue
-        size = key.count(" ") + 1
-        idf = top - math.log(1 + df[key]) + 1
-        head = size > 1 and key.rsplit(" ", 1)[-1] in PHRASE_NOUNS
-        kind = kind_weight(size, terms.places[key], df[key], terms.bonus.get(key, 1.0), head)
-        scored.append((-round((1 + math.log(count)) * idf * kind, 6), key, idf))
+        frequency = df[key]
+        idf = top - log(1 + frequency)
+        if " " in key:
+            size = key.count(" ") + 1
+            head = key.rsplit(" ", 1)[-1] in PHRASE_NOUNS
+            kind = kind_weight(size, terms.places[key], frequency, terms.bonus.get(key, 1.0), head)
+        else:
+            kind = SINGLE_KIND.get(terms.bonus.get(key, 1.0), PLAIN_WORD)
+        # Same inputs give the same floats, so the order is reproducible unrounded.
+        scored.append((-(1 + log(count)) * idf * kind, key, idf))
     scored.sort()
     chosen = folded([key for _, key, _ in scored], keep)
     found = {key: (-negative, idf) for negative, key, idf in scored if key in chosen}
@@ -381,7 +392,7 @@ def paper_candidates(
         Candidate(
             key,
             label_of(*terms.labels[key]),
-            found[key][0],
+            round(found[key][0], 6),
             key.count(" ") + 1,
             round(found[key][1], 6),
         )
