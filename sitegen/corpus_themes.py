@@ -28,7 +28,7 @@ Where it runs (the design choice):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,12 +146,16 @@ def place(model: CorpusModel, row: int, sims: np.ndarray, taxonomy: Taxonomy) ->
     return Placement(best, secondary, stage, decision, similarity, combined)
 
 
-def place_all(papers: Sequence[CorpusPaper], taxonomy: Taxonomy) -> dict[str, Placement]:
-    """Both stages for every paper of a corpus, keyed by paper key."""
+def place_all(
+    papers: Sequence[CorpusPaper], taxonomy: Taxonomy, only: Collection[str] | None = None
+) -> dict[str, Placement]:
+    """Both stages for every paper of a corpus (or those keyed in `only`), keyed by paper key."""
     model = learn(papers, taxonomy)
     sims = similarities(model)
     return {
-        paper.key: place(model, row, sims[row], taxonomy) for row, paper in enumerate(model.papers)
+        paper.key: place(model, row, sims[row], taxonomy)
+        for row, paper in enumerate(model.papers)
+        if only is None or paper.key in only
     }
 
 

@@ -171,7 +171,7 @@ def place_new(
 
     corpus = corpus_of(pages, ledger)
     corpus += [CorpusPaper(slug, title, abstract) for slug, title, abstract, _ in fresh]
-    placements = place_all(corpus, taxonomy)
+    placements = place_all(corpus, taxonomy, only={slug for slug, *_ in fresh})
     return {slug: (placements[slug].theme, placements[slug].secondary) for slug, *_ in fresh}
 
 
