@@ -15,18 +15,27 @@ words (function words, generic scientific prose and punctuation end a run); ever
   in the paper, the title or other papers), less when it is a one-off word sequence;
   a plain lowercase word counts least, since researchers name topics by phrases.
 
-Nested candidates are folded: "diffusion" adds nothing after "diffusion models".
+A candidate that only occurs inside a longer recurring one is absorbed by it (C-value's
+nesting), and the list shown folds nested keys: "diffusion" adds nothing after "diffusion
+models".
+
+Like textmap, the per-token Python work is one regex pass and one dict lookup; each
+distinct token is judged once, and n-grams are counted with numpy, level by level, as
+codes over token ids. Only each paper's chosen terms are turned back into text.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, stem, word_set
+import numpy as np
+
+from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
 
 MAX_WORDS = 4
 ADVERB_ENDINGS = ("ally", "ably", "ibly", "ively", "ously", "ently", "antly", "edly", "ingly")
@@ -39,7 +48,7 @@ PHRASE = 1.6  # a recurring phrase
 GENERIC_HEAD = 0.7  # × PHRASE when its last word is a generic noun ("neural networks")
 PROPER = 1.2  # a capitalised word inside a sentence (Mixup, Sintel)
 PLAIN_WORD = 0.45  # a lowercase word: researchers name topics by phrases
-SINGLE_KIND = {DEFINED: DEFINED, NAMED: NAMED, PROPER: PROPER}
+ONE_OFF = 0.5  # a word sequence seen once in one paper ("utilize 2D", "models beat")
 KEEP = 16  # candidates kept per paper (key terms show 6; shared terms search all 16)
 
 # Raw tokens: words with inner hyphens, '+' or '^' (U-Net, E^2FGVI, V+L), or punctuation.
@@ -146,31 +155,6 @@ class BreakTable(dict[str, bool]):
 BREAKS = BreakTable()
 
 
-def runs(text: str, prose: bool = True) -> list[list[str]]:
-    """Maximal runs of content tokens in a text, in order.
-
-    In prose (an abstract, not a Title Case title) a sentence's first word loses its
-    capital, so a capitalised word that is left names something (Mixup, Sintel, Gaussian).
-    """
-    tokens = TOKEN.findall(URL.sub(" ", text) if "://" in text or "www." in text else text)
-    found: list[list[str]] = []
-    start = -1
-    for index, stop in enumerate(map(BREAKS.__getitem__, tokens)):
-        if stop:
-            if start >= 0:
-                found.append(tokens[start:index])
-                start = -1
-        elif start < 0:
-            start = index
-            first = tokens[index]
-            sentence_start = index == 0 or tokens[index - 1] in SENTENCE_END
-            if prose and sentence_start and first[:1].isupper() and not is_named(first):
-                tokens[index] = first.lower()
-    if start >= 0:
-        found.append(tokens[start:])
-    return found
-
-
 def defined_acronyms(text: str) -> dict[str, tuple[str, ...]]:
     """Acronyms an abstract defines, 'long form (ACR)', mapped to their long form's tokens.
 
@@ -212,17 +196,6 @@ def match_long_form(letters: list[str], window: list[str]) -> tuple[str, ...] | 
     return None
 
 
-@dataclass
-class PaperTerms:
-    """One paper's candidates before scoring."""
-
-    counts: dict[str, float]  # weighted: title occurrences count TITLE_BOOST
-    places: dict[str, int]  # occurrences, the title counting once
-    labels: dict[str, tuple[list[str], int, int, bool]]  # where the key first occurs
-    bonus: dict[str, float]  # NAMED or DEFINED
-    hidden: set[str]  # long forms of defined acronyms: they nest, but show as the acronym
-
-
 @lru_cache(maxsize=1 << 18)  # vocabularies repeat: each distinct token is judged once
 def token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
     """(normal form, named, generic noun, capitalised, ends like a past participle)."""
@@ -231,185 +204,341 @@ def token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
     return normalise(token), named, is_phrase_noun(token), token[:1].isupper(), verb_end
 
 
-def run_grams(run: list[str]) -> list[tuple[int, int, str, bool, bool]]:
-    """The candidate n-grams of a run: (start, length, key, has a name, has a capital).
+@dataclass(frozen=True)
+class Stream:
+    """Every paper's abstract then title as raw token ids, each text closed by a '.'."""
 
-    Built incrementally (each n-gram extends the one before it) because this loop is
-    the extractor's hot path. An n-gram of generic nouns only ("model") is no candidate,
-    nor one that opens with "learning" (a verb there) or ends in a participle.
+    ids: np.ndarray  # raw token id per position
+    text: np.ndarray  # text index per position: 2 × paper (abstract), 2 × paper + 1 (title)
+    prose: np.ndarray  # in an abstract (prose) rather than a Title Case title
+    raw: list[str]  # raw token by id
+
+
+def token_stream(texts: Sequence[tuple[str, str]]) -> Stream:
+    """Tokenise every text once (the only per-token Python work is the regex and a lookup)."""
+    table = TokenTable()
+    lookup = table.__getitem__
+    stop = table["."]
+    ids, lengths = array("i"), array("q")
+    for title, abstract in texts:
+        for text in (abstract, title):
+            if "://" in text or "www." in text:
+                text = URL.sub(" ", text)
+            found = list(map(lookup, TOKEN.findall(text)))
+            found.append(stop)
+            ids.extend(found)
+            lengths.append(len(found))
+    counts = np.frombuffer(lengths, np.int64) if lengths else np.zeros(0, np.int64)
+    tokens = np.frombuffer(ids, np.int32).astype(np.int64) if ids else np.zeros(0, np.int64)
+    text = np.repeat(np.arange(len(counts)), counts)
+    return Stream(tokens, text, text % 2 == 0, list(table))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Facts about each distinct raw token, as arrays indexed by raw token id."""
+
+    content: np.ndarray  # not a break: may be part of a term
+    normal: np.ndarray  # id of its normal form in `words` (-1 for a break)
+    named: np.ndarray
+    generic: np.ndarray  # a generic noun ("model"): never a term alone
+    capital: np.ndarray
+    participle: np.ndarray  # a phrase may not end in it ("models conditioned")
+    sentence_end: np.ndarray
+    learning: np.ndarray  # by normal id: "learning" may not open a phrase (a verb there)
+    words: list[str]  # normal forms
+
+
+def vocabulary(raw: list[str]) -> Vocabulary:
+    """Judge each distinct token once."""
+    n = len(raw)
+    flags = {name: np.zeros(n, bool) for name in ("content", "named", "generic", "cap", "verb")}
+    normal = np.full(n, -1, np.int64)
+    ends = np.array([token in SENTENCE_END for token in raw], bool)
+    normals: dict[str, int] = {}
+    for index, token in enumerate(raw):
+        if BREAKS[token]:
+            continue
+        form, named, generic, capital, verb = token_facts(token)
+        normal[index] = normals.setdefault(form, len(normals))
+        for name, value in zip(flags, (True, named, generic, capital, verb), strict=True):
+            flags[name][index] = value
+    words = list(normals)
+    learning = np.array([w == "learning" for w in words] + [False], bool)
+    return Vocabulary(
+        flags["content"],
+        normal,
+        flags["named"],
+        flags["generic"],
+        flags["cap"],
+        flags["verb"],
+        ends,
+        learning,
+        words,
+    )
+
+
+def shifted(values: np.ndarray, by: int, fill: bool) -> np.ndarray:
+    """values[p + by] at each position p (`fill` past the end)."""
+    out = np.full(len(values), fill, values.dtype)
+    out[: len(values) - by] = values[by:]
+    return out
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """Every candidate n-gram occurrence in the stream, level after level."""
+
+    start: np.ndarray  # position of its first token
+    size: np.ndarray  # tokens
+    key: np.ndarray  # id of its key (normal forms joined by spaces) in `keys`
+    named: np.ndarray  # holds a named token
+    capital: np.ndarray  # holds a capitalised word, in prose, not opening a sentence
+    keys: list[str]
+
+
+def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
+    """All 1..MAX_WORDS-token n-grams inside runs of content tokens, coded level by level.
+
+    An n-gram is the (n-1)-gram at the same start plus one token, so its code is the
+    dense id of (previous code, next word): no string is built per occurrence.
     """
-    if len(run) == 1:  # most runs are one word: the common case, without the loops
-        normal, named, generic, capital, _ = token_facts(run[0])
-        return [] if generic else [(0, 1, normal, named, capital)]
-    facts = [token_facts(t) for t in run]
-    grams = []
-    for i, (normal, named, generic, capital, _) in enumerate(facts):
-        key, all_generic = normal, generic
-        for j in range(i, min(i + MAX_WORDS, len(run))):
-            if j > i:
-                fact = facts[j]
-                key = f"{key} {fact[0]}"
-                named, capital = named or fact[1], capital or fact[3]
-                all_generic = all_generic and fact[2]
-                if normal == "learning" or fact[4]:
-                    continue
-            if not all_generic:
-                grams.append((i, j + 1 - i, key, named, capital))
-    return grams
-
-
-Parsed = tuple[list[tuple[list[str], bool, float]], dict[str, tuple[str, ...]]]
-
-
-def parse(title: str, abstract: str) -> Parsed:
-    """A paper's runs (abstract first, then title, each with prose flag and boost) and the
-    acronyms its abstract defines."""
-    found = [(run, True, 1.0) for run in runs(abstract, True)]
-    found += [(run, False, TITLE_BOOST) for run in runs(title, False)]
-    return found, defined_acronyms(abstract) if "(" in abstract else {}
-
-
-def candidate_keys(parsed: Parsed) -> set[str]:
-    """The keys paper_terms would count, without the counting (the document-frequency pass)."""
-    found, acronyms = parsed
-    keys = {gram[2] for run, _, _ in found for gram in run_grams(run)}
-    keys.update(normalise(short) for short in acronyms)
-    return keys
-
-
-def paper_terms(parsed: Parsed) -> PaperTerms:
-    """Count one paper's candidate terms, label them, and note names and defined acronyms."""
-    found, acronyms = parsed
-    terms = PaperTerms({}, {}, {}, {}, set())
-    counts, places, labels, bonus = terms.counts, terms.places, terms.labels, terms.bonus
-    # The abstract comes first, so labels take its spelling rather than the title's Title Case.
-    for run, prose, boost in found:
-        for i, n, key, named, capital in run_grams(run):
-            counts[key] = counts.get(key, 0.0) + boost
-            places[key] = places.get(key, 0) + 1
-            if key not in labels:
-                labels[key] = (run, i, n, prose)  # the label is made only if shown
-            if named:
-                bonus[key] = NAMED
-            elif prose and capital and key not in bonus:
-                bonus[key] = PROPER
-    for short, long_form in acronyms.items():
-        key, long_key = normalise(short), " ".join(normalise(t) for t in long_form)
-        # The two spellings are one term: count them together, show the shorter name.
-        terms.counts[key] = terms.counts.get(key, 0.0) + terms.counts.get(long_key, 0.0)
-        terms.places[key] = terms.places.get(key, 0) + terms.places.get(long_key, 0)
-        terms.labels[key] = (
-            terms.labels[long_key]
-            if len(long_form) <= 2 and long_key in terms.labels
-            else ([short], 0, 1, True)
+    ids, prose = stream.ids, stream.prose
+    content, norm, named = vocab.content[ids], vocab.normal[ids], vocab.named[ids]
+    opens = np.ones(len(ids), bool)
+    opens[1:] = vocab.sentence_end[ids[:-1]]
+    capital = vocab.capital[ids] & prose & ~(opens & ~named)  # a sentence's first word aside
+    generic, participle = vocab.generic[ids], vocab.participle[ids]
+    learning = vocab.learning[np.where(norm >= 0, norm, len(vocab.words))]
+    keys: dict[str, int] = {}
+    parts: list[tuple[np.ndarray, ...]] = []
+    code, valid = norm.copy(), content.copy()
+    any_named, any_capital, all_generic = named, capital, generic
+    for n in range(1, MAX_WORDS + 1):
+        if n > 1:
+            valid = valid & shifted(content, n - 1, False)
+            where = np.flatnonzero(valid)
+            pairs = code[where] * max(len(vocab.words), 1) + norm[where + n - 1]
+            code = np.full(len(ids), -1, np.int64)
+            code[where] = np.unique(pairs, return_inverse=True)[1].ravel()
+            any_named = any_named | shifted(named, n - 1, False)
+            any_capital = any_capital | shifted(capital, n - 1, False)
+            all_generic = all_generic & shifted(generic, n - 1, True)
+            kept = valid & ~all_generic & ~learning & ~shifted(participle, n - 1, False)
+        else:
+            kept = valid & ~all_generic
+        where = np.flatnonzero(kept)
+        level_key = level_keys(code[where], where, n, norm, vocab.words, keys)
+        parts.append(
+            (where, np.full(len(where), n), level_key, any_named[where], any_capital[where])
         )
-        terms.bonus[key] = DEFINED
-        if long_key != key and long_key in terms.counts:
-            terms.hidden.add(long_key)
-    return terms
+    start, size, key, has_name, has_capital = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return Occurrences(start, size, key, has_name, has_capital, list(keys))
 
 
-def label_of(run: Sequence[str], start: int, size: int, prose: bool) -> str:
-    """How a term is shown: names keep their case (and, in prose, capitalised words too)."""
-    gram = run[start : start + size]
-    return " ".join(t if is_named(t) or prose and t[:1].isupper() else t.lower() for t in gram)
+def level_keys(
+    codes: np.ndarray, where: np.ndarray, n: int, norm: np.ndarray, words: list[str], keys: dict
+) -> np.ndarray:
+    """The key id of each occurrence: one string per distinct n-gram, shared by spelling."""
+    distinct, first = np.unique(codes, return_index=True)
+    ids = np.empty(len(distinct), np.int64)
+    for j, p in enumerate(where[first].tolist()):
+        text = " ".join([words[w] for w in norm[p : p + n].tolist()])
+        ids[j] = keys.setdefault(text, len(keys))  # "U-Net" and "u net" are one key
+    return ids[np.searchsorted(distinct, codes)]
 
 
-def kind_weight(size: int, places: int, df: int, bonus: float, generic_head: bool) -> float:
-    """How much the shape of a candidate says it is a term."""
-    if bonus == DEFINED:
-        return DEFINED
-    if size == 1:
-        return SINGLE_KIND.get(bonus, PLAIN_WORD)
-    if places < 2 and df < 2:
-        return 0.5  # a one-off word sequence ("utilize 2D", "models beat") is no term
-    if bonus == NAMED:
-        return PHRASE * 1.3
-    # "neural networks", "input data": a generic head noun says less than "mode connectivity".
-    return PHRASE * (GENERIC_HEAD if generic_head else 1.0)
+@dataclass
+class Rows:
+    """One row per (paper, key) that occurs, sorted by paper then key."""
+
+    paper: np.ndarray
+    key: np.ndarray
+    count: np.ndarray  # title occurrences count TITLE_BOOST
+    places: np.ndarray  # occurrences, the title counting once per occurrence
+    named: np.ndarray
+    capital: np.ndarray
+    first: np.ndarray  # position of the first occurrence (abstract before title)
+    size: np.ndarray  # its tokens
+    df: np.ndarray  # papers using the key
+    defined: np.ndarray  # an acronym the abstract defines
+    hidden: np.ndarray  # a defined acronym's long form: counted with it, never shown
+    labels: dict[int, int | str]  # row -> the row whose spelling it shows, or a spelling
+
+    def pairs(self, n_keys: int) -> np.ndarray:
+        """paper × n_keys + key of every row: sorted, for searchsorted."""
+        return self.paper * n_keys + self.key
 
 
-def absorbed(terms: PaperTerms, df: dict[str, int]) -> set[str]:
-    """Keys that only ever occur inside one longer recurring candidate (C-value's nesting).
+def rows_of(found: Occurrences, stream: Stream) -> Rows:
+    """Aggregate the occurrences per (paper, key)."""
+    n_keys = max(len(found.keys), 1)
+    paper = stream.text[found.start] // 2
+    boost = np.where(stream.prose[found.start], 1.0, TITLE_BOOST)
+    pair = paper * n_keys + found.key
+    order = np.lexsort((found.start, pair))
+    ordered = pair[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else order
+    rows = ordered[starts]
+    key = rows % n_keys
+
+    def any_of(flags: np.ndarray) -> np.ndarray:
+        return (
+            np.maximum.reduceat(flags[order].astype(np.int8), starts) > 0
+            if len(starts)
+            else flags[:0]
+        )
+
+    return Rows(
+        paper=rows // n_keys,
+        key=key,
+        count=np.add.reduceat(boost[order], starts) if len(starts) else boost[:0],
+        places=np.diff(np.r_[starts, len(order)]),
+        named=any_of(found.named),
+        capital=any_of(found.capital),
+        first=found.start[order][starts],
+        size=found.size[order][starts],
+        df=np.bincount(key, minlength=n_keys)[key],
+        defined=np.zeros(len(rows), bool),
+        hidden=np.zeros(len(rows), bool),
+        labels={},
+    )
+
+
+def merge_acronyms(rows: Rows, texts: Sequence[tuple[str, str]], keys: list[str]) -> None:
+    """Count each defined acronym with its long form, show the shorter, hide the long one."""
+    key_id = {text: i for i, text in enumerate(keys)}
+    n_keys = max(len(keys), 1)
+    pairs = rows.pairs(n_keys)
+
+    def find(paper: int, key: int | None) -> int:
+        if key is None:
+            return -1
+        i = int(np.searchsorted(pairs, paper * n_keys + key))
+        return i if i < len(pairs) and pairs[i] == paper * n_keys + key else -1
+
+    for paper, (_, abstract) in enumerate(texts):
+        if "(" not in abstract:
+            continue
+        for short, long_form in defined_acronyms(abstract).items():
+            row = find(paper, key_id.get(normalise(short)))
+            if row < 0:
+                continue
+            long_key = " ".join(normalise(t) for t in long_form)
+            long_row = find(paper, key_id.get(long_key))
+            if long_row >= 0 and long_row != row:
+                rows.count[row] += rows.count[long_row]
+                rows.places[row] += rows.places[long_row]
+                rows.hidden[long_row] = True
+            rows.defined[row] = True
+            rows.labels[row] = long_row if len(long_form) <= 2 and long_row >= 0 else short
+
+
+def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
+    """Rows whose key only occurs inside a longer recurring one (C-value's nesting).
 
     "sparse rate" and "rate reduction" add nothing when every use is "sparse rate reduction".
     """
-    inside: set[str] = set()
-    for key, count in terms.counts.items():
-        if " " not in key or terms.places[key] < 2 and df[key] < 2 and key not in terms.hidden:
-            continue
-        words = key.split(" ")
-        for n in range(1, len(words)):
-            for i in range(len(words) - n + 1):
-                sub = " ".join(words[i : i + n])
-                if terms.counts.get(sub, 0.0) <= count:
-                    inside.add(sub)
+    n_keys = max(len(found.keys), 1)
+    pairs = rows.pairs(n_keys)
+    key_at = {}
+    for n in range(1, MAX_WORDS + 1):
+        table = np.full(n_positions, -1, np.int64)
+        mine = found.size == n
+        table[found.start[mine]] = found.key[mine]
+        key_at[n] = table
+    inside = np.zeros(len(pairs), bool)
+    recurring = (rows.size >= 2) & ((rows.places >= 2) | (rows.df >= 2) | rows.hidden)
+    for n in range(2, MAX_WORDS + 1):
+        outer = np.flatnonzero(recurring & (rows.size == n))
+        for m in range(1, n):
+            for offset in range(n - m + 1):
+                sub = key_at[m][rows.first[outer] + offset]
+                has = sub >= 0
+                target = rows.paper[outer[has]] * n_keys + sub[has]
+                at = np.minimum(np.searchsorted(pairs, target), max(len(pairs) - 1, 0))
+                hit = pairs[at] == target
+                inner, sup = at[hit], outer[has][hit]
+                inside[inner[rows.count[inner] <= rows.count[sup]]] = True
     return inside
+
+
+def weights(rows: Rows, keys: list[str], n_papers: int) -> tuple[np.ndarray, np.ndarray]:
+    """(1 + ln count) × idf × kind for every row, and its idf."""
+    words = np.array([k.count(" ") + 1 for k in keys] or [1])[rows.key]
+    generic_head = np.array([k.rsplit(" ", 1)[-1] in PHRASE_NOUNS for k in keys] or [False])
+    phrase = np.where(
+        rows.named, PHRASE * 1.3, PHRASE * np.where(generic_head[rows.key], GENERIC_HEAD, 1.0)
+    )
+    phrase = np.where((rows.places < 2) & (rows.df < 2), ONE_OFF, phrase)
+    single = np.where(rows.named, NAMED, np.where(rows.capital, PROPER, PLAIN_WORD))
+    kind = np.where(rows.defined, DEFINED, np.where(words > 1, phrase, single))
+    idf = math.log(1 + n_papers) + 1 - np.log1p(rows.df.astype(np.float64))
+    return np.round((1 + np.log(rows.count)) * idf * kind, 6), np.round(idf, 6)
 
 
 def ranked_candidates(
     texts: Sequence[tuple[str, str]], keep: int = KEEP
 ) -> list[tuple[Candidate, ...]]:
-    """Each paper's best candidates, heaviest first, nested ones folded away.
-
-    Two passes (each paper is read twice), so that only the corpus's document
-    frequencies stay in memory, never every paper's tokens and candidates at once.
-    """
-    df: dict[str, int] = {}
-    for title, abstract in texts:
-        for key in candidate_keys(parse(title, abstract)):
-            df[key] = df.get(key, 0) + 1
-    n_docs = len(texts)
-    return [paper_candidates(paper_terms(parse(t, a)), df, n_docs, keep) for t, a in texts]
-
-
-def paper_candidates(
-    terms: PaperTerms, df: dict[str, int], n_docs: int, keep: int
-) -> tuple[Candidate, ...]:
-    """One paper's best candidates, given the corpus's document frequencies."""
-    defined = {key for key, bonus in terms.bonus.items() if bonus == DEFINED}
-    skip = (absorbed(terms, df) | terms.hidden) - defined
-    scored = []
-    top = math.log(1 + n_docs) + 1
-    log = math.log
-    for key, count in terms.counts.items():
-        if key in skip:
-            continue
-        frequency = df[key]
-        idf = top - log(1 + frequency)
-        if " " in key:
-            size = key.count(" ") + 1
-            head = key.rsplit(" ", 1)[-1] in PHRASE_NOUNS
-            kind = kind_weight(size, terms.places[key], frequency, terms.bonus.get(key, 1.0), head)
-        else:
-            kind = SINGLE_KIND.get(terms.bonus.get(key, 1.0), PLAIN_WORD)
-        # Same inputs give the same floats, so the order is reproducible unrounded.
-        scored.append((-(1 + log(count)) * idf * kind, key, idf))
-    scored.sort()
-    chosen = folded([key for _, key, _ in scored], keep)
-    found = {key: (-negative, idf) for negative, key, idf in scored if key in chosen}
-    return tuple(
-        Candidate(
-            key,
-            label_of(*terms.labels[key]),
-            round(found[key][0], 6),
-            key.count(" ") + 1,
-            round(found[key][1], 6),
-        )
-        for key in chosen
+    """Each paper's best candidates, heaviest first (ties by key), nested ones folded away."""
+    if not texts:
+        return []
+    stream = token_stream(texts)
+    found = occurrences(stream, vocabulary(stream.raw))
+    rows = rows_of(found, stream)
+    merge_acronyms(rows, texts, found.keys)
+    weight, idf = weights(rows, found.keys, len(texts))
+    shown = np.flatnonzero(
+        ~((absorbed(rows, found, len(stream.ids)) | rows.hidden) & ~rows.defined)
     )
+    alphabetical = np.empty(max(len(found.keys), 1), np.int64)
+    alphabetical[sorted(range(len(found.keys)), key=found.keys.__getitem__)] = np.arange(
+        len(found.keys)
+    )
+    ranked = shown[np.lexsort((alphabetical[rows.key[shown]], -weight[shown], rows.paper[shown]))]
+    bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1))
+    result = []
+    for paper in range(len(texts)):
+        chosen = folded(ranked[bounds[paper] : bounds[paper + 1]].tolist(), rows, found.keys, keep)
+        result.append(
+            tuple(
+                Candidate(
+                    found.keys[rows.key[r]],
+                    label_of(rows.labels.get(r, r), rows, stream),
+                    float(weight[r]),
+                    found.keys[rows.key[r]].count(" ") + 1,
+                    float(idf[r]),
+                )
+                for r in chosen
+            )
+        )
+    return result
 
 
-def folded(ranked: Sequence[str], limit: int) -> list[str]:
-    """The first keys, skipping any that a chosen one contains or is contained in."""
-    chosen: list[str] = []
+def folded(ranked: list[int], rows: Rows, keys: list[str], limit: int) -> list[int]:
+    """The first rows, skipping any whose key a chosen one contains or is contained in."""
+    chosen: list[int] = []
     padded_chosen: list[str] = []
-    for key in ranked:
-        padded = f" {key} "
+    for row in ranked:
+        padded = f" {keys[rows.key[row]]} "
         if any(c in padded or padded in c for c in padded_chosen):
             continue
-        chosen.append(key)
+        chosen.append(row)
         padded_chosen.append(padded)
         if len(chosen) >= limit:
             break
     return chosen
+
+
+def label_of(source: int | str, rows: Rows, stream: Stream) -> str:
+    """How a term is shown: as first written, names keeping their case (and, in prose,
+    capitalised words too: a sentence's first word is lowered first)."""
+    if isinstance(source, str):
+        return source
+    start, size = int(rows.first[source]), int(rows.size[source])
+    tokens = [stream.raw[i] for i in stream.ids[start : start + size].tolist()]
+    prose = bool(stream.prose[start])
+    opens = start == 0 or stream.raw[stream.ids[start - 1]] in SENTENCE_END
+    if prose and opens and tokens[0][:1].isupper() and not is_named(tokens[0]):
+        tokens[0] = tokens[0].lower()
+    return " ".join(t if is_named(t) or prose and t[:1].isupper() else t.lower() for t in tokens)

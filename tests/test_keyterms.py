@@ -13,7 +13,6 @@ from sitegen.keyterms import (
     is_named,
     normalise,
     ranked_candidates,
-    runs,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,8 +70,17 @@ def test_defined_acronyms_map_to_their_long_form() -> None:
     }
 
 
-def test_runs_break_at_prose_and_lower_a_sentence_start_only() -> None:
-    assert runs("We delve into Mixup. Mixup helps a certain step.") == [["Mixup"], ["mixup"]]
+def test_prose_words_are_never_terms_and_a_capital_names_only_inside_a_sentence() -> None:
+    texts = [
+        ("Regularising with mixing", "We delve into Mixup. Mixup helps a certain step."),
+        ("Sampling schemes", "Sampling helps. Our Sampling is new."),
+        *FILLER,
+    ]
+    mixup, sampling, *_ = ranked_candidates(texts)
+    assert {c.key for c in mixup} == {"mixup", "mixing", "regularising"}
+    assert {c.label for c in mixup} >= {"Mixup"}  # capitalised mid-sentence: a name
+    labels = {c.key: c.label for c in sampling}
+    assert labels["sampling"] == "sampling"  # the first spelling opens a sentence
 
 
 def test_named_methods_and_phrases_beat_generic_words() -> None:
