@@ -281,7 +281,8 @@ def vocabulary(raw: list[str]) -> Vocabulary:
 def shifted(values: np.ndarray, by: int, fill: bool) -> np.ndarray:
     """values[p + by] at each position p (`fill` past the end)."""
     out = np.full(len(values), fill, values.dtype)
-    out[: len(values) - by] = values[by:]
+    if by < len(values):
+        out[: len(values) - by] = values[by:]
     return out
 
 

@@ -127,3 +127,10 @@ def test_precision_measure_catches_a_naive_extractor() -> None:
     # The title's first five words are no key terms: the measure must say so.
     naive = {k: tuple(title.split()[:5]) for k, (title, _) in shipped_papers().items()}
     assert precision_at(naive) < 0.4
+
+
+def test_empty_and_tiny_inputs() -> None:
+    assert ranked_candidates([]) == []
+    assert ranked_candidates([("", "")]) == [()]
+    (only,) = ranked_candidates([("Graph", "")])
+    assert [c.label for c in only] == ["graph"]
