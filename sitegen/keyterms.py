@@ -54,6 +54,9 @@ KEEP = 16  # candidates kept per paper (key terms show 6; shared terms search al
 # Raw tokens: words with inner hyphens, '+' or '^' (U-Net, E^2FGVI, V+L), or punctuation.
 TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-+^][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
 SENTENCE_END = frozenset(".!?:;")
+# "(CmBN)": one token in parentheses, and how far back its long form may start.
+PARENTHESISED = re.compile(r"\(\s*([A-Za-z0-9]+(?:[-+^][A-Za-z0-9]+)*)\s*\)")
+LONG_FORM_CHARS = 240
 
 # A short hand list of words every kind of scientific prose uses, on top of textmap's
 # function words and ML boilerplate. Everything else is down-weighted by document
@@ -161,17 +164,14 @@ def defined_acronyms(text: str) -> dict[str, tuple[str, ...]]:
     The short form's letters must appear in order in the long form, the first at the
     start of its first word (after Schwartz & Hearst, 2003).
     """
-    tokens = TOKEN.findall(text)
     found: dict[str, tuple[str, ...]] = {}
-    for i in range(1, len(tokens) - 2):
-        if tokens[i] != "(" or tokens[i + 2] != ")" or not is_named(tokens[i + 1]):
-            continue
-        short = tokens[i + 1]
-        if is_break(short):
-            continue  # "(SOTA)" defines nothing worth showing
+    for match in PARENTHESISED.finditer(text):
+        short = match.group(1)
+        if not is_named(short) or is_break(short):
+            continue  # "(see below)" defines nothing; nor does "(SOTA)" worth showing
         letters = [c.lower() for c in short.rstrip("s") if c.isalpha()]
-        window = tokens[max(0, i - len(letters) - 3) : i]
-        long_form = match_long_form(letters, window)
+        before = TOKEN.findall(text[max(0, match.start() - LONG_FORM_CHARS) : match.start()])
+        long_form = match_long_form(letters, before[-(len(letters) + 3) :])
         if long_form:
             found[short] = long_form
     return found
@@ -500,31 +500,32 @@ def ranked_candidates(
     bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1))
     result = []
     for paper in range(len(texts)):
-        chosen = folded(ranked[bounds[paper] : bounds[paper + 1]].tolist(), rows, found.keys, keep)
+        mine = ranked[bounds[paper] : bounds[paper + 1]]
+        texts_of = [found.keys[k] for k in rows.key[mine].tolist()]
         result.append(
             tuple(
                 Candidate(
-                    found.keys[rows.key[r]],
+                    texts_of[i],
                     label_of(rows.labels.get(r, r), rows, stream),
                     float(weight[r]),
-                    found.keys[rows.key[r]].count(" ") + 1,
+                    texts_of[i].count(" ") + 1,
                     float(idf[r]),
                 )
-                for r in chosen
+                for i, r in ((i, int(mine[i])) for i in folded(texts_of, keep))
             )
         )
     return result
 
 
-def folded(ranked: list[int], rows: Rows, keys: list[str], limit: int) -> list[int]:
-    """The first rows, skipping any whose key a chosen one contains or is contained in."""
+def folded(ranked: list[str], limit: int) -> list[int]:
+    """Indices of the first keys, skipping any a chosen one contains or is contained in."""
     chosen: list[int] = []
     padded_chosen: list[str] = []
-    for row in ranked:
-        padded = f" {keys[rows.key[row]]} "
+    for index, key in enumerate(ranked):
+        padded = f" {key} "
         if any(c in padded or padded in c for c in padded_chosen):
             continue
-        chosen.append(row)
+        chosen.append(index)
         padded_chosen.append(padded)
         if len(chosen) >= limit:
             break
