@@ -444,7 +444,7 @@ def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
     pairs = rows.pairs(n_keys)
     key_at = {}
     for n in range(1, MAX_WORDS + 1):
-        table = np.full(n_positions, -1, np.int64)
+        table = np.full(n_positions, -1, np.int32)  # four of these: keep them small
         mine = found.size == n
         table[found.start[mine]] = found.key[mine]
         key_at[n] = table
