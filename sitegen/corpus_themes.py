@@ -37,6 +37,7 @@ from sitegen.textmap import Vectors, vectorise
 from sitegen.themes import FALLBACK, Decision, Taxonomy, classify, rank_scores
 
 MIN_SEEDS = 2  # a centroid of one paper is that paper, not a theme
+MIN_DF = 2
 ROUND = 4
 
 
@@ -94,7 +95,7 @@ def learn(papers: Sequence[CorpusPaper], taxonomy: Taxonomy) -> CorpusModel:
     ordered = tuple(sorted(papers, key=lambda p: p.key))
     # No max_df cut: in a young list one theme's vocabulary can be in half the papers.
     texts = [(p.title, p.abstract) for p in ordered]
-    vectors = vectorise([p.key for p in ordered], texts, max_df=1.0)
+    vectors = vectorise([p.key for p in ordered], texts, min_df=MIN_DF, max_df=1.0)
     decisions = tuple(classify(p.title, p.abstract, taxonomy) for p in ordered)
     themes = tuple(slug for slug in taxonomy.slugs() if slug != FALLBACK)
     seeds = tuple(
@@ -109,6 +110,17 @@ def learn(papers: Sequence[CorpusPaper], taxonomy: Taxonomy) -> CorpusModel:
             centre = np.asarray(vectors.matrix[members].sum(axis=0), dtype=np.float64).ravel()
             centroids[row] = centre / (np.linalg.norm(centre) or 1.0)
     return CorpusModel(ordered, vectors, decisions, seeds, themes, centroids)
+
+
+def corpus_weight(model: CorpusModel, taxonomy: Taxonomy) -> float:
+    """The corpus stage's weight, growing to corpus_weight as the seeds reach corpus_seeds.
+
+    A young list's first dump seeds a few papers per theme: centroids that noisy should
+    only tip close calls, not overrule the keywords.
+    """
+    settings = taxonomy.settings
+    seeded = sum(seed is not None for seed in model.seeds)
+    return settings.corpus_weight * min(1.0, seeded / max(settings.corpus_seeds, 1.0))
 
 
 def similarities(model: CorpusModel) -> np.ndarray:
@@ -127,10 +139,11 @@ def place(model: CorpusModel, row: int, sims: np.ndarray, taxonomy: Taxonomy) ->
     if confident(decision, taxonomy) or settings.corpus_weight <= 0 or not learnt.any():
         return Placement(decision.theme, decision.secondary, "keywords", decision, similarity, {})
     top = max(max(decision.scores.values(), default=0.0), settings.min_score)
+    weight = corpus_weight(model, taxonomy)
     weights = np.exp((sims - sims[learnt].max()) / settings.corpus_temperature) * learnt
     share = weights / weights.sum()
     combined = {
-        theme: round(decision.scores.get(theme, 0.0) / top + settings.corpus_weight * float(p), 6)
+        theme: round(decision.scores.get(theme, 0.0) / top + weight * float(p), 6)
         for theme, p in zip(model.themes, share, strict=True)
     }
     ranked = rank_scores(combined, taxonomy)
@@ -187,7 +200,7 @@ def explain_placement(
     lines.append(
         "  cosine to the centroid of each theme's confidently placed papers"
         + (
-            f"; blend = keyword share + {settings.corpus_weight:g} × softmax"
+            f"; blend = keyword share + {corpus_weight(model, taxonomy):.2g} × softmax"
             if placement.combined
             else ""
         )

@@ -63,9 +63,10 @@ class Settings:
     max_secondary: int = 2
     # The corpus stage (sitegen.corpus_themes): which keyword calls are confident enough
     # to stand, and how much the learnt centroids weigh against weak ones (0 turns it off).
-    confident_score: float = 10.0
+    confident_score: float = 5.0
     confident_ratio: float = 0.7
-    corpus_weight: float = 3.0
+    corpus_weight: float = 2.0
+    corpus_seeds: float = 100.0  # the corpus weight is full once this many papers seed it
     corpus_temperature: float = 0.03
     corpus_floor: float = 0.3  # a blended score below this leaves the paper unsorted
     corpus_min_similarity: float = 0.05  # cosine to a centroid below this is no evidence

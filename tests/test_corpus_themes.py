@@ -31,7 +31,8 @@ ONE_SEED_ABSTRACT = "A reward-driven reinforcement agent plays a game with rewar
 
 
 def taxonomy(**settings: float) -> Taxonomy:
-    """Two themes and the fallback."""
+    """Two themes and the fallback; the corpus stage at full weight from the first seed."""
+    settings = {"corpus_seeds": 1, **settings}
     return Taxonomy((GAMES, VISION, Theme(FALLBACK, "Unsorted")), Settings(**settings))
 
 
@@ -103,6 +104,13 @@ def test_user_placements_seed_the_centroids() -> None:
     assert place_all([*only_games, *placed, CHESS], tax)["chess"].theme == "vision"
 
 
+def test_a_young_corpus_only_tips_close_calls() -> None:
+    # Eight seeds of the 100 that give the corpus its full weight: too few to overrule.
+    placement = place_all(corpus(), taxonomy(corpus_seeds=100))["chess"]
+    assert placement.theme == "games" and placement.stage == "both"
+    assert placement.combined["vision"] == pytest.approx(2.0 * 8 / 100, abs=1e-3)
+
+
 def test_corpus_weight_zero_is_the_keyword_classifier() -> None:
     placement = place_all(corpus(), taxonomy(corpus_weight=0))["chess"]
     assert placement.theme == "games" and placement.stage == "keywords"
@@ -150,6 +158,9 @@ def test_both_stages_reach_the_target_on_each_half(shipped: Taxonomy) -> None:
     for part in ("tuning", "held-out"):
         assert scores[part].acceptable >= TARGET - 0.01, scores
         assert scores[part].unsorted <= MAX_UNSORTED, scores
+    # Ingesting the dumps one at a time (a young corpus first) places nearly as well.
+    by_dump = theme_accuracy(shipped, one_by_one=True)["whole"]
+    assert by_dump.acceptable >= TARGET - 0.01 and by_dump.unsorted <= MAX_UNSORTED
 
 
 def test_corpus_stage_recovers_what_weakened_keywords_miss(shipped: Taxonomy) -> None:

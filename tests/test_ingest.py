@@ -153,6 +153,7 @@ def test_crash_mid_ingest_leaves_no_half_file_and_recovers(
 
 
 CHESS_THEMES = """\
+classifier: {corpus_seeds: 1}  # nine papers: give the corpus stage its full weight
 themes:
   - slug: games
     keywords: {game: 2, reinforcement: 3, reward: 3}
