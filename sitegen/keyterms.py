@@ -229,8 +229,9 @@ def token_stream(texts: Sequence[tuple[str, str]]) -> Stream:
             ids.extend(found)
             lengths.append(len(found))
     counts = np.frombuffer(lengths, np.int64) if lengths else np.zeros(0, np.int64)
-    tokens = np.frombuffer(ids, np.int32).astype(np.int64) if ids else np.zeros(0, np.int64)
-    text = np.repeat(np.arange(len(counts)), counts)
+    tokens = np.frombuffer(ids, np.int32) if ids else np.zeros(0, np.int32)
+    text = np.repeat(np.arange(len(counts), dtype=np.int32), counts)  # int32: 100k papers
+    # hold tens of millions of positions, so every per-position array is kept narrow
     return Stream(tokens, text, text % 2 == 0, list(table))
 
 
@@ -253,7 +254,7 @@ def vocabulary(raw: list[str]) -> Vocabulary:
     """Judge each distinct token once."""
     n = len(raw)
     flags = {name: np.zeros(n, bool) for name in ("content", "named", "generic", "cap", "verb")}
-    normal = np.full(n, -1, np.int64)
+    normal = np.full(n, -1, np.int32)
     ends = np.array([token in SENTENCE_END for token in raw], bool)
     normals: dict[str, int] = {}
     for index, token in enumerate(raw):
@@ -319,8 +320,8 @@ def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
         if n > 1:
             valid = valid & shifted(content, n - 1, False)
             where = np.flatnonzero(valid)
-            pairs = code[where] * max(len(vocab.words), 1) + norm[where + n - 1]
-            code = np.full(len(ids), -1, np.int64)
+            pairs = code[where].astype(np.int64) * max(len(vocab.words), 1) + norm[where + n - 1]
+            code = np.full(len(ids), -1, np.int32)
             code[where] = np.unique(pairs, return_inverse=True)[1].ravel()
             any_named = any_named | shifted(named, n - 1, False)
             any_capital = any_capital | shifted(capital, n - 1, False)
@@ -331,7 +332,13 @@ def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
         where = np.flatnonzero(kept)
         level_key = level_keys(code[where], where, n, norm, vocab.words, keys)
         parts.append(
-            (where, np.full(len(where), n), level_key, any_named[where], any_capital[where])
+            (
+                where.astype(np.int32),
+                np.full(len(where), n, np.int8),
+                level_key,
+                any_named[where],
+                any_capital[where],
+            )
         )
     start, size, key, has_name, has_capital = (np.concatenate(p) for p in zip(*parts, strict=True))
     return Occurrences(start, size, key, has_name, has_capital, list(keys))
@@ -342,7 +349,7 @@ def level_keys(
 ) -> np.ndarray:
     """The key id of each occurrence: one string per distinct n-gram, shared by spelling."""
     distinct, first = np.unique(codes, return_index=True)
-    ids = np.empty(len(distinct), np.int64)
+    ids = np.empty(len(distinct), np.int32)
     for j, p in enumerate(where[first].tolist()):
         text = " ".join([words[w] for w in norm[p : p + n].tolist()])
         ids[j] = keys.setdefault(text, len(keys))  # "U-Net" and "u net" are one key
@@ -376,7 +383,7 @@ def rows_of(found: Occurrences, stream: Stream) -> Rows:
     n_keys = max(len(found.keys), 1)
     paper = stream.text[found.start] // 2
     boost = np.where(stream.prose[found.start], 1.0, TITLE_BOOST)
-    pair = paper * n_keys + found.key
+    pair = paper.astype(np.int64) * n_keys + found.key
     order = np.lexsort((found.start, pair))
     ordered = pair[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else order
