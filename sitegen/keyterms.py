@@ -379,33 +379,33 @@ class Rows:
 
 
 def rows_of(found: Occurrences, stream: Stream) -> Rows:
-    """Aggregate the occurrences per (paper, key)."""
+    """Aggregate the occurrences per (paper, key), each group in position order."""
     n_keys = max(len(found.keys), 1)
-    paper = stream.text[found.start] // 2
-    boost = np.where(stream.prose[found.start], 1.0, TITLE_BOOST)
-    pair = paper.astype(np.int64) * n_keys + found.key
+    pair = (stream.text[found.start] // 2).astype(np.int64) * n_keys + found.key
     order = np.lexsort((found.start, pair))
-    ordered = pair[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]]) if len(order) else order
-    rows = ordered[starts]
+    pair = pair[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(order) else order
+    rows = pair[starts]
+    del pair  # the largest arrays go as soon as they have served: 100k papers, ~35M n-grams
     key = rows % n_keys
 
-    def any_of(flags: np.ndarray) -> np.ndarray:
+    def per_row(values: np.ndarray) -> np.ndarray:
+        """How many of each row's occurrences have a flag."""
         return (
-            np.maximum.reduceat(flags[order].astype(np.int8), starts) > 0
-            if len(starts)
-            else flags[:0]
+            np.add.reduceat(values[order].astype(np.int32), starts) if len(starts) else values[:0]
         )
 
+    places = np.diff(np.r_[starts, len(order)])
+    titles = per_row(~stream.prose[found.start])
     return Rows(
         paper=rows // n_keys,
         key=key,
-        count=np.add.reduceat(boost[order], starts) if len(starts) else boost[:0],
-        places=np.diff(np.r_[starts, len(order)]),
-        named=any_of(found.named),
-        capital=any_of(found.capital),
-        first=found.start[order][starts],
-        size=found.size[order][starts],
+        count=(places - titles) + TITLE_BOOST * titles,
+        places=places,
+        named=per_row(found.named) > 0,
+        capital=per_row(found.capital) > 0,
+        first=found.start[order[starts]],
+        size=found.size[order[starts]],
         df=np.bincount(key, minlength=n_keys)[key],
         defined=np.zeros(len(rows), bool),
         hidden=np.zeros(len(rows), bool),
@@ -499,16 +499,16 @@ def ranked_candidates(
     shown = np.flatnonzero(
         ~((absorbed(rows, found, len(stream.ids)) | rows.hidden) & ~rows.defined)
     )
-    alphabetical = np.empty(max(len(found.keys), 1), np.int64)
-    alphabetical[sorted(range(len(found.keys)), key=found.keys.__getitem__)] = np.arange(
-        len(found.keys)
-    )
+    keys = found.keys
+    del found  # the n-gram occurrences: the bulk of the memory, no longer needed
+    alphabetical = np.empty(max(len(keys), 1), np.int64)
+    alphabetical[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
     ranked = shown[np.lexsort((alphabetical[rows.key[shown]], -weight[shown], rows.paper[shown]))]
     bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1))
     result = []
     for paper in range(len(texts)):
         mine = ranked[bounds[paper] : bounds[paper + 1]]
-        texts_of = [found.keys[k] for k in rows.key[mine].tolist()]
+        texts_of = [keys[k] for k in rows.key[mine].tolist()]
         result.append(
             tuple(
                 Candidate(
