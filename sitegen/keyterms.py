@@ -375,7 +375,7 @@ class Rows:
 
     def pairs(self, n_keys: int) -> np.ndarray:
         """paper × n_keys + key of every row: sorted, for searchsorted."""
-        return self.paper * n_keys + self.key
+        return self.paper.astype(np.int64) * n_keys + self.key
 
 
 def rows_of(found: Occurrences, stream: Stream) -> Rows:
@@ -387,7 +387,7 @@ def rows_of(found: Occurrences, stream: Stream) -> Rows:
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(order) else order
     rows = pair[starts]
     del pair  # the largest arrays go as soon as they have served: 100k papers, ~35M n-grams
-    key = rows % n_keys
+    key = (rows % n_keys).astype(np.int32)  # rows are many: keep their columns narrow
 
     def per_row(values: np.ndarray) -> np.ndarray:
         """How many of each row's occurrences have a flag."""
@@ -395,10 +395,10 @@ def rows_of(found: Occurrences, stream: Stream) -> Rows:
             np.add.reduceat(values[order].astype(np.int32), starts) if len(starts) else values[:0]
         )
 
-    places = np.diff(np.r_[starts, len(order)])
+    places = np.diff(np.r_[starts, len(order)]).astype(np.int32)
     titles = per_row(~stream.prose[found.start])
     return Rows(
-        paper=rows // n_keys,
+        paper=(rows // n_keys).astype(np.int32),
         key=key,
         count=(places - titles) + TITLE_BOOST * titles,
         places=places,
@@ -406,7 +406,7 @@ def rows_of(found: Occurrences, stream: Stream) -> Rows:
         capital=per_row(found.capital) > 0,
         first=found.start[order[starts]],
         size=found.size[order[starts]],
-        df=np.bincount(key, minlength=n_keys)[key],
+        df=np.bincount(key, minlength=n_keys).astype(np.int32)[key],
         defined=np.zeros(len(rows), bool),
         hidden=np.zeros(len(rows), bool),
         labels={},
@@ -463,7 +463,7 @@ def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
             for offset in range(n - m + 1):
                 sub = key_at[m][rows.first[outer] + offset]
                 has = sub >= 0
-                target = rows.paper[outer[has]] * n_keys + sub[has]
+                target = rows.paper[outer[has]].astype(np.int64) * n_keys + sub[has]
                 at = np.minimum(np.searchsorted(pairs, target), max(len(pairs) - 1, 0))
                 hit = pairs[at] == target
                 inner, sup = at[hit], outer[has][hit]
