@@ -179,8 +179,9 @@ def judged_terms() -> dict[str, frozenset[str]]:
 
 def shipped_discovery() -> tuple[Discovery, dict[str, str]]:
     """Discovery over the shipped corpus as a build computes it, and slug -> title key."""
-    from sitegen.catalog import Paper, slugify
+    from sitegen.catalog import Paper
     from sitegen.discover import discover
+    from sitegen.text import slugify
 
     papers, keys = [], {}
     for key, (title, abstract) in shipped_papers().items():
