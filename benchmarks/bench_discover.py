@@ -99,9 +99,14 @@ def measure(count: int) -> None:
         t0 = time.perf_counter()
         vectors = step()
         timings[name] = time.perf_counter() - t0
+    candidates: list = []
     for name, step in [
-        ("key_terms", lambda: d.key_terms(vectors)),
-        ("related", lambda: d.related_papers(vectors)),
+        ("candidates", lambda: candidates.extend(d.paper_candidates(papers))),
+        ("key_terms", lambda: d.key_terms(vectors.slugs, candidates)),
+        (
+            "related",
+            lambda: d.with_shared_phrases(d.related_papers(vectors), vectors.slugs, candidates),
+        ),
         ("map", lambda: d.map_points(vectors)),
         ("suggest", lambda: d.suggest_themes(papers, vectors)),
     ]:

@@ -313,25 +313,41 @@ def run_themes(args: argparse.Namespace) -> int:
 
 
 def themes_explain(project: Project, slug: str | None) -> int:
-    """`sitegen themes explain SLUG`: why one paper landed where it did."""
-    from sitegen.themes import classify, explain
+    """`sitegen themes explain SLUG`: why one paper landed where it did, stage by stage."""
+    from sitegen.catalog import LEDGER_NAME, read_ledger
+    from sitegen.corpus_themes import explain_placement, learn, place, similarities
+    from sitegen.retheme import corpus_of
+    from sitegen.themes import explain
 
     if not slug:
         raise SitegenError("usage: sitegen themes explain SLUG")
     paper = next((p for p in project.papers if p.slug == slug), None)
     if paper is None:
         raise SitegenError(f"no paper with slug {slug!r}")
-    decision = classify(paper.title, paper.abstract, project.taxonomy)
+    ledger = read_ledger(project.root / "content" / LEDGER_NAME)
+    model = learn(corpus_of(project.papers, ledger), project.taxonomy)
+    row = model.row(slug)
+    placement = place(model, row, similarities(model)[row], project.taxonomy)
     print(f"{paper.title}  [{paper.source}]")
-    print(f"folder: {paper.theme}" + (" (moved by you)" if paper.theme != decision.theme else ""))
-    for line in explain(decision, project.taxonomy):
+    moved = " (placed by you)" if placement.stage == "user" else ""
+    if not moved and paper.theme != placement.theme:
+        moved = f" (today's corpus would place it in {placement.theme})"
+    print(f"folder: {paper.theme}{moved}")
+    print(f"theme: {placement.theme}")
+    print("stage 1 (keywords):")
+    for line in explain(placement.keywords, project.taxonomy):
+        print(f"  {line}")
+    for line in explain_placement(placement, model, row, project.taxonomy):
         print(line)
     return 0
 
 
 def themes_overview(project: Project, as_json: bool) -> int:
     """`sitegen themes`: papers per theme, the unsorted ones, and suggested new themes."""
+    from sitegen.catalog import LEDGER_NAME, read_ledger
+    from sitegen.corpus_themes import learn, merge_candidates
     from sitegen.discover import paper_vectors, suggest_themes
+    from sitegen.retheme import corpus_of
     from sitegen.themes import FALLBACK
 
     counts: dict[str, int] = {}
@@ -343,10 +359,14 @@ def themes_overview(project: Project, as_json: bool) -> int:
     unsorted = sorted((p for p in project.papers if p.theme == FALLBACK), key=lambda p: p.slug)
     suggestions = suggest_themes(project.papers, paper_vectors(project.papers), FALLBACK)
     titles = {p.slug: p.title for p in project.papers}
+    ledger = read_ledger(project.root / "content" / LEDGER_NAME)
+    model = learn(corpus_of(project.papers, ledger), project.taxonomy)
+    merges = merge_candidates(model, {p.slug: p.theme for p in project.papers})
     if as_json:
         data = {
             "themes": [{"slug": s, "papers": n, "in_themes_yaml": k} for s, n, k in rows],
             "unsorted": [{"slug": p.slug, "title": p.title} for p in unsorted],
+            "merge_candidates": [{"slug": s, "papers": n, "closest": c} for s, n, c in merges],
             "suggestions": [
                 {
                     "from": s.source,
@@ -366,6 +386,10 @@ def themes_overview(project: Project, as_json: bool) -> int:
     print(f"\nunsorted ({len(unsorted)}):" if unsorted else "\nunsorted: none")
     for paper in unsorted:
         print(f"  {paper.slug}  {paper.title}")
+    print("\nmerge candidates (fewer than 3 papers):" if merges else "\nmerge candidates: none")
+    for theme, count, closest in merges:
+        hint = f"; its papers read most like {closest}" if closest else ""
+        print(f"  {theme} ({count} paper{'s' if count > 1 else ''}){hint}")
     print("\nsuggested themes:" if suggestions else "\nsuggested themes: none")
     for s in suggestions:
         where = "from unsorted" if s.source == FALLBACK else f"split of {s.source}"
@@ -389,7 +413,13 @@ def themes_apply(project: Project, write: bool, as_json: bool) -> int:
         data = {
             "written": write,
             "moves": [
-                {"slug": m.slug, "from": m.old_theme, "to": m.new_theme, "terms": list(m.terms)}
+                {
+                    "slug": m.slug,
+                    "from": m.old_theme,
+                    "to": m.new_theme,
+                    "terms": list(m.terms),
+                    "stage": m.stage,
+                }
                 for m in plan.moves
             ],
             "pinned": [{"slug": slug, "why": why} for slug, why in plan.pinned],
@@ -400,7 +430,8 @@ def themes_apply(project: Project, write: bool, as_json: bool) -> int:
     print(f"{verb} {len(plan.moves)} papers; {len(plan.pinned)} pinned pages left alone")
     for m in plan.moves:
         matched = ", ".join(repr(t) for t in m.terms) or "no keyword matched"
-        print(f"  {m.slug}: {m.old_theme} -> {m.new_theme}  (matched {matched})")
+        why = "; the corpus stage decided" if m.stage == "corpus" else ""
+        print(f"  {m.slug}: {m.old_theme} -> {m.new_theme}  (matched {matched}{why})")
     if not write and plan.moves:
         print("dry run: nothing changed; add --write to move these files")
     elif write:

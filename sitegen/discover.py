@@ -4,24 +4,28 @@ Pure and deterministic computations over the papers' titles and abstracts (notes
 are the user's, not the paper's, so they don't count). Rows are always in slug
 order, so every tie is broken by slug; floats are rounded before they leave.
 Similarity is sparse TF-IDF cosine computed in row blocks, never an all-pairs loop.
+Key terms, and the shared terms that explain a related paper, are the technical
+phrases and named methods of sitegen.keyterms.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from sitegen.catalog import Paper
+from sitegen.keyterms import Candidate, ranked_candidates
 from sitegen.text import slugify
 from sitegen.textmap import Vectors, vectorise
 
 KEY_TERMS = 6
 RELATED = 5
 SHARED_TERMS = 3
+COMMON_IDF = 1 + math.log(20)  # the idf of a phrase in 1 paper of 20
 PRUNE_TERMS = 24  # candidates come from each paper's 24 heaviest terms: bounds the work
 CANDIDATES = 20  # candidates per paper, re-ranked by exact cosine
 BLOCK_ROWS = 1024
@@ -74,12 +78,19 @@ def paper_vectors(papers: Iterable[Paper]) -> Vectors:
     return vectorise([slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered])
 
 
+def paper_candidates(papers: Iterable[Paper]) -> list[tuple[Candidate, ...]]:
+    """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
+    ordered = sorted(map(discovery_input, papers))
+    return ranked_candidates([(t, a) for _, t, a in ordered])
+
+
 def discover(papers: Sequence[Paper]) -> Discovery:
     """Key terms, related papers and map points for a whole catalogue."""
     vectors = paper_vectors(papers)
+    candidates = paper_candidates(papers)
     return Discovery(
-        key_terms=key_terms(vectors),
-        related=related_papers(vectors),
+        key_terms=key_terms(vectors.slugs, candidates),
+        related=with_shared_phrases(related_papers(vectors), vectors.slugs, candidates),
         points=map_points(vectors),
     )
 
@@ -147,14 +158,45 @@ def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) 
     return tuple(chosen[:limit])
 
 
-def key_terms(vectors: Vectors, limit: int = KEY_TERMS) -> dict[str, tuple[str, ...]]:
-    """Each paper's most distinctive words and phrases, heaviest first."""
-    rows, cols, _ = ranked_entries(vectors.matrix, 2 * limit)
-    parts = split_by_row(rows, len(vectors.slugs))
-    columns = cols.tolist()
+def key_terms(
+    slugs: Sequence[str], candidates: Sequence[tuple[Candidate, ...]], limit: int = KEY_TERMS
+) -> dict[str, tuple[str, ...]]:
+    """Each paper's key terms: its heaviest phrases and names, as the paper writes them."""
     return {
-        slug: distinct_terms(columns[part], vectors.terms, limit)
-        for slug, part in zip(vectors.slugs, parts, strict=True)
+        slug: tuple(c.label for c in found[:limit])
+        for slug, found in zip(slugs, candidates, strict=True)
+    }
+
+
+def shared_phrases(mine: tuple[Candidate, ...], theirs: tuple[Candidate, ...]) -> list[str]:
+    """The candidates two papers share, the most specific first: rarest in the corpus, then
+    heaviest in both (so "mode connectivity" comes before "computer vision")."""
+    weight = {c.key: c.weight for c in theirs}
+    both = [(c.idf, min(c.weight, weight[c.key]), c.key, c.label) for c in mine if c.key in weight]
+    both.sort(key=lambda item: (-item[0], -item[1], item[2]))
+    # A phrase one paper in twenty uses ("computer vision") explains little: only when
+    # nothing rarer is shared does the rarest of those stand alone.
+    specific = [label for idf, *_, label in both if idf >= COMMON_IDF]
+    return specific[:SHARED_TERMS] or [label for *_, label in both[:1]]
+
+
+def with_shared_phrases(
+    related: dict[str, tuple[Related, ...]],
+    slugs: Sequence[str],
+    candidates: Sequence[tuple[Candidate, ...]],
+) -> dict[str, tuple[Related, ...]]:
+    """Related papers explained by the phrases both share; TF-IDF words only when none are."""
+    by_slug = dict(zip(slugs, candidates, strict=True))
+    return {
+        slug: tuple(
+            replace(
+                r,
+                shared_terms=tuple(shared_phrases(by_slug[slug], by_slug[r.slug]))
+                or r.shared_terms[:1],
+            )
+            for r in found
+        )
+        for slug, found in related.items()
     }
 
 

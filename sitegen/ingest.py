@@ -27,7 +27,7 @@ from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, write_if_changed
 from sitegen.text import unique_slug
-from sitegen.themes import Taxonomy, classify, load_taxonomy, themes_file
+from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 
 
 @dataclass
@@ -121,7 +121,7 @@ def plan_ingest(
             papers[key] = LedgerEntry(page.slug, page.theme)
     taken = {entry.slug for entry in papers.values()} | {page.slug for page in pages}
     taken |= {page.path.stem for page in pages}  # never reuse a file name either
-    new_pages: list[tuple[Path, str]] = []
+    fresh: list[tuple[str, str, str, str]] = []  # (slug, title, abstract, dump name)
     reports: list[DumpReport] = []
     for dump in dumps:
         path = dumps_dir / (dump.file or dump.name)
@@ -141,16 +141,38 @@ def plan_ingest(
                 continue
             slug = unique_slug(entry.title, taken)
             taken.add(slug)
-            decision = classify(entry.title, entry.abstract, taxonomy)
-            extra: dict[str, object] = {"added": dump.name}
-            if decision.secondary:
-                extra["themes"] = list(decision.secondary)
-            text = render_page(entry.title, slug, entry.abstract, extra)
-            new_pages.append((papers_dir / decision.theme / f"{slug}.md", text))
-            papers[key] = LedgerEntry(slug, decision.theme)
+            fresh.append((slug, entry.title, entry.abstract, dump.name))
+            papers[key] = LedgerEntry(slug, FALLBACK)  # its theme is settled below
             report.new += 1
         reports.append(report)
+    placements = place_new(fresh, pages, ledger, taxonomy)
+    new_pages: list[tuple[Path, str]] = []
+    for slug, title, abstract, dump_name in fresh:
+        theme, secondary = placements[slug]
+        extra: dict[str, object] = {"added": dump_name}
+        if secondary:
+            extra["themes"] = list(secondary)
+        new_pages.append(
+            (papers_dir / theme / f"{slug}.md", render_page(title, slug, abstract, extra))
+        )
+        papers[title_key(title)] = LedgerEntry(slug, theme)
     return IngestPlan(new_pages, Ledger(papers), reports)
+
+
+def place_new(
+    fresh: list[tuple[str, str, str, str]], pages: list[Page], ledger: Ledger, taxonomy: Taxonomy
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Theme and secondary themes of each new paper: both classifier stages, learnt from the
+    corpus as it will stand (existing pages, the user's placements fixed, plus the new papers)."""
+    if not fresh:
+        return {}
+    from sitegen.corpus_themes import CorpusPaper, place_all  # numpy only when there is news
+    from sitegen.retheme import corpus_of
+
+    corpus = corpus_of(pages, ledger)
+    corpus += [CorpusPaper(slug, title, abstract) for slug, title, abstract, _ in fresh]
+    placements = place_all(corpus, taxonomy, only={slug for slug, *_ in fresh})
+    return {slug: (placements[slug].theme, placements[slug].secondary) for slug, *_ in fresh}
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Re-run the classifier over the catalogue: plan the moves (pure), then make them (I/O).
+"""Re-run both classifier stages over the catalogue: plan the moves (pure), then make them (I/O).
 
 A page is pinned when its front matter says `pinned: true`, when the user moved it
 (its folder differs from the theme the ledger recorded at ingest), or when the
@@ -13,11 +13,24 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sitegen.catalog import LEDGER_NAME, Ledger, LedgerEntry, Paper, format_ledger, read_ledger
+from sitegen.catalog import (
+    LEDGER_NAME,
+    Ledger,
+    LedgerEntry,
+    Page,
+    Paper,
+    format_ledger,
+    read_ledger,
+    split_body,
+)
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_atomic
-from sitegen.themes import Decision, Taxonomy, classify
+from sitegen.themes import Decision, Taxonomy
+
+if TYPE_CHECKING:  # numpy loads only when a command needs the corpus stage
+    from sitegen.corpus_themes import CorpusPaper, Placement
 
 MATCHED_TERMS = 4
 
@@ -31,6 +44,7 @@ class Move:
     old_theme: str
     new_theme: str
     terms: tuple[str, ...]  # the new theme's keywords the paper matched, heaviest first
+    stage: str = "keywords"  # which classifier stage decided: "keywords", "both" or "corpus"
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ def is_true(value: object) -> bool:
     return value is True or str(value).strip().lower() in {"true", "yes", "on", "1"}
 
 
-def pinned_reason(paper: Paper, ledger_theme: dict[str, str]) -> str | None:
+def pinned_reason(paper: Page | Paper, ledger_theme: dict[str, str]) -> str | None:
     """Why a page must stay where it is, or None if the classifier may move it."""
     if is_true(paper.meta.get("pinned")):
         return "pinned: true"
@@ -58,19 +72,43 @@ def pinned_reason(paper: Paper, ledger_theme: dict[str, str]) -> str | None:
     return None
 
 
-def matched_terms(decision: Decision) -> tuple[str, ...]:
-    """The winning theme's matched keywords, by points (ties: alphabetical)."""
+def matched_terms(decision: Decision, theme: str | None = None) -> tuple[str, ...]:
+    """A theme's matched keywords (the winner's by default), by points (ties: alphabetical)."""
+    theme = theme or decision.theme
     points: dict[str, float] = {}
     for match in decision.matches:
-        if match.theme == decision.theme:
+        if match.theme == theme:
             points[match.phrase] = points.get(match.phrase, 0.0) + match.points
     ranked = sorted(points.items(), key=lambda item: (-item[1], item[0]))
     return tuple(phrase for phrase, _ in ranked[:MATCHED_TERMS])
 
 
-def plan_moves(papers: Sequence[Paper], ledger: Ledger, taxonomy: Taxonomy) -> Plan:
-    """Classify every unpinned page again and list those that would change theme."""
+def corpus_of(pages: Sequence[Page | Paper], ledger: Ledger) -> list[CorpusPaper]:
+    """The catalogue as the corpus stage reads it: pages the user placed are fixed seeds."""
+    from sitegen.corpus_themes import CorpusPaper
+
     ledger_theme = {entry.slug: entry.theme for entry in ledger.papers.values()}
+    corpus = []
+    for page in pages:
+        abstract = page.abstract if isinstance(page, Paper) else split_body(page.body)[0]
+        placed = page.theme if pinned_reason(page, ledger_theme) else None
+        corpus.append(CorpusPaper(page.slug, page.title, abstract, placed))
+    return corpus
+
+
+def place_catalogue(
+    papers: Sequence[Paper], ledger: Ledger, taxonomy: Taxonomy
+) -> dict[str, Placement]:
+    """Both classifier stages over today's catalogue, keyed by slug."""
+    from sitegen.corpus_themes import place_all
+
+    return place_all(corpus_of(papers, ledger), taxonomy)
+
+
+def plan_moves(papers: Sequence[Paper], ledger: Ledger, taxonomy: Taxonomy) -> Plan:
+    """Place every unpinned page again (both stages) and list those that would change theme."""
+    ledger_theme = {entry.slug: entry.theme for entry in ledger.papers.values()}
+    placements = place_catalogue(papers, ledger, taxonomy)
     moves: list[Move] = []
     pinned: list[tuple[str, str]] = []
     for paper in sorted(papers, key=lambda p: p.slug):
@@ -78,10 +116,11 @@ def plan_moves(papers: Sequence[Paper], ledger: Ledger, taxonomy: Taxonomy) -> P
         if reason:
             pinned.append((paper.slug, reason))
             continue
-        decision = classify(paper.title, paper.abstract, taxonomy)
-        if decision.theme != paper.theme:
+        placement = placements[paper.slug]
+        if placement.theme != paper.theme:
+            terms = matched_terms(placement.keywords, placement.theme)
             moves.append(
-                Move(paper.slug, paper.source, paper.theme, decision.theme, matched_terms(decision))
+                Move(paper.slug, paper.source, paper.theme, placement.theme, terms, placement.stage)
             )
     return Plan(tuple(moves), tuple(pinned))
 

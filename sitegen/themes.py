@@ -61,6 +61,15 @@ class Settings:
     min_score: float = 2.0  # below this a paper is unsorted
     secondary_ratio: float = 0.6  # a runner-up this close becomes a secondary theme
     max_secondary: int = 2
+    # The corpus stage (sitegen.corpus_themes): which keyword calls are confident enough
+    # to stand, and how much the learnt centroids weigh against weak ones (0 turns it off).
+    confident_score: float = 5.0
+    confident_ratio: float = 0.7
+    corpus_weight: float = 2.0
+    corpus_seeds: float = 100.0  # the corpus weight is full once this many papers seed it
+    corpus_temperature: float = 0.03
+    corpus_floor: float = 0.3  # a blended score below this leaves the paper unsorted
+    corpus_min_similarity: float = 0.05  # cosine to a centroid below this is no evidence
 
 
 @dataclass(frozen=True)
@@ -232,6 +241,8 @@ def parse_settings(raw: Any, path: Path, warnings: list[str]) -> Settings:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise SitegenError(f"classifier setting {key!r} must be a number", path)
     overrides = {k: (int(v) if k == "max_secondary" else float(v)) for k, v in raw.items()}
+    if overrides.get("corpus_temperature", 1.0) <= 0:
+        raise SitegenError("classifier setting 'corpus_temperature' must be above 0", path)
     return Settings(**overrides)
 
 

@@ -158,3 +158,24 @@ def test_misuse_is_one_line_error(site: Path, args: tuple[str, ...], needle: str
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("sitegen: error") and needle in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_overview_reports_themes_under_three_papers_as_merge_candidates(site: Path) -> None:
+    result = sitegen("themes", cwd=site)
+    assert result.returncode == 0, result.stderr
+    merges = result.stdout.split("merge candidates (fewer than 3 papers):")[1]
+    assert merges.split("\n\n")[0].strip().startswith("graphs (1 paper)")
+    data = json.loads(sitegen("themes", "--json", cwd=site).stdout)
+    # An empty theme is no merge candidate: a young list has many of those.
+    assert [m["slug"] for m in data["merge_candidates"]] == ["graphs"]
+
+
+def test_explain_shows_the_keyword_stage_and_the_corpus_stage(site: Path) -> None:
+    result = sitegen("themes", "explain", "graph-b", cwd=site)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "folder: unsorted" in out and "theme: graphs" in out
+    assert "stage 1 (keywords):" in out and "'graph' in title" in out
+    assert "stage 2 (corpus): keywords are confident" in out
+    moved = sitegen("themes", "explain", "diffusion-moved", cwd=site).stdout
+    assert "folder: graphs (placed by you)" in moved and "you placed this page" in moved

@@ -150,8 +150,8 @@ def test_key_terms_are_distinctive_not_stopwords_or_ml_boilerplate(found) -> Non
     for slug, terms in found.key_terms.items():
         assert 1 <= len(terms) <= 6, slug
         for term in terms:
-            words = term.split()
-            assert len(words) in (1, 2)
+            words = term.lower().split()
+            assert 1 <= len(words) <= 4
             if len(words) == 1:
                 assert term not in STOPWORDS and stem(term) not in GENERIC, term
             assert not any(w in STOPWORDS for w in words), term
@@ -247,3 +247,20 @@ def test_vectors_ignore_urls_and_notes() -> None:
     assert not {"bar", "example", "org"} & set(vectorise(["a", "b", "c"], texts).terms)
     plain = [("x", "see example foo bar"), ("y", "example foo bar"), ("z", "")]
     assert {"bar", "example"} <= set(vectorise(["a", "b", "c"], plain).terms)
+
+
+def test_shared_phrases_are_the_rarest_terms_both_papers_have() -> None:
+    from sitegen.discover import COMMON_IDF, shared_phrases
+    from sitegen.keyterms import Candidate
+
+    def cand(key: str, idf: float, weight: float = 1.0) -> Candidate:
+        return Candidate(key, key.upper(), weight, key.count(" ") + 1, idf)
+
+    mine = (cand("computer vision", 2.0), cand("mode connectivity", 6.0), cand("loss", 5.0))
+    theirs = (cand("loss", 5.0), cand("mode connectivity", 6.0), cand("computer vision", 2.0))
+    # The common phrase drops out when rarer ones are shared...
+    assert shared_phrases(mine, theirs) == ["MODE CONNECTIVITY", "LOSS"]
+    # ...and stands alone when it is all the two papers share.
+    assert COMMON_IDF > 2.0
+    assert shared_phrases(mine[:1], theirs) == ["COMPUTER VISION"]
+    assert shared_phrases(mine[1:2], (cand("graph", 6.0),)) == []

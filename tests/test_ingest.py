@@ -150,3 +150,37 @@ def test_crash_mid_ingest_leaves_no_half_file_and_recovers(
     assert len(pages(shipped_site)) == 49  # whole files only; read_pages parses each
     ingest(shipped_site)
     assert len(pages(shipped_site)) == 360  # the 49 are adopted, not duplicated
+
+
+CHESS_THEMES = """\
+classifier: {corpus_seeds: 1}  # nine papers: give the corpus stage its full weight
+themes:
+  - slug: games
+    keywords: {game: 2, reinforcement: 3, reward: 3}
+  - slug: vision
+    keywords: {image classification: 3, label: 2}
+"""
+
+
+def test_new_papers_with_weak_keywords_are_placed_by_the_corpus_stage(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    (content / "themes.yaml").write_text(CHESS_THEMES)
+    vision = "We study image classification of chess board photographs and pieces, run {}."
+    games = "We train reinforcement learning agents on the reward of each game episode, run {}."
+    entries = [(f"Image classification study {i}", vision.format(i)) for i in range(4)]
+    entries += [(f"Reinforcement learning for games {i}", games.format(i)) for i in range(4)]
+    # Says "game" (weak keyword evidence for games) but reads like the vision papers.
+    chess = (
+        "We annotate chess board photographs from a game: pieces on a chess board, game after game."
+    )
+    entries.append(("Chess board photographs", chess))
+    text = "Subscribe" + "".join(f"{title}\n{abstract}\n" for title, abstract in entries)
+    (content / "dumps" / "a.txt").write_text(text)
+    ingest(tmp_path)
+    placed = {slug: path.parent.name for slug, path in pages(tmp_path).items()}
+    assert placed["chess-board-photographs"] == "vision"
+    assert placed["reinforcement-learning-for-games-0"] == "games"
+    # A second ingest of the same content decides the same and writes nothing.
+    before = snapshot(tmp_path)
+    assert ingest(tmp_path).written == [] and snapshot(tmp_path) == before

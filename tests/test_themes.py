@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from sitegen.catalog import title_key
 from sitegen.cli import main
-from sitegen.dumps import parse_dump
 from sitegen.errors import SitegenError
 from sitegen.themes import (
     FALLBACK,
@@ -27,7 +25,10 @@ from sitegen.themes import (
 )
 
 REPO = Path(__file__).resolve().parent.parent
-LABELS = Path(__file__).resolve().parent / "data" / "theme_labels.yaml"
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_quality import labelled_themes, shipped_papers  # noqa: E402
+
 MIN_ACCEPTABLE = 0.90
 MAX_UNSORTED = 0.05
 
@@ -290,30 +291,14 @@ def test_cli_explain_prints_the_decision(shipped_site: Path, capsys: pytest.Capt
 # --- accuracy on the hand-labelled sample --------------------------------------------------
 
 
-def shipped_papers() -> dict[str, tuple[str, str]]:
-    """title_key -> (title, abstract) for the distinct papers of the shipped dumps."""
-    papers: dict[str, tuple[str, str]] = {}
-    for path in sorted((REPO / "content" / "dumps").glob("*.txt")):
-        dump = parse_dump(path.read_bytes(), str(path), path.stem)
-        for entry in dump.entries:
-            papers.setdefault(title_key(entry.title), (entry.title, entry.abstract))
-    return papers
-
-
 @pytest.fixture(scope="module")
 def labelled() -> list[tuple[str, str, set[str]]]:
     """(title, abstract, acceptable themes) for every hand-labelled paper."""
-    papers = shipped_papers()
-    rows = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    out = []
-    for row in rows:
-        title, abstract = papers[title_key(row["title"])]
-        out.append((title, abstract, {row["theme"], *row.get("also", [])}))
-    return out
+    return [(row.title, row.abstract, set(row.acceptable)) for row in labelled_themes()]
 
 
 def measure(rows: list[tuple[str, str, set[str]]], tax: Taxonomy) -> tuple[float, float]:
-    """(share placed in an acceptable theme, share unsorted)."""
+    """The keyword stage alone: (share placed in an acceptable theme, share unsorted)."""
     themes = [classify(title, abstract, tax).theme for title, abstract, _ in rows]
     good = sum(theme in ok for theme, (_, _, ok) in zip(themes, rows, strict=True))
     return good / len(rows), themes.count(FALLBACK) / len(rows)

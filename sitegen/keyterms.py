@@ -1,0 +1,553 @@
+"""Key terms a researcher would write: technical phrases, named methods and defined acronyms.
+
+Pure and deterministic. Each paper's title and abstract are cut into runs of content
+words (function words, generic scientific prose and punctuation end a run); every
+1..4-word n-gram inside a run is a candidate. Candidates are scored by
+
+    weight = tf × idf × kind
+
+- tf: 1 + ln(abstract count + TITLE_BOOST × title count);
+- idf: ln((1 + papers) / (1 + document frequency)) + 1, learnt from the corpus, so a
+  word every paper uses ("image", "class") counts for little;
+- kind: named tokens (YOLOv4, ViT, CmBN, ResNet-50: inner capitals, acronyms, letters
+  with digits) and acronyms the abstract defines ("Cross mini-Batch Normalization
+  (CmBN)") count most; a phrase counts more than a word when it is a term (it recurs,
+  in the paper, the title or other papers), less when it is a one-off word sequence;
+  a plain lowercase word counts least, since researchers name topics by phrases.
+
+A candidate that only occurs inside a longer recurring one is absorbed by it (C-value's
+nesting), and the list shown folds nested keys: "diffusion" adds nothing after "diffusion
+models".
+
+Like textmap, the per-token Python work is one regex pass and one dict lookup; each
+distinct token is judged once, and n-grams are counted with numpy, level by level, as
+codes over token ids. Only each paper's chosen terms are turned back into text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
+
+MAX_WORDS = 4
+ADVERB_ENDINGS = ("ally", "ably", "ibly", "ively", "ously", "ently", "antly", "edly", "ingly")
+ADVERB_ENDINGS += ("citly", "ictly", "ately")
+TITLE_BOOST = 2.5
+# Kind weights: how much a candidate's shape says it is a term (see kind_weight).
+DEFINED = 2.6  # an acronym the abstract defines
+NAMED = 2.2  # a named token: YOLOv4, CmBN, ResNet-50
+PHRASE = 1.6  # a recurring phrase
+GENERIC_HEAD = 0.7  # × PHRASE when its last word is a generic noun ("neural networks")
+PROPER = 1.2  # a capitalised word inside a sentence (Mixup, Sintel)
+PLAIN_WORD = 0.45  # a lowercase word: researchers name topics by phrases
+ONE_OFF = 0.5  # a word sequence seen once in one paper ("utilize 2D", "models beat")
+KEEP = 16  # candidates kept per paper (key terms show 6; shared terms search all 16)
+
+# Raw tokens: words with inner hyphens, '+' or '^' (U-Net, E^2FGVI, V+L), or punctuation.
+TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-+^][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
+SENTENCE_END = frozenset(".!?:;")
+# "(CmBN)": one token in parentheses, and how far back its long form may start.
+PARENTHESISED = re.compile(r"\(\s*([A-Za-z0-9]+(?:[-+^][A-Za-z0-9]+)*)\s*\)")
+LONG_FORM_CHARS = 240
+
+# A short hand list of words every kind of scientific prose uses, on top of textmap's
+# function words and ML boilerplate. Everything else is down-weighted by document
+# frequency, learnt from the corpus.
+PROSE = word_set(
+    """
+    affect affects behind beat beats believe bring brings built call called capture captures
+    certain combine combined combining corresponding crucial decent delve delves
+    demonstrating derive derived describe designing diverse end enhance enhanced ensure
+    essential etc exploring extend extends finding following great hand huge identifying
+    instance instances inherent interpreting involve involves kind mainly manner match
+    matches matter matters meet meets million millions mitigate mitigating modern notion
+    operate operates original overall paves plethora primarily prime prevailing produce
+    produces receive receives rely relies remarkable rethinking revisiting role serves
+    standard step steps strategy thorough thereby thousands toward tremendous truly uncover
+    uncovering unique utilize utilizes variety versatile whole wide
+    """
+)
+
+
+# Acronyms of the field itself, which name no method: "SOTA", "DNNs".
+PROSE_ACRONYMS = word_set("ai ml dl sota nn nns dnn dnns ann anns")
+
+
+@dataclass(frozen=True, slots=True)  # a build holds KEEP of these per paper
+class Candidate:
+    """One candidate key term of one paper."""
+
+    key: str  # normalised: lower case, hyphens as spaces, plurals folded
+    label: str  # how the paper writes it
+    weight: float
+    size: int  # words in the key
+    idf: float  # how rare it is in the corpus: ranks the terms two papers share
+
+
+@lru_cache(maxsize=1 << 18)
+def is_named(token: str) -> bool:
+    """A named method or thing: YOLOv4, CmBN, ViT, MAE, U-Net, ResNet-50, 3D, node2vec.
+
+    Title Case hyphenation ("Self-Supervised") is not a name: each hyphen-joined part
+    is judged alone.
+    """
+    if re.fullmatch(r"[A-Z]-[A-Z][a-z]+", token):
+        return True  # U-Net, X-Ray: a one-letter name joined to a word
+    return any(named_part(part) for part in re.split(r"[-+^]", token) if part)
+
+
+def named_part(part: str) -> bool:
+    """One hyphen-free part of a token: inner capitals, an acronym, or letters around digits."""
+    if not any(c.isalpha() for c in part):
+        return False
+    if part.isupper():
+        return len(part) > 1 or not part.isalpha()  # MAE, 3D; not the "A" of a sentence
+    if any(c.isupper() for c in part[1:]):
+        return True  # YOLOv4, CmBN, ViT, BigBiGAN
+    return bool(re.search(r"[A-Za-z]\d+[A-Za-z]", part)) or (
+        part[0].isupper() and any(c.isdigit() for c in part)
+    )  # node2vec, GPT2, V100
+
+
+@lru_cache(maxsize=1 << 18)
+def is_break(token: str) -> bool:
+    """Punctuation, numbers, function words and generic prose end a run of content words."""
+    if not token[0].isalnum():
+        return True
+    lower = token.lower()
+    if lower in PROSE_ACRONYMS:
+        return True
+    if is_named(token):
+        return False
+    if not any(c.isalpha() for c in lower) or len(lower) < 2 or lower[0].isdigit():
+        return True  # numbers and number-led tokens ("256times256", "31-refinements")
+    if lower in PHRASE_NOUNS or stem(lower) in PHRASE_NOUNS:
+        return False  # "representation learning", "diffusion model": kept inside phrases
+    if lower.endswith(ADVERB_ENDINGS):
+        return True  # "provably", "explicitly": adverbs are no part of a term
+    return lower in STOPWORDS or lower in GENERIC or stem(lower) in GENERIC or lower in PROSE
+
+
+def is_phrase_noun(token: str) -> bool:
+    """A generic noun that may sit in a phrase but is never a term alone."""
+    lower = token.lower()
+    return not is_named(token) and (lower in PHRASE_NOUNS or stem(lower) in PHRASE_NOUNS)
+
+
+def normalise(token: str) -> str:
+    """A token's matching form: lower case, hyphen-joined parts stemmed."""
+    return " ".join(stem(part) for part in re.split(r"[-+^]", token.lower()) if part)
+
+
+class BreakTable(dict[str, bool]):
+    """Token -> whether it ends a run, judged once per distinct token (used via map)."""
+
+    def __missing__(self, token: str) -> bool:
+        self[token] = is_break(token)
+        return self[token]
+
+
+BREAKS = BreakTable()
+
+
+def defined_acronyms(text: str) -> dict[str, tuple[str, ...]]:
+    """Acronyms an abstract defines, 'long form (ACR)', mapped to their long form's tokens.
+
+    The short form's letters must appear in order in the long form, the first at the
+    start of its first word (after Schwartz & Hearst, 2003).
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    for match in PARENTHESISED.finditer(text):
+        short = match.group(1)
+        if not is_named(short) or is_break(short):
+            continue  # "(see below)" defines nothing; nor does "(SOTA)" worth showing
+        letters = [c.lower() for c in short.rstrip("s") if c.isalpha()]
+        before = TOKEN.findall(text[max(0, match.start() - LONG_FORM_CHARS) : match.start()])
+        long_form = match_long_form(letters, before[-(len(letters) + 3) :])
+        if long_form:
+            found[short] = long_form
+    return found
+
+
+def match_long_form(letters: list[str], window: list[str]) -> tuple[str, ...] | None:
+    """The shortest tail of `window` whose words' letters spell `letters` in order."""
+    for start in range(len(window) - 1, -1, -1):
+        words = window[start:]
+        if any(not w[0].isalnum() for w in words):
+            return None
+        if words[0][0].lower() != (letters[0] if letters else ""):
+            continue
+        text = " ".join(words).lower()
+        position = 0
+        for letter in letters:
+            position = text.find(letter, position) + 1
+            if position == 0:
+                break
+        else:
+            return tuple(words)
+    return None
+
+
+@lru_cache(maxsize=1 << 18)  # vocabularies repeat: each distinct token is judged once
+def token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
+    """(normal form, named, generic noun, capitalised, ends like a past participle)."""
+    named = is_named(token)
+    verb_end = token.lower().endswith("ed") and not named and "-" not in token
+    return normalise(token), named, is_phrase_noun(token), token[:1].isupper(), verb_end
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Every paper's abstract then title as raw token ids, each text closed by a '.'."""
+
+    ids: np.ndarray  # raw token id per position
+    text: np.ndarray  # text index per position: 2 × paper (abstract), 2 × paper + 1 (title)
+    prose: np.ndarray  # in an abstract (prose) rather than a Title Case title
+    raw: list[str]  # raw token by id
+
+
+def token_stream(texts: Sequence[tuple[str, str]]) -> Stream:
+    """Tokenise every text once (the only per-token Python work is the regex and a lookup)."""
+    table = TokenTable()
+    lookup = table.__getitem__
+    stop = table["."]
+    ids, lengths = array("i"), array("q")
+    for title, abstract in texts:
+        for text in (abstract, title):
+            if "://" in text or "www." in text:
+                text = URL.sub(" ", text)
+            found = list(map(lookup, TOKEN.findall(text)))
+            found.append(stop)
+            ids.extend(found)
+            lengths.append(len(found))
+    counts = np.frombuffer(lengths, np.int64) if lengths else np.zeros(0, np.int64)
+    tokens = np.frombuffer(ids, np.int32) if ids else np.zeros(0, np.int32)
+    text = np.repeat(np.arange(len(counts), dtype=np.int32), counts)  # int32: 100k papers
+    # hold tens of millions of positions, so every per-position array is kept narrow
+    return Stream(tokens, text, text % 2 == 0, list(table))
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Facts about each distinct raw token, as arrays indexed by raw token id."""
+
+    content: np.ndarray  # not a break: may be part of a term
+    normal: np.ndarray  # id of its normal form in `words` (-1 for a break)
+    named: np.ndarray
+    generic: np.ndarray  # a generic noun ("model"): never a term alone
+    capital: np.ndarray
+    participle: np.ndarray  # a phrase may not end in it ("models conditioned")
+    sentence_end: np.ndarray
+    learning: np.ndarray  # by normal id: "learning" may not open a phrase (a verb there)
+    words: list[str]  # normal forms
+
+
+def vocabulary(raw: list[str]) -> Vocabulary:
+    """Judge each distinct token once."""
+    n = len(raw)
+    flags = {name: np.zeros(n, bool) for name in ("content", "named", "generic", "cap", "verb")}
+    normal = np.full(n, -1, np.int32)
+    ends = np.array([token in SENTENCE_END for token in raw], bool)
+    normals: dict[str, int] = {}
+    for index, token in enumerate(raw):
+        if BREAKS[token]:
+            continue
+        form, named, generic, capital, verb = token_facts(token)
+        normal[index] = normals.setdefault(form, len(normals))
+        for name, value in zip(flags, (True, named, generic, capital, verb), strict=True):
+            flags[name][index] = value
+    words = list(normals)
+    learning = np.array([w == "learning" for w in words] + [False], bool)
+    return Vocabulary(
+        flags["content"],
+        normal,
+        flags["named"],
+        flags["generic"],
+        flags["cap"],
+        flags["verb"],
+        ends,
+        learning,
+        words,
+    )
+
+
+def shifted(values: np.ndarray, by: int, fill: bool) -> np.ndarray:
+    """values[p + by] at each position p (`fill` past the end)."""
+    out = np.full(len(values), fill, values.dtype)
+    if by < len(values):
+        out[: len(values) - by] = values[by:]
+    return out
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """Every candidate n-gram occurrence in the stream, level after level."""
+
+    start: np.ndarray  # position of its first token
+    size: np.ndarray  # tokens
+    key: np.ndarray  # id of its key (normal forms joined by spaces) in `keys`
+    named: np.ndarray  # holds a named token
+    capital: np.ndarray  # holds a capitalised word, in prose, not opening a sentence
+    keys: list[str]
+
+
+def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
+    """All 1..MAX_WORDS-token n-grams inside runs of content tokens, coded level by level.
+
+    An n-gram is the (n-1)-gram at the same start plus one token, so its code is the
+    dense id of (previous code, next word): no string is built per occurrence.
+    """
+    ids, prose = stream.ids, stream.prose
+    content, norm, named = vocab.content[ids], vocab.normal[ids], vocab.named[ids]
+    opens = np.ones(len(ids), bool)
+    opens[1:] = vocab.sentence_end[ids[:-1]]
+    capital = vocab.capital[ids] & prose & ~(opens & ~named)  # a sentence's first word aside
+    generic, participle = vocab.generic[ids], vocab.participle[ids]
+    learning = vocab.learning[np.where(norm >= 0, norm, len(vocab.words))]
+    keys: dict[str, int] = {}
+    parts: list[tuple[np.ndarray, ...]] = []
+    code, valid = norm.copy(), content.copy()
+    any_named, any_capital, all_generic = named, capital, generic
+    for n in range(1, MAX_WORDS + 1):
+        if n > 1:
+            valid = valid & shifted(content, n - 1, False)
+            where = np.flatnonzero(valid)
+            pairs = code[where].astype(np.int64) * max(len(vocab.words), 1) + norm[where + n - 1]
+            code = np.full(len(ids), -1, np.int32)
+            code[where] = np.unique(pairs, return_inverse=True)[1].ravel()
+            any_named = any_named | shifted(named, n - 1, False)
+            any_capital = any_capital | shifted(capital, n - 1, False)
+            all_generic = all_generic & shifted(generic, n - 1, True)
+            kept = valid & ~all_generic & ~learning & ~shifted(participle, n - 1, False)
+        else:
+            kept = valid & ~all_generic
+        where = np.flatnonzero(kept)
+        level_key = level_keys(code[where], where, n, norm, vocab.words, keys)
+        parts.append(
+            (
+                where.astype(np.int32),
+                np.full(len(where), n, np.int8),
+                level_key,
+                any_named[where],
+                any_capital[where],
+            )
+        )
+    start, size, key, has_name, has_capital = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return Occurrences(start, size, key, has_name, has_capital, list(keys))
+
+
+def level_keys(
+    codes: np.ndarray, where: np.ndarray, n: int, norm: np.ndarray, words: list[str], keys: dict
+) -> np.ndarray:
+    """The key id of each occurrence: one string per distinct n-gram, shared by spelling."""
+    distinct, first = np.unique(codes, return_index=True)
+    ids = np.empty(len(distinct), np.int32)
+    for j, p in enumerate(where[first].tolist()):
+        text = " ".join([words[w] for w in norm[p : p + n].tolist()])
+        ids[j] = keys.setdefault(text, len(keys))  # "U-Net" and "u net" are one key
+    return ids[np.searchsorted(distinct, codes)]
+
+
+@dataclass
+class Rows:
+    """One row per (paper, key) that occurs, sorted by paper then key."""
+
+    paper: np.ndarray
+    key: np.ndarray
+    count: np.ndarray  # title occurrences count TITLE_BOOST
+    places: np.ndarray  # occurrences, the title counting once per occurrence
+    named: np.ndarray
+    capital: np.ndarray
+    first: np.ndarray  # position of the first occurrence (abstract before title)
+    size: np.ndarray  # its tokens
+    df: np.ndarray  # papers using the key
+    defined: np.ndarray  # an acronym the abstract defines
+    hidden: np.ndarray  # a defined acronym's long form: counted with it, never shown
+    labels: dict[int, int | str]  # row -> the row whose spelling it shows, or a spelling
+
+    def pairs(self, n_keys: int) -> np.ndarray:
+        """paper × n_keys + key of every row: sorted, for searchsorted."""
+        return self.paper.astype(np.int64) * n_keys + self.key
+
+
+def rows_of(found: Occurrences, stream: Stream) -> Rows:
+    """Aggregate the occurrences per (paper, key), each group in position order."""
+    n_keys = max(len(found.keys), 1)
+    pair = (stream.text[found.start] // 2).astype(np.int64) * n_keys + found.key
+    order = np.lexsort((found.start, pair))
+    pair = pair[order]
+    starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(order) else order
+    rows = pair[starts]
+    del pair  # the largest arrays go as soon as they have served: 100k papers, ~35M n-grams
+    key = (rows % n_keys).astype(np.int32)  # rows are many: keep their columns narrow
+
+    def per_row(values: np.ndarray) -> np.ndarray:
+        """How many of each row's occurrences have a flag."""
+        return (
+            np.add.reduceat(values[order].astype(np.int32), starts) if len(starts) else values[:0]
+        )
+
+    places = np.diff(np.r_[starts, len(order)]).astype(np.int32)
+    titles = per_row(~stream.prose[found.start])
+    return Rows(
+        paper=(rows // n_keys).astype(np.int32),
+        key=key,
+        count=(places - titles) + TITLE_BOOST * titles,
+        places=places,
+        named=per_row(found.named) > 0,
+        capital=per_row(found.capital) > 0,
+        first=found.start[order[starts]],
+        size=found.size[order[starts]],
+        df=np.bincount(key, minlength=n_keys).astype(np.int32)[key],
+        defined=np.zeros(len(rows), bool),
+        hidden=np.zeros(len(rows), bool),
+        labels={},
+    )
+
+
+def merge_acronyms(rows: Rows, texts: Sequence[tuple[str, str]], keys: list[str]) -> None:
+    """Count each defined acronym with its long form, show the shorter, hide the long one."""
+    key_id = {text: i for i, text in enumerate(keys)}
+    n_keys = max(len(keys), 1)
+    pairs = rows.pairs(n_keys)
+
+    def find(paper: int, key: int | None) -> int:
+        if key is None:
+            return -1
+        i = int(np.searchsorted(pairs, paper * n_keys + key))
+        return i if i < len(pairs) and pairs[i] == paper * n_keys + key else -1
+
+    for paper, (_, abstract) in enumerate(texts):
+        if "(" not in abstract:
+            continue
+        for short, long_form in defined_acronyms(abstract).items():
+            row = find(paper, key_id.get(normalise(short)))
+            if row < 0:
+                continue
+            long_key = " ".join(normalise(t) for t in long_form)
+            long_row = find(paper, key_id.get(long_key))
+            if long_row >= 0 and long_row != row:
+                rows.count[row] += rows.count[long_row]
+                rows.places[row] += rows.places[long_row]
+                rows.hidden[long_row] = True
+            rows.defined[row] = True
+            rows.labels[row] = long_row if len(long_form) <= 2 and long_row >= 0 else short
+
+
+def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
+    """Rows whose key only occurs inside a longer recurring one (C-value's nesting).
+
+    "sparse rate" and "rate reduction" add nothing when every use is "sparse rate reduction".
+    """
+    n_keys = max(len(found.keys), 1)
+    pairs = rows.pairs(n_keys)
+    key_at = {}
+    for n in range(1, MAX_WORDS + 1):
+        table = np.full(n_positions, -1, np.int32)  # four of these: keep them small
+        mine = found.size == n
+        table[found.start[mine]] = found.key[mine]
+        key_at[n] = table
+    inside = np.zeros(len(pairs), bool)
+    recurring = (rows.size >= 2) & ((rows.places >= 2) | (rows.df >= 2) | rows.hidden)
+    for n in range(2, MAX_WORDS + 1):
+        outer = np.flatnonzero(recurring & (rows.size == n))
+        for m in range(1, n):
+            for offset in range(n - m + 1):
+                sub = key_at[m][rows.first[outer] + offset]
+                has = sub >= 0
+                target = rows.paper[outer[has]].astype(np.int64) * n_keys + sub[has]
+                at = np.minimum(np.searchsorted(pairs, target), max(len(pairs) - 1, 0))
+                hit = pairs[at] == target
+                inner, sup = at[hit], outer[has][hit]
+                inside[inner[rows.count[inner] <= rows.count[sup]]] = True
+    return inside
+
+
+def weights(rows: Rows, keys: list[str], n_papers: int) -> tuple[np.ndarray, np.ndarray]:
+    """(1 + ln count) × idf × kind for every row, and its idf."""
+    words = np.array([k.count(" ") + 1 for k in keys] or [1])[rows.key]
+    generic_head = np.array([k.rsplit(" ", 1)[-1] in PHRASE_NOUNS for k in keys] or [False])
+    phrase = np.where(
+        rows.named, PHRASE * 1.3, PHRASE * np.where(generic_head[rows.key], GENERIC_HEAD, 1.0)
+    )
+    phrase = np.where((rows.places < 2) & (rows.df < 2), ONE_OFF, phrase)
+    single = np.where(rows.named, NAMED, np.where(rows.capital, PROPER, PLAIN_WORD))
+    kind = np.where(rows.defined, DEFINED, np.where(words > 1, phrase, single))
+    idf = math.log(1 + n_papers) + 1 - np.log1p(rows.df.astype(np.float64))
+    return np.round((1 + np.log(rows.count)) * idf * kind, 6), np.round(idf, 6)
+
+
+def ranked_candidates(
+    texts: Sequence[tuple[str, str]], keep: int = KEEP
+) -> list[tuple[Candidate, ...]]:
+    """Each paper's best candidates, heaviest first (ties by key), nested ones folded away."""
+    if not texts:
+        return []
+    stream = token_stream(texts)
+    found = occurrences(stream, vocabulary(stream.raw))
+    rows = rows_of(found, stream)
+    merge_acronyms(rows, texts, found.keys)
+    weight, idf = weights(rows, found.keys, len(texts))
+    shown = np.flatnonzero(
+        ~((absorbed(rows, found, len(stream.ids)) | rows.hidden) & ~rows.defined)
+    )
+    keys = found.keys
+    del found  # the n-gram occurrences: the bulk of the memory, no longer needed
+    alphabetical = np.empty(max(len(keys), 1), np.int64)
+    alphabetical[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
+    ranked = shown[np.lexsort((alphabetical[rows.key[shown]], -weight[shown], rows.paper[shown]))]
+    bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1))
+    result = []
+    for paper in range(len(texts)):
+        mine = ranked[bounds[paper] : bounds[paper + 1]]
+        texts_of = [keys[k] for k in rows.key[mine].tolist()]
+        result.append(
+            tuple(
+                Candidate(
+                    texts_of[i],
+                    label_of(rows.labels.get(r, r), rows, stream),
+                    float(weight[r]),
+                    texts_of[i].count(" ") + 1,
+                    float(idf[r]),
+                )
+                for i, r in ((i, int(mine[i])) for i in folded(texts_of, keep))
+            )
+        )
+    return result
+
+
+def folded(ranked: list[str], limit: int) -> list[int]:
+    """Indices of the first keys, skipping any a chosen one contains or is contained in."""
+    chosen: list[int] = []
+    padded_chosen: list[str] = []
+    for index, key in enumerate(ranked):
+        padded = f" {key} "
+        if any(c in padded or padded in c for c in padded_chosen):
+            continue
+        chosen.append(index)
+        padded_chosen.append(padded)
+        if len(chosen) >= limit:
+            break
+    return chosen
+
+
+def label_of(source: int | str, rows: Rows, stream: Stream) -> str:
+    """How a term is shown: as first written, names keeping their case (and, in prose,
+    capitalised words too: a sentence's first word is lowered first)."""
+    if isinstance(source, str):
+        return source
+    start, size = int(rows.first[source]), int(rows.size[source])
+    tokens = [stream.raw[i] for i in stream.ids[start : start + size].tolist()]
+    prose = bool(stream.prose[start])
+    opens = start == 0 or stream.raw[stream.ids[start - 1]] in SENTENCE_END
+    if prose and opens and tokens[0][:1].isupper() and not is_named(tokens[0]):
+        tokens[0] = tokens[0].lower()
+    return " ".join(t if is_named(t) or prose and t[:1].isupper() else t.lower() for t in tokens)

@@ -1,0 +1,136 @@
+"""Key terms: named methods, defined acronyms, technical phrases; generic prose never."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.keyterms import (
+    PROSE,
+    defined_acronyms,
+    is_named,
+    normalise,
+    ranked_candidates,
+)
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_quality import judged_terms, precision_at, shipped_key_terms  # noqa: E402
+
+YOLO = (
+    "YOLOv4: Optimal Speed and Accuracy of Object Detection",
+    "There are a huge number of features which are said to improve accuracy. Some features "
+    "operate on certain models exclusively. We use new features: Cross mini-Batch "
+    "Normalization (CmBN), Mish activation and Mosaic data augmentation; CmBN helps object "
+    "detection at a realtime speed, one step at a time, on a million images.",
+)
+RATE = (
+    "Sparse rate reduction for transformers",
+    "We measure sparse rate reduction. Maximising sparse rate reduction gives a transformer "
+    "block; sparse rate reduction compresses tokens.",
+)
+FILLER = [
+    (f"Object detection study {i}", f"Object detection of images with a detector, variant {i}.")
+    for i in range(6)
+]
+
+
+@pytest.mark.parametrize(
+    ("token", "named"),
+    [
+        ("YOLOv4", True),
+        ("CmBN", True),
+        ("ViT", True),
+        ("MAE", True),
+        ("U-Net", True),
+        ("ResNet-50", True),
+        ("3D", True),
+        ("node2vec", True),
+        ("Self-Supervised", False),  # Title Case, not a name
+        ("Optimal", False),
+        ("A", False),
+        ("top-5", False),
+        ("256times256", False),
+    ],
+)
+def test_is_named(token: str, named: bool) -> None:
+    assert is_named(token) is named
+
+
+def test_defined_acronyms_map_to_their_long_form() -> None:
+    found = defined_acronyms(YOLO[1])
+    assert found == {"CmBN": ("Cross", "mini-Batch", "Normalization")}
+    text = "Neural Tangent Kernel (NTK) limits; state of the art (SOTA); a model (see below)."
+    assert defined_acronyms(text) == {"NTK": ("Neural", "Tangent", "Kernel")}
+    assert defined_acronyms("domain generalization (DG) aims") == {
+        "DG": ("domain", "generalization")
+    }
+
+
+def test_prose_words_are_never_terms_and_a_capital_names_only_inside_a_sentence() -> None:
+    texts = [
+        ("Regularising with mixing", "We delve into Mixup. Mixup helps a certain step."),
+        ("Sampling schemes", "Sampling helps. Our Sampling is new."),
+        *FILLER,
+    ]
+    mixup, sampling, *_ = ranked_candidates(texts)
+    assert {c.key for c in mixup} == {"mixup", "mixing", "regularising"}
+    assert {c.label for c in mixup} >= {"Mixup"}  # capitalised mid-sentence: a name
+    labels = {c.key: c.label for c in sampling}
+    assert labels["sampling"] == "sampling"  # the first spelling opens a sentence
+
+
+def test_named_methods_and_phrases_beat_generic_words() -> None:
+    (yolo, *_) = ranked_candidates([YOLO, RATE, *FILLER])
+    labels = [c.label for c in yolo[:6]]
+    assert "CmBN" in labels[:2] and "YOLOv4" in labels
+    assert {"Mish", "Mosaic"} <= set(labels)  # capitalised inside a sentence: names
+    every = " ".join(c.key for c in yolo)
+    for word in ("huge", "certain", "step", "million", "operate", "speed optimal"):
+        assert f" {word} " not in f" {every} ", word
+    assert {"certain", "step", "million", "delve", "behind"} <= PROSE
+
+
+def test_a_phrase_absorbs_the_pieces_that_only_occur_inside_it() -> None:
+    _, rate, *_ = ranked_candidates([YOLO, RATE, *FILLER])
+    keys = [c.key for c in rate]
+    assert keys[0] == normalise("sparse") + " rate reduction"
+    assert "sparse rate" not in keys and "rate reduction" not in keys
+
+
+def test_labels_keep_names_and_drop_title_case() -> None:
+    (yolo, *_) = ranked_candidates([YOLO, *FILLER])
+    labels = {c.key: c.label for c in yolo}
+    assert labels["yolov4"] == "YOLOv4"
+    assert labels["object detection"] == "object detection"  # Title Case in the title only
+
+
+def test_candidates_are_deterministic() -> None:
+    texts = [YOLO, RATE, *FILLER]
+    assert ranked_candidates(texts) == ranked_candidates(list(texts))
+
+
+# --- precision on the judged set -----------------------------------------------------------
+
+
+def test_precision_at_5_on_the_judged_set_reaches_the_target() -> None:
+    assert len(judged_terms()) == 40
+    assert precision_at(shipped_key_terms()) >= 0.8
+
+
+def test_precision_measure_catches_a_naive_extractor() -> None:
+    from bench_quality import shipped_papers
+
+    # The title's first five words are no key terms: the measure must say so.
+    naive = {k: tuple(title.split()[:5]) for k, (title, _) in shipped_papers().items()}
+    assert precision_at(naive) < 0.4
+
+
+def test_empty_and_tiny_inputs() -> None:
+    assert ranked_candidates([]) == []
+    assert ranked_candidates([("", "")]) == [()]
+    (only,) = ranked_candidates([("Graph", "")])
+    assert [c.label for c in only] == ["graph"]
