@@ -1,3 +1,3 @@
 """sitegen: turn paper-listing dumps into a static reading-list website."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
