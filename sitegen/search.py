@@ -85,6 +85,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
 
 from sitegen.catalog import Paper
+from sitegen.texmath import tex_plain
 from sitegen.text import slugify
 from sitegen.themes import Taxonomy, title_from_slug
 
@@ -150,8 +151,9 @@ class SearchDoc:
 
 
 def plain_text(markdown: str) -> str:
-    """Markdown source as one line of readable text (links keep their words)."""
-    text = MARKDOWN_LINK.sub(r"\1", markdown) if "](" in markdown else markdown
+    """Markdown source as one line of readable text (links keep their words, TeX its words)."""
+    text = tex_plain(markdown)
+    text = MARKDOWN_LINK.sub(r"\1", text) if "](" in text else text
     # Line markers first, then every emphasis character: the same as one regex
     # alternating both, but str.translate is much faster.
     text = MARKDOWN_MARKERS.sub("", text).translate(MARKDOWN_EMPHASIS)

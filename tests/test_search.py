@@ -207,6 +207,13 @@ def test_plain_text_keeps_link_words_and_drops_markup() -> None:
     assert text == "See the code and run(). quoted item"
 
 
+def test_plain_text_indexes_the_words_of_inline_tex() -> None:
+    text = search.plain_text(
+        r"Gains of {\bf 8.2\%} over a {\it na\"{\i}ve} $O(n^2)$ baseline, \eg here."
+    )
+    assert text == "Gains of 8.2% over a naïve O(n^2) baseline, e.g. here."
+
+
 # plain_text's markup removal in one regex, as it was: the reference for its faster form.
 ONE_REGEX = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)|[*_`~]+")
 
