@@ -20,14 +20,9 @@ MALFORMED = ["title:", '"', "*", "~", ":", "+", "-", "^", "a:b:c", '"unclosed ph
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped corpus, ingested and built once for this module."""
-    from conftest import copy_shipped_content
-
-    root = copy_shipped_content(tmp_path_factory.mktemp("search-browser"))
-    assert not ingest(root).errors
-    build(root, BuildOptions(root / "site"))
-    return root / "site"
+def site(shipped_build: Path) -> Path:
+    """The shipped corpus, ingested and built once per session (read only)."""
+    return shipped_build
 
 
 @pytest.fixture(scope="module")
