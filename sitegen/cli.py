@@ -284,7 +284,7 @@ def run_deploy(args: argparse.Namespace) -> int:
             f"the build made {len(ingested.written)} new files under content/: commit them, "
             "so the next clone has them"
         )
-    done = deploy(args.root, args.output, options, git)
+    done = deploy(args.output, options, git)
     if done.commit is None:
         console.info(f"deploy: {done.remote} {done.branch} already holds this site; pushed")
     else:

@@ -45,24 +45,22 @@ class Git:
         self.root = root
         self.env = env
 
-    def run(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
-        """Run git; return its stdout, stripped."""
-        result = subprocess.run(
-            ["git", *args],
-            cwd=cwd or self.root,
-            env=self.env,
-            capture_output=True,
-            text=True,
+    def call(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        """Run git and return what it did, whatever its exit status."""
+        return subprocess.run(
+            ["git", *args], cwd=cwd or self.root, env=self.env, capture_output=True, text=True
         )
+
+    def run(self, *args: str, check: bool = True, cwd: Path | None = None) -> str:
+        """Run git; return its stdout, stripped ("" when it failed and check is off)."""
+        result = self.call(*args, cwd=cwd)
         if check and result.returncode != 0:
-            lines = [ln for ln in result.stderr.splitlines() if ln.strip()] or ["failed"]
-            raise SitegenError(f"git {args[0]}: {lines[-1].removeprefix('fatal: ')}")
+            raise SitegenError(f"git {args[0]}: {last_line(result.stderr)}")
         return result.stdout.strip() if result.returncode == 0 else ""
 
     def ok(self, *args: str) -> bool:
         """Whether a git command succeeds."""
-        done = subprocess.run(["git", *args], cwd=self.root, env=self.env, capture_output=True)
-        return done.returncode == 0
+        return self.call(*args).returncode == 0
 
 
 def exclusions(root: Path, output: Path) -> list[str]:
@@ -109,12 +107,7 @@ def pages_url(git: Git, remote: str) -> str | None:
 def remote_tip(git: Git, options: DeployOptions) -> str | None:
     """The branch's commit on the remote (fetched), else the local branch's, else None."""
     ref = f"refs/heads/{options.branch}"
-    listed = subprocess.run(
-        ["git", "ls-remote", "--heads", options.remote, ref],
-        cwd=git.root,
-        capture_output=True,
-        text=True,
-    )
+    listed = git.call("ls-remote", "--heads", options.remote, ref)
     if listed.returncode != 0:
         raise SitegenError(f"cannot reach remote {options.remote!r}: {last_line(listed.stderr)}")
     if listed.stdout.strip():
@@ -162,7 +155,7 @@ def commit_site(git: Git, site: Path, parent: str | None, message: str) -> str |
         raise
 
 
-def deploy(root: Path, site: Path, options: DeployOptions, git: Git) -> Deployed:
+def deploy(site: Path, options: DeployOptions, git: Git) -> Deployed:
     """Commit the built site to the branch and push it (the build has already run)."""
     if not (site / "index.html").is_file():
         raise SitegenError("no built site here (index.html is missing)", site)
@@ -174,12 +167,7 @@ def deploy(root: Path, site: Path, options: DeployOptions, git: Git) -> Deployed
     ref = f"refs/heads/{options.branch}"
     if commit is not None or parent:
         git.run("update-ref", ref, commit or str(parent))
-    pushed = subprocess.run(
-        ["git", "push", "-q", options.remote, f"{ref}:{ref}"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
+    pushed = git.call("push", "-q", options.remote, f"{ref}:{ref}")
     if pushed.returncode != 0:
         raise SitegenError(
             f"push to {options.remote} {options.branch} was rejected: {push_reason(pushed.stderr)}"
