@@ -346,12 +346,13 @@ def listed_ranks(
     listings: Mapping[str, tuple[str, ...]], adder: Mapping[str, str]
 ) -> dict[str, int]:
     """Each paper's 1-based place in the listing of the dump that added it."""
-    ranks = {}
-    for slug, dump in adder.items():
-        listing = listings.get(dump, ())
-        if slug in listing:
-            ranks[slug] = listing.index(slug) + 1
-    return ranks
+    places = {
+        dump: {slug: place for place, slug in enumerate(slugs, start=1)}
+        for dump, slugs in listings.items()
+    }
+    return {
+        slug: places[dump][slug] for slug, dump in adder.items() if slug in places.get(dump, {})
+    }
 
 
 def members_of_dump(adder: dict[str, str]) -> dict[str, list[str]]:
