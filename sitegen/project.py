@@ -82,11 +82,11 @@ def load_config(path: Path) -> SiteConfig:
             raise SitegenError("per_page must be a whole number", path) from None
     if config.repo_url and not config.repo_url.startswith(("https://", "http://")):
         raise SitegenError("repo_url must start with https:// or http://", path)
-    lines = key_lines(text)
+    unknown = [key for key in data if key not in CONFIG_FIELDS]
+    lines = key_lines(text) if unknown else {}  # a second parse, only to point at a mistake
     config.warnings = [
         unknown_key(key, CONFIG_FIELDS, f"{path}:{lines[key]}: " if key in lines else f"{path}: ")
-        for key in data
-        if key not in CONFIG_FIELDS
+        for key in unknown
     ]
     return config
 
