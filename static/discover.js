@@ -159,14 +159,13 @@
     };
     fill(".badge-theme", theme[0], theme[1]);
     var cross = card.querySelector(".badge-cross");
-    if (cross && inTheme && theme[1] !== inTheme) {
+    var crossListed = !!(cross && inTheme && theme[1] !== inTheme);
+    card.classList.toggle("card-cross", crossListed);
+    if (crossListed) {
       fill(".badge-cross", "cross-listed from " + theme[0], theme[1]);
       cross.setAttribute("title", "Filed under " + theme[0] + ", also listed here");
     } else if (cross) {
       cross.remove();
-      card.classList.remove("card-cross");
-    } else {
-      card.classList.remove("card-cross");
     }
     var repeat = function (selector, items, text) {
       var model = card.querySelector(selector);
