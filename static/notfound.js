@@ -15,26 +15,10 @@
   search.setAttribute("href", "search/?q=" + encodeURIComponent(words.join(" ")));
   search.querySelector("q").textContent = words.join(" ");
   box.hidden = false;
-  if (!slug) return;
+  if (!slug || !window.SitegenSearchEngine) return;
 
-  /** Edit distance, stopping early once it exceeds limit. */
-  function distance(a, b, limit) {
-    if (Math.abs(a.length - b.length) > limit) return limit + 1;
-    var previous = [], current = [], i, j;
-    for (j = 0; j <= b.length; j++) previous[j] = j;
-    for (i = 1; i <= a.length; i++) {
-      current = [i];
-      var best = i;
-      for (j = 1; j <= b.length; j++) {
-        var cost = a.charAt(i - 1) === b.charAt(j - 1) ? 0 : 1;
-        current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
-        if (current[j] < best) best = current[j];
-      }
-      if (best > limit) return limit + 1;
-      previous = current;
-    }
-    return previous[b.length];
-  }
+  // The search engine's own edit distance and typo allowance (it needs lunr only to search).
+  var engine = window.SitegenSearchEngine;
 
   /** How well a word of the address matches the best word of a paper's address (0-1). */
   function wordScore(word, candidates) {
@@ -43,8 +27,8 @@
       if (other === word) best = 1;
       else if (best < 0.8 && other.length > 3 && (other.indexOf(word) === 0 || word.indexOf(other) === 0)) best = 0.8;
       else if (best < 0.7) {
-        var limit = word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
-        if (limit && distance(word, other, limit) <= limit) best = 0.7;
+        var limit = engine.typoLimit(word);
+        if (limit && engine.editDistance(word, other, limit) <= limit) best = 0.7;
       }
     });
     return best;

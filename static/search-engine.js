@@ -1120,7 +1120,7 @@
    * frequent on a tie: {word, term}, or null.
    */
   Vocabulary.prototype.correct = function (word) {
-    var limit = word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
+    var limit = typoLimit(word);
     if (!limit) return null;
     var best = null, bestKey = null;
     for (var i = 0; i < this.words.length; i++) {
@@ -1141,6 +1141,11 @@
   function lessThan(a, b) {
     for (var i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
     return false;
+  }
+
+  /** The edits a misspelling of word may hold: one for 4+ letters, two for 8+. */
+  function typoLimit(word) {
+    return word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
   }
 
   /** Levenshtein distance of a and b, or limit + 1 once it exceeds limit. */
@@ -1261,6 +1266,7 @@
     Searcher: Searcher,
     round3: round3,
     editDistance: editDistance,
+    typoLimit: typoLimit,
     FullIndex: FullIndex,
   };
 });
