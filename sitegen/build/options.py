@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.errors import SitegenError
+from sitegen.model import urls
 from sitegen.project import Project
 from sitegen.views.listing import Site
 
@@ -73,7 +74,7 @@ SITEMAP_NOTE = (
 
 def has_sitemap(base_url: str) -> bool:
     """Whether the site gets a sitemap: only with an absolute base_url, as crawlers require."""
-    return base_url.startswith("http")
+    return urls.is_absolute(base_url)
 
 
 def resolve_base_url(cli_value: str | None, config_value: str) -> str:

@@ -98,6 +98,11 @@ def root_for(path: str) -> str:
     return "../" * depth if depth else "./"
 
 
+def is_absolute(base_url: str) -> bool:
+    """Whether a base URL gives absolute addresses (https://…), as feeds and sitemaps need."""
+    return base_url.startswith(("https://", "http://"))
+
+
 def absolute(base_url: str, url: str) -> str:
     """A site-relative URL under the base URL ("" keeps it relative)."""
     return base_url + url

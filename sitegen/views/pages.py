@@ -408,11 +408,12 @@ def not_found_page(site: Site) -> PageView:
 def feed_entries(site: Site) -> list[FeedEntry]:
     """The newest additions, one entry per paper: dated dumps newest first, each in listed order."""
     base, entries = site.info.base_url, []
+    urn = None if urls.is_absolute(base) else feed_id(site)
     for dump in site.library.dated_additions():
         for slug in site.library.section(SectionKey.dump(dump.name)).slugs:
             card = site.cards[slug]
             link = urls.absolute(base, card.url)
-            entry_id = link if base.startswith("http") else f"{feed_id(site)}:paper:{slug}"
+            entry_id = f"{urn}:paper:{slug}" if urn else link
             entries.append(FeedEntry(card, dump, entry_id, f"{dump.date}T00:00:00Z", link))
             if len(entries) == FEED_ITEMS:
                 return entries
@@ -422,7 +423,7 @@ def feed_entries(site: Site) -> list[FeedEntry]:
 def feed_id(site: Site) -> str:
     """The feed's id: its absolute URL, or a stable URN without a base_url."""
     base = site.info.base_url
-    if base.startswith("http"):
+    if urls.is_absolute(base):
         return base + urls.FEED_FILE
     return f"urn:sitegen:{slugify(site.info.title)}"
 
