@@ -11,7 +11,8 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
    so the first results appear after this one file. Above TITLE_STAGE_PAPERS
    papers it holds no titles (``docs``), only each paper's theme (``docThemes``,
    varints); the first results then come from the full index, and the titles of
-   the hits shown load from ``search/names-NNN-HASH.js`` (TEXT_CHUNK_DOCS each).
+   the hits shown load from ``search/names-NNN-HASH.js`` (TEXT_CHUNK_DOCS each;
+   HASH is the hash of its group of CHUNK_GROUP chunks, which titles.js lists).
 2. ``search/index-000-HASH.js`` — stage two's head, loaded in the background: lunr's
    header, the terms, the words they were written as, how many (field, paper)
    pairs hold each term and each (field, paper)'s length (see "The head" below).
@@ -21,12 +22,14 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
    head and a few shards, never the whole index. Over http(s) a Web Worker loads
    them and ranks (static/search-engine.js's rankQuery), so the main thread never
    parses them; on file:// the page loads them as <script>s.
-4. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file,
-   loaded on demand for the hits on screen: the first LEAD_CHARS characters of
-   each abstract and note (what a results page shows), and the tags.
+4. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file
+   (named like the names chunks), loaded on demand for the hits on screen: the first
+   LEAD_CHARS characters of each abstract and note (what a results page shows), and
+   the tags.
 
 Cache busting (GitHub Pages lets browsers cache every file for 10 minutes): each
-data file's name ends in a hash of its content, so a cached copy is always right
+data file's name ends in a hash of its content (a text or names chunk: of its
+group's), so a cached copy is always right
 for its name, and a file that did not change keeps its name (and its cache
 entry) across builds. Only titles.js has a fixed name, so pages need not change
 when the papers do (incremental builds re-render a page only when its view
@@ -50,13 +53,29 @@ from C's log); ``t``: the terms in lunr's term-number (``_index``) order;
 the most frequent first, or "" when that is the term itself (prefixes while typing
 and typo corrections work on the words people write, not on stems); ``n``: the
 (field, paper) pairs of each term; ``l``: each (paper, field)'s length (terms
-counted with repeats), paper by paper; ``first``: the first term of each shard.
+counted with repeats), field by field, paper by paper within each; ``first``: the
+first term of each shard; ``tier``: POSITION_POSTINGS (see "Positions").
 
 A shard, ``s``: for each of its terms, its number, its count of postings, then per
 posting in paper order: ``paper * fields + field`` minus the previous posting's
 (the first: minus 0), the count, and for the title and abstract the word slots of
 each occurrence, each minus the one before (a slot per word, one per run of stop
-words). The browser recomputes every weight with lunr.py's float expression and
+words).
+
+Positions. Slots cost more than the rest of a posting, and a word in most papers of a
+large site would need hundreds of KB of them. So a term held by more than the head's
+``tier`` (POSITION_POSTINGS) (field, paper) pairs keeps, in its shard, the slots of
+its POSITION_POSTINGS best-weighted title and abstract postings only (title boosted,
+so titles first); for those fields its count is written ``2 * count + 1`` where the
+slots follow and ``2 * count`` where they do not. The others' slots go to the shard's
+late file, ``search/late-NNN-HASH.js`` (``p``: per term its number, how many ints
+follow, then the slots, posting by posting), listed in titles.js's ``late`` by shard
+("" for none). Ranking by words that stand together reads the shard's slots alone
+(whatever else has loaded, so the dropdown and the page agree); a quoted phrase and
+an acronym's long form need every slot, and load the late files of their words.
+On a site of a few thousand papers no term has that many pairs.
+
+The browser recomputes every weight with lunr.py's float expression and
 Python's round(x, 3); tests/test_search.py checks through node that it gives the
 very index lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized
 index from the same counts, and checks that against lunr.py's own bytes).
@@ -78,7 +97,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, pairwise
 
 from lunr import __TARGET_JS_VERSION__, get_default_builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -100,9 +119,16 @@ FIELDS: tuple[tuple[str, int], ...] = (
     ("notes", 1),
 )
 POSITION_FIELDS = (0, 1)  # title and abstract: their word order is kept, for phrases
+# A term held by more (field, paper) pairs than this keeps the word slots of only its
+# best-weighted this many title and abstract postings in its shard; the others' go to
+# a late file, loaded for exact phrases only (see "Positions" in the module docstring).
+POSITION_POSTINGS = 12_000
 K1, B = 1.2, 0.75  # BM25 parameters: lunr's Builder defaults
 SHARD_BYTES = 16 * 1024  # terms per shard file: about this much before gzip
 TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 8 KB)
+# Text and names chunks are named by a hash of their group of CHUNK_GROUP chunks, so
+# titles.js lists a hash per group, not per file (at 100k papers: 250, not 4,000).
+CHUNK_GROUP = 16
 # Above this many papers titles.js would outgrow a first paint (about 300 KB gzipped
 # at 20k): it then holds no titles, the first results come from the full index, and
 # the titles of the hits shown load by chunk (names-NNN files, TEXT_CHUNK_DOCS each).
@@ -343,8 +369,8 @@ def index_header(counter: TermCounter) -> dict:
     }
 
 
-def groups(items: Iterable[tuple[str, str]], limit: int, first: int) -> Iterator[list]:
-    """(key, JSON text) items in runs of about limit bytes; first: bytes the first run has."""
+def groups(items: Iterable[tuple[str, ...]], limit: int, first: int) -> Iterator[list]:
+    """(key, text, ...) items in runs of about limit bytes of text (first: the first run's)."""
     run: list[tuple[str, str]] = []
     size = first
     for item in items:
@@ -387,29 +413,62 @@ class ShardedIndex:
         """(term, number) in JavaScript's string order (UTF-16 code units)."""
         return sorted(self.counter.terms.items(), key=lambda item: item[0].encode("utf-16-be"))
 
-    def shards(self, limit: int = SHARD_BYTES) -> tuple[list[str], list[str]]:
-        """The first term of each shard, and the shards' JSON texts (``s``)."""
-        items = [(term, varints(self.term_codes(number))) for term, number in self.sorted_terms()]
-        firsts, texts = [], []
-        for run in groups(items, limit, 0):
+    def shards(self, limit: int = SHARD_BYTES) -> tuple[list[str], list[str], list[str]]:
+        """The first term of each shard, the shards' JSON texts (``s``) and their late
+        files' (``p``; "" for a shard without one)."""
+        items = []
+        for term, number in self.sorted_terms():
+            codes, late = self.term_codes(number)
+            items.append((term, varints(codes), varints(late)))
+        firsts, texts, lates = [], [], []
+        for run in groups(items, limit, 0):  # sized by the shard's codes (item[1])
             firsts.append(run[0][0])
-            texts.append(json_text({"s": "".join(codes for _, codes in run)}))
-        return firsts, texts
+            texts.append(json_text({"s": "".join(codes for _, codes, _ in run)}))
+            late = "".join(late for _, _, late in run)
+            lates.append(json_text({"p": late}) if late else "")
+        return firsts, texts, lates
 
-    def term_codes(self, number: int) -> list[int]:
-        """One term in a shard: its number, its postings' count, then each posting."""
+    def term_codes(self, number: int) -> tuple[list[int], list[int]]:
+        """One term in a shard: its number, its postings' count, then each posting; and
+        its late codes (its number, how many ints follow, the slots the shard lacks)."""
         row = self.postings[number]
-        codes = [number, self.counter.pairs[number]]
+        pairs = self.counter.pairs[number]
+        kept = self.positioned(number) if pairs > POSITION_POSTINGS else None
+        codes, late = [number, pairs], []
         previous, at, fields = 0, 0, len(FIELDS)
         while at < len(row):
             where, tf = row[at], row[at + 1]
             codes += (where - previous, tf)
             previous, at = where, at + 2
             if where % fields in POSITION_FIELDS:
-                slots = row[at : at + tf]
-                codes += [slot - before for before, slot in pairwise([0, *slots])]
+                slots = [slot - before for before, slot in pairwise([0, *row[at : at + tf]])]
                 at += tf
-        return codes
+                if kept is not None:
+                    codes[-1] = 2 * tf + (where in kept)  # the last bit: slots follow here
+                    if where not in kept:
+                        late += slots
+                        continue
+                codes += slots
+        return codes, [number, len(late), *late] if late else []
+
+    def positioned(self, number: int) -> set[int]:
+        """The POSITION_POSTINGS title and abstract postings (paper * fields + field) of a
+        term with the highest BM25 weights (title boosted): those keep their slots."""
+        row, fields = self.postings[number], len(FIELDS)
+        documents = self.counter.documents
+        average = [length / documents for length in self.counter.lengths]
+        ranked = []
+        at = 0
+        while at < len(row):
+            where, tf = row[at], row[at + 1]
+            at += 2
+            field = where % fields
+            if field in POSITION_FIELDS:
+                at += tf
+                norm = K1 * (1 - B + B * (self.lengths[where] / average[field]))
+                ranked.append((-tf * (K1 + 1) / (norm + tf) * FIELDS[field][1], where))
+        ranked.sort()
+        return {where for _, where in ranked[:POSITION_POSTINGS]}
 
     def head(self, firsts: list[str]) -> str:
         """The JSON text of the head file: lunr's header, terms, their words and counts."""
@@ -425,8 +484,12 @@ class ShardedIndex:
                 "t": terms,
                 "w": written,
                 "n": varints(pairs),
-                "l": varints(self.lengths),
+                # by field, each paper in turn: a field's lengths are alike, so gzip does better
+                "l": varints(
+                    chain.from_iterable(self.lengths[f :: len(FIELDS)] for f in range(len(FIELDS)))
+                ),
                 "first": firsts,
+                "tier": POSITION_POSTINGS,
             }
         )
 
@@ -541,11 +604,12 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
         texts.append(doc.snippet_text())
         definitions.append(f"{doc.title}. {doc.abstract}")
     files: dict[str, bytes] = {}
-    firsts, shards = index.shards()
+    firsts, shards, lates = index.shards()
     index_names = data_files(files, "index", [index.head(firsts)])
     shard_names = data_files(files, "shard", shards)
+    late_names = data_files(files, "late", lates)
     del index
-    text_names = data_files(files, "text", chunked(texts))
+    text_groups = chunk_files(files, "text", list(chunked(texts)))
     manifest = {
         "version": 5,
         "fields": [name for name, _ in FIELDS],
@@ -554,14 +618,17 @@ def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes
         "docs": titles,
         "index": index_names,
         "shards": shard_names,
-        "text": text_names,
+        "text": text_groups,
         "acronyms": defined_acronyms(definitions),
         "textChunkDocs": TEXT_CHUNK_DOCS,
+        "chunkGroup": CHUNK_GROUP,
     }
+    if any(late_names):
+        manifest["late"] = late_names
     if len(titles) > TITLE_STAGE_PAPERS:
         del manifest["docs"]
         manifest["docThemes"] = varints(record[1] for record in titles)
-        manifest["names"] = data_files(files, "names", chunked(titles))
+        manifest["names"] = chunk_files(files, "names", list(chunked(titles)))
     files["search/titles.js"] = script("titles", json_text(manifest))
     return files
 
@@ -572,10 +639,36 @@ def chunked(records: Sequence[object]) -> Iterator[str]:
         yield json_text(records[start : start + TEXT_CHUNK_DOCS])
 
 
+def chunk_files(files: dict[str, bytes], kind: str, texts: Sequence[str]) -> list[str]:
+    """Add a chunk file for each JSON text, KIND-NNN-GROUPHASH; the hash of each group.
+
+    A chunk's file is named by the hash of its group of CHUNK_GROUP chunks: an edit
+    renames the files of one group, and titles.js lists a hash per group.
+    """
+    hashes = []
+    for start in range(0, len(texts), CHUNK_GROUP):
+        group = "\n".join(texts[start : start + CHUNK_GROUP])
+        hashes.append(hashlib.sha256(group.encode()).hexdigest()[:HASH_CHARS])
+    for number, text in enumerate(texts):
+        name = f"{kind}-{number:03d}-{hashes[number // CHUNK_GROUP]}"
+        files[f"search/{name}.js"] = script(name, text)
+    return hashes
+
+
+def chunk_name(manifest: Mapping[str, object], kind: str, number: int) -> str:
+    """The name of chunk number of kind ("text", "names") that a titles.js manifest lists."""
+    groups = manifest[kind]
+    assert isinstance(groups, list)
+    return f"{kind}-{number:03d}-{groups[number // CHUNK_GROUP]}"
+
+
 def data_files(files: dict[str, bytes], kind: str, texts: Iterable[str]) -> list[str]:
-    """Add a data file to files for each JSON text; their names, in order."""
+    """Add a data file to files for each JSON text; their names, in order ("" for "")."""
     names = []
     for number, text in enumerate(texts):
+        if not text:  # no file (a shard without a late file)
+            names.append("")
+            continue
         name = content_name(kind, number, text)
         files[f"search/{name}.js"] = script(name, text)
         names.append(name)

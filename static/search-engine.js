@@ -289,7 +289,11 @@
       if (acronymOf[u]) needed.push.apply(needed, acronymOf[u].terms);
     });
     longForms.forEach(function (found) { needed.push(found.acronym.term); });
-    var missing = index.missing(needed);
+    // Exact word order: a quoted phrase's words, an acronym's long form (eachPhrase).
+    var exact = [];
+    if (units.some(function (u) { return u.quoted; })) exact = needed.slice();
+    acronymOf.forEach(function (acronym) { if (acronym) exact.push.apply(exact, acronym.terms); });
+    var missing = index.missing(needed, exact);
     if (missing.length) return { missing: missing };
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
@@ -405,7 +409,7 @@
       inTitle = 0;
       field = 0;
       for (var c = 0; c < need.length; c++) need[c].found = false;
-      index.eachStream(rows.docs[r], queryTerms, scan);
+      index.eachStream(rows.docs[r], queryTerms, scan, quoted);
       var phraseOk = true;
       for (c = 0; c < need.length; c++) phraseOk = phraseOk && need[c].found;
       rows.run[r] = !phraseOk ? -1 : Math.max(rows.run[r], best > 1 ? best : 0);
@@ -617,7 +621,8 @@
     }
     var index = this.index;
     var result = search(index, query, { prefixLast: prefixLast });
-    if (result.missing && index.load) {
+    // Load what a query names until nothing is missing (one round: shards and late files).
+    for (var round = 0; result.missing && index.load && round < 3; round++) {
       result.missing.forEach(function (name) { index.addShard(index.load(name)); });
       result = search(index, query, { prefixLast: prefixLast });
     }
@@ -718,11 +723,14 @@
    * each term, each (paper, field)'s length and the first term of each shard.
    */
   function readHead(head) {
-    var F = head.fields.length, lengths = readVarints(head.l), size = lengths.length / F;
-    var average = [];
+    var F = head.fields.length, byField = readVarints(head.l), size = byField.length / F;
+    var lengths = new Int32Array(byField.length), average = [];
     for (var f = 0; f < F; f++) {
       var total = 0;
-      for (var i = f; i < lengths.length; i += F) total += lengths[i];
+      for (var i = 0; i < size; i++) {
+        total += byField[f * size + i];
+        lengths[i * F + f] = byField[f * size + i];
+      }
       average.push(total / size); // lunr.py's average field length, summed in the same order
     }
     var idf = new Map();
@@ -730,53 +738,114 @@
     return {
       version: head.version, fields: head.fields, pipeline: head.pipeline, boosts: head.boosts,
       k1: head.k1, b: head.b, idf: idf, terms: head.t, forms: head.w, pairs: readVarints(head.n),
-      lengths: lengths, average: average, size: size, first: head.first,
+      lengths: lengths, average: average, size: size, first: head.first, tier: head.tier || 0,
     };
   }
 
   /**
-   * One term's postings from [where (paper * fields + field), tf, slots] entries, in
-   * paper order: papers, fields, lunr.py's weights (the same BM25 expression in the
-   * same order, rounded like Python) and the word slots in the title and abstract.
+   * One term's n postings, read from a shard's ints at `at` (sitegen.search's
+   * term_codes: per posting paper * fields + field minus the previous one, tf, and
+   * for the title and abstract the slot deltas; a tiered term's tf is 2 * tf + 1 when
+   * its slots follow, else 2 * tf): papers, fields, lunr.py's weights (the same BM25
+   * expression in the same order, rounded like Python) and the word slots.
+   * Returns {post, end}. Two passes over typed arrays: a common word has 100k postings.
    */
-  function makePosting(head, term, entries) {
-    var n = entries.length, F = head.fields.length, k1 = head.k1, b = head.b;
+  function readPosting(index, term, n, ints, at) {
+    var head = index.head, positional = index.positional;
+    var F = head.fields.length, k1 = head.k1, b = head.b, boosts = head.boosts;
+    var lengths = head.lengths, average = head.average;
     var idf = head.idf.get(head.pairs[term]);
+    var tiered = head.tier > 0 && n > head.tier; // sitegen.search.POSITION_POSTINGS
+    var from = at, where = 0, slotCount = 0, lateCount = 0, p, tf;
+    for (p = 0; p < n; p++) {
+      where += ints[at];
+      tf = ints[at + 1];
+      at += 2;
+      if (!positional[where % F]) continue;
+      if (tiered && !(tf & 1)) { lateCount++; continue; }
+      tf = tiered ? tf >> 1 : tf;
+      slotCount += tf;
+      at += tf;
+    }
     var post = {
       docs: new Int32Array(n), fields: new Uint8Array(n), weights: new Float64Array(n),
-      slotStart: new Int32Array(n + 1), slots: null,
+      slotStart: new Int32Array(n + 1), slots: new Int32Array(slotCount),
+      // a very frequent term: the postings whose slots are in its late file, and their tf
+      has: null, lateAt: null, lateTf: null, lateStart: null, lateSlots: null,
     };
-    var slots = [];
-    for (var p = 0; p < n; p++) {
-      var where = entries[p][0], tf = entries[p][1], field = where % F;
+    if (lateCount) {
+      post.has = new Uint8Array(n);
+      post.lateAt = new Int32Array(lateCount);
+      post.lateTf = new Int32Array(lateCount);
+    }
+    var end = at, slotAt = 0, late = 0;
+    at = from;
+    where = 0;
+    for (p = 0; p < n; p++) {
+      where += ints[at];
+      tf = ints[at + 1];
+      at += 2;
+      var field = where % F, here = true;
+      if (positional[field] && tiered) {
+        here = (tf & 1) === 1;
+        tf >>= 1;
+      }
       post.docs[p] = (where / F) | 0;
       post.fields[p] = field;
       // lunr.py: idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average)) + tf)
-      var norm = k1 * (1 - b + b * (head.lengths[where] / head.average[field]));
-      post.weights[p] = round3(idf * ((k1 + 1) * tf) / (norm + tf) * head.boosts[field]);
-      post.slotStart[p] = slots.length;
-      for (var k = 0; k < entries[p][2].length; k++) slots.push(entries[p][2][k]);
+      var norm = k1 * (1 - b + b * (lengths[where] / average[field]));
+      post.weights[p] = round3(idf * ((k1 + 1) * tf) / (norm + tf) * boosts[field]);
+      post.slotStart[p] = slotAt;
+      if (!positional[field]) continue;
+      if (!here) {
+        post.lateAt[late] = p;
+        post.lateTf[late++] = tf;
+        continue;
+      }
+      if (post.has) post.has[p] = 1;
+      for (var k = 0, slot = 0; k < tf; k++) post.slots[slotAt++] = (slot += ints[at++]);
     }
-    post.slotStart[n] = slots.length;
-    post.slots = Int32Array.from(slots);
-    return post;
+    post.slotStart[n] = slotAt;
+    return { post: post, end: end };
   }
 
   /** Read a shard (``s``: per term its number, count and postings) into index.postings. */
   function readShard(index, data) {
-    var ints = readVarints(data.s), F = index.fields.length, at = 0;
+    if (data.p !== undefined) return readLate(index, data);
+    var ints = readVarints(data.s), at = 0;
     while (at < ints.length) {
-      var term = ints[at++], n = ints[at++], where = 0, entries = [];
-      for (var p = 0; p < n; p++) {
-        where += ints[at++];
-        var tf = ints[at++], slots = [];
-        if (index.positional[where % F]) {
-          for (var k = 0, slot = 0; k < tf; k++) slots.push((slot += ints[at++]));
-        }
-        entries.push([where, tf, slots]);
-      }
-      index.postings[term] = makePosting(index.head, term, entries);
+      var term = ints[at], read = readPosting(index, term, ints[at + 1], ints, at + 2);
+      index.postings[term] = read.post;
+      at = read.end;
     }
+  }
+
+  /**
+   * Read a late file (``p``: per term its number, how many ints follow, then the
+   * slots its shard lacks, posting by posting). Kept as codes: a posting decodes
+   * them the first time an exact phrase asks (lateSlotsOf).
+   */
+  function readLate(index, data) {
+    var ints = readVarints(data.p), at = 0;
+    while (at < ints.length) {
+      var term = ints[at], count = ints[at + 1];
+      index.lateCodes[term] = ints.subarray(at + 2, at + 2 + count);
+      at += 2 + count;
+      index.lateRead[index.shardOf(term)] = 1;
+    }
+  }
+
+  /** Decode a posting's late slots from its term's late codes (all loaded: see missing). */
+  function lateSlotsOf(index, term, post) {
+    var codes = index.lateCodes[term], k = post.lateAt.length;
+    var start = new Int32Array(k + 1), slots = new Int32Array(codes.length), at = 0;
+    for (var i = 0; i < k; i++) {
+      start[i] = at;
+      for (var j = 0, slot = 0; j < post.lateTf[i]; j++) slots[at] = (slot += codes[at++]);
+    }
+    start[k] = at;
+    post.lateStart = start;
+    post.lateSlots = slots;
   }
 
   /** Term numbers in the order of their terms, as JavaScript compares strings. */
@@ -807,24 +876,42 @@
     this.positional = this.fields.map(function (_, f) { return index.streamFields.indexOf(f) >= 0; });
     this.postings = new Array(this.termCount);
     this.shards = shards || [];
+    this.lates = []; // late files, by shard ("" for none): openFull sets them
+    this.lateRead = new Uint8Array(this.shards.length);
+    this.lateCodes = new Array(this.termCount);
     this.load = load || null;
     acronymsOf(this, acronyms);
     this._lunr = null;
   }
 
-  /** The names of the shards that hold terms not loaded yet. */
-  FullIndex.prototype.missing = function (terms) {
-    var names = [], first = this.head.first;
+  /**
+   * The names of the files to load first: the shards that hold terms not loaded yet,
+   * and the late files of the exact terms (a quoted phrase's words, an acronym's long
+   * form) that keep only some of their slots in their shard.
+   */
+  FullIndex.prototype.missing = function (terms, exact) {
+    var names = [], tier = this.head.tier, pairs = this.head.pairs;
     for (var i = 0; i < terms.length; i++) {
       if (this.postings[terms[i]] || terms[i] < 0) continue;
-      var text = this.termOf[terms[i]], lo = 0, hi = first.length - 1;
-      while (lo < hi) {
-        var mid = (lo + hi + 1) >> 1;
-        if (first[mid] <= text) lo = mid; else hi = mid - 1;
-      }
-      if (names.indexOf(this.shards[lo]) < 0) names.push(this.shards[lo]);
+      var name = this.shards[this.shardOf(terms[i])];
+      if (names.indexOf(name) < 0) names.push(name);
+    }
+    for (i = 0; exact && i < exact.length; i++) {
+      if (exact[i] < 0 || !tier || pairs[exact[i]] <= tier) continue;
+      var shard = this.shardOf(exact[i]), late = this.lates[shard];
+      if (late && !this.lateRead[shard] && names.indexOf(late) < 0) names.push(late);
     }
     return names;
+  };
+
+  /** The number of the shard that holds a term. */
+  FullIndex.prototype.shardOf = function (term) {
+    var first = this.head.first, text = this.termOf[term], lo = 0, hi = first.length - 1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (first[mid] <= text) lo = mid; else hi = mid - 1;
+    }
+    return lo;
   };
 
   /** Take in a shard's data (search/shard-NNN.js). */
@@ -930,19 +1017,42 @@
     }
   };
 
-  /** The slots of a term in one paper's field, or null. */
-  FullIndex.prototype.slotsOf = function (term, doc, field) {
-    var post = this.postings[term];
-    if (!post) return null;
+  /** The number of a term's posting for one paper's field, or -1. */
+  function postingOf(post, doc, field) {
     var lo = 0, hi = post.docs.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
       if (post.docs[mid] < doc) lo = mid + 1; else hi = mid;
     }
     for (; lo < post.docs.length && post.docs[lo] === doc; lo++) {
-      if (post.fields[lo] === field) return post.slots.subarray(post.slotStart[lo], post.slotStart[lo + 1]);
+      if (post.fields[lo] === field) return lo;
     }
-    return null;
+    return -1;
+  }
+
+  /** Whether a paper's field holds a (loaded) term. */
+  FullIndex.prototype.holds = function (term, doc, field) {
+    var post = this.postings[term];
+    return !!post && postingOf(post, doc, field) >= 0;
+  };
+
+  var NO_SLOTS = new Int32Array(0);
+
+  /**
+   * The slots of a term in one paper's field, or null. A very frequent term keeps
+   * the slots of its best postings only (sitegen.search.POSITION_POSTINGS): the
+   * others are empty, unless exact (then from its late file: see missing).
+   */
+  FullIndex.prototype.slotsOf = function (term, doc, field, exact) {
+    var post = this.postings[term];
+    if (!post) return null;
+    var p = postingOf(post, doc, field);
+    if (p < 0) return null;
+    if (!post.has || post.has[p]) return post.slots.subarray(post.slotStart[p], post.slotStart[p + 1]);
+    if (!exact || !this.lateCodes[term]) return NO_SLOTS;
+    if (!post.lateStart) lateSlotsOf(this, term, post);
+    var k = lowerBound(post.lateAt, p);
+    return post.lateSlots.subarray(post.lateStart[k], post.lateStart[k + 1]);
   };
 
   /**
@@ -950,14 +1060,14 @@
    * word order; between two, -1 when one word slot separates them (a stop word or
    * another word), -2 when more do.
    */
-  FullIndex.prototype.eachStream = function (doc, terms, fn) {
+  FullIndex.prototype.eachStream = function (doc, terms, fn, exact) {
     // Reused buffers: this runs for thousands of papers per query.
     var keys = this.streamKeys || (this.streamKeys = new Float64Array(4096));
     var codes = this.streamCodes || (this.streamCodes = new Int32Array(8192));
     for (var s = 0; s < this.streamFields.length; s++) {
       var n = 0;
       for (var i = 0; i < terms.length; i++) {
-        var slots = this.slotsOf(terms[i], doc, this.streamFields[s]);
+        var slots = this.slotsOf(terms[i], doc, this.streamFields[s], exact);
         for (var k = 0; slots && k < slots.length && n < keys.length; k++) {
           keys[n++] = slots[k] * 4096 + i; // slot, then which term: one number to sort
         }
@@ -1016,7 +1126,7 @@
         k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
         if (k === words.length) hit = true;
       }
-    });
+    }, true);
     return hit;
   };
 
@@ -1033,7 +1143,7 @@
       var term = this.termOf[wanted[i]];
       if (out.indexOf(term) >= 0) continue;
       for (var f = 0; f < this.fields.length; f++) {
-        if (!this.slotsOf(wanted[i], ref, f)) continue;
+        if (!this.holds(wanted[i], ref, f)) continue;
         out.push(term);
         // and the words it was written as ("key" for lunr.py's "kei"), for highlighting
         var forms = this.head.forms[wanted[i]];
@@ -1222,7 +1332,18 @@
       }),
     };
     var index = new FullIndex(head, manifest.acronyms, []);
-    rows.forEach(function (row, n) { index.postings[n] = makePosting(head, n, row); });
+    rows.forEach(function (row, n) {
+      var ints = [], before = 0; // as a shard writes them (one field: where is doc * F)
+      row.forEach(function (entry) {
+        ints.push(entry[0] - before, entry[1]);
+        before = entry[0];
+        for (var k = 0, slot = 0; k < entry[2].length; k++) {
+          ints.push(entry[2][k] - slot);
+          slot = entry[2][k];
+        }
+      });
+      index.postings[n] = readPosting(index, n, row.length, ints, 0).post;
+    });
     return index;
   }
 
@@ -1238,6 +1359,7 @@
   function openFull(manifest, load, shardsLater) {
     var head = readHead(load(manifest.index[0]));
     var index = new FullIndex(head, manifest.acronyms, manifest.shards, shardsLater ? null : load);
+    index.lates = manifest.late || [];
     return searcherOf(index, manifest);
   }
 

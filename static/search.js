@@ -243,10 +243,20 @@
     })).then(function () { return queryHere(searcher, query, options); });
   }
 
+  /**
+   * The file of a chunk of kind "text" or "names": titles.js lists the hash of each
+   * group of chunkGroup chunks (sitegen.search.chunk_name).
+   */
+  function chunkName(manifest, kind, chunk) {
+    var number = String(chunk);
+    while (number.length < 3) number = "0" + number;
+    return kind + "-" + number + "-" + manifest[kind][Math.floor(chunk / manifest.chunkGroup)];
+  }
+
   /** Snippet text of a chunk of papers, loaded on demand. */
   function loadText(chunk) {
     var manifest = state.manifest;
-    var name = manifest.text[chunk];
+    var name = chunkName(manifest, "text", chunk);
     return loadScript(new URL(name + ".js", DATA)).then(function () {
       if (state.manifest === manifest) state.texts.set(chunk, store[name]);
     }, function (err) {
@@ -264,7 +274,7 @@
       if (!state.names.has(chunk) && chunks.indexOf(chunk) < 0) chunks.push(chunk);
     });
     return Promise.all(chunks.map(function (chunk) {
-      var name = manifest.names[chunk];
+      var name = chunkName(manifest, "names", chunk);
       return loadScript(new URL(name + ".js", DATA)).then(function () {
         if (state.manifest === manifest) state.names.set(chunk, store[name]);
       }, function (err) {

@@ -104,8 +104,9 @@ def decode_index(head: dict, shards: list[dict]) -> dict:
     """lunr's serialized index from the head and shard files: the engine's readShard, in Python."""
     fields, boosts, k1, b = head["fields"], head["boosts"], head["k1"], head["b"]
     width, terms = len(fields), head["t"]
-    pairs, lengths = read_varints(head["n"]), read_varints(head["l"])
-    papers = len(lengths) // width
+    pairs, by_field = read_varints(head["n"]), read_varints(head["l"])
+    papers = len(by_field) // width
+    lengths = [by_field[f * papers + doc] for doc in range(papers) for f in range(width)]
     average = [sum(lengths[f::width]) / papers for f in range(width)]
     idf = dict(zip(head["idf"][::2], head["idf"][1::2], strict=True))
     postings: dict[str, dict] = {term: {field: {} for field in fields} for term in terms}
@@ -114,11 +115,16 @@ def decode_index(head: dict, shards: list[dict]) -> dict:
         ints, at = read_varints(shard["s"]), 0
         while at < len(ints):
             number, count, where = ints[at], ints[at + 1], 0
+            tiered = count > head["tier"]  # slots of some postings are in a late file
             at += 2
             for _ in range(count):
                 where += ints[at]
                 tf, f = ints[at + 1], where % width
-                at += 2 + (tf if f in search.POSITION_FIELDS else 0)
+                at += 2
+                if f in search.POSITION_FIELDS:
+                    here = not tiered or tf & 1
+                    tf >>= tiered
+                    at += tf if here else 0
                 norm = k1 * (1 - b + b * (lengths[where] / average[f]))
                 weight = idf[pairs[number]] * ((k1 + 1) * tf) / (norm + tf) * boosts[f]
                 vectors[where].append((number, round(weight, 3)))
@@ -140,7 +146,7 @@ def decode_index(head: dict, shards: list[dict]) -> dict:
 
 def write_search_files(folder: Path, papers: list[Paper], taxonomy: Taxonomy) -> Path:
     """Write the search data files of papers into folder/search/; folder."""
-    (folder / "search").mkdir(exist_ok=True)
+    (folder / "search").mkdir(parents=True, exist_ok=True)
     for name, data in search.search_files(papers, taxonomy).items():
         (folder / name).write_bytes(data)
     return folder
@@ -253,28 +259,42 @@ def test_search_files_are_reproducible_and_independent_of_input_order() -> None:
     ]
 
 
-def test_data_file_names_change_with_their_content_only() -> None:
+def test_data_file_names_change_with_their_content_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "CHUNK_GROUP", 2)
     papers, taxonomy = generate_papers(120, seed=2)
     before = search.search_files(papers, taxonomy)
-    # The paper last in slug order gets a note: only its text chunk and the index change.
+    # The paper last in slug order gets a note: only its text chunk's group and the
+    # index change.
     last = max(papers, key=lambda p: p.slug)
     edited = [replace(p, notes="A new note about zebras.") if p is last else p for p in papers]
     after = search.search_files(edited, taxonomy)
     _, old = read_script(before["search/titles.js"])
     _, new = read_script(after["search/titles.js"])
-    assert len(old["text"]) == -(-len(papers) // search.TEXT_CHUNK_DOCS) > 1
+    chunks = -(-len(papers) // search.TEXT_CHUNK_DOCS)
+    assert len(old["text"]) == -(-chunks // 2) > 1  # a hash per group of two chunks
     assert old["text"][:-1] == new["text"][:-1]
     assert old["text"][-1] != new["text"][-1]
     assert old["index"] != new["index"]
-    for name in new["index"] + new["text"]:
+    texts = [search.chunk_name(new, "text", n) for n in range(chunks)]
+    for name in new["index"]:
         data = after[f"search/{name}.js"]
         assert read_script(data)[0] == name  # each file assigns under its own name
-        assert (
-            name.rsplit("-", 1)[1]
-            == hashlib.sha256(
-                json.dumps(read_script(data)[1], separators=(",", ":")).encode()
-            ).hexdigest()[:10]
+        assert name.rsplit("-", 1)[1] == content_hash(read_script(data)[1])
+    for number, name in enumerate(texts):
+        assert read_script(after[f"search/{name}.js"])[0] == name
+        group = texts[number - number % 2 : number - number % 2 + 2]
+        joined = "\n".join(
+            json.dumps(read_script(after[f"search/{n}.js"])[1], separators=(",", ":"))
+            for n in group
         )
+        assert name.rsplit("-", 1)[1] == hashlib.sha256(joined.encode()).hexdigest()[:10]
+
+
+def content_hash(value: object) -> str:
+    """The hash a data file's name ends in: of its compact JSON text."""
+    return hashlib.sha256(json.dumps(value, separators=(",", ":")).encode()).hexdigest()[:10]
 
 
 def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> None:
@@ -295,9 +315,9 @@ def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> No
         ["Über alles", 0, "uber-alles"],
     ]
     assert titles["fields"] == ["title", "abstract", "themes", "tags", "notes"]
-    names = titles["index"] + titles["shards"] + titles["text"]
+    names = titles["index"] + titles["shards"] + [search.chunk_name(titles, "text", 0)]
     assert [f"search/{name}.js" for name in names] == sorted(set(files) - {"search/titles.js"})
-    _, texts = read_script(files[f"search/{titles['text'][0]}.js"])
+    _, texts = read_script(files[f"search/{search.chunk_name(titles, 'text', 0)}.js"])
     assert texts[3] == ["An abstract.", "A note about graphs.", ""]
     assert texts[0][2] == "gnn"
 
@@ -307,7 +327,7 @@ def test_snippet_text_is_the_start_of_abstract_and_notes_cut_at_a_word() -> None
     papers = [paper("long", "Long", long, notes=long, tags=("a", "b")), paper("x", "X", "Brief.")]
     files = search.search_files(papers, Taxonomy((Theme("theory", "Theory"),)))
     _, titles = read_script(files["search/titles.js"])
-    _, texts = read_script(files[f"search/{titles['text'][0]}.js"])
+    _, texts = read_script(files[f"search/{search.chunk_name(titles, 'text', 0)}.js"])
     abstract, notes, tags = texts[0]
     assert abstract == notes and tags == "a b"
     assert len(abstract) <= search.LEAD_CHARS and abstract.endswith("…")
@@ -316,13 +336,18 @@ def test_snippet_text_is_the_start_of_abstract_and_notes_cut_at_a_word() -> None
     assert search.lead("x" * 400) == "x" * (search.LEAD_CHARS - 1) + "…"
 
 
-def test_sharded_index_decodes_to_the_serialized_index() -> None:
+@pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 4])
+def test_sharded_index_decodes_to_the_serialized_index(
+    tier: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "POSITION_POSTINGS", tier)
     papers, taxonomy = generate_papers(30, seed=1)
     docs = [d.fields() for d in search.search_documents(papers, taxonomy)]
     index = search.ShardedIndex()
     for doc in docs:
         index.add(doc)
-    firsts, texts = index.shards(limit=2000)
+    firsts, texts, lates = index.shards(limit=2000)
+    assert any(lates) == (tier == 4) and len(lates) == len(texts)  # common words: a late file
     assert len(texts) > 5 and len(firsts) == len(texts)
     assert firsts == sorted(firsts, key=lambda t: t.encode("utf-16-be"))
     shards = [json.loads(text) for text in texts]
@@ -629,6 +654,27 @@ def test_words_together_and_in_order_outrank_scattered_ones(tmp_path: Path) -> N
     assert rows["masked image modeling"]["slugs"][0] == "phrase"
     assert rows["masked image modeling"]["full"] == 3
     assert rows['"masked image modeling"']["slugs"] == ["phrase"]  # quoted: the exact phrase
+
+
+def test_common_words_keep_their_best_slots_and_quoted_phrases_stay_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers, taxonomy = generate_papers(200, seed=3)
+    whole = write_search_files(tmp_path / "whole", papers, taxonomy)
+    monkeypatch.setattr(search, "POSITION_POSTINGS", 8)
+    tiered = write_search_files(tmp_path / "tiered", papers, taxonomy)
+    assert list((tiered / "search").glob("late-*.js")) and not list(whole.glob("search/late-*"))
+    quoted = ['"neural network"', '"deep learning" model', '"learning" "image"']
+    for query, row in engine_results(tiered, quoted, limit=200).items():
+        expected = engine_results(whole, [query], limit=200)[query]
+        assert (row["refs"], row["total"]) == (expected["refs"], expected["total"]), query
+        assert row["total"] > 3, query
+    # Ranking by words that stand together reads the shard's slots alone, loaded late
+    # files or not: the dropdown and the page never disagree over what has loaded.
+    plain = ["neural network", "deep learning model"]
+    alone = engine_results(tiered, plain, limit=200)
+    after = engine_results(tiered, quoted + plain, limit=200)
+    assert all(alone[q]["refs"] == after[q]["refs"] for q in plain)
 
 
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:

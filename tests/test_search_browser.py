@@ -367,7 +367,8 @@ def test_full_index_swaps_the_titles_list_once_and_not_under_the_pointer(
 
 @pytest.fixture(scope="module")
 def untitled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped corpus built as a site above TITLE_STAGE_PAPERS: titles.js holds no titles."""
+    """The shipped corpus built as a large site: titles.js holds no titles (TITLE_STAGE_PAPERS)
+    and common words keep few word slots in their shards (POSITION_POSTINGS)."""
     from conftest import copy_shipped_content
 
     from sitegen import search
@@ -376,6 +377,7 @@ def untitled_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert not ingest(root).errors
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(search, "TITLE_STAGE_PAPERS", 0)
+        patch.setattr(search, "POSITION_POSTINGS", 5)
         build(root, BuildOptions(root / "site"))
     return root / "site"
 
@@ -407,3 +409,8 @@ def test_a_site_without_a_title_stage_loads_the_titles_of_its_hits(
             expect(page.locator(".sg-result").first).to_be_visible()
             shown = page.locator(".sg-result .sg-result-title").all_inner_texts()
             assert shown[: len(state["titles"])] == state["titles"]
+            # A quoted phrase loads its words' late files (the slots their shards lack).
+            page.goto(page.url.split("?")[0] + '?q="masked+image+modeling"')
+            wait_for_full_results(page)
+            phrase = page.locator(".sg-result .sg-result-title").all_inner_texts()
+            assert any("Context Autoencoder" in title for title in phrase), phrase
