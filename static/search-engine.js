@@ -400,21 +400,35 @@
         gap = false;
       }
     };
-    var todo = order ? order.length : rows.count;
-    for (var o = 0; o < todo; o++) {
-      var r = order ? order[o] : o;
+    var visit = inPaperOrder(rows, order);
+    var cursor = new Int32Array(queryTerms.length);
+    for (var o = 0; o < visit.length; o++) {
+      var r = visit[o];
       if (rows.matched[r] < 2 && !quoted) continue;
       if ((held[rows.docs[r]] & quotedMask) !== quotedMask) { rows.run[r] = -1; continue; }
       best = 0;
       inTitle = 0;
       field = 0;
       for (var c = 0; c < need.length; c++) need[c].found = false;
-      index.eachStream(rows.docs[r], queryTerms, scan, quoted);
+      index.eachStream(rows.docs[r], queryTerms, scan, quoted, cursor);
       var phraseOk = true;
       for (c = 0; c < need.length; c++) phraseOk = phraseOk && need[c].found;
       rows.run[r] = !phraseOk ? -1 : Math.max(rows.run[r], best > 1 ? best : 0);
       rows.titleRun[r] = inTitle > 1 && inTitle === best ? 1 : 0; // the longest run is in the title
     }
+  }
+
+  /** Row numbers (order's, or every row) by paper number: postings are read in order. */
+  function inPaperOrder(rows, order) {
+    var count = order ? order.length : rows.count, keys = new Float64Array(count);
+    for (var o = 0; o < count; o++) {
+      var r = order ? order[o] : o;
+      keys[o] = rows.docs[r] * 4194304 + r; // rows < 2^22; exact below 2^53
+    }
+    keys.sort();
+    var out = new Int32Array(count);
+    for (o = 0; o < count; o++) out[o] = keys[o] % 4194304;
+    return out;
   }
 
   /** The quoted chains of units: [{last (unit number), length, found}]. */
@@ -771,7 +785,7 @@
       docs: new Int32Array(n), fields: new Uint8Array(n), weights: new Float64Array(n),
       slotStart: new Int32Array(n + 1), slots: new Int32Array(slotCount),
       // a very frequent term: the postings whose slots are in its late file, and their tf
-      has: null, lateAt: null, lateTf: null, lateStart: null, lateSlots: null,
+      has: null, lateAt: null, lateTf: null, lateStart: null, lateSlots: null, lateRank: null,
     };
     if (lateCount) {
       post.has = new Uint8Array(n);
@@ -846,6 +860,8 @@
     start[k] = at;
     post.lateStart = start;
     post.lateSlots = slots;
+    post.lateRank = new Int32Array(post.docs.length); // posting -> its place in lateAt
+    for (i = 0; i < k; i++) post.lateRank[post.lateAt[i]] = i;
   }
 
   /** Term numbers in the order of their terms, as JavaScript compares strings. */
@@ -990,6 +1006,7 @@
     var touched = this.touched || (this.touched = new Int32Array(N));
     var allowed = new Uint8Array(this.fields.length);
     for (var f = 0; f < allowed.length; f++) allowed[f] = !fields || fields.indexOf(f) >= 0 ? 1 : 0;
+    if (terms.length === 1) return eachWeightOfOne(this.postings[terms[0]], allowed, fn);
     var reached = 0;
     for (var i = 0; i < terms.length; i++) {
       var post = this.postings[terms[i]], held = 0;
@@ -1016,6 +1033,22 @@
       fn(found[j], weight);
     }
   };
+
+  /**
+   * eachWeight for one term: a paper's postings stand together (they are ordered by
+   * paper * fields + field), so one pass sums them, with no per-paper buffer.
+   */
+  function eachWeightOfOne(post, allowed, fn) {
+    if (!post) return;
+    var docs = post.docs, inField = post.fields, weights = post.weights, n = docs.length;
+    for (var p = 0; p < n;) {
+      var doc = docs[p], sum = 0, any = false;
+      for (; p < n && docs[p] === doc; p++) {
+        if (allowed[inField[p]]) { sum += weights[p]; any = true; }
+      }
+      if (any) fn(doc, sum);
+    }
+  }
 
   /** The number of a term's posting for one paper's field, or -1. */
   function postingOf(post, doc, field) {
@@ -1047,28 +1080,57 @@
     var post = this.postings[term];
     if (!post) return null;
     var p = postingOf(post, doc, field);
-    if (p < 0) return null;
-    if (!post.has || post.has[p]) return post.slots.subarray(post.slotStart[p], post.slotStart[p + 1]);
-    if (!exact || !this.lateCodes[term]) return NO_SLOTS;
-    if (!post.lateStart) lateSlotsOf(this, term, post);
-    var k = lowerBound(post.lateAt, p);
-    return post.lateSlots.subarray(post.lateStart[k], post.lateStart[k + 1]);
+    return p < 0 ? null : slotsAt(this, term, post, p, exact);
   };
+
+  /** The slots of posting p of a term (see slotsOf). */
+  function slotsAt(index, term, post, p, exact) {
+    if (!post.has || post.has[p]) return post.slots.subarray(post.slotStart[p], post.slotStart[p + 1]);
+    if (!exact || !index.lateCodes[term]) return NO_SLOTS;
+    if (!post.lateStart) lateSlotsOf(index, term, post);
+    var k = post.lateRank[p];
+    return post.lateSlots.subarray(post.lateStart[k], post.lateStart[k + 1]);
+  }
 
   /**
    * fn(codes, 0, length) for a paper's title, then its abstract: the given terms in
    * word order; between two, -1 when one word slot separates them (a stop word or
    * another word), -2 when more do.
    */
-  FullIndex.prototype.eachStream = function (doc, terms, fn, exact) {
+  FullIndex.prototype.eachStream = function (doc, terms, fn, exact, cursor) {
     // Reused buffers: this runs for thousands of papers per query.
     var keys = this.streamKeys || (this.streamKeys = new Float64Array(4096));
     var codes = this.streamCodes || (this.streamCodes = new Int32Array(8192));
+    if (!this.streamAt || this.streamAt.length < terms.length) this.streamAt = new Int32Array(terms.length + 64);
+    var at = this.streamAt;
+    // Each term's first posting for doc (-1: none); with a cursor (papers visited in
+    // order), a walk forward from the last paper's, not a search of the whole list.
+    for (var i = 0; i < terms.length; i++) {
+      var post = this.postings[terms[i]];
+      at[i] = -1;
+      if (!post) continue;
+      var p = seek(post.docs, doc, cursor ? cursor[i] : 0);
+      if (cursor) cursor[i] = p;
+      if (p < post.docs.length && post.docs[p] === doc) at[i] = p;
+    }
     for (var s = 0; s < this.streamFields.length; s++) {
-      var n = 0;
-      for (var i = 0; i < terms.length; i++) {
-        var slots = this.slotsOf(terms[i], doc, this.streamFields[s], exact);
-        for (var k = 0; slots && k < slots.length && n < keys.length; k++) {
+      var n = 0, field = this.streamFields[s];
+      for (i = 0; i < terms.length; i++) {
+        if (at[i] < 0) continue;
+        post = this.postings[terms[i]];
+        for (p = at[i]; p < post.docs.length && post.docs[p] === doc && post.fields[p] !== field; p++);
+        if (p >= post.docs.length || post.docs[p] !== doc) continue;
+        // the posting's slots, read in place (no view per posting: thousands per query)
+        var slots = post.slots, from = post.slotStart[p], to = post.slotStart[p + 1];
+        if (post.has && !post.has[p]) {
+          if (!exact || !this.lateCodes[terms[i]]) continue;
+          if (!post.lateStart) lateSlotsOf(this, terms[i], post);
+          var late = post.lateRank[p];
+          slots = post.lateSlots;
+          from = post.lateStart[late];
+          to = post.lateStart[late + 1];
+        }
+        for (var k = from; k < to && n < keys.length; k++) {
           keys[n++] = slots[k] * 4096 + i; // slot, then which term: one number to sort
         }
       }
@@ -1084,6 +1146,23 @@
       fn(codes, 0, length);
     }
   };
+
+  /** The first index of sorted docs at or after from holding a value >= doc (galloping). */
+  function seek(docs, doc, from) {
+    var length = docs.length;
+    if (from >= length || docs[from] >= doc) return from;
+    var lo = from, step = 1;
+    while (lo + step < length && docs[lo + step] < doc) {
+      lo += step;
+      step *= 2;
+    }
+    var hi = Math.min(lo + step, length); // docs[lo] < doc <= docs[hi] (or the end)
+    while (lo + 1 < hi) {
+      var mid = (lo + hi) >> 1;
+      if (docs[mid] < doc) lo = mid; else hi = mid;
+    }
+    return hi;
+  }
 
   /** keys[0..n) sorted in place, for the few slots of one field: no call, no view. */
   function insertionSorted(keys, n) {
@@ -1105,9 +1184,10 @@
     distinct.forEach(function (t) {
       self.eachWeight([t], self.streamFields, function (doc) { holds[doc]++; });
     });
+    var cursor = new Int32Array(words.length);
     for (var doc = 0; doc < N; doc++) {
       if (holds[doc] !== distinct.length) continue;
-      inPhrase[doc] = words.length === 1 || this.holdsPhrase(doc, words) ? 1 : 0;
+      inPhrase[doc] = words.length === 1 || this.holdsPhrase(doc, words, cursor) ? 1 : 0;
     }
     words.forEach(function (t) {
       self.eachWeight([t], null, function (doc, w) { if (inPhrase[doc]) weights[doc] += w; });
@@ -1116,7 +1196,7 @@
   };
 
   /** Whether a paper's title or abstract holds words in order (-1 between: a stop word). */
-  FullIndex.prototype.holdsPhrase = function (doc, words) {
+  FullIndex.prototype.holdsPhrase = function (doc, words, cursor) {
     var hit = false;
     this.eachStream(doc, words, function (codes, start, end) {
       var k = 0;
@@ -1126,7 +1206,7 @@
         k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
         if (k === words.length) hit = true;
       }
-    }, true);
+    }, true, cursor);
     return hit;
   };
 
