@@ -62,9 +62,58 @@
     return out;
   }
 
-  /** Split text into [{text, hit}] runs, marking words whose index term is in terms. */
+  // Endings that turn one word into another form of it ("model", "models", "modeling"):
+  // two words with the same index term are marked as one only when, past their common
+  // start, both end in one of these ("general" is not "generative", "organ" not
+  // "organization", though the stemmer makes each pair one term).
+  var WORD_ENDINGS = new Set(["", "s", "es", "e", "ed", "d", "ing", "er", "ers", "y", "ies",
+    "ied", "ion", "ions", "ive", "ives", "ation", "ations", "al", "ally", "ly"]);
+
+  /** Whether two written words are forms of one word (see WORD_ENDINGS). */
+  function sameWord(a, b) {
+    var common = 0;
+    while (common < a.length && common < b.length && a[common] === b[common]) common++;
+    return common >= 2 && WORD_ENDINGS.has(a.slice(common)) && WORD_ENDINGS.has(b.slice(common));
+  }
+
+  /**
+   * What a hit's terms ask to mark (Searcher hits' `terms`, FullIndex#matchedTerms):
+   * "word*" marks words that start with word as written (a prefix while typing);
+   * "~word" marks the forms of word (the same index term, and sameWord); anything
+   * else, words with that index term or written so (wildcard and fuzzy syntax).
+   */
+  function markers(terms) {
+    var wanted = { prefixes: [], forms: new Map(), plain: new Set() };
+    (terms || []).forEach(function (key) {
+      key = String(key);
+      if (key.length > 1 && key[key.length - 1] === "*") {
+        wanted.prefixes.push(key.slice(0, -1));
+      } else if (key[0] === "~" && key.length > 1) {
+        var word = key.slice(1), term = indexTerm(word) || word;
+        if (!wanted.forms.has(term)) wanted.forms.set(term, []);
+        wanted.forms.get(term).push(word);
+      } else if (key) {
+        wanted.plain.add(key);
+      }
+    });
+    return wanted;
+  }
+
+  /** Whether a written word (lower case, trimmed) is one that markers ask to mark. */
+  function marked(wanted, word) {
+    for (var i = 0; i < wanted.prefixes.length; i++) {
+      if (word.lastIndexOf(wanted.prefixes[i], 0) === 0) return true;
+    }
+    var term = indexTerm(word);
+    var forms = wanted.forms.get(term);
+    for (i = 0; forms && i < forms.length; i++) if (sameWord(word, forms[i])) return true;
+    return wanted.plain.has(term) || wanted.plain.has(word);
+  }
+
+  /** Split text into [{text, hit}] runs, marking the words terms ask for (see markers). */
   function highlight(text, terms) {
-    var wanted = new Set(terms);
+    var wanted = markers(terms);
+    var any = wanted.prefixes.length || wanted.forms.size || wanted.plain.size;
     var runs = [];
     var re = /[^\s\-]+/g;
     var last = 0;
@@ -73,7 +122,7 @@
     while ((m = re.exec(text))) {
       var word = m[0];
       var core = word.match(/^(\W*)(.*?)(\W*)$/);
-      if (wanted.size && core && core[2] && (wanted.has(indexTerm(core[2])) || wanted.has(core[2].toLowerCase()))) {
+      if (any && core && core[2] && marked(wanted, core[2].toLowerCase())) {
         var start = m.index + core[1].length;
         var end = start + core[2].length;
         if (start > last) runs.push({ text: text.slice(last, start), hit: false });
@@ -1210,27 +1259,44 @@
     return hit;
   };
 
-  /** The index terms of a paper that the query matched, for highlighting. */
+  /**
+   * What to mark in a paper's hit (see markers): for each query word the paper holds,
+   * "word*" while it is typed (words that start so), "~word" for a whole word (its
+   * forms) or its correction, the written forms of what wildcard and fuzzy syntax
+   * matched; and the short and long form of an acronym that was searched.
+   */
   FullIndex.prototype.matchedTerms = function (ref, units, expansions) {
-    var wanted = [];
-    units.forEach(function (u) { if (u.presence !== "prohibited") wanted.push.apply(wanted, u.terms); });
-    expansions.forEach(function (a) {
-      if (a.term !== undefined) wanted.push(a.term);
-      a.terms.forEach(function (t) { if (t >= 0) wanted.push(t); });
-    });
-    var out = [];
-    for (var i = 0; i < wanted.length; i++) {
-      var term = this.termOf[wanted[i]];
-      if (out.indexOf(term) >= 0) continue;
-      for (var f = 0; f < this.fields.length; f++) {
-        if (!this.holds(wanted[i], ref, f)) continue;
-        out.push(term);
-        // and the words it was written as ("key" for lunr.py's "kei"), for highlighting
-        var forms = this.head.forms[wanted[i]];
-        if (forms) out.push.apply(out, forms.split(" "));
-        break;
+    var self = this, out = [];
+    var holdsAny = function (terms) {
+      for (var i = 0; i < terms.length; i++) {
+        for (var f = 0; terms[i] >= 0 && f < self.fields.length; f++) {
+          if (self.holds(terms[i], ref, f)) return true;
+        }
       }
-    }
+      return false;
+    };
+    var add = function (key) { if (out.indexOf(key) < 0) out.push(key); };
+    units.forEach(function (unit) {
+      if (unit.presence === "prohibited" || !holdsAny(unit.terms)) return;
+      if (unit.clause) {
+        unit.terms.forEach(function (t) {
+          if (!holdsAny([t])) return;
+          add(self.termOf[t]);
+          // and the words it was written as ("key" for lunr.py's "kei")
+          var forms = self.head.forms[t];
+          if (forms) forms.split(" ").forEach(add);
+        });
+      } else if (unit.corrected) {
+        add("~" + unit.corrected);
+      } else {
+        add(unit.prefix ? unit.raw + "*" : "~" + unit.raw);
+      }
+    });
+    expansions.forEach(function (a) {
+      if (a.term !== undefined && holdsAny([a.term])) add("~" + a.short.toLowerCase());
+      if (!holdsAny(a.terms)) return;
+      wordsWithGaps(a.long).forEach(function (word) { if (indexTerm(word)) add("~" + trim(word)); });
+    });
     return out;
   };
 

@@ -677,6 +677,33 @@ def test_common_words_keep_their_best_slots_and_quoted_phrases_stay_exact(
     assert all(alone[q]["refs"] == after[q]["refs"] for q in plain)
 
 
+def marked_words(text: str, terms: list[str]) -> list[str]:
+    """The words of text that the engine's highlight marks for a hit's terms."""
+    runs = run_node("print(engine.highlight(input[0], input[1]));", [text, terms])
+    return [run["text"] for run in runs if run["hit"]]
+
+
+def test_highlights_mark_the_typed_prefix_and_forms_of_the_word_only(tmp_path: Path) -> None:
+    text = "Organizing organs: general generative models, modern modeling of organizations"
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("a", "Organizing organs", "General generative models. " + FILLER),
+            paper("b", "Modern modeling of organizations", FILLER),
+        ],
+    )
+    typed = engine_results(site, ["organiz", "mod"], prefixLast=True)
+    # A prefix marks the words that start with it as typed, not every word of their
+    # stems ("organ" and "organization" are one term).
+    assert marked_words(text, typed["organiz"]["terms"]) == ["Organizing", "organizations"]
+    assert marked_words(text, typed["mod"]["terms"]) == ["models", "modern", "modeling"]
+    # A whole word marks its forms, not the words that merely share its stem.
+    words = engine_results(site, ["general", "models", "organs"])
+    assert marked_words(text, words["general"]["terms"]) == ["general"]
+    assert marked_words(text, words["models"]["terms"]) == ["models", "modeling"]
+    assert marked_words(text, words["organs"]["terms"]) == ["organs"]
+
+
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
     words = ["contrastive", "generative", "segmentation", "representations", "adversarial"]
     papers = [paper(w, f"{w.title()} methods", f"On {w} learning. " + FILLER) for w in words]
@@ -783,6 +810,6 @@ def test_words_lunr_py_stems_unlike_lunr_js_are_found_as_written(tmp_path: Path)
     rows = engine_results(site, ["two key", "key obstacles"])
     assert rows["two key"]["slugs"][0] == "key" and rows["two key"]["mode"] == "exact"
     assert rows["two key"]["full"] == 1
-    assert "key" in rows["two key"]["terms"]  # highlighted as written
+    assert "~key" in rows["two key"]["terms"]  # highlighted as written
     assert rows["key obstacles"]["slugs"] == ["key", "other"]  # "keys" is "kei" too
     assert rows["key obstacles"]["full"] == 1
