@@ -19,7 +19,7 @@ import yaml
 
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
-from sitegen.fsio import counts_as_input, load_yaml
+from sitegen.fsio import counts_as_input, decode_text, load_yaml, read_input
 from sitegen.text import find_links, status_key
 
 LEDGER_NAME = "ingested.json"
@@ -59,11 +59,23 @@ class Ledger:
     papers: dict[str, LedgerEntry] = field(default_factory=dict)
 
 
+# Symbols that tell titles apart ("C++ Models" is not "C Models", nor "C# Tools" "C Tools").
+KEY_SYMBOLS = frozenset("+#")
+
+
 @lru_cache(maxsize=1 << 18)  # every build keys every page and dump entry; serve repeats them
 def title_key(title: str) -> str:
-    """Identity of a title: ignore case, whitespace, punctuation and Unicode forms."""
+    """Identity of a title: ignore case, whitespace, punctuation (but + and #) and Unicode forms.
+
+    A title with no letter or digit ("🤗", "???") is its own symbols, whitespace aside,
+    so that such titles don't all share one empty key.
+    """
     folded = unicodedata.normalize("NFKC", title).casefold()
-    return "".join(filter(str.isalnum, unicodedata.normalize("NFKD", folded)))
+    decomposed = unicodedata.normalize("NFKD", folded)
+    key = "".join(c for c in decomposed if c.isalnum() or c in KEY_SYMBOLS)
+    if any(c.isalnum() for c in key):
+        return key
+    return "".join(c for c in folded if not c.isspace())
 
 
 def split_body(body: str) -> tuple[str, str]:
@@ -104,12 +116,8 @@ def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> 
 
 
 def read_page(path: Path, data: bytes) -> Page:
-    """Parse a page file's bytes."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SitegenError(f"not valid UTF-8 ({exc.reason})", path) from None
-    return parse_page(text, path, path.parent.name)
+    """Parse a page file's bytes (UTF-8, or UTF-16 with a byte-order mark)."""
+    return parse_page(decode_text(data, path), path, path.parent.name)
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:
@@ -128,8 +136,7 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     for path in sorted(papers_dir.glob("*/*.md")):
         if not counts_as_input(path.relative_to(papers_dir)):
             continue  # e.g. an editor's .#page.md lock, or a hidden folder
-        data = path.read_bytes()
-        page = load_page(path, data, cache)
+        page = load_page(path, read_input(path), cache)
         if page.slug in seen:
             raise SitegenError(f"slug {page.slug!r} is also used by {seen[page.slug]}", path)
         seen[page.slug] = path
@@ -141,14 +148,17 @@ def read_ledger(path: Path) -> Ledger:
     """Load the ingest ledger; a missing file is an empty ledger."""
     if not path.exists():
         return Ledger()
+    text = decode_text(read_input(path), path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
         papers = {
             key: LedgerEntry(str(value["slug"]), str(value["theme"]))
             for key, value in data["papers"].items()
         }
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SitegenError(f"damaged ingest ledger ({exc})", path) from None
+    except RecursionError:
+        raise SitegenError("damaged ingest ledger (nested too deeply)", path) from None
     return Ledger(papers)
 
 

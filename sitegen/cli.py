@@ -10,12 +10,12 @@ import signal
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
-from sitegen.ingest import IngestResult, ingest, read_dump
+from sitegen.ingest import IngestResult, ingest
 
 if TYPE_CHECKING:  # these modules are imported lazily, by the commands that need them
     from sitegen.build import BuildResult
@@ -97,8 +97,7 @@ def print_ingest(result: IngestResult, console: Console) -> None:
     """The human ingest report: one line per dump, then its warnings."""
     for report in result.reports:
         if report.error:
-            console.info(f"{report.name}: refused: {report.error}")
-            continue
+            continue  # a file that isn't a dump: its warning follows
         when = report.date or report.listing_date or "undated"
         console.info(
             f"{report.name} ({report.layout}, {when}): {report.entries} entries, "
@@ -206,21 +205,78 @@ def dated_name(source: Path, today: datetime.date) -> str:
     return f"{today.isoformat()}-{source.name}"
 
 
+def check_addable(source: Path) -> bytes:
+    """The bytes of a file `add` may copy in: a dump sitegen will read, not a folder,
+    an editor leftover or a half-finished download."""
+    from sitegen.dumps import impossible_date, parse_dump
+    from sitegen.fsio import counts_as_input, read_input, why_not_input
+
+    if source.is_dir():
+        raise SitegenError("is a folder: add the dump files in it (e.g. DIR/*.txt)", source)
+    if not source.exists() and not source.is_symlink():
+        raise SitegenError("no such file", source)
+    if not counts_as_input(PurePath(source.name)):
+        raise SitegenError(
+            f"not added: {why_not_input(PurePath(source.name))} is never read as a dump "
+            "(rename the finished file)",
+            source,
+        )
+    date = impossible_date(source.stem)
+    if date:
+        raise SitegenError(f"the name starts with {date}, which is not a calendar date", source)
+    data = read_input(source)
+    parse_dump(data, str(source), source.stem)  # refuses what isn't a dump, before copying
+    return data
+
+
+def plan_add(files: list[str], dumps_dir: Path, today: datetime.date) -> list[tuple[Path, Path]]:
+    """(source, target) of each dump to copy in; refuses the lot if any one can't be added."""
+    from sitegen.ingest import dump_files
+
+    existing = {path.stem: path.name for path in dump_files(dumps_dir)}  # dump name -> file
+    plan: list[tuple[Path, Path]] = []
+    planned: dict[str, tuple[Path, bytes]] = {}  # target name -> its source and bytes
+    for name in files:
+        source = Path(name)
+        data = check_addable(source)
+        target = dumps_dir / dated_name(source, today)
+        if target.name in planned:
+            first, first_data = planned[target.name]
+            if first_data == data:
+                continue  # the same dump given twice
+            raise SitegenError(
+                f"{first} has the same name and both would be {target}: rename one", source
+            )
+        taken = existing.get(target.stem)
+        if taken is not None and taken != target.name:  # x.txt and x.text: one dump name
+            raise SitegenError(
+                f"the dump {dumps_dir / taken} has the same name {target.stem!r}: rename this one",
+                source,
+            )
+        existing[target.stem] = target.name
+        if target.exists() and read_target(target) != data:
+            raise SitegenError(f"a different dump is already at {target}", source)
+        planned[target.name] = (source, data)
+        plan.append((source, target))
+    return plan
+
+
+def read_target(path: Path) -> bytes | None:
+    """The bytes of a file already in content/dumps/, or None if it can't be read as one."""
+    from sitegen.fsio import read_input
+
+    try:
+        return read_input(path)
+    except SitegenError:
+        return None
+
+
 def run_add(args: argparse.Namespace) -> int:
     """`sitegen add FILE…`: copy dumps in (all or nothing), then ingest and build."""
     dumps_dir = args.root / "content" / "dumps"
     if not (args.root / "content").is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", args.root)
-    plan: list[tuple[Path, Path]] = []
-    for name in args.files:
-        source = Path(name)
-        if not source.is_file():
-            raise SitegenError("no such file", source)
-        read_dump(source)  # refuses anything that isn't a dump, before copying a byte
-        target = dumps_dir / dated_name(source, datetime.date.today())
-        if target.exists() and target.read_bytes() != source.read_bytes():
-            raise SitegenError(f"a different dump is already at {target}", source)
-        plan.append((source, target))
+    plan = plan_add(args.files, dumps_dir, datetime.date.today())
     console = console_for(args)
     dumps_dir.mkdir(parents=True, exist_ok=True)
     for source, target in plan:
@@ -228,8 +284,11 @@ def run_add(args: argparse.Namespace) -> int:
             console.detail(f"add: {source} is already in as {target}")
             continue
         tmp = target.with_name(f".{target.name}.tmp")
-        shutil.copyfile(source, tmp)
-        tmp.replace(target)
+        try:
+            shutil.copyfile(source, tmp)
+            tmp.replace(target)
+        finally:
+            tmp.unlink(missing_ok=True)
         if not args.json:
             console.info(f"add: {source} -> {target}")
     ingested, built, seconds = build_site(args)
@@ -485,7 +544,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_ingest)
 
     output = argparse.ArgumentParser(add_help=False)
-    output.add_argument("-o", "--output", type=Path, default=None, help="output folder (site/)")
+    output.add_argument("-o", "--output", default=None, help="output folder (site/)")
     output.add_argument("--base-url", default=None, help="absolute URL the site is published at")
 
     p = sub.add_parser("build", parents=[common, output], help="ingest, then render site/")
@@ -548,15 +607,34 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse values argparse lets through (an empty -o, port 70000, a bad --base-url)."""
+    from sitegen.model.urls import base_url_problem
+
+    args.root = args.root.resolve()
+    output = getattr(args, "output", "unset")
+    if output is None:
+        args.output = args.root / "site"
+    elif isinstance(output, str):
+        if not output.strip() or "\x00" in output:
+            raise SitegenError(f"-o/--output needs a folder name, not {output!r}")
+        args.output = Path(output)
+    port = getattr(args, "port", 0)
+    if not 0 <= port <= 65535:
+        raise SitegenError(f"--port must be from 0 to 65535 (0 picks a free one), not {port}")
+    base_url = getattr(args, "base_url", None)
+    problem = base_url_problem(base_url.strip()) if base_url else None
+    if problem:
+        raise SitegenError(f"--base-url {problem}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command; user mistakes become one line and exit status 1."""
     args = parser().parse_args(argv)
     if args.command in ("serve", "watch"):
         stop_on_sigterm()
-    args.root = args.root.resolve()
-    if getattr(args, "output", "unset") is None:
-        args.output = args.root / "site"
     try:
+        check_arguments(args)
         return args.handler(args)
     except SitegenError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)

@@ -2,16 +2,18 @@
 
 The parser is a pure function from bytes to a Dump. It never relies on strict
 title/abstract alternation: each line is classified on its own (chrome, known
-stray, title-like, abstract-like) and an entry is a title-like line directly
-followed by an abstract-like one. Everything else is reported with its line.
+stray, title-like, abstract-like) and an entry is the most title-like of the
+lines before an abstract-like one. Everything else is reported with its line.
 """
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
 from sitegen.errors import SitegenError
+from sitegen.fsio import BOMS
 
 # Page chrome copied along with the listing; dropped without a warning.
 CHROME = {
@@ -26,20 +28,38 @@ MONTHS = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 LISTING_DATE = re.compile(rf"^(?:{MONTHS})[a-z]*\.? \d{{1,2}}(?:, \d{{4}})?$", re.IGNORECASE)
 # Lines a feed page shows around entries; skipped, but always reported.
 KNOWN_STRAY = re.compile(
-    r"^(?:upvotes? ?\d*|\d+ upvotes?|· ?\d+ authors?|\d+ authors?|published on .*|submitted by .*"
-    r"|\d+|· .*|view (?:paper|pdf|code)|github|arxiv|code|\d+ comments?)$",
+    r"^(?:upvotes? ?\d*|\d+ upvotes?|· ?\d+ authors?|\d+ authors?|published on .*"
+    r"|submitted by(?: .*)?|\d+|· .*|view (?:paper|pdf|code)|github|arxiv|code|\d+ comments?"
+    r"|[★⭐☆✩]?\s*\d[\d.,]*\s*[km]?(?:\s*(?:stars?|forks?|★|⭐))?)$",
     re.IGNORECASE,
 )
+# "Submitted by" on a line of its own: the next line is the user's name.
+SUBMITTED_BY = re.compile(r"^submitted by:?$", re.IGNORECASE)
 # The compact layout glues the first title to the chrome word: "SubscribeCascaded …".
 GLUED_SUBSCRIBE = re.compile(r"^Subscribe\s*(?=[^\sa-z])")
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 WHITESPACE = re.compile(r"\s+")
 # Unicode's Cc category (C0, DEL, C1) less the whitespace controls \t \n \v \f \r.
 CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f]")
-# Prose ends with a full stop or has one inside; titles may end with "?".
-SENTENCE = re.compile(r"\.[\"')\]]*$|\. [A-Z]")
+# A full stop that may end a sentence: "word. Next" inside a line, or at its end.
+FULL_STOP = re.compile(r"(\S+)\.[\"')\]]*(?: (?=[A-Z])|$)")
+# Words whose full stop ends no sentence: "Dr. LLaMA", "et al.", "vs.", an initial "J.".
+ABBREVIATIONS = frozenset(
+    (  # noqa: SIM905 (words read better as words)
+        "dr mr mrs ms prof st jr sr vs al etc fig figs eq eqs no nos inc ltd co corp e.g "
+        "i.e approx cf resp sec ch vol pp ed eds dept univ u.s u.k"
+    ).split()
+)
+# Any letter or digit, in any script.
+ALNUM = re.compile(r"[^\W_]")
+# An author list: "Ann Lee, Bo Chen, Carla Diaz" or "A. Lee, B. Chen and C. Diaz" (et al.).
+NAME = r"(?:[A-Z][\w'’-]*\.?|[a-z]{1,3})(?: (?:[A-Z][\w'’-]*\.?|[a-z]{1,3})){0,3}"
+AUTHORS = re.compile(rf"^{NAME}(?:, {NAME})+(?:,? and {NAME})?(?: et al\.?)?$|^{NAME} et al\.?$")
+# A user name: one token, no spaces, lowercase or with _ / @ / digits ("akhaliq", "@ak_92").
+USER_NAME = re.compile(r"^@?[a-z0-9_.-]+$|^@\S+$|^\S*_\S*$")
 
 ABSTRACT_MIN_CHARS = 200  # real titles stay under ~150 characters
+SENTENCE_WORDS = 12  # a shorter line is a title even if it ends a sentence
 
 
 @dataclass(frozen=True)
@@ -73,14 +93,21 @@ class Dump:
 
 
 def dump_date(stem: str) -> str | None:
-    """The YYYY-MM-DD prefix of a dump's file name, if it has a valid one."""
+    """The YYYY-MM-DD prefix of a dump's file name, if it is a real calendar date."""
     match = DATE_PREFIX.match(stem)
     if not match:
         return None
-    year, month, day = (int(g) for g in match.groups())
-    if 1 <= month <= 12 and 1 <= day <= 31:
-        return match.group(0)
-    return None
+    try:
+        datetime.date(*(int(g) for g in match.groups()))
+    except ValueError:  # 2025-02-31, 0000-01-01, month 13
+        return None
+    return match.group(0)
+
+
+def impossible_date(stem: str) -> str | None:
+    """The date-like prefix of a file name that is no real date (e.g. 2025-02-31), if any."""
+    match = DATE_PREFIX.match(stem)
+    return match.group(0) if match and dump_date(stem) is None else None
 
 
 def clean(text: str) -> str:
@@ -89,27 +116,71 @@ def clean(text: str) -> str:
 
 
 def decode(data: bytes, path: str) -> tuple[str, list[Notice]]:
-    """Decode UTF-8 (BOM optional); undecodable bytes become U+FFFD with a warning."""
-    if b"\x00" in data:
+    """Decode UTF-8 (BOM optional), or UTF-16/32 with a BOM; undecodable bytes become
+    U+FFFD with a warning."""
+    encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8-sig")
+    if encoding == "utf-8":
+        encoding = "utf-8-sig"
+    elif b"\x00" in data and encoding == "utf-8-sig":
         raise SitegenError("binary data (NUL bytes), not a text dump", path)
     notices: list[Notice] = []
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        notices.append(Notice(line, "invalid UTF-8 bytes replaced with U+FFFD"))
-        text = data.decode("utf-8-sig", errors="replace")
+        line = data[: exc.start].count(b"\n") + 1 if encoding == "utf-8-sig" else 1
+        name = "UTF-8" if encoding == "utf-8-sig" else encoding.upper()
+        notices.append(Notice(line, f"invalid {name} bytes replaced with U+FFFD"))
+        text = data.decode(encoding, errors="replace")
+    text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        raise SitegenError("binary data (NUL characters), not a text dump", path)
     controls = len(CONTROL.findall(text))
     if controls > max(8, len(text) // 100):
         raise SitegenError("binary data (control characters), not a text dump", path)
     return text, notices
 
 
-def is_abstract(line: str) -> bool:
-    """Abstracts are long prose; titles are short and rarely end a sentence."""
+def ends_sentences(line: str) -> int:
+    """How many full stops in a line may end a sentence (not "Dr.", "et al.", an initial)."""
+    count = 0
+    for match in FULL_STOP.finditer(line):
+        word = match.group(1).lower().lstrip("(\"'[")
+        initial = len(word) == 1 and word.isalpha() and match.end() < len(line)  # "J. Smith"
+        if not initial and word not in ABBREVIATIONS:
+            count += 1
+    return count
+
+
+def abstract_kind(line: str) -> str:
+    """ "abstract" (long prose), "maybe" (a shorter line that may be either) or "title".
+
+    Abstracts are long; a line of 12+ words that ends or holds a sentence is an
+    abstract only in context (pair_entries): long titles such as "Dr. LLaMA: …" or
+    ones ending in a period are titles.
+    """
     if len(line) >= ABSTRACT_MIN_CHARS:
-        return True
-    return len(line.split()) >= 12 and SENTENCE.search(line) is not None
+        return "abstract"
+    if len(line.split()) >= SENTENCE_WORDS and ends_sentences(line):
+        return "maybe"
+    return "title"
+
+
+def is_abstract(line: str) -> bool:
+    """Whether a line is an abstract whatever surrounds it."""
+    return abstract_kind(line) == "abstract"
+
+
+def title_score(line: str) -> int:
+    """How title-like a line is, to choose among the lines before an abstract: 2 for
+    words, 1 for one word, below 0 for what feeds print near titles (user names,
+    author lists, emoji or separators)."""
+    if not ALNUM.search(line):
+        return -3  # "🔥🔥🔥", "— — —", "•"
+    if USER_NAME.match(line):
+        return -2
+    if AUTHORS.match(line):
+        return -1
+    return 2 if " " in line else 1
 
 
 def parse_dump(data: bytes, path: str, stem: str) -> Dump:
@@ -122,6 +193,8 @@ def parse_dump(data: bytes, path: str, stem: str) -> Dump:
     listing_date: str | None = None
     lines: list[tuple[int, str]] = []  # (line number, cleaned text) of content lines
     blank = False  # a blank line since the listing began (spaced, if text follows it)
+    chrome = False  # whether any feed chrome was seen (a dump without any is judged harder)
+    user_next = False  # the line after a bare "Submitted by" is a user name
     for number, raw in enumerate(raw_lines, start=1):
         line = clean(raw)
         if not line:
@@ -129,43 +202,117 @@ def parse_dump(data: bytes, path: str, stem: str) -> Dump:
             continue
         if blank:
             layout = "spaced"  # not for trailing blank lines, which a compact dump may have
+        if user_next:
+            user_next = False
+            notices.append(Notice(number, f"skipped user name {line!r} after 'Submitted by'"))
+            continue
         if line.lower() in CHROME:
+            chrome = True
             continue
         if not lines and GLUED_SUBSCRIBE.match(line):  # only before the first entry
             line = GLUED_SUBSCRIBE.sub("", line)
+            chrome = True
         if LISTING_DATE.match(line):
+            chrome = True
             if listing_date is None:
                 listing_date = line
             else:
                 notices.append(Notice(number, f"skipped extra date line {line!r}"))
             continue
         if KNOWN_STRAY.match(line):
+            chrome = True
+            user_next = bool(SUBMITTED_BY.match(line))
             notices.append(Notice(number, f"skipped stray line {line!r}"))
             continue
         lines.append((number, line))
+    known = len(notices)
     entries = pair_entries(lines, notices)
     if not entries:
         raise SitegenError("no recognisable entries (a title line followed by an abstract)", path)
+    problem = not_a_dump(entries, len(notices) - known, chrome)
+    if problem:
+        raise SitegenError(f"not a dump: {problem}", path)
     notices.sort(key=lambda n: n.line)
     file = path.replace("\\", "/").rsplit("/", 1)[-1]
     return Dump(stem, dump_date(stem), listing_date, layout, tuple(entries), tuple(notices), file)
 
 
 def pair_entries(lines: list[tuple[int, str]], notices: list[Notice]) -> list[Entry]:
-    """Pair each title-like line with the abstract-like line right after it."""
+    """Pair each abstract with the most title-like of the lines since the last abstract."""
     entries: list[Entry] = []
-    pending: tuple[int, str] | None = None  # a title waiting for its abstract
-    for number, line in lines:
-        if is_abstract(line):
-            if pending is not None:
-                entries.append(Entry(pending[1], line, pending[0]))
-                pending = None
-            else:
-                notices.append(Notice(number, f"skipped abstract with no title: {line[:60]!r}…"))
+    waiting: list[tuple[int, str]] = []  # lines since the last abstract: title candidates
+    kinds = [abstract_kind(line) for _, line in lines]
+    for index, (number, line) in enumerate(lines):
+        kind = kinds[index]
+        if kind == "maybe":
+            # Short prose, unless an abstract follows it (past any junk): a long title.
+            kind = "title" if abstract_follows(lines, kinds, index + 1) else "abstract"
+        if kind == "title":
+            waiting.append((number, line))
             continue
-        if pending is not None:
-            notices.append(Notice(pending[0], f"skipped stray line {pending[1]!r}"))
-        pending = (number, line)
-    if pending is not None:
-        notices.append(Notice(pending[0], f"skipped last title with no abstract: {pending[1]!r}"))
+        if not waiting:
+            notices.append(Notice(number, f"skipped abstract with no title: {line[:60]!r}…"))
+            continue
+        best = max(range(len(waiting)), key=lambda i: (title_score(waiting[i][1]), i))
+        for i, (other_number, other) in enumerate(waiting):
+            if i != best:
+                notices.append(Notice(other_number, f"skipped stray line {other!r}"))
+        entries.append(Entry(waiting[best][1], line, waiting[best][0]))
+        waiting = []
+    for number, line in waiting[:-1]:
+        notices.append(Notice(number, f"skipped stray line {line!r}"))
+    if waiting:
+        number, line = waiting[-1]
+        notices.append(Notice(number, f"skipped last title with no abstract: {line!r}"))
     return entries
+
+
+def abstract_follows(lines: list[tuple[int, str]], kinds: list[str], start: int) -> bool:
+    """Whether the next line from start that could matter (not junk) is a sure abstract."""
+    for (_, line), kind in zip(lines[start:], kinds[start:], strict=True):
+        if kind != "title" or title_score(line) >= 1:
+            return kind == "abstract"
+    return False
+
+
+# The commonest English words: a third of an abstract's words, hardly any of random text.
+FUNCTION_WORDS = frozenset(
+    (  # noqa: SIM905 (words read better as words)
+        "a an and are as at be by for from has have in is it its of on or our that the "
+        "their these this to we which with"
+    ).split()
+)
+SENTENCE_END = re.compile(r"[.!?。！？](?:[\"')\]]*)(?:\s|$)")
+MARKUP_START = ("#", ">", "|", "```", "* ", "- ", "<", '"', "“", "'", "‘")
+
+
+def entry_looks_real(entry: Entry, strict: bool) -> bool:
+    """Whether an entry reads like a paper: a title-like title and an abstract of prose."""
+    title, abstract = entry.title, entry.abstract
+    first = title.split()[0]
+    if title_score(title) < 1 or title.startswith(MARKUP_START) or title.endswith((",", ";")):
+        return False
+    if first[0].islower() and not any(c.isupper() or c.isdigit() for c in first):
+        return False  # "mPLUG", "word2vec" are names; "and then she" is not
+    words = abstract.split()
+    if not SENTENCE_END.search(abstract):
+        return False
+    if strict and abstract.isascii():
+        common = sum(1 for w in words if w.lower().strip(",.;:()") in FUNCTION_WORDS)
+        return common >= 0.05 * len(words)
+    return True
+
+
+def not_a_dump(entries: list[Entry], skipped: int, chrome: bool) -> str | None:
+    """Why parsed entries are junk rather than papers (random text, a README), or None.
+
+    A dump with feed chrome needs half its entries to look real; a bare list of
+    titles and abstracts needs four in five, with abstracts in English prose.
+    """
+    real = sum(entry_looks_real(entry, strict=not chrome) for entry in entries)
+    needed = 0.5 if chrome else 0.8
+    if real < needed * len(entries):
+        return f"only {real} of {len(entries)} entries read like a paper's title and abstract"
+    if skipped > 2 * len(entries) + 10:
+        return f"{skipped} unknown lines for {len(entries)} entries"
+    return None

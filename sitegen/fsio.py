@@ -1,8 +1,14 @@
-"""File-system edges: which files are inputs, YAML with errors by line, atomic writes."""
+"""File-system edges: which files are inputs, bounded reads, YAML with errors by line,
+atomic writes."""
 
 from __future__ import annotations
 
+import codecs
+import datetime
+import math
 import os
+import re
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path, PurePath
@@ -18,38 +24,241 @@ UMASK = os.umask(0o022)
 os.umask(UMASK)
 FILE_MODE = 0o666 & ~UMASK
 # Editor swap and backup files, half-written downloads and temporaries: never inputs.
-IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".tmp", ".part", ".crdownload", ".pyc")
+IGNORED_SUFFIXES = (
+    "~",
+    ".swp",
+    ".swo",
+    ".swx",
+    ".tmp",
+    ".part",
+    ".partial",
+    ".crdownload",
+    ".download",
+    ".pyc",
+)
+# The biggest file sitegen reads as input: a dump of thousands of papers is a few MB.
+MAX_INPUT_BYTES = 64 * 2**20
 
 
 def counts_as_input(relative: PurePath) -> bool:
     """Whether a file (path relative to the site root or an input folder) is an input.
 
-    The one rule for dumps, pages, static files and the watcher: nothing hidden
-    (no part starts with "."), no editor or download leftover.
+    The one rule for dumps, pages, static files, `sitegen add` and the watcher:
+    nothing hidden (no part starts with ".": .git, .DS_Store, macOS ._page.md,
+    Emacs .#page.md locks, our own .page.md.XXXX.tmp), no editor or download
+    leftover (page.md~, *.swp, *.part, *.crdownload, Emacs #page.md#).
     """
     parts = relative.parts
+    name = relative.name
     return (
         bool(parts)
         and not any(p.startswith(".") for p in parts)
-        and not relative.name.endswith(IGNORED_SUFFIXES)
+        and not name.endswith(IGNORED_SUFFIXES)
+        and not (name.startswith("#") and name.endswith("#"))
     )
 
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: ~10x faster at 100k pages
+def why_not_input(relative: PurePath) -> str:
+    """Why counts_as_input refuses a path, in words for an error message."""
+    if any(p.startswith(".") for p in relative.parts):
+        return "a hidden file (its name starts with '.')"
+    return "an editor, backup or unfinished-download file"
+
+
+def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file: a regular file (symlinks followed) of at most limit bytes.
+
+    A FIFO would block a plain read forever and /dev/zero would never end, so the
+    file is opened without blocking and checked before a byte is read.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise SitegenError(f"cannot read: {exc.strerror}", path) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, FIFO or socket"
+            raise SitegenError(f"not a regular file ({kind}); only plain files are read", path)
+        if info.st_size > limit:
+            raise SitegenError(f"too large ({info.st_size} bytes; the limit is {limit})", path)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise SitegenError(f"too large (over {limit} bytes)", path)
+    return data
+
+
+BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_text(data: bytes, path: Path | str, errors: str = "strict") -> str:
+    """Text of an input file: UTF-8, or UTF-16/32 when a byte-order mark says so.
+
+    Other encodings (Latin-1, …) are refused with one line naming the file and
+    line, unless errors="replace".
+    """
+    encoding, start = "utf-8", 0
+    for bom, name in BOMS:
+        if data.startswith(bom):
+            encoding, start = name, len(bom)
+            break
+    try:
+        return data[start:].decode(encoding, errors)
+    except UnicodeDecodeError as exc:
+        line = data[: start + exc.start].count(b"\n") + 1 if encoding == "utf-8" else None
+        raise SitegenError(
+            f"not {encoding.upper()} text (byte {exc.object[exc.start]:#04x}); save it as UTF-8",
+            path,
+            line,
+        ) from None
+
+
+def checked_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """A YAML date or time, refused (with its line) when it isn't on the calendar."""
+    try:
+        value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except (ValueError, OverflowError) as exc:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a real date ({exc})", node.start_mark
+        ) from None
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if day.year < 1:  # pragma: no cover - datetime refuses year 0 already
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.value!r} is not a real date", node.start_mark
+        )
+    return value
+
+
+class FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's safe loader (~10x faster at 100k pages), with checked dates."""
+
+
+class CheckedLoader(yaml.SafeLoader):
+    """The pure-Python safe loader, with checked dates: for text that uses aliases."""
+
+
+for _loader in (FastLoader, CheckedLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", checked_timestamp)
+
+YAML_LOADER = FastLoader
+# The most nodes a YAML document may stand for once its aliases are expanded: a
+# themes.yaml of 100 themes is a few thousand; a "billion laughs" is 10^9.
+MAX_YAML_NODES = 100_000
+ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]")  # "*name" where YAML allows an alias
+
+
+def expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    """How many nodes a node stands for with every alias expanded (shared ones counted
+    each time they are used, as a consumer walking the data would meet them)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_nodes:
+        raise ValueError("an alias refers to a node that contains it")
+    open_nodes.add(key)
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += expanded_size(item, sizes, open_nodes)
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            total += expanded_size(k, sizes, open_nodes) + expanded_size(v, sizes, open_nodes)
+    open_nodes.discard(key)
+    sizes[key] = total = min(total, MAX_YAML_NODES + 1)
+    return total
+
+
+def load_with_aliases(text: str) -> Any:
+    """Load YAML that uses aliases, refusing one that expands beyond MAX_YAML_NODES."""
+    loader = CheckedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            size = expanded_size(node, {}, set())
+        except ValueError as exc:
+            raise yaml.YAMLError(str(exc)) from None
+        if size > MAX_YAML_NODES:
+            raise yaml.YAMLError(
+                f"aliases expand to more than {MAX_YAML_NODES} values (a YAML bomb?)"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def may_nest_deeply(text: str, depth: int = 1000) -> bool:
+    """Whether YAML text might nest more than depth levels (libyaml's C recursion would
+    crash the process on ~50,000): cheap counts first, a line scan only when they are high."""
+    if text.count("[") + text.count("{") > depth:
+        return True
+    if text.count("- ") + text.count("? ") <= depth:
+        return False
+    return any(line.count("- ") + line.count("? ") > depth for line in text.splitlines())
 
 
 def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "invalid YAML") -> Any:
     """Parse YAML text read from path (starting at first_line of the file).
 
     The one mapping of YAML mistakes to user errors: "path:line: what: problem".
+    Aliases are expanded only up to MAX_YAML_NODES values, dates must exist.
     """
     try:
+        if ALIAS.search(text) or may_nest_deeply(text):
+            return load_with_aliases(text)  # pure Python: its recursion is caught below
         return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        problem = getattr(exc, "problem", None) or str(exc) or "invalid YAML"
         line = mark.line + first_line if mark is not None else None
         raise SitegenError(f"{what}: {problem}", path, line) from None
+    except RecursionError:
+        raise SitegenError(f"{what}: nested too deeply", path, first_line) from None
+
+
+def line_of(text: str, *keys: str) -> int | None:
+    """The line (1-based) of a key in nested YAML mappings, e.g. ("classifier", "min_score").
+
+    A second, pure-Python parse: call it only to point at a mistake.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+    line = None
+    for key in keys:
+        if not isinstance(node, yaml.MappingNode):
+            return line
+        found = next(((k, v) for k, v in node.value if k.value == key), None)
+        if found is None:
+            return line
+        line, node = found[0].start_mark.line + 1, found[1]
+    return line
+
+
+def check_number(
+    value: Any, lowest: float, highest: float, whole: bool = False
+) -> int | float | None:
+    """value as a number within [lowest, highest] (a whole one if whole), or None if it isn't.
+
+    YAML reads `.inf`, `.nan` and `1e999` as floats; none of them is a setting.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if whole and value != int(value):
+        return None
+    if not lowest <= value <= highest:
+        return None
+    return int(value) if whole else value
 
 
 def write_atomic(path: Path, data: bytes | str | Callable[[BinaryIO], None]) -> None:

@@ -1,7 +1,9 @@
 """Ingest: read every dump, plan the new pages (pure), then write them atomically.
 
 Existing pages are never rewritten: a paper the ledger already knows (even one
-whose page the user deleted or moved) is only counted as known.
+whose page the user deleted or moved) is only counted as known. A file in
+content/dumps/ that isn't a dump (Thumbs.db, a README, random text) is skipped
+with a warning; `sitegen add` refuses it before copying.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
-from sitegen.fsio import counts_as_input, write_if_changed
+from sitegen.fsio import counts_as_input, read_input, write_if_changed
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 
@@ -69,11 +71,7 @@ def dump_files(dumps_dir: Path) -> list[Path]:
 
 def read_dump(path: Path) -> Dump:
     """Read and parse one dump file."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SitegenError(f"cannot read: {exc.strerror}", path) from None
-    return parse_dump(data, str(path), path.stem)
+    return parse_dump(read_input(path), str(path), path.stem)
 
 
 def read_dumps(
@@ -87,7 +85,7 @@ def read_dumps(
             if cache is None:
                 dumps.append(read_dump(path))
                 continue
-            data = path.read_bytes()
+            data = read_input(path)
             parse = partial(parse_dump, data, str(path), path.stem)
             dumps.append(cache.parse("dump", digest(str(path), data), parse))
         except SitegenError as exc:
@@ -96,6 +94,31 @@ def read_dumps(
             errors.append(SitegenError(f"cannot read: {exc.strerror}", path))
     dumps.sort(key=lambda d: (d.date or "", d.name))
     return dumps, errors
+
+
+def skipped_dump(error: SitegenError) -> str:
+    """The warning for a file in content/dumps/ that isn't a dump."""
+    return f"{error} (skipped: not read as a dump)"
+
+
+def remove_leftovers(content: Path) -> list[Path]:
+    """Delete the hidden temporaries (.page.md.x1y2.tmp) a killed ingest or add left behind.
+
+    Only sitegen writes such names, and only while it holds the project (one
+    command at a time), so any found at the start of a run are dead.
+    """
+    folders = [content, content / "dumps"]
+    papers = content / "papers"
+    if papers.is_dir():
+        themes = (p for p in papers.iterdir() if p.is_dir() and counts_as_input(Path(p.name)))
+        folders += sorted(themes)
+    removed = []
+    for folder in folders:
+        for path in folder.glob(".*.tmp") if folder.is_dir() else ():
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def notice_text(path: Path, notice: Notice) -> str:
@@ -182,27 +205,30 @@ class IngestResult:
     reports: list[DumpReport]
     written: list[Path]
     errors: list[SitegenError]
-    warnings: tuple[str, ...] = ()  # about the config it read (themes.yaml)
+    warnings: tuple[str, ...] = ()  # about the config it read (themes.yaml), skipped dumps
     # What ingest read (and wrote), so a build that follows needn't read it again.
     dumps: list[Dump] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
+    skipped: tuple[str, ...] = ()  # files in content/dumps/ that aren't dumps, as warnings
 
 
 def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
-    """Ingest every dump under root/content; write nothing if any dump is refused."""
+    """Ingest every dump under root/content; files that aren't dumps are skipped with a warning."""
     content = root / "content"
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
+    remove_leftovers(content)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
     taxonomy = load_taxonomy(themes_file(content), cache)
-    dumps, errors = read_dumps(dumps_dir, cache)
+    dumps, skipped = read_dumps(dumps_dir, cache)
     pages = read_pages(papers_dir, cache)
     ledger = read_ledger(content / LEDGER_NAME)
     plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir)
-    refused = [DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in errors]
-    if errors:
-        return IngestResult(plan.reports + refused, [], errors, taxonomy.warnings)
+    plan.reports += [
+        DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in skipped
+    ]
+    skips = tuple(map(skipped_dump, skipped))
     written = [path for path, text in plan.pages if write_if_changed(path, text)]
     # The ledger goes last: a crash before it leaves pages that the next run adopts.
     ledger_path = content / LEDGER_NAME
@@ -211,4 +237,5 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, text.encode("utf-8"), cache) for path, text in plan.pages]
     all_pages = sorted(pages + new_pages, key=lambda page: page.path)
-    return IngestResult(plan.reports, written, [], taxonomy.warnings, dumps, all_pages, plan.ledger)
+    warnings = (*taxonomy.warnings, *skips)
+    return IngestResult(plan.reports, written, [], warnings, dumps, all_pages, plan.ledger, skips)

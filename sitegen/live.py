@@ -26,6 +26,7 @@ from sitegen.build import (
 )
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
+from sitegen.fsio import read_input
 from sitegen.ingest import IngestResult
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
@@ -59,6 +60,7 @@ class LiveSite:
         # Kept in memory between rebuilds: only changed files are re-parsed and re-rendered.
         self.cache = BuildCache.load(root)
         self.last: SiteModel | None = None  # the last good build's model, for the fast paths
+        self.warned: set[str] = set()  # warnings already printed (a skipped dump, a bad key)
 
     def rebuild(self, changes: ChangeSet | None = None) -> bool:
         """Run one build; print a summary line; publish success or the error."""
@@ -82,8 +84,12 @@ class LiveSite:
                 return False
             self.failed = False
             self.last = result.model
+            for warning in result.project.warnings:
+                if warning not in self.warned:
+                    self.warned.add(warning)
+                    self.say(f"warning: {warning}")
             # The pages ingest just wrote will come back as file events: remember them.
-            self.own_writes = {path: digest(path.read_bytes()) for path in ingested.written}
+            self.own_writes = {path: digest(read_input(path)) for path in ingested.written}
             seconds = time.perf_counter() - started
             self.say(
                 f"rebuilt ({what}): {len(result.project.papers)} papers, "
@@ -119,8 +125,8 @@ class LiveSite:
         """Whether every changed file is one our own ingest wrote, still as it wrote it."""
         own, self.own_writes = self.own_writes, {}
         try:
-            return all(own.get(path) == digest(path.read_bytes()) for path in changes.paths)
-        except OSError:
+            return all(own.get(path) == digest(read_input(path)) for path in changes.paths)
+        except (OSError, SitegenError):  # gone, a FIFO, a folder: not ours
             return False
 
     def report(self, message: str) -> None:

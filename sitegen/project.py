@@ -20,8 +20,9 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import Dump
 from sitegen.errors import SitegenError, unknown_key
-from sitegen.fsio import load_yaml
-from sitegen.ingest import IngestResult, read_dumps
+from sitegen.fsio import check_number, decode_text, line_of, load_yaml, read_input
+from sitegen.ingest import IngestResult, read_dumps, skipped_dump
+from sitegen.model.urls import base_url_problem
 from sitegen.shipped import shipped
 from sitegen.themes import Taxonomy, load_taxonomy, themes_file
 
@@ -40,6 +41,7 @@ class SiteConfig:
     warnings: list[str] = field(default_factory=list, compare=False)  # unknown keys, ignored
 
 
+MAX_PER_PAGE = 10_000  # a bigger page is no longer a page
 TEXT_FIELDS = ("title", "description", "base_url", "author", "repo_url", "edit_uri")
 CONFIG_FIELDS = (*TEXT_FIELDS, "per_page")
 
@@ -66,22 +68,27 @@ def load_config(path: Path) -> SiteConfig:
     """Read content/site.yaml; every field is optional."""
     if not path.exists():
         return SiteConfig()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise SitegenError("not UTF-8 text", path) from None
+    text = decode_text(read_input(path), path)
     data = load_yaml(text, path) or {}
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
     known = {k: data[k] for k in TEXT_FIELDS if k in data}
-    config = SiteConfig(**{k: str(v) for k, v in known.items()})
+    config = SiteConfig(**{k: "" if v is None else str(v) for k, v in known.items()})
     if "per_page" in data:
-        try:
-            config.per_page = max(1, int(data["per_page"]))
-        except (TypeError, ValueError):
-            raise SitegenError("per_page must be a whole number", path) from None
+        per_page = check_number(data["per_page"], 1, MAX_PER_PAGE, whole=True)
+        if per_page is None:
+            raise SitegenError(
+                f"per_page must be a whole number from 1 to {MAX_PER_PAGE}, "
+                f"not {data['per_page']!r}",
+                path,
+                line_of(text, "per_page"),
+            )
+        config.per_page = int(per_page)
     if config.repo_url and not config.repo_url.startswith(("https://", "http://")):
         raise SitegenError("repo_url must start with https:// or http://", path)
+    problem = base_url_problem(config.base_url.strip())
+    if problem:
+        raise SitegenError(f"base_url {problem}", path, line_of(text, "base_url"))
     unknown = [key for key in data if key not in CONFIG_FIELDS]
     lines = key_lines(text) if unknown else {}  # a second parse, only to point at a mistake
     config.warnings = [
@@ -110,16 +117,16 @@ def load_project(
     taxonomy = load_taxonomy(themes_file(content), cache)
     if ingested is not None:
         dumps, pages, ledger = ingested.dumps, ingested.pages, ingested.ledger
+        skips = list(ingested.skipped)
     else:
-        dumps, errors = read_dumps(content / "dumps", cache)
-        if errors:
-            raise errors[0]
+        dumps, skipped = read_dumps(content / "dumps", cache)
+        skips = [skipped_dump(error) for error in skipped]
         pages = read_pages(content / "papers", cache)
         ledger = read_ledger(content / LEDGER_NAME)
     listings = dump_listings(dumps, ledger, pages)
     members = dump_membership(listings)
     papers = [make_paper(page, tuple(members.get(page.slug, ())), content) for page in pages]
-    warnings = [*config.warnings, *taxonomy.warnings]
+    warnings = [*config.warnings, *taxonomy.warnings, *skips]
     warnings += [
         f"{content / 'papers' / theme}: folder is not in themes.yaml; titled from its name"
         for theme in sorted({p.theme for p in papers})

@@ -1,17 +1,20 @@
 """The local preview server: static files from the output folder, plus live reload.
 
-Safety first even for a local tool: it binds 127.0.0.1 by default, serves only
-regular files whose real path lies inside the output folder, and answers
-everything else with the site's own 404 page. Live reload uses server-sent
-events: every rebuild bumps an epoch (as MkDocs' livereload does), and a tab
-reloads when the epoch it saw differs from the server's and its own page is
-among the pages that changed (or the change reaches every page). Each tab says
-which page it shows when it connects, so a rebuild can render the pages people
-are looking at first (Hugo's "fast render").
+Safety first even for a local tool: it binds 127.0.0.1 by default, answers only
+requests addressed to this machine by name (Host: localhost, 127.0.0.1, [::1] or
+the bound address; anything else gets 421, so a page elsewhere can't read the
+preview through DNS rebinding), serves only regular files whose real path lies
+inside the output folder, and answers everything else with the site's own 404
+page. Live reload uses server-sent events: every rebuild bumps an epoch (as
+MkDocs' livereload does), and a tab reloads when the epoch it saw differs from
+the server's and its own page is among the pages that changed (or the change
+reaches every page). Each tab says which page it shows when it connects, so a
+rebuild can render the pages people are looking at first (Hugo's "fast render").
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import mimetypes
 import posixpath
@@ -168,6 +171,41 @@ def resolve(root: Path, url_path: str) -> Path | None:
     return real
 
 
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def host_name(header: str) -> str:
+    """The host of a Host header, without port or IPv6 brackets, lowercased."""
+    header = header.strip().lower().rstrip(".")
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def is_ip_literal(host: str) -> bool:
+    """Whether a host is an IP address (which no DNS rebinding can point elsewhere)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def host_allowed(header: str | None, bound: str) -> bool:
+    """Whether a request's Host names this server: a local name, or the bound address.
+
+    Bound to every interface (0.0.0.0 or ::), any IP address is this machine too.
+    A missing Host (HTTP/1.0) comes from no browser, so it is answered.
+    """
+    if header is None:
+        return True
+    host = host_name(header)
+    bound = bound.lower()
+    if host in LOCAL_HOSTS or host == bound:
+        return True
+    return bound in ("0.0.0.0", "::", "") and is_ip_literal(host)
+
+
 def inject_live_client(body: bytes) -> bytes:
     """Add the live-reload script to an HTML page (served copy only, never the file)."""
     tag = f'<script src="{CLIENT_PATH}"></script>'.encode()
@@ -191,6 +229,10 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def respond(self, head_only: bool) -> None:
         """Route a request to the event stream, the client script or a file."""
+        if not host_allowed(self.headers.get("Host"), str(self.server.server_address[0])):
+            body = b"421 Misdirected Request: this preview answers only localhost\n"
+            self.send_bytes(HTTPStatus.MISDIRECTED_REQUEST, body, ".txt", head_only)
+            return
         route = urllib.parse.urlsplit(self.path).path
         if route == EVENTS_PATH:
             self.stream_events()
@@ -282,6 +324,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # a page's burst of requests (100 at once) must not time out
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, live: bool = True):
         super().__init__((host, port), PreviewHandler)

@@ -24,7 +24,7 @@ import yaml
 
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError, unknown_key
-from sitegen.fsio import load_yaml
+from sitegen.fsio import check_number, decode_text, line_of, load_yaml, read_input
 from sitegen.shipped import DEFAULT_THEMES
 
 FALLBACK = "unsorted"
@@ -170,10 +170,13 @@ def phrase_counts(tokens: list[str], index: Index, reach: dict[str, int]) -> dic
     return counts
 
 
-def parse_taxonomy(data: Any, path: Path, lines: dict[int, int] | None = None) -> Taxonomy:
+def parse_taxonomy(
+    data: Any, path: Path, lines: dict[int, int] | None = None, text: str | None = None
+) -> Taxonomy:
     """Validate the YAML structure of themes.yaml into a Taxonomy.
 
-    `lines` maps a theme's position (1-based) to its line in the file, for error messages.
+    `lines` maps a theme's position (1-based) to its line in the file, and `text` is the
+    file's text, for the lines of error messages.
     """
     lines = lines or {}
     if isinstance(data, list):
@@ -189,7 +192,7 @@ def parse_taxonomy(data: Any, path: Path, lines: dict[int, int] | None = None) -
         themes.append(theme)
     if FALLBACK not in {t.slug for t in themes}:
         themes.append(Theme(FALLBACK, "Unsorted", "Papers that matched no theme yet."))
-    settings = parse_settings(data.get("classifier"), path, warnings)
+    settings = parse_settings(data.get("classifier"), path, warnings, text)
     return Taxonomy(tuple(themes), settings, tuple(warnings))
 
 
@@ -222,13 +225,34 @@ def parse_keywords(raw: Any, slug: str, path: Path, line: int | None) -> dict[st
         key = " ".join(words(str(phrase)))
         if not key:
             raise SitegenError(f"theme {slug!r}: keyword {phrase!r} has no words", path, line)
-        if isinstance(weight, bool) or not isinstance(weight, int | float):
-            raise SitegenError(f"theme {slug!r}: weight of {phrase!r} must be a number", path, line)
+        if check_number(weight, -1e6, 1e6) is None:
+            raise SitegenError(
+                f"theme {slug!r}: weight of {phrase!r} must be a number from -1e6 to 1e6",
+                path,
+                line,
+            )
         keywords[key] = float(weight)
     return keywords
 
 
-def parse_settings(raw: Any, path: Path, warnings: list[str]) -> Settings:
+# The range of each classifier setting (lowest, highest, whole number?): finite, so
+# `.inf`, `.nan` and negative weights are refused with the setting's line.
+SETTING_RANGES: dict[str, tuple[float, float, bool]] = {
+    "title_weight": (0, 1000, False),
+    "min_score": (0, 1e6, False),
+    "secondary_ratio": (0, 1, False),
+    "max_secondary": (0, 20, True),
+    "confident_score": (0, 1e6, False),
+    "confident_ratio": (0, 1, False),
+    "corpus_weight": (0, 1000, False),
+    "corpus_seeds": (0, 1e9, False),
+    "corpus_temperature": (1e-6, 1000, False),
+    "corpus_floor": (0, 1e6, False),
+    "corpus_min_similarity": (-1, 1, False),
+}
+
+
+def parse_settings(raw: Any, path: Path, warnings: list[str], text: str | None = None) -> Settings:
     """The optional `classifier:` mapping: unknown knobs are warned about, bad values refused."""
     if raw is None:
         return Settings()
@@ -236,13 +260,22 @@ def parse_settings(raw: Any, path: Path, warnings: list[str]) -> Settings:
         raise SitegenError("'classifier:' must be a mapping", path)
     known = Settings.__dataclass_fields__
     warnings += [unknown_key(k, known, f"{path}: classifier: ") for k in raw if k not in known]
-    raw = {key: value for key, value in raw.items() if key in known}
+    overrides: dict[str, Any] = {}
     for key, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SitegenError(f"classifier setting {key!r} must be a number", path)
-    overrides = {k: (int(v) if k == "max_secondary" else float(v)) for k, v in raw.items()}
-    if overrides.get("corpus_temperature", 1.0) <= 0:
-        raise SitegenError("classifier setting 'corpus_temperature' must be above 0", path)
+        if key not in known:
+            continue
+        lowest, highest, whole = SETTING_RANGES[key]
+        number = check_number(value, lowest, highest, whole)
+        if number is None:
+            kind = "a whole number" if whole else "a number"
+            line = line_of(text, "classifier", key) if text is not None else None
+            raise SitegenError(
+                f"classifier setting {key!r} must be {kind} from {lowest:g} to {highest:g}, "
+                f"not {value!r}",
+                path,
+                line,
+            )
+        overrides[key] = int(number) if whole else float(number)
     return Settings(**overrides)
 
 
@@ -263,8 +296,8 @@ def read_taxonomy(path: Path, text: str) -> Taxonomy:
         taxonomy = parse_taxonomy(data, path)
     except SitegenError:
         # Only now pay for a second, line-aware parse, to point at the faulty theme.
-        return parse_taxonomy(data, path, theme_lines(text))
-    return parse_taxonomy(data, path, theme_lines(text)) if taxonomy.warnings else taxonomy
+        return parse_taxonomy(data, path, theme_lines(text), text)
+    return parse_taxonomy(data, path, theme_lines(text), text) if taxonomy.warnings else taxonomy
 
 
 def themes_file(content: Path) -> Path:
@@ -277,8 +310,8 @@ def load_taxonomy(path: Path, cache: BuildCache | None = None) -> Taxonomy:
     """Read content/themes.yaml; a missing file gives a taxonomy of just the fallback."""
     if not path.exists():
         return parse_taxonomy({"themes": []}, path)
-    data = path.read_bytes()
-    text = data.decode("utf-8", errors="replace")
+    data = read_input(path)
+    text = decode_text(data, path)
     if cache is None:
         return read_taxonomy(path, text)
     return cache.parse("taxonomy", digest(str(path), data), partial(read_taxonomy, path, text))

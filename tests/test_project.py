@@ -16,7 +16,7 @@ def test_a_missing_site_yaml_gives_the_defaults(tmp_path: Path) -> None:
 
 def test_site_yaml_fields_and_unknown_keys(tmp_path: Path) -> None:
     path = tmp_path / "site.yaml"
-    path.write_text("title: My list\nper_page: 0\nauthor: 7\nlogo: x.png\n")
+    path.write_text("title: My list\nper_page: 1\nauthor: 7\nlogo: x.png\n")
     config = load_config(path)
     assert (config.title, config.author, config.per_page) == ("My list", "7", 1)
     assert config.warnings == [f"{path}:4: unknown key 'logo', ignored"]
@@ -27,7 +27,8 @@ def test_site_yaml_fields_and_unknown_keys(tmp_path: Path) -> None:
     [
         ("title: [open\n", "invalid YAML", 2),
         ("- a list\n", "must be a mapping", None),
-        ("per_page: many\n", "per_page must be a whole number", None),
+        ("per_page: many\n", "per_page must be a whole number", 1),
+        ("title: x\nper_page: 0\n", "per_page must be a whole number from 1", 2),
     ],
 )
 def test_bad_site_yaml_is_refused_naming_the_file(

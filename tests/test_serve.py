@@ -142,7 +142,9 @@ def test_head_and_concurrent_requests(server: PreviewServer) -> None:
 def test_events_stream_sends_state_then_each_rebuild(server: PreviewServer) -> None:
     host, port = server.server_address[:2]
     sock = socket.create_connection((host, port), timeout=5)
-    sock.sendall(f"GET {EVENTS_PATH}?page=%2Fpapers%2Fa%2F HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    sock.sendall(
+        f"GET {EVENTS_PATH}?page=%2Fpapers%2Fa%2F HTTP/1.1\r\nHost: localhost\r\n\r\n".encode()
+    )
     reader = sock.makefile("rb")
 
     def next_state() -> dict:
@@ -194,7 +196,7 @@ def test_a_rebuild_waits_for_the_reloading_tabs_to_come_back(server: PreviewServ
 
     def open_tab(page: str) -> socket.socket:
         sock = socket.create_connection((host, port), timeout=5)
-        sock.sendall(f"GET {EVENTS_PATH}?page={page} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        sock.sendall(f"GET {EVENTS_PATH}?page={page} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
         sock.recv(1)  # the stream is open
         return sock
 

@@ -18,6 +18,8 @@ from sitegen.build.run import Run, render_view
 from sitegen.build.write import render_and_write, write_build
 from sitegen.cache import BuildCache
 from sitegen.catalog import Paper, load_page, make_paper
+from sitegen.errors import SitegenError
+from sitegen.fsio import read_input
 from sitegen.output import read_manifest
 from sitegen.views.pages import paper_page_of
 
@@ -45,9 +47,9 @@ def changed_papers(last: SiteModel, changed: Iterable[Path], cache: BuildCache) 
     updated = []
     for path in changed:
         try:
-            data = path.read_bytes()
+            data = read_input(path)  # a regular file only, with a size cap (never a FIFO)
             old = by_source.get(path.relative_to(content).as_posix())
-        except (OSError, ValueError):
+        except (OSError, ValueError, SitegenError):
             return []
         if old is None:
             return []

@@ -98,6 +98,30 @@ def root_for(path: str) -> str:
     return "../" * depth if depth else "./"
 
 
+BASE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>\\`]")
+
+
+def base_url_problem(base_url: str) -> str | None:
+    """What is wrong with a base URL (site.yaml or --base-url), or None if it is fine ("" too).
+
+    It must be an absolute http(s) URL with a host, or a path from the server's root
+    ("/", "/list/"); "//host/" would be another site, and no whitespace or control
+    character may reach a <base> tag or robots.txt.
+    """
+    if not base_url:
+        return None
+    if BASE_URL_CHARS.search(base_url):
+        return f"{base_url!r} must not contain spaces, quotes, < > or control characters"
+    if base_url.startswith(("https://", "http://")):
+        host = base_url.split("://", 1)[1].split("/", 1)[0]
+        if not host or host.startswith(("@", ":")):
+            return f"{base_url!r} has no host name"
+        return None
+    if base_url.startswith("/") and not base_url.startswith("//"):
+        return None
+    return f"{base_url!r} must be an absolute http(s):// URL or a path starting with one '/'"
+
+
 def is_absolute(base_url: str) -> bool:
     """Whether a base URL gives absolute addresses (https://…), as feeds and sitemaps need."""
     return base_url.startswith(("https://", "http://"))
