@@ -631,10 +631,10 @@ def check_arguments(args: argparse.Namespace) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run a command; user mistakes become one line and exit status 1."""
     args = parser().parse_args(argv)
-    if args.command in ("serve", "watch"):
-        stop_on_sigterm()
     try:
         check_arguments(args)
+        if args.command in ("serve", "watch"):
+            stop_on_sigterm()
         return args.handler(args)
     except SitegenError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)

@@ -53,8 +53,11 @@ ABBREVIATIONS = frozenset(
 # Any letter or digit, in any script.
 ALNUM = re.compile(r"[^\W_]")
 # An author list: "Ann Lee, Bo Chen, Carla Diaz" or "A. Lee, B. Chen and C. Diaz" (et al.).
-NAME = r"(?:[A-Z][\w'’-]*\.?|[a-z]{1,3})(?: (?:[A-Z][\w'’-]*\.?|[a-z]{1,3})){0,3}"
-AUTHORS = re.compile(rf"^{NAME}(?:, {NAME})+(?:,? and {NAME})?(?: et al\.?)?$|^{NAME} et al\.?$")
+# A name is two to four words, the first capitalised ("A. Lee", "Maria de la Cruz").
+NAME = r"[A-Z][\w'’-]*\.?(?: (?:[A-Z][\w'’-]*\.?|de|van|von|der|den|da|di|la|le|du|del)){1,3}"
+AUTHORS = re.compile(
+    rf"^{NAME}(?: ?[,·•;] ?{NAME})+(?:,? and {NAME})?(?: et al\.?)?$|^{NAME},? et al\.?$"
+)
 # A user name: one token, no spaces, lowercase or with _ / @ / digits ("akhaliq", "@ak_92").
 USER_NAME = re.compile(r"^@?[a-z0-9_.-]+$|^@\S+$|^\S*_\S*$")
 
@@ -152,7 +155,7 @@ def ends_sentences(line: str) -> int:
 
 
 def abstract_kind(line: str) -> str:
-    """ "abstract" (long prose), "maybe" (a shorter line that may be either) or "title".
+    """A line's kind: "abstract" (long prose), "maybe" (shorter; either) or "title".
 
     Abstracts are long; a line of 12+ words that ends or holds a sentence is an
     abstract only in context (pair_entries): long titles such as "Dr. LLaMA: …" or
@@ -163,11 +166,6 @@ def abstract_kind(line: str) -> str:
     if len(line.split()) >= SENTENCE_WORDS and ends_sentences(line):
         return "maybe"
     return "title"
-
-
-def is_abstract(line: str) -> bool:
-    """Whether a line is an abstract whatever surrounds it."""
-    return abstract_kind(line) == "abstract"
 
 
 def title_score(line: str) -> int:
@@ -232,6 +230,10 @@ def parse_dump(data: bytes, path: str, stem: str) -> Dump:
     problem = not_a_dump(entries, len(notices) - known, chrome)
     if problem:
         raise SitegenError(f"not a dump: {problem}", path)
+    if impossible_date(stem):
+        notices.append(
+            Notice(1, f"the name starts with {impossible_date(stem)}, not a calendar date: undated")
+        )
     notices.sort(key=lambda n: n.line)
     file = path.replace("\\", "/").rsplit("/", 1)[-1]
     return Dump(stem, dump_date(stem), listing_date, layout, tuple(entries), tuple(notices), file)
