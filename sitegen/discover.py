@@ -11,6 +11,7 @@ phrases and named methods of sitegen.keyterms.
 from __future__ import annotations
 
 import math
+from hashlib import blake2b
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -19,6 +20,8 @@ import scipy.sparse as sp
 
 from sitegen.catalog import Paper
 from sitegen.keyterms import Candidate, ranked_candidates
+from sitegen.layout import affinity_graph, optimise
+from sitegen.regions import Region, map_regions
 from sitegen.text import slugify
 from sitegen.textmap import Vectors, vectorise
 
@@ -30,6 +33,9 @@ PRUNE_TERMS = 24  # candidates come from each paper's 24 heaviest terms: bounds 
 CANDIDATES = 20  # candidates per paper, re-ranked by exact cosine
 BLOCK_ROWS = 1024
 ROUND = 4
+MAP_NEIGHBOURS = 10  # neighbours per paper in the map's layout graph
+LAYOUT_SAMPLE = 10_000  # above this, a sample is laid out and the rest placed by it
+OUTLIER_PERCENT = 0.2  # the map's extent ignores this share of papers on each side
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Discovery:
     key_terms: dict[str, tuple[str, ...]]
     related: dict[str, tuple[Related, ...]]
     points: dict[str, Point]
+    regions: tuple[Region, ...] = ()  # the map's clusters, named by their key phrases
 
 
 def discovery_input(paper: Paper) -> tuple[str, str, str]:
@@ -85,13 +92,17 @@ def paper_candidates(papers: Iterable[Paper]) -> list[tuple[Candidate, ...]]:
 
 
 def discover(papers: Sequence[Paper]) -> Discovery:
-    """Key terms, related papers and map points for a whole catalogue."""
+    """Key terms, related papers, map points and the map's named regions for a whole catalogue."""
     vectors = paper_vectors(papers)
     candidates = paper_candidates(papers)
+    terms = key_terms(vectors.slugs, candidates)
+    points = map_points(vectors)
+    plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
     return Discovery(
-        key_terms=key_terms(vectors.slugs, candidates),
+        key_terms=terms,
         related=with_shared_phrases(related_papers(vectors), vectors.slugs, candidates),
-        points=map_points(vectors),
+        points=points,
+        regions=map_regions(vectors.slugs, plane, terms),
     )
 
 
@@ -305,18 +316,94 @@ def oriented(coords: np.ndarray) -> np.ndarray:
     return coords
 
 
+def nearest_neighbours(
+    matched: sp.csr_matrix, among: sp.csr_matrix, k: int, skip_self: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(row, column, cosine) of each row's k most similar rows of `among`, nearest first."""
+    transposed = among.T.tocsr()
+    parts = []
+    for start in range(0, matched.shape[0], BLOCK_ROWS):
+        stop = min(start + BLOCK_ROWS, matched.shape[0])
+        rows, cols, sims = ranked_entries((matched[start:stop] @ transposed).tocsr(), k + 1)
+        mine = cols != rows + start if skip_self else np.ones(len(rows), bool)
+        kept = np.flatnonzero(mine & (sims > 0))
+        # Each row's first k (one more was asked for in case it found itself).
+        ordered = rows[kept]
+        rank = np.arange(len(kept)) - np.searchsorted(ordered, ordered)
+        kept = kept[rank < k]
+        parts.append((rows[kept] + start, cols[kept], sims[kept]))
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
+    rows, cols, sims = (np.concatenate(p) for p in zip(*parts, strict=True))
+    return rows.astype(np.int64), cols.astype(np.int32), sims
+
+
+def sample_rank(slug: str) -> bytes:
+    """A paper's place in the layout's fixed sample: a hash of its slug, stable as papers come."""
+    return blake2b(slug.encode("utf-8"), digest_size=8).digest()
+
+
+def principal_start(matrix: sp.csr_matrix) -> np.ndarray:
+    """The layout's start: each row on the two principal axes of the TF-IDF matrix."""
+    return oriented(centred_svd(matrix.astype(np.float64), 2))
+
+
+def laid_out(matrix: sp.csr_matrix) -> np.ndarray:
+    """A neighbourhood-keeping layout of every row (n x 2, layout units)."""
+    matched = pruned(matrix, PRUNE_TERMS)
+    rows, cols, sims = nearest_neighbours(matched, matched, MAP_NEIGHBOURS, skip_self=True)
+    graph = affinity_graph(matrix.shape[0], rows, cols, sims)
+    return optimise(principal_start(matrix), graph)
+
+
+def placed_by_neighbours(
+    matrix: sp.csr_matrix, sample: np.ndarray, coords: np.ndarray, jitter: np.ndarray
+) -> np.ndarray:
+    """Every row placed at the similarity-weighted mean of its nearest sampled rows."""
+    matched = pruned(matrix, PRUNE_TERMS)
+    rows, cols, sims = nearest_neighbours(matched, matched[sample], MAP_NEIGHBOURS, False)
+    weight = sims.astype(np.float64) ** 2
+    n = matrix.shape[0]
+    total = np.bincount(rows, weight, minlength=n)
+    placed = np.zeros((n, 2))
+    for axis in range(2):
+        summed = np.bincount(rows, weight * coords[cols, axis], minlength=n)
+        placed[:, axis] = np.where(total > 0, summed / np.maximum(total, 1e-12), 0.0)
+    placed += jitter  # papers with the same neighbours don't stack
+    placed[sample] = coords
+    return placed
+
+
+def map_coordinates(vectors: Vectors) -> np.ndarray:
+    """Layout coordinates of every paper; above LAYOUT_SAMPLE, of a sample, the rest placed."""
+    n = len(vectors.slugs)
+    if n <= LAYOUT_SAMPLE:
+        return laid_out(vectors.matrix)
+    ranks = [sample_rank(slug) for slug in vectors.slugs]
+    sample = np.array(sorted(sorted(range(n), key=ranks.__getitem__)[:LAYOUT_SAMPLE]))
+    coords = laid_out(vectors.matrix[sample])
+    # A small, fixed offset per paper from its slug's hash, in layout units.
+    unit = np.array([[b / 255.0 - 0.5 for b in r[:2]] for r in ranks]) * 0.35
+    return placed_by_neighbours(vectors.matrix, sample, coords, unit)
+
+
+def unit_square(coords: np.ndarray) -> np.ndarray:
+    """Coordinates scaled into [0, 1], one scale for both axes, the rare far outlier clipped."""
+    low = np.percentile(coords, OUTLIER_PERCENT, axis=0)
+    high = np.percentile(coords, 100 - OUTLIER_PERCENT, axis=0)
+    span = float((high - low).max()) or 1.0
+    scaled = (coords - low) / span
+    # One scale for both axes keeps distances honest; the shorter axis is centred.
+    scaled += (1.0 - (high - low) / span) / 2
+    return np.clip(np.round(scaled, ROUND), 0.0, 1.0)
+
+
 def map_points(vectors: Vectors) -> dict[str, Point]:
-    """Every paper placed in 2D by similarity: principal axes of TF-IDF, scaled into [0, 1]."""
+    """Every paper placed in 2D so that papers with similar text sit together, in [0, 1]."""
     slugs = vectors.slugs
     if len(slugs) < 3 or vectors.matrix.shape[1] < 2:
         return {slug: Point(0.5, 0.5) for slug in slugs}
-    coords = oriented(centred_svd(vectors.matrix.astype(np.float64), 2))
-    low = coords.min(axis=0)
-    span = float((coords.max(axis=0) - low).max()) or 1.0
-    # One scale for both axes keeps distances honest; the shorter axis is centred.
-    scaled = (coords - low) / span
-    scaled += (1.0 - scaled.max(axis=0)) / 2
-    scaled = np.clip(np.round(scaled, ROUND), 0.0, 1.0)
+    scaled = unit_square(map_coordinates(vectors))
     return {
         slug: Point(float(x), float(y)) for slug, (x, y) in zip(slugs, scaled.tolist(), strict=True)
     }

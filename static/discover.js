@@ -1,5 +1,6 @@
 /* Discovery enhancements, no network: copy buttons on paper pages and the client-side
-   filters of list pages. Without JavaScript both stay hidden and the pages work as before. */
+   filters of list pages (the map has static/map.js). Without JavaScript both stay hidden
+   and the pages work as before. */
 (function () {
   "use strict";
 
@@ -341,28 +342,6 @@
     restore();
   }
 
-  // ------------------------------------------------------------ map legend
-
-  /** Hovering or focusing a legend entry lights its theme's points and dims the rest. */
-  function setUpLegend(legend) {
-    var map = document.querySelector("svg.map");
-    if (!map) return;
-    function light(slug) {
-      map.classList.toggle("is-dimmed", !!slug);
-      Array.prototype.forEach.call(map.querySelectorAll(".map-group"), function (group) {
-        group.classList.toggle("is-lit", group.getAttribute("data-theme") === slug);
-      });
-    }
-    Array.prototype.forEach.call(legend.querySelectorAll("li[data-theme]"), function (item) {
-      var slug = item.getAttribute("data-theme");
-      item.addEventListener("mouseenter", function () { light(slug); });
-      item.addEventListener("mouseleave", function () { light(""); });
-      item.addEventListener("focusin", function () { light(slug); });
-      item.addEventListener("focusout", function () { light(""); });
-    });
-  }
-
   Array.prototype.forEach.call(document.querySelectorAll("[data-copy-buttons]"), setUpCopyButtons);
-  Array.prototype.forEach.call(document.querySelectorAll(".map-legend"), setUpLegend);
   Array.prototype.forEach.call(document.querySelectorAll("[data-filters]"), setUpFilters);
 })();

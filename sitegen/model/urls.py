@@ -50,6 +50,11 @@ def paper_url(slug: str) -> str:
     return f"papers/{slug}/"
 
 
+def map_url(slug: str) -> str:
+    """A paper on the map: map/#<slug> (static/map.js centres, zooms and focuses it)."""
+    return f"{MAP}#{slug}"
+
+
 def theme_url(segment_: str) -> str:
     """A theme's paper list."""
     return f"themes/{segment_}/"

@@ -8,7 +8,8 @@ common   site (SiteInfo: title, description, author, base_url), root ("./", "../
          breadcrumbs (list[Crumb]: title, url — url "" for the current page)
          has_map (bool: the map page exists), has_tags (bool: the tags index exists)
 index.html    totals (Totals), chart (list[ChartBar]), newest (DumpInfo | None),
-              newest_papers (list[PaperCard]), newest_more (int), dumps (list[DumpInfo])
+              newest_papers (list[PaperCard]), newest_more (int), dumps (list[DumpInfo]),
+              ranks (slug -> place in the dump), map_links (slug -> the paper on the map)
 theme.html    theme (ThemeInfo), papers (list[PaperCard]), pager (Pager), filters (FilterOptions)
 paper.html    paper (PaperView; .key_terms, .related, .copy_url, .markdown_link from discovery)
 papers.html   papers (list[PaperCard]), pager (Pager), letters (list[LetterLink]),
@@ -183,26 +184,51 @@ class MapPoint:
 
 
 @dataclass(frozen=True)
+class DensityRun:
+    """A horizontal run of density cells of one theme at one darkness level (1 … 5)."""
+
+    x: int
+    y: int
+    width: int
+    level: int
+
+
+@dataclass(frozen=True)
 class MapGroup:
-    """The points of one (primary) theme, drawn in one style."""
+    """The points of one (primary) theme, drawn in one colour (or its density, on a big map)."""
 
     theme: ThemeInfo
     colour: int  # 0 … MAP_COLOURS-1
-    ring: bool  # hollow markers: the second round of colours
     total: int  # papers filed under the theme
     points: tuple[MapPoint, ...]
+    density: tuple[DensityRun, ...]
+
+
+@dataclass(frozen=True)
+class MapRegion:
+    """A named cluster of the map: its label's place and a list of its papers."""
+
+    number: int  # its anchor: #region-<number>
+    label: str
+    terms: tuple[str, ...]  # every name, the label first
+    x: int  # label position, viewBox units
+    y: int
+    anchor: str  # text-anchor: start near the left edge, end near the right, else middle
+    total: int  # papers in the region
+    papers: tuple[MapPoint, ...]  # the first few, nearest its middle first
 
 
 @dataclass(frozen=True)
 class MapInfo:
-    """The map page's SVG: every paper (or a fixed sample) grouped by theme."""
+    """The map page's SVG: every paper as a dot (or, on a big map, its density) and regions."""
 
     size: int
     radius: int
+    cell: int  # a density cell's side, viewBox units (0 when dots are drawn)
     groups: tuple[MapGroup, ...]
+    regions: tuple[MapRegion, ...]
     total: int
-    shown: int
-    sampled: bool
+    dense: bool  # drawn as density: too many papers for a dot each
 
 
 @dataclass(frozen=True)
@@ -247,6 +273,7 @@ class PaperView:
     rank: int = 0  # its place in that dump's listing (0: unknown)
     copy_url: str = ""  # absolute when base_url is set, else relative to the site root
     markdown_link: str = ""  # [title](copy_url), for the "Copy Markdown link" button
+    map_url: str = ""  # the paper on the map (urls.map_url), "" when the map doesn't show it
 
 
 @dataclass(frozen=True)

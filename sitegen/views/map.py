@@ -2,41 +2,35 @@
 
 from __future__ import annotations
 
-from hashlib import blake2b
+import math
+from collections import Counter
 
+from sitegen.discover import Point
 from sitegen.model import urls
+from sitegen.regions import Region
 from sitegen.text import short_title
 from sitegen.views.context import (
     Crumb,
+    DensityRun,
     MapGroup,
     MapInfo,
     MapPoint,
+    MapRegion,
     PageView,
     TimelineBar,
 )
 from sitegen.views.listing import Site, common, page_info
 
-MAP_MAX_POINTS = 2000  # above this the map draws a fixed sample, so the page stays ~0.5 MB
+MAP_MAX_POINTS = 2000  # above this the map draws density, not a dot per paper
 MAP_SIZE = 1000  # the map's viewBox is MAP_SIZE x MAP_SIZE user units
 MAP_PAD = 14
 MAP_RADIUS = 7
-MAP_TITLE_CHARS = 100  # tooltip titles are cut here: bytes per point stay bounded
-MAP_COLOURS = 9  # colours in static/style.css (--map-0 … --map-8); a second round uses rings
-
-
-def sample_rank(slug: str) -> bytes:
-    """A paper's place in the map's fixed sample: a hash of its slug, stable as papers come."""
-    return blake2b(slug.encode("utf-8"), digest_size=8).digest()
-
-
-def map_slugs(site: Site, limit: int) -> set[str]:
-    """The papers the map draws: all of them, or the `limit` whose slug hashes lowest."""
-    discovery = site.library.discovery
-    points = discovery.points if discovery else {}
-    slugs = [s for s in site.library.papers if s in points]
-    if len(slugs) <= limit:
-        return set(slugs)
-    return set(sorted(slugs, key=sample_rank)[:limit])
+MAP_TITLE_CHARS = 100  # dot titles are cut here: bytes per point stay bounded
+MAP_COLOURS = 18  # colours in static/map.css (--map-0 … --map-17), in both colour schemes
+DENSITY_CELL = 10  # a density cell's side, viewBox units
+DENSITY_LEVELS = 5
+REGION_PAPERS = 12  # papers listed per region on a big map (a small map lists them all)
+EDGE = 0.2  # a region label this near the left or right edge is anchored to stay inside
 
 
 def map_coordinate(value: float) -> int:
@@ -44,32 +38,96 @@ def map_coordinate(value: float) -> int:
     return MAP_PAD + round(value * (MAP_SIZE - 2 * MAP_PAD))
 
 
-def map_info(site: Site, limit: int | None = None) -> MapInfo:
-    """Points grouped by primary theme; each theme with papers gets its own style, in nav order."""
+def map_point(site: Site, slug: str, point: Point) -> MapPoint:
+    """A paper as a dot: position, link and (shortened) title."""
+    card = site.cards[slug]
+    x, y = map_coordinate(point.x), map_coordinate(point.y)
+    return MapPoint(x, y, card.url, short_title(card.title, MAP_TITLE_CHARS))
+
+
+def density_runs(cells: list[tuple[int, int]], peak: int) -> tuple[DensityRun, ...]:
+    """One theme's occupied cells as runs of equal darkness along each row of the grid."""
+    counts: dict[tuple[int, int], int] = {}
+    for cell in cells:
+        counts[cell] = counts.get(cell, 0) + 1
+    scale = math.log1p(peak) or 1.0
+    runs: list[DensityRun] = []
+    for (row, column), count in sorted(counts.items()):
+        level = max(1, math.ceil(DENSITY_LEVELS * math.log1p(count) / scale))
+        last = runs[-1] if runs else None
+        x, y = MAP_PAD + column * DENSITY_CELL, MAP_PAD + row * DENSITY_CELL
+        if last and last.y == y and last.level == level and last.x + last.width == x:
+            runs[-1] = DensityRun(last.x, y, last.width + DENSITY_CELL, level)
+        else:
+            runs.append(DensityRun(x, y, DENSITY_CELL, level))
+    return tuple(runs)
+
+
+def density_cell(point: Point) -> tuple[int, int]:
+    """The (row, column) of the density grid a point falls in."""
+    last = (MAP_SIZE - 2 * MAP_PAD) // DENSITY_CELL
+    column = min(int(point.x * (MAP_SIZE - 2 * MAP_PAD)) // DENSITY_CELL, last)
+    return min(int(point.y * (MAP_SIZE - 2 * MAP_PAD)) // DENSITY_CELL, last), column
+
+
+def theme_groups(site: Site, dense: bool) -> tuple[MapGroup, ...]:
+    """Each primary theme's dots (or density), in nav order, each in its own colour."""
     library = site.library
     points = library.discovery.points if library.discovery else {}
-    shown = map_slugs(site, MAP_MAX_POINTS if limit is None else limit)
     members: dict[str, list[str]] = {}
     for slug in sorted(library.papers):
-        members.setdefault(library.papers[slug].theme, []).append(slug)
+        if slug in points:
+            members.setdefault(library.papers[slug].theme, []).append(slug)
+    cells = {t: [density_cell(points[s]) for s in slugs] for t, slugs in members.items()}
+    peak = max((max(Counter(c).values()) for c in cells.values() if c), default=1)
     groups = []
     for info in (t for t in library.themes if t.primary):
-        style = len(groups) % (2 * MAP_COLOURS)
-        drawn = tuple(
-            MapPoint(
-                map_coordinate(points[s].x),
-                map_coordinate(points[s].y),
-                site.cards[s].url,
-                short_title(site.cards[s].title, MAP_TITLE_CHARS),
-            )
-            for s in members.get(info.slug, [])
-            if s in shown
-        )
+        slugs = members.get(info.slug, [])
         groups.append(
-            MapGroup(info, style % MAP_COLOURS, style >= MAP_COLOURS, info.primary, drawn)
+            MapGroup(
+                info,
+                len(groups) % MAP_COLOURS,
+                info.primary,
+                () if dense else tuple(map_point(site, s, points[s]) for s in slugs),
+                density_runs(cells.get(info.slug, []), peak) if dense else (),
+            )
         )
+    return tuple(groups)
+
+
+def map_region(site: Site, number: int, region: Region, dense: bool) -> MapRegion:
+    """A region as the map labels and lists it."""
+    points = site.library.discovery.points if site.library.discovery else {}
+    anchor = "start" if region.x < EDGE else "end" if region.x > 1 - EDGE else "middle"
+    listed = region.slugs[:REGION_PAPERS] if dense else region.slugs
+    return MapRegion(
+        number,
+        region.terms[0],
+        region.terms,
+        map_coordinate(region.x),
+        min(max(map_coordinate(region.y), 3 * MAP_PAD), MAP_SIZE - 2 * MAP_PAD),
+        anchor,
+        len(region.slugs),
+        tuple(map_point(site, s, points[s]) for s in listed if s in site.cards),
+    )
+
+
+def map_info(site: Site, limit: int | None = None) -> MapInfo:
+    """The map: dots by theme (density above `limit` papers) and the named regions."""
+    library = site.library
     total = len(library.papers)
-    return MapInfo(MAP_SIZE, MAP_RADIUS, tuple(groups), total, len(shown), len(shown) < total)
+    dense = total > (MAP_MAX_POINTS if limit is None else limit)
+    regions = library.discovery.regions if library.discovery else ()
+    named = [r for r in regions if r.terms[0] and r.slugs]
+    return MapInfo(
+        MAP_SIZE,
+        MAP_RADIUS,
+        DENSITY_CELL if dense else 0,
+        theme_groups(site, dense),
+        tuple(map_region(site, n, r, dense) for n, r in enumerate(named, start=1)),
+        total,
+        dense,
+    )
 
 
 def timeline_bars(site: Site) -> list[TimelineBar]:

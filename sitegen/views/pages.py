@@ -9,7 +9,7 @@ all of them, one share of them, or only those at some paths.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -142,6 +142,12 @@ def edit_url(config: SiteConfig, source: str) -> str:
     return config.repo_url.rstrip("/") + "/" + uri.strip("/") + "/" + quote(source)
 
 
+def map_links_of(site: Site, slugs: Sequence[str]) -> dict[str, str]:
+    """Where each of these papers is on the map (urls.map_url), for those the map shows."""
+    points = site.library.discovery.points if site.library.discovery else {}
+    return {slug: urls.map_url(slug) for slug in slugs if slug in points}
+
+
 def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperView:
     """The full view of one paper; prev/next come from its primary theme's order."""
     library = site.library
@@ -177,6 +183,7 @@ def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperV
         edit_url=edit_url(library.config, paper.source),
         added_in=library.added_by.get(slug, ""),
         rank=library.listed_rank.get(slug, 0),
+        map_url=map_links_of(site, (slug,)).get(slug, ""),
     )
 
 
@@ -256,6 +263,7 @@ def home_page(site: Site) -> PageView:
         newest_papers=[site.cards[s] for s in slugs[:NEWEST_ON_HOME]],
         newest_more=max(0, len(slugs) - NEWEST_ON_HOME),
         ranks=ranks_of(site, slugs[:NEWEST_ON_HOME]),
+        map_links=map_links_of(site, slugs[:NEWEST_ON_HOME]),
         dumps=list(reversed(library.dumps)),
     )
     return PageView(path, "index.html", context)

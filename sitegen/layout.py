@@ -1,0 +1,125 @@
+"""A 2-D layout that keeps neighbourhoods: papers near in text stay near on the map.
+
+Pure numpy/scipy and deterministic. The input is a k-nearest-neighbour graph (each
+paper's most similar papers, by TF-IDF cosine) and a starting position per paper
+(the principal axes, so the layout's large shape follows the main directions of the
+corpus). The optimisation is UMAP-like, run full-batch so each epoch is a handful of
+vectorised array operations:
+
+- affinities: each paper's neighbours weighted by exp(-(d - rho) / sigma) over the
+  cosine distance d (rho its nearest neighbour's, sigma its neighbours' spread),
+  symmetrised as a fuzzy union, w = a + b - ab;
+- attraction along every edge, 2w / (1 + d^2) (a Cauchy kernel, as t-SNE's);
+- repulsion from a few negative samples per paper and epoch, drawn from a fixed seed;
+- a step that shrinks linearly to zero, each coordinate's move clipped.
+
+Every reduction is np.bincount (sequential, so sums never depend on thread count), the
+start is rounded (BLAS noise cannot seed a different run), and the result is rounded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+EPOCHS = 300
+NEGATIVES = 6  # negative samples per paper and epoch
+REPULSION = 4.0
+START_SPREAD = 10.0  # the start's longest axis spans this many layout units
+MAX_STEP = 4.0
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A symmetric weighted graph over n papers, as parallel arrays of directed edges."""
+
+    n: int
+    heads: np.ndarray  # int32
+    tails: np.ndarray  # int32
+    weights: np.ndarray  # float64, in (0, 1]
+
+
+def affinity_graph(n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray) -> Graph:
+    """Fuzzy neighbour weights from each paper's k nearest (row, col, cosine) triples."""
+    distance = 1.0 - np.clip(sims.astype(np.float64), 0.0, 1.0)
+    nearest = np.full(n, np.inf)
+    np.minimum.at(nearest, rows, distance)
+    gap = distance - nearest[rows]
+    count = np.maximum(np.bincount(rows, minlength=n), 1)
+    spread = np.bincount(rows, weights=gap, minlength=n) / count + 1e-3
+    weight = np.round(np.exp(-gap / spread[rows]), 6)
+    one_way = sp.csr_matrix((weight, (rows, cols)), shape=(n, n))
+    one_way.sum_duplicates()
+    both = (one_way + one_way.T - one_way.multiply(one_way.T)).tocoo()
+    keep = (both.data > 1e-4) & (both.row != both.col)
+    order = np.lexsort((both.col[keep], both.row[keep]))  # a fixed edge order
+    return Graph(
+        n,
+        both.row[keep][order].astype(np.int32),
+        both.col[keep][order].astype(np.int32),
+        np.round(both.data[keep][order], 6),
+    )
+
+
+def scaled_start(start: np.ndarray) -> np.ndarray:
+    """The starting positions centred, their longest axis spanning START_SPREAD, rounded."""
+    centred = start - start.mean(axis=0) if len(start) else start
+    span = float(np.ptp(centred, axis=0).max()) if len(start) else 0.0
+    return np.round(centred * (START_SPREAD / (span or 1.0)), 3)
+
+
+def forces(y: np.ndarray, graph: Graph, negatives: np.ndarray, degree: np.ndarray) -> np.ndarray:
+    """The summed attraction and repulsion on every point (n x 2)."""
+    n = graph.n
+    diff = y[graph.heads] - y[graph.tails]
+    pull = -2.0 * graph.weights / (1.0 + (diff * diff).sum(axis=1))
+    me = np.repeat(np.arange(n), NEGATIVES)
+    away = y[me] - y[negatives]
+    d2 = (away * away).sum(axis=1)
+    # Each paper is pushed about as hard as it is pulled (its weighted degree).
+    push = REPULSION * 2.0 * np.repeat(degree / NEGATIVES, NEGATIVES) / ((1e-3 + d2) * (1.0 + d2))
+    push[negatives == me] = 0.0
+    out = np.empty_like(y)
+    for axis in range(2):
+        out[:, axis] = np.bincount(graph.heads, pull * diff[:, axis], minlength=n)
+        out[:, axis] += np.bincount(me, push * away[:, axis], minlength=n)
+    return out
+
+
+def optimise(start: np.ndarray, graph: Graph, epochs: int = EPOCHS, seed: int = 0) -> np.ndarray:
+    """Positions that keep the graph's neighbours close (n x 2, float64, layout units)."""
+    y = scaled_start(np.asarray(start, dtype=np.float64))
+    if graph.n < 2 or not len(graph.heads):
+        return y
+    rng = np.random.default_rng(seed)
+    degree = np.bincount(graph.heads, graph.weights, minlength=graph.n)
+    for epoch in range(epochs):
+        negatives = rng.integers(0, graph.n, size=graph.n * NEGATIVES)
+        step = 1.0 - epoch / epochs
+        y += step * np.clip(forces(y, graph, negatives, degree), -MAX_STEP, MAX_STEP)
+    return y
+
+
+def neighbourhood_recall(coords: np.ndarray, rows: np.ndarray, cols: np.ndarray, k: int) -> float:
+    """How many of each paper's k text neighbours are among its k nearest on the map (mean).
+
+    rows/cols: each paper's neighbours by text, nearest first (at most k are used).
+    """
+    n = len(coords)
+    if n <= k:
+        return 1.0
+    tree = cKDTree(coords)
+    _, near = tree.query(coords, k=k + 1)
+    found = 0
+    total = 0
+    starts = np.searchsorted(rows, np.arange(n + 1))
+    for paper in range(n):
+        text = cols[starts[paper] : starts[paper + 1]][:k]
+        if not len(text):
+            continue
+        found += len(set(text.tolist()) & set(near[paper].tolist()) - {paper})
+        total += len(text)
+    return found / total if total else 1.0

@@ -1,0 +1,126 @@
+"""Regions of the map: clusters of neighbouring papers, each named by its key phrases.
+
+Pure and deterministic. The map's points are grouped by k-means in the plane (a
+fixed-seed k-means++ start; distances are elementwise, so no BLAS rounding), and each
+group is named by the key terms (sitegen.keyterms, via Discovery.key_terms) its papers
+share more than the rest of the corpus does: a term scores
+
+    papers in the region using it × ln(papers / papers using it anywhere)
+
+with phrases preferred over single words. A region takes the best name no larger region
+has taken; a name two papers don't share is no name.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_PAPERS = 8  # fewer papers than this: no regions
+MAX_REGIONS = 28
+PAPERS_PER_REGION = 1.6  # regions ≈ sqrt(papers) / this
+ROUNDS = 40
+PHRASE_BONUS = 1.6
+TERMS = 3  # names shown per region (the first is its label)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A cluster of papers on the map, with the phrases that name it."""
+
+    terms: tuple[str, ...]  # its names, the best first ("" for a region with no shared term)
+    x: float  # where its label goes: its papers' mean, in [0, 1]
+    y: float
+    slugs: tuple[str, ...]  # its papers, the nearest to its middle first
+
+
+def region_count(n: int) -> int:
+    """How many regions a map of n papers gets."""
+    if n < MIN_PAPERS:
+        return 0
+    return max(2, min(MAX_REGIONS, round(math.sqrt(n) / PAPERS_PER_REGION)))
+
+
+def kmeans(coords: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
+    """Labels of a k-means clustering of 2-D points (k-means++ start from a fixed seed)."""
+    rng = np.random.default_rng(seed)
+    centres = [coords[0]]
+    nearest = ((coords - coords[0]) ** 2).sum(axis=1)
+    for _ in range(1, k):
+        total = float(nearest.sum())
+        if total <= 0:
+            break
+        pick = int(rng.choice(len(coords), p=nearest / total))
+        centres.append(coords[pick])
+        nearest = np.minimum(nearest, ((coords - coords[pick]) ** 2).sum(axis=1))
+    centre = np.array(centres)
+    labels = np.full(len(coords), -1)
+    for _ in range(ROUNDS):
+        gaps = ((coords[:, None, :] - centre[None, :, :]) ** 2).sum(axis=2)
+        fresh = gaps.argmin(axis=1)
+        if np.array_equal(fresh, labels):
+            break
+        labels = fresh
+        for c in range(len(centre)):
+            members = labels == c
+            if members.any():
+                centre[c] = coords[members].mean(axis=0)
+    return labels
+
+
+def term_scores(
+    members: Sequence[int], terms: Sequence[tuple[str, ...]], df: Counter, n: int
+) -> list[tuple[float, str, str]]:
+    """(score, key, label) of the terms at least two of a region's papers share, best first."""
+    counts: Counter = Counter()
+    spelling: dict[str, Counter] = {}
+    for paper in members:
+        for label in terms[paper]:
+            key = label.lower()
+            counts[key] += 1
+            spelling.setdefault(key, Counter())[label] += 1
+    scored = []
+    for key, count in counts.items():
+        if count < 2:
+            continue
+        bonus = PHRASE_BONUS if " " in key or "-" in key else 1.0
+        score = count * math.log(n / df[key]) * bonus
+        label = min(spelling[key].items(), key=lambda item: (-item[1], item[0]))[0]
+        scored.append((round(score, 6), key, label))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return scored
+
+
+def map_regions(
+    slugs: Sequence[str], coords: np.ndarray, key_terms: Mapping[str, tuple[str, ...]]
+) -> tuple[Region, ...]:
+    """The map's regions, the largest first, each named by the terms its papers share."""
+    k = region_count(len(slugs))
+    if not k:
+        return ()
+    labels = kmeans(coords, k)
+    terms = [key_terms.get(slug, ()) for slug in slugs]
+    df = Counter(label.lower() for found in terms for label in set(found))
+    groups = [np.flatnonzero(labels == c) for c in range(k)]
+    groups = sorted((g for g in groups if len(g)), key=lambda g: (-len(g), slugs[g[0]]))
+    taken: set[str] = set()
+    regions = []
+    for members in groups:
+        middle = coords[members].mean(axis=0)
+        order = members[np.lexsort((members, ((coords[members] - middle) ** 2).sum(axis=1)))]
+        names = [(key, label) for _, key, label in term_scores(members, terms, df, len(slugs))]
+        fresh = [label for key, label in names if key not in taken][:TERMS]
+        taken.update(label.lower() for label in fresh[:1])
+        regions.append(
+            Region(
+                tuple(fresh) or ("",),
+                round(float(middle[0]), 4),
+                round(float(middle[1]), 4),
+                tuple(slugs[i] for i in order.tolist()),
+            )
+        )
+    return tuple(regions)
