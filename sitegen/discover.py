@@ -11,9 +11,9 @@ phrases and named methods of sitegen.keyterms.
 from __future__ import annotations
 
 import math
-from hashlib import blake2b
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from hashlib import blake2b
 
 import numpy as np
 import scipy.sparse as sp

@@ -234,7 +234,13 @@
 
   var pointers = new Map(), moved = 0, pinch = null;
 
+  var touched = false;  // the last pointer was a finger: a first tap shows a dot's label
+  var currentAtDown = null, shownAtDown = false;
+
   function onDown(event) {
+    touched = event.pointerType === "touch";
+    currentAtDown = current;
+    shownAtDown = !tip.hidden;
     if (event.button > 0) return;
     pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
     moved = pointers.size > 1 ? 99 : 0;
@@ -283,7 +289,8 @@
     if (moved > 5) { event.preventDefault(); moved = 0; return; }
     if (!item) { hideTip(); return; }
     if (item.closest(".map-labels")) { event.preventDefault(); zoomToRegion(item); select(item, true); return; }
-    if (event.pointerType === "touch" && item !== current) { event.preventDefault(); select(item, true); }
+    // (Focus comes before the click: what showed at the touch decides.)
+    if (touched && !(shownAtDown && item === currentAtDown)) { event.preventDefault(); select(item, true); }
   }
 
   // ------------------------------------------------------------ regions
@@ -397,6 +404,10 @@
     }
 
     input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+    // The first answers may come from the titles alone; ask again once the full index is in.
+    new MutationObserver(function () {
+      if (document.documentElement.getAttribute("data-search-index") === "full") run();
+    }).observe(document.documentElement, { attributes: true, attributeFilter: ["data-search-index"] });
     input.addEventListener("focus", function () { if (self.SitegenSearch) self.SitegenSearch.load().catch(function () {}); });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -408,9 +419,9 @@
 
   // ------------------------------------------------------------ a paper from the URL
 
-  /** map/#<slug> (model/urls.py map_url): centre and zoom on that paper and focus it. */
-  function followHash() {
-    var slug = decodeURIComponent(location.hash.slice(1));
+  /** map/?paper=<slug> (model/urls.py map_url): centre and zoom on that paper and focus it. */
+  function followLink() {
+    var slug = new URLSearchParams(location.search).get("paper") || "";
     var dot = slug && bySlug.get(slug);
     if (!dot) return;
     var group = dot.closest(".map-group");
@@ -458,11 +469,11 @@
   });
   document.addEventListener("keydown", function (event) { if (event.key === "Escape") hideTip(); });
   window.addEventListener("resize", apply);
-  window.addEventListener("hashchange", followHash);
+  window.addEventListener("popstate", followLink);
   if (items.length) items[0].setAttribute("tabindex", "0");
   setUpLegend();
   setUpRegionButtons();
   setUpSearch();
   apply();
-  followHash();
+  followLink();
 })();

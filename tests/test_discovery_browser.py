@@ -1,4 +1,6 @@
-"""Discovery in real headless Chromium: list filters and their URLs, the map, copy buttons.
+"""Discovery in real headless Chromium: list filters and their URLs, copy buttons.
+
+The map has its own tests (tests/test_map_browser.py).
 
 Uses the session-wide `browser` fixture of conftest.py (one Playwright per process).
 """
@@ -191,64 +193,6 @@ def test_key_term_chips_search_for_the_term(page: Page, base_url: str) -> None:
     titles = page.locator(".sg-result-title")
     expect(titles.first).to_be_visible()
     expect(titles.filter(has_text="Geometry Distributions")).to_have_count(1)
-
-
-# ------------------------------------------------------------------ the map
-
-
-def test_map_points_link_to_papers_and_are_coloured_by_theme(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}map/")
-    points = page.locator("svg.map a")
-    assert points.count() == 360
-    groups = page.eval_on_selector_all(
-        "svg.map .map-group",
-        """groups => groups.map(g => {
-             const style = getComputedStyle(g.querySelector('circle'));
-             return {theme: g.dataset.theme, fill: style.fill, stroke: style.stroke,
-                     ring: g.classList.contains('ring')};
-           })""",
-    )
-    assert len(groups) >= 10
-    looks = {(g["fill"], g["stroke"]) if g["ring"] else (g["fill"], "") for g in groups}
-    assert len(looks) == len(groups)  # every theme has its own colour/shape
-    legend = page.eval_on_selector_all(
-        ".map-legend li",
-        """items => items.map(li => ({theme: li.dataset.theme,
-             fill: getComputedStyle(li.querySelector('circle')).fill}))""",
-    )
-    assert [item["theme"] for item in legend] == [g["theme"] for g in groups]
-    for item, group in zip(legend, groups, strict=True):
-        if not group["ring"]:
-            assert item["fill"] == group["fill"]
-    first = points.first
-    title = first.locator("title").text_content()
-    href = first.get_attribute("href")
-    first.click()
-    expect(page).to_have_url(base_url + href.removeprefix("../"))
-    expect(page.locator("h1")).to_contain_text(title.removesuffix("…"))  # long titles are cut
-
-
-def test_map_points_are_keyboard_focusable(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}map/")
-    page.focus(".skip-map")
-    page.keyboard.press("Tab")
-    focused = page.evaluate(
-        "[document.activeElement.closest('svg.map') !== null, "
-        "document.activeElement.getAttribute('href')]"
-    )
-    assert focused[0] and focused[1].startswith("../papers/")
-    page.keyboard.press("Enter")
-    expect(page).to_have_url(base_url + focused[1].removeprefix("../"))
-
-
-def test_legend_hover_lights_one_theme(page: Page, base_url: str) -> None:
-    page.goto(f"{base_url}map/")
-    page.hover(".map-legend li:nth-child(2) a")
-    expect(page.locator("svg.map")).to_have_class(re.compile("is-dimmed"))
-    lit = page.eval_on_selector_all(
-        "svg.map .map-group.is-lit", "gs => gs.map(g => g.dataset.theme)"
-    )
-    assert lit == [page.get_attribute(".map-legend li:nth-child(2)", "data-theme")]
 
 
 # ------------------------------------------------------------------ copy buttons

@@ -192,31 +192,58 @@ def test_cards_carry_filter_data_and_status_badges() -> None:
 
 def test_map_draws_every_paper_grouped_by_theme() -> None:
     info = map_info(library_of(corpus()))
-    assert (info.total, info.shown, info.sampled) == (12, 12, False)
+    assert (info.total, info.dense, info.cell) == (12, False, 0)
     assert [g.theme.slug for g in info.groups] == ["alpha", "beta", "gamma"]
-    assert len({(g.colour, g.ring) for g in info.groups}) == 3
+    assert len({g.colour for g in info.groups}) == 3
     for group in info.groups:
-        assert len(group.points) == 4
+        assert len(group.points) == 4 and group.density == ()
         for point in group.points:
             assert MAP_PAD <= point.x <= MAP_SIZE - MAP_PAD
             assert MAP_PAD <= point.y <= MAP_SIZE - MAP_PAD
             assert point.url.startswith("papers/" + group.theme.slug)
 
 
-def test_map_sample_is_capped_deterministic_and_stable() -> None:
+def test_map_regions_are_named_and_list_their_papers() -> None:
+    papers = [paper(f"{theme}-{i}", theme) for theme in TOPICS for i in range(6)]
+    info = map_info(library_of(papers))
+    assert len(info.regions) >= 2
+    listed = [p.url for r in info.regions for p in r.papers]
+    assert sorted(listed) == sorted(f"papers/{p.slug}/" for p in papers)  # each paper once
+    for region in info.regions:
+        assert region.label == region.terms[0] and region.label
+        assert region.total == len(region.papers)
+        assert region.anchor in ("start", "middle", "end")
+        assert MAP_PAD <= region.x <= MAP_SIZE - MAP_PAD
+    assert [r.number for r in info.regions] == list(range(1, len(info.regions) + 1))
+
+
+def test_a_big_map_draws_density_not_a_sample() -> None:
     papers = [paper(f"p{i:03d}", "alpha") for i in range(60)]
-    sample = {p.url for g in map_info(library_of(papers), limit=20).groups for p in g.points}
-    assert len(sample) == 20
-    again = {p.url for g in map_info(library_of(papers[::-1]), limit=20).groups for p in g.points}
-    assert again == sample  # input order does not matter
-    grown = papers + [paper("p999", "alpha")]
-    info = map_info(library_of(grown), limit=20)
-    after = {p.url for g in info.groups for p in g.points}
-    assert len(sample - after) <= 1  # one newcomer displaces at most one paper
-    assert (info.total, info.shown, info.sampled) == (61, 20, True)
+    info = map_info(library_of(papers), limit=20)
+    assert info.dense and info.cell == sitegen.views.map.DENSITY_CELL
+    [group] = [g for g in info.groups if g.theme.slug == "alpha"]
+    assert group.points == () and group.density
+    cells = sum(run.width // info.cell for run in group.density)
+    assert 1 <= cells <= 60  # every paper falls in some cell; cells hold several
+    assert {run.level for run in group.density} <= set(range(1, 6))
+    assert max(run.level for run in group.density) == 5  # the fullest cell is darkest
+    again = map_info(library_of(papers[::-1]), limit=20)
+    assert again == info  # input order does not matter
 
 
-def test_eighteen_themes_get_eighteen_styles() -> None:
+def test_density_runs_merge_neighbouring_cells_of_a_level() -> None:
+    from sitegen.views.map import DENSITY_CELL, density_runs
+
+    runs = density_runs([(0, 0), (0, 1), (0, 2), (0, 2), (1, 0)], peak=2)
+    assert [(r.x, r.y, r.width) for r in runs] == [
+        (MAP_PAD, MAP_PAD, 2 * DENSITY_CELL),
+        (MAP_PAD + 2 * DENSITY_CELL, MAP_PAD, DENSITY_CELL),
+        (MAP_PAD, MAP_PAD + DENSITY_CELL, DENSITY_CELL),
+    ]
+    assert runs[1].level == 5 and runs[0].level < 5
+
+
+def test_eighteen_themes_get_eighteen_colours() -> None:
     slugs = [f"t{i:02d}" for i in range(18)]
     TOPICS.update({s: f"topic {s} words" for s in slugs})
     try:
@@ -224,11 +251,11 @@ def test_eighteen_themes_get_eighteen_styles() -> None:
         themes = tuple(Theme(s, s, "") for s in slugs)
         project = Project(Path("/x"), SiteConfig(), Taxonomy(themes), [], papers, [])
         library = build_library(project, "", discover(papers))
-        styles = [(g.colour, g.ring) for g in map_info(library).groups]
+        colours = [g.colour for g in map_info(library).groups]
     finally:
         for s in slugs:
             del TOPICS[s]
-    assert len(set(styles)) == 18 and styles[9] == (0, True)
+    assert colours == list(range(18))
 
 
 def test_timeline_bars_follow_the_dumps_newest_first() -> None:
@@ -251,26 +278,56 @@ def test_titles_on_the_map_and_related_lists_are_escaped() -> None:
 
 
 def map_colours(css: str) -> dict[str, list[str]]:
-    """The map palettes in style.css: light (on .map-figure) and dark."""
-    light = re.search(r"\.map-figure \{([^}]*)\}", css)
+    """The map palettes in map.css: light (the first block) and dark (the forced one)."""
+    light = re.search(r"\.map-figure, \.map-legend \{([^}]*)\}", css)
     dark = re.search(r':root\[data-theme="dark"\] \.map-figure, [^{]*\{([^}]*)\}', css)
-    assert light and dark
-    return {
-        "light": re.findall(r"--map-\d: (#[0-9a-f]{6})", light.group(1)),
-        "dark": re.findall(r"--map-\d: (#[0-9a-f]{6})", dark.group(1)),
+    auto = re.search(r"prefers-color-scheme: dark\) \{[^{]*\{([^}]*)\}", css)
+    assert light and dark and auto
+    found = {
+        mode: re.findall(r"--map-\d+: (#[0-9a-f]{6})", match.group(1))
+        for mode, match in (("light", light), ("dark", dark), ("auto", auto))
     }
+    assert found["auto"] == found["dark"]
+    return found
 
 
-def test_map_colours_stand_out_from_the_background(repo_root: Path) -> None:
+def oklab(colour: str) -> tuple[float, float, float]:
+    """A colour in OKLab (perceptual distance: about 0.02 is just noticeable)."""
+    linear = []
+    for i in (1, 3, 5):
+        c = int(colour[i : i + 2], 16) / 255
+        linear.append(c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4)
+    r, g, b = linear
+    lms = [
+        (0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b) ** (1 / 3),
+        (0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b) ** (1 / 3),
+        (0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b) ** (1 / 3),
+    ]
+    l_, m, s = lms
+    return (
+        0.2104542553 * l_ + 0.7936177850 * m - 0.0040720468 * s,
+        1.9779984951 * l_ - 2.4285922050 * m + 0.4505937099 * s,
+        0.0259040371 * l_ + 0.7827717186 * m - 0.8086757156 * s,
+    )
+
+
+def test_map_colours_stand_out_and_differ(repo_root: Path) -> None:
+    from itertools import combinations
+
     from test_build import contrast
 
-    css = (repo_root / "static" / "style.css").read_text()
+    css = (repo_root / "static" / "map.css").read_text()
     palettes = map_colours(css)
-    backgrounds = {"light": "#f6f7fb", "dark": "#151922"}  # --bg-soft, the map's background
+    backgrounds = {"light": "#f6f7fb", "dark": "#151922", "auto": "#151922"}  # --bg-soft
     for mode, colours in palettes.items():
-        assert len(colours) == sitegen.views.map.MAP_COLOURS == len(set(colours))
+        assert len(colours) == sitegen.views.map.MAP_COLOURS == len(set(colours)) >= 16
         for colour in colours:
             assert contrast(colour, backgrounds[mode]) >= 3, (mode, colour)  # WCAG 1.4.11
+        for a, b in combinations(colours, 2):
+            gap = sum((x - y) ** 2 for x, y in zip(oklab(a), oklab(b), strict=True)) ** 0.5
+            assert gap >= 0.09, (mode, a, b)  # clearly different, not just noticeably
+    classes = re.findall(r"\.mc(\d+) \{ --c: var\(--map-(\d+)\); \}", css)
+    assert [(int(a), int(b)) for a, b in classes] == [(i, i) for i in range(18)]
 
 
 # ------------------------------------------------------------------ the built site
@@ -291,15 +348,25 @@ def test_map_page_links_every_paper_and_is_in_the_sidebar(shipped: tuple[Path, P
     root, output = shipped
     html = (output / "map" / "index.html").read_text()
     svg = html[html.index('<svg class="map"') : html.index("</svg>", html.index('class="map"'))]
-    hrefs = re.findall(r'<a href="\.\./(papers/[^"]+)"><title>', svg)
+    hrefs = re.findall(r'<a href="\.\./(papers/[^"]+)"(?: tabindex="-1")?><title>', svg)
     slugs = {p.slug for p in load_project(root).papers}
     assert sorted(hrefs) == sorted(f"papers/{s}/" for s in slugs)
-    assert len(re.findall(r'<g class="map-group', svg)) == len(re.findall(r"<li class=\"mc", html))
-    assert "All 360 papers." in html and "Timeline" in html
-    assert len(html.encode()) < 150 * 1024
+    untabbed = re.findall(r'<a href="\.\./papers/[^"]+" tabindex="-1"><title>', svg)
+    assert len(untabbed) == len(slugs) - 1  # the dots are one Tab stop
+    assert len(re.findall(r'<g class="map-group', svg)) == html.count('class="map-toggle"')
+    assert html.count('aria-pressed="true"') == html.count('class="map-toggle"') >= 16
+    labels = re.findall(r'<text x="\d+" y="\d+" text-anchor="\w+">([^<]+)</text>', svg)
+    assert len(labels) >= 8 and len(set(labels)) == len(labels)
+    assert "Timeline" in html and "Regions" in html
+    assert len(html.encode()) < 250 * 1024
     for page in ("index.html", "papers/geometry-distributions/index.html", "404.html"):
         refs = parse_links((output / page).read_text()).refs
         assert any(ref.endswith("map/") for ref in refs), page
+    paper = (output / "papers" / "geometry-distributions" / "index.html").read_text()
+    assert '<a class="button button-small" href="../../map/?paper=geometry-distributions">' in paper
+    home = (output / "index.html").read_text()
+    on_map = r'class="badge badge-map" href="(?:\./)?map/\?paper=[a-z0-9-]+"'
+    assert len(re.findall(on_map, home)) >= 5
     assert broken_links(output) == []
 
 
@@ -317,7 +384,7 @@ def test_paper_pages_show_terms_related_and_copy_buttons(shipped: tuple[Path, Pa
     assert max(sizes) <= 30 * 1024
 
 
-def test_map_page_is_capped_at_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_big_map_page_stays_small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from test_build import write_synthetic
 
     monkeypatch.setattr(sitegen.views.map, "MAP_MAX_POINTS", 40)
@@ -328,8 +395,9 @@ def test_map_page_is_capped_at_scale(tmp_path: Path, monkeypatch: pytest.MonkeyP
     svg = html[
         html.index('<svg class="map"') : html.index("</svg>", html.index('<svg class="map"'))
     ]
-    assert len(re.findall(r"<a href=[^>]*><title>[^<]*</title><circle cx=", svg)) == 40
-    assert "fixed sample of 40 of 90 papers" in html
+    assert "<circle" not in svg and '<rect class="d' in svg
+    assert 'class="map-figure is-dense"' in html
+    assert svg.count('<a class="map-region"') == svg.count('tabindex="-1"') + 1
 
 
 def test_discovery_is_computed_once_and_reused(

@@ -51,8 +51,11 @@ def paper_url(slug: str) -> str:
 
 
 def map_url(slug: str) -> str:
-    """A paper on the map: map/#<slug> (static/map.js centres, zooms and focuses it)."""
-    return f"{MAP}#{slug}"
+    """A paper on the map: map/?paper=<slug> (static/map.js centres, zooms and focuses it).
+
+    A query, not a #fragment: the big map draws no element per paper for one to name.
+    """
+    return f"{MAP}?paper={quote(slug, safe='')}"
 
 
 def theme_url(segment_: str) -> str:
