@@ -1,6 +1,14 @@
 """Benchmark discovery (key terms, related papers, map, suggestions) on a synthetic corpus.
 
     python benchmarks/bench_discover.py 10000 100000
+    python benchmarks/bench_discover.py --smoke      # 300 papers: CI keeps the script working
+
+The map is timed in two parts: the layout (map_points: the kNN graph, the principal-axes
+start and the force layout; above sitegen.discover.LAYOUT_SAMPLE papers a sample is laid
+out and the rest placed by their neighbours) and its named regions (map_regions). Up to
+20,000 papers it also reports how well the map keeps neighbourhoods: the share of each
+paper's 10 nearest papers by text that are among its 10 nearest on the map, for the
+layout and for the principal axes (PCA) the map used to be.
 
 Each synthetic paper is a topic: a title and sentences sampled from the shipped dumps'
 abstracts of a few seed papers, with some words turned into topic-specific variants so
@@ -21,12 +29,18 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import numpy as np  # noqa: E402
+
 from sitegen.catalog import Paper  # noqa: E402
 from sitegen.ingest import read_dumps  # noqa: E402
+from sitegen.layout import neighbourhood_recall  # noqa: E402
+from sitegen.regions import map_regions  # noqa: E402
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
 PAPERS_PER_TOPIC = 40
 VARIANT_SHARE = 0.12  # share of words replaced by a topic-specific variant
+RECALL_MAX = 20_000  # above this, the recall's own kNN would dominate the run
+SMOKE = 300
 
 
 def shipped_entries() -> list[tuple[str, str]]:
@@ -100,14 +114,17 @@ def measure(count: int) -> None:
         vectors = step()
         timings[name] = time.perf_counter() - t0
     candidates: list = []
+    points: dict = {}
+    terms: dict = {}
     for name, step in [
         ("candidates", lambda: candidates.extend(d.paper_candidates(papers))),
-        ("key_terms", lambda: d.key_terms(vectors.slugs, candidates)),
+        ("key_terms", lambda: terms.update(d.key_terms(vectors.slugs, candidates))),
         (
             "related",
             lambda: d.with_shared_phrases(d.related_papers(vectors), vectors.slugs, candidates),
         ),
-        ("map", lambda: d.map_points(vectors)),
+        ("map", lambda: points.update(d.map_points(vectors))),
+        ("regions", lambda: map_regions(vectors.slugs, plane(points, vectors.slugs), terms)),
         ("suggest", lambda: d.suggest_themes(papers, vectors)),
     ]:
         t0 = time.perf_counter()
@@ -116,12 +133,31 @@ def measure(count: int) -> None:
     shape = vectors.matrix.shape
     detail = ", ".join(f"{k} {v:.1f}s" for k, v in timings.items())
     print(f"  {shape[1]} terms, {vectors.matrix.nnz} weights; {detail}")
+    print(f"  map build (layout + regions): {timings['map'] + timings['regions']:.1f}s")
+    if count <= RECALL_MAX:
+        layout, pca = map_recall(vectors, plane(points, vectors.slugs))
+        print(f"  map neighbourhood recall@10: layout {layout:.3f}, PCA {pca:.3f}")
     print(f"  total {sum(timings.values()):.1f}s, peak memory {peak_mb():.0f} MB")
+
+
+def plane(points: dict, slugs: tuple[str, ...]) -> np.ndarray:
+    """Map points as an n x 2 array in row order."""
+    return np.array([[points[s].x, points[s].y] for s in slugs]).reshape(-1, 2)
+
+
+def map_recall(vectors, coords: np.ndarray) -> tuple[float, float]:  # noqa: ANN001
+    """Neighbourhood recall@10 of the map and of the principal axes, against TF-IDF kNN."""
+    from sitegen import discover as d
+
+    matched = d.pruned(vectors.matrix, d.PRUNE_TERMS)
+    rows, cols, _ = d.nearest_neighbours(matched, matched, 10, skip_self=True)
+    pca = d.principal_start(vectors.matrix)
+    return neighbourhood_recall(coords, rows, cols, 10), neighbourhood_recall(pca, rows, cols, 10)
 
 
 def main(argv: list[str]) -> None:
     """Measure each size in its own process so peak memory is per size."""
-    sizes = [int(a) for a in argv] or [10_000]
+    sizes = [SMOKE if a == "--smoke" else int(a) for a in argv] or [10_000]
     if len(sizes) == 1:
         measure(sizes[0])
         return

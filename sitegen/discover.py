@@ -35,7 +35,8 @@ BLOCK_ROWS = 1024
 ROUND = 4
 MAP_NEIGHBOURS = 10  # neighbours per paper in the map's layout graph
 LAYOUT_SAMPLE = 10_000  # above this, a sample is laid out and the rest placed by it
-OUTLIER_PERCENT = 0.2  # the map's extent ignores this share of papers on each side
+OUTLIER_PERCENT = 1.0  # the map's scale ignores this share of papers on each side...
+EDGE_BAND = 0.03  # ...which are squashed into this band along the edge
 
 
 @dataclass(frozen=True)
@@ -388,13 +389,22 @@ def map_coordinates(vectors: Vectors) -> np.ndarray:
 
 
 def unit_square(coords: np.ndarray) -> np.ndarray:
-    """Coordinates scaled into [0, 1], one scale for both axes, the rare far outlier clipped."""
+    """Coordinates scaled into [0, 1], one scale for both axes (the shorter axis centred).
+
+    The scale comes from the inner 98 % of papers; the few beyond are squashed into a thin
+    band at the edge, so a handful of outliers cannot shrink the whole map to its middle.
+    """
     low = np.percentile(coords, OUTLIER_PERCENT, axis=0)
     high = np.percentile(coords, 100 - OUTLIER_PERCENT, axis=0)
     span = float((high - low).max()) or 1.0
-    scaled = (coords - low) / span
-    # One scale for both axes keeps distances honest; the shorter axis is centred.
-    scaled += (1.0 - (high - low) / span) / 2
+    inner = 1.0 - 2 * EDGE_BAND
+    scaled = EDGE_BAND + inner * (coords - low) / span
+    scaled += inner * (1.0 - (high - low) / span) / 2
+    below = np.maximum(EDGE_BAND - scaled, 0.0)
+    above = np.maximum(scaled - (1.0 - EDGE_BAND), 0.0)
+    # Beyond the band's inner edge, distance d lands at band × k / (d + k): far ones reach 0.
+    scaled = np.where(below > 0, EDGE_BAND * 0.05 / (below + 0.05), scaled)
+    scaled = np.where(above > 0, 1.0 - EDGE_BAND * 0.05 / (above + 0.05), scaled)
     return np.clip(np.round(scaled, ROUND), 0.0, 1.0)
 
 

@@ -24,6 +24,7 @@ MIN_PAPERS = 8  # fewer papers than this: no regions
 MAX_REGIONS = 28
 PAPERS_PER_REGION = 1.6  # regions ≈ sqrt(papers) / this
 ROUNDS = 40
+FIT_POINTS = 20_000  # k-means fits its centres on at most about this many points
 PHRASE_BONUS = 1.6
 TERMS = 3  # names shown per region (the first is its label)
 
@@ -45,31 +46,42 @@ def region_count(n: int) -> int:
     return max(2, min(MAX_REGIONS, round(math.sqrt(n) / PAPERS_PER_REGION)))
 
 
+def squared_gaps(coords: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Squared distance of every point to every centre (n x k), elementwise (no BLAS)."""
+    dx = coords[:, 0:1] - centres[None, :, 0]
+    dy = coords[:, 1:2] - centres[None, :, 1]
+    return dx * dx + dy * dy
+
+
 def kmeans(coords: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
-    """Labels of a k-means clustering of 2-D points (k-means++ start from a fixed seed)."""
+    """Labels of a k-means clustering of 2-D points (k-means++ start from a fixed seed).
+
+    Above FIT_POINTS points the centres are fitted on every m-th point (in row order, so
+    the same for the same input); every point then joins its nearest centre.
+    """
+    fit = coords[:: max(1, math.ceil(len(coords) / FIT_POINTS))]
     rng = np.random.default_rng(seed)
-    centres = [coords[0]]
-    nearest = ((coords - coords[0]) ** 2).sum(axis=1)
+    centres = [fit[0]]
+    nearest = ((fit - fit[0]) ** 2).sum(axis=1)
     for _ in range(1, k):
         total = float(nearest.sum())
         if total <= 0:
             break
-        pick = int(rng.choice(len(coords), p=nearest / total))
-        centres.append(coords[pick])
-        nearest = np.minimum(nearest, ((coords - coords[pick]) ** 2).sum(axis=1))
+        pick = int(rng.choice(len(fit), p=nearest / total))
+        centres.append(fit[pick])
+        nearest = np.minimum(nearest, ((fit - fit[pick]) ** 2).sum(axis=1))
     centre = np.array(centres)
-    labels = np.full(len(coords), -1)
+    labels = np.full(len(fit), -1)
     for _ in range(ROUNDS):
-        gaps = ((coords[:, None, :] - centre[None, :, :]) ** 2).sum(axis=2)
-        fresh = gaps.argmin(axis=1)
+        fresh = squared_gaps(fit, centre).argmin(axis=1)
         if np.array_equal(fresh, labels):
             break
         labels = fresh
         for c in range(len(centre)):
             members = labels == c
             if members.any():
-                centre[c] = coords[members].mean(axis=0)
-    return labels
+                centre[c] = fit[members].mean(axis=0)
+    return squared_gaps(coords, centre).argmin(axis=1)
 
 
 def term_scores(

@@ -21,7 +21,9 @@
 
   var dots = Array.prototype.slice.call(svg.querySelectorAll(".map-group a"));
   var labels = Array.prototype.slice.call(svg.querySelectorAll(".map-labels a"));
-  var items = dense ? labels : dots;  // the one Tab stop moves among these
+  var hitDots = [];  // a dense map's marked search hits (drawn by markHits)
+  /** What the one Tab stop moves among: the dots, or on a dense map the labels and hits. */
+  function items() { return dense ? labels.concat(hitDots) : dots; }
 
   function slugOf(link) {
     var match = /papers\/([^/]+)\/$/.exec(link.getAttribute("href") || "");
@@ -30,6 +32,7 @@
 
   function place(item) {
     var shape = item.querySelector("circle, text");
+    if (!shape) return { x: SIZE / 2, y: SIZE / 2 };
     return { x: +shape.getAttribute(shape.tagName === "circle" ? "cx" : "x"),
              y: +shape.getAttribute(shape.tagName === "circle" ? "cy" : "y") };
   }
@@ -109,17 +112,24 @@
   // Region labels: the largest regions come first; a label that would overlap one already
   // shown waits for more zoom.
   function declutter() {
-    var shown = [];
-    labels.forEach(function (label) { label.classList.remove("is-crowded"); });
+    var shown = [], pad = 4 * unit();
     labels.forEach(function (label) {
-      var box = label.querySelector("text").getBBox();
-      var pad = 3 * unit();
-      var hit = shown.some(function (b) {
-        return box.x < b.x + b.width + pad && b.x < box.x + box.width + pad &&
+      label.classList.remove("is-crowded");
+      label.querySelector("text").removeAttribute("transform");
+    });
+    labels.forEach(function (label) {
+      var text = label.querySelector("text"), box = text.getBBox();
+      // Slide a label that sticks out of the view back in (it may not fit at all).
+      var shift = Math.max(view.x + pad - box.x, 0) + Math.min(view.x + view.w - pad - box.x - box.width, 0);
+      var fits = box.width <= view.w - 2 * pad;
+      if (shift && fits) text.setAttribute("transform", "translate(" + shift.toFixed(2) + " 0)");
+      var left = box.x + shift;
+      var hit = !fits || shown.some(function (b) {
+        return left < b.x + b.width + pad && b.x < left + box.width + pad &&
           box.y < b.y + b.height + pad && b.y < box.y + box.height + pad;
       });
       if (hit && label !== current) label.classList.add("is-crowded");
-      else shown.push(box);
+      else shown.push({ x: left, y: box.y, width: box.width, height: box.height });
     });
   }
 
@@ -129,7 +139,7 @@
 
   function showTip(item) {
     tip.textContent = "";
-    var group = item.closest(".map-group");
+    var group = item.closest(".map-group, .map-hits");
     var link = document.createElement("a");
     link.href = item.getAttribute("href");
     var meta = document.createElement("span");
@@ -137,9 +147,10 @@
     if (group) {
       link.textContent = item.querySelector("title").textContent;
       var swatch = document.createElement("span");
-      swatch.className = "swatch " + group.className.baseVal.split(" ")[1];
+      var theme = item.getAttribute("data-theme-name") || group.getAttribute("aria-label");
+      swatch.className = "swatch " + (item.getAttribute("data-colour") || group.className.baseVal.split(" ")[1]);
       meta.appendChild(swatch);
-      meta.appendChild(document.createTextNode(group.getAttribute("aria-label")));
+      meta.appendChild(document.createTextNode(theme));
     } else {
       link.textContent = item.querySelector("text").textContent;
       meta.textContent = item.querySelector("title").textContent;
@@ -162,7 +173,7 @@
 
   /** Make an item the current one: the group's Tab stop, marked, its label shown. */
   function select(item, focus) {
-    items.concat(dots).forEach(function (other) {
+    items().concat(dots).forEach(function (other) {
       if (other !== item && other.getAttribute("tabindex") === "0") other.setAttribute("tabindex", "-1");
     });
     if (current) current.classList.remove("is-current");
@@ -184,7 +195,7 @@
   /** The nearest item from `from` in direction (dx, dy): distance, penalised off-axis. */
   function nearestToward(from, dx, dy) {
     var origin = place(from), best = null, bestScore = Infinity;
-    items.forEach(function (item) {
+    items().forEach(function (item) {
       if (item === from || !visible(item)) return;
       var p = place(item), ax = p.x - origin.x, ay = p.y - origin.y;
       var along = ax * dx + ay * dy;
@@ -213,7 +224,7 @@
   var ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
   function onKey(event) {
-    var item = event.target.closest(".map-group a, .map-labels a");
+    var item = event.target.closest(".map-group a, .map-labels a, .map-hits a");
     if (!item || event.altKey || event.ctrlKey || event.metaKey) return;
     var step = view.w / 8, arrow = ARROWS[event.key], next = null;
     if (arrow && event.shiftKey) panBy(arrow[0] * step, arrow[1] * step);
@@ -224,7 +235,9 @@
     else if (event.key === "-" || event.key === "_") { var q = place(item); zoomAt(1 / 1.6, q.x, q.y); }
     else if (event.key === "0") reset();
     else if (event.key === "Escape") hideTip();
-    else if (event.key === "Enter" && dense) { event.preventDefault(); zoomToRegion(item); return; }
+    else if (event.key === "Enter" && item.closest(".map-labels")) {
+      event.preventDefault(); zoomToRegion(item); return;
+    }
     else return;
     event.preventDefault();
     if (next) select(next, true);
@@ -285,7 +298,7 @@
 
   /** A click after a drag is no click; a first tap on a dot shows its label instead. */
   function onClick(event) {
-    var item = event.target.closest(".map-group a, .map-labels a");
+    var item = event.target.closest(".map-group a, .map-labels a, .map-hits a");
     if (moved > 5) { event.preventDefault(); moved = 0; return; }
     if (!item) { hideTip(); return; }
     if (item.closest(".map-labels")) { event.preventDefault(); zoomToRegion(item); select(item, true); return; }
@@ -352,6 +365,79 @@
     });
   }
 
+  // ------------------------------------------------------------ a dense map's papers
+
+  // Every paper's position in slug order (the search's numbering), 4 characters each.
+  var CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var DENSE_HITS = 300;  // search hits marked on a dense map, the best first
+  var packed = document.getElementById("map-coords");
+  var SVG_NS = "http://www.w3.org/2000/svg";
+  var hitLayer = null;
+
+  function positionOf(ref) {
+    var text = packed ? packed.textContent : "", at = 4 * ref;
+    if (!text || at + 4 > text.length) return null;
+    var digit = function (i) { return CODE.indexOf(text.charAt(at + i)); };
+    var x = digit(0) * 64 + digit(1), y = digit(2) * 64 + digit(3);
+    return x || y ? { x: x, y: y } : null;
+  }
+
+  /** A dot for a paper the search found (title and slug from the search's own records). */
+  function hitDot(ref, root) {
+    var spot = positionOf(ref), paper = self.SitegenSearch.paper && self.SitegenSearch.paper(ref);
+    if (!spot || !paper) return null;
+    var link = document.createElementNS(SVG_NS, "a");
+    link.setAttribute("href", root + "papers/" + paper.slug + "/");
+    link.setAttribute("tabindex", "-1");
+    var toggle = document.querySelector('.map-toggle[data-theme="' + paper.theme + '"]');
+    var colour = toggle ? toggle.parentNode.className.split(" ")[0] : "";
+    link.setAttribute("data-colour", colour);
+    link.setAttribute("class", colour);
+    link.setAttribute("data-theme-name", paper.themeTitle);
+    var title = document.createElementNS(SVG_NS, "title");
+    title.textContent = paper.title;
+    var dot = document.createElementNS(SVG_NS, "circle");
+    dot.setAttribute("cx", spot.x);
+    dot.setAttribute("cy", spot.y);
+    dot.setAttribute("r", "7");
+    link.appendChild(title);
+    link.appendChild(dot);
+    return link;
+  }
+
+  /** Draw a search result's hits on a dense map (null: remove them). */
+  function markHits(result) {
+    if (!dense) return;
+    if (hitLayer) hitLayer.remove();
+    hitLayer = null;
+    hitDots = [];
+    if (!result || !result.hits.length) return;
+    var root = figure.querySelector(".map-search").getAttribute("action").replace(/search\/$/, "");
+    hitLayer = document.createElementNS(SVG_NS, "g");
+    hitLayer.setAttribute("class", "map-hits");
+    result.hits.slice().reverse().forEach(function (hit) {  // the best drawn last, on top
+      var dot = hitDot(+hit.ref, root);
+      if (dot) { hitLayer.appendChild(dot); hitDots.unshift(dot); }
+    });
+    svg.insertBefore(hitLayer, svg.querySelector(".map-labels"));
+  }
+
+  /** A paper by slug on a dense map: asked of the search by the slug's words. */
+  function findPaper(slug) {
+    if (!self.SitegenSearch) {  // search.js may run after this script: wait for the page
+      return new Promise(function (resolve) {
+        window.addEventListener("load", function () {
+          resolve(self.SitegenSearch ? findPaper(slug) : null);
+        }, { once: true });
+      });
+    }
+    if (!self.SitegenSearch.paper) return Promise.resolve(null);
+    return self.SitegenSearch.query(slug.replace(/-/g, " "), { limit: 50 }).then(function (result) {
+      var hit = result.hits.filter(function (h) { return self.SitegenSearch.paper(+h.ref).slug === slug; })[0];
+      return hit ? { hits: [hit], total: 1 } : null;
+    }, function () { return null; });
+  }
+
   // ------------------------------------------------------------ search highlight
 
   function setUpSearch() {
@@ -363,6 +449,7 @@
 
     function clear() {
       svg.classList.remove("is-searching");
+      markHits(null);
       dots.forEach(function (dot) { dot.classList.remove("is-hit"); });
       hits = [];
       status.textContent = "";
@@ -374,12 +461,16 @@
       var search = "search/?q=" + encodeURIComponent(query);
       var root = form.getAttribute("action").replace(/search\/$/, "");
       if (dense) {
-        status.textContent = result.total + (result.total === 1 ? " paper matches" : " papers match") +
-          "; the map is too big to mark each one. ";
+        markHits(result);
+        svg.classList.toggle("is-searching", hitDots.length > 0);
         var more = document.createElement("a");
         more.href = root + search;
-        more.textContent = "See them in search";
-        status.appendChild(more);
+        more.textContent = "all in search";
+        status.textContent = result.total === 0 ? "No paper matches." : result.total +
+          (result.total === 1 ? " paper matches" : " papers match") +
+          (result.total > hitDots.length ? "; the best " + hitDots.length + " are marked (" : " (");
+        if (result.total) { status.appendChild(more); status.appendChild(document.createTextNode("); Enter goes to the best.")); }
+        hits = hitDots.slice();
         return;
       }
       svg.classList.add("is-searching");
@@ -396,7 +487,7 @@
       var query = input.value.trim(), mine = ++asked;
       if (!query) { clear(); return; }
       if (!self.SitegenSearch) { status.textContent = "Search is not available."; return; }
-      self.SitegenSearch.query(query, { limit: dense ? 0 : total }).then(function (result) {
+      self.SitegenSearch.query(query, { limit: dense ? DENSE_HITS : total }).then(function (result) {
         if (mine === asked) show(query, result);
       }, function () {
         if (mine === asked) status.textContent = "The search index could not be loaded.";
@@ -422,6 +513,17 @@
   /** map/?paper=<slug> (model/urls.py map_url): centre and zoom on that paper and focus it. */
   function followLink() {
     var slug = new URLSearchParams(location.search).get("paper") || "";
+    if (slug && dense) {
+      findPaper(slug).then(function (found) {
+        if (!found) return;
+        markHits(found);
+        if (!hitDots.length) return;
+        figure.scrollIntoView({ block: "start" });
+        centreOn(place(hitDots[0]), SIZE / 4);
+        select(hitDots[0], true);
+      });
+      return;
+    }
     var dot = slug && bySlug.get(slug);
     if (!dot) return;
     var group = dot.closest(".map-group");
@@ -453,16 +555,16 @@
   svg.addEventListener("wheel", onWheel, { passive: false });
   svg.addEventListener("click", onClick);
   svg.addEventListener("focusin", function (event) {
-    var item = event.target.closest(".map-group a, .map-labels a");
+    var item = event.target.closest(".map-group a, .map-labels a, .map-hits a");
     if (item && item !== current) select(item, false);
     else if (item) showTip(item);
   });
   svg.addEventListener("mouseover", function (event) {
-    var dot = event.target.closest(".map-group a");
+    var dot = event.target.closest(".map-group a, .map-hits a");
     if (dot && !pointers.size) showTip(dot);
   });
   svg.addEventListener("mouseout", function (event) {
-    var dot = event.target.closest(".map-group a");
+    var dot = event.target.closest(".map-group a, .map-hits a");
     if (dot && !dot.contains(event.relatedTarget)) {
       if (current && (current === document.activeElement)) showTip(current); else hideTip();
     }
@@ -470,7 +572,7 @@
   document.addEventListener("keydown", function (event) { if (event.key === "Escape") hideTip(); });
   window.addEventListener("resize", apply);
   window.addEventListener("popstate", followLink);
-  if (items.length) items[0].setAttribute("tabindex", "0");
+  if (items().length) items()[0].setAttribute("tabindex", "0");
   setUpLegend();
   setUpRegionButtons();
   setUpSearch();

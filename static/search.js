@@ -771,8 +771,9 @@
 
   /* ---- start ------------------------------------------------------------ */
 
-  // A small public handle, for other scripts and for benchmarks/bench_search.py.
-  self.SitegenSearch = { query: runQuery, load: loadTitles };
+  // A small public handle, for other scripts (the map) and for benchmarks/bench_search.py;
+  // paper(ref) gives a hit's title, slug and theme once query() has returned the hit.
+  self.SitegenSearch = { query: runQuery, load: loadTitles, paper: paper };
 
   function start() {
     var input = document.getElementById("site-search") ||

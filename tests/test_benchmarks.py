@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -63,3 +64,17 @@ def test_bench_relevance_meets_the_targets_on_the_shipped_corpus(tmp_path: Path)
     assert ours["phrase"]["nDCG@10"] >= 0.90 and ours["typo"]["@5"] >= 0.90
     assert ours["acronym"]["nDCG@10"] > plain["acronym"]["nDCG@10"]
     assert "| phrase (60) | nDCG@10 |" in run.stdout
+
+
+def test_bench_discover_smoke_times_the_map_and_its_recall() -> None:
+    run = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_discover.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "map build (layout + regions):" in run.stdout
+    layout, pca = map(float, re.findall(r"layout ([\d.]+), PCA ([\d.]+)", run.stdout)[0])
+    assert layout > pca  # the layout keeps more neighbours than the principal axes

@@ -181,3 +181,61 @@ def test_a_tap_shows_the_label_and_a_second_tap_follows(browser: Browser, shippe
         assert "map/" in phone.url
         phone.locator(".map-tip a").tap()
         expect(phone).to_have_url(re.compile(r"papers/geometry-distributions/$"))
+
+
+# ------------------------------------------------------------------ a dense map
+
+
+@pytest.fixture(scope="module")
+def dense_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The shipped corpus built as a big site would be: the map as density, and a search
+    index whose titles load by chunk (no title stage)."""
+    from conftest import copy_shipped_content, serve_static
+
+    import sitegen.search
+    import sitegen.views.map
+    from sitegen.build import BuildOptions, build
+    from sitegen.ingest import ingest
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("dense-map"))
+    assert not ingest(root).errors
+    patch = pytest.MonkeyPatch()
+    patch.setattr(sitegen.views.map, "MAP_MAX_POINTS", 100)
+    patch.setattr(sitegen.search, "TITLE_STAGE_PAPERS", 100)
+    try:
+        build(root, BuildOptions(root / "site"))
+    finally:
+        patch.undo()
+    with serve_static(root / "site") as url:
+        yield url
+
+
+def test_a_dense_map_marks_search_hits_and_finds_a_linked_paper(page: Page, dense_url: str) -> None:
+    page.goto(dense_url + "map/")
+    assert page.locator("svg.map circle").count() == 0
+    assert page.locator("svg.map rect").count() > 50
+    page.focus(".map-zoom button[data-zoom='reset']")
+    page.keyboard.press("Tab")  # the region labels are the one Tab stop
+    assert page.evaluate("document.activeElement.classList.contains('map-region')")
+    page.keyboard.press("Tab")
+    assert not page.evaluate(ACTIVE)["inMap"]
+    page.fill("#map-q", "diffusion")
+    hits = page.locator("svg.map .map-hits a")
+    expect(hits.first).to_be_attached()
+    expected = page.evaluate(
+        "() => SitegenSearch.query('diffusion', {limit: 300}).then(r => r.hits.length)"
+    )
+    page.wait_for_function(
+        f"() => document.querySelectorAll('svg.map .map-hits a').length === {expected}"
+    )
+    titles = page.eval_on_selector_all(
+        "svg.map .map-hits title", "ts => ts.map(t => t.textContent.toLowerCase())"
+    )
+    assert sum("diffusion" in t for t in titles) >= len(titles) // 2
+    href = hits.first.get_attribute("href")
+    assert re.fullmatch(r"\.\./papers/[a-z0-9-]+/", href)
+    page.press("#map-q", "Enter")
+    expect(page.locator(".map-tip")).to_be_visible()
+    page.goto(dense_url + "map/?paper=geometry-distributions")
+    expect(page.locator(".map-tip a")).to_have_text("Geometry Distributions")
+    assert page.evaluate(ACTIVE)["href"] == "../papers/geometry-distributions/"

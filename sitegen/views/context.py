@@ -229,6 +229,7 @@ class MapInfo:
     regions: tuple[MapRegion, ...]
     total: int
     dense: bool  # drawn as density: too many papers for a dot each
+    coords: str = ""  # on a dense map, every paper's position (views.map.packed_coordinates)
 
 
 @dataclass(frozen=True)

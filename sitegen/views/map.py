@@ -45,14 +45,11 @@ def map_point(site: Site, slug: str, point: Point) -> MapPoint:
     return MapPoint(x, y, card.url, short_title(card.title, MAP_TITLE_CHARS))
 
 
-def density_runs(cells: list[tuple[int, int]], peak: int) -> tuple[DensityRun, ...]:
-    """One theme's occupied cells as runs of equal darkness along each row of the grid."""
-    counts: dict[tuple[int, int], int] = {}
-    for cell in cells:
-        counts[cell] = counts.get(cell, 0) + 1
+def density_runs(cells: dict[tuple[int, int], int], peak: int) -> tuple[DensityRun, ...]:
+    """Occupied cells (row, column) -> papers, as runs of equal darkness along each row."""
     scale = math.log1p(peak) or 1.0
     runs: list[DensityRun] = []
-    for (row, column), count in sorted(counts.items()):
+    for (row, column), count in sorted(cells.items()):
         level = max(1, math.ceil(DENSITY_LEVELS * math.log1p(count) / scale))
         last = runs[-1] if runs else None
         x, y = MAP_PAD + column * DENSITY_CELL, MAP_PAD + row * DENSITY_CELL
@@ -70,6 +67,27 @@ def density_cell(point: Point) -> tuple[int, int]:
     return min(int(point.y * (MAP_SIZE - 2 * MAP_PAD)) // DENSITY_CELL, last), column
 
 
+def density_by_theme(
+    members: dict[str, list[str]], points: dict[str, Point], order: list[str]
+) -> dict[str, tuple[DensityRun, ...]]:
+    """Each cell's papers, drawn in the colour of the theme most of them are filed under.
+
+    One shape per cell whatever the number of themes, so a big map's page stays small;
+    darkness counts every paper in the cell.
+    """
+    counts: dict[tuple[int, int], Counter] = {}
+    for theme, slugs in members.items():
+        for slug in slugs:
+            counts.setdefault(density_cell(points[slug]), Counter())[theme] += 1
+    rank = {slug: i for i, slug in enumerate(order)}
+    owned: dict[str, dict[tuple[int, int], int]] = {}
+    for cell, themes in counts.items():
+        top = min(themes, key=lambda t: (-themes[t], rank.get(t, len(rank)), t))
+        owned.setdefault(top, {})[cell] = sum(themes.values())
+    peak = max((sum(c.values()) for c in counts.values()), default=1)
+    return {theme: density_runs(cells, peak) for theme, cells in owned.items()}
+
+
 def theme_groups(site: Site, dense: bool) -> tuple[MapGroup, ...]:
     """Each primary theme's dots (or density), in nav order, each in its own colour."""
     library = site.library
@@ -78,21 +96,35 @@ def theme_groups(site: Site, dense: bool) -> tuple[MapGroup, ...]:
     for slug in sorted(library.papers):
         if slug in points:
             members.setdefault(library.papers[slug].theme, []).append(slug)
-    cells = {t: [density_cell(points[s]) for s in slugs] for t, slugs in members.items()}
-    peak = max((max(Counter(c).values()) for c in cells.values() if c), default=1)
-    groups = []
-    for info in (t for t in library.themes if t.primary):
-        slugs = members.get(info.slug, [])
-        groups.append(
-            MapGroup(
-                info,
-                len(groups) % MAP_COLOURS,
-                info.primary,
-                () if dense else tuple(map_point(site, s, points[s]) for s in slugs),
-                density_runs(cells.get(info.slug, []), peak) if dense else (),
-            )
+    primary = [t for t in library.themes if t.primary]
+    density = density_by_theme(members, points, [t.slug for t in primary]) if dense else {}
+    return tuple(
+        MapGroup(
+            info,
+            number % MAP_COLOURS,
+            info.primary,
+            ()
+            if dense
+            else tuple(map_point(site, s, points[s]) for s in members.get(info.slug, [])),
+            density.get(info.slug, ()),
         )
-    return tuple(groups)
+        for number, info in enumerate(primary)
+    )
+
+
+CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def packed_coordinates(site: Site) -> str:
+    """Every paper's dot position, 4 characters each (x then y, 12 bits as 2 base-64 digits),
+    in slug order: the search's own numbering, so a big map can mark a search's hits."""
+    points = site.library.discovery.points if site.library.discovery else {}
+    out = []
+    for slug in sorted(site.library.papers):
+        point = points.get(slug)
+        values = (map_coordinate(point.x), map_coordinate(point.y)) if point else (0, 0)
+        out.extend(CODE[v >> 6] + CODE[v & 63] for v in values)
+    return "".join(out)
 
 
 def map_region(site: Site, number: int, region: Region, dense: bool) -> MapRegion:
@@ -127,6 +159,7 @@ def map_info(site: Site, limit: int | None = None) -> MapInfo:
         tuple(map_region(site, n, r, dense) for n, r in enumerate(named, start=1)),
         total,
         dense,
+        packed_coordinates(site) if dense else "",
     )
 
 
