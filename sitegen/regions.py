@@ -36,7 +36,7 @@ class Region:
     terms: tuple[str, ...]  # its names, the best first ("" for a region with no shared term)
     x: float  # where its label goes: its papers' mean, in [0, 1]
     y: float
-    slugs: tuple[str, ...]  # its papers, the nearest to its middle first
+    slugs: tuple[str, ...]  # its papers: those with its names first, then nearest its middle
 
 
 def region_count(n: int) -> int:
@@ -123,10 +123,14 @@ def map_regions(
     regions = []
     for members in groups:
         middle = coords[members].mean(axis=0)
-        order = members[np.lexsort((members, ((coords[members] - middle) ** 2).sum(axis=1)))]
         names = [(key, label) for _, key, label in term_scores(members, terms, df, len(slugs))]
         fresh = [label for key, label in names if key not in taken][:TERMS]
         taken.update(label.lower() for label in fresh[:1])
+        # Papers that carry the region's names come first, then the nearest its middle.
+        named = {label.lower() for label in fresh}
+        carried = np.array([-len(named & {t.lower() for t in terms[i]}) for i in members])
+        gaps = ((coords[members] - middle) ** 2).sum(axis=1)
+        order = members[np.lexsort((members, gaps, carried))]
         regions.append(
             Region(
                 tuple(fresh) or ("",),
