@@ -337,6 +337,15 @@
     });
   }
 
+  /** The map stays one Tab stop when the item holding it is hidden with its theme. */
+  function keepTabStop() {
+    var all = items(), stop = all.filter(function (i) { return i.getAttribute("tabindex") === "0"; })[0];
+    if (stop && visible(stop)) return;
+    var next = all.filter(visible)[0];
+    if (stop) stop.setAttribute("tabindex", "-1");
+    if (next) next.setAttribute("tabindex", "0");
+  }
+
   // ------------------------------------------------------------ legend: theme toggles
 
   function setUpLegend() {
@@ -357,6 +366,7 @@
         group.classList.toggle("is-off", !on);
         light(false);
         if (!on && current && current.closest(".map-group") === group) hideTip();
+        keepTabStop();
       });
       item.addEventListener("mouseenter", function () { light(true); });
       item.addEventListener("mouseleave", function () { light(false); });
