@@ -157,9 +157,10 @@ def test_theme_toggles_hide_and_show_a_theme(page: Page, shipped_url: str) -> No
     expect(group).to_be_hidden()
     tab_into_the_map(page)  # still one Tab stop, on a theme that shows
     active = page.evaluate(ACTIVE)
-    assert active["dot"] and page.evaluate(
-        "document.activeElement.closest('.map-group').dataset.theme"
-    ) != theme
+    assert (
+        active["dot"]
+        and page.evaluate("document.activeElement.closest('.map-group').dataset.theme") != theme
+    )
     toggle.click()
     expect(toggle).to_have_attribute("aria-pressed", "true")
     expect(group).to_be_visible()
