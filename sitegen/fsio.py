@@ -211,7 +211,7 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
     Aliases are expanded only up to MAX_YAML_NODES values, dates must exist.
     """
     try:
-        if ALIAS.search(text) or may_nest_deeply(text):
+        if ("*" in text and ALIAS.search(text)) or may_nest_deeply(text):
             return load_with_aliases(text)  # pure Python: its recursion is caught below
         return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
