@@ -52,11 +52,17 @@ class LedgerEntry:
     theme: str
 
 
+# 2: title keys keep "+" and "#", and a title without letters or digits is its symbols.
+# A version-1 ledger's keys are letters and digits only (see legacy_title_key).
+LEDGER_VERSION = 2
+
+
 @dataclass
 class Ledger:
     """Every paper ever ingested, keyed by title key."""
 
     papers: dict[str, LedgerEntry] = field(default_factory=dict)
+    version: int = LEDGER_VERSION  # of the keys: an older ledger is looked up by old keys too
 
 
 # Symbols that tell titles apart ("C++ Models" is not "C Models", nor "C# Tools" "C Tools").
@@ -76,6 +82,12 @@ def title_key(title: str) -> str:
     if any(c.isalnum() for c in key):
         return key
     return "".join(c for c in folded if not c.isspace())
+
+
+def legacy_title_key(title: str) -> str:
+    """The title key of ledger version 1: letters and digits only ("C++" was "c")."""
+    folded = unicodedata.normalize("NFKC", title).casefold()
+    return "".join(filter(str.isalnum, unicodedata.normalize("NFKD", folded)))
 
 
 def split_body(body: str) -> tuple[str, str]:
@@ -155,11 +167,12 @@ def read_ledger(path: Path) -> Ledger:
             key: LedgerEntry(str(value["slug"]), str(value["theme"]))
             for key, value in data["papers"].items()
         }
+        version = int(data.get("version", 1))
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise SitegenError(f"damaged ingest ledger ({exc})", path) from None
     except RecursionError:
         raise SitegenError("damaged ingest ledger (nested too deeply)", path) from None
-    return Ledger(papers)
+    return Ledger(papers, version)
 
 
 def format_ledger(ledger: Ledger) -> str:
@@ -170,7 +183,8 @@ def format_ledger(ledger: Ledger) -> str:
         for key, entry in sorted(ledger.papers.items())
     ]
     inner = ",\n".join(rows)
-    return '{\n  "version": 1,\n  "papers": {\n' + inner + ("\n" if rows else "") + "  }\n}\n"
+    head = f'{{\n  "version": {LEDGER_VERSION},\n  "papers": {{\n'
+    return head + inner + ("\n" if rows else "") + "  }\n}\n"
 
 
 @dataclass

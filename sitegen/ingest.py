@@ -19,6 +19,7 @@ from sitegen.catalog import (
     LedgerEntry,
     Page,
     format_ledger,
+    legacy_title_key,
     load_page,
     read_ledger,
     read_pages,
@@ -159,7 +160,9 @@ def plan_ingest(
         )
         for entry in dump.entries:
             key = title_key(entry.title)
-            if key in papers:
+            known = known_as(entry.title, key, papers, ledger)
+            if known is not None:
+                papers.setdefault(key, known)  # a version-1 key, now recorded by its own
                 report.known += 1
                 continue
             slug = unique_slug(entry.title, taken)
@@ -180,6 +183,18 @@ def plan_ingest(
         )
         papers[title_key(title)] = LedgerEntry(slug, theme)
     return IngestPlan(new_pages, Ledger(papers), reports)
+
+
+def known_as(
+    title: str, key: str, papers: dict[str, LedgerEntry], ledger: Ledger
+) -> LedgerEntry | None:
+    """What the ledger holds for a title, if anything; a version-1 ledger is also looked
+    up by the old key, so that a deleted "C++ …" page stays deleted after the upgrade."""
+    if key in papers:
+        return papers[key]
+    if ledger.version < 2:
+        return ledger.papers.get(legacy_title_key(title) or key)
+    return None
 
 
 def place_new(

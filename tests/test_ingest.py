@@ -185,3 +185,25 @@ def test_new_papers_with_weak_keywords_are_placed_by_the_corpus_stage(tmp_path: 
     # A second ingest of the same content decides the same and writes nothing.
     before = snapshot(tmp_path)
     assert ingest(tmp_path).written == [] and snapshot(tmp_path) == before
+
+
+def test_a_version_1_ledger_keeps_deleted_cpp_papers_deleted(tmp_path: Path) -> None:
+    """Ledger keys changed in version 2 ("C++" is no longer "c"); an older ledger's papers
+    are still found by their old keys, so a deleted page doesn't come back on upgrade."""
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    (content / "themes.yaml").write_text("themes: []\n")
+    abstract = "We study things with care. It works on every benchmark we tried, and more. " * 3
+    text = f"Subscribe\nRelationNet++: Bridging Views\n{abstract}\nC Models\n{abstract}\n"
+    (content / "dumps" / "a.txt").write_text(text)
+    old_key = "relationnetbridgingviews"  # version 1's key; its page was deleted
+    ledger = {"version": 1, "papers": {old_key: {"slug": "relationnet", "theme": "unsorted"}}}
+    (content / "ingested.json").write_text(json.dumps(ledger))
+    result = ingest(tmp_path)
+    assert [(r.new, r.known) for r in result.reports] == [(1, 1)]  # only C Models is new
+    saved = json.loads((content / "ingested.json").read_text())
+    assert saved["version"] == 2
+    assert saved["papers"]["relationnet++bridgingviews"]["slug"] == "relationnet"
+    # In a version-2 ledger, C++ Models is not C Models.
+    (content / "dumps" / "b.txt").write_text(f"Subscribe\nC++ Models\n{abstract}\n")
+    assert [(r.new, r.known) for r in ingest(tmp_path).reports] == [(0, 2), (1, 0)]
