@@ -99,7 +99,7 @@ def read_dumps(
 
 def skipped_dump(error: SitegenError) -> str:
     """The warning for a file in content/dumps/ that isn't a dump."""
-    return f"{error} (skipped: not read as a dump)"
+    return f"{error} (file skipped)"
 
 
 def remove_leftovers(content: Path) -> list[Path]:
