@@ -244,3 +244,26 @@ def test_well_formed_entries_are_never_lost(entries, newline: str, spaced: bool)
     dump = parse(sep.join(lines))
     assert [(e.title, e.abstract) for e in dump.entries] == [(t, a) for t, a, _ in entries]
     assert len(dump.notices) == sum(1 for *_, stray in entries if stray)
+
+
+JUNK = st.one_of(
+    st.builds("{}.{}k".format, st.integers(1, 99), st.integers(0, 9)),  # star counts
+    st.text(alphabet="🔥✨🚀—•·*", min_size=1, max_size=6).filter(str.strip),  # separators
+    st.from_regex(r"[a-z][a-z0-9_]{2,12}", fullmatch=True),  # user names
+    st.lists(
+        st.sampled_from(["Ann Lee", "B. Chen", "Carla de la Cruz", "Dmitri Ivanov"]),
+        min_size=2,
+        max_size=4,
+    ).map(", ".join),  # author lists
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(TITLE, ABSTRACT, st.lists(JUNK, max_size=3)), min_size=1, max_size=8))
+def test_junk_between_a_title_and_its_abstract_never_steals_the_title(entries) -> None:
+    lines = ["Subscribe"]
+    for title, abstract, junk in entries:
+        lines += [title, *junk, abstract]
+    dump = parse("\n".join(lines))
+    assert [(e.title, e.abstract) for e in dump.entries] == [(t, a) for t, a, _ in entries]
+    assert len(dump.notices) == sum(len(junk) for *_, junk in entries)
