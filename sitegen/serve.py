@@ -176,10 +176,11 @@ LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 def host_name(header: str) -> str:
     """The host of a Host header, without port or IPv6 brackets, lowercased."""
-    header = header.strip().lower().rstrip(".")
+    header = header.strip().lower()
     if header.startswith("["):
         return header[1 : header.find("]")] if "]" in header else header
-    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    host = header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+    return host.rstrip(".")  # "localhost." is localhost
 
 
 def is_ip_literal(host: str) -> bool:
@@ -191,8 +192,9 @@ def is_ip_literal(host: str) -> bool:
     return True
 
 
-def host_allowed(header: str | None, bound: str) -> bool:
-    """Whether a request's Host names this server: a local name, or the bound address.
+def host_allowed(header: str | None, bound: tuple[str, ...]) -> bool:
+    """Whether a request's Host names this server: a local name, or the bound address
+    (as given to --host, or as bound).
 
     Bound to every interface (0.0.0.0 or ::), any IP address is this machine too.
     A missing Host (HTTP/1.0) comes from no browser, so it is answered.
@@ -200,10 +202,9 @@ def host_allowed(header: str | None, bound: str) -> bool:
     if header is None:
         return True
     host = host_name(header)
-    bound = bound.lower()
-    if host in LOCAL_HOSTS or host == bound:
+    if host in LOCAL_HOSTS or host in bound:
         return True
-    return bound in ("0.0.0.0", "::", "") and is_ip_literal(host)
+    return any(b in ("0.0.0.0", "::", "") for b in bound) and is_ip_literal(host)
 
 
 def inject_live_client(body: bytes) -> bytes:
@@ -229,7 +230,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def respond(self, head_only: bool) -> None:
         """Route a request to the event stream, the client script or a file."""
-        if not host_allowed(self.headers.get("Host"), str(self.server.server_address[0])):
+        if not self.server.host_allowed(self.headers.get("Host")):
             body = b"421 Misdirected Request: this preview answers only localhost\n"
             self.send_bytes(HTTPStatus.MISDIRECTED_REQUEST, body, ".txt", head_only)
             return
@@ -328,10 +329,15 @@ class PreviewServer(ThreadingHTTPServer):
 
     def __init__(self, root: Path, host: str = "127.0.0.1", port: int = 8000, live: bool = True):
         super().__init__((host, port), PreviewHandler)
+        self.bound = (host_name(host), str(self.server_address[0]).lower())
         self.root = root
         self.live = live
         self.state = LiveState()
         self.stopping = threading.Event()
+
+    def host_allowed(self, header: str | None) -> bool:
+        """Whether a request's Host header names this server."""
+        return host_allowed(header, self.bound)
 
     @property
     def url(self) -> str:

@@ -28,7 +28,7 @@ from sitegen.dumps import parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import load_yaml
 from sitegen.project import load_config
-from sitegen.serve import PreviewServer
+from sitegen.serve import PreviewServer, host_allowed
 from sitegen.themes import load_taxonomy
 
 ABSTRACT = (
@@ -505,6 +505,10 @@ def test_adv_preview_answers_only_local_host_names(preview: PreviewServer, tmp_p
         status, body = get_with_host(preview, host, "/missing/page/")
         assert status in (421, 403), host
         assert str(tmp_path).encode() not in body
+    # The name given to --host is the server's too; bound to every interface, so is any IP.
+    assert host_allowed("mybox:8000", ("mybox", "10.0.0.5"))
+    assert host_allowed("192.168.1.9:8000", ("0.0.0.0", "0.0.0.0"))
+    assert not host_allowed("evil.example", ("0.0.0.0", "0.0.0.0"))
 
 
 def test_adv_preview_listen_backlog_holds_a_burst(tmp_path: Path) -> None:
