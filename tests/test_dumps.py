@@ -258,7 +258,7 @@ JUNK = st.one_of(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(TITLE, ABSTRACT, st.lists(JUNK, max_size=3)), min_size=1, max_size=8))
 def test_junk_between_a_title_and_its_abstract_never_steals_the_title(entries) -> None:
     lines = ["Subscribe"]
