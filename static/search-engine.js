@@ -349,7 +349,7 @@
       var scale = 1;
       var hit = function (doc, weight) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
-        var at = u * N + doc;
+        var at = doc * U + u; // a paper's scores side by side: the row loop reads them together
         held[doc] |= 1 << u;
         if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
@@ -370,7 +370,7 @@
       var k = found.end - found.start;
       index.eachWeight([found.acronym.term], null, function (doc, weight) {
         for (var u = found.start; u < found.end; u++) {
-          if (!scores[u * N + doc]) scores[u * N + doc] = weight / k;
+          if (!scores[doc * U + u]) scores[doc * U + u] = weight / k;
         }
         runFloor[doc] = Math.max(runFloor[doc], k);
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
@@ -388,7 +388,7 @@
       if (excluded[doc]) continue;
       var matched = 0, required = 0, score = 0;
       for (var u = 0; u < U; u++) {
-        var s = scores[u * N + doc];
+        var s = scores[doc * U + u];
         if (!s) continue;
         matched++;
         score += s;
