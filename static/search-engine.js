@@ -278,7 +278,9 @@
     if (unit.prefix) {
       // "a" begins thousands of words: a short prefix takes only its most frequent few
       var limit = Math.min(PREFIX_TERMS, 8 << (unit.raw.length - 1));
-      terms = terms.concat(withinPairs(index, index.vocabulary.prefixed(unit.raw, limit)));
+      // and a budget of (field, paper) pairs: half as many for each letter short of 4
+      var budget = PREFIX_PAIRS >> Math.max(0, 4 - unit.raw.length);
+      terms = terms.concat(withinPairs(index, index.vocabulary.prefixed(unit.raw, limit), budget));
     }
     if (!terms.length && unit.presence !== "prohibited") {
       var fix = index.vocabulary.correct(unit.raw);
@@ -290,11 +292,11 @@
     return unique(terms);
   }
 
-  /** The terms (in their order) of the most frequent that hold PREFIX_PAIRS pairs in all (at least one). */
-  function withinPairs(index, terms) {
+  /** The terms (in their order) of the most frequent that hold budget pairs in all (at least one). */
+  function withinPairs(index, terms, budget) {
     var pairs = index.vocabulary.df, total = 0, kept = new Set();
     terms.slice().sort(function (a, b) { return pairs[b] - pairs[a] || a - b; }).forEach(function (t) {
-      if (kept.size && total + pairs[t] > PREFIX_PAIRS) return;
+      if (kept.size && total + pairs[t] > budget) return;
       kept.add(t);
       total += pairs[t];
     });
