@@ -31,6 +31,7 @@ import functools
 import gzip
 import http.server
 import json
+import math
 import re
 import shutil
 import statistics
@@ -283,14 +284,21 @@ def gzipped_size(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), 6))
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
 def report_queries(label: str, times: list[dict]) -> None:
     """Median and worst query times, engine-only and round trip, and the slowest queries."""
     engine = [t["engine"] for t in times]
     total = [t["total"] for t in times]
     print(
         f"  queries ({label}, {len(times)} distinct): round trip median "
-        f"{statistics.median(total):.1f} ms, worst {max(total):.1f} ms "
-        f"(engine median {statistics.median(engine):.1f}, worst {max(engine):.1f})"
+        f"{statistics.median(total):.1f} ms, p95 {p95(total):.1f}, worst {max(total):.1f} ms "
+        f"(engine median {statistics.median(engine):.1f}, p95 {p95(engine):.1f}, "
+        f"worst {max(engine):.1f})"
     )
     for t in sorted(times, key=lambda t: -t["total"])[:3]:
         print(
