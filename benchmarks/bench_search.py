@@ -1,6 +1,6 @@
 """Search benchmarks: index build speed, search_files at scale, staged loading in Chromium.
 
-    python benchmarks/bench_search.py [--papers 10000] [--build-papers 2000]
+    python benchmarks/bench_search.py [--papers 10000] [--build-papers 2000] [--data DIR]
         [--files 10000,100000] [--skip-browser]
 
 1. Build: lunr.py's plain lunr() (+ serialize + JSON) against tests/lunr_reference.build_index
@@ -17,6 +17,8 @@
    worst time over QUERIES (every query new to the engine, plain and as-you-type) of
    a query round trip and of the results page from submit to painted hits; over
    http(s) (worker) and from file:// (main thread).
+   With --data DIR, only this step, on the search files in DIR/search/ (search_files
+   of a corpus of --papers papers, written beforehand).
 4. With --full-text-site SITE (a built site, e.g. of gen_corpus.py's 10,000 papers):
    the bytes of search data the results page fetches before its full-text ranked
    results, side by side with Pagefind (bench_pagefind.py) on the same pages.
@@ -29,6 +31,7 @@ import functools
 import gzip
 import http.server
 import json
+import math
 import re
 import shutil
 import statistics
@@ -281,14 +284,21 @@ def gzipped_size(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), 6))
 
 
+def p95(values: list[float]) -> float:
+    """The 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+
 def report_queries(label: str, times: list[dict]) -> None:
     """Median and worst query times, engine-only and round trip, and the slowest queries."""
     engine = [t["engine"] for t in times]
     total = [t["total"] for t in times]
     print(
         f"  queries ({label}, {len(times)} distinct): round trip median "
-        f"{statistics.median(total):.1f} ms, worst {max(total):.1f} ms "
-        f"(engine median {statistics.median(engine):.1f}, worst {max(engine):.1f})"
+        f"{statistics.median(total):.1f} ms, p95 {p95(total):.1f}, worst {max(total):.1f} ms "
+        f"(engine median {statistics.median(engine):.1f}, p95 {p95(engine):.1f}, "
+        f"worst {max(engine):.1f})"
     )
     for t in sorted(times, key=lambda t: -t["total"])[:3]:
         print(
@@ -481,6 +491,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument(
+        "--data", type=Path, help="browser only, with DIR/search/*.js (search_files of a corpus)"
+    )
+    parser.add_argument(
         "--full-text-site", type=Path, help="a built site: full-text bytes, sitegen vs Pagefind"
     )
     parser.add_argument("--measure-files", type=int, help=argparse.SUPPRESS)
@@ -493,6 +506,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = shipped_root(Path(tmp))
+        if args.data:
+            site = Path(tmp) / "site"
+            build(root, BuildOptions(site))
+            data = {f"search/{f.name}": f.read_bytes() for f in (args.data / "search").glob("*.js")}
+            replace_search_data(site, data)
+            bench_browser(site, args.papers)  # --papers: the corpus size, for the report
+            return
         project = load_project(root)
         shipped = [d.fields() for d in search.search_documents(project.papers, project.taxonomy)]
         bench_build(f"shipped ({len(shipped)} papers)", shipped, args.repeat)

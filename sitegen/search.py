@@ -99,6 +99,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 
+import numpy as np
 from lunr import __TARGET_JS_VERSION__, get_default_builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
@@ -433,42 +434,67 @@ class ShardedIndex:
         its late codes (its number, how many ints follow, the slots the shard lacks)."""
         row = self.postings[number]
         pairs = self.counter.pairs[number]
-        kept = self.positioned(number) if pairs > POSITION_POSTINGS else None
-        codes, late = [number, pairs], []
+        if pairs > POSITION_POSTINGS:
+            return self.tiered_codes(number)
+        codes = [number, pairs]
         previous, at, fields = 0, 0, len(FIELDS)
         while at < len(row):
             where, tf = row[at], row[at + 1]
             codes += (where - previous, tf)
             previous, at = where, at + 2
             if where % fields in POSITION_FIELDS:
-                slots = [slot - before for before, slot in pairwise([0, *row[at : at + tf]])]
+                codes += [slot - before for before, slot in pairwise([0, *row[at : at + tf]])]
                 at += tf
-                if kept is not None:
-                    codes[-1] = 2 * tf + (where in kept)  # the last bit: slots follow here
-                    if where not in kept:
-                        late += slots
-                        continue
-                codes += slots
-        return codes, [number, len(late), *late] if late else []
+        return codes, []
 
-    def positioned(self, number: int) -> set[int]:
-        """The POSITION_POSTINGS title and abstract postings (paper * fields + field) of a
-        term with the highest BM25 weights (title boosted): those keep their slots."""
+    def tiered_codes(self, number: int) -> tuple[list[int], list[int]]:
+        """term_codes for a term with more than POSITION_POSTINGS pairs: its best title
+        and abstract postings keep their slots (tf written 2 * tf + 1), the others'
+        (2 * tf) go to its late codes."""
         row, fields = self.postings[number], len(FIELDS)
-        documents = self.counter.documents
-        average = [length / documents for length in self.counter.lengths]
-        ranked = []
-        at = 0
-        while at < len(row):
+        postings = []  # (where, tf, where its slots start in row, or -1)
+        append, at, end = postings.append, 0, len(row)
+        while at < end:
             where, tf = row[at], row[at + 1]
             at += 2
-            field = where % fields
-            if field in POSITION_FIELDS:
+            if where % fields in POSITION_FIELDS:
+                append((where, tf, at))
                 at += tf
-                norm = K1 * (1 - B + B * (self.lengths[where] / average[field]))
-                ranked.append((-tf * (K1 + 1) / (norm + tf) * FIELDS[field][1], where))
-        ranked.sort()
-        return {where for _, where in ranked[:POSITION_POSTINGS]}
+            else:
+                append((where, tf, -1))
+        kept = self.best_postings([(w, tf) for w, tf, start in postings if start >= 0])
+        codes, late = [number, self.counter.pairs[number]], []
+        previous = 0
+        for where, tf, start in postings:
+            if start < 0:
+                codes += (where - previous, tf)
+            else:
+                before, slots = 0, []
+                for slot in row[start : start + tf]:
+                    slots.append(slot - before)
+                    before = slot
+                if where in kept:
+                    codes += (where - previous, 2 * tf + 1)
+                    codes += slots
+                else:
+                    codes += (where - previous, 2 * tf)
+                    late += slots
+            previous = where
+        return codes, [number, len(late), *late] if late else []
+
+    def best_postings(self, postings: list[tuple[int, int]]) -> set[int]:
+        """Of (where, tf) title and abstract postings of a term, the POSITION_POSTINGS with
+        the highest BM25 weights (title boosted; ties: the first paper): their wheres."""
+        where = np.fromiter((w for w, _ in postings), np.int64, len(postings))
+        tf = np.fromiter((t for _, t in postings), np.float64, len(postings))
+        field = where % len(FIELDS)
+        average = np.array(self.counter.lengths, np.float64) / self.counter.documents
+        boost = np.array([b for _, b in FIELDS], np.float64)
+        lengths = np.frombuffer(self.lengths, np.dtype(self.lengths.typecode))[where]
+        norm = K1 * (1 - B + B * (lengths / average[field]))
+        weight = tf * (K1 + 1) / (norm + tf) * boost[field]
+        best = np.lexsort((where, -weight))[:POSITION_POSTINGS]
+        return set(where[best].tolist())
 
     def head(self, firsts: list[str]) -> str:
         """The JSON text of the head file: lunr's header, terms, their words and counts."""

@@ -278,7 +278,9 @@
     if (unit.prefix) {
       // "a" begins thousands of words: a short prefix takes only its most frequent few
       var limit = Math.min(PREFIX_TERMS, 8 << (unit.raw.length - 1));
-      terms = terms.concat(withinPairs(index, index.vocabulary.prefixed(unit.raw, limit)));
+      // and a budget of (field, paper) pairs: half as many for each letter short of 4
+      var budget = PREFIX_PAIRS >> Math.max(0, 4 - unit.raw.length);
+      terms = terms.concat(withinPairs(index, index.vocabulary.prefixed(unit.raw, limit), budget));
     }
     if (!terms.length && unit.presence !== "prohibited") {
       var fix = index.vocabulary.correct(unit.raw);
@@ -290,11 +292,11 @@
     return unique(terms);
   }
 
-  /** The terms (in their order) of the most frequent that hold PREFIX_PAIRS pairs in all (at least one). */
-  function withinPairs(index, terms) {
+  /** The terms (in their order) of the most frequent that hold budget pairs in all (at least one). */
+  function withinPairs(index, terms, budget) {
     var pairs = index.vocabulary.df, total = 0, kept = new Set();
     terms.slice().sort(function (a, b) { return pairs[b] - pairs[a] || a - b; }).forEach(function (t) {
-      if (kept.size && total + pairs[t] > PREFIX_PAIRS) return;
+      if (kept.size && total + pairs[t] > budget) return;
       kept.add(t);
       total += pairs[t];
     });
@@ -349,7 +351,7 @@
       var scale = 1;
       var hit = function (doc, weight) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
-        var at = u * N + doc;
+        var at = doc * U + u; // a paper's scores side by side: the row loop reads them together
         held[doc] |= 1 << u;
         if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
@@ -370,7 +372,7 @@
       var k = found.end - found.start;
       index.eachWeight([found.acronym.term], null, function (doc, weight) {
         for (var u = found.start; u < found.end; u++) {
-          if (!scores[u * N + doc]) scores[u * N + doc] = weight / k;
+          if (!scores[doc * U + u]) scores[doc * U + u] = weight / k;
         }
         runFloor[doc] = Math.max(runFloor[doc], k);
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
@@ -388,7 +390,7 @@
       if (excluded[doc]) continue;
       var matched = 0, required = 0, score = 0;
       for (var u = 0; u < U; u++) {
-        var s = scores[u * N + doc];
+        var s = scores[doc * U + u];
         if (!s) continue;
         matched++;
         score += s;
