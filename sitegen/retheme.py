@@ -128,13 +128,20 @@ def plan_moves(papers: Sequence[Paper], ledger: Ledger, taxonomy: Taxonomy) -> P
 def move_targets(content: Path, moves: Sequence[Move]) -> list[tuple[Path, Path]]:
     """(from, to) paths of every move; refuse the plan if any target is taken."""
     pairs: list[tuple[Path, Path]] = []
+    claimed: dict[Path, Path] = {}  # target -> the page moving there (the plan as a whole)
     for move in moves:
         source = content / move.source
         target = content / "papers" / move.new_theme / source.name
         if not source.is_file():
             raise SitegenError("page vanished since the plan was made", source)
+        if target in claimed:
+            raise SitegenError(
+                f"cannot move both {claimed[target]} and {source} to {target}: "
+                "rename one of them (nothing was moved)"
+            )
         if target.exists():
             raise SitegenError(f"cannot move {move.slug}: {target} already exists", source)
+        claimed[target] = source
         pairs.append((source, target))
     return pairs
 

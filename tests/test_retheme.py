@@ -96,3 +96,19 @@ def test_a_taken_target_refuses_the_whole_plan_before_any_move(tmp_path: Path) -
         apply_moves(root, moves)
     assert (root / "content/papers/video/a.md").is_file()  # nothing moved
     assert (root / "content" / LEDGER_NAME).read_bytes() == ledger_before
+
+
+def test_adv_retheme_two_pages_with_one_name_into_one_theme(tmp_path: Path) -> None:
+    """Two unpinned x.md from different folders moving to one theme: refused before any move."""
+    root = site_with(tmp_path, "x")
+    other = root / "content/papers/graphs/x.md"
+    other.parent.mkdir(parents=True)
+    other.write_text("---\ntitle: the other x\n---\n\nOther.\n")
+    moves = [
+        Move("x", "papers/video/x.md", "video", "robots", ()),
+        Move("x-2", "papers/graphs/x.md", "graphs", "robots", ()),
+    ]
+    before = {p: p.read_bytes() for p in (root / "content").rglob("*") if p.is_file()}
+    with pytest.raises(SitegenError, match=r"papers/video/x\.md and .*papers/graphs/x\.md"):
+        apply_moves(root, moves)
+    assert {p: p.read_bytes() for p in (root / "content").rglob("*") if p.is_file()} == before
