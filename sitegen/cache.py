@@ -3,12 +3,9 @@
 Two maps, as in Pelican's cache stamped with content hashes:
 - parsed: content hash of an input file -> its parsed form (Page or Dump), so
   only changed files are re-parsed;
-- rendered: output path -> hash of everything that page was rendered from
-  (template fingerprint + the page's view), so only changed pages are
-  re-rendered and re-written; groups does the same for outputs made together
-  (the search index: key -> its files).
-The whole cache is stamped with a fingerprint of the sitegen version, the
-settings and the templates; a different stamp starts the rendered map afresh.
+- memos: derived values (discovery) by the key of their inputs.
+Which page was rendered from which key lives with the output, in its manifest
+(sitegen/output.py), so the cache holds nothing that depends on the output folder.
 """
 
 from __future__ import annotations
@@ -26,7 +23,9 @@ from sitegen.fsio import write_atomic
 CACHE_DIR = ".sitegen-cache"
 CACHE_FILE = "build.pickle"
 PICKLE = pickle.HIGHEST_PROTOCOL
-FORMAT = 2
+FORMAT = 3
+Noted = tuple[str, str, int]  # an output file as a build left it: (page key, hash, ctime_ns)
+Groups = dict[str, tuple[str, tuple[str, ...]]]  # outputs made together: name -> (key, paths)
 
 
 def digest(*parts: bytes | str) -> str:
@@ -51,14 +50,16 @@ def tree_fingerprint(folders: list[Path]) -> str:
 
 @dataclass
 class BuildCache:
-    """Parsed inputs and rendered-page keys from earlier builds of one site."""
+    """Parsed inputs and memos from earlier builds of one site."""
 
     folder: Path | None = None  # None: in memory only
     stamp: str = ""
     parsed: dict[str, Any] = field(default_factory=dict)
-    rendered: dict[str, str] = field(default_factory=dict)
-    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
     memos: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (key, value)
+    # Output folder -> per file, as the last build into it left it: (page key, hash, ctime).
+    # Keyed by folder: a page made for one output is no reason to skip it in another.
+    # Groups (the search index) are remembered the same way, by their key.
+    outputs: dict[str, tuple[dict[str, Noted], Groups]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)  # parsed keys this build asked for
     # In memory only (never saved): the compiled templates, reused while the stamp holds.
     environment: tuple[str, Any] | None = field(default=None, repr=False)
@@ -77,9 +78,8 @@ class BuildCache:
                     folder,
                     data["stamp"],
                     data["parsed"],
-                    data["rendered"],
-                    data["groups"],
                     data["memos"],
+                    data["outputs"],
                 )
         except Exception:  # noqa: BLE001 - any unreadable cache is just a cold start
             pass
@@ -94,9 +94,8 @@ class BuildCache:
             "version": __version__,
             "stamp": self.stamp,
             "parsed": self.parsed,
-            "rendered": self.rendered,
-            "groups": self.groups,
             "memos": self.memos,
+            "outputs": self.outputs,
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / ".gitignore").write_text("*\n")
@@ -104,12 +103,17 @@ class BuildCache:
         # as one bytes object next to the cache itself.
         write_atomic(self.folder / CACHE_FILE, partial(pickle.dump, data, protocol=PICKLE))
 
+    def outputs_of(self, output: Path) -> tuple[dict[str, Noted], Groups]:
+        """What the last build into an output folder made there: per file, and groups."""
+        return self.outputs.get(str(output.resolve()), ({}, {}))
+
+    def note_outputs(self, output: Path, files: dict[str, Noted], groups: Groups) -> None:
+        """Remember what a build committed into an output folder."""
+        self.outputs[str(output.resolve())] = (files, groups)
+
     def restamp(self, stamp: str) -> None:
-        """Start the rendered map afresh when settings, templates or version changed."""
-        # Groups (the search index) keep their own keys: they don't depend on templates.
-        if stamp != self.stamp:
-            self.stamp = stamp
-            self.rendered = {}
+        """Record the settings stamp (every page key includes it)."""
+        self.stamp = stamp
 
     def parse(self, kind: str, key: str, make: Any) -> Any:
         """The parsed form of an input with this content key, made once."""

@@ -276,6 +276,9 @@ def run_add(args: argparse.Namespace) -> int:
     dumps_dir = args.root / "content" / "dumps"
     if not (args.root / "content").is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", args.root)
+    from sitegen.output import check_output_folder
+
+    check_output_folder(args.root, args.output)  # before a dump is copied in
     plan = plan_add(args.files, dumps_dir, datetime.date.today())
     console = console_for(args)
     dumps_dir.mkdir(parents=True, exist_ok=True)
@@ -519,6 +522,31 @@ def run_watch(args: argparse.Namespace) -> int:
     return watch(args.root, args.output, args.base_url, console_for(args).info, threading.Event())
 
 
+# Commands that write to the project (and `themes` with --apply --write) hold its lock.
+LOCKED = ("build", "add", "ingest", "deploy")
+
+
+def locked(args: argparse.Namespace) -> bool:
+    """Whether this command holds the project's lock (serve and watch lock each rebuild)."""
+    if args.command == "themes":
+        return bool(args.apply and args.write)
+    return args.command in LOCKED
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run the command's handler, holding the project's lock if it writes."""
+    if not locked(args):
+        return args.handler(args)
+    from sitegen.lock import project_lock
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(f"sitegen: {message}", file=sys.stderr, flush=True)
+
+    with project_lock(args.root, wait=not args.no_wait, say=say):
+        return args.handler(args)
+
+
 def common_options() -> argparse.ArgumentParser:
     """Options every subcommand accepts."""
     common = argparse.ArgumentParser(add_help=False)
@@ -527,6 +555,11 @@ def common_options() -> argparse.ArgumentParser:
     )
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     common.add_argument("-v", "--verbose", action="count", default=0, help="print more detail")
+    common.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="fail at once if another sitegen command is working on this project",
+    )
     return common
 
 
@@ -635,7 +668,7 @@ def main(argv: list[str] | None = None) -> int:
         check_arguments(args)
         if args.command in ("serve", "watch"):
             stop_on_sigterm()
-        return args.handler(args)
+        return run_command(args)
     except SitegenError as exc:
         print(f"sitegen: error: {exc}", file=sys.stderr)
         return 1

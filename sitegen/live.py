@@ -28,6 +28,7 @@ from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.fsio import read_input
 from sitegen.ingest import IngestResult
+from sitegen.lock import project_lock
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
 from sitegen.workers import worker_process
@@ -71,7 +72,8 @@ class LiveSite:
             self.pages_at = 0.0
             what = changes.describe(self.root) if changes else "start"
             try:
-                ingested, result = self.build(changes)
+                with project_lock(self.root, say=self.say):  # a `sitegen add` may be running
+                    ingested, result = self.build(changes)
             except SitegenError as exc:
                 self.failed = True
                 self.report(str(exc))

@@ -5,15 +5,17 @@ Everything here touches site/ and nothing else; the rest of the build works in m
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import SitegenError
-from sitegen.fsio import FILE_MODE, write_if_changed
+from sitegen.fsio import FILE_MODE, write_atomic, write_if_changed
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 
@@ -36,39 +38,110 @@ def check_path(path: str) -> None:
         raise SitegenError(f"refusing to write outside the output folder: {path!r}")
 
 
-def read_manifest(output: Path) -> list[str]:
-    """The files the previous build wrote (none if there was no previous build)."""
+PROTECTED = ("content", "templates", "static", ".sitegen-cache", ".git")  # a project's own folders
+
+
+def check_output_folder(root: Path, output: Path) -> None:
+    """Refuse an output folder whose files a build could overwrite or delete, or read as input.
+
+    Never the project folder, its content/, templates/ or static/ (nor inside them, nor a
+    folder holding them); otherwise site/, an empty folder, or one an earlier build wrote.
+    """
+    root, folder = root.resolve(), output.resolve()
+    inputs = [root / name for name in PROTECTED]
+    if folder == Path.cwd() and folder != (root / "site").resolve():
+        raise SitegenError("refusing to build into the current folder; name an output folder")
+    if folder == root or any(p.is_relative_to(folder) or folder.is_relative_to(p) for p in inputs):
+        raise SitegenError("refusing to build into the project's own files; use site/", output)
+    if folder.exists() and not folder.is_dir():
+        raise SitegenError("output is not a folder", output)
+    if folder == (root / "site").resolve() or not folder.exists():
+        return
+    with os.scandir(folder) as entries:
+        empty = next(entries, None) is None
+    if empty or (folder / MANIFEST).is_file():
+        return
+    raise SitegenError(
+        "output folder is not empty and holds no sitegen build; choose an empty folder", output
+    )
+
+
+Record = tuple[int, str]  # (size, content hash): what a file in the output should hold
+MANIFEST_FORMAT = 2
+
+
+@dataclass
+class Manifest:
+    """What the last build wrote to one output folder: each file's size and hash.
+
+    Reproducible (no times, no keys): it is published with the site.
+    """
+
+    files: dict[str, Record] = field(default_factory=dict)
+
+    def to_bytes(self) -> bytes:
+        """The manifest as written into the output folder (one file per line: tidy diffs)."""
+        rows = ",\n".join(
+            f"{json.dumps(path)}: {json.dumps(list(record))}"
+            for path, record in sorted(self.files.items())
+        )
+        return (
+            f'{{"generator": "sitegen", "format": {MANIFEST_FORMAT},\n"files": {{\n{rows}\n}}}}\n'
+        ).encode()
+
+
+def read_manifest(output: Path) -> Manifest:
+    """What the previous build wrote (nothing if there was none, or the manifest is damaged).
+
+    A manifest of the first format lists files only: they are removed when stale, but
+    never trusted as up to date.
+    """
     try:
-        data = json.loads((output / MANIFEST).read_text(encoding="utf-8"))
-        return [str(p) for p in data["files"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
+        data = json.loads((output / MANIFEST).read_bytes())
+        files = data["files"]
+        if isinstance(files, list):
+            return Manifest({str(p): (-1, "") for p in files})
+        records = {str(p): (int(r[0]), str(r[1])) for p, r in files.items()}
+        return Manifest(records)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        return Manifest()
 
 
-def remove_stale(output: Path, old: list[str], new: Mapping[str, object]) -> int:
-    """Delete files an earlier build wrote that this one did not, and emptied folders."""
-    removed = 0
-    for name in sorted(set(old) - set(new)):
-        try:
-            check_path(name)
-        except SitegenError:
-            continue  # a tampered manifest must not delete anything outside output
-        path = output / name
-        if path.is_file():
-            path.unlink()
-            removed += 1
-        for parent in path.parents:
-            if parent == output or not parent.is_relative_to(output):
-                break
-            try:
-                parent.rmdir()
-            except OSError:
-                break  # not empty
-    return removed
+def file_hash(data: bytes) -> str:
+    """The content hash a manifest records."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def verified(output: Path, path: str, record: Record | None, ctime: int | None) -> int | None:
+    """The file's ctime if it still holds what the manifest says, else None.
+
+    Same size and the ctime the last build saw (kept in the cache) are trusted:
+    any write, even one that restores the mtime, changes the ctime. Otherwise the
+    file's hash must match. A file changed or deleted by hand fails, so the build
+    writes it again.
+    """
+    if record is None or not record[1]:
+        return None
+    try:
+        stat = os.stat(output / path)
+        if stat.st_size != record[0]:
+            return None
+        if stat.st_ctime_ns == ctime or file_hash((output / path).read_bytes()) == record[1]:
+            return stat.st_ctime_ns
+    except OSError:
+        pass
+    return None
+
+
+def record_of(path: Path) -> tuple[Record, int]:
+    """The manifest record of a file on disk, and its ctime."""
+    data = path.read_bytes()
+    stat = os.stat(path)
+    return (stat.st_size, file_hash(data)), stat.st_ctime_ns
 
 
 def write_outputs(output: Path, outputs: Mapping[str, bytes | Kept]) -> list[str]:
-    """Write the outputs whose bytes changed; say which were written."""
+    """Write the outputs whose bytes changed straight into output (a preview's first pages)."""
     return [
         path
         for path, data in outputs.items()
@@ -76,50 +149,86 @@ def write_outputs(output: Path, outputs: Mapping[str, bytes | Kept]) -> list[str
     ]
 
 
-def finish(output: Path, old: list[str], outputs: Mapping[str, object]) -> int:
-    """Remove files earlier builds wrote that this one did not, and record what it did."""
-    removed = remove_stale(output, old, outputs)
-    manifest = json.dumps({"files": sorted(outputs)}, indent=0) + "\n"
-    write_if_changed(output / MANIFEST, manifest)
-    return removed
+def remove_empty_parents(output: Path, path: Path) -> None:
+    """Remove the folders above path that are now empty, up to output."""
+    for parent in path.parents:
+        if parent == output or not parent.is_relative_to(output):
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break  # not empty
+
+
+JOURNAL = "journal.json"  # in a spool folder while its commit runs: what to undo
 
 
 class Spool:
-    """Rendered pages parked on disk until the build succeeds, so memory stays flat at 100k pages.
+    """Output files parked on disk until the build succeeds, then committed all or nothing.
 
-    The folder sits next to the output (same file system), so moving a page into
-    place is a rename; a build that fails discards it and the site stays untouched.
+    The folder sits next to the output (same file system), so a commit is renames:
+    each replaced file is moved aside into old/ first, and a journal lists the
+    paths. A commit that fails, or a process killed during one, is undone (by the
+    next run for a kill), so the site is either the old one or the new one.
     """
 
     def __init__(self, output: Path):
         # One folder per process: a `sitegen build` may run while `sitegen serve` rebuilds.
         self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
-        self.paths: list[str] = []
+        self.records: dict[str, Record] = {}  # parked path -> its record
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
         for old in output.parent.glob(f".{output.name}.spool-*"):
             if old == self.folder or not pid_alive(old.name.rsplit("-", 1)[1]):
-                shutil.rmtree(old, ignore_errors=True)  # left over from a killed build
+                undo(old)  # left over from a killed build: finish its commit's undo
+                shutil.rmtree(old, ignore_errors=True)
 
-    def put(self, path: str, data: bytes) -> None:
-        """Park one output file."""
-        target = self.folder / path
+    def put(self, path: str, data: bytes) -> Record:
+        """Park one output file; its record."""
+        target = self.folder / "new" / path
         self.make_folder(target.parent)
-        target.write_bytes(data)
-        self.paths.append(path)
+        with open(target, "wb") as handle:
+            handle.write(data)
+            os.fchmod(handle.fileno(), FILE_MODE)
+        record = self.records[path] = (len(data), file_hash(data))
+        return record
 
-    def commit(self, output: Path) -> list[str]:
-        """Move the parked files into output, keeping files whose bytes are unchanged."""
-        written = []
-        for path in self.paths:
-            parked, target = self.folder / path, output / path
-            if target.is_file() and same_bytes(parked, target):
-                continue
-            self.make_folder(target.parent)
-            os.chmod(parked, FILE_MODE)
-            shutil.move(parked, target)  # a rename on the same file system
-            written.append(path)
+    def drop(self, path: str) -> None:
+        """Un-park a file (its bytes turned out to be on disk already)."""
+        (self.folder / "new" / path).unlink()
+        del self.records[path]
+
+    def commit(self, output: Path, removed: list[str]) -> list[str]:
+        """Move every parked file into output and remove `removed`: all of it, or none."""
+        changed = sorted(self.records)
+        journal = {"output": str(output), "changed": changed, "removed": removed}
+        self.make_folder(self.folder)
+        write_atomic(self.folder / JOURNAL, json.dumps(journal))
+        try:
+            for path in changed:
+                self.move_aside(output, path)
+                self.make_folder((output / path).parent)
+                os.replace(self.folder / "new" / path, output / path)
+            for path in removed:
+                self.move_aside(output, path)
+                remove_empty_parents(output, output / path)
+        except OSError as exc:
+            undo(self.folder)
+            self.discard()
+            raise SitegenError(
+                f"could not write the output ({exc.strerror}); the site is left as it was",
+                exc.filename or output,
+            ) from None
+        (self.folder / JOURNAL).unlink()  # the commit point: from here on, the new site holds
         self.discard()
-        return written
+        return changed
+
+    def move_aside(self, output: Path, path: str) -> None:
+        """Move the file a commit replaces or removes into old/, so an undo can restore it."""
+        target = output / path
+        if target.is_file() or target.is_symlink():
+            aside = self.folder / "old" / path
+            self.make_folder(aside.parent)
+            os.replace(target, aside)
 
     def make_folder(self, folder: Path) -> None:
         """mkdir -p, once per folder."""
@@ -130,12 +239,27 @@ class Spool:
     def discard(self) -> None:
         """Forget the parked files."""
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.paths = []
+        self.records = {}
+        self.folders = set()
 
 
-def same_bytes(a: Path, b: Path) -> bool:
-    """Whether two files hold the same bytes (sizes first, as that is cheap)."""
-    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
+def undo(folder: Path) -> None:
+    """Undo a commit that did not finish (its journal is still there): put old files back."""
+    try:
+        journal = json.loads((folder / JOURNAL).read_bytes())
+        output = Path(journal["output"])
+        changed, removed = list(journal["changed"]), list(journal["removed"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no journal: the commit never started, or it finished
+    for path in [*changed, *removed]:
+        check_path(path)
+        new, old, target = folder / "new" / path, folder / "old" / path, output / path
+        if old.is_file() or old.is_symlink():
+            os.replace(old, target)
+        elif path in changed and not new.exists():
+            target.unlink(missing_ok=True)  # created by the commit
+            remove_empty_parents(output, target)
+    (folder / JOURNAL).unlink()
 
 
 def pid_alive(pid: str) -> bool:

@@ -32,15 +32,11 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     cache = BuildCache.load(tmp_path)
     cache.restamp("stamp-1")
     cache.parse("page", "k1", lambda: {"title": "A"})
-    cache.rendered["index.html"] = "key"
-    cache.groups["search"] = ("skey", ("search/a.js",))
     cache.memo("discovery", "dkey", lambda: [1, 2])
     cache.save()
     again = BuildCache.load(tmp_path)
     assert again.stamp == "stamp-1"
     assert again.parsed == {"page:k1": {"title": "A"}}
-    assert again.rendered == {"index.html": "key"}
-    assert again.groups == {"search": ("skey", ("search/a.js",))}
     assert again.memo("discovery", "dkey", lambda: "recomputed") == [1, 2]
     assert (tmp_path / CACHE_DIR / ".gitignore").read_text() == "*\n"
 
@@ -49,20 +45,9 @@ def test_a_damaged_or_foreign_cache_is_a_cold_start(tmp_path: Path) -> None:
     folder = tmp_path / CACHE_DIR
     folder.mkdir()
     (folder / CACHE_FILE).write_bytes(b"not a pickle")
-    assert BuildCache.load(tmp_path).rendered == {}
+    assert BuildCache.load(tmp_path).parsed == {}
     (folder / CACHE_FILE).write_bytes(pickle.dumps({"format": 1, "version": "0.0.0-other"}))
     assert BuildCache.load(tmp_path).parsed == {}
-
-
-def test_restamp_forgets_rendered_pages_but_not_groups() -> None:
-    cache = BuildCache()
-    cache.restamp("one")
-    cache.rendered["a.html"] = "k"
-    cache.groups["search"] = ("s", ())
-    cache.restamp("one")
-    assert cache.rendered == {"a.html": "k"}
-    cache.restamp("two")
-    assert cache.rendered == {} and cache.groups == {"search": ("s", ())}
 
 
 def test_parse_counts_hits_and_prune_forgets_unused_inputs() -> None:

@@ -8,18 +8,20 @@ from pathlib import Path
 from sitegen.output import Spool
 
 
-def test_spool_moves_pages_into_place_and_leaves_unchanged_files_alone(tmp_path: Path) -> None:
+def test_spool_commit_moves_files_in_and_removes_the_stale_ones(tmp_path: Path) -> None:
     out = tmp_path / "site"
     (out / "a").mkdir(parents=True)
-    (out / "a" / "index.html").write_bytes(b"same")
-    inode = (out / "a" / "index.html").stat().st_ino
+    (out / "a" / "index.html").write_bytes(b"old")
+    (out / "gone" / "x").mkdir(parents=True)
+    (out / "gone" / "x" / "index.html").write_bytes(b"stale")
     spool = Spool(out)
-    spool.put("a/index.html", b"same")
+    spool.put("a/index.html", b"new a")
     spool.put("b/c/index.html", b"new")
     assert not (out / "b").exists()  # nothing reaches the site before commit
-    assert spool.commit(out) == ["b/c/index.html"]
+    assert spool.commit(out, ["gone/x/index.html"]) == ["a/index.html", "b/c/index.html"]
     assert (out / "b" / "c" / "index.html").read_bytes() == b"new"
-    assert (out / "a" / "index.html").stat().st_ino == inode  # not rewritten
+    assert (out / "a" / "index.html").read_bytes() == b"new a"
+    assert not (out / "gone").exists()  # the stale file and its emptied folders
     assert not spool.folder.exists()
 
 

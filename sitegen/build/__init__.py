@@ -24,6 +24,7 @@ from sitegen.build.schedule import can_fork
 from sitegen.build.write import LATE_JOBS, page_outputs, render_and_write
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
+from sitegen.output import check_output_folder
 from sitegen.project import Project, load_project
 
 __all__ = [
@@ -47,6 +48,7 @@ def build(
     preview: Preview | None = None,
 ) -> BuildResult:
     """Read everything, model it, render what changed and write it."""
+    check_output_folder(root, options.output)
     cache = cache if cache is not None else BuildCache()
     return build_project(load_project(root, cache), options, cache, preview)
 
@@ -58,6 +60,7 @@ def ingest_and_build(
     preview: Preview | None = None,
 ) -> tuple[IngestResult, BuildResult]:
     """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
+    check_output_folder(root, options.output)
     cache = cache if cache is not None else BuildCache()
     ingested = ingest(root, cache)
     if ingested.errors:

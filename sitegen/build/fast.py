@@ -20,7 +20,6 @@ from sitegen.cache import BuildCache
 from sitegen.catalog import Paper, load_page, make_paper
 from sitegen.errors import SitegenError
 from sitegen.fsio import read_input
-from sitegen.output import read_manifest
 from sitegen.views.pages import paper_page_of
 
 
@@ -78,10 +77,14 @@ def quick_build(
     library = replace(last.site.library, papers={**last.site.library.papers, **updated})
     model = replace(last, project=project, site=replace(last.site, library=library))
     env = environment_for(project, cache)
-    run = Run(model, env, options, cache, preview, rendered=dict(cache.rendered))
+    run = Run(model, env, options, cache, preview)
     views = (paper_page_of(model.site, slug) for slug in updated)
     pages = {view.path: render_view(run, view) for view in views}
-    run.groups = dict(cache.groups)
+    run.groups = dict(run.seen_groups)
     # Every file stays as it is but the remade pages and the search index.
-    kept = set(read_manifest(options.output)) - set(run.groups.get("search", ("", ()))[1])
-    return write_build(run, pages, None, kept)
+    kept = set(run.old.files) - set(run.groups.get("search", ("", ()))[1]) - set(pages)
+    try:
+        return write_build(run, pages, None, kept)
+    finally:
+        if run.spool is not None:
+            run.spool.discard()

@@ -13,10 +13,10 @@ import jinja2
 
 from sitegen.build.keys import page_key
 from sitegen.build.options import BuildOptions, Preview, SiteModel
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, Groups, Noted
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
-from sitegen.output import Kept, Outputs, Spool
+from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
 from sitegen.render import render_template
 from sitegen.views.context import PageView
 from sitegen.views.pages import views_at
@@ -35,17 +35,42 @@ class Run:
     fork: bool = False  # whether side work runs in forked copies (see schedule.can_fork)
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)  # output path -> page key
-    groups: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    groups: Groups = field(default_factory=dict)
     written_early: list[str] = field(default_factory=list)  # files written before the rest
+    # What the output folder holds, by its manifest: the page keys a build may trust.
+    old: Manifest = field(init=False)
+    # Per file of the output, as the last build into it left it: (page key, hash, ctime).
+    seen: dict[str, Noted] = field(init=False)
+    seen_groups: Groups = field(init=False)  # outputs made together (search): name -> (key, paths)
+    noted: dict[str, Noted] = field(default_factory=dict)  # the same, for this build
+    removed: int = 0  # stale files this build removed
+    committed: set[str] = field(default_factory=set)  # in place already (a preview's pages)
+
+    def __post_init__(self) -> None:
+        self.old = read_manifest(self.output)
+        self.seen, self.seen_groups = self.cache.outputs_of(self.output)
 
     @property
     def output(self) -> Path:
         """The output folder."""
         return self.options.output
 
+    def intact(self, path: str) -> int | None:
+        """The file's ctime if it holds what the output's manifest records, else None."""
+        record, seen = self.old.files.get(path), self.seen.get(path)
+        same = seen is not None and record is not None and seen[1] == record[1]
+        return verified(self.output, path, record, seen[2] if same else None)
+
     def reusable(self, path: str, key: str) -> bool:
-        """Whether path was last made from inputs with this key and is still on disk."""
-        return self.cache.rendered.get(path) == key and (self.output / path).is_file()
+        """Whether path was last made from inputs with this key and is still as written."""
+        seen = self.seen.get(path)
+        if seen is None or seen[0] != key or self.old.files.get(path, (0, ""))[1] != seen[1]:
+            return False
+        ctime = self.intact(path)
+        if ctime is None:
+            return False
+        self.noted[path] = (key, seen[1], ctime)
+        return True
 
 
 def render_page(env: jinja2.Environment, template: str, context: dict) -> bytes:

@@ -48,8 +48,8 @@ def start(run: Run, function: Callable[..., Any], *args: Any) -> Callable[[], An
 
 def start_group(run: Run, name: str, key: str, make: Callable[..., Outputs], *args: Any) -> Job:
     """Start outputs made together (the search index) unless their key is unchanged."""
-    old_key, paths = run.cache.groups.get(name, ("", ()))
-    if old_key == key and all((run.output / p).is_file() for p in paths):
+    old_key, paths = run.seen_groups.get(name, ("", ()))
+    if old_key == key and all(run.reusable(p, key) for p in paths):
         run.groups[name] = (key, paths)
         return lambda: dict.fromkeys(paths, Kept.UNCHANGED)
     result = start(run, make, *args)
@@ -57,6 +57,7 @@ def start_group(run: Run, name: str, key: str, make: Callable[..., Outputs], *ar
     def collect() -> Outputs:
         outputs = result()
         run.groups[name] = (key, tuple(sorted(outputs)))
+        run.rendered.update(dict.fromkeys(outputs, key))
         return outputs
 
     return collect
@@ -82,23 +83,23 @@ def routes_in_share(site: Site, share: Share) -> Iterator[Route]:
         count += 1
 
 
-def render_share(run: Run, early: set[str], share: Share) -> tuple[dict, list[str], Outputs]:
-    """In a forked copy: render one share of the pages; (page keys, spooled paths, outputs).
+def render_share(run: Run, early: set[str], share: Share) -> tuple[dict, dict, Outputs, dict]:
+    """In a forked copy: render one share of the pages; (page keys, spooled, outputs, noted).
 
     The copy shares the whole model (nothing pickled over), renders into the spool
     and sends back only what the cache needs.
     """
-    spool = copy.copy(run.spool)  # this copy's own list of parked paths
+    spool = copy.copy(run.spool)  # this copy's own records of parked files
     if spool is not None:
-        spool.paths = []
+        spool.records = {}
     mine = copy.copy(run)
-    mine.rendered, mine.spool = {}, spool
+    mine.rendered, mine.noted, mine.spool = {}, {}, spool
     outputs = {
         route.path: render_view(mine, route.make())
         for route in routes_in_share(run.model.site, share)
         if route.path not in early
     }
-    return mine.rendered, spool.paths if spool else [], outputs
+    return mine.rendered, spool.records if spool else {}, outputs, mine.noted
 
 
 def render_all(run: Run, early: set[str]) -> Outputs:
@@ -121,9 +122,10 @@ def render_all(run: Run, early: set[str]) -> Outputs:
             helper.abandon()
         raise
     if helper is not None:
-        rendered, spooled, more = helper.result()
+        rendered, spooled, more, noted = helper.result()
         run.rendered.update(rendered)
+        run.noted.update(noted)
         if run.spool is not None:
-            run.spool.paths += spooled
+            run.spool.records.update(spooled)
         outputs.update(more)
     return outputs

@@ -8,14 +8,29 @@ before the pages (in another process when the run has one), collected after.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from sitegen.build.keys import search_key
 from sitegen.build.options import BuildResult
 from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_outputs
 from sitegen.build.run import Run, render_first
 from sitegen.build.schedule import Job, render_all, start_group
-from sitegen.output import Outputs, Spool, finish, read_manifest, write_outputs
+from sitegen.errors import SitegenError
+from sitegen.model import urls
+from sitegen.output import (
+    MANIFEST,
+    Kept,
+    Manifest,
+    Outputs,
+    Record,
+    Spool,
+    check_path,
+    file_hash,
+    record_of,
+    write_outputs,
+)
 from sitegen.search import search_files
 
 
@@ -61,22 +76,107 @@ def render_and_write(run: Run) -> BuildResult:
 def write_build(
     run: Run, pages: Outputs, jobs: list[Job] | None, kept: Iterable[str] = ()
 ) -> BuildResult:
-    """Write the pages, tell the preview, then collect and write the late jobs (starting them
-    now if jobs is None); remove stale files, keeping `kept`, and commit the cache."""
-    cache, output = run.cache, run.output
-    old, kept = read_manifest(output), set(kept)
-    changed = write_outputs(output, pages) + (run.spool.commit(output) if run.spool else [])
-    written = len(changed) + len(run.written_early)
-    cache.rendered = run.rendered
-    if run.preview is not None and run.preview.on_pages is not None:
-        gone = [p for p in old if p.endswith(".html") and p not in pages and p not in kept]
-        run.preview.on_pages(changed + gone)
+    """Commit the pages, tell the preview, then collect the late jobs (starting them now if
+    jobs is None) and commit them; remove stale files, keeping `kept`; save the cache.
+
+    A CLI build commits once, all or nothing; a preview commits its pages first, so the
+    browser reloads before the search index is in.
+    """
+    base = {**dict.fromkeys(kept), **pages}
+    if run.spool is None:  # a fast path renders in memory; the commit still needs a spool
+        run.spool = Spool(run.output)
     if jobs is None:
         jobs = [start(run) for start in LATE_JOBS]
+    written = len(run.written_early)
+    if run.preview is not None and run.preview.on_pages is not None:
+        old = run.old.files
+        changed = commit(run, base, final=False)
+        gone = [p for p in old if p.endswith(".html") and p not in base]
+        run.preview.on_pages(changed + gone)
+        written += len(changed)
     late = merge((job() for job in jobs), pages)
-    written += len(write_outputs(output, late))
-    cache.groups = run.groups
-    files = {**dict.fromkeys(kept), **pages, **late}
-    removed = finish(output, old, files)
-    cache.save()
-    return BuildResult(run.model, written, len(files), removed)
+    files = {**base, **late}
+    written += len(commit(run, files, final=True))
+    run.cache.save()
+    return BuildResult(run.model, written, len(files), run.removed)
+
+
+def commit(run: Run, files: Outputs, final: bool) -> list[str]:
+    """Put every file in place with its manifest record, all or nothing; the changed paths.
+
+    `final` removes the files the last build wrote that this one did not; otherwise
+    they stay, and so do their records.
+    """
+    records = {
+        path: run.old.files[path] if path in run.committed else record_for(run, path, data)
+        for path, data in files.items()
+    }
+    stale = [p for p in run.old.files if p not in files and is_safe(p)]
+    stale += [p for p in unlisted(run.output, SWEPT) if p not in files and p not in run.old.files]
+    if not final:
+        records = {**{p: run.old.files[p] for p in stale if p in run.old.files}, **records}
+        stale = []
+    manifest = Manifest(records)
+    if manifest != run.old or not (run.output / MANIFEST).is_file():
+        run.spool.put(MANIFEST, manifest.to_bytes())
+    changed = [p for p in run.spool.commit(run.output, stale) if p != MANIFEST]
+    for path in changed:  # a rename changes a file's ctime: note it once the file is in place
+        key, content, _ = run.noted[path]
+        run.noted[path] = (key, content, os.stat(run.output / path).st_ctime_ns)
+    run.removed += len(stale)
+    run.old, run.committed = manifest, set(files)
+    noted = {p: run.noted[p] for p in records if p in run.noted}
+    run.cache.note_outputs(run.output, noted, run.groups if final else run.seen_groups)
+    return changed
+
+
+def record_for(run: Run, path: str, data: bytes | Kept | None) -> Record:
+    """A file's manifest record, parking it in the spool when its bytes are new."""
+    old, key = run.old.files.get(path), run.rendered.get(path, "")
+    if data is Kept.UNCHANGED and old is not None:
+        return old  # checked by run.reusable
+    if data is None and old is not None:  # kept by a fast path: as the last build left it
+        if path in run.seen:
+            run.noted.setdefault(path, run.seen[path])
+        return old
+    ctime = None
+    if data is Kept.SPOOLED:
+        record = run.spool.records[path]
+        if old == record and (ctime := run.intact(path)) is not None:
+            run.spool.drop(path)  # rendered again, but to the same bytes: leave the file be
+    elif isinstance(data, bytes):
+        record = (len(data), file_hash(data))
+        if old != record or (ctime := run.intact(path)) is None:
+            run.spool.put(path, data)
+    else:  # written already (a preview's open pages)
+        record, ctime = record_of(run.output / path)
+    # A file moved in by the commit gets its ctime then (see commit).
+    run.noted[path] = (key, record[1], ctime or 0)
+    return record
+
+
+# Folders whose every file a build makes, with names that change (the search index's
+# hashed chunks): a file there that no manifest lists (from an interrupted or overlapping
+# build of an older version) is removed too. Listing one folder costs little.
+SWEPT = (urls.SEARCH,)
+
+
+def unlisted(output: Path, folders: Iterable[str]) -> list[str]:
+    """The regular files directly in some output folders, as output paths."""
+    found = []
+    for folder in folders:
+        try:
+            with os.scandir(output / folder) as entries:
+                found += [folder + e.name for e in entries if e.is_file(follow_symlinks=False)]
+        except OSError:
+            continue  # no such folder yet
+    return sorted(found)
+
+
+def is_safe(path: str) -> bool:
+    """Whether a manifest path stays inside the output (a tampered manifest deletes nothing)."""
+    try:
+        check_path(path)
+    except SitegenError:
+        return False
+    return path != MANIFEST
