@@ -94,24 +94,21 @@ def read_dumps(
         except OSError as exc:
             errors.append(SitegenError(f"cannot read: {exc.strerror}", path))
     dumps.sort(key=lambda d: (d.date or "", d.name))
-    return dumps, errors + same_names(dumps_dir, dumps)
+    check_names(dumps_dir, dumps)
+    return dumps, errors
 
 
-def same_names(dumps_dir: Path, dumps: list[Dump]) -> list[SitegenError]:
+def check_names(dumps_dir: Path, dumps: list[Dump]) -> None:
     """Refuse dumps whose file names differ only in extension: a dump's id is its stem."""
     first: dict[str, Dump] = {}
-    errors = []
     for dump in sorted(dumps, key=lambda d: d.file or d.name):
         other = first.setdefault(dump.name, dump)
         if other is not dump:
-            errors.append(
-                SitegenError(
-                    f"{other.file} and {dump.file} have the same name {dump.name!r} "
-                    "(a dump is known by its name without extension): rename one",
-                    dumps_dir,
-                )
+            raise SitegenError(
+                f"{other.file} and {dump.file} have the same name {dump.name!r} "
+                "(a dump is known by its name without extension): rename one",
+                dumps_dir,
             )
-    return errors
 
 
 def skipped_dump(error: SitegenError) -> str:
