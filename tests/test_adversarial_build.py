@@ -211,3 +211,19 @@ def test_adv_second_command_waits_for_the_lock_or_fails_fast(small: Path) -> Non
         assert "waiting for another sitegen command" in waiting.stderr.readline()
         assert waiting.poll() is None  # still waiting while the lock is held
     assert waiting.wait(120) == 0
+
+
+def test_adv_two_pages_at_one_path_are_refused_before_writing(
+    small: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two routes at one path: the second silently replaced the first in the route table."""
+    import sitegen.model.library
+
+    themes = sitegen.model.library.urls
+    real = themes.theme_url
+    # Every theme's list at the same URL, as a segment rule with a gap would make them.
+    monkeypatch.setattr(themes, "theme_url", lambda segment: real("same"))
+    before = tree(small / "site")
+    with pytest.raises(SitegenError, match=r"two pages would be written to themes/same/index"):
+        build_into(small, small / "site")
+    assert tree(small / "site") == before

@@ -15,6 +15,7 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
+from sitegen.errors import SitegenError
 from sitegen.model import urls
 from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo, letter_of
 from sitegen.project import SiteConfig
@@ -65,6 +66,7 @@ class Route:
     path: str
     kind: str  # "paper" for the papers' own pages; the template's name for the others
     make: Callable[[], PageView]
+    name: str = ""  # the paper's slug, or the theme, dump or tag the page lists (for errors)
 
 
 # ---------------------------------------------------------------- paper pages
@@ -218,7 +220,7 @@ def paper_routes(site: Site) -> Iterator[Route]:
         for position, slug in enumerate(section.slugs):
             if library.papers[slug].theme == theme.slug:  # secondary members: under their primary
                 path = urls.file_of(urls.paper_url(slug))
-                yield Route(path, "paper", partial(paper_page, site, slug, position, section))
+                yield Route(path, "paper", partial(paper_page, site, slug, position, section), slug)
 
 
 # ---------------------------------------------------------------- list pages
@@ -456,7 +458,7 @@ def list_routes(site: Site, kind: str, section: Section, size: int, make: Callab
     routes = []
     for number in range(1, page_count(section, size) + 1):
         path = urls.file_of(urls.list_url(section.url, number))
-        routes.append(Route(path, kind, partial(make, number)))
+        routes.append(Route(path, kind, partial(make, number), section.key.name))
     return routes
 
 
@@ -494,7 +496,20 @@ def routes(site: Site) -> dict[str, Route]:
     table.append(Route(urls.NOT_FOUND_FILE, "404", partial(not_found_page, site)))
     if library.dated_additions():  # undated dumps give no dates, and the feed makes none up
         table.append(Route(urls.FEED_FILE, "feed", partial(feed_page, site)))
-    return {route.path: route for route in table}
+    return unique_paths(table)
+
+
+def unique_paths(table: list[Route]) -> dict[str, Route]:
+    """The routes by path; two pages at one path stop the build before anything is written."""
+    found: dict[str, Route] = {}
+    for route in table:
+        other = found.setdefault(route.path, route)
+        if other is not route:
+            raise SitegenError(
+                f"two pages would be written to {route.path}: the {other.kind} page of "
+                f"{other.name!r} and the {route.kind} page of {route.name!r}; rename one"
+            )
+    return found
 
 
 def site_pages(site: Site) -> Iterator[PageView]:
