@@ -450,12 +450,26 @@
 
   // ------------------------------------------------------------ search highlight
 
+  /** Say how many papers match, how many are marked, and link to all of them in search. */
+  function describe(status, total, marked, searchUrl) {
+    status.textContent = "";
+    if (!total) { status.textContent = "No paper matches."; return; }
+    var said = total + (total === 1 ? " paper matches" : " papers match");
+    status.textContent = said + (marked < total ? "; the best " + marked + " are marked (" : " (");
+    var all = document.createElement("a");
+    all.href = searchUrl;
+    all.textContent = "see them in search";
+    status.appendChild(all);
+    status.appendChild(document.createTextNode("); Enter goes to the best."));
+  }
+
   function setUpSearch() {
     var form = figure.querySelector(".map-search");
     var input = form.querySelector("input");
     var status = form.querySelector(".map-status");
     var timer = 0, asked = 0, hits = [];
     var total = +figure.getAttribute("data-total") || dots.length;
+    var root = form.getAttribute("action").replace(/search\/$/, "");
 
     function clear() {
       svg.classList.remove("is-searching");
@@ -467,37 +481,25 @@
 
     function show(query, result) {
       clear();
-      if (!query) return;
-      var search = "search/?q=" + encodeURIComponent(query);
-      var root = form.getAttribute("action").replace(/search\/$/, "");
       if (dense) {
         markHits(result);
-        svg.classList.toggle("is-searching", hitDots.length > 0);
-        var more = document.createElement("a");
-        more.href = root + search;
-        more.textContent = "all in search";
-        status.textContent = result.total === 0 ? "No paper matches." : result.total +
-          (result.total === 1 ? " paper matches" : " papers match") +
-          (result.total > hitDots.length ? "; the best " + hitDots.length + " are marked (" : " (");
-        if (result.total) { status.appendChild(more); status.appendChild(document.createTextNode("); Enter goes to the best.")); }
         hits = hitDots.slice();
-        return;
+      } else {
+        result.hits.forEach(function (hit) {
+          var dot = bySlug.get(slugsInOrder[+hit.ref]);
+          if (dot) { dot.classList.add("is-hit"); hits.push(dot); }
+        });
       }
-      svg.classList.add("is-searching");
-      result.hits.forEach(function (hit) {
-        var dot = bySlug.get(slugsInOrder[+hit.ref]);
-        if (dot) { dot.classList.add("is-hit"); hits.push(dot); }
-      });
-      status.textContent = hits.length
-        ? hits.length + (hits.length === 1 ? " paper matches" : " papers match") + "; Enter goes to the best."
-        : "No paper matches.";
+      svg.classList.toggle("is-searching", hits.length > 0);
+      describe(status, result.total, hits.length, root + "search/?q=" + encodeURIComponent(query));
     }
 
+    /** Ask the site's search; resolves once the map shows the answer (or fails to). */
     function run() {
       var query = input.value.trim(), mine = ++asked;
-      if (!query) { clear(); return; }
-      if (!self.SitegenSearch) { status.textContent = "Search is not available."; return; }
-      self.SitegenSearch.query(query, { limit: dense ? DENSE_HITS : total }).then(function (result) {
+      if (!query) { clear(); return Promise.resolve(); }
+      if (!self.SitegenSearch) { status.textContent = "Search is not available."; return Promise.resolve(); }
+      return self.SitegenSearch.query(query, { limit: dense ? DENSE_HITS : total }).then(function (result) {
         if (mine === asked) show(query, result);
       }, function () {
         if (mine === asked) status.textContent = "The search index could not be loaded.";
@@ -513,8 +515,9 @@
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       clearTimeout(timer);
-      run();
-      if (hits.length) { centreOn(place(hits[0]), Math.min(view.w, SIZE / 3)); select(hits[0], true); }
+      run().then(function () {
+        if (hits.length) { centreOn(place(hits[0]), Math.min(view.w, SIZE / 3)); select(hits[0], true); }
+      });
     });
   }
 
