@@ -18,6 +18,7 @@ ACTIVE = """() => { const a = document.activeElement;
   return {inMap: !!a.closest('svg.map'), dot: !!a.closest('.map-group'),
           href: a.getAttribute('href') || '', tag: a.tagName}; }"""
 VIEW_WIDTH = "+document.querySelector('svg.map').getAttribute('viewBox').split(' ')[2]"
+ON_A_DOT = "() => !!document.activeElement.closest('.map-group, .map-hits')"
 
 
 @pytest.fixture
@@ -28,7 +29,8 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def tab_into_the_map(page: Page) -> None:
-    """Focus the control just before the map, then Tab once."""
+    """Focus the control just before the map, then Tab once (once map.js has shown it)."""
+    expect(page.locator(".map-tools")).to_be_visible()
     page.focus(".map-zoom button[data-zoom='reset']")
     page.keyboard.press("Tab")
 
@@ -111,6 +113,7 @@ def test_search_highlights_what_the_site_search_finds(page: Page, shipped_url: s
     )
     assert dimmed < 0.5
     page.press("#map-q", "Enter")  # goes to the best match, zoomed in, its label shown
+    page.wait_for_function(ON_A_DOT)
     active = page.evaluate(ACTIVE)
     assert active["dot"] and active["href"] in hits
     assert page.evaluate(VIEW_WIDTH) < 1000
@@ -170,6 +173,7 @@ def test_a_paper_page_links_to_its_dot(page: Page, shipped_url: str) -> None:
     page.goto(shipped_url + "papers/geometry-distributions/")
     page.click("text=See on the map")
     expect(page).to_have_url(re.compile(r"map/\?paper=geometry-distributions$"))
+    page.wait_for_function(ON_A_DOT)
     active = page.evaluate(ACTIVE)
     assert active["dot"] and active["href"] == "../papers/geometry-distributions/"
     expect(page.locator(".map-tip a")).to_have_text("Geometry Distributions")
@@ -180,6 +184,7 @@ def test_a_tap_shows_the_label_and_a_second_tap_follows(browser: Browser, shippe
     with open_page(browser, viewport={"width": 390, "height": 844}, has_touch=True) as phone:
         phone.goto(shipped_url + "map/?paper=geometry-distributions")
         dot = phone.locator("svg.map a[href='../papers/geometry-distributions/'] circle")
+        expect(phone.locator(".map-tip")).to_be_visible()  # the link focused its dot
         phone.keyboard.press("Escape")
         expect(phone.locator(".map-tip")).to_be_hidden()
         dot.tap()
@@ -220,8 +225,7 @@ def test_a_dense_map_marks_search_hits_and_finds_a_linked_paper(page: Page, dens
     page.goto(dense_url + "map/")
     assert page.locator("svg.map circle").count() == 0
     assert page.locator("svg.map rect").count() > 50
-    page.focus(".map-zoom button[data-zoom='reset']")
-    page.keyboard.press("Tab")  # the region labels are the one Tab stop
+    tab_into_the_map(page)  # the region labels are the one Tab stop
     assert page.evaluate("document.activeElement.classList.contains('map-region')")
     page.keyboard.press("Tab")
     assert not page.evaluate(ACTIVE)["inMap"]
@@ -244,4 +248,5 @@ def test_a_dense_map_marks_search_hits_and_finds_a_linked_paper(page: Page, dens
     expect(page.locator(".map-tip")).to_be_visible()
     page.goto(dense_url + "map/?paper=geometry-distributions")
     expect(page.locator(".map-tip a")).to_have_text("Geometry Distributions")
+    page.wait_for_function(ON_A_DOT)
     assert page.evaluate(ACTIVE)["href"] == "../papers/geometry-distributions/"
