@@ -10,20 +10,24 @@ Which page was rendered from which key lives with the output, in its manifest
 
 from __future__ import annotations
 
+import gc
 import hashlib
-import pickle
+import marshal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sitegen import __version__
 from sitegen.fsio import write_atomic
+from sitegen.plain import decode, encode
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_FILE = "build.pickle"
-PICKLE = pickle.HIGHEST_PROTOCOL
-FORMAT = 3
+CACHE_FILE = "build.cache"  # plain data (sitegen/plain.py), never a pickle: loading runs no code
+MAGIC = b"sitegen-cache 1\n"
+FORMAT = 4
 Noted = tuple[str, str, int]  # an output file as a build left it: (page key, hash, ctime_ns)
 Groups = dict[str, tuple[str, tuple[str, ...]]]  # outputs made together: name -> (key, paths)
 
@@ -36,6 +40,38 @@ def digest(*parts: bytes | str) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+def write_plain(data: dict[str, Any], handle: BinaryIO) -> None:
+    """The cache file: a header, the hash of the payload, then the payload (marshal)."""
+    with no_gc():
+        payload = marshal.dumps(encode(data))
+    handle.write(MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload)
+
+
+def read_plain(path: Path) -> Any:
+    """What write_plain wrote; ValueError if the file is damaged or not a cache."""
+    with open(path, "rb") as handle:
+        if handle.read(len(MAGIC)) != MAGIC:
+            raise ValueError("not a sitegen cache")
+        expected, payload = handle.read(32), handle.read()
+    if hashlib.blake2b(payload, digest_size=32).digest() != expected:
+        raise ValueError("damaged cache")  # a torn or edited file: start cold
+    with no_gc():
+        return decode(marshal.loads(payload))
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cycle collector: making 100k's of objects would run it over and over,
+    scanning the whole heap each time (it cost more than the decoding itself)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def tree_fingerprint(folders: list[Path]) -> str:
@@ -65,14 +101,15 @@ class BuildCache:
     environment: tuple[str, Any] | None = field(default=None, repr=False)
     hits: int = 0
     misses: int = 0
+    saved: bool = False  # whether the file holds what this cache held when loaded or saved
+    dirty: bool = False  # whether anything changed since
 
     @classmethod
     def load(cls, root: Path) -> BuildCache:
         """Read the cache of a site; a missing, old or damaged cache is an empty one."""
         folder = root / CACHE_DIR
         try:
-            with open(folder / CACHE_FILE, "rb") as handle:
-                data = pickle.load(handle)
+            data = read_plain(folder / CACHE_FILE)
             if data.get("format") == FORMAT and data.get("version") == __version__:
                 return cls(
                     folder,
@@ -80,14 +117,16 @@ class BuildCache:
                     data["parsed"],
                     data["memos"],
                     data["outputs"],
+                    saved=True,
                 )
-        except Exception:  # noqa: BLE001 - any unreadable cache is just a cold start
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError, ImportError):
+            # Any unreadable cache is just a cold start (a damaged or foreign one too).
             pass
         return cls(folder)
 
     def save(self) -> None:
-        """Write the cache atomically (a crash leaves the previous one)."""
-        if self.folder is None:
+        """Write the cache atomically (a crash leaves the previous one), if anything changed."""
+        if self.folder is None or (self.saved and not self.dirty):
             return
         data = {
             "format": FORMAT,
@@ -99,9 +138,8 @@ class BuildCache:
         }
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / ".gitignore").write_text("*\n")
-        # Streamed into the file: at 100k papers the pickle is ~400 MB, too big to hold
-        # as one bytes object next to the cache itself.
-        write_atomic(self.folder / CACHE_FILE, partial(pickle.dump, data, protocol=PICKLE))
+        write_atomic(self.folder / CACHE_FILE, partial(write_plain, data))
+        self.saved, self.dirty = True, False
 
     def outputs_of(self, output: Path) -> tuple[dict[str, Noted], Groups]:
         """What the last build into an output folder made there: per file, and groups."""
@@ -109,10 +147,13 @@ class BuildCache:
 
     def note_outputs(self, output: Path, files: dict[str, Noted], groups: Groups) -> None:
         """Remember what a build committed into an output folder."""
-        self.outputs[str(output.resolve())] = (files, groups)
+        folder = str(output.resolve())
+        self.dirty |= self.outputs.get(folder) != (files, groups)
+        self.outputs[folder] = (files, groups)
 
     def restamp(self, stamp: str) -> None:
         """Record the settings stamp (every page key includes it)."""
+        self.dirty |= stamp != self.stamp
         self.stamp = stamp
 
     def parse(self, kind: str, key: str, make: Any) -> Any:
@@ -123,6 +164,7 @@ class BuildCache:
             self.hits += 1
             return self.parsed[full]
         self.misses += 1
+        self.dirty = True
         value = self.parsed[full] = make()
         return value
 
@@ -133,9 +175,11 @@ class BuildCache:
             return old[1]
         value = make()
         self.memos[name] = (key, value)
+        self.dirty = True
         return value
 
     def prune(self) -> None:
         """Forget parsed inputs this build didn't use, so the cache doesn't grow forever."""
-        self.parsed = {k: v for k, v in self.parsed.items() if k in self.used}
-        self.used = set()
+        kept = {k: v for k, v in self.parsed.items() if k in self.used}
+        self.dirty |= len(kept) != len(self.parsed)
+        self.parsed, self.used = kept, set()

@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_build_incremental import dump_text, make_site
 
 from sitegen.build import BuildOptions, ingest_and_build
@@ -227,3 +232,91 @@ def test_adv_two_pages_at_one_path_are_refused_before_writing(
     with pytest.raises(SitegenError, match=r"two pages would be written to themes/same/index"):
         build_into(small, small / "site")
     assert tree(small / "site") == before
+
+
+# ---------------------------------------------------------------- commands at once, and kills
+
+STEPS = st.tuples(
+    st.sampled_from(["add", "build", "ingest", "edit"]),
+    st.sampled_from(["finish", "kill", "overlap"]),
+    st.floats(min_value=0.05, max_value=2.0),  # when a kill lands, in seconds
+    st.integers(min_value=0, max_value=99),
+)
+
+
+def start_step(root: Path, tmp: Path, action: str, n: int) -> subprocess.Popen[bytes] | None:
+    """Start one command (or make one user edit in place, returning None)."""
+    if action == "edit":
+        page = sorted((root / "content" / "papers").rglob("*.md"))[n % 10]
+        page.write_text(page.read_text() + f"\n## Notes\n\nMy note {n}.\n")
+        return None
+    args = [action]
+    if action == "add":
+        dump = tmp / f"2026-03-{n % 28 + 1:02d}-extra-{n}.txt"
+        dump.write_text(dump_text([(f"Added Paper {n} {i}", n + i) for i in range(2)]))
+        args.append(str(dump))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitegen", *args, "-q"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def user_bytes(root: Path) -> dict[str, bytes]:
+    """The user's files: dumps, pages (ingest's too, once written they are the user's)."""
+    content = root / "content"
+    return {p.relative_to(content).as_posix(): p.read_bytes() for p in content.rglob("*.md")} | {
+        p.relative_to(content).as_posix(): p.read_bytes() for p in content.glob("dumps/*")
+    }
+
+
+@settings(
+    max_examples=int(os.environ.get("SITEGEN_ADV_EXAMPLES", "3")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(st.lists(STEPS, min_size=1, max_size=4))
+def test_adv_concurrent_and_killed_commands_end_in_a_clean_site(
+    built_template: Path, steps: list[tuple[str, str, float, int]]
+) -> None:
+    """Random add/build/ingest/edit, some overlapping, some killed with SIGKILL: one more
+    build gives exactly a clean build's site, and no byte the user has is lost."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "root"
+        shutil.copytree(built_template, root)
+        running: list[subprocess.Popen[bytes]] = []
+        for action, how, delay, n in steps:
+            process = start_step(root, Path(tmp), action, n)
+            if process is None:
+                continue
+            if how == "kill":
+                time.sleep(delay)
+                process.kill()
+            running.append(process)
+            if how != "overlap":
+                for other in running:
+                    other.wait(120)
+                running = []
+        for process in running:
+            process.wait(120)
+        kept = user_bytes(root)
+        assert run_cli(root, "build", "-q").returncode == 0
+        after = user_bytes(root)  # may hold more: the pages of a dump copied in, then killed
+        assert {name: after.get(name) for name in kept} == kept  # nothing lost or changed
+        clean = Path(tmp) / "clean"
+        shutil.copytree(root / "content", clean / "content")
+        ingest_and_build(clean, BuildOptions(clean / "out"), BuildCache())
+        assert tree(root / "site") == tree(clean / "out")
+        assert not list(root.glob(".site.spool-*"))
+
+
+@pytest.fixture(scope="module")
+def built_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small site, ingested and built once, to copy for each example."""
+    root = tmp_path_factory.mktemp("template") / "root"
+    make_site(root)
+    build_into(root, root / "site")
+    return root

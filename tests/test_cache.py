@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import marshal
+import os
 import pickle
 from pathlib import Path
 
-from sitegen.cache import CACHE_DIR, CACHE_FILE, BuildCache, digest, tree_fingerprint
+import pytest
+
+from sitegen.cache import CACHE_DIR, CACHE_FILE, MAGIC, BuildCache, digest, tree_fingerprint
+from sitegen.catalog import Page
+from sitegen.plain import decode, encode
 
 
 def test_digest_is_stable_and_keeps_parts_apart() -> None:
@@ -44,10 +52,49 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 def test_a_damaged_or_foreign_cache_is_a_cold_start(tmp_path: Path) -> None:
     folder = tmp_path / CACHE_DIR
     folder.mkdir()
-    (folder / CACHE_FILE).write_bytes(b"not a pickle")
+    (folder / CACHE_FILE).write_bytes(b"not a cache")
     assert BuildCache.load(tmp_path).parsed == {}
-    (folder / CACHE_FILE).write_bytes(pickle.dumps({"format": 1, "version": "0.0.0-other"}))
+    cache = BuildCache(folder)
+    cache.parse("page", "k1", lambda: "A")
+    cache.save()
+    data = (folder / CACHE_FILE).read_bytes()
+    (folder / CACHE_FILE).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit flipped
     assert BuildCache.load(tmp_path).parsed == {}
+    (folder / CACHE_FILE).write_bytes(data[: len(data) // 2])  # torn
+    assert BuildCache.load(tmp_path).parsed == {}
+
+
+def test_plain_data_round_trips_values_and_refuses_other_classes() -> None:
+    value = {
+        "page": Page(Path("/x/a.md"), "theory", "a", {"d": datetime.date(2026, 3, 1)}, "b"),
+        "sets": ({1, 2}, frozenset("ab"), [None, True, 1.5, b"x"]),
+        ("tuple", "key"): "dict keys need not be strings",
+    }
+    assert decode(marshal.loads(marshal.dumps(encode(value)))) == value
+    for data in (["C", "os", "system", ["true"]], ["C", "sitegen.cli", "main", [[]]], ["X", 1]):
+        with pytest.raises(ValueError):
+            decode(data)
+
+
+def test_adv_poisoned_cache_runs_no_code(tmp_path: Path) -> None:
+    """The cache was unpickled before any check: a crafted one in a shared project ran code."""
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {marker}",))
+
+    folder = tmp_path / CACHE_DIR
+    folder.mkdir()
+    for name in ("build.pickle", CACHE_FILE):  # the old name, and today's
+        (folder / name).write_bytes(pickle.dumps({"format": 2, "x": Payload()}))
+    code = ["C", "subprocess", "run", [["L", ["touch", str(marker)]]]]
+    payload = marshal.dumps(["D", ["format", 4, "memos", code]])
+    assert BuildCache.load(tmp_path).parsed == {}
+    hashed = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
+    (folder / CACHE_FILE).write_bytes(hashed)  # well formed, naming a function
+    assert BuildCache.load(tmp_path).parsed == {}
+    assert not marker.exists()
 
 
 def test_parse_counts_hits_and_prune_forgets_unused_inputs() -> None:

@@ -1,0 +1,109 @@
+"""Values as plain data (marshal of str, int, float, bytes, list), so loading runs no code.
+
+The build cache sits in the project folder, which may be shared or downloaded: unpickling
+it would run whatever code a crafted file names. Instead the cache is stored as marshal
+data made only of plain values, and `decode` rebuilds objects of sitegen's own dataclasses
+only, field by field, refusing anything else (a code object marshal might hold included).
+Every container is a tagged list, so user data (front matter) can never pose as a tag.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import functools
+import importlib
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+PLAIN = (str, int, float, bytes, bool, type(None))
+PACKAGE = "sitegen."
+
+
+def encode(value: Any) -> Any:
+    """value as plain data: scalars stay, containers and objects become tagged lists."""
+    if isinstance(value, PLAIN):
+        return value
+    kind = type(value)
+    if kind is list:
+        return ["L", encoded(value)]
+    if kind is tuple:
+        return ["T", encoded(value)]
+    if kind is dict:
+        return ["D", encoded([x for item in value.items() for x in item])]
+    if kind in (set, frozenset):
+        return ["S" if kind is set else "F", encoded(sorted(value, key=repr))]
+    if isinstance(value, PurePosixPath):
+        return ["P", str(value)]
+    if kind is datetime.datetime:
+        return ["t", value.isoformat()]
+    if kind is datetime.date:
+        return ["d", value.isoformat()]
+    if dataclasses.is_dataclass(value) and kind.__module__.startswith(PACKAGE):
+        fields = [getattr(value, name) for name in init_fields(kind)]
+        return ["C", kind.__module__, kind.__qualname__, encoded(fields)]
+    if hasattr(value, "item") and hasattr(value, "dtype") and not getattr(value, "shape", ()):
+        return encode(value.item())  # a numpy scalar
+    raise TypeError(f"cannot store a {kind.__name__} in the cache")
+
+
+def encoded(items: Any) -> list[Any]:
+    """Encode a sequence's items (strings, the most common, without a call each)."""
+    return [v if type(v) is str else encode(v) for v in items]
+
+
+def decode(data: Any) -> Any:
+    """The value encode made; ValueError for anything encode would not have made."""
+    if type(data) in SCALARS:
+        return data
+    if type(data) is not list or len(data) < 2 or type(data[0]) is not str:
+        raise ValueError("not cache data")
+    tag, payload = data[0], data[1]
+    if tag == "C" and len(data) == 4 and type(data[3]) is list:
+        return make(payload, data[2], values(data[3]))
+    if tag in SHAPES and type(payload) is list:
+        return SHAPES[tag](values(payload))
+    if tag == "D" and type(payload) is list:
+        items = values(payload)
+        return dict(zip(items[::2], items[1::2], strict=True))
+    if tag in "Ptd" and type(payload) is str:
+        return Path(payload) if tag == "P" else TIMES[tag].fromisoformat(payload)
+    raise ValueError(f"unknown cache tag {tag!r}")
+
+
+def values(items: list[Any]) -> list[Any]:
+    """Decode a list's items (strings, the most common, without a call each)."""
+    return [v if type(v) is str else decode(v) for v in items]
+
+
+SCALARS = frozenset(PLAIN)
+SHAPES: dict[str, Any] = {"L": list, "T": tuple, "S": set, "F": frozenset}
+TIMES: dict[str, Any] = {"t": datetime.datetime, "d": datetime.date}
+
+
+@functools.cache
+def init_fields(kind: type) -> tuple[str, ...]:
+    """The fields a dataclass's constructor takes."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.init)
+
+
+@functools.cache
+def dataclass_named(module: str, name: str) -> type:
+    """One of sitegen's dataclasses by module and name; ValueError for anything else."""
+    if not module.startswith(PACKAGE) or not all(p.isidentifier() for p in module.split(".")):
+        raise ValueError(f"not a sitegen class: {module}")
+    kind = getattr(importlib.import_module(module), name, None)
+    if not isinstance(kind, type) or not dataclasses.is_dataclass(kind):
+        raise ValueError(f"not a sitegen dataclass: {module}.{name}")
+    return kind
+
+
+def make(module: Any, name: Any, values: list[Any]) -> Any:
+    """An object of one of sitegen's dataclasses, from its init fields' values."""
+    if type(module) is not str or type(name) is not str:
+        raise ValueError("not cache data")
+    kind = dataclass_named(module, name)
+    fields = init_fields(kind)
+    if len(fields) != len(values):
+        raise ValueError(f"{name} has other fields now")
+    return kind(**dict(zip(fields, values, strict=True)))
