@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import scipy.sparse as sp
 
 from sitegen.catalog import Paper
 from sitegen.discover import (
+    Discovery,
     Point,
     clusters,
     discover,
@@ -264,3 +266,57 @@ def test_shared_phrases_are_the_rarest_terms_both_papers_have() -> None:
     assert COMMON_IDF > 2.0
     assert shared_phrases(mine[:1], theirs) == ["COMPUTER VISION"]
     assert shared_phrases(mine[1:2], (cand("graph", 6.0),)) == []
+
+
+def shipped_papers() -> list[Paper]:
+    """The shipped dumps' papers, in the order the dumps list them (oldest dump first)."""
+    from sitegen.ingest import read_dumps
+    from sitegen.text import slugify
+
+    dumps, _ = read_dumps(Path(__file__).resolve().parent.parent / "content" / "dumps")
+    seen: dict[str, Paper] = {}
+    for entry in (e for dump in dumps for e in dump.entries):
+        slug = slugify(entry.title)[:60]
+        seen.setdefault(slug, make_paper(slug, entry.title, entry.abstract))
+    return list(seen.values())
+
+
+def test_papers_outside_the_base_change_older_papers_only_by_being_closer() -> None:
+    papers = shipped_papers()
+    old = papers[:300]
+    base = {p.slug for p in old[:256]}
+
+    def shown(found: Discovery, slug: str) -> tuple:
+        return found.key_terms[slug], found.related[slug]
+
+    before, after = discover(old, base), discover(papers, base)
+    for paper in old:
+        slug = paper.slug
+        assert after.key_terms[slug] == before.key_terms[slug]
+        # What stays of the older list keeps its order, scores and shared terms; a new
+        # paper comes in only by scoring above the older ones it pushes out.
+        older = [r for r in after.related[slug] if r.slug in before.related]
+        assert older == list(before.related[slug][: len(older)])
+    changed = sum(shown(before, p.slug) != shown(after, p.slug) for p in old)
+    assert changed > 0  # the new papers are close to some older ones
+    # Without a base the statistics move with every paper: more older pages change.
+    drifting = discover(old), discover(papers)
+    assert sum(shown(drifting[0], p.slug) != shown(drifting[1], p.slug) for p in old) > changed
+
+
+def test_a_generation_is_the_oldest_papers_and_grows_by_a_quarter() -> None:
+    from sitegen.model.discovery import generation, generation_size
+
+    assert [generation_size(n) for n in (0, 10, 255, 256, 319, 320, 399, 400)] == [
+        0,
+        10,
+        255,
+        256,
+        256,
+        320,
+        320,
+        400,
+    ]
+    assert generation_size(10_000) == generation_size(10_200) == 9_094
+    arrival = [f"p{i}" for i in range(300)]
+    assert generation(arrival) == frozenset(arrival[:256])
