@@ -15,6 +15,8 @@ dump layouts) it measures, each in a fresh `sitegen` process as a user runs it:
   files (what a GitHub Pages deploy uploads);
 - one edit (a note appended to one page) and one page moved to another theme folder
   (a move changes lists, not discovery's TF-IDF): `sitegen build` again;
+- CPU seconds (user + system) of each command's whole process tree, which a machine other
+  processes load inflates far less than wall time;
 - peak memory: the largest sum of PSS (shared pages counted once) over the process
   and its children, sampled every 50 ms at first and every 0.5 s in long runs;
 - output: total bytes and files, the median paper page, the median paper page with
@@ -44,6 +46,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -108,10 +111,11 @@ HUGO_LAYOUTS = {
 
 @dataclass
 class Run:
-    """One timed command: wall seconds and peak memory of its process tree."""
+    """One timed command: wall seconds, CPU seconds and peak memory of its process tree."""
 
     seconds: float
     peak_mb: float
+    cpu: float = 0.0  # user + system seconds of the command and every process it waited for
 
 
 @dataclass
@@ -192,6 +196,7 @@ def timed(
     command: list[str], cwd: Path, timeout: float | None = None, env: dict | None = None
 ) -> Run:
     """Run a command, sampling the memory of its process tree; fail loudly if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
@@ -221,7 +226,9 @@ def timed(
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output.decode(errors='replace')}")
-    return Run(round(seconds, 2), round(peak, 1))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(round(seconds, 2), round(peak, 1), round(cpu, 2))
 
 
 def sitegen(*args: str) -> list[str]:
@@ -472,6 +479,14 @@ def over(a: Run | None, b: Run | None) -> str:
     return f"{a.seconds / b.seconds:.2f}" if a and b else "–"
 
 
+def cpu_pair(a: Run, b: Run | None) -> str:
+    """CPU seconds of two runs and their ratio (a loaded machine inflates them less than wall
+    time)."""
+    if b is None:
+        return f"{a.cpu} s / –"
+    return f"{a.cpu} s / {b.cpu} s ({a.cpu / b.cpu:.2f})" if b.cpu else f"{a.cpu} s / –"
+
+
 def seconds(run: Run | None) -> str:
     """A run's seconds, or a dash."""
     return f"{run.seconds} s" if run else "–"
@@ -486,8 +501,10 @@ def table(results: list[Result]) -> str:
         ("cold build", lambda r: f"{r.cold.seconds} s"),
         ("Hugo build, same pages", lambda r: seconds(r.hugo)),
         ("sitegen ÷ Hugo (cold)", lambda r: over(r.cold, r.hugo)),
+        ("CPU seconds, cold build: sitegen / Hugo", lambda r: cpu_pair(r.cold, r.hugo)),
         ("MkDocs+Material build, same pages", lambda r: seconds(r.mkdocs)),
         ("MkDocs+Material ÷ sitegen (cold)", lambda r: over(r.mkdocs, r.cold)),
+        ("CPU seconds, MkDocs+Material", lambda r: f"{r.mkdocs.cpu} s" if r.mkdocs else "–"),
         ("no-op rebuild", lambda r: f"{r.noop.seconds} s"),
         (
             "imports in a no-op build",
@@ -495,6 +512,7 @@ def table(results: list[Result]) -> str:
         ),
         ("`sitegen add` of a new dump", lambda r: f"{r.new_dump.seconds} s"),
         ("… ÷ cold build", lambda r: over(r.new_dump, r.cold)),
+        ("… CPU seconds ÷ cold build's", lambda r: f"{r.new_dump.cpu / r.cold.cpu:.2f}"),
         (
             "… files rewritten",
             lambda r: (

@@ -26,6 +26,7 @@ def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> N
     for step in ("ingest", "cold", "noop", "new_dump", "edit", "move"):
         assert result[step]["seconds"] > 0
         assert result[step]["peak_mb"] > 5  # the sampler saw the Python process
+        assert 0 < result[step]["cpu"] < 4 * result[step]["seconds"] + 1
     assert 1 < result["paper_page_kb"] < result["paper_page_with_assets_kb"]
     assert 0 < result["first_results_kb_gz"] * 1024 < result["search_mb"] * 1e6
     assert result["site_files"] > 200
