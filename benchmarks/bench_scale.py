@@ -1,37 +1,52 @@
-"""Build performance at scale, side by side with MkDocs, in one run on one machine.
+"""Build performance at scale, side by side with Hugo and MkDocs, in one run on one machine.
 
     python benchmarks/bench_scale.py [--sizes shipped,1000,10000,100000] [--smoke]
-                                     [--mkdocs-up-to 1000] [--json results.json]
+                                     [--mkdocs-up-to 1000] [--new-dump 200]
+                                     [--mkdocs-path DIR] [--json results.json]
 
 For the shipped corpus and each synthetic size (benchmarks/gen_corpus.py, both
 dump layouts) it measures, each in a fresh `sitegen` process as a user runs it:
 - ingest: `sitegen ingest` turning the dumps into Markdown pages;
 - cold build: `sitegen build` from those pages with no cache and no site/;
-- no-op, one edit (a note appended to one page), one page moved to another theme
-  folder and one new 100-paper dump: `sitegen build` again, with the cache the
-  earlier builds left (a move changes lists, not discovery's TF-IDF);
-- peak memory: the largest sum of PSS (shared pages counted once) over the
-  process and its children (the worker processes included), sampled every 50 ms
-  at first and every 0.5 s in long runs;
-- output: total bytes and files, the median paper page, the median paper page
-  with the CSS and JS it loads, the search data and the gzipped bytes a reader
-  fetches before the first results (search/titles.js).
-MkDocs (theme "mkdocs", search plugin with prebuild_index: python) builds the same
-Markdown pages (content/papers/<theme>/<slug>.md, front matter and all) up to
---mkdocs-up-to papers, and the table shows MkDocs' time over sitegen's. (MkDocs
-puts the whole navigation on every page, so its time and output grow with the
-square of the papers: 1,000 papers already make 275 MB; 10,000 would make ~27 GB.)
+- no-op: `sitegen build` again, and the same under `python -X importtime` (what a
+  build imports, and whether numpy and scipy were among it);
+- a new dump (--new-dump papers, held back from the corpus): `sitegen add` of it,
+  the files it rewrote (new or different bytes, and removed), and the bytes of those
+  files (what a GitHub Pages deploy uploads);
+- one edit (a note appended to one page) and one page moved to another theme folder
+  (a move changes lists, not discovery's TF-IDF): `sitegen build` again;
+- CPU seconds (user + system) of each command's whole process tree, which a machine other
+  processes load inflates far less than wall time;
+- peak memory: the largest sum of PSS (shared pages counted once) over the process
+  and its children, sampled every 50 ms at first and every 0.5 s in long runs;
+- output: total bytes and files, the median paper page, the median paper page with
+  the CSS and JS it loads, the search data and the gzipped bytes a reader fetches
+  before the first results (search/titles.js).
 
---smoke runs 200 papers (and MkDocs only if it is installed): CI runs it so the
-script keeps working; its numbers mean nothing.
+Hugo (Debian's `hugo`) builds the same Markdown pages with a minimal site of its own
+(HUGO_LAYOUTS: a header with a search box, a sidebar of themes with their paper
+counts, paper pages with previous/next in their theme, paginated lists of 50 with
+summaries). MkDocs with the Material theme (`mkdocs-material`) builds them up to
+--mkdocs-up-to papers: it puts the whole navigation on every page, so its time and
+output grow with the square of the papers. --mkdocs-path adds a folder to the
+PYTHONPATH of the MkDocs run only (mkdocs-material installed with `pip --target`).
+
+The table gives sitegen's cold build over Hugo's and MkDocs' over sitegen's, and the
+1-minute load average when each corpus started: the machine is shared, so ratios
+from one run mean more than seconds.
+
+--smoke runs 200 papers and a 50-paper dump (Hugo and MkDocs only if installed): CI
+runs it so the script keeps working; its numbers mean nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -41,25 +56,76 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench_search import gzipped_size
 from gen_corpus import REPO, write_dumps
 
-NEW_DUMP_PAPERS = 100
 MKDOCS_YML = """site_name: Reading list
-theme: mkdocs
+theme:
+  name: material
 plugins:
-  - search:
-      prebuild_index: python
+  - search
 """
+HUGO_CONFIG = """baseURL = "https://example.org/"
+title = "Reading list"
+disableKinds = ["taxonomy", "term"]
+paginate = 50
+"""
+# A minimal site with what sitegen's pages have at their core (see the module docstring).
+HUGO_LAYOUTS = {
+    "_default/baseof.html": """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ .Title }} · {{ site.Title }}</title>
+<link rel="stylesheet" href="{{ "style.css" | relURL }}"></head>
+<body><header><a href="{{ "/" | relURL }}">{{ site.Title }}</a>
+<form action="{{ "search/" | relURL }}"><input type="search" name="q"></form></header>
+{{ partialCached "sidebar.html" . .CurrentSection.RelPermalink }}
+<main>{{ block "main" . }}{{ end }}</main></body></html>
+""",
+    "partials/sidebar.html": """{{ $current := .CurrentSection }}
+<nav><ul>{{ range (site.GetPage "/papers").Sections }}
+<li{{ if eq . $current }} class="current"{{ end }}><a href="{{ .RelPermalink }}">{{ .Title }}</a>
+<span class="count">{{ len .Pages }}</span></li>{{ end }}</ul></nav>
+""",
+    "_default/single.html": """{{ define "main" }}<article>
+<p><a href="{{ .CurrentSection.RelPermalink }}">{{ .CurrentSection.Title }}</a></p>
+<h1>{{ .Title }}</h1>{{ .Content }}
+<nav>{{ with .PrevInSection }}<a rel="prev" href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
+{{ with .NextInSection }}<a rel="next" href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}</nav>
+</article>{{ end }}
+""",
+    "_default/list.html": """{{ define "main" }}<h1>{{ .Title }}</h1>
+{{ $pager := .Paginate .RegularPagesRecursive }}
+{{ range $pager.Pages }}<article><h2><a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>
+<p>{{ .Summary }}</p></article>{{ end }}
+{{ template "_internal/pagination.html" . }}{{ end }}
+""",
+    "index.html": """{{ define "main" }}<h1>{{ site.Title }}</h1><ul>
+{{ range (site.GetPage "/papers").Sections }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>
+{{ len .Pages }} papers</li>{{ end }}</ul>{{ end }}
+""",
+}
 
 
 @dataclass
 class Run:
-    """One timed command: wall seconds and peak memory of its process tree."""
+    """One timed command: wall seconds, CPU seconds and peak memory of its process tree."""
 
     seconds: float
     peak_mb: float
+    cpu: float = 0.0  # user + system seconds of the command and every process it waited for
+
+
+@dataclass
+class Rewrite:
+    """What a build changed in the output folder."""
+
+    files: int  # files written with new bytes, or new
+    removed: int
+    total: int  # files in the output afterwards
+    mb: float  # bytes of the changed files (what a deploy uploads)
 
 
 @dataclass
@@ -68,18 +134,26 @@ class Result:
 
     corpus: str
     papers: int
+    load: float  # 1-minute load average when this corpus started
     ingest: Run
     cold: Run
     noop: Run
-    edit: Run
+    imports_ms: float  # import time of a no-op build (python -X importtime, summed)
+    imports_numpy: bool  # whether a no-op build imported numpy
+    new_dump_papers: int
     new_dump: Run
+    rewrite: Rewrite
+    edit: Run
+    move: Run
     site_mb: float
     site_files: int
     paper_page_kb: float
     paper_page_with_assets_kb: float
     search_mb: float
     first_results_kb_gz: float
-    move: Run | None = None
+    hugo: Run | None = None
+    hugo_site_mb: float | None = None
+    hugo_paper_page_kb: float | None = None
     mkdocs: Run | None = None
     mkdocs_site_mb: float | None = None
     mkdocs_search_mb: float | None = None
@@ -118,10 +192,15 @@ def pss_mb(pids: list[int]) -> float:
     return total / 1024
 
 
-def timed(command: list[str], cwd: Path, timeout: float | None = None) -> Run:
+def timed(
+    command: list[str], cwd: Path, timeout: float | None = None, env: dict | None = None
+) -> Run:
     """Run a command, sampling the memory of its process tree; fail loudly if it fails."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    )
     peak = 0.0
     done = threading.Event()
 
@@ -147,7 +226,9 @@ def timed(command: list[str], cwd: Path, timeout: float | None = None) -> Run:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output.decode(errors='replace')}")
-    return Run(round(seconds, 2), round(peak, 1))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(round(seconds, 2), round(peak, 1), round(cpu, 2))
 
 
 def sitegen(*args: str) -> list[str]:
@@ -155,15 +236,29 @@ def sitegen(*args: str) -> list[str]:
     return [sys.executable, "-m", "sitegen", *args]
 
 
-def make_project(folder: Path, corpus: str, papers: int) -> Path:
-    """A project root with the corpus's dumps (held-back new dump beside it) and settings."""
+def import_profile(root: Path) -> tuple[float, bool]:
+    """(milliseconds spent importing, whether numpy was imported) in a no-op `sitegen build`."""
+    run = subprocess.run(
+        [sys.executable, "-X", "importtime", *sitegen("build", "-q")[1:]],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = re.findall(r"^import time:\s+(\d+) \|\s+\d+ \|(\s*)(\S+)$", run.stderr, re.MULTILINE)
+    total_us = sum(int(own) for own, _, _ in rows)
+    return round(total_us / 1000, 1), any(name == "numpy" for *_, name in rows)
+
+
+def make_project(folder: Path, corpus: str, papers: int, new_papers: int) -> Path:
+    """A project root with the corpus's dumps (the held-back new dump beside it) and settings."""
     root = folder / "project"
     dumps = root / "content" / "dumps"
     if corpus == "shipped":
         shutil.copytree(REPO / "content" / "dumps", dumps)
-        write_dumps(folder / "new", NEW_DUMP_PAPERS, NEW_DUMP_PAPERS, seed=99)
+        write_dumps(folder / "new", new_papers, new_papers, seed=99)
     else:
-        write_dumps(dumps, papers + NEW_DUMP_PAPERS)
+        write_dumps(dumps, papers + new_papers, last=new_papers)
         newest = sorted(dumps.glob("*.txt"))[-1]  # held back for the "new dump" step
         (folder / "new").mkdir()
         shutil.move(newest, folder / "new" / newest.name)
@@ -172,8 +267,41 @@ def make_project(folder: Path, corpus: str, papers: int) -> Path:
     return root
 
 
+def theme_titles(root: Path) -> dict[str, str]:
+    """Theme folder -> title, from the project's themes.yaml (the folder name otherwise)."""
+    import yaml
+
+    data = yaml.safe_load((root / "content" / "themes.yaml").read_text(encoding="utf-8"))
+    themes = data.get("themes", data) if isinstance(data, dict) else data
+    found = {}
+    for theme in themes or []:
+        if isinstance(theme, dict) and "slug" in theme:
+            found[theme["slug"]] = theme.get("title", theme["slug"])
+    return found
+
+
+def hugo_project(folder: Path, root: Path) -> Path:
+    """A Hugo site over the same Markdown pages sitegen ingested (one section per theme)."""
+    project = folder / "hugo"
+    papers = project / "content" / "papers"
+    shutil.copytree(root / "content" / "papers", papers)
+    titles = theme_titles(root)
+    (papers / "_index.md").write_text("---\ntitle: All papers\n---\n")
+    for theme in papers.iterdir():
+        if theme.is_dir():
+            title = json.dumps(titles.get(theme.name, theme.name))
+            (theme / "_index.md").write_text(f"---\ntitle: {title}\n---\n")
+    (project / "config.toml").write_text(HUGO_CONFIG)
+    for name, text in HUGO_LAYOUTS.items():
+        (project / "layouts" / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / "layouts" / name).write_text(text)
+    (project / "static").mkdir()
+    (project / "static" / "style.css").write_text("body { font-family: sans-serif; }\n")
+    return project
+
+
 def mkdocs_project(folder: Path, root: Path) -> Path:
-    """An MkDocs project over the same Markdown pages sitegen ingested."""
+    """An MkDocs (Material) project over the same Markdown pages sitegen ingested."""
     project = folder / "mkdocs"
     shutil.copytree(root / "content" / "papers", project / "docs")
     (project / "docs" / "index.md").write_text("# Reading list\n")
@@ -181,10 +309,45 @@ def mkdocs_project(folder: Path, root: Path) -> Path:
     return project
 
 
+def mkdocs_env(extra_path: Path | None) -> dict[str, str] | None:
+    """The environment of the MkDocs run: PYTHONPATH gets extra_path, if given."""
+    if extra_path is None:
+        return None
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(extra_path), env.get("PYTHONPATH")]))
+    return env
+
+
+def has_mkdocs_material(env: dict[str, str] | None) -> bool:
+    """Whether `python -m mkdocs` with the Material theme can run in this environment."""
+    probe = [sys.executable, "-c", "import mkdocs, material"]
+    return subprocess.run(probe, env=env, capture_output=True, check=False).returncode == 0
+
+
 def folder_bytes(folder: Path) -> tuple[int, int]:
     """Total bytes and number of files under a folder."""
     sizes = [p.stat().st_size for p in folder.rglob("*") if p.is_file()]
     return sum(sizes), len(sizes)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under a folder: relative path -> (size, hash of its bytes)."""
+    return {
+        p.relative_to(folder).as_posix(): (
+            p.stat().st_size,
+            hashlib.blake2b(p.read_bytes(), digest_size=16).digest(),
+        )
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+def rewrite_between(before: dict[str, tuple[int, bytes]], after: dict) -> Rewrite:
+    """The files that differ between two snapshots: new or changed, and removed."""
+    changed = [path for path, entry in after.items() if before.get(path) != entry]
+    removed = sum(1 for path in before if path not in after)
+    megabytes = sum(after[path][0] for path in changed) / 1e6
+    return Rewrite(len(changed), removed, len(after), round(megabytes, 1))
 
 
 def asset_bytes(site: Path, page: Path) -> int:
@@ -233,66 +396,141 @@ def move_page(root: Path) -> None:
     page.rename(other / page.name)
 
 
-def bench_corpus(corpus: str, papers: int, mkdocs_up_to: int, timeout: float) -> Result:
-    """Measure one corpus, then MkDocs on the same pages if it is not too large."""
+@dataclass(frozen=True)
+class Settings:
+    """The command line's choices."""
+
+    new_papers: int
+    mkdocs_up_to: int
+    mkdocs_timeout: float
+    mkdocs_path: Path | None
+
+
+def others_on_same_pages(
+    papers: int, folder: Path, root: Path, settings: Settings
+) -> dict[str, Any]:
+    """Hugo, and MkDocs when the corpus is small enough, on the pages sitegen just built from:
+    the Result fields they fill in."""
+    found: dict[str, Any] = {"notes": []}
+    if shutil.which("hugo"):
+        project = hugo_project(folder, root)
+        found["hugo"] = timed(["hugo", "--quiet", "-d", "public"], project)
+        public = project / "public"
+        found["hugo_site_mb"] = round(folder_bytes(public)[0] / 1e6, 1)
+        pages = [p for p in public.glob("papers/*/*/index.html") if p.parent.name != "page"]
+        median = statistics.median(p.stat().st_size for p in pages)
+        found["hugo_paper_page_kb"] = round(median / 1024, 1)
+    env = mkdocs_env(settings.mkdocs_path)
+    if papers > settings.mkdocs_up_to or not has_mkdocs_material(env):
+        return found
+    project = mkdocs_project(folder, root)
+    command = [sys.executable, "-m", "mkdocs", "build", "-q"]
+    try:
+        found["mkdocs"] = timed(command, project, settings.mkdocs_timeout, env)
+    except subprocess.TimeoutExpired:
+        found["notes"].append(f"MkDocs did not finish within {settings.mkdocs_timeout:.0f} s")
+        return found
+    found["mkdocs_site_mb"] = round(folder_bytes(project / "site")[0] / 1e6, 1)
+    index = project / "site" / "search" / "search_index.json"
+    found["mkdocs_search_mb"] = round(index.stat().st_size / 1e6, 1)
+    return found
+
+
+def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
+    """Measure one corpus with sitegen, then Hugo and MkDocs on the same pages."""
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)
-        root = make_project(folder, corpus, papers)
+        load = round(os.getloadavg()[0], 2)
+        root = make_project(folder, corpus, papers, settings.new_papers)
         ingest = timed(sitegen("ingest", "-q"), root)
         papers = len(list((root / "content" / "papers").glob("*/*.md")))
         cold = timed(sitegen("build", "-q"), root)
+        others = others_on_same_pages(papers, folder, root, settings)
         noop = timed(sitegen("build", "-q"), root)
+        imports_ms, imports_numpy = import_profile(root)
+        sizes = measure_output(root / "site")
+        partial = {"corpus": corpus, "papers": papers, "load": load, "ingest": ingest}
+        before = snapshot(root / "site")
+        new_dump = timed(sitegen("add", "-q", *map(str, sorted((folder / "new").iterdir()))), root)
+        rewrite = rewrite_between(before, snapshot(root / "site"))
         append_note(root)
         edit = timed(sitegen("build", "-q"), root)
-        sizes = measure_output(root / "site")
         move_page(root)
         move = timed(sitegen("build", "-q"), root)
-        for path in (folder / "new").iterdir():
-            shutil.copy(path, root / "content" / "dumps" / path.name)
-        new_dump = timed(sitegen("build", "-q"), root)
-        result = Result(corpus, papers, ingest, cold, noop, edit, new_dump, **sizes, move=move)
-        if papers <= mkdocs_up_to and shutil.which("mkdocs"):
-            project = mkdocs_project(folder, root)
-            try:
-                result.mkdocs = timed(["mkdocs", "build", "-q"], project, timeout)
-                result.mkdocs_site_mb = round(folder_bytes(project / "site")[0] / 1e6, 1)
-                index = project / "site" / "search" / "search_index.json"
-                result.mkdocs_search_mb = round(index.stat().st_size / 1e6, 1)
-            except subprocess.TimeoutExpired:
-                result.notes.append(f"MkDocs did not finish within {timeout:.0f} s")
+        result = Result(
+            **partial,
+            cold=cold,
+            noop=noop,
+            imports_ms=imports_ms,
+            imports_numpy=imports_numpy,
+            new_dump_papers=settings.new_papers,
+            new_dump=new_dump,
+            rewrite=rewrite,
+            edit=edit,
+            move=move,
+            **sizes,
+            **others,
+        )
         return result
 
 
-def ratio(result: Result) -> str:
-    """MkDocs' cold build time over sitegen's."""
-    if result.mkdocs is None:
-        return "–"
-    return f"{result.mkdocs.seconds / result.cold.seconds:.1f}×"
+def over(a: Run | None, b: Run | None) -> str:
+    """a's seconds over b's, or a dash."""
+    return f"{a.seconds / b.seconds:.2f}" if a and b else "–"
+
+
+def cpu_pair(a: Run, b: Run | None) -> str:
+    """CPU seconds of two runs and their ratio (a loaded machine inflates them less than wall
+    time)."""
+    if b is None:
+        return f"{a.cpu} s / –"
+    return f"{a.cpu} s / {b.cpu} s ({a.cpu / b.cpu:.2f})" if b.cpu else f"{a.cpu} s / –"
+
+
+def seconds(run: Run | None) -> str:
+    """A run's seconds, or a dash."""
+    return f"{run.seconds} s" if run else "–"
 
 
 def table(results: list[Result]) -> str:
     """The results as a Markdown table (one column per corpus)."""
     rows = [
         ("papers", lambda r: f"{r.papers:,}"),
+        ("load average (1 min) at start", lambda r: f"{r.load}"),
         ("ingest (dumps → Markdown)", lambda r: f"{r.ingest.seconds} s"),
         ("cold build", lambda r: f"{r.cold.seconds} s"),
-        ("MkDocs build, same pages", lambda r: f"{r.mkdocs.seconds} s" if r.mkdocs else "–"),
-        ("MkDocs ÷ sitegen (cold)", ratio),
+        ("Hugo build, same pages", lambda r: seconds(r.hugo)),
+        ("sitegen ÷ Hugo (cold)", lambda r: over(r.cold, r.hugo)),
+        ("CPU seconds, cold build: sitegen / Hugo", lambda r: cpu_pair(r.cold, r.hugo)),
+        ("MkDocs+Material build, same pages", lambda r: seconds(r.mkdocs)),
+        ("MkDocs+Material ÷ sitegen (cold)", lambda r: over(r.mkdocs, r.cold)),
+        ("CPU seconds, MkDocs+Material", lambda r: f"{r.mkdocs.cpu} s" if r.mkdocs else "–"),
         ("no-op rebuild", lambda r: f"{r.noop.seconds} s"),
-        ("rebuild after one edit", lambda r: f"{r.edit.seconds} s"),
-        ("rebuild after moving one page", lambda r: f"{r.move.seconds} s" if r.move else "–"),
-        (f"rebuild after a new {NEW_DUMP_PAPERS}-paper dump", lambda r: f"{r.new_dump.seconds} s"),
         (
-            "peak memory (cold build)",
-            lambda r: f"{r.cold.peak_mb:,.0f} MB",
+            "imports in a no-op build",
+            lambda r: f"{r.imports_ms:.0f} ms" + (" (numpy)" if r.imports_numpy else ""),
         ),
+        ("`sitegen add` of a new dump", lambda r: f"{r.new_dump.seconds} s"),
+        ("… ÷ cold build", lambda r: over(r.new_dump, r.cold)),
+        ("… CPU seconds ÷ cold build's", lambda r: f"{r.new_dump.cpu / r.cold.cpu:.2f}"),
         (
-            "peak memory (MkDocs)",
-            lambda r: f"{r.mkdocs.peak_mb:,.0f} MB" if r.mkdocs else "–",
+            "… files rewritten",
+            lambda r: (
+                f"{r.rewrite.files:,} of {r.rewrite.total:,} "
+                f"({100 * r.rewrite.files / r.rewrite.total:.1f} %)"
+            ),
         ),
+        ("… bytes changed", lambda r: f"{r.rewrite.mb} MB"),
+        ("rebuild after one edit (a note)", lambda r: f"{r.edit.seconds} s"),
+        ("rebuild after moving one page", lambda r: f"{r.move.seconds} s"),
+        ("peak memory (cold build)", lambda r: f"{r.cold.peak_mb:,.0f} MB"),
+        ("peak memory (Hugo)", lambda r: f"{r.hugo.peak_mb:,.0f} MB" if r.hugo else "–"),
+        ("peak memory (MkDocs)", lambda r: f"{r.mkdocs.peak_mb:,.0f} MB" if r.mkdocs else "–"),
         ("output", lambda r: f"{r.site_mb:,} MB in {r.site_files:,} files"),
+        ("Hugo output", lambda r: f"{r.hugo_site_mb:,} MB" if r.hugo_site_mb else "–"),
         ("MkDocs output", lambda r: f"{r.mkdocs_site_mb:,} MB" if r.mkdocs_site_mb else "–"),
         ("paper page (median)", lambda r: f"{r.paper_page_kb} KB"),
+        ("Hugo paper page (median)", lambda r: f"{r.hugo_paper_page_kb} KB" if r.hugo else "–"),
         ("paper page with its CSS and JS", lambda r: f"{r.paper_page_with_assets_kb} KB"),
         ("search data", lambda r: f"{r.search_mb} MB"),
         (
@@ -312,20 +550,30 @@ def main() -> None:
     """Run the corpora given and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="shipped,1000,10000,100000")
+    parser.add_argument("--new-dump", type=int, default=200, help="papers in the new dump")
     parser.add_argument("--mkdocs-up-to", type=int, default=1_000)
     parser.add_argument("--mkdocs-timeout", type=float, default=1800)
+    parser.add_argument("--mkdocs-path", type=Path, help="PYTHONPATH folder for MkDocs only")
     parser.add_argument("--smoke", action="store_true", help="200 papers, to check the script")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     sizes = ["200"] if args.smoke else args.sizes.split(",")
+    settings = Settings(
+        50 if args.smoke else args.new_dump,
+        args.mkdocs_up_to,
+        args.mkdocs_timeout,
+        args.mkdocs_path,
+    )
     results = []
     for size in sizes:
         corpus, papers = (size, 0) if size == "shipped" else (f"{int(size):,}", int(size))
         print(f"measuring {corpus} …", file=sys.stderr, flush=True)
-        results.append(bench_corpus(corpus, papers, args.mkdocs_up_to, args.mkdocs_timeout))
+        results.append(bench_corpus(corpus, papers, settings))
         if args.json:
             args.json.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
+    hugo = subprocess.run(["hugo", "version"], capture_output=True, text=True, check=False)
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    print(f"Hugo: {hugo.stdout.split()[1] if hugo.returncode == 0 else 'not installed'}")
     print(table(results))
 
 

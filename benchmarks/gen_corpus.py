@@ -106,16 +106,23 @@ def dump_text(papers: list[Paper], layout: str, listing_date: str) -> str:
 
 
 def write_dumps(
-    folder: Path, count: int, per_dump: int = 100, seed: int = 0, repeat: float = 0.05
+    folder: Path,
+    count: int,
+    per_dump: int = 100,
+    seed: int = 0,
+    repeat: float = 0.05,
+    last: int = 0,
 ) -> list[Path]:
-    """Write count distinct papers as dated dumps of about per_dump entries each."""
+    """Write count distinct papers as dated dumps of about per_dump entries each; with `last`,
+    the newest dump holds the last `last` papers instead."""
     papers, _ = generate_papers(count, seed)
     rng = random.Random(seed + 1)
     folder.mkdir(parents=True, exist_ok=True)
     day = datetime.date(2024, 1, 1)
     paths = []
-    for index, start in enumerate(range(0, count, per_dump)):
-        batch = papers[start : start + per_dump]
+    starts = [*range(0, count - last, per_dump), *([count - last] if last else [])]
+    for index, (start, stop) in enumerate(zip(starts, [*starts[1:], count], strict=True)):
+        batch = papers[start:stop]
         if start:  # the feed lists some papers again on later days
             batch = batch + rng.sample(papers[:start], min(start, int(len(batch) * repeat)))
         date = day + datetime.timedelta(days=index)

@@ -11,7 +11,7 @@ phrases and named methods of sitegen.keyterms.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from hashlib import blake2b
 
@@ -21,7 +21,8 @@ import scipy.sparse as sp
 from sitegen.catalog import Paper
 from sitegen.keyterms import Candidate, ranked_candidates
 from sitegen.layout import affinity_graph, optimise
-from sitegen.regions import Region, map_regions
+from sitegen.model.discovery import Discovery, Point, Related, discovery_input
+from sitegen.regions import map_regions
 from sitegen.text import slugify
 from sitegen.textmap import Vectors, vectorise
 
@@ -31,29 +32,15 @@ SHARED_TERMS = 3
 COMMON_IDF = 1 + math.log(20)  # the idf of a phrase in 1 paper of 20
 PRUNE_TERMS = 24  # candidates come from each paper's 24 heaviest terms: bounds the work
 CANDIDATES = 20  # candidates per paper, re-ranked by exact cosine
+# How much closer than a base paper's limit-th related paper of the base a paper outside
+# the base must be to join its list (see welcome).
+NEWCOMER_MARGIN = 0.2
 BLOCK_ROWS = 1024
 ROUND = 4
 MAP_NEIGHBOURS = 10  # neighbours per paper in the map's layout graph
 LAYOUT_SAMPLE = 10_000  # above this, a sample is laid out and the rest placed by it
 OUTLIER_PERCENT = 1.0  # the map's scale ignores this share of papers on each side...
 EDGE_BAND = 0.03  # ...which are squashed into this band along the edge
-
-
-@dataclass(frozen=True)
-class Related:
-    """One related paper and the terms both papers weigh heavily (the explanation)."""
-
-    slug: str
-    score: float  # cosine similarity over the papers' heaviest terms, 0..1
-    shared_terms: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Point:
-    """A paper's place on the map, both coordinates in [0, 1] (y grows downwards in SVG)."""
-
-    x: float
-    y: float
 
 
 @dataclass(frozen=True)
@@ -65,43 +52,50 @@ class Cluster:
     cohesion: float  # mean cosine of the members to their centroid
 
 
-@dataclass(frozen=True)
-class Discovery:
-    """Everything the renderer attaches to paper views, keyed by paper slug."""
-
-    key_terms: dict[str, tuple[str, ...]]
-    related: dict[str, tuple[Related, ...]]
-    points: dict[str, Point]
-    regions: tuple[Region, ...] = ()  # the map's clusters, named by their key phrases
-
-
-def discovery_input(paper: Paper) -> tuple[str, str, str]:
-    """All that discover() reads of a paper (the build keys its memo on exactly this)."""
-    return (paper.slug, paper.title, paper.abstract)
-
-
-def paper_vectors(papers: Iterable[Paper]) -> Vectors:
-    """TF-IDF vectors of the papers' titles and abstracts, rows in slug order."""
+def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) -> Vectors:
+    """TF-IDF vectors of the papers' titles and abstracts, rows in slug order; with `base`,
+    the slugs whose papers set the corpus statistics (see model.discovery.generation)."""
     ordered = sorted(map(discovery_input, papers))
-    return vectorise([slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered])
+    return vectorise(
+        [slug for slug, _, _ in ordered],
+        [(t, a) for _, t, a in ordered],
+        base=base_flags(ordered, base),
+    )
 
 
-def paper_candidates(papers: Iterable[Paper]) -> list[tuple[Candidate, ...]]:
+def paper_candidates(
+    papers: Iterable[Paper], base: Collection[str] | None = None
+) -> list[tuple[Candidate, ...]]:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
     ordered = sorted(map(discovery_input, papers))
-    return ranked_candidates([(t, a) for _, t, a in ordered])
+    return ranked_candidates([(t, a) for _, t, a in ordered], base=base_flags(ordered, base))
 
 
-def discover(papers: Sequence[Paper]) -> Discovery:
-    """Key terms, related papers, map points and the map's named regions for a whole catalogue."""
-    vectors = paper_vectors(papers)
-    candidates = paper_candidates(papers)
+def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None) -> np.ndarray:
+    """Whether each paper (in slug order) is one of the base's; all are without a base."""
+    if base is None:
+        return np.ones(len(ordered), bool)
+    return np.array([slug in base for slug, _, _ in ordered], bool)
+
+
+def discover(papers: Sequence[Paper], base: Collection[str] | None = None) -> Discovery:
+    """Key terms, related papers, map points and the map's named regions for a whole catalogue.
+
+    The corpus statistics (document frequencies, which terms count) come from the
+    papers in `base` (all papers without one): a paper outside it changes no other
+    paper's key terms or vector, so a new dump changes an older paper's related list
+    only by being closer to it.
+    """
+    vectors = paper_vectors(papers, base)
+    candidates = paper_candidates(papers, base)
+    in_base = base_flags(sorted(map(discovery_input, papers)), base)
+    related = related_papers(vectors, base=in_base)
     terms = key_terms(vectors.slugs, candidates)
     points = map_points(vectors)
     plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
     return Discovery(
         key_terms=terms,
-        related=with_shared_phrases(related_papers(vectors), vectors.slugs, candidates),
+        related=with_shared_phrases(related, vectors.slugs, candidates),
         points=points,
         regions=map_regions(vectors.slugs, plane, terms),
     )
@@ -221,24 +215,59 @@ def pruned(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return (sp.diags((1.0 / norms).astype(np.float32)) @ cut).tocsr()
 
 
+def candidate_pairs(block: sp.csr_matrix, in_base: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+    """(row, column) of each row's candidates: every paper scoring at least the row's k-th
+    best score among the base papers. A paper outside the base adds candidates, never
+    pushes one out, so it changes a related list only by being closer."""
+    rows = np.repeat(np.arange(block.shape[0], dtype=np.int32), np.diff(block.indptr))
+    base_data = np.where(in_base[block.indices], block.data, -np.inf)
+    threshold = row_thresholds(base_data, block.indptr, rows, k)
+    chosen = np.flatnonzero(block.data >= threshold[rows])
+    return rows[chosen], block.indices[chosen]
+
+
+def welcome(
+    rows: np.ndarray, cols: np.ndarray, exact: np.ndarray, in_base: np.ndarray, limit: int
+) -> np.ndarray:
+    """Which candidate pairs may be related: all of them for a paper outside the base; for a
+    base paper, a paper outside the base only if it scores NEWCOMER_MARGIN above the paper's
+    limit-th best score among base papers (a new dump then changes an older page's list only
+    when it brings something clearly closer)."""
+    from_base, to_base = in_base[rows], in_base[cols]
+    ours = np.flatnonzero(from_base & to_base)
+    order = ours[np.lexsort((-exact[ours], rows[ours]))]  # by row, best first
+    firsts = np.searchsorted(rows[order], rows[order])
+    at_limit = order[np.arange(len(order)) - firsts == limit - 1]
+    bar = np.zeros(len(in_base))
+    bar[rows[at_limit]] = exact[at_limit] * (1 + NEWCOMER_MARGIN)
+    return ~from_base | to_base | (exact >= bar[rows])
+
+
 def related_papers(
-    vectors: Vectors, limit: int = RELATED, min_score: float = 0.01
+    vectors: Vectors,
+    limit: int = RELATED,
+    min_score: float = 0.01,
+    base: np.ndarray | None = None,
 ) -> dict[str, tuple[Related, ...]]:
     """The `limit` most similar papers to each paper, with the terms that explain it."""
     slugs = vectors.slugs
     full = vectors.matrix
+    in_base = np.ones(len(slugs), bool) if base is None else base
     matched = pruned(full, PRUNE_TERMS)
     transposed = matched.T.tocsr()
     result: dict[str, tuple[Related, ...]] = {}
     for start in range(0, len(slugs), BLOCK_ROWS):
         stop = min(start + BLOCK_ROWS, len(slugs))
         # Candidates: the best matches over each paper's heaviest terms (a sparse product)...
-        rows, cols, _ = ranked_entries((matched[start:stop] @ transposed).tocsr(), CANDIDATES + 1)
+        block = (matched[start:stop] @ transposed).tocsr()
+        rows, cols = candidate_pairs(block, in_base, CANDIDATES + 1)
         mine = cols != rows + start
         rows, cols = rows[mine], cols[mine]
         # ...re-ranked by their exact cosine over all terms.
         products = full[rows + start].multiply(full[cols]).tocsr()
         exact = np.asarray(products.sum(axis=1), dtype=np.float64).ravel()
+        kept = np.flatnonzero(welcome(rows + start, cols, exact, in_base, limit))
+        rows, cols, exact, products = rows[kept], cols[kept], exact[kept], products[kept]
         best = sp.csr_matrix((exact, (rows, cols)), shape=(stop - start, len(slugs)))
         best_rows, best_cols, best_values = ranked_entries(best, limit)
         keys = rows.astype(np.int64) * len(slugs) + cols

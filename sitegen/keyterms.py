@@ -368,7 +368,8 @@ class Rows:
     capital: np.ndarray
     first: np.ndarray  # position of the first occurrence (abstract before title)
     size: np.ndarray  # its tokens
-    df: np.ndarray  # papers using the key
+    df: np.ndarray  # papers using the key (the base's, and this one)
+    outside: np.ndarray  # the row's paper is outside the base that sets the statistics
     defined: np.ndarray  # an acronym the abstract defines
     hidden: np.ndarray  # a defined acronym's long form: counted with it, never shown
     labels: dict[int, int | str]  # row -> the row whose spelling it shows, or a spelling
@@ -378,8 +379,11 @@ class Rows:
         return self.paper.astype(np.int64) * n_keys + self.key
 
 
-def rows_of(found: Occurrences, stream: Stream) -> Rows:
-    """Aggregate the occurrences per (paper, key), each group in position order."""
+def rows_of(found: Occurrences, stream: Stream, base: np.ndarray) -> Rows:
+    """Aggregate the occurrences per (paper, key), each group in position order.
+
+    A row's df counts the base papers using its key, and its own paper if outside the base.
+    """
     n_keys = max(len(found.keys), 1)
     pair = (stream.text[found.start] // 2).astype(np.int64) * n_keys + found.key
     order = np.lexsort((found.start, pair))
@@ -397,8 +401,11 @@ def rows_of(found: Occurrences, stream: Stream) -> Rows:
 
     places = np.diff(np.r_[starts, len(order)]).astype(np.int32)
     titles = per_row(~stream.prose[found.start])
+    paper = (rows // n_keys).astype(np.int32)
+    outside = ~base[paper]
+    df = np.bincount(key[~outside], minlength=n_keys).astype(np.int32)[key] + outside
     return Rows(
-        paper=(rows // n_keys).astype(np.int32),
+        paper=paper,
         key=key,
         count=(places - titles) + TITLE_BOOST * titles,
         places=places,
@@ -406,7 +413,8 @@ def rows_of(found: Occurrences, stream: Stream) -> Rows:
         capital=per_row(found.capital) > 0,
         first=found.start[order[starts]],
         size=found.size[order[starts]],
-        df=np.bincount(key, minlength=n_keys).astype(np.int32)[key],
+        df=df.astype(np.int32),
+        outside=outside,
         defined=np.zeros(len(rows), bool),
         hidden=np.zeros(len(rows), bool),
         labels={},
@@ -471,8 +479,9 @@ def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
     return inside
 
 
-def weights(rows: Rows, keys: list[str], n_papers: int) -> tuple[np.ndarray, np.ndarray]:
-    """(1 + ln count) × idf × kind for every row, and its idf."""
+def weights(rows: Rows, keys: list[str], n_base: int) -> tuple[np.ndarray, np.ndarray]:
+    """(1 + ln count) × idf × kind for every row, and its idf (over the base papers, and the
+    row's own paper when it is outside them)."""
     words = np.array([k.count(" ") + 1 for k in keys] or [1])[rows.key]
     generic_head = np.array([k.rsplit(" ", 1)[-1] in PHRASE_NOUNS for k in keys] or [False])
     phrase = np.where(
@@ -481,21 +490,28 @@ def weights(rows: Rows, keys: list[str], n_papers: int) -> tuple[np.ndarray, np.
     phrase = np.where((rows.places < 2) & (rows.df < 2), ONE_OFF, phrase)
     single = np.where(rows.named, NAMED, np.where(rows.capital, PROPER, PLAIN_WORD))
     kind = np.where(rows.defined, DEFINED, np.where(words > 1, phrase, single))
-    idf = math.log(1 + n_papers) + 1 - np.log1p(rows.df.astype(np.float64))
+    log_papers = np.where(rows.outside, math.log(2 + n_base), math.log(1 + n_base))
+    idf = log_papers + 1 - np.log1p(rows.df.astype(np.float64))
     return np.round((1 + np.log(rows.count)) * idf * kind, 6), np.round(idf, 6)
 
 
 def ranked_candidates(
-    texts: Sequence[tuple[str, str]], keep: int = KEEP
+    texts: Sequence[tuple[str, str]], keep: int = KEEP, base: np.ndarray | None = None
 ) -> list[tuple[Candidate, ...]]:
-    """Each paper's best candidates, heaviest first (ties by key), nested ones folded away."""
+    """Each paper's best candidates, heaviest first (ties by key), nested ones folded away.
+
+    With `base` (a flag per paper), document frequencies come from the flagged papers
+    (plus the paper itself when it is not one of them): a paper's candidates then depend
+    on its own text and the base only, not on the papers outside it.
+    """
     if not texts:
         return []
+    in_base = np.ones(len(texts), bool) if base is None else np.asarray(base, bool)
     stream = token_stream(texts)
     found = occurrences(stream, vocabulary(stream.raw))
-    rows = rows_of(found, stream)
+    rows = rows_of(found, stream, in_base)
     merge_acronyms(rows, texts, found.keys)
-    weight, idf = weights(rows, found.keys, len(texts))
+    weight, idf = weights(rows, found.keys, int(in_base.sum()))
     shown = np.flatnonzero(
         ~((absorbed(rows, found, len(stream.ids)) | rows.hidden) & ~rows.defined)
     )

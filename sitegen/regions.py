@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
+
+from sitegen.model.discovery import Region  # a plain type, kept with Discovery (no numpy)
 
 MIN_PAPERS = 8  # fewer papers than this: no regions
 MAX_REGIONS = 28
@@ -27,16 +28,6 @@ ROUNDS = 40
 FIT_POINTS = 20_000  # k-means fits its centres on at most about this many points
 PHRASE_BONUS = 1.6
 TERMS = 3  # names shown per region (the first is its label)
-
-
-@dataclass(frozen=True)
-class Region:
-    """A cluster of papers on the map, with the phrases that name it."""
-
-    terms: tuple[str, ...]  # its names, the best first ("" for a region with no shared term)
-    x: float  # where its label goes: its papers' mean, in [0, 1]
-    y: float
-    slugs: tuple[str, ...]  # its papers: those with its names first, then nearest its middle
 
 
 def region_count(n: int) -> int:

@@ -99,7 +99,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 
-import numpy as np
 from lunr import __TARGET_JS_VERSION__, get_default_builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
@@ -485,6 +484,8 @@ class ShardedIndex:
     def best_postings(self, postings: list[tuple[int, int]]) -> set[int]:
         """Of (where, tf) title and abstract postings of a term, the POSITION_POSTINGS with
         the highest BM25 weights (title boosted; ties: the first paper): their wheres."""
+        import numpy as np  # here, not at the top: a build that keeps its index needs no numpy
+
         where = np.fromiter((w for w, _ in postings), np.int64, len(postings))
         tf = np.fromiter((t for _, t in postings), np.float64, len(postings))
         field = where % len(FIELDS)

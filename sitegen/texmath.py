@@ -12,9 +12,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from html import escape
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
+if TYPE_CHECKING:  # types only: excerpts and the search index need no Markdown parser
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
 
 GREEK_TABLE = """
 alpha:α beta:β gamma:γ delta:δ epsilon:ϵ varepsilon:ε zeta:ζ eta:η theta:θ vartheta:ϑ iota:ι

@@ -205,21 +205,31 @@ def vectorise(
     texts: Sequence[tuple[str, str]],
     min_df: int = 2,
     max_df: float = 0.5,
+    base: np.ndarray | None = None,
 ) -> Vectors:
-    """TF-IDF (sublinear tf, smooth idf, L2 rows) of unigrams and bigrams; rows in given order."""
+    """TF-IDF (sublinear tf, smooth idf, L2 rows) of unigrams and bigrams; rows in given order.
+
+    With `base` (a flag per row), the corpus statistics (which terms are columns, their
+    idf, how each is spelt) come from the flagged rows only: a row outside the base
+    leaves every other row's vector unchanged.
+    """
     n_docs = len(slugs)
+    in_base = np.ones(n_docs, bool) if base is None else np.asarray(base, bool)
+    n_base = int(in_base.sum())
     ids, docs, weights, raw = tokenise(texts)
     mapping, words, generic = unigram_ids(raw)
-    names = surface_names(raw, mapping, np.bincount(ids, minlength=len(raw)), len(words))
+    seen = np.bincount(ids[in_base[docs]], minlength=len(raw))
+    names = surface_names(raw, mapping, seen, len(words))
     seq = mapping[ids]
-    del ids
+    del ids, seen
     n_words = max(len(words), 1)
-    max_count = max(max_df * n_docs, min_df)
+    max_count = max(max_df * n_base, min_df)
     single = (seq >= 0) & ~generic[np.maximum(seq, 0)]
     unigrams, unigram_df, unigram_keep = kept_columns(
         count_matrix(docs[single], seq[single], weights[single], (n_docs, n_words)),
         min_df,
         max_count,
+        in_base,
     )
     del single
     # Bigrams: two adjacent words (a break token in between, or a paper's end, ends a phrase).
@@ -237,6 +247,7 @@ def vectorise(
         ),
         min_df,
         max_count,
+        in_base,
     )
     del pair, bigram_cols, pair_weights, docs, weights, seq
     labels = [names[c] for c in unigram_keep.tolist()]
@@ -244,14 +255,16 @@ def vectorise(
     order = np.array(sorted(range(len(labels)), key=labels.__getitem__), dtype=np.int64)
     counts = sp.hstack([unigrams, bigrams], format="csc")[:, order].tocsr()
     df = np.concatenate([unigram_df, bigram_df])[order]
-    return Vectors(tuple(slugs), tuple(labels[i] for i in order), tfidf(counts, df, n_docs), df)
+    return Vectors(tuple(slugs), tuple(labels[i] for i in order), tfidf(counts, df, n_base), df)
 
 
 def kept_columns(
-    counts: sp.csr_matrix, min_df: int, max_count: float
+    counts: sp.csr_matrix, min_df: int, max_count: float, base: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """The columns whose document frequency lies in [min_df, max_count]: matrix, df, indices."""
-    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    """The columns whose document frequency in the base rows lies in [min_df, max_count]:
+    matrix, df, indices."""
+    in_base = counts if base.all() else counts[np.flatnonzero(base)]
+    df = np.bincount(in_base.indices, minlength=counts.shape[1])
     keep = np.flatnonzero((df >= min_df) & (df <= max_count))
     return counts.tocsc()[:, keep], df[keep], keep
 

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
@@ -17,11 +16,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen.errors import SitegenError
+
+if TYPE_CHECKING:  # a build forks; only serve's warm worker needs a process pool
+    from concurrent.futures import Executor
 
 
 @contextmanager
@@ -34,6 +35,9 @@ def worker_process(start_method: str) -> Iterator[Executor | None]:
     if (os.cpu_count() or 1) < 2:
         yield None
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context(start_method)
     pool = ProcessPoolExecutor(
         max_workers=1, mp_context=context, initializer=exit_with_parent, initargs=(os.getpid(),)

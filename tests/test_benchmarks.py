@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
-def test_bench_scale_smoke_measures_sitegen_and_mkdocs(tmp_path: Path) -> None:
+def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     run = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_scale.py"), "--smoke", "--json", str(out)],
@@ -24,17 +23,28 @@ def test_bench_scale_smoke_measures_sitegen_and_mkdocs(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     [result] = json.loads(out.read_text())
     assert result["papers"] == 200  # every generated paper was ingested, none lost to parsing
-    for step in ("ingest", "cold", "noop", "edit", "new_dump"):
+    for step in ("ingest", "cold", "noop", "new_dump", "edit", "move"):
         assert result[step]["seconds"] > 0
         assert result[step]["peak_mb"] > 5  # the sampler saw the Python process
+        assert 0 < result[step]["cpu"] < 4 * result[step]["seconds"] + 1
     assert 1 < result["paper_page_kb"] < result["paper_page_with_assets_kb"]
     assert 0 < result["first_results_kb_gz"] * 1024 < result["search_mb"] * 1e6
     assert result["site_files"] > 200
-    if shutil.which("mkdocs"):
+    assert result["imports_ms"] > 10  # python -X importtime was read
+    # The new 50-paper dump: at least its own pages were written (search files are renamed:
+    # their names hold a hash of their content, so the old ones go).
+    rewrite = result["rewrite"]
+    assert 50 <= rewrite["files"] < rewrite["total"] and rewrite["removed"] < rewrite["files"]
+    assert rewrite["total"] >= result["site_files"] + 50 and rewrite["mb"] > 0
+    # Hugo (Debian's package; .ci/run installs it) built the same pages.
+    assert result["hugo"]["seconds"] > 0
+    assert 0.5 < result["hugo_paper_page_kb"] < result["paper_page_kb"]
+    if result["mkdocs"] is not None:
         assert result["mkdocs"]["seconds"] > 0
         assert result["mkdocs_search_mb"] > 0
     table = run.stdout
-    assert "| cold build |" in table and "| MkDocs ÷ sitegen (cold) |" in table
+    assert "| cold build |" in table and "| sitegen ÷ Hugo (cold) |" in table
+    assert "| … files rewritten | " in table
 
 
 def test_bench_relevance_meets_the_targets_on_the_shipped_corpus(tmp_path: Path) -> None:

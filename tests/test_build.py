@@ -19,6 +19,7 @@ from linkcheck import broken_links, parse_links
 
 import sitegen.build
 import sitegen.build.schedule
+import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
 from sitegen.build.options import resolve_base_url
 from sitegen.build.schedule import OWN_SHARE, routes_in_share
@@ -315,19 +316,30 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
 ) -> None:
     root, single = shipped
     forks: list[int] = []
+    started: list[str] = []
 
     class Counted(sitegen.build.schedule.Forked):
+        def __init__(self, function, *args) -> None:  # noqa: ANN001
+            started.append(function.__name__)
+            super().__init__(function, *args)
+
         def result(self) -> object:
             value = super().result()
             forks.append(value)
             return value
 
+    real_discover = sitegen.discover.discover
+    monkeypatch.setattr(
+        sitegen.discover, "discover", lambda *a: started.append("discover") or real_discover(*a)
+    )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
     rendered_there = [v for v in forks if isinstance(v, tuple)]
     searched_there = [v for v in forks if isinstance(v, dict) and "search/titles.js" in v]
     assert len(rendered_there) == 1 and len(rendered_there[0][0]) > 200
     assert len(searched_there) == 1
+    # The search index needs only the papers: its copy starts before discovery runs.
+    assert started == ["search_files", "discover", "render_share"]
     assert tree(tmp_path / "forked") == tree(single)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,12 +12,18 @@ import scipy.sparse as sp
 from sitegen.catalog import Paper
 from sitegen.discover import (
     Point,
+    base_flags,
     clusters,
     discover,
+    discovery_input,
     distinct_terms,
+    key_terms,
+    paper_candidates,
     paper_vectors,
     ranked_entries,
+    related_papers,
     suggest_themes,
+    with_shared_phrases,
 )
 from sitegen.textmap import GENERIC, STOPWORDS, stem, vectorise
 
@@ -264,3 +271,68 @@ def test_shared_phrases_are_the_rarest_terms_both_papers_have() -> None:
     assert COMMON_IDF > 2.0
     assert shared_phrases(mine[:1], theirs) == ["COMPUTER VISION"]
     assert shared_phrases(mine[1:2], (cand("graph", 6.0),)) == []
+
+
+def shipped_papers() -> list[Paper]:
+    """The shipped dumps' papers, in the order the dumps list them (oldest dump first)."""
+    from sitegen.ingest import read_dumps
+    from sitegen.text import slugify
+
+    dumps, _ = read_dumps(Path(__file__).resolve().parent.parent / "content" / "dumps")
+    seen: dict[str, Paper] = {}
+    for entry in (e for dump in dumps for e in dump.entries):
+        slug = slugify(entry.title)[:60]
+        seen.setdefault(slug, make_paper(slug, entry.title, entry.abstract))
+    return list(seen.values())
+
+
+def key_terms_and_related(papers: list[Paper], base: set[str] | None = None) -> tuple[dict, dict]:
+    """What paper pages show of discovery (discover() without the map, which is slower)."""
+    vectors, candidates = paper_vectors(papers, base), paper_candidates(papers, base)
+    flags = base_flags(sorted(map(discovery_input, papers)), base)
+    related = with_shared_phrases(related_papers(vectors, base=flags), vectors.slugs, candidates)
+    return key_terms(vectors.slugs, candidates), related
+
+
+def test_papers_outside_the_base_change_older_papers_only_by_being_closer() -> None:
+    papers = shipped_papers()
+    old = papers[:300]
+    base = {p.slug for p in old[:256]}
+    (terms_before, before), (terms_after, after) = (
+        key_terms_and_related(old, base),
+        key_terms_and_related(papers, base),
+    )
+    for paper in old:
+        slug = paper.slug
+        assert terms_after[slug] == terms_before[slug]
+        # What stays of the older list keeps its order, scores and shared terms; a new
+        # paper comes in only by scoring above the older ones it pushes out.
+        older = [r for r in after[slug] if r.slug in before]
+        assert older == list(before[slug][: len(older)])
+    changed = sum(before[p.slug] != after[p.slug] for p in old)
+    assert changed > 0  # the new papers are close to some older ones
+    # Without a base the statistics move with every paper: more older pages change.
+    drift = key_terms_and_related(old), key_terms_and_related(papers)
+    moved = sum(
+        (drift[0][0][p.slug], drift[0][1][p.slug]) != (drift[1][0][p.slug], drift[1][1][p.slug])
+        for p in old
+    )
+    assert moved > changed
+
+
+def test_a_generation_is_the_oldest_papers_and_grows_by_a_quarter() -> None:
+    from sitegen.model.discovery import generation, generation_size
+
+    assert [generation_size(n) for n in (0, 10, 255, 256, 319, 320, 399, 400)] == [
+        0,
+        10,
+        255,
+        256,
+        256,
+        320,
+        320,
+        400,
+    ]
+    assert generation_size(10_000) == generation_size(10_200) == 9_094
+    arrival = [f"p{i}" for i in range(300)]
+    assert generation(arrival) == frozenset(arrival[:256])

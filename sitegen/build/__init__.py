@@ -21,7 +21,7 @@ from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
 from sitegen.build.run import Run
 from sitegen.build.schedule import can_fork
-from sitegen.build.write import LATE_JOBS, page_outputs, render_and_write
+from sitegen.build.write import LATE_JOBS, launch_search, page_outputs, render_and_write
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
 from sitegen.output import check_output_folder
@@ -78,9 +78,17 @@ def build_project(
     browser can reload first.
     """
     cache.prune()  # this build parsed every input: forget the ones that are gone
-    model = make_model(project, options, cache)
-    env = environment_for(project, cache)
-    run = Run(model, env, options, cache, preview, fork=can_fork(options, preview))
+    fork = can_fork(options, preview)
+    # The search index needs only the papers: its copy starts now, beside discovery.
+    launched = launch_search(project, cache, options.output) if fork else {}
+    try:
+        model = make_model(project, options, cache)
+        env = environment_for(project, cache)
+    except BaseException:
+        for _, copy in launched.values():
+            copy.abandon()
+        raise
+    run = Run(model, env, options, cache, preview, fork=fork, launched=launched)
     return render_and_write(run)
 
 

@@ -4,7 +4,8 @@
   and every template file. Changed: every page is rendered afresh.
 - page_key: the stamp and the page's view (its whole template context). Changed:
   that page is rendered again.
-- discovery_key: each paper's slug, title and abstract (discover.discovery_input).
+- discovery_key: each paper's slug, title and abstract (discovery_input), and the base
+  of oldest papers that sets the corpus statistics (model.discovery.generation).
   Changed: TF-IDF, related papers and the map are recomputed.
 - search_key: every paper, whole, and the taxonomy. Changed: the search index is rebuilt.
 - seen_elsewhere: what pages other than a paper's own show of it. Changed: a saved
@@ -16,11 +17,13 @@ Parsed inputs have their own key, the content hash of the file (sitegen.cache).
 from __future__ import annotations
 
 import pickle
+from collections.abc import Collection
 from typing import Any
 
 from sitegen import __version__
 from sitegen.cache import digest, tree_fingerprint
 from sitegen.catalog import Paper
+from sitegen.model.discovery import discovery_input
 from sitegen.project import Project
 from sitegen.render import template_dirs
 from sitegen.themes import Taxonomy, themes_file
@@ -47,15 +50,14 @@ def page_key(stamp: str, view: PageView) -> str:
     return digest(stamp, view.template, pickle.dumps(view.context, PICKLE_PROTOCOL))
 
 
-def discovery_key(papers: list[Paper]) -> str:
-    """What discovery reads: slugs, titles and abstracts, in slug order.
+def discovery_key(papers: list[Paper], base: Collection[str]) -> str:
+    """What discovery reads: slugs, titles and abstracts, in slug order, and which papers form
+    the base that sets its corpus statistics (model.discovery.generation).
 
     Not the theme, the dumps or the notes: moving a page to another theme folder
     must not recompute TF-IDF and related papers (seconds at 10k papers).
     """
-    from sitegen.discover import discovery_input  # numpy loads only when a build needs it
-
-    return digest(repr(sorted(discovery_input(p) for p in papers)))
+    return digest(repr(sorted(discovery_input(p) for p in papers)), repr(sorted(base)))
 
 
 def search_key(papers: list[Paper], taxonomy: Taxonomy) -> str:

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import jinja2
 
 from sitegen.build.keys import discovery_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
-from sitegen.model.library import build_library
+from sitegen.model.discovery import Discovery, generation
+from sitegen.model.library import arrival_order, build_library
 from sitegen.project import Project
 from sitegen.render import make_environment, template_dirs
 from sitegen.views.listing import make_site
 
-if TYPE_CHECKING:
-    from sitegen.discover import Discovery
-
 
 def discovery_of(project: Project, cache: BuildCache) -> Discovery:
     """Key terms, related papers and map points, recomputed only when discovery_key changes."""
-    from sitegen.discover import discover  # numpy/scipy load only when a build needs them
+    base = generation(arrival_order(project.papers, project.dumps))
 
-    key = discovery_key(project.papers)
-    return cache.memo("discovery", key, lambda: discover(project.papers))
+    def recompute() -> Discovery:
+        from sitegen.discover import discover  # numpy and scipy load only when needed
+
+        return discover(project.papers, base)
+
+    return cache.memo("discovery", discovery_key(project.papers, base), recompute)
 
 
 def make_model(project: Project, options: BuildOptions, cache: BuildCache) -> SiteModel:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from html import escape  # not xml.sax.saxutils: it imports urllib.request
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from sitegen.build.options import has_sitemap
 from sitegen.build.run import Run
@@ -87,9 +87,14 @@ def page_urls(outputs: Mapping[str, object]) -> list[str]:
     ]
 
 
+def xml_text(text: str) -> str:
+    """Text escaped for an XML element: &, < and >."""
+    return escape(text, quote=False)
+
+
 def urlset(base_url: str, page_list: list[str]) -> bytes:
     """One sitemap file."""
-    rows = "".join(f"<url><loc>{escape(base_url + url)}</loc></url>\n" for url in page_list)
+    rows = "".join(f"<url><loc>{xml_text(base_url + url)}</loc></url>\n" for url in page_list)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -107,7 +112,7 @@ def sitemap_outputs(base_url: str, outputs: Mapping[str, object]) -> Outputs:
     files: Outputs = {}
     for number, start in enumerate(range(0, len(found), SITEMAP_MAX_URLS), start=1):
         files[f"sitemap-{number}.xml"] = urlset(base_url, found[start : start + SITEMAP_MAX_URLS])
-    rows = "".join(f"<sitemap><loc>{escape(base_url + name)}</loc></sitemap>\n" for name in files)
+    rows = "".join(f"<sitemap><loc>{xml_text(base_url + name)}</loc></sitemap>\n" for name in files)
     files["sitemap.xml"] = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -37,6 +38,8 @@ class Run:
     rendered: dict[str, str] = field(default_factory=dict)  # output path -> page key
     groups: Groups = field(default_factory=dict)
     written_early: list[str] = field(default_factory=list)  # files written before the rest
+    # Groups of outputs started in forked copies before the model: name -> (key, copy).
+    launched: dict[str, tuple[str, Any]] = field(default_factory=dict)
     # What the output folder holds, by its manifest: the page keys a build may trust.
     old: Manifest = field(init=False)
     # Per file of the output, as the last build into it left it: (page key, hash, ctime).

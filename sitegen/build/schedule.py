@@ -12,10 +12,12 @@ import copy
 import os
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sitegen.build.options import BuildOptions, Preview
 from sitegen.build.run import Run, render_view
+from sitegen.cache import BuildCache
 from sitegen.output import Kept, Outputs
 from sitegen.views.listing import Site
 from sitegen.views.pages import Route, routes
@@ -46,13 +48,34 @@ def start(run: Run, function: Callable[..., Any], *args: Any) -> Callable[[], An
     return partial(function, *args)
 
 
+def launch_early(
+    cache: BuildCache, output: Path, name: str, key: str, make: Callable[..., Any], *args: Any
+) -> tuple[str, Forked] | None:
+    """Start a group in a forked copy before the model is made (a CLI build: discovery then
+    runs on one core while the copy uses the other); None when the last build into this
+    output made the group with this key (start_group then checks its files)."""
+    _, groups = cache.outputs_of(output)
+    if groups.get(name, ("", ()))[0] == key:
+        return None
+    return key, Forked(make, *args)
+
+
 def start_group(run: Run, name: str, key: str, make: Callable[..., Outputs], *args: Any) -> Job:
-    """Start outputs made together (the search index) unless their key is unchanged."""
+    """Start outputs made together (the search index) unless their key is unchanged; a copy
+    launched early with the same key (run.launched) is used instead of starting another."""
+    early = run.launched.pop(name, None)
     old_key, paths = run.seen_groups.get(name, ("", ()))
     if old_key == key and all(run.reusable(p, key) for p in paths):
+        if early is not None:
+            early[1].abandon()
         run.groups[name] = (key, paths)
         return lambda: dict.fromkeys(paths, Kept.UNCHANGED)
-    result = start(run, make, *args)
+    if early is not None and early[0] == key:
+        result = early[1].result
+    else:
+        if early is not None:
+            early[1].abandon()
+        result = start(run, make, *args)
 
     def collect() -> Outputs:
         outputs = result()

@@ -11,12 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from sitegen.build.keys import search_key
 from sitegen.build.options import BuildResult
 from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_outputs
 from sitegen.build.run import Run, render_first
-from sitegen.build.schedule import Job, render_all, start_group
+from sitegen.build.schedule import Job, launch_early, render_all, start_group
+from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.model import urls
 from sitegen.output import (
@@ -31,6 +33,7 @@ from sitegen.output import (
     record_of,
     write_outputs,
 )
+from sitegen.project import Project
 from sitegen.search import search_files
 
 
@@ -38,8 +41,22 @@ from sitegen.search import search_files
 def search_job(run: Run) -> Job:
     """The search index data files, rebuilt only when search_key changed."""
     project = run.model.project
+    launched = run.launched.get("search")  # made from the same project: the same key
+    key = launched[0] if launched else search_key(project.papers, project.taxonomy)
+    return start_group(run, "search", key, search_files, *search_args(project))
+
+
+def launch_search(project: Project, cache: BuildCache, output: Path) -> dict[str, Any]:
+    """The search index started in a forked copy as soon as the project is read (it needs
+    only the papers and the taxonomy): Run.launched for a CLI build."""
     key = search_key(project.papers, project.taxonomy)
-    return start_group(run, "search", key, search_files, project.papers, project.taxonomy)
+    early = launch_early(cache, output, "search", key, search_files, *search_args(project))
+    return {"search": early} if early else {}
+
+
+def search_args(project: Project) -> tuple[Any, ...]:
+    """What search_files is made from."""
+    return project.papers, project.taxonomy
 
 
 # --- end search ---

@@ -13,16 +13,13 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from sitegen.catalog import Paper
 from sitegen.dumps import Dump
 from sitegen.model import urls
+from sitegen.model.discovery import Discovery
 from sitegen.project import Project, SiteConfig
 from sitegen.themes import title_from_slug
-
-if TYPE_CHECKING:  # the library only holds a Discovery; computing one needs numpy
-    from sitegen.discover import Discovery
 
 
 @dataclass(frozen=True)
@@ -179,6 +176,17 @@ def added_by(papers: list[Paper], dumps: list[Dump]) -> dict[str, str]:
         elif paper.dumps:
             found[paper.slug] = paper.dumps[0]
     return found
+
+
+def arrival_order(papers: list[Paper], dumps: list[Dump]) -> list[str]:
+    """Slugs oldest first: by the dump that added each paper (in project order), then those
+    no dump added; ties by slug."""
+    order = {dump.name: i for i, dump in enumerate(dumps)}
+    adder = added_by(papers, dumps)
+    late = len(order)
+    return sorted(
+        (paper.slug for paper in papers), key=lambda slug: (order.get(adder.get(slug), late), slug)
+    )
 
 
 def count_by(values: list[str]) -> dict[str, int]:

@@ -11,7 +11,8 @@ index.html    totals (Totals), chart (list[ChartBar]), newest (DumpInfo | None),
               newest_papers (list[PaperCard]), newest_more (int), dumps (list[DumpInfo]),
               ranks (slug -> place in the dump), map_links (slug -> the paper on the map)
 theme.html    theme (ThemeInfo), papers (list[PaperCard]), pager (Pager), filters (FilterOptions)
-paper.html    paper (PaperView; .key_terms, .related, .copy_url, .markdown_link from discovery)
+paper.html    paper (PaperView; .theme and .themes are ThemeLinks: slug, title, url;
+              .key_terms, .related, .copy_url, .markdown_link from discovery)
 papers.html   papers (list[PaperCard]), pager (Pager), letters (list[LetterLink]),
               filters (FilterOptions)
 map.html      map (MapInfo), timeline (list[TimelineBar])
@@ -244,6 +245,15 @@ class TimelineBar:
 
 
 @dataclass(frozen=True)
+class ThemeLink:
+    """A theme as a paper page shows it: a link, no counts (so a new dump leaves it alone)."""
+
+    slug: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class PaperView:
     """Everything the paper page shows; Markdown is rendered by the template's filter."""
 
@@ -255,16 +265,14 @@ class PaperView:
     notes_titled: bool  # the notes open with their own heading
     excerpt: str
     status: str
-    theme: ThemeInfo
-    themes: tuple[ThemeInfo, ...]
+    theme: ThemeLink
+    themes: tuple[ThemeLink, ...]
     dumps: tuple[DumpInfo, ...]
     tags: tuple[TagInfo, ...]
     links: tuple[LinkButton, ...]
     lookups: tuple[Crumb, ...]
     prev: PaperCard | None
     next: PaperCard | None
-    position: int  # 1-based place in its theme
-    theme_count: int
     source: str  # path under content/
     meta: dict[str, Any]
     key_terms: tuple[KeyTerm, ...] = ()

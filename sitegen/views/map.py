@@ -5,9 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from sitegen.discover import Point
 from sitegen.model import urls
-from sitegen.regions import Region
+from sitegen.model.discovery import Point, Region
 from sitegen.text import short_title
 from sitegen.views.context import (
     Crumb,

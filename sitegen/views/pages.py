@@ -32,6 +32,7 @@ from sitegen.views.context import (
     PageView,
     PaperView,
     RelatedCard,
+    ThemeLink,
     Totals,
 )
 from sitegen.views.listing import (
@@ -150,6 +151,11 @@ def map_links_of(site: Site, slugs: Sequence[str]) -> dict[str, str]:
     return {slug: urls.map_url(slug) for slug in slugs if slug in points}
 
 
+def theme_link(theme: ThemeInfo) -> ThemeLink:
+    """A theme as a paper page links to it: its counts left out (they change with each dump)."""
+    return ThemeLink(theme.slug, theme.title, theme.url)
+
+
 def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperView:
     """The full view of one paper; prev/next come from its primary theme's order."""
     library = site.library
@@ -166,16 +172,16 @@ def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperV
         notes_titled=paper.notes.lstrip().startswith("#"),
         excerpt=card.excerpt,
         status=card.status,
-        theme=library.theme(paper.theme),
-        themes=tuple(library.theme_by_slug[t] for t in paper.themes if t in library.theme_by_slug),
+        theme=theme_link(library.theme(paper.theme)),
+        themes=tuple(
+            theme_link(library.theme_by_slug[t]) for t in paper.themes if t in library.theme_by_slug
+        ),
         dumps=card.dumps,
         tags=card.tags,
         links=tuple(link_button(url) for url in paper.links),
         lookups=lookups_of(paper.title, paper.abstract),
         prev=site.cards[slugs[position - 1]] if position > 0 else None,
         next=site.cards[slugs[position + 1]] if position + 1 < len(slugs) else None,
-        position=position + 1,
-        theme_count=len(slugs),
         source=paper.source,
         meta=paper.meta,
         key_terms=key_terms_of(site, slug),
