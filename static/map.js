@@ -289,7 +289,28 @@
     if (!pointers.size) svg.classList.remove("is-dragging");
   }
 
+  // The wheel zooms only a map the reader is using (focus inside it) or with Ctrl/Cmd held:
+  // otherwise it scrolls the page, so a reader scrolling past the map is never trapped in it.
+  var wheelHint = null, wheelHintTimer = 0;
+  function showWheelHint() {
+    if (!wheelHint) {
+      wheelHint = document.createElement("p");
+      wheelHint.className = "map-wheel-hint";
+      wheelHint.setAttribute("aria-hidden", "true");
+      wheelHint.textContent = "Click the map, or hold " +
+        (/Mac|iPhone|iPad/.test(navigator.platform) ? "\u2318" : "Ctrl") + " while scrolling, to zoom";
+      frame.appendChild(wheelHint);
+    }
+    wheelHint.hidden = false;
+    clearTimeout(wheelHintTimer);
+    wheelHintTimer = setTimeout(function () { wheelHint.hidden = true; }, 1500);
+  }
+
   function onWheel(event) {
+    if (!(event.ctrlKey || event.metaKey || figure.contains(document.activeElement))) {
+      showWheelHint();
+      return;
+    }
     event.preventDefault();
     var at = toMap(event.clientX, event.clientY);
     var amount = event.deltaMode === 1 ? event.deltaY * 16 : event.deltaY;

@@ -149,6 +149,21 @@ def test_keys_wheel_and_buttons_zoom_and_pan(page: Page, shipped_url: str) -> No
     assert page.evaluate(VIEW_WIDTH) < 1000
 
 
+def test_the_wheel_scrolls_past_a_map_not_in_use(page: Page, shipped_url: str) -> None:
+    page.goto(shipped_url + "map/")
+    expect(page.locator(".map-tools")).to_be_visible()
+    box = page.locator("svg.map").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, 300)  # a reader scrolling down the page, pointer over the map
+    page.wait_for_function("window.scrollY > 0")
+    assert page.get_attribute("svg.map", "viewBox") == "0 0 1000 1000"
+    expect(page.locator(".map-wheel-hint")).to_be_visible()
+    page.keyboard.down("Control")  # Ctrl + wheel zooms without clicking first
+    page.mouse.wheel(0, -300)
+    page.keyboard.up("Control")
+    expect(page.locator("svg.map")).not_to_have_attribute("viewBox", "0 0 1000 1000")
+
+
 def test_theme_toggles_hide_and_show_a_theme(page: Page, shipped_url: str) -> None:
     page.goto(shipped_url + "map/")
     toggle = page.locator(".map-toggle").first
