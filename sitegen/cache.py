@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from sitegen import __version__
-from sitegen.fsio import write_atomic
+from sitegen.fsio import MAX_ASSET_BYTES, read_input, write_atomic
 from sitegen.plain import decode, encode
 
 CACHE_DIR = ".sitegen-cache"
@@ -82,7 +82,7 @@ def tree_fingerprint(folders: list[Path]) -> str:
     for folder in folders:
         if folder.is_dir():
             for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                parts += [path.relative_to(folder).as_posix(), path.read_bytes()]
+                parts += [path.relative_to(folder).as_posix(), read_input(path, MAX_ASSET_BYTES)]
     return digest(*parts)
 
 

@@ -38,6 +38,8 @@ IGNORED_SUFFIXES = (
 )
 # The biggest file sitegen reads as input: a dump of thousands of papers is a few MB.
 MAX_INPUT_BYTES = 64 * 2**20
+# Templates and static assets (a user's PDF or video too): GitHub Pages refuses files over 100 MB.
+MAX_ASSET_BYTES = 100 * 2**20
 
 
 def counts_as_input(relative: PurePath) -> bool:

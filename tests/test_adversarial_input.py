@@ -543,3 +543,30 @@ def test_adv_temp_files_of_a_killed_ingest_are_cleaned_up(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert [p for p in leftovers if p.exists()] == []
     assert (root / "content" / "papers" / "theory" / "a-paper.md").read_text() == PAGE
+
+
+def test_adv_templates_and_static_files_are_read_bounded(tmp_path: Path) -> None:
+    root = tiny_site(tmp_path / "s")
+    for folder in ("templates", "static"):
+        (root / folder).mkdir()
+        os.mkfifo(root / folder / "pipe.html")  # not a regular file: never opened
+        (root / folder / "zero.css").symlink_to("/dev/zero")
+    result = build_bounded(root)
+    assert result.returncode == 0, result.stderr
+    assert not (root / "site" / "static" / "zero.css").exists()
+
+
+def test_adv_an_oversized_static_file_is_one_line_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import cache, fsio
+    from sitegen.build import BuildOptions, ingest_and_build, outputs
+    from sitegen.errors import SitegenError
+
+    root = tiny_site(tmp_path / "s")
+    (root / "static").mkdir()
+    (root / "static" / "talk.mp4").write_bytes(b"x" * 2**20)  # bigger than any shipped asset
+    for module in (fsio, cache, outputs):
+        monkeypatch.setattr(module, "MAX_ASSET_BYTES", 2**19)
+    with pytest.raises(SitegenError, match=r"talk\.mp4.*too large"):
+        ingest_and_build(root, BuildOptions(root / "site", "/"), cache.BuildCache())

@@ -14,7 +14,7 @@ from sitegen.build.options import has_sitemap
 from sitegen.build.run import Run
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
-from sitegen.fsio import counts_as_input
+from sitegen.fsio import MAX_ASSET_BYTES, counts_as_input, read_input
 from sitegen.model import urls
 from sitegen.output import Outputs, check_path
 from sitegen.project import default_dir
@@ -75,7 +75,9 @@ def static_outputs(run: Run) -> Outputs:
     """The shipped static/ assets, overlaid by the site's own static/ folder."""
     own = run.model.project.root / "static"
     files = {**static_files(default_dir("static")), **static_files(own)}
-    return {f"static/{name}": path.read_bytes() for name, path in sorted(files.items())}
+    return {
+        f"static/{name}": read_input(path, MAX_ASSET_BYTES) for name, path in sorted(files.items())
+    }
 
 
 def page_urls(outputs: Mapping[str, object]) -> list[str]:
