@@ -19,6 +19,7 @@ from sitegen.ingest import IngestResult, ingest
 
 if TYPE_CHECKING:  # these modules are imported lazily, by the commands that need them
     from sitegen.build import BuildResult
+    from sitegen.noop import Replay
     from sitegen.project import Project
 
 
@@ -181,18 +182,45 @@ def print_build(built: BuildResult, args: argparse.Namespace, seconds: float) ->
     console.info(build_summary(built, args.output, seconds))
 
 
-def run_build(args: argparse.Namespace) -> int:
-    """`sitegen build`: ingest, then render the site."""
+def print_replay(replay: Replay, args: argparse.Namespace, started: float) -> None:
+    """What the last build printed, for a build that found nothing changed."""
     console = console_for(args)
+    for detail in replay.details:
+        console.detail(f"warning: {detail}")
+    for warning in replay.warnings:
+        console.warn(warning)
+    for note in replay.notes:
+        console.note(note)
+    console.info(
+        f"build: {replay.papers} papers, 0 of {replay.total} files written to {args.output}, "
+        f"0 removed in {time.perf_counter() - started:.2f}s (nothing changed)"
+    )
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """`sitegen build`: ingest, then render the site (or nothing, when nothing changed)."""
+    from sitegen import noop
+
+    started = time.perf_counter()
+    console = console_for(args)
+    inputs = noop.input_stamp(args.root, args.output, args.base_url)
+    replay = None if args.clean else noop.unchanged(args.root, args.output, inputs)
+    if replay is not None:
+        print_replay(replay, args, started)
+        return 0
+    noop.forget(args.root, args.output)
     ingested, built, seconds = build_site(args)
     if ingested.written:
         console.info(f"ingest: {len(ingested.written)} files written")
-    for report in ingested.reports:
-        for warning in report.warnings:
-            console.detail(f"warning: {warning}")
+    details = [warning for report in ingested.reports for warning in report.warnings]
+    for warning in details:
+        console.detail(f"warning: {warning}")
     for warning in ingested.warnings:
         console.warn(warning)
     print_build(built, args, seconds)
+    warnings = [*ingested.warnings, *built.project.warnings]
+    replay = noop.Replay(len(built.project.papers), built.total, details, warnings, [*built.notes])
+    noop.remember(args.root, args.output, inputs, replay)
     return 0
 
 

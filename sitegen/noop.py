@@ -1,0 +1,106 @@
+"""A no-op build in one directory walk: inputs and output stat-equal to the last build's.
+
+`sitegen build` with nothing changed used to read every page, make every view and
+hash it to find that nothing had changed (~3 s at 10k papers). Instead, after each
+CLI build, the stats of everything a build reads (content/, the site's and the
+shipped templates and static files, sitegen's own code) and of everything it wrote
+(the output folder) are recorded, with the lines the build printed. When both
+still match, nothing can differ, and the next build replays those lines.
+
+A stat is (path, size, mtime_ns, ctime_ns, inode): ctime can't be set back by
+hand, so any write, rename or `touch` in between makes the next build a real one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.cache import CACHE_DIR, digest
+from sitegen.fsio import write_atomic
+from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
+
+
+@dataclass(frozen=True)
+class Replay:
+    """What a build printed, to print again when nothing changed."""
+
+    papers: int
+    total: int
+    details: list[str]  # ingest warnings per dump (shown with -v)
+    warnings: list[str]  # ingest and build warnings
+    notes: list[str]
+
+
+def tree_stats(folder: Path, into: list[str]) -> None:
+    """Append a line per file or link under folder: its path and stat, in a stable order."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:  # missing or unreadable: recorded as such by the caller's path
+        return
+    for entry in entries:
+        if entry.name == "__pycache__":  # written by imports, read by no build
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            into.append(f"{entry.path}/")
+            tree_stats(Path(entry.path), into)
+            continue
+        try:
+            s = entry.stat()
+        except OSError:  # a dangling link: its own stat says enough
+            s = entry.stat(follow_symlinks=False)
+        into.append(f"{entry.path} {s.st_size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}")
+
+
+def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
+    """Everything a build of root into output reads, as one hash of stats."""
+    lines = [__version__, str(output.resolve()), repr(base_url)]
+    folders = [root / "content", root / "templates", root / "static", PACKAGE_DIR]
+    folders += [shipped("templates"), shipped("static")]
+    for folder in folders:
+        lines.append(f"@{folder}")
+        tree_stats(folder, lines)
+    lines.append(str(DEFAULT_THEMES.stat().st_mtime_ns) if DEFAULT_THEMES.exists() else "-")
+    return digest("\n".join(lines))
+
+
+def output_stamp(output: Path) -> str:
+    """What the output folder holds, as one hash of stats (a hand edit or deletion shows)."""
+    lines: list[str] = []
+    tree_stats(output, lines)
+    return digest("\n".join(lines))
+
+
+def record_path(root: Path, output: Path) -> Path:
+    """Where the record for builds of root into output lives (one per output folder)."""
+    return root / CACHE_DIR / f"noop-{digest(str(output.resolve()))[:16]}.json"
+
+
+def unchanged(root: Path, output: Path, inputs: str) -> Replay | None:
+    """The last build's lines if neither its inputs nor its output changed since, else None."""
+    try:
+        record = json.loads(record_path(root, output).read_text("utf-8"))
+        if record["inputs"] != inputs or record["outputs"] != output_stamp(output):
+            return None
+        return Replay(**record["replay"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(root: Path, output: Path, inputs: str, replay: Replay) -> None:
+    """Record a finished build's lines, with the input stamp taken before it started.
+
+    Taken before, not after: a page saved while the build ran (after it was read)
+    then differs from the record, and the next build is a real one. Pages the build
+    ingested itself cost one real build more, which then records them.
+    """
+    record = {"inputs": inputs, "outputs": output_stamp(output), "replay": asdict(replay)}
+    write_atomic(record_path(root, output), json.dumps(record, ensure_ascii=False))
+
+
+def forget(root: Path, output: Path) -> None:
+    """Drop the record, so that the next build is a real one."""
+    record_path(root, output).unlink(missing_ok=True)

@@ -1,0 +1,103 @@
+"""sitegen/noop.py: a build with nothing changed replays the last; any change builds for real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import run_sitegen
+
+PAGE = "---\ntitle: A Paper\nslug: a-paper\n---\n\nSome abstract about bounds.\n"
+NOTHING = "(nothing changed)"
+
+
+def tiny_site(root: Path) -> Path:
+    """A site with two pages and a one-theme taxonomy, built until its inputs settle."""
+    papers = root / "content" / "papers" / "theory"
+    papers.mkdir(parents=True)
+    (papers / "a-paper.md").write_text(PAGE)
+    (papers / "b-paper.md").write_text(
+        PAGE.replace("A Paper", "B Paper").replace("a-paper", "b-paper")
+    )
+    (root / "content" / "themes.yaml").write_text(
+        "themes:\n  - slug: theory\n    keywords: [bounds]\n"
+    )
+    first = run_sitegen("build", cwd=root)
+    assert first.returncode == 0 and NOTHING not in first.stdout, first.stderr
+    # The first build wrote content/ingested.json after its input stamp was taken.
+    second = run_sitegen("build", cwd=root)
+    assert second.returncode == 0 and NOTHING not in second.stdout, second.stderr
+    return root
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under folder, by relative path."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_a_build_with_nothing_changed_writes_nothing_and_says_what_the_last_said(
+    tmp_path: Path,
+) -> None:
+    root = tiny_site(tmp_path)
+    before = files(root / "site")
+    again = run_sitegen("build", cwd=root)
+    assert again.returncode == 0 and NOTHING in again.stdout
+    assert "2 papers, 0 of" in again.stdout
+    assert "sitemap.xml not written" in again.stderr  # the last build's note, replayed
+    assert files(root / "site") == before
+    clean = run_sitegen("build", "--clean", cwd=root)
+    assert clean.returncode == 0 and NOTHING not in clean.stdout
+
+
+def edit_page(root: Path) -> None:
+    page = root / "content" / "papers" / "theory" / "a-paper.md"
+    page.write_text(PAGE.replace("Some abstract", "A new abstract"))
+
+
+def add_template(root: Path) -> None:
+    (root / "templates").mkdir()
+    (root / "templates" / "robots.txt").write_text("User-agent: *\n")
+
+
+def delete_output(root: Path) -> None:
+    (root / "site" / "index.html").unlink()
+
+
+def edit_output(root: Path) -> None:
+    (root / "site" / "index.html").write_text("defaced")
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "page": edit_page,
+    "template": add_template,
+    "deleted output": delete_output,
+    "edited output": edit_output,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_any_change_to_inputs_or_output_makes_a_real_build(tmp_path: Path, change: str) -> None:
+    root = tiny_site(tmp_path)
+    expected = files(root / "site")
+    CHANGES[change](root)
+    rebuilt = run_sitegen("build", cwd=root)
+    assert rebuilt.returncode == 0 and NOTHING not in rebuilt.stdout, rebuilt.stdout
+    if change == "page":
+        paper = root / "site" / "papers" / "a-paper" / "index.html"
+        assert b"A new abstract" in paper.read_bytes()
+    elif change != "template":  # the output was repaired: equal to what the build wrote
+        assert files(root / "site") == expected
+    assert NOTHING in run_sitegen("build", cwd=root).stdout  # and the next one is a no-op
+
+
+def test_another_base_url_or_output_folder_is_a_real_build(tmp_path: Path) -> None:
+    root = tiny_site(tmp_path)
+    other = run_sitegen("build", "--base-url", "https://example.org/list/", cwd=root)
+    assert NOTHING not in other.stdout
+    assert b"https://example.org/list/" in (root / "site" / "sitemap.xml").read_bytes()
+    elsewhere = run_sitegen("build", "-o", "pub", cwd=root)
+    assert elsewhere.returncode == 0 and NOTHING not in elsewhere.stdout, elsewhere.stderr
+    assert (root / "pub" / "index.html").exists()
