@@ -591,6 +591,33 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
+def add_project_commands(
+    sub: argparse._SubParsersAction,
+    common: argparse.ArgumentParser,
+    output: argparse.ArgumentParser,
+) -> None:
+    """The commands that publish a list or re-sort it: deploy and themes."""
+    p = sub.add_parser(
+        "deploy", parents=[common, output], help="build, then push site/ to the gh-pages branch"
+    )
+    p.add_argument("--remote", default="origin", help="git remote to push to (default origin)")
+    p.add_argument("--branch", default="gh-pages", help="branch to publish (default gh-pages)")
+    p.add_argument("-m", "--message", default=None, help="commit message")
+    p.set_defaults(handler=run_deploy)
+
+    p = sub.add_parser(
+        "themes", parents=[common], help="papers per theme, suggestions; explain; re-classify"
+    )
+    p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
+    p.add_argument("slug", nargs="?", help="paper slug (for explain)")
+    p.add_argument(
+        "--apply", action="store_true", help="re-classify unpinned pages (dry run: shows moves)"
+    )
+    p.add_argument("--write", action="store_true", help="with --apply: really move the files")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(handler=run_themes)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     common = common_options()
@@ -629,25 +656,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--no-git", action="store_true", help="don't run git init")
     p.set_defaults(handler=run_new)
 
-    p = sub.add_parser(
-        "deploy", parents=[common, output], help="build, then push site/ to the gh-pages branch"
-    )
-    p.add_argument("--remote", default="origin", help="git remote to push to (default origin)")
-    p.add_argument("--branch", default="gh-pages", help="branch to publish (default gh-pages)")
-    p.add_argument("-m", "--message", default=None, help="commit message")
-    p.set_defaults(handler=run_deploy)
-
-    p = sub.add_parser(
-        "themes", parents=[common], help="papers per theme, suggestions; explain; re-classify"
-    )
-    p.add_argument("action", nargs="?", choices=["list", "explain"], default="list")
-    p.add_argument("slug", nargs="?", help="paper slug (for explain)")
-    p.add_argument(
-        "--apply", action="store_true", help="re-classify unpinned pages (dry run: shows moves)"
-    )
-    p.add_argument("--write", action="store_true", help="with --apply: really move the files")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.set_defaults(handler=run_themes)
+    add_project_commands(sub, common, output)
     p = sub.add_parser("serve", parents=[common, output], help="preview with live reload")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
