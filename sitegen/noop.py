@@ -35,20 +35,28 @@ class Replay:
     notes: list[str]
 
 
-def tree_stats(folder: Path, into: list[str]) -> None:
-    """Append a line per file or link under folder: its path and stat, in a stable order."""
+def tree_stats(folder: Path, into: list[str], seen: set[tuple[int, int]] | None = None) -> None:
+    """Append a line per file under folder: its path and stat, in a stable order.
+
+    Linked folders are followed (the build reads pages through them), each folder once.
+    """
+    seen = set() if seen is None else seen
     try:
+        here = folder.stat()
+        if (here.st_dev, here.st_ino) in seen:
+            return
+        seen.add((here.st_dev, here.st_ino))
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:  # missing or unreadable: recorded as such by the caller's path
         return
     for entry in entries:
         if entry.name == "__pycache__":  # written by imports, read by no build
             continue
-        if entry.is_dir(follow_symlinks=False):
-            into.append(f"{entry.path}/")
-            tree_stats(Path(entry.path), into)
-            continue
         try:
+            if entry.is_dir():
+                into.append(f"{entry.path}/")
+                tree_stats(Path(entry.path), into, seen)
+                continue
             s = entry.stat()
         except OSError:  # a dangling link: its own stat says enough
             s = entry.stat(follow_symlinks=False)

@@ -101,3 +101,28 @@ def test_another_base_url_or_output_folder_is_a_real_build(tmp_path: Path) -> No
     elsewhere = run_sitegen("build", "-o", "pub", cwd=root)
     assert elsewhere.returncode == 0 and NOTHING not in elsewhere.stdout, elsewhere.stderr
     assert (root / "pub" / "index.html").exists()
+
+
+def test_a_page_edited_in_place_in_a_linked_folder_makes_a_real_build(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "theory"
+    outside.mkdir(parents=True)
+    (outside / "c-paper.md").write_text(
+        PAGE.replace("A Paper", "C Paper").replace("a-paper", "c-paper")
+    )
+    root = tmp_path / "list"
+    (root / "content" / "papers").mkdir(parents=True)
+    (root / "content" / "papers" / "theory").symlink_to(outside)
+    (root / "content" / "themes.yaml").write_text(
+        "themes:\n  - slug: theory\n    keywords: [bounds]\n"
+    )
+    for _ in range(2):
+        assert run_sitegen("build", cwd=root).returncode == 0
+    assert NOTHING in run_sitegen("build", cwd=root).stdout
+    page = outside / "c-paper.md"
+    with page.open("r+") as handle:  # in place: the folder's own stat stays the same
+        text = handle.read().replace("Some abstract", "Edited abstract")
+        handle.seek(0)
+        handle.write(text)
+    rebuilt = run_sitegen("build", cwd=root)
+    assert NOTHING not in rebuilt.stdout
+    assert b"Edited abstract" in (root / "site" / "papers" / "c-paper" / "index.html").read_bytes()
