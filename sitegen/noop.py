@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ from sitegen import __version__
 from sitegen.cache import CACHE_DIR, digest
 from sitegen.fsio import write_atomic
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
+
+RACY = "racy:"  # the prefix of an input stamp too recent to be recorded
+# File times tick by a jiffy on Linux (1-10 ms), by whole seconds on FAT and HFS+.
+RACY_NS = 20_000_000
+RACY_NS_WHOLE_SECONDS = 2_000_000_000
 
 
 @dataclass(frozen=True)
@@ -35,32 +41,36 @@ class Replay:
     notes: list[str]
 
 
-def tree_stats(folder: Path, into: list[str], seen: set[tuple[int, int]] | None = None) -> None:
+def tree_stats(folder: Path, into: list[str], seen: set[tuple[int, int]] | None = None) -> int:
     """Append a line per file under folder: its path and stat, in a stable order.
 
     Linked folders are followed (the build reads pages through them), each folder once.
+    Returns the newest change time (ns) of any file in it.
     """
     seen = set() if seen is None else seen
+    newest = 0
     try:
         here = folder.stat()
         if (here.st_dev, here.st_ino) in seen:
-            return
+            return newest
         seen.add((here.st_dev, here.st_ino))
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:  # missing or unreadable: recorded as such by the caller's path
-        return
+        return newest
     for entry in entries:
         if entry.name == "__pycache__":  # written by imports, read by no build
             continue
         try:
             if entry.is_dir():
                 into.append(f"{entry.path}/")
-                tree_stats(Path(entry.path), into, seen)
+                newest = max(newest, tree_stats(Path(entry.path), into, seen))
                 continue
             s = entry.stat()
         except OSError:  # a dangling link: its own stat says enough
             s = entry.stat(follow_symlinks=False)
         into.append(f"{entry.path} {s.st_size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}")
+        newest = max(newest, s.st_ctime_ns)
+    return newest
 
 
 def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
@@ -68,11 +78,17 @@ def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
     lines = [__version__, str(output.resolve()), repr(base_url)]
     folders = [root / "content", root / "templates", root / "static", PACKAGE_DIR]
     folders += [shipped("templates"), shipped("static")]
+    newest = 0
     for folder in folders:
         lines.append(f"@{folder}")
-        tree_stats(folder, lines)
+        newest = max(newest, tree_stats(folder, lines))
     lines.append(str(DEFAULT_THEMES.stat().st_mtime_ns) if DEFAULT_THEMES.exists() else "-")
-    return digest("\n".join(lines))
+    stamp = digest("\n".join(lines))
+    # File times tick coarsely: a file changed just now could change again without its
+    # stat showing it, so a stamp that recent is never trusted (as git's "racily clean"
+    # entries are not). A time on a whole second suggests a file system that ticks so.
+    window = RACY_NS_WHOLE_SECONDS if newest % 1_000_000_000 == 0 else RACY_NS
+    return RACY + stamp if time.time_ns() - newest < window else stamp
 
 
 def output_stamp(output: Path) -> str:
@@ -105,6 +121,8 @@ def remember(root: Path, output: Path, inputs: str, replay: Replay) -> None:
     then differs from the record, and the next build is a real one. Pages the build
     ingested itself cost one real build more, which then records them.
     """
+    if inputs.startswith(RACY):
+        return
     record = {"inputs": inputs, "outputs": output_stamp(output), "replay": asdict(replay)}
     write_atomic(record_path(root, output), json.dumps(record, ensure_ascii=False))
 

@@ -126,3 +126,13 @@ def test_a_page_edited_in_place_in_a_linked_folder_makes_a_real_build(tmp_path: 
     rebuilt = run_sitegen("build", cwd=root)
     assert NOTHING not in rebuilt.stdout
     assert b"Edited abstract" in (root / "site" / "papers" / "c-paper" / "index.html").read_bytes()
+
+
+def test_an_input_changed_just_before_the_build_is_not_trusted(tmp_path: Path) -> None:
+    from sitegen import noop
+
+    root = tiny_site(tmp_path)
+    settled = noop.input_stamp(root, root / "site", None)
+    assert not settled.startswith(noop.RACY)
+    (root / "content" / "papers" / "theory" / "a-paper.md").write_text(PAGE)  # same bytes
+    assert noop.input_stamp(root, root / "site", None).startswith(noop.RACY)
