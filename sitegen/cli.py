@@ -153,9 +153,15 @@ def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, flo
 
 def build_summary(built: BuildResult, output: Path, seconds: float) -> str:
     """The one line a build ends with."""
+    papers, written = len(built.project.papers), built.written
+    return summary_line(papers, f"{written} of {built.total}", output, built.removed, seconds)
+
+
+def summary_line(papers: int, files: str, output: Path, removed: int, seconds: float) -> str:
+    """The summary line's words, for a build or a replayed one (files: "N of M")."""
     return (
-        f"build: {len(built.project.papers)} papers, {built.written} of {built.total} files "
-        f"written to {output}, {built.removed} removed in {seconds:.2f}s"
+        f"build: {papers} papers, {files} files written to {output}, "
+        f"{removed} removed in {seconds:.2f}s"
     )
 
 
@@ -182,8 +188,8 @@ def print_build(built: BuildResult, args: argparse.Namespace, seconds: float) ->
     console.info(build_summary(built, args.output, seconds))
 
 
-def print_replay(replay: Replay, args: argparse.Namespace, started: float) -> None:
-    """What the last build printed, for a build that found nothing changed."""
+def print_replay(replay: Replay, args: argparse.Namespace, summary: str) -> None:
+    """A CLI build's warnings and notes, as recorded for replaying, then its summary line."""
     console = console_for(args)
     for detail in replay.details:
         console.detail(f"warning: {detail}")
@@ -191,10 +197,7 @@ def print_replay(replay: Replay, args: argparse.Namespace, started: float) -> No
         console.warn(warning)
     for note in replay.notes:
         console.note(note)
-    console.info(
-        f"build: {replay.papers} papers, 0 of {replay.total} files written to {args.output}, "
-        f"0 removed in {time.perf_counter() - started:.2f}s (nothing changed)"
-    )
+    console.info(summary)
 
 
 def run_build(args: argparse.Namespace) -> int:
@@ -202,24 +205,25 @@ def run_build(args: argparse.Namespace) -> int:
     from sitegen import noop
 
     started = time.perf_counter()
-    console = console_for(args)
     inputs = noop.input_stamp(args.root, args.output, args.base_url)
     replay = None if args.clean else noop.unchanged(args.root, args.output, inputs)
     if replay is not None:
-        print_replay(replay, args, started)
+        seconds = time.perf_counter() - started
+        summary = summary_line(replay.papers, f"0 of {replay.total}", args.output, 0, seconds)
+        print_replay(replay, args, summary + " (nothing changed)")
         return 0
     noop.forget(args.root, args.output)
     ingested, built, seconds = build_site(args)
     if ingested.written:
-        console.info(f"ingest: {len(ingested.written)} files written")
-    details = [warning for report in ingested.reports for warning in report.warnings]
-    for warning in details:
-        console.detail(f"warning: {warning}")
-    for warning in ingested.warnings:
-        console.warn(warning)
-    print_build(built, args, seconds)
-    warnings = [*ingested.warnings, *built.project.warnings]
-    replay = noop.Replay(len(built.project.papers), built.total, details, warnings, [*built.notes])
+        console_for(args).info(f"ingest: {len(ingested.written)} files written")
+    replay = noop.Replay(
+        papers=len(built.project.papers),
+        total=built.total,
+        details=[warning for report in ingested.reports for warning in report.warnings],
+        warnings=[*ingested.warnings, *built.project.warnings],
+        notes=[*built.notes],
+    )
+    print_replay(replay, args, build_summary(built, args.output, seconds))
     noop.remember(args.root, args.output, inputs, replay)
     return 0
 

@@ -68,9 +68,14 @@ def tree_stats(folder: Path, into: list[str], seen: set[tuple[int, int]] | None 
             s = entry.stat()
         except OSError:  # a dangling link: its own stat says enough
             s = entry.stat(follow_symlinks=False)
-        into.append(f"{entry.path} {s.st_size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}")
-        newest = max(newest, s.st_ctime_ns)
+        newest = max(newest, stat_line(entry.path, s, into))
     return newest
+
+
+def stat_line(path: str, s: os.stat_result, into: list[str]) -> int:
+    """Append one file's line (path, size, mtime, ctime, inode); returns its change time."""
+    into.append(f"{path} {s.st_size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}")
+    return s.st_ctime_ns
 
 
 def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
@@ -78,11 +83,12 @@ def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
     lines = [__version__, str(output.resolve()), repr(base_url)]
     folders = [root / "content", root / "templates", root / "static", PACKAGE_DIR]
     folders += [shipped("templates"), shipped("static")]
-    newest = 0
+    newest, seen = 0, set()  # seen: in a wheel, the shipped folders are inside PACKAGE_DIR
     for folder in folders:
         lines.append(f"@{folder}")
-        newest = max(newest, tree_stats(folder, lines))
-    lines.append(str(DEFAULT_THEMES.stat().st_mtime_ns) if DEFAULT_THEMES.exists() else "-")
+        newest = max(newest, tree_stats(folder, lines, seen))
+    if DEFAULT_THEMES.exists():  # in a checkout, the demo's content/themes.yaml
+        newest = max(newest, stat_line(str(DEFAULT_THEMES), DEFAULT_THEMES.stat(), lines))
     stamp = digest("\n".join(lines))
     # File times tick coarsely: a file changed just now could change again without its
     # stat showing it, so a stamp that recent is never trusted (as git's "racily clean"
