@@ -82,6 +82,9 @@ def resolve_base_url(cli_value: str | None, config_value: str) -> str:
     url = (config_value if cli_value is None else cli_value).strip()
     if not url:
         return ""
-    if not url.startswith(("http://", "https://", "/")):
-        raise SitegenError(f"base_url {url!r} must start with https://, http:// or /")
+    problem = urls.base_url_problem(
+        url
+    )  # the one rule; the CLI and site.yaml are checked by it too
+    if problem:
+        raise SitegenError(f"base_url {problem}")
     return url.rstrip("/") + "/"
