@@ -203,7 +203,28 @@
     var pageList = document.querySelector(".cards");
     var results = null;
     var pagers = document.querySelectorAll(".pager");
+    var choices = form.querySelector("select[data-choices]");
     form.hidden = false;
+
+    /** Fill the dump filter's choices from the list's cards data (newest dump first), then go
+        on. They are not in the page, so that a new dump leaves the list's older pages alone. */
+    function withChoices(then) {
+      if (!choices || choices.options.length > 1 || !wholeUrl) { then(); return; }
+      loadList(wholeUrl, function () {
+        if (choices.options.length <= 1) {
+          listData.dumps.forEach(function (dump) {
+            var option = document.createElement("option");
+            option.value = dump[0];
+            option.textContent = dump[1];
+            choices.appendChild(option);
+          });
+        }
+        then();
+      });
+    }
+    var early = function () { withChoices(function () {}); };
+    form.addEventListener("pointerenter", early);
+    form.addEventListener("focusin", early);
 
     /** Show every match of the whole list (a batch at a time) in place of this page's cards. */
     function showWhole(state) {
@@ -334,8 +355,8 @@
     });
     function restore() {
       var state = readState();
-      fill(state);
-      apply(current());
+      var show = function () { fill(state); apply(current()); };
+      if (state.dump) withChoices(show); else show();
     }
     window.addEventListener("popstate", restore);
     window.addEventListener("hashchange", restore);

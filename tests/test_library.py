@@ -62,10 +62,12 @@ def library() -> Library:
     return small_library()
 
 
-def test_theme_order_is_filed_here_first_then_newest_dump_then_title(
+def test_theme_order_is_newest_dump_first_then_filed_here_then_title(
     library,  # noqa: ANN001
 ) -> None:
-    assert library.section(SectionKey.theme("alpha")).slugs == ("newest", "apple", "zeta", "cross")
+    # "cross" came with the newest dump; "newest" came with the old one and was listed
+    # again, which keeps its place: a list only grows at its front.
+    assert library.section(SectionKey.theme("alpha")).slugs == ("cross", "apple", "newest", "zeta")
     assert [(t.slug, t.count, t.primary) for t in library.themes] == [
         ("alpha", 4, 3),
         ("beta", 2, 2),
@@ -132,3 +134,18 @@ def test_a_dump_lists_what_it_added_in_the_feeds_order_with_each_papers_rank() -
     library = build_library(listed)
     assert library.section(SectionKey.dump("2024-01-01-old")).slugs == ("known", "c", "a", "b")
     assert library.listed_rank == {"known": 1, "c": 2, "a": 3, "b": 4}
+
+
+def test_a_new_dump_only_adds_to_the_front_of_theme_and_tag_lists() -> None:
+    old = [paper(f"o{i}", f"Old {i}", "alpha", ("2024-01-01-old",), tags=["t"]) for i in range(5)]
+    old.append(paper("x", "Cross old", "beta", ("2024-01-01-old",), themes=("beta", "alpha")))
+    before = build_library(project(old))
+    listed_again = [replace(p, dumps=(*p.dumps, "new dump")) for p in old[:2]]
+    new = [paper(f"n{i}", f"New {i}", "alpha", ("new dump",), tags=["t"]) for i in range(3)]
+    new.append(paper("y", "Cross new", "beta", ("new dump",), themes=("beta", "alpha")))
+    after = build_library(project([*listed_again, *old[2:], *new]))
+    for key in (SectionKey.theme("alpha"), SectionKey.tag("t")):
+        grown, kept = after.section(key).slugs, before.section(key).slugs
+        assert grown[len(grown) - len(kept) :] == kept, key
+    # In each dump's papers, those filed here come before those cross-listed.
+    assert after.section(SectionKey.theme("alpha")).slugs[:4] == ("n0", "n1", "n2", "y")

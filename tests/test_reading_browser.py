@@ -96,7 +96,7 @@ def test_compact_lists_show_20_papers_a_screen_and_are_remembered(
 ) -> None:
     context = browser.new_context(viewport={"width": size[0], "height": size[1]})
     page = context.new_page()
-    page.goto(site_url + "papers/")
+    page.goto(site_url + "themes/representation-learning/")
     toggle = page.locator("[data-density-toggle] button").first
     assert toggle.get_attribute("aria-pressed") == "false"
     toggle.click()

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from test_library import paper, project, small_library
 
+from sitegen.dumps import Dump
 from sitegen.model.library import Library, build_library
 from sitegen.project import SiteConfig
 from sitegen.views.context import PageView
 from sitegen.views.listing import make_pager, make_site
-from sitegen.views.pages import edit_url, lookups_of, routes, site_pages, views_at
+from sitegen.views.pages import (
+    AZ_PER_PAGE,
+    edit_url,
+    lookups_of,
+    routes,
+    site_pages,
+    views_at,
+)
 
 
 def html_pages(library: Library) -> list[PageView]:
@@ -35,17 +45,17 @@ def test_every_paper_gets_exactly_one_page(library) -> None:  # noqa: ANN001
 def test_prev_next_follow_the_primary_theme(library) -> None:  # noqa: ANN001
     views = {v.path: v for v in html_pages(library)}
     newest = views["papers/newest/index.html"].context["paper"]
-    assert (newest.prev, newest.next.slug) == (None, "apple")
+    assert (newest.prev.slug, newest.next.slug) == ("apple", "zeta")
+    assert views["papers/apple/index.html"].context["paper"].prev.slug == "cross"  # newer dump
     assert (newest.theme.slug, newest.theme.url) == ("alpha", "themes/alpha/")
     assert not hasattr(newest.theme, "count")  # counts change with each dump: not on paper pages
     assert [t.title for t in newest.themes] == ["Alpha"]
     zeta = views["papers/zeta/index.html"].context
-    assert zeta["paper"].next.slug == "cross"  # the cross-listed paper comes last
+    assert zeta["paper"].next is None  # the oldest paper comes last
     assert [item.url for item in zeta["nav_expanded"]] == [
-        "papers/newest/",
         "papers/apple/",
+        "papers/newest/",
         "papers/zeta/",
-        "papers/cross/",
     ]
     assert [n.slug for n in zeta["nav"] if n.current] == ["alpha"]
     assert zeta["root"] == "../../"
@@ -56,12 +66,42 @@ def test_pages_hold_no_list_of_every_paper() -> None:
     library = build_library(project(papers, per_page=20))
     for view in html_pages(library):
         listed = view.context.get("papers", [])
-        assert len(listed) <= 100, view.path
+        assert len(listed) <= AZ_PER_PAGE, view.path
         assert len(view.context.get("nav_expanded", [])) <= 2 * 2 + 3
         assert len(view.context["nav"]) <= 2 if "nav" in view.context else True
     theme_views = [v for v in html_pages(library) if v.template == "theme.html"]
-    assert len(theme_views) == 25
-    assert theme_views[-1].path == "themes/alpha/page/25/index.html"
+    assert len(theme_views) == 25  # the newest 20, then 24 numbered pages of 20
+    assert theme_views[-1].path == "themes/alpha/page/24/index.html"
+    assert all(len(v.context["papers"]) == 20 for v in theme_views)
+
+
+def archive_views(count: int) -> dict[str, PageView]:
+    """The theme pages of `count` papers of one theme, 7 per dump (3 per page)."""
+    dumps = [
+        Dump(f"2024-01-{d + 1:02d}", f"2024-01-{d + 1:02d}", None, "spaced", ()) for d in range(20)
+    ]
+    papers = [
+        paper(f"p{i:03d}", f"Paper {i:03d}", "alpha", (dumps[i // 7].name,)) for i in range(count)
+    ]
+    library = build_library(replace(project(papers, per_page=3), dumps=dumps))
+    return {v.path: v for v in html_pages(library) if v.template == "theme.html"}
+
+
+def test_a_growing_list_is_paged_from_its_oldest_so_full_pages_never_change() -> None:
+    before, after = archive_views(40), archive_views(47)
+    assert len(before) == 13 and len(after) == 15  # the newest page, then 12 (14) of 3
+    newest = after["themes/alpha/index.html"].context
+    assert [c.slug for c in newest["papers"]] == ["p042", "p043", "p044", "p045", "p046"]
+    assert 3 <= len(newest["papers"]) < 6  # one to two pages' worth, never a handful
+    oldest = after["themes/alpha/page/1/index.html"].context
+    assert [c.slug for c in oldest["papers"]] == ["p004", "p005", "p006"]
+    assert oldest["pager"].span == "Jan 1, 2024" and oldest["theme"].count == 0
+    # Every numbered page but the newest one (whose "Newer" link moved on) is unchanged.
+    same = [path for path, view in before.items() if after.get(path) == view]
+    assert len(same) == len(before) - 2  # all but the newest page and page 12
+    pager = after["themes/alpha/page/12/index.html"].context["pager"]
+    assert (pager.newer_url, pager.older_url) == ("themes/alpha/page/13/", "themes/alpha/page/11/")
+    assert [link.number for link in pager.links if not link.gap] == [0, 13, 12, 11, 10, 1]
 
 
 def test_pager_shows_a_bounded_window() -> None:
@@ -82,7 +122,7 @@ def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(li
     wanted = ["tags/x-y/index.html", "papers/zeta/index.html", "no/such/index.html"]
     assert [v.path for v in views_at(site, wanted)] == sorted(wanted[:2])
     assert [r.path for r in table.values() if r.kind == "paper"] == [
-        f"papers/{s}/index.html" for s in ("newest", "apple", "zeta", "cross", "digits")
+        f"papers/{s}/index.html" for s in ("apple", "newest", "zeta", "cross", "digits")
     ]
 
 

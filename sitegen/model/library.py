@@ -302,9 +302,11 @@ def build_library(
     titles = {slug: sort_title(paper.title) for slug, paper in papers.items()}
 
     def newest_first(slug: str) -> tuple[int, str, str]:
-        """Newest dump first, then by title."""
-        newest = max((dump_order.get(d, -1) for d in papers[slug].dumps), default=-1)
-        return (-newest, titles[slug], slug)
+        """Newest first: by the dump that added the paper (a paper no dump added is oldest),
+        then by title. A new dump's papers go before all others and a paper listed again
+        keeps its place, so a growing list only grows at its front (views.listing pages it
+        from the oldest end, so its older pages never change)."""
+        return (-dump_order.get(adder.get(slug, ""), -1), titles[slug], slug)
 
     def by_title(slug: str) -> tuple[str, str]:
         """A–Z order."""
@@ -318,9 +320,11 @@ def build_library(
     for theme in themes:
         key = SectionKey.theme(theme.slug)
 
-        def filed_here_first(slug: str, here: str = theme.slug) -> tuple[bool, int, str, str]:
-            """Papers filed under the theme, then those cross-listed in it; newest dump first."""
-            return (papers[slug].theme != here, *newest_first(slug))
+        def filed_here_first(slug: str, here: str = theme.slug) -> tuple[int, bool, str, str]:
+            """Newest dump first; in each dump's papers, those filed under the theme before
+            those cross-listed in it (as arXiv lists a day's new papers, then its cross-lists)."""
+            newest, *rest = newest_first(slug)
+            return (newest, papers[slug].theme != here, *rest)
 
         slugs = sorted(theme_members.get(theme.slug, []), key=filed_here_first)
         sections[key] = Section(key, theme.title, theme.url, tuple(slugs))

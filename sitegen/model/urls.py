@@ -78,6 +78,15 @@ def list_url(base: str, number: int, infix: str = PAGE_INFIX) -> str:
     return base if number == 1 else f"{base}{infix}{number}/"
 
 
+def archive_url(base: str, number: int) -> str:
+    """Page `number` of a growing list, counted from its oldest page: <list>/page/N/.
+
+    Number 0 is the list's own URL, which shows its newest papers; numbered pages
+    never move, so a full one keeps its papers (and its bytes) as the list grows.
+    """
+    return base if number == 0 else f"{base}{PAGE_INFIX}{number}/"
+
+
 @functools.lru_cache(maxsize=1 << 16)  # key terms recur across thousands of papers
 def search_url(term: str) -> str:
     """A search for a term (the search page reads ?q=)."""

@@ -10,15 +10,18 @@ common   site (SiteInfo: title, description, author, base_url), root ("./", "../
 index.html    totals (Totals), chart (list[ChartBar]), newest (DumpInfo | None),
               newest_papers (list[PaperCard]), newest_more (int), dumps (list[DumpInfo]),
               ranks (slug -> place in the dump), map_links (slug -> the paper on the map)
-theme.html    theme (ThemeInfo), papers (list[PaperCard]), pager (Pager), filters (FilterOptions)
+theme.html    theme (ThemeInfo; count and primary are 0 on archive pages), papers
+              (list[PaperCard]), pager (ArchivePager), filters (FilterOptions)
 paper.html    paper (PaperView; .theme and .themes are ThemeLinks: slug, title, url;
               .key_terms, .related, .copy_url, .markdown_link from discovery)
-papers.html   papers (list[PaperCard]), pager (Pager), letters (list[LetterLink]),
-              filters (FilterOptions)
+papers.html   one letter's papers A–Z: papers (list[PaperCard], one line each), letter ("B",
+              or "0–9 and symbols"), pager (Pager: the letter's parts, steps to the letters
+              either side), letters (list[LetterLink]), filters (FilterOptions)
 map.html      map (MapInfo), timeline (list[TimelineBar])
 dump.html     dump (DumpInfo), papers (list[PaperCard]), pager (Pager)
 dumps.html    dumps (list[DumpInfo])
-tag.html      tag (TagInfo), papers (list[PaperCard]), pager (Pager)
+tag.html      tag (TagInfo; count is 0 on archive pages), papers (list[PaperCard]),
+              pager (ArchivePager)
 tags.html     tags (list[TagInfo])
 search.html   (common keys only)
 404.html      (common keys; root is "" and a <base> element points at the site root)
@@ -123,12 +126,34 @@ class Pager:
 
 
 @dataclass(frozen=True)
+class ArchivePager:
+    """Pagination of a growing list (a theme's, a tag's), its pages numbered from the oldest.
+
+    Page 0, the list's own URL, shows its newest papers: one to two pages' worth, so it
+    never shows a handful. Page N shows the N-th oldest full page, which keeps its papers
+    as the list grows; so that its bytes stay too, an archive page (number > 0) shows no
+    count of the whole list: `pages` and `total` are 0 there. `links` run newest first
+    (number 0 first), a bounded window with gaps, like Pager's.
+    """
+
+    number: int  # 0 on the newest page
+    pages: int  # numbered (archive) pages; 0 on an archive page
+    total: int  # papers in the whole list; 0 on an archive page
+    span: str  # when this page's papers were added: "Mar 1 – Mar 12, 2024" (archive pages)
+    first_item: int  # this page's papers, counted from the list's oldest (archive pages)
+    last_item: int
+    newer_url: str  # "" on the newest page
+    older_url: str  # "" on page 1
+    links: tuple[PagerLink, ...]
+
+
+@dataclass(frozen=True)
 class LetterLink:
-    """An A–Z jump link to the page where a letter starts."""
+    """An A–Z jump link to a letter's page (no count: a new paper would change every page)."""
 
     letter: str
     url: str
-    count: int
+    current: bool
 
 
 @dataclass(frozen=True)
@@ -164,12 +189,15 @@ class RelatedCard:
 
 @dataclass(frozen=True)
 class FilterOptions:
-    """The choices of a list's client-side filters: the values its cards carry, each once."""
+    """The choices of a list's client-side filters: the values its cards carry, each once.
+
+    The dumps are not among them: a new dump would change every page of a list that shows
+    its choices, so static/discover.js reads them from the list's cards data (cards_url).
+    """
 
     statuses: tuple[str, ...]
     tags: tuple[TagInfo, ...]
-    dumps: tuple[DumpInfo, ...]
-    count: int  # papers in the whole list
+    by_dump: bool  # the list's papers come from more than one dump: offer a dump filter
     cards_url: str = ""  # the whole list's cards as data (<list>/cards.js), "" for none
     template_card: PaperCard | None = None  # rendered once as the <template> cards are made from
 

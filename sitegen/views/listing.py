@@ -7,7 +7,7 @@ that each page only picks from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from sitegen.model import urls
 from sitegen.model.library import DumpInfo, Library, Section, TagInfo
 from sitegen.text import excerpt
 from sitegen.views.context import (
+    ArchivePager,
     Crumb,
     FilterOptions,
     NavItem,
@@ -156,6 +157,80 @@ def page_suffix(pager: Pager) -> str:
     return f" (page {pager.number} of {pager.count})" if pager.number > 1 else ""
 
 
+# ---------------------------------------------------------------- growing lists
+#
+# A theme's or a tag's list is newest first and grows at its front (model.library orders
+# it by the dump that added each paper). Numbered from the front, every page would shift
+# on each new dump; numbered from the oldest, a full page keeps its papers for good. The
+# list's own URL shows the newest papers: those that don't fill a numbered page yet, plus
+# the newest full page, so it shows between one and two pages' worth (all of a short list).
+
+
+def archive_pages(total: int, size: int) -> int:
+    """How many numbered (archive) pages a growing list of `total` papers has."""
+    return max(0, total // size - 1)
+
+
+def archive_span(site: Site, slugs: Sequence[str]) -> str:
+    """When a page's papers were added: "Mar 1 – Mar 12, 2024", one label if one dump."""
+    labels = {d.name: d.label for d in site.library.dumps}
+    added = [labels.get(site.library.added_by.get(s, ""), "") for s in (slugs[-1], slugs[0])]
+    oldest, newest = (label or "by hand" for label in added)
+    return oldest if oldest == newest else f"{oldest} – {newest}"
+
+
+def archive_links(base: str, number: int, pages: int) -> tuple[PagerLink, ...]:
+    """The newest page, then the next newer page, this one, two older ones and page 1.
+
+    Newest first, gaps before page 1 elided. Nothing on an archive page depends on how
+    many pages there are but whether the next newer one exists, so a new page changes
+    only the page before it.
+    """
+    top = min(pages, number + 1) if number else pages
+    bottom = max(1, (number or pages + 1) - PAGER_WINDOW)
+    links = [PagerLink(0, urls.archive_url(base, 0), current=number == 0)]
+    for n in range(top, bottom - 1, -1):
+        links.append(PagerLink(n, urls.archive_url(base, n), current=n == number))
+    if bottom > 2:
+        links.append(PagerLink(0, "", gap=True))
+    if bottom > 1:
+        links.append(PagerLink(1, urls.archive_url(base, 1)))
+    return tuple(links)
+
+
+def archive_page(
+    site: Site, section: Section, size: int, number: int
+) -> tuple[str, list[PaperCard], ArchivePager]:
+    """(output path, cards, pager) of page `number` of a growing list (0: the newest)."""
+    total = len(section.slugs)
+    pages = archive_pages(total, size)
+    if number:
+        chunk = section.slugs[total - size * number : total - size * (number - 1)]
+        newer = urls.archive_url(section.url, 0 if number == pages else number + 1)
+        older = urls.archive_url(section.url, number - 1) if number > 1 else ""
+    else:
+        chunk = section.slugs[: total - size * pages]
+        newer, older = "", urls.archive_url(section.url, pages) if pages else ""
+    pager = ArchivePager(
+        number=number,
+        pages=0 if number else pages,
+        total=0 if number else total,
+        span=archive_span(site, chunk) if number else "",
+        first_item=size * (number - 1) + 1 if number else 0,
+        last_item=size * number,
+        newer_url=newer,
+        older_url=older,
+        links=archive_links(section.url, number, pages),
+    )
+    path = urls.file_of(urls.archive_url(section.url, number))
+    return path, [site.cards[s] for s in chunk], pager
+
+
+def archive_suffix(pager: ArchivePager) -> str:
+    """' (page n)' for a growing list's archive pages."""
+    return f" (page {pager.number})" if pager.number else ""
+
+
 def filter_options(cards: list[PaperCard]) -> FilterOptions:
     """The statuses, tags and dumps the cards of a whole list carry, each once, in order."""
     statuses = {c.status for c in cards if c.status}
@@ -165,8 +240,7 @@ def filter_options(cards: list[PaperCard]) -> FilterOptions:
     return FilterOptions(
         statuses=(*known, *sorted(statuses - set(known))),
         tags=tuple(sorted(tags.values(), key=lambda t: t.name)),
-        dumps=tuple(sorted(dumps.values(), key=lambda d: d.number)),
-        count=len(cards),
+        by_dump=len(dumps) > 1,
     )
 
 
@@ -192,13 +266,17 @@ def cards_data(site: Site, section: Section) -> dict[str, Any]:
     """
     themes: dict[str, int] = {}
     tags: dict[str, int] = {}
-    dumps: dict[str, int] = {}
+    listed = {d.slug for slug in section.slugs for d in site.cards[slug].dumps}
+    # Newest dump first: the dump filter's choices, in the order static/discover.js shows them.
+    dumps = {
+        d.slug: i for i, d in enumerate(d for d in reversed(site.library.dumps) if d.slug in listed)
+    }
     rows = []
     for slug in section.slugs:
         card = site.cards[slug]
         theme = themes.setdefault(card.theme_url, len(themes))
         row_tags = [tags.setdefault(t.slug, len(tags)) for t in card.tags]
-        row_dumps = [dumps.setdefault(d.slug, len(dumps)) for d in card.dumps]
+        row_dumps = [dumps[d.slug] for d in card.dumps]
         rows.append([slug, card.title, card.excerpt, theme, card.status, row_tags, row_dumps])
     by_url = {t.url: t for t in site.library.themes}
     tag_by_slug = {t.slug: t for t in site.library.tags}

@@ -29,6 +29,8 @@ from sitegen.views.context import (
     LetterLink,
     LinkButton,
     NavItem,
+    Pager,
+    PagerLink,
     PageView,
     PaperView,
     RelatedCard,
@@ -38,6 +40,9 @@ from sitegen.views.context import (
 from sitegen.views.listing import (
     TEMPLATE_CARD,
     Site,
+    archive_page,
+    archive_pages,
+    archive_suffix,
     cards_data,
     common,
     filter_options,
@@ -48,7 +53,7 @@ from sitegen.views.listing import (
 )
 from sitegen.views.map import map_page
 
-AZ_PER_PAGE = 100
+AZ_PER_PAGE = 300  # lines (one per paper) on one A–Z page
 NEWEST_ON_HOME = 12
 NEIGHBOURS = 2  # papers shown either side of the current one in the sidebar
 FEED_ITEMS = 100  # the newest papers the feed lists
@@ -280,11 +285,12 @@ def home_page(site: Site) -> PageView:
 def theme_page(site: Site, theme: ThemeInfo, filters: FilterOptions, number: int) -> PageView:
     """Page `number` of a theme's paper list; its filters act on the whole list."""
     section = site.library.section(SectionKey.theme(theme.slug))
-    path, cards, pager = list_page(site, section, site.library.config.per_page, number)
-    crumbs = (Crumb(theme.title, theme.url if pager.number > 1 else ""),)
-    if pager.number > 1:
-        crumbs += (Crumb(f"Page {pager.number}", ""),)
-    title = theme.title + page_suffix(pager)
+    path, cards, pager = archive_page(site, section, site.library.config.per_page, number)
+    crumbs = (Crumb(theme.title, theme.url if number else ""),)
+    if number:
+        crumbs += (Crumb(f"Page {number}", ""),)
+        theme = replace(theme, count=0, primary=0)  # an archive page shows no counts
+    title = theme.title + archive_suffix(pager)
     context = common(
         site, page_info(site, path, "theme", title, theme.description), crumbs, theme.slug
     )
@@ -292,50 +298,95 @@ def theme_page(site: Site, theme: ThemeInfo, filters: FilterOptions, number: int
     return PageView(path, "theme.html", context)
 
 
-def az_letters(site: Site) -> list[LetterLink]:
-    """A–Z jump links to the page where each letter starts."""
-    section = site.library.section(AZ_KEY)
-    firsts: dict[str, tuple[int, int]] = {}
-    for index, slug in enumerate(section.slugs):
-        letter = letter_of(site.library.papers[slug].title)
-        start, count = firsts.get(letter, (index, 0))
-        firsts[letter] = (start, count + 1)
-    return [
-        LetterLink(letter, az_url(section, start) + "#" + letter_anchor(letter), n)
-        for letter, (start, n) in sorted(firsts.items(), key=lambda kv: kv[1][0])
-    ]
+# All papers A–Z: one page per first letter ("#": digits and symbols), its papers one line
+# each, so that a new paper changes its letter's page only (pages of a fixed size would all
+# shift after the first new title). A letter with more than AZ_PER_PAGE papers takes more pages.
 
 
-def az_url(section: Section, index: int) -> str:
-    """The A–Z page that shows the paper at this index."""
-    return urls.list_url(section.url, index // AZ_PER_PAGE + 1, urls.AZ_INFIX)
+def az_groups(site: Site) -> list[tuple[str, tuple[str, ...]]]:
+    """The papers A–Z, grouped by first letter, in A–Z order."""
+    groups: dict[str, list[str]] = {}
+    for slug in site.library.section(AZ_KEY).slugs:
+        groups.setdefault(letter_of(site.library.papers[slug].title), []).append(slug)
+    return [(letter, tuple(slugs)) for letter, slugs in groups.items()] or [("", ())]
 
 
-def az_page(site: Site, letters: list[LetterLink], filters: FilterOptions, number: int) -> PageView:
-    """Page `number` of all papers A–Z, with letter jump links.
+def az_url(groups: list[tuple[str, tuple[str, ...]]], index: int, part: int = 1) -> str:
+    """Part `part` of the index-th letter's page: papers/ for the first, papers/_page/<l>/."""
+    if index == 0 and part == 1:
+        return urls.AZ
+    base = urls.AZ + urls.AZ_INFIX + letter_segment(groups[index][0]) + "/"
+    return base if part == 1 else f"{base}{part}/"
 
-    Later pages live at papers/_page/N/: "_" never occurs in a slug, so they
+
+def letter_segment(letter: str) -> str:
+    """A letter's URL segment: a–z, 0 for digits and symbols, uXXXX for other letters."""
+    if letter.isascii() and letter.isalpha():
+        return letter.lower()
+    return "0" if letter == "#" else f"u{ord(letter):04x}"
+
+
+def az_pager(groups: list[tuple[str, tuple[str, ...]]], index: int, part: int) -> Pager:
+    """Steps to the letter before and after (or the part), and links to a letter's parts."""
+    slugs = groups[index][1]
+    parts = page_count_of(len(slugs), AZ_PER_PAGE)
+    if part > 1:
+        prev = az_url(groups, index, part - 1)
+    else:
+        prev = (
+            az_url(groups, index - 1, page_count_of(len(groups[index - 1][1]), AZ_PER_PAGE))
+            if index
+            else ""
+        )
+    if part < parts:
+        next_ = az_url(groups, index, part + 1)
+    else:
+        next_ = az_url(groups, index + 1) if index + 1 < len(groups) else ""
+    links = tuple(
+        PagerLink(n, az_url(groups, index, n), current=n == part) for n in range(1, parts + 1)
+    )
+    return Pager(
+        number=part,
+        count=parts,
+        total=len(slugs),
+        first_item=(part - 1) * AZ_PER_PAGE + 1,
+        last_item=min(part * AZ_PER_PAGE, len(slugs)),
+        prev_url=prev,
+        next_url=next_,
+        links=links if parts > 1 else (),
+    )
+
+
+def page_count_of(items: int, size: int) -> int:
+    """Pages of `size` that `items` take (at least one)."""
+    return max(1, -(-items // size))
+
+
+def az_page(
+    site: Site,
+    groups: list[tuple[str, tuple[str, ...]]],
+    filters: FilterOptions,
+    at: tuple[int, int],
+) -> PageView:
+    """Part `part` of one letter's page of all papers A–Z, with the letter jump links.
+
+    Later letters live at papers/_page/<letter>/: "_" never occurs in a slug, so they
     cannot collide with a paper's papers/<slug>/.
     """
-    section = site.library.section(AZ_KEY)
-    path, cards, pager = list_page(site, section, AZ_PER_PAGE, number, urls.AZ_INFIX)
-    crumbs = (Crumb("All papers", section.url if pager.number > 1 else ""),)
-    if pager.number > 1:
-        crumbs += (Crumb(f"Page {pager.number}", ""),)
-    context = common(
-        site, page_info(site, path, "papers", "All papers A–Z" + page_suffix(pager)), crumbs
-    )
-    anchors = {}
-    for card in cards:  # the first paper of each letter is where its jump link lands
-        anchors.setdefault(letter_anchor(letter_of(card.title)), card.slug)
-    context.update(papers=cards, pager=pager, letters=letters, filters=filters)
-    context.update(anchors={slug: anchor for anchor, slug in anchors.items()})
+    index, part = at
+    letter, slugs = groups[index]
+    pager = az_pager(groups, index, part)
+    path = urls.file_of(az_url(groups, index, part))
+    shown = "0–9 and symbols" if letter == "#" else letter  # "" while the list is empty
+    crumbs = (Crumb("All papers", urls.AZ if path != urls.file_of(urls.AZ) else ""),)
+    if path != urls.file_of(urls.AZ):
+        crumbs += (Crumb(shown + (f" ({part})" if part > 1 else ""), ""),)
+    title = "All papers A–Z" + (f": {shown}" if shown else "") + (f" ({part})" if part > 1 else "")
+    context = common(site, page_info(site, path, "papers", title), crumbs)
+    letters = [LetterLink(g[0], az_url(groups, i), i == index) for i, g in enumerate(groups)]
+    cards = [site.cards[s] for s in slugs[(part - 1) * AZ_PER_PAGE : part * AZ_PER_PAGE]]
+    context.update(papers=cards, pager=pager, letters=letters, letter=shown, filters=filters)
     return PageView(path, "papers.html", context)
-
-
-def letter_anchor(letter: str) -> str:
-    """The id of the first card of a letter: letter-a, or letter-0 for digits and symbols."""
-    return "letter-" + (letter.lower() if letter.isalpha() else "0")
 
 
 def cards_page(site: Site, section: Section) -> PageView:
@@ -388,9 +439,11 @@ def tag_page(site: Site, name: str, number: int) -> PageView:
     """Page `number` of the papers with one tag."""
     tag = next(t for t in site.library.tags if t.name == name)
     section = site.library.section(SectionKey.tag(name))
-    path, cards, pager = list_page(site, section, site.library.config.per_page, number)
+    path, cards, pager = archive_page(site, section, site.library.config.per_page, number)
     crumbs = (Crumb("Tags", urls.TAGS), Crumb(tag.name, ""))
-    title = f"Tagged “{tag.name}”" + page_suffix(pager)
+    if number:
+        tag = replace(tag, count=0)  # an archive page shows no counts
+    title = f"Tagged “{tag.name}”" + archive_suffix(pager)
     context = common(site, page_info(site, path, "tag", title), crumbs)
     context.update(tag=tag, papers=cards, pager=pager)
     return PageView(path, "tag.html", context)
@@ -468,6 +521,15 @@ def list_routes(site: Site, kind: str, section: Section, size: int, make: Callab
     return routes
 
 
+def archive_routes(kind: str, section: Section, size: int, make: Callable) -> list[Route]:
+    """A route per page of a growing list (listing.archive_page): the newest, then 1, 2, …"""
+    routes = []
+    for number in range(archive_pages(len(section.slugs), size) + 1):
+        path = urls.file_of(urls.archive_url(section.url, number))
+        routes.append(Route(path, kind, partial(make, number), section.key.name))
+    return routes
+
+
 def routes(site: Site) -> dict[str, Route]:
     """Every page of the site by output path, in a fixed order; no view is made yet."""
     library, size = site.library, site.library.config.per_page
@@ -475,16 +537,17 @@ def routes(site: Site) -> dict[str, Route]:
     for theme in (t for t in library.themes if t.count):
         section = library.section(SectionKey.theme(theme.slug))
         make = partial(theme_page, site, theme, filterable(site, section))
-        table += list_routes(site, "theme", section, size, make)
+        table += archive_routes("theme", section, size, make)
         table.append(
             Route(urls.cards_file(section.url), "cards", partial(cards_page, site, section))
         )
     table += paper_routes(site)
-    az = library.section(AZ_KEY)
-    make = partial(az_page, site, az_letters(site), filterable(site, az))
-    for number in range(1, page_count(az, AZ_PER_PAGE) + 1):
-        path = urls.file_of(urls.list_url(az.url, number, urls.AZ_INFIX))
-        table.append(Route(path, "papers", partial(make, number)))
+    az, groups = library.section(AZ_KEY), az_groups(site)
+    make = partial(az_page, site, groups, filterable(site, az))
+    for index, (_, slugs) in enumerate(groups):
+        for part in range(1, page_count_of(len(slugs), AZ_PER_PAGE) + 1):
+            path = urls.file_of(az_url(groups, index, part))
+            table.append(Route(path, "papers", partial(make, (index, part))))
     table.append(cards_route(site, az))
     table.append(Route(urls.file_of(urls.DUMPS), "dumps", partial(dumps_page, site)))
     for dump in library.dumps:
@@ -494,7 +557,7 @@ def routes(site: Site) -> dict[str, Route]:
         table.append(Route(urls.file_of(urls.TAGS), "tags", partial(tags_page, site)))
     for tag in library.tags:
         section = library.section(SectionKey.tag(tag.name))
-        table += list_routes(site, "tag", section, size, partial(tag_page, site, tag.name))
+        table += archive_routes("tag", section, size, partial(tag_page, site, tag.name))
     if library.discovery is not None:
         table.append(Route(urls.file_of(urls.MAP), "map", partial(map_page, site)))
     table.append(Route(urls.file_of(urls.SEARCH), "search", partial(search_page, site)))
