@@ -126,6 +126,21 @@ class Rewrite:
     removed: int
     total: int  # files in the output afterwards
     mb: float  # bytes of the changed files (what a deploy uploads)
+    by_kind: dict[str, int] = field(default_factory=dict)  # changed files per kind_of_file
+
+
+def kind_of_file(path: str, before: dict) -> str:
+    """What an output file is, for the per-kind count of a rewrite."""
+    parts = path.split("/")
+    if parts[0] in ("search", "dumps", "tags") or len(parts) == 1:
+        return parts[0] if len(parts) > 1 else "other"
+    if parts[0] == "themes":
+        return "theme cards.js" if path.endswith(".js") else "theme pages"
+    if parts[0] == "papers" and (len(parts) == 2 or parts[1] == "_page"):
+        return "A–Z"
+    if parts[0] == "papers":
+        return "older paper pages" if path in before else "new paper pages"
+    return "other"
 
 
 @dataclass
@@ -347,7 +362,12 @@ def rewrite_between(before: dict[str, tuple[int, bytes]], after: dict) -> Rewrit
     changed = [path for path, entry in after.items() if before.get(path) != entry]
     removed = sum(1 for path in before if path not in after)
     megabytes = sum(after[path][0] for path in changed) / 1e6
-    return Rewrite(len(changed), removed, len(after), round(megabytes, 1))
+    kinds: dict[str, int] = {}
+    for path in changed:
+        kind = kind_of_file(path, before)
+        kinds[kind] = kinds.get(kind, 0) + 1
+    by_kind = dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0])))
+    return Rewrite(len(changed), removed, len(after), round(megabytes, 1), by_kind)
 
 
 def asset_bytes(site: Path, page: Path) -> int:
@@ -521,6 +541,10 @@ def table(results: list[Result]) -> str:
             ),
         ),
         ("… bytes changed", lambda r: f"{r.rewrite.mb} MB"),
+        (
+            "… files rewritten, by kind",
+            lambda r: "; ".join(f"{k} {n}" for k, n in r.rewrite.by_kind.items()),
+        ),
         ("rebuild after one edit (a note)", lambda r: f"{r.edit.seconds} s"),
         ("rebuild after moving one page", lambda r: f"{r.move.seconds} s"),
         ("peak memory (cold build)", lambda r: f"{r.cold.peak_mb:,.0f} MB"),
