@@ -41,7 +41,34 @@
     return text.split(url).join(resolved);
   }
 
+  /** The copy buttons of a paper page: its title and a Markdown link from the <h1> and the
+      page's URL, and the BibTeX entry the build wrote (sitegen.render.bibtex). */
+  function makeCopyButtons(box) {
+    var heading = document.querySelector(".paper h1");
+    var title = heading ? heading.textContent : "";
+    var url = box.getAttribute("data-copy-url");
+    var made = [
+      ["Copy title", title, "title", false],
+      ["Copy Markdown link", "[" + title.replace(/([\\\[\]])/g, "\\$1") + "](" + url + ")", "Markdown link", true],
+      ["Copy BibTeX", box.getAttribute("data-bibtex") || "", "BibTeX entry", true]
+    ];
+    made.forEach(function (spec) {
+      var button = document.createElement("button");
+      button.className = "button button-small";
+      button.type = "button";
+      button.textContent = spec[0];
+      button.setAttribute("data-copy", spec[1]);
+      button.setAttribute("data-copy-label", spec[2]);
+      if (spec[3]) {
+        button.setAttribute("data-copy-url", url);
+        button.setAttribute("data-copy-root", box.getAttribute("data-copy-root"));
+      }
+      box.insertBefore(button, box.querySelector(".copy-status"));
+    });
+  }
+
   function setUpCopyButtons(box) {
+    if (!box.querySelector("[data-copy]")) makeCopyButtons(box);
     var status = box.querySelector(".copy-status");
     var timer = null;
     box.hidden = false;

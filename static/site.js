@@ -63,10 +63,17 @@
 
   // Papers per theme for the sidebar, from counts.js (one small file, so that a new dump
   // leaves every page that merely shows the counts unchanged).
+  // A theme's key is its link's URL from the site root: the link less "../" and, opened
+  // from disk, the "index.html" added above.
   window.sitegenCounts = function (counts) {
-    Array.prototype.forEach.call(document.querySelectorAll("[data-count-of]"), function (el) {
-      var count = counts[el.getAttribute("data-count-of")];
-      if (count !== undefined) el.textContent = count;
+    Array.prototype.forEach.call(document.querySelectorAll(".nav-themes > li > a"), function (a) {
+      var key = a.getAttribute("href").replace(/^(\.\.?\/)+/, "").replace(/index\.html$/, "");
+      var count = counts[key];
+      if (count === undefined || a.querySelector(".count")) return;
+      var number = document.createElement("span");
+      number.className = "count";
+      number.textContent = count;
+      a.appendChild(number);
     });
   };
 

@@ -114,7 +114,9 @@ def test_compact_lists_show_20_papers_a_screen_and_are_remembered(
 def test_sidebar_counts_come_from_counts_js(desktop: Page, site_url: str) -> None:
     desktop.goto(site_url + "papers/")
     shown = desktop.eval_on_selector_all(
-        "[data-count-of]", "els => els.map(e => [e.dataset.countOf, e.textContent])"
+        ".nav-themes > li > a",
+        """links => links.map(a => [a.getAttribute('href').replace(/^(\\.\\.\\/)+/, ''),
+                                  a.querySelector('.count').textContent])""",
     )
     counts = desktop.evaluate(
         """() => new Promise(resolve => {

@@ -377,8 +377,10 @@ def test_paper_pages_show_terms_related_and_copy_buttons(shipped: tuple[Path, Pa
     related = re.findall(r'<a class="related-title" href="\.\./\.\./papers/([^/]+)/"', html)
     assert 1 <= len(related) <= 5 and "geometry-distributions" not in related
     assert html.count('class="chip chip-shared"') >= len(related)
-    assert 'data-copy="[Geometry Distributions](papers/geometry-distributions/)"' in html
-    assert "data-copy-buttons hidden" in html
+    # The buttons are made by static/discover.js, from the URL and the BibTeX entry the build wrote.
+    assert 'data-copy-url="papers/geometry-distributions/"' in html
+    assert 'data-bibtex="@misc{geometry-distributions,' in html and "data-copy-label" not in html
+    assert re.search(r"data-copy-buttons [^>]* hidden>", html)
     sizes = [p.stat().st_size for p in (output / "papers").glob("*/index.html")]
     assert max(sizes) <= 30 * 1024
 
