@@ -38,12 +38,14 @@ class SiteConfig:
     per_page: int = 50
     repo_url: str = ""  # the list's repository, for "Edit this page" links (as in MkDocs)
     edit_uri: str = ""  # path from repo_url to content/ in its web editor; GitHub/GitLab guessed
+    large_site: bool | None = None  # lean pages for very large lists; None: from LARGE_SITE_PAPERS
     warnings: list[str] = field(default_factory=list, compare=False)  # unknown keys, ignored
 
 
 MAX_PER_PAGE = 10_000  # a bigger page is no longer a page
 TEXT_FIELDS = ("title", "description", "base_url", "author", "repo_url", "edit_uri")
-CONFIG_FIELDS = (*TEXT_FIELDS, "per_page")
+CONFIG_FIELDS = (*TEXT_FIELDS, "per_page", "large_site")
+LARGE_SITE_CHOICES = {True: True, False: False, "auto": None, None: None}  # site.yaml's large_site
 
 
 @dataclass
@@ -84,6 +86,15 @@ def load_config(path: Path) -> SiteConfig:
                 line_of(text, "per_page"),
             )
         config.per_page = int(per_page)
+    if "large_site" in data:
+        choice = data["large_site"]
+        if not isinstance(choice, (bool, str, type(None))) or choice not in LARGE_SITE_CHOICES:
+            raise SitegenError(
+                f"large_site must be true, false or auto, not {choice!r}",
+                path,
+                line_of(text, "large_site"),
+            )
+        config.large_site = LARGE_SITE_CHOICES[choice]
     if config.repo_url and not config.repo_url.startswith(("https://", "http://")):
         raise SitegenError("repo_url must start with https:// or http://", path)
     problem = base_url_problem(config.base_url.strip())

@@ -65,7 +65,9 @@
   // leaves every page that merely shows the counts unchanged).
   // A theme's key is its link's URL from the site root: the link less "../" and, opened
   // from disk, the "index.html" added above.
-  window.sitegenCounts = function (counts) {
+  window.sitegenCounts = function (counts, themes) {
+    var list = document.querySelector(".nav-themes[data-fill]");
+    if (list && themes) fillThemes(list, themes);
     Array.prototype.forEach.call(document.querySelectorAll(".nav-themes > li > a"), function (a) {
       var key = a.getAttribute("href").replace(/^(\.\.?\/)+/, "").replace(/index\.html$/, "");
       var count = counts[key];
@@ -76,6 +78,27 @@
       a.appendChild(number);
     });
   };
+
+  /** A lean page's sidebar holds its own theme only: add the others, in order, around it. */
+  function fillThemes(list, themes) {
+    var overview = document.querySelector(".sidebar .nav-list a");
+    var root = overview ? overview.getAttribute("href").replace(/index\.html$/, "") : "";
+    var current = list.querySelector("li");
+    var here = current ? current.querySelector("a").getAttribute("href") : "";
+    var before = true;
+    themes.forEach(function (theme) {
+      var href = root + theme[0];
+      if (location.protocol === "file:") href += "index.html";
+      if (href === here) { before = false; return; }
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.setAttribute("href", href);
+      link.textContent = theme[1];
+      item.appendChild(link);
+      list.insertBefore(item, before ? current : null);
+    });
+    list.removeAttribute("data-fill");
+  }
 
   var menu = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");

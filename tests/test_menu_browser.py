@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from conftest import open_page
-from playwright.sync_api import Browser, Page
+from conftest import open_page, serve_static
+from playwright.sync_api import Browser, Page, expect
 
 PHONE = {"width": 390, "height": 844}
 # One page of each kind the menu must work on, relative to the site root.
@@ -79,3 +81,48 @@ def test_close_button_closes_and_returns_focus(phone: Page, base_url: str) -> No
     assert phone.locator(".menu-toggle").get_attribute("aria-expanded") == "false"
     assert not phone.locator("#sidebar").is_visible()
     assert phone.evaluate("document.activeElement.classList.contains('menu-toggle')")
+
+
+@pytest.fixture(scope="module")
+def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shipped corpus built as a large site (site.yaml: large_site: true)."""
+    from conftest import copy_shipped_content
+
+    from sitegen.build import build
+    from sitegen.build.options import BuildOptions
+    from sitegen.ingest import ingest
+
+    root = copy_shipped_content(tmp_path_factory.mktemp("large-site"))
+    with (root / "content" / "site.yaml").open("a") as config:
+        config.write("large_site: true\n")
+    assert not ingest(root).errors
+    build(root, BuildOptions(root / "site"))
+    return root / "site"
+
+
+def test_a_lean_paper_pages_menu_gets_every_theme_from_counts_js(
+    phone: Page, large_site: Path
+) -> None:
+    html = (large_site / PAGES["paper"] / "index.html").read_text()
+    assert html.count('<ul class="nav-list nav-themes" data-fill>') == 1
+    assert html.count("themes/") < 8  # its own theme only (and its links to it)
+    full = (large_site / "themes" / "generative-models" / "index.html").read_text()
+    themes = re.findall(r'<li(?: class="is-current")?><a href="\.\./\.\./(themes/[^"]+)"', full)
+    with serve_static(large_site) as served:
+        check_lean_menu(phone, served + PAGES["paper"], themes)
+    check_lean_menu(phone, (large_site / PAGES["paper"] / "index.html").as_uri(), themes)
+
+
+def check_lean_menu(phone: Page, url: str, themes: list[str]) -> None:
+    """The menu of a lean paper page lists every theme, in order, with its count."""
+    phone.goto(url)
+    phone.click(".menu-toggle")
+    shown = phone.eval_on_selector_all(
+        ".nav-themes > li > a",
+        "links => links.map(a => [a.getAttribute('href'), a.querySelector('.count') !== null])",
+    )
+    assert [re.sub(r"^(\.\./)+|index\.html$", "", href) for href, _ in shown] == themes
+    assert all(counted for _, counted in shown)
+    assert phone.eval_on_selector_all("#sidebar a:not(.sidebar-close)", REACHABLE) == []
+    current = phone.locator(".nav-themes > li.is-current > a")
+    expect(current).to_have_count(1)

@@ -23,12 +23,25 @@ def test_site_yaml_fields_and_unknown_keys(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "chosen"), [("large_site: true\n", True), ("large_site: auto\n", None), ("", None)]
+)
+def test_large_site_is_chosen_or_left_to_the_size_of_the_list(
+    tmp_path: Path, text: str, chosen: bool | None
+) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text("title: x\n" + text)
+    assert load_config(path).large_site is chosen
+
+
+@pytest.mark.parametrize(
     ("text", "needle", "line"),
     [
         ("title: [open\n", "invalid YAML", 2),
         ("- a list\n", "must be a mapping", None),
         ("per_page: many\n", "per_page must be a whole number", 1),
         ("title: x\nper_page: 0\n", "per_page must be a whole number from 1", 2),
+        ("large_site: maybe\n", "large_site must be true, false or auto", 1),
+        ("large_site: 1\n", "large_site must be true, false or auto", 1),
     ],
 )
 def test_bad_site_yaml_is_refused_naming_the_file(

@@ -154,3 +154,20 @@ def test_pages_show_no_counts_that_every_new_dump_would_change(library) -> None:
     assert views["counts.js"].context["counts"] == {"themes/alpha/": 4, "themes/beta/": 2}
     nav = views["papers/zeta/index.html"].context["nav"]
     assert not any(hasattr(item, "count") for item in nav)
+
+
+def test_a_large_site_gets_lean_pages(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.views.listing
+
+    library = small_library()
+    assert not make_site(library).info.large
+    monkeypatch.setattr(sitegen.views.listing, "LARGE_SITE_PAPERS", len(library.papers))
+    views = {v.path: v for v in html_pages(library)}  # as large as the threshold: lean
+    paper_page = views["papers/newest/index.html"].context
+    assert paper_page["site"].large and paper_page["nav_fill"]
+    assert [t.slug for t in paper_page["nav"]] == ["alpha"]  # site.js adds the others
+    assert paper_page["nav_expanded"] == [] and len(paper_page["paper"].lookups) == 1
+    assert [c.title for c in paper_page["breadcrumbs"]] == ["Reading list", "Alpha"]
+    assert not views["themes/alpha/index.html"].context["nav_fill"]  # lists keep the sidebar
+    lean = replace(library, config=replace(library.config, large_site=False))
+    assert not make_site(lean).info.large  # site.yaml's choice wins

@@ -61,6 +61,7 @@ class SiteInfo:
     description: str
     author: str
     base_url: str  # absolute URL ending in "/", or ""
+    large: bool = False  # lean pages for a very large list (listing.LARGE_SITE_PAPERS)
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,28 @@ def nav_themes(library: Library, current: str | None) -> tuple[NavTheme, ...]:
     )
 
 
+# From this many papers on, a site is built lean unless site.yaml says `large_site: false`:
+# at 100,000 papers a full one is ~2.5 GB, and GitHub Pages takes 1 GB. See is_large.
+LARGE_SITE_PAPERS = 20_000
+
+
+def is_large(library: Library) -> bool:
+    """Whether pages are built lean: site.yaml's large_site, else by the number of papers.
+
+    Lean, a paper page's sidebar lists only its own theme (static/site.js adds the others
+    from counts.js) and no neighbours, its related papers are titles only and its details
+    section is left out; list pages show a line per paper, and cards.js no excerpts.
+    """
+    chosen = library.config.large_site
+    return chosen if chosen is not None else len(library.papers) >= LARGE_SITE_PAPERS
+
+
 def make_site(library: Library) -> Site:
     """The cards and sidebars of a library."""
     config = library.config
-    info = SiteInfo(config.title, config.description, config.author, library.base_url)
+    info = SiteInfo(
+        config.title, config.description, config.author, library.base_url, is_large(library)
+    )
     navs = {current: nav_themes(library, current) for current in [None, *library.theme_by_slug]}
     return Site(library, info, paper_cards(library), navs)
 
@@ -99,6 +117,7 @@ def common(
         "page": page,
         "nav": site.navs[current_theme],
         "nav_expanded": list(expanded),
+        "nav_fill": False,  # the sidebar lists only the current theme; site.js adds the others
         "breadcrumbs": [Crumb(info.title, ""), *crumbs] if crumbs else [],
         "has_map": site.library.discovery is not None,
         "has_tags": bool(site.library.tags),
@@ -277,7 +296,8 @@ def cards_data(site: Site, section: Section) -> dict[str, Any]:
         theme = themes.setdefault(card.theme_url, len(themes))
         row_tags = [tags.setdefault(t.slug, len(tags)) for t in card.tags]
         row_dumps = [dumps[d.slug] for d in card.dumps]
-        rows.append([slug, card.title, card.excerpt, theme, card.status, row_tags, row_dumps])
+        excerpt = "" if site.info.large else card.excerpt  # lean: a line per paper, no excerpt
+        rows.append([slug, card.title, excerpt, theme, card.status, row_tags, row_dumps])
     by_url = {t.url: t for t in site.library.themes}
     tag_by_slug = {t.slug: t for t in site.library.tags}
     dump_by_slug = {d.slug: d for d in site.library.dumps}

@@ -184,7 +184,7 @@ def paper_view(site: Site, slug: str, position: int, section: Section) -> PaperV
         dumps=card.dumps,
         tags=card.tags,
         links=tuple(link_button(url) for url in paper.links),
-        lookups=lookups_of(paper.title, paper.abstract),
+        lookups=lookups_of(paper.title, paper.abstract)[: 1 if site.info.large else None],
         prev=site.cards[slugs[position - 1]] if position > 0 else None,
         next=site.cards[slugs[position + 1]] if position + 1 < len(slugs) else None,
         source=paper.source,
@@ -210,9 +210,13 @@ def paper_page(site: Site, slug: str, position: int, section: Section) -> PageVi
     )
     path = urls.file_of(view.url)
     crumbs = (Crumb(theme.title, theme.url), Crumb(view.title, ""))
+    if site.info.large:  # a lean page: no neighbours, only its own theme (site.js adds the
+        expanded, crumbs = (), crumbs[:1]  # rest), and its title once, in its <h1>
     context = common(
         site, page_info(site, path, "paper", view.title, view.excerpt), crumbs, theme.slug, expanded
     )
+    if site.info.large:
+        context.update(nav=tuple(t for t in context["nav"] if t.current), nav_fill=True)
     context["paper"] = view
     return PageView(path, "paper.html", context)
 
@@ -456,7 +460,8 @@ def counts_page(site: Site) -> PageView:
     them unchanged, so a new dump rewrites (and a deploy uploads) only what it changed.
     """
     counts = {t.url: t.count for t in site.library.themes if t.count}
-    return PageView(urls.COUNTS_FILE, "counts.js", {"counts": counts})
+    themes = [[t.url, t.title] for t in site.navs[None]]  # a lean page's sidebar is made from these
+    return PageView(urls.COUNTS_FILE, "counts.js", {"counts": counts, "themes": themes})
 
 
 def search_page(site: Site) -> PageView:
