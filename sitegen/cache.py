@@ -180,6 +180,16 @@ class BuildCache:
         self.dirty = True
         return value
 
+    def recall(self, name: str, key: str) -> Any:
+        """The value memoised under a name, if its key is this one (else None)."""
+        old = self.memos.get(name)
+        return old[1] if old is not None and old[0] == key else None
+
+    def keep(self, name: str, key: str, value: Any) -> None:
+        """Memoise a value under a name and key (replacing what the name held)."""
+        self.dirty |= self.memos.get(name) != (key, value)
+        self.memos[name] = (key, value)
+
     def prune(self) -> None:
         """Forget parsed inputs this build didn't use, so the cache doesn't grow forever."""
         kept = {k: v for k, v in self.parsed.items() if k in self.used}

@@ -124,7 +124,13 @@ def ingest_data(result: IngestResult) -> dict[str, object]:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """`sitegen ingest`: create pages for new papers and print the report."""
-    result = ingest(args.root)
+    from sitegen.cache import BuildCache
+
+    # The build cache keeps what ingest learnt (parsed pages, the keyword stage's verdicts),
+    # so the next ingest classifies only new papers and the next build parses no page again.
+    cache = BuildCache.load(args.root)
+    result = ingest(args.root, cache)
+    cache.save()
     if args.json:
         console_for(args)  # its note goes to stderr, keeping stdout pure JSON
         print(json.dumps(ingest_data(result), indent=1, ensure_ascii=False))

@@ -28,8 +28,9 @@ Where it runs (the design choice):
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -69,7 +70,7 @@ class CorpusModel:
 
     papers: tuple[CorpusPaper, ...]  # in key order, like the vector rows
     vectors: Vectors
-    decisions: tuple[Decision, ...]
+    decisions: dict[int, Decision]  # by row: every paper's, or those learn() was asked for
     seeds: tuple[str | None, ...]  # the theme each paper seeds, if any
     themes: tuple[str, ...]  # the centroid rows
     centroids: np.ndarray  # (themes, terms), unit rows (zero for a theme without seeds)
@@ -90,18 +91,46 @@ def confident(decision: Decision, taxonomy: Taxonomy) -> bool:
     return top >= settings.confident_score and runner_up < settings.confident_ratio * top
 
 
-def learn(papers: Sequence[CorpusPaper], taxonomy: Taxonomy) -> CorpusModel:
-    """Classify every paper by keywords, and learn a centroid per theme from the seeds."""
+# Remembers the theme a paper seeds by its keywords alone (or None), given a function making
+# it: the keyword stage is a pure function of the paper's text and the taxonomy.
+RememberSeed = Callable[[CorpusPaper, Callable[[], str | None]], str | None]
+
+
+def keyword_seed(decision: Decision, taxonomy: Taxonomy) -> str | None:
+    """The theme a paper seeds by its keywords: the confident ones' theme, else None."""
+    return decision.theme if confident(decision, taxonomy) else None
+
+
+def learn(
+    papers: Sequence[CorpusPaper],
+    taxonomy: Taxonomy,
+    only: Collection[str] | None = None,
+    remember: RememberSeed | None = None,
+) -> CorpusModel:
+    """Classify the papers by keywords (those keyed in `only`, or all), and learn a centroid
+    per theme from the seeds (the keyword stage's seeds of the other papers may come from
+    `remember`)."""
     ordered = tuple(sorted(papers, key=lambda p: p.key))
     # No max_df cut: in a young list one theme's vocabulary can be in half the papers.
     texts = [(p.title, p.abstract) for p in ordered]
     vectors = vectorise([p.key for p in ordered], texts, min_df=MIN_DF, max_df=1.0)
-    decisions = tuple(classify(p.title, p.abstract, taxonomy) for p in ordered)
+    decisions = {
+        row: classify(p.title, p.abstract, taxonomy)
+        for row, p in enumerate(ordered)
+        if only is None or p.key in only
+    }
     themes = tuple(slug for slug in taxonomy.slugs() if slug != FALLBACK)
-    seeds = tuple(
-        p.placed if p.placed in themes else (d.theme if confident(d, taxonomy) else None)
-        for p, d in zip(ordered, decisions, strict=True)
-    )
+
+    def seed(row: int, paper: CorpusPaper) -> str | None:
+        if paper.placed in themes:
+            return paper.placed
+        if row in decisions:
+            found = keyword_seed(decisions[row], taxonomy)
+            return remember(paper, lambda: found) if remember else found
+        make = partial(keyword_seed_of, paper, taxonomy)
+        return remember(paper, make) if remember else make()
+
+    seeds = tuple(seed(row, p) for row, p in enumerate(ordered))
     centroids = np.zeros((len(themes), vectors.matrix.shape[1]))
     labels = np.array([themes.index(s) if s else -1 for s in seeds], dtype=np.int64)
     for row, _ in enumerate(themes):
@@ -110,6 +139,11 @@ def learn(papers: Sequence[CorpusPaper], taxonomy: Taxonomy) -> CorpusModel:
             centre = np.asarray(vectors.matrix[members].sum(axis=0), dtype=np.float64).ravel()
             centroids[row] = centre / (np.linalg.norm(centre) or 1.0)
     return CorpusModel(ordered, vectors, decisions, seeds, themes, centroids)
+
+
+def keyword_seed_of(paper: CorpusPaper, taxonomy: Taxonomy) -> str | None:
+    """The theme a paper seeds by its keywords (classifying it)."""
+    return keyword_seed(classify(paper.title, paper.abstract, taxonomy), taxonomy)
 
 
 def corpus_weight(model: CorpusModel, taxonomy: Taxonomy) -> float:
@@ -160,10 +194,13 @@ def place(model: CorpusModel, row: int, sims: np.ndarray, taxonomy: Taxonomy) ->
 
 
 def place_all(
-    papers: Sequence[CorpusPaper], taxonomy: Taxonomy, only: Collection[str] | None = None
+    papers: Sequence[CorpusPaper],
+    taxonomy: Taxonomy,
+    only: Collection[str] | None = None,
+    remember: RememberSeed | None = None,
 ) -> dict[str, Placement]:
     """Both stages for every paper of a corpus (or those keyed in `only`), keyed by paper key."""
-    model = learn(papers, taxonomy)
+    model = learn(papers, taxonomy, only, remember)
     sims = similarities(model)
     return {
         paper.key: place(model, row, sims[row], taxonomy)

@@ -11,7 +11,7 @@ phrases and named methods of sitegen.keyterms.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from hashlib import blake2b
 
@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sitegen.catalog import Paper
-from sitegen.keyterms import Candidate, ranked_candidates
+from sitegen.keyterms import Candidate, KeyCounts, base_candidates, ranked_candidates
 from sitegen.layout import affinity_graph, optimise
 from sitegen.model.discovery import Discovery, Point, Related, discovery_input
 from sitegen.regions import map_regions
@@ -68,7 +68,19 @@ def paper_candidates(
 ) -> list[tuple[Candidate, ...]]:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
     ordered = sorted(map(discovery_input, papers))
-    return ranked_candidates([(t, a) for _, t, a in ordered], base=base_flags(ordered, base))
+    flags = base_flags(ordered, base)
+    texts = [(t, a) for _, t, a in ordered]
+    mine, counts = base_candidates([x for x, f in zip(texts, flags, strict=True) if f])
+    theirs = ranked_candidates(
+        [x for x, f in zip(texts, flags, strict=True) if not f], known=counts
+    )
+    return interleaved(flags, mine, theirs)
+
+
+def interleaved(flags: np.ndarray, base: list, others: list) -> list:
+    """The base's items and the others' back in row order (flags: which rows are the base's)."""
+    mine, theirs = iter(base), iter(others)
+    return [next(mine) if flag else next(theirs) for flag in flags.tolist()]
 
 
 def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None) -> np.ndarray:
@@ -78,27 +90,230 @@ def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None
     return np.array([slug in base for slug, _, _ in ordered], bool)
 
 
-def discover(papers: Sequence[Paper], base: Collection[str] | None = None) -> Discovery:
+Remember = Callable[[Callable[[], dict]], dict]
+
+
+def discover(
+    papers: Sequence[Paper],
+    base: Collection[str] | None = None,
+    remember: Remember | None = None,
+) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
     The corpus statistics (document frequencies, which terms count) come from the
     papers in `base` (all papers without one): a paper outside it changes no other
     paper's key terms or vector, so a new dump changes an older paper's related list
-    only by being closer to it.
+    only by being closer to it. All that depends on the base alone (its papers' key terms,
+    related papers among themselves, map layout) is a `Generation`; `remember` may keep it
+    between builds (it is handed a function making its plain form), and the rest is added
+    to it: a build from a remembered generation is the same computation as one without.
     """
-    vectors = paper_vectors(papers, base)
-    candidates = paper_candidates(papers, base)
-    in_base = base_flags(sorted(map(discovery_input, papers)), base)
-    related = related_papers(vectors, base=in_base)
+    ordered = sorted(map(discovery_input, papers))
+    in_base = base_flags(ordered, base)
+    vectors = vectorise(
+        [slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered], base=in_base
+    )
+    texts = [(t, a) for _, t, a in ordered]
+
+    def make() -> dict:
+        return packed(learn_generation(vectors, in_base, texts))
+
+    generation = unpacked((remember or (lambda f: f()))(make))
+    return extended(generation, vectors, in_base, texts)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """What discovery keeps of its base generation: all that depends on the base papers only."""
+
+    slugs: tuple[str, ...]  # the base's, in slug order
+    candidates: list[tuple[Candidate, ...]]  # each base paper's key-term candidates
+    counts: KeyCounts  # how many base papers use each key (later papers' statistics)
+    related: list[list[tuple[int, float, tuple[str, ...]]]]  # per base paper, its best
+    # RELATED among the base, before the min_score cut: (base row, exact cosine, shared terms)
+    thresholds: np.ndarray  # per base paper: the score that makes a later paper a candidate
+    bars: np.ndarray  # per base paper: the exact score a later paper needs to join (welcome)
+    coords: np.ndarray  # the base's map layout (n x 2, layout units)
+
+
+def learn_generation(vectors: Vectors, in_base: np.ndarray, texts: list) -> Generation:
+    """Key terms, related papers among the base, and the map layout of the base's papers."""
+    rows = np.flatnonzero(in_base)
+    mine = rows_of(vectors, rows)
+    candidates, counts = base_candidates([texts[i] for i in rows.tolist()])
+    explain = by_phrases(dict(zip(mine.slugs, candidates, strict=True)))
+    related, thresholds, bars = generation_related(mine, explain)
+    return Generation(mine.slugs, candidates, counts, related, thresholds, bars, base_layout(mine))
+
+
+def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
+    """The vectors of some rows only (same terms)."""
+    slugs = tuple(vectors.slugs[i] for i in rows.tolist())
+    return Vectors(slugs, vectors.terms, vectors.matrix[rows], vectors.df)
+
+
+def extended(
+    generation: Generation, vectors: Vectors, in_base: np.ndarray, texts: list
+) -> Discovery:
+    """The whole catalogue's discovery: the base generation, and the papers after it."""
+    later = np.flatnonzero(~in_base)
+    found = ranked_candidates([texts[i] for i in later.tolist()], known=generation.counts)
+    candidates = interleaved(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
-    points = map_points(vectors)
+    explain = by_phrases(dict(zip(vectors.slugs, candidates, strict=True)))
+    related = related_of(vectors, in_base, generation, explain)
+    points = map_points(vectors, in_base, generation.coords)
     plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
     return Discovery(
         key_terms=terms,
-        related=with_shared_phrases(related, vectors.slugs, candidates),
+        related=related,
         points=points,
         regions=map_regions(vectors.slugs, plane, terms),
     )
+
+
+Entry = tuple[int, float, tuple[str, ...]]  # a related paper's row, exact cosine, shared terms
+Explain = Callable[[str, str, tuple[str, ...]], tuple[str, ...]]  # (paper, related, TF-IDF terms)
+
+
+def by_phrases(candidates: dict[str, tuple[Candidate, ...]]) -> Explain:
+    """Explain a related pair by the phrases both share, or else by the top TF-IDF term."""
+
+    def explain(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(shared_phrases(candidates[slug], candidates[other])) or terms[:1]
+
+    return explain
+
+
+def by_terms(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+    """Explain a related pair by the TF-IDF terms adding most to its score."""
+    return terms
+
+
+def generation_related(
+    mine: Vectors, explain: Explain
+) -> tuple[list[list[Entry]], np.ndarray, np.ndarray]:
+    """Each base paper's best among the base (rows of `mine`), its thresholds and bars."""
+    best = best_related(mine, np.arange(len(mine.slugs)), np.ones(len(mine.slugs), bool))
+    related: list[list[Entry]] = [[] for _ in mine.slugs]
+    for row, col, exact, terms in best.entries():
+        related[row].append((col, exact, explain(mine.slugs[row], mine.slugs[col], terms)))
+    return related, best.thresholds, best.bars
+
+
+def related_of(
+    vectors: Vectors, in_base: np.ndarray, generation: Generation, explain: Explain
+) -> dict[str, tuple[Related, ...]]:
+    """Every paper's related list: a base paper's best among the base plus the later papers
+    it welcomes; a later paper's best among all."""
+    rows, later = np.flatnonzero(in_base), np.flatnonzero(~in_base)
+    entries: dict[int, list[Entry]] = {
+        row: [(int(rows[col]), exact, shared) for col, exact, shared in found]
+        for row, found in zip(rows.tolist(), generation.related, strict=True)
+    }
+    slugs = vectors.slugs
+    if len(later):
+        matched = pruned(vectors.matrix, PRUNE_TERMS)
+        for at, col, exact, terms in welcomed(vectors, matched, rows, later, generation):
+            row = int(rows[at])
+            entries[row].append((col, exact, explain(slugs[row], slugs[col], terms)))
+        best = best_related(vectors, later, in_base)
+        for at, col, exact, terms in best.entries():
+            row = int(later[at])
+            shared = explain(slugs[row], slugs[col], terms)
+            entries.setdefault(row, []).append((col, exact, shared))
+    return {slug: final(slugs, entries.get(row, [])) for row, slug in enumerate(slugs)}
+
+
+def final(
+    slugs: Sequence[str], entries: list[Entry], min_score: float = 0.01
+) -> tuple[Related, ...]:
+    """A related list as shown: the RELATED best (by score, ties by slug) above min_score."""
+    ranked = sorted(entries, key=lambda e: (-round(e[1], 6), e[0]))[:RELATED]
+    return tuple(
+        Related(slugs[col], round(exact, ROUND), shared)
+        for col, exact, shared in ranked
+        if round(exact, ROUND) >= min_score
+    )
+
+
+def related_papers(
+    vectors: Vectors, base: np.ndarray | None = None
+) -> dict[str, tuple[Related, ...]]:
+    """The RELATED most similar papers to each paper, explained by TF-IDF terms."""
+    in_base = np.ones(len(vectors.slugs), bool) if base is None else base
+    mine = rows_of(vectors, np.flatnonzero(in_base))
+    related, thresholds, bars = generation_related(mine, by_terms)
+    none = KeyCounts((), np.zeros(0, np.int32), 0)
+    generation = Generation((), [], none, related, thresholds, bars, np.zeros((0, 2)))
+    return related_of(vectors, in_base, generation, by_terms)
+
+
+def packed(generation: Generation) -> dict[str, str | bytes | int]:
+    """A generation as plain values for the build cache (columns of text and numbers)."""
+    candidates = [c for found in generation.candidates for c in found]
+    related = [entry for found in generation.related for entry in found]
+    return {
+        "slugs": "\n".join(generation.slugs),
+        "candidates": numbers([len(found) for found in generation.candidates], np.int32),
+        "keys": "\n".join(c.key for c in candidates),
+        "labels": "\n".join(c.label for c in candidates),
+        "weights": numbers([c.weight for c in candidates], np.float64),
+        "idfs": numbers([c.idf for c in candidates], np.float64),
+        "count_keys": "\n".join(generation.counts.keys),
+        "counts": numbers(generation.counts.counts, np.int32),
+        "papers": generation.counts.papers,
+        "related": numbers([len(found) for found in generation.related], np.int32),
+        "related_rows": numbers([row for row, _, _ in related], np.int32),
+        "related_exact": numbers([exact for _, exact, _ in related], np.float64),
+        "related_terms": "\n".join("\t".join(terms) for *_, terms in related),
+        "thresholds": numbers(generation.thresholds, np.float64),
+        "bars": numbers(generation.bars, np.float64),
+        "coords": numbers(generation.coords, np.float64),
+    }
+
+
+def numbers(values: Iterable | np.ndarray, dtype: type) -> bytes:
+    """Numbers as the bytes of a little-endian array."""
+    return np.asarray(values, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+
+
+def unpacked(plain: dict) -> Generation:
+    """The generation packed() stored."""
+
+    def array(name: str, dtype: type) -> np.ndarray:
+        return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype)
+
+    def lines(name: str, n: int, sep: str = "\n") -> list[str]:
+        return plain[name].split(sep) if n else []
+
+    sizes = array("candidates", np.int32).tolist()
+    weights, idfs = array("weights", np.float64).tolist(), array("idfs", np.float64).tolist()
+    keys, labels = lines("keys", len(weights)), lines("labels", len(weights))
+    flat = [
+        Candidate(key, label, weight, key.count(" ") + 1, idf)
+        for key, label, weight, idf in zip(keys, labels, weights, idfs, strict=True)
+    ]
+    counts = array("counts", np.int32)
+    related_rows = array("related_rows", np.int32).tolist()
+    exact = array("related_exact", np.float64).tolist()
+    terms = [tuple(t.split("\t")) if t else () for t in lines("related_terms", len(exact))]
+    entries = list(zip(related_rows, exact, terms, strict=True))
+    return Generation(
+        tuple(lines("slugs", len(sizes))),
+        split_into(flat, sizes),
+        KeyCounts(tuple(lines("count_keys", len(counts))), counts, plain["papers"]),
+        [list(found) for found in split_into(entries, array("related", np.int32).tolist())],
+        array("thresholds", np.float64),
+        array("bars", np.float64),
+        array("coords", np.float64).reshape(-1, 2),
+    )
+
+
+def split_into(items: list, sizes: list[int]) -> list[tuple]:
+    """Consecutive runs of items, one per size."""
+    bounds = np.cumsum([0, *sizes]).tolist()
+    return [tuple(items[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 def row_thresholds(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
@@ -215,102 +430,156 @@ def pruned(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
     return (sp.diags((1.0 / norms).astype(np.float32)) @ cut).tocsr()
 
 
-def candidate_pairs(block: sp.csr_matrix, in_base: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+def candidate_pairs(
+    block: sp.csr_matrix, in_base: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(row, column) of each row's candidates: every paper scoring at least the row's k-th
-    best score among the base papers. A paper outside the base adds candidates, never
-    pushes one out, so it changes a related list only by being closer."""
+    best score among the base papers (that threshold is the third array, one per row). A
+    paper outside the base adds candidates, never pushes one out, so it changes a related
+    list only by being closer."""
     rows = np.repeat(np.arange(block.shape[0], dtype=np.int32), np.diff(block.indptr))
     base_data = np.where(in_base[block.indices], block.data, -np.inf)
     threshold = row_thresholds(base_data, block.indptr, rows, k)
     chosen = np.flatnonzero(block.data >= threshold[rows])
-    return rows[chosen], block.indices[chosen]
+    return rows[chosen], block.indices[chosen], threshold
 
 
-def welcome(
-    rows: np.ndarray, cols: np.ndarray, exact: np.ndarray, in_base: np.ndarray, limit: int
+def welcome_bars(
+    rows: np.ndarray, exact: np.ndarray, among_base: np.ndarray, n_rows: int, limit: int
 ) -> np.ndarray:
-    """Which candidate pairs may be related: all of them for a paper outside the base; for a
-    base paper, a paper outside the base only if it scores NEWCOMER_MARGIN above the paper's
-    limit-th best score among base papers (a new dump then changes an older page's list only
-    when it brings something clearly closer)."""
-    from_base, to_base = in_base[rows], in_base[cols]
-    ours = np.flatnonzero(from_base & to_base)
+    """Per row, the exact score a paper outside the base must reach to join a base paper's
+    list: NEWCOMER_MARGIN above the row's limit-th best score among base candidates (0 with
+    fewer), so a new dump changes an older page's list only when it brings something
+    clearly closer."""
+    ours = np.flatnonzero(among_base)
     order = ours[np.lexsort((-exact[ours], rows[ours]))]  # by row, best first
     firsts = np.searchsorted(rows[order], rows[order])
     at_limit = order[np.arange(len(order)) - firsts == limit - 1]
-    bar = np.zeros(len(in_base))
+    bar = np.zeros(n_rows)
     bar[rows[at_limit]] = exact[at_limit] * (1 + NEWCOMER_MARGIN)
-    return ~from_base | to_base | (exact >= bar[rows])
+    return bar
 
 
-def related_papers(
-    vectors: Vectors,
-    limit: int = RELATED,
-    min_score: float = 0.01,
-    base: np.ndarray | None = None,
-) -> dict[str, tuple[Related, ...]]:
-    """The `limit` most similar papers to each paper, with the terms that explain it."""
-    slugs = vectors.slugs
+@dataclass(frozen=True)
+class Best:
+    """Some rows' best related papers before the min_score cut, with what bounds them."""
+
+    rows: np.ndarray  # position in the rows asked for, by row then rank
+    cols: np.ndarray  # the related paper's row in the vectors
+    exact: np.ndarray  # float64 cosine over all terms
+    terms: list[tuple[str, ...]]  # the TF-IDF terms adding most to each score
+    thresholds: np.ndarray  # per row asked for: the candidate threshold (candidate_pairs)
+    bars: np.ndarray  # per row asked for: the bar of welcome_bars
+
+    def entries(self) -> Iterable[tuple[int, int, float, tuple[str, ...]]]:
+        """(row, column, exact score, TF-IDF terms) of every entry."""
+        return zip(
+            self.rows.tolist(), self.cols.tolist(), self.exact.tolist(), self.terms, strict=True
+        )
+
+
+def best_related(vectors: Vectors, asked: np.ndarray, in_base: np.ndarray) -> Best:
+    """The RELATED best papers for some rows (base papers welcome others only above their
+    bar), among candidates from each paper's heaviest terms re-ranked by exact cosine."""
     full = vectors.matrix
-    in_base = np.ones(len(slugs), bool) if base is None else base
     matched = pruned(full, PRUNE_TERMS)
     transposed = matched.T.tocsr()
-    result: dict[str, tuple[Related, ...]] = {}
-    for start in range(0, len(slugs), BLOCK_ROWS):
-        stop = min(start + BLOCK_ROWS, len(slugs))
+    parts: list[tuple] = []
+    for start in range(0, len(asked), BLOCK_ROWS):
+        ids = asked[start : start + BLOCK_ROWS]
         # Candidates: the best matches over each paper's heaviest terms (a sparse product)...
-        block = (matched[start:stop] @ transposed).tocsr()
-        rows, cols = candidate_pairs(block, in_base, CANDIDATES + 1)
-        mine = cols != rows + start
+        block = (matched[ids] @ transposed).tocsr()
+        rows, cols, threshold = candidate_pairs(block, in_base, CANDIDATES + 1)
+        mine = cols != ids[rows]
         rows, cols = rows[mine], cols[mine]
         # ...re-ranked by their exact cosine over all terms.
-        products = full[rows + start].multiply(full[cols]).tocsr()
+        products = full[ids[rows]].multiply(full[cols]).tocsr()
         exact = np.asarray(products.sum(axis=1), dtype=np.float64).ravel()
-        kept = np.flatnonzero(welcome(rows + start, cols, exact, in_base, limit))
-        rows, cols, exact, products = rows[kept], cols[kept], exact[kept], products[kept]
-        best = sp.csr_matrix((exact, (rows, cols)), shape=(stop - start, len(slugs)))
-        best_rows, best_cols, best_values = ranked_entries(best, limit)
-        keys = rows.astype(np.int64) * len(slugs) + cols
-        by_key = np.argsort(keys)
-        pairs = by_key[
-            np.searchsorted(keys[by_key], best_rows.astype(np.int64) * len(slugs) + best_cols)
-        ]
-        result.update(
-            explained(
-                vectors,
-                start,
-                stop,
-                (best_rows, best_cols, best_values),
-                products[pairs],
-                min_score,
-            )
+        from_base, to_base = in_base[ids[rows]], in_base[cols]
+        bar = welcome_bars(rows, exact, from_base & to_base, len(ids), RELATED)
+        kept = np.flatnonzero(~from_base | to_base | (exact >= bar[rows]))
+        best = top_entries(
+            rows[kept], cols[kept], exact[kept], products[kept], len(ids), full.shape[0]
         )
-    return result
+        parts.append((start, best, threshold, bar))
+    return joined(parts, vectors.terms)
 
 
-def explained(
-    vectors: Vectors,
-    start: int,
-    stop: int,
-    best: tuple[np.ndarray, np.ndarray, np.ndarray],
+def top_entries(
+    rows: np.ndarray,
+    cols: np.ndarray,
+    exact: np.ndarray,
     products: sp.csr_matrix,
-    min_score: float,
-) -> dict[str, tuple[Related, ...]]:
-    """Related entries for rows start..stop, each with the terms adding most to its score."""
-    rows, cols, values = best
+    n_rows: int,
+    n_cols: int,
+) -> tuple[np.ndarray, ...]:
+    """Each row's RELATED best (row, column, exact) of these pairs, and the pairs' products."""
+    best = sp.csr_matrix((exact, (rows, cols)), shape=(n_rows, n_cols))
+    best_rows, best_cols, best_values = ranked_entries(best, RELATED)
+    keys = rows.astype(np.int64) * n_cols + cols
+    by_key = np.argsort(keys)
+    pairs = by_key[np.searchsorted(keys[by_key], best_rows.astype(np.int64) * n_cols + best_cols)]
+    return best_rows, best_cols, best_values, products[pairs]
+
+
+def joined(parts: list[tuple], terms: Sequence[str]) -> Best:
+    """One Best from the blocks of best_related, each entry explained by its TF-IDF terms."""
+    rows, cols, exact, shared = [], [], [], []
+    for start, (best_rows, best_cols, values, products), _, _ in parts:
+        rows.append(best_rows + start)
+        cols.append(best_cols)
+        exact.append(values.astype(np.float64))
+        shared += explaining_terms(products, terms)
+    if not parts:
+        empty = np.zeros(0)
+        return Best(empty.astype(np.int64), empty.astype(np.int64), empty, [], empty, empty)
+    return Best(
+        np.concatenate(rows).astype(np.int64),
+        np.concatenate(cols).astype(np.int64),
+        np.concatenate(exact),
+        shared,
+        np.concatenate([threshold for *_, threshold, _ in parts]),
+        np.concatenate([bar for *_, bar in parts]),
+    )
+
+
+def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[tuple[str, ...]]:
+    """Per pair (a row of elementwise products), the terms adding most to its score."""
     shared_rows, shared_cols, _ = ranked_entries(products, 2 * SHARED_TERMS)
-    shared = split_by_row(shared_rows, len(rows))
     shared_list = shared_cols.tolist()
-    found: dict[str, tuple[Related, ...]] = {}
-    for offset, part in enumerate(split_by_row(rows, stop - start)):
-        found[vectors.slugs[start + offset]] = tuple(
-            Related(
-                vectors.slugs[int(cols[i])],
-                round(float(values[i]), ROUND),
-                distinct_terms(shared_list[shared[i]], vectors.terms, SHARED_TERMS),
-            )
-            for i in range(part.start, part.stop)
-            if round(float(values[i]), ROUND) >= min_score
+    return [
+        distinct_terms(shared_list[part], terms, SHARED_TERMS)
+        for part in split_by_row(shared_rows, products.shape[0])
+    ]
+
+
+def welcomed(
+    vectors: Vectors,
+    matched: sp.csr_matrix,
+    rows: np.ndarray,
+    later: np.ndarray,
+    generation: Generation,
+) -> Iterable[tuple[int, int, float, tuple[str, ...]]]:
+    """(base row, later paper's row, exact, TF-IDF terms) of each later paper a base paper
+    welcomes: a candidate by its threshold, and above its bar (see best_related)."""
+    full = vectors.matrix
+    found = []
+    for start in range(0, len(rows), BLOCK_ROWS):
+        ids = rows[start : start + BLOCK_ROWS]
+        block = (matched[ids] @ matched[later].T).tocsr()
+        pair_rows = np.repeat(np.arange(len(ids)), np.diff(block.indptr))
+        chosen = np.flatnonzero(block.data >= generation.thresholds[pair_rows + start])
+        pair_rows, pair_cols = pair_rows[chosen], later[block.indices[chosen]]
+        products = full[ids[pair_rows]].multiply(full[pair_cols]).tocsr()
+        exact = np.asarray(products.sum(axis=1), dtype=np.float64).ravel()
+        kept = np.flatnonzero(exact >= generation.bars[pair_rows + start])
+        terms = explaining_terms(products[kept], vectors.terms)
+        found += zip(
+            (pair_rows[kept] + start).tolist(),
+            pair_cols[kept].tolist(),
+            exact[kept].tolist(),
+            terms,
+            strict=True,
         )
     return found
 
@@ -386,35 +655,54 @@ def laid_out(matrix: sp.csr_matrix) -> np.ndarray:
     return optimise(principal_start(matrix), graph)
 
 
-def placed_by_neighbours(
-    matrix: sp.csr_matrix, sample: np.ndarray, coords: np.ndarray, jitter: np.ndarray
+def layout_sample(slugs: Sequence[str]) -> np.ndarray:
+    """The rows the force layout places: all, or above LAYOUT_SAMPLE papers that many chosen
+    by a hash of their slugs (stable as papers come)."""
+    if len(slugs) <= LAYOUT_SAMPLE:
+        return np.arange(len(slugs))
+    ranks = [sample_rank(slug) for slug in slugs]
+    return np.array(sorted(sorted(range(len(slugs)), key=ranks.__getitem__)[:LAYOUT_SAMPLE]))
+
+
+def jitter(slugs: Sequence[str]) -> np.ndarray:
+    """A small, fixed offset per paper from its slug's hash (layout units), so that papers
+    with the same neighbours don't stack."""
+    offsets = [[b / 255.0 - 0.5 for b in sample_rank(slug)[:2]] for slug in slugs]
+    return np.array(offsets).reshape(-1, 2) * 0.35
+
+
+def placed(
+    vectors: Vectors, rows: np.ndarray, sample: np.ndarray, coords: np.ndarray
 ) -> np.ndarray:
-    """Every row placed at the similarity-weighted mean of its nearest sampled rows."""
-    matched = pruned(matrix, PRUNE_TERMS)
-    rows, cols, sims = nearest_neighbours(matched, matched[sample], MAP_NEIGHBOURS, False)
+    """Some rows placed at the similarity-weighted mean of their nearest sampled rows
+    (`coords`: the sample's places), each with its jitter."""
+    if not len(rows):
+        return np.zeros((0, 2))
+    matched = pruned(vectors.matrix[rows], PRUNE_TERMS)
+    among = pruned(vectors.matrix[sample], PRUNE_TERMS)
+    near, cols, sims = nearest_neighbours(matched, among, MAP_NEIGHBOURS, False)
     weight = sims.astype(np.float64) ** 2
-    n = matrix.shape[0]
-    total = np.bincount(rows, weight, minlength=n)
-    placed = np.zeros((n, 2))
+    n = len(rows)
+    total = np.bincount(near, weight, minlength=n)
+    found = np.zeros((n, 2))
     for axis in range(2):
-        summed = np.bincount(rows, weight * coords[cols, axis], minlength=n)
-        placed[:, axis] = np.where(total > 0, summed / np.maximum(total, 1e-12), 0.0)
-    placed += jitter  # papers with the same neighbours don't stack
-    placed[sample] = coords
-    return placed
+        summed = np.bincount(near, weight * coords[cols, axis], minlength=n)
+        found[:, axis] = np.where(total > 0, summed / np.maximum(total, 1e-12), 0.0)
+    return found + jitter([vectors.slugs[i] for i in rows.tolist()])
 
 
-def map_coordinates(vectors: Vectors) -> np.ndarray:
-    """Layout coordinates of every paper; above LAYOUT_SAMPLE, of a sample, the rest placed."""
-    n = len(vectors.slugs)
-    if n <= LAYOUT_SAMPLE:
-        return laid_out(vectors.matrix)
-    ranks = [sample_rank(slug) for slug in vectors.slugs]
-    sample = np.array(sorted(sorted(range(n), key=ranks.__getitem__)[:LAYOUT_SAMPLE]))
-    coords = laid_out(vectors.matrix[sample])
-    # A small, fixed offset per paper from its slug's hash, in layout units.
-    unit = np.array([[b / 255.0 - 0.5 for b in r[:2]] for r in ranks]) * 0.35
-    return placed_by_neighbours(vectors.matrix, sample, coords, unit)
+def base_layout(mine: Vectors) -> np.ndarray:
+    """The base generation's map (n x 2, layout units): its layout sample laid out by force,
+    the rest of it placed by its nearest sampled papers."""
+    n = len(mine.slugs)
+    if n < 3 or mine.matrix.shape[1] < 2:
+        return np.zeros((n, 2))
+    sample = layout_sample(mine.slugs)
+    coords = np.zeros((n, 2))
+    coords[sample] = laid_out(mine.matrix[sample])
+    rest = np.setdiff1d(np.arange(n), sample)
+    coords[rest] = placed(mine, rest, sample, coords[sample])
+    return coords
 
 
 def unit_square(coords: np.ndarray) -> np.ndarray:
@@ -437,12 +725,22 @@ def unit_square(coords: np.ndarray) -> np.ndarray:
     return np.clip(np.round(scaled, ROUND), 0.0, 1.0)
 
 
-def map_points(vectors: Vectors) -> dict[str, Point]:
-    """Every paper placed in 2D so that papers with similar text sit together, in [0, 1]."""
+def map_points(
+    vectors: Vectors, in_base: np.ndarray | None = None, base_coords: np.ndarray | None = None
+) -> dict[str, Point]:
+    """Every paper placed in 2D so that papers with similar text sit together, in [0, 1]:
+    the base laid out (base_coords, if known: see base_layout), later papers placed by it."""
     slugs = vectors.slugs
-    if len(slugs) < 3 or vectors.matrix.shape[1] < 2:
+    in_base = np.ones(len(slugs), bool) if in_base is None else in_base
+    rows, later = np.flatnonzero(in_base), np.flatnonzero(~in_base)
+    if len(rows) < 3 or vectors.matrix.shape[1] < 2:
         return {slug: Point(0.5, 0.5) for slug in slugs}
-    scaled = unit_square(map_coordinates(vectors))
+    mine = rows_of(vectors, rows)
+    coords = np.zeros((len(slugs), 2))
+    coords[rows] = base_layout(mine) if base_coords is None else base_coords
+    sample = rows[layout_sample(mine.slugs)]
+    coords[later] = placed(vectors, later, sample, coords[sample])
+    scaled = unit_square(coords)
     return {
         slug: Point(float(x), float(y)) for slug, (x, y) in zip(slugs, scaled.tolist(), strict=True)
     }

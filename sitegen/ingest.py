@@ -8,9 +8,11 @@ with a warning; `sitegen add` refuses it before copying.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.cache import BuildCache, digest
 from sitegen.catalog import (
@@ -31,6 +33,9 @@ from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
+
+if TYPE_CHECKING:  # numpy loads only when there is news
+    from sitegen.corpus_themes import CorpusPaper
 
 
 @dataclass
@@ -148,6 +153,7 @@ def plan_ingest(
     taxonomy: Taxonomy,
     papers_dir: Path,
     dumps_dir: Path,
+    cache: BuildCache | None = None,
 ) -> IngestPlan:
     """Decide which pages to create; existing and ledgered papers are left alone."""
     papers = dict(ledger.papers)
@@ -185,7 +191,7 @@ def plan_ingest(
             papers[key] = LedgerEntry(slug, FALLBACK)  # its theme is settled below
             report.new += 1
         reports.append(report)
-    placements = place_new(fresh, pages, ledger, taxonomy)
+    placements = place_new(fresh, pages, ledger, taxonomy, cache)
     new_pages: list[tuple[Path, str]] = []
     for slug, title, abstract, dump_name in fresh:
         theme, secondary = placements[slug]
@@ -212,7 +218,11 @@ def known_as(
 
 
 def place_new(
-    fresh: list[tuple[str, str, str, str]], pages: list[Page], ledger: Ledger, taxonomy: Taxonomy
+    fresh: list[tuple[str, str, str, str]],
+    pages: list[Page],
+    ledger: Ledger,
+    taxonomy: Taxonomy,
+    cache: BuildCache | None = None,
 ) -> dict[str, tuple[str, tuple[str, ...]]]:
     """Theme and secondary themes of each new paper: both classifier stages, learnt from the
     corpus as it will stand (existing pages, the user's placements fixed, plus the new papers)."""
@@ -223,8 +233,37 @@ def place_new(
 
     corpus = corpus_of(pages, ledger)
     corpus += [CorpusPaper(slug, title, abstract) for slug, title, abstract, _ in fresh]
-    placements = place_all(corpus, taxonomy, only={slug for slug, *_ in fresh})
+    only = {slug for slug, *_ in fresh}
+    rules = seed_rules(taxonomy)
+    seeds = SeedMemo((cache.recall(SEEDS, rules) if cache else None) or {})
+    placements = place_all(corpus, taxonomy, only, seeds)
+    if cache is not None:
+        cache.keep(SEEDS, rules, seeds.used)  # the papers of today's corpus only
     return {slug: (placements[slug].theme, placements[slug].secondary) for slug, *_ in fresh}
+
+
+@dataclass
+class SeedMemo:
+    """The keyword stage's verdict on each paper (the theme it seeds, or None), kept in the
+    build cache by the paper's text and the taxonomy: a new dump classifies only its papers."""
+
+    known: dict[str, str | None]
+    used: dict[str, str | None] = field(default_factory=dict)
+
+    def __call__(self, paper: CorpusPaper, make: Callable[[], str | None]) -> str | None:
+        """The seed of a paper: remembered, or made now."""
+        key = digest(paper.title, paper.abstract)
+        seed = self.known[key] if key in self.known else make()
+        self.used[key] = seed
+        return seed
+
+
+SEEDS = "keyword-seeds"
+
+
+def seed_rules(taxonomy: Taxonomy) -> str:
+    """What the keyword stage's verdicts depend on besides a paper's text."""
+    return digest(repr((taxonomy.themes, taxonomy.settings)))
 
 
 @dataclass
@@ -253,7 +292,7 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     dumps, skipped = read_dumps(dumps_dir, cache)
     pages = read_pages(papers_dir, cache)
     ledger = read_ledger(content / LEDGER_NAME)
-    plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir)
+    plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir, cache)
     plan.reports += [
         DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in skipped
     ]

@@ -379,10 +379,11 @@ class Rows:
         return self.paper.astype(np.int64) * n_keys + self.key
 
 
-def rows_of(found: Occurrences, stream: Stream, base: np.ndarray) -> Rows:
+def rows_of(found: Occurrences, stream: Stream, known: KeyCounts | None) -> Rows:
     """Aggregate the occurrences per (paper, key), each group in position order.
 
-    A row's df counts the base papers using its key, and its own paper if outside the base.
+    Without `known`, the papers are the base: a row's df counts the papers using its key.
+    With it, they are outside the base: the base's count of the key, plus the paper itself.
     """
     n_keys = max(len(found.keys), 1)
     pair = (stream.text[found.start] // 2).astype(np.int64) * n_keys + found.key
@@ -402,8 +403,12 @@ def rows_of(found: Occurrences, stream: Stream, base: np.ndarray) -> Rows:
     places = np.diff(np.r_[starts, len(order)]).astype(np.int32)
     titles = per_row(~stream.prose[found.start])
     paper = (rows // n_keys).astype(np.int32)
-    outside = ~base[paper]
-    df = np.bincount(key[~outside], minlength=n_keys).astype(np.int32)[key] + outside
+    if known is None:
+        outside = np.zeros(len(rows), bool)
+        df = np.bincount(key, minlength=n_keys).astype(np.int32)[key]
+    else:
+        outside = np.ones(len(rows), bool)
+        df = known.of(found.keys)[key] + 1
     return Rows(
         paper=paper,
         key=key,
@@ -495,23 +500,52 @@ def weights(rows: Rows, keys: list[str], n_base: int) -> tuple[np.ndarray, np.nd
     return np.round((1 + np.log(rows.count)) * idf * kind, 6), np.round(idf, 6)
 
 
+@dataclass(frozen=True)
+class KeyCounts:
+    """How many papers of the base use each candidate key: the corpus statistics of key terms."""
+
+    keys: tuple[str, ...]  # sorted
+    counts: np.ndarray  # int32, papers using each key
+    papers: int  # papers in the base
+
+    def of(self, keys: Sequence[str]) -> np.ndarray:
+        """The base's count of each of these keys (0 for a key no base paper uses)."""
+        index = {key: i for i, key in enumerate(self.keys)}
+        padded = np.append(self.counts, 0).astype(np.int32)
+        return padded[[index.get(key, -1) for key in keys]] if keys else padded[:0]
+
+
+def base_candidates(
+    texts: Sequence[tuple[str, str]], keep: int = KEEP
+) -> tuple[list[tuple[Candidate, ...]], KeyCounts]:
+    """The base papers' candidates, and how many of them use each key (for later papers)."""
+    return candidates_and_counts(texts, keep, None)
+
+
 def ranked_candidates(
-    texts: Sequence[tuple[str, str]], keep: int = KEEP, base: np.ndarray | None = None
+    texts: Sequence[tuple[str, str]], keep: int = KEEP, known: KeyCounts | None = None
 ) -> list[tuple[Candidate, ...]]:
     """Each paper's best candidates, heaviest first (ties by key), nested ones folded away.
 
-    With `base` (a flag per paper), document frequencies come from the flagged papers
-    (plus the paper itself when it is not one of them): a paper's candidates then depend
-    on its own text and the base only, not on the papers outside it.
+    Document frequencies come from the papers themselves, or with `known`, from the base
+    it counts (plus the paper itself): a paper outside the base then gets candidates from
+    its own text and the base only, whichever other papers arrive with it.
     """
+    return candidates_and_counts(texts, keep, known)[0]
+
+
+def candidates_and_counts(
+    texts: Sequence[tuple[str, str]], keep: int, known: KeyCounts | None
+) -> tuple[list[tuple[Candidate, ...]], KeyCounts]:
+    """ranked_candidates, plus the key counts of these papers (when they are the base)."""
     if not texts:
-        return []
-    in_base = np.ones(len(texts), bool) if base is None else np.asarray(base, bool)
+        return [], known if known is not None else KeyCounts((), np.zeros(0, np.int32), 0)
     stream = token_stream(texts)
     found = occurrences(stream, vocabulary(stream.raw))
-    rows = rows_of(found, stream, in_base)
+    rows = rows_of(found, stream, known)
     merge_acronyms(rows, texts, found.keys)
-    weight, idf = weights(rows, found.keys, int(in_base.sum()))
+    weight, idf = weights(rows, found.keys, len(texts) if known is None else known.papers)
+    counts = known if known is not None else key_counts(found.keys, rows, len(texts))
     shown = np.flatnonzero(
         ~((absorbed(rows, found, len(stream.ids)) | rows.hidden) & ~rows.defined)
     )
@@ -537,7 +571,14 @@ def ranked_candidates(
                 for i, r in ((i, int(mine[i])) for i in folded(texts_of, keep))
             )
         )
-    return result
+    return result, counts
+
+
+def key_counts(keys: list[str], rows: Rows, papers: int) -> KeyCounts:
+    """How many of the papers use each key (rows are one per paper and key), keys sorted."""
+    used = np.bincount(rows.key, minlength=len(keys)).astype(np.int32)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    return KeyCounts(tuple(keys[i] for i in order), used[order], papers)
 
 
 def folded(ranked: list[str], limit: int) -> list[int]:

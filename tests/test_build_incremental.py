@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.build.run
+import sitegen.corpus_themes
+import sitegen.discover
 import sitegen.model.discovery
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
 from sitegen.cache import BuildCache
@@ -142,18 +144,20 @@ def apply_edit(root: Path, kind: str, n: int) -> set[Path]:
 @given(
     st.lists(EDITS, min_size=1, max_size=5),
     st.sampled_from(["memory", "disk", "fast"]),
-    st.sampled_from([256, 4]),
+    st.sampled_from([(256, (5, 4)), (4, (5, 4)), (4, (2, 1))]),
 )
 def test_incremental_build_equals_clean_build(
-    edits: list[tuple[str, int]], mode: str, generation_start: int
+    edits: list[tuple[str, int]], mode: str, generation: tuple[int, tuple[int, int]]
 ) -> None:
-    # generation_start 4: discovery's statistics come from a base of the oldest papers
-    # (model.discovery.generation) even in this small site, and dumps move past it.
+    # A start of 4: discovery's statistics come from a base of the oldest papers
+    # (model.discovery.generation) even in this small site, and dumps move past it; growing
+    # by doubling, the base stays put over several dumps, which extend the remembered one.
     with (
         tempfile.TemporaryDirectory() as tmp,
         pytest.MonkeyPatch.context() as patch,
     ):
-        patch.setattr(sitegen.model.discovery, "GENERATION_START", generation_start)
+        patch.setattr(sitegen.model.discovery, "GENERATION_START", generation[0])
+        patch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", generation[1])
         root = Path(tmp) / "site-root"
         make_site(root)
         output = root / "site"
@@ -235,6 +239,35 @@ def test_a_new_dump_renders_only_the_paper_pages_that_show_its_paper(
     rendered = {p.split("/")[1] for p in renders if p.startswith("papers/") and p.count("/") == 2}
     assert new in rendered and rendered <= showing
     assert len(library.papers) == 11 and len(showing) < 11
+
+
+def test_a_new_dump_extends_the_remembered_base_and_classifies_only_its_papers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A base of the 8 oldest papers (the next one is 16): the dump adds 3 papers after it.
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_START", 4)
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", (2, 1))
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
+    (tmp_path / "content" / "dumps" / "2026-02-01-second.txt").write_text(
+        dump_text([("A Brand New Paper On Diffusion", 0), ("Graphs Again", 1), ("Patches", 2)])
+    )
+    learnt, classified = [], []
+    real_learn, real_classify = sitegen.discover.learn_generation, sitegen.corpus_themes.classify
+    monkeypatch.setattr(
+        sitegen.discover, "learn_generation", lambda *a: learnt.append(1) or real_learn(*a)
+    )
+    monkeypatch.setattr(
+        sitegen.corpus_themes,
+        "classify",
+        lambda t, *a: classified.append(t) or real_classify(t, *a),
+    )
+    _, result = ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
+    assert not learnt and len(result.model.site.library.papers) == 13
+    assert sorted(classified) == ["A Brand New Paper On Diffusion", "Graphs Again", "Patches"]
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert learnt == [1] and tree(output) == tree(tmp_path / "clean")
 
 
 def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path) -> None:

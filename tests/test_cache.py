@@ -115,3 +115,15 @@ def test_memo_recomputes_only_when_its_key_changes() -> None:
     for key in ("k1", "k1", "k2", "k2"):
         cache.memo("discovery", key, lambda key=key: calls.append(key) or key)
     assert calls == ["k1", "k2"]
+
+
+def test_kept_memos_are_recalled_by_their_key_and_saved(tmp_path: Path) -> None:
+    cache = BuildCache.load(tmp_path)
+    cache.keep("seeds", "rules-1", {"a": "vision", "b": None})
+    assert cache.recall("seeds", "rules-1") == {"a": "vision", "b": None}
+    assert cache.recall("seeds", "rules-2") is None and cache.recall("other", "x") is None
+    cache.save()
+    again = BuildCache.load(tmp_path)
+    assert again.recall("seeds", "rules-1") == {"a": "vision", "b": None}
+    again.keep("seeds", "rules-1", {"a": "vision", "b": None})
+    assert not again.dirty  # the same value again: nothing to save

@@ -169,3 +169,20 @@ def test_corpus_stage_recovers_what_weakened_keywords_miss(shipped: Taxonomy) ->
     alone, both = theme_accuracy(weak, stages=1)["whole"], theme_accuracy(weak)["whole"]
     assert both.acceptable > alone.acceptable
     assert both.unsorted < alone.unsorted
+
+
+def test_remembered_seeds_place_new_papers_as_classifying_everything_does() -> None:
+    tax = taxonomy()
+    every = place_all(corpus(), tax)
+    made: list[str] = []
+
+    def remember(paper, make):  # noqa: ANN001, ANN202
+        made.append(paper.key)
+        return make()
+
+    placed = place_all(corpus(), tax, only={"chess"}, remember=remember)
+    assert placed == {"chess": every["chess"]}
+    assert sorted(made) == sorted(p.key for p in corpus() if not p.placed)
+    # A remembered verdict is used as is: a stale one (here: no seeds at all) shows.
+    lost = place_all(corpus(), tax, only={"chess"}, remember=lambda paper, make: None)
+    assert lost["chess"] != every["chess"]

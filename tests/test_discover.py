@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import random
 from pathlib import Path
 
@@ -336,3 +337,36 @@ def test_a_generation_is_the_oldest_papers_and_grows_by_a_quarter() -> None:
     assert generation_size(10_000) == generation_size(10_200) == 9_094
     arrival = [f"p{i}" for i in range(300)]
     assert generation(arrival) == frozenset(arrival[:256])
+
+
+def test_a_remembered_generation_gives_what_a_fresh_one_gives() -> None:
+    from sitegen.discover import packed, unpacked
+    from sitegen.plain import decode, encode
+
+    papers = shipped_papers()[:300]
+    base = {p.slug for p in papers[:256]}
+    kept: list[bytes] = []
+
+    def remember(make):  # noqa: ANN001, ANN202
+        # A later build: the generation comes back from the cache's plain data.
+        kept.append(marshal.dumps(encode(make())))
+        return decode(marshal.loads(kept[-1]))
+
+    remembered = discover(papers, base, remember)
+    assert len(kept) == 1 and remembered == discover(papers, base)
+    generation = unpacked(decode(marshal.loads(kept[0])))
+    assert packed(generation) == decode(marshal.loads(kept[0]))  # a round trip, exactly
+    assert len(generation.slugs) == 256 and generation.coords.shape == (256, 2)
+
+
+def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:
+    # What a later paper gets (its key terms) depends on its own text
+    # and the base only: a build that adds one dump to a remembered base computes the same.
+    papers = shipped_papers()[:330]
+    base = {p.slug for p in papers[:256]}
+    everything = discover(papers, base)
+    some = discover(papers[:290], base)
+    for paper in papers[256:290]:
+        assert some.key_terms[paper.slug] == everything.key_terms[paper.slug]
+    # (Their related lists do depend on each other: a later paper may be closest to another.)
+    assert some.key_terms != everything.key_terms  # the extra papers have key terms of their own

@@ -134,3 +134,19 @@ def test_empty_and_tiny_inputs() -> None:
     assert ranked_candidates([("", "")]) == [()]
     (only,) = ranked_candidates([("Graph", "")])
     assert [c.label for c in only] == ["graph"]
+
+
+def test_later_papers_take_their_statistics_from_the_base_counts() -> None:
+    from sitegen.keyterms import base_candidates
+
+    base = [YOLO, RATE, *FILLER]
+    later = [(f"Sparse rate reduction again {i}", RATE[1]) for i in range(3)]
+    mine, counts = base_candidates(base)
+    assert mine == ranked_candidates(base)
+    assert counts.papers == len(base) and list(counts.keys) == sorted(counts.keys)
+    assert counts.of(["sparse rate reduction", "no such key"]).tolist() == [1, 0]
+    together = ranked_candidates(later, known=counts)
+    # Each later paper's candidates are its own: alone, or with the others, the same.
+    assert [ranked_candidates([text], known=counts)[0] for text in later] == together
+    # Rarer in the base than in the later papers themselves: the base sets the idf.
+    assert together[0] != ranked_candidates([*base, *later])[len(base)]

@@ -410,9 +410,9 @@ def test_discovery_is_computed_once_and_reused(
     calls: list[int] = []
     real = sitegen.discover.discover
 
-    def counting(papers, base=None):  # noqa: ANN001, ANN202
+    def counting(papers, base=None, remember=None):  # noqa: ANN001, ANN202
         calls.append(len(papers))
-        return real(papers, base)
+        return real(papers, base, remember)
 
     monkeypatch.setattr(sitegen.discover, "discover", counting)
     assert not ingest(shipped_site).errors
@@ -437,9 +437,7 @@ def test_moving_a_page_to_another_theme_does_not_rerun_discovery(
 
     calls: list[int] = []
     real = sitegen.discover.discover
-    monkeypatch.setattr(
-        sitegen.discover, "discover", lambda papers, base: calls.append(1) or real(papers, base)
-    )
+    monkeypatch.setattr(sitegen.discover, "discover", lambda *args: calls.append(1) or real(*args))
     assert not ingest(shipped_site).errors
     output = shipped_site / "site"
     build(shipped_site, BuildOptions(output), BuildCache.load(shipped_site))

@@ -60,6 +60,12 @@ def discovery_key(papers: list[Paper], base: Collection[str]) -> str:
     return digest(repr(sorted(discovery_input(p) for p in papers)), repr(sorted(base)))
 
 
+def generation_key(papers: list[Paper], base: Collection[str]) -> str:
+    """What discovery's base generation reads (sitegen.discover.Generation): the slugs,
+    titles and abstracts of the base papers, and nothing of the papers after them."""
+    return digest(repr(sorted(discovery_input(p) for p in papers if p.slug in base)))
+
+
 def search_key(papers: list[Paper], taxonomy: Taxonomy) -> str:
     """What the search index is made from: the papers whole, and the taxonomy (theme titles)."""
     # Whole papers, not a list of fields: sitegen.search may read any of them.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import jinja2
 
-from sitegen.build.keys import discovery_key, settings_stamp
+from sitegen.build.keys import discovery_key, generation_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
 from sitegen.model.discovery import Discovery, generation
@@ -21,7 +23,10 @@ def discovery_of(project: Project, cache: BuildCache) -> Discovery:
     def recompute() -> Discovery:
         from sitegen.discover import discover  # numpy and scipy load only when needed
 
-        return discover(project.papers, base)
+        # What depends on the base alone is kept apart: a new dump extends it, and a
+        # build from it is the same computation as a clean one.
+        key = generation_key(project.papers, base)
+        return discover(project.papers, base, partial(cache.memo, "discovery-base", key))
 
     return cache.memo("discovery", discovery_key(project.papers, base), recompute)
 
