@@ -23,7 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.spatial import cKDTree
 
 EPOCHS = 300
 NEGATIVES = 6  # negative samples per paper and epoch
@@ -108,6 +107,8 @@ def neighbourhood_recall(coords: np.ndarray, rows: np.ndarray, cols: np.ndarray,
 
     rows/cols: each paper's neighbours by text, nearest first (at most k are used).
     """
+    from scipy.spatial import cKDTree  # here: a build never measures recall, tests do
+
     n = len(coords)
     if n <= k:
         return 1.0

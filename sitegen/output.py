@@ -177,6 +177,7 @@ class Spool:
         self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
         self.records: dict[str, Record] = {}  # parked path -> its record
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
+        self.dropped = False  # a parked file was un-parked: its folder may be left empty
         for old in output.parent.glob(f".{output.name}.spool-*"):
             if old == self.folder or not pid_alive(old.name.rsplit("-", 1)[1]):
                 undo(old)  # left over from a killed build: finish its commit's undo
@@ -196,6 +197,7 @@ class Spool:
         """Un-park a file (its bytes turned out to be on disk already)."""
         (self.folder / "new" / path).unlink()
         del self.records[path]
+        self.dropped = True
 
     def commit(self, output: Path, removed: list[str]) -> list[str]:
         """Move every parked file into output and remove `removed`: all of it, or none."""
@@ -204,10 +206,13 @@ class Spool:
         self.make_folder(self.folder)
         write_atomic(self.folder / JOURNAL, json.dumps(journal))
         try:
-            for path in changed:
-                self.move_aside(output, path)
-                self.make_folder((output / path).parent)
-                os.replace(self.folder / "new" / path, output / path)
+            if self.fresh(output, removed):
+                self.move_whole(output)
+            else:
+                for path in changed:
+                    self.move_aside(output, path)
+                    self.make_folder((output / path).parent)
+                    os.replace(self.folder / "new" / path, output / path)
             for path in removed:
                 self.move_aside(output, path)
                 remove_empty_parents(output, output / path)
@@ -221,6 +226,27 @@ class Spool:
         (self.folder / JOURNAL).unlink()  # the commit point: from here on, the new site holds
         self.discard()
         return changed
+
+    def fresh(self, output: Path, removed: list[str]) -> bool:
+        """Whether output is missing or an empty folder, and the spool holds all it will hold."""
+        if removed or self.dropped or output.is_symlink():
+            return False
+        try:
+            with os.scandir(output) as entries:
+                return next(entries, None) is None
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False  # not a folder, or unreadable: the file-by-file commit reports it
+
+    def move_whole(self, output: Path) -> None:
+        """Move the spool's top-level files and folders into an empty output: a cold build's
+        commit is a few renames, not one per file plus its folders (the journal still lists
+        every file, so undo works file by file as for any commit)."""
+        self.make_folder(output)
+        new = self.folder / "new"
+        for name in sorted(os.listdir(new)) if new.is_dir() else []:
+            os.replace(new / name, output / name)
 
     def move_aside(self, output: Path, path: str) -> None:
         """Move the file a commit replaces or removes into old/, so an undo can restore it."""
@@ -241,6 +267,7 @@ class Spool:
         shutil.rmtree(self.folder, ignore_errors=True)
         self.records = {}
         self.folders = set()
+        self.dropped = False
 
 
 def undo(folder: Path) -> None:

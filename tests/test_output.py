@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
-from sitegen.output import Spool
+import pytest
+
+from sitegen.errors import SitegenError
+from sitegen.output import JOURNAL, Spool
 
 
 def test_spool_commit_moves_files_in_and_removes_the_stale_ones(tmp_path: Path) -> None:
@@ -43,3 +47,79 @@ def test_discarded_spool_writes_nothing(tmp_path: Path) -> None:
     spool.put("index.html", b"half a build")
     spool.discard()
     assert not out.exists() and not spool.folder.exists()
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    """Every file below folder, by relative path."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def parked(out: Path) -> Spool:
+    """A spool holding a small site: two top-level files and two folders of pages."""
+    spool = Spool(out)
+    for path in ["index.html", "papers/a/index.html", "papers/b/index.html", "search/x.js", "z"]:
+        spool.put(path, path.encode())
+    return spool
+
+
+def test_commit_into_an_empty_output_moves_top_level_entries_not_each_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real, moved = os.replace, []
+    monkeypatch.setattr(os, "replace", lambda a, b: (moved.append(Path(b)), real(a, b)))
+    for out in (tmp_path / "missing" / "site", tmp_path / "empty"):
+        out.parent.mkdir(exist_ok=True)
+        if out.name == "empty":
+            out.mkdir()
+        moved.clear()
+        spool = parked(out)
+        spooled = files_under(spool.folder / "new")
+        assert spool.commit(out, []) == sorted(spooled)
+        assert files_under(out) == spooled
+        into = [m.relative_to(out) for m in moved if m.is_relative_to(out)]
+        assert into == [Path("index.html"), Path("papers"), Path("search"), Path("z")]
+        assert not spool.folder.exists()
+
+
+def test_commit_into_a_folder_with_files_moves_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    (out / "papers" / "c").mkdir(parents=True)
+    (out / "papers" / "c" / "index.html").write_bytes(b"kept")
+    real, moved = os.replace, []
+    monkeypatch.setattr(os, "replace", lambda a, b: (moved.append(Path(b)), real(a, b)))
+    parked(out).commit(out, [])
+    assert len([m for m in moved if m.is_relative_to(out)]) == 5
+    assert files_under(out)["papers/c/index.html"] == b"kept"
+
+
+def test_failed_commit_into_an_empty_output_leaves_it_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, real = tmp_path / "site", os.replace
+
+    def failing(src: object, dst: object) -> None:
+        if Path(str(dst)).name == "search":  # after index.html and papers/ moved in
+            raise OSError(28, "No space left on device", str(dst))
+        real(src, dst)
+
+    spool = parked(out)
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(SitegenError, match="left as it was"):
+        spool.commit(out, [])
+    assert files_under(out) == {} and not spool.folder.exists()
+
+
+def test_killed_commit_into_an_empty_output_is_undone(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    spool = parked(out)
+    journal = {"output": str(out), "changed": sorted(spool.records), "removed": []}
+    (spool.folder / JOURNAL).write_text(json.dumps(journal))
+    out.mkdir()  # as if killed after the first two top-level entries moved in
+    for name in ("index.html", "papers"):
+        os.replace(spool.folder / "new" / name, out / name)
+    dead = spool.folder.with_name(".site.spool-999999999")
+    spool.folder.rename(dead)
+    Spool(out).discard()  # what the next build does first
+    assert files_under(out) == {} and not dead.exists()
