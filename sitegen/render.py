@@ -201,6 +201,16 @@ def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
     return env
 
 
+def compile_templates(env: jinja2.Environment) -> None:
+    """Compile every template the environment finds; one with an error is left to fail
+    where it is used (an unused broken template never stopped a build)."""
+    for name in env.list_templates(extensions=("html", "xml", "js", "txt")):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError:
+            continue
+
+
 def render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> bytes:
     """Render one template to UTF-8 bytes."""
     return env.get_template(name).render(context).encode("utf-8")

@@ -84,6 +84,7 @@ class Forked:
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""
         os.waitpid(self.pid, 0)
+        self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
         try:
             with self.file:
                 self.file.seek(0)
@@ -96,8 +97,9 @@ class Forked:
 
     def abandon(self) -> None:
         """Stop the copy (this process failed first), so it writes nothing more."""
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
         self.file.close()
 
 

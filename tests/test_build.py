@@ -22,7 +22,7 @@ import sitegen.build.schedule
 import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
 from sitegen.build.options import resolve_base_url
-from sitegen.build.schedule import OWN_SHARE, routes_in_share
+from sitegen.build.schedule import LISTED_SHARE, routes_in_share
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
@@ -334,12 +334,16 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    rendered_there = [v for v in forks if isinstance(v, tuple)]
+    listed, papers = (v[2] for v in forks if isinstance(v, tuple))
     searched_there = [v for v in forks if isinstance(v, dict) and "search/titles.js" in v]
-    assert len(rendered_there) == 1 and len(rendered_there[0][0]) > 200
+    assert len(papers) == 180 and all(p.startswith("papers/") for p in papers)  # half of 360
+    # A list page shows nothing of discovery: its copy renders them while discovery runs.
+    assert "papers/index.html" in listed and "themes/generative-models/index.html" in listed
+    assert not {"index.html", "map/index.html"} & set(listed)
+    assert not [p for p in listed if p.startswith("papers/") and p.count("/") == 2]
     assert len(searched_there) == 1
     # The search index needs only the papers: its copy starts before discovery runs.
-    assert started == ["search_files", "discover", "render_share"]
+    assert started == ["search_files", "render_routes", "discover", "render_share"]
     assert tree(tmp_path / "forked") == tree(single)
 
 
@@ -352,7 +356,8 @@ def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
     if where == "one page of the forked half":
         project = load_project(site_root)
         site = make_site(build_library(project, "", discovery_of(project, BuildCache())))
-        forked = [r.path.split("/")[1] for r in routes_in_share(site, (1, OWN_SHARE))]
+        share = (1, LISTED_SHARE)  # the lists render in their own copy
+        forked = [r.path.split("/")[1] for r in routes_in_share(site, share, listed=True)]
         condition = f"paper.slug == {forked[len(forked) // 2]!r}"
     shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
     (site_root / "templates").mkdir()

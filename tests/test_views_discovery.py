@@ -13,6 +13,7 @@ from linkcheck import broken_links, parse_links
 import sitegen.discover
 import sitegen.views.map
 from sitegen.build import BuildOptions, build, render_site
+from sitegen.build.model import PENDING
 from sitegen.cache import BuildCache
 from sitegen.catalog import Paper
 from sitegen.discover import discover
@@ -26,7 +27,7 @@ from sitegen.views.listing import cards_data, filter_options, make_site
 from sitegen.views.map import MAP_PAD, MAP_SIZE
 from sitegen.views.map import map_info as site_map_info
 from sitegen.views.map import timeline_bars as site_timeline_bars
-from sitegen.views.pages import markdown_link, site_pages
+from sitegen.views.pages import SHOWS_DISCOVERY, markdown_link, routes, site_pages
 
 TOPICS = {
     "alpha": "diffusion models denoise images with a learned score network",
@@ -97,6 +98,17 @@ def library_of(papers: list[Paper], base_url: str = ""):  # noqa: ANN201
 def views() -> dict[str, object]:
     """Every page view of the small corpus by path."""
     return {v.path: v for v in html_pages(library_of(corpus()))}
+
+
+def test_only_pages_of_the_kinds_that_show_discovery_change_with_it() -> None:
+    """A CLI build renders the other kinds before discovery is done (build.model.PENDING)."""
+    library = library_of(corpus())
+    real = {v.path: v for v in html_pages(library)}
+    pending = {v.path: v for v in html_pages(replace(library, discovery=PENDING))}
+    routes_by_path = routes(make_site(library))
+    assert real.keys() == pending.keys()
+    changed = {routes_by_path[p].kind for p in real if real[p] != pending[p]}
+    assert changed == SHOWS_DISCOVERY  # each of them does show it (or the list is stale)
 
 
 # ------------------------------------------------------------------ paper pages

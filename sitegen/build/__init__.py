@@ -16,15 +16,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from sitegen.build.fast import quick_build, template_build
-from sitegen.build.model import discovery_of, environment_for, make_model
+from sitegen.build.model import (
+    discovery_of,
+    environment_for,
+    listing_model,
+    make_model,
+    with_discovery,
+)
 from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
 from sitegen.build.run import Run
-from sitegen.build.schedule import can_fork
+from sitegen.build.schedule import can_fork, launch_lists
 from sitegen.build.write import LATE_JOBS, launch_search, page_outputs, render_and_write
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
-from sitegen.output import check_output_folder
+from sitegen.output import Spool, check_output_folder
 from sitegen.project import Project, load_project
 
 __all__ = [
@@ -81,14 +87,20 @@ def build_project(
     fork = can_fork(options, preview)
     # The search index needs only the papers: its copy starts now, beside discovery.
     launched = launch_search(project, cache, options.output) if fork else {}
+    spool = Spool(options.output) if fork else None
     try:
-        model = make_model(project, options, cache)
+        listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
+        if spool is not None:  # the pages that show no discovery: rendered while it runs
+            launched["lists"] = ("", launch_lists(Run(listing, env, options, cache, spool=spool)))
+        model = with_discovery(listing, cache)
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()
+        if spool is not None:
+            spool.discard()
         raise
-    run = Run(model, env, options, cache, preview, fork=fork, launched=launched)
+    run = Run(model, env, options, cache, preview, spool=spool, fork=fork, launched=launched)
     return render_and_write(run)
 
 

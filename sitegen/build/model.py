@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 import jinja2
@@ -12,7 +13,7 @@ from sitegen.cache import BuildCache
 from sitegen.model.discovery import Discovery, generation
 from sitegen.model.library import arrival_order, build_library
 from sitegen.project import Project
-from sitegen.render import make_environment, template_dirs
+from sitegen.render import compile_templates, make_environment, template_dirs
 from sitegen.views.listing import make_site
 
 
@@ -31,16 +32,34 @@ def discovery_of(project: Project, cache: BuildCache) -> Discovery:
     return cache.memo("discovery", discovery_key(project.papers, base), recompute)
 
 
+# Stands in for discovery until it is done: enough for the pages that show none of it
+# (views.pages.SHOWS_DISCOVERY), which see only that the site has a map.
+PENDING = Discovery(key_terms={}, related={}, points={})
+
+
 def make_model(project: Project, options: BuildOptions, cache: BuildCache) -> SiteModel:
     """The library and site of a project, stamping the cache with its settings and templates."""
+    return with_discovery(listing_model(project, options, cache), cache)
+
+
+def listing_model(project: Project, options: BuildOptions, cache: BuildCache) -> SiteModel:
+    """The model before discovery (PENDING): every page but those that show discovery."""
     cache.restamp(settings_stamp(project))
     base_url = resolve_base_url(options.base_url, project.config.base_url)
-    library = build_library(project, base_url, discovery_of(project, cache))
+    library = build_library(project, base_url, PENDING)
     return SiteModel(project, make_site(library), base_url)
+
+
+def with_discovery(model: SiteModel, cache: BuildCache) -> SiteModel:
+    """The whole model: a listing model with discovery in (cards and sidebars kept)."""
+    library = replace(model.site.library, discovery=discovery_of(model.project, cache))
+    return replace(model, site=replace(model.site, library=library))
 
 
 def environment_for(project: Project, cache: BuildCache) -> jinja2.Environment:
     """The Jinja environment, reused (templates already compiled) while the stamp holds."""
     if cache.environment is None or cache.environment[0] != cache.stamp:
-        cache.environment = (cache.stamp, make_environment(template_dirs(project.root)))
+        env = make_environment(template_dirs(project.root))
+        compile_templates(env)  # now, so forked copies share them
+        cache.environment = (cache.stamp, env)
     return cache.environment[1]

@@ -1,16 +1,18 @@
 """Where build work runs: inline, in a forked copy of this process, or in a warm worker.
 
 The only module of the build that knows about processes. A CLI build (no threads
-run) forks: one copy renders a share of the paper pages while this process renders
-the rest and every list page, and another builds the search index. A preview
-(`serve`, threads run, so no fork) sends the search index to its warm worker.
+run) forks: as soon as the project is read, one copy builds the search index and
+another renders every page that shows nothing of discovery (lists, A–Z, dumps, tags)
+while this process computes discovery; then one copy renders a share of the paper
+pages while this process renders the rest. A preview (`serve`, threads run, so no
+fork) sends the search index to its warm worker.
 """
 
 from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -20,12 +22,14 @@ from sitegen.build.run import Run, render_view
 from sitegen.cache import BuildCache
 from sitegen.output import Kept, Outputs
 from sitegen.views.listing import Site
-from sitegen.views.pages import Route, routes
+from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes
 from sitegen.workers import Forked
 
 # With a forked renderer, the share of paper pages this process keeps: it also renders
-# every list page (theme, A–Z, dump pages), which cost about as much again (profiled at 10k).
+# every list page (theme, A–Z, dump pages), which cost about as much again (profiled at 10k),
+# unless a copy rendered those while discovery ran (LISTED_SHARE).
 OWN_SHARE = 0.4
+LISTED_SHARE = 0.5
 # (part, fraction): part 0 takes `fraction` of the paper pages (spread evenly) and every
 # other page; part 1 takes the remaining paper pages. (0, 1.0) is the whole site.
 Share = tuple[int, float]
@@ -93,12 +97,13 @@ def in_share(count: int, share: Share) -> bool:
     return first if part == 0 else not first
 
 
-def routes_in_share(site: Site, share: Share) -> Iterator[Route]:
-    """The routes of one share: its paper pages, and (part 0) every other page."""
+def routes_in_share(site: Site, share: Share, listed: bool = False) -> Iterator[Route]:
+    """The routes of one share: its paper pages, and (part 0) every other page; `listed`:
+    but those that show nothing of discovery (a copy rendered them; launch_lists)."""
     count = 0
     for route in routes(site).values():
         if route.kind != "paper":
-            if share[0] == 0:
+            if share[0] == 0 and not (listed and route.kind not in SHOWS_DISCOVERY):
                 yield route
             continue
         if in_share(count, share):
@@ -106,8 +111,11 @@ def routes_in_share(site: Site, share: Share) -> Iterator[Route]:
         count += 1
 
 
-def render_share(run: Run, early: set[str], share: Share) -> tuple[dict, dict, Outputs, dict]:
-    """In a forked copy: render one share of the pages; (page keys, spooled, outputs, noted).
+Rendered = tuple[dict, dict, Outputs, dict]  # what a copy sends back (see render_routes)
+
+
+def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
+    """In a forked copy: render these pages; (page keys, spooled, outputs, noted).
 
     The copy shares the whole model (nothing pickled over), renders into the spool
     and sends back only what the cache needs.
@@ -117,38 +125,61 @@ def render_share(run: Run, early: set[str], share: Share) -> tuple[dict, dict, O
         spool.records = {}
     mine = copy.copy(run)
     mine.rendered, mine.noted, mine.spool = {}, {}, spool
-    outputs = {
-        route.path: render_view(mine, route.make())
-        for route in routes_in_share(run.model.site, share)
-        if route.path not in early
-    }
+    outputs = {route.path: render_view(mine, route.make()) for route in chosen}
     return mine.rendered, spool.records if spool else {}, outputs, mine.noted
 
 
+def render_share(run: Run, early: set[str], share: Share, listed: bool = False) -> Rendered:
+    """In a forked copy: render one share of the pages (render_routes)."""
+    chosen = routes_in_share(run.model.site, share, listed)
+    return render_routes(run, (route for route in chosen if route.path not in early))
+
+
+def shows_nothing_of_discovery(site: Site) -> Iterator[Route]:
+    """The pages a copy renders while discovery runs (from a model without it)."""
+    return (route for route in routes(site).values() if route.kind not in SHOWS_DISCOVERY)
+
+
+def launch_lists(run: Run) -> Forked:
+    """Render the pages that show nothing of discovery in a forked copy, from a listing model
+    (build.model.listing_model), while this process computes discovery."""
+    return Forked(render_routes, run, shows_nothing_of_discovery(run.model.site))
+
+
+def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
+    """Take in what a forked copy rendered: its page keys, spooled files and outputs."""
+    rendered, spooled, more, noted = done
+    run.rendered.update(rendered)
+    run.noted.update(noted)
+    if run.spool is not None:
+        run.spool.records.update(spooled)
+    outputs.update(more)
+
+
 def render_all(run: Run, early: set[str]) -> Outputs:
-    """Every page not rendered early, in a forked copy and this process when the run forks."""
-    helper = Forked(render_share, run, early, (1, OWN_SHARE)) if run.fork else None
-    share = (0, OWN_SHARE) if helper else WHOLE
+    """Every page not rendered early, in forked copies and this process when the run forks."""
+    lists = run.launched.pop("lists", (None, None))[1]
+    own = LISTED_SHARE if lists else OWN_SHARE
+    helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork else None
+    share = (0, own) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
     progress = run.options.progress
     expected = int(len(run.model.site.library.papers) * share[1])  # nearly all are papers
     outputs: Outputs = {}
     try:
-        for number, route in enumerate(routes_in_share(run.model.site, share), start=1):
+        chosen = routes_in_share(run.model.site, share, bool(lists))
+        for number, route in enumerate(chosen, start=1):
             if route.path not in early:
                 outputs[route.path] = render_view(run, route.make())
             if progress is not None and number % 200 == 0:
                 progress(min(number, expected), expected)
+        for copy_ in (lists, helper):
+            if copy_ is not None:
+                absorb(run, outputs, copy_.result())
     except BaseException:
-        if helper is not None:
-            helper.abandon()
+        for copy_ in (lists, helper):
+            if copy_ is not None:
+                copy_.abandon()
         raise
-    if helper is not None:
-        rendered, spooled, more, noted = helper.result()
-        run.rendered.update(rendered)
-        run.noted.update(noted)
-        if run.spool is not None:
-            run.spool.records.update(spooled)
-        outputs.update(more)
     return outputs

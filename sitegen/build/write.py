@@ -75,7 +75,8 @@ def page_outputs(run: Run, early: Outputs) -> Outputs:
 
 def render_and_write(run: Run) -> BuildResult:
     """Render and write everything: a preview's open pages first, then the rest."""
-    run.spool = Spool(run.output)
+    if run.spool is None:  # a CLI build made it already, for the pages it started early
+        run.spool = Spool(run.output)
     try:
         early = render_first(run)
         jobs = [start(run) for start in LATE_JOBS]

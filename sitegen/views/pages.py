@@ -54,6 +54,10 @@ from sitegen.views.listing import (
 from sitegen.views.map import map_page
 
 AZ_PER_PAGE = 300  # lines (one per paper) on one A–Z page
+# The kinds of page whose views show what discovery found (key terms, related papers, map
+# points); every other page's view is the same before discovery is done, so a CLI build
+# renders those while discovery runs (build/schedule.py; tests/test_views_discovery.py).
+SHOWS_DISCOVERY = frozenset({"index", "paper", "map"})
 NEWEST_ON_HOME = 12
 NEIGHBOURS = 2  # papers shown either side of the current one in the sidebar
 FEED_ITEMS = 100  # the newest papers the feed lists
