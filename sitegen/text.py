@@ -18,6 +18,7 @@ PAIRS = {")": "(", "]": "["}
 EXCERPT_CHARS = 260
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 MARKDOWN_NOISE = re.compile(r"[*_`#>]+|!?\[([^\]]*)\]\([^)]*\)")
+EMPHASIS_NOISE = re.compile(r"[*_`#>]+")  # MARKDOWN_NOISE in a text without "[": 3x faster
 
 
 def slugify(title: str) -> str:
@@ -80,11 +81,18 @@ def status_key(status: str) -> str:
 
 def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
-    text = " ".join(MARKDOWN_NOISE.sub(r"\1", tex_plain(markdown)).split())
-    sentences = SENTENCE_END.split(text)
-    chosen = sentences[0]
-    if len(sentences) > 1 and len(chosen) + len(sentences[1]) < limit * 0.8:
-        chosen = f"{chosen} {sentences[1]}"
+    plain = tex_plain(markdown)
+    plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else EMPHASIS_NOISE.sub("", plain)
+    text = " ".join(plain.split())
+    # The first two sentences only (a card per paper: at 100k, splitting whole abstracts
+    # took seconds).
+    first = SENTENCE_END.search(text)
+    chosen = text if first is None else text[: first.start()]
+    if first is not None:
+        second = SENTENCE_END.search(text, first.end())
+        following = text[first.end() : second.start() if second else len(text)]
+        if len(chosen) + len(following) < limit * 0.8:
+            chosen = f"{chosen} {following}"
     if len(chosen) <= limit:
         return chosen
     cut = chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:-–—")

@@ -73,6 +73,10 @@ def test_excerpt_is_one_or_two_sentences() -> None:
     cut = excerpt(long, limit=100)
     assert cut.endswith("…") and len(cut) <= 101
     assert excerpt("Links [here](https://x.org) and **bold**.") == "Links here and bold."
+    # Only the first two sentences are looked for; a long second one is left out.
+    assert excerpt("One *a*. " + "Two " * 60 + "words. Three.") == "One a."
+    assert excerpt("No end in sight\n\n  _at_ all") == "No end in sight at all"
+    assert excerpt("Ends. ") == "Ends." and excerpt("First. Second! (Third)") == "First. Second!"
 
 
 def test_short_titles_are_cut_at_a_word() -> None:
