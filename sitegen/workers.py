@@ -100,6 +100,7 @@ class Forked:
         if self.pid:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
+            self.pid = 0
         self.file.close()
 
 

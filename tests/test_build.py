@@ -334,17 +334,39 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    listed, papers = (v[2] for v in forks if isinstance(v, tuple))
-    searched_there = [v for v in forks if isinstance(v, dict) and "search/titles.js" in v]
+    (searched, (_, _, listed, _)), (_, _, papers, _) = forks
     assert len(papers) == 180 and all(p.startswith("papers/") for p in papers)  # half of 360
-    # A list page shows nothing of discovery: its copy renders them while discovery runs.
+    # The search index needs only the papers, and a list page shows nothing of discovery:
+    # one copy makes both while this process computes discovery.
+    assert started == ["side_work", "discover", "render_share"]
+    assert "search/titles.js" in searched
     assert "papers/index.html" in listed and "themes/generative-models/index.html" in listed
     assert not {"index.html", "map/index.html"} & set(listed)
     assert not [p for p in listed if p.startswith("papers/") and p.count("/") == 2]
-    assert len(searched_there) == 1
-    # The search index needs only the papers: its copy starts before discovery runs.
-    assert started == ["search_files", "render_routes", "discover", "render_share"]
     assert tree(tmp_path / "forked") == tree(single)
+
+
+def test_a_forked_rebuild_with_search_up_to_date_renders_the_lists_beside_discovery(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_root, cache = ingested_copy(shipped, tmp_path), BuildCache()
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
+    theme = (Path(__file__).parent.parent / "templates" / "theme.html").read_text()
+    (site_root / "templates").mkdir()
+    changed = theme.replace("{% block content %}", "{% block content %}<!-- changed -->", 1)
+    (site_root / "templates" / "theme.html").write_text(changed)
+    cache.memos.clear()  # discovery runs again, beside the copy
+    groups: list[object] = []
+    real = sitegen.build.launch_side
+    monkeypatch.setattr(
+        sitegen.build, "launch_side", lambda run, group: groups.append(group) or real(run, group)
+    )
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
+    assert groups == [None]  # the search index was up to date: only the lists in the copy
+    built = tree(tmp_path / "out")
+    assert b"<!-- changed -->" in built["themes/graphs/index.html"]
+    build(site_root, BuildOptions(tmp_path / "clean"))
+    assert built == tree(tmp_path / "clean")
 
 
 @pytest.mark.parametrize("where", ["every paper page", "one page of the forked half"])

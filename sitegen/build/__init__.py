@@ -26,8 +26,8 @@ from sitegen.build.model import (
 from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
 from sitegen.build.run import Run
-from sitegen.build.schedule import can_fork, launch_lists
-from sitegen.build.write import LATE_JOBS, launch_search, page_outputs, render_and_write
+from sitegen.build.schedule import can_fork, launch_side
+from sitegen.build.write import LATE_JOBS, early_search, page_outputs, render_and_write
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
 from sitegen.output import Spool, check_output_folder
@@ -85,14 +85,14 @@ def build_project(
     """
     cache.prune()  # this build parsed every input: forget the ones that are gone
     fork = can_fork(options, preview)
-    # The search index needs only the papers: its copy starts now, beside discovery.
-    launched = launch_search(project, cache, options.output) if fork else {}
+    launched: dict = {}
     spool = Spool(options.output) if fork else None
     try:
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
-        if spool is not None:  # the pages that show no discovery: rendered while it runs
-            launched["lists"] = ("", launch_lists(Run(listing, env, options, cache, spool=spool)))
+        if spool is not None:  # the search index and the list pages, beside discovery
+            side = Run(listing, env, options, cache, spool=spool)
+            launched = launch_side(side, early_search(project, cache, options.output))
         model = with_discovery(listing, cache)
     except BaseException:
         for _, copy in launched.values():

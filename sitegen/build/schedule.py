@@ -2,7 +2,7 @@
 
 The only module of the build that knows about processes. A CLI build (no threads
 run) forks: as soon as the project is read, one copy builds the search index and
-another renders every page that shows nothing of discovery (lists, A–Z, dumps, tags)
+then renders every page that shows nothing of discovery (lists, A–Z, dumps, tags)
 while this process computes discovery; then one copy renders a share of the paper
 pages while this process renders the rest. A preview (`serve`, threads run, so no
 fork) sends the search index to its warm worker.
@@ -52,16 +52,54 @@ def start(run: Run, function: Callable[..., Any], *args: Any) -> Callable[[], An
     return partial(function, *args)
 
 
-def launch_early(
-    cache: BuildCache, output: Path, name: str, key: str, make: Callable[..., Any], *args: Any
-) -> tuple[str, Forked] | None:
-    """Start a group in a forked copy before the model is made (a CLI build: discovery then
-    runs on one core while the copy uses the other); None when the last build into this
-    output made the group with this key (start_group then checks its files)."""
+# A group of outputs to make in the side copy: (name, key, make, args).
+EarlyGroup = tuple[str, str, Callable[..., Outputs], tuple[Any, ...]]
+
+
+def early_group(
+    cache: BuildCache, output: Path, name: str, key: str, make: Callable[..., Outputs], *args: Any
+) -> EarlyGroup | None:
+    """A group for the side copy (launch_side), or None when the last build into this output
+    made it with this key (start_group then checks its files)."""
     _, groups = cache.outputs_of(output)
     if groups.get(name, ("", ()))[0] == key:
         return None
-    return key, Forked(make, *args)
+    return name, key, make, args
+
+
+class Part:
+    """One value of a forked copy that returns several (collected once, in any order)."""
+
+    def __init__(self, copy: Forked, index: int, values: dict[str, Any]):
+        self.copy, self.index, self.values = copy, index, values
+
+    def result(self) -> Any:
+        """Wait for the copy; this part's value."""
+        if "all" not in self.values:
+            self.values["all"] = self.copy.result()
+        return self.values["all"][self.index]
+
+    def abandon(self) -> None:
+        """Stop the copy, and with it every part (only a failing build abandons one)."""
+        self.copy.abandon()
+
+
+def side_work(group: EarlyGroup | None, run: Run) -> tuple[Outputs | None, Rendered]:
+    """In the side copy: the early group (the search index), then the pages that show
+    nothing of discovery. One copy, not two: at 100k papers, two copies beside discovery
+    peaked at 4.2 GB, against 2.8 GB with the search copy alone."""
+    made = group[2](*group[3]) if group is not None else None
+    return made, render_routes(run, shows_nothing_of_discovery(run.model.site))
+
+
+def launch_side(run: Run, group: EarlyGroup | None) -> dict[str, tuple[str, Any]]:
+    """Start the side copy (a CLI build) while this process computes discovery:
+    Run.launched, the group by its name and the rendered pages as "lists"."""
+    copy, values = Forked(side_work, group, run), {}
+    launched = {"lists": ("", Part(copy, 1, values))}
+    if group is not None:
+        launched[group[0]] = (group[1], Part(copy, 0, values))
+    return launched
 
 
 def start_group(run: Run, name: str, key: str, make: Callable[..., Outputs], *args: Any) -> Job:
@@ -138,12 +176,6 @@ def render_share(run: Run, early: set[str], share: Share, listed: bool = False) 
 def shows_nothing_of_discovery(site: Site) -> Iterator[Route]:
     """The pages a copy renders while discovery runs (from a model without it)."""
     return (route for route in routes(site).values() if route.kind not in SHOWS_DISCOVERY)
-
-
-def launch_lists(run: Run) -> Forked:
-    """Render the pages that show nothing of discovery in a forked copy, from a listing model
-    (build.model.listing_model), while this process computes discovery."""
-    return Forked(render_routes, run, shows_nothing_of_discovery(run.model.site))
 
 
 def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:

@@ -17,7 +17,7 @@ from sitegen.build.keys import search_key
 from sitegen.build.options import BuildResult
 from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_outputs
 from sitegen.build.run import Run, render_first
-from sitegen.build.schedule import Job, launch_early, render_all, start_group
+from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, start_group
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.model import urls
@@ -46,12 +46,11 @@ def search_job(run: Run) -> Job:
     return start_group(run, "search", key, search_files, *search_args(project))
 
 
-def launch_search(project: Project, cache: BuildCache, output: Path) -> dict[str, Any]:
-    """The search index started in a forked copy as soon as the project is read (it needs
-    only the papers and the taxonomy): Run.launched for a CLI build."""
+def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGroup | None:
+    """The search index for the side copy of a CLI build, started as soon as the project is
+    read (it needs only the papers and the taxonomy), unless it is up to date."""
     key = search_key(project.papers, project.taxonomy)
-    early = launch_early(cache, output, "search", key, search_files, *search_args(project))
-    return {"search": early} if early else {}
+    return early_group(cache, output, "search", key, search_files, *search_args(project))
 
 
 def search_args(project: Project) -> tuple[Any, ...]:
