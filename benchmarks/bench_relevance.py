@@ -247,9 +247,14 @@ def run_node(site: Path, queries: list[str], prefix_last: bool = False) -> dict:
 
 
 def slugs_of(site: Path) -> list[str]:
-    """Paper slugs by ref number (search documents are numbered in slug order)."""
-    papers = json.loads((site / "papers.json").read_text())
-    return sorted(p["slug"] for p in papers)
+    """Paper slugs by ref number: the search's own numbering, from search/titles.js."""
+    from sitegen.text import slugify
+
+    script = (site / "search" / "titles.js").read_text(encoding="ascii")
+    match = re.search(r"JSON\.parse\('(.*)'\);", script, re.S)
+    assert match, "search/titles.js is not a search data file"
+    manifest = json.loads(re.sub(r"\\(.)", r"\1", match.group(1)))
+    return [slug or slugify(title) for title, _, slug in manifest["docs"]]
 
 
 def sitegen_rankings(site: Path, sets: list[QuerySet]) -> tuple[dict, list[float]]:

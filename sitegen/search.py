@@ -80,11 +80,19 @@ Python's round(x, 3); tests/test_search.py checks through node that it gives the
 very index lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized
 index from the same counts, and checks that against lunr.py's own bytes).
 
-Documents are numbered in slug order and the number is the lunr ref, so refs are
-short and the output is reproducible. ``TermCounter`` does lunr.py's Builder.add
-without its per-posting dicts: each field's raw tokens are counted first, and each
-distinct raw token goes through the pipeline once (memoised); ShardedIndex keeps
-each term's postings as a flat array of ints.
+Documents are numbered in the order the papers arrived (the build passes
+``model.library.arrival_order``; slug order without one), and the number is the lunr
+ref, so refs are short, the output is reproducible, and a new dump's papers come last:
+the text chunks of older papers keep their bytes. ``Analyser`` does lunr.py's
+Builder.add without its per-posting dicts: each field's raw tokens are counted first,
+and each distinct raw token goes through the pipeline once (memoised); ShardedIndex
+keeps each term's postings as a flat array of ints.
+
+Incremental: a build keeps a memo (``SearchMemo``, in the build cache) of each paper's
+analysed entry, by the hash of what search reads of it, and each term's shard codes.
+The next build analyses only papers with a new hash, and encodes again only the terms
+that those papers (and the ones they replaced at their number) hold; every other term's
+codes come from the memo. The files are the same bytes as without a memo.
 """
 
 from __future__ import annotations
@@ -93,11 +101,13 @@ import hashlib
 import json
 import math
 import re
+import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from itertools import chain, pairwise
+from typing import Any
 
 from lunr import __TARGET_JS_VERSION__, get_default_builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -149,7 +159,7 @@ FieldVector = tuple[list[int], list[int]]  # one (field, paper): term numbers as
 
 @dataclass(frozen=True)
 class SearchDoc:
-    """One paper as search sees it: plain text, numbered in slug order."""
+    """One paper as search sees it: plain text, and its number (ref)."""
 
     ref: str
     slug: str
@@ -202,15 +212,19 @@ def theme_title(taxonomy: Taxonomy, slug: str) -> str:
     return theme.title if theme is not None else title_from_slug(slug)
 
 
+def theme_words(paper: Paper, taxonomy: Taxonomy) -> str:
+    """A paper's themes as search indexes them: slugs and titles, primary first."""
+    return " ".join(f"{slug} {theme_title(taxonomy, slug)}" for slug in paper.themes)
+
+
 def search_document(number: int, paper: Paper, taxonomy: Taxonomy) -> SearchDoc:
     """One paper as a search document, ref number."""
-    themes = " ".join(f"{slug} {theme_title(taxonomy, slug)}" for slug in paper.themes)
     return SearchDoc(
         ref=str(number),
         slug=paper.slug,
         title=paper.title,
         theme=paper.theme,
-        themes=themes,
+        themes=theme_words(paper, taxonomy),
         tags=" ".join(paper.tags),
         abstract=plain_text(paper.abstract),
         notes=plain_text(paper.notes),
@@ -233,62 +247,59 @@ def tokenize(value: object) -> list[str]:
     return [raw for raw in SEPARATOR.split(str(value).lower()) if raw]
 
 
-class TermCounter:
-    """lunr.py's Builder.add, keeping only term counts per (field, document).
+# One document as the index needs it (plain lists, so the build cache can keep it): per
+# field in FIELDS order, [its terms in order of first use, their counts] and, for the
+# title and abstract, [each term's word slots]; then the words as written, flat:
+# [term, word, count, term, word, count, ...].
+Record = list
 
-    Terms are numbered in order of first use, as lunr numbers them (``_index``).
+
+class Analyser:
+    """lunr.py's Builder.add for one document, without the index: a Record.
+
+    Each field's raw tokens are counted first (in C), and each distinct raw token goes
+    through lunr's pipeline once (memoised), so most words cost one dict lookup.
     """
 
     def __init__(self) -> None:
         self.pipeline = get_default_builder().pipeline
-        self.terms: dict[str, int] = {}  # term -> number
-        self.number_of: dict[str, int] = {}  # raw token -> its term's number, -1 for none
-        self.pairs: Counter[int] = Counter()  # term number -> (field, document) pairs with it
-        self.lengths = [0] * len(FIELDS)  # terms per field, all documents together
-        self.documents = 0
-        self.tokens: Counter[str] = Counter()  # raw token -> occurrences
+        self.term_of: dict[str, str | None] = {}  # raw token -> its term, None: a stop word
 
-    def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
-        """One document's field vectors, in FIELDS order."""
-        self.documents += 1
-        return [self.count(doc[name], field) for field, (name, _) in enumerate(FIELDS)]
-
-    def count(self, value: object, field: int) -> FieldVector:
-        """The term numbers (ascending) and counts of one field."""
-        # Counting raw tokens first (in C) leaves one step per distinct word. Counter
-        # keeps first-use order, so new terms still get the numbers lunr gives them.
-        tally = Counter(tokenize(value))
-        self.tokens.update(tally)
-        number_of = self.number_of
-        for raw in tally:
-            if raw not in number_of:
-                number_of[raw] = self.number(raw)
-        counts: dict[int, int] = {}
-        for raw, times in tally.items():
-            number = number_of[raw]
-            if number >= 0:  # else a stop word
-                counts[number] = counts.get(number, 0) + times
-        numbers = sorted(counts)
-        self.pairs.update(numbers)
-        self.lengths[field] += sum(counts.values())
-        return numbers, list(map(counts.__getitem__, numbers))
-
-    def written_forms(self) -> dict[int, list[str]]:
-        """Each term's words as written (trimmed tokens), the most frequent first."""
-        counts: dict[int, Counter[str]] = {}
-        for raw, number in self.number_of.items():
-            if number >= 0:
-                counts.setdefault(number, Counter())[trimmed(raw)] += self.tokens[raw]
-        return {n: sorted(c, key=lambda form: (-c[form], form)) for n, c in counts.items()}
-
-    def number(self, raw: str) -> int:
-        """The number of the term lunr's pipeline makes of a raw token, -1 if none."""
+    def term(self, raw: str) -> str | None:
+        """The term lunr's pipeline makes of a raw token, None if none."""
         tokens = self.pipeline.run([Token(raw, {})])
         if not tokens:
-            return -1
-        # lunr's default pipeline (trimmer, stop words, stemmer) maps a token to at most one
-        (token,) = tokens
-        return self.terms.setdefault(str(token), len(self.terms))
+            term = None
+        else:
+            (token,) = tokens
+            term = str(token)
+        self.term_of[raw] = term
+        return term
+
+    def record(self, doc: Mapping[str, object]) -> Record:
+        """The document's Record."""
+        record: Record = []
+        written: Counter[tuple[str, str]] = Counter()
+        term_of = self.term_of
+        for field, (name, _) in enumerate(FIELDS):
+            tokens = tokenize(doc[name])
+            counts: dict[str, int] = {}
+            for raw, times in Counter(tokens).items():
+                term = term_of[raw] if raw in term_of else self.term(raw)
+                if term is not None:  # else a stop word
+                    counts[term] = counts.get(term, 0) + times
+                    written[term, raw] += times
+            terms = list(counts)  # first use: lunr numbers new terms in this order
+            entry = [terms, list(counts.values())]
+            if field in POSITION_FIELDS:
+                slots = word_slots(tokens, term_of)
+                entry.append([slots[term] for term in terms])
+            record.append(entry)
+        forms: Counter[tuple[str, str]] = Counter()
+        for (term, raw), times in written.items():
+            forms[term, trimmed(raw)] += times
+        record.append([x for (term, form), times in forms.items() for x in (term, form, times)])
+        return record
 
 
 def trimmed(raw: str) -> str:
@@ -296,17 +307,17 @@ def trimmed(raw: str) -> str:
     return TRIMMER.sub("", raw)
 
 
-def word_slots(tokens: list[str], number_of: Mapping[str, int]) -> dict[int, list[int]]:
+def word_slots(tokens: list[str], term_of: Mapping[str, str | None]) -> dict[str, list[int]]:
     """Where each term stands in a field: its words' slots (a run of stop words is one slot)."""
-    slots: dict[int, list[int]] = {}
+    slots: dict[str, list[int]] = {}
     at, in_gap = 0, False
     for raw in tokens:
-        number = number_of[raw]
-        if number < 0:
+        term = term_of[raw]
+        if term is None:
             at += not in_gap
             in_gap = True
             continue
-        slots.setdefault(number, []).append(at)
+        slots.setdefault(term, []).append(at)
         at += 1
         in_gap = False
     return slots
@@ -315,11 +326,11 @@ def word_slots(tokens: list[str], number_of: Mapping[str, int]) -> dict[int, lis
 class Weights:
     """lunr.py's BM25 field-vector weights, with its exact float arithmetic."""
 
-    def __init__(self, counter: TermCounter) -> None:
-        self.documents = counter.documents
+    def __init__(self, documents: int, totals: Sequence[int], pairs: Sequence[int]) -> None:
+        self.documents = documents
         # lunr divides by the average only for a non-empty vector, so 0 documents never do
-        self.average = [length / (counter.documents or 1) for length in counter.lengths]
-        self.pairs = counter.pairs
+        self.average = [length / (documents or 1) for length in totals]
+        self.pairs = pairs  # term number -> (field, document) pairs holding it
         self.idf_of: dict[int, float] = {}
 
     def idf(self, pairs: int) -> float:
@@ -332,7 +343,7 @@ class Weights:
 
     def table(self) -> list[float]:
         """[pairs, idf, pairs, idf, ...] for every pair count a term has, ascending."""
-        return [x for pairs in sorted(set(self.pairs.values())) for x in (pairs, self.idf(pairs))]
+        return [x for pairs in sorted(set(self.pairs)) for x in (pairs, self.idf(pairs))]
 
 
 # --- the compact index (see the module docstring) -------------------------------
@@ -356,7 +367,7 @@ def varints(numbers: Iterable[int]) -> str:
     return "".join([VARINTS[n] if n < len(VARINTS) else varint(n) for n in numbers])
 
 
-def index_header(counter: TermCounter) -> dict:
+def index_header(weights: Weights) -> dict:
     """What chunk 0 says before the terms: lunr's header and what the weights need."""
     return {
         "version": __TARGET_JS_VERSION__,
@@ -365,7 +376,7 @@ def index_header(counter: TermCounter) -> dict:
         "boosts": [boost for _, boost in FIELDS],
         "k1": K1,
         "b": B,
-        "idf": Weights(counter).table(),
+        "idf": weights.table(),
     }
 
 
@@ -383,43 +394,100 @@ def groups(items: Iterable[tuple[str, ...]], limit: int, first: int) -> Iterator
 
 
 class ShardedIndex:
-    """The index split by term (see the module docstring), built one document at a time."""
+    """The index split by term (see the module docstring), built one Record at a time.
 
-    def __init__(self) -> None:
-        self.counter = TermCounter()
-        self.postings: dict[int, array[int]] = {}  # term -> [doc * F + field, tf, slots...]
+    Incremental: ``codes`` are the shard codes (all but the term's number) of terms
+    whose postings are as a previous build left them; ``changed`` the terms of the
+    papers that changed since (or None: every term). Postings are kept, and codes
+    made, only for the changed terms, the terms ``codes`` lacks and the tiered ones.
+    """
+
+    def __init__(
+        self, codes: Mapping[str, str] | None = None, changed: Set[str] | None = None
+    ) -> None:
+        self.analyser = Analyser()
+        self.terms: dict[str, int] = {}  # term -> number, in order of first use (lunr's)
+        self.pairs: list[int] = []  # term number -> (field, document) pairs holding it
+        self.totals = [0] * len(FIELDS)  # terms per field, all documents together
+        self.documents = 0
         self.lengths: array[int] = array("l")  # terms in each (document, field)
+        self.postings: dict[int, array[int]] = {}  # term -> [doc * F + field, tf, slots...]
+        self.written: dict[str, Counter[str]] = {}  # term -> its words as written, counted
+        self.codes: dict[str, str] = dict(codes or {})
+        self.changed = set() if changed is None else changed
+        if changed is None:
+            self.codes = {}
 
-    def add(self, doc: Mapping[str, object]) -> None:
-        """Index the next document; its ref must be its number (0, 1, 2, ...)."""
-        number = self.counter.documents
-        if str(doc[REF]) != str(number):
-            raise ValueError(f"ref {doc[REF]!r} out of order: expected {number}")
-        vectors = self.counter.add(doc)
-        for field, (numbers, counts) in enumerate(vectors):
-            self.lengths.append(sum(counts))
-            slots: dict[int, list[int]] = {}
-            if field in POSITION_FIELDS:
-                slots = word_slots(tokenize(doc[FIELDS[field][0]]), self.counter.number_of)
-            for term, tf in zip(numbers, counts, strict=True):
-                row = self.postings.get(term)
-                if row is None:
-                    row = self.postings[term] = array("l")
-                row.append(number * len(FIELDS) + field)
-                row.append(tf)
-                row.extend(slots.get(term, ()))
+    def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
+        """Index the next document (its ref must be its number: 0, 1, 2, ...); its field
+        vectors (term numbers ascending, counts), in FIELDS order."""
+        if str(doc[REF]) != str(self.documents):
+            raise ValueError(f"ref {doc[REF]!r} out of order: expected {self.documents}")
+        record = self.analyser.record(doc)
+        self.add_record(record)
+        vectors = []
+        for entry in record[: len(FIELDS)]:
+            pairs = sorted((self.terms[term], tf) for term, tf in zip(*entry[:2], strict=True))
+            vectors.append(([n for n, _ in pairs], [tf for _, tf in pairs]))
+        return vectors
+
+    def add_record(self, record: Record) -> None:
+        """Index the next document from its Record."""
+        number, fields = self.documents, len(FIELDS)
+        self.documents += 1
+        terms, pairs, postings = self.terms, self.pairs, self.postings
+        changed, cached = self.changed, self.codes
+        for field in range(fields):
+            entry = record[field]
+            words, counts = entry[0], entry[1]
+            slots = entry[2] if field in POSITION_FIELDS else None
+            length = sum(counts)
+            self.lengths.append(length)
+            self.totals[field] += length
+            where = number * fields + field
+            for at, term in enumerate(words):
+                n = terms.get(term)
+                if n is None:
+                    n = terms[term] = len(pairs)
+                    pairs.append(0)
+                pairs[n] += 1
+                if term in changed or term not in cached:
+                    row = postings.get(n)
+                    if row is None:
+                        row = postings[n] = array("l")
+                    row.append(where)
+                    row.append(counts[at])
+                    if slots is not None:
+                        row.extend(slots[at])
+        written = self.written
+        forms = record[fields]
+        for at in range(0, len(forms), 3):
+            term = forms[at]
+            counter = written.get(term)
+            if counter is None:
+                counter = written[term] = Counter()
+            counter[forms[at + 1]] += forms[at + 2]
 
     def sorted_terms(self) -> list[tuple[str, int]]:
         """(term, number) in JavaScript's string order (UTF-16 code units)."""
-        return sorted(self.counter.terms.items(), key=lambda item: item[0].encode("utf-16-be"))
+        return sorted(self.terms.items(), key=lambda item: item[0].encode("utf-16-be"))
 
     def shards(self, limit: int = SHARD_BYTES) -> tuple[list[str], list[str], list[str]]:
         """The first term of each shard, the shards' JSON texts (``s``) and their late
-        files' (``p``; "" for a shard without one)."""
+        files' (``p``; "" for a shard without one). Keeps ``codes`` up to date."""
         items = []
         for term, number in self.sorted_terms():
-            codes, late = self.term_codes(number)
-            items.append((term, varints(codes), varints(late)))
+            body = None
+            if term not in self.changed and self.pairs[number] <= POSITION_POSTINGS:
+                body = self.codes.get(term)
+            late = ""
+            if body is None:
+                codes, late_codes = self.term_codes(number)
+                body, late = varints(codes[1:]), varints(late_codes)
+                if self.pairs[number] <= POSITION_POSTINGS:
+                    self.codes[term] = body
+            items.append((term, varint(number) + body, late))
+        self.codes = {term: self.codes[term] for term in self.terms if term in self.codes}
         firsts, texts, lates = [], [], []
         for run in groups(items, limit, 0):  # sized by the shard's codes (item[1])
             firsts.append(run[0][0])
@@ -432,7 +500,7 @@ class ShardedIndex:
         """One term in a shard: its number, its postings' count, then each posting; and
         its late codes (its number, how many ints follow, the slots the shard lacks)."""
         row = self.postings[number]
-        pairs = self.counter.pairs[number]
+        pairs = self.pairs[number]
         if pairs > POSITION_POSTINGS:
             return self.tiered_codes(number)
         codes = [number, pairs]
@@ -462,7 +530,7 @@ class ShardedIndex:
             else:
                 append((where, tf, -1))
         kept = self.best_postings([(w, tf) for w, tf, start in postings if start >= 0])
-        codes, late = [number, self.counter.pairs[number]], []
+        codes, late = [number, self.pairs[number]], []
         previous = 0
         for where, tf, start in postings:
             if start < 0:
@@ -489,7 +557,7 @@ class ShardedIndex:
         where = np.fromiter((w for w, _ in postings), np.int64, len(postings))
         tf = np.fromiter((t for _, t in postings), np.float64, len(postings))
         field = where % len(FIELDS)
-        average = np.array(self.counter.lengths, np.float64) / self.counter.documents
+        average = np.array(self.totals, np.float64) / self.documents
         boost = np.array([b for _, b in FIELDS], np.float64)
         lengths = np.frombuffer(self.lengths, np.dtype(self.lengths.typecode))[where]
         norm = K1 * (1 - B + B * (lengths / average[field]))
@@ -499,18 +567,17 @@ class ShardedIndex:
 
     def head(self, firsts: list[str]) -> str:
         """The JSON text of the head file: lunr's header, terms, their words and counts."""
-        forms = self.counter.written_forms()
-        terms = list(self.counter.terms)
-        written = [
-            "" if forms[n] == [t] else " ".join(forms[n]) for t, n in self.counter.terms.items()
-        ]
-        pairs = [self.counter.pairs[n] for n in range(len(terms))]
+        written = []
+        for term in self.terms:
+            counts = self.written[term]
+            forms = sorted(counts, key=lambda form: (-counts[form], form))
+            written.append("" if forms == [term] else " ".join(forms))
         return json_text(
             {
-                **index_header(self.counter),
-                "t": terms,
+                **index_header(Weights(self.documents, self.totals, self.pairs)),
+                "t": list(self.terms),
                 "w": written,
-                "n": varints(pairs),
+                "n": varints(self.pairs),
                 # by field, each paper in turn: a field's lengths are alike, so gzip does better
                 "l": varints(
                     chain.from_iterable(self.lengths[f :: len(FIELDS)] for f in range(len(FIELDS)))
@@ -555,20 +622,32 @@ def long_form(short: str, before: str) -> list[str] | None:
     return found if len(found) >= 2 and found[0][0] == letters[0] and spelled else None
 
 
+def acronym_definitions(text: str) -> list[str]:
+    """[short form, long form, ...] for every acronym one text defines, in order."""
+    found = []
+    for match in ACRONYM.finditer(text):
+        short = match.group(1)
+        if sum(c.isupper() for c in short) < 2:
+            continue
+        words = long_form(short, text[max(0, match.start() - 200) : match.start()])
+        if words:
+            found += (short.rstrip("s") if short[-1] == "s" else short, " ".join(words))
+    return found
+
+
 def defined_acronyms(texts: Iterable[str]) -> list[list[str]]:
     """[short form, long form] for every acronym texts define ("masked image modeling (MIM)").
 
     Each short form (2+ capitals) gets its most frequent long form; sorted by short form.
     """
+    return best_acronyms(acronym_definitions(text) for text in texts)
+
+
+def best_acronyms(definitions: Iterable[list[str]]) -> list[list[str]]:
+    """defined_acronyms from each text's acronym_definitions."""
     seen: Counter[tuple[str, str]] = Counter()
-    for text in texts:
-        for match in ACRONYM.finditer(text):
-            short = match.group(1)
-            if sum(c.isupper() for c in short) < 2:
-                continue
-            words = long_form(short, text[max(0, match.start() - 200) : match.start()])
-            if words:
-                seen[short.rstrip("s") if short[-1] == "s" else short, " ".join(words)] += 1
+    for flat in definitions:
+        seen.update(zip(flat[::2], flat[1::2], strict=True))
     best: dict[str, tuple[int, str]] = {}
     for (short, long), times in sorted(seen.items()):
         if times > best.get(short, (0, ""))[0]:
@@ -596,12 +675,6 @@ def script(name: str, text: str) -> bytes:
     ).encode("ascii")
 
 
-def title_record(doc: SearchDoc, theme_number: dict[str, int]) -> list:
-    """[title, theme number, slug], slug "" when the client can derive it from the title."""
-    derivable = doc.title.isascii() and slugify(doc.title) == doc.slug
-    return [doc.title, theme_number[doc.theme], "" if derivable else doc.slug]
-
-
 def content_name(kind: str, number: int, text: str) -> str:
     """A data file's name: kind, number and a short hash of its JSON text."""
     return f"{kind}-{number:03d}-{hashlib.sha256(text.encode()).hexdigest()[:HASH_CHARS]}"
@@ -614,39 +687,158 @@ def theme_order(papers: Sequence[Paper], taxonomy: Taxonomy) -> list[str]:
     return ordered + sorted(used - set(ordered))
 
 
-def search_files(papers: Iterable[Paper], taxonomy: Taxonomy) -> dict[str, bytes]:
-    """Every search data file, keyed by path relative to the site root."""
-    ordered = sorted(papers, key=lambda p: p.slug)
-    themes = theme_order(ordered, taxonomy)
+def numbered(papers: Iterable[Paper], order: Sequence[str] | None = None) -> list[Paper]:
+    """The papers in the order their documents are numbered: order (slugs), else slug order."""
+    by_slug = {paper.slug: paper for paper in papers}
+    return [by_slug[slug] for slug in (sorted(by_slug) if order is None else order)]
+
+
+def search_files(
+    papers: Iterable[Paper], taxonomy: Taxonomy, order: Sequence[str] | None = None
+) -> dict[str, bytes]:
+    """Every search data file, keyed by path relative to the site root; documents numbered
+    in order (slugs), else in slug order."""
+    return search_index(numbered(papers, order), taxonomy)[0]
+
+
+# What a search index was made of, so that the next build analyses only the papers that
+# changed (search_index). Plain values, kept in the build cache: "format": MEMO_FORMAT;
+# "keys": each document's entry key, by number; "entries": entry key -> the paper's entry
+# (search_entry's JSON text, zlib-compressed); "codes": term -> its shard codes but its
+# number, for the terms of at most POSITION_POSTINGS pairs (term_codes).
+SearchMemo = dict[str, Any]
+MEMO_FORMAT = 1
+
+
+def usable_memo(memo: object) -> SearchMemo | None:
+    """The memo if this code made it (a cache from another version is just not used)."""
+    if not isinstance(memo, dict) or memo.get("format") != MEMO_FORMAT:
+        return None
+    kinds = {"keys": list, "entries": dict, "codes": dict}
+    return memo if all(isinstance(memo.get(k), kind) for k, kind in kinds.items()) else None
+
+
+def entry_key(paper: Paper, themes: str) -> str:
+    """What a paper's entry is made from: the hash of every field search reads."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "little") + data)
+    return digest.hexdigest()
+
+
+def search_entry(doc: SearchDoc, analyser: Analyser) -> bytes:
+    """A paper as the index needs it, as JSON text: [its Record, its snippet text, the
+    acronyms it defines, whether the client can derive its slug from its title]."""
+    derivable = doc.title.isascii() and slugify(doc.title) == doc.slug
+    definitions = acronym_definitions(f"{doc.title}. {doc.abstract}")
+    entry = [analyser.record(doc.fields()), doc.snippet_text(), definitions, derivable]
+    return zlib.compress(json_text(entry).encode("ascii"), 1)
+
+
+def read_entry(entry: bytes) -> list:
+    """What search_entry made: [Record, snippet text, acronyms, slug derivable]."""
+    return json.loads(zlib.decompress(entry))
+
+
+def changed_terms(
+    old: SearchMemo | None, keys: list[str], entries: Mapping[str, bytes]
+) -> set[str] | None:
+    """The terms of the documents whose number now holds another entry (before and after),
+    whose postings are the only ones that changed; None: index every term afresh."""
+    if old is None:
+        return None
+    before = old["keys"]
+    moved = [
+        n
+        for n in range(max(len(before), len(keys)))
+        if n >= len(before) or n >= len(keys) or before[n] != keys[n]
+    ]
+    if 2 * len(moved) > len(keys):
+        return None  # most papers renumbered or changed: as fast to start afresh
+    terms: set[str] = set()
+    for number in moved:
+        for numbering, table in ((before, old["entries"]), (keys, entries)):
+            if number < len(numbering):
+                entry = table.get(numbering[number])
+                if entry is None:
+                    return None
+                for field in read_entry(entry)[0][: len(FIELDS)]:
+                    terms.update(field[0])
+    return terms
+
+
+def search_index(
+    papers: Sequence[Paper], taxonomy: Taxonomy, previous: object = None
+) -> tuple[dict[str, bytes], SearchMemo]:
+    """Every search data file, documents numbered in the papers' order, and the memo for
+    the next build: only papers whose entry key is new are analysed, and only the terms
+    they hold (then and now) are encoded again. The files equal a build without a memo."""
+    old = usable_memo(previous)
+    if old is not None:
+        try:
+            return indexed(papers, taxonomy, old)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error):
+            pass  # a memo this code did not make (a damaged cache): start afresh
+    return indexed(papers, taxonomy, None)
+
+
+def indexed(
+    papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None
+) -> tuple[dict[str, bytes], SearchMemo]:
+    """search_index, with a usable memo or none."""
+    analyser = Analyser()
+    keys: list[str] = []
+    entries: dict[str, bytes] = {}
+    for number, paper in enumerate(papers):
+        key = entry_key(paper, theme_words(paper, taxonomy))
+        entry = old["entries"].get(key) if old is not None else None
+        if entry is None:
+            entry = search_entry(search_document(number, paper, taxonomy), analyser)
+        keys.append(key)
+        entries[key] = entry
+    changed = changed_terms(old, keys, entries)
+    index = ShardedIndex(old["codes"] if old is not None and changed is not None else None, changed)
+    themes = theme_order(papers, taxonomy)
     theme_number = {slug: n for n, slug in enumerate(themes)}
-    index = ShardedIndex()
     titles: list[list] = []
     texts: list[list[str]] = []
-    definitions: list[str] = []
-    # One paper at a time, so that only the compact results outlive the loop.
-    for number, paper in enumerate(ordered):
-        doc = search_document(number, paper, taxonomy)
-        index.add(doc.fields())
-        titles.append(title_record(doc, theme_number))
-        texts.append(doc.snippet_text())
-        definitions.append(f"{doc.title}. {doc.abstract}")
+    definitions: list[list[str]] = []
+    for paper, key in zip(papers, keys, strict=True):
+        record, snippet, acronyms, derivable = read_entry(entries[key])
+        index.add_record(record)
+        titles.append([paper.title, theme_number[paper.theme], "" if derivable else paper.slug])
+        texts.append(snippet)
+        definitions.append(acronyms)
+    named_themes = [[slug, theme_title(taxonomy, slug)] for slug in themes]
+    files = staged_files(index, named_themes, titles, texts, best_acronyms(definitions))
+    return files, {"format": MEMO_FORMAT, "keys": keys, "entries": entries, "codes": index.codes}
+
+
+def staged_files(
+    index: ShardedIndex,
+    themes: list[list[str]],
+    titles: list[list],
+    texts: list[list[str]],
+    acronyms: list[list[str]],
+) -> dict[str, bytes]:
+    """The files of the staged index (see the module docstring), keyed by output path."""
     files: dict[str, bytes] = {}
     firsts, shards, lates = index.shards()
     index_names = data_files(files, "index", [index.head(firsts)])
     shard_names = data_files(files, "shard", shards)
     late_names = data_files(files, "late", lates)
-    del index
     text_groups = chunk_files(files, "text", list(chunked(texts)))
     manifest = {
         "version": 5,
         "fields": [name for name, _ in FIELDS],
         "boosts": [boost for _, boost in FIELDS],
-        "themes": [[slug, theme_title(taxonomy, slug)] for slug in themes],
+        "themes": themes,
         "docs": titles,
         "index": index_names,
         "shards": shard_names,
         "text": text_groups,
-        "acronyms": defined_acronyms(definitions),
+        "acronyms": acronyms,
         "textChunkDocs": TEXT_CHUNK_DOCS,
         "chunkGroup": CHUNK_GROUP,
     }

@@ -39,8 +39,6 @@
 
   var bySlug = new Map();
   dots.forEach(function (dot) { bySlug.set(slugOf(dot), dot); });
-  // The search numbers papers in slug order (sitegen/search.py): a hit's ref is its slug's rank.
-  var slugsInOrder = Array.from(bySlug.keys()).sort();
 
   // Which region each paper belongs to, from the region lists (nearest its middle first).
   var regions = Array.prototype.slice.call(document.querySelectorAll(".region-list > li"));
@@ -398,7 +396,8 @@
 
   // ------------------------------------------------------------ a dense map's papers
 
-  // Every paper's position in slug order (the search's numbering), 4 characters each.
+  // Every paper's position in the search's numbering (the order papers arrived in), 4
+  // characters each.
   var CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var DENSE_HITS = 300;  // search hits marked on a dense map, the best first
   var packed = document.getElementById("map-coords");
@@ -507,7 +506,8 @@
         hits = hitDots.slice();
       } else {
         result.hits.forEach(function (hit) {
-          var dot = bySlug.get(slugsInOrder[+hit.ref]);
+          var paper = self.SitegenSearch.paper(+hit.ref);  // runQuery loaded its record
+          var dot = paper && bySlug.get(paper.slug);
           if (dot) { dot.classList.add("is-hit"); hits.push(dot); }
         });
       }

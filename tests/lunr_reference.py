@@ -1,7 +1,7 @@
 """lunr.py's serialized index, rebuilt from sitegen.search's term counts: the reference.
 
 sitegen ships only its own split index (sitegen.search.ShardedIndex); these build
-lunr's own JSON from the same TermCounter, so that tests can check (1) that it equals
+lunr's own JSON from the same ShardedIndex, so that tests can check (1) that it equals
 what lunr.py's lunr() gives, byte for byte, and (2) that the browser's engine decodes
 the shipped files to it. benchmarks/bench_search.py times both builders.
 """
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from lunr import __TARGET_JS_VERSION__, lunr
 
-from sitegen.search import FIELDS, K1, REF, B, FieldVector, TermCounter, Weights
+from sitegen.search import FIELDS, K1, REF, B, FieldVector, ShardedIndex, Weights
 
 
 def build_index_plain(documents: Sequence[dict[str, str]]) -> dict:
@@ -38,24 +38,24 @@ def field_vector(weights: Weights, field: int, vector: FieldVector) -> list[floa
 
 def build_index(documents: Sequence[Mapping[str, object]]) -> dict:
     """Same result as build_index_plain, built faster (see the module docstring)."""
-    counter = TermCounter()
+    index = ShardedIndex()
     refs = [str(doc[REF]) for doc in documents]
-    vectors = [counter.add(doc) for doc in documents]
-    return lunr_index(counter, refs, vectors)
+    vectors = [index.add(doc) for doc in documents]
+    return lunr_index(index, refs, vectors)
 
 
-def lunr_index(counter: TermCounter, refs: list[str], vectors: list[list[FieldVector]]) -> dict:
+def lunr_index(index: ShardedIndex, refs: list[str], vectors: list[list[FieldVector]]) -> dict:
     """lunr's serialized index from the term counts: the JSON lunr.py's serialize() gives."""
     names = [name for name, _ in FIELDS]
-    weights = Weights(counter)
-    postings: list[dict[str, dict]] = [{name: {} for name in names} for _ in counter.terms]
+    weights = Weights(index.documents, index.totals, index.pairs)
+    postings: list[dict[str, dict]] = [{name: {} for name in names} for _ in index.terms]
     field_vectors = []
     for ref, doc_vectors in zip(refs, vectors, strict=True):
         for field, vector in enumerate(doc_vectors):
             field_vectors.append([f"{names[field]}/{ref}", field_vector(weights, field, vector)])
             for number in vector[0]:
                 postings[number][names[field]][ref] = {}
-    inverted = [[term, {**postings[n], "_index": n}] for term, n in sorted(counter.terms.items())]
+    inverted = [[term, {**postings[n], "_index": n}] for term, n in sorted(index.terms.items())]
     return {
         "version": __TARGET_JS_VERSION__,
         "fields": names,

@@ -339,7 +339,7 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     # The search index needs only the papers, and a list page shows nothing of discovery:
     # one copy makes both while this process computes discovery.
     assert started == ["side_work", "discover", "render_share"]
-    assert "search/titles.js" in searched
+    assert "search/titles.js" in searched[0]  # (files, memo)
     assert "papers/index.html" in listed and "themes/generative-models/index.html" in listed
     assert not {"index.html", "map/index.html"} & set(listed)
     assert not [p for p in listed if p.startswith("papers/") and p.count("/") == 2]

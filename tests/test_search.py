@@ -292,6 +292,59 @@ def test_data_file_names_change_with_their_content_only(
         assert name.rsplit("-", 1)[1] == hashlib.sha256(joined.encode()).hexdigest()[:10]
 
 
+def test_an_index_made_from_a_memo_equals_a_clean_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(search, "POSITION_POSTINGS", 30)  # common words tiered, never memoised
+    papers, taxonomy = generate_papers(150, seed=6)
+    analysed: list[str] = []
+    real_record = search.Analyser.record
+    monkeypatch.setattr(
+        search.Analyser,
+        "record",
+        lambda self, doc: analysed.append(doc["title"]) or real_record(self, doc),
+    )
+    files, memo = search.search_index(papers[:120], taxonomy)
+    noted = [*papers[:40], replace(papers[40], notes="Quokka *zyzzyva* notes."), *papers[41:]]
+    steps = [
+        (noted[:120], [papers[40].title]),  # a note, with words no other paper has
+        (noted, [p.title for p in papers[120:]]),  # a new dump's papers, numbered last
+        (noted[:7] + noted[8:], []),  # one removed: the papers after it are renumbered
+        (papers, [papers[7].title, papers[40].title]),  # the paper back, the note undone
+    ]
+    for step, new in steps:
+        analysed.clear()
+        files, memo = search.search_index(step, taxonomy, memo)
+        assert analysed == new
+        assert files == search.search_index(step, taxonomy)[0]
+    assert any(name.startswith("search/late-") for name in files)
+
+
+def test_a_damaged_memo_only_costs_time() -> None:
+    papers, taxonomy = generate_papers(40, seed=7)
+    clean, memo = search.search_index(papers, taxonomy)
+    damaged = {**memo, "entries": dict.fromkeys(memo["entries"], b"not zlib")}
+    assert search.search_index(papers, taxonomy, damaged)[0] == clean
+    wrong = {**memo, "codes": dict.fromkeys(memo["codes"], 7)}
+    edited = [replace(papers[0], notes="A note.")] + papers[1:]
+    again = search.search_index(edited, taxonomy, wrong)[0]
+    assert again == search.search_index(edited, taxonomy)[0]
+    assert search.search_index(papers, taxonomy, {"format": -1})[0] == clean
+
+
+def test_a_new_dump_leaves_the_files_of_older_papers_as_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(search, "CHUNK_GROUP", 2)
+    papers, taxonomy = generate_papers(260, seed=8)
+    order = [p.slug for p in papers]  # as they arrived: the new papers last
+    before = search.search_files(papers[:200], taxonomy, order[:200])
+    after = search.search_files(papers, taxonomy, order)
+    texts = sorted(name for name in before if name.startswith("search/text-"))
+    kept = [name for name in texts if after.get(name) == before[name]]
+    # 200 papers fill chunks 0-7 (groups 0-3): every one stays; the new papers start chunk 8
+    assert len(texts) == 8 and kept == texts
+    assert search.search_files(papers, taxonomy) != after  # slug order would renumber them
+
+
 def content_hash(value: object) -> str:
     """The hash a data file's name ends in: of its compact JSON text."""
     return hashlib.sha256(json.dumps(value, separators=(",", ":")).encode()).hexdigest()[:10]

@@ -102,9 +102,17 @@ def launch_side(run: Run, group: EarlyGroup | None) -> dict[str, tuple[str, Any]
     return launched
 
 
-def start_group(run: Run, name: str, key: str, make: Callable[..., Outputs], *args: Any) -> Job:
+def start_group(
+    run: Run,
+    name: str,
+    key: str,
+    make: Callable[..., Any],
+    *args: Any,
+    keep: Callable[[Any], Outputs] | None = None,
+) -> Job:
     """Start outputs made together (the search index) unless their key is unchanged; a copy
-    launched early with the same key (run.launched) is used instead of starting another."""
+    launched early with the same key (run.launched) is used instead of starting another.
+    keep, if given, turns what make returns into the outputs (keeping the rest, a memo)."""
     early = run.launched.pop(name, None)
     old_key, paths = run.seen_groups.get(name, ("", ()))
     if old_key == key and all(run.reusable(p, key) for p in paths):
@@ -120,7 +128,7 @@ def start_group(run: Run, name: str, key: str, make: Callable[..., Outputs], *ar
         result = start(run, make, *args)
 
     def collect() -> Outputs:
-        outputs = result()
+        outputs = result() if keep is None else keep(result())
         run.groups[name] = (key, tuple(sorted(outputs)))
         run.rendered.update(dict.fromkeys(outputs, key))
         return outputs

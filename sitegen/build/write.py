@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, sta
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.model import urls
+from sitegen.model.library import arrival_order
 from sitegen.output import (
     MANIFEST,
     Kept,
@@ -34,28 +36,44 @@ from sitegen.output import (
     write_outputs,
 )
 from sitegen.project import Project
-from sitegen.search import search_files
+from sitegen.search import numbered, search_index
 
 
 # --- search (owned by sitegen.search): the staged client-side index under search/ ---
 def search_job(run: Run) -> Job:
     """The search index data files, rebuilt only when search_key changed."""
-    project = run.model.project
+    project, cache = run.model.project, run.cache
     launched = run.launched.get("search")  # made from the same project: the same key
-    key = launched[0] if launched else search_key(project.papers, project.taxonomy)
-    return start_group(run, "search", key, search_files, *search_args(project))
+    args = search_args(project, cache)
+    key = launched[0] if launched else search_key(args[0], project.taxonomy)
+    keep = partial(keep_memo, cache)
+    return start_group(run, "search", key, search_index, *args, keep=keep)
 
 
 def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGroup | None:
     """The search index for the side copy of a CLI build, started as soon as the project is
     read (it needs only the papers and the taxonomy), unless it is up to date."""
-    key = search_key(project.papers, project.taxonomy)
-    return early_group(cache, output, "search", key, search_files, *search_args(project))
+    args = search_args(project, cache)
+    key = search_key(args[0], project.taxonomy)
+    return early_group(cache, output, "search", key, search_index, *args)
 
 
-def search_args(project: Project) -> tuple[Any, ...]:
-    """What search_files is made from."""
-    return project.papers, project.taxonomy
+def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
+    """What search_index is made from: the papers in the order they arrived (a new dump's
+    papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
+    and the memo of the last index."""
+    papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
+    return papers, project.taxonomy, cache.recall("search", MEMO_KEY)
+
+
+MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
+
+
+def keep_memo(cache: BuildCache, made: tuple[Outputs, Any]) -> Outputs:
+    """The search files; the memo goes to the cache for the next build."""
+    files, memo = made
+    cache.keep("search", MEMO_KEY, memo)
+    return files
 
 
 # --- end search ---

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -144,6 +144,10 @@ class Library:
         """The theme with this slug."""
         return self.theme_by_slug[slug]
 
+    def arrival_order(self) -> list[str]:
+        """Slugs oldest first (arrival_order): how the search numbers its documents."""
+        return arrived(self.papers, self.added_by, [dump.name for dump in self.dumps])
+
     def dated_additions(self) -> tuple[DumpInfo, ...]:
         """Dated dumps that added papers, newest first: the feed's (it never makes a date up)."""
         return tuple(d for d in reversed(self.dumps) if d.date and d.added)
@@ -181,12 +185,15 @@ def added_by(papers: list[Paper], dumps: list[Dump]) -> dict[str, str]:
 def arrival_order(papers: list[Paper], dumps: list[Dump]) -> list[str]:
     """Slugs oldest first: by the dump that added each paper (in project order), then those
     no dump added; ties by slug."""
-    order = {dump.name: i for i, dump in enumerate(dumps)}
     adder = added_by(papers, dumps)
+    return arrived([paper.slug for paper in papers], adder, [dump.name for dump in dumps])
+
+
+def arrived(slugs: Iterable[str], adder: Mapping[str, str], dumps: list[str]) -> list[str]:
+    """arrival_order from the dump that added each paper and the dump names in project order."""
+    order = {name: i for i, name in enumerate(dumps)}
     late = len(order)
-    return sorted(
-        (paper.slug for paper in papers), key=lambda slug: (order.get(adder.get(slug), late), slug)
-    )
+    return sorted(slugs, key=lambda slug: (order.get(adder.get(slug, ""), late), slug))
 
 
 def count_by(values: list[str]) -> dict[str, int]:

@@ -116,10 +116,10 @@ CODE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 def packed_coordinates(site: Site) -> str:
     """Every paper's dot position, 4 characters each (x then y, 12 bits as 2 base-64 digits),
-    in slug order: the search's own numbering, so a big map can mark a search's hits."""
+    in the order they arrived: the search's own numbering, so a big map can mark its hits."""
     points = site.library.discovery.points if site.library.discovery else {}
     out = []
-    for slug in sorted(site.library.papers):
+    for slug in site.library.arrival_order():
         point = points.get(slug)
         values = (map_coordinate(point.x), map_coordinate(point.y)) if point else (0, 0)
         out.extend(CODE[v >> 6] + CODE[v & 63] for v in values)
