@@ -323,6 +323,22 @@ def word_slots(tokens: list[str], term_of: Mapping[str, str | None]) -> dict[str
     return slots
 
 
+def posting_codes(row: Sequence[int], previous: int = 0) -> tuple[list[int], int]:
+    """A term's postings (``[where, tf, slots...]`` each) as shard codes: each ``where``
+    minus the one before (the first: minus previous), the count, the slots of a title or
+    abstract word each minus the one before; and the last ``where``."""
+    codes: list[int] = []
+    at, fields = 0, len(FIELDS)
+    while at < len(row):
+        where, tf = row[at], row[at + 1]
+        codes += (where - previous, tf)
+        previous, at = where, at + 2
+        if where % fields in POSITION_FIELDS:
+            codes += [slot - before for before, slot in pairwise([0, *row[at : at + tf]])]
+            at += tf
+    return codes, previous
+
+
 class Weights:
     """lunr.py's BM25 field-vector weights, with its exact float arithmetic."""
 
@@ -393,17 +409,27 @@ def groups(items: Iterable[tuple[str, ...]], limit: int, first: int) -> Iterator
     yield run
 
 
+class NotKept(Exception):
+    """A term's codes need postings that the index did not keep (see ShardedIndex)."""
+
+
 class ShardedIndex:
     """The index split by term (see the module docstring), built one Record at a time.
 
-    Incremental: ``codes`` are the shard codes (all but the term's number) of terms
-    whose postings are as a previous build left them; ``changed`` the terms of the
-    papers that changed since (or None: every term). Postings are kept, and codes
-    made, only for the changed terms, the terms ``codes`` lacks and the tiered ones.
+    Incremental: ``codes`` holds, for terms of at most POSITION_POSTINGS pairs, their
+    postings' codes as a previous build left them ("LAST,CODES": the last posting's
+    ``where``, then the codes); ``changed`` the terms of the papers that changed since
+    (None: every term). Postings are kept, and codes made, only for the changed terms,
+    the terms ``codes`` lacks and the tiered ones; with ``since`` (papers were only
+    appended, from that number on) only the new papers' postings of a changed term,
+    whose codes then follow its old ones.
     """
 
     def __init__(
-        self, codes: Mapping[str, str] | None = None, changed: Set[str] | None = None
+        self,
+        codes: Mapping[str, str] | None = None,
+        changed: Set[str] | None = None,
+        since: int = 0,
     ) -> None:
         self.analyser = Analyser()
         self.terms: dict[str, int] = {}  # term -> number, in order of first use (lunr's)
@@ -417,6 +443,7 @@ class ShardedIndex:
         self.changed = set() if changed is None else changed
         if changed is None:
             self.codes = {}
+        self.since = since
 
     def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
         """Index the next document (its ref must be its number: 0, 1, 2, ...); its field
@@ -437,6 +464,7 @@ class ShardedIndex:
         self.documents += 1
         terms, pairs, postings = self.terms, self.pairs, self.postings
         changed, cached = self.changed, self.codes
+        appended = number >= self.since
         for field in range(fields):
             entry = record[field]
             words, counts = entry[0], entry[1]
@@ -451,7 +479,7 @@ class ShardedIndex:
                     n = terms[term] = len(pairs)
                     pairs.append(0)
                 pairs[n] += 1
-                if term in changed or term not in cached:
+                if term not in cached or (appended and term in changed):
                     row = postings.get(n)
                     if row is None:
                         row = postings[n] = array("l")
@@ -477,16 +505,8 @@ class ShardedIndex:
         files' (``p``; "" for a shard without one). Keeps ``codes`` up to date."""
         items = []
         for term, number in self.sorted_terms():
-            body = None
-            if term not in self.changed and self.pairs[number] <= POSITION_POSTINGS:
-                body = self.codes.get(term)
-            late = ""
-            if body is None:
-                codes, late_codes = self.term_codes(number)
-                body, late = varints(codes[1:]), varints(late_codes)
-                if self.pairs[number] <= POSITION_POSTINGS:
-                    self.codes[term] = body
-            items.append((term, varint(number) + body, late))
+            codes, late = self.term_codes(term, number)
+            items.append((term, varints((number, self.pairs[number])) + codes, late))
         self.codes = {term: self.codes[term] for term in self.terms if term in self.codes}
         firsts, texts, lates = [], [], []
         for run in groups(items, limit, 0):  # sized by the shard's codes (item[1])
@@ -496,28 +516,34 @@ class ShardedIndex:
             lates.append(json_text({"p": late}) if late else "")
         return firsts, texts, lates
 
-    def term_codes(self, number: int) -> tuple[list[int], list[int]]:
-        """One term in a shard: its number, its postings' count, then each posting; and
-        its late codes (its number, how many ints follow, the slots the shard lacks)."""
+    def term_codes(self, term: str, number: int) -> tuple[str, str]:
+        """One term's postings in its shard (after its number and count) and its late
+        codes (its number, how many ints follow, the slots the shard lacks), as varints;
+        from ``codes`` where its postings are unchanged, extended where papers were added."""
+        known = self.codes.get(term)
+        if self.pairs[number] > POSITION_POSTINGS:
+            if known is not None and self.since and term in self.changed:
+                raise NotKept(term)  # tiered now: its old postings are needed again
+            codes, late = self.tiered_codes(number)
+            return varints(codes), varints(late)
+        if known is not None and term not in self.changed:
+            return known[known.index(",") + 1 :], ""
+        start, previous, old = 0, 0, ""
+        if known is not None and self.since:  # the new papers' postings follow the old
+            comma = known.index(",")
+            start, previous, old = self.since * len(FIELDS), int(known[:comma]), known[comma + 1 :]
         row = self.postings[number]
-        pairs = self.pairs[number]
-        if pairs > POSITION_POSTINGS:
-            return self.tiered_codes(number)
-        codes = [number, pairs]
-        previous, at, fields = 0, 0, len(FIELDS)
-        while at < len(row):
-            where, tf = row[at], row[at + 1]
-            codes += (where - previous, tf)
-            previous, at = where, at + 2
-            if where % fields in POSITION_FIELDS:
-                codes += [slot - before for before, slot in pairwise([0, *row[at : at + tf]])]
-                at += tf
-        return codes, []
+        if row[0] < start:
+            raise NotKept(term)
+        codes, last = posting_codes(row, previous)
+        text = old + varints(codes)
+        self.codes[term] = f"{last},{text}"
+        return text, ""
 
     def tiered_codes(self, number: int) -> tuple[list[int], list[int]]:
-        """term_codes for a term with more than POSITION_POSTINGS pairs: its best title
-        and abstract postings keep their slots (tf written 2 * tf + 1), the others'
-        (2 * tf) go to its late codes."""
+        """The postings of a term with more than POSITION_POSTINGS pairs, and its late
+        codes: its best title and abstract postings keep their slots (tf written
+        2 * tf + 1), the others' (2 * tf) go to the late codes."""
         row, fields = self.postings[number], len(FIELDS)
         postings = []  # (where, tf, where its slots start in row, or -1)
         append, at, end = postings.append, 0, len(row)
@@ -530,7 +556,8 @@ class ShardedIndex:
             else:
                 append((where, tf, -1))
         kept = self.best_postings([(w, tf) for w, tf, start in postings if start >= 0])
-        codes, late = [number, self.pairs[number]], []
+        codes: list[int] = []
+        late: list[int] = []
         previous = 0
         for where, tf, start in postings:
             if start < 0:
@@ -707,7 +734,7 @@ def search_files(
 # (search_entry's JSON text, zlib-compressed); "codes": term -> its shard codes but its
 # number, for the terms of at most POSITION_POSTINGS pairs (term_codes).
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
 
 
 def usable_memo(memo: object) -> SearchMemo | None:
@@ -798,7 +825,27 @@ def indexed(
         keys.append(key)
         entries[key] = entry
     changed = changed_terms(old, keys, entries)
-    index = ShardedIndex(old["codes"] if old is not None and changed is not None else None, changed)
+    codes = old["codes"] if old is not None and changed is not None else None
+    # Papers only added (a new dump): a changed term's old postings keep their codes.
+    appended = codes is not None and keys[: len(old["keys"])] == old["keys"]
+    since = len(old["keys"]) if appended else 0
+    inputs = papers, taxonomy, keys, entries
+    try:
+        index, files = assembled(*inputs, ShardedIndex(codes, changed, since))
+    except NotKept:  # a term crossed POSITION_POSTINGS: its old postings are needed too
+        index, files = assembled(*inputs, ShardedIndex(codes, changed))
+    memo = {"format": MEMO_FORMAT, "keys": keys, "entries": entries, "codes": index.codes}
+    return files, memo
+
+
+def assembled(
+    papers: Sequence[Paper],
+    taxonomy: Taxonomy,
+    keys: list[str],
+    entries: Mapping[str, bytes],
+    index: ShardedIndex,
+) -> tuple[ShardedIndex, dict[str, bytes]]:
+    """The index of the papers' entries (keys: by number) and the staged files."""
     themes = theme_order(papers, taxonomy)
     theme_number = {slug: n for n, slug in enumerate(themes)}
     titles: list[list] = []
@@ -811,8 +858,7 @@ def indexed(
         texts.append(snippet)
         definitions.append(acronyms)
     named_themes = [[slug, theme_title(taxonomy, slug)] for slug in themes]
-    files = staged_files(index, named_themes, titles, texts, best_acronyms(definitions))
-    return files, {"format": MEMO_FORMAT, "keys": keys, "entries": entries, "codes": index.codes}
+    return index, staged_files(index, named_themes, titles, texts, best_acronyms(definitions))
 
 
 def staged_files(

@@ -292,8 +292,18 @@ def test_data_file_names_change_with_their_content_only(
         assert name.rsplit("-", 1)[1] == hashlib.sha256(joined.encode()).hexdigest()[:10]
 
 
-def test_an_index_made_from_a_memo_equals_a_clean_one(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(search, "POSITION_POSTINGS", 30)  # common words tiered, never memoised
+@pytest.mark.parametrize("tier", [30, search.POSITION_POSTINGS])  # 30: some words cross it
+def test_an_index_made_from_a_memo_equals_a_clean_one(
+    tier: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "POSITION_POSTINGS", tier)
+    redone: list[str] = []
+    real_shards = search.ShardedIndex.shards
+    monkeypatch.setattr(
+        search.ShardedIndex,
+        "shards",
+        lambda self: redone.append(self.since) or real_shards(self),
+    )
     papers, taxonomy = generate_papers(150, seed=6)
     analysed: list[str] = []
     real_record = search.Analyser.record
@@ -312,10 +322,13 @@ def test_an_index_made_from_a_memo_equals_a_clean_one(monkeypatch: pytest.Monkey
     ]
     for step, new in steps:
         analysed.clear()
+        redone.clear()
         files, memo = search.search_index(step, taxonomy, memo)
         assert analysed == new
+        if step is noted:  # only added papers: the old postings' codes are extended
+            assert redone == ([120, 0] if tier == 30 else [120])  # 30: one more go, in full
         assert files == search.search_index(step, taxonomy)[0]
-    assert any(name.startswith("search/late-") for name in files)
+    assert any(name.startswith("search/late-") for name in files) == (tier == 30)
 
 
 def test_a_damaged_memo_only_costs_time() -> None:
