@@ -132,6 +132,8 @@ class Rewrite:
 def kind_of_file(path: str, before: dict) -> str:
     """What an output file is, for the per-kind count of a rewrite."""
     parts = path.split("/")
+    if parts[0] == "search" and len(parts) == 2:  # search shard, text, late, index, titles.js
+        return "search " + parts[1].split("-")[0].removesuffix(".js")
     if parts[0] in ("search", "dumps", "tags") or len(parts) == 1:
         return parts[0] if len(parts) > 1 else "other"
     if parts[0] == "themes":
