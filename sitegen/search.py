@@ -754,12 +754,16 @@ def entry_key(paper: Paper, themes: str) -> str:
     return digest.hexdigest()
 
 
-def search_entry(doc: SearchDoc, analyser: Analyser) -> bytes:
-    """A paper as the index needs it, as JSON text: [its Record, its snippet text, the
-    acronyms it defines, whether the client can derive its slug from its title]."""
+def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
+    """A paper as the index needs it: [its Record, its snippet text, the acronyms it
+    defines, whether the client can derive its slug from its title]."""
     derivable = doc.title.isascii() and slugify(doc.title) == doc.slug
     definitions = acronym_definitions(f"{doc.title}. {doc.abstract}")
-    entry = [analyser.record(doc.fields()), doc.snippet_text(), definitions, derivable]
+    return [analyser.record(doc.fields()), doc.snippet_text(), definitions, derivable]
+
+
+def packed_entry(entry: list) -> bytes:
+    """An entry as the memo keeps it: compressed JSON text."""
     return zlib.compress(json_text(entry).encode("ascii"), 1)
 
 
@@ -817,11 +821,13 @@ def indexed(
     analyser = Analyser()
     keys: list[str] = []
     entries: dict[str, bytes] = {}
+    fresh: dict[str, list] = {}  # the entries analysed now, not read back from their bytes
     for number, paper in enumerate(papers):
         key = entry_key(paper, theme_words(paper, taxonomy))
         entry = old["entries"].get(key) if old is not None else None
         if entry is None:
-            entry = search_entry(search_document(number, paper, taxonomy), analyser)
+            fresh[key] = search_entry(search_document(number, paper, taxonomy), analyser)
+            entry = packed_entry(fresh[key])
         keys.append(key)
         entries[key] = entry
     changed = changed_terms(old, keys, entries)
@@ -829,7 +835,7 @@ def indexed(
     # Papers only added (a new dump): a changed term's old postings keep their codes.
     appended = codes is not None and keys[: len(old["keys"])] == old["keys"]
     since = len(old["keys"]) if appended else 0
-    inputs = papers, taxonomy, keys, entries
+    inputs = papers, taxonomy, keys, entries, fresh
     try:
         index, files = assembled(*inputs, ShardedIndex(codes, changed, since))
     except NotKept:  # a term crossed POSITION_POSTINGS: its old postings are needed too
@@ -843,16 +849,19 @@ def assembled(
     taxonomy: Taxonomy,
     keys: list[str],
     entries: Mapping[str, bytes],
+    fresh: Mapping[str, list],
     index: ShardedIndex,
 ) -> tuple[ShardedIndex, dict[str, bytes]]:
-    """The index of the papers' entries (keys: by number) and the staged files."""
+    """The index of the papers' entries (keys: by number; fresh: those just analysed) and
+    the staged files."""
     themes = theme_order(papers, taxonomy)
     theme_number = {slug: n for n, slug in enumerate(themes)}
     titles: list[list] = []
     texts: list[list[str]] = []
     definitions: list[list[str]] = []
     for paper, key in zip(papers, keys, strict=True):
-        record, snippet, acronyms, derivable = read_entry(entries[key])
+        entry = fresh.get(key)
+        record, snippet, acronyms, derivable = entry or read_entry(entries[key])
         index.add_record(record)
         titles.append([paper.title, theme_number[paper.theme], "" if derivable else paper.slug])
         texts.append(snippet)
