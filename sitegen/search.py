@@ -249,8 +249,8 @@ def tokenize(value: object) -> list[str]:
 
 # One document as the index needs it (plain lists, so the build cache can keep it): per
 # field in FIELDS order, [its terms in order of first use, their counts] and, for the
-# title and abstract, [each term's word slots]; then the words as written, flat:
-# [term, word, count, term, word, count, ...].
+# title and abstract, [each term's word slots]; then the words as written that are not
+# the term itself, flat: [term, word, count, term, word, count, ...].
 Record = list
 
 
@@ -297,7 +297,9 @@ class Analyser:
             record.append(entry)
         forms: Counter[tuple[str, str]] = Counter()
         for (term, raw), times in written.items():
-            forms[term, trimmed(raw)] += times
+            form = trimmed(raw)
+            if form != term:  # the term itself: its count is what the others leave
+                forms[term, form] += times
         record.append([x for (term, form), times in forms.items() for x in (term, form, times)])
         return record
 
@@ -438,7 +440,8 @@ class ShardedIndex:
         self.documents = 0
         self.lengths: array[int] = array("l")  # terms in each (document, field)
         self.postings: dict[int, array[int]] = {}  # term -> [doc * F + field, tf, slots...]
-        self.written: dict[str, Counter[str]] = {}  # term -> its words as written, counted
+        self.occurs: list[int] = []  # term number -> its words in all fields and documents
+        self.written: dict[str, Counter[str]] = {}  # term -> its words as written, but itself
         self.codes: dict[str, str] = dict(codes or {})
         self.changed = set() if changed is None else changed
         if changed is None:
@@ -462,7 +465,7 @@ class ShardedIndex:
         """Index the next document from its Record."""
         number, fields = self.documents, len(FIELDS)
         self.documents += 1
-        terms, pairs, postings = self.terms, self.pairs, self.postings
+        terms, pairs, occurs, postings = self.terms, self.pairs, self.occurs, self.postings
         changed, cached = self.changed, self.codes
         appended = number >= self.since
         for field in range(fields):
@@ -478,7 +481,9 @@ class ShardedIndex:
                 if n is None:
                     n = terms[term] = len(pairs)
                     pairs.append(0)
+                    occurs.append(0)
                 pairs[n] += 1
+                occurs[n] += counts[at]
                 if term not in cached or (appended and term in changed):
                     row = postings.get(n)
                     if row is None:
@@ -595,10 +600,14 @@ class ShardedIndex:
     def head(self, firsts: list[str]) -> str:
         """The JSON text of the head file: lunr's header, terms, their words and counts."""
         written = []
-        for term in self.terms:
-            counts = self.written[term]
-            forms = sorted(counts, key=lambda form: (-counts[form], form))
-            written.append("" if forms == [term] else " ".join(forms))
+        for term, number in self.terms.items():
+            counts = self.written.get(term)
+            if not counts:
+                written.append("")  # written only as itself
+                continue
+            itself = self.occurs[number] - sum(counts.values())
+            counts = Counter({**counts, term: itself}) if itself > 0 else counts
+            written.append(" ".join(sorted(counts, key=lambda form: (-counts[form], form))))
         return json_text(
             {
                 **index_header(Weights(self.documents, self.totals, self.pairs)),
@@ -734,7 +743,7 @@ def search_files(
 # (search_entry's JSON text, zlib-compressed); "codes": term -> its shard codes but its
 # number, for the terms of at most POSITION_POSTINGS pairs (term_codes).
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 2
+MEMO_FORMAT = 3
 
 
 def usable_memo(memo: object) -> SearchMemo | None:
