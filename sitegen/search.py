@@ -772,8 +772,10 @@ def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
 
 
 def packed_entry(entry: list) -> bytes:
-    """An entry as the memo keeps it: compressed JSON text."""
-    return zlib.compress(json_text(entry).encode("ascii"), 1)
+    """An entry as the memo keeps it: compressed JSON text (lists of plain values: no cycles
+    to check for)."""
+    text = json.dumps(entry, ensure_ascii=True, separators=(",", ":"), check_circular=False)
+    return zlib.compress(text.encode("ascii"), 1)
 
 
 def read_entry(entry: bytes) -> list:
