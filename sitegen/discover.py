@@ -18,6 +18,7 @@ from hashlib import blake2b
 import numpy as np
 import scipy.sparse as sp
 
+from sitegen.cache import digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import Candidate, KeyCounts, base_candidates, ranked_candidates
 from sitegen.layout import affinity_graph, optimise
@@ -97,6 +98,7 @@ def discover(
     papers: Sequence[Paper],
     base: Collection[str] | None = None,
     remember: Remember | None = None,
+    later: dict[str, tuple] | None = None,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
@@ -107,6 +109,8 @@ def discover(
     related papers among themselves, map layout) is a `Generation`; `remember` may keep it
     between builds (it is handed a function making its plain form), and the rest is added
     to it: a build from a remembered generation is the same computation as one without.
+    `later` (plain key-term candidates of the papers after the base, by their text; it must
+    belong to the same generation) is read, and refilled with today's papers after the base.
     """
     ordered = sorted(map(discovery_input, papers))
     in_base = base_flags(ordered, base)
@@ -119,7 +123,7 @@ def discover(
         return packed(learn_generation(vectors, in_base, texts))
 
     generation = unpacked((remember or (lambda f: f()))(make))
-    return extended(generation, vectors, in_base, texts)
+    return extended(generation, vectors, in_base, texts, {} if later is None else later)
 
 
 @dataclass(frozen=True)
@@ -155,11 +159,16 @@ def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
 
 
 def extended(
-    generation: Generation, vectors: Vectors, in_base: np.ndarray, texts: list
+    generation: Generation,
+    vectors: Vectors,
+    in_base: np.ndarray,
+    texts: list,
+    known: dict[str, tuple],
 ) -> Discovery:
-    """The whole catalogue's discovery: the base generation, and the papers after it."""
+    """The whole catalogue's discovery: the base generation, and the papers after it (their
+    key-term candidates taken from `known` where it has them, and put there)."""
     later = np.flatnonzero(~in_base)
-    found = ranked_candidates([texts[i] for i in later.tolist()], known=generation.counts)
+    found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
     candidates = interleaved(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(dict(zip(vectors.slugs, candidates, strict=True)))
@@ -173,6 +182,32 @@ def extended(
         points=points,
         regions=map_regions(vectors.slugs, plane, terms),
     )
+
+
+def later_candidates(
+    texts: list[tuple[str, str]], counts: KeyCounts, known: dict[str, tuple]
+) -> list[tuple[Candidate, ...]]:
+    """The candidates of papers after the base: each depends on its text and the base's counts
+    only, so those `known` (plain, by text) are reused; `known` then holds these papers'."""
+    keys = [digest(title, abstract) for title, abstract in texts]
+    missing = sorted({i for i, key in enumerate(keys) if key not in known}, key=keys.__getitem__)
+    made = ranked_candidates([texts[i] for i in missing], known=counts)
+    fresh = {keys[i]: plain_candidates(found) for i, found in zip(missing, made, strict=True)}
+    plain = [known[key] if key in known else fresh[key] for key in keys]
+    known.clear()
+    known.update(zip(keys, plain, strict=True))
+    return [
+        tuple(
+            Candidate(key, label, weight, key.count(" ") + 1, idf)
+            for key, label, weight, idf in found
+        )
+        for found in plain
+    ]
+
+
+def plain_candidates(found: tuple[Candidate, ...]) -> tuple:
+    """Candidates as plain tuples (key, label, weight, idf) for the build cache."""
+    return tuple((c.key, c.label, c.weight, c.idf) for c in found)
 
 
 Entry = tuple[int, float, tuple[str, ...]]  # a related paper's row, exact cosine, shared terms
