@@ -18,6 +18,7 @@ from hashlib import blake2b
 import numpy as np
 import scipy.sparse as sp
 
+from sitegen.cache import digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import Candidate, KeyCounts, base_candidates, ranked_candidates
 from sitegen.layout import affinity_graph, optimise
@@ -97,6 +98,7 @@ def discover(
     papers: Sequence[Paper],
     base: Collection[str] | None = None,
     remember: Remember | None = None,
+    later: dict[str, tuple] | None = None,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
@@ -107,6 +109,8 @@ def discover(
     related papers among themselves, map layout) is a `Generation`; `remember` may keep it
     between builds (it is handed a function making its plain form), and the rest is added
     to it: a build from a remembered generation is the same computation as one without.
+    `later` (plain key-term candidates of the papers after the base, by their text; it must
+    belong to the same generation) is read, and refilled with today's papers after the base.
     """
     ordered = sorted(map(discovery_input, papers))
     in_base = base_flags(ordered, base)
@@ -119,7 +123,7 @@ def discover(
         return packed(learn_generation(vectors, in_base, texts))
 
     generation = unpacked((remember or (lambda f: f()))(make))
-    return extended(generation, vectors, in_base, texts)
+    return extended(generation, vectors, in_base, texts, {} if later is None else later)
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,10 @@ def learn_generation(vectors: Vectors, in_base: np.ndarray, texts: list) -> Gene
     mine = rows_of(vectors, rows)
     candidates, counts = base_candidates([texts[i] for i in rows.tolist()])
     explain = by_phrases(dict(zip(mine.slugs, candidates, strict=True)))
-    related, thresholds, bars = generation_related(mine, explain)
-    return Generation(mine.slugs, candidates, counts, related, thresholds, bars, base_layout(mine))
+    matched = pruned(mine.matrix, PRUNE_TERMS)
+    related, thresholds, bars = generation_related(mine, explain, matched)
+    coords = base_layout(mine, matched)
+    return Generation(mine.slugs, candidates, counts, related, thresholds, bars, coords)
 
 
 def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
@@ -153,16 +159,22 @@ def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
 
 
 def extended(
-    generation: Generation, vectors: Vectors, in_base: np.ndarray, texts: list
+    generation: Generation,
+    vectors: Vectors,
+    in_base: np.ndarray,
+    texts: list,
+    known: dict[str, tuple],
 ) -> Discovery:
-    """The whole catalogue's discovery: the base generation, and the papers after it."""
+    """The whole catalogue's discovery: the base generation, and the papers after it (their
+    key-term candidates taken from `known` where it has them, and put there)."""
     later = np.flatnonzero(~in_base)
-    found = ranked_candidates([texts[i] for i in later.tolist()], known=generation.counts)
+    found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
     candidates = interleaved(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(dict(zip(vectors.slugs, candidates, strict=True)))
-    related = related_of(vectors, in_base, generation, explain)
-    points = map_points(vectors, in_base, generation.coords)
+    matched = pruned(vectors.matrix, PRUNE_TERMS)
+    related = related_of(vectors, in_base, generation, explain, matched)
+    points = map_points(vectors, in_base, generation.coords, matched)
     plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
     return Discovery(
         key_terms=terms,
@@ -170,6 +182,32 @@ def extended(
         points=points,
         regions=map_regions(vectors.slugs, plane, terms),
     )
+
+
+def later_candidates(
+    texts: list[tuple[str, str]], counts: KeyCounts, known: dict[str, tuple]
+) -> list[tuple[Candidate, ...]]:
+    """The candidates of papers after the base: each depends on its text and the base's counts
+    only, so those `known` (plain, by text) are reused; `known` then holds these papers'."""
+    keys = [digest(title, abstract) for title, abstract in texts]
+    missing = sorted({i for i, key in enumerate(keys) if key not in known}, key=keys.__getitem__)
+    made = ranked_candidates([texts[i] for i in missing], known=counts)
+    fresh = {keys[i]: plain_candidates(found) for i, found in zip(missing, made, strict=True)}
+    plain = [known[key] if key in known else fresh[key] for key in keys]
+    known.clear()
+    known.update(zip(keys, plain, strict=True))
+    return [
+        tuple(
+            Candidate(key, label, weight, key.count(" ") + 1, idf)
+            for key, label, weight, idf in found
+        )
+        for found in plain
+    ]
+
+
+def plain_candidates(found: tuple[Candidate, ...]) -> tuple:
+    """Candidates as plain tuples (key, label, weight, idf) for the build cache."""
+    return tuple((c.key, c.label, c.weight, c.idf) for c in found)
 
 
 Entry = tuple[int, float, tuple[str, ...]]  # a related paper's row, exact cosine, shared terms
@@ -191,10 +229,11 @@ def by_terms(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def generation_related(
-    mine: Vectors, explain: Explain
+    mine: Vectors, explain: Explain, matched: sp.csr_matrix
 ) -> tuple[list[list[Entry]], np.ndarray, np.ndarray]:
     """Each base paper's best among the base (rows of `mine`), its thresholds and bars."""
-    best = best_related(mine, np.arange(len(mine.slugs)), np.ones(len(mine.slugs), bool))
+    asked, in_base = np.arange(len(mine.slugs)), np.ones(len(mine.slugs), bool)
+    best = best_related(mine, asked, in_base, matched)
     related: list[list[Entry]] = [[] for _ in mine.slugs]
     for row, col, exact, terms in best.entries():
         related[row].append((col, exact, explain(mine.slugs[row], mine.slugs[col], terms)))
@@ -202,7 +241,11 @@ def generation_related(
 
 
 def related_of(
-    vectors: Vectors, in_base: np.ndarray, generation: Generation, explain: Explain
+    vectors: Vectors,
+    in_base: np.ndarray,
+    generation: Generation,
+    explain: Explain,
+    matched: sp.csr_matrix,
 ) -> dict[str, tuple[Related, ...]]:
     """Every paper's related list: a base paper's best among the base plus the later papers
     it welcomes; a later paper's best among all."""
@@ -213,11 +256,10 @@ def related_of(
     }
     slugs = vectors.slugs
     if len(later):
-        matched = pruned(vectors.matrix, PRUNE_TERMS)
         for at, col, exact, terms in welcomed(vectors, matched, rows, later, generation):
             row = int(rows[at])
             entries[row].append((col, exact, explain(slugs[row], slugs[col], terms)))
-        best = best_related(vectors, later, in_base)
+        best = best_related(vectors, later, in_base, matched)
         for at, col, exact, terms in best.entries():
             row = int(later[at])
             shared = explain(slugs[row], slugs[col], terms)
@@ -243,10 +285,11 @@ def related_papers(
     """The RELATED most similar papers to each paper, explained by TF-IDF terms."""
     in_base = np.ones(len(vectors.slugs), bool) if base is None else base
     mine = rows_of(vectors, np.flatnonzero(in_base))
-    related, thresholds, bars = generation_related(mine, by_terms)
+    matched = pruned(vectors.matrix, PRUNE_TERMS)
+    related, thresholds, bars = generation_related(mine, by_terms, matched[np.flatnonzero(in_base)])
     none = KeyCounts((), np.zeros(0, np.int32), 0)
     generation = Generation((), [], none, related, thresholds, bars, np.zeros((0, 2)))
-    return related_of(vectors, in_base, generation, by_terms)
+    return related_of(vectors, in_base, generation, by_terms, matched)
 
 
 def packed(generation: Generation) -> dict[str, str | bytes | int]:
@@ -478,11 +521,12 @@ class Best:
         )
 
 
-def best_related(vectors: Vectors, asked: np.ndarray, in_base: np.ndarray) -> Best:
+def best_related(
+    vectors: Vectors, asked: np.ndarray, in_base: np.ndarray, matched: sp.csr_matrix
+) -> Best:
     """The RELATED best papers for some rows (base papers welcome others only above their
     bar), among candidates from each paper's heaviest terms re-ranked by exact cosine."""
-    full = vectors.matrix
-    matched = pruned(full, PRUNE_TERMS)
+    full = vectors.matrix  # matched: its rows pruned to their heaviest terms (pruned())
     transposed = matched.T.tocsr()
     parts: list[tuple] = []
     for start in range(0, len(asked), BLOCK_ROWS):
@@ -647,9 +691,8 @@ def principal_start(matrix: sp.csr_matrix) -> np.ndarray:
     return oriented(centred_svd(matrix.astype(np.float64), 2))
 
 
-def laid_out(matrix: sp.csr_matrix) -> np.ndarray:
-    """A neighbourhood-keeping layout of every row (n x 2, layout units)."""
-    matched = pruned(matrix, PRUNE_TERMS)
+def laid_out(matrix: sp.csr_matrix, matched: sp.csr_matrix) -> np.ndarray:
+    """A neighbourhood-keeping layout of every row (n x 2, layout units; matched: pruned)."""
     rows, cols, sims = nearest_neighbours(matched, matched, MAP_NEIGHBOURS, skip_self=True)
     graph = affinity_graph(matrix.shape[0], rows, cols, sims)
     return optimise(principal_start(matrix), graph)
@@ -672,15 +715,17 @@ def jitter(slugs: Sequence[str]) -> np.ndarray:
 
 
 def placed(
-    vectors: Vectors, rows: np.ndarray, sample: np.ndarray, coords: np.ndarray
+    vectors: Vectors,
+    matched: sp.csr_matrix,
+    rows: np.ndarray,
+    sample: np.ndarray,
+    coords: np.ndarray,
 ) -> np.ndarray:
     """Some rows placed at the similarity-weighted mean of their nearest sampled rows
-    (`coords`: the sample's places), each with its jitter."""
+    (`coords`: the sample's places; matched: the vectors pruned), each with its jitter."""
     if not len(rows):
         return np.zeros((0, 2))
-    matched = pruned(vectors.matrix[rows], PRUNE_TERMS)
-    among = pruned(vectors.matrix[sample], PRUNE_TERMS)
-    near, cols, sims = nearest_neighbours(matched, among, MAP_NEIGHBOURS, False)
+    near, cols, sims = nearest_neighbours(matched[rows], matched[sample], MAP_NEIGHBOURS, False)
     weight = sims.astype(np.float64) ** 2
     n = len(rows)
     total = np.bincount(near, weight, minlength=n)
@@ -691,7 +736,7 @@ def placed(
     return found + jitter([vectors.slugs[i] for i in rows.tolist()])
 
 
-def base_layout(mine: Vectors) -> np.ndarray:
+def base_layout(mine: Vectors, matched: sp.csr_matrix) -> np.ndarray:
     """The base generation's map (n x 2, layout units): its layout sample laid out by force,
     the rest of it placed by its nearest sampled papers."""
     n = len(mine.slugs)
@@ -699,9 +744,9 @@ def base_layout(mine: Vectors) -> np.ndarray:
         return np.zeros((n, 2))
     sample = layout_sample(mine.slugs)
     coords = np.zeros((n, 2))
-    coords[sample] = laid_out(mine.matrix[sample])
+    coords[sample] = laid_out(mine.matrix[sample], matched[sample])
     rest = np.setdiff1d(np.arange(n), sample)
-    coords[rest] = placed(mine, rest, sample, coords[sample])
+    coords[rest] = placed(mine, matched, rest, sample, coords[sample])
     return coords
 
 
@@ -726,7 +771,10 @@ def unit_square(coords: np.ndarray) -> np.ndarray:
 
 
 def map_points(
-    vectors: Vectors, in_base: np.ndarray | None = None, base_coords: np.ndarray | None = None
+    vectors: Vectors,
+    in_base: np.ndarray | None = None,
+    base_coords: np.ndarray | None = None,
+    matched: sp.csr_matrix | None = None,
 ) -> dict[str, Point]:
     """Every paper placed in 2D so that papers with similar text sit together, in [0, 1]:
     the base laid out (base_coords, if known: see base_layout), later papers placed by it."""
@@ -736,10 +784,11 @@ def map_points(
     if len(rows) < 3 or vectors.matrix.shape[1] < 2:
         return {slug: Point(0.5, 0.5) for slug in slugs}
     mine = rows_of(vectors, rows)
+    matched = pruned(vectors.matrix, PRUNE_TERMS) if matched is None else matched
     coords = np.zeros((len(slugs), 2))
-    coords[rows] = base_layout(mine) if base_coords is None else base_coords
+    coords[rows] = base_layout(mine, matched[rows]) if base_coords is None else base_coords
     sample = rows[layout_sample(mine.slugs)]
-    coords[later] = placed(vectors, later, sample, coords[sample])
+    coords[later] = placed(vectors, matched, later, sample, coords[sample])
     scaled = unit_square(coords)
     return {
         slug: Point(float(x), float(y)) for slug, (x, y) in zip(slugs, scaled.tolist(), strict=True)

@@ -263,9 +263,16 @@ def test_a_new_dump_extends_the_remembered_base_and_classifies_only_its_papers(
         "classify",
         lambda t, *a: classified.append(t) or real_classify(t, *a),
     )
+    termed, real_terms = [], sitegen.discover.ranked_candidates
+    monkeypatch.setattr(
+        sitegen.discover,
+        "ranked_candidates",
+        lambda texts, **k: termed.extend(t for t, _ in texts) or real_terms(texts, **k),
+    )
     _, result = ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
     assert not learnt and len(result.model.site.library.papers) == 13
-    assert sorted(classified) == ["A Brand New Paper On Diffusion", "Graphs Again", "Patches"]
+    new = ["A Brand New Paper On Diffusion", "Graphs Again", "Patches"]
+    assert sorted(classified) == new and sorted(termed) == new  # the 2 older later ones: kept
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert learnt == [1] and tree(output) == tree(tmp_path / "clean")
 

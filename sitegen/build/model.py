@@ -27,7 +27,10 @@ def discovery_of(project: Project, cache: BuildCache) -> Discovery:
         # What depends on the base alone is kept apart: a new dump extends it, and a
         # build from it is the same computation as a clean one.
         key = generation_key(project.papers, base)
-        return discover(project.papers, base, partial(cache.memo, "discovery-base", key))
+        later = dict(cache.recall("discovery-later", key) or {})
+        found = discover(project.papers, base, partial(cache.memo, "discovery-base", key), later)
+        cache.keep("discovery-later", key, later)
+        return found
 
     return cache.memo("discovery", discovery_key(project.papers, base), recompute)
 
