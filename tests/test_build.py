@@ -616,3 +616,17 @@ def test_a_status_is_written_the_same_way_in_papers_json_and_on_pages(
     assert [r["status"] for r in records if r["status"]] == ["to-read"]
     html = (root / "site" / "papers" / page.stem / "index.html").read_text()
     assert "status-to-read" in html
+
+
+def test_a_large_sites_papers_json_leaves_the_abstracts_out() -> None:
+    import json
+
+    from test_library import paper
+
+    from sitegen.build.outputs import papers_json
+
+    papers = [paper("b", "Bee", "alpha", ("d",)), paper("a", "Ant", "alpha", ())]
+    full, lean = json.loads(papers_json(papers)), json.loads(papers_json(papers, abstracts=False))
+    assert [p["slug"] for p in lean] == ["a", "b"] and all("abstract" not in p for p in lean)
+    assert [{k: v for k, v in p.items() if k != "abstract"} for p in full] == lean
+    assert full[0]["abstract"].startswith("About Ant")

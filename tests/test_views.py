@@ -171,3 +171,24 @@ def test_a_large_site_gets_lean_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not views["themes/alpha/index.html"].context["nav_fill"]  # lists keep the sidebar
     lean = replace(library, config=replace(library.config, large_site=False))
     assert not make_site(lean).info.large  # site.yaml's choice wins
+
+
+def test_a_to_z_has_a_page_per_first_letter() -> None:
+    titles = ["apple", "Avocado", "banana", "3D", "Ωmega", *(f"Cherry {i:03d}" for i in range(301))]
+    papers = [paper(f"p{i}", title, "alpha", ()) for i, title in enumerate(titles)]
+    views = {v.path: v for v in html_pages(build_library(project(papers)))}
+    az = {path: view for path, view in views.items() if view.template == "papers.html"}
+    assert sorted(az) == [
+        "papers/_page/a/index.html",
+        "papers/_page/b/index.html",
+        "papers/_page/c/2/index.html",  # 301 papers under C: a second page
+        "papers/_page/c/index.html",
+        "papers/_page/m/index.html",  # "Ωmega" sorts as "mega"
+        "papers/index.html",  # the first letter's ("#": digits and symbols)
+    ]
+    first = az["papers/index.html"].context
+    assert [c.title for c in first["papers"]] == ["3D"] and first["letter"] == "0–9 and symbols"
+    assert [link.letter for link in first["letters"]] == ["#", "A", "B", "C", "M"]
+    c2 = az["papers/_page/c/2/index.html"].context["pager"]
+    assert (c2.prev_url, c2.next_url) == ("papers/_page/c/", "papers/_page/m/")
+    assert len(az["papers/_page/c/2/index.html"].context["papers"]) == 1

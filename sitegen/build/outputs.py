@@ -22,12 +22,12 @@ from sitegen.project import default_dir
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
 
 
-def paper_record(paper: Paper) -> dict[str, object]:
-    """One paper as it appears in papers.json."""
+def paper_record(paper: Paper, abstract: bool = True) -> dict[str, object]:
+    """One paper as it appears in papers.json (its abstract left out on a large site)."""
     return {
         "slug": paper.slug,
         "title": paper.title,
-        "abstract": paper.abstract,
+        **({"abstract": paper.abstract} if abstract else {}),
         "url": urls.paper_url(paper.slug),
         "theme": paper.theme,
         "themes": list(paper.themes),
@@ -38,11 +38,16 @@ def paper_record(paper: Paper) -> dict[str, object]:
     }
 
 
-def papers_json(papers: list[Paper]) -> str:
-    """The machine-readable catalogue, sorted by slug for stable output."""
+def papers_json(papers: list[Paper], abstracts: bool = True) -> str:
+    """The machine-readable catalogue, sorted by slug for stable output.
+
+    A large site (views.listing.is_large) leaves the abstracts out: they are in the pages and
+    in content/, and with them 100,000 papers make a 178 MB file, over the 100 MB that GitHub
+    takes in one file (50 MB without).
+    """
     # One paper per line: tidy diffs, and the C encoder (indent= would force the slow one).
     ordered = sorted(papers, key=lambda paper: paper.slug)
-    rows = (json.dumps(paper_record(p), ensure_ascii=False) for p in ordered)
+    rows = (json.dumps(paper_record(p, abstracts), ensure_ascii=False) for p in ordered)
     return "[\n" + ",\n".join(rows) + "\n]\n"
 
 
@@ -53,7 +58,9 @@ def data_outputs(run: Run) -> Outputs:
     if has_sitemap(base_url):
         robots += f"Sitemap: {base_url}sitemap.xml\n"
     return {
-        "papers.json": papers_json(run.model.project.papers).encode("utf-8"),
+        "papers.json": papers_json(
+            run.model.project.papers, abstracts=not run.model.site.info.large
+        ).encode("utf-8"),
         ".nojekyll": b"",
         "robots.txt": robots.encode("utf-8"),
     }
