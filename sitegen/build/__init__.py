@@ -17,7 +17,7 @@ from pathlib import Path
 
 from sitegen.build.fast import quick_build, template_build
 from sitegen.build.model import (
-    discovery_is_due,
+    discovery_is_long,
     discovery_key_of,
     discovery_of,
     environment_for,
@@ -96,7 +96,7 @@ def build_project(
         if spool is not None:  # the search index, and the list pages while discovery runs
             side = Run(listing, env, options, cache, spool=spool)
             search = early_search(project, cache, options.output)
-            launched = launch_side(side, search, discovery_is_due(cache, key))
+            launched = launch_side(side, search, discovery_is_long(cache, key))
         model = with_discovery(listing, cache, key)
     except BaseException:
         for _, copy in launched.values():

@@ -38,9 +38,13 @@ def discovery_key_of(project: Project) -> str:
     return discovery_key(project.papers, generation(arrival_order(project.papers, project.dumps)))
 
 
-def discovery_is_due(cache: BuildCache, key: str) -> bool:
-    """Whether discovery must be computed: its memo is missing or was made from other papers."""
-    return cache.memos.get("discovery", ("", None))[0] != key
+def discovery_is_long(cache: BuildCache, key: str) -> bool:
+    """Whether discovery must be computed from scratch: its memo is missing or was made from
+    other papers, and no base generation is remembered (with one, a new dump's papers are
+    added to it in seconds)."""
+    return (
+        cache.memos.get("discovery", ("", None))[0] != key and "discovery-base" not in cache.memos
+    )
 
 
 # Stands in for discovery until it is done: enough for the pages that show none of it

@@ -98,8 +98,8 @@ def side_work(
 def launch_side(run: Run, group: EarlyGroup | None, lists: bool) -> dict[str, tuple[str, Any]]:
     """Start the side copy (a CLI build) while this process computes discovery: Run.launched,
     the group by its name and the rendered pages as "lists". The lists only when discovery
-    is due: with it memoised, this process renders them at once, and the copy would only
-    add the search index's time to theirs."""
+    takes long (build.model.discovery_is_long): otherwise this process renders them at
+    once, and the copy would only add the search index's time to theirs."""
     if group is None and not lists:
         return {}
     copy, values = Forked(side_work, group, run, lists), {}
