@@ -379,11 +379,14 @@ class Rows:
         return self.paper.astype(np.int64) * n_keys + self.key
 
 
-def rows_of(found: Occurrences, stream: Stream, known: KeyCounts | None) -> Rows:
+def rows_of(
+    found: Occurrences, stream: Stream, known: KeyCounts | None, inside: bool = False
+) -> Rows:
     """Aggregate the occurrences per (paper, key), each group in position order.
 
     Without `known`, the papers are the base: a row's df counts the papers using its key.
-    With it, they are outside the base: the base's count of the key, plus the paper itself.
+    With it, they are outside the base: the base's count of the key, plus the paper itself;
+    or (`inside`) part of the base that `known` counts: its count alone.
     """
     n_keys = max(len(found.keys), 1)
     pair = (stream.text[found.start] // 2).astype(np.int64) * n_keys + found.key
@@ -406,6 +409,9 @@ def rows_of(found: Occurrences, stream: Stream, known: KeyCounts | None) -> Rows
     if known is None:
         outside = np.zeros(len(rows), bool)
         df = np.bincount(key, minlength=n_keys).astype(np.int32)[key]
+    elif inside:
+        outside = np.zeros(len(rows), bool)
+        df = known.of(found.keys)[key]
     else:
         outside = np.ones(len(rows), bool)
         df = known.of(found.keys)[key] + 1
@@ -515,11 +521,35 @@ class KeyCounts:
         return padded[[index.get(key, -1) for key in keys]] if keys else padded[:0]
 
 
+# Above twice this many base papers, their candidates are found in passes of this many:
+# every n-gram occurrence of 85k papers at once peaked at ~1.6 GB (+165 MB at 10k).
+BASE_PASS = 10_000
+
+
 def base_candidates(
     texts: Sequence[tuple[str, str]], keep: int = KEEP
 ) -> tuple[list[tuple[Candidate, ...]], KeyCounts]:
-    """The base papers' candidates, and how many of them use each key (for later papers)."""
-    return candidates_and_counts(texts, keep, None)
+    """The base papers' candidates, and how many of them use each key (for later papers).
+
+    A large base goes in passes of BASE_PASS papers, the same result: one pass counts
+    the papers using each key, a second finds each pass's candidates with those counts
+    (a paper's candidates depend only on its own text and the counts).
+    """
+    if len(texts) <= 2 * BASE_PASS:  # one pass: each paper's n-grams are found once
+        return candidates_and_counts(texts, keep, None)
+    passes = [texts[i : i + BASE_PASS] for i in range(0, len(texts), BASE_PASS)]
+    total: dict[str, int] = {}
+    for part in passes:
+        stream = token_stream(part)
+        found = occurrences(stream, vocabulary(stream.raw))
+        used = key_counts(found.keys, rows_of(found, stream, None), len(part))
+        for key, count in zip(used.keys, used.counts.tolist(), strict=True):
+            total[key] = total.get(key, 0) + count
+        del stream, found  # one pass's n-grams at a time
+    keys = tuple(sorted(total))
+    counts = KeyCounts(keys, np.array([total[k] for k in keys], np.int32), len(texts))
+    found_all = [candidates_and_counts(part, keep, counts, inside=True)[0] for part in passes]
+    return [c for part in found_all for c in part], counts
 
 
 def ranked_candidates(
@@ -535,14 +565,15 @@ def ranked_candidates(
 
 
 def candidates_and_counts(
-    texts: Sequence[tuple[str, str]], keep: int, known: KeyCounts | None
+    texts: Sequence[tuple[str, str]], keep: int, known: KeyCounts | None, inside: bool = False
 ) -> tuple[list[tuple[Candidate, ...]], KeyCounts]:
-    """ranked_candidates, plus the key counts of these papers (when they are the base)."""
+    """ranked_candidates, plus the key counts of these papers (when they are the base);
+    `inside`: these papers are base papers that `known` counts (base_candidates' passes)."""
     if not texts:
         return [], known if known is not None else KeyCounts((), np.zeros(0, np.int32), 0)
     stream = token_stream(texts)
     found = occurrences(stream, vocabulary(stream.raw))
-    rows = rows_of(found, stream, known)
+    rows = rows_of(found, stream, known, inside)
     merge_acronyms(rows, texts, found.keys)
     weight, idf = weights(rows, found.keys, len(texts) if known is None else known.papers)
     counts = known if known is not None else key_counts(found.keys, rows, len(texts))

@@ -346,7 +346,7 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     assert tree(tmp_path / "forked") == tree(single)
 
 
-def test_a_forked_rebuild_with_search_up_to_date_renders_the_lists_beside_discovery(
+def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discovery_runs(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site_root, cache = ingested_copy(shipped, tmp_path), BuildCache()
@@ -356,15 +356,26 @@ def test_a_forked_rebuild_with_search_up_to_date_renders_the_lists_beside_discov
     changed = theme.replace("{% block content %}", "{% block content %}<!-- changed -->", 1)
     (site_root / "templates" / "theme.html").write_text(changed)
     cache.memos.clear()  # discovery runs again, beside the copy
-    groups: list[object] = []
+    launches: list[object] = []
     real = sitegen.build.launch_side
     monkeypatch.setattr(
-        sitegen.build, "launch_side", lambda run, group: groups.append(group) or real(run, group)
+        sitegen.build,
+        "launch_side",
+        lambda run, group, lists: launches.append((group, lists)) or real(run, group, lists),
     )
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
-    assert groups == [None]  # the search index was up to date: only the lists in the copy
+    # The search index was up to date: the copy renders only the lists, beside discovery.
+    assert launches == [(None, True)]
     built = tree(tmp_path / "out")
     assert b"<!-- changed -->" in built["themes/graphs/index.html"]
+    (site_root / "templates" / "theme.html").write_text(changed.replace("changed", "again"))
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
+    assert launches[-1] == (None, False)  # discovery memoised: no side copy at all
+    del cache.memos["discovery"]  # due again, but from the remembered base: seconds
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
+    assert launches[-1] == (None, False)
+    built = tree(tmp_path / "out")
+    assert b"<!-- again -->" in built["themes/graphs/index.html"]
     build(site_root, BuildOptions(tmp_path / "clean"))
     assert built == tree(tmp_path / "clean")
 

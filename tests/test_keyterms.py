@@ -150,3 +150,18 @@ def test_later_papers_take_their_statistics_from_the_base_counts() -> None:
     assert [ranked_candidates([text], known=counts)[0] for text in later] == together
     # Rarer in the base than in the later papers themselves: the base sets the idf.
     assert together[0] != ranked_candidates([*base, *later])[len(base)]
+
+
+def test_a_large_base_in_passes_gets_the_same_candidates_and_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sitegen.keyterms
+    from sitegen.keyterms import base_candidates
+
+    base = [YOLO, RATE, *FILLER, YOLO, (RATE[0], "Sparse rate reduction (SRR) helps.")]
+    whole, counts = base_candidates(base)
+    monkeypatch.setattr(sitegen.keyterms, "BASE_PASS", 2)  # passes of 2 papers
+    parts, counted = base_candidates(base)
+    assert parts == whole and counted.keys == counts.keys and counted.papers == len(base)
+    assert counted.counts.tolist() == counts.counts.tolist()
+    assert max(counts.counts.tolist()) > 1  # keys shared across passes were summed

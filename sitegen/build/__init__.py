@@ -17,6 +17,8 @@ from pathlib import Path
 
 from sitegen.build.fast import quick_build, template_build
 from sitegen.build.model import (
+    discovery_is_long,
+    discovery_key_of,
     discovery_of,
     environment_for,
     listing_model,
@@ -88,12 +90,14 @@ def build_project(
     launched: dict = {}
     spool = Spool(options.output) if fork else None
     try:
+        key = discovery_key_of(project)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
-        if spool is not None:  # the search index and the list pages, beside discovery
+        if spool is not None:  # the search index, and the list pages while discovery runs
             side = Run(listing, env, options, cache, spool=spool)
-            launched = launch_side(side, early_search(project, cache, options.output))
-        model = with_discovery(listing, cache)
+            search = early_search(project, cache, options.output)
+            launched = launch_side(side, search, discovery_is_long(cache, key))
+        model = with_discovery(listing, cache, key)
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()

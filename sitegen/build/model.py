@@ -17,8 +17,9 @@ from sitegen.render import compile_templates, make_environment, template_dirs
 from sitegen.views.listing import make_site
 
 
-def discovery_of(project: Project, cache: BuildCache) -> Discovery:
-    """Key terms, related papers and map points, recomputed only when discovery_key changes."""
+def discovery_of(project: Project, cache: BuildCache, key: str = "") -> Discovery:
+    """Key terms, related papers and map points, recomputed only when discovery_key changes
+    (`key`: discovery_key_of(project), when the caller has it already)."""
     base = generation(arrival_order(project.papers, project.dumps))
 
     def recompute() -> Discovery:
@@ -32,7 +33,21 @@ def discovery_of(project: Project, cache: BuildCache) -> Discovery:
         cache.keep("discovery-later", key, later)
         return found
 
-    return cache.memo("discovery", discovery_key(project.papers, base), recompute)
+    return cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
+
+
+def discovery_key_of(project: Project) -> str:
+    """The key of the project's discovery memo (hashes every title and abstract)."""
+    return discovery_key(project.papers, generation(arrival_order(project.papers, project.dumps)))
+
+
+def discovery_is_long(cache: BuildCache, key: str) -> bool:
+    """Whether discovery must be computed from scratch: its memo is missing or was made from
+    other papers, and no base generation is remembered (with one, a new dump's papers are
+    added to it in seconds)."""
+    return (
+        cache.memos.get("discovery", ("", None))[0] != key and "discovery-base" not in cache.memos
+    )
 
 
 # Stands in for discovery until it is done: enough for the pages that show none of it
@@ -53,9 +68,9 @@ def listing_model(project: Project, options: BuildOptions, cache: BuildCache) ->
     return SiteModel(project, make_site(library), base_url)
 
 
-def with_discovery(model: SiteModel, cache: BuildCache) -> SiteModel:
+def with_discovery(model: SiteModel, cache: BuildCache, key: str = "") -> SiteModel:
     """The whole model: a listing model with discovery in (cards and sidebars kept)."""
-    library = replace(model.site.library, discovery=discovery_of(model.project, cache))
+    library = replace(model.site.library, discovery=discovery_of(model.project, cache, key))
     return replace(model, site=replace(model.site, library=library))
 
 
