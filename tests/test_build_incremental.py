@@ -12,10 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.build.run
+import sitegen.build.write
 import sitegen.corpus_themes
 import sitegen.discover
 import sitegen.model.discovery
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
+from sitegen.build.options import Preview
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
 from sitegen.model.library import SectionKey
@@ -291,6 +293,25 @@ def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path)
     assert quick_build(quick.model, {page}, options, cache, None) is None  # lists show titles
     new = tmp_path / "content/papers/x/new.md"
     assert quick_build(quick.model, {new}, options, cache, None) is None
+
+
+def test_fast_path_tells_the_preview_before_the_search_index_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    cache, options = BuildCache.load(tmp_path), BuildOptions(output)
+    last = ingest_and_build(tmp_path, options, cache)[1].model
+    events: list[str] = []
+    search_job = sitegen.build.write.LATE_JOBS[0]
+    started = [lambda run: events.append("search started") or search_job(run)]
+    monkeypatch.setattr(sitegen.build.write, "LATE_JOBS", started)
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n## Notes\n\nQuick.\n")
+    preview = Preview(on_pages=lambda written: events.append("pages"))
+    assert quick_build(last, {page}, options, cache, preview) is not None
+    # Handing the search memo to a worker takes the GIL: the reload must not wait for it.
+    assert events == ["pages", "search started"]
 
 
 def test_template_fast_path_rerenders_the_last_model_with_new_templates(tmp_path: Path) -> None:

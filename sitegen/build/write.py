@@ -111,8 +111,8 @@ def render_and_write(run: Run) -> BuildResult:
 def write_build(
     run: Run, pages: Outputs, jobs: list[Job] | None, kept: Iterable[str] = ()
 ) -> BuildResult:
-    """Commit the pages, tell the preview, then collect the late jobs (starting them now if
-    jobs is None) and commit them; remove stale files, keeping `kept`; save the cache.
+    """Commit the pages, tell the preview, then collect the late jobs (starting them only
+    now if jobs is None) and commit them; remove stale files, keeping `kept`; save the cache.
 
     A CLI build commits once, all or nothing; a preview commits its pages first, so the
     browser reloads before the search index is in.
@@ -120,8 +120,6 @@ def write_build(
     base = {**dict.fromkeys(kept), **pages}
     if run.spool is None:  # a fast path renders in memory; the commit still needs a spool
         run.spool = Spool(run.output)
-    if jobs is None:
-        jobs = [start(run) for start in LATE_JOBS]
     written = len(run.written_early)
     if run.preview is not None and run.preview.on_pages is not None:
         old = run.old.files
@@ -129,6 +127,8 @@ def write_build(
         gone = [p for p in old if p.endswith(".html") and p not in base]
         run.preview.on_pages(changed + gone)
         written += len(changed)
+    if jobs is None:  # started after the pages: handing the search memo to a worker takes time
+        jobs = [start(run) for start in LATE_JOBS]
     late = merge((job() for job in jobs), pages)
     files = {**base, **late}
     written += len(commit(run, files, final=True))
