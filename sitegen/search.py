@@ -825,6 +825,11 @@ def search_index(
     return indexed(papers, taxonomy, None)
 
 
+# Entries analysed in this build are used as they are, not read back from their bytes, for
+# this many papers; the rest are read back (a cold 100k index held 2+ GB of them at once).
+FRESH_KEPT = 2_000
+
+
 def indexed(
     papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None
 ) -> tuple[dict[str, bytes], SearchMemo]:
@@ -837,8 +842,10 @@ def indexed(
         key = entry_key(paper, theme_words(paper, taxonomy))
         entry = old["entries"].get(key) if old is not None else None
         if entry is None:
-            fresh[key] = search_entry(search_document(number, paper, taxonomy), analyser)
-            entry = packed_entry(fresh[key])
+            analysed = search_entry(search_document(number, paper, taxonomy), analyser)
+            entry = packed_entry(analysed)
+            if len(fresh) < FRESH_KEPT:
+                fresh[key] = analysed
         keys.append(key)
         entries[key] = entry
     changed = changed_terms(old, keys, entries)
