@@ -36,7 +36,8 @@ def digest(*parts: bytes | str) -> str:
     """A short stable hash of some byte strings."""
     h = hashlib.blake2b(digest_size=16)
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
+        # surrogatepass: YAML escapes can put a lone surrogate in a title; it still hashes
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()

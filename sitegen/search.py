@@ -113,6 +113,7 @@ from lunr import __TARGET_JS_VERSION__, get_default_builder
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.token import Token
 
+from sitegen.cache import digest
 from sitegen.catalog import Paper
 from sitegen.texmath import tex_plain
 from sitegen.text import slugify
@@ -756,11 +757,7 @@ def usable_memo(memo: object) -> SearchMemo | None:
 
 def entry_key(paper: Paper, themes: str) -> str:
     """What a paper's entry is made from: the hash of every field search reads."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes):
-        data = part.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little") + data)
-    return digest.hexdigest()
+    return digest(paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
 
 
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:

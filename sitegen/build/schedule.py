@@ -152,11 +152,11 @@ def in_share(count: int, share: Share) -> bool:
 
 def routes_in_share(site: Site, share: Share, listed: bool = False) -> Iterator[Route]:
     """The routes of one share: its paper pages, and (part 0) every other page; `listed`:
-    but those that show nothing of discovery (a copy rendered them; launch_lists)."""
+    but those that show nothing of discovery (the side copy rendered them; launch_side)."""
     count = 0
     for route in routes(site).values():
         if route.kind != "paper":
-            if share[0] == 0 and not (listed and route.kind not in SHOWS_DISCOVERY):
+            if share[0] == 0 and not (listed and renders_beside_discovery(route)):
                 yield route
             continue
         if in_share(count, share):
@@ -188,9 +188,14 @@ def render_share(run: Run, early: set[str], share: Share, listed: bool = False) 
     return render_routes(run, (route for route in chosen if route.path not in early))
 
 
+def renders_beside_discovery(route: Route) -> bool:
+    """Whether the side copy may render this page while discovery runs (it shows none)."""
+    return route.kind not in SHOWS_DISCOVERY
+
+
 def shows_nothing_of_discovery(site: Site) -> Iterator[Route]:
     """The pages a copy renders while discovery runs (from a model without it)."""
-    return (route for route in routes(site).values() if route.kind not in SHOWS_DISCOVERY)
+    return filter(renders_beside_discovery, routes(site).values())
 
 
 def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
