@@ -199,10 +199,16 @@ def test_incremental_build_renders_only_what_changed(
     monkeypatch.setattr(
         sitegen.build.run, "render_page", lambda e, t, c: renders.append(t) or real_render(e, t, c)
     )
+    views: list[str] = []  # views made (and hashed): only where a page's inputs changed
+    real_key = sitegen.build.run.page_key
+    monkeypatch.setattr(
+        sitegen.build.run, "page_key", lambda s, v: views.append(v.path) or real_key(s, v)
+    )
     cache = BuildCache.load(tmp_path)
     _, result = ingest_and_build(tmp_path, BuildOptions(output), cache)
     assert cache.misses == 1  # only the edited page was parsed again
     assert renders == ["paper.html"]  # the feed is a view like any other: unchanged, not rendered
+    assert views == [f"papers/{page.stem}/index.html"]  # notes show on their own page only
     changed = sorted(
         p.relative_to(output).as_posix()
         for p in output.rglob("*.html")

@@ -45,9 +45,7 @@ def discovery_is_long(cache: BuildCache, key: str) -> bool:
     """Whether discovery must be computed from scratch: its memo is missing or was made from
     other papers, and no base generation is remembered (with one, a new dump's papers are
     added to it in seconds)."""
-    return (
-        cache.memos.get("discovery", ("", None))[0] != key and "discovery-base" not in cache.memos
-    )
+    return cache.memo_key("discovery") != key and not cache.memo_key("discovery-base")
 
 
 # Stands in for discovery until it is done: enough for the pages that show none of it

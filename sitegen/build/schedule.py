@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.build.options import BuildOptions, Preview
-from sitegen.build.run import Run, render_view
+from sitegen.build.run import Run, render_route
 from sitegen.cache import BuildCache
 from sitegen.output import Kept, Outputs
 from sitegen.views.listing import Site
@@ -164,11 +164,11 @@ def routes_in_share(site: Site, share: Share, listed: bool = False) -> Iterator[
         count += 1
 
 
-Rendered = tuple[dict, dict, Outputs, dict]  # what a copy sends back (see render_routes)
+Rendered = tuple[dict, dict, Outputs, dict, dict]  # what a copy sends back (see render_routes)
 
 
 def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
-    """In a forked copy: render these pages; (page keys, spooled, outputs, noted).
+    """In a forked copy: render these pages; (page keys, spooled, outputs, noted, input keys).
 
     The copy shares the whole model (nothing pickled over), renders into the spool
     and sends back only what the cache needs.
@@ -177,9 +177,9 @@ def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
     if spool is not None:
         spool.records = {}
     mine = copy.copy(run)
-    mine.rendered, mine.noted, mine.spool = {}, {}, spool
-    outputs = {route.path: render_view(mine, route.make()) for route in chosen}
-    return mine.rendered, spool.records if spool else {}, outputs, mine.noted
+    mine.rendered, mine.noted, mine.inputs, mine.spool = {}, {}, {}, spool
+    outputs = {route.path: render_route(mine, route) for route in chosen}
+    return mine.rendered, spool.records if spool else {}, outputs, mine.noted, mine.inputs
 
 
 def render_share(run: Run, early: set[str], share: Share, listed: bool = False) -> Rendered:
@@ -200,9 +200,10 @@ def shows_nothing_of_discovery(site: Site) -> Iterator[Route]:
 
 def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
     """Take in what a forked copy rendered: its page keys, spooled files and outputs."""
-    rendered, spooled, more, noted = done
+    rendered, spooled, more, noted, inputs = done
     run.rendered.update(rendered)
     run.noted.update(noted)
+    run.inputs.update(inputs)
     if run.spool is not None:
         run.spool.records.update(spooled)
     outputs.update(more)
@@ -212,6 +213,7 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     """Every page not rendered early, in forked copies and this process when the run forks."""
     lists = run.launched.pop("lists", (None, None))[1]
     own = LISTED_SHARE if lists else OWN_SHARE
+    run.input_keys()  # once, before the fork
     helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork else None
     share = (0, own) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
@@ -223,7 +225,7 @@ def render_all(run: Run, early: set[str]) -> Outputs:
         chosen = routes_in_share(run.model.site, share, bool(lists))
         for number, route in enumerate(chosen, start=1):
             if route.path not in early:
-                outputs[route.path] = render_view(run, route.make())
+                outputs[route.path] = render_route(run, route)
             if progress is not None and number % 200 == 0:
                 progress(min(number, expected), expected)
         for copy_ in (lists, helper):
