@@ -17,6 +17,7 @@ from sitegen.build.options import BuildOptions, Preview, SiteModel
 from sitegen.cache import BuildCache, Groups, Noted
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
+from sitegen.model import urls
 from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
 from sitegen.render import render_template
 from sitegen.views.context import PageView
@@ -69,6 +70,12 @@ class Run:
     def output(self) -> Path:
         """The output folder."""
         return self.options.output
+
+    def site_unchanged(self) -> bool:
+        """Whether every page but the papers' own reads what it read in the last build (then
+        only the pages of papers that changed are made again)."""
+        home = self.seen.get(urls.file_of(urls.HOME))
+        return home is not None and home[INPUT_KEY] == self.input_keys().site
 
     def intact(self, path: str) -> int | None:
         """The file's ctime if it holds what the output's manifest records, else None."""

@@ -102,6 +102,8 @@ def launch_side(run: Run, group: EarlyGroup | None, lists: bool) -> dict[str, tu
     once, and the copy would only add the search index's time to theirs."""
     if group is None and not lists:
         return {}
+    if lists:  # the copy renders every list: their cards once, shared with this process
+        run.model.site.cards.fill()
     copy, values = Forked(side_work, group, run, lists), {}
     launched = {"lists": ("", Part(copy, 1, values))} if lists else {}
     if group is not None:
@@ -213,7 +215,8 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     """Every page not rendered early, in forked copies and this process when the run forks."""
     lists = run.launched.pop("lists", (None, None))[1]
     own = LISTED_SHARE if lists else OWN_SHARE
-    run.input_keys()  # once, before the fork
+    if not run.site_unchanged():  # most pages are made again: their cards once, shared
+        run.model.site.cards.fill()
     helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork else None
     share = (0, own) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
