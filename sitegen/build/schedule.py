@@ -215,9 +215,11 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     """Every page not rendered early, in forked copies and this process when the run forks."""
     lists = run.launched.pop("lists", (None, None))[1]
     own = LISTED_SHARE if lists else OWN_SHARE
-    if not run.site_unchanged():  # most pages are made again: their cards once, shared
+    # Unchanged, only the pages of papers that changed are made: no copy is worth its fork.
+    many = not run.site_unchanged()
+    if many:  # most pages are made again: their cards once, shared with the copy
         run.model.site.cards.fill()
-    helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork else None
+    helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork and many else None
     share = (0, own) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
