@@ -91,12 +91,14 @@ def build_project(
     spool = Spool(options.output) if fork else None
     try:
         key = discovery_key_of(project)
+        search = early_search(project, cache, options.output) if spool is not None else None
+        lists = spool is not None and discovery_is_long(cache, key)
+        if spool is not None and not lists:  # the search index at once: it needs no model
+            launched = launch_side(None, search, False)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
-        if spool is not None:  # the search index, and the list pages while discovery runs
-            side = Run(listing, env, options, cache, spool=spool)
-            search = early_search(project, cache, options.output)
-            launched = launch_side(side, search, discovery_is_long(cache, key))
+        if lists:  # the search index, and the list pages while discovery runs
+            launched = launch_side(Run(listing, env, options, cache, spool=spool), search, True)
         model = with_discovery(listing, cache, key)
     except BaseException:
         for _, copy in launched.values():

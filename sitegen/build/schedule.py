@@ -85,24 +85,27 @@ class Part:
 
 
 def side_work(
-    group: EarlyGroup | None, run: Run, lists: bool
+    group: EarlyGroup | None, run: Run | None, lists: bool
 ) -> tuple[Outputs | None, Rendered | None]:
     """In the side copy: the early group (the search index), then (`lists`) the pages that
     show nothing of discovery. One copy, not two: at 100k papers, two copies beside
     discovery peaked at 4.2 GB, against 2.8 GB with the search copy alone."""
     made = group[2](*group[3]) if group is not None else None
-    pages = shows_nothing_of_discovery(run.model.site)
-    return made, render_routes(run, pages) if lists else None
+    if not lists or run is None:
+        return made, None
+    return made, render_routes(run, shows_nothing_of_discovery(run.model.site))
 
 
-def launch_side(run: Run, group: EarlyGroup | None, lists: bool) -> dict[str, tuple[str, Any]]:
+def launch_side(
+    run: Run | None, group: EarlyGroup | None, lists: bool
+) -> dict[str, tuple[str, Any]]:
     """Start the side copy (a CLI build) while this process computes discovery: Run.launched,
     the group by its name and the rendered pages as "lists". The lists only when discovery
     takes long (build.model.discovery_is_long): otherwise this process renders them at
     once, and the copy would only add the search index's time to theirs."""
     if group is None and not lists:
         return {}
-    if lists:  # the copy renders every list: their cards once, shared with this process
+    if lists and run is not None:  # the copy renders every list: their cards made once, shared
         run.model.site.cards.fill()
     copy, values = Forked(side_work, group, run, lists), {}
     launched = {"lists": ("", Part(copy, 1, values))} if lists else {}
