@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import marshal
 import zlib
 from collections.abc import Iterator
@@ -39,7 +40,7 @@ CACHE_DIR = ".sitegen-cache"
 HEAD_FILE = "head.cache"  # format, version, stamp, the key of each memo: written last
 OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: removed
 PARSED_BUCKETS = 32  # parsed inputs are spread over this many files by key
-MAGIC = b"sitegen-cache 1\n"
+MAGIC = b"sitegen-cache 2\n"
 FORMAT = 5
 # An output file as a build left it: (page key, hash, ctime_ns, input key or "").
 Noted = tuple[str, str, int, str]
@@ -57,11 +58,36 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def write_plain(data: dict[str, Any], handle: BinaryIO) -> None:
-    """The cache file: a header, the hash of the payload, then the payload (marshal)."""
+def write_plain(data: Any, handle: BinaryIO) -> None:
+    """A cache file: MAGIC, the value as a stream of marshal records, then their hash.
+
+    Streamed: a dict (at any depth of dicts) is a STREAMED marker, then its keys and values
+    one record each, so a part is never encoded whole (at 100k papers the cache was encoded
+    into one 744 MB bytes object when saved).
+    """
+    hashed = hashlib.blake2b(digest_size=32)
+
+    def put(record: Any) -> None:
+        chunk = marshal.dumps(record)
+        hashed.update(chunk)
+        handle.write(chunk)
+
+    def stream(value: Any) -> None:
+        if type(value) is not dict:
+            put(encode(value))
+            return
+        put([STREAMED, len(value)])
+        for key, item in value.items():
+            put(encode(key))
+            stream(item)
+
+    handle.write(MAGIC)
     with no_gc():
-        payload = marshal.dumps(encode(data))
-    handle.write(MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload)
+        stream(data)
+    handle.write(hashed.digest())
+
+
+STREAMED = "R"  # a record [STREAMED, n]: a dict of n items follows (encode never makes it)
 
 
 def read_plain(path: Path) -> Any:
@@ -70,13 +96,27 @@ def read_plain(path: Path) -> Any:
     with open(path, "rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
             raise ValueError("not a sitegen cache")
-        expected, payload = handle.read(32), handle.read()
-    if hashlib.blake2b(payload, digest_size=32).digest() != expected:
-        raise ValueError("damaged cache")  # a torn or edited file: start cold
+        payload = handle.read()
+    end = len(payload) - 32
+    with memoryview(payload) as view:
+        if end < 0 or hashlib.blake2b(view[:end], digest_size=32).digest() != view[end:]:
+            raise ValueError("damaged cache")  # a torn or edited file: start cold
+    stream = io.BytesIO(payload)  # shares the bytes (no copy) while only read
+    del payload
+
+    def value() -> Any:
+        record = marshal.load(stream)
+        if type(record) is list and len(record) == 2 and record[0] == STREAMED:
+            if type(record[1]) is not int:
+                raise ValueError("not cache data")
+            return {decode(marshal.load(stream)): value() for _ in range(record[1])}
+        return decode(record)
+
     with no_gc():
-        tree = marshal.loads(payload)
-        del payload  # 40 MB at 10k papers: not held while the objects are made
-        return decode(tree)
+        found = value()
+    if stream.tell() != end:
+        raise ValueError("not cache data")  # more or fewer records than the value holds
+    return found
 
 
 @contextmanager

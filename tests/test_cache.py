@@ -20,7 +20,9 @@ from sitegen.cache import (
     digest,
     memo_file,
     parsed_file,
+    read_plain,
     tree_fingerprint,
+    write_plain,
 )
 from sitegen.catalog import Page
 from sitegen.plain import decode, encode
@@ -143,7 +145,7 @@ def test_adv_poisoned_cache_runs_no_code(tmp_path: Path) -> None:
     code = ["C", "subprocess", "run", [["L", ["touch", str(marker)]]]]
     payload = marshal.dumps(["D", ["format", 5, "value", code]])
     assert BuildCache.load(tmp_path).parsed == {}
-    hashed = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
+    hashed = MAGIC + payload + hashlib.blake2b(payload, digest_size=32).digest()
     for name in (HEAD_FILE, parsed_file(0)):
         (folder / name).write_bytes(hashed)  # well formed, naming a function
     assert BuildCache.load(tmp_path).parsed == {}
@@ -180,3 +182,17 @@ def test_kept_memos_are_recalled_by_their_key_and_saved(tmp_path: Path) -> None:
     assert again.recall("seeds", "rules-1") == {"a": "vision", "b": None}
     again.keep("seeds", "rules-1", {"a": "vision", "b": None})
     assert not again.dirty  # the same value again: nothing to save
+
+
+def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> None:
+    value = {"keys": ["a", "b"], "entries": {"a": b"x", ("t", 1): {"deep": {1, 2}}}, "n": 3}
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain(value, handle)
+    assert read_plain(path) == value
+    records = path.read_bytes()[len(MAGIC) : -32]
+    assert records.count(b"entries") == 1 and len(records) > len(marshal.dumps(value))
+    extra = records + marshal.dumps("one record too many")
+    path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
+    with pytest.raises(ValueError):
+        read_plain(path)  # well hashed, but not what write_plain makes
