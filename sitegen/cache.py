@@ -1,18 +1,29 @@
 """The build cache (<root>/.sitegen-cache/): what the last build already did, by content hash.
 
-Two maps, as in Pelican's cache stamped with content hashes:
+Three maps, as in Pelican's cache stamped with content hashes:
 - parsed: content hash of an input file -> its parsed form (Page or Dump), so
   only changed files are re-parsed;
-- memos: derived values (discovery) by the key of their inputs.
-Which page was rendered from which key lives with the output, in its manifest
-(sitegen/output.py), so the cache holds nothing that depends on the output folder.
+- memos: derived values (discovery, the search memo, ingest's verdicts) by the key of
+  their inputs;
+- outputs: per output folder, the keys, hash and ctime of each file the last build left.
+
+Each is stored in files of its own (PARTS), so a build reads a memo only when a stage
+asks for it, and writes only the parts that changed: editing one page's notes rewrites
+one or two of the parsed buckets, the search memo and the outputs, not the discovery
+memos. Every part is plain data with a hash (write_plain), written atomically; the head
+(format, version, stamp, each memo's key) is written last. A part that is missing, damaged
+or from another build is read as empty (a memo whose key is not the head's is not used),
+so a build killed between two writes leaves parts that are each whole and each trusted
+only for what its own key says.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import marshal
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,10 +36,14 @@ from sitegen.fsio import MAX_ASSET_BYTES, read_input, write_atomic
 from sitegen.plain import decode, encode
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_FILE = "build.cache"  # plain data (sitegen/plain.py), never a pickle: loading runs no code
-MAGIC = b"sitegen-cache 1\n"
-FORMAT = 4
-Noted = tuple[str, str, int]  # an output file as a build left it: (page key, hash, ctime_ns)
+# Every file of the cache is plain data (sitegen/plain.py), never a pickle: loading runs no code.
+HEAD_FILE = "head.cache"  # format, version, stamp, the key of each memo: written last
+OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: removed
+PARSED_BUCKETS = 32  # parsed inputs are spread over this many files by key
+MAGIC = b"sitegen-cache 2\n"
+FORMAT = 5
+# An output file as a build left it: (page key, hash, ctime_ns, input key or "").
+Noted = tuple[str, str, int, str]
 Groups = dict[str, tuple[str, tuple[str, ...]]]  # outputs made together: name -> (key, paths)
 
 
@@ -43,25 +58,65 @@ def digest(*parts: bytes | str) -> str:
     return h.hexdigest()
 
 
-def write_plain(data: dict[str, Any], handle: BinaryIO) -> None:
-    """The cache file: a header, the hash of the payload, then the payload (marshal)."""
+def write_plain(data: Any, handle: BinaryIO) -> None:
+    """A cache file: MAGIC, the value as a stream of marshal records, then their hash.
+
+    Streamed: a dict (at any depth of dicts) is a STREAMED marker, then its keys and values
+    one record each, so a part is never encoded whole (at 100k papers the cache was encoded
+    into one 744 MB bytes object when saved).
+    """
+    hashed = hashlib.blake2b(digest_size=32)
+
+    def put(record: Any) -> None:
+        chunk = marshal.dumps(record)
+        hashed.update(chunk)
+        handle.write(chunk)
+
+    def stream(value: Any) -> None:
+        if type(value) is not dict:
+            put(encode(value))
+            return
+        put([STREAMED, len(value)])
+        for key, item in value.items():
+            put(encode(key))
+            stream(item)
+
+    handle.write(MAGIC)
     with no_gc():
-        payload = marshal.dumps(encode(data))
-    handle.write(MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload)
+        stream(data)
+    handle.write(hashed.digest())
+
+
+STREAMED = "R"  # a record [STREAMED, n]: a dict of n items follows (encode never makes it)
 
 
 def read_plain(path: Path) -> Any:
-    """What write_plain wrote; ValueError if the file is damaged or not a cache."""
+    """What write_plain wrote; ValueError if the file is damaged or not a cache (OSError if
+    it is missing)."""
     with open(path, "rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
             raise ValueError("not a sitegen cache")
-        expected, payload = handle.read(32), handle.read()
-    if hashlib.blake2b(payload, digest_size=32).digest() != expected:
-        raise ValueError("damaged cache")  # a torn or edited file: start cold
+        payload = handle.read()
+    end = len(payload) - 32
+    with memoryview(payload) as view:
+        if end < 0 or hashlib.blake2b(view[:end], digest_size=32).digest() != view[end:]:
+            raise ValueError("damaged cache")  # a torn or edited file: start cold
+    stream = io.BytesIO(payload)  # shares the bytes (no copy) while only read
+    del payload
+
+    def value() -> Any:
+        record = marshal.load(stream)
+        if type(record) is list and len(record) == 2 and record[0] == STREAMED:
+            if type(record[1]) is not int:
+                raise ValueError("not cache data")
+            return {decode(marshal.load(stream)): value() for _ in range(record[1])}
+        return decode(record)
+
     with no_gc():
-        tree = marshal.loads(payload)
-        del payload  # 40 MB at 10k papers: not held while the objects are made
-        return decode(tree)
+        found = value()
+    if stream.tell() != end:
+        raise ValueError("not cache data")  # more or fewer records than the value holds
+    return found
 
 
 @contextmanager
@@ -94,8 +149,11 @@ class BuildCache:
     folder: Path | None = None  # None: in memory only
     stamp: str = ""
     parsed: dict[str, Any] = field(default_factory=dict)
-    memos: dict[str, tuple[str, Any]] = field(default_factory=dict)  # name -> (key, value)
-    # Output folder -> per file, as the last build into it left it: (page key, hash, ctime).
+    # Memos read so far (or made): name -> (key, value). Those on disk but not read yet
+    # are in `stored` (name -> key), and are read when a stage asks for them.
+    memos: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    stored: dict[str, str] = field(default_factory=dict)
+    # Output folder -> per file, as the last build into it left it (Noted).
     # Keyed by folder: a page made for one output is no reason to skip it in another.
     # Groups (the search index) are remembered the same way, by their key.
     outputs: dict[str, tuple[dict[str, Noted], Groups]] = field(default_factory=dict)
@@ -104,59 +162,108 @@ class BuildCache:
     environment: tuple[str, Any] | None = field(default=None, repr=False)
     hits: int = 0
     misses: int = 0
-    saved: bool = False  # whether the file holds what this cache held when loaded or saved
-    dirty: bool = False  # whether anything changed since
+    # What changed since the cache was loaded or saved (saved then): parts by file name.
+    changed: set[str] = field(default_factory=set)
+    saved: bool = False  # whether the head on disk is this cache's
+
+    @property
+    def dirty(self) -> bool:
+        """Whether anything changed since the cache was loaded or saved."""
+        return bool(self.changed) or not self.saved
 
     @classmethod
     def load(cls, root: Path) -> BuildCache:
-        """Read the cache of a site; a missing, old or damaged cache is an empty one."""
+        """Read the head and the parsed inputs of a site's cache (memos and outputs are read
+        when asked for); a missing, old or damaged head is an empty cache."""
         folder = root / CACHE_DIR
-        try:
-            data = read_plain(folder / CACHE_FILE)
-            if data.get("format") == FORMAT and data.get("version") == __version__:
-                return cls(
-                    folder,
-                    data["stamp"],
-                    data["parsed"],
-                    data["memos"],
-                    data["outputs"],
-                    saved=True,
-                )
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError, ImportError):
-            # Any unreadable cache is just a cold start (a damaged or foreign one too).
-            pass
-        return cls(folder)
+        head = read_part(folder / HEAD_FILE)
+        if head is None:
+            return cls(folder)
+        cache = cls(folder, head["stamp"], stored=dict(head["memos"]), saved=True)
+        for number in range(PARSED_BUCKETS):
+            cache.parsed.update(read_part(folder / parsed_file(number)) or {})
+        return cache
 
     def save(self) -> None:
-        """Write the cache atomically (a crash leaves the previous one), if anything changed."""
-        if self.folder is None or (self.saved and not self.dirty):
+        """Write the parts that changed, each atomically, then the head (see the module
+        docstring: a build killed half-way leaves parts that are each trusted for their key)."""
+        if self.folder is None or not self.dirty:
             return
-        data = {
-            "format": FORMAT,
-            "version": __version__,
-            "stamp": self.stamp,
-            "parsed": self.parsed,
-            "memos": self.memos,
-            "outputs": self.outputs,
-        }
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / ".gitignore").write_text("*\n")
-        write_atomic(self.folder / CACHE_FILE, partial(write_plain, data))
-        self.saved, self.dirty = True, False
+        if not (self.folder / ".gitignore").exists():
+            (self.folder / ".gitignore").write_text("*\n")
+        if not self.saved:  # a cold start: every part is written (stale files removed)
+            self.changed |= {parsed_file(n) for n in range(PARSED_BUCKETS)}
+            self.changed |= {memo_file(name) for name in self.memos}
+        for name in sorted(self.changed - {HEAD_FILE}):
+            self.write_part(name)
+        head = {"stamp": self.stamp, "memos": {**self.stored, **self.memo_keys()}}
+        write_part(self.folder / HEAD_FILE, head)
+        (self.folder / OLD_FILE).unlink(missing_ok=True)
+        self.changed, self.saved = set(), True
+
+    def write_part(self, name: str) -> None:
+        """Write one part of the cache by its file name (removed when it holds nothing)."""
+        assert self.folder is not None
+        path = self.folder / name
+        if name.startswith("parsed-"):
+            number = int(name[len("parsed-") : -len(".cache")])
+            value: Any = {k: v for k, v in self.parsed.items() if bucket(k) == number}
+        elif name.startswith("memo-"):
+            value = next((m for n, m in self.memos.items() if memo_file(n) == name), None)
+        else:
+            value = next((o for f, o in self.outputs.items() if outputs_file(f) == name), None)
+        if value:
+            write_part(path, value)
+        else:
+            path.unlink(missing_ok=True)
+
+    def memo_keys(self) -> dict[str, str]:
+        """The key of each memo read or made."""
+        return {name: key for name, (key, _) in self.memos.items()}
+
+    def memo_key(self, name: str) -> str:
+        """The key a memo was made with ("" for none), without reading its value."""
+        if name in self.memos:
+            return self.memos[name][0]
+        return self.stored.get(name, "")
+
+    def stored_memo(self, name: str) -> tuple[str, Any] | None:
+        """A memo by name: (key, value), read from its file the first time it is asked for."""
+        if name not in self.memos and name in self.stored and self.folder is not None:
+            key = self.stored.pop(name)
+            found = read_part(self.folder / memo_file(name))
+            if isinstance(found, tuple) and len(found) == 2 and found[0] == key:
+                self.memos[name] = found  # a key other than the head's: from a killed build
+        return self.memos.get(name)
+
+    def forget_memos(self, *names: str) -> None:
+        """Drop these memos, or every memo (the next stage that asks recomputes them)."""
+        for name in names or [*self.memos, *self.stored]:
+            self.changed.add(memo_file(name))
+            self.memos.pop(name, None)
+            self.stored.pop(name, None)
 
     def outputs_of(self, output: Path) -> tuple[dict[str, Noted], Groups]:
         """What the last build into an output folder made there: per file, and groups."""
-        return self.outputs.get(str(output.resolve()), ({}, {}))
+        folder = str(output.resolve())
+        if folder not in self.outputs and self.folder is not None and self.saved:
+            found = read_part(self.folder / outputs_file(folder))
+            if isinstance(found, tuple) and len(found) == 2:
+                self.outputs[folder] = found
+        return self.outputs.get(folder, ({}, {}))
 
     def note_outputs(self, output: Path, files: dict[str, Noted], groups: Groups) -> None:
         """Remember what a build committed into an output folder."""
         folder = str(output.resolve())
-        self.dirty |= self.outputs.get(folder) != (files, groups)
+        if self.outputs_of(output) != (files, groups):
+            self.changed.add(outputs_file(folder))
         self.outputs[folder] = (files, groups)
 
     def restamp(self, stamp: str) -> None:
         """Record the settings stamp (every page key includes it)."""
-        self.dirty |= stamp != self.stamp
+        if stamp != self.stamp:
+            self.changed.add(HEAD_FILE)
         self.stamp = stamp
 
     def parse(self, kind: str, key: str, make: Any) -> Any:
@@ -167,32 +274,77 @@ class BuildCache:
             self.hits += 1
             return self.parsed[full]
         self.misses += 1
-        self.dirty = True
+        self.changed.add(parsed_file(bucket(full)))
         value = self.parsed[full] = make()
         return value
 
     def memo(self, name: str, key: str, make: Any) -> Any:
         """A derived value (e.g. related papers) recomputed only when its inputs' key changes."""
-        old = self.memos.get(name)
+        old = self.stored_memo(name)
         if old is not None and old[0] == key:
             return old[1]
         value = make()
         self.memos[name] = (key, value)
-        self.dirty = True
+        self.changed.add(memo_file(name))
         return value
 
     def recall(self, name: str, key: str) -> Any:
         """The value memoised under a name, if its key is this one (else None)."""
-        old = self.memos.get(name)
+        if self.memo_key(name) != key:
+            return None
+        old = self.stored_memo(name)
         return old[1] if old is not None and old[0] == key else None
 
     def keep(self, name: str, key: str, value: Any) -> None:
         """Memoise a value under a name and key (replacing what the name held)."""
-        self.dirty |= self.memos.get(name) != (key, value)
+        if self.memo_key(name) != key or self.stored_memo(name) != (key, value):
+            self.changed.add(memo_file(name))
         self.memos[name] = (key, value)
 
     def prune(self) -> None:
         """Forget parsed inputs this build didn't use, so the cache doesn't grow forever."""
-        kept = {k: v for k, v in self.parsed.items() if k in self.used}
-        self.dirty |= len(kept) != len(self.parsed)
-        self.parsed, self.used = kept, set()
+        gone = [k for k in self.parsed if k not in self.used]
+        for full in gone:
+            del self.parsed[full]
+            self.changed.add(parsed_file(bucket(full)))
+        self.used = set()
+
+
+def bucket(full_key: str) -> int:
+    """The parsed bucket (file) a parsed input's key belongs to."""
+    return zlib.crc32(full_key.encode("utf-8", "surrogatepass")) % PARSED_BUCKETS
+
+
+def parsed_file(number: int) -> str:
+    """The file of one bucket of parsed inputs."""
+    return f"parsed-{number:02d}.cache"
+
+
+def memo_file(name: str) -> str:
+    """The file of one memo (its name made safe for a file name)."""
+    return f"memo-{digest(name)[:16]}.cache"
+
+
+def outputs_file(folder: str) -> str:
+    """The file of what the last build left in one output folder."""
+    return f"outputs-{digest(folder)[:16]}.cache"
+
+
+def read_part(path: Path) -> Any:
+    """One part of the cache, or None when it is missing, damaged or from another version."""
+    try:
+        data = read_plain(path)
+        if isinstance(data, dict) and (data.get("format"), data.get("version")) == OURS:
+            return data["value"]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError, ImportError):
+        pass  # any unreadable part is just a cold start of that part (damaged or foreign)
+    return None
+
+
+OURS = (FORMAT, __version__)  # a part of another format or version is not read
+
+
+def write_part(path: Path, value: Any) -> None:
+    """Write one part of the cache atomically (a crash leaves the previous one)."""
+    data = {"format": FORMAT, "version": __version__, "value": value}
+    write_atomic(path, partial(write_plain, data))

@@ -334,7 +334,7 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    (searched, (_, _, listed, _)), (_, _, papers, _) = forks
+    (searched, (_, _, listed, _, _)), (_, _, papers, _, _) = forks
     assert len(papers) == 180 and all(p.startswith("papers/") for p in papers)  # half of 360
     # The search index needs only the papers, and a list page shows nothing of discovery:
     # one copy makes both while this process computes discovery.
@@ -355,7 +355,7 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     (site_root / "templates").mkdir()
     changed = theme.replace("{% block content %}", "{% block content %}<!-- changed -->", 1)
     (site_root / "templates" / "theme.html").write_text(changed)
-    cache.memos.clear()  # discovery runs again, beside the copy
+    cache.forget_memos()  # discovery runs again, beside the copy
     launches: list[object] = []
     real = sitegen.build.launch_side
     monkeypatch.setattr(
@@ -371,7 +371,7 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     (site_root / "templates" / "theme.html").write_text(changed.replace("changed", "again"))
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
     assert launches[-1] == (None, False)  # discovery memoised: no side copy at all
-    del cache.memos["discovery"]  # due again, but from the remembered base: seconds
+    cache.forget_memos("discovery")  # due again, but from the remembered base: seconds
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
     assert launches[-1] == (None, False)
     built = tree(tmp_path / "out")

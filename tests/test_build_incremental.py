@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.build.run
+import sitegen.build.schedule
 import sitegen.build.write
 import sitegen.corpus_themes
 import sitegen.discover
@@ -199,10 +200,16 @@ def test_incremental_build_renders_only_what_changed(
     monkeypatch.setattr(
         sitegen.build.run, "render_page", lambda e, t, c: renders.append(t) or real_render(e, t, c)
     )
+    views: list[str] = []  # views made (and hashed): only where a page's inputs changed
+    real_key = sitegen.build.run.page_key
+    monkeypatch.setattr(
+        sitegen.build.run, "page_key", lambda s, v: views.append(v.path) or real_key(s, v)
+    )
     cache = BuildCache.load(tmp_path)
     _, result = ingest_and_build(tmp_path, BuildOptions(output), cache)
     assert cache.misses == 1  # only the edited page was parsed again
     assert renders == ["paper.html"]  # the feed is a view like any other: unchanged, not rendered
+    assert views == [f"papers/{page.stem}/index.html"]  # notes show on their own page only
     changed = sorted(
         p.relative_to(output).as_posix()
         for p in output.rglob("*.html")
@@ -324,4 +331,23 @@ def test_template_fast_path_rerenders_the_last_model_with_new_templates(tmp_path
     assert template_build(last, options, cache, None) is not None
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert "edit 7" in next(output.glob("papers/*/index.html")).read_text()
+    assert tree(output) == tree(tmp_path / "clean")
+
+
+def test_a_forked_build_after_a_notes_edit_forks_no_renderer_and_equals_a_clean_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n## Notes\n\nForked, but one page.\n")
+    started: list[str] = []
+    real = sitegen.build.schedule.Forked
+    monkeypatch.setattr(
+        sitegen.build.schedule, "Forked", lambda f, *a: started.append(f.__name__) or real(f, *a)
+    )
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert started == ["side_work"]  # the search index; one page needs no second renderer
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert tree(output) == tree(tmp_path / "clean")

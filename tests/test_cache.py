@@ -11,7 +11,19 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.cache import CACHE_DIR, CACHE_FILE, MAGIC, BuildCache, digest, tree_fingerprint
+from sitegen.cache import (
+    CACHE_DIR,
+    HEAD_FILE,
+    MAGIC,
+    BuildCache,
+    bucket,
+    digest,
+    memo_file,
+    parsed_file,
+    read_plain,
+    tree_fingerprint,
+    write_plain,
+)
 from sitegen.catalog import Page
 from sitegen.plain import decode, encode
 
@@ -52,16 +64,58 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
 def test_a_damaged_or_foreign_cache_is_a_cold_start(tmp_path: Path) -> None:
     folder = tmp_path / CACHE_DIR
     folder.mkdir()
-    (folder / CACHE_FILE).write_bytes(b"not a cache")
+    (folder / HEAD_FILE).write_bytes(b"not a cache")
     assert BuildCache.load(tmp_path).parsed == {}
     cache = BuildCache(folder)
     cache.parse("page", "k1", lambda: "A")
     cache.save()
-    data = (folder / CACHE_FILE).read_bytes()
-    (folder / CACHE_FILE).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit flipped
-    assert BuildCache.load(tmp_path).parsed == {}
-    (folder / CACHE_FILE).write_bytes(data[: len(data) // 2])  # torn
-    assert BuildCache.load(tmp_path).parsed == {}
+    for name in (HEAD_FILE, parsed_file(bucket("page:k1"))):  # the head, or the part
+        data = (folder / name).read_bytes()
+        (folder / name).write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # one bit flipped
+        assert BuildCache.load(tmp_path).parsed == {}
+        (folder / name).write_bytes(data[: len(data) // 2])  # torn
+        assert BuildCache.load(tmp_path).parsed == {}
+        (folder / name).write_bytes(data)
+        assert BuildCache.load(tmp_path).parsed == {"page:k1": "A"}
+
+
+def test_each_part_is_read_when_asked_for_and_written_when_it_changed(tmp_path: Path) -> None:
+    cache = BuildCache.load(tmp_path)
+    cache.memo("discovery", "d1", lambda: ["related"])
+    cache.keep("search", "s1", {"entries": 1})
+    for key in ("a", "b"):
+        cache.parse("page", key, lambda key=key: key.upper())
+    cache.save()
+    folder = tmp_path / CACHE_DIR
+    times = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    again = BuildCache.load(tmp_path)
+    assert again.memos == {} and again.memo_key("discovery") == "d1"  # not read yet
+    assert again.recall("search", "s1") == {"entries": 1}
+    assert set(again.memos) == {"search"}
+    again.keep("search", "s1", {"entries": 2})
+    again.parse("page", "a", lambda: "A")  # used
+    again.parse("page", "c", lambda: "C")  # new
+    again.prune()  # b is gone
+    again.save()
+    now = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    rewritten = {name for name in {*times, *now} if now.get(name) != times.get(name)}
+    buckets = {parsed_file(bucket(f"page:{key}")) for key in "bc"}
+    assert rewritten == {HEAD_FILE, memo_file("search"), *buckets}
+    third = BuildCache.load(tmp_path)
+    assert third.parsed == {"page:a": "A", "page:c": "C"}
+    assert third.recall("discovery", "d1") == ["related"]
+    assert third.recall("search", "s1") == {"entries": 2}
+
+
+def test_a_memo_written_by_a_build_killed_before_its_head_is_not_trusted(tmp_path: Path) -> None:
+    cache = BuildCache.load(tmp_path)
+    cache.keep("search", "s1", "one")
+    cache.save()
+    newer = BuildCache.load(tmp_path)
+    newer.keep("search", "s2", "two")
+    newer.write_part(memo_file("search"))  # killed here: the head still names s1
+    again = BuildCache.load(tmp_path)
+    assert again.recall("search", "s1") is None and again.recall("search", "s2") is None
 
 
 def test_plain_data_round_trips_values_and_refuses_other_classes() -> None:
@@ -86,13 +140,14 @@ def test_adv_poisoned_cache_runs_no_code(tmp_path: Path) -> None:
 
     folder = tmp_path / CACHE_DIR
     folder.mkdir()
-    for name in ("build.pickle", CACHE_FILE):  # the old name, and today's
+    for name in ("build.pickle", "build.cache", HEAD_FILE):  # old names, and today's
         (folder / name).write_bytes(pickle.dumps({"format": 2, "x": Payload()}))
     code = ["C", "subprocess", "run", [["L", ["touch", str(marker)]]]]
-    payload = marshal.dumps(["D", ["format", 4, "memos", code]])
+    payload = marshal.dumps(["D", ["format", 5, "value", code]])
     assert BuildCache.load(tmp_path).parsed == {}
-    hashed = MAGIC + hashlib.blake2b(payload, digest_size=32).digest() + payload
-    (folder / CACHE_FILE).write_bytes(hashed)  # well formed, naming a function
+    hashed = MAGIC + payload + hashlib.blake2b(payload, digest_size=32).digest()
+    for name in (HEAD_FILE, parsed_file(0)):
+        (folder / name).write_bytes(hashed)  # well formed, naming a function
     assert BuildCache.load(tmp_path).parsed == {}
     assert not marker.exists()
 
@@ -127,3 +182,17 @@ def test_kept_memos_are_recalled_by_their_key_and_saved(tmp_path: Path) -> None:
     assert again.recall("seeds", "rules-1") == {"a": "vision", "b": None}
     again.keep("seeds", "rules-1", {"a": "vision", "b": None})
     assert not again.dirty  # the same value again: nothing to save
+
+
+def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> None:
+    value = {"keys": ["a", "b"], "entries": {"a": b"x", ("t", 1): {"deep": {1, 2}}}, "n": 3}
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain(value, handle)
+    assert read_plain(path) == value
+    records = path.read_bytes()[len(MAGIC) : -32]
+    assert records.count(b"entries") == 1 and len(records) > len(marshal.dumps(value))
+    extra = records + marshal.dumps("one record too many")
+    path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
+    with pytest.raises(ValueError):
+        read_plain(path)  # well hashed, but not what write_plain makes

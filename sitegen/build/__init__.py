@@ -13,6 +13,8 @@ byte-identical to a clean build (tests/test_build_incremental.py).
 
 from __future__ import annotations
 
+from functools import cache as cached
+from functools import partial
 from pathlib import Path
 
 from sitegen.build.fast import quick_build, template_build
@@ -90,14 +92,16 @@ def build_project(
     launched: dict = {}
     spool = Spool(options.output) if fork else None
     try:
-        key = discovery_key_of(project)
+        search = early_search(project, cache, options.output) if spool is not None else None
+        key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
+        lists = spool is not None and discovery_is_long(cache, key)
+        if spool is not None and not lists:  # the search index at once: it needs no model
+            launched = launch_side(None, search, False)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
-        if spool is not None:  # the search index, and the list pages while discovery runs
-            side = Run(listing, env, options, cache, spool=spool)
-            search = early_search(project, cache, options.output)
-            launched = launch_side(side, search, discovery_is_long(cache, key))
-        model = with_discovery(listing, cache, key)
+        if lists:  # the search index, and the list pages while discovery runs
+            launched = launch_side(Run(listing, env, options, cache, spool=spool), search, True)
+        model = with_discovery(listing, cache, key())
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()

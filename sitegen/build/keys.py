@@ -2,8 +2,13 @@
 
 - settings_stamp: sitegen's version, site.yaml, themes.yaml (or the default taxonomy)
   and every template file. Changed: every page is rendered afresh.
+- page_inputs: what a page is made from, before its view is made: every page reads the
+  site key (the stamp, the base URL, site.yaml, the taxonomy, the dumps and their
+  listings, and what pages show of each paper other than its own: seen_elsewhere);
+  a paper's own page reads its paper whole as well. Unchanged: the file is kept and
+  no view is made (editing one page's notes makes one view).
 - page_key: the stamp and the page's view (its whole template context). Changed:
-  that page is rendered again.
+  that page is rendered again (inputs that changed may still make the same view).
 - discovery_key: each paper's slug, title and abstract (discovery_input), and the base
   of oldest papers that sets the corpus statistics (model.discovery.generation).
   Changed: TF-IDF, related papers and the map are recomputed.
@@ -16,8 +21,10 @@ Parsed inputs have their own key, the content hash of the file (sitegen.cache).
 
 from __future__ import annotations
 
+import io
 import pickle
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sitegen import __version__
@@ -48,6 +55,41 @@ def page_key(stamp: str, view: PageView) -> str:
     # several times faster to make than its repr). Equal views could pickle
     # differently only through object sharing, which costs a render, never a miss.
     return digest(stamp, view.template, pickle.dumps(view.context, PICKLE_PROTOCOL))
+
+
+def site_key(project: Project, stamp: str, base_url: str) -> str:
+    """What every page reads: the stamp, the base URL, site.yaml, the taxonomy, the dumps and
+    what each listed, and what pages other than a paper's own show of each paper, in order.
+
+    Not the papers' notes or other front matter: only their own pages show those.
+    """
+    shown = [seen_elsewhere(paper) for paper in project.papers]
+    read = (project.config, project.taxonomy, project.dumps, project.listings, shown)
+    return digest(stamp, base_url, unshared_pickle(read))
+
+
+def unshared_pickle(value: object) -> bytes:
+    """value's pickle without the memo, so equal values give equal bytes whether or not
+    they share objects (a page parsed again shares no strings with the cached dumps)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, PICKLE_PROTOCOL)
+    pickler.fast = True  # no memo: a shared object is written again (none is recursive)
+    pickler.dump(value)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class PageInputs:
+    """Each page's input key (see the module docstring), from the site key and the papers."""
+
+    site: str
+    papers: Mapping[str, Paper]
+
+    def key(self, kind: str, name: str) -> str:
+        """The input key of a page of this kind ("paper": name is its slug)."""
+        if kind != "paper":
+            return self.site
+        return digest(self.site, unshared_pickle(self.papers[name]))
 
 
 def discovery_key(papers: list[Paper], base: Collection[str]) -> str:

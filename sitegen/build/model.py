@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 
@@ -41,13 +42,11 @@ def discovery_key_of(project: Project) -> str:
     return discovery_key(project.papers, generation(arrival_order(project.papers, project.dumps)))
 
 
-def discovery_is_long(cache: BuildCache, key: str) -> bool:
-    """Whether discovery must be computed from scratch: its memo is missing or was made from
-    other papers, and no base generation is remembered (with one, a new dump's papers are
-    added to it in seconds)."""
-    return (
-        cache.memos.get("discovery", ("", None))[0] != key and "discovery-base" not in cache.memos
-    )
+def discovery_is_long(cache: BuildCache, key: Callable[[], str]) -> bool:
+    """Whether discovery must be computed from scratch: no base generation is remembered
+    (with one, a new dump's papers are added to it in seconds), and its memo is missing or
+    was made from other papers (`key` makes the key: with a base, it is not even made)."""
+    return not cache.memo_key("discovery-base") and cache.memo_key("discovery") != key()
 
 
 # Stands in for discovery until it is done: enough for the pages that show none of it

@@ -12,15 +12,18 @@ from typing import Any
 
 import jinja2
 
-from sitegen.build.keys import page_key
+from sitegen.build.keys import PageInputs, page_key, site_key
 from sitegen.build.options import BuildOptions, Preview, SiteModel
 from sitegen.cache import BuildCache, Groups, Noted
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
+from sitegen.model import urls
 from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
 from sitegen.render import render_template
 from sitegen.views.context import PageView
-from sitegen.views.pages import views_at
+from sitegen.views.pages import Route, views_at
+
+PAGE_KEY, INPUT_KEY = 0, 3  # where a Noted (sitegen.cache) holds each key
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Run:
     fork: bool = False  # whether side work runs in forked copies (see schedule.can_fork)
     # What this build made, committed to the cache only once it is on disk.
     rendered: dict[str, str] = field(default_factory=dict)  # output path -> page key
+    inputs: dict[str, str] = field(default_factory=dict)  # output path -> input key
     groups: Groups = field(default_factory=dict)
     written_early: list[str] = field(default_factory=list)  # files written before the rest
     # Groups of outputs started in forked copies before the model: name -> (key, copy).
@@ -48,15 +52,30 @@ class Run:
     noted: dict[str, Noted] = field(default_factory=dict)  # the same, for this build
     removed: int = 0  # stale files this build removed
     committed: set[str] = field(default_factory=set)  # in place already (a preview's pages)
+    page_inputs: PageInputs | None = field(default=None, init=False)  # made when first asked
 
     def __post_init__(self) -> None:
         self.old = read_manifest(self.output)
         self.seen, self.seen_groups = self.cache.outputs_of(self.output)
 
+    def input_keys(self) -> PageInputs:
+        """The page input keys of this run's model (build.keys.PageInputs), made once."""
+        if self.page_inputs is None:
+            model = self.model
+            site = site_key(model.project, self.cache.stamp, model.base_url)
+            self.page_inputs = PageInputs(site, model.site.library.papers)
+        return self.page_inputs
+
     @property
     def output(self) -> Path:
         """The output folder."""
         return self.options.output
+
+    def site_unchanged(self) -> bool:
+        """Whether every page but the papers' own reads what it read in the last build (then
+        only the pages of papers that changed are made again)."""
+        home = self.seen.get(urls.file_of(urls.HOME))
+        return home is not None and home[INPUT_KEY] == self.input_keys().site
 
     def intact(self, path: str) -> int | None:
         """The file's ctime if it holds what the output's manifest records, else None."""
@@ -64,15 +83,17 @@ class Run:
         same = seen is not None and record is not None and seen[1] == record[1]
         return verified(self.output, path, record, seen[2] if same else None)
 
-    def reusable(self, path: str, key: str) -> bool:
-        """Whether path was last made from inputs with this key and is still as written."""
+    def reusable(self, path: str, key: str, level: int = PAGE_KEY) -> bool:
+        """Whether path was last made with this key (its page key, or its INPUT_KEY) and
+        is still as written."""
         seen = self.seen.get(path)
-        if seen is None or seen[0] != key or self.old.files.get(path, (0, ""))[1] != seen[1]:
+        if seen is None or seen[level] != key or self.old.files.get(path, (0, ""))[1] != seen[1]:
             return False
         ctime = self.intact(path)
         if ctime is None:
             return False
-        self.noted[path] = (key, seen[1], ctime)
+        self.rendered[path] = seen[PAGE_KEY]
+        self.noted[path] = (seen[PAGE_KEY], seen[1], ctime, self.inputs.get(path, ""))
         return True
 
 
@@ -109,6 +130,15 @@ def render_changed(run: Run, view: PageView) -> bytes | None:
     if run.reusable(view.path, key):
         return None
     return render_page(run.env, view.template, view.context)
+
+
+def render_route(run: Run, route: Route) -> bytes | Kept:
+    """A page of the route table: kept, without making its view, when its inputs are those
+    the file was made from; else render_view."""
+    key = run.inputs[route.path] = run.input_keys().key(route.kind, route.name)
+    if run.reusable(route.path, key, INPUT_KEY):
+        return Kept.UNCHANGED
+    return render_view(run, route.make())
 
 
 def render_view(run: Run, view: PageView) -> bytes | Kept:

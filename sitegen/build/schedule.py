@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.build.options import BuildOptions, Preview
-from sitegen.build.run import Run, render_view
+from sitegen.build.run import Run, render_route
 from sitegen.cache import BuildCache
 from sitegen.output import Kept, Outputs
 from sitegen.views.listing import Site
@@ -85,23 +85,28 @@ class Part:
 
 
 def side_work(
-    group: EarlyGroup | None, run: Run, lists: bool
+    group: EarlyGroup | None, run: Run | None, lists: bool
 ) -> tuple[Outputs | None, Rendered | None]:
     """In the side copy: the early group (the search index), then (`lists`) the pages that
     show nothing of discovery. One copy, not two: at 100k papers, two copies beside
     discovery peaked at 4.2 GB, against 2.8 GB with the search copy alone."""
     made = group[2](*group[3]) if group is not None else None
-    pages = shows_nothing_of_discovery(run.model.site)
-    return made, render_routes(run, pages) if lists else None
+    if not lists or run is None:
+        return made, None
+    return made, render_routes(run, shows_nothing_of_discovery(run.model.site))
 
 
-def launch_side(run: Run, group: EarlyGroup | None, lists: bool) -> dict[str, tuple[str, Any]]:
+def launch_side(
+    run: Run | None, group: EarlyGroup | None, lists: bool
+) -> dict[str, tuple[str, Any]]:
     """Start the side copy (a CLI build) while this process computes discovery: Run.launched,
     the group by its name and the rendered pages as "lists". The lists only when discovery
     takes long (build.model.discovery_is_long): otherwise this process renders them at
     once, and the copy would only add the search index's time to theirs."""
     if group is None and not lists:
         return {}
+    if lists and run is not None:  # the copy renders every list: their cards made once, shared
+        run.model.site.cards.fill()
     copy, values = Forked(side_work, group, run, lists), {}
     launched = {"lists": ("", Part(copy, 1, values))} if lists else {}
     if group is not None:
@@ -164,11 +169,11 @@ def routes_in_share(site: Site, share: Share, listed: bool = False) -> Iterator[
         count += 1
 
 
-Rendered = tuple[dict, dict, Outputs, dict]  # what a copy sends back (see render_routes)
+Rendered = tuple[dict, dict, Outputs, dict, dict]  # what a copy sends back (see render_routes)
 
 
 def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
-    """In a forked copy: render these pages; (page keys, spooled, outputs, noted).
+    """In a forked copy: render these pages; (page keys, spooled, outputs, noted, input keys).
 
     The copy shares the whole model (nothing pickled over), renders into the spool
     and sends back only what the cache needs.
@@ -177,9 +182,9 @@ def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
     if spool is not None:
         spool.records = {}
     mine = copy.copy(run)
-    mine.rendered, mine.noted, mine.spool = {}, {}, spool
-    outputs = {route.path: render_view(mine, route.make()) for route in chosen}
-    return mine.rendered, spool.records if spool else {}, outputs, mine.noted
+    mine.rendered, mine.noted, mine.inputs, mine.spool = {}, {}, {}, spool
+    outputs = {route.path: render_route(mine, route) for route in chosen}
+    return mine.rendered, spool.records if spool else {}, outputs, mine.noted, mine.inputs
 
 
 def render_share(run: Run, early: set[str], share: Share, listed: bool = False) -> Rendered:
@@ -200,9 +205,10 @@ def shows_nothing_of_discovery(site: Site) -> Iterator[Route]:
 
 def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
     """Take in what a forked copy rendered: its page keys, spooled files and outputs."""
-    rendered, spooled, more, noted = done
+    rendered, spooled, more, noted, inputs = done
     run.rendered.update(rendered)
     run.noted.update(noted)
+    run.inputs.update(inputs)
     if run.spool is not None:
         run.spool.records.update(spooled)
     outputs.update(more)
@@ -212,7 +218,11 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     """Every page not rendered early, in forked copies and this process when the run forks."""
     lists = run.launched.pop("lists", (None, None))[1]
     own = LISTED_SHARE if lists else OWN_SHARE
-    helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork else None
+    # Unchanged, only the pages of papers that changed are made: no copy is worth its fork.
+    many = not run.site_unchanged()
+    if many:  # most pages are made again: their cards once, shared with the copy
+        run.model.site.cards.fill()
+    helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork and many else None
     share = (0, own) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
@@ -223,7 +233,7 @@ def render_all(run: Run, early: set[str]) -> Outputs:
         chosen = routes_in_share(run.model.site, share, bool(lists))
         for number, route in enumerate(chosen, start=1):
             if route.path not in early:
-                outputs[route.path] = render_view(run, route.make())
+                outputs[route.path] = render_route(run, route)
             if progress is not None and number % 200 == 0:
                 progress(min(number, expected), expected)
         for copy_ in (lists, helper):

@@ -156,8 +156,8 @@ def commit(run: Run, files: Outputs, final: bool) -> list[str]:
         run.spool.put(MANIFEST, manifest.to_bytes())
     changed = [p for p in run.spool.commit(run.output, stale) if p != MANIFEST]
     for path in changed:  # a rename changes a file's ctime: note it once the file is in place
-        key, content, _ = run.noted[path]
-        run.noted[path] = (key, content, os.stat(run.output / path).st_ctime_ns)
+        key, content, _, inputs = run.noted[path]
+        run.noted[path] = (key, content, os.stat(run.output / path).st_ctime_ns, inputs)
     run.removed += len(stale)
     run.old, run.committed = manifest, set(files)
     noted = {p: run.noted[p] for p in records if p in run.noted}
@@ -186,7 +186,7 @@ def record_for(run: Run, path: str, data: bytes | Kept | None) -> Record:
     else:  # written already (a preview's open pages)
         record, ctime = record_of(run.output / path)
     # A file moved in by the commit gets its ctime then (see commit).
-    run.noted[path] = (key, record[1], ctime or 0)
+    run.noted[path] = (key, record[1], ctime or 0, run.inputs.get(path, ""))
     return record
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sitegen.catalog import Paper
 from sitegen.model import urls
 from sitegen.model.library import DumpInfo, Library, Section, TagInfo
 from sitegen.text import excerpt
@@ -37,29 +38,54 @@ class Site:
 
     library: Library
     info: SiteInfo
-    cards: Mapping[str, PaperCard]
+    cards: Cards
     navs: Mapping[str | None, tuple[NavTheme, ...]]  # the sidebar, by current theme
 
 
-def paper_cards(library: Library) -> dict[str, PaperCard]:
-    """Every paper's card, keyed by slug."""
-    dump_by_name = {d.name: d for d in library.dumps}
-    tag_by_name = {t.name: t for t in library.tags}
-    cards = {}
-    for paper in library.papers.values():
-        theme = library.theme(paper.theme)
-        cards[paper.slug] = PaperCard(
+class Cards(Mapping[str, PaperCard]):
+    """Every paper's card by slug, each made the first time a page asks for it (a build
+    that keeps every page but one makes a handful); fill() makes them all at once."""
+
+    def __init__(self, library: Library):
+        self.library = library
+        self.made: dict[str, PaperCard] = {}
+        self.dump_by_name = {d.name: d for d in library.dumps}
+        self.tag_by_name = {t.name: t for t in library.tags}
+
+    def __getitem__(self, slug: str) -> PaperCard:
+        card = self.made.get(slug)
+        if card is None:
+            card = self.made[slug] = self.card(self.library.papers[slug])
+        return card
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.library.papers)
+
+    def __len__(self) -> int:
+        return len(self.library.papers)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.library.papers
+
+    def fill(self) -> None:
+        """Make every card now (before forking, so that the copies share them)."""
+        for slug in self.library.papers:
+            self[slug]
+
+    def card(self, paper: Paper) -> PaperCard:
+        """A paper's card."""
+        theme = self.library.theme(paper.theme)
+        return PaperCard(
             slug=paper.slug,
             title=paper.title,
             url=urls.paper_url(paper.slug),
             excerpt=excerpt(paper.abstract),
             theme=theme.title,
             theme_url=theme.url,
-            dumps=tuple(dump_by_name[d] for d in paper.dumps if d in dump_by_name),
+            dumps=tuple(self.dump_by_name[d] for d in paper.dumps if d in self.dump_by_name),
             status=paper.status,
-            tags=tuple(tag_by_name[t] for t in paper.tags),
+            tags=tuple(self.tag_by_name[t] for t in paper.tags),
         )
-    return cards
 
 
 def nav_themes(library: Library, current: str | None) -> tuple[NavTheme, ...]:
@@ -94,7 +120,7 @@ def make_site(library: Library) -> Site:
         config.title, config.description, config.author, library.base_url, is_large(library)
     )
     navs = {current: nav_themes(library, current) for current in [None, *library.theme_by_slug]}
-    return Site(library, info, paper_cards(library), navs)
+    return Site(library, info, Cards(library), navs)
 
 
 def page_info(site: Site, path: str, kind: str, title: str, description: str = "") -> PageInfo:

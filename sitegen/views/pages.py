@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import cache, partial
 from typing import Any
 from urllib.parse import quote
 
@@ -290,7 +290,9 @@ def home_page(site: Site) -> PageView:
     return PageView(path, "index.html", context)
 
 
-def theme_page(site: Site, theme: ThemeInfo, filters: FilterOptions, number: int) -> PageView:
+def theme_page(
+    site: Site, theme: ThemeInfo, filters: Callable[[], FilterOptions], number: int
+) -> PageView:
     """Page `number` of a theme's paper list; its filters act on the whole list."""
     section = site.library.section(SectionKey.theme(theme.slug))
     path, cards, pager = archive_page(site, section, site.library.config.per_page, number)
@@ -302,7 +304,7 @@ def theme_page(site: Site, theme: ThemeInfo, filters: FilterOptions, number: int
     context = common(
         site, page_info(site, path, "theme", title, theme.description), crumbs, theme.slug
     )
-    context.update(theme=theme, papers=cards, pager=pager, filters=filters)
+    context.update(theme=theme, papers=cards, pager=pager, filters=filters())
     return PageView(path, "theme.html", context)
 
 
@@ -373,7 +375,7 @@ def page_count_of(items: int, size: int) -> int:
 def az_page(
     site: Site,
     groups: list[tuple[str, tuple[str, ...]]],
-    filters: FilterOptions,
+    filters: Callable[[], FilterOptions],
     at: tuple[int, int],
 ) -> PageView:
     """Part `part` of one letter's page of all papers A–Z, with the letter jump links.
@@ -393,7 +395,7 @@ def az_page(
     context = common(site, page_info(site, path, "papers", title), crumbs)
     letters = [LetterLink(g[0], az_url(groups, i), i == index) for i, g in enumerate(groups)]
     cards = [site.cards[s] for s in slugs[(part - 1) * AZ_PER_PAGE : part * AZ_PER_PAGE]]
-    context.update(papers=cards, pager=pager, letters=letters, letter=shown, filters=filters)
+    context.update(papers=cards, pager=pager, letters=letters, letter=shown, filters=filters())
     return PageView(path, "papers.html", context)
 
 
@@ -408,7 +410,13 @@ def cards_route(site: Site, section: Section) -> Route:
     return Route(urls.cards_file(section.url), "cards", partial(cards_page, site, section))
 
 
-def filterable(site: Site, section: Section) -> FilterOptions:
+def filterable(site: Site, section: Section) -> Callable[[], FilterOptions]:
+    """The filter choices of a whole list, and where its cards are as data: made when a page
+    of the list is first made (the route table is made without every card)."""
+    return cache(partial(filter_choices, site, section))
+
+
+def filter_choices(site: Site, section: Section) -> FilterOptions:
     """The filter choices of a whole list, and where its cards are as data."""
     options = filter_options([site.cards[slug] for slug in section.slugs])
     return replace(options, cards_url=urls.cards_file(section.url), template_card=TEMPLATE_CARD)
