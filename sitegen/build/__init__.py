@@ -20,6 +20,7 @@ from sitegen.build.model import (
     discovery_is_long,
     discovery_key_of,
     discovery_of,
+    draft_model,
     environment_for,
     listing_model,
     make_model,
@@ -27,8 +28,8 @@ from sitegen.build.model import (
 )
 from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
-from sitegen.build.run import Run
-from sitegen.build.schedule import can_fork, launch_side
+from sitegen.build.run import Run, draft_first
+from sitegen.build.schedule import can_fork, launch_early, launch_side
 from sitegen.build.write import LATE_JOBS, early_search, page_outputs, render_and_write
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
@@ -97,6 +98,9 @@ def build_project(
             side = Run(listing, env, options, cache, spool=spool)
             search = early_search(project, cache, options.output)
             launched = launch_side(side, search, discovery_is_long(cache, key))
+        elif preview is not None:  # the search index in the warm worker, open pages drafted
+            launched = launch_early(options, early_search(project, cache, options.output))
+            draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         model = with_discovery(listing, cache, key)
     except BaseException:
         for _, copy in launched.values():

@@ -20,7 +20,7 @@ from sitegen.fsio import write_if_changed
 from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
 from sitegen.render import render_template
 from sitegen.views.context import PageView
-from sitegen.views.pages import views_at
+from sitegen.views.pages import SHOWS_DISCOVERY, routes, views_at
 
 
 @dataclass
@@ -138,3 +138,29 @@ def render_first(run: Run) -> Outputs:
     if written and preview.on_first is not None:
         preview.on_first(written)
     return done
+
+
+def draft_first(run: Run) -> None:
+    """A preview's open pages before discovery is done, written straight away.
+
+    `run.model` is the model with the last build's discovery (build.model.draft_model):
+    the open tab shows a new dump without waiting for discovery, missing only what
+    discovery will say of the new papers, and render_first writes the pages whole
+    moments later (a page whose file changed is never reused unchecked: Run.reusable
+    compares its ctime, then its hash). Pages that show nothing of discovery are left
+    to render_first: their draft would be the page itself.
+    """
+    preview = run.preview
+    if preview is None or not preview.first:
+        return
+    table = routes(run.model.site)
+    written = []
+    for path in sorted(preview.first):
+        route = table.get(path)
+        if route is not None and route.kind in SHOWS_DISCOVERY:
+            view = route.make()
+            data = render_page(run.env, view.template, view.context)
+            if write_if_changed(run.output / view.path, data):
+                written.append(view.path)
+    if written and preview.on_first is not None:
+        preview.on_first(written)

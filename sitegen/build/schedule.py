@@ -109,6 +109,30 @@ def launch_side(run: Run, group: EarlyGroup | None, lists: bool) -> dict[str, tu
     return launched
 
 
+class Submitted:
+    """A group sent to a preview's warm worker as soon as the project is read (launch_early)."""
+
+    def __init__(self, future: Any):
+        self.future = future
+
+    def result(self) -> Any:
+        """Wait for the worker."""
+        return self.future.result()
+
+    def abandon(self) -> None:
+        """Drop it (a failing build): cancelled if it has not started, else left to finish."""
+        self.future.cancel()
+
+
+def launch_early(options: BuildOptions, group: EarlyGroup | None) -> dict[str, tuple[str, Any]]:
+    """A preview's search index, started in its warm worker before the model is made, so it
+    runs while this process makes the model and discovery (Run.launched, as launch_side)."""
+    if group is None or options.executor is None:
+        return {}
+    name, key, make, args = group
+    return {name: (key, Submitted(options.executor.submit(make, *args)))}
+
+
 def start_group(
     run: Run,
     name: str,
