@@ -316,7 +316,11 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
         discovery_of = sitegen.build.model.discovery_of
 
         def spied_discovery(*args, **kwargs):
-            events.append(("discovery", None))
+            # The search files land while discovery runs (here: waits for them).
+            titles, deadline = output / "search" / "titles.js", time.monotonic() + 30
+            while "Chess commentary" not in titles.read_text() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            events.append(("discovery", "Chess commentary" in titles.read_text()))
             return discovery_of(*args, **kwargs)
 
         server.state.publish = spy  # type: ignore[method-assign]
@@ -326,10 +330,11 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
         events.clear()
         assert site.rebuild(ChangeSet({dump}, {"dump"}))
     # The search index went to the worker, and the open home page was drafted with the
-    # new paper, both before discovery ran; then it was written whole.
+    # new paper, both before discovery ran; the search files were in place while discovery
+    # ran; then the home page was written whole.
     assert events[0] == ("worker", "search_index")
     assert events[1] == ("reload", (["index.html"], True))
-    assert events[2] == ("discovery", None)
+    assert events[2] == ("discovery", True)
     # What the preview left equals a clean build's output, file for file.
     clean = tmp_path / "clean"
     ingest_and_build(root, BuildOptions(clean, "/"))

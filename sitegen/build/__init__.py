@@ -30,7 +30,13 @@ from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
 from sitegen.build.run import Run, draft_first
 from sitegen.build.schedule import can_fork, launch_early, launch_side
-from sitegen.build.write import LATE_JOBS, early_search, page_outputs, render_and_write
+from sitegen.build.write import (
+    LATE_JOBS,
+    early_search,
+    page_outputs,
+    render_and_write,
+    write_search_early,
+)
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
 from sitegen.output import Spool, check_output_folder
@@ -92,14 +98,17 @@ def build_project(
     spool = Spool(options.output) if fork else None
     try:
         key = discovery_key_of(project)
+        if preview is not None:  # the search index in the warm worker, from now on
+            search = early_search(project, cache, options.output)
+            early = write_search_early(options.output) if preview.first else None
+            launched = launch_early(options, search, early)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
         if spool is not None:  # the search index, and the list pages while discovery runs
             side = Run(listing, env, options, cache, spool=spool)
             search = early_search(project, cache, options.output)
             launched = launch_side(side, search, discovery_is_long(cache, key))
-        elif preview is not None:  # the search index in the warm worker, open pages drafted
-            launched = launch_early(options, early_search(project, cache, options.output))
+        elif preview is not None:  # open pages drafted while discovery runs
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         model = with_discovery(listing, cache, key)
     except BaseException:
