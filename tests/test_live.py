@@ -284,6 +284,9 @@ def running(pid: str) -> bool:
     return state not in ("Z", "X")
 
 
+NEW_PAGE = "papers/chess-commentary-transformer/index.html"
+
+
 def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -310,7 +313,8 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
 
         def spy(error: str | None = None, pages: list[str] | None = None) -> None:
             home = (output / "index.html").read_text()
-            events.append(("reload", (pages, "Chess commentary transformer" in home)))
+            listed = "Chess commentary transformer" in home and (output / NEW_PAGE).is_file()
+            events.append(("reload", (pages, listed)))
             publish(error, pages)
 
         discovery_of = sitegen.build.model.discovery_of
@@ -330,10 +334,10 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
         events.clear()
         assert site.rebuild(ChangeSet({dump}, {"dump"}))
     # The search index went to the worker, and the open home page was drafted with the
-    # new paper, both before discovery ran; the search files were in place while discovery
-    # ran; then the home page was written whole.
+    # new paper (whose own page came first), all before discovery ran; the search files
+    # were in place while discovery ran; then the pages were written whole.
     assert events[0] == ("worker", "search_index")
-    assert events[1] == ("reload", (["index.html"], True))
+    assert events[1] == ("reload", ([NEW_PAGE, "index.html"], True))
     assert events[2] == ("discovery", True)
     # What the preview left equals a clean build's output, file for file.
     clean = tmp_path / "clean"
