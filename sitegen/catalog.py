@@ -20,6 +20,7 @@ import yaml
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, decode_text, load_yaml, read_input
+from sitegen.known import KnownFiles
 from sitegen.text import find_links, status_key
 
 LEDGER_NAME = "ingested.json"
@@ -145,14 +146,21 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     seen: dict[str, Path] = {}
     if not papers_dir.is_dir():
         return pages
+    # Unchanged pages (by stat) are neither read nor hashed again: sitegen.known.
+    known = KnownFiles(cache, "page") if cache is not None else None
     for path in sorted(papers_dir.glob("*/*.md")):
         if not counts_as_input(path.relative_to(papers_dir)):
             continue  # e.g. an editor's .#page.md lock, or a hidden folder
-        page = load_page(path, read_input(path), cache)
+        if known is None:
+            page = read_page(path, read_input(path))
+        else:
+            page = known.load(path, partial(read_page, path))
         if page.slug in seen:
             raise SitegenError(f"slug {page.slug!r} is also used by {seen[page.slug]}", path)
         seen[page.slug] = path
         pages.append(page)
+    if known is not None:
+        known.remember()
     return pages
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from sitegen.catalog import (
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
+from sitegen.known import KnownFiles
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 
@@ -86,18 +86,19 @@ def read_dumps(
     """Parse every dump (re-parsing only changed ones), collecting refusals."""
     dumps: list[Dump] = []
     errors: list[SitegenError] = []
+    known = KnownFiles(cache, "dump") if cache is not None else None  # unchanged: not read
     for path in dump_files(dumps_dir):
         try:
-            if cache is None:
+            if known is None:
                 dumps.append(read_dump(path))
                 continue
-            data = read_input(path)
-            parse = partial(parse_dump, data, str(path), path.stem)
-            dumps.append(cache.parse("dump", digest(str(path), data), parse))
+            dumps.append(known.load(path, lambda data, p=path: parse_dump(data, str(p), p.stem)))
         except SitegenError as exc:
             errors.append(exc)
         except OSError as exc:
             errors.append(SitegenError(f"cannot read: {exc.strerror}", path))
+    if known is not None:
+        known.remember()
     dumps.sort(key=lambda d: (d.date or "", d.name))
     check_names(dumps_dir, dumps)
     return dumps, errors

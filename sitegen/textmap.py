@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,15 +138,27 @@ def paper_text(title: str, abstract: str) -> tuple[str, str]:
     return title.lower(), URL.sub(" ", abstract.lower())
 
 
-def tokenise(texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
-    """Raw token ids of all (title, abstract) pairs in one stream, with doc index and weight."""
+Tokens = Callable[[str, str], tuple[list[str], list[str]]]  # (title, abstract) -> their tokens
+
+
+def paper_tokens(title: str, abstract: str) -> tuple[list[str], list[str]]:
+    """The raw tokens of a paper's title and of its abstract."""
+    first, second = paper_text(title, abstract)
+    return TOKEN.findall(first), TOKEN.findall(second)
+
+
+def tokenise(
+    texts: Sequence[tuple[str, str]], tokens: Tokens = paper_tokens
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+    """Raw token ids of all (title, abstract) pairs in one stream, with doc index and weight
+    (`tokens`: paper_tokens, or a memo of it)."""
     table = TokenTable()
     lookup = table.__getitem__
     ids = array("i")
     lengths = array("q")  # tokens per title, per abstract, alternating
     for title, abstract in texts:
-        for text in paper_text(title, abstract):
-            found = list(map(lookup, TOKEN.findall(text)))
+        for words in tokens(title, abstract):
+            found = list(map(lookup, words))
             found.append(table["."])  # title and abstract (and papers) never join into a phrase
             ids.extend(found)
             lengths.append(len(found))
@@ -206,6 +218,7 @@ def vectorise(
     min_df: int = 2,
     max_df: float = 0.5,
     base: np.ndarray | None = None,
+    tokens: Tokens = paper_tokens,
 ) -> Vectors:
     """TF-IDF (sublinear tf, smooth idf, L2 rows) of unigrams and bigrams; rows in given order.
 
@@ -216,7 +229,7 @@ def vectorise(
     n_docs = len(slugs)
     in_base = np.ones(n_docs, bool) if base is None else np.asarray(base, bool)
     n_base = int(in_base.sum())
-    ids, docs, weights, raw = tokenise(texts)
+    ids, docs, weights, raw = tokenise(texts, tokens)
     mapping, words, generic = unigram_ids(raw)
     seen = np.bincount(ids[in_base[docs]], minlength=len(raw))
     names = surface_names(raw, mapping, seen, len(words))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import random
 import sys
 from pathlib import Path
 
 import pytest
 
+from sitegen import corpus_themes
 from sitegen.corpus_themes import (
     CorpusPaper,
     confident,
@@ -15,6 +17,7 @@ from sitegen.corpus_themes import (
     merge_candidates,
     place_all,
 )
+from sitegen.ingest import read_dumps
 from sitegen.themes import FALLBACK, Settings, Taxonomy, Theme, classify, load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -186,3 +189,37 @@ def test_remembered_seeds_place_new_papers_as_classifying_everything_does() -> N
     # A remembered verdict is used as is: a stale one (here: no seeds at all) shows.
     lost = place_all(corpus(), tax, only={"chess"}, remember=lambda paper, make: None)
     assert lost["chess"] != every["chess"]
+
+
+def vectors_of(model) -> tuple:  # noqa: ANN001
+    """A corpus model's TF-IDF, exactly (terms, df, and the sparse matrix's arrays)."""
+    matrix = model.vectors.matrix
+    return (
+        model.vectors.terms,
+        model.vectors.df.tolist(),
+        matrix.indptr.tolist(),
+        matrix.indices.tolist(),
+        matrix.data.tolist(),
+    )
+
+
+def test_a_preview_learns_each_corpus_as_a_fresh_process_does(
+    shipped: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Property: with the tokens of earlier corpora remembered (a preview ingesting dump
+    after dump), the TF-IDF and every placement equal those of a process that never saw them."""
+    dumps, _ = read_dumps(REPO / "content" / "dumps")
+    entries = [entry for dump in dumps for entry in dump.entries]
+    papers = [CorpusPaper(f"p{i:04d}", e.title, e.abstract) for i, e in enumerate(entries)]
+    papers.append(CorpusPaper("odd", "Tokens: C++, see https://x.org/a?b", "E.g. 3-D (v2); a-b."))
+    rng = random.Random(16)
+    warm = corpus_themes.TokenMemo()
+    for _ in range(5):
+        chosen = rng.sample(papers, rng.randint(20, len(papers)))
+        only = {p.key for p in rng.sample(chosen, 10)}
+        results = []
+        for memo in (warm, corpus_themes.TokenMemo()):
+            monkeypatch.setattr(corpus_themes, "TOKENS", memo)
+            results.append((vectors_of(learn(chosen, shipped)), place_all(chosen, shipped, only)))
+        assert results[0] == results[1]
+    assert warm.known  # the warm memo was used

@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -281,3 +282,65 @@ def running(pid: str) -> bool:
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+NEW_PAGE = "papers/chess-commentary-transformer/index.html"
+
+
+def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sitegen.build.model
+    from sitegen.build import BuildOptions, ingest_and_build
+    from sitegen.output import read_manifest
+
+    root = copy_shipped_content(tmp_path / "root")
+    output = root / "site"
+    server = PreviewServer(output, "127.0.0.1", 0)  # its state only; no need to serve
+    events: list[tuple[str, object]] = []
+    with ThreadPoolExecutor(1) as worker:
+        submit = worker.submit
+
+        def spied_submit(function, *args):
+            events.append(("worker", function.__name__))
+            return submit(function, *args)
+
+        monkeypatch.setattr(worker, "submit", spied_submit)
+        site = LiveSite(root, output, "/", lambda _: None, server, worker)
+        assert site.rebuild()
+        server.state.viewers["/"] += 1  # a tab shows the home page
+        publish = server.state.publish
+
+        def spy(error: str | None = None, pages: list[str] | None = None) -> None:
+            home = (output / "index.html").read_text()
+            listed = "Chess commentary transformer" in home and (output / NEW_PAGE).is_file()
+            events.append(("reload", (pages, listed)))
+            publish(error, pages)
+
+        discovery_of = sitegen.build.model.discovery_of
+
+        def spied_discovery(*args, **kwargs):
+            # The search files land while discovery runs (here: waits for them).
+            titles, deadline = output / "search" / "titles.js", time.monotonic() + 30
+            while "Chess commentary" not in titles.read_text() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            events.append(("discovery", "Chess commentary" in titles.read_text()))
+            return discovery_of(*args, **kwargs)
+
+        server.state.publish = spy  # type: ignore[method-assign]
+        monkeypatch.setattr(sitegen.build.model, "discovery_of", spied_discovery)
+        dump = root / "content" / "dumps" / "2030-01-01-chess.txt"
+        dump.write_text(f"Subscribe\nChess commentary transformer\n{ABSTRACT}\n")
+        events.clear()
+        assert site.rebuild(ChangeSet({dump}, {"dump"}))
+    # The search index went to the worker, and the open home page was drafted with the
+    # new paper (whose own page came first), all before discovery ran; the search files
+    # were in place while discovery ran; then the pages were written whole.
+    assert events[0] == ("worker", "search_index")
+    assert events[1] == ("reload", ([NEW_PAGE, "index.html"], True))
+    assert events[2] == ("discovery", True)
+    # What the preview left equals a clean build's output, file for file.
+    clean = tmp_path / "clean"
+    ingest_and_build(root, BuildOptions(clean, "/"))
+    assert read_manifest(output).files == read_manifest(clean).files
+    server.server_close()

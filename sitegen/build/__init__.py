@@ -22,6 +22,7 @@ from sitegen.build.model import (
     discovery_is_long,
     discovery_key_of,
     discovery_of,
+    draft_model,
     environment_for,
     listing_model,
     make_model,
@@ -29,9 +30,15 @@ from sitegen.build.model import (
 )
 from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
-from sitegen.build.run import Run
-from sitegen.build.schedule import can_fork, launch_side
-from sitegen.build.write import LATE_JOBS, early_search, page_outputs, render_and_write
+from sitegen.build.run import Run, draft_first
+from sitegen.build.schedule import can_fork, launch_early, launch_side
+from sitegen.build.write import (
+    LATE_JOBS,
+    early_search,
+    page_outputs,
+    render_and_write,
+    write_search_early,
+)
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
 from sitegen.output import Spool, check_output_folder
@@ -95,12 +102,18 @@ def build_project(
         search = early_search(project, cache, options.output) if spool is not None else None
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_long(cache, key)
-        if spool is not None and not lists:  # the search index at once: it needs no model
+        if preview is not None:  # the search index in the warm worker, from now on
+            search = early_search(project, cache, options.output)
+            early = write_search_early(options.output) if preview.first else None
+            launched = launch_early(options, search, early)
+        elif spool is not None and not lists:  # the search index at once: it needs no model
             launched = launch_side(None, search, False)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
         if lists:  # the search index, and the list pages while discovery runs
             launched = launch_side(Run(listing, env, options, cache, spool=spool), search, True)
+        elif preview is not None:  # open pages drafted while discovery runs
+            draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         model = with_discovery(listing, cache, key())
     except BaseException:
         for _, copy in launched.values():

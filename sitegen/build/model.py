@@ -67,6 +67,27 @@ def listing_model(project: Project, options: BuildOptions, cache: BuildCache) ->
     return SiteModel(project, make_site(library), base_url)
 
 
+def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
+    """A listing model with the last build's discovery, kept to the papers still there: what
+    a preview shows while discovery runs (build.run.draft_first)."""
+    last = (cache.stored_memo("discovery") or ("", PENDING))[1]
+    papers = model.site.library.papers
+    draft = Discovery(
+        key_terms={s: t for s, t in last.key_terms.items() if s in papers},
+        related={
+            s: tuple(r for r in related if r.slug in papers)
+            for s, related in last.related.items()
+            if s in papers
+        },
+        points={s: p for s, p in last.points.items() if s in papers},
+        regions=tuple(
+            replace(r, slugs=tuple(s for s in r.slugs if s in papers)) for r in last.regions
+        ),
+    )
+    library = replace(model.site.library, discovery=draft)
+    return replace(model, site=replace(model.site, library=library))
+
+
 def with_discovery(model: SiteModel, cache: BuildCache, key: str = "") -> SiteModel:
     """The whole model: a listing model with discovery in (cards and sidebars kept)."""
     library = replace(model.site.library, discovery=discovery_of(model.project, cache, key))

@@ -21,7 +21,7 @@ from sitegen.model import urls
 from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
 from sitegen.render import render_template
 from sitegen.views.context import PageView
-from sitegen.views.pages import Route, views_at
+from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes, views_at
 
 PAGE_KEY, INPUT_KEY = 0, 3  # where a Noted (sitegen.cache) holds each key
 
@@ -168,3 +168,36 @@ def render_first(run: Run) -> Outputs:
     if written and preview.on_first is not None:
         preview.on_first(written)
     return done
+
+
+DRAFTED_NEW = 1_000  # more new pages than this (a first dump): they wait for the whole build
+
+
+def draft_first(run: Run) -> None:
+    """A preview's open pages before discovery is done, written straight away, after the
+    pages of papers new to the site (so the open pages' links to them work at once).
+
+    `run.model` is the model with the last build's discovery (build.model.draft_model):
+    the open tab shows a new dump without waiting for discovery, missing only what
+    discovery will say of the new papers, and render_first and the commit write the pages
+    whole moments later (a page whose file changed is never reused unchecked:
+    Run.reusable compares its ctime, then its hash). A draft never replaces a page but
+    an open one; pages that show nothing of discovery are left to render_first, whose
+    result their draft would be.
+    """
+    preview = run.preview
+    if preview is None or not preview.first:
+        return
+    table = routes(run.model.site)
+    new = [r for r in table.values() if r.kind == "paper" and not (run.output / r.path).exists()]
+    opened = [table[p] for p in sorted(preview.first) if p in table]
+    chosen = (new if len(new) <= DRAFTED_NEW else []) + opened
+    written = []
+    for route in chosen:
+        if route.kind in SHOWS_DISCOVERY:
+            view = route.make()
+            data = render_page(run.env, view.template, view.context)
+            if write_if_changed(run.output / view.path, data):
+                written.append(view.path)
+    if written and preview.on_first is not None:
+        preview.on_first(written)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -112,6 +113,51 @@ def launch_side(
     if group is not None:
         launched[group[0]] = (group[1], Part(copy, 0, values))
     return launched
+
+
+class Submitted:
+    """A group sent to a preview's warm worker as soon as the project is read (launch_early);
+    on_ready(value), if given, runs as soon as the worker is done (in the pool's thread)."""
+
+    def __init__(self, future: Any, on_ready: Callable[[Any], None] | None = None):
+        self.future, self.ready = future, threading.Event()
+        if on_ready is None:
+            self.ready.set()
+            return
+
+        def done(finished: Any) -> None:
+            try:
+                if not finished.cancelled() and finished.exception() is None:
+                    on_ready(finished.result())
+            except Exception:  # noqa: BLE001, S110 - collecting the value reports any error
+                pass
+            finally:
+                self.ready.set()
+
+        future.add_done_callback(done)
+
+    def result(self) -> Any:
+        """Wait for the worker (and for on_ready)."""
+        value = self.future.result()
+        self.ready.wait()
+        return value
+
+    def abandon(self) -> None:
+        """Drop it (a failing build): cancelled if it has not started, else left to finish."""
+        self.future.cancel()
+
+
+def launch_early(
+    options: BuildOptions,
+    group: EarlyGroup | None,
+    on_ready: Callable[[Any], None] | None = None,
+) -> dict[str, tuple[str, Any]]:
+    """A preview's search index, started in its warm worker before the model is made, so it
+    runs while this process makes the model and discovery (Run.launched, as launch_side)."""
+    if group is None or options.executor is None:
+        return {}
+    name, key, make, args = group
+    return {name: (key, Submitted(options.executor.submit(make, *args), on_ready))}
 
 
 def start_group(

@@ -66,6 +66,17 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     return papers, project.taxonomy, cache.recall("search", MEMO_KEY)
 
 
+def write_search_early(output: Path) -> Callable[[tuple[Outputs, Any]], None]:
+    """For a preview with open pages: put the search files of a finished index in place at
+    once, while discovery still runs (as render_and_write would after the open pages; the
+    build collects the same files later, and commits them)."""
+
+    def write(made: tuple[Outputs, Any]) -> None:
+        write_outputs(output, made[0])
+
+    return write
+
+
 MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
 
 

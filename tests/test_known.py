@@ -1,0 +1,85 @@
+"""Pages and dumps known by their stat: unchanged files are not read again, changed ones are."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SHIPPED
+
+import sitegen.known
+from sitegen.cache import BuildCache
+from sitegen.catalog import read_pages
+from sitegen.ingest import read_dumps
+from sitegen.noop import RACY_NS
+
+PAGE = "---\ntitle: Paper {n}\n---\n\nAbstract {n}.\n"
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every file the stat memo reads."""
+    seen: list[Path] = []
+    real = sitegen.known.read_input
+
+    def counted(path: Path) -> bytes:
+        seen.append(path)
+        return real(path)
+
+    monkeypatch.setattr(sitegen.known, "read_input", counted)
+    return seen
+
+
+def settle() -> None:
+    """Wait until files written just now have stats old enough to be trusted."""
+    time.sleep(2 * RACY_NS / 1e9)
+
+
+def test_unchanged_pages_are_not_read_again_and_an_edit_is(tmp_path: Path, reads) -> None:
+    papers = tmp_path / "papers" / "theme"
+    papers.mkdir(parents=True)
+    for n in range(5):
+        (papers / f"p{n}.md").write_text(PAGE.format(n=n))
+    settle()
+    cache = BuildCache()
+    first = read_pages(tmp_path / "papers", cache)
+    assert len(reads) == 5
+    reads.clear()
+    assert read_pages(tmp_path / "papers", cache) == first and reads == []
+    # Same size, other bytes: its stat (ctime, mtime) changed, so it is read again.
+    (papers / "p2.md").write_text(PAGE.format(n=7))
+    (papers / "p3.md").unlink()
+    again = read_pages(tmp_path / "papers", cache)
+    assert reads == [papers / "p2.md"]
+    assert [p.meta["title"] for p in again] == ["Paper 0", "Paper 1", "Paper 7", "Paper 4"]
+    assert set(cache.recall("page-stats", "")) == {str(p.path) for p in again} - {
+        str(papers / "p2.md")  # written just now: its stat is not trusted yet
+    }
+
+
+def test_a_file_written_just_now_is_read_again_next_time(tmp_path: Path, reads) -> None:
+    papers = tmp_path / "papers" / "theme"
+    papers.mkdir(parents=True)
+    (papers / "p.md").write_text(PAGE.format(n=1))
+    cache = BuildCache()
+    read_pages(tmp_path / "papers", cache)
+    read_pages(tmp_path / "papers", cache)
+    assert len(reads) == 2  # racily clean: a change in the same clock tick wouldn't show
+
+
+def test_unchanged_dumps_are_not_read_again(tmp_path: Path, reads) -> None:
+    dumps = tmp_path / "dumps"
+    dumps.mkdir()
+    first_dump, second_dump = sorted(SHIPPED.glob("dumps/*.txt"))[:2]
+    (dumps / "2024-01-01-a.txt").write_bytes(first_dump.read_bytes())
+    (dumps / "2024-01-02-b.txt").write_bytes(first_dump.read_bytes())
+    settle()
+    cache = BuildCache()
+    first, errors = read_dumps(dumps, cache)
+    assert len(first) == 2 and not errors
+    reads.clear()
+    (dumps / "2024-01-02-b.txt").write_bytes(second_dump.read_bytes())
+    again, _ = read_dumps(dumps, cache)
+    assert reads == [dumps / "2024-01-02-b.txt"]
+    assert again[0] == first[0] and again[1].entries != first[1].entries
