@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from hashlib import blake2b
 
 import numpy as np
@@ -216,21 +217,28 @@ def plain_candidates(found: tuple[Candidate, ...]) -> tuple:
 
 
 Entry = tuple[int, float, tuple[str, ...]]  # a related paper's row, exact cosine, shared terms
-Explain = Callable[[str, str, tuple[str, ...]], tuple[str, ...]]  # (paper, related, TF-IDF terms)
+# The TF-IDF terms adding most to a pair's score, made only when asked (most pairs share a
+# phrase, and folding terms is a third of the time spent explaining).
+Terms = Callable[[], tuple[str, ...]]
+Explain = Callable[[str, str, Terms], tuple[str, ...]]  # (paper, related, TF-IDF terms)
 
 
 def by_phrases(candidates: dict[str, tuple[Candidate, ...]]) -> Explain:
     """Explain a related pair by the phrases both share, or else by the top TF-IDF term."""
+    last: dict[str, dict[str, Candidate]] = {}  # the paper asked last: pairs come by paper
 
-    def explain(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(shared_phrases(candidates[slug], candidates[other])) or terms[:1]
+    def explain(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
+        if slug not in last:
+            last.clear()
+            last[slug] = {c.key: c for c in candidates[slug]}
+        return tuple(shared_with(last[slug], candidates[other])) or terms()[:1]
 
     return explain
 
 
-def by_terms(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+def by_terms(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
     """Explain a related pair by the TF-IDF terms adding most to its score."""
-    return terms
+    return terms()
 
 
 def generation_related(
@@ -440,8 +448,17 @@ def key_terms(
 def shared_phrases(mine: tuple[Candidate, ...], theirs: tuple[Candidate, ...]) -> list[str]:
     """The candidates two papers share, the most specific first: rarest in the corpus, then
     heaviest in both (so "mode connectivity" comes before "computer vision")."""
-    weight = {c.key: c.weight for c in theirs}
-    both = [(c.idf, min(c.weight, weight[c.key]), c.key, c.label) for c in mine if c.key in weight]
+    return shared_with({c.key: c for c in mine}, theirs)
+
+
+def shared_with(mine: dict[str, Candidate], theirs: tuple[Candidate, ...]) -> list[str]:
+    """shared_phrases, with one paper's candidates by key (each key is one candidate)."""
+    both = [
+        (own.idf, min(own.weight, c.weight), c.key, own.label)
+        for c in theirs
+        if (own := mine.get(c.key)) is not None
+    ]
+    # Sorted to the key, which is unique: the order the candidates come in doesn't count.
     both.sort(key=lambda item: (-item[0], -item[1], item[2]))
     # A phrase one paper in twenty uses ("computer vision") explains little: only when
     # nothing rarer is shared does the rarest of those stand alone.
@@ -515,11 +532,11 @@ class Best:
     rows: np.ndarray  # position in the rows asked for, by row then rank
     cols: np.ndarray  # the related paper's row in the vectors
     exact: np.ndarray  # float64 cosine over all terms
-    terms: list[tuple[str, ...]]  # the TF-IDF terms adding most to each score
+    terms: list[Terms]  # the TF-IDF terms adding most to each score
     thresholds: np.ndarray  # per row asked for: the candidate threshold (candidate_pairs)
     bars: np.ndarray  # per row asked for: the bar of welcome_bars
 
-    def entries(self) -> Iterable[tuple[int, int, float, tuple[str, ...]]]:
+    def entries(self) -> Iterable[tuple[int, int, float, Terms]]:
         """(row, column, exact score, TF-IDF terms) of every entry."""
         return zip(
             self.rows.tolist(), self.cols.tolist(), self.exact.tolist(), self.terms, strict=True
@@ -592,12 +609,12 @@ def joined(parts: list[tuple], terms: Sequence[str]) -> Best:
     )
 
 
-def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[tuple[str, ...]]:
+def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[Terms]:
     """Per pair (a row of elementwise products), the terms adding most to its score."""
     shared_rows, shared_cols, _ = ranked_entries(products, 2 * SHARED_TERMS)
     shared_list = shared_cols.tolist()
     return [
-        distinct_terms(shared_list[part], terms, SHARED_TERMS)
+        partial(distinct_terms, shared_list[part], terms, SHARED_TERMS)
         for part in split_by_row(shared_rows, products.shape[0])
     ]
 
@@ -608,7 +625,7 @@ def welcomed(
     rows: np.ndarray,
     later: np.ndarray,
     generation: Generation,
-) -> Iterable[tuple[int, int, float, tuple[str, ...]]]:
+) -> Iterable[tuple[int, int, float, Terms]]:
     """(base row, later paper's row, exact, TF-IDF terms) of each later paper a base paper
     welcomes: a candidate by its threshold, and above its bar (see best_related)."""
     full = vectors.matrix
