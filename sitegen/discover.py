@@ -119,17 +119,27 @@ def discover(
         [slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered], base=in_base
     )
     texts = [(t, a) for _, t, a in ordered]
-
+    # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
+    matched = pruned(vectors.matrix, PRUNE_TERMS)
     made: list[Generation] = []
 
     def make() -> dict:
-        made.append(learn_generation(vectors, in_base, texts))
+        made.append(learn_generation(vectors, in_base, texts, matched[np.flatnonzero(in_base)]))
         return packed(made[0])
 
     plain = (remember or (lambda f: f()))(make)
     # Just made: used as it is (unpacked(packed(g)) equals g; unpacking costs 0.5 s at 10k).
     generation = made[0] if made else unpacked(plain)
-    return extended(generation, vectors, in_base, texts, {} if later is None else later)
+    known = {} if later is None else later
+    return extended(generation, Pruned(vectors, matched), in_base, texts, known)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """TF-IDF vectors and the same rows cut to their heaviest terms (pruned)."""
+
+    vectors: Vectors
+    matched: sp.csr_matrix
 
 
 @dataclass(frozen=True)
@@ -146,13 +156,15 @@ class Generation:
     coords: np.ndarray  # the base's map layout (n x 2, layout units)
 
 
-def learn_generation(vectors: Vectors, in_base: np.ndarray, texts: list) -> Generation:
-    """Key terms, related papers among the base, and the map layout of the base's papers."""
+def learn_generation(
+    vectors: Vectors, in_base: np.ndarray, texts: list, matched: sp.csr_matrix
+) -> Generation:
+    """Key terms, related papers among the base, and the map layout of the base's papers
+    (matched: the base's rows pruned)."""
     rows = np.flatnonzero(in_base)
     mine = rows_of(vectors, rows)
     candidates, counts = base_candidates([texts[i] for i in rows.tolist()])
     explain = by_phrases(dict(zip(mine.slugs, candidates, strict=True)))
-    matched = pruned(mine.matrix, PRUNE_TERMS)
     related, thresholds, bars = generation_related(mine, explain, matched)
     coords = base_layout(mine, matched)
     return Generation(mine.slugs, candidates, counts, related, thresholds, bars, coords)
@@ -166,19 +178,19 @@ def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
 
 def extended(
     generation: Generation,
-    vectors: Vectors,
+    both: Pruned,
     in_base: np.ndarray,
     texts: list,
     known: dict[str, tuple],
 ) -> Discovery:
     """The whole catalogue's discovery: the base generation, and the papers after it (their
     key-term candidates taken from `known` where it has them, and put there)."""
+    vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
     candidates = interleaved(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(dict(zip(vectors.slugs, candidates, strict=True)))
-    matched = pruned(vectors.matrix, PRUNE_TERMS)
     related = related_of(vectors, in_base, generation, explain, matched)
     points = map_points(vectors, in_base, generation.coords, matched)
     plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
