@@ -21,6 +21,7 @@ from sitegen.discover import (
     key_terms,
     paper_candidates,
     paper_vectors,
+    pruned,
     ranked_entries,
     related_papers,
     suggest_themes,
@@ -180,6 +181,15 @@ def test_ties_are_broken_by_column_then_rows_keep_order() -> None:
     assert rows.tolist() == [0, 0, 0, 1, 1]
     assert cols.tolist() == [2, 0, 1, 3, 1]
     assert values.tolist() == pytest.approx([0.9, 0.5, 0.5, 0.2, 0.1])
+
+
+def test_pruning_is_row_by_row() -> None:
+    # discover() prunes the whole catalogue once and hands the base its rows.
+    matrix = paper_vectors(shipped_papers()[:120]).matrix
+    rows = np.arange(0, 120, 3)
+    whole, part = pruned(matrix, 24)[rows], pruned(matrix[rows], 24)
+    assert whole.nnz == part.nnz > 0
+    assert (whole != part).nnz == 0 and np.array_equal(whole.indices, part.indices)
 
 
 def test_results_do_not_depend_on_input_order(found) -> None:
