@@ -121,15 +121,13 @@ def discover(
     texts = [(t, a) for _, t, a in ordered]
     # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
     matched = pruned(vectors.matrix, PRUNE_TERMS)
-    made: list[Generation] = []
 
     def make() -> dict:
-        made.append(learn_generation(vectors, in_base, texts, matched[np.flatnonzero(in_base)]))
-        return packed(made[0])
+        return packed(learn_generation(vectors, in_base, texts, matched[np.flatnonzero(in_base)]))
 
-    plain = (remember or (lambda f: f()))(make)
-    # Just made: used as it is (unpacked(packed(g)) equals g; unpacking costs 0.5 s at 10k).
-    generation = made[0] if made else unpacked(plain)
+    # Even a generation just made is unpacked: its strings are then shared as in a later
+    # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
+    generation = unpacked((remember or (lambda f: f()))(make))
     known = {} if later is None else later
     return extended(generation, Pruned(vectors, matched), in_base, texts, known)
 
