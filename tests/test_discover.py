@@ -192,6 +192,28 @@ def test_pruning_is_row_by_row() -> None:
     assert (whole != part).nnz == 0 and np.array_equal(whole.indices, part.indices)
 
 
+def test_long_rows_cut_by_a_bound_keep_their_kth_distinct_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sitegen.discover
+
+    monkeypatch.setattr(sitegen.discover, "BOUND_SAMPLE", 1)  # every row is long
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        lengths = rng.integers(0, 400, int(rng.integers(1, 20)))
+        indptr = np.r_[0, np.cumsum(lengths)]
+        rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        data = np.round(rng.random(indptr[-1]), 2).astype(np.float32)  # many ties
+        data[rng.random(len(data)) < 0.2] = -np.inf  # as candidate_pairs marks non-base papers
+        k = int(rng.integers(8, 30))
+        expected = sitegen.discover.kth_distinct(data, indptr, rows, k)
+        assert np.array_equal(sitegen.discover.row_thresholds(data, indptr, rows, k), expected)
+    # A row whose first entries are its k best: the bound is the row's value itself.
+    data = np.r_[np.arange(10, 0, -1), np.zeros(100)].astype(np.float32)
+    indptr, rows = np.array([0, 110]), np.zeros(110, np.int32)
+    assert sitegen.discover.row_thresholds(data, indptr, rows, 10).tolist() == [1.0]
+
+
 def test_results_do_not_depend_on_input_order(found) -> None:
     shuffled = corpus()
     random.Random(4).shuffle(shuffled)
