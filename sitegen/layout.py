@@ -13,8 +13,8 @@ vectorised array operations:
 - repulsion from a few negative samples per paper and epoch, drawn from a fixed seed;
 - a step that shrinks linearly to zero, each coordinate's move clipped.
 
-Every reduction is np.bincount (sequential, so sums never depend on thread count), the
-start is rounded (BLAS noise cannot seed a different run), and the result is rounded.
+Every reduction is np.bincount or column adds in a fixed order (sequential, so sums never
+depend on thread count), the start is rounded (BLAS noise cannot seed a different run), and the result is rounded.
 """
 
 from __future__ import annotations
