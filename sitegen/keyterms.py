@@ -30,7 +30,7 @@ import math
 import re
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -513,10 +513,12 @@ class KeyCounts:
     keys: tuple[str, ...]  # sorted
     counts: np.ndarray  # int32, papers using each key
     papers: int  # papers in the base
+    # Each key's place in `keys`, when one is at hand (base_candidates' passes share one).
+    index: dict[str, int] | None = field(default=None, compare=False, repr=False)
 
     def of(self, keys: Sequence[str]) -> np.ndarray:
         """The base's count of each of these keys (0 for a key no base paper uses)."""
-        index = {key: i for i, key in enumerate(self.keys)}
+        index = self.index if self.index is not None else {k: i for i, k in enumerate(self.keys)}
         padded = np.append(self.counts, 0).astype(np.int32)
         return padded[[index.get(key, -1) for key in keys]] if keys else padded[:0]
 
@@ -548,7 +550,11 @@ def base_candidates(
         del stream, found  # one pass's n-grams at a time
     keys = tuple(sorted(total))
     counts = KeyCounts(keys, np.array([total[k] for k in keys], np.int32), len(texts))
-    found_all = [candidates_and_counts(part, keep, counts, inside=True)[0] for part in passes]
+    # One index of the keys for every pass (at 100k, a dict of millions of keys a pass),
+    # made of the counting dict, which is no longer needed.
+    total.update((key, place) for place, key in enumerate(keys))
+    indexed = replace(counts, index=total)
+    found_all = [candidates_and_counts(part, keep, indexed, inside=True)[0] for part in passes]
     return [c for part in found_all for c in part], counts
 
 
