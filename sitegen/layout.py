@@ -14,7 +14,8 @@ vectorised array operations:
 - a step that shrinks linearly to zero, each coordinate's move clipped.
 
 Every reduction is np.bincount or column adds in a fixed order (sequential, so sums never
-depend on thread count), the start is rounded (BLAS noise cannot seed a different run), and the result is rounded.
+depend on thread count), the start is rounded (BLAS noise cannot seed a different run),
+and the result is rounded.
 """
 
 from __future__ import annotations
