@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from hashlib import blake2b
 
 import numpy as np
@@ -118,12 +119,25 @@ def discover(
         [slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered], base=in_base
     )
     texts = [(t, a) for _, t, a in ordered]
+    # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
+    matched = pruned(vectors.matrix, PRUNE_TERMS)
 
     def make() -> dict:
-        return packed(learn_generation(vectors, in_base, texts))
+        return packed(learn_generation(vectors, in_base, texts, matched[np.flatnonzero(in_base)]))
 
+    # Even a generation just made is unpacked: its strings are then shared as in a later
+    # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
     generation = unpacked((remember or (lambda f: f()))(make))
-    return extended(generation, vectors, in_base, texts, {} if later is None else later)
+    known = {} if later is None else later
+    return extended(generation, Pruned(vectors, matched), in_base, texts, known)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """TF-IDF vectors and the same rows cut to their heaviest terms (pruned)."""
+
+    vectors: Vectors
+    matched: sp.csr_matrix
 
 
 @dataclass(frozen=True)
@@ -140,13 +154,15 @@ class Generation:
     coords: np.ndarray  # the base's map layout (n x 2, layout units)
 
 
-def learn_generation(vectors: Vectors, in_base: np.ndarray, texts: list) -> Generation:
-    """Key terms, related papers among the base, and the map layout of the base's papers."""
+def learn_generation(
+    vectors: Vectors, in_base: np.ndarray, texts: list, matched: sp.csr_matrix
+) -> Generation:
+    """Key terms, related papers among the base, and the map layout of the base's papers
+    (matched: the base's rows pruned)."""
     rows = np.flatnonzero(in_base)
     mine = rows_of(vectors, rows)
     candidates, counts = base_candidates([texts[i] for i in rows.tolist()])
     explain = by_phrases(dict(zip(mine.slugs, candidates, strict=True)))
-    matched = pruned(mine.matrix, PRUNE_TERMS)
     related, thresholds, bars = generation_related(mine, explain, matched)
     coords = base_layout(mine, matched)
     return Generation(mine.slugs, candidates, counts, related, thresholds, bars, coords)
@@ -160,19 +176,19 @@ def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
 
 def extended(
     generation: Generation,
-    vectors: Vectors,
+    both: Pruned,
     in_base: np.ndarray,
     texts: list,
     known: dict[str, tuple],
 ) -> Discovery:
     """The whole catalogue's discovery: the base generation, and the papers after it (their
     key-term candidates taken from `known` where it has them, and put there)."""
+    vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
     candidates = interleaved(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(dict(zip(vectors.slugs, candidates, strict=True)))
-    matched = pruned(vectors.matrix, PRUNE_TERMS)
     related = related_of(vectors, in_base, generation, explain, matched)
     points = map_points(vectors, in_base, generation.coords, matched)
     plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
@@ -211,21 +227,28 @@ def plain_candidates(found: tuple[Candidate, ...]) -> tuple:
 
 
 Entry = tuple[int, float, tuple[str, ...]]  # a related paper's row, exact cosine, shared terms
-Explain = Callable[[str, str, tuple[str, ...]], tuple[str, ...]]  # (paper, related, TF-IDF terms)
+# The TF-IDF terms adding most to a pair's score, made only when asked (most pairs share a
+# phrase, and folding terms is a third of the time spent explaining).
+Terms = Callable[[], tuple[str, ...]]
+Explain = Callable[[str, str, Terms], tuple[str, ...]]  # (paper, related, TF-IDF terms)
 
 
 def by_phrases(candidates: dict[str, tuple[Candidate, ...]]) -> Explain:
     """Explain a related pair by the phrases both share, or else by the top TF-IDF term."""
+    last: dict[str, dict[str, Candidate]] = {}  # the paper asked last: pairs come by paper
 
-    def explain(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(shared_phrases(candidates[slug], candidates[other])) or terms[:1]
+    def explain(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
+        if slug not in last:
+            last.clear()
+            last[slug] = {c.key: c for c in candidates[slug]}
+        return tuple(shared_with(last[slug], candidates[other])) or terms()[:1]
 
     return explain
 
 
-def by_terms(slug: str, other: str, terms: tuple[str, ...]) -> tuple[str, ...]:
+def by_terms(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
     """Explain a related pair by the TF-IDF terms adding most to its score."""
-    return terms
+    return terms()
 
 
 def generation_related(
@@ -359,8 +382,32 @@ def split_into(items: list, sizes: list[int]) -> list[tuple]:
     return [tuple(items[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
+# Rows longer than this many times k are first cut by a bound from their first entries
+# (row_thresholds): at 100k papers, a block of candidate scores holds ~20M entries.
+BOUND_SAMPLE = 16
+
+
 def row_thresholds(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """Each row's k-th largest distinct value (-inf for rows with fewer), in k vectorised passes."""
+    """Each row's k-th largest distinct value (-inf for rows with fewer).
+
+    Long rows are first cut to the entries at or above the same statistic of their first
+    BOUND_SAMPLE × k entries: a subset's k-th largest distinct value is no larger than the
+    row's, so every entry that decides the row's is kept, and the result is the same.
+    """
+    n_rows, sample = len(indptr) - 1, BOUND_SAMPLE * k
+    if k < 8 or len(data) <= 4 * sample * n_rows:  # a few passes are cheaper than a cut
+        return kth_distinct(data, indptr, rows, k)
+    lengths = np.diff(indptr)
+    first = np.flatnonzero(np.arange(len(data)) - indptr[rows] < sample)
+    counts = np.minimum(lengths, sample)
+    bound = kth_distinct(data[first], np.r_[0, np.cumsum(counts)], rows[first], k)
+    kept = np.flatnonzero(data >= bound[rows])
+    counts = np.bincount(rows[kept], minlength=n_rows)
+    return kth_distinct(data[kept], np.r_[0, np.cumsum(counts)], rows[kept], k)
+
+
+def kth_distinct(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """row_thresholds in k vectorised passes over every entry."""
     n_rows = len(indptr) - 1
     starts = indptr[:-1][np.diff(indptr) > 0]
     filled = np.diff(indptr) > 0
@@ -435,8 +482,17 @@ def key_terms(
 def shared_phrases(mine: tuple[Candidate, ...], theirs: tuple[Candidate, ...]) -> list[str]:
     """The candidates two papers share, the most specific first: rarest in the corpus, then
     heaviest in both (so "mode connectivity" comes before "computer vision")."""
-    weight = {c.key: c.weight for c in theirs}
-    both = [(c.idf, min(c.weight, weight[c.key]), c.key, c.label) for c in mine if c.key in weight]
+    return shared_with({c.key: c for c in mine}, theirs)
+
+
+def shared_with(mine: dict[str, Candidate], theirs: tuple[Candidate, ...]) -> list[str]:
+    """shared_phrases, with one paper's candidates by key (each key is one candidate)."""
+    both = [
+        (own.idf, min(own.weight, c.weight), c.key, own.label)
+        for c in theirs
+        if (own := mine.get(c.key)) is not None
+    ]
+    # Sorted to the key, which is unique: the order the candidates come in doesn't count.
     both.sort(key=lambda item: (-item[0], -item[1], item[2]))
     # A phrase one paper in twenty uses ("computer vision") explains little: only when
     # nothing rarer is shared does the rarest of those stand alone.
@@ -510,11 +566,11 @@ class Best:
     rows: np.ndarray  # position in the rows asked for, by row then rank
     cols: np.ndarray  # the related paper's row in the vectors
     exact: np.ndarray  # float64 cosine over all terms
-    terms: list[tuple[str, ...]]  # the TF-IDF terms adding most to each score
+    terms: list[Terms]  # the TF-IDF terms adding most to each score
     thresholds: np.ndarray  # per row asked for: the candidate threshold (candidate_pairs)
     bars: np.ndarray  # per row asked for: the bar of welcome_bars
 
-    def entries(self) -> Iterable[tuple[int, int, float, tuple[str, ...]]]:
+    def entries(self) -> Iterable[tuple[int, int, float, Terms]]:
         """(row, column, exact score, TF-IDF terms) of every entry."""
         return zip(
             self.rows.tolist(), self.cols.tolist(), self.exact.tolist(), self.terms, strict=True
@@ -587,12 +643,12 @@ def joined(parts: list[tuple], terms: Sequence[str]) -> Best:
     )
 
 
-def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[tuple[str, ...]]:
+def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[Terms]:
     """Per pair (a row of elementwise products), the terms adding most to its score."""
     shared_rows, shared_cols, _ = ranked_entries(products, 2 * SHARED_TERMS)
     shared_list = shared_cols.tolist()
     return [
-        distinct_terms(shared_list[part], terms, SHARED_TERMS)
+        partial(distinct_terms, shared_list[part], terms, SHARED_TERMS)
         for part in split_by_row(shared_rows, products.shape[0])
     ]
 
@@ -603,7 +659,7 @@ def welcomed(
     rows: np.ndarray,
     later: np.ndarray,
     generation: Generation,
-) -> Iterable[tuple[int, int, float, tuple[str, ...]]]:
+) -> Iterable[tuple[int, int, float, Terms]]:
     """(base row, later paper's row, exact, TF-IDF terms) of each later paper a base paper
     welcomes: a candidate by its threshold, and above its bar (see best_related)."""
     full = vectors.matrix

@@ -30,7 +30,7 @@ import math
 import re
 from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
@@ -513,10 +513,12 @@ class KeyCounts:
     keys: tuple[str, ...]  # sorted
     counts: np.ndarray  # int32, papers using each key
     papers: int  # papers in the base
+    # Each key's place in `keys`, when one is at hand (base_candidates' passes share one).
+    index: dict[str, int] | None = field(default=None, compare=False, repr=False)
 
     def of(self, keys: Sequence[str]) -> np.ndarray:
         """The base's count of each of these keys (0 for a key no base paper uses)."""
-        index = {key: i for i, key in enumerate(self.keys)}
+        index = self.index if self.index is not None else {k: i for i, k in enumerate(self.keys)}
         padded = np.append(self.counts, 0).astype(np.int32)
         return padded[[index.get(key, -1) for key in keys]] if keys else padded[:0]
 
@@ -548,7 +550,11 @@ def base_candidates(
         del stream, found  # one pass's n-grams at a time
     keys = tuple(sorted(total))
     counts = KeyCounts(keys, np.array([total[k] for k in keys], np.int32), len(texts))
-    found_all = [candidates_and_counts(part, keep, counts, inside=True)[0] for part in passes]
+    # One index of the keys for every pass (at 100k, a dict of millions of keys a pass),
+    # made of the counting dict, which is no longer needed.
+    total.update((key, place) for place, key in enumerate(keys))
+    indexed = replace(counts, index=total)
+    found_all = [candidates_and_counts(part, keep, indexed, inside=True)[0] for part in passes]
     return [c for part in found_all for c in part], counts
 
 
@@ -585,23 +591,25 @@ def candidates_and_counts(
     alphabetical = np.empty(max(len(keys), 1), np.int64)
     alphabetical[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
     ranked = shown[np.lexsort((alphabetical[rows.key[shown]], -weight[shown], rows.paper[shown]))]
-    bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1))
-    result = []
-    for paper in range(len(texts)):
-        mine = ranked[bounds[paper] : bounds[paper + 1]]
-        texts_of = [keys[k] for k in rows.key[mine].tolist()]
+    bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1)).tolist()
+    ranked_keys, ranked_rows = [keys[k] for k in rows.key[ranked].tolist()], ranked.tolist()
+    picks = []  # per paper: (key, row) of its candidates
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        texts_of = ranked_keys[a:b]
+        picks.append([(texts_of[i], ranked_rows[a + i]) for i in folded(texts_of, keep)])
+    chosen = [r for found in picks for _, r in found]
+    # Labels, weights and idfs are gathered for all papers at once (per-row numpy lookups
+    # cost more than the strings made from them).
+    labels, weights_of = labels_of(chosen, rows, stream), weight[chosen].tolist()
+    idfs, result, j = idf[chosen].tolist(), [], 0
+    for found in picks:
         result.append(
             tuple(
-                Candidate(
-                    texts_of[i],
-                    label_of(rows.labels.get(r, r), rows, stream),
-                    float(weight[r]),
-                    texts_of[i].count(" ") + 1,
-                    float(idf[r]),
-                )
-                for i, r in ((i, int(mine[i])) for i in folded(texts_of, keep))
+                Candidate(key, labels[j + i], weights_of[j + i], key.count(" ") + 1, idfs[j + i])
+                for i, (key, _) in enumerate(found)
             )
         )
+        j += len(found)
     return result, counts
 
 
@@ -627,15 +635,43 @@ def folded(ranked: list[str], limit: int) -> list[int]:
     return chosen
 
 
-def label_of(source: int | str, rows: Rows, stream: Stream) -> str:
-    """How a term is shown: as first written, names keeping their case (and, in prose,
-    capitalised words too: a sentence's first word is lowered first)."""
-    if isinstance(source, str):
-        return source
-    start, size = int(rows.first[source]), int(rows.size[source])
-    tokens = [stream.raw[i] for i in stream.ids[start : start + size].tolist()]
-    prose = bool(stream.prose[start])
-    opens = start == 0 or stream.raw[stream.ids[start - 1]] in SENTENCE_END
-    if prose and opens and tokens[0][:1].isupper() and not is_named(tokens[0]):
-        tokens[0] = tokens[0].lower()
-    return " ".join(t if is_named(t) or prose and t[:1].isupper() else t.lower() for t in tokens)
+def labels_of(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
+    """How each of these rows' terms is shown: as first written, names keeping their case
+    (and, in prose, capitalised words too: a sentence's first word is lowered first).
+
+    Looked up for all rows at once, each distinct token judged once (per-row numpy
+    lookups and per-token checks cost more than the strings made from them)."""
+    sources = [rows.labels.get(r, r) for r in chosen]
+    spelt = np.array([s for s in sources if not isinstance(s, str)], np.int64)
+    start = rows.first[spelt].astype(np.int64)
+    last = max(len(stream.ids) - 1, 0)
+    spans = stream.ids[np.minimum(start[:, None] + np.arange(MAX_WORDS), last)]
+    forms = token_forms(stream.raw, np.unique(spans))
+    ids, sizes, prose = spans.tolist(), rows.size[spelt].tolist(), stream.prose[start].tolist()
+    before = stream.ids[np.maximum(start - 1, 0)].tolist()
+    raw, starts, labels, j = stream.raw, start.tolist(), [], 0
+    for source in sources:
+        if isinstance(source, str):
+            labels.append(source)
+            continue
+        mine, style = ids[j][: sizes[j]], 0 if prose[j] else 1
+        opens = prose[j] and (starts[j] == 0 or raw[before[j]] in SENTENCE_END)
+        first = forms[mine[0]][2 if opens else style]
+        labels.append(" ".join([first, *(forms[i][style] for i in mine[1:])]))
+        j += 1
+    return labels
+
+
+def token_forms(raw: list[str], used: np.ndarray) -> dict[int, tuple[str, str, str]]:
+    """Per raw token id: how it is shown in prose, in a title, and opening a sentence."""
+    forms = {}
+    for i in used.tolist():
+        token = raw[i]
+        named, capital, lower = is_named(token), token[:1].isupper(), token.lower()
+        in_prose = token if named or capital else lower
+        forms[i] = (
+            in_prose,
+            token if named else lower,
+            lower if capital and not named else in_prose,
+        )
+    return forms

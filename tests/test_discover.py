@@ -21,6 +21,7 @@ from sitegen.discover import (
     key_terms,
     paper_candidates,
     paper_vectors,
+    pruned,
     ranked_entries,
     related_papers,
     suggest_themes,
@@ -180,6 +181,37 @@ def test_ties_are_broken_by_column_then_rows_keep_order() -> None:
     assert rows.tolist() == [0, 0, 0, 1, 1]
     assert cols.tolist() == [2, 0, 1, 3, 1]
     assert values.tolist() == pytest.approx([0.9, 0.5, 0.5, 0.2, 0.1])
+
+
+def test_pruning_is_row_by_row() -> None:
+    # discover() prunes the whole catalogue once and hands the base its rows.
+    matrix = paper_vectors(shipped_papers()[:120]).matrix
+    rows = np.arange(0, 120, 3)
+    whole, part = pruned(matrix, 24)[rows], pruned(matrix[rows], 24)
+    assert whole.nnz == part.nnz > 0
+    assert (whole != part).nnz == 0 and np.array_equal(whole.indices, part.indices)
+
+
+def test_long_rows_cut_by_a_bound_keep_their_kth_distinct_value(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sitegen.discover
+
+    monkeypatch.setattr(sitegen.discover, "BOUND_SAMPLE", 1)  # every row is long
+    rng = np.random.default_rng(3)
+    for _ in range(40):
+        lengths = rng.integers(0, 400, int(rng.integers(1, 20)))
+        indptr = np.r_[0, np.cumsum(lengths)]
+        rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
+        data = np.round(rng.random(indptr[-1]), 2).astype(np.float32)  # many ties
+        data[rng.random(len(data)) < 0.2] = -np.inf  # as candidate_pairs marks non-base papers
+        k = int(rng.integers(8, 30))
+        expected = sitegen.discover.kth_distinct(data, indptr, rows, k)
+        assert np.array_equal(sitegen.discover.row_thresholds(data, indptr, rows, k), expected)
+    # A row whose first entries are its k best: the bound is the row's value itself.
+    data = np.r_[np.arange(10, 0, -1), np.zeros(100)].astype(np.float32)
+    indptr, rows = np.array([0, 110]), np.zeros(110, np.int32)
+    assert sitegen.discover.row_thresholds(data, indptr, rows, 10).tolist() == [1.0]
 
 
 def test_results_do_not_depend_on_input_order(found) -> None:
