@@ -42,8 +42,9 @@ def make_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def collect_one(root: Path, act) -> ChangeSet:
-    """Start a real observer, perform act(), and return the first quiet batch.
+def collect_one(root: Path, act, quiet: float | None = None) -> ChangeSet:
+    """Start a real observer, perform act(), and return the first quiet batch (still for
+    `quiet` seconds; the watcher's own setting by default).
 
     No sleep first: watchdog sets up its inotify watches before start() returns.
     """
@@ -54,7 +55,7 @@ def collect_one(root: Path, act) -> ChangeSet:
     timer.start()
     try:
         act()
-        batch = collector.wait(stop)
+        batch = collector.wait(stop) if quiet is None else collector.wait(stop, quiet)
     finally:
         timer.cancel()
         observer.stop()
@@ -81,7 +82,9 @@ def test_editor_style_atomic_save_and_burst_are_one_batch(tmp_path: Path) -> Non
             os.replace(tmp, root / f"content/papers/theory/b{i}.md")
         (root / "content/dumps/new.txt").write_text("x")
 
-    batch = collect_one(root, burst)
+    # A loaded machine can pause longer than the watcher's 50 ms between two writes of
+    # the burst; what is tested is that events within the quiet time make one batch.
+    batch = collect_one(root, burst, quiet=0.5)
     assert batch.kinds == {"page", "dump"}
     assert {p.name for p in batch.paths} >= {f"b{i}.md" for i in range(5)} | {"new.txt"}
     assert batch.describe(root).startswith(f"{len(batch.paths)} files")
