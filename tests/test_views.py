@@ -129,7 +129,7 @@ def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(li
 def test_lookups_link_the_arxiv_page_when_the_abstract_names_it() -> None:
     searched = lookups_of("A [Title]", "No identifier here.")
     assert [c.title for c in searched] == ["arXiv", "Semantic Scholar", "Hugging Face"]
-    assert searched[0].url == "https://arxiv.org/search/?searchtype=title&query=A%20%5BTitle%5D"
+    assert searched[0].url == "https://arxiv.org/search/?searchtype=title&query=A+%5BTitle%5D"
     direct = lookups_of("A Title", "Code and paper: https://arxiv.org/abs/2301.01234v3.")
     assert direct[0].url == "https://arxiv.org/abs/2301.01234"
 

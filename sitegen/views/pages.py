@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
@@ -132,7 +132,7 @@ def related_of(site: Site, slug: str) -> tuple[RelatedCard, ...]:
 
 def lookups_of(title: str, abstract: str) -> tuple[Crumb, ...]:
     """Where to find the paper: arXiv (its page when the abstract names it), S2, Hugging Face."""
-    query = quote(title, safe="")
+    query = quote_plus(title, safe="")  # a space is a +, as a search form sends it
     found = [Crumb(label, base + query) for label, base in LOOKUPS]
     identifier = arxiv_id(abstract)
     if identifier:
