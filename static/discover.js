@@ -32,8 +32,8 @@
     return Promise.resolve(copyByCommand(text));
   }
 
-  // A copied link must work wherever it is pasted: without a base_url the page's URL is
-  // site-relative (data-copy-url), so it is resolved against this page's own address.
+  // A copied link must work wherever it is pasted: a button a template wrote with a
+  // site-relative data-copy-url has it resolved against this page's own address.
   function absolute(button, text) {
     var url = button.getAttribute("data-copy-url");
     if (!url || /^[a-z][a-z0-9+.-]*:/i.test(url)) return text;
@@ -55,17 +55,31 @@
   }
   window.sitegenBibtex = bibtexOf;
 
+  /** The page's address as a copied link gives it: data-copy-url when a template writes one
+      (made absolute), else the canonical link (a site with a base_url), else this page's own
+      URL without index.html, query or fragment. */
+  function pageAddress(box) {
+    var given = box.getAttribute("data-copy-url");
+    if (given) {
+      var root = /^[a-z][a-z0-9+.-]*:/i.test(given) ? "" : box.getAttribute("data-copy-root") || "";
+      return new URL(root + given, location.href).href;
+    }
+    var canonical = document.querySelector("link[rel=canonical]");
+    if (canonical && canonical.href) return canonical.href;
+    return location.href.replace(/[?#].*$/, "").replace(/index\.html$/, "");
+  }
+
   /** The copy buttons of a paper page: its title, a Markdown link and a BibTeX entry, from
-      the <h1> and the page's URL. */
+      the <h1> and the page's address. */
   function makeCopyButtons(box) {
     var heading = document.querySelector(".paper h1");
     var title = heading ? heading.textContent : "";
-    var url = box.getAttribute("data-copy-url");
+    var url = pageAddress(box);
     var made = [
-      ["Copy title", title, "title", false],
-      ["Copy Markdown link", "[" + title.replace(/([\\\[\]])/g, "\\$1") + "](" + url + ")", "Markdown link", true],
+      ["Copy title", title, "title"],
+      ["Copy Markdown link", "[" + title.replace(/([\\\[\]])/g, "\\$1") + "](" + url + ")", "Markdown link"],
       // A template may still write the entry into data-bibtex.
-      ["Copy BibTeX", box.getAttribute("data-bibtex") || bibtexOf(title, url), "BibTeX entry", true]
+      ["Copy BibTeX", box.getAttribute("data-bibtex") || bibtexOf(title, url), "BibTeX entry"]
     ];
     made.forEach(function (spec) {
       var button = document.createElement("button");
@@ -74,10 +88,6 @@
       button.textContent = spec[0];
       button.setAttribute("data-copy", spec[1]);
       button.setAttribute("data-copy-label", spec[2]);
-      if (spec[3]) {
-        button.setAttribute("data-copy-url", url);
-        button.setAttribute("data-copy-root", box.getAttribute("data-copy-root"));
-      }
       box.insertBefore(button, box.querySelector(".copy-status"));
     });
   }
@@ -162,7 +172,7 @@
 
   // A list's cards as data (<list>/cards.js), loaded once by a <script> so that it works
   // from file:// too. Rows: [slug, title, excerpt, theme, status, tags, dumps] (slug "" where
-  // slugify(title) gives it), where theme,
+  // site.js's sitegenSlugify(title) gives it), where theme,
   // tags and dumps index data.themes ([title, url]), data.tags and data.dumps ([slug, name, url]).
   var listData = null;
   var waiting = [];
@@ -179,22 +189,6 @@
     script.src = url;
     script.onerror = function () { waiting = []; };  // the filters keep to this page
     document.head.appendChild(script);
-  }
-
-  var SLUG_MAX = 80;
-
-  /** sitegen.text.slugify for an ASCII title (a copy, as in static/search.js): a row's slug
-      is "" when this gives it back (sitegen.text.derivable_slug). */
-  function slugify(title) {
-    var words = title.toLowerCase().match(/[a-z0-9]+/g) || [];
-    var slug = "";
-    for (var i = 0; i < words.length; i++) {
-      var candidate = slug ? slug + "-" + words[i] : words[i];
-      if (candidate.length > SLUG_MAX) break;
-      slug = candidate;
-    }
-    if (!slug && words.length) slug = words[0].slice(0, SLUG_MAX);
-    return slug || "paper";
   }
 
   function rowMatches(row, state, needles) {
@@ -220,7 +214,7 @@
     card.setAttribute("data-dumps", dumps.map(function (d) { return d[0]; }).join(" "));
     var link = card.querySelector(".card-title a");
     link.textContent = row[1];
-    link.setAttribute("href", root + "papers/" + (row[0] || slugify(row[1])) + "/");  // model/urls.py paper_url
+    link.setAttribute("href", root + "papers/" + (row[0] || window.sitegenSlugify(row[1])) + "/");  // model/urls.py paper_url
     card.querySelector(".card-excerpt").textContent = row[2];
     var fill = function (selector, text, url) {
       var badge = card.querySelector(selector);

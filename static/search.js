@@ -524,7 +524,7 @@
     }
 
     // On a phone the dropdown is a sheet fixed under the search box, the width of
-    // the screen (static/search.css). It moves to <body>: the header's backdrop
+    // the screen (static/style.css, its search part). It moves to <body>: the header's backdrop
     // filter would make "fixed" mean fixed to the header.
     var phone = self.matchMedia ? self.matchMedia("(max-width: 600px)") : null;
     var home = box.parentNode;

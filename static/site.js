@@ -21,6 +21,22 @@
   }
   var KEY = "sitegen-theme";
 
+  /** sitegen.text.slugify for an ASCII title (a copy; static/search.js has another): a list's
+      cards.js leaves a row's slug "" when this gives it back (sitegen.text.derivable_slug),
+      for static/discover.js and static/notfound.js. */
+  var SLUG_MAX = 80;
+  window.sitegenSlugify = function (title) {
+    var words = title.toLowerCase().match(/[a-z0-9]+/g) || [];
+    var slug = "";
+    for (var i = 0; i < words.length; i++) {
+      var candidate = slug ? slug + "-" + words[i] : words[i];
+      if (candidate.length > SLUG_MAX) break;
+      slug = candidate;
+    }
+    if (!slug && words.length) slug = words[0].slice(0, SLUG_MAX);
+    return slug || "paper";
+  };
+
   function systemDark() {
     return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   }

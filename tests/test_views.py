@@ -11,7 +11,7 @@ from sitegen.dumps import Dump
 from sitegen.model.library import Library, build_library
 from sitegen.project import SiteConfig
 from sitegen.views.context import PageView
-from sitegen.views.listing import make_pager, make_site
+from sitegen.views.listing import make_pager, make_site, page_size
 from sitegen.views.pages import (
     AZ_PER_PAGE,
     edit_url,
@@ -169,8 +169,11 @@ def test_a_large_site_gets_lean_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     assert paper_page["nav_expanded"] == [] and len(paper_page["paper"].lookups) == 1
     assert [c.title for c in paper_page["breadcrumbs"]] == ["Reading list", "Alpha"]
     assert not views["themes/alpha/index.html"].context["nav_fill"]  # lists keep the sidebar
+    # A line per paper in its lists: twice site.yaml's per_page of them to a page.
+    assert page_size(make_site(library)) == 2 * library.config.per_page
     lean = replace(library, config=replace(library.config, large_site=False))
     assert not make_site(lean).info.large  # site.yaml's choice wins
+    assert page_size(make_site(lean)) == lean.config.per_page
 
 
 def test_a_to_z_has_a_page_per_first_letter() -> None:

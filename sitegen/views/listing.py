@@ -113,6 +113,17 @@ def is_large(library: Library) -> bool:
     return chosen if chosen is not None else len(library.papers) >= LARGE_SITE_PAPERS
 
 
+def page_size(site: Site) -> int:
+    """Papers per page of a theme, dump or tag list: site.yaml's per_page; twice that on a
+    large site, whose lists show a line per paper rather than a card (as the A–Z pages do,
+    300 to a page), so that its thousands of list pages repeat their header and sidebar less."""
+    per_page = site.library.config.per_page
+    return per_page * LEAN_PAGE_FACTOR if site.info.large else per_page
+
+
+LEAN_PAGE_FACTOR = 2
+
+
 def make_site(library: Library) -> Site:
     """The cards and sidebars of a library."""
     config = library.config
@@ -308,8 +319,8 @@ def cards_data(site: Site, section: Section) -> dict[str, Any]:
 
     Each row is [slug, title, excerpt, theme, status, tags, dumps]; theme, tags and
     dumps are indexes into the lists that follow, so each name appears once. The slug is
-    "" where static/discover.js can make it from the title (text.derivable_slug), as in the
-    search index: at 100,000 papers that is a fifth of these files.
+    "" where static/site.js's copy of slugify makes it from the title (text.derivable_slug),
+    as in the search index: at 100,000 papers that is a third of these files.
     """
     themes: dict[str, int] = {}
     tags: dict[str, int] = {}
