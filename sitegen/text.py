@@ -1,8 +1,8 @@
 """Text helpers, pure: slugs, URLs found in abstracts, reading statuses, excerpts.
 
-static/search.js and static/site.js (for discover.js and notfound.js) have a copy of
-slugify (they derive most papers' URLs from their titles, so the search data and a list's
-cards.js needn't carry a slug each): keep the three in step.
+static/site.js has a copy of slugify (window.sitegenSlugify: search.js, discover.js and
+notfound.js derive most papers' URLs from their titles with it, so the search data and a
+list's cards.js needn't carry a slug each): keep the two in step.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def slugify(title: str) -> str:
 
 
 def derivable_slug(title: str, slug: str) -> bool:
-    """Whether the browser's copy of slugify (static/search.js, static/site.js) gives
+    """Whether the browser's copy of slugify (static/site.js) gives
     slug back from title: an ASCII title (no NFKD step there) whose slug is its own."""
     return title.isascii() and slugify(title) == slug
 

@@ -21,9 +21,9 @@
   }
   var KEY = "sitegen-theme";
 
-  /** sitegen.text.slugify for an ASCII title (a copy; static/search.js has another): a list's
-      cards.js leaves a row's slug "" when this gives it back (sitegen.text.derivable_slug),
-      for static/discover.js and static/notfound.js. */
+  /** sitegen.text.slugify for an ASCII title, the browser's one copy: the search index and a
+      list's cards.js leave a paper's slug out when this gives it back (text.derivable_slug),
+      for static/search.js, static/discover.js and static/notfound.js. */
   var SLUG_MAX = 80;
   window.sitegenSlugify = function (title) {
     var words = title.toLowerCase().match(/[a-z0-9]+/g) || [];
