@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
+from sitegen.output import MANIFEST
 
 GITHUB_REMOTE = re.compile(r"github\.com[:/]([^/]+)/([^/]+?)(?:\.git)?/?$")
 
@@ -137,9 +138,13 @@ def commit_site(git: Git, site: Path, parent: str | None, message: str) -> str |
         index_env = {**os.environ, "GIT_INDEX_FILE": str(Path(scratch) / "index")}
         staged = Git(git.root, index_env)
         git_dir = git.run("rev-parse", "--absolute-git-dir")
-        # --force: the site is committed whole, whatever the repository's ignore rules say.
+        # --force: the site is committed whole, whatever the repository's ignore rules say,
+        # but for the output manifest: the next build's record of what it wrote, not a page.
         staged.run(
-            f"--git-dir={git_dir}", f"--work-tree={site}", "add", "-A", "--force", ".", cwd=site
+            f"--git-dir={git_dir}",
+            f"--work-tree={site}",
+            *("add", "-A", "--force", "--", ".", f":(exclude){MANIFEST}"),
+            cwd=site,
         )
         tree = staged.run(f"--git-dir={git_dir}", "write-tree", cwd=site)
     if parent and git.run("rev-parse", f"{parent}^{{tree}}") == tree:

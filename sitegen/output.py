@@ -74,7 +74,8 @@ MANIFEST_FORMAT = 2
 class Manifest:
     """What the last build wrote to one output folder: each file's size and hash.
 
-    Reproducible (no times, no keys): it is published with the site.
+    Reproducible (no times, no keys). It stays in the output folder for the next build, and
+    out of what is published (`sitegen deploy`, the Pages workflow).
     """
 
     files: dict[str, Record] = field(default_factory=dict)

@@ -20,6 +20,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from sitegen.model import urls
 from sitegen.project import default_dir
 from sitegen.texmath import tex_plugin
 from sitegen.text import URL, clean_url
@@ -196,6 +197,7 @@ def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
     env.filters["markdown"] = markdown_html
     env.filters["plural"] = plural
     env.filters["bibtex"] = bibtex
+    env.filters["link_from"] = urls.link_from  # {{ other.url|link_from(page.url) }}
     # tojson (data files such as <list>/cards.js): compact and stable.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     return env

@@ -116,7 +116,7 @@ from lunr.token import Token
 from sitegen.cache import digest
 from sitegen.catalog import Paper
 from sitegen.texmath import tex_plain
-from sitegen.text import slugify
+from sitegen.text import derivable_slug
 from sitegen.themes import Taxonomy, title_from_slug
 
 REF = "id"
@@ -763,7 +763,7 @@ def entry_key(paper: Paper, themes: str) -> str:
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
     """A paper as the index needs it: [its Record, its snippet text, the acronyms it
     defines, whether the client can derive its slug from its title]."""
-    derivable = doc.title.isascii() and slugify(doc.title) == doc.slug
+    derivable = derivable_slug(doc.title, doc.slug)
     definitions = acronym_definitions(f"{doc.title}. {doc.abstract}")
     return [analyser.record(doc.fields()), doc.snippet_text(), definitions, derivable]
 

@@ -1,7 +1,8 @@
 """Text helpers, pure: slugs, URLs found in abstracts, reading statuses, excerpts.
 
-static/search.js has a copy of slugify (it derives most papers' URLs from their
-titles, so the search data needn't carry a slug each): keep the two in step.
+static/site.js has a copy of slugify (window.sitegenSlugify: search.js, discover.js and
+notfound.js derive most papers' URLs from their titles with it, so the search data and a
+list's cards.js needn't carry a slug each): keep the two in step.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ def slugify(title: str) -> str:
     if not slug and words:
         slug = words[0][:SLUG_MAX]
     return slug or "paper"
+
+
+def derivable_slug(title: str, slug: str) -> bool:
+    """Whether the browser's copy of slugify (static/site.js) gives
+    slug back from title: an ASCII title (no NFKD step there) whose slug is its own."""
+    return title.isascii() and slugify(title) == slug
 
 
 def unique_slug(title: str, taken: set[str]) -> str:

@@ -32,8 +32,8 @@
     return Promise.resolve(copyByCommand(text));
   }
 
-  // A copied link must work wherever it is pasted: without a base_url the page's URL is
-  // site-relative (data-copy-url), so it is resolved against this page's own address.
+  // A copied link must work wherever it is pasted: a button a template wrote with a
+  // site-relative data-copy-url has it resolved against this page's own address.
   function absolute(button, text) {
     var url = button.getAttribute("data-copy-url");
     if (!url || /^[a-z][a-z0-9+.-]*:/i.test(url)) return text;
@@ -41,16 +41,45 @@
     return text.split(url).join(resolved);
   }
 
-  /** The copy buttons of a paper page: its title and a Markdown link from the <h1> and the
-      page's URL, and the BibTeX entry the build wrote (sitegen.render.bibtex). */
+  var BIBTEX_ESCAPES = {
+    "{": "\\{", "}": "\\}", "%": "\\%", "&": "\\&", "#": "\\#", "$": "\\$", "_": "\\_",
+    "~": "\\textasciitilde{}", "^": "\\textasciicircum{}", "\\": "\\textbackslash{}"
+  };
+
+  /** A @misc entry keyed by the page's slug (the last part of its URL), the same as
+      sitegen.render.bibtex writes (tests/test_discovery_browser.py compares the two). */
+  function bibtexOf(title, url) {
+    var slug = url.replace(/\/+$/, "").split("/").pop();
+    var escaped = title.replace(/[{}%&#$_~^\\]/g, function (c) { return BIBTEX_ESCAPES[c]; });
+    return "@misc{" + slug + ",\n  title = {{" + escaped + "}},\n  howpublished = {\\url{" + url + "}},\n}";
+  }
+  window.sitegenBibtex = bibtexOf;
+
+  /** The page's address as a copied link gives it: data-copy-url when a template writes one
+      (made absolute), else the canonical link (a site with a base_url), else this page's own
+      URL without index.html, query or fragment. */
+  function pageAddress(box) {
+    var given = box.getAttribute("data-copy-url");
+    if (given) {
+      var root = /^[a-z][a-z0-9+.-]*:/i.test(given) ? "" : box.getAttribute("data-copy-root") || "";
+      return new URL(root + given, location.href).href;
+    }
+    var canonical = document.querySelector("link[rel=canonical]");
+    if (canonical && canonical.href) return canonical.href;
+    return location.href.replace(/[?#].*$/, "").replace(/index\.html$/, "");
+  }
+
+  /** The copy buttons of a paper page: its title, a Markdown link and a BibTeX entry, from
+      the <h1> and the page's address. */
   function makeCopyButtons(box) {
     var heading = document.querySelector(".paper h1");
     var title = heading ? heading.textContent : "";
-    var url = box.getAttribute("data-copy-url");
+    var url = pageAddress(box);
     var made = [
-      ["Copy title", title, "title", false],
-      ["Copy Markdown link", "[" + title.replace(/([\\\[\]])/g, "\\$1") + "](" + url + ")", "Markdown link", true],
-      ["Copy BibTeX", box.getAttribute("data-bibtex") || "", "BibTeX entry", true]
+      ["Copy title", title, "title"],
+      ["Copy Markdown link", "[" + title.replace(/([\\\[\]])/g, "\\$1") + "](" + url + ")", "Markdown link"],
+      // A template may still write the entry into data-bibtex.
+      ["Copy BibTeX", box.getAttribute("data-bibtex") || bibtexOf(title, url), "BibTeX entry"]
     ];
     made.forEach(function (spec) {
       var button = document.createElement("button");
@@ -59,17 +88,20 @@
       button.textContent = spec[0];
       button.setAttribute("data-copy", spec[1]);
       button.setAttribute("data-copy-label", spec[2]);
-      if (spec[3]) {
-        button.setAttribute("data-copy-url", url);
-        button.setAttribute("data-copy-root", box.getAttribute("data-copy-root"));
-      }
       box.insertBefore(button, box.querySelector(".copy-status"));
     });
   }
 
   function setUpCopyButtons(box) {
-    if (!box.querySelector("[data-copy]")) makeCopyButtons(box);
     var status = box.querySelector(".copy-status");
+    if (!status) {
+      status = document.createElement("span");
+      status.className = "copy-status";
+      status.setAttribute("role", "status");
+      status.setAttribute("aria-live", "polite");
+      box.appendChild(status);
+    }
+    if (!box.querySelector("[data-copy]")) makeCopyButtons(box);
     var timer = null;
     box.hidden = false;
     Array.prototype.forEach.call(box.querySelectorAll("[data-copy]"), function (button) {
@@ -120,13 +152,17 @@
     return text.toLowerCase().split(/\s+/).filter(Boolean);
   }
 
-  /** Whether a card passes every filter that is set. */
-  function matches(card, state, needles) {
-    if (state.status && card.getAttribute("data-status") !== state.status) return false;
-    if (state.tag && words(card.getAttribute("data-tags") || "").indexOf(state.tag) < 0) return false;
-    if (state.dump && words(card.getAttribute("data-dumps") || "").indexOf(state.dump) < 0) return false;
+  /** Whether a card passes every filter that is set. The lines of a lean list (data-lean)
+      carry no status, tags or dumps: those filters are left to the whole list's data. */
+  function matches(card, state, needles, lean) {
+    if (!lean) {
+      if (state.status && card.getAttribute("data-status") !== state.status) return false;
+      if (state.tag && words(card.getAttribute("data-tags") || "").indexOf(state.tag) < 0) return false;
+      if (state.dump && words(card.getAttribute("data-dumps") || "").indexOf(state.dump) < 0) return false;
+    }
     if (needles.length) {
-      var title = card.querySelector(".card-title").textContent.toLowerCase();
+      // A card's title is its .card-title; a line's (.rows) is its first link.
+      var title = (card.querySelector(".card-title") || card.querySelector("a")).textContent.toLowerCase();
       for (var i = 0; i < needles.length; i++) if (title.indexOf(needles[i]) < 0) return false;
     }
     return true;
@@ -135,7 +171,8 @@
   // ------------------------------------------------------------ whole-list filtering
 
   // A list's cards as data (<list>/cards.js), loaded once by a <script> so that it works
-  // from file:// too. Rows: [slug, title, excerpt, theme, status, tags, dumps], where theme,
+  // from file:// too. Rows: [slug, title, excerpt, theme, status, tags, dumps] (slug "" where
+  // site.js's sitegenSlugify(title) gives it), where theme,
   // tags and dumps index data.themes ([title, url]), data.tags and data.dumps ([slug, name, url]).
   var listData = null;
   var waiting = [];
@@ -177,7 +214,7 @@
     card.setAttribute("data-dumps", dumps.map(function (d) { return d[0]; }).join(" "));
     var link = card.querySelector(".card-title a");
     link.textContent = row[1];
-    link.setAttribute("href", root + "papers/" + row[0] + "/");  // model/urls.py paper_url
+    link.setAttribute("href", root + "papers/" + (row[0] || window.sitegenSlugify(row[1])) + "/");  // model/urls.py paper_url
     card.querySelector(".card-excerpt").textContent = row[2];
     var fill = function (selector, text, url) {
       var badge = card.querySelector(selector);
@@ -221,13 +258,14 @@
   var SHOWN = 200;  // cards made at a time for a whole-list filter
 
   function setUpFilters(form) {
-    var cards = Array.prototype.slice.call(document.querySelectorAll(".cards > .card"));
+    var cards = Array.prototype.slice.call(document.querySelectorAll(".cards > li"));
     var status = form.querySelector(".filter-status");
     var total = cards.length;
     var typingTimer = null;
     var wholeUrl = form.getAttribute("data-cards");
     var template = document.getElementById("card-template");
     var pageList = document.querySelector(".cards");
+    var lean = !!(pageList && pageList.hasAttribute("data-lean"));
     var results = null;
     var pagers = document.querySelectorAll(".pager");
     var choices = form.querySelector("select[data-choices]");
@@ -323,7 +361,7 @@
       var needles = words(state.text);
       var shown = 0;
       cards.forEach(function (card) {
-        var ok = matches(card, state, needles);
+        var ok = matches(card, state, needles, lean);
         card.hidden = !ok;
         if (ok) shown++;
       });

@@ -40,19 +40,20 @@
 
   window.sitegenCards = function (data) {
     var scored = data.cards.map(function (row) {
-      var theirs = row[0].split("-").filter(function (w) { return STOP.indexOf(w) < 0; });
+      var slug = row[0] || window.sitegenSlugify(row[1]);  // "" where the title gives it
+      var theirs = slug.split("-").filter(function (w) { return STOP.indexOf(w) < 0; });
       var total = 0;
       keys.forEach(function (w) { total += wordScore(w, theirs); });
       // Words of theirs the address lacks count against it a little.
       var extra = Math.min(0.2, 0.02 * Math.max(0, theirs.length - keys.length));
-      return { row: row, score: total / keys.length - extra };
+      return { row: row, slug: slug, score: total / keys.length - extra };
     }).filter(function (s) { return s.score >= 0.45; });
     scored.sort(function (a, b) { return b.score - a.score || (a.row[1] < b.row[1] ? -1 : 1); });
     var list = box.querySelector("[data-suggestion-list]");
     scored.slice(0, 5).forEach(function (s) {
       var item = document.createElement("li");
       var link = document.createElement("a");
-      link.href = "papers/" + s.row[0] + "/";  // model/urls.py paper_url (links resolve against <base>)
+      link.href = "papers/" + s.slug + "/";  // model/urls.py paper_url (links resolve against <base>)
       link.textContent = s.row[1];
       item.appendChild(link);
       list.appendChild(item);

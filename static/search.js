@@ -21,7 +21,6 @@
   var store = (self.SITEGEN_SEARCH = self.SITEGEN_SEARCH || {});
   var DROPDOWN_HITS = 8;
   var PAGE_HITS = 20; // results page: hits per page ("Show more" adds the next)
-  var SLUG_MAX = 80;
 
   /* ---- loading ---------------------------------------------------------- */
 
@@ -317,17 +316,10 @@
 
   /* ---- papers ----------------------------------------------------------- */
 
-  /** catalog.slugify for ASCII titles (the build stores the slug otherwise). */
+  /** text.slugify for ASCII titles (the build stores the slug otherwise): the browser's one
+      copy is static/site.js's, loaded before this script on every page. */
   function slugify(title) {
-    var words = title.toLowerCase().match(/[a-z0-9]+/g) || [];
-    var slug = "";
-    for (var i = 0; i < words.length; i++) {
-      var candidate = slug ? slug + "-" + words[i] : words[i];
-      if (candidate.length > SLUG_MAX) break;
-      slug = candidate;
-    }
-    if (!slug && words.length) slug = words[0].slice(0, SLUG_MAX);
-    return slug || "paper";
+    return window.sitegenSlugify(title);
   }
 
   /** A hit's paper: title, URL slug and theme (runQuery has loaded its title record). */
@@ -524,7 +516,7 @@
     }
 
     // On a phone the dropdown is a sheet fixed under the search box, the width of
-    // the screen (static/search.css). It moves to <body>: the header's backdrop
+    // the screen (static/style.css, its search part). It moves to <body>: the header's backdrop
     // filter would make "fixed" mean fixed to the header.
     var phone = self.matchMedia ? self.matchMedia("(max-width: 600px)") : null;
     var home = box.parentNode;

@@ -21,6 +21,22 @@
   }
   var KEY = "sitegen-theme";
 
+  /** sitegen.text.slugify for an ASCII title, the browser's one copy: the search index and a
+      list's cards.js leave a paper's slug out when this gives it back (text.derivable_slug),
+      for static/search.js, static/discover.js and static/notfound.js. */
+  var SLUG_MAX = 80;
+  window.sitegenSlugify = function (title) {
+    var words = title.toLowerCase().match(/[a-z0-9]+/g) || [];
+    var slug = "";
+    for (var i = 0; i < words.length; i++) {
+      var candidate = slug ? slug + "-" + words[i] : words[i];
+      if (candidate.length > SLUG_MAX) break;
+      slug = candidate;
+    }
+    if (!slug && words.length) slug = words[0].slice(0, SLUG_MAX);
+    return slug || "paper";
+  };
+
   function systemDark() {
     return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   }
@@ -29,7 +45,27 @@
     return chosen ? chosen === "dark" : systemDark();
   }
 
+  // The colour-theme toggle works only with JavaScript, so it is made here, not sent in every
+  // page (a template that still has one keeps it).
   var toggle = document.querySelector("[data-theme-toggle]");
+  var headerInner = document.querySelector(".site-header .header-inner");
+  if (!toggle && headerInner) {
+    toggle = document.createElement("button");
+    toggle.className = "theme-toggle";
+    toggle.type = "button";
+    toggle.setAttribute("data-theme-toggle", "");
+    ["icon-moon", "icon-sun"].forEach(function (name) {
+      var icon = document.createElement("span");
+      icon.className = "icon " + name;
+      icon.setAttribute("aria-hidden", "true");
+      toggle.appendChild(icon);
+    });
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = "Dark theme";
+    toggle.appendChild(label);
+    headerInner.appendChild(toggle);
+  }
   if (toggle) {
     toggle.hidden = false;
     var sync = function () { toggle.setAttribute("aria-pressed", isDark() ? "true" : "false"); };
@@ -79,6 +115,15 @@
     });
   };
 
+  // counts.js sits at the site's root, a folder above this script (static/site.js): loaded
+  // from here rather than by a <script> in every page.
+  var self = document.currentScript;
+  if (self && self.src) {
+    var counts = document.createElement("script");
+    counts.src = new URL("../counts.js", self.src).href;
+    document.head.appendChild(counts);
+  }
+
   /** A lean page's sidebar holds its own theme only: add the others, in order, around it. */
   function fillThemes(list, themes) {
     var overview = document.querySelector(".sidebar .nav-list a");
@@ -103,6 +148,10 @@
   var menu = document.querySelector(".menu-toggle");
   var sidebar = document.getElementById("sidebar");
   if (menu && sidebar) {
+    // Without JavaScript these are links to #sidebar and #main; here they act as buttons.
+    menu.setAttribute("role", "button");
+    menu.setAttribute("aria-controls", "sidebar");
+    menu.setAttribute("aria-expanded", "false");
     // While the drawer is open, the page behind it is inert: Tab stays in the menu
     // (and the header), and a screen reader doesn't wander off behind it.
     var behind = document.querySelectorAll("main, .site-footer");
@@ -122,6 +171,10 @@
       setOpen(!document.body.classList.contains("nav-open"));
     });
     var close = sidebar.querySelector(".sidebar-close");
+    if (close) {
+      close.setAttribute("role", "button");
+      close.setAttribute("aria-controls", "sidebar");
+    }
     if (close) close.addEventListener("click", function (event) {
       event.preventDefault();
       setOpen(false);

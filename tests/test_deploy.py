@@ -9,6 +9,7 @@ import pytest
 from conftest import SHIPPED, run_sitegen
 
 from sitegen.deploy import DeployOptions, Git, pages_url
+from sitegen.output import MANIFEST
 from sitegen.scaffold import NewList, create_list
 
 IDENTITY = {
@@ -63,6 +64,8 @@ def test_deploy_commits_the_site_to_gh_pages_and_leaves_the_checkout_alone(
     files = git(remote, "ls-tree", "--name-only", "gh-pages").splitlines()
     assert "index.html" in files and ".nojekyll" in files
     assert "papers" in files and "content" not in files
+    # The output manifest is the next build's record, not part of the site: it stays home.
+    assert (reading_list / "site" / MANIFEST).is_file() and MANIFEST not in files
     assert state(reading_list)[:3] == before[:3]
     # Only what the build writes (site/, the cache) is new, and both are ignored.
     assert git(reading_list, "status", "--porcelain") == ""

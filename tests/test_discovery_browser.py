@@ -63,14 +63,17 @@ def theme_size(site: Path) -> int:
 def cards_in(site: Path, path: str) -> int:
     """How many cards (or A–Z lines) a built page holds."""
     html = (site / path / "index.html").read_text()
-    return html.count('<li class="card') - html.count('<template id="card-template">')
+    cards = html.count('<li class="card') - html.count('<template id="card-template">')
+    lines = re.search(r'<ol class="cards rows"[^>]*>(.*?)</ol>', html, re.DOTALL)
+    return cards + (len(re.findall(r"<li[ >]", lines.group(1))) if lines else 0)
 
 
 def visible_cards(page: Page) -> list[dict[str, str]]:
     """Title and data attributes of the cards currently shown."""
     return page.eval_on_selector_all(
-        ".cards:not([hidden]) > .card:not([hidden])",
-        """cards => cards.map(c => ({title: c.querySelector('.card-title').textContent.trim(),
+        ".cards:not([hidden]) > li:not([hidden])",
+        """cards => cards.map(c => ({title: (c.querySelector('.card-title')
+                                            || c.querySelector('a')).textContent.trim(),
                                     status: c.dataset.status, tags: c.dataset.tags}))""",
     )
 
@@ -213,13 +216,13 @@ def test_without_javascript_filters_and_copy_buttons_stay_hidden(
     assert page.locator(".cards > .card:visible").count() == cards_in(site, f"themes/{THEME}")
     page.goto(f"{base_url}papers/geometry-distributions/")
     expect(page.locator("[data-copy-buttons]")).to_be_hidden()
-    expect(page.locator(".related-title").first).to_be_visible()
+    expect(page.locator(".related-list li > a").first).to_be_visible()
     context.close()
 
 
 def test_key_term_chips_search_for_the_term(page: Page, base_url: str) -> None:
     page.goto(f"{base_url}papers/geometry-distributions/")
-    chips = page.locator(".key-terms a.chip")
+    chips = page.locator(".key-terms .chips a")
     assert 3 <= chips.count() <= 6
     phrase = chips.last.text_content()
     chips.last.click()
@@ -258,6 +261,19 @@ def test_copy_buttons_write_title_and_markdown_link(browser: Browser, base_url: 
     context.close()
 
 
+def test_the_pages_bibtex_escapes_as_the_builds_filter(page: Page, base_url: str) -> None:
+    """static/discover.js makes the entry sitegen.render.bibtex would have written."""
+    from types import SimpleNamespace
+
+    from sitegen.render import bibtex
+
+    page.goto(f"{base_url}papers/geometry-distributions/")
+    for title in ("Plain", "A_b & {C} 50% #1 $x$ ~^ back\\slash", "Ünïcode — “quotes”"):
+        url = "https://example.org/list/papers/a-b-c/"
+        paper = SimpleNamespace(title=title, slug="a-b-c", copy_url=url)
+        assert page.evaluate("([t, u]) => sitegenBibtex(t, u)", [title, url]) == bibtex(paper)
+
+
 def test_copy_falls_back_without_the_clipboard_api(page: Page, base_url: str) -> None:
     page.add_init_script(
         """Object.defineProperty(Navigator.prototype, 'clipboard', {get: () => undefined});
@@ -290,6 +306,13 @@ def test_a_to_z_text_filter_counts_matches_across_all_pages(
     assert card.locator(".badge-theme").count() == 1 and card.locator(".badge-dump").count() >= 1
     href = card.locator(".card-title a").get_attribute("href")
     assert href.startswith("../../../papers/") and href.endswith("/")
+    # Every made card links its own page, its slug from cards.js or made from its title.
+    slug_of = {p["title"]: p["slug"] for p in json.loads((site / "papers.json").read_text())}
+    links = page.eval_on_selector_all(
+        ".filter-results .card-title a", "as => as.map(a => [a.textContent, a.href])"
+    )
+    assert len(links) == len(expected)
+    assert all(href.endswith(f"/papers/{slug_of[title]}/") for title, href in links)
     page.click(".filter-clear")
     assert len(visible_cards(page)) == cards_in(site, "papers/_page/d")
 
@@ -299,7 +322,7 @@ def test_a_letter_link_opens_the_letters_own_page(page: Page, base_url: str) -> 
     page.click(".letters a:text-is('S')")
     expect(page).to_have_url(f"{base_url}papers/_page/s/")
     expect(page.locator(".letters a[aria-current=page]")).to_have_text("S")
-    titles = page.locator(".rows .card-title").all_inner_texts()
+    titles = page.locator(".rows > li > a:first-child").all_inner_texts()
     assert titles and all(t.upper().startswith("S") for t in titles)
     page.click(".pager a[rel=next]")  # on to the next letter
     expect(page.locator(".letters a[aria-current=page]")).to_have_text("T")

@@ -22,6 +22,7 @@ from lunr.index import Index
 from sitegen import search
 from sitegen.build import BuildOptions, build
 from sitegen.catalog import Paper
+from sitegen.text import slugify
 from sitegen.themes import Taxonomy, Theme
 
 REPO = Path(__file__).resolve().parent.parent
@@ -677,7 +678,7 @@ def engine_results(site: Path, queries: list[str], **options: object) -> dict[st
         timeout=120,
     )
     rows = json.loads(done.stdout)["results"]
-    slugs = [doc[2] or search.slugify(doc[0]) for doc in titles["docs"]]
+    slugs = [doc[2] or slugify(doc[0]) for doc in titles["docs"]]
     for row in rows:
         row["slugs"] = [slugs[ref] for ref in row["refs"]]
     return {row["query"]: row for row in rows}

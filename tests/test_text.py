@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from sitegen.text import (
     arxiv_id,
+    derivable_slug,
     excerpt,
     find_links,
     short_title,
@@ -26,6 +27,12 @@ def test_slugs_are_readable_ascii_and_short() -> None:
     assert slugify("日本語") == "paper"
     long = slugify("word " * 40)
     assert len(long) <= 80 and not long.endswith("-")
+
+
+def test_a_slug_is_derivable_only_from_an_ascii_title_that_gives_it() -> None:
+    assert derivable_slug("[MASK] is All You Need", "mask-is-all-you-need")
+    assert not derivable_slug("Müller's Nets", "muller-s-nets")  # the JS copies have no NFKD
+    assert not derivable_slug("Mask is All", "mask-is-all-2")  # a collision's suffix
 
 
 @given(st.text())

@@ -11,7 +11,7 @@ from sitegen.dumps import Dump
 from sitegen.model.library import Library, build_library
 from sitegen.project import SiteConfig
 from sitegen.views.context import PageView
-from sitegen.views.listing import make_pager, make_site
+from sitegen.views.listing import make_pager, make_site, page_size
 from sitegen.views.pages import (
     AZ_PER_PAGE,
     edit_url,
@@ -129,7 +129,7 @@ def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(li
 def test_lookups_link_the_arxiv_page_when_the_abstract_names_it() -> None:
     searched = lookups_of("A [Title]", "No identifier here.")
     assert [c.title for c in searched] == ["arXiv", "Semantic Scholar", "Hugging Face"]
-    assert searched[0].url == "https://arxiv.org/search/?searchtype=title&query=A%20%5BTitle%5D"
+    assert searched[0].url == "https://arxiv.org/search/?searchtype=title&query=A+%5BTitle%5D"
     direct = lookups_of("A Title", "Code and paper: https://arxiv.org/abs/2301.01234v3.")
     assert direct[0].url == "https://arxiv.org/abs/2301.01234"
 
@@ -169,8 +169,11 @@ def test_a_large_site_gets_lean_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     assert paper_page["nav_expanded"] == [] and len(paper_page["paper"].lookups) == 1
     assert [c.title for c in paper_page["breadcrumbs"]] == ["Reading list", "Alpha"]
     assert not views["themes/alpha/index.html"].context["nav_fill"]  # lists keep the sidebar
+    # A line per paper in its lists: twice site.yaml's per_page of them to a page.
+    assert page_size(make_site(library)) == 2 * library.config.per_page
     lean = replace(library, config=replace(library.config, large_site=False))
     assert not make_site(lean).info.large  # site.yaml's choice wins
+    assert page_size(make_site(lean)) == lean.config.per_page
 
 
 def test_a_to_z_has_a_page_per_first_letter() -> None:

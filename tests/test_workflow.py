@@ -54,7 +54,7 @@ def test_uses_the_official_pages_actions(workflow: dict[Any, Any]) -> None:
     build_steps = steps(workflow, "build")
     upload = next(s for s in build_steps if "upload-pages-artifact" in s.get("uses", ""))
     build_step = next(s for s in build_steps if "sitegen build" in s.get("run", ""))
-    assert f"--output {upload['with']['path']}" in build_step["run"]
+    assert "--output site " in build_step["run"] and upload["with"]["path"] == "public"
 
 
 def test_installs_sitegen_from_the_repo(workflow: dict[Any, Any]) -> None:
@@ -97,6 +97,12 @@ def test_build_commands_produce_a_working_site(workflow: dict[Any, Any], tmp_pat
     assert ran >= 1
     site = root / "site"
     assert (site / "index.html").is_file() and (site / ".nojekyll").is_file()
+    # What is uploaded: the site without the build's record of its files (kept in site/).
+    public = root / "public"
+    assert (site / ".sitegen-manifest.json").is_file()
+    assert sorted(p.relative_to(public) for p in public.rglob("*")) == sorted(
+        p.relative_to(site) for p in site.rglob("*") if p.name != ".sitegen-manifest.json"
+    )
     assert f'<base href="{FAKE_BASE_URL}/">' in (site / "404.html").read_text()
     assert broken_links(site, FAKE_BASE_URL + "/") == []
     assert shutil.which("sitegen", path=str(shim))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from sitegen.text import slugify, unique_slug
 
@@ -89,8 +89,8 @@ def archive_url(base: str, number: int) -> str:
 
 @functools.lru_cache(maxsize=1 << 16)  # key terms recur across thousands of papers
 def search_url(term: str) -> str:
-    """A search for a term (the search page reads ?q=)."""
-    return SEARCH + "?q=" + quote(term, safe="")
+    """A search for a term (the search page reads ?q=; a space is a +, as a form sends it)."""
+    return SEARCH + "?q=" + quote_plus(term, safe="")
 
 
 def cards_file(list_url: str) -> str:
@@ -113,6 +113,17 @@ def root_for(path: str) -> str:
     """The relative path from an output file back to the site root, ending in "/"."""
     depth = path.count("/")
     return "../" * depth if depth else "./"
+
+
+def link_from(url: str, here: str) -> str:
+    """A URL of the site (from its root) as a relative link from the page at here: from
+    papers/a/ to papers/b/ is ../b/, shorter than root_for's ../../papers/b/."""
+    folders = here.split("/")[:-1]
+    parts = url.split("/")
+    shared = 0
+    while shared < min(len(folders), len(parts) - 1) and folders[shared] == parts[shared]:
+        shared += 1
+    return "../" * (len(folders) - shared) + "/".join(parts[shared:]) or "./"
 
 
 BASE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>\\`]")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
@@ -49,6 +49,7 @@ from sitegen.views.listing import (
     list_page,
     page_count,
     page_info,
+    page_size,
     page_suffix,
 )
 from sitegen.views.map import map_page
@@ -132,7 +133,7 @@ def related_of(site: Site, slug: str) -> tuple[RelatedCard, ...]:
 
 def lookups_of(title: str, abstract: str) -> tuple[Crumb, ...]:
     """Where to find the paper: arXiv (its page when the abstract names it), S2, Hugging Face."""
-    query = quote(title, safe="")
+    query = quote_plus(title, safe="")  # a space is a +, as a search form sends it
     found = [Crumb(label, base + query) for label, base in LOOKUPS]
     identifier = arxiv_id(abstract)
     if identifier:
@@ -295,7 +296,7 @@ def theme_page(
 ) -> PageView:
     """Page `number` of a theme's paper list; its filters act on the whole list."""
     section = site.library.section(SectionKey.theme(theme.slug))
-    path, cards, pager = archive_page(site, section, site.library.config.per_page, number)
+    path, cards, pager = archive_page(site, section, page_size(site), number)
     crumbs = (Crumb(theme.title, theme.url if number else ""),)
     if number:
         crumbs += (Crumb(f"Page {number}", ""),)
@@ -434,7 +435,7 @@ def dump_page(site: Site, name: str, number: int) -> PageView:
     """Page `number` of what one dump added."""
     dump = next(d for d in site.library.dumps if d.name == name)
     section = site.library.section(SectionKey.dump(name))
-    path, cards, pager = list_page(site, section, site.library.config.per_page, number)
+    path, cards, pager = list_page(site, section, page_size(site), number)
     crumbs = (Crumb("Dumps", urls.DUMPS), Crumb(dump.label, ""))
     title = f"What {dump.label} added" + page_suffix(pager)
     context = common(site, page_info(site, path, "dump", title), crumbs)
@@ -455,7 +456,7 @@ def tag_page(site: Site, name: str, number: int) -> PageView:
     """Page `number` of the papers with one tag."""
     tag = next(t for t in site.library.tags if t.name == name)
     section = site.library.section(SectionKey.tag(name))
-    path, cards, pager = archive_page(site, section, site.library.config.per_page, number)
+    path, cards, pager = archive_page(site, section, page_size(site), number)
     crumbs = (Crumb("Tags", urls.TAGS), Crumb(tag.name, ""))
     if number:
         tag = replace(tag, count=0)  # an archive page shows no counts
@@ -549,7 +550,7 @@ def archive_routes(kind: str, section: Section, size: int, make: Callable) -> li
 
 def routes(site: Site) -> dict[str, Route]:
     """Every page of the site by output path, in a fixed order; no view is made yet."""
-    library, size = site.library, site.library.config.per_page
+    library, size = site.library, page_size(site)
     table = [Route(urls.file_of(urls.HOME), "index", partial(home_page, site))]
     for theme in (t for t in library.themes if t.count):
         section = library.section(SectionKey.theme(theme.slug))
