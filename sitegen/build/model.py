@@ -14,7 +14,7 @@ from sitegen.cache import BuildCache
 from sitegen.model.discovery import Discovery, generation
 from sitegen.model.library import arrival_order, build_library
 from sitegen.project import Project
-from sitegen.render import compile_templates, make_environment, template_dirs
+from sitegen.render import make_environment, template_dirs
 from sitegen.views.listing import make_site
 
 
@@ -95,9 +95,8 @@ def with_discovery(model: SiteModel, cache: BuildCache, key: str = "") -> SiteMo
 
 
 def environment_for(project: Project, cache: BuildCache) -> jinja2.Environment:
-    """The Jinja environment, reused (templates already compiled) while the stamp holds."""
+    """The Jinja environment, reused (templates compiled as used) while the stamp holds;
+    build.schedule compiles every template before a fork that renders pages."""
     if cache.environment is None or cache.environment[0] != cache.stamp:
-        env = make_environment(template_dirs(project.root))
-        compile_templates(env)  # now, so forked copies share them
-        cache.environment = (cache.stamp, env)
+        cache.environment = (cache.stamp, make_environment(template_dirs(project.root)))
     return cache.environment[1]

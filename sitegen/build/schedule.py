@@ -22,6 +22,7 @@ from sitegen.build.options import BuildOptions, Preview
 from sitegen.build.run import Run, render_route
 from sitegen.cache import BuildCache
 from sitegen.output import Kept, Outputs
+from sitegen.render import compile_templates
 from sitegen.views.listing import Site
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes
 from sitegen.workers import Forked
@@ -97,6 +98,13 @@ def side_work(
     return made, render_routes(run, shows_nothing_of_discovery(run.model.site))
 
 
+def share_before_fork(run: Run) -> None:
+    """Make what every copy that renders pages needs once, here, so the copies share it:
+    every paper's card and every compiled template."""
+    run.model.site.cards.fill()
+    compile_templates(run.env)
+
+
 def launch_side(
     run: Run | None, group: EarlyGroup | None, lists: bool
 ) -> dict[str, tuple[str, Any]]:
@@ -106,8 +114,8 @@ def launch_side(
     once, and the copy would only add the search index's time to theirs."""
     if group is None and not lists:
         return {}
-    if lists and run is not None:  # the copy renders every list: their cards made once, shared
-        run.model.site.cards.fill()
+    if lists and run is not None:  # the copy renders every list
+        share_before_fork(run)
     copy, values = Forked(side_work, group, run, lists), {}
     launched = {"lists": ("", Part(copy, 1, values))} if lists else {}
     if group is not None:
@@ -266,8 +274,8 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     own = LISTED_SHARE if lists else OWN_SHARE
     # Unchanged, only the pages of papers that changed are made: no copy is worth its fork.
     many = not run.site_unchanged()
-    if many:  # most pages are made again: their cards once, shared with the copy
-        run.model.site.cards.fill()
+    if many:  # most pages are made again
+        share_before_fork(run)
     helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork and many else None
     share = (0, own) if helper else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
