@@ -102,18 +102,19 @@ def build_project(
         search = early_search(project, cache, options.output) if spool is not None else None
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_long(cache, key)
-        if preview is not None:  # the search index in the warm worker, from now on
-            search = early_search(project, cache, options.output)
-            early = write_search_early(options.output) if preview.first else None
-            launched = launch_early(options, search, early)
-        elif spool is not None and not lists:  # the search index at once: it needs no model
+        if spool is not None and not lists:  # the search index at once: it needs no model
             launched = launch_side(None, search, False)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
         if lists:  # the search index, and the list pages while discovery runs
             launched = launch_side(Run(listing, env, options, cache, spool=spool), search, True)
-        elif preview is not None:  # open pages drafted while discovery runs
+        elif preview is not None:
+            # Open pages drafted first: handing the search index's input to the worker holds
+            # the GIL for a second or two at 10k papers. Then search runs beside discovery.
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
+            search = early_search(project, cache, options.output)
+            early = write_search_early(options.output) if preview.first else None
+            launched = launch_early(options, search, early)
         model = with_discovery(listing, cache, key())
     except BaseException:
         for _, copy in launched.values():
