@@ -21,7 +21,7 @@ from typing import Any
 
 from sitegen.cache import BuildCache, digest
 from sitegen.fsio import read_input
-from sitegen.noop import RACY_NS, RACY_NS_WHOLE_SECONDS
+from sitegen.noop import is_racy
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
@@ -37,9 +37,7 @@ def stat_of(path: Path) -> Stat | None:
 
 def trusted(stat: Stat, now: int) -> bool:
     """Whether a stat is old enough that a later change would show in it."""
-    ctime = stat[2]
-    window = RACY_NS_WHOLE_SECONDS if ctime % 1_000_000_000 == 0 else RACY_NS
-    return now - ctime >= window
+    return not is_racy(stat[2], now)
 
 
 class KnownFiles:

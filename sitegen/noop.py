@@ -90,11 +90,18 @@ def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
     if DEFAULT_THEMES.exists():  # in a checkout, the demo's content/themes.yaml
         newest = max(newest, stat_line(str(DEFAULT_THEMES), DEFAULT_THEMES.stat(), lines))
     stamp = digest("\n".join(lines))
-    # File times tick coarsely: a file changed just now could change again without its
-    # stat showing it, so a stamp that recent is never trusted (as git's "racily clean"
-    # entries are not). A time on a whole second suggests a file system that ticks so.
-    window = RACY_NS_WHOLE_SECONDS if newest % 1_000_000_000 == 0 else RACY_NS
-    return RACY + stamp if time.time_ns() - newest < window else stamp
+    return RACY + stamp if is_racy(newest, time.time_ns()) else stamp
+
+
+def is_racy(ctime_ns: int, now_ns: int) -> bool:
+    """Whether a change at ctime_ns is too recent for a stat to show a later one.
+
+    File times tick coarsely: a file changed just now could change again without its
+    stat showing it, so a stat that recent is never trusted (as git's "racily clean"
+    entries are not). A time on a whole second suggests a file system that ticks so.
+    """
+    window = RACY_NS_WHOLE_SECONDS if ctime_ns % 1_000_000_000 == 0 else RACY_NS
+    return now_ns - ctime_ns < window
 
 
 def output_stamp(output: Path) -> str:
