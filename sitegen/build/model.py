@@ -84,13 +84,17 @@ def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
             replace(r, slugs=tuple(s for s in r.slugs if s in papers)) for r in last.regions
         ),
     )
-    library = replace(model.site.library, discovery=draft)
-    return replace(model, site=replace(model.site, library=library))
+    return given_discovery(model, draft)
 
 
 def with_discovery(model: SiteModel, cache: BuildCache, key: str = "") -> SiteModel:
     """The whole model: a listing model with discovery in (cards and sidebars kept)."""
-    library = replace(model.site.library, discovery=discovery_of(model.project, cache, key))
+    return given_discovery(model, discovery_of(model.project, cache, key))
+
+
+def given_discovery(model: SiteModel, discovery: Discovery) -> SiteModel:
+    """The model with this discovery in its library (cards and sidebars kept)."""
+    library = replace(model.site.library, discovery=discovery)
     return replace(model, site=replace(model.site, library=library))
 
 
