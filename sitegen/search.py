@@ -409,7 +409,8 @@ def groups(items: Iterable[tuple[str, ...]], limit: int, first: int) -> Iterator
             run, size = [], 0
         run.append(item)
         size += len(item[1]) + 1
-    yield run
+    if run:  # a list with no papers yet has no terms, and so no shards
+        yield run
 
 
 class NotKept(Exception):

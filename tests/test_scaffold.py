@@ -184,3 +184,22 @@ def test_workflow_steps_install_build_and_rebuild_incrementally(
     (root / "content" / "dumps" / "2026-03-12-feed.txt").write_bytes(dumps[1].read_bytes())
     grown = build_line(run_steps(root, flow, env))
     assert re.search(r"build: 269 papers", grown), grown
+
+
+def test_a_new_list_with_no_dumps_builds_and_its_search_finds_nothing(
+    tmp_path: Path, page: Any
+) -> None:
+    from conftest import serve_static
+
+    root = tmp_path / "mine"
+    create_list(NewList(root, "Mine"))
+    built = run_sitegen("build", cwd=root)
+    assert built.returncode == 0, built.stderr
+    assert "0 papers" in built.stdout
+    with serve_static(root / "site") as url:
+        page.goto(url)
+        page.keyboard.press("/")
+        page.keyboard.type("diffusion")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/search/**")
+        assert "No papers match" in page.locator("main").inner_text()
