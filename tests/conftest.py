@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import http.server
+import os
 import shutil
 import subprocess
 import sys
@@ -39,12 +41,34 @@ def shipped_site(tmp_path: Path) -> Path:
     return copy_shipped_content(tmp_path / "site-root")
 
 
+def made_once(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Path]) -> Path:
+    """make(folder) once per test session, even when pytest-xdist runs it in several
+    processes: they share the first one's result (read only) instead of each making it."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return make(factory.mktemp(name))
+    shared = factory.getbasetemp().parent  # the same for every worker of this session
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{name}.done"
+        if done.exists():
+            return Path(done.read_text())
+        folder = shared / name
+        folder.mkdir()
+        made = make(folder)
+        done.write_text(str(made))
+        return made
+
+
 @pytest.fixture(scope="session")
 def installed_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sitegen built as a wheel and installed in a fresh venv; returns the wheel (in venv/)."""
+    return made_once(tmp_path_factory, "wheel", install_wheel)
+
+
+def install_wheel(folder: Path) -> Path:
+    """Build sitegen's wheel into folder/venv and install it in a fresh venv there."""
     import venv
 
-    folder = tmp_path_factory.mktemp("wheel")
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", folder / "venv", REPO],
         capture_output=True,
@@ -178,10 +202,15 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture(scope="session")
 def shipped_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped corpus ingested and built once per session: its site/ (read it, never write)."""
+    return made_once(tmp_path_factory, "shipped-build", build_shipped)
+
+
+def build_shipped(folder: Path) -> Path:
+    """Ingest and build the shipped corpus in folder; its site/."""
     from sitegen.build import BuildOptions, build
     from sitegen.ingest import ingest
 
-    root = copy_shipped_content(tmp_path_factory.mktemp("shipped-build"))
+    root = copy_shipped_content(folder)
     assert not ingest(root).errors
     build(root, BuildOptions(root / "site"))
     return root / "site"
