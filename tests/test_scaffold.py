@@ -198,7 +198,7 @@ def test_a_new_list_with_no_dumps_builds_and_its_search_finds_nothing(
     assert "0 papers" in built.stdout
     with serve_static(root / "site") as url:
         page.goto(url)
-        start = page.locator("#start-heading + p + pre").inner_text()
+        start = page.locator(".start-command").inner_text()
         assert start == "sitegen add FILE"  # the home page says how to begin
         page.keyboard.press("/")
         page.keyboard.type("diffusion")
