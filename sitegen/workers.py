@@ -45,7 +45,12 @@ def worker_process(start_method: str) -> Iterator[Executor | None]:
     try:
         yield pool
     finally:
+        # Ctrl+C must not wait for a search job to finish: at exit, the pool's own atexit
+        # hook would join the worker. (No public way to stop it before Python 3.14.)
+        running = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for process in running:
+            process.terminate()
 
 
 def exit_with_parent(parent: int) -> None:

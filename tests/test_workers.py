@@ -1,8 +1,11 @@
-"""Build work in other processes: the one-shot forked copy used by CLI builds."""
+"""Build work in other processes: the one-shot forked copy of CLI builds, serve's warm worker."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +45,36 @@ def test_forked_copy_failures_become_one_line_errors(kind: str, message: str) ->
     with pytest.raises(SitegenError) as caught:
         Forked(fail, kind).result()
     assert str(caught.value) == message
+
+
+WAITS_FOR_A_JOB = """
+import sys, time
+from pathlib import Path
+from sitegen.workers import worker_process
+
+def job(marker):
+    Path(marker).write_text("started")
+    time.sleep(600)
+
+if __name__ == "__main__":
+    marker = Path(sys.argv[1])
+    with worker_process("spawn") as pool:
+        pool.submit(job, str(marker))
+        while not marker.exists():
+            time.sleep(0.02)
+    print("left")
+"""
+
+
+def test_leaving_serves_worker_does_not_wait_for_its_running_job(tmp_path: Path) -> None:
+    # As Ctrl+C in `sitegen serve` while the search index builds in the warm worker.
+    script = tmp_path / "script.py"
+    script.write_text(WAITS_FOR_A_JOB)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "started")],
+        capture_output=True,
+        text=True,
+        timeout=60,  # the job sleeps 600 s: waiting for it fails here
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "left\n" and (tmp_path / "started").exists()
