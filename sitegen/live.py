@@ -167,9 +167,12 @@ def run_watch(
     """`sitegen watch`: rebuild on every change until interrupted."""
     with worker_process("spawn") as worker:
         site = LiveSite(root, output, base_url, say, executor=worker)
-        site.rebuild()
-        say(f"watching {root} for changes (Ctrl+C to stop)")
-        watch(root, site.rebuild, stop)
+
+        def first_build() -> None:
+            site.rebuild()
+            say(f"watching {root} for changes (Ctrl+C to stop)")
+
+        watch(root, site.rebuild, stop, first_build)
     return 0
 
 
@@ -192,14 +195,17 @@ def run_serve(
     with worker_process("spawn") as worker:
         # The preview lives at the server's root, so absolute links (404 page) point there.
         site = LiveSite(root, output, "/", say, server, worker)
-        site.rebuild()
-        output.mkdir(parents=True, exist_ok=True)
-        server.start()
-        say(f"serving {output} at {server.url} (Ctrl+C to stop)")
-        if open_browser:
-            webbrowser.open(server.url)
+
+        def first_build() -> None:
+            site.rebuild()
+            output.mkdir(parents=True, exist_ok=True)
+            server.start()
+            say(f"serving {output} at {server.url} (Ctrl+C to stop)")
+            if open_browser:
+                webbrowser.open(server.url)
+
         try:
-            watch(root, site.rebuild, stop)
+            watch(root, site.rebuild, stop, first_build)
         finally:
             server.stop()
     return 0

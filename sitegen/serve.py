@@ -334,6 +334,7 @@ class PreviewServer(ThreadingHTTPServer):
         self.live = live
         self.state = LiveState()
         self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None  # the serve loop, once started
 
     def host_allowed(self, header: str | None) -> bool:
         """Whether a request's Host header names this server."""
@@ -347,7 +348,7 @@ class PreviewServer(ThreadingHTTPServer):
 
     def start(self) -> threading.Thread:
         """Serve in a background thread."""
-        thread = threading.Thread(
+        thread = self.thread = threading.Thread(
             target=self.serve_forever, args=(0.05,), name="sitegen-serve", daemon=True
         )
         thread.start()
@@ -358,5 +359,6 @@ class PreviewServer(ThreadingHTTPServer):
         self.stopping.set()
         with self.state.changed:
             self.state.changed.notify_all()
-        self.shutdown()
+        if self.thread is not None:  # shutdown() waits for a serve loop that never ran
+            self.shutdown()
         self.server_close()

@@ -138,14 +138,17 @@ def watch(
     root: Path,
     rebuild: Callable[[ChangeSet], None],
     stop: threading.Event,
-    ready: threading.Event | None = None,
+    started: Callable[[], object] | None = None,
 ) -> None:
-    """Call rebuild(changes) for every quiet batch of changes until stop is set."""
+    """Call started() once files are watched, then rebuild(changes) for every quiet
+    batch of changes until stop is set."""
     collector = ChangeCollector(root)
     observer = start_observer(root, collector)
-    if ready is not None:
-        ready.set()
     try:
+        # The first build runs here, not before: a file saved while it runs is
+        # collected, and rebuilt after it (a page the build wrote itself is skipped).
+        if started is not None:
+            started()
         while True:
             changes = collector.wait(stop)
             if changes is None:

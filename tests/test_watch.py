@@ -115,7 +115,7 @@ def test_watch_calls_rebuild_per_batch_and_stops(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     batches: list[ChangeSet] = []
     stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch, args=(root, batches.append, stop, ready))
+    thread = threading.Thread(target=watch, args=(root, batches.append, stop, ready.set))
     thread.start()
     assert ready.wait(5)
     (root / "templates/base.html").write_text("x")
@@ -131,7 +131,7 @@ def test_a_templates_folder_created_later_is_watched(tmp_path: Path) -> None:
     (root / "content").mkdir()
     batches: list[ChangeSet] = []
     stop, ready = threading.Event(), threading.Event()
-    thread = threading.Thread(target=watch, args=(root, batches.append, stop, ready))
+    thread = threading.Thread(target=watch, args=(root, batches.append, stop, ready.set))
     thread.start()
     assert ready.wait(5)
 
@@ -159,3 +159,22 @@ def test_a_templates_folder_created_later_is_watched(tmp_path: Path) -> None:
     stop.set()
     thread.join(5)
     assert not thread.is_alive()
+
+
+def test_a_file_saved_during_the_first_build_is_rebuilt_after_it(tmp_path: Path) -> None:
+    # serve/watch run their first build once files are watched: a dump dropped (or a page
+    # saved) while it runs is not lost.
+    root = make_root(tmp_path)
+    dump = root / "content" / "dumps" / "2026-03-01-new.txt"
+    batches: list[ChangeSet] = []
+    stop = threading.Event()
+
+    def first_build() -> None:
+        dump.write_text("Subscribe\n")
+
+    thread = threading.Thread(target=watch, args=(root, batches.append, stop, first_build))
+    thread.start()
+    wait_until(lambda: batches, "a rebuild for the dump saved during the first build")
+    stop.set()
+    thread.join(5)
+    assert dump in batches[0].paths and batches[0].kinds == {"dump"}
