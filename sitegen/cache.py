@@ -279,8 +279,9 @@ class BuildCache:
         return value
 
     def memo(self, name: str, key: str, make: Any) -> Any:
-        """A derived value (e.g. related papers) recomputed only when its inputs' key changes."""
-        old = self.stored_memo(name)
+        """A derived value (e.g. related papers) recomputed only when its inputs' key changes
+        (a stored value of another key is not even read: at 10k papers, discovery's takes 0.5 s)."""
+        old = self.stored_memo(name) if self.memo_key(name) == key else None
         if old is not None and old[0] == key:
             return old[1]
         value = make()
