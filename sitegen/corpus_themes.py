@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 
@@ -74,6 +74,11 @@ class CorpusModel:
     seeds: tuple[str | None, ...]  # the theme each paper seeds, if any
     themes: tuple[str, ...]  # the centroid rows
     centroids: np.ndarray  # (themes, terms), unit rows (zero for a theme without seeds)
+
+    @cached_property
+    def seeded(self) -> int:
+        """How many papers seed a theme (counted once: every weak paper's blend asks)."""
+        return sum(seed is not None for seed in self.seeds)
 
     def row(self, key: str) -> int:
         """The row of a paper, by key."""
@@ -154,8 +159,7 @@ def corpus_weight(model: CorpusModel, taxonomy: Taxonomy) -> float:
     only tip close calls, not overrule the keywords.
     """
     settings = taxonomy.settings
-    seeded = sum(seed is not None for seed in model.seeds)
-    return settings.corpus_weight * min(1.0, seeded / max(settings.corpus_seeds, 1.0))
+    return settings.corpus_weight * min(1.0, model.seeded / max(settings.corpus_seeds, 1.0))
 
 
 def similarities(model: CorpusModel) -> np.ndarray:
