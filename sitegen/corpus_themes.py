@@ -34,7 +34,7 @@ from functools import cached_property, partial
 
 import numpy as np
 
-from sitegen.textmap import Tokens, Vectors, paper_tokens, vectorise
+from sitegen.textmap import TokenMemo, Vectors, vectorise
 from sitegen.themes import FALLBACK, Decision, Taxonomy, classify, rank_scores
 
 MIN_SEEDS = 2  # a centroid of one paper is that paper, not a theme
@@ -111,7 +111,7 @@ def learn(
     taxonomy: Taxonomy,
     only: Collection[str] | None = None,
     remember: RememberSeed | None = None,
-    tokens: Tokens = paper_tokens,
+    tokens: TokenMemo | None = None,
 ) -> CorpusModel:
     """Classify the papers by keywords (those keyed in `only`, or all), and learn a centroid
     per theme from the seeds (the keyword stage's seeds of the other papers may come from
@@ -203,7 +203,7 @@ def place_all(
     taxonomy: Taxonomy,
     only: Collection[str] | None = None,
     remember: RememberSeed | None = None,
-    tokens: Tokens = paper_tokens,
+    tokens: TokenMemo | None = None,
 ) -> dict[str, Placement]:
     """Both stages for every paper of a corpus (or those keyed in `only`), keyed by paper key."""
     model = learn(papers, taxonomy, only, remember, tokens)

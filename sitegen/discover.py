@@ -26,7 +26,7 @@ from sitegen.layout import affinity_graph, optimise
 from sitegen.model.discovery import Discovery, Point, Related, discovery_input
 from sitegen.regions import map_regions
 from sitegen.text import slugify
-from sitegen.textmap import Tokens, Vectors, paper_tokens, vectorise
+from sitegen.textmap import TokenMemo, Vectors, vectorise
 
 KEY_TERMS = 6
 RELATED = 5
@@ -100,7 +100,7 @@ def discover(
     base: Collection[str] | None = None,
     remember: Remember | None = None,
     later: dict[str, tuple] | None = None,
-    tokens: Tokens = paper_tokens,
+    tokens: TokenMemo | None = None,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 

@@ -22,6 +22,7 @@ from sitegen.catalog import (
     format_ledger,
     legacy_title_key,
     load_page,
+    path_order,
     read_ledger,
     read_pages,
     render_page,
@@ -242,7 +243,7 @@ def place_new(
     placements = place_all(corpus, taxonomy, only, seeds, tokens)
     if cache is not None:  # the papers of today's corpus only
         cache.keep(SEEDS, rules, seeds.used)
-        cache.keep(*TOKEN_MEMO, tokens.used)  # the build's discovery reads them next
+        cache.keep(*TOKEN_MEMO, tokens.kept())  # the build's discovery reads them next
     return {slug: (placements[slug].theme, placements[slug].secondary) for slug, *_ in fresh}
 
 
@@ -308,6 +309,6 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
         written.append(ledger_path)
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, text.encode("utf-8"), cache) for path, text in plan.pages]
-    all_pages = sorted(pages + new_pages, key=lambda page: page.path)
+    all_pages = sorted(pages + new_pages, key=lambda page: path_order(page.path))
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(plan.reports, written, [], warnings, dumps, all_pages, plan.ledger, skips)

@@ -213,7 +213,7 @@ def test_learning_with_remembered_tokens_equals_a_fresh_process(shipped: Taxonom
     papers.append(CorpusPaper("odd", "Tokens: C++, see https://x.org/a?b", "E.g. 3-D (v2); a-b."))
     papers.append(CorpusPaper("bare", "((", "https://only.a/url"))  # no tokens at all
     rng = random.Random(16)
-    kept: dict[str, tuple[str, str]] = {}
+    kept: dict = {}
     hits = 0
     for _ in range(5):
         chosen = rng.sample(papers, rng.randint(20, len(papers)))
@@ -225,6 +225,6 @@ def test_learning_with_remembered_tokens_equals_a_fresh_process(shipped: Taxonom
         )
         fresh = (vectors_of(learn(chosen, shipped)), place_all(chosen, shipped, only))
         assert remembered == fresh
-        hits += sum(key in kept for key in warm.used)
-        kept = warm.used  # what the cache keeps: this corpus's papers only
+        hits += sum(key in warm.known for key in warm.used)
+        kept = warm.kept()  # what the cache keeps: this corpus's papers only
     assert hits  # the memo was used

@@ -35,7 +35,7 @@ def discovery_of(project: Project, cache: BuildCache, key: str = "") -> Discover
         remember = partial(cache.memo, "discovery-base", key)
         found = discover(project.papers, base, remember, later, tokens)
         cache.keep("discovery-later", key, later)
-        cache.keep(*TOKEN_MEMO, tokens.used)
+        cache.keep(*TOKEN_MEMO, tokens.kept())
         return found
 
     return cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
