@@ -148,7 +148,7 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
         return pages
     # Unchanged pages (by stat) are neither read nor hashed again: sitegen.known.
     known = KnownFiles(cache, "page") if cache is not None else None
-    for path in sorted(papers_dir.glob("*/*.md")):
+    for path in sorted(papers_dir.glob("*/*.md"), key=path_order):
         if not counts_as_input(path.relative_to(papers_dir)):
             continue  # e.g. an editor's .#page.md lock, or a hidden folder
         if known is None:
@@ -162,6 +162,11 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     if known is not None:
         known.remember()
     return pages
+
+
+def path_order(path: Path) -> tuple[str, ...]:
+    """A path's place in sorted order (as Path's own `<`, about half as fast to sort by)."""
+    return path.parts
 
 
 def read_ledger(path: Path) -> Ledger:

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
 
-from sitegen.textmap import Vectors, paper_tokens, vectorise
+from sitegen.textmap import TokenMemo, Vectors, vectorise
 from sitegen.themes import FALLBACK, Decision, Taxonomy, classify, rank_scores
 
 MIN_SEEDS = 2  # a centroid of one paper is that paper, not a theme
@@ -75,6 +75,11 @@ class CorpusModel:
     themes: tuple[str, ...]  # the centroid rows
     centroids: np.ndarray  # (themes, terms), unit rows (zero for a theme without seeds)
 
+    @cached_property
+    def seeded(self) -> int:
+        """How many papers seed a theme (counted once: every weak paper's blend asks)."""
+        return sum(seed is not None for seed in self.seeds)
+
     def row(self, key: str) -> int:
         """The row of a paper, by key."""
         return self.vectors.slugs.index(key)
@@ -101,57 +106,20 @@ def keyword_seed(decision: Decision, taxonomy: Taxonomy) -> str | None:
     return decision.theme if confident(decision, taxonomy) else None
 
 
-class TokenMemo:
-    """textmap.paper_tokens remembered in this process, for the papers of the last corpus.
-
-    A preview ingests dump after dump into the same corpus: its TF-IDF is learnt anew each
-    time (a new paper changes every idf), but the tokens of the papers it knew are taken
-    from here instead of the regex. Kept as space-joined strings (a token has no space),
-    about the size of the text, and only for (up to REMEMBERED) papers of the last call.
-    """
-
-    def __init__(self) -> None:
-        self.known: dict[tuple[str, str], tuple[str, str]] = {}
-        self.used: dict[tuple[str, str], tuple[str, str]] = {}
-
-    def __call__(self, title: str, abstract: str) -> tuple[list[str], list[str]]:
-        """The tokens of a paper's title and abstract."""
-        key = (title, abstract)
-        joined = self.known.get(key)
-        if joined is None:
-            found = paper_tokens(title, abstract)
-            if len(self.used) < REMEMBERED:
-                self.used[key] = (" ".join(found[0]), " ".join(found[1]))
-            return found
-        self.used[key] = joined
-        return joined[0].split(" ") if joined[0] else [], joined[1].split(" ") if joined[1] else []
-
-    def start(self) -> TokenMemo:
-        """Begin a corpus: what the last one used is what is known."""
-        if self.used:
-            self.known, self.used = self.used, {}
-        return self
-
-
-REMEMBERED = 20_000  # papers: ~30 MB of tokens at most (a 100k-paper build stays lean)
-TOKENS = TokenMemo()  # for this process's corpora (a preview's ingests)
-
-
 def learn(
     papers: Sequence[CorpusPaper],
     taxonomy: Taxonomy,
     only: Collection[str] | None = None,
     remember: RememberSeed | None = None,
+    tokens: TokenMemo | None = None,
 ) -> CorpusModel:
     """Classify the papers by keywords (those keyed in `only`, or all), and learn a centroid
     per theme from the seeds (the keyword stage's seeds of the other papers may come from
-    `remember`)."""
+    `remember`; the papers' tokens from `tokens`, a textmap.TokenMemo)."""
     ordered = tuple(sorted(papers, key=lambda p: p.key))
     # No max_df cut: in a young list one theme's vocabulary can be in half the papers.
     texts = [(p.title, p.abstract) for p in ordered]
-    vectors = vectorise(
-        [p.key for p in ordered], texts, min_df=MIN_DF, max_df=1.0, tokens=TOKENS.start()
-    )
+    vectors = vectorise([p.key for p in ordered], texts, min_df=MIN_DF, max_df=1.0, tokens=tokens)
     decisions = {
         row: classify(p.title, p.abstract, taxonomy)
         for row, p in enumerate(ordered)
@@ -191,8 +159,7 @@ def corpus_weight(model: CorpusModel, taxonomy: Taxonomy) -> float:
     only tip close calls, not overrule the keywords.
     """
     settings = taxonomy.settings
-    seeded = sum(seed is not None for seed in model.seeds)
-    return settings.corpus_weight * min(1.0, seeded / max(settings.corpus_seeds, 1.0))
+    return settings.corpus_weight * min(1.0, model.seeded / max(settings.corpus_seeds, 1.0))
 
 
 def similarities(model: CorpusModel) -> np.ndarray:
@@ -236,9 +203,10 @@ def place_all(
     taxonomy: Taxonomy,
     only: Collection[str] | None = None,
     remember: RememberSeed | None = None,
+    tokens: TokenMemo | None = None,
 ) -> dict[str, Placement]:
     """Both stages for every paper of a corpus (or those keyed in `only`), keyed by paper key."""
-    model = learn(papers, taxonomy, only, remember)
+    model = learn(papers, taxonomy, only, remember, tokens)
     sims = similarities(model)
     return {
         paper.key: place(model, row, sims[row], taxonomy)

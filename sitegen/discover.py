@@ -26,7 +26,7 @@ from sitegen.layout import affinity_graph, optimise
 from sitegen.model.discovery import Discovery, Point, Related, discovery_input
 from sitegen.regions import map_regions
 from sitegen.text import slugify
-from sitegen.textmap import Vectors, vectorise
+from sitegen.textmap import TokenMemo, Vectors, vectorise
 
 KEY_TERMS = 6
 RELATED = 5
@@ -100,6 +100,7 @@ def discover(
     base: Collection[str] | None = None,
     remember: Remember | None = None,
     later: dict[str, tuple] | None = None,
+    tokens: TokenMemo | None = None,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
@@ -112,13 +113,12 @@ def discover(
     to it: a build from a remembered generation is the same computation as one without.
     `later` (plain key-term candidates of the papers after the base, by their text; it must
     belong to the same generation) is read, and refilled with today's papers after the base.
+    `tokens` tokenises a paper (a textmap.TokenMemo remembers them).
     """
     ordered = sorted(map(discovery_input, papers))
     in_base = base_flags(ordered, base)
-    vectors = vectorise(
-        [slug for slug, _, _ in ordered], [(t, a) for _, t, a in ordered], base=in_base
-    )
     texts = [(t, a) for _, t, a in ordered]
+    vectors = vectorise([slug for slug, _, _ in ordered], texts, base=in_base, tokens=tokens)
     # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
     matched = pruned(vectors.matrix, PRUNE_TERMS)
 

@@ -22,6 +22,7 @@ from sitegen.catalog import (
     format_ledger,
     legacy_title_key,
     load_page,
+    path_order,
     read_ledger,
     read_pages,
     render_page,
@@ -231,15 +232,18 @@ def place_new(
         return {}
     from sitegen.corpus_themes import CorpusPaper, place_all  # numpy only when there is news
     from sitegen.retheme import corpus_of
+    from sitegen.textmap import TOKEN_MEMO, TokenMemo
 
     corpus = corpus_of(pages, ledger)
     corpus += [CorpusPaper(slug, title, abstract) for slug, title, abstract, _ in fresh]
     only = {slug for slug, *_ in fresh}
     rules = seed_rules(taxonomy)
     seeds = SeedMemo((cache.recall(SEEDS, rules) if cache else None) or {})
-    placements = place_all(corpus, taxonomy, only, seeds)
-    if cache is not None:
-        cache.keep(SEEDS, rules, seeds.used)  # the papers of today's corpus only
+    tokens = TokenMemo(cache.recall(*TOKEN_MEMO) if cache else None)
+    placements = place_all(corpus, taxonomy, only, seeds, tokens)
+    if cache is not None:  # the papers of today's corpus only
+        cache.keep(SEEDS, rules, seeds.used)
+        cache.keep(*TOKEN_MEMO, tokens.kept())  # the build's discovery reads them next
     return {slug: (placements[slug].theme, placements[slug].secondary) for slug, *_ in fresh}
 
 
@@ -305,6 +309,6 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
         written.append(ledger_path)
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, text.encode("utf-8"), cache) for path, text in plan.pages]
-    all_pages = sorted(pages + new_pages, key=lambda page: page.path)
+    all_pages = sorted(pages + new_pages, key=lambda page: path_order(page.path))
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(plan.reports, written, [], warnings, dumps, all_pages, plan.ledger, skips)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+
+from sitegen.cache import digest
 
 # A token is a word (hyphenated compounds kept whole) or a punctuation mark,
 # which breaks phrases: no bigram spans a comma or a sentence end.
@@ -138,39 +140,111 @@ def paper_text(title: str, abstract: str) -> tuple[str, str]:
     return title.lower(), URL.sub(" ", abstract.lower())
 
 
-Tokens = Callable[[str, str], tuple[list[str], list[str]]]  # (title, abstract) -> their tokens
-
-
 def paper_tokens(title: str, abstract: str) -> tuple[list[str], list[str]]:
     """The raw tokens of a paper's title and of its abstract."""
     first, second = paper_text(title, abstract)
     return TOKEN.findall(first), TOKEN.findall(second)
 
 
+class TokenMemo:
+    """Each paper's tokens, remembered by its text (a digest) for the build cache to keep.
+
+    Each new dump changes every idf, so a TF-IDF is learnt anew (the corpus stage's at
+    ingest, discovery's in the build), but the tokens of the papers seen before come from
+    here instead of the regex: in `sitegen add` as in a preview. A paper is kept as the
+    number of its title's tokens and the ids of all its tokens in `vocab` (int32 bytes), so
+    a stream of 10k papers is a join of bytes and a few numpy passes. Only a corpus of up
+    to REMEMBERED papers is remembered (a 100k-paper build stays lean, and hashes nothing).
+    """
+
+    def __init__(self, kept: dict | None = None) -> None:
+        kept = kept if well_formed(kept) else {}  # the cache is untrusted: else start afresh
+        self.vocab: list[str] = list(kept.get("vocab", ()))
+        self.index = TokenTable(zip(self.vocab, range(len(self.vocab)), strict=True))
+        self.known: dict[str, tuple[int, bytes]] = kept.get("papers", {})
+        self.used: dict[str, tuple[int, bytes]] = {}  # this corpus's papers: what is kept
+
+    def kept(self) -> dict:
+        """What the build cache keeps: the papers of the last corpus, and the vocabulary."""
+        return {"vocab": self.vocab, "papers": self.used} if self.used else {}
+
+    def paper(self, title: str, abstract: str, key: str | None) -> tuple[int, bytes]:
+        """One paper: its title's token count and its token ids (remembered, or found now)."""
+        found = self.known.get(key) if key else None
+        if not (isinstance(found, tuple) and len(found) == 2 and fits(*found)):
+            first, second = paper_tokens(title, abstract)
+            ids = array("i", map(self.index.__getitem__, first + second))
+            found = (len(first), ids.tobytes())
+        if key:
+            self.used[key] = found
+        return found
+
+    def stream(self, texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, array, list[str]]:
+        """Raw ids of every token in one stream (ids in order of first sight, a "." after each
+        title and abstract: papers never join into a phrase), tokens per part, raw tokens."""
+        remember = len(texts) <= REMEMBERED
+        dot = array("i", [self.index["."]]).tobytes()
+        stream, lengths = bytearray(), array("q")
+        for title, abstract in texts:
+            key = digest(title, abstract) if remember else None
+            in_title, ids = self.paper(title, abstract, key)
+            cut = 4 * in_title
+            stream += ids[:cut] + dot + ids[cut:] + dot
+            lengths.append(in_title + 1)
+            lengths.append(len(ids) // 4 - in_title + 1)
+        if not texts:
+            return np.zeros(0, np.int32), lengths, []
+        # Renumber in order of first sight, as a table filled along the stream would.
+        everything = np.frombuffer(stream, np.int32)
+        if everything.min() < 0 or everything.max() >= len(self.index):  # a damaged memo
+            return TokenMemo().stream(texts)
+        present, first = np.unique(everything, return_index=True)
+        seen = present[np.argsort(first, kind="stable")]
+        rank = np.zeros(len(self.index), np.int32)
+        rank[seen] = np.arange(len(seen), dtype=np.int32)
+        if len(self.vocab) < len(self.index):  # tokens found now: listed in id order
+            self.vocab = list(self.index)
+        return rank[everything], lengths, [self.vocab[i] for i in seen.tolist()]
+
+
+def well_formed(kept: object) -> bool:
+    """Whether a memo read from the build cache has the shape TokenMemo keeps."""
+    if not isinstance(kept, dict) or not kept:
+        return False
+    vocab, papers = kept.get("vocab"), kept.get("papers")
+    return (
+        isinstance(vocab, list)
+        and all(isinstance(token, str) for token in vocab)
+        and len(set(vocab)) == len(vocab)
+        and isinstance(papers, dict)
+    )
+
+
+def fits(in_title: object, ids: object) -> bool:
+    """Whether a remembered paper is a title's token count and whole int32 ids after it."""
+    return (
+        isinstance(in_title, int)
+        and isinstance(ids, bytes)
+        and len(ids) % 4 == 0
+        and 0 <= in_title <= len(ids) // 4
+    )
+
+
+REMEMBERED = 20_000  # papers: a memo of ~10 MB (a larger list learns without one)
+# The build cache's memo of tokens: its name, and its key (what tokens depend on besides text).
+TOKEN_MEMO = ("tokens", digest("2", TOKEN.pattern, URL.pattern))
+
+
 def tokenise(
-    texts: Sequence[tuple[str, str]], tokens: Tokens = paper_tokens
+    texts: Sequence[tuple[str, str]], tokens: TokenMemo | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Raw token ids of all (title, abstract) pairs in one stream, with doc index and weight
-    (`tokens`: paper_tokens, or a memo of it)."""
-    table = TokenTable()
-    lookup = table.__getitem__
-    ids = array("i")
-    lengths = array("q")  # tokens per title, per abstract, alternating
-    for title, abstract in texts:
-        for words in tokens(title, abstract):
-            found = list(map(lookup, words))
-            found.append(table["."])  # title and abstract (and papers) never join into a phrase
-            ids.extend(found)
-            lengths.append(len(found))
+    (`tokens`: the papers' tokens remembered, if any)."""
+    ids, lengths, raw = (tokens or TokenMemo()).stream(texts)
     counts = np.frombuffer(lengths, np.int64) if lengths else np.zeros(0, np.int64)
     docs = np.repeat(np.arange(len(counts), dtype=np.int32) // 2, counts)
     weights = np.repeat(np.tile(np.array([TITLE_WEIGHT, 1.0], np.float32), len(texts)), counts)
-    return (
-        np.frombuffer(ids, np.int32) if ids else np.zeros(0, np.int32),
-        docs,
-        weights,
-        list(table),
-    )
+    return ids, docs, weights, raw
 
 
 def unigram_ids(raw: list[str]) -> tuple[np.ndarray, list[str], np.ndarray]:
@@ -218,7 +292,7 @@ def vectorise(
     min_df: int = 2,
     max_df: float = 0.5,
     base: np.ndarray | None = None,
-    tokens: Tokens = paper_tokens,
+    tokens: TokenMemo | None = None,
 ) -> Vectors:
     """TF-IDF (sublinear tf, smooth idf, L2 rows) of unigrams and bigrams; rows in given order.
 

@@ -94,15 +94,19 @@ def test_each_part_is_read_when_asked_for_and_written_when_it_changed(tmp_path: 
     assert set(again.memos) == {"search"}
     again.keep("search", "s1", {"entries": 2})
     again.parse("page", "a", lambda: "A")  # used
-    again.parse("page", "c", lambda: "C")  # new
+    for key in "cdefg":  # new: together in one bucket, an empty one (not spread by key)
+        again.parse("page", key, lambda key=key: key.upper())
+    assert {again.buckets[f"page:{key}"] for key in "cdefg"} == {again.fresh}
+    assert again.fresh not in {bucket("page:a"), bucket("page:b")}
     again.prune()  # b is gone
     again.save()
     now = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     rewritten = {name for name in {*times, *now} if now.get(name) != times.get(name)}
-    buckets = {parsed_file(bucket(f"page:{key}")) for key in "bc"}
+    buckets = {parsed_file(bucket("page:b")), parsed_file(again.buckets["page:c"])}
     assert rewritten == {HEAD_FILE, memo_file("search"), *buckets}
     third = BuildCache.load(tmp_path)
-    assert third.parsed == {"page:a": "A", "page:c": "C"}
+    assert third.parsed == {"page:a": "A", **{f"page:{k}": k.upper() for k in "cdefg"}}
+    assert third.buckets == again.buckets  # each entry stays in its bucket
     assert third.recall("discovery", "d1") == ["related"]
     assert third.recall("search", "s1") == {"entries": 2}
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import corpus_themes
 from sitegen.corpus_themes import (
     CorpusPaper,
     confident,
@@ -18,6 +17,7 @@ from sitegen.corpus_themes import (
     place_all,
 )
 from sitegen.ingest import read_dumps
+from sitegen.textmap import TokenMemo
 from sitegen.themes import FALLBACK, Settings, Taxonomy, Theme, classify, load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -203,23 +203,28 @@ def vectors_of(model) -> tuple:  # noqa: ANN001
     )
 
 
-def test_a_preview_learns_each_corpus_as_a_fresh_process_does(
-    shipped: Taxonomy, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Property: with the tokens of earlier corpora remembered (a preview ingesting dump
-    after dump), the TF-IDF and every placement equal those of a process that never saw them."""
+def test_learning_with_remembered_tokens_equals_a_fresh_process(shipped: Taxonomy) -> None:
+    """Property: with the tokens of earlier corpora remembered (the build cache's memo, as
+    `sitegen add` or a preview ingesting dump after dump has it), the TF-IDF and every
+    placement equal those of a process that never saw them."""
     dumps, _ = read_dumps(REPO / "content" / "dumps")
     entries = [entry for dump in dumps for entry in dump.entries]
     papers = [CorpusPaper(f"p{i:04d}", e.title, e.abstract) for i, e in enumerate(entries)]
     papers.append(CorpusPaper("odd", "Tokens: C++, see https://x.org/a?b", "E.g. 3-D (v2); a-b."))
+    papers.append(CorpusPaper("bare", "((", "https://only.a/url"))  # no tokens at all
     rng = random.Random(16)
-    warm = corpus_themes.TokenMemo()
+    kept: dict = {}
+    hits = 0
     for _ in range(5):
         chosen = rng.sample(papers, rng.randint(20, len(papers)))
         only = {p.key for p in rng.sample(chosen, 10)}
-        results = []
-        for memo in (warm, corpus_themes.TokenMemo()):
-            monkeypatch.setattr(corpus_themes, "TOKENS", memo)
-            results.append((vectors_of(learn(chosen, shipped)), place_all(chosen, shipped, only)))
-        assert results[0] == results[1]
-    assert warm.known  # the warm memo was used
+        warm = TokenMemo(kept)
+        remembered = (
+            vectors_of(learn(chosen, shipped, tokens=warm)),
+            place_all(chosen, shipped, only, tokens=warm),
+        )
+        fresh = (vectors_of(learn(chosen, shipped)), place_all(chosen, shipped, only))
+        assert remembered == fresh
+        hits += sum(key in warm.known for key in warm.used)
+        kept = warm.kept()  # what the cache keeps: this corpus's papers only
+    assert hits  # the memo was used

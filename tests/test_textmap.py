@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sitegen.textmap import kind_of, paper_text, stem, vectorise, word_set
+from sitegen.cache import digest
+from sitegen.textmap import TokenMemo, kind_of, paper_text, stem, vectorise, word_set
 
 
 def test_stem_folds_plain_plurals_only() -> None:
@@ -65,3 +66,46 @@ def test_vectorise_is_deterministic_and_keeps_the_given_row_order() -> None:
     diffusion = once.terms.index("diffusion models")
     column = once.matrix[:, diffusion].toarray().ravel()
     assert (column[:2] > 0).all() and (column[2:] == 0).all()
+
+
+def matrix_of(vectors) -> tuple:  # noqa: ANN001
+    """Vectors exactly: terms, df and the sparse matrix's arrays."""
+    m = vectors.matrix
+    return (
+        vectors.terms,
+        vectors.df.tolist(),
+        m.indptr.tolist(),
+        m.indices.tolist(),
+        m.data.tolist(),
+    )
+
+
+def test_remembered_or_damaged_tokens_give_the_vectors_of_a_fresh_process() -> None:
+    """A memo of other papers' tokens, of the same papers, or a damaged one (the cache is
+    untrusted): the TF-IDF is the regex's, to the last bit."""
+    texts = [
+        ("Graph Neural Nets, Again", "We study graph neural networks (GNNs) on www.x.org graphs."),
+        ("Diffusion for Graphs", "Diffusion models generate graphs; see https://a.b/c?d=1."),
+        ("C++ Kernels", "Fast 3-D kernels in C++ for graph diffusion, e.g. on GPUs."),
+        ("((", ""),
+    ]
+    slugs = [f"p{i}" for i in range(len(texts))]
+    fresh = matrix_of(vectorise(slugs, texts, min_df=1, max_df=1.0))
+    other = TokenMemo()
+    vectorise(slugs[1:3], texts[2:0:-1], min_df=1, max_df=1.0, tokens=other)  # another order
+    memos = [other.kept()]
+    same = TokenMemo(other.kept())
+    assert matrix_of(vectorise(slugs, texts, min_df=1, max_df=1.0, tokens=same)) == fresh
+    memos.append(same.kept())
+    assert len(same.kept()["papers"]) == len(texts)
+    key = digest(*texts[0])
+    memos += [
+        {"vocab": ["a"], "papers": {key: (0, (99).to_bytes(4, "little"))}},  # id out of range
+        {"vocab": ["a"], "papers": {key: (5, b"\0\0\0\0")}},  # more title tokens than ids
+        {"vocab": ["a", "a"], "papers": {}},
+        {"vocab": "a", "papers": []},
+        ["not", "a", "memo"],
+    ]
+    for kept in memos:
+        tokens = TokenMemo(kept)  # type: ignore[arg-type]
+        assert matrix_of(vectorise(slugs, texts, min_df=1, max_df=1.0, tokens=tokens)) == fresh

@@ -25,13 +25,17 @@ def discovery_of(project: Project, cache: BuildCache, key: str = "") -> Discover
 
     def recompute() -> Discovery:
         from sitegen.discover import discover  # numpy and scipy load only when needed
+        from sitegen.textmap import TOKEN_MEMO, TokenMemo
 
         # What depends on the base alone is kept apart: a new dump extends it, and a
         # build from it is the same computation as a clean one.
         key = generation_key(project.papers, base)
         later = dict(cache.recall("discovery-later", key) or {})
-        found = discover(project.papers, base, partial(cache.memo, "discovery-base", key), later)
+        tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
+        remember = partial(cache.memo, "discovery-base", key)
+        found = discover(project.papers, base, remember, later, tokens)
         cache.keep("discovery-later", key, later)
+        cache.keep(*TOKEN_MEMO, tokens.kept())
         return found
 
     return cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
