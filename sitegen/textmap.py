@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
+
+from sitegen.sparse import sp
 
 # A token is a word (hyphenated compounds kept whole) or a punctuation mark,
 # which breaks phrases: no bigram spans a comma or a sentence end.
