@@ -31,7 +31,8 @@ MARKDOWNISH = st.lists(
 ).map("".join)
 
 
-# A line that each rule the parser-free path must leave to markdown-it would change.
+# Lines that a rule changes: the parser-free path leaves them to markdown-it, or links
+# their bare URLs as linkify_rule does.
 RULED_LINES = [
     "a *b* c",
     "a _b_ c",
@@ -49,6 +50,11 @@ RULED_LINES = [
     "a {\\bf b} c",
     "a \\emph{b} c",
     "a | b",
+    "Code (see https://x.org/a).",
+    "Link https://x.org",
+    "a www.x",
+    "a http://x.y/(b) c.",
+    "a https://x.y/q?a=1+b='2' c",
     "See www.a.org now",
     "See http://a.b/c now",
     "a b  ",
