@@ -17,7 +17,6 @@ from functools import partial
 from hashlib import blake2b
 
 import numpy as np
-import scipy.sparse as sp
 
 from sitegen.cache import digest
 from sitegen.catalog import Paper
@@ -25,6 +24,7 @@ from sitegen.keyterms import Candidate, KeyCounts, base_candidates, ranked_candi
 from sitegen.layout import affinity_graph, optimise
 from sitegen.model.discovery import Discovery, Point, Related, discovery_input
 from sitegen.regions import map_regions
+from sitegen.sparse import sp
 from sitegen.text import slugify
 from sitegen.textmap import TokenMemo, Vectors, vectorise
 

@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
+
+from sitegen.sparse import sp
 
 EPOCHS = 300
 NEGATIVES = 6  # negative samples per paper and epoch

@@ -116,13 +116,40 @@ def make_markdown() -> MarkdownIt:
 
 
 MARKDOWN = make_markdown()
+# One line of prose that no Markdown, TeX or HTML rule can touch: it starts with a letter
+# (no block starts so) and holds no control character, no line break and none of the
+# characters an inline rule starts at (escapes, code, emphasis, strikethrough, links,
+# images, autolinks, entities, TeX). Most abstracts are such a line.
+PLAIN_LINE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\`*_~\[\]<>&!#|${}]*")
+
+
+def plain_paragraph(text: str) -> str | None:
+    """markdown-it's HTML for a plain line of prose (PLAIN_LINE, no edge space), made without
+    parsing: one paragraph, its bare URLs linked as linkify_rule links them, escaped as
+    markdown-it escapes ('"' too, not "'"); None for any other text. tests/test_render.py
+    checks it against the parser."""
+    if not PLAIN_LINE.fullmatch(text) or text[-1].isspace():
+        return None
+    if "." not in text or not URL.search(text):  # linkify_rule looks only where a "." is
+        return "<p>" + quoted(text) + "</p>\n"
+    runs = (
+        quoted(visible) if href is None else f'<a href="{quoted(href)}">{quoted(visible)}</a>'
+        for visible, href in linkify_text(text)
+    )
+    return "<p>" + "".join(runs) + "</p>\n"
+
+
+def quoted(text: str) -> str:
+    """Text escaped as markdown-it escapes it: PLAIN_LINE leaves only '"' to escape."""
+    return text.replace('"', "&quot;")
 
 
 def markdown_html(text: str) -> Markup:
     """Render untrusted Markdown to HTML that is safe to embed."""
     if not text:
         return Markup("")
-    return Markup(MARKDOWN.render(text))
+    plain = plain_paragraph(text)
+    return Markup(plain if plain is not None else MARKDOWN.render(text))
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:

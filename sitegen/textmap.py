@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
+
+from sitegen.sparse import sp
 
 from sitegen.cache import digest
 

@@ -7,18 +7,80 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from sitegen.build import BuildOptions, build
 from sitegen.render import (
+    MARKDOWN,
     bibtex,
     is_safe_url,
     linkify_text,
     make_environment,
     markdown_html,
+    plain_paragraph,
     plural,
     render_template,
     template_dirs,
 )
+
+# Every character class a Markdown, TeX or link rule starts at, and prose around them.
+MARKDOWNISH = st.lists(
+    st.sampled_from([*"ab Zé1 .,:;'\"()-+=%@^/?\t\n\r\x00\\`*_~[]<>&!#|${}", "www.", "http://a.b"]),
+    max_size=30,
+).map("".join)
+
+
+# Lines that a rule changes: the parser-free path leaves them to markdown-it, or links
+# their bare URLs as linkify_rule does.
+RULED_LINES = [
+    "a *b* c",
+    "a _b_ c",
+    "a `b` c",
+    "a ~~b~~ c",
+    "a [b](c) d",
+    "a ![b](c) d",
+    "a <b> c",
+    "a < b",
+    "a <http://b.c> d",
+    "a &amp; &copy c",
+    "a $x^2$ c",
+    "a \\(x\\) c",
+    "a \\% c",
+    "a {\\bf b} c",
+    "a \\emph{b} c",
+    "a | b",
+    "Code (see https://x.org/a).",
+    "Link https://x.org",
+    "a www.x",
+    "a http://x.y/(b) c.",
+    "a https://x.y/q?a=1+b='2' c",
+    "See www.a.org now",
+    "See http://a.b/c now",
+    "a b  ",
+    "a\nb",
+    "a\tb",
+    "a\x00b",
+    "# a",
+    "1. a",
+    "- a",
+    "> a",
+    "    a",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(MARKDOWNISH, st.text(max_size=30)))
+@example('A "quoted" line: 50% of (1) it, at @x ^ y = z + 1 - 2 / 3?')
+def test_a_plain_paragraph_is_what_markdown_it_makes(text: str) -> None:
+    """The parser-free path for a plain line gives markdown-it's bytes, or steps aside."""
+    for line in [text, *RULED_LINES]:
+        plain = plain_paragraph(line)
+        if plain is not None:
+            assert plain == MARKDOWN.render(line), line
+    assert (
+        plain_paragraph('A plain line, "quoted".') == "<p>A plain line, &quot;quoted&quot;.</p>\n"
+    )
 
 
 def test_raw_html_is_escaped() -> None:

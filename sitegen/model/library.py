@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import cached_property
 
 from sitegen.catalog import Paper
 from sitegen.dumps import Dump
@@ -148,6 +149,7 @@ class Library:
         """Slugs oldest first (arrival_order): how the search numbers its documents."""
         return arrived(self.papers, self.added_by, [dump.name for dump in self.dumps])
 
+    @cached_property  # every page asks (has_feed): found once
     def dated_additions(self) -> tuple[DumpInfo, ...]:
         """Dated dumps that added papers, newest first: the feed's (it never makes a date up)."""
         return tuple(d for d in reversed(self.dumps) if d.date and d.added)

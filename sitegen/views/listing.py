@@ -158,7 +158,7 @@ def common(
         "breadcrumbs": [Crumb(info.title, ""), *crumbs] if crumbs else [],
         "has_map": site.library.discovery is not None,
         "has_tags": bool(site.library.tags),
-        "has_feed": bool(site.library.dated_additions()),
+        "has_feed": bool(site.library.dated_additions),
     }
 
 

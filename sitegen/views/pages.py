@@ -496,7 +496,7 @@ def feed_entries(site: Site) -> list[FeedEntry]:
     """The newest additions, one entry per paper: dated dumps newest first, each in listed order."""
     base, entries = site.info.base_url, []
     urn = None if urls.is_absolute(base) else feed_id(site)
-    for dump in site.library.dated_additions():
+    for dump in site.library.dated_additions:
         for slug in site.library.section(SectionKey.dump(dump.name)).slugs:
             card = site.cards[slug]
             link = urls.absolute(base, card.url)
@@ -581,7 +581,7 @@ def routes(site: Site) -> dict[str, Route]:
     table.append(Route(urls.file_of(urls.SEARCH), "search", partial(search_page, site)))
     table.append(Route(urls.COUNTS_FILE, "counts", partial(counts_page, site)))
     table.append(Route(urls.NOT_FOUND_FILE, "404", partial(not_found_page, site)))
-    if library.dated_additions():  # undated dumps give no dates, and the feed makes none up
+    if library.dated_additions:  # undated dumps give no dates, and the feed makes none up
         table.append(Route(urls.FEED_FILE, "feed", partial(feed_page, site)))
     return unique_paths(table)
 

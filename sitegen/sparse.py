@@ -1,0 +1,33 @@
+"""scipy.sparse for discovery (`from sitegen.sparse import sp`), loaded without the numpy
+modules it never uses.
+
+scipy's array-API layer copies numpy's namespace as it loads (`from numpy import *`, then a
+getattr of every name numpy lists), and numpy loads a listed submodule on first access:
+f2py, testing, ma, random, polynomial and the rest, ~200 modules and 0.1 s of CPU, more than
+scipy.sparse itself. While scipy.sparse loads, numpy lists only what it has loaded already;
+a module left out still loads the moment anything uses it.
+"""
+
+from __future__ import annotations
+
+import sys
+from types import ModuleType
+
+import numpy
+
+
+def load_sparse() -> ModuleType:
+    """scipy.sparse, imported (once) with numpy's lazy submodules left unlisted."""
+    if "scipy.sparse" in sys.modules:
+        return sys.modules["scipy.sparse"]
+    names, listing = numpy.__all__, numpy.__dir__
+    loaded = [name for name in names if name in vars(numpy)]
+    numpy.__all__, numpy.__dir__ = loaded, lambda: loaded
+    try:
+        import scipy.sparse
+    finally:
+        numpy.__all__, numpy.__dir__ = names, listing
+    return scipy.sparse
+
+
+sp = load_sparse()
