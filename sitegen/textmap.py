@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sitegen.sparse import sp
-
 from sitegen.cache import digest
+from sitegen.sparse import sp
 
 # A token is a word (hyphenated compounds kept whole) or a punctuation mark,
 # which breaks phrases: no bigram spans a comma or a sentence end.
