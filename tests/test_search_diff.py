@@ -18,7 +18,17 @@ from sitegen.catalog import Paper
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
 from gen_corpus import generate_papers  # noqa: E402
 
-WORDS = "quokka zyzzyva graph diffusion model transformer attention (QKA) note".split()
+WORDS = [
+    "quokka",
+    "zyzzyva",
+    "graph",
+    "diffusion",
+    "model",
+    "transformer",
+    "attention",
+    "(QKA)",
+    "note",
+]
 
 
 def edited(paper: Paper, rng: random.Random) -> Paper:
