@@ -337,7 +337,7 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
     # the search index went to the worker, both before discovery ran; the search files
     # were in place while discovery ran; then the pages were written whole.
     assert events[0] == ("reload", ([NEW_PAGE, "index.html"], True))
-    assert events[1] == ("worker", "search_index")
+    assert events[1] == ("worker", "worker_search")
     assert events[2] == ("discovery", True)
     # What the preview left equals a clean build's output, file for file.
     clean = tmp_path / "clean"
