@@ -69,7 +69,8 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
     and the memo of the last index."""
     papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
-    return papers, project.taxonomy, cache.recall("search", MEMO_KEY)
+    # The memo is read where the index is made (a CLI build's side copy), not here.
+    return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY)
 
 
 def write_search_early(output: Path) -> Callable[[tuple[Outputs, Any]], None]:
@@ -96,15 +97,16 @@ class ResidentSearch:
         self.taxonomy: Taxonomy | None = None
         self.token = ""  # names that index (the worker keeps the name with its state)
 
-    def __call__(self, papers: list[Paper], taxonomy: Taxonomy, memo: object) -> Any:
+    def __call__(self, papers: list[Paper], taxonomy: Taxonomy, memo: Recall) -> Any:
         """search_index, in this process or a forked copy."""
-        return search_index(papers, taxonomy, memo)
+        return search_index(papers, taxonomy, memo())
 
     def submit_in(
-        self, executor: Executor, papers: list[Paper], taxonomy: Taxonomy, memo: object
+        self, executor: Executor, papers: list[Paper], taxonomy: Taxonomy, memo: Recall
     ) -> Future:
         """Start it in the warm worker: only the papers the worker lacks, unless it does not
-        hold the last index (a new worker, or an index abandoned): then all, and the memo."""
+        hold the last index: a new worker gets them all and the memo; one that lost it (an
+        index abandoned) all of them, from scratch (the memo is not read in a pool thread)."""
         from concurrent.futures import Future  # a preview's: its pool imported it already
 
         outer: Future = Future()
@@ -121,7 +123,7 @@ class ResidentSearch:
                 outer.set_exception(exc)
                 return
             if value is None and not full:  # the worker has another state: send all
-                again = executor.submit(worker_search, token, "", order, every, taxonomy, memo)
+                again = executor.submit(worker_search, token, "", order, every, taxonomy, None)
                 again.add_done_callback(partial(finish, full=True))
                 return
             self.sent, self.taxonomy, self.token = every, taxonomy, token
@@ -134,11 +136,12 @@ class ResidentSearch:
             )
             first.add_done_callback(partial(finish, full=False))
         else:
-            first = executor.submit(worker_search, token, "", order, every, taxonomy, memo)
+            first = executor.submit(worker_search, token, "", order, every, taxonomy, memo())
             first.add_done_callback(partial(finish, full=True))
         return outer
 
 
+Recall = Callable[[], object]  # reads the search memo the cache holds
 TOKENS = itertools.count(1)
 SEARCH = ResidentSearch()  # one per process; a worker it did not feed answers None at first
 RESIDENT: dict[str, Any] = {}  # in the warm worker: "token", "papers", "memo" of its last index
@@ -172,7 +175,7 @@ def worker_search(
 def keep_memo(cache: BuildCache, made: tuple[Outputs, Any]) -> Outputs:
     """The search files; the memo goes to the cache for the next build."""
     files, memo = made
-    cache.keep("search", MEMO_KEY, memo)
+    cache.keep("search", MEMO_KEY, memo, new=True)  # the index was made again: so was it
     return files
 
 
