@@ -89,10 +89,12 @@ and each distinct raw token goes through the pipeline once (memoised); ShardedIn
 keeps each term's postings as a flat array of ints.
 
 Incremental: a build keeps a memo (``SearchMemo``, in the build cache) of each paper's
-analysed entry, by the hash of what search reads of it, and each term's shard codes.
-The next build analyses only papers with a new hash, and encodes again only the terms
-that those papers (and the ones they replaced at their number) hold; every other term's
-codes come from the memo. The files are the same bytes as without a memo.
+analysed entry, by the hash of what search reads of it, and of the index's state: each
+term's pairs, words, first use and full postings' codes, each (paper, field)'s length, the
+text chunks. The next build updates that state by difference (sitegen.search_diff): it
+reads only the papers whose hash changed (old entry and new), and edits only the codes of
+the terms whose postings in them changed, so a note or a new dump costs work in proportion
+to the change, not to the corpus. The files are the same bytes as without a memo.
 """
 
 from __future__ import annotations
