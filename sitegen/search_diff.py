@@ -68,6 +68,13 @@ def varint_values() -> dict[str, int]:
     return {text: number for number, text in enumerate(VARINTS)}
 
 
+@cache
+def shared_analyser() -> Analyser:
+    """One Analyser for every update in this process: a preview's warm worker keeps the
+    pipeline's term of each raw token it has seen (a pure function of the token)."""
+    return Analyser()
+
+
 def decoded(text: str) -> tuple[list[int], list[str]]:
     """The ints a string of varints holds, and each one's digits."""
     digits = VARINT.findall(text)
@@ -347,7 +354,7 @@ def updated(
     old_entries: dict[str, bytes] = memo["entries"]
     entries: dict[str, bytes] = {}
     fresh: dict[int, list] = {}
-    analyser = Analyser()
+    analyser = shared_analyser()
     update = Update(memo, keys)
     update.lengths = update.lengths[: min(len(before), len(keys)) * F]
     update.lengths.extend([0] * (max(0, len(keys) - len(before)) * F))
