@@ -319,9 +319,10 @@ class BuildCache:
         old = self.stored_memo(name)
         return old[1] if old is not None and old[0] == key else None
 
-    def keep(self, name: str, key: str, value: Any) -> None:
-        """Memoise a value under a name and key (replacing what the name held)."""
-        if self.memo_key(name) != key or self.stored_memo(name) != (key, value):
+    def keep(self, name: str, key: str, value: Any, new: bool = False) -> None:
+        """Memoise a value under a name and key (replacing what the name held); `new`: the
+        caller knows it differs from the stored one (which is then not read to compare)."""
+        if new or self.memo_key(name) != key or self.stored_memo(name) != (key, value):
             self.changed.add(memo_file(name))
         self.memos[name] = (key, value)
 

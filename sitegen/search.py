@@ -89,10 +89,12 @@ and each distinct raw token goes through the pipeline once (memoised); ShardedIn
 keeps each term's postings as a flat array of ints.
 
 Incremental: a build keeps a memo (``SearchMemo``, in the build cache) of each paper's
-analysed entry, by the hash of what search reads of it, and each term's shard codes.
-The next build analyses only papers with a new hash, and encodes again only the terms
-that those papers (and the ones they replaced at their number) hold; every other term's
-codes come from the memo. The files are the same bytes as without a memo.
+analysed entry, by the hash of what search reads of it, and of the index's state: each
+term's pairs, words, first use and full postings' codes, each (paper, field)'s length, the
+text chunks. The next build updates that state by difference (sitegen.search_diff): it
+reads only the papers whose hash changed (old entry and new), and edits only the codes of
+the terms whose postings in them changed, so a note or a new dump costs work in proportion
+to the change, not to the corpus. The files are the same bytes as without a memo.
 """
 
 from __future__ import annotations
@@ -104,7 +106,7 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Any
@@ -413,42 +415,23 @@ def groups(items: Iterable[tuple[str, ...]], limit: int, first: int) -> Iterator
         yield run
 
 
-class NotKept(Exception):
-    """A term's codes need postings that the index did not keep (see ShardedIndex)."""
-
-
 class ShardedIndex:
-    """The index split by term (see the module docstring), built one Record at a time.
+    """The index split by term (see the module docstring), built one Record at a time, from
+    scratch (sitegen.search_diff updates the memo it leaves by difference)."""
 
-    Incremental: ``codes`` holds, for terms of at most POSITION_POSTINGS pairs, their
-    postings' codes as a previous build left them ("LAST,CODES": the last posting's
-    ``where``, then the codes); ``changed`` the terms of the papers that changed since
-    (None: every term). Postings are kept, and codes made, only for the changed terms,
-    the terms ``codes`` lacks and the tiered ones; with ``since`` (papers were only
-    appended, from that number on) only the new papers' postings of a changed term,
-    whose codes then follow its old ones.
-    """
-
-    def __init__(
-        self,
-        codes: Mapping[str, str] | None = None,
-        changed: Set[str] | None = None,
-        since: int = 0,
-    ) -> None:
+    def __init__(self) -> None:
         self.analyser = Analyser()
         self.terms: dict[str, int] = {}  # term -> number, in order of first use (lunr's)
+        self.first: list[int] = []  # term number -> where it was first used (first_use)
         self.pairs: list[int] = []  # term number -> (field, document) pairs holding it
         self.totals = [0] * len(FIELDS)  # terms per field, all documents together
         self.documents = 0
-        self.lengths: array[int] = array("l")  # terms in each (document, field)
+        self.lengths: array[int] = array("q")  # terms in each (document, field)
         self.postings: dict[int, array[int]] = {}  # term -> [doc * F + field, tf, slots...]
         self.occurs: list[int] = []  # term number -> its words in all fields and documents
         self.written: dict[str, Counter[str]] = {}  # term -> its words as written, but itself
-        self.codes: dict[str, str] = dict(codes or {})
-        self.changed = set() if changed is None else changed
-        if changed is None:
-            self.codes = {}
-        self.since = since
+        self.codes: dict[str, str] = {}  # term -> "LAST,CODES": all its postings (term_codes)
+        self.tiered: dict[str, list] = {}  # term -> [0, its shard codes, its late codes]
 
     def add(self, doc: Mapping[str, object]) -> list[FieldVector]:
         """Index the next document (its ref must be its number: 0, 1, 2, ...); its field
@@ -468,8 +451,6 @@ class ShardedIndex:
         number, fields = self.documents, len(FIELDS)
         self.documents += 1
         terms, pairs, occurs, postings = self.terms, self.pairs, self.occurs, self.postings
-        changed, cached = self.changed, self.codes
-        appended = number >= self.since
         for field in range(fields):
             entry = record[field]
             words, counts = entry[0], entry[1]
@@ -484,16 +465,16 @@ class ShardedIndex:
                     n = terms[term] = len(pairs)
                     pairs.append(0)
                     occurs.append(0)
+                    self.first.append(first_use(where, at))
+                    row = postings[n] = array("q")
+                else:
+                    row = postings[n]
                 pairs[n] += 1
                 occurs[n] += counts[at]
-                if term not in cached or (appended and term in changed):
-                    row = postings.get(n)
-                    if row is None:
-                        row = postings[n] = array("l")
-                    row.append(where)
-                    row.append(counts[at])
-                    if slots is not None:
-                        row.extend(slots[at])
+                row.append(where)
+                row.append(counts[at])
+                if slots is not None:
+                    row.extend(slots[at])
         written = self.written
         forms = record[fields]
         for at in range(0, len(forms), 3):
@@ -509,121 +490,161 @@ class ShardedIndex:
 
     def shards(self, limit: int = SHARD_BYTES) -> tuple[list[str], list[str], list[str]]:
         """The first term of each shard, the shards' JSON texts (``s``) and their late
-        files' (``p``; "" for a shard without one). Keeps ``codes`` up to date."""
+        files' (``p``; "" for a shard without one). Fills ``codes`` and ``tiered``."""
         items = []
         for term, number in self.sorted_terms():
             codes, late = self.term_codes(term, number)
             items.append((term, varints((number, self.pairs[number])) + codes, late))
-        self.codes = {term: self.codes[term] for term in self.terms if term in self.codes}
-        firsts, texts, lates = [], [], []
-        for run in groups(items, limit, 0):  # sized by the shard's codes (item[1])
-            firsts.append(run[0][0])
-            texts.append(json_text({"s": "".join(codes for _, codes, _ in run)}))
-            late = "".join(late for _, _, late in run)
-            lates.append(json_text({"p": late}) if late else "")
-        return firsts, texts, lates
+        return shard_texts(items, limit)
 
     def term_codes(self, term: str, number: int) -> tuple[str, str]:
         """One term's postings in its shard (after its number and count) and its late
-        codes (its number, how many ints follow, the slots the shard lacks), as varints;
-        from ``codes`` where its postings are unchanged, extended where papers were added."""
-        known = self.codes.get(term)
-        if self.pairs[number] > POSITION_POSTINGS:
-            if known is not None and self.since and term in self.changed:
-                raise NotKept(term)  # tiered now: its old postings are needed again
-            codes, late = self.tiered_codes(number)
-            return varints(codes), varints(late)
-        if known is not None and term not in self.changed:
-            return known[known.index(",") + 1 :], ""
-        start, previous, old = 0, 0, ""
-        if known is not None and self.since:  # the new papers' postings follow the old
-            comma = known.index(",")
-            start, previous, old = self.since * len(FIELDS), int(known[:comma]), known[comma + 1 :]
+        codes (its number, how many ints follow, the slots the shard lacks), as varints."""
         row = self.postings[number]
-        if row[0] < start:
-            raise NotKept(term)
-        codes, last = posting_codes(row, previous)
-        text = old + varints(codes)
+        codes, last = posting_codes(row)
+        text = varints(codes)
         self.codes[term] = f"{last},{text}"
-        return text, ""
+        if self.pairs[number] <= POSITION_POSTINGS:
+            return text, ""
+        self.tiered[term] = tiered = tiered_texts(row, self.weighing())
+        return tiered[1], late_codes(number, tiered[2])
 
-    def tiered_codes(self, number: int) -> tuple[list[int], list[int]]:
-        """The postings of a term with more than POSITION_POSTINGS pairs, and its late
-        codes: its best title and abstract postings keep their slots (tf written
-        2 * tf + 1), the others' (2 * tf) go to the late codes."""
-        row, fields = self.postings[number], len(FIELDS)
-        postings = []  # (where, tf, where its slots start in row, or -1)
-        append, at, end = postings.append, 0, len(row)
-        while at < end:
-            where, tf = row[at], row[at + 1]
-            at += 2
-            if where % fields in POSITION_FIELDS:
-                append((where, tf, at))
-                at += tf
-            else:
-                append((where, tf, -1))
-        kept = self.best_postings([(w, tf) for w, tf, start in postings if start >= 0])
-        codes: list[int] = []
-        late: list[int] = []
-        previous = 0
-        for where, tf, start in postings:
-            if start < 0:
-                codes += (where - previous, tf)
-            else:
-                before, slots = 0, []
-                for slot in row[start : start + tf]:
-                    slots.append(slot - before)
-                    before = slot
-                if where in kept:
-                    codes += (where - previous, 2 * tf + 1)
-                    codes += slots
-                else:
-                    codes += (where - previous, 2 * tf)
-                    late += slots
-            previous = where
-        return codes, [number, len(late), *late] if late else []
-
-    def best_postings(self, postings: list[tuple[int, int]]) -> set[int]:
-        """Of (where, tf) title and abstract postings of a term, the POSITION_POSTINGS with
-        the highest BM25 weights (title boosted; ties: the first paper): their wheres."""
-        import numpy as np  # here, not at the top: a build that keeps its index needs no numpy
-
-        where = np.fromiter((w for w, _ in postings), np.int64, len(postings))
-        tf = np.fromiter((t for _, t in postings), np.float64, len(postings))
-        field = where % len(FIELDS)
-        average = np.array(self.totals, np.float64) / self.documents
-        boost = np.array([b for _, b in FIELDS], np.float64)
-        lengths = np.frombuffer(self.lengths, np.dtype(self.lengths.typecode))[where]
-        norm = K1 * (1 - B + B * (lengths / average[field]))
-        weight = tf * (K1 + 1) / (norm + tf) * boost[field]
-        best = np.lexsort((where, -weight))[:POSITION_POSTINGS]
-        return set(where[best].tolist())
+    def weighing(self) -> Weighing:
+        """What tiered_codes weighs postings by."""
+        return Weighing(self.lengths, self.totals, self.documents)
 
     def head(self, firsts: list[str]) -> str:
         """The JSON text of the head file: lunr's header, terms, their words and counts."""
-        written = []
-        for term, number in self.terms.items():
-            counts = self.written.get(term)
-            if not counts:
-                written.append("")  # written only as itself
-                continue
-            itself = self.occurs[number] - sum(counts.values())
-            counts = Counter({**counts, term: itself}) if itself > 0 else counts
-            written.append(" ".join(sorted(counts, key=lambda form: (-counts[form], form))))
-        return json_text(
-            {
-                **index_header(Weights(self.documents, self.totals, self.pairs)),
-                "t": list(self.terms),
-                "w": written,
-                "n": varints(self.pairs),
-                # by field, each paper in turn: a field's lengths are alike, so gzip does better
-                "l": varints(
-                    chain.from_iterable(self.lengths[f :: len(FIELDS)] for f in range(len(FIELDS)))
-                ),
-                "first": firsts,
-                "tier": POSITION_POSTINGS,
-            }
-        )
+        written = [
+            written_forms(term, self.occurs[number], self.written.get(term))
+            for term, number in self.terms.items()
+        ]
+        return head_text(list(self.terms), written, self.pairs, self.weighing(), firsts)
+
+
+def first_use(where: int, at: int) -> int:
+    """Where a term is first used, as one int that sorts like lunr numbers terms: its
+    (document, field) pair, then its place in that field's terms (first use first)."""
+    return (where << 32) | at
+
+
+@dataclass(frozen=True)
+class Weighing:
+    """What BM25 weights of the whole index depend on: each (document, field)'s length,
+    each field's total length and the number of documents."""
+
+    lengths: Sequence[int]
+    totals: Sequence[int]
+    documents: int
+
+
+def shard_texts(
+    items: Iterable[tuple[str, str, str]], limit: int = SHARD_BYTES
+) -> tuple[list[str], list[str], list[str]]:
+    """(term, its number, count and codes, its late codes) in JavaScript's string order
+    as shards: the first term of each, their JSON texts and their late files' ("" if none)."""
+    firsts, texts, lates = [], [], []
+    for run in groups(items, limit, 0):  # sized by the shard's codes (item[1])
+        firsts.append(run[0][0])
+        texts.append(json_text({"s": "".join(codes for _, codes, _ in run)}))
+        late = "".join(late for _, _, late in run)
+        lates.append(json_text({"p": late}) if late else "")
+    return firsts, texts, lates
+
+
+def tiered_codes(row: Sequence[int], weighing: Weighing) -> tuple[list[int], list[int]]:
+    """The postings of a term with more than POSITION_POSTINGS pairs, and the slots its
+    late codes hold: its best title and abstract postings keep their slots (tf written
+    2 * tf + 1), the others' (2 * tf) go to the late codes."""
+    fields = len(FIELDS)
+    postings = []  # (where, tf, where its slots start in row, or -1)
+    append, at, end = postings.append, 0, len(row)
+    while at < end:
+        where, tf = row[at], row[at + 1]
+        at += 2
+        if where % fields in POSITION_FIELDS:
+            append((where, tf, at))
+            at += tf
+        else:
+            append((where, tf, -1))
+    kept = best_postings([(w, tf) for w, tf, start in postings if start >= 0], weighing)
+    codes: list[int] = []
+    late: list[int] = []
+    previous = 0
+    for where, tf, start in postings:
+        if start < 0:
+            codes += (where - previous, tf)
+        else:
+            before, slots = 0, []
+            for slot in row[start : start + tf]:
+                slots.append(slot - before)
+                before = slot
+            if where in kept:
+                codes += (where - previous, 2 * tf + 1)
+                codes += slots
+            else:
+                codes += (where - previous, 2 * tf)
+                late += slots
+        previous = where
+    return codes, late
+
+
+def tiered_texts(row: Sequence[int], weighing: Weighing) -> list:
+    """A tiered term's shard codes and late codes (but its number) as varints, as the
+    memo keeps them: [0, codes, late] ("" when no slot is late)."""
+    codes, late = tiered_codes(row, weighing)
+    return [0, varints(codes), varints((len(late), *late)) if late else ""]
+
+
+def late_codes(number: int, late: str) -> str:
+    """A tiered term's late codes: its number, then what tiered_texts made ("" for none)."""
+    return varints((number,)) + late if late else ""
+
+
+def best_postings(postings: list[tuple[int, int]], weighing: Weighing) -> set[int]:
+    """Of (where, tf) title and abstract postings of a term, the POSITION_POSTINGS with
+    the highest BM25 weights (title boosted; ties: the first paper): their wheres."""
+    import numpy as np  # here, not at the top: a build that keeps its index needs no numpy
+
+    where = np.fromiter((w for w, _ in postings), np.int64, len(postings))
+    tf = np.fromiter((t for _, t in postings), np.float64, len(postings))
+    field = where % len(FIELDS)
+    average = np.array(weighing.totals, np.float64) / weighing.documents
+    boost = np.array([b for _, b in FIELDS], np.float64)
+    lengths = np.asarray(weighing.lengths, np.int64)[where]
+    norm = K1 * (1 - B + B * (lengths / average[field]))
+    weight = tf * (K1 + 1) / (norm + tf) * boost[field]
+    best = np.lexsort((where, -weight))[:POSITION_POSTINGS]
+    return set(where[best].tolist())
+
+
+def written_forms(term: str, occurs: int, counts: Mapping[str, int] | None) -> str:
+    """A term's words as written, the most frequent first ("" when only itself)."""
+    if not counts:
+        return ""  # written only as itself
+    itself = occurs - sum(counts.values())
+    counts = Counter({**counts, term: itself}) if itself > 0 else counts
+    return " ".join(sorted(counts, key=lambda form: (-counts[form], form)))
+
+
+def head_text(
+    terms: list[str], written: list[str], pairs: Sequence[int], weighing: Weighing, firsts: list
+) -> str:
+    """The JSON text of the head file: lunr's header, terms (by number), their words and
+    counts, the lengths and each shard's first term."""
+    lengths, fields = weighing.lengths, len(FIELDS)
+    return json_text(
+        {
+            **index_header(Weights(weighing.documents, weighing.totals, pairs)),
+            "t": terms,
+            "w": written,
+            "n": varints(pairs),
+            # by field, each paper in turn: a field's lengths are alike, so gzip does better
+            "l": varints(chain.from_iterable(lengths[f::fields] for f in range(fields))),
+            "first": firsts,
+            "tier": POSITION_POSTINGS,
+        }
+    )
 
 
 # --- acronyms -----------------------------------------------------------------------
@@ -739,26 +760,49 @@ def search_files(
     return search_index(numbered(papers, order), taxonomy)[0]
 
 
-# What a search index was made of, so that the next build analyses only the papers that
-# changed (search_index). Plain values, kept in the build cache: "format": MEMO_FORMAT;
-# "keys": each document's entry key, by number; "entries": entry key -> the paper's entry
-# (search_entry's JSON text, zlib-compressed); "codes": term -> its shard codes but its
-# number, for the terms of at most POSITION_POSTINGS pairs (term_codes).
+# What a search index was made of, so that the next build updates it by difference
+# (sitegen.search_diff) instead of reading every paper back. Plain values, kept in the build
+# cache. "format": MEMO_FORMAT; "keys": each document's entry key, by number; "entries":
+# entry key -> the paper's entry (search_entry's JSON text, zlib-compressed); "terms",
+# "first", "pairs", "occurs": by term number, each term, where it was first used
+# (first_use), its (field, paper) pairs and its words; "written": term -> [form, count, ...]
+# (its words as written, but itself); "lengths": each (paper, field)'s length (array "q"
+# bytes); "totals": by field; "codes": term -> "LAST,CODES" of all its postings;
+# "tiered": term -> [stamp, shard codes, late codes] for terms of more than
+# POSITION_POSTINGS pairs (tiered_texts), made when "stamp" had that value; "derivable",
+# "acronyms": by number; "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 3
+MEMO_FORMAT = 4
+MEMO_PARTS: dict[str, type] = {
+    "keys": list,
+    "entries": dict,
+    "terms": list,
+    "first": list,
+    "pairs": list,
+    "occurs": list,
+    "written": dict,
+    "lengths": bytes,
+    "totals": list,
+    "codes": dict,
+    "tiered": dict,
+    "stamp": int,
+    "derivable": list,
+    "acronyms": list,
+    "texts": list,
+}
 
 
 def usable_memo(memo: object) -> SearchMemo | None:
     """The memo if this code made it (a cache from another version is just not used)."""
     if not isinstance(memo, dict) or memo.get("format") != MEMO_FORMAT:
         return None
-    kinds = {"keys": list, "entries": dict, "codes": dict}
-    return memo if all(isinstance(memo.get(k), kind) for k, kind in kinds.items()) else None
+    return memo if all(isinstance(memo.get(k), t) for k, t in MEMO_PARTS.items()) else None
 
 
 def entry_key(paper: Paper, themes: str) -> str:
     """What a paper's entry is made from: the hash of every field search reads."""
-    return digest(paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
+    fields = (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
+    return digest("".join(f"{len(field)}:{field}" for field in fields))  # one hash update
 
 
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
@@ -781,46 +825,25 @@ def read_entry(entry: bytes) -> list:
     return json.loads(zlib.decompress(entry))
 
 
-def changed_terms(
-    old: SearchMemo | None, keys: list[str], entries: Mapping[str, bytes]
-) -> set[str] | None:
-    """The terms of the documents whose number now holds another entry (before and after),
-    whose postings are the only ones that changed; None: index every term afresh."""
-    if old is None:
-        return None
-    before = old["keys"]
-    moved = [
-        n
-        for n in range(max(len(before), len(keys)))
-        if n >= len(before) or n >= len(keys) or before[n] != keys[n]
-    ]
-    if 2 * len(moved) > len(keys):
-        return None  # most papers renumbered or changed: as fast to start afresh
-    terms: set[str] = set()
-    for number in moved:
-        for numbering, table in ((before, old["entries"]), (keys, entries)):
-            if number < len(numbering):
-                entry = table.get(numbering[number])
-                if entry is None:
-                    return None
-                for field in read_entry(entry)[0][: len(FIELDS)]:
-                    terms.update(field[0])
-    return terms
+# What a memo this code did not make (a damaged cache) may raise while it is read.
+DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, zlib.error)
 
 
 def search_index(
     papers: Sequence[Paper], taxonomy: Taxonomy, previous: object = None
 ) -> tuple[dict[str, bytes], SearchMemo]:
     """Every search data file, documents numbered in the papers' order, and the memo for
-    the next build: only papers whose entry key is new are analysed, and only the terms
-    they hold (then and now) are encoded again. The files equal a build without a memo."""
+    the next build. With a memo, the index is updated by difference (sitegen.search_diff:
+    only papers whose entry key changed are read); the files equal a build without one."""
     old = usable_memo(previous)
     if old is not None:
+        from sitegen.search_diff import updated  # it builds on this module
+
         try:
-            return indexed(papers, taxonomy, old)
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError, zlib.error):
+            return updated(papers, taxonomy, old) or indexed(papers, taxonomy, old)
+        except DAMAGED:
             pass  # a memo this code did not make (a damaged cache): start afresh
-    return indexed(papers, taxonomy, None)
+    return indexed(papers, taxonomy)
 
 
 # Entries analysed in this build are used as they are, not read back from their bytes, for
@@ -829,77 +852,94 @@ FRESH_KEPT = 2_000
 
 
 def indexed(
-    papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None
+    papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None = None
 ) -> tuple[dict[str, bytes], SearchMemo]:
-    """search_index, with a usable memo or none."""
+    """search_index from scratch, but for the entries an old memo holds (read back)."""
     analyser = Analyser()
+    known: Mapping[str, bytes] = old["entries"] if old is not None else {}
     keys: list[str] = []
     entries: dict[str, bytes] = {}
     fresh: dict[str, list] = {}  # the entries analysed now, not read back from their bytes
     for number, paper in enumerate(papers):
         key = entry_key(paper, theme_words(paper, taxonomy))
-        entry = old["entries"].get(key) if old is not None else None
+        entry = known.get(key)
         if entry is None:
             analysed = search_entry(search_document(number, paper, taxonomy), analyser)
             entry = packed_entry(analysed)
             if len(fresh) < FRESH_KEPT:
                 fresh[key] = analysed
-        keys.append(key)
         entries[key] = entry
-    changed = changed_terms(old, keys, entries)
-    codes = old["codes"] if old is not None and changed is not None else None
-    # Papers only added (a new dump): a changed term's old postings keep their codes.
-    appended = codes is not None and keys[: len(old["keys"])] == old["keys"]
-    since = len(old["keys"]) if appended else 0
-    inputs = papers, taxonomy, keys, entries, fresh
-    try:
-        index, files = assembled(*inputs, ShardedIndex(codes, changed, since))
-    except NotKept:  # a term crossed POSITION_POSTINGS: its old postings are needed too
-        index, files = assembled(*inputs, ShardedIndex(codes, changed))
-    memo = {"format": MEMO_FORMAT, "keys": keys, "entries": entries, "codes": index.codes}
+        keys.append(key)
+    index = ShardedIndex()
+    snippets: list[list[str]] = []
+    definitions: list[list[str]] = []
+    derivable: list[bool] = []
+    for key in keys:
+        record, snippet, acronyms, slug_derivable = fresh.get(key) or read_entry(entries[key])
+        index.add_record(record)
+        snippets.append(snippet)
+        definitions.append(acronyms)
+        derivable.append(slug_derivable)
+    texts = list(chunked(snippets))
+    firsts, shards, lates = index.shards()
+    listing = titles_of(papers, taxonomy, derivable)
+    files = staged_files((index.head(firsts), shards, lates), *listing, texts, definitions)
+    memo = {
+        "format": MEMO_FORMAT,
+        "keys": keys,
+        "entries": entries,
+        "terms": list(index.terms),
+        "first": index.first,
+        "pairs": index.pairs,
+        "occurs": index.occurs,
+        "written": {term: flat_counts(counts) for term, counts in index.written.items()},
+        "lengths": index.lengths.tobytes(),
+        "totals": index.totals,
+        "codes": index.codes,
+        "tiered": index.tiered,
+        "stamp": 0,
+        "derivable": derivable,
+        "acronyms": definitions,
+        "texts": texts,
+    }
     return files, memo
 
 
-def assembled(
-    papers: Sequence[Paper],
-    taxonomy: Taxonomy,
-    keys: list[str],
-    entries: Mapping[str, bytes],
-    fresh: Mapping[str, list],
-    index: ShardedIndex,
-) -> tuple[ShardedIndex, dict[str, bytes]]:
-    """The index of the papers' entries (keys: by number; fresh: those just analysed) and
-    the staged files."""
+def flat_counts(counts: Mapping[str, int]) -> list:
+    """{form: count} as the memo keeps it: [form, count, form, count, ...]."""
+    return [x for item in counts.items() for x in item]
+
+
+def titles_of(
+    papers: Sequence[Paper], taxonomy: Taxonomy, derivable: Sequence[bool]
+) -> tuple[list[list[str]], list[list]]:
+    """The themes papers use ([slug, title]) and each paper's titles.js record: its title,
+    its theme's number and its slug ("" when the browser can derive it from the title)."""
     themes = theme_order(papers, taxonomy)
     theme_number = {slug: n for n, slug in enumerate(themes)}
-    titles: list[list] = []
-    texts: list[list[str]] = []
-    definitions: list[list[str]] = []
-    for paper, key in zip(papers, keys, strict=True):
-        entry = fresh.get(key)
-        record, snippet, acronyms, derivable = entry or read_entry(entries[key])
-        index.add_record(record)
-        titles.append([paper.title, theme_number[paper.theme], "" if derivable else paper.slug])
-        texts.append(snippet)
-        definitions.append(acronyms)
-    named_themes = [[slug, theme_title(taxonomy, slug)] for slug in themes]
-    return index, staged_files(index, named_themes, titles, texts, best_acronyms(definitions))
+    titles = [
+        [paper.title, theme_number[paper.theme], "" if slug_derivable else paper.slug]
+        for paper, slug_derivable in zip(papers, derivable, strict=True)
+    ]
+    return [[slug, theme_title(taxonomy, slug)] for slug in themes], titles
 
 
 def staged_files(
-    index: ShardedIndex,
+    index: tuple[str, list[str], list[str]],
     themes: list[list[str]],
     titles: list[list],
-    texts: list[list[str]],
-    acronyms: list[list[str]],
+    texts: list[str],
+    definitions: Iterable[list[str]],
 ) -> dict[str, bytes]:
-    """The files of the staged index (see the module docstring), keyed by output path."""
+    """The files of the staged index (see the module docstring), keyed by output path:
+    from the head's, shards' and late files' JSON texts, the themes, each paper's titles
+    record, the text chunks' JSON texts and the acronyms each paper defines."""
     files: dict[str, bytes] = {}
-    firsts, shards, lates = index.shards()
-    index_names = data_files(files, "index", [index.head(firsts)])
+    head, shards, lates = index
+    index_names = data_files(files, "index", [head])
     shard_names = data_files(files, "shard", shards)
     late_names = data_files(files, "late", lates)
-    text_groups = chunk_files(files, "text", list(chunked(texts)))
+    text_groups = chunk_files(files, "text", texts)
     manifest = {
         "version": 5,
         "fields": [name for name, _ in FIELDS],
@@ -909,7 +949,7 @@ def staged_files(
         "index": index_names,
         "shards": shard_names,
         "text": text_groups,
-        "acronyms": acronyms,
+        "acronyms": best_acronyms(definitions),
         "textChunkDocs": TEXT_CHUNK_DOCS,
         "chunkGroup": CHUNK_GROUP,
     }

@@ -333,11 +333,11 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
         dump.write_text(f"Subscribe\nChess commentary transformer\n{ABSTRACT}\n")
         events.clear()
         assert site.rebuild(ChangeSet({dump}, {"dump"}))
-    # The open home page was drafted with the new paper (whose own page came first), and
-    # the search index went to the worker, both before discovery ran; the search files
+    # The search index went to the worker, then the open home page was drafted with the
+    # new paper (whose own page came first), both before discovery ran; the search files
     # were in place while discovery ran; then the pages were written whole.
-    assert events[0] == ("reload", ([NEW_PAGE, "index.html"], True))
-    assert events[1] == ("worker", "search_index")
+    assert events[0] == ("worker", "worker_search")
+    assert events[1] == ("reload", ([NEW_PAGE, "index.html"], True))
     assert events[2] == ("discovery", True)
     # What the preview left equals a clean build's output, file for file.
     clean = tmp_path / "clean"

@@ -109,12 +109,13 @@ def build_project(
         if lists:  # the search index, and the list pages while discovery runs
             launched = launch_side(Run(listing, env, options, cache, spool=spool), search, True)
         elif preview is not None:
-            # Open pages drafted first: handing the search index's input to the worker holds
-            # the GIL for a second or two at 10k papers. Then search runs beside discovery.
-            draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
+            # The search index first: the warm worker keeps its memo and gets only the papers
+            # that changed (build.write.ResidentSearch), so handing it over is quick, and it
+            # runs while the open pages are drafted, then beside discovery.
             search = early_search(project, cache, options.output)
             early = write_search_early(options.output) if preview.first else None
             launched = launch_early(options, search, early)
+            draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         model = with_discovery(listing, cache, key())
     except BaseException:
         for _, copy in launched.values():

@@ -12,7 +12,8 @@
 - discovery_key: each paper's slug, title and abstract (discovery_input), and the base
   of oldest papers that sets the corpus statistics (model.discovery.generation).
   Changed: TF-IDF, related papers and the map are recomputed.
-- search_key: every paper, whole, and the taxonomy. Changed: the search index is rebuilt.
+- search_key: every field search reads of each paper (its entry key), in order, and the
+  taxonomy. Changed: the search index is updated (by difference, sitegen.search_diff).
 - seen_elsewhere: what pages other than a paper's own show of it. Changed: a saved
   page needs a full build, not the quick path.
 
@@ -109,9 +110,12 @@ def generation_key(papers: list[Paper], base: Collection[str]) -> str:
 
 
 def search_key(papers: list[Paper], taxonomy: Taxonomy) -> str:
-    """What the search index is made from: the papers whole, and the taxonomy (theme titles)."""
-    # Whole papers, not a list of fields: sitegen.search may read any of them.
-    return digest(pickle.dumps((papers, taxonomy), PICKLE_PROTOCOL))
+    """What the search index is made from: each paper's entry key (every field search
+    reads: sitegen.search.entry_key), in order, and the taxonomy (theme titles and order)."""
+    from sitegen.search import entry_key, theme_words  # lunr: only a build with a search job
+
+    keys = [entry_key(paper, theme_words(paper, taxonomy)) for paper in papers]
+    return digest(*keys, pickle.dumps(taxonomy, PICKLE_PROTOCOL))
 
 
 def seen_elsewhere(paper: Paper) -> tuple[Any, ...]:

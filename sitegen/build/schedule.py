@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen.build.options import BuildOptions, Preview
 from sitegen.build.run import Run, render_route
@@ -38,6 +38,9 @@ Share = tuple[int, float]
 WHOLE: Share = (0, 1.0)
 Job = Callable[[], Outputs]  # waits for (or makes) a group of outputs started earlier
 
+if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
+    from concurrent.futures import Executor, Future
+
 
 def can_fork(options: BuildOptions, preview: Preview | None) -> bool:
     """Whether this build may fork: asked to, no preview (its threads), and a second core."""
@@ -50,8 +53,15 @@ def start(run: Run, function: Callable[..., Any], *args: Any) -> Callable[[], An
     if run.fork:
         return Forked(function, *args).result
     if run.options.executor is not None:
-        return run.options.executor.submit(function, *args).result
+        return submit(run.options.executor, function, *args).result
     return partial(function, *args)
+
+
+def submit(executor: Executor, function: Callable[..., Any], *args: Any) -> Future:
+    """function(*args) in the warm worker; a function that keeps state there (the search
+    index's memo: build.write.ResidentSearch) submits itself."""
+    own = getattr(function, "submit_in", None)
+    return own(executor, *args) if own is not None else executor.submit(function, *args)
 
 
 # A group of outputs to make in the side copy: (name, key, make, args).
@@ -165,7 +175,7 @@ def launch_early(
     if group is None or options.executor is None:
         return {}
     name, key, make, args = group
-    return {name: (key, Submitted(options.executor.submit(make, *args), on_ready))}
+    return {name: (key, Submitted(submit(options.executor, make, *args), on_ready))}
 
 
 def start_group(

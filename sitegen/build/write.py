@@ -8,11 +8,12 @@ before the pages (in another process when the run has one), collected after.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sitegen.build.keys import search_key
 from sitegen.build.options import BuildResult
@@ -20,6 +21,7 @@ from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_o
 from sitegen.build.run import Run, render_first
 from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, start_group
 from sitegen.cache import BuildCache
+from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
 from sitegen.model import urls
 from sitegen.model.library import arrival_order
@@ -37,6 +39,10 @@ from sitegen.output import (
 )
 from sitegen.project import Project
 from sitegen.search import numbered, search_index
+from sitegen.themes import Taxonomy
+
+if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
+    from concurrent.futures import Executor, Future
 
 
 # --- search (owned by sitegen.search): the staged client-side index under search/ ---
@@ -47,7 +53,7 @@ def search_job(run: Run) -> Job:
     args = search_args(project, cache)
     key = launched[0] if launched else search_key(args[0], project.taxonomy)
     keep = partial(keep_memo, cache)
-    return start_group(run, "search", key, search_index, *args, keep=keep)
+    return start_group(run, "search", key, SEARCH, *args, keep=keep)
 
 
 def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGroup | None:
@@ -55,7 +61,7 @@ def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGrou
     read (it needs only the papers and the taxonomy), unless it is up to date."""
     args = search_args(project, cache)
     key = search_key(args[0], project.taxonomy)
-    return early_group(cache, output, "search", key, search_index, *args)
+    return early_group(cache, output, "search", key, SEARCH, *args)
 
 
 def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
@@ -63,7 +69,8 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
     and the memo of the last index."""
     papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
-    return papers, project.taxonomy, cache.recall("search", MEMO_KEY)
+    # The memo is read where the index is made (a CLI build's side copy), not here.
+    return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY)
 
 
 def write_search_early(output: Path) -> Callable[[tuple[Outputs, Any]], None]:
@@ -80,10 +87,95 @@ def write_search_early(output: Path) -> Callable[[tuple[Outputs, Any]], None]:
 MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
 
 
+class ResidentSearch:
+    """search_index; in a preview's warm worker, the worker keeps the memo and the papers of
+    its last index (worker_search), so only the papers that changed since are sent to it,
+    not all of them and the memo (19 MB pickled at 10k papers)."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, Paper] = {}  # what the worker holds after the last index it made
+        self.taxonomy: Taxonomy | None = None
+        self.token = ""  # names that index (the worker keeps the name with its state)
+
+    def __call__(self, papers: list[Paper], taxonomy: Taxonomy, memo: Recall) -> Any:
+        """search_index, in this process or a forked copy."""
+        return search_index(papers, taxonomy, memo())
+
+    def submit_in(
+        self, executor: Executor, papers: list[Paper], taxonomy: Taxonomy, memo: Recall
+    ) -> Future:
+        """Start it in the warm worker: only the papers the worker lacks, unless it does not
+        hold the last index: a new worker gets them all and the memo; one that lost it (an
+        index abandoned) all of them, from scratch (the memo is not read in a pool thread)."""
+        from concurrent.futures import Future  # a preview's: its pool imported it already
+
+        outer: Future = Future()
+        token = f"{os.getpid()}-{next(TOKENS)}"
+        order = [paper.slug for paper in papers]
+        every = {paper.slug: paper for paper in papers}
+
+        def finish(future: Future, full: bool) -> None:
+            if outer.cancelled():
+                return
+            try:
+                value = future.result()
+            except BaseException as exc:  # noqa: BLE001 - the waiting build raises it
+                outer.set_exception(exc)
+                return
+            if value is None and not full:  # the worker has another state: send all
+                again = executor.submit(worker_search, token, "", order, every, taxonomy, None)
+                again.add_done_callback(partial(finish, full=True))
+                return
+            self.sent, self.taxonomy, self.token = every, taxonomy, token
+            outer.set_result(value)
+
+        if self.token and taxonomy == self.taxonomy:
+            changed = {s: p for s, p in every.items() if self.sent.get(s) != p}
+            first = executor.submit(
+                worker_search, token, self.token, order, changed, taxonomy, None
+            )
+            first.add_done_callback(partial(finish, full=False))
+        else:
+            first = executor.submit(worker_search, token, "", order, every, taxonomy, memo())
+            first.add_done_callback(partial(finish, full=True))
+        return outer
+
+
+Recall = Callable[[], object]  # reads the search memo the cache holds
+TOKENS = itertools.count(1)
+SEARCH = ResidentSearch()  # one per process; a worker it did not feed answers None at first
+RESIDENT: dict[str, Any] = {}  # in the warm worker: "token", "papers", "memo" of its last index
+
+
+def worker_search(
+    token: str,
+    expected: str,
+    order: list[str],
+    changed: dict[str, Paper],
+    taxonomy: Taxonomy,
+    memo: object,
+) -> tuple[Outputs, Any] | None:
+    """In the warm worker: the search index of the papers in order (slugs), from the papers
+    and memo of its last index (if it is `expected`) and the papers changed since; None when
+    it holds another (the caller sends every paper and the memo)."""
+    if expected:
+        if RESIDENT.get("token") != expected:
+            return None
+        memo = RESIDENT["memo"]
+        held = RESIDENT["papers"]
+        papers = [changed[s] if s in changed else held[s] for s in order]
+    else:
+        papers = [changed[s] for s in order]
+    RESIDENT.clear()  # an index that fails leaves nothing to trust
+    files, new_memo = search_index(papers, taxonomy, memo)
+    RESIDENT.update(token=token, papers=dict(zip(order, papers, strict=True)), memo=new_memo)
+    return files, new_memo
+
+
 def keep_memo(cache: BuildCache, made: tuple[Outputs, Any]) -> Outputs:
     """The search files; the memo goes to the cache for the next build."""
     files, memo = made
-    cache.keep("search", MEMO_KEY, memo)
+    cache.keep("search", MEMO_KEY, memo, new=True)  # the index was made again: so was it
     return files
 
 

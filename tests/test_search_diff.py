@@ -1,0 +1,145 @@
+"""The search index updated by difference equals a clean build's, for edits, additions and
+removals (sitegen.search_diff)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen import search, search_diff
+from sitegen.build import write
+from sitegen.build.write import ResidentSearch
+from sitegen.catalog import Paper
+
+sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+from gen_corpus import generate_papers  # noqa: E402
+
+WORDS = [
+    "quokka",
+    "zyzzyva",
+    "graph",
+    "diffusion",
+    "model",
+    "transformer",
+    "attention",
+    "(QKA)",
+    "note",
+]
+
+
+def edited(paper: Paper, rng: random.Random) -> Paper:
+    """The paper with one field changed: notes, abstract, title, tags or theme."""
+    words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 6)))
+    kind = rng.choice(["notes", "abstract", "title", "tags", "theme"])
+    if kind == "notes":
+        return replace(paper, notes=words)
+    if kind == "abstract":
+        return replace(paper, abstract=f"{words} {paper.abstract[: rng.randint(0, 200)]}")
+    if kind == "title":
+        return replace(paper, title=f"{paper.title} {words}".strip())
+    if kind == "tags":
+        return replace(paper, tags=tuple(words.split()[:2]))
+    theme = rng.choice(["theory", "graphs", "vision", "misc-stuff"])
+    return replace(paper, theme=theme, themes=(theme,))
+
+
+def step(papers: list[Paper], pool: list[Paper], rng: random.Random) -> list[Paper]:
+    """One build's change: edits in place, papers added at the end, or removed."""
+    kind = rng.choice(["edit", "edit", "add", "remove", "remove-last", "swap"])
+    papers = list(papers)
+    if kind == "edit":
+        for number in rng.sample(range(len(papers)), rng.randint(1, 3)):
+            papers[number] = edited(papers[number], rng)
+    elif kind == "add" and pool:
+        papers += [pool.pop() for _ in range(min(len(pool), rng.randint(1, 8)))]
+    elif kind == "remove" and len(papers) > 15:
+        del papers[rng.randrange(len(papers) - 3, len(papers))]
+    elif kind == "remove-last" and len(papers) > 15:
+        del papers[-rng.randint(1, 3) :]
+    elif kind == "swap":
+        first, second = rng.sample(range(len(papers)), 2)
+        papers[first], papers[second] = papers[second], papers[first]
+    return papers
+
+
+@pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 12])  # 12: common words cross it
+@settings(max_examples=3, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_an_index_updated_by_difference_equals_a_clean_one(tier: int, seed: int) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (search, search_diff):  # small tiers and chunks: their edges get crossed
+            patch.setattr(module, "POSITION_POSTINGS", tier)
+            patch.setattr(module, "TEXT_CHUNK_DOCS", 4)
+        check_steps(seed)
+
+
+def check_steps(seed: int) -> None:
+    """Four random changes, each updated by difference and compared with a clean build."""
+    rng = random.Random(seed)
+    corpus, taxonomy = generate_papers(45, seed=seed % 7)
+    papers, pool = corpus[:35], corpus[35:]
+    files, memo = search.search_index(papers, taxonomy)
+    for _ in range(4):
+        papers = step(papers, pool, rng)
+        made = search_diff.updated(papers, taxonomy, memo)
+        clean = search.search_index(papers, taxonomy)
+        if made is None:  # most papers changed: built afresh
+            files, memo = clean
+            continue
+        files, memo = made
+        assert files == clean[0]
+        assert search.usable_memo(memo) is not None
+
+
+def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers, taxonomy = generate_papers(200, seed=5)
+    _, memo = search.search_index(papers, taxonomy)
+    read: list[bytes] = []
+    real_read = search_diff.read_entry
+    monkeypatch.setattr(search_diff, "read_entry", lambda e: read.append(e) or real_read(e))
+    noted = [*papers[:100], replace(papers[100], notes="Zyzzyva quokka."), *papers[101:]]
+    files, new = search.search_index(noted, taxonomy, memo)
+    assert files == search.search_index(noted, taxonomy)[0]
+    assert len(read) == 1  # the old entry of the paper that changed, nothing else
+    same = [t for t in memo["codes"] if new["codes"][t] is memo["codes"][t]]
+    assert len(same) == len(memo["codes"])  # no term's postings but the new words changed
+    assert set(new["codes"]) - set(memo["codes"]) == {"zyzzyva", "quokka"}
+
+
+def test_the_warm_worker_keeps_its_memo_and_gets_only_the_papers_that_changed() -> None:
+    papers, taxonomy = generate_papers(60, seed=9)
+    resident = ResidentSearch()
+    sent: list[dict] = []
+    with ThreadPoolExecutor(1) as worker:  # a thread: the worker's state is this module's
+        submit = worker.submit
+
+        def spied(function, *args):  # noqa: ANN001, ANN202
+            sent.append(args[3])  # the papers sent, by slug
+            return submit(function, *args)
+
+        worker.submit = spied  # type: ignore[method-assign]
+        steps = [
+            papers[:50],
+            [*papers[:20], replace(papers[20], notes="Quokka."), *papers[21:50]],
+            papers,  # ten more (and the note undone)
+        ]
+        for number, step in enumerate(steps):
+            files, _ = resident.submit_in(worker, step, taxonomy, lambda: None).result()
+            assert files == search.search_index(step, taxonomy)[0]
+            if number == 0:
+                assert len(sent[-1]) == 50
+        assert [len(s) for s in sent] == [50, 1, 11]
+        write.RESIDENT.clear()  # a new worker, or one whose last index was abandoned
+        again = [*papers[:-1]]
+        files, memo = resident.submit_in(worker, again, taxonomy, lambda: None).result()
+        assert [len(s) for s in sent[-2:]] == [0, 59]  # it answered None: everything went
+        assert files == search.search_index(again, taxonomy)[0]
