@@ -97,11 +97,15 @@ class Forked:
         self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
         return True
 
-    def result(self) -> Any:
-        """Wait for the copy and return its value (or raise its SitegenError)."""
+    def wait(self) -> None:
+        """Wait for the copy to finish (its value is read by result())."""
         if self.pid:
             os.waitpid(self.pid, 0)
         self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
+
+    def result(self) -> Any:
+        """Wait for the copy and return its value (or raise its SitegenError)."""
+        self.wait()
         parts = []
         try:
             with self.file:

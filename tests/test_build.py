@@ -336,7 +336,7 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    (searched, (_, _, listed, _, _)), (_, _, papers, _, _) = forks
+    (_, _, papers, _, _), (searched, (_, _, listed, _, _)) = forks  # the renderer read first
     assert len(papers) == 180 and all(p.startswith("papers/") for p in papers)  # half of 360
     site = make_site(build_library(load_project(root), "", PENDING))
     table = [r.path for r in routes(site).values() if r.kind == "paper"]

@@ -95,6 +95,10 @@ class Part:
         """Whether the copy has finished (without waiting for it)."""
         return self.copy.done()
 
+    def wait(self) -> None:
+        """Wait for the copy to finish, reading nothing yet."""
+        self.copy.wait()
+
     def abandon(self) -> None:
         """Stop the copy, and with it every part (only a failing build abandons one)."""
         self.copy.abandon()
@@ -322,9 +326,11 @@ def render_all(run: Run, early: set[str]) -> Outputs:
                 progress(min(number, expected), expected)
         if forks and helper is None:  # the side copy outlasted this share: then the rest
             if lists is not None:
-                lists.result()  # kept for absorb
+                lists.wait()
             helper = Forked(render_share, run, early, (1, own), bool(lists))
-        for copy_ in (lists, helper):
+        # The renderer first: it is gone before the side copy's values (the search index's
+        # files and memo, ~300 MB at 100k papers) are read in here.
+        for copy_ in (helper, lists):
             if copy_ is not None:
                 absorb(run, outputs, copy_.result())
     except BaseException:
