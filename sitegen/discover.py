@@ -350,8 +350,12 @@ def unpacked(plain: dict) -> Generation:
     def array(name: str, dtype: type) -> np.ndarray:
         return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype)
 
+    # One string object per distinct text: at 100k papers, 1.6M keys and labels are a few
+    # hundred thousand phrases (~200 MB less). Every build unpacks, so views pickle alike.
+    shared: dict[str, str] = {}
+
     def lines(name: str, n: int, sep: str = "\n") -> list[str]:
-        return plain[name].split(sep) if n else []
+        return [shared.setdefault(t, t) for t in plain[name].split(sep)] if n else []
 
     sizes = array("candidates", np.int32).tolist()
     weights, idfs = array("weights", np.float64).tolist(), array("idfs", np.float64).tolist()
@@ -363,7 +367,10 @@ def unpacked(plain: dict) -> Generation:
     counts = array("counts", np.int32)
     related_rows = array("related_rows", np.int32).tolist()
     exact = array("related_exact", np.float64).tolist()
-    terms = [tuple(t.split("\t")) if t else () for t in lines("related_terms", len(exact))]
+    split = (
+        [t.split("\t") if t else [] for t in plain["related_terms"].split("\n")] if exact else []
+    )
+    terms = [tuple(shared.setdefault(t, t) for t in found) for found in split]
     entries = list(zip(related_rows, exact, terms, strict=True))
     return Generation(
         tuple(lines("slugs", len(sizes))),

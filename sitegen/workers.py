@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
 from sitegen.errors import SitegenError
@@ -81,24 +82,42 @@ class Forked:
         self.pid = os.fork()
         if self.pid == 0:  # the copy: run, report, and never return into the caller
             try:
-                pickle.dump(run_reporting(function, args), self.file, pickle.HIGHEST_PROTOCOL)
+                for record in run_reporting(function, args):
+                    pickle.dump(record, self.file, pickle.HIGHEST_PROTOCOL)
+                    del record  # a part is dropped before the next is made...
+                    give_back_memory()  # ...and the memory it held goes back to the system
                 self.file.flush()
             finally:
                 os._exit(0)
 
+    def done(self) -> bool:
+        """Whether the copy has finished (without waiting for it)."""
+        if self.pid and os.waitpid(self.pid, os.WNOHANG)[0] == 0:
+            return False
+        self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
+        return True
+
+    def wait(self) -> None:
+        """Wait for the copy to finish (its value is read by result())."""
+        if self.pid:
+            os.waitpid(self.pid, 0)
+        self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
+
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""
-        os.waitpid(self.pid, 0)
-        self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
+        self.wait()
+        parts = []
         try:
             with self.file:
                 self.file.seek(0)
-                error, value = pickle.load(self.file)
+                while (record := pickle.load(self.file))[0] == PART:
+                    parts.append(record[1])
         except EOFError:
             raise SitegenError("internal error: a build process died (out of memory?)") from None
-        if error is not None:
-            raise error
-        return value
+        kind, value = record
+        if kind == ERROR:
+            raise value
+        return parts if kind == PARTS_END else value
 
     def abandon(self) -> None:
         """Stop the copy (this process failed first), so it writes nothing more."""
@@ -109,11 +128,35 @@ class Forked:
         self.file.close()
 
 
-def run_reporting(function: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, Any]:
-    """(None, function(*args)), or (the error, None) for the parent to raise."""
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim): Python frees a
+    large result's objects, but the allocator keeps their pages mapped otherwise."""
     try:
-        return None, function(*args)
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
+# What a copy writes, record by record: (VALUE, value) or (ERROR, error); a function that
+# yields writes (PART, value) for each value as it comes, then (PARTS_END, None).
+VALUE, ERROR, PART, PARTS_END = "value", "error", "part", "end"
+
+
+def run_reporting(function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[tuple]:
+    """The records of function(*args) (see VALUE): a generator's values one at a time, so
+    the copy holds one part at once; an error is the last record, for the parent to raise."""
+    try:
+        value = function(*args)
+        if not isinstance(value, GeneratorType):
+            yield VALUE, value
+            return
+        for part in value:
+            yield PART, part
+            del part  # before the next part is made
+        yield PARTS_END, None
     except SitegenError as exc:
-        return exc, None
+        yield ERROR, exc
     except Exception as exc:  # noqa: BLE001 - reported by the parent, which has the terminal
-        return SitegenError(f"internal error in a build process: {exc!r}"), None
+        yield ERROR, SitegenError(f"internal error in a build process: {exc!r}")

@@ -21,6 +21,7 @@ import sitegen.build
 import sitegen.build.schedule
 import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
+from sitegen.build.model import PENDING
 from sitegen.build.options import resolve_base_url
 from sitegen.build.schedule import LISTED_SHARE, routes_in_share
 from sitegen.cache import BuildCache
@@ -31,6 +32,7 @@ from sitegen.output import MANIFEST
 from sitegen.project import load_project
 from sitegen.texmath import tex_plain
 from sitegen.views.listing import make_site
+from sitegen.views.pages import routes
 
 PAGE_LIMIT = 30 * 1024
 
@@ -334,8 +336,11 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    (searched, (_, _, listed, _, _)), (_, _, papers, _, _) = forks
+    (_, _, papers, _, _), (searched, (_, _, listed, _, _)) = forks  # the renderer read first
     assert len(papers) == 180 and all(p.startswith("papers/") for p in papers)  # half of 360
+    site = make_site(build_library(load_project(root), "", PENDING))
+    table = [r.path for r in routes(site).values() if r.kind == "paper"]
+    assert list(papers) == table[180:]  # one run of the table: the copy reads its own papers
     # The search index needs only the papers, and a list page shows nothing of discovery:
     # one copy makes both while this process computes discovery.
     assert started == ["side_work", "discover", "render_share"]

@@ -176,6 +176,19 @@ def test_memo_recomputes_only_when_its_key_changes() -> None:
     assert calls == ["k1", "k2"]
 
 
+def test_a_spilled_memo_leaves_memory_and_is_read_back_when_asked_for(tmp_path: Path) -> None:
+    cache = BuildCache.load(tmp_path)
+    cache.memo("base", "g1", lambda: {"keys": "a\nb"})
+    cache.spill("base", "never made")
+    assert cache.memos == {} and cache.memo_key("base") == "g1"
+    killed = BuildCache.load(tmp_path)  # no head yet: a spilled memo alone is not trusted
+    assert killed.recall("base", "g1") is None
+    assert cache.recall("base", "g1") == {"keys": "a\nb"}  # from its file
+    cache.spill("base")  # unchanged since read: not written again
+    cache.save()
+    assert BuildCache.load(tmp_path).recall("base", "g1") == {"keys": "a\nb"}
+
+
 def test_kept_memos_are_recalled_by_their_key_and_saved(tmp_path: Path) -> None:
     cache = BuildCache.load(tmp_path)
     cache.keep("seeds", "rules-1", {"a": "vision", "b": None})

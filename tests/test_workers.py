@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,26 @@ def test_leaving_serves_worker_does_not_wait_for_its_running_job(tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "left\n" and (tmp_path / "started").exists()
+
+
+def parts(fail_after: int) -> object:
+    """Runs in the copy: yields its parts one at a time, perhaps failing after some."""
+    for number in range(3):
+        if number == fail_after:
+            raise SitegenError("template: boom")
+        yield [number] * 1000
+
+
+def test_forked_copy_hands_back_a_generators_parts_in_order() -> None:
+    assert Forked(parts, 9).result() == [[0] * 1000, [1] * 1000, [2] * 1000]
+    with pytest.raises(SitegenError, match="template: boom"):
+        Forked(parts, 2).result()  # a part made before the error is not a result
+
+
+def test_a_finished_copy_is_seen_done_without_waiting_and_still_gives_its_value() -> None:
+    copy = Forked(total_of_shared, "papers")
+    for _ in range(500):
+        if copy.done():
+            break
+        time.sleep(0.01)
+    assert copy.done() and copy.result() == sum(range(1000))

@@ -97,6 +97,7 @@ def build_project(
     cache.prune()  # this build parsed every input: forget the ones that are gone
     fork = can_fork(options, preview)
     launched: dict = {}
+    side: Run | None = None  # the side copy's run, rendering the lists
     spool = Spool(options.output) if fork else None
     try:
         search = early_search(project, cache, options.output) if spool is not None else None
@@ -107,7 +108,8 @@ def build_project(
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
         if lists:  # the search index, and the list pages while discovery runs
-            launched = launch_side(Run(listing, env, options, cache, spool=spool), search, True)
+            side = Run(listing, env, options, cache, spool=spool)
+            launched = launch_side(side, search, True)
         elif preview is not None:
             # The search index first: the warm worker keeps its memo and gets only the papers
             # that changed (build.write.ResidentSearch), so handing it over is quick, and it
@@ -116,7 +118,7 @@ def build_project(
             early = write_search_early(options.output) if preview.first else None
             launched = launch_early(options, search, early)
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
-        model = with_discovery(listing, cache, key())
+        model = with_discovery(listing, cache, key(), spill=fork)  # fork: a one-shot build
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()
@@ -124,6 +126,8 @@ def build_project(
             spool.discard()
         raise
     run = Run(model, env, options, cache, preview, spool=spool, fork=fork, launched=launched)
+    if side is not None:  # the same site key: discovery is not part of it
+        run.page_inputs = side.page_inputs
     return render_and_write(run)
 
 

@@ -18,9 +18,13 @@ from sitegen.render import make_environment, template_dirs
 from sitegen.views.listing import make_site
 
 
-def discovery_of(project: Project, cache: BuildCache, key: str = "") -> Discovery:
+def discovery_of(
+    project: Project, cache: BuildCache, key: str = "", spill: bool = False
+) -> Discovery:
     """Key terms, related papers and map points, recomputed only when discovery_key changes
-    (`key`: discovery_key_of(project), when the caller has it already)."""
+    (`key`: discovery_key_of(project), when the caller has it already). `spill`: a one-shot
+    build, whose memos of the base generation go to disk as soon as they are read or made
+    (BuildCache.spill), not held until the cache is saved."""
     base = generation(arrival_order(project.papers, project.dumps))
 
     def recompute() -> Discovery:
@@ -32,11 +36,18 @@ def discovery_of(project: Project, cache: BuildCache, key: str = "") -> Discover
         key = generation_key(project.papers, base)
         later = dict(cache.recall("discovery-later", key) or {})
         tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
-        remember = partial(cache.memo, "discovery-base", key)
-        found = discover(project.papers, base, remember, later, tokens)
+        found = discover(project.papers, base, partial(remember, key), later, tokens)
         cache.keep("discovery-later", key, later)
         cache.keep(*TOKEN_MEMO, tokens.kept())
+        if spill:
+            cache.spill("discovery-later", TOKEN_MEMO[0])
         return found
+
+    def remember(key: str, make: Callable[[], dict]) -> dict:
+        plain = cache.memo("discovery-base", key, make)
+        if spill:  # discover unpacks it at once; at 100k papers, ~200 MB of text
+            cache.spill("discovery-base")
+        return plain
 
     return cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
 
@@ -91,9 +102,11 @@ def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
     return given_discovery(model, draft)
 
 
-def with_discovery(model: SiteModel, cache: BuildCache, key: str = "") -> SiteModel:
+def with_discovery(
+    model: SiteModel, cache: BuildCache, key: str = "", spill: bool = False
+) -> SiteModel:
     """The whole model: a listing model with discovery in (cards and sidebars kept)."""
-    return given_discovery(model, discovery_of(model.project, cache, key))
+    return given_discovery(model, discovery_of(model.project, cache, key, spill))
 
 
 def given_discovery(model: SiteModel, discovery: Discovery) -> SiteModel:

@@ -25,7 +25,7 @@ from sitegen.output import Kept, Outputs
 from sitegen.render import compile_templates
 from sitegen.views.listing import Site
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes
-from sitegen.workers import Forked
+from sitegen.workers import Forked, give_back_memory
 
 # With a forked renderer, the share of paper pages this process keeps: it also renders
 # every list page (theme, A–Z, dump pages), which cost about as much again (profiled at 10k),
@@ -91,6 +91,14 @@ class Part:
             self.values["all"] = self.copy.result()
         return self.values["all"][self.index]
 
+    def done(self) -> bool:
+        """Whether the copy has finished (without waiting for it)."""
+        return self.copy.done()
+
+    def wait(self) -> None:
+        """Wait for the copy to finish, reading nothing yet."""
+        self.copy.wait()
+
     def abandon(self) -> None:
         """Stop the copy, and with it every part (only a failing build abandons one)."""
         self.copy.abandon()
@@ -98,21 +106,26 @@ class Part:
 
 def side_work(
     group: EarlyGroup | None, run: Run | None, lists: bool
-) -> tuple[Outputs | None, Rendered | None]:
+) -> Iterator[Outputs | Rendered | None]:
     """In the side copy: the early group (the search index), then (`lists`) the pages that
-    show nothing of discovery. One copy, not two: at 100k papers, two copies beside
-    discovery peaked at 4.2 GB, against 2.8 GB with the search copy alone."""
-    made = group[2](*group[3]) if group is not None else None
-    if not lists or run is None:
-        return made, None
-    return made, render_routes(run, shows_nothing_of_discovery(run.model.site))
+    show nothing of discovery, each handed back as soon as it is made (the copy does not
+    hold the search index while it renders). One copy, not two: at 100k papers, two copies
+    beside discovery peaked at 4.2 GB, against 2.8 GB with the search copy alone."""
+    yield group[2](*group[3]) if group is not None else None
+    if lists and run is not None:
+        yield render_routes(run, shows_nothing_of_discovery(run.model.site))
+    else:
+        yield None
 
 
 def share_before_fork(run: Run) -> None:
     """Make what every copy that renders pages needs once, here, so the copies share it:
-    every paper's card and every compiled template."""
+    every paper's card, every compiled template and the site key (which reads every paper
+    and dump: in a copy, that alone unshares them, ~240 MB a copy at 100k papers)."""
     run.model.site.cards.fill()
     compile_templates(run.env)
+    run.input_keys()
+    give_back_memory()  # what discovery freed is not copied into the page tables of a copy
 
 
 def launch_side(
@@ -212,23 +225,27 @@ def start_group(
     return collect
 
 
-def in_share(count: int, share: Share) -> bool:
-    """Whether the count-th paper page (from 0) belongs to this share."""
+def in_share(count: int, total: int, share: Share) -> bool:
+    """Whether the count-th of `total` paper pages (from 0) belongs to this share: part 0
+    takes the first `fraction` of them, part 1 the rest. In one run, not interleaved: the
+    table goes theme by theme, as the papers were read, so each copy reads (and, through
+    reference counts, copies from the other) about its own half of the papers' memory."""
     part, fraction = share
-    first = int((count + 1) * fraction) > int(count * fraction)
+    first = count < round(total * fraction)
     return first if part == 0 else not first
 
 
 def routes_in_share(site: Site, share: Share, listed: bool = False) -> Iterator[Route]:
     """The routes of one share: its paper pages, and (part 0) every other page; `listed`:
     but those that show nothing of discovery (the side copy rendered them; launch_side)."""
-    count = 0
-    for route in routes(site).values():
+    table = routes(site).values()
+    total, count = sum(route.kind == "paper" for route in table), 0
+    for route in table:
         if route.kind != "paper":
             if share[0] == 0 and not (listed and renders_beside_discovery(route)):
                 yield route
             continue
-        if in_share(count, share):
+        if in_share(count, total, share):
             yield route
         count += 1
 
@@ -279,28 +296,41 @@ def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
 
 
 def render_all(run: Run, early: set[str]) -> Outputs:
-    """Every page not rendered early, in forked copies and this process when the run forks."""
+    """Every page not rendered early, in forked copies and this process when the run forks.
+
+    The copy for the last run of paper pages is forked once the side copy (the search
+    index, then the lists) is done; this process renders its own share meanwhile. At 100k
+    papers, the side copy beside two renderers held 4.3 GB between them.
+    """
     lists = run.launched.pop("lists", (None, None))[1]
     own = LISTED_SHARE if lists else OWN_SHARE
     # Unchanged, only the pages of papers that changed are made: no copy is worth its fork.
-    many = not run.site_unchanged()
-    if many:  # most pages are made again
+    forks = run.fork and not run.site_unchanged()
+    if forks:  # most pages are made again
         share_before_fork(run)
-    helper = Forked(render_share, run, early, (1, own), bool(lists)) if run.fork and many else None
-    share = (0, own) if helper else WHOLE
+    share = (0, own) if forks else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
     progress = run.options.progress
     expected = int(len(run.model.site.library.papers) * share[1])  # nearly all are papers
     outputs: Outputs = {}
+    helper = None
     try:
         chosen = routes_in_share(run.model.site, share, bool(lists))
         for number, route in enumerate(chosen, start=1):
+            if forks and helper is None and number % 100 == 1 and (not lists or lists.done()):
+                helper = Forked(render_share, run, early, (1, own), bool(lists))
             if route.path not in early:
                 outputs[route.path] = render_route(run, route)
             if progress is not None and number % 200 == 0:
                 progress(min(number, expected), expected)
-        for copy_ in (lists, helper):
+        if forks and helper is None:  # the side copy outlasted this share: then the rest
+            if lists is not None:
+                lists.wait()
+            helper = Forked(render_share, run, early, (1, own), bool(lists))
+        # The renderer first: it is gone before the side copy's values (the search index's
+        # files and memo, ~300 MB at 100k papers) are read in here.
+        for copy_ in (helper, lists):
             if copy_ is not None:
                 absorb(run, outputs, copy_.result())
     except BaseException:
