@@ -124,11 +124,16 @@ class LiveSite:
         return Preview(frozenset(first), self.first_pages_written, self.pages_written)
 
     def only_own_writes(self, changes: ChangeSet) -> bool:
-        """Whether every changed file is one our own ingest wrote, still as it wrote it."""
+        """Whether every changed file is one our own ingest wrote, still as it wrote it
+        (or a theme folder it made for them, still there)."""
         own, self.own_writes = self.own_writes, {}
+        folders = {path.parent for path in own}
         try:
-            return all(own.get(path) == digest(read_input(path)) for path in changes.paths)
-        except (OSError, SitegenError):  # gone, a FIFO, a folder: not ours
+            return all(
+                own.get(path) == digest(read_input(path)) if path not in folders else path.is_dir()
+                for path in changes.paths
+            )
+        except (OSError, SitegenError):  # gone, a FIFO, another folder: not ours
             return False
 
     def report(self, message: str) -> None:

@@ -344,3 +344,29 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
     ingest_and_build(root, BuildOptions(clean, "/"))
     assert read_manifest(output).files == read_manifest(clean).files
     server.server_close()
+
+
+def ingested_events(root: Path) -> tuple[list[Path], set[Path]]:
+    """The pages under content/papers, and every path ingest's writes give events for."""
+    pages = sorted((root / "content" / "papers").glob("*/*.md"))
+    return pages, {*pages, *(page.parent for page in pages), root / "content" / "ingested.json"}
+
+
+def test_the_folders_and_pages_ingest_made_are_its_own_writes(tmp_path: Path) -> None:
+    # After a build that filed new papers in new theme folders, their file events (the
+    # folders too) must not start a second build.
+    root = copy_shipped_content(tmp_path / "root")
+    said: list[str] = []
+    site = LiveSite(root, root / "site", "/", said.append)
+    assert site.rebuild()
+    pages, events = ingested_events(root)
+    assert len({page.parent for page in pages}) > 3
+    assert site.rebuild(ChangeSet(events, {"page", "ledger"}))
+    assert len(said) == 1  # skipped: no second "rebuilt" line
+    # A user's save among the same events is not the build's own.
+    other = copy_shipped_content(tmp_path / "other")
+    site = LiveSite(other, other / "site", "/", said.append)
+    assert site.rebuild()
+    pages, events = ingested_events(other)
+    pages[0].write_text(pages[0].read_text() + "\n## Notes\n\nMine.\n")
+    assert not site.only_own_writes(ChangeSet(events, {"page", "ledger"}))
