@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from sitegen.cache import BuildCache, digest
+from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, decode_text, load_yaml, read_input
-from sitegen.known import KnownFiles
+from sitegen.known import KnownFiles, content_key
 from sitegen.text import find_links, status_key
 
 LEDGER_NAME = "ingested.json"
@@ -137,7 +137,7 @@ def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:
     """A page from its file's bytes, parsed once per content (when there is a cache)."""
     if cache is None:
         return read_page(path, data)
-    return cache.parse("page", digest(str(path), data), partial(read_page, path, data))
+    return cache.parse("page", content_key(path, data), partial(read_page, path, data))
 
 
 def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:

@@ -31,7 +31,7 @@ from sitegen.catalog import (
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
-from sitegen.known import KnownFiles
+from sitegen.known import KnownFiles, content_key
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 
@@ -284,6 +284,9 @@ class IngestResult:
     pages: list[Page] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
     skipped: tuple[str, ...] = ()  # files in content/dumps/ that aren't dumps, as warnings
+    # The content key (catalog.content_key) of each file written, as written: its events
+    # are ingest's own unless the file changed since (sitegen.live).
+    wrote: dict[Path, str] = field(default_factory=dict)
 
 
 def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
@@ -302,13 +305,15 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
         DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in skipped
     ]
     skips = tuple(map(skipped_dump, skipped))
-    written = [path for path, text in plan.pages if write_if_changed(path, text)]
+    made = {path: text.encode("utf-8") for path, text in plan.pages}
     # The ledger goes last: a crash before it leaves pages that the next run adopts.
-    ledger_path = content / LEDGER_NAME
-    if write_if_changed(ledger_path, format_ledger(plan.ledger)):
-        written.append(ledger_path)
+    made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
+    wrote = {
+        path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
+    }
     # The new pages, parsed as read_pages would parse them.
-    new_pages = [load_page(path, text.encode("utf-8"), cache) for path, text in plan.pages]
+    new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
     all_pages = sorted(pages + new_pages, key=lambda page: path_order(page.path))
     warnings = (*taxonomy.warnings, *skips)
-    return IngestResult(plan.reports, written, [], warnings, dumps, all_pages, plan.ledger, skips)
+    pages_read = (dumps, all_pages, plan.ledger, skips, wrote)
+    return IngestResult(plan.reports, list(wrote), [], warnings, *pages_read)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.cache import BuildCache, digest
+from sitegen.errors import SitegenError
 from sitegen.fsio import read_input
 from sitegen.noop import is_racy
 
@@ -33,6 +34,11 @@ def stat_of(path: Path) -> Stat | None:
     except OSError:
         return None
     return s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino
+
+
+def content_key(path: Path, data: bytes) -> str:
+    """The key an input file's parsed form is cached by (BuildCache.parse): path and bytes."""
+    return digest(str(path), data)
 
 
 def trusted(stat: Stat, now: int) -> bool:
@@ -64,7 +70,7 @@ class KnownFiles:
                 self.seen[name] = entry
                 return self.cache.parse(self.kind, key, lambda: parse(read_input(path)))
         data = read_input(path)
-        key = digest(name, data)
+        key = content_key(path, data)
         value = self.cache.parse(self.kind, key, lambda: parse(data))
         if stat is not None and trusted(stat, self.now) and stat_of(path) == stat:
             self.seen[name] = (*stat, key)  # unchanged while it was read
@@ -73,3 +79,23 @@ class KnownFiles:
     def remember(self) -> None:
         """Keep this pass's stats in the build cache (the files gone since are dropped)."""
         self.cache.keep(self.memo, "", self.seen)
+
+
+def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> list[Path]:
+    """Of these files and the content keys they were written with, those that still hold
+    it; their stats are remembered, so the next pass takes them without reading them."""
+    memo = f"{kind}-stats"
+    known, now, same = dict(cache.recall(memo, "") or {}), time.time_ns(), []
+    for path, key in keys.items():
+        stat = stat_of(path)
+        try:
+            data = read_input(path)
+        except SitegenError:
+            continue
+        if stat is None or content_key(path, data) != key:
+            continue
+        same.append(path)
+        if trusted(stat, now) and stat_of(path) == stat:  # unchanged while it was read
+            known[str(path)] = (*stat, key)
+    cache.keep(memo, "", known)
+    return same

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -126,6 +127,9 @@ def watch_new_folders(observer: Observer, root: Path, collector: ChangeCollector
 
 def start_observer(root: Path, collector: ChangeCollector) -> Observer:
     """Watch content/, templates/ and static/ of a site, but not the (large) output folder."""
+    # watchdog (7.x) warns, with a screenful of its internals, when a folder made during a
+    # build (a new theme folder) is added to a recursive watch twice: harmless, it is reused.
+    warnings.filterwarnings("ignore", r"Callback with id .* already exists", RuntimeWarning)
     observer = Observer()
     watch_new_folders(observer, root, collector)
     # The root itself, not recursively, notices templates/ or static/ being created.

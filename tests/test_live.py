@@ -363,6 +363,8 @@ def test_the_folders_and_pages_ingest_made_are_its_own_writes(tmp_path: Path) ->
     assert len({page.parent for page in pages}) > 3
     assert site.rebuild(ChangeSet(events, {"page", "ledger"}))
     assert len(said) == 1  # skipped: no second "rebuilt" line
+    # Checked against what ingest wrote, they are known by their stats from now on.
+    assert set(site.cache.recall("page-stats", "")) >= {str(page) for page in pages}
     # A user's save among the same events is not the build's own.
     other = copy_shipped_content(tmp_path / "other")
     site = LiveSite(other, other / "site", "/", said.append)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,17 @@ def test_a_file_saved_during_the_first_build_is_rebuilt_after_it(tmp_path: Path)
     stop.set()
     thread.join(5)
     assert dump in batches[0].paths and batches[0].kinds == {"dump"}
+
+
+def test_watchdogs_warning_about_a_reused_watch_is_not_shown(tmp_path: Path) -> None:
+    # Shown to the user, it filled the terminal with watchdog's internals at every first
+    # build that made theme folders; other warnings still show.
+    with warnings.catch_warnings(record=True) as caught:
+        start_observer(tmp_path, ChangeCollector(tmp_path)).stop()
+        warnings.warn(
+            "Callback with id '1' already exists for watch <Watch(wd=5)>. It will be Overwritten.",
+            RuntimeWarning,
+            stacklevel=1,
+        )
+        warnings.warn("something else", RuntimeWarning, stacklevel=1)
+    assert [str(w.message) for w in caught] == ["something else"]
