@@ -68,6 +68,8 @@ class Ledger:
 
 # Symbols that tell titles apart ("C++ Models" is not "C Models", nor "C# Tools" "C Tools").
 KEY_SYMBOLS = frozenset("+#")
+# What a key drops: all but letters and digits (re's \w is str.isalnum() plus "_") and those.
+NOT_IN_KEY = re.compile(r"[^\w+#]|_")
 
 
 @lru_cache(maxsize=1 << 18)  # every build keys every page and dump entry; serve repeats them
@@ -78,11 +80,10 @@ def title_key(title: str) -> str:
     so that such titles don't all share one empty key.
     """
     folded = unicodedata.normalize("NFKC", title).casefold()
-    decomposed = unicodedata.normalize("NFKD", folded)
-    key = "".join(c for c in decomposed if c.isalnum() or c in KEY_SYMBOLS)
-    if any(c.isalnum() for c in key):
+    key = NOT_IN_KEY.sub("", unicodedata.normalize("NFKD", folded))
+    if key.strip("".join(KEY_SYMBOLS)):  # a letter or digit
         return key
-    return "".join(c for c in folded if not c.isspace())
+    return "".join(folded.split())
 
 
 def legacy_title_key(title: str) -> str:
