@@ -147,7 +147,7 @@ def test_adv_poisoned_cache_runs_no_code(tmp_path: Path) -> None:
     for name in ("build.pickle", "build.cache", HEAD_FILE):  # old names, and today's
         (folder / name).write_bytes(pickle.dumps({"format": 2, "x": Payload()}))
     code = ["C", "subprocess", "run", [["L", ["touch", str(marker)]]]]
-    payload = marshal.dumps(["D", ["format", 5, "value", code]])
+    payload = framed(marshal.dumps(["D", ["format", 5, "value", code]]))
     assert BuildCache.load(tmp_path).parsed == {}
     hashed = MAGIC + payload + hashlib.blake2b(payload, digest_size=32).digest()
     for name in (HEAD_FILE, parsed_file(0)):
@@ -201,6 +201,11 @@ def test_kept_memos_are_recalled_by_their_key_and_saved(tmp_path: Path) -> None:
     assert not again.dirty  # the same value again: nothing to save
 
 
+def framed(record: bytes) -> bytes:
+    """A record as write_plain writes it: its length, then its marshal bytes."""
+    return len(record).to_bytes(4, "little") + record
+
+
 def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> None:
     value = {"keys": ["a", "b"], "entries": {"a": b"x", ("t", 1): {"deep": {1, 2}}}, "n": 3}
     path = tmp_path / "part.cache"
@@ -209,7 +214,7 @@ def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> 
     assert read_plain(path) == value
     records = path.read_bytes()[len(MAGIC) : -32]
     assert records.count(b"entries") == 1 and len(records) > len(marshal.dumps(value))
-    extra = records + marshal.dumps("one record too many")
+    extra = records + framed(marshal.dumps("one record too many"))
     path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
     with pytest.raises(ValueError):
         read_plain(path)  # well hashed, but not what write_plain makes
