@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sitegen.build.outputs
 import sitegen.build.run
 import sitegen.build.schedule
 import sitegen.build.write
@@ -205,10 +206,16 @@ def test_incremental_build_renders_only_what_changed(
     monkeypatch.setattr(
         sitegen.build.run, "page_key", lambda s, v: views.append(v.path) or real_key(s, v)
     )
+    catalogues: list[int] = []  # papers.json made: not for notes, which it doesn't show
+    real_json = sitegen.build.outputs.papers_json
+    monkeypatch.setattr(
+        sitegen.build.outputs, "papers_json", lambda p, a: catalogues.append(1) or real_json(p, a)
+    )
     cache = BuildCache.load(tmp_path)
     _, result = ingest_and_build(tmp_path, BuildOptions(output), cache)
     assert cache.misses == 1  # only the edited page was parsed again
     assert renders == ["paper.html"]  # the feed is a view like any other: unchanged, not rendered
+    assert catalogues == []
     assert views == [f"papers/{page.stem}/index.html"]  # notes show on their own page only
     changed = sorted(
         p.relative_to(output).as_posix()
@@ -217,6 +224,10 @@ def test_incremental_build_renders_only_what_changed(
     )
     assert changed == [f"papers/{page.stem}/index.html"]
     assert result.written >= 1  # the page, plus the search index that covers notes
+    page.write_text(page.read_text().replace("title: ", "title: Retitled ", 1))
+    ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
+    assert catalogues == [1]
+    assert '"title": "Retitled ' in (output / "papers.json").read_text()
 
 
 def test_a_new_dump_renders_only_the_paper_pages_that_show_its_paper(

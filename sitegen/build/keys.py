@@ -6,7 +6,8 @@
   site key (the stamp, the base URL, site.yaml, the taxonomy, the dumps and their
   listings, and what pages show of each paper other than its own: seen_elsewhere);
   a paper's own page reads its paper whole as well. Unchanged: the file is kept and
-  no view is made (editing one page's notes makes one view).
+  no view is made (editing one page's notes makes one view). papers.json reads the
+  site key alone.
 - page_key: the stamp and the page's view (its whole template context). Changed:
   that page is rendered again (inputs that changed may still make the same view).
 - discovery_key: each paper's slug, title and abstract (discovery_input), and the base

@@ -11,12 +11,12 @@ from html import escape  # not xml.sax.saxutils: it imports urllib.request
 from pathlib import Path
 
 from sitegen.build.options import has_sitemap
-from sitegen.build.run import Run
+from sitegen.build.run import INPUT_KEY, Run
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
 from sitegen.fsio import MAX_ASSET_BYTES, counts_as_input, read_input
 from sitegen.model import urls
-from sitegen.output import Outputs, check_path
+from sitegen.output import Kept, Outputs, check_path
 from sitegen.project import default_dir
 
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
@@ -51,16 +51,24 @@ def papers_json(papers: list[Paper], abstracts: bool = True) -> str:
     return "[\n" + ",\n".join(rows) + "\n]\n"
 
 
+CATALOGUE = "papers.json"
+
+
 def data_outputs(run: Run) -> Outputs:
     """papers.json, .nojekyll and robots.txt."""
     base_url = run.model.base_url
     robots = "User-agent: *\nAllow: /\n"
     if has_sitemap(base_url):
         robots += f"Sitemap: {base_url}sitemap.xml\n"
+    # papers.json shows only what the site key covers (each paper's seen_elsewhere): kept
+    # unread when that is unchanged (encoding it is 0.3 s of a notes edit at 10k papers).
+    site = run.inputs[CATALOGUE] = run.input_keys().site
+    catalogue: bytes | Kept = Kept.UNCHANGED
+    if not run.reusable(CATALOGUE, site, INPUT_KEY):
+        papers, abstracts = run.model.project.papers, not run.model.site.info.large
+        catalogue = papers_json(papers, abstracts).encode("utf-8")
     return {
-        "papers.json": papers_json(
-            run.model.project.papers, abstracts=not run.model.site.info.large
-        ).encode("utf-8"),
+        CATALOGUE: catalogue,
         ".nojekyll": b"",
         "robots.txt": robots.encode("utf-8"),
     }
