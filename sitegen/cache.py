@@ -183,6 +183,9 @@ class BuildCache:
     fresh: int | None = None
     # In memory only (never saved): the compiled templates, reused while the stamp holds.
     environment: tuple[str, Any] | None = field(default=None, repr=False)
+    # In memory only: each page's paper by the page object (a parsed page is one object while
+    # its file is unchanged) and its dumps: `serve` makes only changed pages' papers again.
+    papers: dict[int, tuple[Any, tuple[str, ...], Any]] = field(default_factory=dict, repr=False)
     hits: int = 0
     misses: int = 0
     # What changed since the cache was loaded or saved (saved then): parts by file name.

@@ -11,6 +11,7 @@ from sitegen.cache import BuildCache
 from sitegen.catalog import (
     LEDGER_NAME,
     Listings,
+    Page,
     Paper,
     dump_listings,
     dump_membership,
@@ -117,6 +118,23 @@ def key_lines(text: str) -> dict[str, int]:
     return {key.value: key.start_mark.line + 1 for key, _ in node.value}
 
 
+def papers_of(
+    pages: list[Page], members: dict[str, list[str]], content: Path, cache: BuildCache | None
+) -> list[Paper]:
+    """Each page as a paper, with the dumps that listed it; one an earlier build of this
+    process made from the same page object and dumps is reused (BuildCache.papers)."""
+    made = cache.papers if cache is not None else {}
+    kept: dict[int, tuple[Page, tuple[str, ...], Paper]] = {}
+    for page in pages:
+        dumps = tuple(members.get(page.slug, ()))
+        old = made.get(id(page))
+        same = old is not None and old[0] is page and old[1] == dumps
+        kept[id(page)] = (page, dumps, old[2] if same else make_paper(page, dumps, content))
+    if cache is not None:
+        cache.papers = kept  # the pages of this build only
+    return [kept[id(page)][2] for page in pages]
+
+
 def load_project(
     root: Path, cache: BuildCache | None = None, ingested: IngestResult | None = None
 ) -> Project:
@@ -136,7 +154,7 @@ def load_project(
         ledger = read_ledger(content / LEDGER_NAME)
     listings = dump_listings(dumps, ledger, pages)
     members = dump_membership(listings)
-    papers = [make_paper(page, tuple(members.get(page.slug, ())), content) for page in pages]
+    papers = papers_of(pages, members, content, cache)
     warnings = [*config.warnings, *taxonomy.warnings, *skips]
     warnings += [
         f"{content / 'papers' / theme}: folder is not in themes.yaml; titled from its name"

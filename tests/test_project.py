@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.project import SiteConfig, default_dir, load_config, load_project
 
@@ -78,6 +79,27 @@ def test_a_project_joins_pages_to_the_dumps_that_list_them(tmp_path: Path) -> No
     assert dumps == {"by-hand": (), "listed-paper-title": ("2026-01-01-a",)}
     assert [d.name for d in project.dumps] == ["2026-01-01-a"]
     assert len(project.warnings) == 1 and "own-folder" in project.warnings[0]
+
+
+def test_a_long_lived_cache_makes_only_changed_pages_papers_again(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    (content / "papers" / "t").mkdir(parents=True)
+    for name in ("a", "b", "Listed Paper Title"):
+        page = content / "papers" / "t" / f"{name.lower().replace(' ', '-')}.md"
+        page.write_text(f"---\ntitle: {name}\n---\n\nX.\n")
+    cache = BuildCache()
+    first = {p.slug: p for p in load_project(tmp_path, cache).papers}
+    (content / "papers" / "t" / "b.md").write_text("---\ntitle: b\n---\n\nEdited.\n")
+    (content / "dumps" / "2026-01-01-a.txt").write_text(
+        "Subscribe" + "Listed Paper Title\n" + "We study things. " * 12 + "\n"
+    )
+    again = {p.slug: p for p in load_project(tmp_path, cache).papers}
+    assert again["a"] is first["a"]  # the same page, listed by the same dumps
+    assert again["b"].abstract == "Edited." and again["listed-paper-title"].dumps == (
+        "2026-01-01-a",
+    )
+    assert again == {p.slug: p for p in load_project(tmp_path).papers}  # as made afresh
 
 
 def test_the_shipped_templates_and_static_are_found() -> None:
