@@ -18,6 +18,7 @@ import sitegen.build.write
 import sitegen.corpus_themes
 import sitegen.discover
 import sitegen.model.discovery
+import sitegen.views.pages
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
 from sitegen.build.options import Preview
 from sitegen.cache import BuildCache
@@ -216,7 +217,9 @@ def test_incremental_build_renders_only_what_changed(
     assert cache.misses == 1  # only the edited page was parsed again
     assert renders == ["paper.html"]  # the feed is a view like any other: unchanged, not rendered
     assert catalogues == []
-    assert views == [f"papers/{page.stem}/index.html"]  # notes show on their own page only
+    # Notes show on their own page only, which is made without hashing its view (a paper's
+    # page is keyed by what it shows: build.keys.PaperPageKeys); no other view is made.
+    assert views == []
     changed = sorted(
         p.relative_to(output).as_posix()
         for p in output.rglob("*.html")
@@ -248,6 +251,11 @@ def test_a_new_dump_renders_only_the_paper_pages_that_show_its_paper(
         return real_render(env, template, context)
 
     monkeypatch.setattr(sitegen.build.run, "render_page", counting)
+    made: list[str] = []  # paper views made: only for pages whose shown inputs changed
+    real_view = sitegen.views.pages.paper_view
+    monkeypatch.setattr(
+        sitegen.views.pages, "paper_view", lambda *a: made.append(a[1]) or real_view(*a)
+    )
     _, result = ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
     library = result.model.site.library
     [new] = set(library.papers) - set(first.model.site.library.papers)
@@ -259,6 +267,7 @@ def test_a_new_dump_renders_only_the_paper_pages_that_show_its_paper(
     rendered = {p.split("/")[1] for p in renders if p.startswith("papers/") and p.count("/") == 2}
     assert new in rendered and rendered <= showing
     assert len(library.papers) == 11 and len(showing) < 11
+    assert set(made) == rendered  # the site key changed, but no other paper's view was made
 
 
 def test_a_new_dump_extends_the_remembered_base_and_classifies_only_its_papers(

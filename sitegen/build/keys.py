@@ -10,6 +10,11 @@
   site key alone.
 - page_key: the stamp and the page's view (its whole template context). Changed:
   that page is rendered again (inputs that changed may still make the same view).
+- PaperPageKeys: a paper's own page, once its input key changed (any dump changes the
+  site key), by what paper_page shows: the paper, the cards of its neighbours in its
+  theme and of its related papers, its discovery entries, the settings and the sidebar.
+  Unchanged: the file is kept without making its view (a new dump leaves most papers'
+  pages as they are; making and hashing every view cost ~0.4 ms a paper).
 - discovery_key: each paper's slug, title and abstract (discovery_input), and the base
   of oldest papers that sets the corpus statistics (model.discovery.generation).
   Changed: TF-IDF, related papers and the map are recomputed.
@@ -26,17 +31,20 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sitegen import __version__
 from sitegen.cache import digest, tree_fingerprint
 from sitegen.catalog import Paper
 from sitegen.model.discovery import discovery_input
+from sitegen.model.library import SectionKey
 from sitegen.project import Project
 from sitegen.render import template_dirs
 from sitegen.themes import Taxonomy, themes_file
 from sitegen.views.context import PageView
+from sitegen.views.listing import Site
+from sitegen.views.pages import NEIGHBOURS, theme_link
 
 PICKLE_PROTOCOL = 5  # fixed, so keys don't change with the Python default
 
@@ -107,6 +115,65 @@ class PageInputs:
         if kind != "paper":
             return self.site
         return pickle_digest(self.papers[name], self.site, unshared=True)
+
+
+@dataclass
+class PaperPageKeys:
+    """The key of each paper's own page by what views.pages.paper_page reads (see above)."""
+
+    site: Site
+    common: str  # what every paper's page reads: the stamp, settings, sidebars, theme links
+    cards: dict[str, str] = field(default_factory=dict)  # slug -> its card's key, made once
+    places: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, site: Site, stamp: str) -> PaperPageKeys:
+        """The keys of a site's paper pages, with the templates' stamp."""
+        library = site.library
+        common = (
+            site.info,
+            sorted(site.navs.items(), key=lambda item: item[0] or ""),
+            library.config,
+            library.base_url,
+            [theme_link(theme) for theme in library.themes],
+            (bool(library.tags), bool(library.dated_additions), library.discovery is not None),
+        )
+        return cls(site, pickle_digest((common, NEIGHBOURS), stamp, unshared=True))
+
+    def key(self, slug: str) -> str:
+        """The key of one paper's page."""
+        library, discovery = self.site.library, self.site.library.discovery
+        position, slugs = self.place(slug)
+        low = max(0, position - NEIGHBOURS)
+        window = [self.card(s) for s in slugs[low : position + NEIGHBOURS + 1]]
+        related = discovery.related.get(slug, ()) if discovery else ()
+        shown = (
+            library.papers[slug],
+            position - low,
+            window,
+            related,
+            [self.card(r.slug) for r in related],
+            discovery.key_terms.get(slug, ()) if discovery else (),
+            discovery is not None and slug in discovery.points,
+            library.added_by.get(slug, ""),
+            library.listed_rank.get(slug, 0),
+        )
+        return pickle_digest(shown, self.common, unshared=True)
+
+    def card(self, slug: str) -> str:
+        """The key of a paper's card ("" for none)."""
+        if slug not in self.cards:
+            card = self.site.cards.get(slug)
+            self.cards[slug] = "" if card is None else pickle_digest(card, unshared=True)
+        return self.cards[slug]
+
+    def place(self, slug: str) -> tuple[int, tuple[str, ...]]:
+        """A paper's position in its primary theme's list, and that list."""
+        if slug not in self.places:
+            theme = self.site.library.papers[slug].theme
+            slugs = tuple(self.site.library.section(SectionKey.theme(theme)).slugs)
+            self.places.update((s, (i, slugs)) for i, s in enumerate(slugs))
+        return self.places[slug]
 
 
 def discovery_key(papers: list[Paper], base: Collection[str]) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 
-from sitegen.build.keys import PageInputs, page_key, site_key
+from sitegen.build.keys import PageInputs, PaperPageKeys, page_key, site_key
 from sitegen.build.options import BuildOptions, Preview, SiteModel
 from sitegen.cache import BuildCache, Groups, Noted
 from sitegen.errors import SitegenError
@@ -53,6 +53,7 @@ class Run:
     removed: int = 0  # stale files this build removed
     committed: set[str] = field(default_factory=set)  # in place already (a preview's pages)
     page_inputs: PageInputs | None = field(default=None, init=False)  # made when first asked
+    paper_keys: PaperPageKeys | None = field(default=None, init=False)  # the same
 
     def __post_init__(self) -> None:
         self.old = read_manifest(self.output)
@@ -65,6 +66,12 @@ class Run:
             site = site_key(model.project, self.cache.stamp, model.base_url)
             self.page_inputs = PageInputs(site, model.site.library.papers)
         return self.page_inputs
+
+    def paper_page_keys(self) -> PaperPageKeys:
+        """The keys of this run's paper pages by what they show (build.keys), made once."""
+        if self.paper_keys is None:
+            self.paper_keys = PaperPageKeys.of(self.model.site, self.cache.stamp)
+        return self.paper_keys
 
     @property
     def output(self) -> Path:
@@ -134,21 +141,31 @@ def render_changed(run: Run, view: PageView) -> bytes | None:
 
 def render_route(run: Run, route: Route) -> bytes | Kept:
     """A page of the route table: kept, without making its view, when its inputs are those
-    the file was made from; else render_view."""
+    the file was made from (a paper's page: or what it shows, build.keys.PaperPageKeys);
+    else render_view."""
     key = run.inputs[route.path] = run.input_keys().key(route.kind, route.name)
     if run.reusable(route.path, key, INPUT_KEY):
         return Kept.UNCHANGED
-    return render_view(run, route.make())
+    if route.kind != "paper":
+        return render_view(run, route.make())
+    shown = run.rendered[route.path] = run.paper_page_keys().key(route.name)
+    if run.reusable(route.path, shown):
+        return Kept.UNCHANGED
+    view = route.make()
+    return parked(run, view.path, render_page(run.env, view.template, view.context))
 
 
 def render_view(run: Run, view: PageView) -> bytes | Kept:
     """render_changed, parking the page in the run's spool when it has one."""
     data = render_changed(run, view)
-    if data is None:
-        return Kept.UNCHANGED
+    return Kept.UNCHANGED if data is None else parked(run, view.path, data)
+
+
+def parked(run: Run, path: str, data: bytes) -> bytes | Kept:
+    """A rendered page, parked in the run's spool when it has one (until the build succeeds)."""
     if run.spool is None:
         return data
-    run.spool.put(view.path, data)  # on disk until the build succeeds
+    run.spool.put(path, data)
     return Kept.SPOOLED
 
 
