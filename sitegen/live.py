@@ -137,7 +137,10 @@ class LiveSite:
             return False
         if not all(map(Path.is_dir, folders & changes.paths)):  # removed: not ours
             return False
-        return len(vouch(self.cache, "page", {path: own[path] for path in files})) == len(files)
+        if len(vouch(self.cache, "page", {path: own[path] for path in files})) < len(files):
+            return False
+        self.cache.save()  # now, while idle: not during the next rebuild, as its tabs reload
+        return True
 
     def report(self, message: str) -> None:
         """Show a failed rebuild in the terminal and in every open tab."""
