@@ -83,6 +83,7 @@ EDITS = st.tuples(
             "add-notes",
             "front-matter",
             "tag",
+            "second-theme",
             "move",
             "delete",
             "add-dump",
@@ -116,6 +117,12 @@ def apply_edit(root: Path, kind: str, n: int) -> set[Path]:
         page.write_text(
             page.read_text().replace("---\n", f"---\ntags: [t{n % 3}]\nstatus: {status}\n", 1)
         )
+    elif kind == "second-theme" and page:
+        # Listed in another theme too: its page stays placed in its own theme's list.
+        folders = sorted(f.name for f in (content / "papers").iterdir() if f.is_dir())
+        other = folders[n % len(folders)]
+        page.write_text(page.read_text().replace("---\n", f"---\nthemes: [{other}]\n", 1))
+        return {page}
     elif kind == "move" and page:
         target = content / "papers" / ["theory", "graphs", "my-folder"][n % 3] / page.name
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -170,9 +170,13 @@ class PaperPageKeys:
     def place(self, slug: str) -> tuple[int, tuple[str, ...]]:
         """A paper's position in its primary theme's list, and that list."""
         if slug not in self.places:
-            theme = self.site.library.papers[slug].theme
+            papers = self.site.library.papers
+            theme = papers[slug].theme
             slugs = tuple(self.site.library.section(SectionKey.theme(theme)).slugs)
-            self.places.update((s, (i, slugs)) for i, s in enumerate(slugs))
+            # A theme's list also holds the papers it is a second theme of: their pages
+            # are placed in their primary theme's list, not this one.
+            mine = ((i, s) for i, s in enumerate(slugs) if papers[s].theme == theme)
+            self.places.update((s, (i, slugs)) for i, s in mine)
         return self.places[slug]
 
 
