@@ -103,7 +103,8 @@ def make(module: Any, name: Any, values: list[Any]) -> Any:
     if type(module) is not str or type(name) is not str:
         raise ValueError("not cache data")
     kind = dataclass_named(module, name)
-    fields = init_fields(kind)
-    if len(fields) != len(values):
+    if len(init_fields(kind)) != len(values):
         raise ValueError(f"{name} has other fields now")
-    return kind(**dict(zip(fields, values, strict=True)))
+    # In field order, not by name (2x faster: 60k objects in discovery's memo at 10k papers);
+    # sitegen's dataclasses have no keyword-only fields (one would fail here: a cold start).
+    return kind(*values)
