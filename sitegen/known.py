@@ -81,11 +81,12 @@ class KnownFiles:
         self.cache.keep(self.memo, "", self.seen)
 
 
-def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> list[Path]:
+def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Stat | None]:
     """Of these files and the content keys they were written with, those that still hold
-    it; their stats are remembered, so the next pass takes them without reading them."""
+    it, with their stats (None: too recent to be trusted); the trusted ones are remembered,
+    so the next pass takes them without reading them."""
     memo = f"{kind}-stats"
-    known, now, same = dict(cache.recall(memo, "") or {}), time.time_ns(), []
+    known, now, same = dict(cache.recall(memo, "") or {}), time.time_ns(), {}
     for path, key in keys.items():
         stat = stat_of(path)
         try:
@@ -94,8 +95,8 @@ def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> list[Path]:
             continue
         if stat is None or content_key(path, data) != key:
             continue
-        same.append(path)
-        if trusted(stat, now) and stat_of(path) == stat:  # unchanged while it was read
+        same[path] = stat if trusted(stat, now) and stat_of(path) == stat else None
+        if same[path] is not None:  # unchanged while it was read
             known[str(path)] = (*stat, key)
     cache.keep(memo, "", known)
     return same

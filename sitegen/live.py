@@ -27,7 +27,7 @@ from sitegen.build import (
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult
-from sitegen.known import vouch
+from sitegen.known import Stat, stat_of, vouch
 from sitegen.lock import project_lock
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
@@ -54,7 +54,7 @@ class LiveSite:
         self.say = say
         self.server = server
         self.executor = executor
-        self.own_writes: dict[Path, str] = {}
+        self.own_writes: dict[Path, Stat | None] = {}  # ingest's, as checked (known.vouch)
         self.failed = False  # whether the last rebuild failed
         self.started = self.pages_at = 0.0  # when the current rebuild began; pages done after
         self.lock = threading.Lock()
@@ -90,14 +90,18 @@ class LiveSite:
                 if warning not in self.warned:
                     self.warned.add(warning)
                     self.say(f"warning: {warning}")
-            # The pages ingest just wrote will come back as file events: remember them.
-            self.own_writes = ingested.wrote
             seconds = time.perf_counter() - started
             self.say(
                 f"rebuilt ({what}): {len(result.project.papers)} papers, "
                 f"{result.written} files written, {result.removed} removed in {seconds:.2f}s "
                 f"(pages in {self.pages_at:.2f}s)"
             )
+            # The files ingest just wrote come back as file events. Checked now against what
+            # it wrote, each event costs a stat, not a read (1 s at 10k new pages, which
+            # delayed the first save after a start), and the next build reads none of them.
+            self.own_writes = vouch(self.cache, "page", ingested.wrote)
+            if self.own_writes:
+                self.cache.save()
             return True
 
     def build(self, changes: ChangeSet | None) -> tuple[IngestResult, BuildResult]:
@@ -124,23 +128,16 @@ class LiveSite:
         return Preview(frozenset(first), self.first_pages_written, self.pages_written)
 
     def only_own_writes(self, changes: ChangeSet) -> bool:
-        """Whether every changed file is one our own ingest wrote, still as it wrote it
-        (or a theme folder it made for them, still there).
-
-        Those files are vouched for in the cache (known.vouch): the next build takes them
-        by their stats instead of reading all of them again (10k pages after a first start).
-        """
+        """Whether every changed file is one our own ingest wrote, with the stat it had once
+        checked against what ingest wrote (or a theme folder it made for them, still there)."""
         own, self.own_writes = self.own_writes, {}
         folders = {path.parent for path in own}
         files = [path for path in changes.paths if path not in folders]
-        if any(path not in own for path in files):
-            return False
+        if any(own.get(path) is None for path in files):
+            return False  # not ours, or its stat too recent to tell a later write from ours
         if not all(map(Path.is_dir, folders & changes.paths)):  # removed: not ours
             return False
-        if len(vouch(self.cache, "page", {path: own[path] for path in files})) < len(files):
-            return False
-        self.cache.save()  # now, while idle: not during the next rebuild, as its tabs reload
-        return True
+        return all(stat_of(path) == own[path] for path in files)
 
     def report(self, message: str) -> None:
         """Show a failed rebuild in the terminal and in every open tab."""

@@ -83,7 +83,7 @@ def test_files_vouched_for_are_not_read_by_the_next_pass(tmp_path: Path, reads) 
         load_page(path, path.read_bytes(), cache)
     (papers / "p1.md").write_text(PAGE.format(n=8))  # the user's save, after ingest's
     settle()
-    assert vouch(cache, "page", written) == [papers / "p0.md", papers / "p2.md"]
+    assert list(vouch(cache, "page", written)) == [papers / "p0.md", papers / "p2.md"]
     reads.clear()
     pages = read_pages(tmp_path / "papers", cache)
     assert reads == [papers / "p1.md"]
