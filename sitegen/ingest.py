@@ -315,5 +315,14 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
     all_pages = sorted(pages + new_pages, key=lambda page: path_order(page.path))
     warnings = (*taxonomy.warnings, *skips)
-    pages_read = (dumps, all_pages, plan.ledger, skips, wrote)
-    return IngestResult(plan.reports, list(wrote), [], warnings, *pages_read)
+    return IngestResult(
+        plan.reports,
+        list(wrote),
+        [],
+        warnings,
+        dumps=dumps,
+        pages=all_pages,
+        ledger=plan.ledger,
+        skipped=skips,
+        wrote=wrote,
+    )

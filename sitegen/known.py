@@ -85,6 +85,8 @@ def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Sta
     """Of these files and the content keys they were written with, those that still hold
     it, with their stats (None: too recent to be trusted); the trusted ones are remembered,
     so the next pass takes them without reading them."""
+    if not keys:  # most rebuilds in `serve` ingest nothing: the memo is not even read
+        return {}
     memo = f"{kind}-stats"
     known, now, same = dict(cache.recall(memo, "") or {}), time.time_ns(), {}
     for path, key in keys.items():

@@ -22,9 +22,10 @@ from typing import Any
 
 import yaml
 
-from sitegen.cache import BuildCache, digest
+from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import check_number, decode_text, line_of, load_yaml, read_input
+from sitegen.known import content_key
 from sitegen.shipped import DEFAULT_THEMES
 
 FALLBACK = "unsorted"
@@ -314,7 +315,7 @@ def load_taxonomy(path: Path, cache: BuildCache | None = None) -> Taxonomy:
     text = decode_text(data, path)
     if cache is None:
         return read_taxonomy(path, text)
-    return cache.parse("taxonomy", digest(str(path), data), partial(read_taxonomy, path, text))
+    return cache.parse("taxonomy", content_key(path, data), partial(read_taxonomy, path, text))
 
 
 def title_from_slug(slug: str) -> str:

@@ -148,6 +148,8 @@ def render_route(run: Run, route: Route) -> bytes | Kept:
         return Kept.UNCHANGED
     if route.kind != "paper":
         return render_view(run, route.make())
+    # A paper's page key is what it shows, not its view's hash; a page rendered from its
+    # view (a preview's open page, a quick build) is keyed by that, and made again next time.
     shown = run.rendered[route.path] = run.paper_page_keys().key(route.name)
     if run.reusable(route.path, shown):
         return Kept.UNCHANGED

@@ -315,11 +315,12 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     expected = int(len(run.model.site.library.papers) * share[1])  # nearly all are papers
     outputs: Outputs = {}
     helper = None
+    start_renderer = partial(Forked, render_share, run, early, (1, own), bool(lists))
     try:
         chosen = routes_in_share(run.model.site, share, bool(lists))
         for number, route in enumerate(chosen, start=1):
             if forks and helper is None and number % 100 == 1 and (not lists or lists.done()):
-                helper = Forked(render_share, run, early, (1, own), bool(lists))
+                helper = start_renderer()
             if route.path not in early:
                 outputs[route.path] = render_route(run, route)
             if progress is not None and number % 200 == 0:
@@ -327,7 +328,7 @@ def render_all(run: Run, early: set[str]) -> Outputs:
         if forks and helper is None:  # the side copy outlasted this share: then the rest
             if lists is not None:
                 lists.wait()
-            helper = Forked(render_share, run, early, (1, own), bool(lists))
+            helper = start_renderer()
         # The renderer first: it is gone before the side copy's values (the search index's
         # files and memo, ~300 MB at 100k papers) are read in here.
         for copy_ in (helper, lists):
