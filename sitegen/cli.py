@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sitegen import __version__
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest
+from sitegen.workers import tune_collector
 
 if TYPE_CHECKING:  # these modules are imported lazily, by the commands that need them
     from sitegen.build import BuildResult
@@ -715,6 +716,7 @@ def main(argv: list[str] | None = None) -> int:
     # threads (which spin while they wait) only contend with them; the map's QR steps ran
     # 2-5x slower with them on this 2-core machine. Results are the same either way.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    tune_collector()
     args = parser().parse_args(argv)
     try:
         check_arguments(args)

@@ -397,20 +397,31 @@ BOUND_SAMPLE = 16
 def row_thresholds(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
     """Each row's k-th largest distinct value (-inf for rows with fewer).
 
-    Long rows are first cut to the entries at or above the same statistic of their first
-    BOUND_SAMPLE × k entries: a subset's k-th largest distinct value is no larger than the
-    row's, so every entry that decides the row's is kept, and the result is the same.
+    Long rows are first cut to the entries at or above the same statistic of BOUND_SAMPLE × k
+    of their entries, spread evenly along the row: a subset's k-th largest distinct value is
+    no larger than the row's, so every entry that decides the row's is kept, and the result
+    is the same. (A row's first entries would do as well in theory, but columns are in slug
+    order and similar papers have similar slugs: at 100k papers, the first entries kept
+    15-30 % of a row, an even spread 6 %.)
     """
     n_rows, sample = len(indptr) - 1, BOUND_SAMPLE * k
     if k < 8 or len(data) <= 4 * sample * n_rows:  # a few passes are cheaper than a cut
         return kth_distinct(data, indptr, rows, k)
     lengths = np.diff(indptr)
-    first = np.flatnonzero(np.arange(len(data)) - indptr[rows] < sample)
     counts = np.minimum(lengths, sample)
-    bound = kth_distinct(data[first], np.r_[0, np.cumsum(counts)], rows[first], k)
+    spread = spread_sample(indptr, lengths, counts)
+    bound = kth_distinct(data[spread], np.r_[0, np.cumsum(counts)], rows[spread], k)
     kept = np.flatnonzero(data >= bound[rows])
     counts = np.bincount(rows[kept], minlength=n_rows)
     return kth_distinct(data[kept], np.r_[0, np.cumsum(counts)], rows[kept], k)
+
+
+def spread_sample(indptr: np.ndarray, lengths: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Positions of counts[r] entries of each row r, evenly spaced along it, in row order."""
+    total = int(counts.sum())
+    row = np.repeat(np.arange(len(counts)), counts)
+    nth = np.arange(total) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts)
+    return indptr[:-1][row] + nth * lengths[row] // np.maximum(counts[row], 1)
 
 
 def kth_distinct(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
@@ -958,3 +969,4 @@ def suggested_slug(cluster: Cluster) -> str:
     """A slug for a suggested theme, from its top phrase (or top word)."""
     phrases = [t for t in cluster.terms if " " in t or "-" in t]
     return slugify((phrases or list(cluster.terms) or ["new theme"])[0])
+

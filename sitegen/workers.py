@@ -65,6 +65,19 @@ def exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+# The cyclic garbage collector's thresholds for a sitegen process (Python's are 700, 10, 10).
+# A build makes millions of small objects that live until it ends (key-term candidates,
+# related lists, views), and each full collection walks all of them: at 100k papers
+# discovery spent 20 s of 114 s collecting, 6 s with these (a young collection still
+# runs every 10,000 allocations, so short-lived cycles are freed as before).
+GC_THRESHOLDS = (10_000, 20, 20)
+
+
+def tune_collector() -> None:
+    """Collect garbage cycles less often (GC_THRESHOLDS)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 class Forked:
     """A function running in a forked copy of this process; result() waits for its value.
 

@@ -248,3 +248,18 @@ def test_unknown_site_yaml_key_is_a_warning_with_a_suggestion(shipped_site: Path
         f"warning: {site_yaml}:2: unknown key 'base_ulr', ignored (did you mean 'base_url'?)"
         in result.stderr.splitlines()
     )
+
+
+def test_a_command_collects_garbage_cycles_less_often(tmp_path: Path) -> None:
+    import gc
+
+    from sitegen.cli import main
+    from sitegen.workers import GC_THRESHOLDS
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        assert main(["build", "--root", str(tmp_path)]) == 1  # no content/: an error, after
+        assert gc.get_threshold() == GC_THRESHOLDS != (700, 10, 10)
+    finally:
+        gc.set_threshold(*before)

@@ -214,6 +214,19 @@ def test_long_rows_cut_by_a_bound_keep_their_kth_distinct_value(
     assert sitegen.discover.row_thresholds(data, indptr, rows, 10).tolist() == [1.0]
 
 
+def test_the_bound_samples_entries_spread_along_each_row() -> None:
+    from sitegen.discover import spread_sample
+
+    lengths = np.array([100, 0, 7, 30])
+    indptr = np.r_[0, np.cumsum(lengths)]
+    counts = np.minimum(lengths, 10)
+    positions = spread_sample(indptr, lengths, counts).tolist()
+    assert positions[:10] == list(range(0, 100, 10))  # evenly, first to last tenth
+    assert positions[10:17] == list(range(100, 107))  # a short row: all of it
+    assert positions[17:] == [107 + 3 * i for i in range(10)]
+    assert len(positions) == counts.sum()
+
+
 def test_results_do_not_depend_on_input_order(found) -> None:
     shuffled = corpus()
     random.Random(4).shuffle(shuffled)
