@@ -969,4 +969,3 @@ def suggested_slug(cluster: Cluster) -> str:
     """A slug for a suggested theme, from its top phrase (or top word)."""
     phrases = [t for t in cluster.terms if " " in t or "-" in t]
     return slugify((phrases or list(cluster.terms) or ["new theme"])[0])
-
