@@ -22,6 +22,7 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR, digest
 from sitegen.fsio import write_atomic
+from sitegen.output import MANIFEST, read_manifest
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
 RACY = "racy:"  # the prefix of an input stamp too recent to be recorded
@@ -105,10 +106,32 @@ def is_racy(ctime_ns: int, now_ns: int) -> bool:
 
 
 def output_stamp(output: Path) -> str:
-    """What the output folder holds, as one hash of stats (a hand edit or deletion shows)."""
-    lines: list[str] = []
-    tree_stats(output, lines)
+    """What the output folder holds, as one hash of stats (a hand edit, addition or deletion
+    shows): each file the last build wrote (its manifest lists them, and itself) and every
+    folder holding one, whose times change when a file in it is added, removed or renamed.
+    Stats by path, not a walk: a walk opens every paper's folder (0.20 s against 0.07 s at
+    10k papers)."""
+    names = sorted({*read_manifest(output).files, MANIFEST})
+    folders = {""}
+    for name in names:
+        while (name := name.rpartition("/")[0]) and name not in folders:
+            folders.add(name)
+    top = str(output)
+    lines = [f"@{top}"]
+    for folder in sorted(folders):
+        lines.append(stat_entry(f"{top}/{folder}" if folder else top, folder=True))
+    lines += [stat_entry(f"{top}/{name}") for name in names]
     return digest("\n".join(lines))
+
+
+def stat_entry(path: str, folder: bool = False) -> str:
+    """One line of output_stamp: the path and its stat (a folder's without its size)."""
+    try:
+        s = os.stat(path)
+    except OSError:
+        return f"{path} missing"
+    size = "/" if folder else s.st_size
+    return f"{path} {size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}"
 
 
 def record_path(root: Path, output: Path) -> Path:

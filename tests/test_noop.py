@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import run_sitegen
+
+from sitegen.output import MANIFEST
 
 PAGE = "---\ntitle: A Paper\nslug: a-paper\n---\n\nSome abstract about bounds.\n"
 NOTHING = "(nothing changed)"
@@ -70,11 +73,31 @@ def edit_output(root: Path) -> None:
     (root / "site" / "index.html").write_text("defaced")
 
 
+def edit_deep_output(root: Path) -> None:
+    (root / "site" / "papers" / "a-paper" / "index.html").write_text("defaced")
+
+
+def add_deep_output(root: Path) -> None:
+    (root / "site" / "papers" / "a-paper" / "stray.html").write_text("stray")
+
+
+def delete_output_folder(root: Path) -> None:
+    shutil.rmtree(root / "site" / "papers" / "b-paper")
+
+
+def delete_manifest(root: Path) -> None:
+    (root / "site" / MANIFEST).unlink()
+
+
 CHANGES: dict[str, Callable[[Path], None]] = {
     "page": edit_page,
     "template": add_template,
     "deleted output": delete_output,
     "edited output": edit_output,
+    "edited paper page": edit_deep_output,
+    "file added to a paper's folder": add_deep_output,
+    "paper folder deleted": delete_output_folder,
+    "manifest deleted": delete_manifest,
 }
 
 
@@ -88,6 +111,8 @@ def test_any_change_to_inputs_or_output_makes_a_real_build(tmp_path: Path, chang
     if change == "page":
         paper = root / "site" / "papers" / "a-paper" / "index.html"
         assert b"A new abstract" in paper.read_bytes()
+    elif change == "file added to a paper's folder":  # a real build, which leaves it there
+        assert files(root / "site") == {**expected, "papers/a-paper/stray.html": b"stray"}
     elif change != "template":  # the output was repaired: equal to what the build wrote
         assert files(root / "site") == expected
     assert NOTHING in run_sitegen("build", cwd=root).stdout  # and the next one is a no-op
