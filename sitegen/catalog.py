@@ -8,6 +8,7 @@ every paper ever ingested, so deleted pages stay deleted and slugs never change.
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -94,7 +95,7 @@ def legacy_title_key(title: str) -> str:
 
 def split_body(body: str) -> tuple[str, str]:
     """Split a page body into the abstract and the user's notes (from the first heading on)."""
-    match = NOTES_HEADING.search(body)
+    match = NOTES_HEADING.search(body) if "#" in body else None  # most bodies have none
     if not match:
         return body.strip(), ""
     return body[: match.start()].strip(), body[match.start() :].strip()
@@ -235,10 +236,7 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
     abstract, body_notes = split_body(page.body)
     notes = "\n\n".join(n for n in (str(page.meta.get("notes") or "").strip(), body_notes) if n)
     secondary = [t for t in as_strings(page.meta.get("themes")) if t != page.theme]
-    try:
-        source = page.path.relative_to(content_dir).as_posix()
-    except ValueError:
-        source = page.path.name
+    source = source_of(page.path, content_dir)
     return Paper(
         slug=page.slug,
         title=" ".join(page.title.split()),
@@ -253,6 +251,17 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
         meta=page.meta,
         source=source,
     )
+
+
+def source_of(path: Path, content_dir: Path) -> str:
+    """A page's path relative to content/ ("papers/<theme>/<file>"), or its name outside it."""
+    text, prefix = str(path), f"{content_dir}{os.sep}"
+    if text.startswith(prefix):  # as relative_to, by string: a tenth of the time
+        return text[len(prefix) :].replace(os.sep, "/")
+    try:
+        return path.relative_to(content_dir).as_posix()
+    except ValueError:
+        return path.name
 
 
 Listings = dict[str, tuple[str, ...]]  # dump name -> page slugs in the order it listed them

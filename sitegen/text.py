@@ -71,6 +71,8 @@ def clean_url(url: str) -> str:
 def find_links(text: str) -> list[str]:
     """The distinct cleaned URLs in a text, in order of appearance."""
     links: list[str] = []
+    if "://" not in text and "www." not in text:  # what URL needs: most abstracts have none
+        return links
     for match in URL.finditer(text):
         url = clean_url(match.group(0))
         if "://" in url and len(url) > len("https://x") and url not in links:
@@ -83,6 +85,8 @@ def status_key(status: str) -> str:
 
     The one normalisation: pages, filters and papers.json all show this form.
     """
+    if not status:  # most pages have none
+        return ""
     return "-".join(re.split(r"[\s_-]+", status.strip().lower())).strip("-")
 
 

@@ -98,3 +98,14 @@ def test_dump_listings_keep_the_feeds_order_and_membership_follows_from_them() -
     listings = dump_listings(dumps, ledger, pages)
     assert listings == {"d1": ("g", "renamed"), "d2": ("g",)}
     assert dump_membership(listings) == {"g": ["d1", "d2"], "renamed": ["d1"]}
+
+
+def test_a_pages_source_is_its_path_under_content_or_else_its_name() -> None:
+    from sitegen.catalog import source_of
+
+    content = Path("/lists/mine/content")
+    assert source_of(content / "papers" / "nlp" / "a.md", content) == "papers/nlp/a.md"
+    assert source_of(Path("content/papers/nlp/a.md"), Path("content")) == "papers/nlp/a.md"
+    assert source_of(Path("papers/nlp/a.md"), Path(".")) == "papers/nlp/a.md"
+    assert source_of(Path("/lists/mine/contents/a.md"), content) == "a.md"  # not a prefix
+    assert source_of(Path("/elsewhere/a.md"), content) == "a.md"

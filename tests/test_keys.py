@@ -33,3 +33,26 @@ def test_a_paper_in_a_second_themes_list_is_placed_in_its_own_themes(tmp_path: P
             keys.key(slug)
     own = library.section(SectionKey.theme(listed.parent.name)).slugs
     assert keys.place(listed.stem) == (own.index(listed.stem), tuple(own))
+
+
+def test_discovery_key_reads_titles_abstracts_and_the_base_only() -> None:
+    from dataclasses import replace
+
+    from sitegen.build.keys import discovery_key
+    from sitegen.catalog import Paper
+
+    def paper(slug: str, title: str, abstract: str = "An abstract.") -> Paper:
+        return Paper(slug, title, abstract, "", "t", ("t",), (), (), (), "", {}, f"t/{slug}.md")
+
+    papers = [paper("a", "A title"), paper("b", "B title")]
+    key = discovery_key(papers, {"a"})
+    assert discovery_key(list(reversed(papers)), {"a"}) == key  # in slug order
+    noted = [replace(papers[0], notes="Mine.", theme="u"), papers[1]]
+    assert discovery_key(noted, {"a"}) == key  # notes and theme: not read
+    assert discovery_key([paper("a", "A title."), papers[1]], {"a"}) != key
+    assert discovery_key([papers[0], paper("b", "B title", "Other.")], {"a"}) != key
+    assert discovery_key(papers, {"a", "b"}) != key
+    # Parts don't run into each other: a text moved from one paper's field to the next.
+    assert discovery_key([paper("a", "x", "y z")], ()) != discovery_key(
+        [paper("a", "x y", "z")], ()
+    )
