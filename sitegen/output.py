@@ -124,10 +124,13 @@ def verified(output: Path, path: str, record: Record | None, ctime: int | None) 
     if record is None or not record[1]:
         return None
     try:
-        stat = os.stat(output / path)
+        full = (
+            f"{output}{os.sep}{path}"  # not output / path: pathlib's join costs more than the stat
+        )
+        stat = os.stat(full)
         if stat.st_size != record[0]:
             return None
-        if stat.st_ctime_ns == ctime or file_hash((output / path).read_bytes()) == record[1]:
+        if stat.st_ctime_ns == ctime or file_hash(Path(full).read_bytes()) == record[1]:
             return stat.st_ctime_ns
     except OSError:
         pass
