@@ -50,8 +50,12 @@ def counts_as_input(relative: PurePath) -> bool:
     Emacs .#page.md locks, our own .page.md.XXXX.tmp), no editor or download
     leftover (page.md~, *.swp, *.part, *.crdownload, Emacs #page.md#).
     """
-    parts = relative.parts
-    name = relative.name
+    return parts_count_as_input(relative.parts)
+
+
+def parts_count_as_input(parts: tuple[str, ...]) -> bool:
+    """counts_as_input of a relative path given as its parts (a folder walk has them)."""
+    name = parts[-1] if parts else ""
     return (
         bool(parts)
         and not any(p.startswith(".") for p in parts)

@@ -109,3 +109,19 @@ def test_a_pages_source_is_its_path_under_content_or_else_its_name() -> None:
     assert source_of(Path("papers/nlp/a.md"), Path(".")) == "papers/nlp/a.md"
     assert source_of(Path("/lists/mine/contents/a.md"), content) == "a.md"  # not a prefix
     assert source_of(Path("/elsewhere/a.md"), content) == "a.md"
+
+
+def test_page_files_are_the_inputs_under_theme_folders_in_path_order(tmp_path: Path) -> None:
+    from sitegen.catalog import page_files
+
+    papers = tmp_path / "papers"
+    for name in ("b/z.md", "b/a.md", "a/m.md", ".git/x.md", "a/.#m.md", "a/m.md~", "a/n.txt"):
+        (papers / name).parent.mkdir(parents=True, exist_ok=True)
+        (papers / name).write_text("x")
+    (papers / "top.md").write_text("x")  # not in a theme folder
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "l.md").write_text("x")
+    (papers / "linked").symlink_to(tmp_path / "elsewhere")  # a linked theme folder is read
+    found = [p.relative_to(papers).as_posix() for p in page_files(papers)]
+    assert found == ["a/m.md", "b/a.md", "b/z.md", "linked/l.md"]
+    assert page_files(tmp_path / "missing") == []

@@ -109,3 +109,17 @@ def test_remembered_or_damaged_tokens_give_the_vectors_of_a_fresh_process() -> N
     for kept in memos:
         tokens = TokenMemo(kept)  # type: ignore[arg-type]
         assert matrix_of(vectorise(slugs, texts, min_df=1, max_df=1.0, tokens=tokens)) == fresh
+
+
+def test_first_seen_lists_ids_in_order_of_first_sight() -> None:
+    import numpy as np
+
+    from sitegen.textmap import first_seen
+
+    ids = np.array([5, 2, 5, 0, 2, 7, 0], np.int32)
+    assert first_seen(ids, 8).tolist() == [5, 2, 0, 7]
+    assert first_seen(np.zeros(0, np.int32), 3).tolist() == []
+    rng = np.random.default_rng(2)
+    many = rng.integers(0, 500, 20_000).astype(np.int32)
+    present, first = np.unique(many, return_index=True)
+    assert first_seen(many, 500).tolist() == present[np.argsort(first)].tolist()
