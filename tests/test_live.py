@@ -303,7 +303,7 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
         submit = worker.submit
 
         def spied_submit(function, *args):
-            events.append(("worker", function.__name__))
+            events.append(("worker", function.__name__, args[-1]))  # (…, write_to)
             return submit(function, *args)
 
         monkeypatch.setattr(worker, "submit", spied_submit)
@@ -334,10 +334,11 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
         dump.write_text(f"Subscribe\nChess commentary transformer\n{ABSTRACT}\n")
         events.clear()
         assert site.rebuild(ChangeSet({dump}, {"dump"}))
-    # The search index went to the worker, then the open home page was drafted with the
-    # new paper (whose own page came first), both before discovery ran; the search files
+    # The search index went to the worker, which puts its files in place itself (this
+    # process is busy with discovery then); the open home page was drafted with the new
+    # paper (whose own page came first), both before discovery ran; the search files
     # were in place while discovery ran; then the pages were written whole.
-    assert events[0] == ("worker", "worker_search")
+    assert events[0] == ("worker", "worker_search", output)
     assert events[1] == ("reload", ([NEW_PAGE, "index.html"], True))
     assert events[2] == ("discovery", True)
     # What the preview left equals a clean build's output, file for file.

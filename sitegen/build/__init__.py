@@ -37,7 +37,6 @@ from sitegen.build.write import (
     early_search,
     page_outputs,
     render_and_write,
-    write_search_early,
 )
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
@@ -105,18 +104,19 @@ def build_project(
         lists = spool is not None and discovery_is_long(cache, key)
         if spool is not None and not lists:  # the search index at once: it needs no model
             launched = launch_side(None, search, False)
+        elif preview is not None:
+            # The search index first: the warm worker keeps its memo and gets only the papers
+            # that changed (build.write.ResidentSearch), so handing it over is quick, and it
+            # runs while the open pages are drafted, then beside discovery. With open tabs,
+            # it puts the search files in place itself, as soon as they are made.
+            search = early_search(project, cache, options.output)
+            launched = launch_early(options, search, options.output if preview.first else None)
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
         if lists:  # the search index, and the list pages while discovery runs
             side = Run(listing, env, options, cache, spool=spool)
             launched = launch_side(side, search, True)
         elif preview is not None:
-            # The search index first: the warm worker keeps its memo and gets only the papers
-            # that changed (build.write.ResidentSearch), so handing it over is quick, and it
-            # runs while the open pages are drafted, then beside discovery.
-            search = early_search(project, cache, options.output)
-            early = write_search_early(options.output) if preview.first else None
-            launched = launch_early(options, search, early)
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         model = with_discovery(listing, cache, key(), spill=fork)  # fork: a one-shot build
     except BaseException:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import os
-import threading
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -57,11 +56,16 @@ def start(run: Run, function: Callable[..., Any], *args: Any) -> Callable[[], An
     return partial(function, *args)
 
 
-def submit(executor: Executor, function: Callable[..., Any], *args: Any) -> Future:
+def submit(
+    executor: Executor, function: Callable[..., Any], *args: Any, write_to: Path | None = None
+) -> Future:
     """function(*args) in the warm worker; a function that keeps state there (the search
-    index's memo: build.write.ResidentSearch) submits itself."""
+    index's memo: build.write.ResidentSearch) submits itself, and writes the files it makes
+    into `write_to` (an output folder) as soon as they are made."""
     own = getattr(function, "submit_in", None)
-    return own(executor, *args) if own is not None else executor.submit(function, *args)
+    if own is not None:
+        return own(executor, *args, write_to=write_to)
+    return executor.submit(function, *args)
 
 
 # A group of outputs to make in the side copy: (name, key, make, args).
@@ -147,31 +151,14 @@ def launch_side(
 
 
 class Submitted:
-    """A group sent to a preview's warm worker as soon as the project is read (launch_early);
-    on_ready(value), if given, runs as soon as the worker is done (in the pool's thread)."""
+    """A group sent to a preview's warm worker as soon as the project is read (launch_early)."""
 
-    def __init__(self, future: Any, on_ready: Callable[[Any], None] | None = None):
-        self.future, self.ready = future, threading.Event()
-        if on_ready is None:
-            self.ready.set()
-            return
-
-        def done(finished: Any) -> None:
-            try:
-                if not finished.cancelled() and finished.exception() is None:
-                    on_ready(finished.result())
-            except Exception:  # noqa: BLE001, S110 - collecting the value reports any error
-                pass
-            finally:
-                self.ready.set()
-
-        future.add_done_callback(done)
+    def __init__(self, future: Any):
+        self.future = future
 
     def result(self) -> Any:
-        """Wait for the worker (and for on_ready)."""
-        value = self.future.result()
-        self.ready.wait()
-        return value
+        """Wait for the worker."""
+        return self.future.result()
 
     def abandon(self) -> None:
         """Drop it (a failing build): cancelled if it has not started, else left to finish."""
@@ -179,16 +166,17 @@ class Submitted:
 
 
 def launch_early(
-    options: BuildOptions,
-    group: EarlyGroup | None,
-    on_ready: Callable[[Any], None] | None = None,
+    options: BuildOptions, group: EarlyGroup | None, write_to: Path | None = None
 ) -> dict[str, tuple[str, Any]]:
     """A preview's search index, started in its warm worker before the model is made, so it
-    runs while this process makes the model and discovery (Run.launched, as launch_side)."""
+    runs while this process makes the model and discovery (Run.launched, as launch_side).
+    `write_to`: the output folder, where the worker puts the files as soon as they are made
+    (the tabs open in a preview see a new dump in search without waiting for discovery,
+    which holds this process's GIL while the worker's result is read back)."""
     if group is None or options.executor is None:
         return {}
     name, key, make, args = group
-    return {name: (key, Submitted(submit(options.executor, make, *args), on_ready))}
+    return {name: (key, Submitted(submit(options.executor, make, *args, write_to=write_to)))}
 
 
 def start_group(

@@ -73,17 +73,6 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY)
 
 
-def write_search_early(output: Path) -> Callable[[tuple[Outputs, Any]], None]:
-    """For a preview with open pages: put the search files of a finished index in place at
-    once, while discovery still runs (as render_and_write would after the open pages; the
-    build collects the same files later, and commits them)."""
-
-    def write(made: tuple[Outputs, Any]) -> None:
-        write_outputs(output, made[0])
-
-    return write
-
-
 MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
 
 
@@ -102,7 +91,12 @@ class ResidentSearch:
         return search_index(papers, taxonomy, memo())
 
     def submit_in(
-        self, executor: Executor, papers: list[Paper], taxonomy: Taxonomy, memo: Recall
+        self,
+        executor: Executor,
+        papers: list[Paper],
+        taxonomy: Taxonomy,
+        memo: Recall,
+        write_to: Path | None = None,
     ) -> Future:
         """Start it in the warm worker: only the papers the worker lacks, unless it does not
         hold the last index: a new worker gets them all and the memo; one that lost it (an
@@ -123,7 +117,9 @@ class ResidentSearch:
                 outer.set_exception(exc)
                 return
             if value is None and not full:  # the worker has another state: send all
-                again = executor.submit(worker_search, token, "", order, every, taxonomy, None)
+                again = executor.submit(
+                    worker_search, token, "", order, every, taxonomy, None, write_to
+                )
                 again.add_done_callback(partial(finish, full=True))
                 return
             self.sent, self.taxonomy, self.token = every, taxonomy, token
@@ -132,11 +128,13 @@ class ResidentSearch:
         if self.token and taxonomy == self.taxonomy:
             changed = {s: p for s, p in every.items() if self.sent.get(s) != p}
             first = executor.submit(
-                worker_search, token, self.token, order, changed, taxonomy, None
+                worker_search, token, self.token, order, changed, taxonomy, None, write_to
             )
             first.add_done_callback(partial(finish, full=False))
         else:
-            first = executor.submit(worker_search, token, "", order, every, taxonomy, memo())
+            first = executor.submit(
+                worker_search, token, "", order, every, taxonomy, memo(), write_to
+            )
             first.add_done_callback(partial(finish, full=True))
         return outer
 
@@ -154,10 +152,12 @@ def worker_search(
     changed: dict[str, Paper],
     taxonomy: Taxonomy,
     memo: object,
+    write_to: Path | None = None,
 ) -> tuple[Outputs, Any] | None:
     """In the warm worker: the search index of the papers in order (slugs), from the papers
     and memo of its last index (if it is `expected`) and the papers changed since; None when
-    it holds another (the caller sends every paper and the memo)."""
+    it holds another (the caller sends every paper and the memo). The files go straight into
+    `write_to` too, if given (the build collects the same files later, and commits them)."""
     if expected:
         if RESIDENT.get("token") != expected:
             return None
@@ -169,6 +169,8 @@ def worker_search(
     RESIDENT.clear()  # an index that fails leaves nothing to trust
     files, new_memo = search_index(papers, taxonomy, memo)
     RESIDENT.update(token=token, papers=dict(zip(order, papers, strict=True)), memo=new_memo)
+    if write_to is not None:
+        write_outputs(write_to, files)
     return files, new_memo
 
 
