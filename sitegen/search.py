@@ -829,21 +829,31 @@ def read_entry(entry: bytes) -> list:
 DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, zlib.error)
 
 
+def entry_keys(papers: Sequence[Paper], taxonomy: Taxonomy) -> list[str]:
+    """Each paper's entry key, in order."""
+    return [entry_key(paper, theme_words(paper, taxonomy)) for paper in papers]
+
+
 def search_index(
-    papers: Sequence[Paper], taxonomy: Taxonomy, previous: object = None
+    papers: Sequence[Paper],
+    taxonomy: Taxonomy,
+    previous: object = None,
+    keys: list[str] | None = None,
 ) -> tuple[dict[str, bytes], SearchMemo]:
     """Every search data file, documents numbered in the papers' order, and the memo for
     the next build. With a memo, the index is updated by difference (sitegen.search_diff:
-    only papers whose entry key changed are read); the files equal a build without one."""
+    only papers whose entry key changed are read); the files equal a build without one.
+    `keys`: entry_keys(papers, taxonomy), when the caller has them (build.keys.search_key)."""
+    keys = entry_keys(papers, taxonomy) if keys is None else keys
     old = usable_memo(previous)
     if old is not None:
         from sitegen.search_diff import updated  # it builds on this module
 
         try:
-            return updated(papers, taxonomy, old) or indexed(papers, taxonomy, old)
+            return updated(papers, taxonomy, old, keys) or indexed(papers, taxonomy, old, keys)
         except DAMAGED:
             pass  # a memo this code did not make (a damaged cache): start afresh
-    return indexed(papers, taxonomy)
+    return indexed(papers, taxonomy, None, keys)
 
 
 # Entries analysed in this build are used as they are, not read back from their bytes, for
@@ -852,16 +862,14 @@ FRESH_KEPT = 2_000
 
 
 def indexed(
-    papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None = None
+    papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None, keys: list[str]
 ) -> tuple[dict[str, bytes], SearchMemo]:
     """search_index from scratch, but for the entries an old memo holds (read back)."""
     analyser = Analyser()
     known: Mapping[str, bytes] = old["entries"] if old is not None else {}
-    keys: list[str] = []
     entries: dict[str, bytes] = {}
     fresh: dict[str, list] = {}  # the entries analysed now, not read back from their bytes
-    for number, paper in enumerate(papers):
-        key = entry_key(paper, theme_words(paper, taxonomy))
+    for number, (paper, key) in enumerate(zip(papers, keys, strict=True)):
         entry = known.get(key)
         if entry is None:
             analysed = search_entry(search_document(number, paper, taxonomy), analyser)
@@ -869,7 +877,6 @@ def indexed(
             if len(fresh) < FRESH_KEPT:
                 fresh[key] = analysed
         entries[key] = entry
-        keys.append(key)
     index = ShardedIndex()
     snippets: list[list[str]] = []
     definitions: list[list[str]] = []

@@ -37,7 +37,6 @@ from sitegen.search import (
     Analyser,
     SearchMemo,
     Weighing,
-    entry_key,
     first_use,
     flat_counts,
     head_text,
@@ -49,7 +48,6 @@ from sitegen.search import (
     search_entry,
     shard_texts,
     staged_files,
-    theme_words,
     tiered_texts,
     titles_of,
     varints,
@@ -341,11 +339,10 @@ def pairwise_items(flat: list) -> list[tuple[str, int]]:
 
 
 def updated(
-    papers: Sequence[Paper], taxonomy: Taxonomy, memo: SearchMemo
+    papers: Sequence[Paper], taxonomy: Taxonomy, memo: SearchMemo, keys: list[str]
 ) -> tuple[dict[str, bytes], SearchMemo] | None:
-    """search.search_index by difference from memo; None when most papers changed (a clean
-    build is as fast)."""
-    keys = [entry_key(paper, theme_words(paper, taxonomy)) for paper in papers]
+    """search.search_index by difference from memo (keys: the papers' entry keys); None when
+    most papers changed (a clean build is as fast)."""
     before = memo["keys"]
     span = max(len(before), len(keys))
     touched = [n for n in range(span) if n >= len(before) or n >= len(keys) or before[n] != keys[n]]

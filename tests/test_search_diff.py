@@ -88,7 +88,7 @@ def check_steps(seed: int) -> None:
     files, memo = search.search_index(papers, taxonomy)
     for _ in range(4):
         papers = step(papers, pool, rng)
-        made = search_diff.updated(papers, taxonomy, memo)
+        made = search_diff.updated(papers, taxonomy, memo, search.entry_keys(papers, taxonomy))
         clean = search.search_index(papers, taxonomy)
         if made is None:  # most papers changed: built afresh
             files, memo = clean
@@ -133,13 +133,15 @@ def test_the_warm_worker_keeps_its_memo_and_gets_only_the_papers_that_changed() 
             papers,  # ten more (and the note undone)
         ]
         for number, step in enumerate(steps):
-            files, _ = resident.submit_in(worker, step, taxonomy, lambda: None).result()
+            keys = search.entry_keys(step, taxonomy)
+            files, _ = resident.submit_in(worker, step, taxonomy, lambda: None, keys).result()
             assert files == search.search_index(step, taxonomy)[0]
             if number == 0:
                 assert len(sent[-1]) == 50
         assert [len(s) for s in sent] == [50, 1, 11]
         write.RESIDENT.clear()  # a new worker, or one whose last index was abandoned
         again = [*papers[:-1]]
-        files, memo = resident.submit_in(worker, again, taxonomy, lambda: None).result()
+        keys = search.entry_keys(again, taxonomy)
+        files, memo = resident.submit_in(worker, again, taxonomy, lambda: None, keys).result()
         assert [len(s) for s in sent[-2:]] == [0, 59]  # it answered None: everything went
         assert files == search.search_index(again, taxonomy)[0]

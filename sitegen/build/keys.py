@@ -202,12 +202,9 @@ def inputs_digest(rows: list[tuple[str, str, str]], base: Collection[str]) -> st
     return digest(str(len(rows)), *[text for row in rows for text in row], *sorted(base))
 
 
-def search_key(papers: list[Paper], taxonomy: Taxonomy) -> str:
-    """What the search index is made from: each paper's entry key (every field search
-    reads: sitegen.search.entry_key), in order, and the taxonomy (theme titles and order)."""
-    from sitegen.search import entry_key, theme_words  # lunr: only a build with a search job
-
-    keys = [entry_key(paper, theme_words(paper, taxonomy)) for paper in papers]
+def search_key(keys: list[str], taxonomy: Taxonomy) -> str:
+    """What the search index is made from: each paper's entry key (every field search reads:
+    sitegen.search.entry_keys), in order, and the taxonomy (theme titles and order)."""
     return digest(*keys, pickle.dumps(taxonomy, PICKLE_PROTOCOL))
 
 

@@ -38,7 +38,7 @@ from sitegen.output import (
     write_outputs,
 )
 from sitegen.project import Project
-from sitegen.search import numbered, search_index
+from sitegen.search import entry_keys, numbered, search_index
 from sitegen.themes import Taxonomy
 
 if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
@@ -51,7 +51,7 @@ def search_job(run: Run) -> Job:
     project, cache = run.model.project, run.cache
     launched = run.launched.get("search")  # made from the same project: the same key
     args = search_args(project, cache)
-    key = launched[0] if launched else search_key(args[0], project.taxonomy)
+    key = launched[0] if launched else search_key(args[3], project.taxonomy)
     keep = partial(keep_memo, cache)
     return start_group(run, "search", key, SEARCH, *args, keep=keep)
 
@@ -60,17 +60,19 @@ def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGrou
     """The search index for the side copy of a CLI build, started as soon as the project is
     read (it needs only the papers and the taxonomy), unless it is up to date."""
     args = search_args(project, cache)
-    key = search_key(args[0], project.taxonomy)
+    key = search_key(args[3], project.taxonomy)
     return early_group(cache, output, "search", key, SEARCH, *args)
 
 
 def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     """What search_index is made from: the papers in the order they arrived (a new dump's
     papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
-    and the memo of the last index."""
+    the memo of the last index, and the papers' entry keys (made once: the search key
+    hashes them, and the index compares them with its memo's)."""
     papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
+    keys = entry_keys(papers, project.taxonomy)
     # The memo is read where the index is made (a CLI build's side copy), not here.
-    return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY)
+    return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY), keys
 
 
 MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
@@ -86,9 +88,11 @@ class ResidentSearch:
         self.taxonomy: Taxonomy | None = None
         self.token = ""  # names that index (the worker keeps the name with its state)
 
-    def __call__(self, papers: list[Paper], taxonomy: Taxonomy, memo: Recall) -> Any:
+    def __call__(
+        self, papers: list[Paper], taxonomy: Taxonomy, memo: Recall, keys: list[str]
+    ) -> Any:
         """search_index, in this process or a forked copy."""
-        return search_index(papers, taxonomy, memo())
+        return search_index(papers, taxonomy, memo(), keys)
 
     def submit_in(
         self,
@@ -96,6 +100,7 @@ class ResidentSearch:
         papers: list[Paper],
         taxonomy: Taxonomy,
         memo: Recall,
+        keys: list[str],
         write_to: Path | None = None,
     ) -> Future:
         """Start it in the warm worker: only the papers the worker lacks, unless it does not
@@ -118,7 +123,7 @@ class ResidentSearch:
                 return
             if value is None and not full:  # the worker has another state: send all
                 again = executor.submit(
-                    worker_search, token, "", order, every, taxonomy, None, write_to
+                    worker_search, token, "", order, every, taxonomy, None, keys, write_to
                 )
                 again.add_done_callback(partial(finish, full=True))
                 return
@@ -128,12 +133,12 @@ class ResidentSearch:
         if self.token and taxonomy == self.taxonomy:
             changed = {s: p for s, p in every.items() if self.sent.get(s) != p}
             first = executor.submit(
-                worker_search, token, self.token, order, changed, taxonomy, None, write_to
+                worker_search, token, self.token, order, changed, taxonomy, None, keys, write_to
             )
             first.add_done_callback(partial(finish, full=False))
         else:
             first = executor.submit(
-                worker_search, token, "", order, every, taxonomy, memo(), write_to
+                worker_search, token, "", order, every, taxonomy, memo(), keys, write_to
             )
             first.add_done_callback(partial(finish, full=True))
         return outer
@@ -152,6 +157,7 @@ def worker_search(
     changed: dict[str, Paper],
     taxonomy: Taxonomy,
     memo: object,
+    keys: list[str],
     write_to: Path | None = None,
 ) -> tuple[Outputs, Any] | None:
     """In the warm worker: the search index of the papers in order (slugs), from the papers
@@ -167,7 +173,7 @@ def worker_search(
     else:
         papers = [changed[s] for s in order]
     RESIDENT.clear()  # an index that fails leaves nothing to trust
-    files, new_memo = search_index(papers, taxonomy, memo)
+    files, new_memo = search_index(papers, taxonomy, memo, keys)
     RESIDENT.update(token=token, papers=dict(zip(order, papers, strict=True)), memo=new_memo)
     if write_to is not None:
         write_outputs(write_to, files)
