@@ -27,7 +27,7 @@ from sitegen.noop import is_racy
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
 
-def stat_of(path: Path) -> Stat | None:
+def stat_of(path: Path | str) -> Stat | None:
     """A file's stat as the memo keeps it (None if it can't be had: read it to find out)."""
     try:
         s = os.stat(path)
@@ -60,15 +60,16 @@ class KnownFiles:
         self.seen: dict[str, tuple] = {}
         self.now = time.time_ns()
 
-    def load(self, path: Path, parse: Callable[[bytes], Any]) -> Any:
+    def load(self, file: Path | str, parse: Callable[[bytes], Any]) -> Any:
         """The parsed form of a file: by its stat when unchanged, else read and hashed."""
-        name, stat = str(path), stat_of(path)
+        name, stat = str(file), stat_of(file)
         entry = self.known.get(name)
         if stat is not None and entry is not None and entry[:4] == stat:
             key = entry[4]
             if f"{self.kind}:{key}" in self.cache.parsed:
                 self.seen[name] = entry
-                return self.cache.parse(self.kind, key, lambda: parse(read_input(path)))
+                return self.cache.parse(self.kind, key, lambda: parse(read_input(Path(file))))
+        path = Path(file)  # made only for a file read now (a page's path: 8 µs at 10k pages)
         data = read_input(path)
         key = content_key(path, data)
         value = self.cache.parse(self.kind, key, lambda: parse(data))

@@ -122,6 +122,6 @@ def test_page_files_are_the_inputs_under_theme_folders_in_path_order(tmp_path: P
     (tmp_path / "elsewhere").mkdir()
     (tmp_path / "elsewhere" / "l.md").write_text("x")
     (papers / "linked").symlink_to(tmp_path / "elsewhere")  # a linked theme folder is read
-    found = [p.relative_to(papers).as_posix() for p in page_files(papers)]
+    found = [Path(p).relative_to(papers).as_posix() for p in page_files(papers)]
     assert found == ["a/m.md", "b/a.md", "b/z.md", "linked/l.md"]
     assert page_files(tmp_path / "missing") == []
