@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -58,6 +58,14 @@ def digest(*parts: bytes | str) -> str:
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1 << 17)
+def text_digest(title: str, abstract: str) -> str:
+    """digest(title, abstract), remembered: a paper's text keys its memos (the keyword
+    stage's seed, its tokens, its later key-term candidates), and each asks in every
+    preview rebuild (a lookup by the strings' cached hashes, not a hash of their bytes)."""
+    return digest(title, abstract)
 
 
 def write_plain(data: Any, handle: BinaryIO) -> None:

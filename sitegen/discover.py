@@ -18,7 +18,7 @@ from hashlib import blake2b
 
 import numpy as np
 
-from sitegen.cache import digest
+from sitegen.cache import text_digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import Candidate, KeyCounts, base_candidates, ranked_candidates
 from sitegen.layout import affinity_graph, optimise
@@ -205,7 +205,7 @@ def later_candidates(
 ) -> list[tuple[Candidate, ...]]:
     """The candidates of papers after the base: each depends on its text and the base's counts
     only, so those `known` (plain, by text) are reused; `known` then holds these papers'."""
-    keys = [digest(title, abstract) for title, abstract in texts]
+    keys = [text_digest(title, abstract) for title, abstract in texts]
     missing = sorted({i for i, key in enumerate(keys) if key not in known}, key=keys.__getitem__)
     made = ranked_candidates([texts[i] for i in missing], known=counts)
     fresh = {keys[i]: plain_candidates(found) for i, found in zip(missing, made, strict=True)}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitegen.cache import BuildCache, digest
+from sitegen.cache import BuildCache, digest, text_digest
 from sitegen.catalog import (
     LEDGER_NAME,
     Ledger,
@@ -257,7 +257,7 @@ class SeedMemo:
 
     def __call__(self, paper: CorpusPaper, make: Callable[[], str | None]) -> str | None:
         """The seed of a paper: remembered, or made now."""
-        key = digest(paper.title, paper.abstract)
+        key = text_digest(paper.title, paper.abstract)
         seed = self.known[key] if key in self.known else make()
         self.used[key] = seed
         return seed

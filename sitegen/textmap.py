@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sitegen.cache import digest
+from sitegen.cache import digest, text_digest
 from sitegen.sparse import sp
 
 # A token is a word (hyphenated compounds kept whole) or a punctuation mark,
@@ -186,7 +186,7 @@ class TokenMemo:
         dot = array("i", [self.index["."]]).tobytes()
         stream, lengths = bytearray(), array("q")
         for title, abstract in texts:
-            key = digest(title, abstract) if remember else None
+            key = text_digest(title, abstract) if remember else None
             in_title, ids = self.paper(title, abstract, key)
             cut = 4 * in_title
             stream += ids[:cut] + dot + ids[cut:] + dot

@@ -218,3 +218,11 @@ def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> 
     path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
     with pytest.raises(ValueError):
         read_plain(path)  # well hashed, but not what write_plain makes
+
+
+def test_a_papers_text_digest_is_the_digest_of_its_title_and_abstract() -> None:
+    from sitegen.cache import digest, text_digest
+
+    assert text_digest("A title", "An abstract.") == digest("A title", "An abstract.")
+    assert text_digest("A title", "An abstract.") != text_digest("A title ", "An abstract.")
+    assert text_digest("\udcff", "") == digest("\udcff", "")  # a lone surrogate still hashes
