@@ -830,8 +830,15 @@ DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Arithmet
 
 
 def entry_keys(papers: Sequence[Paper], taxonomy: Taxonomy) -> list[str]:
-    """Each paper's entry key, in order."""
-    return [entry_key(paper, theme_words(paper, taxonomy)) for paper in papers]
+    """Each paper's entry key, in order (theme words made once per list of themes)."""
+    words: dict[tuple[str, ...], str] = {}
+    keys = []
+    for paper in papers:
+        themes = words.get(paper.themes)
+        if themes is None:
+            themes = words[paper.themes] = theme_words(paper, taxonomy)
+        keys.append(entry_key(paper, themes))
+    return keys
 
 
 def search_index(
