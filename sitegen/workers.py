@@ -46,12 +46,18 @@ def worker_process(start_method: str) -> Iterator[Executor | None]:
     try:
         yield pool
     finally:
-        # Ctrl+C must not wait for a search job to finish: at exit, the pool's own atexit
-        # hook would join the worker. (No public way to stop it before Python 3.14.)
+        # Ctrl+C must not wait long for a search job to finish: at exit, the pool's own
+        # atexit hook would join the worker. (No public way to stop it before Python 3.14.)
+        # A job handing back its result gets STOP_GRACE first: a worker killed half-way
+        # through sending leaves the pool's thread waiting for the rest, and exit with it.
         running = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for process in running:
+            process.join(STOP_GRACE)
             process.terminate()
+
+
+STOP_GRACE = 2.0  # seconds a preview's worker gets to finish its job when the preview ends
 
 
 def exit_with_parent(parent: int) -> None:

@@ -81,6 +81,54 @@ def test_leaving_serves_worker_does_not_wait_for_its_running_job(tmp_path: Path)
     assert done.stdout == "left\n" and (tmp_path / "started").exists()
 
 
+HANDS_BACK_A_RESULT = """
+import sys, time
+from multiprocessing import connection
+from pathlib import Path
+from sitegen.workers import worker_process
+
+def job(marker):
+    # The result's length goes down the pipe, then the worker says so and takes a moment
+    # before its bytes: the pool is left just then, as a preview stopped mid-send.
+    send = connection.Connection._send
+
+    def slow(self, buf, *args):
+        send(self, buf, *args)
+        if len(buf) == 4 and not Path(marker).exists():
+            Path(marker).write_text("sending")
+            time.sleep(0.5)
+
+    connection.Connection._send = slow
+    return b"x" * 1_000_000
+
+if __name__ == "__main__":
+    marker = Path(sys.argv[1])
+    with worker_process("spawn") as pool:
+        pool.submit(job, str(marker))
+        while not marker.exists():
+            time.sleep(0.001)
+    print("left")
+"""
+
+
+def test_leaving_serves_worker_while_it_hands_back_a_result_does_not_hang(
+    tmp_path: Path,
+) -> None:
+    # As Ctrl+C in `sitegen serve` just after the worker put a new dump's search files in
+    # place (build.write.worker_search), while it sends them back: killed mid-send, it left
+    # the pool's thread waiting for the rest of the message, and the exit with it.
+    script = tmp_path / "script.py"
+    script.write_text(HANDS_BACK_A_RESULT)
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "sending")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "left\n"
+
+
 def parts(fail_after: int) -> object:
     """Runs in the copy: yields its parts one at a time, perhaps failing after some."""
     for number in range(3):
