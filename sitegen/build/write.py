@@ -49,19 +49,19 @@ if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
 def search_job(run: Run) -> Job:
     """The search index data files, rebuilt only when search_key changed."""
     project, cache = run.model.project, run.cache
-    launched = run.launched.get("search")  # made from the same project: the same key
-    args = search_args(project, cache)
-    key = launched[0] if launched else search_key(args[3], project.taxonomy)
     keep = partial(keep_memo, cache)
-    return start_group(run, "search", key, SEARCH, *args, keep=keep)
+    launched = run.launched.get("search")  # made from the same project: the same key
+    if launched:  # made with its arguments (every paper's entry key): not made again
+        return start_group(run, "search", launched[0], SEARCH, keep=keep)
+    args = search_args(project, cache)
+    return start_group(run, "search", searched_key(args), SEARCH, *args, keep=keep)
 
 
 def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGroup | None:
     """The search index for the side copy of a CLI build, started as soon as the project is
     read (it needs only the papers and the taxonomy), unless it is up to date."""
     args = search_args(project, cache)
-    key = search_key(args[3], project.taxonomy)
-    return early_group(cache, output, "search", key, SEARCH, *args)
+    return early_group(cache, output, "search", searched_key(args), SEARCH, *args)
 
 
 def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
@@ -73,6 +73,12 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     keys = entry_keys(papers, project.taxonomy)
     # The memo is read where the index is made (a CLI build's side copy), not here.
     return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY), keys
+
+
+def searched_key(args: tuple[Any, ...]) -> str:
+    """The search key of search_args' arguments (its papers' entry keys, its taxonomy)."""
+    _, taxonomy, _, keys = args
+    return search_key(keys, taxonomy)
 
 
 MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
