@@ -48,44 +48,48 @@ def test_forked_copy_failures_become_one_line_errors(kind: str, message: str) ->
     assert str(caught.value) == message
 
 
-WAITS_FOR_A_JOB = """
+# A script: a job (JOB_*, writing the marker file named by its argument) submitted to the
+# warm worker, and the pool left as soon as the marker is there.
+LEAVES_THE_POOL = """
 import sys, time
 from pathlib import Path
 from sitegen.workers import worker_process
-
-def job(marker):
-    Path(marker).write_text("started")
-    time.sleep(600)
-
+{job}
 if __name__ == "__main__":
     marker = Path(sys.argv[1])
     with worker_process("spawn") as pool:
         pool.submit(job, str(marker))
         while not marker.exists():
-            time.sleep(0.02)
+            time.sleep(0.001)
     print("left")
+"""
+
+WAITS_FOR_A_JOB = """
+def job(marker):
+    Path(marker).write_text("started")
+    time.sleep(600)
 """
 
 
 def test_leaving_serves_worker_does_not_wait_for_its_running_job(tmp_path: Path) -> None:
     # As Ctrl+C in `sitegen serve` while the search index builds in the warm worker.
-    script = tmp_path / "script.py"
-    script.write_text(WAITS_FOR_A_JOB)
+    leave_the_pool(tmp_path, WAITS_FOR_A_JOB)  # the job sleeps 600 s: waiting for it fails
+
+
+def leave_the_pool(tmp_path: Path, source: str) -> None:
+    """Run a script that leaves worker_process once its job wrote the marker file (the
+    script's argument); it must print "left" and end within a minute."""
+    script, marker = tmp_path / "script.py", tmp_path / "marker"
+    script.write_text(LEAVES_THE_POOL.format(job=source))
     done = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "started")],
-        capture_output=True,
-        text=True,
-        timeout=60,  # the job sleeps 600 s: waiting for it fails here
+        [sys.executable, str(script), str(marker)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "left\n" and (tmp_path / "started").exists()
+    assert done.stdout == "left\n" and marker.exists()
 
 
 HANDS_BACK_A_RESULT = """
-import sys, time
 from multiprocessing import connection
-from pathlib import Path
-from sitegen.workers import worker_process
 
 def job(marker):
     # The result's length goes down the pipe, then the worker says so and takes a moment
@@ -100,14 +104,6 @@ def job(marker):
 
     connection.Connection._send = slow
     return b"x" * 1_000_000
-
-if __name__ == "__main__":
-    marker = Path(sys.argv[1])
-    with worker_process("spawn") as pool:
-        pool.submit(job, str(marker))
-        while not marker.exists():
-            time.sleep(0.001)
-    print("left")
 """
 
 
@@ -117,16 +113,7 @@ def test_leaving_serves_worker_while_it_hands_back_a_result_does_not_hang(
     # As Ctrl+C in `sitegen serve` just after the worker put a new dump's search files in
     # place (build.write.worker_search), while it sends them back: killed mid-send, it left
     # the pool's thread waiting for the rest of the message, and the exit with it.
-    script = tmp_path / "script.py"
-    script.write_text(HANDS_BACK_A_RESULT)
-    done = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "sending")],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout == "left\n"
+    leave_the_pool(tmp_path, HANDS_BACK_A_RESULT)
 
 
 def parts(fail_after: int) -> object:
