@@ -165,12 +165,21 @@ class PrefixHandler(http.server.SimpleHTTPRequestHandler):
         """Stay quiet."""
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    """A test's static server: a page closed while a file was on its way is not an error
+    (the standard server prints its traceback)."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve_static(folder: Path, prefix: str = "/") -> Iterator[str]:
     """Serve folder with http.server on 127.0.0.1 under prefix; yield the base URL."""
     handler_class = type("Handler", (PrefixHandler,), {"prefix": prefix})
     handler = functools.partial(handler_class, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
