@@ -20,7 +20,13 @@ import yaml
 
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
-from sitegen.fsio import decode_text, load_yaml, parts_count_as_input, read_input
+from sitegen.fsio import (
+    decode_text,
+    load_yaml,
+    parts_count_as_input,
+    read_input,
+    sorted_entries,
+)
 from sitegen.known import KnownFiles, content_key
 from sitegen.text import find_links, status_key
 
@@ -152,7 +158,8 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     known = KnownFiles(cache, "page") if cache is not None else None
     for name in page_files(papers_dir):
         if known is None:
-            page = read_page(Path(name), read_input(Path(name)))
+            path = Path(name)
+            page = read_page(path, read_input(path))
         else:  # a known page is its cached Page, path and all: no Path is made for it
             page = known.load(name, lambda data, name=name: read_page(Path(name), data))
         if page.slug in seen:
@@ -175,15 +182,6 @@ def page_files(papers_dir: Path) -> list[str]:
                 if entry.name.endswith(".md") and parts_count_as_input(parts):
                     found.append(entry.path)
     return found
-
-
-def sorted_entries(folder: str) -> list[os.DirEntry]:
-    """A folder's entries by name ([] if it can't be listed, as Path.glob skips it)."""
-    try:
-        with os.scandir(folder) as entries:
-            return sorted(entries, key=lambda entry: entry.name)
-    except OSError:
-        return []
 
 
 def path_order(path: Path) -> tuple[str, ...]:

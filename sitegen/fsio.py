@@ -71,6 +71,15 @@ def why_not_input(relative: PurePath) -> str:
     return "an editor, backup or unfinished-download file"
 
 
+def sorted_entries(folder: str) -> list[os.DirEntry]:
+    """A folder's entries by name ([] if it can't be listed, as a glob skips it)."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError:
+        return []
+
+
 def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of an input file: a regular file (symlinks followed) of at most limit bytes.
 

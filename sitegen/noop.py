@@ -21,7 +21,7 @@ from pathlib import Path
 
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR, digest
-from sitegen.fsio import write_atomic
+from sitegen.fsio import sorted_entries, write_atomic
 from sitegen.output import MANIFEST, read_manifest
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
@@ -55,10 +55,9 @@ def tree_stats(folder: Path, into: list[str], seen: set[tuple[int, int]] | None 
         if (here.st_dev, here.st_ino) in seen:
             return newest
         seen.add((here.st_dev, here.st_ino))
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:  # missing or unreadable: recorded as such by the caller's path
         return newest
-    for entry in entries:
+    for entry in sorted_entries(str(folder)):
         if entry.name == "__pycache__":  # written by imports, read by no build
             continue
         try:
@@ -74,9 +73,15 @@ def tree_stats(folder: Path, into: list[str], seen: set[tuple[int, int]] | None 
 
 
 def stat_line(path: str, s: os.stat_result, into: list[str]) -> int:
-    """Append one file's line (path, size, mtime, ctime, inode); returns its change time."""
-    into.append(f"{path} {s.st_size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}")
+    """Append one file's line (stat_text); returns its change time."""
+    into.append(stat_text(path, s))
     return s.st_ctime_ns
+
+
+def stat_text(path: str, s: os.stat_result, size: object = None) -> str:
+    """A file's line in a stamp: path, size (or what stands for it), mtime, ctime, inode."""
+    size = s.st_size if size is None else size
+    return f"{path} {size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}"
 
 
 def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
@@ -127,11 +132,9 @@ def output_stamp(output: Path) -> str:
 def stat_entry(path: str, folder: bool = False) -> str:
     """One line of output_stamp: the path and its stat (a folder's without its size)."""
     try:
-        s = os.stat(path)
+        return stat_text(path, os.stat(path), "/" if folder else None)
     except OSError:
         return f"{path} missing"
-    size = "/" if folder else s.st_size
-    return f"{path} {size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}"
 
 
 def record_path(root: Path, output: Path) -> Path:
