@@ -276,7 +276,6 @@ class IngestResult:
     """The outcome of `sitegen ingest`."""
 
     reports: list[DumpReport]
-    written: list[Path]
     errors: list[SitegenError]
     warnings: tuple[str, ...] = ()  # about the config it read (themes.yaml), skipped dumps
     # What ingest read (and wrote), so a build that follows needn't read it again.
@@ -287,6 +286,11 @@ class IngestResult:
     # The content key (catalog.content_key) of each file written, as written: its events
     # are ingest's own unless the file changed since (sitegen.live).
     wrote: dict[Path, str] = field(default_factory=dict)
+
+    @property
+    def written(self) -> list[Path]:
+        """The files ingest wrote: its new pages, then the ledger if it changed."""
+        return list(self.wrote)
 
 
 def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
@@ -317,7 +321,6 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,
-        list(wrote),
         [],
         warnings,
         dumps=dumps,

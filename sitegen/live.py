@@ -114,12 +114,12 @@ class LiveSite:
         if changes is not None and changes.kinds == {"page"}:
             quick = quick_build(last, changes.paths, options, self.cache, self.preview())
             if quick is not None:
-                return IngestResult([], [], []), quick
+                return IngestResult([], []), quick
         if changes is not None and changes.kinds <= {"template", "static"}:
             # Only how the site looks changed: re-render the model the last build made.
             again = template_build(last, options, self.cache, self.preview())
             if again is not None:
-                return IngestResult([], [], []), again
+                return IngestResult([], []), again
         return ingest_and_build(self.root, options, self.cache, self.preview())
 
     def preview(self) -> Preview:
