@@ -124,9 +124,8 @@ def verified(output: Path, path: str, record: Record | None, ctime: int | None) 
     if record is None or not record[1]:
         return None
     try:
-        full = (
-            f"{output}{os.sep}{path}"  # not output / path: pathlib's join costs more than the stat
-        )
+        # By string, not output / path: pathlib's join costs more than the stat.
+        full = f"{output}{os.sep}{path}"
         stat = os.stat(full)
         if stat.st_size != record[0]:
             return None
