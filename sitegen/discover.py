@@ -421,7 +421,7 @@ def spread_sample(indptr: np.ndarray, lengths: np.ndarray, counts: np.ndarray) -
     total = int(counts.sum())
     row = np.repeat(np.arange(len(counts)), counts)
     nth = np.arange(total) - np.repeat(np.r_[0, np.cumsum(counts)[:-1]], counts)
-    return indptr[:-1][row] + nth * lengths[row] // np.maximum(counts[row], 1)
+    return indptr[:-1][row] + nth * lengths[row] // counts[row]  # rows of none: not in row
 
 
 def kth_distinct(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
