@@ -43,7 +43,7 @@ HEAD_FILE = "head.cache"  # format, version, stamp, the key of each memo: writte
 OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: removed
 PARSED_BUCKETS = 32  # parsed inputs are spread over this many files
 MAGIC = b"sitegen-cache 3\n"  # 3: each record length-prefixed
-FORMAT = 5
+FORMAT = 6  # 6: discovery kept packed (model.discovery.packed)
 # An output file as a build left it: (page key, hash, ctime_ns, input key or "").
 Noted = tuple[str, str, int, str]
 Groups = dict[str, tuple[str, tuple[str, ...]]]  # outputs made together: name -> (key, paths)
@@ -291,6 +291,15 @@ class BuildCache:
                 self.write_part(file)
                 self.changed.discard(file)
             self.stored[name] = self.memos.pop(name)[0]
+
+    def adopt(self, name: str, key: str) -> None:
+        """Trust the file another process (a forked copy) wrote for this memo, under this key,
+        over whatever this one holds."""
+        if self.memo_key(name) != key:
+            self.changed.add(HEAD_FILE)
+        self.memos.pop(name, None)
+        self.changed.discard(memo_file(name))
+        self.stored[name] = key
 
     def forget_memos(self, *names: str) -> None:
         """Drop these memos, or every memo (the next stage that asks recomputes them)."""

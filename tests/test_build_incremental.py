@@ -378,3 +378,22 @@ def test_a_forked_build_after_a_notes_edit_forks_no_renderer_and_equals_a_clean_
     assert started == ["side_work"]  # the search index; one page needs no second renderer
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert tree(output) == tree(tmp_path / "clean")
+
+
+def test_a_forked_build_leaves_the_search_memo_to_the_copy_that_made_it(tmp_path: Path) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    cache = BuildCache.load(tmp_path)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
+    memo_key = sitegen.build.write.MEMO_KEY
+    # Written by the side copy, not sent back to this process to be written here.
+    assert "search" not in cache.memos and cache.stored["search"] == memo_key
+    first = BuildCache.load(tmp_path).recall("search", memo_key)
+    assert len(first["keys"]) == len(page_paths(tmp_path))
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n## Notes\n\nA memo of the copy's own.\n")
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    second = BuildCache.load(tmp_path).recall("search", memo_key)
+    assert len(set(second["keys"]) - set(first["keys"])) == 1  # the edited paper's entry
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert tree(output) == tree(tmp_path / "clean")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 import jinja2
 
 from sitegen.build.keys import discovery_key, generation_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
-from sitegen.model.discovery import Discovery, generation
+from sitegen.model.discovery import Discovery, generation, packed, unpacked
 from sitegen.model.library import arrival_order, build_library
 from sitegen.project import Project
 from sitegen.render import make_environment, template_dirs
@@ -27,7 +28,7 @@ def discovery_of(
     (BuildCache.spill), not held until the cache is saved."""
     base = generation(arrival_order(project.papers, project.dumps))
 
-    def recompute() -> Discovery:
+    def recompute() -> dict[str, Any]:
         from sitegen.discover import discover  # numpy and scipy load only when needed
         from sitegen.textmap import TOKEN_MEMO, TokenMemo
 
@@ -41,7 +42,7 @@ def discovery_of(
         cache.keep(*TOKEN_MEMO, tokens.kept())
         if spill:
             cache.spill("discovery-later", TOKEN_MEMO[0])
-        return found
+        return packed(found)
 
     def remember(key: str, make: Callable[[], dict]) -> dict:
         plain = cache.memo("discovery-base", key, make)
@@ -49,7 +50,7 @@ def discovery_of(
             cache.spill("discovery-base")
         return plain
 
-    return cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
+    return unpacked(cache.memo("discovery", key or discovery_key(project.papers, base), recompute))
 
 
 def discovery_key_of(project: Project) -> str:
@@ -85,7 +86,8 @@ def listing_model(project: Project, options: BuildOptions, cache: BuildCache) ->
 def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
     """A listing model with the last build's discovery, kept to the papers still there: what
     a preview shows while discovery runs (build.run.draft_first)."""
-    last = (cache.stored_memo("discovery") or ("", PENDING))[1]
+    memo = cache.stored_memo("discovery")
+    last = unpacked(memo[1]) if memo is not None else PENDING
     papers = model.site.library.papers
     draft = Discovery(
         key_terms={s: t for s, t in last.key_terms.items() if s in papers},

@@ -72,7 +72,7 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
     keys = entry_keys(papers, project.taxonomy)
     # The memo is read where the index is made (a CLI build's side copy), not here.
-    return papers, project.taxonomy, partial(cache.recall, "search", MEMO_KEY), keys
+    return papers, project.taxonomy, MemoSlot(cache), keys
 
 
 def searched_key(args: tuple[Any, ...]) -> str:
@@ -82,6 +82,28 @@ def searched_key(args: tuple[Any, ...]) -> str:
 
 
 MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usable_memo)
+
+
+class MemoSlot:
+    """The search memo in the build cache: read, and written, where the index is made."""
+
+    def __init__(self, cache: BuildCache):
+        self.cache = cache
+
+    def __call__(self) -> object:
+        """The memo the last index left (None: none usable)."""
+        return self.cache.recall("search", MEMO_KEY)
+
+    def store(self, memo: object) -> bool:
+        """Write the memo into the cache folder now; False for a cache in memory only.
+
+        In a CLI build's side copy, so the build does not wait for it: the memo is as
+        large as the index (26 MB at 10k papers), to send back and then write whole."""
+        if self.cache.folder is None:
+            return False
+        self.cache.keep("search", MEMO_KEY, memo, new=True)
+        self.cache.spill("search")
+        return True
 
 
 class ResidentSearch:
@@ -95,17 +117,19 @@ class ResidentSearch:
         self.token = ""  # names that index (the worker keeps the name with its state)
 
     def __call__(
-        self, papers: list[Paper], taxonomy: Taxonomy, memo: Recall, keys: list[str]
-    ) -> Any:
-        """search_index, in this process or a forked copy."""
-        return search_index(papers, taxonomy, memo(), keys)
+        self, papers: list[Paper], taxonomy: Taxonomy, memo: MemoSlot, keys: list[str]
+    ) -> tuple[Outputs, Any]:
+        """search_index, in this process or a forked copy: the files, and the memo unless
+        it is stored already (None)."""
+        files, made = search_index(papers, taxonomy, memo(), keys)
+        return files, None if memo.store(made) else made
 
     def submit_in(
         self,
         executor: Executor,
         papers: list[Paper],
         taxonomy: Taxonomy,
-        memo: Recall,
+        memo: MemoSlot,
         keys: list[str],
         write_to: Path | None = None,
     ) -> Future:
@@ -150,7 +174,6 @@ class ResidentSearch:
         return outer
 
 
-Recall = Callable[[], object]  # reads the search memo the cache holds
 TOKENS = itertools.count(1)
 SEARCH = ResidentSearch()  # one per process; a worker it did not feed answers None at first
 RESIDENT: dict[str, Any] = {}  # in the warm worker: "token", "papers", "memo" of its last index
@@ -189,7 +212,10 @@ def worker_search(
 def keep_memo(cache: BuildCache, made: tuple[Outputs, Any]) -> Outputs:
     """The search files; the memo goes to the cache for the next build."""
     files, memo = made
-    cache.keep("search", MEMO_KEY, memo, new=True)  # the index was made again: so was it
+    if memo is None:  # written where it was made (MemoSlot.store)
+        cache.adopt("search", MEMO_KEY)
+    else:
+        cache.keep("search", MEMO_KEY, memo, new=True)  # the index was made again: so was it
     return files
 
 
