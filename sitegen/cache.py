@@ -43,7 +43,7 @@ HEAD_FILE = "head.cache"  # format, version, stamp, the key of each memo: writte
 OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: removed
 PARSED_BUCKETS = 32  # parsed inputs are spread over this many files
 MAGIC = b"sitegen-cache 3\n"  # 3: each record length-prefixed
-FORMAT = 6  # 6: discovery kept packed (model.discovery.packed)
+FORMAT = 6  # 6: discovery kept packed (model.discovery.plain_discovery)
 # An output file as a build left it: (page key, hash, ctime_ns, input key or "").
 Noted = tuple[str, str, int, str]
 Groups = dict[str, tuple[str, tuple[str, ...]]]  # outputs made together: name -> (key, paths)

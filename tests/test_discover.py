@@ -415,3 +415,19 @@ def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:
         assert some.key_terms[paper.slug] == everything.key_terms[paper.slug]
     # (Their related lists do depend on each other: a later paper may be closest to another.)
     assert some.key_terms != everything.key_terms  # the extra papers have key terms of their own
+
+
+def test_discovery_from_the_cache_makes_a_papers_entries_only_when_asked() -> None:
+    from sitegen.model.discovery import lazy_discovery, plain_discovery
+    from sitegen.plain import decode, encode
+
+    papers = shipped_papers()[:120]
+    fresh = discover(papers, {p.slug for p in papers})
+    kept = decode(marshal.loads(marshal.dumps(encode(plain_discovery(fresh)))))
+    again = lazy_discovery(kept)
+    slug = papers[0].slug
+    assert again.related.made == {} and again.key_terms.made == {}  # nothing made yet
+    assert again.related[slug] == fresh.related[slug] and list(again.related.made) == [slug]
+    assert again.points.get("no-such-paper") is None and slug in again.points
+    assert again == fresh  # every entry, as discover made it
+    assert list(again.related) == list(fresh.related)

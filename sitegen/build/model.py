@@ -12,7 +12,7 @@ import jinja2
 from sitegen.build.keys import discovery_key, generation_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
-from sitegen.model.discovery import Discovery, generation, packed, unpacked
+from sitegen.model.discovery import Discovery, generation, lazy_discovery, plain_discovery
 from sitegen.model.library import arrival_order, build_library
 from sitegen.project import Project
 from sitegen.render import make_environment, template_dirs
@@ -42,7 +42,7 @@ def discovery_of(
         cache.keep(*TOKEN_MEMO, tokens.kept())
         if spill:
             cache.spill("discovery-later", TOKEN_MEMO[0])
-        return packed(found)
+        return plain_discovery(found)
 
     def remember(key: str, make: Callable[[], dict]) -> dict:
         plain = cache.memo("discovery-base", key, make)
@@ -50,7 +50,9 @@ def discovery_of(
             cache.spill("discovery-base")
         return plain
 
-    return unpacked(cache.memo("discovery", key or discovery_key(project.papers, base), recompute))
+    return lazy_discovery(
+        cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
+    )
 
 
 def discovery_key_of(project: Project) -> str:
@@ -87,7 +89,7 @@ def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
     """A listing model with the last build's discovery, kept to the papers still there: what
     a preview shows while discovery runs (build.run.draft_first)."""
     memo = cache.stored_memo("discovery")
-    last = unpacked(memo[1]) if memo is not None else PENDING
+    last = lazy_discovery(memo[1]) if memo is not None else PENDING
     papers = model.site.library.papers
     draft = Discovery(
         key_terms={s: t for s, t in last.key_terms.items() if s in papers},

@@ -53,7 +53,7 @@ class Discovery:
     regions: tuple[Region, ...] = ()  # the map's clusters, named by their key phrases
 
 
-class Unpacked(Mapping[str, V]):
+class LazyColumn(Mapping[str, V]):
     """Slug -> value, kept as JSON text and made when first asked for: a build that renders
     a few paper pages (a notes edit) reads a few papers' discovery, not 60k objects of it."""
 
@@ -78,7 +78,7 @@ class Unpacked(Mapping[str, V]):
         return len(self.texts)
 
 
-def packed(discovery: Discovery) -> dict[str, Any]:
+def plain_discovery(discovery: Discovery) -> dict[str, Any]:
     """Discovery as the build cache keeps it: per field, the slugs and each one's JSON text
     (plain strings decode ~10x faster than the dataclasses they stand for)."""
     related = {s: [astuple(r) for r in rs] for s, rs in discovery.related.items()}
@@ -93,14 +93,19 @@ def column(values: Mapping[str, Any]) -> list[list[str]]:
     return [list(values), [json.dumps(v, separators=(",", ":")) for v in values.values()]]
 
 
-def unpacked(plain: dict[str, Any]) -> Discovery:
-    """The Discovery that packed() kept, each paper's values made when first asked for."""
+def lazy_discovery(plain: dict[str, Any]) -> Discovery:
+    """The Discovery that plain_discovery() kept, each paper's values made when first asked for."""
     return Discovery(
-        Unpacked(*plain["key_terms"], tuple),
-        Unpacked(*plain["related"], related_of),
-        Unpacked(*plain["points"], lambda xy: Point(*xy)),
+        LazyColumn(*plain["key_terms"], tuple),
+        LazyColumn(*plain["related"], related_of),
+        LazyColumn(*plain["points"], point_of),
         plain["regions"],
     )
+
+
+def point_of(xy: list[float]) -> Point:
+    """A paper's map point from its JSON pair."""
+    return Point(*xy)
 
 
 def related_of(rows: list[list[Any]]) -> tuple[Related, ...]:
