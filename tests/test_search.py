@@ -330,17 +330,20 @@ def test_an_index_made_from_a_memo_equals_a_clean_one(
     assert any(name.startswith("search/late-") for name in files) == (tier == 30)
 
 
-def test_entries_read_back_from_their_bytes_give_the_same_index(
+def test_entries_read_back_from_a_memo_give_the_same_index(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     papers, taxonomy = generate_papers(60, seed=8)
-    kept = search.search_index(papers, taxonomy)
-    monkeypatch.setattr(search, "FRESH_KEPT", 5)  # the other 55 are read back (memory)
+    files, memo = search.search_index(papers, taxonomy)
     read_back: list[bytes] = []
     real_read = search.read_entry
     monkeypatch.setattr(search, "read_entry", lambda e: read_back.append(e) or real_read(e))
-    assert search.search_index(papers, taxonomy) == kept
-    assert len(read_back) >= 55
+    keys = search.entry_keys(papers, taxonomy)
+    assert search.indexed(papers, taxonomy, memo, keys) == (files, memo)  # all from bytes
+    assert len(read_back) == 60
+    read_back.clear()
+    assert search.search_index(papers, taxonomy) == (files, memo)
+    assert read_back == []  # a cold index takes each entry as it is analysed
 
 
 def test_a_damaged_memo_only_costs_time() -> None:
