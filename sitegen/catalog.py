@@ -45,6 +45,7 @@ class Page:
     slug: str
     meta: dict[str, Any]
     body: str
+    key: str = ""  # content_key of the file it was read from (path and bytes)
 
     @property
     def title(self) -> str:
@@ -107,7 +108,7 @@ def split_body(body: str) -> tuple[str, str]:
     return body[: match.start()].strip(), body[match.start() :].strip()
 
 
-def parse_page(text: str, path: Path, theme: str) -> Page:
+def parse_page(text: str, path: Path, theme: str, key: str = "") -> Page:
     """Parse a page: YAML front matter between --- lines, then the Markdown body."""
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
     if not text.startswith("---\n"):
@@ -126,7 +127,7 @@ def parse_page(text: str, path: Path, theme: str) -> Page:
     slug = str(meta.get("slug") or path.stem)
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,99}", slug):
         raise SitegenError(f"slug {slug!r} must be lowercase ASCII letters, digits and -", path, 2)
-    return Page(path, theme, slug, meta, text[end + 4 :].lstrip("\n"))
+    return Page(path, theme, slug, meta, text[end + 4 :].lstrip("\n"), key)
 
 
 def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> str:
@@ -138,7 +139,7 @@ def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> 
 
 def read_page(path: Path, data: bytes) -> Page:
     """Parse a page file's bytes (UTF-8, or UTF-16 with a byte-order mark)."""
-    return parse_page(decode_text(data, path), path, path.parent.name)
+    return parse_page(decode_text(data, path), path, path.parent.name, content_key(path, data))
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:
@@ -236,6 +237,9 @@ class Paper:
     status: str
     meta: dict[str, Any]
     source: str  # path relative to content/, for messages and "edit" links
+    # Its page's content key (path and bytes): with `dumps`, all it is made from ("" for
+    # a paper made by hand), so build keys hash that instead of every field.
+    page_key: str = ""
 
 
 def as_strings(value: Any) -> tuple[str, ...]:
@@ -268,6 +272,7 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
         status=status_key(str(page.meta.get("status") or "")),
         meta=page.meta,
         source=source,
+        page_key=page.key,
     )
 
 

@@ -772,7 +772,7 @@ def search_files(
 # POSITION_POSTINGS pairs (tiered_texts), made when "stamp" had that value; "derivable",
 # "acronyms": by number; "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 4
+MEMO_FORMAT = 5  # 5: entries keyed by their page's content key
 MEMO_PARTS: dict[str, type] = {
     "keys": list,
     "entries": dict,
@@ -800,7 +800,10 @@ def usable_memo(memo: object) -> SearchMemo | None:
 
 
 def entry_key(paper: Paper, themes: str) -> str:
-    """What a paper's entry is made from: the hash of every field search reads."""
+    """What a paper's entry is made from: the hash of every field search reads (its page's
+    content key stands for those its page gives)."""
+    if paper.page_key:
+        return digest(paper.page_key, themes)
     fields = (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
     return digest("".join(f"{len(field)}:{field}" for field in fields))  # one hash update
 

@@ -125,3 +125,25 @@ def test_page_files_are_the_inputs_under_theme_folders_in_path_order(tmp_path: P
     found = [Path(p).relative_to(papers).as_posix() for p in page_files(papers)]
     assert found == ["a/m.md", "b/a.md", "b/z.md", "linked/l.md"]
     assert page_files(tmp_path / "missing") == []
+
+
+def test_a_paper_carries_its_pages_content_key(tmp_path: Path) -> None:
+    from sitegen.build.keys import PageInputs
+    from sitegen.catalog import make_paper, read_page
+    from sitegen.known import content_key
+
+    folder = tmp_path / "content" / "papers" / "theory"
+    folder.mkdir(parents=True)
+    data = render_page("A title", "a-title", "The abstract.", {}).encode()
+    path = folder / "a-title.md"
+    page = read_page(path, data)
+    assert page.key == content_key(path, data)
+    paper = make_paper(page, ("d1",), tmp_path / "content")
+    assert paper.page_key == page.key
+    # Its own page's input key: its page and its dumps, what the paper is made from.
+    edited = make_paper(read_page(path, data + b"\nA note.\n"), ("d1",), tmp_path / "content")
+    later = make_paper(page, ("d1", "d2"), tmp_path / "content")
+    keys = {
+        PageInputs("site", {"a-title": p}).key("paper", "a-title") for p in (paper, edited, later)
+    }
+    assert len(keys) == 3

@@ -5,7 +5,8 @@
 - page_inputs: what a page is made from, before its view is made: every page reads the
   site key (the stamp, the base URL, site.yaml, the taxonomy, the dumps and their
   listings, and what pages show of each paper other than its own: seen_elsewhere);
-  a paper's own page reads its paper whole as well. Unchanged: the file is kept and
+  a paper's own page reads its paper whole as well (its page's content key and its
+  dumps, all a paper is made from). Unchanged: the file is kept and
   no view is made (editing one page's notes makes one view). papers.json reads the
   site key alone.
 - page_key: the stamp and the page's view (its whole template context). Changed:
@@ -114,7 +115,10 @@ class PageInputs:
         """The input key of a page of this kind ("paper": name is its slug)."""
         if kind != "paper":
             return self.site
-        return pickle_digest(self.papers[name], self.site, unshared=True)
+        paper = self.papers[name]
+        if paper.page_key:  # a paper is made from its page and its dumps, nothing else
+            return digest(self.site, paper.page_key, *paper.dumps)
+        return pickle_digest(paper, self.site, unshared=True)
 
 
 @dataclass
