@@ -9,15 +9,21 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import SitegenError
 from sitegen.fsio import FILE_MODE, write_atomic, write_if_changed
+from sitegen.model import urls
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
+# Folders whose every file a build makes, with names that change (the search index's
+# hashed chunks): a file there that no manifest lists (from an interrupted or overlapping
+# build of an older version) is removed too. Elsewhere, a file the build did not write is
+# left alone. Listing one folder costs little.
+SWEPT = (urls.SEARCH,)
 
 
 class Kept(Enum):
@@ -301,3 +307,15 @@ def pid_alive(pid: str) -> bool:
     except PermissionError:
         return True  # it exists, it is just not ours
     return True
+
+
+def unlisted(output: Path, folders: Iterable[str]) -> list[str]:
+    """The regular files directly in some output folders, as output paths."""
+    found = []
+    for folder in folders:
+        try:
+            with os.scandir(output / folder) as entries:
+                found += [folder + e.name for e in entries if e.is_file(follow_symlinks=False)]
+        except OSError:
+            continue  # no such folder yet
+    return sorted(found)

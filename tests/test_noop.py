@@ -81,6 +81,10 @@ def add_deep_output(root: Path) -> None:
     (root / "site" / "papers" / "a-paper" / "stray.html").write_text("stray")
 
 
+def add_search_output(root: Path) -> None:
+    (root / "site" / "search" / "stray.js").write_text("stray")
+
+
 def delete_output_folder(root: Path) -> None:
     shutil.rmtree(root / "site" / "papers" / "b-paper")
 
@@ -95,7 +99,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "deleted output": delete_output,
     "edited output": edit_output,
     "edited paper page": edit_deep_output,
-    "file added to a paper's folder": add_deep_output,
+    "file added to search/": add_search_output,
     "paper folder deleted": delete_output_folder,
     "manifest deleted": delete_manifest,
 }
@@ -111,11 +115,21 @@ def test_any_change_to_inputs_or_output_makes_a_real_build(tmp_path: Path, chang
     if change == "page":
         paper = root / "site" / "papers" / "a-paper" / "index.html"
         assert b"A new abstract" in paper.read_bytes()
-    elif change == "file added to a paper's folder":  # a real build, which leaves it there
-        assert files(root / "site") == {**expected, "papers/a-paper/stray.html": b"stray"}
     elif change != "template":  # the output was repaired: equal to what the build wrote
         assert files(root / "site") == expected
     assert NOTHING in run_sitegen("build", cwd=root).stdout  # and the next one is a no-op
+
+
+def test_a_file_added_where_builds_leave_it_is_no_reason_for_a_real_build(tmp_path: Path) -> None:
+    root = tiny_site(tmp_path)
+    expected = files(root / "site")
+    add_deep_output(root)
+    assert NOTHING in run_sitegen("build", cwd=root).stdout
+    assert files(root / "site") == {**expected, "papers/a-paper/stray.html": b"stray"}
+    (root / "site" / "papers" / "a-paper" / "stray.html").unlink()
+    (root / "site" / "papers" / "a-paper" / "index.html").unlink()  # one it did write
+    assert NOTHING not in run_sitegen("build", cwd=root).stdout
+    assert files(root / "site") == expected
 
 
 def test_another_base_url_or_output_folder_is_a_real_build(tmp_path: Path) -> None:

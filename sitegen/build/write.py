@@ -23,10 +23,10 @@ from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, sta
 from sitegen.cache import BuildCache
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
-from sitegen.model import urls
 from sitegen.model.library import arrival_order
 from sitegen.output import (
     MANIFEST,
+    SWEPT,
     Kept,
     Manifest,
     Outputs,
@@ -35,6 +35,7 @@ from sitegen.output import (
     check_path,
     file_hash,
     record_of,
+    unlisted,
     write_outputs,
 )
 from sitegen.project import Project
@@ -331,24 +332,6 @@ def record_for(run: Run, path: str, data: bytes | Kept | None) -> Record:
     # A file moved in by the commit gets its ctime then (see commit).
     run.noted[path] = (key, record[1], ctime or 0, run.inputs.get(path, ""))
     return record
-
-
-# Folders whose every file a build makes, with names that change (the search index's
-# hashed chunks): a file there that no manifest lists (from an interrupted or overlapping
-# build of an older version) is removed too. Listing one folder costs little.
-SWEPT = (urls.SEARCH,)
-
-
-def unlisted(output: Path, folders: Iterable[str]) -> list[str]:
-    """The regular files directly in some output folders, as output paths."""
-    found = []
-    for folder in folders:
-        try:
-            with os.scandir(output / folder) as entries:
-                found += [folder + e.name for e in entries if e.is_file(follow_symlinks=False)]
-        except OSError:
-            continue  # no such folder yet
-    return sorted(found)
 
 
 def is_safe(path: str) -> bool:
