@@ -310,8 +310,10 @@ def ingest(root: Path, cache: BuildCache | None = None) -> IngestResult:
     ]
     skips = tuple(map(skipped_dump, skipped))
     made = {path: text.encode("utf-8") for path, text in plan.pages}
-    # The ledger goes last: a crash before it leaves pages that the next run adopts.
-    made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
+    # The ledger goes last: a crash before it leaves pages that the next run adopts. One
+    # that holds what it read is not formatted again (10k lines, at every build).
+    if plan.ledger != ledger or not (content / LEDGER_NAME).is_file():
+        made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
     wrote = {
         path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
     }

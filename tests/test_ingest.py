@@ -207,3 +207,17 @@ def test_a_version_1_ledger_keeps_deleted_cpp_papers_deleted(tmp_path: Path) -> 
     # In a version-2 ledger, C++ Models is not C Models.
     (content / "dumps" / "b.txt").write_text(f"Subscribe\nC++ Models\n{abstract}\n")
     assert [(r.new, r.known) for r in ingest(tmp_path).reports] == [(0, 2), (1, 0)]
+
+
+def test_a_ledger_that_holds_what_ingest_read_is_not_written_again(tmp_path: Path) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    add_dump(tmp_path, "a.txt", "First Paper", "Second Paper")
+    ingest(tmp_path)
+    ledger = tmp_path / "content" / "ingested.json"
+    spread = json.dumps(json.loads(ledger.read_text()), indent=1)  # the same, laid out anew
+    ledger.write_text(spread)
+    assert ingest(tmp_path).written == []  # nothing new: neither pages nor the ledger
+    assert ledger.read_text() == spread
+    add_dump(tmp_path, "b.txt", "Third Paper", "Second Paper")
+    assert ledger in ingest(tmp_path).written  # a new paper: written, laid out as ever
+    assert ledger.read_text() != spread and '"third-paper"' in ledger.read_text()
