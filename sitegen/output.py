@@ -12,7 +12,7 @@ import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from sitegen.errors import SitegenError
 from sitegen.fsio import FILE_MODE, write_atomic, write_if_changed
@@ -39,8 +39,11 @@ Outputs = dict[str, bytes | Kept]  # output path -> its bytes, or where it is ke
 
 def check_path(path: str) -> None:
     """Refuse an output path that is absolute or climbs out of the output folder."""
-    pure = PurePosixPath(path)
-    if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path:
+    # As PurePosixPath(path) would judge it (absolute, a ".." part, no part), by string: a
+    # build checks every path it makes (11k at 10k papers), and a PurePosixPath costs 3 µs.
+    parts = path.split("/")
+    nothing = all(part in ("", ".") for part in parts)
+    if path.startswith("/") or ".." in parts or "\\" in path or nothing:
         raise SitegenError(f"refusing to write outside the output folder: {path!r}")
 
 

@@ -7,9 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.errors import SitegenError
-from sitegen.output import JOURNAL, Spool
+from sitegen.output import JOURNAL, Spool, check_path
 
 
 def test_spool_commit_moves_files_in_and_removes_the_stale_ones(tmp_path: Path) -> None:
@@ -123,3 +125,18 @@ def test_killed_commit_into_an_empty_output_is_undone(tmp_path: Path) -> None:
     spool.folder.rename(dead)
     Spool(out).discard()  # what the next build does first
     assert files_under(out) == {} and not dead.exists()
+
+
+@given(st.lists(st.sampled_from(["a", "b.html", ".", "..", "", " ", "\\", "..a"]), max_size=6))
+def test_check_path_judges_as_a_posix_path_would(parts: list[str]) -> None:
+    from pathlib import PurePosixPath
+
+    path = "/".join(parts)
+    pure = PurePosixPath(path)
+    unsafe = pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in path
+    try:
+        check_path(path)
+        refused = False
+    except SitegenError:
+        refused = True
+    assert refused == unsafe
