@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parent.parent
+# Compiled templates go to a folder of this session's, not the user's cache (sitegen.render).
+os.environ.setdefault("SITEGEN_TEMPLATE_CACHE", tempfile.mkdtemp(prefix="sitegen-templates-"))
 SHIPPED = REPO / "content"
 
 

@@ -251,3 +251,44 @@ def test_bibtex_escapes_the_title_and_keys_by_slug() -> None:
         "@misc{s-1,\n  title = {{50\\% of \\{x\\} \\& y\\_1 \\textasciitilde{} "
         "\\textbackslash{}o}},\n  howpublished = {\\url{papers/s-1/}},\n}"
     )
+
+
+def test_templates_are_compiled_once_per_source_into_the_users_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    from sitegen.render import make_environment
+
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>{{ text|plural('page') }} one</p>\n")
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment,
+        "compile",
+        lambda e, s, n=None, *a, **k: compiled.append(n) or real(e, s, n, *a, **k),
+    )
+    first = make_environment([templates]).get_template("page.html").render(text=2)
+    assert compiled == ["page.html"] and any((tmp_path / "compiled").iterdir())
+    again = make_environment([templates]).get_template("page.html").render(text=2)
+    assert compiled == ["page.html"] and again == first  # read back, not compiled again
+    (templates / "page.html").write_text("<p>{{ text|plural('page') }} two</p>\n")
+    edited = make_environment([templates]).get_template("page.html").render(text=2)
+    assert compiled == ["page.html"] * 2 and "two" in edited  # its source changed
+
+
+def test_a_template_cache_others_can_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.render import compiled_templates, make_environment
+
+    env = make_environment([tmp_path])
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
+    assert compiled_templates(env) is not None
+    (tmp_path / "compiled").chmod(0o777)  # anyone could put code there
+    assert compiled_templates(env) is None
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", "off")
+    assert compiled_templates(env) is None
