@@ -239,6 +239,8 @@ class BuildCache:
         head = {"stamp": self.stamp, "memos": {**self.stored, **self.memo_keys()}}
         write_part(self.folder / HEAD_FILE, head)
         (self.folder / OLD_FILE).unlink(missing_ok=True)
+        for leftover in self.folder.glob(".*.tmp"):  # a write killed half-way (an abandoned copy)
+            leftover.unlink(missing_ok=True)
         self.changed, self.saved, self.fresh = set(), True, None
 
     def write_part(self, name: str) -> None:

@@ -238,7 +238,8 @@ class Paper:
     meta: dict[str, Any]
     source: str  # path relative to content/, for messages and "edit" links
     # Its page's content key (path and bytes): with `dumps`, all it is made from ("" for
-    # a paper made by hand), so build keys hash that instead of every field.
+    # a paper made by hand), so build keys hash that instead of every field. A paper
+    # changed with dataclasses.replace must set it to "" (its fields are then hashed).
     page_key: str = ""
 
 

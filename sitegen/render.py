@@ -23,7 +23,6 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from sitegen import __version__
 from sitegen.model import urls
 from sitegen.project import default_dir
 from sitegen.texmath import tex_plugin
@@ -222,8 +221,9 @@ TEMPLATE_OPTIONS: dict[str, Any] = {
 }
 
 
-def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
-    """A Jinja2 environment that autoescapes everything and fails on undefined names."""
+def make_environment(search_path: Iterable[Path], keep_compiled: bool = True) -> jinja2.Environment:
+    """A Jinja2 environment that autoescapes everything and fails on undefined names;
+    `keep_compiled`: templates compiled before are reused (compiled_templates)."""
     env = jinja2.Environment(
         loader=DedentingLoader([str(p) for p in search_path]),
         undefined=jinja2.StrictUndefined,
@@ -237,7 +237,7 @@ def make_environment(search_path: Iterable[Path]) -> jinja2.Environment:
     env.filters["link_from"] = urls.link_from  # {{ other.url|link_from(page.url) }}
     # tojson (data files such as <list>/cards.js): compact and stable.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
-    env.bytecode_cache = compiled_templates(env)
+    env.bytecode_cache = compiled_templates(env) if keep_compiled else None
     return env
 
 
@@ -245,33 +245,63 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
     """Templates compiled once per source, kept in the user's cache folder (Jinja's
     bytecode cache): a build compiled all 20 for 75 ms before its first page."""
 
+    def load_bytecode(self, bucket: Any) -> None:
+        """A compiled template, if its file is the user's own and readable; else a compile."""
+        try:
+            with open(self._get_cache_filename(bucket), "rb") as handle:
+                if trusted_by_owner(os.fstat(handle.fileno())):
+                    bucket.load_bytecode(handle)
+        except Exception:  # noqa: BLE001 - missing, damaged or foreign: compiled afresh
+            bucket.reset()
+
     def dump_bytecode(self, bucket: Any) -> None:
         """Keep a compiled template; a folder that can't take it costs a compile next time."""
         with contextlib.suppress(OSError):
             super().dump_bytecode(bucket)
 
 
+def trusted_by_owner(found: os.stat_result) -> bool:
+    """Whether a file or folder is this user's and no one else may write to it (a compiled
+    template in it runs as code)."""
+    uid = os.getuid() if hasattr(os, "getuid") else found.st_uid
+    return found.st_uid == uid and not found.st_mode & 0o022
+
+
 def compiled_templates(env: jinja2.Environment) -> CompiledTemplates | None:
     """The folder of compiled templates: SITEGEN_TEMPLATE_CACHE, else $XDG_CACHE_HOME (or
-    ~/.cache) /sitegen/templates. None when it is turned off ("off") or can't be trusted:
-    a folder another user can write to could hold any code."""
+    ~/.cache) /sitegen/templates. None when it is turned off ("off"), not absolute, or not
+    the user's own (a folder another user can write to could hold any code)."""
     chosen = os.environ.get("SITEGEN_TEMPLATE_CACHE", "")
     if chosen == "off":
         return None
     cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     folder = Path(chosen or os.path.join(cache_home, "sitegen", "templates"))
+    if not folder.is_absolute():  # as XDG says: never under the current folder (a project)
+        return None
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        found = folder.stat()
+        if not trusted_by_owner(folder.stat()):
+            return None
     except OSError:
         return None
-    if found.st_mode & 0o022 or found.st_uid != getattr(os, "getuid", lambda: found.st_uid)():
-        return None
-    # Compiled code depends on more than the source (each file holds a checksum of it): the
-    # versions, the options and how each filter is called (Jinja reads that as it compiles).
+    return CompiledTemplates(str(folder), f"{compile_tag(env)}-%s")
+
+
+def compile_tag(env: jinja2.Environment) -> str:
+    """What compiled code depends on besides its template's source (each file holds a
+    checksum of that): Jinja, the options, how each filter is called, and the filters' own
+    results, which Jinja computes as it compiles when their arguments are constants
+    (`{{ "*a*"|markdown }}`): sitegen's code and the Markdown and escaping libraries."""
+    import markdown_it
+    import markupsafe
+
     filters = sorted((n, repr(getattr(f, "jinja_pass_arg", None))) for n, f in env.filters.items())
-    tag = repr((__version__, jinja2.__version__, sorted(TEMPLATE_OPTIONS.items()), filters))
-    return CompiledTemplates(str(folder), f"{hashlib.sha256(tag.encode()).hexdigest()[:16]}-%s")
+    versions = (jinja2.__version__, markdown_it.__version__)
+    tag = hashlib.sha256(repr((versions, sorted(TEMPLATE_OPTIONS.items()), filters)).encode())
+    # MarkupSafe's version is deprecated as an attribute (and slow to look up): its code.
+    for source in [Path(markupsafe.__file__), *sorted(Path(__file__).parent.rglob("*.py"))]:
+        tag.update(source.read_bytes())
+    return tag.hexdigest()[:16]
 
 
 def compile_templates(env: jinja2.Environment) -> None:

@@ -226,3 +226,14 @@ def test_a_papers_text_digest_is_the_digest_of_its_title_and_abstract() -> None:
     assert text_digest("A title", "An abstract.") == digest("A title", "An abstract.")
     assert text_digest("A title", "An abstract.") != text_digest("A title ", "An abstract.")
     assert text_digest("\udcff", "") == digest("\udcff", "")  # a lone surrogate still hashes
+
+
+def test_saving_removes_what_a_write_killed_half_way_left(tmp_path: Path) -> None:
+    cache = BuildCache(tmp_path / ".sitegen-cache")
+    cache.memo("discovery", "d1", lambda: ["related"])
+    cache.save()
+    leftover = tmp_path / ".sitegen-cache" / ".memo-x.cache.abc.tmp"  # as write_atomic names it
+    leftover.write_bytes(b"half a memo")
+    cache.memo("discovery", "d2", lambda: ["other"])
+    cache.save()
+    assert not leftover.exists() and BuildCache.load(tmp_path).recall("discovery", "d2")

@@ -292,3 +292,36 @@ def test_a_template_cache_others_can_write_to_is_not_used(
     assert compiled_templates(env) is None
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", "off")
     assert compiled_templates(env) is None
+
+
+def test_a_damaged_or_foreign_compiled_template_is_compiled_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    from sitegen.build.model import environment_for
+    from sitegen.cache import BuildCache
+    from sitegen.render import make_environment
+
+    compiled = tmp_path / "compiled"
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(compiled))
+    (tmp_path / "page.html").write_text("<p>{{ 2|plural('page') }}</p>\n")
+    expected = make_environment([tmp_path]).get_template("page.html").render()
+    (kept,) = compiled.iterdir()
+    kept.write_bytes(kept.read_bytes()[:20] + b"garbage")  # torn, or edited
+    assert make_environment([tmp_path]).get_template("page.html").render() == expected
+    compiles: list[str] = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment, "compile", lambda e, *a, **k: compiles.append("") or real(e, *a, **k)
+    )
+    assert make_environment([tmp_path]).get_template("page.html").render() == expected
+    assert compiles == []  # the file written again above is used
+    kept.chmod(0o666)  # anyone could have put code in it
+    assert make_environment([tmp_path]).get_template("page.html").render() == expected
+    assert compiles == [""]  # not used: compiled afresh
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", "relative/folder")
+    assert make_environment([tmp_path]).bytecode_cache is None  # never under a project
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(compiled))
+    project = type("Project", (), {"root": tmp_path})()
+    assert environment_for(project, BuildCache()).bytecode_cache is None  # --clean: none

@@ -894,3 +894,16 @@ def test_words_lunr_py_stems_unlike_lunr_js_are_found_as_written(tmp_path: Path)
     assert "~key" in rows["two key"]["terms"]  # highlighted as written
     assert rows["key obstacles"]["slugs"] == ["key", "other"]  # "keys" is "kei" too
     assert rows["key obstacles"]["full"] == 1
+
+
+def test_papers_read_from_pages_are_indexed_by_their_page_key() -> None:
+    papers, taxonomy = generate_papers(30, seed=11)
+    papers = [replace(p, page_key=f"page-{p.slug}-1") for p in papers]  # as make_paper sets it
+    files, memo = search.search_index(papers, taxonomy)
+    keys = search.entry_keys(papers, taxonomy)
+    assert len(set(keys)) == 30 and keys == search.entry_keys(list(papers), taxonomy)
+    # An edited page is another page key: its entry is analysed again, the rest reused.
+    edited = [replace(papers[3], notes="A note on it.", page_key="page-3-2"), *papers[4:]]
+    edited = papers[:3] + edited
+    again, _ = search.search_index(edited, taxonomy, memo)
+    assert again == search.search_index(edited, taxonomy)[0] != files

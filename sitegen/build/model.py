@@ -121,7 +121,9 @@ def given_discovery(model: SiteModel, discovery: Discovery) -> SiteModel:
 
 def environment_for(project: Project, cache: BuildCache) -> jinja2.Environment:
     """The Jinja environment, reused (templates compiled as used) while the stamp holds;
-    build.schedule compiles every template before a fork that renders pages."""
+    build.schedule compiles every template before a fork that renders pages. A build
+    without a cache folder (--clean) reuses no compiled template either."""
     if cache.environment is None or cache.environment[0] != cache.stamp:
-        cache.environment = (cache.stamp, make_environment(template_dirs(project.root)))
+        dirs, keep = template_dirs(project.root), cache.folder is not None
+        cache.environment = (cache.stamp, make_environment(dirs, keep))
     return cache.environment[1]

@@ -103,7 +103,10 @@ class MemoSlot:
         if self.cache.folder is None:
             return False
         self.cache.keep("search", MEMO_KEY, memo, new=True)
-        self.cache.spill("search")
+        try:
+            self.cache.spill("search")
+        except OSError:
+            return False  # handed back instead, for the build to write with the rest
         return True
 
 
