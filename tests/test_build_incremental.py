@@ -397,3 +397,8 @@ def test_a_forked_build_leaves_the_search_memo_to_the_copy_that_made_it(tmp_path
     assert len(set(second["keys"]) - set(first["keys"])) == 1  # the edited paper's entry
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert tree(output) == tree(tmp_path / "clean")
+    # Made in this process (no fork): kept in memory, written when the cache is saved.
+    page.write_text(page.read_text() + "\nOne more.\n")
+    unforked = BuildCache.load(tmp_path)
+    ingest_and_build(tmp_path, BuildOptions(output), unforked)
+    assert unforked.memos["search"][0] == memo_key and "search" not in unforked.stored

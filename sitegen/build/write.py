@@ -90,17 +90,20 @@ class MemoSlot:
 
     def __init__(self, cache: BuildCache):
         self.cache = cache
+        self.made_in = os.getpid()  # the build's process; the index may be made in a copy
 
     def __call__(self) -> object:
         """The memo the last index left (None: none usable)."""
         return self.cache.recall("search", MEMO_KEY)
 
     def store(self, memo: object) -> bool:
-        """Write the memo into the cache folder now; False for a cache in memory only.
+        """In a forked copy, write the memo into the cache folder now; False (the caller
+        hands it back) in the build's own process or for a cache in memory only.
 
         In a CLI build's side copy, so the build does not wait for it: the memo is as
-        large as the index (26 MB at 10k papers), to send back and then write whole."""
-        if self.cache.folder is None:
+        large as the index (26 MB at 10k papers), to send back and then write whole. In the
+        build's process it stays in memory, for the cache's save and the next preview build."""
+        if self.cache.folder is None or os.getpid() == self.made_in:
             return False
         self.cache.keep("search", MEMO_KEY, memo, new=True)
         try:
