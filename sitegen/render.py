@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markdown_it
+import markupsafe
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
@@ -292,9 +294,6 @@ def compile_tag(env: jinja2.Environment) -> str:
     checksum of that): Jinja, the options, how each filter is called, and the filters' own
     results, which Jinja computes as it compiles when their arguments are constants
     (`{{ "*a*"|markdown }}`): sitegen's code and the Markdown and escaping libraries."""
-    import markdown_it
-    import markupsafe
-
     filters = sorted((n, repr(getattr(f, "jinja_pass_arg", None))) for n, f in env.filters.items())
     versions = (jinja2.__version__, markdown_it.__version__)
     tag = hashlib.sha256(repr((versions, sorted(TEMPLATE_OPTIONS.items()), filters)).encode())
