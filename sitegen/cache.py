@@ -44,7 +44,8 @@ OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: re
 PARSED_BUCKETS = 32  # parsed inputs are spread over this many files
 MAGIC = b"sitegen-cache 4\n"  # 3: each record length-prefixed; 4: a CRC-32 at the end
 CHECK = 4  # bytes of the check at the end of a cache file
-FORMAT = 6  # 6: discovery kept packed (model.discovery.plain_discovery)
+FORMAT = 7  # 6: discovery kept packed (model.discovery.plain_discovery)
+# 7: page bodies without trailing whitespace; memos and outputs as dicts (streamed)
 # An output file as a build left it: (page key, hash, ctime_ns, input key or "").
 Noted = tuple[str, str, int, str]
 Groups = dict[str, tuple[str, tuple[str, ...]]]  # outputs made together: name -> (key, paths)
@@ -202,6 +203,7 @@ class BuildCache:
     # What changed since the cache was loaded or saved (saved then): parts by file name.
     changed: set[str] = field(default_factory=set)
     saved: bool = False  # whether the head on disk is this cache's
+    released: bool = False  # parsed inputs written and forgotten (release_parsed)
 
     @property
     def dirty(self) -> bool:
@@ -235,7 +237,8 @@ class BuildCache:
             self.changed |= {parsed_file(n) for n in range(PARSED_BUCKETS)}
             self.changed |= {memo_file(name) for name in self.memos}
         for name in sorted(self.changed - {HEAD_FILE}):
-            self.write_part(name)
+            if not (self.released and name.startswith("parsed-")):  # on disk already
+                self.write_part(name)
         head = {"stamp": self.stamp, "memos": {**self.stored, **self.memo_keys()}}
         write_part(self.folder / HEAD_FILE, head)
         (self.folder / OLD_FILE).unlink(missing_ok=True)
@@ -255,13 +258,30 @@ class BuildCache:
                 if self.buckets.setdefault(k, bucket(k)) == number
             }
         elif name.startswith("memo-"):
-            value = next((m for n, m in self.memos.items() if memo_file(n) == name), None)
+            # A dict, not a (key, value) pair: write_plain streams dicts, and encoded whole,
+            # the search memo alone took ~300 MB more at 100k papers.
+            memo = next((m for n, m in self.memos.items() if memo_file(n) == name), None)
+            value = {"key": memo[0], "memo": memo[1]} if memo is not None else None
         else:
-            value = next((o for f, o in self.outputs.items() if outputs_file(f) == name), None)
+            found = next((o for f, o in self.outputs.items() if outputs_file(f) == name), None)
+            value = {"files": found[0], "groups": found[1]} if found is not None else None
         if value:
             write_part(path, value)
         else:
             path.unlink(missing_ok=True)
+
+    def release_parsed(self) -> None:
+        """Write the parsed inputs that changed now, then forget them all: a one-shot build
+        that has read its project never asks for them again (at 100k papers, the pages and
+        dumps as parsed hold ~300 MB that every forked copy would share or copy)."""
+        if self.folder is None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        fresh = {parsed_file(n) for n in range(PARSED_BUCKETS)} if not self.saved else set()
+        for name in sorted(n for n in self.changed | fresh if n.startswith("parsed-")):
+            self.write_part(name)
+            self.changed.discard(name)
+        self.parsed, self.papers, self.released = {}, {}, True
 
     def memo_keys(self) -> dict[str, str]:
         """The key of each memo read or made."""
@@ -278,8 +298,8 @@ class BuildCache:
         if name not in self.memos and name in self.stored and self.folder is not None:
             key = self.stored.pop(name)
             found = read_part(self.folder / memo_file(name))
-            if isinstance(found, tuple) and len(found) == 2 and found[0] == key:
-                self.memos[name] = found  # a key other than the head's: from a killed build
+            if isinstance(found, dict) and found.keys() == {"key", "memo"} and found["key"] == key:
+                self.memos[name] = (key, found["memo"])  # another key: from a killed build
         return self.memos.get(name)
 
     def spill(self, *names: str) -> None:
@@ -318,8 +338,8 @@ class BuildCache:
         folder = str(output.resolve())
         if folder not in self.outputs and self.folder is not None and self.saved:
             found = read_part(self.folder / outputs_file(folder))
-            if isinstance(found, tuple) and len(found) == 2:
-                self.outputs[folder] = found
+            if isinstance(found, dict) and found.keys() == {"files", "groups"}:
+                self.outputs[folder] = (found["files"], found["groups"])
         return self.outputs.get(folder, ({}, {}))
 
     def note_outputs(self, output: Path, files: dict[str, Noted], groups: Groups) -> None:
@@ -337,6 +357,8 @@ class BuildCache:
 
     def parse(self, kind: str, key: str, make: Any) -> Any:
         """The parsed form of an input with this content key, made once."""
+        if self.released:  # a one-shot build read its project already: nothing is kept
+            return make()
         full = f"{kind}:{key}"
         self.used.add(full)
         if full in self.parsed:

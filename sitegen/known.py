@@ -46,6 +46,14 @@ def trusted(stat: Stat, now: int) -> bool:
     return not is_racy(stat[2], now)
 
 
+KINDS = ("page", "dump")  # the inputs known by their stat
+
+
+def stat_memo(kind: str) -> str:
+    """The build cache's memo of one kind of input's stats."""
+    return f"{kind}-stats"
+
+
 class KnownFiles:
     """The stat memo of one kind of input ("page", "dump") for one pass over its files.
 
@@ -54,7 +62,7 @@ class KnownFiles:
 
     def __init__(self, cache: BuildCache, kind: str):
         self.cache, self.kind = cache, kind
-        self.memo = f"{kind}-stats"
+        self.memo = stat_memo(kind)
         # path -> (*stat, content key), flat: one cache record per file
         self.known: dict[str, tuple] = cache.recall(self.memo, "") or {}
         self.seen: dict[str, tuple] = {}
@@ -88,7 +96,7 @@ def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Sta
     so the next pass takes them without reading them."""
     if not keys:  # most rebuilds in `serve` ingest nothing: the memo is not even read
         return {}
-    memo = f"{kind}-stats"
+    memo = stat_memo(kind)
     known, now, same = dict(cache.recall(memo, "") or {}), time.time_ns(), {}
     for path, key in keys.items():
         stat = stat_of(path)

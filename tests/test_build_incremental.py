@@ -24,6 +24,7 @@ from sitegen.build.options import Preview
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
 from sitegen.model.library import SectionKey
+from sitegen.output import Kept
 
 REPO = Path(__file__).resolve().parent.parent
 TOPICS = [
@@ -380,11 +381,41 @@ def test_a_forked_build_after_a_notes_edit_forks_no_renderer_and_equals_a_clean_
     assert tree(output) == tree(tmp_path / "clean")
 
 
-def test_a_forked_build_leaves_the_search_memo_to_the_copy_that_made_it(tmp_path: Path) -> None:
+def test_a_forked_build_writes_what_it_parsed_before_the_fork_and_holds_none_of_it(
+    tmp_path: Path,
+) -> None:
     make_site(tmp_path)
     output = tmp_path / "site"
     cache = BuildCache.load(tmp_path)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
+    assert cache.parsed == {} and cache.memos.keys().isdisjoint({"page-stats", "dump-stats"})
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n## Notes\n\nOnly this page is read again.\n")
+    again = BuildCache.load(tmp_path)
+    assert sum(key.startswith("page:") for key in again.parsed) == len(page_paths(tmp_path))
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), again)
+    assert again.misses == 1  # the edited page; every other input came from the cache
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert tree(output) == tree(tmp_path / "clean")
+
+
+def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    cache = BuildCache.load(tmp_path)
+    handed: list[dict] = []
+    real = sitegen.build.write.keep_memo
+    monkeypatch.setattr(
+        sitegen.build.write,
+        "keep_memo",
+        lambda run, made: handed.append(made[0]) or real(run, made),
+    )
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
+    # The files are parked in the spool by the copy, not sent back to this process.
+    assert handed[0] and set(handed[0].values()) == {Kept.SPOOLED}
+    assert (output / "search" / "titles.js").is_file()
     memo_key = sitegen.build.write.MEMO_KEY
     # Written by the side copy, not sent back to this process to be written here.
     assert "search" not in cache.memos and cache.stored["search"] == memo_key

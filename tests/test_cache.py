@@ -237,3 +237,14 @@ def test_saving_removes_what_a_write_killed_half_way_left(tmp_path: Path) -> Non
     cache.memo("discovery", "d2", lambda: ["other"])
     cache.save()
     assert not leftover.exists() and BuildCache.load(tmp_path).recall("discovery", "d2")
+
+
+def test_released_parsed_inputs_are_on_disk_and_no_longer_held(tmp_path: Path) -> None:
+    cache = BuildCache.load(tmp_path)
+    cache.parse("page", "a", lambda: "A")
+    cache.parse("dump", "b", lambda: "B")
+    cache.release_parsed()
+    assert cache.parsed == {} and not any(name.startswith("parsed-") for name in cache.changed)
+    assert cache.parse("page", "c", lambda: "C") == "C"  # made, but kept nowhere
+    cache.save()  # writes no bucket: they are on disk, and this cache holds none
+    assert BuildCache.load(tmp_path).parsed == {"page:a": "A", "dump:b": "B"}

@@ -40,6 +40,15 @@ def test_page_round_trip_and_body_split(tmp_path: Path) -> None:
     assert split_body(page.body) == ("The abstract.", "## Notes\n\nMine.")
 
 
+def test_a_papers_abstract_is_its_pages_body_not_a_copy(tmp_path: Path) -> None:
+    from sitegen.catalog import make_paper
+
+    text = render_page("A title", "a-title", "The abstract,\non two lines.", {})
+    page = parse_page(text + "\n\n", tmp_path / "content" / "papers" / "t" / "a.md", "t")
+    paper = make_paper(page, (), tmp_path / "content")
+    assert paper.abstract == "The abstract,\non two lines." and paper.abstract is page.body
+
+
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [

@@ -134,7 +134,7 @@ def test_the_warm_worker_keeps_its_memo_and_gets_only_the_papers_that_changed() 
         ]
         for number, step in enumerate(steps):
             keys = search.entry_keys(step, taxonomy)
-            files, _ = resident.submit_in(worker, step, taxonomy, lambda: None, keys).result()
+            files, *_ = resident.submit_in(worker, step, taxonomy, lambda: None, keys).result()
             assert files == search.search_index(step, taxonomy)[0]
             if number == 0:
                 assert len(sent[-1]) == 50
@@ -142,6 +142,6 @@ def test_the_warm_worker_keeps_its_memo_and_gets_only_the_papers_that_changed() 
         write.RESIDENT.clear()  # a new worker, or one whose last index was abandoned
         again = [*papers[:-1]]
         keys = search.entry_keys(again, taxonomy)
-        files, memo = resident.submit_in(worker, again, taxonomy, lambda: None, keys).result()
+        files, memo, _ = resident.submit_in(worker, again, taxonomy, lambda: None, keys).result()
         assert [len(s) for s in sent[-2:]] == [0, 59]  # it answered None: everything went
         assert files == search.search_index(again, taxonomy)[0]

@@ -13,6 +13,7 @@ byte-identical to a clean build (tests/test_build_incremental.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache as cached
 from functools import partial
 from pathlib import Path
@@ -40,6 +41,7 @@ from sitegen.build.write import (
 )
 from sitegen.cache import BuildCache
 from sitegen.ingest import IngestResult, ingest
+from sitegen.known import KINDS, stat_memo
 from sitegen.output import Spool, check_output_folder
 from sitegen.project import Project, load_project
 
@@ -81,7 +83,11 @@ def ingest_and_build(
     ingested = ingest(root, cache)
     if ingested.errors:
         raise ingested.errors[0]
-    return ingested, build_project(load_project(root, cache, ingested), options, cache, preview)
+    project = load_project(root, cache, ingested)
+    # The project holds what the build needs of the pages and dumps ingest read: the
+    # rest (each page as parsed, each dump's abstracts) is not kept through the build.
+    ingested = replace(ingested, dumps=[], pages=[])
+    return ingested, build_project(project, options, cache, preview)
 
 
 def build_project(
@@ -95,11 +101,14 @@ def build_project(
     """
     cache.prune()  # this build parsed every input: forget the ones that are gone
     fork = can_fork(options, preview)
+    if fork:  # a one-shot build: what it read is on disk now, and not held by the copies
+        cache.release_parsed()
+        cache.spill(*map(stat_memo, KINDS))
     launched: dict = {}
     side: Run | None = None  # the side copy's run, rendering the lists
     spool = Spool(options.output) if fork else None
     try:
-        search = early_search(project, cache, options.output) if spool is not None else None
+        search = early_search(project, cache, options.output, spool) if spool else None
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_long(cache, key)
         if spool is not None and not lists:  # the search index at once: it needs no model

@@ -8,6 +8,7 @@ before the pages (in another process when the run has one), collected after.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import os
 from collections.abc import Callable, Iterable
@@ -46,11 +47,15 @@ if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
     from concurrent.futures import Executor, Future
 
 
+# What the index hands back: its files, its memo (None: stored already), parked records.
+Made = tuple[Outputs, Any, dict[str, Record]]
+
+
 # --- search (owned by sitegen.search): the staged client-side index under search/ ---
 def search_job(run: Run) -> Job:
     """The search index data files, rebuilt only when search_key changed."""
     project, cache = run.model.project, run.cache
-    keep = partial(keep_memo, cache)
+    keep = partial(keep_memo, run)
     launched = run.launched.get("search")  # made from the same project: the same key
     if launched:  # made with its arguments (every paper's entry key): not made again
         return start_group(run, "search", launched[0], SEARCH, keep=keep)
@@ -58,14 +63,17 @@ def search_job(run: Run) -> Job:
     return start_group(run, "search", searched_key(args), SEARCH, *args, keep=keep)
 
 
-def early_search(project: Project, cache: BuildCache, output: Path) -> EarlyGroup | None:
-    """The search index for the side copy of a CLI build, started as soon as the project is
-    read (it needs only the papers and the taxonomy), unless it is up to date."""
-    args = search_args(project, cache)
+def early_search(
+    project: Project, cache: BuildCache, output: Path, spool: Spool | None = None
+) -> EarlyGroup | None:
+    """The search index for the side copy of a CLI build (which parks the files it makes
+    in the build's spool) or a preview's worker, started as soon as the project is read (it
+    needs only the papers and the taxonomy), unless it is up to date."""
+    args = search_args(project, cache, spool)
     return early_group(cache, output, "search", searched_key(args), SEARCH, *args)
 
 
-def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
+def search_args(project: Project, cache: BuildCache, spool: Spool | None = None) -> tuple[Any, ...]:
     """What search_index is made from: the papers in the order they arrived (a new dump's
     papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
     the memo of the last index, and the papers' entry keys (made once: the search key
@@ -73,7 +81,7 @@ def search_args(project: Project, cache: BuildCache) -> tuple[Any, ...]:
     papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
     keys = entry_keys(papers, project.taxonomy)
     # The memo is read where the index is made (a CLI build's side copy), not here.
-    return papers, project.taxonomy, MemoSlot(cache), keys
+    return papers, project.taxonomy, MemoSlot(cache, spool), keys
 
 
 def searched_key(args: tuple[Any, ...]) -> str:
@@ -86,11 +94,27 @@ MEMO_KEY = "search memo"  # the memo is whatever the last index left (search.usa
 
 
 class MemoSlot:
-    """The search memo in the build cache: read, and written, where the index is made."""
+    """The search memo in the build cache: read, and written, where the index is made; and
+    in a forked copy, where the files it makes wait (the build's spool)."""
 
-    def __init__(self, cache: BuildCache):
-        self.cache = cache
+    def __init__(self, cache: BuildCache, spool: Spool | None = None):
+        self.cache, self.spool = cache, spool
         self.made_in = os.getpid()  # the build's process; the index may be made in a copy
+
+    def hand_back(self, files: Outputs, memo: object) -> Made:
+        """What the index's caller gets: its files, the memo unless stored here, and the
+        records of the files parked in the spool by a forked copy (the files are then
+        Kept.SPOOLED: at 100k papers, ~100 MB the build would get back and hold)."""
+        stored = self.store(memo)
+        if self.spool is None or os.getpid() == self.made_in:
+            return files, None if stored else memo, {}
+        spool = copy.copy(self.spool)  # this copy's own records of parked files
+        spool.records = {}
+        parked: Outputs = {}
+        for path in sorted(files):
+            spool.put(path, files.pop(path))
+            parked[path] = Kept.SPOOLED
+        return parked, None if stored else memo, spool.records
 
     def __call__(self) -> object:
         """The memo the last index left (None: none usable)."""
@@ -128,8 +152,7 @@ class ResidentSearch:
     ) -> tuple[Outputs, Any]:
         """search_index, in this process or a forked copy: the files, and the memo unless
         it is stored already (None)."""
-        files, made = search_index(papers, taxonomy, memo(), keys)
-        return files, None if memo.store(made) else made
+        return memo.hand_back(*search_index(papers, taxonomy, memo(), keys))
 
     def submit_in(
         self,
@@ -213,16 +236,20 @@ def worker_search(
     RESIDENT.update(token=token, papers=dict(zip(order, papers, strict=True)), memo=new_memo)
     if write_to is not None:
         write_outputs(write_to, files)
-    return files, new_memo
+    return files, new_memo, {}
 
 
-def keep_memo(cache: BuildCache, made: tuple[Outputs, Any]) -> Outputs:
-    """The search files; the memo goes to the cache for the next build."""
-    files, memo = made
+def keep_memo(run: Run, made: Made) -> Outputs:
+    """The search files; the memo goes to the cache for the next build, and the records of
+    files a copy parked to the run's spool."""
+    files, memo, parked = made
     if memo is None:  # written where it was made (MemoSlot.store)
-        cache.adopt("search", MEMO_KEY)
-    else:
-        cache.keep("search", MEMO_KEY, memo, new=True)  # the index was made again: so was it
+        run.cache.adopt("search", MEMO_KEY)
+    else:  # the index was made again: so was it
+        run.cache.keep("search", MEMO_KEY, memo, new=True)
+    if parked:
+        assert run.spool is not None  # a copy parks files only in the spool of a CLI build
+        run.spool.records.update(parked)
     return files
 
 
