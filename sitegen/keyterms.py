@@ -656,6 +656,7 @@ def labels_of(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
     ids, sizes, prose = spans.tolist(), rows.size[spelt].tolist(), stream.prose[start].tolist()
     before = stream.ids[np.maximum(start - 1, 0)].tolist()
     raw, starts, labels, j = stream.raw, start.tolist(), [], 0
+    shared: dict[str, str] = {}  # one string per label: a build holds KEEP labels a paper
     for source in sources:
         if isinstance(source, str):
             labels.append(source)
@@ -663,7 +664,8 @@ def labels_of(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
         mine, style = ids[j][: sizes[j]], 0 if prose[j] else 1
         opens = prose[j] and (starts[j] == 0 or raw[before[j]] in SENTENCE_END)
         first = forms[mine[0]][2 if opens else style]
-        labels.append(" ".join([first, *(forms[i][style] for i in mine[1:])]))
+        label = " ".join([first, *(forms[i][style] for i in mine[1:])])
+        labels.append(shared.setdefault(label, label))
         j += 1
     return labels
 
