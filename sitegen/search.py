@@ -427,7 +427,8 @@ class ShardedIndex:
         self.totals = [0] * len(FIELDS)  # terms per field, all documents together
         self.documents = 0
         self.lengths: array[int] = array("q")  # terms in each (document, field)
-        self.postings: dict[int, array[int]] = {}  # term -> [doc * F + field, tf, slots...]
+        # term -> [doc * F + field, tf, slots...], until shards() turns them into codes
+        self.postings: dict[int, array[int]] = {}
         self.occurs: list[int] = []  # term number -> its words in all fields and documents
         self.written: dict[str, Counter[str]] = {}  # term -> its words as written, but itself
         self.codes: dict[str, str] = {}  # term -> "LAST,CODES": all its postings (term_codes)
@@ -466,7 +467,7 @@ class ShardedIndex:
                     pairs.append(0)
                     occurs.append(0)
                     self.first.append(first_use(where, at))
-                    row = postings[n] = array("q")
+                    row = postings[n] = array("i")  # int32: half of "q" (the ints < 2**31)
                 else:
                     row = postings[n]
                 pairs[n] += 1
@@ -490,7 +491,8 @@ class ShardedIndex:
 
     def shards(self, limit: int = SHARD_BYTES) -> tuple[list[str], list[str], list[str]]:
         """The first term of each shard, the shards' JSON texts (``s``) and their late
-        files' (``p``; "" for a shard without one). Fills ``codes`` and ``tiered``."""
+        files' (``p``; "" for a shard without one). Fills ``codes`` and ``tiered``, and
+        empties ``postings`` as it goes (once, then: at 100k papers they hold ~100M ints)."""
         items = []
         for term, number in self.sorted_terms():
             codes, late = self.term_codes(term, number)
@@ -500,7 +502,7 @@ class ShardedIndex:
     def term_codes(self, term: str, number: int) -> tuple[str, str]:
         """One term's postings in its shard (after its number and count) and its late
         codes (its number, how many ints follow, the slots the shard lacks), as varints."""
-        row = self.postings[number]
+        row = self.postings.pop(number)
         codes, last = posting_codes(row)
         text = varints(codes)
         self.codes[term] = f"{last},{text}"

@@ -427,7 +427,9 @@ def test_sharded_index_decodes_to_the_serialized_index(
     index = search.ShardedIndex()
     for doc in docs:
         index.add(doc)
+    assert {row.typecode for row in index.postings.values()} == {"i"}  # 4 bytes an int
     firsts, texts, lates = index.shards(limit=2000)
+    assert index.postings == {} and index.codes.keys() == index.terms.keys()  # turned to codes
     assert any(lates) == (tier == 4) and len(lates) == len(texts)  # common words: a late file
     assert len(texts) > 5 and len(firsts) == len(texts)
     assert firsts == sorted(firsts, key=lambda t: t.encode("utf-16-be"))
