@@ -93,6 +93,22 @@ class Dump:
     notices: tuple[Notice, ...] = field(default=())
     file: str = ""  # the file's own name (with its extension), for messages
 
+    def summary(self) -> DumpSummary:
+        """What the site shows of this dump (ingest alone reads its entries)."""
+        return DumpSummary(self.name, self.date, self.listing_date, len(self.entries), self.file)
+
+
+@dataclass(frozen=True)
+class DumpSummary:
+    """A dump as a project keeps it once read: the papers it listed are in the project's
+    listings, so not its entries, only how many (at 100k papers, ~150 MB of abstracts)."""
+
+    name: str
+    date: str | None
+    listing_date: str | None
+    entries: int
+    file: str = ""
+
 
 def dump_date(stem: str) -> str | None:
     """The YYYY-MM-DD prefix of a dump's file name, if it is a real calendar date."""

@@ -19,7 +19,7 @@ from sitegen.catalog import (
     read_ledger,
     read_pages,
 )
-from sitegen.dumps import Dump
+from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import check_number, decode_text, line_of, load_yaml, read_input
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump
@@ -56,7 +56,7 @@ class Project:
     root: Path
     config: SiteConfig
     taxonomy: Taxonomy
-    dumps: list[Dump]
+    dumps: list[DumpSummary]
     papers: list[Paper]
     warnings: list[str]
     listings: Listings = field(default_factory=dict)  # dump -> its papers' slugs, as listed
@@ -161,4 +161,5 @@ def load_project(
         for theme in sorted({p.theme for p in papers})
         if taxonomy.get(theme) is None
     ]
-    return Project(root, config, taxonomy, dumps, papers, warnings, listings)
+    summaries = [dump.summary() for dump in dumps]
+    return Project(root, config, taxonomy, summaries, papers, warnings, listings)

@@ -41,7 +41,7 @@ def project(papers: list[Paper], per_page: int = 50) -> Project:
     ]
     taxonomy = Taxonomy((Theme("alpha", "Alpha", "First."), Theme("beta", "Beta", "Second.")))
     config = SiteConfig(per_page=per_page)
-    return Project(Path("/nowhere"), config, taxonomy, dumps, papers, [])
+    return Project(Path("/nowhere"), config, taxonomy, [d.summary() for d in dumps], papers, [])
 
 
 def small_library() -> Library:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from sitegen.cache import BuildCache
+from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError
 from sitegen.project import SiteConfig, default_dir, load_config, load_project
 
@@ -77,7 +78,8 @@ def test_a_project_joins_pages_to_the_dumps_that_list_them(tmp_path: Path) -> No
     project = load_project(tmp_path)
     dumps = {p.slug: p.dumps for p in project.papers}
     assert dumps == {"by-hand": (), "listed-paper-title": ("2026-01-01-a",)}
-    assert [d.name for d in project.dumps] == ["2026-01-01-a"]
+    # What the site shows of a dump: not its entries' abstracts (ingest's alone), a count.
+    assert project.dumps == [DumpSummary("2026-01-01-a", "2026-01-01", None, 1, "2026-01-01-a.txt")]
     assert len(project.warnings) == 1 and "own-folder" in project.warnings[0]
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from test_library import paper, project, small_library
 
-from sitegen.dumps import Dump
+from sitegen.dumps import DumpSummary
 from sitegen.model.library import Library, build_library
 from sitegen.project import SiteConfig
 from sitegen.views.context import PageView
@@ -78,7 +78,7 @@ def test_pages_hold_no_list_of_every_paper() -> None:
 def archive_views(count: int) -> dict[str, PageView]:
     """The theme pages of `count` papers of one theme, 7 per dump (3 per page)."""
     dumps = [
-        Dump(f"2024-01-{d + 1:02d}", f"2024-01-{d + 1:02d}", None, "spaced", ()) for d in range(20)
+        DumpSummary(f"2024-01-{d + 1:02d}", f"2024-01-{d + 1:02d}", None, 0) for d in range(20)
     ]
     papers = [
         paper(f"p{i:03d}", f"Paper {i:03d}", "alpha", (dumps[i // 7].name,)) for i in range(count)

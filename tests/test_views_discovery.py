@@ -61,7 +61,10 @@ def project_of(papers: list[Paper]) -> Project:
         Dump("d2", "2024-02-01", None, "spaced", (Entry("x", "", 1),)),
     ]
     themes = tuple(Theme(slug, slug.title(), "") for slug in TOPICS)
-    return Project(Path("/nowhere"), SiteConfig(per_page=50), Taxonomy(themes), dumps, papers, [])
+    summaries = [dump.summary() for dump in dumps]
+    return Project(
+        Path("/nowhere"), SiteConfig(per_page=50), Taxonomy(themes), summaries, papers, []
+    )
 
 
 def corpus() -> list[Paper]:

@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cached_property
 
 from sitegen.catalog import Paper
-from sitegen.dumps import Dump
+from sitegen.dumps import DumpSummary
 from sitegen.model import urls
 from sitegen.model.discovery import Discovery
 from sitegen.project import Project, SiteConfig
@@ -167,7 +167,7 @@ def letter_of(title: str) -> str:
     return key[0].upper() if key and key[0].isalpha() else "#"
 
 
-def added_by(papers: list[Paper], dumps: list[Dump]) -> dict[str, str]:
+def added_by(papers: list[Paper], dumps: list[DumpSummary]) -> dict[str, str]:
     """The dump that added each paper: the `added:` ingest wrote, else the first dump listing it.
 
     `added:` wins because dumps are ordered by date: a dump dated earlier but
@@ -184,7 +184,7 @@ def added_by(papers: list[Paper], dumps: list[Dump]) -> dict[str, str]:
     return found
 
 
-def arrival_order(papers: list[Paper], dumps: list[Dump]) -> list[str]:
+def arrival_order(papers: list[Paper], dumps: list[DumpSummary]) -> list[str]:
     """Slugs oldest first: by the dump that added each paper (in project order), then those
     no dump added; ties by slug."""
     adder = added_by(papers, dumps)
@@ -215,7 +215,7 @@ def date_label(date: str) -> str:
     return f"{MONTHS[int(month) - 1]} {int(day)}, {year}"
 
 
-def dump_infos(dumps: list[Dump], added: dict[str, int]) -> tuple[DumpInfo, ...]:
+def dump_infos(dumps: list[DumpSummary], added: dict[str, int]) -> tuple[DumpInfo, ...]:
     """The dumps in project order (oldest first), with labels and URL segments.
 
     Project order (sitegen.ingest.read_dumps) puts the undated dumps first, by file name,
@@ -235,7 +235,7 @@ def dump_infos(dumps: list[Dump], added: dict[str, int]) -> tuple[DumpInfo, ...]
                 label=label,
                 date=dump.date,
                 number=number,
-                entries=len(dump.entries),
+                entries=dump.entries,
                 added=added.get(dump.name, 0),
                 file=dump.file or dump.name,
             )
@@ -275,13 +275,13 @@ def tag_infos(members: dict[str, list[str]]) -> tuple[TagInfo, ...]:
     return tuple(infos)
 
 
-def timeline(dumps: list[Dump], added: dict[str, int]) -> tuple[TimelineEntry, ...]:
+def timeline(dumps: list[DumpSummary], added: dict[str, int]) -> tuple[TimelineEntry, ...]:
     """Papers added per dump, in dump order, with the running total."""
     entries = []
     total = 0
     for dump in dumps:
         total += added.get(dump.name, 0)
-        entries.append(TimelineEntry(dump.name, len(dump.entries), added.get(dump.name, 0), total))
+        entries.append(TimelineEntry(dump.name, dump.entries, added.get(dump.name, 0), total))
     return tuple(entries)
 
 
