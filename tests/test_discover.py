@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+import sitegen.discover
 from sitegen.catalog import Paper
 from sitegen.discover import (
     Point,
@@ -415,6 +416,16 @@ def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:
         assert some.key_terms[paper.slug] == everything.key_terms[paper.slug]
     # (Their related lists do depend on each other: a later paper may be closest to another.)
     assert some.key_terms != everything.key_terms  # the extra papers have key terms of their own
+
+
+def test_later_papers_in_passes_get_what_they_get_all_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers = shipped_papers()[:330]
+    base = {p.slug for p in papers[:256]}
+    at_once = discover(papers, base)
+    monkeypatch.setattr(sitegen.discover, "LATER_PASS", 7)  # 74 later papers: 11 passes
+    assert discover(papers, base) == at_once
 
 
 def test_discovery_from_the_cache_makes_a_papers_entries_only_when_asked() -> None:
