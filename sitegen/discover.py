@@ -37,7 +37,10 @@ CANDIDATES = 20  # candidates per paper, re-ranked by exact cosine
 # How much closer than a base paper's limit-th related paper of the base a paper outside
 # the base must be to join its list (see welcome).
 NEWCOMER_MARGIN = 0.2
-BLOCK_ROWS = 1024
+# Papers whose candidate products are made at once: a block's product has a row per paper
+# and a column per paper sharing a heavy term, so it grows with the catalogue (1024 rows
+# took ~600 MB at 100k papers); 256 cost no more time at 10k. Results don't depend on it.
+BLOCK_ROWS = 256
 ROUND = 4
 MAP_NEIGHBOURS = 10  # neighbours per paper in the map's layout graph
 LAYOUT_SAMPLE = 10_000  # above this, a sample is laid out and the rest placed by it
@@ -677,11 +680,17 @@ def joined(parts: list[tuple]) -> Best:
 def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[Terms]:
     """Per pair (a row of elementwise products), the terms adding most to its score."""
     shared_rows, shared_cols, _ = ranked_entries(products, 2 * SHARED_TERMS)
-    shared_list = shared_cols.tolist()
+    # Each pair keeps a view of one array, not a list of int objects: at 100k papers there
+    # are ~500k pairs, and most are never asked (explained by shared phrases instead).
     return [
-        partial(distinct_terms, shared_list[part], terms, SHARED_TERMS)
+        partial(pair_terms, shared_cols[part], terms)
         for part in split_by_row(shared_rows, products.shape[0])
     ]
+
+
+def pair_terms(cols: np.ndarray, terms: Sequence[str]) -> tuple[str, ...]:
+    """The SHARED_TERMS terms adding most to a pair's score (cols: its best term ids)."""
+    return distinct_terms(cols.tolist(), terms, SHARED_TERMS)
 
 
 def welcomed(

@@ -234,6 +234,14 @@ def test_results_do_not_depend_on_input_order(found) -> None:
     assert discover(shuffled) == found
 
 
+def test_results_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    papers = shipped_papers()[:330]
+    base = {p.slug for p in papers[:256]}
+    whole = discover(papers, base)
+    monkeypatch.setattr(sitegen.discover, "BLOCK_ROWS", 7)  # 37 blocks of the base, 11 later
+    assert discover(papers, base) == whole
+
+
 def test_map_points_lie_in_the_unit_square_and_separate_topics(found) -> None:
     points = found.points
     assert set(points) == {p.slug for p in corpus()}
