@@ -20,7 +20,13 @@ import numpy as np
 
 from sitegen.cache import text_digest
 from sitegen.catalog import Paper
-from sitegen.keyterms import Candidate, KeyCounts, base_candidates, ranked_candidates
+from sitegen.keyterms import (
+    Candidate,
+    CandidateTable,
+    KeyCounts,
+    base_candidates,
+    ranked_candidates,
+)
 from sitegen.layout import affinity_graph, optimise
 from sitegen.model.discovery import Discovery, Point, Related, discovery_input
 from sitegen.regions import map_regions
@@ -148,7 +154,7 @@ class Generation:
     """What discovery keeps of its base generation: all that depends on the base papers only."""
 
     slugs: tuple[str, ...]  # the base's, in slug order
-    candidates: list[tuple[Candidate, ...]]  # each base paper's key-term candidates
+    candidates: CandidateTable  # each base paper's key-term candidates
     counts: KeyCounts  # how many base papers use each key (later papers' statistics)
     related: list[list[tuple[int, float, tuple[str, ...]]]]  # per base paper, its best
     # RELATED among the base, before the min_score cut: (base row, exact cosine, shared terms)
@@ -165,7 +171,7 @@ def learn_generation(
     rows = np.flatnonzero(in_base)
     mine = rows_of(vectors, rows)
     candidates, counts = base_candidates([texts[i] for i in rows.tolist()])
-    explain = by_phrases(dict(zip(mine.slugs, candidates, strict=True)))
+    explain = by_phrases(mine.slugs, candidates)
     related, thresholds, bars = generation_related(mine, explain, matched)
     coords = base_layout(mine, matched)
     return Generation(mine.slugs, candidates, counts, related, thresholds, bars, coords)
@@ -189,9 +195,9 @@ def extended(
     vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
-    candidates = interleaved(in_base, generation.candidates, found)
+    candidates = CandidateTable.interleaved(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
-    explain = by_phrases(dict(zip(vectors.slugs, candidates, strict=True)))
+    explain = by_phrases(vectors.slugs, candidates)
     related = related_of(vectors, in_base, generation, explain, matched)
     points = map_points(vectors, in_base, generation.coords, matched)
     plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
@@ -208,7 +214,7 @@ LATER_PASS = 4_000  # later papers whose candidates are found at once
 
 def later_candidates(
     texts: list[tuple[str, str]], counts: KeyCounts, known: dict[str, tuple]
-) -> list[tuple[Candidate, ...]]:
+) -> CandidateTable:
     """The candidates of papers after the base: each depends on its text and the base's counts
     only, so those `known` (plain, by text) are reused; `known` then holds these papers'."""
     keys = [text_digest(title, abstract) for title, abstract in texts]
@@ -225,13 +231,14 @@ def later_candidates(
     plain = [known[key] if key in known else fresh[key] for key in keys]
     known.clear()
     known.update(zip(keys, plain, strict=True))
-    return [
-        tuple(
-            Candidate(key, label, weight, key.count(" ") + 1, idf)
-            for key, label, weight, idf in found
-        )
-        for found in plain
-    ]
+    flat = [c for found in plain for c in found]
+    return CandidateTable.of(
+        [len(found) for found in plain],
+        [key for key, *_ in flat],
+        [label for _, label, *_ in flat],
+        [weight for *_, weight, _ in flat],
+        [idf for *_, idf in flat],
+    )
 
 
 def plain_candidates(found: tuple[Candidate, ...]) -> tuple:
@@ -246,15 +253,18 @@ Terms = Callable[[], tuple[str, ...]]
 Explain = Callable[[str, str, Terms], tuple[str, ...]]  # (paper, related, TF-IDF terms)
 
 
-def by_phrases(candidates: dict[str, tuple[Candidate, ...]]) -> Explain:
-    """Explain a related pair by the phrases both share, or else by the top TF-IDF term."""
+def by_phrases(slugs: Sequence[str], candidates: CandidateTable) -> Explain:
+    """Explain a related pair by the phrases both share, or else by the top TF-IDF term
+    (candidates: the papers', in the order of slugs)."""
+    row = {slug: i for i, slug in enumerate(slugs)}
     last: dict[str, dict[str, Candidate]] = {}  # the paper asked last: pairs come by paper
 
     def explain(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
         if slug not in last:
             last.clear()
-            last[slug] = {c.key: c for c in candidates[slug]}
-        return tuple(shared_with(last[slug], candidates[other])) or terms()[:1]
+            last[slug] = {c.key: c for c in candidates[row[slug]]}
+        keys, _, weights, _ = candidates.columns(row[other])
+        return tuple(shared_with(last[slug], zip(keys, weights, strict=True))) or terms()[:1]
 
     return explain
 
@@ -330,15 +340,15 @@ def related_papers(
 
 def packed(generation: Generation) -> dict[str, str | bytes | int]:
     """A generation as plain values for the build cache (columns of text and numbers)."""
-    candidates = [c for found in generation.candidates for c in found]
+    candidates = generation.candidates
     related = [entry for found in generation.related for entry in found]
     return {
         "slugs": "\n".join(generation.slugs),
-        "candidates": numbers([len(found) for found in generation.candidates], np.int32),
-        "keys": "\n".join(c.key for c in candidates),
-        "labels": "\n".join(c.label for c in candidates),
-        "weights": numbers([c.weight for c in candidates], np.float64),
-        "idfs": numbers([c.idf for c in candidates], np.float64),
+        "candidates": numbers(np.diff(candidates.starts), np.int32),
+        "keys": "\n".join(candidates.keys),
+        "labels": "\n".join(candidates.labels),
+        "weights": numbers(candidates.weights, np.float64),
+        "idfs": numbers(candidates.idfs, np.float64),
         "count_keys": "\n".join(generation.counts.keys),
         "counts": numbers(generation.counts.counts, np.int32),
         "papers": generation.counts.papers,
@@ -371,12 +381,9 @@ def unpacked(plain: dict) -> Generation:
         return [shared.setdefault(t, t) for t in plain[name].split(sep)] if n else []
 
     sizes = array("candidates", np.int32).tolist()
-    weights, idfs = array("weights", np.float64).tolist(), array("idfs", np.float64).tolist()
+    weights, idfs = array("weights", np.float64), array("idfs", np.float64)
     keys, labels = lines("keys", len(weights)), lines("labels", len(weights))
-    flat = [
-        Candidate(key, label, weight, key.count(" ") + 1, idf)
-        for key, label, weight, idf in zip(keys, labels, weights, idfs, strict=True)
-    ]
+    candidates = CandidateTable.of(sizes, keys, labels, weights, idfs)
     counts = array("counts", np.int32)
     related_rows = array("related_rows", np.int32).tolist()
     exact = array("related_exact", np.float64).tolist()
@@ -387,7 +394,7 @@ def unpacked(plain: dict) -> Generation:
     entries = list(zip(related_rows, exact, terms, strict=True))
     return Generation(
         tuple(lines("slugs", len(sizes))),
-        split_into(flat, sizes),
+        candidates,
         KeyCounts(tuple(lines("count_keys", len(counts))), counts, plain["papers"]),
         [list(found) for found in split_into(entries, array("related", np.int32).tolist())],
         array("thresholds", np.float64),
@@ -504,6 +511,8 @@ def key_terms(
     slugs: Sequence[str], candidates: Sequence[tuple[Candidate, ...]], limit: int = KEY_TERMS
 ) -> dict[str, tuple[str, ...]]:
     """Each paper's key terms: its heaviest phrases and names, as the paper writes them."""
+    if isinstance(candidates, CandidateTable):  # without making each paper's Candidates
+        return dict(zip(slugs, candidates.leading_labels(limit), strict=True))
     return {
         slug: tuple(c.label for c in found[:limit])
         for slug, found in zip(slugs, candidates, strict=True)
@@ -513,15 +522,16 @@ def key_terms(
 def shared_phrases(mine: tuple[Candidate, ...], theirs: tuple[Candidate, ...]) -> list[str]:
     """The candidates two papers share, the most specific first: rarest in the corpus, then
     heaviest in both (so "mode connectivity" comes before "computer vision")."""
-    return shared_with({c.key: c for c in mine}, theirs)
+    return shared_with({c.key: c for c in mine}, ((c.key, c.weight) for c in theirs))
 
 
-def shared_with(mine: dict[str, Candidate], theirs: tuple[Candidate, ...]) -> list[str]:
-    """shared_phrases, with one paper's candidates by key (each key is one candidate)."""
+def shared_with(mine: dict[str, Candidate], theirs: Iterable[tuple[str, float]]) -> list[str]:
+    """shared_phrases, with one paper's candidates by key (each key is one candidate) and
+    the other's keys and weights."""
     both = [
-        (own.idf, min(own.weight, c.weight), c.key, own.label)
-        for c in theirs
-        if (own := mine.get(c.key)) is not None
+        (own.idf, min(own.weight, weight), key, own.label)
+        for key, weight in theirs
+        if (own := mine.get(key)) is not None
     ]
     # Sorted to the key, which is unique: the order the candidates come in doesn't count.
     both.sort(key=lambda item: (-item[0], -item[1], item[2]))

@@ -32,6 +32,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -90,6 +91,104 @@ class Candidate:
     weight: float
     size: int  # words in the key
     idf: float  # how rare it is in the corpus: ranks the terms two papers share
+
+
+class CandidateTable(Sequence):
+    """Papers' candidates as columns: a paper's Candidates are made when asked for. A build
+    holds KEEP a paper: at 100k papers, ~370 MB as objects against ~90 MB as columns."""
+
+    def __init__(
+        self,
+        starts: np.ndarray,
+        keys: list[str],
+        labels: list[str],
+        weights: np.ndarray,
+        idfs: np.ndarray,
+    ):
+        self.starts = starts  # paper i's candidates are rows starts[i]:starts[i + 1]
+        self.keys, self.labels, self.weights, self.idfs = keys, labels, weights, idfs
+
+    @classmethod
+    def of(
+        cls,
+        sizes: Sequence[int],
+        keys: list[str],
+        labels: list[str],
+        weights: Sequence[float],
+        idfs: Sequence[float],
+    ) -> CandidateTable:
+        """The table of papers with these numbers of candidates, and the candidates' columns."""
+        starts = np.zeros(len(sizes) + 1, np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        return cls(
+            starts, keys, labels, np.asarray(weights, np.float64), np.asarray(idfs, np.float64)
+        )
+
+    @classmethod
+    def joined(cls, tables: Sequence[CandidateTable]) -> CandidateTable:
+        """One table of several, in order; equal labels become one string."""
+        shared: dict[str, str] = {}
+        sizes = np.concatenate([np.diff(t.starts) for t in tables]) if tables else []
+        return cls.of(
+            sizes,
+            [k for t in tables for k in t.keys],
+            [shared.setdefault(label, label) for t in tables for label in t.labels],
+            np.concatenate([t.weights for t in tables]) if tables else [],
+            np.concatenate([t.idfs for t in tables]) if tables else [],
+        )
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def __getitem__(self, index: int) -> tuple[Candidate, ...]:  # type: ignore[override]
+        keys, labels, weights, idfs = self.columns(index)
+        return tuple(
+            Candidate(key, label, weight, key.count(" ") + 1, idf)
+            for key, label, weight, idf in zip(keys, labels, weights, idfs, strict=True)
+        )
+
+    def columns(self, index: int) -> tuple[list[str], list[str], list[float], list[float]]:
+        """One paper's keys, labels, weights and idfs, without making its Candidates."""
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        a, b = self.starts[index : index + 2].tolist()
+        weights, idfs = self.weights[a:b].tolist(), self.idfs[a:b].tolist()
+        return self.keys[a:b], self.labels[a:b], weights, idfs
+
+    def leading_labels(self, limit: int) -> list[tuple[str, ...]]:
+        """Each paper's first `limit` labels (its key terms)."""
+        bounds, labels = self.starts.tolist(), self.labels
+        return [tuple(labels[a : min(b, a + limit)]) for a, b in pairwise(bounds)]
+
+    @classmethod
+    def interleaved(
+        cls, flags: np.ndarray, base: CandidateTable, others: CandidateTable
+    ) -> CandidateTable:
+        """The papers of both back in row order (flags: which rows are the base's)."""
+        tables, at, spans = (others, base), [0, 0], []
+        starts = (others.starts.tolist(), base.starts.tolist())
+        for flag in flags.tolist():
+            i = at[flag]
+            at[flag] += 1
+            spans.append((flag, starts[flag][i], starts[flag][i + 1]))
+        keys = [k for flag, a, b in spans for k in tables[flag].keys[a:b]]
+        labels = [k for flag, a, b in spans for k in tables[flag].labels[a:b]]
+        weights = [tables[flag].weights[a:b] for flag, a, b in spans]
+        idfs = [tables[flag].idfs[a:b] for flag, a, b in spans]
+        return cls.of(
+            [b - a for _, a, b in spans],
+            keys,
+            labels,
+            np.concatenate(weights) if weights else [],
+            np.concatenate(idfs) if idfs else [],
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 # Compiled once: these run once per distinct token (~8k at the shipped corpus, ~1M at 100k).
@@ -536,7 +635,7 @@ BASE_PASS = 10_000
 
 def base_candidates(
     texts: Sequence[tuple[str, str]], keep: int = KEEP
-) -> tuple[list[tuple[Candidate, ...]], KeyCounts]:
+) -> tuple[CandidateTable, KeyCounts]:
     """The base papers' candidates, and how many of them use each key (for later papers).
 
     A large base goes in passes of BASE_PASS papers, the same result: one pass counts
@@ -561,7 +660,7 @@ def base_candidates(
     total.update((key, place) for place, key in enumerate(keys))
     indexed = replace(counts, index=total)
     found_all = [candidates_and_counts(part, keep, indexed, inside=True)[0] for part in passes]
-    return [c for part in found_all for c in part], counts
+    return CandidateTable.joined(found_all), counts
 
 
 def ranked_candidates(
@@ -573,16 +672,17 @@ def ranked_candidates(
     it counts (plus the paper itself): a paper outside the base then gets candidates from
     its own text and the base only, whichever other papers arrive with it.
     """
-    return candidates_and_counts(texts, keep, known)[0]
+    return list(candidates_and_counts(texts, keep, known)[0])
 
 
 def candidates_and_counts(
     texts: Sequence[tuple[str, str]], keep: int, known: KeyCounts | None, inside: bool = False
-) -> tuple[list[tuple[Candidate, ...]], KeyCounts]:
+) -> tuple[CandidateTable, KeyCounts]:
     """ranked_candidates, plus the key counts of these papers (when they are the base);
     `inside`: these papers are base papers that `known` counts (base_candidates' passes)."""
     if not texts:
-        return [], known if known is not None else KeyCounts((), np.zeros(0, np.int32), 0)
+        none = CandidateTable.of([], [], [], [], [])
+        return none, known if known is not None else KeyCounts((), np.zeros(0, np.int32), 0)
     stream = token_stream(texts)
     found = occurrences(stream, vocabulary(stream.raw))
     rows = rows_of(found, stream, known, inside)
@@ -606,17 +706,12 @@ def candidates_and_counts(
     chosen = [r for found in picks for _, r in found]
     # Labels, weights and idfs are gathered for all papers at once (per-row numpy lookups
     # cost more than the strings made from them).
-    labels, weights_of = labels_of(chosen, rows, stream), weight[chosen].tolist()
-    idfs, result, j = idf[chosen].tolist(), [], 0
-    for found in picks:
-        result.append(
-            tuple(
-                Candidate(key, labels[j + i], weights_of[j + i], key.count(" ") + 1, idfs[j + i])
-                for i, (key, _) in enumerate(found)
-            )
-        )
-        j += len(found)
-    return result, counts
+    labels = labels_of(chosen, rows, stream)
+    chosen_keys = [key for found in picks for key, _ in found]
+    table = CandidateTable.of(
+        [len(found) for found in picks], chosen_keys, labels, weight[chosen], idf[chosen]
+    )
+    return table, counts
 
 
 def key_counts(keys: list[str], rows: Rows, papers: int) -> KeyCounts:

@@ -5,10 +5,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sitegen.keyterms import (
+    KEEP,
     PROSE,
+    Candidate,
+    CandidateTable,
+    candidates_and_counts,
     defined_acronyms,
     is_named,
     normalise,
@@ -165,3 +170,26 @@ def test_a_large_base_in_passes_gets_the_same_candidates_and_counts(
     assert parts == whole and counted.keys == counts.keys and counted.papers == len(base)
     assert counted.counts.tolist() == counts.counts.tolist()
     assert max(counts.counts.tolist()) > 1  # keys shared across passes were summed
+
+
+def test_a_candidate_table_makes_a_papers_candidates_only_when_asked() -> None:
+    texts = [YOLO, RATE, *FILLER]
+    listed = ranked_candidates(texts)
+    table, _ = candidates_and_counts(texts, KEEP, None)
+    assert isinstance(table, CandidateTable) and table == listed and len(table) == len(texts)
+    assert table[-1] == listed[-1] and table.columns(0)[0] == [c.key for c in listed[0]]
+    assert table.leading_labels(2) == [tuple(c.label for c in found[:2]) for found in listed]
+    with pytest.raises(IndexError):
+        table[len(texts)]
+    assert CandidateTable.joined([table, table]) == listed + listed
+
+    def table_of(rows: list[tuple[Candidate, ...]]) -> CandidateTable:
+        flat = [c for found in rows for c in found]
+        columns = ([c.key for c in flat], [c.label for c in flat])
+        numbers = ([c.weight for c in flat], [c.idf for c in flat])
+        return CandidateTable.of([len(found) for found in rows], *columns, *numbers)
+
+    flags = np.array([i % 3 == 0 for i in range(len(texts))])
+    base = table_of([found for found, flag in zip(listed, flags, strict=True) if flag])
+    others = table_of([found for found, flag in zip(listed, flags, strict=True) if not flag])
+    assert CandidateTable.interleaved(flags, base, others) == listed
