@@ -11,10 +11,11 @@ phrases and named methods of sitegen.keyterms.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from hashlib import blake2b
+from itertools import pairwise
 
 import numpy as np
 
@@ -476,12 +477,6 @@ def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarra
     return rows[chosen], matrix.indices[chosen], matrix.data[chosen]
 
 
-def split_by_row(rows: np.ndarray, n_rows: int) -> list[slice]:
-    """Slices of a row-sorted array, one per row."""
-    bounds = np.searchsorted(rows, np.arange(n_rows + 1))
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
-
-
 def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) -> tuple[str, ...]:
     """The first `limit` of these term ids, folding a word into the phrase that contains it."""
     chosen: list[str] = []
@@ -607,7 +602,7 @@ class Best:
     rows: np.ndarray  # position in the rows asked for, by row then rank
     cols: np.ndarray  # the related paper's row in the vectors
     exact: np.ndarray  # float64 cosine over all terms
-    terms: list[Terms]  # the TF-IDF terms adding most to each score
+    terms: Sequence[Terms]  # the TF-IDF terms adding most to each score
     thresholds: np.ndarray  # per row asked for: the candidate threshold (candidate_pairs)
     bars: np.ndarray  # per row asked for: the bar of welcome_bars
 
@@ -646,7 +641,7 @@ def best_related(
         # end took ~250 MB at 100k papers.
         explained = explaining_terms(pair_products, vectors.terms)
         parts.append((start, (*best, explained), threshold, bar))
-    return joined(parts)
+    return joined(parts, vectors.terms)
 
 
 def top_entries(
@@ -666,14 +661,14 @@ def top_entries(
     return best_rows, best_cols, best_values, products[pairs]
 
 
-def joined(parts: list[tuple]) -> Best:
+def joined(parts: list[tuple], terms: Sequence[str]) -> Best:
     """One Best from the blocks of best_related, each entry explained by its TF-IDF terms."""
     rows, cols, exact, shared = [], [], [], []
     for start, (best_rows, best_cols, values, explained), _, _ in parts:
         rows.append(best_rows + start)
         cols.append(best_cols)
         exact.append(values.astype(np.float64))
-        shared += explained
+        shared.append(explained)
     if not parts:
         empty = np.zeros(0)
         return Best(empty.astype(np.int64), empty.astype(np.int64), empty, [], empty, empty)
@@ -681,21 +676,52 @@ def joined(parts: list[tuple]) -> Best:
         np.concatenate(rows).astype(np.int64),
         np.concatenate(cols).astype(np.int64),
         np.concatenate(exact),
-        shared,
+        PairTerms.joined(shared, terms),
         np.concatenate([threshold for *_, threshold, _ in parts]),
         np.concatenate([bar for *_, bar in parts]),
     )
 
 
-def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> list[Terms]:
+def explaining_terms(products: sp.csr_matrix, terms: Sequence[str]) -> PairTerms:
     """Per pair (a row of elementwise products), the terms adding most to its score."""
     shared_rows, shared_cols, _ = ranked_entries(products, 2 * SHARED_TERMS)
-    # Each pair keeps a view of one array, not a list of int objects: at 100k papers there
-    # are ~500k pairs, and most are never asked (explained by shared phrases instead).
-    return [
-        partial(pair_terms, shared_cols[part], terms)
-        for part in split_by_row(shared_rows, products.shape[0])
-    ]
+    bounds = np.searchsorted(shared_rows, np.arange(products.shape[0] + 1))
+    return PairTerms(shared_cols, bounds, terms)
+
+
+class PairTerms(Sequence):
+    """Each pair's explaining terms (Terms), made only when iterated: at 100k papers there
+    are ~500k pairs, most explained by shared phrases instead (a callable and a list of
+    ints each took ~90 MB)."""
+
+    def __init__(self, cols: np.ndarray, bounds: np.ndarray, terms: Sequence[str]):
+        self.cols, self.bounds, self.terms = cols, bounds, terms  # pair i: cols[bounds[i]:]
+
+    @classmethod
+    def joined(cls, parts: Sequence[PairTerms], terms: Sequence[str]) -> PairTerms:
+        """The pairs of several, in order."""
+        offsets = np.cumsum([0, *(len(p.cols) for p in parts)])
+        bounds = [p.bounds[:-1] + offset for p, offset in zip(parts, offsets, strict=False)]
+        return cls(
+            np.concatenate([p.cols for p in parts]) if parts else np.zeros(0, np.int32),
+            np.concatenate([*bounds, offsets[-1:]]),
+            terms,
+        )
+
+    def __len__(self) -> int:
+        return len(self.bounds) - 1
+
+    def __getitem__(self, index: int) -> Terms:  # type: ignore[override]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return partial(
+            pair_terms, self.cols[self.bounds[index] : self.bounds[index + 1]], self.terms
+        )
+
+    def __iter__(self) -> Iterator[Terms]:
+        cols, terms = self.cols, self.terms
+        for a, b in pairwise(self.bounds.tolist()):
+            yield partial(pair_terms, cols[a:b], terms)
 
 
 def pair_terms(cols: np.ndarray, terms: Sequence[str]) -> tuple[str, ...]:

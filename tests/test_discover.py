@@ -450,3 +450,17 @@ def test_discovery_from_the_cache_makes_a_papers_entries_only_when_asked() -> No
     assert again.points.get("no-such-paper") is None and slug in again.points
     assert again == fresh  # every entry, as discover made it
     assert list(again.related) == list(fresh.related)
+
+
+def test_pair_terms_are_made_when_asked_and_join_in_order() -> None:
+    from sitegen.discover import PairTerms, explaining_terms
+
+    terms = ["diffusion", "diffusion model", "graph", "image", "loss"]
+    products = sp.csr_matrix(np.array([[0.5, 0.9, 0, 0.1, 0], [0, 0, 0.7, 0, 0.2], [0] * 5]))
+    pairs = explaining_terms(products, terms)
+    assert [t() for t in pairs] == [("diffusion model", "image"), ("graph", "loss"), ()]
+    assert [pairs[i]() for i in range(len(pairs))] == [t() for t in pairs]
+    with pytest.raises(IndexError):
+        pairs[3]
+    both = PairTerms.joined([pairs, explaining_terms(products[1:], terms)], terms)
+    assert [t() for t in both] == [t() for t in pairs] + [("graph", "loss"), ()]
