@@ -1006,10 +1006,13 @@ def chunk_name(manifest: Mapping[str, object], kind: str, number: int) -> str:
     return f"{kind}-{number:03d}-{groups[number // CHUNK_GROUP]}"
 
 
-def data_files(files: dict[str, bytes], kind: str, texts: Iterable[str]) -> list[str]:
-    """Add a data file to files for each JSON text; their names, in order ("" for "")."""
+def data_files(files: dict[str, bytes], kind: str, texts: list[str]) -> list[str]:
+    """Add a data file to files for each JSON text; their names, in order ("" for "").
+    Each text is dropped from `texts` once its file is made: every shard's text and bytes
+    at once took ~90 MB more at 100k papers."""
     names = []
-    for number, text in enumerate(texts):
+    for number in range(len(texts)):
+        text, texts[number] = texts[number], ""
         if not text:  # no file (a shard without a late file)
             names.append("")
             continue

@@ -909,3 +909,11 @@ def test_papers_read_from_pages_are_indexed_by_their_page_key() -> None:
     edited = papers[:3] + edited
     again, _ = search.search_index(edited, taxonomy, memo)
     assert again == search.search_index(edited, taxonomy)[0] != files
+
+
+def test_data_files_drop_each_text_once_its_file_is_made() -> None:
+    texts = ['{"s":"a"}', "", '{"s":"b"}']
+    files: dict[str, bytes] = {}
+    names = search.data_files(files, "shard", texts)
+    assert texts == ["", "", ""] and names[1] == "" and len(files) == 2
+    assert sorted(files) == sorted(f"search/{name}.js" for name in names if name)
