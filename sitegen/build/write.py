@@ -105,16 +105,15 @@ class MemoSlot:
         """What the index's caller gets: its files, the memo unless stored here, and the
         records of the files parked in the spool by a forked copy (the files are then
         Kept.SPOOLED: at 100k papers, ~100 MB the build would get back and hold)."""
-        stored = self.store(memo)
         if self.spool is None or os.getpid() == self.made_in:
-            return files, None if stored else memo, {}
+            return files, None if self.store(memo) else memo, {}
         spool = copy.copy(self.spool)  # this copy's own records of parked files
         spool.records = {}
         parked: Outputs = {}
-        for path in sorted(files):
+        for path in sorted(files):  # parked first: each file's bytes are let go as it goes
             spool.put(path, files.pop(path))
             parked[path] = Kept.SPOOLED
-        return parked, None if stored else memo, spool.records
+        return parked, None if self.store(memo) else memo, spool.records
 
     def __call__(self) -> object:
         """The memo the last index left (None: none usable)."""
