@@ -876,7 +876,8 @@ def indexed(
     known: Mapping[str, bytes] = old["entries"] if old is not None else {}
     entries: dict[str, bytes] = {}
     index = ShardedIndex()
-    snippets: list[list[str]] = []
+    texts: list[str] = []  # the snippet chunks' JSON texts (chunked), made as they fill
+    snippets: list[list[str]] = []  # those of the chunk being filled
     definitions: list[list[str]] = []
     derivable: list[bool] = []
     for number, (paper, key) in enumerate(zip(papers, keys, strict=True)):
@@ -892,9 +893,12 @@ def indexed(
         record, snippet, acronyms, slug_derivable = analysed
         index.add_record(record)
         snippets.append(snippet)
+        if len(snippets) == TEXT_CHUNK_DOCS:
+            texts += chunked(snippets)
+            snippets = []
         definitions.append(acronyms)
         derivable.append(slug_derivable)
-    texts = list(chunked(snippets))
+    texts += chunked(snippets)
     firsts, shards, lates = index.shards()
     listing = titles_of(papers, taxonomy, derivable)
     files = staged_files((index.head(firsts), shards, lates), *listing, texts, definitions)
