@@ -126,12 +126,13 @@ class CandidateTable(Sequence):
 
     @classmethod
     def joined(cls, tables: Sequence[CandidateTable]) -> CandidateTable:
-        """One table of several, in order; equal labels become one string."""
+        """One table of several, in order; equal keys, and equal labels, become one string
+        (each pass of base_candidates makes its own)."""
         shared: dict[str, str] = {}
         sizes = np.concatenate([np.diff(t.starts) for t in tables]) if tables else []
         return cls.of(
             sizes,
-            [k for t in tables for k in t.keys],
+            [shared.setdefault(key, key) for t in tables for key in t.keys],
             [shared.setdefault(label, label) for t in tables for label in t.labels],
             np.concatenate([t.weights for t in tables]) if tables else [],
             np.concatenate([t.idfs for t in tables]) if tables else [],
