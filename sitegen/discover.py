@@ -10,6 +10,7 @@ phrases and named methods of sitegen.keyterms.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -378,8 +379,15 @@ def unpacked(plain: dict) -> Generation:
     # hundred thousand phrases (~200 MB less). Every build unpacks, so views pickle alike.
     shared: dict[str, str] = {}
 
-    def lines(name: str, n: int, sep: str = "\n") -> list[str]:
-        return [shared.setdefault(t, t) for t in plain[name].split(sep)] if n else []
+    def lines(name: str, n: int) -> list[str]:
+        # Line by line, not split() whole: a list of 1.4M fresh strings at 100k papers
+        # (~80 MB more, most of them equal to one already shared).
+        if not n:
+            return []
+        text = plain[name]
+        split = (line.rstrip("\n") for line in io.StringIO(text, newline="\n"))  # at "\n" only
+        found = [shared.setdefault(line, line) for line in split]
+        return [*found, ""] if text == "" or text.endswith("\n") else found
 
     sizes = array("candidates", np.int32).tolist()
     weights, idfs = array("weights", np.float64), array("idfs", np.float64)
