@@ -273,7 +273,8 @@ class BuildCache:
     def release_parsed(self) -> None:
         """Write the parsed inputs that changed now, then forget them all: a one-shot build
         that has read its project never asks for them again (at 100k papers, the pages and
-        dumps as parsed hold ~300 MB that every forked copy would share or copy)."""
+        dumps as parsed hold ~300 MB that every forked copy would share or copy). For that
+        build only: another build with this cache would parse every input and keep none."""
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)

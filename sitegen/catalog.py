@@ -31,7 +31,8 @@ from sitegen.known import KnownFiles, content_key
 from sitegen.text import find_links, status_key
 
 LEDGER_NAME = "ingested.json"
-NOTES_HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
+# A heading line, empty ("#") included: bodies are stored without trailing whitespace.
+NOTES_HEADING = re.compile(r"^#{1,6}(?:\s|$)", re.MULTILINE)
 # libyaml's safe loader parses front matter ~5x faster than the pure-Python one.
 YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster at 100k pages
 

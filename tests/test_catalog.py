@@ -47,6 +47,10 @@ def test_a_papers_abstract_is_its_pages_body_not_a_copy(tmp_path: Path) -> None:
     page = parse_page(text + "\n\n", tmp_path / "content" / "papers" / "t" / "a.md", "t")
     paper = make_paper(page, (), tmp_path / "content")
     assert paper.abstract == "The abstract,\non two lines." and paper.abstract is page.body
+    # A body that ends in an empty heading still has its notes split off there.
+    for ending in ("\n#\n", "\n## \n"):
+        page = parse_page(text + ending, tmp_path / "content" / "papers" / "t" / "a.md", "t")
+        assert split_body(page.body)[0] == "The abstract,\non two lines."
 
 
 @pytest.mark.parametrize(

@@ -148,7 +148,7 @@ class ResidentSearch:
 
     def __call__(
         self, papers: list[Paper], taxonomy: Taxonomy, memo: MemoSlot, keys: list[str]
-    ) -> tuple[Outputs, Any]:
+    ) -> Made:
         """search_index, in this process or a forked copy: the files, and the memo unless
         it is stored already (None)."""
         return memo.hand_back(*search_index(papers, taxonomy, memo(), keys))
@@ -217,7 +217,7 @@ def worker_search(
     memo: object,
     keys: list[str],
     write_to: Path | None = None,
-) -> tuple[Outputs, Any] | None:
+) -> Made | None:
     """In the warm worker: the search index of the papers in order (slugs), from the papers
     and memo of its last index (if it is `expected`) and the papers changed since; None when
     it holds another (the caller sends every paper and the memo). The files go straight into
