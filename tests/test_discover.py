@@ -464,3 +464,12 @@ def test_pair_terms_are_made_when_asked_and_join_in_order() -> None:
         pairs[3]
     both = PairTerms.joined([pairs, explaining_terms(products[1:], terms)], terms)
     assert [t() for t in both] == [t() for t in pairs] + [("graph", "loss"), ()]
+
+
+@pytest.mark.parametrize(
+    "text", ["", "\n", "a", "a\n", "a\nb", "a\r\nb\rc", "x\u2028y\n\n", "a\tb\n"]
+)
+def test_each_line_is_split_at_newlines_only(text: str) -> None:
+    from sitegen.discover import each_line
+
+    assert list(each_line(text)) == text.split("\n")
