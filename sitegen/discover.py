@@ -23,10 +23,12 @@ import numpy as np
 from sitegen.cache import text_digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import (
+    KEEP,
     Candidate,
     CandidateTable,
     KeyCounts,
     base_candidates,
+    candidates_and_counts,
     ranked_candidates,
 )
 from sitegen.layout import affinity_graph, optimise
@@ -78,22 +80,15 @@ def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) 
 
 def paper_candidates(
     papers: Iterable[Paper], base: Collection[str] | None = None
-) -> list[tuple[Candidate, ...]]:
+) -> CandidateTable:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
     ordered = sorted(map(discovery_input, papers))
     flags = base_flags(ordered, base)
     texts = [(t, a) for _, t, a in ordered]
     mine, counts = base_candidates([x for x, f in zip(texts, flags, strict=True) if f])
-    theirs = ranked_candidates(
-        [x for x, f in zip(texts, flags, strict=True) if not f], known=counts
-    )
-    return interleaved(flags, mine, theirs)
-
-
-def interleaved(flags: np.ndarray, base: list, others: list) -> list:
-    """The base's items and the others' back in row order (flags: which rows are the base's)."""
-    mine, theirs = iter(base), iter(others)
-    return [next(mine) if flag else next(theirs) for flag in flags.tolist()]
+    others = [x for x, f in zip(texts, flags, strict=True) if not f]
+    theirs, _ = candidates_and_counts(others, KEEP, counts)
+    return CandidateTable.interleaved(flags, mine, theirs)
 
 
 def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None) -> np.ndarray:
@@ -513,15 +508,10 @@ def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) 
 
 
 def key_terms(
-    slugs: Sequence[str], candidates: Sequence[tuple[Candidate, ...]], limit: int = KEY_TERMS
+    slugs: Sequence[str], candidates: CandidateTable, limit: int = KEY_TERMS
 ) -> dict[str, tuple[str, ...]]:
     """Each paper's key terms: its heaviest phrases and names, as the paper writes them."""
-    if isinstance(candidates, CandidateTable):  # without making each paper's Candidates
-        return dict(zip(slugs, candidates.leading_labels(limit), strict=True))
-    return {
-        slug: tuple(c.label for c in found[:limit])
-        for slug, found in zip(slugs, candidates, strict=True)
-    }
+    return dict(zip(slugs, candidates.leading_labels(limit), strict=True))
 
 
 def shared_phrases(mine: tuple[Candidate, ...], theirs: tuple[Candidate, ...]) -> list[str]:
