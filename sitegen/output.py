@@ -5,6 +5,7 @@ Everything here touches site/ and nothing else; the rest of the build works in m
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -204,6 +205,13 @@ class Spool:
             os.fchmod(handle.fileno(), FILE_MODE)
         record = self.records[path] = (len(data), file_hash(data))
         return record
+
+    def own_copy(self) -> Spool:
+        """This spool for a forked copy: the same folder, and its own records of what it
+        parks (handed back to the build, which commits them all)."""
+        mine = copy.copy(self)
+        mine.records = {}
+        return mine
 
     def drop(self, path: str) -> None:
         """Un-park a file (its bytes turned out to be on disk already)."""

@@ -108,7 +108,7 @@ def build_project(
     side: Run | None = None  # the side copy's run, rendering the lists
     spool = Spool(options.output) if fork else None
     try:
-        search = early_search(project, cache, options.output, spool) if spool else None
+        search = None if spool is None else early_search(project, cache, options.output, spool)
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_long(cache, key)
         if spool is not None and not lists:  # the search index at once: it needs no model

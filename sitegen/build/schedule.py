@@ -247,9 +247,7 @@ def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
     The copy shares the whole model (nothing pickled over), renders into the spool
     and sends back only what the cache needs.
     """
-    spool = copy.copy(run.spool)  # this copy's own records of parked files
-    if spool is not None:
-        spool.records = {}
+    spool = run.spool.own_copy() if run.spool is not None else None
     mine = copy.copy(run)
     mine.rendered, mine.noted, mine.inputs, mine.spool = {}, {}, {}, spool
     outputs = {route.path: render_route(mine, route) for route in chosen}

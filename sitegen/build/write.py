@@ -8,7 +8,6 @@ before the pages (in another process when the run has one), collected after.
 
 from __future__ import annotations
 
-import copy
 import itertools
 import os
 from collections.abc import Callable, Iterable
@@ -107,8 +106,7 @@ class MemoSlot:
         Kept.SPOOLED: at 100k papers, ~100 MB the build would get back and hold)."""
         if self.spool is None or os.getpid() == self.made_in:
             return files, None if self.store(memo) else memo, {}
-        spool = copy.copy(self.spool)  # this copy's own records of parked files
-        spool.records = {}
+        spool = self.spool.own_copy()
         parked: Outputs = {}
         for path in sorted(files):  # parked first: each file's bytes are let go as it goes
             spool.put(path, files.pop(path))
