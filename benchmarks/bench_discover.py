@@ -113,15 +113,17 @@ def measure(count: int) -> None:
         t0 = time.perf_counter()
         vectors = step()
         timings[name] = time.perf_counter() - t0
-    candidates: list = []
+    found: dict = {}  # "candidates": the papers' CandidateTable
     points: dict = {}
     terms: dict = {}
     for name, step in [
-        ("candidates", lambda: candidates.extend(d.paper_candidates(papers))),
-        ("key_terms", lambda: terms.update(d.key_terms(vectors.slugs, candidates))),
+        ("candidates", lambda: found.update(candidates=d.paper_candidates(papers))),
+        ("key_terms", lambda: terms.update(d.key_terms(vectors.slugs, found["candidates"]))),
         (
             "related",
-            lambda: d.with_shared_phrases(d.related_papers(vectors), vectors.slugs, candidates),
+            lambda: d.with_shared_phrases(
+                d.related_papers(vectors), vectors.slugs, found["candidates"]
+            ),
         ),
         ("map", lambda: points.update(d.map_points(vectors))),
         ("regions", lambda: map_regions(vectors.slugs, plane(points, vectors.slugs), terms)),
