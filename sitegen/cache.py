@@ -24,9 +24,11 @@ from __future__ import annotations
 import gc
 import hashlib
 import marshal
+import os
+import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
@@ -92,7 +94,7 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
         handle.write(chunk)
 
     def stream(value: Any) -> None:
-        if type(value) is not dict:
+        if type(value) is not dict and not isinstance(value, BytesOnDisk):
             put(encode(value))
             return
         put([STREAMED, len(value)])
@@ -107,6 +109,52 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
 
 
 STREAMED = "R"  # a record [STREAMED, n]: a dict of n items follows (encode never makes it)
+
+
+class BytesOnDisk(MutableMapping[str, bytes]):
+    """A str -> bytes mapping whose values wait in an unnamed file, not in memory, until
+    write_plain streams it (read back, it is a dict). For a memo made item by item in a
+    forked copy: the search memo's entries held ~170 MB there at 100k papers."""
+
+    def __init__(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close()
+        self.spans: dict[str, tuple[int, int]] = {}  # key -> (offset, length), in order made
+        self.written = 0  # bytes in the file; those after it wait in `pending`
+        self.pending = bytearray()
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self.spans[key] = (self.written + len(self.pending), len(value))  # set again: newest
+        self.pending += value
+        if len(self.pending) >= 1 << 20:
+            self.flush()
+
+    def __getitem__(self, key: str) -> bytes:
+        offset, length = self.spans[key]
+        self.flush()
+        return os.pread(self.file.fileno(), length, offset)
+
+    def flush(self) -> None:
+        """Write what waits in memory to the file."""
+        if self.pending:
+            self.file.seek(self.written)
+            self.file.write(self.pending)
+            self.file.flush()  # read back by pread, past the file object's buffer
+            self.written += len(self.pending)
+            self.pending = bytearray()
+
+    def __delitem__(self, key: str) -> None:
+        del self.spans[key]  # its bytes stay in the file, unread
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.spans)
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def close(self) -> None:
+        """Let the file go (its values are gone with it)."""
+        self.file.close()
 
 
 def read_plain(path: Path) -> Any:

@@ -106,7 +106,7 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Any
@@ -851,30 +851,38 @@ def search_index(
     taxonomy: Taxonomy,
     previous: object = None,
     keys: list[str] | None = None,
+    entries: MutableMapping[str, bytes] | None = None,
 ) -> tuple[dict[str, bytes], SearchMemo]:
     """Every search data file, documents numbered in the papers' order, and the memo for
     the next build. With a memo, the index is updated by difference (sitegen.search_diff:
     only papers whose entry key changed are read); the files equal a build without one.
-    `keys`: entry_keys(papers, taxonomy), when the caller has them (build.keys.search_key)."""
+    `keys`: entry_keys(papers, taxonomy), when the caller has them (build.keys.search_key).
+    `entries`: where an index made afresh puts the new memo's entries (a dict if None)."""
     keys = entry_keys(papers, taxonomy) if keys is None else keys
     old = usable_memo(previous)
     if old is not None:
         from sitegen.search_diff import updated  # it builds on this module
 
         try:
-            return updated(papers, taxonomy, old, keys) or indexed(papers, taxonomy, old, keys)
+            made = updated(papers, taxonomy, old, keys)
+            return made or indexed(papers, taxonomy, old, keys, entries)
         except DAMAGED:
             pass  # a memo this code did not make (a damaged cache): start afresh
-    return indexed(papers, taxonomy, None, keys)
+    return indexed(papers, taxonomy, None, keys, entries)
 
 
 def indexed(
-    papers: Sequence[Paper], taxonomy: Taxonomy, old: SearchMemo | None, keys: list[str]
+    papers: Sequence[Paper],
+    taxonomy: Taxonomy,
+    old: SearchMemo | None,
+    keys: list[str],
+    entries: MutableMapping[str, bytes] | None = None,
 ) -> tuple[dict[str, bytes], SearchMemo]:
-    """search_index from scratch, but for the entries an old memo holds (read back)."""
+    """search_index from scratch, but for the entries an old memo holds (read back); the
+    memo's entries go into `entries` (empty, or a new dict if None) as each is made."""
     analyser = Analyser()
+    entries = {} if entries is None else entries
     known: Mapping[str, bytes] = old["entries"] if old is not None else {}
-    entries: dict[str, bytes] = {}
     index = ShardedIndex()
     texts: list[str] = []  # the snippet chunks' JSON texts (chunked), made as they fill
     snippets: list[list[str]] = []  # those of the chunk being filled

@@ -19,6 +19,7 @@ import sitegen.corpus_themes
 import sitegen.discover
 import sitegen.model.discovery
 import sitegen.views.pages
+from sitegen import search
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
 from sitegen.build.options import Preview
 from sitegen.cache import BuildCache
@@ -412,7 +413,14 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
         "keep_memo",
         lambda run, made: handed.append(made[0]) or real(run, made),
     )
-    ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
+    real_index = sitegen.build.write.search_index
+
+    def index(*args: object) -> object:  # in the copy: where the memo's entries go, to a file
+        (tmp_path / "entries-went-to").write_text(type(args[-1]).__name__)
+        return real_index(*args)
+
+    monkeypatch.setattr(sitegen.build.write, "search_index", index)
+    _, built = ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
     # The files are parked in the spool by the copy, not sent back to this process.
     assert handed[0] and set(handed[0].values()) == {Kept.SPOOLED}
     assert (output / "search" / "titles.js").is_file()
@@ -421,6 +429,9 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     assert "search" not in cache.memos and cache.stored["search"] == memo_key
     first = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(first["keys"]) == len(page_paths(tmp_path))
+    assert (tmp_path / "entries-went-to").read_text() == "BytesOnDisk"
+    papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache())
+    assert first == search.search_index(papers, taxonomy, None, keys)[1]  # as made in memory
     page = page_paths(tmp_path)[0]
     page.write_text(page.read_text() + "\n## Notes\n\nA memo of the copy's own.\n")
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))

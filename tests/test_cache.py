@@ -16,6 +16,7 @@ from sitegen.cache import (
     HEAD_FILE,
     MAGIC,
     BuildCache,
+    BytesOnDisk,
     bucket,
     digest,
     memo_file,
@@ -218,6 +219,29 @@ def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> 
     path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
     with pytest.raises(ValueError):
         read_plain(path)  # well hashed, but not what write_plain makes
+
+
+def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(
+    tmp_path: Path,
+) -> None:
+    on_disk = BytesOnDisk(tmp_path / "cache")
+    values = {f"k{n}": bytes([n]) * 300_000 for n in range(8)}
+    for key, value in values.items():
+        on_disk[key] = value
+    # What waits in memory stays under a megabyte: the rest is in the file already.
+    assert len(on_disk.pending) < 1 << 20 and on_disk.written >= 7 * 300_000 - (1 << 20)
+    assert os.fstat(on_disk.file.fileno()).st_size == on_disk.written
+    on_disk["k1"] = b"newest"  # set again: its newest value, in its first place
+    del on_disk["k2"]
+    values["k1"] = b"newest"
+    del values["k2"]
+    assert list(on_disk) == list(values) and dict(on_disk) == values
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain({"entries": on_disk, "n": 1}, handle)
+    assert read_plain(path) == {"entries": values, "n": 1}
+    on_disk.close()
+    assert list((tmp_path / "cache").iterdir()) == []  # the file has no name: nothing left
 
 
 def test_a_papers_text_digest_is_the_digest_of_its_title_and_abstract() -> None:

@@ -11,6 +11,7 @@ import pytest
 import scipy.sparse as sp
 
 import sitegen.discover
+import sitegen.model.discovery
 from sitegen.catalog import Paper
 from sitegen.discover import (
     Point,
@@ -450,6 +451,11 @@ def test_discovery_from_the_cache_makes_a_papers_entries_only_when_asked() -> No
     assert again.points.get("no-such-paper") is None and slug in again.points
     assert again == fresh  # every entry, as discover made it
     assert list(again.related) == list(fresh.related)
+    # Only the most recent are kept (a page asks twice, then never again); points, all.
+    recent = sitegen.model.discovery.RECENT
+    assert len(again.related.made) == len(again.key_terms.made) == recent < len(papers)
+    assert list(again.related.made) == list(again.related)[-recent:]
+    assert len(again.points.made) == len(again.points)
 
 
 def test_pair_terms_are_made_when_asked_and_join_in_order() -> None:

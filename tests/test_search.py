@@ -302,7 +302,9 @@ def test_an_index_made_from_a_memo_equals_a_clean_one(
     afresh: list[int] = []
     real_indexed = search.indexed
     monkeypatch.setattr(
-        search, "indexed", lambda p, t, old, k: afresh.append(len(p)) or real_indexed(p, t, old, k)
+        search,
+        "indexed",
+        lambda p, t, old, k, e: afresh.append(len(p)) or real_indexed(p, t, old, k, e),
     )
     papers, taxonomy = generate_papers(150, seed=6)
     analysed: list[str] = []

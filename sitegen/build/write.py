@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from sitegen.build.options import BuildResult
 from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_outputs
 from sitegen.build.run import Run, render_first
 from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, start_group
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, BytesOnDisk
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
 from sitegen.model.library import arrival_order
@@ -117,6 +117,21 @@ class MemoSlot:
         """The memo the last index left (None: none usable)."""
         return self.cache.recall("search", MEMO_KEY)
 
+    def stores(self) -> bool:
+        """Whether store writes the memo here: in a forked copy, with a cache folder."""
+        return self.cache.folder is not None and os.getpid() != self.made_in
+
+    def entries(self) -> MutableMapping[str, bytes] | None:
+        """Where the index puts its new memo's entries: where store writes the memo, a file
+        until then (BytesOnDisk: at 100k papers, ~170 MB the copy would hold to its end)."""
+        if not self.stores():
+            return None
+        assert self.cache.folder is not None
+        try:
+            return BytesOnDisk(self.cache.folder)
+        except OSError:
+            return None  # a folder that takes no file: in memory, as in the build's process
+
     def store(self, memo: object) -> bool:
         """In a forked copy, write the memo into the cache folder now; False (the caller
         hands it back) in the build's own process or for a cache in memory only.
@@ -124,13 +139,20 @@ class MemoSlot:
         In a CLI build's side copy, so the build does not wait for it: the memo is as
         large as the index (26 MB at 10k papers), to send back and then write whole. In the
         build's process it stays in memory, for the cache's save and the next preview build."""
-        if self.cache.folder is None or os.getpid() == self.made_in:
+        if not self.stores():
             return False
+        assert isinstance(memo, dict)
+        on_disk = memo.get("entries")
         self.cache.keep("search", MEMO_KEY, memo, new=True)
         try:
             self.cache.spill("search")
-        except OSError:
-            return False  # handed back instead, for the build to write with the rest
+        except OSError:  # handed back instead, for the build to write with the rest
+            if isinstance(on_disk, BytesOnDisk):
+                memo["entries"] = dict(on_disk)  # plain data, to send back
+            return False
+        finally:
+            if isinstance(on_disk, BytesOnDisk):
+                on_disk.close()
         return True
 
 
@@ -149,7 +171,7 @@ class ResidentSearch:
     ) -> Made:
         """search_index, in this process or a forked copy: the files, and the memo unless
         it is stored already (None)."""
-        return memo.hand_back(*search_index(papers, taxonomy, memo(), keys))
+        return memo.hand_back(*search_index(papers, taxonomy, memo(), keys, memo.entries()))
 
     def submit_in(
         self,

@@ -55,17 +55,23 @@ class Discovery:
 
 class LazyColumn(Mapping[str, V]):
     """Slug -> value, kept as JSON text and made when first asked for: a build that renders
-    a few paper pages (a notes edit) reads a few papers' discovery, not 60k objects of it."""
+    a few paper pages (a notes edit) reads a few papers' discovery, not 60k objects of it.
+    `keep`: how many values made are kept (the most recent; None: all of them)."""
 
-    def __init__(self, slugs: list[str], texts: list[str], make: Callable[[Any], V]):
+    def __init__(
+        self, slugs: list[str], texts: list[str], make: Callable[[Any], V], keep: int | None
+    ):
         self.texts = dict(zip(slugs, texts, strict=True))
-        self.make = make
+        self.make, self.keep = make, keep
         self.made: dict[str, V] = {}
 
     def __getitem__(self, slug: str) -> V:
         value = self.made.get(slug)
         if value is None:
-            value = self.made[slug] = self.make(json.loads(self.texts[slug]))
+            value = self.make(json.loads(self.texts[slug]))
+            if self.keep is not None and len(self.made) >= self.keep:
+                del self.made[next(iter(self.made))]  # the oldest made
+            self.made[slug] = value
         return value
 
     def __contains__(self, slug: object) -> bool:
@@ -96,11 +102,16 @@ def column(values: Mapping[str, Any]) -> list[list[str]]:
 def lazy_discovery(plain: dict[str, Any]) -> Discovery:
     """The Discovery that plain_discovery() kept, each paper's values made when first asked for."""
     return Discovery(
-        LazyColumn(*plain["key_terms"], tuple),
-        LazyColumn(*plain["related"], related_of),
-        LazyColumn(*plain["points"], point_of),
+        LazyColumn(*plain["key_terms"], tuple, RECENT),
+        LazyColumn(*plain["related"], related_of, RECENT),
+        LazyColumn(*plain["points"], point_of, None),  # the map pages read them all, often
         plain["regions"],
     )
+
+
+# A paper page asks for its key terms and related papers twice (its key, then its view),
+# one page at a time: all of them kept grew each renderer by ~1 KB a page (100k papers).
+RECENT = 64
 
 
 def point_of(xy: list[float]) -> Point:
