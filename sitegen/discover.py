@@ -25,7 +25,9 @@ from sitegen.catalog import Paper
 from sitegen.keyterms import (
     KEEP,
     Candidate,
+    Candidates,
     CandidateTable,
+    InterleavedTables,
     KeyCounts,
     base_candidates,
     candidates_and_counts,
@@ -78,9 +80,7 @@ def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) 
     )
 
 
-def paper_candidates(
-    papers: Iterable[Paper], base: Collection[str] | None = None
-) -> CandidateTable:
+def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = None) -> Candidates:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
     ordered = sorted(map(discovery_input, papers))
     flags = base_flags(ordered, base)
@@ -88,7 +88,7 @@ def paper_candidates(
     mine, counts = base_candidates([x for x, f in zip(texts, flags, strict=True) if f])
     others = [x for x, f in zip(texts, flags, strict=True) if not f]
     theirs, _ = candidates_and_counts(others, KEEP, counts)
-    return CandidateTable.interleaved(flags, mine, theirs)
+    return InterleavedTables(flags, mine, theirs)
 
 
 def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None) -> np.ndarray:
@@ -192,7 +192,7 @@ def extended(
     vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
-    candidates = CandidateTable.interleaved(in_base, generation.candidates, found)
+    candidates = InterleavedTables(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(vectors.slugs, candidates)
     related = related_of(vectors, in_base, generation, explain, matched)
@@ -250,7 +250,7 @@ Terms = Callable[[], tuple[str, ...]]
 Explain = Callable[[str, str, Terms], tuple[str, ...]]  # (paper, related, TF-IDF terms)
 
 
-def by_phrases(slugs: Sequence[str], candidates: CandidateTable) -> Explain:
+def by_phrases(slugs: Sequence[str], candidates: Candidates) -> Explain:
     """Explain a related pair by the phrases both share, or else by the top TF-IDF term
     (candidates: the papers', in the order of slugs)."""
     row = {slug: i for i, slug in enumerate(slugs)}
@@ -293,21 +293,26 @@ def related_of(
     """Every paper's related list: a base paper's best among the base plus the later papers
     it welcomes; a later paper's best among all."""
     rows, later = np.flatnonzero(in_base), np.flatnonzero(~in_base)
-    entries: dict[int, list[Entry]] = {
-        row: [(int(rows[col]), exact, shared) for col, exact, shared in found]
-        for row, found in zip(rows.tolist(), generation.related, strict=True)
-    }
+    added: dict[int, list[Entry]] = {}  # by row: what later papers add to the base's lists
     slugs = vectors.slugs
     if len(later):
         for at, col, exact, terms in welcomed(vectors, matched, rows, later, generation):
             row = int(rows[at])
-            entries[row].append((col, exact, explain(slugs[row], slugs[col], terms)))
+            added.setdefault(row, []).append((col, exact, explain(slugs[row], slugs[col], terms)))
         best = best_related(vectors, later, in_base, matched)
         for at, col, exact, terms in best.entries():
             row = int(later[at])
             shared = explain(slugs[row], slugs[col], terms)
-            entries.setdefault(row, []).append((col, exact, shared))
-    return {slug: final(slugs, entries.get(row, [])) for row, slug in enumerate(slugs)}
+            added.setdefault(row, []).append((col, exact, shared))
+    # A base paper's entries are renumbered as its list is made, not all at once first (at
+    # 100k papers, a copy of every base list held ~80 MB through the end of discovery).
+    base_rows, mine = rows.tolist(), iter(generation.related)
+    related = {}
+    for row, (slug, flag) in enumerate(zip(slugs, in_base.tolist(), strict=True)):
+        found = next(mine) if flag else ()
+        entries = [(base_rows[col], exact, shared) for col, exact, shared in found]
+        related[slug] = final(slugs, entries + added.get(row, []))
+    return related
 
 
 def final(
@@ -508,7 +513,7 @@ def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) 
 
 
 def key_terms(
-    slugs: Sequence[str], candidates: CandidateTable, limit: int = KEY_TERMS
+    slugs: Sequence[str], candidates: Candidates, limit: int = KEY_TERMS
 ) -> dict[str, tuple[str, ...]]:
     """Each paper's key terms: its heaviest phrases and names, as the paper writes them."""
     return dict(zip(slugs, candidates.leading_labels(limit), strict=True))

@@ -163,33 +163,60 @@ class CandidateTable(Sequence):
         bounds, labels = self.starts.tolist(), self.labels
         return [tuple(labels[a : min(b, a + limit)]) for a, b in pairwise(bounds)]
 
-    @classmethod
-    def interleaved(
-        cls, flags: np.ndarray, base: CandidateTable, others: CandidateTable
-    ) -> CandidateTable:
-        """The papers of both back in row order (flags: which rows are the base's)."""
-        tables, at, spans = (others, base), [0, 0], []
-        starts = (others.starts.tolist(), base.starts.tolist())
-        for flag in flags.tolist():
-            i = at[flag]
-            at[flag] += 1
-            spans.append((flag, starts[flag][i], starts[flag][i + 1]))
-        keys = [k for flag, a, b in spans for k in tables[flag].keys[a:b]]
-        labels = [k for flag, a, b in spans for k in tables[flag].labels[a:b]]
-        weights = [tables[flag].weights[a:b] for flag, a, b in spans]
-        idfs = [tables[flag].idfs[a:b] for flag, a, b in spans]
-        return cls.of(
-            [b - a for _, a, b in spans],
-            keys,
-            labels,
-            np.concatenate(weights) if weights else [],
-            np.concatenate(idfs) if idfs else [],
-        )
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class InterleavedTables(Sequence):
+    """The papers of two tables back in row order, read through them: nothing is copied (at
+    100k papers, one table of all 1.6M candidates held ~50 MB more through related papers
+    and the map). `flags`: which rows are the base's."""
+
+    def __init__(self, flags: np.ndarray, base: CandidateTable, others: CandidateTable):
+        self.tables = (others, base)
+        self.flags: list[int] = flags.astype(np.int8).tolist()
+        seen = [0, 0]
+        self.rows: list[int] = []  # each row's index in its own table
+        for flag in self.flags:
+            self.rows.append(seen[flag])
+            seen[flag] += 1
+        if seen != [len(others), len(base)]:
+            raise ValueError(f"{seen} rows flagged for tables of {len(others)} and {len(base)}")
+
+    def __len__(self) -> int:
+        return len(self.flags)
+
+    def __getitem__(self, index: int) -> tuple[Candidate, ...]:  # type: ignore[override]
+        table, row = self.table_row(index)
+        return table[row]
+
+    def columns(self, index: int) -> tuple[list[str], list[str], list[float], list[float]]:
+        """One paper's keys, labels, weights and idfs (CandidateTable.columns)."""
+        table, row = self.table_row(index)
+        return table.columns(row)
+
+    def table_row(self, index: int) -> tuple[CandidateTable, int]:
+        """The table a row is in, and its index there."""
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.tables[self.flags[index]], self.rows[index]
+
+    def leading_labels(self, limit: int) -> list[tuple[str, ...]]:
+        """Each paper's first `limit` labels (its key terms)."""
+        each = [iter(table.leading_labels(limit)) for table in self.tables]
+        return [next(each[flag]) for flag in self.flags]
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
+
+
+Candidates = CandidateTable | InterleavedTables  # papers' candidates, in row order
 
 
 # Compiled once: these run once per distinct token (~8k at the shipped corpus, ~1M at 100k).

@@ -13,6 +13,7 @@ from sitegen.keyterms import (
     PROSE,
     Candidate,
     CandidateTable,
+    InterleavedTables,
     candidates_and_counts,
     defined_acronyms,
     is_named,
@@ -192,4 +193,14 @@ def test_a_candidate_table_makes_a_papers_candidates_only_when_asked() -> None:
     flags = np.array([i % 3 == 0 for i in range(len(texts))])
     base = table_of([found for found, flag in zip(listed, flags, strict=True) if flag])
     others = table_of([found for found, flag in zip(listed, flags, strict=True) if not flag])
-    assert CandidateTable.interleaved(flags, base, others) == listed
+    both = InterleavedTables(flags, base, others)
+    assert both == listed and len(both) == len(listed) and both[-1] == listed[-1]
+    assert [both.columns(i) for i in range(len(both))] == [
+        table.columns(i) for i in range(len(table))
+    ]
+    assert both.leading_labels(2) == table.leading_labels(2)
+    assert both.table_row(3) == (base, 1) and both.table_row(4) == (others, 2)
+    with pytest.raises(IndexError):
+        both[len(texts)]
+    with pytest.raises(ValueError, match="flagged"):
+        InterleavedTables(flags[1:], base, others)
