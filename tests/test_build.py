@@ -23,7 +23,7 @@ import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
 from sitegen.build.model import PENDING
 from sitegen.build.options import resolve_base_url
-from sitegen.build.schedule import LISTED_SHARE, routes_in_share
+from sitegen.build.schedule import renderer_start, routes_here
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
@@ -32,7 +32,6 @@ from sitegen.output import MANIFEST
 from sitegen.project import load_project
 from sitegen.texmath import tex_plain
 from sitegen.views.listing import make_site
-from sitegen.views.pages import routes
 
 PAGE_LIMIT = 30 * 1024
 
@@ -336,14 +335,17 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    (_, _, papers, _, _), (searched, (_, _, listed, _, _)) = forks  # the renderer read first
-    assert len(papers) == 180 and all(p.startswith("papers/") for p in papers)  # half of 360
+    (_, _, rendered, _, _), (searched, (_, _, listed, _, _)) = forks  # the renderer read first
     site = make_site(build_library(load_project(root), "", PENDING))
-    table = [r.path for r in routes(site).values() if r.kind == "paper"]
-    assert list(papers) == table[180:]  # one run of the table: the copy reads its own papers
+    here = [r.path for r in routes_here(site, listed=True)]
+    # One run of the table, its end: the renderer reads its own papers. It took the part
+    # this process did not keep of the pages left when it started (at a 100th page).
+    assert list(rendered) == here[len(here) - len(rendered) :]
+    kept = {renderer_start(len(here), done) for done in range(0, len(here), 100)}
+    assert len(here) - len(rendered) in kept and rendered
     # The search index needs only the papers, and a list page shows nothing of discovery:
     # one copy makes both while this process computes discovery.
-    assert started == ["side_work", "discover", "render_share"]
+    assert started == ["side_work", "discover", "render_routes"]
     assert "search/titles.js" in searched[0]  # (files, memo)
     assert "papers/index.html" in listed and "themes/generative-models/index.html" in listed
     assert not {"index.html", "map/index.html"} & set(listed)
@@ -385,18 +387,19 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     assert built == tree(tmp_path / "clean")
 
 
-@pytest.mark.parametrize("where", ["every paper page", "one page of the forked half"])
+@pytest.mark.parametrize("where", ["every paper page", "one page the renderer makes"])
 def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
     shipped: tuple[Path, Path], tmp_path: Path, where: str
 ) -> None:
     site_root = ingested_copy(shipped, tmp_path)
     condition = "true"
-    if where == "one page of the forked half":
+    if where == "one page the renderer makes":
         project = load_project(site_root)
         site = make_site(build_library(project, "", discovery_of(project, BuildCache())))
-        share = (1, LISTED_SHARE)  # the lists render in their own copy
-        forked = [r.path.split("/")[1] for r in routes_in_share(site, share, listed=True)]
-        condition = f"paper.slug == {forked[len(forked) // 2]!r}"
+        # The last paper of the table: the renderer's, whenever it starts (the lists render
+        # in their own copy).
+        papers = [r for r in routes_here(site, listed=True) if r.kind == "paper"]
+        condition = f"paper.slug == {papers[-1].path.split('/')[1]!r}"
     shipped_paper = (Path(__file__).parent.parent / "templates" / "paper.html").read_text()
     (site_root / "templates").mkdir()
     (site_root / "templates" / "paper.html").write_text(

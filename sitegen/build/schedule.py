@@ -26,15 +26,10 @@ from sitegen.views.listing import Site
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes
 from sitegen.workers import Forked, give_back_memory
 
-# With a forked renderer, the share of paper pages this process keeps: it also renders
-# every list page (theme, A–Z, dump pages), which cost about as much again (profiled at 10k),
-# unless a copy rendered those while discovery ran (LISTED_SHARE).
-OWN_SHARE = 0.4
-LISTED_SHARE = 0.5
-# (part, fraction): part 0 takes `fraction` of the paper pages (spread evenly) and every
-# other page; part 1 takes the remaining paper pages. (0, 1.0) is the whole site.
-Share = tuple[int, float]
-WHOLE: Share = (0, 1.0)
+# With a forked renderer: of the pages left to render when it starts, the share this
+# process keeps (the first ones, in table order; the renderer takes the rest). A little
+# under half: this process then takes in the renderer's pages and writes the site.
+OWN_SHARE = 0.5
 Job = Callable[[], Outputs]  # waits for (or makes) a group of outputs started earlier
 
 if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
@@ -213,29 +208,19 @@ def start_group(
     return collect
 
 
-def in_share(count: int, total: int, share: Share) -> bool:
-    """Whether the count-th of `total` paper pages (from 0) belongs to this share: part 0
-    takes the first `fraction` of them, part 1 the rest. In one run, not interleaved: the
-    table goes theme by theme, as the papers were read, so each copy reads (and, through
-    reference counts, copies from the other) about its own half of the papers' memory."""
-    part, fraction = share
-    first = count < round(total * fraction)
-    return first if part == 0 else not first
-
-
-def routes_in_share(site: Site, share: Share, listed: bool = False) -> Iterator[Route]:
-    """The routes of one share: its paper pages, and (part 0) every other page; `listed`:
-    but those that show nothing of discovery (the side copy rendered them; launch_side)."""
+def routes_here(site: Site, listed: bool) -> list[Route]:
+    """The pages this process and its renderer make, in table order (theme by theme, as the
+    papers were read, so a renderer given a run of them reads, and through reference counts
+    copies, about its own part of the papers' memory): all, but (`listed`) those the side
+    copy rendered while discovery ran (launch_side)."""
     table = routes(site).values()
-    total, count = sum(route.kind == "paper" for route in table), 0
-    for route in table:
-        if route.kind != "paper":
-            if share[0] == 0 and not (listed and renders_beside_discovery(route)):
-                yield route
-            continue
-        if in_share(count, total, share):
-            yield route
-        count += 1
+    return [route for route in table if not (listed and renders_beside_discovery(route))]
+
+
+def renderer_start(total: int, done: int) -> int:
+    """Where the renderer's run of the pages begins, when it starts with `done` of `total`
+    made here: this process keeps OWN_SHARE of those left."""
+    return done + round((total - done) * OWN_SHARE)
 
 
 Rendered = tuple[dict, dict, Outputs, dict, dict]  # what a copy sends back (see render_routes)
@@ -252,12 +237,6 @@ def render_routes(run: Run, chosen: Iterable[Route]) -> Rendered:
     mine.rendered, mine.noted, mine.inputs, mine.spool = {}, {}, {}, spool
     outputs = {route.path: render_route(mine, route) for route in chosen}
     return mine.rendered, spool.records if spool else {}, outputs, mine.noted, mine.inputs
-
-
-def render_share(run: Run, early: set[str], share: Share, listed: bool = False) -> Rendered:
-    """In a forked copy: render one share of the pages (render_routes)."""
-    chosen = routes_in_share(run.model.site, share, listed)
-    return render_routes(run, (route for route in chosen if route.path not in early))
 
 
 def renders_beside_discovery(route: Route) -> bool:
@@ -282,39 +261,33 @@ def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
 
 
 def render_all(run: Run, early: set[str]) -> Outputs:
-    """Every page not rendered early, in forked copies and this process when the run forks.
+    """Every page not rendered early, in a forked renderer and this process when the run forks.
 
-    The copy for the last run of paper pages is forked once the side copy (the search
-    index, then the lists) is done; this process renders its own share meanwhile. At 100k
-    papers, the side copy beside two renderers held 4.3 GB between them.
+    The renderer is forked once the side copy (the search index, then the lists) is done,
+    and takes the last part of the pages left then (renderer_start); this process renders
+    from the first meanwhile. At 100k papers, the side copy beside two renderers held
+    4.3 GB between them.
     """
     lists = run.launched.pop("lists", (None, None))[1]
-    own = LISTED_SHARE if lists else OWN_SHARE
     # Unchanged, only the pages of papers that changed are made: no copy is worth its fork.
     forks = run.fork and not run.site_unchanged()
     if forks:  # most pages are made again
         share_before_fork(run)
-    share = (0, own) if forks else WHOLE
     # Views are made one at a time and dropped once rendered: at 100k papers a list
     # of them all would hold every paper's rendered abstract at once.
-    progress = run.options.progress
-    expected = int(len(run.model.site.library.papers) * share[1])  # nearly all are papers
-    outputs: Outputs = {}
-    helper = None
-    start_renderer = partial(Forked, render_share, run, early, (1, own), bool(lists))
+    todo = [r for r in routes_here(run.model.site, bool(lists)) if r.path not in early]
+    progress, outputs, helper = run.options.progress, {}, None
+    end, number = len(todo), 0
     try:
-        chosen = routes_in_share(run.model.site, share, bool(lists))
-        for number, route in enumerate(chosen, start=1):
-            if forks and helper is None and number % 100 == 1 and (not lists or lists.done()):
-                helper = start_renderer()
-            if route.path not in early:
-                outputs[route.path] = render_route(run, route)
+        while number < end:
+            if forks and helper is None and number % 100 == 0 and (not lists or lists.done()):
+                end = renderer_start(len(todo), number)
+                helper = Forked(render_routes, run, todo[end:])
+            route = todo[number]
+            outputs[route.path] = render_route(run, route)
+            number += 1
             if progress is not None and number % 200 == 0:
-                progress(min(number, expected), expected)
-        if forks and helper is None:  # the side copy outlasted this share: then the rest
-            if lists is not None:
-                lists.wait()
-            helper = start_renderer()
+                progress(number, end)
         # The renderer first: it is gone before the side copy's values (the search index's
         # files and memo, ~300 MB at 100k papers) are read in here.
         for copy_ in (helper, lists):
