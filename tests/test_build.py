@@ -23,7 +23,7 @@ import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
 from sitegen.build.model import PENDING
 from sitegen.build.options import resolve_base_url
-from sitegen.build.schedule import renderer_start, routes_here
+from sitegen.build.schedule import LOOK_EVERY, renderer_start, routes_here
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
@@ -339,9 +339,9 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     site = make_site(build_library(load_project(root), "", PENDING))
     here = [r.path for r in routes_here(site, listed=True)]
     # One run of the table, its end: the renderer reads its own papers. It took the part
-    # this process did not keep of the pages left when it started (at a 100th page).
+    # this process did not keep of the pages left when it started (it looks every few).
     assert list(rendered) == here[len(here) - len(rendered) :]
-    kept = {renderer_start(len(here), done) for done in range(0, len(here), 100)}
+    kept = {renderer_start(len(here), done) for done in range(0, len(here), LOOK_EVERY)}
     assert len(here) - len(rendered) in kept and rendered
     # The search index needs only the papers, and a list page shows nothing of discovery:
     # one copy makes both while this process computes discovery.
