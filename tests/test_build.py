@@ -353,6 +353,30 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     assert tree(tmp_path / "forked") == tree(single)
 
 
+def test_a_first_forked_build_compiles_the_templates_in_the_side_copy_beside_discovery(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site_root, single = ingested_copy(shipped, tmp_path), shipped[1]
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
+    here: list[str] = []  # this process's steps (the copies' are theirs)
+    real_compile, real_discover = (
+        sitegen.build.schedule.compile_templates,
+        sitegen.discover.discover,
+    )
+    monkeypatch.setattr(
+        sitegen.build.schedule,
+        "compile_templates",
+        lambda env: here.append("compile") or real_compile(env),
+    )
+    monkeypatch.setattr(
+        sitegen.discover, "discover", lambda *a: here.append("discover") or real_discover(*a)
+    )
+    build(site_root, BuildOptions(tmp_path / "forked", fork=True), BuildCache.load(site_root))
+    assert here == ["discover", "compile"]  # none before the side copy started
+    assert len(list((tmp_path / "compiled").iterdir())) >= 15  # kept, for this process too
+    assert tree(tmp_path / "forked") == tree(single)
+
+
 def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discovery_runs(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
