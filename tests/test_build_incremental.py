@@ -400,6 +400,30 @@ def test_a_forked_build_writes_what_it_parsed_before_the_fork_and_holds_none_of_
     assert tree(output) == tree(tmp_path / "clean")
 
 
+def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_site(tmp_path)
+    output, parent = tmp_path / "site", os.getpid()
+    real_spill = BuildCache.spill
+
+    def spill(cache: BuildCache, *names: str) -> None:
+        if "search" in names and os.getpid() != parent:
+            raise OSError("no space left on device")  # in the side copy only
+        real_spill(cache, *names)
+
+    monkeypatch.setattr(BuildCache, "spill", spill)
+    cache = BuildCache.load(tmp_path)
+    _, built = ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
+    memo_key = sitegen.build.write.MEMO_KEY
+    handed = cache.memos["search"][1]  # sent back: plain data, its entries read from the file
+    assert type(handed["entries"]) is dict and len(handed["entries"]) == len(page_paths(tmp_path))
+    papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache())
+    assert handed == search.search_index(papers, taxonomy, None, keys)[1]
+    assert BuildCache.load(tmp_path).recall("search", memo_key) == handed  # written here
+    assert not [p for p in (tmp_path / ".sitegen-cache").iterdir() if p.name.startswith("tmp")]
+
+
 def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
