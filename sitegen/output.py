@@ -33,6 +33,9 @@ class Kept(Enum):
     UNCHANGED = "unchanged"  # made from the same inputs by an earlier build: on disk as it is
     WRITTEN = "written"  # written already by this build (a preview's open pages)
     SPOOLED = "spooled"  # rendered by this build, parked in the spool until the build succeeds
+    # Made again by this build (in a copy), to the bytes the last build left, which the copy
+    # found on disk as they were: not parked (the search files a one-paper edit leaves alone).
+    AS_LEFT = "as-left"
 
 
 Outputs = dict[str, bytes | Kept]  # output path -> its bytes, or where it is kept
@@ -188,6 +191,7 @@ class Spool:
     def __init__(self, output: Path):
         # One folder per process: a `sitegen build` may run while `sitegen serve` rebuilds.
         self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
+        self.output = output
         self.records: dict[str, Record] = {}  # parked path -> its record
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
         self.dropped = False  # a parked file was un-parked: its folder may be left empty

@@ -24,6 +24,7 @@ from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_
 from sitegen.build.options import Preview
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
+from sitegen.errors import SitegenError
 from sitegen.model.library import SectionKey
 from sitegen.output import Kept
 
@@ -400,6 +401,28 @@ def test_a_forked_build_writes_what_it_parsed_before_the_fork_and_holds_none_of_
     assert tree(output) == tree(tmp_path / "clean")
 
 
+def test_a_search_file_changed_after_the_copy_found_it_as_left_stops_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n\n")  # the search files are made to the same bytes
+    before = tree(output)
+    real = sitegen.build.run.Run.intact
+
+    def intact(run: sitegen.build.run.Run, path: str) -> int | None:  # edited by hand meanwhile
+        return None if path.startswith("search/") else real(run, path)
+
+    monkeypatch.setattr(sitegen.build.run.Run, "intact", intact)
+    with pytest.raises(SitegenError) as caught:
+        ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    message = str(caught.value)
+    assert "site/search/" in message and "build again" in message and "\n" not in message
+    assert tree(output) == before and not list(tmp_path.glob(".site.spool*"))  # nothing written
+
+
 def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -458,9 +481,22 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     assert first == search.search_index(papers, taxonomy, None, keys)[1]  # as made in memory
     page = page_paths(tmp_path)[0]
     page.write_text(page.read_text() + "\n## Notes\n\nA memo of the copy's own.\n")
+    before = tree(output)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     second = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(set(second["keys"]) - set(first["keys"])) == 1  # the edited paper's entry
+    # Only the files whose bytes changed were parked; the rest were found as left.
+    changed = {p for p, data in tree(output).items() if before.get(p) != data}
+    kinds = handed[-1]
+    assert {p for p, k in kinds.items() if k is Kept.SPOOLED} == changed & set(kinds)
+    assert set(kinds.values()) <= {Kept.AS_LEFT, Kept.SPOOLED}
+    page.write_text(page.read_text() + "\n\n")  # a new page key, the same search entry
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert set(handed[-1].values()) == {Kept.AS_LEFT}  # made again, to the same bytes
+    # ...noted under the index's new key: a build finds them as the group left them.
+    noted, groups = BuildCache.load(tmp_path).outputs_of(output)
+    key, paths = groups["search"]
+    assert set(paths) == set(handed[-1]) and {noted[p][0] for p in paths} == {key}
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert tree(output) == tree(tmp_path / "clean")
     # Made in this process (no fork): kept in memory, written when the cache is saved.

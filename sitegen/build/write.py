@@ -20,7 +20,7 @@ from sitegen.build.options import BuildResult
 from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_outputs
 from sitegen.build.run import Run, render_first
 from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, start_group
-from sitegen.cache import BuildCache, BytesOnDisk
+from sitegen.cache import BuildCache, BytesOnDisk, Noted
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
 from sitegen.model.library import arrival_order
@@ -36,6 +36,7 @@ from sitegen.output import (
     file_hash,
     record_of,
     unlisted,
+    verified,
     write_outputs,
 )
 from sitegen.project import Project
@@ -103,13 +104,20 @@ class MemoSlot:
     def hand_back(self, files: Outputs, memo: object) -> Made:
         """What the index's caller gets: its files, the memo unless stored here, and the
         records of the files parked in the spool by a forked copy (the files are then
-        Kept.SPOOLED: at 100k papers, ~100 MB the build would get back and hold)."""
+        Kept.SPOOLED: at 100k papers, ~100 MB the build would get back and hold; or, those
+        on disk as the last build left them, Kept.AS_LEFT, not parked: a notes edit at 10k
+        parked 759 files to change a few)."""
         if self.spool is None or os.getpid() == self.made_in:
             return files, None if self.store(memo) else memo, {}
         spool = self.spool.own_copy()
+        left, _ = self.cache.outputs_of(spool.output)  # what the last build noted of each
         parked: Outputs = {}
         for path in sorted(files):  # parked first: each file's bytes are let go as it goes
-            spool.put(path, files.pop(path))
+            data = files.pop(path)
+            if on_disk_as_left(spool.output, path, data, left.get(path)):
+                parked[path] = Kept.AS_LEFT  # most files, when a few papers changed
+                continue
+            spool.put(path, data)
             parked[path] = Kept.SPOOLED
         return parked, None if self.store(memo) else memo, spool.records
 
@@ -154,6 +162,13 @@ class MemoSlot:
             if isinstance(on_disk, BytesOnDisk):
                 on_disk.close()
         return True
+
+
+def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -> bool:
+    """Whether an output file holds these bytes as the last build left it (noted)."""
+    if noted is None or noted[1] != file_hash(data):
+        return False
+    return verified(output, path, (len(data), noted[1]), noted[2]) is not None
 
 
 class ResidentSearch:
@@ -366,6 +381,14 @@ def record_for(run: Run, path: str, data: bytes | Kept | None) -> Record:
     old, key = run.old.files.get(path), run.rendered.get(path, "")
     if data is Kept.UNCHANGED and old is not None:
         return old  # checked by run.reusable
+    if data is Kept.AS_LEFT:  # checked by the copy that made it, and again here
+        ctime = run.intact(path)
+        if old is None or ctime is None:
+            raise SitegenError(
+                "changed on disk while this build ran; build again", run.output / path
+            )
+        run.noted[path] = (key, old[1], ctime, run.inputs.get(path, ""))
+        return old
     if data is None and old is not None:  # kept by a fast path: as the last build left it
         if path in run.seen:
             run.noted.setdefault(path, run.seen[path])
