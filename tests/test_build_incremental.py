@@ -364,14 +364,21 @@ def test_template_fast_path_rerenders_the_last_model_with_new_templates(tmp_path
     assert tree(output) == tree(tmp_path / "clean")
 
 
+def built_then_edited(root: Path, appended: str) -> tuple[Path, Path]:
+    """A site built by a forked build into root/site, then its first page appended to:
+    (the output, the page)."""
+    make_site(root)
+    output = root / "site"
+    ingest_and_build(root, BuildOptions(output, fork=True), BuildCache.load(root))
+    page = page_paths(root)[0]
+    page.write_text(page.read_text() + appended)
+    return output, page
+
+
 def test_a_forked_build_after_a_notes_edit_forks_no_renderer_and_equals_a_clean_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_site(tmp_path)
-    output = tmp_path / "site"
-    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    page = page_paths(tmp_path)[0]
-    page.write_text(page.read_text() + "\n## Notes\n\nForked, but one page.\n")
+    output, _ = built_then_edited(tmp_path, "\n## Notes\n\nForked, but one page.\n")
     started: list[str] = []
     real = sitegen.build.schedule.Forked
     monkeypatch.setattr(
@@ -404,11 +411,7 @@ def test_a_forked_build_writes_what_it_parsed_before_the_fork_and_holds_none_of_
 def test_a_search_file_changed_after_the_copy_found_it_as_left_stops_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_site(tmp_path)
-    output = tmp_path / "site"
-    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    page = page_paths(tmp_path)[0]
-    page.write_text(page.read_text() + "\n\n")  # the search files are made to the same bytes
+    output, _ = built_then_edited(tmp_path, "\n\n")  # search files made to the same bytes
     before = tree(output)
     real = sitegen.build.run.Run.intact
 
