@@ -118,30 +118,36 @@ class BytesOnDisk(MutableMapping[str, bytes]):
 
     def __init__(self, folder: Path):
         folder.mkdir(parents=True, exist_ok=True)
-        self.file = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - closed by close()
+        # Unbuffered: written and read at offsets (a full disk leaves nothing half-buffered).
+        self.file = tempfile.TemporaryFile(dir=folder, buffering=0)  # noqa: SIM115 - close()
         self.spans: dict[str, tuple[int, int]] = {}  # key -> (offset, length), in order made
         self.written = 0  # bytes in the file; those after it wait in `pending`
         self.pending = bytearray()
+        self.full = False  # the disk took no more: the rest stays in memory, as in a dict
 
     def __setitem__(self, key: str, value: bytes) -> None:
         self.spans[key] = (self.written + len(self.pending), len(value))  # set again: newest
         self.pending += value
-        if len(self.pending) >= 1 << 20:
-            self.flush()
+        if len(self.pending) >= 1 << 20 and not self.full:
+            try:
+                self.flush()
+            except OSError:  # a full disk: the memo is handed back, not written (MemoSlot)
+                self.full = True
 
     def __getitem__(self, key: str) -> bytes:
         offset, length = self.spans[key]
-        self.flush()
+        if offset >= self.written:  # not written yet (reading never writes: a full disk)
+            return bytes(self.pending[offset - self.written : offset - self.written + length])
         return os.pread(self.file.fileno(), length, offset)
 
     def flush(self) -> None:
-        """Write what waits in memory to the file."""
-        if self.pending:
-            self.file.seek(self.written)
-            self.file.write(self.pending)
-            self.file.flush()  # read back by pread, past the file object's buffer
-            self.written += len(self.pending)
-            self.pending = bytearray()
+        """Write what waits in memory to the file (all of it, or, failing, none)."""
+        done, fd = 0, self.file.fileno()
+        with memoryview(self.pending) as waiting:
+            while done < len(waiting):
+                done += os.pwrite(fd, waiting[done:], self.written + done)
+        self.written += done
+        self.pending = bytearray()
 
     def __delitem__(self, key: str) -> None:
         del self.spans[key]  # its bytes stay in the file, unread

@@ -306,11 +306,11 @@ def related_of(
             added.setdefault(row, []).append((col, exact, shared))
     # A base paper's entries are renumbered as its list is made, not all at once first (at
     # 100k papers, a copy of every base list held ~80 MB through the end of discovery).
-    base_rows, mine = rows.tolist(), iter(generation.related)
+    base_rows = rows.tolist()
+    lists = dict(zip(base_rows, generation.related, strict=True))  # row -> its base list
     related = {}
-    for row, (slug, flag) in enumerate(zip(slugs, in_base.tolist(), strict=True)):
-        found = next(mine) if flag else ()
-        entries = [(base_rows[col], exact, shared) for col, exact, shared in found]
+    for row, slug in enumerate(slugs):
+        entries = [(base_rows[col], exact, shared) for col, exact, shared in lists.get(row, ())]
         related[slug] = final(slugs, entries + added.get(row, []))
     return related
 

@@ -353,6 +353,59 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     assert tree(tmp_path / "forked") == tree(single)
 
 
+@pytest.mark.parametrize("pages", [1, 2, LOOK_EVERY, LOOK_EVERY + 1, 2 * LOOK_EVERY + 1, 250])
+def test_each_page_is_rendered_once_wherever_the_renderer_starts(
+    pages: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    schedule = sitegen.build.schedule
+    table = [SimpleNamespace(path=f"p{n}", kind="paper") for n in range(pages)]
+    here: list[str] = []
+    there: list[list[str]] = []
+
+    class Renderer:  # the forked renderer, run at once in this process
+        def __init__(self, function: object, run: object, todo: list) -> None:
+            there.append([route.path for route in todo])
+
+        def result(self) -> tuple:
+            return ({}, {}, dict.fromkeys(there[-1], b"there"), {}, {})
+
+    monkeypatch.setattr(schedule, "routes_here", lambda site, listed: table)
+    monkeypatch.setattr(schedule, "render_route", lambda run, r: here.append(r.path) or b"here")
+    monkeypatch.setattr(schedule, "Forked", Renderer)
+    monkeypatch.setattr(schedule, "share_before_fork", lambda run: None)
+
+    class Lists:  # the side copy, done at its n-th look (or never)
+        def __init__(self, looks: int) -> None:
+            self.answers = iter([False] * looks + [True] * 10**6)
+
+        def done(self) -> bool:
+            return next(self.answers)
+
+        def result(self) -> tuple:
+            return ({}, {}, {}, {}, {})
+
+    for looks in [0, 1, 2, 3, 10**6]:
+        for launched in ({"lists": ("", Lists(looks))}, {}):
+            here.clear(), there.clear()
+            run = SimpleNamespace(
+                launched=dict(launched),
+                fork=True,
+                site_unchanged=lambda: False,
+                model=SimpleNamespace(site=None),
+                options=SimpleNamespace(progress=None),
+                rendered={},
+                noted={},
+                inputs={},
+                spool=None,
+            )
+            outputs = schedule.render_all(run, set())
+            made = here + [path for part in there for path in part]
+            assert sorted(made) == sorted(outputs) == sorted(r.path for r in table)
+            assert len(there) <= 1 and all(there)  # at most one renderer, never for nothing
+
+
 def test_a_first_forked_build_compiles_the_templates_in_the_side_copy_beside_discovery(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -412,18 +412,34 @@ def test_a_search_file_changed_after_the_copy_found_it_as_left_stops_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     output, _ = built_then_edited(tmp_path, "\n\n")  # search files made to the same bytes
-    before = tree(output)
-    real = sitegen.build.run.Run.intact
+    real = sitegen.build.write.keep_memo
 
-    def intact(run: sitegen.build.run.Run, path: str) -> int | None:  # edited by hand meanwhile
-        return None if path.startswith("search/") else real(run, path)
+    def keep(run: sitegen.build.run.Run, made: tuple) -> object:  # edited by hand meanwhile
+        (output / "search" / "titles.js").write_bytes(b"edited")
+        return real(run, made)
 
-    monkeypatch.setattr(sitegen.build.run.Run, "intact", intact)
+    monkeypatch.setattr(sitegen.build.write, "keep_memo", keep)
+    before = {**tree(output), "search/titles.js": b"edited"}
     with pytest.raises(SitegenError) as caught:
         ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     message = str(caught.value)
-    assert "site/search/" in message and "build again" in message and "\n" not in message
+    assert "site/search/titles.js" in message and "build again" in message and "\n" not in message
     assert tree(output) == before and not list(tmp_path.glob(".site.spool*"))  # nothing written
+
+
+@pytest.mark.parametrize("manifest", ["deleted", "damaged"])
+def test_search_files_found_as_left_are_kept_without_the_manifest(
+    tmp_path: Path, manifest: str
+) -> None:
+    output, _ = built_then_edited(tmp_path, "\n\n")  # search files made to the same bytes
+    if manifest == "deleted":
+        (output / ".sitegen-manifest.json").unlink()
+    else:
+        (output / ".sitegen-manifest.json").write_text("{not json")
+    for _ in range(2):  # the first puts the manifest back; the second reads it
+        ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert tree(output) == tree(tmp_path / "clean")
 
 
 def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(

@@ -244,6 +244,33 @@ def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(
     assert list((tmp_path / "cache").iterdir()) == []  # the file has no name: nothing left
 
 
+def test_bytes_on_disk_keep_what_a_full_disk_does_not_take_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_disk = BytesOnDisk(tmp_path / "cache")
+    on_disk["first"] = b"1" * (1 << 20)  # written
+    real_pwrite, calls = os.pwrite, []
+
+    def full(fd: int, data: memoryview, offset: int) -> int:
+        calls.append(offset)
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        return real_pwrite(fd, data[: len(data) // 2], offset)  # half, then the disk is full
+
+    monkeypatch.setattr(os, "pwrite", full)
+    values = {"first": b"1" * (1 << 20), **{f"k{n}": bytes([n]) * 400_000 for n in range(6)}}
+    for key, value in list(values.items())[1:]:
+        on_disk[key] = value  # no error: the rest stays in memory
+    assert on_disk.full and len(calls) == 2  # tried once, then not again
+    assert dict(on_disk) == values  # read without writing
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:  # (a real disk again, for the part)
+        monkeypatch.setattr(os, "pwrite", real_pwrite)
+        write_plain({"entries": on_disk}, handle)
+    assert read_plain(path) == {"entries": values}
+    on_disk.close()
+
+
 def test_a_papers_text_digest_is_the_digest_of_its_title_and_abstract() -> None:
     from sitegen.cache import digest, text_digest
 

@@ -290,9 +290,10 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     try:
         while number < end:
             ready = not lists or number % LOOK_EVERY == 0 and lists.done()
-            if forks and helper is None and ready:
+            if forks and helper is None and ready and len(todo) - number > 1:
                 end = renderer_start(len(todo), number)
                 helper = Forked(render_routes, run, todo[end:])
+                continue  # this process's part may have ended where it is
             route = todo[number]
             outputs[route.path] = render_route(run, route)
             number += 1

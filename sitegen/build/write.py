@@ -382,13 +382,9 @@ def record_for(run: Run, path: str, data: bytes | Kept | None) -> Record:
     if data is Kept.UNCHANGED and old is not None:
         return old  # checked by run.reusable
     if data is Kept.AS_LEFT:  # checked by the copy that made it, and again here
-        ctime = run.intact(path)
-        if old is None or ctime is None:
-            raise SitegenError(
-                "changed on disk while this build ran; build again", run.output / path
-            )
-        run.noted[path] = (key, old[1], ctime, run.inputs.get(path, ""))
-        return old
+        record, ctime = as_left(run, path)
+        run.noted[path] = (key, record[1], ctime, run.inputs.get(path, ""))
+        return record
     if data is None and old is not None:  # kept by a fast path: as the last build left it
         if path in run.seen:
             run.noted.setdefault(path, run.seen[path])
@@ -407,6 +403,23 @@ def record_for(run: Run, path: str, data: bytes | Kept | None) -> Record:
     # A file moved in by the commit gets its ctime then (see commit).
     run.noted[path] = (key, record[1], ctime or 0, run.inputs.get(path, ""))
     return record
+
+
+def as_left(run: Run, path: str) -> tuple[Record, int]:
+    """The record and ctime of a file a copy found on disk as the last build left it: by the
+    manifest, or (a manifest lost or damaged) by the file's own hash against the cache's."""
+    old, ctime = run.old.files.get(path), run.intact(path)
+    if old is not None and ctime is not None:
+        return old, ctime
+    try:
+        record, ctime = record_of(run.output / path)
+    except OSError:
+        record = None
+    seen = run.seen.get(path)
+    if record is None or seen is None or record[1] != seen[1]:
+        changed = "changed on disk while this build ran; build again"
+        raise SitegenError(changed, run.output / path)
+    return record, ctime
 
 
 def is_safe(path: str) -> bool:
