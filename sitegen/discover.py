@@ -25,7 +25,7 @@ from sitegen.catalog import Paper
 from sitegen.keyterms import (
     KEEP,
     Candidate,
-    Candidates,
+    CandidateRows,
     CandidateTable,
     InterleavedTables,
     KeyCounts,
@@ -80,7 +80,7 @@ def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) 
     )
 
 
-def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = None) -> Candidates:
+def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = None) -> CandidateRows:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
     ordered = sorted(map(discovery_input, papers))
     flags = base_flags(ordered, base)
@@ -250,7 +250,7 @@ Terms = Callable[[], tuple[str, ...]]
 Explain = Callable[[str, str, Terms], tuple[str, ...]]  # (paper, related, TF-IDF terms)
 
 
-def by_phrases(slugs: Sequence[str], candidates: Candidates) -> Explain:
+def by_phrases(slugs: Sequence[str], candidates: CandidateRows) -> Explain:
     """Explain a related pair by the phrases both share, or else by the top TF-IDF term
     (candidates: the papers', in the order of slugs)."""
     row = {slug: i for i, slug in enumerate(slugs)}
@@ -513,7 +513,7 @@ def distinct_terms(candidates: Iterable[int], terms: Sequence[str], limit: int) 
 
 
 def key_terms(
-    slugs: Sequence[str], candidates: Candidates, limit: int = KEY_TERMS
+    slugs: Sequence[str], candidates: CandidateRows, limit: int = KEY_TERMS
 ) -> dict[str, tuple[str, ...]]:
     """Each paper's key terms: its heaviest phrases and names, as the paper writes them."""
     return dict(zip(slugs, candidates.leading_labels(limit), strict=True))

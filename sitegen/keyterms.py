@@ -93,9 +93,38 @@ class Candidate:
     idf: float  # how rare it is in the corpus: ranks the terms two papers share
 
 
-class CandidateTable(Sequence):
-    """Papers' candidates as columns: a paper's Candidates are made when asked for. A build
-    holds KEEP a paper: at 100k papers, ~370 MB as objects against ~90 MB as columns."""
+class CandidateRows(Sequence):
+    """Papers' candidates in row order, read by columns (CandidateTable, InterleavedTables):
+    a paper's Candidates are made when asked for."""
+
+    def columns(self, index: int) -> tuple[list[str], list[str], list[float], list[float]]:
+        """One paper's keys, labels, weights and idfs, without making its Candidates."""
+        raise NotImplementedError
+
+    def __getitem__(self, index: int) -> tuple[Candidate, ...]:  # type: ignore[override]
+        keys, labels, weights, idfs = self.columns(index)
+        return tuple(
+            Candidate(key, label, weight, key.count(" ") + 1, idf)
+            for key, label, weight, idf in zip(keys, labels, weights, idfs, strict=True)
+        )
+
+    def row(self, index: int) -> int:
+        """A row number, checked (negative counts from the end)."""
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return index
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class CandidateTable(CandidateRows):
+    """Papers' candidates as columns. A build holds KEEP a paper: at 100k papers, ~370 MB
+    as objects against ~90 MB as columns."""
 
     def __init__(
         self,
@@ -141,19 +170,9 @@ class CandidateTable(Sequence):
     def __len__(self) -> int:
         return len(self.starts) - 1
 
-    def __getitem__(self, index: int) -> tuple[Candidate, ...]:  # type: ignore[override]
-        keys, labels, weights, idfs = self.columns(index)
-        return tuple(
-            Candidate(key, label, weight, key.count(" ") + 1, idf)
-            for key, label, weight, idf in zip(keys, labels, weights, idfs, strict=True)
-        )
-
     def columns(self, index: int) -> tuple[list[str], list[str], list[float], list[float]]:
         """One paper's keys, labels, weights and idfs, without making its Candidates."""
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+        index = self.row(index)
         a, b = self.starts[index : index + 2].tolist()
         weights, idfs = self.weights[a:b].tolist(), self.idfs[a:b].tolist()
         return self.keys[a:b], self.labels[a:b], weights, idfs
@@ -163,13 +182,8 @@ class CandidateTable(Sequence):
         bounds, labels = self.starts.tolist(), self.labels
         return [tuple(labels[a : min(b, a + limit)]) for a, b in pairwise(bounds)]
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
 
-    __hash__ = None  # type: ignore[assignment]
-
-
-class InterleavedTables(Sequence):
+class InterleavedTables(CandidateRows):
     """The papers of two tables back in row order, read through them: nothing is copied (at
     100k papers, one table of all 1.6M candidates held ~50 MB more through related papers
     and the map). `flags`: which rows are the base's."""
@@ -188,10 +202,6 @@ class InterleavedTables(Sequence):
     def __len__(self) -> int:
         return len(self.flags)
 
-    def __getitem__(self, index: int) -> tuple[Candidate, ...]:  # type: ignore[override]
-        table, row = self.table_row(index)
-        return table[row]
-
     def columns(self, index: int) -> tuple[list[str], list[str], list[float], list[float]]:
         """One paper's keys, labels, weights and idfs (CandidateTable.columns)."""
         table, row = self.table_row(index)
@@ -199,24 +209,13 @@ class InterleavedTables(Sequence):
 
     def table_row(self, index: int) -> tuple[CandidateTable, int]:
         """The table a row is in, and its index there."""
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+        index = self.row(index)
         return self.tables[self.flags[index]], self.rows[index]
 
     def leading_labels(self, limit: int) -> list[tuple[str, ...]]:
         """Each paper's first `limit` labels (its key terms)."""
         each = [iter(table.leading_labels(limit)) for table in self.tables]
         return [next(each[flag]) for flag in self.flags]
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-Candidates = CandidateTable | InterleavedTables  # papers' candidates, in row order
 
 
 # Compiled once: these run once per distinct token (~8k at the shipped corpus, ~1M at 100k).
