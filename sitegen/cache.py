@@ -117,9 +117,8 @@ class BytesOnDisk(MutableMapping[str, bytes]):
     forked copy: the search memo's entries held ~170 MB there at 100k papers."""
 
     def __init__(self, folder: Path):
-        folder.mkdir(parents=True, exist_ok=True)
-        # Unbuffered: written and read at offsets (a full disk leaves nothing half-buffered).
-        self.file = tempfile.TemporaryFile(dir=folder, buffering=0)  # noqa: SIM115 - close()
+        self.folder = folder
+        self.file: BinaryIO | None = None  # opened when a megabyte waits (flush)
         self.spans: dict[str, tuple[int, int]] = {}  # key -> (offset, length), in order made
         self.written = 0  # bytes in the file; those after it wait in `pending`
         self.pending = bytearray()
@@ -131,17 +130,22 @@ class BytesOnDisk(MutableMapping[str, bytes]):
         if len(self.pending) >= 1 << 20 and not self.full:
             try:
                 self.flush()
-            except OSError:  # a full disk: the memo is handed back, not written (MemoSlot)
+            except OSError:  # a full disk (or no folder): handed back, not written (MemoSlot)
                 self.full = True
 
     def __getitem__(self, key: str) -> bytes:
         offset, length = self.spans[key]
         if offset >= self.written:  # not written yet (reading never writes: a full disk)
             return bytes(self.pending[offset - self.written : offset - self.written + length])
+        assert self.file is not None  # something was written
         return os.pread(self.file.fileno(), length, offset)
 
     def flush(self) -> None:
         """Write what waits in memory to the file (all of it, or, failing, none)."""
+        if self.file is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Unbuffered: written and read at offsets (a full disk leaves nothing buffered).
+            self.file = tempfile.TemporaryFile(dir=self.folder, buffering=0)  # noqa: SIM115
         done, fd = 0, self.file.fileno()
         with memoryview(self.pending) as waiting:
             while done < len(waiting):
@@ -160,7 +164,8 @@ class BytesOnDisk(MutableMapping[str, bytes]):
 
     def close(self) -> None:
         """Let the file go (its values are gone with it)."""
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
 
 
 def read_plain(path: Path) -> Any:

@@ -224,6 +224,10 @@ def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> 
 def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(
     tmp_path: Path,
 ) -> None:
+    small = BytesOnDisk(tmp_path / "cache")
+    small["k"] = b"v"
+    assert small["k"] == b"v" and not (tmp_path / "cache").exists()  # no file for so little
+    small.close()
     on_disk = BytesOnDisk(tmp_path / "cache")
     values = {f"k{n}": bytes([n]) * 300_000 for n in range(8)}
     for key, value in values.items():

@@ -135,10 +135,7 @@ class MemoSlot:
         if not self.stores():
             return None
         assert self.cache.folder is not None
-        try:
-            return BytesOnDisk(self.cache.folder)
-        except OSError:
-            return None  # a folder that takes no file: in memory, as in the build's process
+        return BytesOnDisk(self.cache.folder)
 
     def store(self, memo: object) -> bool:
         """In a forked copy, write the memo into the cache folder now; False (the caller
