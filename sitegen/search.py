@@ -267,6 +267,8 @@ class Analyser:
     def __init__(self) -> None:
         self.pipeline = get_default_builder().pipeline
         self.term_of: dict[str, str | None] = {}  # raw token -> its term, None: a stop word
+        # raw token -> its trimmed form, None where that is its term (counted as the rest)
+        self.form_of: dict[str, str | None] = {}
 
     def term(self, raw: str) -> str | None:
         """The term lunr's pipeline makes of a raw token, None if none."""
@@ -276,13 +278,15 @@ class Analyser:
         else:
             (token,) = tokens
             term = str(token)
+        form = trimmed(raw)
+        self.form_of[raw] = None if form == term else form
         self.term_of[raw] = term
         return term
 
     def record(self, doc: Mapping[str, object]) -> Record:
         """The document's Record."""
         record: Record = []
-        written: Counter[tuple[str, str]] = Counter()
+        written: dict[str, int] = {}  # raw token -> its count in all fields (not stop words)
         term_of = self.term_of
         for field, (name, _) in enumerate(FIELDS):
             tokens = tokenize(doc[name])
@@ -291,18 +295,22 @@ class Analyser:
                 term = term_of[raw] if raw in term_of else self.term(raw)
                 if term is not None:  # else a stop word
                     counts[term] = counts.get(term, 0) + times
-                    written[term, raw] += times
+                    written[raw] = written.get(raw, 0) + times
             terms = list(counts)  # first use: lunr numbers new terms in this order
             entry = [terms, list(counts.values())]
             if field in POSITION_FIELDS:
                 slots = word_slots(tokens, term_of)
                 entry.append([slots[term] for term in terms])
             record.append(entry)
-        forms: Counter[tuple[str, str]] = Counter()
-        for (term, raw), times in written.items():
-            form = trimmed(raw)
-            if form != term:  # the term itself: its count is what the others leave
-                forms[term, form] += times
+        # A raw token has one term and one form, so (term, form) pairs come in the order
+        # their tokens were first used.
+        forms: dict[tuple[str, str], int] = {}
+        form_of = self.form_of
+        for raw, times in written.items():
+            form = form_of[raw]
+            if form is not None:  # its term itself: its count is what the others leave
+                pair = (term_of[raw], form)  # type: ignore[arg-type]
+                forms[pair] = forms.get(pair, 0) + times
         record.append([x for (term, form), times in forms.items() for x in (term, form, times)])
         return record
 
@@ -315,14 +323,18 @@ def trimmed(raw: str) -> str:
 def word_slots(tokens: list[str], term_of: Mapping[str, str | None]) -> dict[str, list[int]]:
     """Where each term stands in a field: its words' slots (a run of stop words is one slot)."""
     slots: dict[str, list[int]] = {}
+    found = slots.get  # the hottest loop of the index: locals, and no setdefault's new list
     at, in_gap = 0, False
-    for raw in tokens:
-        term = term_of[raw]
+    for term in [term_of[raw] for raw in tokens]:
         if term is None:
             at += not in_gap
             in_gap = True
             continue
-        slots.setdefault(term, []).append(at)
+        where = found(term)
+        if where is None:
+            slots[term] = [at]
+        else:
+            where.append(at)
         at += 1
         in_gap = False
     return slots
