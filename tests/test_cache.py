@@ -118,7 +118,7 @@ def test_a_memo_written_by_a_build_killed_before_its_head_is_not_trusted(tmp_pat
     cache.save()
     newer = BuildCache.load(tmp_path)
     newer.keep("search", "s2", "two")
-    newer.write_part(memo_file("search"))  # killed here: the head still names s1
+    newer.write_parts([memo_file("search")])  # killed here: the head still names s1
     again = BuildCache.load(tmp_path)
     assert again.recall("search", "s1") is None and again.recall("search", "s2") is None
 
