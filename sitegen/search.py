@@ -392,7 +392,15 @@ def varint(number: int) -> str:
     return "".join(digits)
 
 
-VARINTS = [varint(number) for number in range(32 * 32 * 32)]  # every int of up to 3 digits
+# Every int of up to 3 digits, by its digits (32,768 calls of varint: 15 ms at each import).
+VARINTS = [*VARINT_DIGITS[:32]]
+VARINTS += [low + high for high in VARINT_DIGITS[1:32] for low in VARINT_DIGITS[32:]]
+VARINTS += [
+    low + middle + high
+    for high in VARINT_DIGITS[1:32]
+    for middle in VARINT_DIGITS[32:]
+    for low in VARINT_DIGITS[32:]
+]
 
 
 def varints(numbers: Iterable[int]) -> str:
