@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import random
 import stat
 from pathlib import Path, PurePath
 
 import pytest
+import yaml
 
+from sitegen.catalog import render_page
 from sitegen.errors import SitegenError
 from sitegen.fsio import (
     FILE_MODE,
+    YAML_LOADER,
     counts_as_input,
+    load_yaml,
     read_input,
+    simple_yaml,
     write_atomic,
     write_if_changed,
 )
@@ -133,3 +139,74 @@ def test_read_input_reads_on_past_a_size_the_file_outgrew(tmp_path: Path) -> Non
     assert b"Name:" in data and len(data) > 1
     with pytest.raises(SitegenError, match="too large"):
         read_input(Path("/proc/self/status"), limit=8)
+
+
+# Pieces of front matter, many of them YAML that is not a plain string (or not YAML at all).
+YAML_KEYS = ["title", "slug", "added", "themes", "x-y", "_k", "yes", "On", "null", "TRUE", "1"]
+YAML_KEYS += ["a b", "k:", "#c", "<<", "~", "é", "-", "?"]
+YAML_VALUES = [
+    "Attention is all you need",
+    "'It''s: #1'",
+    "2024-01-22-trending",
+    "yes",
+    "No",
+    "off",
+    "null",
+    "~",
+    "1",
+    "-1",
+    "+1",
+]
+YAML_VALUES += ["1.5", "1e3", "1.5e3", "0x1F", "0o17", "017", "1_000", "0b101", "12:30", ".inf"]
+YAML_VALUES += ["2024-01-22", "2024-01-22-trending", "2024-1-2", "2024-01-22 10:00", "a: b"]
+YAML_VALUES += ["a #b", "a#b", "it's", "'quoted'", "'it''s'", "'a\tb'", "x  y", "x ", " x"]
+YAML_VALUES += ["- x", "[a, b]", "{a: b}", "&a x", "*a", "!tag x", "|", ">", "é", "\u3000x"]
+YAML_VALUES += ["a\u2028b", "a\x85b", "\ufeffx", "\x07", "Ünïcode title", "a, b? c!", "C++ (2024)"]
+YAML_VALUES += ["50%", "@x", "`x`", "=", "<<", "a\\b", '"dq"', "", "'", "''", "'a''", "a'b'c"]
+YAML_VALUES += ["x:y", "a - b", "a -b", "a [b]", "NaN", ".nan", "Y", "n", "a\rb", "0.", "._"]
+
+
+def random_front_matter(rng: random.Random) -> str:
+    """Lines of `key: value` and lists, some in shapes YAML reads otherwise."""
+
+    def pick(pieces: list[str]) -> str:  # the first three pieces are the usual ones
+        return rng.choice(pieces[:3] if rng.random() < 0.6 else pieces)
+
+    lines = []
+    for _ in range(rng.randint(1, 4)):
+        key = pick(YAML_KEYS)
+        if rng.random() < 0.3:
+            indent = pick(["", "", "", "  ", "\t"])
+            items = [f"{indent}- {pick(YAML_VALUES)}" for _ in range(rng.randint(0, 3))]
+            lines += [f"{key}:", *items]
+        else:
+            lines.append(f"{key}{pick([': ', ': ', ': ', ':', ':  ', ' : '])}{pick(YAML_VALUES)}")
+    return "".join(f"{line}\n" for line in lines)
+
+
+def test_simple_yaml_reads_what_the_yaml_loader_reads_or_leaves_it_to_the_loader() -> None:
+    rng, fast = random.Random(16), 0
+    for _ in range(4000):
+        text = random_front_matter(rng)
+        simple = simple_yaml(text)
+        if simple is None:
+            continue
+        fast += 1
+        for loader in (YAML_LOADER, yaml.SafeLoader):
+            assert yaml.load(text, Loader=loader) == simple, text
+    assert fast > 400  # the check above is not vacuous
+
+
+def test_pages_as_ingest_writes_them_take_the_simple_path() -> None:
+    titles = ["Attention Is All You Need", "Yes: it's 2024-01-22!", "On #hashtags", "null", "1.5"]
+    titles += ["Ünïcode — and a ‘quote’", "C++ (and [brackets]) & *stars*", "A\u2028line break"]
+    for title in titles:
+        extra = {"added": "2024-01-22", "themes": ["x"]}
+        page = render_page(title, "a-slug", "An abstract.", extra)
+        front = page.split("---\n")[1]
+        assert yaml.load(front, Loader=YAML_LOADER) == load_yaml(front, "page.md")
+    assert simple_yaml("title: 'It''s here'\nslug: its-here\nthemes:\n- nlp\n") == {
+        "title": "It's here",
+        "slug": "its-here",
+        "themes": ["nlp"],
+    }
