@@ -140,9 +140,11 @@ def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> 
     return f"---\n{front}---\n\n{abstract}\n"
 
 
-def read_page(path: Path, data: bytes) -> Page:
-    """Parse a page file's bytes (UTF-8, or UTF-16 with a byte-order mark)."""
-    return parse_page(decode_text(data, path), path, path.parent.name, content_key(path, data))
+def read_page(path: Path, data: bytes, key: str | None = None) -> Page:
+    """Parse a page file's bytes (UTF-8, or UTF-16 with a byte-order mark); key: their
+    content_key, when the caller has it."""
+    key = content_key(path, data) if key is None else key
+    return parse_page(decode_text(data, path), path, path.parent.name, key)
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:
@@ -165,7 +167,7 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
             path = Path(name)
             page = read_page(path, read_input(path))
         else:  # a known page is its cached Page, path and all: no Path is made for it
-            page = known.load(name, lambda data, name=name: read_page(Path(name), data))
+            page = known.load(name, read_page)
         if page.slug in seen:
             raise SitegenError(f"slug {page.slug!r} is also used by {seen[page.slug]}", name)
         seen[page.slug] = page.path

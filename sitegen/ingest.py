@@ -93,7 +93,7 @@ def read_dumps(
             if known is None:
                 dumps.append(read_dump(path))
                 continue
-            dumps.append(known.load(path, lambda data, p=path: parse_dump(data, str(p), p.stem)))
+            dumps.append(known.load(path, lambda p, data, _: parse_dump(data, str(p), p.stem)))
         except SitegenError as exc:
             errors.append(exc)
         except OSError as exc:

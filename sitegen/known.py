@@ -54,6 +54,12 @@ def stat_memo(kind: str) -> str:
     return f"{kind}-stats"
 
 
+def read_parsed(path: Path, parse: Callable[[Path, bytes, str], Any]) -> Any:
+    """A file read and parsed (parse as KnownFiles.load takes it)."""
+    data = read_input(path)
+    return parse(path, data, content_key(path, data))
+
+
 class KnownFiles:
     """The stat memo of one kind of input ("page", "dump") for one pass over its files.
 
@@ -68,19 +74,20 @@ class KnownFiles:
         self.seen: dict[str, tuple] = {}
         self.now = time.time_ns()
 
-    def load(self, file: Path | str, parse: Callable[[bytes], Any]) -> Any:
-        """The parsed form of a file: by its stat when unchanged, else read and hashed."""
+    def load(self, file: Path | str, parse: Callable[[Path, bytes, str], Any]) -> Any:
+        """The parsed form of a file: by its stat when unchanged, else read and hashed.
+        parse(path, data, key) is handed the file's content key (content_key) with its bytes."""
         name, stat = str(file), stat_of(file)
         entry = self.known.get(name)
         if stat is not None and entry is not None and entry[:4] == stat:
             key = entry[4]
             if f"{self.kind}:{key}" in self.cache.parsed:
                 self.seen[name] = entry
-                return self.cache.parse(self.kind, key, lambda: parse(read_input(Path(file))))
+                return self.cache.parse(self.kind, key, lambda: read_parsed(Path(file), parse))
         path = Path(file)  # made only for a file read now (a page's path: 8 µs at 10k pages)
         data = read_input(path)
         key = content_key(path, data)
-        value = self.cache.parse(self.kind, key, lambda: parse(data))
+        value = self.cache.parse(self.kind, key, lambda: parse(path, data, key))
         if stat is not None and trusted(stat, self.now) and stat_of(path) == stat:
             self.seen[name] = (*stat, key)  # unchanged while it was read
         return value
