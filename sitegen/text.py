@@ -19,7 +19,15 @@ PAIRS = {")": "(", "]": "["}
 EXCERPT_CHARS = 260
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")
 MARKDOWN_NOISE = re.compile(r"[*_`#>]+|!?\[([^\]]*)\]\([^)]*\)")
-EMPHASIS_NOISE = re.compile(r"[*_`#>]+")  # MARKDOWN_NOISE in a text without "[": 3x faster
+EMPHASIS_MARKS = "*_`#>"  # what MARKDOWN_NOISE drops from a text without "["
+EMPHASIS_NOISE = str.maketrans("", "", EMPHASIS_MARKS)
+
+
+def without_emphasis(plain: str) -> str:
+    """MARKDOWN_NOISE.sub for a text without "[": most have no mark (10x faster than the regex)."""
+    if any(mark in plain for mark in EMPHASIS_MARKS):
+        return plain.translate(EMPHASIS_NOISE)
+    return plain
 
 
 def slugify(title: str) -> str:
@@ -93,7 +101,7 @@ def status_key(status: str) -> str:
 def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
     plain = tex_plain(markdown)
-    plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else EMPHASIS_NOISE.sub("", plain)
+    plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else without_emphasis(plain)
     text = " ".join(plain.split())
     # The first two sentences only (a card per paper: at 100k, splitting whole abstracts
     # took seconds).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,6 +17,7 @@ from sitegen.text import (
     slugify,
     status_key,
     unique_slug,
+    without_emphasis,
 )
 
 
@@ -109,3 +112,15 @@ def test_excerpts_show_inline_tex_as_plain_text() -> None:
     assert excerpt(r"We get {\bf 8.2\%} with $O(n^2)$ cost, \eg here. Next.") == (
         "We get 8.2% with O(n^2) cost, e.g. here. Next."
     )
+
+
+@given(st.text(alphabet="ab *_`#>[]()!.\n\t", max_size=40))
+def test_without_emphasis_drops_what_the_markdown_noise_pattern_drops(text: str) -> None:
+    assert without_emphasis(text) == re.sub(r"[*_`#>]+", "", text)
+
+
+def test_excerpt_drops_emphasis_marks_and_keeps_link_words() -> None:
+    assert excerpt("We *study* `code` and __bold__ > quotes. More.") == (
+        "We study code and bold quotes. More."
+    )
+    assert excerpt("See [the site](https://x.org), *now*.") == "See the site, now."
