@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sitegen import __version__
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest
-from sitegen.workers import tune_collector
+from sitegen.workers import forking_pays, tune_collector
 
 if TYPE_CHECKING:  # these modules are imported lazily, by the commands that need them
     from sitegen.build import BuildResult
@@ -131,7 +131,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     # The build cache keeps what ingest learnt (parsed pages, the keyword stage's verdicts),
     # so the next ingest classifies only new papers and the next build parses no page again.
     cache = BuildCache.load(args.root)
-    result = ingest(args.root, cache)
+    result = ingest(args.root, cache, fork=forking_pays())  # one thread here: it may fork
     cache.save()
     if args.json:
         console_for(args)  # its note goes to stderr, keeping stdout pure JSON

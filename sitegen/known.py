@@ -78,12 +78,10 @@ class KnownFiles:
         """The parsed form of a file: by its stat when unchanged, else read and hashed.
         parse(path, data, key) is handed the file's content key (content_key) with its bytes."""
         name, stat = str(file), stat_of(file)
-        entry = self.known.get(name)
-        if stat is not None and entry is not None and entry[:4] == stat:
-            key = entry[4]
-            if f"{self.kind}:{key}" in self.cache.parsed:
-                self.seen[name] = entry
-                return self.cache.parse(self.kind, key, lambda: read_parsed(Path(file), parse))
+        entry = self.unchanged(name, stat)
+        if entry is not None:
+            self.seen[name] = entry
+            return self.cache.parse(self.kind, entry[4], lambda: read_parsed(Path(file), parse))
         path = Path(file)  # made only for a file read now (a page's path: 8 µs at 10k pages)
         data = read_input(path)
         key = content_key(path, data)
@@ -91,6 +89,17 @@ class KnownFiles:
         if stat is not None and trusted(stat, self.now) and stat_of(path) == stat:
             self.seen[name] = (*stat, key)  # unchanged while it was read
         return value
+
+    def unchanged(self, name: str, stat: Stat | None) -> tuple | None:
+        """A file's memo entry if its stat is as remembered and its parsed form is cached."""
+        entry = self.known.get(name)
+        if stat is None or entry is None or entry[:4] != stat:
+            return None
+        return entry if f"{self.kind}:{entry[4]}" in self.cache.parsed else None
+
+    def to_read(self, files: list[Path]) -> list[Path]:
+        """The files that load would read and parse."""
+        return [file for file in files if self.unchanged(str(file), stat_of(file)) is None]
 
     def remember(self) -> None:
         """Keep this pass's stats in the build cache (the files gone since are dropped)."""

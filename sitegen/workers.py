@@ -84,6 +84,11 @@ def tune_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def forking_pays() -> bool:
+    """Whether this system can fork, and has a second core for the copy."""
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1
+
+
 class Forked:
     """A function running in a forked copy of this process; result() waits for its value.
 

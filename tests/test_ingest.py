@@ -221,3 +221,61 @@ def test_a_ledger_that_holds_what_ingest_read_is_not_written_again(tmp_path: Pat
     add_dump(tmp_path, "b.txt", "Third Paper", "Second Paper")
     assert ledger in ingest(tmp_path).written  # a new paper: written, laid out as ever
     assert ledger.read_text() != spread and '"third-paper"' in ledger.read_text()
+
+
+def many_dumps(root: Path, count: int) -> Path:
+    """A site with `count` small dumps of two papers each (the last is no dump at all)."""
+    (root / "content" / "dumps").mkdir(parents=True)
+    for n in range(count - 1):
+        add_dump(root, f"2024-01-{n + 1:02d}.txt", f"Graph Paper {n}", f"Vision Paper {n}")
+    (root / "content" / "dumps" / "zz-bad.txt").write_bytes(b"\x00\x01binary")
+    return root
+
+
+def test_many_dumps_are_parsed_aside_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen import ingest as ingest_module
+    from sitegen.cache import BuildCache
+
+    parsed_here = []
+    real_parse = ingest_module.parse_dump
+    monkeypatch.setattr(
+        ingest_module, "parse_dump", lambda *a: parsed_here.append(a[1]) or real_parse(*a)
+    )
+    alone, aside = many_dumps(tmp_path / "a", 20), many_dumps(tmp_path / "b", 20)
+    expected = ingest(alone, BuildCache())
+    assert len(parsed_here) == 20
+    parsed_here.clear()
+    result = ingest(aside, BuildCache(), fork=True)
+    # The forked copy parsed the 19 dumps (its calls are counted in its own memory); this
+    # process parsed only the one it refused, to report it.
+    assert parsed_here == [str(aside / "content" / "dumps" / "zz-bad.txt")]
+    assert snapshot(aside / "content") == snapshot(alone / "content")
+    shown = [(r.name, r.entries, r.new, r.known, r.error) for r in result.reports]
+    assert shown == [
+        (r.name, r.entries, r.new, r.known, (r.error or "").replace(str(alone), str(aside)) or None)
+        for r in expected.reports
+    ]
+    assert len(shown) == 20 and sum(r.new for r in result.reports) == 38
+    assert [w.replace(str(aside), "") for w in result.warnings] == [
+        w.replace(str(alone), "") for w in expected.warnings
+    ]
+
+
+def test_a_dump_parsed_aside_is_taken_only_for_the_bytes_read_now(tmp_path: Path) -> None:
+    from sitegen.cache import BuildCache
+    from sitegen.ingest import parse_aside, parsed_dumps, read_dumps
+
+    root = many_dumps(tmp_path, 3)
+    dumps_dir = root / "content" / "dumps"
+    assert parse_aside(dumps_dir, BuildCache()) is None  # too few to fork for
+    first = dumps_dir / "2024-01-01.txt"
+    aside = parsed_dumps([first])
+    assert list(aside) == [str(first)]  # the one that isn't a dump is left to read_dumps
+    dumps, errors = read_dumps(dumps_dir, BuildCache(), aside)
+    assert dumps[0] is aside[str(first)][1] and len(errors) == 1
+    add_dump(root, first.name, "Changed Paper", "Vision Paper 0")  # since it was parsed aside
+    dumps, _ = read_dumps(dumps_dir, BuildCache(), aside)
+    assert dumps[0] is not aside[str(first)][1]
+    assert dumps[0].entries[0].title == "Changed Paper"

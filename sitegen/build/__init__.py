@@ -80,7 +80,7 @@ def ingest_and_build(
     """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
     check_output_folder(root, options.output)
     cache = cache if cache is not None else BuildCache()
-    ingested = ingest(root, cache)
+    ingested = ingest(root, cache, fork=can_fork(options, preview))
     if ingested.errors:
         raise ingested.errors[0]
     project = load_project(root, cache, ingested)

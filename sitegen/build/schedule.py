@@ -11,7 +11,6 @@ fork) sends the search index to its warm worker.
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
@@ -24,7 +23,7 @@ from sitegen.output import Kept, Outputs
 from sitegen.render import compile_templates
 from sitegen.views.listing import Site
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes
-from sitegen.workers import Forked, give_back_memory
+from sitegen.workers import Forked, forking_pays, give_back_memory
 
 # With a forked renderer: of the pages left to render when it starts, the share this
 # process keeps (the first ones, in table order; the renderer takes the rest). At 10k
@@ -40,8 +39,7 @@ if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
 
 def can_fork(options: BuildOptions, preview: Preview | None) -> bool:
     """Whether this build may fork: asked to, no preview (its threads), and a second core."""
-    cores = os.cpu_count() or 1
-    return options.fork and preview is None and hasattr(os, "fork") and cores > 1
+    return options.fork and preview is None and forking_pays()
 
 
 def start(run: Run, function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
