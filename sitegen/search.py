@@ -345,14 +345,18 @@ def posting_codes(row: Sequence[int], previous: int = 0) -> tuple[list[int], int
     minus the one before (the first: minus previous), the count, the slots of a title or
     abstract word each minus the one before; and the last ``where``."""
     codes: list[int] = []
-    at, fields = 0, len(FIELDS)
-    while at < len(row):
+    add = codes.extend  # a loop over every posting of the index: locals only
+    at, end, fields = 0, len(row), len(FIELDS)
+    while at < end:
         where, tf = row[at], row[at + 1]
-        codes += (where - previous, tf)
-        previous, at = where, at + 2
-        if where % fields in POSITION_FIELDS:
-            codes += [slot - before for before, slot in pairwise([0, *row[at : at + tf]])]
+        at += 2
+        if where % fields in POSITION_FIELDS:  # tf >= 1 slots: a term in a field is used
+            slots = row[at : at + tf]
             at += tf
+            add((where - previous, tf, slots[0], *[b - a for a, b in pairwise(slots)]))
+        else:
+            add((where - previous, tf))
+        previous = where
     return codes, previous
 
 
@@ -405,7 +409,11 @@ VARINTS += [
 
 def varints(numbers: Iterable[int]) -> str:
     """Ints as one string of varints."""
-    return "".join([VARINTS[n] if n < len(VARINTS) else varint(n) for n in numbers])
+    numbers = numbers if isinstance(numbers, list) else list(numbers)
+    try:
+        return "".join(map(VARINTS.__getitem__, numbers))  # most ints have up to 3 digits
+    except IndexError:
+        return "".join([VARINTS[n] if n < len(VARINTS) else varint(n) for n in numbers])
 
 
 def index_header(weights: Weights) -> dict:
