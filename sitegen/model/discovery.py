@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sitegen.catalog import Paper
@@ -87,7 +87,10 @@ class LazyColumn(Mapping[str, V]):
 def plain_discovery(discovery: Discovery) -> dict[str, Any]:
     """Discovery as the build cache keeps it: per field, the slugs and each one's JSON text
     (plain strings decode ~10x faster than the dataclasses they stand for)."""
-    related = {s: [astuple(r) for r in rs] for s, rs in discovery.related.items()}
+    # Each row by its fields (dataclasses.astuple copies deeply: 0.2 s at 10k papers).
+    related = {
+        s: [(r.slug, r.score, r.shared_terms) for r in rs] for s, rs in discovery.related.items()
+    }
     points = {s: [p.x, p.y] for s, p in discovery.points.items()}
     columns = {"key_terms": discovery.key_terms, "related": related, "points": points}
     found: dict[str, Any] = {name: column(values) for name, values in columns.items()}
