@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import marshal
-import os
 import random
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -481,17 +479,3 @@ def test_each_line_is_split_at_newlines_only(text: str) -> None:
     from sitegen.discover import each_line
 
     assert list(each_line(text)) == text.split("\n")
-
-
-def test_discovery_runs_blas_on_one_thread_unless_the_user_says_otherwise() -> None:
-    # BLAS threads spun against the build's other process: the map layout took 3x as long.
-    import subprocess
-    import sys
-
-    count = "import os, sitegen.discover; print(len(os.listdir('/proc/self/task')))"
-    choice = "import os, sitegen; print(os.environ['OPENBLAS_NUM_THREADS'])"
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
-    run = partial(subprocess.run, capture_output=True, text=True, check=True)
-    assert run([sys.executable, "-c", count], env=env).stdout.strip() == "1"
-    chosen = {**env, "OPENBLAS_NUM_THREADS": "2"}
-    assert run([sys.executable, "-c", choice], env=chosen).stdout.strip() == "2"
