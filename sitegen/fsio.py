@@ -39,7 +39,7 @@ IGNORED_SUFFIXES = (
 )
 # The biggest file sitegen reads as input: a dump of thousands of papers is a few MB.
 MAX_INPUT_BYTES = 64 * 2**20
-READ_CHUNK = 2**20  # what read_input asks for past the size a file said it had
+READ_CHUNK = 2**16  # what read_input asks for past the size a file said it had
 # Templates and static assets (a user's PDF or video too): GitHub Pages refuses files over 100 MB.
 MAX_ASSET_BYTES = 100 * 2**20
 
@@ -103,20 +103,16 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         # 64 MB for a 4 KB page: 60 µs, 0.6 s at 10k pages). A file that grew since fstat
         # (or a /proc file, which says 0) is read on in chunks, to the limit.
         parts, size, want = [], 0, info.st_size + 1
-        while size <= limit:
-            part = os.read(fd, min(want, limit + 1 - size))
-            parts.append(part)
-            size += len(part)
-            if len(part) < want:  # a file reads short only at its end
-                break
-            want = READ_CHUNK
+        while size <= limit and (part := os.read(fd, min(want, limit + 1 - size))):
+            parts.append(part)  # read on to the end: /proc, FUSE and NFS may read short
+            size, want = size + len(part), READ_CHUNK
     except OSError as exc:
         raise SitegenError(f"cannot read: {exc.strerror}", path) from None
     finally:
         os.close(fd)
     if size > limit:
         raise SitegenError(f"too large (over {limit} bytes)", path)
-    return parts[0] if len(parts) == 1 else b"".join(parts)
+    return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
 BOMS = (
@@ -240,7 +236,8 @@ def may_nest_deeply(text: str, depth: int = 1000) -> bool:
 # reads it in a few µs where libyaml takes ~26 (0.22 s at 10k pages); anything else, or
 # any character that YAML treats specially in such text, goes to the loader.
 SIMPLE_SCALAR = r"'((?:[^'\n]|'')*)'|([A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*)"
-SIMPLE_KEY_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]*):(?: (?:{SIMPLE_SCALAR}))?\n")
+# A key of at most 1024 characters: YAML looks no further for the ":" of a simple key.
+SIMPLE_KEY_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]{{0,1023}}):(?: (?:{SIMPLE_SCALAR}))?\n")
 SIMPLE_ITEM_LINE = re.compile(rf"- (?:{SIMPLE_SCALAR})\n")
 # Only printable text on lines ended by \n: no tab, CR, NEL, line or paragraph separator, BOM.
 NOT_SIMPLE_TEXT = re.compile(
