@@ -90,6 +90,33 @@ PARSE_ASIDE_DUMPS = 16
 ParsedAside = dict[str, tuple[str, Dump]]
 
 
+def read_inputs(
+    dumps_dir: Path, papers_dir: Path, cache: BuildCache | None, fork: bool
+) -> tuple[list[Dump], list[SitegenError], list[Page]]:
+    """The dumps (and those refused), and the pages. The pages are read first, while many
+    dumps are parsed in a forked copy (`fork`: parse_aside); a mistake in the dumps is still
+    reported before one in the pages, as when the dumps were read first."""
+    aside = parse_aside(dumps_dir, cache) if fork and cache is not None else None
+    try:
+        pages = read_pages(papers_dir, cache)
+    except SitegenError:
+        if aside is not None:
+            aside.abandon()
+        read_dumps(dumps_dir, cache)  # raises the dumps' own mistake, if they have one
+        raise
+    except BaseException:
+        if aside is not None:
+            aside.abandon()
+        raise
+    parsed = None
+    if aside is not None:
+        try:
+            parsed = aside.result()
+        except Exception:  # noqa: BLE001 - the copy died (out of memory?): parse them here
+            parsed = None
+    return (*read_dumps(dumps_dir, cache, parsed), pages)
+
+
 def parse_aside(dumps_dir: Path, cache: BuildCache) -> Forked | None:
     """Start parsing the dumps read_dumps would parse in a forked copy (result(): a
     ParsedAside), if there are enough to be worth one; only where no other thread runs."""
@@ -337,14 +364,7 @@ def ingest(root: Path, cache: BuildCache | None = None, fork: bool = False) -> I
     remove_leftovers(content)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
     taxonomy = load_taxonomy(themes_file(content), cache)
-    aside = parse_aside(dumps_dir, cache) if fork and cache is not None else None
-    try:
-        pages = read_pages(papers_dir, cache)
-    except BaseException:
-        if aside is not None:
-            aside.abandon()
-        raise
-    dumps, skipped = read_dumps(dumps_dir, cache, aside.result() if aside is not None else None)
+    dumps, skipped, pages = read_inputs(dumps_dir, papers_dir, cache, fork)
     ledger = read_ledger(content / LEDGER_NAME)
     plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir, cache)
     plan.reports += [

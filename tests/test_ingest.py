@@ -279,3 +279,44 @@ def test_a_dump_parsed_aside_is_taken_only_for_the_bytes_read_now(tmp_path: Path
     dumps, _ = read_dumps(dumps_dir, BuildCache(), aside)
     assert dumps[0] is not aside[str(first)][1]
     assert dumps[0].entries[0].title == "Changed Paper"
+
+
+def test_a_mistake_in_the_dumps_is_reported_before_one_in_the_pages(tmp_path: Path) -> None:
+    from sitegen.cache import BuildCache
+    from sitegen.errors import SitegenError
+
+    for fork in (False, True):
+        root = many_dumps(tmp_path / str(fork), 20)
+        ingest(root, BuildCache())
+        first = sorted((root / "content" / "papers").glob("*/*.md"))[0]
+        (first.parent / "copy-of-first.md").write_bytes(first.read_bytes())  # its slug again
+        dumps = root / "content" / "dumps"
+        (dumps / "2024-01-01.md").write_bytes((dumps / "2024-01-01.txt").read_bytes())
+        with pytest.raises(SitegenError, match="same name"):
+            ingest(root, BuildCache(), fork=fork)
+        (dumps / "2024-01-01.md").unlink()
+        with pytest.raises(SitegenError, match="also used by"):
+            ingest(root, BuildCache(), fork=fork)
+
+
+def test_dumps_are_parsed_here_when_the_copy_parsing_them_dies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from sitegen import ingest as ingest_module
+    from sitegen.cache import BuildCache
+
+    here, real_parse = os.getpid(), ingest_module.parse_dump
+
+    def parse_or_die(*args):  # killed in the forked copy, as by the out-of-memory killer
+        if os.getpid() != here:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_parse(*args)
+
+    alone, aside = many_dumps(tmp_path / "a", 20), many_dumps(tmp_path / "b", 20)
+    ingest(alone, BuildCache())
+    monkeypatch.setattr(ingest_module, "parse_dump", parse_or_die)
+    result = ingest(aside, BuildCache(), fork=True)
+    assert sum(r.new for r in result.reports) == 38
+    assert snapshot(aside / "content") == snapshot(alone / "content")
