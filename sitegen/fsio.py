@@ -11,7 +11,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
@@ -247,7 +247,8 @@ NOT_SIMPLE_TEXT = re.compile(
 
 @cache
 def implicit_patterns(first: str) -> tuple[re.Pattern[str], ...]:
-    """The patterns by which YAML gives a plain scalar starting with `first` another type."""
+    """The patterns by which YAML gives a plain scalar starting with `first` another type
+    (the loader's resolvers are all added when yaml is imported: they don't change later)."""
     resolvers = YAML_LOADER.yaml_implicit_resolvers
     return tuple(regexp for _, regexp in resolvers.get(first, []) + resolvers.get(None, []))
 
@@ -257,7 +258,7 @@ def plain_is_text(plain: str) -> bool:
     return all(not pattern.match(plain) for pattern in implicit_patterns(plain[0]))
 
 
-key_is_text = cache(plain_is_text)  # the few keys pages use, each checked once
+key_is_text = lru_cache(maxsize=256)(plain_is_text)  # the few keys pages use, checked once
 
 
 def simple_scalar(quoted: str | None, plain: str | None) -> str | None:
