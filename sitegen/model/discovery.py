@@ -97,9 +97,13 @@ def plain_discovery(discovery: Discovery) -> dict[str, Any]:
     return {**found, "regions": discovery.regions}
 
 
+# One encoder for every value: json.dumps with separators makes a new one for each call.
+COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode
+
+
 def column(values: Mapping[str, Any]) -> list[list[str]]:
     """[slugs, their values as JSON text]."""
-    return [list(values), [json.dumps(v, separators=(",", ":")) for v in values.values()]]
+    return [list(values), [COMPACT_JSON(v) for v in values.values()]]
 
 
 def lazy_discovery(plain: dict[str, Any]) -> Discovery:
