@@ -112,7 +112,7 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         os.close(fd)
     if size > limit:
         raise SitegenError(f"too large (over {limit} bytes)", path)
-    return b"".join(parts) if len(parts) != 1 else parts[0]
+    return b"".join(parts)  # one part: that very object, not a copy
 
 
 BOMS = (

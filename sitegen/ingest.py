@@ -9,6 +9,7 @@ with a warning; `sitegen add` refuses it before copying.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +32,7 @@ from sitegen.catalog import (
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
-from sitegen.known import KnownFiles, content_key
+from sitegen.known import KnownFiles, content_key, read_parsed
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 from sitegen.workers import Forked
@@ -79,7 +80,12 @@ def dump_files(dumps_dir: Path) -> list[Path]:
 
 def read_dump(path: Path) -> Dump:
     """Read and parse one dump file."""
-    return parse_dump(read_input(path), str(path), path.stem)
+    return dump_from(path, read_input(path))
+
+
+def dump_from(path: Path, data: bytes) -> Dump:
+    """Parse the bytes of the dump file at path."""
+    return parse_dump(data, str(path), path.stem)
 
 
 # From this many dumps to parse on, a forked copy parses them while this process reads the
@@ -99,21 +105,16 @@ def read_inputs(
     aside = parse_aside(dumps_dir, cache) if fork and cache is not None else None
     try:
         pages = read_pages(papers_dir, cache)
-    except SitegenError:
+    except BaseException as exc:
         if aside is not None:
             aside.abandon()
-        read_dumps(dumps_dir, cache)  # raises the dumps' own mistake, if they have one
-        raise
-    except BaseException:
-        if aside is not None:
-            aside.abandon()
+        if isinstance(exc, SitegenError):
+            read_dumps(dumps_dir, cache)  # raises the dumps' own mistake, if they have one
         raise
     parsed = None
     if aside is not None:
-        try:
+        with suppress(Exception):  # the copy died (out of memory?): they are parsed here
             parsed = aside.result()
-        except Exception:  # noqa: BLE001 - the copy died (out of memory?): parse them here
-            parsed = None
     return (*read_dumps(dumps_dir, cache, parsed), pages)
 
 
@@ -129,8 +130,7 @@ def parsed_dumps(paths: list[Path]) -> ParsedAside:
     parsed: ParsedAside = {}
     for path in paths:
         try:
-            data = read_input(path)
-            parsed[str(path)] = (content_key(path, data), parse_dump(data, str(path), path.stem))
+            parsed[str(path)] = read_parsed(path, lambda p, data, key: (key, dump_from(p, data)))
         except (SitegenError, OSError):
             continue
     return parsed
@@ -148,7 +148,7 @@ def read_dumps(
 
     def parse(path: Path, data: bytes, key: str) -> Dump:
         found = aside.get(str(path))
-        return found[1] if found and found[0] == key else parse_dump(data, str(path), path.stem)
+        return found[1] if found and found[0] == key else dump_from(path, data)
 
     for path in dump_files(dumps_dir):
         try:
