@@ -179,6 +179,29 @@ def remove_empty_parents(output: Path, path: Path) -> None:
 JOURNAL = "journal.json"  # in a spool folder while its commit runs: what to undo
 
 
+def is_empty_folder(folder: Path) -> bool:
+    """Whether folder is missing or an empty folder (not a symlink to one)."""
+    try:
+        if folder.is_symlink():
+            return False
+        with os.scandir(folder) as entries:
+            return next(entries, None) is None
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False  # not a folder, or unreadable: the file-by-file commit reports it
+
+
+def parked_name(path: str) -> str:
+    """The flat name a spool parks an output path under: its hash, unique for all purposes."""
+    return hashlib.blake2b(path.encode(), digest_size=16).hexdigest()
+
+
+def parked_at(folder: Path, side: str, path: str, flat: bool) -> Path:
+    """Where a spool (folder) parks an output path, in new/ or (moved aside) in old/."""
+    return folder / side / (parked_name(path) if flat else path)
+
+
 class Spool:
     """Output files parked on disk until the build succeeds, then committed all or nothing.
 
@@ -186,12 +209,18 @@ class Spool:
     each replaced file is moved aside into old/ first, and a journal lists the
     paths. A commit that fails, or a process killed during one, is undone (by the
     next run for a kill), so the site is either the old one or the new one.
+
+    Into an empty output, files are parked in the output's own tree (new/papers/…), so the
+    commit renames a few top-level folders. Into a built site they are parked flat, one
+    name per path (`parked_name`): a commit moves them one by one anyway, and a folder per
+    page made in new/ and again in old/ cost more than the files (mkdir is slow on ext4).
     """
 
     def __init__(self, output: Path):
         # One folder per process: a `sitegen build` may run while `sitegen serve` rebuilds.
         self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
         self.output = output
+        self.flat = not is_empty_folder(output)
         self.records: dict[str, Record] = {}  # parked path -> its record
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
         self.dropped = False  # a parked file was un-parked: its folder may be left empty
@@ -202,7 +231,7 @@ class Spool:
 
     def put(self, path: str, data: bytes) -> Record:
         """Park one output file; its record."""
-        target = self.folder / "new" / path
+        target = parked_at(self.folder, "new", path, self.flat)
         self.make_folder(target.parent)
         with open(target, "wb") as handle:
             handle.write(data)
@@ -219,14 +248,14 @@ class Spool:
 
     def drop(self, path: str) -> None:
         """Un-park a file (its bytes turned out to be on disk already)."""
-        (self.folder / "new" / path).unlink()
+        parked_at(self.folder, "new", path, self.flat).unlink()
         del self.records[path]
         self.dropped = True
 
     def commit(self, output: Path, removed: list[str]) -> list[str]:
         """Move every parked file into output and remove `removed`: all of it, or none."""
         changed = sorted(self.records)
-        journal = {"output": str(output), "changed": changed, "removed": removed}
+        journal = {"output": str(output), "changed": changed, "removed": removed, "flat": self.flat}
         self.make_folder(self.folder)
         write_atomic(self.folder / JOURNAL, json.dumps(journal))
         try:
@@ -236,7 +265,7 @@ class Spool:
                 for path in changed:
                     self.move_aside(output, path)
                     self.make_folder((output / path).parent)
-                    os.replace(self.folder / "new" / path, output / path)
+                    os.replace(parked_at(self.folder, "new", path, self.flat), output / path)
             for path in removed:
                 self.move_aside(output, path)
                 remove_empty_parents(output, output / path)
@@ -253,15 +282,7 @@ class Spool:
 
     def fresh(self, output: Path, removed: list[str]) -> bool:
         """Whether output is missing or an empty folder, and the spool holds all it will hold."""
-        if removed or self.dropped or output.is_symlink():
-            return False
-        try:
-            with os.scandir(output) as entries:
-                return next(entries, None) is None
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False  # not a folder, or unreadable: the file-by-file commit reports it
+        return not (self.flat or removed or self.dropped) and is_empty_folder(output)
 
     def move_whole(self, output: Path) -> None:
         """Move the spool's top-level files and folders into an empty output: a cold build's
@@ -276,7 +297,7 @@ class Spool:
         """Move the file a commit replaces or removes into old/, so an undo can restore it."""
         target = output / path
         if target.is_file() or target.is_symlink():
-            aside = self.folder / "old" / path
+            aside = parked_at(self.folder, "old", path, self.flat)
             self.make_folder(aside.parent)
             os.replace(target, aside)
 
@@ -300,11 +321,13 @@ def undo(folder: Path) -> None:
         journal = json.loads((folder / JOURNAL).read_bytes())
         output = Path(journal["output"])
         changed, removed = list(journal["changed"]), list(journal["removed"])
-    except (OSError, ValueError, KeyError, TypeError):
+        flat = journal.get("flat") is True  # absent from an older version's journal: a tree
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return  # no journal: the commit never started, or it finished
     for path in [*changed, *removed]:
         check_path(path)
-        new, old, target = folder / "new" / path, folder / "old" / path, output / path
+        new, old = parked_at(folder, "new", path, flat), parked_at(folder, "old", path, flat)
+        target = output / path
         if old.is_file() or old.is_symlink():
             os.replace(old, target)
         elif path in changed and not new.exists():

@@ -22,7 +22,7 @@ from test_build_incremental import dump_text, make_site
 from sitegen.build import BuildOptions, ingest_and_build
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
-from sitegen.output import JOURNAL, Spool
+from sitegen.output import JOURNAL, Spool, parked_at
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -126,28 +126,29 @@ def test_adv_failed_commit_leaves_the_site_as_it_was(
     assert not list(small.glob(".site.spool-*"))
 
 
-def test_adv_killed_commit_is_undone_by_the_next_build(small: Path, tmp_path: Path) -> None:
-    """A commit killed half-way (journal still there) is undone, then the build runs."""
+@pytest.mark.parametrize("flat", [True, False], ids=["parked-flat", "older-tree-journal"])
+def test_adv_killed_commit_is_undone_by_the_next_build(
+    small: Path, tmp_path: Path, flat: bool
+) -> None:
+    """A commit killed half-way (journal still there) is undone, then the build runs; a
+    journal without "flat" (an older version's) parked its files in the output's tree."""
     site = small / "site"
     before = tree(site)
     spool = Spool(site)
+    assert spool.flat  # into a built site
+    spool.flat = flat
     spool.put("index.html", b"new home")
     spool.put("brand/new.html", b"new page")
     spool.make_folder(spool.folder)
-    (spool.folder / JOURNAL).write_text(
-        json.dumps(
-            {
-                "output": str(site),
-                "changed": ["brand/new.html", "index.html"],
-                "removed": ["papers.json"],
-            }
-        )
-    )
+    journal = {"output": str(site), "changed": ["brand/new.html", "index.html"]}
+    journal |= {"removed": ["papers.json"], **({"flat": True} if flat else {})}
+    (spool.folder / JOURNAL).write_text(json.dumps(journal))
     # As if killed after the first file moved in and the old home page was moved aside.
-    (spool.folder / "old").mkdir()
-    os.replace(site / "index.html", spool.folder / "old" / "index.html")
+    aside = parked_at(spool.folder, "old", "index.html", flat)
+    aside.parent.mkdir(parents=True)
+    os.replace(site / "index.html", aside)
     (site / "brand").mkdir()
-    os.replace(spool.folder / "new" / "brand" / "new.html", site / "brand" / "new.html")
+    os.replace(parked_at(spool.folder, "new", "brand/new.html", flat), site / "brand" / "new.html")
     dead = spool.folder.with_name(".site.spool-999999999")
     spool.folder.rename(dead)
     Spool(site).discard()  # what the next build does first

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.errors import SitegenError
-from sitegen.output import JOURNAL, Spool, check_path
+from sitegen.output import JOURNAL, Spool, check_path, parked_name
 
 
 def test_spool_commit_moves_files_in_and_removes_the_stale_ones(tmp_path: Path) -> None:
@@ -94,6 +94,29 @@ def test_commit_into_a_folder_with_files_moves_file_by_file(
     parked(out).commit(out, [])
     assert len([m for m in moved if m.is_relative_to(out)]) == 5
     assert files_under(out)["papers/c/index.html"] == b"kept"
+
+
+def test_spool_into_a_built_site_parks_flat_and_moves_old_files_aside_flat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    (out / "papers" / "a").mkdir(parents=True)
+    (out / "papers" / "a" / "index.html").write_bytes(b"old a")
+    spool = parked(out)
+    parked_files = list((spool.folder / "new").iterdir())
+    assert len(parked_files) == 5 and all(p.is_file() for p in parked_files)  # no folder per page
+    real, aside = os.replace, []
+
+    def replace(src: object, dst: object) -> None:
+        if Path(str(dst)).is_relative_to(spool.folder / "old"):
+            aside.append(Path(str(dst)).relative_to(spool.folder))
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    spool.commit(out, [])
+    assert aside == [Path("old") / parked_name("papers/a/index.html")]
+    assert files_under(out)["papers/a/index.html"] == b"papers/a/index.html"
+    assert len(files_under(out)) == 5 and not spool.folder.exists()
 
 
 def test_failed_commit_into_an_empty_output_leaves_it_empty(
