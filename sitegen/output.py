@@ -13,6 +13,7 @@ import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 
 from sitegen.errors import SitegenError
@@ -95,9 +96,12 @@ class Manifest:
 
     def to_bytes(self) -> bytes:
         """The manifest as written into the output folder (one file per line: tidy diffs)."""
+        # As json.dumps writes a string and [size, hash], without its per-call cost (11k
+        # files at 10k papers, every build).
+        quote = encode_basestring_ascii
         rows = ",\n".join(
-            f"{json.dumps(path)}: {json.dumps(list(record))}"
-            for path, record in sorted(self.files.items())
+            f"{quote(path)}: [{int(size)}, {quote(digest)}]"
+            for path, (size, digest) in sorted(self.files.items())
         )
         return (
             f'{{"generator": "sitegen", "format": {MANIFEST_FORMAT},\n"files": {{\n{rows}\n}}}}\n'

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.errors import SitegenError
-from sitegen.output import JOURNAL, Spool, check_path, parked_name
+from sitegen.output import JOURNAL, MANIFEST_FORMAT, Manifest, Spool, check_path, parked_name
 
 
 def test_spool_commit_moves_files_in_and_removes_the_stale_ones(tmp_path: Path) -> None:
@@ -163,3 +163,20 @@ def test_check_path_judges_as_a_posix_path_would(parts: list[str]) -> None:
     except SitegenError:
         refused = True
     assert refused == unsafe
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=12),
+        st.tuples(st.integers(-1, 10**12), st.text(alphabet="0123456789abcdef", max_size=32)),
+        max_size=8,
+    )
+)
+def test_manifest_bytes_are_what_json_dumps_writes(files: dict[str, tuple[int, str]]) -> None:
+    rows = ",\n".join(
+        f"{json.dumps(path)}: {json.dumps(list(record))}" for path, record in sorted(files.items())
+    )
+    head = f'{{"generator": "sitegen", "format": {MANIFEST_FORMAT},\n"files": {{\n'
+    expected = f"{head}{rows}\n}}}}\n"
+    assert Manifest(files).to_bytes().decode() == expected
+    assert json.loads(Manifest(files).to_bytes())["files"] == {p: list(r) for p, r in files.items()}
