@@ -44,6 +44,7 @@ CACHE_DIR = ".sitegen-cache"
 HEAD_FILE = "head.cache"  # format, version, stamp, the key of each memo: written last
 OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: removed
 PARSED_BUCKETS = 32  # parsed inputs are spread over this many files
+FRESH_ROOM = 512  # a build's new inputs share one bucket up to this many (or an average share)
 MAGIC = b"sitegen-cache 4\n"  # 3: each record length-prefixed; 4: a CRC-32 at the end
 CHECK = 4  # bytes of the check at the end of a cache file
 FORMAT = 7  # 6: discovery kept packed (model.discovery.plain_discovery)
@@ -252,6 +253,7 @@ class BuildCache:
     # at 10k papers); a cold start spreads them by key.
     buckets: dict[str, int] = field(default_factory=dict)
     fresh: int | None = None
+    room: int = 0  # how many more new inputs the fresh bucket takes; the rest go by key
     # In memory only (never saved): the compiled templates, reused while the stamp holds.
     environment: tuple[str, Any] | None = field(default=None, repr=False)
     # In memory only: each page's paper by the page object (a parsed page is one object while
@@ -442,11 +444,18 @@ class BuildCache:
         return value
 
     def bucket_for(self, full: str) -> int:
-        """The bucket of a new parsed input: this build's (the smallest), or by key when cold."""
+        """The bucket of a new parsed input: this build's (the smallest) while it has room,
+        else by key (a cold start; or a moved project, whose every page has a new key: in
+        one bucket, a later edit of any page would rewrite all of them)."""
         if self.fresh is None:
             sizes = Counter(self.buckets.values())
             self.fresh = min(range(PARSED_BUCKETS), key=lambda n: (sizes[n], n)) if sizes else -1
-        return bucket(full) if self.fresh < 0 else self.fresh
+            share = max(len(self.buckets) // PARSED_BUCKETS, FRESH_ROOM)
+            self.room = share - sizes[self.fresh]
+        if self.fresh < 0 or self.room <= 0:
+            return bucket(full)
+        self.room -= 1
+        return self.fresh
 
     def memo(self, name: str, key: str, make: Any) -> Any:
         """A derived value (e.g. related papers) recomputed only when its inputs' key changes

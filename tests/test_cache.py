@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import cache as cache_module
 from sitegen.cache import (
     CACHE_DIR,
     HEAD_FILE,
@@ -303,3 +304,21 @@ def test_released_parsed_inputs_are_on_disk_and_no_longer_held(tmp_path: Path) -
     assert cache.parse("page", "c", lambda: "C") == "C"  # made, but kept nowhere
     cache.save()  # writes no bucket: they are on disk, and this cache holds none
     assert BuildCache.load(tmp_path).parsed == {"page:a": "A", "dump:b": "B"}
+
+
+def test_new_inputs_share_one_bucket_only_up_to_its_room(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A moved project re-keys every page: past the fresh bucket's room they spread by key,
+    so a later edit of one page rewrites one small bucket, not one holding them all."""
+    monkeypatch.setattr(cache_module, "FRESH_ROOM", 4)
+    cache = BuildCache.load(tmp_path)
+    cache.parse("page", "old", lambda: "O")
+    cache.save()
+    again = BuildCache.load(tmp_path)
+    for n in range(40):
+        again.parse("page", f"new{n}", lambda: "N")
+    fresh = [k for k, b in again.buckets.items() if k != "page:old" and b == again.fresh]
+    assert len(fresh) >= 4  # the first four, and any whose key falls there too
+    spread = [k for k in again.buckets if k != "page:old" and k not in fresh[:4]]
+    assert all(again.buckets[k] == bucket(k) for k in spread) and len(spread) == 36
