@@ -450,8 +450,9 @@ class BuildCache:
         if self.fresh is None:
             sizes = Counter(self.buckets.values())
             self.fresh = min(range(PARSED_BUCKETS), key=lambda n: (sizes[n], n)) if sizes else -1
-            share = max(len(self.buckets) // PARSED_BUCKETS, FRESH_ROOM)
-            self.room = share - sizes[self.fresh]
+            # Not less what it holds: buckets filled by key are all near the average, and
+            # a 200-paper dump would then spread over all 32 from ~11k papers on.
+            self.room = max(len(self.buckets) // PARSED_BUCKETS, FRESH_ROOM)
         if self.fresh < 0 or self.room <= 0:
             return bucket(full)
         self.room -= 1

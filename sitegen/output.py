@@ -181,6 +181,10 @@ def remove_empty_parents(output: Path, path: Path) -> None:
 
 
 JOURNAL = "journal.json"  # in a spool folder while its commit runs: what to undo
+# A spool folder's name: .site.spool2-PID. Versions before the flat spool named theirs
+# .site.spool-PID and undo them as trees; a new name keeps such a version (a `serve` still
+# running through an upgrade, or a downgrade) from undoing a flat one by the wrong layout.
+SPOOL, OLDER_SPOOL = "spool2", "spool"
 
 
 def is_empty_folder(folder: Path) -> bool:
@@ -215,23 +219,25 @@ class Spool:
     next run for a kill), so the site is either the old one or the new one.
 
     Into an empty output, files are parked in the output's own tree (new/papers/…), so the
-    commit renames a few top-level folders. Into a built site they are parked flat, one
-    name per path (`parked_name`): a commit moves them one by one anyway, and a folder per
-    page made in new/ and again in old/ cost more than the files (mkdir is slow on ext4).
+    commit renames a few top-level folders (if the output is still empty then; else it
+    moves them one by one). Into a built site they are parked flat, one name per path
+    (`parked_name`): a commit moves them one by one anyway, and a folder per page made in
+    new/ and again in old/ cost more than the files (mkdir is slow on ext4).
     """
 
     def __init__(self, output: Path):
         # One folder per process: a `sitegen build` may run while `sitegen serve` rebuilds.
-        self.folder = output.with_name(f".{output.name}.spool-{os.getpid()}")
+        self.folder = output.with_name(f".{output.name}.{SPOOL}-{os.getpid()}")
         self.output = output
-        self.flat = not is_empty_folder(output)
         self.records: dict[str, Record] = {}  # parked path -> its record
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
         self.dropped = False  # a parked file was un-parked: its folder may be left empty
-        for old in output.parent.glob(f".{output.name}.spool-*"):
+        spools = [output.parent.glob(f".{output.name}.{name}-*") for name in (SPOOL, OLDER_SPOOL)]
+        for old in sorted(path for found in spools for path in found):
             if old == self.folder or not pid_alive(old.name.rsplit("-", 1)[1]):
                 undo(old)  # left over from a killed build: finish its commit's undo
                 shutil.rmtree(old, ignore_errors=True)
+        self.flat = not is_empty_folder(output)  # as the undo above left it
 
     def put(self, path: str, data: bytes) -> Record:
         """Park one output file; its record."""
@@ -280,6 +286,10 @@ class Spool:
                 f"could not write the output ({exc.strerror}); the site is left as it was",
                 exc.filename or output,
             ) from None
+        except BaseException:  # Ctrl+C, or SIGTERM in `serve`: the old site, then stop
+            undo(self.folder)
+            self.discard()
+            raise
         (self.folder / JOURNAL).unlink()  # the commit point: from here on, the new site holds
         self.discard()
         return changed
@@ -333,11 +343,30 @@ def undo(folder: Path) -> None:
         new, old = parked_at(folder, "new", path, flat), parked_at(folder, "old", path, flat)
         target = output / path
         if old.is_file() or old.is_symlink():
-            os.replace(old, target)
+            target.parent.mkdir(parents=True, exist_ok=True)  # a removed file's folder is gone
+            restore(old, target)
         elif path in changed and not new.exists():
             target.unlink(missing_ok=True)  # created by the commit
             remove_empty_parents(output, target)
     (folder / JOURNAL).unlink()
+
+
+def restore(old: Path, target: Path) -> None:
+    """Put a file moved aside back, keeping it aside until the journal is gone: an undo
+    killed half-way is done again by the next run, and must not take a file it restored
+    for one the commit made."""
+    try:
+        if os.path.samestat(os.lstat(old), os.lstat(target)):
+            return  # restored by an undo before (renaming a link onto itself does nothing)
+    except FileNotFoundError:
+        pass
+    copy = target.with_name(f".{target.name}.undo")
+    copy.unlink(missing_ok=True)
+    try:
+        os.link(old, copy, follow_symlinks=False)
+    except OSError:  # a file system without hard links
+        shutil.copy2(old, copy, follow_symlinks=False)
+    os.replace(copy, target)
 
 
 def pid_alive(pid: str) -> bool:

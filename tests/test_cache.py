@@ -322,3 +322,23 @@ def test_new_inputs_share_one_bucket_only_up_to_its_room(
     assert len(fresh) >= 4  # the first four, and any whose key falls there too
     spread = [k for k in again.buckets if k != "page:old" and k not in fresh[:4]]
     assert all(again.buckets[k] == bucket(k) for k in spread) and len(spread) == 36
+
+
+def test_a_dump_goes_into_one_bucket_however_full_the_buckets_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Buckets filled by key (a cold start) are each near the average: a later build's new
+    inputs, as many as an average bucket holds, still share one bucket."""
+    monkeypatch.setattr(cache_module, "FRESH_ROOM", 4)
+    cache = BuildCache.load(tmp_path)
+    for n in range(640):  # 20 a bucket on average
+        cache.parse("page", f"old{n}", lambda: "O")
+    cache.save()
+    for build in range(3):
+        again = BuildCache.load(tmp_path)
+        for n in range(640):
+            again.parse("page", f"old{n}", lambda: "O")
+        for n in range(20):
+            again.parse("page", f"new{build}-{n}", lambda: "N")
+        assert {again.buckets[f"page:new{build}-{n}"] for n in range(20)} == {again.fresh}
+        again.save()

@@ -10,8 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sitegen import output as output_module
 from sitegen.errors import SitegenError
-from sitegen.output import JOURNAL, MANIFEST_FORMAT, Manifest, Spool, check_path, parked_name
+from sitegen.output import (
+    JOURNAL,
+    MANIFEST_FORMAT,
+    SPOOL,
+    Manifest,
+    Spool,
+    check_path,
+    parked_name,
+)
 
 
 def test_spool_commit_moves_files_in_and_removes_the_stale_ones(tmp_path: Path) -> None:
@@ -180,3 +189,125 @@ def test_manifest_bytes_are_what_json_dumps_writes(files: dict[str, tuple[int, s
     expected = f"{head}{rows}\n}}}}\n"
     assert Manifest(files).to_bytes().decode() == expected
     assert json.loads(Manifest(files).to_bytes())["files"] == {p: list(r) for p, r in files.items()}
+
+
+def test_a_spool_is_named_so_versions_before_the_flat_layout_leave_it_alone(
+    tmp_path: Path,
+) -> None:
+    """They undo every `.site.spool-*` as a tree: a flat one would lose its moved-aside files."""
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "a.html").write_bytes(b"old")
+    spool = parked(out)
+    assert spool.flat and not list(tmp_path.glob(".site.spool-*"))
+    assert list(tmp_path.glob(f".site.{SPOOL}-*")) == [spool.folder]
+
+
+def test_an_older_versions_dead_spool_is_undone_as_a_tree(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    (out / "p").mkdir(parents=True)
+    (out / "p" / "index.html").write_bytes(b"old")
+    dead = tmp_path / ".site.spool-999999999"
+    (dead / "old" / "p").mkdir(parents=True)
+    os.replace(out / "p" / "index.html", dead / "old" / "p" / "index.html")
+    (out / "p" / "index.html").write_bytes(b"new, moved in before the kill")
+    journal = {"output": str(out), "changed": ["p/index.html"], "removed": []}
+    (dead / JOURNAL).write_text(json.dumps(journal))
+    Spool(out).discard()
+    assert files_under(out) == {"p/index.html": b"old"} and not dead.exists()
+
+
+def test_ctrl_c_during_a_commit_leaves_the_old_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "site"
+    for path in ["index.html", "papers/a/index.html", "z"]:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(b"old " + path.encode())
+    before = files_under(out)
+    spool = parked(out)
+    real, calls = os.replace, []
+
+    def interrupted(src: object, dst: object) -> None:
+        calls.append(dst)
+        if len(calls) == 4:  # two files moved aside, one moved in
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        spool.commit(out, [])
+    assert files_under(out) == before and not spool.folder.exists()
+
+
+def test_an_undo_restores_removed_files_in_removed_folders_and_can_be_done_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after its removals (and their empty folders), then killed again while undoing:
+    the next run still restores every file, and deletes none it restored."""
+    out = tmp_path / "site"
+    for path in ["a.html", "b.html", "gone/x/index.html"]:
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(b"old " + path.encode())
+    before = files_under(out)
+    spool = Spool(out)
+    for path in ["a.html", "b.html"]:
+        spool.put(path, b"new")
+    real_unlink = Path.unlink
+
+    def killed(self: Path, missing_ok: bool = False) -> None:
+        if self.name == JOURNAL:  # the commit point never comes
+            raise KeyboardInterrupt
+        real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", killed)
+    monkeypatch.setattr(output_module, "undo", lambda folder: None)  # killed: no undo now
+    monkeypatch.setattr(Spool, "discard", lambda self: None)
+    with pytest.raises(KeyboardInterrupt):
+        spool.commit(out, ["gone/x/index.html"])
+    monkeypatch.undo()
+    assert not (out / "gone").exists()  # removed with its folders
+    real_restore, restored = output_module.restore, []
+
+    def dies_after_one(old: Path, target: Path) -> None:
+        if restored:
+            raise KeyboardInterrupt
+        restored.append(target)
+        real_restore(old, target)
+
+    monkeypatch.setattr(output_module, "restore", dies_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        output_module.undo(spool.folder)
+    monkeypatch.undo()
+    output_module.undo(spool.folder)  # the next run's
+    assert files_under(out) == before
+
+
+def test_a_flat_spool_commits_paths_whatever_became_of_the_output(tmp_path: Path) -> None:
+    """Emptied between the spool and its commit: still file by file, by path, not renamed whole."""
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "x.html").write_bytes(b"old")
+    spool = parked(out)
+    (out / "x.html").unlink()
+    spool.commit(out, [])
+    assert sorted(files_under(out)) == [
+        "index.html",
+        "papers/a/index.html",
+        "papers/b/index.html",
+        "search/x.js",
+        "z",
+    ]
+
+
+def test_a_tree_spool_commits_file_by_file_once_the_output_has_files(tmp_path: Path) -> None:
+    """Empty when the spool began (a preview's first build), not at the commit (its early pages)."""
+    out = tmp_path / "site"
+    spool = parked(out)
+    assert not spool.flat
+    (out / "papers" / "a").mkdir(parents=True)
+    (out / "papers" / "a" / "index.html").write_bytes(b"written early")
+    (out / "kept.html").write_bytes(b"someone's")
+    spool.commit(out, [])
+    assert files_under(out)["papers/a/index.html"] == b"papers/a/index.html"
+    assert files_under(out)["kept.html"] == b"someone's" and len(files_under(out)) == 6
