@@ -322,8 +322,10 @@ class Spool:
             self.folders.add(folder)
 
     def discard(self) -> None:
-        """Forget the parked files."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Forget the parked files (a commit's journal still there: left for the next run's
+        undo, as a killed build's is)."""
+        if not (self.folder / JOURNAL).exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
         self.records = {}
         self.folders = set()
         self.dropped = False

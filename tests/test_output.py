@@ -311,3 +311,29 @@ def test_a_tree_spool_commits_file_by_file_once_the_output_has_files(tmp_path: P
     spool.commit(out, [])
     assert files_under(out)["papers/a/index.html"] == b"papers/a/index.html"
     assert files_under(out)["kept.html"] == b"someone's" and len(files_under(out)) == 6
+
+
+def test_a_spool_whose_undo_was_cut_short_is_left_for_the_next_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second Ctrl+C during the undo: discarding must not take the journal and old files."""
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_bytes(b"old")
+    spool = parked(out)
+    real = os.replace
+
+    def interrupted(src: object, dst: object) -> None:
+        if Path(str(dst)) == out / "index.html":
+            raise KeyboardInterrupt
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    monkeypatch.setattr(output_module, "undo", lambda folder: None)  # cut short at once
+    with pytest.raises(KeyboardInterrupt):
+        spool.commit(out, [])
+    spool.discard()  # render_and_write's `finally`
+    monkeypatch.undo()
+    assert (spool.folder / JOURNAL).exists()
+    Spool(out).discard()  # the next run
+    assert files_under(out) == {"index.html": b"old"} and not spool.folder.exists()
