@@ -65,6 +65,14 @@ def files_under(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def site_with(out: Path, files: dict[str, bytes]) -> dict[str, bytes]:
+    """Write these files into an output folder; what it then holds."""
+    for path, data in files.items():
+        (out / path).parent.mkdir(parents=True, exist_ok=True)
+        (out / path).write_bytes(data)
+    return files_under(out)
+
+
 def parked(out: Path) -> Spool:
     """A spool holding a small site: two top-level files and two folders of pages."""
     spool = Spool(out)
@@ -96,8 +104,7 @@ def test_commit_into_a_folder_with_files_moves_file_by_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
-    (out / "papers" / "c").mkdir(parents=True)
-    (out / "papers" / "c" / "index.html").write_bytes(b"kept")
+    site_with(out, {"papers/c/index.html": b"kept"})
     real, moved = os.replace, []
     monkeypatch.setattr(os, "replace", lambda a, b: (moved.append(Path(b)), real(a, b)))
     parked(out).commit(out, [])
@@ -109,8 +116,7 @@ def test_spool_into_a_built_site_parks_flat_and_moves_old_files_aside_flat(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
-    (out / "papers" / "a").mkdir(parents=True)
-    (out / "papers" / "a" / "index.html").write_bytes(b"old a")
+    site_with(out, {"papers/a/index.html": b"old a"})
     spool = parked(out)
     parked_files = list((spool.folder / "new").iterdir())
     assert len(parked_files) == 5 and all(p.is_file() for p in parked_files)  # no folder per page
@@ -221,10 +227,9 @@ def test_ctrl_c_during_a_commit_leaves_the_old_site(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "site"
-    for path in ["index.html", "papers/a/index.html", "z"]:
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_bytes(b"old " + path.encode())
-    before = files_under(out)
+    before = site_with(
+        out, {p: b"old " + p.encode() for p in ["index.html", "papers/a/index.html", "z"]}
+    )
     spool = parked(out)
     real, calls = os.replace, []
 
@@ -246,10 +251,9 @@ def test_an_undo_restores_removed_files_in_removed_folders_and_can_be_done_again
     """Killed after its removals (and their empty folders), then killed again while undoing:
     the next run still restores every file, and deletes none it restored."""
     out = tmp_path / "site"
-    for path in ["a.html", "b.html", "gone/x/index.html"]:
-        (out / path).parent.mkdir(parents=True, exist_ok=True)
-        (out / path).write_bytes(b"old " + path.encode())
-    before = files_under(out)
+    before = site_with(
+        out, {p: b"old " + p.encode() for p in ["a.html", "b.html", "gone/x/index.html"]}
+    )
     spool = Spool(out)
     for path in ["a.html", "b.html"]:
         spool.put(path, b"new")
