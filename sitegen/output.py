@@ -366,7 +366,7 @@ def restore(old: Path, target: Path) -> None:
     copy.unlink(missing_ok=True)
     try:
         os.link(old, copy, follow_symlinks=False)
-    except OSError:  # a file system without hard links
+    except (OSError, NotImplementedError):  # no hard links here (or no linkat)
         shutil.copy2(old, copy, follow_symlinks=False)
     os.replace(copy, target)
 
