@@ -341,3 +341,21 @@ def test_a_spool_whose_undo_was_cut_short_is_left_for_the_next_run(
     assert (spool.folder / JOURNAL).exists()
     Spool(out).discard()  # the next run
     assert files_under(out) == {"index.html": b"old"} and not spool.folder.exists()
+
+
+@pytest.mark.parametrize("failure", [OSError(1, "Operation not permitted"), NotImplementedError()])
+def test_a_file_is_restored_by_copy_where_it_cannot_be_hard_linked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
+    old, target = tmp_path / "old", tmp_path / "site" / "a.html"
+    old.write_bytes(b"old a")
+    target.parent.mkdir()
+    target.write_bytes(b"new a")
+
+    def no_links(*args: object, **kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(os, "link", no_links)
+    output_module.restore(old, target)
+    assert target.read_bytes() == b"old a" and old.read_bytes() == b"old a"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["a.html"]
