@@ -279,23 +279,22 @@ class Spool:
             for path in removed:
                 self.move_aside(output, path)
                 remove_empty_parents(output, output / path)
-        except OSError as exc:
+        except BaseException as exc:  # a write failed, or Ctrl+C (SIGTERM in `serve`)
             undo(self.folder)
             self.discard()
-            raise SitegenError(
-                f"could not write the output ({exc.strerror}); the site is left as it was",
-                exc.filename or output,
-            ) from None
-        except BaseException:  # Ctrl+C, or SIGTERM in `serve`: the old site, then stop
-            undo(self.folder)
-            self.discard()
+            if isinstance(exc, OSError):
+                raise SitegenError(
+                    f"could not write the output ({exc.strerror}); the site is left as it was",
+                    exc.filename or output,
+                ) from None
             raise
         (self.folder / JOURNAL).unlink()  # the commit point: from here on, the new site holds
         self.discard()
         return changed
 
     def fresh(self, output: Path, removed: list[str]) -> bool:
-        """Whether output is missing or an empty folder, and the spool holds all it will hold."""
+        """Whether the spool is parked as a tree and holds all it will hold, and output is
+        missing or an empty folder: then it can be renamed in whole."""
         return not (self.flat or removed or self.dropped) and is_empty_folder(output)
 
     def move_whole(self, output: Path) -> None:
@@ -338,7 +337,7 @@ def undo(folder: Path) -> None:
         output = Path(journal["output"])
         changed, removed = list(journal["changed"]), list(journal["removed"])
         flat = journal.get("flat") is True  # absent from an older version's journal: a tree
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError):
         return  # no journal: the commit never started, or it finished
     for path in [*changed, *removed]:
         check_path(path)
