@@ -385,6 +385,18 @@
     return Promise.resolve();
   }
 
+  /**
+   * How many characters of text a results-page snippet shows: about what fills its lines
+   * (style.css's --snippet-lines) at its width, an average character being 0.55 of its font
+   * size wide; the window around the first match then fits, and what is left is clamped.
+   */
+  function snippetChars(node) {
+    var style = getComputedStyle(node);
+    var lines = parseInt(style.getPropertyValue("--snippet-lines"), 10) || 3;
+    var perLine = node.clientWidth / (0.55 * parseFloat(style.fontSize));
+    return Math.max(60, Math.min(320, Math.floor(lines * perLine))) || 320;
+  }
+
   function hitTitle(p, hit, tag) {
     return appendRuns(el(tag || "span", "sg-title"), Engine.highlight(p.title, hit.terms));
   }
@@ -669,7 +681,7 @@
         item.appendChild(meta);
         var snip = el("p", "sg-snippet");
         item.appendChild(snip);
-        item.sgFill = function () { fillSnippet(snip, hit, 320); };
+        item.sgFill = function () { fillSnippet(snip, hit, snippetChars(snip)); };
         if (observer) observer.observe(item); else item.sgFill();
         list.appendChild(item);
       });
