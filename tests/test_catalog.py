@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen.catalog import (
+    LEDGER_VERSION,
     Ledger,
     LedgerEntry,
     Page,
@@ -160,3 +164,18 @@ def test_a_paper_carries_its_pages_content_key(tmp_path: Path) -> None:
         PageInputs("site", {"a-title": p}).key("paper", "a-title") for p in (paper, edited, later)
     }
     assert len(keys) == 3
+
+
+@given(st.dictionaries(st.text(), st.tuples(st.text(), st.text()), max_size=8))
+def test_ledger_text_is_a_json_dumps_per_line(papers: dict[str, tuple[str, str]]) -> None:
+    ledger = Ledger({key: LedgerEntry(slug, theme) for key, (slug, theme) in papers.items()})
+    rows = [
+        f"    {json.dumps(key)}: " + json.dumps({"slug": slug, "theme": theme}, ensure_ascii=False)
+        for key, (slug, theme) in sorted(papers.items())
+    ]
+    text = format_ledger(ledger)
+    head = f'{{\n  "version": {LEDGER_VERSION},\n  "papers": {{\n'
+    assert text == head + ",\n".join(rows) + ("\n" if rows else "") + "  }\n}\n"
+    assert json.loads(text)["papers"] == {
+        k: {"slug": s, "theme": t} for k, (s, t) in papers.items()
+    }
