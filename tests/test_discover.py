@@ -427,6 +427,29 @@ def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:
     assert some.key_terms != everything.key_terms  # the extra papers have key terms of their own
 
 
+def test_a_kept_column_is_the_last_discovery_for_the_papers_still_there() -> None:
+    from sitegen.model.discovery import KeptColumn, lazy_discovery, plain_discovery
+
+    papers = shipped_papers()[:120]
+    last = lazy_discovery(plain_discovery(discover(papers, {p.slug for p in papers})))
+    gone = {p.slug for p in papers[::3]}  # removed since the last build
+    still = {p.slug: p for p in papers if p.slug not in gone}
+
+    def still_there(related):  # noqa: ANN001, ANN202
+        return tuple(r for r in related if r.slug in still)
+
+    related = KeptColumn(last.related, still, still_there)
+    eager = {s: still_there(rs) for s, rs in last.related.items() if s in still}
+    assert dict(related) == eager and list(related) == list(eager) and len(related) == len(still)
+    assert any(len(related[s]) < len(last.related[s]) for s in still)  # some pointed at `gone`
+    points = KeptColumn(last.points, still)
+    assert dict(points) == {s: last.points[s] for s in still}
+    dropped = sorted(gone)[0]
+    assert dropped in last.points and dropped not in points and points.get(dropped) is None
+    with pytest.raises(KeyError):
+        related[dropped]
+
+
 def test_later_papers_in_passes_get_what_they_get_all_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

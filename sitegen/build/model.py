@@ -12,7 +12,14 @@ import jinja2
 from sitegen.build.keys import discovery_key, generation_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
-from sitegen.model.discovery import Discovery, generation, lazy_discovery, plain_discovery
+from sitegen.model.discovery import (
+    Discovery,
+    KeptColumn,
+    Related,
+    generation,
+    lazy_discovery,
+    plain_discovery,
+)
 from sitegen.model.library import arrival_order, build_library
 from sitegen.project import Project
 from sitegen.render import make_environment, template_dirs
@@ -91,14 +98,14 @@ def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
     memo = cache.stored_memo("discovery")
     last = lazy_discovery(memo[1]) if memo is not None else PENDING
     papers = model.site.library.papers
+
+    def still_there(related: tuple[Related, ...]) -> tuple[Related, ...]:
+        return tuple(r for r in related if r.slug in papers)
+
     draft = Discovery(
-        key_terms={s: t for s, t in last.key_terms.items() if s in papers},
-        related={
-            s: tuple(r for r in related if r.slug in papers)
-            for s, related in last.related.items()
-            if s in papers
-        },
-        points={s: p for s, p in last.points.items() if s in papers},
+        key_terms=KeptColumn(last.key_terms, papers),
+        related=KeptColumn(last.related, papers, still_there),
+        points=KeptColumn(last.points, papers),
         regions=tuple(
             replace(r, slugs=tuple(s for s in r.slugs if s in papers)) for r in last.regions
         ),

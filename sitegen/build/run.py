@@ -194,7 +194,8 @@ DRAFTED_NEW = 1_000  # more new pages than this (a first dump): they wait for th
 
 def draft_first(run: Run) -> None:
     """A preview's open pages before discovery is done, written straight away, after the
-    pages of papers new to the site (so the open pages' links to them work at once).
+    pages of papers new to the site they link to (so those links work at once); then the
+    other new papers' pages.
 
     `run.model` is the model with the last build's discovery (build.model.draft_model):
     the open tab shows a new dump without waiting for discovery, missing only what
@@ -202,21 +203,37 @@ def draft_first(run: Run) -> None:
     whole moments later (a page whose file changed is never reused unchecked:
     Run.reusable compares its ctime, then its hash). A draft never replaces a page but
     an open one; pages that show nothing of discovery are left to render_first, whose
-    result their draft would be.
+    result their draft would be. The open tabs reload before the other new pages are
+    drafted: a home page links to a few of a 200-paper dump's papers, not to all of them.
     """
     preview = run.preview
     if preview is None or not preview.first:
         return
     table = routes(run.model.site)
     new = [r for r in table.values() if r.kind == "paper" and not (run.output / r.path).exists()]
+    new = new if len(new) <= DRAFTED_NEW else []
     opened = [table[p] for p in sorted(preview.first) if p in table]
-    chosen = (new if len(new) <= DRAFTED_NEW else []) + opened
-    written = []
-    for route in chosen:
-        if route.kind in SHOWS_DISCOVERY:
-            view = route.make()
-            data = render_page(run.env, view.template, view.context)
-            if write_if_changed(run.output / view.path, data):
-                written.append(view.path)
-    if written and preview.on_first is not None:
-        preview.on_first(written)
+    drafts = {r.path: drafted(run, r) for r in opened if r.kind in SHOWS_DISCOVERY}
+    linked = {r.path for r in new if any(links_to(page, r.path, at) for at, page in drafts.items())}
+    put_drafts(run, {path: drafted(run, table[path]) for path in sorted(linked)} | drafts)
+    put_drafts(run, {r.path: drafted(run, r) for r in new if r.path not in linked})
+
+
+def drafted(run: Run, route: Route) -> bytes:
+    """A page of a preview's draft, rendered."""
+    view = route.make()
+    return render_page(run.env, view.template, view.context)
+
+
+def links_to(page: bytes, path: str, here: str) -> bool:
+    """Whether the page at `here` links to the page at `path` (from the site's root, as
+    templates write {{ root }}{{ url }}, or by link_from)."""
+    url = urls.url_of(path)
+    return url.encode() in page or f'"{urls.link_from(url, here)}"'.encode() in page
+
+
+def put_drafts(run: Run, pages: dict[str, bytes]) -> None:
+    """Write a preview's drafts, in order, and tell its open tabs which changed."""
+    written = [path for path, data in pages.items() if write_if_changed(run.output / path, data)]
+    if written and run.preview is not None and run.preview.on_first is not None:
+        run.preview.on_first(written)

@@ -84,6 +84,35 @@ class LazyColumn(Mapping[str, V]):
         return len(self.texts)
 
 
+class KeptColumn(Mapping[str, V]):
+    """A column's values for the slugs `kept` holds only, each made (by `value`) when asked
+    for: a preview's draft reads the last discovery of a few pages, where a copy of the
+    whole column cost ~0.4 s at 10k papers."""
+
+    def __init__(
+        self,
+        column: Mapping[str, V],
+        kept: Mapping[str, object],
+        value: Callable[[V], V] | None = None,
+    ):
+        self.column, self.kept, self.value = column, kept, value
+
+    def __getitem__(self, slug: str) -> V:
+        if slug not in self.kept:
+            raise KeyError(slug)
+        found = self.column[slug]
+        return found if self.value is None else self.value(found)
+
+    def __contains__(self, slug: object) -> bool:
+        return slug in self.kept and slug in self.column
+
+    def __iter__(self) -> Iterator[str]:
+        return (slug for slug in self.column if slug in self.kept)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def plain_discovery(discovery: Discovery) -> dict[str, Any]:
     """Discovery as the build cache keeps it: per field, the slugs and each one's JSON text
     (plain strings decode ~10x faster than the dataclasses they stand for)."""
