@@ -21,6 +21,7 @@ import sitegen.known
 from sitegen.catalog import read_pages
 from sitegen.live import LiveSite
 from sitegen.serve import PreviewServer
+from sitegen.text import slugify
 from sitegen.watch import ChangeSet
 
 ABSTRACT = (
@@ -345,6 +346,48 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
     clean = tmp_path / "clean"
     ingest_and_build(root, BuildOptions(clean, "/"))
     assert read_manifest(output).files == read_manifest(clean).files
+    server.server_close()
+
+
+def test_open_tabs_reload_once_the_new_pages_they_link_to_are_drafted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sitegen.build.model
+    from sitegen.views.pages import NEWEST_ON_HOME
+
+    root = copy_shipped_content(tmp_path / "root")
+    output = root / "site"
+    server = PreviewServer(output, "127.0.0.1", 0)  # its state only; no need to serve
+    site = LiveSite(root, output, "/", lambda _: None, server)
+    assert site.rebuild()
+    server.state.viewers["/"] += 1  # a tab shows the home page
+    events: list[object] = []
+    publish = server.state.publish
+
+    def spy(error: str | None = None, pages: list[str] | None = None) -> None:
+        events.append([(page, (output / page).is_file()) for page in pages or []])
+        publish(error, pages)
+
+    discovery_of = sitegen.build.model.discovery_of
+
+    def spied_discovery(*args, **kwargs):
+        events.append("discovery")
+        return discovery_of(*args, **kwargs)
+
+    server.state.publish = spy  # type: ignore[method-assign]
+    monkeypatch.setattr(sitegen.build.model, "discovery_of", spied_discovery)
+    count = NEWEST_ON_HOME + 2  # the home page lists the first twelve
+    names = [f"Chess opening transformer number {n}" for n in range(count)]
+    dump = root / "content" / "dumps" / "2030-01-01-chess.txt"
+    dump.write_text("Subscribe\n" + "".join(f"{name}\n{ABSTRACT}\n" for name in names))
+    assert site.rebuild(ChangeSet({dump}, {"dump"}))
+    pages = [f"papers/{slugify(name)}/index.html" for name in names]
+    home, rest = events[0], events[1]
+    assert home == [(page, True) for page in sorted(pages[:NEWEST_ON_HOME])] + [
+        ("index.html", True)
+    ]
+    assert rest == [(page, True) for page in pages[NEWEST_ON_HOME:]]
+    assert events[2] == "discovery"
     server.server_close()
 
 
