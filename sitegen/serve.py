@@ -21,7 +21,7 @@ import posixpath
 import threading
 import urllib.parse
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -112,13 +112,15 @@ class LiveState:
             self.building = building
             self.changed.notify_all()
 
-    def wait_built(self, timeout: float) -> None:
-        """Wait until no rebuild is writing pages (a link on a fresh page may lead to one)."""
+    def wait_built(self, timeout: float, arrived: Callable[[], bool] = lambda: False) -> None:
+        """Wait until no rebuild is writing pages (a link on a fresh page may lead to one),
+        or until `arrived()` says the page asked for is out: a rebuild's drafts are announced
+        batch by batch (publish), long before its last page."""
         with self.changed:
             self.held += 1
             self.changed.notify_all()
             try:
-                self.changed.wait_for(lambda: not self.building, timeout)
+                self.changed.wait_for(lambda: not self.building or arrived(), timeout)
             finally:
                 self.held -= 1
 
@@ -245,7 +247,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         path = resolve(root, self.path)
         if path is None and self.server.state.building:
             # The open tabs' pages are written first; one may link to a page still to come.
-            self.server.state.wait_built(timeout=60)
+            self.server.state.wait_built(60, lambda: resolve(root, self.path) is not None)
             path = resolve(root, self.path)
         if path is None:
             not_found = root / "404.html"

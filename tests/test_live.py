@@ -391,6 +391,56 @@ def test_open_tabs_reload_once_the_new_pages_they_link_to_are_drafted(
     server.server_close()
 
 
+def test_a_new_page_asked_for_while_drafts_go_out_comes_with_its_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new page the open tab does not link to (a link on a new page it does) is drafted
+    # after the tab's reload: a request for it waits for that batch, not for the whole build.
+    import sitegen.build.model
+    from sitegen.views.pages import NEWEST_ON_HOME
+
+    root = copy_shipped_content(tmp_path / "root")
+    output = root / "site"
+    server = PreviewServer(output, "127.0.0.1", 0)
+    site = LiveSite(root, output, "/", lambda _: None, server)
+    assert site.rebuild()
+    server.start()
+    server.state.viewers["/"] += 1
+    names = [f"Chess opening transformer number {n}" for n in range(NEWEST_ON_HOME + 2)]
+    later = f"papers/{slugify(names[-1])}/"  # not on the home page
+    answers: queue.Queue[int] = queue.Queue()
+    publish = server.state.publish
+
+    def ask() -> None:
+        with urllib.request.urlopen(server.url + later, timeout=60) as response:
+            answers.put(response.status)
+
+    def spy(error: str | None = None, pages: list[str] | None = None) -> None:
+        if not (output / later).exists():  # the first batch: the reader follows a link
+            threading.Thread(target=ask, daemon=True).start()
+            deadline = time.monotonic() + 10
+            while server.state.held == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        publish(error, pages)
+
+    discovery_of = sitegen.build.model.discovery_of
+
+    def waiting_discovery(*args, **kwargs):
+        answered.append(answers.get(timeout=10))  # discovery runs long at 10k papers
+        return discovery_of(*args, **kwargs)
+
+    answered: list[int] = []
+    server.state.publish = spy  # type: ignore[method-assign]
+    monkeypatch.setattr(sitegen.build.model, "discovery_of", waiting_discovery)
+    dump = root / "content" / "dumps" / "2030-01-01-chess.txt"
+    dump.write_text("Subscribe\n" + "".join(f"{name}\n{ABSTRACT}\n" for name in names))
+    try:
+        assert site.rebuild(ChangeSet({dump}, {"dump"}))
+    finally:
+        server.stop()
+    assert answered == [200]
+
+
 def ingested_events(root: Path) -> tuple[list[Path], set[Path]]:
     """The pages under content/papers, and every path ingest's writes give events for."""
     pages = sorted((root / "content" / "papers").glob("*/*.md"))
