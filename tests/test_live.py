@@ -349,18 +349,36 @@ def test_a_new_dump_is_drafted_on_open_pages_and_searched_before_discovery(
     server.server_close()
 
 
+def site_with_home_open(tmp_path: Path) -> tuple[Path, Path, PreviewServer, LiveSite]:
+    """A built copy of the shipped site, its preview's state, and a tab on its home page."""
+    root = copy_shipped_content(tmp_path / "root")
+    output = root / "site"
+    server = PreviewServer(output, "127.0.0.1", 0)  # not serving until started
+    site = LiveSite(root, output, "/", lambda _: None, server)
+    assert site.rebuild()
+    server.state.viewers["/"] += 1
+    return root, output, server, site
+
+
+def chess_papers(count: int) -> list[str]:
+    """Titles of new papers, none like the shipped ones."""
+    return [f"Chess opening transformer number {n}" for n in range(count)]
+
+
+def chess_dump(root: Path, names: list[str]) -> Path:
+    """A dump of these titles (each with ABSTRACT), dropped into the site's dumps."""
+    dump = root / "content" / "dumps" / "2030-01-01-chess.txt"
+    dump.write_text("Subscribe\n" + "".join(f"{name}\n{ABSTRACT}\n" for name in names))
+    return dump
+
+
 def test_open_tabs_reload_once_the_new_pages_they_link_to_are_drafted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import sitegen.build.model
     from sitegen.views.pages import NEWEST_ON_HOME
 
-    root = copy_shipped_content(tmp_path / "root")
-    output = root / "site"
-    server = PreviewServer(output, "127.0.0.1", 0)  # its state only; no need to serve
-    site = LiveSite(root, output, "/", lambda _: None, server)
-    assert site.rebuild()
-    server.state.viewers["/"] += 1  # a tab shows the home page
+    root, output, server, site = site_with_home_open(tmp_path)
     events: list[object] = []
     publish = server.state.publish
 
@@ -376,11 +394,8 @@ def test_open_tabs_reload_once_the_new_pages_they_link_to_are_drafted(
 
     server.state.publish = spy  # type: ignore[method-assign]
     monkeypatch.setattr(sitegen.build.model, "discovery_of", spied_discovery)
-    count = NEWEST_ON_HOME + 2  # the home page lists the first twelve
-    names = [f"Chess opening transformer number {n}" for n in range(count)]
-    dump = root / "content" / "dumps" / "2030-01-01-chess.txt"
-    dump.write_text("Subscribe\n" + "".join(f"{name}\n{ABSTRACT}\n" for name in names))
-    assert site.rebuild(ChangeSet({dump}, {"dump"}))
+    names = chess_papers(NEWEST_ON_HOME + 2)  # the home page lists the first twelve
+    assert site.rebuild(ChangeSet({chess_dump(root, names)}, {"dump"}))
     pages = [f"papers/{slugify(name)}/index.html" for name in names]
     home, rest = events[0], events[1]
     assert home == [(page, True) for page in sorted(pages[:NEWEST_ON_HOME])] + [
@@ -399,14 +414,9 @@ def test_a_new_page_asked_for_while_drafts_go_out_comes_with_its_batch(
     import sitegen.build.model
     from sitegen.views.pages import NEWEST_ON_HOME
 
-    root = copy_shipped_content(tmp_path / "root")
-    output = root / "site"
-    server = PreviewServer(output, "127.0.0.1", 0)
-    site = LiveSite(root, output, "/", lambda _: None, server)
-    assert site.rebuild()
+    root, output, server, site = site_with_home_open(tmp_path)
     server.start()
-    server.state.viewers["/"] += 1
-    names = [f"Chess opening transformer number {n}" for n in range(NEWEST_ON_HOME + 2)]
+    names = chess_papers(NEWEST_ON_HOME + 2)
     later = f"papers/{slugify(names[-1])}/"  # not on the home page
     answers: queue.Queue[int] = queue.Queue()
     publish = server.state.publish
@@ -432,10 +442,8 @@ def test_a_new_page_asked_for_while_drafts_go_out_comes_with_its_batch(
     answered: list[int] = []
     server.state.publish = spy  # type: ignore[method-assign]
     monkeypatch.setattr(sitegen.build.model, "discovery_of", waiting_discovery)
-    dump = root / "content" / "dumps" / "2030-01-01-chess.txt"
-    dump.write_text("Subscribe\n" + "".join(f"{name}\n{ABSTRACT}\n" for name in names))
     try:
-        assert site.rebuild(ChangeSet({dump}, {"dump"}))
+        assert site.rebuild(ChangeSet({chess_dump(root, names)}, {"dump"}))
     finally:
         server.stop()
     assert answered == [200]
