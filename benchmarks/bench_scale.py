@@ -1,7 +1,7 @@
 """Build performance at scale, side by side with Hugo and MkDocs, in one run on one machine.
 
     python benchmarks/bench_scale.py [--sizes shipped,1000,10000,100000] [--smoke]
-                                     [--mkdocs-up-to 1000] [--new-dump 200]
+                                     [--rounds 3] [--mkdocs-up-to 1000] [--new-dump 200]
                                      [--mkdocs-path DIR] [--json results.json]
 
 For the shipped corpus and each synthetic size (benchmarks/gen_corpus.py, both
@@ -38,10 +38,15 @@ where PYTHONDONTWRITEBYTECODE is set.
 
 The table gives sitegen's cold build over Hugo's and MkDocs' over sitegen's, and the
 1-minute load average when each corpus started: the machine is shared, so ratios
-from one run mean more than seconds.
+from one run mean more than seconds. Each cold build (sitegen's, Hugo's, MkDocs')
+runs --rounds times, alternately and each from the same start (for sitegen: the
+cache `sitegen ingest` left, no site/, no compiled templates), so a slow spell of
+the machine or its file system (creating files is ~10x slower right after many were
+deleted) falls on both sides: the ratios are medians of each round's own ratio, with
+their range; CPU seconds and peak memory are the first round's.
 
---smoke runs 200 papers and a 50-paper dump (Hugo and MkDocs only if installed): CI
-runs it so the script keeps working; its numbers mean nothing.
+--smoke runs 200 papers, a 50-paper dump and two rounds (Hugo and MkDocs only if
+installed): CI runs it so the script keeps working; its numbers mean nothing.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +78,7 @@ theme:
 plugins:
   - search
 """
+HUGO_BUILD = ["hugo", "--quiet", "-d", "public"]
 HUGO_CONFIG = """baseURL = "https://example.org/"
 title = "Reading list"
 disableKinds = ["taxonomy", "term"]
@@ -180,6 +187,10 @@ class Result:
     mkdocs_site_mb: float | None = None
     mkdocs_search_mb: float | None = None
     notes: list[str] = field(default_factory=list)
+    # Wall seconds of each round's cold build (the first is `cold`, `hugo`, `mkdocs`).
+    cold_rounds: list[float] = field(default_factory=list)
+    hugo_rounds: list[float] = field(default_factory=list)
+    mkdocs_rounds: list[float] = field(default_factory=list)
 
 
 def process_tree(root: int) -> list[int]:
@@ -431,6 +442,7 @@ class Settings:
     mkdocs_up_to: int
     mkdocs_timeout: float
     mkdocs_path: Path | None
+    rounds: int = 1
 
 
 def others_on_same_pages(
@@ -438,10 +450,11 @@ def others_on_same_pages(
 ) -> dict[str, Any]:
     """Hugo, and MkDocs when the corpus is small enough, on the pages sitegen just built from:
     the Result fields they fill in."""
-    found: dict[str, Any] = {"notes": []}
+    found: dict[str, Any] = {"notes": [], "again": {}}
     if shutil.which("hugo"):
         project = hugo_project(folder, root)
-        found["hugo"] = timed(["hugo", "--quiet", "-d", "public"], project)
+        found["hugo"] = timed(HUGO_BUILD, project)
+        found["again"]["hugo"] = partial(fresh_build, project / "public", HUGO_BUILD, project)
         public = project / "public"
         found["hugo_site_mb"] = round(folder_bytes(public)[0] / 1e6, 1)
         pages = [p for p in public.glob("papers/*/*/index.html") if p.parent.name != "page"]
@@ -457,6 +470,8 @@ def others_on_same_pages(
     except subprocess.TimeoutExpired:
         found["notes"].append(f"MkDocs did not finish within {settings.mkdocs_timeout:.0f} s")
         return found
+    again = partial(fresh_build, project / "site", command, project, settings.mkdocs_timeout, env)
+    found["again"]["mkdocs"] = again
     found["mkdocs_site_mb"] = round(folder_bytes(project / "site")[0] / 1e6, 1)
     index = project / "site" / "search" / "search_index.json"
     found["mkdocs_search_mb"] = round(index.stat().st_size / 1e6, 1)
@@ -473,12 +488,15 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         root = make_project(folder, corpus, papers, settings.new_papers)
         ingest = timed(sitegen("ingest", "-q"), root)
         papers = len(list((root / "content" / "papers").glob("*/*.md")))
+        shutil.copytree(root / ".sitegen-cache", folder / "ingested-cache")  # the rounds' start
         cold = timed(sitegen("build", "-q"), root)
         others = others_on_same_pages(papers, folder, root, settings)
+        again = {"sitegen": partial(cold_again, root, folder), **others.pop("again")}
+        rounds = cold_rounds(settings.rounds, again, cold, others)
         noop = timed(sitegen("build", "-q"), root)
         imports_ms, imports_numpy = import_profile(root)
         sizes = measure_output(root / "site")
-        partial = {"corpus": corpus, "papers": papers, "load": load, "ingest": ingest}
+        first = {"corpus": corpus, "papers": papers, "load": load, "ingest": ingest}
         before = snapshot(root / "site")
         new_dump = timed(sitegen("add", "-q", *map(str, sorted((folder / "new").iterdir()))), root)
         rewrite = rewrite_between(before, snapshot(root / "site"))
@@ -487,7 +505,7 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         move_page(root)
         move = timed(sitegen("build", "-q"), root)
         result = Result(
-            **partial,
+            **first,
             cold=cold,
             noop=noop,
             imports_ms=imports_ms,
@@ -499,8 +517,43 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
             move=move,
             **sizes,
             **others,
+            **rounds,
         )
         return result
+
+
+def fresh_build(output: Path, command: list[str], cwd: Path, *args: Any) -> Run:
+    """A generator's build again, into an output folder it makes afresh."""
+    shutil.rmtree(output, ignore_errors=True)
+    return timed(command, cwd, *args)
+
+
+def cold_again(root: Path, folder: Path) -> Run:
+    """sitegen's cold build again, from where the first started: the cache `sitegen ingest`
+    left, no site/ and no compiled templates."""
+    shutil.rmtree(root / ".sitegen-cache")
+    shutil.copytree(folder / "ingested-cache", root / ".sitegen-cache")
+    shutil.rmtree(os.environ["SITEGEN_TEMPLATE_CACHE"], ignore_errors=True)
+    return fresh_build(root / "site", sitegen("build", "-q"), root)
+
+
+def cold_rounds(
+    rounds: int, again: dict[str, Any], cold: Run, others: dict[str, Any]
+) -> dict[str, list[float]]:
+    """Every round's cold seconds per generator (the first round's runs given), the later
+    rounds alternating which generator goes first. Each round leaves what a cold build
+    leaves, so the steps after it (no-op, new dump) start as after the first."""
+    seconds = {"sitegen": [cold.seconds]}
+    seconds.update({name: [others[name].seconds] for name in again if name != "sitegen"})
+    for number in range(1, rounds):
+        order = list(again) if number % 2 == 0 else list(reversed(again))
+        for name in order:
+            seconds[name].append(again[name]().seconds)
+    return {
+        "cold_rounds": seconds["sitegen"],
+        "hugo_rounds": seconds.get("hugo", []),
+        "mkdocs_rounds": seconds.get("mkdocs", []),
+    }
 
 
 def over(a: Run | None, b: Run | None) -> str:
@@ -516,6 +569,25 @@ def cpu_pair(a: Run, b: Run | None) -> str:
     return f"{a.cpu} s / {b.cpu} s ({a.cpu / b.cpu:.2f})" if b.cpu else f"{a.cpu} s / –"
 
 
+def round_ratios(tops: list[float], bottoms: list[float]) -> str:
+    """The median of each round's tops[i] / bottoms[i], with their range, or a dash."""
+    ratios = [a / b for a, b in zip(tops, bottoms, strict=False) if b]
+    if not ratios:
+        return "–"
+    spread = (
+        f" ({min(ratios):.2f}–{max(ratios):.2f}, {len(ratios)} rounds)" if len(ratios) > 1 else ""
+    )
+    return f"{statistics.median(ratios):.2f}{spread}"
+
+
+def round_seconds(rounds: list[float]) -> str:
+    """The median of some rounds' seconds, with every round's, or a dash."""
+    if not rounds:
+        return "–"
+    every = f" ({', '.join(map(str, rounds))})" if len(rounds) > 1 else ""
+    return f"{statistics.median(rounds):.2f} s{every}"
+
+
 def seconds(run: Run | None) -> str:
     """A run's seconds, or a dash."""
     return f"{run.seconds} s" if run else "–"
@@ -527,12 +599,15 @@ def table(results: list[Result]) -> str:
         ("papers", lambda r: f"{r.papers:,}"),
         ("load average (1 min) at start", lambda r: f"{r.load}"),
         ("ingest (dumps → Markdown)", lambda r: f"{r.ingest.seconds} s"),
-        ("cold build", lambda r: f"{r.cold.seconds} s"),
-        ("Hugo build, same pages", lambda r: seconds(r.hugo)),
-        ("sitegen ÷ Hugo (cold)", lambda r: over(r.cold, r.hugo)),
+        ("cold build (median of rounds)", lambda r: round_seconds(r.cold_rounds)),
+        ("Hugo build, same pages", lambda r: round_seconds(r.hugo_rounds)),
+        ("sitegen ÷ Hugo (cold)", lambda r: round_ratios(r.cold_rounds, r.hugo_rounds)),
         ("CPU seconds, cold build: sitegen / Hugo", lambda r: cpu_pair(r.cold, r.hugo)),
-        ("MkDocs+Material build, same pages", lambda r: seconds(r.mkdocs)),
-        ("MkDocs+Material ÷ sitegen (cold)", lambda r: over(r.mkdocs, r.cold)),
+        ("MkDocs+Material build, same pages", lambda r: round_seconds(r.mkdocs_rounds)),
+        (
+            "MkDocs+Material ÷ sitegen (cold)",
+            lambda r: round_ratios(r.mkdocs_rounds, r.cold_rounds),
+        ),
         ("CPU seconds, MkDocs+Material", lambda r: f"{r.mkdocs.cpu} s" if r.mkdocs else "–"),
         ("no-op rebuild", lambda r: f"{r.noop.seconds} s"),
         (
@@ -596,6 +671,7 @@ def main() -> None:
     """Run the corpora given and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="shipped,1000,10000,100000")
+    parser.add_argument("--rounds", type=int, default=3, help="cold builds of each generator")
     parser.add_argument("--new-dump", type=int, default=200, help="papers in the new dump")
     parser.add_argument("--mkdocs-up-to", type=int, default=1_000)
     parser.add_argument("--mkdocs-timeout", type=float, default=1800)
@@ -609,6 +685,7 @@ def main() -> None:
         args.mkdocs_up_to,
         args.mkdocs_timeout,
         args.mkdocs_path,
+        2 if args.smoke else max(1, args.rounds),
     )
     as_installed()
     results = []

@@ -42,8 +42,14 @@ def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> N
     if result["mkdocs"] is not None:
         assert result["mkdocs"]["seconds"] > 0
         assert result["mkdocs_search_mb"] > 0
+    # Two rounds of cold builds, alternating: each generator's seconds, and the ratios of
+    # each round's pair (a median and a range).
+    assert len(result["cold_rounds"]) == 2 and min(result["cold_rounds"]) > 0
+    assert len(result["hugo_rounds"]) == 2 and min(result["hugo_rounds"]) > 0
+    assert len(result["mkdocs_rounds"]) == (2 if result["mkdocs"] else 0)
     table = run.stdout
-    assert "| cold build |" in table and "| sitegen ÷ Hugo (cold) |" in table
+    assert "| cold build (median of rounds) |" in table
+    assert re.search(r"\| sitegen ÷ Hugo \(cold\) \| [\d.]+ \([\d.]+–[\d.]+, 2 rounds\) \|", table)
     assert "| … files rewritten | " in table
 
 
