@@ -111,12 +111,12 @@ from dataclasses import dataclass
 from itertools import chain, pairwise
 from typing import Any
 
-from lunr import __TARGET_JS_VERSION__, get_default_builder
+from lunr import __TARGET_JS_VERSION__
 from lunr.stop_word_filter import WORDS as STOP_WORDS
-from lunr.token import Token
 
 from sitegen.cache import digest
 from sitegen.catalog import Paper
+from sitegen.porter import lunr_term
 from sitegen.texmath import tex_plain
 from sitegen.text import derivable_slug
 from sitegen.themes import Taxonomy, title_from_slug
@@ -261,23 +261,18 @@ class Analyser:
     """lunr.py's Builder.add for one document, without the index: a Record.
 
     Each field's raw tokens are counted first (in C), and each distinct raw token goes
-    through lunr's pipeline once (memoised), so most words cost one dict lookup.
+    through lunr.py's pipeline once (sitegen.porter, memoised), so most words cost one
+    dict lookup.
     """
 
     def __init__(self) -> None:
-        self.pipeline = get_default_builder().pipeline
         self.term_of: dict[str, str | None] = {}  # raw token -> its term, None: a stop word
         # raw token -> its trimmed form, None where that is its term (counted as the rest)
         self.form_of: dict[str, str | None] = {}
 
     def term(self, raw: str) -> str | None:
         """The term lunr's pipeline makes of a raw token, None if none."""
-        tokens = self.pipeline.run([Token(raw, {})])
-        if not tokens:
-            term = None
-        else:
-            (token,) = tokens
-            term = str(token)
+        term = lunr_term(raw)
         form = trimmed(raw)
         self.form_of[raw] = None if form == term else form
         self.term_of[raw] = term
