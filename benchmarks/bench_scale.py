@@ -164,6 +164,7 @@ class Result:
     corpus: str
     papers: int
     load: float  # 1-minute load average when this corpus started
+    loop_seconds: float  # python_speed() when this corpus started: how fast the VM ran then
     ingest: Run
     cold: Run
     noop: Run
@@ -482,7 +483,7 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
     """Measure one corpus with sitegen, then Hugo and MkDocs on the same pages."""
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         folder = Path(tmp)
-        load = round(os.getloadavg()[0], 2)
+        load, loop_seconds = round(os.getloadavg()[0], 2), python_speed()
         # A first build compiles every template; the builds after it, as a user's, don't.
         os.environ["SITEGEN_TEMPLATE_CACHE"] = str(folder / "compiled-templates")
         root = make_project(folder, corpus, papers, settings.new_papers)
@@ -496,7 +497,6 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         noop = timed(sitegen("build", "-q"), root)
         imports_ms, imports_numpy = import_profile(root)
         sizes = measure_output(root / "site")
-        first = {"corpus": corpus, "papers": papers, "load": load, "ingest": ingest}
         before = snapshot(root / "site")
         new_dump = timed(sitegen("add", "-q", *map(str, sorted((folder / "new").iterdir()))), root)
         rewrite = rewrite_between(before, snapshot(root / "site"))
@@ -505,7 +505,11 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         move_page(root)
         move = timed(sitegen("build", "-q"), root)
         result = Result(
-            **first,
+            corpus=corpus,
+            papers=papers,
+            load=load,
+            loop_seconds=loop_seconds,
+            ingest=ingest,
             cold=cold,
             noop=noop,
             imports_ms=imports_ms,
@@ -520,6 +524,16 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
             **rounds,
         )
         return result
+
+
+def python_speed() -> float:
+    """Seconds a 10⁷-step Python loop takes now: a shared VM's speed drifts within the hour,
+    so seconds (not ratios) from runs at other times compare only beside it."""
+    started = time.perf_counter()
+    total = 0
+    for step in range(10_000_000):
+        total += step
+    return round(time.perf_counter() - started, 2)
 
 
 def fresh_build(output: Path, command: list[str], cwd: Path, *args: Any) -> Run:
@@ -598,6 +612,7 @@ def table(results: list[Result]) -> str:
     rows = [
         ("papers", lambda r: f"{r.papers:,}"),
         ("load average (1 min) at start", lambda r: f"{r.load}"),
+        ("a 10⁷-step Python loop at start", lambda r: f"{r.loop_seconds} s"),
         ("ingest (dumps → Markdown)", lambda r: f"{r.ingest.seconds} s"),
         ("cold build (median of rounds)", lambda r: round_seconds(r.cold_rounds)),
         ("Hugo build, same pages", lambda r: round_seconds(r.hugo_rounds)),

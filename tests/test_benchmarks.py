@@ -23,6 +23,7 @@ def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> N
     assert run.returncode == 0, run.stdout + run.stderr
     [result] = json.loads(out.read_text())
     assert result["papers"] == 200  # every generated paper was ingested, none lost to parsing
+    assert result["loop_seconds"] > 0.01  # the Python loop that tells how fast the VM ran
     for step in ("ingest", "cold", "noop", "new_dump", "edit", "move"):
         assert result[step]["seconds"] > 0
         assert result[step]["peak_mb"] > 5  # the sampler saw the Python process
