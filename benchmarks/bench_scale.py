@@ -602,11 +602,6 @@ def round_seconds(rounds: list[float]) -> str:
     return f"{statistics.median(rounds):.2f} s{every}"
 
 
-def seconds(run: Run | None) -> str:
-    """A run's seconds, or a dash."""
-    return f"{run.seconds} s" if run else "–"
-
-
 def table(results: list[Result]) -> str:
     """The results as a Markdown table (one column per corpus)."""
     rows = [
