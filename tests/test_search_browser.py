@@ -175,8 +175,11 @@ def test_malformed_queries_fall_back_without_page_errors(page: Page, base_url: s
 def test_results_page_shows_twenty_hits_at_a_time(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=learning")
     wait_for_full_index(page)
-    expect(page.locator(".sg-status")).not_to_contain_text("loading")
-    total = int(page.locator(".sg-status").inner_text().split()[0])
+    status = page.locator(".sg-status")
+    # Wait for the count itself: the status says "Searching…" until the query has run.
+    expect(status).to_have_text(re.compile(r"^\d+ papers match"))
+    expect(status).not_to_contain_text("loading")
+    total = int(status.inner_text().split()[0])
     assert total > 100  # enough for several pages on the shipped corpus
     results = page.locator(".sg-result")
     expect(results).to_have_count(PAGE_HITS)
