@@ -95,3 +95,30 @@ def test_bench_discover_smoke_times_the_map_and_its_recall() -> None:
     assert "map build (layout + regions):" in run.stdout
     layout, pca = map(float, re.findall(r"layout ([\d.]+), PCA ([\d.]+)", run.stdout)[0])
     assert layout > pca  # the layout keeps more neighbours than the principal axes
+
+
+def test_a_generator_timing_out_in_a_later_round_sits_out_the_rest(tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_scale
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    quick = [sys.executable, "-c", "pass"]
+    slow = [sys.executable, "-c", "import time; time.sleep(30)"]
+    runs = {"quick": 0, "slow": 0}
+
+    def run(name: str, command: list[str], timeout: float | None = None) -> bench_scale.Run:
+        runs[name] += 1
+        return bench_scale.fresh_build(tmp_path / name, command, tmp_path, timeout)
+
+    again = {
+        "sitegen": lambda: run("quick", quick),
+        "mkdocs": lambda: run("slow", slow, 0.5),
+    }
+    first = bench_scale.Run(seconds=1.0, peak_mb=1.0)
+    others: dict = {"notes": [], "mkdocs": bench_scale.Run(seconds=2.0, peak_mb=1.0)}
+    rounds = bench_scale.cold_rounds(4, again, first, others)
+    assert len(rounds["cold_rounds"]) == 4  # sitegen ran every round
+    assert rounds["mkdocs_rounds"] == [2.0]  # only the first round's, given
+    assert runs == {"quick": 3, "slow": 1}  # the slow one was tried once, then left out
+    assert others["notes"] == ["mkdocs timed out in round 2 (0.5 s)"]
