@@ -47,6 +47,7 @@ SUFFIXES = (  # noqa: SIM905 - a list of 64 would run down the page
 
 @st.composite
 def words(draw: st.DrawFn) -> str:
+    """A made-up word: letters, then suffixes the stemmer's steps strip."""
     stem_ = draw(st.text(alphabet=LETTERS, min_size=0, max_size=8))
     ends = draw(st.lists(st.sampled_from(SUFFIXES), max_size=2))
     return stem_ + "".join(ends) + draw(st.sampled_from(["", "", "s", "es", "ed", "ing"]))
