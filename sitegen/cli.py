@@ -314,8 +314,6 @@ def read_target(path: Path) -> bytes | None:
 def run_add(args: argparse.Namespace) -> int:
     """`sitegen add FILE…`: copy dumps in (all or nothing), then ingest and build."""
     dumps_dir = args.root / "content" / "dumps"
-    if not (args.root / "content").is_dir():
-        raise SitegenError("no content/ folder here (use --root DIR)", args.root)
     from sitegen.output import check_output_folder
 
     check_output_folder(args.root, args.output)  # before a dump is copied in
@@ -575,6 +573,11 @@ def locked(args: argparse.Namespace) -> bool:
 
 def run_command(args: argparse.Namespace) -> int:
     """Run the command's handler, holding the project's lock if it writes."""
+    if args.command != "new" and not (args.root / "content").is_dir():
+        # Every command but `new` works on a reading list: refuse a folder that is none
+        # before anything is written there (the lock, the cache, site/), and before `serve`
+        # starts a server with nothing to show.
+        raise SitegenError("no content/ folder here (use --root DIR)", args.root)
     if not locked(args):
         return args.handler(args)
     from sitegen.lock import project_lock

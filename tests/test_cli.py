@@ -87,9 +87,16 @@ def test_bad_front_matter_is_one_line_with_file_and_line(shipped_site: Path) -> 
     assert_one_line_error(result, f"{page.name}:4:")
 
 
-def test_no_content_folder_is_a_clear_error(tmp_path: Path) -> None:
-    assert_one_line_error(sitegen("build", cwd=tmp_path), "no content/ folder")
-    assert not (tmp_path / "content").exists()
+@pytest.mark.parametrize("command", ["build", "ingest", "add", "serve", "watch", "deploy"])
+def test_no_content_folder_is_a_clear_error_and_writes_nothing(
+    command: str, tmp_path: Path
+) -> None:
+    extra = ["--port", "0"] if command == "serve" else []
+    extra += [str(tmp_path / "nowhere.txt")] if command == "add" else []
+    folder = tmp_path / "not-a-list"
+    folder.mkdir()
+    assert_one_line_error(sitegen(command, *extra, cwd=folder), "no content/ folder")
+    assert list(folder.iterdir()) == []  # no lock, no cache, no site/
 
 
 def test_add_copies_with_date_prefix_then_builds(shipped_site: Path, tmp_path: Path) -> None:
