@@ -348,18 +348,24 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """`sitegen new DIR`: start a reading list, ready for git and GitHub Pages."""
-    from sitegen.scaffold import NewList, create_list
+    from sitegen.scaffold import NewList, create_list, installed_source
 
     request = NewList(args.directory.resolve(), args.title, git=not args.no_git)
-    if args.source:
-        request = replace(request, requirement=args.source)
+    found = None if args.source else installed_source()
+    if args.source or found:
+        request = replace(request, requirement=args.source or found)
     made = create_list(request)
     console = Console(-1 if args.quiet else args.verbose)
     console.info(f"new: created {args.directory}/ with " + ", ".join(made))
-    if not args.source:
+    if found:
         console.note(
-            f"the Pages workflow installs {request.requirement} (requirements.txt); if that "
-            "isn't on PyPI, put a git URL there or use --source"
+            f"the Pages workflow installs {found} (requirements.txt): where this sitegen "
+            "was installed from"
+        )
+    elif not args.source:
+        console.warn(
+            f"requirements.txt pins {request.requirement}, which is not on PyPI: before "
+            "publishing with Actions, put a git URL of sitegen there (or use --source)"
         )
     console.info(
         f"next: cd {args.directory} && sitegen add DUMP.txt && sitegen serve "
@@ -666,7 +672,8 @@ def parser() -> argparse.ArgumentParser:
         "--source",
         default=None,
         metavar="SPEC",
-        help=f"pip requirement the Pages workflow installs (default sitegen=={__version__})",
+        help="pip requirement the Pages workflow installs (default: the git URL and commit "
+        f"this sitegen was installed from, else sitegen=={__version__})",
     )
     p.add_argument("--no-git", action="store_true", help="don't run git init")
     p.set_defaults(handler=run_new)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
@@ -100,3 +102,74 @@ def git_init(folder: Path) -> bool:
         ["git", "init", "-q", "-b", "main"], cwd=folder, capture_output=True, text=True
     )
     return done.returncode == 0
+
+
+def installed_source() -> str | None:
+    """Where this sitegen was installed from, as a requirement GitHub's runners can install
+    (sitegen is not on PyPI, and another project holds the name there), or None."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:  # PEP 610: pip records a direct install (a folder, a git URL) in direct_url.json
+        text = distribution("sitegen").read_text("direct_url.json")
+        direct_url = json.loads(text) if text else None
+    except (PackageNotFoundError, ValueError, OSError):
+        return None
+    return requirement_from(direct_url) if isinstance(direct_url, dict) else None
+
+
+def requirement_from(direct_url: dict) -> str | None:
+    """A requirement for what direct_url.json says was installed: a git URL at its commit, or
+    a local clone's origin (at its commit, if origin has it); None for anything else."""
+    url = direct_url.get("url")
+    if not isinstance(url, str):
+        return None
+    vcs = direct_url.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        commit = vcs.get("commit_id")
+        return git_requirement(url, commit if isinstance(commit, str) else None)
+    parts = urlsplit(url)
+    if parts.scheme == "file" and isinstance(direct_url.get("dir_info"), dict):
+        return clone_requirement(Path(unquote(parts.path)))
+    return None
+
+
+def clone_requirement(folder: Path) -> str | None:
+    """A local clone as a requirement: its origin's URL, at HEAD if a branch of origin has it."""
+    origin = git_output(folder, "remote", "get-url", "origin")
+    commit = git_output(folder, "rev-parse", "--verify", "HEAD")
+    pushed = git_output(folder, "branch", "--remotes", "--contains", "HEAD", "--list", "origin/*")
+    if origin is None:
+        return None
+    return git_requirement(origin, commit if pushed else None)
+
+
+def git_output(folder: Path, *args: str) -> str | None:
+    """What a git command prints in folder, stripped; None if it fails or prints nothing."""
+    if shutil.which("git") is None or not folder.is_dir():
+        return None
+    done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True)
+    return (done.stdout.strip() or None) if done.returncode == 0 else None
+
+
+def git_requirement(remote: str, commit: str | None) -> str | None:
+    """`sitegen @ git+https://…[@commit]` for a remote a runner can clone, else None."""
+    url = public_url(remote)
+    if url is None:
+        return None
+    pinned = f"@{commit}" if commit and re.fullmatch(r"[0-9a-f]{7,64}", commit) else ""
+    return f"sitegen @ git+{url}{pinned}"
+
+
+def public_url(remote: str) -> str | None:
+    """A git remote as an https URL without credentials (a requirements.txt is committed),
+    or None for a local path or a scheme a runner can't use."""
+    scp = re.fullmatch(r"[\w.-]+@([\w.-]+):(?!/)(.+)", remote)  # git@github.com:owner/repo.git
+    if scp:
+        return f"https://{scp[1]}/{scp[2]}"
+    parts = urlsplit(remote)
+    if parts.scheme not in ("https", "ssh", "git+https", "git+ssh") or not parts.hostname:
+        return None
+    host = parts.hostname + (
+        f":{parts.port}" if parts.scheme.endswith("https") and parts.port else ""
+    )
+    return f"https://{host}{parts.path}" if parts.path not in ("", "/") else None

@@ -15,7 +15,7 @@ from conftest import SHIPPED, run_sitegen
 from sitegen import __version__
 from sitegen.errors import SitegenError
 from sitegen.project import load_config
-from sitegen.scaffold import NewList, create_list, scaffold_files
+from sitegen.scaffold import NewList, create_list, public_url, requirement_from, scaffold_files
 from sitegen.shipped import DEFAULT_THEMES
 
 EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
@@ -64,6 +64,84 @@ def test_source_spec_is_what_the_workflow_installs(tmp_path: Path) -> None:
     spec = "git+https://github.com/someone/sitegen@v1"
     files = scaffold_files(NewList(tmp_path / "x", requirement=spec))
     assert spec in files["requirements.txt"].splitlines()
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in folder (a fixed identity, no global config); its output, stripped."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    env |= {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t"}
+    env |= {"GIT_COMMITTER_EMAIL": "t@t"}
+    done = subprocess.run(["git", *args], cwd=folder, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_a_git_install_is_pinned_to_its_commit() -> None:
+    installed = {
+        "url": "https://github.com/someone/sitegen.git",
+        "vcs_info": {"vcs": "git", "commit_id": "0123abcd" * 5, "requested_revision": "main"},
+    }
+    expected = f"sitegen @ git+https://github.com/someone/sitegen.git@{'0123abcd' * 5}"
+    assert requirement_from(installed) == expected
+    wheel = {"url": "file:///tmp/sitegen-0.2.0-py3-none-any.whl", "archive_info": {}}
+    assert requirement_from(wheel) is None  # a file on this machine: no runner can get it
+
+
+@pytest.mark.parametrize(
+    ("remote", "url"),
+    [
+        ("git@github.com:someone/sitegen.git", "https://github.com/someone/sitegen.git"),
+        ("ssh://git@github.com/someone/sitegen", "https://github.com/someone/sitegen"),
+        # A token in a remote must not end up in a committed requirements.txt.
+        (
+            "https://me:ghp_secret@github.com/someone/sitegen.git",
+            "https://github.com/someone/sitegen.git",
+        ),
+        ("/home/me/sitegen.git", None),
+        ("file:///home/me/sitegen.git", None),
+        ("../sitegen", None),
+    ],
+)
+def test_a_remote_becomes_an_https_url_a_runner_can_clone(remote: str, url: str | None) -> None:
+    assert public_url(remote) == url
+
+
+def test_a_clone_installed_from_its_folder_gives_its_origin(tmp_path: Path) -> None:
+    # A clone of a GitHub repository, as `git clone … && pip install ./sitegen` leaves it:
+    # its origin is a local bare repository here, renamed to a GitHub URL after the push.
+    remote, clone = tmp_path / "remote.git", tmp_path / "sitegen"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(remote))
+    git(tmp_path, "clone", "-q", str(remote), str(clone))
+    (clone / "README.md").write_text("sitegen\n")
+    git(clone, "add", "README.md")
+    git(clone, "commit", "-q", "-m", "first")
+    git(clone, "push", "-q", "origin", "main")
+    installed = {"url": clone.as_uri(), "dir_info": {"editable": True}}
+    assert requirement_from(installed) is None  # origin is a folder on this machine
+    git(clone, "remote", "set-url", "origin", "git@github.com:someone/sitegen.git")
+    pushed = git(clone, "rev-parse", "HEAD")
+    expected = "sitegen @ git+https://github.com/someone/sitegen.git"
+    assert requirement_from(installed) == f"{expected}@{pushed}"
+    # A commit origin doesn't have can't be installed from it: the branch, unpinned.
+    (clone / "README.md").write_text("sitegen, changed here\n")
+    git(clone, "commit", "-q", "-am", "local only")
+    assert requirement_from(installed) == expected
+
+
+def test_new_says_what_the_workflow_will_install(tmp_path: Path) -> None:
+    result = run_sitegen("new", "mylist", "--no-git", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [requirement] = [
+        line
+        for line in (tmp_path / "mylist" / "requirements.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    # This checkout's origin (if any) decides which; either way the user is told.
+    if requirement == f"sitegen=={__version__}":
+        assert "warning: requirements.txt pins" in result.stderr and "--source" in result.stderr
+    else:
+        assert requirement.startswith("sitegen @ git+https://")
+        assert f"note: the Pages workflow installs {requirement}" in result.stderr
 
 
 def test_refuses_a_non_empty_folder_and_changes_nothing(tmp_path: Path) -> None:
