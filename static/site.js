@@ -163,7 +163,9 @@
         sidebar.scrollTop = 0;
         var current = sidebar.querySelector("a[aria-current]");
         var first = current || sidebar.querySelector(".sidebar-close");
-        if (first) first.focus();
+        // preventScroll: Chrome scrolls the page to "show" an element that is already on
+        // screen in a fixed or sticky box, so the reader lost their place.
+        if (first) first.focus({ preventScroll: true });
       }
     };
     menu.addEventListener("click", function (event) {
@@ -178,12 +180,12 @@
     if (close) close.addEventListener("click", function (event) {
       event.preventDefault();
       setOpen(false);
-      menu.focus();
+      menu.focus({ preventScroll: true });
     });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && document.body.classList.contains("nav-open")) {
         setOpen(false);
-        menu.focus();
+        menu.focus({ preventScroll: true });
       }
     });
   }

@@ -83,6 +83,36 @@ def test_close_button_closes_and_returns_focus(phone: Page, base_url: str) -> No
     assert phone.evaluate("document.activeElement.classList.contains('menu-toggle')")
 
 
+def click_at(page: Page, selector: str) -> None:
+    """Click where an element is on screen, as a finger would (a locator's click scrolls to it
+    first, which is not what a reader does)."""
+    box = page.locator(selector).bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
+@pytest.mark.parametrize("kind", ["theme", "paper"])
+@pytest.mark.parametrize("close_with", ["Escape", ".sidebar-close", ".menu-toggle"])
+def test_opening_and_closing_the_menu_keeps_the_reader_where_they_were(
+    phone: Page, base_url: str, kind: str, close_with: str
+) -> None:
+    phone.goto(base_url + PAGES[kind])
+    deep = phone.evaluate("Math.min(1500, document.documentElement.scrollHeight - innerHeight)")
+    assert deep > 400  # a page long enough to lose one's place in
+    phone.evaluate(f"window.scrollTo(0, {deep})")
+    click_at(phone, ".menu-toggle")
+    expect(phone.locator("#sidebar")).to_be_visible()
+    assert phone.evaluate("scrollY") == deep
+    if close_with == "Escape":
+        phone.keyboard.press("Escape")
+    else:
+        click_at(phone, close_with)
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    # Focus goes back to the menu button in the sticky header without scrolling the page.
+    assert phone.evaluate("document.activeElement.classList.contains('menu-toggle')")
+    assert phone.evaluate("scrollY") == deep
+
+
 @pytest.fixture(scope="module")
 def large_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped corpus built as a large site (site.yaml: large_site: true)."""
