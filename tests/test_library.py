@@ -149,3 +149,31 @@ def test_a_new_dump_only_adds_to_the_front_of_theme_and_tag_lists() -> None:
         assert grown[len(grown) - len(kept) :] == kept, key
     # In each dump's papers, those filed here come before those cross-listed.
     assert after.section(SectionKey.theme("alpha")).slugs[:4] == ("n0", "n1", "n2", "y")
+
+
+def test_dumps_added_on_one_day_get_labels_that_tell_them_apart() -> None:
+    def dump(name: str, listing_date: str | None) -> Dump:
+        return Dump(name, name[:10], listing_date, "spaced", ())
+
+    dumps = [
+        dump("2026-12-03-000_77a7", "Mar 13"),
+        dump("2026-12-03-001_2330", None),
+        dump("2026-12-03-002_38f6", "Mar 12"),
+        dump("2026-12-03-003_9e65", "Mar 12"),  # the same listing date as the one before
+        dump("2026-12-04-mine", "Mar 14"),  # alone on its day: its date is enough
+        Dump("undated", None, "Mar 13", "spaced", ()),
+        Dump("undated-too", None, "Mar 13", "spaced", ()),
+    ]
+    papers = [paper("p", "P", "alpha", ("2026-12-04-mine",))]
+    base = project(papers)
+    library = build_library(replace(base, dumps=[d.summary() for d in dumps]))
+    assert [d.label for d in library.dumps] == [
+        "Dec 3, 2026 · Mar 13",
+        "Dec 3, 2026 · 001_2330",
+        "Dec 3, 2026 · 002_38f6",
+        "Dec 3, 2026 · 003_9e65",
+        "Dec 4, 2026",
+        "Mar 13 · undated",
+        "Mar 13 · undated-too",
+    ]
+    assert len({d.url for d in library.dumps}) == len(dumps)

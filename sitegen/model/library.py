@@ -16,7 +16,7 @@ from enum import Enum
 from functools import cached_property
 
 from sitegen.catalog import Paper
-from sitegen.dumps import DumpSummary
+from sitegen.dumps import DATE_PREFIX, DumpSummary
 from sitegen.model import urls
 from sitegen.model.discovery import Discovery
 from sitegen.project import Project, SiteConfig
@@ -215,6 +215,36 @@ def date_label(date: str) -> str:
     return f"{MONTHS[int(month) - 1]} {int(day)}, {year}"
 
 
+def dump_labels(dumps: list[DumpSummary]) -> list[str]:
+    """Each dump's label, told apart from the others': its date ("Mar 13, 2026"), else the
+    feed's listing date, else its file's stem. Dumps that would share one (several added on
+    one day) add the feed's listing date, or failing that the name their file came with."""
+    bases = [date_label(d.date) if d.date else d.listing_date or d.name for d in dumps]
+    feeds = [
+        f"{base} · {dump.listing_date}" if dump.date and dump.listing_date else base
+        for dump, base in zip(dumps, bases, strict=True)
+    ]
+    shared, shared_feed = count_by(bases), count_by(feeds)
+    labels = []
+    for dump, base, feed in zip(dumps, bases, feeds, strict=True):
+        if shared[base] == 1:
+            labels.append(base)
+        elif feed != base and shared_feed[feed] == 1:
+            labels.append(feed)
+        else:
+            labels.append(f"{base} · {own_name(dump)}")
+    still = count_by(labels)  # two files named alike but for the date prefix's separator
+    return [
+        label if still[label] == 1 else f"{base} · {dump.file or dump.name}"
+        for dump, base, label in zip(dumps, bases, labels, strict=True)
+    ]
+
+
+def own_name(dump: DumpSummary) -> str:
+    """A dump's file stem without the date prefix `sitegen add` gave it (the name it came with)."""
+    return DATE_PREFIX.sub("", dump.name).lstrip("-_ ") or dump.file or dump.name
+
+
 def dump_infos(dumps: list[DumpSummary], added: dict[str, int]) -> tuple[DumpInfo, ...]:
     """The dumps in project order (oldest first), with labels and URL segments.
 
@@ -223,10 +253,9 @@ def dump_infos(dumps: list[DumpSummary], added: dict[str, int]) -> tuple[DumpInf
     """
     taken: set[str] = set()
     infos = []
-    for number, dump in enumerate(dumps, start=1):
+    for number, (dump, label) in enumerate(zip(dumps, dump_labels(dumps), strict=True), start=1):
         readable = dump.date or dump.listing_date or dump.name
         slug = urls.segment(readable, taken, fallback=dump.name)
-        label = date_label(dump.date) if dump.date else dump.listing_date or dump.name
         infos.append(
             DumpInfo(
                 name=dump.name,
