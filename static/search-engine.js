@@ -64,16 +64,27 @@
 
   // Endings that turn one word into another form of it ("model", "models", "modeling"):
   // two words with the same index term are marked as one only when, past their common
-  // start, both end in one of these ("general" is not "generative", "organ" not
-  // "organization", though the stemmer makes each pair one term).
-  var WORD_ENDINGS = new Set(["", "s", "es", "e", "ed", "d", "ing", "er", "ers", "y", "ies",
-    "ied", "ion", "ions", "ive", "ives", "ation", "ations", "al", "ally", "ly"]);
+  // start, both end in endings of one family ("general" is not "generative", "organ" not
+  // "organization", "transformer" not "transformation", though the stemmer makes each
+  // pair one term). A derived word's family holds its own plural only: "transformers" is
+  // "transformer", "transform" is not.
+  var WORD_FAMILIES = [
+    ["", "s", "es", "e", "ed", "d", "ing", "y", "ies", "ied", "al", "ally", "ly"],
+    ["er", "ers"],
+    ["ion", "ions", "ation", "ations"],
+    ["ive", "ives"]
+  ];
+  var FAMILY_OF = new Map();
+  WORD_FAMILIES.forEach(function (family, n) {
+    family.forEach(function (ending) { FAMILY_OF.set(ending, n); });
+  });
 
-  /** Whether two written words are forms of one word (see WORD_ENDINGS). */
+  /** Whether two written words are forms of one word (see WORD_FAMILIES). */
   function sameWord(a, b) {
     var common = 0;
     while (common < a.length && common < b.length && a[common] === b[common]) common++;
-    return common >= 2 && WORD_ENDINGS.has(a.slice(common)) && WORD_ENDINGS.has(b.slice(common));
+    var family = FAMILY_OF.get(a.slice(common));
+    return common >= 2 && family !== undefined && family === FAMILY_OF.get(b.slice(common));
   }
 
   /**

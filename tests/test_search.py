@@ -787,6 +787,14 @@ def test_highlights_mark_the_typed_prefix_and_forms_of_the_word_only(tmp_path: P
     assert marked_words(text, words["general"]["terms"]) == ["general"]
     assert marked_words(text, words["models"]["terms"]) == ["models", "modeling"]
     assert marked_words(text, words["organs"]["terms"]) == ["organs"]
+    # A derived word's forms are its plural: not the base word or another derivation, all
+    # of which lunr's stemmer makes "transform".
+    site = ranking_site(tmp_path / "t", [paper("t", "Transformers", "Transformer. " + FILLER)])
+    text = "Transform a transformer: transformers, transformation, transformed, transformative"
+    words = engine_results(site, ["transformer", "transformation", "transform"])
+    assert marked_words(text, words["transformer"]["terms"]) == ["transformer", "transformers"]
+    assert marked_words(text, words["transformation"]["terms"]) == ["transformation"]
+    assert marked_words(text, words["transform"]["terms"]) == ["Transform", "transformed"]
 
 
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
