@@ -6,13 +6,14 @@ import argparse
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
@@ -639,12 +640,26 @@ def add_project_commands(
     p.set_defaults(handler=run_themes)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, whose error for a mistyped command suggests the nearest one."""
+
+    def error(self, message: str) -> NoReturn:
+        """Usage and one error line, exit status 2 (argparse's), with a suggestion if any."""
+        import difflib  # only for this message: not every run's import
+
+        typed = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if typed:
+            choices = re.findall(r"'([^']*)'", typed[2])
+            near = difflib.get_close_matches(typed[1], choices, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else f" (choose from {typed[2]})"
+            message = f"unknown command '{typed[1]}'{hint}"
+        super().error(message)
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser for every command."""
     common = common_options()
-    top = argparse.ArgumentParser(
-        prog="sitegen", description="Turn paper-listing dumps into a reading-list website."
-    )
+    top = Parser(prog="sitegen", description="Turn paper-listing dumps into a reading-list site.")
     top.add_argument("--version", action="version", version=f"sitegen {__version__}")
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 

@@ -87,6 +87,16 @@ def test_bad_front_matter_is_one_line_with_file_and_line(shipped_site: Path) -> 
     assert_one_line_error(result, f"{page.name}:4:")
 
 
+def test_a_misspelt_command_gets_the_nearest_one(tmp_path: Path) -> None:
+    result = sitegen("biuld", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "sitegen: error: unknown command 'biuld'; did you mean 'build'?"
+    )
+    far = sitegen("zzz", cwd=tmp_path).stderr.splitlines()[-1]
+    assert far.startswith("sitegen: error: unknown command 'zzz' (choose from 'ingest', 'build'")
+
+
 @pytest.mark.parametrize("command", ["build", "ingest", "add", "serve", "watch", "deploy"])
 def test_no_content_folder_is_a_clear_error_and_writes_nothing(
     command: str, tmp_path: Path
