@@ -658,6 +658,11 @@
         });
         filters.appendChild(button);
       });
+      // On a phone the filters are one row that scrolls sideways: show the chosen one.
+      var chosen = filters.querySelector('[aria-pressed="true"]');
+      if (chosen && theme) {
+        filters.scrollLeft += chosen.getBoundingClientRect().left - filters.getBoundingClientRect().left - 8;
+      }
     }
 
     /** Append one page of hits to the list. */

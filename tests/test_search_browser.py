@@ -441,3 +441,30 @@ def test_a_site_without_a_title_stage_loads_the_titles_of_its_hits(
             wait_for_full_results(page)
             titles = page.locator(".sg-result .sg-result-title")
             expect(titles.filter(has_text="Context Autoencoder")).to_be_visible()
+
+
+@pytest.mark.parametrize("theme", ["", "graphs"])
+def test_phone_results_show_the_first_hit_on_the_first_screen(
+    browser: object, base_url: str, theme: str
+) -> None:
+    # A dozen theme filters, wrapped, pushed the first result below a phone's first screen:
+    # they are one row that scrolls sideways, with the chosen one in view.
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.goto(base_url + "search/?q=vision+transformer" + (f"&theme={theme}" if theme else ""))
+    wait_for_full_results(page)
+    filters = page.locator(".sg-filter")
+    assert filters.count() > 8
+    tops = {
+        round(box["y"]) for box in (filters.nth(i).bounding_box() for i in range(filters.count()))
+    }
+    assert len(tops) == 1  # one row
+    assert (
+        page.evaluate("document.documentElement.scrollWidth") <= 390
+    )  # the row scrolls, not the page
+    first = page.locator(".sg-result").first.bounding_box()
+    assert first is not None and first["y"] + 60 < 844
+    chosen = page.locator('.sg-filter[aria-pressed="true"]').bounding_box()
+    assert chosen is not None and chosen["x"] >= 0 and chosen["x"] + chosen["width"] <= 390
+    expect(page.locator('.sg-filter[aria-pressed="true"]')).to_contain_text(theme.title() or "All")
+    context.close()
