@@ -645,13 +645,22 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Usage and one error line, exit status 2 (argparse's), with a suggestion if any."""
-        import difflib  # only for this message: not every run's import
+        # The typed word is taken from argparse's message, the commands from the parser:
+        # how the message lists the choices changed in Python 3.12.7 (gh-117766).
+        typed = re.search(r"invalid choice: '([^']*)'", message)
+        commands = [
+            name
+            for action in self._actions
+            if isinstance(action, argparse._SubParsersAction)
+            for name in action.choices
+        ]
+        if typed and commands and typed[1] not in commands:
+            import difflib  # only for this message: not every run's import
 
-        typed = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
-        if typed:
-            choices = re.findall(r"'([^']*)'", typed[2])
-            near = difflib.get_close_matches(typed[1], choices, n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else f" (choose from {typed[2]})"
+            near = difflib.get_close_matches(typed[1], commands, n=1)
+            hint = (
+                f"; did you mean '{near[0]}'?" if near else f" (choose from {', '.join(commands)})"
+            )
             message = f"unknown command '{typed[1]}'{hint}"
         super().error(message)
 

@@ -126,7 +126,12 @@ def requirement_from(direct_url: dict) -> str | None:
     vcs = direct_url.get("vcs_info")
     if isinstance(vcs, dict) and vcs.get("vcs") == "git":
         commit = vcs.get("commit_id")
-        return git_requirement(url, commit if isinstance(commit, str) else None)
+        found = git_requirement(url, commit if isinstance(commit, str) else None)
+        below = direct_url.get("subdirectory")  # sitegen in a folder of the repository
+        if found is None or below is None:
+            return found
+        safe = isinstance(below, str) and re.fullmatch(r"(?!.*\.\.)[\w.-]+(/[\w.-]+)*", below)
+        return f"{found}#subdirectory={below}" if safe else None
     parts = urlsplit(url)
     if parts.scheme == "file" and isinstance(direct_url.get("dir_info"), dict):
         return clone_requirement(Path(unquote(parts.path)))
@@ -135,6 +140,9 @@ def requirement_from(direct_url: dict) -> str | None:
 
 def clone_requirement(folder: Path) -> str | None:
     """A local clone as a requirement: its origin's URL, at HEAD if a branch of origin has it."""
+    top = git_output(folder, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != folder.resolve():
+        return None  # not a clone's root: an enclosing repository's origin holds something else
     origin = git_output(folder, "remote", "get-url", "origin")
     commit = git_output(folder, "rev-parse", "--verify", "HEAD")
     pushed = git_output(folder, "branch", "--remotes", "--contains", "HEAD", "--list", "origin/*")
@@ -166,10 +174,12 @@ def public_url(remote: str) -> str | None:
     scp = re.fullmatch(r"[\w.-]+@([\w.-]+):(?!/)(.+)", remote)  # git@github.com:owner/repo.git
     if scp:
         return f"https://{scp[1]}/{scp[2]}"
-    parts = urlsplit(remote)
+    try:  # a port out of range, a broken IPv6 host: ValueError
+        parts = urlsplit(remote)
+        port = parts.port
+    except ValueError:
+        return None
     if parts.scheme not in ("https", "ssh", "git+https", "git+ssh") or not parts.hostname:
         return None
-    host = parts.hostname + (
-        f":{parts.port}" if parts.scheme.endswith("https") and parts.port else ""
-    )
+    host = parts.hostname + (f":{port}" if parts.scheme.endswith("https") and port else "")
     return f"https://{host}{parts.path}" if parts.path not in ("", "/") else None

@@ -62,16 +62,16 @@
     return out;
   }
 
-  // Endings that turn one word into another form of it ("model", "models", "modeling"):
-  // two words with the same index term are marked as one only when, past their common
-  // start, both end in endings of one family ("general" is not "generative", "organ" not
-  // "organization", "transformer" not "transformation", though the stemmer makes each
-  // pair one term). A derived word's family holds its own plural only: "transformers" is
-  // "transformer", "transform" is not.
+  // Endings that turn one word into another form of it ("model", "models", "modeling",
+  // "optimize", "optimization"): two words with the same index term are marked as one only
+  // when, past their common start, both end in endings of one family ("general" is not
+  // "generative", "organ" not "organization", "transformer" not "transformation", though
+  // the stemmer makes each pair one term). "-er" and "-ive" make other words: their
+  // families hold their own plurals only ("transformers" is "transformer").
   var WORD_FAMILIES = [
-    ["", "s", "es", "e", "ed", "d", "ing", "y", "ies", "ied", "al", "ally", "ly"],
+    ["", "s", "es", "e", "ed", "d", "ing", "y", "ies", "ied", "al", "ally", "ly",
+      "ion", "ions", "ation", "ations"],
     ["er", "ers"],
-    ["ion", "ions", "ation", "ations"],
     ["ive", "ives"]
   ];
   var FAMILY_OF = new Map();

@@ -163,11 +163,12 @@
         sidebar.scrollTop = 0;
         var current = sidebar.querySelector("a[aria-current]");
         var first = current || sidebar.querySelector(".sidebar-close");
-        // preventScroll: Chrome scrolls the page to "show" an element that is already on
-        // screen in a fixed or sticky box, so the reader lost their place.
-        if (first) first.focus({ preventScroll: true });
+        if (first) first.focus(); // the drawer scrolls to it (the page behind stays put)
       }
     };
+    // Focus goes back to the menu button without scrolling: Chrome scrolls the page to
+    // "show" a button in the sticky header, and the reader lost their place.
+    var backToMenu = function () { menu.focus({ preventScroll: true }); };
     menu.addEventListener("click", function (event) {
       event.preventDefault();
       setOpen(!document.body.classList.contains("nav-open"));
@@ -180,12 +181,12 @@
     if (close) close.addEventListener("click", function (event) {
       event.preventDefault();
       setOpen(false);
-      menu.focus({ preventScroll: true });
+      backToMenu();
     });
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && document.body.classList.contains("nav-open")) {
         setOpen(false);
-        menu.focus({ preventScroll: true });
+        backToMenu();
       }
     });
   }

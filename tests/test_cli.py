@@ -8,6 +8,7 @@ import json
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr
 from pathlib import Path
 
 import pytest
@@ -94,7 +95,25 @@ def test_a_misspelt_command_gets_the_nearest_one(tmp_path: Path) -> None:
         "sitegen: error: unknown command 'biuld'; did you mean 'build'?"
     )
     far = sitegen("zzz", cwd=tmp_path).stderr.splitlines()[-1]
-    assert far.startswith("sitegen: error: unknown command 'zzz' (choose from 'ingest', 'build'")
+    assert far.startswith("sitegen: error: unknown command 'zzz' (choose from ingest, build")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [  # argparse's words for it before Python 3.12.7, and after (gh-117766)
+        "argument COMMAND: invalid choice: 'biuld' (choose from 'ingest', 'build', 'add')",
+        "argument COMMAND: invalid choice: 'biuld' (choose from ingest, build, add)",
+    ],
+)
+def test_the_suggestion_does_not_depend_on_argparses_wording(message: str) -> None:
+    from sitegen.cli import parser
+
+    stderr = io.StringIO()
+    with pytest.raises(SystemExit) as stopped, redirect_stderr(stderr):
+        parser().error(message)
+    assert stopped.value.code == 2
+    last = stderr.getvalue().splitlines()[-1]
+    assert last == "sitegen: error: unknown command 'biuld'; did you mean 'build'?"
 
 
 @pytest.mark.parametrize("command", ["build", "ingest", "add", "serve", "watch", "deploy"])

@@ -15,6 +15,7 @@ PHONE = {"width": 390, "height": 844}
 PAGES = {
     "home": "",
     "theme": "themes/generative-models/",
+    "last theme": "themes/applied-ml/",  # its link is the drawer's last
     "paper": "papers/3d-aware-image-generation-using-2d-diffusion-models/",
     "a-z": "papers/",
     "search": "search/?q=diffusion",
@@ -56,6 +57,13 @@ def test_every_menu_link_is_reachable_and_focus_goes_in_and_out(
     )
     box = close.bounding_box()
     assert box is not None and box["y"] >= header_bottom - 1
+    # Focus goes in, to the page's own link, on screen: the drawer scrolls to it (the last
+    # theme's link is below the fold).
+    focused = phone.evaluate(
+        "(() => { const r = document.activeElement.getBoundingClientRect();"
+        " return [r.top, r.bottom]; })()"
+    )
+    assert header_bottom <= focused[0] and focused[1] <= PHONE["height"], focused
     links = phone.locator("#sidebar a:not(.sidebar-close)")
     assert links.count() >= 15  # browse links and every theme
     assert phone.eval_on_selector_all("#sidebar a:not(.sidebar-close)", REACHABLE) == []

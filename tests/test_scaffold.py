@@ -83,6 +83,9 @@ def test_a_git_install_is_pinned_to_its_commit() -> None:
     }
     expected = f"sitegen @ git+https://github.com/someone/sitegen.git@{'0123abcd' * 5}"
     assert requirement_from(installed) == expected
+    below = {**installed, "subdirectory": "tools/sitegen"}
+    assert requirement_from(below) == f"{expected}#subdirectory=tools/sitegen"
+    assert requirement_from({**installed, "subdirectory": "../elsewhere"}) is None
     wheel = {"url": "file:///tmp/sitegen-0.2.0-py3-none-any.whl", "archive_info": {}}
     assert requirement_from(wheel) is None  # a file on this machine: no runner can get it
 
@@ -98,6 +101,8 @@ def test_a_git_install_is_pinned_to_its_commit() -> None:
             "https://github.com/someone/sitegen.git",
         ),
         ("/home/me/sitegen.git", None),
+        ("https://github.com:99999/someone/sitegen", None),  # a port no URL can have
+        ("https://[::1/sitegen", None),
         ("file:///home/me/sitegen.git", None),
         ("../sitegen", None),
     ],
@@ -122,6 +127,10 @@ def test_a_clone_installed_from_its_folder_gives_its_origin(tmp_path: Path) -> N
     pushed = git(clone, "rev-parse", "HEAD")
     expected = "sitegen @ git+https://github.com/someone/sitegen.git"
     assert requirement_from(installed) == f"{expected}@{pushed}"
+    # A folder inside the clone is not the clone: its origin holds something else.
+    (clone / "unpacked").mkdir()
+    inside = {"url": (clone / "unpacked").as_uri(), "dir_info": {}}
+    assert requirement_from(inside) is None
     # A commit origin doesn't have can't be installed from it: the branch, unpinned.
     (clone / "README.md").write_text("sitegen, changed here\n")
     git(clone, "commit", "-q", "-am", "local only")

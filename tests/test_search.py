@@ -787,14 +787,33 @@ def test_highlights_mark_the_typed_prefix_and_forms_of_the_word_only(tmp_path: P
     assert marked_words(text, words["general"]["terms"]) == ["general"]
     assert marked_words(text, words["models"]["terms"]) == ["models", "modeling"]
     assert marked_words(text, words["organs"]["terms"]) == ["organs"]
-    # A derived word's forms are its plural: not the base word or another derivation, all
-    # of which lunr's stemmer makes "transform".
-    site = ranking_site(tmp_path / "t", [paper("t", "Transformers", "Transformer. " + FILLER)])
+    # "-er" and "-ive" make other words (lunr's stemmer makes all of these "transform"): a
+    # transformer's forms are its plural; a verb's include its "-ion" noun.
+    site = ranking_site(
+        tmp_path / "t",
+        [
+            paper("t", "Transformers", "Transformer. " + FILLER),
+            paper("o", "Optimization", "Segmentation. " + FILLER),
+        ],
+    )
     text = "Transform a transformer: transformers, transformation, transformed, transformative"
     words = engine_results(site, ["transformer", "transformation", "transform"])
     assert marked_words(text, words["transformer"]["terms"]) == ["transformer", "transformers"]
-    assert marked_words(text, words["transformation"]["terms"]) == ["transformation"]
-    assert marked_words(text, words["transform"]["terms"]) == ["Transform", "transformed"]
+    verb = ["Transform", "transformation", "transformed"]
+    assert marked_words(text, words["transformation"]["terms"]) == verb
+    assert marked_words(text, words["transform"]["terms"]) == verb
+    text = "We optimize optimizers: optimized optimization; segment segmented segmentation"
+    words = engine_results(site, ["optimization", "segmentation"])
+    assert marked_words(text, words["optimization"]["terms"]) == [
+        "optimize",
+        "optimized",
+        "optimization",
+    ]
+    assert marked_words(text, words["segmentation"]["terms"]) == [
+        "segment",
+        "segmented",
+        "segmentation",
+    ]
 
 
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
