@@ -334,6 +334,10 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
         sitegen.discover, "discover", lambda *a: started.append("discover") or real_discover(*a)
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
+    # The renderer forks once the side copy is done: on a loaded machine this process could
+    # make every page before then, and no renderer would start. Wait for the side copy at
+    # the first look, so the renderer always runs here.
+    monkeypatch.setattr(sitegen.build.schedule.Part, "done", lambda part: part.wait() or True)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
     (_, _, rendered, _, _), (searched, (_, _, listed, _, _)) = forks  # the renderer read first
     site = make_site(build_library(load_project(root), "", PENDING))
