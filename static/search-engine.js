@@ -187,6 +187,10 @@
   var WORD_BREAK = /[\s\-:^+*~"()[\]{},;!?|<>=]+/u;
   var MAX_UNITS = 32; // words of a query that count (a pasted abstract stops here)
   var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
+  // A title that holds a word's stem only through another word ("Generative" for
+  // "generalization", "Transformation" for "transformer": lunr's stemmer makes each
+  // pair one term) weighs this share of what it would (see titleSiblings).
+  var SIBLING_TITLE_SHARE = 0.1;
   var PREFIX_TERMS = 64; // index terms a typed prefix expands to (fewer for 1-3 letters)
   // (field, paper) pairs a typed prefix's longer words may hold in all: the most
   // frequent words first, so "a" at 100k papers stays fast; small sites never reach it.
@@ -360,8 +364,10 @@
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;
+      var siblings = titleSiblings(index, unit);
       var hit = function (doc, weight) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
+        if (siblings) weight = siblings(doc, weight);
         var at = doc * U + u; // a paper's scores side by side: the row loop reads them together
         held[doc] |= 1 << u;
         if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
@@ -373,6 +379,7 @@
       index.eachWeight(unit.terms.filter(function (t) { return t !== own; }), unit.fields, hit);
       scale = 1;
       if (own !== undefined) index.eachWeight([own], unit.fields, hit);
+      siblings = null; // an acronym's long form is matched as written
       if (acronymOf[u]) {
         expansions.push(acronymOf[u]);
         index.eachPhrase(acronymOf[u].terms, hit);
@@ -416,6 +423,28 @@
       return index.matchedTerms(ref, units, expansions);
     });
     return { ranking: ranking, units: units, expansions: expansions, active: active };
+  }
+
+  /**
+   * For a plain word (not a prefix, phrase or syntax), fn(doc, weight) -> weight with the
+   * title's part cut to SIBLING_TITLE_SHARE where the title holds the word's term but
+   * no form of the word itself (sameWord): "Generative Models" for "generalization".
+   * Only where titles.js gives every title (not a large site): null otherwise.
+   */
+  function titleSiblings(index, unit) {
+    var titleField = index.fields.indexOf("title");
+    if (!index.titles || unit.prefix || unit.clause || unit.quoted || unit.terms.length !== 1 ||
+        titleField < 0 || (unit.fields && unit.fields.indexOf(titleField) < 0)) return null;
+    var post = index.postings[unit.terms[0]];
+    var word = trim(String(unit.corrected || unit.raw).toLowerCase());
+    if (!post || !word) return null;
+    return function (doc, weight) {
+      var p = postingOf(post, doc, titleField);
+      if (p < 0) return weight;
+      var words = String(index.titles[doc][0]).toLowerCase().split(lunr.tokenizer.separator);
+      for (var i = 0; i < words.length; i++) if (sameWord(trim(words[i]), word)) return weight;
+      return weight - (1 - SIBLING_TITLE_SHARE) * post.weights[p];
+    };
   }
 
   var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
@@ -1529,6 +1558,7 @@
 
   function searcherOf(index, manifest) {
     // titles.js has each paper's title record, or (a large site) only its theme.
+    index.titles = manifest.docs || null; // for titleSiblings
     var themes = manifest.docs ? Uint16Array.from(manifest.docs, function (d) { return d[1]; })
       : Uint16Array.from(readVarints(manifest.docThemes));
     return new Searcher(index, themes, manifest.themes.length);

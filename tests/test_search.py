@@ -816,6 +816,28 @@ def test_highlights_mark_the_typed_prefix_and_forms_of_the_word_only(tmp_path: P
     ]
 
 
+def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
+    tmp_path: Path,
+) -> None:
+    # lunr's stemmer makes "generalization" and "generative" one term ("gener"), and
+    # "transformer" and "transformation" another: both still match, but a title holding
+    # only the other word weighs a tenth of one holding the word (or its plural).
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("generative", "Generative networks", FILLER),
+            paper("domain", "A study of domain generalization across many vision tasks", FILLER),
+            paper("basis", "Basis transformation", FILLER),
+            paper("vit", "Plain vision transformers as backbones for dense prediction", FILLER),
+        ],
+    )
+    for stage in ("titles", "full"):
+        rows = engine_results(site, ["generalization", "transformer", "generative"], stage=stage)
+        assert rows["generalization"]["slugs"] == ["domain", "generative"], stage
+        assert rows["transformer"]["slugs"] == ["vit", "basis"], stage
+        assert rows["generative"]["slugs"][0] == "generative", stage
+
+
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
     words = ["contrastive", "generative", "segmentation", "representations", "adversarial"]
     papers = [paper(w, f"{w.title()} methods", f"On {w} learning. " + FILLER) for w in words]
