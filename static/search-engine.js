@@ -81,10 +81,14 @@
 
   /** Whether two written words are forms of one word (see WORD_FAMILIES). */
   function sameWord(a, b) {
+    if (a === b) return true;
     var common = 0;
     while (common < a.length && common < b.length && a[common] === b[common]) common++;
-    var family = FAMILY_OF.get(a.slice(common));
-    return common >= 2 && family !== undefined && family === FAMILY_OF.get(b.slice(common));
+    // A consonant doubled before an ending ("modelling", "labelled", "running"): one.
+    var restA = a.slice(common + (common && a[common] === a[common - 1] ? 1 : 0));
+    var restB = b.slice(common + (common && b[common] === b[common - 1] ? 1 : 0));
+    var family = FAMILY_OF.get(restA);
+    return common >= 2 && family !== undefined && family === FAMILY_OF.get(restB);
   }
 
   /**
@@ -426,26 +430,56 @@
   }
 
   /**
-   * For a plain word (not a prefix, phrase or syntax), fn(doc, weight) -> weight with the
-   * title's part cut to SIBLING_TITLE_SHARE where the title holds the word's term but
-   * no form of the word itself (sameWord): "Generative Models" for "generalization".
-   * Only where titles.js gives every title (not a large site): null otherwise.
+   * For a plain word (not a prefix, phrase, syntax or a typo's correction), fn(doc, weight)
+   * -> weight with the title's part cut to SIBLING_TITLE_SHARE where the title holds the
+   * word's term but no form of the word itself (sameWord): "Generative Models" for
+   * "generalization". null where no other word has the term (most words: nothing to check),
+   * or where titles.js lacks the titles (a large site).
    */
   function titleSiblings(index, unit) {
     var titleField = index.fields.indexOf("title");
-    if (!index.titles || unit.prefix || unit.clause || unit.quoted || unit.terms.length !== 1 ||
-        titleField < 0 || (unit.fields && unit.fields.indexOf(titleField) < 0)) return null;
-    var post = index.postings[unit.terms[0]];
-    var word = trim(String(unit.corrected || unit.raw).toLowerCase());
-    if (!post || !word) return null;
+    if (!index.titles || unit.prefix || unit.clause || unit.quoted || unit.corrected ||
+        unit.terms.length !== 1 || titleField < 0 ||
+        (unit.fields && unit.fields.indexOf(titleField) < 0)) return null;
+    var term = unit.terms[0], post = index.postings[term];
+    var word = trim(String(unit.raw).toLowerCase());
+    var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [];
+    var others = written.filter(function (form) { return !sameWord(form, word); });
+    if (!post || !word || !others.length) return null;
+    var holds = index.titleHolds(word);
     return function (doc, weight) {
       var p = postingOf(post, doc, titleField);
-      if (p < 0) return weight;
-      var words = String(index.titles[doc][0]).toLowerCase().split(lunr.tokenizer.separator);
-      for (var i = 0; i < words.length; i++) if (sameWord(trim(words[i]), word)) return weight;
+      if (p < 0 || holds(doc)) return weight;
       return weight - (1 - SIBLING_TITLE_SHARE) * post.weights[p];
     };
   }
+
+  var TITLE_WORDS_KEPT = 32; // words whose answers titleHolds keeps (typing repeats them)
+
+  /** holds(doc): whether a paper's title (titles.js) has a form of word (sameWord); each
+   *  paper's answer is found once per word, for the last TITLE_WORDS_KEPT words asked. */
+  FullIndex.prototype.titleHolds = function (word) {
+    var kept = this.titleAnswers || (this.titleAnswers = new Map());
+    var answers = kept.get(word);
+    if (answers === undefined) {
+      if (kept.size >= TITLE_WORDS_KEPT) kept.delete(kept.keys().next().value);
+      kept.set(word, (answers = new Uint8Array(this.titles.length))); // 0: not asked yet
+    }
+    var titles = this.titles, first = word.charCodeAt(0), second = word.charCodeAt(1);
+    return function (doc) {
+      if (!answers[doc]) {
+        var words = String(titles[doc][0]).toLowerCase().split(lunr.tokenizer.separator);
+        answers[doc] = 2;
+        for (var i = 0; i < words.length; i++) {
+          var w = trim(words[i]);
+          // sameWord needs the first two letters shared (or the whole word): most words fail here
+          if ((w.charCodeAt(0) === first && w.charCodeAt(1) === second || w === word) &&
+              sameWord(w, word)) { answers[doc] = 1; break; }
+        }
+      }
+      return answers[doc] === 1;
+    };
+  };
 
   var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
 
