@@ -368,7 +368,7 @@
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;
-      var siblings = titleSiblings(index, unit);
+      var siblings = null; // titleSiblings of the term being weighed
       var hit = function (doc, weight) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
         if (siblings) weight = siblings(doc, weight);
@@ -379,9 +379,21 @@
       };
       // While typing, the word as typed so far outranks the longer words it begins.
       var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
+      var others = unit.terms.filter(function (t) { return t !== own; });
       scale = unit.prefix ? 1 / PREFIX_DISCOUNT : 1;
-      index.eachWeight(unit.terms.filter(function (t) { return t !== own; }), unit.fields, hit);
+      if (unit.prefix && index.titles) {
+        // one term at a time, each with its own title check: a paper's score is the best
+        // over terms either way (hit keeps the largest)
+        others.forEach(function (t) {
+          siblings = titleSiblings(index, unit, t);
+          index.eachWeight([t], unit.fields, hit);
+        });
+      } else {
+        siblings = others.length === 1 ? titleSiblings(index, unit, others[0]) : null;
+        index.eachWeight(others, unit.fields, hit);
+      }
       scale = 1;
+      siblings = own !== undefined ? titleSiblings(index, unit, own) : null;
       if (own !== undefined) index.eachWeight([own], unit.fields, hit);
       siblings = null; // an acronym's long form is matched as written
       if (acronymOf[u]) {
@@ -430,23 +442,23 @@
   }
 
   /**
-   * For a plain word (not a prefix, phrase, syntax or a typo's correction), fn(doc, weight)
-   * -> weight with the title's part cut to SIBLING_TITLE_SHARE where the title holds the
-   * word's term but no form of the word itself (sameWord): "Generative Models" for
-   * "generalization". null where no other word has the term (most words: nothing to check),
-   * or where titles.js lacks the titles (a large site).
+   * For a word (not a phrase, syntax or a typo's correction) and one of its terms,
+   * fn(doc, weight) -> weight with the title's part cut to SIBLING_TITLE_SHARE where the
+   * title holds the term but no form of the word itself (sameWord; while typing, also no
+   * word that starts as typed): "Generative Models" for "generalization". null where no
+   * other word has the term (most words: nothing to check), or where titles.js lacks the
+   * titles (a large site).
    */
-  function titleSiblings(index, unit) {
+  function titleSiblings(index, unit, term) {
     var titleField = index.fields.indexOf("title");
-    if (!index.titles || unit.prefix || unit.clause || unit.quoted || unit.corrected ||
-        unit.terms.length !== 1 || titleField < 0 ||
+    if (!index.titles || unit.clause || unit.quoted || unit.corrected || titleField < 0 ||
         (unit.fields && unit.fields.indexOf(titleField) < 0)) return null;
-    var term = unit.terms[0], post = index.postings[term];
+    var post = index.postings[term];
     var word = trim(String(unit.raw).toLowerCase());
     var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [];
-    var others = written.filter(function (form) { return !sameWord(form, word); });
+    var others = written.filter(function (form) { return !isFormOf(form, word, unit.prefix); });
     if (!post || !word || !others.length) return null;
-    var holds = index.titleHolds(word);
+    var holds = index.titleHolds(word, !!unit.prefix);
     return function (doc, weight) {
       var p = postingOf(post, doc, titleField);
       if (p < 0 || holds(doc)) return weight;
@@ -454,16 +466,22 @@
     };
   }
 
+  /** Whether a written word is a form of word (sameWord), or (typing) starts as typed. */
+  function isFormOf(written, word, typing) {
+    return (typing && written.lastIndexOf(word, 0) === 0) || sameWord(written, word);
+  }
+
   var TITLE_WORDS_KEPT = 32; // words whose answers titleHolds keeps (typing repeats them)
 
-  /** holds(doc): whether a paper's title (titles.js) has a form of word (sameWord); each
+  /** holds(doc): whether a paper's title (titles.js) has a form of word (isFormOf); each
    *  paper's answer is found once per word, for the last TITLE_WORDS_KEPT words asked. */
-  FullIndex.prototype.titleHolds = function (word) {
+  FullIndex.prototype.titleHolds = function (word, typing) {
     var kept = this.titleAnswers || (this.titleAnswers = new Map());
-    var answers = kept.get(word);
+    var key = (typing ? "*" : " ") + word;
+    var answers = kept.get(key);
     if (answers === undefined) {
       if (kept.size >= TITLE_WORDS_KEPT) kept.delete(kept.keys().next().value);
-      kept.set(word, (answers = new Uint8Array(this.titles.length))); // 0: not asked yet
+      kept.set(key, (answers = new Uint8Array(this.titles.length))); // 0: not asked yet
     }
     var titles = this.titles, first = word.charCodeAt(0), second = word.charCodeAt(1);
     return function (doc) {
@@ -472,9 +490,9 @@
         answers[doc] = 2;
         for (var i = 0; i < words.length; i++) {
           var w = trim(words[i]);
-          // sameWord needs the first two letters shared (or the whole word): most words fail here
-          if ((w.charCodeAt(0) === first && w.charCodeAt(1) === second || w === word) &&
-              sameWord(w, word)) { answers[doc] = 1; break; }
+          // a form shares the first two letters (or is the word): most words fail here
+          if ((w.charCodeAt(0) === first && (word.length < 2 || w.charCodeAt(1) === second) ||
+               w === word) && isFormOf(w, word, typing)) { answers[doc] = 1; break; }
         }
       }
       return answers[doc] === 1;

@@ -833,16 +833,18 @@ def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
             paper("modeling", "A study of document modeling across many vision tasks", FILLER),
         ],
     )
-    for stage in ("titles", "full"):
+    for stage, typing in [("titles", False), ("full", False), ("titles", True), ("full", True)]:
+        # typing: the dropdown, where the last word is also a prefix (each query is one word)
         queries = ["generalization", "transformer", "generative", "modeling"]
-        rows = engine_results(site, queries, stage=stage)
+        rows = engine_results(site, queries, stage=stage, prefixLast=typing)
         assert rows["generalization"]["slugs"] == ["domain", "generative"], stage
         assert rows["transformer"]["slugs"] == ["vit", "basis"], stage
         assert rows["generative"]["slugs"][0] == "generative", stage
         # A doubled consonant is the same word: the shorter title first, as lunr weighs.
         assert rows["modeling"]["slugs"] == ["modelling", "modeling"], stage
     text = "Modelling and modeling, labelled and labeled"
-    assert marked_words(text, rows["modeling"]["terms"]) == ["Modelling", "modeling"]
+    words = engine_results(site, ["modeling"])["modeling"]["terms"]
+    assert marked_words(text, words) == ["Modelling", "modeling"]
 
 
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
