@@ -70,7 +70,11 @@ def test_keyboard_moves_opens_and_closes(page: Page, base_url: str) -> None:
     page.keyboard.press("ArrowDown")  # reopens
     expect(first).to_be_visible()
     page.keyboard.press("ArrowDown")
-    title = first.locator(".sg-title").inner_text()
+    # Enter opens the hit the keyboard selected (read it, not assume which one it is: a
+    # list re-rendered as the full index arrives under load may keep another selected).
+    selected = page.locator('.sg-hit[aria-selected="true"]')
+    expect(selected).to_have_count(1)
+    title = selected.locator(".sg-title").inner_text()
     page.keyboard.press("Enter")
     page.wait_for_url(base_url + "papers/**")
     assert title in page.locator("h1").inner_text()
