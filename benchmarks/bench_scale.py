@@ -563,7 +563,7 @@ def cold_rounds(
     seconds.update({name: [others[name].seconds] for name in again if name != "sitegen"})
     for number in range(1, rounds):
         order = list(again) if number % 2 == 0 else list(reversed(again))
-        for name in [name for name in order if name in again]:
+        for name in order:  # a copy: the one that times out leaves `again`, not `order`
             try:
                 seconds[name].append(again[name]().seconds)
             except subprocess.TimeoutExpired as late:

@@ -144,10 +144,10 @@ def clone_requirement(folder: Path) -> str | None:
     if top is None or Path(top).resolve() != folder.resolve():
         return None  # not a clone's root: an enclosing repository's origin holds something else
     origin = git_output(folder, "remote", "get-url", "origin")
-    commit = git_output(folder, "rev-parse", "--verify", "HEAD")
-    pushed = git_output(folder, "branch", "--remotes", "--contains", "HEAD", "--list", "origin/*")
     if origin is None:
         return None
+    commit = git_output(folder, "rev-parse", "--verify", "HEAD")
+    pushed = git_output(folder, "branch", "--remotes", "--contains", "HEAD", "--list", "origin/*")
     return git_requirement(origin, commit if pushed else None)
 
 
