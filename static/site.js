@@ -169,25 +169,70 @@
     // Focus goes back to the menu button without scrolling: Chrome scrolls the page to
     // "show" a button in the sticky header, and the reader lost their place.
     var backToMenu = function () { menu.focus({ preventScroll: true }); };
+    // Back closes the menu, as a phone's own drawers do. Opening it adds a history entry
+    // (the same URL, marked); closing it goes back over that entry, and a link in the drawer
+    // replaces it, so an opened menu never costs the reader an extra Back press later.
+    var isMenuEntry = function () { return !!(history.state && history.state.sitegenMenu); };
+    var openedAt = null; // the URL whose entry the menu pushed
+    var goingBack = false; // closed by a button: the popstate that follows is ours
+    var openMenu = function () {
+      setOpen(true);
+      if (isMenuEntry()) return;
+      try {
+        history.pushState({ sitegenMenu: true }, "", location.href);
+        openedAt = location.href;
+      } catch (e) {
+        // Some browsers refuse history entries on file://: the menu then works without one.
+      }
+    };
+    var closeMenu = function () {
+      setOpen(false);
+      backToMenu();
+      if (isMenuEntry()) {
+        goingBack = true;
+        history.back();
+      }
+    };
+    var isOpen = function () { return document.body.classList.contains("nav-open"); };
+    window.addEventListener("popstate", function (event) {
+      var ours = true;
+      if (goingBack) goingBack = false;
+      else if (isOpen() && !isMenuEntry()) {
+        setOpen(false);
+        backToMenu();
+        ours = location.href === openedAt; // else Back went further, to another URL
+      } else if (!isOpen() && isMenuEntry()) setOpen(true); // Forward, back into the menu
+      else ours = false;
+      // The page's own scripts (search, discover, map) re-read the URL on popstate: a menu's
+      // entry changes nothing for them.
+      if (ours) event.stopImmediatePropagation();
+    });
+    // A reload, or Back from a page left through the header with the menu open, lands on
+    // the menu's entry: show the menu it stands for.
+    if (isMenuEntry()) { openedAt = location.href; setOpen(true); }
+    sidebar.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href]");
+      if (!link || link.classList.contains("sidebar-close") || !isOpen() || !isMenuEntry()) return;
+      if (event.defaultPrevented || event.button !== 0 || link.target) return;
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      location.replace(link.href); // in place of the menu's entry
+    });
     menu.addEventListener("click", function (event) {
       event.preventDefault();
-      setOpen(!document.body.classList.contains("nav-open"));
+      if (isOpen()) closeMenu(); else openMenu();
     });
     var close = sidebar.querySelector(".sidebar-close");
     if (close) {
       close.setAttribute("role", "button");
       close.setAttribute("aria-controls", "sidebar");
+      close.addEventListener("click", function (event) {
+        event.preventDefault();
+        closeMenu();
+      });
     }
-    if (close) close.addEventListener("click", function (event) {
-      event.preventDefault();
-      setOpen(false);
-      backToMenu();
-    });
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && document.body.classList.contains("nav-open")) {
-        setOpen(false);
-        backToMenu();
-      }
+      if (event.key === "Escape" && isOpen()) closeMenu();
     });
   }
 })();

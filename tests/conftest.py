@@ -204,6 +204,20 @@ def open_page(browser: Browser, **options: object) -> Iterator[Page]:
     assert errors == []
 
 
+def wait_for_full_index(page: Page) -> None:
+    """Wait until the background full-text index has loaded."""
+    page.wait_for_function("document.documentElement.dataset.searchIndex === 'full'")
+
+
+def wait_for_full_results(page: Page) -> None:
+    """Wait until the results page shows the full index's results (not the titles')."""
+    wait_for_full_index(page)
+    page.wait_for_function(
+        "!document.querySelector('.sg-results').classList.contains('sg-provisional')"
+        " && !document.querySelector('.sg-status').textContent.startsWith('Searching')"
+    )
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser page that fails the test on any uncaught page error."""

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import open_page, serve_static
+from conftest import open_page, serve_static, wait_for_full_results
 from playwright.sync_api import Browser, Page, expect
 
 PHONE = {"width": 390, "height": 844}
@@ -164,3 +164,72 @@ def check_lean_menu(phone: Page, url: str, themes: list[str]) -> None:
     assert phone.eval_on_selector_all("#sidebar a:not(.sidebar-close)", REACHABLE) == []
     current = phone.locator(".nav-themes > li.is-current > a")
     expect(current).to_have_count(1)
+
+
+def is_open(page: Page) -> bool:
+    """Whether the phone menu is open."""
+    return page.evaluate("document.body.classList.contains('nav-open')")
+
+
+def test_back_closes_the_menu_and_the_next_back_leaves_the_page(phone: Page, base_url: str) -> None:
+    phone.goto(base_url)
+    phone.goto(base_url + PAGES["theme"])
+    phone.evaluate("window.scrollTo(0, 1200)")
+    click_at(phone, ".menu-toggle")
+    assert is_open(phone)
+    phone.go_back()
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    assert phone.url == base_url + PAGES["theme"]
+    assert phone.evaluate("scrollY") == 1200
+    assert phone.evaluate("document.activeElement.classList.contains('menu-toggle')")
+    assert not phone.evaluate("document.querySelector('main').inert")
+    phone.go_forward()  # Forward opens it again: the entry stands for the open menu
+    expect(phone.locator("#sidebar")).to_be_visible()
+    phone.go_back()
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    phone.go_back()  # no dead press: the page before
+    assert phone.url == base_url
+
+
+@pytest.mark.parametrize("close_with", ["Escape", ".sidebar-close", ".menu-toggle"])
+def test_a_menu_closed_by_hand_leaves_no_history_entry(
+    phone: Page, base_url: str, close_with: str
+) -> None:
+    phone.goto(base_url)
+    phone.goto(base_url + PAGES["paper"])
+    click_at(phone, ".menu-toggle")
+    if close_with == "Escape":
+        phone.keyboard.press("Escape")
+    else:
+        click_at(phone, close_with)
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    phone.wait_for_function("history.state === null")  # back over the menu's entry
+    assert phone.url == base_url + PAGES["paper"]
+    phone.go_back()
+    assert phone.url == base_url
+
+
+def test_a_link_in_the_menu_takes_the_place_of_its_entry(phone: Page, base_url: str) -> None:
+    phone.goto(base_url)
+    phone.goto(base_url + PAGES["theme"])
+    click_at(phone, ".menu-toggle")
+    phone.click("#sidebar a[href$='map/']")
+    phone.wait_for_url(base_url + PAGES["map"])
+    phone.go_back()
+    assert phone.url == base_url + PAGES["theme"]
+    assert not is_open(phone)  # the page as it was, not the menu
+    phone.go_back()
+    assert phone.url == base_url
+
+
+def test_back_out_of_the_menu_leaves_the_search_results_alone(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + PAGES["search"])
+    wait_for_full_results(phone)
+    first = phone.locator(".sg-result").first
+    first.evaluate("item => item.dataset.seen = 'yes'")
+    click_at(phone, ".menu-toggle")
+    phone.go_back()
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    # search.js re-renders on popstate; the menu's entry is not a new query
+    assert phone.locator(".sg-result").first.get_attribute("data-seen") == "yes"
+    assert phone.url == base_url + PAGES["search"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import serve_static
+from conftest import serve_static, wait_for_full_index, wait_for_full_results
 from playwright.sync_api import Page, expect
 
 from sitegen.build import BuildOptions, build
@@ -30,11 +30,6 @@ def base_url(site: Path) -> Iterator[str]:
     """The built site served under /prefix/ only, by http.server on 127.0.0.1."""
     with serve_static(site, PREFIX) as url:
         yield url
-
-
-def wait_for_full_index(page: Page) -> None:
-    """Wait until the background full-text index has loaded."""
-    page.wait_for_function("document.documentElement.dataset.searchIndex === 'full'")
 
 
 def test_typing_shows_highlighted_results_with_theme_badges(page: Page, base_url: str) -> None:
@@ -253,15 +248,6 @@ def type_and_settle(page: Page, text: str) -> dict:
         arg=page.input_value("#site-search").strip(),
     )
     return dropdown_state(page)
-
-
-def wait_for_full_results(page: Page) -> None:
-    """Wait until the results page shows the full index's results (not the titles')."""
-    wait_for_full_index(page)
-    page.wait_for_function(
-        "!document.querySelector('.sg-results').classList.contains('sg-provisional')"
-        " && !document.querySelector('.sg-status').textContent.startsWith('Searching')"
-    )
 
 
 def test_typing_every_prefix_of_long_words_never_shows_no_match(page: Page, base_url: str) -> None:
