@@ -60,14 +60,18 @@ A shard, ``s``: for each of its terms, its number, its count of postings, then p
 posting in paper order: ``paper * fields + field`` minus the previous posting's
 (the first: minus 0), the count, and for the title and abstract the word slots of
 each occurrence, each minus the one before (a slot per word, one per run of stop
-words).
+words). Every count is written ``2 * count + 1`` when a form mark follows it (before
+any slots), else ``2 * count``: the mark has a bit for each word that made the term in
+that field (sitegen.wordforms), and is there only when one of them is not a form of the
+term itself ("transformer" for the term "transform"), so the browser can tell which
+papers hold a form of the word searched for.
 
 Positions. Slots cost more than the rest of a posting, and a word in most papers of a
 large site would need hundreds of KB of them. So a term held by more than the head's
 ``tier`` (POSITION_POSTINGS) (field, paper) pairs keeps, in its shard, the slots of
 its POSITION_POSTINGS best-weighted title and abstract postings only (title boosted,
-so titles first); for those fields its count is written ``2 * count + 1`` where the
-slots follow and ``2 * count`` where they do not. The others' slots go to the shard's
+so titles first); for those fields its count (as above, with the mark bit) is written
+doubled, plus 1 where the slots follow. The others' slots go to the shard's
 late file, ``search/late-NNN-HASH.js`` (``p``: per term its number, how many ints
 follow, then the slots, posting by posting), listed in titles.js's ``late`` by shard
 ("" for none). Ranking by words that stand together reads the shard's slots alone
@@ -120,6 +124,7 @@ from sitegen.porter import lunr_term
 from sitegen.texmath import tex_plain
 from sitegen.text import derivable_slug
 from sitegen.themes import Taxonomy, title_from_slug
+from sitegen.wordforms import form_bit, inflects, mark_code
 
 REF = "id"
 # Title matches must outrank abstract matches: BM25 per-field scores are multiplied
@@ -251,9 +256,9 @@ def tokenize(value: object) -> list[str]:
 
 
 # One document as the index needs it (plain lists, so the build cache can keep it): per
-# field in FIELDS order, [its terms in order of first use, their counts] and, for the
-# title and abstract, [each term's word slots]; then the words as written that are not
-# the term itself, flat: [term, word, count, term, word, count, ...].
+# field in FIELDS order, [its terms in order of first use, their counts, its form marks
+# (Analyser.marks)] and, for the title and abstract, [each term's word slots]; then the
+# words as written that are not the term itself, flat: [term, word, count, ...].
 Record = list
 
 
@@ -269,6 +274,8 @@ class Analyser:
         self.term_of: dict[str, str | None] = {}  # raw token -> its term, None: a stop word
         # raw token -> its trimmed form, None where that is its term (counted as the rest)
         self.form_of: dict[str, str | None] = {}
+        self.marked: set[str] = set()  # raw tokens that give their term's posting a mark
+        self.bit_of: dict[str, int] = {}  # raw token -> its form's bit (wordforms.form_bit)
 
     def term(self, raw: str) -> str | None:
         """The term lunr's pipeline makes of a raw token, None if none."""
@@ -276,23 +283,31 @@ class Analyser:
         form = trimmed(raw)
         self.form_of[raw] = None if form == term else form
         self.term_of[raw] = term
+        if term is not None:
+            self.bit_of[raw] = form_bit(form)
+            if not inflects(form, term):
+                self.marked.add(raw)
         return term
 
     def record(self, doc: Mapping[str, object]) -> Record:
         """The document's Record."""
         record: Record = []
         written: dict[str, int] = {}  # raw token -> its count in all fields (not stop words)
-        term_of = self.term_of
+        term_of, marked = self.term_of, self.marked
         for field, (name, _) in enumerate(FIELDS):
             tokens = tokenize(doc[name])
             counts: dict[str, int] = {}
-            for raw, times in Counter(tokens).items():
+            odd: set[str] = set()  # terms whose posting has a mark
+            distinct = Counter(tokens)
+            for raw, times in distinct.items():
                 term = term_of[raw] if raw in term_of else self.term(raw)
                 if term is not None:  # else a stop word
                     counts[term] = counts.get(term, 0) + times
                     written[raw] = written.get(raw, 0) + times
+                    if raw in marked:
+                        odd.add(term)
             terms = list(counts)  # first use: lunr numbers new terms in this order
-            entry = [terms, list(counts.values())]
+            entry = [terms, list(counts.values()), self.marks(terms, distinct, odd) if odd else []]
             if field in POSITION_FIELDS:
                 slots = word_slots(tokens, term_of)
                 entry.append([slots[term] for term in terms])
@@ -308,6 +323,23 @@ class Analyser:
                 forms[pair] = forms.get(pair, 0) + times
         record.append([x for (term, form), times in forms.items() for x in (term, form, times)])
         return record
+
+    def marks(self, terms: list[str], raws: Iterable[str], odd: set[str]) -> list[int]:
+        """A field's form marks (wordforms.form_mark: the odd terms' words' bits, as
+        mark_code writes them), sparse: [at, code, ...] by their place in terms."""
+        mark = dict.fromkeys(odd, 0)
+        term_of, bit_of = self.term_of, self.bit_of
+        for raw in raws:
+            term = term_of[raw]
+            if term in mark:
+                mark[term] |= bit_of[raw]
+        placed = [(at, mark[term]) for at, term in enumerate(terms) if term in odd]
+        return [x for at, bits in placed for x in (at, mark_code(bits))]
+
+
+def pairwise_items(flat: list) -> list[tuple]:
+    """[key, value, key, value, ...] (a term's forms and counts, a field's marks) as pairs."""
+    return list(zip(flat[::2], flat[1::2], strict=True))
 
 
 def trimmed(raw: str) -> str:
@@ -335,22 +367,40 @@ def word_slots(tokens: list[str], term_of: Mapping[str, str | None]) -> dict[str
     return slots
 
 
+def tf_code(tf: int, mark: int) -> int:
+    """A posting's count as a Row and a shard write it: 2 * tf, plus 1 when its form mark
+    (wordforms.form_mark) follows."""
+    return 2 * tf + (mark != 0)
+
+
+def after_count(where: int, code: int) -> int:
+    """How many ints follow a posting's count in a Row (or its codes): its mark, if any,
+    and a title's or abstract's slots."""
+    return (code & 1) + ((code >> 1) if where % len(FIELDS) in POSITION_FIELDS else 0)
+
+
+def row_mark(row: Sequence[int], at: int) -> int:
+    """The mark of the posting whose count is at row[at] (0 for none)."""
+    return row[at + 1] if row[at] & 1 else 0
+
+
 def posting_codes(row: Sequence[int], previous: int = 0) -> tuple[list[int], int]:
-    """A term's postings (``[where, tf, slots...]`` each) as shard codes: each ``where``
-    minus the one before (the first: minus previous), the count, the slots of a title or
-    abstract word each minus the one before; and the last ``where``."""
+    """A term's postings (a Row) as shard codes: each ``where`` minus the one before (the
+    first: minus previous), the count (tf_code), its mark, the slots of a title or abstract
+    word each minus the one before; and the last ``where``."""
     codes: list[int] = []
     add = codes.extend  # a loop over every posting of the index: locals only
     at, end, fields = 0, len(row), len(FIELDS)
     while at < end:
-        where, tf = row[at], row[at + 1]
-        at += 2
+        where, code = row[at], row[at + 1]
+        marked = code & 1
+        add(row[at : at + 2 + marked])
+        codes[-2 - marked] -= previous  # where minus the one before
+        at += 2 + marked
         if where % fields in POSITION_FIELDS:  # tf >= 1 slots: a term in a field is used
-            slots = row[at : at + tf]
-            at += tf
-            add((where - previous, tf, slots[0], *[b - a for a, b in pairwise(slots)]))
-        else:
-            add((where - previous, tf))
+            slots = row[at : at + (code >> 1)]
+            at += code >> 1
+            add((slots[0], *[b - a for a, b in pairwise(slots)]))
         previous = where
     return codes, previous
 
@@ -478,7 +528,9 @@ class ShardedIndex:
         for field in range(fields):
             entry = record[field]
             words, counts = entry[0], entry[1]
-            slots = entry[2] if field in POSITION_FIELDS else None
+            marks, k = entry[2], 0  # [at, code, ...] by at: the next mark is marks[k]'s
+            mark_at = marks[0] if marks else -1
+            slots = entry[3] if field in POSITION_FIELDS else None
             length = sum(counts)
             self.lengths.append(length)
             self.totals[field] += length
@@ -496,7 +548,13 @@ class ShardedIndex:
                 pairs[n] += 1
                 occurs[n] += counts[at]
                 row.append(where)
-                row.append(counts[at])
+                if at != mark_at:
+                    row.append(2 * counts[at])  # tf_code
+                else:
+                    row.append(2 * counts[at] + 1)
+                    row.append(marks[k + 1])
+                    k += 2
+                    mark_at = marks[k] if k < len(marks) else -1
                 if slots is not None:
                     row.extend(slots[at])
         written = self.written
@@ -579,37 +637,36 @@ def shard_texts(
 
 def tiered_codes(row: Sequence[int], weighing: Weighing) -> tuple[list[int], list[int]]:
     """The postings of a term with more than POSITION_POSTINGS pairs, and the slots its
-    late codes hold: its best title and abstract postings keep their slots (tf written
-    2 * tf + 1), the others' (2 * tf) go to the late codes."""
+    late codes hold: its best title and abstract postings keep their slots (their count
+    code written 2 * code + 1), the others' (2 * code) go to the late codes."""
     fields = len(FIELDS)
-    postings = []  # (where, tf, where its slots start in row, or -1)
+    postings = []  # (where, count code, where it starts in row)
     append, at, end = postings.append, 0, len(row)
     while at < end:
-        where, tf = row[at], row[at + 1]
-        at += 2
-        if where % fields in POSITION_FIELDS:
-            append((where, tf, at))
-            at += tf
-        else:
-            append((where, tf, -1))
-    kept = best_postings([(w, tf) for w, tf, start in postings if start >= 0], weighing)
+        where, code = row[at], row[at + 1]
+        append((where, code, at + 1))
+        at += 2 + after_count(where, code)
+    positional = [(w, code >> 1) for w, code, _ in postings if w % fields in POSITION_FIELDS]
+    kept = best_postings(positional, weighing)
     codes: list[int] = []
     late: list[int] = []
     previous = 0
-    for where, tf, start in postings:
-        if start < 0:
-            codes += (where - previous, tf)
+    for where, code, start in postings:
+        mark = (row_mark(row, start),) if code & 1 else ()
+        if where % fields not in POSITION_FIELDS:
+            codes += (where - previous, code, *mark)
+            previous = where
+            continue
+        codes += (where - previous, 2 * code + (where in kept), *mark)
+        before, slots = 0, []
+        start += 1 + len(mark)
+        for slot in row[start : start + (code >> 1)]:
+            slots.append(slot - before)
+            before = slot
+        if where in kept:
+            codes += slots
         else:
-            before, slots = 0, []
-            for slot in row[start : start + tf]:
-                slots.append(slot - before)
-                before = slot
-            if where in kept:
-                codes += (where - previous, 2 * tf + 1)
-                codes += slots
-            else:
-                codes += (where - previous, 2 * tf)
-                late += slots
+            late += slots
         previous = where
     return codes, late
 
@@ -797,7 +854,7 @@ def search_files(
 # POSITION_POSTINGS pairs (tiered_texts), made when "stamp" had that value; "derivable",
 # "acronyms": by number; "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 5  # 5: entries keyed by their page's content key
+MEMO_FORMAT = 6  # 5: entries keyed by their page's content key; 6: form marks
 MEMO_PARTS: dict[str, type] = {
     "keys": list,
     "entries": dict,

@@ -37,17 +37,20 @@ from sitegen.search import (
     Analyser,
     SearchMemo,
     Weighing,
+    after_count,
     first_use,
     flat_counts,
     head_text,
     json_text,
     late_codes,
     packed_entry,
+    pairwise_items,
     read_entry,
     search_document,
     search_entry,
     shard_texts,
     staged_files,
+    tf_code,
     tiered_texts,
     titles_of,
     varints,
@@ -57,7 +60,9 @@ from sitegen.themes import Taxonomy
 
 F = len(FIELDS)
 VARINT = re.compile(r"[g-z0-9_-]*[A-Za-f]")  # one varint: digits 32-63, then one of 0-31
-Row = list[int]  # one paper's postings of a term: [where, tf, slots..., where, tf, ...]
+# A term's postings (or one paper's), flat: per posting its where, its count as tf_code, its
+# mark if any and, for a title or abstract, its slots.
+Row = list[int]
 
 
 @cache
@@ -93,21 +98,17 @@ def split_codes(codes: str) -> tuple[int, str]:
     return int(codes[:comma]), codes[comma + 1 :]
 
 
-def skip(where: int, tf: int) -> int:
-    """How many slot codes follow a posting's tf."""
-    return tf if where % F in POSITION_FIELDS else 0
-
-
 def row_postings(row: Row) -> list[tuple[int, list[int]]]:
-    """A paper's postings of a term as (where, its codes after the where: tf, slots each
-    minus the one before)."""
+    """A paper's postings of a term as (where, its codes after the where: the count, its
+    mark, a title's or abstract's slots each minus the one before)."""
     postings, at = [], 0
     while at < len(row):
-        where, tf = row[at], row[at + 1]
-        at += 2
-        slots = row[at : at + skip(where, tf)]
+        where, code = row[at], row[at + 1]
+        head = row[at + 1 : at + 2 + (code & 1)]  # the count and its mark
+        at += 1 + len(head)
+        slots = row[at : at + after_count(where, code) - (code & 1)]
         at += len(slots)
-        postings.append((where, [tf, *(b - a for a, b in pairwise([0, *slots]))]))
+        postings.append((where, [*head, *(b - a for a, b in pairwise([0, *slots]))]))
     return postings
 
 
@@ -126,11 +127,11 @@ def spliced(codes: str | None, edits: Mapping[int, Row]) -> str:
         before, count = 0, len(ints)
         while at < count and before + ints[at] < low:
             before += ints[at]
-            at += 2 + skip(before, ints[at + 1])
+            at += 2 + after_count(before, ints[at + 1])
         start, where = at, before
         while at < count and where + ints[at] < high:  # postings of papers among the edited
             where += ints[at]
-            end = at + 2 + skip(where, ints[at + 1])
+            end = at + 2 + after_count(where, ints[at + 1])
             if where // F not in edits:
                 new.append((where, ints[at + 1 : end]))
             at = end
@@ -150,20 +151,20 @@ def spliced(codes: str | None, edits: Mapping[int, Row]) -> str:
 
 
 def full_row(codes: str) -> Row:
-    """A term's postings from its memo codes: [where, tf, slots..., ...], all absolute."""
+    """A term's postings from its memo codes: a Row (slots absolute)."""
     ints, _ = decoded(split_codes(codes)[1])
     row: Row = []
     at, where, count = 0, 0, len(ints)
     while at < count:
         where += ints[at]
-        tf = ints[at + 1]
-        row += (where, tf)
-        at += 2
+        code = ints[at + 1]
+        row += (where, code, *ints[at + 2 : at + 2 + (code & 1)])
+        at += 2 + (code & 1)
         slot = 0
-        for step in ints[at : at + skip(where, tf)]:
+        for step in ints[at : at + after_count(where, code) - (code & 1)]:
             slot += step
             row.append(slot)
-        at += skip(where, tf)
+        at += after_count(where, code) - (code & 1)
     return row
 
 
@@ -175,7 +176,7 @@ def first_untouched(codes: str, touched: set[int]) -> int | None:
         where += ints[at]
         if where // F not in touched:
             return where
-        at += 2 + skip(where, ints[at + 1])
+        at += 2 + after_count(where, ints[at + 1])
     return None
 
 
@@ -185,14 +186,16 @@ def contributions(record: list, number: int) -> tuple[dict[str, Row], dict[str, 
     firsts: dict[str, int] = {}
     for field in range(F):
         entry = record[field]
-        slots = entry[2] if field in POSITION_FIELDS else None
+        marks = dict(pairwise_items(entry[2]))
+        slots = entry[3] if field in POSITION_FIELDS else None
         where = number * F + field
         for at, (term, tf) in enumerate(zip(entry[0], entry[1], strict=True)):
             row = rows.get(term)
             if row is None:
                 row = rows[term] = []
                 firsts[term] = first_use(where, at)
-            row += (where, tf)
+            mark = marks.get(at, 0)
+            row += (where, tf_code(tf, mark), mark) if mark else (where, tf_code(tf, 0))
             if slots is not None:
                 row += slots[at]
     return rows, firsts
@@ -202,9 +205,10 @@ def row_counts(row: Row | None) -> tuple[int, int]:
     """A Row's (field, paper) pairs and words."""
     pairs = words = at = 0
     while row and at < len(row):
+        where, code = row[at], row[at + 1]
         pairs += 1
-        words += row[at + 1]
-        at += 2 + skip(row[at], row[at + 1])
+        words += code >> 1
+        at += 2 + after_count(where, code)
     return pairs, words
 
 
@@ -331,11 +335,6 @@ class Update:
             known[0] = self.stamp
             self.tiered[term] = known
         return known
-
-
-def pairwise_items(flat: list) -> list[tuple[str, int]]:
-    """[form, count, form, count, ...] as (form, count) pairs."""
-    return list(zip(flat[::2], flat[1::2], strict=True))
 
 
 def updated(

@@ -191,10 +191,11 @@
   var WORD_BREAK = /[\s\-:^+*~"()[\]{},;!?|<>=]+/u;
   var MAX_UNITS = 32; // words of a query that count (a pasted abstract stops here)
   var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
-  // A title that holds a word's stem only through another word ("Generative" for
-  // "generalization", "Transformation" for "transformer": lunr's stemmer makes each
-  // pair one term) weighs this share of what it would (see titleSiblings).
-  var SIBLING_TITLE_SHARE = 0.1;
+  // A title or abstract that holds a word's stem only through another word ("Generative"
+  // for "generalization", "transformation" for "transformer": lunr's stemmer makes each
+  // pair one term) weighs this share of what it would (see formShare).
+  var SIBLING_SHARE = 0.1;
+  var MARK_BITS = 30; // sitegen.wordforms.MARK_BITS
   var PREFIX_TERMS = 64; // index terms a typed prefix expands to (fewer for 1-3 letters)
   // (field, paper) pairs a typed prefix's longer words may hold in all: the most
   // frequent words first, so "a" at 100k papers stays fast; small sites never reach it.
@@ -368,10 +369,8 @@
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;
-      var siblings = null; // titleSiblings of the term being weighed
       var hit = function (doc, weight) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
-        if (siblings) weight = siblings(doc, weight);
         var at = doc * U + u; // a paper's scores side by side: the row loop reads them together
         held[doc] |= 1 << u;
         if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
@@ -381,21 +380,19 @@
       var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
       var others = unit.terms.filter(function (t) { return t !== own; });
       scale = unit.prefix ? 1 / PREFIX_DISCOUNT : 1;
-      if (unit.prefix && index.titles) {
-        // one term at a time, each with its own title check: a paper's score is the best
+      if (unit.prefix) {
+        // one term at a time, each with its own form check: a paper's score is the best
         // over terms either way (hit keeps the largest)
         others.forEach(function (t) {
-          siblings = titleSiblings(index, unit, t);
-          index.eachWeight([t], unit.fields, hit);
+          index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
         });
       } else {
-        siblings = others.length === 1 ? titleSiblings(index, unit, others[0]) : null;
-        index.eachWeight(others, unit.fields, hit);
+        var share = others.length === 1 ? formShare(index, unit, others[0]) : null;
+        index.eachWeight(others, unit.fields, hit, share);
       }
       scale = 1;
-      siblings = own !== undefined ? titleSiblings(index, unit, own) : null;
-      if (own !== undefined) index.eachWeight([own], unit.fields, hit);
-      siblings = null; // an acronym's long form is matched as written
+      if (own !== undefined) index.eachWeight([own], unit.fields, hit, formShare(index, unit, own));
+      // an acronym's long form is matched as written
       if (acronymOf[u]) {
         expansions.push(acronymOf[u]);
         index.eachPhrase(acronymOf[u].terms, hit);
@@ -443,26 +440,29 @@
 
   /**
    * For a word (not a phrase, syntax or a typo's correction) and one of its terms,
-   * fn(doc, weight) -> weight with the title's part cut to SIBLING_TITLE_SHARE where the
-   * title holds the term but no form of the word itself (sameWord; while typing, also no
-   * word that starts as typed): "Generative Models" for "generalization". null where no
-   * other word has the term (most words: nothing to check), or where titles.js lacks the
-   * titles (a large site).
+   * share(p): what part of posting p's weight counts. SIBLING_SHARE where a field (title,
+   * abstract, themes...) holds the term only through other words than forms of the word
+   * (its form mark, sitegen.wordforms; while typing, also words that start as typed):
+   * "Generative Models" for "generalization". null where every word written as the term is a form
+   * of the word (most words: nothing to check).
    */
-  function titleSiblings(index, unit, term) {
-    var titleField = index.fields.indexOf("title");
-    if (!index.titles || unit.clause || unit.quoted || unit.corrected || titleField < 0 ||
-        (unit.fields && unit.fields.indexOf(titleField) < 0)) return null;
+  function formShare(index, unit, term) {
     var post = index.postings[term];
     var word = trim(String(unit.raw).toLowerCase());
-    var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [];
-    var others = written.filter(function (form) { return !isFormOf(form, word, unit.prefix); });
-    if (!post || !word || !others.length) return null;
-    var holds = index.titleHolds(word, !!unit.prefix);
-    return function (doc, weight) {
-      var p = postingOf(post, doc, titleField);
-      if (p < 0 || holds(doc)) return weight;
-      return weight - (1 - SIBLING_TITLE_SHARE) * post.weights[p];
+    if (!post || !word || unit.clause || unit.quoted || unit.corrected) return null;
+    var itself = index.head.terms[term];
+    var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [itself];
+    var wanted = 0, others = false;
+    written.forEach(function (form) {
+      if (isFormOf(form, word, unit.prefix)) wanted |= formBit(form); else others = true;
+    });
+    if (!others) return null;
+    var marks = post.marks;
+    // A posting without a mark holds only forms of the term itself.
+    var plain = isFormOf(itself, word, unit.prefix);
+    return function (p) {
+      var mark = marks ? marks[p] : 0;
+      return (mark ? mark & wanted : plain) ? 1 : SIBLING_SHARE;
     };
   }
 
@@ -471,33 +471,40 @@
     return (typing && written.lastIndexOf(word, 0) === 0) || sameWord(written, word);
   }
 
-  var TITLE_WORDS_KEPT = 32; // words whose answers titleHolds keeps (typing repeats them)
+  /** A written word's bit in a form mark (sitegen.wordforms.form_bit): FNV-1a over its
+   *  UTF-16 code units, mod MARK_BITS. */
+  function formBit(word) {
+    var h = 0x811c9dc5;
+    for (var i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193) >>> 0;
+    return 1 << (h % MARK_BITS);
+  }
 
-  /** holds(doc): whether a paper's title (titles.js) has a form of word (isFormOf); each
-   *  paper's answer is found once per word, for the last TITLE_WORDS_KEPT words asked. */
-  FullIndex.prototype.titleHolds = function (word, typing) {
-    var kept = this.titleAnswers || (this.titleAnswers = new Map());
-    var key = (typing ? "*" : " ") + word;
-    var answers = kept.get(key);
-    if (answers === undefined) {
-      if (kept.size >= TITLE_WORDS_KEPT) kept.delete(kept.keys().next().value);
-      kept.set(key, (answers = new Uint8Array(this.titles.length))); // 0: not asked yet
-    }
-    var titles = this.titles, first = word.charCodeAt(0), second = word.charCodeAt(1);
-    return function (doc) {
-      if (!answers[doc]) {
-        var words = String(titles[doc][0]).toLowerCase().split(lunr.tokenizer.separator);
-        answers[doc] = 2;
-        for (var i = 0; i < words.length; i++) {
-          var w = trim(words[i]);
-          // a form shares the first two letters (or is the word): most words fail here
-          if ((w.charCodeAt(0) === first && (word.length < 2 || w.charCodeAt(1) === second) ||
-               w === word) && isFormOf(w, word, typing)) { answers[doc] = 1; break; }
-        }
-      }
-      return answers[doc] === 1;
-    };
-  };
+  /** A mark as the index writes it (sitegen.wordforms.mark_code): a single bit as its
+   *  number + 1, else MARK_BITS + 1 + the mark; markOf reads it back. */
+  function markCode(mark) {
+    return mark & (mark - 1) ? MARK_BITS + 1 + mark : Math.log2(mark) + 1;
+  }
+
+  function markOf(code) {
+    return code <= MARK_BITS ? 1 << (code - 1) : code - MARK_BITS - 1;
+  }
+
+  var INFLECTIONS = new Set(["", "s", "es", "e", "ed", "d", "ing"]); // sitegen.wordforms
+
+  /** Whether a written word is its term with an inflection at most (wordforms.inflects). */
+  function inflects(word, term) {
+    if (word.lastIndexOf(term, 0) !== 0) return false;
+    var rest = word.slice(term.length);
+    if (rest.length > 1 && term && rest[0] === term[term.length - 1]) rest = rest.slice(1);
+    return INFLECTIONS.has(rest);
+  }
+
+  /** A field's mark for a term from the words that made it there (distinct, as written):
+   *  sitegen.wordforms.form_mark. */
+  function formMark(term, words) {
+    if (words.every(function (w) { return inflects(w, term); })) return 0;
+    return words.reduce(function (mark, w) { return mark | formBit(w); }, 0);
+  }
 
   var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
 
@@ -902,9 +909,10 @@
   /**
    * One term's n postings, read from a shard's ints at `at` (sitegen.search's
    * term_codes: per posting paper * fields + field minus the previous one, tf, and
-   * for the title and abstract the slot deltas; a tiered term's tf is 2 * tf + 1 when
-   * its slots follow, else 2 * tf): papers, fields, lunr.py's weights (the same BM25
-   * expression in the same order, rounded like Python) and the word slots.
+   * 2 * tf + 1 and a form mark, or 2 * tf, then for the title and abstract the slot
+   * deltas; a tiered term doubles their tf code, plus 1 when the slots follow): papers, fields,
+   * lunr.py's weights (the same BM25 expression in the same order, rounded like Python),
+   * form marks and the word slots.
    * Returns {post, end}. Two passes over typed arrays: a common word has 100k postings.
    */
   function readPosting(index, term, n, ints, at) {
@@ -913,20 +921,24 @@
     var lengths = head.lengths, average = head.average;
     var idf = head.idf.get(head.pairs[term]);
     var tiered = head.tier > 0 && n > head.tier; // sitegen.search.POSITION_POSTINGS
-    var from = at, where = 0, slotCount = 0, lateCount = 0, p, tf;
+    var from = at, where = 0, slotCount = 0, lateCount = 0, p, tf, here, marked = 0;
     for (p = 0; p < n; p++) {
       where += ints[at];
       tf = ints[at + 1];
       at += 2;
+      here = !tiered || !positional[where % F] || (tf & 1) === 1;
+      if (tiered && positional[where % F]) tf >>= 1;
+      if (tf & 1) { marked++; at++; } // 2 * tf, plus 1 when a form mark follows
       if (!positional[where % F]) continue;
-      if (tiered && !(tf & 1)) { lateCount++; continue; }
-      tf = tiered ? tf >> 1 : tf;
-      slotCount += tf;
-      at += tf;
+      if (!here) { lateCount++; continue; }
+      slotCount += tf >> 1;
+      at += tf >> 1;
     }
     var post = {
       docs: new Int32Array(n), fields: new Uint8Array(n), weights: new Float64Array(n),
       slotStart: new Int32Array(n + 1), slots: new Int32Array(slotCount),
+      // each posting's form mark (sitegen.wordforms), 0 for none: see formShare
+      marks: marked ? new Int32Array(n) : null,
       // a very frequent term: the postings whose slots are in its late file, and their tf
       has: null, lateAt: null, lateTf: null, lateStart: null, lateSlots: null, lateRank: null,
     };
@@ -942,11 +954,14 @@
       where += ints[at];
       tf = ints[at + 1];
       at += 2;
-      var field = where % F, here = true;
+      var field = where % F;
+      here = true;
       if (positional[field] && tiered) {
         here = (tf & 1) === 1;
         tf >>= 1;
       }
+      if (tf & 1) post.marks[p] = markOf(ints[at++]);
+      tf >>= 1;
       post.docs[p] = (where / F) | 0;
       post.fields[p] = field;
       // lunr.py: idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (length / average)) + tf)
@@ -1139,8 +1154,9 @@
 
   /* ---- what the ranker asks of an index ----------------------------------- */
 
-  /** fn(doc, weight) once per paper holding any of terms: its best term's weight, summed over fields. */
-  FullIndex.prototype.eachWeight = function (terms, fields, fn) {
+  /** fn(doc, weight) once per paper holding any of terms: its best term's weight, summed
+   *  over fields; share(p) (one term only: formShare) scales a posting's weight. */
+  FullIndex.prototype.eachWeight = function (terms, fields, fn, share) {
     // Reused per-paper buffers: a common word's postings cover most papers.
     var N = this.size;
     var sum = this.sums || (this.sums = new Float64Array(N));
@@ -1149,7 +1165,7 @@
     var touched = this.touched || (this.touched = new Int32Array(N));
     var allowed = new Uint8Array(this.fields.length);
     for (var f = 0; f < allowed.length; f++) allowed[f] = !fields || fields.indexOf(f) >= 0 ? 1 : 0;
-    if (terms.length === 1) return eachWeightOfOne(this.postings[terms[0]], allowed, fn);
+    if (terms.length === 1) return eachWeightOfOne(this.postings[terms[0]], allowed, fn, share);
     var reached = 0;
     for (var i = 0; i < terms.length; i++) {
       var post = this.postings[terms[i]], held = 0;
@@ -1181,13 +1197,13 @@
    * eachWeight for one term: a paper's postings stand together (they are ordered by
    * paper * fields + field), so one pass sums them, with no per-paper buffer.
    */
-  function eachWeightOfOne(post, allowed, fn) {
+  function eachWeightOfOne(post, allowed, fn, share) {
     if (!post) return;
     var docs = post.docs, inField = post.fields, weights = post.weights, n = docs.length;
     for (var p = 0; p < n;) {
       var doc = docs[p], sum = 0, any = false;
       for (; p < n && docs[p] === doc; p++) {
-        if (allowed[inField[p]]) { sum += weights[p]; any = true; }
+        if (allowed[inField[p]]) { sum += share ? weights[p] * share(p) : weights[p]; any = true; }
       }
       if (any) fn(doc, sum);
     }
@@ -1536,7 +1552,7 @@
     var numberOf = new Map(), terms = [], forms = [], rows = [];
     var lengths = new Int32Array(N * F);
     docs.forEach(function (record, doc) {
-      var slotsOf = new Map(), at = 0, inGap = false;
+      var slotsOf = new Map(), wordsOf = new Map(), at = 0, inGap = false;
       String(record[0]).toLowerCase().split(lunr.tokenizer.separator).forEach(function (raw) {
         if (!raw) return;
         var term = indexTerm(raw);
@@ -1552,9 +1568,13 @@
         if (forms[n].indexOf(trim(raw)) < 0) forms[n].push(trim(raw));
         if (!slotsOf.has(n)) slotsOf.set(n, []);
         slotsOf.get(n).push(at++);
+        if (!wordsOf.has(n)) wordsOf.set(n, []);
+        if (wordsOf.get(n).indexOf(trim(raw)) < 0) wordsOf.get(n).push(trim(raw));
         lengths[doc * F]++;
       });
-      slotsOf.forEach(function (slots, n) { rows[n].push([doc * F, slots.length, slots]); });
+      slotsOf.forEach(function (slots, n) {
+        rows[n].push([doc * F, slots.length, slots, formMark(terms[n], wordsOf.get(n))]);
+      });
     });
     var pairs = Int32Array.from(rows, function (row) { return row.length; });
     var idf = new Map();
@@ -1575,7 +1595,8 @@
     rows.forEach(function (row, n) {
       var ints = [], before = 0; // as a shard writes them (one field: where is doc * F)
       row.forEach(function (entry) {
-        ints.push(entry[0] - before, entry[1]);
+        ints.push(entry[0] - before, 2 * entry[1] + (entry[3] ? 1 : 0));
+        if (entry[3]) ints.push(markCode(entry[3]));
         before = entry[0];
         for (var k = 0, slot = 0; k < entry[2].length; k++) {
           ints.push(entry[2][k] - slot);
@@ -1610,7 +1631,6 @@
 
   function searcherOf(index, manifest) {
     // titles.js has each paper's title record, or (a large site) only its theme.
-    index.titles = manifest.docs || null; // for titleSiblings
     var themes = manifest.docs ? Uint16Array.from(manifest.docs, function (d) { return d[1]; })
       : Uint16Array.from(readVarints(manifest.docThemes));
     return new Searcher(index, themes, manifest.themes.length);
@@ -1630,6 +1650,11 @@
     round3: round3,
     editDistance: editDistance,
     typoLimit: typoLimit,
+    sameWord: sameWord,
+    formBit: formBit,
+    formMark: formMark,
+    markCode: markCode,
+    markOf: markOf,
     FullIndex: FullIndex,
   };
 });

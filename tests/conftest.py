@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -27,6 +28,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Compiled templates go to a folder of this session's, not the user's cache (sitegen.render).
 os.environ.setdefault("SITEGEN_TEMPLATE_CACHE", tempfile.mkdtemp(prefix="sitegen-templates-"))
 SHIPPED = REPO / "content"
+NODE = shutil.which("node") or "/usr/bin/node"
+LUNR_JS = REPO / "node_modules" / "lunr" / "lunr.js"
 
 
 def copy_shipped_content(root: Path) -> Path:
@@ -131,6 +134,26 @@ def run_sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
     )
+
+
+def run_node(code: str, data: object) -> object:
+    """Run a node script with the repo's lunr and search engine loaded; JSON in and out."""
+    prelude = f"""
+        const fs = require("fs"), path = require("path"), vm = require("vm");
+        const lunr = require({json.dumps(str(LUNR_JS.parent))});
+        const engine = require({json.dumps(str(REPO / "static" / "search-engine.js"))})(lunr);
+        const input = JSON.parse(fs.readFileSync(0, "utf8"));
+        const print = (value) => process.stdout.write(JSON.stringify(value));
+    """
+    done = subprocess.run(
+        [NODE, "-e", prelude + code],
+        input=json.dumps(data),
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return json.loads(done.stdout)
 
 
 def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:

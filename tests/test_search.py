@@ -7,13 +7,13 @@ import json
 import math
 import random
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import LUNR_JS, NODE, run_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lunr.exceptions import QueryParseError
@@ -29,9 +29,6 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 from gen_corpus import generate_papers  # noqa: E402
 from lunr_reference import build_index, build_index_plain, index_json  # noqa: E402
-
-NODE = shutil.which("node") or "/usr/bin/node"
-LUNR_JS = REPO / "node_modules" / "lunr" / "lunr.js"
 
 TRICKY_DOCS = [
     {
@@ -122,10 +119,12 @@ def decode_index(head: dict, shards: list[dict]) -> dict:
                 where += ints[at]
                 tf, f = ints[at + 1], where % width
                 at += 2
-                if f in search.POSITION_FIELDS:
-                    here = not tiered or tf & 1
-                    tf >>= tiered
-                    at += tf if here else 0
+                positional = f in search.POSITION_FIELDS
+                here = not (positional and tiered) or tf & 1
+                tf >>= positional and tiered
+                at += tf & 1  # a form mark follows
+                tf >>= 1
+                at += tf if positional and here else 0
                 norm = k1 * (1 - b + b * (lengths[where] / average[f]))
                 weight = idf[pairs[number]] * ((k1 + 1) * tf) / (norm + tf) * boosts[f]
                 vectors[where].append((number, round(weight, 3)))
@@ -151,26 +150,6 @@ def write_search_files(folder: Path, papers: list[Paper], taxonomy: Taxonomy) ->
     for name, data in search.search_files(papers, taxonomy).items():
         (folder / name).write_bytes(data)
     return folder
-
-
-def run_node(code: str, data: object) -> object:
-    """Run a node script with the repo's lunr and search engine loaded; JSON in and out."""
-    prelude = f"""
-        const fs = require("fs"), path = require("path"), vm = require("vm");
-        const lunr = require({json.dumps(str(LUNR_JS.parent))});
-        const engine = require({json.dumps(str(REPO / "static" / "search-engine.js"))})(lunr);
-        const input = JSON.parse(fs.readFileSync(0, "utf8"));
-        const print = (value) => process.stdout.write(JSON.stringify(value));
-    """
-    done = subprocess.run(
-        [NODE, "-e", prelude + code],
-        input=json.dumps(data),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(done.stdout)
 
 
 # --- the fast builder ------------------------------------------------------------
@@ -671,8 +650,11 @@ def ranking_site(tmp_path: Path, papers: list[Paper]) -> Path:
     return write_search_files(tmp_path, papers, Taxonomy((Theme("theory", "Theory"),)))
 
 
-def engine_results(site: Path, queries: list[str], **options: object) -> dict[str, dict]:
-    """benchmarks/search_node.js over site: each query's result, slugs for refs."""
+def engine_results(
+    site: Path, queries: list[str], papers: list[Paper] | None = None, **options: object
+) -> dict[str, dict]:
+    """benchmarks/search_node.js over site: each query's result, slugs for refs (from
+    titles.js, or papers as the index numbers them: a large site's titles.js has none)."""
     _, titles = read_script((site / "search" / "titles.js").read_bytes())
     done = subprocess.run(
         [NODE, str(REPO / "benchmarks" / "search_node.js"), str(site)],
@@ -683,7 +665,10 @@ def engine_results(site: Path, queries: list[str], **options: object) -> dict[st
         timeout=120,
     )
     rows = json.loads(done.stdout)["results"]
-    slugs = [doc[2] or slugify(doc[0]) for doc in titles["docs"]]
+    if papers is not None:
+        slugs = [p.slug for p in search.numbered(papers)]
+    else:
+        slugs = [doc[2] or slugify(doc[0]) for doc in titles["docs"]]
     for row in rows:
         row["slugs"] = [slugs[ref] for ref in row["refs"]]
     return {row["query"]: row for row in rows}
@@ -845,6 +830,31 @@ def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
     text = "Modelling and modeling, labelled and labeled"
     words = engine_results(site, ["modeling"])["modeling"]["terms"]
     assert marked_words(text, words) == ["Modelling", "modeling"]
+
+
+@pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 1])  # 1: slots in late files
+@pytest.mark.parametrize("titled", [True, False])  # False: a large site's titles.js
+def test_an_abstract_or_theme_with_only_another_word_of_the_stem_counts_a_tenth(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, titled: bool, tier: int
+) -> None:
+    # Without the form marks, "basis" (a shorter abstract) and "affine" (a theme's name
+    # holds "transformations") would rank first for "transformer".
+    monkeypatch.setattr(search, "TITLE_STAGE_PAPERS", 100 if titled else 0)
+    monkeypatch.setattr(search, "POSITION_POSTINGS", tier)
+    taxonomy = Taxonomy((Theme("theory", "Theory"), Theme("affine", "Affine transformations")))
+    papers = [
+        paper("basis", "Images at scale", "A transformation of images."),
+        paper("vit", "Images at scale", "We train a transformer on images and report results."),
+        paper("affine", "Pictures at scale", "We train a model on pictures.", theme="affine"),
+        paper("seq", "Pictures at scale", "We train a transformer on pictures with results."),
+    ]
+    site = write_search_files(tmp_path, papers, taxonomy)
+    rows = engine_results(site, ["transformer", "transformation", "transformer images"], papers)
+    assert set(rows["transformer"]["slugs"][:2]) == {"vit", "seq"}
+    assert set(rows["transformation"]["slugs"][:2]) == {"basis", "affine"}
+    assert rows["transformer images"]["slugs"][0] == "vit"
+    typed = engine_results(site, ["transformer"], papers, prefixLast=True)  # the dropdown
+    assert set(typed["transformer"]["slugs"][:2]) == {"vit", "seq"}
 
 
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:

@@ -1,0 +1,90 @@
+"""Which written words are forms of one word, and each posting's form mark (search index).
+
+lunr's stemmer makes one index term of words that are not one word: "generalization" and
+"generative", "transformer" and "transformation". The search index marks each posting
+(a term in one paper's field) whose words are not all forms of the term itself with a few
+bits of the words it holds (form_mark), so the browser can tell a paper that says
+"transformer" from one that says only "transformation", and count the latter a tenth
+(static/search-engine.js's formShare). static/search-engine.js has the same WORD_FAMILIES,
+sameWord and formBit; tests/test_wordforms.py checks through node that they agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+# Endings that turn one word into another form of it ("model", "models", "modeling",
+# "optimize", "optimization"). Two words are forms of one word only when, past their
+# common start, both end in endings of one family. "-er" and "-ive" make other words:
+# their families hold their own plurals only ("transformers" is "transformer").
+WORD_FAMILIES: tuple[tuple[str, ...], ...] = (
+    ("", "s", "es", "e", "ed", "d", "ing", "y", "ies", "ied", "al", "ally", "ly")
+    + ("ion", "ions", "ation", "ations"),
+    ("er", "ers"),
+    ("ive", "ives"),
+)
+FAMILY_OF = {ending: n for n, family in enumerate(WORD_FAMILIES) for ending in family}
+INFLECTIONS = frozenset(("", "s", "es", "e", "ed", "d", "ing"))  # not "-ion", "-al", "-ly"
+MARK_BITS = 30  # one varint digit per one-bit mark (mark_code); codes stay below 2**31
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two written words (lower case, trimmed) are forms of one word."""
+    if a == b:
+        return True
+    common = 0
+    while common < len(a) and common < len(b) and a[common] == b[common]:
+        common += 1
+    # A consonant doubled before an ending ("modelling", "labelled", "running"): one.
+    rest_a = a[common + doubled(a, common) :]
+    rest_b = b[common + doubled(b, common) :]
+    family = FAMILY_OF.get(rest_a)
+    return common >= 2 and family is not None and family == FAMILY_OF.get(rest_b)
+
+
+def doubled(word: str, at: int) -> int:
+    """1 where word's letter at `at` repeats the one before it, else 0."""
+    return int(0 < at < len(word) and word[at] == word[at - 1])
+
+
+@lru_cache(maxsize=1 << 16)
+def form_bit(word: str) -> int:
+    """The mark bit of a written word: FNV-1a over its UTF-16 code units, mod MARK_BITS."""
+    h = 0x811C9DC5
+    data = word.encode("utf-16-le", "surrogatepass")
+    for at in range(0, len(data), 2):
+        h = ((h ^ (data[at] | data[at + 1] << 8)) * 0x01000193) & 0xFFFFFFFF
+    return 1 << (h % MARK_BITS)
+
+
+@lru_cache(maxsize=1 << 16)
+def inflects(word: str, term: str) -> bool:
+    """Whether a written word is its index term with an inflection at most ("models",
+    "modelling" for "model"; not "modeler" or "detection" for "detect"), remembered."""
+    if not word.startswith(term):
+        return False
+    rest = word[len(term) :]
+    if len(rest) > 1 and term and rest[0] == term[-1]:  # a consonant doubled: one
+        rest = rest[1:]
+    return rest in INFLECTIONS
+
+
+def form_mark(term: str, words: Iterable[str]) -> int:
+    """A posting's mark: 0 when every word that made the term inflects it (so it is a
+    form of each word the term itself is a form of), else the bits (form_bit) of all."""
+    words = list(words)
+    if all(inflects(word, term) for word in words):
+        return 0
+    mark = 0
+    for word in words:
+        mark |= form_bit(word)
+    return mark
+
+
+def mark_code(mark: int) -> int:
+    """A mark (not 0) as the index writes it: a single bit (most marks) as its number + 1,
+    one varint digit; else MARK_BITS + 1 + the mark."""
+    if (mark & (mark - 1)) == 0:
+        return mark.bit_length()
+    return MARK_BITS + 1 + mark
