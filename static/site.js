@@ -170,54 +170,74 @@
     // "show" a button in the sticky header, and the reader lost their place.
     var backToMenu = function () { menu.focus({ preventScroll: true }); };
     // Back closes the menu, as a phone's own drawers do. Opening it adds a history entry
-    // (the same URL, marked); closing it goes back over that entry, and a link in the drawer
-    // replaces it, so an opened menu never costs the reader an extra Back press later.
+    // (the same URL, marked); closing it goes back over that entry, and leaving the page
+    // from the open menu takes that entry's place, so an opened menu never costs the
+    // reader an extra Back press later.
     var isMenuEntry = function () { return !!(history.state && history.state.sitegenMenu); };
-    var openedAt = null; // the URL whose entry the menu pushed
-    var goingBack = false; // closed by a button: the popstate that follows is ours
-    var openMenu = function () {
-      setOpen(true);
-      if (isMenuEntry()) return;
+    var isOpen = function () { return document.body.classList.contains("nav-open"); };
+    // A drawer only on a narrow screen: elsewhere the toggle is hidden and the sidebar shows.
+    var isDrawer = function () { return getComputedStyle(menu).display !== "none"; };
+    var shown = location.href; // the URL the page showed last (for its own scripts too)
+    var goingBack = false; // closed by hand: the popstate that follows is ours
+    var pushEntry = function () {
       try {
         history.pushState({ sitegenMenu: true }, "", location.href);
-        openedAt = location.href;
       } catch (e) {
         // Some browsers refuse history entries on file://: the menu then works without one.
       }
     };
-    var closeMenu = function () {
+    var openMenu = function () {
+      setOpen(true);
+      shown = location.href;
+      if (!isMenuEntry()) pushEntry();
+    };
+    var closeMenu = function (refocus) {
       setOpen(false);
-      backToMenu();
+      if (refocus !== false) backToMenu();
       if (isMenuEntry()) {
         goingBack = true;
         history.back();
       }
     };
-    var isOpen = function () { return document.body.classList.contains("nav-open"); };
     window.addEventListener("popstate", function (event) {
-      var ours = true;
-      if (goingBack) goingBack = false;
-      else if (isOpen() && !isMenuEntry()) {
+      var ours = location.href === shown; // the same page as it was: only the menu changed
+      if (goingBack) {
+        goingBack = false;
+        if (isOpen()) pushEntry(); // opened again before Back landed (a quick double tap)
+      } else if (isOpen() && !isMenuEntry()) {
         setOpen(false);
         backToMenu();
-        ours = location.href === openedAt; // else Back went further, to another URL
-      } else if (!isOpen() && isMenuEntry()) setOpen(true); // Forward, back into the menu
-      else ours = false;
-      // The page's own scripts (search, discover, map) re-read the URL on popstate: a menu's
-      // entry changes nothing for them.
+      } else if (!isOpen() && isMenuEntry() && isDrawer()) {
+        setOpen(true); // Forward, back into the menu
+      } else ours = false;
+      shown = location.href;
+      // The page's own scripts (search, discover, map) re-read the URL on popstate: a step
+      // into or out of the menu changes nothing for them.
       if (ours) event.stopImmediatePropagation();
     });
-    // A reload, or Back from a page left through the header with the menu open, lands on
-    // the menu's entry: show the menu it stands for.
-    if (isMenuEntry()) { openedAt = location.href; setOpen(true); }
-    sidebar.addEventListener("click", function (event) {
-      var link = event.target.closest("a[href]");
-      if (!link || link.classList.contains("sidebar-close") || !isOpen() || !isMenuEntry()) return;
-      if (event.defaultPrevented || event.button !== 0 || link.target) return;
+    // A reload, or Back to a page left with the menu open, lands on the menu's entry: show
+    // the menu it stands for (on a wide screen there is none: the entry is the page's).
+    if (isMenuEntry()) {
+      if (isDrawer()) setOpen(true);
+      else history.replaceState(null, "", location.href);
+    }
+    window.addEventListener("resize", function () {
+      if (isOpen() && !isDrawer()) closeMenu(false);
+    });
+    // A link followed from the open menu (the drawer's, or the header's) replaces the menu's
+    // entry; one to this very page just closes the menu.
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || link === menu || link.classList.contains("sidebar-close")) return;
+      if (!isOpen() || !isMenuEntry() || event.button !== 0 || link.target) return;
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
-      location.replace(link.href); // in place of the menu's entry
-    });
+      if (link.href.split("#")[0] === location.href.split("#")[0]) closeMenu();
+      else location.replace(link.href);
+    }, true);
+    // Searching from the header closes the menu first, so the results replace the page.
+    var search = document.getElementById("site-search");
+    if (search) search.addEventListener("focus", function () { if (isOpen()) closeMenu(false); });
     menu.addEventListener("click", function (event) {
       event.preventDefault();
       if (isOpen()) closeMenu(); else openMenu();

@@ -227,9 +227,86 @@ def test_back_out_of_the_menu_leaves_the_search_results_alone(phone: Page, base_
     wait_for_full_results(phone)
     first = phone.locator(".sg-result").first
     first.evaluate("item => item.dataset.seen = 'yes'")
+    # A listener added after the page's scripts: the popstates that reach search.js reach it.
+    phone.evaluate("window.pops = 0; addEventListener('popstate', () => window.pops++)")
     click_at(phone, ".menu-toggle")
     phone.go_back()
     expect(phone.locator("#sidebar")).to_be_hidden()
     # search.js re-renders on popstate; the menu's entry is not a new query
+    assert phone.evaluate("window.pops") == 0
     assert phone.locator(".sg-result").first.get_attribute("data-seen") == "yes"
     assert phone.url == base_url + PAGES["search"]
+
+
+def test_searching_from_the_header_with_the_menu_open_costs_no_back_press(
+    phone: Page, base_url: str
+) -> None:
+    phone.goto(base_url)
+    phone.goto(base_url + PAGES["theme"])
+    click_at(phone, ".menu-toggle")
+    phone.click("#site-search")  # closes the menu: the results take the page's place
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    phone.wait_for_function("history.state === null")
+    phone.fill("#site-search", "diffusion")
+    phone.keyboard.press("Enter")
+    phone.wait_for_url("**/search/?q=diffusion*")
+    phone.go_back()
+    assert phone.url == base_url + PAGES["theme"] and not is_open(phone)
+    phone.go_back()
+    assert phone.url == base_url
+
+
+def test_a_jump_onto_the_menus_entry_shows_that_entrys_page(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + PAGES["search"])
+    wait_for_full_results(phone)
+    phone.click(".sg-filter[data-theme]:not([data-theme=''])")
+    chosen = phone.url
+    assert "theme=" in chosen
+    click_at(phone, ".menu-toggle")
+    phone.go_back()  # closes the menu
+    phone.go_back()  # the results for every theme
+    expect(phone.locator(".sg-filter[data-theme=''][aria-pressed='true']")).to_have_count(1)
+    phone.evaluate("history.go(2)")  # as a long press on Forward does: onto the menu's entry
+    phone.wait_for_url(chosen)
+    expect(phone.locator(".sg-filter[data-theme=''][aria-pressed='false']")).to_have_count(1)
+
+
+def test_a_menu_entry_on_a_wide_screen_leaves_the_page_usable(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + PAGES["theme"])
+    click_at(phone, ".menu-toggle")
+    phone.set_viewport_size({"width": 1366, "height": 900})
+    phone.wait_for_function("!document.querySelector('main').inert")  # the resize closed it
+    phone.wait_for_function("history.state === null")
+    phone.set_viewport_size(PHONE)
+    click_at(phone, ".menu-toggle")
+    assert phone.evaluate("history.state && history.state.sitegenMenu")
+    phone.set_viewport_size({"width": 1366, "height": 900})
+    phone.reload()  # the menu's entry, on a wide screen: no drawer to show
+    assert not is_open(phone)
+    assert not phone.evaluate("document.querySelector('main').inert")
+    assert phone.evaluate("history.state === null")
+
+
+def test_the_menus_link_to_this_page_closes_it_without_a_reload(phone: Page, base_url: str) -> None:
+    phone.goto(base_url + PAGES["theme"])
+    phone.evaluate("window.stayed = true")
+    click_at(phone, ".menu-toggle")
+    phone.click("#sidebar a[aria-current='page']")
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    phone.wait_for_function("history.state === null")
+    assert phone.evaluate("window.stayed === true")
+
+
+def test_a_quick_triple_tap_leaves_an_open_menu_that_back_closes(
+    phone: Page, base_url: str
+) -> None:
+    phone.goto(base_url)
+    phone.goto(base_url + PAGES["paper"])
+    box = phone.locator(".menu-toggle").bounding_box()
+    assert box is not None
+    phone.mouse.click(box["x"] + 5, box["y"] + 5, click_count=3)
+    expect(phone.locator("#sidebar")).to_be_visible()
+    phone.wait_for_function("history.state && history.state.sitegenMenu")
+    phone.go_back()
+    expect(phone.locator("#sidebar")).to_be_hidden()
+    assert phone.url == base_url + PAGES["paper"]
