@@ -855,6 +855,7 @@ def search_files(
 # "acronyms": by number; "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
 MEMO_FORMAT = 6  # 5: entries keyed by their page's content key; 6: form marks
+FORMAT_TAG = f"search index {MEMO_FORMAT}"  # in every entry key
 MEMO_PARTS: dict[str, type] = {
     "keys": list,
     "entries": dict,
@@ -883,11 +884,13 @@ def usable_memo(memo: object) -> SearchMemo | None:
 
 def entry_key(paper: Paper, themes: str) -> str:
     """What a paper's entry is made from: the hash of every field search reads (its page's
-    content key stands for those its page gives)."""
+    content key stands for those its page gives), and the index's format (so the search
+    files an older sitegen wrote are made again)."""
     if paper.page_key:
-        return digest(paper.page_key, themes)
+        return digest(paper.page_key, themes, FORMAT_TAG)
     fields = (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
-    return digest("".join(f"{len(field)}:{field}" for field in fields))  # one hash update
+    text = "".join(f"{len(field)}:{field}" for field in fields)  # one hash update
+    return digest(text, FORMAT_TAG)
 
 
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:

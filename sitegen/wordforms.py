@@ -25,22 +25,25 @@ WORD_FAMILIES: tuple[tuple[str, ...], ...] = (
     ("ive", "ives"),
 )
 FAMILY_OF = {ending: n for n, family in enumerate(WORD_FAMILIES) for ending in family}
+LONGEST_ENDING = max(map(len, FAMILY_OF))
 INFLECTIONS = frozenset(("", "s", "es", "e", "ed", "d", "ing"))  # not "-ion", "-al", "-ly"
 MARK_BITS = 30  # one varint digit per one-bit mark (mark_code); codes stay below 2**31
 
 
 def same_word(a: str, b: str) -> bool:
-    """Whether two written words (lower case, trimmed) are forms of one word."""
+    """Whether two written words (lower case, trimmed) are forms of one word: past a common
+    start of 2+ letters, both end in endings of one family ("connecting", "connection")."""
     if a == b:
         return True
     common = 0
     while common < len(a) and common < len(b) and a[common] == b[common]:
         common += 1
-    # A consonant doubled before an ending ("modelling", "labelled", "running"): one.
-    rest_a = a[common + doubled(a, common) :]
-    rest_b = b[common + doubled(b, common) :]
-    family = FAMILY_OF.get(rest_a)
-    return common >= 2 and family is not None and family == FAMILY_OF.get(rest_b)
+    for start in range(common, max(1, common - LONGEST_ENDING - 1), -1):
+        # A consonant doubled before an ending ("modelling", "labelled", "running"): one.
+        family = FAMILY_OF.get(a[start + doubled(a, start) :])
+        if family is not None and family == FAMILY_OF.get(b[start + doubled(b, start) :]):
+            return True
+    return False
 
 
 def doubled(word: str, at: int) -> int:

@@ -74,21 +74,29 @@
     ["er", "ers"],
     ["ive", "ives"]
   ];
-  var FAMILY_OF = new Map();
+  var FAMILY_OF = new Map(), LONGEST_ENDING = 0;
   WORD_FAMILIES.forEach(function (family, n) {
-    family.forEach(function (ending) { FAMILY_OF.set(ending, n); });
+    family.forEach(function (ending) {
+      FAMILY_OF.set(ending, n);
+      LONGEST_ENDING = Math.max(LONGEST_ENDING, ending.length);
+    });
   });
 
-  /** Whether two written words are forms of one word (see WORD_FAMILIES). */
+  /** Whether two written words are forms of one word: past a common start of 2+ letters,
+   *  both end in endings of one family ("connecting", "connection"; see WORD_FAMILIES). */
   function sameWord(a, b) {
     if (a === b) return true;
     var common = 0;
     while (common < a.length && common < b.length && a[common] === b[common]) common++;
-    // A consonant doubled before an ending ("modelling", "labelled", "running"): one.
-    var restA = a.slice(common + (common && a[common] === a[common - 1] ? 1 : 0));
-    var restB = b.slice(common + (common && b[common] === b[common - 1] ? 1 : 0));
-    var family = FAMILY_OF.get(restA);
-    return common >= 2 && family !== undefined && family === FAMILY_OF.get(restB);
+    for (var start = common; start >= 2 && start >= common - LONGEST_ENDING; start--) {
+      // A consonant doubled before an ending ("modelling", "labelled", "running"): one.
+      var family = FAMILY_OF.get(a.slice(start + (a[start] === a[start - 1] ? 1 : 0)));
+      if (family !== undefined &&
+          family === FAMILY_OF.get(b.slice(start + (b[start] === b[start - 1] ? 1 : 0)))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -458,8 +466,11 @@
     });
     if (!others) return null;
     var marks = post.marks;
-    // A posting without a mark holds only forms of the term itself.
-    var plain = isFormOf(itself, word, unit.prefix);
+    // A posting without a mark holds only inflections of the term ("embedding" for "embed"):
+    // it holds the word if the term, or one of those the corpus writes, is a form of it.
+    var plain = isFormOf(itself, word, unit.prefix) || written.some(function (form) {
+      return inflects(form, itself) && isFormOf(form, word, unit.prefix);
+    });
     return function (p) {
       var mark = marks ? marks[p] : 0;
       return (mark ? mark & wanted : plain) ? 1 : SIBLING_SHARE;

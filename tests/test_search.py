@@ -827,9 +827,34 @@ def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
         assert rows["generative"]["slugs"][0] == "generative", stage
         # A doubled consonant is the same word: the shorter title first, as lunr weighs.
         assert rows["modeling"]["slugs"] == ["modelling", "modeling"], stage
+    for stage in ("titles", "full"):  # typing a prefix no word is: each longer word weighed
+        typed = engine_results(site, ["generaliz"], stage=stage, prefixLast=True)
+        assert typed["generaliz"]["slugs"] == ["domain", "generative"], stage
     text = "Modelling and modeling, labelled and labeled"
     words = engine_results(site, ["modeling"])["modeling"]["terms"]
     assert marked_words(text, words) == ["Modelling", "modeling"]
+
+
+def test_a_posting_of_inflections_holds_each_word_they_are_forms_of(tmp_path: Path) -> None:
+    # "embedding" inflects the term "embed" (no mark), and is a form of "embeddings", though
+    # "embed" is not; "embedment" is another word (a mark).
+    site = ranking_site(
+        tmp_path,
+        [paper("graph", "Graph embedding methods", FILLER), paper("other", "Embedment", FILLER)],
+    )
+    for stage in ("titles", "full"):
+        rows = engine_results(site, ["embeddings", "embedment"], stage=stage)
+        assert rows["embeddings"]["slugs"] == ["graph", "other"], stage
+        assert rows["embedment"]["slugs"] == ["other", "graph"], stage
+
+
+def test_entry_keys_hold_the_index_format(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A site an older sitegen indexed gets its search files made again, not kept.
+    papers, taxonomy = sample_papers()
+    papers = [*papers, replace(papers[0], slug="paged", page_key="a page's content key")]
+    before = search.entry_keys(papers, taxonomy)
+    monkeypatch.setattr(search, "FORMAT_TAG", "search index 0")
+    assert all(a != b for a, b in zip(before, search.entry_keys(papers, taxonomy), strict=True))
 
 
 @pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 1])  # 1: slots in late files
