@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -145,13 +145,18 @@ def run_node(code: str, data: object) -> object:
         const input = JSON.parse(fs.readFileSync(0, "utf8"));
         const print = (value) => process.stdout.write(JSON.stringify(value));
     """
+    return node_json(["-e", prelude + code], data)
+
+
+def node_json(args: list[str], data: object, timeout: float = 120) -> Any:
+    """Run node with args, data as JSON on its stdin; what it prints, read as JSON."""
     done = subprocess.run(
-        [NODE, "-e", prelude + code],
+        [NODE, *args],
         input=json.dumps(data),
         capture_output=True,
         text=True,
         check=True,
-        timeout=120,
+        timeout=timeout,
     )
     return json.loads(done.stdout)
 

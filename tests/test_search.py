@@ -7,13 +7,12 @@ import json
 import math
 import random
 import re
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import LUNR_JS, NODE, run_node
+from conftest import LUNR_JS, node_json, run_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lunr.exceptions import QueryParseError
@@ -575,15 +574,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_lunr_js(site: Path, queries: list[str]) -> list[dict]:
     """Results of tests/search_parity.js (lunr.js from node_modules) for queries."""
     assert LUNR_JS.is_file(), "run `npm ci` at the repo root first"
-    done = subprocess.run(
-        [NODE, str(REPO / "tests" / "search_parity.js"), str(site)],
-        input=json.dumps(queries),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(done.stdout)
+    return node_json([str(REPO / "tests" / "search_parity.js"), str(site)], queries)
 
 
 def load_index_files(site: Path) -> tuple[dict, list[dict]]:
@@ -656,15 +647,8 @@ def engine_results(
     """benchmarks/search_node.js over site: each query's result, slugs for refs (from
     titles.js, or papers as the index numbers them: a large site's titles.js has none)."""
     _, titles = read_script((site / "search" / "titles.js").read_bytes())
-    done = subprocess.run(
-        [NODE, str(REPO / "benchmarks" / "search_node.js"), str(site)],
-        input=json.dumps({"queries": queries, "limit": 10, **options}),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    rows = json.loads(done.stdout)["results"]
+    request = {"queries": queries, "limit": 10, **options}
+    rows = node_json([str(REPO / "benchmarks" / "search_node.js"), str(site)], request)["results"]
     if papers is not None:
         slugs = [p.slug for p in search.numbered(papers)]
     else:
