@@ -199,9 +199,9 @@
   var WORD_BREAK = /[\s\-:^+*~"()[\]{},;!?|<>=]+/u;
   var MAX_UNITS = 32; // words of a query that count (a pasted abstract stops here)
   var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
-  // A title or abstract that holds a word's stem only through another word ("Generative"
-  // for "generalization", "transformation" for "transformer": lunr's stemmer makes each
-  // pair one term) weighs this share of what it would (see formShare).
+  // A field (title, abstract, themes...) that holds a word's stem only through another word
+  // ("Generative" for "generalization", "transformation" for "transformer": lunr's stemmer
+  // makes each pair one term) weighs this share of what it would (see formShare).
   var SIBLING_SHARE = 0.1;
   var MARK_BITS = 30; // sitegen.wordforms.MARK_BITS
   var PREFIX_TERMS = 64; // index terms a typed prefix expands to (fewer for 1-3 letters)
@@ -451,8 +451,8 @@
    * share(p): what part of posting p's weight counts. SIBLING_SHARE where a field (title,
    * abstract, themes...) holds the term only through other words than forms of the word
    * (its form mark, sitegen.wordforms; while typing, also words that start as typed):
-   * "Generative Models" for "generalization". null where every word written as the term is a form
-   * of the word (most words: nothing to check).
+   * "Generative Models" for "generalization". null where every word written as the term
+   * is a form of the word (most words: nothing to check).
    */
   function formShare(index, unit, term) {
     var post = index.postings[term];
@@ -1576,11 +1576,14 @@
           forms.push([]);
           rows.push([]);
         }
-        if (forms[n].indexOf(trim(raw)) < 0) forms[n].push(trim(raw));
-        if (!slotsOf.has(n)) slotsOf.set(n, []);
+        var form = trim(raw);
+        if (forms[n].indexOf(form) < 0) forms[n].push(form);
+        if (!slotsOf.has(n)) {
+          slotsOf.set(n, []);
+          wordsOf.set(n, []);
+        }
         slotsOf.get(n).push(at++);
-        if (!wordsOf.has(n)) wordsOf.set(n, []);
-        if (wordsOf.get(n).indexOf(trim(raw)) < 0) wordsOf.get(n).push(trim(raw));
+        if (wordsOf.get(n).indexOf(form) < 0) wordsOf.get(n).push(form);
         lengths[doc * F]++;
       });
       slotsOf.forEach(function (slots, n) {
