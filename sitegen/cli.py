@@ -365,8 +365,9 @@ def run_new(args: argparse.Namespace) -> int:
         )
     elif not args.source:
         console.warn(
-            f"requirements.txt pins {request.requirement}, which is not on PyPI: before "
-            "publishing with Actions, put a git URL of sitegen there (or use --source)"
+            f"requirements.txt pins {request.requirement}, but the sitegen on PyPI is "
+            "another project: before publishing with Actions, put a git URL of this sitegen "
+            "there (or use --source)"
         )
     console.info(
         f"next: cd {args.directory} && sitegen add DUMP.txt && sitegen serve "

@@ -148,6 +148,7 @@ def test_new_says_what_the_workflow_will_install(tmp_path: Path) -> None:
     # This checkout's origin (if any) decides which; either way the user is told.
     if requirement == f"sitegen=={__version__}":
         assert "warning: requirements.txt pins" in result.stderr and "--source" in result.stderr
+        assert "the sitegen on PyPI is another project" in result.stderr
     else:
         assert requirement.startswith("sitegen @ git+https://")
         assert f"note: the Pages workflow installs {requirement}" in result.stderr

@@ -458,3 +458,29 @@ def test_phone_results_show_the_first_hit_on_the_first_screen(
     assert chosen is not None and chosen["x"] >= 0 and chosen["x"] + chosen["width"] <= 390
     expect(page.locator('.sg-filter[aria-pressed="true"]')).to_contain_text(theme.title() or "All")
     context.close()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_typing_in_the_header_box_leaves_the_page_behind_where_it_was(
+    browser: object, base_url: str, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    try:
+        page.goto(base_url + "themes/generative-models/")
+        page.evaluate("scrollTo(0, 900)")
+        page.wait_for_function("scrollY === 900")
+        page.locator("#site-search").focus()
+        page.keyboard.type("graph attention", delay=20)
+        expect(page.locator(".sg-hit").first).to_be_visible()
+        assert page.evaluate("scrollY") == 900
+    finally:
+        page.close()
+
+
+def test_a_jump_to_a_heading_lands_below_the_sticky_header(page: Page, base_url: str) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base_url + "#themes-heading")
+    page.wait_for_function("scrollY > 0")
+    heading = page.locator("#themes-heading").bounding_box()
+    header = page.locator(".site-header").bounding_box()
+    assert heading["y"] >= header["y"] + header["height"]
