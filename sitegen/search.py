@@ -61,7 +61,7 @@ posting in paper order: ``paper * fields + field`` minus the previous posting's
 (the first: minus 0), the count, and for the title and abstract the word slots of
 each occurrence, each minus the one before (a slot per word, one per run of stop
 words). Every count is written ``2 * count + 1`` when a form mark follows it (before
-any slots), else ``2 * count``: the mark has a bit for each word that made the term in
+any slots), else ``2 * count``: the mark holds a hash of each word that made the term in
 that field (sitegen.wordforms), and is there only when one of them is not a form of the
 term itself ("transformer" for the term "transform"), so the browser can tell which
 papers hold a form of the word searched for.
@@ -124,7 +124,7 @@ from sitegen.porter import lunr_term
 from sitegen.texmath import tex_plain
 from sitegen.text import derivable_slug
 from sitegen.themes import Taxonomy, title_from_slug
-from sitegen.wordforms import form_bit, inflects, mark_code
+from sitegen.wordforms import form_hash, inflects, pack_mark
 
 REF = "id"
 # Title matches must outrank abstract matches: BM25 per-field scores are multiplied
@@ -275,7 +275,7 @@ class Analyser:
         # raw token -> its trimmed form, None where that is its term (counted as the rest)
         self.form_of: dict[str, str | None] = {}
         self.marked: set[str] = set()  # raw tokens that give their term's posting a mark
-        self.bit_of: dict[str, int] = {}  # raw token -> its form's bit (wordforms.form_bit)
+        self.hash_of: dict[str, int] = {}  # raw token -> its form's hash (wordforms.form_hash)
 
     def term(self, raw: str) -> str | None:
         """The term lunr's pipeline makes of a raw token, None if none."""
@@ -284,7 +284,7 @@ class Analyser:
         self.form_of[raw] = None if form == term else form
         self.term_of[raw] = term
         if term is not None:
-            self.bit_of[raw] = form_bit(form)
+            self.hash_of[raw] = form_hash(form)
             if not inflects(form, term):
                 self.marked.add(raw)
         return term
@@ -325,16 +325,17 @@ class Analyser:
         return record
 
     def marks(self, terms: list[str], raws: Iterable[str], odd: set[str]) -> list[int]:
-        """A field's form marks (wordforms.form_mark: the odd terms' words' bits, as
-        mark_code writes them), sparse: [at, code, ...] by their place in terms."""
-        mark = dict.fromkeys(odd, 0)
-        term_of, bit_of = self.term_of, self.bit_of
+        """A field's form marks (wordforms.form_mark: the odd terms' words' hashes, packed),
+        sparse: [at, mark, ...] by their place in terms."""
+        hashes: dict[str, set[int]] = {term: set() for term in odd}
+        term_of, hash_of = self.term_of, self.hash_of
         for raw in raws:
             term = term_of[raw]
-            if term in mark:
-                mark[term] |= bit_of[raw]
-        placed = [(at, mark[term]) for at, term in enumerate(terms) if term in odd]
-        return [x for at, bits in placed for x in (at, mark_code(bits))]
+            if term in hashes:
+                hashes[term].add(hash_of[raw])
+        return [
+            x for at, term in enumerate(terms) if term in odd for x in (at, pack_mark(hashes[term]))
+        ]
 
 
 def pairwise_items(flat: list) -> list[tuple]:
@@ -854,7 +855,7 @@ def search_files(
 # POSITION_POSTINGS pairs (tiered_texts), made when "stamp" had that value; "derivable",
 # "acronyms": by number; "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 6  # 5: entries keyed by their page's content key; 6: form marks
+MEMO_FORMAT = 7  # 5: entries keyed by their page's content key; 6: form marks; 7: hashes
 FORMAT_TAG = f"search index {MEMO_FORMAT}"  # in every entry key
 MEMO_PARTS: dict[str, type] = {
     "keys": list,

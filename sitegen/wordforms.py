@@ -2,11 +2,11 @@
 
 lunr's stemmer makes one index term of words that are not one word: "generalization" and
 "generative", "transformer" and "transformation". The search index marks each posting
-(a term in one paper's field) whose words are not all forms of the term itself with a few
-bits of the words it holds (form_mark), so the browser can tell a paper that says
+(a term in one paper's field) whose words are not all forms of the term itself with a
+10-bit hash of each word it holds (form_mark), so the browser can tell a paper that says
 "transformer" from one that says only "transformation", and count the latter a tenth
 (static/search-engine.js's formShare). static/search-engine.js has the same WORD_FAMILIES,
-sameWord and formBit; tests/test_wordforms.py checks through node that they agree.
+sameWord, formHash and formMark; tests/test_wordforms.py checks through node that they agree.
 """
 
 from __future__ import annotations
@@ -27,7 +27,15 @@ WORD_FAMILIES: tuple[tuple[str, ...], ...] = (
 FAMILY_OF = {ending: n for n, family in enumerate(WORD_FAMILIES) for ending in family}
 LONGEST_ENDING = max(map(len, FAMILY_OF))
 INFLECTIONS = frozenset(("", "s", "es", "e", "ed", "d", "ing"))  # not "-ion", "-al", "-ly"
-MARK_BITS = 30  # one varint digit per one-bit mark (mark_code); codes stay below 2**31
+# A word's hash is 1..FORM_HASHES: ten bits, two varint digits (search.varint). Only the
+# written forms of one term can be taken for each other, and 1,023 values keep two of them
+# apart: 30 (one digit) let "transformations" pass for "transformers".
+FORM_HASHES = 1023
+MARK_WORDS = 3  # a mark holds this many words' hashes, ten bits each: below 2**30
+# A posting of more words (an abstract that says "generate", "generative", "generalize" and
+# "general") has MANY_WORDS plus a bit per word, its hash mod MANY_BITS: below 2**31 still.
+MANY_WORDS = 1 << 30
+MANY_BITS = 30
 
 
 def same_word(a: str, b: str) -> bool:
@@ -52,13 +60,13 @@ def doubled(word: str, at: int) -> int:
 
 
 @lru_cache(maxsize=1 << 16)
-def form_bit(word: str) -> int:
-    """The mark bit of a written word: FNV-1a over its UTF-16 code units, mod MARK_BITS."""
+def form_hash(word: str) -> int:
+    """A written word's hash in a form mark: FNV-1a over its UTF-16 code units, 1..FORM_HASHES."""
     h = 0x811C9DC5
     data = word.encode("utf-16-le", "surrogatepass")
     for at in range(0, len(data), 2):
         h = ((h ^ (data[at] | data[at + 1] << 8)) * 0x01000193) & 0xFFFFFFFF
-    return 1 << (h % MARK_BITS)
+    return h % FORM_HASHES + 1
 
 
 @lru_cache(maxsize=1 << 16)
@@ -75,19 +83,21 @@ def inflects(word: str, term: str) -> bool:
 
 def form_mark(term: str, words: Iterable[str]) -> int:
     """A posting's mark: 0 when every word that made the term inflects it (so it is a
-    form of each word the term itself is a form of), else the bits (form_bit) of all."""
+    form of each word the term itself is a form of), else all words' hashes (pack_mark)."""
     words = list(words)
     if all(inflects(word, term) for word in words):
         return 0
+    return pack_mark({form_hash(word) for word in words})
+
+
+def pack_mark(hashes: set[int]) -> int:
+    """Distinct word hashes as one int, ten bits each, the largest lowest (so two words
+    take four varint digits at most); for more than MARK_WORDS, MANY_WORDS and their bits."""
     mark = 0
-    for word in words:
-        mark |= form_bit(word)
+    if len(hashes) > MARK_WORDS:
+        for one in hashes:
+            mark |= 1 << one % MANY_BITS
+        return MANY_WORDS | mark
+    for one in sorted(hashes):
+        mark = mark << 10 | one
     return mark
-
-
-def mark_code(mark: int) -> int:
-    """A mark (not 0) as the index writes it: a single bit (most marks) as its number + 1,
-    one varint digit; else MARK_BITS + 1 + the mark."""
-    if (mark & (mark - 1)) == 0:
-        return mark.bit_length()
-    return MARK_BITS + 1 + mark

@@ -201,9 +201,13 @@
   var PREFIX_DISCOUNT = 2; // an exact word counts this many times a word it begins
   // A field (title, abstract, themes...) that holds a word's stem only through another word
   // ("Generative" for "generalization", "transformation" for "transformer": lunr's stemmer
-  // makes each pair one term) weighs this share of what it would (see formShare).
-  var SIBLING_SHARE = 0.1;
-  var MARK_BITS = 30; // sitegen.wordforms.MARK_BITS
+  // makes each pair one term) weighs this share of what it would (see formShare). Small
+  // enough that a title saying "Generative" (boosted 10x) weighs less than an abstract that
+  // says "generalization": 0.1 ranked them level.
+  var SIBLING_SHARE = 0.03;
+  var FORM_HASHES = 1023; // sitegen.wordforms: a word's hash in a form mark, 1..FORM_HASHES
+  var MANY_WORDS = 1 << 30; // sitegen.wordforms: the mark of a posting of many words...
+  var MANY_BITS = 30; // ...has a bit per word: its hash mod MANY_BITS
   var PREFIX_TERMS = 64; // index terms a typed prefix expands to (fewer for 1-3 letters)
   // (field, paper) pairs a typed prefix's longer words may hold in all: the most
   // frequent words first, so "a" at 100k papers stays fast; small sites never reach it.
@@ -460,9 +464,9 @@
     if (!post || !word || unit.clause || unit.quoted || unit.corrected) return null;
     var itself = index.head.terms[term];
     var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [itself];
-    var wanted = 0, others = false;
+    var wanted = [], others = false;
     written.forEach(function (form) {
-      if (isFormOf(form, word, unit.prefix)) wanted |= formBit(form); else others = true;
+      if (isFormOf(form, word, unit.prefix)) wanted.push(formHash(form)); else others = true;
     });
     if (!others) return null;
     var marks = post.marks;
@@ -473,7 +477,7 @@
     });
     return function (p) {
       var mark = marks ? marks[p] : 0;
-      return (mark ? mark & wanted : plain) ? 1 : SIBLING_SHARE;
+      return (mark ? holdsOneOf(mark, wanted) : plain) ? 1 : SIBLING_SHARE;
     };
   }
 
@@ -482,22 +486,31 @@
     return (typing && written.lastIndexOf(word, 0) === 0) || sameWord(written, word);
   }
 
-  /** A written word's bit in a form mark (sitegen.wordforms.form_bit): FNV-1a over its
-   *  UTF-16 code units, mod MARK_BITS. */
-  function formBit(word) {
+  /** A written word's hash in a form mark (sitegen.wordforms.form_hash): FNV-1a over its
+   *  UTF-16 code units, 1..FORM_HASHES. */
+  function formHash(word) {
     var h = 0x811c9dc5;
     for (var i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193) >>> 0;
-    return 1 << (h % MARK_BITS);
+    return (h % FORM_HASHES) + 1;
   }
 
-  /** A mark as the index writes it (sitegen.wordforms.mark_code): a single bit as its
-   *  number + 1, else MARK_BITS + 1 + the mark; markOf reads it back. */
-  function markCode(mark) {
-    return mark & (mark - 1) ? MARK_BITS + 1 + mark : Math.log2(mark) + 1;
+  /** Distinct word hashes as one mark (sitegen.wordforms.pack_mark): ten bits each, the
+   *  largest lowest; for more than three, MANY_WORDS and a bit per word. */
+  function packMark(hashes) {
+    var distinct = Array.from(new Set(hashes)).sort(function (a, b) { return a - b; });
+    if (distinct.length > 3) {
+      return distinct.reduce(function (mark, one) { return mark | (1 << one % MANY_BITS); }, MANY_WORDS);
+    }
+    return distinct.reduce(function (mark, one) { return (mark << 10) | one; }, 0);
   }
 
-  function markOf(code) {
-    return code <= MARK_BITS ? 1 << (code - 1) : code - MARK_BITS - 1;
+  /** Whether a mark holds one of the wanted hashes (for many words: one of their bits). */
+  function holdsOneOf(mark, wanted) {
+    if (mark & MANY_WORDS) {
+      return wanted.some(function (one) { return mark & (1 << one % MANY_BITS); });
+    }
+    for (; mark; mark >>>= 10) if (wanted.indexOf(mark & 1023) >= 0) return true;
+    return false;
   }
 
   var INFLECTIONS = new Set(["", "s", "es", "e", "ed", "d", "ing"]); // sitegen.wordforms
@@ -514,7 +527,7 @@
    *  sitegen.wordforms.form_mark. */
   function formMark(term, words) {
     if (words.every(function (w) { return inflects(w, term); })) return 0;
-    return words.reduce(function (mark, w) { return mark | formBit(w); }, 0);
+    return packMark(words.map(formHash));
   }
 
   var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
@@ -971,7 +984,7 @@
         here = (tf & 1) === 1;
         tf >>= 1;
       }
-      if (tf & 1) post.marks[p] = markOf(ints[at++]);
+      if (tf & 1) post.marks[p] = ints[at++];
       tf >>= 1;
       post.docs[p] = (where / F) | 0;
       post.fields[p] = field;
@@ -1610,7 +1623,7 @@
       var ints = [], before = 0; // as a shard writes them (one field: where is doc * F)
       row.forEach(function (entry) {
         ints.push(entry[0] - before, 2 * entry[1] + (entry[3] ? 1 : 0));
-        if (entry[3]) ints.push(markCode(entry[3]));
+        if (entry[3]) ints.push(entry[3]);
         before = entry[0];
         for (var k = 0, slot = 0; k < entry[2].length; k++) {
           ints.push(entry[2][k] - slot);
@@ -1665,10 +1678,9 @@
     editDistance: editDistance,
     typoLimit: typoLimit,
     sameWord: sameWord,
-    formBit: formBit,
+    formHash: formHash,
     formMark: formMark,
-    markCode: markCode,
-    markOf: markOf,
+    holdsOneOf: holdsOneOf,
     FullIndex: FullIndex,
   };
 });

@@ -7,8 +7,17 @@ import re
 from conftest import SHIPPED, run_node
 
 from sitegen.porter import lunr_term
-from sitegen.search import FIELDS, Analyser, tokenize, trimmed
-from sitegen.wordforms import MARK_BITS, form_bit, form_mark, inflects, mark_code, same_word
+from sitegen.search import FIELDS, Analyser, tokenize, trimmed, varint
+from sitegen.wordforms import (
+    FORM_HASHES,
+    MANY_BITS,
+    MANY_WORDS,
+    form_hash,
+    form_mark,
+    inflects,
+    pack_mark,
+    same_word,
+)
 
 
 def test_forms_of_one_word_and_other_words_of_one_stem() -> None:
@@ -25,15 +34,32 @@ def test_a_mark_is_zero_when_every_word_inflects_the_term() -> None:
     assert inflects("studies", "studi") and not inflects("study", "studi")
     assert not inflects("detection", "detect")  # a form of "detect", but another word
     mark = form_mark("transform", ["transform", "transformer"])
-    assert mark == form_bit("transform") | form_bit("transformer")
-    assert 0 < mark < 1 << MARK_BITS
+    assert mark == pack_mark({form_hash("transform"), form_hash("transformer")})
 
 
-def test_mark_codes_are_one_digit_for_one_bit_and_never_zero() -> None:
-    singles = [mark_code(1 << bit) for bit in range(MARK_BITS)]
-    assert singles == list(range(1, MARK_BITS + 1))  # a varint digit holds 0-31
-    assert mark_code(0b101) == MARK_BITS + 1 + 0b101
-    assert mark_code((1 << MARK_BITS) - 1) < 2**31  # the engine reads varints as int32
+def test_a_mark_packs_up_to_three_hashes_in_few_digits_and_is_never_zero() -> None:
+    assert pack_mark({1}) == 1 and pack_mark({FORM_HASHES}) == FORM_HASHES
+    assert len(varint(pack_mark({FORM_HASHES}))) == 2  # one word: two digits at most
+    assert pack_mark({5, 900}) == 5 << 10 | 900  # the largest lowest: fewer digits
+    assert len(varint(pack_mark({FORM_HASHES - 1, FORM_HASHES}))) == 4
+    assert pack_mark({1, 2, 3}) == (1 << 20 | 2 << 10 | 3) < MANY_WORDS
+    assert pack_mark({1, 2, 3, 4}) == MANY_WORDS | 0b11110 < 2**31  # the engine's int32
+    assert pack_mark({29, 30, 59, 1000}) == MANY_WORDS | 1 << 29 | 1 | 1 << 10  # mod 30
+
+
+def test_the_forms_of_each_shipped_term_have_distinct_hashes() -> None:
+    # One bit in 30 took "transformations" for "transformers", "connectivity" for "connected".
+    assert form_hash("transformations") != form_hash("transformers")
+    assert form_hash("connectivity") != form_hash("connected")
+    by_term: dict[str, set[str]] = {}
+    for word in shipped_words():
+        by_term.setdefault(lunr_term(word) or word, set()).add(word)
+    clashes = [
+        term
+        for term, forms in by_term.items()
+        if len({form_hash(form) for form in forms}) < len(forms)
+    ]
+    assert len(by_term) > 2500 and len(clashes) <= len(by_term) // 500, clashes
 
 
 def shipped_words() -> list[str]:
@@ -50,21 +76,29 @@ def test_the_engine_agrees_on_forms_bits_and_marks() -> None:
     groups = {term: group for term, group in by_term.items() if len(group) > 1}
     pairs = [(a, b) for group in groups.values() for a in group for b in group]
     marks = [(term, group) for term, group in groups.items()]
-    codes = [1 << bit for bit in range(MARK_BITS)] + [3, 0b101, (1 << MARK_BITS) - 1]
+    packed = [pack_mark({1}), pack_mark({7, 1000}), pack_mark({2, 9, FORM_HASHES})]
+    packed.append(pack_mark({2, 9, 1000, 1001}))
+    holds = [(mark, [h]) for mark in packed for h in (1, 2, 7, 9, 1000, FORM_HASHES, 500)]
     assert len(pairs) > 1000 and any(not same_word(a, b) for a, b in pairs)
     got = run_node(
         """print({same: input.pairs.map(([a, b]) => engine.sameWord(a, b)),
-                  bits: input.words.map(engine.formBit),
+                  hashes: input.words.map(engine.formHash),
                   marks: input.marks.map(([t, w]) => engine.formMark(t, w)),
-                  codes: input.codes.map(engine.markCode),
-                  back: input.codes.map((m) => engine.markOf(engine.markCode(m)))});""",
-        {"pairs": pairs, "words": words, "marks": marks, "codes": codes},
+                  holds: input.holds.map(([m, w]) => engine.holdsOneOf(m, w))});""",
+        {"pairs": pairs, "words": words, "marks": marks, "holds": holds},
     )
     assert got["same"] == [same_word(a, b) for a, b in pairs]
-    assert got["bits"] == [form_bit(word) for word in words]
+    assert got["hashes"] == [form_hash(word) for word in words]
     assert got["marks"] == [form_mark(term, group) for term, group in marks]
-    assert len(set(got["bits"])) == MARK_BITS  # every bit is used
-    assert got["codes"] == [mark_code(mark) for mark in codes] and got["back"] == codes
+    assert len(set(got["hashes"])) > FORM_HASHES * 0.95  # the hash spreads over its range
+    assert got["holds"] == [held[0] in unpacked(mark) for mark, held in holds]
+
+
+def unpacked(mark: int) -> set[int]:
+    """The hashes pack_mark put in a mark (of many words: all with their bits)."""
+    if mark & MANY_WORDS:
+        return {one for one in range(1, FORM_HASHES + 1) if mark >> one % MANY_BITS & 1}
+    return {mark >> shift & 1023 for shift in (0, 10, 20)} - {0}
 
 
 def test_the_index_marks_each_field_as_form_mark_does() -> None:
@@ -80,6 +114,6 @@ def test_the_index_marks_each_field_as_form_mark_does() -> None:
                 words.setdefault(lunr_term(raw), set()).add(trimmed(raw))
         for at, term in enumerate(terms):
             mark = form_mark(term, words[term])
-            assert marks.get(at) == (mark_code(mark) if mark else None), (text, term)
+            assert marks.get(at) == (mark or None), (text, term)
             checked += bool(mark)
     assert checked > 300
