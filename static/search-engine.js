@@ -1395,8 +1395,8 @@
 
   /**
    * What to mark in a paper's hit (see markers): for each query word the paper holds,
-   * "word*" while it is typed (words that start so), "~word" for a whole word (its
-   * forms) or its correction, the written forms of what wildcard and fuzzy syntax
+   * "~word" (its forms) and, while it is typed, "word*" (words that start so), or its
+   * correction, the written forms of what wildcard and fuzzy syntax
    * matched; and the short and long form of an acronym that was searched.
    */
   FullIndex.prototype.matchedTerms = function (ref, units, expansions) {
@@ -1423,7 +1423,8 @@
       } else if (unit.corrected) {
         add("~" + unit.corrected);
       } else {
-        add(unit.prefix ? unit.raw + "*" : "~" + unit.raw);
+        if (unit.prefix) add(unit.raw + "*");
+        add("~" + unit.raw); // typed so far or whole: its forms, as formShare counts them
       }
     });
     expansions.forEach(function (a) {

@@ -751,6 +751,9 @@ def test_highlights_mark_the_typed_prefix_and_forms_of_the_word_only(tmp_path: P
     # stems ("organ" and "organization" are one term).
     assert marked_words(text, typed["organiz"]["terms"]) == ["Organizing", "organizations"]
     assert marked_words(text, typed["mod"]["terms"]) == ["models", "modern", "modeling"]
+    # A word typed in full marks its forms too, as the results page does.
+    typed = engine_results(site, ["general models"], prefixLast=True)
+    assert marked_words(text, typed["general models"]["terms"]) == ["general", "models", "modeling"]
     # A whole word marks its forms, not the words that merely share its stem.
     words = engine_results(site, ["general", "models", "organs"])
     assert marked_words(text, words["general"]["terms"]) == ["general"]
