@@ -484,3 +484,31 @@ def test_a_jump_to_a_heading_lands_below_the_sticky_header(page: Page, base_url:
     heading = page.locator("#themes-heading").bounding_box()
     header = page.locator(".site-header").bounding_box()
     assert heading["y"] >= header["y"] + header["height"]
+
+
+def test_a_sidebar_link_reached_by_tab_is_not_hidden_under_the_header(
+    page: Page, base_url: str
+) -> None:
+    # At the page's end the footer pushes the sticky sidebar up, under the header.
+    page.set_viewport_size({"width": 1366, "height": 700})
+    page.goto(base_url)
+    page.evaluate("scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function("scrollY > 0")
+    hidden = page.evaluate(
+        """() => {
+          const links = [...document.querySelectorAll('.sidebar a')]
+            .filter((a) => a.getClientRects().length);
+          const under = links.findIndex((a) => {
+            const top = a.getBoundingClientRect().top;
+            return top > 0 && top < 40;
+          });
+          if (under < 1) return false;
+          links[under - 1].focus({ preventScroll: true });
+          return true;
+        }"""
+    )
+    assert hidden  # the layout still puts a sidebar link under the header here
+    page.keyboard.press("Tab")
+    top = page.evaluate("document.activeElement.getBoundingClientRect().top")
+    header = page.locator(".site-header").bounding_box()
+    assert top >= header["y"] + header["height"]
