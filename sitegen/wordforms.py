@@ -4,7 +4,7 @@ lunr's stemmer makes one index term of words that are not one word: "generalizat
 "generative", "transformer" and "transformation". The search index marks each posting
 (a term in one paper's field) whose words are not all forms of the term itself with a
 10-bit hash of each word it holds (form_mark), so the browser can tell a paper that says
-"transformer" from one that says only "transformation", and count the latter a tenth
+"transformer" from one that says only "transformation", and count the latter 3 %
 (static/search-engine.js's formShare). static/search-engine.js has the same WORD_FAMILIES,
 sameWord, formHash and formMark; tests/test_wordforms.py checks through node that they agree.
 """

@@ -358,6 +358,7 @@
     var excluded = new Uint8Array(N);
     var runFloor = new Int32Array(N);
     var held = new Int32Array(N); // bit u: the paper holds unit u's words (any weight)
+    var itself = new Int32Array(N); // bit u: ...as a form of the word, not only a sibling
     var expansions = [];
     var termUnits = new Map(); // term number -> bit mask of the units it stands for
     units.forEach(function (unit) { unit.terms = expandUnit(index, unit); });
@@ -381,10 +382,11 @@
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;
-      var hit = function (doc, weight) {
+      var hit = function (doc, weight, form) {
         if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
         var at = doc * U + u; // a paper's scores side by side: the row loop reads them together
         held[doc] |= 1 << u;
+        if (form !== false) itself[doc] |= 1 << u; // see formShare
         if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
       };
@@ -416,6 +418,7 @@
       index.eachWeight([found.acronym.term], null, function (doc, weight) {
         for (var u = found.start; u < found.end; u++) {
           if (!scores[doc * U + u]) scores[doc * U + u] = weight / k;
+          itself[doc] |= 1 << u;
         }
         runFloor[doc] = Math.max(runFloor[doc], k);
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
@@ -431,16 +434,17 @@
     for (var c = 0; c < reached; c++) {
       var doc = candidates[c];
       if (excluded[doc]) continue;
-      var matched = 0, required = 0, score = 0;
+      var matched = 0, required = 0, score = 0, forms = 0;
       for (var u = 0; u < U; u++) {
         var s = scores[doc * U + u];
         if (!s) continue;
         matched++;
         score += s;
+        if (itself[doc] & (1 << u)) forms++;
         if (units[u].presence === "required") required++;
       }
       if (required < mustHave || !matched) continue;
-      rows.push(doc, matched, runFloor[doc], score);
+      rows.push(doc, matched, runFloor[doc], score, forms);
     }
     proximity(index, units, rows, termUnits, held);
     rows.keep(function (r) { return rows.run[r] >= 0; });
@@ -678,20 +682,25 @@
 
   /* ---- rankings --------------------------------------------------------- */
 
-  /** The candidate papers of a query, one row each: paper, words held, run, title run, score. */
+  /**
+   * The candidate papers of a query, one row each: paper, words held, how many of those
+   * as forms of the word (not only through a sibling: see formShare), run, title run, score.
+   */
   function Rows(capacity) {
     this.docs = new Int32Array(capacity);
     this.matched = new Uint8Array(capacity);
+    this.forms = new Uint8Array(capacity);
     this.run = new Int16Array(capacity);
     this.titleRun = new Uint8Array(capacity);
     this.scores = new Float64Array(capacity);
     this.count = 0;
   }
 
-  Rows.prototype.push = function (doc, matched, run, score) {
+  Rows.prototype.push = function (doc, matched, run, score, forms) {
     var r = this.count++;
     this.docs[r] = doc;
     this.matched[r] = matched;
+    this.forms[r] = forms;
     this.run[r] = run;
     this.scores[r] = score;
   };
@@ -703,6 +712,7 @@
       if (!keep(r)) continue;
       this.docs[n] = this.docs[r];
       this.matched[n] = this.matched[r];
+      this.forms[n] = this.forms[r];
       this.run[n] = this.run[r];
       this.titleRun[n] = this.titleRun[r];
       this.scores[n] = this.scores[r];
@@ -711,9 +721,14 @@
     this.count = n;
   };
 
-  /** Whether row i ranks above row j: words held, run, run in the title, score, paper. */
+  /**
+   * Whether row i ranks above row j: words held, how many as forms of the word (so a
+   * paper that says "generalization" ranks above one that says only "generative"), run,
+   * run in the title, score, paper.
+   */
   function byRank(rows, i, j) {
     if (rows.matched[i] !== rows.matched[j]) return rows.matched[i] > rows.matched[j];
+    if (rows.forms[i] !== rows.forms[j]) return rows.forms[i] > rows.forms[j];
     if (rows.run[i] !== rows.run[j]) return rows.run[i] > rows.run[j];
     if (rows.titleRun[i] !== rows.titleRun[j]) return rows.titleRun[i] > rows.titleRun[j];
     if (rows.scores[i] !== rows.scores[j]) return rows.scores[i] > rows.scores[j];
@@ -723,6 +738,7 @@
   /** Whether row i ranks above row j by words held and score alone (before proximity). */
   function byWordsAndScore(rows, i, j) {
     if (rows.matched[i] !== rows.matched[j]) return rows.matched[i] > rows.matched[j];
+    if (rows.forms[i] !== rows.forms[j]) return rows.forms[i] > rows.forms[j];
     if (rows.scores[i] !== rows.scores[j]) return rows.scores[i] > rows.scores[j];
     return rows.docs[i] < rows.docs[j];
   }
@@ -1225,11 +1241,15 @@
     if (!post) return;
     var docs = post.docs, inField = post.fields, weights = post.weights, n = docs.length;
     for (var p = 0; p < n;) {
-      var doc = docs[p], sum = 0, any = false;
+      var doc = docs[p], sum = 0, any = false, form = !share;
       for (; p < n && docs[p] === doc; p++) {
-        if (allowed[inField[p]]) { sum += share ? weights[p] * share(p) : weights[p]; any = true; }
+        if (!allowed[inField[p]]) continue;
+        var part = share ? share(p) : 1;
+        sum += weights[p] * part;
+        any = true;
+        if (part === 1) form = true;
       }
-      if (any) fn(doc, sum);
+      if (any) fn(doc, sum, form); // form: some field holds a form of the word (formShare)
     }
   }
 

@@ -822,6 +822,29 @@ def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
     assert marked_words(text, words) == ["Modelling", "modeling"]
 
 
+def test_a_paper_holding_each_word_itself_ranks_above_one_holding_a_sibling_of_one(
+    tmp_path: Path,
+) -> None:
+    # "Generative models" holds both stems, side by side in its title, but not the word
+    # "generalization": a paper that says both words ranks first, though they stand apart.
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("generative", "Generative models", "Generative models of images. " + FILLER),
+            paper("ood", "Generalization in vision models", "Out of distribution. " + FILLER),
+            paper("vit", "Graph transformers", "On graphs. " + FILLER),
+            paper("basis", "Graph transformations", "On graphs. " + FILLER),
+        ],
+    )
+    queries = ["generalization models", "models generalization", "transformer graph"]
+    for stage, typing in [("titles", False), ("full", False), ("full", True)]:
+        rows = engine_results(site, queries, stage=stage, prefixLast=typing)
+        assert rows["generalization models"]["slugs"][:2] == ["ood", "generative"], stage
+        assert rows["models generalization"]["slugs"][:2] == ["ood", "generative"], stage
+        assert rows["transformer graph"]["slugs"][:2] == ["vit", "basis"], stage
+        assert rows["generalization models"]["full"] == 2  # both still hold every stem
+
+
 def test_a_posting_of_inflections_holds_each_word_they_are_forms_of(tmp_path: Path) -> None:
     # "embedding" inflects the term "embed" (no mark), and is a form of "embeddings", though
     # "embed" is not; "embedment" is another word (a mark).
