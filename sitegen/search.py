@@ -23,9 +23,9 @@ script that assigns into the global ``SITEGEN_SEARCH`` object, so it loads with 
    them and ranks (static/search-engine.js's rankQuery), so the main thread never
    parses them; on file:// the page loads them as <script>s.
 4. ``search/text-NNN-HASH.js`` — snippet text, TEXT_CHUNK_DOCS papers per file
-   (named like the names chunks), loaded on demand for the hits on screen: the first
-   LEAD_CHARS characters of each abstract and note (what a results page shows), and
-   the tags.
+   (named like the names chunks), loaded on demand for the hits on screen: each
+   abstract and note, up to SNIPPET_CHARS characters (LEAD_CHARS on a site with no
+   title stage), from which a results page shows the stretch that matched; and the tags.
 
 Cache busting (GitHub Pages lets browsers cache every file for 10 minutes): each
 data file's name ends in a hash of its content (a text or names chunk: of its
@@ -124,7 +124,7 @@ from sitegen.porter import lunr_term
 from sitegen.texmath import tex_plain
 from sitegen.text import derivable_slug
 from sitegen.themes import Taxonomy, title_from_slug
-from sitegen.wordforms import form_hash, inflects, pack_mark
+from sitegen.wordforms import form_hash, inflects, pack_mark, word_class
 
 REF = "id"
 # Title matches must outrank abstract matches: BM25 per-field scores are multiplied
@@ -132,7 +132,7 @@ REF = "id"
 FIELDS: tuple[tuple[str, int], ...] = (
     ("title", 10),
     ("abstract", 1),
-    ("themes", 2),
+    ("themes", 1),
     ("tags", 3),
     ("notes", 1),
 )
@@ -151,7 +151,11 @@ CHUNK_GROUP = 16
 # at 20k): it then holds no titles, the first results come from the full index, and
 # the titles of the hits shown load by chunk (names-NNN files, TEXT_CHUNK_DOCS each).
 TITLE_STAGE_PAPERS = 20_000
-LEAD_CHARS = 300  # snippet text kept of each abstract and note
+# Snippet text kept of each abstract and note: most abstracts whole, so a result shows the
+# stretch that holds the words searched for; on a site with no title stage (very large), the
+# start only, as a 100k site must fit GitHub Pages' 1 GB (entry_keys hold which).
+SNIPPET_CHARS = 1500
+LEAD_CHARS = 300
 GLOBAL = "SITEGEN_SEARCH"
 HASH_CHARS = 10  # hex digits of SHA-256 in data file names
 TRIMMER = re.compile(r"^\W+|\W+$")  # lunr.trimmer
@@ -177,6 +181,7 @@ class SearchDoc:
     tags: str
     abstract: str
     notes: str
+    snippet_chars: int = SNIPPET_CHARS  # snippet_chars(papers): what snippet_text keeps
 
     def fields(self) -> dict[str, str]:
         """The lunr document: ref plus the indexed fields."""
@@ -190,8 +195,9 @@ class SearchDoc:
         }
 
     def snippet_text(self) -> list[str]:
-        """What a hit's snippet may show: the start of the abstract and notes, the tags."""
-        return [lead(self.abstract), lead(self.notes), self.tags]
+        """What a hit's snippet may show: the abstract and notes (or their start), the tags."""
+        limit = self.snippet_chars
+        return [lead(self.abstract, limit), lead(self.notes, limit), self.tags]
 
 
 def plain_text(markdown: str) -> str:
@@ -204,7 +210,12 @@ def plain_text(markdown: str) -> str:
     return " ".join(text.split())  # str.split() and re's \s agree on what whitespace is
 
 
-def lead(text: str, limit: int = LEAD_CHARS) -> str:
+def snippet_chars(papers: int) -> int:
+    """How much of each abstract and note a site of this many papers keeps for snippets."""
+    return LEAD_CHARS if papers > TITLE_STAGE_PAPERS else SNIPPET_CHARS
+
+
+def lead(text: str, limit: int) -> str:
     """At most limit characters from the start of text, cut at a space, "…" if cut."""
     if len(text) <= limit:
         return text
@@ -225,8 +236,10 @@ def theme_words(paper: Paper, taxonomy: Taxonomy) -> str:
     return " ".join(f"{slug} {theme_title(taxonomy, slug)}" for slug in paper.themes)
 
 
-def search_document(number: int, paper: Paper, taxonomy: Taxonomy) -> SearchDoc:
-    """One paper as a search document, ref number."""
+def search_document(
+    number: int, paper: Paper, taxonomy: Taxonomy, snippet: int = SNIPPET_CHARS
+) -> SearchDoc:
+    """One paper as a search document, ref number (snippet: its snippet_chars)."""
     return SearchDoc(
         ref=str(number),
         slug=paper.slug,
@@ -236,6 +249,7 @@ def search_document(number: int, paper: Paper, taxonomy: Taxonomy) -> SearchDoc:
         tags=" ".join(paper.tags),
         abstract=plain_text(paper.abstract),
         notes=plain_text(paper.notes),
+        snippet_chars=snippet,
     )
 
 
@@ -275,7 +289,7 @@ class Analyser:
         # raw token -> its trimmed form, None where that is its term (counted as the rest)
         self.form_of: dict[str, str | None] = {}
         self.marked: set[str] = set()  # raw tokens that give their term's posting a mark
-        self.hash_of: dict[str, int] = {}  # raw token -> its form's hash (wordforms.form_hash)
+        self.hash_of: dict[str, int] = {}  # raw token -> its form's class's hash (form_mark)
 
     def term(self, raw: str) -> str | None:
         """The term lunr's pipeline makes of a raw token, None if none."""
@@ -284,7 +298,7 @@ class Analyser:
         self.form_of[raw] = None if form == term else form
         self.term_of[raw] = term
         if term is not None:
-            self.hash_of[raw] = form_hash(form)
+            self.hash_of[raw] = form_hash(word_class(form))
             if not inflects(form, term):
                 self.marked.add(raw)
         return term
@@ -855,7 +869,7 @@ def search_files(
 # POSITION_POSTINGS pairs (tiered_texts), made when "stamp" had that value; "derivable",
 # "acronyms": by number; "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 7  # 5: entries keyed by their page's content key; 6: form marks; 7: hashes
+MEMO_FORMAT = 8  # 5: entries keyed by their page's content key; 6: form marks; 7-8: hashes
 FORMAT_TAG = f"search index {MEMO_FORMAT}"  # in every entry key
 MEMO_PARTS: dict[str, type] = {
     "keys": list,
@@ -883,15 +897,16 @@ def usable_memo(memo: object) -> SearchMemo | None:
     return memo if all(isinstance(memo.get(k), t) for k, t in MEMO_PARTS.items()) else None
 
 
-def entry_key(paper: Paper, themes: str) -> str:
+def entry_key(paper: Paper, themes: str, snippet: int = SNIPPET_CHARS) -> str:
     """What a paper's entry is made from: the hash of every field search reads (its page's
-    content key stands for those its page gives), and the index's format (so the search
-    files an older sitegen wrote are made again)."""
+    content key stands for those its page gives), how much snippet text it keeps, and the
+    index's format (so the search files an older sitegen wrote are made again)."""
+    tag = f"{FORMAT_TAG}, snippets {snippet}"
     if paper.page_key:
-        return digest(paper.page_key, themes, FORMAT_TAG)
+        return digest(paper.page_key, themes, tag)
     fields = (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
     text = "".join(f"{len(field)}:{field}" for field in fields)  # one hash update
-    return digest(text, FORMAT_TAG)
+    return digest(text, tag)
 
 
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
@@ -922,11 +937,12 @@ def entry_keys(papers: Sequence[Paper], taxonomy: Taxonomy) -> list[str]:
     """Each paper's entry key, in order (theme words made once per list of themes)."""
     words: dict[tuple[str, ...], str] = {}
     keys = []
+    snippet = snippet_chars(len(papers))
     for paper in papers:
         themes = words.get(paper.themes)
         if themes is None:
             themes = words[paper.themes] = theme_words(paper, taxonomy)
-        keys.append(entry_key(paper, themes))
+        keys.append(entry_key(paper, themes, snippet))
     return keys
 
 
@@ -965,6 +981,7 @@ def indexed(
     """search_index from scratch, but for the entries an old memo holds (read back); the
     memo's entries go into `entries` (empty, or a new dict if None) as each is made."""
     analyser = Analyser()
+    kept = snippet_chars(len(papers))
     entries = {} if entries is None else entries
     known: Mapping[str, bytes] = old["entries"] if old is not None else {}
     index = ShardedIndex()
@@ -977,7 +994,8 @@ def indexed(
         # 100k index that held the analysed entries reached 3.65 GB).
         entry = known.get(key)
         if entry is None:
-            analysed = search_entry(search_document(number, paper, taxonomy), analyser)
+            document = search_document(number, paper, taxonomy, kept)
+            analysed = search_entry(document, analyser)
             entries[key] = packed_entry(analysed)
         else:
             analysed = read_entry(entry)

@@ -49,6 +49,7 @@ from sitegen.search import (
     search_document,
     search_entry,
     shard_texts,
+    snippet_chars,
     staged_files,
     tf_code,
     tiered_texts,
@@ -351,6 +352,7 @@ def updated(
     entries: dict[str, bytes] = {}
     fresh: dict[int, list] = {}
     analyser = shared_analyser()
+    snippet = snippet_chars(len(papers))
     update = Update(memo, keys)
     update.lengths = update.lengths[: min(len(before), len(keys)) * F]
     update.lengths.extend([0] * (max(0, len(keys) - len(before)) * F))
@@ -361,9 +363,8 @@ def updated(
             key = keys[number]
             packed = old_entries.get(key)
             if packed is None:
-                fresh[number] = search_entry(
-                    search_document(number, papers[number], taxonomy), analyser
-                )
+                document = search_document(number, papers[number], taxonomy, snippet)
+                fresh[number] = search_entry(document, analyser)
                 entries[key] = packed_entry(fresh[number])
             else:
                 fresh[number] = read_entry(packed)

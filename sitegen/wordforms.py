@@ -3,10 +3,11 @@
 lunr's stemmer makes one index term of words that are not one word: "generalization" and
 "generative", "transformer" and "transformation". The search index marks each posting
 (a term in one paper's field) whose words are not all forms of the term itself with a
-10-bit hash of each word it holds (form_mark), so the browser can tell a paper that says
-"transformer" from one that says only "transformation", and count the latter 3 %
-(static/search-engine.js's formShare). static/search-engine.js has the same WORD_FAMILIES,
-sameWord, formHash and formMark; tests/test_wordforms.py checks through node that they agree.
+10-bit hash of each word it holds (form_mark; a word and its inflections, one hash), so
+the browser can tell a paper that says "transformer" from one that says only
+"transformation", and rank the latter after it (static/search-engine.js's formShare).
+static/search-engine.js has the same WORD_FAMILIES, sameWord, wordClass, formHash and
+formMark; tests/test_wordforms.py checks through node that they agree.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ WORD_FAMILIES: tuple[tuple[str, ...], ...] = (
 FAMILY_OF = {ending: n for n, family in enumerate(WORD_FAMILIES) for ending in family}
 LONGEST_ENDING = max(map(len, FAMILY_OF))
 INFLECTIONS = frozenset(("", "s", "es", "e", "ed", "d", "ing"))  # not "-ion", "-al", "-ly"
+# What word_class takes off. Only inflections: with "-ion" or "-al", "severe" and "several"
+# would share a class, though neither is a form of the other.
+CLASS_ENDINGS = sorted(INFLECTIONS - {""} | {"y", "ies", "ied"}, key=lambda e: (-len(e), e))
+CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 # A word's hash is 1..FORM_HASHES: ten bits, two varint digits (search.varint). Only the
 # written forms of one term can be taken for each other, and 1,023 values keep two of them
 # apart: 30 (one digit) let "transformations" pass for "transformers".
@@ -60,6 +65,25 @@ def doubled(word: str, at: int) -> int:
 
 
 @lru_cache(maxsize=1 << 16)
+def word_class(word: str) -> str:
+    """What a written word and its inflections share, hashed for marks: the word less its
+    longest CLASS_ENDING (leaving 2+ UTF-16 units; a consonant doubled before it as one):
+    "generate", "generates", "generating" are "generat"; "generation" is itself."""
+    for ending in CLASS_ENDINGS:
+        if word.endswith(ending) and utf16_length(word) - len(ending) >= 2:
+            stem = word[: -len(ending)]
+            if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] in CONSONANTS:
+                stem = stem[:-1]
+            return stem
+    return word
+
+
+def utf16_length(text: str) -> int:
+    """The length of text in UTF-16 code units, as JavaScript counts it."""
+    return len(text) + sum(ord(char) > 0xFFFF for char in text)
+
+
+@lru_cache(maxsize=1 << 16)
 def form_hash(word: str) -> int:
     """A written word's hash in a form mark: FNV-1a over its UTF-16 code units, 1..FORM_HASHES."""
     h = 0x811C9DC5
@@ -83,11 +107,12 @@ def inflects(word: str, term: str) -> bool:
 
 def form_mark(term: str, words: Iterable[str]) -> int:
     """A posting's mark: 0 when every word that made the term inflects it (so it is a
-    form of each word the term itself is a form of), else all words' hashes (pack_mark)."""
+    form of each word the term itself is a form of), else its words' classes' hashes
+    (word_class, pack_mark): forms of one word take one hash, so most marks hold one."""
     words = list(words)
     if all(inflects(word, term) for word in words):
         return 0
-    return pack_mark({form_hash(word) for word in words})
+    return pack_mark({form_hash(word_class(word)) for word in words})
 
 
 def pack_mark(hashes: set[int]) -> int:

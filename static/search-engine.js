@@ -82,6 +82,27 @@
     });
   });
 
+  // sitegen.wordforms.CLASS_ENDINGS: inflections only, longest first
+  var CLASS_ENDINGS = ["ied", "ies", "ing", "ed", "es", "d", "e", "s", "y"];
+
+  /** What a written word and its inflections share, hashed for marks
+   *  (sitegen.wordforms.word_class): the word less its longest CLASS_ENDING (leaving 2+
+   *  letters; a consonant doubled before it as one). */
+  function wordClass(word) {
+    for (var i = 0; i < CLASS_ENDINGS.length; i++) {
+      var ending = CLASS_ENDINGS[i];
+      if (word.length - ending.length < 2 || word.slice(-ending.length) !== ending) continue;
+      var stem = word.slice(0, -ending.length), last = stem[stem.length - 1];
+      if (stem.length > 2 && last === stem[stem.length - 2] && CONSONANTS.indexOf(last) >= 0) {
+        stem = stem.slice(0, -1);
+      }
+      return stem;
+    }
+    return word;
+  }
+
+  var CONSONANTS = "bcdfghjklmnpqrstvwxz";
+
   /** Whether two written words are forms of one word: past a common start of 2+ letters,
    *  both end in endings of one family ("connecting", "connection"; see WORD_FAMILIES). */
   function sameWord(a, b) {
@@ -470,7 +491,8 @@
     var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [itself];
     var wanted = [], others = false;
     written.forEach(function (form) {
-      if (isFormOf(form, word, unit.prefix)) wanted.push(formHash(form)); else others = true;
+      if (isFormOf(form, word, unit.prefix)) wanted.push(formHash(wordClass(form)));
+      else others = true;
     });
     if (!others) return null;
     var marks = post.marks;
@@ -531,7 +553,7 @@
    *  sitegen.wordforms.form_mark. */
   function formMark(term, words) {
     if (words.every(function (w) { return inflects(w, term); })) return 0;
-    return packMark(words.map(formHash));
+    return packMark(words.map(function (w) { return formHash(wordClass(w)); }));
   }
 
   var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
@@ -684,7 +706,7 @@
 
   /**
    * The candidate papers of a query, one row each: paper, words held, how many of those
-   * as forms of the word (not only through a sibling: see formShare), run, title run, score.
+   * its text holds as forms of the word (see byRank), run, title run, score.
    */
   function Rows(capacity) {
     this.docs = new Int32Array(capacity);
@@ -722,9 +744,10 @@
   };
 
   /**
-   * Whether row i ranks above row j: words held, how many as forms of the word (so a
-   * paper that says "generalization" ranks above one that says only "generative"), run,
-   * run in the title, score, paper.
+   * Whether row i ranks above row j: words held, how many of them its text holds as
+   * forms of the word (so a paper that says "generalization" ranks above one that says
+   * only "generative", or that only sits in a theme named so), run, run in the title,
+   * score, paper.
    */
   function byRank(rows, i, j) {
     if (rows.matched[i] !== rows.matched[j]) return rows.matched[i] > rows.matched[j];
@@ -1088,6 +1111,9 @@
     this.vocabulary = new Vocabulary(head.terms, head.forms, head.pairs);
     this.streamFields = STREAM_FIELDS.map(function (name) { return index.fields.indexOf(name); });
     this.positional = this.fields.map(function (_, f) { return index.streamFields.indexOf(f) >= 0; });
+    // A field whose words say what the paper is about: not its theme's name ("Detection &
+    // segmentation" for a detection paper), which ranks after the text (see formShare).
+    this.topical = this.fields.map(function (name) { return name !== "themes"; });
     this.postings = new Array(this.termCount);
     this.shards = shards || [];
     this.lates = []; // late files, by shard ("" for none): openFull sets them
@@ -1205,7 +1231,9 @@
     var touched = this.touched || (this.touched = new Int32Array(N));
     var allowed = new Uint8Array(this.fields.length);
     for (var f = 0; f < allowed.length; f++) allowed[f] = !fields || fields.indexOf(f) >= 0 ? 1 : 0;
-    if (terms.length === 1) return eachWeightOfOne(this.postings[terms[0]], allowed, fn, share);
+    if (terms.length === 1) {
+      return eachWeightOfOne(this.postings[terms[0]], allowed, this.topical, fn, share);
+    }
     var reached = 0;
     for (var i = 0; i < terms.length; i++) {
       var post = this.postings[terms[i]], held = 0;
@@ -1237,19 +1265,20 @@
    * eachWeight for one term: a paper's postings stand together (they are ordered by
    * paper * fields + field), so one pass sums them, with no per-paper buffer.
    */
-  function eachWeightOfOne(post, allowed, fn, share) {
+  function eachWeightOfOne(post, allowed, topical, fn, share) {
     if (!post) return;
     var docs = post.docs, inField = post.fields, weights = post.weights, n = docs.length;
     for (var p = 0; p < n;) {
-      var doc = docs[p], sum = 0, any = false, form = !share;
+      var doc = docs[p], sum = 0, any = false, form = false;
       for (; p < n && docs[p] === doc; p++) {
         if (!allowed[inField[p]]) continue;
         var part = share ? share(p) : 1;
         sum += weights[p] * part;
         any = true;
-        if (part === 1) form = true;
+        if (part === 1 && topical[inField[p]]) form = true;
       }
-      if (any) fn(doc, sum, form); // form: some field holds a form of the word (formShare)
+      // form: a field other than the theme's name holds a form of the word (formShare)
+      if (any) fn(doc, sum, form);
     }
   }
 
@@ -1700,6 +1729,7 @@
     typoLimit: typoLimit,
     sameWord: sameWord,
     formHash: formHash,
+    wordClass: wordClass,
     formMark: formMark,
     holdsOneOf: holdsOneOf,
     FullIndex: FullIndex,

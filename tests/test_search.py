@@ -383,18 +383,28 @@ def test_titles_manifest_lists_every_paper_with_theme_and_derivable_slug() -> No
     assert texts[0][2] == "gnn"
 
 
-def test_snippet_text_is_the_start_of_abstract_and_notes_cut_at_a_word() -> None:
-    long = " ".join(f"word{i}" for i in range(200))
+@pytest.mark.parametrize("large", [False, True])
+def test_snippet_text_is_abstract_and_notes_cut_at_a_word(
+    monkeypatch: pytest.MonkeyPatch, large: bool
+) -> None:
+    # Most abstracts whole, so that a results page can show the stretch that matched; on a
+    # very large site (no title stage) only their start, to fit GitHub Pages.
+    monkeypatch.setattr(search, "TITLE_STAGE_PAPERS", 1 if large else 100)
+    limit = search.LEAD_CHARS if large else search.SNIPPET_CHARS
+    long = " ".join(f"word{i}" for i in range(400))
     papers = [paper("long", "Long", long, notes=long, tags=("a", "b")), paper("x", "X", "Brief.")]
     files = search.search_files(papers, Taxonomy((Theme("theory", "Theory"),)))
     _, titles = read_script(files["search/titles.js"])
     _, texts = read_script(files[f"search/{search.chunk_name(titles, 'text', 0)}.js"])
     abstract, notes, tags = texts[0]
     assert abstract == notes and tags == "a b"
-    assert len(abstract) <= search.LEAD_CHARS and abstract.endswith("…")
+    assert limit - 10 <= len(abstract) <= limit and abstract.endswith("…")
     assert long.startswith(abstract[:-1]) and long[len(abstract) - 1] == " "
     assert texts[1] == ["Brief.", "", ""]
-    assert search.lead("x" * 400) == "x" * (search.LEAD_CHARS - 1) + "…"
+    assert search.lead("x" * 400, 300) == "x" * 299 + "…"
+    keys = search.entry_keys(papers, Taxonomy((Theme("theory", "Theory"),)))
+    monkeypatch.setattr(search, "TITLE_STAGE_PAPERS", 100 if large else 1)
+    assert set(keys).isdisjoint(search.entry_keys(papers, Taxonomy((Theme("theory", "Theory"),))))
 
 
 @pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 4])
@@ -843,6 +853,24 @@ def test_a_paper_holding_each_word_itself_ranks_above_one_holding_a_sibling_of_o
         assert rows["models generalization"]["slugs"][:2] == ["ood", "generative"], stage
         assert rows["transformer graph"]["slugs"][:2] == ["vit", "basis"], stage
         assert rows["generalization models"]["full"] == 2  # both still hold every stem
+
+
+def test_a_paper_whose_text_holds_the_word_ranks_above_one_only_in_a_theme_named_so(
+    tmp_path: Path,
+) -> None:
+    # A detection paper filed under "Detection & segmentation" matches "segmentation" by its
+    # theme's name; a paper that says "segmentation" (once, in a long abstract) comes first.
+    taxonomy = Taxonomy((Theme("theory", "Theory"), Theme("det", "Detection & segmentation")))
+    papers = [
+        paper("boxes", "Boxes at scale", "We detect objects in images.", theme="det"),
+        paper("masks", "Pictures at scale", "We study " + FILLER + " and segmentation."),
+    ]
+    site = write_search_files(tmp_path, papers, taxonomy)
+    rows = engine_results(site, ["segmentation", "segmentation images"], papers)
+    assert rows["segmentation"]["slugs"] == ["masks", "boxes"]
+    assert rows["segmentation"]["full"] == 2  # both still match
+    themed = engine_results(site, ["themes:segmentation"], papers)  # the field asked for
+    assert themed["themes:segmentation"]["slugs"] == ["boxes"]
 
 
 def test_a_posting_of_inflections_holds_each_word_they_are_forms_of(tmp_path: Path) -> None:

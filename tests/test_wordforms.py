@@ -17,6 +17,7 @@ from sitegen.wordforms import (
     inflects,
     pack_mark,
     same_word,
+    word_class,
 )
 
 
@@ -33,8 +34,20 @@ def test_a_mark_is_zero_when_every_word_inflects_the_term() -> None:
     assert form_mark("model", ["model", "models", "modelling", "modeled"]) == 0
     assert inflects("studies", "studi") and not inflects("study", "studi")
     assert not inflects("detection", "detect")  # a form of "detect", but another word
-    mark = form_mark("transform", ["transform", "transformer"])
+    mark = form_mark("transform", ["transform", "transformer", "transformers"])
     assert mark == pack_mark({form_hash("transform"), form_hash("transformer")})
+
+
+def test_a_words_class_is_what_its_forms_share() -> None:
+    forms = ["generate", "generates", "generated", "generating"]
+    assert {word_class(word) for word in forms} == {"generat"}
+    assert word_class("generations") == "generation" != word_class("generative")
+    # Inflections only: "severe" and "several" are not forms of one word.
+    assert word_class("severe") != word_class("several")
+    assert word_class("modelling") == word_class("modeling") == word_class("models") == "model"
+    assert word_class("transformers") == "transformer" != word_class("transformations")
+    assert word_class("studies") == word_class("study") == word_class("studied") == "stud"
+    assert word_class("is") == "is" and word_class("𝔼s") == "𝔼"  # 2+ UTF-16 units left
 
 
 def test_a_mark_packs_up_to_three_hashes_in_few_digits_and_is_never_zero() -> None:
@@ -47,17 +60,17 @@ def test_a_mark_packs_up_to_three_hashes_in_few_digits_and_is_never_zero() -> No
     assert pack_mark({29, 30, 59, 1000}) == MANY_WORDS | 1 << 29 | 1 | 1 << 10  # mod 30
 
 
-def test_the_forms_of_each_shipped_term_have_distinct_hashes() -> None:
+def test_the_word_classes_of_each_shipped_term_have_distinct_hashes() -> None:
     # One bit in 30 took "transformations" for "transformers", "connectivity" for "connected".
-    assert form_hash("transformations") != form_hash("transformers")
-    assert form_hash("connectivity") != form_hash("connected")
+    assert form_hash(word_class("transformations")) != form_hash(word_class("transformers"))
+    assert form_hash(word_class("connectivity")) != form_hash(word_class("connected"))
     by_term: dict[str, set[str]] = {}
     for word in shipped_words():
-        by_term.setdefault(lunr_term(word) or word, set()).add(word)
+        by_term.setdefault(lunr_term(word) or word, set()).add(word_class(word))
     clashes = [
         term
-        for term, forms in by_term.items()
-        if len({form_hash(form) for form in forms}) < len(forms)
+        for term, classes in by_term.items()
+        if len({form_hash(one) for one in classes}) < len(classes)
     ]
     assert len(by_term) > 2500 and len(clashes) <= len(by_term) // 500, clashes
 
@@ -83,12 +96,14 @@ def test_the_engine_agrees_on_forms_bits_and_marks() -> None:
     got = run_node(
         """print({same: input.pairs.map(([a, b]) => engine.sameWord(a, b)),
                   hashes: input.words.map(engine.formHash),
+                  classes: input.words.map(engine.wordClass),
                   marks: input.marks.map(([t, w]) => engine.formMark(t, w)),
                   holds: input.holds.map(([m, w]) => engine.holdsOneOf(m, w))});""",
         {"pairs": pairs, "words": words, "marks": marks, "holds": holds},
     )
     assert got["same"] == [same_word(a, b) for a, b in pairs]
     assert got["hashes"] == [form_hash(word) for word in words]
+    assert got["classes"] == [word_class(word) for word in words]
     assert got["marks"] == [form_mark(term, group) for term, group in marks]
     assert len(set(got["hashes"])) > FORM_HASHES * 0.95  # the hash spreads over its range
     assert got["holds"] == [held[0] in unpacked(mark) for mark, held in holds]
