@@ -410,7 +410,9 @@
     var match = function (n, more) {
       return (n === 1 ? "1 " + more + "paper matches" : n + " " + more + "papers match");
     };
-    var quoted = "\u201c" + (result.corrected || query) + "\u201d";
+    var said = String(result.corrected || query);
+    if (/^"[^"]+"$/.test(said)) said = said.slice(1, -1); // a phrase: one pair of quotes
+    var quoted = "\u201c" + said + "\u201d";
     if (!result.total) return "No papers match " + quoted;
     if (!some) return match(result.total, "") + " " + quoted;
     var rest = match(some, result.full ? "more " : "") + " some of its words";
@@ -525,6 +527,8 @@
       box.hidden = false;
       input.setAttribute("aria-expanded", "true");
       placeSheet();
+      // the footer sticks to the bottom: a hit the arrows select scrolls clear of it
+      box.style.scrollPaddingBottom = footer.offsetHeight + "px";
     }
 
     // On a phone the dropdown is a sheet fixed under the search box, the width of

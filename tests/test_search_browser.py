@@ -512,3 +512,33 @@ def test_a_sidebar_link_reached_by_tab_is_not_hidden_under_the_header(
     top = page.evaluate("document.activeElement.getBoundingClientRect().top")
     header = page.locator(".site-header").bounding_box()
     assert top >= header["y"] + header["height"]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_dropdowns_count_stays_in_view_and_the_arrows_keep_hits_above_it(
+    browser: object, base_url: str, width: int
+) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900 if width > 600 else 844})
+    try:
+        page.goto(base_url)
+        page.locator("#site-search").click()
+        page.keyboard.type("transformer", delay=20)
+        hits = page.locator(".sg-hit")
+        expect(hits.nth(7)).to_be_attached()
+        box = page.locator(".sg-dropdown").bounding_box()
+        link = page.locator(".sg-all").bounding_box()
+        assert link["y"] + link["height"] <= box["y"] + box["height"] + 1  # not scrolled away
+        footer = page.locator(".sg-footer").bounding_box()
+        for _ in range(hits.count()):
+            page.keyboard.press("ArrowDown")
+            chosen = page.locator(".sg-hit[aria-selected=true]").bounding_box()
+            assert chosen["y"] + chosen["height"] <= footer["y"] + 1
+    finally:
+        page.close()
+
+
+def test_a_quoted_phrase_is_shown_in_one_pair_of_quotes(page: Page, base_url: str) -> None:
+    page.goto(base_url + 'search/?q="vision transformer"')
+    status = page.locator(".sg-status")
+    expect(status).to_contain_text("\u201cvision transformer\u201d")
+    expect(status).not_to_contain_text('"')
