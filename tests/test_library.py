@@ -177,3 +177,9 @@ def test_dumps_added_on_one_day_get_labels_that_tell_them_apart() -> None:
         "Mar 13 · undated-too",
     ]
     assert len({d.url for d in library.dumps}) == len(dumps)
+
+
+def test_an_undated_dump_named_by_a_hash_is_labelled_by_its_place() -> None:
+    dumps = [Dump(name, None, None, "spaced", ()) for name in ("001_2330d60cc52b9a08", "week 12")]
+    library = build_library(replace(project([]), dumps=[d.summary() for d in dumps]))
+    assert [d.label for d in library.dumps] == ["Dump 1", "week 12"]

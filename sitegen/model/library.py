@@ -219,7 +219,10 @@ def dump_labels(dumps: list[DumpSummary]) -> list[str]:
     """Each dump's label, told apart from the others': its date ("Mar 13, 2026"), else the
     feed's listing date, else its file's stem. Dumps that would share one (several added on
     one day) add the feed's listing date, or failing that the name their file came with."""
-    bases = [date_label(d.date) if d.date else d.listing_date or d.name for d in dumps]
+    bases = [
+        date_label(d.date) if d.date else d.listing_date or readable_name(d.name, number)
+        for number, d in enumerate(dumps, start=1)
+    ]
     feeds = [
         f"{base} · {dump.listing_date}" if dump.date and dump.listing_date else base
         for dump, base in zip(dumps, bases, strict=True)
@@ -238,6 +241,16 @@ def dump_labels(dumps: list[DumpSummary]) -> list[str]:
         label if still[label] == 1 else f"{base} · {dump.file or dump.name}"
         for dump, base, label in zip(dumps, bases, labels, strict=True)
     ]
+
+
+# A file stem no one chose to read ("001_2330d60cc52b9a08"): a run of 12+ hex digits.
+MACHINE_NAME = re.compile(r"[0-9a-f]{12,}", re.IGNORECASE)
+
+
+def readable_name(name: str, number: int) -> str:
+    """An undated dump's label: its file's stem, or "Dump N" (its place) for a stem that is
+    a machine's hash."""
+    return f"Dump {number}" if MACHINE_NAME.search(name) else name
 
 
 def own_name(dump: DumpSummary) -> str:
