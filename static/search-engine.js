@@ -123,14 +123,17 @@
   /**
    * What a hit's terms ask to mark (Searcher hits' `terms`, FullIndex#matchedTerms):
    * "word*" marks words that start with word as written (a prefix while typing);
-   * "~word" marks the forms of word (the same index term, and sameWord); anything
-   * else, words with that index term or written so (wildcard and fuzzy syntax).
+   * "~word" marks the forms of word (the same index term, and sameWord); "=words of a
+   * phrase" marks them where they stand together, in order (an acronym's long form);
+   * anything else, words with that index term or written so (wildcard and fuzzy syntax).
    */
   function markers(terms) {
-    var wanted = { prefixes: [], forms: new Map(), plain: new Set() };
+    var wanted = { prefixes: [], forms: new Map(), plain: new Set(), phrases: [] };
     (terms || []).forEach(function (key) {
       key = String(key);
-      if (key.length > 1 && key[key.length - 1] === "*") {
+      if (key[0] === "=" && key.length > 1) {
+        wanted.phrases.push(key.slice(1).split(" "));
+      } else if (key.length > 1 && key[key.length - 1] === "*") {
         wanted.prefixes.push(key.slice(0, -1));
       } else if (key[0] === "~" && key.length > 1) {
         var word = key.slice(1), term = indexTerm(word) || word;
@@ -158,22 +161,31 @@
   function highlight(text, terms) {
     var wanted = markers(terms);
     var any = wanted.prefixes.length || wanted.forms.size || wanted.plain.size;
-    var runs = [];
+    var words = []; // each word's {start, end, word (lower case)}
     var re = /[^\s\-]+/g;
-    var last = 0;
     var m;
     text = String(text || "");
     while ((m = re.exec(text))) {
-      var word = m[0];
-      var core = word.match(/^(\W*)(.*?)(\W*)$/);
-      if (any && core && core[2] && marked(wanted, core[2].toLowerCase())) {
-        var start = m.index + core[1].length;
-        var end = start + core[2].length;
-        if (start > last) runs.push({ text: text.slice(last, start), hit: false });
-        runs.push({ text: text.slice(start, end), hit: true });
-        last = end;
-      }
+      var core = m[0].match(/^(\W*)(.*?)(\W*)$/);
+      if (!core || !core[2]) continue;
+      var start = m.index + core[1].length;
+      words.push({ start: start, end: start + core[2].length, word: core[2].toLowerCase() });
     }
+    var hits = words.map(function (w) { return !!any && marked(wanted, w.word); });
+    wanted.phrases.forEach(function (phrase) {
+      for (var i = 0; i + phrase.length <= words.length; i++) {
+        var k = 0;
+        while (k < phrase.length && sameWord(words[i + k].word, phrase[k])) k++;
+        for (var j = 0; k === phrase.length && j < k; j++) hits[i + j] = true;
+      }
+    });
+    var runs = [], last = 0;
+    words.forEach(function (w, i) {
+      if (!hits[i]) return;
+      if (w.start > last) runs.push({ text: text.slice(last, w.start), hit: false });
+      runs.push({ text: text.slice(w.start, w.end), hit: true });
+      last = w.end;
+    });
     if (last < text.length) runs.push({ text: text.slice(last), hit: false });
     return runs;
   }
@@ -1479,7 +1491,7 @@
     expansions.forEach(function (a) {
       if (a.term !== undefined && holdsAny([a.term])) add("~" + a.short.toLowerCase());
       if (!holdsAny(a.terms)) return;
-      wordsWithGaps(a.long).forEach(function (word) { if (indexTerm(word)) add("~" + trim(word)); });
+      add("=" + wordsWithGaps(a.long).map(trim).filter(Boolean).join(" ")); // as a phrase
     });
     return out;
   };

@@ -969,6 +969,10 @@ def test_acronyms_the_corpus_defines_are_found_both_ways(tmp_path: Path) -> None
     assert rows["MIM"]["expansions"] == [["MIM", "masked image modeling"]]
     assert set(rows["masked image modeling"]["slugs"][:3]) == {"defines", "long", "short"}
     assert rows["masked image modeling"]["full"] == 3
+    # The long form is marked where it stands together, not each of its words anywhere.
+    text = "Masked image modeling (MIM) helps. An image of a masked face, for modeling."
+    terms = rows["MIM"]["terms"]
+    assert marked_words(text, terms) == ["Masked", "image", "modeling", "MIM"]
 
 
 def test_defined_acronyms_take_the_initials_of_the_words_before_them() -> None:
