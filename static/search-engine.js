@@ -429,8 +429,12 @@
       scale = unit.prefix ? 1 / PREFIX_DISCOUNT : 1;
       if (unit.prefix) {
         // one term at a time, each with its own form check: a paper's score is the best
-        // over terms either way (hit keeps the largest)
+        // over terms either way (hit keeps the largest). Where what is typed is a word
+        // already, a longer word counts with that word's idf at most: "diffusion" typed
+        // should not put "DiffusionSat" (a rare word, so a high idf) above "Diffusion".
+        var ownIdf = own !== undefined ? index.idfOf(own) : Infinity;
         others.forEach(function (t) {
+          scale = Math.min(1, ownIdf / index.idfOf(t)) / PREFIX_DISCOUNT;
           index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
         });
       } else {
@@ -1141,6 +1145,11 @@
    * and the late files of the exact terms (a quoted phrase's words, an acronym's long
    * form) that keep only some of their slots in their shard.
    */
+  /** A term's idf (lunr.py's, from how many (field, paper) pairs hold it). */
+  FullIndex.prototype.idfOf = function (term) {
+    return this.head.idf.get(this.head.pairs[term]);
+  };
+
   FullIndex.prototype.missing = function (terms, exact) {
     var names = [], tier = this.head.tier, pairs = this.head.pairs;
     for (var i = 0; i < terms.length; i++) {

@@ -920,6 +920,28 @@ def test_an_abstract_or_theme_with_only_another_word_of_the_stem_counts_a_tenth(
     assert set(typed["transformer"]["slugs"][:2]) == {"vit", "seq"}
 
 
+def test_a_word_typed_in_full_ranks_above_a_rarer_word_it_begins(tmp_path: Path) -> None:
+    # "DiffusionSat" is rarer than "diffusion" (a higher idf): while typing, a longer word
+    # counts with the typed word's idf at most, so the dropdown agrees with the page.
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("sat", "DiffusionSat for satellite images", FILLER),
+            paper("functional", "Functional diffusion at scale", FILLER),
+            *[paper(f"d{n}", f"Diffusion models {n}", FILLER) for n in range(6)],
+        ],
+    )
+    for stage in ("titles", "full"):
+        typed = engine_results(site, ["diffusion"], stage=stage, prefixLast=True)
+        page = engine_results(site, ["diffusion"], stage=stage)
+        assert typed["diffusion"]["slugs"][-1] == "sat", stage
+        assert typed["diffusion"]["slugs"][:7] == page["diffusion"]["slugs"][:7], stage
+        typed = engine_results(site, ["diffusio"], stage=stage, prefixLast=True)  # not a word
+        assert set(typed["diffusio"]["slugs"]) == {"sat", "functional"} | {
+            f"d{n}" for n in range(6)
+        }
+
+
 def test_every_prefix_of_a_written_word_finds_it_in_both_stages(tmp_path: Path) -> None:
     words = ["contrastive", "generative", "segmentation", "representations", "adversarial"]
     papers = [paper(w, f"{w.title()} methods", f"On {w} learning. " + FILLER) for w in words]
