@@ -143,7 +143,7 @@ POSITION_FIELDS = (0, 1)  # title and abstract: their word order is kept, for ph
 POSITION_POSTINGS = 12_000
 K1, B = 1.2, 0.75  # BM25 parameters: lunr's Builder defaults
 SHARD_BYTES = 16 * 1024  # terms per shard file: about this much before gzip
-TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 8 KB)
+TEXT_CHUNK_DOCS = 25  # papers per snippet-text file (about 31 KB, 12 KB gzipped)
 # Text and names chunks are named by a hash of their group of CHUNK_GROUP chunks, so
 # titles.js lists a hash per group, not per file (at 100k papers: 250, not 4,000).
 CHUNK_GROUP = 16

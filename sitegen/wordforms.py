@@ -12,6 +12,7 @@ formMark; tests/test_wordforms.py checks through node that they agree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -43,11 +44,33 @@ MANY_WORDS = 1 << 30
 MANY_BITS = 30
 
 
+# "-ise" and "-ize" spellings of one word, where the letters before take either ("optimise",
+# "generalisation", "tokenize"; not "arise", "promise", "supervise"). lunr stems them apart;
+# the engine searches both (static/search-engine.js's otherSpelling) and counts either a form.
+BEFORE_ISE = r"^([a-z]{2,}(?:al|an|ar|en|er|gn|il|im|it|or|ri))"
+BRITISH = re.compile(BEFORE_ISE + r"is(e|es|ed|er|ers|ing|ation|ations)$")
+AMERICAN = re.compile(BEFORE_ISE + r"iz(e|es|ed|er|ers|ing|ation|ations)$")
+
+
+def one_spelling(word: str) -> str:
+    """A word in its "-ize" spelling, if it has two."""
+    return BRITISH.sub(r"\1iz\2", word)
+
+
+def other_spelling(word: str) -> str | None:
+    """A word's other spelling ("optimise" for "optimize" and back), or None."""
+    if BRITISH.match(word):
+        return BRITISH.sub(r"\1iz\2", word)
+    return AMERICAN.sub(r"\1is\2", word) if AMERICAN.match(word) else None
+
+
 def same_word(a: str, b: str) -> bool:
     """Whether two written words (lower case, trimmed) are forms of one word: past a common
-    start of 2+ letters, both end in endings of one family ("connecting", "connection")."""
+    start of 2+ letters, both end in endings of one family ("connecting", "connection"),
+    either spelling ("generalisation", "generalization")."""
     if a == b:
         return True
+    a, b = one_spelling(a), one_spelling(b)
     common = 0
     while common < len(a) and common < len(b) and a[common] == b[common]:
         common += 1

@@ -82,6 +82,23 @@
     });
   });
 
+  // sitegen.wordforms.BRITISH and AMERICAN: "-ise" and "-ize" spellings of one word, where
+  // the letters before are ones that take either ("optimise", "generalisation", "tokenize";
+  // not "arise", "promise", "supervise")
+  var BRITISH = /^([a-z]{2,}(?:al|an|ar|en|er|gn|il|im|it|or|ri))is(e|es|ed|er|ers|ing|ation|ations)$/;
+  var AMERICAN = /^([a-z]{2,}(?:al|an|ar|en|er|gn|il|im|it|or|ri))iz(e|es|ed|er|ers|ing|ation|ations)$/;
+
+  /** A word in the "-ize" spelling, if it has two (sitegen.wordforms.one_spelling). */
+  function oneSpelling(word) {
+    return word.replace(BRITISH, "$1iz$2");
+  }
+
+  /** A word's other spelling ("optimise" for "optimize" and back), or null. */
+  function otherSpelling(word) {
+    if (BRITISH.test(word)) return word.replace(BRITISH, "$1iz$2");
+    return AMERICAN.test(word) ? word.replace(AMERICAN, "$1is$2") : null;
+  }
+
   // sitegen.wordforms.CLASS_ENDINGS: inflections only, longest first
   var CLASS_ENDINGS = ["ied", "ies", "ing", "ed", "es", "d", "e", "s", "y"];
 
@@ -107,6 +124,8 @@
    *  both end in endings of one family ("connecting", "connection"; see WORD_FAMILIES). */
   function sameWord(a, b) {
     if (a === b) return true;
+    a = oneSpelling(a);
+    b = oneSpelling(b);
     var common = 0;
     while (common < a.length && common < b.length && a[common] === b[common]) common++;
     for (var start = common; start >= 2 && start >= common - LONGEST_ENDING; start--) {
@@ -152,7 +171,7 @@
       if (word.lastIndexOf(wanted.prefixes[i], 0) === 0) return true;
     }
     var term = indexTerm(word);
-    var forms = wanted.forms.get(term);
+    var forms = wanted.forms.get(term) || wanted.forms.get(indexTerm(oneSpelling(word)));
     for (i = 0; forms && i < forms.length; i++) if (sameWord(word, forms[i])) return true;
     return wanted.plain.has(term) || wanted.plain.has(word);
   }
@@ -306,7 +325,8 @@
         : clause.presence === P.PROHIBITED ? "prohibited" : "optional",
       fields: field ? [fields.indexOf(field)] : null,
       boost: clause.boost || 1,
-      clause: clause.wildcard || clause.editDistance ? clause : null,
+      // lunr's parser leaves a trailing "*" in the term, wildcard unset ("gen*")
+      clause: clause.wildcard || clause.editDistance || m[4] ? clause : null,
       chain: -1, quoted: false, gapBefore: false,
     };
   }
@@ -340,6 +360,10 @@
     }
     var own = index.wordTerm(unit.raw);
     if (own !== undefined) terms.push(own);
+    // the word's other spelling ("generalisation", "optimize"): lunr stems them apart
+    var other = otherSpelling(trim(String(unit.raw).toLowerCase()));
+    var twin = other ? index.wordTerm(other) : undefined;
+    if (twin !== undefined && twin !== own) terms.push(twin);
     if (unit.prefix) {
       // "a" begins thousands of words: a short prefix takes only its most frequent few
       var limit = Math.min(PREFIX_TERMS, 8 << (unit.raw.length - 1));
@@ -437,9 +461,10 @@
           scale = Math.min(1, ownIdf / index.idfOf(t)) / PREFIX_DISCOUNT;
           index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
         });
-      } else {
-        var share = others.length === 1 ? formShare(index, unit, others[0]) : null;
-        index.eachWeight(others, unit.fields, hit, share);
+      } else { // a term at a time, as above (a word and its other spelling, a wildcard's)
+        others.forEach(function (t) {
+          index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
+        });
       }
       scale = 1;
       if (own !== undefined) index.eachWeight([own], unit.fields, hit, formShare(index, unit, own));
@@ -492,7 +517,7 @@
   }
 
   /**
-   * For a word (not a phrase, syntax or a typo's correction) and one of its terms,
+   * For a word (also in a quoted phrase; not syntax or a typo's correction) and one of its terms,
    * share(p): what part of posting p's weight counts. SIBLING_SHARE where a field (title,
    * abstract, themes...) holds the term only through other words than forms of the word
    * (its form mark, sitegen.wordforms; while typing, also words that start as typed):
@@ -502,7 +527,7 @@
   function formShare(index, unit, term) {
     var post = index.postings[term];
     var word = trim(String(unit.raw).toLowerCase());
-    if (!post || !word || unit.clause || unit.quoted || unit.corrected) return null;
+    if (!post || !word || unit.clause || unit.corrected) return null;
     var itself = index.head.terms[term];
     var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [itself];
     var wanted = [], others = false;
@@ -1751,6 +1776,7 @@
     sameWord: sameWord,
     formHash: formHash,
     wordClass: wordClass,
+    otherSpelling: otherSpelling,
     formMark: formMark,
     holdsOneOf: holdsOneOf,
     FullIndex: FullIndex,

@@ -401,6 +401,13 @@
     return appendRuns(el(tag || "span", "sg-title"), Engine.highlight(p.title, hit.terms));
   }
 
+  /** A query in curly quotes (a quoted phrase in one pair). */
+  function inQuotes(query) {
+    var said = String(query);
+    if (/^"[^"]+"$/.test(said)) said = said.slice(1, -1);
+    return "\u201c" + said + "\u201d";
+  }
+
   /**
    * What a result count means, the same words on both surfaces: papers holding every
    * word, and papers holding only some of them (ranked after, by how many).
@@ -410,9 +417,7 @@
     var match = function (n, more) {
       return (n === 1 ? "1 " + more + "paper matches" : n + " " + more + "papers match");
     };
-    var said = String(result.corrected || query);
-    if (/^"[^"]+"$/.test(said)) said = said.slice(1, -1); // a phrase: one pair of quotes
-    var quoted = "\u201c" + said + "\u201d";
+    var quoted = inQuotes(result.corrected || query);
     if (!result.total) return "No papers match " + quoted;
     if (!some) return match(result.total, "") + " " + quoted;
     var rest = match(some, result.full ? "more " : "") + " some of its words";
@@ -516,7 +521,7 @@
         list.appendChild(item);
       });
       explain(result, footer, "p");
-      if (!shown.length) footer.appendChild(el("p", "sg-empty", "No papers match \u201c" + query + "\u201d."));
+      if (!shown.length) footer.appendChild(el("p", "sg-empty", "No papers match " + inQuotes(query) + "."));
       if (result.partial) footer.appendChild(el("p", "sg-partial", "Titles only for now; full text is loading\u2026"));
       box.classList.toggle("sg-provisional", !!result.partial);
       var all = el("a", "sg-all", result.total

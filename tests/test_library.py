@@ -179,7 +179,18 @@ def test_dumps_added_on_one_day_get_labels_that_tell_them_apart() -> None:
     assert len({d.url for d in library.dumps}) == len(dumps)
 
 
-def test_an_undated_dump_named_by_a_hash_is_labelled_by_its_place() -> None:
-    dumps = [Dump(name, None, None, "spaced", ()) for name in ("001_2330d60cc52b9a08", "week 12")]
+def test_a_dump_named_by_a_hash_is_labelled_by_its_place() -> None:
+    names = ("001_2330d60cc52b9a08", "week 12", "export-202403131200")
+    dumps = [Dump(name, None, None, "spaced", ()) for name in names]
+    dumps += [
+        Dump(f"2026-03-13-{h}", "2026-03-13", None, "spaced", ())
+        for h in ("77aa0d60cc52b9a0", "2330d6aa0c52b9a0")
+    ]
     library = build_library(replace(project([]), dumps=[d.summary() for d in dumps]))
-    assert [d.label for d in library.dumps] == ["Dump 1", "week 12"]
+    assert [d.label for d in library.dumps] == [
+        "Dump 1",
+        "week 12",
+        "export-202403131200",  # a timestamp a person may read
+        "Mar 13, 2026 · Dump 4",
+        "Mar 13, 2026 · Dump 5",
+    ]

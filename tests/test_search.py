@@ -873,6 +873,56 @@ def test_a_paper_whose_text_holds_the_word_ranks_above_one_only_in_a_theme_named
     assert themed["themes:segmentation"]["slugs"] == ["boxes"]
 
 
+def test_a_word_finds_its_other_spelling_as_a_form_of_itself(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("uk", "Domain generalisation at scale", FILLER),
+            paper("us", "Domain generalization at scale", FILLER),
+            paper("gen", "Generative models at scale", FILLER),
+            paper("opt", "We optimise networks", FILLER),
+        ],
+    )
+    for stage in ("titles", "full"):
+        rows = engine_results(site, ["generalization", "generalisation", "optimize"], stage=stage)
+        assert set(rows["generalization"]["slugs"][:2]) == {"uk", "us"}, stage
+        assert set(rows["generalisation"]["slugs"][:2]) == {"uk", "us"}, stage
+        assert rows["optimize"]["slugs"] == ["opt"], stage
+    words = engine_results(site, ["generalization"])["generalization"]["terms"]
+    assert marked_words("Generalisation and generalization, not generative", words) == [
+        "Generalisation",
+        "generalization",
+    ]
+
+
+def test_a_trailing_wildcard_matches_the_words_it_begins(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("gen", "Generative networks", FILLER),
+            paper("general", "General methods", FILLER),
+            paper("other", "Discriminative networks", FILLER),
+        ],
+    )
+    rows = engine_results(site, ["gen*", "networks gen*"])
+    assert set(rows["gen*"]["slugs"]) == {"gen", "general"}
+    assert rows["networks gen*"]["slugs"][0] == "gen" and rows["networks gen*"]["full"] == 1
+
+
+def test_a_quoted_phrase_ranks_its_own_words_above_siblings_of_their_stems(
+    tmp_path: Path,
+) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("generative", "Generative models", FILLER),
+            paper("ood", "Generalization models at scale", FILLER),
+        ],
+    )
+    rows = engine_results(site, ['"generalization models"'])
+    assert rows['"generalization models"']["slugs"] == ["ood", "generative"]
+
+
 def test_a_posting_of_inflections_holds_each_word_they_are_forms_of(tmp_path: Path) -> None:
     # "embedding" inflects the term "embed" (no mark), and is a form of "embeddings", though
     # "embed" is not; "embedment" is another word (a mark).

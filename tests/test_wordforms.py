@@ -15,6 +15,7 @@ from sitegen.wordforms import (
     form_hash,
     form_mark,
     inflects,
+    other_spelling,
     pack_mark,
     same_word,
     word_class,
@@ -28,6 +29,15 @@ def test_forms_of_one_word_and_other_words_of_one_stem() -> None:
     assert not same_word("transformer", "transformation")  # one stem, two words
     assert not same_word("generalization", "generative")
     assert not same_word("a", "b") and same_word("a", "a")
+    assert same_word("generalisation", "generalization") and same_word("optimised", "optimize")
+
+
+def test_a_word_spelled_with_ise_or_ize_has_the_other_spelling() -> None:
+    pairs = [("optimise", "optimize"), ("generalisations", "generalizations")]
+    pairs += [("tokenizer", "tokeniser"), ("recognising", "recognizing")]
+    assert all(other_spelling(a) == b and other_spelling(b) == a for a, b in pairs)
+    for word in ("arise", "promise", "supervised", "precise", "noise", "expertise", "size"):
+        assert other_spelling(word) is None, word
 
 
 def test_a_mark_is_zero_when_every_word_inflects_the_term() -> None:
@@ -97,6 +107,7 @@ def test_the_engine_agrees_on_forms_bits_and_marks() -> None:
         """print({same: input.pairs.map(([a, b]) => engine.sameWord(a, b)),
                   hashes: input.words.map(engine.formHash),
                   classes: input.words.map(engine.wordClass),
+                  spellings: input.words.map(engine.otherSpelling),
                   marks: input.marks.map(([t, w]) => engine.formMark(t, w)),
                   holds: input.holds.map(([m, w]) => engine.holdsOneOf(m, w))});""",
         {"pairs": pairs, "words": words, "marks": marks, "holds": holds},
@@ -104,6 +115,8 @@ def test_the_engine_agrees_on_forms_bits_and_marks() -> None:
     assert got["same"] == [same_word(a, b) for a, b in pairs]
     assert got["hashes"] == [form_hash(word) for word in words]
     assert got["classes"] == [word_class(word) for word in words]
+    assert got["spellings"] == [other_spelling(word) for word in words]
+    assert sum(map(bool, got["spellings"])) > 20  # the shipped dumps use both spellings
     assert got["marks"] == [form_mark(term, group) for term, group in marks]
     assert len(set(got["hashes"])) > FORM_HASHES * 0.95  # the hash spreads over its range
     assert got["holds"] == [held[0] in unpacked(mark) for mark, held in holds]

@@ -229,13 +229,13 @@ def dump_labels(dumps: list[DumpSummary]) -> list[str]:
     ]
     shared, shared_feed = count_by(bases), count_by(feeds)
     labels = []
-    for dump, base, feed in zip(dumps, bases, feeds, strict=True):
+    for number, (dump, base, feed) in enumerate(zip(dumps, bases, feeds, strict=True), 1):
         if shared[base] == 1:
             labels.append(base)
         elif feed != base and shared_feed[feed] == 1:
             labels.append(feed)
         else:
-            labels.append(f"{base} · {own_name(dump)}")
+            labels.append(f"{base} · {readable_name(own_name(dump), number)}")
     still = count_by(labels)  # two files named alike but for the date prefix's separator
     return [
         label if still[label] == 1 else f"{base} · {dump.file or dump.name}"
@@ -243,13 +243,13 @@ def dump_labels(dumps: list[DumpSummary]) -> list[str]:
     ]
 
 
-# A file stem no one chose to read ("001_2330d60cc52b9a08"): a run of 12+ hex digits.
-MACHINE_NAME = re.compile(r"[0-9a-f]{12,}", re.IGNORECASE)
+# A file stem no one chose to read ("001_2330d60cc52b9a08"): a run of 12+ hex digits with
+# letters and digits both (not a timestamp such as "export-202403131200").
+MACHINE_NAME = re.compile(r"(?=[0-9a-f]*[a-f])(?=[0-9a-f]*[0-9])[0-9a-f]{12,}", re.IGNORECASE)
 
 
 def readable_name(name: str, number: int) -> str:
-    """An undated dump's label: its file's stem, or "Dump N" (its place) for a stem that is
-    a machine's hash."""
+    """A dump's file stem, or "Dump N" (its place) for a stem that is a machine's hash."""
     return f"Dump {number}" if MACHINE_NAME.search(name) else name
 
 
