@@ -487,8 +487,10 @@
       });
     });
     var active = 0, mustHave = 0;
-    units.forEach(function (unit) {
-      if (unit.presence !== "prohibited" && unit.terms.length) active++;
+    units.forEach(function (unit, u) {
+      // a word counts if the index holds it, or its acronym's long form (the title stage
+      // may hold "large language models" but not "llm")
+      if (unit.presence !== "prohibited" && (unit.terms.length || acronymOf[u])) active++;
       if (unit.presence === "required") mustHave++;
     });
     // One row per candidate paper, in typed arrays: a query may match most of 100k papers.

@@ -1047,6 +1047,25 @@ def test_acronyms_the_corpus_defines_are_found_both_ways(tmp_path: Path) -> None
     assert marked_words(text, terms) == ["Masked", "image", "modeling", "MIM"]
 
 
+def test_an_acronym_only_its_long_form_spells_in_titles_is_a_full_match(tmp_path: Path) -> None:
+    # The title stage holds "large language models" but not "llm": its one paper holds
+    # every word of the query, not "some of its words".
+    site = ranking_site(
+        tmp_path,
+        [
+            paper(
+                "defines",
+                "Large language models at scale",
+                "We study large language models (LLMs). " + FILLER,
+            ),
+            paper("other", "Scaling laws", "Models of language. " + FILLER),
+        ],
+    )
+    for stage in ("titles", "full"):
+        row = engine_results(site, ["llm"], stage=stage)["llm"]
+        assert (row["slugs"], row["full"]) == (["defines"], 1), stage
+
+
 def test_defined_acronyms_take_the_initials_of_the_words_before_them() -> None:
     texts = [
         "Large language models (LLMs) are large. We use masked image modeling (MIM).",
