@@ -521,17 +521,29 @@ def read_part(path: Path) -> Any:
     """One part of the cache, or None when it is missing, damaged or from another version."""
     try:
         data = read_plain(path)
-        if isinstance(data, dict) and (data.get("format"), data.get("version")) == OURS:
+        if isinstance(data, dict) and (data.get("format"), data.get("version")) == ours():
             return data["value"]
     except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError, ImportError):
         pass  # any unreadable part is just a cold start of that part (damaged or foreign)
     return None
 
 
-OURS = (FORMAT, __version__)  # a part of another format or version is not read
+def ours() -> tuple[int, str]:
+    """What a part must say it was made by to be read: this format, version and code."""
+    return FORMAT, f"{__version__} {code_stamp()}"
+
+
+@lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """A hash of sitegen's own source. An update that keeps the version number (a git
+    install, a clone) changes it: parts and pages that other code made are not reused."""
+    package = Path(__file__).parent
+    files = sorted(package.rglob("*.py"))
+    return digest(*[x for p in files for x in (p.relative_to(package).as_posix(), p.read_bytes())])
 
 
 def write_part(path: Path, value: Any) -> None:
     """Write one part of the cache atomically (a crash leaves the previous one)."""
-    data = {"format": FORMAT, "version": __version__, "value": value}
+    form, version = ours()
+    data = {"format": form, "version": version, "value": value}
     write_atomic(path, partial(write_plain, data))

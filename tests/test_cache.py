@@ -81,6 +81,29 @@ def test_a_damaged_or_foreign_cache_is_a_cold_start(tmp_path: Path) -> None:
         assert BuildCache.load(tmp_path).parsed == {"page:k1": "A"}
 
 
+def test_a_cache_other_code_made_is_a_cold_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A git install updated in place keeps its version number: its source tells the caches
+    # apart, so nothing the older code made is reused.
+    cache = BuildCache.load(tmp_path)
+    cache.parse("page", "k1", lambda: "A")
+    cache.memo("discovery", "dkey", lambda: [1, 2])
+    cache.save()
+    assert BuildCache.load(tmp_path).parsed == {"page:k1": "A"}
+    monkeypatch.setattr(cache_module, "code_stamp", lambda: "other source")
+    again = BuildCache.load(tmp_path)
+    assert again.parsed == {}
+    assert again.memo("discovery", "dkey", lambda: "recomputed") == "recomputed"
+
+
+def test_the_code_stamp_hashes_sitegens_source() -> None:
+    package = Path(cache_module.__file__).parent
+    files = sorted(package.rglob("*.py"))
+    parts = [x for p in files for x in (p.relative_to(package).as_posix(), p.read_bytes())]
+    assert len(files) > 40 and cache_module.code_stamp() == cache_module.digest(*parts)
+
+
 def test_each_part_is_read_when_asked_for_and_written_when_it_changed(tmp_path: Path) -> None:
     cache = BuildCache.load(tmp_path)
     cache.memo("discovery", "d1", lambda: ["related"])

@@ -1,7 +1,7 @@
 """Every invalidation key of the build, declared once, each from the fields its consumer reads.
 
-- settings_stamp: sitegen's version, site.yaml, themes.yaml (or the default taxonomy)
-  and every template file. Changed: every page is rendered afresh.
+- settings_stamp: sitegen's version and source (cache.code_stamp), site.yaml, themes.yaml
+  (or the default taxonomy) and every template file. Changed: every page is rendered afresh.
 - page_inputs: what a page is made from, before its view is made: every page reads the
   site key (the stamp, the base URL, site.yaml, the taxonomy, the dumps and their
   listings, and what pages show of each paper other than its own: seen_elsewhere);
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sitegen import __version__
-from sitegen.cache import digest, tree_fingerprint
+from sitegen.cache import code_stamp, digest, tree_fingerprint
 from sitegen.catalog import Paper
 from sitegen.model.discovery import discovery_input
 from sitegen.model.library import SectionKey
@@ -57,7 +57,8 @@ def settings_stamp(project: Project) -> str:
         path.read_bytes() if path.is_file() else b""
         for path in (content / "site.yaml", themes_file(content))
     ]
-    return digest(__version__, *settings, tree_fingerprint(template_dirs(project.root)))
+    templates = tree_fingerprint(template_dirs(project.root))
+    return digest(__version__, code_stamp(), *settings, templates)
 
 
 def page_key(stamp: str, view: PageView) -> str:
