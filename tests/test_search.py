@@ -803,7 +803,7 @@ def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
 ) -> None:
     # lunr's stemmer makes "generalization" and "generative" one term ("gener"), and
     # "transformer" and "transformation" another: both still match, but a title holding
-    # only the other word weighs a tenth of one holding the word (or its plural).
+    # only the other word ranks below one holding the word (or its plural).
     site = ranking_site(
         tmp_path,
         [
@@ -947,7 +947,7 @@ def test_entry_keys_hold_the_index_format(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 1])  # 1: slots in late files
 @pytest.mark.parametrize("titled", [True, False])  # False: a large site's titles.js
-def test_an_abstract_or_theme_with_only_another_word_of_the_stem_counts_a_tenth(
+def test_an_abstract_or_theme_with_only_another_word_of_the_stem_ranks_below(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, titled: bool, tier: int
 ) -> None:
     # Without the form marks, "basis" (a shorter abstract) and "affine" (a theme's name
