@@ -1467,7 +1467,7 @@
     var cursor = new Int32Array(words.length);
     for (var doc = 0; doc < N; doc++) {
       if (holds[doc] !== distinct.length) continue;
-      inPhrase[doc] = words.length === 1 || this.holdsPhrase(doc, words, cursor) ? 1 : 0;
+      inPhrase[doc] = words.length === 1 || this.holdsPhrase(doc, terms, cursor) ? 1 : 0;
     }
     words.forEach(function (t) {
       self.eachWeight([t], null, function (doc, w) { if (inPhrase[doc]) weights[doc] += w; });
@@ -1475,15 +1475,27 @@
     for (doc = 0; doc < N; doc++) if (inPhrase[doc]) fn(doc, weights[doc]);
   };
 
-  /** Whether a paper's title or abstract holds words in order (-1 between: a stop word). */
-  FullIndex.prototype.holdsPhrase = function (doc, words, cursor) {
+  /**
+   * Whether a paper's title or abstract holds terms in order, a one-word gap where
+   * terms has -1 (a stop word: "network in network") and nowhere else ("domain
+   * generalization" is not "domain image generalization").
+   */
+  FullIndex.prototype.holdsPhrase = function (doc, terms, cursor) {
+    var words = [], gapBefore = [];
+    terms.forEach(function (t) {
+      if (t >= 0) words.push(t); else if (words.length) gapBefore[words.length] = true;
+    });
     var hit = false;
-    this.eachStream(doc, words, function (codes, start, end) {
-      var k = 0;
+    // each term once: a repeated one would stand next to itself in the stream
+    this.eachStream(doc, unique(words), function (codes, start, end) {
+      var k = 0, gap = false;
       for (var i = start; i < end && !hit; i++) {
-        if (codes[i] === -1) continue;
-        if (codes[i] === -2) { k = 0; continue; }
-        k = codes[i] === words[k] ? k + 1 : codes[i] === words[0] ? 1 : 0;
+        var code = codes[i];
+        if (code === -2) { k = 0; gap = false; continue; } // words far apart
+        if (code === -1) { gap = true; continue; } // one word between
+        if (k > 0 && gap !== !!gapBefore[k]) k = 0;
+        k = code === words[k] ? k + 1 : code === words[0] ? 1 : 0;
+        gap = false;
         if (k === words.length) hit = true;
       }
     }, true, cursor);

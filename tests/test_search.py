@@ -1066,6 +1066,23 @@ def test_an_acronym_only_its_long_form_spells_in_titles_is_a_full_match(tmp_path
         assert (row["slugs"], row["full"]) == (["defines"], 1), stage
 
 
+def test_an_acronyms_long_form_matches_as_written_gaps_and_repeats_too(tmp_path: Path) -> None:
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("dg", "Domain shifts", "We study domain generalization (DG). " + FILLER),
+            paper("gap", "Domain image generalization", FILLER),  # a word between
+            paper("nin", "Stacked layers", "A network in network (NIN) design. " + FILLER),
+            paper("net", "Network pruning", FILLER),  # "network" once, not twice
+        ],
+    )
+    for stage in ("titles", "full"):
+        rows = engine_results(site, ["DG", "NIN"], stage=stage)
+        assert "gap" not in rows["DG"]["slugs"] and "net" not in rows["NIN"]["slugs"], stage
+    rows = engine_results(site, ["DG", "NIN"])
+    assert rows["DG"]["slugs"] == ["dg"] and rows["NIN"]["slugs"] == ["nin"]
+
+
 def test_defined_acronyms_take_the_initials_of_the_words_before_them() -> None:
     texts = [
         "Large language models (LLMs) are large. We use masked image modeling (MIM).",
