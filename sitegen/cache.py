@@ -538,8 +538,16 @@ def code_stamp() -> str:
     """A hash of sitegen's own source. An update that keeps the version number (a git
     install, a clone) changes it: parts and pages that other code made are not reused."""
     package = Path(__file__).parent
-    files = sorted(package.rglob("*.py"))
-    return digest(*[x for p in files for x in (p.relative_to(package).as_posix(), p.read_bytes())])
+    parts: list[bytes | str] = []
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if "/." in f"/{name}" or not path.is_file():  # an editor's lock file, a dead link
+            continue
+        try:
+            parts += [name, path.read_bytes()]
+        except OSError:
+            parts += [name, b"unreadable"]
+    return digest(*parts)
 
 
 def write_part(path: Path, value: Any) -> None:

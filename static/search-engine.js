@@ -155,7 +155,8 @@
       } else if (key.length > 1 && key[key.length - 1] === "*") {
         wanted.prefixes.push(key.slice(0, -1));
       } else if (key[0] === "~" && key.length > 1) {
-        var word = key.slice(1), term = indexTerm(word) || word;
+        // keyed by the "-ize" spelling's term: either spelling marks both
+        var word = key.slice(1), term = indexTerm(oneSpelling(word)) || word;
         if (!wanted.forms.has(term)) wanted.forms.set(term, []);
         wanted.forms.get(term).push(word);
       } else if (key) {
@@ -363,7 +364,11 @@
     // the word's other spelling ("generalisation", "optimize"): lunr stems them apart
     var other = otherSpelling(trim(String(unit.raw).toLowerCase()));
     var twin = other ? index.wordTerm(other) : undefined;
-    if (twin !== undefined && twin !== own) terms.push(twin);
+    if (twin !== undefined && twin !== own) {
+      terms.push(twin);
+      unit.twin = twin;
+      unit.own = own;
+    }
     if (unit.prefix) {
       // "a" begins thousands of words: a short prefix takes only its most frequent few
       var limit = Math.min(PREFIX_TERMS, 8 << (unit.raw.length - 1));
@@ -458,11 +463,14 @@
         // should not put "DiffusionSat" (a rare word, so a high idf) above "Diffusion".
         var ownIdf = own !== undefined ? index.idfOf(own) : Infinity;
         others.forEach(function (t) {
-          scale = Math.min(1, ownIdf / index.idfOf(t)) / PREFIX_DISCOUNT;
+          scale = Math.min(1, ownIdf / index.idfOf(t)) / (t === unit.twin ? 1 : PREFIX_DISCOUNT);
           index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
         });
       } else { // a term at a time, as above (a word and its other spelling, a wildcard's)
         others.forEach(function (t) {
+          // the other spelling, often far rarer (a higher idf), weighs as the word at most
+          scale = t === unit.twin && unit.own !== undefined
+            ? Math.min(1, index.idfOf(unit.own) / index.idfOf(t)) : 1;
           index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
         });
       }
@@ -470,6 +478,7 @@
       if (own !== undefined) index.eachWeight([own], unit.fields, hit, formShare(index, unit, own));
       // an acronym's long form is matched as written
       if (acronymOf[u]) {
+        unit.acronym = acronymOf[u];
         expansions.push(acronymOf[u]);
         index.eachPhrase(acronymOf[u].terms, hit);
       }
@@ -735,7 +744,7 @@
       result.notice = "Showing results for \u201c" + result.corrected + "\u201d.";
     }
     var missing = words.filter(function (u) {
-      return !u.terms.length && u.presence !== "prohibited" && !u.stop;
+      return !u.terms.length && !u.acronym && u.presence !== "prohibited" && !u.stop;
     });
     if (missing.length) {
       result.notice += (result.notice ? " " : "") + "No paper contains " +

@@ -97,11 +97,33 @@ def test_a_cache_other_code_made_is_a_cold_start(
     assert again.memo("discovery", "dkey", lambda: "recomputed") == "recomputed"
 
 
-def test_the_code_stamp_hashes_sitegens_source() -> None:
+def test_the_code_stamp_hashes_sitegens_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     package = Path(cache_module.__file__).parent
     files = sorted(package.rglob("*.py"))
     parts = [x for p in files for x in (p.relative_to(package).as_posix(), p.read_bytes())]
     assert len(files) > 40 and cache_module.code_stamp() == cache_module.digest(*parts)
+    # An editor's lock file (a dead link named .#cache.py) is not source, and no error.
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "cache.py").write_text("x = 1\n")
+    (tmp_path / "sub" / "views.py").write_text("y = 2\n")
+    stamp = code_stamp_of(tmp_path, monkeypatch)
+    (tmp_path / ".#cache.py").symlink_to("user@host.1:1")
+    (tmp_path / "sub" / ".#views.py").symlink_to("user@host.1:2")
+    assert code_stamp_of(tmp_path, monkeypatch) == stamp
+    (tmp_path / "sub" / "views.py").write_text("y = 3\n")
+    assert code_stamp_of(tmp_path, monkeypatch) != stamp
+
+
+def code_stamp_of(package: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """code_stamp for a package folder of one's own."""
+    monkeypatch.setattr(cache_module, "__file__", str(package / "cache.py"))
+    cache_module.code_stamp.cache_clear()
+    try:
+        return cache_module.code_stamp()
+    finally:
+        cache_module.code_stamp.cache_clear()
 
 
 def test_each_part_is_read_when_asked_for_and_written_when_it_changed(tmp_path: Path) -> None:

@@ -888,11 +888,29 @@ def test_a_word_finds_its_other_spelling_as_a_form_of_itself(tmp_path: Path) -> 
         assert set(rows["generalization"]["slugs"][:2]) == {"uk", "us"}, stage
         assert set(rows["generalisation"]["slugs"][:2]) == {"uk", "us"}, stage
         assert rows["optimize"]["slugs"] == ["opt"], stage
-    words = engine_results(site, ["generalization"])["generalization"]["terms"]
-    assert marked_words("Generalisation and generalization, not generative", words) == [
-        "Generalisation",
-        "generalization",
-    ]
+    for query in ("generalization", "generalisation"):  # either spelling marks both
+        words = engine_results(site, [query])[query]["terms"]
+        assert marked_words("Generalisation and generalization, not generative", words) == [
+            "Generalisation",
+            "generalization",
+        ]
+
+
+def test_a_rare_other_spelling_weighs_no_more_than_the_word(tmp_path: Path) -> None:
+    # "generalisation" is a rare term (a high idf), "generalization" shares "gener" with
+    # generative, generation...: an abstract's "generalisation" must not outrank a title.
+    site = ranking_site(
+        tmp_path,
+        [
+            paper("uk", "Shifts between domains", "Generalisation."),
+            paper("us", "Domain generalization", FILLER),
+            # "gener" in as many (field, paper) pairs as papers: lunr's idf is then least
+            *[paper(f"g{n}", f"Generative models {n}", FILLER) for n in range(20)],
+        ],
+    )
+    for typing in (False, True):
+        rows = engine_results(site, ["generalization"], prefixLast=typing)
+        assert rows["generalization"]["slugs"][:2] == ["us", "uk"], typing
 
 
 def test_a_trailing_wildcard_matches_the_words_it_begins(tmp_path: Path) -> None:
@@ -1064,6 +1082,7 @@ def test_an_acronym_only_its_long_form_spells_in_titles_is_a_full_match(tmp_path
     for stage in ("titles", "full"):
         row = engine_results(site, ["llm"], stage=stage)["llm"]
         assert (row["slugs"], row["full"]) == (["defines"], 1), stage
+        assert "No paper contains" not in row["notice"], stage
 
 
 def test_an_acronyms_long_form_matches_as_written_gaps_and_repeats_too(tmp_path: Path) -> None:
