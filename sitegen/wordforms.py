@@ -47,7 +47,7 @@ MANY_BITS = 30
 # "-ise" and "-ize" spellings of one word, where the letters before take either ("optimise",
 # "generalisation", "tokenize"; not "arise", "promise", "supervise"). lunr stems them apart;
 # the engine searches both (static/search-engine.js's otherSpelling) and counts either a form.
-BEFORE_ISE = r"^([a-z]{2,}(?:al|an|ar|en|er|gn|il|im|it|or|ri))"
+BEFORE_ISE = r"^([a-z]{2,}(?:al|an|ar|en|er|es|et|gn|il|im|it|nt|on|or|rd|tr|ym))"
 BRITISH = re.compile(BEFORE_ISE + r"is(e|es|ed|er|ers|ing|ation|ations)$")
 AMERICAN = re.compile(BEFORE_ISE + r"iz(e|es|ed|er|ers|ing|ation|ations)$")
 

@@ -85,8 +85,8 @@
   // sitegen.wordforms.BRITISH and AMERICAN: "-ise" and "-ize" spellings of one word, where
   // the letters before are ones that take either ("optimise", "generalisation", "tokenize";
   // not "arise", "promise", "supervise")
-  var BRITISH = /^([a-z]{2,}(?:al|an|ar|en|er|gn|il|im|it|or|ri))is(e|es|ed|er|ers|ing|ation|ations)$/;
-  var AMERICAN = /^([a-z]{2,}(?:al|an|ar|en|er|gn|il|im|it|or|ri))iz(e|es|ed|er|ers|ing|ation|ations)$/;
+  var BRITISH = /^([a-z]{2,}(?:al|an|ar|en|er|es|et|gn|il|im|it|nt|on|or|rd|tr|ym))is(e|es|ed|er|ers|ing|ation|ations)$/;
+  var AMERICAN = /^([a-z]{2,}(?:al|an|ar|en|er|es|et|gn|il|im|it|nt|on|or|rd|tr|ym))iz(e|es|ed|er|ers|ing|ation|ations)$/;
 
   /** A word in the "-ize" spelling, if it has two (sitegen.wordforms.one_spelling). */
   function oneSpelling(word) {

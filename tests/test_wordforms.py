@@ -35,8 +35,11 @@ def test_forms_of_one_word_and_other_words_of_one_stem() -> None:
 def test_a_word_spelled_with_ise_or_ize_has_the_other_spelling() -> None:
     pairs = [("optimise", "optimize"), ("generalisations", "generalizations")]
     pairs += [("tokenizer", "tokeniser"), ("recognising", "recognizing")]
+    pairs += [("quantisation", "quantization"), ("standardise", "standardize")]
+    pairs += [("synchronising", "synchronizing"), ("hypothesised", "hypothesized")]
     assert all(other_spelling(a) == b and other_spelling(b) == a for a, b in pairs)
-    for word in ("arise", "promise", "supervised", "precise", "noise", "expertise", "size"):
+    others = ("arise", "promise", "supervised", "precise", "noise", "expertise", "size")
+    for word in (*others, "advertise", "compromise", "premise", "enterprise", "sunrise"):
         assert other_spelling(word) is None, word
 
 
