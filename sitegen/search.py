@@ -124,7 +124,7 @@ from sitegen.porter import lunr_term
 from sitegen.texmath import tex_plain
 from sitegen.text import derivable_slug
 from sitegen.themes import Taxonomy, title_from_slug
-from sitegen.wordforms import form_hash, inflects, pack_mark, word_class
+from sitegen.wordforms import class_hash, inflects, pack_mark
 
 REF = "id"
 # Title matches must outrank abstract matches: BM25 per-field scores are multiplied
@@ -298,7 +298,7 @@ class Analyser:
         self.form_of[raw] = None if form == term else form
         self.term_of[raw] = term
         if term is not None:
-            self.hash_of[raw] = form_hash(word_class(form))
+            self.hash_of[raw] = class_hash(form)
             if not inflects(form, term):
                 self.marked.add(raw)
         return term

@@ -60,7 +60,7 @@ def one_spelling(word: str) -> str:
 def other_spelling(word: str) -> str | None:
     """A word's other spelling ("optimise" for "optimize" and back), or None."""
     if BRITISH.match(word):
-        return BRITISH.sub(r"\1iz\2", word)
+        return one_spelling(word)
     return AMERICAN.sub(r"\1is\2", word) if AMERICAN.match(word) else None
 
 
@@ -135,7 +135,13 @@ def form_mark(term: str, words: Iterable[str]) -> int:
     words = list(words)
     if all(inflects(word, term) for word in words):
         return 0
-    return pack_mark({form_hash(word_class(word)) for word in words})
+    return pack_mark({class_hash(word) for word in words})
+
+
+def class_hash(word: str) -> int:
+    """What a written word puts in a form mark: its class's hash (search.Analyser, the
+    engine's formShare and formMark read the same)."""
+    return form_hash(word_class(word))
 
 
 def pack_mark(hashes: set[int]) -> int:

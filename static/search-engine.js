@@ -95,7 +95,7 @@
 
   /** A word's other spelling ("optimise" for "optimize" and back), or null. */
   function otherSpelling(word) {
-    if (BRITISH.test(word)) return word.replace(BRITISH, "$1iz$2");
+    if (BRITISH.test(word)) return oneSpelling(word);
     return AMERICAN.test(word) ? word.replace(AMERICAN, "$1is$2") : null;
   }
 
@@ -455,27 +455,14 @@
       // While typing, the word as typed so far outranks the longer words it begins.
       var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
       var others = unit.terms.filter(function (t) { return t !== own; });
-      scale = unit.prefix ? 1 / PREFIX_DISCOUNT : 1;
-      if (unit.prefix) {
-        // one term at a time, each with its own form check: a paper's score is the best
-        // over terms either way (hit keeps the largest). Where what is typed is a word
-        // already, a longer word counts with that word's idf at most: "diffusion" typed
-        // should not put "DiffusionSat" (a rare word, so a high idf) above "Diffusion".
-        var ownIdf = own !== undefined ? index.idfOf(own) : Infinity;
-        others.forEach(function (t) {
-          scale = Math.min(1, ownIdf / index.idfOf(t)) / (t === unit.twin ? 1 : PREFIX_DISCOUNT);
-          index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
-        });
-      } else { // a term at a time, as above (a word and its other spelling, a wildcard's)
-        others.forEach(function (t) {
-          // the other spelling, often far rarer (a higher idf), weighs as the word at most
-          scale = t === unit.twin && unit.own !== undefined
-            ? Math.min(1, index.idfOf(unit.own) / index.idfOf(t)) : 1;
-          index.eachWeight([t], unit.fields, hit, formShare(index, unit, t));
-        });
-      }
+      // One term at a time, each with its own form check: a paper's score is the best
+      // over terms (hit keeps the largest).
+      others.forEach(function (t) {
+        scale = termScale(index, unit, own, t);
+        index.eachWeight(t, unit.fields, hit, formShare(index, unit, t));
+      });
       scale = 1;
-      if (own !== undefined) index.eachWeight([own], unit.fields, hit, formShare(index, unit, own));
+      if (own !== undefined) index.eachWeight(own, unit.fields, hit, formShare(index, unit, own));
       // an acronym's long form is matched as written
       if (acronymOf[u]) {
         unit.acronym = acronymOf[u];
@@ -486,7 +473,7 @@
     longForms.forEach(function (found) {
       expansions.push(found.acronym);
       var k = found.end - found.start;
-      index.eachWeight([found.acronym.term], null, function (doc, weight) {
+      index.eachWeight(found.acronym.term, null, function (doc, weight) {
         for (var u = found.start; u < found.end; u++) {
           if (!scores[doc * U + u]) scores[doc * U + u] = weight / k;
           itself[doc] |= 1 << u;
@@ -528,6 +515,18 @@
   }
 
   /**
+   * What part of a unit's term t counts (own: the term of the word typed, while typing).
+   * A longer word a typed word begins counts half, and with that word's idf at most:
+   * "diffusion" typed should not put "DiffusionSat" (a rare word, so a high idf) above
+   * "Diffusion". The word's other spelling, often far rarer, weighs as the word at most.
+   */
+  function termScale(index, unit, own, t) {
+    var word = unit.prefix ? own : t === unit.twin ? unit.own : undefined;
+    var cap = word !== undefined ? Math.min(1, index.idfOf(word) / index.idfOf(t)) : 1;
+    return unit.prefix && t !== unit.twin ? cap / PREFIX_DISCOUNT : cap;
+  }
+
+  /**
    * For a word (also in a quoted phrase; not syntax or a typo's correction) and one of its terms,
    * share(p): what part of posting p's weight counts. SIBLING_SHARE where a field (title,
    * abstract, themes...) holds the term only through other words than forms of the word
@@ -543,7 +542,7 @@
     var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [itself];
     var wanted = [], others = false;
     written.forEach(function (form) {
-      if (isFormOf(form, word, unit.prefix)) wanted.push(formHash(wordClass(form)));
+      if (isFormOf(form, word, unit.prefix)) wanted.push(classHash(form));
       else others = true;
     });
     if (!others) return null;
@@ -570,6 +569,11 @@
     var h = 0x811c9dc5;
     for (var i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193) >>> 0;
     return (h % FORM_HASHES) + 1;
+  }
+
+  /** What a written word puts in a form mark: its class's hash (wordforms.class_hash). */
+  function classHash(word) {
+    return formHash(wordClass(word));
   }
 
   /** Distinct word hashes as one mark (sitegen.wordforms.pack_mark): ten bits each, the
@@ -605,7 +609,7 @@
    *  sitegen.wordforms.form_mark. */
   function formMark(term, words) {
     if (words.every(function (w) { return inflects(w, term); })) return 0;
-    return packMark(words.map(function (w) { return formHash(wordClass(w)); }));
+    return packMark(words.map(classHash));
   }
 
   var RUN_DOCS = 3000; // papers (best first) whose word order is read for phrases
@@ -1176,16 +1180,16 @@
     this._lunr = null;
   }
 
-  /**
-   * The names of the files to load first: the shards that hold terms not loaded yet,
-   * and the late files of the exact terms (a quoted phrase's words, an acronym's long
-   * form) that keep only some of their slots in their shard.
-   */
   /** A term's idf (lunr.py's, from how many (field, paper) pairs hold it). */
   FullIndex.prototype.idfOf = function (term) {
     return this.head.idf.get(this.head.pairs[term]);
   };
 
+  /**
+   * The names of the files to load first: the shards that hold terms not loaded yet,
+   * and the late files of the exact terms (a quoted phrase's words, an acronym's long
+   * form) that keep only some of their slots in their shard.
+   */
   FullIndex.prototype.missing = function (terms, exact) {
     var names = [], tier = this.head.tier, pairs = this.head.pairs;
     for (var i = 0; i < terms.length; i++) {
@@ -1277,53 +1281,18 @@
 
   /* ---- what the ranker asks of an index ----------------------------------- */
 
-  /** fn(doc, weight) once per paper holding any of terms: its best term's weight, summed
-   *  over fields; share(p) (one term only: formShare) scales a posting's weight. */
-  FullIndex.prototype.eachWeight = function (terms, fields, fn, share) {
-    // Reused per-paper buffers: a common word's postings cover most papers.
-    var N = this.size;
-    var sum = this.sums || (this.sums = new Float64Array(N));
-    var best = this.bests || (this.bests = new Float64Array(N));
-    var mine = this.mine || (this.mine = new Int32Array(N));
-    var touched = this.touched || (this.touched = new Int32Array(N));
-    var allowed = new Uint8Array(this.fields.length);
-    for (var f = 0; f < allowed.length; f++) allowed[f] = !fields || fields.indexOf(f) >= 0 ? 1 : 0;
-    if (terms.length === 1) {
-      return eachWeightOfOne(this.postings[terms[0]], allowed, this.topical, fn, share);
-    }
-    var reached = 0;
-    for (var i = 0; i < terms.length; i++) {
-      var post = this.postings[terms[i]], held = 0;
-      if (!post) continue;
-      var docs = post.docs, inField = post.fields, weights = post.weights;
-      for (var p = 0; p < docs.length; p++) {
-        if (!allowed[inField[p]]) continue;
-        var doc = docs[p];
-        if (!sum[doc]) mine[held++] = doc;
-        sum[doc] += weights[p];
-      }
-      for (var j = 0; j < held; j++) {
-        doc = mine[j];
-        if (!best[doc]) touched[reached++] = doc;
-        if (sum[doc] > best[doc]) best[doc] = sum[doc];
-        sum[doc] = 0;
-      }
-    }
-    // fn may call eachWeight again (eachPhrase): hand out a copy of who was reached.
-    var found = touched.slice(0, reached);
-    for (j = 0; j < reached; j++) {
-      var weight = best[found[j]];
-      best[found[j]] = 0;
-      fn(found[j], weight);
-    }
-  };
-
   /**
-   * eachWeight for one term: a paper's postings stand together (they are ordered by
-   * paper * fields + field), so one pass sums them, with no per-paper buffer.
+   * fn(doc, weight, form) once per paper holding a term in the fields asked for (null:
+   * all): its weight summed over those fields, each posting's scaled by share(p)
+   * (formShare) if given; form: a field other than the theme's name holds a form of the
+   * word. A paper's postings stand together (ordered by paper * fields + field), so one
+   * pass sums them, with no per-paper buffer.
    */
-  function eachWeightOfOne(post, allowed, topical, fn, share) {
+  FullIndex.prototype.eachWeight = function (term, fields, fn, share) {
+    var post = this.postings[term];
     if (!post) return;
+    var allowed = new Uint8Array(this.fields.length), topical = this.topical;
+    for (var f = 0; f < allowed.length; f++) allowed[f] = !fields || fields.indexOf(f) >= 0 ? 1 : 0;
     var docs = post.docs, inField = post.fields, weights = post.weights, n = docs.length;
     for (var p = 0; p < n;) {
       var doc = docs[p], sum = 0, any = false, form = false;
@@ -1334,10 +1303,9 @@
         any = true;
         if (part === 1 && topical[inField[p]]) form = true;
       }
-      // form: a field other than the theme's name holds a form of the word (formShare)
       if (any) fn(doc, sum, form);
     }
-  }
+  };
 
   /** The number of a term's posting for one paper's field, or -1. */
   function postingOf(post, doc, field) {
@@ -1471,7 +1439,7 @@
     // Word order is read only where the title or abstract holds every word.
     var holds = new Uint8Array(N), inPhrase = new Uint8Array(N), weights = new Float64Array(N);
     distinct.forEach(function (t) {
-      self.eachWeight([t], self.streamFields, function (doc) { holds[doc]++; });
+      self.eachWeight(t, self.streamFields, function (doc) { holds[doc]++; });
     });
     var cursor = new Int32Array(words.length);
     for (var doc = 0; doc < N; doc++) {
@@ -1479,7 +1447,7 @@
       inPhrase[doc] = words.length === 1 || this.holdsPhrase(doc, terms, cursor) ? 1 : 0;
     }
     words.forEach(function (t) {
-      self.eachWeight([t], null, function (doc, w) { if (inPhrase[doc]) weights[doc] += w; });
+      self.eachWeight(t, null, function (doc, w) { if (inPhrase[doc]) weights[doc] += w; });
     });
     for (doc = 0; doc < N; doc++) if (inPhrase[doc]) fn(doc, weights[doc]);
   };
