@@ -233,7 +233,7 @@ def run_build(args: argparse.Namespace) -> int:
         notes=[*built.notes],
     )
     print_replay(replay, args, build_summary(built, args.output, seconds))
-    noop.remember(args.root, args.output, inputs, replay)
+    noop.remember(args.root, args.output, inputs, replay, built.left)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import run_sitegen
 
+from sitegen.build import BuildOptions, build
+from sitegen.noop import output_stamp
 from sitegen.output import MANIFEST
 
 PAGE = "---\ntitle: A Paper\nslug: a-paper\n---\n\nSome abstract about bounds.\n"
@@ -85,6 +88,15 @@ def add_search_output(root: Path) -> None:
     (root / "site" / "search" / "stray.js").write_text("stray")
 
 
+def replace_output_same_size(root: Path) -> None:
+    """Another file of the same size renamed over a page (its ctime is the rename's)."""
+    page = root / "site" / "index.html"
+    stand_in = page.with_name("stand-in.tmp")
+    stand_in.write_bytes(b"x" * page.stat().st_size)
+    os.utime(stand_in, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns))
+    os.replace(stand_in, page)
+
+
 def delete_output_folder(root: Path) -> None:
     shutil.rmtree(root / "site" / "papers" / "b-paper")
 
@@ -100,6 +112,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "edited output": edit_output,
     "edited paper page": edit_deep_output,
     "file added to search/": add_search_output,
+    "output replaced, same size and mtime": replace_output_same_size,
     "paper folder deleted": delete_output_folder,
     "manifest deleted": delete_manifest,
 }
@@ -175,3 +188,17 @@ def test_an_input_changed_just_before_the_build_is_not_trusted(tmp_path: Path) -
     assert not settled.startswith(noop.RACY)
     (root / "content" / "papers" / "theory" / "a-paper.md").write_text(PAGE)  # same bytes
     assert noop.input_stamp(root, root / "site", None).startswith(noop.RACY)
+
+
+def test_the_stamp_a_build_records_is_the_one_its_output_shows(tmp_path: Path) -> None:
+    root = tiny_site(tmp_path)
+    (root / "content" / "papers" / "theory" / "a-paper.md").write_text(PAGE + "\nA note.\n")
+    built = build(root, BuildOptions(root / "site"))
+    assert set(built.left) == {*files(root / "site")} - {MANIFEST}
+    assert output_stamp(root / "site", built.left) == output_stamp(root / "site")
+    # A file the build saw no ctime for is statted; one it saw otherwise differs.
+    unseen = {**built.left, "index.html": (built.left["index.html"][0], None)}
+    assert output_stamp(root / "site", unseen) == output_stamp(root / "site")
+    size, ctime = built.left["index.html"]
+    stale = {**built.left, "index.html": (size, (ctime or 0) - 1)}
+    assert output_stamp(root / "site", stale) != output_stamp(root / "site")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.errors import SitegenError
@@ -54,6 +54,9 @@ class BuildResult:
     written: int
     total: int
     removed: int = 0
+    # Each file the output's manifest lists: (size, ctime_ns as the build saw it, or None),
+    # for the no-op record (sitegen.noop.output_stamp), which then stats none of them.
+    left: dict[str, tuple[int, int | None]] = field(default_factory=dict, repr=False)
 
     @property
     def project(self) -> Project:

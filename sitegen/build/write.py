@@ -341,7 +341,17 @@ def write_build(
     files = {**base, **late}
     written += len(commit(run, files, final=True))
     run.cache.save()
-    return BuildResult(run.model, written, len(files), run.removed)
+    return BuildResult(run.model, written, len(files), run.removed, files_left(run))
+
+
+def files_left(run: Run) -> dict[str, tuple[int, int | None]]:
+    """Each file of the output's manifest: its size and the ctime this build saw it with
+    (None where it saw none: 0 is a file still in the spool when it was noted)."""
+    noted = run.noted
+    return {
+        path: (record[0], (noted[path][2] if path in noted else 0) or None)
+        for path, record in run.old.files.items()
+    }
 
 
 def commit(run: Run, files: Outputs, final: bool) -> list[str]:
