@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import yaml
@@ -60,6 +62,43 @@ class Project:
     papers: list[Paper]
     warnings: list[str]
     listings: Listings = field(default_factory=dict)  # dump -> its papers' slugs, as listed
+
+    @cached_property  # the library, the search index and discovery each ask: found once
+    def adders(self) -> dict[str, str]:
+        """The dump that added each paper (added_by)."""
+        return added_by(self.papers, self.dumps)
+
+    @cached_property  # the same (a sort of every paper: 20 ms at 10k, asked 4 times a build)
+    def arrival(self) -> tuple[str, ...]:
+        """Slugs oldest first: by the dump that added each paper (in project order), then
+        those no dump added; ties by slug."""
+        return arrived([paper.slug for paper in self.papers], self.adders, self.dumps)
+
+
+def added_by(papers: list[Paper], dumps: list[DumpSummary]) -> dict[str, str]:
+    """The dump that added each paper: the `added:` ingest wrote, else the first dump listing it.
+
+    `added:` wins because dumps are ordered by date: a dump dated earlier but
+    ingested later lists papers an earlier ingest had already added.
+    """
+    known = {dump.name for dump in dumps}
+    found = {}
+    for paper in papers:
+        recorded = str(paper.meta.get("added") or "")
+        if recorded in known:
+            found[paper.slug] = recorded
+        elif paper.dumps:
+            found[paper.slug] = paper.dumps[0]
+    return found
+
+
+def arrived(
+    slugs: list[str], adder: Mapping[str, str], dumps: list[DumpSummary]
+) -> tuple[str, ...]:
+    """Project.arrival from the dump that added each paper and the dumps in project order."""
+    order = {dump.name: i for i, dump in enumerate(dumps)}
+    late = len(order)
+    return tuple(sorted(slugs, key=lambda slug: (order.get(adder.get(slug, ""), late), slug)))
 
 
 def default_dir(name: str) -> Path:

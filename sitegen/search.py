@@ -85,7 +85,7 @@ very index lunr.py gives (tests/lunr_reference.py rebuilds lunr.py's serialized
 index from the same counts, and checks that against lunr.py's own bytes).
 
 Documents are numbered in the order the papers arrived (the build passes
-``model.library.arrival_order``; slug order without one), and the number is the lunr
+``project.Project.arrival``; slug order without one), and the number is the lunr
 ref, so refs are short, the output is reproducible, and a new dump's papers come last:
 the text chunks of older papers keep their bytes. ``Analyser`` does lunr.py's
 Builder.add without its per-posting dicts: each field's raw tokens are counted first,

@@ -56,3 +56,22 @@ def test_discovery_key_reads_titles_abstracts_and_the_base_only() -> None:
     assert discovery_key([paper("a", "x", "y z")], ()) != discovery_key(
         [paper("a", "x y", "z")], ()
     )
+
+
+def test_a_pages_text_key_is_what_discovery_key_would_hash_of_its_paper(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from sitegen.build.keys import discovery_key
+    from sitegen.catalog import make_paper, read_page
+
+    folder = tmp_path / "content" / "papers" / "t"
+    folder.mkdir(parents=True)
+    page = folder / "a.md"
+    # A title over two lines and notes after the abstract: the paper's title is one line,
+    # and its abstract stops at the notes (both as make_paper makes them).
+    page.write_text("---\ntitle: |-\n  A  long\n  title\n---\n\nAbstract.\n\n## Notes\n\nMine.\n")
+    paper = make_paper(read_page(page, page.read_bytes()), (), tmp_path / "content")
+    assert paper.text_key and (paper.title, paper.abstract) == ("A long title", "Abstract.")
+    by_hand = replace(paper, page_key="", text_key="")
+    assert discovery_key([paper], ()) == discovery_key([by_hand], ())
+    assert discovery_key([paper], ()) != discovery_key([replace(by_hand, abstract="Other.")], ())

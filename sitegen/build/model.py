@@ -20,7 +20,7 @@ from sitegen.model.discovery import (
     lazy_discovery,
     plain_discovery,
 )
-from sitegen.model.library import arrival_order, build_library
+from sitegen.model.library import build_library
 from sitegen.project import Project
 from sitegen.render import make_environment, template_dirs
 from sitegen.views.listing import make_site
@@ -33,7 +33,7 @@ def discovery_of(
     (`key`: discovery_key_of(project), when the caller has it already). `spill`: a one-shot
     build, whose memos of the base generation go to disk as soon as they are read or made
     (BuildCache.spill), not held until the cache is saved."""
-    base = generation(arrival_order(project.papers, project.dumps))
+    base = generation(project.arrival)
 
     def recompute() -> dict[str, Any]:
         from sitegen.discover import discover  # numpy and scipy load only when needed
@@ -64,7 +64,7 @@ def discovery_of(
 
 def discovery_key_of(project: Project) -> str:
     """The key of the project's discovery memo (hashes every title and abstract)."""
-    return discovery_key(project.papers, generation(arrival_order(project.papers, project.dumps)))
+    return discovery_key(project.papers, generation(project.arrival))
 
 
 def discovery_is_long(cache: BuildCache, key: Callable[[], str]) -> bool:

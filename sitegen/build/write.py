@@ -23,7 +23,6 @@ from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, sta
 from sitegen.cache import BuildCache, BytesOnDisk, Noted
 from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
-from sitegen.model.library import arrival_order
 from sitegen.output import (
     MANIFEST,
     SWEPT,
@@ -78,7 +77,7 @@ def search_args(project: Project, cache: BuildCache, spool: Spool | None = None)
     papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
     the memo of the last index, and the papers' entry keys (made once: the search key
     hashes them, and the index compares them with its memo's)."""
-    papers = numbered(project.papers, arrival_order(project.papers, project.dumps))
+    papers = numbered(project.papers, project.arrival)
     keys = entry_keys(papers, project.taxonomy)
     # The memo is read where the index is made (a CLI build's side copy), not here.
     return papers, project.taxonomy, MemoSlot(cache, spool), keys

@@ -7,7 +7,7 @@ numpy and scipy load only when discovery must be recomputed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -185,6 +185,6 @@ def generation_size(papers: int) -> int:
     return size
 
 
-def generation(arrival: list[str]) -> frozenset[str]:
+def generation(arrival: Sequence[str]) -> frozenset[str]:
     """The base: the slugs of the oldest papers (arrival lists them oldest first)."""
     return frozenset(arrival[: generation_size(len(arrival))])

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
@@ -133,6 +133,7 @@ class Library:
     sections: Mapping[SectionKey, Section]
     added_by: Mapping[str, str]  # paper slug -> the dump that added it
     listed_rank: Mapping[str, int]  # paper slug -> its 1-based place in that dump's listing
+    arrival: tuple[str, ...]  # slugs oldest first (Project.arrival): the search's numbering
     timeline: tuple[TimelineEntry, ...]
     theme_by_slug: Mapping[str, ThemeInfo]
     discovery: Discovery | None = None  # key terms, related papers, map points (optional)
@@ -144,10 +145,6 @@ class Library:
     def theme(self, slug: str) -> ThemeInfo:
         """The theme with this slug."""
         return self.theme_by_slug[slug]
-
-    def arrival_order(self) -> list[str]:
-        """Slugs oldest first (arrival_order): how the search numbers its documents."""
-        return arrived(self.papers, self.added_by, [dump.name for dump in self.dumps])
 
     @cached_property  # every page asks (has_feed): found once
     def dated_additions(self) -> tuple[DumpInfo, ...]:
@@ -165,37 +162,6 @@ def letter_of(title: str) -> str:
     """The A–Z letter a title files under; "#" for digits and symbols."""
     key = sort_title(title)
     return key[0].upper() if key and key[0].isalpha() else "#"
-
-
-def added_by(papers: list[Paper], dumps: list[DumpSummary]) -> dict[str, str]:
-    """The dump that added each paper: the `added:` ingest wrote, else the first dump listing it.
-
-    `added:` wins because dumps are ordered by date: a dump dated earlier but
-    ingested later lists papers an earlier ingest had already added.
-    """
-    known = {dump.name for dump in dumps}
-    found = {}
-    for paper in papers:
-        recorded = str(paper.meta.get("added") or "")
-        if recorded in known:
-            found[paper.slug] = recorded
-        elif paper.dumps:
-            found[paper.slug] = paper.dumps[0]
-    return found
-
-
-def arrival_order(papers: list[Paper], dumps: list[DumpSummary]) -> list[str]:
-    """Slugs oldest first: by the dump that added each paper (in project order), then those
-    no dump added; ties by slug."""
-    adder = added_by(papers, dumps)
-    return arrived([paper.slug for paper in papers], adder, [dump.name for dump in dumps])
-
-
-def arrived(slugs: Iterable[str], adder: Mapping[str, str], dumps: list[str]) -> list[str]:
-    """arrival_order from the dump that added each paper and the dump names in project order."""
-    order = {name: i for i, name in enumerate(dumps)}
-    late = len(order)
-    return sorted(slugs, key=lambda slug: (order.get(adder.get(slug, ""), late), slug))
 
 
 def count_by(values: list[str]) -> dict[str, int]:
@@ -341,7 +307,7 @@ def build_library(
 ) -> Library:
     """Index the project: papers, sections and every relation, all keyed by id. O(N log N)."""
     papers = {paper.slug: paper for paper in project.papers}
-    adder = added_by(project.papers, project.dumps)
+    adder = project.adders
     ranks = listed_ranks(project.listings, adder)
     added = count_by(list(adder.values()))
     dumps = dump_infos(project.dumps, added)
@@ -399,6 +365,7 @@ def build_library(
         sections=sections,
         added_by=adder,
         listed_rank=ranks,
+        arrival=project.arrival,
         timeline=timeline(project.dumps, added),
         theme_by_slug={theme.slug: theme for theme in themes},
         discovery=discovery,

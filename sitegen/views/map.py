@@ -119,7 +119,7 @@ def packed_coordinates(site: Site) -> str:
     in the order they arrived: the search's own numbering, so a big map can mark its hits."""
     points = site.library.discovery.points if site.library.discovery else {}
     out = []
-    for slug in site.library.arrival_order():
+    for slug in site.library.arrival:
         point = points.get(slug)
         values = (map_coordinate(point.x), map_coordinate(point.y)) if point else (0, 0)
         out.extend(CODE[v >> 6] + CODE[v & 63] for v in values)
