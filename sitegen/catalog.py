@@ -262,10 +262,10 @@ class Paper:
     source: str  # path relative to content/, for messages and "edit" links
     # Its page's content key (path and bytes): with `dumps`, all it is made from ("" for
     # a paper made by hand), so build keys hash that instead of every field. A paper
-    # changed with dataclasses.replace must set it to "" (its fields are then hashed),
-    # and text_key too.
+    # changed with dataclasses.replace must set it to "" (its fields are then hashed).
     page_key: str = ""
-    text_key: str = ""  # text_digest(title, abstract), from its page ("": hashed when asked)
+    # text_digest(title, abstract) as its page gave them: trusted only with a page_key.
+    text_key: str = ""
 
 
 def as_strings(value: Any) -> tuple[str, ...]:

@@ -7,8 +7,12 @@ shipped templates and static files, sitegen's own code) and of everything it wro
 (the output folder) are recorded, with the lines the build printed. When both
 still match, nothing can differ, and the next build replays those lines.
 
-A stat is (path, size, mtime_ns, ctime_ns, inode): ctime can't be set back by
-hand, so any write, rename or `touch` in between makes the next build a real one.
+An input's stat is (path, size, mtime_ns, ctime_ns, inode); an output file's is (path,
+size, ctime_ns), as the build itself saw it (build.write.files_left), so a file changed
+even while the build ran shows. No tool sets a ctime back (only a clock stepped back
+does), so any write, rename or `touch` in between makes the next build a real one. A
+stamp whose newest time is too recent to tell a later change from it (file times tick
+coarsely) waits that tick out, or is not recorded.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR, digest
 from sitegen.fsio import sorted_entries, write_atomic
-from sitegen.output import MANIFEST, SWEPT, read_manifest
+from sitegen.output import MANIFEST, SWEPT, LeftFiles, read_manifest
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
 RACY = "racy:"  # the prefix of an input stamp too recent to be recorded
@@ -110,9 +114,17 @@ def is_racy(ctime_ns: int, now_ns: int) -> bool:
     return now_ns - ctime_ns < window
 
 
-# What a build left in its output folder: path -> (size, ctime_ns) per file the manifest
-# lists (ctime None where the build did not see it).
-LeftFiles = dict[str, tuple[int, int | None]]
+def settled(ctime_ns: int) -> bool:
+    """Whether a change after ctime_ns now shows in a stat: at once, or after a wait of at
+    most RACY_NS (a file the build wrote just now could change within its tick, unseen);
+    False on a file system that ticks by whole seconds (too long a wait)."""
+    wait = ctime_ns + RACY_NS - time.time_ns()
+    if not is_racy(ctime_ns, time.time_ns()):
+        return True
+    if ctime_ns % 1_000_000_000 == 0:
+        return False
+    time.sleep(wait / 1e9)
+    return True
 
 
 def output_stamp(output: Path, left: LeftFiles | None = None) -> str:
@@ -123,28 +135,35 @@ def output_stamp(output: Path, left: LeftFiles | None = None) -> str:
     Stats by path, not a walk: a walk opens every paper's folder (0.20 s against 0.07 s at
     10k papers). `left`: the files as the build just saw them, so that recording the
     stamp stats none of them again (0.06 s at 10k papers)."""
+    lines, _ = output_lines(output, left)
+    return digest("\n".join(lines))
+
+
+def output_lines(output: Path, left: LeftFiles | None) -> tuple[list[str], int]:
+    """output_stamp's lines, and the newest change time among them."""
     top = str(output)
     lines = [f"@{top}"]
-    lines += [stat_entry(f"{top}/{folder.rstrip('/')}", folder=True) for folder in SWEPT]
+    times = [stat_entry(f"{top}/{folder.rstrip('/')}", folder=True) for folder in SWEPT]
     files = read_manifest(output).files if left is None else left
     for name in sorted({*files, MANIFEST}):
         seen = left.get(name) if left is not None else None
         if seen is None or seen[1] is None:
-            lines.append(stat_entry(f"{top}/{name}"))
+            times.append(stat_entry(f"{top}/{name}"))
         else:
-            lines.append(f"{top}/{name} {seen[0]} {seen[1]}")
-    return digest("\n".join(lines))
+            times.append((f"{top}/{name} {seen[0]} {seen[1]}", seen[1]))
+    lines += [line for line, _ in times]
+    return lines, max((ctime for _, ctime in times), default=0)
 
 
-def stat_entry(path: str, folder: bool = False) -> str:
-    """One line of output_stamp: the path, size (not a folder's) and ctime. No mtime, nor
-    inode: any write, rename or `touch` sets the ctime, and those are what a build sees
-    of the files it keeps (build.run.Run.noted)."""
+def stat_entry(path: str, folder: bool = False) -> tuple[str, int]:
+    """One line of output_stamp, and its ctime: the path, size (not a folder's) and ctime.
+    No mtime, nor inode: any write, rename or `touch` sets the ctime, and size and ctime
+    are what a build keeps of the files it checks (build.run.Run.noted)."""
     try:
         s = os.stat(path)
     except OSError:
-        return f"{path} missing"
-    return f"{path} {'/' if folder else s.st_size} {s.st_ctime_ns}"
+        return f"{path} missing", 0
+    return f"{path} {'/' if folder else s.st_size} {s.st_ctime_ns}", s.st_ctime_ns
 
 
 def record_path(root: Path, output: Path) -> Path:
@@ -174,7 +193,10 @@ def remember(
     """
     if inputs.startswith(RACY):
         return
-    outputs = output_stamp(output, left)
+    lines, newest = output_lines(output, left)
+    if not settled(newest):
+        return
+    outputs = digest("\n".join(lines))
     record = {"inputs": inputs, "outputs": outputs, "replay": asdict(replay)}
     write_atomic(record_path(root, output), json.dumps(record, ensure_ascii=False))
 

@@ -81,6 +81,9 @@ def check_output_folder(root: Path, output: Path) -> None:
 
 
 Record = tuple[int, str]  # (size, content hash): what a file in the output should hold
+# What a build left in its output folder: path -> (size, ctime_ns) per file the manifest
+# lists, as the build saw them (ctime None where it saw none): sitegen.noop records it.
+LeftFiles = dict[str, tuple[int, int | None]]
 MANIFEST_FORMAT = 2
 
 

@@ -75,3 +75,6 @@ def test_a_pages_text_key_is_what_discovery_key_would_hash_of_its_paper(tmp_path
     by_hand = replace(paper, page_key="", text_key="")
     assert discovery_key([paper], ()) == discovery_key([by_hand], ())
     assert discovery_key([paper], ()) != discovery_key([replace(by_hand, abstract="Other.")], ())
+    # Changed by replace as the rule on Paper.page_key says: its old text_key is not trusted.
+    changed = replace(paper, abstract="Other.", page_key="")
+    assert discovery_key([changed], ()) == discovery_key([replace(by_hand, abstract="Other.")], ())

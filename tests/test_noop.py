@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from conftest import run_sitegen
 
 from sitegen.build import BuildOptions, build
-from sitegen.noop import output_stamp
+from sitegen.noop import RACY_NS, Replay, output_stamp, record_path, remember
 from sitegen.output import MANIFEST
 
 PAGE = "---\ntitle: A Paper\nslug: a-paper\n---\n\nSome abstract about bounds.\n"
@@ -202,3 +203,25 @@ def test_the_stamp_a_build_records_is_the_one_its_output_shows(tmp_path: Path) -
     size, ctime = built.left["index.html"]
     stale = {**built.left, "index.html": (size, (ctime or 0) - 1)}
     assert output_stamp(root / "site", stale) != output_stamp(root / "site")
+
+
+def test_a_stamp_of_files_written_just_now_is_recorded_once_their_tick_is_out(
+    tmp_path: Path,
+) -> None:
+    root = tiny_site(tmp_path)
+    built = build(root, BuildOptions(root / "site"))
+    assert built.left is not None
+    record = record_path(root, root / "site")
+    replay = Replay(2, len(built.left), [], [], [])
+    size, _ = built.left["index.html"]
+    # A file whose ctime is this instant: a change within the same tick would look the same.
+    just_now = time.time_ns() // 1000 * 1000 + 1  # not on a whole second
+    remember(root, root / "site", "inputs", replay, {**built.left, "index.html": (size, just_now)})
+    assert time.time_ns() - just_now >= RACY_NS and record.exists()
+    record.unlink()
+    # A FAT or HFS+ tick (the next second: the newest time in the stamp).
+    whole_second = (time.time_ns() // 1_000_000_000 + 1) * 1_000_000_000
+    remember(
+        root, root / "site", "inputs", replay, {**built.left, "index.html": (size, whole_second)}
+    )
+    assert not record.exists()

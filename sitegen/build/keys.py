@@ -211,8 +211,14 @@ def inputs_digest(papers: list[Paper], base: Collection[str]) -> str:
 
 def text_key(paper: Paper) -> str:
     """The hash of what discovery reads of a paper besides its slug: its title and abstract
-    (discovery_input), as its page gave it, or hashed now for a paper made otherwise."""
-    return paper.text_key or text_digest(*discovery_input(paper)[1:])
+    (discovery_input), as its page gave it, or hashed now for a paper made otherwise (or
+    changed since: a paper changed by dataclasses.replace has no page_key, by the rule on
+    catalog.Paper.page_key, and its text_key is not trusted either)."""
+    return (
+        paper.text_key
+        if paper.page_key and paper.text_key
+        else text_digest(*discovery_input(paper)[1:])
+    )
 
 
 def search_key(keys: list[str], taxonomy: Taxonomy) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
+from sitegen.output import LeftFiles
 from sitegen.project import Project
 from sitegen.views.listing import Site
 
@@ -56,7 +57,7 @@ class BuildResult:
     removed: int = 0
     # Each file the output's manifest lists: (size, ctime_ns as the build saw it, or None),
     # for the no-op record (sitegen.noop.output_stamp), which then stats none of them.
-    left: dict[str, tuple[int, int | None]] = field(default_factory=dict, repr=False)
+    left: LeftFiles | None = field(default=None, repr=False)
 
     @property
     def project(self) -> Project:

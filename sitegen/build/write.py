@@ -27,6 +27,7 @@ from sitegen.output import (
     MANIFEST,
     SWEPT,
     Kept,
+    LeftFiles,
     Manifest,
     Outputs,
     Record,
@@ -343,7 +344,7 @@ def write_build(
     return BuildResult(run.model, written, len(files), run.removed, files_left(run))
 
 
-def files_left(run: Run) -> dict[str, tuple[int, int | None]]:
+def files_left(run: Run) -> LeftFiles:
     """Each file of the output's manifest: its size and the ctime this build saw it with
     (None where it saw none: 0 is a file still in the spool when it was noted)."""
     noted = run.noted
