@@ -85,6 +85,12 @@ def test_dumps_get_labels_safe_urls_and_their_additions(library) -> None:  # noq
 def test_a_to_z_ignores_case_and_files_digits_under_hash(library) -> None:  # noqa: ANN001
     assert library.section(AZ_KEY).slugs == ("digits", "apple", "cross", "newest", "zeta")
     assert letter_of("3D things") == "#" and letter_of("Ångström") == "A"
+    # The same order, grouped by the letter each title files under (views.pages' A–Z pages).
+    by_letter: dict[str, list[str]] = {}
+    for slug in library.section(AZ_KEY).slugs:
+        by_letter.setdefault(letter_of(library.papers[slug].title), []).append(slug)
+    assert library.letters == tuple((k, tuple(v)) for k, v in by_letter.items())
+    assert [letter for letter, _ in library.letters] == ["#", "A", "C", "N", "Z"]
 
 
 def test_the_dump_that_added_a_paper_is_its_recorded_one_even_if_an_older_dump_lists_it() -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
@@ -134,6 +134,7 @@ class Library:
     added_by: Mapping[str, str]  # paper slug -> the dump that added it
     listed_rank: Mapping[str, int]  # paper slug -> its 1-based place in that dump's listing
     arrival: tuple[str, ...]  # slugs oldest first (Project.arrival): the search's numbering
+    letters: tuple[tuple[str, tuple[str, ...]], ...]  # A–Z's papers by first letter, in order
     timeline: tuple[TimelineEntry, ...]
     theme_by_slug: Mapping[str, ThemeInfo]
     discovery: Discovery | None = None  # key terms, related papers, map points (optional)
@@ -160,8 +161,20 @@ def sort_title(title: str) -> str:
 
 def letter_of(title: str) -> str:
     """The A–Z letter a title files under; "#" for digits and symbols."""
-    key = sort_title(title)
+    return letter_of_key(sort_title(title))
+
+
+def letter_of_key(key: str) -> str:
+    """letter_of, from the title's sort_title."""
     return key[0].upper() if key and key[0].isalpha() else "#"
+
+
+def by_letter(slugs: Iterable[str], titles: Mapping[str, str]) -> tuple:
+    """Slugs in A–Z order grouped by first letter (titles: each one's sort_title)."""
+    groups: dict[str, list[str]] = {}
+    for slug in slugs:
+        groups.setdefault(letter_of_key(titles[slug]), []).append(slug)
+    return tuple((letter, tuple(group)) for letter, group in groups.items())
 
 
 def count_by(values: list[str]) -> dict[str, int]:
@@ -354,7 +367,8 @@ def build_library(
         key = SectionKey.tag(tag.name)
         slugs = sorted(tag_members[tag.name], key=newest_first)
         sections[key] = Section(key, tag.name, tag.url, tuple(slugs))
-    sections[AZ_KEY] = Section(AZ_KEY, "All papers", urls.AZ, tuple(sorted(papers, key=by_title)))
+    a_to_z = tuple(sorted(papers, key=by_title))
+    sections[AZ_KEY] = Section(AZ_KEY, "All papers", urls.AZ, a_to_z)
     return Library(
         config=project.config,
         base_url=base_url,
@@ -366,6 +380,7 @@ def build_library(
         added_by=adder,
         listed_rank=ranks,
         arrival=project.arrival,
+        letters=by_letter(a_to_z, titles),
         timeline=timeline(project.dumps, added),
         theme_by_slug={theme.slug: theme for theme in themes},
         discovery=discovery,

@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
-from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo, letter_of
+from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo
 from sitegen.project import SiteConfig
 from sitegen.text import arxiv_id, slugify
 from sitegen.views.context import (
@@ -315,11 +315,8 @@ def theme_page(
 
 
 def az_groups(site: Site) -> list[tuple[str, tuple[str, ...]]]:
-    """The papers A–Z, grouped by first letter, in A–Z order."""
-    groups: dict[str, list[str]] = {}
-    for slug in site.library.section(AZ_KEY).slugs:
-        groups.setdefault(letter_of(site.library.papers[slug].title), []).append(slug)
-    return [(letter, tuple(slugs)) for letter, slugs in groups.items()] or [("", ())]
+    """The papers A–Z, grouped by first letter, in A–Z order (model.library.by_letter)."""
+    return list(site.library.letters) or [("", ())]
 
 
 def az_url(groups: list[tuple[str, tuple[str, ...]]], index: int, part: int = 1) -> str:
