@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from sitegen.cache import BuildCache, text_digest
+from sitegen.dumps import Entry
 from sitegen.errors import SitegenError
 from sitegen.fsio import (
     decode_text,
@@ -49,6 +50,7 @@ class Page:
     body: str
     key: str = ""  # content_key of the file it was read from (path and bytes)
     text_key: str = ""  # its paper's text_digest(title, abstract), made once per content
+    title_key: str = ""  # title_key(title), the same (ingest and the dumps' listings key by it)
 
     @property
     def title(self) -> str:
@@ -95,6 +97,11 @@ def title_key(title: str) -> str:
     if key.strip("".join(KEY_SYMBOLS)):  # a letter or digit
         return key
     return "".join(folded.split())
+
+
+def key_of(item: Page | Entry) -> str:
+    """A page's or dump entry's title_key, as made when it was parsed (or now)."""
+    return item.title_key or title_key(item.title)
 
 
 def legacy_title_key(title: str) -> str:
@@ -150,6 +157,7 @@ def read_page(path: Path, data: bytes, key: str | None = None) -> Page:
     # Parsed once per content and cached with it: a build then keys discovery on a hash
     # per paper, not on every title and abstract hashed again (35 ms at 10k papers).
     page.text_key = text_digest(*paper_text(page))
+    page.title_key = title_key(page.title)
     return page
 
 
@@ -321,10 +329,10 @@ def dump_listings(dumps: list[Any], ledger: Ledger, pages: list[Page]) -> Listin
     """Each dump's papers as page slugs, in the order the feed listed them (each once)."""
     slug_of = {key: entry.slug for key, entry in ledger.papers.items()}
     for page in pages:
-        slug_of.setdefault(title_key(page.title), page.slug)
+        slug_of.setdefault(key_of(page), page.slug)
     listings = {}
     for dump in dumps:
-        slugs = (slug_of.get(title_key(entry.title)) for entry in dump.entries)
+        slugs = (slug_of.get(key_of(entry)) for entry in dump.entries)
         listings[dump.name] = tuple(dict.fromkeys(s for s in slugs if s is not None))
     return listings
 

@@ -71,6 +71,7 @@ class Entry:
     title: str
     abstract: str
     line: int  # line of the title, 1-based
+    title_key: str = ""  # catalog.title_key(title), made once per dump content (ingest)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from sitegen.catalog import (
     LedgerEntry,
     Page,
     format_ledger,
+    key_of,
     legacy_title_key,
     load_page,
     path_order,
@@ -84,8 +85,11 @@ def read_dump(path: Path) -> Dump:
 
 
 def dump_from(path: Path, data: bytes) -> Dump:
-    """Parse the bytes of the dump file at path."""
-    return parse_dump(data, str(path), path.stem)
+    """Parse the bytes of the dump file at path, each entry with its title key (cached with
+    the dump: every build keys every entry, 50 ms at 10k papers in a fresh process)."""
+    dump = parse_dump(data, str(path), path.stem)
+    keyed = tuple(replace(entry, title_key=title_key(entry.title)) for entry in dump.entries)
+    return replace(dump, entries=keyed)
 
 
 # From this many dumps to parse on, a forked copy parses them while this process reads the
@@ -223,7 +227,7 @@ def plan_ingest(
     papers = dict(ledger.papers)
     # Pages the ledger doesn't know (hand-written, or a crash before the ledger
     # was saved) are adopted by title so they are never duplicated.
-    by_title = {title_key(page.title): page for page in pages}
+    by_title = {key_of(page): page for page in pages}
     for key, page in by_title.items():
         if key not in papers:
             papers[key] = LedgerEntry(page.slug, page.theme)
@@ -243,7 +247,7 @@ def plan_ingest(
             warnings=[notice_text(path, n) for n in dump.notices],
         )
         for entry in dump.entries:
-            key = title_key(entry.title)
+            key = key_of(entry)
             known = known_as(entry.title, key, papers, ledger)
             if known is not None:
                 papers.setdefault(key, known)  # a version-1 key, now recorded by its own

@@ -320,3 +320,22 @@ def test_dumps_are_parsed_here_when_the_copy_parsing_them_dies(
     result = ingest(aside, BuildCache(), fork=True)
     assert sum(r.new for r in result.reports) == 38
     assert snapshot(aside / "content") == snapshot(alone / "content")
+
+
+def test_parsed_dumps_and_pages_carry_the_title_keys_ingest_matches_them_by(
+    tmp_path: Path,
+) -> None:
+    from sitegen.catalog import key_of, read_page, title_key
+    from sitegen.ingest import read_dump
+
+    abstract = "We study a thing at length. " * 10
+    dump = tmp_path / "2026-01-02.txt"
+    dump.write_text(f"C++ Templates, Revisited!\n{abstract}\n\nA  Second   Title\n{abstract}\n")
+    entries = read_dump(dump).entries
+    assert [e.title_key for e in entries] == [title_key(e.title) for e in entries]
+    assert entries[0].title_key == "c++templatesrevisited"
+    page = tmp_path / "t" / "p.md"
+    page.parent.mkdir()
+    page.write_text("---\ntitle: 'a second TITLE'\n---\n\nText.\n")
+    parsed = read_page(page, page.read_bytes())
+    assert key_of(parsed) == parsed.title_key == key_of(entries[1])
