@@ -31,7 +31,7 @@ from sitegen.known import Stat, stat_of, vouch
 from sitegen.lock import project_lock
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
-from sitegen.workers import worker_process
+from sitegen.workers import frozen_heap, worker_process
 
 Say = Callable[[str], None]
 
@@ -65,7 +65,7 @@ class LiveSite:
 
     def rebuild(self, changes: ChangeSet | None = None) -> bool:
         """Run one build; print a summary line; publish success or the error."""
-        with self.lock:
+        with self.lock, frozen_heap():
             if changes is not None and self.only_own_writes(changes):
                 return True
             self.started = started = time.perf_counter()

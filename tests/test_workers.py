@@ -137,3 +137,25 @@ def test_a_finished_copy_is_seen_done_without_waiting_and_still_gives_its_value(
             break
         time.sleep(0.01)
     assert copy.done() and copy.result() == sum(range(1000))
+
+
+def test_a_frozen_heap_skips_what_exists_and_collects_the_cycles_made_inside_once() -> None:
+    import gc
+    import weakref
+
+    from sitegen.workers import frozen_heap
+
+    class Node:
+        pass
+
+    gc.unfreeze()  # a Forked copy made earlier in this process froze it for good
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with frozen_heap():
+        assert not gc.isenabled() and gc.get_freeze_count() > 0  # no collection rescans them
+        node = Node()
+        node.self = node  # a cycle, garbage once dropped: only a collection frees it
+        gone = weakref.ref(node)
+        del node
+        assert gone() is not None
+    assert gone() is None  # collected on the way out
+    assert gc.isenabled() and gc.get_freeze_count() == 0
