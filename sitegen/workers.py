@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
+from sitegen.cache import no_gc
 from sitegen.errors import SitegenError
 
 if TYPE_CHECKING:  # a build forks; only serve's warm worker needs a process pool
@@ -96,13 +97,10 @@ def frozen_heap() -> Iterator[None]:
     Frozen, they are skipped; the one collection after the block finds the cycles the
     rebuild left (unfrozen first, so none is kept for good)."""
     gc.freeze()
-    was = gc.isenabled()
-    gc.disable()
     try:
-        yield
+        with no_gc():
+            yield
     finally:
-        if was:
-            gc.enable()
         gc.unfreeze()
         gc.collect()
 
