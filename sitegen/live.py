@@ -31,7 +31,7 @@ from sitegen.known import Stat, stat_of, vouch
 from sitegen.lock import project_lock
 from sitegen.serve import PreviewServer
 from sitegen.watch import ChangeSet, watch
-from sitegen.workers import frozen_heap, worker_process
+from sitegen.workers import paused_collector, worker_process
 
 Say = Callable[[str], None]
 
@@ -69,7 +69,7 @@ class LiveSite:
         with self.lock:
             if changes is not None and self.only_own_writes(changes):
                 return True
-            with frozen_heap():
+            with paused_collector():
                 return self.build_and_report(changes)
 
     def build_and_report(self, changes: ChangeSet | None) -> bool:

@@ -471,11 +471,20 @@ def test_the_folders_and_pages_ingest_made_are_its_own_writes(
     # their events cost a stat each (no read), and the next build reads none of them.
     assert set(site.cache.recall("page-stats", "")) >= {str(page) for page in pages}
     reads: list[Path] = []
+    read_input = sitegen.known.read_input
     monkeypatch.setattr(sitegen.known, "read_input", lambda path: reads.append(path) or b"")
-    frozen: list[bool] = []  # nor the collection after a build (workers.frozen_heap)
-    monkeypatch.setattr(sitegen.live, "frozen_heap", lambda: frozen.append(True))
+    paused: list[bool] = []  # nor the collection after a build (workers.paused_collector)
+    real = sitegen.live.paused_collector
+
+    def counted() -> object:
+        paused.append(True)
+        return real()
+
+    monkeypatch.setattr(sitegen.live, "paused_collector", counted)
     assert site.rebuild(ChangeSet(events, {"page", "ledger"}))
-    assert len(said) == 1 and reads == [] and frozen == []  # skipped: no second "rebuilt"
+    assert len(said) == 1 and reads == [] and paused == []  # skipped: no second "rebuilt"
+    monkeypatch.setattr(sitegen.known, "read_input", read_input)
+    assert site.rebuild() and said[-1].startswith("rebuilt") and paused == [True]  # a real one
     monkeypatch.undo()
     # A user's save among the same events is not the build's own.
     other = copy_shipped_content(tmp_path / "other")

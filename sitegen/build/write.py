@@ -42,7 +42,7 @@ from sitegen.output import (
 from sitegen.project import Project
 from sitegen.search import entry_keys, numbered, search_index
 from sitegen.themes import Taxonomy
-from sitegen.workers import frozen_heap
+from sitegen.workers import paused_collector
 
 if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
     from concurrent.futures import Executor, Future
@@ -264,7 +264,7 @@ def worker_search(
     else:
         papers = [changed[s] for s in order]
     RESIDENT.clear()  # an index that fails leaves nothing to trust
-    with frozen_heap():  # the papers and memo held: not rescanned (0.17 s of 0.8 s at 10k)
+    with paused_collector():  # the papers and memo held: not rescanned (0.17 s of 0.8 s at 10k)
         files, new_memo = search_index(papers, taxonomy, memo, keys)
         RESIDENT.update(token=token, papers=dict(zip(order, papers, strict=True)), memo=new_memo)
         if write_to is not None:
