@@ -118,12 +118,12 @@ def settled(ctime_ns: int) -> bool:
     """Whether a change after ctime_ns now shows in a stat: at once, or after a wait of at
     most RACY_NS (a file the build wrote just now could change within its tick, unseen);
     False on a file system that ticks by whole seconds (too long a wait)."""
-    wait = ctime_ns + RACY_NS - time.time_ns()
-    if not is_racy(ctime_ns, time.time_ns()):
+    now = time.time_ns()
+    if not is_racy(ctime_ns, now):
         return True
     if ctime_ns % 1_000_000_000 == 0:
         return False
-    time.sleep(wait / 1e9)
+    time.sleep((ctime_ns + RACY_NS - now) / 1e9)
     return True
 
 

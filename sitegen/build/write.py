@@ -351,7 +351,7 @@ def files_left(run: Run) -> LeftFiles:
     (None where it saw none: 0 is a file still in the spool when it was noted)."""
     noted = run.noted
     return {
-        path: (record[0], (noted[path][2] if path in noted else 0) or None)
+        path: (record[0], noted[path][2] or None if path in noted else None)
         for path, record in run.old.files.items()
     }
 
