@@ -479,6 +479,11 @@
       }
     }
 
+    function keepChosenInView() {
+      var items = list.querySelectorAll(".sg-hit");
+      if (active >= 0 && byKeyboard && items[active]) items[active].scrollIntoView({ block: "nearest" });
+    }
+
     function render(query, result) {
       // The same query answered again (the full index arrived) while the reader has
       // a hit selected or the pointer on the list: keep the list; swap it later.
@@ -512,7 +517,8 @@
         link.appendChild(head);
         var snip = el("span", "sg-snippet");
         link.appendChild(snip);
-        fillSnippet(snip, hit, 140);
+        // a snippet that arrives late grows its hit: the one the arrows chose stays in view
+        fillSnippet(snip, hit, 140).then(keepChosenInView);
         item.appendChild(link);
         item.addEventListener("mousemove", function () {
           byKeyboard = false;

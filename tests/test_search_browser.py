@@ -537,6 +537,32 @@ def test_the_dropdowns_count_stays_in_view_and_the_arrows_keep_hits_above_it(
         page.close()
 
 
+def test_the_chosen_hit_stays_above_the_footer_when_late_snippets_grow_the_list(
+    browser: object, base_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    held = []  # the snippets' text chunks, answered only after the arrows chose the last hit
+    page.route("**/search/text-*.js", lambda route: held.append(route))
+    try:
+        page.goto(base_url)
+        page.locator("#site-search").click()
+        page.keyboard.type("transformer", delay=20)
+        hits = page.locator(".sg-hit")
+        expect(hits.nth(7)).to_be_attached()
+        for _ in range(hits.count()):
+            page.keyboard.press("ArrowDown")
+        assert held and page.locator(".sg-snippet.sg-loading").count() > 0
+        for route in held:
+            route.continue_()
+        page.unroute("**/search/text-*.js")
+        expect(page.locator(".sg-snippet.sg-loading")).to_have_count(0)
+        footer = page.locator(".sg-footer").bounding_box()
+        chosen = page.locator(".sg-hit[aria-selected=true]").bounding_box()
+        assert chosen["y"] + chosen["height"] <= footer["y"] + 1
+    finally:
+        page.close()
+
+
 def test_a_quoted_phrase_is_shown_in_one_pair_of_quotes(page: Page, base_url: str) -> None:
     page.goto(base_url + 'search/?q="vision transformer"')
     status = page.locator(".sg-status")
