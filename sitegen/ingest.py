@@ -385,7 +385,10 @@ def ingest(root: Path, cache: BuildCache | None = None, fork: bool = False) -> I
     }
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
-    all_pages = sorted(pages + new_pages, key=lambda page: path_order(page.path))
+    # read_pages gives them in path order already: sorted again only with new ones among them
+    all_pages = (
+        sorted(pages + new_pages, key=lambda page: path_order(page.path)) if new_pages else pages
+    )
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,

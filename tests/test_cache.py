@@ -7,6 +7,7 @@ import hashlib
 import marshal
 import os
 import pickle
+import zlib
 from pathlib import Path
 
 import pytest
@@ -265,6 +266,45 @@ def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> 
     path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
     with pytest.raises(ValueError):
         read_plain(path)  # well hashed, but not what write_plain makes
+
+
+def crafted(path: Path, *records: object) -> None:
+    """A cache file of these records, well framed and checked (as write_plain frames them)."""
+    body = b"".join(framed(marshal.dumps(record)) for record in records)
+    path.write_bytes(MAGIC + body + zlib.crc32(body).to_bytes(4, "little"))
+
+
+def test_a_dicts_plain_items_go_in_a_few_pairs_records_in_order(tmp_path: Path) -> None:
+    from sitegen.cache import PAIRS, PAIRS_ITEMS, STREAMED
+
+    many = {f"term{n}": f"codes{n}" for n in range(2 * PAIRS_ITEMS + 5)}
+    value = {"codes": many, "entries": {"a": b"x", "b": {"deep": 1}, ("t", 1): b"y"}, "n": 3}
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain(value, handle)
+    again = read_plain(path)
+    assert again == value and list(again["codes"]) == list(many)  # the same order
+    assert list(again["entries"]) == ["a", "b", ("t", 1)]
+    body, records, at = path.read_bytes()[len(MAGIC) : -4], [], 0
+    while at < len(body):
+        size = int.from_bytes(body[at : at + 4], "little")
+        records.append(marshal.loads(body[at + 4 : at + 4 + size]))
+        at += 4 + size
+    pairs = [r for r in records if isinstance(r, list) and r and r[0] == PAIRS]
+    # codes: three records; entries: one before its dict "b", one in it, one after; then "n"
+    assert [len(r[1]) // 2 for r in pairs] == [PAIRS_ITEMS, PAIRS_ITEMS, 5, 1, 1, 1, 1]
+    assert len(records) < 20
+    for bad in (
+        [[STREAMED, 2], [PAIRS, ["a", 1, "a", 2]]],  # a repeated key: one item short
+        [[STREAMED, 1], [PAIRS, ["a", 1, "b"]]],  # a key without its value
+        [[STREAMED, 1], [PAIRS, ["a", 1, "b", 2]]],  # more items than the dict holds
+        [[STREAMED, 1], [PAIRS, "ab"]],
+    ):
+        crafted(path, *bad)
+        with pytest.raises(ValueError):
+            read_plain(path)
+    crafted(path, [STREAMED, 2], [PAIRS, ["a", 1]], "b", [STREAMED, 0])
+    assert read_plain(path) == {"a": 1, "b": {}}  # the check above is not what fails them
 
 
 def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(

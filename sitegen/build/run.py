@@ -94,9 +94,12 @@ class Run:
         """Whether path was last made with this key (its page key, or its INPUT_KEY) and
         is still as written."""
         seen = self.seen.get(path)
-        if seen is None or seen[level] != key or self.old.files.get(path, (0, ""))[1] != seen[1]:
+        if seen is None or seen[level] != key:
             return False
-        ctime = self.intact(path)
+        record = self.old.files.get(path)  # intact(path), its lookups done once (11k pages)
+        if record is None or record[1] != seen[1]:
+            return False
+        ctime = verified(self.output, path, record, seen[2])
         if ctime is None:
             return False
         self.rendered[path] = seen[PAGE_KEY]
