@@ -105,7 +105,7 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
         put([STREAMED, len(value)])
         flat: list[Any] = []  # the next PAIRS record's keys and values
         for key, item in value.items():
-            if type(item) is dict or isinstance(item, BytesOnDisk):
+            if type(item) is dict or type(item) is BytesOnDisk:  # not an ABC check per item
                 if flat:
                     put([PAIRS, flat])
                     flat = []
