@@ -435,6 +435,51 @@
 
   /* ---- the header box --------------------------------------------------- */
 
+  /**
+   * Back closes the phone's search sheet, as it closes the menu (static/site.js): a sheet
+   * shown adds a history entry (the same URL, marked); closing it goes back over that entry,
+   * and leaving the page from the sheet takes that entry's place, so an opened sheet never
+   * costs the reader an extra Back press. `onBack` closes the sheet on Back (true if open).
+   */
+  function sheetHistory(onBack, isOpen) {
+    var onEntry = function () { return !!(history.state && history.state.sitegenSheet); };
+    var goingBack = false; // closed here: the popstate that follows is ours
+    var push = function () {
+      try {
+        history.pushState({ sitegenSheet: true }, "", location.href);
+      } catch (e) {
+        // Some browsers refuse history entries on file://: the sheet then works without one.
+      }
+    };
+    // Reloaded (or come back) onto the entry: no sheet is open now; the entry is the page's.
+    if (onEntry()) history.replaceState(null, "", location.href);
+    window.addEventListener("popstate", function (event) {
+      if (goingBack) {
+        goingBack = false;
+        if (isOpen()) push(); // shown again before Back landed
+      } else if (onEntry() || !onBack()) {
+        return;
+      }
+      event.stopImmediatePropagation(); // the same URL: the results page has nothing to re-read
+    });
+    return {
+      active: onEntry,
+      shown: function () { if (!onEntry()) push(); },
+      closed: function () {
+        if (onEntry()) {
+          goingBack = true;
+          history.back();
+        }
+      },
+      // Closed by a tap on a link or button outside it, whose own action follows.
+      dropped: function () { if (onEntry()) history.replaceState(null, "", location.href); },
+      go: function (url) {
+        if (onEntry()) location.replace(url);
+        else location.href = url;
+      },
+    };
+  }
+
   function initBox(input) {
     var form = input.form;
     var box = el("div", "sg-dropdown");
@@ -458,12 +503,22 @@
     var shown = [];
     var seq = 0;
 
-    function close() {
+    // historyDone: Back closed it, or the history was seen to already (sheetHistory)
+    function close(historyDone) {
+      var was = !box.hidden;
+      seq++; // a query still on its way shows nothing now (it re-opened a box closed by Escape)
       box.hidden = true;
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
       active = -1;
+      if (was && !historyDone) sheet.closed();
     }
+    var sheet = sheetHistory(function () {
+      if (box.hidden) return false;
+      close(true);
+      input.blur(); // and the phone's keyboard with it
+      return true;
+    }, function () { return !box.hidden && box.classList.contains("sg-sheet"); });
 
     function setActive(i) {
       var items = list.querySelectorAll(".sg-hit");
@@ -538,6 +593,7 @@
       box.hidden = false;
       input.setAttribute("aria-expanded", "true");
       placeSheet();
+      if (box.classList.contains("sg-sheet")) sheet.shown();
       // the footer sticks to the bottom: a hit the arrows select scrolls clear of it
       box.style.scrollPaddingBottom = footer.offsetHeight + "px";
     }
@@ -597,9 +653,9 @@
       } else if (event.key === "Enter") {
         event.preventDefault();
         if (!box.hidden && active >= 0 && shown[active]) {
-          location.href = paperUrl(paper(+shown[active].ref));
+          sheet.go(paperUrl(paper(+shown[active].ref)));
         } else if (input.value.trim()) {
-          location.href = resultsUrl(input.value.trim());
+          sheet.go(resultsUrl(input.value.trim()));
         }
       } else if (event.key === "Escape") {
         if (!box.hidden) { event.preventDefault(); close(); } else { input.blur(); }
@@ -608,11 +664,22 @@
     if (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (input.value.trim()) location.href = resultsUrl(input.value.trim());
+        if (input.value.trim()) sheet.go(resultsUrl(input.value.trim()));
       });
     }
+    // A hit or "all results" followed from the sheet takes its history entry's place.
+    box.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || !sheet.active() || event.button !== 0 || link.target) return;
+      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      sheet.go(link.href);
+    });
     document.addEventListener("click", function (event) {
-      if (!box.contains(event.target) && event.target !== input) close();
+      if (box.contains(event.target) || event.target === input) return;
+      var acts = event.target.closest && event.target.closest("a[href], button");
+      if (acts && !box.hidden) sheet.dropped();
+      close(!!acts);
     });
     document.addEventListener("keydown", function (event) {
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;

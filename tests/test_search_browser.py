@@ -568,3 +568,99 @@ def test_a_quoted_phrase_is_shown_in_one_pair_of_quotes(page: Page, base_url: st
     status = page.locator(".sg-status")
     expect(status).to_contain_text("\u201cvision transformer\u201d")
     expect(status).not_to_contain_text('"')
+
+
+# --- Back on a phone: the search sheet is closed, the page stays ---------------------
+
+
+@pytest.fixture
+def phone(browser: object) -> Iterator[Page]:
+    """A page the size of a phone's screen."""
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    yield page
+    page.close()
+
+
+def open_sheet(phone: Page, base_url: str, query: str = "transformer") -> None:
+    """Home, then a theme page, with the search sheet open over it."""
+    phone.goto(base_url)
+    phone.goto(base_url + "themes/generative-models/")
+    phone.click("#site-search")
+    phone.keyboard.type(query)
+    expect(phone.locator(".sg-dropdown.sg-sheet .sg-hit").first).to_be_visible()
+    phone.wait_for_function("history.state && history.state.sitegenSheet")
+
+
+def test_back_closes_the_phones_search_sheet_and_keeps_the_page(
+    phone: Page, base_url: str
+) -> None:
+    open_sheet(phone, base_url)
+    phone.go_back()
+    expect(phone.locator(".sg-dropdown")).to_be_hidden()
+    assert phone.url == base_url + "themes/generative-models/"
+    phone.go_back()  # one Back more: the page before, as if the sheet was never opened
+    assert phone.url == base_url
+
+
+def test_a_sheet_closed_by_hand_or_left_for_a_hit_costs_no_back_press(
+    phone: Page, base_url: str
+) -> None:
+    open_sheet(phone, base_url)
+    phone.keyboard.press("Escape")
+    expect(phone.locator(".sg-dropdown")).to_be_hidden()
+    phone.wait_for_function("history.state === null")
+    phone.go_back()
+    assert phone.url == base_url
+    open_sheet(phone, base_url)
+    href = phone.locator(".sg-hit a").first.get_attribute("href")
+    phone.locator(".sg-hit a").first.click()
+    phone.wait_for_url(href)
+    phone.go_back()
+    assert phone.url == base_url + "themes/generative-models/"
+    expect(phone.locator(".sg-dropdown")).to_be_hidden()
+    phone.go_back()
+    assert phone.url == base_url
+
+
+def test_a_wide_screens_dropdown_adds_no_history_entry(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    before = page.evaluate("history.length")
+    page.click("#site-search")
+    page.keyboard.type("transformer")
+    expect(page.locator(".sg-hit").first).to_be_visible()
+    assert page.evaluate("history.length") == before and page.evaluate("history.state") is None
+
+
+def test_escape_while_results_are_on_their_way_keeps_the_box_closed(
+    page: Page, base_url: str
+) -> None:
+    held, holding = [], [True]  # the index's shards, answered only after Escape
+
+    def hold(route: object) -> None:
+        if holding[0]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/search/shard-.*\.js$"), hold)
+    page.goto(base_url)
+    page.click("#site-search")
+    page.keyboard.type("transformer")
+    expect(page.locator(".sg-hit").first).to_be_visible()  # the titles' answer
+    for _ in range(250):  # the full index came: its answer waits for a shard
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held
+    page.keyboard.press("Escape")
+    expect(page.locator(".sg-dropdown")).to_be_hidden()
+    holding[0] = False
+    for route in held:
+        route.continue_()
+    # The same query again, by the page's own handle: it waits for the same shards, so once
+    # it is answered, so is the one the box asked before Escape (and a frame later shown).
+    assert page.evaluate("SitegenSearch.query('transformer').then(r => r.hits.length)") > 0
+    page.evaluate("new Promise(done => requestAnimationFrame(() => setTimeout(done, 50)))")
+    expect(page.locator(".sg-dropdown")).to_be_hidden()
+    page.keyboard.type(" model")  # typing again shows results again
+    expect(page.locator(".sg-hit").first).to_be_visible()
