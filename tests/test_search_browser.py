@@ -591,9 +591,7 @@ def open_sheet(phone: Page, base_url: str, query: str = "transformer") -> None:
     phone.wait_for_function("history.state && history.state.sitegenSheet")
 
 
-def test_back_closes_the_phones_search_sheet_and_keeps_the_page(
-    phone: Page, base_url: str
-) -> None:
+def test_back_closes_the_phones_search_sheet_and_keeps_the_page(phone: Page, base_url: str) -> None:
     open_sheet(phone, base_url)
     phone.go_back()
     expect(phone.locator(".sg-dropdown")).to_be_hidden()
