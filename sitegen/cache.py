@@ -104,19 +104,22 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
             return
         put([STREAMED, len(value)])
         flat: list[Any] = []  # the next PAIRS record's keys and values
+        size = 0  # their bytes, about
         for key, item in value.items():
-            if type(item) is dict or type(item) is BytesOnDisk:  # not an ABC check per item
+            bytes_ = pair_size(item)
+            if bytes_ < 0:  # its own records: a dict streamed, or one big value alone
                 if flat:
                     put([PAIRS, flat])
-                    flat = []
+                    flat, size = [], 0
                 put(encode(key))
                 stream(item)
                 continue
             flat.append(key if type(key) is str else encode(key))
-            flat.append(item if type(item) is str else encode(item))
-            if len(flat) >= 2 * PAIRS_ITEMS:
+            flat.append(item)
+            size += bytes_
+            if len(flat) >= 2 * PAIRS_ITEMS or size >= PAIRS_BYTES:
                 put([PAIRS, flat])
-                flat = []
+                flat, size = [], 0
         if flat:
             put([PAIRS, flat])
 
@@ -128,7 +131,18 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
 
 STREAMED = "R"  # a record [STREAMED, n]: a dict of n items follows (encode never makes it)
 PAIRS = "K"  # a record [PAIRS, [key, value, ...]]: some of a streamed dict's items (nor this)
-PAIRS_ITEMS = 4096  # items per PAIRS record: a few MB at most (a search memo entry is ~2 KB)
+# A PAIRS record holds at most so many items and about so many bytes: it is encoded whole,
+# and a dict of a few big values (discovery's columns: ~200 MB at 100k papers) held twice.
+PAIRS_ITEMS, PAIRS_BYTES, PAIRS_VALUE = 4096, 1 << 20, 1 << 16
+
+
+def pair_size(item: Any) -> int:
+    """The bytes a value takes in a PAIRS record (about), or -1 when it goes in records of
+    its own: a dict (streamed), a container, an object, a string over PAIRS_VALUE."""
+    kind = type(item)
+    if kind is str or kind is bytes:
+        return len(item) if len(item) <= PAIRS_VALUE else -1
+    return 8 if kind is int or kind is float or kind is bool or item is None else -1
 
 
 class BytesOnDisk(MutableMapping[str, bytes]):
@@ -196,8 +210,12 @@ def read_plain(path: Path) -> Any:
             raise ValueError("not a sitegen cache")
         # Mapped, not read: records are decoded from the file's pages where they lie (a
         # read first copied them into one bytes object: the search memo is 44 MB at 10k).
-        # Parts are replaced by rename, never changed in place, so the map stays whole.
-        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        # sitegen replaces parts by rename, never in place, so the map stays whole; only a
+        # foreign tool truncating a part in place during these milliseconds would fault.
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except OSError:  # a file system that maps no files: read it whole
+            return read_records(memoryview(handle.read()))
     try:
         with memoryview(mapped) as whole:
             return read_records(whole[len(MAGIC) :])
@@ -570,7 +588,16 @@ def read_part(path: Path) -> Any:
         data = read_plain(path)
         if isinstance(data, dict) and (data.get("format"), data.get("version")) == ours():
             return data["value"]
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, EOFError, ImportError):
+    except (
+        OSError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        EOFError,
+        ImportError,
+        RecursionError,  # a crafted file nested deeper than Python's stack
+    ):
         pass  # any unreadable part is just a cold start of that part (damaged or foreign)
     return None
 

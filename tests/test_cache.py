@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import marshal
 import os
 import pickle
@@ -197,9 +196,11 @@ def test_adv_poisoned_cache_runs_no_code(tmp_path: Path) -> None:
     code = ["C", "subprocess", "run", [["L", ["touch", str(marker)]]]]
     payload = framed(marshal.dumps(["D", ["format", 5, "value", code]]))
     assert BuildCache.load(tmp_path).parsed == {}
-    hashed = MAGIC + payload + hashlib.blake2b(payload, digest_size=32).digest()
+    hashed = MAGIC + payload + zlib.crc32(payload).to_bytes(4, "little")
     for name in (HEAD_FILE, parsed_file(0)):
         (folder / name).write_bytes(hashed)  # well formed, naming a function
+    with pytest.raises(ValueError, match="not a sitegen class"):  # read, and refused
+        read_plain(folder / HEAD_FILE)
     assert BuildCache.load(tmp_path).parsed == {}
     assert not marker.exists()
 
@@ -260,12 +261,12 @@ def test_a_part_is_streamed_dict_by_dict_and_read_back_whole(tmp_path: Path) -> 
     with open(path, "wb") as handle:
         write_plain(value, handle)
     assert read_plain(path) == value
-    records = path.read_bytes()[len(MAGIC) : -32]
+    records = path.read_bytes()[len(MAGIC) : -4]
     assert records.count(b"entries") == 1 and len(records) > len(marshal.dumps(value))
     extra = records + framed(marshal.dumps("one record too many"))
-    path.write_bytes(MAGIC + extra + hashlib.blake2b(extra, digest_size=32).digest())
-    with pytest.raises(ValueError):
-        read_plain(path)  # well hashed, but not what write_plain makes
+    path.write_bytes(MAGIC + extra + zlib.crc32(extra).to_bytes(4, "little"))
+    with pytest.raises(ValueError, match="not cache data"):
+        read_plain(path)  # well checked, but not what write_plain makes
 
 
 def crafted(path: Path, *records: object) -> None:
@@ -305,6 +306,47 @@ def test_a_dicts_plain_items_go_in_a_few_pairs_records_in_order(tmp_path: Path) 
             read_plain(path)
     crafted(path, [STREAMED, 2], [PAIRS, ["a", 1]], "b", [STREAMED, 0])
     assert read_plain(path) == {"a": 1, "b": {}}  # the check above is not what fails them
+
+
+def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> None:
+    import tracemalloc
+
+    columns = {f"column{n}": str(n) * 2_000_000 for n in range(8)}  # discovery's, in kind
+    value = {"memo": {**columns, "list": [1, 2], "small": "s"}}
+    path = tmp_path / "part.cache"
+    tracemalloc.start()
+    try:
+        with open(path, "wb") as handle:
+            write_plain(value, handle)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 3 * 2_000_000  # one column's record at a time, not all eight at once
+    assert read_plain(path) == value
+
+
+def test_a_file_system_without_mmap_still_reads_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mmap
+
+    value = {"entries": {"a": b"x"}, "n": 3}
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain(value, handle)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError(19, "No such device")
+
+    monkeypatch.setattr(mmap, "mmap", refuse)
+    assert read_plain(path) == value
+
+
+def test_a_part_nested_past_the_stack_is_a_cold_start(tmp_path: Path) -> None:
+    from sitegen.cache import STREAMED, read_part
+
+    crafted(tmp_path / "deep.cache", *[x for _ in range(5000) for x in ([STREAMED, 1], "k")])
+    assert read_part(tmp_path / "deep.cache") is None
 
 
 def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(
