@@ -471,13 +471,17 @@
           history.back();
         }
       },
-      // Closed by a tap on a link or button outside it, whose own action follows.
-      dropped: function () { if (onEntry()) history.replaceState(null, "", location.href); },
       go: function (url) {
         if (onEntry()) location.replace(url);
         else location.href = url;
       },
     };
+  }
+
+  /** Whether a click follows a link in this tab (not a new one, nor with a modifier). */
+  function followed(event, link) {
+    if (event.button !== 0 || link.target) return false;
+    return !(event.metaKey || event.ctrlKey || event.shiftKey || event.altKey);
   }
 
   function initBox(input) {
@@ -667,19 +671,18 @@
         if (input.value.trim()) sheet.go(resultsUrl(input.value.trim()));
       });
     }
-    // A hit or "all results" followed from the sheet takes its history entry's place.
-    box.addEventListener("click", function (event) {
-      var link = event.target.closest && event.target.closest("a[href]");
-      if (!link || !sheet.active() || event.button !== 0 || link.target) return;
-      if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-      event.preventDefault();
-      sheet.go(link.href);
-    });
+    // A link followed from the open sheet (a hit, "all results", or one beside it, as the
+    // site's title) takes the sheet's history entry's place. The menu's button takes it too
+    // (static/site.js); any other tap beside the sheet closes it, going back over its entry.
     document.addEventListener("click", function (event) {
-      if (box.contains(event.target) || event.target === input) return;
-      var acts = event.target.closest && event.target.closest("a[href], button");
-      if (acts && !box.hidden) sheet.dropped();
-      close(!!acts);
+      var link = event.target.closest && event.target.closest("a[href]:not([role=button])");
+      if (link && sheet.active() && !box.hidden && followed(event, link)) {
+        event.preventDefault();
+        close(true);
+        sheet.go(link.href);
+      } else if (!box.contains(event.target) && event.target !== input) {
+        close();
+      }
     });
     document.addEventListener("keydown", function (event) {
       if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;

@@ -189,7 +189,13 @@
     var openMenu = function () {
       setOpen(true);
       shown = location.href;
-      if (!isMenuEntry()) pushEntry();
+      if (isMenuEntry()) return;
+      // Opened over the phone's search sheet (static/search.js): it takes the sheet's entry.
+      if (history.state && history.state.sitegenSheet) {
+        history.replaceState({ sitegenMenu: true }, "", location.href);
+      } else {
+        pushEntry();
+      }
     };
     var closeMenu = function (refocus) {
       setOpen(false);

@@ -620,6 +620,31 @@ def test_a_sheet_closed_by_hand_or_left_for_a_hit_costs_no_back_press(
     assert phone.url == base_url
 
 
+def test_the_menu_or_a_button_tapped_from_the_sheet_costs_no_back_press(
+    phone: Page, base_url: str
+) -> None:
+    open_sheet(phone, base_url)
+    phone.click(".menu-toggle")  # the menu takes the sheet's place, and its history entry
+    expect(phone.locator(".sg-dropdown")).to_be_hidden()
+    expect(phone.locator("body.nav-open")).to_have_count(1)
+    phone.go_back()  # closes the menu
+    expect(phone.locator("body.nav-open")).to_have_count(0)
+    assert phone.url == base_url + "themes/generative-models/"
+    phone.go_back()
+    assert phone.url == base_url
+    open_sheet(phone, base_url)
+    phone.click(".theme-toggle")  # a button beside the sheet: closed by hand
+    expect(phone.locator(".sg-dropdown")).to_be_hidden()
+    phone.wait_for_function("history.state === null")
+    phone.go_back()
+    assert phone.url == base_url
+    open_sheet(phone, base_url)
+    phone.click(".site-title")  # a link beside it: followed in the sheet's place
+    phone.wait_for_url(base_url)
+    phone.go_back()
+    assert phone.url == base_url + "themes/generative-models/"
+
+
 def test_a_wide_screens_dropdown_adds_no_history_entry(page: Page, base_url: str) -> None:
     page.goto(base_url)
     before = page.evaluate("history.length")
