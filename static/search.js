@@ -453,15 +453,19 @@
     };
     // Reloaded (or come back) onto the entry: no sheet is open now; the entry is the page's.
     if (onEntry()) history.replaceState(null, "", location.href);
-    window.addEventListener("popstate", function (event) {
+    // Whether a Back or Forward was a step into or out of the sheet: then it changes nothing
+    // for the page's own scripts (the results page, the map, the lists), which re-read the
+    // URL, and static/site.js, which runs first, stops it before them.
+    var ours = function () {
       if (goingBack) {
         goingBack = false;
         if (isOpen()) push(); // shown again before Back landed
-      } else if (onEntry() || !onBack()) {
-        return;
+        return true;
       }
-      event.stopImmediatePropagation(); // the same URL: the results page has nothing to re-read
-    });
+      return !onEntry() && onBack();
+    };
+    if (window.SitegenBeforePopstate) window.SitegenBeforePopstate.push(ours);
+    else window.addEventListener("popstate", function (event) { if (ours()) event.stopImmediatePropagation(); });
     return {
       active: onEntry,
       shown: function () { if (!onEntry()) push(); },
@@ -478,9 +482,11 @@
     };
   }
 
-  /** Whether a click follows a link in this tab (not a new one, nor with a modifier). */
+  /** Whether a click follows an HTML link in this tab (not a new one, nor with a modifier,
+   * nor one its own handler cancelled). */
   function followed(event, link) {
-    if (event.button !== 0 || link.target) return false;
+    if (event.defaultPrevented || event.button !== 0 || link.target) return false;
+    if (typeof link.href !== "string") return false; // an SVG link
     return !(event.metaKey || event.ctrlKey || event.shiftKey || event.altKey);
   }
 
@@ -515,9 +521,9 @@
       input.setAttribute("aria-expanded", "false");
       input.removeAttribute("aria-activedescendant");
       active = -1;
-      if (was && !historyDone) sheet.closed();
+      if (was && !historyDone) sheetEntry.closed();
     }
-    var sheet = sheetHistory(function () {
+    var sheetEntry = sheetHistory(function () {
       if (box.hidden) return false;
       close(true);
       input.blur(); // and the phone's keyboard with it
@@ -597,7 +603,6 @@
       box.hidden = false;
       input.setAttribute("aria-expanded", "true");
       placeSheet();
-      if (box.classList.contains("sg-sheet")) sheet.shown();
       // the footer sticks to the bottom: a hit the arrows select scrolls clear of it
       box.style.scrollPaddingBottom = footer.offsetHeight + "px";
     }
@@ -613,6 +618,7 @@
       if (box.parentNode !== parent) parent.appendChild(box);
       box.classList.toggle("sg-sheet", sheet);
       box.style.top = sheet ? Math.round(input.getBoundingClientRect().bottom + 6) + "px" : "";
+      if (sheet && !box.hidden) sheetEntry.shown(); // shown, or turned into a sheet (a rotation)
     }
     self.addEventListener("resize", function () { if (!box.hidden) placeSheet(); });
 
@@ -657,9 +663,9 @@
       } else if (event.key === "Enter") {
         event.preventDefault();
         if (!box.hidden && active >= 0 && shown[active]) {
-          sheet.go(paperUrl(paper(+shown[active].ref)));
+          sheetEntry.go(paperUrl(paper(+shown[active].ref)));
         } else if (input.value.trim()) {
-          sheet.go(resultsUrl(input.value.trim()));
+          sheetEntry.go(resultsUrl(input.value.trim()));
         }
       } else if (event.key === "Escape") {
         if (!box.hidden) { event.preventDefault(); close(); } else { input.blur(); }
@@ -668,7 +674,7 @@
     if (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (input.value.trim()) sheet.go(resultsUrl(input.value.trim()));
+        if (input.value.trim()) sheetEntry.go(resultsUrl(input.value.trim()));
       });
     }
     // A link followed from the open sheet (a hit, "all results", or one beside it, as the
@@ -676,10 +682,10 @@
     // (static/site.js); any other tap beside the sheet closes it, going back over its entry.
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[href]:not([role=button])");
-      if (link && sheet.active() && !box.hidden && followed(event, link)) {
+      if (link && sheetEntry.active() && !box.hidden && followed(event, link)) {
         event.preventDefault();
         close(true);
-        sheet.go(link.href);
+        sheetEntry.go(link.href);
       } else if (!box.contains(event.target) && event.target !== input) {
         close();
       }

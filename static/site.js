@@ -3,6 +3,17 @@
   "use strict";
   var root = document.documentElement;
 
+  // Handlers that see a Back or Forward before the page's own scripts (the map, the lists,
+  // the results page), which re-read the URL, and before the menu's below: this file runs
+  // first. The phone's search sheet (static/search.js) adds one; a step one of them says
+  // is its own goes no further.
+  var beforePopstate = window.SitegenBeforePopstate = [];
+  window.addEventListener("popstate", function (event) {
+    if (beforePopstate.some(function (handle) { return handle(event); })) {
+      event.stopImmediatePropagation();
+    }
+  });
+
   // Opened from disk (file://) there is no server to map "papers/x/" to its
   // index.html, so point folder links and forms at the file itself.
   if (location.protocol === "file:") {

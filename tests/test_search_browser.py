@@ -645,6 +645,50 @@ def test_the_menu_or_a_button_tapped_from_the_sheet_costs_no_back_press(
     assert phone.url == base_url + "themes/generative-models/"
 
 
+def test_back_from_the_sheet_leaves_the_map_as_the_reader_set_it(
+    phone: Page, base_url: str
+) -> None:
+    phone.goto(base_url)
+    phone.goto(base_url + "map/?paper=3d-aware-image-generation-using-2d-diffusion-models")
+    svg = phone.locator("svg").first
+    zoomed = svg.get_attribute("viewBox")
+    phone.click("button[data-zoom=reset]")
+    expect(svg).not_to_have_attribute("viewBox", zoomed)
+    chosen = svg.get_attribute("viewBox")
+    phone.click("#site-search")
+    phone.keyboard.type("diffusion")
+    phone.wait_for_function("history.state && history.state.sitegenSheet")
+    phone.go_back()  # the sheet's step: the map's own Back handling is not told of it
+    expect(phone.locator(".sg-dropdown")).to_be_hidden()
+    assert svg.get_attribute("viewBox") == chosen and "paper=" in phone.url
+
+
+def test_a_dropdown_turned_into_a_sheet_by_a_rotation_closes_on_back(
+    browser: object, base_url: str
+) -> None:
+    page = browser.new_page(viewport={"width": 844, "height": 390})  # a phone on its side
+    try:
+        page.goto(base_url)
+        page.goto(base_url + "themes/generative-models/")
+        page.click("#site-search")
+        page.keyboard.type("transformer")
+        wait_for_full_index(page)
+        expect(page.locator(".sg-dropdown:not(.sg-sheet) .sg-hit").first).to_be_visible()
+        # The full index's list is in: nothing renders the box again after the rotation.
+        expect(page.locator(".sg-dropdown")).not_to_have_class(re.compile("sg-provisional"))
+        expect(page.locator(".sg-snippet.sg-loading")).to_have_count(0)
+        page.mouse.move(5, 380)  # and the pointer is off the list
+        assert page.evaluate("history.state") is None
+        page.set_viewport_size({"width": 390, "height": 844})
+        expect(page.locator(".sg-dropdown.sg-sheet")).to_be_visible()
+        page.wait_for_function("history.state && history.state.sitegenSheet")
+        page.go_back()
+        expect(page.locator(".sg-dropdown")).to_be_hidden()
+        assert page.url == base_url + "themes/generative-models/"
+    finally:
+        page.close()
+
+
 def test_a_wide_screens_dropdown_adds_no_history_entry(page: Page, base_url: str) -> None:
     page.goto(base_url)
     before = page.evaluate("history.length")
