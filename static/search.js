@@ -444,6 +444,8 @@
   function sheetHistory(onBack, isOpen) {
     var onEntry = function () { return !!(history.state && history.state.sitegenSheet); };
     var goingBack = false; // closed here: the popstate that follows is ours
+    var leaving = false; // a page is on its way (go): a late answer adds no entry now
+    window.addEventListener("pageshow", function () { leaving = false; }); // come back to
     var push = function () {
       try {
         history.pushState({ sitegenSheet: true }, "", location.href);
@@ -468,7 +470,7 @@
     else window.addEventListener("popstate", function (event) { if (ours()) event.stopImmediatePropagation(); });
     return {
       active: onEntry,
-      shown: function () { if (!onEntry()) push(); },
+      shown: function () { if (!leaving && !onEntry()) push(); },
       closed: function () {
         if (onEntry()) {
           goingBack = true;
@@ -476,6 +478,7 @@
         }
       },
       go: function (url) {
+        leaving = true;
         if (onEntry()) location.replace(url);
         else location.href = url;
       },
