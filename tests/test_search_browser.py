@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from conftest import serve_static, wait_for_full_index, wait_for_full_results
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
@@ -514,17 +514,23 @@ def test_a_sidebar_link_reached_by_tab_is_not_hidden_under_the_header(
     assert top >= header["y"] + header["height"]
 
 
+def eight_hits(page: Page, base_url: str) -> Locator:
+    """The home page, its header box showing (at least) eight hits for "transformer"."""
+    page.goto(base_url)
+    page.locator("#site-search").click()
+    page.keyboard.type("transformer", delay=20)
+    hits = page.locator(".sg-hit")
+    expect(hits.nth(7)).to_be_attached()
+    return hits
+
+
 @pytest.mark.parametrize("width", [1366, 390])
 def test_the_dropdowns_count_stays_in_view_and_the_arrows_keep_hits_above_it(
     browser: object, base_url: str, width: int
 ) -> None:
     page = browser.new_page(viewport={"width": width, "height": 900 if width > 600 else 844})
     try:
-        page.goto(base_url)
-        page.locator("#site-search").click()
-        page.keyboard.type("transformer", delay=20)
-        hits = page.locator(".sg-hit")
-        expect(hits.nth(7)).to_be_attached()
+        hits = eight_hits(page, base_url)
         box = page.locator(".sg-dropdown").bounding_box()
         link = page.locator(".sg-all").bounding_box()
         assert link["y"] + link["height"] <= box["y"] + box["height"] + 1  # not scrolled away
@@ -538,29 +544,21 @@ def test_the_dropdowns_count_stays_in_view_and_the_arrows_keep_hits_above_it(
 
 
 def test_the_chosen_hit_stays_above_the_footer_when_late_snippets_grow_the_list(
-    browser: object, base_url: str
+    phone: Page, base_url: str
 ) -> None:
-    page = browser.new_page(viewport={"width": 390, "height": 844})
     held = []  # the snippets' text chunks, answered only after the arrows chose the last hit
-    page.route("**/search/text-*.js", lambda route: held.append(route))
-    try:
-        page.goto(base_url)
-        page.locator("#site-search").click()
-        page.keyboard.type("transformer", delay=20)
-        hits = page.locator(".sg-hit")
-        expect(hits.nth(7)).to_be_attached()
-        for _ in range(hits.count()):
-            page.keyboard.press("ArrowDown")
-        assert held and page.locator(".sg-snippet.sg-loading").count() > 0
-        for route in held:
-            route.continue_()
-        page.unroute("**/search/text-*.js")
-        expect(page.locator(".sg-snippet.sg-loading")).to_have_count(0)
-        footer = page.locator(".sg-footer").bounding_box()
-        chosen = page.locator(".sg-hit[aria-selected=true]").bounding_box()
-        assert chosen["y"] + chosen["height"] <= footer["y"] + 1
-    finally:
-        page.close()
+    phone.route("**/search/text-*.js", lambda route: held.append(route))
+    hits = eight_hits(phone, base_url)
+    for _ in range(hits.count()):
+        phone.keyboard.press("ArrowDown")
+    assert held and phone.locator(".sg-snippet.sg-loading").count() > 0
+    for route in held:
+        route.continue_()
+    phone.unroute("**/search/text-*.js")
+    expect(phone.locator(".sg-snippet.sg-loading")).to_have_count(0)
+    footer = phone.locator(".sg-footer").bounding_box()
+    chosen = phone.locator(".sg-hit[aria-selected=true]").bounding_box()
+    assert chosen["y"] + chosen["height"] <= footer["y"] + 1
 
 
 def test_a_quoted_phrase_is_shown_in_one_pair_of_quotes(page: Page, base_url: str) -> None:
