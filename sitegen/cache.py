@@ -337,15 +337,18 @@ class BuildCache:
         return bool(self.changed) or not self.saved
 
     @classmethod
-    def load(cls, root: Path) -> BuildCache:
+    def load(cls, root: Path, parsed: bool = True) -> BuildCache:
         """Read the head and the parsed inputs of a site's cache (memos and outputs are read
-        when asked for); a missing, old or damaged head is an empty cache."""
+        when asked for); a missing, old or damaged head is an empty cache. Without `parsed`
+        (a build that reads a few pages: build.fast), the parsed inputs stay on disk as
+        they are, as after release_parsed."""
         folder = root / CACHE_DIR
         head = read_part(folder / HEAD_FILE)
         if head is None:
             return cls(folder)
         cache = cls(folder, head["stamp"], stored=dict(head["memos"]), saved=True)
-        for number in range(PARSED_BUCKETS):
+        cache.released = not parsed
+        for number in range(PARSED_BUCKETS if parsed else 0):
             found = read_part(folder / parsed_file(number)) or {}
             cache.parsed.update(found)
             cache.buckets.update(dict.fromkeys(found, number))

@@ -211,30 +211,75 @@ def print_replay(replay: Replay, args: argparse.Namespace, summary: str) -> None
 
 def run_build(args: argparse.Namespace) -> int:
     """`sitegen build`: ingest, then render the site (or nothing, when nothing changed)."""
-    from sitegen import noop
+    from sitegen import noop, snapshot
 
     started = time.perf_counter()
-    inputs = noop.input_stamp(args.root, args.output, args.base_url)
-    replay = None if args.clean else noop.unchanged(args.root, args.output, inputs)
-    if replay is not None:
+    lines, newest = noop.input_lines(args.root, args.output, args.base_url)
+    inputs = noop.stamp_of(lines, newest)
+    last = None if args.clean else noop.recorded(args.root, args.output)
+    if last is not None and last[0] == inputs:
         seconds = time.perf_counter() - started
+        replay = last[1]
         summary = summary_line(replay.papers, f"0 of {replay.total}", args.output, 0, seconds)
         print_replay(replay, args, summary + " (nothing changed)")
         return 0
-    noop.forget(args.root, args.output)
-    ingested, built, seconds = build_site(args)
-    if ingested.written:
-        console_for(args).info(f"ingest: {len(ingested.written)} files written")
-    replay = noop.Replay(
-        papers=len(built.project.papers),
-        total=built.total,
-        details=[warning for report in ingested.reports for warning in report.warnings],
-        warnings=[*ingested.warnings, *built.project.warnings],
-        notes=[*built.notes],
-    )
+    noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
+    built = None if last is None else notes_build(args, last[0], (inputs, lines))
+    full = built is None
+    if built is not None and last is not None:  # only papers' own pages changed
+        seconds = time.perf_counter() - started
+        replay = replace(last[1], papers=len(built.project.papers), total=built.total)
+    else:
+        snapshot.forget(args.root, args.output)
+        ingested, built, seconds = build_site(args)
+        if ingested.written:
+            console_for(args).info(f"ingest: {len(ingested.written)} files written")
+        replay = noop.Replay(
+            papers=len(built.project.papers),
+            total=built.total,
+            details=[warning for report in ingested.reports for warning in report.warnings],
+            warnings=[*ingested.warnings, *built.project.warnings],
+            notes=[*built.notes],
+        )
     print_replay(replay, args, build_summary(built, args.output, seconds))
-    noop.remember(args.root, args.output, inputs, replay, built.left)
+    if noop.remember(args.root, args.output, inputs, replay, built.left) and full:
+        snapshot.keep(args.root, args.output, inputs, lines, built.model)
     return 0
+
+
+def notes_build(
+    args: argparse.Namespace, stamp: str, now: tuple[str, list[str]]
+) -> BuildResult | None:
+    """The last build continued from its kept model when only papers' pages changed since
+    (notes, mostly), as `serve` does: None when anything else changed, or what other pages
+    show of those papers (build.fast.changed_papers). `now`: this build's stamp and lines.
+    The new model is kept (in a forked copy, while the pages and search are made)."""
+    from sitegen import noop, snapshot
+    from sitegen.build import BuildOptions, quick_model, quick_write
+    from sitegen.cache import BuildCache
+    from sitegen.workers import Forked
+
+    kept = snapshot.kept(args.root, args.output, stamp)
+    pages = None if kept is None else noop.changed_pages(kept.lines, now[1], args.root)
+    last = None if kept is None or not pages else kept.model()
+    cache = BuildCache.load(args.root, parsed=False)  # the parsed pages: not read, kept
+    found = None if last is None else quick_model(last, pages or [], cache)
+    if found is None:
+        return None
+    keep = (args.root, args.output, *now, found[0])
+    aside = Forked(snapshot.keep, *keep) if forking_pays() else None
+    try:
+        options = BuildOptions(args.output, args.base_url)
+        built = quick_write(*found, options, cache, None)
+    except BaseException:
+        if aside is not None:
+            aside.abandon()
+        raise
+    if aside is None:
+        snapshot.keep(*keep)
+    else:
+        aside.result()
+    return built
 
 
 def dated_name(source: Path, today: datetime.date) -> str:

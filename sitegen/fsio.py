@@ -387,3 +387,31 @@ def write_if_changed(path: Path, data: bytes | str) -> bool:
         pass
     write_atomic(path, data)
     return True
+
+
+def trusted_by_owner(found: os.stat_result) -> bool:
+    """Whether a file or folder is this user's and no one else may write to it (a compiled
+    template or a kept model in it runs as code)."""
+    uid = os.getuid() if hasattr(os, "getuid") else found.st_uid
+    return found.st_uid == uid and not found.st_mode & 0o022
+
+
+def own_cache_folder(variable: str, name: str) -> Path | None:
+    """A folder of the user's own for what runs as code when read (compiled templates, kept
+    models): the environment variable's path, else $XDG_CACHE_HOME (or ~/.cache)/sitegen/name.
+    None when the variable is "off", the path is not absolute (as XDG says: never under the
+    current folder, a project that may be downloaded) or the folder is not the user's own."""
+    chosen = os.environ.get(variable, "")
+    if chosen == "off":
+        return None
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    folder = Path(chosen or os.path.join(cache_home, "sitegen", name))
+    if not folder.is_absolute():
+        return None
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not trusted_by_owner(folder.stat()):
+            return None
+    except OSError:
+        return None
+    return folder

@@ -90,6 +90,12 @@ def stat_text(path: str, s: os.stat_result, size: object = None) -> str:
 
 def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
     """Everything a build of root into output reads, as one hash of stats."""
+    return stamp_of(*input_lines(root, output, base_url))
+
+
+def input_lines(root: Path, output: Path, base_url: str | None) -> tuple[list[str], int]:
+    """input_stamp's lines (a line per file a build reads: stat_text), and the newest change
+    time among them."""
     lines = [__version__, str(output.resolve()), repr(base_url)]
     folders = [root / "content", root / "templates", root / "static", PACKAGE_DIR]
     folders += [shipped("templates"), shipped("static")]
@@ -99,8 +105,30 @@ def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
         newest = max(newest, tree_stats(folder, lines, seen))
     if DEFAULT_THEMES.exists():  # in a checkout, the demo's content/themes.yaml
         newest = max(newest, stat_line(str(DEFAULT_THEMES), DEFAULT_THEMES.stat(), lines))
+    return lines, newest
+
+
+def stamp_of(lines: list[str], newest: int) -> str:
+    """The input stamp of input_lines' lines: marked RACY when too recent to record."""
     stamp = digest("\n".join(lines))
     return RACY + stamp if is_racy(newest, time.time_ns()) else stamp
+
+
+def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] | None:
+    """The pages (content/papers/**.md) whose stat differs between two builds' input lines,
+    or None when anything else differs: a file added, removed or changed besides them."""
+    if len(before) != len(now):
+        return None
+    papers = f"{root / 'content' / 'papers'}/"
+    changed = []
+    for old, new in zip(before, now, strict=True):
+        if old == new:
+            continue
+        path = new.rsplit(" ", 4)[0]
+        if old.rsplit(" ", 4)[0] != path or not path.startswith(papers) or not path.endswith(".md"):
+            return None
+        changed.append(Path(path))
+    return changed
 
 
 def is_racy(ctime_ns: int, now_ns: int) -> bool:
@@ -171,20 +199,26 @@ def record_path(root: Path, output: Path) -> Path:
     return root / CACHE_DIR / f"noop-{digest(str(output.resolve()))[:16]}.json"
 
 
-def unchanged(root: Path, output: Path, inputs: str) -> Replay | None:
-    """The last build's lines if neither its inputs nor its output changed since, else None."""
+def recorded(root: Path, output: Path) -> tuple[str, Replay] | None:
+    """The last build's input stamp and lines, if its output is still as it left it."""
     try:
         record = json.loads(record_path(root, output).read_text("utf-8"))
-        if record["inputs"] != inputs or record["outputs"] != output_stamp(output):
+        if record["outputs"] != output_stamp(output) or not isinstance(record["inputs"], str):
             return None
-        return Replay(**record["replay"])
+        return record["inputs"], Replay(**record["replay"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
+def unchanged(root: Path, output: Path, inputs: str) -> Replay | None:
+    """The last build's lines if neither its inputs nor its output changed since, else None."""
+    found = recorded(root, output)
+    return found[1] if found is not None and found[0] == inputs else None
+
+
 def remember(
     root: Path, output: Path, inputs: str, replay: Replay, left: LeftFiles | None = None
-) -> None:
+) -> bool:
     """Record a finished build's lines, with the input stamp taken before it started.
 
     Taken before, not after: a page saved while the build ran (after it was read)
@@ -192,13 +226,14 @@ def remember(
     ingested itself cost one real build more, which then records them.
     """
     if inputs.startswith(RACY):
-        return
+        return False
     lines, newest = output_lines(output, left)
     if not settled(newest):
-        return
+        return False
     outputs = digest("\n".join(lines))
     record = {"inputs": inputs, "outputs": outputs, "replay": asdict(replay)}
     write_atomic(record_path(root, output), json.dumps(record, ensure_ascii=False))
+    return True
 
 
 def forget(root: Path, output: Path) -> None:

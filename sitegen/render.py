@@ -25,6 +25,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
 from sitegen.texmath import tex_plugin
@@ -262,31 +263,11 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
-def trusted_by_owner(found: os.stat_result) -> bool:
-    """Whether a file or folder is this user's and no one else may write to it (a compiled
-    template in it runs as code)."""
-    uid = os.getuid() if hasattr(os, "getuid") else found.st_uid
-    return found.st_uid == uid and not found.st_mode & 0o022
-
-
 def compiled_templates(env: jinja2.Environment) -> CompiledTemplates | None:
-    """The folder of compiled templates: SITEGEN_TEMPLATE_CACHE, else $XDG_CACHE_HOME (or
-    ~/.cache) /sitegen/templates. None when it is turned off ("off"), not absolute, or not
-    the user's own (a folder another user can write to could hold any code)."""
-    chosen = os.environ.get("SITEGEN_TEMPLATE_CACHE", "")
-    if chosen == "off":
-        return None
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    folder = Path(chosen or os.path.join(cache_home, "sitegen", "templates"))
-    if not folder.is_absolute():  # as XDG says: never under the current folder (a project)
-        return None
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not trusted_by_owner(folder.stat()):
-            return None
-    except OSError:
-        return None
-    return CompiledTemplates(str(folder), f"{compile_tag(env)}-%s")
+    """The folder of compiled templates: SITEGEN_TEMPLATE_CACHE, else the user's cache folder's
+    sitegen/templates (fsio.own_cache_folder); None when turned off or not the user's own."""
+    folder = own_cache_folder("SITEGEN_TEMPLATE_CACHE", "templates")
+    return None if folder is None else CompiledTemplates(str(folder), f"{compile_tag(env)}-%s")
 
 
 def compile_tag(env: jinja2.Environment) -> str:

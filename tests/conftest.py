@@ -25,8 +25,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 REPO = Path(__file__).resolve().parent.parent
-# Compiled templates go to a folder of this session's, not the user's cache (sitegen.render).
+# Compiled templates go to a folder of this session's, not the user's cache (sitegen.render);
 os.environ.setdefault("SITEGEN_TEMPLATE_CACHE", tempfile.mkdtemp(prefix="sitegen-templates-"))
+# So do the models CLI builds keep (sitegen.snapshot).
+os.environ.setdefault("SITEGEN_MODEL_CACHE", tempfile.mkdtemp(prefix="sitegen-models-"))
 SHIPPED = REPO / "content"
 NODE = shutil.which("node") or "/usr/bin/node"
 LUNR_JS = REPO / "node_modules" / "lunr" / "lunr.js"

@@ -12,7 +12,14 @@ import pytest
 from conftest import run_sitegen
 
 from sitegen.build import BuildOptions, build
-from sitegen.noop import RACY_NS, Replay, output_stamp, record_path, remember
+from sitegen.noop import (
+    RACY_NS,
+    Replay,
+    changed_pages,
+    output_stamp,
+    record_path,
+    remember,
+)
 from sitegen.output import MANIFEST
 
 PAGE = "---\ntitle: A Paper\nslug: a-paper\n---\n\nSome abstract about bounds.\n"
@@ -225,3 +232,21 @@ def test_a_stamp_of_files_written_just_now_is_recorded_once_their_tick_is_out(
         root, root / "site", "inputs", replay, {**built.left, "index.html": (size, whole_second)}
     )
     assert not record.exists()
+
+
+def test_changed_pages_are_the_pages_whose_stat_alone_changed(tmp_path: Path) -> None:
+    root = tmp_path
+    page = f"{root}/content/papers/theory/a paper.md"
+    before = ["0.1", f"@{root}/content", f"{page} 10 1 1 7", f"{root}/templates/page.html 5 1 1 8"]
+    assert changed_pages(before, before, root) == []
+    saved = [*before[:2], f"{page} 12 2 2 9", before[3]]
+    assert changed_pages(before, saved, root) == [Path(page)]
+    template = [*before[:3], f"{root}/templates/page.html 6 2 2 8"]
+    assert changed_pages(before, template, root) is None
+    assert (
+        changed_pages(before, [*before, f"{root}/content/papers/theory/b.md 1 1 1 1"], root) is None
+    )
+    renamed = [*before[:2], f"{root}/content/papers/theory/b.md 10 1 1 7", before[3]]
+    assert changed_pages(before, renamed, root) is None
+    not_a_page = [*before[:2], f"{page}x 10 1 1 7", before[3]]
+    assert changed_pages(before, not_a_page, root) is None

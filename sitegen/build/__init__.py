@@ -18,7 +18,7 @@ from functools import cache as cached
 from functools import partial
 from pathlib import Path
 
-from sitegen.build.fast import quick_build, template_build
+from sitegen.build.fast import quick_build, quick_model, quick_write, template_build
 from sitegen.build.model import (
     discovery_is_long,
     discovery_key_of,
@@ -54,6 +54,8 @@ __all__ = [
     "discovery_of",
     "ingest_and_build",
     "quick_build",
+    "quick_model",
+    "quick_write",
     "render_site",
     "template_build",
 ]

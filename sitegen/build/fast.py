@@ -70,15 +70,34 @@ def quick_build(
 
     Only those pages and the search index are remade.
     """
+    found = quick_model(last, changed, cache)
+    return None if found is None else quick_write(*found, options, cache, preview)
+
+
+def quick_model(
+    last: SiteModel | None, changed: Iterable[Path], cache: BuildCache
+) -> tuple[SiteModel, list[str]] | None:
+    """The last model with the saved pages' papers, and their slugs; None when a saved page
+    changes what other pages show (changed_papers)."""
     updated = {p.slug: p for p in changed_papers(last, changed, cache)} if last else {}
-    if not updated:
+    if last is None or not updated:
         return None
     project = replace(last.project, papers=[updated.get(p.slug, p) for p in last.project.papers])
     library = replace(last.site.library, papers={**last.site.library.papers, **updated})
-    model = replace(last, project=project, site=replace(last.site, library=library))
-    env = environment_for(project, cache)
+    return replace(last, project=project, site=replace(last.site, library=library)), [*updated]
+
+
+def quick_write(
+    model: SiteModel,
+    slugs: list[str],
+    options: BuildOptions,
+    cache: BuildCache,
+    preview: Preview | None,
+) -> BuildResult:
+    """quick_model's model written: the pages of these papers and the search index."""
+    env = environment_for(model.project, cache)
     run = Run(model, env, options, cache, preview)
-    views = (paper_page_of(model.site, slug) for slug in updated)
+    views = (paper_page_of(model.site, slug) for slug in slugs)
     pages = {view.path: render_view(run, view) for view in views}
     run.groups = dict(run.seen_groups)
     # Every file stays as it is but the remade pages and the search index.

@@ -1,0 +1,205 @@
+"""sitegen/snapshot.py: a CLI build keeps its model, and a notes edit continues from it."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from pathlib import Path
+
+import pytest
+
+from sitegen import cli, snapshot
+from sitegen.fsio import write_atomic
+from sitegen.noop import RACY_NS
+
+PAGE = "---\ntitle: {title}\nslug: {slug}\n---\n\nAn abstract about {word} bounds.\n"
+THEMES = "themes:\n  - slug: theory\n    keywords: [bounds]\n"
+NOTES = "\n## Notes\n\nRead with zanzibarian care.\n"
+
+
+def write_page(root: Path, slug: str, text: str) -> Path:
+    page = root / "content" / "papers" / "theory" / f"{slug}.md"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text(text)
+    return page
+
+
+def settle() -> None:
+    """Wait until files written just now are old enough for a build to record (noop.RACY_NS)."""
+    time.sleep(2 * RACY_NS / 1e9)
+
+
+def build(root: Path, *args: str) -> None:
+    settle()  # the edit just made: a build records only inputs old enough to tell (noop.py)
+    assert cli.main(["build", "-q", "--root", str(root), *args]) == 0
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Three papers, built until a build records its inputs; models kept in the test's folder."""
+    monkeypatch.setenv(snapshot.FOLDER_VARIABLE, str(tmp_path / "models"))
+    root = tmp_path / "site-root"
+    for word in ("alpha", "beta", "gamma"):
+        write_page(
+            root,
+            f"{word}-paper",
+            PAGE.format(title=f"{word} paper", slug=f"{word}-paper", word=word),
+        )
+    (root / "content" / "themes.yaml").write_text(
+        "themes:\n  - slug: theory\n    keywords: [bounds]\n"
+    )
+    settle()
+    build(root)
+    build(root)  # the first build wrote content/ingested.json after its stamp was taken
+    return root
+
+
+@pytest.fixture
+def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The roots of the builds that read and modelled everything (cli.build_site)."""
+    called: list[Path] = []
+    real = cli.build_site
+
+    def counted(args):  # noqa: ANN001, ANN202
+        called.append(args.root)
+        return real(args)
+
+    monkeypatch.setattr(cli, "build_site", counted)
+    return called
+
+
+def clean_build(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """Every file of a clean build of root, into a folder of its own."""
+    other = tmp_path / "clean-output"
+    assert cli.main(["build", "-q", "--clean", "--root", str(root), "-o", str(other)]) == 0
+    return files(other)
+
+
+def test_a_notes_edit_remakes_the_page_from_the_kept_model_as_a_clean_build_would(
+    site: Path, tmp_path: Path, full_builds: list[Path]
+) -> None:
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    page.write_text(page.read_text() + NOTES)
+    build(site)
+    assert full_builds == []  # continued from the kept model
+    made = files(site / "site")
+    assert b"zanzibarian" in made["papers/beta-paper/index.html"]
+    assert any(b"zanzibarian" in data for path, data in made.items() if path.startswith("search/"))
+    assert made == clean_build(site, tmp_path)
+    # The next edit continues from the model this build kept.
+    page.write_text(page.read_text().replace("zanzibarian", "quixotic"))
+    build(site)
+    assert full_builds == [site]  # the clean build only
+    assert b"quixotic" in files(site / "site")["papers/beta-paper/index.html"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["title", "template", "new page", "output edited", "model damaged", "model of another stamp"],
+)
+def test_anything_but_notes_builds_in_full_and_right(
+    site: Path, tmp_path: Path, full_builds: list[Path], change: str
+) -> None:
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    page.write_text(page.read_text() + NOTES)
+    model = snapshot.model_file(site, site / "site")
+    assert model is not None and model.exists()
+    if change == "title":
+        page.write_text(page.read_text().replace("title: beta paper", "title: Beta, renamed"))
+    elif change == "template":
+        (site / "templates").mkdir()
+        (site / "templates" / "robots.txt").write_text("User-agent: *\n")
+    elif change == "new page":
+        write_page(
+            site, "delta-paper", PAGE.format(title="delta", slug="delta-paper", word="delta")
+        )
+    elif change == "output edited":
+        (site / "site" / "index.html").write_text("defaced")
+    elif change == "model damaged":
+        model.write_bytes(model.read_bytes()[:-100])
+    else:
+        data = model.read_bytes()
+        model.write_bytes(data.replace(data[len(snapshot.MAGIC) + 20 :][:4], b"XXXX", 1))
+    build(site)
+    assert full_builds == [site]
+    assert files(site / "site") == clean_build(site, tmp_path)
+
+
+def test_a_page_broken_since_the_last_build_is_named_and_then_built_in_full(
+    site: Path, full_builds: list[Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    good = page.read_text()
+    page.write_text("---\ntitle: [unclosed\n---\n")
+    settle()
+    assert cli.main(["build", "-q", "--root", str(site)]) == 1
+    assert f"{page}:3: front matter" in capsys.readouterr().err
+    page.write_text(good + NOTES)
+    build(site)
+    assert full_builds == [site]  # the failed build left no record to continue from
+    assert b"zanzibarian" in (site / "site/papers/beta-paper/index.html").read_bytes()
+
+
+def test_a_model_is_read_only_with_its_own_classes(tmp_path: Path) -> None:
+    victim, written = tmp_path / "victim", tmp_path / "written"
+    victim.write_text("still here")
+
+    class Remove:
+        def __reduce__(self):  # noqa: ANN204 - what a crafted file would hold
+            return (os.remove, (str(victim),))
+
+    class Write:  # a function of sitegen's own is no class of a model either
+        def __reduce__(self):  # noqa: ANN204
+            return (write_atomic, (written, "code"))
+
+    for data in (pickle.dumps(Remove()), pickle.dumps(Write()), b"not a pickle", b""):
+        assert snapshot.Kept("stamp", [], data).model() is None
+    assert victim.read_text() == "still here" and not written.exists()
+
+
+def test_models_are_kept_only_in_a_folder_of_the_users_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "site-root"
+    monkeypatch.setenv(snapshot.FOLDER_VARIABLE, "off")
+    assert snapshot.model_file(root, root / "site") is None
+    monkeypatch.setenv(snapshot.FOLDER_VARIABLE, "relative/models")
+    assert snapshot.model_file(root, root / "site") is None
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)  # anyone may write: a file in it could be anyone's code
+    monkeypatch.setenv(snapshot.FOLDER_VARIABLE, str(shared))
+    assert snapshot.model_file(root, root / "site") is None
+
+
+def test_only_the_most_recent_models_are_kept(tmp_path: Path) -> None:
+    for number in range(snapshot.KEEP_FILES + 3):
+        path = tmp_path / f"{number:02d}.model"
+        path.write_bytes(b"x")
+        os.utime(path, ns=(number * 10**9, number * 10**9))
+    (tmp_path / "other.txt").write_text("not a model")
+    snapshot.prune(tmp_path)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [f"{n:02d}.model" for n in range(3, snapshot.KEEP_FILES + 3)] + ["other.txt"]
+
+
+def test_a_list_too_big_keeps_no_model(
+    site: Path, full_builds: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "MAX_PAPERS", 2)
+    (site / "content" / "themes.yaml").write_text(
+        "themes:\n  - slug: theory\n    keywords: [bounds, abstract]\n"
+    )
+    build(site)  # a full build (themes.yaml changed), with three papers: no model kept
+    assert not snapshot.model_file(site, site / "site").exists()
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    page.write_text(page.read_text() + NOTES)
+    build(site)
+    assert full_builds == [site, site]
