@@ -225,26 +225,53 @@ def run_build(args: argparse.Namespace) -> int:
         return 0
     noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
     built = None if last is None else notes_build(args, last[0], (inputs, lines))
-    full = built is None
     if built is not None and last is not None:  # only papers' own pages changed
         seconds = time.perf_counter() - started
         replay = replace(last[1], papers=len(built.project.papers), total=built.total)
-    else:
-        snapshot.forget(args.root, args.output)
-        ingested, built, seconds = build_site(args)
-        if ingested.written:
-            console_for(args).info(f"ingest: {len(ingested.written)} files written")
-        replay = noop.Replay(
-            papers=len(built.project.papers),
-            total=built.total,
-            details=[warning for report in ingested.reports for warning in report.warnings],
-            warnings=[*ingested.warnings, *built.project.warnings],
-            notes=[*built.notes],
-        )
+        print_replay(replay, args, build_summary(built, args.output, seconds))
+        noop.remember(args.root, args.output, inputs, replay, built.left)  # its model: kept
+        return 0
+    snapshot.forget(args.root, args.output)
+    ingested, built, seconds = build_site(args)
+    if ingested.written:
+        console_for(args).info(f"ingest: {len(ingested.written)} files written")
+    replay = replay_of(ingested, built)
     print_replay(replay, args, build_summary(built, args.output, seconds))
-    if noop.remember(args.root, args.output, inputs, replay, built.left) and full:
-        snapshot.keep(args.root, args.output, inputs, lines, built.model)
+    record_build(args, (lines, newest), ingested, built)
     return 0
+
+
+def replay_of(ingested: IngestResult, built: BuildResult) -> Replay:
+    """What a build printed, for a no-op build to print again."""
+    from sitegen.noop import Replay
+
+    return Replay(
+        papers=len(built.project.papers),
+        total=built.total,
+        details=[warning for report in ingested.reports for warning in report.warnings],
+        warnings=[*ingested.warnings, *built.project.warnings],
+        notes=[*built.notes],
+    )
+
+
+def record_build(
+    args: argparse.Namespace,
+    before: tuple[list[str], int],
+    ingested: IngestResult,
+    built: BuildResult,
+) -> None:
+    """Record a full build for the next one's no-op check (noop.py) and keep its model for
+    a notes edit (snapshot.py). The input lines are those taken before it, but for the files
+    its ingest wrote, as written (noop.as_ingested): a list just added to needs no second
+    full build for either."""
+    from sitegen import noop, snapshot
+
+    if ingested.wrote and not noop.stamp_of(*before).startswith(noop.RACY):
+        after = noop.input_lines(args.root, args.output, args.base_url)
+        before = noop.as_ingested(before[0], after, ingested.wrote) or before
+    inputs = noop.stamp_of(*before)
+    if noop.remember(args.root, args.output, inputs, replay_of(ingested, built), built.left):
+        snapshot.keep(args.root, args.output, inputs, before[0], built.model)
 
 
 def notes_build(
@@ -378,7 +405,13 @@ def run_add(args: argparse.Namespace) -> int:
             tmp.unlink(missing_ok=True)
         if not args.json:
             console.info(f"add: {source} -> {target}")
+    from sitegen import noop, snapshot
+
+    before = noop.input_lines(args.root, args.output, args.base_url)
+    noop.forget(args.root, args.output)
+    snapshot.forget(args.root, args.output)
     ingested, built, seconds = build_site(args)
+    record_build(args, before, ingested, built)
     if args.json:
         data = {
             "added": [{"from": str(source), "to": str(target)} for source, target in plan],

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR, digest
-from sitegen.fsio import sorted_entries, write_atomic
+from sitegen.errors import SitegenError
+from sitegen.fsio import read_input, sorted_entries, write_atomic
 from sitegen.output import MANIFEST, SWEPT, LeftFiles, read_manifest
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
@@ -129,6 +130,41 @@ def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] |
             return None
         changed.append(Path(path))
     return changed
+
+
+def as_ingested(
+    before: list[str], after: tuple[list[str], int], wrote: dict[Path, str]
+) -> tuple[list[str], int] | None:
+    """Input lines taken after a build, if they differ from those taken before it only in
+    the files its ingest wrote (path -> content key as written) and the folders made for
+    them, and each of those still holds what ingest wrote: the build read exactly that, so
+    a record of these lines holds for the next build (which then needs not be a full one
+    to see the new pages). None otherwise."""
+    lines, _ = after
+    written = {str(path): key for path, key in wrote.items()}
+    folders = {f"{os.path.dirname(path)}/" for path in written}
+    old, new = set(before), set(lines)
+    gone = [line for line in before if line not in new]
+    if any(line.rsplit(" ", 4)[0] not in written for line in gone):
+        return None
+    for line in lines:
+        if line in old or line in folders:
+            continue
+        path = line.rsplit(" ", 4)[0]
+        if path not in written or not holds(path, written[path], line):
+            return None
+    return after
+
+
+def holds(path: str, key: str, line: str) -> bool:
+    """Whether a file holds the bytes of this content key, and its stat is still this line."""
+    from sitegen.known import content_key  # known.py reads is_racy from here
+
+    try:
+        data = read_input(Path(path))
+        return content_key(Path(path), data) == key and stat_text(path, os.stat(path)) == line
+    except (OSError, SitegenError):
+        return False
 
 
 def is_racy(ctime_ns: int, now_ns: int) -> bool:

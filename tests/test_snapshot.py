@@ -203,3 +203,21 @@ def test_a_list_too_big_keeps_no_model(
     page.write_text(page.read_text() + NOTES)
     build(site)
     assert full_builds == [site, site]
+
+
+def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
+    site: Path, tmp_path: Path, full_builds: list[Path]
+) -> None:
+    dump = tmp_path / "2026-01-02-fresh.txt"
+    abstract = "Diffusion models synthesise images from noise and bounds. " * 6
+    dump.write_text(f"Subscribe A Fresh Diffusion Paper\n{abstract}\n")
+    settle()
+    assert cli.main(["add", "-q", "--root", str(site), str(dump)]) == 0
+    assert full_builds == [site]
+    new_page = next((site / "content" / "papers").glob("*/a-fresh-diffusion-paper.md"))
+    new_page.write_text(new_page.read_text() + NOTES)
+    build(site)
+    assert full_builds == [site]  # the pages the add wrote are in its record: no second build
+    made = files(site / "site")
+    assert b"zanzibarian" in made["papers/a-fresh-diffusion-paper/index.html"]
+    assert made == clean_build(site, tmp_path)
