@@ -270,7 +270,8 @@ def record_build(
         after = noop.input_lines(args.root, args.output, args.base_url)
         before = noop.as_ingested(before[0], after, ingested.wrote) or before
     inputs = noop.stamp_of(*before)
-    if noop.remember(args.root, args.output, inputs, replay_of(ingested, built), built.left):
+    recorded = noop.remember(args.root, args.output, inputs, replay_of(ingested, built), built.left)
+    if recorded and not getattr(args, "clean", False):  # --clean: the cache was not saved
         snapshot.keep(args.root, args.output, inputs, before[0], built.model)
 
 
@@ -289,23 +290,24 @@ def notes_build(
     kept = snapshot.kept(args.root, args.output, stamp)
     pages = None if kept is None else noop.changed_pages(kept.lines, now[1], args.root)
     last = None if kept is None or not pages else kept.model()
+    if last is None or not pages:
+        return None
     cache = BuildCache.load(args.root, parsed=False)  # the parsed pages: not read, kept
-    found = None if last is None else quick_model(last, pages or [], cache)
+    found = quick_model(last, pages, cache) if cache.saved else None  # saved: a head read
     if found is None:
         return None
     keep = (args.root, args.output, *now, found[0])
     aside = Forked(snapshot.keep, *keep) if forking_pays() else None
+    built = None
     try:
-        options = BuildOptions(args.output, args.base_url)
-        built = quick_write(*found, options, cache, None)
-    except BaseException:
-        if aside is not None:
+        built = quick_write(*found, BuildOptions(args.output, args.base_url), cache, None)
+    finally:
+        if aside is not None and built is not None:
+            aside.result()
+        elif aside is not None:  # a build that did not finish keeps no model
             aside.abandon()
-        raise
-    if aside is None:
+    if aside is None and built is not None:
         snapshot.keep(*keep)
-    else:
-        aside.result()
     return built
 
 

@@ -354,7 +354,9 @@ def check_number(
     return int(value) if whole else value
 
 
-def write_atomic(path: Path, data: bytes | str | Callable[[BinaryIO], None]) -> None:
+def write_atomic(
+    path: Path, data: bytes | str | Callable[[BinaryIO], None], mode: int = FILE_MODE
+) -> None:
     """Write a file so readers see either the old or the new bytes, never half.
 
     data may be a function that writes to the open file (to stream large output).
@@ -369,7 +371,7 @@ def write_atomic(path: Path, data: bytes | str | Callable[[BinaryIO], None]) -> 
                 data(handle)
             else:
                 handle.write(data)
-            os.fchmod(handle.fileno(), FILE_MODE)
+            os.fchmod(handle.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -22,13 +22,16 @@ import io
 import marshal
 import os
 import pickle
+import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sitegen import __version__
 from sitegen.build.options import SiteModel
 from sitegen.cache import digest, no_gc
 from sitegen.fsio import own_cache_folder, trusted_by_owner, write_atomic
+from sitegen.noop import RACY
 
 FOLDER_VARIABLE = "SITEGEN_MODEL_CACHE"  # "off" keeps no model
 MAGIC = f"sitegen-model 1 {__version__}\n".encode()
@@ -73,13 +76,16 @@ class ModelUnpickler(pickle.Unpickler):
     """Makes only what a SiteModel holds: sitegen's dataclasses and enums, and ALLOWED."""
 
     def find_class(self, module: str, name: str) -> Any:
-        """The class or function named, if allowed; refused otherwise."""
-        if module.startswith("sitegen.") or (module, name) in ALLOWED:
-            found = super().find_class(module, name)
-            plain = isinstance(found, type) and (
-                dataclasses.is_dataclass(found) or issubclass(found, enum.Enum)
-            )
-            if (module, name) in ALLOWED or plain:
+        """The class or function named, if allowed; refused otherwise (before any import)."""
+        if (module, name) in ALLOWED:
+            return super().find_class(module, name)
+        if module.startswith("sitegen.") and name.isidentifier() and module in sys.modules:
+            found = getattr(sys.modules[module], name, None)  # imported already: no code runs
+            if (
+                isinstance(found, type)
+                and found.__module__ == module
+                and (dataclasses.is_dataclass(found) or issubclass(found, enum.Enum))
+            ):
                 return found
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a model")
 
@@ -93,20 +99,25 @@ def model_file(root: Path, output: Path) -> Path | None:
 
 
 def keep(root: Path, output: Path, stamp: str, lines: list[str], model: SiteModel) -> None:
-    """Keep a built model with its record's input stamp and lines (none above MAX_PAPERS)."""
+    """Keep a built model with its record's input stamp and lines (none above MAX_PAPERS);
+    readable by the user alone, whatever the umask (kept() refuses any other file)."""
     path = model_file(root, output)
     if path is None:
         return
-    if len(model.project.papers) > MAX_PAPERS:
+    if len(model.project.papers) > MAX_PAPERS or stamp.startswith(RACY):
         path.unlink(missing_ok=True)
         return
     head = marshal.dumps([stamp, lines])
-    data = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def write(handle: BinaryIO) -> None:
+        handle.write(b"".join([MAGIC, len(head).to_bytes(8, "little"), head]))
+        pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
     try:
-        write_atomic(path, b"".join([MAGIC, len(head).to_bytes(8, "little"), head, data]))
+        write_atomic(path, write, mode=0o600)
         prune(path.parent)
-    except OSError:  # a full disk: the next notes edit builds in full
-        path.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, MemoryError, RecursionError):
+        path.unlink(missing_ok=True)  # the next notes edit builds in full
 
 
 def kept(root: Path, output: Path, stamp: str) -> Kept | None:
@@ -124,7 +135,7 @@ def kept(root: Path, output: Path, stamp: str) -> Kept | None:
         at = len(MAGIC) + 8
         size = int.from_bytes(data[len(MAGIC) : at], "little")
         found, lines = marshal.loads(data[at : at + size])
-        if found != stamp or not isinstance(lines, list):
+        if found != stamp or not isinstance(lines, list) or not all(type(x) is str for x in lines):
             return None
         return Kept(found, lines, data[at + size :])
     except (OSError, ValueError, EOFError, TypeError):
@@ -139,10 +150,17 @@ def forget(root: Path, output: Path) -> None:
 
 
 def prune(folder: Path) -> None:
-    """Keep the KEEP_FILES most recently written models (projects come and go)."""
-    models = []
+    """Keep the KEEP_FILES most recently written models (projects come and go), and remove
+    what a write killed half-way left (a temporary file over a minute old)."""
+    models, now = [], time.time_ns()
     for entry in os.scandir(folder):
-        if entry.name.endswith(".model"):
-            models.append((entry.stat().st_mtime_ns, entry.path))
+        try:
+            written = entry.stat().st_mtime_ns
+            if entry.name.endswith(".model"):
+                models.append((written, entry.path))
+            elif entry.name.endswith(".tmp") and now - written > 60 * 10**9:
+                os.unlink(entry.path)
+        except OSError:  # removed meanwhile (another build's forget)
+            continue
     for _, path in sorted(models, reverse=True)[KEEP_FILES:]:
         Path(path).unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import sys
 import time
 from pathlib import Path
 
@@ -97,12 +98,24 @@ def test_a_notes_edit_remakes_the_page_from_the_kept_model_as_a_clean_build_woul
     page.write_text(page.read_text().replace("zanzibarian", "quixotic"))
     build(site)
     assert full_builds == [site]  # the clean build only
-    assert b"quixotic" in files(site / "site")["papers/beta-paper/index.html"]
+    made = files(site / "site")
+    assert b"quixotic" in made["papers/beta-paper/index.html"]
+    assert made == clean_build(site, tmp_path)
 
 
 @pytest.mark.parametrize(
     "change",
-    ["title", "template", "new page", "output edited", "model damaged", "model of another stamp"],
+    [
+        "title",
+        "template",
+        "new page",
+        "page deleted",
+        "output edited",
+        "model damaged",
+        "model of another stamp",
+        "cache without the output's records",
+        "last build a clean one",
+    ],
 )
 def test_anything_but_notes_builds_in_full_and_right(
     site: Path, tmp_path: Path, full_builds: list[Path], change: str
@@ -120,8 +133,18 @@ def test_anything_but_notes_builds_in_full_and_right(
         write_page(
             site, "delta-paper", PAGE.format(title="delta", slug="delta-paper", word="delta")
         )
+    elif change == "page deleted":
+        (site / "content" / "papers" / "theory" / "gamma-paper.md").unlink()
     elif change == "output edited":
         (site / "site" / "index.html").write_text("defaced")
+    elif change == "cache without the output's records":  # its head read, the records lost
+        for part in (site / ".sitegen-cache").glob("outputs-*"):
+            part.unlink()
+    elif change == "last build a clean one":  # which saves no cache: the cache is older
+        page.write_text(page.read_text().replace("title: beta paper", "title: Beta, renamed"))
+        build(site, "--clean")
+        full_builds.clear()
+        page.write_text(page.read_text().replace("zanzibarian", "quixotic"))
     elif change == "model damaged":
         model.write_bytes(model.read_bytes()[:-100])
     else:
@@ -159,8 +182,18 @@ def test_a_model_is_read_only_with_its_own_classes(tmp_path: Path) -> None:
         def __reduce__(self):  # noqa: ANN204
             return (write_atomic, (written, "code"))
 
-    for data in (pickle.dumps(Remove()), pickle.dumps(Write()), b"not a pickle", b""):
+    crafted = [
+        pickle.dumps(Remove()),
+        pickle.dumps(Write()),
+        b"csitegen.cli\nsignal.Signals\n.",  # a dotted name: another module's class
+        b"csitegen.cli\nConsole\n.",  # a class of sitegen's, but no dataclass
+        b"csitegen.not_a_module\nPaper\n.",  # refused before anything is imported
+        b"not a pickle",
+        b"",
+    ]
+    for data in crafted:
         assert snapshot.Kept("stamp", [], data).model() is None
+    assert "sitegen.not_a_module" not in sys.modules
     assert victim.read_text() == "still here" and not written.exists()
 
 
@@ -221,3 +254,21 @@ def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
     made = files(site / "site")
     assert b"zanzibarian" in made["papers/a-fresh-diffusion-paper/index.html"]
     assert made == clean_build(site, tmp_path)
+
+
+def test_a_model_is_kept_for_the_user_alone_whatever_the_umask(
+    site: Path, tmp_path: Path, full_builds: list[Path]
+) -> None:
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    page.write_text(page.read_text().replace("An abstract", "A new abstract"))
+    old = os.umask(0o002)  # a user-private-group system's default
+    try:
+        build(site)
+        model = snapshot.model_file(site, site / "site")
+        assert model is not None and model.stat().st_mode & 0o777 == 0o600
+        page.write_text(page.read_text() + NOTES)
+        build(site)
+    finally:
+        os.umask(old)
+    assert full_builds == [site]  # the first build only: the second continued from its model
+    assert files(site / "site") == clean_build(site, tmp_path)

@@ -38,6 +38,9 @@ def template_build(
     return render_and_write(Run(last, env, options, cache, preview))
 
 
+NOT_SEEN = ("", "", 0, "")  # a file the cache has no record of (cache.Noted)
+
+
 def changed_papers(last: SiteModel, changed: Iterable[Path], cache: BuildCache) -> list[Paper]:
     """The saved pages as papers, or [] when any is new, unreadable or shows differently
     on other pages (title, abstract, theme, tags, status, dumps)."""
@@ -93,10 +96,14 @@ def quick_write(
     options: BuildOptions,
     cache: BuildCache,
     preview: Preview | None,
-) -> BuildResult:
-    """quick_model's model written: the pages of these papers and the search index."""
+) -> BuildResult | None:
+    """quick_model's model written: the pages of these papers and the search index; None
+    when the cache does not describe the output as its manifest does (a `--clean` build's,
+    which saved no cache): which files to keep would not be known."""
     env = environment_for(model.project, cache)
     run = Run(model, env, options, cache, preview)
+    if any(run.seen.get(path, NOT_SEEN)[1] != record[1] for path, record in run.old.files.items()):
+        return None
     views = (paper_page_of(model.site, slug) for slug in slugs)
     pages = {view.path: render_view(run, view) for view in views}
     run.groups = dict(run.seen_groups)
