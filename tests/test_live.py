@@ -19,8 +19,9 @@ from conftest import copy_shipped_content
 
 import sitegen.known
 import sitegen.live
+from sitegen import cli
 from sitegen.catalog import read_pages
-from sitegen.live import LiveSite
+from sitegen.live import PREVIEW_BASE_URL, LiveSite
 from sitegen.serve import PreviewServer
 from sitegen.text import slugify
 from sitegen.watch import ChangeSet
@@ -493,3 +494,21 @@ def test_the_folders_and_pages_ingest_made_are_its_own_writes(
     pages, events = ingested_events(other)
     pages[0].write_text(pages[0].read_text() + "\n## Notes\n\nMine.\n")
     assert not site.only_own_writes(ChangeSet(events, {"page", "ledger"}))
+
+
+def test_serve_renders_what_a_build_of_a_list_without_a_base_url_renders(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    papers = root / "content" / "papers" / "theory"
+    papers.mkdir(parents=True)
+    for slug in ("a-paper", "b-paper"):
+        (papers / f"{slug}.md").write_text(f"---\ntitle: {slug}\nslug: {slug}\n---\n\nOn bounds.\n")
+    (root / "content" / "themes.yaml").write_text("themes:\n  - slug: theory\n    keywords: [b]\n")
+    assert cli.main(["build", "-q", "--root", str(root)]) == 0
+    said: list[str] = []
+    site = LiveSite(root, root / "site", PREVIEW_BASE_URL, said.append)
+    assert site.rebuild() and ", 0 files written" in said[-1]  # switching costs no page
+    # A published list's base URL stays out of the preview: its 404 page links to the server.
+    (root / "content" / "site.yaml").write_text("base_url: https://example.org/list/\n")
+    assert site.rebuild()
+    assert '<base href="/">' in (root / "site" / "404.html").read_text()
+    assert not any(b"example.org" in p.read_bytes() for p in (root / "site").rglob("*.html"))
