@@ -21,12 +21,12 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR, digest
 from sitegen.errors import SitegenError
-from sitegen.fsio import read_input, sorted_entries, write_atomic
+from sitegen.fsio import counts_as_input, read_input, sorted_entries, write_atomic
 from sitegen.output import MANIFEST, SWEPT, LeftFiles, read_manifest
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
@@ -117,10 +117,13 @@ def stamp_of(lines: list[str], newest: int) -> str:
 
 def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] | None:
     """The pages (content/papers/**.md) whose stat differs between two builds' input lines,
-    or None when anything else differs: a file added, removed or changed besides them."""
+    or None when anything else differs: a file added, removed or changed besides them (but
+    none a build never reads, such as an editor's swap file beside a page)."""
+    content = f"{root / 'content'}/"
+    before, now = read_only(before, content), read_only(now, content)
     if len(before) != len(now):
         return None
-    papers = f"{root / 'content' / 'papers'}/"
+    papers = f"{content}papers/"
     changed = []
     for old, new in zip(before, now, strict=True):
         if old == new:
@@ -130,6 +133,20 @@ def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] |
             return None
         changed.append(Path(path))
     return changed
+
+
+def read_only(lines: list[str], content: str) -> list[str]:
+    """The input lines but those of files and folders under content/ that are no input
+    (fsio.counts_as_input: hidden, editor and download leftovers)."""
+    kept = []
+    for line in lines:
+        if line.startswith(content):
+            inside = line[len(content) :]
+            inside = inside[:-1] if inside.endswith("/") else inside.rsplit(" ", 4)[0]
+            if not counts_as_input(PurePosixPath(inside)):
+                continue
+        kept.append(line)
+    return kept
 
 
 def as_ingested(

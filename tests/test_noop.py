@@ -255,6 +255,14 @@ def test_changed_pages_are_the_pages_whose_stat_alone_changed(tmp_path: Path) ->
     assert changed_pages(before, renamed, root) is None
     not_a_page = [*before[:2], f"{page}x 10 1 1 7", before[3]]
     assert changed_pages(before, not_a_page, root) is None
+    # An editor's swap file beside the page (no input) comes and goes, or changes: no matter.
+    swap = f"{root}/content/papers/theory/.a paper.md.swp"
+    with_swap = [*saved[:3], f"{swap} 4096 3 3 11", saved[3]]
+    assert changed_pages(before, with_swap, root) == [Path(page)]
+    swap_changed = [*with_swap[:3], f"{swap} 8192 4 4 11", with_swap[4]]
+    assert changed_pages(with_swap, swap_changed, root) == []
+    backup = [*before[:3], f"{root}/content/papers/theory/a paper.md~ 1 1 1 12", before[3]]
+    assert changed_pages(before, backup, root) == []
 
 
 def test_the_pages_a_build_ingested_are_in_its_record_as_written(tmp_path: Path) -> None:
