@@ -237,7 +237,7 @@ def run_build(args: argparse.Namespace) -> int:
         console_for(args).info(f"ingest: {len(ingested.written)} files written")
     replay = replay_of(ingested, built)
     print_replay(replay, args, build_summary(built, args.output, seconds))
-    record_build(args, (lines, newest), ingested, built)
+    record_build(args, (inputs, lines), ingested, built)
     return 0
 
 
@@ -256,23 +256,27 @@ def replay_of(ingested: IngestResult, built: BuildResult) -> Replay:
 
 def record_build(
     args: argparse.Namespace,
-    before: tuple[list[str], int],
+    before: tuple[str, list[str]],
     ingested: IngestResult,
     built: BuildResult,
 ) -> None:
     """Record a full build for the next one's no-op check (noop.py) and keep its model for
-    a notes edit (snapshot.py). The input lines are those taken before it, but for the files
-    its ingest wrote, as written (noop.as_ingested): a list just added to needs no second
-    full build for either."""
+    a notes edit (snapshot.py). `before`: the input stamp and lines taken before the build
+    read anything (nothing is recorded if that stamp was too recent to trust); the files
+    its ingest wrote are then recorded as written (noop.as_ingested), so a list just added
+    to needs no second full build for either."""
     from sitegen import noop, snapshot
 
-    if ingested.wrote and not noop.stamp_of(*before).startswith(noop.RACY):
+    stamp, lines = before
+    if stamp.startswith(noop.RACY):
+        return
+    if ingested.wrote:
         after = noop.input_lines(args.root, args.output, args.base_url)
-        before = noop.as_ingested(before[0], after, ingested.wrote) or before
-    inputs = noop.stamp_of(*before)
-    recorded = noop.remember(args.root, args.output, inputs, replay_of(ingested, built), built.left)
+        if noop.as_ingested(lines, after, ingested.wrote) is not None:
+            stamp, lines = noop.stamp_of(*after), after[0]
+    recorded = noop.remember(args.root, args.output, stamp, replay_of(ingested, built), built.left)
     if recorded and not getattr(args, "clean", False):  # --clean: the cache was not saved
-        snapshot.keep(args.root, args.output, inputs, before[0], built.model)
+        snapshot.keep(args.root, args.output, stamp, lines, built.model)
 
 
 def notes_build(
@@ -409,7 +413,11 @@ def run_add(args: argparse.Namespace) -> int:
             console.info(f"add: {source} -> {target}")
     from sitegen import noop, snapshot
 
-    before = noop.input_lines(args.root, args.output, args.base_url)
+    lines, newest = noop.input_lines(args.root, args.output, args.base_url)
+    if noop.is_racy(newest, time.time_ns()) and noop.settled(newest):
+        # The dumps were copied in just now: once their tick is out, their stats can be trusted.
+        lines, newest = noop.input_lines(args.root, args.output, args.base_url)
+    before = noop.stamp_of(lines, newest), lines
     noop.forget(args.root, args.output)
     snapshot.forget(args.root, args.output)
     ingested, built, seconds = build_site(args)

@@ -164,13 +164,18 @@ def as_ingested(
     gone = [line for line in before if line not in new]
     if any(line.rsplit(" ", 4)[0] not in written for line in gone):
         return None
+    found: dict[str, str] = {}  # written path -> its line now
     for line in lines:
         if line in old or line in folders:
             continue
         path = line.rsplit(" ", 4)[0]
-        if path not in written or not holds(path, written[path], line):
+        if path not in written:
             return None
-    return after
+        found[path] = line
+    # Every file written is there still (not deleted or moved meanwhile), as written.
+    if found.keys() != written.keys():
+        return None
+    return after if all(holds(path, written[path], line) for path, line in found.items()) else None
 
 
 def holds(path: str, key: str, line: str) -> bool:
@@ -275,8 +280,8 @@ def remember(
     """Record a finished build's lines, with the input stamp taken before it started.
 
     Taken before, not after: a page saved while the build ran (after it was read)
-    then differs from the record, and the next build is a real one. Pages the build
-    ingested itself cost one real build more, which then records them.
+    then differs from the record, and the next build is a real one. The pages the build
+    ingested itself are recorded as written (as_ingested).
     """
     if inputs.startswith(RACY):
         return False

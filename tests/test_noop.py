@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import run_sitegen
 
+import sitegen.noop
+from sitegen import cli
 from sitegen.build import BuildOptions, build
 from sitegen.known import content_key
 from sitegen.noop import (
@@ -294,3 +296,31 @@ def test_as_ingested_takes_only_files_that_hold_what_ingest_wrote(tmp_path: Path
     other.write_bytes(b"changed while the build ran")
     changed = ([*after[0][:3], stat_text(str(other), other.stat())], 5)
     assert as_ingested(before, changed, wrote) is None
+    assert as_ingested(before, (after[0][:3], 5), wrote) is None  # a file read is gone
+    # A written file deleted (or moved away) while the build ran has no line now.
+    assert as_ingested(before, ([before[0], f"{page.parent}/", before[1]], 5), wrote) is None
+    # One whose stat changed after the lines were taken (written again, same bytes).
+    stale = line.replace(f" {page.stat().st_ino}", " 1")
+    assert as_ingested(before, ([before[0], f"{page.parent}/", stale, before[1]], 5), wrote) is None
+
+
+def test_a_build_whose_inputs_were_too_recent_when_it_read_them_records_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Racy when the build took its stamp, not when it ended (a page saved twice within
+    # one tick, the second time after the build read it, would look unchanged).
+    root = tiny_site(tmp_path)
+    record_path(root, root / "site").unlink()
+    dump = root / "content" / "dumps" / "2026-01-02-fresh.txt"
+    dump.parent.mkdir(exist_ok=True)
+    dump.write_text("Subscribe A Fresh Paper\n" + "On bounds and more bounds. " * 12 + "\n")
+    time.sleep(2 * RACY_NS / 1e9)
+    asked: list[int] = []
+
+    def racy_once(ctime_ns: int, now_ns: int) -> bool:
+        asked.append(ctime_ns)
+        return len(asked) == 1
+
+    monkeypatch.setattr(sitegen.noop, "is_racy", racy_once)
+    assert cli.main(["build", "-q", "--root", str(root)]) == 0
+    assert asked and not record_path(root, root / "site").exists()
