@@ -641,6 +641,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     from sitegen.live import run_serve as serve
 
+    if args.base_url is not None:  # it was ignored: the preview lives at the server's root
+        raise SitegenError(
+            "--base-url is for build, add and watch: serve previews at its own address"
+        )
     console = console_for(args)
     return serve(
         args.root, args.output, args.host, args.port, args.open, console.info, threading.Event()

@@ -299,3 +299,9 @@ def test_a_command_collects_garbage_cycles_less_often(tmp_path: Path) -> None:
         assert gc.get_threshold() == GC_THRESHOLDS != (700, 10, 10)
     finally:
         gc.set_threshold(*before)
+
+
+def test_serve_refuses_a_base_url_it_would_not_use(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    result = sitegen("serve", "--base-url", "https://example.org/list/", cwd=tmp_path)
+    assert_one_line_error(result, "--base-url is for build, add and watch")
