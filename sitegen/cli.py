@@ -293,7 +293,7 @@ def notes_build(
 
     kept = snapshot.kept(args.root, args.output, stamp)
     pages = None if kept is None else noop.changed_pages(kept.lines, now[1], args.root)
-    last = None if kept is None or not pages else kept.model()
+    last = kept.model() if kept is not None and pages else None
     if last is None or not pages:
         return None
     cache = BuildCache.load(args.root, parsed=False)  # the parsed pages: not read, kept

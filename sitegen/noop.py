@@ -89,14 +89,14 @@ def stat_text(path: str, s: os.stat_result, size: object = None) -> str:
     return f"{path} {size} {s.st_mtime_ns} {s.st_ctime_ns} {s.st_ino}"
 
 
-def input_stamp(root: Path, output: Path, base_url: str | None) -> str:
-    """Everything a build of root into output reads, as one hash of stats."""
-    return stamp_of(*input_lines(root, output, base_url))
+def line_path(line: str) -> str:
+    """The path of a file's line (stat_text): all but its last four fields."""
+    return line.rsplit(" ", 4)[0]
 
 
 def input_lines(root: Path, output: Path, base_url: str | None) -> tuple[list[str], int]:
-    """input_stamp's lines (a line per file a build reads: stat_text), and the newest change
-    time among them."""
+    """What a build of root into output reads: a line per file (stat_text), and the newest
+    change time among them (stamp_of makes them the input stamp)."""
     lines = [__version__, str(output.resolve()), repr(base_url)]
     folders = [root / "content", root / "templates", root / "static", PACKAGE_DIR]
     folders += [shipped("templates"), shipped("static")]
@@ -110,7 +110,8 @@ def input_lines(root: Path, output: Path, base_url: str | None) -> tuple[list[st
 
 
 def stamp_of(lines: list[str], newest: int) -> str:
-    """The input stamp of input_lines' lines: marked RACY when too recent to record."""
+    """Everything a build reads, as one hash of input_lines' stats: marked RACY when too
+    recent to record."""
     stamp = digest("\n".join(lines))
     return RACY + stamp if is_racy(newest, time.time_ns()) else stamp
 
@@ -128,8 +129,8 @@ def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] |
     for old, new in zip(before, now, strict=True):
         if old == new:
             continue
-        path = new.rsplit(" ", 4)[0]
-        if old.rsplit(" ", 4)[0] != path or not path.startswith(papers) or not path.endswith(".md"):
+        path = line_path(new)
+        if line_path(old) != path or not path.startswith(papers) or not path.endswith(".md"):
             return None
         changed.append(Path(path))
     return changed
@@ -142,7 +143,7 @@ def read_only(lines: list[str], content: str) -> list[str]:
     for line in lines:
         if line.startswith(content):
             inside = line[len(content) :]
-            inside = inside[:-1] if inside.endswith("/") else inside.rsplit(" ", 4)[0]
+            inside = inside[:-1] if inside.endswith("/") else line_path(inside)
             if not counts_as_input(PurePosixPath(inside)):
                 continue
         kept.append(line)
@@ -162,13 +163,13 @@ def as_ingested(
     folders = {f"{os.path.dirname(path)}/" for path in written}
     old, new = set(before), set(lines)
     gone = [line for line in before if line not in new]
-    if any(line.rsplit(" ", 4)[0] not in written for line in gone):
+    if any(line_path(line) not in written for line in gone):
         return None
     found: dict[str, str] = {}  # written path -> its line now
     for line in lines:
         if line in old or line in folders:
             continue
-        path = line.rsplit(" ", 4)[0]
+        path = line_path(line)
         if path not in written:
             return None
         found[path] = line
@@ -266,12 +267,6 @@ def recorded(root: Path, output: Path) -> tuple[str, Replay] | None:
         return record["inputs"], Replay(**record["replay"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-
-
-def unchanged(root: Path, output: Path, inputs: str) -> Replay | None:
-    """The last build's lines if neither its inputs nor its output changed since, else None."""
-    found = recorded(root, output)
-    return found[1] if found is not None and found[0] == inputs else None
 
 
 def remember(
