@@ -318,7 +318,7 @@ class Update:
         if where is None or (found is not None and (where << 32) > found):
             assert found is not None  # the term has pairs: some paper holds it
             return found
-        record = read_entry(entries[self.keys[where // F]])[0]
+        record = read_entry(entries[self.keys[where // F]], shared_analyser())[0]
         return first_use(where, record[where % F][0].index(term))
 
     def order(self) -> list[str]:
@@ -357,7 +357,7 @@ def updated(
     update.lengths = update.lengths[: min(len(before), len(keys)) * F]
     update.lengths.extend([0] * (max(0, len(keys) - len(before)) * F))
     for number in touched:
-        old = read_entry(old_entries[before[number]])[0] if number < len(before) else None
+        old = read_entry(old_entries[before[number]], analyser)[0] if number < len(before) else None
         new = None
         if number < len(keys):
             key = keys[number]
@@ -365,9 +365,9 @@ def updated(
             if packed is None:
                 document = search_document(number, papers[number], taxonomy, snippet)
                 fresh[number] = search_entry(document, analyser)
-                entries[key] = packed_entry(fresh[number])
+                entries[key] = packed_entry(document)
             else:
-                fresh[number] = read_entry(packed)
+                fresh[number] = read_entry(packed, analyser)
             new = fresh[number][0]
         update.change(number, old, new)
     for key in keys:

@@ -285,13 +285,14 @@ def test_an_index_made_from_a_memo_equals_a_clean_one(
         lambda p, t, old, k, e: afresh.append(len(p)) or real_indexed(p, t, old, k, e),
     )
     papers, taxonomy = generate_papers(150, seed=6)
-    analysed: list[str] = []
-    real_record = search.Analyser.record
-    monkeypatch.setattr(
-        search.Analyser,
-        "record",
-        lambda self, doc: analysed.append(doc["title"]) or real_record(self, doc),
-    )
+    analysed: list[str] = []  # papers made into documents (not read back from the memo)
+    real_document = search.search_document
+    for module in (search, search_diff):
+        monkeypatch.setattr(
+            module,
+            "search_document",
+            lambda n, paper, *rest: analysed.append(paper.title) or real_document(n, paper, *rest),
+        )
     files, memo = search.search_index(papers[:120], taxonomy)
     noted = [*papers[:40], replace(papers[40], notes="Quokka *zyzzyva* notes."), *papers[41:]]
     steps = [
@@ -317,7 +318,7 @@ def test_entries_read_back_from_a_memo_give_the_same_index(
     files, memo = search.search_index(papers, taxonomy)
     read_back: list[bytes] = []
     real_read = search.read_entry
-    monkeypatch.setattr(search, "read_entry", lambda e: read_back.append(e) or real_read(e))
+    monkeypatch.setattr(search, "read_entry", lambda e, a: read_back.append(e) or real_read(e, a))
     keys = search.entry_keys(papers, taxonomy)
     assert search.indexed(papers, taxonomy, memo, keys) == (files, memo)  # all from bytes
     assert len(read_back) == 60

@@ -105,7 +105,7 @@ def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
     _, memo = search.search_index(papers, taxonomy)
     read: list[bytes] = []
     real_read = search_diff.read_entry
-    monkeypatch.setattr(search_diff, "read_entry", lambda e: read.append(e) or real_read(e))
+    monkeypatch.setattr(search_diff, "read_entry", lambda e, a: read.append(e) or real_read(e, a))
     noted = [*papers[:100], replace(papers[100], notes="Zyzzyva quokka."), *papers[101:]]
     files, new = search.search_index(noted, taxonomy, memo)
     assert files == search.search_index(noted, taxonomy)[0]
