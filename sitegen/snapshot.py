@@ -56,20 +56,43 @@ ALLOWED = {
 
 @dataclasses.dataclass(frozen=True)
 class Kept:
-    """A kept model and what it was built from: its record's input stamp and lines."""
+    """A kept model's record: the input stamp and lines it was built from, and where the
+    model lies (read only when asked: a build that then goes full never reads its ~33 MB)."""
 
     stamp: str
     lines: list[str]
-    data: bytes  # the model, pickled
+    path: Path
+    offset: int  # where the pickle starts
+    identity: tuple[int, int, int]  # the file's inode, size and mtime when its head was read
 
     def model(self) -> SiteModel | None:
-        """The model (None if it can't be read back: another sitegen or Python made it)."""
+        """The model (None if it can't be read back: replaced since, or made by another
+        sitegen or Python)."""
         try:
-            with no_gc():  # millions of objects, none of them garbage
-                model = ModelUnpickler(io.BytesIO(self.data)).load()
-        except Exception:  # noqa: BLE001 - damaged or foreign: the build reads everything
+            with open(self.path, "rb") as handle:
+                found = os.fstat(handle.fileno())
+                if file_identity(found) != self.identity or not trusted_by_owner(found):
+                    return None
+                handle.seek(self.offset)
+                data = handle.read()
+        except OSError:
             return None
-        return model if type(model) is SiteModel else None
+        return unpickled(data)
+
+
+def file_identity(stat: os.stat_result) -> tuple[int, int, int]:
+    """What tells a kept file from the one that replaced it."""
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def unpickled(data: bytes) -> SiteModel | None:
+    """A pickled model read back by ModelUnpickler (None if damaged or foreign)."""
+    try:
+        with no_gc():  # millions of objects, none of them garbage
+            model = ModelUnpickler(io.BytesIO(data)).load()
+    except Exception:  # noqa: BLE001 - damaged or foreign: the build reads everything
+        return None
+    return model if type(model) is SiteModel else None
 
 
 class ModelUnpickler(pickle.Unpickler):
@@ -127,17 +150,18 @@ def kept(root: Path, output: Path, stamp: str) -> Kept | None:
         return None
     try:
         with open(path, "rb") as handle:
-            if not trusted_by_owner(os.fstat(handle.fileno())):
+            found = os.fstat(handle.fileno())
+            if not trusted_by_owner(found) or handle.read(len(MAGIC)) != MAGIC:
                 return None
-            data = handle.read()
-        if not data.startswith(MAGIC):
+            size = int.from_bytes(handle.read(8), "little")
+            if size > found.st_size:
+                return None
+            stamp_found, lines = marshal.loads(handle.read(size))
+        if stamp_found != stamp or not isinstance(lines, list):
             return None
-        at = len(MAGIC) + 8
-        size = int.from_bytes(data[len(MAGIC) : at], "little")
-        found, lines = marshal.loads(data[at : at + size])
-        if found != stamp or not isinstance(lines, list) or not all(type(x) is str for x in lines):
+        if not all(type(x) is str for x in lines):
             return None
-        return Kept(found, lines, data[at + size :])
+        return Kept(stamp_found, lines, path, len(MAGIC) + 8 + size, file_identity(found))
     except (OSError, ValueError, EOFError, TypeError):
         return None
 

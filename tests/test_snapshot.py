@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import pickle
 import sys
@@ -192,7 +193,7 @@ def test_a_model_is_read_only_with_its_own_classes(tmp_path: Path) -> None:
         b"",
     ]
     for data in crafted:
-        assert snapshot.Kept("stamp", [], data).model() is None
+        assert snapshot.unpickled(data) is None
     assert "sitegen.not_a_module" not in sys.modules
     assert victim.read_text() == "still here" and not written.exists()
 
@@ -272,3 +273,20 @@ def test_a_model_is_kept_for_the_user_alone_whatever_the_umask(
         os.umask(old)
     assert full_builds == [site]  # the first build only: the second continued from its model
     assert files(site / "site") == clean_build(site, tmp_path)
+
+
+def test_the_model_is_read_only_when_asked_and_only_from_the_file_whose_head_was_read(
+    site: Path,
+) -> None:
+    path = snapshot.model_file(site, site / "site")
+    data = path.read_bytes()
+    start = len(snapshot.MAGIC) + 8
+    size = int.from_bytes(data[len(snapshot.MAGIC) : start], "little")
+    stamp = marshal.loads(data[start : start + size])[0]
+    path.write_bytes(data[: start + size] + b"not a pickle")  # the model damaged, not the head
+    found = snapshot.kept(site, site / "site", stamp)
+    assert found is not None and found.offset == start + size  # the head alone was read
+    assert found.model() is None
+    path.write_bytes(data)  # the file replaced after its head was read: that model is refused
+    assert found.model() is None
+    assert type(snapshot.kept(site, site / "site", stamp).model()) is snapshot.SiteModel
