@@ -600,6 +600,7 @@ def read_part(path: Path) -> Any:
         EOFError,
         ImportError,
         RecursionError,  # a crafted file nested deeper than Python's stack
+        MemoryError,  # a crafted record claiming more items than it holds (marshal)
     ):
         pass  # any unreadable part is just a cold start of that part (damaged or foreign)
     return None

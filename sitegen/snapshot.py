@@ -22,6 +22,7 @@ import io
 import marshal
 import os
 import pickle
+import stat
 import sys
 import time
 from pathlib import Path
@@ -69,20 +70,38 @@ class Kept:
         """The model (None if it can't be read back: replaced since, or made by another
         sitegen or Python)."""
         try:
-            with open(self.path, "rb") as handle:
-                found = os.fstat(handle.fileno())
-                if file_identity(found) != self.identity or not trusted_by_owner(found):
+            handle = open_model(self.path)
+            if handle is None:
+                return None
+            with handle:
+                if file_identity(os.fstat(handle.fileno())) != self.identity:
                     return None
                 handle.seek(self.offset)
                 data = handle.read()
-        except OSError:
+        except (OSError, MemoryError):
             return None
         return unpickled(data)
 
 
-def file_identity(stat: os.stat_result) -> tuple[int, int, int]:
+def open_model(path: Path) -> BinaryIO | None:
+    """A kept model's file opened to read, if it is a regular file of the user's own (a FIFO
+    or a link put there is no model: it is opened without blocking or following it)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        found = os.fstat(fd)
+        if stat.S_ISREG(found.st_mode) and trusted_by_owner(found):
+            return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+    os.close(fd)
+    return None
+
+
+def file_identity(info: os.stat_result) -> tuple[int, int, int]:
     """What tells a kept file from the one that replaced it."""
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+    return info.st_ino, info.st_size, info.st_mtime_ns
 
 
 def unpickled(data: bytes) -> SiteModel | None:
@@ -149,9 +168,12 @@ def kept(root: Path, output: Path, stamp: str) -> Kept | None:
     if path is None:
         return None
     try:
-        with open(path, "rb") as handle:
+        handle = open_model(path)
+        if handle is None:
+            return None
+        with handle:
             found = os.fstat(handle.fileno())
-            if not trusted_by_owner(found) or handle.read(len(MAGIC)) != MAGIC:
+            if handle.read(len(MAGIC)) != MAGIC:
                 return None
             size = int.from_bytes(handle.read(8), "little")
             if size > found.st_size:
@@ -162,7 +184,7 @@ def kept(root: Path, output: Path, stamp: str) -> Kept | None:
         if not all(type(x) is str for x in lines):
             return None
         return Kept(stamp_found, lines, path, len(MAGIC) + 8 + size, file_identity(found))
-    except (OSError, ValueError, EOFError, TypeError):
+    except (OSError, ValueError, EOFError, TypeError, MemoryError):
         return None
 
 

@@ -330,8 +330,15 @@ def test_entries_read_back_from_a_memo_give_the_same_index(
 def test_a_damaged_memo_only_costs_time() -> None:
     papers, taxonomy = generate_papers(40, seed=7)
     clean, memo = search.search_index(papers, taxonomy)
-    damaged = {**memo, "entries": dict.fromkeys(memo["entries"], b"not zlib")}
-    assert search.search_index(papers, taxonomy, damaged)[0] == clean
+    entry = memo["entries"][search.entry_keys(papers, taxonomy)[0]]
+    for bad in (b"not an entry", entry[:-1], entry + b"x", b"(" + (2**30).to_bytes(4, "little")):
+        damaged = {**memo, "entries": dict.fromkeys(memo["entries"], bad)}
+        assert search.search_index(papers, taxonomy, damaged)[0] == clean
+        edited = [replace(papers[0], notes="A note.")] + papers[1:]  # the old entry is read
+        assert (
+            search.search_index(edited, taxonomy, damaged)[0]
+            == search.search_index(edited, taxonomy)[0]
+        )
     wrong = {**memo, "codes": dict.fromkeys(memo["codes"], 7)}
     edited = [replace(papers[0], notes="A note.")] + papers[1:]
     again = search.search_index(edited, taxonomy, wrong)[0]

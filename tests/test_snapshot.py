@@ -290,3 +290,19 @@ def test_the_model_is_read_only_when_asked_and_only_from_the_file_whose_head_was
     path.write_bytes(data)  # the file replaced after its head was read: that model is refused
     assert found.model() is None
     assert type(snapshot.kept(site, site / "site", stamp).model()) is snapshot.SiteModel
+
+
+def test_a_fifo_or_a_link_where_the_model_is_kept_is_no_model(site: Path, tmp_path: Path) -> None:
+    path = snapshot.model_file(site, site / "site")
+    data = path.read_bytes()
+    path.unlink()
+    os.mkfifo(path)  # opened without blocking: a plain open would wait for a writer forever
+    assert snapshot.kept(site, site / "site", "any") is None
+    path.unlink()
+    elsewhere = tmp_path / "elsewhere.model"
+    elsewhere.write_bytes(data)
+    elsewhere.chmod(0o600)
+    path.symlink_to(elsewhere)  # a link is not followed, whatever it points to
+    start = len(snapshot.MAGIC) + 8
+    size = int.from_bytes(data[len(snapshot.MAGIC) : start], "little")
+    assert snapshot.kept(site, site / "site", marshal.loads(data[start : start + size])[0]) is None
