@@ -159,6 +159,8 @@ GLOBAL = "SITEGEN_SEARCH"
 HASH_CHARS = 10  # hex digits of SHA-256 in data file names
 TRIMMER = re.compile(r"^\W+|\W+$")  # lunr.trimmer
 SEPARATOR = re.compile(r"[ \t\n\r\f\v\xa0-]+")  # lunr.tokenizer.SEPARATOR_CHARS
+# What str.split() splits at besides SEPARATOR's spaces (every str.isspace() character).
+OTHER_SPACES = re.compile("[\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 MARKDOWN_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 MARKDOWN_MARKERS = re.compile(r"(?m)^\s{0,3}(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
 MARKDOWN_EMPHASIS = str.maketrans("", "", "*_`~")
@@ -265,7 +267,10 @@ def tokenize(value: object) -> list[str]:
     """lunr.py's Tokenizer for a string field, without the Token objects."""
     if value is None:
         return []
-    return [raw for raw in SEPARATOR.split(str(value).lower()) if raw]
+    text = str(value).lower()
+    if OTHER_SPACES.search(text) is None:  # str.split() splits where lunr does: twice as fast
+        return text.replace("-", " ").split()
+    return [raw for raw in SEPARATOR.split(text) if raw]
 
 
 # One document as the index needs it (plain lists, so the build cache can keep it): per

@@ -1189,3 +1189,16 @@ def test_data_files_drop_each_text_once_its_file_is_made() -> None:
     names = search.data_files(files, "shard", texts)
     assert texts == ["", "", ""] and names[1] == "" and len(files) == 2
     assert sorted(files) == sorted(f"search/{name}.js" for name in names if name)
+
+
+def test_tokenize_splits_where_lunr_does_whatever_the_spaces() -> None:
+    spaces = [c for c in map(chr, range(0x110000)) if c.isspace()]
+    # str.split()'s fast path is taken only for text without the spaces lunr keeps in a word
+    assert {c for c in spaces if search.OTHER_SPACES.match(c)} == {
+        c for c in spaces if not search.SEPARATOR.match(c)
+    }
+    for space in [*spaces, "-", "\u00a0-\t"]:
+        text = f" Self{space}Supervised  {space}ViT-B/16{space}"
+        lunr = [t for t in search.SEPARATOR.split(text.lower()) if t]
+        assert search.tokenize(text) == lunr, repr(space)
+    assert search.tokenize("A U+2003\u2003space") == ["a", "u+2003\u2003space"]
