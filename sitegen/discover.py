@@ -10,7 +10,6 @@ phrases and named methods of sitegen.keyterms.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -405,13 +404,20 @@ def unpacked(plain: dict) -> Generation:
     )
 
 
+LINES_CHUNK = 1 << 16  # characters of text split at once by each_line
+
+
 def each_line(text: str) -> Iterator[str]:
-    """text.split("\n"), a line at a time: at 100k papers a list of every line of the base's
-    columns at once is 1.4M fresh strings (~80 MB), most equal to one already kept."""
-    for line in io.StringIO(text, newline="\n"):  # split at "\n" only
-        yield line[:-1] if line.endswith("\n") else line
-    if text == "" or text.endswith("\n"):
-        yield ""
+    """text.split("\n"), a chunk of lines at a time: at 100k papers a list of every line of
+    the base's columns at once is 1.4M fresh strings (~80 MB), most equal to one already kept."""
+    start = 0
+    while True:
+        end = text.find("\n", start + LINES_CHUNK)  # a chunk ends at a line's end
+        if end < 0:
+            yield from text[start:].split("\n")
+            return
+        yield from text[start:end].split("\n")
+        start = end + 1
 
 
 def split_into(items: list, sizes: list[int]) -> list[tuple]:

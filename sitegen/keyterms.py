@@ -754,12 +754,14 @@ def folded(ranked: list[str], limit: int) -> list[int]:
     padded_chosen: list[str] = []
     for index, key in enumerate(ranked):
         padded = f" {key} "
-        if any(c in padded or padded in c for c in padded_chosen):
-            continue
-        chosen.append(index)
-        padded_chosen.append(padded)
-        if len(chosen) >= limit:
-            break
+        for other in padded_chosen:  # a loop, not any(): no generator made per key
+            if other in padded or padded in other:
+                break
+        else:
+            chosen.append(index)
+            padded_chosen.append(padded)
+            if len(chosen) >= limit:
+                break
     return chosen
 
 

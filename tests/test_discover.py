@@ -496,9 +496,11 @@ def test_pair_terms_are_made_when_asked_and_join_in_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "\n", "a", "a\n", "a\nb", "a\r\nb\rc", "x\u2028y\n\n", "a\tb\n"]
+    "text",
+    ["", "\n", "a", "a\n", "a\nb", "a\r\nb\rc", "x\u2028y\n\n", "a\tb\n", "\n\n", "\na"],
 )
-def test_each_line_is_split_at_newlines_only(text: str) -> None:
-    from sitegen.discover import each_line
-
-    assert list(each_line(text)) == text.split("\n")
+def test_each_line_is_split_at_newlines_only(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text += "\n".join(f"key {n}" for n in range(len(text) * 40))  # some span several chunks
+    for chunk in (0, 1, 3, 7, sitegen.discover.LINES_CHUNK):  # where a chunk may end
+        monkeypatch.setattr(sitegen.discover, "LINES_CHUNK", chunk)
+        assert list(sitegen.discover.each_line(text)) == text.split("\n"), chunk
