@@ -88,7 +88,7 @@ def test_results_page_from_url_filters_by_theme_and_keeps_history(
     page: Page, base_url: str
 ) -> None:
     page.goto(base_url + "search/?q=learning")
-    wait_for_full_index(page)
+    wait_for_full_results(page)  # not the titles' first results, which are searched again
     results = page.locator(".sg-result")
     status = page.locator(".sg-status")
     expect(status).to_contain_text("papers match")
@@ -173,9 +173,10 @@ def test_malformed_queries_fall_back_without_page_errors(page: Page, base_url: s
 
 def test_results_page_shows_twenty_hits_at_a_time(page: Page, base_url: str) -> None:
     page.goto(base_url + "search/?q=learning")
-    wait_for_full_index(page)
+    # The full index's results, not the titles' first ones: those are searched again once the
+    # full index is in, and the status says "Searching…" meanwhile.
+    wait_for_full_results(page)
     status = page.locator(".sg-status")
-    # Wait for the count itself: the status says "Searching…" until the query has run.
     expect(status).to_have_text(re.compile(r"^\d+ papers match"))
     expect(status).not_to_contain_text("loading")
     total = int(status.inner_text().split()[0])
