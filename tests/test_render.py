@@ -325,3 +325,60 @@ def test_a_damaged_or_foreign_compiled_template_is_compiled_afresh(
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(compiled))
     project = type("Project", (), {"root": tmp_path})()
     assert environment_for(project, BuildCache()).bytecode_cache is None  # --clean: none
+
+
+PRINTED = st.one_of(
+    st.text(alphabet=st.sampled_from([*"a é<>&'\"{}%#\\\x00\n"]), max_size=12),
+    st.integers(),
+    st.none(),
+    st.builds(lambda s: __import__("markupsafe").Markup(s), st.sampled_from(["<b>x</b>", "&amp;"])),
+)
+# Every way a printed value can be kept and printed again: a macro, a call block, {% set %},
+# a filter block, super(), an include, a loop; and the `e` filter beside the printing.
+EVERY_WAY = """{% macro m(v) %}<i>{{ v }}</i>{{ caller() if caller else '' }}{% endmacro %}
+{%- set kept %}[{{ v }}]{% endset -%}
+{{ v }}|{{ v|e }}|{{ m(v) }}|{% call m(v) %}{{ v }}{% endcall %}|{{ kept }}|{{ kept|e }}
+|{% filter upper %}{{ v }}{% endfilter %}|{% for x in [v, v] %}{{ x }}{{ loop.index }}{% endfor %}
+|{% include "inc.html" %}|{{ [v]|join(",") }}|{{ v ~ "<" }}|{% block b %}{{ v }}{% endblock %}"""
+
+
+@given(PRINTED)
+@settings(max_examples=60, deadline=None)
+def test_printed_values_are_escaped_as_jinja_escapes_them(value: object) -> None:
+    import jinja2
+
+    from sitegen.render import TEMPLATE_OPTIONS, PrintingTemplate
+
+    sources = {
+        "t.html": EVERY_WAY,
+        "child.html": '{% extends "t.html" %}{% block b %}({{ super() }}){% endblock %}',
+        "inc.html": "<{{ v }}>",
+    }
+
+    def rendered(template_class: type | None) -> str:
+        env = jinja2.Environment(loader=jinja2.DictLoader(sources), **TEMPLATE_OPTIONS)
+        if template_class is not None:
+            env.template_class = template_class
+        return env.get_template("child.html").render(v=value)
+
+    assert rendered(PrintingTemplate) == rendered(None)
+
+
+def test_printing_escapes_with_markupsafe_or_the_same_replacements() -> None:
+    from markupsafe import escape
+
+    from sitegen.render import escaped_by_replace, escaped_output
+
+    text = "<a href='x' title=\"y\">&amp; & é</a>"
+    assert escaped_output(text) == escaped_by_replace(text) == str(escape(text))
+    assert type(escaped_output(text)) is str  # no Markup made for a printed str
+    assert escaped_output(escape("<b>")) == "&lt;b&gt;" and escaped_output(5) == "5"
+
+
+def test_the_environment_prints_through_the_printing_template(tmp_path: Path) -> None:
+    from sitegen.render import PrintingTemplate
+
+    (tmp_path / "t.html").write_text("<p>{{ v }}</p>")
+    template = make_environment([tmp_path], keep_compiled=False).get_template("t.html")
+    assert isinstance(template, PrintingTemplate)
+    assert template.render(v="<&>") == "<p>&lt;&amp;&gt;</p>"
