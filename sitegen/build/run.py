@@ -19,6 +19,7 @@ from sitegen.errors import SitegenError
 from sitegen.fsio import write_if_changed
 from sitegen.model import urls
 from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
+from sitegen.paper_page import paper_page_html, shipped_paper_page
 from sitegen.render import render_template
 from sitegen.views.context import PageView
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes, views_at
@@ -109,6 +110,8 @@ class Run:
 
 def render_page(env: jinja2.Environment, template: str, context: dict) -> bytes:
     """Render a template, turning template mistakes into one-line SitegenErrors."""
+    if template == "paper.html" and shipped_paper_page(env):  # most pages: without Jinja
+        return paper_page_html(context).encode("utf-8")
     try:
         return render_template(env, template, context)
     except jinja2.TemplateSyntaxError as exc:

@@ -1,0 +1,129 @@
+"""The paper page without Jinja: the same bytes as the shipped templates, in every branch."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_library import paper, project
+
+from sitegen.build import BuildOptions, ingest_and_build
+from sitegen.model.discovery import Discovery, Point, Related
+from sitegen.model.library import build_library
+from sitegen.paper_page import PAGE_TEMPLATES, paper_page_html, shipped_paper_page
+from sitegen.render import make_environment, render_template, template_dirs
+from sitegen.views.listing import make_site
+from sitegen.views.pages import site_pages
+
+HOSTILE = "<b>&\"'</b> {{ x }}"  # what autoescaping must turn into text, in every field
+
+
+def paper_views(papers: list, discovery: Discovery | None, **config: object) -> list:
+    """The paper pages' views of a project of these papers (project(): two dumps, themes)."""
+    made = project(papers)
+    made = replace(made, config=replace(made.config, **config))
+    base_url = str(config.get("base_url", ""))
+    site = make_site(build_library(made, base_url, discovery))
+    return [view for view in site_pages(site) if view.template == "paper.html"]
+
+
+def both_ways(views: list) -> None:
+    """Each view rendered by Jinja and by paper_page_html: the same text."""
+    env = make_environment(template_dirs(None), keep_compiled=False)
+    assert shipped_paper_page(env)
+    for view in views:
+        jinja = render_template(env, "paper.html", view.context).decode()
+        assert paper_page_html(view.context) == jinja, view.path
+
+
+def every_kind_of_paper() -> list:
+    """Papers that take every branch of paper.html: notes with and without a heading,
+    statuses, tags, links, no dump, HTML in every text."""
+    return [
+        paper("a", f"A {HOSTILE}", "alpha", ("2024-01-01-old",), status="to-read", tags=["x y"]),
+        replace(
+            paper("b", "B", "alpha", ("2024-01-01-old", "new dump"), abstract=f"*B* {HOSTILE}"),
+            notes=f"Mine: {HOSTILE}",
+            links=("https://github.com/a/b", "https://example.org/p?x=1&y=<2>"),
+        ),
+        replace(paper("c", "C", "beta", ("new dump",), themes=("beta", "alpha")), notes="# Own"),
+        paper("d", "3D things", "beta", (), abstract=""),
+        paper("e", "E", "alpha", ("new dump",), tags=[HOSTILE, "z"], status="reading-now"),
+    ]
+
+
+def a_discovery(slugs: list[str]) -> Discovery:
+    """Key terms, related papers (with and without shared terms) and map points for all."""
+    return Discovery(
+        key_terms={s: (f"term {HOSTILE}", "plain") for s in slugs[:-1]},
+        related={
+            s: tuple(Related(o, 0.5, (HOSTILE,) if i % 2 else ()) for i, o in enumerate(slugs))
+            for s in slugs[1:]
+        },
+        points={s: Point(0.5, 0.5) for s in slugs[1:]},
+    )
+
+
+@pytest.mark.parametrize("large", [False, True])
+@pytest.mark.parametrize("discovered", [False, True])
+@pytest.mark.parametrize("base_url", ["", "https://example.org/list/"])
+def test_every_paper_page_is_the_templates_bytes(
+    large: bool, discovered: bool, base_url: str
+) -> None:
+    papers = every_kind_of_paper()
+    discovery = a_discovery([p.slug for p in papers]) if discovered else None
+    config = {"large_site": large, "base_url": base_url, "title": f"List {HOSTILE}"}
+    both_ways(paper_views(papers, discovery, **config))
+    author = {"author": HOSTILE, "repo_url": "https://github.com/me/l", "description": HOSTILE}
+    both_ways(paper_views(papers, discovery, **config, **author))
+
+
+TEXT = st.lists(st.sampled_from([*"aZ9 -<>&\"'#*_`[]()$\\\n", "é", "http://a.b"])).map("".join)
+
+
+@given(title=TEXT.filter(str.strip), abstract=TEXT, notes=TEXT, status=TEXT, tag=TEXT)
+@settings(max_examples=40, deadline=None)
+def test_any_text_gives_the_templates_bytes(
+    title: str, abstract: str, notes: str, status: str, tag: str
+) -> None:
+    made = replace(
+        paper("p", title, "alpha", ("2024-01-01-old",), abstract=abstract, status=status),
+        notes=notes,
+        tags=(tag,) if tag.strip() else (),
+    )
+    others = [paper("q", "Q", "alpha", ("new dump",)), paper("r", "R", "beta", ())]
+    papers = [made, *others]
+    both_ways(paper_views(papers, a_discovery(["p", "q", "r"]), title=title))
+
+
+def test_a_site_that_overrides_any_of_its_templates_gets_jinja(tmp_path: Path) -> None:
+    shipped = make_environment(template_dirs(None), keep_compiled=False)
+    assert shipped_paper_page(shipped) and shipped_paper_page(shipped)  # looked up once
+    for name in PAGE_TEMPLATES:
+        root = tmp_path / name.replace("/", "-")
+        own = root / "templates" / name
+        own.parent.mkdir(parents=True)
+        own.write_text("{% extends 'base.html' %}" if name == "paper.html" else "mine")
+        env = make_environment(template_dirs(root), keep_compiled=False)
+        assert not shipped_paper_page(env), name
+    mine = tmp_path / "mine"
+    (mine / "templates").mkdir(parents=True)
+    (mine / "templates" / "theme.html").write_text("another page's template")
+    assert shipped_paper_page(make_environment(template_dirs(mine), keep_compiled=False))
+
+
+def test_the_build_renders_paper_pages_without_jinja(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sitegen.build.run as run
+
+    made: list[str] = []
+    monkeypatch.setattr(run, "paper_page_html", lambda c: made.append(c["page"].path) or "twin")
+    ingest_and_build(shipped_site, BuildOptions(shipped_site / "site", fork=False))
+    pages = sorted((shipped_site / "site" / "papers").glob("*/index.html"))
+    assert sorted(made) == [str(p.relative_to(shipped_site / "site")) for p in pages]
+    assert len(pages) > 300 and all(page.read_text() == "twin" for page in pages)
+    assert "<html" in (shipped_site / "site" / "index.html").read_text()  # the rest: Jinja's
