@@ -253,12 +253,13 @@ def by_phrases(slugs: Sequence[str], candidates: CandidateRows) -> Explain:
     """Explain a related pair by the phrases both share, or else by the top TF-IDF term
     (candidates: the papers', in the order of slugs)."""
     row = {slug: i for i, slug in enumerate(slugs)}
-    last: dict[str, dict[str, Candidate]] = {}  # the paper asked last: pairs come by paper
+    last: dict[str, dict[str, Shared]] = {}  # the paper asked last: pairs come by paper
 
     def explain(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
         if slug not in last:
             last.clear()
-            last[slug] = {c.key: c for c in candidates[row[slug]]}
+            keys, labels, weights, idfs = candidates.columns(row[slug])
+            last[slug] = dict(zip(keys, zip(idfs, weights, labels, strict=True), strict=True))
         keys, _, weights, _ = candidates.columns(row[other])
         return tuple(shared_with(last[slug], zip(keys, weights, strict=True))) or terms()[:1]
 
@@ -528,14 +529,19 @@ def key_terms(
 def shared_phrases(mine: tuple[Candidate, ...], theirs: tuple[Candidate, ...]) -> list[str]:
     """The candidates two papers share, the most specific first: rarest in the corpus, then
     heaviest in both (so "mode connectivity" comes before "computer vision")."""
-    return shared_with({c.key: c for c in mine}, ((c.key, c.weight) for c in theirs))
+    return shared_with(
+        {c.key: (c.idf, c.weight, c.label) for c in mine}, ((c.key, c.weight) for c in theirs)
+    )
 
 
-def shared_with(mine: dict[str, Candidate], theirs: Iterable[tuple[str, float]]) -> list[str]:
-    """shared_phrases, with one paper's candidates by key (each key is one candidate) and
-    the other's keys and weights."""
+Shared = tuple[float, float, str]  # what shared_with reads of a candidate: idf, weight, label
+
+
+def shared_with(mine: dict[str, Shared], theirs: Iterable[tuple[str, float]]) -> list[str]:
+    """shared_phrases, with one paper's candidates by key (each key is one candidate: its
+    idf, weight and label; no Candidate made) and the other's keys and weights."""
     both = [
-        (own.idf, min(own.weight, weight), key, own.label)
+        (own[0], min(own[1], weight), key, own[2])
         for key, weight in theirs
         if (own := mine.get(key)) is not None
     ]
