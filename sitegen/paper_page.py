@@ -22,7 +22,7 @@ import jinja2
 
 from sitegen.model.urls import link_from
 from sitegen.project import default_dir
-from sitegen.render import escape_text as esc
+from sitegen.render import escaped_output as esc
 from sitegen.render import markdown_html
 
 # Every template a paper page is rendered from (paper.html extends base.html, which
@@ -261,7 +261,7 @@ def facts(add: Any, paper: Any, root: str) -> None:
     for dump in paper.dumps:
         text = f'<a href="{root}{esc(dump.url)}">{esc(dump.label)}</a>'
         if dump.name == paper.added_in and paper.rank:
-            text += f' <span class="muted">#{paper.rank:d}, first listed here</span>'
+            text += f' <span class="muted">#{esc(paper.rank)}, first listed here</span>'
         if dump.undated:
             text += ' <span class="muted">(undated)</span>'
         listed.append(text)

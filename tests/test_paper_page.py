@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 from test_library import paper, project
 
 from sitegen.build import BuildOptions, ingest_and_build
@@ -21,10 +22,16 @@ from sitegen.views.pages import site_pages
 HOSTILE = "<b>&\"'</b> {{ x }}"  # what autoescaping must turn into text, in every field
 
 
-def paper_views(papers: list, discovery: Discovery | None, **config: object) -> list:
-    """The paper pages' views of a project of these papers (project(): two dumps, themes)."""
+def paper_views(
+    papers: list, discovery: Discovery | None, listed: bool = True, **config: object
+) -> list:
+    """The paper pages' views of a project of these papers (project(): two dumps, themes);
+    `listed`: the dated dump listed its papers in slug order (so they have ranks)."""
     made = project(papers)
     made = replace(made, config=replace(made.config, **config))
+    if listed:
+        old = sorted(p.slug for p in papers if "2024-01-01-old" in p.dumps)
+        made = replace(made, listings={"2024-01-01-old": tuple(old)})
     base_url = str(config.get("base_url", ""))
     site = make_site(build_library(made, base_url, discovery))
     return [view for view in site_pages(site) if view.template == "paper.html"]
@@ -76,9 +83,25 @@ def test_every_paper_page_is_the_templates_bytes(
     papers = every_kind_of_paper()
     discovery = a_discovery([p.slug for p in papers]) if discovered else None
     config = {"large_site": large, "base_url": base_url, "title": f"List {HOSTILE}"}
-    both_ways(paper_views(papers, discovery, **config))
+    views = paper_views(papers, discovery, **config)
+    assert {v.context["paper"].rank for v in views} > {0} and views[0].context["has_feed"]
+    both_ways(views)
     author = {"author": HOSTILE, "repo_url": "https://github.com/me/l", "description": HOSTILE}
-    both_ways(paper_views(papers, discovery, **config, **author))
+    both_ways(paper_views(papers, discovery, listed=False, **config, **author))
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_a_site_without_a_feed_or_tags_gets_the_templates_bytes(large: bool) -> None:
+    undated = [paper(s, s.upper(), "alpha", ("new dump",)) for s in "xyz"]  # no dated dump
+    views = paper_views([*undated, paper("w", "W", "beta", ())], None, large_site=large)
+    assert not any(v.context["has_feed"] or v.context["has_tags"] for v in views)
+    both_ways(views)
+
+
+def test_values_that_are_not_text_print_as_jinja_prints_them() -> None:
+    (view,) = paper_views([paper("a", "A", "alpha", ("2024-01-01-old",))], None)
+    site = replace(view.context["site"], title=7, author=Markup("<i>me</i>"))  # type: ignore[arg-type]
+    both_ways([replace(view, context={**view.context, "site": site})])
 
 
 TEXT = st.lists(st.sampled_from([*"aZ9 -<>&\"'#*_`[]()$\\\n", "é", "http://a.b"])).map("".join)
@@ -127,3 +150,33 @@ def test_the_build_renders_paper_pages_without_jinja(
     assert sorted(made) == [str(p.relative_to(shipped_site / "site")) for p in pages]
     assert len(pages) > 300 and all(page.read_text() == "twin" for page in pages)
     assert "<html" in (shipped_site / "site" / "index.html").read_text()  # the rest: Jinja's
+
+
+def test_every_paper_page_of_the_shipped_corpus_is_the_templates_bytes(shipped_site: Path) -> None:
+    from sitegen.build.model import environment_for, make_model
+    from sitegen.cache import BuildCache
+    from sitegen.ingest import ingest
+    from sitegen.project import load_project
+
+    cache = BuildCache()
+    ingest(shipped_site, cache)
+    made = load_project(shipped_site, cache)
+    for base_url in ("", "https://example.org/list/"):
+        model = make_model(made, BuildOptions(shipped_site / "site", base_url), cache)
+        assert shipped_paper_page(environment_for(made, cache))
+        views = [v for v in site_pages(model.site) if v.template == "paper.html"]
+        assert len(views) > 300 and sum(1 for v in views if v.context["paper"].rank) > 300
+        both_ways(views)
+
+
+def test_a_failure_in_the_twin_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.build.run as run
+    from sitegen.errors import SitegenError
+
+    def broken(context: dict) -> str:
+        raise ValueError("no such field")
+
+    monkeypatch.setattr(run, "paper_page_html", broken)
+    env = make_environment(template_dirs(None), keep_compiled=False)
+    with pytest.raises(SitegenError, match="template: no such field"):
+        run.render_page(env, "paper.html", {})

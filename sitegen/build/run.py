@@ -110,9 +110,9 @@ class Run:
 
 def render_page(env: jinja2.Environment, template: str, context: dict) -> bytes:
     """Render a template, turning template mistakes into one-line SitegenErrors."""
-    if template == "paper.html" and shipped_paper_page(env):  # most pages: without Jinja
-        return paper_page_html(context).encode("utf-8")
     try:
+        if template == "paper.html" and shipped_paper_page(env):  # most pages: without Jinja
+            return paper_page_html(context).encode("utf-8")
         return render_template(env, template, context)
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name
