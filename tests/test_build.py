@@ -451,14 +451,21 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
         "launch_side",
         lambda run, group, lists: launches.append((group, lists)) or real(run, group, lists),
     )
+    made_here: list[str] = []  # papers.json and the other data files, made in this process
+    real_data = sitegen.build.write.data_outputs
+    monkeypatch.setattr(
+        sitegen.build.write, "data_outputs", lambda run: made_here.append("data") or real_data(run)
+    )
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
-    # The search index was up to date: the copy renders only the lists, beside discovery.
-    assert launches == [(None, True)]
+    # The search index was up to date: the copy renders only the lists (and the data files,
+    # made there, not here), beside discovery.
+    assert launches == [(None, True)] and made_here == []
     built = tree(tmp_path / "out")
     assert b"<!-- changed -->" in built["themes/graphs/index.html"]
     (site_root / "templates" / "theme.html").write_text(changed.replace("changed", "again"))
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
     assert launches[-1] == (None, False)  # discovery memoised: no side copy at all
+    assert made_here == ["data"]
     cache.forget_memos("discovery")  # due again, from the remembered base (a new dump's
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)  # case): lists aside
     assert launches[-1] == (None, True)

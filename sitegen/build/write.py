@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from sitegen.build.keys import search_key
 from sitegen.build.options import BuildResult
-from sitegen.build.outputs import data_outputs, merge, sitemap_outputs, static_outputs
+from sitegen.build.outputs import (
+    CATALOGUE,
+    data_outputs,
+    merge,
+    sitemap_outputs,
+    static_outputs,
+)
 from sitegen.build.run import Run, render_first
 from sitegen.build.schedule import EarlyGroup, Job, early_group, render_all, start_group
 from sitegen.cache import BuildCache, BytesOnDisk, Noted
@@ -294,7 +300,9 @@ LATE_JOBS: list[Callable[[Run], Job]] = [search_job]
 
 def page_outputs(run: Run, early: Outputs) -> Outputs:
     """Every page (those written early included), the data files, static assets, the sitemap."""
-    made = (render_all(run, set(early)), data_outputs(run), static_outputs(run))
+    rendered = render_all(run, set(early))
+    data = {} if CATALOGUE in rendered else data_outputs(run)  # made by the side copy
+    made = (rendered, data, static_outputs(run))
     pages = {**early, **merge(made, early)}
     pages.update(sitemap_outputs(run.model.base_url, pages))
     return pages
