@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sitegen.build.fast import quick_build, quick_model, quick_write, template_build
 from sitegen.build.model import (
-    discovery_is_long,
+    discovery_is_due,
     discovery_key_of,
     discovery_of,
     draft_model,
@@ -112,7 +112,7 @@ def build_project(
     try:
         search = None if spool is None else early_search(project, cache, options.output, spool)
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
-        lists = spool is not None and discovery_is_long(cache, key)
+        lists = spool is not None and discovery_is_due(cache, key)
         if spool is not None and not lists:  # the search index at once: it needs no model
             launched = launch_side(None, search, False)
         elif preview is not None:

@@ -67,7 +67,7 @@ def discovery_key_of(project: Project) -> str:
     return discovery_key(project.papers, generation(project.arrival))
 
 
-def discovery_is_long(cache: BuildCache, key: Callable[[], str]) -> bool:
+def discovery_is_due(cache: BuildCache, key: Callable[[], str]) -> bool:
     """Whether discovery must be computed: its memo is missing or was made from other papers
     (`key` makes the key). Adding a new dump's papers to a remembered base generation is
     long too: 1.6 s at 10k papers, beside the search index's 0.6 s in the side copy."""

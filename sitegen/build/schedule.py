@@ -137,8 +137,8 @@ def launch_side(
 ) -> dict[str, tuple[str, Any]]:
     """Start the side copy (a CLI build) while this process computes discovery: Run.launched,
     the group by its name and the rendered pages as "lists". The lists only when discovery
-    takes long (build.model.discovery_is_long): otherwise this process renders them at
-    once, and the copy would only add the search index's time to theirs."""
+    must be computed (build.model.discovery_is_due): otherwise this process renders them
+    at once, and the copy would only add the search index's time to theirs."""
     if group is None and not lists:
         return {}
     if lists and run is not None:  # the copy renders every list
