@@ -112,7 +112,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from itertools import chain, pairwise
-from typing import Any
+from typing import Any, Protocol
 
 from lunr import __TARGET_JS_VERSION__
 from lunr.stop_word_filter import WORDS as STOP_WORDS
@@ -931,9 +931,14 @@ def entry_key(paper: Paper, themes: str, snippet: int = SNIPPET_CHARS) -> str:
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
     """A paper as the index needs it: [its Record, its snippet text, the acronyms it
     defines, whether the client can derive its slug from its title]."""
+    return [analyser.record(doc.fields()), *entry_extras(doc)]
+
+
+def entry_extras(doc: SearchDoc) -> list:
+    """A search_entry but for its Record."""
     derivable = derivable_slug(doc.title, doc.slug)
     definitions = acronym_definitions(f"{doc.title}. {doc.abstract}")
-    return [analyser.record(doc.fields()), doc.snippet_text(), definitions, derivable]
+    return [doc.snippet_text(), definitions, derivable]
 
 
 ENTRY_TEXTS = 6  # the texts of a packed entry (packed_entry)
@@ -954,6 +959,11 @@ def packed_entry(doc: SearchDoc) -> bytes:
 
 def read_entry(entry: bytes, analyser: Analyser) -> list:
     """What search_entry made of the document packed_entry kept (ValueError if damaged)."""
+    return search_entry(entry_document(entry), analyser)
+
+
+def entry_document(entry: bytes) -> SearchDoc:
+    """The document packed_entry kept (ValueError if damaged)."""
     head = array("q")
     head.frombytes(entry[: head.itemsize * (ENTRY_TEXTS + 1)])
     snippet, *sizes = head
@@ -965,8 +975,7 @@ def read_entry(entry: bytes, analyser: Analyser) -> list:
         texts.append(entry[at : at + size].decode("utf-8", "surrogatepass"))
         at += size
     slug, title, themes, tags, abstract, notes = texts
-    doc = SearchDoc("", slug, title, "", themes, tags, abstract, notes, snippet)
-    return search_entry(doc, analyser)
+    return SearchDoc("", slug, title, "", themes, tags, abstract, notes, snippet)
 
 
 # What a memo this code did not make (a damaged cache) may raise while it is read.
@@ -1020,34 +1029,37 @@ def indexed(
 ) -> tuple[dict[str, bytes], SearchMemo]:
     """search_index from scratch, but for the entries an old memo holds (read back); the
     memo's entries go into `entries` (empty, or a new dict if None) as each is made."""
-    analyser = Analyser()
     kept = snippet_chars(len(papers))
     entries = {} if entries is None else entries
     known: Mapping[str, bytes] = old["entries"] if old is not None else {}
-    index = ShardedIndex()
+    index, add = ShardedIndex(), batch_adder(len(papers))
     texts: list[str] = []  # the snippet chunks' JSON texts (chunked), made as they fill
     snippets: list[list[str]] = []  # those of the chunk being filled
     definitions: list[list[str]] = []
     derivable: list[bool] = []
+    batch: list[dict[str, str]] = []
     for number, (paper, key) in enumerate(zip(papers, keys, strict=True)):
-        # Indexed as soon as it is analysed, then dropped: only its bytes are kept (a cold
-        # 100k index that held the analysed entries reached 3.65 GB).
+        # Indexed a batch at a time, then dropped: only its bytes are kept (a cold 100k
+        # index that held the analysed entries reached 3.65 GB).
         entry = known.get(key)
         if entry is None:
             document = search_document(number, paper, taxonomy, kept)
-            analysed = search_entry(document, analyser)
             entries[key] = packed_entry(document)
         else:
-            analysed = read_entry(entry, analyser)
+            document = entry_document(entry)
             entries[key] = entry
-        record, snippet, acronyms, slug_derivable = analysed
-        index.add_record(record)
+        snippet, acronyms, slug_derivable = entry_extras(document)
+        batch.append(document.fields())
+        if len(batch) == add.size:
+            add(index, batch)
+            batch = []
         snippets.append(snippet)
         if len(snippets) == TEXT_CHUNK_DOCS:
             texts += chunked(snippets)
             snippets = []
         definitions.append(acronyms)
         derivable.append(slug_derivable)
+    add(index, batch)
     texts += chunked(snippets)
     firsts, shards, lates = index.shards()
     listing = titles_of(papers, taxonomy, derivable)
@@ -1071,6 +1083,41 @@ def indexed(
         "texts": texts,
     }
     return files, memo
+
+
+# From this many papers a cold index analyses them a batch at a time (sitegen.search_batch,
+# the same index): its numpy import (~0.05 s) costs more than it saves on fewer papers.
+BATCH_FROM = 1_000
+
+
+class DocumentAdder(Protocol):
+    """Indexes documents next, `size` at a time (a cold index hands it that many)."""
+
+    size: int
+
+    def __call__(self, index: ShardedIndex, docs: Sequence[Mapping[str, object]]) -> None: ...
+
+
+class OneByOne:
+    """Documents indexed one Record at a time (search_batch.BatchAdder indexes the same)."""
+
+    size = 1
+
+    def __init__(self) -> None:
+        self.analyser = Analyser()
+
+    def __call__(self, index: ShardedIndex, docs: Sequence[Mapping[str, object]]) -> None:
+        for doc in docs:
+            index.add_record(self.analyser.record(doc))
+
+
+def batch_adder(papers: int) -> DocumentAdder:
+    """What indexes a cold index's documents: in batches from BATCH_FROM papers."""
+    if papers < BATCH_FROM:
+        return OneByOne()
+    from sitegen.search_batch import BatchAdder  # numpy: only for a large cold index
+
+    return BatchAdder()
 
 
 def flat_counts(counts: Mapping[str, int]) -> list:

@@ -317,8 +317,8 @@ def test_entries_read_back_from_a_memo_give_the_same_index(
     papers, taxonomy = generate_papers(60, seed=8)
     files, memo = search.search_index(papers, taxonomy)
     read_back: list[bytes] = []
-    real_read = search.read_entry
-    monkeypatch.setattr(search, "read_entry", lambda e, a: read_back.append(e) or real_read(e, a))
+    real_read = search.entry_document
+    monkeypatch.setattr(search, "entry_document", lambda e: read_back.append(e) or real_read(e))
     keys = search.entry_keys(papers, taxonomy)
     assert search.indexed(papers, taxonomy, memo, keys) == (files, memo)  # all from bytes
     assert len(read_back) == 60

@@ -1,0 +1,356 @@
+"""A cold search index's documents analysed and indexed many at a time, as numpy columns.
+
+`add_documents(index, docs, raws)` leaves a `search.ShardedIndex` in the very state that
+`index.add_record(index.analyser.record(doc))` for each doc in turn leaves it (the same
+term numbers, first uses, postings, counts, lengths and written forms:
+tests/test_search_batch.py). One record at a time, a 10k-paper index spent ~3 s in
+Python loops over every word and posting; here each field of a batch of documents is
+one array of raw token ids, and the loops left run over distinct words and terms.
+
+How the per-document steps map onto arrays, for one field of a batch:
+- a (document, term) group is a term's posting: its count is the group's size, its
+  place among the field's terms (lunr's first-use order) is its first token's;
+- a word's slot (search.word_slots) is a running count in which a stop word adds 1
+  only where it opens a run of them;
+- a form mark (Analyser.marks) packs the distinct hashes of the group's words.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import chain
+
+import numpy as np
+
+from sitegen.porter import lunr_term
+from sitegen.search import FIELDS, POSITION_FIELDS, ShardedIndex, tokenize, trimmed
+from sitegen.wordforms import MANY_BITS, MANY_WORDS, MARK_WORDS, class_hash, inflects
+
+BATCH_DOCUMENTS = 2_000  # documents analysed at once: ~500k tokens at most per field
+FIELD_BITS = 32  # a (document, field) and a place in it as one int: where << 32 | at
+HASH_SPAN = 1 << 10  # form hashes are 1..1023 (wordforms.FORM_HASHES)
+
+
+class RawIds(dict[str, int]):
+    """Raw token -> raw id, handing out the next id to a token not seen before (a lookup
+    through map() stays in C for the others), and listing those in `fresh`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fresh: list[str] = []
+
+    def __missing__(self, raw: str) -> int:
+        self[raw] = number = len(self)
+        self.fresh.append(raw)
+        return number
+
+
+class RawFacts:
+    """What lunr's pipeline makes of each distinct raw token, by raw id (search.Analyser's
+    memo as arrays): its term's and form's ids, its form's hash, whether it marks."""
+
+    def __init__(self) -> None:
+        self.ids = RawIds()  # raw token -> raw id
+        self.term: list[int] = []  # raw id -> term id (-1: a stop word)
+        self.form: list[int] = []  # raw id -> form id (-1: none kept, the term itself)
+        self.hash: list[int] = []  # raw id -> its form's class hash (wordforms.class_hash)
+        self.marked: list[bool] = []  # raw id -> its term's posting gets a mark
+        self.terms: dict[str, int] = {}  # term -> term id
+        self.forms: dict[str, int] = {}  # form -> form id
+
+    def lookup(self, tokens: list[str]) -> np.ndarray:
+        """Raw ids of tokens, learning each new one (a dict lookup per token, in C)."""
+        found = np.fromiter(map(self.ids.__getitem__, tokens), np.int64, len(tokens))
+        for raw in self.ids.fresh:
+            self.learn(raw)
+        self.ids.fresh.clear()
+        return found
+
+    def learn(self, raw: str) -> None:
+        """Analyser.term for one new raw token."""
+        term, form = lunr_term(raw), trimmed(raw)
+        if term is None:  # a stop word
+            self.term.append(-1)
+            self.form.append(-1)
+            self.hash.append(0)
+            self.marked.append(False)
+            return
+        self.term.append(self.terms.setdefault(term, len(self.terms)))
+        self.form.append(-1 if form == term else self.forms.setdefault(form, len(self.forms)))
+        self.hash.append(class_hash(form))
+        self.marked.append(not inflects(form, term))
+
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """term, form, hash and marked by raw id, as arrays."""
+        return (
+            np.array(self.term, np.int64),
+            np.array(self.form, np.int64),
+            np.array(self.hash, np.int64),
+            np.array(self.marked, bool),
+        )
+
+
+@dataclass(frozen=True)
+class FieldPostings:
+    """One field's postings in a batch, one row per (document, term) group in document
+    order, then first-use order: the group's document, term id, place among the field's
+    terms, count and form mark (-1: none); and the slots of its words, group by group."""
+
+    doc: np.ndarray
+    term: np.ndarray
+    at: np.ndarray
+    tf: np.ndarray
+    mark: np.ndarray
+    slots: np.ndarray | None  # title and abstract only
+    lengths: np.ndarray  # terms (with repeats) per document
+    forms: tuple[np.ndarray, np.ndarray, np.ndarray]  # written_forms
+
+
+class BatchAdder:
+    """Documents indexed BATCH_DOCUMENTS at a time (search.DocumentAdder)."""
+
+    size = BATCH_DOCUMENTS
+
+    def __init__(self) -> None:
+        self.raws = RawFacts()
+
+    def __call__(self, index: ShardedIndex, docs: Sequence[Mapping[str, object]]) -> None:
+        add_documents(index, docs, self.raws)
+
+
+def add_documents(
+    index: ShardedIndex, docs: Sequence[Mapping[str, object]], raws: RawFacts
+) -> None:
+    """Index docs next (their numbers follow index.documents), as many add_records would."""
+    if not docs:
+        return
+    base, fields = index.documents, len(FIELDS)
+    parts = [field_postings(docs, name, field, raws) for field, (name, _) in enumerate(FIELDS)]
+    numbers = numbered_terms(index, parts, base, raws)
+    postings_into(index, parts, numbers, base)
+    lengths = np.stack([part.lengths for part in parts], axis=1)  # (document, field)
+    index.lengths.extend(lengths.ravel().tolist())
+    for field, total in enumerate(lengths.sum(axis=0).tolist()):
+        index.totals[field] += total
+    index.documents += len(docs)
+    written_into(index, parts, raws)
+    assert len(index.lengths) == index.documents * fields
+
+
+def field_postings(
+    docs: Sequence[Mapping[str, object]], name: str, field: int, raws: RawFacts
+) -> FieldPostings:
+    """A field's (document, term) groups in a batch (see FieldPostings)."""
+    tokens = [tokenize(doc[name]) for doc in docs]
+    counts = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    ids = raws.lookup(list(chain.from_iterable(tokens)))
+    term_of, form_of, hash_of, marked_of = raws.columns()
+    starts = np.cumsum(counts) - counts
+    doc = np.repeat(np.arange(len(docs)), counts)
+    term = term_of[ids] if len(ids) else np.zeros(0, np.int64)
+    used = term >= 0
+    position = np.arange(len(ids)) - starts[doc]
+    slot = word_slot(used, position, doc, starts) if field in POSITION_FIELDS else None
+    # Groups: tokens sorted by (document, term), in token order within each (stable).
+    kept = np.flatnonzero(used)
+    order = kept[np.argsort(doc[kept] * (len(raws.terms) + 1) + term[kept], kind="stable")]
+    keys = doc[order] * (len(raws.terms) + 1) + term[order]
+    opens = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(order) else order
+    tf = np.diff(np.r_[opens, len(order)])
+    first = order[opens]  # each group's first token
+    by_use = np.argsort(first, kind="stable")  # document by document, first use first
+    group_doc = doc[first][by_use]
+    doc_groups = np.bincount(group_doc, minlength=len(docs))
+    at = np.arange(len(by_use)) - np.repeat(np.cumsum(doc_groups) - doc_groups, doc_groups)
+    marks = form_marks(order, opens, ids, hash_of, marked_of)
+    slots = None
+    if slot is not None:  # the groups' slots, in by_use order of the groups
+        rank = np.empty(len(by_use), np.int64)
+        rank[by_use] = np.arange(len(by_use))
+        token_group = np.repeat(rank, tf)
+        slots = slot[order][np.argsort(token_group, kind="stable")]
+    forms = written_forms(order, ids, form_of, term, (doc * len(FIELDS) + field, position))
+    return FieldPostings(
+        doc=group_doc,
+        term=term[first][by_use],
+        at=at,
+        tf=tf[by_use],
+        mark=marks[by_use],
+        slots=slots,
+        lengths=np.bincount(doc[kept], minlength=len(docs)),
+        forms=forms,
+    )
+
+
+def word_slot(
+    used: np.ndarray, position: np.ndarray, doc: np.ndarray, starts: np.ndarray
+) -> np.ndarray:
+    """Each token's slot (search.word_slots): a word takes one, a run of stop words one
+    (starts: where each document's tokens start)."""
+    opens_doc = position == 0
+    after_word = np.r_[False, used[:-1]] & ~opens_doc
+    step = np.where(used, 1, opens_doc | after_word).astype(np.int64)
+    before = np.cumsum(step) - step  # steps before each token, all documents together
+    return before - np.r_[before, 0][starts][doc]  # an empty document has no tokens
+
+
+def form_marks(
+    order: np.ndarray,
+    opens: np.ndarray,
+    ids: np.ndarray,
+    hash_of: np.ndarray,
+    marked_of: np.ndarray,
+) -> np.ndarray:
+    """Each group's form mark (wordforms.pack_mark of its words' distinct hashes) where one
+    of its words marks, else -1; groups in sorted (document, term) order."""
+    groups = len(opens)
+    group = np.repeat(np.arange(groups), np.diff(np.r_[opens, len(order)]))
+    raw = ids[order]
+    odd = np.zeros(groups, bool)
+    odd[group[marked_of[raw]]] = True
+    chosen = odd[group]
+    pairs = np.unique(group[chosen] * HASH_SPAN + hash_of[raw[chosen]])
+    owner, hashes = pairs // HASH_SPAN, pairs % HASH_SPAN
+    words = np.bincount(owner, minlength=groups)
+    first = np.cumsum(words) - words
+    later = words[owner] - 1 - (np.arange(len(pairs)) - first[owner])  # hashes after it
+    few = words[owner] <= MARK_WORDS
+    mark = np.full(groups, -1, np.int64)
+    mark[odd] = 0
+    np.add.at(mark, owner[few], hashes[few] << (10 * later[few]))  # the smallest highest
+    many = ~few
+    if many.any():
+        bits = np.zeros(groups, np.int64)
+        np.bitwise_or.at(bits, owner[many], 1 << (hashes[many] % MANY_BITS))
+        crowded = np.unique(owner[many])
+        mark[crowded] = MANY_WORDS | bits[crowded]
+    return mark
+
+
+def written_forms(
+    order: np.ndarray,
+    ids: np.ndarray,
+    form_of: np.ndarray,
+    term: np.ndarray,
+    where: tuple[np.ndarray, np.ndarray],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The field's words written otherwise than as their term: term id, form id and where
+    each stands ((document, field) << FIELD_BITS | place), one per word."""
+    kept = order[form_of[ids[order]] >= 0]
+    doc_field, position = where
+    return term[kept], form_of[ids[kept]], (doc_field[kept] << FIELD_BITS) | position[kept]
+
+
+def numbered_terms(
+    index: ShardedIndex, parts: list[FieldPostings], base: int, raws: RawFacts
+) -> np.ndarray:
+    """Term number of every term id, numbering the batch's new terms in lunr's order (by
+    first use); -1 for terms not yet used."""
+    names = list(raws.terms)
+    known = index.terms
+    numbers = np.fromiter((known.get(name, -1) for name in names), np.int64, len(names))
+    fields = len(FIELDS)
+    where = np.concatenate([part.doc * fields + field for field, part in enumerate(parts)])
+    at = np.concatenate([part.at for part in parts])
+    term = np.concatenate([part.term for part in parts])
+    new = numbers[term] < 0
+    uses = (where[new] << FIELD_BITS) | at[new]
+    fresh = term[new]
+    if len(fresh):
+        by_use = np.lexsort((uses, fresh))
+        opens = np.r_[True, fresh[by_use][1:] != fresh[by_use][:-1]]
+        firsts, ids = uses[by_use][opens], fresh[by_use][opens]
+        for use, term_id in sorted(zip(firsts.tolist(), ids.tolist(), strict=True)):
+            numbers[term_id] = known[names[term_id]] = len(index.pairs)
+            index.pairs.append(0)
+            index.occurs.append(0)
+            index.first.append(use + (base * fields << FIELD_BITS))  # search.first_use
+            index.postings[numbers[term_id]] = array("i")
+    return numbers
+
+
+def postings_into(
+    index: ShardedIndex, parts: list[FieldPostings], numbers: np.ndarray, base: int
+) -> None:
+    """Append the batch's postings to each term's row ([where, tf code, mark?, slots...]),
+    in where order, and count its pairs and words."""
+    fields = len(FIELDS)
+    number = np.concatenate([numbers[part.term] for part in parts])
+    where = np.concatenate([(part.doc + base) * fields + field for field, part in enumerate(parts)])
+    tf = np.concatenate([part.tf for part in parts])
+    mark = np.concatenate([part.mark for part in parts])
+    slotted = np.concatenate([np.full(len(part.doc), part.slots is not None) for part in parts])
+    sizes = 2 + (mark >= 0) + np.where(slotted, tf, 0)
+    starts = np.cumsum(sizes) - sizes  # by group in field order
+    flat = np.zeros(int(sizes.sum()), np.int64)
+    flat[starts] = where
+    flat[starts + 1] = 2 * tf + (mark >= 0)  # search.tf_code
+    flat[starts[mark >= 0] + 2] = mark[mark >= 0]
+    offset = 0
+    for part in parts:  # the slots follow the count and mark
+        rows = len(part.doc)
+        if part.slots is not None and rows:
+            begin = starts[offset : offset + rows] + 2 + (part.mark >= 0)
+            into = np.repeat(begin, part.tf) + ranks_within(part.tf)
+            flat[into] = part.slots
+        offset += rows
+    rows_by_term(index, flat, starts, sizes, number, where, tf)
+
+
+def ranks_within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, .. counts[i] - 1 for each i, one after the other."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
+def rows_by_term(
+    index: ShardedIndex,
+    flat: np.ndarray,
+    starts: np.ndarray,
+    sizes: np.ndarray,
+    number: np.ndarray,
+    where: np.ndarray,
+    tf: np.ndarray,
+) -> None:
+    """Reorder the groups' segments by (term number, where) and extend each term's row."""
+    if not len(number):  # no words in the whole batch
+        return
+    order = np.lexsort((where, number))
+    take = np.repeat(starts[order], sizes[order]) + ranks_within(sizes[order])
+    data = flat[take].astype(np.int32).tobytes()
+    ends = np.cumsum(sizes[order])
+    sorted_number = number[order]
+    cuts = np.flatnonzero(np.r_[sorted_number[1:] != sorted_number[:-1], True])
+    pairs = np.bincount(number, minlength=len(index.pairs))
+    occurs = np.bincount(number, weights=tf, minlength=len(index.pairs)).astype(np.int64)
+    previous, postings, all_pairs, all_occurs = 0, index.postings, index.pairs, index.occurs
+    terms = sorted_number[cuts]
+    columns = (terms, ends[cuts], pairs[terms], occurs[terms])
+    counted = zip(*(column.tolist() for column in columns), strict=True)
+    for term, end, held, words in counted:
+        postings[term].frombytes(data[4 * previous : 4 * end])
+        all_pairs[term] += held
+        all_occurs[term] += words
+        previous = end
+
+
+def written_into(index: ShardedIndex, parts: list[FieldPostings], raws: RawFacts) -> None:
+    """Add the batch's written forms to index.written, each new one in order of first use."""
+    term, form, key = (np.concatenate([part.forms[i] for part in parts]) for i in range(3))
+    if not len(term):
+        return
+    span = len(raws.forms)
+    pairs, inverse, totals = np.unique(term * span + form, return_inverse=True, return_counts=True)
+    first = np.full(len(pairs), np.iinfo(np.int64).max)
+    np.minimum.at(first, inverse, key)
+    terms, forms = list(raws.terms), list(raws.forms)
+    written = index.written
+    order = np.argsort(first)  # the words' places are distinct
+    for code, times in zip(pairs[order].tolist(), totals[order].tolist(), strict=True):
+        term_of, form_of = terms[code // span], forms[code % span]
+        counts = written.get(term_of)
+        if counts is None:
+            counts = written[term_of] = {}
+        counts[form_of] = counts.get(form_of, 0) + times

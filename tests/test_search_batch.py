@@ -1,0 +1,102 @@
+"""sitegen.search_batch: documents indexed a batch at a time leave the index one Record at
+a time leaves, value for value."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sitegen import search
+from sitegen.search_batch import BatchAdder, RawFacts, add_documents
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+from gen_corpus import generate_papers  # noqa: E402
+
+STATE = ("terms", "first", "pairs", "occurs", "totals", "documents", "lengths", "written")
+
+# Words that make every case: stop words (runs of them, at the start and end), forms of one
+# term (marks: "generate", "generative", "generalize", "general" give one more than a mark
+# holds), punctuation the trimmer takes, hyphens and other separators, non-ASCII letters.
+WORDS = [
+    "the", "of", "a", "and", "is", "model", "models", "modelling", "modeler", "generate",
+    "generative", "generalize", "general", "generation", "generated", "(LoRA)", "LoRA",
+    "lora,", "self-supervised", "ResNet-50", "e.g.", "—", "naïve", "Straße", "x", "9",
+    "learning!!", "learned", "learn", "transformer", "transform", "transforms", "it's",
+    "\u3000", "\xa0", "--", "über", "ß", "z",
+]  # fmt: skip
+texts = st.lists(st.sampled_from(WORDS), max_size=40).map(" ".join)
+documents = st.lists(
+    st.fixed_dictionaries({name: texts for name, _ in search.FIELDS}), min_size=1, max_size=12
+)
+
+
+def one_by_one(docs: list[dict[str, str]]) -> search.ShardedIndex:
+    index = search.ShardedIndex()
+    for doc in docs:
+        index.add_record(index.analyser.record(doc))
+    return index
+
+
+def in_batches(docs: list[dict[str, str]], size: int) -> search.ShardedIndex:
+    index, raws = search.ShardedIndex(), RawFacts()
+    for start in range(0, len(docs), size):
+        add_documents(index, docs[start : start + size], raws)
+    return index
+
+
+def assert_same(batched: search.ShardedIndex, reference: search.ShardedIndex) -> None:
+    for name in STATE:
+        assert getattr(batched, name) == getattr(reference, name), name
+    assert list(batched.terms) == list(reference.terms)  # numbered in the same order
+    assert batched.postings == reference.postings
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents, st.integers(min_value=1, max_value=5))
+def test_batches_leave_the_index_records_leave(docs: list[dict[str, str]], size: int) -> None:
+    assert_same(in_batches(docs, size), one_by_one(docs))
+
+
+def test_marks_of_many_words_slots_after_stop_runs_and_empty_fields() -> None:
+    docs = [
+        {"title": "", "abstract": "", "themes": "", "tags": "", "notes": ""},
+        {
+            "title": "the of a Generative models",
+            "abstract": "generate generative generalize general the the model modeler models",
+            "themes": "the",
+            "tags": "",
+            "notes": "learned learning!! (LoRA) lora, LoRA",
+        },
+        {"title": "", "abstract": "the a of", "themes": "", "tags": "x", "notes": ""},
+    ]
+    batched, reference = in_batches(docs, 3), one_by_one(docs)
+    assert_same(batched, reference)
+    marks = [row for row in reference.postings.values() if any(v >= 1 << 30 for v in row)]
+    assert marks, "the fixture must give a mark of many words"
+
+
+@pytest.mark.parametrize("size", [1, 37, 400])
+def test_a_generated_corpus_in_any_batch_size(size: int) -> None:
+    papers, taxonomy = generate_papers(400, seed=11)
+    docs = [search.search_document(n, p, taxonomy).fields() for n, p in enumerate(papers)]
+    assert_same(in_batches(docs, size), one_by_one(docs))
+
+
+def test_a_cold_index_in_batches_writes_the_same_files_and_memo(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers, taxonomy = generate_papers(300, seed=5)
+    one_at_a_time = search.search_index(papers, taxonomy)
+    used: list[int] = []
+    monkeypatch.setattr(search, "BATCH_FROM", 0)
+    monkeypatch.setattr(BatchAdder, "size", 64)
+    real = BatchAdder.__call__
+    counted = lambda self, index, docs: used.append(len(docs)) or real(self, index, docs)  # noqa: E731
+    monkeypatch.setattr(BatchAdder, "__call__", counted)
+    assert search.search_index(papers, taxonomy) == one_at_a_time
+    assert sum(used) == 300 and max(used) == 64
