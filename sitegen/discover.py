@@ -81,13 +81,21 @@ def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) 
 
 def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = None) -> CandidateRows:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
-    ordered = sorted(map(discovery_input, papers))
-    flags = base_flags(ordered, base)
-    texts = [(t, a) for _, t, a in ordered]
-    mine, counts = base_candidates([x for x, f in zip(texts, flags, strict=True) if f])
-    others = [x for x, f in zip(texts, flags, strict=True) if not f]
+    flags, inside, others = split_texts(papers, base)
+    mine, counts = base_candidates(inside)
     theirs, _ = candidates_and_counts(others, KEEP, counts)
     return InterleavedTables(flags, mine, theirs)
+
+
+def split_texts(
+    papers: Iterable[Paper], base: Collection[str] | None
+) -> tuple[np.ndarray, list[tuple[str, str]], list[tuple[str, str]]]:
+    """The papers' base flags, in slug order, and their texts: the base's, the others'."""
+    ordered = sorted(map(discovery_input, papers))
+    flags = base_flags(ordered, base)
+    texts, inside = [(t, a) for _, t, a in ordered], flags.tolist()
+    base_texts = [text for text, flag in zip(texts, inside, strict=True) if flag]
+    return flags, base_texts, [text for text, flag in zip(texts, inside, strict=True) if not flag]
 
 
 def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None) -> np.ndarray:
@@ -106,6 +114,7 @@ def discover(
     remember: Remember | None = None,
     later: dict[str, tuple] | None = None,
     tokens: TokenMemo | None = None,
+    found: FoundCandidates | None = None,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
@@ -118,7 +127,8 @@ def discover(
     to it: a build from a remembered generation is the same computation as one without.
     `later` (plain key-term candidates of the papers after the base, by their text; it must
     belong to the same generation) is read, and refilled with today's papers after the base.
-    `tokens` tokenises a paper (a textmap.TokenMemo remembers them).
+    `tokens` tokenises a paper (a textmap.TokenMemo remembers them). `found` gives the
+    base's candidates (base_found: another process may be making them) if they are needed.
     """
     ordered = sorted(map(discovery_input, papers))
     in_base = base_flags(ordered, base)
@@ -126,15 +136,27 @@ def discover(
     vectors = vectorise([slug for slug, _, _ in ordered], texts, base=in_base, tokens=tokens)
     # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
     matched = pruned(vectors.matrix, PRUNE_TERMS)
+    rows = np.flatnonzero(in_base)
+    candidates = found or (lambda: base_candidates([texts[i] for i in rows.tolist()]))
 
     def make() -> dict:
-        return packed(learn_generation(vectors, in_base, texts, matched[np.flatnonzero(in_base)]))
+        return packed(learn_generation(rows_of(vectors, rows), candidates, matched[rows]))
 
     # Even a generation just made is unpacked: its strings are then shared as in a later
     # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
     generation = unpacked((remember or (lambda f: f()))(make))
     known = {} if later is None else later
     return extended(generation, Pruned(vectors, matched), in_base, texts, known)
+
+
+# The base generation's key-term candidates and how many base papers use each key.
+FoundCandidates = Callable[[], tuple[CandidateTable, KeyCounts]]
+
+
+def base_found(papers: Sequence[Paper], base: Collection[str] | None) -> tuple:
+    """The base candidates discover finds for these papers, found on their own: by the side
+    copy of a build, while discover's process makes the vectors and the map."""
+    return base_candidates(split_texts(papers, base)[1])
 
 
 @dataclass(frozen=True)
@@ -160,17 +182,15 @@ class Generation:
 
 
 def learn_generation(
-    vectors: Vectors, in_base: np.ndarray, texts: list, matched: sp.csr_matrix
+    mine: Vectors, candidates: FoundCandidates, matched: sp.csr_matrix
 ) -> Generation:
     """Key terms, related papers among the base, and the map layout of the base's papers
-    (matched: the base's rows pruned)."""
-    rows = np.flatnonzero(in_base)
-    mine = rows_of(vectors, rows)
-    candidates, counts = base_candidates([texts[i] for i in rows.tolist()])
-    explain = by_phrases(mine.slugs, candidates)
+    (mine: the base's vectors, matched: the same rows pruned)."""
+    coords = base_layout(mine, matched)  # first: the candidates may come from another process
+    found, counts = candidates()
+    explain = by_phrases(mine.slugs, found)
     related, thresholds, bars = generation_related(mine, explain, matched)
-    coords = base_layout(mine, matched)
-    return Generation(mine.slugs, candidates, counts, related, thresholds, bars, coords)
+    return Generation(mine.slugs, found, counts, related, thresholds, bars, coords)
 
 
 def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:

@@ -14,6 +14,7 @@ import gc
 import os
 import pickle
 import signal
+import struct
 import tempfile
 import threading
 import time
@@ -110,7 +111,8 @@ def forking_pays() -> bool:
 
 
 class Forked:
-    """A function running in a forked copy of this process; result() waits for its value.
+    """A function running in a forked copy of this process; result() waits for its value,
+    early_part(i) only for a generator's i-th value (the copy goes on).
 
     Only where no other thread runs (a CLI build): a fork copies one thread only.
     """
@@ -119,6 +121,11 @@ class Forked:
         # The value goes through an unnamed temporary file, not a pipe: the copy can
         # write it all and exit (freeing its memory) long before the parent reads it.
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or abandon()
+        # The copy says through a pipe where each record it wrote ends (8 bytes a record:
+        # it never waits for the parent to read).
+        self.signals, said = os.pipe()
+        self.ends: list[int] = []  # where each record taken early ends in the file
+        self.taken = 0  # parts early_part handed over
         # The copy shares memory with this process until either writes to it, and a
         # garbage collection writes to every object it scans: freeze what exists now
         # (at 100k papers this saves GBs of peak memory).
@@ -126,13 +133,16 @@ class Forked:
         self.pid = os.fork()
         if self.pid == 0:  # the copy: run, report, and never return into the caller
             try:
+                os.close(self.signals)
                 for record in run_reporting(function, args):
                     pickle.dump(record, self.file, pickle.HIGHEST_PROTOCOL)
                     del record  # a part is dropped before the next is made...
+                    self.file.flush()
+                    os.write(said, RECORD_END.pack(self.file.tell()))
                     give_back_memory()  # ...and the memory it held goes back to the system
-                self.file.flush()
             finally:
                 os._exit(0)
+        os.close(said)  # the copy's end: reading finds the end once the copy is gone
 
     def done(self) -> bool:
         """Whether the copy has finished (without waiting for it)."""
@@ -147,13 +157,33 @@ class Forked:
             os.waitpid(self.pid, 0)
         self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
 
+    def early_part(self, index: int) -> Any:
+        """A generator's value number `index`, as soon as the copy has written it (the next
+        part not yet taken: parts are taken in order, and result() then lists None for
+        each taken, so a large one is not held twice)."""
+        if index != self.taken:
+            raise ValueError(f"part {index} asked for before part {self.taken}")
+        start = self.ends[-1] if self.ends else 0
+        said = os.read(self.signals, RECORD_END.size) if self.signals >= 0 else b""
+        if len(said) < RECORD_END.size:  # the copy is gone before that part
+            return self.result()[index]  # raises its error, or that it died
+        end = RECORD_END.unpack(said)[0]
+        # pread: the copy shares the file's offset, and may be writing at it
+        kind, value = pickle.loads(os.pread(self.file.fileno(), end - start, start))
+        if kind != PART:
+            return self.result()[index]  # raises its error
+        self.ends.append(end)
+        self.taken += 1
+        return value
+
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""
         self.wait()
-        parts = []
+        self.close_signals()
+        parts: list[Any] = [None] * self.taken
         try:
             with self.file:
-                self.file.seek(0)
+                self.file.seek(self.ends[-1] if self.ends else 0)
                 while (record := pickle.load(self.file))[0] == PART:
                     parts.append(record[1])
         except EOFError:
@@ -169,7 +199,14 @@ class Forked:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = 0
+        self.close_signals()
         self.file.close()
+
+    def close_signals(self) -> None:
+        """Close this end of the copy's pipe (once)."""
+        if self.signals >= 0:
+            os.close(self.signals)
+            self.signals = -1
 
 
 def give_back_memory() -> None:
@@ -186,6 +223,7 @@ def give_back_memory() -> None:
 # What a copy writes, record by record: (VALUE, value) or (ERROR, error); a function that
 # yields writes (PART, value) for each value as it comes, then (PARTS_END, None).
 VALUE, ERROR, PART, PARTS_END = "value", "error", "part", "end"
+RECORD_END = struct.Struct("q")  # what the copy says through its pipe after each record
 
 
 def run_reporting(function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[tuple]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -434,6 +435,38 @@ def test_a_first_forked_build_compiles_the_templates_in_the_side_copy_beside_dis
     assert tree(tmp_path / "forked") == tree(single)
 
 
+def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From CANDIDATES_ASIDE_FROM papers (the shipped corpus is below: lowered here), the
+    # side copy finds the base generation's key-term candidates while this process makes
+    # the vectors and the map; a base the cache remembers needs none.
+    import sitegen.build.model
+    import sitegen.keyterms
+
+    site_root, cache = ingested_copy(shipped, tmp_path), BuildCache()
+    monkeypatch.setattr(sitegen.build.model, "CANDIDATES_ASIDE_FROM", 0)
+    where = tmp_path / "found-in"
+    real = sitegen.keyterms.base_candidates
+
+    def spy(*args: object) -> object:
+        with where.open("a") as pids:
+            pids.write(f"{os.getpid()}\n")
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sitegen.keyterms, "base_candidates", spy)
+    monkeypatch.setattr(sitegen.discover, "base_candidates", spy)
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
+    found_in = where.read_text().split()
+    assert len(found_in) == 1 and found_in[0] != str(os.getpid())  # once, in the copy
+    build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
+    assert tree(tmp_path / "out") == tree(tmp_path / "clean")
+    where.unlink()
+    cache.forget_memos("discovery")  # the base generation is remembered (a new dump's case)
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
+    assert not where.exists()
+
+
 def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discovery_runs(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -449,7 +482,9 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     monkeypatch.setattr(
         sitegen.build,
         "launch_side",
-        lambda run, group, lists: launches.append((group, lists)) or real(run, group, lists),
+        lambda run, group, aside=None: (
+            launches.append((group, run is not None)) or real(run, group, aside)
+        ),
     )
     made_here: list[str] = []  # papers.json and the other data files, made in this process
     real_data = sitegen.build.write.data_outputs

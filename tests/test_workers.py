@@ -130,6 +130,36 @@ def test_forked_copy_hands_back_a_generators_parts_in_order() -> None:
         Forked(parts, 2).result()  # a part made before the error is not a result
 
 
+def waits_for(marker: str) -> object:
+    """Runs in the copy: a first part, then a second only once the parent made `marker`."""
+    yield {"first": list(range(100))}
+    for _ in range(3000):
+        if os.path.exists(marker):
+            break
+        time.sleep(0.01)
+    yield "second" if os.path.exists(marker) else "gave up"
+
+
+def test_a_copys_early_part_is_read_while_the_copy_goes_on(tmp_path: Path) -> None:
+    marker = tmp_path / "go"
+    copy = Forked(waits_for, str(marker))
+    assert copy.early_part(0) == {"first": list(range(100))}  # the copy cannot end yet
+    assert not copy.done()
+    marker.touch()
+    assert copy.result() == [None, "second"]  # the part taken early is not held twice
+
+
+def test_an_early_part_the_copy_never_made_raises_its_error() -> None:
+    copy = Forked(parts, 1)
+    with pytest.raises(ValueError, match="part 1 asked for before part 0"):
+        copy.early_part(1)
+    assert copy.early_part(0) == [0] * 1000
+    with pytest.raises(SitegenError, match="template: boom"):
+        copy.early_part(1)
+    with pytest.raises(SitegenError, match="a build process died"):
+        Forked(fail, "died").early_part(0)
+
+
 def test_a_finished_copy_is_seen_done_without_waiting_and_still_gives_its_value() -> None:
     copy = Forked(total_of_shared, "papers")
     for _ in range(500):

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from sitegen.build.fast import quick_build, quick_model, quick_write, template_build
 from sitegen.build.model import (
+    DiscoveryRun,
+    candidates_aside,
     discovery_is_due,
     discovery_key_of,
     discovery_of,
@@ -114,7 +116,7 @@ def build_project(
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_due(cache, key)
         if spool is not None and not lists:  # the search index at once: it needs no model
-            launched = launch_side(None, search, False)
+            launched = launch_side(None, search)
         elif preview is not None:
             # The search index first: the warm worker keeps its memo and gets only the papers
             # that changed (build.write.ResidentSearch), so handing it over is quick, and it
@@ -126,10 +128,12 @@ def build_project(
         env = environment_for(project, cache)
         if lists:  # the search index, and the list pages while discovery runs
             side = Run(listing, env, options, cache, spool=spool)
-            launched = launch_side(side, search, True)
+            launched = launch_side(side, search, candidates_aside(project, cache))
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
-        model = with_discovery(listing, cache, key(), spill=fork)  # fork: a one-shot build
+        found = launched.pop("candidates", None)
+        how = DiscoveryRun(key(), spill=fork, found=found and found[1].early)  # fork: one-shot
+        model = with_discovery(listing, cache, how)
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()

@@ -91,6 +91,11 @@ class Part:
             self.values["all"] = self.copy.result()
         return self.values["all"][self.index]
 
+    def early(self) -> Any:
+        """This part's value as soon as the copy has made it, while the copy goes on (taken
+        once, before any part's result: see Forked.early_part)."""
+        return self.copy.early_part(self.index)
+
     def done(self) -> bool:
         """Whether the copy has finished (without waiting for it)."""
         return self.copy.done()
@@ -105,19 +110,19 @@ class Part:
 
 
 def side_work(
-    group: EarlyGroup | None, run: Run | None, lists: bool
+    group: EarlyGroup | None, run: Run | None, aside: Callable[[], Any] | None
 ) -> Iterator[Outputs | Rendered | None]:
-    """In the side copy: the early group (the search index), then (`lists`) the pages that
+    """In the side copy: what discovery asked it for (`aside`: discovery reads it as soon
+    as it is made), the early group (the search index), then (with a `run`) the pages that
     show nothing of discovery, each handed back as soon as it is made (the copy does not
     hold the search index while it renders). One copy, not two: at 100k papers, two copies
     beside discovery peaked at 4.2 GB, against 2.8 GB with the search copy alone."""
-    if lists and run is not None:  # first: this process then finds them compiled (kept)
+    if aside is not None:
+        yield aside()
+    if run is not None:  # first: this process then finds them compiled (kept)
         compile_templates(run.env)
     yield group[2](*group[3]) if group is not None else None
-    if lists and run is not None:
-        yield render_routes(run, shows_nothing_of_discovery(run.model.site), data=True)
-    else:
-        yield None
+    yield render_routes(run, shows_nothing_of_discovery(run.model.site), data=True) if run else None
 
 
 def share_before_fork(run: Run, compiled: bool = True) -> None:
@@ -133,23 +138,27 @@ def share_before_fork(run: Run, compiled: bool = True) -> None:
 
 
 def launch_side(
-    run: Run | None, group: EarlyGroup | None, lists: bool
+    run: Run | None, group: EarlyGroup | None, aside: Callable[[], Any] | None = None
 ) -> dict[str, tuple[str, Any]]:
     """Start the side copy (a CLI build) while this process computes discovery: Run.launched,
-    the group by its name and the rendered pages as "lists". The lists only when discovery
-    must be computed (build.model.discovery_is_due): otherwise this process renders them
-    at once, and the copy would only add the search index's time to theirs."""
-    if group is None and not lists:
+    the group by its name, the rendered pages as "lists" and what it computes for discovery
+    (`aside`, build.model.candidates_aside) as "candidates". The lists (a `run`) only when
+    discovery must be computed (build.model.discovery_is_due): otherwise this process
+    renders them at once, and the copy would only add the search index's time to theirs."""
+    if group is None and run is None:
         return {}
-    if lists and run is not None:  # the copy renders every list
+    if run is not None:  # the copy renders every list
         # It compiles the templates, beside discovery, and keeps them where this process
         # finds them when discovery is done (render.compiled_templates): a first build
         # compiled all 20 before it started the copy (0.09 s of 0.8 s, shipped corpus).
         share_before_fork(run, compiled=False)
-    copy, values = Forked(side_work, group, run, lists), {}
-    launched = {"lists": ("", Part(copy, 1, values))} if lists else {}
+    copy, values = Forked(side_work, group, run, aside), {}
+    first = 0 if aside is None else 1
+    launched = {} if aside is None else {"candidates": ("", Part(copy, 0, values))}
+    if run is not None:
+        launched["lists"] = ("", Part(copy, first + 1, values))
     if group is not None:
-        launched[group[0]] = (group[1], Part(copy, 0, values))
+        launched[group[0]] = (group[1], Part(copy, first, values))
     return launched
 
 
