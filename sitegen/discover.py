@@ -71,31 +71,37 @@ class Cluster:
 def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) -> Vectors:
     """TF-IDF vectors of the papers' titles and abstracts, rows in slug order; with `base`,
     the slugs whose papers set the corpus statistics (see model.discovery.generation)."""
-    ordered = sorted(map(discovery_input, papers))
-    return vectorise(
-        [slug for slug, _, _ in ordered],
-        [(t, a) for _, t, a in ordered],
-        base=base_flags(ordered, base),
-    )
+    rows = catalogue_rows(papers, base)
+    return vectorise(rows.slugs, rows.texts, base=rows.in_base)
 
 
 def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = None) -> CandidateRows:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
-    flags, inside, others = split_texts(papers, base)
-    mine, counts = base_candidates(inside)
-    theirs, _ = candidates_and_counts(others, KEEP, counts)
-    return InterleavedTables(flags, mine, theirs)
+    rows = catalogue_rows(papers, base)
+    mine, counts = base_candidates(rows.of(rows.in_base))
+    theirs, _ = candidates_and_counts(rows.of(~rows.in_base), KEEP, counts)
+    return InterleavedTables(rows.in_base, mine, theirs)
 
 
-def split_texts(
-    papers: Iterable[Paper], base: Collection[str] | None
-) -> tuple[np.ndarray, list[tuple[str, str]], list[tuple[str, str]]]:
-    """The papers' base flags, in slug order, and their texts: the base's, the others'."""
+@dataclass(frozen=True)
+class CatalogueRows:
+    """The papers as discovery's rows (slug order): slugs, texts (title, abstract) and
+    whether each is one of the base's."""
+
+    slugs: list[str]
+    texts: list[tuple[str, str]]
+    in_base: np.ndarray
+
+    def of(self, chosen: np.ndarray) -> list[tuple[str, str]]:
+        """The texts of the rows chosen (a bool per row)."""
+        return [self.texts[i] for i in np.flatnonzero(chosen).tolist()]
+
+
+def catalogue_rows(papers: Iterable[Paper], base: Collection[str] | None) -> CatalogueRows:
+    """The papers in slug order, as discovery reads them (model.discovery.discovery_input)."""
     ordered = sorted(map(discovery_input, papers))
-    flags = base_flags(ordered, base)
-    texts, inside = [(t, a) for _, t, a in ordered], flags.tolist()
-    base_texts = [text for text, flag in zip(texts, inside, strict=True) if flag]
-    return flags, base_texts, [text for text, flag in zip(texts, inside, strict=True) if not flag]
+    texts = [(title, abstract) for _, title, abstract in ordered]
+    return CatalogueRows([slug for slug, _, _ in ordered], texts, base_flags(ordered, base))
 
 
 def base_flags(ordered: list[tuple[str, str, str]], base: Collection[str] | None) -> np.ndarray:
@@ -114,7 +120,7 @@ def discover(
     remember: Remember | None = None,
     later: dict[str, tuple] | None = None,
     tokens: TokenMemo | None = None,
-    found: FoundCandidates | None = None,
+    candidates: FoundCandidates | None = None,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
@@ -127,17 +133,16 @@ def discover(
     to it: a build from a remembered generation is the same computation as one without.
     `later` (plain key-term candidates of the papers after the base, by their text; it must
     belong to the same generation) is read, and refilled with today's papers after the base.
-    `tokens` tokenises a paper (a textmap.TokenMemo remembers them). `found` gives the
-    base's candidates (base_found: another process may be making them) if they are needed.
+    `tokens` tokenises a paper (a textmap.TokenMemo remembers them). `candidates` gives
+    the base's key-term candidates (base_found: another process may be finding them).
     """
-    ordered = sorted(map(discovery_input, papers))
-    in_base = base_flags(ordered, base)
-    texts = [(t, a) for _, t, a in ordered]
-    vectors = vectorise([slug for slug, _, _ in ordered], texts, base=in_base, tokens=tokens)
+    catalogue = catalogue_rows(papers, base)
+    in_base, texts = catalogue.in_base, catalogue.texts
+    vectors = vectorise(catalogue.slugs, texts, base=in_base, tokens=tokens)
     # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
     matched = pruned(vectors.matrix, PRUNE_TERMS)
     rows = np.flatnonzero(in_base)
-    candidates = found or (lambda: base_candidates([texts[i] for i in rows.tolist()]))
+    candidates = candidates or (lambda: base_candidates(catalogue.of(in_base)))
 
     def make() -> dict:
         return packed(learn_generation(rows_of(vectors, rows), candidates, matched[rows]))
@@ -154,9 +159,10 @@ FoundCandidates = Callable[[], tuple[CandidateTable, KeyCounts]]
 
 
 def base_found(papers: Sequence[Paper], base: Collection[str] | None) -> tuple:
-    """The base candidates discover finds for these papers, found on their own: by the side
-    copy of a build, while discover's process makes the vectors and the map."""
-    return base_candidates(split_texts(papers, base)[1])
+    """The base's candidates discover finds for these papers, found on their own (by the side
+    copy of a build, while discover's process makes the vectors and the map)."""
+    rows = catalogue_rows(papers, base)
+    return base_candidates(rows.of(rows.in_base))
 
 
 @dataclass(frozen=True)

@@ -121,28 +121,36 @@ class Forked:
         # The value goes through an unnamed temporary file, not a pipe: the copy can
         # write it all and exit (freeing its memory) long before the parent reads it.
         self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by result() or abandon()
-        # The copy says through a pipe where each record it wrote ends (8 bytes a record:
-        # it never waits for the parent to read).
-        self.signals, said = os.pipe()
+        # Through a pipe, the copy says where each of its first EARLY_PARTS records ends
+        # (8 bytes each: far below a pipe's buffer, so it never waits for a reader).
+        self.ends_read, ends_written = os.pipe()
         self.ends: list[int] = []  # where each record taken early ends in the file
         self.taken = 0  # parts early_part handed over
         # The copy shares memory with this process until either writes to it, and a
         # garbage collection writes to every object it scans: freeze what exists now
         # (at 100k papers this saves GBs of peak memory).
         gc.freeze()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(ends_written)
+            self.close_ends()
+            self.file.close()
+            raise
         if self.pid == 0:  # the copy: run, report, and never return into the caller
             try:
-                os.close(self.signals)
-                for record in run_reporting(function, args):
+                os.close(self.ends_read)
+                for number, record in enumerate(run_reporting(function, args)):
                     pickle.dump(record, self.file, pickle.HIGHEST_PROTOCOL)
                     del record  # a part is dropped before the next is made...
-                    self.file.flush()
-                    os.write(said, RECORD_END.pack(self.file.tell()))
+                    if number < EARLY_PARTS:
+                        self.file.flush()
+                        os.write(ends_written, RECORD_END.pack(self.file.tell()))
                     give_back_memory()  # ...and the memory it held goes back to the system
+                self.file.flush()
             finally:
                 os._exit(0)
-        os.close(said)  # the copy's end: reading finds the end once the copy is gone
+        os.close(ends_written)  # the copy's end: reading finds the end once the copy is gone
 
     def done(self) -> bool:
         """Whether the copy has finished (without waiting for it)."""
@@ -158,20 +166,21 @@ class Forked:
         self.pid = 0  # reaped: nothing left to stop (abandon), and its id may be reused
 
     def early_part(self, index: int) -> Any:
-        """A generator's value number `index`, as soon as the copy has written it (the next
-        part not yet taken: parts are taken in order, and result() then lists None for
-        each taken, so a large one is not held twice)."""
-        if index != self.taken:
-            raise ValueError(f"part {index} asked for before part {self.taken}")
+        """A generator's value number `index` (below EARLY_PARTS), as soon as the copy has
+        written it; taken in order, and listed as None by result() (not held twice)."""
+        if index != self.taken or index >= EARLY_PARTS:
+            raise ValueError(f"part {index} asked for early, after {self.taken} taken")
         start = self.ends[-1] if self.ends else 0
-        said = os.read(self.signals, RECORD_END.size) if self.signals >= 0 else b""
+        said = os.read(self.ends_read, RECORD_END.size) if self.ends_read >= 0 else b""
         if len(said) < RECORD_END.size:  # the copy is gone before that part
             return self.result()[index]  # raises its error, or that it died
         end = RECORD_END.unpack(said)[0]
         # pread: the copy shares the file's offset, and may be writing at it
         kind, value = pickle.loads(os.pread(self.file.fileno(), end - start, start))
+        if kind == ERROR:
+            return self.result()[index]  # raises it
         if kind != PART:
-            return self.result()[index]  # raises its error
+            raise ValueError("only a generator's values can be taken early")
         self.ends.append(end)
         self.taken += 1
         return value
@@ -179,7 +188,7 @@ class Forked:
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""
         self.wait()
-        self.close_signals()
+        self.close_ends()
         parts: list[Any] = [None] * self.taken
         try:
             with self.file:
@@ -199,14 +208,17 @@ class Forked:
             os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
             self.pid = 0
-        self.close_signals()
+        self.close_ends()
         self.file.close()
 
-    def close_signals(self) -> None:
+    def close_ends(self) -> None:
         """Close this end of the copy's pipe (once)."""
-        if self.signals >= 0:
-            os.close(self.signals)
-            self.signals = -1
+        if self.ends_read >= 0:
+            os.close(self.ends_read)
+            self.ends_read = -1
+
+    def __del__(self) -> None:
+        self.close_ends()  # a copy dropped unread (its file closes itself)
 
 
 def give_back_memory() -> None:
@@ -223,7 +235,8 @@ def give_back_memory() -> None:
 # What a copy writes, record by record: (VALUE, value) or (ERROR, error); a function that
 # yields writes (PART, value) for each value as it comes, then (PARTS_END, None).
 VALUE, ERROR, PART, PARTS_END = "value", "error", "part", "end"
-RECORD_END = struct.Struct("q")  # what the copy says through its pipe after each record
+RECORD_END = struct.Struct("q")  # what the copy says through its pipe after a record
+EARLY_PARTS = 8  # the parts a parent may take early (Forked.early_part)
 
 
 def run_reporting(function: Callable[..., Any], args: tuple[Any, ...]) -> Iterator[tuple]:

@@ -438,14 +438,13 @@ def test_a_first_forked_build_compiles_the_templates_in_the_side_copy_beside_dis
 def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # From CANDIDATES_ASIDE_FROM papers (the shipped corpus is below: lowered here), the
-    # side copy finds the base generation's key-term candidates while this process makes
-    # the vectors and the map; a base the cache remembers needs none.
-    import sitegen.build.model
+    # In CANDIDATES_ASIDE's sizes (the shipped corpus is below: widened here), the side
+    # copy finds the base generation's key-term candidates while this process makes the
+    # vectors and the map, and hands them over before it ends; a remembered base needs none.
     import sitegen.keyterms
 
     site_root, cache = ingested_copy(shipped, tmp_path), BuildCache()
-    monkeypatch.setattr(sitegen.build.model, "CANDIDATES_ASIDE_FROM", 0)
+    monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0, 10**6))
     where = tmp_path / "found-in"
     real = sitegen.keyterms.base_candidates
 
@@ -456,9 +455,15 @@ def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_b
 
     monkeypatch.setattr(sitegen.keyterms, "base_candidates", spy)
     monkeypatch.setattr(sitegen.discover, "base_candidates", spy)
+    taken: list[int] = []  # taken early (not once the copy is done: Part.result)
+    real_early = sitegen.build.schedule.Part.early
+    monkeypatch.setattr(
+        sitegen.build.schedule.Part, "early", lambda part: taken.append(1) or real_early(part)
+    )
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
     found_in = where.read_text().split()
     assert len(found_in) == 1 and found_in[0] != str(os.getpid())  # once, in the copy
+    assert taken == [1]
     build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")
     where.unlink()

@@ -151,13 +151,28 @@ def test_a_copys_early_part_is_read_while_the_copy_goes_on(tmp_path: Path) -> No
 
 def test_an_early_part_the_copy_never_made_raises_its_error() -> None:
     copy = Forked(parts, 1)
-    with pytest.raises(ValueError, match="part 1 asked for before part 0"):
+    with pytest.raises(ValueError, match="part 1 asked for early, after 0 taken"):
         copy.early_part(1)
     assert copy.early_part(0) == [0] * 1000
     with pytest.raises(SitegenError, match="template: boom"):
         copy.early_part(1)
     with pytest.raises(SitegenError, match="a build process died"):
         Forked(fail, "died").early_part(0)
+    with pytest.raises(ValueError, match="only a generator's values"):
+        Forked(total_of_shared, "papers").early_part(0)
+
+
+def many_parts(count: int) -> object:
+    """Runs in the copy: more parts than a pipe's buffer holds 8-byte notes of."""
+    yield from range(count)
+
+
+def test_a_copy_of_many_parts_never_waits_for_a_reader_and_can_be_stopped_after_one() -> None:
+    assert Forked(many_parts, 20_000).result() == list(range(20_000))
+    copy = Forked(many_parts, 3)
+    assert copy.early_part(0) == 0
+    copy.abandon()  # after a part taken early: nothing left open, nothing raised
+    assert copy.ends_read == -1 and copy.file.closed
 
 
 def test_a_finished_copy_is_seen_done_without_waiting_and_still_gives_its_value() -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 from sitegen.build.fast import quick_build, quick_model, quick_write, template_build
 from sitegen.build.model import (
     DiscoveryRun,
-    candidates_aside,
     discovery_is_due,
     discovery_key_of,
     discovery_of,
@@ -34,7 +33,7 @@ from sitegen.build.model import (
 from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
 from sitegen.build.run import Run, draft_first
-from sitegen.build.schedule import can_fork, launch_early, launch_side
+from sitegen.build.schedule import can_fork, candidates_aside, launch_early, launch_side
 from sitegen.build.write import (
     LATE_JOBS,
     early_search,
@@ -131,9 +130,9 @@ def build_project(
             launched = launch_side(side, search, candidates_aside(project, cache))
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
-        found = launched.pop("candidates", None)
-        how = DiscoveryRun(key(), spill=fork, found=found and found[1].early)  # fork: one-shot
-        model = with_discovery(listing, cache, how)
+        aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
+        candidates = aside[1].early if aside is not None else None
+        model = with_discovery(listing, cache, DiscoveryRun(key(), fork, candidates))
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -12,7 +12,6 @@ import jinja2
 from sitegen.build.keys import discovery_key, generation_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
-from sitegen.catalog import Paper
 from sitegen.model.discovery import (
     Discovery,
     KeptColumn,
@@ -34,12 +33,13 @@ if TYPE_CHECKING:  # numpy and scipy load only when discovery runs
 class DiscoveryRun:
     """How a build computes discovery: `key`, discovery_key_of(project) when the caller has
     it; `spill`, a one-shot build, whose memos of the base generation go to disk as soon as
-    they are read or made (BuildCache.spill), not held until the cache is saved; `found`,
-    the base's key-term candidates from the side copy (candidates_aside)."""
+    they are read or made (BuildCache.spill), not held until the cache is saved;
+    `candidates`, the base's key-term candidates, found by the side copy
+    (build.schedule.candidates_aside)."""
 
     key: str = ""
     spill: bool = False
-    found: FoundCandidates | None = None
+    candidates: FoundCandidates | None = None
 
 
 def discovery_of(
@@ -57,7 +57,9 @@ def discovery_of(
         key = generation_key(project.papers, base)
         later = dict(cache.recall("discovery-later", key) or {})
         tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
-        found = discover(project.papers, base, partial(remember, key), later, tokens, how.found)
+        found = discover(
+            project.papers, base, partial(remember, key), later, tokens, how.candidates
+        )
         cache.keep("discovery-later", key, later)
         cache.keep(*TOKEN_MEMO, tokens.kept())
         if spill:
@@ -131,30 +133,6 @@ def with_discovery(
 ) -> SiteModel:
     """The whole model: a listing model with discovery in (cards and sidebars kept)."""
     return given_discovery(model, discovery_of(model.project, cache, how))
-
-
-# From this many papers, a one-shot build that must learn discovery's base generation
-# finds its key-term candidates in the side copy (1.9 s of discovery's 5.3 s at 10k
-# papers), whose search index (built in batches: sitegen.search_batch) leaves room.
-CANDIDATES_ASIDE_FROM = 1_000
-
-
-def candidates_aside(project: Project, cache: BuildCache) -> Callable[[], tuple] | None:
-    """What the side copy computes for discovery, if anything: the base generation's
-    key-term candidates, when the cache remembers no generation of this base."""
-    if len(project.papers) < CANDIDATES_ASIDE_FROM:
-        return None
-    base = generation(project.arrival)
-    if cache.memo_key("discovery-base") == generation_key(project.papers, base):
-        return None
-    return partial(found_aside, project.papers, base)
-
-
-def found_aside(papers: list[Paper], base: Collection[str]) -> tuple:
-    """In the side copy: discover.base_found (numpy and scipy load here, beside discovery)."""
-    from sitegen.discover import base_found
-
-    return base_found(papers, base)
 
 
 def given_discovery(model: SiteModel, discovery: Discovery) -> SiteModel:
