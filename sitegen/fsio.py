@@ -378,6 +378,21 @@ def write_atomic(
         raise
 
 
+def create_file(path: Path, data: bytes) -> None:
+    """Write a new file (or replace one's bytes), FILE_MODE when new: open, write, close. A
+    build writes one per page, and open()'s buffered file adds an fstat, an isatty ioctl and
+    an lseek to each (at 10k papers, ~35k system calls)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)  # umask'd
+    try:
+        written = os.write(fd, data)
+        if written < len(data):  # a regular file takes it all at once; this is in case
+            with memoryview(data) as rest:
+                while written < len(data):
+                    written += os.write(fd, rest[written:])
+    finally:
+        os.close(fd)
+
+
 def write_if_changed(path: Path, data: bytes | str) -> bool:
     """Write atomically unless the file already holds these bytes; say whether it wrote."""
     if isinstance(data, str):

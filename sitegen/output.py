@@ -17,7 +17,7 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
 
 from sitegen.errors import SitegenError
-from sitegen.fsio import FILE_MODE, write_atomic, write_if_changed
+from sitegen.fsio import create_file, write_atomic, write_if_changed
 from sitegen.model import urls
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
@@ -246,9 +246,7 @@ class Spool:
         """Park one output file; its record."""
         target = parked_at(self.folder, "new", path, self.flat)
         self.make_folder(target.parent)
-        with open(target, "wb") as handle:
-            handle.write(data)
-            os.fchmod(handle.fileno(), FILE_MODE)
+        create_file(target, data)  # FILE_MODE: the spool's files are all new
         record = self.records[path] = (len(data), file_hash(data))
         return record
 

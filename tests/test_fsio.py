@@ -16,6 +16,7 @@ from sitegen.fsio import (
     FILE_MODE,
     YAML_LOADER,
     counts_as_input,
+    create_file,
     load_yaml,
     read_input,
     simple_yaml,
@@ -31,6 +32,15 @@ def test_write_atomic_makes_folders_and_gives_ordinary_permissions(tmp_path: Pat
     assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE
     assert FILE_MODE & 0o044  # readable by others, as a web server needs (umask permitting)
     assert os.listdir(target.parent) == ["page.html"]
+
+
+def test_create_file_writes_all_its_bytes_with_ordinary_permissions(tmp_path: Path) -> None:
+    target, data = tmp_path / "page.html", bytes(range(256)) * 5000  # more than a pipe's
+    create_file(target, data)
+    assert target.read_bytes() == data
+    assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE
+    create_file(target, b"shorter")
+    assert target.read_bytes() == b"shorter"
 
 
 def test_write_atomic_streams_from_a_writer(tmp_path: Path) -> None:
