@@ -66,6 +66,25 @@ RULED_LINES = [
     "- a",
     "> a",
     "    a",
+    # The prose path's characters, where a rule does take them and where none does.
+    "a snake_case b",
+    "a __init__ b",
+    "a _b c",
+    "a b_ c",
+    "a_ b",
+    "a_(b)",
+    "é_1 x",
+    "a ~ b ~~c~~",
+    "a ~b~ c",
+    "R&D and A & B",
+    "a &amp; b",
+    "a &#39; b",
+    "a &#x27; b &copy c",
+    "a > b",
+    "a {b} | {c}",
+    "a {b} www.x.org",
+    "a_b https://x.org/c_d",
+    "R&D https://x.org/?a=1&b=2",
 ]
 
 
@@ -81,6 +100,26 @@ def test_a_plain_paragraph_is_what_markdown_it_makes(text: str) -> None:
     assert (
         plain_paragraph('A plain line, "quoted".') == "<p>A plain line, &quot;quoted&quot;.</p>\n"
     )
+
+
+# Words and the characters the prose path lets through (render.PLAIN_PROSE), and the ones
+# around which a rule may take them.
+PROSE = st.lists(
+    st.sampled_from(["a", "Zé", "1", "_", "__", "~", "~~", "|", "{", "}", "&", ">", " ", ".",
+                     ",", "(", ")", '"', "'", "amp;", "#39;", "-", "www.x.org", "é_1"]),
+    max_size=24,
+).map(lambda parts: "a" + "".join(parts))  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(PROSE)
+@example("The R&D of snake_case ~ tables | {sets} > all")
+def test_a_plain_prose_line_is_what_markdown_it_makes(text: str) -> None:
+    """The prose path gives markdown-it's bytes, or steps aside."""
+    plain = plain_paragraph(text)
+    if plain is not None:
+        assert plain == MARKDOWN.render(text), text
+    assert plain_paragraph("a snake_case R&D x > y ~ z | {w}") is not None  # it is taken
 
 
 def test_raw_html_is_escaped() -> None:
