@@ -379,16 +379,16 @@ def write_atomic(
 
 
 def create_file(path: Path, data: bytes) -> None:
-    """Write a new file (or replace one's bytes), FILE_MODE when new: open, write, close. A
-    build writes one per page, and open()'s buffered file adds an fstat, an isatty ioctl and
-    an lseek to each (at 10k papers, ~35k system calls)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)  # umask'd
+    """Write a file's bytes, FILE_MODE (as write_atomic): open, write, chmod, close. A build
+    writes one per page, and open()'s buffered file added an fstat, an isatty ioctl and an
+    lseek to each (at 10k papers, ~35k system calls)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, FILE_MODE)
     try:
         written = os.write(fd, data)
-        if written < len(data):  # a regular file takes it all at once; this is in case
-            with memoryview(data) as rest:
-                while written < len(data):
-                    written += os.write(fd, rest[written:])
+        while written < len(data):  # a regular file takes it all at once; this is in case
+            written += os.write(fd, memoryview(data)[written:])
+        # Whatever a folder's default ACL, the umask now or the file's old mode says.
+        os.fchmod(fd, FILE_MODE)
     finally:
         os.close(fd)
 

@@ -246,7 +246,7 @@ class Spool:
         """Park one output file; its record."""
         target = parked_at(self.folder, "new", path, self.flat)
         self.make_folder(target.parent)
-        create_file(target, data)  # FILE_MODE: the spool's files are all new
+        create_file(target, data)
         record = self.records[path] = (len(data), file_hash(data))
         return record
 

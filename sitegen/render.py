@@ -135,7 +135,7 @@ PLAIN_LINE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\`*_~\[\]<>&!#|${}]*")
 # "&" where no entity is (escaped then, as ">" is).
 PLAIN_PROSE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\`*\[\]<!#$]*")
 EDGE_UNDERSCORE = re.compile(r"(?:^|\W)_|_(?:\W|$)")  # a "_" beside a space or a mark
-ENTITY = re.compile(r"&(?:#[xX]?[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+ENTITY = re.compile(r"&[A-Za-z][A-Za-z0-9]*;")  # a named one: PLAIN_PROSE refuses "#"
 
 
 def plain_paragraph(text: str) -> str | None:

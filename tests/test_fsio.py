@@ -34,13 +34,24 @@ def test_write_atomic_makes_folders_and_gives_ordinary_permissions(tmp_path: Pat
     assert os.listdir(target.parent) == ["page.html"]
 
 
-def test_create_file_writes_all_its_bytes_with_ordinary_permissions(tmp_path: Path) -> None:
-    target, data = tmp_path / "page.html", bytes(range(256)) * 5000  # more than a pipe's
-    create_file(target, data)
+def test_create_file_writes_all_its_bytes_with_ordinary_permissions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target, data = tmp_path / "page.html", bytes(range(256)) * 40
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, chunk: real_write(fd, bytes(chunk)[:7]))
+    old = os.umask(0o077)  # changed after sitegen read it: files are still FILE_MODE
+    try:
+        create_file(target, data)  # 7 bytes a write, as a short write leaves it
+    finally:
+        os.umask(old)
+        monkeypatch.undo()
     assert target.read_bytes() == data
     assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE
-    create_file(target, b"shorter")
+    target.chmod(0o600)
+    create_file(target, b"shorter")  # an old file: its bytes and mode replaced
     assert target.read_bytes() == b"shorter"
+    assert stat.S_IMODE(target.stat().st_mode) == FILE_MODE
 
 
 def test_write_atomic_streams_from_a_writer(tmp_path: Path) -> None:
