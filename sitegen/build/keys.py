@@ -117,10 +117,16 @@ class PageInputs:
         """The input key of a page of this kind ("paper": name is its slug)."""
         if kind != "paper":
             return self.site
-        paper = self.papers[name]
-        if paper.page_key:  # a paper is made from its page and its dumps, nothing else
-            return digest(self.site, paper.page_key, *paper.dumps)
-        return pickle_digest(paper, self.site, unshared=True)
+        made_of = paper_made_of(self.papers[name])
+        if isinstance(made_of, tuple):
+            return digest(self.site, *made_of)
+        return pickle_digest(made_of, self.site, unshared=True)
+
+
+def paper_made_of(paper: Paper) -> tuple[str, ...] | Paper:
+    """What a paper is made from, for a key: its page's content key and its dumps, nothing
+    else (Paper.page_key); the paper itself when it was made by hand (no page key)."""
+    return (paper.page_key, *paper.dumps) if paper.page_key else paper
 
 
 @dataclass
@@ -154,7 +160,7 @@ class PaperPageKeys:
         window = [self.card(s) for s in slugs[low : position + NEIGHBOURS + 1]]
         related = discovery.related.get(slug, ()) if discovery else ()
         shown = (
-            library.papers[slug],
+            paper_made_of(library.papers[slug]),  # pickling the whole paper: a quarter
             position - low,
             window,
             related,
