@@ -52,6 +52,16 @@ class PaperCard:
     status: str
     tags: tuple[TagInfo, ...]
 
+    @property
+    def tag_slugs(self) -> str:
+        """Its tags' slugs, space-separated (what a list's filters read)."""
+        return " ".join(tag.slug for tag in self.tags)
+
+    @property
+    def dump_slugs(self) -> str:
+        """Its dumps' slugs, space-separated (what a list's filters read)."""
+        return " ".join(dump.slug for dump in self.dumps)
+
 
 @dataclass(frozen=True)
 class SiteInfo:
