@@ -49,6 +49,7 @@ class Cards(Mapping[str, PaperCard]):
     def __init__(self, library: Library):
         self.library = library
         self.made: dict[str, PaperCard] = {}
+        self.derivable: dict[str, bool] = {}  # slug -> slug_derivable
         self.dump_by_name = {d.name: d for d in library.dumps}
         self.tag_by_name = {t.name: t for t in library.tags}
 
@@ -66,6 +67,14 @@ class Cards(Mapping[str, PaperCard]):
 
     def __contains__(self, slug: object) -> bool:
         return slug in self.library.papers
+
+    def slug_derivable(self, slug: str) -> bool:
+        """Whether the browser's slugify makes this paper's slug from its title (asked once
+        a paper: each of its lists' cards.js asks)."""
+        found = self.derivable.get(slug)
+        if found is None:
+            found = self.derivable[slug] = derivable_slug(self[slug].title, slug)
+        return found
 
     def fill(self) -> None:
         """Make every card now (before forking, so that the copies share them)."""
@@ -336,7 +345,7 @@ def cards_data(site: Site, section: Section) -> dict[str, Any]:
         row_tags = [tags.setdefault(t.slug, len(tags)) for t in card.tags]
         row_dumps = [dumps[d.slug] for d in card.dumps]
         excerpt = "" if site.info.large else card.excerpt  # lean: a line per paper, no excerpt
-        shown_slug = "" if derivable_slug(card.title, slug) else slug
+        shown_slug = "" if site.cards.slug_derivable(slug) else slug
         rows.append([shown_slug, card.title, excerpt, theme, card.status, row_tags, row_dumps])
     by_url = {t.url: t for t in site.library.themes}
     tag_by_slug = {t.slug: t for t in site.library.tags}
