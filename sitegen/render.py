@@ -155,8 +155,8 @@ def plain_paragraph(text: str) -> str | None:
 
 
 def quoted(text: str) -> str:
-    """Text escaped as markdown-it escapes it: PLAIN_LINE leaves only '"' to escape."""
-    return text.replace('"', "&quot;")
+    """Text escaped as markdown-it escapes it: PLAIN_PROSE leaves '&', '>' and '"' (no '<')."""
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def plain_prose(text: str) -> str | None:
@@ -170,8 +170,7 @@ def plain_prose(text: str) -> str | None:
         or ("." in text and URL.search(text))
     ):
         return None
-    escaped = text.replace("&", "&amp;").replace(">", "&gt;").replace('"', "&quot;")
-    return "<p>" + escaped + "</p>\n"
+    return "<p>" + quoted(text) + "</p>\n"
 
 
 def markdown_html(text: str) -> Markup:
