@@ -78,7 +78,7 @@ def paper_vectors(papers: Iterable[Paper], base: Collection[str] | None = None) 
 def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = None) -> CandidateRows:
     """Each paper's ranked key-term candidates, in slug order (like the vector rows)."""
     rows = catalogue_rows(papers, base)
-    mine, counts = base_candidates(rows.of(rows.in_base))
+    mine, counts = rows.base_candidates()
     theirs, _ = candidates_and_counts(rows.of(~rows.in_base), KEEP, counts)
     return InterleavedTables(rows.in_base, mine, theirs)
 
@@ -95,6 +95,10 @@ class CatalogueRows:
     def of(self, chosen: np.ndarray) -> list[tuple[str, str]]:
         """The texts of the rows chosen (a bool per row)."""
         return [self.texts[i] for i in np.flatnonzero(chosen).tolist()]
+
+    def base_candidates(self) -> tuple[CandidateTable, KeyCounts]:
+        """The base papers' key-term candidates and key counts (keyterms.base_candidates)."""
+        return base_candidates(self.of(self.in_base))
 
 
 def catalogue_rows(papers: Iterable[Paper], base: Collection[str] | None) -> CatalogueRows:
@@ -142,7 +146,7 @@ def discover(
     # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
     matched = pruned(vectors.matrix, PRUNE_TERMS)
     rows = np.flatnonzero(in_base)
-    candidates = candidates or (lambda: base_candidates(catalogue.of(in_base)))
+    candidates = candidates or catalogue.base_candidates
 
     def make() -> dict:
         return packed(learn_generation(rows_of(vectors, rows), candidates, matched[rows]))
@@ -161,8 +165,7 @@ FoundCandidates = Callable[[], tuple[CandidateTable, KeyCounts]]
 def base_found(papers: Sequence[Paper], base: Collection[str] | None) -> tuple:
     """The base's candidates discover finds for these papers, found on their own (by the side
     copy of a build, while discover's process makes the vectors and the map)."""
-    rows = catalogue_rows(papers, base)
-    return base_candidates(rows.of(rows.in_base))
+    return catalogue_rows(papers, base).base_candidates()
 
 
 @dataclass(frozen=True)
