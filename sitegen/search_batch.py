@@ -159,15 +159,15 @@ def field_postings(
     slot = word_slot(used, position, doc, starts) if field in POSITION_FIELDS else None
     # Groups: tokens sorted by (document, term), in token order within each (stable).
     kept = np.flatnonzero(used)
-    order = kept[np.argsort(doc[kept] * (len(raws.terms) + 1) + term[kept], kind="stable")]
-    keys = doc[order] * (len(raws.terms) + 1) + term[order]
+    group_keys = doc[kept] * (len(raws.terms) + 1) + term[kept]
+    sorting = np.argsort(group_keys, kind="stable")
+    order, keys = kept[sorting], group_keys[sorting]
     opens = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(order) else order
     tf = np.diff(np.r_[opens, len(order)])
     first = order[opens]  # each group's first token
     by_use = np.argsort(first, kind="stable")  # document by document, first use first
     group_doc = doc[first][by_use]
-    doc_groups = np.bincount(group_doc, minlength=len(docs))
-    at = np.arange(len(by_use)) - np.repeat(np.cumsum(doc_groups) - doc_groups, doc_groups)
+    at = ranks_within(np.bincount(group_doc, minlength=len(docs)))  # place among its terms
     marks = form_marks(order, opens, ids, hash_of, marked_of)
     slots = None
     if slot is not None:  # the groups' slots, in by_use order of the groups
@@ -218,8 +218,7 @@ def form_marks(
     pairs = np.unique(group[chosen] * HASH_SPAN + hash_of[raw[chosen]])
     owner, hashes = pairs // HASH_SPAN, pairs % HASH_SPAN
     words = np.bincount(owner, minlength=groups)
-    first = np.cumsum(words) - words
-    later = words[owner] - 1 - (np.arange(len(pairs)) - first[owner])  # hashes after it
+    later = words[owner] - 1 - ranks_within(words)  # the group's hashes after this one
     few = words[owner] <= MARK_WORDS
     mark = np.full(groups, -1, np.int64)
     mark[odd] = 0
