@@ -492,19 +492,41 @@ def spread_sample(indptr: np.ndarray, lengths: np.ndarray, counts: np.ndarray) -
 
 
 def kth_distinct(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """row_thresholds in k vectorised passes over every entry."""
-    n_rows = len(indptr) - 1
-    starts = indptr[:-1][np.diff(indptr) > 0]
-    filled = np.diff(indptr) > 0
-    work = data.copy()
-    threshold = np.full(n_rows, -np.inf)
-    for _ in range(k):
-        if not len(work):
-            break
-        threshold = np.full(n_rows, -np.inf)
-        threshold[filled] = np.maximum.reduceat(work, starts)
-        work[work >= threshold[rows]] = -np.inf  # drop this round's maxima, ties included
+    """row_thresholds by one sort of every entry (rows in order), by row and then from the
+    largest value: a value's place among its row's distinct values is then a running count
+    (k passes of a row-wise maximum took 0.5 s of discovery at 10k papers; this, 0.17 s)."""
+    threshold = np.full(len(indptr) - 1, -np.inf)
+    if not len(data):
+        return threshold
+    values, row = largest_first(data, rows)
+    new = np.ones(len(values), bool)
+    new[1:] = (row[1:] != row[:-1]) | (values[1:] != values[:-1])  # -0.0 is 0.0
+    rank = np.cumsum(new)
+    filled = np.flatnonzero(np.diff(indptr) > 0)
+    before = np.zeros(len(threshold), rank.dtype)
+    before[filled] = rank[indptr[filled]] - 1  # distinct values in the rows above
+    at = np.flatnonzero(new & (rank - before[row] == k))
+    threshold[row[at]] = values[at]
     return threshold
+
+
+SIGN = np.uint32(0x80000000)
+
+
+def largest_first(data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(values, row) of every entry, sorted by row (rows in order: each row keeps its place)
+    and then from the largest value. float32 (TF-IDF scores, most entries) sorts as one
+    integer key per entry, the row above the value's bits in IEEE order."""
+    if data.dtype != np.float32:
+        order = np.lexsort((-data, rows))
+        return data[order], rows[order]
+    bits = data.view(np.uint32)
+    ascending = np.where(bits & SIGN, ~bits, bits | SIGN)  # as unsigned, in value order
+    key = (rows.astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
+    key.sort()
+    ascending = ~key.astype(np.uint32)
+    values = np.where(ascending & SIGN, ascending ^ SIGN, ~ascending).view(np.float32)
+    return values, (key >> np.uint64(32)).astype(np.intp)
 
 
 def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -619,7 +641,7 @@ def candidate_pairs(
     paper outside the base adds candidates, never pushes one out, so it changes a related
     list only by being closer."""
     rows = np.repeat(np.arange(block.shape[0], dtype=np.int32), np.diff(block.indptr))
-    base_data = np.where(in_base[block.indices], block.data, -np.inf)
+    base_data = np.where(in_base[block.indices], block.data, np.float32(-np.inf))
     threshold = row_thresholds(base_data, block.indptr, rows, k)
     chosen = np.flatnonzero(block.data >= threshold[rows])
     return rows[chosen], block.indices[chosen], threshold

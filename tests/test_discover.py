@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshal
 import random
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -194,22 +195,33 @@ def test_pruning_is_row_by_row() -> None:
     assert (whole != part).nnz == 0 and np.array_equal(whole.indices, part.indices)
 
 
-def test_long_rows_cut_by_a_bound_keep_their_kth_distinct_value(
-    monkeypatch: pytest.MonkeyPatch,
+def kth_distinct_by_row(data: np.ndarray, indptr: np.ndarray, k: int) -> list[float]:
+    """The k-th largest distinct value of each row, row by row (-inf with fewer)."""
+    bounds = indptr.tolist()
+    values = [sorted(set(data[a:b].tolist()), reverse=True) for a, b in pairwise(bounds)]
+    return [row[k - 1] if len(row) >= k else -np.inf for row in values]
+
+
+@pytest.mark.parametrize("bound_sample", [1, 16])
+def test_each_rows_kth_distinct_value_is_the_one_a_sorted_row_gives(
+    monkeypatch: pytest.MonkeyPatch, bound_sample: int
 ) -> None:
     import sitegen.discover
 
-    monkeypatch.setattr(sitegen.discover, "BOUND_SAMPLE", 1)  # every row is long
+    monkeypatch.setattr(sitegen.discover, "BOUND_SAMPLE", bound_sample)  # 1: every row long
     rng = np.random.default_rng(3)
-    for _ in range(40):
+    for _ in range(60):
         lengths = rng.integers(0, 400, int(rng.integers(1, 20)))
         indptr = np.r_[0, np.cumsum(lengths)]
         rows = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)
-        data = np.round(rng.random(indptr[-1]), 2).astype(np.float32)  # many ties
+        data = (np.round(rng.random(indptr[-1]), 2) - 0.3).astype(np.float32)  # ties, negatives
         data[rng.random(len(data)) < 0.2] = -np.inf  # as candidate_pairs marks non-base papers
-        k = int(rng.integers(8, 30))
-        expected = sitegen.discover.kth_distinct(data, indptr, rows, k)
-        assert np.array_equal(sitegen.discover.row_thresholds(data, indptr, rows, k), expected)
+        data[rng.random(len(data)) < 0.05] = -0.0  # the same value as 0.0
+        k = int(rng.integers(1, 30))
+        for values in (data, data.astype(np.float64) / 3):  # scores; exact cosines
+            expected = kth_distinct_by_row(values, indptr, k)
+            assert sitegen.discover.kth_distinct(values, indptr, rows, k).tolist() == expected
+            assert sitegen.discover.row_thresholds(values, indptr, rows, k).tolist() == expected
     # A row whose first entries are its k best: the bound is the row's value itself.
     data = np.r_[np.arange(10, 0, -1), np.zeros(100)].astype(np.float32)
     indptr, rows = np.array([0, 110]), np.zeros(110, np.int32)
