@@ -146,10 +146,11 @@ def discover(
     # Pruning is row by row: the base's rows of this are what pruning the base alone gives.
     matched = pruned(vectors.matrix, PRUNE_TERMS)
     rows = np.flatnonzero(in_base)
-    candidates = candidates or catalogue.base_candidates
+    found = candidates or catalogue.base_candidates
 
     def make() -> dict:
-        return packed(learn_generation(rows_of(vectors, rows), candidates, matched[rows]))
+        mine = rows_of(vectors, rows)
+        return packed(learn_generation(mine, found, matched[rows], candidates is not None))
 
     # Even a generation just made is unpacked: its strings are then shared as in a later
     # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
@@ -191,15 +192,20 @@ class Generation:
 
 
 def learn_generation(
-    mine: Vectors, candidates: FoundCandidates, matched: sp.csr_matrix
+    mine: Vectors, candidates: FoundCandidates, matched: sp.csr_matrix, aside: bool = False
 ) -> Generation:
     """Key terms, related papers among the base, and the map layout of the base's papers
-    (mine: the base's vectors, matched: the same rows pruned)."""
+    (mine: the base's vectors, matched: the same rows pruned; `aside`: another process is
+    finding the candidates)."""
     coords = base_layout(mine, matched)  # first: the candidates may come from another process
+    # So may the related pairs, which the candidates only explain (at 10k papers, the side
+    # copy had them 0.4 s after the map); found here, the candidates come first, as the
+    # pairs held through their peak would add ~25 MB at 100k papers.
+    best = base_best(mine, matched) if aside else None
     found, counts = candidates()
-    explain = by_phrases(mine.slugs, found)
-    related, thresholds, bars = generation_related(mine, explain, matched)
-    return Generation(mine.slugs, found, counts, related, thresholds, bars, coords)
+    best = best if best is not None else base_best(mine, matched)
+    related = explained_lists(best, mine.slugs, by_phrases(mine.slugs, found))
+    return Generation(mine.slugs, found, counts, related, best.thresholds, best.bars, coords)
 
 
 def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
@@ -300,16 +306,17 @@ def by_terms(slug: str, other: str, terms: Terms) -> tuple[str, ...]:
     return terms()
 
 
-def generation_related(
-    mine: Vectors, explain: Explain, matched: sp.csr_matrix
-) -> tuple[list[list[Entry]], np.ndarray, np.ndarray]:
+def base_best(mine: Vectors, matched: sp.csr_matrix) -> Best:
     """Each base paper's best among the base (rows of `mine`), its thresholds and bars."""
-    asked, in_base = np.arange(len(mine.slugs)), np.ones(len(mine.slugs), bool)
-    best = best_related(mine, asked, in_base, matched)
-    related: list[list[Entry]] = [[] for _ in mine.slugs]
+    return best_related(mine, np.arange(len(mine.slugs)), np.ones(len(mine.slugs), bool), matched)
+
+
+def explained_lists(best: Best, slugs: Sequence[str], explain: Explain) -> list[list[Entry]]:
+    """Each base paper's related entries (base row, exact cosine, shared terms)."""
+    related: list[list[Entry]] = [[] for _ in slugs]
     for row, col, exact, terms in best.entries():
-        related[row].append((col, exact, explain(mine.slugs[row], mine.slugs[col], terms)))
-    return related, best.thresholds, best.bars
+        related[row].append((col, exact, explain(slugs[row], slugs[col], terms)))
+    return related
 
 
 def related_of(
@@ -363,9 +370,10 @@ def related_papers(
     in_base = np.ones(len(vectors.slugs), bool) if base is None else base
     mine = rows_of(vectors, np.flatnonzero(in_base))
     matched = pruned(vectors.matrix, PRUNE_TERMS)
-    related, thresholds, bars = generation_related(mine, by_terms, matched[np.flatnonzero(in_base)])
+    best = base_best(mine, matched[np.flatnonzero(in_base)])
+    related = explained_lists(best, mine.slugs, by_terms)
     none = KeyCounts((), np.zeros(0, np.int32), 0)
-    generation = Generation((), [], none, related, thresholds, bars, np.zeros((0, 2)))
+    generation = Generation((), [], none, related, best.thresholds, best.bars, np.zeros((0, 2)))
     return related_of(vectors, in_base, generation, by_terms, matched)
 
 
