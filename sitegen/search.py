@@ -107,6 +107,7 @@ import hashlib
 import json
 import math
 import re
+import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -1112,8 +1113,9 @@ class OneByOne:
 
 
 def batch_adder(papers: int) -> DocumentAdder:
-    """What indexes a cold index's documents: in batches from BATCH_FROM papers."""
-    if papers < BATCH_FROM:
+    """What indexes a cold index's documents: in batches from BATCH_FROM papers, or at any
+    size once numpy is loaded (a build computing discovery loads it before the side copy)."""
+    if papers < BATCH_FROM and "numpy" not in sys.modules:
         return OneByOne()
     from sitegen.search_batch import BatchAdder  # numpy: only for a large cold index
 

@@ -126,6 +126,10 @@ def build_project(
         listing = listing_model(project, options, cache)
         env = environment_for(project, cache)
         if lists:  # the search index, and the list pages while discovery runs
+            # numpy, which discovery loads anyway, loaded once for both: the side copy's
+            # index then reads its documents in batches at any size (search.batch_adder).
+            import numpy  # noqa: F401
+
             side = Run(listing, env, options, cache, spool=spool)
             launched = launch_side(side, search, candidates_aside(project, cache))
         elif preview is not None:
