@@ -509,11 +509,12 @@ def kth_distinct(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: int)
     values, row = largest_first(data, rows)
     new = np.ones(len(values), bool)
     new[1:] = (row[1:] != row[:-1]) | (values[1:] != values[:-1])  # -0.0 is 0.0
-    rank = np.cumsum(new)
+    rank = np.cumsum(new, dtype=np.int32 if len(new) < 2**31 else np.int64)
     filled = np.flatnonzero(np.diff(indptr) > 0)
     before = np.zeros(len(threshold), rank.dtype)
     before[filled] = rank[indptr[filled]] - 1  # distinct values in the rows above
-    at = np.flatnonzero(new & (rank - before[row] == k))
+    rank -= before[row]
+    at = np.flatnonzero(new & (rank == k))
     threshold[row[at]] = values[at]
     return threshold
 
@@ -530,11 +531,17 @@ def largest_first(data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nd
         return data[order], rows[order]
     bits = data.view(np.uint32)
     ascending = np.where(bits & SIGN, ~bits, bits | SIGN)  # as unsigned, in value order
-    key = (rows.astype(np.uint64) << np.uint64(32)) | (~ascending).astype(np.uint64)
+    # In place where it can be: at 100k papers, pruning sorts ~10M entries at once.
+    key = rows.astype(np.uint64)
+    key <<= np.uint64(32)
+    key |= ~ascending
+    del ascending
     key.sort()
     ascending = ~key.astype(np.uint32)
     values = np.where(ascending & SIGN, ascending ^ SIGN, ~ascending).view(np.float32)
-    return values, (key >> np.uint64(32)).astype(np.intp)
+    del ascending
+    key >>= np.uint64(32)
+    return values, key.astype(rows.dtype)
 
 
 def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
