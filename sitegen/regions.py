@@ -13,9 +13,11 @@ has taken; a name two papers don't share is no name.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,9 +41,31 @@ def region_count(n: int) -> int:
 
 def squared_gaps(coords: np.ndarray, centres: np.ndarray) -> np.ndarray:
     """Squared distance of every point to every centre (n x k), elementwise (no BLAS)."""
-    dx = coords[:, 0:1] - centres[None, :, 0]
-    dy = coords[:, 1:2] - centres[None, :, 1]
-    return dx * dx + dy * dy
+    return plane_gaps(Columns.of(coords), centres)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Points as two contiguous columns (n x 1): a column of an n x 2 array is strided, and
+    k-means reads them in every round (0.1 of its 0.17 s at 10k papers)."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+
+    @classmethod
+    def of(cls, coords: np.ndarray) -> Columns:
+        """The columns of n x 2 points."""
+        return cls(np.ascontiguousarray(coords[:, 0:1]), np.ascontiguousarray(coords[:, 1:2]))
+
+
+def plane_gaps(points: Columns, centres: np.ndarray) -> np.ndarray:
+    """squared_gaps of points already in columns: the same arithmetic, in place."""
+    dx = points.xs - centres[None, :, 0]
+    dy = points.ys - centres[None, :, 1]
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return dx
 
 
 def kmeans(coords: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
@@ -63,15 +87,18 @@ def kmeans(coords: np.ndarray, k: int, seed: int = 0) -> np.ndarray:
         nearest = np.minimum(nearest, ((fit - fit[pick]) ** 2).sum(axis=1))
     centre = np.array(centres)
     labels = np.full(len(fit), -1)
+    columns = Columns.of(fit)
     for _ in range(ROUNDS):
-        fresh = squared_gaps(fit, centre).argmin(axis=1)
+        fresh = plane_gaps(columns, centre).argmin(axis=1)
         if np.array_equal(fresh, labels):
             break
         labels = fresh
-        for c in range(len(centre)):
-            members = labels == c
-            if members.any():
-                centre[c] = fit[members].mean(axis=0)
+        # Each centre's members in row order, as a mask would give them: the same means.
+        order = np.argsort(labels, kind="stable")
+        bounds = np.searchsorted(labels[order], np.arange(len(centre) + 1)).tolist()
+        for c, (start, stop) in enumerate(itertools.pairwise(bounds)):
+            if stop > start:
+                centre[c] = fit[order[start:stop]].mean(axis=0)
     return squared_gaps(coords, centre).argmin(axis=1)
 
 

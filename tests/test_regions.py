@@ -57,3 +57,47 @@ def test_kmeans_separates_far_groups() -> None:
 
 def test_few_papers_make_no_regions() -> None:
     assert map_regions(["a", "b"], np.zeros((2, 2)), {}) == ()
+
+
+def kmeans_by_masks(coords: np.ndarray, k: int) -> np.ndarray:
+    """k-means as first written: a mask per centre, broadcast gaps from the n x 2 array."""
+    from sitegen.regions import ROUNDS
+
+    rng = np.random.default_rng(0)
+    centres, nearest = [coords[0]], ((coords - coords[0]) ** 2).sum(axis=1)
+    for _ in range(1, k):
+        total = float(nearest.sum())
+        if total <= 0:
+            break
+        pick = int(rng.choice(len(coords), p=nearest / total))
+        centres.append(coords[pick])
+        nearest = np.minimum(nearest, ((coords - coords[pick]) ** 2).sum(axis=1))
+    centre = np.array(centres)
+
+    def gaps() -> np.ndarray:
+        dx = coords[:, 0:1] - centre[None, :, 0]
+        dy = coords[:, 1:2] - centre[None, :, 1]
+        return dx * dx + dy * dy
+
+    labels = np.full(len(coords), -1)
+    for _ in range(ROUNDS):
+        fresh = gaps().argmin(axis=1)
+        if np.array_equal(fresh, labels):
+            break
+        labels = fresh
+        for c in range(len(centre)):
+            if (labels == c).any():
+                centre[c] = coords[labels == c].mean(axis=0)
+    return gaps().argmin(axis=1)
+
+
+def test_kmeans_labels_are_those_of_a_mask_per_centre() -> None:
+    # kmeans reads columns and groups members by one sort: the same arithmetic, the same labels.
+    rng = np.random.default_rng(11)
+    for trial in range(12):
+        n = int(rng.integers(8, 3000))
+        coords = rng.normal(size=(n, 2)) * rng.random() * 10
+        if trial % 3 == 0:
+            coords = np.round(coords, 1)  # ties between centres
+        k = region_count(n)
+        assert np.array_equal(kmeans(coords, k), kmeans_by_masks(coords, k)), trial
