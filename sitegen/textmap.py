@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +99,23 @@ class Vectors:
     terms: tuple[str, ...]  # column order (sorted alphabetically)
     matrix: sp.csr_matrix  # float32, rows L2-normalised
     df: np.ndarray  # document frequency of each term
+    columns: ColumnKeys | None = None  # what each column counts (vectorise_more reads it)
+
+
+@dataclass(frozen=True)
+class ColumnKeys:
+    """What each column of a TF-IDF counts: a stemmed word, or two in a row (a bigram)."""
+
+    words: list[str]  # stemmed words by id
+    codes: np.ndarray  # per column: a word's id, or len(words) + first * len(words) + second
+
+    def keys(self) -> list[str]:
+        """Each column's key: its word, or its two words joined by a space."""
+        words, n = self.words, max(len(self.words), 1)
+        return [
+            words[code] if code < n else f"{words[(code - n) // n]} {words[(code - n) % n]}"
+            for code in self.codes.tolist()
+        ]
 
 
 def stem(word: str) -> str:
@@ -347,10 +364,51 @@ def vectorise(
     del pair, bigram_cols, pair_weights, docs, weights, seq
     labels = [names[c] for c in unigram_keep.tolist()]
     labels += [bigram_label(names, int(code), n_words) for code in bigram_codes[bigram_keep]]
+    # Each label is one column's (a spelling belongs to one stem): the order is the base's.
     order = np.array(sorted(range(len(labels)), key=labels.__getitem__), dtype=np.int64)
     counts = sp.hstack([unigrams, bigrams], format="csc")[:, order].tocsr()
     df = np.concatenate([unigram_df, bigram_df])[order]
-    return Vectors(tuple(slugs), tuple(labels[i] for i in order), tfidf(counts, df, n_base), df)
+    codes = np.concatenate([unigram_keep, n_words + bigram_codes[bigram_keep]])[order]
+    terms = tuple(labels[i] for i in order)
+    columns = ColumnKeys(words, codes.astype(np.int64))
+    return Vectors(tuple(slugs), terms, tfidf(counts, df, n_base), df, columns)
+
+
+def vectorise_more(
+    texts: Sequence[tuple[str, str]],
+    columns: Mapping[str, int],
+    df: np.ndarray,
+    n_base: int,
+    tokens: TokenMemo | None = None,
+) -> sp.csr_matrix:
+    """The TF-IDF rows of more texts over the columns a vectorise learnt from its base
+    (`columns`: each column's key, ColumnKeys.keys, to its number; `df`, `n_base`: the
+    base's): the rows vectorise gives these texts beside that base, bit for bit.
+
+    A column's word is never generic (a generic word is no column alone), so every token
+    of it counts; a count is a sum of 2s and 1s (exact in float32, in any order); and
+    tfidf works row by row, each row's columns in order.
+    """
+    ids, docs, weights, raw = tokenise(texts, tokens)
+    mapping, words, _ = unigram_ids(raw)
+    seq = mapping[ids]
+    del ids
+    n_words = max(len(words), 1)
+    word_column = np.array([columns.get(word, -1) for word in words] + [-1], np.int64)
+    single = word_column[seq]  # a BREAK (-1) reads the spare -1 at the end
+    pair = (seq[:-1] >= 0) & (seq[1:] >= 0)
+    codes = seq[:-1][pair].astype(np.int64) * n_words + seq[1:][pair]
+    found, at = np.unique(codes, return_inverse=True)
+    keys = [f"{words[c // n_words]} {words[c % n_words]}" for c in found.tolist()]
+    pair_column = np.array([columns.get(key, -1) for key in keys], np.int64)[at.ravel()]
+    unigram, bigram = np.flatnonzero(single >= 0), np.flatnonzero(pair_column >= 0)
+    rows = np.concatenate([docs[unigram], docs[:-1][pair][bigram]])
+    cols = np.concatenate([single[unigram], pair_column[bigram]])
+    data = np.concatenate(
+        [weights[unigram], np.minimum(weights[:-1][pair], weights[1:][pair])[bigram]]
+    )
+    counts = count_matrix(rows, cols.astype(np.int32), data, (len(texts), len(df)))
+    return tfidf(counts, df, n_base)
 
 
 def kept_columns(

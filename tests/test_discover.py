@@ -15,7 +15,9 @@ import sitegen.discover
 import sitegen.model.discovery
 from sitegen.catalog import Paper
 from sitegen.discover import (
+    PRUNE_TERMS,
     Point,
+    Pruned,
     base_flags,
     clusters,
     discover,
@@ -421,9 +423,57 @@ def test_a_remembered_generation_gives_what_a_fresh_one_gives() -> None:
 
     remembered = discover(papers, base, remember)
     assert len(kept) == 1 and remembered == discover(papers, base)
-    generation = unpacked(decode(marshal.loads(kept[0])))
-    assert packed(generation) == decode(marshal.loads(kept[0]))  # a round trip, exactly
+    plain = decode(marshal.loads(kept[0]))
+    generation = unpacked(plain)
+    own = {name: value for name, value in plain.items() if not name.startswith(VECTOR_PARTS)}
+    assert packed(generation) == own  # a round trip, exactly
     assert len(generation.slugs) == 256 and generation.coords.shape == (256, 2)
+    assert set(plain) - set(own)  # and the base's vectors, kept (VECTORS_KEPT)
+
+
+VECTOR_PARTS = ("vector_", "vectors_", "matched_")  # what packed_vectors adds
+
+
+def same_matrix(one: sp.csr_matrix, other: sp.csr_matrix) -> bool:
+    """Whether two CSR matrices hold the same entries in the same order, bit for bit."""
+    return (
+        one.shape == other.shape
+        and np.array_equal(one.indptr, other.indptr)
+        and np.array_equal(one.indices, other.indices)
+        and one.data.dtype == other.data.dtype
+        and one.data.tobytes() == other.data.tobytes()
+    )
+
+
+@pytest.mark.parametrize("step", [2, 5, 9])
+def test_a_remembered_base_and_the_papers_after_it_are_the_vectors_of_all(step: int) -> None:
+    from sitegen.discover import catalogue_rows, grown, packed_vectors
+
+    papers = shipped_papers()[:330]
+    base = {p.slug for p in papers[::step]} | {p.slug for p in papers[:40]}
+    catalogue = catalogue_rows(papers, base)
+    vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base)
+    whole = Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS))
+    plain = packed_vectors(whole, np.flatnonzero(catalogue.in_base))
+    made = grown(marshal.loads(marshal.dumps(plain)), catalogue, None)
+    assert made is not None and made.vectors.terms == vectors.terms
+    assert np.array_equal(made.vectors.df, vectors.df)
+    assert same_matrix(made.vectors.matrix, vectors.matrix)
+    assert same_matrix(made.matched, whole.matched)
+    assert grown({}, catalogue, None) is None  # a generation that kept none: made anew
+
+
+def test_a_large_base_keeps_no_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sitegen.discover
+    from sitegen.discover import catalogue_rows, packed_vectors
+
+    papers = shipped_papers()[:60]
+    catalogue = catalogue_rows(papers, None)
+    vectors = vectorise(catalogue.slugs, catalogue.texts)
+    whole = Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS))
+    assert packed_vectors(whole, np.arange(60))
+    monkeypatch.setattr(sitegen.discover, "VECTORS_KEPT", 59)
+    assert packed_vectors(whole, np.arange(60)) == {}
 
 
 def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:

@@ -123,3 +123,28 @@ def test_first_seen_lists_ids_in_order_of_first_sight() -> None:
     many = rng.integers(0, 500, 20_000).astype(np.int32)
     present, first = np.unique(many, return_index=True)
     assert first_seen(many, 500).tolist() == present[np.argsort(first)].tolist()
+
+
+def test_more_rows_over_a_base_s_columns_are_the_rows_vectorise_gives_them() -> None:
+    from sitegen.textmap import vectorise_more
+
+    texts = [
+        ("Diffusion Models for Video", "Diffusion models generate video. See https://x.org/a."),
+        ("Graph Networks", "Graph neural networks pass messages; diffusion on graphs."),
+        ("Video Diffusion Models", "A video diffusion model with graph attention."),
+        ("Message Passing", "Message passing in graph networks, and video models."),
+        ("Brand-New Words", "Zebra stripes: a word no base paper uses, and diffusion models."),
+        ("Video Graphs", "Video graphs meet diffusion models and message passing networks."),
+    ]
+    base = np.array([True, True, False, True, False, False])
+    whole = vectorise([f"p{i}" for i in range(6)], texts, min_df=1, base=base)
+    assert whole.columns is not None
+    columns = {key: number for number, key in enumerate(whole.columns.keys())}
+    later = np.flatnonzero(~base)
+    rows = vectorise_more([texts[i] for i in later], columns, whole.df, int(base.sum()))
+    expected = whole.matrix[later]
+    assert rows.shape == expected.shape and rows.nnz == expected.nnz > 0
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices)
+    assert rows.data.tobytes() == expected.data.tobytes()
+    assert "zebra" not in columns and "diffusion model" in columns  # the base's columns only
