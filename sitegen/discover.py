@@ -148,7 +148,8 @@ def discover(
 
     def whole() -> Pruned:
         if not made:
-            vectors = vectorise(catalogue.slugs, texts, base=in_base, tokens=tokens)
+            keys = len(rows) <= VECTORS_KEPT  # packed_vectors keeps them
+            vectors = vectorise(catalogue.slugs, texts, base=in_base, tokens=tokens, keys=keys)
             # Pruning is row by row: the base's rows of this are what pruning the base gives.
             made.append(Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS)))
         return made[0]
@@ -176,7 +177,7 @@ VECTORS_KEPT = 50_000
 
 def packed_vectors(both: Pruned, rows: np.ndarray) -> dict[str, str | bytes | int]:
     """The base rows' vectors (whole and pruned) and what each column counts, as plain values
-    (none above VECTORS_KEPT base papers, or without the columns' keys)."""
+    (none above VECTORS_KEPT base papers: vectorise then keeps no keys)."""
     columns = both.vectors.columns
     if len(rows) > VECTORS_KEPT or columns is None:
         return {}

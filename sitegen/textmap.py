@@ -318,12 +318,14 @@ def vectorise(
     max_df: float = 0.5,
     base: np.ndarray | None = None,
     tokens: TokenMemo | None = None,
+    keys: bool = False,
 ) -> Vectors:
     """TF-IDF (sublinear tf, smooth idf, L2 rows) of unigrams and bigrams; rows in given order.
 
     With `base` (a flag per row), the corpus statistics (which terms are columns, their
     idf, how each is spelt) come from the flagged rows only: a row outside the base
-    leaves every other row's vector unchanged.
+    leaves every other row's vector unchanged. `keys`: keep what each column counts
+    (Vectors.columns; at 100k papers its words hold ~30 MB).
     """
     n_docs = len(slugs)
     in_base = np.ones(n_docs, bool) if base is None else np.asarray(base, bool)
@@ -370,7 +372,7 @@ def vectorise(
     df = np.concatenate([unigram_df, bigram_df])[order]
     codes = np.concatenate([unigram_keep, n_words + bigram_codes[bigram_keep]])[order]
     terms = tuple(labels[i] for i in order)
-    columns = ColumnKeys(words, codes.astype(np.int64))
+    columns = ColumnKeys(words, codes.astype(np.int64)) if keys else None
     return Vectors(tuple(slugs), terms, tfidf(counts, df, n_base), df, columns)
 
 

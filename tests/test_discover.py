@@ -452,7 +452,7 @@ def test_a_remembered_base_and_the_papers_after_it_are_the_vectors_of_all(step: 
     papers = shipped_papers()[:330]
     base = {p.slug for p in papers[::step]} | {p.slug for p in papers[:40]}
     catalogue = catalogue_rows(papers, base)
-    vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base)
+    vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base, keys=True)
     whole = Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS))
     plain = packed_vectors(whole, np.flatnonzero(catalogue.in_base))
     made = grown(marshal.loads(marshal.dumps(plain)), catalogue, None)
@@ -469,7 +469,7 @@ def test_a_large_base_keeps_no_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
 
     papers = shipped_papers()[:60]
     catalogue = catalogue_rows(papers, None)
-    vectors = vectorise(catalogue.slugs, catalogue.texts)
+    vectors = vectorise(catalogue.slugs, catalogue.texts, keys=True)
     whole = Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS))
     assert packed_vectors(whole, np.arange(60))
     monkeypatch.setattr(sitegen.discover, "VECTORS_KEPT", 59)

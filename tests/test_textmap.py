@@ -137,8 +137,9 @@ def test_more_rows_over_a_base_s_columns_are_the_rows_vectorise_gives_them() -> 
         ("Video Graphs", "Video graphs meet diffusion models and message passing networks."),
     ]
     base = np.array([True, True, False, True, False, False])
-    whole = vectorise([f"p{i}" for i in range(6)], texts, min_df=1, base=base)
+    whole = vectorise([f"p{i}" for i in range(6)], texts, min_df=1, base=base, keys=True)
     assert whole.columns is not None
+    assert vectorise([f"p{i}" for i in range(6)], texts, min_df=1, base=base).columns is None
     columns = {key: number for number, key in enumerate(whole.columns.keys())}
     later = np.flatnonzero(~base)
     rows = vectorise_more([texts[i] for i in later], columns, whole.df, int(base.sum()))
