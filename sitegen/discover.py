@@ -37,7 +37,7 @@ from sitegen.model.discovery import Discovery, Point, Related, discovery_input
 from sitegen.regions import map_regions
 from sitegen.sparse import sp
 from sitegen.text import slugify
-from sitegen.textmap import TokenMemo, Vectors, vectorise, vectorise_more
+from sitegen.textmap import REMEMBERED, TokenMemo, Vectors, vectorise, vectorise_more
 
 KEY_TERMS = 6
 RELATED = 5
@@ -158,13 +158,16 @@ def discover(
         both = whole()
         mine = rows_of(both.vectors, rows)
         generation = learn_generation(mine, found, both.matched[rows], candidates is not None)
-        return {**packed(generation), **packed_vectors(both, rows)}
+        plain = {**packed(generation), **packed_vectors(both, rows)}
+        made[0] = Pruned(replace(both.vectors, columns=None), both.matched)  # keys: in `plain`
+        return plain
 
     # Even a generation just made is unpacked: its strings are then shared as in a later
     # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
     plain = (remember or (lambda f: f()))(make)
     generation = unpacked(plain)
     both = made[0] if made else grown(plain, catalogue, tokens) or whole()
+    del plain  # a one-shot build spills the memo: ~200 MB at 100k papers, not held to the end
     known = {} if later is None else later
     return extended(generation, both, in_base, texts, known)
 
@@ -205,6 +208,8 @@ def grown(plain: dict, catalogue: CatalogueRows, tokens: TokenMemo | None) -> Pr
     in_base, columns = catalogue.in_base, dict(zip(keys, range(len(keys)), strict=True))
     n_base = base["vectors"].shape[0]
     more = vectorise_more(catalogue.of(~in_base), columns, df, n_base, tokens)
+    if tokens is not None and len(in_base) <= REMEMBERED:  # as a whole vectorise keeps them
+        tokens.carry(catalogue.of(in_base))  # for the next build: the base's tokens too
     matrix = interleaved(base["vectors"], more, in_base)
     matched = interleaved(base["matched"], pruned(more, PRUNE_TERMS), in_base)
     return Pruned(Vectors(tuple(catalogue.slugs), tuple(terms), matrix, df), matched)
@@ -603,19 +608,26 @@ def largest_first(data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     if data.dtype != np.float32:
         order = np.lexsort((-data, rows))
         return data[order], rows[order]
-    bits = data.view(np.uint32)
-    ascending = np.where(bits & SIGN, ~bits, bits | SIGN)  # as unsigned, in value order
     # In place where it can be: at 100k papers, pruning sorts ~10M entries at once.
+    word = data.view(np.uint32).copy()
+    negative = word >= SIGN
+    np.invert(word, out=word, where=negative)  # as unsigned, in value order...
+    np.bitwise_or(word, SIGN, out=word, where=~negative)
+    np.invert(word, out=word)  # ...from the largest
+    del negative
     key = rows.astype(np.uint64)
     key <<= np.uint64(32)
-    key |= ~ascending
-    del ascending
+    key |= word
+    del word
     key.sort()
-    ascending = ~key.astype(np.uint32)
-    values = np.where(ascending & SIGN, ascending ^ SIGN, ~ascending).view(np.float32)
-    del ascending
+    word = key.astype(np.uint32)
+    np.invert(word, out=word)
+    positive = word >= SIGN
+    np.bitwise_xor(word, SIGN, out=word, where=positive)
+    np.invert(word, out=word, where=~positive)
+    del positive
     key >>= np.uint64(32)
-    return values, key.astype(rows.dtype)
+    return word.view(np.float32), key.astype(rows.dtype)
 
 
 def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

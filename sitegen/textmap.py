@@ -196,6 +196,14 @@ class TokenMemo:
             self.used[key] = found
         return found
 
+    def carry(self, texts: Sequence[tuple[str, str]]) -> None:
+        """Keep the remembered tokens of papers not read now (a build that vectorises only
+        the papers after its base keeps its base's, for the next build's corpus stage)."""
+        for title, abstract in texts:
+            key = text_digest(title, abstract)
+            if key in self.known:
+                self.used[key] = self.known[key]
+
     def stream(self, texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, array, list[str]]:
         """Raw ids of every token in one stream (ids in order of first sight, a "." after each
         title and abstract: papers never join into a phrase), tokens per part, raw tokens."""

@@ -566,3 +566,27 @@ def test_each_line_is_split_at_newlines_only(text: str, monkeypatch: pytest.Monk
     for chunk in (0, 1, 3, 7, sitegen.discover.LINES_CHUNK):  # where a chunk may end
         monkeypatch.setattr(sitegen.discover, "LINES_CHUNK", chunk)
         assert list(sitegen.discover.each_line(text)) == text.split("\n"), chunk
+
+
+def test_a_build_from_a_remembered_generation_grows_its_vectors_and_keeps_all_tokens() -> None:
+    from sitegen.plain import decode, encode
+    from sitegen.textmap import TokenMemo
+
+    papers = shipped_papers()[:300]
+    base = {p.slug for p in papers[:256]}
+    stored: list[bytes] = []
+
+    def first(make):  # noqa: ANN001, ANN202
+        stored.append(marshal.dumps(encode(make())))
+        return decode(marshal.loads(stored[0]))
+
+    def later(make):  # noqa: ANN001, ANN202 - a later build: never made again
+        return decode(marshal.loads(stored[0]))
+
+    fresh = discover(papers, base, first)
+    tokens = TokenMemo()
+    discover(papers, base, tokens=tokens)  # every paper's tokens, as ingest leaves them
+    memo = TokenMemo(tokens.kept())
+    grown_ = discover(papers, base, later, tokens=memo)
+    assert grown_ == fresh
+    assert len(memo.kept()["papers"]) == 300  # the base's tokens are kept for the next build

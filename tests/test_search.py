@@ -1202,3 +1202,17 @@ def test_tokenize_splits_where_lunr_does_whatever_the_spaces() -> None:
         lunr = [t for t in search.SEPARATOR.split(text.lower()) if t]
         assert search.tokenize(text) == lunr, repr(space)
     assert search.tokenize("A U+2003\u2003space") == ["a", "u+2003\u2003space"]
+
+
+def test_a_small_cold_index_reads_in_batches_once_numpy_is_loaded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A build computing discovery loads numpy before its side copy starts the index.
+    import sys
+
+    import sitegen.search_batch  # noqa: F401 - loaded with the real numpy, before it is hidden
+
+    monkeypatch.delitem(sys.modules, "numpy", raising=False)
+    assert isinstance(search.batch_adder(search.BATCH_FROM - 1), search.OneByOne)
+    monkeypatch.setitem(sys.modules, "numpy", object())
+    assert not isinstance(search.batch_adder(search.BATCH_FROM - 1), search.OneByOne)

@@ -91,7 +91,9 @@ def test_a_cold_index_in_batches_writes_the_same_files_and_memo(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     papers, taxonomy = generate_papers(300, seed=5)
-    one_at_a_time = search.search_index(papers, taxonomy)
+    with monkeypatch.context() as one_by_one:  # numpy is loaded here: batch_adder would batch
+        one_by_one.setattr(search, "batch_adder", lambda papers: search.OneByOne())
+        one_at_a_time = search.search_index(papers, taxonomy)
     used: list[int] = []
     monkeypatch.setattr(search, "BATCH_FROM", 0)
     monkeypatch.setattr(BatchAdder, "size", 64)
