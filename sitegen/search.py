@@ -486,13 +486,16 @@ VARINTS += [
 ]
 
 
+SHORT = len(VARINTS)  # the ints of up to 3 digits
+
+
 def varints(numbers: Iterable[int]) -> str:
     """Ints as one string of varints."""
     numbers = numbers if isinstance(numbers, list) else list(numbers)
-    try:
-        return "".join(map(VARINTS.__getitem__, numbers))  # most ints have up to 3 digits
-    except IndexError:
-        return "".join([VARINTS[n] if n < len(VARINTS) else varint(n) for n in numbers])
+    if not numbers or max(numbers) < SHORT:  # most lists (max: one pass in C, not a retry)
+        return "".join(map(VARINTS.__getitem__, numbers))
+    table = VARINTS
+    return "".join([table[n] if n < SHORT else varint(n) for n in numbers])
 
 
 def index_header(weights: Weights) -> dict:

@@ -1216,3 +1216,18 @@ def test_a_small_cold_index_reads_in_batches_once_numpy_is_loaded(
     assert isinstance(search.batch_adder(search.BATCH_FROM - 1), search.OneByOne)
     monkeypatch.setitem(sys.modules, "numpy", object())
     assert not isinstance(search.batch_adder(search.BATCH_FROM - 1), search.OneByOne)
+
+
+def test_a_list_of_ints_reads_back_whatever_their_size() -> None:
+    # Most lists hold ints of up to 3 digits (a table); one larger int makes the list longhand.
+    from sitegen.search import SHORT, varints
+
+    for numbers in (
+        [],
+        [0, 31, 32],
+        [SHORT - 1, 5],
+        [5, SHORT, 2**40, 0],
+        list(range(0, 10**6, 997)),
+    ):
+        assert read_varints(varints(numbers)) == numbers
+        assert varints(iter(numbers)) == varints(numbers)
