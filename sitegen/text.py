@@ -102,9 +102,12 @@ def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     """The first sentence or two of an abstract, as plain text of at most ~limit characters."""
     plain = tex_plain(markdown)
     plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else without_emphasis(plain)
-    text = " ".join(plain.split())
     # The first two sentences only (a card per paper: at 100k, splitting whole abstracts
-    # took seconds).
+    # took seconds), their whitespace folded: a sentence ends where it ends in the text as
+    # it is (the same lookarounds about a run of spaces, however long).
+    first = SENTENCE_END.search(plain)
+    second = SENTENCE_END.search(plain, first.end()) if first is not None else None
+    text = " ".join((plain if second is None else plain[: second.start()]).split())
     first = SENTENCE_END.search(text)
     chosen = text if first is None else text[: first.start()]
     if first is not None:

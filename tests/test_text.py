@@ -124,3 +124,64 @@ def test_excerpt_drops_emphasis_marks_and_keeps_link_words() -> None:
         "We study code and bold quotes. More."
     )
     assert excerpt("See [the site](https://x.org), *now*.") == "See the site, now."
+
+
+def excerpt_of_whole_text(markdown: str, limit: int = 260) -> str:
+    """excerpt as first written: every space of the whole abstract folded before the
+    sentences are found."""
+    from sitegen.text import MARKDOWN_NOISE, SENTENCE_END, tex_plain, without_emphasis
+
+    plain = tex_plain(markdown)
+    plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else without_emphasis(plain)
+    text = " ".join(plain.split())
+    first = SENTENCE_END.search(text)
+    chosen = text if first is None else text[: first.start()]
+    if first is not None:
+        second = SENTENCE_END.search(text, first.end())
+        following = text[first.end() : second.start() if second else len(text)]
+        if len(chosen) + len(following) < limit * 0.8:
+            chosen = f"{chosen} {following}"
+    if len(chosen) <= limit:
+        return chosen
+    return chosen[:limit].rsplit(" ", 1)[0].rstrip(",;:-–—") + "…"
+
+
+SENTENCE_PARTS = st.lists(
+    st.sampled_from(
+        [
+            "A",
+            "b",
+            "word",
+            "3D",
+            "(x",
+            '"Q',
+            "'t",
+            ".",
+            "!",
+            "?",
+            " ",
+            "  ",
+            "\n",
+            "\n\n",
+            "\t",
+            "\xa0",
+            "\u2003",
+            "\x1c",
+            "*",
+            "[l](u)",
+            "$x$",
+            "—",
+            ",",
+            "a" * 40,
+        ]
+    ),
+    max_size=80,
+)
+
+
+@given(SENTENCE_PARTS, st.sampled_from([20, 60, 260]))
+def test_an_excerpt_folds_only_its_first_sentences_and_says_the_same(
+    parts: list[str], limit: int
+) -> None:
+    text = "".join(parts)
+    assert excerpt(text, limit) == excerpt_of_whole_text(text, limit)
