@@ -202,11 +202,19 @@ def grown(plain: dict, catalogue: CatalogueRows, tokens: TokenMemo | None) -> Pr
     the generation kept none)."""
     if "vector_keys" not in plain:
         return None
-    terms, keys = (list(each_line(plain[name])) if plain[name] else [] for name in KEPT_TEXTS)
-    df = np.frombuffer(plain["vector_df"], np.dtype(np.int64).newbyteorder("<")).astype(np.int64)
-    base = {name: kept_matrix(plain, name, len(terms)) for name in ("vectors", "matched")}
-    in_base, columns = catalogue.in_base, dict(zip(keys, range(len(keys)), strict=True))
-    n_base = base["vectors"].shape[0]
+    in_base = catalogue.in_base
+    try:  # the cache is untrusted: what doesn't fit this base is made afresh
+        terms, keys = (list(each_line(plain[name])) if plain[name] else [] for name in KEPT_TEXTS)
+        df = plain_array(plain, "vector_df", np.int64)
+        base = {name: kept_matrix(plain, name, len(terms)) for name in ("vectors", "matched")}
+        for matrix in base.values():
+            matrix.check_format(full_check=True)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    n_base = int(in_base.sum())
+    if not len(terms) == len(keys) == len(df) or {m.shape[0] for m in base.values()} != {n_base}:
+        return None
+    columns = dict(zip(keys, range(len(keys)), strict=True))
     more = vectorise_more(catalogue.of(~in_base), columns, df, n_base, tokens)
     if tokens is not None and len(in_base) <= REMEMBERED:  # as a whole vectorise keeps them
         tokens.carry(catalogue.of(in_base))  # for the next build: the base's tokens too
@@ -220,13 +228,9 @@ KEPT_TEXTS = ("vector_terms", "vector_keys")  # packed_vectors' lines: the terms
 
 def kept_matrix(plain: dict, name: str, columns: int) -> sp.csr_matrix:
     """A matrix packed_vectors kept, its rows' entries in the order they were kept."""
-
-    def array(part: str, dtype: type) -> np.ndarray:
-        raw = np.frombuffer(plain[f"{name}_{part}"], np.dtype(dtype).newbyteorder("<"))
-        return raw.astype(dtype)
-
-    indptr = array("indptr", np.int64)
-    parts = (array("data", np.float32), array("indices", np.int32), indptr)
+    indptr = plain_array(plain, f"{name}_indptr", np.int64)
+    data = plain_array(plain, f"{name}_data", np.float32)
+    parts = (data, plain_array(plain, f"{name}_indices", np.int32), indptr)
     return sp.csr_matrix(parts, shape=(len(indptr) - 1, columns))
 
 
@@ -485,11 +489,14 @@ def numbers(values: Iterable | np.ndarray, dtype: type) -> bytes:
     return np.asarray(values, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
 
 
+def plain_array(plain: dict, name: str, dtype: type) -> np.ndarray:
+    """The array numbers() kept under this name."""
+    return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype)
+
+
 def unpacked(plain: dict) -> Generation:
     """The generation packed() stored."""
-
-    def array(name: str, dtype: type) -> np.ndarray:
-        return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype)
+    array = partial(plain_array, plain)
 
     # One string object per distinct text: at 100k papers, 1.6M keys and labels are a few
     # hundred thousand phrases (~200 MB less). Every build unpacks, so views pickle alike.

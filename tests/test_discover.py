@@ -590,3 +590,25 @@ def test_a_build_from_a_remembered_generation_grows_its_vectors_and_keeps_all_to
     grown_ = discover(papers, base, later, tokens=memo)
     assert grown_ == fresh
     assert len(memo.kept()["papers"]) == 300  # the base's tokens are kept for the next build
+
+
+def test_vectors_a_damaged_or_foreign_memo_kept_are_made_afresh() -> None:
+    from sitegen.discover import catalogue_rows, grown, packed_vectors
+
+    papers = shipped_papers()[:300]
+    base = {p.slug for p in papers[:256]}
+    catalogue = catalogue_rows(papers, base)
+    vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base, keys=True)
+    plain = packed_vectors(Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS)), np.arange(256))
+    assert grown(dict(plain), catalogue, None) is not None
+    damaged = [
+        {**plain, "vectors_indices": plain["vectors_indices"][:-4]},  # one entry short
+        {**plain, "matched_indptr": plain["matched_indptr"][:-8]},  # one row short
+        {**plain, "vector_df": plain["vector_df"][:-8]},  # a column's df missing
+        {**plain, "vector_keys": 3},  # not text
+        {k: v for k, v in plain.items() if k != "matched_data"},
+    ]
+    for memo in damaged:
+        assert grown(memo, catalogue, None) is None
+    other = catalogue_rows(papers, {p.slug for p in papers[:200]})  # another base
+    assert grown(dict(plain), other, None) is None
