@@ -110,12 +110,17 @@ class ColumnKeys:
     codes: np.ndarray  # per column: a word's id, or len(words) + first * len(words) + second
 
     def keys(self) -> list[str]:
-        """Each column's key: its word, or its two words joined by a space."""
+        """Each column's key: its word, or its two words' pair_key."""
         words, n = self.words, max(len(self.words), 1)
         return [
-            words[code] if code < n else f"{words[(code - n) // n]} {words[(code - n) % n]}"
+            words[code] if code < n else pair_key(words[(code - n) // n], words[(code - n) % n])
             for code in self.codes.tolist()
         ]
+
+
+def pair_key(first: str, second: str) -> str:
+    """A bigram column's key: its stemmed words, a space between (no word holds one)."""
+    return f"{first} {second}"
 
 
 def stem(word: str) -> str:
@@ -395,9 +400,10 @@ def vectorise_more(
     (`columns`: each column's key, ColumnKeys.keys, to its number; `df`, `n_base`: the
     base's): the rows vectorise gives these texts beside that base, bit for bit.
 
-    A column's word is never generic (a generic word is no column alone), so every token
-    of it counts; a count is a sum of 2s and 1s (exact in float32, in any order); and
-    tfidf works row by row, each row's columns in order.
+    A column's word is never generic (a generic word is no column alone, and whether a word
+    is generic depends on its stem alone), so every token of it counts; a count is a sum of
+    2s and 1s (exact in float32, in any order); and tfidf works row by row, each row's
+    columns in order.
     """
     ids, docs, weights, raw = tokenise(texts, tokens)
     mapping, words, _ = unigram_ids(raw)
@@ -409,7 +415,7 @@ def vectorise_more(
     pair = (seq[:-1] >= 0) & (seq[1:] >= 0)
     codes = seq[:-1][pair].astype(np.int64) * n_words + seq[1:][pair]
     found, at = np.unique(codes, return_inverse=True)
-    keys = [f"{words[c // n_words]} {words[c % n_words]}" for c in found.tolist()]
+    keys = [pair_key(words[c // n_words], words[c % n_words]) for c in found.tolist()]
     pair_column = np.array([columns.get(key, -1) for key in keys], np.int64)[at.ravel()]
     unigram, bigram = np.flatnonzero(single >= 0), np.flatnonzero(pair_column >= 0)
     rows = np.concatenate([docs[unigram], docs[:-1][pair][bigram]])

@@ -149,3 +149,13 @@ def test_more_rows_over_a_base_s_columns_are_the_rows_vectorise_gives_them() -> 
     assert np.array_equal(rows.indices, expected.indices)
     assert rows.data.tobytes() == expected.data.tobytes()
     assert "zebra" not in columns and "diffusion model" in columns  # the base's columns only
+
+
+def test_whether_a_word_is_generic_depends_on_its_stem_alone() -> None:
+    # vectorise_more counts every token of a column's word: a word is generic by its stem,
+    # whichever of its spellings came first in the whole catalogue.
+    from sitegen.textmap import PHRASE_NOUNS
+
+    assert all(stem(noun) in PHRASE_NOUNS for noun in PHRASE_NOUNS)
+    for noun in PHRASE_NOUNS:
+        assert kind_of(noun) == "generic" == kind_of(stem(noun))
