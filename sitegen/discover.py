@@ -146,16 +146,15 @@ def discover(
     found = candidates or catalogue.base_candidates
     made: list[Pruned] = []  # every row's vectors, when this build makes them all
 
-    def whole() -> Pruned:
+    def whole(keys: bool = False) -> Pruned:  # keys: for packed_vectors
         if not made:
-            keys = len(rows) <= VECTORS_KEPT  # packed_vectors keeps them
             vectors = vectorise(catalogue.slugs, texts, base=in_base, tokens=tokens, keys=keys)
             # Pruning is row by row: the base's rows of this are what pruning the base gives.
             made.append(Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS)))
         return made[0]
 
     def make() -> dict:
-        both = whole()
+        both = whole(keys=len(rows) <= VECTORS_KEPT)
         mine = rows_of(both.vectors, rows)
         generation = learn_generation(mine, found, both.matched[rows], candidates is not None)
         plain = {**packed(generation), **packed_vectors(both, rows)}
