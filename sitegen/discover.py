@@ -164,7 +164,10 @@ def discover(
     # Even a generation just made is unpacked: its strings are then shared as in a later
     # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
     plain = (remember or (lambda f: f()))(make)
-    generation = unpacked(plain)
+    generation = fitting(plain, rows)
+    if generation is None:  # a remembered one that doesn't fit this base: made afresh
+        plain = make()
+        generation = unpacked(plain)
     both = made[0] if made else grown(plain, catalogue, tokens) or whole()
     del plain  # a one-shot build spills the memo: ~200 MB at 100k papers, not held to the end
     known = {} if later is None else later
@@ -491,6 +494,24 @@ def numbers(values: Iterable | np.ndarray, dtype: type) -> bytes:
 def plain_array(plain: dict, name: str, dtype: type) -> np.ndarray:
     """The array numbers() kept under this name."""
     return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype)
+
+
+def fitting(plain: object, rows: np.ndarray) -> Generation | None:
+    """The generation a memo kept, if it unpacks to one of these base rows (the cache is
+    untrusted: its checksum catches a torn or damaged file, not a forged one)."""
+    try:
+        generation = unpacked(plain)  # type: ignore[arg-type]
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    sizes = {
+        len(generation.slugs),
+        len(generation.related),
+        len(generation.thresholds),
+        len(generation.bars),
+        len(generation.coords),
+        len(generation.candidates.starts) - 1,
+    }
+    return generation if sizes == {len(rows)} else None
 
 
 def unpacked(plain: dict) -> Generation:

@@ -612,3 +612,26 @@ def test_vectors_a_damaged_or_foreign_memo_kept_are_made_afresh() -> None:
         assert grown(memo, catalogue, None) is None
     other = catalogue_rows(papers, {p.slug for p in papers[:200]})  # another base
     assert grown(dict(plain), other, None) is None
+
+
+def test_a_remembered_generation_that_does_not_fit_its_base_is_made_afresh() -> None:
+    # The cache's checksum catches a torn or damaged file, not a forged one.
+    papers = shipped_papers()[:300]
+    base = {p.slug for p in papers[:256]}
+    made: list[dict] = []
+
+    def keep(make):  # noqa: ANN001, ANN202
+        made.append(make())
+        return made[0]
+
+    fresh = discover(papers, base, keep)
+    plain = made[0]
+    forged = [
+        {**plain, "slugs": 5},
+        {**plain, "thresholds": plain["thresholds"][:-8]},
+        {**plain, "coords": b""},
+        [1, 2, 3],
+        {k: v for k, v in plain.items() if k != "related"},
+    ]
+    for memo in forged:
+        assert discover(papers, base, lambda make, memo=memo: memo) == fresh
