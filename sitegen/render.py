@@ -262,10 +262,25 @@ def make_environment(search_path: Iterable[Path], keep_compiled: bool = True) ->
     env.filters["plural"] = plural
     env.filters["bibtex"] = bibtex
     env.filters["link_from"] = urls.link_from  # {{ other.url|link_from(page.url) }}
+    env.filters["filter_attributes"] = filter_attributes  # {{ card|filter_attributes }}
     # tojson (data files such as <list>/cards.js): compact and stable.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     env.bytecode_cache = compiled_templates(env) if keep_compiled else None
     return env
+
+
+def filter_attributes(card: Any) -> markupsafe.Markup:
+    """What a list's filters read of a paper's card (static/discover.js): its status, tag
+    slugs and dump slugs as data- attributes, each left out when empty. A filter, not a
+    macro: a macro call for each of the 10k lists' ~30k cards took a ninth of their time."""
+    parts = []
+    if card.status:
+        parts.append(f' data-status="{escape_text(card.status)}"')
+    if card.tags:
+        parts.append(f' data-tags="{escape_text(card.tag_slugs)}"')
+    if card.dumps:
+        parts.append(f' data-dumps="{escape_text(card.dump_slugs)}"')
+    return markupsafe.Markup("".join(parts))
 
 
 def escaped_output(value: Any) -> Any:

@@ -425,3 +425,36 @@ def test_the_environment_prints_through_the_printing_template(tmp_path: Path) ->
     template = make_environment([tmp_path], keep_compiled=False).get_template("t.html")
     assert isinstance(template, PrintingTemplate)
     assert template.render(v="<&>") == "<p>&lt;&amp;&gt;</p>"
+
+
+# What the list filters read of a card, as macros.html printed it before it was a filter.
+FILTER_DATA_MACRO = (
+    '{% if paper.status %} data-status="{{ paper.status }}"{% endif %}'
+    '{% if paper.tags %} data-tags="{{ paper.tag_slugs }}"{% endif %}'
+    '{% if paper.dumps %} data-dumps="{{ paper.dump_slugs }}"{% endif %}'
+)
+
+
+@given(
+    st.sampled_from(["", "to-read", "a\"<b>&'c", "read"]),
+    st.lists(st.sampled_from(["rl", "x&y", '"q"', "<t>"]), max_size=3),
+    st.lists(st.sampled_from(["2024-04-10", "d'o", "a>b"]), max_size=2),
+)
+def test_a_card_s_filter_attributes_are_those_its_template_printed(
+    status: str, tags: list[str], dumps: list[str]
+) -> None:
+    import jinja2
+
+    from sitegen.render import filter_attributes
+
+    card = SimpleNamespace(
+        status=status,
+        tags=tuple(tags),
+        dumps=tuple(dumps),
+        tag_slugs=" ".join(tags),
+        dump_slugs=" ".join(dumps),
+    )
+    env = jinja2.Environment(autoescape=True)
+    expected = env.from_string(FILTER_DATA_MACRO).render(paper=card)
+    env.filters["filter_attributes"] = filter_attributes
+    assert env.from_string("{{ paper|filter_attributes }}").render(paper=card) == expected
