@@ -263,6 +263,7 @@ def make_environment(search_path: Iterable[Path], keep_compiled: bool = True) ->
     env.filters["bibtex"] = bibtex
     env.filters["link_from"] = urls.link_from  # {{ other.url|link_from(page.url) }}
     env.filters["filter_attributes"] = filter_attributes  # {{ card|filter_attributes }}
+    env.filters["dump_badges"] = dump_badges  # {{ card.dumps|dump_badges(root) }}
     # tojson (data files such as <list>/cards.js): compact and stable.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     env.bytecode_cache = compiled_templates(env) if keep_compiled else None
@@ -281,6 +282,19 @@ def filter_attributes(card: Any) -> markupsafe.Markup:
     if card.dumps:
         parts.append(f' data-dumps="{escape_text(card.dump_slugs)}"')
     return markupsafe.Markup("".join(parts))
+
+
+def dump_badges(dumps: Iterable[Any], root: str) -> markupsafe.Markup:
+    """A badge linking each of a paper's dumps (a filter: a card on a list called the macro
+    that made them once per card; macros.html's dump_badges macro prints this too)."""
+    root = escape_text(root)
+    return markupsafe.Markup(
+        "".join(
+            f'<a class="badge badge-dump" href="{root}{escape_text(dump.url)}">'
+            f"{escape_text(dump.label)}</a>"
+            for dump in dumps
+        )
+    )
 
 
 def escaped_output(value: Any) -> Any:

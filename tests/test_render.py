@@ -458,3 +458,23 @@ def test_a_card_s_filter_attributes_are_those_its_template_printed(
     expected = env.from_string(FILTER_DATA_MACRO).render(paper=card)
     env.filters["filter_attributes"] = filter_attributes
     assert env.from_string("{{ paper|filter_attributes }}").render(paper=card) == expected
+
+
+def test_dump_badges_are_those_the_macro_printed_with_hostile_labels() -> None:
+    import jinja2
+
+    from sitegen.render import dump_badges
+
+    dumps = [
+        SimpleNamespace(url="dumps/a/", label="2024-04-10"),
+        SimpleNamespace(url='dumps/"b"/', label="<script>x</script> & 'y'"),
+    ]
+    old = (
+        '{% for dump in dumps %}<a class="badge badge-dump" href="{{ root }}{{ dump.url }}">'
+        "{{ dump.label }}</a>{% endfor %}"
+    )
+    env = jinja2.Environment(autoescape=True)
+    for root in ("", "../../", '"><'):
+        expected = env.from_string(old).render(dumps=dumps, root=root)
+        assert dump_badges(dumps, root) == expected
+    assert dump_badges([], "../") == ""
