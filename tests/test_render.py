@@ -416,6 +416,13 @@ def test_printing_escapes_with_markupsafe_or_the_same_replacements() -> None:
     assert escaped_output(text) == escaped_by_replace(text) == str(escape(text))
     assert type(escaped_output(text)) is str  # no Markup made for a printed str
     assert escaped_output(escape("<b>")) == "&lt;b&gt;" and escaped_output(5) == "5"
+    safe = escape("<b>")  # a Markup is printed as it is, the same text escape would give
+    assert escaped_output(safe) is safe and str(escape(safe)) == safe
+
+    class Subclass(type(safe)):  # any other type goes through markupsafe.escape
+        pass
+
+    assert escaped_output(Subclass("<i>")) == "<i>"
 
 
 def test_the_environment_prints_through_the_printing_template(tmp_path: Path) -> None:
