@@ -276,22 +276,26 @@ def filter_attributes(card: Any) -> markupsafe.Markup:
     macro: a macro call for each of the 10k lists' ~30k cards took a ninth of their time."""
     parts = []
     if card.status:
-        parts.append(f' data-status="{escape_text(card.status)}"')
+        parts.append(f' data-status="{escaped_output(card.status)}"')
     if card.tags:
-        parts.append(f' data-tags="{escape_text(card.tag_slugs)}"')
+        parts.append(f' data-tags="{escaped_output(card.tag_slugs)}"')
     if card.dumps:
-        parts.append(f' data-dumps="{escape_text(card.dump_slugs)}"')
+        parts.append(f' data-dumps="{escaped_output(card.dump_slugs)}"')
     return markupsafe.Markup("".join(parts))
 
 
 def dump_badges(dumps: Iterable[Any], root: str) -> markupsafe.Markup:
     """A badge linking each of a paper's dumps (a filter: a card on a list called the macro
     that made them once per card; macros.html's dump_badges macro prints this too)."""
-    root = escape_text(root)
+    dumps = list(dumps)
+    if not dumps:  # the root is not printed: an undefined one is no error, as in a macro
+        return markupsafe.Markup("")
+    # Each value printed as a template prints it (a Markup as it is, anything else escaped).
+    root = escaped_output(root)
     return markupsafe.Markup(
         "".join(
-            f'<a class="badge badge-dump" href="{root}{escape_text(dump.url)}">'
-            f"{escape_text(dump.label)}</a>"
+            f'<a class="badge badge-dump" href="{root}{escaped_output(dump.url)}">'
+            f"{escaped_output(dump.label)}</a>"
             for dump in dumps
         )
     )

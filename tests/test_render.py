@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from sitegen.build import BuildOptions, build
 from sitegen.render import (
@@ -443,12 +444,12 @@ FILTER_DATA_MACRO = (
 
 
 @given(
-    st.sampled_from(["", "to-read", "a\"<b>&'c", "read"]),
+    st.sampled_from(["", "to-read", "a\"<b>&'c", "read", 5, Markup("&amp;"), None]),
     st.lists(st.sampled_from(["rl", "x&y", '"q"', "<t>"]), max_size=3),
     st.lists(st.sampled_from(["2024-04-10", "d'o", "a>b"]), max_size=2),
 )
 def test_a_card_s_filter_attributes_are_those_its_template_printed(
-    status: str, tags: list[str], dumps: list[str]
+    status: object, tags: list[str], dumps: list[str]
 ) -> None:
     import jinja2
 
@@ -480,8 +481,10 @@ def test_dump_badges_are_those_the_macro_printed_with_hostile_labels() -> None:
         '{% for dump in dumps %}<a class="badge badge-dump" href="{{ root }}{{ dump.url }}">'
         "{{ dump.label }}</a>{% endfor %}"
     )
-    env = jinja2.Environment(autoescape=True)
-    for root in ("", "../../", '"><'):
-        expected = env.from_string(old).render(dumps=dumps, root=root)
-        assert dump_badges(dumps, root) == expected
-    assert dump_badges([], "../") == ""
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    odd = [SimpleNamespace(url=Markup("a&amp;b/"), label=None)]  # printed as a template would
+    for root in ("", "../../", '"><', Markup("&amp;/")):
+        for listed in (dumps, odd):
+            expected = env.from_string(old).render(dumps=listed, root=root)
+            assert dump_badges(listed, root) == expected
+    assert dump_badges([], jinja2.StrictUndefined(name="root")) == ""  # never printed
