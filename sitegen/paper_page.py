@@ -24,8 +24,8 @@ import jinja2
 
 from sitegen.model.urls import link_from
 from sitegen.project import default_dir
+from sitegen.render import dump_badges, markdown_html
 from sitegen.render import escaped_output as esc
-from sitegen.render import markdown_html
 from sitegen.views.context import PaperView
 
 Add = Callable[[str], object]  # appends a piece of the page
@@ -178,7 +178,7 @@ def article(add: Add, context: dict[str, Any]) -> None:
     if paper.status:
         add(f'<span class="badge badge-status status-{esc(paper.status)}" title="Reading status">')
         add(f"{esc(paper.status.replace('-', ' '))}</span>")
-    add(badges(root, paper.dumps, "dump", "label") + "\n")
+    add(dump_badges(paper.dumps, context["root"]) + "\n")  # macros.html's dump_badges
     add(badges(root, paper.tags, "tag", "name", "#"))
     add('</div><div class="ways-out">\n')
     ways_out(add, paper, root)
@@ -201,7 +201,7 @@ def article(add: Add, context: dict[str, Any]) -> None:
 
 
 def badges(root: str, items: Iterable[Any], kind: str, field: str, mark: str = "") -> str:
-    """Badge links (a paper's dumps: macros.html's dump_badges; its tags)."""
+    """Badge links (a paper's tags, its themes)."""
     return "".join(
         f'<a class="badge badge-{kind}" href="{root}{esc(item.url)}">{mark}'
         f"{esc(getattr(item, field))}</a>"
