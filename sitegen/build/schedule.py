@@ -146,7 +146,7 @@ def launch_side(
 ) -> dict[str, tuple[str, Any]]:
     """Start the side copy (a CLI build) while this process computes discovery: Run.launched,
     the group by its name, the rendered pages as "lists" and what it computes for discovery
-    (`aside`, build.model.candidates_aside) as "candidates". The lists (a `run`) only when
+    (`aside`, candidates_aside below) as "candidates". The lists (a `run`) only when
     discovery must be computed (build.model.discovery_is_due): otherwise this process
     renders them at once, and the copy would only add the search index's time to theirs."""
     if group is None and run is None:
