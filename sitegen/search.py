@@ -439,6 +439,23 @@ def posting_codes(row: Sequence[int], previous: int = 0) -> tuple[list[int], int
     return codes, previous
 
 
+def absolute_row(codes: Sequence[int]) -> list[int]:
+    """A term's postings from their codes (posting_codes): a Row, wheres and slots absolute."""
+    row: list[int] = []
+    at, where, count = 0, 0, len(codes)
+    while at < count:
+        where += codes[at]
+        code = codes[at + 1]
+        row += (where, code, *codes[at + 2 : at + 2 + (code & 1)])
+        at += 2 + (code & 1)
+        slot, slots = 0, after_count(where, code) - (code & 1)
+        for step in codes[at : at + slots]:
+            slot += step
+            row.append(slot)
+        at += slots
+    return row
+
+
 class Weights:
     """lunr.py's BM25 field-vector weights, with its exact float arithmetic."""
 
@@ -537,8 +554,11 @@ class ShardedIndex:
         self.totals = [0] * len(FIELDS)  # terms per field, all documents together
         self.documents = 0
         self.lengths: array[int] = array("q")  # terms in each (document, field)
-        # term -> [doc * F + field, tf, slots...], until shards() turns them into codes
+        # term -> [doc * F + field, tf, slots...], until shards() turns them into codes; or
+        # (`coded`: search_batch makes them so) the codes already, its last where in `lasts`
         self.postings: dict[int, array[int]] = {}
+        self.coded = False
+        self.lasts: list[int] = []  # term number -> its last posting's where (when coded)
         self.occurs: list[int] = []  # term number -> its words in all fields and documents
         self.written: dict[str, dict[str, int]] = {}  # term -> its words as written, but itself
         self.codes: dict[str, str] = {}  # term -> "LAST,CODES": all its postings (term_codes)
@@ -621,12 +641,16 @@ class ShardedIndex:
         """One term's postings in its shard (after its number and count) and its late
         codes (its number, how many ints follow, the slots the shard lacks), as varints."""
         row = self.postings.pop(number)
-        codes, last = posting_codes(row)
+        if self.coded:
+            codes, last = row.tolist(), self.lasts[number]
+        else:
+            codes, last = posting_codes(row)
         text = varints(codes)
         self.codes[term] = f"{last},{text}"
         if self.pairs[number] <= POSITION_POSTINGS:
             return text, ""
-        self.tiered[term] = tiered = tiered_texts(row, self.weighing())
+        full = absolute_row(codes) if self.coded else row
+        self.tiered[term] = tiered = tiered_texts(full, self.weighing())
         return tiered[1], late_codes(number, tiered[2])
 
     def weighing(self) -> Weighing:

@@ -130,6 +130,10 @@ def add_documents(
     """Index docs next (their numbers follow index.documents), as many add_records would."""
     if not docs:
         return
+    if not index.coded:  # its postings are kept as codes (search.ShardedIndex.term_codes)
+        if index.documents:
+            raise ValueError("an index begun one Record at a time goes on that way")
+        index.coded = True
     base, fields = index.documents, len(FIELDS)
     parts = [field_postings(docs, name, field, raws) for field, (name, _) in enumerate(FIELDS)]
     numbers = numbered_terms(index, parts, base, raws)
@@ -269,6 +273,7 @@ def numbered_terms(
             numbers[term_id] = known[names[term_id]] = len(index.pairs)
             index.pairs.append(0)
             index.occurs.append(0)
+            index.lasts.append(0)
             index.first.append(use + (base * fields << FIELD_BITS))  # search.first_use
             index.postings[numbers[term_id]] = array("i")
     return numbers
@@ -277,8 +282,9 @@ def numbered_terms(
 def postings_into(
     index: ShardedIndex, parts: list[FieldPostings], numbers: np.ndarray, base: int
 ) -> None:
-    """Append the batch's postings to each term's row ([where, tf code, mark?, slots...]),
-    in where order, and count its pairs and words."""
+    """Append the batch's postings to each term's codes (search.posting_codes: where minus
+    the one before, tf code, mark?, slots each minus the one before), in where order, and
+    count its pairs and words."""
     fields = len(FIELDS)
     number = np.concatenate([numbers[part.term] for part in parts])
     where = np.concatenate([(part.doc + base) * fields + field for field, part in enumerate(parts)])
@@ -296,8 +302,11 @@ def postings_into(
         rows = len(part.doc)
         if part.slots is not None and rows:
             begin = starts[offset : offset + rows] + 2 + (part.mark >= 0)
-            into = np.repeat(begin, part.tf) + ranks_within(part.tf)
+            rank = ranks_within(part.tf)
+            into = np.repeat(begin, part.tf) + rank
             flat[into] = part.slots
+            later = np.flatnonzero(rank)  # a posting's slots after its first
+            flat[into[later]] -= part.slots[later - 1]
         offset += rows
     rows_by_term(index, flat, starts, sizes, number, where, tf)
 
@@ -317,25 +326,32 @@ def rows_by_term(
     where: np.ndarray,
     tf: np.ndarray,
 ) -> None:
-    """Reorder the groups' segments by (term number, where) and extend each term's row."""
+    """Reorder the groups' segments by (term number, where) and extend each term's codes
+    (each where made minus the term's where before it)."""
     if not len(number):  # no words in the whole batch
         return
     order = np.lexsort((where, number))
+    sorted_number, sorted_where = number[order], where[order]
+    opens = np.r_[True, sorted_number[1:] != sorted_number[:-1]]  # a term's first posting
+    before = np.r_[0, sorted_where[:-1]]
+    lasts = index.lasts
+    before[opens] = [lasts[term] for term in sorted_number[opens].tolist()]
+    flat[starts[order]] -= before
     take = np.repeat(starts[order], sizes[order]) + ranks_within(sizes[order])
     data = flat[take].astype(np.int32).tobytes()
     ends = np.cumsum(sizes[order])
-    sorted_number = number[order]
-    cuts = np.flatnonzero(np.r_[sorted_number[1:] != sorted_number[:-1], True])
+    cuts = np.flatnonzero(np.r_[opens[1:], True])  # a term's last posting
     pairs = np.bincount(number, minlength=len(index.pairs))
     occurs = np.bincount(number, weights=tf, minlength=len(index.pairs)).astype(np.int64)
     previous, postings, all_pairs, all_occurs = 0, index.postings, index.pairs, index.occurs
     terms = sorted_number[cuts]
-    columns = (terms, ends[cuts], pairs[terms], occurs[terms])
+    columns = (terms, ends[cuts], pairs[terms], occurs[terms], sorted_where[cuts])
     counted = zip(*(column.tolist() for column in columns), strict=True)
-    for term, end, held, words in counted:
+    for term, end, held, words, last in counted:
         postings[term].frombytes(data[4 * previous : 4 * end])
         all_pairs[term] += held
         all_occurs[term] += words
+        lasts[term] = last
         previous = end
 
 

@@ -37,6 +37,7 @@ from sitegen.search import (
     Analyser,
     SearchMemo,
     Weighing,
+    absolute_row,
     after_count,
     first_use,
     flat_counts,
@@ -153,20 +154,7 @@ def spliced(codes: str | None, edits: Mapping[int, Row]) -> str:
 
 def full_row(codes: str) -> Row:
     """A term's postings from its memo codes: a Row (slots absolute)."""
-    ints, _ = decoded(split_codes(codes)[1])
-    row: Row = []
-    at, where, count = 0, 0, len(ints)
-    while at < count:
-        where += ints[at]
-        code = ints[at + 1]
-        row += (where, code, *ints[at + 2 : at + 2 + (code & 1)])
-        at += 2 + (code & 1)
-        slot = 0
-        for step in ints[at : at + after_count(where, code) - (code & 1)]:
-            slot += step
-            row.append(slot)
-        at += after_count(where, code) - (code & 1)
-    return row
+    return absolute_row(decoded(split_codes(codes)[1])[0])
 
 
 def first_untouched(codes: str, touched: set[int]) -> int | None:

@@ -53,7 +53,12 @@ def assert_same(batched: search.ShardedIndex, reference: search.ShardedIndex) ->
     for name in STATE:
         assert getattr(batched, name) == getattr(reference, name), name
     assert list(batched.terms) == list(reference.terms)  # numbered in the same order
-    assert batched.postings == reference.postings
+    assert batched.coded and not reference.coded
+    coded = {n: (row.tolist(), batched.lasts[n]) for n, row in batched.postings.items()}
+    assert coded == {n: search.posting_codes(row) for n, row in reference.postings.items()}
+    assert {n: search.absolute_row(row) for n, row in batched.postings.items()} == {
+        n: row.tolist() for n, row in reference.postings.items()
+    }
 
 
 @settings(max_examples=150, deadline=None)
@@ -87,9 +92,11 @@ def test_a_generated_corpus_in_any_batch_size(size: int) -> None:
     assert_same(in_batches(docs, size), one_by_one(docs))
 
 
+@pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 20])  # 20: common words tiered
 def test_a_cold_index_in_batches_writes_the_same_files_and_memo(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tier: int
 ) -> None:
+    monkeypatch.setattr(search, "POSITION_POSTINGS", tier)
     papers, taxonomy = generate_papers(300, seed=5)
     with monkeypatch.context() as one_by_one:  # numpy is loaded here: batch_adder would batch
         one_by_one.setattr(search, "batch_adder", lambda papers: search.OneByOne())
