@@ -129,7 +129,10 @@ def test_excerpt_drops_emphasis_marks_and_keeps_link_words() -> None:
 def excerpt_of_whole_text(markdown: str, limit: int = 260) -> str:
     """excerpt as first written: every space of the whole abstract folded before the
     sentences are found."""
-    from sitegen.text import MARKDOWN_NOISE, SENTENCE_END, tex_plain, without_emphasis
+    from sitegen.text import MARKDOWN_NOISE, tex_plain, without_emphasis
+
+    # the sentence end as first written: the space after a mark it looks behind for
+    SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\"'])")  # noqa: N806
 
     plain = tex_plain(markdown)
     plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else without_emphasis(plain)
