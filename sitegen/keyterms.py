@@ -769,35 +769,41 @@ def labels_of(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
     """How each of these rows' terms is shown: as first written, names keeping their case
     (and, in prose, capitalised words too: a sentence's first word is lowered first).
 
-    Looked up for all rows at once, each distinct token judged once (per-row numpy
-    lookups and per-token checks cost more than the strings made from them)."""
+    A label depends only on its tokens, whether they stand in prose and whether they open
+    a sentence, so each distinct such spelling is made once (at 10k papers, 26k labels of
+    160k) and every token's forms are judged once."""
     sources = [rows.labels.get(r, r) for r in chosen]
     spelt = np.array([s for s in sources if not isinstance(s, str)], np.int64)
     start = rows.first[spelt].astype(np.int64)
     last = max(len(stream.ids) - 1, 0)
-    spans = stream.ids[np.minimum(start[:, None] + np.arange(MAX_WORDS), last)]
-    forms = token_forms(stream.raw, np.unique(spans))
-    ids, sizes, prose = spans.tolist(), rows.size[spelt].tolist(), stream.prose[start].tolist()
-    before = stream.ids[np.maximum(start - 1, 0)].tolist()
-    raw, starts, labels, j = stream.raw, start.tolist(), [], 0
+    spans = stream.ids[np.minimum(start[:, None] + np.arange(MAX_WORDS), last)].astype(np.int64)
+    spans[np.arange(MAX_WORDS) >= rows.size[spelt][:, None]] = -1  # past the term's tokens
+    ends = np.fromiter((token in SENTENCE_END for token in stream.raw), bool, len(stream.raw))
+    prose = stream.prose[start]
+    opens = prose & ((start == 0) | ends[stream.ids[np.maximum(start - 1, 0)]])
+    spellings = np.column_stack((spans, prose, opens))
+    # Each row as one opaque value: np.unique's axis=0 sorts rows ~4x slower.
+    row = np.dtype((np.void, spellings.itemsize * spellings.shape[1]))
+    distinct, inverse = np.unique(spellings.view(row).ravel(), return_inverse=True)
+    distinct = distinct.view(np.int64).reshape(-1, spellings.shape[1])
+    forms = token_forms(stream.raw, np.unique(distinct[:, :MAX_WORDS]))
     shared: dict[str, str] = {}  # one string per label: a build holds KEEP labels a paper
-    for source in sources:
-        if isinstance(source, str):
-            labels.append(source)
-            continue
-        mine, style = ids[j][: sizes[j]], 0 if prose[j] else 1
-        opens = prose[j] and (starts[j] == 0 or raw[before[j]] in SENTENCE_END)
-        first = forms[mine[0]][2 if opens else style]
-        label = " ".join([first, *(forms[i][style] for i in mine[1:])])
-        labels.append(shared.setdefault(label, label))
-        j += 1
-    return labels
+    made = []
+    for *tokens, in_prose, opening in distinct.tolist():
+        mine, style = [t for t in tokens if t >= 0], 0 if in_prose else 1
+        first = forms[mine[0]][2 if opening else style]
+        label = " ".join([first, *(forms[t][style] for t in mine[1:])])
+        made.append(shared.setdefault(label, label))
+    spelt_labels = iter([made[i] for i in inverse.ravel().tolist()])
+    return [source if isinstance(source, str) else next(spelt_labels) for source in sources]
 
 
 def token_forms(raw: list[str], used: np.ndarray) -> dict[int, tuple[str, str, str]]:
     """Per raw token id: how it is shown in prose, in a title, and opening a sentence."""
     forms = {}
     for i in used.tolist():
+        if i < 0:  # no token (labels_of: past a term's end)
+            continue
         token = raw[i]
         named, capital, lower = is_named(token), token[:1].isupper(), token.lower()
         in_prose = token if named or capital else lower

@@ -27,7 +27,8 @@ EMPHASIS_NOISE = str.maketrans("", "", EMPHASIS_MARKS)
 
 def without_emphasis(plain: str) -> str:
     """MARKDOWN_NOISE.sub for a text without "[": most have no mark (10x faster than the regex)."""
-    if any(mark in plain for mark in EMPHASIS_MARKS):
+    # EMPHASIS_MARKS one by one: a generator over them cost more than the five scans
+    if "*" in plain or "_" in plain or "`" in plain or "#" in plain or ">" in plain:
         return plain.translate(EMPHASIS_NOISE)
     return plain
 

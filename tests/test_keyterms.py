@@ -8,23 +8,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sitegen import keyterms
 from sitegen.keyterms import (
     KEEP,
     PROSE,
+    SENTENCE_END,
     Candidate,
     CandidateTable,
     InterleavedTables,
+    Rows,
+    Stream,
     candidates_and_counts,
     defined_acronyms,
     is_named,
     normalise,
     ranked_candidates,
+    token_forms,
 )
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_quality import judged_terms, precision_at, shipped_key_terms  # noqa: E402
+from gen_corpus import generate_papers  # noqa: E402
 
 YOLO = (
     "YOLOv4: Optimal Speed and Accuracy of Object Detection",
@@ -112,6 +118,52 @@ def test_labels_keep_names_and_drop_title_case() -> None:
     labels = {c.key: c.label for c in yolo}
     assert labels["yolov4"] == "YOLOv4"
     assert labels["object detection"] == "object detection"  # Title Case in the title only
+
+
+def labels_one_by_one(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
+    """labels_of as first written: each row's label made from its own tokens."""
+    labels = []
+    for row in chosen:
+        source = rows.labels.get(row, row)
+        if isinstance(source, str):
+            labels.append(source)
+            continue
+        start, size = int(rows.first[source]), int(rows.size[source])
+        tokens = [stream.raw[i] for i in stream.ids[start : start + size].tolist()]
+        prose = bool(stream.prose[start])
+        opens = prose and (start == 0 or stream.raw[stream.ids[start - 1]] in SENTENCE_END)
+        forms = [
+            token_forms(stream.raw, np.array([i]))[i] for i in stream.ids[start : start + size]
+        ]
+        style = 0 if prose else 1
+        labels.append(" ".join([forms[0][2 if opens else style], *(f[style] for f in forms[1:])]))
+        assert len(tokens) == size
+    return labels
+
+
+def test_labels_made_once_per_spelling_are_each_rows_own() -> None:
+    papers, _ = generate_papers(300, seed=3)
+    texts = [(p.title, p.abstract) for p in papers] + [
+        YOLO,
+        RATE,
+        *FILLER,
+        ("ResNet-50 Meets U-Net", "ResNet-50 meets U-Net. U-Net (UN) helps; ResNet-50 too. So UN."),
+        ("Graph Nets", "Graph nets! Graph Nets work: graph nets? GRAPH NETS. graph nets"),
+    ]
+    seen: list[tuple[list[str], list[str]]] = []
+    real = keyterms.labels_of
+
+    def both(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
+        made = real(chosen, rows, stream)
+        seen.append((made, labels_one_by_one(chosen, rows, stream)))
+        return made
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(keyterms, "labels_of", both)
+        candidates_and_counts(texts, KEEP, None)
+    ((made, reference),) = seen
+    assert made == reference and len(made) > 3000
+    assert len(set(made)) < len(made)  # spellings repeat: the case this is about
 
 
 def test_candidates_are_deterministic() -> None:
