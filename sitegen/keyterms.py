@@ -480,12 +480,12 @@ def level_keys(
     codes: np.ndarray, where: np.ndarray, n: int, norm: np.ndarray, words: list[str], keys: dict
 ) -> np.ndarray:
     """The key id of each occurrence: one string per distinct n-gram, shared by spelling."""
-    distinct, first = np.unique(codes, return_index=True)
+    distinct, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     ids = np.empty(len(distinct), np.int32)
     for j, p in enumerate(where[first].tolist()):
         text = " ".join([words[w] for w in norm[p : p + n].tolist()])
         ids[j] = keys.setdefault(text, len(keys))  # "U-Net" and "u net" are one key
-    return ids[np.searchsorted(distinct, codes)]
+    return ids[inverse.ravel()]
 
 
 @dataclass
