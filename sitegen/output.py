@@ -81,6 +81,7 @@ def check_output_folder(root: Path, output: Path) -> None:
 
 
 Record = tuple[int, str]  # (size, content hash): what a file in the output should hold
+Parked = tuple[dict[str, Record], dict[str, int]]  # files parked in a spool: records, ctimes
 # What a build left in its output folder: path -> (size, ctime_ns) per file the manifest
 # lists, as the build saw them (ctime None where it saw none): sitegen.noop records it.
 LeftFiles = dict[str, tuple[int, int | None]]
@@ -234,6 +235,10 @@ class Spool:
         self.folder = output.with_name(f".{output.name}.{SPOOL}-{os.getpid()}")
         self.output = output
         self.records: dict[str, Record] = {}  # parked path -> its record
+        # parked path -> its ctime as parked: still its ctime once a commit moves the whole
+        # spool (moved_whole), where a commit moving file by file changes each one's
+        self.ctimes: dict[str, int] = {}
+        self.moved_whole = False
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
         self.dropped = False  # a parked file was un-parked: its folder may be left empty
         spools = [output.parent.glob(f".{output.name}.{name}-*") for name in (SPOOL, OLDER_SPOOL)]
@@ -247,32 +252,52 @@ class Spool:
         """Park one output file; its record."""
         target = parked_at(self.folder, "new", path, self.flat)
         self.make_folder(target.parent)
-        create_file(target, data)
+        self.ctimes[path] = create_file(target, data)
         record = self.records[path] = (len(data), file_hash(data))
         return record
+
+    def parked(self) -> Parked:
+        """The records and ctimes of what this spool parked (what a copy hands back)."""
+        return self.records, self.ctimes
+
+    def adopt(self, parked: Parked) -> None:
+        """Take in what a copy parked in the same folder (Spool.parked)."""
+        records, ctimes = parked
+        self.records.update(records)
+        self.ctimes.update(ctimes)
+
+    def ctime(self, output: Path, path: str) -> int:
+        """A committed file's ctime: as parked, in a folder the commit moved in whole (a
+        rename changes the ctime of what it moves, not of what lies inside a moved folder)."""
+        if self.moved_whole and "/" in path and path in self.ctimes:
+            return self.ctimes[path]
+        return os.stat(os.path.join(output, path)).st_ctime_ns
 
     def own_copy(self) -> Spool:
         """This spool for a forked copy: the same folder, and its own records of what it
         parks (handed back to the build, which commits them all)."""
         mine = copy.copy(self)
-        mine.records = {}
+        mine.records, mine.ctimes = {}, {}
         return mine
 
     def drop(self, path: str) -> None:
         """Un-park a file (its bytes turned out to be on disk already)."""
         parked_at(self.folder, "new", path, self.flat).unlink()
         del self.records[path]
+        self.ctimes.pop(path, None)
         self.dropped = True
 
     def commit(self, output: Path, removed: list[str]) -> list[str]:
         """Move every parked file into output and remove `removed`: all of it, or none."""
         changed = sorted(self.records)
+        self.moved_whole = False
         journal = {"output": str(output), "changed": changed, "removed": removed, "flat": self.flat}
         self.make_folder(self.folder)
         write_atomic(self.folder / JOURNAL, json.dumps(journal))
         try:
             if self.fresh(output, removed):
                 self.move_whole(output)
+                self.moved_whole = True
             else:
                 for path in changed:
                     self.move_aside(output, path)

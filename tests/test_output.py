@@ -100,6 +100,25 @@ def test_commit_into_an_empty_output_moves_top_level_entries_not_each_file(
         assert not spool.folder.exists()
 
 
+def test_a_committed_files_ctime_is_known_without_a_stat_only_when_moved_in_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh, built = tmp_path / "fresh", tmp_path / "built"
+    site_with(built, {"papers/c/index.html": b"kept"})
+    real, stats = os.stat, []
+    for out, whole in ((fresh, True), (built, False)):
+        spool = parked(out)
+        changed = spool.commit(out, [])
+        assert spool.moved_whole is whole
+        stats.clear()
+        monkeypatch.setattr(os, "stat", lambda path, **kw: (stats.append(path), real(path))[1])
+        found = {path: spool.ctime(out, path) for path in changed}
+        monkeypatch.setattr(os, "stat", real)
+        assert found == {path: os.stat(out / path).st_ctime_ns for path in changed}
+        # Moved one by one, each file was renamed; in whole, only the top-level ones were.
+        assert len(stats) == (2 if whole else len(changed))
+
+
 def test_commit_into_a_folder_with_files_moves_file_by_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

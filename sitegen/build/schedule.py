@@ -23,7 +23,7 @@ from sitegen.build.run import Run, parked, render_route
 from sitegen.cache import BuildCache
 from sitegen.catalog import Paper
 from sitegen.model.discovery import generation
-from sitegen.output import Kept, Outputs
+from sitegen.output import Kept, Outputs, Parked
 from sitegen.project import Project
 from sitegen.render import compile_templates
 from sitegen.views.listing import Site
@@ -270,7 +270,7 @@ def renderer_start(total: int, done: int) -> int:
     return done + round((total - done) * OWN_SHARE)
 
 
-Rendered = tuple[dict, dict, Outputs, dict, dict]  # what a copy sends back (see render_routes)
+Rendered = tuple[dict, Parked | None, Outputs, dict, dict]  # what a copy sends back (render_routes)
 
 
 def render_routes(run: Run, chosen: Iterable[Route], data: bool = False) -> Rendered:
@@ -287,7 +287,7 @@ def render_routes(run: Run, chosen: Iterable[Route], data: bool = False) -> Rend
     if data:  # they show nothing of discovery either (papers.json: 0.14 s at 10k papers)
         for path, made in data_outputs(mine).items():
             outputs[path] = parked(mine, path, made) if isinstance(made, bytes) else made
-    return mine.rendered, spool.records if spool else {}, outputs, mine.noted, mine.inputs
+    return mine.rendered, spool.parked() if spool else None, outputs, mine.noted, mine.inputs
 
 
 def renders_beside_discovery(route: Route) -> bool:
@@ -306,8 +306,8 @@ def absorb(run: Run, outputs: Outputs, done: Rendered) -> None:
     run.rendered.update(rendered)
     run.noted.update(noted)
     run.inputs.update(inputs)
-    if run.spool is not None:
-        run.spool.records.update(spooled)
+    if run.spool is not None and spooled is not None:
+        run.spool.adopt(spooled)
     outputs.update(more)
 
 

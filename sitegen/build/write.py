@@ -36,6 +36,7 @@ from sitegen.output import (
     LeftFiles,
     Manifest,
     Outputs,
+    Parked,
     Record,
     Spool,
     check_path,
@@ -55,7 +56,7 @@ if TYPE_CHECKING:  # only a preview has a warm worker; a build imports no pool
 
 
 # What the index hands back: its files, its memo (None: stored already), parked records.
-Made = tuple[Outputs, Any, dict[str, Record]]
+Made = tuple[Outputs, Any, Parked | None]
 
 
 # --- search (owned by sitegen.search): the staged client-side index under search/ ---
@@ -115,7 +116,7 @@ class MemoSlot:
         on disk as the last build left them, Kept.AS_LEFT, not parked: a notes edit at 10k
         parked 759 files to change a few)."""
         if self.spool is None or os.getpid() == self.made_in:
-            return files, None if self.store(memo) else memo, {}
+            return files, None if self.store(memo) else memo, None
         spool = self.spool.own_copy()
         left, _ = self.cache.outputs_of(spool.output)  # what the last build noted of each
         parked: Outputs = {}
@@ -126,7 +127,7 @@ class MemoSlot:
                 continue
             spool.put(path, data)
             parked[path] = Kept.SPOOLED
-        return parked, None if self.store(memo) else memo, spool.records
+        return parked, None if self.store(memo) else memo, spool.parked()
 
     def __call__(self) -> object:
         """The memo the last index left (None: none usable)."""
@@ -275,7 +276,7 @@ def worker_search(
         RESIDENT.update(token=token, papers=dict(zip(order, papers, strict=True)), memo=new_memo)
         if write_to is not None:
             write_outputs(write_to, files)
-    return files, new_memo, {}
+    return files, new_memo, None
 
 
 def keep_memo(run: Run, made: Made) -> Outputs:
@@ -288,7 +289,7 @@ def keep_memo(run: Run, made: Made) -> Outputs:
         run.cache.keep("search", MEMO_KEY, memo, new=True)
     if parked:
         assert run.spool is not None  # a copy parks files only in the spool of a CLI build
-        run.spool.records.update(parked)
+        run.spool.adopt(parked)
     return files
 
 
@@ -385,7 +386,7 @@ def commit(run: Run, files: Outputs, final: bool) -> list[str]:
     changed = [p for p in run.spool.commit(run.output, stale) if p != MANIFEST]
     for path in changed:  # a rename changes a file's ctime: note it once the file is in place
         key, content, _, inputs = run.noted[path]
-        run.noted[path] = (key, content, os.stat(run.output / path).st_ctime_ns, inputs)
+        run.noted[path] = (key, content, run.spool.ctime(run.output, path), inputs)
     run.removed += len(stale)
     run.old, run.committed = manifest, set(files)
     noted = {p: run.noted[p] for p in records if p in run.noted}
