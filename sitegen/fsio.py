@@ -378,7 +378,7 @@ def write_atomic(
         raise
 
 
-def create_file(path: Path, data: bytes) -> int:
+def create_file(path: Path | str, data: bytes) -> int:
     """Write a file's bytes, FILE_MODE (as write_atomic): open, write, chmod, close; its
     ctime once written. A build writes one per page, and open()'s buffered file added an
     fstat, an isatty ioctl and an lseek to each (at 10k papers, ~35k system calls)."""

@@ -240,6 +240,8 @@ class Spool:
         self.ctimes: dict[str, int] = {}
         self.moved_whole = False
         self.folders: set[Path] = set()  # made already: mkdir is a slow syscall at 100k pages
+        self.parking = f"{self.folder}{os.sep}new"  # put's folder, and those it made, as str:
+        self.parked_in: set[str] = set()  # a Path per page cost ~8 us of a put's ~20 at 10k
         self.dropped = False  # a parked file was un-parked: its folder may be left empty
         spools = [output.parent.glob(f".{output.name}.{name}-*") for name in (SPOOL, OLDER_SPOOL)]
         for old in sorted(path for found in spools for path in found):
@@ -249,9 +251,12 @@ class Spool:
         self.flat = not is_empty_folder(output)  # as the undo above left it
 
     def put(self, path: str, data: bytes) -> Record:
-        """Park one output file; its record."""
-        target = parked_at(self.folder, "new", path, self.flat)
-        self.make_folder(target.parent)
+        """Park one output file (where parked_at says); its record."""
+        target = f"{self.parking}/{parked_name(path) if self.flat else path}"
+        parent = target.rpartition("/")[0]
+        if parent not in self.parked_in:
+            os.makedirs(parent, exist_ok=True)
+            self.parked_in.add(parent)
         self.ctimes[path] = create_file(target, data)
         record = self.records[path] = (len(data), file_hash(data))
         return record
@@ -353,6 +358,7 @@ class Spool:
         if not (self.folder / JOURNAL).exists():
             shutil.rmtree(self.folder, ignore_errors=True)
         self.records = {}
+        self.folders, self.parked_in = set(), set()  # maybe removed: made again if used again
         self.folders = set()
         self.dropped = False
 
