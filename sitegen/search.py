@@ -90,7 +90,8 @@ ref, so refs are short, the output is reproducible, and a new dump's papers come
 the text chunks of older papers keep their bytes. ``Analyser`` does lunr.py's
 Builder.add without its per-posting dicts: each field's raw tokens are counted first,
 and each distinct raw token goes through the pipeline once (memoised); ShardedIndex
-keeps each term's postings as a flat array of ints.
+keeps each term's postings as a flat array of ints (a cold index in batches: as the codes
+the shard files hold, sitegen.search_batch).
 
 Incremental: a build keeps a memo (``SearchMemo``, in the build cache) of each paper's
 analysed entry, by the hash of what search reads of it, and of the index's state: each
@@ -579,6 +580,8 @@ class ShardedIndex:
 
     def add_record(self, record: Record) -> None:
         """Index the next document from its Record."""
+        if self.coded:  # its postings are codes (search_batch): rows would not fit in
+            raise ValueError("an index begun in batches goes on in batches")
         number, fields = self.documents, len(FIELDS)
         self.documents += 1
         terms, pairs, occurs, postings = self.terms, self.pairs, self.occurs, self.postings

@@ -1,9 +1,11 @@
 """A cold search index's documents analysed and indexed many at a time, as numpy columns.
 
-`add_documents(index, docs, raws)` leaves a `search.ShardedIndex` in the very state that
+`add_documents(index, docs, raws)` leaves a `search.ShardedIndex` in the state that
 `index.add_record(index.analyser.record(doc))` for each doc in turn leaves it (the same
-term numbers, first uses, postings, counts, lengths and written forms:
-tests/test_search_batch.py). One record at a time, a 10k-paper index spent ~3 s in
+term numbers, first uses, counts, lengths and written forms), but for its postings: each
+term's are kept as the codes `search.posting_codes` makes of the rows add_record keeps,
+with the last posting's where in `index.lasts` (`index.coded`; tests/test_search_batch.py
+compares both ways). One record at a time, a 10k-paper index spent ~3 s in
 Python loops over every word and posting; here each field of a batch of documents is
 one array of raw token ids, and the loops left run over distinct words and terms.
 
@@ -127,7 +129,8 @@ class BatchAdder:
 def add_documents(
     index: ShardedIndex, docs: Sequence[Mapping[str, object]], raws: RawFacts
 ) -> None:
-    """Index docs next (their numbers follow index.documents), as many add_records would."""
+    """Index docs next (their numbers follow index.documents), as many add_records would,
+    the postings kept as codes (see the module docstring)."""
     if not docs:
         return
     if not index.coded:  # its postings are kept as codes (search.ShardedIndex.term_codes)
@@ -308,7 +311,7 @@ def postings_into(
             later = np.flatnonzero(rank)  # a posting's slots after its first
             flat[into[later]] -= part.slots[later - 1]
         offset += rows
-    rows_by_term(index, flat, starts, sizes, number, where, tf)
+    codes_by_term(index, flat, starts, sizes, number, where, tf)
 
 
 def ranks_within(counts: np.ndarray) -> np.ndarray:
@@ -317,7 +320,7 @@ def ranks_within(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
-def rows_by_term(
+def codes_by_term(
     index: ShardedIndex,
     flat: np.ndarray,
     starts: np.ndarray,

@@ -107,7 +107,7 @@ def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     plain = MARKDOWN_NOISE.sub(r"\1", plain) if "[" in plain else without_emphasis(plain)
     # The first two sentences only (a card per paper: at 100k, splitting whole abstracts
     # took seconds), their whitespace folded: a sentence ends where it ends in the text as
-    # it is (the same lookarounds about a run of spaces, however long).
+    # it is (the same mark and lookahead about a run of spaces, however long).
     first = SENTENCE_END.search(plain)
     second = SENTENCE_END.search(plain, first.end()) if first is not None else None
     text = " ".join((plain if second is None else plain[: second.start(1)]).split())

@@ -1,5 +1,5 @@
 """sitegen.search_batch: documents indexed a batch at a time leave the index one Record at
-a time leaves, value for value."""
+a time leaves, value for value (the postings as the codes of its rows)."""
 
 from __future__ import annotations
 
@@ -109,3 +109,13 @@ def test_a_cold_index_in_batches_writes_the_same_files_and_memo(
     monkeypatch.setattr(BatchAdder, "__call__", counted)
     assert search.search_index(papers, taxonomy) == one_at_a_time
     assert sum(used) == 300 and max(used) == 64
+
+
+def test_an_index_goes_on_the_way_it_began() -> None:
+    docs = [{name: "graph models" for name, _ in search.FIELDS} for _ in range(2)]
+    batched = in_batches(docs[:1], 1)
+    with pytest.raises(ValueError, match="in batches"):
+        batched.add_record(batched.analyser.record(docs[1]))
+    recorded = one_by_one(docs[:1])
+    with pytest.raises(ValueError, match="one Record at a time"):
+        add_documents(recorded, docs[1:], RawFacts())
