@@ -23,8 +23,18 @@ def lunr_term(raw: str) -> str | None:
     return None if word in STOP_WORDS else stem(word)
 
 
+# Every ASCII character's kind but y's: "v" for a vowel, "c" for any other.
+ASCII_KINDS = {code: "v" if chr(code) in "aeiou" else "c" for code in range(128)}
+ASCII_KINDS[ord("y")] = "y"
+
+
 def pattern(word: str) -> str:
     """ "c" or "v" per letter, as lunr.py's PorterStemmer.cons: y is a vowel after a consonant."""
+    if word.isascii():  # nearly every word: one translate, then its y's, if any, in turn
+        kinds = word.translate(ASCII_KINDS)
+        if "y" not in kinds:
+            return kinds
+        return kinds_with_ys(kinds)
     kinds = []
     consonant = True
     for i, letter in enumerate(word):
@@ -36,6 +46,15 @@ def pattern(word: str) -> str:
             consonant = True
         kinds.append("c" if consonant else "v")
     return "".join(kinds)
+
+
+def kinds_with_ys(kinds: str) -> str:
+    """A pattern whose y's are still "y": each one a vowel after a consonant, else one."""
+    letters = list(kinds)
+    for i, kind in enumerate(letters):
+        if kind == "y":
+            letters[i] = "v" if i and letters[i - 1] == "c" else "c"
+    return "".join(letters)
 
 
 def measure(kinds: str) -> int:

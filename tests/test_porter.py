@@ -9,7 +9,7 @@ from lunr import get_default_builder
 from lunr.stemmer import PorterStemmer
 from lunr.token import Token
 
-from sitegen.porter import lunr_term, stem
+from sitegen.porter import lunr_term, pattern, stem
 from sitegen.search import tokenize
 
 PIPELINE = get_default_builder().pipeline
@@ -63,3 +63,23 @@ def test_generated_words_stem_as_lunr_py_stems_them(word: str) -> None:
 @given(st.text(alphabet="aeiouybcstlnm-'’._0é", min_size=1, max_size=12))
 def test_raw_tokens_with_marks_get_lunr_pys_term(raw: str) -> None:
     assert lunr_term(raw) == lunr_py_term(raw)
+
+
+def pattern_letter_by_letter(word: str) -> str:
+    """pattern as first written: each letter judged after the one before it."""
+    kinds, consonant = [], True
+    for i, letter in enumerate(word):
+        if letter in "aeiou":
+            consonant = False
+        elif letter == "y":
+            consonant = i == 0 or not consonant
+        else:
+            consonant = True
+        kinds.append("c" if consonant else "v")
+    return "".join(kinds)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="aeiouyybcxz9-é", max_size=12))
+def test_a_words_pattern_is_judged_letter_by_letter(word: str) -> None:
+    assert pattern(word) == pattern_letter_by_letter(word)
