@@ -32,6 +32,7 @@ INFLECTIONS = frozenset(("", "s", "es", "e", "ed", "d", "ing"))  # not "-ion", "
 # What word_class takes off. Only inflections: with "-ion" or "-al", "severe" and "several"
 # would share a class, though neither is a form of the other.
 CLASS_ENDINGS = sorted(INFLECTIONS - {""} | {"y", "ies", "ied"}, key=lambda e: (-len(e), e))
+ANY_CLASS_ENDING = tuple(CLASS_ENDINGS)
 CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 # A word's hash is 1..FORM_HASHES: ten bits, two varint digits (search.varint). Only the
 # written forms of one term can be taken for each other, and 1,023 values keep two of them
@@ -92,8 +93,11 @@ def word_class(word: str) -> str:
     """What a written word and its inflections share, hashed for marks: the word less its
     longest CLASS_ENDING (leaving 2+ UTF-16 units; a consonant doubled before it as one):
     "generate", "generates", "generating" are "generat"; "generation" is itself."""
+    if not word.endswith(ANY_CLASS_ENDING):  # most words: one test, not one per ending
+        return word
+    length = utf16_length(word)
     for ending in CLASS_ENDINGS:
-        if word.endswith(ending) and utf16_length(word) - len(ending) >= 2:
+        if word.endswith(ending) and length - len(ending) >= 2:
             stem = word[: -len(ending)]
             if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] in CONSONANTS:
                 stem = stem[:-1]
@@ -103,6 +107,8 @@ def word_class(word: str) -> str:
 
 def utf16_length(text: str) -> int:
     """The length of text in UTF-16 code units, as JavaScript counts it."""
+    if text.isascii():
+        return len(text)
     return len(text) + sum(ord(char) > 0xFFFF for char in text)
 
 
