@@ -36,6 +36,7 @@ from itertools import pairwise
 
 import numpy as np
 
+from sitegen.arrays import distinct
 from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
 
 MAX_WORDS = 4
@@ -480,8 +481,8 @@ def level_keys(
     codes: np.ndarray, where: np.ndarray, n: int, norm: np.ndarray, words: list[str], keys: dict
 ) -> np.ndarray:
     """The key id of each occurrence: one string per distinct n-gram, shared by spelling."""
-    distinct, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
-    ids = np.empty(len(distinct), np.int32)
+    found, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    ids = np.empty(len(found), np.int32)
     for j, p in enumerate(where[first].tolist()):
         text = " ".join([words[w] for w in norm[p : p + n].tolist()])
         ids[j] = keys.setdefault(text, len(keys))  # "U-Net" and "u net" are one key
@@ -784,12 +785,12 @@ def labels_of(chosen: list[int], rows: Rows, stream: Stream) -> list[str]:
     spellings = np.column_stack((spans, prose, opens))
     # Each row as one opaque value: np.unique's axis=0 sorts rows ~4x slower.
     row = np.dtype((np.void, spellings.itemsize * spellings.shape[1]))
-    distinct, inverse = np.unique(spellings.view(row).ravel(), return_inverse=True)
-    distinct = distinct.view(np.int64).reshape(-1, spellings.shape[1])
-    forms = token_forms(stream.raw, np.unique(distinct[:, :MAX_WORDS]))
+    found, inverse = np.unique(spellings.view(row).ravel(), return_inverse=True)
+    spelling_rows = found.view(np.int64).reshape(-1, spellings.shape[1])
+    forms = token_forms(stream.raw, distinct(spelling_rows[:, :MAX_WORDS]))
     shared: dict[str, str] = {}  # one string per label: a build holds KEEP labels a paper
     made = []
-    for *tokens, in_prose, opening in distinct.tolist():
+    for *tokens, in_prose, opening in spelling_rows.tolist():
         mine, style = [t for t in tokens if t >= 0], 0 if in_prose else 1
         first = forms[mine[0]][2 if opening else style]
         label = " ".join([first, *(forms[t][style] for t in mine[1:])])

@@ -26,6 +26,7 @@ from itertools import chain
 
 import numpy as np
 
+from sitegen.arrays import distinct
 from sitegen.porter import lunr_term
 from sitegen.search import FIELDS, POSITION_FIELDS, ShardedIndex, tokenize, trimmed
 from sitegen.wordforms import MANY_BITS, MANY_WORDS, MARK_WORDS, class_hash, inflects
@@ -222,7 +223,7 @@ def form_marks(
     odd = np.zeros(groups, bool)
     odd[group[marked_of[raw]]] = True
     chosen = odd[group]
-    pairs = np.unique(group[chosen] * HASH_SPAN + hash_of[raw[chosen]])
+    pairs = distinct(group[chosen] * HASH_SPAN + hash_of[raw[chosen]])
     owner, hashes = pairs // HASH_SPAN, pairs % HASH_SPAN
     words = np.bincount(owner, minlength=groups)
     later = words[owner] - 1 - ranks_within(words)  # the group's hashes after this one
@@ -234,7 +235,7 @@ def form_marks(
     if many.any():
         bits = np.zeros(groups, np.int64)
         np.bitwise_or.at(bits, owner[many], 1 << (hashes[many] % MANY_BITS))
-        crowded = np.unique(owner[many])
+        crowded = distinct(owner[many])
         mark[crowded] = MANY_WORDS | bits[crowded]
     return mark
 
