@@ -123,7 +123,7 @@ from sitegen.cache import digest
 from sitegen.catalog import Paper
 from sitegen.porter import lunr_term
 from sitegen.texmath import tex_plain
-from sitegen.text import derivable_slug
+from sitegen.text import derivable_slug, one_line
 from sitegen.themes import Taxonomy, title_from_slug
 from sitegen.wordforms import class_hash, inflects, pack_mark
 
@@ -208,9 +208,15 @@ def plain_text(markdown: str) -> str:
     text = tex_plain(markdown)
     text = MARKDOWN_LINK.sub(r"\1", text) if "](" in text else text
     # Line markers first, then every emphasis character: the same as one regex
-    # alternating both, but str.translate is much faster.
-    text = MARKDOWN_MARKERS.sub("", text).translate(MARKDOWN_EMPHASIS)
-    return " ".join(text.split())  # str.split() and re's \s agree on what whitespace is
+    # alternating both, but str.translate is much faster. On one line, a marker can only
+    # open it; and most abstracts have no emphasis character to take out.
+    if "\n" in text:
+        text = MARKDOWN_MARKERS.sub("", text)
+    elif (opening := MARKDOWN_MARKERS.match(text)) is not None:
+        text = text[opening.end() :]
+    if "*" in text or "_" in text or "`" in text or "~" in text:
+        text = text.translate(MARKDOWN_EMPHASIS)
+    return one_line(text)  # str.split() and re's \s agree on what whitespace is
 
 
 def snippet_chars(papers: int) -> int:

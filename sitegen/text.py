@@ -25,6 +25,16 @@ EMPHASIS_MARKS = "*_`#>"  # what MARKDOWN_NOISE drops from a text without "["
 EMPHASIS_NOISE = str.maketrans("", "", EMPHASIS_MARKS)
 
 
+def one_line(text: str) -> str:
+    """Every run of whitespace (tabs, newlines, NBSP, ...) as one space, none at the ends:
+    " ".join(text.split()). A text already so is returned as it is, found in one pass:
+    whitespace other than " " is never printable, so a printable text without "  " and
+    without a space at either end has nothing to fold (most abstracts: 8 -> 1.5 us)."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 def without_emphasis(plain: str) -> str:
     """MARKDOWN_NOISE.sub for a text without "[": most have no mark (10x faster than the regex)."""
     # EMPHASIS_MARKS one by one: a generator over them cost more than the five scans
@@ -110,7 +120,7 @@ def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     # it is (the same mark and lookahead about a run of spaces, however long).
     first = SENTENCE_END.search(plain)
     second = SENTENCE_END.search(plain, first.end()) if first is not None else None
-    text = " ".join((plain if second is None else plain[: second.start(1)]).split())
+    text = one_line(plain if second is None else plain[: second.start(1)])
     first = SENTENCE_END.search(text)
     chosen = text if first is None else text[: first.start(1)]
     if first is not None:

@@ -13,6 +13,7 @@ from sitegen.text import (
     derivable_slug,
     excerpt,
     find_links,
+    one_line,
     short_title,
     slugify,
     status_key,
@@ -188,3 +189,16 @@ def test_an_excerpt_folds_only_its_first_sentences_and_says_the_same(
 ) -> None:
     text = "".join(parts)
     assert excerpt(text, limit) == excerpt_of_whole_text(text, limit)
+
+
+SPACES = "".join(chr(c) for c in range(0x110000) if chr(c).isspace())
+
+
+def test_whitespace_but_the_space_is_never_printable() -> None:
+    # what one_line's shortcut rests on, for every code point there is
+    assert [c for c in SPACES if c.isprintable()] == [" "]
+
+
+@given(st.text(alphabet=SPACES + "ab.é\x00", max_size=30))
+def test_one_line_folds_whitespace_as_split_and_join(text: str) -> None:
+    assert one_line(text) == " ".join(text.split())
