@@ -1197,6 +1197,8 @@ def test_tokenize_splits_where_lunr_does_whatever_the_spaces() -> None:
     assert {c for c in spaces if search.OTHER_SPACES.match(c)} == {
         c for c in spaces if not search.SEPARATOR.match(c)
     }
+    ascii_kept = {c for c in spaces if c.isascii() and search.OTHER_SPACES.match(c)}
+    assert ascii_kept == set("\x1c\x1d\x1e\x1f")  # what splits_as_lunr scans ASCII for
     for space in [*spaces, "-", "\u00a0-\t"]:
         text = f" Self{space}Supervised  {space}ViT-B/16{space}"
         lunr = [t for t in search.SEPARATOR.split(text.lower()) if t]
