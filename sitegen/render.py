@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -379,10 +379,13 @@ def compile_tag(env: jinja2.Environment) -> str:
     return tag.hexdigest()[:16]
 
 
-def compile_templates(env: jinja2.Environment) -> None:
-    """Compile every template the environment finds; one with an error is left to fail
-    where it is used (an unused broken template never stopped a build)."""
+def compile_templates(env: jinja2.Environment, unused: Collection[str] = ()) -> None:
+    """Compile every template the environment finds but those no page will render (`unused`:
+    compiled if ever asked for); one with an error is left to fail where it is used (an
+    unused broken template never stopped a build)."""
     for name in env.list_templates(extensions=("html", "xml", "js", "txt")):
+        if name in unused:
+            continue
         try:
             env.get_template(name)
         except jinja2.TemplateError:

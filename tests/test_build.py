@@ -22,7 +22,7 @@ import sitegen.build
 import sitegen.build.schedule
 import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
-from sitegen.build.model import PENDING
+from sitegen.build.model import PENDING, environment_for
 from sitegen.build.options import resolve_base_url
 from sitegen.build.schedule import LOOK_EVERY, renderer_start, routes_here
 from sitegen.cache import BuildCache
@@ -30,7 +30,9 @@ from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
 from sitegen.model.library import build_library
 from sitegen.output import MANIFEST
+from sitegen.paper_page import PAPER_ONLY, unused_templates
 from sitegen.project import load_project
+from sitegen.render import compile_templates
 from sitegen.texmath import tex_plain
 from sitegen.views.listing import make_site
 
@@ -424,7 +426,7 @@ def test_a_first_forked_build_compiles_the_templates_in_the_side_copy_beside_dis
     monkeypatch.setattr(
         sitegen.build.schedule,
         "compile_templates",
-        lambda env: here.append("compile") or real_compile(env),
+        lambda env, unused: here.append("compile") or real_compile(env, unused),
     )
     monkeypatch.setattr(
         sitegen.discover, "discover", lambda *a: here.append("discover") or real_discover(*a)
@@ -433,6 +435,20 @@ def test_a_first_forked_build_compiles_the_templates_in_the_side_copy_beside_dis
     assert here == ["discover", "compile"]  # none before the side copy started
     assert len(list((tmp_path / "compiled").iterdir())) >= 15  # kept, for this process too
     assert tree(tmp_path / "forked") == tree(single)
+
+
+def test_templates_only_a_paper_page_renders_are_not_compiled_for_the_shipped_ones(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    project = load_project(ingested_copy(shipped, tmp_path), BuildCache())
+    env = environment_for(project, BuildCache())
+    compile_templates(env, unused_templates(env))
+    names = {key[1] for key in env.cache}  # Jinja's cache: keys (loader ref, name)
+    assert "base.html" in names and not names & set(PAPER_ONLY)
+    (project.root / "templates").mkdir(exist_ok=True)
+    (project.root / "templates" / "paper.html").write_text("{{ paper.title }}")
+    own = environment_for(load_project(project.root, BuildCache()), BuildCache())
+    assert unused_templates(own) == ()  # a site's own paper.html is Jinja's to render
 
 
 def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(

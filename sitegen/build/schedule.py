@@ -24,6 +24,7 @@ from sitegen.cache import BuildCache
 from sitegen.catalog import Paper
 from sitegen.model.discovery import generation
 from sitegen.output import Kept, Outputs, Parked
+from sitegen.paper_page import unused_templates
 from sitegen.project import Project
 from sitegen.render import compile_templates
 from sitegen.views.listing import Site
@@ -124,7 +125,7 @@ def side_work(
     if aside is not None:  # first: discovery waits for it
         yield aside()
     if run is not None:  # before the index: this process then finds them compiled (kept)
-        compile_templates(run.env)
+        compile_templates(run.env, unused_templates(run.env))
     yield group[2](*group[3]) if group is not None else None
     yield render_routes(run, shows_nothing_of_discovery(run.model.site), data=True) if run else None
 
@@ -136,7 +137,7 @@ def share_before_fork(run: Run, compiled: bool = True) -> None:
     at 100k papers)."""
     run.model.site.cards.fill()
     if compiled:
-        compile_templates(run.env)
+        compile_templates(run.env, unused_templates(run.env))
     run.input_keys()
     give_back_memory()  # what discovery freed is not copied into the page tables of a copy
 
