@@ -232,6 +232,8 @@ def is_named(token: str) -> bool:
     Title Case hyphenation ("Self-Supervised") is not a name: each hyphen-joined part
     is judged alone.
     """
+    if token.islower() and token.isalpha():
+        return False  # most words: no capital or digit, so no name (named_part says so)
     if LETTER_NAME.fullmatch(token):
         return True  # U-Net, X-Ray: a one-letter name joined to a word
     return any(named_part(part) for part in JOINS.split(token) if part)
@@ -239,7 +241,7 @@ def is_named(token: str) -> bool:
 
 def named_part(part: str) -> bool:
     """One hyphen-free part of a token: inner capitals, an acronym, or letters around digits."""
-    if not any(c.isalpha() for c in part):
+    if not has_letter(part):
         return False
     if part.isupper():
         return len(part) > 1 or not part.isalpha()  # MAE, 3D; not the "A" of a sentence
@@ -260,13 +262,19 @@ def is_break(token: str) -> bool:
         return True
     if is_named(token):
         return False
-    if not any(c.isalpha() for c in lower) or len(lower) < 2 or lower[0].isdigit():
+    if len(lower) < 2 or lower[0].isdigit() or not has_letter(lower):
         return True  # numbers and number-led tokens ("256times256", "31-refinements")
-    if lower in PHRASE_NOUNS or stem(lower) in PHRASE_NOUNS:
+    stemmed = stem(lower)
+    if lower in PHRASE_NOUNS or stemmed in PHRASE_NOUNS:
         return False  # "representation learning", "diffusion model": kept inside phrases
     if lower.endswith(ADVERB_ENDINGS):
         return True  # "provably", "explicitly": adverbs are no part of a term
-    return lower in STOPWORDS or lower in GENERIC or stem(lower) in GENERIC or lower in PROSE
+    return lower in STOPWORDS or lower in GENERIC or stemmed in GENERIC or lower in PROSE
+
+
+def has_letter(text: str) -> bool:
+    """Whether any character is a letter (a word of letters alone, without a loop)."""
+    return text.isalpha() or any(c.isalpha() for c in text)
 
 
 def is_phrase_noun(token: str) -> bool:
@@ -277,7 +285,10 @@ def is_phrase_noun(token: str) -> bool:
 
 def normalise(token: str) -> str:
     """A token's matching form: lower case, hyphen-joined parts stemmed."""
-    return " ".join(stem(part) for part in JOINS.split(token.lower()) if part)
+    lower = token.lower()
+    if not ("-" in lower or "+" in lower or "^" in lower):  # one part (JOINS): most tokens
+        return stem(lower) if lower else ""
+    return " ".join(stem(part) for part in JOINS.split(lower) if part)
 
 
 class BreakTable(dict[str, bool]):
@@ -385,31 +396,24 @@ class Vocabulary:
 
 def vocabulary(raw: list[str]) -> Vocabulary:
     """Judge each distinct token once."""
-    n = len(raw)
-    flags = {name: np.zeros(n, bool) for name in ("content", "named", "generic", "cap", "verb")}
-    normal = np.full(n, -1, np.int32)
     ends = np.array([token in SENTENCE_END for token in raw], bool)
     normals: dict[str, int] = {}
-    for index, token in enumerate(raw):
+    # Per token: (normal id, named, generic, capitalised, participle); a break is all off.
+    # Made as lists, then arrays: an array item set per fact cost more than the facts.
+    facts: list[tuple[int, bool, bool, bool, bool]] = []
+    off = (-1, False, False, False, False)
+    for token in raw:
         if BREAKS[token]:
+            facts.append(off)
             continue
         form, named, generic, capital, verb = token_facts(token)
-        normal[index] = normals.setdefault(form, len(normals))
-        for name, value in zip(flags, (True, named, generic, capital, verb), strict=True):
-            flags[name][index] = value
+        facts.append((normals.setdefault(form, len(normals)), named, generic, capital, verb))
+    columns = list(zip(*facts, strict=True)) if facts else [(), (), (), (), ()]
+    normal = np.array(columns[0], np.int32)
+    named, generic, capital, verb = (np.array(c, bool) for c in columns[1:])
     words = list(normals)
     learning = np.array([w == "learning" for w in words] + [False], bool)
-    return Vocabulary(
-        flags["content"],
-        normal,
-        flags["named"],
-        flags["generic"],
-        flags["cap"],
-        flags["verb"],
-        ends,
-        learning,
-        words,
-    )
+    return Vocabulary(normal >= 0, normal, named, generic, capital, verb, ends, learning, words)
 
 
 def shifted(values: np.ndarray, by: int, fill: bool) -> np.ndarray:
