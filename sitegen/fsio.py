@@ -82,12 +82,20 @@ def sorted_entries(folder: str) -> list[os.DirEntry]:
         return []
 
 
-def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
+def read_input(path: Path | str, limit: int = MAX_INPUT_BYTES) -> bytes:
     """The bytes of an input file: a regular file (symlinks followed) of at most limit bytes.
 
     A FIFO would block a plain read forever and /dev/zero would never end, so the
     file is opened without blocking and checked before a byte is read.
     """
+    return read_input_and_stat(path, limit)[0]
+
+
+def read_input_and_stat(
+    path: Path | str, limit: int = MAX_INPUT_BYTES
+) -> tuple[bytes, os.stat_result]:
+    """read_input, and the file's stat once read (of the file read, whatever its path
+    names by then: a stat memo pairs it with these bytes, sitegen.known)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
@@ -106,13 +114,14 @@ def read_input(path: Path, limit: int = MAX_INPUT_BYTES) -> bytes:
         while size <= limit and (part := os.read(fd, min(want, limit + 1 - size))):
             parts.append(part)  # read on to the end: /proc, FUSE and NFS may read short
             size, want = size + len(part), READ_CHUNK
+        after = os.fstat(fd)
     except OSError as exc:
         raise SitegenError(f"cannot read: {exc.strerror}", path) from None
     finally:
         os.close(fd)
     if size > limit:
         raise SitegenError(f"too large (over {limit} bytes)", path)
-    return b"".join(parts)  # one part: that very object, not a copy
+    return b"".join(parts), after  # one part: that very object, not a copy
 
 
 BOMS = (

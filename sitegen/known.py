@@ -21,7 +21,7 @@ from typing import Any
 
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
-from sitegen.fsio import read_input
+from sitegen.fsio import read_input, read_input_and_stat
 from sitegen.noop import is_racy
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
@@ -33,6 +33,11 @@ def stat_of(path: Path | str) -> Stat | None:
         s = os.stat(path)
     except OSError:
         return None
+    return as_stat(s)
+
+
+def as_stat(s: os.stat_result) -> Stat:
+    """A stat as the memo keeps it."""
     return s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino
 
 
@@ -82,11 +87,12 @@ class KnownFiles:
         if entry is not None:
             self.seen[name] = entry
             return self.cache.parse(self.kind, entry[4], lambda: read_parsed(Path(file), parse))
-        path = Path(file)  # made only for a file read now (a page's path: 8 µs at 10k pages)
-        data = read_input(path)
-        key = content_key(path, data)
-        value = self.cache.parse(self.kind, key, lambda: parse(path, data, key))
-        if stat is not None and trusted(stat, self.now) and stat_of(path) == stat:
+        # The file as read and its stat then (of the file read: a rename over it since
+        # leaves the next pass a new stat to miss); no Path unless it is parsed now.
+        data, after = read_input_and_stat(name)
+        key = digest(name, data)  # content_key's, by the path's text
+        value = self.cache.parse(self.kind, key, lambda: parse(Path(name), data, key))
+        if stat is not None and trusted(stat, self.now) and as_stat(after) == stat:
             self.seen[name] = (*stat, key)  # unchanged while it was read
         return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -22,13 +23,18 @@ PAGE = "---\ntitle: Paper {n}\n---\n\nAbstract {n}.\n"
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Every file the stat memo reads."""
     seen: list[Path] = []
-    real = sitegen.known.read_input
+    real, real_and_stat = sitegen.known.read_input, sitegen.known.read_input_and_stat
 
-    def counted(path: Path) -> bytes:
-        seen.append(path)
+    def counted(path: Path | str) -> bytes:
+        seen.append(Path(path))
         return real(path)
 
+    def counted_and_stat(path: Path | str) -> tuple[bytes, os.stat_result]:
+        seen.append(Path(path))
+        return real_and_stat(path)
+
     monkeypatch.setattr(sitegen.known, "read_input", counted)
+    monkeypatch.setattr(sitegen.known, "read_input_and_stat", counted_and_stat)
     return seen
 
 
@@ -105,3 +111,27 @@ def test_unchanged_dumps_are_not_read_again(tmp_path: Path, reads) -> None:
     again, _ = read_dumps(dumps, cache)
     assert reads == [dumps / "2024-01-02-b.txt"]
     assert again[0] == first[0] and again[1].entries != first[1].entries
+
+
+def test_a_page_replaced_while_it_is_read_is_read_again_next_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    papers = tmp_path / "papers" / "theme"
+    papers.mkdir(parents=True)
+    page = papers / "p.md"
+    page.write_text(PAGE.format(n=1))
+    settle()
+    real = sitegen.known.read_input_and_stat
+
+    def replaced_after(path: Path | str) -> tuple[bytes, os.stat_result]:
+        found = real(path)
+        (papers / "new.tmp").write_text(PAGE.format(n=2))  # an editor's save: rename over
+        os.replace(papers / "new.tmp", page)
+        return found
+
+    cache = BuildCache()
+    with monkeypatch.context() as patch:
+        patch.setattr(sitegen.known, "read_input_and_stat", replaced_after)
+        assert [p.meta["title"] for p in read_pages(tmp_path / "papers", cache)] == ["Paper 1"]
+    settle()
+    assert [p.meta["title"] for p in read_pages(tmp_path / "papers", cache)] == ["Paper 2"]
