@@ -107,6 +107,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import operator
 import re
 import sys
 from array import array
@@ -518,16 +519,26 @@ VARINTS += [
 ]
 
 
-SHORT = len(VARINTS)  # the ints of up to 3 digits
+class VarintTable(dict[int, str]):
+    """int -> its varint: those of up to 3 digits held, a larger one made when asked for
+    (not kept: at 100k papers, the first posting of many terms has its own)."""
+
+    def __missing__(self, number: int) -> str:
+        try:
+            value = operator.index(number)  # an int, a numpy int; not a float
+        except TypeError:
+            value = -1
+        if value < 0:
+            raise ValueError(f"not a varint: {number!r}")
+        return varint(value)
+
+
+VARINT_OF = VarintTable(enumerate(VARINTS))
 
 
 def varints(numbers: Iterable[int]) -> str:
-    """Ints as one string of varints."""
-    numbers = numbers if isinstance(numbers, list) else list(numbers)
-    if not numbers or max(numbers) < SHORT:  # most lists (max: one pass in C, not a retry)
-        return "".join(map(VARINTS.__getitem__, numbers))
-    table = VARINTS
-    return "".join([table[n] if n < SHORT else varint(n) for n in numbers])
+    """Ints as one string of varints (each looked up in C, the few large ones made)."""
+    return "".join(map(VARINT_OF.__getitem__, numbers))
 
 
 def index_header(weights: Weights) -> dict:

@@ -1221,15 +1221,22 @@ def test_a_small_cold_index_reads_in_batches_once_numpy_is_loaded(
 
 
 def test_a_list_of_ints_reads_back_whatever_their_size() -> None:
-    # Most lists hold ints of up to 3 digits (a table); one larger int makes the list longhand.
-    from sitegen.search import SHORT, varints
+    # Most ints have up to 3 digits (a table); a larger one is made when met.
+    from sitegen.search import VARINTS, varint, varints
 
+    short = len(VARINTS)
     for numbers in (
         [],
         [0, 31, 32],
-        [SHORT - 1, 5],
-        [5, SHORT, 2**40, 0],
+        [short - 1, 5],
+        [5, short, 2**40, 0],
         list(range(0, 10**6, 997)),
     ):
         assert read_varints(varints(numbers)) == numbers
-        assert varints(iter(numbers)) == varints(numbers)
+        assert varints(iter(numbers)) == varints(numbers) == "".join(map(varint, numbers))
+    import numpy as np
+
+    assert varints([np.int64(2**40), np.int32(7)]) == varint(2**40) + varint(7)
+    for wrong in ([-1], [3, -5], [1.5]):
+        with pytest.raises(ValueError, match="not a varint"):
+            varints(wrong)
