@@ -415,11 +415,6 @@ def after_count(where: int, code: int) -> int:
     return (code & 1) + ((code >> 1) if where % len(FIELDS) in POSITION_FIELDS else 0)
 
 
-def row_mark(row: Sequence[int], at: int) -> int:
-    """The mark of the posting whose count is at row[at] (0 for none)."""
-    return row[at + 1] if row[at] & 1 else 0
-
-
 # Per field (by where % len(FIELDS)): whether its postings hold word slots.
 HAS_SLOTS = tuple(field in POSITION_FIELDS for field in range(len(FIELDS)))
 
@@ -453,23 +448,6 @@ def posting_codes(row: Sequence[int], previous: int = 0) -> tuple[list[int], int
             at += count
         previous = where
     return codes, previous
-
-
-def absolute_row(codes: Sequence[int]) -> list[int]:
-    """A term's postings from their codes (posting_codes): a Row, wheres and slots absolute."""
-    row: list[int] = []
-    at, where, count = 0, 0, len(codes)
-    while at < count:
-        where += codes[at]
-        code = codes[at + 1]
-        row += (where, code, *codes[at + 2 : at + 2 + (code & 1)])
-        at += 2 + (code & 1)
-        slot, slots = 0, after_count(where, code) - (code & 1)
-        for step in codes[at : at + slots]:
-            slot += step
-            row.append(slot)
-        at += slots
-    return row
 
 
 class Weights:
@@ -677,8 +655,7 @@ class ShardedIndex:
         self.codes[term] = f"{last},{text}"
         if self.pairs[number] <= POSITION_POSTINGS:
             return text, ""
-        full = absolute_row(codes) if self.coded else row
-        self.tiered[term] = tiered = tiered_texts(full, self.weighing())
+        self.tiered[term] = tiered = tiered_texts(codes, self.weighing())
         return tiered[1], late_codes(number, tiered[2])
 
     def weighing(self) -> Weighing:
@@ -724,46 +701,39 @@ def shard_texts(
     return firsts, texts, lates
 
 
-def tiered_codes(row: Sequence[int], weighing: Weighing) -> tuple[list[int], list[int]]:
-    """The postings of a term with more than POSITION_POSTINGS pairs, and the slots its
-    late codes hold: its best title and abstract postings keep their slots (their count
-    code written 2 * code + 1), the others' (2 * code) go to the late codes."""
+def tiered_codes(codes: Sequence[int], weighing: Weighing) -> tuple[list[int], list[int]]:
+    """The shard codes of a term with more than POSITION_POSTINGS pairs, from all its
+    postings' codes (posting_codes), and the slots its late codes hold: its best title and
+    abstract postings keep their slots (their count code written 2 * code + 1), the
+    others' (2 * code) go to the late codes. Every where and slot keeps its code."""
     fields = len(FIELDS)
-    postings = []  # (where, count code, where it starts in row)
-    append, at, end = postings.append, 0, len(row)
+    postings = []  # (where, count code, where its where's code is)
+    append, at, where, end = postings.append, 0, 0, len(codes)
     while at < end:
-        where, code = row[at], row[at + 1]
-        append((where, code, at + 1))
+        where += codes[at]
+        code = codes[at + 1]
+        append((where, code, at))
         at += 2 + after_count(where, code)
     positional = [(w, code >> 1) for w, code, _ in postings if w % fields in POSITION_FIELDS]
     kept = best_postings(positional, weighing)
-    codes: list[int] = []
+    shard: list[int] = []
     late: list[int] = []
-    previous = 0
-    for where, code, start in postings:
-        mark = (row_mark(row, start),) if code & 1 else ()
+    for where, code, at in postings:
+        slots = at + 2 + (code & 1)  # after its where, count and mark
         if where % fields not in POSITION_FIELDS:
-            codes += (where - previous, code, *mark)
-            previous = where
+            shard += codes[at:slots]
             continue
-        codes += (where - previous, 2 * code + (where in kept), *mark)
-        before, slots = 0, []
-        start += 1 + len(mark)
-        for slot in row[start : start + (code >> 1)]:
-            slots.append(slot - before)
-            before = slot
-        if where in kept:
-            codes += slots
-        else:
-            late += slots
-        previous = where
-    return codes, late
+        shard += codes[at : at + 1]
+        shard.append(2 * code + (where in kept))
+        shard += codes[at + 2 : slots]
+        (shard if where in kept else late).extend(codes[slots : slots + (code >> 1)])
+    return shard, late
 
 
-def tiered_texts(row: Sequence[int], weighing: Weighing) -> list:
-    """A tiered term's shard codes and late codes (but its number) as varints, as the
-    memo keeps them: [0, codes, late] ("" when no slot is late)."""
-    codes, late = tiered_codes(row, weighing)
+def tiered_texts(codes: Sequence[int], weighing: Weighing) -> list:
+    """A tiered term's shard codes and late codes (but its number) as varints, from all its
+    postings' codes, as the memo keeps them: [0, codes, late] ("" when no slot is late)."""
+    codes, late = tiered_codes(codes, weighing)
     return [0, varints(codes), varints((len(late), *late)) if late else ""]
 
 

@@ -37,7 +37,6 @@ from sitegen.search import (
     Analyser,
     SearchMemo,
     Weighing,
-    absolute_row,
     after_count,
     first_use,
     flat_counts,
@@ -150,11 +149,6 @@ def spliced(codes: str | None, edits: Mapping[int, Row]) -> str:
         after = varints((where + ints[at] - previous,))
         return f"{last},{text}{after}{''.join(digits[at + 1 :])}"
     return f"{previous},{text}"
-
-
-def full_row(codes: str) -> Row:
-    """A term's postings from its memo codes: a Row (slots absolute)."""
-    return absolute_row(decoded(split_codes(codes)[1])[0])
 
 
 def first_untouched(codes: str, touched: set[int]) -> int | None:
@@ -320,7 +314,7 @@ class Update:
         and every title and abstract length are as when it was made."""
         known = self.tiered.get(term)
         if known is None or known[0] != self.stamp or term in self.edits:
-            known = tiered_texts(full_row(self.codes[term]), weighing)
+            known = tiered_texts(decoded(split_codes(self.codes[term])[1])[0], weighing)
             known[0] = self.stamp
             self.tiered[term] = known
         return known

@@ -1240,3 +1240,67 @@ def test_a_list_of_ints_reads_back_whatever_their_size() -> None:
     for wrong in ([-1], [3, -5], [1.5]):
         with pytest.raises(ValueError, match="not a varint"):
             varints(wrong)
+
+
+def tiered_codes_of_row(row: list[int], weighing: search.Weighing) -> tuple[list, list]:
+    """tiered_codes as first written, from a term's Row (absolute wheres and slots)."""
+    fields = len(search.FIELDS)
+    postings = []  # (where, count code, where it starts in row)
+    append, at, end = postings.append, 0, len(row)
+    while at < end:
+        where, code = row[at], row[at + 1]
+        append((where, code, at + 1))
+        at += 2 + search.after_count(where, code)
+    positional = [(w, code >> 1) for w, code, _ in postings if w % fields in search.POSITION_FIELDS]
+    kept = search.best_postings(positional, weighing)
+    codes: list[int] = []
+    late: list[int] = []
+    previous = 0
+    for where, code, start in postings:
+        mark = (row[start + 1],) if code & 1 else ()
+        if where % fields not in search.POSITION_FIELDS:
+            codes += (where - previous, code, *mark)
+            previous = where
+            continue
+        codes += (where - previous, 2 * code + (where in kept), *mark)
+        before, slots = 0, []
+        start += 1 + len(mark)
+        for slot in row[start : start + (code >> 1)]:
+            slots.append(slot - before)
+            before = slot
+        if where in kept:
+            codes += slots
+        else:
+            late += slots
+        previous = where
+    return codes, late
+
+
+postings_rows = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=40),  # where, minus the one before
+        st.integers(min_value=1, max_value=4),  # tf
+        st.booleans(),  # a mark
+        st.integers(min_value=0, max_value=30),  # first slot
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(postings_rows, st.integers(min_value=0, max_value=12))
+def test_tiered_codes_from_codes_are_those_from_the_row(postings: list, tier: int) -> None:
+    row, where = [], 0
+    for step, tf, marked, first in postings:
+        where += step
+        row += [where, 2 * tf + marked, *([77] if marked else [])]
+        if where % len(search.FIELDS) in search.POSITION_FIELDS:
+            row += [first + 3 * k for k in range(tf)]
+    documents = where // len(search.FIELDS) + 1
+    lengths = [5 + (n * 7) % 11 for n in range(documents * len(search.FIELDS))]
+    weighing = search.Weighing(lengths, [sum(lengths)] * len(search.FIELDS), documents)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "POSITION_POSTINGS", tier)
+        codes, _ = search.posting_codes(row)
+        assert search.tiered_codes(codes, weighing) == tiered_codes_of_row(row, weighing)
