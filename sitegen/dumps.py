@@ -132,7 +132,7 @@ def impossible_date(stem: str) -> str | None:
 
 def clean(text: str) -> str:
     """Collapse every run of whitespace (tabs, NBSP, ...) to one space."""
-    return one_line(text)  # split() knows the same whitespace as r"\s": 3x faster
+    return one_line(text)  # str.split()'s whitespace is r"\s"'s: 3x faster than a regex
 
 
 def decode(data: bytes, path: str) -> tuple[str, list[Notice]]:

@@ -359,8 +359,9 @@ class Spool:
             shutil.rmtree(self.folder, ignore_errors=True)
         self.records = {}
         self.folders, self.parked_in = set(), set()  # maybe removed: made again if used again
-        self.folders = set()
         self.dropped = False
+        # ctimes and moved_whole stay: the build notes each committed file's ctime (ctime())
+        # after the commit has discarded the spool.
 
 
 def undo(folder: Path) -> None:

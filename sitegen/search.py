@@ -217,7 +217,7 @@ def plain_text(markdown: str) -> str:
         text = text[opening.end() :]
     if "*" in text or "_" in text or "`" in text or "~" in text:
         text = text.translate(MARKDOWN_EMPHASIS)
-    return one_line(text)  # str.split() and re's \s agree on what whitespace is
+    return one_line(text)  # whitespace folded as " ".join(text.split()) folds it
 
 
 def snippet_chars(papers: int) -> int:
@@ -499,7 +499,9 @@ VARINTS += [
 
 class VarintTable(dict[int, str]):
     """int -> its varint: those of up to 3 digits held, a larger one made when asked for
-    (not kept: at 100k papers, the first posting of many terms has its own)."""
+    (not kept: at 100k papers, the first posting of many terms has its own). A negative or
+    non-integral key is refused; a float equal to a held int is taken as that int (callers
+    pass ints)."""
 
     def __missing__(self, number: int) -> str:
         try:

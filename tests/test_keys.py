@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import fields
 from pathlib import Path
 
 from test_build_incremental import make_site, page_paths
@@ -9,6 +11,7 @@ from test_build_incremental import make_site, page_paths
 from sitegen.build import BuildOptions, ingest_and_build
 from sitegen.build.keys import PaperPageKeys
 from sitegen.cache import BuildCache
+from sitegen.model.discovery import Related
 from sitegen.model.library import SectionKey
 
 
@@ -78,3 +81,11 @@ def test_a_pages_text_key_is_what_discovery_key_would_hash_of_its_paper(tmp_path
     # Changed by replace as the rule on Paper.page_key says: its old text_key is not trusted.
     changed = replace(paper, abstract="Other.", page_key="")
     assert discovery_key([changed], ()) == discovery_key([replace(by_hand, abstract="Other.")], ())
+
+
+def test_a_paper_pages_key_holds_every_field_of_its_related_papers() -> None:
+    # PaperPageKeys.key lists Related's fields by hand (pickling the dataclasses cost ~7x):
+    # a field added to Related must be added there too, or its changes rebuild no page.
+    assert [f.name for f in fields(Related)] == ["slug", "score", "shared_terms"]
+    source = inspect.getsource(PaperPageKeys.key)
+    assert "(r.slug, r.score, r.shared_terms, self.card(r.slug)) for r in related" in source
