@@ -30,7 +30,7 @@ from sitegen.fsio import (
     sorted_entries,
 )
 from sitegen.known import KnownFiles, content_key
-from sitegen.text import find_links, status_key
+from sitegen.text import find_links, one_line, status_key
 
 LEDGER_NAME = "ingested.json"
 # A heading line, empty ("#") included: bodies are stored without trailing whitespace.
@@ -168,7 +168,7 @@ def paper_text(page: Page) -> tuple[str, str]:
 
 def paper_title(page: Page) -> str:
     """A page's title as its paper's: on one line, spaces collapsed."""
-    return " ".join(page.title.split())
+    return one_line(page.title)
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:

@@ -41,7 +41,7 @@ def as_stat(s: os.stat_result) -> Stat:
     return s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino
 
 
-def content_key(path: Path, data: bytes) -> str:
+def content_key(path: Path | str, data: bytes) -> str:
     """The key an input file's parsed form is cached by (BuildCache.parse): path and bytes."""
     return digest(str(path), data)
 
@@ -90,7 +90,7 @@ class KnownFiles:
         # The file as read and its stat then (of the file read: a rename over it since
         # leaves the next pass a new stat to miss); no Path unless it is parsed now.
         data, after = read_input_and_stat(name)
-        key = digest(name, data)  # content_key's, by the path's text
+        key = content_key(name, data)
         value = self.cache.parse(self.kind, key, lambda: parse(Path(name), data, key))
         if stat is not None and trusted(stat, self.now) and as_stat(after) == stat:
             self.seen[name] = (*stat, key)  # unchanged while it was read

@@ -212,7 +212,12 @@ def parked_name(path: str) -> str:
 
 def parked_at(folder: Path, side: str, path: str, flat: bool) -> Path:
     """Where a spool (folder) parks an output path, in new/ or (moved aside) in old/."""
-    return folder / side / (parked_name(path) if flat else path)
+    return folder / side / parked_relative(path, flat)
+
+
+def parked_relative(path: str, flat: bool) -> str:
+    """An output path's place in a spool's new/ or old/: its flat name, or itself."""
+    return parked_name(path) if flat else path
 
 
 class Spool:
@@ -252,7 +257,7 @@ class Spool:
 
     def put(self, path: str, data: bytes) -> Record:
         """Park one output file (where parked_at says); its record."""
-        target = f"{self.parking}/{parked_name(path) if self.flat else path}"
+        target = f"{self.parking}/{parked_relative(path, self.flat)}"
         parent = target.rpartition("/")[0]
         if parent not in self.parked_in:
             os.makedirs(parent, exist_ok=True)

@@ -23,29 +23,22 @@ def lunr_term(raw: str) -> str | None:
     return None if word in STOP_WORDS else stem(word)
 
 
-# Every ASCII character's kind but y's: "v" for a vowel, "c" for any other.
-ASCII_KINDS = {code: "v" if chr(code) in "aeiou" else "c" for code in range(128)}
-ASCII_KINDS[ord("y")] = "y"
+class Kinds(dict[int, str]):
+    """A character's kind by code point: "v" for a vowel, "y" for y (judged in context),
+    "c" for any other (the ASCII ones held, a character beyond them judged when met)."""
+
+    def __missing__(self, code: int) -> str:
+        return "c"
+
+
+KINDS = Kinds({code: "v" if chr(code) in "aeiou" else "c" for code in range(128)})
+KINDS[ord("y")] = "y"
 
 
 def pattern(word: str) -> str:
     """ "c" or "v" per letter, as lunr.py's PorterStemmer.cons: y is a vowel after a consonant."""
-    if word.isascii():  # nearly every word: one translate, then its y's, if any, in turn
-        kinds = word.translate(ASCII_KINDS)
-        if "y" not in kinds:
-            return kinds
-        return kinds_with_ys(kinds)
-    kinds = []
-    consonant = True
-    for i, letter in enumerate(word):
-        if letter in "aeiou":
-            consonant = False
-        elif letter == "y":
-            consonant = i == 0 or not consonant
-        else:
-            consonant = True
-        kinds.append("c" if consonant else "v")
-    return "".join(kinds)
+    kinds = word.translate(KINDS)  # one translate, then its y's, if any, in turn
+    return kinds_with_ys(kinds) if "y" in kinds else kinds
 
 
 def kinds_with_ys(kinds: str) -> str:
