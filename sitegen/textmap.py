@@ -209,25 +209,24 @@ class TokenMemo:
             if key in self.known:
                 self.used[key] = self.known[key]
 
-    def stream(self, texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, array, list[str]]:
+    def stream(self, texts: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Raw ids of every token in one stream (ids in order of first sight, a "." after each
         title and abstract: papers never join into a phrase), tokens per part, raw tokens."""
         remember = len(texts) <= REMEMBERED
-        dot = array("i", [self.index["."]]).tobytes()
-        stream, lengths = bytearray(), array("q")
-        for title, abstract in texts:
-            key = text_digest(title, abstract) if remember else None
-            in_title, ids = self.paper(title, abstract, key)
-            cut = 4 * in_title
-            stream += ids[:cut] + dot + ids[cut:] + dot
-            lengths.append(in_title + 1)
-            lengths.append(len(ids) // 4 - in_title + 1)
+        found = [self.paper(t, a, text_digest(t, a) if remember else None) for t, a in texts]
         if not texts:
-            return np.zeros(0, np.int32), lengths, []
-        # Renumber in order of first sight, as a table filled along the stream would.
-        everything = np.frombuffer(stream, np.int32)
+            return np.zeros(0, np.int32), np.zeros(0, np.int64), []
+        in_title = np.fromiter((title for title, _ in found), np.int64, len(found))
+        sizes = np.fromiter((len(ids) for _, ids in found), np.int64, len(found)) // 4
+        # Every paper's ids joined at once, then a "." put after each title and abstract.
+        joined = np.frombuffer(b"".join([ids for _, ids in found]), np.int32)
+        ends = np.cumsum(sizes)
+        cuts = np.stack([ends - sizes + in_title, ends], axis=1).ravel()
+        everything = np.insert(joined, cuts, self.index["."])
         if everything.min() < 0 or everything.max() >= len(self.index):  # a damaged memo
             return TokenMemo().stream(texts)
+        lengths = np.stack([in_title + 1, sizes - in_title + 1], axis=1).ravel()
+        # Renumber in order of first sight, as a table filled along the stream would.
         seen = first_seen(everything, len(self.index))
         rank = np.zeros(len(self.index), np.int32)
         rank[seen] = np.arange(len(seen), dtype=np.int32)
@@ -237,12 +236,23 @@ class TokenMemo:
 
 
 def first_seen(ids: np.ndarray, n: int) -> np.ndarray:
-    """The distinct ids (each below n) in order of first sight: each id's first position by
-    a minimum in place (ten times faster at 2M tokens than np.unique's stable sort)."""
-    first = np.full(n, len(ids), np.int64)
-    np.minimum.at(first, ids, np.arange(len(ids)))
-    present = np.flatnonzero(first < len(ids))
-    return present[np.argsort(first[present], kind="stable")]
+    """The distinct ids (each below n) in order of first sight, found in chunks that double:
+    past the first few, a chunk holds few ids not seen before, and only those are sorted
+    (at 2.3M tokens, 3x faster than a minimum.at over every position)."""
+    seen, found = np.zeros(n, bool), [np.zeros(0, ids.dtype)]
+    start, size = 0, FIRST_CHUNK
+    while start < len(ids):
+        chunk = ids[start : start + size]
+        new = chunk[~seen[chunk]]
+        if len(new):
+            distinct, first = np.unique(new, return_index=True)
+            found.append(distinct[np.argsort(first, kind="stable")])
+            seen[distinct] = True
+        start, size = start + size, 2 * size
+    return np.concatenate(found)
+
+
+FIRST_CHUNK = 1 << 14  # tokens: the first chunk first_seen sorts the new ids of
 
 
 def well_formed(kept: object) -> bool:
@@ -278,8 +288,7 @@ def tokenise(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
     """Raw token ids of all (title, abstract) pairs in one stream, with doc index and weight
     (`tokens`: the papers' tokens remembered, if any)."""
-    ids, lengths, raw = (tokens or TokenMemo()).stream(texts)
-    counts = np.frombuffer(lengths, np.int64) if lengths else np.zeros(0, np.int64)
+    ids, counts, raw = (tokens or TokenMemo()).stream(texts)
     docs = np.repeat(np.arange(len(counts), dtype=np.int32) // 2, counts)
     weights = np.repeat(np.tile(np.array([TITLE_WEIGHT, 1.0], np.float32), len(texts)), counts)
     return ids, docs, weights, raw
@@ -345,13 +354,14 @@ def vectorise(
     n_base = int(in_base.sum())
     ids, docs, weights, raw = tokenise(texts, tokens)
     mapping, words, generic = unigram_ids(raw)
-    seen = np.bincount(ids[in_base[docs]], minlength=len(raw))
+    seen = np.bincount(ids if base is None else ids[in_base[docs]], minlength=len(raw))
     names = surface_names(raw, mapping, seen, len(words))
     seq = mapping[ids]
     del ids, seen
     n_words = max(len(words), 1)
     max_count = max(max_df * n_base, min_df)
-    single = (seq >= 0) & ~generic[np.maximum(seq, 0)]
+    # Positions, not masks: a boolean mask is searched again by every array it indexes.
+    single = np.flatnonzero((seq >= 0) & ~generic[np.maximum(seq, 0)])
     unigrams, unigram_df, unigram_keep = kept_columns(
         count_matrix(docs[single], seq[single], weights[single], (n_docs, n_words)),
         min_df,
@@ -360,14 +370,14 @@ def vectorise(
     )
     del single
     # Bigrams: two adjacent words (a break token in between, or a paper's end, ends a phrase).
-    pair = (seq[:-1] >= 0) & (seq[1:] >= 0)
-    codes = seq[:-1][pair].astype(np.int64) * n_words + seq[1:][pair]
+    pair = np.flatnonzero((seq[:-1] >= 0) & (seq[1:] >= 0))
+    codes = seq[pair].astype(np.int64) * n_words + seq[pair + 1]
     bigram_codes, bigram_cols = np.unique(codes, return_inverse=True)
     del codes
-    pair_weights = np.minimum(weights[:-1][pair], weights[1:][pair])
+    pair_weights = np.minimum(weights[pair], weights[pair + 1])
     bigrams, bigram_df, bigram_keep = kept_columns(
         count_matrix(
-            docs[:-1][pair],
+            docs[pair],
             bigram_cols.ravel().astype(np.int32),
             pair_weights,
             (n_docs, len(bigram_codes)),
@@ -448,11 +458,9 @@ def tfidf(counts: sp.csr_matrix, df: np.ndarray, n_docs: int) -> sp.csr_matrix:
     matrix = counts.astype(np.float32)
     matrix.data = 1.0 + np.log(matrix.data)
     idf = (np.log((1.0 + n_docs) / (1.0 + df)) + 1.0).astype(np.float32)
-    matrix = matrix @ sp.diags(idf)
-    matrix = matrix.tocsr()
+    matrix.sort_indices()  # each row's columns in order: its norm sums them in that order
+    matrix.data *= idf[matrix.indices]
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    matrix = sp.diags((1.0 / norms).astype(np.float32)) @ matrix
-    matrix = matrix.tocsr().astype(np.float32)
-    matrix.sort_indices()
+    matrix.data *= np.repeat((1.0 / norms).astype(np.float32), np.diff(matrix.indptr))
     return matrix
