@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from sitegen.catalog import (
     load_page,
     path_order,
     read_ledger,
+    read_page,
     read_pages,
     render_page,
     title_key,
@@ -214,16 +216,17 @@ def notice_text(path: Path, notice: Notice) -> str:
     return f"{path}:{notice.line}: {notice.message}"
 
 
-def plan_ingest(
-    dumps: list[Dump],
-    ledger: Ledger,
-    pages: list[Page],
-    taxonomy: Taxonomy,
-    papers_dir: Path,
-    dumps_dir: Path,
-    cache: BuildCache | None = None,
-) -> IngestPlan:
-    """Decide which pages to create; existing and ledgered papers are left alone."""
+@dataclass(frozen=True)
+class NewPapers:
+    """What the dumps list that neither the ledger nor the pages know, before it is placed."""
+
+    papers: dict[str, LedgerEntry]  # every paper by key, each new one in FALLBACK for now
+    fresh: list[tuple[str, str, str, str]]  # (slug, title, abstract, dump name)
+    reports: list[DumpReport]
+
+
+def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: Path) -> NewPapers:
+    """Find the new papers and give each a slug; existing and ledgered papers are left alone."""
     papers = dict(ledger.papers)
     # Pages the ledger doesn't know (hand-written, or a crash before the ledger
     # was saved) are adopted by title so they are never duplicated.
@@ -233,7 +236,7 @@ def plan_ingest(
             papers[key] = LedgerEntry(page.slug, page.theme)
     taken = {entry.slug for entry in papers.values()} | {page.slug for page in pages}
     taken |= {page.path.stem for page in pages}  # never reuse a file name either
-    fresh: list[tuple[str, str, str, str]] = []  # (slug, title, abstract, dump name)
+    fresh: list[tuple[str, str, str, str]] = []
     reports: list[DumpReport] = []
     for dump in dumps:
         path = dumps_dir / (dump.file or dump.name)
@@ -256,21 +259,52 @@ def plan_ingest(
             slug = unique_slug(entry.title, taken)
             taken.add(slug)
             fresh.append((slug, entry.title, entry.abstract, dump.name))
-            papers[key] = LedgerEntry(slug, FALLBACK)  # its theme is settled below
+            papers[key] = LedgerEntry(slug, FALLBACK)  # its theme is settled by plan_ingest
             report.new += 1
         reports.append(report)
-    placements = place_new(fresh, pages, ledger, taxonomy, cache)
+    return NewPapers(papers, fresh, reports)
+
+
+def plan_ingest(
+    new: NewPapers,
+    pages: list[Page],
+    ledger: Ledger,
+    taxonomy: Taxonomy,
+    papers_dir: Path,
+    cache: BuildCache | None = None,
+) -> IngestPlan:
+    """Place the new papers and decide their pages (pure, but for the cache's memos)."""
+    placements = place_new(new.fresh, pages, ledger, taxonomy, cache)
+    papers = dict(new.papers)
     new_pages: list[tuple[Path, str]] = []
-    for slug, title, abstract, dump_name in fresh:
+    for fresh in new.fresh:
+        slug, title = fresh[:2]
         theme, secondary = placements[slug]
-        extra: dict[str, object] = {"added": dump_name}
-        if secondary:
-            extra["themes"] = list(secondary)
-        new_pages.append(
-            (papers_dir / theme / f"{slug}.md", render_page(title, slug, abstract, extra))
-        )
+        new_pages.append((papers_dir / theme / f"{slug}.md", new_page(fresh, secondary)))
         papers[title_key(title)] = LedgerEntry(slug, theme)
-    return IngestPlan(new_pages, Ledger(papers), reports)
+    return IngestPlan(new_pages, Ledger(papers), new.reports)
+
+
+def new_page(fresh: tuple[str, str, str, str], secondary: tuple[str, ...] = ()) -> str:
+    """The text of a new paper's page (NewPapers.fresh), with its secondary themes if any."""
+    slug, title, abstract, dump_name = fresh
+    extra: dict[str, object] = {"added": dump_name}
+    if secondary:
+        extra["themes"] = list(secondary)
+    return render_page(title, slug, abstract, extra)
+
+
+def unplaced(
+    new: NewPapers, dumps: list[Dump], pages: list[Page], papers_dir: Path
+) -> IngestResult:
+    """What ingest will give before its new papers are placed: each new page as it will read
+    (but for its secondary themes), in the fallback folder."""
+    made = [
+        read_page(papers_dir / FALLBACK / f"{fresh[0]}.md", new_page(fresh).encode("utf-8"))
+        for fresh in new.fresh
+    ]
+    every = sorted(pages + made, key=lambda page: path_order(page.path))
+    return IngestResult([], [], dumps=dumps, pages=every, ledger=Ledger(new.papers))
 
 
 def known_as(
@@ -359,7 +393,18 @@ class IngestResult:
         return list(self.wrote)
 
 
-def ingest(root: Path, cache: BuildCache | None = None, fork: bool = False) -> IngestResult:
+# Told, before new papers are placed, what ingest will give but for their themes (a function
+# making it) and how many papers there will be: a build starts discovery then (it reads no
+# theme), beside the placing.
+BeforePlacing = Callable[[Callable[[], "IngestResult"], int], None]
+
+
+def ingest(
+    root: Path,
+    cache: BuildCache | None = None,
+    fork: bool = False,
+    before_placing: BeforePlacing | None = None,
+) -> IngestResult:
     """Ingest every dump under root/content; files that aren't dumps are skipped with a warning.
     fork: many dumps to parse are parsed in a forked copy while the pages are read."""
     content = root / "content"
@@ -370,7 +415,11 @@ def ingest(root: Path, cache: BuildCache | None = None, fork: bool = False) -> I
     taxonomy = load_taxonomy(themes_file(content), cache)
     dumps, skipped, pages = read_inputs(dumps_dir, papers_dir, cache, fork)
     ledger = read_ledger(content / LEDGER_NAME)
-    plan = plan_ingest(dumps, ledger, pages, taxonomy, papers_dir, dumps_dir, cache)
+    new = new_papers(dumps, ledger, pages, dumps_dir)
+    if before_placing is not None and new.fresh:
+        made = partial(unplaced, new, dumps, pages, papers_dir)
+        before_placing(made, len(pages) + len(new.fresh))
+    plan = plan_ingest(new, pages, ledger, taxonomy, papers_dir, cache)
     plan.reports += [
         DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in skipped
     ]

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sitegen.build.model
 import sitegen.build.outputs
 import sitegen.build.run
 import sitegen.build.schedule
@@ -25,6 +26,7 @@ from sitegen.build.options import Preview
 from sitegen.cache import BuildCache
 from sitegen.catalog import read_pages
 from sitegen.errors import SitegenError
+from sitegen.ingest import ingest
 from sitegen.model.library import SectionKey
 from sitegen.output import Kept
 
@@ -314,6 +316,73 @@ def test_a_new_dump_extends_the_remembered_base_and_classifies_only_its_papers(
     assert sorted(classified) == new and sorted(termed) == new  # the 2 older later ones: kept
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
     assert learnt == [1] and tree(output) == tree(tmp_path / "clean")
+
+
+def second_dump(root: Path) -> None:
+    """A new dump of three papers, one of them on a topic of the first dump's."""
+    (root / "content" / "dumps" / "2026-02-01-second.txt").write_text(
+        dump_text([("A Brand New Paper On Diffusion", 0), ("Graphs Again", 1), ("Patches", 2)])
+    )
+
+
+def small_generations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A base of the 8 oldest papers (the next one is 16): a second dump comes after it."""
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_START", 4)
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", (2, 1))
+
+
+def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_generations(monkeypatch)
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    # A first list has no base generation to extend: the copy hands back nothing, and the
+    # build makes discovery (and its base) itself.
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    second_dump(tmp_path)
+    started, real_start = [], sitegen.build.schedule.EarlyDiscovery.start
+
+    def start(self, *args):  # once the copy is forked, this process must not discover
+        real_start(self, *args)
+        started.append(self.copy is not None)
+        monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
+
+    def refuse(*args):
+        raise AssertionError("discovery made again in the build's process")
+
+    monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert started == [True]
+    monkeypatch.undo()
+    small_generations(monkeypatch)
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert tree(output) == tree(tmp_path / "clean")
+    # The build kept the copy's discovery under its own key: the next one reads it.
+    monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
+    cache = BuildCache.load(tmp_path)
+    assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
+
+
+def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_generations(monkeypatch)
+    make_site(tmp_path)
+    ingest_and_build(
+        tmp_path, BuildOptions(tmp_path / "site", fork=True), BuildCache.load(tmp_path)
+    )
+    second_dump(tmp_path)
+    cache = BuildCache.load(tmp_path)
+    early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
+    assert early.taken("any key") is None  # none started
+    unplaced: list = []
+    ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
+    early.start(unplaced[0], 13)
+    assert early.copy is not None and early.taken("another project's key") is None
+    monkeypatch.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 12)
+    early.start(unplaced[0], 13)  # a list this large makes it in the build's own process
+    assert early.copy is None
 
 
 def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from conftest import snapshot
 
 from sitegen import fsio
-from sitegen.catalog import read_pages
+from sitegen.catalog import paper_text, read_pages
 from sitegen.ingest import ingest
 
 TEMPLATE = """Subscribe{title_a}
@@ -339,3 +339,25 @@ def test_parsed_dumps_and_pages_carry_the_title_keys_ingest_matches_them_by(
     page.write_text("---\ntitle: 'a second TITLE'\n---\n\nText.\n")
     parsed = read_page(page, page.read_bytes())
     assert key_of(parsed) == parsed.title_key == key_of(entries[1])
+
+
+def test_before_placing_is_told_the_new_pages_as_they_will_read_but_for_their_theme(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    add_dump(tmp_path, "2026-01-01-a.txt", "Graph Networks For Molecules", "Message Passing")
+    ingest(tmp_path)
+    told: list = []
+    add_dump(tmp_path, "2026-01-02-b.txt", "Message Passing", "Diffusion For Images")
+    result = ingest(tmp_path, before_placing=lambda made, papers: told.append((made(), papers)))
+    [(unplaced, papers)] = told
+    assert papers == 3 and len(unplaced.pages) == 3
+    placed = {page.slug: page for page in result.pages}
+    for page in unplaced.pages:
+        final = placed[page.slug]
+        assert paper_text(page) == paper_text(final) and page.text_key == final.text_key
+        assert page.meta["added"] == final.meta["added"]
+    assert {p.theme for p in unplaced.pages if p.slug == "diffusion-for-images"} == {"unsorted"}
+    told.clear()
+    ingest(tmp_path, before_placing=lambda made, papers: told.append(made))
+    assert told == []  # nothing new: nothing to tell

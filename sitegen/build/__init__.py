@@ -33,7 +33,13 @@ from sitegen.build.model import (
 from sitegen.build.options import BuildOptions, BuildResult, Preview, SiteModel
 from sitegen.build.outputs import merge
 from sitegen.build.run import Run, draft_first
-from sitegen.build.schedule import can_fork, candidates_aside, launch_early, launch_side
+from sitegen.build.schedule import (
+    EarlyDiscovery,
+    can_fork,
+    candidates_aside,
+    launch_early,
+    launch_side,
+)
 from sitegen.build.write import (
     LATE_JOBS,
     early_search,
@@ -83,24 +89,35 @@ def ingest_and_build(
     """`sitegen build`: ingest new papers from the dumps, then build; a refused dump stops both."""
     check_output_folder(root, options.output)
     cache = cache if cache is not None else BuildCache()
-    ingested = ingest(root, cache, fork=can_fork(options, preview))
-    if ingested.errors:
-        raise ingested.errors[0]
-    project = load_project(root, cache, ingested)
-    # The project holds what the build needs of the pages and dumps ingest read: the
-    # rest (each page as parsed, each dump's abstracts) is not kept through the build.
-    ingested = replace(ingested, dumps=[], pages=[])
-    return ingested, build_project(project, options, cache, preview)
+    fork = can_fork(options, preview)
+    early = EarlyDiscovery(root, cache) if fork else None
+    try:
+        ingested = ingest(root, cache, fork, early.start if early is not None else None)
+        if ingested.errors:
+            raise ingested.errors[0]
+        project = load_project(root, cache, ingested)
+        # The project holds what the build needs of the pages and dumps ingest read: the
+        # rest (each page as parsed, each dump's abstracts) is not kept through the build.
+        ingested = replace(ingested, dumps=[], pages=[])
+        return ingested, build_project(project, options, cache, preview, early)
+    finally:
+        if early is not None:
+            early.abandon()  # unless the build took its discovery
 
 
 def build_project(
-    project: Project, options: BuildOptions, cache: BuildCache, preview: Preview | None
+    project: Project,
+    options: BuildOptions,
+    cache: BuildCache,
+    preview: Preview | None,
+    early: EarlyDiscovery | None = None,
 ) -> BuildResult:
     """Model a project just read and render and write its site.
 
     A preview's open pages are written first; its on_pages(written) runs once
     all pages are on disk and before the search index is collected, so the
-    browser can reload first.
+    browser can reload first. `early`: discovery started while ingest placed the
+    new papers (build.schedule.EarlyDiscovery), taken if it read these papers.
     """
     cache.prune()  # this build parsed every input: forget the ones that are gone
     fork = can_fork(options, preview)
@@ -136,7 +153,7 @@ def build_project(
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
         candidates = aside[1].early if aside is not None else None
-        model = with_discovery(listing, cache, DiscoveryRun(key(), fork, candidates))
+        model = with_discovery(listing, cache, DiscoveryRun(key(), fork, candidates, early))
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()

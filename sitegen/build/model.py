@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import jinja2
@@ -26,6 +25,7 @@ from sitegen.render import make_environment, template_dirs
 from sitegen.views.listing import make_site
 
 if TYPE_CHECKING:  # numpy and scipy load only when discovery runs
+    from sitegen.build.schedule import EarlyDiscovery
     from sitegen.discover import FoundCandidates
 
 
@@ -35,46 +35,73 @@ class DiscoveryRun:
     it; `spill`, a one-shot build, whose memos of the base generation go to disk as soon as
     they are read or made (BuildCache.spill), not held until the cache is saved;
     `candidates`, the base's key-term candidates, found by the side copy
-    (build.schedule.candidates_aside)."""
+    (build.schedule.candidates_aside); `early`, discovery started while ingest placed the
+    new papers (build.schedule.EarlyDiscovery)."""
 
     key: str = ""
     spill: bool = False
     candidates: FoundCandidates | None = None
+    early: EarlyDiscovery | None = None
+
+
+# Discovery as computed (discovered): the key of its generation, the later papers' key-term
+# candidates (the "discovery-later" memo), the token memo's new value (None: leave it), and
+# discovery's plain form (model.discovery.plain_discovery).
+Discovered = tuple[str, dict, "dict | None", dict[str, Any]]
 
 
 def discovery_of(
     project: Project, cache: BuildCache, how: DiscoveryRun = DiscoveryRun()
 ) -> Discovery:
     """Key terms, related papers and map points, recomputed only when discovery_key changes."""
-    base, key, spill = generation(project.arrival), how.key, how.spill
+    key = how.key or discovery_key(project.papers, generation(project.arrival))
 
     def recompute() -> dict[str, Any]:
-        from sitegen.discover import discover  # numpy and scipy load only when needed
-        from sitegen.textmap import TOKEN_MEMO, TokenMemo
+        from sitegen.textmap import TOKEN_MEMO
 
-        # What depends on the base alone is kept apart: a new dump extends it, and a
-        # build from it is the same computation as a clean one.
-        key = generation_key(project.papers, base)
-        later = dict(cache.recall("discovery-later", key) or {})
-        tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
-        found = discover(
-            project.papers, base, partial(remember, key), later, tokens, how.candidates
-        )
-        cache.keep("discovery-later", key, later)
-        cache.keep(*TOKEN_MEMO, tokens.kept())
-        if spill:
+        early = how.early.taken(key) if how.early is not None else None
+        later_key, later, tokens, plain = early or discovered(project, cache, how)
+        cache.keep("discovery-later", later_key, later)
+        if tokens is not None:
+            cache.keep(*TOKEN_MEMO, tokens)
+        if how.spill:
             cache.spill("discovery-later", TOKEN_MEMO[0])
-        return plain_discovery(found)
+        return plain
 
-    def remember(key: str, make: Callable[[], dict]) -> dict:
+    return lazy_discovery(cache.memo("discovery", key, recompute))
+
+
+def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discovered:
+    """Discovery computed (the cache's memos read, and its base generation's kept)."""
+    from sitegen.discover import discover  # numpy and scipy load only when needed
+    from sitegen.textmap import TOKEN_MEMO, TokenMemo
+
+    # What depends on the base alone is kept apart: a new dump extends it, and a
+    # build from it is the same computation as a clean one.
+    base = generation(project.arrival)
+    key = generation_key(project.papers, base)
+
+    def remember(make: Callable[[], dict]) -> dict:
         plain = cache.memo("discovery-base", key, make)
-        if spill:  # discover unpacks it at once; at 100k papers, ~200 MB of text
+        if how.spill:  # discover unpacks it at once; at 100k papers, ~200 MB of text
             cache.spill("discovery-base")
         return plain
 
-    return lazy_discovery(
-        cache.memo("discovery", key or discovery_key(project.papers, base), recompute)
-    )
+    later = dict(cache.recall("discovery-later", key) or {})
+    tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
+    found = discover(project.papers, base, remember, later, tokens, how.candidates)
+    return key, later, tokens.kept(), plain_discovery(found)
+
+
+def discovered_early(project: Project, cache: BuildCache) -> tuple[str, Discovered] | None:
+    """In the copy: the discovery key of the project ingest will give, and its discovery;
+    None without a remembered base generation (the build then makes it, and keeps it)."""
+    base = generation(project.arrival)
+    if cache.memo_key("discovery-base") != generation_key(project.papers, base):
+        return None
+    later_key, later, _, plain = discovered(project, cache, DiscoveryRun())
+    # The token memo is left as ingest keeps it: it tokenised every paper as placing them.
+    return discovery_key(project.papers, base), (later_key, later, None, plain)
 
 
 def discovery_key_of(project: Project) -> str:

@@ -17,15 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitegen.build.keys import generation_key
+from sitegen.build.model import Discovered, discovered_early
 from sitegen.build.options import BuildOptions, Preview
 from sitegen.build.outputs import data_outputs
 from sitegen.build.run import Run, parked, render_route
 from sitegen.cache import BuildCache
 from sitegen.catalog import Paper
+from sitegen.errors import SitegenError
+from sitegen.ingest import IngestResult
 from sitegen.model.discovery import generation
 from sitegen.output import Kept, Outputs, Parked
 from sitegen.paper_page import unused_templates
-from sitegen.project import Project
+from sitegen.project import Project, load_project
 from sitegen.render import compile_templates
 from sitegen.views.listing import Site
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes
@@ -191,6 +194,44 @@ def found_aside(papers: list[Paper], base: Collection[str]) -> tuple:
     from sitegen.discover import base_found
 
     return base_found(papers, base)
+
+
+class EarlyDiscovery:
+    """Discovery of what an ingest gives, started in a forked copy while the ingest places
+    its new papers (a CLI build's `sitegen add`): discovery reads no theme, and placing them
+    learns from the whole corpus (0.35 s at 10k papers) beside discovery's 1.1 s. The copy's
+    result is taken only if the project it read has the build's discovery key."""
+
+    def __init__(self, root: Path, cache: BuildCache) -> None:
+        self.root, self.cache, self.copy = root, cache, None
+
+    def start(self, unplaced: Callable[[], IngestResult], papers: int) -> None:
+        """ingest.BeforePlacing: fork the copy (a list of up to EARLY_DISCOVERY papers)."""
+        if self.copy is None and papers <= EARLY_DISCOVERY:
+            # Read here, not in the copy: the build's own read of the project then reuses
+            # these papers (BuildCache.papers), all but the new ones.
+            try:
+                project = load_project(self.root, self.cache, unplaced())
+            except SitegenError:
+                return  # the build's own read says what is wrong, once ingest is done
+            self.copy = Forked(discovered_early, project, self.cache)
+
+    def taken(self, key: str) -> Discovered | None:
+        """The copy's discovery, if it read what the build reads (its discovery key)."""
+        copy, self.copy = self.copy, None
+        found = copy.result() if copy is not None else None
+        return found[1] if found is not None and found[0] == key else None
+
+    def abandon(self) -> None:
+        """Stop the copy, if it is still wanted (a failing build, or none that asks)."""
+        if self.copy is not None:
+            self.copy.abandon()
+            self.copy = None
+
+
+# Papers: above, the copy's discovery beside the side copy's search index would raise the
+# build's peak memory, which at 100k papers is near its 2 GB goal.
+EARLY_DISCOVERY = 50_000
 
 
 class Submitted:
