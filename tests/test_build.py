@@ -503,8 +503,8 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     monkeypatch.setattr(
         sitegen.build,
         "launch_side",
-        lambda run, group, aside=None: (
-            launches.append((group, run is not None)) or real(run, group, aside)
+        lambda run, group, aside=None, data=True: (
+            launches.append((group, run is not None)) or real(run, group, aside, data)
         ),
     )
     made_here: list[str] = []  # papers.json and the other data files, made in this process

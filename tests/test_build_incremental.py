@@ -352,8 +352,12 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
         raise AssertionError("discovery made again in the build's process")
 
     monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    made_here, real_data = [], sitegen.build.schedule.data_outputs  # while the copy discovers
+    monkeypatch.setattr(
+        sitegen.build.schedule, "data_outputs", lambda run: made_here.append(1) or real_data(run)
+    )
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    assert started == [True]
+    assert started == [True] and made_here == [1]
     monkeypatch.undo()
     small_generations(monkeypatch)
     ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())

@@ -37,6 +37,7 @@ from sitegen.build.schedule import (
     EarlyDiscovery,
     can_fork,
     candidates_aside,
+    data_here,
     launch_early,
     launch_side,
 )
@@ -148,7 +149,10 @@ def build_project(
             import numpy  # noqa: F401
 
             side = Run(listing, env, options, cache, spool=spool)
-            launched = launch_side(side, search, candidates_aside(project, cache))
+            here = early is not None and early.copy is not None  # this process would wait
+            launched = launch_side(side, search, candidates_aside(project, cache), not here)
+            if here:
+                launched.update(data_here(side))
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
