@@ -280,9 +280,14 @@ def plan_ingest(
     for fresh in new.fresh:
         slug, title = fresh[:2]
         theme, secondary = placements[slug]
-        new_pages.append((papers_dir / theme / f"{slug}.md", new_page(fresh, secondary)))
+        new_pages.append((new_page_path(papers_dir, theme, slug), new_page(fresh, secondary)))
         papers[title_key(title)] = LedgerEntry(slug, theme)
     return IngestPlan(new_pages, Ledger(papers), new.reports)
+
+
+def new_page_path(papers_dir: Path, theme: str, slug: str) -> Path:
+    """Where ingest writes a new paper's page."""
+    return papers_dir / theme / f"{slug}.md"
 
 
 def new_page(fresh: tuple[str, str, str, str], secondary: tuple[str, ...] = ()) -> str:
@@ -300,7 +305,7 @@ def unplaced(
     """What ingest will give before its new papers are placed: each new page as it will read
     (but for its secondary themes), in the fallback folder."""
     made = [
-        read_page(papers_dir / FALLBACK / f"{fresh[0]}.md", new_page(fresh).encode("utf-8"))
+        read_page(new_page_path(papers_dir, FALLBACK, fresh[0]), new_page(fresh).encode("utf-8"))
         for fresh in new.fresh
     ]
     every = sorted(pages + made, key=lambda page: path_order(page.path))

@@ -500,13 +500,13 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     cache.forget_memos()  # discovery runs again, beside the copy
     launches: list[object] = []
     real = sitegen.build.launch_side
-    monkeypatch.setattr(
-        sitegen.build,
-        "launch_side",
-        lambda run, group, aside=None, data=True: (
-            launches.append((group, run is not None)) or real(run, group, aside, data)
-        ),
-    )
+
+    def launch(run, group, aside=None, data=True):  # as build and launch_lists call it
+        launches.append((group, run is not None))
+        return real(run, group, aside, data)
+
+    monkeypatch.setattr(sitegen.build, "launch_side", launch)
+    monkeypatch.setattr(sitegen.build.schedule, "launch_side", launch)
     made_here: list[str] = []  # papers.json and the other data files, made in this process
     real_data = sitegen.build.write.data_outputs
     monkeypatch.setattr(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
+from array import array
 from pathlib import Path
 
 import pytest
@@ -19,11 +21,12 @@ import sitegen.build.write
 import sitegen.corpus_themes
 import sitegen.discover
 import sitegen.model.discovery
+import sitegen.textmap
 import sitegen.views.pages
 from sitegen import search
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
 from sitegen.build.options import Preview
-from sitegen.cache import BuildCache
+from sitegen.cache import BuildCache, memo_file
 from sitegen.catalog import read_pages
 from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
@@ -379,14 +382,95 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     second_dump(tmp_path)
     cache = BuildCache.load(tmp_path)
     early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
-    assert early.taken("any key") is None  # none started
+    assert early.discovery_for("any key") is None  # none started
     unplaced: list = []
     ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
     early.start(unplaced[0], 13)
-    assert early.copy is not None and early.taken("another project's key") is None
+    assert early.running and early.discovery_for("another project's key") is None
+    assert not early.running  # stopped, not waited for
+    early.start(unplaced[0], 13)
+    found = early.discovery_for(early.key)  # its own key: taken
+    assert found is not None and set(found.plain) == {"key_terms", "related", "points", "regions"}
     monkeypatch.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 12)
     early.start(unplaced[0], 13)  # a list this large makes it in the build's own process
-    assert early.copy is None
+    assert not early.running
+
+
+def early_and_not(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """A site built once, given a second dump, then built with discovery made early (root)
+    and, in a copy of it, without (the copy's root)."""
+    small_generations(monkeypatch)
+    make_site(root)
+    ingest_and_build(root, BuildOptions(root / "site", fork=True), BuildCache.load(root))
+    second_dump(root)
+    other = root.parent / f"{root.name}-without"
+    shutil.copytree(root, other)
+    ingest_and_build(root, BuildOptions(root / "site", fork=True), BuildCache.load(root))
+    with monkeypatch.context() as patched:
+        patched.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 0)
+        ingest_and_build(other, BuildOptions(other / "site", fork=True), BuildCache.load(other))
+    return root, other
+
+
+def test_a_build_that_took_an_early_discovery_keeps_the_memos_one_without_keeps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More papers than the corpus stage remembers tokens of (it keeps none): those of the
+    # later papers are then discovery's to keep, whichever process made it.
+    monkeypatch.setattr(sitegen.textmap, "REMEMBERED", 11)
+    root, other = early_and_not(tmp_path / "early", monkeypatch)
+    assert tree(root / "site") == tree(other / "site")
+    mine, theirs = BuildCache.load(root), BuildCache.load(other)
+    for name in ("discovery", "discovery-base", "discovery-later"):
+        assert mine.stored_memo(name) == theirs.stored_memo(name), name
+
+    def tokens(cache: BuildCache) -> dict[str, list[str]]:  # each paper's tokens as text
+        vocab, papers = cache.stored_memo("tokens")[1].values()
+        ids = {key: array("i", found[1]).tolist() for key, found in papers.items()}
+        return {key: [vocab[i] for i in found] for key, found in ids.items()}
+
+    # The copy read the token memo before ingest replaced it: it may remember more papers.
+    remembered = tokens(mine)
+    assert tokens(theirs).items() <= remembered.items() and tokens(theirs)
+
+
+def test_a_dying_early_copy_costs_the_build_only_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_generations(monkeypatch)
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    second_dump(tmp_path)
+    killed, real_start = [], sitegen.build.schedule.EarlyDiscovery.start
+
+    def start(self, *args):  # as the kernel's out-of-memory killer would
+        real_start(self, *args)
+        os.kill(self.copy.pid, signal.SIGKILL)
+        killed.append(self.copy.pid)
+
+    monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert len(killed) == 1
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert tree(output) == tree(tmp_path / "clean")
+
+
+def test_a_damaged_base_is_made_again_by_the_build_not_by_the_early_copy_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_generations(monkeypatch)
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    base_file = tmp_path / ".sitegen-cache" / memo_file("discovery-base")
+    base_file.write_bytes(base_file.read_bytes()[:-10])  # its check fails: unread
+    second_dump(tmp_path)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    cache = BuildCache.load(tmp_path)
+    assert cache.stored_memo("discovery-base") is not None  # made again, and kept
+    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
+    assert tree(output) == tree(tmp_path / "clean")
 
 
 def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path) -> None:

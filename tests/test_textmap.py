@@ -123,6 +123,12 @@ def test_first_seen_lists_ids_in_order_of_first_sight() -> None:
     many = rng.integers(0, 500, 20_000).astype(np.int32)
     present, first = np.unique(many, return_index=True)
     assert first_seen(many, 500).tolist() == present[np.argsort(first)].tolist()
+    # New ids far past the first chunks, in falling order (a later chunk's new ids must
+    # keep their order of sight, not their order by value).
+    late = np.concatenate([many, np.arange(5_000, 500, -1, dtype=np.int32), many[:9]])
+    late = np.concatenate([late, rng.integers(0, 9_000, 200_000).astype(np.int32)])
+    present, first = np.unique(late, return_index=True)
+    assert first_seen(late, 9_000).tolist() == present[np.argsort(first)].tolist()
 
 
 def test_more_rows_over_a_base_s_columns_are_the_rows_vectorise_gives_them() -> None:

@@ -37,8 +37,8 @@ from sitegen.build.schedule import (
     EarlyDiscovery,
     can_fork,
     candidates_aside,
-    data_here,
     launch_early,
+    launch_lists,
     launch_side,
 )
 from sitegen.build.write import (
@@ -149,10 +149,7 @@ def build_project(
             import numpy  # noqa: F401
 
             side = Run(listing, env, options, cache, spool=spool)
-            here = early is not None and early.copy is not None  # this process would wait
-            launched = launch_side(side, search, candidates_aside(project, cache), not here)
-            if here:
-                launched.update(data_here(side))
+            launched = launch_lists(side, search, candidates_aside(project, cache), early)
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
 
@@ -44,10 +44,14 @@ class DiscoveryRun:
     early: EarlyDiscovery | None = None
 
 
-# Discovery as computed (discovered): the key of its generation, the later papers' key-term
-# candidates (the "discovery-later" memo), the token memo's new value (None: leave it), and
-# discovery's plain form (model.discovery.plain_discovery).
-Discovered = tuple[str, dict, "dict | None", dict[str, Any]]
+class Discovered(NamedTuple):
+    """Discovery as computed (discovered), with the memos it leaves for the next build."""
+
+    later_key: str  # the key of its base generation, which the later papers' memo is under
+    later: dict  # the later papers' key-term candidates (the "discovery-later" memo)
+    tokens: dict  # the token memo (textmap.TokenMemo.kept)
+    plain: dict[str, Any]  # discovery's plain form (model.discovery.plain_discovery)
+    made_base: bool  # whether the base generation was made, not read from the cache
 
 
 def discovery_of(
@@ -59,14 +63,13 @@ def discovery_of(
     def recompute() -> dict[str, Any]:
         from sitegen.textmap import TOKEN_MEMO
 
-        early = how.early.taken(key) if how.early is not None else None
-        later_key, later, tokens, plain = early or discovered(project, cache, how)
-        cache.keep("discovery-later", later_key, later)
-        if tokens is not None:
-            cache.keep(*TOKEN_MEMO, tokens)
+        early = how.early.discovery_for(key) if how.early is not None else None
+        found = early or discovered(project, cache, how)
+        cache.keep("discovery-later", found.later_key, found.later)
+        cache.keep(*TOKEN_MEMO, found.tokens)
         if how.spill:
             cache.spill("discovery-later", TOKEN_MEMO[0])
-        return plain
+        return found.plain
 
     return lazy_discovery(cache.memo("discovery", key, recompute))
 
@@ -81,8 +84,10 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
     base = generation(project.arrival)
     key = generation_key(project.papers, base)
 
+    made: list[bool] = []
+
     def remember(make: Callable[[], dict]) -> dict:
-        plain = cache.memo("discovery-base", key, make)
+        plain = cache.memo("discovery-base", key, lambda: made.append(True) or make())
         if how.spill:  # discover unpacks it at once; at 100k papers, ~200 MB of text
             cache.spill("discovery-base")
         return plain
@@ -90,18 +95,20 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
     later = dict(cache.recall("discovery-later", key) or {})
     tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
     found = discover(project.papers, base, remember, later, tokens, how.candidates)
-    return key, later, tokens.kept(), plain_discovery(found)
+    return Discovered(key, later, tokens.kept(), plain_discovery(found), bool(made))
 
 
-def discovered_early(project: Project, cache: BuildCache) -> tuple[str, Discovered] | None:
-    """In the copy: the discovery key of the project ingest will give, and its discovery;
-    None without a remembered base generation (the build then makes it, and keeps it)."""
-    base = generation(project.arrival)
-    if cache.memo_key("discovery-base") != generation_key(project.papers, base):
-        return None
-    later_key, later, _, plain = discovered(project, cache, DiscoveryRun())
-    # The token memo is left as ingest keeps it: it tokenised every paper as placing them.
-    return discovery_key(project.papers, base), (later_key, later, None, plain)
+def base_remembered(project: Project, cache: BuildCache) -> bool:
+    """Whether the cache names a base generation of these papers (a new dump extends it)."""
+    key = generation_key(project.papers, generation(project.arrival))
+    return cache.memo_key("discovery-base") == key
+
+
+def discovered_early(project: Project, cache: BuildCache) -> Discovered | None:
+    """In a copy: discovery from the remembered base generation (build.schedule.EarlyDiscovery);
+    None if the base had to be made (a damaged memo): the build then makes and keeps it."""
+    found = discovered(project, cache, DiscoveryRun())
+    return None if found.made_base else found
 
 
 def discovery_key_of(project: Project) -> str:

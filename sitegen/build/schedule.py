@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sitegen.build.keys import generation_key
-from sitegen.build.model import Discovered, discovered_early
+from sitegen.build.model import (
+    Discovered,
+    base_remembered,
+    discovered_early,
+    discovery_key_of,
+)
 from sitegen.build.options import BuildOptions, Preview
 from sitegen.build.outputs import data_outputs
 from sitegen.build.run import Run, parked, render_route
@@ -175,6 +180,19 @@ def launch_side(
     return launched
 
 
+def launch_lists(
+    side: Run,
+    group: EarlyGroup | None,
+    aside: Callable[[], Any] | None,
+    early: EarlyDiscovery | None,
+) -> dict[str, tuple[str, Any]]:
+    """launch_side with the lists, but for the data files when a copy makes discovery: this
+    process, which would only wait for it, makes them (data_here)."""
+    here = early is not None and early.running
+    launched = launch_side(side, group, aside, data=not here)
+    return {**launched, **data_here(side)} if here else launched
+
+
 # From this many papers to this many, a one-shot build that must learn discovery's base
 # generation has the side copy find its key-term candidates (1.9 s of discovery's 5.3 s at
 # 10k papers) while this process makes the vectors and the map: the side copy's search
@@ -203,29 +221,52 @@ def found_aside(papers: list[Paper], base: Collection[str]) -> tuple:
 
 class EarlyDiscovery:
     """Discovery of what an ingest gives, started in a forked copy while the ingest places
-    its new papers (a CLI build's `sitegen add`): discovery reads no theme, and placing them
-    learns from the whole corpus (0.35 s at 10k papers) beside discovery's 1.1 s. The copy's
-    result is taken only if the project it read has the build's discovery key."""
+    its new papers (a CLI build that finds a new dump: `sitegen add`, `sitegen build`):
+    discovery reads no theme, and placing them learns from the whole corpus (0.35 s at 10k
+    papers) beside discovery's 1.1 s. Only from a remembered base generation (the common
+    case: a copy that made one would have to hand back its ~20 MB), and taken only by a
+    build with the same discovery key; a copy that fails costs the build its time only."""
 
     def __init__(self, root: Path, cache: BuildCache) -> None:
-        self.root, self.cache, self.copy = root, cache, None
+        self.root, self.cache = root, cache
+        self.copy: Forked | None = None
+        self.key = ""  # the discovery key of the papers the copy reads
 
     def start(self, unplaced: Callable[[], IngestResult], papers: int) -> None:
         """ingest.BeforePlacing: fork the copy (a list of up to EARLY_DISCOVERY papers)."""
-        if self.copy is None and papers <= EARLY_DISCOVERY:
-            # Read here, not in the copy: the build's own read of the project then reuses
-            # these papers (BuildCache.papers), all but the new ones.
-            try:
-                project = load_project(self.root, self.cache, unplaced())
-            except SitegenError:
-                return  # the build's own read says what is wrong, once ingest is done
+        if self.copy is not None or papers > EARLY_DISCOVERY:
+            return
+        # Read here, not in the copy: the build's own read of the project then reuses
+        # these papers (BuildCache.papers), all but the new ones.
+        try:
+            project = load_project(self.root, self.cache, unplaced())
+        except SitegenError:
+            return  # the build's own read says what is wrong, once ingest is done
+        if not base_remembered(project, self.cache):
+            return
+        try:
             self.copy = Forked(discovered_early, project, self.cache)
+        except OSError:
+            return  # no process to spare: the build discovers itself
+        self.key = discovery_key_of(project)
 
-    def taken(self, key: str) -> Discovered | None:
-        """The copy's discovery, if it read what the build reads (its discovery key)."""
-        copy, self.copy = self.copy, None
-        found = copy.result() if copy is not None else None
-        return found[1] if found is not None and found[0] == key else None
+    @property
+    def running(self) -> bool:
+        """Whether a copy is making discovery."""
+        return self.copy is not None
+
+    def discovery_for(self, key: str) -> Discovered | None:
+        """The copy's discovery if it read what the build reads (this discovery key), and
+        made it; None otherwise (the copy is then stopped)."""
+        if self.copy is None or key != self.key:
+            self.abandon()
+            return None
+        try:
+            found = self.copy.result()
+        except SitegenError:  # it died (out of memory?): the build makes discovery itself
+            found = None
+        self.copy = None  # only now: stopped by abandon() if this process is interrupted
+        return found
 
     def abandon(self) -> None:
         """Stop the copy, if it is still wanted (a failing build, or none that asks)."""
