@@ -334,16 +334,29 @@ def small_generations(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", (2, 1))
 
 
+def built_with_a_second_dump(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small site built once (forked, as the CLI builds), then given a second dump after
+    its base generation; its output folder."""
+    small_generations(monkeypatch)
+    make_site(root)
+    output = root / "site"
+    ingest_and_build(root, BuildOptions(output, fork=True), BuildCache.load(root))
+    second_dump(root)
+    return output
+
+
+def equals_a_clean_build(root: Path, output: Path) -> bool:
+    """Whether output holds what a clean build of root (no cache, one process) makes."""
+    ingest_and_build(root, BuildOptions(root / "clean"), BuildCache())
+    return tree(output) == tree(root / "clean")
+
+
 def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    small_generations(monkeypatch)
-    make_site(tmp_path)
-    output = tmp_path / "site"
     # A first list has no base generation to extend: the copy hands back nothing, and the
     # build makes discovery (and its base) itself.
-    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    second_dump(tmp_path)
+    output = built_with_a_second_dump(tmp_path, monkeypatch)
     started, real_start = [], sitegen.build.schedule.EarlyDiscovery.start
 
     def start(self, *args):  # once the copy is forked, this process must not discover
@@ -363,8 +376,7 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
     assert started == [True] and made_here == [1]
     monkeypatch.undo()
     small_generations(monkeypatch)
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
     # The build kept the copy's discovery under its own key: the next one reads it.
     monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
     cache = BuildCache.load(tmp_path)
@@ -374,12 +386,7 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
 def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    small_generations(monkeypatch)
-    make_site(tmp_path)
-    ingest_and_build(
-        tmp_path, BuildOptions(tmp_path / "site", fork=True), BuildCache.load(tmp_path)
-    )
-    second_dump(tmp_path)
+    built_with_a_second_dump(tmp_path, monkeypatch)
     cache = BuildCache.load(tmp_path)
     early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
     assert early.discovery_for("any key") is None  # none started
@@ -399,10 +406,7 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
 def early_and_not(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """A site built once, given a second dump, then built with discovery made early (root)
     and, in a copy of it, without (the copy's root)."""
-    small_generations(monkeypatch)
-    make_site(root)
-    ingest_and_build(root, BuildOptions(root / "site", fork=True), BuildCache.load(root))
-    second_dump(root)
+    built_with_a_second_dump(root, monkeypatch)
     other = root.parent / f"{root.name}-without"
     shutil.copytree(root, other)
     ingest_and_build(root, BuildOptions(root / "site", fork=True), BuildCache.load(root))
@@ -437,11 +441,7 @@ def test_a_build_that_took_an_early_discovery_keeps_the_memos_one_without_keeps(
 def test_a_dying_early_copy_costs_the_build_only_its_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    small_generations(monkeypatch)
-    make_site(tmp_path)
-    output = tmp_path / "site"
-    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    second_dump(tmp_path)
+    output = built_with_a_second_dump(tmp_path, monkeypatch)
     killed, real_start = [], sitegen.build.schedule.EarlyDiscovery.start
 
     def start(self, *args):  # as the kernel's out-of-memory killer would
@@ -452,8 +452,7 @@ def test_a_dying_early_copy_costs_the_build_only_its_time(
     monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     assert len(killed) == 1
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
 
 
 def test_a_damaged_base_is_made_again_by_the_build_not_by_the_early_copy_alone(
@@ -469,8 +468,7 @@ def test_a_damaged_base_is_made_again_by_the_build_not_by_the_early_copy_alone(
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     cache = BuildCache.load(tmp_path)
     assert cache.stored_memo("discovery-base") is not None  # made again, and kept
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
 
 
 def test_fast_path_takes_notes_and_refuses_what_other_pages_show(tmp_path: Path) -> None:
@@ -543,8 +541,7 @@ def test_a_forked_build_after_a_notes_edit_forks_no_renderer_and_equals_a_clean_
     )
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     assert started == ["side_work"]  # the search index; one page needs no second renderer
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
 
 
 def test_a_forked_build_writes_what_it_parsed_before_the_fork_and_holds_none_of_it(
@@ -561,8 +558,7 @@ def test_a_forked_build_writes_what_it_parsed_before_the_fork_and_holds_none_of_
     assert sum(key.startswith("page:") for key in again.parsed) == len(page_paths(tmp_path))
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), again)
     assert again.misses == 1  # the edited page; every other input came from the cache
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
 
 
 def test_a_search_file_changed_after_the_copy_found_it_as_left_stops_the_build(
@@ -595,8 +591,7 @@ def test_search_files_found_as_left_are_kept_without_the_manifest(
         (output / ".sitegen-manifest.json").write_text("{not json")
     for _ in range(2):  # the first puts the manifest back; the second reads it
         ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
 
 
 def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
@@ -673,8 +668,7 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     noted, groups = BuildCache.load(tmp_path).outputs_of(output)
     key, paths = groups["search"]
     assert set(paths) == set(handed[-1]) and {noted[p][0] for p in paths} == {key}
-    ingest_and_build(tmp_path, BuildOptions(tmp_path / "clean"), BuildCache())
-    assert tree(output) == tree(tmp_path / "clean")
+    assert equals_a_clean_build(tmp_path, output)
     # Made in this process (no fork): kept in memory, written when the cache is saved.
     page.write_text(page.read_text() + "\nOne more.\n")
     unforked = BuildCache.load(tmp_path)
