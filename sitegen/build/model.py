@@ -49,7 +49,7 @@ class Discovered(NamedTuple):
 
     later_key: str  # the key of its base generation, which the later papers' memo is under
     later: dict  # the later papers' key-term candidates (the "discovery-later" memo)
-    tokens: dict  # the token memo (textmap.TokenMemo.kept)
+    tokens: dict | None  # the token memo (textmap.TokenMemo.kept; None: as ingest left it)
     plain: dict[str, Any]  # discovery's plain form (model.discovery.plain_discovery)
     made_base: bool  # whether the base generation was made, not read from the cache
 
@@ -66,7 +66,8 @@ def discovery_of(
         early = how.early.discovery_for(key) if how.early is not None else None
         found = early or discovered(project, cache, how)
         cache.keep("discovery-later", found.later_key, found.later)
-        cache.keep(*TOKEN_MEMO, found.tokens)
+        if found.tokens is not None:
+            cache.keep(*TOKEN_MEMO, found.tokens)
         if how.spill:
             cache.spill("discovery-later", TOKEN_MEMO[0])
         return found.plain
@@ -107,8 +108,14 @@ def base_remembered(project: Project, cache: BuildCache) -> bool:
 def discovered_early(project: Project, cache: BuildCache) -> Discovered | None:
     """In a copy: discovery from the remembered base generation (build.schedule.EarlyDiscovery);
     None if the base had to be made (a damaged memo): the build then makes and keeps it."""
+    from sitegen.textmap import REMEMBERED
+
     found = discovered(project, cache, DiscoveryRun())
-    return None if found.made_base else found
+    if found.made_base:
+        return None
+    # Up to REMEMBERED papers, ingest's corpus stage left the tokens of every paper, as
+    # discovery would keep them: this copy's are not sent back (10 MB at 10k papers).
+    return found._replace(tokens=None) if len(project.papers) <= REMEMBERED else found
 
 
 def discovery_key_of(project: Project) -> str:
