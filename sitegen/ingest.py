@@ -308,8 +308,14 @@ def unplaced(
         read_page(new_page_path(papers_dir, FALLBACK, fresh[0]), new_page(fresh).encode("utf-8"))
         for fresh in new.fresh
     ]
-    every = sorted(pages + made, key=lambda page: path_order(page.path))
+    every = with_new_pages(pages, made)
     return IngestResult([], [], dumps=dumps, pages=every, ledger=Ledger(new.papers))
+
+
+def with_new_pages(pages: list[Page], new: list[Page]) -> list[Page]:
+    """The pages read and new ones, in path order as read_pages gives them (sorted again
+    only with new ones among them)."""
+    return sorted(pages + new, key=lambda page: path_order(page.path)) if new else pages
 
 
 def known_as(
@@ -439,10 +445,7 @@ def ingest(
     }
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
-    # read_pages gives them in path order already: sorted again only with new ones among them
-    all_pages = (
-        sorted(pages + new_pages, key=lambda page: path_order(page.path)) if new_pages else pages
-    )
+    all_pages = with_new_pages(pages, new_pages)
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,

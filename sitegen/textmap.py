@@ -374,10 +374,12 @@ def vectorise(
     del single
     # Bigrams: two adjacent words (a break token in between, or a paper's end, ends a phrase).
     pair = positions((seq[:-1] >= 0) & (seq[1:] >= 0))
-    codes = seq[pair].astype(np.int64) * n_words + seq[pair + 1]
+    second = pair + 1  # each pair's second word
+    codes = seq[pair].astype(np.int64) * n_words + seq[second]
     bigram_codes, bigram_cols = np.unique(codes, return_inverse=True)
     del codes
-    pair_weights = np.minimum(weights[pair], weights[pair + 1])
+    pair_weights = np.minimum(weights[pair], weights[second])
+    del second
     bigrams, bigram_df, bigram_keep = kept_columns(
         count_matrix(
             docs[pair],
