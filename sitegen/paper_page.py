@@ -148,18 +148,42 @@ def header_and_sidebar(add: Add, context: dict[str, Any]) -> None:
     add(f'<li><a href="{root}search/">Search</a></li>\n</ul>\n')
     fill = " data-fill" if context["nav_fill"] else ""
     add(f'<p class="sidebar-heading">Themes</p><ul class="nav-list nav-themes"{fill}>\n')
+    before, after = theme_items(context["nav"], root)
+    add(before)
     expanded = context["nav_expanded"]
-    for theme in context["nav"]:
-        current = ' class="is-current"' if theme.current else ""
-        add(f'<li{current}><a href="{root}{esc(theme.url)}">{esc(theme.title)}</a>')
-        if theme.current and expanded:
-            add('<ul class="nav-sub">\n')
-            for item in expanded:
-                mark = ' aria-current="page"' if item.current else ""
-                add(f'<li><a href="{root}{esc(item.url)}"{mark}>{esc(item.title)}</a></li>\n')
-            add("</ul>")
-        add("</li>\n")
+    if expanded and after is not None:  # the current theme's papers, under its link
+        add('<ul class="nav-sub">\n')
+        for item in expanded:
+            mark = ' aria-current="page"' if item.current else ""
+            add(f'<li><a href="{root}{esc(item.url)}"{mark}>{esc(item.title)}</a></li>\n')
+        add("</ul>")
+    add(after or "")
     add("</ul>\n</div>\n</nav>\n")
+
+
+# nav (a Site's sidebar for one current theme, shared by its pages) -> (nav, root, items):
+# every paper page of a theme prints the same theme links (~40 escapes a page).
+NAV_ITEMS: dict[int, tuple[tuple[Any, ...], str, tuple[str, str | None]]] = {}
+
+
+def theme_items(nav: tuple[Any, ...], root: str) -> tuple[str, str | None]:
+    """The sidebar's theme links up to the current theme's link, and from the end of that
+    link on (None without a current theme: all are in the first)."""
+    found = NAV_ITEMS.get(id(nav))
+    if found is not None and found[0] is nav and found[1] == root:
+        return found[2]
+    parts, cut = [], None
+    for theme in nav:
+        current = ' class="is-current"' if theme.current else ""
+        parts.append(f'<li{current}><a href="{root}{esc(theme.url)}">{esc(theme.title)}</a>')
+        if theme.current:
+            cut = len(parts)
+        parts.append("</li>\n")
+    items = ("".join(parts), None) if cut is None else ("".join(parts[:cut]), "".join(parts[cut:]))
+    if len(NAV_ITEMS) > 256:  # a long `serve`: the navs of builds gone
+        NAV_ITEMS.clear()
+    NAV_ITEMS[id(nav)] = (nav, root, items)
+    return items
 
 
 def breadcrumbs(add: Add, context: dict[str, Any]) -> None:

@@ -59,6 +59,10 @@ class Cards(Mapping[str, PaperCard]):
             card = self.made[slug] = self.card(self.library.papers[slug])
         return card
 
+    def get(self, slug: str, default: PaperCard | None = None) -> PaperCard | None:  # type: ignore[override]
+        """A paper's card, or `default` (Mapping.get's try/except, ~1M calls at 10k papers)."""
+        return self[slug] if slug in self.library.papers else default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.library.papers)
 
