@@ -451,32 +451,16 @@ def test_templates_only_a_paper_page_renders_are_not_compiled_for_the_shipped_on
     assert unused_templates(own) == ()  # a site's own paper.html is Jinja's to render
 
 
-def test_a_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(
+def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # In CANDIDATES_ASIDE's sizes (the shipped corpus is below: widened here), a copy
-    # finds the base generation's key-term candidates while this process makes the
+    # In CANDIDATES_ASIDE's sizes (the shipped corpus is below: widened here), the side
+    # copy finds the base generation's key-term candidates while this process makes the
     # vectors and the map, and hands them over before it ends; a remembered base needs none.
-    # That copy is forked before the model is made, and builds the search index next; the
-    # lists go to a copy of their own.
     import sitegen.keyterms
 
     site_root, cache = ingested_copy(shipped, tmp_path), BuildCache()
     monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0, 10**6))
-    launches: list[tuple[str | None, bool, bool]] = []
-    real_launch, real_listing = sitegen.build.launch_side, sitegen.build.listing_model
-
-    def launch(run, group, aside=None, data=True):  # as build and launch_lists call it
-        launches.append((group and group[0], run is not None, aside is not None))
-        return real_launch(run, group, aside, data)
-
-    monkeypatch.setattr(sitegen.build, "launch_side", launch)
-    monkeypatch.setattr(sitegen.build.schedule, "launch_side", launch)
-    monkeypatch.setattr(
-        sitegen.build,
-        "listing_model",
-        lambda *args: launches.append(("model", False, False)) or real_listing(*args),
-    )
     where = tmp_path / "found-in"
     real = sitegen.keyterms.base_candidates
 
@@ -496,7 +480,6 @@ def test_a_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(
     found_in = where.read_text().split()
     assert len(found_in) == 1 and found_in[0] != str(os.getpid())  # once, in the copy
     assert taken == [1]
-    assert launches == [("search", False, True), ("model", False, False), (None, True, False)]
     build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")
     where.unlink()

@@ -132,11 +132,8 @@ def build_project(
         search = None if spool is None else early_search(project, cache, options.output, spool)
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_due(cache, key)
-        aside = candidates_aside(project, cache) if lists else None
-        if spool is not None and (not lists or aside is not None):
-            # The search index at once, as it needs no model: in a copy of its own, which
-            # finds discovery's candidates first when it has them found aside.
-            launched, search = launch_side(None, search, aside), None
+        if spool is not None and not lists:  # the search index at once: it needs no model
+            launched = launch_side(None, search)
         elif preview is not None:
             # The search index first: the warm worker keeps its memo and gets only the papers
             # that changed (build.write.ResidentSearch), so handing it over is quick, and it
@@ -152,7 +149,7 @@ def build_project(
             import numpy  # noqa: F401
 
             side = Run(listing, env, options, cache, spool=spool)
-            launched = {**launched, **launch_lists(side, search, early)}
+            launched = launch_lists(side, search, candidates_aside(project, cache), early)
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them

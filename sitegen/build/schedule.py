@@ -3,11 +3,9 @@
 The only module of the build that knows about processes. A CLI build (no threads
 run) forks: as soon as the project is read, one copy builds the search index and
 then renders every page that shows nothing of discovery (lists, A–Z, dumps, tags)
-while this process computes discovery (from 1k to 50k papers, when discovery must
-learn its base, the search index goes to a copy of its own, forked before the model
-is made, which finds discovery's key-term candidates first); then one copy renders
-a share of the paper pages while this process renders the rest. A preview (`serve`,
-threads run, so no fork) sends the search index to its warm worker.
+while this process computes discovery; then one copy renders a share of the paper
+pages while this process renders the rest. A preview (`serve`, threads run, so no
+fork) sends the search index to its warm worker.
 """
 
 from __future__ import annotations
@@ -130,9 +128,9 @@ def side_work(
     """In the side copy: what discovery asked it for (`aside`: discovery reads it as soon
     as it is made), the early group (the search index), then (with a `run`) the pages that
     show nothing of discovery and (`data`) the data files, each handed back as soon as it is
-    made (the copy does not hold the search index while it renders). One copy, not two,
-    from 50k papers: at 100k, two copies beside discovery peaked at 4.2 GB, against 2.8 GB
-    with the search copy alone (below, CANDIDATES_ASIDE splits them)."""
+    made (the copy does not hold the search index while it renders). One copy, not two: at
+    100k papers, two copies beside discovery peaked at 4.2 GB, against 2.8 GB with the
+    search copy alone."""
     if aside is not None:  # first: discovery waits for it
         yield aside()
     if run is not None:  # before the index: this process then finds them compiled (kept)
@@ -165,7 +163,7 @@ def launch_side(
     discovery must be computed (build.model.discovery_is_due): otherwise this process
     renders them at once, and the copy would only add the search index's time to theirs.
     The data files go with the lists (`data`), unless this process makes them (data_here)."""
-    if group is None and run is None and aside is None:
+    if group is None and run is None:
         return {}
     if run is not None:  # the copy renders every list
         # It compiles the templates, beside discovery, and keeps them where this process
@@ -183,24 +181,23 @@ def launch_side(
 
 
 def launch_lists(
-    side: Run, group: EarlyGroup | None, early: EarlyDiscovery | None
+    side: Run,
+    group: EarlyGroup | None,
+    aside: Callable[[], Any] | None,
+    early: EarlyDiscovery | None,
 ) -> dict[str, tuple[str, Any]]:
     """launch_side with the lists, but for the data files when a copy makes discovery: this
     process, which would only wait for it, makes them (data_here)."""
     here = early is not None and early.running
-    launched = launch_side(side, group, data=not here)
+    launched = launch_side(side, group, aside, data=not here)
     return {**launched, **data_here(side)} if here else launched
 
 
 # From this many papers to this many, a one-shot build that must learn discovery's base
-# generation has a copy find its key-term candidates (1.9 s of discovery's 5.3 s at 10k
-# papers) while this process makes the vectors and the map: the copy is forked as soon as
-# the project is read, and builds the search index next (in batches, sitegen.search_batch);
-# the lists go to another copy, forked once the model is made. Forked before the model,
-# the copy starts ~0.4 s sooner at 10k papers: a cold build took 7.56 s against 7.95 s
-# (median of 4 each). Above, the copies' peaks meet: at 100k papers, 1.97 GB against
-# 1.94 GB with this process finding them. Below, the copy costs more than it saves (the
-# shipped corpus: 0.77 s against 0.73 s).
+# generation has the side copy find its key-term candidates (1.9 s of discovery's 5.3 s at
+# 10k papers) while this process makes the vectors and the map: the side copy's search
+# index (in batches, sitegen.search_batch) leaves it room. Above, the two copies' peaks
+# meet: at 100k papers, 1.97 GB against 1.94 GB with this process finding them.
 CANDIDATES_ASIDE = range(1_000, 50_001)
 
 
