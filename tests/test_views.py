@@ -166,6 +166,10 @@ def test_a_large_site_gets_lean_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     paper_page = views["papers/newest/index.html"].context
     assert paper_page["site"].large and paper_page["nav_fill"]
     assert [t.slug for t in paper_page["nav"]] == ["alpha"]  # site.js adds the others
+    # One lean sidebar per theme, shared by its pages (paper_page.theme_items keeps its HTML).
+    alphas = [v.context["nav"] for v in views.values() if v.template == "paper.html"]
+    alphas = [nav for nav in alphas if nav[0].slug == "alpha"]
+    assert len(alphas) > 1 and all(nav is alphas[0] for nav in alphas)
     assert paper_page["nav_expanded"] == [] and len(paper_page["paper"].lookups) == 1
     assert [c.title for c in paper_page["breadcrumbs"]] == ["Reading list", "Alpha"]
     assert not views["themes/alpha/index.html"].context["nav_fill"]  # lists keep the sidebar

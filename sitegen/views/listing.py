@@ -40,6 +40,9 @@ class Site:
     info: SiteInfo
     cards: Cards
     navs: Mapping[str | None, tuple[NavTheme, ...]]  # the sidebar, by current theme
+    # A lean paper page's sidebar (site.js adds the rest): the current theme alone, made once
+    # per theme, so each theme's pages share one (paper_page.theme_items keeps its HTML).
+    lean_navs: Mapping[str | None, tuple[NavTheme, ...]]
 
 
 class Cards(Mapping[str, PaperCard]):
@@ -144,7 +147,8 @@ def make_site(library: Library) -> Site:
         config.title, config.description, config.author, library.base_url, is_large(library)
     )
     navs = {current: nav_themes(library, current) for current in [None, *library.theme_by_slug]}
-    return Site(library, info, Cards(library), navs)
+    lean = {current: tuple(t for t in nav if t.current) for current, nav in navs.items()}
+    return Site(library, info, Cards(library), navs, lean if info.large else {})
 
 
 def page_info(site: Site, path: str, kind: str, title: str, description: str = "") -> PageInfo:

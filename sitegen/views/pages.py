@@ -221,7 +221,7 @@ def paper_page(site: Site, slug: str, position: int, section: Section) -> PageVi
         site, page_info(site, path, "paper", view.title, view.excerpt), crumbs, theme.slug, expanded
     )
     if site.info.large:
-        context.update(nav=tuple(t for t in context["nav"] if t.current), nav_fill=True)
+        context.update(nav=site.lean_navs[theme.slug], nav_fill=True)
     context["paper"] = view
     return PageView(path, "paper.html", context)
 
