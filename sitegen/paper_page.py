@@ -161,7 +161,7 @@ def header_and_sidebar(add: Add, context: dict[str, Any]) -> None:
     add("</ul>\n</div>\n</nav>\n")
 
 
-# nav (a Site's sidebar for one current theme, shared by its pages) -> (nav, root, items):
+# id(nav) (a Site's sidebar for one current theme, shared by its pages) -> (nav, root, items):
 # every paper page of a theme prints the same theme links (~40 escapes a page).
 NAV_ITEMS: dict[int, tuple[tuple[Any, ...], str, tuple[str, str | None]]] = {}
 

@@ -14,8 +14,9 @@ from test_library import paper, project
 from sitegen.build import BuildOptions, ingest_and_build
 from sitegen.model.discovery import Discovery, Point, Related
 from sitegen.model.library import build_library
-from sitegen.paper_page import PAGE_TEMPLATES, paper_page_html, shipped_paper_page
+from sitegen.paper_page import PAGE_TEMPLATES, paper_page_html, shipped_paper_page, theme_items
 from sitegen.render import make_environment, render_template, template_dirs
+from sitegen.views.context import NavTheme
 from sitegen.views.listing import make_site
 from sitegen.views.pages import site_pages
 
@@ -180,3 +181,17 @@ def test_a_failure_in_the_twin_is_a_one_line_error(monkeypatch: pytest.MonkeyPat
     env = make_environment(template_dirs(None), keep_compiled=False)
     with pytest.raises(SitegenError, match="template: no such field"):
         run.render_page(env, "paper.html", {})
+
+
+def test_the_sidebar_theme_links_are_made_once_per_nav_and_root() -> None:
+    # Split at the end of the current theme's link (its papers go there); made once for a
+    # nav and a root, and again for another root or another nav with the same themes.
+    nav = (NavTheme("a", "A & B", "themes/a/", False), NavTheme("b", "<B>", "themes/b/", True))
+    before, after = theme_items(nav, "../../")
+    assert before.endswith('<li class="is-current"><a href="../../themes/b/">&lt;B&gt;</a>')
+    assert before.startswith('<li><a href="../../themes/a/">A &amp; B</a></li>')
+    assert after == "</li>\n"
+    assert theme_items(nav, "../../")[0] is before  # kept
+    assert theme_items(nav, "")[0].startswith('<li><a href="themes/a/">')  # not the kept root
+    plain = tuple(replace(theme, current=False) for theme in nav)
+    assert theme_items(plain, "")[1] is None  # no current theme: all in the first part
