@@ -147,8 +147,8 @@ def make_site(library: Library) -> Site:
         config.title, config.description, config.author, library.base_url, is_large(library)
     )
     navs = {current: nav_themes(library, current) for current in [None, *library.theme_by_slug]}
-    lean = {current: tuple(t for t in nav if t.current) for current, nav in navs.items()}
-    return Site(library, info, Cards(library), navs, lean if info.large else {})
+    lean = {c: tuple(t for t in nav if t.current) for c, nav in navs.items()} if info.large else {}
+    return Site(library, info, Cards(library), navs, lean)
 
 
 def page_info(site: Site, path: str, kind: str, title: str, description: str = "") -> PageInfo:
