@@ -16,15 +16,12 @@ together.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
-from weakref import WeakKeyDictionary
 
 import jinja2
 
 from sitegen.model.urls import link_from
-from sitegen.project import default_dir
-from sitegen.render import dump_badges, markdown_html
+from sitegen.render import dump_badges, markdown_html, shipped_templates
 from sitegen.render import escaped_output as esc
 from sitegen.views.context import PaperView
 
@@ -53,27 +50,8 @@ def unused_templates(env: jinja2.Environment) -> tuple[str, ...]:
 
 
 def shipped_paper_page(env: jinja2.Environment) -> bool:
-    """Whether every template of a paper page is the shipped one (no site overrides any);
-    looked up once per environment (a build's, or a preview's until its templates change)."""
-    known = SHIPPED.get(env)
-    if known is None:
-        known = SHIPPED[env] = all_shipped(env)
-    return known
-
-
-SHIPPED: WeakKeyDictionary[jinja2.Environment, bool] = WeakKeyDictionary()
-
-
-def all_shipped(env: jinja2.Environment) -> bool:
-    """shipped_paper_page, looked up: no folder before the shipped one holds any of them."""
-    loader = env.loader
-    if not isinstance(loader, jinja2.FileSystemLoader):
-        return False
-    shipped = default_dir("templates").resolve()
-    own = [Path(folder) for folder in loader.searchpath if Path(folder).resolve() != shipped]
-    if len(own) + 1 != len(loader.searchpath):
-        return False
-    return not any((folder / name).exists() for folder in own for name in PAGE_TEMPLATES)
+    """Whether every template of a paper page is the shipped one (no site overrides any)."""
+    return shipped_templates(env, PAGE_TEMPLATES)
 
 
 def paper_page_html(context: dict[str, Any]) -> str:

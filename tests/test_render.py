@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from sitegen.build import BuildOptions, build
+from sitegen.model.library import DumpInfo, TagInfo
 from sitegen.render import (
     MARKDOWN,
     bibtex,
@@ -24,6 +25,7 @@ from sitegen.render import (
     render_template,
     template_dirs,
 )
+from sitegen.views.context import PaperCard
 
 # Every character class a Markdown, TeX or link rule starts at, and prose around them.
 MARKDOWNISH = st.lists(
@@ -488,3 +490,58 @@ def test_dump_badges_are_those_the_macro_printed_with_hostile_labels() -> None:
             expected = env.from_string(old).render(dumps=listed, root=root)
             assert dump_badges(listed, root) == expected
     assert dump_badges([], jinja2.StrictUndefined(name="root")) == ""  # never printed
+
+
+def card_of(title: object, status: object = "", tags: tuple = (), dumps: tuple = ()) -> object:
+    """A paper's card as a list shows it."""
+    return PaperCard(
+        "s-1", title, "papers/t/s-1/", f"{title} excerpt", f'Th"eme {title}', "themes/t/",
+        dumps, status, tags,
+    )  # fmt: skip
+
+
+HOSTILE = ["", "Plain", "<script>x</script>", "a&b \"q\" 'p'", Markup("<i>safe</i>"), 7]
+CARD_ENV = make_environment(template_dirs(None), keep_compiled=False)  # shared: compiled once
+CARD_ARGS = "root, show_theme, in_theme, ranks, anchors, map_links"
+CARD_LOOP = (  # what the shipped cards macro did, and the filter it calls instead
+    '{% from "partials/macros.html" import card %}'
+    f"{{% for paper in papers %}}{{{{ card(paper, {CARD_ARGS}) }}}}{{% endfor %}}"
+)
+CARD_FILTER = f"{{{{ papers|card_items(card, {CARD_ARGS}) }}}}"
+
+
+@given(
+    title=st.sampled_from(HOSTILE),
+    status=st.sampled_from(["", "to-read", "a<b>-c", 5]),
+    tags=st.lists(st.sampled_from(["rl", "x&y", "<t>"]), max_size=2),
+    dumps=st.lists(st.sampled_from(["2024-04-10", "d'o", "a>b"]), max_size=2),
+    root=st.sampled_from(["", "../../", '"><', Markup("&amp;/")]),
+    show_theme=st.booleans(),
+    in_theme=st.sampled_from(["", "themes/t/", "themes/other/"]),
+    marks=st.sampled_from([{}, {"s-1": 3}, {"s-1": "<x>"}, {"other": 1}]),
+)
+@settings(max_examples=150, deadline=None)
+def test_a_list_s_cards_are_what_the_card_macro_prints(
+    title: object, status: object, tags: list, dumps: list, root: str,
+    show_theme: bool, in_theme: str, marks: dict,
+) -> None:  # fmt: skip
+    tag_infos = tuple(TagInfo(t, t, f"tags/{t}/", 1) for t in tags)
+    dump_infos = tuple(DumpInfo(d, d, f"dumps/{d}/", f"label {d}", None, 1, 2, 1, d) for d in dumps)
+    papers = [card_of(title, status, tag_infos, dump_infos), card_of("Other")]
+    args = {"root": root, "show_theme": show_theme, "in_theme": in_theme}
+    values = {**args, "ranks": marks, "anchors": marks, "map_links": marks}
+    looped = CARD_ENV.from_string(CARD_LOOP).render(papers=papers, **values)
+    twin = CARD_ENV.from_string(CARD_FILTER).render(papers=papers, card=None, **values)
+    assert twin == looped and "<li" in twin
+
+
+def test_a_site_s_own_card_macro_makes_its_lists(tmp_path: Path) -> None:
+    shipped = (template_dirs(None)[-1] / "partials" / "macros.html").read_text()
+    own = tmp_path / "templates" / "partials" / "macros.html"
+    own.parent.mkdir(parents=True)
+    own.write_text(shipped.replace('<li class="card', '<li data-mine class="card'))
+    page = '{% from "partials/macros.html" import cards %}{{ cards(papers, "") }}'
+    for site, mine in ((tmp_path, 2), (None, 0)):
+        env = make_environment(template_dirs(site), keep_compiled=False)
+        made = env.from_string(page).render(papers=[card_of("A"), card_of("B")])
+        assert made.count("<li data-mine") == mine and made.count("<li") == 2
