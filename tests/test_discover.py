@@ -635,3 +635,13 @@ def test_a_remembered_generation_that_does_not_fit_its_base_is_made_afresh() -> 
     ]
     for memo in forged:
         assert discover(papers, base, lambda make, memo=memo: memo) == fresh
+
+
+def test_a_lazy_column_makes_a_value_when_asked_and_gets_like_a_mapping() -> None:
+    from sitegen.model.discovery import LazyColumn
+
+    made: list[object] = []
+    column = LazyColumn(["a", "b"], ['["x"]', "[1, 2]"], lambda v: made.append(v) or tuple(v), 1)
+    assert column.get("a") == ("x",) and column.get("zz") is None and column.get("zz", 5) == 5
+    assert column["b"] == (1, 2) and column.get("a") == ("x",)  # kept one: "a" made again
+    assert made == [["x"], [1, 2], ["x"]] and "a" in column and "zz" not in column

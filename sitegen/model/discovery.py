@@ -74,6 +74,10 @@ class LazyColumn(Mapping[str, V]):
             self.made[slug] = value
         return value
 
+    def get(self, slug: str, default: Any = None) -> Any:  # type: ignore[override]
+        """A paper's value, or `default` (without Mapping.get's try/except: 6 a paper page)."""
+        return self[slug] if slug in self.texts else default
+
     def __contains__(self, slug: object) -> bool:
         return slug in self.texts
 
