@@ -500,18 +500,50 @@ def fitting(plain: object, rows: np.ndarray) -> Generation | None:
     """The generation a memo kept, if it unpacks to one of these base rows (the cache is
     untrusted: its checksum catches a torn or damaged file, not a forged one)."""
     try:
+        if not holds_together(plain, len(rows)):  # type: ignore[arg-type]
+            return None
         generation = unpacked(plain)  # type: ignore[arg-type]
     except (AttributeError, KeyError, TypeError, ValueError):
         return None
+    table = generation.candidates
     sizes = {
         len(generation.slugs),
         len(generation.related),
         len(generation.thresholds),
         len(generation.bars),
         len(generation.coords),
-        len(generation.candidates.starts) - 1,
+        len(table.starts) - 1,
     }
-    return generation if sizes == {len(rows)} else None
+    columns = {len(table.keys), len(table.labels), len(table.weights), len(table.idfs)}
+    counts = len(generation.counts.keys) == len(generation.counts.counts)
+    return generation if sizes == {len(rows)} and len(columns) == 1 and counts else None
+
+
+def holds_together(plain: dict, papers: int) -> bool:
+    """Whether a kept generation's numbers agree with each other and with its base's size:
+    every run of candidates and related entries adds up, every related row is the base's,
+    and no number is NaN (or infinite, but a row's bounds). A forged memo of the right
+    sizes would otherwise fail far from here."""
+    array = partial(plain_array, plain)
+    runs, related = array("candidates", np.int32), array("related", np.int32)
+    rows, counts = array("related_rows", np.int32), array("counts", np.int32)
+    floats = [array(name, np.float64) for name in FLOAT_COLUMNS]
+    weights, idfs, exact, coords, *bounds = floats
+    return (
+        type(plain["papers"]) is int
+        and plain["papers"] == papers
+        and runs.min(initial=0) >= 0
+        and int(runs.sum()) == len(weights)
+        and related.min(initial=0) >= 0
+        and int(related.sum()) == len(rows) == len(exact)
+        and (rows.min(initial=0) >= 0 and rows.max(initial=-1) < papers)
+        and counts.min(initial=0) >= 0
+        and all(np.isfinite(values).all() for values in (weights, idfs, exact, coords))
+        and not any(np.isnan(values).any() for values in bounds)  # -inf: a row with too few
+    )
+
+
+FLOAT_COLUMNS = ("weights", "idfs", "related_exact", "coords", "thresholds", "bars")
 
 
 def unpacked(plain: dict) -> Generation:

@@ -23,6 +23,7 @@ from sitegen.discover import (
     discover,
     discovery_input,
     distinct_terms,
+    holds_together,
     key_terms,
     paper_candidates,
     paper_vectors,
@@ -626,12 +627,29 @@ def test_a_remembered_generation_that_does_not_fit_its_base_is_made_afresh() -> 
 
     fresh = discover(papers, base, keep)
     plain = made[0]
+    assert holds_together(plain, 256)  # a memo just made is taken
+
+    def with_first(name: str, value: float, dtype: type) -> dict:  # the right sizes, forged
+        numbers = np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).copy()
+        numbers[0] = value
+        return {**plain, name: numbers.astype(np.dtype(dtype).newbyteorder("<")).tobytes()}
+
     forged = [
         {**plain, "slugs": 5},
         {**plain, "thresholds": plain["thresholds"][:-8]},
         {**plain, "coords": b""},
         [1, 2, 3],
         {k: v for k, v in plain.items() if k != "related"},
+        with_first("related_rows", 10_000, np.int32),  # a row outside the base
+        with_first("related_rows", -3, np.int32),
+        with_first("related", 9, np.int32),  # runs that don't add up
+        with_first("candidates", -1, np.int32),
+        with_first("coords", np.nan, np.float64),
+        with_first("thresholds", np.nan, np.float64),
+        with_first("weights", np.inf, np.float64),
+        {**plain, "papers": "256"},
+        {**plain, "papers": 0},
+        {**plain, "labels": plain["labels"].rsplit("\n", 3)[0]},  # three labels short
     ]
     for memo in forged:
         assert discover(papers, base, lambda make, memo=memo: memo) == fresh
