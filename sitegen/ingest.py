@@ -35,7 +35,7 @@ from sitegen.catalog import (
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
-from sitegen.known import KnownFiles, Stat, content_key, read_parsed, remember_written, stat_of
+from sitegen.known import KnownFiles, content_key, read_parsed
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 from sitegen.workers import Forked
@@ -440,14 +440,9 @@ def ingest(
     # that holds what it read is not formatted again (10k lines, at every build).
     if plan.ledger != ledger or not (content / LEDGER_NAME).is_file():
         made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
-    wrote: dict[Path, str] = {}
-    stats: dict[Path, Stat | None] = {}
-    for path, data in made.items():
-        if write_if_changed(path, data):  # stat'ed at once: the next build needn't read it
-            wrote[path], stats[path] = content_key(path, data), stat_of(path)
-    if cache is not None:
-        written = (path for path, _ in plan.pages if path in wrote)
-        remember_written(cache, "page", {p: (wrote[p], stats[p]) for p in written})
+    wrote = {
+        path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
+    }
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
     all_pages = with_new_pages(pages, new_pages)

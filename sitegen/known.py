@@ -112,22 +112,6 @@ class KnownFiles:
         self.cache.keep(self.memo, "", self.seen)
 
 
-def remember_written(
-    cache: BuildCache, kind: str, written: dict[Path, tuple[str, Stat | None]]
-) -> None:
-    """Keep the stats of files this run wrote, each (content key, stat) as taken at once
-    after its write, so the next pass takes them without reading them (as git records a
-    file it checks out); a stat too recent to be trusted is left for that pass to read."""
-    if not written:
-        return
-    memo = stat_memo(kind)
-    known, now = dict(cache.recall(memo, "") or {}), time.time_ns()
-    for path, (key, stat) in written.items():
-        if stat is not None and trusted(stat, now):
-            known[str(path)] = (*stat, key)
-    cache.keep(memo, "", known)
-
-
 def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Stat | None]:
     """Of these files and the content keys they were written with, those that still hold
     it, with their stats (None: too recent to be trusted); the trusted ones are remembered,

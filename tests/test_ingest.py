@@ -9,10 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import snapshot
 
-import sitegen.known
-import sitegen.noop
 from sitegen import fsio
-from sitegen.cache import BuildCache
 from sitegen.catalog import paper_text, read_pages
 from sitegen.ingest import ingest
 
@@ -364,18 +361,3 @@ def test_before_placing_is_told_the_new_pages_as_they_will_read_but_for_their_th
     told.clear()
     ingest(tmp_path, before_placing=lambda made, papers: told.append(made))
     assert told == []  # nothing new: nothing to tell
-
-
-def test_the_pages_ingest_writes_are_not_read_again_by_the_pass_that_follows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "site"
-    (root / "content" / "dumps").mkdir(parents=True)
-    add_dump(root, "2024-01-01-a.txt", "Graph Networks One", "Graph Networks Two")
-    cache = BuildCache()
-    monkeypatch.setattr(sitegen.noop, "RACY_NS", 0)  # as if the writes had settled
-    assert len(ingest(root, cache).written) == 3  # two pages and the ledger
-    read = []
-    monkeypatch.setattr(sitegen.known, "read_input_and_stat", lambda p: read.append(p))
-    found = read_pages(root / "content" / "papers", cache)
-    assert read == [] and len(found) == 2

@@ -13,7 +13,7 @@ import sitegen.known
 from sitegen.cache import BuildCache
 from sitegen.catalog import load_page, read_pages
 from sitegen.ingest import read_dumps
-from sitegen.known import content_key, remember_written, stat_of, vouch
+from sitegen.known import content_key, vouch
 from sitegen.noop import RACY_NS
 
 PAGE = "---\ntitle: Paper {n}\n---\n\nAbstract {n}.\n"
@@ -94,40 +94,6 @@ def test_files_vouched_for_are_not_read_by_the_next_pass(tmp_path: Path, reads) 
     pages = read_pages(tmp_path / "papers", cache)
     assert reads == [papers / "p1.md"]
     assert [p.meta["title"] for p in pages] == ["Paper 0", "Paper 8", "Paper 2"]
-
-
-def test_files_remembered_as_written_are_not_read_by_the_next_pass(tmp_path: Path, reads) -> None:
-    # ingest's new pages, each stat'ed at once after its write: a build that follows takes
-    # them by stat (unless the stat changed since: the user's save).
-    papers = tmp_path / "papers" / "theme"
-    papers.mkdir(parents=True)
-    cache, written = BuildCache(), {}
-    for n in range(3):
-        path = papers / f"p{n}.md"
-        path.write_text(PAGE.format(n=n))
-        written[path] = (content_key(path, path.read_bytes()), stat_of(path))
-        load_page(path, path.read_bytes(), cache)
-    (papers / "p1.md").write_text(PAGE.format(n=18))  # the user's save, after ingest's
-    settle()
-    remember_written(cache, "page", written)
-    reads.clear()
-    pages = read_pages(tmp_path / "papers", cache)
-    assert reads == [papers / "p1.md"]
-    assert [p.meta["title"] for p in pages] == ["Paper 0", "Paper 18", "Paper 2"]
-
-
-def test_a_file_remembered_just_after_its_write_is_read_by_the_next_pass(
-    tmp_path: Path, reads
-) -> None:
-    papers = tmp_path / "papers" / "theme"
-    papers.mkdir(parents=True)
-    path, cache = papers / "p.md", BuildCache()
-    path.write_text(PAGE.format(n=1))
-    load_page(path, path.read_bytes(), cache)
-    remember_written(cache, "page", {path: (content_key(path, path.read_bytes()), stat_of(path))})
-    assert cache.recall("page-stats", "") == {}  # racily clean: not trusted yet
-    read_pages(tmp_path / "papers", cache)
-    assert reads == [path]
 
 
 def test_unchanged_dumps_are_not_read_again(tmp_path: Path, reads) -> None:
