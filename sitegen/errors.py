@@ -20,7 +20,7 @@ class SitegenError(Exception):
         where = ""
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
-        return f"{where}{self.message}"
+        return " ".join(f"{where}{self.message}".splitlines())  # one line, whatever it quotes
 
 
 def unknown_key(key: object, known: Iterable[str], where: str) -> str:

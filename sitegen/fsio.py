@@ -316,6 +316,13 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
         if ("*" in text and ALIAS.search(text)) or may_nest_deeply(text):
             return load_with_aliases(text)  # pure Python: its recursion is caught below
         return yaml.load(text, Loader=YAML_LOADER)
+    except yaml.reader.ReaderError as exc:  # a character YAML never takes: no mark
+        character = refused_character(exc.character)
+        # Its first place is the one refused (libyaml gives a byte offset, PyYAML an index).
+        at = text.find(character) if character else -1
+        line = text.count("\n", 0, at) + first_line if at >= 0 else None
+        problem = f"character #x{ord(character):04x}" if character else "a character"
+        raise SitegenError(f"{what}: {problem}: {exc.reason}", path, line) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc) or "invalid YAML"
@@ -323,6 +330,13 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
         raise SitegenError(f"{what}: {problem}", path, line) from None
     except RecursionError:
         raise SitegenError(f"{what}: nested too deeply", path, first_line) from None
+
+
+def refused_character(character: object) -> str:
+    """The character a YAML reader refused ("" if unknown): libyaml gives its code, PyYAML it."""
+    if isinstance(character, int) and 0 <= character <= 0x10FFFF:
+        return chr(character)
+    return character[:1] if isinstance(character, str) else ""
 
 
 def line_of(text: str, *keys: str) -> int | None:

@@ -281,8 +281,12 @@ def parse_settings(raw: Any, path: Path, warnings: list[str], text: str | None =
 
 
 def theme_lines(text: str) -> dict[int, int]:
-    """Line number (1-based) of each entry under `themes:`, for error messages."""
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    """Line number (1-based) of each entry under `themes:`, for error messages (none where
+    the pure-Python parser refuses what libyaml took: a tab inside a flow mapping)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return {}
     if isinstance(node, yaml.MappingNode):
         node = next((v for k, v in node.value if k.value == "themes"), None)
     if not isinstance(node, yaml.SequenceNode):

@@ -15,6 +15,8 @@ def test_message_names_file_and_line_when_known() -> None:
     assert str(SitegenError("bad")) == "bad"
     error = SitegenError("bad", Path("a.md"), 0)  # line 0 is no line
     assert (str(error), error.path, error.line, error.message) == ("a.md: bad", "a.md", 0, "bad")
+    quoting = SitegenError("bad:\n  in 'x'\r\nmore\u2028end", "a.md", 2)
+    assert str(quoting) == "a.md:2: bad:   in 'x' more end"  # always one line
 
 
 def test_the_cli_prints_a_user_mistake_as_one_line_without_traceback(shipped_site: Path) -> None:

@@ -128,6 +128,19 @@ def test_yaml_mistakes_name_the_file_and_the_line_in_it() -> None:
     assert str(caught.value).startswith("p.md:4: front matter: ")
 
 
+@pytest.mark.parametrize("bad", ["\x00", "\x07", "\ufffe"])
+def test_a_character_yaml_refuses_is_named_on_its_line(bad: str) -> None:
+    from sitegen.errors import SitegenError
+    from sitegen.fsio import load_yaml
+
+    text = "a: ééé\n" * 3 + f"b: x{bad}y\n"  # libyaml counts bytes, not characters
+    for source in (text, text + "c: *d\n"):  # libyaml, and PyYAML (aliases are read by it)
+        with pytest.raises(SitegenError) as caught:
+            load_yaml(source, "x.yaml")
+        assert caught.value.line == 4 and "\n" not in str(caught.value)
+        assert f"character #x{ord(bad):04x}" in str(caught.value)
+
+
 def test_read_input_allocates_for_the_file_not_for_the_limit(tmp_path: Path) -> None:
     # read(limit + 1) would first allocate the whole limit (64 MB) for a 4 KB page: 60 µs a
     # page, 0.6 s at 10k pages.

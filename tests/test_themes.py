@@ -58,6 +58,17 @@ def test_bad_yaml_names_file_and_line(tmp_path: Path) -> None:
     assert str(caught.value).startswith(f"{path}:4: invalid YAML")
 
 
+def test_a_mistake_libyaml_takes_but_pure_python_yaml_refuses_is_still_one_line(
+    tmp_path: Path,
+) -> None:
+    # A tab inside a flow mapping: libyaml reads it, the line-aware pure-Python parse that
+    # points at a faulty theme refuses it. The theme's own mistake is reported, lineless.
+    text = "themes:\n  - slug: a\n    keywords: {x: 1,\tz: many}\n"
+    path = write(tmp_path / "themes.yaml", text)
+    with pytest.raises(SitegenError, match=r"theme 'a': weight of 'z' must be a number"):
+        load_taxonomy(path)
+
+
 def test_missing_slug_names_the_theme_and_its_line(tmp_path: Path) -> None:
     path = write(tmp_path / "themes.yaml", "themes:\n  - slug: a\n  - title: No slug\n")
     with pytest.raises(SitegenError, match=r"theme #2 needs at least a slug") as caught:
