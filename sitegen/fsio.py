@@ -330,6 +330,9 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
         raise SitegenError(f"{what}: {problem}", path, line) from None
     except RecursionError:
         raise SitegenError(f"{what}: nested too deeply", path, first_line) from None
+    except UnicodeEncodeError as exc:  # a lone surrogate: libyaml reads the text as UTF-8
+        line = text.count("\n", 0, exc.start) + first_line
+        raise SitegenError(f"{what}: a lone surrogate character", path, line) from None
 
 
 def refused_character(character: object) -> str:

@@ -150,8 +150,12 @@ def load_config(path: Path) -> SiteConfig:
 
 
 def key_lines(text: str) -> dict[str, int]:
-    """The line of each top-level key of a YAML mapping."""
-    node = yaml.compose(text)
+    """The line of each top-level key of a YAML mapping (none where the pure-Python parser
+    refuses what libyaml read: a tab inside a flow mapping, or deep nesting)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return {}
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {key.value: key.start_mark.line + 1 for key, _ in node.value}

@@ -141,6 +141,14 @@ def test_a_character_yaml_refuses_is_named_on_its_line(bad: str) -> None:
         assert f"character #x{ord(bad):04x}" in str(caught.value)
 
 
+def test_a_lone_surrogate_in_yaml_text_is_a_mistake_on_its_line() -> None:
+    from sitegen.errors import SitegenError
+    from sitegen.fsio import load_yaml
+
+    with pytest.raises(SitegenError, match=r"^x\.yaml:2: invalid YAML: a lone surrogate"):
+        load_yaml("a: 1\nb: x\ud800y\n", "x.yaml")
+
+
 def test_read_input_allocates_for_the_file_not_for_the_limit(tmp_path: Path) -> None:
     # read(limit + 1) would first allocate the whole limit (64 MB) for a 4 KB page: 60 µs a
     # page, 0.6 s at 10k pages.

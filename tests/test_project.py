@@ -24,6 +24,17 @@ def test_site_yaml_fields_and_unknown_keys(tmp_path: Path) -> None:
     assert config.warnings == [f"{path}:4: unknown key 'logo', ignored"]
 
 
+@pytest.mark.parametrize("extra", ["{a: 1,\tb: 2}", "[" * 600 + "]" * 600])
+def test_an_unknown_key_only_libyaml_reads_is_warned_of_without_its_line(
+    tmp_path: Path, extra: str
+) -> None:
+    # A tab in a flow mapping, or deep nesting: libyaml reads them, the pure-Python parse
+    # that finds the key's line does not.
+    path = tmp_path / "site.yaml"
+    path.write_text(f"title: My list\nextra: {extra}\n")
+    assert load_config(path).warnings[0].endswith("unknown key 'extra', ignored")
+
+
 @pytest.mark.parametrize(
     ("text", "chosen"), [("large_site: true\n", True), ("large_site: auto\n", None), ("", None)]
 )
