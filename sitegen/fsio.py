@@ -342,15 +342,21 @@ def refused_character(character: object) -> str:
     return character[:1] if isinstance(character, str) else ""
 
 
+def line_node(text: str) -> yaml.Node | None:
+    """YAML text that libyaml read, parsed again in pure Python for the lines of its parts;
+    None where that parser refuses what libyaml took (a tab in a flow mapping, deep nesting)."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except (yaml.YAMLError, RecursionError):
+        return None
+
+
 def line_of(text: str, *keys: str) -> int | None:
     """The line (1-based) of a key in nested YAML mappings, e.g. ("classifier", "min_score").
 
     A second, pure-Python parse: call it only to point at a mistake.
     """
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError):
-        return None
+    node = line_node(text)
     line = None
     for key in keys:
         if not isinstance(node, yaml.MappingNode):

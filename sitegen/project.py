@@ -23,7 +23,7 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError, unknown_key
-from sitegen.fsio import check_number, decode_text, line_of, load_yaml, read_input
+from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump
 from sitegen.model.urls import base_url_problem
 from sitegen.shipped import shipped
@@ -150,12 +150,8 @@ def load_config(path: Path) -> SiteConfig:
 
 
 def key_lines(text: str) -> dict[str, int]:
-    """The line of each top-level key of a YAML mapping (none where the pure-Python parser
-    refuses what libyaml read: a tab inside a flow mapping, or deep nesting)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError):
-        return {}
+    """The line of each top-level key of a YAML mapping."""
+    node = line_node(text)
     if not isinstance(node, yaml.MappingNode):
         return {}
     return {key.value: key.start_mark.line + 1 for key, _ in node.value}

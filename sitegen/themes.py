@@ -24,7 +24,7 @@ import yaml
 
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError, unknown_key
-from sitegen.fsio import check_number, decode_text, line_of, load_yaml, read_input
+from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
 from sitegen.known import content_key
 from sitegen.shipped import DEFAULT_THEMES
 
@@ -281,12 +281,8 @@ def parse_settings(raw: Any, path: Path, warnings: list[str], text: str | None =
 
 
 def theme_lines(text: str) -> dict[int, int]:
-    """Line number (1-based) of each entry under `themes:`, for error messages (none where
-    the pure-Python parser refuses what libyaml took: a tab inside a flow mapping)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError):
-        return {}
+    """Line number (1-based) of each entry under `themes:`, for error messages."""
+    node = line_node(text)
     if isinstance(node, yaml.MappingNode):
         node = next((v for k, v in node.value if k.value == "themes"), None)
     if not isinstance(node, yaml.SequenceNode):
