@@ -15,13 +15,20 @@ together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
 
 from sitegen.model.urls import link_from
-from sitegen.render import dump_badges, markdown_html, shipped_templates
+from sitegen.render import (
+    badges,
+    dump_badges,
+    markdown_html,
+    shipped_templates,
+    status_badge,
+    status_label,
+)
 from sitegen.render import escaped_output as esc
 from sitegen.views.context import PaperView
 
@@ -187,8 +194,7 @@ def article(add: Add, context: dict[str, Any]) -> None:
     add(f'{root}{esc(paper.theme.url)}">{esc(paper.theme.title)}</a></p>\n')
     add(f'<h1>{esc(paper.title)}</h1>\n<div class="card-meta">\n')
     if paper.status:
-        add(f'<span class="badge badge-status status-{esc(paper.status)}" title="Reading status">')
-        add(f"{esc(paper.status.replace('-', ' '))}</span>")
+        add(status_badge(paper.status))
     add(dump_badges(paper.dumps, context["root"]) + "\n")  # macros.html's dump_badges
     add(badges(root, paper.tags, "tag", "name", "#"))
     add('</div><div class="ways-out">\n')
@@ -209,15 +215,6 @@ def article(add: Add, context: dict[str, Any]) -> None:
         edit = esc(paper.edit_url)
         add(f'<p class="edit-link"><a href="{edit}" rel="noopener">Edit this page</a></p>')
     prev_next(add, paper, context["page"].path)
-
-
-def badges(root: str, items: Iterable[Any], kind: str, field: str, mark: str = "") -> str:
-    """Badge links (a paper's tags, its themes)."""
-    return "".join(
-        f'<a class="badge badge-{kind}" href="{root}{esc(item.url)}">{mark}'
-        f"{esc(getattr(item, field))}</a>"
-        for item in items
-    )
 
 
 def ways_out(add: Add, paper: PaperView, root: str) -> None:
@@ -284,7 +281,7 @@ def facts(add: Add, paper: PaperView, root: str) -> None:
     add(", ".join(listed) or '<span class="muted">no dump (added by hand)</span>')
     add("</dd>\n</div>\n")
     if paper.status:
-        add(f"<div><dt>Status</dt><dd>{esc(paper.status.replace('-', ' '))}</dd></div>")
+        add(f"<div><dt>Status</dt><dd>{status_label(paper.status)}</dd></div>")
     if paper.tags:
         add(f"<div><dt>Tags</dt><dd>{badges(root, paper.tags, 'tag', 'name', '#')}</dd></div>\n")
     add("</dl>\n</section>\n")

@@ -357,21 +357,36 @@ def shipped_card(
         )
     parts.append(f"{badges_text(paper.dumps, root)}\n")
     if paper.status:
-        status = esc(markupsafe.soft_str(paper.status).replace("-", " "))
-        parts.append(
-            f'<span class="badge badge-status status-{esc(paper.status)}" '
-            f'title="Reading status">{status}</span>'
-        )
-    parts.extend(
-        f'<a class="badge badge-tag" href="{at}{esc(tag.url)}">#{esc(tag.name)}</a>'
-        for tag in paper.tags
-    )
+        parts.append(status_badge(paper.status))
+    parts.append(badges(at, paper.tags, "tag", "name", "#"))
     if slug in map_links:
         parts.append(
             f'<a class="badge badge-map" href="{at}{esc(map_links[slug])}">See on the map</a>'
         )
     parts.append("</div>\n</li>\n")
     return "".join(parts)
+
+
+def badges(root: str, items: Iterable[Any], kind: str, field: str, mark: str = "") -> str:
+    """Badge links (a paper's tags, its themes), `root` escaped already."""
+    return "".join(
+        f'<a class="badge badge-{kind}" href="{root}{escaped_output(item.url)}">{mark}'
+        f"{escaped_output(getattr(item, field))}</a>"
+        for item in items
+    )
+
+
+def status_label(status: Any) -> Any:
+    """A reading status as the templates print `status|replace('-', ' ')`."""
+    return escaped_output(markupsafe.soft_str(status).replace("-", " "))
+
+
+def status_badge(status: Any) -> str:
+    """The badge of a reading status (a card's, a paper page's)."""
+    return (
+        f'<span class="badge badge-status status-{escaped_output(status)}" '
+        f'title="Reading status">{status_label(status)}</span>'
+    )
 
 
 def shipped_templates(env: jinja2.Environment, names: tuple[str, ...]) -> bool:
