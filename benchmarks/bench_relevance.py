@@ -312,26 +312,32 @@ def build_shipped(folder: Path) -> Path:
 
 
 def browser_rankings(site: Path, queries: list[str]) -> list[list[int]]:
-    """The results page's top 10 (paper numbers) for each query, in headless Chromium."""
+    """The results page's top 10 (paper numbers) for each query, in headless Chromium: the
+    first query opened by its URL, each next one typed into the page's own search form (a
+    reader's next search; loading the page and its index again cost ~0.4 s a query)."""
     from bench_search import CHROMIUM_ARGS, serve
     from playwright.sync_api import sync_playwright
 
     slugs = slugs_of(site)
     number = {slug: n for n, slug in enumerate(slugs)}
     server, base = serve(site)
-    out = []
+    out: list[list[int]] = []
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page()
             for query in queries:
-                page.goto(base + "search/?" + urlencode(query))
-                page.wait_for_selector("html[data-search-index=full]")
+                if not out:
+                    page.goto(base + "search/?" + urlencode(query))
+                    page.wait_for_selector("html[data-search-index=full]")
+                elif query.strip() != queries[len(out) - 1].strip():  # the form skips a same query
+                    page.eval_on_selector(".sg-status", "s => { s.textContent = ''; }")
+                    page.fill("#search-page-q", query)
+                    page.press("#search-page-q", "Enter")
                 page.wait_for_function(
                     "!document.querySelector('.sg-results').classList.contains('sg-provisional')"
-                    " && !document.querySelector('.sg-status').textContent.startsWith('Search')"
+                    " && /^(?!Search)./.test(document.querySelector('.sg-status').textContent)"
                 )
-                page.wait_for_timeout(50)
                 hrefs = page.eval_on_selector_all(
                     ".sg-result h2 a", "as => as.slice(0, 10).map(a => a.getAttribute('href'))"
                 )

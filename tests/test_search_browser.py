@@ -522,6 +522,11 @@ def eight_hits(page: Page, base_url: str) -> Locator:
     page.keyboard.type("transformer", delay=20)
     hits = page.locator(".sg-hit")
     expect(hits.nth(7)).to_be_attached()
+    # The full-text index renders the list again once it is in: wait for that final list,
+    # or a box measured now may belong to an element the next render removes.
+    dropdown = page.locator(".sg-dropdown")
+    expect(dropdown).to_have_attribute("data-query", "transformer")
+    expect(dropdown).not_to_have_class(re.compile("sg-provisional"))
     return hits
 
 
