@@ -98,7 +98,7 @@ def install_wheel(folder: Path) -> Path:
     )
     assert install.returncode == 0, install.stderr
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    imports = "import sitegen.cli, sitegen.build, sitegen.discover, sitegen.deploy, sitegen.scaffold"
+    imports = "import sitegen.cli, sitegen.build, sitegen.discover, sitegen.deploy"
     subprocess.run([python, "-c", imports], env=env, check=True, timeout=120)
     return wheel
 
