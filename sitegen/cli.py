@@ -12,6 +12,7 @@ import signal
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NoReturn
 
@@ -148,13 +149,18 @@ def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, flo
     """Ingest, then build into args.output; returns both results and the seconds taken."""
     from sitegen.build import BuildOptions, ingest_and_build
     from sitegen.cache import BuildCache
+    from sitegen.snapshot import pickle_model
 
     console = console_for(args)
     cache = BuildCache(None) if getattr(args, "clean", False) else BuildCache.load(args.root)
     bar = ProgressBar(console)
     # fork: forked copies of this process render most paper pages and build the search
     # index on the second core (safe here: the CLI runs no other threads).
-    options = BuildOptions(args.output, args.base_url, fork=True, progress=bar.update)
+    # The model a recorded build keeps (snapshot.keep) is pickled beside its commit.
+    keep = None if getattr(args, "clean", False) else partial(pickle_model, args.root, args.output)
+    options = BuildOptions(
+        args.output, args.base_url, fork=True, progress=bar.update, beside_commit=keep
+    )
     ingested, built = ingest_and_build(args.root, options, cache)
     bar.close()
     return ingested, built, bar.elapsed()
@@ -268,7 +274,11 @@ def record_build(
     from sitegen import noop, snapshot
 
     stamp, lines = before
+    # The model's pickle, started beside the build's commit (snapshot.pickle_model).
+    pickling = built.beside if isinstance(built.beside, snapshot.Pickling) else None
     if stamp.startswith(noop.RACY):
+        if pickling is not None:
+            pickling.abandon()
         return
     if ingested.wrote:
         after = noop.input_lines(args.root, args.output, args.base_url)
@@ -276,7 +286,9 @@ def record_build(
             stamp, lines = noop.stamp_of(*after), after[0]
     recorded = noop.remember(args.root, args.output, stamp, replay_of(ingested, built), built.left)
     if recorded and not getattr(args, "clean", False):  # --clean: the cache was not saved
-        snapshot.keep(args.root, args.output, stamp, lines, built.model)
+        snapshot.keep(args.root, args.output, stamp, lines, built.model, pickling)
+    elif pickling is not None:
+        pickling.abandon()
 
 
 def notes_build(

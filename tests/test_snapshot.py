@@ -275,17 +275,23 @@ def test_a_model_is_kept_for_the_user_alone_whatever_the_umask(
     assert files(site / "site") == clean_build(site, tmp_path)
 
 
+def head_of(data: bytes) -> tuple[int, str]:
+    """Where a kept model's head starts (the pickle's end), and the stamp it holds."""
+    size = int.from_bytes(data[-snapshot.HEAD_SIZE :], "little")
+    end = len(data) - snapshot.HEAD_SIZE - size
+    return end, marshal.loads(data[end : len(data) - snapshot.HEAD_SIZE])[0]
+
+
 def test_the_model_is_read_only_when_asked_and_only_from_the_file_whose_head_was_read(
     site: Path,
 ) -> None:
     path = snapshot.model_file(site, site / "site")
     data = path.read_bytes()
-    start = len(snapshot.MAGIC) + 8
-    size = int.from_bytes(data[len(snapshot.MAGIC) : start], "little")
-    stamp = marshal.loads(data[start : start + size])[0]
-    path.write_bytes(data[: start + size] + b"not a pickle")  # the model damaged, not the head
+    end, stamp = head_of(data)
+    damaged = data[: len(snapshot.MAGIC)] + b"not a pickle" + data[end:]  # the head intact
+    path.write_bytes(damaged)
     found = snapshot.kept(site, site / "site", stamp)
-    assert found is not None and found.offset == start + size  # the head alone was read
+    assert found is not None and found.span == (len(snapshot.MAGIC), len(snapshot.MAGIC) + 12)
     assert found.model() is None
     path.write_bytes(data)  # the file replaced after its head was read: that model is refused
     assert found.model() is None
@@ -303,6 +309,63 @@ def test_a_fifo_or_a_link_where_the_model_is_kept_is_no_model(site: Path, tmp_pa
     elsewhere.write_bytes(data)
     elsewhere.chmod(0o600)
     path.symlink_to(elsewhere)  # a link is not followed, whatever it points to
-    start = len(snapshot.MAGIC) + 8
-    size = int.from_bytes(data[len(snapshot.MAGIC) : start], "little")
-    assert snapshot.kept(site, site / "site", marshal.loads(data[start : start + size])[0]) is None
+    assert snapshot.kept(site, site / "site", head_of(data)[1]) is None
+
+
+def test_a_full_build_pickles_its_model_in_a_forked_copy_beside_its_commit(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids = tmp_path / "pickled-by"
+    real = snapshot.write_pickle
+
+    def noted(path: Path, model: snapshot.SiteModel) -> bool:
+        with open(pids, "a") as out:  # the copy's pid, written by whoever pickles
+            out.write(f"{os.getpid()}\n")
+        return real(path, model)
+
+    monkeypatch.setattr(snapshot, "write_pickle", noted)
+    monkeypatch.setattr(snapshot, "forking_pays", lambda: True)
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    page.write_text(page.read_text().replace("title: beta paper", "title: Beta, renamed"))
+    build(site)  # a title shows on other pages: a full build
+    assert pids.read_text().split() != [str(os.getpid())] and len(pids.read_text().split()) == 1
+    models = tmp_path / "models"
+    assert not list(models.glob("*.tmp"))  # the pickle is in place, under the model's name
+    stamp = head_of(snapshot.model_file(site, site / "site").read_bytes())[1]
+    found = snapshot.kept(site, site / "site", stamp)
+    model = None if found is None else found.model()
+    assert model is not None  # the model this build rendered, read back whole
+    assert sorted(p.title for p in model.project.papers) == [
+        "Beta, renamed",
+        "alpha paper",
+        "gamma paper",
+    ]
+
+
+@pytest.mark.parametrize("how", ["commit fails", "--clean", "stamp too recent"])
+def test_a_model_not_kept_leaves_no_pickle_behind(
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    from sitegen import noop
+    from sitegen.build import write
+
+    monkeypatch.setattr(snapshot, "forking_pays", lambda: True)
+    page = site / "content" / "papers" / "theory" / "beta-paper.md"
+    page.write_text(page.read_text().replace("title: beta paper", "title: Beta, renamed"))
+    settle()
+    args = ["build", "-q", "--root", str(site)]
+    if how == "commit fails":
+
+        def failing(*_: object, **__: object) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(write, "commit", failing)
+        assert cli.main(args) != 0
+    elif how == "--clean":
+        assert cli.main([*args, "--clean"]) == 0
+    else:  # every stamp too recent to trust: the build is not recorded, its model not kept
+        monkeypatch.setattr(noop, "RACY", "")
+        assert cli.main(args) == 0
+    models = tmp_path / "models"
+    assert not list(models.glob("*.tmp")) and not list(models.glob(".*.tmp"))
+    assert not snapshot.model_file(site, site / "site").exists()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
@@ -14,6 +15,13 @@ from sitegen.project import Project
 from sitegen.views.listing import Site
 
 Progress = Callable[[int, int], None]  # (pages done, pages expected)
+
+
+class Beside(Protocol):
+    """Work started beside a build's commit (BuildOptions.beside_commit)."""
+
+    def abandon(self) -> None:
+        """Stop it: the build failed, or what it makes is not wanted."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,9 @@ class BuildOptions:
     fork: bool = False  # side work in forked copies of this process (CLI builds: no threads)
     executor: Executor | None = None  # a warm worker process for the search index (serve)
     progress: Progress | None = None
+    # Started once a CLI build's pages are rendered, to run beside its commit (the CLI
+    # pickles the model for snapshot.keep); what it returns is BuildResult.beside.
+    beside_commit: Callable[[SiteModel], Beside | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,7 @@ class BuildResult:
     # Each file the output's manifest lists: (size, ctime_ns as the build saw it, or None),
     # for the no-op record (sitegen.noop.output_stamp), which then stats none of them.
     left: LeftFiles | None = field(default=None, repr=False)
+    beside: Beside | None = field(default=None, repr=False)  # BuildOptions.beside_commit's
 
     @property
     def project(self) -> Project:

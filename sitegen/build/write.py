@@ -340,19 +340,26 @@ def write_build(
     if run.spool is None:  # a fast path renders in memory; the commit still needs a spool
         run.spool = Spool(run.output)
     written = len(run.written_early)
-    if run.preview is not None and run.preview.on_pages is not None:
-        old = run.old.files
-        changed = commit(run, base, final=False)
-        gone = [p for p in old if p.endswith(".html") and p not in base]
-        run.preview.on_pages(changed + gone)
-        written += len(changed)
-    if jobs is None:  # started after the pages: handing the search memo to a worker takes time
-        jobs = [start(run) for start in LATE_JOBS]
-    late = merge((job() for job in jobs), pages)
-    files = {**base, **late}
-    written += len(commit(run, files, final=True))
-    run.cache.save()
-    return BuildResult(run.model, written, len(files), run.removed, files_left(run))
+    beside = run.options.beside_commit if run.preview is None else None
+    beside = beside(run.model) if beside is not None else None
+    try:
+        if run.preview is not None and run.preview.on_pages is not None:
+            old = run.old.files
+            changed = commit(run, base, final=False)
+            gone = [p for p in old if p.endswith(".html") and p not in base]
+            run.preview.on_pages(changed + gone)
+            written += len(changed)
+        if jobs is None:  # started after the pages: handing the search memo to a worker takes time
+            jobs = [start(run) for start in LATE_JOBS]
+        late = merge((job() for job in jobs), pages)
+        files = {**base, **late}
+        written += len(commit(run, files, final=True))
+        run.cache.save()
+    except BaseException:
+        if beside is not None:
+            beside.abandon()
+        raise
+    return BuildResult(run.model, written, len(files), run.removed, files_left(run), beside)
 
 
 def files_left(run: Run) -> LeftFiles:
