@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # these modules are imported lazily, by the commands that nee
     from sitegen.build import BuildResult
     from sitegen.noop import Replay
     from sitegen.project import Project
+    from sitegen.snapshot import Pickling
 
 
 class Console:
@@ -145,8 +146,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
-def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, float]:
-    """Ingest, then build into args.output; returns both results and the seconds taken."""
+def build_site(
+    args: argparse.Namespace, keep_model: bool = False
+) -> tuple[IngestResult, BuildResult, float]:
+    """Ingest, then build into args.output; returns both results and the seconds taken.
+    `keep_model`: the build will be recorded (record_build), its model kept."""
     from sitegen.build import BuildOptions, ingest_and_build
     from sitegen.cache import BuildCache
     from sitegen.snapshot import pickle_model
@@ -157,7 +161,8 @@ def build_site(args: argparse.Namespace) -> tuple[IngestResult, BuildResult, flo
     # fork: forked copies of this process render most paper pages and build the search
     # index on the second core (safe here: the CLI runs no other threads).
     # The model a recorded build keeps (snapshot.keep) is pickled beside its commit.
-    keep = None if getattr(args, "clean", False) else partial(pickle_model, args.root, args.output)
+    keep = keep_model and not getattr(args, "clean", False)  # --clean saves no cache
+    keep = partial(pickle_model, args.root, args.output) if keep else None
     options = BuildOptions(
         args.output, args.base_url, fork=True, progress=bar.update, beside_commit=keep
     )
@@ -238,13 +243,25 @@ def run_build(args: argparse.Namespace) -> int:
         noop.remember(args.root, args.output, inputs, replay, built.left)  # its model: kept
         return 0
     snapshot.forget(args.root, args.output)
-    ingested, built, seconds = build_site(args)
-    if ingested.written:
-        console_for(args).info(f"ingest: {len(ingested.written)} files written")
-    replay = replay_of(ingested, built)
-    print_replay(replay, args, build_summary(built, args.output, seconds))
+    ingested, built, seconds = build_site(args, keep_model=True)
+    try:
+        if ingested.written:
+            console_for(args).info(f"ingest: {len(ingested.written)} files written")
+        print_replay(replay_of(ingested, built), args, build_summary(built, args.output, seconds))
+    except BaseException:
+        pickling = pickling_of(built)
+        if pickling is not None:
+            pickling.abandon()
+        raise
     record_build(args, (inputs, lines), ingested, built)
     return 0
+
+
+def pickling_of(built: BuildResult) -> Pickling | None:
+    """The model's pickle started beside the build's commit (snapshot.pickle_model), if any."""
+    from sitegen.snapshot import Pickling
+
+    return built.beside if isinstance(built.beside, Pickling) else None
 
 
 def replay_of(ingested: IngestResult, built: BuildResult) -> Replay:
@@ -274,21 +291,21 @@ def record_build(
     from sitegen import noop, snapshot
 
     stamp, lines = before
-    # The model's pickle, started beside the build's commit (snapshot.pickle_model).
-    pickling = built.beside if isinstance(built.beside, snapshot.Pickling) else None
-    if stamp.startswith(noop.RACY):
+    pickling = pickling_of(built)
+    try:
+        if stamp.startswith(noop.RACY):
+            return
+        if ingested.wrote:
+            after = noop.input_lines(args.root, args.output, args.base_url)
+            if noop.as_ingested(lines, after, ingested.wrote) is not None:
+                stamp, lines = noop.stamp_of(*after), after[0]
+        replay = replay_of(ingested, built)
+        recorded = noop.remember(args.root, args.output, stamp, replay, built.left)
+        if recorded and not getattr(args, "clean", False):  # --clean: the cache was not saved
+            snapshot.keep(args.root, args.output, stamp, lines, built.model, pickling)
+    finally:
         if pickling is not None:
-            pickling.abandon()
-        return
-    if ingested.wrote:
-        after = noop.input_lines(args.root, args.output, args.base_url)
-        if noop.as_ingested(lines, after, ingested.wrote) is not None:
-            stamp, lines = noop.stamp_of(*after), after[0]
-    recorded = noop.remember(args.root, args.output, stamp, replay_of(ingested, built), built.left)
-    if recorded and not getattr(args, "clean", False):  # --clean: the cache was not saved
-        snapshot.keep(args.root, args.output, stamp, lines, built.model, pickling)
-    elif pickling is not None:
-        pickling.abandon()
+            pickling.abandon()  # unless keep() put it in place
 
 
 def notes_build(
@@ -432,7 +449,7 @@ def run_add(args: argparse.Namespace) -> int:
     before = noop.stamp_of(lines, newest), lines
     noop.forget(args.root, args.output)
     snapshot.forget(args.root, args.output)
-    ingested, built, seconds = build_site(args)
+    ingested, built, seconds = build_site(args, keep_model=True)
     record_build(args, before, ingested, built)
     if args.json:
         data = {

@@ -157,17 +157,21 @@ class Pickling:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)  # mkstemp's mode is 0o600: the user's alone, whatever the umask
         self.temp = Path(temp)
-        self.copy = Forked(write_pickle, self.temp, model) if forked else None
-        self.whole = self.copy is not None or write_pickle(self.temp, model)
+        try:
+            self.copy = Forked(write_pickle, self.temp, model) if forked else None
+            self.whole = self.copy is not None or write_pickle(self.temp, model)
+        except BaseException:  # no copy (a fork refused, Ctrl+C): no file left behind
+            self.temp.unlink(missing_ok=True)
+            raise
 
     def finished(self) -> bool:
         """Wait for the pickle; whether it is whole."""
         if self.copy is not None:
-            copy, self.copy = self.copy, None
             try:
-                self.whole = copy.result()
+                self.whole = self.copy.result()
             except SitegenError:  # the copy died: the next notes edit builds in full
                 self.whole = False
+            self.copy = None  # reaped (until then, abandon() stops it)
         return self.whole
 
     def abandon(self) -> None:
@@ -224,7 +228,8 @@ def keep(
         if not pickling.finished():
             raise OSError("the model's pickle is not whole")
         head = marshal.dumps([stamp, lines])
-        with open(pickling.temp, "ab") as handle:
+        # Not created if gone (another build's prune): a new file would take the umask's mode.
+        with os.fdopen(os.open(pickling.temp, os.O_WRONLY | os.O_APPEND), "wb") as handle:
             handle.write(head + len(head).to_bytes(HEAD_SIZE, "little"))
         os.replace(pickling.temp, path)
         prune(path.parent)

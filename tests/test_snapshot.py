@@ -69,9 +69,9 @@ def full_builds(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     called: list[Path] = []
     real = cli.build_site
 
-    def counted(args):  # noqa: ANN001, ANN202
+    def counted(args, **options):  # noqa: ANN001, ANN003, ANN202
         called.append(args.root)
-        return real(args)
+        return real(args, **options)
 
     monkeypatch.setattr(cli, "build_site", counted)
     return called
@@ -342,7 +342,7 @@ def test_a_full_build_pickles_its_model_in_a_forked_copy_beside_its_commit(
     ]
 
 
-@pytest.mark.parametrize("how", ["commit fails", "--clean", "stamp too recent"])
+@pytest.mark.parametrize("how", ["commit fails", "not recorded", "stamp too recent", "deploy"])
 def test_a_model_not_kept_leaves_no_pickle_behind(
     site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
@@ -361,11 +361,17 @@ def test_a_model_not_kept_leaves_no_pickle_behind(
 
         monkeypatch.setattr(write, "commit", failing)
         assert cli.main(args) != 0
-    elif how == "--clean":
-        assert cli.main([*args, "--clean"]) == 0
+    elif how == "not recorded":  # the output too new to trust (noop.remember)
+        monkeypatch.setattr(noop, "remember", lambda *_, **__: False)
+        assert cli.main(args) == 0
+    elif how == "deploy":  # a build that no record follows (sitegen deploy's)
+        parsed = cli.parser().parse_args(args)
+        parsed.output = site / "site"
+        cli.build_site(parsed)
     else:  # every stamp too recent to trust: the build is not recorded, its model not kept
         monkeypatch.setattr(noop, "RACY", "")
         assert cli.main(args) == 0
     models = tmp_path / "models"
     assert not list(models.glob("*.tmp")) and not list(models.glob(".*.tmp"))
-    assert not snapshot.model_file(site, site / "site").exists()
+    if how != "deploy":  # (deploy leaves the last recorded build's model as it was)
+        assert not snapshot.model_file(site, site / "site").exists()
