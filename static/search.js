@@ -438,14 +438,15 @@
   /**
    * Back closes the phone's search sheet, as it closes the menu (static/site.js): a sheet
    * shown adds a history entry (the same URL, marked); closing it goes back over that entry,
-   * and leaving the page from the sheet takes that entry's place, so an opened sheet never
-   * costs the reader an extra Back press. `onBack` closes the sheet on Back (true if open).
+   * and so does leaving the page from the sheet (then the page asked for opens), so an opened
+   * sheet never costs the reader an extra Back press, and Back returns to the page kept whole. `onBack` closes the sheet on Back (true if open).
    */
   function sheetHistory(onBack, isOpen) {
     var onEntry = function () { return !!(history.state && history.state.sitegenSheet); };
     var goingBack = false; // closed here: the popstate that follows is ours
     var leaving = false; // a page is on its way (go): a late answer adds no entry now
-    window.addEventListener("pageshow", function () { leaving = false; }); // come back to
+    var leavingTo = null; // a page opened from the sheet, once Back left the sheet's entry
+    window.addEventListener("pageshow", function () { leaving = goingBack = false; }); // come back to
     var push = function () {
       try {
         history.pushState({ sitegenSheet: true }, "", location.href);
@@ -459,6 +460,11 @@
     // for the page's own scripts (the results page, the map, the lists), which re-read the
     // URL, and static/site.js, which runs first, stops it before them.
     var ours = function () {
+      if (goingBack && leavingTo) {
+        location.href = leavingTo; // from the page's own entry: the browser keeps the page
+        leavingTo = null;
+        return true;
+      }
       if (goingBack) {
         goingBack = false;
         if (isOpen()) push(); // shown again before Back landed
@@ -477,10 +483,17 @@
           history.back();
         }
       },
+      // Left from the sheet's entry, replaced, the page would not be kept for Back (the
+      // back/forward cache): the page's own entry first, then the page asked for.
       go: function (url) {
         leaving = true;
-        if (onEntry()) location.replace(url);
-        else location.href = url;
+        if (!onEntry()) {
+          location.href = url;
+        } else if (leavingTo === null) {
+          leavingTo = url;
+          goingBack = true;
+          history.back();
+        }
       },
     };
   }
@@ -681,8 +694,9 @@
       });
     }
     // A link followed from the open sheet (a hit, "all results", or one beside it, as the
-    // site's title) takes the sheet's history entry's place. The menu's button takes it too
-    // (static/site.js); any other tap beside the sheet closes it, going back over its entry.
+    // site's title) is followed once Back left the sheet's entry (sheetHistory's go). The
+    // menu's button takes that entry (static/site.js); any other tap beside the sheet closes
+    // it, going back over its entry.
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[href]:not([role=button])");
       if (link && sheetEntry.active() && !box.hidden && followed(event, link)) {

@@ -181,15 +181,16 @@
     // "show" a button in the sticky header, and the reader lost their place.
     var backToMenu = function () { menu.focus({ preventScroll: true }); };
     // Back closes the menu, as a phone's own drawers do. Opening it adds a history entry
-    // (the same URL, marked); closing it goes back over that entry, and leaving the page
-    // from the open menu takes that entry's place, so an opened menu never costs the
-    // reader an extra Back press later.
+    // (the same URL, marked); closing it goes back over that entry, and so does leaving the
+    // page from the open menu (then the link is followed), so an opened menu never costs
+    // the reader an extra Back press later, and Back returns to the page kept whole.
     var isMenuEntry = function () { return !!(history.state && history.state.sitegenMenu); };
     var isOpen = function () { return document.body.classList.contains("nav-open"); };
     // A drawer only on a narrow screen: elsewhere the toggle is hidden and the sidebar shows.
     var isDrawer = function () { return getComputedStyle(menu).display !== "none"; };
     var shown = location.href; // the URL the page showed last (for its own scripts too)
     var goingBack = false; // closed by hand: the popstate that follows is ours
+    var leavingTo = null; // a link followed from the open menu: opened once Back left its entry
     var pushEntry = function () {
       try {
         history.pushState({ sitegenMenu: true }, "", location.href);
@@ -218,7 +219,12 @@
     };
     window.addEventListener("popstate", function (event) {
       var ours = location.href === shown; // the same page as it was: only the menu changed
-      if (goingBack) {
+      if (goingBack && leavingTo) {
+        // Followed from the page's own entry, as any link is: the browser keeps this page
+        // for Back (its back/forward cache); from the menu's entry, replaced, it would not.
+        location.href = leavingTo;
+        leavingTo = null;
+      } else if (goingBack) {
         goingBack = false;
         if (isOpen()) pushEntry(); // opened again before Back landed (a quick double tap)
       } else if (isOpen() && !isMenuEntry()) {
@@ -241,17 +247,27 @@
     window.addEventListener("resize", function () {
       if (isOpen() && !isDrawer()) closeMenu(false);
     });
-    // A link followed from the open menu (the drawer's, or the header's) replaces the menu's
-    // entry; one to this very page just closes the menu.
+    // A link followed from the open menu (the drawer's, or the header's) is followed from
+    // the page's own entry, once Back left the menu's; one to this very page closes the menu.
     document.addEventListener("click", function (event) {
       var link = event.target.closest && event.target.closest("a[href]");
       if (!link || link === menu || link.classList.contains("sidebar-close")) return;
       if (!isOpen() || !isMenuEntry() || event.button !== 0 || link.target) return;
       if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
       event.preventDefault();
-      if (link.href.split("#")[0] === location.href.split("#")[0]) closeMenu();
-      else location.replace(link.href);
+      if (link.href.split("#")[0] === location.href.split("#")[0]) {
+        closeMenu();
+      } else if (leavingTo === null) {
+        leavingTo = link.href;
+        goingBack = true;
+        history.back(); // then the link (the popstate above)
+      }
     }, true);
+    // Back to this page kept whole (the back/forward cache): as it was, without the menu.
+    window.addEventListener("pageshow", function (event) {
+      goingBack = false;
+      if (event.persisted && isOpen() && !isMenuEntry()) setOpen(false);
+    });
     // Searching from the header closes the menu first, so the results replace the page.
     var search = document.getElementById("site-search");
     if (search) search.addEventListener("focus", function () { if (isOpen()) closeMenu(false); });

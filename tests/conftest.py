@@ -254,6 +254,25 @@ def wait_for_full_results(page: Page) -> None:
     )
 
 
+@pytest.fixture(scope="session")
+def cached_browser() -> Iterator[Browser]:
+    """Chromium with its back/forward cache on (Playwright turns it off by default): Back
+    to a page kept whole fires no load event (go_back(wait_until="commit"))."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=CHROMIUM_ARGS,
+            ignore_default_args=["--disable-back-forward-cache"],
+        )
+        yield chromium
+        chromium.close()
+
+
+KEPT_WHOLE = "window.sitegenKept === true"  # a mark set before leaving: still there after Back
+
+
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser page that fails the test on any uncaught page error."""

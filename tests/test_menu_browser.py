@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import open_page, serve_static, wait_for_full_results
+from conftest import KEPT_WHOLE, open_page, serve_static, wait_for_full_results
 from playwright.sync_api import Browser, Page, expect
 
 PHONE = {"width": 390, "height": 844}
@@ -310,3 +310,22 @@ def test_a_quick_triple_tap_leaves_an_open_menu_that_back_closes(
     phone.go_back()
     expect(phone.locator("#sidebar")).to_be_hidden()
     assert phone.url == base_url + PAGES["paper"]
+
+
+def test_back_to_a_page_left_through_the_menu_finds_it_kept_whole(
+    cached_browser: Browser, base_url: str
+) -> None:
+    with open_page(cached_browser, viewport=PHONE) as phone:
+        phone.goto(base_url)
+        phone.goto(base_url + PAGES["theme"])
+        phone.evaluate("window.sitegenKept = true")
+        click_at(phone, ".menu-toggle")
+        phone.click("#sidebar a[href$='map/']")
+        phone.wait_for_url(base_url + PAGES["map"])
+        phone.go_back(wait_until="commit")
+        phone.wait_for_url(base_url + PAGES["theme"], wait_until="commit")
+        phone.wait_for_function(KEPT_WHOLE)  # the browser kept it: not loaded again
+        expect(phone.locator("body.nav-open")).to_have_count(0)  # without the menu left open
+        assert phone.evaluate("history.state") is None  # on the page's own entry
+        phone.go_back(wait_until="commit")
+        phone.wait_for_url(base_url, wait_until="commit")  # the menu cost no Back press

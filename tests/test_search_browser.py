@@ -8,8 +8,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import serve_static, wait_for_full_index, wait_for_full_results
-from playwright.sync_api import Locator, Page, expect
+from conftest import KEPT_WHOLE, serve_static, wait_for_full_index, wait_for_full_results
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from sitegen.build import BuildOptions, build
 from sitegen.ingest import ingest
@@ -622,6 +622,27 @@ def test_a_sheet_closed_by_hand_or_left_for_a_hit_costs_no_back_press(
     expect(phone.locator(".sg-dropdown")).to_be_hidden()
     phone.go_back()
     assert phone.url == base_url
+
+
+def test_back_to_a_page_left_from_the_sheet_finds_it_kept_whole(
+    cached_browser: Browser, base_url: str
+) -> None:
+    phone = cached_browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        open_sheet(phone, base_url)
+        phone.evaluate("window.sitegenKept = true")
+        href = phone.locator(".sg-hit a").first.get_attribute("href")
+        phone.locator(".sg-hit a").first.click()
+        phone.wait_for_url(href)
+        phone.go_back(wait_until="commit")
+        phone.wait_for_url(base_url + "themes/generative-models/", wait_until="commit")
+        phone.wait_for_function(KEPT_WHOLE)  # the browser kept it: not loaded again
+        expect(phone.locator(".sg-dropdown")).to_be_hidden()
+        assert phone.evaluate("history.state") is None
+        phone.go_back(wait_until="commit")
+        phone.wait_for_url(base_url, wait_until="commit")  # the sheet cost no Back press
+    finally:
+        phone.close()
 
 
 def test_the_menu_or_a_button_tapped_from_the_sheet_costs_no_back_press(
