@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page
+    from playwright.sync_api import Browser, Page, Playwright
 
 REPO = Path(__file__).resolve().parent.parent
 # Compiled templates go to a folder of this session's, not the user's cache (sitegen.render);
@@ -121,16 +121,20 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """One headless Chromium for the whole test session."""
+def playwright() -> Iterator[Playwright]:
+    """Playwright, started once: a process may run one (its sync API runs an event loop)."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+    with sync_playwright() as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """One headless Chromium for the whole test session."""
+    chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 def run_sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -255,19 +259,16 @@ def wait_for_full_results(page: Page) -> None:
 
 
 @pytest.fixture(scope="session")
-def cached_browser() -> Iterator[Browser]:
+def cached_browser(playwright: Playwright) -> Iterator[Browser]:
     """Chromium with its back/forward cache on (Playwright turns it off by default): Back
     to a page kept whole fires no load event (go_back(wait_until="commit"))."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=CHROMIUM_ARGS,
-            ignore_default_args=["--disable-back-forward-cache"],
-        )
-        yield chromium
-        chromium.close()
+    chromium = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    yield chromium
+    chromium.close()
 
 
 KEPT_WHOLE = "window.sitegenKept === true"  # a mark set before leaving: still there after Back
