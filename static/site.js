@@ -266,6 +266,7 @@
     // Back to this page kept whole (the back/forward cache): as it was, without the menu.
     window.addEventListener("pageshow", function (event) {
       goingBack = false;
+      leavingTo = null;
       if (event.persisted && isOpen() && !isMenuEntry()) setOpen(false);
     });
     // Searching from the header closes the menu first, so the results replace the page.

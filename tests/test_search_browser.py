@@ -641,6 +641,15 @@ def test_back_to_a_page_left_from_the_sheet_finds_it_kept_whole(
         assert phone.evaluate("history.state") is None
         phone.go_back(wait_until="commit")
         phone.wait_for_url(base_url, wait_until="commit")  # the sheet cost no Back press
+        open_sheet(phone, base_url)  # left by Enter: the results page
+        phone.evaluate("window.sitegenKept = true")
+        phone.keyboard.press("Enter")
+        phone.wait_for_url("**/search/?q=transformer")
+        phone.go_back(wait_until="commit")
+        phone.wait_for_url(base_url + "themes/generative-models/", wait_until="commit")
+        phone.wait_for_function(KEPT_WHOLE)
+        expect(phone.locator(".sg-dropdown")).to_be_hidden()  # the sheet closed with its entry
+        assert phone.evaluate("history.state") is None
     finally:
         phone.close()
 
