@@ -684,11 +684,9 @@
         setActive(active + (event.key === "ArrowDown" ? 1 : -1));
       } else if (event.key === "Enter") {
         event.preventDefault();
-        if (!box.hidden && active >= 0 && shown[active]) {
-          sheetEntry.go(paperUrl(paper(+shown[active].ref)));
-        } else if (input.value.trim()) {
-          sheetEntry.go(resultsUrl(input.value.trim()));
-        }
+        var to = !box.hidden && active >= 0 && shown[active] ? paperUrl(paper(+shown[active].ref))
+          : input.value.trim() ? resultsUrl(input.value.trim()) : null;
+        if (to) leave(to);
       } else if (event.key === "Escape") {
         if (!box.hidden) { event.preventDefault(); close(); } else { input.blur(); }
       }
@@ -696,8 +694,14 @@
     if (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
-        if (input.value.trim()) sheetEntry.go(resultsUrl(input.value.trim()));
+        if (input.value.trim()) leave(resultsUrl(input.value.trim()));
       });
+    }
+    // Closed before the page goes: Back then finds it as a reader left it, without the box
+    // (the browser may keep the page whole: its back/forward cache).
+    function leave(url) {
+      close(true);
+      sheetEntry.go(url);
     }
     // A link followed from the open sheet (a hit, "all results", or one beside it, as the
     // site's title) is followed once Back left the sheet's entry (sheetHistory's go). The
@@ -707,8 +711,7 @@
       var link = event.target.closest && event.target.closest("a[href]:not([role=button])");
       if (link && sheetEntry.active() && !box.hidden && followed(event, link)) {
         event.preventDefault();
-        close(true);
-        sheetEntry.go(link.href);
+        leave(link.href);
       } else if (!box.contains(event.target) && event.target !== input) {
         close();
       }

@@ -272,6 +272,7 @@ def cached_browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 KEPT_WHOLE = "window.sitegenKept === true"  # a mark set before leaving: still there after Back
+KEPT_WAIT = 5_000  # ms: a page kept whole is back at once (one loaded again never has the mark)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import KEPT_WHOLE, open_page, serve_static, wait_for_full_results
+from conftest import KEPT_WAIT, KEPT_WHOLE, open_page, serve_static, wait_for_full_results
 from playwright.sync_api import Browser, Page, expect
 
 PHONE = {"width": 390, "height": 844}
@@ -324,7 +324,7 @@ def test_back_to_a_page_left_through_the_menu_finds_it_kept_whole(
         phone.wait_for_url(base_url + PAGES["map"])
         phone.go_back(wait_until="commit")
         phone.wait_for_url(base_url + PAGES["theme"], wait_until="commit")
-        phone.wait_for_function(KEPT_WHOLE)  # the browser kept it: not loaded again
+        phone.wait_for_function(KEPT_WHOLE, timeout=KEPT_WAIT)  # kept: not loaded again
         expect(phone.locator("body.nav-open")).to_have_count(0)  # without the menu left open
         assert phone.evaluate("history.state") is None  # on the page's own entry
         phone.go_back(wait_until="commit")

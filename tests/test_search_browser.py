@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conftest import KEPT_WHOLE, serve_static, wait_for_full_index, wait_for_full_results
+from conftest import KEPT_WAIT, KEPT_WHOLE, serve_static, wait_for_full_index, wait_for_full_results
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from sitegen.build import BuildOptions, build
@@ -636,7 +636,7 @@ def test_back_to_a_page_left_from_the_sheet_finds_it_kept_whole(
         phone.wait_for_url(href)
         phone.go_back(wait_until="commit")
         phone.wait_for_url(base_url + "themes/generative-models/", wait_until="commit")
-        phone.wait_for_function(KEPT_WHOLE)  # the browser kept it: not loaded again
+        phone.wait_for_function(KEPT_WHOLE, timeout=KEPT_WAIT)  # kept: not loaded again
         expect(phone.locator(".sg-dropdown")).to_be_hidden()
         assert phone.evaluate("history.state") is None
         phone.go_back(wait_until="commit")
@@ -647,7 +647,7 @@ def test_back_to_a_page_left_from_the_sheet_finds_it_kept_whole(
         phone.wait_for_url("**/search/?q=transformer")
         phone.go_back(wait_until="commit")
         phone.wait_for_url(base_url + "themes/generative-models/", wait_until="commit")
-        phone.wait_for_function(KEPT_WHOLE)
+        phone.wait_for_function(KEPT_WHOLE, timeout=KEPT_WAIT)
         expect(phone.locator(".sg-dropdown")).to_be_hidden()  # the sheet closed with its entry
         assert phone.evaluate("history.state") is None
     finally:
