@@ -698,8 +698,10 @@
       });
     }
     // Closed before the page goes: Back then finds it as a reader left it, without the box
-    // (the browser may keep the page whole: its back/forward cache).
+    // (the browser may keep the page whole: its back/forward cache); on a phone without the
+    // keyboard too, as Back closing the sheet leaves it.
     function leave(url) {
+      if (box.classList.contains("sg-sheet")) input.blur();
       close(true);
       sheetEntry.go(url);
     }

@@ -650,6 +650,7 @@ def test_back_to_a_page_left_from_the_sheet_finds_it_kept_whole(
         phone.wait_for_function(KEPT_WHOLE, timeout=KEPT_WAIT)
         expect(phone.locator(".sg-dropdown")).to_be_hidden()  # the sheet closed with its entry
         assert phone.evaluate("history.state") is None
+        assert phone.evaluate("document.activeElement.id") != "site-search"  # no keyboard up
     finally:
         phone.close()
 
