@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # these modules are imported lazily, by the commands that nee
     from sitegen.build import BuildResult
     from sitegen.noop import Replay
     from sitegen.project import Project
-    from sitegen.snapshot import Pickling
 
 
 class Console:
@@ -249,19 +248,11 @@ def run_build(args: argparse.Namespace) -> int:
             console_for(args).info(f"ingest: {len(ingested.written)} files written")
         print_replay(replay_of(ingested, built), args, build_summary(built, args.output, seconds))
     except BaseException:
-        pickling = pickling_of(built)
-        if pickling is not None:
-            pickling.abandon()
+        if built.beside is not None:  # the model's pickle: not kept
+            built.beside.abandon()
         raise
     record_build(args, (inputs, lines), ingested, built)
     return 0
-
-
-def pickling_of(built: BuildResult) -> Pickling | None:
-    """The model's pickle started beside the build's commit (snapshot.pickle_model), if any."""
-    from sitegen.snapshot import Pickling
-
-    return built.beside if isinstance(built.beside, Pickling) else None
 
 
 def replay_of(ingested: IngestResult, built: BuildResult) -> Replay:
@@ -291,7 +282,8 @@ def record_build(
     from sitegen import noop, snapshot
 
     stamp, lines = before
-    pickling = pickling_of(built)
+    # The model's pickle, started beside the build's commit (snapshot.pickle_model).
+    pickling = built.beside if isinstance(built.beside, snapshot.Pickling) else None
     try:
         if stamp.startswith(noop.RACY):
             return

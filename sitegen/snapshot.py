@@ -217,13 +217,11 @@ def keep(
     readable by the user alone, whatever the umask (kept() refuses any other file).
     `pickling`: the model's pickle, started beside the build's commit (else made here)."""
     path = model_file(root, output)
-    if path is None or len(model.project.papers) > MAX_PAPERS or stamp.startswith(RACY):
-        if pickling is not None:
-            pickling.abandon()
-        if path is not None:
-            path.unlink(missing_ok=True)
-        return
     try:
+        if path is None or len(model.project.papers) > MAX_PAPERS or stamp.startswith(RACY):
+            if path is not None:
+                path.unlink(missing_ok=True)
+            return
         pickling = pickling or Pickling(path, model, forked=False)
         if not pickling.finished():
             raise OSError("the model's pickle is not whole")
@@ -234,7 +232,8 @@ def keep(
         os.replace(pickling.temp, path)
         prune(path.parent)
     except OSError:
-        path.unlink(missing_ok=True)  # the next notes edit builds in full
+        if path is not None:
+            path.unlink(missing_ok=True)  # the next notes edit builds in full
     finally:
         if pickling is not None:
             pickling.abandon()  # its file, unless it is in place

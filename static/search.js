@@ -446,12 +446,9 @@
     var goingBack = false; // closed here: the popstate that follows is ours
     var leaving = false; // a page is on its way (go): a late answer adds no entry now
     var leavingTo = null; // a page opened from the sheet, once Back left the sheet's entry
-    window.addEventListener("pageshow", function (event) { // come back to
+    window.addEventListener("pageshow", function () { // come back to
       leaving = goingBack = false;
       leavingTo = null;
-      // Kept whole (the back/forward cache) with the sheet it was left from, but not on the
-      // sheet's entry: closed, so the next Back leaves the page, as the sheet's entry is gone.
-      if (event.persisted && !onEntry() && isOpen()) onBack();
     });
     var push = function () {
       try {

@@ -340,8 +340,8 @@ def write_build(
     if run.spool is None:  # a fast path renders in memory; the commit still needs a spool
         run.spool = Spool(run.output)
     written = len(run.written_early)
-    beside = run.options.beside_commit if run.preview is None else None
-    beside = beside(run.model) if beside is not None else None
+    start_beside = run.options.beside_commit if run.preview is None else None
+    beside = start_beside(run.model) if start_beside is not None else None
     try:
         if run.preview is not None and run.preview.on_pages is not None:
             old = run.old.files
