@@ -150,24 +150,27 @@ def build_site(
 ) -> tuple[IngestResult, BuildResult, float]:
     """Ingest, then build into args.output; returns both results and the seconds taken.
     `keep_model`: the build will be recorded (record_build), its model kept."""
-    from sitegen.build import BuildOptions, ingest_and_build
-    from sitegen.cache import BuildCache
-    from sitegen.snapshot import pickle_model
+    from sitegen.render import compiled_ahead
 
-    console = console_for(args)
-    cache = BuildCache(None) if getattr(args, "clean", False) else BuildCache.load(args.root)
-    bar = ProgressBar(console)
-    # fork: forked copies of this process render most paper pages and build the search
-    # index on the second core (safe here: the CLI runs no other threads).
-    # The model a recorded build keeps (snapshot.keep) is pickled beside its commit.
-    keep = keep_model and not getattr(args, "clean", False)  # --clean saves no cache
-    keep = partial(pickle_model, args.root, args.output) if keep else None
-    options = BuildOptions(
-        args.output, args.base_url, fork=True, progress=bar.update, beside_commit=keep
-    )
-    ingested, built = ingest_and_build(args.root, options, cache)
-    bar.close()
-    return ingested, built, bar.elapsed()
+    clean = getattr(args, "clean", False)  # --clean: no cache, nothing kept
+    # First, before the build is imported: a copy compiles the templates meanwhile.
+    with compiled_ahead(args.root, not clean):
+        from sitegen.build import BuildOptions, ingest_and_build
+        from sitegen.cache import BuildCache
+        from sitegen.snapshot import pickle_model
+
+        cache = BuildCache(None) if clean else BuildCache.load(args.root)
+        bar = ProgressBar(console_for(args))
+        # fork: forked copies of this process render most paper pages and build the search
+        # index on the second core (safe here: the CLI runs no other threads).
+        # The model a recorded build keeps (snapshot.keep) is pickled beside its commit.
+        keep = partial(pickle_model, args.root, args.output) if keep_model and not clean else None
+        options = BuildOptions(
+            args.output, args.base_url, fork=True, progress=bar.update, beside_commit=keep
+        )
+        ingested, built = ingest_and_build(args.root, options, cache)
+        bar.close()
+        return ingested, built, bar.elapsed()
 
 
 def build_summary(built: BuildResult, output: Path, seconds: float) -> str:

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -26,6 +26,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
+from sitegen.errors import SitegenError
 from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
@@ -489,6 +490,28 @@ def compile_tag(env: jinja2.Environment) -> str:
     for source in [Path(markupsafe.__file__), *sorted(Path(__file__).parent.rglob("*.py"))]:
         tag.update(source.read_bytes())
     return tag.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def compiled_ahead(root: Path, wanted: bool = True) -> Iterator[None]:
+    """While the block runs (a CLI build), a forked copy compiles every template into the
+    user's cache of compiled templates: started first, it compiles while the build loads
+    the rest of sitegen and reads the project with the second core idle, so the build's
+    copies find them compiled (at 10k papers, 0.08 s off the side copy's work). Nothing
+    without such a cache, a second core or `wanted` (--clean keeps no compiled template)."""
+    from sitegen.paper_page import unused_templates
+    from sitegen.workers import Forked, forking_pays
+
+    env = make_environment(template_dirs(root)) if wanted and forking_pays() else None
+    copy = None
+    if env is not None and env.bytecode_cache is not None:
+        copy = Forked(compile_templates, env, unused_templates(env))
+    try:
+        yield
+    finally:
+        if copy is not None:  # done long before; a copy that died cost only its time
+            with contextlib.suppress(SitegenError):
+                copy.result()
 
 
 def compile_templates(env: jinja2.Environment, unused: Collection[str] = ()) -> None:

@@ -27,15 +27,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sitegen import __version__
-from sitegen.build.options import SiteModel
 from sitegen.cache import digest, no_gc
 from sitegen.errors import SitegenError
 from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.noop import RACY
 from sitegen.workers import Forked, forking_pays
+
+if TYPE_CHECKING:  # the build loads after a cold build's first fork (render.compile_ahead)
+    from sitegen.build.options import SiteModel
 
 FOLDER_VARIABLE = "SITEGEN_MODEL_CACHE"  # "off" keeps no model
 # A kept model's file: MAGIC, the model's pickle, then the head (marshal of the record's
@@ -114,6 +116,8 @@ def file_identity(info: os.stat_result) -> tuple[int, int, int]:
 
 def unpickled(data: bytes) -> SiteModel | None:
     """A pickled model read back by ModelUnpickler (None if damaged or foreign)."""
+    from sitegen.build.options import SiteModel
+
     try:
         with no_gc():  # millions of objects, none of them garbage
             model = ModelUnpickler(io.BytesIO(data)).load()

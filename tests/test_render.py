@@ -326,6 +326,34 @@ def test_templates_are_compiled_once_per_source_into_the_users_cache(
     assert compiled == ["page.html"] * 2 and "two" in edited  # its source changed
 
 
+def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jinja2
+
+    from sitegen.paper_page import unused_templates
+    from sitegen.render import compile_templates, compiled_ahead, make_environment, template_dirs
+
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
+    compiled: list[str] = []
+    real = jinja2.Environment.compile
+    monkeypatch.setattr(
+        jinja2.Environment,
+        "compile",
+        lambda e, s, n=None, *a, **k: compiled.append(n) or real(e, s, n, *a, **k),
+    )
+    with compiled_ahead(tmp_path):
+        pass  # the copy compiled them (this process's list stays empty: not here)
+    assert not compiled and len(list((tmp_path / "compiled").iterdir())) >= 15
+    env = make_environment(template_dirs(tmp_path))
+    compile_templates(env, unused_templates(env))
+    assert not compiled  # every one read back compiled
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "none-yet"))
+    with compiled_ahead(tmp_path, wanted=False):  # --clean
+        pass
+    assert not (tmp_path / "none-yet").exists() or not any((tmp_path / "none-yet").iterdir())
+
+
 def test_a_template_cache_others_can_write_to_is_not_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

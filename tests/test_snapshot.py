@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sitegen import cli, snapshot
+from sitegen.build.options import SiteModel
 from sitegen.fsio import write_atomic
 from sitegen.noop import RACY_NS
 
@@ -295,7 +296,7 @@ def test_the_model_is_read_only_when_asked_and_only_from_the_file_whose_head_was
     assert found.model() is None
     path.write_bytes(data)  # the file replaced after its head was read: that model is refused
     assert found.model() is None
-    assert type(snapshot.kept(site, site / "site", stamp).model()) is snapshot.SiteModel
+    assert type(snapshot.kept(site, site / "site", stamp).model()) is SiteModel
 
 
 def test_a_fifo_or_a_link_where_the_model_is_kept_is_no_model(site: Path, tmp_path: Path) -> None:
@@ -318,7 +319,7 @@ def test_a_full_build_pickles_its_model_in_a_forked_copy_beside_its_commit(
     pids = tmp_path / "pickled-by"
     real = snapshot.write_pickle
 
-    def noted(path: Path, model: snapshot.SiteModel) -> bool:
+    def noted(path: Path, model: SiteModel) -> bool:
         with open(pids, "a") as out:  # the copy's pid, written by whoever pickles
             out.write(f"{os.getpid()}\n")
         return real(path, model)
