@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import select
 import signal
 import struct
 import tempfile
@@ -184,6 +185,12 @@ class Forked:
         self.ends.append(end)
         self.taken += 1
         return value
+
+    def part_ready(self) -> bool:
+        """Whether early_part would return at once: the next part is made (or the copy gone)."""
+        if self.ends_read < 0:
+            return True
+        return bool(select.select([self.ends_read], [], [], 0)[0])
 
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""

@@ -24,7 +24,13 @@ import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
 from sitegen.build.model import PENDING, environment_for
 from sitegen.build.options import resolve_base_url
-from sitegen.build.schedule import LOOK_EVERY, renderer_start, routes_here
+from sitegen.build.schedule import (
+    LOOK_EVERY,
+    renderer_start,
+    renders_beside_discovery,
+    routes_here,
+    shows_nothing_of_discovery,
+)
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
@@ -35,6 +41,7 @@ from sitegen.project import load_project
 from sitegen.render import compile_templates
 from sitegen.texmath import tex_plain
 from sitegen.views.listing import make_site
+from sitegen.views.pages import Route
 
 PAGE_LIMIT = 30 * 1024
 
@@ -486,6 +493,47 @@ def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_b
     cache.forget_memos("discovery")  # the base generation is remembered (a new dump's case)
     build(site_root, BuildOptions(tmp_path / "out", fork=True), cache)
     assert not where.exists()
+
+
+def test_while_discovery_waits_for_the_copys_candidates_this_process_renders_lists(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The side copy finds its candidates only once this process has rendered five lists
+    # (held back here), and this process renders slowly: it renders the first lists while
+    # it waits, the copy the rest, each once, and the site is the one-process build's.
+    site_root, me, marker = ingested_copy(shipped, tmp_path), os.getpid(), tmp_path / "five"
+    monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0, 10**6))
+    real_candidates = sitegen.discover.base_candidates
+    real_route = sitegen.build.schedule.render_route
+    made_here: list[str] = []
+
+    def held(*args: object) -> object:  # in the copy
+        for _ in range(3000):
+            if marker.exists():
+                break
+            time.sleep(0.01)
+        return real_candidates(*args)  # type: ignore[arg-type]
+
+    def slow(run: object, route: Route) -> object:
+        if os.getpid() == me and renders_beside_discovery(route):  # 30 ms a list here
+            made_here.append(route.path)
+            if len(made_here) == 5:
+                marker.touch()
+            time.sleep(0.03)
+        return real_route(run, route)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sitegen.discover, "base_candidates", held)
+    monkeypatch.setattr(sitegen.build.schedule, "render_route", slow)
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), BuildCache())
+    lists = [
+        r.path
+        for r in shows_nothing_of_discovery(make_site(build_library(load_project(site_root))))
+    ]
+    here = [path for path in made_here if path in lists]
+    assert 5 <= len(here) < len(lists) and here == lists[: len(here)]  # the first, once
+    monkeypatch.undo()
+    build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
+    assert tree(tmp_path / "out") == tree(tmp_path / "clean")  # the rest: the copy's
 
 
 def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discovery_runs(

@@ -149,6 +149,29 @@ def test_a_copys_early_part_is_read_while_the_copy_goes_on(tmp_path: Path) -> No
     assert copy.result() == [None, "second"]  # the part taken early is not held twice
 
 
+def first_waits_for(marker: str) -> object:
+    """Runs in the copy: a first part only once the parent made `marker`."""
+    for _ in range(3000):
+        if os.path.exists(marker):
+            break
+        time.sleep(0.01)
+    yield "first"
+
+
+def test_a_part_is_seen_ready_only_once_the_copy_made_it(tmp_path: Path) -> None:
+    marker = tmp_path / "go"
+    copy = Forked(first_waits_for, str(marker))
+    assert not copy.part_ready()  # it cannot be made before the marker
+    marker.touch()
+    for _ in range(500):
+        if copy.part_ready():
+            break
+        time.sleep(0.01)
+    assert copy.part_ready() and copy.early_part(0) == "first"
+    assert copy.result() == [None]
+    assert copy.part_ready()  # gone: taking a part would not wait either
+
+
 def test_an_early_part_the_copy_never_made_raises_its_error() -> None:
     copy = Forked(parts, 1)
     with pytest.raises(ValueError, match="part 1 asked for early, after 0 taken"):
