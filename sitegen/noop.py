@@ -121,15 +121,20 @@ def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] |
     or None when anything else differs: a file added, removed or changed besides them (but
     none a build never reads, such as an editor's swap file beside a page)."""
     content = f"{root / 'content'}/"
-    before, now = read_only(before, content), read_only(now, content)
-    if len(before) != len(now):
-        return None
+    pairs = [(old, new) for old, new in zip(before, now, strict=False) if old != new]
+    if len(before) != len(now) or any(line_path(old) != line_path(new) for old, new in pairs):
+        # Files added, removed or renamed: compared again without those no build reads.
+        before, now = read_only(before, content), read_only(now, content)
+        if len(before) != len(now):
+            return None
+        pairs = [(old, new) for old, new in zip(before, now, strict=True) if old != new]
+    # The same files (a notes edit's case): only a changed line's own path needs a look.
     papers = f"{content}papers/"
     changed = []
-    for old, new in zip(before, now, strict=True):
-        if old == new:
-            continue
+    for old, new in pairs:
         path = line_path(new)
+        if not is_read(new, content):
+            continue  # on both sides: the same path
         if line_path(old) != path or not path.startswith(papers) or not path.endswith(".md"):
             return None
         changed.append(Path(path))
@@ -139,15 +144,16 @@ def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] |
 def read_only(lines: list[str], content: str) -> list[str]:
     """The input lines but those of files and folders under content/ that are no input
     (fsio.counts_as_input: hidden, editor and download leftovers)."""
-    kept = []
-    for line in lines:
-        if line.startswith(content):
-            inside = line[len(content) :]
-            inside = inside[:-1] if inside.endswith("/") else line_path(inside)
-            if not counts_as_input(PurePosixPath(inside)):
-                continue
-        kept.append(line)
-    return kept
+    return [line for line in lines if is_read(line, content)]
+
+
+def is_read(line: str, content: str) -> bool:
+    """Whether an input line's file or folder is one a build reads (all outside content/)."""
+    if not line.startswith(content):
+        return True
+    inside = line[len(content) :]
+    inside = inside[:-1] if inside.endswith("/") else line_path(inside)
+    return counts_as_input(PurePosixPath(inside))
 
 
 def as_ingested(

@@ -263,6 +263,8 @@ def test_changed_pages_are_the_pages_whose_stat_alone_changed(tmp_path: Path) ->
     assert changed_pages(before, with_swap, root) == [Path(page)]
     swap_changed = [*with_swap[:3], f"{swap} 8192 4 4 11", with_swap[4]]
     assert changed_pages(with_swap, swap_changed, root) == []
+    other_swap = [*with_swap[:3], f"{root}/content/papers/theory/.b.md.swp 1 1 1 13", saved[3]]
+    assert changed_pages(with_swap, other_swap, root) == []  # as many lines, another name
     backup = [*before[:3], f"{root}/content/papers/theory/a paper.md~ 1 1 1 12", before[3]]
     assert changed_pages(before, backup, root) == []
 
