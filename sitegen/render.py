@@ -505,7 +505,8 @@ def compiled_ahead(root: Path, wanted: bool = True) -> Iterator[None]:
     env = make_environment(template_dirs(root)) if wanted and forking_pays() else None
     copy = None
     if env is not None and env.bytecode_cache is not None:
-        copy = Forked(compile_templates, env, unused_templates(env))
+        with contextlib.suppress(OSError):  # no fork now: the build compiles them itself
+            copy = Forked(compile_templates, env, unused_templates(env))
     try:
         yield
     finally:

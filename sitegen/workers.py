@@ -190,7 +190,9 @@ class Forked:
         """Whether early_part would return at once: the next part is made (or the copy gone)."""
         if self.ends_read < 0:
             return True
-        return bool(select.select([self.ends_read], [], [], 0)[0])
+        watch = select.poll()  # not select(): no limit on the descriptor's number
+        watch.register(self.ends_read, select.POLLIN)
+        return bool(watch.poll(0))
 
     def result(self) -> Any:
         """Wait for the copy and return its value (or raise its SitegenError)."""

@@ -536,6 +536,25 @@ def test_while_discovery_waits_for_the_copys_candidates_this_process_renders_lis
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")  # the rest: the copy's
 
 
+def test_a_side_copy_that_fails_finding_candidates_fails_the_build_with_its_own_error(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The copy is gone before this process tells it how many lists it took: its error is
+    # what the build says, and nothing is left open or half-written beside the output.
+    site_root = ingested_copy(shipped, tmp_path)
+    monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0, 10**6))
+
+    def boom(*args: object) -> object:
+        raise SitegenError("candidates: boom")
+
+    monkeypatch.setattr(sitegen.discover, "base_candidates", boom)
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(SitegenError, match="candidates: boom"):
+        build(site_root, BuildOptions(tmp_path / "out", fork=True), BuildCache())
+    assert len(os.listdir("/proc/self/fd")) == fds
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no spool
+
+
 def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discovery_runs(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

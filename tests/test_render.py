@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -348,6 +349,15 @@ def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand
     env = make_environment(template_dirs(tmp_path))
     compile_templates(env, unused_templates(env))
     assert not compiled  # every one read back compiled
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with compiled_ahead(tmp_path):  # a fork refused now: the build compiles them itself
+        ran = True
+    assert ran
+    monkeypatch.undo()
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "none-yet"))
     with compiled_ahead(tmp_path, wanted=False):  # --clean
         pass

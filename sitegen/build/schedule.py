@@ -158,10 +158,15 @@ class SharedLists:
 
     def tell(self) -> None:
         """Say (once) how many lists this process took: the side copy renders the rest."""
-        if self.write_end >= 0:
-            os.write(self.write_end, TAKEN.pack(self.taken))
-            os.close(self.write_end)
-            self.write_end = -1
+        end, self.write_end = self.write_end, -1
+        if end < 0:
+            return
+        try:
+            os.write(end, TAKEN.pack(self.taken))
+        except BrokenPipeError:
+            pass  # the copy is gone: its own error (or death) is what the build reports
+        finally:
+            os.close(end)
 
     def rest(self) -> Iterator[Route]:
         """In the side copy: the lists this process did not take (all, if it never said)."""
@@ -175,11 +180,11 @@ class SharedLists:
         return self.made
 
     def abandon(self) -> None:
-        """A failing build (the copy is stopped too): close this process's ends."""
-        self.tell()
-        if self.read_end >= 0:
-            os.close(self.read_end)
-            self.read_end = -1
+        """A failing build (the copy is stopped too): close this process's ends, saying nothing."""
+        for end in (self.write_end, self.read_end):
+            if end >= 0:
+                os.close(end)
+        self.write_end = self.read_end = -1
 
 
 TAKEN = struct.Struct("<q")  # how many lists this process took (SharedLists)
