@@ -300,17 +300,10 @@ def test_bibtex_escapes_the_title_and_keys_by_slug() -> None:
     )
 
 
-def test_templates_are_compiled_once_per_source_into_the_users_cache(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def compiles_seen(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles in this process from now on."""
     import jinja2
 
-    from sitegen.render import make_environment
-
-    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
-    templates = tmp_path / "templates"
-    templates.mkdir()
-    (templates / "page.html").write_text("<p>{{ text|plural('page') }} one</p>\n")
     compiled: list[str] = []
     real = jinja2.Environment.compile
     monkeypatch.setattr(
@@ -318,6 +311,19 @@ def test_templates_are_compiled_once_per_source_into_the_users_cache(
         "compile",
         lambda e, s, n=None, *a, **k: compiled.append(n) or real(e, s, n, *a, **k),
     )
+    return compiled
+
+
+def test_templates_are_compiled_once_per_source_into_the_users_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.render import make_environment
+
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>{{ text|plural('page') }} one</p>\n")
+    compiled = compiles_seen(monkeypatch)
     first = make_environment([templates]).get_template("page.html").render(text=2)
     assert compiled == ["page.html"] and any((tmp_path / "compiled").iterdir())
     again = make_environment([templates]).get_template("page.html").render(text=2)
@@ -330,19 +336,11 @@ def test_templates_are_compiled_once_per_source_into_the_users_cache(
 def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import jinja2
-
     from sitegen.paper_page import unused_templates
     from sitegen.render import compile_templates, compiled_ahead, make_environment, template_dirs
 
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
-    compiled: list[str] = []
-    real = jinja2.Environment.compile
-    monkeypatch.setattr(
-        jinja2.Environment,
-        "compile",
-        lambda e, s, n=None, *a, **k: compiled.append(n) or real(e, s, n, *a, **k),
-    )
+    compiled = compiles_seen(monkeypatch)
     with compiled_ahead(tmp_path):
         pass  # the copy compiled them (this process's list stays empty: not here)
     assert not compiled and len(list((tmp_path / "compiled").iterdir())) >= 15
