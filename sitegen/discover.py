@@ -555,7 +555,10 @@ def unpacked(plain: dict) -> Generation:
     shared: dict[str, str] = {}
 
     def lines(name: str, n: int) -> list[str]:
-        return [shared.setdefault(line, line) for line in each_line(plain[name])] if n else []
+        found: list[str] = []
+        for chunk in line_chunks(plain[name]) if n else ():
+            found.extend(map(shared.setdefault, chunk, chunk))  # no Python call per line
+        return found
 
     sizes = array("candidates", np.int32).tolist()
     weights, idfs = array("weights", np.float64), array("idfs", np.float64)
@@ -564,16 +567,18 @@ def unpacked(plain: dict) -> Generation:
     counts = array("counts", np.int32)
     related_rows = array("related_rows", np.int32).tolist()
     exact = array("related_exact", np.float64).tolist()
-    terms = [
-        tuple(shared.setdefault(t, t) for t in line.split("\t")) if line else ()
-        for line in (each_line(plain["related_terms"]) if exact else ())
-    ]
+    terms = []
+    for chunk in line_chunks(plain["related_terms"]) if exact else ():
+        for line in chunk:
+            words = line.split("\t") if line else []
+            terms.append(tuple(map(shared.setdefault, words, words)))
     entries = list(zip(related_rows, exact, terms, strict=True))
+    bounds = np.cumsum([0, *array("related", np.int32).tolist()]).tolist()
     return Generation(
         tuple(lines("slugs", len(sizes))),
         candidates,
         KeyCounts(tuple(lines("count_keys", len(counts))), counts, plain["papers"]),
-        [list(found) for found in split_into(entries, array("related", np.int32).tolist())],
+        [entries[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
         array("thresholds", np.float64),
         array("bars", np.float64),
         array("coords", np.float64).reshape(-1, 2),
@@ -584,22 +589,22 @@ LINES_CHUNK = 1 << 16  # characters of text split at once by each_line
 
 
 def each_line(text: str) -> Iterator[str]:
-    """text.split("\n"), a chunk of lines at a time: at 100k papers a list of every line of
-    the base's columns at once is 1.4M fresh strings (~80 MB), most equal to one already kept."""
+    """text.split("\n"), a chunk of lines at a time (line_chunks)."""
+    for chunk in line_chunks(text):
+        yield from chunk
+
+
+def line_chunks(text: str) -> Iterator[list[str]]:
+    """text.split("\n") in runs of lines: at 100k papers a list of every line of the base's
+    columns at once is 1.4M fresh strings (~80 MB), most equal to one already kept."""
     start = 0
     while True:
         end = text.find("\n", start + LINES_CHUNK)  # a chunk ends at a line's end
         if end < 0:
-            yield from text[start:].split("\n")
+            yield text[start:].split("\n")
             return
-        yield from text[start:end].split("\n")
+        yield text[start:end].split("\n")
         start = end + 1
-
-
-def split_into(items: list, sizes: list[int]) -> list[tuple]:
-    """Consecutive runs of items, one per size."""
-    bounds = np.cumsum([0, *sizes]).tolist()
-    return [tuple(items[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
 # Rows longer than this many times k are first cut by a bound from their first entries
