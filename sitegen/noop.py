@@ -122,20 +122,23 @@ def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] |
     none a build never reads, such as an editor's swap file beside a page)."""
     content = f"{root / 'content'}/"
     pairs = [(old, new) for old, new in zip(before, now, strict=False) if old != new]
-    if len(before) != len(now) or any(line_path(old) != line_path(new) for old, new in pairs):
-        # Files added, removed or renamed: compared again without those no build reads.
+    if len(before) != len(now) or any(is_read(a, content) != is_read(b, content) for a, b in pairs):
+        # A line that only one side reads: compared again without those no build reads.
         before, now = read_only(before, content), read_only(now, content)
         if len(before) != len(now):
             return None
         pairs = [(old, new) for old, new in zip(before, now, strict=True) if old != new]
-    # The same files (a notes edit's case): only a changed line's own path needs a look.
+    # Each changed line read on both sides or neither (a notes edit's case): the lines read
+    # are at the same places as in the lists without the others, so only these need a look.
     papers = f"{content}papers/"
     changed = []
     for old, new in pairs:
-        path = line_path(new)
         if not is_read(new, content):
-            continue  # on both sides: the same path
-        if line_path(old) != path or not path.startswith(papers) or not path.endswith(".md"):
+            continue  # nor is the old one
+        path = line_path(new)
+        if new.endswith("/") or line_path(old) != path:
+            return None  # a folder (its path may hold spaces) or another file
+        if not path.startswith(papers) or not path.endswith(".md"):
             return None
         changed.append(Path(path))
     return changed

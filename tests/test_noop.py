@@ -269,6 +269,16 @@ def test_changed_pages_are_the_pages_whose_stat_alone_changed(tmp_path: Path) ->
     assert changed_pages(before, backup, root) == []
 
 
+def test_a_folder_that_changed_is_never_a_changed_page_even_with_spaces_in_paths() -> None:
+    root = Path("/my site")  # a line's path is all but its last four fields: spaces inside
+    page = f"{root}/content/papers/theory/a.md 10 1 1 7"
+    folder, hidden = f"{root}/content/papers/theory/zz/", f"{root}/content/papers/theory/zz~/"
+    saved = f"{root}/content/papers/theory/a.md 12 2 2 7"
+    assert changed_pages([folder, page], [hidden, saved], root) is None  # a folder went
+    spaced = f"{root}/content/papers/theory/x.md y/"  # a folder, not the page x.md
+    assert changed_pages([spaced, page], [spaced[:-1] + "z/", page], root) is None
+
+
 def test_the_pages_a_build_ingested_are_in_its_record_as_written(tmp_path: Path) -> None:
     root = tiny_site(tmp_path)
     dump = root / "content" / "dumps" / "2026-01-02-fresh.txt"
