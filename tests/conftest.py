@@ -129,10 +129,19 @@ def playwright() -> Iterator[Playwright]:
         yield started
 
 
+def launch_chromium(playwright: Playwright, **options: object) -> Browser:
+    """Debian's headless Chromium, with CHROMIUM_ARGS (and Playwright's launch options)."""
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=CHROMIUM_ARGS,
+        **options,  # type: ignore[arg-type]
+    )
+
+
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """One headless Chromium for the whole test session."""
-    chromium = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    chromium = launch_chromium(playwright)
     yield chromium
     chromium.close()
 
@@ -262,11 +271,7 @@ def wait_for_full_results(page: Page) -> None:
 def cached_browser(playwright: Playwright) -> Iterator[Browser]:
     """Chromium with its back/forward cache on (Playwright turns it off by default): Back
     to a page kept whole fires no load event (go_back(wait_until="commit"))."""
-    chromium = playwright.chromium.launch(
-        executable_path="/usr/bin/chromium",
-        args=CHROMIUM_ARGS,
-        ignore_default_args=["--disable-back-forward-cache"],
-    )
+    chromium = launch_chromium(playwright, ignore_default_args=["--disable-back-forward-cache"])
     yield chromium
     chromium.close()
 

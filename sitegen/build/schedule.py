@@ -168,6 +168,11 @@ class SharedLists:
         finally:
             os.close(end)
 
+    def forked(self) -> None:
+        """In this process, once the side copy is forked: only the copy reads the pipe."""
+        os.close(self.read_end)
+        self.read_end = -1
+
     def rest(self) -> Iterator[Route]:
         """In the side copy: the lists this process did not take (all, if it never said)."""
         os.close(self.write_end)
@@ -259,8 +264,7 @@ def launch_side(
     if aside is not None:
         launched["candidates"] = ("", Part(copy, 0, values))
     if lists is not None:
-        os.close(lists.read_end)
-        lists.read_end = -1
+        lists.forked()
         launched["lists-here"] = ("", lists)
     if run is not None:
         launched["lists"] = ("", Part(copy, first + 1, values))
