@@ -106,21 +106,20 @@ def term_scores(
     members: Sequence[int], terms: Sequence[tuple[str, ...]], df: Counter, n: int
 ) -> list[tuple[float, str, str]]:
     """(score, key, label) of the terms at least two of a region's papers share, best first."""
+    labels = Counter(label for paper in members for label in terms[paper])
     counts: Counter = Counter()
-    spelling: dict[str, Counter] = {}
-    for paper in members:
-        for label in terms[paper]:
-            key = label.lower()
-            counts[key] += 1
-            spelling.setdefault(key, Counter())[label] += 1
+    spelling: dict[str, list[tuple[int, str]]] = {}  # key -> (-count, label) of its spellings
+    for label, count in labels.items():
+        key = label.lower()
+        counts[key] += count
+        spelling.setdefault(key, []).append((-count, label))
     scored = []
     for key, count in counts.items():
         if count < 2:
             continue
         bonus = PHRASE_BONUS if " " in key or "-" in key else 1.0
         score = count * math.log(n / df[key]) * bonus
-        label = min(spelling[key].items(), key=lambda item: (-item[1], item[0]))[0]
-        scored.append((round(score, 6), key, label))
+        scored.append((round(score, 6), key, min(spelling[key])[1]))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return scored
 

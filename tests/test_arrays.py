@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.arrays import distinct
+from sitegen.arrays import distinct, percentile
 
 
 @given(st.lists(st.integers(min_value=-(2**40), max_value=2**40), max_size=60))
@@ -19,3 +20,21 @@ def test_distinct_is_np_unique(values: list[int]) -> None:
 def test_distinct_of_a_matrix_is_of_all_its_values() -> None:
     matrix = np.array([[3, -1, 3], [0, 7, -1]])
     assert distinct(matrix).tolist() == np.unique(matrix).tolist() == [-1, 0, 3, 7]
+
+
+@pytest.mark.parametrize("q", [0, 1, 2.5, 50, 97.5, 99, 100])
+def test_percentile_is_numpys_number_for_number(q: float) -> None:
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 3, 7, 100, 101, 1234):
+        values = rng.normal(size=(n, 2)) * 10.0 ** rng.integers(-3, 4)
+        got, want = percentile(values, q), np.percentile(values, q, axis=0)
+        assert got.tobytes() == want.tobytes(), (n, q)
+
+
+@given(
+    st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=80),
+    st.sampled_from([0, 1, 33.3, 50, 99, 100]),
+)
+def test_percentile_is_numpys_for_any_columns(values: list[float], q: float) -> None:
+    columns = np.array(values[: len(values) // 2 * 2]).reshape(-1, 2)
+    assert percentile(columns, q).tobytes() == np.percentile(columns, q, axis=0).tobytes()

@@ -30,6 +30,7 @@ from sitegen.discover import (
     pruned,
     ranked_entries,
     related_papers,
+    row_scaled,
     suggest_themes,
     with_shared_phrases,
 )
@@ -663,3 +664,18 @@ def test_a_lazy_column_makes_a_value_when_asked_and_gets_like_a_mapping() -> Non
     assert column.get("a") == ("x",) and column.get("zz") is None and column.get("zz", 5) == 5
     assert column["b"] == (1, 2) and column.get("a") == ("x",)  # kept one: "a" made again
     assert made == [["x"], [1, 2], ["x"]] and "a" in column and "zz" not in column
+
+
+def test_row_scaled_is_scipys_diagonal_product_entry_for_entry() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(60):
+        n, m = int(rng.integers(1, 30)), int(rng.integers(1, 40))
+        matrix = sp.random(n, m, density=rng.random(), format="csr", dtype=np.float32, rng=trial)
+        if trial % 3 == 0:  # explicit zeros, dropped as the product drops them
+            matrix.data[rng.random(len(matrix.data)) < 0.3] = 0
+        scale = rng.random(n).astype(np.float32) + np.float32(0.1)
+        scale[: trial % 2] = 0
+        want, got = (sp.diags(scale) @ matrix).tocsr(), row_scaled(matrix, scale)
+        assert got.indptr.tolist() == want.indptr.tolist()
+        assert got.indices.tolist() == want.indices.tolist()  # reversed in each row, as later
+        assert got.data.tobytes() == want.data.tobytes()  # sums add them in that order
