@@ -249,8 +249,9 @@ SIMPLE_SCALAR = r"'((?:[^'\n]|'')*)'|([A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*)"
 SIMPLE_KEY_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]{{0,1023}}):(?: (?:{SIMPLE_SCALAR}))?\n")
 SIMPLE_ITEM_LINE = re.compile(rf"- (?:{SIMPLE_SCALAR})\n")
 # Only printable text on lines ended by \n: no tab, CR, NEL, line or paragraph separator, BOM.
+# Named by what it refuses: the negated class of what it allows took 3 ms to compile.
 NOT_SIMPLE_TEXT = re.compile(
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
 
 

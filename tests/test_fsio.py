@@ -14,6 +14,7 @@ from sitegen.catalog import render_page
 from sitegen.errors import SitegenError
 from sitegen.fsio import (
     FILE_MODE,
+    NOT_SIMPLE_TEXT,
     YAML_LOADER,
     counts_as_input,
     create_file,
@@ -260,3 +261,13 @@ def test_pages_as_ingest_writes_them_take_the_simple_path() -> None:
         "slug": "its-here",
         "themes": ["nlp"],
     }
+
+
+def test_not_simple_text_refuses_exactly_what_is_not_printable_text() -> None:
+    allowed = ((0x0A, 0x0A), (0x20, 0x7E), (0xA0, 0x2027), (0x202A, 0xD7FF), (0xE000, 0xFEFE))
+    allowed += ((0xFF00, 0xFFFD), (0x10000, 0x10FFFF))
+    expected = set(range(0x110000))
+    for low, high in allowed:
+        expected.difference_update(range(low, high + 1))
+    every = "".join(map(chr, range(0x110000)))
+    assert {ord(c) for c in NOT_SIMPLE_TEXT.findall(every)} == expected
