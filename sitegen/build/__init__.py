@@ -148,6 +148,11 @@ def build_project(
             # index then reads its documents in batches at any size (search.batch_adder).
             import numpy  # noqa: F401
 
+            if early is None or not early.running:  # discovery is made here, so are its
+                # modules (scipy.sparse: ~45 ms), loaded once for both: the side copy
+                # finding the candidates (candidates_aside) needs them at once.
+                import sitegen.discover  # noqa: F401
+
             side = Run(listing, env, options, cache, spool=spool)
             launched = launch_lists(side, search, candidates_aside(project, cache), early)
         elif preview is not None:
