@@ -17,15 +17,13 @@ def distinct(values: np.ndarray) -> np.ndarray:
 
 
 def percentile(values: np.ndarray, q: float) -> np.ndarray:
-    """np.percentile(values, q, axis=0) of finite values, number for number (its linear
-    method, as numpy computes it), by a sort: numpy's own calls np.unique, which loads
-    numpy.ma (8 ms on a shipped build's critical path)."""
-    ordered = np.sort(values, axis=0)
-    virtual = (len(ordered) - 1) * (q / 100)
-    if virtual >= len(ordered) - 1:
-        return ordered[-1]
-    below = math.floor(virtual)  # q in [0, 100]
-    gamma = virtual - below
-    low, high = ordered[below], ordered[below + 1]
+    """np.percentile(values, q, axis=0), q in [0, 100], as numpy's linear method computes it
+    (the same partition, so the same zero where -0.0 and 0.0 tie), without its np.unique,
+    which loads numpy.ma (8 ms on a shipped build's critical path)."""
+    virtual = (len(values) - 1) * (q / 100)
+    below = -1 if virtual >= len(values) - 1 else math.floor(virtual)  # -1: the largest
+    above = -1 if below == -1 else below + 1
+    ordered = np.partition(values, sorted({0, -1, below, above}), axis=0)
+    low, high, gamma = ordered[below], ordered[above], virtual - below
     step = high - low
     return high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma

@@ -48,8 +48,9 @@ HEAD_SIZE = 8
 KEEP_FILES = 8  # the most recently built projects' models; older ones are removed
 # Above this many papers the model is not kept: pickling it costs every full build ~3x its
 # size in memory in a forked copy (a 100k model: ~300 MB, where the build peaks near its
-# 2 GB goal). Below, the copy runs beside the commit: at 40k papers, no cold build was
-# slower or peaked higher for it, and a notes edit took 3.1-3.5 s instead of 5.6 s.
+# 2 GB goal). Below, the copy runs beside the commit (with one core, the build pickles it
+# itself: ~15 ms per 1k papers): at 40k papers, no cold build was slower or peaked higher
+# for it, and a notes edit took 3.3-3.8 s instead of 5.6 s.
 MAX_PAPERS = 50_000
 # Objects the model holds besides sitegen's dataclasses and enums (which are all allowed).
 ALLOWED = {
