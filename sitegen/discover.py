@@ -586,7 +586,7 @@ def unpacked(plain: dict) -> Generation:
     )
 
 
-LINES_CHUNK = 1 << 16  # characters of text split at once by each_line
+LINES_CHUNK = 1 << 16  # characters of text split at once by line_chunks
 
 
 def each_line(text: str) -> Iterator[str]:
