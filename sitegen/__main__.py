@@ -1,7 +1,7 @@
 """Allow `python -m sitegen`."""
 
-from sitegen.cli import main
+from sitegen.cli import command
 
 # The guard matters: worker processes started with "spawn" import this module again.
 if __name__ == "__main__":
-    raise SystemExit(main())
+    command()

@@ -16,6 +16,8 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 from conftest import copy_shipped_content, serve_static
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from linkcheck import broken_links, parse_links
 
 import sitegen.build
@@ -536,6 +538,44 @@ def test_while_discovery_waits_for_the_copys_candidates_this_process_renders_lis
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")  # the rest: the copy's
 
 
+def test_this_process_renders_the_lists_the_side_copy_has_not_come_to_once_its_own_are_made(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The side copy is held before its search index until this process has rendered every
+    # list: having made its own pages, this process takes the lists the copy has not come
+    # to, each once, and the copy then finds none left. The site is the one-process build's.
+    site_root, me, marker = ingested_copy(shipped, tmp_path), os.getpid(), tmp_path / "all"
+    real_compile = sitegen.build.schedule.compile_templates
+    real_route = sitegen.build.schedule.render_route
+    lists = [
+        r.path
+        for r in shows_nothing_of_discovery(make_site(build_library(load_project(site_root))))
+    ]
+    made_here: list[str] = []
+
+    def held(env: object, unused: object) -> object:  # in the side copy, first
+        for _ in range(2000):
+            if os.getpid() == me or marker.exists():
+                break
+            time.sleep(0.01)
+        return real_compile(env, unused)  # type: ignore[arg-type]
+
+    def spied(run: object, route: Route) -> object:
+        if os.getpid() == me and renders_beside_discovery(route):
+            made_here.append(route.path)
+            if len(made_here) == len(lists):
+                marker.touch()
+        return real_route(run, route)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sitegen.build.schedule, "compile_templates", held)
+    monkeypatch.setattr(sitegen.build.schedule, "render_route", spied)
+    build(site_root, BuildOptions(tmp_path / "out", fork=True), BuildCache())
+    assert made_here == lists  # all, in order, each once
+    monkeypatch.undo()
+    build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
+    assert tree(tmp_path / "out") == tree(tmp_path / "clean")
+
+
 def test_a_side_copy_that_fails_finding_candidates_fails_the_build_with_its_own_error(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -846,6 +886,36 @@ def test_a_status_is_written_the_same_way_in_papers_json_and_on_pages(
     assert [r["status"] for r in records if r["status"]] == ["to-read"]
     html = (root / "site" / "papers" / page.stem / "index.html").read_text()
     assert "status-to-read" in html
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(min_size=1), st.text(), st.lists(st.text(), max_size=3)),
+        max_size=5,
+        unique_by=lambda row: row[0],
+    )
+)
+def test_papers_json_is_one_record_per_line_whatever_the_text(
+    rows: list[tuple[str, str, list[str]]],
+) -> None:
+    # Encoded whole and split at the records' bounds: the same text as a json.dumps per
+    # paper, whatever the titles hold (a bound's own characters, quotes, braces).
+    import json
+
+    from test_library import paper
+
+    from sitegen.build.outputs import paper_record, papers_json
+
+    bound = '}, {"slug": "x"'
+    papers = [
+        paper(slug, f"{title}{bound}", "alpha", (), abstract=f'"}}, {{{title}', tags=tags)
+        for slug, title, tags in rows
+    ]
+    ordered = sorted(papers, key=lambda p: p.slug)
+    lines = [json.dumps(paper_record(p), ensure_ascii=False) for p in ordered]
+    assert papers_json(papers) == "[\n" + ",\n".join(lines) + "\n]\n"
+    assert json.loads(papers_json(papers)) == [paper_record(p) for p in ordered]
 
 
 def test_a_large_sites_papers_json_leaves_the_abstracts_out() -> None:

@@ -162,8 +162,6 @@ def build_project(
         if aside is not None and "lists-here" in launched:  # lists rendered meanwhile
             candidates = partial(launched["lists-here"][1].waited, aside[1])
         model = with_discovery(listing, cache, DiscoveryRun(key(), fork, candidates, early))
-        if "lists-here" in launched:  # the side copy's lists: all, unless discovery waited
-            launched["lists-here"][1].tell()
     except BaseException:
         for _, copy in launched.values():
             copy.abandon()

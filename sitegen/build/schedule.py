@@ -129,70 +129,69 @@ class Part:
 
 
 class SharedLists:
-    """The lists (pages that show nothing of discovery) split between this process and the
-    side copy: this process renders the first while discovery would wait for the copy's
-    candidates (`waited`), and tells the copy through a pipe how many it took; the copy
-    renders the rest once it comes to them (after the search index, long after). At 10k
-    papers discovery waited 0.15-0.5 s there, with the second core busy."""
+    """The lists (pages that show nothing of discovery), shared between this process and
+    the side copy as tickets in a pipe: each takes the next run of lists when it is free.
+    This process takes some while discovery would wait for the copy's candidates (`waited`:
+    at 10k papers it waited 0.15-0.5 s there) and any left once its own pages are made
+    (`finish`: after a new dump at 10k papers it waited 0.24 s for the copy's last lists);
+    the copy takes them after the search index. The pipe is filled and its writing end
+    closed before the copy forks, so a read gets one whole ticket, or nothing when all
+    are taken."""
 
     def __init__(self, run: Run):
         self.run, self.routes = run, list(shows_nothing_of_discovery(run.model.site))
-        self.read_end, self.write_end = os.pipe()
-        self.taken = 0
-        self.made: Rendered | None = None
+        self.size = max(TICKET_LISTS, -(-len(self.routes) // MAX_TICKETS))
+        self.read_end, write_end = os.pipe()
+        try:
+            tickets = range(0, len(self.routes), self.size)
+            os.write(write_end, b"".join(TICKET.pack(start) for start in tickets))
+        except BaseException:
+            self.abandon()
+            raise
+        finally:
+            os.close(write_end)
+        self.made: list[Rendered] = []
+
+    def take(self, wanted: Callable[[], bool] = lambda: True) -> Iterator[Route]:
+        """The lists of each ticket taken, as long as wanted() before each."""
+        while self.read_end >= 0 and wanted():
+            ticket = os.read(self.read_end, TICKET.size)
+            if len(ticket) < TICKET.size:
+                return
+            (start,) = TICKET.unpack(ticket)
+            yield from self.routes[start : start + self.size]
 
     def waited(self, part: Part) -> Any:
-        """In this process: part.early(), rendering lists from the first until it is ready."""
-        if self.made is None:
-            self.made = render_routes(self.run, self.until_ready(part))
-            self.tell()
+        """In this process: part.early(), rendering lists until it is ready."""
+        self.made.append(render_routes(self.run, self.take(lambda: not part.ready())))
         return part.early()
 
-    def until_ready(self, part: Part) -> Iterator[Route]:
-        """The lists from the first, as long as taking the part would wait."""
-        for route in self.routes:
-            if part.ready():
-                return
-            self.taken += 1
-            yield route
-
-    def tell(self) -> None:
-        """Say (once) how many lists this process took: the side copy renders the rest."""
-        end, self.write_end = self.write_end, -1
-        if end < 0:
-            return
-        try:
-            os.write(end, TAKEN.pack(self.taken))
-        except BrokenPipeError:
-            pass  # the copy is gone: its own error (or death) is what the build reports
-        finally:
-            os.close(end)
-
-    def forked(self) -> None:
-        """In this process, once the side copy is forked: only the copy reads the pipe."""
-        os.close(self.read_end)
-        self.read_end = -1
+    def finish(self) -> None:
+        """In this process, its own pages made: render the lists the copy has not taken."""
+        self.made.append(render_routes(self.run, self.take()))
+        self.abandon()
 
     def rest(self) -> Iterator[Route]:
-        """In the side copy: the lists this process did not take (all, if it never said)."""
-        os.close(self.write_end)
-        said = os.read(self.read_end, TAKEN.size)
-        return iter(self.routes[TAKEN.unpack(said)[0] if len(said) == TAKEN.size else 0 :])
+        """In the side copy: the lists this process has not taken."""
+        return self.take()
 
-    def result(self) -> Rendered | None:
+    def result(self) -> list[Rendered]:
         """In this process: what it rendered of the lists (Run.launched's "lists-here")."""
-        self.tell()  # none taken, if discovery never waited
         return self.made
 
     def abandon(self) -> None:
-        """A failing build (the copy is stopped too): close this process's ends, saying nothing."""
-        for end in (self.write_end, self.read_end):
-            if end >= 0:
-                os.close(end)
-        self.write_end = self.read_end = -1
+        """Close this process's end (a failing build, whose copy is stopped too, or done)."""
+        if self.read_end >= 0:
+            os.close(self.read_end)
+        self.read_end = -1
 
 
-TAKEN = struct.Struct("<q")  # how many lists this process took (SharedLists)
+# A ticket: where its run of lists begins. A run is TICKET_LISTS lists (~10 ms at 10k
+# papers), more if there would be over MAX_TICKETS: 4 KiB of them, which any pipe holds
+# (one page), so this process fills it before anyone reads.
+TICKET = struct.Struct("<i")
+TICKET_LISTS = 8
+MAX_TICKETS = 1_024
 
 
 def side_work(
@@ -251,8 +250,7 @@ def launch_side(
         # finds them when discovery is done (render.compiled_templates): a first build
         # compiled all 20 before it started the copy (0.09 s of 0.8 s, shipped corpus).
         share_before_fork(run, compiled=False)
-    # With candidates to wait for, this process renders lists meanwhile (SharedLists).
-    lists = SharedLists(run) if run is not None and aside is not None else None
+    lists = SharedLists(run) if run is not None else None  # this process takes some too
     try:
         copy, values = Forked(side_work, group, run, aside, data, lists), {}
     except BaseException:
@@ -264,7 +262,6 @@ def launch_side(
     if aside is not None:
         launched["candidates"] = ("", Part(copy, 0, values))
     if lists is not None:
-        lists.forked()
         launched["lists-here"] = ("", lists)
     if run is not None:
         launched["lists"] = ("", Part(copy, first + 1, values))
@@ -524,7 +521,7 @@ def render_all(run: Run, early: set[str]) -> Outputs:
     """
     lists = run.launched.pop("lists", (None, None))[1]
     data = run.launched.pop("data", (None, None))[1]  # made already (data_here), if anything
-    here = run.launched.pop("lists-here", (None, None))[1]  # rendered while discovery waited
+    here = run.launched.pop("lists-here", (None, None))[1]  # lists this process takes
     # Unchanged, only the pages of papers that changed are made: no copy is worth its fork.
     forks = run.fork and not run.site_unchanged()
     if forks:  # most pages are made again
@@ -546,9 +543,13 @@ def render_all(run: Run, early: set[str]) -> Outputs:
             number += 1
             if progress is not None and number % 200 == 0:
                 progress(number, end)
+        if here is not None:  # the lists the side copy has not come to yet
+            here.finish()
+            for done in here.result():
+                absorb(run, outputs, done)
         # The renderer first: it is gone before the side copy's values (the search index's
         # files and memo, ~300 MB at 100k papers) are read in here.
-        for copy_ in (here, helper, lists, data):  # `here` first: the lists wait for its word
+        for copy_ in (helper, lists, data):
             done = copy_.result() if copy_ is not None else None
             if done is not None:
                 absorb(run, outputs, done)
