@@ -45,8 +45,13 @@ the machine or its file system (creating files is ~10x slower right after many w
 deleted) falls on both sides: the ratios are medians of each round's own ratio, with
 their range; CPU seconds and peak memory are the first round's.
 
---smoke runs 200 papers, a 50-paper dump and two rounds (Hugo and MkDocs only if
-installed): CI runs it so the script keeps working; its numbers mean nothing.
+A new dump's add is one sample of a noisy machine: up to 20,000 papers it runs
+--add-rounds times, each in a project of its own made, ingested and built cold as the
+first, and the table gives their median over the cold builds' median too.
+
+--smoke runs 200 papers, a 50-paper dump and two rounds of cold builds and of adds
+(Hugo and MkDocs only if installed): CI runs it so the script keeps working; its
+numbers mean nothing.
 
 The projects are made in a temporary folder (TMPDIR). On a VM whose disk slows down as
 files are created and deleted by the hundred thousand, both generators slowed 2-3x round
@@ -200,6 +205,8 @@ class Result:
     cold_rounds: list[float] = field(default_factory=list)
     hugo_rounds: list[float] = field(default_factory=list)
     mkdocs_rounds: list[float] = field(default_factory=list)
+    # Wall seconds of each `sitegen add` of the new dump (the first is `new_dump`).
+    add_rounds: list[float] = field(default_factory=list)
 
 
 def process_tree(root: int) -> list[int]:
@@ -452,6 +459,7 @@ class Settings:
     mkdocs_timeout: float
     mkdocs_path: Path | None
     rounds: int = 1
+    add_rounds: int = 1
 
 
 def others_on_same_pages(
@@ -494,7 +502,8 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         load, loop_seconds = round(os.getloadavg()[0], 2), python_speed()
         # A first build compiles every template; the builds after it, as a user's, don't.
         os.environ["SITEGEN_TEMPLATE_CACHE"] = str(folder / "compiled-templates")
-        root = make_project(folder, corpus, papers, settings.new_papers)
+        size = papers  # as asked (make_project's)
+        root = make_project(folder, corpus, size, settings.new_papers)
         ingest = timed(sitegen("ingest", "-q"), root)
         papers = len(list((root / "content" / "papers").glob("*/*.md")))
         shutil.copytree(root / ".sitegen-cache", folder / "ingested-cache")  # the rounds' start
@@ -512,6 +521,7 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         edit = timed(sitegen("build", "-q"), root)
         move_page(root)
         move = timed(sitegen("build", "-q"), root)
+        adds = [new_dump.seconds, *added_again(corpus, size, folder, settings)]
         result = Result(
             corpus=corpus,
             papers=papers,
@@ -530,8 +540,28 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
             **sizes,
             **others,
             **rounds,
+            add_rounds=adds,
         )
         return result
+
+
+# Papers: above, one add only (each more costs an ingest and a cold build: minutes at 100k).
+ADD_ROUNDS_UP_TO = 20_000
+
+
+def added_again(corpus: str, papers: int, folder: Path, settings: Settings) -> list[Run]:
+    """`sitegen add` of the new dump in settings.add_rounds - 1 more projects of their own,
+    each made, ingested and built cold as the first (a copy of the first would miss every
+    page's stat in its cache): one add is a single sample of a noisy machine."""
+    seconds = []
+    for number in range(1, settings.add_rounds if papers <= ADD_ROUNDS_UP_TO else 1):
+        root = make_project(folder / f"add-{number}", corpus, papers, settings.new_papers)
+        timed(sitegen("ingest", "-q"), root)
+        timed(sitegen("build", "-q"), root)
+        new = sorted((folder / f"add-{number}" / "new").iterdir())
+        seconds.append(timed(sitegen("add", "-q", *map(str, new)), root).seconds)
+        shutil.rmtree(folder / f"add-{number}")
+    return seconds
 
 
 def python_speed() -> float:
@@ -581,6 +611,18 @@ def cold_rounds(
         "hugo_rounds": seconds.get("hugo", []),
         "mkdocs_rounds": seconds.get("mkdocs", []),
     }
+
+
+def seconds_list(values: list[float]) -> str:
+    """Some runs' wall seconds, in the order they ran."""
+    return ", ".join(f"{value:.2f}" for value in values) + " s" if values else "–"
+
+
+def medians_ratio(tops: list[float], bottoms: list[float]) -> str:
+    """The median of tops over the median of bottoms."""
+    if not tops or not bottoms:
+        return "–"
+    return f"{statistics.median(tops) / statistics.median(bottoms):.2f}"
 
 
 def share(run: Run, rounds: list[float]) -> str:
@@ -639,6 +681,11 @@ def table(results: list[Result]) -> str:
         ),
         ("`sitegen add` of a new dump", lambda r: f"{r.new_dump.seconds} s"),
         ("… ÷ cold build (median)", lambda r: share(r.new_dump, r.cold_rounds)),
+        ("… each add, in projects of their own", lambda r: seconds_list(r.add_rounds)),
+        (
+            "… their median ÷ cold build (median)",
+            lambda r: medians_ratio(r.add_rounds, r.cold_rounds),
+        ),  # noqa: E501
         ("… CPU seconds ÷ first cold build's", lambda r: f"{r.new_dump.cpu / r.cold.cpu:.2f}"),
         (
             "… files rewritten",
@@ -695,6 +742,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="shipped,1000,10000,100000")
     parser.add_argument("--rounds", type=int, default=3, help="cold builds of each generator")
+    parser.add_argument(
+        "--add-rounds", type=int, default=3, help=f"adds of the new dump, up to {ADD_ROUNDS_UP_TO}"
+    )
     parser.add_argument("--new-dump", type=int, default=200, help="papers in the new dump")
     parser.add_argument("--mkdocs-up-to", type=int, default=1_000)
     parser.add_argument("--mkdocs-timeout", type=float, default=1800)
@@ -709,6 +759,7 @@ def main() -> None:
         args.mkdocs_timeout,
         args.mkdocs_path,
         2 if args.smoke else max(1, args.rounds),
+        2 if args.smoke else max(1, args.add_rounds),
     )
     as_installed()
     results = []

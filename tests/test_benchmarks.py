@@ -48,7 +48,13 @@ def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> N
     assert len(result["cold_rounds"]) == 2 and min(result["cold_rounds"]) > 0
     assert len(result["hugo_rounds"]) == 2 and min(result["hugo_rounds"]) > 0
     assert len(result["mkdocs_rounds"]) == (2 if result["mkdocs"] else 0)
+    # Two adds of the new dump, the second in a project of its own: its median's share.
+    assert (
+        len(result["add_rounds"]) == 2 and result["add_rounds"][0] == result["new_dump"]["seconds"]
+    )
+    assert min(result["add_rounds"]) > 0
     table = run.stdout
+    assert re.search(r"\| … their median ÷ cold build \(median\) \| [\d.]+ \|", table)
     assert "| cold build (median of rounds) |" in table
     assert re.search(r"\| sitegen ÷ Hugo \(cold\) \| [\d.]+ \([\d.]+–[\d.]+, 2 rounds\) \|", table)
     assert "| … files rewritten | " in table
