@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from test_build_incremental import make_site, page_paths
@@ -11,7 +10,7 @@ from test_build_incremental import make_site, page_paths
 from sitegen.build import BuildOptions, ingest_and_build
 from sitegen.build.keys import PaperPageKeys
 from sitegen.cache import BuildCache
-from sitegen.model.discovery import Related
+from sitegen.model.discovery import Discovery, LazyColumn, Related
 from sitegen.model.library import SectionKey
 
 
@@ -83,9 +82,38 @@ def test_a_pages_text_key_is_what_discovery_key_would_hash_of_its_paper(tmp_path
     assert discovery_key([changed], ()) == discovery_key([replace(by_hand, abstract="Other.")], ())
 
 
-def test_a_paper_pages_key_holds_every_field_of_its_related_papers() -> None:
-    # PaperPageKeys.key lists Related's fields by hand (pickling the dataclasses cost ~7x):
-    # a field added to Related must be added there too, or its changes rebuild no page.
+def test_a_paper_pages_key_reads_its_related_papers_and_key_terms_as_discovery_keeps_them(
+    tmp_path: Path,
+) -> None:
+    # The key reads a paper's related papers and key terms as the JSON text discovery keeps
+    # (a build's LazyColumn), or encodes them alike (a Discovery made in memory): the same
+    # discovery gives the same keys either way, and a change to any field of a related
+    # paper (model.discovery.related_rows lists them), or to a key term, changes the key.
+    make_site(tmp_path)
+    _, result = ingest_and_build(tmp_path, BuildOptions(tmp_path / "site"), BuildCache())
+    site = result.model.site
+    lazy = site.library.discovery
+    assert lazy is not None and isinstance(lazy.related, LazyColumn)
+    made = Discovery(
+        dict(lazy.key_terms.items()), dict(lazy.related.items()), dict(lazy.points.items())
+    )
+
+    def keys_with(discovery: Discovery) -> dict[str, str]:
+        changed = replace(site, library=replace(site.library, discovery=discovery))
+        keys = PaperPageKeys.of(changed, "stamp")
+        return {slug: keys.key(slug) for slug in site.library.papers}
+
+    before = keys_with(lazy)
+    assert keys_with(made) == before
+    slug = next(slug for slug, related in made.related.items() if related)
+    first, *rest = made.related[slug]
     assert [f.name for f in fields(Related)] == ["slug", "score", "shared_terms"]
-    source = inspect.getsource(PaperPageKeys.key)
-    assert "(r.slug, r.score, r.shared_terms, self.card(r.slug)) for r in related" in source
+    for other in (
+        replace(first, slug=next(s for s in site.library.papers if s != first.slug)),
+        replace(first, score=first.score + 0.01),
+        replace(first, shared_terms=(*first.shared_terms, "another")),
+    ):
+        related = {**made.related, slug: (other, *rest)}
+        assert keys_with(replace(made, related=related))[slug] != before[slug]
+    terms = {**made.key_terms, slug: (*made.key_terms.get(slug, ()), "another")}
+    assert keys_with(replace(made, key_terms=terms))[slug] != before[slug]

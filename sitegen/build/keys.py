@@ -31,6 +31,7 @@ Parsed inputs have their own key, the content hash of the file (sitegen.cache).
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from typing import Any
 from sitegen import __version__
 from sitegen.cache import code_stamp, digest, text_digest, tree_fingerprint
 from sitegen.catalog import Paper
-from sitegen.model.discovery import discovery_input
+from sitegen.model.discovery import discovery_input, kept_text, related_rows
 from sitegen.model.library import SectionKey
 from sitegen.project import Project
 from sitegen.render import template_dirs
@@ -164,15 +165,16 @@ class PaperPageKeys:
         position, slugs = self.place(slug)
         low = max(0, position - NEIGHBOURS)
         window = [self.card(s) for s in slugs[low : position + NEIGHBOURS + 1]]
-        related = discovery.related.get(slug, ()) if discovery else ()
+        # Its related papers and key terms as discovery keeps them (JSON text), not as the
+        # objects a page's view makes of them: making those was half of this key's time.
+        related = kept_text(discovery.related, slug, related_rows) if discovery else ""
         shown = (
             paper_made_of(library.papers[slug]),  # pickling the whole paper: a quarter
             position - low,
             window,
-            # Each related paper as its fields and its card's key: pickled as objects, the
-            # dataclasses cost ~7x what tuples of their fields do (a test pins the fields).
-            [(r.slug, r.score, r.shared_terms, self.card(r.slug)) for r in related],
-            discovery.key_terms.get(slug, ()) if discovery else (),
+            related,
+            [self.card(row[0]) for row in json.loads(related)] if related else [],
+            kept_text(discovery.key_terms, slug) if discovery else "",
             discovery is not None and slug in discovery.points,
             library.added_by.get(slug, ""),
             library.listed_rank.get(slug, 0),

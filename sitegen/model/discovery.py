@@ -7,7 +7,7 @@ numpy and scipy load only when discovery must be recomputed.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -120,14 +120,27 @@ class KeptColumn(Mapping[str, V]):
 def plain_discovery(discovery: Discovery) -> dict[str, Any]:
     """Discovery as the build cache keeps it: per field, the slugs and each one's JSON text
     (plain strings decode ~10x faster than the dataclasses they stand for)."""
-    # Each row by its fields (dataclasses.astuple copies deeply: 0.2 s at 10k papers).
-    related = {
-        s: [(r.slug, r.score, r.shared_terms) for r in rs] for s, rs in discovery.related.items()
-    }
+    related = {s: related_rows(rs) for s, rs in discovery.related.items()}
     points = {s: [p.x, p.y] for s, p in discovery.points.items()}
     columns = {"key_terms": discovery.key_terms, "related": related, "points": points}
     found: dict[str, Any] = {name: column(values) for name, values in columns.items()}
     return {**found, "regions": discovery.regions}
+
+
+def related_rows(related: Iterable[Related]) -> list[tuple[str, float, tuple[str, ...]]]:
+    """A paper's related papers as kept: a row of each one's fields (dataclasses.astuple
+    copies deeply: 0.2 s at 10k papers)."""
+    return [(r.slug, r.score, r.shared_terms) for r in related]
+
+
+def kept_text(column: Mapping[str, Any], slug: str, plain: Callable[[Any], Any] = tuple) -> str:
+    """A paper's value in a discovery column as the JSON text plain_discovery keeps of it
+    ("" for none): a LazyColumn's own, without making the value (a page's key reads it for
+    every paper), else the value made plain (`plain`) and encoded."""
+    if isinstance(column, LazyColumn):
+        return column.texts.get(slug, "")
+    value = column.get(slug)
+    return "" if value is None else COMPACT_JSON(plain(value))
 
 
 # One encoder for every value: json.dumps with separators makes a new one for each call.
