@@ -458,14 +458,19 @@ class BuildCache:
                 self.changed.discard(file)
             self.stored[name] = self.memos.pop(name)[0]
 
-    def adopt(self, name: str, key: str) -> None:
+    def adopt(self, name: str, key: str, value: Any = None) -> None:
         """Trust the file another process (a forked copy) wrote for this memo, under this key,
-        over whatever this one holds."""
+        over whatever this one holds; `value`, what the file holds, if this process has it
+        (it is then not read again)."""
         if self.memo_key(name) != key:
             self.changed.add(HEAD_FILE)
         self.memos.pop(name, None)
+        self.stored.pop(name, None)
         self.changed.discard(memo_file(name))
-        self.stored[name] = key
+        if value is None:
+            self.stored[name] = key
+        else:
+            self.memos[name] = (key, value)
 
     def forget_memos(self, *names: str) -> None:
         """Drop these memos, or every memo (the next stage that asks recomputes them)."""

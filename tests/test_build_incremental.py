@@ -18,6 +18,7 @@ import sitegen.build.outputs
 import sitegen.build.run
 import sitegen.build.schedule
 import sitegen.build.write
+import sitegen.cache
 import sitegen.corpus_themes
 import sitegen.discover
 import sitegen.model.discovery
@@ -378,6 +379,39 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
     small_generations(monkeypatch)
     assert equals_a_clean_build(tmp_path, output)
     # The build kept the copy's discovery under its own key: the next one reads it.
+    monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
+    cache = BuildCache.load(tmp_path)
+    assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
+
+
+def test_the_early_copy_writes_discoverys_memos_and_this_process_only_adopts_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Discovery's memo and the later papers' are written once, by the copy that made them
+    # beside the build (not by this process at its end); the site equals a clean build's,
+    # and the next build reads both (it makes no discovery).
+    output = built_with_a_second_dump(tmp_path, monkeypatch)
+    log, real_write = tmp_path / "writes", sitegen.cache.write_part
+
+    def spied(path: Path, value: object) -> None:
+        with log.open("a") as writes:
+            writes.write(f"{os.getpid()} {path.name}\n")
+        real_write(path, value)
+
+    monkeypatch.setattr(sitegen.cache, "write_part", spied)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    memos = {memo_file("discovery"), memo_file("discovery-later")}
+    writes = [line.split() for line in log.read_text().splitlines()]
+    by = [(int(pid), name) for pid, name in writes if name in memos]
+    assert sorted(name for _, name in by) == sorted(memos)  # each once
+    assert all(pid != os.getpid() for pid, _ in by)  # by the copy
+    monkeypatch.undo()
+    small_generations(monkeypatch)
+    assert equals_a_clean_build(tmp_path, output)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("discovery made again")
+
     monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
     cache = BuildCache.load(tmp_path)
     assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0

@@ -334,11 +334,12 @@ class EarlyDiscovery:
             return  # the build's own read says what is wrong, once ingest is done
         if not base_remembered(project, self.cache):
             return
+        key = discovery_key_of(project)
         try:
-            self.copy = Forked(discovered_early, project, self.cache)
+            self.copy = Forked(discovered_early, project, self.cache, key)
         except OSError:
             return  # no process to spare: the build discovers itself
-        self.key = discovery_key_of(project)
+        self.key = key
 
     @property
     def running(self) -> bool:
