@@ -549,10 +549,11 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
 ADD_ROUNDS_UP_TO = 20_000
 
 
-def added_again(corpus: str, papers: int, folder: Path, settings: Settings) -> list[Run]:
+def added_again(corpus: str, papers: int, folder: Path, settings: Settings) -> list[float]:
     """`sitegen add` of the new dump in settings.add_rounds - 1 more projects of their own,
-    each made, ingested and built cold as the first (a copy of the first would miss every
-    page's stat in its cache): one add is a single sample of a noisy machine."""
+    each made, ingested and built cold just before (the first add came after the cold rounds
+    and the no-op; a copy of its project would miss every page's stat in its cache): one add
+    is a single sample of a noisy machine."""
     seconds = []
     for number in range(1, settings.add_rounds if papers <= ADD_ROUNDS_UP_TO else 1):
         root = make_project(folder / f"add-{number}", corpus, papers, settings.new_papers)
@@ -685,7 +686,7 @@ def table(results: list[Result]) -> str:
         (
             "… their median ÷ cold build (median)",
             lambda r: medians_ratio(r.add_rounds, r.cold_rounds),
-        ),  # noqa: E501
+        ),
         ("… CPU seconds ÷ first cold build's", lambda r: f"{r.new_dump.cpu / r.cold.cpu:.2f}"),
         (
             "… files rewritten",

@@ -886,11 +886,11 @@ def command() -> NoReturn:
     code = main()
     if not HELD:
         raise SystemExit(code)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except OSError:  # a closed pipe (`sitegen build | head`): as Python's own exit, ignored
-        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # a closed pipe (`sitegen build | head`): status 120, as Python's exit
+            code = code or 120
     os._exit(code)
 
 

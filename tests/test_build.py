@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin
@@ -22,6 +22,7 @@ from linkcheck import broken_links, parse_links
 
 import sitegen.build
 import sitegen.build.schedule
+import sitegen.build.write
 import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
 from sitegen.build.model import PENDING, environment_for
@@ -497,13 +498,38 @@ def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_b
     assert not where.exists()
 
 
+def lists_rendered(log: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[], list]:
+    """Log every list page rendered, in any process of the build (appended whole by each):
+    the returned call reads them back as (pid, path)."""
+    real_route = sitegen.build.schedule.render_route
+
+    def logged(run: object, route: Route) -> object:
+        if renders_beside_discovery(route):
+            fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            try:
+                os.write(fd, f"{os.getpid()} {route.path}\n".encode())
+            finally:
+                os.close(fd)
+        return real_route(run, route)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sitegen.build.schedule, "render_route", logged)
+
+    def read() -> list[tuple[int, str]]:
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [(int(pid), path) for pid, path in (line.split(" ", 1) for line in lines)]
+
+    return read
+
+
 def test_while_discovery_waits_for_the_copys_candidates_this_process_renders_lists(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The side copy finds its candidates only once this process has rendered five lists
     # (held back here), and this process renders slowly: it renders the first lists while
-    # it waits, the copy the rest, each once, and the site is the one-process build's.
+    # it waits; every list is rendered once, here or in the copy, and the site is the
+    # one-process build's.
     site_root, me, marker = ingested_copy(shipped, tmp_path), os.getpid(), tmp_path / "five"
+    rendered = lists_rendered(tmp_path / "lists.log", monkeypatch)
     monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0, 10**6))
     real_candidates = sitegen.discover.base_candidates
     real_route = sitegen.build.schedule.render_route
@@ -532,7 +558,8 @@ def test_while_discovery_waits_for_the_copys_candidates_this_process_renders_lis
         for r in shows_nothing_of_discovery(make_site(build_library(load_project(site_root))))
     ]
     here = [path for path in made_here if path in lists]
-    assert 5 <= len(here) < len(lists) and here == lists[: len(here)]  # the first, once
+    assert len(here) >= 5 and here[:5] == lists[:5]  # the first, while discovery waited
+    assert sorted(path for _, path in rendered()) == sorted(lists)  # each once
     monkeypatch.undo()
     build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")  # the rest: the copy's
@@ -545,6 +572,7 @@ def test_this_process_renders_the_lists_the_side_copy_has_not_come_to_once_its_o
     # list: having made its own pages, this process takes the lists the copy has not come
     # to, each once, and the copy then finds none left. The site is the one-process build's.
     site_root, me, marker = ingested_copy(shipped, tmp_path), os.getpid(), tmp_path / "all"
+    rendered = lists_rendered(tmp_path / "lists.log", monkeypatch)
     real_compile = sitegen.build.schedule.compile_templates
     real_route = sitegen.build.schedule.render_route
     lists = [
@@ -570,7 +598,8 @@ def test_this_process_renders_the_lists_the_side_copy_has_not_come_to_once_its_o
     monkeypatch.setattr(sitegen.build.schedule, "compile_templates", held)
     monkeypatch.setattr(sitegen.build.schedule, "render_route", spied)
     build(site_root, BuildOptions(tmp_path / "out", fork=True), BuildCache())
-    assert made_here == lists  # all, in order, each once
+    assert made_here == lists  # all, in order
+    assert rendered() == [(me, path) for path in lists]  # none again in the copy
     monkeypatch.undo()
     build(site_root, BuildOptions(tmp_path / "clean"))  # one process, no cache
     assert tree(tmp_path / "out") == tree(tmp_path / "clean")
@@ -590,6 +619,24 @@ def test_a_side_copy_that_fails_finding_candidates_fails_the_build_with_its_own_
     monkeypatch.setattr(sitegen.discover, "base_candidates", boom)
     fds = len(os.listdir("/proc/self/fd"))
     with pytest.raises(SitegenError, match="candidates: boom"):
+        build(site_root, BuildOptions(tmp_path / "out", fork=True), BuildCache())
+    assert len(os.listdir("/proc/self/fd")) == fds
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no spool
+
+
+def test_a_build_failing_before_its_pages_are_rendered_leaves_no_copy_or_pipe_open(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The side copy, and the lists' tickets this process would take, are started before
+    # discovery; a failure after it, before render_all takes them, stops and closes them.
+    site_root = ingested_copy(shipped, tmp_path)
+
+    def boom(run: object) -> object:
+        raise SitegenError("late job: boom")
+
+    monkeypatch.setattr(sitegen.build.write, "LATE_JOBS", [boom])
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(SitegenError, match="late job: boom"):
         build(site_root, BuildOptions(tmp_path / "out", fork=True), BuildCache())
     assert len(os.listdir("/proc/self/fd")) == fds
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no spool

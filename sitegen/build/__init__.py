@@ -168,10 +168,17 @@ def build_project(
         if spool is not None:
             spool.discard()
         raise
-    run = Run(model, env, options, cache, preview, spool=spool, fork=fork, launched=launched)
-    if side is not None:  # the same site key: discovery is not part of it
-        run.page_inputs = side.page_inputs
-    return render_and_write(run)
+    try:
+        run = Run(model, env, options, cache, preview, spool=spool, fork=fork, launched=launched)
+        if side is not None:  # the same site key: discovery is not part of it
+            run.page_inputs = side.page_inputs
+        return render_and_write(run)
+    except BaseException:  # the copies no stage took yet (each stage abandons those it took)
+        for _, copy in launched.values():
+            copy.abandon()
+        if spool is not None:
+            spool.discard()
+        raise
 
 
 def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:

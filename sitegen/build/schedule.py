@@ -143,8 +143,11 @@ class SharedLists:
         self.size = max(TICKET_LISTS, -(-len(self.routes) // MAX_TICKETS))
         self.read_end, write_end = os.pipe()
         try:
-            tickets = range(0, len(self.routes), self.size)
-            os.write(write_end, b"".join(TICKET.pack(start) for start in tickets))
+            tickets = b"".join(
+                TICKET.pack(start) for start in range(0, len(self.routes), self.size)
+            )
+            if os.write(write_end, tickets) != len(tickets):  # a pipe holds a page at least
+                raise OSError("the lists' tickets did not fit in their pipe")
         except BaseException:
             self.abandon()
             raise
