@@ -16,8 +16,6 @@ from urllib.parse import urldefrag, urljoin
 
 import pytest
 from conftest import copy_shipped_content, serve_static
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from linkcheck import broken_links, parse_links
 
 import sitegen.build
@@ -933,36 +931,6 @@ def test_a_status_is_written_the_same_way_in_papers_json_and_on_pages(
     assert [r["status"] for r in records if r["status"]] == ["to-read"]
     html = (root / "site" / "papers" / page.stem / "index.html").read_text()
     assert "status-to-read" in html
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.lists(
-        st.tuples(st.text(min_size=1), st.text(), st.lists(st.text(), max_size=3)),
-        max_size=5,
-        unique_by=lambda row: row[0],
-    )
-)
-def test_papers_json_is_one_record_per_line_whatever_the_text(
-    rows: list[tuple[str, str, list[str]]],
-) -> None:
-    # Encoded whole and split at the records' bounds: the same text as a json.dumps per
-    # paper, whatever the titles hold (a bound's own characters, quotes, braces).
-    import json
-
-    from test_library import paper
-
-    from sitegen.build.outputs import paper_record, papers_json
-
-    bound = '}, {"slug": "x"'
-    papers = [
-        paper(slug, f"{title}{bound}", "alpha", (), abstract=f'"}}, {{{title}', tags=tags)
-        for slug, title, tags in rows
-    ]
-    ordered = sorted(papers, key=lambda p: p.slug)
-    lines = [json.dumps(paper_record(p), ensure_ascii=False) for p in ordered]
-    assert papers_json(papers) == "[\n" + ",\n".join(lines) + "\n]\n"
-    assert json.loads(papers_json(papers)) == [paper_record(p) for p in ordered]
 
 
 def test_a_large_sites_papers_json_leaves_the_abstracts_out() -> None:
