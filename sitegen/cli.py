@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gc
 import json
 import os
 import re
@@ -863,6 +864,12 @@ def check_arguments(args: argparse.Namespace) -> None:
         raise SitegenError(f"--base-url {problem}")
 
 
+# Commands that run once and end, run as the `sitegen` command: they go without the cycle
+# collector. Over a cold 10k build its processes left 30-300 objects in cycles each, so
+# the collector only walked the build's live objects again and again: 0.19 s of this
+# process's CPU, 0.25 s of the build's wall time (6.01 -> 5.76 s), the same peak memory.
+ONE_SHOT = frozenset({"build", "add", "ingest"})
+
 # What a finished one-shot build holds until the `sitegen` command exits (held_until_exit);
 # None when main() was called otherwise (a test, another program): nothing is held then.
 HELD: list[object] | None = None
@@ -902,6 +909,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     tune_collector()
     args = parser().parse_args(argv)
+    if HELD is not None and args.command in ONE_SHOT:
+        gc.disable()
     try:
         check_arguments(args)
         if args.command in ("serve", "watch"):

@@ -82,6 +82,33 @@ def test_a_build_exits_at_once_with_its_output_flushed_and_its_files_whole(
     assert "(nothing changed)" in again.stdout
 
 
+@pytest.mark.parametrize(
+    ("argv", "collects"), [(["build"], False), (["add", "new.txt"], False), (["new", "x"], True)]
+)
+def test_a_one_shot_build_runs_without_the_cycle_collector(
+    argv: list[str], collects: bool, tmp_path: Path
+) -> None:
+    # As the `sitegen` command, a build (cli.ONE_SHOT) runs without it; other commands
+    # (`serve` runs for hours), and main() called from Python, keep it.
+    (tmp_path / "content").mkdir()
+    script = f"""
+import gc, sys
+import sitegen.cli as cli
+def handler(args):
+    print(gc.isenabled())
+    return 0
+setattr(cli, "run_{argv[0]}", handler)
+print(cli.main({argv!r}) == 0)
+sys.argv = ["sitegen", *{argv!r}]
+cli.command()
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True", str(collects)]
+
+
 def test_output_option_and_quiet(shipped_site: Path, tmp_path: Path) -> None:
     out = tmp_path / "elsewhere"
     result = sitegen("build", "-q", "-o", str(out), cwd=shipped_site)
