@@ -417,6 +417,30 @@ def test_the_early_copy_writes_discoverys_memos_and_this_process_only_adopts_the
     assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
 
 
+def test_a_build_failing_as_the_side_copy_starts_stops_it_and_leaves_nothing_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With discovery made early, this process makes the data files once the side copy is
+    # forked (schedule.data_here): failing there stops the copy, closes its ends and the
+    # lists' pipe, and leaves no spool beside the output.
+    output = built_with_a_second_dump(tmp_path, monkeypatch)
+    me = os.getpid()
+
+    def boom(run: object) -> object:
+        if os.getpid() == me:
+            raise SitegenError("data: boom")
+        return {}
+
+    monkeypatch.setattr(sitegen.build.schedule, "data_outputs", boom)
+    fds = len(os.listdir("/proc/self/fd"))
+    with pytest.raises(SitegenError, match="data: boom"):
+        ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert len(os.listdir("/proc/self/fd")) == fds
+    with pytest.raises(ChildProcessError):  # every copy stopped and waited for
+        os.waitpid(-1, os.WNOHANG)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.spool")]
+
+
 def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -250,6 +250,23 @@ def test_kept_memos_are_recalled_by_their_key_and_saved(tmp_path: Path) -> None:
     assert not again.dirty  # the same value again: nothing to save
 
 
+def test_a_memo_another_process_wrote_is_adopted_with_its_key_in_the_head(tmp_path: Path) -> None:
+    # A forked copy writes a memo's file (keep + spill in its own cache object); this
+    # process adopts it, with the value it holds or without: only the head is written, and
+    # it names the new key even when nothing else changed.
+    cache = BuildCache.load(tmp_path)
+    cache.keep("found", "k1", {"a": "old"})
+    cache.save()
+    for key, value in [("k2", {"a": "new"}), ("k3", None)]:
+        mine, copy = BuildCache.load(tmp_path), BuildCache.load(tmp_path)
+        copy.keep("found", key, value or {"a": key}, new=True)
+        copy.spill("found")  # the copy's write
+        mine.adopt("found", key, value)
+        assert mine.dirty and mine.changed == {HEAD_FILE}
+        mine.save()
+        assert BuildCache.load(tmp_path).recall("found", key) == (value or {"a": key})
+
+
 def framed(record: bytes) -> bytes:
     """A record as write_plain writes it: its length, then its marshal bytes."""
     return len(record).to_bytes(4, "little") + record

@@ -12,6 +12,7 @@ from sitegen.build.keys import PaperPageKeys
 from sitegen.cache import BuildCache
 from sitegen.model.discovery import Discovery, LazyColumn, Related
 from sitegen.model.library import SectionKey
+from sitegen.views.pages import NEIGHBOURS
 
 
 def test_a_paper_in_a_second_themes_list_is_placed_in_its_own_themes(tmp_path: Path) -> None:
@@ -117,3 +118,21 @@ def test_a_paper_pages_key_reads_its_related_papers_and_key_terms_as_discovery_k
         assert keys_with(replace(made, related=related))[slug] != before[slug]
     terms = {**made.key_terms, slug: (*made.key_terms.get(slug, ()), "another")}
     assert keys_with(replace(made, key_terms=terms))[slug] != before[slug]
+    # A related paper's card (its title, here) is shown on the page too: one that is not
+    # among the page's neighbours in its theme's list (whose cards the key reads anyway).
+    keys = PaperPageKeys.of(site, "stamp")
+
+    def neighbours(slug: str) -> tuple[str, ...]:
+        position, slugs = keys.place(slug)
+        return slugs[max(0, position - NEIGHBOURS) : position + NEIGHBOURS + 1]
+
+    page, shown = next(
+        (page, r.slug)
+        for page, related in made.related.items()
+        for r in related
+        if r.slug not in neighbours(page)
+    )
+    cards = {s: site.cards[s] for s in site.library.papers}
+    cards[shown] = replace(cards[shown], title="Another title")
+    changed = PaperPageKeys.of(replace(site, cards=cards), "stamp")  # type: ignore[arg-type]
+    assert changed.key(page) != before[page]

@@ -283,7 +283,14 @@ def launch_lists(
     process, which would only wait for it, makes them (data_here)."""
     here = early is not None and early.running
     launched = launch_side(side, group, aside, data=not here)
-    return {**launched, **data_here(side)} if here else launched
+    if not here:
+        return launched
+    try:
+        return {**launched, **data_here(side)}
+    except BaseException:  # the copy just started: stopped (the caller has not got it)
+        for _, copy in launched.values():
+            copy.abandon()
+        raise
 
 
 # From this many papers to this many, a one-shot build that must learn discovery's base
