@@ -373,45 +373,27 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
     monkeypatch.setattr(
         sitegen.build.schedule, "data_outputs", lambda run: made_here.append(1) or real_data(run)
     )
-    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    assert started == [True] and made_here == [1]
-    monkeypatch.undo()
-    small_generations(monkeypatch)
-    assert equals_a_clean_build(tmp_path, output)
-    # The build kept the copy's discovery under its own key: the next one reads it.
-    monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
-    cache = BuildCache.load(tmp_path)
-    assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
-
-
-def test_the_early_copy_writes_discoverys_memos_and_this_process_only_adopts_them(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Discovery's memo and the later papers' are written once, by the copy that made them
-    # beside the build (not by this process at its end); the site equals a clean build's,
-    # and the next build reads both (it makes no discovery).
-    output = built_with_a_second_dump(tmp_path, monkeypatch)
     log, real_write = tmp_path / "writes", sitegen.cache.write_part
 
-    def spied(path: Path, value: object) -> None:
+    def spied(path: Path, value: object) -> None:  # in any process
         with log.open("a") as writes:
             writes.write(f"{os.getpid()} {path.name}\n")
         real_write(path, value)
 
     monkeypatch.setattr(sitegen.cache, "write_part", spied)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert started == [True] and made_here == [1]
+    # Discovery's memo and the later papers' are written once, by the copy that made them
+    # (beside the build, not by this process at its end).
     memos = {memo_file("discovery"), memo_file("discovery-later")}
     writes = [line.split() for line in log.read_text().splitlines()]
     by = [(int(pid), name) for pid, name in writes if name in memos]
-    assert sorted(name for _, name in by) == sorted(memos)  # each once
-    assert all(pid != os.getpid() for pid, _ in by)  # by the copy
+    assert sorted(name for _, name in by) == sorted(memos)
+    assert all(pid != os.getpid() for pid, _ in by)
     monkeypatch.undo()
     small_generations(monkeypatch)
     assert equals_a_clean_build(tmp_path, output)
-
-    def refuse(*args: object) -> None:
-        raise AssertionError("discovery made again")
-
+    # The build kept the copy's discovery under its own key: the next one reads it.
     monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
     cache = BuildCache.load(tmp_path)
     assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
