@@ -413,13 +413,23 @@ def test_a_build_failing_as_the_side_copy_starts_stops_it_and_leaves_nothing_ope
             raise SitegenError("data: boom")
         return {}
 
+    forked: list[int] = []
+
+    class Counted(sitegen.build.schedule.Forked):
+        def __init__(self, *args: object) -> None:
+            super().__init__(*args)  # type: ignore[arg-type]
+            forked.append(self.pid)
+
     monkeypatch.setattr(sitegen.build.schedule, "data_outputs", boom)
+    monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
     fds = len(os.listdir("/proc/self/fd"))
     with pytest.raises(SitegenError, match="data: boom"):
         ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     assert len(os.listdir("/proc/self/fd")) == fds
-    with pytest.raises(ChildProcessError):  # every copy stopped and waited for
-        os.waitpid(-1, os.WNOHANG)
+    assert len(forked) == 2  # the early discovery copy and the side copy
+    for pid in forked:  # each stopped and waited for
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.spool")]
 
 
