@@ -163,10 +163,7 @@ def build_project(
             candidates = partial(launched["lists-here"][1].waited, aside[1])
         model = with_discovery(listing, cache, DiscoveryRun(key(), fork, candidates, early))
     except BaseException:
-        for _, copy in launched.values():
-            copy.abandon()
-        if spool is not None:
-            spool.discard()
+        abandon(launched, spool)
         raise
     try:
         run = Run(model, env, options, cache, preview, spool=spool, fork=fork, launched=launched)
@@ -174,11 +171,16 @@ def build_project(
             run.page_inputs = side.page_inputs
         return render_and_write(run)
     except BaseException:  # the copies no stage took yet (each stage abandons those it took)
-        for _, copy in launched.values():
-            copy.abandon()
-        if spool is not None:
-            spool.discard()
+        abandon(launched, spool)
         raise
+
+
+def abandon(launched: dict, spool: Spool | None) -> None:
+    """A failing build: stop the copies it started and forget the files it parked."""
+    for _, copy in launched.values():
+        copy.abandon()
+    if spool is not None:
+        spool.discard()
 
 
 def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:

@@ -133,8 +133,8 @@ class SharedLists:
     the side copy as tickets in a pipe: each takes the next run of lists when it is free.
     This process takes some while discovery would wait for the copy's candidates (`waited`:
     at 10k papers it waited 0.15-0.5 s there) and any left once its own pages are made
-    (`finish`: after a new dump at 10k papers it waited 0.24 s for the copy's last lists);
-    the copy takes them after the search index. The pipe is filled and its writing end
+    (`finish`: instead of waiting for a copy slower than itself); the copy takes them after
+    the search index. The pipe is filled and its writing end
     closed before the copy forks, so a read gets one whole ticket, or nothing when all
     are taken."""
 
