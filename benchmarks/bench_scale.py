@@ -614,11 +614,6 @@ def cold_rounds(
     }
 
 
-def seconds_list(values: list[float]) -> str:
-    """Some runs' wall seconds, in the order they ran."""
-    return ", ".join(f"{value:.2f}" for value in values) + " s" if values else "–"
-
-
 def medians_ratio(tops: list[float], bottoms: list[float]) -> str:
     """The median of tops over the median of bottoms."""
     if not tops or not bottoms:
@@ -628,7 +623,7 @@ def medians_ratio(tops: list[float], bottoms: list[float]) -> str:
 
 def share(run: Run, rounds: list[float]) -> str:
     """A run's seconds over the median of some rounds' seconds."""
-    return f"{run.seconds / statistics.median(rounds):.2f}"
+    return medians_ratio([run.seconds], rounds)
 
 
 def cpu_pair(a: Run, b: Run | None) -> str:
@@ -682,7 +677,7 @@ def table(results: list[Result]) -> str:
         ),
         ("`sitegen add` of a new dump", lambda r: f"{r.new_dump.seconds} s"),
         ("… ÷ cold build (median)", lambda r: share(r.new_dump, r.cold_rounds)),
-        ("… each add, in projects of their own", lambda r: seconds_list(r.add_rounds)),
+        ("… each add, in projects of their own", lambda r: round_seconds(r.add_rounds)),
         (
             "… their median ÷ cold build (median)",
             lambda r: medians_ratio(r.add_rounds, r.cold_rounds),
