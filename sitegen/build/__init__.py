@@ -35,6 +35,7 @@ from sitegen.build.outputs import merge
 from sitegen.build.run import Run, draft_first
 from sitegen.build.schedule import (
     EarlyDiscovery,
+    abandon,
     can_fork,
     candidates_aside,
     launch_early,
@@ -173,14 +174,6 @@ def build_project(
     except BaseException:  # the copies no stage took yet (each stage abandons those it took)
         abandon(launched, spool)
         raise
-
-
-def abandon(launched: dict, spool: Spool | None) -> None:
-    """A failing build: stop the copies it started and forget the files it parked."""
-    for _, copy in launched.values():
-        copy.abandon()
-    if spool is not None:
-        spool.discard()
 
 
 def render_site(project: Project, base_url: str = "") -> dict[str, bytes]:

@@ -33,7 +33,7 @@ from sitegen.catalog import Paper
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult
 from sitegen.model.discovery import generation
-from sitegen.output import Kept, Outputs, Parked
+from sitegen.output import Kept, Outputs, Parked, Spool
 from sitegen.paper_page import unused_templates
 from sitegen.project import Project, load_project
 from sitegen.render import compile_templates
@@ -288,9 +288,17 @@ def launch_lists(
     try:
         return {**launched, **data_here(side)}
     except BaseException:  # the copy just started: stopped (the caller has not got it)
-        for _, copy in launched.values():
-            copy.abandon()
+        abandon(launched)
         raise
+
+
+def abandon(launched: dict[str, tuple[str, Any]], spool: Spool | None = None) -> None:
+    """A failing build: stop the copies it started (Run.launched) and forget the files it
+    parked (its spool)."""
+    for _, started in launched.values():
+        started.abandon()
+    if spool is not None:
+        spool.discard()
 
 
 # From this many papers to this many, a one-shot build that must learn discovery's base
