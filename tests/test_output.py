@@ -378,3 +378,30 @@ def test_a_file_is_restored_by_copy_where_it_cannot_be_hard_linked(
     output_module.restore(old, target)
     assert target.read_bytes() == b"old a" and old.read_bytes() == b"old a"
     assert sorted(p.name for p in target.parent.iterdir()) == ["a.html"]
+
+
+def test_a_commit_replaces_links_themselves_and_fails_whole_on_a_folder_in_the_way(
+    tmp_path: Path,
+) -> None:
+    out, outside = tmp_path / "site", tmp_path / "outside.html"
+    site_with(out, {"a/index.html": b"old a", "b/index.html": b"old b"})
+    outside.write_bytes(b"not the site's")
+    (out / "b" / "index.html").unlink()
+    (out / "b" / "index.html").symlink_to(outside)  # a link the user made: replaced, not followed
+    (out / "c" / "index.html").mkdir(parents=True)  # a folder where a page goes
+    spool = Spool(out)
+    for path in ("a/index.html", "b/index.html", "c/index.html"):
+        spool.put(path, b"new " + path.encode())
+    with pytest.raises(SitegenError, match="left as it was"):
+        spool.commit(out, [])
+    assert (out / "a" / "index.html").read_bytes() == b"old a"  # undone, links and all
+    assert (out / "b" / "index.html").is_symlink() and (out / "c" / "index.html").is_dir()
+    (out / "c" / "index.html").rmdir()
+    spool = Spool(out)
+    for path in ("a/index.html", "b/index.html", "c/index.html"):
+        spool.put(path, b"new " + path.encode())
+    spool.commit(out, [])
+    assert not (out / "b" / "index.html").is_symlink()
+    assert (out / "b" / "index.html").read_bytes() == b"new b/index.html"
+    assert outside.read_bytes() == b"not the site's"
+    assert files_under(out)["c/index.html"] == b"new c/index.html"
