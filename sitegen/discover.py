@@ -441,12 +441,18 @@ def final(
     slugs: Sequence[str], entries: list[Entry], min_score: float = 0.01
 ) -> tuple[Related, ...]:
     """A related list as shown: the RELATED best (by score, ties by slug) above min_score."""
-    ranked = sorted(entries, key=lambda e: (-round(e[1], 6), e[0]))[:RELATED]
-    return tuple(
-        Related(slugs[col], round(exact, ROUND), shared)
-        for col, exact, shared in ranked
-        if round(exact, ROUND) >= min_score
-    )
+    ranked = sorted(entries, key=rank_of)[:RELATED] if len(entries) > 1 else entries
+    shown = []
+    for col, exact, shared in ranked:  # a loop, not a generator: one round() an entry
+        score = round(exact, ROUND)
+        if score >= min_score:
+            shown.append(Related(slugs[col], score, shared))
+    return tuple(shown)
+
+
+def rank_of(entry: Entry) -> tuple[float, int]:
+    """A related entry's place in its list: by score (to 6 places), ties by row (slug)."""
+    return -round(entry[1], 6), entry[0]
 
 
 def related_papers(
