@@ -114,6 +114,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import chain, pairwise
 from typing import Any, Protocol
 
@@ -486,15 +487,19 @@ def varint(number: int) -> str:
     return "".join(digits)
 
 
-# Every int of up to 3 digits, by its digits (32,768 calls of varint: 15 ms at each import).
-VARINTS = [*VARINT_DIGITS[:32]]
-VARINTS += [low + high for high in VARINT_DIGITS[1:32] for low in VARINT_DIGITS[32:]]
-VARINTS += [
-    low + middle + high
-    for high in VARINT_DIGITS[1:32]
-    for middle in VARINT_DIGITS[32:]
-    for low in VARINT_DIGITS[32:]
-]
+@cache
+def short_varints() -> list[str]:
+    """Every int of up to 3 digits, by its digits (32,768 varint() calls took 15 ms; made on
+    first use, in the copy that makes the index, not at each import: 5 ms)."""
+    found = [*VARINT_DIGITS[:32]]
+    found += [low + high for high in VARINT_DIGITS[1:32] for low in VARINT_DIGITS[32:]]
+    found += [
+        low + middle + high
+        for high in VARINT_DIGITS[1:32]
+        for middle in VARINT_DIGITS[32:]
+        for low in VARINT_DIGITS[32:]
+    ]
+    return found
 
 
 class VarintTable(dict[int, str]):
@@ -513,12 +518,15 @@ class VarintTable(dict[int, str]):
         return varint(value)
 
 
-VARINT_OF = VarintTable(enumerate(VARINTS))
+@cache
+def varint_table() -> VarintTable:
+    """The one VarintTable, filled with short_varints()."""
+    return VarintTable(enumerate(short_varints()))
 
 
 def varints(numbers: Iterable[int]) -> str:
     """Ints as one string of varints (each looked up in C, the few large ones made)."""
-    return "".join(map(VARINT_OF.__getitem__, numbers))
+    return "".join(map(varint_table().__getitem__, numbers))
 
 
 def index_header(weights: Weights) -> dict:

@@ -33,7 +33,6 @@ from sitegen.search import (
     POSITION_POSTINGS,
     TEXT_CHUNK_DOCS,
     VARINT_DIGITS,
-    VARINTS,
     Analyser,
     SearchMemo,
     Weighing,
@@ -49,6 +48,7 @@ from sitegen.search import (
     search_document,
     search_entry,
     shard_texts,
+    short_varints,
     snippet_chars,
     staged_files,
     tf_code,
@@ -69,7 +69,7 @@ Row = list[int]
 @cache
 def varint_values() -> dict[str, int]:
     """Every varint of up to three digits -> its value."""
-    return {text: number for number, text in enumerate(VARINTS)}
+    return {text: number for number, text in enumerate(short_varints())}
 
 
 @cache
