@@ -282,7 +282,7 @@ def record_build(
     """Record a full build for the next one's no-op check (noop.py) and keep its model for
     a notes edit (snapshot.py). `before`: the input stamp and lines taken before the build
     read anything (nothing is recorded if that stamp was too recent to trust); the files
-    its ingest wrote are then recorded as written (noop.as_ingested), so a list just added
+    its ingest wrote are then recorded as written (noop.as_written), so a list just added
     to needs no second full build for either."""
     from sitegen import noop, snapshot
 
@@ -292,10 +292,9 @@ def record_build(
     try:
         if stamp.startswith(noop.RACY):
             return
-        if ingested.wrote:
-            after = noop.input_lines(args.root, args.output, args.base_url)
-            if noop.as_ingested(lines, after, ingested.wrote) is not None:
-                stamp, lines = noop.stamp_of(*after), after[0]
+        after = noop.as_written(lines, ingested.wrote) if ingested.wrote else None
+        if after is not None:
+            stamp, lines = noop.stamp_of(*after), after[0]
         replay = replay_of(ingested, built)
         recorded = noop.remember(args.root, args.output, stamp, replay, built.left)
         if recorded and not getattr(args, "clean", False):  # --clean: the cache was not saved

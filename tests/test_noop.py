@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import run_sitegen
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sitegen.noop
 from sitegen import cli
@@ -18,12 +21,12 @@ from sitegen.known import content_key
 from sitegen.noop import (
     RACY_NS,
     Replay,
-    as_ingested,
+    as_written,
     changed_pages,
+    input_lines,
     output_stamp,
     record_path,
     remember,
-    stat_text,
 )
 from sitegen.output import MANIFEST
 
@@ -292,28 +295,73 @@ def test_the_pages_a_build_ingested_are_in_its_record_as_written(tmp_path: Path)
     assert again.returncode == 0 and NOTHING in again.stdout, again.stdout
 
 
-def test_as_ingested_takes_only_files_that_hold_what_ingest_wrote(tmp_path: Path) -> None:
-    page = tmp_path / "papers" / "new" / "p.md"
-    page.parent.mkdir(parents=True)
-    page.write_bytes(b"as written")
-    other = tmp_path / "other.md"
+def test_as_written_takes_only_files_that_hold_what_ingest_wrote(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    page = content / "papers" / "new" / "p.md"
+    (content / "papers").mkdir(parents=True)
+    other = content / "other.md"
     other.write_bytes(b"x")
-    line = stat_text(str(page), page.stat())
-    before = [f"{tmp_path}/papers/", stat_text(str(other), other.stat())]
-    after = ([before[0], f"{page.parent}/", line, before[1]], 5)
+    before = input_lines(tmp_path, tmp_path / "site", None)[0]
+    page.parent.mkdir()
+    page.write_bytes(b"as written")
     wrote = {page: content_key(page, b"as written")}
-    assert as_ingested(before, after, wrote) == after
-    assert as_ingested(before, after, {page: content_key(page, b"other bytes")}) is None
-    assert as_ingested(before, after, {}) is None
-    other.write_bytes(b"changed while the build ran")
-    changed = ([*after[0][:3], stat_text(str(other), other.stat())], 5)
-    assert as_ingested(before, changed, wrote) is None
-    assert as_ingested(before, (after[0][:3], 5), wrote) is None  # a file read is gone
-    # A written file deleted (or moved away) while the build ran has no line now.
-    assert as_ingested(before, ([before[0], f"{page.parent}/", before[1]], 5), wrote) is None
-    # One whose stat changed after the lines were taken (written again, same bytes).
-    stale = line.replace(f" {page.stat().st_ino}", " 1")
-    assert as_ingested(before, ([before[0], f"{page.parent}/", stale, before[1]], 5), wrote) is None
+    found = as_written(before, wrote)
+    assert found is not None and found[0] == input_lines(tmp_path, tmp_path / "site", None)[0]
+    assert found[1] == page.stat().st_ctime_ns
+    assert as_written(before, {page: content_key(page, b"other bytes")}) is None
+    other.write_bytes(b"changed while the build ran")  # stays as it was: the next build is full
+    assert as_written(before, wrote) == found
+    page.unlink()  # a written file deleted (or moved away) while the build ran
+    assert as_written(before, wrote) is None
+    outside = tmp_path / "elsewhere" / "deeper" / "p.md"  # in a folder no line names
+    outside.parent.mkdir(parents=True)
+    outside.write_bytes(b"as written")
+    assert as_written(before, {outside: content_key(outside, b"as written")}) is None
+
+
+def test_as_written_refuses_a_folder_reached_through_a_link(tmp_path: Path) -> None:
+    papers, real = tmp_path / "content" / "papers", tmp_path / "real-theme"
+    real.mkdir()
+    papers.mkdir(parents=True)
+    (papers / "theme").symlink_to(real)
+    before = input_lines(tmp_path, tmp_path / "site", None)[0]
+    page = papers / "theme" / "p.md"
+    page.write_bytes(b"as written")
+    assert as_written(before, {page: content_key(page, b"as written")}) is None
+
+
+NAMES = st.sampled_from(["a", "a-b", "a.b", "a b", "b", "ab", "a_b", "B", "z", "é", "0"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sets(st.tuples(NAMES, NAMES), max_size=8),
+    st.lists(st.tuples(NAMES, NAMES, st.booleans()), min_size=1, max_size=6),
+)
+def test_as_written_gives_the_lines_a_walk_would_give(
+    present: set[tuple[str, str]], written: list[tuple[str, str, bool]]
+) -> None:
+    # Folders and files of any names under content/papers, then ingest's writes: new files
+    # in folders that are there or new (one level), and files written again.
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        papers = root / "content" / "papers"
+        papers.mkdir(parents=True)
+        (root / "content" / "ledger.json").write_text("{}")
+        for theme, name in present:
+            (papers / theme).mkdir(exist_ok=True)
+            (papers / theme / f"{name}.md").write_text("old")
+        before = input_lines(root, root / "site", None)[0]
+        wrote = {}
+        for theme, name, ledger in written:
+            path = root / "content" / "ledger.json" if ledger else papers / theme / f"{name}.md"
+            path.parent.mkdir(exist_ok=True)
+            data = f"new {theme} {name}".encode()
+            path.write_bytes(data)
+            wrote[path] = content_key(path, data)
+        found = as_written(before, wrote)
+        assert found is not None
+        assert found[0] == input_lines(root, root / "site", None)[0]
 
 
 def test_a_build_whose_inputs_were_too_recent_when_it_read_them_records_nothing(
