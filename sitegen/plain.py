@@ -47,6 +47,11 @@ def encode(value: Any) -> Any:
     raise TypeError(f"cannot store a {kind.__name__} in the cache")
 
 
+def plain_tuple(value: tuple) -> list[Any]:
+    """encode(value) for a tuple of plain values only (strings, numbers, None)."""
+    return ["T", [*value]]
+
+
 def encoded(items: Any) -> list[Any]:
     """Encode a sequence's items (strings, the most common, without a call each)."""
     return [v if type(v) is str else encode(v) for v in items]
