@@ -48,8 +48,9 @@ def encode(value: Any) -> Any:
 
 
 def plain_tuple(value: tuple) -> list[Any]:
-    """encode(value) for a tuple of plain values only (strings, numbers, None)."""
-    return ["T", [*value]]
+    """encode(value) for a tuple of plain values (strings, bytes, numbers, None) or of
+    tuples of them (cache.pair_size allows no more)."""
+    return ["T", [part if type(part) is not tuple else plain_tuple(part) for part in value]]
 
 
 def encoded(items: Any) -> list[Any]:

@@ -325,37 +325,32 @@ def test_a_dicts_plain_items_go_in_a_few_pairs_records_in_order(tmp_path: Path) 
     assert read_plain(path) == {"a": 1, "b": {}}  # the check above is not what fails them
 
 
-def test_short_tuples_of_plain_values_go_in_pairs_records_and_read_back_as_tuples(
+def test_tuples_of_plain_values_go_in_pairs_records_and_read_back_as_tuples(
     tmp_path: Path,
 ) -> None:
-    # The outputs record's values and the stat memos': a record each cost two marshal calls.
-    from sitegen.cache import PAIRS, PAIRS_TUPLE, PAIRS_VALUE
+    # The outputs record's values, the stat memos' and the later papers' candidates (tuples
+    # of tuples): a record each cost two marshal calls and checksums.
+    from sitegen.cache import PAIRS, PAIRS_VALUE
 
     files = {f"papers/p{n}/index.html": (f"key{n}", "hash", n, "", None, 1.5) for n in range(50)}
-    own = {
-        "nested": ("a", ("b",)),
-        "listed": ("a", ["b"]),
-        "long": tuple(range(PAIRS_TUPLE + 1)),
-        "big": ("x" * PAIRS_VALUE,),
-        "tokens": (3, b"\x00\x01"),
-    }
-    value = {"files": files, "own": own}
+    shared = {"nested": ("a", ("b", 2.5)), "long": tuple(range(99)), "tokens": (3, b"\x00")}
+    own = {"listed": ("a", ["b"]), "deep": ("a", ("b", ("c",))), "big": ("x" * PAIRS_VALUE,)}
+    value = {"files": files, "own": {**own, **shared}}
     path = tmp_path / "part.cache"
     with open(path, "wb") as handle:
         write_plain(value, handle)
     again = read_plain(path)
     assert again == value and all(type(v) is tuple for v in again["files"].values())
-    assert type(again["own"]["listed"][1]) is list and again["own"]["tokens"][1] == b"\x00\x01"
+    assert type(again["own"]["listed"][1]) is list and type(again["own"]["nested"][1]) is tuple
     body, records, at = path.read_bytes()[len(MAGIC) : -4], [], 0
     while at < len(body):
         size = int.from_bytes(body[at : at + 4], "little")
         records.append(marshal.loads(body[at + 4 : at + 4 + size]))
         at += 4 + size
     pairs = [r[1] for r in records if isinstance(r, list) and r and r[0] == PAIRS]
-    assert [len(p) // 2 for p in pairs] == [50, 1]  # the files; then "tokens" alone
-    # The two dicts' heads and keys, the files' record, the four others' key and value each,
-    # and the record of "tokens".
-    assert len(records) == 6 + 2 * 4 + 1
+    assert [p[::2] for p in pairs] == [list(files), list(shared)]
+    # Three dicts' heads, two keys, the two PAIRS records, and the others' key and value each.
+    assert len(records) == 3 + 2 + 2 + 2 * len(own)
 
 
 def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> None:
