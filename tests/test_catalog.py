@@ -179,3 +179,15 @@ def test_ledger_text_is_a_json_dumps_per_line(papers: dict[str, tuple[str, str]]
     assert json.loads(text)["papers"] == {
         k: {"slug": s, "theme": t} for k, (s, t) in papers.items()
     }
+
+
+def test_a_page_read_carries_its_cards_excerpt_and_its_paper_too(tmp_path: Path) -> None:
+    from sitegen.catalog import make_paper, read_page
+    from sitegen.text import excerpt
+
+    path = tmp_path / "papers" / "theory" / "p.md"
+    text = "---\ntitle: A Paper\n---\n\nA *bold* claim, first. Then more. And more.\n\n## Notes\n"
+    page = read_page(path, text.encode("utf-8"))
+    abstract = split_body(page.body)[0]
+    assert page.excerpt == excerpt(abstract) == "A bold claim, first. Then more."
+    assert make_paper(page, (), tmp_path).excerpt == page.excerpt
