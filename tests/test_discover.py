@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sitegen.discover
 import sitegen.model.discovery
@@ -680,3 +682,21 @@ def test_row_scaled_is_scipys_diagonal_product_entry_for_entry() -> None:
         assert got.indptr.tolist() == want.indptr.tolist()
         assert got.indices.tolist() == want.indices.tolist()  # reversed in each row, as later
         assert got.data.tobytes() == want.data.tobytes()  # sums add them in that order
+
+
+PLAIN_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(PLAIN_JSON)
+def test_discoverys_kept_text_is_what_json_dumps_writes(value: object) -> None:
+    # model.discovery.COMPACT_JSON: the C encoder made once, not once a value.
+    import json
+
+    from sitegen.model.discovery import COMPACT_JSON
+
+    assert COMPACT_JSON(value) == json.dumps(value, separators=(",", ":"))
+    assert COMPACT_JSON(("a", ("b",))) == '["a",["b"]]'  # tuples, as the columns hold them
