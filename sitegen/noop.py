@@ -165,7 +165,8 @@ def as_written(before: list[str], wrote: dict[Path, str]) -> tuple[list[str], in
     wrote: those lines with the written files' put in (at 10k papers, a second walk was
     43 ms of `sitegen add`'s tail, on one core). Anything else changed meanwhile stays as it
     was, so the next build differs from the record and is a full one. None where the walk's
-    lines can't be told so (a folder a link reaches, or one that is not in them)."""
+    lines can't be told so (a folder not in them), or a written file or folder takes the
+    place of a folder or file that was there."""
     lines, newest = list(before), 0
     starts = {line: at for at, line in enumerate(lines) if line.endswith("/") or line[:1] == "@"}
     blocks: dict[str, dict[str, list[str]]] = {}  # folder walked -> its new entries by name
@@ -187,11 +188,14 @@ def as_written(before: list[str], wrote: dict[Path, str]) -> tuple[list[str], in
     for folder, files in made.items():  # each an entry of its parent's: its line, its files'
         parent, name = os.path.split(folder)
         blocks.setdefault(parent, {})[name] = [f"{folder}/", *(files[f] for f in sorted(files))]
-    if any(block_at(starts, f) < 0 or os.path.realpath(f) != f for f in blocks):
+    if any(block_at(starts, f) < 0 for f in blocks):
         return None
-    # From the last block up: the lines a block gains move only those after it.
+    # From the last block up: the lines a block gains move only those after it. (Where a
+    # walk lists a folder's files elsewhere, under a link to it walked first, these lines
+    # differ from it: the next build is a full one, as for any change meanwhile.)
     for folder in sorted(blocks, key=lambda f: -block_at(starts, f)):
-        merge_entries(lines, block_at(starts, folder), folder, blocks[folder])
+        if not merge_entries(lines, block_at(starts, folder), folder, blocks[folder]):
+            return None
     return lines, newest
 
 
@@ -201,10 +205,11 @@ def block_at(starts: dict[str, int], folder: str) -> int:
     return starts.get(f"{folder}/", starts.get(f"@{folder}", -1))
 
 
-def merge_entries(lines: list[str], start: int, folder: str, entries: dict[str, list[str]]) -> None:
+def merge_entries(lines: list[str], start: int, folder: str, entries: dict[str, list[str]]) -> bool:
     """Put entries (by name: a file's line, or a folder's and its files') among those of the
-    folder whose lines follow `start`, in place of any of the same name, in the order
-    sorted_entries gives (by name)."""
+    folder whose lines follow `start`, in the order sorted_entries gives (by name): a file's
+    in place of its old line. False where one would take the place of a folder, or a new
+    folder that of a file (what stood there is gone, and the build may have read it)."""
     prefix, at, merged = f"{folder}/", start + 1, []
     new = sorted(entries)
     while at < len(lines) and lines[at].startswith(prefix):
@@ -214,11 +219,17 @@ def merge_entries(lines: list[str], start: int, folder: str, entries: dict[str, 
             end += 1  # a folder's own entries
         while new and new[0] < name:
             merged += entries[new.pop(0)]
-        merged += entries[new.pop(0)] if new and new[0] == name else lines[at:end]
+        if new and new[0] == name:
+            if lines[at].endswith("/") or entries[name][0].endswith("/"):
+                return False
+            merged += entries[new.pop(0)]
+        else:
+            merged += lines[at:end]
         at = end
     for name in new:
         merged += entries[name]
     lines[start + 1 : at] = merged
+    return True
 
 
 def entry_name(line: str, prefix: str) -> str:
@@ -324,7 +335,7 @@ def remember(
 
     Taken before, not after: a page saved while the build ran (after it was read)
     then differs from the record, and the next build is a real one. The pages the build
-    ingested itself are recorded as written (as_ingested).
+    ingested itself are recorded as written (as_written).
     """
     if inputs.startswith(RACY):
         return False

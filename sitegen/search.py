@@ -488,7 +488,7 @@ def varint(number: int) -> str:
 
 
 @cache
-def short_varints() -> list[str]:
+def short_varints() -> tuple[str, ...]:
     """Every int of up to 3 digits, by its digits (32,768 varint() calls took 15 ms; made on
     first use, in the copy that makes the index, not at each import: 5 ms)."""
     found = [*VARINT_DIGITS[:32]]
@@ -499,7 +499,7 @@ def short_varints() -> list[str]:
         for middle in VARINT_DIGITS[32:]
         for low in VARINT_DIGITS[32:]
     ]
-    return found
+    return tuple(found)
 
 
 class VarintTable(dict[int, str]):

@@ -48,7 +48,7 @@ def tiny_site(root: Path) -> Path:
     first = run_sitegen("build", cwd=root)
     assert first.returncode == 0 and NOTHING not in first.stdout, first.stderr
     # The first build's ingest wrote content/ingested.json after its input stamp was taken:
-    # it is in the record as written (noop.as_ingested), so this is a no-op, unless the
+    # it is in the record as written (noop.as_written), so this is a no-op, unless the
     # pages were too recent for the first build to record any stamp (then it records).
     second = run_sitegen("build", cwd=root)
     assert second.returncode == 0, second.stderr
@@ -319,15 +319,24 @@ def test_as_written_takes_only_files_that_hold_what_ingest_wrote(tmp_path: Path)
     assert as_written(before, {outside: content_key(outside, b"as written")}) is None
 
 
-def test_as_written_refuses_a_folder_reached_through_a_link(tmp_path: Path) -> None:
-    papers, real = tmp_path / "content" / "papers", tmp_path / "real-theme"
-    real.mkdir()
-    papers.mkdir(parents=True)
-    (papers / "theme").symlink_to(real)
+def test_as_written_follows_a_linked_content_folder_and_refuses_a_file_turned_folder(
+    tmp_path: Path,
+) -> None:
+    real = tmp_path / "real-content"
+    (real / "papers" / "t").mkdir(parents=True)
+    (real / "papers" / "t" / "old.md").write_bytes(b"old")
+    (real / "papers" / "gone").write_bytes(b"a file")
+    (tmp_path / "content").symlink_to(real)  # a project whose content lives elsewhere
     before = input_lines(tmp_path, tmp_path / "site", None)[0]
-    page = papers / "theme" / "p.md"
+    page = tmp_path / "content" / "papers" / "t" / "new.md"
     page.write_bytes(b"as written")
-    assert as_written(before, {page: content_key(page, b"as written")}) is None
+    found = as_written(before, {page: content_key(page, b"as written")})
+    assert found is not None and found[0] == input_lines(tmp_path, tmp_path / "site", None)[0]
+    (real / "papers" / "gone").unlink()  # deleted while the build ran, and made a folder
+    made = tmp_path / "content" / "papers" / "gone" / "p.md"
+    made.parent.mkdir()
+    made.write_bytes(b"as written")
+    assert as_written(before, {made: content_key(made, b"as written")}) is None
 
 
 NAMES = st.sampled_from(["a", "a-b", "a.b", "a b", "b", "ab", "a_b", "B", "z", "é", "0"])

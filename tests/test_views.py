@@ -206,6 +206,8 @@ def test_a_card_takes_the_excerpt_its_page_gave_and_makes_one_for_a_paper_withou
 
     made = paper("a", "A paper", "alpha", (), abstract="First sentence here. Second. Third.")
     from_page = replace(made, page_key="key-of-its-page", excerpt="As its page gave it.")
-    site = make_site(build_library(project([made, replace(from_page, slug="b")])))
+    keyed = replace(made, slug="c", page_key="a key, and no excerpt given")
+    site = make_site(build_library(project([made, replace(from_page, slug="b"), keyed])))
     assert site.cards["a"].excerpt == excerpt(made.abstract) == "First sentence here. Second."
     assert site.cards["b"].excerpt == "As its page gave it."  # not made again
+    assert site.cards["c"].excerpt == site.cards["a"].excerpt
