@@ -30,7 +30,7 @@ from sitegen.fsio import (
     sorted_entries,
 )
 from sitegen.known import KnownFiles, content_key
-from sitegen.text import excerpt, find_links, one_line, status_key
+from sitegen.text import find_links, one_line, status_key
 
 LEDGER_NAME = "ingested.json"
 # A heading line, empty ("#") included: bodies are stored without trailing whitespace.
@@ -51,7 +51,6 @@ class Page:
     key: str = ""  # content_key of the file it was read from (path and bytes)
     text_key: str = ""  # its paper's text_digest(title, abstract), made once per content
     title_key: str = ""  # title_key(title), the same (ingest and the dumps' listings key by it)
-    excerpt: str = ""  # text.excerpt(abstract), the same (its card's: 80 ms a build at 10k)
     links: tuple[str, ...] = ()  # text.find_links(abstract), the same (25 ms a build at 10k)
 
     @property
@@ -144,11 +143,11 @@ def parse_page(text: str, path: Path, theme: str, key: str = "") -> Page:
     page = Page(path, theme, slug, meta, text[end + 4 :].lstrip("\n").rstrip(), key)
     # What the build reads of each paper, made once per content and cached with the page:
     # a build then keys discovery on a hash per paper, not on every title and abstract
-    # hashed again (35 ms at 10k papers), and makes no card's excerpt or links again.
+    # hashed again (35 ms at 10k papers), and finds no paper's links again. (Not the card's
+    # excerpt: kept with every page, it raised a 40k build's peak by ~11 MB.)
     title, abstract = paper_text(page)
     page.text_key = text_digest(title, abstract)
     page.title_key = title_key(page.title)
-    page.excerpt = excerpt(abstract)
     page.links = tuple(find_links(abstract))
     return page
 
@@ -280,7 +279,6 @@ class Paper:
     page_key: str = ""
     # text_digest(title, abstract) as its page gave them: trusted only with a page_key.
     text_key: str = ""
-    excerpt: str = ""  # text.excerpt(abstract) as its page gave it: the same
 
 
 def as_strings(value: Any) -> tuple[str, ...]:
@@ -315,7 +313,6 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
         source=source,
         page_key=page.key,
         text_key=page.text_key,
-        excerpt=page.excerpt,
     )
 
 

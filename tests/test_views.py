@@ -199,15 +199,3 @@ def test_a_to_z_has_a_page_per_first_letter() -> None:
     c2 = az["papers/_page/c/2/index.html"].context["pager"]
     assert (c2.prev_url, c2.next_url) == ("papers/_page/c/", "papers/_page/m/")
     assert len(az["papers/_page/c/2/index.html"].context["papers"]) == 1
-
-
-def test_a_card_takes_the_excerpt_its_page_gave_and_makes_one_for_a_paper_without_a_page() -> None:
-    from sitegen.text import excerpt
-
-    made = paper("a", "A paper", "alpha", (), abstract="First sentence here. Second. Third.")
-    from_page = replace(made, page_key="key-of-its-page", excerpt="As its page gave it.")
-    keyed = replace(made, slug="c", page_key="a key, and no excerpt given")
-    site = make_site(build_library(project([made, replace(from_page, slug="b"), keyed])))
-    assert site.cards["a"].excerpt == excerpt(made.abstract) == "First sentence here. Second."
-    assert site.cards["b"].excerpt == "As its page gave it."  # not made again
-    assert site.cards["c"].excerpt == site.cards["a"].excerpt

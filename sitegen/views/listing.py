@@ -95,7 +95,7 @@ class Cards(Mapping[str, PaperCard]):
             slug=paper.slug,
             title=paper.title,
             url=urls.paper_url(paper.slug),
-            excerpt=paper.excerpt if paper.page_key and paper.excerpt else excerpt(paper.abstract),
+            excerpt=excerpt(paper.abstract),
             theme=theme.title,
             theme_url=theme.url,
             dumps=tuple(self.dump_by_name[d] for d in paper.dumps if d in self.dump_by_name),
