@@ -331,7 +331,7 @@ class Spool:
             else:
                 self.move_in(output, changed)
             for path in removed:
-                self.move_aside(output, path)
+                self.move_aside(f"{output}/{path}", parked_relative(path, self.flat))
                 remove_empty_parents(output, output / path)
         except BaseException as exc:  # a write failed, or Ctrl+C (SIGTERM in `serve`)
             undo(self.folder)
@@ -362,22 +362,20 @@ class Spool:
 
     def move_in(self, output: Path, changed: list[str]) -> None:
         """Move parked files into output one by one, each file it replaces moved aside first
-        (move_aside, by strings: a Path per file cost more than its two renames at 10k)."""
-        into, new, old = str(output), f"{self.folder}/new/", f"{self.folder}/old/"
+        (by strings: a Path per file cost more than its two renames at 10k)."""
+        into, new = str(output), f"{self.folder}/new/"
         for path in changed:
             target, parked = f"{into}/{path}", parked_relative(path, self.flat)
-            if is_file_or_link(target):
-                made_folder(f"{old}{parked}".rpartition("/")[0], self.folders)
-                os.replace(target, f"{old}{parked}")
+            self.move_aside(target, parked)
             made_folder(target.rpartition("/")[0], self.folders)
             os.replace(f"{new}{parked}", target)
 
-    def move_aside(self, output: Path, path: str) -> None:
-        """Move the file a commit replaces or removes into old/, so an undo can restore it."""
-        target = output / path
-        if target.is_file() or target.is_symlink():
-            aside = parked_at(self.folder, "old", path, self.flat)
-            self.make_folder(aside.parent)
+    def move_aside(self, target: str, parked: str) -> None:
+        """Move the file a commit replaces or removes (at target) into old/, under its
+        parked name (parked_relative), so an undo can restore it."""
+        if is_file_or_link(target):
+            aside = f"{self.folder}/old/{parked}"
+            made_folder(aside.rpartition("/")[0], self.folders)
             os.replace(target, aside)
 
     def make_folder(self, folder: Path) -> None:
