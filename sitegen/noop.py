@@ -174,12 +174,13 @@ def as_written(before: list[str], wrote: dict[Path, str]) -> tuple[list[str], in
     for path, key in wrote.items():
         name = str(path)
         try:
-            line = stat_text(name, os.stat(name))
+            found = os.stat(name)
         except OSError:
             return None  # gone (moved away) since ingest wrote it
+        line = stat_text(name, found)
         if not holds(name, key, line):
             return None
-        newest = max(newest, int(line.rsplit(" ", 2)[1]))  # its ctime
+        newest = max(newest, found.st_ctime_ns)
         folder, file = os.path.split(name)
         if block_at(starts, folder) < 0:
             made.setdefault(folder, {})[file] = line
