@@ -350,7 +350,9 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     # the first look, so the renderer always runs here.
     monkeypatch.setattr(sitegen.build.schedule.Part, "done", lambda part: part.wait() or True)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
-    (_, _, rendered, _, _), (searched, (_, _, listed, _, _)) = forks  # the renderer read first
+    # The renderer is read first; the side copy's candidates were taken early (listed None).
+    (_, _, rendered, _, _), (candidates, searched, (_, _, listed, _, _)) = forks
+    assert candidates is None
     site = make_site(build_library(load_project(root), "", PENDING))
     here = [r.path for r in routes_here(site, listed=True)]
     # One run of the table, its end: the renderer reads its own papers. It took the part
@@ -358,8 +360,9 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     assert list(rendered) == here[len(here) - len(rendered) :]
     kept = {renderer_start(len(here), done) for done in range(0, len(here), LOOK_EVERY)}
     assert len(here) - len(rendered) in kept and rendered
-    # The search index needs only the papers, and a list page shows nothing of discovery:
-    # one copy makes both while this process computes discovery.
+    # Discovery's candidates and the search index need only the papers, and a list page
+    # shows nothing of discovery: one copy makes all three while this process computes
+    # discovery.
     assert started == ["side_work", "discover", "render_routes"]
     assert "search/titles.js" in searched[0]  # (files, memo)
     assert "papers/index.html" in listed and "themes/generative-models/index.html" in listed
@@ -462,7 +465,7 @@ def test_templates_only_a_paper_page_renders_are_not_compiled_for_the_shipped_on
 def test_the_side_copy_finds_the_base_candidates_when_discovery_must_learn_its_base(
     shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # In CANDIDATES_ASIDE's sizes (the shipped corpus is below: widened here), the side
+    # In CANDIDATES_ASIDE's sizes (widened here to any size, whatever they become), the side
     # copy finds the base generation's key-term candidates while this process makes the
     # vectors and the map, and hands them over before it ends; a remembered base needs none.
     import sitegen.keyterms
