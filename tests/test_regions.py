@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sitegen.regions import kmeans, map_regions, region_count, term_scores
+from sitegen.regions import fitted_centres, kmeans, map_regions, region_count, term_scores
 
 
 def blobs() -> tuple[list[str], np.ndarray, dict[str, tuple[str, ...]]]:
@@ -59,8 +59,9 @@ def test_few_papers_make_no_regions() -> None:
     assert map_regions(["a", "b"], np.zeros((2, 2)), {}) == ()
 
 
-def kmeans_by_masks(coords: np.ndarray, k: int) -> np.ndarray:
-    """k-means as first written: a mask per centre, broadcast gaps from the n x 2 array."""
+def kmeans_by_masks(coords: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """k-means as first written: a mask per centre, broadcast gaps from the n x 2 array
+    (its labels and centres)."""
     from sitegen.regions import ROUNDS
 
     rng = np.random.default_rng(0)
@@ -88,11 +89,12 @@ def kmeans_by_masks(coords: np.ndarray, k: int) -> np.ndarray:
         for c in range(len(centre)):
             if (labels == c).any():
                 centre[c] = coords[labels == c].mean(axis=0)
-    return gaps().argmin(axis=1)
+    return gaps().argmin(axis=1), centre
 
 
 def test_kmeans_labels_are_those_of_a_mask_per_centre() -> None:
-    # kmeans reads columns and groups members by one sort: the same arithmetic, the same labels.
+    # kmeans reads columns and sums each centre's members by bincount: the same arithmetic,
+    # the same centres to the last bit, the same labels.
     rng = np.random.default_rng(11)
     for trial in range(12):
         n = int(rng.integers(8, 3000))
@@ -100,4 +102,6 @@ def test_kmeans_labels_are_those_of_a_mask_per_centre() -> None:
         if trial % 3 == 0:
             coords = np.round(coords, 1)  # ties between centres
         k = region_count(n)
-        assert np.array_equal(kmeans(coords, k), kmeans_by_masks(coords, k)), trial
+        labels, centres = kmeans_by_masks(coords, k)
+        assert np.array_equal(kmeans(coords, k), labels), trial
+        assert np.array_equal(fitted_centres(coords, k), centres), trial  # the same floats
