@@ -349,6 +349,7 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     # make every page before then, and no renderer would start. Wait for the side copy at
     # the first look, so the renderer always runs here.
     monkeypatch.setattr(sitegen.build.schedule.Part, "done", lambda part: part.wait() or True)
+    lists_made = lists_rendered(tmp_path / "lists.log", monkeypatch)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
     # The renderer is read first; the side copy's candidates were taken early (listed None).
     (_, _, rendered, _, _), (candidates, searched, (_, _, listed, _, _)) = forks
@@ -365,7 +366,13 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
     # discovery.
     assert started == ["side_work", "discover", "render_routes"]
     assert "search/titles.js" in searched[0]  # (files, memo)
-    assert "papers/index.html" in listed and "themes/generative-models/index.html" in listed
+    # Each list once: the copy's, and those this process rendered while discovery waited
+    # for the candidates (the first in table order, when it waited at all).
+    made = [path for _, path in lists_made()]
+    lists = [r.path for r in shows_nothing_of_discovery(site)]
+    assert sorted(made) == sorted(lists) and set(listed) & set(lists)
+    assert set(lists) - set(listed) == {path for pid, path in lists_made() if pid == os.getpid()}
+    assert "papers/index.html" in made and "themes/generative-models/index.html" in made
     assert not {"index.html", "map/index.html"} & set(listed)
     assert not [p for p in listed if p.startswith("papers/") and p.count("/") == 2]
     assert tree(tmp_path / "forked") == tree(single)
