@@ -154,9 +154,13 @@ def is_read(line: str, content: str) -> bool:
     """Whether an input line's file or folder is one a build reads (all outside content/)."""
     if not line.startswith(content):
         return True
-    inside = line[len(content) :]
-    inside = inside[:-1] if inside.endswith("/") else line_path(inside)
-    return counts_as_input(PurePosixPath(inside))
+    return counts_as_input(PurePosixPath(line_relative(line, content)))
+
+
+def line_relative(line: str, prefix: str) -> str:
+    """The path of a line's file or folder, past a prefix (a folder's, with its slash)."""
+    inside = line[len(prefix) :]
+    return inside[:-1] if inside.endswith("/") else line_path(inside)
 
 
 def as_written(before: list[str], wrote: dict[Path, str]) -> tuple[list[str], int] | None:
@@ -235,8 +239,7 @@ def merge_entries(lines: list[str], start: int, folder: str, entries: dict[str, 
 
 def entry_name(line: str, prefix: str) -> str:
     """The name of the entry a line of a folder's block stands for (a file's or a folder's)."""
-    inside = line[len(prefix) :]
-    return (inside[:-1] if inside.endswith("/") else line_path(inside)).split("/")[0]
+    return line_relative(line, prefix).split("/")[0]
 
 
 def holds(path: str, key: str, line: str) -> bool:
