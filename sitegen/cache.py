@@ -143,11 +143,11 @@ def pair_size(item: Any) -> int:
     and the stat memos' values, the later papers' candidates: a record each was two
     marshal calls and checksums, 45 ms of the outputs record at 10k)."""
     kind = type(item)
-    if kind is str or kind is bytes:
+    if kind in SIZED:
         return len(item) if len(item) <= PAIRS_VALUE else -1
     if kind is tuple:
         return tuple_size(item, inside=True)
-    return 8 if kind is int or kind is float or kind is bool or item is None else -1
+    return 8 if kind in SMALL else -1
 
 
 def tuple_size(item: tuple, inside: bool) -> int:

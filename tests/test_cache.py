@@ -341,6 +341,10 @@ def test_tuples_of_plain_values_go_in_pairs_records_and_read_back_as_tuples(
         write_plain(value, handle)
     again = read_plain(path)
     assert again == value and all(type(v) is tuple for v in again["files"].values())
+    # plain_tuple is encode's tuple branch made quick: the same plain data.
+    from sitegen.plain import encode, plain_tuple
+
+    assert all(plain_tuple(v) == encode(v) for v in [*files.values(), *shared.values()])
     assert type(again["own"]["listed"][1]) is list and type(again["own"]["nested"][1]) is tuple
     body, records, at = path.read_bytes()[len(MAGIC) : -4], [], 0
     while at < len(body):
