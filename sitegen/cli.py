@@ -424,6 +424,7 @@ def run_add(args: argparse.Namespace) -> int:
     plan = plan_add(args.files, dumps_dir, datetime.date.today())
     console = console_for(args)
     dumps_dir.mkdir(parents=True, exist_ok=True)
+    copied = 0  # the newest change time among the dumps copied in
     for source, target in plan:
         if target.exists():
             console.detail(f"add: {source} is already in as {target}")
@@ -434,13 +435,18 @@ def run_add(args: argparse.Namespace) -> int:
             tmp.replace(target)
         finally:
             tmp.unlink(missing_ok=True)
+        copied = max(copied, target.stat().st_ctime_ns)
         if not args.json:
             console.info(f"add: {source} -> {target}")
     from sitegen import noop, snapshot
 
+    # The dumps were copied in just now: once their tick is out, their stats can be trusted.
+    # Waited for before the walk, not after it: a second walk is 40 ms at 10k papers.
+    if copied:
+        noop.settled(copied)
     lines, newest = noop.input_lines(args.root, args.output, args.base_url)
     if noop.is_racy(newest, time.time_ns()) and noop.settled(newest):
-        # The dumps were copied in just now: once their tick is out, their stats can be trusted.
+        # Another file changed just now (an edit beside the add): walked again once settled.
         lines, newest = noop.input_lines(args.root, args.output, args.base_url)
     before = noop.stamp_of(lines, newest), lines
     noop.forget(args.root, args.output)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import cli, snapshot
+from sitegen import cli, noop, snapshot
 from sitegen.build.options import SiteModel
 from sitegen.fsio import write_atomic
 from sitegen.noop import RACY_NS
@@ -241,14 +241,21 @@ def test_a_list_too_big_keeps_no_model(
 
 
 def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
-    site: Path, tmp_path: Path, full_builds: list[Path]
+    site: Path, tmp_path: Path, full_builds: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     dump = tmp_path / "2026-01-02-fresh.txt"
     abstract = "Diffusion models synthesise images from noise and bounds. " * 6
     dump.write_text(f"Subscribe A Fresh Diffusion Paper\n{abstract}\n")
     settle()
+    walks: list[Path] = []
+    real_walk = noop.input_lines
+    monkeypatch.setattr(
+        noop, "input_lines", lambda root, *a: walks.append(root) or real_walk(root, *a)
+    )
     assert cli.main(["add", "-q", "--root", str(site), str(dump)]) == 0
     assert full_builds == [site]
+    # The add waited for the dump it copied in before its walk of the inputs: one walk.
+    assert walks == [site]
     new_page = next((site / "content" / "papers").glob("*/a-fresh-diffusion-paper.md"))
     new_page.write_text(new_page.read_text() + NOTES)
     build(site)
