@@ -218,10 +218,13 @@ def generation_key(papers: list[Paper], base: Collection[str]) -> str:
 
 
 def inputs_digest(papers: list[Paper], base: Collection[str]) -> str:
-    """The digest of the papers' discovery inputs (discovery_input), in slug order, and a base:
-    every string its own part, counted first so that the two lists can't run into each other."""
-    rows = sorted((paper.slug, text_key(paper)) for paper in papers)
-    return digest(str(len(rows)), *[part for row in rows for part in row], *sorted(base))
+    """The digest of the papers' discovery inputs (discovery_input), in slug order, and a base.
+
+    A line per paper and per base slug, the papers counted first: a slug holds no space or
+    line break (catalog.parse_page), a text key is hex. Joined, not a part each: a key at
+    10k papers took 10 ms, made up to five times in a `sitegen add`."""
+    rows = sorted([f"{paper.slug} {text_key(paper)}" for paper in papers])
+    return digest(str(len(rows)), "\n".join(rows), "\n".join(sorted(base)))
 
 
 def text_key(paper: Paper) -> str:
