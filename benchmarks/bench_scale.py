@@ -45,6 +45,9 @@ the machine or its file system (creating files is ~10x slower right after many w
 deleted) falls on both sides: the ratios are medians of each round's own ratio, with
 their range; CPU seconds and peak memory are the first round's.
 
+After the table, each of issue 16's goals (GOALS) for a corpus measured is judged from the
+run: the value (the same medians the table gives), the goal, met or not.
+
 A new dump's add is one sample of a noisy machine: up to 20,000 papers it runs
 --add-rounds times, each in a project of its own made, ingested and built cold as the
 first, and the table gives their median over the cold builds' median too.
@@ -634,9 +637,14 @@ def cpu_pair(a: Run, b: Run | None) -> str:
     return f"{a.cpu} s / {b.cpu} s ({a.cpu / b.cpu:.2f})" if b.cpu else f"{a.cpu} s / –"
 
 
+def per_round(tops: list[float], bottoms: list[float]) -> list[float]:
+    """Each round's tops[i] / bottoms[i] (rounds with a zero bottom left out)."""
+    return [a / b for a, b in zip(tops, bottoms, strict=False) if b]
+
+
 def round_ratios(tops: list[float], bottoms: list[float]) -> str:
     """The median of each round's tops[i] / bottoms[i], with their range, or a dash."""
-    ratios = [a / b for a, b in zip(tops, bottoms, strict=False) if b]
+    ratios = per_round(tops, bottoms)
     if not ratios:
         return "–"
     spread = (
@@ -720,6 +728,65 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines + notes)
 
 
+# Issue 16's goals, by the corpus they are set for: (what, goal, at most (else at least)).
+GOALS: dict[str, list[tuple[str, float, bool]]] = {
+    "shipped": [
+        ("sitegen ÷ Hugo, cold", 3.0, True),
+        ("MkDocs+Material ÷ sitegen, cold", 10.0, False),
+    ],
+    "10,000": [
+        ("sitegen ÷ Hugo, cold", 2.0, True),
+        ("files a new dump rewrites, %", 10.0, True),
+        ("`sitegen add` ÷ cold build (medians)", 0.5, True),
+        ("no-op rebuild, seconds", 1.0, True),
+        ("rebuild after a note edit, seconds", 1.5, True),
+    ],
+    "100,000": [
+        ("output, GB", 1.0, True),
+        ("cold build, seconds", 180.0, True),
+        ("peak memory of a cold build, GB", 2.0, True),
+        ("no-op rebuild, seconds", 5.0, True),
+    ],
+}
+
+
+def measured(result: Result, goal: str) -> float | None:
+    """What a run measured for one of GOALS' entries (None: not measured)."""
+    median = statistics.median
+    ratios = {
+        "sitegen ÷ Hugo, cold": per_round(result.cold_rounds, result.hugo_rounds),
+        "MkDocs+Material ÷ sitegen, cold": per_round(result.mkdocs_rounds, result.cold_rounds),
+    }
+    if goal in ratios:
+        return median(ratios[goal]) if ratios[goal] else None
+    values = {
+        "files a new dump rewrites, %": 100 * result.rewrite.files / result.rewrite.total,
+        "`sitegen add` ÷ cold build (medians)": median(result.add_rounds)
+        / median(result.cold_rounds),
+        "no-op rebuild, seconds": result.noop.seconds,
+        "rebuild after a note edit, seconds": result.edit.seconds,
+        "output, GB": result.site_mb / 1000,
+        "cold build, seconds": median(result.cold_rounds),
+        "peak memory of a cold build, GB": result.cold.peak_mb * 1.048576 / 1000,  # MiB
+    }
+    return values[goal]
+
+
+def verdicts(results: list[Result]) -> list[str]:
+    """Each of issue 16's goals for the corpora measured: the value, the goal, met or not."""
+    lines = []
+    for result in results:
+        for goal, limit, at_most in GOALS.get(result.corpus, []):
+            value = measured(result, goal)
+            if value is None:
+                continue
+            met = value <= limit if at_most else value >= limit
+            bound = "≤" if at_most else "≥"
+            verdict = "met" if met else "NOT MET"
+            lines.append(f"- {result.corpus}: {goal} {value:.2f} ({bound} {limit:g}): {verdict}")
+    return lines
+
+
 def as_installed() -> None:
     """Run sitegen as an installed package runs: from compiled bytecode. pip compiles a
     package's modules when it installs them (as it did MkDocs'), and Python writes them on
@@ -769,6 +836,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}")
     print(f"Hugo: {hugo.stdout.split()[1] if hugo.returncode == 0 else 'not installed'}")
     print(table(results))
+    goals = verdicts(results)
+    if goals:
+        print("\nGoals (issue 16), from this run:")
+        print("\n".join(goals))
 
 
 if __name__ == "__main__":

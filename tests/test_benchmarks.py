@@ -128,3 +128,52 @@ def test_a_generator_timing_out_in_a_later_round_sits_out_the_rest(tmp_path: Pat
     assert rounds["mkdocs_rounds"] == [2.0]  # only the first round's, given
     assert runs == {"quick": 3, "slow": 1}  # the slow one was tried once, then left out
     assert others["notes"] == ["mkdocs timed out in round 2 (0.5 s)"]
+
+
+def test_the_goals_of_issue_16_are_judged_from_the_run_for_the_corpora_they_are_set_for() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_scale
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    run = bench_scale.Run
+
+    def result(corpus: str, cold: list[float], hugo: list[float], adds: list[float]) -> object:
+        return bench_scale.Result(
+            corpus=corpus,
+            papers=10_000,
+            load=0.0,
+            loop_seconds=0.2,
+            ingest=run(1.0, 1.0),
+            cold=run(cold[0], 1_000.0),
+            noop=run(0.2, 1.0),
+            imports_ms=60.0,
+            imports_numpy=False,
+            new_dump_papers=200,
+            new_dump=run(adds[0], 1.0),
+            rewrite=bench_scale.Rewrite(files=950, removed=0, total=10_000, mb=40.0),
+            edit=run(0.8, 1.0),
+            move=run(2.0, 1.0),
+            site_mb=190.0,
+            site_files=10_000,
+            paper_page_kb=11.0,
+            paper_page_with_assets_kb=110.0,
+            search_mb=20.0,
+            first_results_kb_gz=170.0,
+            cold_rounds=cold,
+            hugo_rounds=hugo,
+            add_rounds=adds,
+        )
+
+    # Round ratios 2.1, 1.9 and 2.2 (median 2.1); adds 2.9 s over a 6.0 s median cold: 0.48.
+    ten_k = result("10,000", [6.3, 5.7, 6.0], [3.0, 3.0, 2.73], [2.9, 3.1, 2.7])
+    lines = bench_scale.verdicts([ten_k, result("200", [1.0], [0.1], [1.0])])
+    assert lines == [
+        "- 10,000: sitegen ÷ Hugo, cold 2.10 (≤ 2): NOT MET",
+        "- 10,000: files a new dump rewrites, % 9.50 (≤ 10): met",
+        "- 10,000: `sitegen add` ÷ cold build (medians) 0.48 (≤ 0.5): met",
+        "- 10,000: no-op rebuild, seconds 0.20 (≤ 1): met",
+        "- 10,000: rebuild after a note edit, seconds 0.80 (≤ 1.5): met",
+    ]  # and the 200-paper smoke corpus has no goals
+    shipped = bench_scale.verdicts([result("shipped", [0.5], [0.15], [1.0])])
+    assert shipped == ["- shipped: sitegen ÷ Hugo, cold 3.33 (≤ 3): NOT MET"]  # MkDocs not run
