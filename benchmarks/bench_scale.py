@@ -19,7 +19,7 @@ dump layouts) it measures, each in a fresh `sitegen` process as a user runs it:
   (a move changes lists, not discovery's TF-IDF): `sitegen build` again;
 - CPU seconds (user + system) of each command's whole process tree, which a machine other
   processes load inflates far less than wall time;
-- peak memory: the largest sum of PSS (shared pages counted once) over the process
+- peak memory: the largest sum of PSS (shared pages counted once, in MiB) over the process
   and its children, sampled every 50 ms at first and every 0.5 s in long runs;
 - output: total bytes and files, the median paper page, the median paper page with
   the CSS and JS it loads, the search data and the gzipped bytes a reader fetches
@@ -705,9 +705,9 @@ def table(results: list[Result]) -> str:
         ),
         ("rebuild after one edit (a note)", lambda r: f"{r.edit.seconds} s"),
         ("rebuild after moving one page", lambda r: f"{r.move.seconds} s"),
-        ("peak memory (cold build)", lambda r: f"{r.cold.peak_mb:,.0f} MB"),
-        ("peak memory (Hugo)", lambda r: f"{r.hugo.peak_mb:,.0f} MB" if r.hugo else "–"),
-        ("peak memory (MkDocs)", lambda r: f"{r.mkdocs.peak_mb:,.0f} MB" if r.mkdocs else "–"),
+        ("peak memory (cold build)", lambda r: f"{r.cold.peak_mb:,.0f} MiB"),
+        ("peak memory (Hugo)", lambda r: f"{r.hugo.peak_mb:,.0f} MiB" if r.hugo else "–"),
+        ("peak memory (MkDocs)", lambda r: f"{r.mkdocs.peak_mb:,.0f} MiB" if r.mkdocs else "–"),
         ("output", lambda r: f"{r.site_mb:,} MB in {r.site_files:,} files"),
         ("Hugo output", lambda r: f"{r.hugo_site_mb:,} MB" if r.hugo_site_mb else "–"),
         ("MkDocs output", lambda r: f"{r.mkdocs_site_mb:,} MB" if r.mkdocs_site_mb else "–"),
@@ -780,6 +780,7 @@ def verdicts(results: list[Result]) -> list[str]:
             value = measured(result, goal)
             if value is None:
                 continue
+            value = round(value, 2)  # judged as printed
             met = value <= limit if at_most else value >= limit
             bound = "≤" if at_most else "≥"
             verdict = "met" if met else "NOT MET"

@@ -177,3 +177,7 @@ def test_the_goals_of_issue_16_are_judged_from_the_run_for_the_corpora_they_are_
     ]  # and the 200-paper smoke corpus has no goals
     shipped = bench_scale.verdicts([result("shipped", [0.5], [0.15], [1.0])])
     assert shipped == ["- shipped: sitegen ÷ Hugo, cold 3.33 (≤ 3): NOT MET"]  # MkDocs not run
+    # A value is judged as it is printed: 3.004 shows as 3.00, which meets "≤ 3".
+    assert bench_scale.verdicts([result("shipped", [3.004], [1.0], [1.0])]) == [
+        "- shipped: sitegen ÷ Hugo, cold 3.00 (≤ 3): met"
+    ]
