@@ -753,13 +753,14 @@ GOALS: dict[str, list[tuple[str, float, bool]]] = {
 def measured(result: Result, goal: str) -> float | None:
     """What a run measured for one of GOALS' entries (None: not measured)."""
     median = statistics.median
-    ratios = {
-        "sitegen ÷ Hugo, cold": per_round(result.cold_rounds, result.hugo_rounds),
-        "MkDocs+Material ÷ sitegen, cold": per_round(result.mkdocs_rounds, result.cold_rounds),
-    }
-    if goal in ratios:
-        return median(ratios[goal]) if ratios[goal] else None
+
+    def ratio(tops: list[float], bottoms: list[float]) -> float | None:
+        ratios = per_round(tops, bottoms)  # the table's: the median of each round's
+        return median(ratios) if ratios else None
+
     values = {
+        "sitegen ÷ Hugo, cold": ratio(result.cold_rounds, result.hugo_rounds),
+        "MkDocs+Material ÷ sitegen, cold": ratio(result.mkdocs_rounds, result.cold_rounds),
         "files a new dump rewrites, %": 100 * result.rewrite.files / result.rewrite.total,
         "`sitegen add` ÷ cold build (medians)": median(result.add_rounds)
         / median(result.cold_rounds),
