@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -27,3 +29,97 @@ def percentile(values: np.ndarray, q: float) -> np.ndarray:
     low, high, gamma = ordered[below], ordered[above], virtual - below
     step = high - low
     return high - step * (1 - gamma) if gamma >= 0.5 else low + step * gamma
+
+
+# Sorting: numpy sorts one int64 column with SIMD, 4-20x faster than np.lexsort's stable pass
+# per key or a stable argsort (timsort) of as many values. So where the keys fit, they are
+# packed with each row's index into one int64: the packed values are distinct, so any sort
+# of them gives np.lexsort's order, ties in index order included.
+PACK_BITS = 63
+
+
+def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """np.lexsort(keys): row indices sorted by the last key, then the one before it, and so
+    on; ties in index order. Integer keys are packed as they are and float keys as the ranks
+    of their distinct values (-0.0 is 0.0, as in a sort); without room for the index, the
+    packed keys get one stable sort; NaNs, or keys too wide even so, go to np.lexsort."""
+    n = len(keys[0]) if len(keys) else 0
+    if n < 2:
+        return np.lexsort(keys)
+    index_bits = (n - 1).bit_length()
+    spans = [integer_span(key) for key in keys]
+    widths = [index_bits if span is None else span[1].bit_length() for span in spans]
+    floats = [key for key, span in zip(keys, spans, strict=True) if span is None]
+    if sum(widths) > PACK_BITS or any(np.isnan(key).any() for key in floats):
+        return np.lexsort(keys)
+    packed, shift = np.zeros(n, np.int64), 0
+    for key, span, width in zip(keys, spans, widths, strict=True):
+        codes = dense_ranks(key) if span is None else key.astype(np.int64) - span[0]
+        if width:  # the first key in the lowest bits, the last (primary) in the highest
+            packed |= codes << shift if shift else codes
+        shift += width
+    if shift + index_bits > PACK_BITS:
+        return np.argsort(packed, kind="stable")
+    packed <<= index_bits
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()
+    packed &= (1 << index_bits) - 1
+    return packed
+
+
+def integer_span(key: np.ndarray) -> tuple[int, int] | None:
+    """(lowest value, highest minus lowest) of an integer or bool key; None for floats."""
+    if key.dtype.kind not in "biu":
+        return None
+    low = int(key.min())
+    return low, int(key.max()) - low
+
+
+def dense_ranks(key: np.ndarray) -> np.ndarray:
+    """Each value's place among the distinct values (equal values one place), as int64."""
+    order = np.argsort(key)
+    ordered = key[order]
+    step = np.empty(len(key), np.int64)
+    step[0] = 0
+    np.not_equal(ordered[1:], ordered[:-1], out=step[1:])
+    ranks = np.empty(len(key), np.int64)
+    ranks[order] = np.cumsum(step)
+    return ranks
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """np.argsort(values, kind="stable"), through lex_order."""
+    return lex_order((values,))
+
+
+class Groups(NamedTuple):
+    """np.unique(values, return_index=True, return_inverse=True, return_counts=True)."""
+
+    values: np.ndarray  # the distinct values, ascending
+    first: np.ndarray  # where each first occurs
+    inverse: np.ndarray  # each value's place in `values`
+    counts: np.ndarray  # how often each occurs
+
+
+def groups(values: np.ndarray) -> Groups:
+    """np.unique of a 1-d integer array with index, inverse and counts, by one sort of
+    the values packed with their indices where they fit (np.unique sorts them stably)."""
+    span = integer_span(values) if len(values) > 1 else None
+    index_bits = max(len(values) - 1, 0).bit_length()
+    if span is None or span[1].bit_length() + index_bits > PACK_BITS:
+        found = np.unique(values, return_index=True, return_inverse=True, return_counts=True)
+        return Groups(found[0], found[1], found[2].ravel(), found[3])
+    packed = values.astype(np.int64) - span[0]
+    packed <<= index_bits
+    packed |= np.arange(len(values), dtype=np.int64)
+    packed.sort()
+    where = packed & ((1 << index_bits) - 1)
+    packed >>= index_bits
+    opens = np.empty(len(packed), bool)
+    opens[0] = True
+    np.not_equal(packed[1:], packed[:-1], out=opens[1:])
+    starts = np.flatnonzero(opens)
+    inverse = np.empty(len(values), np.int64)
+    inverse[where] = np.cumsum(opens) - 1
+    distinct = (packed[starts] + span[0]).astype(values.dtype)
+    return Groups(distinct, where[starts], inverse, np.diff(np.r_[starts, len(values)]))

@@ -19,7 +19,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from sitegen.arrays import percentile
+from sitegen.arrays import lex_order, percentile
 from sitegen.cache import text_digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import (
@@ -677,7 +677,7 @@ def largest_first(data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.nd
     and then from the largest value. float32 (TF-IDF scores, most entries) sorts as one
     integer key per entry, the row above the value's bits in IEEE order."""
     if data.dtype != np.float32:
-        order = np.lexsort((-data, rows))
+        order = lex_order((-data, rows))
         return data[order], rows[order]
     # In place where it can be: at 100k papers, pruning sorts ~10M entries at once.
     word = data.view(np.uint32).copy()
@@ -710,7 +710,7 @@ def ranked_entries(matrix: sp.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarra
     near = np.flatnonzero(matrix.data >= threshold[rows])
     # Rounding first makes float noise unable to reorder near-ties.
     values = np.round(matrix.data[near].astype(np.float64), 6)
-    order = near[np.lexsort((matrix.indices[near], -values, rows[near]))]
+    order = near[lex_order((matrix.indices[near], -values, rows[near]))]
     ordered_rows = rows[order]
     starts = np.searchsorted(ordered_rows, ordered_rows)  # first position of each row
     chosen = order[np.arange(len(order)) - starts < k]
@@ -848,7 +848,7 @@ def welcome_bars(
     fewer), so a new dump changes an older page's list only when it brings something
     clearly closer."""
     ours = np.flatnonzero(among_base)
-    order = ours[np.lexsort((-exact[ours], rows[ours]))]  # by row, best first
+    order = ours[lex_order((-exact[ours], rows[ours]))]  # by row, best first
     firsts = np.searchsorted(rows[order], rows[order])
     at_limit = order[np.arange(len(order)) - firsts == limit - 1]
     bar = np.zeros(n_rows)

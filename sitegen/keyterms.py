@@ -36,7 +36,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from sitegen.arrays import distinct
+from sitegen.arrays import distinct, groups, lex_order
 from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
 
 MAX_WORDS = 4
@@ -459,7 +459,7 @@ def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
             where = np.flatnonzero(valid)
             pairs = code[where].astype(np.int64) * max(len(vocab.words), 1) + norm[where + n - 1]
             code = np.full(len(ids), -1, np.int32)
-            code[where] = np.unique(pairs, return_inverse=True)[1].ravel()
+            code[where] = groups(pairs).inverse
             any_named = any_named | shifted(named, n - 1, False)
             any_capital = any_capital | shifted(capital, n - 1, False)
             all_generic = all_generic & shifted(generic, n - 1, True)
@@ -485,12 +485,12 @@ def level_keys(
     codes: np.ndarray, where: np.ndarray, n: int, norm: np.ndarray, words: list[str], keys: dict
 ) -> np.ndarray:
     """The key id of each occurrence: one string per distinct n-gram, shared by spelling."""
-    found, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    found, first, inverse, _ = groups(codes)
     ids = np.empty(len(found), np.int32)
     for j, p in enumerate(where[first].tolist()):
         text = " ".join([words[w] for w in norm[p : p + n].tolist()])
         ids[j] = keys.setdefault(text, len(keys))  # "U-Net" and "u net" are one key
-    return ids[inverse.ravel()]
+    return ids[inverse]
 
 
 @dataclass
@@ -527,7 +527,7 @@ def rows_of(
     """
     n_keys = max(len(found.keys), 1)
     pair = (stream.text[found.start] // 2).astype(np.int64) * n_keys + found.key
-    order = np.lexsort((found.start, pair))
+    order = lex_order((found.start, pair))
     pair = pair[order]
     starts = np.flatnonzero(np.r_[True, pair[1:] != pair[:-1]]) if len(order) else order
     rows = pair[starts]
@@ -728,7 +728,7 @@ def candidates_and_counts(
     del found  # the n-gram occurrences: the bulk of the memory, no longer needed
     alphabetical = np.empty(max(len(keys), 1), np.int64)
     alphabetical[sorted(range(len(keys)), key=keys.__getitem__)] = np.arange(len(keys))
-    ranked = shown[np.lexsort((alphabetical[rows.key[shown]], -weight[shown], rows.paper[shown]))]
+    ranked = shown[lex_order((alphabetical[rows.key[shown]], -weight[shown], rows.paper[shown]))]
     bounds = np.searchsorted(rows.paper[ranked], np.arange(len(texts) + 1)).tolist()
     ranked_keys, ranked_rows = [keys[k] for k in rows.key[ranked].tolist()], ranked.tolist()
     picks = []  # per paper: (key, row) of its candidates

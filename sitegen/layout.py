@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sitegen.arrays import lex_order
 from sitegen.sparse import sp
 
 EPOCHS = 300
@@ -56,7 +57,7 @@ def affinity_graph(n: int, rows: np.ndarray, cols: np.ndarray, sims: np.ndarray)
     one_way.sum_duplicates()
     both = (one_way + one_way.T - one_way.multiply(one_way.T)).tocoo()
     keep = (both.data > 1e-4) & (both.row != both.col)
-    order = np.lexsort((both.col[keep], both.row[keep]))  # a fixed edge order
+    order = lex_order((both.col[keep], both.row[keep]))  # a fixed edge order
     return Graph(
         n,
         both.row[keep][order].astype(np.int32),

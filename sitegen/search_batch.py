@@ -26,7 +26,7 @@ from itertools import chain
 
 import numpy as np
 
-from sitegen.arrays import distinct
+from sitegen.arrays import distinct, groups, lex_order, stable_order
 from sitegen.porter import lunr_term
 from sitegen.search import FIELDS, POSITION_FIELDS, ShardedIndex, tokenize, trimmed
 from sitegen.wordforms import MANY_BITS, MANY_WORDS, MARK_WORDS, class_hash, inflects
@@ -168,12 +168,12 @@ def field_postings(
     # Groups: tokens sorted by (document, term), in token order within each (stable).
     kept = np.flatnonzero(used)
     group_keys = doc[kept] * (len(raws.terms) + 1) + term[kept]
-    sorting = np.argsort(group_keys, kind="stable")
+    sorting = stable_order(group_keys)
     order, keys = kept[sorting], group_keys[sorting]
     opens = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(order) else order
     tf = np.diff(np.r_[opens, len(order)])
     first = order[opens]  # each group's first token
-    by_use = np.argsort(first, kind="stable")  # document by document, first use first
+    by_use = stable_order(first)  # document by document, first use first
     group_doc = doc[first][by_use]
     at = ranks_within(np.bincount(group_doc, minlength=len(docs)))  # place among its terms
     marks = form_marks(order, opens, ids, hash_of, marked_of)
@@ -182,7 +182,7 @@ def field_postings(
         rank = np.empty(len(by_use), np.int64)
         rank[by_use] = np.arange(len(by_use))
         token_group = np.repeat(rank, tf)
-        slots = slot[order][np.argsort(token_group, kind="stable")]
+        slots = slot[order][stable_order(token_group)]
     forms = field_forms(order, ids, form_of, term, (doc * len(FIELDS) + field, position))
     return FieldPostings(
         doc=group_doc,
@@ -334,7 +334,7 @@ def codes_by_term(
     (each where made minus the term's where before it)."""
     if not len(number):  # no words in the whole batch
         return
-    order = np.lexsort((where, number))
+    order = lex_order((where, number))
     sorted_number, sorted_where = number[order], where[order]
     opens = np.r_[True, sorted_number[1:] != sorted_number[:-1]]  # a term's first posting
     before = np.r_[0, sorted_where[:-1]]
@@ -365,7 +365,7 @@ def written_into(index: ShardedIndex, parts: list[FieldPostings], raws: RawFacts
     if not len(term):
         return
     span = len(raws.forms)
-    pairs, inverse, totals = np.unique(term * span + form, return_inverse=True, return_counts=True)
+    pairs, _, inverse, totals = groups(term * span + form)
     first = np.full(len(pairs), np.iinfo(np.int64).max)
     np.minimum.at(first, inverse, key)
     terms, forms = list(raws.terms), list(raws.forms)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sitegen.arrays import groups
 from sitegen.cache import digest, text_digest
 from sitegen.sparse import sp
 
@@ -376,14 +377,14 @@ def vectorise(
     pair = positions((seq[:-1] >= 0) & (seq[1:] >= 0))
     second = pair + 1  # each pair's second word
     codes = seq[pair].astype(np.int64) * n_words + seq[second]
-    bigram_codes, bigram_cols = np.unique(codes, return_inverse=True)
+    bigram_codes, _, bigram_cols, _ = groups(codes)
     del codes
     pair_weights = np.minimum(weights[pair], weights[second])
     del second
     bigrams, bigram_df, bigram_keep = kept_columns(
         count_matrix(
             docs[pair],
-            bigram_cols.ravel().astype(np.int32),
+            bigram_cols.astype(np.int32),
             pair_weights,
             (n_docs, len(bigram_codes)),
         ),
@@ -435,9 +436,9 @@ def vectorise_more(
     single = word_column[seq]  # a BREAK (-1) reads the spare -1 at the end
     pair = (seq[:-1] >= 0) & (seq[1:] >= 0)
     codes = seq[:-1][pair].astype(np.int64) * n_words + seq[1:][pair]
-    found, at = np.unique(codes, return_inverse=True)
+    found, _, at, _ = groups(codes)
     keys = [pair_key(words[c // n_words], words[c % n_words]) for c in found.tolist()]
-    pair_column = np.array([columns.get(key, -1) for key in keys], np.int64)[at.ravel()]
+    pair_column = np.array([columns.get(key, -1) for key in keys], np.int64)[at]
     unigram, bigram = np.flatnonzero(single >= 0), np.flatnonzero(pair_column >= 0)
     rows = np.concatenate([docs[unigram], docs[:-1][pair][bigram]])
     cols = np.concatenate([single[unigram], pair_column[bigram]])
