@@ -151,16 +151,18 @@ def build_site(
 ) -> tuple[IngestResult, BuildResult, float]:
     """Ingest, then build into args.output; returns both results and the seconds taken.
     `keep_model`: the build will be recorded (record_build), its model kept."""
-    from sitegen.render import compiled_ahead
+    from sitegen import ahead
 
     clean = getattr(args, "clean", False)  # --clean: no cache, nothing kept
-    # First, before the build is imported: a copy compiles the templates meanwhile.
-    with compiled_ahead(args.root, not clean):
+    # First, before the build is imported: a copy reads the inputs and compiles the
+    # templates meanwhile.
+    with ahead.started(args.root, not clean) as started:
         from sitegen.build import BuildOptions, ingest_and_build
         from sitegen.cache import BuildCache
         from sitegen.snapshot import pickle_model
 
         cache = BuildCache(None) if clean else BuildCache.load(args.root)
+        started.known_into(cache)
         bar = ProgressBar(console_for(args))
         # fork: forked copies of this process render most paper pages and build the search
         # index on the second core (safe here: the CLI runs no other threads).

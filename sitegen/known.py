@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +133,31 @@ def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Sta
             known[str(path)] = (*stat, key)
     cache.keep(memo, "", known)
     return same
+
+
+def known_ahead(files: Iterable[str], known: dict[str, tuple]) -> dict[str, tuple]:
+    """In a copy forked as a build starts (sitegen.ahead): the memo entries (*stat, key)
+    KnownFiles.load would keep of the files its memo (`known`) does not know, read and hashed
+    now: those whose stat is old enough to trust and held while they were read."""
+    now, found = time.time_ns(), {}
+    for name in files:
+        stat = stat_of(name)
+        entry = known.get(name)
+        if stat is None or not trusted(stat, now) or entry is not None and entry[:4] == stat:
+            continue
+        try:
+            data, after = read_input_and_stat(name)
+        except SitegenError:
+            continue  # the build's own read says what is wrong
+        if as_stat(after) == stat:
+            found[name] = (*stat, content_key(name, data))
+    return found
+
+
+def take_ahead(cache: BuildCache, found: dict[str, dict[str, tuple]]) -> None:
+    """Put the entries read ahead (known_ahead's, by kind) in the cache's stat memos: a file
+    whose stat is still theirs is then taken by its key, as one a build read before."""
+    for kind, entries in found.items():
+        if entries:
+            memo = stat_memo(kind)
+            cache.keep(memo, "", {**(cache.recall(memo, "") or {}), **entries}, new=True)

@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -26,7 +26,6 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from sitegen.errors import SitegenError
 from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
@@ -492,30 +491,10 @@ def compile_tag(env: jinja2.Environment) -> str:
     return tag.hexdigest()[:16]
 
 
-@contextlib.contextmanager
-def compiled_ahead(root: Path, wanted: bool = True) -> Iterator[None]:
-    """While the block runs (a CLI build), a forked copy compiles every template into the
-    user's cache of compiled templates: started first, it compiles while the build loads
-    the rest of sitegen and reads the project with the second core idle, so the build's
-    copies find them compiled (at 10k papers, 0.08 s off the side copy's work). Nothing
-    without a second core or `wanted` (--clean keeps no compiled template)."""
-    from sitegen.workers import Forked, forking_pays
-
-    copy = None
-    if wanted and forking_pays():
-        with contextlib.suppress(OSError):  # no fork now: the build compiles them itself
-            copy = Forked(compile_into_cache, root)
-    try:
-        yield
-    finally:
-        if copy is not None:  # done long before; a copy that died cost only its time
-            with contextlib.suppress(SitegenError):
-                copy.result()
-
-
 def compile_into_cache(root: Path) -> None:
-    """In compiled_ahead's copy: the site's templates compiled into the user's cache of
-    compiled templates, if there is one (its environment is made here, not in the build)."""
+    """In the copy a CLI build starts ahead (sitegen.ahead): the site's templates compiled
+    into the user's cache of compiled templates, if there is one (its environment is made
+    here, not in the build)."""
     from sitegen.paper_page import unused_templates
 
     env = make_environment(template_dirs(root))

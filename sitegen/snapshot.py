@@ -36,7 +36,7 @@ from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.noop import RACY
 from sitegen.workers import Forked, forking_pays
 
-if TYPE_CHECKING:  # the build loads after a cold build's first fork (render.compiled_ahead)
+if TYPE_CHECKING:  # the build loads after a cold build's first fork (ahead.started)
     from sitegen.build.options import SiteModel
 
 FOLDER_VARIABLE = "SITEGEN_MODEL_CACHE"  # "off" keeps no model

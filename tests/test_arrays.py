@@ -81,7 +81,8 @@ def test_lex_order_packs_large_keys_as_lexsort_orders_them() -> None:
     n = 200_000  # the sizes a 10k build sorts: ties everywhere, floats of every sign
     row, column = rng.integers(0, 10_000, n).astype(np.int32), rng.integers(0, 9_000, n)
     value = np.round(rng.normal(size=n), 2)
-    for keys in [(column, row), (column, -value, row), (-value, row), (row.astype(np.int64) << 40,)]:
+    wide = row.astype(np.int64) << 40
+    for keys in [(column, row), (column, -value, row), (-value, row), (wide,), (wide, column)]:
         assert np.array_equal(lex_order(keys), np.lexsort(keys))
     assert np.array_equal(stable_order(row), np.argsort(row, kind="stable"))
 

@@ -13,7 +13,7 @@ import sitegen.known
 from sitegen.cache import BuildCache
 from sitegen.catalog import load_page, read_pages
 from sitegen.ingest import read_dumps
-from sitegen.known import content_key, vouch
+from sitegen.known import content_key, known_ahead, take_ahead, vouch
 from sitegen.noop import RACY_NS
 
 PAGE = "---\ntitle: Paper {n}\n---\n\nAbstract {n}.\n"
@@ -135,3 +135,40 @@ def test_a_page_replaced_while_it_is_read_is_read_again_next_time(
         assert [p.meta["title"] for p in read_pages(tmp_path / "papers", cache)] == ["Paper 1"]
     settle()
     assert [p.meta["title"] for p in read_pages(tmp_path / "papers", cache)] == ["Paper 2"]
+
+
+def test_pages_read_ahead_are_taken_by_their_stat_unless_changed_since(
+    tmp_path: Path, reads
+) -> None:
+    papers = tmp_path / "papers" / "theme"
+    papers.mkdir(parents=True)
+    for n in range(4):
+        (papers / f"p{n}.md").write_text(PAGE.format(n=n))
+    settle()
+    cache = BuildCache()
+    read_pages(tmp_path / "papers", cache)  # parsed, as ingest leaves them in the cache
+    cache.keep("page-stats", "", {})  # but not known by their stat (ingest just wrote them)
+    (papers / "p3.md").write_text(PAGE.format(n=30))  # too recent to trust: not read ahead
+    names = sorted(str(path) for path in papers.iterdir())
+    found = known_ahead(names, cache.recall("page-stats", ""))
+    assert sorted(found) == names[:3]
+    assert found[names[1]][4] == content_key(names[1], (papers / "p1.md").read_bytes())
+    take_ahead(cache, {"page": found})
+    (papers / "p2.md").write_text(PAGE.format(n=20))  # edited after the copy read it
+    reads.clear()
+    pages = read_pages(tmp_path / "papers", cache)
+    assert reads == [papers / "p2.md", papers / "p3.md"]
+    assert [p.meta["title"] for p in pages] == ["Paper 0", "Paper 1", "Paper 20", "Paper 30"]
+
+
+def test_a_copy_reading_ahead_skips_the_files_the_memo_knows(tmp_path: Path, reads) -> None:
+    papers = tmp_path / "papers" / "theme"
+    papers.mkdir(parents=True)
+    for n in range(3):
+        (papers / f"p{n}.md").write_text(PAGE.format(n=n))
+    settle()
+    cache = BuildCache()
+    read_pages(tmp_path / "papers", cache)  # remembered by their stats
+    reads.clear()
+    names = sorted(str(path) for path in papers.iterdir())
+    assert known_ahead(names, cache.recall("page-stats", "")) == {} and reads == []

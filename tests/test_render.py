@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -331,35 +330,6 @@ def test_templates_are_compiled_once_per_source_into_the_users_cache(
     (templates / "page.html").write_text("<p>{{ text|plural('page') }} two</p>\n")
     edited = make_environment([templates]).get_template("page.html").render(text=2)
     assert compiled == ["page.html"] * 2 and "two" in edited  # its source changed
-
-
-def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from sitegen.paper_page import unused_templates
-    from sitegen.render import compile_templates, compiled_ahead, make_environment, template_dirs
-
-    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
-    compiled = compiles_seen(monkeypatch)
-    with compiled_ahead(tmp_path):
-        pass  # the copy compiled them (this process's list stays empty: not here)
-    assert not compiled and len(list((tmp_path / "compiled").iterdir())) >= 15
-    env = make_environment(template_dirs(tmp_path))
-    compile_templates(env, unused_templates(env))
-    assert not compiled  # every one read back compiled
-
-    def no_fork() -> int:
-        raise BlockingIOError(11, "Resource temporarily unavailable")
-
-    monkeypatch.setattr(os, "fork", no_fork)
-    with compiled_ahead(tmp_path):  # a fork refused now: the build compiles them itself
-        ran = True
-    assert ran
-    monkeypatch.undo()
-    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "none-yet"))
-    with compiled_ahead(tmp_path, wanted=False):  # --clean
-        pass
-    assert not (tmp_path / "none-yet").exists() or not any((tmp_path / "none-yet").iterdir())
 
 
 def test_a_template_cache_others_can_write_to_is_not_used(

@@ -1,0 +1,67 @@
+"""sitegen.ahead: the copy a CLI build starts first reads the inputs and compiles the templates."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_sitegen
+from test_render import compiles_seen
+
+import sitegen.known
+from sitegen import ahead
+from sitegen.cache import BuildCache
+from sitegen.ingest import ingest
+from sitegen.noop import RACY_NS
+
+
+def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.paper_page import unused_templates
+    from sitegen.render import compile_templates, make_environment, template_dirs
+
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "compiled"))
+    compiled = compiles_seen(monkeypatch)
+    with ahead.started(tmp_path):
+        pass  # the copy compiled them (this process's list stays empty: not here)
+    assert not compiled and len(list((tmp_path / "compiled").iterdir())) >= 15
+    env = make_environment(template_dirs(tmp_path))
+    compile_templates(env, unused_templates(env))
+    assert not compiled  # every one read back compiled
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    with ahead.started(tmp_path) as started:  # a fork refused now: the build does it all
+        started.known_into(BuildCache())
+    monkeypatch.undo()
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(tmp_path / "none-yet"))
+    with ahead.started(tmp_path, wanted=False):  # --clean
+        pass
+    assert not (tmp_path / "none-yet").exists() or not any((tmp_path / "none-yet").iterdir())
+
+
+def test_pages_just_ingested_are_read_by_the_copy_not_by_the_build(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
+    time.sleep(2 * RACY_NS / 1e9)  # the pages' stats can be trusted now
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(shipped_site.parent / "compiled"))
+    reads: list[str] = []  # the inputs this process reads (not the copy's)
+    real = sitegen.known.read_input_and_stat
+    monkeypatch.setattr(
+        sitegen.known, "read_input_and_stat", lambda path: reads.append(str(path)) or real(path)
+    )
+    with ahead.started(shipped_site) as started:
+        cache = BuildCache.load(shipped_site)
+        started.known_into(cache)
+        found = ingest(shipped_site, cache)
+    assert not [path for path in reads if path.endswith(".md")]
+    # Without it (a cache read afresh), every page ingest just wrote is read: the same pages.
+    again = ingest(shipped_site, BuildCache.load(shipped_site))
+    assert len([path for path in reads if path.endswith(".md")]) == len(found.pages) >= 300
+    assert again.pages == found.pages and not found.errors
