@@ -101,25 +101,33 @@ class Groups(NamedTuple):
     counts: np.ndarray  # how often each occurs
 
 
-def groups(values: np.ndarray) -> Groups:
+def groups(values: np.ndarray, spent: bool = False) -> Groups:
     """np.unique of a 1-d integer array with index, inverse and counts, by one sort of
-    the values packed with their indices where they fit (np.unique sorts them stably)."""
-    span = integer_span(values) if len(values) > 1 else None
-    index_bits = max(len(values) - 1, 0).bit_length()
+    the values packed with their indices where they fit (np.unique sorts them stably).
+    `spent`: the caller drops `values` after this call, so an int64 array is packed in
+    place (at 100k papers, discovery's 20M bigrams: 160 MB less at its peak)."""
+    n = len(values)
+    span = integer_span(values) if n > 1 else None
+    index_bits = max(n - 1, 0).bit_length()
     if span is None or span[1].bit_length() + index_bits > PACK_BITS:
         found = np.unique(values, return_index=True, return_inverse=True, return_counts=True)
         return Groups(found[0], found[1], found[2].ravel(), found[3])
-    packed = values.astype(np.int64) - span[0]
+    dtype, low = values.dtype, span[0]
+    packed = values if spent and dtype == np.int64 else values.astype(np.int64)
+    del values  # the caller's, packed in place when spent
+    packed -= low
     packed <<= index_bits
-    packed |= np.arange(len(values), dtype=np.int64)
+    packed |= np.arange(n, dtype=np.int64)
     packed.sort()
     where = packed & ((1 << index_bits) - 1)
     packed >>= index_bits
-    opens = np.empty(len(packed), bool)
+    opens = np.empty(n, bool)
     opens[0] = True
     np.not_equal(packed[1:], packed[:-1], out=opens[1:])
     starts = np.flatnonzero(opens)
-    inverse = np.empty(len(values), np.int64)
-    inverse[where] = np.cumsum(opens) - 1
-    distinct = (packed[starts] + span[0]).astype(values.dtype)
-    return Groups(distinct, where[starts], inverse, np.diff(np.r_[starts, len(values)]))
+    distinct = (packed[starts] + low).astype(dtype)
+    ranks = np.cumsum(opens, out=packed)  # each value's group, in sorted order (from 1)
+    ranks -= 1
+    inverse = np.empty(n, np.int64)
+    inverse[where] = ranks
+    return Groups(distinct, where[starts], inverse, np.diff(np.r_[starts, n]))

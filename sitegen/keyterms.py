@@ -459,7 +459,7 @@ def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
             where = np.flatnonzero(valid)
             pairs = code[where].astype(np.int64) * max(len(vocab.words), 1) + norm[where + n - 1]
             code = np.full(len(ids), -1, np.int32)
-            code[where] = groups(pairs).inverse
+            code[where] = groups(pairs, spent=True).inverse
             any_named = any_named | shifted(named, n - 1, False)
             any_capital = any_capital | shifted(capital, n - 1, False)
             all_generic = all_generic & shifted(generic, n - 1, True)

@@ -377,7 +377,7 @@ def vectorise(
     pair = positions((seq[:-1] >= 0) & (seq[1:] >= 0))
     second = pair + 1  # each pair's second word
     codes = seq[pair].astype(np.int64) * n_words + seq[second]
-    bigram_codes, _, bigram_cols, _ = groups(codes)
+    bigram_codes, _, bigram_cols, _ = groups(codes, spent=True)
     del codes
     pair_weights = np.minimum(weights[pair], weights[second])
     del second
@@ -436,7 +436,7 @@ def vectorise_more(
     single = word_column[seq]  # a BREAK (-1) reads the spare -1 at the end
     pair = (seq[:-1] >= 0) & (seq[1:] >= 0)
     codes = seq[:-1][pair].astype(np.int64) * n_words + seq[1:][pair]
-    found, _, at, _ = groups(codes)
+    found, _, at, _ = groups(codes, spent=True)
     keys = [pair_key(words[c // n_words], words[c % n_words]) for c in found.tolist()]
     pair_column = np.array([columns.get(key, -1) for key in keys], np.int64)[at]
     unigram, bigram = np.flatnonzero(single >= 0), np.flatnonzero(pair_column >= 0)

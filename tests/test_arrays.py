@@ -94,6 +94,7 @@ def test_groups_is_np_unique(values: list[int], dtype: type) -> None:
         array = (array % 2**31).astype(np.int32)
     found = groups(array)
     want = np.unique(array, return_index=True, return_inverse=True, return_counts=True)
-    for got, expected in zip(found, want, strict=True):
-        assert got.tolist() == expected.ravel().tolist()
-    assert found.values.dtype == array.dtype
+    spent = groups(array.copy(), spent=True)  # packed in the caller's buffer: the same
+    for got, again, expected in zip(found, spent, want, strict=True):
+        assert got.tolist() == again.tolist() == expected.ravel().tolist()
+    assert found.values.dtype == spent.values.dtype == array.dtype
