@@ -660,9 +660,12 @@ class KeyCounts:
         return padded[[index.get(key, -1) for key in keys]] if keys else padded[:0]
 
 
-# Above twice this many base papers, their candidates are found in passes of this many:
-# every n-gram occurrence of 85k papers at once peaked at ~1.6 GB (+165 MB at 10k).
-BASE_PASS = 10_000
+# Above ONE_PASS base papers, their candidates are found in passes of BASE_PASS: every
+# n-gram occurrence of 85k papers at once peaked at ~1.6 GB (+165 MB at 10k). A pass of 10k
+# papers at 100k added ~85 MB to the build's peak (its key-term plateau), half that at 5k;
+# each pass reads its papers twice, so a base of up to ONE_PASS papers takes one.
+ONE_PASS = 20_000
+BASE_PASS = 5_000
 
 
 def base_candidates(
@@ -674,7 +677,7 @@ def base_candidates(
     the papers using each key, a second finds each pass's candidates with those counts
     (a paper's candidates depend only on its own text and the counts).
     """
-    if len(texts) <= 2 * BASE_PASS:  # one pass: each paper's n-grams are found once
+    if len(texts) <= ONE_PASS:  # one pass: each paper's n-grams are found once
         return candidates_and_counts(texts, keep, None)
     passes = [texts[i : i + BASE_PASS] for i in range(0, len(texts), BASE_PASS)]
     total: dict[str, int] = {}
