@@ -43,12 +43,18 @@ def settle() -> None:
     time.sleep(2 * RACY_NS / 1e9)
 
 
-def test_unchanged_pages_are_not_read_again_and_an_edit_is(tmp_path: Path, reads) -> None:
-    papers = tmp_path / "papers" / "theme"
+def settled_pages(root: Path, count: int) -> Path:
+    """`count` pages in root/papers/theme, their stats old enough to be trusted; the folder."""
+    papers = root / "papers" / "theme"
     papers.mkdir(parents=True)
-    for n in range(5):
+    for n in range(count):
         (papers / f"p{n}.md").write_text(PAGE.format(n=n))
     settle()
+    return papers
+
+
+def test_unchanged_pages_are_not_read_again_and_an_edit_is(tmp_path: Path, reads) -> None:
+    papers = settled_pages(tmp_path, 5)
     cache = BuildCache()
     first = read_pages(tmp_path / "papers", cache)
     assert len(reads) == 5
@@ -140,11 +146,7 @@ def test_a_page_replaced_while_it_is_read_is_read_again_next_time(
 def test_pages_read_ahead_are_taken_by_their_stat_unless_changed_since(
     tmp_path: Path, reads
 ) -> None:
-    papers = tmp_path / "papers" / "theme"
-    papers.mkdir(parents=True)
-    for n in range(4):
-        (papers / f"p{n}.md").write_text(PAGE.format(n=n))
-    settle()
+    papers = settled_pages(tmp_path, 4)
     cache = BuildCache()
     read_pages(tmp_path / "papers", cache)  # parsed, as ingest leaves them in the cache
     cache.keep("page-stats", "", {})  # but not known by their stat (ingest just wrote them)
@@ -162,11 +164,7 @@ def test_pages_read_ahead_are_taken_by_their_stat_unless_changed_since(
 
 
 def test_a_copy_reading_ahead_skips_the_files_the_memo_knows(tmp_path: Path, reads) -> None:
-    papers = tmp_path / "papers" / "theme"
-    papers.mkdir(parents=True)
-    for n in range(3):
-        (papers / f"p{n}.md").write_text(PAGE.format(n=n))
-    settle()
+    papers = settled_pages(tmp_path, 3)
     cache = BuildCache()
     read_pages(tmp_path / "papers", cache)  # remembered by their stats
     reads.clear()
