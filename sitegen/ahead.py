@@ -35,8 +35,12 @@ class Ahead:
         self.taken = True
         from sitegen.known import take_ahead
 
-        with contextlib.suppress(SitegenError):  # it died: the build reads them itself
-            take_ahead(cache, self.copy.early_part(0))
+        try:
+            found = self.copy.early_part(0)
+        except SitegenError:  # it died (its result is read): the build reads them itself
+            self.copy = None
+            return
+        take_ahead(cache, found)
 
     def finish(self) -> None:
         """Wait for the copy (done long before; one that died cost only its time)."""
@@ -79,6 +83,8 @@ def read_ahead(root: Path) -> dict[str, dict[str, tuple]]:
     from sitegen.known import known_ahead, stat_memo
 
     cache, content = BuildCache.load(root, parsed=False), root / "content"
+    if not cache.saved:  # no cache (a first build): nothing parsed to take by a stat
+        return {}
     papers = content / "papers"
     files = {
         "page": page_files(papers) if papers.is_dir() else [],

@@ -68,8 +68,9 @@ def lex_order(keys: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def integer_span(key: np.ndarray) -> tuple[int, int] | None:
-    """(lowest value, highest minus lowest) of an integer or bool key; None for floats."""
-    if key.dtype.kind not in "biu":
+    """(lowest value, highest minus lowest) of an integer or bool key; None for floats (and
+    uint64, whose values need not fit in int64: lex_order ranks it as it ranks floats)."""
+    if key.dtype.kind not in "biu" or key.dtype == np.uint64:
         return None
     low = int(key.min())
     return low, int(key.max()) - low
@@ -113,7 +114,8 @@ def groups(values: np.ndarray, spent: bool = False) -> Groups:
         found = np.unique(values, return_index=True, return_inverse=True, return_counts=True)
         return Groups(found[0], found[1], found[2].ravel(), found[3])
     dtype, low = values.dtype, span[0]
-    packed = values if spent and dtype == np.int64 else values.astype(np.int64)
+    own = spent and dtype == np.int64 and values.flags.writeable
+    packed = values if own else values.astype(np.int64)
     del values  # the caller's, packed in place when spent
     packed -= low
     packed <<= index_bits

@@ -13,6 +13,7 @@ from test_render import compiles_seen
 import sitegen.known
 from sitegen import ahead
 from sitegen.cache import BuildCache
+from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
 from sitegen.noop import RACY_NS
 
@@ -65,3 +66,26 @@ def test_pages_just_ingested_are_read_by_the_copy_not_by_the_build(
     again = ingest(shipped_site, BuildCache.load(shipped_site))
     assert len([path for path in reads if path.endswith(".md")]) == len(found.pages) >= 300
     assert again.pages == found.pages and not found.errors
+
+
+def test_a_copy_that_dies_before_reading_ahead_leaves_the_build_to_read_and_finish(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(shipped_site.parent / "compiled"))
+
+    def dies(root: Path) -> dict:
+        raise SitegenError("out of memory", root)
+
+    monkeypatch.setattr(ahead, "read_ahead", dies)  # in the copy, forked with it
+    with ahead.started(shipped_site) as started:
+        cache = BuildCache.load(shipped_site)
+        started.known_into(cache)  # nothing taken, nothing raised, now or when it ends
+        assert started.copy is None and not ingest(shipped_site, cache).errors
+
+
+def test_without_a_cache_the_copy_reads_nothing_ahead(shipped_site: Path) -> None:
+    assert ahead.read_ahead(shipped_site) == {}  # a first build parses every input anyway
+    assert run_sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
+    time.sleep(2 * RACY_NS / 1e9)
+    assert len(ahead.read_ahead(shipped_site)["page"]) >= 300

@@ -67,6 +67,10 @@ def key_columns(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
         kind = draw(st.sampled_from(["int", "bool", "float"]))
         element = {"int": INT_KEYS, "bool": st.booleans(), "float": FLOAT_KEYS}[kind]
         dtype = {"int": np.int64, "bool": bool, "float": np.float64}[kind]
+        if kind == "int" and draw(st.booleans()):  # uint64, above int64's range too
+            values = draw(st.lists(st.integers(0, 2**64 - 1), min_size=n, max_size=n))
+            keys.append(np.array(values, np.uint64))
+            continue
         keys.append(np.array(draw(st.lists(element, min_size=n, max_size=n)), dtype))
     return tuple(keys)
 
@@ -87,11 +91,15 @@ def test_lex_order_packs_large_keys_as_lexsort_orders_them() -> None:
     assert np.array_equal(stable_order(row), np.argsort(row, kind="stable"))
 
 
-@given(st.lists(INT_KEYS, max_size=50), st.sampled_from([np.int32, np.int64]))
+@given(st.lists(INT_KEYS, max_size=50), st.sampled_from([np.int32, np.int64, np.uint64, bool]))
 def test_groups_is_np_unique(values: list[int], dtype: type) -> None:
     array = np.array(values, np.int64)
     if dtype is np.int32:
         array = (array % 2**31).astype(np.int32)
+    elif dtype is np.uint64:  # values beyond int64's range too
+        array = array.astype(np.uint64) + np.uint64(2**63)
+    elif dtype is bool:
+        array = array % 2 == 1
     found = groups(array)
     want = np.unique(array, return_index=True, return_inverse=True, return_counts=True)
     spent = groups(array.copy(), spent=True)  # packed in the caller's buffer: the same
