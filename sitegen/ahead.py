@@ -1,9 +1,10 @@
 """A CLI build's first step: a forked copy does work the build needs soon on the second core,
 idle until the build's own copies fork, while this process loads the rest of sitegen and its
 cache. In order:
-- it reads and hashes the inputs not known by their stat (`known.read_ahead`), which the
-  build then takes by their stat (`known.take_ahead`) instead of reading them itself (at
-  10k papers just ingested, ~0.1 s of the build's ~0.12 s read);
+- it reads and hashes the inputs not known by their stat (`read_ahead`, through
+  `known.known_ahead`), which the build then takes by their stat (`known.take_ahead`)
+  instead of reading them itself (at 10k papers just ingested, ~0.1 s of the build's
+  ~0.12 s read);
 - it compiles the templates into the user's cache of compiled templates
   (`render.compile_into_cache`), where every later copy finds them.
 """
