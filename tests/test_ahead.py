@@ -18,6 +18,13 @@ from sitegen.ingest import ingest
 from sitegen.noop import RACY_NS
 
 
+def ingested(site: Path) -> Path:
+    """The site after `sitegen ingest`, its pages' stats old enough to be trusted."""
+    assert run_sitegen("ingest", "-q", cwd=site).returncode == 0
+    time.sleep(2 * RACY_NS / 1e9)
+    return site
+
+
 def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -49,8 +56,7 @@ def test_a_cli_build_has_a_copy_compile_every_template_into_the_cache_beforehand
 def test_pages_just_ingested_are_read_by_the_copy_not_by_the_build(
     shipped_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
-    time.sleep(2 * RACY_NS / 1e9)  # the pages' stats can be trusted now
+    ingested(shipped_site)
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(shipped_site.parent / "compiled"))
     reads: list[str] = []  # the inputs this process reads (not the copy's)
     real = sitegen.known.read_input_and_stat
@@ -71,7 +77,7 @@ def test_pages_just_ingested_are_read_by_the_copy_not_by_the_build(
 def test_a_copy_that_dies_before_reading_ahead_leaves_the_build_to_read_and_finish(
     shipped_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert run_sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
+    ingested(shipped_site)
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(shipped_site.parent / "compiled"))
 
     def dies(root: Path) -> dict:
@@ -86,6 +92,4 @@ def test_a_copy_that_dies_before_reading_ahead_leaves_the_build_to_read_and_fini
 
 def test_without_a_cache_the_copy_reads_nothing_ahead(shipped_site: Path) -> None:
     assert ahead.read_ahead(shipped_site) == {}  # a first build parses every input anyway
-    assert run_sitegen("ingest", "-q", cwd=shipped_site).returncode == 0
-    time.sleep(2 * RACY_NS / 1e9)
-    assert len(ahead.read_ahead(shipped_site)["page"]) >= 300
+    assert len(ahead.read_ahead(ingested(shipped_site))["page"]) >= 300
