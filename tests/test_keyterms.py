@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sitegen import keyterms
 from sitegen.keyterms import (
@@ -257,3 +260,74 @@ def test_a_candidate_table_makes_a_papers_candidates_only_when_asked() -> None:
         both[len(texts)]
     with pytest.raises(ValueError, match="flagged"):
         InterleavedTables(flags[1:], base, others)
+
+
+def findall_stream(texts: list[tuple[str, str]]) -> tuple[list[str], list[int]]:
+    """Every text's TOKENs found in the whole text (abstract, then title), each text closed
+    by a '.': what token_stream gives, as raw tokens, and each text's length."""
+    tokens, lengths = [], []
+    for title, abstract in texts:
+        for text in (abstract, title):
+            text = keyterms.URL.sub(" ", text) if "://" in text or "www." in text else text
+            found = [*keyterms.TOKEN.findall(text), "."]
+            tokens += found
+            lengths.append(len(found))
+    return tokens, lengths
+
+
+# Words of letters, digits, joiners, punctuation, non-ASCII letters and every kind of space.
+TEXT_PARTS = st.sampled_from(
+    [
+        "model",
+        "GPT-4",
+        "a-b",
+        "x^2",
+        "C++",
+        "-",
+        "+",
+        "^",
+        ".",
+        "(",
+        ")",
+        ",",
+        "é",
+        "日本",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\u00a0",
+        "\u2003",
+        "\u3000",
+        "\x1c",
+        "\ud800",
+        "http://a.b/c",
+        "www.x.org",
+        "3.5",
+        "co--op",
+        "end-",
+    ]  # fmt: skip
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(*[st.lists(TEXT_PARTS, max_size=12).map("".join)] * 2), max_size=6))
+def test_the_token_stream_is_every_texts_tokens_found_in_the_whole_text(
+    texts: list[tuple[str, str]],
+) -> None:
+    # token_stream finds the tokens of each distinct word (between whitespace) once: the
+    # same tokens, ids in order of first sight, as TOKEN finds in each whole text.
+    stream = keyterms.token_stream(texts)
+    tokens, lengths = findall_stream(texts)
+    assert [stream.raw[i] for i in stream.ids.tolist()] == tokens
+    assert stream.raw == list(dict.fromkeys([".", *tokens]))
+    assert np.bincount(stream.text, minlength=2 * len(texts)).tolist() == lengths
+
+
+def test_a_split_word_is_what_token_matches_between_whitespace() -> None:
+    # token_stream's premise: str.split() splits at exactly the code points TOKEN's \s
+    # skips (and TOKEN matches none of them), for every code point.
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    spaces = {c for c in every if c.isspace()}
+    assert spaces == set(re.findall(r"\s", every)) and len(spaces) == 29
+    assert not spaces & set(keyterms.TOKEN.findall(every))
