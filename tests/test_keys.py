@@ -11,7 +11,8 @@ from sitegen.build import BuildOptions, ingest_and_build
 from sitegen.build.keys import PaperPageKeys
 from sitegen.cache import BuildCache
 from sitegen.model.discovery import Discovery, LazyColumn, Related
-from sitegen.model.library import SectionKey
+from sitegen.model.library import SectionKey, TagInfo
+from sitegen.views.context import PaperCard
 from sitegen.views.pages import NEIGHBOURS
 
 
@@ -136,3 +137,37 @@ def test_a_paper_pages_key_reads_its_related_papers_and_key_terms_as_discovery_k
     cards[shown] = replace(cards[shown], title="Another title")
     changed = PaperPageKeys.of(replace(site, cards=cards), "stamp")  # type: ignore[arg-type]
     assert changed.key(page) != before[page]
+
+
+def test_a_cards_key_reads_every_field_of_it_and_of_its_dumps_and_tags(tmp_path: Path) -> None:
+    # A card's key hashes its fields with each dump and tag by a key made once: a change to
+    # any field of the card, or of one of its dumps or tags, changes it; equal ones don't.
+    make_site(tmp_path)
+    _, result = ingest_and_build(tmp_path, BuildOptions(tmp_path / "site"), BuildCache())
+    site = result.model.site
+    slug = next(s for s in site.library.papers if site.cards[s].dumps)
+    card = site.cards[slug]
+    tag = TagInfo("a tag", "a-tag", "/tags/a-tag/", 1)
+    card = replace(card, tags=(tag,))
+
+    def key_of(changed: PaperCard) -> str:
+        cards = {**{s: site.cards[s] for s in site.library.papers}, slug: changed}
+        return PaperPageKeys.of(replace(site, cards=cards), "stamp").card(slug)  # type: ignore[arg-type]
+
+    before = key_of(card)
+    dump = card.dumps[0]
+    assert key_of(replace(card, dumps=(replace(dump),), tags=(replace(tag),))) == before
+    changed: list[PaperCard] = []
+    for f in fields(PaperCard):
+        value = getattr(card, f.name)
+        if isinstance(value, str):
+            changed.append(replace(card, **{f.name: value + "x"}))
+    for info, name in ((dump, "dumps"), (tag, "tags")):
+        for f in fields(info):
+            value = getattr(info, f.name)
+            other = value + 1 if isinstance(value, int) else f"{value}x"
+            changed.append(replace(card, **{name: (replace(info, **{f.name: other}),)}))
+    changed += [replace(card, tags=()), replace(card, tags=(tag, tag))]
+    keys = [key_of(other) for other in changed]
+    assert before not in keys and len(set(keys)) == len(keys)
+    assert len(changed) == 7 + len(fields(dump)) + len(fields(tag)) + 2

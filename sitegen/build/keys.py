@@ -34,7 +34,8 @@ import hashlib
 import json
 import pickle
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
+from functools import cached_property
 from typing import Any
 
 from sitegen import __version__
@@ -91,6 +92,12 @@ class Hashing:
         self.hash = hashlib.sha256()  # faster than BLAKE2b on the KBs a page's key pickles
         self.hash.update(digest(*parts).encode())
 
+    def copy(self) -> Hashing:
+        """Another that has hashed what this one has (its parts made into a digest once)."""
+        other = Hashing.__new__(Hashing)
+        other.hash = self.hash.copy()
+        return other
+
     def write(self, data: bytes) -> int:
         """Hash some more bytes."""
         self.hash.update(data)
@@ -106,7 +113,11 @@ def pickle_digest(value: object, *parts: str, unshared: bool = False) -> str:
     the site key's pickle alone is ~300 MB. `unshared`: without the memo, so equal values
     give equal keys whether or not they share objects (a page parsed again shares no strings
     with the cached dumps)."""
-    hashing = Hashing(*parts)
+    return pickled_into(Hashing(*parts), value, unshared)
+
+
+def pickled_into(hashing: Hashing, value: object, unshared: bool = False) -> str:
+    """pickle_digest with what `hashing` has hashed before as its parts."""
     pickler = pickle.Pickler(hashing, PICKLE_PROTOCOL)
     pickler.fast = unshared  # no memo: a shared object is written again (none is recursive)
     pickler.dump(value)
@@ -144,6 +155,14 @@ class PaperPageKeys:
     common: str  # what every paper's page reads: the stamp, settings, sidebars, theme links
     cards: dict[str, str] = field(default_factory=dict)  # slug -> its card's key, made once
     places: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
+    # A card's dumps and tags by id -> (the object, kept alive, its key): each is on many
+    # cards, and pickled whole on each it was half of a card key's time.
+    shared: dict[int, tuple[object, str]] = field(default_factory=dict)
+
+    @cached_property
+    def seed(self) -> Hashing:
+        """What every key hashes first: `common`."""
+        return Hashing(self.common)
 
     @classmethod
     def of(cls, site: Site, stamp: str) -> PaperPageKeys:
@@ -179,14 +198,27 @@ class PaperPageKeys:
             library.added_by.get(slug, ""),
             library.listed_rank.get(slug, 0),
         )
-        return pickle_digest(shown, self.common, unshared=True)
+        return pickled_into(self.seed.copy(), shown, unshared=True)
 
     def card(self, slug: str) -> str:
-        """The key of a paper's card ("" for none)."""
+        """The key of a paper's card ("" for none): its fields, each dump and tag by its key."""
         if slug not in self.cards:
             card = self.site.cards.get(slug)
-            self.cards[slug] = "" if card is None else pickle_digest(card, unshared=True)
+            fields = () if card is None else tuple(map(self.by_key, vars(card).values()))
+            self.cards[slug] = pickle_digest(fields, unshared=True) if fields else ""
         return self.cards[slug]
+
+    def by_key(self, value: object) -> object:
+        """A card's field, its dataclasses (dumps, tags) each as their key, made once."""
+        if type(value) is not tuple or not value or not is_dataclass(value[0]):
+            return value
+        keys = []
+        for item in value:
+            known = self.shared.get(id(item))
+            if known is None:
+                known = self.shared[id(item)] = (item, pickle_digest(item, unshared=True))
+            keys.append(known[1])
+        return tuple(keys)
 
     def place(self, slug: str) -> tuple[int, tuple[str, ...]]:
         """A paper's position in its primary theme's list, and that list."""
