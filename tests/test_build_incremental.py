@@ -10,6 +10,7 @@ from array import array
 from pathlib import Path
 
 import pytest
+from conftest import run_sitegen
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -726,3 +727,20 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     unforked = BuildCache.load(tmp_path)
     ingest_and_build(tmp_path, BuildOptions(output), unforked)
     assert unforked.memos["search"][0] == memo_key and "search" not in unforked.stored
+
+
+def test_a_new_dumps_discovery_copy_loads_no_module_this_process_loads_too(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `sitegen add` forks the copy that makes discovery once this process has loaded what
+    # placing the new papers loads (numpy, scipy.sparse): each is loaded once, not again
+    # in the copy. Only the copy loads discovery itself.
+    assert run_sitegen("build", "-q", cwd=shipped_site).returncode == 0
+    new = shipped_site.parent / "2026-12-05-more.txt"
+    new.write_text(dump_text([("A Brand New Paper On Diffusion", 0), ("Graphs Again", 1)]))
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
+    added = run_sitegen("add", "-q", str(new), cwd=shipped_site)
+    assert added.returncode == 0, added.stderr
+    loaded = [line.rpartition("|")[2].strip() for line in added.stderr.splitlines()]
+    assert loaded.count("sitegen.discover") == 1  # in the copy
+    assert loaded.count("numpy") == loaded.count("scipy.sparse") == 1

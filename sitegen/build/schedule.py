@@ -353,6 +353,10 @@ class EarlyDiscovery:
             return  # the build's own read says what is wrong, once ingest is done
         if not base_remembered(project, self.cache):
             return
+        # Loaded before the fork: placing the new papers, next, loads them here anyway
+        # (numpy and scipy.sparse, ~0.1 s), and the copy then need not load them again.
+        import sitegen.corpus_themes  # noqa: F401
+
         key = discovery_key_of(project)
         try:
             self.copy = Forked(discovered_early, project, self.cache, key)
