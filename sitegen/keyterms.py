@@ -37,6 +37,7 @@ from itertools import chain, pairwise
 import numpy as np
 
 from sitegen.arrays import distinct, groups, lex_order
+from sitegen.text import may_hold_url
 from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
 
 MAX_WORDS = 4
@@ -382,7 +383,7 @@ def token_stream(texts: Sequence[tuple[str, str]]) -> Stream:
     ids, lengths = array("i"), array("q")
     for title, abstract in texts:
         for text in (abstract, title):
-            if "://" in text or "www." in text:
+            if may_hold_url(text):
                 text = URL.sub(" ", text)
             before = len(ids)
             ids.extend(chain.from_iterable(map(tokens_of, text.split())))

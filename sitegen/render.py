@@ -30,7 +30,7 @@ from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
 from sitegen.texmath import tex_plugin
-from sitegen.text import URL, clean_url
+from sitegen.text import URL, clean_url, may_hold_url
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -146,7 +146,8 @@ def plain_paragraph(text: str) -> str | None:
     checks it against the parser."""
     if not PLAIN_LINE.fullmatch(text) or text[-1].isspace():
         return plain_prose(text)
-    if "." not in text or not URL.search(text):  # linkify_rule looks only where a "." is
+    # linkify_rule looks only where a "." is
+    if "." not in text or not may_hold_url(text) or not URL.search(text):
         return "<p>" + quoted(text) + "</p>\n"
     runs = (
         quoted(visible) if href is None else f'<a href="{quoted(href)}">{quoted(visible)}</a>'
@@ -168,7 +169,7 @@ def plain_prose(text: str) -> str | None:
         or "~~" in text
         or ("_" in text and EDGE_UNDERSCORE.search(text))
         or ("&" in text and ENTITY.search(text))
-        or ("." in text and URL.search(text))
+        or ("." in text and may_hold_url(text) and URL.search(text))
     ):
         return None
     return "<p>" + quoted(text) + "</p>\n"

@@ -17,6 +17,7 @@ import numpy as np
 from sitegen.arrays import groups
 from sitegen.cache import digest, text_digest
 from sitegen.sparse import sp
+from sitegen.text import may_hold_url
 
 # A token is a word (hyphenated compounds kept whole) or a punctuation mark,
 # which breaks phrases: no bigram spans a comma or a sentence end.
@@ -160,7 +161,8 @@ class TokenTable(dict[str, int]):
 
 def paper_text(title: str, abstract: str) -> tuple[str, str]:
     """The lower-cased title and abstract with URLs removed (they are not topical words)."""
-    return title.lower(), URL.sub(" ", abstract.lower())
+    abstract = abstract.lower()
+    return title.lower(), URL.sub(" ", abstract) if may_hold_url(abstract) else abstract
 
 
 def paper_tokens(title: str, abstract: str) -> tuple[list[str], list[str]]:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sitegen import textmap
 from sitegen.text import (
+    ARXIV_ID,
+    URL,
     arxiv_id,
     derivable_slug,
     excerpt,
     find_links,
+    may_hold_url,
     one_line,
     short_title,
     slugify,
@@ -202,3 +206,51 @@ def test_whitespace_but_the_space_is_never_printable() -> None:
 @given(st.text(alphabet=SPACES + "ab.é\x00", max_size=30))
 def test_one_line_folds_whitespace_as_split_and_join(text: str) -> None:
     assert one_line(text) == " ".join(text.split())
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["http", "https", "HTTP", ":", "/", "//", "www", ".", "w", "x", " "]),
+        max_size=12,
+    ).map("".join)
+)
+def test_a_text_no_url_pattern_can_match_in_is_one_may_hold_url_refuses(text: str) -> None:
+    # may_hold_url spares the URL patterns' search where they cannot match: never where
+    # one of them does (text.URL links, textmap.URL drops URLs from the words).
+    assert may_hold_url(text) or not URL.search(text)
+    lowered = text.lower()  # as textmap.paper_text asks
+    assert may_hold_url(lowered) or not textmap.URL.search(lowered)
+    assert not may_hold_url("a plain abstract. No link: none at all")
+    assert may_hold_url("see https://x.org") and may_hold_url("www.x.org")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "arXiv:",
+                "ARXIV: ",
+                "arxıv:",
+                "arXİv:",
+                "arxiv.org/abs/",
+                "Arxiv.org/pdf/",
+                "rx",
+                "2301.01234",
+                "v2",
+                "hep-th/9901001",
+                "math.AG/0101001",
+                " ",
+                "x",
+                ":",
+            ]
+        ),  # fmt: skip
+        max_size=8,
+    ).map("".join)
+)
+def test_arxiv_id_is_the_first_identifier_the_case_blind_pattern_finds(text: str) -> None:
+    # arxiv_id looks for "rx" before it searches: the same answer as the search alone,
+    # with the pattern's "i" matching "ı" and "İ" too.
+    match = ARXIV_ID.search(text)
+    assert arxiv_id(text) == (match.group(1) if match else None)
