@@ -35,7 +35,6 @@ import json
 import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, is_dataclass
-from functools import cached_property
 from typing import Any
 
 from sitegen import __version__
@@ -92,12 +91,6 @@ class Hashing:
         self.hash = hashlib.sha256()  # faster than BLAKE2b on the KBs a page's key pickles
         self.hash.update(digest(*parts).encode())
 
-    def copy(self) -> Hashing:
-        """Another that has hashed what this one has (its parts made into a digest once)."""
-        other = Hashing.__new__(Hashing)
-        other.hash = self.hash.copy()
-        return other
-
     def write(self, data: bytes) -> int:
         """Hash some more bytes."""
         self.hash.update(data)
@@ -113,11 +106,7 @@ def pickle_digest(value: object, *parts: str, unshared: bool = False) -> str:
     the site key's pickle alone is ~300 MB. `unshared`: without the memo, so equal values
     give equal keys whether or not they share objects (a page parsed again shares no strings
     with the cached dumps)."""
-    return pickled_into(Hashing(*parts), value, unshared)
-
-
-def pickled_into(hashing: Hashing, value: object, unshared: bool = False) -> str:
-    """pickle_digest with what `hashing` has hashed before as its parts."""
+    hashing = Hashing(*parts)
     pickler = pickle.Pickler(hashing, PICKLE_PROTOCOL)
     pickler.fast = unshared  # no memo: a shared object is written again (none is recursive)
     pickler.dump(value)
@@ -159,11 +148,6 @@ class PaperPageKeys:
     # cards, and pickled whole on each it was half of a card key's time.
     shared: dict[int, tuple[object, str]] = field(default_factory=dict)
 
-    @cached_property
-    def seed(self) -> Hashing:
-        """What every key hashes first: `common`."""
-        return Hashing(self.common)
-
     @classmethod
     def of(cls, site: Site, stamp: str) -> PaperPageKeys:
         """The keys of a site's paper pages, with the templates' stamp."""
@@ -198,7 +182,7 @@ class PaperPageKeys:
             library.added_by.get(slug, ""),
             library.listed_rank.get(slug, 0),
         )
-        return pickled_into(self.seed.copy(), shown, unshared=True)
+        return pickle_digest(shown, self.common, unshared=True)
 
     def card(self, slug: str) -> str:
         """The key of a paper's card ("" for none): its fields, each dump and tag by its key."""
