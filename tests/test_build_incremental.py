@@ -8,6 +8,7 @@ import signal
 import tempfile
 from array import array
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import run_sitegen
@@ -744,3 +745,23 @@ def test_a_new_dumps_discovery_copy_loads_no_module_this_process_loads_too(
     loaded = [line.rpartition("|")[2].strip() for line in added.stderr.splitlines()]
     assert loaded.count("sitegen.discover") == 1  # in the copy
     assert loaded.count("numpy") == loaded.count("scipy.sparse") == 1
+
+
+def test_the_side_copy_makes_its_own_cards(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both the side copy and this process touch every card: made before the side copy's
+    # fork, each card's pages would be copied as either first writes its reference count.
+    make_site(tmp_path)
+    made_at_fork: list[int] = []
+    real_forked = sitegen.build.schedule.Forked
+
+    class Counted(real_forked):  # type: ignore[misc, valid-type]
+        def __init__(self, function: Any, *args: Any) -> None:
+            if function is sitegen.build.schedule.side_work:
+                made_at_fork.append(len(args[1].model.site.cards.made))
+            super().__init__(function, *args)
+
+    monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert made_at_fork == [0]
+    assert equals_a_clean_build(tmp_path, output)
