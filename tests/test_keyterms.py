@@ -306,7 +306,7 @@ TEXT_PARTS = st.sampled_from(
         "3.5",
         "co--op",
         "end-",
-    ]  # fmt: skip
+    ]
 )
 
 

@@ -245,7 +245,7 @@ def test_a_text_no_url_pattern_can_match_in_is_one_may_hold_url_refuses(text: st
                 "x",
                 ":",
             ]
-        ),  # fmt: skip
+        ),
         max_size=8,
     ).map("".join)
 )
