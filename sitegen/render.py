@@ -132,11 +132,13 @@ PLAIN_LINE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\`*_~\[\]<>&!#|${}]*")
 # pattern around them (a quarter of the synthetic corpus's abstracts, a sixth of the
 # shipped one's, hold one): "_" inside a word (snake_case: it can neither open nor close
 # emphasis), "~" not doubled (strikethrough needs "~~"), "|" (a table needs a second line),
-# "{" and "}" (TeX reads them only after a backslash), ">" (a quote only opens a line) and
-# "&" where no entity is (escaped then, as ">" is).
-PLAIN_PROSE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\`*\[\]<!#$]*")
+# "{" and "}" (TeX reads them only after a backslash), ">" (a quote only opens a line), "&"
+# where no entity is (escaped then, as ">" is) and "`" where no code span closes (a run of
+# backticks opens one only if a later run is as long: arXiv's ``quotes'' and `quotes').
+PLAIN_PROSE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\*\[\]<!#$]*")
 EDGE_UNDERSCORE = re.compile(r"(?:^|\W)_|_(?:\W|$)")  # a "_" beside a space or a mark
 ENTITY = re.compile(r"&[A-Za-z][A-Za-z0-9]*;")  # a named one: PLAIN_PROSE refuses "#"
+BACKTICKS = re.compile(r"`+")
 
 
 def plain_paragraph(text: str) -> str | None:
@@ -146,6 +148,11 @@ def plain_paragraph(text: str) -> str | None:
     checks it against the parser."""
     if not PLAIN_LINE.fullmatch(text) or text[-1].isspace():
         return plain_prose(text)
+    return linked_paragraph(text)
+
+
+def linked_paragraph(text: str) -> str:
+    """One paragraph of text that every rule leaves as it is, its bare URLs linked."""
     # linkify_rule looks only where a "." is
     if "." not in text or not may_hold_url(text) or not URL.search(text):
         return "<p>" + quoted(text) + "</p>\n"
@@ -162,17 +169,23 @@ def quoted(text: str) -> str:
 
 
 def plain_prose(text: str) -> str | None:
-    """plain_paragraph for a line of PLAIN_PROSE with no URL (None for any other text)."""
+    """plain_paragraph for a line of PLAIN_PROSE (None for any other text)."""
     if (
         not PLAIN_PROSE.fullmatch(text)
         or text[-1].isspace()
         or "~~" in text
         or ("_" in text and EDGE_UNDERSCORE.search(text))
         or ("&" in text and ENTITY.search(text))
-        or ("." in text and may_hold_url(text) and URL.search(text))
+        or ("`" in text and not literal_backticks(text))
     ):
         return None
-    return "<p>" + quoted(text) + "</p>\n"
+    return linked_paragraph(text)
+
+
+def literal_backticks(text: str) -> bool:
+    """Whether no run of backticks in text opens a code span: no two runs are as long."""
+    lengths = [len(run) for run in BACKTICKS.findall(text)]
+    return len(lengths) == len(set(lengths))
 
 
 def markdown_html(text: str) -> Markup:

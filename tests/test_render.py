@@ -20,6 +20,7 @@ from sitegen.render import (
     linkify_text,
     make_environment,
     markdown_html,
+    literal_backticks,
     plain_paragraph,
     plural,
     render_template,
@@ -88,6 +89,15 @@ RULED_LINES = [
     "a {b} www.x.org",
     "a_b https://x.org/c_d",
     "R&D https://x.org/?a=1&b=2",
+    "See https://x.org/a_b/~c/d|e{f} now.",
+    "a `b' and ``c\" d",
+    "a `b` c",
+    "a ``b`` c `d",
+    "a `b ``c`` d` e",
+    "a ``` b `` c ` d",
+    "a `https://x.org/b` c",
+    "a https://x.org/`b` c",
+    "a `b https://x.org/c.",
 ]
 
 
@@ -109,7 +119,8 @@ def test_a_plain_paragraph_is_what_markdown_it_makes(text: str) -> None:
 # around which a rule may take them.
 PROSE = st.lists(
     st.sampled_from(["a", "Zé", "1", "_", "__", "~", "~~", "|", "{", "}", "&", ">", " ", ".",
-                     ",", "(", ")", '"', "'", "amp;", "gt;", "-", "www.x.org", "é_1"]),
+                     ",", "(", ")", '"', "'", "amp;", "gt;", "-", "www.x.org", "é_1", "`",
+                     "``", "https://x.org/", "/"]),
     max_size=24,
 ).map(lambda parts: "a" + "".join(parts))  # fmt: skip
 
@@ -125,8 +136,18 @@ def test_a_plain_prose_line_is_what_markdown_it_makes(text: str) -> None:
 
 
 def test_the_prose_path_takes_what_it_may() -> None:
-    text = "a snake_case R&D x > y ~ z | {w}"
-    assert plain_paragraph(text) == MARKDOWN.render(text)
+    for text in [
+        "a snake_case R&D x > y ~ z | {w}",
+        "The code: https://github.com/a/b_c/~d. It was ``fully trained'' as `teacher' models.",
+    ]:
+        assert plain_paragraph(text) is not None
+        assert plain_paragraph(text) == MARKDOWN.render(text)
+    assert plain_paragraph("a `b` c") is None  # a code span: the parser's
+
+
+def test_a_run_of_backticks_is_literal_when_no_later_run_is_as_long() -> None:
+    assert literal_backticks("``a'' and `b'") and literal_backticks("no ticks")
+    assert not literal_backticks("`a` b") and not literal_backticks("``a`` `b")
 
 
 def test_raw_html_is_escaped() -> None:
