@@ -133,12 +133,16 @@ PLAIN_LINE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\`*_~\[\]<>&!#|${}]*")
 # shipped one's, hold one): "_" inside a word (snake_case: it can neither open nor close
 # emphasis), "~" not doubled (strikethrough needs "~~"), "|" (a table needs a second line),
 # "{" and "}" (TeX reads them only after a backslash), ">" (a quote only opens a line), "&"
-# where no entity is (escaped then, as ">" is) and "`" where no code span closes (a run of
-# backticks opens one only if a later run is as long: arXiv's ``quotes'' and `quotes').
-PLAIN_PROSE = re.compile(r"[^\W\d_][^\x00-\x1f\x7f\\*\[\]<!#$]*")
+# where no entity is (escaped then, as ">" is), "`" where no code span closes (a run of
+# backticks opens one only if a later run is as long: arXiv's ``quotes'' and `quotes'),
+# "[" and "]" where no "](" makes a link (a paragraph defines no reference), one run of "*"
+# (emphasis pairs two), and a digit first where no ordered list starts ("3D ...").
+PLAIN_PROSE = re.compile(r"[^\W_][^\x00-\x1f\x7f\\<!#$]*")
 EDGE_UNDERSCORE = re.compile(r"(?:^|\W)_|_(?:\W|$)")  # a "_" beside a space or a mark
 ENTITY = re.compile(r"&[A-Za-z][A-Za-z0-9]*;")  # a named one: PLAIN_PROSE refuses "#"
 BACKTICKS = re.compile(r"`+")
+STARS = re.compile(r"\*+")
+ORDERED_ITEM = re.compile(r"\d{1,9}[.)](?:\s|$)")
 
 
 def plain_paragraph(text: str) -> str | None:
@@ -177,6 +181,9 @@ def plain_prose(text: str) -> str | None:
         or ("_" in text and EDGE_UNDERSCORE.search(text))
         or ("&" in text and ENTITY.search(text))
         or ("`" in text and not literal_backticks(text))
+        or "](" in text
+        or ("*" in text and len(STARS.findall(text)) > 1)
+        or (text[0].isdigit() and ORDERED_ITEM.match(text))
     ):
         return None
     return linked_paragraph(text)

@@ -98,6 +98,19 @@ RULED_LINES = [
     "a `https://x.org/b` c",
     "a https://x.org/`b` c",
     "a `b https://x.org/c.",
+    "a [1] and [b] c",
+    "a [b](https://x.org) c",
+    "a [b] (c) d",
+    "a [b][c] d",
+    "a*b c",
+    "a *b* c",
+    "a ** b",
+    "a **b** *c",
+    "3D scenes [12] at p<0.05*",
+    "12. a",
+    "1) a",
+    "1986. a",
+    "1986.5 a",
 ]
 
 
@@ -120,9 +133,10 @@ def test_a_plain_paragraph_is_what_markdown_it_makes(text: str) -> None:
 PROSE = st.lists(
     st.sampled_from(["a", "Zé", "1", "_", "__", "~", "~~", "|", "{", "}", "&", ">", " ", ".",
                      ",", "(", ")", '"', "'", "amp;", "gt;", "-", "www.x.org", "é_1", "`",
-                     "``", "https://x.org/", "/"]),
+                     "``", "https://x.org/", "/", "*", "**", "[", "]", "](", "1", "1."]),
+    min_size=1,
     max_size=24,
-).map(lambda parts: "a" + "".join(parts))  # fmt: skip
+).map("".join)  # fmt: skip
 
 
 @settings(max_examples=400, deadline=None)
