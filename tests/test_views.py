@@ -124,6 +124,8 @@ def test_the_route_table_finds_every_page_by_path_and_the_feed_is_one_of_them(li
     assert [r.path for r in table.values() if r.kind == "paper"] == [
         f"papers/{s}/index.html" for s in ("apple", "newest", "zeta", "cross", "digits")
     ]
+    others = routes(site, papers=False)  # the same table but for the papers' own pages
+    assert list(others) == [path for path, route in table.items() if route.kind != "paper"]
 
 
 def test_lookups_link_the_arxiv_page_when_the_abstract_names_it() -> None:

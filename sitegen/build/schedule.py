@@ -503,8 +503,9 @@ def renders_beside_discovery(route: Route) -> bool:
 
 
 def shows_nothing_of_discovery(site: Site) -> Iterator[Route]:
-    """The pages a copy renders while discovery runs (from a model without it)."""
-    return filter(renders_beside_discovery, routes(site).values())
+    """The pages a copy renders while discovery runs (from a model without it): no paper's
+    own page (each shows its related papers), whose routes are not made (~20 ms at 10k)."""
+    return filter(renders_beside_discovery, routes(site, papers=False).values())
 
 
 class Made:

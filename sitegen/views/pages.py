@@ -545,8 +545,9 @@ def archive_routes(kind: str, section: Section, size: int, make: Callable) -> li
     return routes
 
 
-def routes(site: Site) -> dict[str, Route]:
-    """Every page of the site by output path, in a fixed order; no view is made yet."""
+def routes(site: Site, papers: bool = True) -> dict[str, Route]:
+    """Every page of the site by output path, in a fixed order; no view is made yet (but for
+    the papers' own pages, without `papers`)."""
     library, size = site.library, page_size(site)
     table = [Route(urls.file_of(urls.HOME), "index", partial(home_page, site))]
     for theme in (t for t in library.themes if t.count):
@@ -556,7 +557,8 @@ def routes(site: Site) -> dict[str, Route]:
         table.append(
             Route(urls.cards_file(section.url), "cards", partial(cards_page, site, section))
         )
-    table += paper_routes(site)
+    if papers:
+        table += paper_routes(site)
     az, groups = library.section(AZ_KEY), az_groups(site)
     make = partial(az_page, site, groups, filterable(site, az))
     for index, (_, slugs) in enumerate(groups):
