@@ -411,6 +411,18 @@ def write_atomic(
         raise
 
 
+def make_folder(path: str) -> None:
+    """os.makedirs(path, exist_ok=True) in one mkdir where the parent is there (a paper's
+    page folder, made in its theme's: makedirs first looks whether the parent exists)."""
+    try:
+        os.mkdir(path)
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+
+
 def create_file(path: Path | str, data: bytes) -> int:
     """Write a file's bytes, FILE_MODE (as write_atomic): open, write, chmod, close; its
     ctime once written. A build writes one per page, and open()'s buffered file added an

@@ -19,7 +19,7 @@ from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 
 from sitegen.errors import SitegenError
-from sitegen.fsio import create_file, write_atomic, write_if_changed
+from sitegen.fsio import create_file, make_folder, write_atomic, write_if_changed
 from sitegen.model import urls
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
@@ -221,7 +221,7 @@ def is_file_or_link(path: str) -> bool:
 def made_folder(folder: str, made: set[str]) -> None:
     """mkdir -p, once per folder (`made`: those made, or known to be there, so far)."""
     if folder not in made:
-        os.makedirs(folder, exist_ok=True)
+        make_folder(folder)
         made.add(folder)
 
 
@@ -279,9 +279,7 @@ class Spool:
         """Park one output file (where parked_at says); its record."""
         target = f"{self.parking}/{parked_relative(path, self.flat)}"
         parent = target.rpartition("/")[0]
-        if parent not in self.parked_in:
-            os.makedirs(parent, exist_ok=True)
-            self.parked_in.add(parent)
+        made_folder(parent, self.parked_in)
         self.ctimes[path] = create_file(target, data)
         record = self.records[path] = (len(data), file_hash(data))
         return record

@@ -19,6 +19,7 @@ from sitegen.fsio import (
     counts_as_input,
     create_file,
     load_yaml,
+    make_folder,
     read_input,
     simple_yaml,
     write_atomic,
@@ -271,3 +272,15 @@ def test_not_simple_text_refuses_exactly_what_is_not_printable_text() -> None:
         expected.difference_update(range(low, high + 1))
     every = "".join(map(chr, range(0x110000)))
     assert {ord(c) for c in NOT_SIMPLE_TEXT.findall(every)} == expected
+
+
+def test_make_folder_makes_what_is_missing_and_refuses_a_file_in_the_way(tmp_path: Path) -> None:
+    make_folder(str(tmp_path / "a"))  # its parent is there: one mkdir
+    make_folder(str(tmp_path / "b" / "c" / "d"))  # parents too
+    make_folder(str(tmp_path / "a"))  # there already
+    assert (tmp_path / "a").is_dir() and (tmp_path / "b" / "c" / "d").is_dir()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(FileExistsError):
+        make_folder(str(tmp_path / "file"))
+    with pytest.raises(OSError):
+        make_folder(str(tmp_path / "file" / "e"))
