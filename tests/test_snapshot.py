@@ -383,3 +383,19 @@ def test_a_model_not_kept_leaves_no_pickle_behind(
     assert not list(models.glob("*.tmp")) and not list(models.glob(".*.tmp"))
     if how != "deploy":  # (deploy leaves the last recorded build's model as it was)
         assert not snapshot.model_file(site, site / "site").exists()
+
+
+def test_a_kept_model_goes_without_the_cards_made_and_makes_them_again(site: Path) -> None:
+    # The build made every card (its lists show them all); the kept model holds none, and
+    # a card asked of it is made as the build made it.
+    [path] = (site.parent / "models").glob("*.model")
+    data = path.read_bytes()[len(snapshot.MAGIC) :]
+    model = snapshot.unpickled(data[: -snapshot.HEAD_SIZE - int.from_bytes(data[-8:], "little")])
+    assert model is not None and model.site.cards.made == {}
+    from sitegen.views.listing import Cards
+
+    again = Cards(model.site.library)
+    assert [model.site.cards[s] for s in again] == [
+        again.card(p) for p in again.library.papers.values()
+    ]
+    assert len(model.site.cards.made) == 3
