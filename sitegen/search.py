@@ -648,25 +648,34 @@ class ShardedIndex:
         files' (``p``; "" for a shard without one). Fills ``codes`` and ``tiered``, and
         empties ``postings`` as it goes (once, then: at 100k papers they hold ~100M ints)."""
         items = []
-        for term, number in self.sorted_terms():
-            codes, late = self.term_codes(term, number)
+        ordered = self.sorted_terms()
+        texts: Iterable[str | None] = [None] * len(ordered)
+        if self.coded:  # made in batches (numpy is loaded): its codes made varints at once
+            from sitegen.search_batch import coded_texts
+
+            texts = coded_texts(self, [number for _, number in ordered])
+        for (term, number), text in zip(ordered, texts, strict=True):
+            codes, late = self.term_codes(term, number, text)
             items.append((term, varints((number, self.pairs[number])) + codes, late))
         return shard_texts(items, limit)
 
-    def term_codes(self, term: str, number: int) -> tuple[str, str]:
+    def term_codes(self, term: str, number: int, text: str | None = None) -> tuple[str, str]:
         """One term's postings in its shard (after its number and count) and its late
-        codes (its number, how many ints follow, the slots the shard lacks), as varints."""
+        codes (its number, how many ints follow, the slots the shard lacks), as varints
+        (`text`: its codes' varints, made already: search_batch.coded_texts)."""
         row = self.postings.pop(number)
-        if self.coded:
-            codes, last = row.tolist(), self.lasts[number]
-        else:
+        tiered = self.pairs[number] > POSITION_POSTINGS
+        if not self.coded:
             codes, last = posting_codes(row)
-        text = varints(codes)
+        else:  # as a list only where text or tiers need it
+            codes = row.tolist() if text is None or tiered else []
+            last = self.lasts[number]
+        text = varints(codes) if text is None else text
         self.codes[term] = f"{last},{text}"
-        if self.pairs[number] <= POSITION_POSTINGS:
+        if not tiered:
             return text, ""
-        self.tiered[term] = tiered = tiered_texts(codes, self.weighing())
-        return tiered[1], late_codes(number, tiered[2])
+        self.tiered[term] = tiers = tiered_texts(codes, self.weighing())
+        return tiers[1], late_codes(number, tiers[2])
 
     def weighing(self) -> Weighing:
         """What tiered_codes weighs postings by."""

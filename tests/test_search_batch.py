@@ -4,15 +4,19 @@ a time leaves, value for value (the postings as the codes of its rows)."""
 from __future__ import annotations
 
 import sys
+from array import array
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sitegen.search_batch
 from sitegen import search
-from sitegen.search_batch import BatchAdder, RawFacts, add_documents
+from sitegen.search_batch import BatchAdder, RawFacts, add_documents, coded_texts, varint_text
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -137,3 +141,28 @@ def test_an_index_goes_on_the_way_it_began() -> None:
     recorded = one_by_one(docs[:1])
     with pytest.raises(ValueError, match="one Record at a time"):
         add_documents(recorded, docs[1:], RawFacts())
+
+
+EDGES = [0, 1, 31, 32, 33, 1023, 1024, 32767, 32768, 2**20 - 1, 2**20, 2**25, 2**30, 2**31 - 1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(EDGES), st.integers(0, 2**31 - 1)), max_size=60))
+def test_varint_text_writes_each_int_as_varint_does(numbers: list[int]) -> None:
+    text, ends = varint_text(np.array(numbers, np.int32))
+    assert text == search.varints(numbers)
+    bounds = [0, *ends.tolist()]
+    assert [text[a:b] for a, b in pairwise(bounds)] == [search.varint(n) for n in numbers]
+
+
+def test_coded_texts_are_each_terms_varints_across_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Chunks of at least 5 ints: a term's row is never split, and an empty row is "".
+    monkeypatch.setattr(sitegen.search_batch, "VARINT_CHUNK", 5)
+    index = search.ShardedIndex()
+    rows = [[3, 40, 2], [], [7] * 9, [1], [2**31 - 1, 0], [1500]]
+    index.postings = {number: array("i", row) for number, row in enumerate(rows)}
+    order = [4, 0, 1, 2, 3, 5]
+    assert list(coded_texts(index, order)) == [search.varints(rows[n]) for n in order]
+    index.postings[6] = array("i", [5, -1])  # no code is negative: refused as varints does
+    with pytest.raises(ValueError, match="not a varint"):
+        list(coded_texts(index, [6]))
