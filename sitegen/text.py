@@ -7,8 +7,11 @@ list's cards.js needn't carry a slug each): keep the two in step.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from sitegen.texmath import tex_plain
 
@@ -161,3 +164,26 @@ def short_title(title: str, limit: int) -> str:
     if len(title) <= limit:
         return title
     return title[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def json_encoder(separators: tuple[str, str], ascii_only: bool) -> Callable[[Any], str]:
+    """json.dumps(value, separators=separators, ensure_ascii=ascii_only) for plain data (no
+    value holding itself), with CPython's C encoder made once: json.dumps makes one per
+    call, half the time of encoding a small value."""
+    encoder = json.JSONEncoder(separators=separators, ensure_ascii=ascii_only)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator (another Python): the encoder's own method
+        return encoder.encode
+    strings = json.encoder.encode_basestring_ascii if ascii_only else json.encoder.encode_basestring
+    encode = make(
+        None,  # no check for a value that holds itself: plain data
+        encoder.default,
+        strings,
+        None,  # no indent
+        encoder.key_separator,
+        encoder.item_separator,
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan
+    )
+    return lambda value: "".join(encode(value, 0))

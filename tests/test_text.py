@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -16,6 +17,7 @@ from sitegen.text import (
     derivable_slug,
     excerpt,
     find_links,
+    json_encoder,
     may_hold_url,
     one_line,
     short_title,
@@ -254,3 +256,19 @@ def test_arxiv_id_is_the_first_identifier_the_case_blind_pattern_finds(text: str
     # with the pattern's "i" matching "ı" and "İ" too.
     match = ARXIV_ID.search(text)
     assert arxiv_id(text) == (match.group(1) if match else None)
+
+
+PLAIN_DATA = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(PLAIN_DATA)
+def test_json_encoder_writes_what_json_dumps_writes(value: object) -> None:
+    for separators in ((",", ":"), (", ", ": ")):
+        for ascii_only in (True, False):
+            wanted = json.dumps(value, separators=separators, ensure_ascii=ascii_only)
+            assert json_encoder(separators, ascii_only)(value) == wanted

@@ -5,7 +5,6 @@ Each producer is a function from a Run to Outputs (relative path -> bytes).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from html import escape  # not xml.sax.saxutils: it imports urllib.request
 from pathlib import Path
@@ -18,6 +17,7 @@ from sitegen.fsio import MAX_ASSET_BYTES, counts_as_input, read_input
 from sitegen.model import urls
 from sitegen.output import Kept, Outputs, check_path
 from sitegen.project import default_dir
+from sitegen.text import json_encoder
 
 SITEMAP_MAX_URLS = 50_000  # the sitemap protocol's limit per file
 
@@ -47,8 +47,11 @@ def papers_json(papers: list[Paper], abstracts: bool = True) -> str:
     """
     # One paper per line: tidy diffs, and the C encoder (indent= would force the slow one).
     ordered = sorted(papers, key=lambda paper: paper.slug)
-    rows = (json.dumps(paper_record(p, abstracts), ensure_ascii=False) for p in ordered)
+    rows = map(RECORD_JSON, (paper_record(p, abstracts) for p in ordered))
     return "[\n" + ",\n".join(rows) + "\n]\n"
+
+
+RECORD_JSON = json_encoder((", ", ": "), ascii_only=False)  # json.dumps(.., ensure_ascii=False)
 
 
 CATALOGUE = "papers.json"
