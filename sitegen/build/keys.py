@@ -185,10 +185,12 @@ class PaperPageKeys:
         return pickle_digest(shown, self.common, unshared=True)
 
     def card(self, slug: str) -> str:
-        """The key of a paper's card ("" for none): its fields, each dump and tag by its key."""
+        """The key of a paper's card ("" for none): what it is made of (Cards.made_of), each
+        dump and tag by its key; the card itself is not made."""
         if slug not in self.cards:
-            card = self.site.cards.get(slug)
-            fields = () if card is None else tuple(map(self.by_key, vars(card).values()))
+            paper = self.site.library.papers.get(slug)
+            made_of = None if paper is None else self.site.cards.made_of(paper)
+            fields = () if made_of is None else tuple(map(self.by_key, made_of))
             self.cards[slug] = pickle_digest(fields, unshared=True) if fields else ""
         return self.cards[slug]
 

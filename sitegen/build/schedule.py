@@ -225,15 +225,13 @@ def side_work(
 def share_before_fork(run: Run, renderer: bool = True) -> None:
     """Make what a copy that renders pages needs once, here, so the copies share it: the
     site key (which reads every paper and dump: in a copy, that alone unshares them, ~240 MB
-    a copy at 100k papers) and, for the renderer, every paper's card and compiled template.
+    a copy at 100k papers) and, for the renderer, every compiled template.
 
-    The side copy makes its own cards, and compiles the templates beside discovery: it and
-    this process each touch every card (a card shared through the fork is copied page by
-    page as either first writes its reference count), and made here the cards held up the
-    fork (~0.11 s at 10k papers; a cold 10k build 0.14-0.26 s faster without them, per pair
-    in three batches, its CPU about the same)."""
+    Not the cards: each copy makes those its pages show. The side copy's lists show them
+    all; made here, they held up its fork (~0.11 s at 10k papers; a cold 10k build 0.14-0.26
+    s faster without them, per pair in three batches). A new dump's renderer shows a few
+    thousand, and the pages' keys read none (Cards.made_of): made here, all took ~0.13 s."""
     if renderer:
-        run.model.site.cards.fill()
         compile_templates(run.env, unused_templates(run.env))
     run.input_keys()
     give_back_memory()  # what discovery freed is not copied into the page tables of a copy
