@@ -29,7 +29,7 @@ from markupsafe import Markup
 from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
-from sitegen.texmath import tex_plugin
+from sitegen.texmath import macros_as_text, tex_plugin
 from sitegen.text import URL, clean_url, may_hold_url
 
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -173,20 +173,28 @@ def quoted(text: str) -> str:
 
 
 def plain_prose(text: str) -> str | None:
-    """plain_paragraph for a line of PLAIN_PROSE (None for any other text)."""
+    """plain_paragraph for a line of PLAIN_PROSE, or of it and the TeX macros the parser's
+    TeX rules make text of (texmath.macros_as_text: arXiv's 84.8\\%, na\\"{\\i}ve, \\eg);
+    None for any other text."""
+    shown = checked = text
+    if "\\" in text:
+        made = macros_as_text(text)
+        if made is None:
+            return None
+        shown, checked = made
     if (
-        not PLAIN_PROSE.fullmatch(text)
+        not PLAIN_PROSE.fullmatch(checked)
         or text[-1].isspace()
-        or "~~" in text
-        or ("_" in text and EDGE_UNDERSCORE.search(text))
-        or ("&" in text and ENTITY.search(text))
-        or ("`" in text and not literal_backticks(text))
-        or "](" in text
-        or ("*" in text and len(STARS.findall(text)) > 1)
-        or (text[0].isdigit() and ORDERED_ITEM.match(text))
+        or "~~" in checked
+        or ("_" in checked and EDGE_UNDERSCORE.search(checked))
+        or ("&" in checked and ENTITY.search(checked))
+        or ("`" in checked and not literal_backticks(checked))
+        or "](" in checked
+        or ("*" in checked and len(STARS.findall(checked)) > 1)
+        or (checked[0].isdigit() and ORDERED_ITEM.match(checked))
     ):
         return None
-    return linked_paragraph(text)
+    return linked_paragraph(shown)
 
 
 def literal_backticks(text: str) -> bool:

@@ -382,6 +382,38 @@ def macro_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def macros_as_text(text: str) -> tuple[str, str] | None:
+    """For prose whose only TeX is what macro_rule makes text of (accents, escaped
+    characters, author shorthands, and unknown macros, which markdown leaves as written)
+    outside any formula or style group: (the text as markdown-it's tokens hold it, the text
+    with each macro as "x", for checking what the rest is); None for other text: a backslash
+    this doesn't read, a line break or tab, or a "_" (whether one opens or closes emphasis
+    depends on the character before it in the source, a macro's own)."""
+    if "_" in text or STYLE_OPEN.search(text) or CONTROL.search(text):
+        return None
+    made, checked, at = [], [], 0
+    while (start := text.find("\\", at)) >= 0:
+        made.append(text[at:start])
+        checked.append(text[at:start])
+        if (match := ACCENT.match(text, start)) is not None:
+            made.append(accented(match.group(1), match.group(2) or match.group(3)))
+        elif text[start + 1 : start + 2] in ESCAPED:
+            match = None
+            made.append(text[start + 1])
+        elif (match := WORD_MACRO.match(text, start)) is not None:
+            made.append(word_plain(match))  # an unknown one as written: markdown's too
+        else:
+            return None
+        checked.append("x")
+        at = match.end() if match is not None else start + 2
+    made.append(text[at:])
+    checked.append(text[at:])
+    return "".join(made), "".join(checked)
+
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def tex_plugin(md: MarkdownIt) -> None:
     """Teach a markdown-it parser the inline TeX of abstracts; the rest stays Markdown."""
     md.inline.ruler.before("escape", "tex_math", math_rule)

@@ -111,6 +111,20 @@ RULED_LINES = [
     "1) a",
     "1986. a",
     "1986.5 a",
+    # TeX the parser's rules make text of, and TeX they don't.
+    '84.8\\% top-1 and R\\&D, \\eg na\\"{\\i}ve \\overfeat nets\\ie ones',
+    "a {\\em b} c",
+    "a \\emph{b} c",
+    "a \\(x\\) b",
+    "a \\$5 b",
+    "a \\\\ b",
+    "a \\_b_ c",
+    "a\\",
+    "a \\eg",
+    "a \\ie ",
+    "a \\%_b_\\% c",
+    "a \\%*b*\\% c",
+    "a \\foo\rb c",
 ]
 
 
@@ -133,7 +147,9 @@ def test_a_plain_paragraph_is_what_markdown_it_makes(text: str) -> None:
 PROSE = st.lists(
     st.sampled_from(["a", "Zé", "1", "_", "__", "~", "~~", "|", "{", "}", "&", ">", " ", ".",
                      ",", "(", ")", '"', "'", "amp;", "gt;", "-", "www.x.org", "é_1", "`",
-                     "``", "https://x.org/", "/", "*", "**", "[", "]", "](", "1", "1."]),
+                     "``", "https://x.org/", "/", "*", "**", "[", "]", "](", "1", "1.", "\\",
+                     "\\%", "\\&", "\\ie", "\\eg ", "\\foo", '\\"{\\i}', "\\'e", "{\\it x}",
+                     "\\(", "\\)", "$", "\\$", "\\_", "\\{", " \\"]),
     min_size=1,
     max_size=24,
 ).map("".join)  # fmt: skip

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sitegen.render import markdown_html
-from sitegen.texmath import NotTex, parse_math, tex_plain
+from sitegen.texmath import NotTex, macros_as_text, parse_math, tex_plain
 
 
 def inner(html: str) -> str:
@@ -89,3 +89,21 @@ def test_any_text_renders_without_raw_markup_or_errors(text: str) -> None:
     )
     assert re.search(rf"<(?!/?({made})\b)", html) is None
     tex_plain(text)
+
+
+def test_macros_as_text_are_the_parsers_text_and_step_aside_from_the_rest() -> None:
+    made = macros_as_text('84.8\\% of na\\"{\\i}ve nets, \\eg the \\overfeat one')
+    assert made == (
+        "84.8% of naïve nets, e.g. the \\overfeat one",
+        "84.8x of naxve nets, xthe xone",
+    )
+    for text in (
+        "a {\\em b}",
+        "a \\emph{b}",
+        "a \\(x\\)",
+        "a \\\\",
+        "a\\",
+        "a \\-",
+        "a_\\%",
+    ):
+        assert macros_as_text(text) is None, text
