@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,6 +24,8 @@ class SitegenError(Exception):
 
 def unknown_key(key: object, known: Iterable[str], where: str) -> str:
     """A warning for a key a config file doesn't know, with a 'did you mean' when one is close."""
+    import difflib  # only for this warning: every command imports this module (~4 ms)
+
     close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"{where}unknown key {str(key)!r}, ignored{hint}"
