@@ -47,7 +47,7 @@ class Site:
 
 class Cards(Mapping[str, PaperCard]):
     """Every paper's card by slug, each made the first time a page asks for it (a build
-    that keeps every page but one makes a handful); fill() makes them all at once."""
+    that keeps every page but one makes a handful)."""
 
     def __init__(self, library: Library):
         self.library = library
@@ -87,11 +87,6 @@ class Cards(Mapping[str, PaperCard]):
         # A kept model (sitegen.snapshot) goes without the cards made: the next build makes
         # again the few its pages show (10k made: 3 of 31 MB and ~60 ms of the pickle).
         return {**self.__dict__, "made": {}, "derivable": {}}
-
-    def fill(self) -> None:
-        """Make every card now (before forking, so that the copies share them)."""
-        for slug in self.library.papers:
-            self[slug]
 
     def card(self, paper: Paper) -> PaperCard:
         """A paper's card, made of what made_of names and nothing else."""
