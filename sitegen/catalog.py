@@ -17,8 +17,6 @@ from json.encoder import encode_basestring, encode_basestring_ascii  # type: ign
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sitegen.cache import BuildCache, text_digest
 from sitegen.dumps import Entry
 from sitegen.errors import SitegenError
@@ -36,7 +34,6 @@ LEDGER_NAME = "ingested.json"
 # A heading line, empty ("#") included: bodies are stored without trailing whitespace.
 NOTES_HEADING = re.compile(r"^#{1,6}(?:\s|$)", re.MULTILINE)
 # libyaml's safe loader parses front matter ~5x faster than the pure-Python one.
-YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster at 100k pages
 
 
 @dataclass
@@ -154,8 +151,11 @@ def parse_page(text: str, path: Path, theme: str, key: str = "") -> Page:
 
 def render_page(title: str, slug: str, abstract: str, extra: dict[str, Any]) -> str:
     """The text of a freshly ingested page: front matter, then the abstract."""
+    import yaml  # loaded by ingest alone: a build reads no YAML it holds parsed
+
     meta = {"title": title, "slug": slug, **extra}
-    front = yaml.dump(meta, Dumper=YAML_DUMPER, allow_unicode=True, sort_keys=False, width=10_000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: ~10x faster at 100k pages
+    front = yaml.dump(meta, Dumper=dumper, allow_unicode=True, sort_keys=False, width=10_000)
     return f"---\n{front}---\n\n{abstract}\n"
 
 

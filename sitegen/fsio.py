@@ -13,11 +13,12 @@ import tempfile
 from collections.abc import Callable
 from functools import cache, lru_cache
 from pathlib import Path, PurePath
-from typing import Any, BinaryIO
-
-import yaml
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sitegen.errors import SitegenError
+
+if TYPE_CHECKING:  # loaded on first use (yaml_loaders): a build from a warm cache reads no YAML
+    import yaml
 
 # mkstemp creates files readable by their owner only; published files should get
 # the permissions a plain open() would give them (0666 less the umask).
@@ -157,6 +158,8 @@ def decode_text(data: bytes, path: Path | str, errors: str = "strict") -> str:
 
 def checked_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     """A YAML date or time, refused (with its line) when it isn't on the calendar."""
+    import yaml
+
     try:
         value = yaml.SafeLoader.construct_yaml_timestamp(loader, node)
     except (ValueError, OverflowError) as exc:
@@ -171,18 +174,29 @@ def checked_timestamp(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
     return value
 
 
-class FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """libyaml's safe loader (~10x faster at 100k pages), with checked dates."""
+@cache
+def yaml_loaders() -> tuple[type[yaml.SafeLoader], type[yaml.SafeLoader]]:
+    """libyaml's safe loader (~10x faster at 100k pages) and the pure-Python one (for text
+    that uses aliases), each with checked dates; PyYAML loads on first use (~8 ms of a
+    start: a build whose inputs the cache holds parsed reads no YAML)."""
+    import yaml
+
+    class FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        """libyaml's safe loader, with checked dates."""
+
+    class CheckedLoader(yaml.SafeLoader):
+        """The pure-Python safe loader, with checked dates."""
+
+    for loader in (FastLoader, CheckedLoader):
+        loader.add_constructor("tag:yaml.org,2002:timestamp", checked_timestamp)
+    return FastLoader, CheckedLoader
 
 
-class CheckedLoader(yaml.SafeLoader):
-    """The pure-Python safe loader, with checked dates: for text that uses aliases."""
+def yaml_loader() -> type[yaml.SafeLoader]:
+    """The loader load_yaml reads YAML with (yaml_loaders)."""
+    return yaml_loaders()[0]
 
 
-for _loader in (FastLoader, CheckedLoader):
-    _loader.add_constructor("tag:yaml.org,2002:timestamp", checked_timestamp)
-
-YAML_LOADER = FastLoader
 # The most nodes a YAML document may stand for once its aliases are expanded: a
 # themes.yaml of 100 themes is a few thousand; a "billion laughs" is 10^9.
 MAX_YAML_NODES = 100_000
@@ -192,6 +206,8 @@ ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\[\]{}]")  # "*name" where YAML allo
 def expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
     """How many nodes a node stands for with every alias expanded (shared ones counted
     each time they are used, as a consumer walking the data would meet them)."""
+    import yaml
+
     key = id(node)
     if key in sizes:
         return sizes[key]
@@ -212,7 +228,9 @@ def expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) 
 
 def load_with_aliases(text: str) -> Any:
     """Load YAML that uses aliases, refusing one that expands beyond MAX_YAML_NODES."""
-    loader = CheckedLoader(text)
+    import yaml
+
+    loader = yaml_loaders()[1](text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -259,7 +277,7 @@ NOT_SIMPLE_TEXT = re.compile(
 def implicit_patterns(first: str) -> tuple[re.Pattern[str], ...]:
     """The patterns by which YAML gives a plain scalar starting with `first` another type
     (the loader's resolvers are all added when yaml is imported: they don't change later)."""
-    resolvers = YAML_LOADER.yaml_implicit_resolvers
+    resolvers = yaml_loader().yaml_implicit_resolvers
     return tuple(regexp for _, regexp in resolvers.get(first, []) + resolvers.get(None, []))
 
 
@@ -313,10 +331,12 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
     simple = simple_yaml(text)
     if simple is not None:
         return simple
+    import yaml
+
     try:
         if ("*" in text and ALIAS.search(text)) or may_nest_deeply(text):
             return load_with_aliases(text)  # pure Python: its recursion is caught below
-        return yaml.load(text, Loader=YAML_LOADER)
+        return yaml.load(text, Loader=yaml_loader())
     except yaml.reader.ReaderError as exc:  # a character YAML never takes: no mark
         character = refused_character(exc.character)
         # Its first place is the one refused (libyaml gives a byte offset, PyYAML an index).
@@ -346,6 +366,8 @@ def refused_character(character: object) -> str:
 def line_node(text: str) -> yaml.Node | None:
     """YAML text that libyaml read, parsed again in pure Python for the lines of its parts;
     None where that parser refuses what libyaml took (a tab in a flow mapping, deep nesting)."""
+    import yaml
+
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except (yaml.YAMLError, RecursionError):
@@ -357,6 +379,8 @@ def line_of(text: str, *keys: str) -> int | None:
 
     A second, pure-Python parse: call it only to point at a mistake.
     """
+    import yaml
+
     node = line_node(text)
     line = None
     for key in keys:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
-
-import yaml
 
 from sitegen.cache import BuildCache
 from sitegen.catalog import (
@@ -25,6 +23,7 @@ from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump
+from sitegen.known import content_key
 from sitegen.model.urls import base_url_problem
 from sitegen.shipped import shipped
 from sitegen.themes import Taxonomy, load_taxonomy, themes_file
@@ -106,11 +105,19 @@ def default_dir(name: str) -> Path:
     return shipped(name)
 
 
-def load_config(path: Path) -> SiteConfig:
-    """Read content/site.yaml; every field is optional."""
+def load_config(path: Path, cache: BuildCache | None = None) -> SiteConfig:
+    """Read content/site.yaml (parsed once per content, when there is a cache)."""
     if not path.exists():
         return SiteConfig()
-    text = decode_text(read_input(path), path)
+    data = read_input(path)
+    text = decode_text(data, path)
+    if cache is None:
+        return read_config(path, text)
+    return cache.parse("config", content_key(path, data), partial(read_config, path, text))
+
+
+def read_config(path: Path, text: str) -> SiteConfig:
+    """Parse the text of content/site.yaml; every field is optional."""
     data = load_yaml(text, path) or {}
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
@@ -151,6 +158,8 @@ def load_config(path: Path) -> SiteConfig:
 
 def key_lines(text: str) -> dict[str, int]:
     """The line of each top-level key of a YAML mapping."""
+    import yaml  # only to point at a mistake
+
     node = line_node(text)
     if not isinstance(node, yaml.MappingNode):
         return {}
@@ -181,7 +190,7 @@ def load_project(
     content = root / "content"
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
-    config = load_config(content / "site.yaml")
+    config = load_config(content / "site.yaml", cache)
     taxonomy = load_taxonomy(themes_file(content), cache)
     if ingested is not None:
         dumps, pages, ledger = ingested.dumps, ingested.pages, ingested.ledger

@@ -20,8 +20,6 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
@@ -282,6 +280,8 @@ def parse_settings(raw: Any, path: Path, warnings: list[str], text: str | None =
 
 def theme_lines(text: str) -> dict[int, int]:
     """Line number (1-based) of each entry under `themes:`, for error messages."""
+    import yaml  # only to point at a mistake
+
     node = line_node(text)
     if isinstance(node, yaml.MappingNode):
         node = next((v for k, v in node.value if k.value == "themes"), None)
