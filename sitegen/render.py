@@ -188,7 +188,8 @@ def plain_prose(text: str) -> str | None:
         or "~~" in checked
         or ("_" in checked and EDGE_UNDERSCORE.search(checked))
         or ("&" in checked and ENTITY.search(checked))
-        or ("`" in checked and not literal_backticks(checked))
+        # in the source: a code span may close on the backtick of an accent (\\`e)
+        or ("`" in text and not literal_backticks(text))
         or "](" in checked
         or ("*" in checked and len(STARS.findall(checked)) > 1)
         or (checked[0].isdigit() and ORDERED_ITEM.match(checked))

@@ -401,7 +401,9 @@ def macros_as_text(text: str) -> tuple[str, str] | None:
             match = None
             made.append(text[start + 1])
         elif (match := WORD_MACRO.match(text, start)) is not None:
-            made.append(word_plain(match))  # an unknown one as written: markdown's too
+            # An unknown one as written, as markdown leaves it: its backslash, then letters
+            # (the "x" standing for them in `checked` is a letter too).
+            made.append(word_plain(match))
         else:
             return None
         checked.append("x")
