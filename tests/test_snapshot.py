@@ -15,6 +15,7 @@ from sitegen import cli, noop, snapshot
 from sitegen.build.options import SiteModel
 from sitegen.fsio import write_atomic
 from sitegen.noop import RACY_NS
+from sitegen.views.listing import Cards
 
 PAGE = "---\ntitle: {title}\nslug: {slug}\n---\n\nAn abstract about {word} bounds.\n"
 THEMES = "themes:\n  - slug: theory\n    keywords: [bounds]\n"
@@ -392,8 +393,6 @@ def test_a_kept_model_goes_without_the_cards_made_and_makes_them_again(site: Pat
     data = path.read_bytes()[len(snapshot.MAGIC) :]
     model = snapshot.unpickled(data[: -snapshot.HEAD_SIZE - int.from_bytes(data[-8:], "little")])
     assert model is not None and model.site.cards.made == {}
-    from sitegen.views.listing import Cards
-
     again = Cards(model.site.library)
     assert [model.site.cards[s] for s in again] == [
         again.card(p) for p in again.library.papers.values()
