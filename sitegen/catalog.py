@@ -33,7 +33,6 @@ from sitegen.text import find_links, one_line, status_key
 LEDGER_NAME = "ingested.json"
 # A heading line, empty ("#") included: bodies are stored without trailing whitespace.
 NOTES_HEADING = re.compile(r"^#{1,6}(?:\s|$)", re.MULTILINE)
-# libyaml's safe loader parses front matter ~5x faster than the pure-Python one.
 
 
 @dataclass

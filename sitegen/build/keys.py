@@ -189,9 +189,11 @@ class PaperPageKeys:
         dump and tag by its key; the card itself is not made."""
         if slug not in self.cards:
             paper = self.site.library.papers.get(slug)
-            made_of = None if paper is None else self.site.cards.made_of(paper)
-            fields = () if made_of is None else tuple(map(self.by_key, made_of))
-            self.cards[slug] = pickle_digest(fields, unshared=True) if fields else ""
+            if paper is None:
+                self.cards[slug] = ""
+            else:
+                fields = tuple(map(self.by_key, self.site.cards.made_of(paper)))
+                self.cards[slug] = pickle_digest(fields, unshared=True)
         return self.cards[slug]
 
     def by_key(self, value: object) -> object:
