@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.util
 import os
 import re
 from collections.abc import Collection, Iterable
@@ -19,17 +20,13 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 import jinja2
-import markdown_it
 import markupsafe
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
 from markupsafe import Markup
 
 from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
-from sitegen.texmath import macros_as_text, tex_plugin
+from sitegen.texmath import macros_as_text
 from sitegen.text import URL, clean_url, may_hold_url
 
 SAFE_SCHEMES = ("http", "https", "mailto")
@@ -69,60 +66,6 @@ def linkify_text(text: str) -> list[tuple[str, str | None]]:
     return runs
 
 
-def link_tokens(visible: str, href: str, level: int) -> list[Token]:
-    """The three inline tokens of a link around plain text."""
-    opening = Token("link_open", "a", 1, attrs={"href": href}, level=level)
-    opening.markup, opening.info = "linkify", "auto"
-    text = Token("text", "", 0, content=visible, level=level + 1)
-    closing = Token("link_close", "a", -1, level=level)
-    closing.markup, closing.info = "linkify", "auto"
-    return [opening, text, closing]
-
-
-def linkify_rule(state: StateCore) -> None:
-    """Core rule: turn bare URLs in text (outside links and code) into links."""
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        children: list[Token] = []
-        depth = 0
-        for token in block.children:
-            if token.type == "link_open":
-                depth += 1
-            elif token.type == "link_close":
-                depth -= 1
-            if token.type != "text" or depth > 0 or "." not in token.content:
-                children.append(token)
-                continue
-            for visible, href in linkify_text(token.content):
-                if href is None:
-                    children.append(Token("text", "", 0, content=visible, level=token.level))
-                else:
-                    children.extend(link_tokens(visible, href, token.level))
-        block.children = children
-
-
-def shift_headings_rule(state: StateCore) -> None:
-    """Core rule: the page owns <h1>, so a user's '#' heading becomes <h2>, and so on."""
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            level = min(int(token.tag[1]) + 1, 6)
-            token.tag = f"h{level}"
-
-
-def make_markdown() -> MarkdownIt:
-    """CommonMark plus tables and strikethrough; no raw HTML, no images, safe links only."""
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.disable("image")
-    md.validateLink = is_safe_url
-    md.use(tex_plugin)  # inline TeX: MathML, emphasis, accents (unknown TeX stays as written)
-    md.core.ruler.push("sitegen_linkify", linkify_rule)
-    md.core.ruler.push("sitegen_headings", shift_headings_rule)
-    return md
-
-
-MARKDOWN = make_markdown()
 # One line of prose that no Markdown, TeX or HTML rule can touch: it starts with a letter
 # (no block starts so) and holds no control character, no line break and none of the
 # characters an inline rule starts at (escapes, code, emphasis, strikethrough, links,
@@ -209,7 +152,11 @@ def markdown_html(text: str) -> Markup:
     if not text:
         return Markup("")
     plain = plain_paragraph(text)
-    return Markup(plain if plain is not None else MARKDOWN.render(text))
+    if plain is not None:
+        return Markup(plain)
+    from sitegen.mdparser import MARKDOWN  # loaded by the first text that needs it
+
+    return Markup(MARKDOWN.render(text))
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
@@ -513,12 +460,24 @@ def compile_tag(env: jinja2.Environment) -> str:
     results, which Jinja computes as it compiles when their arguments are constants
     (`{{ "*a*"|markdown }}`): sitegen's code and the Markdown and escaping libraries."""
     filters = sorted((n, repr(getattr(f, "jinja_pass_arg", None))) for n, f in env.filters.items())
-    versions = (jinja2.__version__, markdown_it.__version__)
-    tag = hashlib.sha256(repr((versions, sorted(TEMPLATE_OPTIONS.items()), filters)).encode())
-    # MarkupSafe's version is deprecated as an attribute (and slow to look up): its code.
-    for source in [Path(markupsafe.__file__), *sorted(Path(__file__).parent.rglob("*.py"))]:
+    tag = hashlib.sha256(
+        repr((jinja2.__version__, sorted(TEMPLATE_OPTIONS.items()), filters)).encode()
+    )
+    # The other libraries' code, which holds their versions: MarkupSafe's version is
+    # deprecated as an attribute (and slow to look up), and markdown-it is not imported
+    # for its own (sitegen.mdparser: only texts that need the parser load it).
+    libraries = [Path(markupsafe.__file__), markdown_it_source()]
+    for source in [*libraries, *sorted(Path(__file__).parent.rglob("*.py"))]:
         tag.update(source.read_bytes())
     return tag.hexdigest()[:16]
+
+
+def markdown_it_source() -> Path:
+    """markdown-it's __init__.py, where its __version__ is, found without importing it."""
+    spec = importlib.util.find_spec("markdown_it")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("markdown_it")  # a dependency: only a broken install
+    return Path(spec.origin)
 
 
 def compile_into_cache(root: Path) -> None:

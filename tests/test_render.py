@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,15 +14,17 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from sitegen.build import BuildOptions, build
+from sitegen.mdparser import MARKDOWN
 from sitegen.model.library import DumpInfo, TagInfo
 from sitegen.render import (
-    MARKDOWN,
     bibtex,
+    compile_tag,
     is_safe_url,
     linkify_text,
     literal_backticks,
     make_environment,
     markdown_html,
+    markdown_it_source,
     plain_paragraph,
     plural,
     render_template,
@@ -605,3 +609,37 @@ def test_a_site_s_own_card_macro_makes_its_lists(tmp_path: Path) -> None:
         env = make_environment(template_dirs(site), keep_compiled=False)
         made = env.from_string(page).render(papers=[card_of("A"), card_of("B")])
         assert made.count("<li data-mine") == mine and made.count("<li") == 2
+
+
+def test_markdown_it_loads_only_when_a_text_needs_the_parser() -> None:
+    # Most abstracts are made without the parser (plain_paragraph): importing what renders
+    # pages, and rendering such a text, load no markdown-it (~25 ms of a build's start);
+    # a text that needs the parser does, and the template cache's tag is found without it.
+    code = (
+        "import sys, sitegen.build, sitegen.cli, sitegen.paper_page\n"
+        "from sitegen.render import compile_tag, make_environment, markdown_html, template_dirs\n"
+        "compile_tag(make_environment(template_dirs(None), keep_compiled=False))\n"
+        "assert markdown_html('A plain abstract, see https://x.org/a.') is not None\n"
+        "before = 'markdown_it' in sys.modules\n"
+        "assert markdown_html('Some *emphasis*.') == '<p>Some <em>emphasis</em>.</p>\\n'\n"
+        "print(before, 'markdown_it' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.split() == ["False", "True"]
+
+
+def test_compile_tag_follows_markdown_it_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The compiled templates' tag reads markdown-it's code (its version) without importing it.
+    import markdown_it
+
+    import sitegen.render
+
+    env = make_environment(template_dirs(None), keep_compiled=False)
+    assert markdown_it_source() == Path(markdown_it.__file__)
+    before = compile_tag(env)
+    other = tmp_path / "__init__.py"
+    other.write_text('__version__ = "99.0.0"\n', encoding="utf-8")
+    monkeypatch.setattr(sitegen.render, "markdown_it_source", lambda: other)
+    assert compile_tag(env) != before
