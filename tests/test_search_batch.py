@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 import sitegen.search_batch
 from sitegen import search
+from sitegen.porter import lunr_term
 from sitegen.search_batch import BatchAdder, RawFacts, add_documents, coded_texts, varint_text
+from sitegen.wordforms import class_hash, form_hash
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -166,3 +168,32 @@ def test_coded_texts_are_each_terms_varints_across_chunks(monkeypatch: pytest.Mo
     index.postings[6] = array("i", [5, -1])  # no code is negative: refused as varints does
     with pytest.raises(ValueError, match="not a varint"):
         list(coded_texts(index, [6]))
+
+
+WORDS = st.lists(
+    st.one_of(
+        st.sampled_from([*"aeiousy-'.,()0", "ing", "ed", "s", "ation", "ize", "é", "𝔸"]),
+        st.characters(),  # any code point: lone surrogates and those beyond the BMP too
+    ),
+    max_size=8,
+).map("".join)
+
+
+@given(st.lists(WORDS, max_size=40))
+def test_form_hashes_are_form_hash_of_each_word(words: list[str]) -> None:
+    assert sitegen.search_batch.form_hashes(words).tolist() == [form_hash(w) for w in words]
+
+
+@given(st.lists(WORDS, max_size=40))
+def test_class_hashes_are_class_hash_of_each_word(words: list[str]) -> None:
+    assert sitegen.search_batch.class_hashes(words) == [class_hash(w) for w in words]
+
+
+@given(st.lists(WORDS.filter(bool), max_size=40), st.lists(WORDS.filter(bool), max_size=10))
+def test_lunr_terms_are_lunr_term_and_trimmed_of_each_raw(raws: list[str], seen: list[str]) -> None:
+    # Each word is stemmed once, remembered across calls (`seen` first, then raws again).
+    stems: dict[str, str | None] = {}
+    for batch in (seen, raws, raws):
+        terms, forms = sitegen.search_batch.lunr_terms(batch, stems)
+        assert terms == [lunr_term(raw) for raw in batch]
+        assert forms == [search.trimmed(raw) for raw in batch]
