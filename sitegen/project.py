@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -72,6 +72,16 @@ class Project:
         """Slugs oldest first: by the dump that added each paper (in project order), then
         those no dump added; ties by slug."""
         return arrived([paper.slug for paper in self.papers], self.adders, self.dumps)
+
+    def with_papers(self, papers: list[Paper]) -> Project:
+        """The project with these papers in place of its own, each saved with changes only
+        its own page shows (build.fast.quick_model): the dump that added each, and so the
+        order they arrived in, are this project's (keys.seen_elsewhere holds both)."""
+        changed = replace(self, papers=papers)
+        for name in ("adders", "arrival"):  # cached_property's values: each made once
+            if name in self.__dict__:
+                changed.__dict__[name] = self.__dict__[name]
+        return changed
 
 
 def added_by(papers: list[Paper], dumps: list[DumpSummary]) -> dict[str, str]:

@@ -965,12 +965,17 @@ def entry_key(paper: Paper, themes: str, snippet: int = SNIPPET_CHARS) -> str:
     """What a paper's entry is made from: the hash of every field search reads (its page's
     content key stands for those its page gives), how much snippet text it keeps, and the
     index's format (so the search files an older sitegen wrote are made again)."""
-    tag = f"{FORMAT_TAG}, snippets {snippet}"
-    if paper.page_key:
-        return digest(paper.page_key, themes, tag)
+    if paper.page_key:  # the page's key, and the rest hashed once per list of themes
+        return paper.page_key + entry_rest_key(themes, snippet)
     fields = (paper.slug, paper.title, themes, *paper.tags, "", paper.abstract, paper.notes)
     text = "".join(f"{len(field)}:{field}" for field in fields)  # one hash update
-    return digest(text, tag)
+    return digest(text, f"{FORMAT_TAG}, snippets {snippet}")
+
+
+def entry_rest_key(themes: str, snippet: int) -> str:
+    """What an entry reads besides its page: its themes' words, the snippet's length, the
+    index's format (hashed with each page's key, they took entry_keys 2.4x as long)."""
+    return digest(themes, f"{FORMAT_TAG}, snippets {snippet}")[:16]
 
 
 def search_entry(doc: SearchDoc, analyser: Analyser) -> list:
@@ -1028,15 +1033,19 @@ DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, Arithmet
 
 
 def entry_keys(papers: Sequence[Paper], taxonomy: Taxonomy) -> list[str]:
-    """Each paper's entry key, in order (theme words made once per list of themes)."""
-    words: dict[tuple[str, ...], str] = {}
+    """Each paper's entry key (entry_key), in order: what it reads besides its page made
+    once per list of themes."""
+    rests: dict[tuple[str, ...], str] = {}
     keys = []
     snippet = snippet_chars(len(papers))
     for paper in papers:
-        themes = words.get(paper.themes)
-        if themes is None:
-            themes = words[paper.themes] = theme_words(paper, taxonomy)
-        keys.append(entry_key(paper, themes, snippet))
+        if not paper.page_key:
+            keys.append(entry_key(paper, theme_words(paper, taxonomy), snippet))
+            continue
+        rest = rests.get(paper.themes)
+        if rest is None:
+            rest = rests[paper.themes] = entry_rest_key(theme_words(paper, taxonomy), snippet)
+        keys.append(paper.page_key + rest)
     return keys
 
 

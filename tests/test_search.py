@@ -1304,3 +1304,17 @@ def test_tiered_codes_from_codes_are_those_from_the_row(postings: list, tier: in
         patch.setattr(search, "POSITION_POSTINGS", tier)
         codes, _ = search.posting_codes(row)
         assert search.tiered_codes(codes, weighing) == tiered_codes_of_row(row, weighing)
+
+
+def test_entry_keys_are_each_papers_entry_key() -> None:
+    # entry_keys hashes what an entry reads besides its page once per list of themes; each
+    # key is still entry_key's, and changes with the page, the themes or the snippet length.
+    papers, taxonomy = sample_papers()
+    paged = [replace(p, page_key=f"page key {n}") for n, p in enumerate(papers)]
+    mixed = [*papers, *paged, replace(paged[0], slug="other", themes=(*paged[0].themes, "x"))]
+    snippet = search.snippet_chars(len(mixed))
+    expected = [search.entry_key(p, search.theme_words(p, taxonomy), snippet) for p in mixed]
+    assert search.entry_keys(mixed, taxonomy) == expected
+    assert len(set(expected)) == len(expected)
+    assert search.entry_key(paged[0], "t", 10) != search.entry_key(paged[0], "t", 11)
+    assert search.entry_key(paged[0], "t", 10) != search.entry_key(paged[0], "u", 10)

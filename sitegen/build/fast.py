@@ -85,7 +85,7 @@ def quick_model(
     updated = {p.slug: p for p in changed_papers(last, changed, cache)} if last else {}
     if last is None or not updated:
         return None
-    project = replace(last.project, papers=[updated.get(p.slug, p) for p in last.project.papers])
+    project = last.project.with_papers([updated.get(p.slug, p) for p in last.project.papers])
     library = replace(last.site.library, papers={**last.site.library.papers, **updated})
     return replace(last, project=project, site=replace(last.site, library=library)), [*updated]
 
