@@ -23,7 +23,8 @@ import re
 from array import array
 from collections.abc import Mapping, Sequence
 from functools import cache
-from itertools import pairwise
+from itertools import compress, count, pairwise
+from operator import ne
 
 from sitegen.catalog import Paper
 from sitegen.search import (
@@ -326,8 +327,9 @@ def updated(
     """search.search_index by difference from memo (keys: the papers' entry keys); None when
     most papers changed (a clean build is as fast)."""
     before = memo["keys"]
-    span = max(len(before), len(keys))
-    touched = [n for n in range(span) if n >= len(before) or n >= len(keys) or before[n] != keys[n]]
+    # The papers whose key changed, and those only one list has (a pair at a time, in C).
+    touched = list(compress(count(), map(ne, before, keys)))
+    touched += range(min(len(before), len(keys)), max(len(before), len(keys)))
     if not keys or 2 * len(touched) > len(keys):
         return None
     old_entries: dict[str, bytes] = memo["entries"]
