@@ -42,6 +42,7 @@ from sitegen.wordforms import (
     MANY_BITS,
     MANY_WORDS,
     MARK_WORDS,
+    form_hash,
     inflects,
     utf16_length,
     word_class,
@@ -131,7 +132,7 @@ def lunr_terms(raws: list[str], stems: dict[str, str | None]) -> tuple[list, lis
         # Where lunr's trimmer takes a run of word characters, that run is the trimmed form.
         word, form = (raw, trimmed(raw)) if match is None else (match.group(1),) * 2
         term = stems.get(word, "")
-        if term == "":  # not seen (a word is never stemmed to "")
+        if term == "":  # not seen (only "" is stemmed to "": made again, the same)
             term = stems[word] = None if word in STOP_WORDS else stem(word)
         terms.append(term)
         forms.append(form)
@@ -147,13 +148,26 @@ def class_hashes(words: list[str]) -> list[int]:
 
 
 FNV_PRIME = np.uint32(0x01000193)
+# Words up to this many UTF-16 units are hashed together, one numpy step per place; a longer
+# one (a token of base64 in an abstract) one by one, as a step for all costs ~40 units' work.
+TOGETHER_UNITS = 64
 
 
 def form_hashes(words: list[str]) -> np.ndarray:
-    """wordforms.form_hash of each word: FNV-1a over their UTF-16 code units, one numpy step
-    per place in a word for every word that long (longest first, so they are a prefix)."""
-    units = np.frombuffer("".join(words).encode("utf-16-le", "surrogatepass"), np.uint16)
+    """wordforms.form_hash of each word (FNV-1a over its UTF-16 code units)."""
     lengths = np.fromiter(map(utf16_length, words), np.int64, len(words))
+    found = np.empty(len(words), np.int64)
+    alone = np.flatnonzero(lengths > TOGETHER_UNITS)
+    found[alone] = [form_hash(words[at]) for at in alone.tolist()]
+    together = np.flatnonzero(lengths <= TOGETHER_UNITS)
+    found[together] = hashed_together([words[at] for at in together.tolist()], lengths[together])
+    return found
+
+
+def hashed_together(words: list[str], lengths: np.ndarray) -> np.ndarray:
+    """form_hashes of words of these UTF-16 lengths: one numpy step per place in a word for
+    every word that long (longest first, so they are a prefix)."""
+    units = np.frombuffer("".join(words).encode("utf-16-le", "surrogatepass"), np.uint16)
     starts = np.zeros(len(words), np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
     order = np.argsort(-lengths, kind="stable")

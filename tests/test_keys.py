@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 from pathlib import Path
+from types import SimpleNamespace
 
 from test_build_incremental import make_site, page_paths
 
@@ -195,3 +196,21 @@ def test_a_cards_key_changes_whenever_its_card_does_and_makes_no_card(tmp_path: 
 
 
 TEXT_FIELDS = ("title", "abstract", "notes", "status", "source", "page_key", "text_key")
+
+
+def test_seen_elsewhere_reads_added_as_the_project_does() -> None:
+    # `added:` names the dump that added a paper, read as text (project.added_by): 1 and
+    # true are equal values but different dumps ("1", "True"), so a quick build that kept
+    # the arrival order of before would be wrong; None and "" are both "no dump".
+    from sitegen.build.keys import seen_elsewhere
+    from sitegen.project import added_by
+
+    base = Paper(
+        slug="a", title="A", abstract="x", theme="t", themes=("t",), dumps=(), links=(),
+        tags=(), status="", notes="", meta={}, source="papers/t/a.md",
+    )  # fmt: skip
+    one, true = replace(base, meta={"added": 1}), replace(base, meta={"added": True})
+    dumps = [SimpleNamespace(name="1"), SimpleNamespace(name="True")]
+    assert added_by([one], dumps) == {"a": "1"} and added_by([true], dumps) == {"a": "True"}
+    assert seen_elsewhere(one) != seen_elsewhere(true)
+    assert seen_elsewhere(replace(base, meta={"added": None})) == seen_elsewhere(base)

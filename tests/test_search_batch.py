@@ -197,3 +197,13 @@ def test_lunr_terms_are_lunr_term_and_trimmed_of_each_raw(raws: list[str], seen:
         terms, forms = sitegen.search_batch.lunr_terms(batch, stems)
         assert terms == [lunr_term(raw) for raw in batch]
         assert forms == [search.trimmed(raw) for raw in batch]
+
+
+LETTERS = st.sampled_from(["a", "é", "𝔸", "\ud800"])  # one and two UTF-16 units
+
+
+@given(st.lists(st.tuples(st.integers(60, 70) | st.integers(0, 300), LETTERS), max_size=12))
+def test_form_hashes_of_long_words_too(shapes: list[tuple[int, str]]) -> None:
+    # Past TOGETHER_UNITS a word is hashed alone: the same hash either way, at the boundary too.
+    words = [letter * size for size, letter in shapes] + ["b" * 64, "c" * 65, "𝔸" * 32 + "d"]
+    assert sitegen.search_batch.form_hashes(words).tolist() == [form_hash(w) for w in words]

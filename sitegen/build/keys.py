@@ -278,5 +278,5 @@ def seen_elsewhere(paper: Paper) -> tuple[Any, ...]:
         paper.links,
         paper.tags,
         paper.status,
-        paper.meta.get("added"),
+        str(paper.meta.get("added") or ""),  # as project.added_by reads it
     )
