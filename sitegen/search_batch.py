@@ -53,6 +53,9 @@ FIELD_BITS = 32  # a (document, field) and a place in it as one int: where << 32
 HASH_SPAN = 1 << 10  # form hashes are 1..1023 (wordforms.FORM_HASHES)
 
 
+STEMS_KEPT = 200_000  # words RawFacts remembers the term of (~25 MB), between batches
+
+
 class RawIds(dict[str, int]):
     """Raw token -> raw id, handing out the next id to a token not seen before (a lookup
     through map() stays in C for the others), and listing those in `fresh`."""
@@ -94,6 +97,8 @@ class RawFacts:
         """Analyser.term for new raw tokens, together: each word lunr's trimmer leaves
         stemmed once ("model," and "(model)" are "model": ~30 % of the raws), and the class
         hashes of their forms made in one pass (class_hashes)."""
+        if len(self.stems) > STEMS_KEPT:  # the memo's memory stays bounded at 100k papers
+            self.stems.clear()
         terms, forms = lunr_terms(raws, self.stems)
         kept = [form for form, term in zip(forms, terms, strict=True) if term is not None]
         hashes = iter(class_hashes(kept))

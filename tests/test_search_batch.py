@@ -109,8 +109,12 @@ def test_marks_of_many_words_slots_after_stop_runs_and_empty_fields() -> None:
     assert marks, "the fixture must give a mark of many words"
 
 
-@pytest.mark.parametrize("size", [1, 37, 400])
-def test_a_generated_corpus_in_any_batch_size(size: int) -> None:
+@pytest.mark.parametrize(("size", "kept"), [(1, 200_000), (37, 200_000), (400, 200_000), (37, 5)])
+def test_a_generated_corpus_in_any_batch_size(
+    size: int, kept: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kept: how many words' terms RawFacts remembers between batches (cleared past it).
+    monkeypatch.setattr(sitegen.search_batch, "STEMS_KEPT", kept)
     papers, taxonomy = generate_papers(400, seed=11)
     docs = [search.search_document(n, p, taxonomy).fields() for n, p in enumerate(papers)]
     assert_same(in_batches(docs, size), one_by_one(docs))
