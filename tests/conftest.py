@@ -157,6 +157,16 @@ def run_sitegen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def loaded_before_and_after(module: str, first: str, then: str) -> tuple[bool, bool]:
+    """Whether `module` is imported once `first` ran, and once `then` ran after it, in a
+    fresh Python (what a command's start imports, and what the work it does adds)."""
+    code = f"import sys\n{first}\nbefore = {module!r} in sys.modules\n{then}\n"
+    code += f"print(before, {module!r} in sys.modules)\n"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after = run.stdout.split()
+    return before == "True", after == "True"
+
+
 def run_node(code: str, data: object) -> object:
     """Run a node script with the repo's lunr and search engine loaded; JSON in and out."""
     prelude = f"""

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import random
 import stat
-import subprocess
-import sys
 from pathlib import Path, PurePath
 
 import pytest
 import yaml
+from conftest import loaded_before_and_after
 
 from sitegen.catalog import render_page
 from sitegen.errors import SitegenError
@@ -291,12 +290,9 @@ def test_make_folder_makes_what_is_missing_and_refuses_a_file_in_the_way(tmp_pat
 def test_pyyaml_loads_only_when_yaml_is_read() -> None:
     # A build whose inputs the cache holds parsed reads no YAML: importing the modules that
     # read it loads no PyYAML (~8 ms of every start); reading YAML does.
-    code = (
-        "import sys, sitegen.build, sitegen.cli, sitegen.project, sitegen.themes\n"
-        "before = 'yaml' in sys.modules\n"
+    first = "import sitegen.build, sitegen.cli, sitegen.project, sitegen.themes"
+    then = (
         "from sitegen.fsio import load_yaml\n"
-        "assert load_yaml('a: >-\\n  folded\\n', 'x.yaml') == {'a': 'folded'}\n"
-        "print(before, 'yaml' in sys.modules)\n"
+        "assert load_yaml('a: >-\\n  folded\\n', 'x.yaml') == {'a': 'folded'}"
     )
-    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert run.stdout.split() == ["False", "True"]
+    assert loaded_before_and_after("yaml", first, then) == (False, True)
