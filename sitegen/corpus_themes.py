@@ -29,11 +29,11 @@ Where it runs (the design choice):
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from functools import cached_property, partial
 
 import numpy as np
 
+from sitegen.records import record
 from sitegen.textmap import TokenMemo, Vectors, vectorise
 from sitegen.themes import FALLBACK, Decision, Taxonomy, classify, rank_scores
 
@@ -42,7 +42,7 @@ MIN_DF = 2
 ROUND = 4
 
 
-@dataclass(frozen=True)
+@record
 class CorpusPaper:
     """One paper of the corpus the second stage learns from."""
 
@@ -52,7 +52,7 @@ class CorpusPaper:
     placed: str | None = None  # a theme the user chose: a seed, and never re-placed
 
 
-@dataclass(frozen=True)
+@record
 class Placement:
     """Where a paper goes after both stages, and the evidence of each."""
 
@@ -64,7 +64,7 @@ class Placement:
     combined: dict[str, float]  # the blended score, for weak keyword calls only
 
 
-@dataclass(frozen=True)
+@record
 class CorpusModel:
     """The corpus vectors, each paper's keyword decision, and the learnt theme centroids."""
 

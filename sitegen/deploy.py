@@ -11,17 +11,17 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
 from sitegen.output import MANIFEST
+from sitegen.records import record
 
 GITHUB_REMOTE = re.compile(r"github\.com[:/]([^/]+)/([^/]+?)(?:\.git)?/?$")
 
 
-@dataclass(frozen=True)
+@record
 class DeployOptions:
     """Where to publish, and with which commit message."""
 
@@ -30,7 +30,7 @@ class DeployOptions:
     message: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Deployed:
     """What a deploy did."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from hashlib import blake2b
 from itertools import pairwise
@@ -35,6 +35,7 @@ from sitegen.keyterms import (
 )
 from sitegen.layout import affinity_graph, optimise
 from sitegen.model.discovery import Discovery, Point, Related, discovery_input
+from sitegen.records import record
 from sitegen.regions import map_regions
 from sitegen.sparse import sp
 from sitegen.text import slugify
@@ -60,7 +61,7 @@ OUTLIER_PERCENT = 1.0  # the map's scale ignores this share of papers on each si
 EDGE_BAND = 0.03  # ...which are squashed into this band along the edge
 
 
-@dataclass(frozen=True)
+@record
 class Cluster:
     """A group of similar papers, named by its top terms."""
 
@@ -84,7 +85,7 @@ def paper_candidates(papers: Iterable[Paper], base: Collection[str] | None = Non
     return InterleavedTables(rows.in_base, mine, theirs)
 
 
-@dataclass(frozen=True)
+@record
 class CatalogueRows:
     """The papers as discovery's rows (slug order): slugs, texts (title, abstract) and
     whether each is one of the base's."""
@@ -255,7 +256,7 @@ def base_found(papers: Sequence[Paper], base: Collection[str] | None) -> tuple:
     return catalogue_rows(papers, base).base_candidates()
 
 
-@dataclass(frozen=True)
+@record
 class Pruned:
     """TF-IDF vectors and the same rows cut to their heaviest terms (pruned)."""
 
@@ -263,7 +264,7 @@ class Pruned:
     matched: sp.csr_matrix
 
 
-@dataclass(frozen=True)
+@record
 class Generation:
     """What discovery keeps of its base generation: all that depends on the base papers only."""
 
@@ -856,7 +857,7 @@ def welcome_bars(
     return bar
 
 
-@dataclass(frozen=True)
+@record
 class Best:
     """Some rows' best related papers before the min_score cut, with what bounds them."""
 
@@ -1248,7 +1249,7 @@ def clusters(
     return sorted(found, key=lambda c: (-len(c.slugs), c.slugs))
 
 
-@dataclass(frozen=True)
+@record
 class Suggestion:
     """A theme worth adding: a cluster of unsorted papers, or a split of an overfull theme."""
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from sitegen.errors import SitegenError
 from sitegen.fsio import BOMS
+from sitegen.records import record
 from sitegen.text import one_line
 
 # Page chrome copied along with the listing; dropped without a warning.
@@ -65,7 +66,7 @@ ABSTRACT_MIN_CHARS = 200  # real titles stay under ~150 characters
 SENTENCE_WORDS = 12  # a shorter line is a title even if it ends a sentence
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """One paper as listed in a dump."""
 
@@ -75,7 +76,7 @@ class Entry:
     title_key: str = ""  # catalog.title_key(title), made once per dump content (ingest)
 
 
-@dataclass(frozen=True)
+@record
 class Notice:
     """A line the parser skipped or doubted, for the ingest report."""
 
@@ -83,7 +84,7 @@ class Notice:
     message: str
 
 
-@dataclass(frozen=True)
+@record
 class Dump:
     """A parsed dump file."""
 
@@ -100,7 +101,7 @@ class Dump:
         return DumpSummary(self.name, self.date, self.listing_date, len(self.entries), self.file)
 
 
-@dataclass(frozen=True)
+@record
 class DumpSummary:
     """A dump as a project keeps it once read: the papers it listed are in the project's
     listings, so not its entries, only how many (at 100k papers, ~150 MB of abstracts)."""

@@ -36,6 +36,7 @@ from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
 from sitegen.known import KnownFiles, content_key, read_parsed
+from sitegen.records import record
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 from sitegen.workers import Forked
@@ -216,7 +217,7 @@ def notice_text(path: Path, notice: Notice) -> str:
     return f"{path}:{notice.line}: {notice.message}"
 
 
-@dataclass(frozen=True)
+@record
 class NewPapers:
     """What the dumps list that neither the ledger nor the pages know, before it is placed."""
 

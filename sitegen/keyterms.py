@@ -37,6 +37,7 @@ from itertools import chain, pairwise
 import numpy as np
 
 from sitegen.arrays import distinct, groups, lex_order
+from sitegen.records import record
 from sitegen.text import may_hold_url
 from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
 
@@ -349,7 +350,7 @@ def token_facts(token: str) -> tuple[str, bool, bool, bool, bool]:
     return normalise(token), named, is_phrase_noun(token), token[:1].isupper(), verb_end
 
 
-@dataclass(frozen=True)
+@record
 class Stream:
     """Every paper's abstract then title as raw token ids, each text closed by a '.'."""
 
@@ -396,7 +397,7 @@ def token_stream(texts: Sequence[tuple[str, str]]) -> Stream:
     return Stream(tokens, text, text % 2 == 0, list(table))
 
 
-@dataclass(frozen=True)
+@record
 class Vocabulary:
     """Facts about each distinct raw token, as arrays indexed by raw token id."""
 
@@ -441,7 +442,7 @@ def shifted(values: np.ndarray, by: int, fill: bool) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
+@record
 class Occurrences:
     """Every candidate n-gram occurrence in the stream, level after level."""
 
@@ -660,7 +661,7 @@ def weights(rows: Rows, keys: list[str], n_base: int) -> tuple[np.ndarray, np.nd
     return np.round((1 + np.log(rows.count)) * idf * kind, 6), np.round(idf, 6)
 
 
-@dataclass(frozen=True)
+@record
 class KeyCounts:
     """How many papers of the base use each candidate key: the corpus statistics of key terms."""
 

@@ -20,11 +20,10 @@ and the result is rounded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from sitegen.arrays import lex_order
+from sitegen.records import record
 from sitegen.sparse import sp
 
 EPOCHS = 300
@@ -34,7 +33,7 @@ START_SPREAD = 10.0  # the start's longest axis spans this many layout units
 MAX_STEP = 4.0
 
 
-@dataclass(frozen=True)
+@record
 class Graph:
     """A symmetric weighted graph over n papers, as parallel arrays of directed edges."""
 
@@ -73,7 +72,7 @@ def scaled_start(start: np.ndarray) -> np.ndarray:
     return np.round(centred * (START_SPREAD / (span or 1.0)), 3)
 
 
-@dataclass(frozen=True)
+@record
 class Fixed:
     """What every epoch's forces share: the edges' ends as intp (numpy casts int32 indices
     on every gather: two thirds of an epoch's time at 10k papers), each edge's -2 x weight,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path, PurePosixPath
 
 from sitegen import __version__
@@ -28,6 +28,7 @@ from sitegen.cache import CACHE_DIR, digest
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, sorted_entries, write_atomic
 from sitegen.output import MANIFEST, SWEPT, LeftFiles, read_manifest
+from sitegen.records import record
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
 RACY = "racy:"  # the prefix of an input stamp too recent to be recorded
@@ -36,7 +37,7 @@ RACY_NS = 20_000_000
 RACY_NS_WHOLE_SECONDS = 2_000_000_000
 
 
-@dataclass(frozen=True)
+@record
 class Replay:
     """What a build printed, to print again when nothing changed."""
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +26,7 @@ from sitegen.catalog import (
 )
 from sitegen.errors import SitegenError
 from sitegen.fsio import write_atomic
+from sitegen.records import record
 from sitegen.themes import Decision, Taxonomy
 
 if TYPE_CHECKING:  # numpy loads only when a command needs the corpus stage
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # numpy loads only when a command needs the corpus stage
 MATCHED_TERMS = 4
 
 
-@dataclass(frozen=True)
+@record
 class Move:
     """One page the classifier now places elsewhere, with the words that decided it."""
 
@@ -47,7 +47,7 @@ class Move:
     stage: str = "keywords"  # which classifier stage decided: "keywords", "both" or "corpus"
 
 
-@dataclass(frozen=True)
+@record
 class Plan:
     """What `sitegen themes --apply` would do."""
 

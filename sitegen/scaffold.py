@@ -7,12 +7,12 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from sitegen import __version__
 from sitegen.errors import SitegenError
+from sitegen.records import record
 from sitegen.shipped import DEFAULT_THEMES, SCAFFOLD_DIR
 
 # scaffold file -> where it goes in the new list
@@ -25,7 +25,7 @@ LAYOUT = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class NewList:
     """What `sitegen new` is asked for."""
 

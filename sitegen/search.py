@@ -113,7 +113,6 @@ import sys
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from itertools import chain, pairwise
 from typing import Any, Protocol
@@ -124,6 +123,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 from sitegen.cache import digest
 from sitegen.catalog import Paper
 from sitegen.porter import lunr_term
+from sitegen.records import record
 from sitegen.texmath import tex_plain
 from sitegen.text import derivable_slug, one_line
 from sitegen.themes import Taxonomy, title_from_slug
@@ -174,7 +174,7 @@ VARINT_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
 FieldVector = tuple[list[int], list[int]]  # one (field, paper): term numbers ascending, counts
 
 
-@dataclass(frozen=True)
+@record
 class SearchDoc:
     """One paper as search sees it: plain text, and its number (ref)."""
 
@@ -696,7 +696,7 @@ def first_use(where: int, at: int) -> int:
     return (where << 32) | at
 
 
-@dataclass(frozen=True)
+@record
 class Weighing:
     """What BM25 weights of the whole index depend on: each (document, field)'s length,
     each field's total length and the number of documents."""

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import chain, pairwise
 
 import numpy as np
 
 from sitegen.arrays import distinct, groups, lex_order, stable_order
 from sitegen.porter import STOP_WORDS, TRIM, stem
+from sitegen.records import record
 from sitegen.search import (
     FIELDS,
     POSITION_FIELDS,
@@ -186,7 +186,7 @@ def hashed_together(words: list[str], lengths: np.ndarray) -> np.ndarray:
     return found
 
 
-@dataclass(frozen=True)
+@record
 class FieldPostings:
     """One field's postings in a batch, one row per (document, term) group in document
     order, then first-use order: the group's document, term id, place among the field's

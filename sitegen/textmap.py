@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from sitegen.arrays import groups
 from sitegen.cache import digest, text_digest
+from sitegen.records import record
 from sitegen.sparse import sp
 from sitegen.text import may_hold_url
 
@@ -93,7 +93,7 @@ PHRASE_NOUNS = word_set(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Vectors:
     """A TF-IDF matrix: one L2-normalised row per paper, one column per term."""
 
@@ -104,7 +104,7 @@ class Vectors:
     columns: ColumnKeys | None = None  # what each column counts (vectorise_more reads it)
 
 
-@dataclass(frozen=True)
+@record
 class ColumnKeys:
     """What each column of a TF-IDF counts: a stemmed word, or two in a row (a bigram)."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
 from sitegen.known import content_key
+from sitegen.records import record
 from sitegen.shipped import DEFAULT_THEMES
 
 FALLBACK = "unsorted"
@@ -42,7 +43,7 @@ IRREGULAR = {"series": "series", "species": "species", "bias": "bias", "biases":
 Index = dict[str, tuple[tuple[str, float], ...]]
 
 
-@dataclass(frozen=True)
+@record
 class Theme:
     """One entry of the taxonomy."""
 
@@ -52,7 +53,7 @@ class Theme:
     keywords: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     """Classifier knobs, overridable under `classifier:` in themes.yaml."""
 
@@ -71,7 +72,7 @@ class Settings:
     corpus_min_similarity: float = 0.05  # cosine to a centroid below this is no evidence
 
 
-@dataclass(frozen=True)
+@record
 class Taxonomy:
     """The themes in navigation order, plus the classifier settings."""
 
@@ -108,7 +109,7 @@ class Taxonomy:
         return [theme.slug for theme in self.themes]
 
 
-@dataclass(frozen=True)
+@record
 class Match:
     """One keyword hit, for explanations."""
 
@@ -119,7 +120,7 @@ class Match:
     points: float
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     """Where a paper goes and why."""
 

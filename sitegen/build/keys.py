@@ -43,6 +43,7 @@ from sitegen.catalog import Paper
 from sitegen.model.discovery import discovery_input, kept_text, related_rows
 from sitegen.model.library import SectionKey
 from sitegen.project import Project
+from sitegen.records import record
 from sitegen.render import template_dirs
 from sitegen.themes import Taxonomy, themes_file
 from sitegen.views.context import PageView
@@ -113,7 +114,7 @@ def pickle_digest(value: object, *parts: str, unshared: bool = False) -> str:
     return hashing.hexdigest()
 
 
-@dataclass(frozen=True)
+@record
 class PageInputs:
     """Each page's input key (see the module docstring), from the site key and the papers."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import jinja2
@@ -21,6 +21,7 @@ from sitegen.model.discovery import (
 )
 from sitegen.model.library import build_library
 from sitegen.project import Project
+from sitegen.records import record
 from sitegen.render import make_environment, template_dirs
 from sitegen.views.listing import make_site
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # numpy and scipy load only when discovery runs
     from sitegen.discover import FoundCandidates
 
 
-@dataclass(frozen=True)
+@record
 class DiscoveryRun:
     """How a build computes discovery: `key`, discovery_key_of(project) when the caller has
     it; `spill`, a one-shot build, whose memos of the base generation go to disk as soon as
@@ -44,6 +45,9 @@ class DiscoveryRun:
     early: EarlyDiscovery | None = None
 
 
+ON_ITS_OWN = DiscoveryRun()  # discovery computed here, with nothing given beforehand
+
+
 class Discovered(NamedTuple):
     """Discovery as computed (discovered), with the memos it leaves for the next build."""
 
@@ -56,9 +60,7 @@ class Discovered(NamedTuple):
     written: bool = False  # whether the copy that made it wrote both memos (written_early)
 
 
-def discovery_of(
-    project: Project, cache: BuildCache, how: DiscoveryRun = DiscoveryRun()
-) -> Discovery:
+def discovery_of(project: Project, cache: BuildCache, how: DiscoveryRun = ON_ITS_OWN) -> Discovery:
     """Key terms, related papers and map points, recomputed only when discovery_key changes
     (a memo of another key is not even read: at 10k papers, discovery's takes 0.5 s)."""
     from sitegen.textmap import TOKEN_MEMO
@@ -118,7 +120,7 @@ def discovered_early(project: Project, cache: BuildCache, key: str) -> Discovere
     `key`: discovery_key_of(project), which the memo it writes is under (written_early)."""
     from sitegen.textmap import REMEMBERED
 
-    found = discovered(project, cache, DiscoveryRun())
+    found = discovered(project, cache, ON_ITS_OWN)
     if found.made_base:
         return None
     # Up to REMEMBERED papers, ingest's corpus stage left the tokens of every paper, as
@@ -194,7 +196,7 @@ def draft_model(model: SiteModel, cache: BuildCache) -> SiteModel:
 
 
 def with_discovery(
-    model: SiteModel, cache: BuildCache, how: DiscoveryRun = DiscoveryRun()
+    model: SiteModel, cache: BuildCache, how: DiscoveryRun = ON_ITS_OWN
 ) -> SiteModel:
     """The whole model: a listing model with discovery in (cards and sidebars kept)."""
     return given_discovery(model, discovery_of(model.project, cache, how))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +12,7 @@ from sitegen.errors import SitegenError
 from sitegen.model import urls
 from sitegen.output import LeftFiles
 from sitegen.project import Project
+from sitegen.records import record
 from sitegen.views.listing import Site
 
 Progress = Callable[[int, int], None]  # (pages done, pages expected)
@@ -24,7 +25,7 @@ class Beside(Protocol):
         """Stop it: the build failed, or what it makes is not wanted."""
 
 
-@dataclass(frozen=True)
+@record
 class BuildOptions:
     """How to build: where to, under which URL, and with which helpers."""
 
@@ -38,7 +39,7 @@ class BuildOptions:
     beside_commit: Callable[[SiteModel], Beside | None] | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Preview:
     """What a live preview asks of a build: pages to do first, and calls when files are out."""
 
@@ -49,7 +50,7 @@ class Preview:
     on_pages: Callable[[list[str]], None] | None = None  # all pages written; search follows
 
 
-@dataclass(frozen=True)
+@record
 class SiteModel:
     """What a build renders from: the project as read, and the site made of it."""
 
@@ -58,7 +59,7 @@ class SiteModel:
     base_url: str  # resolved: "" or an absolute URL ending in "/"
 
 
-@dataclass(frozen=True)
+@record
 class BuildResult:
     """What a build did, and the model it rendered (a preview keeps it for its fast paths)."""
 

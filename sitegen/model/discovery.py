@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sitegen.catalog import Paper
+from sitegen.records import record
 from sitegen.text import json_encoder
 
 V = TypeVar("V")
 
 
-@dataclass(frozen=True)
+@record
 class Related:
     """One related paper and the terms both papers weigh heavily (the explanation)."""
 
@@ -26,7 +26,7 @@ class Related:
     shared_terms: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Point:
     """A paper's place on the map, both coordinates in [0, 1] (y grows downwards in SVG)."""
 
@@ -34,7 +34,7 @@ class Point:
     y: float
 
 
-@dataclass(frozen=True)
+@record
 class Region:
     """A cluster of papers on the map, with the phrases that name it (sitegen.regions)."""
 
@@ -44,7 +44,7 @@ class Region:
     slugs: tuple[str, ...]  # its papers: those with its names first, then nearest its middle
 
 
-@dataclass(frozen=True)
+@record
 class Discovery:
     """Everything the renderer attaches to paper views, keyed by paper slug."""
 

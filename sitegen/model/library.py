@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
@@ -20,10 +19,11 @@ from sitegen.dumps import DATE_PREFIX, DumpSummary
 from sitegen.model import urls
 from sitegen.model.discovery import Discovery
 from sitegen.project import Project, SiteConfig
+from sitegen.records import record
 from sitegen.themes import title_from_slug
 
 
-@dataclass(frozen=True)
+@record
 class DumpInfo:
     """A dump as the site shows it."""
 
@@ -43,7 +43,7 @@ class DumpInfo:
         return self.date is None
 
 
-@dataclass(frozen=True)
+@record
 class ThemeInfo:
     """A theme as the site shows it."""
 
@@ -55,7 +55,7 @@ class ThemeInfo:
     primary: int  # papers whose folder it is
 
 
-@dataclass(frozen=True)
+@record
 class TagInfo:
     """A tag from the front matter."""
 
@@ -74,7 +74,7 @@ class SectionKind(Enum):
     AZ = "az"
 
 
-@dataclass(frozen=True)
+@record
 class SectionKey:
     """The id of a section: its kind and the theme slug, dump name or tag name."""
 
@@ -100,7 +100,7 @@ class SectionKey:
 AZ_KEY = SectionKey(SectionKind.AZ)
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     """An ordered list of papers under one key."""
 
@@ -110,7 +110,7 @@ class Section:
     slugs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class TimelineEntry:
     """How many papers one dump added, in dump order."""
 
@@ -120,7 +120,7 @@ class TimelineEntry:
     total: int  # papers added by this dump and all earlier ones
 
 
-@dataclass(frozen=True)
+@record
 class Library:
     """Every paper and section keyed by id: the site's whole model, built once."""
 

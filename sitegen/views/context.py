@@ -32,13 +32,13 @@ DumpInfo, ThemeInfo and TagInfo come from the library (sitegen.model.library).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sitegen.model.library import DumpInfo, TagInfo, ThemeInfo
+from sitegen.records import record
 
 
-@dataclass(frozen=True)
+@record
 class PaperCard:
     """A paper in a list: enough for a title, an excerpt and badges."""
 
@@ -63,7 +63,7 @@ class PaperCard:
         return " ".join(dump.slug for dump in self.dumps)
 
 
-@dataclass(frozen=True)
+@record
 class SiteInfo:
     """Site-wide settings every template sees."""
 
@@ -74,7 +74,7 @@ class SiteInfo:
     large: bool = False  # lean pages for a very large list (listing.LARGE_SITE_PAPERS)
 
 
-@dataclass(frozen=True)
+@record
 class PageInfo:
     """The page being rendered."""
 
@@ -85,7 +85,7 @@ class PageInfo:
     kind: str  # home, theme, paper, papers, dump, dumps, tag, tags, search, 404
 
 
-@dataclass(frozen=True)
+@record
 class Crumb:
     """One breadcrumb; url is "" for the current page."""
 
@@ -93,7 +93,7 @@ class Crumb:
     url: str
 
 
-@dataclass(frozen=True)
+@record
 class NavTheme:
     """A theme in the sidebar (its count comes from counts.js, so pages stay as they are)."""
 
@@ -103,7 +103,7 @@ class NavTheme:
     current: bool
 
 
-@dataclass(frozen=True)
+@record
 class NavItem:
     """A link under the expanded theme in the sidebar."""
 
@@ -112,7 +112,7 @@ class NavItem:
     current: bool
 
 
-@dataclass(frozen=True)
+@record
 class PagerLink:
     """One page number in a pager; gap marks an elided run."""
 
@@ -122,7 +122,7 @@ class PagerLink:
     gap: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Pager:
     """Pagination of a list: a bounded window of page links."""
 
@@ -136,7 +136,7 @@ class Pager:
     links: tuple[PagerLink, ...]
 
 
-@dataclass(frozen=True)
+@record
 class ArchivePager:
     """Pagination of a growing list (a theme's, a tag's), its pages numbered from the oldest.
 
@@ -158,7 +158,7 @@ class ArchivePager:
     links: tuple[PagerLink, ...]
 
 
-@dataclass(frozen=True)
+@record
 class LetterLink:
     """An A–Z jump link to a letter's page (no count: a new paper would change every page)."""
 
@@ -167,7 +167,7 @@ class LetterLink:
     current: bool
 
 
-@dataclass(frozen=True)
+@record
 class LinkButton:
     """A code or project link found in the abstract."""
 
@@ -177,7 +177,7 @@ class LinkButton:
     kind: str  # code, paper, project
 
 
-@dataclass(frozen=True)
+@record
 class KeyTerm:
     """A distinctive word or phrase of a paper, linking to a search for it."""
 
@@ -185,7 +185,7 @@ class KeyTerm:
     url: str  # search/?q=…
 
 
-@dataclass(frozen=True)
+@record
 class RelatedCard:
     """A related paper on a paper page, with the shared terms that explain the link."""
 
@@ -198,7 +198,7 @@ class RelatedCard:
     shared_terms: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class FilterOptions:
     """The choices of a list's client-side filters: the values its cards carry, each once.
 
@@ -213,7 +213,7 @@ class FilterOptions:
     template_card: PaperCard | None = None  # rendered once as the <template> cards are made from
 
 
-@dataclass(frozen=True)
+@record
 class MapPoint:
     """One paper on the map, in viewBox units."""
 
@@ -223,7 +223,7 @@ class MapPoint:
     title: str
 
 
-@dataclass(frozen=True)
+@record
 class DensityRun:
     """A horizontal run of density cells of one theme at one darkness level (1 … 5)."""
 
@@ -233,7 +233,7 @@ class DensityRun:
     level: int
 
 
-@dataclass(frozen=True)
+@record
 class MapGroup:
     """The points of one (primary) theme, drawn in one colour (or its density, on a big map)."""
 
@@ -244,7 +244,7 @@ class MapGroup:
     density: tuple[DensityRun, ...]
 
 
-@dataclass(frozen=True)
+@record
 class MapRegion:
     """A named cluster of the map: its label's place and a list of its papers."""
 
@@ -258,7 +258,7 @@ class MapRegion:
     papers: tuple[MapPoint, ...]  # the first few, nearest its middle first
 
 
-@dataclass(frozen=True)
+@record
 class MapInfo:
     """The map page's SVG: every paper as a dot (or, on a big map, its density) and regions."""
 
@@ -272,7 +272,7 @@ class MapInfo:
     coords: str = ""  # on a dense map, every paper's position (views.map.packed_coordinates)
 
 
-@dataclass(frozen=True)
+@record
 class TimelineBar:
     """One dump on the timeline: what it added, as a bar in percent of the largest."""
 
@@ -283,7 +283,7 @@ class TimelineBar:
     width: float
 
 
-@dataclass(frozen=True)
+@record
 class ThemeLink:
     """A theme as a paper page shows it: a link, no counts (so a new dump leaves it alone)."""
 
@@ -292,7 +292,7 @@ class ThemeLink:
     url: str
 
 
-@dataclass(frozen=True)
+@record
 class PaperView:
     """Everything the paper page shows; Markdown is rendered by the template's filter."""
 
@@ -324,7 +324,7 @@ class PaperView:
     map_url: str = ""  # the paper on the map (urls.map_url), "" when the map doesn't show it
 
 
-@dataclass(frozen=True)
+@record
 class Totals:
     """Counts for the home page."""
 
@@ -335,7 +335,7 @@ class Totals:
     entries: int  # dump entries read, repeats included
 
 
-@dataclass(frozen=True)
+@record
 class ChartBar:
     """One bar of the home page's theme chart (widths in percent of the largest)."""
 
@@ -347,7 +347,7 @@ class ChartBar:
     primary_width: float
 
 
-@dataclass(frozen=True)
+@record
 class FeedEntry:
     """One paper in the Atom feed, dated by the dump that added it."""
 
@@ -358,7 +358,7 @@ class FeedEntry:
     link: str  # absolute under base_url, else site-relative
 
 
-@dataclass(frozen=True)
+@record
 class PageView:
     """One output page: where it goes, which template renders it, with what."""
 

@@ -8,12 +8,12 @@ that each page only picks from them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sitegen.catalog import Paper
 from sitegen.model import urls
 from sitegen.model.library import DumpInfo, Library, Section, TagInfo
+from sitegen.records import record
 from sitegen.text import derivable_slug, excerpt
 from sitegen.views.context import (
     ArchivePager,
@@ -32,7 +32,7 @@ PAGER_WINDOW = 2  # page links shown either side of the current page
 STATUSES = ("to-read", "reading", "read")  # reading-status order in filters; others follow A–Z
 
 
-@dataclass(frozen=True)
+@record
 class Site:
     """The library with what many pages show of it: paper cards and sidebars, made once."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache, partial
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -19,6 +19,7 @@ from sitegen.errors import SitegenError
 from sitegen.model import urls
 from sitegen.model.library import AZ_KEY, Section, SectionKey, ThemeInfo
 from sitegen.project import SiteConfig
+from sitegen.records import record
 from sitegen.text import arxiv_id, slugify
 from sitegen.views.context import (
     ChartBar,
@@ -70,7 +71,7 @@ LOOKUPS = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Route:
     """One page of the site: its output path, its kind and how to make its view."""
 
