@@ -1,7 +1,7 @@
-"""Frozen records: `@dataclass(frozen=True)` classes made with one generated method, not six.
+"""Frozen records: `@dataclass(frozen=True)` classes whose methods compile at once, not one by one.
 
 Python 3.11's dataclasses writes six methods for a frozen class (__init__, __repr__, __eq__,
-__hash__, __setattr__, __delattr__) and compiles each on its own: ~0.4 ms a class on a
+__hash__, __setattr__, __delattr__) and compiles each on its own: ~0.5 ms a class on a
 quiet machine, and sitegen's ~80 of them are made at every build's start (Python 3.13
 compiles once per class). `record` lets dataclasses set up the fields (so fields(),
 replace(), asdict() and pickling work as for any dataclass), compiles __init__, __eq__ and
