@@ -19,7 +19,11 @@ from lunr.trimmer import full_re as TRIM  # lunr.py's trimmer's own pattern
 def lunr_term(raw: str) -> str | None:
     """The term lunr.py's default pipeline makes of a raw token; None for a stop word."""
     match = TRIM.match(raw)
-    word = raw if match is None else match.group(1)
+    return word_term(raw if match is None else match.group(1))
+
+
+def word_term(word: str) -> str | None:
+    """lunr_term of a word lunr's trimmer has trimmed: None for a stop word, else its stem."""
     return None if word in STOP_WORDS else stem(word)
 
 

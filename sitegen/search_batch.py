@@ -26,7 +26,7 @@ from itertools import chain, pairwise
 import numpy as np
 
 from sitegen.arrays import distinct, groups, lex_order, stable_order
-from sitegen.porter import STOP_WORDS, TRIM, stem
+from sitegen.porter import TRIM, word_term
 from sitegen.records import record
 from sitegen.search import (
     FIELDS,
@@ -138,7 +138,7 @@ def lunr_terms(raws: list[str], stems: dict[str, str | None]) -> tuple[list, lis
         word, form = (raw, trimmed(raw)) if match is None else (match.group(1),) * 2
         term = stems.get(word, "")
         if term == "":  # not seen (only "" is stemmed to "": made again, the same)
-            term = stems[word] = None if word in STOP_WORDS else stem(word)
+            term = stems[word] = word_term(word)
         terms.append(term)
         forms.append(form)
     return terms, forms
