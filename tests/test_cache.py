@@ -310,51 +310,87 @@ def test_a_dicts_plain_items_go_in_a_few_pairs_records_in_order(tmp_path: Path) 
         at += 4 + size
     pairs = [r for r in records if isinstance(r, list) and r and r[0] == PAIRS]
     # codes: three records; entries: one before its dict "b", one in it, one after; then "n"
-    assert [len(r[1]) // 2 for r in pairs] == [PAIRS_ITEMS, PAIRS_ITEMS, 5, 1, 1, 1, 1]
-    assert len(records) < 20
+    assert [len(r[1]) for r in pairs] == [PAIRS_ITEMS, PAIRS_ITEMS, 5, 1, 1, 1, 1]
+    assert all(len(r[1]) == len(r[2]) for r in pairs) and len(records) < 20
     for bad in (
-        [[STREAMED, 2], [PAIRS, ["a", 1, "a", 2]]],  # a repeated key: one item short
-        [[STREAMED, 1], [PAIRS, ["a", 1, "b"]]],  # a key without its value
-        [[STREAMED, 1], [PAIRS, ["a", 1, "b", 2]]],  # more items than the dict holds
-        [[STREAMED, 1], [PAIRS, "ab"]],
+        [[STREAMED, 2], [PAIRS, ["a", "a"], [1, 2]]],  # a repeated key: one item short
+        [[STREAMED, 1], [PAIRS, ["a", "b"], [1]]],  # a key without its value
+        [[STREAMED, 1], [PAIRS, ["a", "b"], [1, 2]]],  # more items than the dict holds
+        [[STREAMED, 1], [PAIRS, "ab", "cd"]],
+        [[STREAMED, 1], [PAIRS, ["a"], [{"no": "dict"}]]],  # values are never decoded
+        [[STREAMED, 1], [PAIRS, ["a"], [("deep", [{1}])]]],
+        [[STREAMED, 1], [PAIRS, ["a"], [1], "more"]],
     ):
         crafted(path, *bad)
         with pytest.raises(ValueError):
             read_plain(path)
-    crafted(path, [STREAMED, 2], [PAIRS, ["a", 1]], "b", [STREAMED, 0])
+    crafted(path, [STREAMED, 2], [PAIRS, ["a"], [1]], "b", [STREAMED, 0])
     assert read_plain(path) == {"a": 1, "b": {}}  # the check above is not what fails them
 
 
-def test_tuples_of_plain_values_go_in_pairs_records_and_read_back_as_tuples(
+def test_tuples_and_lists_of_plain_values_go_in_pairs_records_as_they_are(
     tmp_path: Path,
 ) -> None:
-    # The outputs record's values, the stat memos' and the later papers' candidates (tuples
-    # of tuples): a record each cost two marshal calls and checksums.
-    from sitegen.cache import PAIRS, PAIRS_VALUE
+    # The outputs record's values, the stat memos', the later papers' candidates (tuples
+    # of tuples), the search memo's words as written (lists): a record each cost two
+    # marshal calls and checksums, and decoding them one by one ten times their check.
+    from sitegen.cache import PAIRS, PAIRS_VALUE, VERBATIM
 
     files = {f"papers/p{n}/index.html": (f"key{n}", "hash", n, "", None, 1.5) for n in range(50)}
-    shared = {"nested": ("a", ("b", 2.5)), "long": tuple(range(99)), "tokens": (3, b"\x00")}
-    own = {"listed": ("a", ["b"]), "deep": ("a", ("b", ("c",))), "big": ("x" * PAIRS_VALUE,)}
-    value = {"files": files, "own": {**own, **shared}}
+    shared = {
+        "nested": ("a", ("b", 2.5)),
+        "long": tuple(range(99)),
+        "tokens": (3, b"\x00"),
+        "listed": ("a", ["b", ("c", [True, None])]),
+        "tags": ["L", "C", "looks like a tag"],  # never decoded, so never taken for one
+        "empty": ((), []),
+    }
+    own = {"big": ("x" * PAIRS_VALUE,), "object": (1, {2}), "deep": [{"a": 1}]}
+    lists = [["GDE", "x" * PAIRS_VALUE], [], ("t", 1)]  # a memo's list of lists, big
+    value = {"files": files, "own": {**own, **shared}, "lists": lists}
     path = tmp_path / "part.cache"
     with open(path, "wb") as handle:
         write_plain(value, handle)
     again = read_plain(path)
     assert again == value and all(type(v) is tuple for v in again["files"].values())
-    # plain_tuple is encode's tuple branch made quick: the same plain data.
-    from sitegen.plain import encode, plain_tuple
-
-    assert all(plain_tuple(v) == encode(v) for v in [*files.values(), *shared.values()])
-    assert type(again["own"]["listed"][1]) is list and type(again["own"]["nested"][1]) is tuple
+    listed = again["own"]["listed"]
+    assert type(listed[1]) is list and type(listed[1][1]) is tuple
+    assert type(again["lists"][2]) is tuple and type(again["own"]["object"][1]) is set
     body, records, at = path.read_bytes()[len(MAGIC) : -4], [], 0
     while at < len(body):
         size = int.from_bytes(body[at : at + 4], "little")
         records.append(marshal.loads(body[at + 4 : at + 4 + size]))
         at += 4 + size
-    pairs = [r[1] for r in records if isinstance(r, list) and r and r[0] == PAIRS]
-    assert [p[::2] for p in pairs] == [list(files), list(shared)]
-    # Three dicts' heads, two keys, the two PAIRS records, and the others' key and value each.
-    assert len(records) == 3 + 2 + 2 + 2 * len(own)
+    pairs = [r for r in records if isinstance(r, list) and r and r[0] == PAIRS]
+    assert [p[1] for p in pairs] == [list(files), list(shared)]
+    assert [VERBATIM, lists] in records and [VERBATIM, own["big"]] in records
+    # Three dicts' heads, three keys, the two PAIRS records, the list, the others' key and value.
+    assert len(records) == 3 + 3 + 2 + 1 + 2 * len(own)
+    crafted(path, [VERBATIM, [1, ("a", [{"no"}])]])
+    with pytest.raises(ValueError, match="not cache data"):
+        read_plain(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ([], True),
+        ([1, "a", b"b", 2.5, None, True], True),
+        ([(1, [2, (3, [4, ("deep",)])]), "flat"], True),
+        ([[], (), [[]]], True),
+        ([1, {"a": 1}], False),
+        ([(1, [2, (3, [4, ({5},)])])], False),  # a set five levels down
+        ([(1, 2), frozenset()], False),
+        ([Path("p")], False),
+        ([compile("1", "f", "eval")], False),  # marshal would store a code object
+        ([1, 2**70], True),
+    ],
+)
+def test_verbatim_allows_scalars_tuples_and_lists_at_any_depth(value: list, plain: bool) -> None:
+    from sitegen.plain import verbatim
+
+    assert verbatim(value) is plain
+    assert verbatim(tuple(value)) is plain
 
 
 def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> None:
