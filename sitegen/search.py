@@ -930,10 +930,11 @@ def search_files(
 # bytes); "totals": by field; "codes": term -> "LAST,CODES" of all its postings;
 # "tiered": term -> [stamp, shard codes, late codes] for terms of more than
 # POSITION_POSTINGS pairs (tiered_texts), made when "stamp" had that value; "derivable",
-# "acronyms": by number; "texts": the text chunks' JSON texts.
+# "acronyms": by number; "best acronyms": the manifest's (best_acronyms of "acronyms");
+# "texts": the text chunks' JSON texts.
 SearchMemo = dict[str, Any]
-MEMO_FORMAT = 9  # 5: entries keyed by their page's content key; 6: form marks; 7-8: hashes;
-# 9: entries hold the text, not the analysis
+MEMO_FORMAT = 10  # 5: entries keyed by their page's content key; 6: form marks; 7-8: hashes;
+# 9: entries hold the text, not the analysis; 10: best acronyms
 FORMAT_TAG = f"search index {MEMO_FORMAT}"  # in every entry key
 MEMO_PARTS: dict[str, type] = {
     "keys": list,
@@ -950,6 +951,7 @@ MEMO_PARTS: dict[str, type] = {
     "stamp": int,
     "derivable": list,
     "acronyms": list,
+    "best acronyms": list,
     "texts": list,
 }
 
@@ -1117,7 +1119,8 @@ def indexed(
     texts += chunked(snippets)
     firsts, shards, lates = index.shards()
     listing = titles_of(papers, taxonomy, derivable)
-    files = staged_files((index.head(firsts), shards, lates), *listing, texts, definitions)
+    best = best_acronyms(definitions)
+    files = staged_files((index.head(firsts), shards, lates), *listing, texts, best)
     memo = {
         "format": MEMO_FORMAT,
         "keys": keys,
@@ -1134,6 +1137,7 @@ def indexed(
         "stamp": 0,
         "derivable": derivable,
         "acronyms": definitions,
+        "best acronyms": best,
         "texts": texts,
     }
     return files, memo
@@ -1199,11 +1203,11 @@ def staged_files(
     themes: list[list[str]],
     titles: list[list],
     texts: list[str],
-    definitions: Iterable[list[str]],
+    acronyms: list[list[str]],
 ) -> dict[str, bytes]:
     """The files of the staged index (see the module docstring), keyed by output path:
     from the head's, shards' and late files' JSON texts, the themes, each paper's titles
-    record, the text chunks' JSON texts and the acronyms each paper defines."""
+    record, the text chunks' JSON texts and the acronyms (best_acronyms)."""
     files: dict[str, bytes] = {}
     head, shards, lates = index
     index_names = data_files(files, "index", [head])
@@ -1219,7 +1223,7 @@ def staged_files(
         "index": index_names,
         "shards": shard_names,
         "text": text_groups,
-        "acronyms": best_acronyms(definitions),
+        "acronyms": acronyms,
         "textChunkDocs": TEXT_CHUNK_DOCS,
         "chunkGroup": CHUNK_GROUP,
     }

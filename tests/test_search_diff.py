@@ -115,6 +115,25 @@ def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
     assert set(new["codes"]) - set(memo["codes"]) == {"zyzzyva", "quokka"}
 
 
+def test_the_manifests_acronyms_are_counted_again_only_when_a_definition_changed() -> None:
+    papers, taxonomy = generate_papers(60, seed=3)
+    _, memo = search.search_index(papers, taxonomy)
+    noted = [
+        *papers[:30],
+        replace(papers[30], notes="Quokka Kangaroo Attention (QKA)."),
+        *papers[31:],
+    ]
+    files, kept = search.search_index(noted, taxonomy, memo)
+    assert kept["best acronyms"] is memo["best acronyms"]  # notes define no acronym
+    defined = f"Quokka Kangaroo Attention (QKA). {papers[30].abstract}"
+    changed = [*papers[:30], replace(papers[30], abstract=defined), *papers[31:]]
+    files, new = search.search_index(changed, taxonomy, kept)
+    assert ["QKA", "quokka kangaroo attention"] in new["best acronyms"]
+    assert files == search.search_index(changed, taxonomy)[0]
+    undone = search.search_index(papers, taxonomy, new)
+    assert undone is not None and undone[1]["best acronyms"] == memo["best acronyms"]
+
+
 def test_the_warm_worker_keeps_its_memo_and_gets_only_the_papers_that_changed() -> None:
     papers, taxonomy = generate_papers(60, seed=9)
     resident = ResidentSearch()
