@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, NoReturn
 
-from sitegen import __version__
+from sitegen import __version__, records
 from sitegen.errors import SitegenError
 from sitegen.ingest import IngestResult, ingest
 from sitegen.workers import forking_pays, tune_collector
@@ -900,6 +900,7 @@ def command() -> NoReturn:
     code = main()
     if not HELD:
         raise SystemExit(code)
+    records.keep_compiled()  # as an exit would (atexit)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -6,9 +6,14 @@ import copy
 import dataclasses
 import importlib
 import inspect
+import marshal
+import os
 import pickle
 import pkgutil
+import subprocess
+import sys
 from dataclasses import FrozenInstanceError, asdict, astuple, field, fields, replace
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +157,54 @@ def test_a_record_pickles_as_it_was() -> None:
     assert again == value and again.extra == {"b": [3]} and type(again) is Kept
     with pytest.raises(FrozenInstanceError):
         again.name = "b"
+
+
+KEPT_RUN = """
+import builtins
+real = builtins.compile
+compiled = []
+def counting(source, filename, *args, **kwargs):
+    if filename == "<record>":
+        compiled.append(source)
+    return real(source, filename, *args, **kwargs)
+builtins.compile = counting
+import sitegen.build, sitegen.discover, sitegen.cli
+from sitegen import records
+records.keep_compiled()
+print(len(compiled), len(records.USED))
+"""
+
+
+def kept_run(cache: Path, write: bool = True) -> tuple[int, int]:
+    """A fresh interpreter importing the build (its bytecode under cache): how many records
+    it compiled, and how many it made."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-c", KEPT_RUN], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    compiled, made = done.stdout.split()
+    return int(compiled), int(made)
+
+
+def test_the_records_code_is_kept_beside_the_bytecode_and_compiled_once(tmp_path: Path) -> None:
+    from importlib.util import MAGIC_NUMBER
+
+    first = kept_run(tmp_path)
+    assert first[0] == first[1] > 50  # every record compiled once
+    [kept] = tmp_path.rglob("records.*.methods")
+    assert kept_run(tmp_path) == (0, first[1])  # none compiled again
+    codes = marshal.loads(kept.read_bytes()[len(MAGIC_NUMBER) :])
+    stale = {f"# an older class {n}\n": compile("pass", "<record>", "exec") for n in range(200)}
+    dropped = next(iter(codes))  # compiled again: the file is written, without the stale
+    codes = {**{s: c for s, c in codes.items() if s != dropped}, **stale}
+    kept.write_bytes(MAGIC_NUMBER + marshal.dumps(codes))
+    assert kept_run(tmp_path) == (1, first[1])
+    assert len(marshal.loads(kept.read_bytes()[len(MAGIC_NUMBER) :])) == first[1]
+    kept.write_bytes(b"damaged")  # or from another Python: compiled, and written anew
+    assert kept_run(tmp_path) == first
+    kept.unlink()
+    assert kept_run(tmp_path, write=False) == first and not kept.exists()
