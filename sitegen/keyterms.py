@@ -32,7 +32,8 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import chain, pairwise
+from itertools import chain, pairwise, repeat
+from operator import itemgetter
 
 import numpy as np
 
@@ -650,8 +651,12 @@ def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
 def weights(rows: Rows, keys: list[str], n_base: int) -> tuple[np.ndarray, np.ndarray]:
     """(1 + ln count) × idf × kind for every row, and its idf (over the base papers, and the
     row's own paper when it is outside them)."""
-    words = np.array([k.count(" ") + 1 for k in keys] or [1])[rows.key]
-    generic_head = np.array([k.rsplit(" ", 1)[-1] in PHRASE_NOUNS for k in keys] or [False])
+    # Per key in C (map): a key's words, and whether its last word is a generic head noun.
+    spaces = np.fromiter(map(str.count, keys, repeat(" ")), np.int64, len(keys))
+    words = (spaces + 1 if len(keys) else np.ones(1, np.int64))[rows.key]
+    heads = map(itemgetter(2), map(str.rpartition, keys, repeat(" ")))  # the last word
+    generic_head = np.fromiter(map(PHRASE_NOUNS.__contains__, heads), bool, len(keys))
+    generic_head = generic_head if len(keys) else np.zeros(1, bool)
     phrase = np.where(
         rows.named, PHRASE * 1.3, PHRASE * np.where(generic_head[rows.key], GENERIC_HEAD, 1.0)
     )
