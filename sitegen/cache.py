@@ -31,7 +31,7 @@ import zlib
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -39,6 +39,7 @@ from typing import Any, BinaryIO
 from sitegen import __version__
 from sitegen.fsio import MAX_ASSET_BYTES, read_input, write_atomic
 from sitegen.plain import NESTS, decode, encode, values, verbatim
+from sitegen.records import mutable
 
 CACHE_DIR = ".sitegen-cache"
 # Every file of the cache is plain data (sitegen/plain.py), never a pickle: loading runs no code.
@@ -335,7 +336,7 @@ def tree_fingerprint(folders: list[Path]) -> str:
     return digest(*parts)
 
 
-@dataclass
+@mutable
 class BuildCache:
     """Parsed inputs and memos from earlier builds of one site."""
 

@@ -11,7 +11,7 @@ import json
 import os
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache, partial
 from json.encoder import encode_basestring, encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
@@ -28,6 +28,7 @@ from sitegen.fsio import (
     sorted_entries,
 )
 from sitegen.known import KnownFiles, content_key
+from sitegen.records import mutable
 from sitegen.text import find_links, one_line, status_key
 
 LEDGER_NAME = "ingested.json"
@@ -35,7 +36,7 @@ LEDGER_NAME = "ingested.json"
 NOTES_HEADING = re.compile(r"^#{1,6}(?:\s|$)", re.MULTILINE)
 
 
-@dataclass
+@mutable
 class Page:
     """One Markdown file of the catalogue, as the user left it."""
 
@@ -55,7 +56,7 @@ class Page:
         return str(self.meta.get("title", "")).strip()
 
 
-@dataclass
+@mutable
 class LedgerEntry:
     """What ingest once did for one paper: its slug and the theme it first got."""
 
@@ -68,7 +69,7 @@ class LedgerEntry:
 LEDGER_VERSION = 2
 
 
-@dataclass
+@mutable
 class Ledger:
     """Every paper ever ingested, keyed by title key."""
 
@@ -256,7 +257,7 @@ def format_ledger(ledger: Ledger) -> str:
     return head + inner + ("\n" if rows else "") + "  }\n}\n"
 
 
-@dataclass
+@mutable
 class Paper:
     """A paper as the rest of the pipeline sees it: page content plus dump membership."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,7 +36,7 @@ from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_if_changed
 from sitegen.known import KnownFiles, content_key, read_parsed
-from sitegen.records import record
+from sitegen.records import mutable, record
 from sitegen.text import unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 from sitegen.workers import Forked
@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # numpy loads only when there is news
     from sitegen.corpus_themes import CorpusPaper
 
 
-@dataclass
+@mutable
 class DumpReport:
     """What ingest found in one dump."""
 
@@ -65,7 +65,7 @@ class DumpReport:
         return dict(self.__dict__)
 
 
-@dataclass
+@mutable
 class IngestPlan:
     """Everything an ingest will write: new pages, then the ledger."""
 
@@ -359,7 +359,7 @@ def place_new(
     return {slug: (placements[slug].theme, placements[slug].secondary) for slug, *_ in fresh}
 
 
-@dataclass
+@mutable
 class SeedMemo:
     """The keyword stage's verdict on each paper (the theme it seeds, or None), kept in the
     build cache by the paper's text and the taxonomy: a new dump classifies only its papers."""
@@ -383,7 +383,7 @@ def seed_rules(taxonomy: Taxonomy) -> str:
     return digest(repr((taxonomy.themes, taxonomy.settings)))
 
 
-@dataclass
+@mutable
 class IngestResult:
     """The outcome of `sitegen ingest`."""
 

@@ -38,7 +38,7 @@ from operator import itemgetter
 import numpy as np
 
 from sitegen.arrays import distinct, groups, lex_order
-from sitegen.records import record
+from sitegen.records import mutable, record
 from sitegen.text import may_hold_url
 from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
 
@@ -514,7 +514,7 @@ def level_keys(
     return np.array(ids, np.int32)[inverse]
 
 
-@dataclass
+@mutable
 class Rows:
     """One row per (paper, key) that occurs, sorted by paper then key."""
 

@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from pathlib import Path
@@ -21,6 +21,7 @@ from stat import S_ISLNK, S_ISREG
 from sitegen.errors import SitegenError
 from sitegen.fsio import create_file, make_folder, write_atomic, write_if_changed
 from sitegen.model import urls
+from sitegen.records import mutable
 
 MANIFEST = ".sitegen-manifest.json"  # what the last build wrote, so the next can remove stale files
 # Folders whose every file a build makes, with names that change (the search index's
@@ -90,7 +91,7 @@ LeftFiles = dict[str, tuple[int, int | None]]
 MANIFEST_FORMAT = 2
 
 
-@dataclass
+@mutable
 class Manifest:
     """What the last build wrote to one output folder: each file's size and hash.
 

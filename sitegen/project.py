@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cached_property, partial
 from pathlib import Path
 
@@ -25,11 +25,12 @@ from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yam
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump
 from sitegen.known import content_key
 from sitegen.model.urls import base_url_problem
+from sitegen.records import mutable
 from sitegen.shipped import shipped
 from sitegen.themes import Taxonomy, load_taxonomy, themes_file
 
 
-@dataclass
+@mutable
 class SiteConfig:
     """content/site.yaml: the reading list's name and where it is published."""
 
@@ -50,7 +51,7 @@ CONFIG_FIELDS = (*TEXT_FIELDS, "per_page", "large_site")
 LARGE_SITE_CHOICES = {True: True, False: False, "auto": None, None: None}  # site.yaml's large_site
 
 
-@dataclass
+@mutable
 class Project:
     """Everything a build needs, read from disk before anything is written."""
 

@@ -41,19 +41,37 @@ FACTORY = Factory()
 
 def record(cls: type[T]) -> type[T]:
     """`@dataclass(frozen=True)` for a plain class (no base dataclass, no slots, no InitVar)."""
-    own = [name for name in WRITTEN if name in cls.__dict__]
-    if own or any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
-        raise TypeError(f"{cls.__qualname__}: a record defines none of {WRITTEN}, and no base")
-    cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False)  # fields only: no exec
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    fields = fields_only(cls, WRITTEN)
     cls.__init__, cls.__eq__, cls.__hash__ = compiled_methods(cls, fields)  # type: ignore[misc]
     cls.__repr__ = repr_method(tuple(f.name for f in fields if f.repr))  # type: ignore[assignment]
     cls.__setattr__, cls.__delattr__ = frozen_methods(cls, {f.name for f in fields})  # type: ignore[assignment]
     return cls
 
 
-def compiled_methods(cls: type, fields: tuple[dataclasses.Field, ...]) -> tuple[Callable, ...]:
-    """__init__, __eq__ and __hash__ as dataclasses writes a frozen class's (each field set
+def mutable(cls: type[T]) -> type[T]:
+    """`@dataclass` (fields that can be set, compared by value, no hash) made as a record
+    is: for a build's working state (a Run, the cache, a page being read)."""
+    fields = fields_only(cls, WRITTEN[:4])
+    cls.__init__, cls.__eq__, _ = compiled_methods(cls, fields, frozen=False)  # type: ignore[misc]
+    cls.__hash__ = None  # type: ignore[assignment]  # as dataclasses leaves an eq class
+    cls.__repr__ = repr_method(tuple(f.name for f in fields if f.repr))  # type: ignore[assignment]
+    return cls
+
+
+def fields_only(cls: type, written: tuple[str, ...]) -> tuple[dataclasses.Field, ...]:
+    """cls made a dataclass with no methods written (no exec), and its fields; TypeError for
+    a class that defines a method a record writes, or that has a dataclass base."""
+    own = [name for name in written if name in cls.__dict__]
+    if own or any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
+        raise TypeError(f"{cls.__qualname__}: a record defines none of {written}, and no base")
+    dataclasses.dataclass(cls, init=False, repr=False, eq=False)
+    return dataclasses.fields(cls)
+
+
+def compiled_methods(
+    cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool = True
+) -> tuple[Callable, ...]:
+    """__init__, __eq__ and __hash__ as dataclasses writes them (a frozen class's fields set
     past __setattr__; the compared and hashed fields' values as tuples), compiled at once."""
     names: dict[str, Any] = {"SET": SET, "FACTORY": FACTORY}
     params, lines = ["self"], []
@@ -63,10 +81,10 @@ def compiled_methods(cls: type, fields: tuple[dataclasses.Field, ...]) -> tuple[
             names[f"factory_{f.name}"] = f.default_factory
         if not f.init:
             if factory:
-                lines.append(f"SET(self, {f.name!r}, factory_{f.name}())")
+                lines.append(assign(f.name, f"factory_{f.name}()", frozen))
             elif f.default is not dataclasses.MISSING:
                 names[f"default_{f.name}"] = f.default
-                lines.append(f"SET(self, {f.name!r}, default_{f.name})")
+                lines.append(assign(f.name, f"default_{f.name}", frozen))
             continue
         if factory:
             params.append(f"{f.name}=FACTORY")
@@ -78,7 +96,7 @@ def compiled_methods(cls: type, fields: tuple[dataclasses.Field, ...]) -> tuple[
         else:
             params.append(f.name)
             value = f.name
-        lines.append(f"SET(self, {f.name!r}, {value})")
+        lines.append(assign(f.name, value, frozen))
     if hasattr(cls, "__post_init__"):
         lines.append("self.__post_init__()")
     compared = values_text("self", [f.name for f in fields if f.compare])
@@ -106,6 +124,11 @@ def compiled_methods(cls: type, fields: tuple[dataclasses.Field, ...]) -> tuple[
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
     methods[0].__annotations__ = {f.name: f.type for f in fields if f.init} | {"return": None}
     return methods
+
+
+def assign(name: str, value: str, frozen: bool) -> str:
+    """The source that sets a field in __init__: past __setattr__ in a frozen class."""
+    return f"SET(self, {name!r}, {value})" if frozen else f"self.{name} = {value}"
 
 
 def values_text(name: str, fields: list[str]) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING
+
+from sitegen.records import mutable
 
 if TYPE_CHECKING:  # types only: excerpts and the search index need no Markdown parser
     from markdown_it import MarkdownIt
@@ -78,7 +79,7 @@ class NotTex(ValueError):
     """Text that is not TeX this module understands; it stays as written."""
 
 
-@dataclass
+@mutable
 class Node:
     """A MathML element with text or children."""
 

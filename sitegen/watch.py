@@ -11,7 +11,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePath
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
@@ -19,11 +19,12 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from sitegen.fsio import counts_as_input
+from sitegen.records import mutable
 
 QUIET_SECONDS = 0.05  # how long the tree must be still before a rebuild starts
 
 
-@dataclass
+@mutable
 class ChangeSet:
     """The files that changed since the last rebuild, grouped by what they are."""
 

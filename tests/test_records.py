@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import sitegen
-from sitegen.records import record
+from sitegen.records import mutable, record
 
 
 def both(make_class):
@@ -109,6 +109,34 @@ def test_a_record_is_a_frozen_dataclass(make) -> None:
             assert state(replace(value, **changed))[1:] == state(replace(expected, **changed))[1:]
 
 
+@pytest.mark.parametrize("make", [plain, posted, empty])
+def test_a_mutable_record_is_a_dataclass(make) -> None:
+    real, ours = dataclasses.dataclass(make()), mutable(make())
+    assert [f.name for f in fields(real)] == [f.name for f in fields(ours)]
+    assert real.__match_args__ == ours.__match_args__
+    assert str(inspect.signature(real)) == str(inspect.signature(ours))
+    assert ours.__hash__ is None and real.__hash__ is None  # compared by value: unhashable
+    made = []
+    for arguments in [(), (1,), (1, "y"), (1, "y", (2,), 4, [5])]:
+        try:
+            expected = real(*arguments)
+        except TypeError:
+            with pytest.raises(TypeError):
+                ours(*arguments)
+            continue
+        made.append((expected, ours(*arguments)))
+    for (real_a, ours_a), (real_b, ours_b) in [(x, y) for x in made for y in made]:
+        assert (real_a == real_b) == (ours_a == ours_b) and (ours_a != ours_b) == (real_a != real_b)
+    for expected, value in made:
+        assert state(value)[1:] == state(expected)[1:] and value.__eq__(1) is NotImplemented
+        assert copy.deepcopy(value) == value
+        for name in [f.name for f in fields(real)]:
+            setattr(expected, name, 9)
+            setattr(value, name, 9)
+        value.other = expected.other = 1  # not frozen: any attribute
+        assert state(value)[1:] == state(expected)[1:]
+
+
 def test_a_record_refuses_what_it_would_not_write_as_dataclasses_does() -> None:
     class Own:
         a: int
@@ -118,6 +146,8 @@ def test_a_record_refuses_what_it_would_not_write_as_dataclasses_does() -> None:
 
     with pytest.raises(TypeError):
         record(Own)
+    with pytest.raises(TypeError):
+        mutable(Own)
 
 
 def sitegen_frozen_dataclasses() -> list[type]:
@@ -140,6 +170,17 @@ def test_sitegens_records_are_frozen_and_compare_by_value() -> None:
         with pytest.raises(FrozenInstanceError):
             object.__new__(kind).__setattr__("anything", 1)
         assert kind.__match_args__ == tuple(f.name for f in fields(kind) if f.init), kind
+
+
+def test_sitegens_other_dataclasses_are_mutable_records() -> None:
+    found = set()
+    for module in pkgutil.walk_packages(sitegen.__path__, "sitegen."):
+        for value in vars(importlib.import_module(module.name)).values():
+            ours = isinstance(value, type) and value.__module__.startswith("sitegen.")
+            if ours and dataclasses.is_dataclass(value) and "__setattr__" not in vars(value):
+                found.add(value)
+    assert len(found) >= 15
+    assert all(kind.__repr__.__module__ == "sitegen.records" for kind in found), found
 
 
 @record

@@ -34,7 +34,7 @@ import hashlib
 import json
 import pickle
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import field, is_dataclass
 from typing import Any
 
 from sitegen import __version__
@@ -43,7 +43,7 @@ from sitegen.catalog import Paper
 from sitegen.model.discovery import discovery_input, kept_text, related_rows
 from sitegen.model.library import SectionKey
 from sitegen.project import Project
-from sitegen.records import record
+from sitegen.records import mutable, record
 from sitegen.render import template_dirs
 from sitegen.themes import Taxonomy, themes_file
 from sitegen.views.context import PageView
@@ -137,7 +137,7 @@ def paper_made_of(paper: Paper) -> tuple[str, ...] | Paper:
     return (paper.page_key, *paper.dumps) if paper.page_key else paper
 
 
-@dataclass
+@mutable
 class PaperPageKeys:
     """The key of each paper's own page by what views.pages.paper_page reads (see above)."""
 

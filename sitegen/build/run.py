@@ -6,7 +6,7 @@ is what write.py commits to the cache once the files are on disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sitegen.fsio import write_if_changed
 from sitegen.model import urls
 from sitegen.output import Kept, Manifest, Outputs, Spool, read_manifest, verified
 from sitegen.paper_page import paper_page_html, shipped_paper_page
+from sitegen.records import mutable
 from sitegen.render import render_template
 from sitegen.views.context import PageView
 from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes, views_at
@@ -27,7 +28,7 @@ from sitegen.views.pages import SHOWS_DISCOVERY, Route, routes, views_at
 PAGE_KEY, INPUT_KEY = 0, 3  # where a Noted (sitegen.cache) holds each key
 
 
-@dataclass
+@mutable
 class Run:
     """The working state of one build: what it renders from, and what it made so far."""
 
