@@ -112,7 +112,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from functools import cache
 from itertools import chain, pairwise
 from typing import Any, Protocol
@@ -122,6 +122,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from sitegen.cache import digest
 from sitegen.catalog import Paper
+from sitegen.output import Kept
 from sitegen.porter import lunr_term
 from sitegen.records import record
 from sitegen.texmath import tex_plain
@@ -877,6 +878,19 @@ def best_acronyms(definitions: Iterable[list[str]]) -> list[list[str]]:
 # --- the staged files ----------------------------------------------------------
 
 
+# Whether an output file is on disk as the last build left it, by its path (the build's
+# knowledge of the output folder: build.write.MemoSlot.left). A data file is named by a
+# hash of its JSON text, so one found so holds the bytes it would be made with: it is not
+# made again (Kept.AS_LEFT). At 10k papers a notes edit changes a few of ~830.
+Left = Callable[[str], bool]
+Files = dict[str, bytes | Kept]  # output path -> bytes, or Kept.AS_LEFT
+
+
+def nothing_left(path: str) -> bool:
+    """Left for a build that knows of no output (every file made)."""
+    return False
+
+
 def json_text(value: object) -> str:
     """Compact ASCII JSON, as the data files hold it."""
     return json.dumps(value, ensure_ascii=True, separators=(",", ":"))
@@ -1057,23 +1071,25 @@ def search_index(
     previous: object = None,
     keys: list[str] | None = None,
     entries: MutableMapping[str, bytes] | None = None,
-) -> tuple[dict[str, bytes], SearchMemo]:
+    left: Left = nothing_left,
+) -> tuple[Files, SearchMemo]:
     """Every search data file, documents numbered in the papers' order, and the memo for
     the next build. With a memo, the index is updated by difference (sitegen.search_diff:
     only papers whose entry key changed are read); the files equal a build without one.
     `keys`: entry_keys(papers, taxonomy), when the caller has them (build.keys.search_key).
-    `entries`: where an index made afresh puts the new memo's entries (a dict if None)."""
+    `entries`: where an index made afresh puts the new memo's entries (a dict if None).
+    `left`: which files are on disk as the last build left them (Left)."""
     keys = entry_keys(papers, taxonomy) if keys is None else keys
     old = usable_memo(previous)
     if old is not None:
         from sitegen.search_diff import updated  # it builds on this module
 
         try:
-            made = updated(papers, taxonomy, old, keys)
-            return made or indexed(papers, taxonomy, old, keys, entries)
+            made = updated(papers, taxonomy, old, keys, left)
+            return made or indexed(papers, taxonomy, old, keys, entries, left)
         except DAMAGED:
             pass  # a memo this code did not make (a damaged cache): start afresh
-    return indexed(papers, taxonomy, None, keys, entries)
+    return indexed(papers, taxonomy, None, keys, entries, left)
 
 
 def indexed(
@@ -1082,7 +1098,8 @@ def indexed(
     old: SearchMemo | None,
     keys: list[str],
     entries: MutableMapping[str, bytes] | None = None,
-) -> tuple[dict[str, bytes], SearchMemo]:
+    left: Left = nothing_left,
+) -> tuple[Files, SearchMemo]:
     """search_index from scratch, but for the entries an old memo holds (read back); the
     memo's entries go into `entries` (empty, or a new dict if None) as each is made."""
     kept = snippet_chars(len(papers))
@@ -1120,7 +1137,7 @@ def indexed(
     firsts, shards, lates = index.shards()
     listing = titles_of(papers, taxonomy, derivable)
     best = best_acronyms(definitions)
-    files = staged_files((index.head(firsts), shards, lates), *listing, texts, best)
+    files = staged_files((index.head(firsts), shards, lates), *listing, texts, best, left)
     memo = {
         "format": MEMO_FORMAT,
         "keys": keys,
@@ -1204,16 +1221,18 @@ def staged_files(
     titles: list[list],
     texts: list[str],
     acronyms: list[list[str]],
-) -> dict[str, bytes]:
+    left: Left = nothing_left,
+) -> Files:
     """The files of the staged index (see the module docstring), keyed by output path:
     from the head's, shards' and late files' JSON texts, the themes, each paper's titles
-    record, the text chunks' JSON texts and the acronyms (best_acronyms)."""
-    files: dict[str, bytes] = {}
+    record, the text chunks' JSON texts and the acronyms (best_acronyms). A file named by
+    its content that is on disk as the last build left it (`left`) is not made again."""
+    files: Files = {}
     head, shards, lates = index
-    index_names = data_files(files, "index", [head])
-    shard_names = data_files(files, "shard", shards)
-    late_names = data_files(files, "late", lates)
-    text_groups = chunk_files(files, "text", texts)
+    index_names = data_files(files, "index", [head], left)
+    shard_names = data_files(files, "shard", shards, left)
+    late_names = data_files(files, "late", lates, left)
+    text_groups = chunk_files(files, "text", texts, left)
     manifest = {
         "version": 5,
         "fields": [name for name, _ in FIELDS],
@@ -1232,7 +1251,7 @@ def staged_files(
     if len(titles) > TITLE_STAGE_PAPERS:
         del manifest["docs"]
         manifest["docThemes"] = varints(record[1] for record in titles)
-        manifest["names"] = chunk_files(files, "names", list(chunked(titles)))
+        manifest["names"] = chunk_files(files, "names", list(chunked(titles)), left)
     files["search/titles.js"] = script("titles", json_text(manifest))
     return files
 
@@ -1243,7 +1262,9 @@ def chunked(records: Sequence[object]) -> Iterator[str]:
         yield json_text(records[start : start + TEXT_CHUNK_DOCS])
 
 
-def chunk_files(files: dict[str, bytes], kind: str, texts: Sequence[str]) -> list[str]:
+def chunk_files(
+    files: Files, kind: str, texts: Sequence[str], left: Left = nothing_left
+) -> list[str]:
     """Add a chunk file for each JSON text, KIND-NNN-GROUPHASH; the hash of each group.
 
     A chunk's file is named by the hash of its group of CHUNK_GROUP chunks: an edit
@@ -1255,7 +1276,8 @@ def chunk_files(files: dict[str, bytes], kind: str, texts: Sequence[str]) -> lis
         hashes.append(hashlib.sha256(group.encode()).hexdigest()[:HASH_CHARS])
     for number, text in enumerate(texts):
         name = f"{kind}-{number:03d}-{hashes[number // CHUNK_GROUP]}"
-        files[f"search/{name}.js"] = script(name, text)
+        path = f"search/{name}.js"
+        files[path] = Kept.AS_LEFT if left(path) else script(name, text)
     return hashes
 
 
@@ -1266,7 +1288,7 @@ def chunk_name(manifest: Mapping[str, object], kind: str, number: int) -> str:
     return f"{kind}-{number:03d}-{groups[number // CHUNK_GROUP]}"
 
 
-def data_files(files: dict[str, bytes], kind: str, texts: list[str]) -> list[str]:
+def data_files(files: Files, kind: str, texts: list[str], left: Left = nothing_left) -> list[str]:
     """Add a data file to files for each JSON text; their names, in order ("" for "").
     Each text is dropped from `texts` once its file is made: every shard's text and bytes
     at once took ~90 MB more at 100k papers."""
@@ -1277,6 +1299,7 @@ def data_files(files: dict[str, bytes], kind: str, texts: list[str]) -> list[str
             names.append("")
             continue
         name = content_name(kind, number, text)
-        files[f"search/{name}.js"] = script(name, text)
+        path = f"search/{name}.js"
+        files[path] = Kept.AS_LEFT if left(path) else script(name, text)
         names.append(name)
     return names

@@ -35,6 +35,8 @@ from sitegen.search import (
     TEXT_CHUNK_DOCS,
     VARINT_DIGITS,
     Analyser,
+    Files,
+    Left,
     SearchMemo,
     Weighing,
     after_count,
@@ -44,6 +46,7 @@ from sitegen.search import (
     head_text,
     json_text,
     late_codes,
+    nothing_left,
     packed_entry,
     pairwise_items,
     read_entry,
@@ -323,10 +326,15 @@ class Update:
 
 
 def updated(
-    papers: Sequence[Paper], taxonomy: Taxonomy, memo: SearchMemo, keys: list[str]
-) -> tuple[dict[str, bytes], SearchMemo] | None:
-    """search.search_index by difference from memo (keys: the papers' entry keys); None when
-    most papers changed (a clean build is as fast)."""
+    papers: Sequence[Paper],
+    taxonomy: Taxonomy,
+    memo: SearchMemo,
+    keys: list[str],
+    left: Left = nothing_left,
+) -> tuple[Files, SearchMemo] | None:
+    """search.search_index by difference from memo (keys: the papers' entry keys; left: the
+    files on disk as the last build left them); None when most papers changed (a clean
+    build is as fast)."""
     before = memo["keys"]
     # The papers whose key changed, and those only one list has (a pair at a time, in C).
     touched = list(compress(count(), map(ne, before, keys)))
@@ -359,7 +367,7 @@ def updated(
         if key not in entries:
             entries[key] = old_entries[key]
     update.settle(set(touched), entries)
-    return staged(papers, taxonomy, update, fresh, entries)
+    return staged(papers, taxonomy, update, fresh, entries, left)
 
 
 def staged(
@@ -368,7 +376,8 @@ def staged(
     update: Update,
     fresh: Mapping[int, list],
     entries: dict[str, bytes],
-) -> tuple[dict[str, bytes], SearchMemo]:
+    left: Left = nothing_left,
+) -> tuple[Files, SearchMemo]:
     """The files of the updated index, and its memo."""
     memo, documents = update.memo, len(update.keys)
     derivable = list(memo["derivable"][:documents]) + [False] * (documents - len(memo["derivable"]))
@@ -400,7 +409,7 @@ def staged(
     head = head_text(order, written, pairs, weighing, firsts)
     listing = titles_of(papers, taxonomy, derivable)
     best = best_of(memo, definitions, fresh)
-    files = staged_files((head, shards, lates), *listing, texts, best)
+    files = staged_files((head, shards, lates), *listing, texts, best, left)
     new_memo = {
         "format": MEMO_FORMAT,
         "keys": update.keys,

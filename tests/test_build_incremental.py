@@ -666,7 +666,7 @@ def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
     memo_key = sitegen.build.write.MEMO_KEY
     handed = cache.memos["search"][1]  # sent back: plain data, its entries read from the file
     assert type(handed["entries"]) is dict and len(handed["entries"]) == len(page_paths(tmp_path))
-    papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache())
+    papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache(), None)
     assert handed == search.search_index(papers, taxonomy, None, keys)[1]
     assert BuildCache.load(tmp_path).recall("search", memo_key) == handed  # written here
     assert not [p for p in (tmp_path / ".sitegen-cache").iterdir() if p.name.startswith("tmp")]
@@ -688,7 +688,7 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     real_index = sitegen.build.write.search_index
 
     def index(*args: object) -> object:  # in the copy: where the memo's entries go, to a file
-        (tmp_path / "entries-went-to").write_text(type(args[-1]).__name__)
+        (tmp_path / "entries-went-to").write_text(type(args[4]).__name__)
         return real_index(*args)
 
     monkeypatch.setattr(sitegen.build.write, "search_index", index)
@@ -702,7 +702,7 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     first = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(first["keys"]) == len(page_paths(tmp_path))
     assert (tmp_path / "entries-went-to").read_text() == "BytesOnDisk"
-    papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache())
+    papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache(), None)
     assert first == search.search_index(papers, taxonomy, None, keys)[1]  # as made in memory
     page = page_paths(tmp_path)[0]
     page.write_text(page.read_text() + "\n## Notes\n\nA memo of the copy's own.\n")
@@ -726,8 +726,23 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     # Made in this process (no fork): kept in memory, written when the cache is saved.
     page.write_text(page.read_text() + "\nOne more.\n")
     unforked = BuildCache.load(tmp_path)
+    scripts: list[str] = []
+    real_script = search.script
+    monkeypatch.setattr(search, "script", lambda n, t: scripts.append(n) or real_script(n, t))
     ingest_and_build(tmp_path, BuildOptions(output), unforked)
     assert unforked.memos["search"][0] == memo_key and "search" not in unforked.stored
+    # Only the files named anew were made: the others were found as the last build left them.
+    kinds = handed[-1]
+    assert set(scripts) == {"titles"} | {
+        Path(p).stem for p, k in kinds.items() if k != Kept.AS_LEFT
+    }
+    page.write_text(page.read_text() + "\n\n")  # a new entry key, the same files
+    scripts.clear()
+    ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
+    assert scripts == ["titles"] and len(handed[-1]) > 1
+    assert {k for p, k in handed[-1].items() if p != "search/titles.js"} == {Kept.AS_LEFT}
+    assert equals_a_clean_build(tmp_path, output)
+    assert equals_a_clean_build(tmp_path, output)
 
 
 def test_a_new_dumps_discovery_copy_loads_no_module_this_process_loads_too(

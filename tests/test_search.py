@@ -282,7 +282,7 @@ def test_an_index_made_from_a_memo_equals_a_clean_one(
     monkeypatch.setattr(
         search,
         "indexed",
-        lambda p, t, old, k, e: afresh.append(len(p)) or real_indexed(p, t, old, k, e),
+        lambda p, t, old, *rest: afresh.append(len(p)) or real_indexed(p, t, old, *rest),
     )
     papers, taxonomy = generate_papers(150, seed=6)
     analysed: list[str] = []  # papers made into documents (not read back from the memo)

@@ -115,6 +115,24 @@ def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
     assert set(new["codes"]) - set(memo["codes"]) == {"zyzzyva", "quokka"}
 
 
+def test_files_on_disk_as_left_are_not_made_again() -> None:
+    from sitegen.output import Kept
+
+    papers, taxonomy = generate_papers(200, seed=4)
+    old_files, memo = search.search_index(papers, taxonomy)
+    noted = [*papers[:150], replace(papers[150], notes="A model."), *papers[151:]]
+    clean = search.search_index(noted, taxonomy)[0]
+    files, _ = search.search_index(noted, taxonomy, memo, left=old_files.__contains__)
+    assert files.keys() == clean.keys()
+    kept = {path for path, data in files.items() if data is Kept.AS_LEFT}
+    assert kept == set(old_files) & set(clean) - {"search/titles.js"}
+    assert len(kept) >= 5  # a note of known words: the files its terms are not in
+    assert all(clean[path] == old_files[path] for path in kept)
+    assert all(files[path] == clean[path] for path in set(files) - kept)
+    afresh, _ = search.search_index(noted, taxonomy, None, left=old_files.__contains__)
+    assert afresh == files  # an index made from scratch finds them too
+
+
 def test_the_manifests_acronyms_are_counted_again_only_when_a_definition_changed() -> None:
     papers, taxonomy = generate_papers(60, seed=3)
     _, memo = search.search_index(papers, taxonomy)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,7 +47,7 @@ from sitegen.output import (
     write_outputs,
 )
 from sitegen.project import Project
-from sitegen.search import entry_keys, numbered, search_index
+from sitegen.search import entry_keys, nothing_left, numbered, search_index
 from sitegen.themes import Taxonomy
 from sitegen.workers import paused_collector
 
@@ -67,7 +67,7 @@ def search_job(run: Run) -> Job:
     launched = run.launched.get("search")  # made from the same project: the same key
     if launched:  # made with its arguments (every paper's entry key): not made again
         return start_group(run, "search", launched[0], SEARCH, keep=keep)
-    args = search_args(project, cache)
+    args = search_args(project, cache, run.output)
     return start_group(run, "search", searched_key(args), SEARCH, *args, keep=keep)
 
 
@@ -77,19 +77,22 @@ def early_search(
     """The search index for the side copy of a CLI build (which parks the files it makes
     in the build's spool) or a preview's worker, started as soon as the project is read (it
     needs only the papers and the taxonomy), unless it is up to date."""
-    args = search_args(project, cache, spool)
+    args = search_args(project, cache, output, spool)
     return early_group(cache, output, "search", searched_key(args), SEARCH, *args)
 
 
-def search_args(project: Project, cache: BuildCache, spool: Spool | None = None) -> tuple[Any, ...]:
+def search_args(
+    project: Project, cache: BuildCache, output: Path | None, spool: Spool | None = None
+) -> tuple[Any, ...]:
     """What search_index is made from: the papers in the order they arrived (a new dump's
     papers get new numbers, so the files of older papers keep their bytes), the taxonomy,
-    the memo of the last index, and the papers' entry keys (made once: the search key
-    hashes them, and the index compares them with its memo's)."""
+    the memo of the last index (and what the last build left in `output`), and the papers'
+    entry keys (made once: the search key hashes them, and the index compares them with
+    its memo's)."""
     papers = numbered(project.papers, project.arrival)
     keys = entry_keys(papers, project.taxonomy)
     # The memo is read where the index is made (a CLI build's side copy), not here.
-    return papers, project.taxonomy, MemoSlot(cache, spool), keys
+    return papers, project.taxonomy, MemoSlot(cache, output, spool), keys
 
 
 def searched_key(args: tuple[Any, ...]) -> str:
@@ -105,8 +108,8 @@ class MemoSlot:
     """The search memo in the build cache: read, and written, where the index is made; and
     in a forked copy, where the files it makes wait (the build's spool)."""
 
-    def __init__(self, cache: BuildCache, spool: Spool | None = None):
-        self.cache, self.spool = cache, spool
+    def __init__(self, cache: BuildCache, output: Path | None, spool: Spool | None = None):
+        self.cache, self.output, self.spool = cache, output, spool
         self.made_in = os.getpid()  # the build's process; the index may be made in a copy
 
     def hand_back(self, files: Outputs, memo: object) -> Made:
@@ -122,7 +125,7 @@ class MemoSlot:
         parked: Outputs = {}
         for path in sorted(files):  # parked first: each file's bytes are let go as it goes
             data = files.pop(path)
-            if on_disk_as_left(spool.output, path, data, left.get(path)):
+            if data is Kept.AS_LEFT or on_disk_as_left(spool.output, path, data, left.get(path)):
                 parked[path] = Kept.AS_LEFT  # most files, when a few papers changed
                 continue
             spool.put(path, data)
@@ -132,6 +135,13 @@ class MemoSlot:
     def __call__(self) -> object:
         """The memo the last index left (None: none usable)."""
         return self.cache.recall("search", MEMO_KEY)
+
+    def left(self) -> Callable[[str], bool]:
+        """Whether an output file is on disk as the last build left it (search.Left)."""
+        if self.output is None:
+            return nothing_left
+        noted, _ = self.cache.outputs_of(self.output)
+        return partial(left_as_noted, str(self.output), noted) if noted else nothing_left
 
     def stores(self) -> bool:
         """Whether store writes the memo here: in a forked copy, with a cache folder."""
@@ -169,6 +179,18 @@ class MemoSlot:
         return True
 
 
+def left_as_noted(output: str, noted: Mapping[str, Noted], path: str) -> bool:
+    """Whether a file is on disk as the last build noted it: with the ctime it had then (any
+    write, rename or `touch` since sets another: output.verified trusts the same)."""
+    seen = noted.get(path)
+    if seen is None or not seen[2]:
+        return False
+    try:
+        return os.stat(f"{output}{os.sep}{path}").st_ctime_ns == seen[2]
+    except OSError:
+        return False
+
+
 def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -> bool:
     """Whether an output file holds these bytes as the last build left it (noted)."""
     if noted is None or noted[1] != file_hash(data):
@@ -191,7 +213,8 @@ class ResidentSearch:
     ) -> Made:
         """search_index, in this process or a forked copy: the files, and the memo unless
         it is stored already (None)."""
-        return memo.hand_back(*search_index(papers, taxonomy, memo(), keys, memo.entries()))
+        made = search_index(papers, taxonomy, memo(), keys, memo.entries(), memo.left())
+        return memo.hand_back(*made)
 
     def submit_in(
         self,
