@@ -405,3 +405,22 @@ def test_a_commit_replaces_links_themselves_and_fails_whole_on_a_folder_in_the_w
     assert (out / "b" / "index.html").read_bytes() == b"new b/index.html"
     assert outside.read_bytes() == b"not the site's"
     assert files_under(out)["c/index.html"] == b"new c/index.html"
+
+
+def test_a_manifest_read_again_unchanged_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.output import MANIFEST, Manifest, read_manifest
+
+    (tmp_path / MANIFEST).write_bytes(Manifest({"a.html": (3, "x" * 32)}).to_bytes())
+    parsed: list[bytes] = []
+    real_loads = json.loads
+    monkeypatch.setattr(output_module.json, "loads", lambda b: parsed.append(b) or real_loads(b))
+    first = read_manifest(tmp_path)
+    first.files["b.html"] = (1, "y")  # a caller's copy: the next read is not changed by it
+    again = read_manifest(tmp_path)
+    assert len(parsed) == 1 and again.files == {"a.html": (3, "x" * 32)}
+    replaced = tmp_path / "new.json"  # replaced by rename, as every manifest is
+    replaced.write_bytes(Manifest({"c.html": (4, "z" * 32)}).to_bytes())
+    os.replace(replaced, tmp_path / MANIFEST)
+    assert read_manifest(tmp_path).files == {"c.html": (4, "z" * 32)} and len(parsed) == 2
