@@ -264,14 +264,14 @@ def read_records(payload: memoryview) -> Any:
     if end < 0 or zlib.crc32(payload[:end]).to_bytes(CHECK, "little") != payload[end:]:
         payload.release()
         raise ValueError("damaged cache")  # a torn or edited file: start cold
-    view, at = payload[:end], 0
+    view, at, last = payload[:end], 0, 0  # last: the bytes of the record read last
 
     def record() -> Any:
-        nonlocal at
+        nonlocal at, last
         size = int.from_bytes(view[at : at + 4], "little")
         if size < 1 or at + 4 + size > end:
             raise ValueError("not cache data")
-        at += 4 + size
+        at, last = at + 4 + size, size
         return marshal.loads(view[at - size : at])
 
     def value() -> Any:
@@ -281,7 +281,7 @@ def read_records(payload: memoryview) -> Any:
                 raise ValueError("not cache data")
             return streamed_dict(found[1])
         if type(found) is list and len(found) == 2 and found[0] == VERBATIM:
-            if type(found[1]) not in NESTS or not verbatim(found[1]):
+            if type(found[1]) not in NESTS or not verbatim(found[1], last):
                 raise ValueError("not cache data")
             return found[1]
         return decode(found)
@@ -292,7 +292,7 @@ def read_records(payload: memoryview) -> Any:
             found = record()
             if type(found) is list and len(found) == 3 and found[0] == PAIRS:
                 keys, items = found[1], found[2]
-                if type(keys) is not list or type(items) is not list or not verbatim(items):
+                if type(keys) is not list or type(items) is not list or not verbatim(items, last):
                     raise ValueError("not cache data")
                 keys = keys if set(map(type, keys)) <= {str} else values(keys)
                 made.update(zip(keys, items, strict=True))

@@ -82,17 +82,22 @@ SHAPES: dict[str, Any] = {"L": list, "T": tuple, "S": set, "F": frozenset}
 TIMES: dict[str, Any] = {"t": datetime.datetime, "d": datetime.date}
 NESTS = frozenset((tuple, list))  # what verbatim values nest in
 VERBATIM_KINDS = SCALARS | NESTS
+NESTING = 64  # levels verbatim walks: sitegen's values nest four deep at most
 
 
-def verbatim(items: list[Any] | tuple[Any, ...]) -> bool:
+def verbatim(items: list[Any] | tuple[Any, ...], budget: int | None = None) -> bool:
     """Whether items are plain scalars and tuples and lists of them, at any depth: data
     marshal reads back as it was written, with nothing to decode (no tag, dict or object).
 
     A level at a time, each in C (a type per item, the next level chained): checking the
-    10k tuples of a stat memo this way costs a tenth of decoding them one by one.
+    10k tuples of a stat memo this way costs a tenth of decoding them one by one. A crafted
+    record may hold a list that holds itself (marshal makes it): no more than NESTING levels
+    are walked, nor (`budget`, a record's bytes: each item written takes one at least) more
+    items than the record could hold.
     """
     level: Any = items
-    while True:
+    walked = 0
+    for _ in range(NESTING):
         kinds = set(map(type, level))
         if kinds <= SCALARS:
             return True
@@ -101,6 +106,10 @@ def verbatim(items: list[Any] | tuple[Any, ...]) -> bool:
         if not kinds <= NESTS:  # scalars among them: only the nests go on
             level = compress(level, map(NESTS.__contains__, map(type, level)))
         level = list(chain.from_iterable(level))
+        walked += len(level)
+        if budget is not None and walked > budget:
+            return False
+    return False
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import dataclasses
 import marshal
+import reprlib
 import sys
 from collections.abc import Callable
 from functools import cache
@@ -143,7 +144,7 @@ def repr_method(names: tuple[str, ...]) -> Callable[[Any], str]:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in names)
         return f"{self.__class__.__qualname__}({shown})"
 
-    return __repr__
+    return reprlib.recursive_repr()(__repr__)  # one that holds itself shows "..." there
 
 
 def frozen_methods(cls: type, names: set[str]) -> tuple[Callable, Callable]:
@@ -199,7 +200,7 @@ def kept_codes() -> dict[str, CodeType]:
             codes = marshal.loads(data[len(MAGIC_NUMBER) :])
             if type(codes) is dict and all(type(c) is CodeType for c in codes.values()):
                 return codes
-    except (OSError, ValueError, EOFError, TypeError):
+    except (OSError, ValueError, EOFError, TypeError, MemoryError, RecursionError):
         pass  # unreadable or damaged: compiled again, and written anew
     return {}
 

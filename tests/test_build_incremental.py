@@ -634,6 +634,31 @@ def test_a_search_file_changed_after_the_copy_found_it_as_left_stops_the_build(
     assert tree(output) == before and not list(tmp_path.glob(".site.spool*"))  # nothing written
 
 
+def test_a_search_file_changed_where_its_ctime_did_not_move_is_made_again(
+    tmp_path: Path,
+) -> None:
+    # A coarse clock can leave the ctime the cache noted on a file written since: its size
+    # tells (as Run.intact's check does), so the file is made again, not taken as left.
+    make_site(tmp_path)
+    output = tmp_path / "site"
+    ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
+    shard = sorted((output / "search").glob("shard-*.js"))[0]
+    made = shard.read_bytes()
+    with open(shard, "ab") as handle:
+        handle.write(b"// changed\n")
+    cache = BuildCache.load(tmp_path)
+    files, groups = cache.outputs_of(output)
+    name = shard.relative_to(output).as_posix()
+    key, content, _, inputs = files[name]
+    noted = {**files, name: (key, content, os.stat(shard).st_ctime_ns, inputs)}
+    cache.note_outputs(output, noted, groups)  # as if its ctime had not moved
+    cache.save()
+    page = page_paths(tmp_path)[0]
+    page.write_text(page.read_text() + "\n\n")  # a new entry key, the same search files
+    ingest_and_build(tmp_path, BuildOptions(output), BuildCache.load(tmp_path))
+    assert shard.read_bytes() == made and equals_a_clean_build(tmp_path, output)
+
+
 @pytest.mark.parametrize("manifest", ["deleted", "damaged"])
 def test_search_files_found_as_left_are_kept_without_the_manifest(
     tmp_path: Path, manifest: str

@@ -7,6 +7,7 @@ import marshal
 import os
 import pickle
 import zlib
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -391,6 +392,45 @@ def test_verbatim_allows_scalars_tuples_and_lists_at_any_depth(value: list, plai
 
     assert verbatim(value) is plain
     assert verbatim(tuple(value)) is plain
+
+
+def read_into(path: Path, found: list) -> None:
+    """read_part of path, appended to found (for a thread)."""
+    from sitegen.cache import read_part
+
+    found.append(read_part(path))
+
+
+def test_a_crafted_record_holding_itself_is_refused_at_once(tmp_path: Path) -> None:
+    import threading
+
+    from sitegen.cache import PAIRS, STREAMED, VERBATIM
+    from sitegen.plain import NESTING, verbatim
+
+    itself: list = []
+    itself.append(itself)  # marshal reads such a list back as it was
+    doubling: list = []
+    doubling += [doubling, doubling]  # each level twice the one before
+    deep: list = [1]
+    for _ in range(NESTING):
+        deep = [deep]
+    assert not verbatim(itself) and not verbatim(deep) and verbatim(deep[0][0])
+    assert not verbatim(doubling, len(marshal.dumps(doubling)))
+    path = tmp_path / "part.cache"
+    for records in (
+        [[VERBATIM, itself]],
+        [[VERBATIM, doubling]],
+        [[STREAMED, 1], [PAIRS, ["k"], [itself]]],
+        [[STREAMED, 1], [PAIRS, ["k"], [doubling]]],
+    ):
+        crafted(path, *records)
+        found: list = []
+        reading = threading.Thread(target=partial(read_into, path, found), daemon=True)
+        reading.start()
+        reading.join(30)  # a walk that never ends would hold the build's lock forever
+        assert not reading.is_alive() and found == [None]  # refused: a cold start
+        with pytest.raises(ValueError, match="not cache data"):
+            read_plain(path)
 
 
 def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> None:

@@ -132,6 +132,16 @@ def test_a_mutable_record_is_a_dataclass(make) -> None:
         assert state(value)[1:] == state(expected)[1:]
 
 
+def test_a_record_that_holds_itself_shows_dots_there_as_a_dataclass_does() -> None:
+    real, ours = dataclasses.dataclass(plain()), mutable(plain())
+    shown = []
+    for kind in (real, ours):
+        value = kind(1)
+        value.a = value
+        shown.append(repr(value))
+    assert shown[0] == shown[1] and "a=..." in shown[1]
+
+
 def test_a_record_refuses_what_it_would_not_write_as_dataclasses_does() -> None:
     class Own:
         a: int

@@ -41,6 +41,7 @@ from sitegen.output import (
     Spool,
     check_path,
     file_hash,
+    read_manifest,
     record_of,
     unlisted,
     verified,
@@ -141,7 +142,9 @@ class MemoSlot:
         if self.output is None:
             return nothing_left
         noted, _ = self.cache.outputs_of(self.output)
-        return partial(left_as_noted, str(self.output), noted) if noted else nothing_left
+        if not noted:
+            return nothing_left
+        return partial(left_as_noted, str(self.output), noted, read_manifest(self.output).files)
 
     def stores(self) -> bool:
         """Whether store writes the memo here: in a forked copy, with a cache folder."""
@@ -179,16 +182,20 @@ class MemoSlot:
         return True
 
 
-def left_as_noted(output: str, noted: Mapping[str, Noted], path: str) -> bool:
-    """Whether a file is on disk as the last build noted it: with the ctime it had then (any
-    write, rename or `touch` since sets another: output.verified trusts the same)."""
-    seen = noted.get(path)
-    if seen is None or not seen[2]:
+def left_as_noted(
+    output: str, noted: Mapping[str, Noted], records: Mapping[str, Record], path: str
+) -> bool:
+    """Whether a file is on disk as the last build left it: the manifest's size and hash,
+    and the ctime the cache noted with that hash (any write, rename or `touch` since sets
+    another): what Run.intact trusts without reading the file."""
+    seen, record = noted.get(path), records.get(path)
+    if seen is None or record is None or not seen[2] or seen[1] != record[1]:
         return False
     try:
-        return os.stat(f"{output}{os.sep}{path}").st_ctime_ns == seen[2]
+        found = os.stat(f"{output}{os.sep}{path}")
     except OSError:
         return False
+    return found.st_size == record[0] and found.st_ctime_ns == seen[2]
 
 
 def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -> bool:
