@@ -1,4 +1,4 @@
-"""Frozen records: `@dataclass(frozen=True)` classes whose methods compile at once, not one by one.
+"""Records: dataclasses (`record`: frozen; `mutable`) whose methods compile at once, not one by one.
 
 Python 3.11's dataclasses writes six methods for a frozen class (__init__, __repr__, __eq__,
 __hash__, __setattr__, __delattr__) and compiles each on its own: ~0.5 ms a class on a
@@ -53,8 +53,8 @@ def mutable(cls: type[T]) -> type[T]:
     """`@dataclass` (fields that can be set, compared by value, no hash) made as a record
     is: for a build's working state (a Run, the cache, a page being read)."""
     fields = fields_only(cls, WRITTEN[:4])
-    cls.__init__, cls.__eq__, _ = compiled_methods(cls, fields, frozen=False)  # type: ignore[misc]
-    cls.__hash__ = None  # type: ignore[assignment]  # as dataclasses leaves an eq class
+    # No __hash__ (None), as dataclasses leaves a class compared by value that is not frozen.
+    cls.__init__, cls.__eq__, cls.__hash__ = compiled_methods(cls, fields, frozen=False)  # type: ignore[misc]
     cls.__repr__ = repr_method(tuple(f.name for f in fields if f.repr))  # type: ignore[assignment]
     return cls
 
@@ -73,7 +73,8 @@ def compiled_methods(
     cls: type, fields: tuple[dataclasses.Field, ...], frozen: bool = True
 ) -> tuple[Callable, ...]:
     """__init__, __eq__ and __hash__ as dataclasses writes them (a frozen class's fields set
-    past __setattr__; the compared and hashed fields' values as tuples), compiled at once."""
+    past __setattr__; the compared and hashed fields' values as tuples; no __hash__, None,
+    for a class that is not frozen), compiled at once."""
     names: dict[str, Any] = {"SET": SET, "FACTORY": FACTORY}
     params, lines = ["self"], []
     for f in fields:
@@ -113,15 +114,14 @@ def compiled_methods(
             "  if other.__class__ is self.__class__:",
             f"   return {compared} == {other}",
             "  return NotImplemented",
-            " def __hash__(self):",
-            f"  return hash({hashed})",
-            " return __init__, __eq__, __hash__",
+            *([" def __hash__(self):", f"  return hash({hashed})"] if frozen else []),
+            f" return __init__, __eq__, {'__hash__' if frozen else 'None'}",
         ]
     )
     scope: dict[str, Any] = {}
     exec(compiled(source), {}, scope)  # noqa: S102 - our own source, from the class's field names
     methods = scope["make"](**names)
-    for method in methods:
+    for method in filter(None, methods):
         method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
     methods[0].__annotations__ = {f.name: f.type for f in fields if f.init} | {"return": None}
     return methods

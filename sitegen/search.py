@@ -122,7 +122,7 @@ from lunr.stop_word_filter import WORDS as STOP_WORDS
 
 from sitegen.cache import digest
 from sitegen.catalog import Paper
-from sitegen.output import Kept
+from sitegen.output import Kept, Outputs
 from sitegen.porter import lunr_term
 from sitegen.records import record
 from sitegen.texmath import tex_plain
@@ -883,7 +883,6 @@ def best_acronyms(definitions: Iterable[list[str]]) -> list[list[str]]:
 # hash of its JSON text, so one found so holds the bytes it would be made with: it is not
 # made again (Kept.AS_LEFT). At 10k papers a notes edit changes a few of ~830.
 Left = Callable[[str], bool]
-Files = dict[str, bytes | Kept]  # output path -> bytes, or Kept.AS_LEFT
 
 
 def nothing_left(path: str) -> bool:
@@ -1072,7 +1071,7 @@ def search_index(
     keys: list[str] | None = None,
     entries: MutableMapping[str, bytes] | None = None,
     left: Left = nothing_left,
-) -> tuple[Files, SearchMemo]:
+) -> tuple[Outputs, SearchMemo]:
     """Every search data file, documents numbered in the papers' order, and the memo for
     the next build. With a memo, the index is updated by difference (sitegen.search_diff:
     only papers whose entry key changed are read); the files equal a build without one.
@@ -1099,7 +1098,7 @@ def indexed(
     keys: list[str],
     entries: MutableMapping[str, bytes] | None = None,
     left: Left = nothing_left,
-) -> tuple[Files, SearchMemo]:
+) -> tuple[Outputs, SearchMemo]:
     """search_index from scratch, but for the entries an old memo holds (read back); the
     memo's entries go into `entries` (empty, or a new dict if None) as each is made."""
     kept = snippet_chars(len(papers))
@@ -1222,12 +1221,12 @@ def staged_files(
     texts: list[str],
     acronyms: list[list[str]],
     left: Left = nothing_left,
-) -> Files:
+) -> Outputs:
     """The files of the staged index (see the module docstring), keyed by output path:
     from the head's, shards' and late files' JSON texts, the themes, each paper's titles
     record, the text chunks' JSON texts and the acronyms (best_acronyms). A file named by
     its content that is on disk as the last build left it (`left`) is not made again."""
-    files: Files = {}
+    files: Outputs = {}
     head, shards, lates = index
     index_names = data_files(files, "index", [head], left)
     shard_names = data_files(files, "shard", shards, left)
@@ -1263,7 +1262,7 @@ def chunked(records: Sequence[object]) -> Iterator[str]:
 
 
 def chunk_files(
-    files: Files, kind: str, texts: Sequence[str], left: Left = nothing_left
+    files: Outputs, kind: str, texts: Sequence[str], left: Left = nothing_left
 ) -> list[str]:
     """Add a chunk file for each JSON text, KIND-NNN-GROUPHASH; the hash of each group.
 
@@ -1275,9 +1274,7 @@ def chunk_files(
         group = "\n".join(texts[start : start + CHUNK_GROUP])
         hashes.append(hashlib.sha256(group.encode()).hexdigest()[:HASH_CHARS])
     for number, text in enumerate(texts):
-        name = f"{kind}-{number:03d}-{hashes[number // CHUNK_GROUP]}"
-        path = f"search/{name}.js"
-        files[path] = Kept.AS_LEFT if left(path) else script(name, text)
+        data_file(files, f"{kind}-{number:03d}-{hashes[number // CHUNK_GROUP]}", text, left)
     return hashes
 
 
@@ -1288,7 +1285,7 @@ def chunk_name(manifest: Mapping[str, object], kind: str, number: int) -> str:
     return f"{kind}-{number:03d}-{groups[number // CHUNK_GROUP]}"
 
 
-def data_files(files: Files, kind: str, texts: list[str], left: Left = nothing_left) -> list[str]:
+def data_files(files: Outputs, kind: str, texts: list[str], left: Left = nothing_left) -> list[str]:
     """Add a data file to files for each JSON text; their names, in order ("" for "").
     Each text is dropped from `texts` once its file is made: every shard's text and bytes
     at once took ~90 MB more at 100k papers."""
@@ -1299,7 +1296,13 @@ def data_files(files: Files, kind: str, texts: list[str], left: Left = nothing_l
             names.append("")
             continue
         name = content_name(kind, number, text)
-        path = f"search/{name}.js"
-        files[path] = Kept.AS_LEFT if left(path) else script(name, text)
+        data_file(files, name, text, left)
         names.append(name)
     return names
+
+
+def data_file(files: Outputs, name: str, text: str, left: Left) -> None:
+    """Add the data file of a name made from its JSON text: Kept.AS_LEFT if `left` finds it
+    on disk as the last build left it (the same name, the same bytes), else its script."""
+    path = f"search/{name}.js"
+    files[path] = Kept.AS_LEFT if left(path) else script(name, text)

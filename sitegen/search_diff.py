@@ -27,6 +27,7 @@ from itertools import compress, count, pairwise
 from operator import ne
 
 from sitegen.catalog import Paper
+from sitegen.output import Outputs
 from sitegen.search import (
     FIELDS,
     MEMO_FORMAT,
@@ -35,7 +36,6 @@ from sitegen.search import (
     TEXT_CHUNK_DOCS,
     VARINT_DIGITS,
     Analyser,
-    Files,
     Left,
     SearchMemo,
     Weighing,
@@ -331,7 +331,7 @@ def updated(
     memo: SearchMemo,
     keys: list[str],
     left: Left = nothing_left,
-) -> tuple[Files, SearchMemo] | None:
+) -> tuple[Outputs, SearchMemo] | None:
     """search.search_index by difference from memo (keys: the papers' entry keys; left: the
     files on disk as the last build left them); None when most papers changed (a clean
     build is as fast)."""
@@ -377,7 +377,7 @@ def staged(
     fresh: Mapping[int, list],
     entries: dict[str, bytes],
     left: Left = nothing_left,
-) -> tuple[Files, SearchMemo]:
+) -> tuple[Outputs, SearchMemo]:
     """The files of the updated index, and its memo."""
     memo, documents = update.memo, len(update.keys)
     derivable = list(memo["derivable"][:documents]) + [False] * (documents - len(memo["derivable"]))

@@ -144,7 +144,7 @@ class MemoSlot:
         noted, _ = self.cache.outputs_of(self.output)
         if not noted:
             return nothing_left
-        return partial(left_as_noted, str(self.output), noted, read_manifest(self.output).files)
+        return partial(left_as_noted, self.output, noted, read_manifest(self.output).files)
 
     def stores(self) -> bool:
         """Whether store writes the memo here: in a forked copy, with a cache folder."""
@@ -183,19 +183,14 @@ class MemoSlot:
 
 
 def left_as_noted(
-    output: str, noted: Mapping[str, Noted], records: Mapping[str, Record], path: str
+    output: Path, noted: Mapping[str, Noted], records: Mapping[str, Record], path: str
 ) -> bool:
-    """Whether a file is on disk as the last build left it: the manifest's size and hash,
-    and the ctime the cache noted with that hash (any write, rename or `touch` since sets
-    another): what Run.intact trusts without reading the file."""
+    """Whether a file is on disk as the last build left it, checked as Run.intact does: the
+    manifest's size and hash, the cache's ctime noted with that hash (output.verified)."""
     seen, record = noted.get(path), records.get(path)
-    if seen is None or record is None or not seen[2] or seen[1] != record[1]:
+    if seen is None or record is None or seen[1] != record[1]:
         return False
-    try:
-        found = os.stat(f"{output}{os.sep}{path}")
-    except OSError:
-        return False
-    return found.st_size == record[0] and found.st_ctime_ns == seen[2]
+    return verified(output, path, record, seen[2]) is not None
 
 
 def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -> bool:
