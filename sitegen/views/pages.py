@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -95,9 +95,12 @@ def link_button(url: str) -> LinkButton:
     return LinkButton("Project page", shown, url, "project")
 
 
+MARKDOWN_LINK_SPECIAL = re.compile(r"([\\\[\]])")
+
+
 def markdown_link(title: str, url: str) -> str:
     """[title](url) with the brackets and backslashes of the title escaped."""
-    text = re.sub(r"([\\\[\]])", r"\\\1", title)
+    text = MARKDOWN_LINK_SPECIAL.sub(r"\\\1", title)
     return f"[{text}]({url})"
 
 
@@ -106,7 +109,13 @@ def key_terms_of(site: Site, slug: str) -> tuple[KeyTerm, ...]:
     discovery = site.library.discovery
     if discovery is None:
         return ()
-    return tuple(KeyTerm(t, urls.search_url(t)) for t in discovery.key_terms.get(slug, ()))
+    return tuple(map(key_term, discovery.key_terms.get(slug, ())))
+
+
+@lru_cache(maxsize=1 << 16)  # papers share terms: at 10k, 70k shown and ~20k distinct
+def key_term(term: str) -> KeyTerm:
+    """A key term and its search link (one object for every page that shows it)."""
+    return KeyTerm(term, urls.search_url(term))
 
 
 def related_of(site: Site, slug: str) -> tuple[RelatedCard, ...]:
@@ -211,9 +220,8 @@ def paper_page(site: Site, slug: str, position: int, section: Section) -> PageVi
     view = paper_view(site, slug, position, section)
     theme = view.theme
     low, high = max(0, position - NEIGHBOURS), position + NEIGHBOURS + 1
-    expanded = tuple(
-        NavItem(site.cards[s].title, site.cards[s].url, s == slug) for s in section.slugs[low:high]
-    )
+    cards = map(site.cards.__getitem__, section.slugs[low:high])
+    expanded = tuple(NavItem(card.title, card.url, card.slug == slug) for card in cards)
     path = urls.file_of(view.url)
     crumbs = (Crumb(theme.title, theme.url), Crumb(view.title, ""))
     if site.info.large:  # a lean page: no neighbours, only its own theme (site.js adds the
