@@ -18,6 +18,7 @@ from sitegen.text import (
     excerpt,
     find_links,
     json_encoder,
+    json_value,
     may_hold_url,
     one_line,
     short_title,
@@ -272,3 +273,17 @@ def test_json_encoder_writes_what_json_dumps_writes(value: object) -> None:
         for ascii_only in (True, False):
             wanted = json.dumps(value, separators=separators, ensure_ascii=ascii_only)
             assert json_encoder(separators, ascii_only)(value) == wanted
+
+
+@settings(max_examples=200, deadline=None)
+@given(PLAIN_DATA)
+def test_json_value_reads_what_json_loads_reads(value: object) -> None:
+    for ascii_only in (True, False):
+        text = json_encoder((",", ":"), ascii_only)(value)
+        assert json_value(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", ["", "[1", "[1,2] ", " [1]", "[1]x", "nul"])
+def test_json_value_refuses_what_sitegen_never_writes(text: str) -> None:
+    with pytest.raises(ValueError):
+        json_value(text)

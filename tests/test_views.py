@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -16,6 +17,7 @@ from sitegen.views.pages import (
     AZ_PER_PAGE,
     edit_url,
     lookups_of,
+    markdown_link,
     routes,
     site_pages,
     views_at,
@@ -201,3 +203,11 @@ def test_a_to_z_has_a_page_per_first_letter() -> None:
     c2 = az["papers/_page/c/2/index.html"].context["pager"]
     assert (c2.prev_url, c2.next_url) == ("papers/_page/c/", "papers/_page/m/")
     assert len(az["papers/_page/c/2/index.html"].context["papers"]) == 1
+
+
+def test_a_markdown_link_escapes_what_would_end_its_text() -> None:
+    assert markdown_link("Plain", "u/") == "[Plain](u/)"
+    title = "A [b] \\c] [[d"
+    link = markdown_link(title, "u/")
+    assert link == "[A \\[b\\] \\\\c\\] \\[\\[d](u/)"
+    assert re.sub(r"\\(.)", r"\1", link[1 : -len("](u/)")]) == title  # unescaped: the title

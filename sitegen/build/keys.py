@@ -31,7 +31,6 @@ Parsed inputs have their own key, the content hash of the file (sitegen.cache).
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import field, is_dataclass
@@ -45,6 +44,7 @@ from sitegen.model.library import SectionKey
 from sitegen.project import Project
 from sitegen.records import mutable, record
 from sitegen.render import template_dirs
+from sitegen.text import json_value
 from sitegen.themes import Taxonomy, themes_file
 from sitegen.views.context import PageView
 from sitegen.views.listing import Site
@@ -177,7 +177,7 @@ class PaperPageKeys:
             position - low,
             window,
             related,
-            [self.card(row[0]) for row in json.loads(related)] if related else [],
+            [self.card(row[0]) for row in json_value(related)] if related else [],
             kept_text(discovery.key_terms, slug) if discovery else "",
             discovery is not None and slug in discovery.points,
             library.added_by.get(slug, ""),

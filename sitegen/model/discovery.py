@@ -6,13 +6,12 @@ numpy and scipy load only when discovery must be recomputed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sitegen.catalog import Paper
 from sitegen.records import record
-from sitegen.text import json_encoder
+from sitegen.text import json_encoder, json_value
 
 V = TypeVar("V")
 
@@ -69,7 +68,7 @@ class LazyColumn(Mapping[str, V]):
     def __getitem__(self, slug: str) -> V:
         value = self.made.get(slug)
         if value is None:
-            value = self.make(json.loads(self.texts[slug]))
+            value = self.make(json_value(self.texts[slug]))
             if self.keep is not None and len(self.made) >= self.keep:
                 del self.made[next(iter(self.made))]  # the oldest made
             self.made[slug] = value

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import re
-from urllib.parse import quote, quote_plus
 
 from sitegen.text import slugify, unique_slug
 
@@ -50,12 +49,36 @@ def paper_url(slug: str) -> str:
     return f"papers/{slug}/"
 
 
+def escaped_table(space: str) -> dict[int, str]:
+    """A str.translate table over UTF-8 bytes read as Latin-1: urllib.parse.quote's escaping
+    with safe="" (letters, digits and "_.-~" as they are, any other byte as %XX), a space
+    written as `space`."""
+    kept = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-~")
+    table = {byte: chr(byte) if byte in kept else f"%{byte:02X}" for byte in range(256)}
+    return {**table, ord(" "): space}
+
+
+# One str.translate in C: urllib's quote makes a list of every byte's escape (at 10k papers,
+# each paper page's lookups and ~70k key terms: a tenth of its view's time).
+QUERY_ESCAPES, PATH_ESCAPES = escaped_table("+"), escaped_table("%20")
+
+
+def query_value(text: str) -> str:
+    """quote_plus(text, safe=""): a query value as a search form sends it (a space is a +)."""
+    return text.encode("utf-8").decode("latin-1").translate(QUERY_ESCAPES)
+
+
+def path_part(text: str) -> str:
+    """quote(text, safe=""): text as one part of a URL path or query, nothing left special."""
+    return text.encode("utf-8").decode("latin-1").translate(PATH_ESCAPES)
+
+
 def map_url(slug: str) -> str:
     """A paper on the map: map/?paper=<slug> (static/map.js centres, zooms and focuses it).
 
     A query, not a #fragment: the big map draws no element per paper for one to name.
     """
-    return f"{MAP}?paper={quote(slug, safe='')}"
+    return f"{MAP}?paper={path_part(slug)}"
 
 
 def theme_url(segment_: str) -> str:
@@ -90,7 +113,7 @@ def archive_url(base: str, number: int) -> str:
 @functools.lru_cache(maxsize=1 << 16)  # key terms recur across thousands of papers
 def search_url(term: str) -> str:
     """A search for a term (the search page reads ?q=; a space is a +, as a form sends it)."""
-    return SEARCH + "?q=" + quote_plus(term, safe="")
+    return SEARCH + "?q=" + query_value(term)
 
 
 def cards_file(list_url: str) -> str:

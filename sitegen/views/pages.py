@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from functools import cache, lru_cache, partial
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
@@ -95,12 +95,9 @@ def link_button(url: str) -> LinkButton:
     return LinkButton("Project page", shown, url, "project")
 
 
-MARKDOWN_LINK_SPECIAL = re.compile(r"([\\\[\]])")
-
-
 def markdown_link(title: str, url: str) -> str:
     """[title](url) with the brackets and backslashes of the title escaped."""
-    text = MARKDOWN_LINK_SPECIAL.sub(r"\\\1", title)
+    text = title.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
     return f"[{text}]({url})"
 
 
@@ -143,7 +140,7 @@ def related_of(site: Site, slug: str) -> tuple[RelatedCard, ...]:
 
 def lookups_of(title: str, abstract: str) -> tuple[Crumb, ...]:
     """Where to find the paper: arXiv (its page when the abstract names it), S2, Hugging Face."""
-    query = quote_plus(title, safe="")  # a space is a +, as a search form sends it
+    query = urls.query_value(title)  # a space is a +, as a search form sends it
     found = [Crumb(label, base + query) for label, base in LOOKUPS]
     identifier = arxiv_id(abstract)
     if identifier:
