@@ -105,6 +105,11 @@ class CandidateRows(Sequence):
         """One paper's keys, labels, weights and idfs, without making its Candidates."""
         raise NotImplementedError
 
+    def keys_and_weights(self, index: int) -> tuple[list[str], list[float]]:
+        """One paper's keys and weights (what a related pair's other paper is asked for)."""
+        keys, _, weights, _ = self.columns(index)
+        return keys, weights
+
     def __getitem__(self, index: int) -> tuple[Candidate, ...]:  # type: ignore[override]
         keys, labels, weights, idfs = self.columns(index)
         return tuple(
@@ -181,6 +186,12 @@ class CandidateTable(CandidateRows):
         weights, idfs = self.weights[a:b].tolist(), self.idfs[a:b].tolist()
         return self.keys[a:b], self.labels[a:b], weights, idfs
 
+    def keys_and_weights(self, index: int) -> tuple[list[str], list[float]]:
+        """One paper's keys and weights, without its labels and idfs (~50k pairs at 10k)."""
+        index = self.row(index)
+        a, b = self.starts[index : index + 2].tolist()
+        return self.keys[a:b], self.weights[a:b].tolist()
+
     def leading_labels(self, limit: int) -> list[tuple[str, ...]]:
         """Each paper's first `limit` labels (its key terms)."""
         bounds, labels = self.starts.tolist(), self.labels
@@ -210,6 +221,11 @@ class InterleavedTables(CandidateRows):
         """One paper's keys, labels, weights and idfs (CandidateTable.columns)."""
         table, row = self.table_row(index)
         return table.columns(row)
+
+    def keys_and_weights(self, index: int) -> tuple[list[str], list[float]]:
+        """One paper's keys and weights (CandidateTable.keys_and_weights)."""
+        table, row = self.table_row(index)
+        return table.keys_and_weights(row)
 
     def table_row(self, index: int) -> tuple[CandidateTable, int]:
         """The table a row is in, and its index there."""
