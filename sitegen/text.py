@@ -46,19 +46,24 @@ def without_emphasis(plain: str) -> str:
     return plain
 
 
+SLUG_WORD = re.compile(r"[a-z0-9]+")
+
+
 def slugify(title: str) -> str:
     """A readable ASCII slug of at most 80 characters, cut at a word boundary."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    slug = ""
+    if not title.isascii():  # NFKD leaves ASCII as it is
+        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = SLUG_WORD.findall(title.lower())
+    # The words that fit, joined once (a slug grown a word at a time copied it each time).
+    length, count = -1, 0
     for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > SLUG_MAX:
+        length += len(word) + 1
+        if length > SLUG_MAX:
             break
-        slug = candidate
-    if not slug and words:
-        slug = words[0][:SLUG_MAX]
-    return slug or "paper"
+        count += 1
+    if not count:
+        return words[0][:SLUG_MAX] if words else "paper"
+    return "-".join(words[:count])
 
 
 def derivable_slug(title: str, slug: str) -> bool:

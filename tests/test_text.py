@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from sitegen import textmap
 from sitegen.text import (
     ARXIV_ID,
+    SLUG_MAX,
     URL,
     arxiv_id,
     derivable_slug,
@@ -27,6 +29,27 @@ from sitegen.text import (
     unique_slug,
     without_emphasis,
 )
+
+
+def slug_grown_a_word_at_a_time(title: str) -> str:
+    """slugify as it was first written: the reference the joined slug must equal."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > SLUG_MAX:
+            break
+        slug = candidate
+    if not slug and words:
+        slug = words[0][:SLUG_MAX]
+    return slug or "paper"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab Z09-é日ßﬁΩ\u0301 "), max_size=160))
+def test_a_slug_is_the_words_that_fit_joined(title: str) -> None:
+    assert slugify(title) == slug_grown_a_word_at_a_time(title)
 
 
 def test_slugs_are_readable_ascii_and_short() -> None:
