@@ -545,6 +545,11 @@ def test_discovery_from_the_cache_makes_a_papers_entries_only_when_asked() -> No
     assert len(again.related.made) == len(again.key_terms.made) == recent < len(papers)
     assert list(again.related.made) == list(again.related)[-recent:]
     assert len(again.points.made) == len(again.points)
+    # The discovery a build just made gives its key terms and related papers as they are:
+    # the same values, none made again from its text.
+    seeded = lazy_discovery(kept, fresh)
+    assert seeded.related[slug] is fresh.related[slug] and seeded.points.made == {}
+    assert seeded.key_terms[slug] is fresh.key_terms[slug] and seeded == fresh
 
 
 def test_pair_terms_are_made_when_asked_and_join_in_order() -> None:

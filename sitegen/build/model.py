@@ -12,6 +12,7 @@ from sitegen.build.keys import discovery_key, generation_key, settings_stamp
 from sitegen.build.options import BuildOptions, SiteModel, resolve_base_url
 from sitegen.cache import BuildCache
 from sitegen.model.discovery import (
+    MADE_KEPT_UP_TO,
     Discovery,
     KeptColumn,
     Related,
@@ -58,6 +59,9 @@ class Discovered(NamedTuple):
     plain: dict[str, Any]  # discovery's plain form (model.discovery.plain_discovery)
     made_base: bool  # whether the base generation was made, not read from the cache
     written: bool = False  # whether the copy that made it wrote both memos (written_early)
+    # Discovery as made, up to MADE_KEPT_UP_TO papers (lazy_discovery's `made`): only in the
+    # process that made it, never sent to another.
+    made: Discovery | None = None
 
 
 def discovery_of(project: Project, cache: BuildCache, how: DiscoveryRun = ON_ITS_OWN) -> Discovery:
@@ -81,7 +85,7 @@ def discovery_of(project: Project, cache: BuildCache, how: DiscoveryRun = ON_ITS
         cache.keep(*TOKEN_MEMO, found.tokens)
     if how.spill:
         cache.spill("discovery-later", TOKEN_MEMO[0])
-    return lazy_discovery(found.plain)
+    return lazy_discovery(found.plain, found.made)
 
 
 def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discovered:
@@ -94,10 +98,10 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
     base = generation(project.arrival)
     key = generation_key(project.papers, base)
 
-    made: list[bool] = []
+    made_base: list[bool] = []
 
     def remember(make: Callable[[], dict]) -> dict:
-        plain = cache.memo("discovery-base", key, lambda: made.append(True) or make())
+        plain = cache.memo("discovery-base", key, lambda: made_base.append(True) or make())
         if how.spill:  # discover unpacks it at once; at 100k papers, ~200 MB of text
             cache.spill("discovery-base")
         return plain
@@ -105,7 +109,8 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
     later = dict(cache.recall("discovery-later", key) or {})
     tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
     found = discover(project.papers, base, remember, later, tokens, how.candidates)
-    return Discovered(key, later, tokens.kept(), plain_discovery(found), bool(made))
+    made = found if len(project.papers) <= MADE_KEPT_UP_TO else None
+    return Discovered(key, later, tokens.kept(), plain_discovery(found), bool(made_base), made=made)
 
 
 def base_remembered(project: Project, cache: BuildCache) -> bool:
@@ -125,6 +130,7 @@ def discovered_early(project: Project, cache: BuildCache, key: str) -> Discovere
         return None
     # Up to REMEMBERED papers, ingest's corpus stage left the tokens of every paper, as
     # discovery would keep them: this copy's are not sent back (10 MB at 10k papers).
+    found = found._replace(made=None)  # its plain form is what goes back
     found = found._replace(tokens=None) if len(project.papers) <= REMEMBERED else found
     return written_early(found, cache, key)
 

@@ -59,11 +59,16 @@ class LazyColumn(Mapping[str, V]):
     `keep`: how many values made are kept (the most recent; None: all of them)."""
 
     def __init__(
-        self, slugs: list[str], texts: list[str], make: Callable[[Any], V], keep: int | None
+        self,
+        slugs: list[str],
+        texts: list[str],
+        make: Callable[[Any], V],
+        keep: int | None,
+        made: Mapping[str, V] | None = None,
     ):
         self.texts = dict(zip(slugs, texts, strict=True))
         self.make, self.keep = make, keep
-        self.made: dict[str, V] = {}
+        self.made: dict[str, V] = dict(made or {})  # `made`: the values, made already
 
     def __getitem__(self, slug: str) -> V:
         value = self.made.get(slug)
@@ -152,11 +157,13 @@ def column(values: Mapping[str, Any]) -> list[list[str]]:
     return [list(values), [COMPACT_JSON(v) for v in values.values()]]
 
 
-def lazy_discovery(plain: dict[str, Any]) -> Discovery:
-    """The Discovery that plain_discovery() kept, each paper's values made when first asked for."""
+def lazy_discovery(plain: dict[str, Any], made: Discovery | None = None) -> Discovery:
+    """The Discovery that plain_discovery() kept, each paper's values made when first asked for
+    (`made`: that discovery itself, whose key terms and related papers are then not made
+    again from their text: at 10k papers, a sixth of making the paper pages' views)."""
     return Discovery(
-        LazyColumn(*plain["key_terms"], tuple, RECENT),
-        LazyColumn(*plain["related"], related_of, RECENT),
+        LazyColumn(*plain["key_terms"], tuple, RECENT, made.key_terms if made else None),
+        LazyColumn(*plain["related"], related_of, RECENT, made.related if made else None),
         LazyColumn(*plain["points"], point_of, None),  # the map pages read them all, often
         plain["regions"],
     )
@@ -165,6 +172,10 @@ def lazy_discovery(plain: dict[str, Any]) -> Discovery:
 # A paper page asks for its key terms and related papers twice (its key, then its view),
 # one page at a time: all of them kept grew each renderer by ~1 KB a page (100k papers).
 RECENT = 64
+# Up to this many papers, the discovery a build just made gives its views its values as
+# made (lazy_discovery's `made`): ~1 KB a paper held to the end, which at 100k papers would
+# meet the peak of its memory.
+MADE_KEPT_UP_TO = 50_000
 
 
 def point_of(xy: list[float]) -> Point:
