@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import marshal
+import pickle
 import random
 from itertools import pairwise
 from pathlib import Path
@@ -671,6 +672,10 @@ def test_a_lazy_column_makes_a_value_when_asked_and_gets_like_a_mapping() -> Non
     assert column.get("a") == ("x",) and column.get("zz") is None and column.get("zz", 5) == 5
     assert column["b"] == (1, 2) and column.get("a") == ("x",)  # kept one: "a" made again
     assert made == [["x"], [1, 2], ["x"]] and "a" in column and "zz" not in column
+    # Pickled (a kept model), it goes without the values made, seeded or not.
+    seeded = LazyColumn(["a", "b"], ['["x"]', "[1, 2]"], tuple, None, {"a": ("x",)})
+    again = pickle.loads(pickle.dumps(seeded))
+    assert again.made == {} and again["a"] == ("x",) and seeded.made == {"a": ("x",)}
 
 
 def test_row_scaled_is_scipys_diagonal_product_entry_for_entry() -> None:

@@ -92,6 +92,11 @@ class LazyColumn(Mapping[str, V]):
     def __len__(self) -> int:
         return len(self.texts)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A kept model (sitegen.snapshot) goes without the values made: the next build makes
+        # the few its pages ask for (a build that made discovery holds them all: `made`).
+        return {**self.__dict__, "made": {}}
+
 
 class KeptColumn(Mapping[str, V]):
     """A column's values for the slugs `kept` holds only, each made (by `value`) when asked
