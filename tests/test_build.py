@@ -23,7 +23,7 @@ import sitegen.build.schedule
 import sitegen.build.write
 import sitegen.discover
 from sitegen.build import BuildOptions, build, discovery_of
-from sitegen.build.model import PENDING, environment_for
+from sitegen.build.model import PENDING, DiscoveryRun, environment_for
 from sitegen.build.options import resolve_base_url
 from sitegen.build.schedule import (
     LOOK_EVERY,
@@ -691,6 +691,20 @@ def test_a_forked_rebuild_renders_the_lists_in_the_side_copy_only_while_discover
     assert b"<!-- again -->" in built["themes/graphs/index.html"]
     build(site_root, BuildOptions(tmp_path / "clean"))
     assert built == tree(tmp_path / "clean")
+
+
+def test_a_one_shot_build_hands_its_views_discovery_as_made(
+    shipped: tuple[Path, Path], tmp_path: Path
+) -> None:
+    project = load_project(ingested_copy(shipped, tmp_path))
+    one_shot = discovery_of(project, BuildCache(), DiscoveryRun(spill=True))
+    slug = project.papers[0].slug
+    assert len(one_shot.related.made) == len(project.papers)  # nothing decoded again
+    # Not in a build that lives on (serve): it would hold them all, and a preview keys its
+    # open pages by their views' pickles, which strings shared as made would change.
+    kept = discovery_of(project, BuildCache())
+    assert kept.related.made == {} and kept.related[slug] == one_shot.related[slug]
+    assert kept == one_shot
 
 
 @pytest.mark.parametrize("where", ["every paper page", "one page the renderer makes"])

@@ -59,8 +59,8 @@ class Discovered(NamedTuple):
     plain: dict[str, Any]  # discovery's plain form (model.discovery.plain_discovery)
     made_base: bool  # whether the base generation was made, not read from the cache
     written: bool = False  # whether the copy that made it wrote both memos (written_early)
-    # Discovery as made, up to MADE_KEPT_UP_TO papers (lazy_discovery's `made`): only in the
-    # process that made it, never sent to another.
+    # Discovery as made, in a one-shot build of up to MADE_KEPT_UP_TO papers (lazy_discovery's
+    # `made`): only in the process that made it, never sent to another.
     made: Discovery | None = None
 
 
@@ -109,7 +109,10 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
     later = dict(cache.recall("discovery-later", key) or {})
     tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
     found = discover(project.papers, base, remember, later, tokens, how.candidates)
-    made = found if len(project.papers) <= MADE_KEPT_UP_TO else None
+    # Handed to the views in a one-shot build only (`spill`), which keys paper pages by their
+    # inputs: a view of values as made shares strings that one decoded from the cache does
+    # not, so its pickle (a preview's page key) would differ; and serve would hold them all.
+    made = found if how.spill and len(project.papers) <= MADE_KEPT_UP_TO else None
     return Discovered(key, later, tokens.kept(), plain_discovery(found), bool(made_base), made=made)
 
 
