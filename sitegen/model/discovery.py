@@ -177,9 +177,9 @@ def lazy_discovery(plain: dict[str, Any], made: Discovery | None = None) -> Disc
 # A paper page asks for its key terms and related papers twice (its key, then its view),
 # one page at a time: all of them kept grew each renderer by ~1 KB a page (100k papers).
 RECENT = 64
-# Up to this many papers, the discovery a build just made gives its views its values as
-# made (lazy_discovery's `made`): ~1 KB a paper held to the end, which at 100k papers would
-# meet the peak of its memory.
+# Up to this many papers, the discovery a one-shot build just made gives its views its values
+# as made (lazy_discovery's `made`): ~1 KB a paper held to the end, which at 100k papers
+# would meet the peak of its memory.
 MADE_KEPT_UP_TO = 50_000
 
 

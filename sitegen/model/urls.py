@@ -11,7 +11,6 @@ that its results need no URL per paper: keep it in step with paper_url.
 
 from __future__ import annotations
 
-import functools
 import re
 
 from sitegen.text import slugify, unique_slug
@@ -110,7 +109,6 @@ def archive_url(base: str, number: int) -> str:
     return base if number == 0 else f"{base}{PAGE_INFIX}{number}/"
 
 
-@functools.lru_cache(maxsize=1 << 16)  # key terms recur across thousands of papers
 def search_url(term: str) -> str:
     """A search for a term (the search page reads ?q=; a space is a +, as a form sends it)."""
     return SEARCH + "?q=" + query_value(term)

@@ -111,7 +111,8 @@ def key_terms_of(site: Site, slug: str) -> tuple[KeyTerm, ...]:
 
 @lru_cache(maxsize=1 << 14)  # papers share terms (at 10k, 70k shown, ~17k distinct); ~5 MB at most
 def key_term(term: str) -> KeyTerm:
-    """A key term and its search link (one object for every page that shows it)."""
+    """A key term and its search link (one object for every page that shows it: the one
+    cache of key terms' links, urls.search_url keeps none)."""
     return KeyTerm(term, urls.search_url(term))
 
 
