@@ -316,12 +316,16 @@ def test_the_token_stream_is_every_texts_tokens_found_in_the_whole_text(
     texts: list[tuple[str, str]],
 ) -> None:
     # token_stream finds the tokens of each distinct word (between whitespace) once: the
-    # same tokens, ids in order of first sight, as TOKEN finds in each whole text.
-    stream = keyterms.token_stream(texts)
+    # same tokens, ids in order of first sight, as TOKEN finds in each whole text, whether
+    # the texts' words are listed all at once or a few texts at a time.
     tokens, lengths = findall_stream(texts)
-    assert [stream.raw[i] for i in stream.ids.tolist()] == tokens
-    assert stream.raw == list(dict.fromkeys([".", *tokens]))
-    assert np.bincount(stream.text, minlength=2 * len(texts)).tolist() == lengths
+    for part in (keyterms.STREAM_PART, 2, 1):
+        stream = keyterms.token_stream(texts, part)
+        assert [stream.raw[i] for i in stream.ids.tolist()] == tokens
+        assert stream.raw == list(dict.fromkeys([".", *tokens]))
+        assert np.bincount(stream.text, minlength=2 * len(texts)).tolist() == lengths
+        assert stream.ids.dtype == stream.text.dtype == np.int32
+        assert stream.prose.tolist() == (stream.text % 2 == 0).tolist()
 
 
 def test_a_split_word_is_what_token_matches_between_whitespace() -> None:
