@@ -32,7 +32,7 @@ from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from itertools import pairwise, repeat
+from itertools import chain, pairwise, repeat
 from operator import itemgetter
 
 import numpy as np
@@ -378,8 +378,8 @@ class Stream:
 
 
 class WordTokens(dict[str, int]):
-    """A word (as str.split() finds them) -> its number; the raw ids of its TOKENs, found on
-    first sight, are `size[number]` ids of `flat` from `start[number]`.
+    """A word (as str.split() finds them) -> its number; `found[number]`: the raw ids of its
+    TOKENs, found on first sight.
 
     TOKEN matches no whitespace (`\\s` is what str.split() splits at, code point for code
     point), so a text's tokens are its words' in turn; a corpus says each word many times
@@ -389,14 +389,12 @@ class WordTokens(dict[str, int]):
     def __init__(self, raw_id: Callable[[str], int], stop: int) -> None:
         super().__init__({"": 0})
         self.raw_id = raw_id
-        self.flat, self.start, self.size = array("i", [stop]), array("i", [0]), array("i", [1])
+        self.found: list[tuple[int, ...]] = [(stop,)]
+        self.flat, self.size = array("i"), array("q")  # found, flat, as far as gathered
 
     def __missing__(self, word: str) -> int:
-        ids = list(map(self.raw_id, TOKEN.findall(word)))
-        number = self[word] = len(self.start)
-        self.start.append(len(self.flat))
-        self.size.append(len(ids))
-        self.flat.extend(ids)
+        number = self[word] = len(self.found)
+        self.found.append(tuple(map(self.raw_id, TOKEN.findall(word))))
         return number
 
     def tokens(self, said: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -404,11 +402,15 @@ class WordTokens(dict[str, int]):
         # Words numbered by one lookup each in C, their tokens gathered by numpy: a word's
         # tuple of ids iterated and boxed into an array was ~4x the time (1.1 s at 10k).
         numbers = np.fromiter(map(self.__getitem__, said), np.int32, len(said))
-        start = np.array(self.start, np.int64)[numbers]
-        size = np.array(self.size, np.int64)[numbers]
+        fresh = self.found[len(self.size) :]
+        self.flat.extend(chain.from_iterable(fresh))
+        self.size.extend(map(len, fresh))
+        sizes = np.frombuffer(self.size, np.int64)
+        size = sizes[numbers]
+        start = (np.cumsum(sizes) - sizes)[numbers]
         first = np.cumsum(size) - size  # each word's first token in this part
         at = np.repeat(start - first, size) + np.arange(int(size.sum()))
-        return np.array(self.flat, np.int32)[at], size
+        return np.frombuffer(self.flat, np.int32)[at], size
 
 
 STREAM_PART = 1_000  # texts whose words are listed at once (~200k words at most, ~12 MB)
