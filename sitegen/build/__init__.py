@@ -149,9 +149,10 @@ def build_project(
             # index then reads its documents in batches at any size (search.batch_adder).
             import numpy  # noqa: F401
 
-            if early is None or not early.running:  # discovery is made here, so are its
-                # modules (scipy.sparse: ~45 ms), loaded once for both: the side copy
-                # finding the candidates (candidates_aside) needs them at once.
+            if early is None or not early.running:  # discovery is made here: its modules
+                # loaded once for both (the side copy finding the candidates, candidates_aside,
+                # needs them at once), but for scipy.sparse, which only this process uses: it
+                # loads on first use (sitegen.sparse), after the fork, beside the candidates.
                 import sitegen.discover  # noqa: F401
 
             side = Run(listing, env, options, cache, spool=spool)

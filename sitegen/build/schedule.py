@@ -325,7 +325,8 @@ def candidates_aside(project: Project, cache: BuildCache) -> Callable[[], tuple]
 
 
 def found_aside(papers: list[Paper], base: Collection[str]) -> tuple:
-    """In the side copy: discover.base_found (numpy and scipy load here, beside discovery)."""
+    """In the side copy: discover.base_found (with numpy alone: scipy.sparse loads in
+    discovery's process, beside it)."""
     from sitegen.discover import base_found
 
     return base_found(papers, base)
@@ -359,6 +360,9 @@ class EarlyDiscovery:
         # Loaded before the fork: placing the new papers, next, loads them here anyway
         # (numpy and scipy.sparse, ~0.1 s), and the copy then need not load them again.
         import sitegen.corpus_themes  # noqa: F401
+        from sitegen.sparse import load_sparse
+
+        load_sparse()
 
         key = discovery_key_of(project)
         try:
