@@ -22,6 +22,7 @@ from sitegen.discover import (
     Point,
     Pruned,
     base_flags,
+    base_found,
     clusters,
     discover,
     discovery_input,
@@ -411,6 +412,29 @@ def test_a_generation_is_the_oldest_papers_and_grows_by_a_quarter() -> None:
     assert generation_size(10_000) == generation_size(10_200) == 9_094
     arrival = [f"p{i}" for i in range(300)]
     assert generation(arrival) == frozenset(arrival[:256])
+
+
+def test_candidates_found_aside_give_what_discover_finds_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A build's side copy finds the base's candidates and the later papers' (base_found);
+    # discover takes both, finds none of the later papers' again, and gives the same.
+    papers = shipped_papers()[:300]
+    base = {p.slug for p in papers[:256]}
+    own = discover(papers, base)
+    table, counts, later = base_found(papers, base)
+    assert len(later) == 300 - 256 and counts.papers == 256
+    found_again: list[int] = []
+    real = sitegen.discover.ranked_candidates
+    monkeypatch.setattr(
+        sitegen.discover,
+        "ranked_candidates",
+        lambda texts, **kw: found_again.append(len(texts)) or real(texts, **kw),
+    )
+    assert discover(papers, base, candidates=lambda: (table, counts, later)) == own
+    assert found_again == []
+    assert discover(papers, base, candidates=lambda: (table, counts, {})) == own
+    assert found_again == [300 - 256]
 
 
 def test_a_remembered_generation_gives_what_a_fresh_one_gives() -> None:

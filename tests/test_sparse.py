@@ -31,7 +31,7 @@ texts = [("Sparse attention for long documents", "We propose sparse attention (S
           "as graphs; graph neural networks learn molecule properties.")]
 papers = [Paper(f"p{i}", t, a, "", "t", ("t",), (), (), (), "", {}, f"papers/t/p{i}.md")
           for i, (t, a) in enumerate(texts)]
-table, counts = base_found(papers, None)
+table, counts, later = base_found(papers, None)
 assert counts.papers == 2 and len(counts.keys) > 0
 print("scipy.sparse" in sys.modules)
 from sitegen.sparse import sp
