@@ -23,7 +23,7 @@ from sitegen.errors import SitegenError
 from sitegen.fsio import (
     decode_text,
     load_yaml,
-    parts_count_as_input,
+    name_counts_as_input,
     read_input,
     sorted_entries,
 )
@@ -211,11 +211,12 @@ def page_files(papers_dir: Path) -> list[str]:
     a hidden folder), in path order: a walk by scandir, 3x faster than Path.glob at 10k."""
     found = []
     for folder in sorted_entries(str(papers_dir)):
-        if folder.is_dir():
-            for entry in sorted_entries(folder.path):
-                parts = (folder.name, entry.name)
-                if entry.name.endswith(".md") and parts_count_as_input(parts):
-                    found.append(entry.path)
+        if folder.is_dir() and not folder.name.startswith("."):  # hidden: nothing in it counts
+            found += [
+                entry.path
+                for entry in sorted_entries(folder.path)
+                if entry.name.endswith(".md") and name_counts_as_input(entry.name)
+            ]
     return found
 
 

@@ -58,12 +58,20 @@ def counts_as_input(relative: PurePath) -> bool:
 
 def parts_count_as_input(parts: tuple[str, ...]) -> bool:
     """counts_as_input of a relative path given as its parts (a folder walk has them)."""
-    name = parts[-1] if parts else ""
     return (
         bool(parts)
-        and not any(p.startswith(".") for p in parts)
-        and not name.endswith(IGNORED_SUFFIXES)
-        and not (name.startswith("#") and name.endswith("#"))
+        and not any(p.startswith(".") for p in parts[:-1])
+        and name_counts_as_input(parts[-1])
+    )
+
+
+def name_counts_as_input(name: str) -> bool:
+    """counts_as_input of a file's name, in a folder that counts (a walk asks it per file)."""
+    return not (
+        name.startswith(".")
+        or name.endswith(IGNORED_SUFFIXES)
+        or name.startswith("#")
+        and name.endswith("#")
     )
 
 

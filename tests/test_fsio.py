@@ -98,6 +98,8 @@ def test_write_if_changed_leaves_equal_files_alone(tmp_path: Path) -> None:
         ("a.md~", False),
         ("2026-01-01.txt.part", False),
         (".a.md.swp", False),
+        ("papers/theory/#a.md#", False),  # Emacs's auto-save
+        ("papers/theory/#a.md", True),
         ("", False),
     ],
 )

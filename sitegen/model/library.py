@@ -153,10 +153,16 @@ class Library:
         return tuple(d for d in reversed(self.dumps) if d.date and d.added)
 
 
+NOT_SORTED_BY = re.compile(r"[^a-z0-9 ]+")
+
+
 def sort_title(title: str) -> str:
     """A case- and accent-insensitive key for A–Z order."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
-    return re.sub(r"[^a-z0-9 ]+", "", folded).strip() or title.casefold()
+    if title.isascii():  # most titles: NFKD and the ASCII filter leave them as they are
+        folded = title.lower()  # casefold, for ASCII
+    else:
+        folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
+    return NOT_SORTED_BY.sub("", folded).strip() or title.casefold()
 
 
 def letter_of(title: str) -> str:
