@@ -34,6 +34,7 @@ import hashlib
 import pickle
 from collections.abc import Collection, Mapping
 from dataclasses import field, is_dataclass
+from functools import lru_cache
 from typing import Any
 
 from sitegen import __version__
@@ -89,17 +90,23 @@ class Hashing:
     """A file that hashes what is written to it, keeping none of it."""
 
     def __init__(self, *parts: str) -> None:
-        self.hash = hashlib.sha256()  # faster than BLAKE2b on the KBs a page's key pickles
-        self.hash.update(digest(*parts).encode())
-
-    def write(self, data: bytes) -> int:
-        """Hash some more bytes."""
-        self.hash.update(data)
-        return len(data)
+        self.hash = hashed_parts(parts).copy()
+        # Its write is the hash's own update: a pickler writes through it in C (~20k keys
+        # of paper pages and cards at 10k papers: 10.2 -> 6.9 us each, with hashed_parts).
+        self.write = self.hash.update
 
     def hexdigest(self) -> str:
         """The hash of all written, as a key (128 bits)."""
         return self.hash.hexdigest()[:32]
+
+
+@lru_cache(maxsize=64)
+def hashed_parts(parts: tuple[str, ...]) -> Any:
+    """A hash that has taken in digest(*parts) (copied, never updated itself): most keys
+    begin with the same few (a paper page's: the parts every one reads)."""
+    hashing = hashlib.sha256()  # faster than BLAKE2b on the KBs a page's key pickles
+    hashing.update(digest(*parts).encode())
+    return hashing
 
 
 def pickle_digest(value: object, *parts: str, unshared: bool = False) -> str:
@@ -188,14 +195,16 @@ class PaperPageKeys:
     def card(self, slug: str) -> str:
         """The key of a paper's card ("" for none): what it is made of (Cards.made_of), each
         dump and tag by its key; the card itself is not made."""
-        if slug not in self.cards:
+        found = self.cards.get(slug)  # ~100k asks at 10k papers, for 10k cards
+        if found is None:
             paper = self.site.library.papers.get(slug)
             if paper is None:
-                self.cards[slug] = ""
+                found = ""
             else:
                 fields = tuple(map(self.by_key, self.site.cards.made_of(paper)))
-                self.cards[slug] = pickle_digest(fields, unshared=True)
-        return self.cards[slug]
+                found = pickle_digest(fields, unshared=True)
+            self.cards[slug] = found
+        return found
 
     def by_key(self, value: object) -> object:
         """A card's field, its dataclasses (dumps, tags) each as their key, made once."""
