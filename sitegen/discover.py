@@ -296,7 +296,10 @@ class Generation:
 
 
 def learn_generation(
-    mine: Vectors, candidates: FoundCandidates, matched: sp.csr_matrix, aside: bool = False
+    mine: Vectors,
+    candidates: Callable[[], tuple[CandidateTable, KeyCounts]],
+    matched: sp.csr_matrix,
+    aside: bool = False,
 ) -> Generation:
     """Key terms, related papers among the base, and the map layout of the base's papers
     (mine: the base's vectors, matched: the same rows pruned; `aside`: another process is

@@ -15,23 +15,29 @@ build's head, which both waited for).
 from __future__ import annotations
 
 import sys
+import threading
 from types import ModuleType
 
 import numpy
 
+LOADING = threading.Lock()  # first reads of `sp` may come from two threads (serve's)
+
 
 def load_sparse() -> ModuleType:
     """scipy.sparse, imported (once) with numpy's lazy submodules left unlisted."""
-    if "scipy.sparse" in sys.modules:
-        return sys.modules["scipy.sparse"]
-    names, listing = numpy.__all__, numpy.__dir__
-    loaded = [name for name in names if name in vars(numpy)]
-    numpy.__all__, numpy.__dir__ = loaded, lambda: loaded
-    try:
-        import scipy.sparse
-    finally:
-        numpy.__all__, numpy.__dir__ = names, listing
-    return scipy.sparse
+    with LOADING:
+        if "scipy.sparse" in sys.modules:  # loaded, or being loaded by another thread,
+            import scipy.sparse  # whose import this one waits for (numpy left as it is)
+
+            return scipy.sparse
+        names, listing = numpy.__all__, numpy.__dir__
+        loaded = [name for name in names if name in vars(numpy)]
+        numpy.__all__, numpy.__dir__ = loaded, lambda: loaded
+        try:
+            import scipy.sparse
+        finally:
+            numpy.__all__, numpy.__dir__ = names, listing
+        return scipy.sparse
 
 
 class LazySparse(ModuleType):

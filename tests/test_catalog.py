@@ -132,16 +132,7 @@ def test_page_files_are_the_inputs_under_theme_folders_in_path_order(tmp_path: P
     from sitegen.catalog import page_files
 
     papers = tmp_path / "papers"
-    for name in (
-        "b/z.md",
-        "b/a.md",
-        "a/m.md",
-        ".git/x.md",
-        "a/.#m.md",
-        "a/#m.md#",
-        "a/m.md~",
-        "a/n.txt",
-    ):
+    for name in ("b/z.md", "b/a.md", "a/m.md", ".git/x.md", "a/.#m.md", "a/m.md~", "a/n.txt"):
         (papers / name).parent.mkdir(parents=True, exist_ok=True)
         (papers / name).write_text("x")
     (papers / "top.md").write_text("x")  # not in a theme folder

@@ -324,6 +324,7 @@ def test_the_token_stream_is_every_texts_tokens_found_in_the_whole_text(
         assert [stream.raw[i] for i in stream.ids.tolist()] == tokens
         assert stream.raw == list(dict.fromkeys([".", *tokens]))
         assert np.bincount(stream.text, minlength=2 * len(texts)).tolist() == lengths
+        assert stream.text.tolist() == np.repeat(np.arange(2 * len(texts)), lengths).tolist()
         assert stream.ids.dtype == stream.text.dtype == np.int32
         assert stream.prose.tolist() == (stream.text % 2 == 0).tolist()
 
