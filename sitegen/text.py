@@ -46,14 +46,20 @@ def without_emphasis(plain: str) -> str:
     return plain
 
 
+def ascii_folded(text: str) -> str:
+    """Text in ASCII: accents split off by NFKD and dropped, with any other character that
+    has no ASCII form (an ASCII text as it is: NFKD leaves it so, and most titles are)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 SLUG_WORD = re.compile(r"[a-z0-9]+")
 
 
 def slugify(title: str) -> str:
     """A readable ASCII slug of at most 80 characters, cut at a word boundary."""
-    if not title.isascii():  # NFKD leaves ASCII as it is
-        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = SLUG_WORD.findall(title.lower())
+    words = SLUG_WORD.findall(ascii_folded(title).lower())
     # The words that fit, joined once (a slug grown a word at a time copied it each time).
     length, count = -1, 0
     for word in words:

@@ -9,7 +9,6 @@ Building it is O(N log N) in the papers and pure (no I/O).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from enum import Enum
 from functools import cached_property
@@ -20,6 +19,7 @@ from sitegen.model import urls
 from sitegen.model.discovery import Discovery
 from sitegen.project import Project, SiteConfig
 from sitegen.records import record
+from sitegen.text import ascii_folded
 from sitegen.themes import title_from_slug
 
 
@@ -158,10 +158,7 @@ NOT_SORTED_BY = re.compile(r"[^a-z0-9 ]+")
 
 def sort_title(title: str) -> str:
     """A case- and accent-insensitive key for A–Z order."""
-    if title.isascii():  # most titles: NFKD and the ASCII filter leave them as they are
-        folded = title.lower()  # casefold, for ASCII
-    else:
-        folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().casefold()
+    folded = ascii_folded(title).lower()  # casefold, for ASCII
     return NOT_SORTED_BY.sub("", folded).strip() or title.casefold()
 
 
