@@ -145,3 +145,40 @@ def test_neighbourhood_recall_counts_shared_neighbours() -> None:
     assert neighbourhood_recall(coords, rows, np.array([1, 0, 3, 2]), 1) == 1.0
     assert neighbourhood_recall(coords, rows, np.array([2, 3, 0, 1]), 1) == 0.0
     assert MAP_NEIGHBOURS >= 5
+
+
+def naive_forces(places: np.ndarray, graph, negatives: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """The forces as the module docstring states them, one edge and one sample at a time."""
+    from sitegen.layout import NEGATIVES, REPULSION
+
+    n = graph.n
+    found = np.zeros(n, np.complex128)
+    degree = np.zeros(n)
+    for head, tail, weight in zip(graph.heads, graph.tails, graph.weights, strict=True):
+        apart = places[head] - places[tail]
+        found[head] += -2.0 * weight / (1.0 + abs(apart) ** 2) * apart
+        degree[head] += weight
+    for row in negatives:
+        for paper, other in enumerate(row):
+            if other == paper:
+                continue
+            away = places[paper] - places[other]
+            d2 = abs(away) ** 2
+            push = REPULSION * 2.0 * degree[paper] / NEGATIVES / ((d2 + 1e-3) * (d2 + 1.0))
+            found[paper] += push * away
+    return found
+
+
+def test_forces_pull_each_edge_both_ways_and_push_from_samples() -> None:
+    from sitegen.layout import NEGATIVES, Fixed, forces
+
+    rng = np.random.default_rng(3)
+    n = 12
+    rows = np.repeat(np.arange(n), 4)
+    cols = (rows + rng.integers(1, n, len(rows))) % n
+    graph = affinity_graph(n, rows, cols, rng.random(len(rows)).astype(np.float32))
+    places = rng.standard_normal(n) + 1j * rng.standard_normal(n)
+    negatives = rng.integers(0, n, size=(NEGATIVES, n))
+    negatives[0, 5] = 5  # a paper drawn as its own sample pushes nothing
+    found = forces(places.copy(), negatives, Fixed.of(graph))
+    assert np.allclose(found, naive_forces(places, graph, negatives), rtol=1e-12, atol=1e-12)
