@@ -20,7 +20,10 @@ dump layouts) it measures, each in a fresh `sitegen` process as a user runs it:
 - CPU seconds (user + system) of each command's whole process tree, which a machine other
   processes load inflates far less than wall time;
 - peak memory: the largest sum of PSS (shared pages counted once, in MiB) over the process
-  and its children, sampled every 50 ms at first and every 0.5 s in long runs;
+  and its children, sampled every 50 ms at first and every 0.5 s in long runs, in each
+  generator's first cold build only: the sampler walks every process's page tables, and
+  a build beside it on two cores lost ~5 % of its time to it (the shipped corpus: 1.245 s
+  median against 1.186 s without, 8 alternating pairs), so the other runs go unsampled;
 - output: total bytes and files, the median paper page, the median paper page with
   the CSS and JS it loads, the search data and the gzipped bytes a reader fetches
   before the first results (search/titles.js).
@@ -245,9 +248,14 @@ def pss_mb(pids: list[int]) -> float:
 
 
 def timed(
-    command: list[str], cwd: Path, timeout: float | None = None, env: dict | None = None
+    command: list[str],
+    cwd: Path,
+    timeout: float | None = None,
+    env: dict | None = None,
+    memory: bool = False,
 ) -> Run:
-    """Run a command, sampling the memory of its process tree; fail loudly if it fails."""
+    """Run a command (`memory`: sampling the memory of its process tree, peak_mb; else 0);
+    fail loudly if it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -265,7 +273,8 @@ def timed(
             done.wait(min(0.5, 0.05 + (time.perf_counter() - started) / 20))
 
     sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    if memory:
+        sampler.start()
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -275,7 +284,8 @@ def timed(
         raise
     seconds = time.perf_counter() - started
     done.set()
-    sampler.join()
+    if memory:
+        sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output.decode(errors='replace')}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -473,7 +483,7 @@ def others_on_same_pages(
     found: dict[str, Any] = {"notes": [], "again": {}}
     if shutil.which("hugo"):
         project = hugo_project(folder, root)
-        found["hugo"] = timed(HUGO_BUILD, project)
+        found["hugo"] = timed(HUGO_BUILD, project, memory=True)
         found["again"]["hugo"] = partial(fresh_build, project / "public", HUGO_BUILD, project)
         public = project / "public"
         found["hugo_site_mb"] = round(folder_bytes(public)[0] / 1e6, 1)
@@ -486,7 +496,7 @@ def others_on_same_pages(
     project = mkdocs_project(folder, root)
     command = [sys.executable, "-m", "mkdocs", "build", "-q"]
     try:
-        found["mkdocs"] = timed(command, project, settings.mkdocs_timeout, env)
+        found["mkdocs"] = timed(command, project, settings.mkdocs_timeout, env, memory=True)
     except subprocess.TimeoutExpired:
         found["notes"].append(f"MkDocs did not finish within {settings.mkdocs_timeout:.0f} s")
         return found
@@ -510,7 +520,7 @@ def bench_corpus(corpus: str, papers: int, settings: Settings) -> Result:
         ingest = timed(sitegen("ingest", "-q"), root)
         papers = len(list((root / "content" / "papers").glob("*/*.md")))
         shutil.copytree(root / ".sitegen-cache", folder / "ingested-cache")  # the rounds' start
-        cold = timed(sitegen("build", "-q"), root)
+        cold = timed(sitegen("build", "-q"), root, memory=True)
         others = others_on_same_pages(papers, folder, root, settings)
         again = {"sitegen": partial(cold_again, root, folder), **others.pop("again")}
         rounds = cold_rounds(settings.rounds, again, cold, others)

@@ -26,8 +26,9 @@ def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> N
     assert result["loop_seconds"] > 0.01  # the Python loop that tells how fast the VM ran
     for step in ("ingest", "cold", "noop", "new_dump", "edit", "move"):
         assert result[step]["seconds"] > 0
-        assert result[step]["peak_mb"] > 5  # the sampler saw the Python process
         assert 0 < result[step]["cpu"] < 4 * result[step]["seconds"] + 1
+        # Memory is sampled in the first cold build only: the sampler slows what it watches.
+        assert (result[step]["peak_mb"] > 5) == (step == "cold")  # it saw the Python process
     assert 1 < result["paper_page_kb"] < result["paper_page_with_assets_kb"]
     assert 0 < result["first_results_kb_gz"] * 1024 < result["search_mb"] * 1e6
     assert result["site_files"] > 200
@@ -38,7 +39,7 @@ def test_bench_scale_smoke_measures_sitegen_hugo_and_mkdocs(tmp_path: Path) -> N
     assert 50 <= rewrite["files"] < rewrite["total"] and rewrite["removed"] < rewrite["files"]
     assert rewrite["total"] >= result["site_files"] + 50 and rewrite["mb"] > 0
     # Hugo (Debian's package; .ci/run installs it) built the same pages.
-    assert result["hugo"]["seconds"] > 0
+    assert result["hugo"]["seconds"] > 0 and result["hugo"]["peak_mb"] > 1
     assert 0.5 < result["hugo_paper_page_kb"] < result["paper_page_kb"]
     if result["mkdocs"] is not None:
         assert result["mkdocs"]["seconds"] > 0
