@@ -66,7 +66,7 @@ def test_layout_keeps_neighbours_better_than_pca(
     rows, cols = text_neighbours(shipped_vectors)
     layout = neighbourhood_recall(shipped_plane, rows, cols, 10)
     pca = neighbourhood_recall(principal_start(shipped_vectors.matrix), rows, cols, 10)
-    assert layout >= 0.25 and layout >= 2.5 * pca, (layout, pca)  # measured: 0.34 vs 0.10
+    assert layout >= 0.25 and layout >= 2.5 * pca, (layout, pca)  # measured: 0.38 vs 0.10
 
 
 def test_layout_is_deterministic_and_rounded(
