@@ -272,8 +272,8 @@ def timed(
             # the run is young, so the sampler doesn't steal a core from a long build.
             done.wait(min(0.5, 0.05 + (time.perf_counter() - started) / 20))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    if memory:
+    sampler = threading.Thread(target=sample, daemon=True) if memory else None
+    if sampler is not None:
         sampler.start()
     try:
         output, _ = process.communicate(timeout=timeout)
@@ -284,7 +284,7 @@ def timed(
         raise
     seconds = time.perf_counter() - started
     done.set()
-    if memory:
+    if sampler is not None:
         sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{output.decode(errors='replace')}")
