@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import chain, pairwise, repeat
@@ -333,21 +333,41 @@ def defined_acronyms(text: str) -> dict[str, tuple[str, ...]]:
         if not is_named(short) or is_break(short):
             continue  # "(see below)" defines nothing; nor does "(SOTA)" worth showing
         letters = [c.lower() for c in short.rstrip("s") if c.isalpha()]
-        before = TOKEN.findall(text[max(0, match.start() - LONG_FORM_CHARS) : match.start()])
-        long_form = match_long_form(letters, before[-(len(letters) + 3) :])
+        long_form = match_long_form(letters, tokens_before(text, match.start(), len(letters) + 3))
         if long_form:
             found[short] = long_form
     return found
 
 
+SPACE = re.compile(r"\s")
+NEAR_CHARS = 10  # per token wanted: where tokens_before looks first
+
+
+def tokens_before(text: str, end: int, wanted: int) -> list[str]:
+    """The last `wanted` TOKENs of the LONG_FORM_CHARS before `end`.
+
+    Looked for first in a few characters from a space on: no TOKEN holds a space, so the
+    tokens after one are those the whole window has there (a third of the time)."""
+    low = max(0, end - LONG_FORM_CHARS)
+    near = end - NEAR_CHARS * wanted
+    if near > low and (space := SPACE.search(text, near, end)) is not None:
+        found = TOKEN.findall(text, space.end(), end)
+        if len(found) >= wanted:
+            return found[-wanted:]
+    return TOKEN.findall(text, low, end)[-wanted:]
+
+
 def match_long_form(letters: list[str], window: list[str]) -> tuple[str, ...] | None:
-    """The shortest tail of `window` whose words' letters spell `letters` in order."""
+    """The shortest tail of `window` whose words' letters spell `letters` in order; None once
+    a tail would hold a word that does not start with a letter or digit."""
+    first = letters[0] if letters else ""
     for start in range(len(window) - 1, -1, -1):
-        words = window[start:]
-        if any(not w[0].isalnum() for w in words):
-            return None
-        if words[0][0].lower() != (letters[0] if letters else ""):
+        head = window[start][0]
+        if not head.isalnum():
+            return None  # every longer tail holds it too
+        if head.lower() != first:
             continue
+        words = window[start:]
         text = " ".join(words).lower()
         position = 0
         for letter in letters:
@@ -502,6 +522,7 @@ class Occurrences:
     named: np.ndarray  # holds a named token
     capital: np.ndarray  # holds a capitalised word, in prose, not opening a sentence
     keys: list[str]
+    index: dict[str, int]  # key -> its id in `keys`
 
 
 def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
@@ -546,7 +567,7 @@ def occurrences(stream: Stream, vocab: Vocabulary) -> Occurrences:
             )
         )
     start, size, key, has_name, has_capital = (np.concatenate(p) for p in zip(*parts, strict=True))
-    return Occurrences(start, size, key, has_name, has_capital, list(keys))
+    return Occurrences(start, size, key, has_name, has_capital, list(keys), keys)
 
 
 def level_keys(
@@ -639,33 +660,37 @@ def rows_of(
     )
 
 
-def merge_acronyms(rows: Rows, texts: Sequence[tuple[str, str]], keys: list[str]) -> None:
-    """Count each defined acronym with its long form, show the shorter, hide the long one."""
-    key_id = {text: i for i, text in enumerate(keys)}
-    n_keys = max(len(keys), 1)
-    pairs = rows.pairs(n_keys)
-
-    def find(paper: int, key: int | None) -> int:
-        if key is None:
-            return -1
-        i = int(np.searchsorted(pairs, paper * n_keys + key))
-        return i if i < len(pairs) and pairs[i] == paper * n_keys + key else -1
-
+def merge_acronyms(rows: Rows, texts: Sequence[tuple[str, str]], key_id: Mapping[str, int]) -> None:
+    """Count each defined acronym with its long form, show the shorter, hide the long one
+    (key_id: each key's id, Occurrences.index)."""
+    n_keys = max(len(key_id), 1)
+    defined: list[tuple[int, int, int, int, str]] = []  # paper, short's key, long's, words
     for paper, (_, abstract) in enumerate(texts):
         if "(" not in abstract:
             continue
         for short, long_form in defined_acronyms(abstract).items():
-            row = find(paper, key_id.get(normalise(short)))
-            if row < 0:
-                continue
-            long_key = " ".join(normalise(t) for t in long_form)
-            long_row = find(paper, key_id.get(long_key))
-            if long_row >= 0 and long_row != row:
-                rows.count[row] += rows.count[long_row]
-                rows.places[row] += rows.places[long_row]
-                rows.hidden[long_row] = True
-            rows.defined[row] = True
-            rows.labels[row] = long_row if len(long_form) <= 2 and long_row >= 0 else short
+            short_key = key_id.get(normalise(short))
+            if short_key is not None:
+                long_key = key_id.get(" ".join(normalise(t) for t in long_form), -1)
+                defined.append((paper, short_key, long_key, len(long_form), short))
+    pairs = rows.pairs(n_keys)
+    if not defined or not len(pairs):
+        return
+    # Each (paper, key) looked up among the rows at once, not one searchsorted each.
+    paper, short_key, long_key = np.array([entry[:3] for entry in defined], np.int64).T
+    wanted = np.concatenate((paper * n_keys + short_key, paper * n_keys + long_key))
+    at = np.minimum(np.searchsorted(pairs, wanted), len(pairs) - 1)
+    found = np.where((pairs[at] == wanted) & (np.r_[short_key, long_key] >= 0), at, -1)
+    short_rows, long_rows = found[: len(defined)].tolist(), found[len(defined) :].tolist()
+    for row, long_row, (*_, words, short) in zip(short_rows, long_rows, defined, strict=True):
+        if row < 0:
+            continue
+        if long_row >= 0 and long_row != row:
+            rows.count[row] += rows.count[long_row]
+            rows.places[row] += rows.places[long_row]
+            rows.hidden[long_row] = True
+        rows.defined[row] = True
+        rows.labels[row] = long_row if words <= 2 and long_row >= 0 else short
 
 
 def absorbed(rows: Rows, found: Occurrences, n_positions: int) -> np.ndarray:
@@ -795,7 +820,7 @@ def candidates_and_counts(
     stream = token_stream(texts)
     found = occurrences(stream, vocabulary(stream.raw))
     rows = rows_of(found, stream, known, inside)
-    merge_acronyms(rows, texts, found.keys)
+    merge_acronyms(rows, texts, found.index)
     weight, idf = weights(rows, found.keys, len(texts) if known is None else known.papers)
     counts = known if known is not None else key_counts(found.keys, rows, len(texts))
     shown = np.flatnonzero(

@@ -828,10 +828,9 @@ def long_form(short: str, before: str) -> list[str] | None:
     text = " ".join(words).lower()
     at = len(text) - 1
     for index in range(len(letters) - 1, -1, -1):
-        while at >= 0 and (
-            text[at] != letters[index] or (index == 0 and at > 0 and text[at - 1].isalnum())
-        ):
-            at -= 1
+        at = text.rfind(letters[index], 0, at + 1)  # the last letter before, found in C
+        while index == 0 and at > 0 and text[at - 1].isalnum():  # the first: a word's start
+            at = text.rfind(letters[0], 0, at)
         if at < 0:
             return None
         at -= 1

@@ -329,6 +329,57 @@ def test_the_token_stream_is_every_texts_tokens_found_in_the_whole_text(
         assert stream.prose.tolist() == (stream.text % 2 == 0).tolist()
 
 
+def reference_long_form(letters: list[str], window: list[str]) -> tuple[str, ...] | None:
+    """match_long_form as first written: every tail checked whole, shortest first."""
+    for start in range(len(window) - 1, -1, -1):
+        words = window[start:]
+        if any(not w[0].isalnum() for w in words):
+            return None
+        if words[0][0].lower() != (letters[0] if letters else ""):
+            continue
+        text, position = " ".join(words).lower(), 0
+        for letter in letters:
+            position = text.find(letter, position) + 1
+            if position == 0:
+                break
+        else:
+            return tuple(words)
+    return None
+
+
+LONG_FORM_PARTS = st.one_of(
+    TEXT_PARTS,
+    st.sampled_from(["Mini", "batch", "Net", "x", "(AB)", "Backpropagation", "q" * 25]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(LONG_FORM_PARTS, max_size=80).map("".join), st.integers(1, 9), st.data())
+def test_tokens_before_an_acronym_are_the_windows_last_tokens(
+    text: str, wanted: int, data: st.DataObject
+) -> None:
+    # tokens_before looks in a few characters first; it must give what the whole window
+    # LONG_FORM_CHARS back gives, wherever the acronym stands and however long it is.
+    end = data.draw(st.integers(0, len(text)))
+    window = keyterms.TOKEN.findall(text[max(0, end - keyterms.LONG_FORM_CHARS) : end])
+    found = keyterms.tokens_before(text, end, wanted)
+    assert found == window[-wanted:]
+    letters = [c.lower() for c in data.draw(st.text("abcmnx2", max_size=5))]
+    assert keyterms.match_long_form(letters, found) == reference_long_form(letters, found)
+
+
+def test_defined_acronyms_look_back_past_a_short_window() -> None:
+    # Long words before "(ABC)": the first look (10 characters a token) holds too few tokens.
+    text = "x" * 300 + " Alphabetically Balanced Constructions (ABC) here"
+    assert defined_acronyms(text) == {"ABC": ("Alphabetically", "Balanced", "Constructions")}
+    found = keyterms.tokens_before(text, text.index("("), 6)  # all the window holds: 4
+    assert found[1:] == ["Alphabetically", "Balanced", "Constructions"]
+    assert set(found[0]) == {"x"} and len(found[0]) < 300  # cut where the window starts
+    # The first look starts inside a word: that word is taken whole, from the window.
+    text = "word " + "Q" * 25 + " Rx (QR)"
+    assert keyterms.tokens_before(text, text.index("("), 2) == ["Q" * 25, "Rx"]
+
+
 def test_a_split_word_is_what_token_matches_between_whitespace() -> None:
     # token_stream's premise: str.split() splits at exactly the code points TOKEN's \s
     # skips (and TOKEN matches none of them), for every code point.

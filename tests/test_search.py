@@ -1125,6 +1125,44 @@ def test_defined_acronyms_take_the_initials_of_the_words_before_them() -> None:
     ]
 
 
+def reference_long_form(short: str, before: str) -> list[str] | None:
+    """search.long_form as first written: the walk back a character at a time."""
+    letters = short.lower()
+    if len(letters) > 2 and short[-1] == "s" and short[-2].isupper():
+        letters = letters[:-1]
+    words = search.LONG_FORM_WORD.findall(before.rsplit(".", 1)[-1])
+    words = words[-min(len(letters) + 5, 2 * len(letters)) :]
+    text = " ".join(words).lower()
+    at = len(text) - 1
+    for index in range(len(letters) - 1, -1, -1):
+        while at >= 0 and (
+            text[at] != letters[index] or (index == 0 and at > 0 and text[at - 1].isalnum())
+        ):
+            at -= 1
+        if at < 0:
+            return None
+        at -= 1
+    found = text[text.rfind(" ", 0, at + 1) + 1 :].split()
+    spelled = all(w[0] in letters for w in found if w not in search.STOP_WORDS)
+    return found if len(found) >= 2 and found[0][0] == letters[0] and spelled else None
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["ab", "ba", "a", "b", "xa", "ax", "9a", "of", " ", "-", "'"]), max_size=12
+    ),
+    st.text("abx", min_size=2, max_size=4),
+)
+def test_an_acronyms_letters_are_found_back_from_its_parenthesis(
+    words: list[str], letters: str
+) -> None:
+    # long_form finds each letter with rfind: the same long form as the walk back.
+    before = " ".join(words)
+    for short in (letters.upper(), letters.upper() + "s", letters[0].upper() + letters[1:]):
+        assert search.long_form(short, before) == reference_long_form(short, before)
+
+
 def test_pasted_titles_are_plain_words_and_field_syntax_still_works(tmp_path: Path) -> None:
     site = ranking_site(
         tmp_path,
