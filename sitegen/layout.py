@@ -120,16 +120,12 @@ def forces(places: np.ndarray, negatives: np.ndarray, fixed: Fixed) -> np.ndarra
     n = len(places)
     apart = places.take(fixed.heads)
     apart -= places.take(fixed.tails)
-    xy = apart.view(np.float64).reshape(-1, 2)
-    spread = xy[:, 0] * xy[:, 0]
-    spread += xy[:, 1] * xy[:, 1]
+    spread = squared_lengths(apart)
     spread += 1.0
     apart *= np.divide(fixed.pull, spread, out=spread)  # -2w / (1 + d^2) along each edge
     pulled = fixed.incidence @ apart.view(np.float64).reshape(-1, 2)
     away = np.subtract(places, places.take(negatives))  # NEGATIVES x n
-    xy = away.view(np.float64).reshape(NEGATIVES, n, 2)
-    d2 = xy[..., 0] * xy[..., 0]
-    d2 += xy[..., 1] * xy[..., 1]
+    d2 = squared_lengths(away)
     near = d2 + 1e-3
     d2 += 1.0
     near *= d2
@@ -142,6 +138,14 @@ def forces(places: np.ndarray, negatives: np.ndarray, fixed: Fixed) -> np.ndarra
         total += sample
     total += pulled.view(np.complex128).ravel()
     return total
+
+
+def squared_lengths(points: np.ndarray) -> np.ndarray:
+    """|z|^2 of each complex value, as x*x + y*y (abs() would take a square root)."""
+    xy = points.view(np.float64).reshape(*points.shape, 2)
+    found = xy[..., 0] * xy[..., 0]
+    found += xy[..., 1] * xy[..., 1]
+    return found
 
 
 def optimise(start: np.ndarray, graph: Graph, epochs: int = EPOCHS, seed: int = 0) -> np.ndarray:
