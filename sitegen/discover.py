@@ -34,7 +34,14 @@ from sitegen.keyterms import (
     ranked_candidates,
 )
 from sitegen.layout import affinity_graph, optimise
-from sitegen.model.discovery import Discovery, Point, Related, discovery_input
+from sitegen.model.discovery import (
+    Discovery,
+    Point,
+    Related,
+    RelatedRow,
+    discovery_input,
+    related_column,
+)
 from sitegen.records import record
 from sitegen.regions import map_regions
 from sitegen.sparse import sp
@@ -281,6 +288,44 @@ class Pruned:
     matched: sp.csr_matrix
 
 
+class RelatedTable:
+    """Each base paper's related entries (base row, exact cosine, shared terms) as columns:
+    at 100k papers, ~450k entries as tuples held ~65 MB through the end of discovery."""
+
+    def __init__(
+        self, starts: np.ndarray, rows: np.ndarray, exact: np.ndarray, terms: list[tuple[str, ...]]
+    ):
+        self.starts = starts  # paper i's entries are starts[i]:starts[i + 1]
+        self.rows, self.exact, self.terms = rows, exact, terms
+
+    @classmethod
+    def of(cls, lists: Sequence[Sequence[Entry]]) -> RelatedTable:
+        """The table of these papers' entry lists."""
+        starts = np.zeros(len(lists) + 1, np.int64)
+        np.cumsum([len(entries) for entries in lists], out=starts[1:])
+        flat = [entry for entries in lists for entry in entries]
+        rows = np.array([row for row, _, _ in flat], np.int32)
+        exact = np.array([value for _, value, _ in flat], np.float64)
+        return cls(starts, rows, exact, [terms for *_, terms in flat])
+
+    def __len__(self) -> int:
+        return len(self.starts) - 1
+
+    def lists(self) -> Iterator[list[Entry]]:
+        """Each paper's entries in turn (made a run of papers at a time)."""
+        for first in range(0, len(self), LISTS_RUN):
+            last = min(first + LISTS_RUN, len(self))
+            bounds = self.starts[first : last + 1]
+            a, b = int(bounds[0]), int(bounds[-1])
+            rows, exact = self.rows[a:b].tolist(), self.exact[a:b].tolist()
+            entries = list(zip(rows, exact, self.terms[a:b], strict=True))
+            for start, end in pairwise((bounds - a).tolist()):
+                yield entries[start:end]
+
+
+LISTS_RUN = 4_096  # papers whose related entries RelatedTable.lists makes at once
+
+
 @record
 class Generation:
     """What discovery keeps of its base generation: all that depends on the base papers only."""
@@ -288,8 +333,8 @@ class Generation:
     slugs: tuple[str, ...]  # the base's, in slug order
     candidates: CandidateTable  # each base paper's key-term candidates
     counts: KeyCounts  # how many base papers use each key (later papers' statistics)
-    related: list[list[tuple[int, float, tuple[str, ...]]]]  # per base paper, its best
-    # RELATED among the base, before the min_score cut: (base row, exact cosine, shared terms)
+    related: RelatedTable  # per base paper, its best RELATED among the base, before the
+    # min_score cut: (base row, exact cosine, shared terms)
     thresholds: np.ndarray  # per base paper: the score that makes a later paper a candidate
     bars: np.ndarray  # per base paper: the exact score a later paper needs to join (welcome)
     coords: np.ndarray  # the base's map layout (n x 2, layout units)
@@ -311,7 +356,7 @@ def learn_generation(
     best = base_best(mine, matched) if aside else None
     found, counts = candidates()
     best = best if best is not None else base_best(mine, matched)
-    related = explained_lists(best, mine.slugs, by_phrases(mine.slugs, found))
+    related = RelatedTable.of(explained_lists(best, mine.slugs, by_phrases(mine.slugs, found)))
     return Generation(mine.slugs, found, counts, related, best.thresholds, best.bars, coords)
 
 
@@ -458,26 +503,27 @@ def related_of(
             added.setdefault(row, []).append((col, exact, shared))
     # A base paper's entries are renumbered as its list is made, not all at once first (at
     # 100k papers, a copy of every base list held ~80 MB through the end of discovery).
-    base_rows = rows.tolist()
-    lists = dict(zip(base_rows, generation.related, strict=True))  # row -> its base list
-    related = {}
-    for row, slug in enumerate(slugs):
-        entries = [(base_rows[col], exact, shared) for col, exact, shared in lists.get(row, ())]
-        related[slug] = final(slugs, entries + added.get(row, []))
-    return related
+    base_rows, flags = rows.tolist(), in_base.tolist()
+
+    def each_list() -> Iterator[tuple[str, list[RelatedRow]]]:
+        base_lists = generation.related.lists()  # in row order, as the base's rows come
+        for row, slug in enumerate(slugs):
+            own = next(base_lists) if flags[row] else ()
+            entries = [(base_rows[col], exact, shared) for col, exact, shared in own]
+            yield slug, final(slugs, entries + added.get(row, []))
+
+    return related_column(each_list(), len(slugs))
 
 
-def final(
-    slugs: Sequence[str], entries: list[Entry], min_score: float = 0.01
-) -> tuple[Related, ...]:
+def final(slugs: Sequence[str], entries: list[Entry], min_score: float = 0.01) -> list[RelatedRow]:
     """A related list as shown: the RELATED best (by score, ties by slug) above min_score."""
     ranked = sorted(entries, key=rank_of)[:RELATED] if len(entries) > 1 else entries
     shown = []
     for col, exact, shared in ranked:  # a loop, not a generator: one round() an entry
         score = round(exact, ROUND)
         if score >= min_score:
-            shown.append(Related(slugs[col], score, shared))
-    return tuple(shown)
+            shown.append((slugs[col], score, shared))
+    return shown
 
 
 def rank_of(entry: Entry) -> tuple[float, int]:
@@ -493,7 +539,7 @@ def related_papers(
     mine = rows_of(vectors, np.flatnonzero(in_base))
     matched = pruned(vectors.matrix, PRUNE_TERMS)
     best = base_best(mine, matched[np.flatnonzero(in_base)])
-    related = explained_lists(best, mine.slugs, by_terms)
+    related = RelatedTable.of(explained_lists(best, mine.slugs, by_terms))
     none = KeyCounts((), np.zeros(0, np.int32), 0)
     generation = Generation((), [], none, related, best.thresholds, best.bars, np.zeros((0, 2)))
     return related_of(vectors, in_base, generation, by_terms, matched)
@@ -501,8 +547,7 @@ def related_papers(
 
 def packed(generation: Generation) -> dict[str, str | bytes | int]:
     """A generation as plain values for the build cache (columns of text and numbers)."""
-    candidates = generation.candidates
-    related = [entry for found in generation.related for entry in found]
+    candidates, related = generation.candidates, generation.related
     return {
         "slugs": "\n".join(generation.slugs),
         "candidates": numbers(np.diff(candidates.starts), np.int32),
@@ -513,10 +558,10 @@ def packed(generation: Generation) -> dict[str, str | bytes | int]:
         "count_keys": "\n".join(generation.counts.keys),
         "counts": numbers(generation.counts.counts, np.int32),
         "papers": generation.counts.papers,
-        "related": numbers([len(found) for found in generation.related], np.int32),
-        "related_rows": numbers([row for row, _, _ in related], np.int32),
-        "related_exact": numbers([exact for _, exact, _ in related], np.float64),
-        "related_terms": "\n".join("\t".join(terms) for *_, terms in related),
+        "related": numbers(np.diff(related.starts), np.int32),
+        "related_rows": numbers(related.rows, np.int32),
+        "related_exact": numbers(related.exact, np.float64),
+        "related_terms": "\n".join("\t".join(terms) for terms in related.terms),
         "thresholds": numbers(generation.thresholds, np.float64),
         "bars": numbers(generation.bars, np.float64),
         "coords": numbers(generation.coords, np.float64),
@@ -602,20 +647,23 @@ def unpacked(plain: dict) -> Generation:
     keys, labels = lines("keys", len(weights)), lines("labels", len(weights))
     candidates = CandidateTable.of(sizes, keys, labels, weights, idfs)
     counts = array("counts", np.int32)
-    related_rows = array("related_rows", np.int32).tolist()
-    exact = array("related_exact", np.float64).tolist()
+    exact = array("related_exact", np.float64)
     terms = []
-    for chunk in line_chunks(plain["related_terms"]) if exact else ():
+    for chunk in line_chunks(plain["related_terms"]) if len(exact) else ():
         for line in chunk:
             words = line.split("\t") if line else []
             terms.append(tuple(map(shared.setdefault, words, words)))
-    entries = list(zip(related_rows, exact, terms, strict=True))
-    bounds = np.cumsum([0, *array("related", np.int32).tolist()]).tolist()
+    if len(terms) != len(exact):
+        raise ValueError("a kept generation's related terms are not its entries'")
+    sizes_related = array("related", np.int32)
+    starts = np.zeros(len(sizes_related) + 1, np.int64)
+    np.cumsum(sizes_related, out=starts[1:])
+    related = RelatedTable(starts, array("related_rows", np.int32), exact, terms)
     return Generation(
         tuple(lines("slugs", len(sizes))),
         candidates,
         KeyCounts(tuple(lines("count_keys", len(counts))), counts, plain["papers"]),
-        [entries[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
+        related,
         array("thresholds", np.float64),
         array("bars", np.float64),
         array("coords", np.float64).reshape(-1, 2),

@@ -541,6 +541,25 @@ def test_a_kept_column_is_the_last_discovery_for_the_papers_still_there() -> Non
         related[dropped]
 
 
+def test_a_large_discoverys_related_lists_are_made_as_the_text_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Above MADE_KEPT_UP_TO papers, the related lists are made as their JSON text at once (a
+    # LazyColumn), not as objects first: the same text kept, and the same lists read back.
+    from sitegen.model import discovery as model
+    from sitegen.model.discovery import LazyColumn, plain_discovery
+
+    papers = shipped_papers()[:300]
+    base = {p.slug for p in papers[:256]}
+    as_made = discover(papers, base)
+    monkeypatch.setattr(model, "MADE_KEPT_UP_TO", len(papers) - 1)
+    as_text = discover(papers, base)
+    assert isinstance(as_text.related, LazyColumn) and not isinstance(as_made.related, LazyColumn)
+    assert plain_discovery(as_text) == plain_discovery(as_made)
+    assert dict(as_text.related) == dict(as_made.related)
+    assert sum(len(rs) for rs in as_made.related.values()) > 4 * len(papers)
+
+
 def test_later_papers_in_passes_get_what_they_get_all_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -683,9 +702,28 @@ def test_a_remembered_generation_that_does_not_fit_its_base_is_made_afresh() -> 
         {**plain, "papers": "100"},
         {**plain, "papers": 0},
         {**plain, "labels": plain["labels"].rsplit("\n", 3)[0]},  # three labels short
+        {**plain, "related_terms": plain["related_terms"].rsplit("\n", 2)[0]},  # two short
     ]
     for memo in forged:
         assert discover(papers, base, lambda make, memo=memo: memo) == fresh
+
+
+def test_a_related_table_gives_back_each_papers_entries_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sitegen.discover as discover_module
+    from sitegen.discover import RelatedTable
+
+    rng = np.random.default_rng(5)
+    lists = [
+        [(int(rng.integers(0, 50)), float(rng.random()), ("t", str(i))) for i in range(k)]
+        for k in rng.integers(0, 7, 40).tolist()
+    ]
+    for run in (3, 4_096):  # runs of papers that end inside the table, and one run of all
+        monkeypatch.setattr(discover_module, "LISTS_RUN", run)
+        table = RelatedTable.of(lists)
+        assert len(table) == 40 and list(table.lists()) == lists
+    assert list(RelatedTable.of([]).lists()) == [] and len(RelatedTable.of([[]])) == 1
 
 
 def test_a_lazy_column_makes_a_value_when_asked_and_gets_like_a_mapping() -> None:

@@ -130,17 +130,36 @@ class KeptColumn(Mapping[str, V]):
 def plain_discovery(discovery: Discovery) -> dict[str, Any]:
     """Discovery as the build cache keeps it: per field, the slugs and each one's JSON text
     (plain strings decode ~10x faster than the dataclasses they stand for)."""
-    related = {s: related_rows(rs) for s, rs in discovery.related.items()}
-    points = {s: [p.x, p.y] for s, p in discovery.points.items()}
-    columns = {"key_terms": discovery.key_terms, "related": related, "points": points}
-    found: dict[str, Any] = {name: column(values) for name, values in columns.items()}
-    return {**found, "regions": discovery.regions}
+    return {
+        "key_terms": column(discovery.key_terms),
+        "related": column(discovery.related, related_rows),
+        "points": column(discovery.points, plain_point),
+        "regions": discovery.regions,
+    }
 
 
-def related_rows(related: Iterable[Related]) -> list[tuple[str, float, tuple[str, ...]]]:
+RelatedRow = tuple[str, float, tuple[str, ...]]  # a related paper's fields, as kept
+
+
+def related_rows(related: Iterable[Related]) -> list[RelatedRow]:
     """A paper's related papers as kept: a row of each one's fields (dataclasses.astuple
     copies deeply: 0.2 s at 10k papers)."""
     return [(r.slug, r.score, r.shared_terms) for r in related]
+
+
+def related_column(
+    lists: Iterable[tuple[str, list[RelatedRow]]], papers: int
+) -> Mapping[str, tuple[Related, ...]]:
+    """Every paper's related papers from their rows (slug, rows), as made; or, above
+    MADE_KEPT_UP_TO papers, whose views read them from their text anyway, as the text kept
+    (a LazyColumn): at 100k papers, the objects held ~100 MB at discovery's peak."""
+    if papers <= MADE_KEPT_UP_TO:
+        return {slug: tuple(Related(*row) for row in rows) for slug, rows in lists}
+    slugs, texts = [], []
+    for slug, rows in lists:
+        slugs.append(slug)
+        texts.append(COMPACT_JSON(rows))
+    return LazyColumn(slugs, texts, related_of, RECENT)
 
 
 def kept_text(column: Mapping[str, Any], slug: str, plain: Callable[[Any], Any] = tuple) -> str:
@@ -157,9 +176,12 @@ def kept_text(column: Mapping[str, Any], slug: str, plain: Callable[[Any], Any] 
 COMPACT_JSON = json_encoder((",", ":"), ascii_only=True)
 
 
-def column(values: Mapping[str, Any]) -> list[list[str]]:
-    """[slugs, their values as JSON text]."""
-    return [list(values), [COMPACT_JSON(v) for v in values.values()]]
+def column(values: Mapping[str, Any], plain: Callable[[Any], Any] | None = None) -> list[list[str]]:
+    """[slugs, their values (made plain by `plain`) as JSON text]: a LazyColumn's own."""
+    if isinstance(values, LazyColumn):
+        return [list(values.texts), list(values.texts.values())]
+    made = values.values() if plain is None else map(plain, values.values())
+    return [list(values), [COMPACT_JSON(v) for v in made]]
 
 
 def lazy_discovery(plain: dict[str, Any], made: Discovery | None = None) -> Discovery:
@@ -181,6 +203,11 @@ RECENT = 64
 # as made (lazy_discovery's `made`): ~1 KB a paper held to the end, which at 100k papers
 # would meet the peak of its memory.
 MADE_KEPT_UP_TO = 50_000
+
+
+def plain_point(point: Point) -> list[float]:
+    """A paper's map point as kept: its JSON pair."""
+    return [point.x, point.y]
 
 
 def point_of(xy: list[float]) -> Point:
