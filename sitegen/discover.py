@@ -11,7 +11,7 @@ phrases and named methods of sitegen.keyterms.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from hashlib import blake2b
@@ -187,10 +187,20 @@ def discover(
         generation = unpacked(plain)
     both = made[0] if made else grown(plain, catalogue, tokens) or whole()
     del plain  # a one-shot build spills the memo: ~200 MB at 100k papers, not held to the end
+    made.clear()
     known = {} if later is None else later
     for key, plain_ones in aside.items():  # of this generation's counts, as the memo's are
         known.setdefault(key, plain_ones)
-    return extended(generation, both, in_base, texts, known)
+    # The papers after the base, each step dropping what the next ones do not read: at 100k
+    # papers, the candidate tables (~60 MB) before the map, the vectors (~90 MB) before its
+    # regions.
+    terms, related = extended(generation, both, in_base, texts, known)
+    coords = generation.coords
+    del generation
+    points = map_points(both.vectors, in_base, coords, both.matched)
+    slugs = both.vectors.slugs
+    del both
+    return named_regions(Discovery(key_terms=terms, related=related, points=points), slugs)
 
 
 # Up to this many base papers, a generation keeps its papers' vectors (9 MB at 9k papers):
@@ -372,24 +382,24 @@ def extended(
     in_base: np.ndarray,
     texts: list,
     known: dict[str, tuple],
-) -> Discovery:
-    """The whole catalogue's discovery: the base generation, and the papers after it (their
-    key-term candidates taken from `known` where it has them, and put there)."""
+) -> tuple[dict[str, tuple[str, ...]], Mapping[str, tuple[Related, ...]]]:
+    """The whole catalogue's key terms and related lists: the base generation's, and the
+    papers' after it (their key-term candidates taken from `known` where it has them, and
+    put there)."""
     vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
     candidates = InterleavedTables(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(vectors.slugs, candidates)
-    related = related_of(vectors, in_base, generation, explain, matched)
-    points = map_points(vectors, in_base, generation.coords, matched)
-    plane = np.array([[points[s].x, points[s].y] for s in vectors.slugs]).reshape(-1, 2)
-    return Discovery(
-        key_terms=terms,
-        related=related,
-        points=points,
-        regions=map_regions(vectors.slugs, plane, terms),
-    )
+    return terms, related_of(vectors, in_base, generation, explain, matched)
+
+
+def named_regions(discovery: Discovery, slugs: Sequence[str]) -> Discovery:
+    """Discovery with the map's named regions (of its points and key terms)."""
+    points = discovery.points
+    plane = np.array([[points[s].x, points[s].y] for s in slugs]).reshape(-1, 2)
+    return replace(discovery, regions=map_regions(slugs, plane, discovery.key_terms))
 
 
 LATER_PASS = 4_000  # later papers whose candidates are found at once
