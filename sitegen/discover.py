@@ -187,7 +187,7 @@ def discover(
         generation = unpacked(plain)
     both = made[0] if made else grown(plain, catalogue, tokens) or whole()
     del plain  # a one-shot build spills the memo: ~200 MB at 100k papers, not held to the end
-    made.clear()
+    made.clear()  # made[0] is `both`: held here, `del both` below would free nothing
     known = {} if later is None else later
     for key, plain_ones in aside.items():  # of this generation's counts, as the memo's are
         known.setdefault(key, plain_ones)
@@ -383,9 +383,9 @@ def extended(
     texts: list,
     known: dict[str, tuple],
 ) -> tuple[dict[str, tuple[str, ...]], Mapping[str, tuple[Related, ...]]]:
-    """The whole catalogue's key terms and related lists: the base generation's, and the
-    papers' after it (their key-term candidates taken from `known` where it has them, and
-    put there)."""
+    """The whole catalogue's key terms and related lists: the base generation's, and those
+    of the papers after it (their key-term candidates taken from `known` where it has them,
+    and put there)."""
     vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
@@ -496,10 +496,12 @@ def related_of(
     generation: Generation,
     explain: Explain,
     matched: sp.csr_matrix,
-) -> dict[str, tuple[Related, ...]]:
+) -> Mapping[str, tuple[Related, ...]]:
     """Every paper's related list: a base paper's best among the base plus the later papers
     it welcomes; a later paper's best among all."""
     rows, later = np.flatnonzero(in_base), np.flatnonzero(~in_base)
+    if len(generation.related) != len(rows):  # each base row's list is taken in turn, below
+        raise ValueError("a generation's related lists are not its base's")
     added: dict[int, list[Entry]] = {}  # by row: what later papers add to the base's lists
     slugs = vectors.slugs
     if len(later):
@@ -543,7 +545,7 @@ def rank_of(entry: Entry) -> tuple[float, int]:
 
 def related_papers(
     vectors: Vectors, base: np.ndarray | None = None
-) -> dict[str, tuple[Related, ...]]:
+) -> Mapping[str, tuple[Related, ...]]:
     """The RELATED most similar papers to each paper, explained by TF-IDF terms."""
     in_base = np.ones(len(vectors.slugs), bool) if base is None else base
     mine = rows_of(vectors, np.flatnonzero(in_base))
@@ -871,7 +873,7 @@ def shared_with(mine: dict[str, Shared], keys: list[str], weights: list[float]) 
 
 
 def with_shared_phrases(
-    related: dict[str, tuple[Related, ...]],
+    related: Mapping[str, tuple[Related, ...]],
     slugs: Sequence[str],
     candidates: Sequence[tuple[Candidate, ...]],
 ) -> dict[str, tuple[Related, ...]]:

@@ -726,6 +726,20 @@ def test_a_related_table_gives_back_each_papers_entries_in_order(
     assert list(RelatedTable.of([]).lists()) == [] and len(RelatedTable.of([[]])) == 1
 
 
+def test_related_lists_refuse_a_generation_of_another_base() -> None:
+    # related_of takes each base row's list in turn: a table of another length is an error,
+    # not lists silently shifted onto other papers.
+    from sitegen.discover import Generation, KeyCounts, RelatedTable, related_of
+
+    vectors = paper_vectors(corpus())
+    n = len(vectors.slugs)
+    none = KeyCounts((), np.zeros(0, np.int32), 0)
+    for lists in ([[]] * (n - 1), [[]] * (n + 1)):
+        short = Generation((), [], none, RelatedTable.of(lists), np.zeros(n), np.zeros(n), None)
+        with pytest.raises(ValueError, match="related lists"):
+            related_of(vectors, np.ones(n, bool), short, lambda *a: (), vectors.matrix)
+
+
 def test_a_lazy_column_makes_a_value_when_asked_and_gets_like_a_mapping() -> None:
     from sitegen.model.discovery import LazyColumn
 

@@ -201,7 +201,8 @@ def lazy_discovery(plain: dict[str, Any], made: Discovery | None = None) -> Disc
 RECENT = 64
 # Up to this many papers, the discovery a one-shot build just made gives its views its values
 # as made (lazy_discovery's `made`): ~1 KB a paper held to the end, which at 100k papers
-# would meet the peak of its memory.
+# would meet the peak of its memory. Above, related_column makes the related lists as their
+# text at once (build.model and it must agree: a LazyColumn as `made` decodes every list).
 MADE_KEPT_UP_TO = 50_000
 
 
