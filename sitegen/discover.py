@@ -309,14 +309,24 @@ class RelatedTable:
         self.rows, self.exact, self.terms = rows, exact, terms
 
     @classmethod
-    def of(cls, lists: Sequence[Sequence[Entry]]) -> RelatedTable:
+    def of(
+        cls, sizes: Sequence[int] | np.ndarray, rows: np.ndarray, exact: np.ndarray, terms: list
+    ) -> RelatedTable:
+        """The table of papers with these numbers of entries, and the entries' columns."""
+        starts = np.zeros(len(sizes) + 1, np.int64)
+        np.cumsum(sizes, out=starts[1:])
+        return cls(starts, rows, exact, terms)
+
+    @classmethod
+    def of_lists(cls, lists: Sequence[Sequence[Entry]]) -> RelatedTable:
         """The table of these papers' entry lists."""
-        starts = np.zeros(len(lists) + 1, np.int64)
-        np.cumsum([len(entries) for entries in lists], out=starts[1:])
         flat = [entry for entries in lists for entry in entries]
-        rows = np.array([row for row, _, _ in flat], np.int32)
-        exact = np.array([value for _, value, _ in flat], np.float64)
-        return cls(starts, rows, exact, [terms for *_, terms in flat])
+        return cls.of(
+            [len(entries) for entries in lists],
+            np.array([row for row, _, _ in flat], np.int32),
+            np.array([value for _, value, _ in flat], np.float64),
+            [terms for *_, terms in flat],
+        )
 
     def __len__(self) -> int:
         return len(self.starts) - 1
@@ -366,7 +376,8 @@ def learn_generation(
     best = base_best(mine, matched) if aside else None
     found, counts = candidates()
     best = best if best is not None else base_best(mine, matched)
-    related = RelatedTable.of(explained_lists(best, mine.slugs, by_phrases(mine.slugs, found)))
+    explain = by_phrases(mine.slugs, found)
+    related = RelatedTable.of_lists(explained_lists(best, mine.slugs, explain))
     return Generation(mine.slugs, found, counts, related, best.thresholds, best.bars, coords)
 
 
@@ -551,7 +562,7 @@ def related_papers(
     mine = rows_of(vectors, np.flatnonzero(in_base))
     matched = pruned(vectors.matrix, PRUNE_TERMS)
     best = base_best(mine, matched[np.flatnonzero(in_base)])
-    related = RelatedTable.of(explained_lists(best, mine.slugs, by_terms))
+    related = RelatedTable.of_lists(explained_lists(best, mine.slugs, by_terms))
     none = KeyCounts((), np.zeros(0, np.int32), 0)
     generation = Generation((), [], none, related, best.thresholds, best.bars, np.zeros((0, 2)))
     return related_of(vectors, in_base, generation, by_terms, matched)
@@ -667,10 +678,9 @@ def unpacked(plain: dict) -> Generation:
             terms.append(tuple(map(shared.setdefault, words, words)))
     if len(terms) != len(exact):
         raise ValueError("a kept generation's related terms are not its entries'")
-    sizes_related = array("related", np.int32)
-    starts = np.zeros(len(sizes_related) + 1, np.int64)
-    np.cumsum(sizes_related, out=starts[1:])
-    related = RelatedTable(starts, array("related_rows", np.int32), exact, terms)
+    related = RelatedTable.of(
+        array("related", np.int32), array("related_rows", np.int32), exact, terms
+    )
     return Generation(
         tuple(lines("slugs", len(sizes))),
         candidates,

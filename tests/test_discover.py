@@ -721,9 +721,9 @@ def test_a_related_table_gives_back_each_papers_entries_in_order(
     ]
     for run in (3, 4_096):  # runs of papers that end inside the table, and one run of all
         monkeypatch.setattr(discover_module, "LISTS_RUN", run)
-        table = RelatedTable.of(lists)
+        table = RelatedTable.of_lists(lists)
         assert len(table) == 40 and list(table.lists()) == lists
-    assert list(RelatedTable.of([]).lists()) == [] and len(RelatedTable.of([[]])) == 1
+    assert list(RelatedTable.of_lists([]).lists()) == [] and len(RelatedTable.of_lists([[]])) == 1
 
 
 def test_related_lists_refuse_a_generation_of_another_base() -> None:
@@ -735,7 +735,8 @@ def test_related_lists_refuse_a_generation_of_another_base() -> None:
     n = len(vectors.slugs)
     none = KeyCounts((), np.zeros(0, np.int32), 0)
     for lists in ([[]] * (n - 1), [[]] * (n + 1)):
-        short = Generation((), [], none, RelatedTable.of(lists), np.zeros(n), np.zeros(n), None)
+        table = RelatedTable.of_lists(lists)
+        short = Generation((), [], none, table, np.zeros(n), np.zeros(n), None)
         with pytest.raises(ValueError, match="related lists"):
             related_of(vectors, np.ones(n, bool), short, lambda *a: (), vectors.matrix)
 
