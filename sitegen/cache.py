@@ -29,7 +29,7 @@ import os
 import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, MutableMapping
+from collections.abc import Collection, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import field
 from functools import lru_cache, partial
@@ -104,6 +104,8 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
         handle.write(chunk)
 
     def stream(value: Any) -> None:
+        if isinstance(value, TextsOnDisk):  # read back whole: a list is one record
+            value = list(value)
         if type(value) is not dict and not isinstance(value, BytesOnDisk):
             put([VERBATIM, value] if type(value) in NESTS and verbatim(value) else encode(value))
             return
@@ -180,30 +182,32 @@ SIZED = frozenset((str, bytes))
 SMALL = SIZED | {int, float, bool, type(None)}  # tuples of these go in PAIRS records
 
 
-class BytesOnDisk(MutableMapping[str, bytes]):
-    """A str -> bytes mapping whose values wait in an unnamed file, not in memory, until
-    write_plain streams it (read back, it is a dict). For a memo made item by item in a
-    forked copy: the search memo's entries held ~170 MB there at 100k papers."""
+class SpillFile:
+    """Bytes kept in an unnamed file, not in memory, until a memo is written: appended a
+    megabyte at a time, read back by their span. For a memo made item by item in a forked
+    copy (the search memo's entries and text chunks: ~260 MB there at 100k papers)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.file: BinaryIO | None = None  # opened when a megabyte waits (flush)
-        self.spans: dict[str, tuple[int, int]] = {}  # key -> (offset, length), in order made
         self.written = 0  # bytes in the file; those after it wait in `pending`
         self.pending = bytearray()
-        self.full = False  # the disk took no more: the rest stays in memory, as in a dict
+        self.full = False  # the disk took no more: the rest stays in memory
 
-    def __setitem__(self, key: str, value: bytes) -> None:
-        self.spans[key] = (self.written + len(self.pending), len(value))  # set again: newest
-        self.pending += value
+    def append(self, data: bytes) -> tuple[int, int]:
+        """Keep some bytes; their span (offset, length), to read them back."""
+        span = (self.written + len(self.pending), len(data))
+        self.pending += data
         if len(self.pending) >= 1 << 20 and not self.full:
             try:
                 self.flush()
             except OSError:  # a full disk (or no folder): handed back, not written (MemoSlot)
                 self.full = True
+        return span
 
-    def __getitem__(self, key: str) -> bytes:
-        offset, length = self.spans[key]
+    def read(self, span: tuple[int, int]) -> bytes:
+        """The bytes appended at a span."""
+        offset, length = span
         if offset >= self.written:  # not written yet (reading never writes: a full disk)
             return bytes(self.pending[offset - self.written : offset - self.written + length])
         assert self.file is not None  # something was written
@@ -222,6 +226,26 @@ class BytesOnDisk(MutableMapping[str, bytes]):
         self.written += done
         self.pending = bytearray()
 
+    def close(self) -> None:
+        """Let the file go (what it held is gone with it)."""
+        if self.file is not None:
+            self.file.close()
+
+
+class BytesOnDisk(MutableMapping[str, bytes]):
+    """A str -> bytes mapping whose values wait in a SpillFile; write_plain streams it as a
+    dict (read back, it is one)."""
+
+    def __init__(self, spill: SpillFile):
+        self.spill = spill
+        self.spans: dict[str, tuple[int, int]] = {}  # key -> span, in the order made
+
+    def __setitem__(self, key: str, value: bytes) -> None:
+        self.spans[key] = self.spill.append(value)  # set again: its newest value
+
+    def __getitem__(self, key: str) -> bytes:
+        return self.spill.read(self.spans[key])
+
     def __delitem__(self, key: str) -> None:
         del self.spans[key]  # its bytes stay in the file, unread
 
@@ -231,10 +255,26 @@ class BytesOnDisk(MutableMapping[str, bytes]):
     def __len__(self) -> int:
         return len(self.spans)
 
-    def close(self) -> None:
-        """Let the file go (its values are gone with it)."""
-        if self.file is not None:
-            self.file.close()
+
+class TextsOnDisk(Sequence[str]):
+    """A list of texts that wait in a SpillFile; write_plain writes it as a list."""
+
+    def __init__(self, spill: SpillFile):
+        self.spill = spill
+        self.spans: list[tuple[int, int]] = []
+
+    def append(self, text: str) -> None:
+        self.spans.append(self.spill.append(text.encode("utf-8", "surrogatepass")))
+
+    def extend(self, texts: Iterable[str]) -> None:
+        for text in texts:
+            self.append(text)
+
+    def __getitem__(self, number: int) -> str:  # type: ignore[override]  # no slices
+        return self.spill.read(self.spans[number]).decode("utf-8", "surrogatepass")
+
+    def __len__(self) -> int:
+        return len(self.spans)
 
 
 def read_plain(path: Path) -> Any:

@@ -120,7 +120,7 @@ from typing import Any, Protocol
 from lunr import __TARGET_JS_VERSION__
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-from sitegen.cache import digest
+from sitegen.cache import BytesOnDisk, SpillFile, TextsOnDisk, digest
 from sitegen.catalog import Paper
 from sitegen.output import Kept, Outputs
 from sitegen.porter import lunr_term
@@ -1068,14 +1068,15 @@ def search_index(
     taxonomy: Taxonomy,
     previous: object = None,
     keys: list[str] | None = None,
-    entries: MutableMapping[str, bytes] | None = None,
+    spill: SpillFile | None = None,
     left: Left = nothing_left,
 ) -> tuple[Outputs, SearchMemo]:
     """Every search data file, documents numbered in the papers' order, and the memo for
     the next build. With a memo, the index is updated by difference (sitegen.search_diff:
     only papers whose entry key changed are read); the files equal a build without one.
     `keys`: entry_keys(papers, taxonomy), when the caller has them (build.keys.search_key).
-    `entries`: where an index made afresh puts the new memo's entries (a dict if None).
+    `spill`: where an index made afresh keeps the new memo's entries and text chunks until
+    the memo is written (in memory if None).
     `left`: which files are on disk as the last build left them (Left)."""
     keys = entry_keys(papers, taxonomy) if keys is None else keys
     old = usable_memo(previous)
@@ -1084,10 +1085,10 @@ def search_index(
 
         try:
             made = updated(papers, taxonomy, old, keys, left)
-            return made or indexed(papers, taxonomy, old, keys, entries, left)
+            return made or indexed(papers, taxonomy, old, keys, spill, left)
         except DAMAGED:
             pass  # a memo this code did not make (a damaged cache): start afresh
-    return indexed(papers, taxonomy, None, keys, entries, left)
+    return indexed(papers, taxonomy, None, keys, spill, left)
 
 
 def indexed(
@@ -1095,16 +1096,18 @@ def indexed(
     taxonomy: Taxonomy,
     old: SearchMemo | None,
     keys: list[str],
-    entries: MutableMapping[str, bytes] | None = None,
+    spill: SpillFile | None = None,
     left: Left = nothing_left,
 ) -> tuple[Outputs, SearchMemo]:
     """search_index from scratch, but for the entries an old memo holds (read back); the
-    memo's entries go into `entries` (empty, or a new dict if None) as each is made."""
+    memo's entries and text chunks wait in `spill` (if given) as each is made."""
     kept = snippet_chars(len(papers))
-    entries = {} if entries is None else entries
     known: Mapping[str, bytes] = old["entries"] if old is not None else {}
     index, add = ShardedIndex(), batch_adder(len(papers))
-    texts: list[str] = []  # the snippet chunks' JSON texts (chunked), made as they fill
+    # The memo's entries, and the snippet chunks' JSON texts (chunked) made as they fill:
+    # in a side copy's spill file, ~260 MB at 100k papers not held beside discovery's peak.
+    entries: MutableMapping[str, bytes] = {} if spill is None else BytesOnDisk(spill)
+    texts: list[str] | TextsOnDisk = [] if spill is None else TextsOnDisk(spill)
     snippets: list[list[str]] = []  # those of the chunk being filled
     definitions: list[list[str]] = []
     derivable: list[bool] = []
@@ -1126,12 +1129,12 @@ def indexed(
             batch = []
         snippets.append(snippet)
         if len(snippets) == TEXT_CHUNK_DOCS:
-            texts += chunked(snippets)
+            texts.extend(chunked(snippets))
             snippets = []
         definitions.append(acronyms)
         derivable.append(slug_derivable)
     add(index, batch)
-    texts += chunked(snippets)
+    texts.extend(chunked(snippets))
     firsts, shards, lates = index.shards()
     listing = titles_of(papers, taxonomy, derivable)
     best = best_acronyms(definitions)
@@ -1217,7 +1220,7 @@ def staged_files(
     index: tuple[str, list[str], list[str]],
     themes: list[list[str]],
     titles: list[list],
-    texts: list[str],
+    texts: Sequence[str],
     acronyms: list[list[str]],
     left: Left = nothing_left,
 ) -> Outputs:
@@ -1270,7 +1273,7 @@ def chunk_files(
     """
     hashes = []
     for start in range(0, len(texts), CHUNK_GROUP):
-        group = "\n".join(texts[start : start + CHUNK_GROUP])
+        group = "\n".join(texts[n] for n in range(start, min(start + CHUNK_GROUP, len(texts))))
         hashes.append(hashlib.sha256(group.encode()).hexdigest()[:HASH_CHARS])
     for number, text in enumerate(texts):
         data_file(files, f"{kind}-{number:03d}-{hashes[number // CHUNK_GROUP]}", text, left)

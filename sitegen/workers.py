@@ -241,6 +241,22 @@ def give_back_memory() -> None:
         pass  # not glibc: nothing to do
 
 
+def map_large_blocks(size: int = 1 << 20) -> None:
+    """Have glibc's malloc map each block of `size` bytes or more on its own (a fixed
+    M_MMAP_THRESHOLD, which also stops glibc from raising it as large blocks are freed):
+    such a block grows by a move of its pages (mremap), not by a copy that leaves its old
+    place as a hole in the heap, and goes back to the system when freed."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, size)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
+M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+
+
 # What a copy writes, record by record: (VALUE, value) or (ERROR, error); a function that
 # yields writes (PART, value) for each value as it comes, then (PARTS_END, None).
 VALUE, ERROR, PART, PARTS_END = "value", "error", "part", "end"

@@ -689,8 +689,9 @@ def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
     cache = BuildCache.load(tmp_path)
     _, built = ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
     memo_key = sitegen.build.write.MEMO_KEY
-    handed = cache.memos["search"][1]  # sent back: plain data, its entries read from the file
+    handed = cache.memos["search"][1]  # sent back: plain data, read from the spill file
     assert type(handed["entries"]) is dict and len(handed["entries"]) == len(page_paths(tmp_path))
+    assert type(handed["texts"]) is list and handed["texts"]
     papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache(), None)
     assert handed == search.search_index(papers, taxonomy, None, keys)[1]
     assert BuildCache.load(tmp_path).recall("search", memo_key) == handed  # written here
@@ -717,7 +718,13 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
         return real_index(*args)
 
     monkeypatch.setattr(sitegen.build.write, "search_index", index)
+    mapped = tmp_path / "mapped-blocks-in"  # the pid of each process that asked for them
+    monkeypatch.setattr(sitegen.build.write, "MAPPED_BLOCKS_FROM", 1)  # a large corpus
+    monkeypatch.setattr(
+        sitegen.build.write, "map_large_blocks", lambda: mapped.write_text(str(os.getpid()))
+    )
     _, built = ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
+    assert mapped.read_text() not in ("", str(os.getpid()))  # in the side copy alone
     # The files are parked in the spool by the copy, not sent back to this process.
     assert handed[0] and set(handed[0].values()) == {Kept.SPOOLED}
     assert (output / "search" / "titles.js").is_file()
@@ -726,7 +733,7 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     assert "search" not in cache.memos and cache.stored["search"] == memo_key
     first = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(first["keys"]) == len(page_paths(tmp_path))
-    assert (tmp_path / "entries-went-to").read_text() == "BytesOnDisk"
+    assert (tmp_path / "entries-went-to").read_text() == "SpillFile"
     papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache(), None)
     assert first == search.search_index(papers, taxonomy, None, keys)[1]  # as made in memory
     page = page_paths(tmp_path)[0]
@@ -754,8 +761,10 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     scripts: list[str] = []
     real_script = search.script
     monkeypatch.setattr(search, "script", lambda n, t: scripts.append(n) or real_script(n, t))
+    mapped.unlink()
     ingest_and_build(tmp_path, BuildOptions(output), unforked)
     assert unforked.memos["search"][0] == memo_key and "search" not in unforked.stored
+    assert not mapped.exists()  # the build's own process keeps its allocator as it is
     # Only the files named anew were made: the others were found as the last build left them.
     kinds = handed[-1]
     assert set(scripts) == {"titles"} | {

@@ -19,6 +19,8 @@ from sitegen.cache import (
     MAGIC,
     BuildCache,
     BytesOnDisk,
+    SpillFile,
+    TextsOnDisk,
     bucket,
     digest,
     memo_file,
@@ -477,17 +479,18 @@ def test_a_part_nested_past_the_stack_is_a_cold_start(tmp_path: Path) -> None:
 def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(
     tmp_path: Path,
 ) -> None:
-    small = BytesOnDisk(tmp_path / "cache")
+    small = BytesOnDisk(SpillFile(tmp_path / "cache"))
     small["k"] = b"v"
     assert small["k"] == b"v" and not (tmp_path / "cache").exists()  # no file for so little
-    small.close()
-    on_disk = BytesOnDisk(tmp_path / "cache")
+    small.spill.close()
+    spill = SpillFile(tmp_path / "cache")
+    on_disk = BytesOnDisk(spill)
     values = {f"k{n}": bytes([n]) * 300_000 for n in range(8)}
     for key, value in values.items():
         on_disk[key] = value
     # What waits in memory stays under a megabyte: the rest is in the file already.
-    assert len(on_disk.pending) < 1 << 20 and on_disk.written >= 7 * 300_000 - (1 << 20)
-    assert os.fstat(on_disk.file.fileno()).st_size == on_disk.written
+    assert len(spill.pending) < 1 << 20 and spill.written >= 7 * 300_000 - (1 << 20)
+    assert os.fstat(spill.file.fileno()).st_size == spill.written
     on_disk["k1"] = b"newest"  # set again: its newest value, in its first place
     del on_disk["k2"]
     values["k1"] = b"newest"
@@ -497,14 +500,36 @@ def test_bytes_on_disk_hold_their_values_in_a_file_and_are_written_as_a_dict(
     with open(path, "wb") as handle:
         write_plain({"entries": on_disk, "n": 1}, handle)
     assert read_plain(path) == {"entries": values, "n": 1}
-    on_disk.close()
+    spill.close()
     assert list((tmp_path / "cache").iterdir()) == []  # the file has no name: nothing left
+
+
+def test_texts_on_disk_share_a_spill_file_and_are_written_as_a_list(tmp_path: Path) -> None:
+    spill = SpillFile(tmp_path / "cache")
+    entries, texts = BytesOnDisk(spill), TextsOnDisk(spill)
+    made = [f'["chunk {n}","\u00e9 \ud800 {"x" * 200_000}"]' for n in range(12)]
+    made.append("caf\u00e9 \ud83d")  # a lone surrogate, as a title may hold one
+    for number, text in enumerate(made):
+        texts.append(text)
+        entries[f"k{number}"] = bytes([number]) * 50_000  # between the texts, in one file
+    assert spill.written > 2_000_000 and len(spill.pending) < 1 << 20
+    assert len(texts) == len(made) and list(texts) == made and texts[-1] == made[-1]
+    texts.extend(["one more", ""])
+    assert [texts[-2], texts[-1]] == ["one more", ""]
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain({"entries": entries, "texts": texts}, handle)
+    back = read_plain(path)
+    assert back["texts"] == [*made, "one more", ""] and type(back["texts"]) is list
+    assert back["entries"] == {f"k{n}": bytes([n]) * 50_000 for n in range(13)}
+    spill.close()
 
 
 def test_bytes_on_disk_keep_what_a_full_disk_does_not_take_in_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    on_disk = BytesOnDisk(tmp_path / "cache")
+    spill = SpillFile(tmp_path / "cache")
+    on_disk = BytesOnDisk(spill)
     on_disk["first"] = b"1" * (1 << 20)  # written
     real_pwrite, calls = os.pwrite, []
 
@@ -518,14 +543,14 @@ def test_bytes_on_disk_keep_what_a_full_disk_does_not_take_in_memory(
     values = {"first": b"1" * (1 << 20), **{f"k{n}": bytes([n]) * 400_000 for n in range(6)}}
     for key, value in list(values.items())[1:]:
         on_disk[key] = value  # no error: the rest stays in memory
-    assert on_disk.full and len(calls) == 2  # tried once, then not again
+    assert spill.full and len(calls) == 2  # tried once, then not again
     assert dict(on_disk) == values  # read without writing
     path = tmp_path / "part.cache"
     with open(path, "wb") as handle:  # (a real disk again, for the part)
         monkeypatch.setattr(os, "pwrite", real_pwrite)
         write_plain({"entries": on_disk}, handle)
     assert read_plain(path) == {"entries": values}
-    on_disk.close()
+    spill.close()
 
 
 def test_a_papers_text_digest_is_the_digest_of_its_title_and_abstract() -> None:

@@ -20,6 +20,7 @@ from lunr.index import Index
 
 from sitegen import search, search_diff
 from sitegen.build import BuildOptions, build
+from sitegen.cache import BytesOnDisk, SpillFile, TextsOnDisk
 from sitegen.catalog import Paper
 from sitegen.text import slugify
 from sitegen.themes import Taxonomy, Theme
@@ -325,6 +326,25 @@ def test_entries_read_back_from_a_memo_give_the_same_index(
     read_back.clear()
     assert search.search_index(papers, taxonomy) == (files, memo)
     assert read_back == []  # a cold index takes each entry as it is analysed
+
+
+def test_an_index_that_spills_its_memo_to_a_file_makes_the_same_files_and_memo(
+    tmp_path: Path,
+) -> None:
+    # More than a group of text chunks, so their names hash groups read back from the file.
+    papers, taxonomy = generate_papers(search.TEXT_CHUNK_DOCS * (search.CHUNK_GROUP + 2), seed=5)
+    files, memo = search.search_index(papers, taxonomy)
+    spill = SpillFile(tmp_path)
+    spilled_files, spilled = search.search_index(papers, taxonomy, spill=spill)
+    assert type(spilled["texts"]) is TextsOnDisk and type(spilled["entries"]) is BytesOnDisk
+    assert spill.written > 0  # a megabyte of entries and texts went to the file
+    assert spilled_files == files
+    assert list(spilled["texts"]) == memo["texts"] and len(memo["texts"]) > search.CHUNK_GROUP
+    assert dict(spilled["entries"]) == memo["entries"]
+    assert {k: v for k, v in spilled.items() if k not in ("texts", "entries")} == {
+        k: v for k, v in memo.items() if k not in ("texts", "entries")
+    }
+    spill.close()
 
 
 def test_a_damaged_memo_only_costs_time() -> None:

@@ -226,3 +226,33 @@ def test_a_paused_collector_collects_no_cycle_inside_and_the_cycles_made_there_a
         assert gone() is not None
     assert gone() is None  # collected on the way out, by a young collection
     assert gc.isenabled()
+
+
+MAPPED_PROBE = """
+import ctypes, sys
+from sitegen.workers import map_large_blocks
+
+class Info(ctypes.Structure):  # glibc's struct mallinfo2
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = Info
+freed = bytearray(16 << 20)  # mapped; freed, it raises glibc's threshold to its size
+del freed
+if sys.argv[1] == "map":
+    map_large_blocks()
+before = libc.mallinfo2().hblkhd
+block = bytearray(2 << 20)
+print(libc.mallinfo2().hblkhd - before)
+"""
+
+
+@pytest.mark.parametrize(("how", "mapped"), [("map", True), ("heap", False)])
+def test_large_blocks_are_mapped_on_their_own_once_asked(how: str, mapped: bool) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", MAPPED_PROBE, how], capture_output=True, text=True, check=True
+    )
+    # A 2 MiB block after a 16 MiB one was freed: in the heap, unless map_large_blocks ran.
+    assert (int(out.stdout) >= 2 << 20) is mapped
