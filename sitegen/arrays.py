@@ -18,6 +18,12 @@ def distinct(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
+def ranks_within(counts: np.ndarray) -> np.ndarray:
+    """0, 1, .. counts[i] - 1 for each i, one after the other."""
+    total = int(counts.sum())
+    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+
+
 def percentile(values: np.ndarray, q: float) -> np.ndarray:
     """np.percentile(values, q, axis=0), q in [0, 100], as numpy's linear method computes it
     (the same partition, so the same zero where -0.0 and 0.0 tie), without its np.unique,

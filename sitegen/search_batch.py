@@ -25,7 +25,7 @@ from itertools import chain, pairwise
 
 import numpy as np
 
-from sitegen.arrays import distinct, groups, lex_order, stable_order
+from sitegen.arrays import distinct, groups, lex_order, ranks_within, stable_order
 from sitegen.porter import TRIM, word_term
 from sitegen.records import record
 from sitegen.search import (
@@ -400,12 +400,6 @@ def postings_into(
             flat[into[later]] -= part.slots[later - 1]
         offset += rows
     codes_by_term(index, flat, starts, sizes, number, where, tf)
-
-
-def ranks_within(counts: np.ndarray) -> np.ndarray:
-    """0, 1, .. counts[i] - 1 for each i, one after the other."""
-    total = int(counts.sum())
-    return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def codes_by_term(

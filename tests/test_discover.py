@@ -38,6 +38,7 @@ from sitegen.discover import (
     suggest_themes,
     with_shared_phrases,
 )
+from sitegen.keyterms import CandidateTable
 from sitegen.textmap import GENERIC, STOPWORDS, stem, vectorise
 
 CORPUS = {
@@ -347,6 +348,91 @@ def test_shared_phrases_are_the_rarest_terms_both_papers_have() -> None:
     assert COMMON_IDF > 2.0
     assert shared_phrases(mine[:1], theirs) == ["COMPUTER VISION"]
     assert shared_phrases(mine[1:2], (cand("graph", 6.0),)) == []
+
+
+@st.composite
+def candidate_tables(draw: st.DrawFn) -> tuple[CandidateTable, list[int], list[int]]:
+    """A small table of papers' candidates, from few keys, idfs and weights (so that pairs
+    share phrases, some common, and some tie), and pairs of its papers."""
+    papers = draw(st.integers(1, 7))
+    keys = [
+        draw(st.lists(st.sampled_from("abcdefghij"), max_size=8, unique=True))
+        for _ in range(papers)
+    ]
+    idf = draw(
+        st.fixed_dictionaries({k: st.sampled_from([1.5, 2.0, 4.0, 6.0]) for k in "abcdefghij"})
+    )
+    flat = [key for row in keys for key in row]
+    weights = draw(
+        st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.5]), min_size=len(flat), max_size=len(flat))
+    )
+    table = CandidateTable.of(
+        [len(row) for row in keys], flat, [k.upper() for k in flat], weights, [idf[k] for k in flat]
+    )
+    pairs = draw(st.lists(st.tuples(st.integers(0, papers - 1), st.integers(0, papers - 1))))
+    return table, [a for a, _ in pairs], [b for _, b in pairs]
+
+
+@given(candidate_tables())
+def test_phrases_shared_are_shared_with_for_every_pair_or_left_to_it_on_a_tie(
+    made: tuple[CandidateTable, list[int], list[int]],
+) -> None:
+    from sitegen.discover import PAIRS_AT_ONCE, phrases_shared, shared_with
+
+    table, rows, cols = made
+    found = list(phrases_shared(table, np.array(rows, np.int64), np.array(cols, np.int64)))
+    assert len(found) == len(rows) and len(rows) < PAIRS_AT_ONCE
+    for row, col, labels in zip(rows, cols, found, strict=True):
+        keys, labels_of, weights, idfs = table.columns(row)
+        mine = dict(zip(keys, zip(idfs, weights, labels_of, strict=True), strict=True))
+        theirs, their_weights = table.keys_and_weights(col)
+        expected = tuple(shared_with(mine, theirs, their_weights))
+        pairs = zip(theirs, their_weights, strict=True)
+        both = [(mine[k][0], min(mine[k][1], w)) for k, w in pairs if k in mine]
+        if labels is None:  # left to shared_with: two shared phrases tie
+            assert len(set(both)) < len(both)
+        else:
+            assert labels == expected
+
+
+def test_phrases_shared_go_a_block_of_pairs_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sitegen.discover import phrases_shared
+
+    table = CandidateTable.of(
+        [2, 2, 1],
+        ["x y", "z", "z", "x y", "q"],
+        ["XY", "Z", "Z2", "XY2", "Q"],
+        [1, 2, 3, 4, 5],
+        [9.0, 8.0, 8.0, 9.0, 7.0],
+    )
+    rows, cols = np.array([0, 1, 2, 0, 1]), np.array([1, 0, 0, 2, 1])
+    whole = list(phrases_shared(table, rows, cols))
+    assert whole == [("XY", "Z"), ("XY2", "Z2"), (), (), ("XY2", "Z2")]
+    monkeypatch.setattr(sitegen.discover, "PAIRS_AT_ONCE", 2)
+    assert list(phrases_shared(table, rows, cols)) == whole
+
+
+def test_base_lists_explained_at_once_equal_those_explained_a_pair_at_a_time() -> None:
+    from sitegen.discover import base_best, by_phrases, catalogue_rows, explained_lists, rows_of
+
+    catalogue = catalogue_rows(shipped_papers(), None)
+    vectors = vectorise(catalogue.slugs, catalogue.texts)
+    mine = rows_of(vectors, np.arange(len(catalogue.slugs)))
+    best = base_best(mine, pruned(vectors.matrix, PRUNE_TERMS))
+    found, _ = catalogue.base_candidates()
+    explain = by_phrases(mine.slugs, found)
+    asked: list[tuple[str, str]] = []
+
+    def counted(slug: str, other: str, terms) -> tuple[str, ...]:
+        asked.append((slug, other))
+        return explain(slug, other, terms)
+
+    one_by_one = explained_lists(best, mine.slugs, explain)
+    assert explained_lists(best, mine.slugs, counted, found) == one_by_one
+    assert len(asked) < len(best.rows) // 20  # only ties are asked
+    # Most pairs share a phrase, some none (explained by their TF-IDF term then).
+    shared = [entry[2] for entries in one_by_one for entry in entries]
+    assert len(shared) == len(best.rows) and all(shared)
 
 
 def shipped_papers() -> list[Paper]:
