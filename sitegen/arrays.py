@@ -24,6 +24,11 @@ def ranks_within(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
+def spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """starts[i], starts[i] + 1, .. starts[i] + sizes[i] - 1 for each i, one after the other."""
+    return np.repeat(starts, sizes) + ranks_within(sizes)
+
+
 def percentile(values: np.ndarray, q: float) -> np.ndarray:
     """np.percentile(values, q, axis=0), q in [0, 100], as numpy's linear method computes it
     (the same partition, so the same zero where -0.0 and 0.0 tie), without its np.unique,

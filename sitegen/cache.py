@@ -105,6 +105,8 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
 
     def stream(value: Any) -> None:
         if isinstance(value, TextsOnDisk):  # read back whole: a list is one record
+            # (~180 MB at 100k papers, text and record, once the index's files are parked
+            # and discovery's peak is past: a side copy stores its memo last)
             value = list(value)
         if type(value) is not dict and not isinstance(value, BytesOnDisk):
             put([VERBATIM, value] if type(value) in NESTS and verbatim(value) else encode(value))
@@ -264,9 +266,11 @@ class TextsOnDisk(Sequence[str]):
         self.spans: list[tuple[int, int]] = []
 
     def append(self, text: str) -> None:
+        """Keep a text, last."""
         self.spans.append(self.spill.append(text.encode("utf-8", "surrogatepass")))
 
     def extend(self, texts: Iterable[str]) -> None:
+        """Keep some texts, last, in order."""
         for text in texts:
             self.append(text)
 

@@ -15,11 +15,11 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from dataclasses import replace
 from functools import partial
 from hashlib import blake2b
-from itertools import pairwise
+from itertools import pairwise, repeat
 
 import numpy as np
 
-from sitegen.arrays import lex_order, percentile, ranks_within
+from sitegen.arrays import lex_order, percentile, ranks_within, spans
 from sitegen.cache import text_digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import (
@@ -501,12 +501,15 @@ def explained_lists(
     found for every pair at once (phrases_shared), and `explain` asked only where it must
     break a tie between two of them."""
     related: list[list[Entry]] = [[] for _ in slugs]
-    shared = phrases_shared(found, best.rows, best.cols) if found is not None else None
-    for row, col, exact, terms in best.entries():
-        labels = next(shared) if shared is not None else None
-        if labels is None:
-            labels = explain(slugs[row], slugs[col], terms)
-        related[row].append((col, exact, labels or terms()[:1]))
+    shared = (
+        phrases_shared(found, best.rows, best.cols)
+        if found is not None
+        else repeat(None, len(best.rows))
+    )
+    for (row, col, exact, terms), labels in zip(best.entries(), shared, strict=True):
+        # Where no phrase is shared, the TF-IDF term (as explain gives it).
+        shown = explain(slugs[row], slugs[col], terms) if labels is None else labels
+        related[row].append((col, exact, shown or terms()[:1]))
     return related
 
 
@@ -519,30 +522,38 @@ def phrases_shared(
 ) -> Iterator[tuple[str, ...] | None]:
     """shared_with for each pair of a table's papers (rows[i], cols[i]), in numpy: the
     labels of the phrases both share, () for none; None where two tie on idf and weight
-    (shared_with orders those by key: rare, and left to it). A paper's keys are distinct.
+    (shared_with orders those by key: rare, and left to it). A paper's keys are distinct,
+    and weights and idfs finite (as keyterms makes them).
 
     Explaining 450k pairs at 100k papers took 7.9 s in Python, a pair at a time."""
-    ids = dict.fromkeys(table.keys)  # each key's number, in the order first used
-    for number, key in enumerate(ids):
-        ids[key] = number
-    key_ids = np.fromiter(map(ids.__getitem__, table.keys), np.int64, len(table.keys))
+    key_ids, key_count = numbered_keys(table.keys)
     for start in range(0, len(rows), PAIRS_AT_ONCE):
         end = start + PAIRS_AT_ONCE
-        yield from block_shared(table, key_ids, len(ids), rows[start:end], cols[start:end])
+        yield from block_shared(table, key_ids, key_count, rows[start:end], cols[start:end])
+
+
+def numbered_keys(keys: list[str]) -> tuple[np.ndarray, int]:
+    """Each key's number (in the order keys are first used), and how many there are."""
+    # Made here: the dict of every distinct key (~1M at 100k papers) is gone on return.
+    number = {key: n for n, key in enumerate(dict.fromkeys(keys))}
+    return np.fromiter(map(number.__getitem__, keys), np.int64, len(keys)), len(number)
 
 
 def block_shared(
-    table: CandidateTable, key_ids: np.ndarray, keys: int, rows: np.ndarray, cols: np.ndarray
+    table: CandidateTable, key_ids: np.ndarray, key_count: int, rows: np.ndarray, cols: np.ndarray
 ) -> Iterator[tuple[str, ...] | None]:
-    """phrases_shared of some pairs (`keys`: how many distinct keys key_ids numbers)."""
+    """phrases_shared of some pairs (key_ids: numbered_keys of the table's keys)."""
     mine, pair = candidates_of(table.starts, rows)
     theirs, their_pair = candidates_of(table.starts, cols)
     _, at_mine, at_theirs = np.intersect1d(  # the (pair, key)s both sides have
-        pair * keys + key_ids[mine],
-        their_pair * keys + key_ids[theirs],
+        pair * key_count + key_ids[mine],
+        their_pair * key_count + key_ids[theirs],
         assume_unique=True,
         return_indices=True,
     )
+    if not len(at_mine):  # no pair shares a phrase
+        yield from repeat((), len(rows))
+        return
     pair, mine, theirs = pair[at_mine], mine[at_mine], theirs[at_theirs]
     idf, weight = table.idfs[mine], np.minimum(table.weights[mine], table.weights[theirs])
     order = lex_order((-weight, -idf, pair))  # by pair, then rarest, then heaviest
@@ -566,8 +577,7 @@ def block_shared(
 def candidates_of(starts: np.ndarray, papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The table positions of some papers' candidates, and whose each is (papers' index)."""
     sizes = starts[papers + 1] - starts[papers]
-    owner = np.repeat(np.arange(len(papers)), sizes)
-    return starts[papers][owner] + ranks_within(sizes), owner
+    return spans(starts[papers], sizes), np.repeat(np.arange(len(papers)), sizes)
 
 
 def related_of(

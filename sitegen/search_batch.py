@@ -25,7 +25,7 @@ from itertools import chain, pairwise
 
 import numpy as np
 
-from sitegen.arrays import distinct, groups, lex_order, ranks_within, stable_order
+from sitegen.arrays import distinct, groups, lex_order, ranks_within, spans, stable_order
 from sitegen.porter import TRIM, word_term
 from sitegen.records import record
 from sitegen.search import (
@@ -422,7 +422,7 @@ def codes_by_term(
     lasts = index.lasts
     before[opens] = [lasts[term] for term in sorted_number[opens].tolist()]
     flat[starts[order]] -= before
-    take = np.repeat(starts[order], sizes[order]) + ranks_within(sizes[order])
+    take = spans(starts[order], sizes[order])
     data = flat[take].astype(np.int32).tobytes()
     ends = np.cumsum(sizes[order])
     cuts = np.flatnonzero(np.r_[opens[1:], True])  # a term's last posting

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any
 
@@ -233,12 +234,9 @@ class Forked:
 def give_back_memory() -> None:
     """Return the C heap's free pages to the system (glibc's malloc_trim): Python frees a
     large result's objects, but the allocator keeps their pages mapped otherwise."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
+    libc = glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def map_large_blocks(size: int = 1 << 20) -> None:
@@ -246,12 +244,21 @@ def map_large_blocks(size: int = 1 << 20) -> None:
     M_MMAP_THRESHOLD, which also stops glibc from raising it as large blocks are freed):
     such a block grows by a move of its pages (mremap), not by a copy that leaves its old
     place as a hole in the heap, and goes back to the system when freed."""
+    libc = glibc()
+    if libc is not None:
+        libc.mallopt(M_MMAP_THRESHOLD, size)
+
+
+@cache
+def glibc() -> Any:
+    """The C library, when it is glibc (its malloc_trim and mallopt); None otherwise."""
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, size)
-    except (OSError, AttributeError):
-        pass  # not glibc: nothing to do
+        libc = ctypes.CDLL("libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") and hasattr(libc, "mallopt") else None
+    except OSError:
+        return None  # not glibc: nothing to do
 
 
 M_MMAP_THRESHOLD = -3  # glibc's malloc.h

@@ -35,6 +35,7 @@ from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
 from sitegen.model.library import SectionKey
 from sitegen.output import Kept
+from sitegen.themes import Taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
 TOPICS = [
@@ -673,6 +674,51 @@ def test_search_files_found_as_left_are_kept_without_the_manifest(
     assert equals_a_clean_build(tmp_path, output)
 
 
+@pytest.mark.parametrize("disk_full", [False, True])
+def test_a_memo_slot_lets_its_spill_file_go_once_the_memo_is_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, disk_full: bool
+) -> None:
+    from sitegen.cache import BytesOnDisk, TextsOnDisk
+
+    write = sitegen.build.write
+    cache = BuildCache(tmp_path / ".sitegen-cache")
+    slot = write.MemoSlot(cache, None)
+    slot.made_in = -1  # as in a forked copy, which writes the memo itself
+    spill = slot.spill()
+    assert spill is not None
+    entries, texts = BytesOnDisk(spill), TextsOnDisk(spill)
+    entries["k"] = b"x" * (2 << 20)  # a file, not memory
+    texts.append('["a snippet"]')
+    plain = {"keys": ["k"], "entries": {"k": b"x" * (2 << 20)}, "texts": ['["a snippet"]']}
+    if disk_full:
+        monkeypatch.setattr(BuildCache, "spill", lambda *_: (_ for _ in ()).throw(OSError(28)))
+    memo = {"keys": ["k"], "entries": entries, "texts": texts}
+    assert slot.store(memo) is not disk_full
+    assert spill.file is not None and spill.file.closed
+    if disk_full:  # handed back as plain data, read from the file before it went
+        assert memo == plain and type(memo["entries"]) is dict and type(memo["texts"]) is list
+    else:
+        assert cache.recall("search", write.MEMO_KEY) == plain
+
+
+def test_an_index_that_fails_in_the_side_copy_lets_its_spill_file_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write, held = sitegen.build.write, []
+
+    def failing(*args: Any) -> object:
+        held.append(args[4])
+        args[4].append(b"x" * (2 << 20))  # some of the memo, in the file
+        raise KeyboardInterrupt  # a build stopped half-way
+
+    monkeypatch.setattr(write, "search_index", failing)
+    slot = write.MemoSlot(BuildCache(tmp_path / ".sitegen-cache"), None)
+    slot.made_in = -1
+    with pytest.raises(KeyboardInterrupt):
+        write.ResidentSearch()([], Taxonomy(()), slot, [])
+    assert held[0].file is not None and held[0].file.closed
+
+
 def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -713,8 +759,8 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     )
     real_index = sitegen.build.write.search_index
 
-    def index(*args: object) -> object:  # in the copy: where the memo's entries go, to a file
-        (tmp_path / "entries-went-to").write_text(type(args[4]).__name__)
+    def index(*args: object) -> object:  # in the copy: where the memo's entries and texts wait
+        (tmp_path / "memo-spilled-to").write_text(type(args[4]).__name__)
         return real_index(*args)
 
     monkeypatch.setattr(sitegen.build.write, "search_index", index)
@@ -733,7 +779,7 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     assert "search" not in cache.memos and cache.stored["search"] == memo_key
     first = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(first["keys"]) == len(page_paths(tmp_path))
-    assert (tmp_path / "entries-went-to").read_text() == "SpillFile"
+    assert (tmp_path / "memo-spilled-to").read_text() == "SpillFile"
     papers, taxonomy, _, keys = sitegen.build.write.search_args(built.project, BuildCache(), None)
     assert first == search.search_index(papers, taxonomy, None, keys)[1]  # as made in memory
     page = page_paths(tmp_path)[0]

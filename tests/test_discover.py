@@ -413,7 +413,14 @@ def test_phrases_shared_go_a_block_of_pairs_at_a_time(monkeypatch: pytest.Monkey
 
 
 def test_base_lists_explained_at_once_equal_those_explained_a_pair_at_a_time() -> None:
-    from sitegen.discover import base_best, by_phrases, catalogue_rows, explained_lists, rows_of
+    from sitegen.discover import (
+        base_best,
+        by_phrases,
+        catalogue_rows,
+        explained_lists,
+        phrases_shared,
+        rows_of,
+    )
 
     catalogue = catalogue_rows(shipped_papers(), None)
     vectors = vectorise(catalogue.slugs, catalogue.texts)
@@ -431,6 +438,8 @@ def test_base_lists_explained_at_once_equal_those_explained_a_pair_at_a_time() -
     assert explained_lists(best, mine.slugs, counted, found) == one_by_one
     assert len(asked) < len(best.rows) // 20  # only ties are asked
     # Most pairs share a phrase, some none (explained by their TF-IDF term then).
+    at_once = list(phrases_shared(found, best.rows, best.cols))
+    assert () in at_once and sum(map(bool, at_once)) > len(at_once) // 2
     shared = [entry[2] for entries in one_by_one for entry in entries]
     assert len(shared) == len(best.rows) and all(shared)
 

@@ -210,7 +210,9 @@ def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -
 # freed, up to 32 MB), left ~90 MB of holes in the copy while discovery peaked beside it:
 # the copy held 845 MiB at its index's end, not 936, and the build peaked at 1,835 MiB, not
 # 1,911. At 10k it made a cold index 23 % slower (3.3 -> 4.1 s): mapped blocks are faulted
-# in afresh each time.
+# in afresh each time. It holds for the rest of the copy too (an index by difference, the
+# lists it renders), not measured on its own: a 100k `sitegen add` with it took 106 s (127 s
+# in the run before, on other code).
 MAPPED_BLOCKS_FROM = 50_000
 
 
@@ -231,8 +233,14 @@ class ResidentSearch:
         it is stored already (None)."""
         if memo.stores() and len(papers) >= MAPPED_BLOCKS_FROM:
             map_large_blocks()  # in the side copy alone: it ends with the build
-        made = search_index(papers, taxonomy, memo(), keys, memo.spill(), memo.left())
-        return memo.hand_back(*made)
+        spill = memo.spill()
+        try:
+            made = search_index(papers, taxonomy, memo(), keys, spill, memo.left())
+            return memo.hand_back(*made)  # its store() lets the spill file go
+        except BaseException:
+            if spill is not None:
+                spill.close()
+            raise
 
     def submit_in(
         self,
