@@ -308,8 +308,8 @@ def abandon(launched: dict[str, tuple[str, Any]], spool: Spool | None = None) ->
 # the side copy find its key-term candidates first (1.7-1.9 s of discovery's 3-5 s at 10k
 # papers; 90 ms of the shipped corpus's 0.2 s, 30 ms off its build in 15 of 20 pairs) while
 # this process makes the vectors and the map: the side copy's search index (in batches,
-# sitegen.search_batch) leaves it room. At 100k papers, 177-181 s against 215 s, and a peak
-# of 1,835 MiB (1.92 GB) with the side copy's large blocks mapped (build.write's
+# sitegen.search_batch) leaves it room. At 100k papers, 166-181 s against 215 s, at a peak
+# of 1,820-1,835 MiB (1.91-1.92 GB) with the side copy's large blocks mapped (build.write's
 # MAPPED_BLOCKS_FROM); above, unmeasured, the two copies' peaks may meet.
 CANDIDATES_ASIDE = range(0, 100_001)
 
