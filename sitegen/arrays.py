@@ -24,6 +24,14 @@ def ranks_within(counts: np.ndarray) -> np.ndarray:
     return np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
+def run_starts(sizes: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Where each of some runs of these sizes starts when laid end to end, and the end
+    (int64: 0, sizes[0], sizes[0] + sizes[1], ..)."""
+    starts = np.zeros(len(sizes) + 1, np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    return starts
+
+
 def spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """starts[i], starts[i] + 1, .. starts[i] + sizes[i] - 1 for each i, one after the other."""
     return np.repeat(starts, sizes) + ranks_within(sizes)

@@ -19,7 +19,7 @@ from itertools import pairwise, repeat
 
 import numpy as np
 
-from sitegen.arrays import lex_order, percentile, ranks_within, spans
+from sitegen.arrays import lex_order, percentile, ranks_within, run_starts, spans
 from sitegen.cache import text_digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import (
@@ -313,9 +313,7 @@ class RelatedTable:
         cls, sizes: Sequence[int] | np.ndarray, rows: np.ndarray, exact: np.ndarray, terms: list
     ) -> RelatedTable:
         """The table of papers with these numbers of entries, and the entries' columns."""
-        starts = np.zeros(len(sizes) + 1, np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        return cls(starts, rows, exact, terms)
+        return cls(run_starts(sizes), rows, exact, terms)
 
     @classmethod
     def of_lists(cls, lists: Sequence[Sequence[Entry]]) -> RelatedTable:
@@ -569,7 +567,7 @@ def block_shared(
     has_specific = np.bincount(pair, specific, len(rows)) > 0
     keep = specific & (rank < SHARED_TERMS) | opens & ~has_specific[pair]
     labels = [table.labels[i] for i in mine[keep].tolist()]
-    bounds = np.r_[0, np.cumsum(np.bincount(pair[keep], minlength=len(rows)))].tolist()
+    bounds = run_starts(np.bincount(pair[keep], minlength=len(rows))).tolist()
     for number in range(len(rows)):
         yield None if number in tied else tuple(labels[bounds[number] : bounds[number + 1]])
 

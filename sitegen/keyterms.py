@@ -37,7 +37,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from sitegen.arrays import distinct, groups, lex_order
+from sitegen.arrays import distinct, groups, lex_order, run_starts
 from sitegen.records import mutable, record
 from sitegen.text import may_hold_url
 from sitegen.textmap import GENERIC, PHRASE_NOUNS, STOPWORDS, URL, TokenTable, stem, word_set
@@ -156,11 +156,8 @@ class CandidateTable(CandidateRows):
         idfs: Sequence[float],
     ) -> CandidateTable:
         """The table of papers with these numbers of candidates, and the candidates' columns."""
-        starts = np.zeros(len(sizes) + 1, np.int64)
-        np.cumsum(sizes, out=starts[1:])
-        return cls(
-            starts, keys, labels, np.asarray(weights, np.float64), np.asarray(idfs, np.float64)
-        )
+        weights, idfs = np.asarray(weights, np.float64), np.asarray(idfs, np.float64)
+        return cls(run_starts(sizes), keys, labels, weights, idfs)
 
     @classmethod
     def joined(cls, tables: Sequence[CandidateTable]) -> CandidateTable:

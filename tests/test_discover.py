@@ -257,8 +257,7 @@ def test_results_do_not_depend_on_input_order(found) -> None:
 
 
 def test_results_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    papers = shipped_papers()[:330]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base(330)
     whole = discover(papers, base)
     monkeypatch.setattr(sitegen.discover, "BLOCK_ROWS", 7)  # 37 blocks of the base, 11 later
     assert discover(papers, base) == whole
@@ -457,6 +456,12 @@ def shipped_papers() -> list[Paper]:
     return list(seen.values())
 
 
+def shipped_with_base(papers: int = 300) -> tuple[list[Paper], set[str]]:
+    """The first papers of the shipped dumps, and the slugs of the first 256: a base."""
+    first = shipped_papers()[:papers]
+    return first, {p.slug for p in first[:256]}
+
+
 def key_terms_and_related(papers: list[Paper], base: set[str] | None = None) -> tuple[dict, dict]:
     """What paper pages show of discovery (discover() without the map, which is slower)."""
     vectors, candidates = paper_vectors(papers, base), paper_candidates(papers, base)
@@ -514,8 +519,7 @@ def test_candidates_found_aside_give_what_discover_finds_itself(
 ) -> None:
     # A build's side copy finds the base's candidates and the later papers' (base_found);
     # discover takes both, finds none of the later papers' again, and gives the same.
-    papers = shipped_papers()[:300]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base()
     own = discover(papers, base)
     table, counts, later = base_found(papers, base)
     assert len(later) == 300 - 256 and counts.papers == 256
@@ -536,8 +540,7 @@ def test_a_remembered_generation_gives_what_a_fresh_one_gives() -> None:
     from sitegen.discover import packed, unpacked
     from sitegen.plain import decode, encode
 
-    papers = shipped_papers()[:300]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base()
     kept: list[bytes] = []
 
     def remember(make):  # noqa: ANN001, ANN202
@@ -603,8 +606,7 @@ def test_a_large_base_keeps_no_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:
     # What a later paper gets (its key terms) depends on its own text
     # and the base only: a build that adds one dump to a remembered base computes the same.
-    papers = shipped_papers()[:330]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base(330)
     everything = discover(papers, base)
     some = discover(papers[:290], base)
     for paper in papers[256:290]:
@@ -644,8 +646,7 @@ def test_a_large_discoverys_related_lists_are_made_as_the_text_kept(
     from sitegen.model import discovery as model
     from sitegen.model.discovery import LazyColumn, plain_discovery
 
-    papers = shipped_papers()[:300]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base()
     as_made = discover(papers, base)
     monkeypatch.setattr(model, "MADE_KEPT_UP_TO", len(papers) - 1)
     as_text = discover(papers, base)
@@ -658,8 +659,7 @@ def test_a_large_discoverys_related_lists_are_made_as_the_text_kept(
 def test_later_papers_in_passes_get_what_they_get_all_at_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    papers = shipped_papers()[:330]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base(330)
     at_once = discover(papers, base)
     monkeypatch.setattr(sitegen.discover, "LATER_PASS", 7)  # 74 later papers: 11 passes
     assert discover(papers, base) == at_once
@@ -720,8 +720,7 @@ def test_a_build_from_a_remembered_generation_grows_its_vectors_and_keeps_all_to
     from sitegen.plain import decode, encode
     from sitegen.textmap import TokenMemo
 
-    papers = shipped_papers()[:300]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base()
     stored: list[bytes] = []
 
     def first(make):  # noqa: ANN001, ANN202
@@ -743,8 +742,7 @@ def test_a_build_from_a_remembered_generation_grows_its_vectors_and_keeps_all_to
 def test_vectors_a_damaged_or_foreign_memo_kept_are_made_afresh() -> None:
     from sitegen.discover import catalogue_rows, grown, packed_vectors
 
-    papers = shipped_papers()[:300]
-    base = {p.slug for p in papers[:256]}
+    papers, base = shipped_with_base()
     catalogue = catalogue_rows(papers, base)
     vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base, keys=True)
     plain = packed_vectors(Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS)), np.arange(256))
