@@ -1273,10 +1273,11 @@ def chunk_files(
     """
     hashes = []
     for start in range(0, len(texts), CHUNK_GROUP):
-        group = "\n".join(texts[n] for n in range(start, min(start + CHUNK_GROUP, len(texts))))
-        hashes.append(hashlib.sha256(group.encode()).hexdigest()[:HASH_CHARS])
-    for number, text in enumerate(texts):
-        data_file(files, f"{kind}-{number:03d}-{hashes[number // CHUNK_GROUP]}", text, left)
+        # Each text read once (a TextsOnDisk reads it from its file): hashed, then written.
+        group = [texts[n] for n in range(start, min(start + CHUNK_GROUP, len(texts)))]
+        hashes.append(hashlib.sha256("\n".join(group).encode()).hexdigest()[:HASH_CHARS])
+        for number, text in enumerate(group, start):
+            data_file(files, f"{kind}-{number:03d}-{hashes[-1]}", text, left)
     return hashes
 
 
