@@ -134,6 +134,7 @@ def discover(
     later: dict[str, tuple] | None = None,
     tokens: TokenMemo | None = None,
     candidates: FoundCandidates | None = None,
+    as_text: bool = False,
 ) -> Discovery:
     """Key terms, related papers, map points and the map's named regions for a whole catalogue.
 
@@ -148,6 +149,8 @@ def discover(
     belong to the same generation) is read, and refilled with today's papers after the base.
     `tokens` tokenises a paper (a textmap.TokenMemo remembers them). `candidates` gives
     the base's key-term candidates (base_found: another process may be finding them).
+    `as_text`: the related lists made as their JSON text (model.discovery.related_column),
+    for a caller that keeps only discovery's plain form.
     """
     catalogue = catalogue_rows(papers, base)
     in_base, texts = catalogue.in_base, catalogue.texts
@@ -194,7 +197,7 @@ def discover(
     # The papers after the base, each step dropping what the next ones do not read: at 100k
     # papers, the candidate tables (~60 MB) before the map, the vectors (~90 MB) before its
     # regions.
-    terms, related = extended(generation, both, in_base, texts, known)
+    terms, related = extended(generation, both, in_base, texts, known, as_text)
     coords = generation.coords
     del generation
     points = map_points(both.vectors, in_base, coords, both.matched)
@@ -391,17 +394,18 @@ def extended(
     in_base: np.ndarray,
     texts: list,
     known: dict[str, tuple],
+    as_text: bool = False,
 ) -> tuple[dict[str, tuple[str, ...]], Mapping[str, tuple[Related, ...]]]:
-    """The whole catalogue's key terms and related lists: the base generation's, and those
-    of the papers after it (their key-term candidates taken from `known` where it has them,
-    and put there)."""
+    """The whole catalogue's key terms and related lists (`as_text`: as their JSON text): the
+    base generation's, and those of the papers after it (their key-term candidates taken
+    from `known` where it has them, and put there)."""
     vectors, matched = both.vectors, both.matched
     later = np.flatnonzero(~in_base)
     found = later_candidates([texts[i] for i in later.tolist()], generation.counts, known)
     candidates = InterleavedTables(in_base, generation.candidates, found)
     terms = key_terms(vectors.slugs, candidates)
     explain = by_phrases(vectors.slugs, candidates)
-    return terms, related_of(vectors, in_base, generation, explain, matched)
+    return terms, related_of(vectors, in_base, generation, explain, matched, as_text)
 
 
 def named_regions(discovery: Discovery, slugs: Sequence[str]) -> Discovery:
@@ -584,9 +588,10 @@ def related_of(
     generation: Generation,
     explain: Explain,
     matched: sp.csr_matrix,
+    as_text: bool = False,
 ) -> Mapping[str, tuple[Related, ...]]:
-    """Every paper's related list: a base paper's best among the base plus the later papers
-    it welcomes; a later paper's best among all."""
+    """Every paper's related list (`as_text`: as its JSON text): a base paper's best among
+    the base plus the later papers it welcomes; a later paper's best among all."""
     rows, later = np.flatnonzero(in_base), np.flatnonzero(~in_base)
     if len(generation.related) != len(rows):  # each base row's list is taken in turn, below
         raise ValueError("a generation's related lists are not its base's")
@@ -612,7 +617,7 @@ def related_of(
             entries = [(base_rows[col], exact, shared) for col, exact, shared in own]
             yield slug, final(slugs, entries + added.get(row, []))
 
-    return related_column(each_list(), len(slugs))
+    return related_column(each_list(), as_text)
 
 
 def final(slugs: Sequence[str], entries: list[Entry], min_score: float = 0.01) -> list[RelatedRow]:

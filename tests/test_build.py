@@ -707,6 +707,29 @@ def test_a_one_shot_build_hands_its_views_discovery_as_made(
     assert kept == one_shot
 
 
+def test_discovery_kept_only_as_plain_makes_no_related_objects(
+    shipped: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only a one-shot build's views read discovery as made: elsewhere (serve, the early
+    # copy) the related lists are made as the text kept, never as objects to encode.
+    from sitegen.build.model import discovered
+    from sitegen.model import discovery as model
+
+    made: list[object] = []
+
+    class Counted(model.Related):
+        def __init__(self, *fields: object) -> None:
+            made.append(fields)
+            super().__init__(*fields)
+
+    monkeypatch.setattr(model, "Related", Counted)
+    project = load_project(ingested_copy(shipped, tmp_path))
+    plain = discovered(project, BuildCache(), DiscoveryRun()).plain
+    assert made == []
+    one_shot = discovered(project, BuildCache(), DiscoveryRun(spill=True))
+    assert len(made) > 4 * len(project.papers) and one_shot.plain == plain
+
+
 @pytest.mark.parametrize("where", ["every paper page", "one page the renderer makes"])
 def test_a_template_error_in_forked_rendering_is_one_line_and_writes_nothing(
     shipped: tuple[Path, Path], tmp_path: Path, where: str

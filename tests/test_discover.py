@@ -638,18 +638,15 @@ def test_a_kept_column_is_the_last_discovery_for_the_papers_still_there() -> Non
         related[dropped]
 
 
-def test_a_large_discoverys_related_lists_are_made_as_the_text_kept(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Above MADE_KEPT_UP_TO papers, the related lists are made as their JSON text at once (a
-    # LazyColumn), not as objects first: the same text kept, and the same lists read back.
-    from sitegen.model import discovery as model
+def test_related_lists_made_as_their_text_are_the_text_kept() -> None:
+    # as_text (a large discovery, or one whose plain form alone is kept): the related lists
+    # are made as their JSON text at once (a LazyColumn), not as objects first: the same
+    # text kept, and the same lists read back.
     from sitegen.model.discovery import LazyColumn, plain_discovery
 
     papers, base = shipped_with_base()
     as_made = discover(papers, base)
-    monkeypatch.setattr(model, "MADE_KEPT_UP_TO", len(papers) - 1)
-    as_text = discover(papers, base)
+    as_text = discover(papers, base, as_text=True)
     assert isinstance(as_text.related, LazyColumn) and not isinstance(as_made.related, LazyColumn)
     assert plain_discovery(as_text) == plain_discovery(as_made)
     assert dict(as_text.related) == dict(as_made.related)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from collections.abc import Sequence
+
 import numpy as np
 
-from sitegen.regions import fitted_centres, kmeans, map_regions, region_count, term_scores
+from sitegen.regions import (
+    PHRASE_BONUS,
+    PaperTerms,
+    fitted_centres,
+    kmeans,
+    map_regions,
+    region_count,
+)
 
 
 def blobs() -> tuple[list[str], np.ndarray, dict[str, tuple[str, ...]]]:
@@ -45,8 +56,53 @@ def test_regions_do_not_depend_on_input_order() -> None:
 
 def test_a_term_two_papers_do_not_share_names_nothing() -> None:
     terms = [("alpha beta",), ("gamma",), ("alpha beta", "gamma")]
-    scored = term_scores([0, 1], terms, __import__("collections").Counter(), 3)
-    assert scored == []
+    assert PaperTerms.of(terms).scored(np.array([0, 0, 1]), 2)[0] == []
+
+
+def term_scores_as_first_written(
+    members: Sequence[int], terms: Sequence[tuple[str, ...]], df: Counter, n: int
+) -> list[tuple[float, str, str]]:
+    """(score, key, label) of the terms at least two of a region's papers share, best first,
+    counted as strings one paper at a time."""
+    labels = Counter(label for paper in members for label in terms[paper])
+    counts: Counter = Counter()
+    spelling: dict[str, list[tuple[int, str]]] = {}
+    for label, count in labels.items():
+        key = label.lower()
+        counts[key] += count
+        spelling.setdefault(key, []).append((-count, label))
+    scored = []
+    for key, count in counts.items():
+        if count < 2:
+            continue
+        bonus = PHRASE_BONUS if " " in key or "-" in key else 1.0
+        score = count * math.log(n / df[key]) * bonus
+        scored.append((round(score, 6), key, min(spelling[key])[1]))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return scored
+
+
+def test_region_terms_are_those_counted_as_strings() -> None:
+    # PaperTerms counts every region's terms at once, as numbers: the same scores (to the
+    # last bit), spellings and order as counting strings one region at a time; and the
+    # same count of a region's names each paper carries.
+    rng = np.random.default_rng(5)
+    words = ["graph", "Graph", "GRAPH", "diffusion model", "Diffusion Model", "a-b", "x", "y"]
+    for trial in range(30):
+        n, k = int(rng.integers(1, 60)), int(rng.integers(1, 6))
+        terms = [
+            tuple(rng.choice(words, size=int(rng.integers(0, 6))).tolist()) for _ in range(n)
+        ]  # repeats within a paper and case variants included
+        regions = rng.integers(0, k, size=n)
+        table = PaperTerms.of(terms)
+        df = Counter(label.lower() for found in terms for label in set(found))
+        scored = table.scored(regions, k)
+        for c in range(k):
+            members = np.flatnonzero(regions == c)
+            assert scored[c] == term_scores_as_first_written(members, terms, df, n), trial
+            named = {label.lower() for _, _, label in scored[c][:2]}
+            held = [len(named & {t.lower() for t in terms[i]}) for i in members]
+            assert table.carrying(named, members).tolist() == held, trial
 
 
 def test_kmeans_separates_far_groups() -> None:

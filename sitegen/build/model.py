@@ -108,11 +108,13 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
 
     later = dict(cache.recall("discovery-later", key) or {})
     tokens = TokenMemo(cache.recall(*TOKEN_MEMO))  # ingest's, or the last build's
-    found = discover(project.papers, base, remember, later, tokens, how.candidates)
     # Handed to the views in a one-shot build only (`spill`), which keys paper pages by their
     # inputs: a view of values as made shares strings that one decoded from the cache does
     # not, so its pickle (a preview's page key) would differ; and serve would hold them all.
-    made = found if how.spill and len(project.papers) <= MADE_KEPT_UP_TO else None
+    # Otherwise only its plain form is kept: the related lists are made as their text.
+    kept = how.spill and len(project.papers) <= MADE_KEPT_UP_TO
+    found = discover(project.papers, base, remember, later, tokens, how.candidates, not kept)
+    made = found if kept else None
     return Discovered(key, later, tokens.kept(), plain_discovery(found), bool(made_base), made=made)
 
 
