@@ -141,7 +141,7 @@ def test_a_paper_pages_key_reads_its_related_papers_and_key_terms_as_discovery_k
         for r in related
         if r.slug not in neighbours(page)
     )
-    retitled = replace(site.library.papers[shown], title="Another title")
+    retitled = replace(site.library.papers[shown], title="Another title", page_key="")
     library = replace(site.library, papers={**site.library.papers, shown: retitled})
     changed = PaperPageKeys.of(replace(site, library=library, cards=Cards(library)), "stamp")
     assert changed.key(page) != before[page]
@@ -156,7 +156,7 @@ def test_a_cards_key_changes_whenever_its_card_does_and_makes_no_card(tmp_path: 
     site = result.model.site
     slug = next(s for s in site.library.papers if site.library.papers[s].dumps)
     tag = TagInfo("a tag", "a-tag", "/tags/a-tag/", 1)
-    paper = replace(site.library.papers[slug], tags=("a tag",), status="read")
+    paper = replace(site.library.papers[slug], tags=("a tag",), status="read", page_key="")
     base = replace(site.library, tags=(*site.library.tags, tag))
 
     def made(library: Library, changed: Paper) -> tuple[str, PaperCard, Cards]:
@@ -245,3 +245,26 @@ def test_a_pickle_digest_is_the_hash_of_its_parts_and_pickle(value: object, part
     # pickle straight into the hash: the same keys as hashing it all afresh, every time.
     for _ in range(2):
         assert pickle_digest(value, *parts, unshared=True) == reference_digest(value, *parts)
+
+
+def test_keys_warmed_on_the_listing_model_are_those_of_the_whole_model(tmp_path: Path) -> None:
+    # While discovery runs in another process, a build makes the papers' card keys and places
+    # from the model without it (PaperPageKeys.warm): the whole model's keys are the same.
+    from sitegen.build.model import listing_model
+    from sitegen.project import load_project
+
+    make_site(tmp_path)
+    options, cache = BuildOptions(tmp_path / "site"), BuildCache()
+    _, result = ingest_and_build(tmp_path, options, cache)
+    site, stamp = result.model.site, cache.stamp
+    listing = listing_model(load_project(tmp_path, cache), options, cache).site
+    assert listing.library.discovery != site.library.discovery
+    warmed = PaperPageKeys.of(listing, stamp)
+    warmed.warm()
+    assert len(warmed.cards) == len(warmed.places) == len(site.library.papers)
+    keys = warmed.for_site(site)
+    assert keys.cards is warmed.cards
+    fresh = PaperPageKeys.of(site, stamp)
+    assert {s: keys.key(s) for s in site.library.papers} == {
+        s: fresh.key(s) for s in site.library.papers
+    }

@@ -161,6 +161,8 @@ def build_project(
             launched = launch_lists(side, search, candidates_aside(project, cache), early)
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
+        if side is not None and early is not None and early.running:  # waits for discovery:
+            side.paper_page_keys().warm()  # what the papers' page keys read of the lists first
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
         candidates = aside[1].early if aside is not None else None
         if aside is not None and "lists-here" in launched:  # lists rendered meanwhile
@@ -171,8 +173,9 @@ def build_project(
         raise
     try:
         run = Run(model, env, options, cache, preview, spool=spool, fork=fork, launched=launched)
-        if side is not None:  # the same site key: discovery is not part of it
+        if side is not None:  # the same site key and cards: discovery is part of neither
             run.page_inputs = side.page_inputs
+            run.paper_keys = side.paper_keys and side.paper_keys.for_site(model.site)
         return render_and_write(run)
     except BaseException:  # the copies no stage took yet (each stage abandons those it took)
         abandon(launched, spool)

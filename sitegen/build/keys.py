@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from collections.abc import Collection, Mapping
-from dataclasses import field, is_dataclass
+from dataclasses import field
 from functools import lru_cache
 from typing import Any
 
@@ -149,6 +149,7 @@ class PaperPageKeys:
     """The key of each paper's own page by what views.pages.paper_page reads (see above)."""
 
     site: Site
+    stamp: str  # the templates' stamp (build.keys.settings_stamp)
     common: str  # what every paper's page reads: the stamp, settings, sidebars, theme links
     cards: dict[str, str] = field(default_factory=dict)  # slug -> its card's key, made once
     places: dict[str, tuple[int, tuple[str, ...]]] = field(default_factory=dict)
@@ -168,7 +169,20 @@ class PaperPageKeys:
             [theme_link(theme) for theme in library.themes],
             (bool(library.tags), bool(library.dated_additions), library.discovery is not None),
         )
-        return cls(site, pickle_digest((common, NEIGHBOURS), stamp, unshared=True))
+        return cls(site, stamp, pickle_digest((common, NEIGHBOURS), stamp, unshared=True))
+
+    def warm(self) -> None:
+        """Make every paper's card key and place now (a build waiting for discovery)."""
+        for slug in self.site.library.papers:
+            self.card(slug)
+            self.place(slug)
+
+    def for_site(self, site: Site) -> PaperPageKeys:
+        """These keys for the same papers and lists with discovery in (build.model
+        .given_discovery keeps the cards): the card keys and places made so far kept."""
+        keys = PaperPageKeys.of(site, self.stamp)
+        keys.cards, keys.places, keys.shared = self.cards, self.places, self.shared
+        return keys
 
     def key(self, slug: str) -> str:
         """The key of one paper's page."""
@@ -193,30 +207,32 @@ class PaperPageKeys:
         return pickle_digest(shown, self.common, unshared=True)
 
     def card(self, slug: str) -> str:
-        """The key of a paper's card ("" for none): what it is made of (Cards.made_of), each
-        dump and tag by its key; the card itself is not made."""
+        """The key of a paper's card ("" for none): what it is made of (Cards.made_of), its
+        title and abstract by their hash (text_key) and each dump and tag by its key; the
+        card itself is not made."""
         found = self.cards.get(slug)  # ~100k asks at 10k papers, for 10k cards
         if found is None:
             paper = self.site.library.papers.get(slug)
             if paper is None:
                 found = ""
             else:
-                fields = tuple(map(self.by_key, self.site.cards.made_of(paper)))
-                found = pickle_digest(fields, unshared=True)
+                made_of = self.site.cards.made_of(paper)
+                _, _, _, theme, theme_url, dumps, status, tags = made_of
+                # Strings only, each hashed with its length: pickling the whole abstract for
+                # every card was a third of a new dump's paper page keys at 10k papers.
+                found = digest(
+                    slug, text_key(paper), theme, theme_url, status, str(len(dumps)),
+                    *map(self.key_of, dumps), *map(self.key_of, tags),
+                )  # fmt: skip
             self.cards[slug] = found
         return found
 
-    def by_key(self, value: object) -> object:
-        """A card's field, its dataclasses (dumps, tags) each as their key, made once."""
-        if type(value) is not tuple or not value or not is_dataclass(value[0]):
-            return value
-        keys = []
-        for item in value:
-            known = self.shared.get(id(item))
-            if known is None:
-                known = self.shared[id(item)] = (item, pickle_digest(item, unshared=True))
-            keys.append(known[1])
-        return tuple(keys)
+    def key_of(self, item: object) -> str:
+        """A card's dump or tag by its key, made once (each is on many cards)."""
+        known = self.shared.get(id(item))
+        if known is None:
+            known = self.shared[id(item)] = (item, pickle_digest(item, unshared=True))
+        return known[1]
 
     def place(self, slug: str) -> tuple[int, tuple[str, ...]]:
         """A paper's position in its primary theme's list, and that list."""
