@@ -11,6 +11,8 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sitegen import cache as cache_module
 from sitegen.cache import (
@@ -619,3 +621,13 @@ def test_a_dump_goes_into_one_bucket_however_full_the_buckets_are(
             again.parse("page", f"new{build}-{n}", lambda: "N")
         assert {again.buckets[f"page:new{build}-{n}"] for n in range(20)} == {again.fresh}
         again.save()
+
+
+@given(st.text(alphabet="ab/. \u00e9", max_size=12))
+def test_a_path_decodes_as_pathlib_parses_it(text: str) -> None:
+    # Decoding makes a path as its folder's child (plain.path_of): the same Path, whatever
+    # its slashes and dots (a crafted cache may hold any text).
+    made = decode(encode(Path(text)))
+    assert made == Path(text) and made.parts == Path(text).parts and str(made) == str(Path(text))
+    raw = decode(["P", text])
+    assert raw == Path(text) and raw.parts == Path(text).parts and str(raw) == str(Path(text))
