@@ -12,10 +12,11 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sitegen import __version__, records
 from sitegen.errors import SitegenError
@@ -147,16 +148,17 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 def build_site(
-    args: argparse.Namespace, keep_model: bool = False
-) -> tuple[IngestResult, BuildResult, float]:
-    """Ingest, then build into args.output; returns both results and the seconds taken.
+    args: argparse.Namespace, keep_model: bool = False, walk: Callable[[], Any] | None = None
+) -> tuple[IngestResult, BuildResult, float, Any]:
+    """Ingest, then build into args.output; returns both results, the seconds taken and what
+    `walk` found (made before the build reads any input: ahead.started; None without one).
     `keep_model`: the build will be recorded (record_build), its model kept."""
     from sitegen import ahead
 
     clean = getattr(args, "clean", False)  # --clean: no cache, nothing kept
     # First, before the build is imported: a copy reads the inputs and compiles the
     # templates meanwhile.
-    with ahead.started(args.root, not clean) as started:
+    with ahead.started(args.root, not clean, walk) as started:
         from sitegen.build import BuildOptions, ingest_and_build
         from sitegen.cache import BuildCache
         from sitegen.snapshot import pickle_model
@@ -173,7 +175,7 @@ def build_site(
         )
         ingested, built = ingest_and_build(args.root, options, cache)
         bar.close()
-        return ingested, built, bar.elapsed()
+        return ingested, built, bar.elapsed(), started.walked
 
 
 def build_summary(built: BuildResult, output: Path, seconds: float) -> str:
@@ -248,7 +250,7 @@ def run_build(args: argparse.Namespace) -> int:
         noop.remember(args.root, args.output, inputs, replay, built.left)  # its model: kept
         return 0
     snapshot.forget(args.root, args.output)
-    ingested, built, seconds = build_site(args, keep_model=True)
+    ingested, built, seconds, _ = build_site(args, keep_model=True)
     try:
         if ingested.written:
             console_for(args).info(f"ingest: {len(ingested.written)} files written")
@@ -407,6 +409,22 @@ def plan_add(files: list[str], dumps_dir: Path, today: datetime.date) -> list[tu
     return plan
 
 
+def walk_before(args: argparse.Namespace, copied: int) -> tuple[str, list[str]]:
+    """The input stamp and lines of `sitegen add`'s build (record_build's `before`), once the
+    dumps copied in (the newest change time among them: `copied`) can be trusted."""
+    from sitegen import noop
+
+    # The dumps were copied in just now: once their tick is out, their stats can be trusted.
+    # Waited for before the walk, not after it: a second walk is 40 ms at 10k papers.
+    if copied:
+        noop.settled(copied)
+    lines, newest = noop.input_lines(args.root, args.output, args.base_url)
+    if noop.is_racy(newest, time.time_ns()) and noop.settled(newest):
+        # Another file changed just now (an edit beside the add): walked again once settled.
+        lines, newest = noop.input_lines(args.root, args.output, args.base_url)
+    return noop.stamp_of(lines, newest), lines
+
+
 def read_target(path: Path) -> bytes | None:
     """The bytes of a file already in content/dumps/, or None if it can't be read as one."""
     from sitegen.fsio import read_input
@@ -442,18 +460,12 @@ def run_add(args: argparse.Namespace) -> int:
             console.info(f"add: {source} -> {target}")
     from sitegen import noop, snapshot
 
-    # The dumps were copied in just now: once their tick is out, their stats can be trusted.
-    # Waited for before the walk, not after it: a second walk is 40 ms at 10k papers.
-    if copied:
-        noop.settled(copied)
-    lines, newest = noop.input_lines(args.root, args.output, args.base_url)
-    if noop.is_racy(newest, time.time_ns()) and noop.settled(newest):
-        # Another file changed just now (an edit beside the add): walked again once settled.
-        lines, newest = noop.input_lines(args.root, args.output, args.base_url)
-    before = noop.stamp_of(lines, newest), lines
     noop.forget(args.root, args.output)
     snapshot.forget(args.root, args.output)
-    ingested, built, seconds = build_site(args, keep_model=True)
+    # The inputs walked for the build's record in the ahead copy, beside this process
+    # loading the cache, and before the build reads any of them.
+    walk = partial(walk_before, args, copied)
+    ingested, built, seconds, before = build_site(args, keep_model=True, walk=walk)
     record_build(args, before, ingested, built)
     held_until_exit(ingested, built)
     if args.json:
@@ -507,7 +519,7 @@ def run_deploy(args: argparse.Namespace) -> int:
     console = console_for(args)
     if args.base_url is None:
         args.base_url = pages_url(git, options.remote)  # None: site.yaml's base_url holds
-    ingested, built, seconds = build_site(args)
+    ingested, built, seconds, _ = build_site(args)
     print_build(built, args, seconds)
     if ingested.written:
         console.warn(

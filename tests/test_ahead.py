@@ -93,3 +93,40 @@ def test_a_copy_that_dies_before_reading_ahead_leaves_the_build_to_read_and_fini
 def test_without_a_cache_the_copy_reads_nothing_ahead(shipped_site: Path) -> None:
     assert ahead.read_ahead(shipped_site) == {}  # a first build parses every input anyway
     assert len(ahead.read_ahead(ingested(shipped_site))["page"]) >= 300
+
+
+@pytest.mark.parametrize("how", ["in the copy", "copy died", "walk died", "no fork", "not wanted"])
+def test_the_walk_is_made_before_the_inputs_are_read_in_the_copy_or_else_here(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    # `sitegen add` walks the inputs for its record in the copy, first; without the copy (it
+    # died, or none was forked), this process walks them at the same point: before its reads.
+    ingested(shipped_site)
+    monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(shipped_site.parent / "compiled"))
+    if how == "copy died":
+
+        def dies(root: Path) -> dict:
+            raise SitegenError("out of memory", root)
+
+        monkeypatch.setattr(ahead, "read_ahead", dies)
+    if how == "no fork":
+
+        def no_fork() -> int:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+
+        monkeypatch.setattr(os, "fork", no_fork)
+
+    here = os.getpid()
+
+    def walk() -> tuple[int, int]:
+        if how == "walk died" and os.getpid() != here:
+            raise SitegenError("out of memory", shipped_site)
+        return os.getpid(), len(list((shipped_site / "content" / "papers").rglob("*.md")))
+
+    with ahead.started(shipped_site, how != "not wanted", walk) as started:
+        cache = BuildCache.load(shipped_site)
+        started.known_into(cache)
+        walked = started.walked
+        assert not ingest(shipped_site, cache).errors
+    assert walked is not None and walked[1] >= 300
+    assert (walked[0] == here) == (how in ("walk died", "no fork", "not wanted"))

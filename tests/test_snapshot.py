@@ -248,15 +248,21 @@ def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
     abstract = "Diffusion models synthesise images from noise and bounds. " * 6
     dump.write_text(f"Subscribe A Fresh Diffusion Paper\n{abstract}\n")
     settle()
-    walks: list[Path] = []
+    walks = tmp_path / "walks.txt"  # the walk is made in the ahead copy: noted in a file
     real_walk = noop.input_lines
-    monkeypatch.setattr(
-        noop, "input_lines", lambda root, *a: walks.append(root) or real_walk(root, *a)
-    )
+
+    def noted_walk(root: Path, *more: object) -> object:
+        with walks.open("a") as noted:
+            noted.write(f"{root} {os.getpid()}\n")
+        return real_walk(root, *more)
+
+    monkeypatch.setattr(noop, "input_lines", noted_walk)
     assert cli.main(["add", "-q", "--root", str(site), str(dump)]) == 0
     assert full_builds == [site]
-    # The add waited for the dump it copied in before its walk of the inputs: one walk.
-    assert walks == [site]
+    # The add waited for the dump it copied in before its walk of the inputs: one walk, in
+    # the copy that works ahead of the build (beside this process loading the cache).
+    assert [line.split()[0] for line in walks.read_text().splitlines()] == [str(site)]
+    assert walks.read_text().split()[1] != str(os.getpid())
     new_page = next((site / "content" / "papers").glob("*/a-fresh-diffusion-paper.md"))
     new_page.write_text(new_page.read_text() + NOTES)
     build(site)
