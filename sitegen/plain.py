@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import functools
 import importlib
+import os
 from itertools import chain, compress
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -83,8 +84,9 @@ def path_of(text: str) -> Path:
 
 
 # pathlib's own way to a child of a parsed path (iterdir, glob): a private method, so a
-# Python without it parses each path whole.
-CHILD_OF = getattr(Path, "_make_child_relpath", None)
+# Python without it (3.13 has none) parses each path whole, as does Windows (the cache
+# holds POSIX paths only: "C:/x" read there would be another path).
+CHILD_OF = getattr(Path, "_make_child_relpath", None) if os.sep == "/" else None
 
 
 @functools.lru_cache(maxsize=4096)

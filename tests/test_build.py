@@ -19,6 +19,7 @@ from conftest import copy_shipped_content, serve_static
 from linkcheck import broken_links, parse_links
 
 import sitegen.build
+import sitegen.build.model
 import sitegen.build.schedule
 import sitegen.build.write
 import sitegen.discover
@@ -728,6 +729,11 @@ def test_discovery_kept_only_as_plain_makes_no_related_objects(
     assert made == []
     one_shot = discovered(project, BuildCache(), DiscoveryRun(spill=True))
     assert len(made) > 4 * len(project.papers) and one_shot.plain == plain
+    assert one_shot.made is not None
+    made.clear()  # a one-shot build too large to keep discovery as made: text only
+    monkeypatch.setattr(sitegen.build.model, "MADE_KEPT_UP_TO", len(project.papers) - 1)
+    large = discovered(project, BuildCache(), DiscoveryRun(spill=True))
+    assert made == [] and large.made is None and large.plain == plain
 
 
 @pytest.mark.parametrize("where", ["every paper page", "one page the renderer makes"])

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import cli, noop, snapshot
+from sitegen import ahead, cli, noop, snapshot
+from sitegen import ingest as ingest_module
 from sitegen.build.options import SiteModel
 from sitegen.fsio import write_atomic
 from sitegen.noop import RACY_NS
@@ -252,17 +253,27 @@ def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
     real_walk = noop.input_lines
 
     def noted_walk(root: Path, *more: object) -> object:
+        found = real_walk(root, *more)
+        time.sleep(0.5)  # a slow walk: the build must still wait for it before reading
         with walks.open("a") as noted:
             noted.write(f"{root} {os.getpid()}\n")
-        return real_walk(root, *more)
+        return found
 
     monkeypatch.setattr(noop, "input_lines", noted_walk)
+    monkeypatch.setattr(ahead, "forking_pays", lambda: True)  # a copy, on one core too
+    real_read = ingest_module.read_inputs
+
+    def read_after_the_walk(*given: object, **more: object) -> object:
+        assert walks.is_file()  # the build's first read of its inputs: walked before
+        return real_read(*given, **more)
+
+    monkeypatch.setattr(ingest_module, "read_inputs", read_after_the_walk)
     assert cli.main(["add", "-q", "--root", str(site), str(dump)]) == 0
     assert full_builds == [site]
     # The add waited for the dump it copied in before its walk of the inputs: one walk, in
     # the copy that works ahead of the build (beside this process loading the cache).
-    assert [line.split()[0] for line in walks.read_text().splitlines()] == [str(site)]
-    assert walks.read_text().split()[1] != str(os.getpid())
+    noted = [line.rsplit(" ", 1) for line in walks.read_text().splitlines()]
+    assert [root for root, _ in noted] == [str(site)] and noted[0][1] != str(os.getpid())
     new_page = next((site / "content" / "papers").glob("*/a-fresh-diffusion-paper.md"))
     new_page.write_text(new_page.read_text() + NOTES)
     build(site)

@@ -208,8 +208,9 @@ class PaperPageKeys:
 
     def card(self, slug: str) -> str:
         """The key of a paper's card ("" for none): what it is made of (Cards.made_of), its
-        title and abstract by their hash (text_key) and each dump and tag by its key; the
-        card itself is not made."""
+        title and abstract by their hash (text_key: a paper changed by dataclasses.replace
+        must clear its page_key, catalog.Paper) and each dump and tag by its key; the card
+        itself is not made."""
         found = self.cards.get(slug)  # ~100k asks at 10k papers, for 10k cards
         if found is None:
             paper = self.site.library.papers.get(slug)
