@@ -126,7 +126,7 @@ class PaperTerms:
     label_ranks: np.ndarray  # per label: its place in the labels' text order
     key_text: list[str]
     key_numbers: dict[str, int]
-    df: np.ndarray  # per key: the labels of papers that have it (a paper's label once)
+    df: np.ndarray  # per key: its papers, each once per label it has of the key
     pair_starts: np.ndarray  # where each paper's keys start in pair_keys (each key once)
     pair_keys: np.ndarray
 
@@ -205,8 +205,8 @@ def map_regions(
     labels = kmeans(coords, k)
     terms = PaperTerms.of([key_terms.get(slug, ()) for slug in slugs])
     scored = terms.scored(labels, k)
-    groups_ = [(c, np.flatnonzero(labels == c)) for c in range(k)]
-    ordered = sorted((g for g in groups_ if len(g[1])), key=lambda g: (-len(g[1]), slugs[g[1][0]]))
+    clusters = [(c, np.flatnonzero(labels == c)) for c in range(k)]
+    ordered = sorted((g for g in clusters if len(g[1])), key=lambda g: (-len(g[1]), slugs[g[1][0]]))
     taken: set[str] = set()
     regions = []
     for c, members in ordered:
