@@ -37,6 +37,13 @@ def spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return np.repeat(starts, sizes) + ranks_within(sizes)
 
 
+def runs_at(starts: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of some runs' items (run r's at starts[r] .. starts[r + 1] - 1, as
+    run_starts lays them), and whose each is (an index into `runs`)."""
+    sizes = starts[runs + 1] - starts[runs]
+    return spans(starts[runs], sizes), np.repeat(np.arange(len(runs)), sizes)
+
+
 def percentile(values: np.ndarray, q: float) -> np.ndarray:
     """np.percentile(values, q, axis=0), q in [0, 100], as numpy's linear method computes it
     (the same partition, so the same zero where -0.0 and 0.0 tie), without its np.unique,

@@ -19,7 +19,7 @@ from itertools import pairwise, repeat
 
 import numpy as np
 
-from sitegen.arrays import lex_order, percentile, ranks_within, run_starts, spans
+from sitegen.arrays import lex_order, percentile, ranks_within, run_starts, runs_at
 from sitegen.cache import text_digest
 from sitegen.catalog import Paper
 from sitegen.keyterms import (
@@ -545,8 +545,8 @@ def block_shared(
     table: CandidateTable, key_ids: np.ndarray, key_count: int, rows: np.ndarray, cols: np.ndarray
 ) -> Iterator[tuple[str, ...] | None]:
     """phrases_shared of some pairs (key_ids: numbered_keys of the table's keys)."""
-    mine, pair = candidates_of(table.starts, rows)
-    theirs, their_pair = candidates_of(table.starts, cols)
+    mine, pair = runs_at(table.starts, rows)  # each pair's candidates on either side
+    theirs, their_pair = runs_at(table.starts, cols)
     _, at_mine, at_theirs = np.intersect1d(  # the (pair, key)s both sides have
         pair * key_count + key_ids[mine],
         their_pair * key_count + key_ids[theirs],
@@ -574,12 +574,6 @@ def block_shared(
     bounds = run_starts(np.bincount(pair[keep], minlength=len(rows))).tolist()
     for number in range(len(rows)):
         yield None if number in tied else tuple(labels[bounds[number] : bounds[number + 1]])
-
-
-def candidates_of(starts: np.ndarray, papers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The table positions of some papers' candidates, and whose each is (papers' index)."""
-    sizes = starts[papers + 1] - starts[papers]
-    return spans(starts[papers], sizes), np.repeat(np.arange(len(papers)), sizes)
 
 
 def related_of(

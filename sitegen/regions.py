@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sitegen.arrays import groups, spans
+from sitegen.arrays import distinct, groups, runs_at
 from sitegen.model.discovery import Region  # a plain type, kept with Discovery (no numpy)
 from sitegen.records import record
 
@@ -184,15 +184,10 @@ class PaperTerms:
 
     def carrying(self, keys: set[str], members: np.ndarray) -> np.ndarray:
         """How many of these keys each of these papers' terms hold."""
-        starts, sizes = self.pair_starts[members], np.diff(self.pair_starts)[members]
+        at, whose = runs_at(self.pair_starts, members)
         numbers = [self.key_numbers[key] for key in keys if key in self.key_numbers]
-        hit = np.isin(self.pair_keys[spans(starts, sizes)], numbers)
-        return np.bincount(np.repeat(np.arange(len(members)), sizes)[hit], minlength=len(members))
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """The distinct values, ascending (np.unique without numpy.ma, which it loads)."""
-    return groups(values).values if len(values) else values
+        hit = np.isin(self.pair_keys[at], numbers)
+        return np.bincount(whose[hit], minlength=len(members))
 
 
 def map_regions(

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sitegen.arrays import distinct, groups, lex_order, percentile, stable_order
+from sitegen.arrays import (
+    distinct,
+    groups,
+    lex_order,
+    percentile,
+    run_starts,
+    runs_at,
+    stable_order,
+)
 
 
 @given(st.lists(st.integers(min_value=-(2**40), max_value=2**40), max_size=60))
@@ -106,3 +114,20 @@ def test_groups_is_np_unique(values: list[int], dtype: type) -> None:
     for got, again, expected in zip(found, spent, want, strict=True):
         assert got.tolist() == again.tolist() == expected.ravel().tolist()
     assert found.values.dtype == spent.values.dtype == array.dtype
+
+
+@given(
+    st.lists(st.integers(0, 5), max_size=12),
+    st.lists(st.integers(0, 20), max_size=12),
+)
+def test_runs_at_are_the_runs_items_one_run_after_another(
+    sizes: list[int], picks: list[int]
+) -> None:
+    # runs_at(starts, runs): each chosen run's positions in turn, and whose each is.
+    starts = run_starts(sizes)
+    runs = np.array([p % len(sizes) for p in picks] if sizes else [], np.int64)
+    at, whose = runs_at(starts, runs)
+    expected = [
+        (i, n) for n, r in enumerate(runs.tolist()) for i in range(starts[r], starts[r + 1])
+    ]
+    assert list(zip(at.tolist(), whose.tolist(), strict=True)) == expected

@@ -217,8 +217,7 @@ class PaperPageKeys:
             if paper is None:
                 found = ""
             else:
-                made_of = self.site.cards.made_of(paper)
-                _, _, _, theme, theme_url, dumps, status, tags = made_of
+                _, _, _, theme, theme_url, dumps, status, tags = self.site.cards.made_of(paper)
                 # Strings only, each hashed with its length: pickling the whole abstract for
                 # every card was a third of a new dump's paper page keys at 10k papers.
                 found = digest(
