@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import functools
 import http.server
@@ -25,10 +26,20 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def session_folder(variable: str, prefix: str) -> None:
+    """Point `variable` at a temporary folder of this test session's, removed at its end
+    (by the process that made it: xdist's workers inherit the controller's)."""
+    if variable not in os.environ:
+        folder = os.environ[variable] = tempfile.mkdtemp(prefix=prefix)
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
 # Compiled templates go to a folder of this session's, not the user's cache (sitegen.render);
-os.environ.setdefault("SITEGEN_TEMPLATE_CACHE", tempfile.mkdtemp(prefix="sitegen-templates-"))
+session_folder("SITEGEN_TEMPLATE_CACHE", "sitegen-templates-")
 # So do the models CLI builds keep (sitegen.snapshot).
-os.environ.setdefault("SITEGEN_MODEL_CACHE", tempfile.mkdtemp(prefix="sitegen-models-"))
+session_folder("SITEGEN_MODEL_CACHE", "sitegen-models-")
 SHIPPED = REPO / "content"
 NODE = shutil.which("node") or "/usr/bin/node"
 LUNR_JS = REPO / "node_modules" / "lunr" / "lunr.js"
