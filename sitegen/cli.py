@@ -229,28 +229,49 @@ def print_replay(replay: Replay, args: argparse.Namespace, summary: str) -> None
 
 def run_build(args: argparse.Namespace) -> int:
     """`sitegen build`: ingest, then render the site (or nothing, when nothing changed)."""
-    from sitegen import noop, snapshot
+    from sitegen import noop
 
     started = time.perf_counter()
-    lines, newest = noop.input_lines(args.root, args.output, args.base_url)
-    inputs = noop.stamp_of(lines, newest)
     last = None if args.clean else noop.recorded(args.root, args.output)
-    if last is not None and last[0] == inputs:
+    if last is None:  # no last build to compare with: the inputs are walked beside the cache
+        return full_build(args)  # load, in the ahead copy
+    inputs, lines = walk_inputs(args)
+    if last[0] == inputs:
         seconds = time.perf_counter() - started
         replay = last[1]
         summary = summary_line(replay.papers, f"0 of {replay.total}", args.output, 0, seconds)
         print_replay(replay, args, summary + " (nothing changed)")
         return 0
     noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
-    built = None if last is None else notes_build(args, last[0], (inputs, lines))
-    if built is not None and last is not None:  # only papers' own pages changed
+    built = notes_build(args, last[0], (inputs, lines))
+    if built is not None:  # only papers' own pages changed
         seconds = time.perf_counter() - started
         replay = replace(last[1], papers=len(built.project.papers), total=built.total)
         print_replay(replay, args, build_summary(built, args.output, seconds))
         noop.remember(args.root, args.output, inputs, replay, built.left)  # its model: kept
         return 0
+    return full_build(args, (inputs, lines))
+
+
+def walk_inputs(args: argparse.Namespace) -> tuple[str, list[str]]:
+    """The input stamp and lines of a build (noop.input_lines): what record_build keeps."""
+    from sitegen import noop
+
+    lines, newest = noop.input_lines(args.root, args.output, args.base_url)
+    return noop.stamp_of(lines, newest), lines
+
+
+def full_build(args: argparse.Namespace, before: tuple[str, list[str]] | None = None) -> int:
+    """`sitegen build` when more than papers' notes changed: the whole build, recorded with
+    the input stamp and lines walked `before` it (walk_inputs; walked by build_site if None,
+    before the build reads any input)."""
+    from sitegen import noop, snapshot
+
+    noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
     snapshot.forget(args.root, args.output)
-    ingested, built, seconds, _ = build_site(args, keep_model=True)
+    walk = partial(walk_inputs, args) if before is None else None
+    ingested, built, seconds, walked = build_site(args, keep_model=True, walk=walk)
+    before = walked if before is None else before
     try:
         if ingested.written:
             console_for(args).info(f"ingest: {len(ingested.written)} files written")
@@ -259,7 +280,7 @@ def run_build(args: argparse.Namespace) -> int:
         if built.beside is not None:  # the model's pickle: not kept
             built.beside.abandon()
         raise
-    record_build(args, (inputs, lines), ingested, built)
+    record_build(args, before, ingested, built)
     held_until_exit(ingested, built)
     return 0
 

@@ -283,6 +283,39 @@ def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
     assert made == clean_build(site, tmp_path)
 
 
+def test_a_build_with_no_record_walks_its_inputs_in_the_ahead_copy_before_reading_them(
+    site: Path, tmp_path: Path, full_builds: list[Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With no last build to compare with, `sitegen build` has nothing to decide before it
+    # starts: the inputs are walked for its record in the copy that works ahead, beside this
+    # process loading the cache, and still before the build reads any of them.
+    noop.forget(site, site / "site")
+    walks = tmp_path / "walks.txt"
+    real_walk = noop.input_lines
+
+    def noted_walk(root: Path, *more: object) -> object:
+        found = real_walk(root, *more)
+        time.sleep(0.5)  # a slow walk: the build must still wait for it before reading
+        with walks.open("a") as noted:
+            noted.write(f"{os.getpid()}\n")
+        return found
+
+    monkeypatch.setattr(noop, "input_lines", noted_walk)
+    monkeypatch.setattr(ahead, "forking_pays", lambda: True)  # a copy, on one core too
+    real_read = ingest_module.read_inputs
+
+    def read_after_the_walk(*given: object, **more: object) -> object:
+        assert walks.is_file()  # the build's first read of its inputs: walked before
+        return real_read(*given, **more)
+
+    monkeypatch.setattr(ingest_module, "read_inputs", read_after_the_walk)
+    build(site)
+    assert walks.read_text().split() != [str(os.getpid())] and len(walks.read_text().split()) == 1
+    build(site)  # recorded with what the copy walked: nothing changed
+    assert full_builds == [site]
+    assert walks.read_text().split()[1] == str(os.getpid())  # a record to compare: walked here
+
+
 def test_a_model_is_kept_for_the_user_alone_whatever_the_umask(
     site: Path, tmp_path: Path, full_builds: list[Path]
 ) -> None:

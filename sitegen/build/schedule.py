@@ -320,7 +320,8 @@ def candidates_aside(project: Project, cache: BuildCache) -> Callable[[], tuple]
     if len(project.papers) not in CANDIDATES_ASIDE:
         return None
     base = generation(project.arrival)
-    if cache.memo_key("discovery-base") == generation_key(project.papers, base):
+    remembered = cache.memo_key("discovery-base")  # none: not hashed (9 ms at 10k papers)
+    if remembered and remembered == generation_key(project.papers, base):
         return None
     return partial(found_aside, project.papers, base)
 
