@@ -28,7 +28,6 @@ import sitegen.textmap
 import sitegen.views.pages
 from sitegen import search
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
-from sitegen.build.model import discovery_key_of
 from sitegen.build.options import Preview
 from sitegen.cache import BuildCache, memo_file
 from sitegen.catalog import read_pages
@@ -36,7 +35,6 @@ from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
 from sitegen.model.library import SectionKey
 from sitegen.output import Kept
-from sitegen.project import load_project
 from sitegen.themes import Taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -386,20 +384,8 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
         real_write(path, value)
 
     monkeypatch.setattr(sitegen.cache, "write_part", spied)
-    reads, me = tmp_path / "reads", os.getpid()
-
-    def read(*args: object) -> object:  # the project, read by the copy or by the build
-        with reads.open("a") as noted:
-            noted.write(f"{os.getpid()}\n")
-        return load_project(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(sitegen.build.schedule, "load_project", read)
-    monkeypatch.setattr(sitegen.build, "load_project", read)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     assert started == [True] and made_here == [1]
-    # The copy reads the project before placing, itself: this process reads it once, after.
-    readers = [int(pid) for pid in reads.read_text().split()]
-    assert readers.count(me) == 1 and len(readers) == 2
     # Discovery's memo and the later papers' are written once, by the copy that made them
     # (beside the build, not by this process at its end).
     memos = {memo_file("discovery"), memo_file("discovery-later")}
@@ -461,10 +447,9 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
     early.start(unplaced[0], 13)
     assert early.running and early.discovery_for("another project's key") is None
-    assert not early.running  # stopped, once it said what it read
+    assert not early.running  # stopped, not waited for
     early.start(unplaced[0], 13)
-    key = discovery_key_of(load_project(tmp_path, cache, unplaced[0]()))
-    found = early.discovery_for(key)  # the key of what it read: taken
+    found = early.discovery_for(early.key)  # its own key: taken
     assert found is not None and set(found.plain) == {"key_terms", "related", "points", "regions"}
     monkeypatch.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 12)
     early.start(unplaced[0], 13)  # a list this large makes it in the build's own process

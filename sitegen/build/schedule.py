@@ -345,23 +345,33 @@ class EarlyDiscovery:
     def __init__(self, root: Path, cache: BuildCache) -> None:
         self.root, self.cache = root, cache
         self.copy: Forked | None = None
+        self.key = ""  # the discovery key of the papers the copy reads
 
     def start(self, unplaced: Callable[[], IngestResult], papers: int) -> None:
         """ingest.BeforePlacing: fork the copy (a list of up to EARLY_DISCOVERY papers)."""
         if self.copy is not None or papers > EARLY_DISCOVERY:
             return
-        if not self.cache.memo_key("discovery-base"):
-            return  # no base generation to extend: the build makes discovery, and its base
+        # Read here, not in the copy: the build's own read of the project then reuses
+        # these papers (BuildCache.papers), all but the new ones.
+        try:
+            project = load_project(self.root, self.cache, unplaced())
+        except SitegenError:
+            return  # the build's own read says what is wrong, once ingest is done
+        if not base_remembered(project, self.cache):
+            return
         # Loaded before the fork: placing the new papers, next, loads them here anyway
         # (numpy and scipy.sparse, ~0.1 s), and the copy then need not load them again.
         import sitegen.corpus_themes  # noqa: F401
         from sitegen.sparse import load_sparse
 
         load_sparse()
+
+        key = discovery_key_of(project)
         try:
-            self.copy = Forked(discovered_aside, self.root, self.cache, unplaced)
+            self.copy = Forked(discovered_early, project, self.cache, key)
         except OSError:
             return  # no process to spare: the build discovers itself
+        self.key = key
 
     @property
     def running(self) -> bool:
@@ -370,16 +380,15 @@ class EarlyDiscovery:
 
     def discovery_for(self, key: str) -> Discovered | None:
         """The copy's discovery if it read what the build reads (this discovery key), and
-        made it; None otherwise (the copy is then stopped, once it has said what it read)."""
-        found = None
-        if self.copy is not None:
-            try:
-                if self.copy.early_part(0) == key:
-                    found = self.copy.result()[1]
-                    self.copy = None  # only now: stopped by abandon() if this one is interrupted
-            except SitegenError:  # it died (out of memory?): the build makes discovery itself
-                self.copy = None
-        self.abandon()
+        made it; None otherwise (the copy is then stopped)."""
+        if self.copy is None or key != self.key:
+            self.abandon()
+            return None
+        try:
+            found = self.copy.result()
+        except SitegenError:  # it died (out of memory?): the build makes discovery itself
+            found = None
+        self.copy = None  # only now: stopped by abandon() if this process is interrupted
         return found
 
     def abandon(self) -> None:
@@ -387,27 +396,6 @@ class EarlyDiscovery:
         if self.copy is not None:
             self.copy.abandon()
             self.copy = None
-
-
-def discovered_aside(
-    root: Path, cache: BuildCache, unplaced: Callable[[], IngestResult]
-) -> Iterator[Any]:
-    """In the early copy: the discovery key of the project before its new papers are placed
-    ("" when it can't be read or its base generation is not the one remembered), then, for
-    a key, its discovery (discovered_early). The project is read here, beside the build
-    placing the new papers: the build's own read of it, after, then makes every paper
-    (~50 ms at 10k papers) but waits for none of this (~0.15 s)."""
-    try:
-        project = load_project(root, cache, unplaced())
-    except SitegenError:  # the build's own read says what is wrong, once ingest is done
-        yield ""
-        return
-    if not base_remembered(project, cache):
-        yield ""
-        return
-    key = discovery_key_of(project)
-    yield key
-    yield discovered_early(project, cache, key)
 
 
 # Papers: above, the copy's discovery beside the side copy's search index would raise the
