@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sitegen.errors import SitegenError
 from sitegen.model import urls
@@ -14,6 +13,9 @@ from sitegen.output import LeftFiles
 from sitegen.project import Project
 from sitegen.records import record
 from sitegen.views.listing import Site
+
+if TYPE_CHECKING:  # a CLI build has no worker: concurrent.futures loads logging (~3 ms)
+    from concurrent.futures import Executor
 
 Progress = Callable[[int, int], None]  # (pages done, pages expected)
 
