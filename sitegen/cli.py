@@ -233,24 +233,25 @@ def run_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     last = None if args.clean else noop.recorded(args.root, args.output)
-    if last is None:  # no last build to compare with: the inputs are walked beside the cache
-        return full_build(args)  # load, in the ahead copy
-    inputs, lines = walk_inputs(args)
-    if last[0] == inputs:
+    if last is None:  # nothing to compare with: walked beside the cache load (build_site)
+        noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
+        return full_build(args, None)
+    before = walk_inputs(args)
+    if last[0] == before[0]:
         seconds = time.perf_counter() - started
         replay = last[1]
         summary = summary_line(replay.papers, f"0 of {replay.total}", args.output, 0, seconds)
         print_replay(replay, args, summary + " (nothing changed)")
         return 0
-    noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
-    built = notes_build(args, last[0], (inputs, lines))
+    noop.forget(args.root, args.output)
+    built = notes_build(args, last[0], before)
     if built is not None:  # only papers' own pages changed
         seconds = time.perf_counter() - started
         replay = replace(last[1], papers=len(built.project.papers), total=built.total)
         print_replay(replay, args, build_summary(built, args.output, seconds))
-        noop.remember(args.root, args.output, inputs, replay, built.left)  # its model: kept
+        noop.remember(args.root, args.output, before[0], replay, built.left)  # model: kept
         return 0
-    return full_build(args, (inputs, lines))
+    return full_build(args, before)
 
 
 def walk_inputs(args: argparse.Namespace) -> tuple[str, list[str]]:
@@ -261,13 +262,12 @@ def walk_inputs(args: argparse.Namespace) -> tuple[str, list[str]]:
     return noop.stamp_of(lines, newest), lines
 
 
-def full_build(args: argparse.Namespace, before: tuple[str, list[str]] | None = None) -> int:
-    """`sitegen build` when more than papers' notes changed: the whole build, recorded with
-    the input stamp and lines walked `before` it (walk_inputs; walked by build_site if None,
-    before the build reads any input)."""
-    from sitegen import noop, snapshot
+def full_build(args: argparse.Namespace, before: tuple[str, list[str]] | None) -> int:
+    """`sitegen build` in full (no record, --clean, or more than papers' pages changed),
+    recorded with the input stamp and lines walked `before` it (walk_inputs; if None, walked
+    by build_site in the ahead copy, before the build reads any input)."""
+    from sitegen import snapshot
 
-    noop.forget(args.root, args.output)  # until this build is done, no build is "the last"
     snapshot.forget(args.root, args.output)
     walk = partial(walk_inputs, args) if before is None else None
     ingested, built, seconds, walked = build_site(args, keep_model=True, walk=walk)

@@ -99,8 +99,9 @@ def test_without_a_cache_the_copy_reads_nothing_ahead(shipped_site: Path) -> Non
 def test_the_walk_is_made_before_the_inputs_are_read_in_the_copy_or_else_here(
     shipped_site: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
-    # `sitegen add` walks the inputs for its record in the copy, first; without the copy (it
-    # died, or none was forked), this process walks them at the same point: before its reads.
+    # `sitegen add` (and a `sitegen build` with no record) walks the inputs for its record in
+    # the copy, first; without the copy (it died, or none was forked), this process walks
+    # them at the same point: before its reads.
     ingested(shipped_site)
     monkeypatch.setenv("SITEGEN_TEMPLATE_CACHE", str(shipped_site.parent / "compiled"))
     if how == "copy died":

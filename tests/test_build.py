@@ -346,14 +346,18 @@ def test_forked_rendering_gives_the_same_site_as_one_process(
         sitegen.discover, "discover", lambda *a: started.append("discover") or real_discover(*a)
     )
     monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
+
     # The renderer forks once the side copy is done: on a loaded machine this process could
-    # make every page before then, and no renderer would start. Wait for the side copy at
-    # the first look, so the renderer always runs here. And wait for it before discovery
-    # reads the candidates: on a loaded machine this process could render every list while
-    # it waited for them, and the copy none (the test named for that covers it).
-    waits = lambda part: part.wait() or True  # noqa: E731
-    monkeypatch.setattr(sitegen.build.schedule.Part, "done", waits)
-    monkeypatch.setattr(sitegen.build.schedule.Part, "ready", waits)
+    # make every page before then, and no renderer would start. So the first look waits
+    # for the side copy to finish. So does discovery's look for the candidates: on a loaded
+    # machine this process rendered every list while it waited for them, and the copy none
+    # (the test named for that covers it); here every list ticket is taken by the copy.
+    def finished(part: sitegen.build.schedule.Part) -> bool:
+        part.wait()
+        return True
+
+    monkeypatch.setattr(sitegen.build.schedule.Part, "done", finished)
+    monkeypatch.setattr(sitegen.build.schedule.Part, "ready", finished)
     lists_made = lists_rendered(tmp_path / "lists.log", monkeypatch)
     build(root, BuildOptions(tmp_path / "forked", fork=True))  # CLI: most pages in a fork
     # The renderer is read first; the side copy's candidates were taken early (listed None).

@@ -87,6 +87,30 @@ def clean_build(root: Path, tmp_path: Path) -> dict[str, bytes]:
     return files(other)
 
 
+def noted_walks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file where each walk of the inputs (noop.input_lines) notes its root and process,
+    made slow: the build's first read of its inputs (ingest.read_inputs) must still come
+    after it. A copy works ahead on one core too."""
+    walks = tmp_path / "walks.txt"  # the walk may be made in the ahead copy: noted in a file
+    real_walk, real_read = noop.input_lines, ingest_module.read_inputs
+
+    def noted_walk(root: Path, *more: object) -> object:
+        found = real_walk(root, *more)
+        time.sleep(0.5)  # a slow walk: the build must still wait for it before reading
+        with walks.open("a") as noted:
+            noted.write(f"{root} {os.getpid()}\n")
+        return found
+
+    def read_after_the_walk(*given: object, **more: object) -> object:
+        assert walks.is_file()  # the build's first read of its inputs: walked before
+        return real_read(*given, **more)
+
+    monkeypatch.setattr(noop, "input_lines", noted_walk)
+    monkeypatch.setattr(ahead, "forking_pays", lambda: True)
+    monkeypatch.setattr(ingest_module, "read_inputs", read_after_the_walk)
+    return walks
+
+
 def test_a_notes_edit_remakes_the_page_from_the_kept_model_as_a_clean_build_would(
     site: Path, tmp_path: Path, full_builds: list[Path]
 ) -> None:
@@ -249,25 +273,7 @@ def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
     abstract = "Diffusion models synthesise images from noise and bounds. " * 6
     dump.write_text(f"Subscribe A Fresh Diffusion Paper\n{abstract}\n")
     settle()
-    walks = tmp_path / "walks.txt"  # the walk is made in the ahead copy: noted in a file
-    real_walk = noop.input_lines
-
-    def noted_walk(root: Path, *more: object) -> object:
-        found = real_walk(root, *more)
-        time.sleep(0.5)  # a slow walk: the build must still wait for it before reading
-        with walks.open("a") as noted:
-            noted.write(f"{root} {os.getpid()}\n")
-        return found
-
-    monkeypatch.setattr(noop, "input_lines", noted_walk)
-    monkeypatch.setattr(ahead, "forking_pays", lambda: True)  # a copy, on one core too
-    real_read = ingest_module.read_inputs
-
-    def read_after_the_walk(*given: object, **more: object) -> object:
-        assert walks.is_file()  # the build's first read of its inputs: walked before
-        return real_read(*given, **more)
-
-    monkeypatch.setattr(ingest_module, "read_inputs", read_after_the_walk)
+    walks = noted_walks(tmp_path, monkeypatch)
     assert cli.main(["add", "-q", "--root", str(site), str(dump)]) == 0
     assert full_builds == [site]
     # The add waited for the dump it copied in before its walk of the inputs: one walk, in
@@ -284,36 +290,26 @@ def test_after_adding_a_dump_a_notes_edit_continues_from_the_model_the_add_kept(
 
 
 def test_a_build_with_no_record_walks_its_inputs_in_the_ahead_copy_before_reading_them(
-    site: Path, tmp_path: Path, full_builds: list[Path], monkeypatch: pytest.MonkeyPatch
+    site: Path,
+    tmp_path: Path,
+    full_builds: list[Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # With no last build to compare with, `sitegen build` has nothing to decide before it
     # starts: the inputs are walked for its record in the copy that works ahead, beside this
     # process loading the cache, and still before the build reads any of them.
     noop.forget(site, site / "site")
-    walks = tmp_path / "walks.txt"
-    real_walk = noop.input_lines
-
-    def noted_walk(root: Path, *more: object) -> object:
-        found = real_walk(root, *more)
-        time.sleep(0.5)  # a slow walk: the build must still wait for it before reading
-        with walks.open("a") as noted:
-            noted.write(f"{os.getpid()}\n")
-        return found
-
-    monkeypatch.setattr(noop, "input_lines", noted_walk)
-    monkeypatch.setattr(ahead, "forking_pays", lambda: True)  # a copy, on one core too
-    real_read = ingest_module.read_inputs
-
-    def read_after_the_walk(*given: object, **more: object) -> object:
-        assert walks.is_file()  # the build's first read of its inputs: walked before
-        return real_read(*given, **more)
-
-    monkeypatch.setattr(ingest_module, "read_inputs", read_after_the_walk)
+    walks = noted_walks(tmp_path, monkeypatch)
     build(site)
-    assert walks.read_text().split() != [str(os.getpid())] and len(walks.read_text().split()) == 1
-    build(site)  # recorded with what the copy walked: nothing changed
+    ((_, walker),) = [line.rsplit(" ", 1) for line in walks.read_text().splitlines()]
+    assert walker != str(os.getpid())
+    capsys.readouterr()
+    assert cli.main(["build", "--root", str(site)]) == 0  # recorded with the copy's walk:
+    assert "(nothing changed)" in capsys.readouterr().out  # nothing changed
     assert full_builds == [site]
-    assert walks.read_text().split()[1] == str(os.getpid())  # a record to compare: walked here
+    noted = [line.rsplit(" ", 1)[1] for line in walks.read_text().splitlines()]
+    assert noted == [walker, str(os.getpid())]  # with a record to compare: walked here
 
 
 def test_a_model_is_kept_for_the_user_alone_whatever_the_umask(
