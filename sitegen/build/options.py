@@ -14,7 +14,7 @@ from sitegen.project import Project
 from sitegen.records import record
 from sitegen.views.listing import Site
 
-if TYPE_CHECKING:  # a CLI build has no worker: concurrent.futures loads logging (~3 ms)
+if TYPE_CHECKING:  # a CLI build runs no worker: no need to load concurrent.futures
     from concurrent.futures import Executor
 
 Progress = Callable[[int, int], None]  # (pages done, pages expected)
