@@ -811,10 +811,10 @@ def row_thresholds(data: np.ndarray, indptr: np.ndarray, rows: np.ndarray, k: in
     lengths = np.diff(indptr)
     counts = np.minimum(lengths, sample)
     spread = spread_sample(indptr, lengths, counts)
-    bound = kth_distinct(data[spread], np.r_[0, np.cumsum(counts)], rows[spread], k)
+    bound = kth_distinct(data[spread], run_starts(counts), rows[spread], k)
     kept = np.flatnonzero(data >= bound[rows])
     counts = np.bincount(rows[kept], minlength=n_rows)
-    return kth_distinct(data[kept], np.r_[0, np.cumsum(counts)], rows[kept], k)
+    return kth_distinct(data[kept], run_starts(counts), rows[kept], k)
 
 
 def spread_sample(indptr: np.ndarray, lengths: np.ndarray, counts: np.ndarray) -> np.ndarray:

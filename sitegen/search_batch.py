@@ -25,7 +25,15 @@ from itertools import chain, pairwise
 
 import numpy as np
 
-from sitegen.arrays import distinct, groups, lex_order, ranks_within, spans, stable_order
+from sitegen.arrays import (
+    distinct,
+    groups,
+    lex_order,
+    ranks_within,
+    run_starts,
+    spans,
+    stable_order,
+)
 from sitegen.porter import TRIM, word_term
 from sitegen.records import record
 from sitegen.search import (
@@ -481,7 +489,7 @@ def coded_texts(index: ShardedIndex, numbers: list[int]) -> Iterator[str]:
             yield from (varints(row.tolist()) for row in rows)
             continue
         text, ends = varint_text(flat)
-        bounds = np.r_[0, ends][np.r_[0, np.cumsum([len(row) for row in rows])]].tolist()
+        bounds = np.r_[0, ends][run_starts([len(row) for row in rows])].tolist()
         yield from (text[a:b] for a, b in pairwise(bounds))
 
 
