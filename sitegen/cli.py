@@ -440,7 +440,7 @@ def walk_before(args: argparse.Namespace, copied: int) -> tuple[str, list[str]]:
     if copied:
         noop.settled(copied)
     lines, newest = noop.input_lines(args.root, args.output, args.base_url)
-    if noop.is_racy(newest, time.time_ns()) and noop.settled(newest):
+    if noop.is_racy(newest, noop.file_clock_ns()) and noop.settled(newest):
         # Another file changed just now (an edit beside the add): walked again once settled.
         lines, newest = noop.input_lines(args.root, args.output, args.base_url)
     return noop.stamp_of(lines, newest), lines

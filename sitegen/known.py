@@ -14,7 +14,6 @@ As in noop.py (and git's "racily clean" entries), a stat too recent to be truste
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from typing import Any
 from sitegen.cache import BuildCache, digest
 from sitegen.errors import SitegenError
 from sitegen.fsio import read_input, read_input_and_stat
-from sitegen.noop import is_racy
+from sitegen.noop import file_clock_ns, is_racy
 
 Stat = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 
@@ -77,7 +76,7 @@ class KnownFiles:
         # path -> (*stat, content key), flat: one cache record per file
         self.known: dict[str, tuple] = cache.recall(self.memo, "") or {}
         self.seen: dict[str, tuple] = {}
-        self.now = time.time_ns()
+        self.now = file_clock_ns()
 
     def load(self, file: Path | str, parse: Callable[[Path, bytes, str], Any]) -> Any:
         """The parsed form of a file: by its stat when unchanged, else read and hashed.
@@ -119,7 +118,7 @@ def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Sta
     if not keys:  # most rebuilds in `serve` ingest nothing: the memo is not even read
         return {}
     memo = stat_memo(kind)
-    known, now, same = dict(cache.recall(memo, "") or {}), time.time_ns(), {}
+    known, now, same = dict(cache.recall(memo, "") or {}), file_clock_ns(), {}
     for path, key in keys.items():
         stat = stat_of(path)
         try:
@@ -139,7 +138,7 @@ def known_ahead(files: Iterable[str], known: dict[str, tuple]) -> dict[str, tupl
     """In a copy forked as a build starts (sitegen.ahead): the memo entries (*stat, key)
     KnownFiles.load would keep of the files its memo (`known`) does not know, read and hashed
     now: those whose stat is old enough to trust and held while they were read."""
-    now, found = time.time_ns(), {}
+    now, found = file_clock_ns(), {}
     for name in files:
         stat = stat_of(name)
         entry = known.get(name)

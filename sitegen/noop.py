@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path, PurePosixPath
@@ -32,9 +33,27 @@ from sitegen.records import record
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
 RACY = "racy:"  # the prefix of an input stamp too recent to be recorded
-# File times tick by a jiffy on Linux (1-10 ms), by whole seconds on FAT and HFS+.
-RACY_NS = 20_000_000
-RACY_NS_WHOLE_SECONDS = 2_000_000_000
+# How far a file time may lag the wall clock where no clock it comes from can be read (not
+# Linux); on Linux, how far a file system in another machine (NFS) may, with its clock set
+# by ours, beside the kernel's coarse clock that local file times come from.
+RACY_NS, RACY_NS_REMOTE = 20_000_000, 5_000_000
+RACY_NS_WHOLE_SECONDS = 2_000_000_000  # FAT and HFS+ keep whole seconds (FAT: even ones)
+SETTLE_POLL_S, SETTLE_LONGEST_S = 0.001, 1.0  # settled(): how often it looks, and how long
+
+
+def coarse_clock() -> int | None:
+    """Linux's CLOCK_REALTIME_COARSE (5), which the kernel stamps file times from (or from a
+    finer reading of the same clock, never an earlier one); None where it can't be read."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        time.clock_gettime_ns(5)
+    except (AttributeError, OSError):
+        return None
+    return 5
+
+
+COARSE_CLOCK = coarse_clock()
 
 
 @record
@@ -114,7 +133,7 @@ def stamp_of(lines: list[str], newest: int) -> str:
     """Everything a build reads, as one hash of input_lines' stats: marked RACY when too
     recent to record."""
     stamp = digest("\n".join(lines))
-    return RACY + stamp if is_racy(newest, time.time_ns()) else stamp
+    return RACY + stamp if is_racy(newest, file_clock_ns()) else stamp
 
 
 def changed_pages(before: list[str], now: list[str], root: Path) -> list[Path] | None:
@@ -254,27 +273,53 @@ def holds(path: str, key: str, line: str) -> bool:
         return False
 
 
-def is_racy(ctime_ns: int, now_ns: int) -> bool:
-    """Whether a change at ctime_ns is too recent for a stat to show a later one.
+def file_clock_ns() -> int:
+    """Now, as a file time (is_racy's `now_ns`): a file changed from now on is stamped no
+    earlier than this."""
+    if COARSE_CLOCK is None:
+        return time.time_ns() - RACY_NS
+    return min(time.clock_gettime_ns(COARSE_CLOCK), time.time_ns() - RACY_NS_REMOTE)
 
-    File times tick coarsely: a file changed just now could change again without its
-    stat showing it, so a stat that recent is never trusted (as git's "racily clean"
-    entries are not). A time on a whole second suggests a file system that ticks so.
+
+def is_racy(ctime_ns: int, now_ns: int) -> bool:
+    """Whether a change at ctime_ns is too recent for a stat to show a later one (`now_ns`:
+    file_clock_ns()).
+
+    File times tick: a file changed just now could change again without its stat showing
+    it, so a stat that recent is never trusted (as git's "racily clean" entries are not).
+    A later change is stamped no earlier than file_clock_ns, so once that is past
+    ctime_ns by the file system's grain, the change shows. The grain is guessed from the
+    time's trailing zeros: a file system that keeps hundredths of a second, or whole
+    ones, stamps times so. On Linux that takes a tick of the kernel's clock (4 ms at
+    250 Hz), or RACY_NS_REMOTE; elsewhere RACY_NS.
     """
-    window = RACY_NS_WHOLE_SECONDS if ctime_ns % 1_000_000_000 == 0 else RACY_NS
-    return now_ns - ctime_ns < window
+    if ctime_ns % 1_000_000_000 == 0:
+        return now_ns - ctime_ns < RACY_NS_WHOLE_SECONDS
+    return now_ns - ctime_ns < time_grain(ctime_ns)
+
+
+def time_grain(ctime_ns: int) -> int:
+    """The largest power of ten, up to a tenth of a second, that a file time is a multiple of."""
+    grain = 1
+    while grain < 100_000_000 and ctime_ns % (grain * 10) == 0:
+        grain *= 10
+    return grain
 
 
 def settled(ctime_ns: int) -> bool:
-    """Whether a change after ctime_ns now shows in a stat: at once, or after a wait of at
-    most RACY_NS (a file the build wrote just now could change within its tick, unseen);
-    False on a file system that ticks by whole seconds (too long a wait)."""
-    now = time.time_ns()
-    if not is_racy(ctime_ns, now):
+    """Whether a change after ctime_ns now shows in a stat: at once, or after a wait for the
+    file clock to tick past it (a file the build wrote just now could change within its
+    tick, unseen); False on a file system that ticks by whole seconds, or a time that
+    stays too recent for SETTLE_LONGEST_S (a clock set back)."""
+    if not is_racy(ctime_ns, file_clock_ns()):
         return True
     if ctime_ns % 1_000_000_000 == 0:
         return False
-    time.sleep((ctime_ns + RACY_NS - now) / 1e9)
+    give_up = time.monotonic() + SETTLE_LONGEST_S
+    while is_racy(ctime_ns, file_clock_ns()):
+        if time.monotonic() > give_up:
+            return False
+        time.sleep(SETTLE_POLL_S)
     return True
 
 

@@ -154,7 +154,7 @@ def test_pages_read_ahead_are_taken_by_their_stat_unless_changed_since(
     names = sorted(str(path) for path in papers.iterdir())
     written = os.stat(papers / "p3.md").st_ctime_ns
     with pytest.MonkeyPatch.context() as clock:  # read ahead within p3's tick, however slow
-        clock.setattr(sitegen.known.time, "time_ns", lambda: written + 1)
+        clock.setattr(sitegen.known, "file_clock_ns", lambda: written)
         found = known_ahead(names, cache.recall("page-stats", ""))
     assert sorted(found) == names[:3]
     assert found[names[1]][4] == content_key(names[1], (papers / "p1.md").read_bytes())

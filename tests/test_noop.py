@@ -23,10 +23,14 @@ from sitegen.noop import (
     Replay,
     as_written,
     changed_pages,
+    file_clock_ns,
     input_lines,
+    is_racy,
     output_stamp,
     record_path,
     remember,
+    settled,
+    time_grain,
 )
 from sitegen.output import MANIFEST
 
@@ -198,6 +202,44 @@ def test_a_page_edited_in_place_in_a_linked_folder_makes_a_real_build(tmp_path: 
     assert b"Edited abstract" in (root / "site" / "papers" / "c-paper" / "index.html").read_bytes()
 
 
+def test_a_file_written_after_the_file_clock_is_read_is_stamped_no_earlier(
+    tmp_path: Path,
+) -> None:
+    # A new file takes the kernel's coarse time, which lags the wall clock by up to a tick:
+    # a clock read as time.time_ns() would be ahead of most of these stamps.
+    for number in range(300):
+        now = file_clock_ns()
+        path = tmp_path / f"{number}.txt"
+        path.write_bytes(b"x")
+        assert path.stat().st_ctime_ns >= now
+
+
+def test_a_change_after_a_settled_one_shows_in_the_stat(tmp_path: Path) -> None:
+    path = tmp_path / "page.md"
+    for number in range(30):
+        path.unlink(missing_ok=True)
+        path.write_bytes(b"a")  # a new file: stamped by the coarse clock, not a finer one
+        first = path.stat().st_ctime_ns
+        assert settled(first)
+        assert not is_racy(first, file_clock_ns())
+        path.write_bytes(b"b")  # the same size
+        assert path.stat().st_ctime_ns > first, number
+
+
+def test_a_file_time_is_racy_for_the_grain_its_zeros_suggest() -> None:
+    assert [time_grain(t) for t in (1_234_567_891, 1_234_567_000, 1_230_000_000)] == [
+        1,
+        1000,
+        10**7,
+    ]
+    assert time_grain(5 * 10**9 + 10**8) == 10**8 and time_grain(7 * 10**17) == 10**8
+    assert is_racy(1_230_000_000, 1_230_000_000 + 10**7 - 1)  # a hundredths file system
+    assert not is_racy(1_230_000_000, 1_230_000_000 + 10**7)
+    assert is_racy(1_234_567_891, 1_234_567_891) and not is_racy(1_234_567_891, 1_234_567_892)
+    assert is_racy(10**18, 10**18 + 2 * 10**9 - 1)  # whole seconds: two of them
+    assert not settled(file_clock_ns() // 10**9 * 10**9 + 10**9)  # the next whole second
+
+
 def test_an_input_changed_just_before_the_build_is_not_trusted(tmp_path: Path) -> None:
     from sitegen import noop
 
@@ -234,7 +276,7 @@ def test_a_stamp_of_files_written_just_now_is_recorded_once_their_tick_is_out(
     # A file whose ctime is this instant: a change within the same tick would look the same.
     just_now = time.time_ns() // 1000 * 1000 + 1  # not on a whole second
     remember(root, root / "site", "inputs", replay, {**built.left, "index.html": (size, just_now)})
-    assert time.time_ns() - just_now >= RACY_NS and record.exists()
+    assert not is_racy(just_now, file_clock_ns()) and record.exists()
     record.unlink()
     # A FAT or HFS+ tick (the next second: the newest time in the stamp).
     whole_second = (time.time_ns() // 1_000_000_000 + 1) * 1_000_000_000
