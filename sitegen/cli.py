@@ -883,6 +883,15 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def use_file_clock(args: argparse.Namespace) -> None:
+    """Judge how recent a file's change is (noop.is_racy) by the clock that stamps the files
+    of this command's project and output."""
+    from sitegen import noop
+
+    output = getattr(args, "output", None)
+    noop.use_clock_of(args.root, *([output] if isinstance(output, Path) else []))
+
+
 def check_arguments(args: argparse.Namespace) -> None:
     """Refuse values argparse lets through (an empty -o, port 70000, a bad --base-url)."""
     from sitegen.model.urls import base_url_problem
@@ -954,6 +963,7 @@ def main(argv: list[str] | None = None) -> int:
         gc.disable()
     try:
         check_arguments(args)
+        use_file_clock(args)
         if args.command in ("serve", "watch"):
             stop_on_sigterm()
         return run_command(args)

@@ -22,6 +22,7 @@ import os
 import sys
 import time
 from dataclasses import asdict
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from sitegen import __version__
@@ -33,27 +34,34 @@ from sitegen.records import record
 from sitegen.shipped import DEFAULT_THEMES, PACKAGE_DIR, shipped
 
 RACY = "racy:"  # the prefix of an input stamp too recent to be recorded
-# How far a file time may lag the wall clock where no clock it comes from can be read (not
-# Linux); on Linux, how far a file system in another machine (NFS) may, with its clock set
-# by ours, beside the kernel's coarse clock that local file times come from.
-RACY_NS, RACY_NS_REMOTE = 20_000_000, 5_000_000
+# How far a file time may lag the wall clock where the clock that stamps it can't be read:
+# the file system is remote (NFS, SMB, FUSE, 9p: another machine's clock), or not Linux.
+RACY_NS = 20_000_000
 RACY_NS_WHOLE_SECONDS = 2_000_000_000  # FAT and HFS+ keep whole seconds (FAT: even ones)
 SETTLE_POLL_S, SETTLE_LONGEST_S = 0.001, 1.0  # settled(): how often it looks, and how long
+CLOCK_REALTIME_COARSE = 5  # Linux's clock id (the time module has no name for it)
+# File systems whose file times Linux stamps from its own clock (CLOCK_REALTIME_COARSE, or a
+# finer reading of it, never an earlier one), to the nanosecond or (old ext inodes) to the
+# second, which is_racy tells by the time. Others may be stamped by another machine or
+# to a coarser grain (FAT, exFAT, NTFS): RACY_NS holds there.
+KERNEL_STAMPED = frozenset(
+    {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "f2fs", "bcachefs", "overlay", "zfs"}
+)
+MOUNTS = Path("/proc/self/mountinfo")
 
 
-def coarse_clock() -> int | None:
-    """Linux's CLOCK_REALTIME_COARSE (5), which the kernel stamps file times from (or from a
-    finer reading of the same clock, never an earlier one); None where it can't be read."""
+def coarse_clock_readable() -> bool:
+    """Whether this is Linux and its coarse clock can be read."""
     if not sys.platform.startswith("linux"):
-        return None
+        return False
     try:
-        time.clock_gettime_ns(5)
+        time.clock_gettime_ns(CLOCK_REALTIME_COARSE)
     except (AttributeError, OSError):
-        return None
-    return 5
+        return False
+    return True
 
 
-COARSE_CLOCK = coarse_clock()
+KERNEL_CLOCK = False  # whether file_clock_ns reads the kernel's clock (use_clock_of says)
 
 
 @record
@@ -273,26 +281,55 @@ def holds(path: str, key: str, line: str) -> bool:
         return False
 
 
+def use_clock_of(*folders: Path) -> None:
+    """Read file times by the kernel's clock from now on if every one of these folders (a
+    command's project and output) and sitegen's own lie on file systems it stamps."""
+    global KERNEL_CLOCK
+    places = (*folders, PACKAGE_DIR)
+    KERNEL_CLOCK = coarse_clock_readable() and all(stamped_here(place) for place in places)
+
+
+def stamped_here(folder: Path) -> bool:
+    """Whether Linux stamps the times of files in a folder (or the nearest one there is) from
+    its own clock: its file system's type (/proc/self/mountinfo) is in KERNEL_STAMPED."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        device = os.stat(folder).st_dev
+    except OSError:
+        return False
+    return mount_types().get(f"{os.major(device)}:{os.minor(device)}") in KERNEL_STAMPED
+
+
+@cache
+def mount_types() -> dict[str, str]:
+    """Each mounted device ("major:minor") and its file system's type ({} without a
+    /proc/self/mountinfo): a line's third field, and the first after its lone "-"."""
+    try:
+        lines = MOUNTS.read_text().splitlines()
+    except OSError:
+        return {}
+    found: dict[str, str] = {}
+    for fields in map(str.split, lines):
+        if "-" in fields[6:-1]:
+            found.setdefault(fields[2], fields[fields.index("-", 6) + 1])
+    return found
+
+
 def file_clock_ns() -> int:
     """Now, as a file time (is_racy's `now_ns`): a file changed from now on is stamped no
-    earlier than this."""
-    if COARSE_CLOCK is None:
-        return time.time_ns() - RACY_NS
-    return min(time.clock_gettime_ns(COARSE_CLOCK), time.time_ns() - RACY_NS_REMOTE)
+    earlier, but for its file system's grain. The kernel's coarse clock where it stamps the
+    files (use_clock_of), else the wall clock less RACY_NS."""
+    if KERNEL_CLOCK:
+        return time.clock_gettime_ns(CLOCK_REALTIME_COARSE)
+    return time.time_ns() - RACY_NS
 
 
 def is_racy(ctime_ns: int, now_ns: int) -> bool:
     """Whether a change at ctime_ns is too recent for a stat to show a later one (`now_ns`:
-    file_clock_ns()).
-
-    File times tick: a file changed just now could change again without its stat showing
-    it, so a stat that recent is never trusted (as git's "racily clean" entries are not).
-    A later change is stamped no earlier than file_clock_ns, so once that is past
-    ctime_ns by the file system's grain, the change shows. The grain is guessed from the
-    time's trailing zeros: a file system that keeps hundredths of a second, or whole
-    ones, stamps times so. On Linux that takes a tick of the kernel's clock (4 ms at
-    250 Hz), or RACY_NS_REMOTE; elsewhere RACY_NS.
-    """
+    file_clock_ns()), as git's "racily clean" entries are: not until the file clock is past
+    it by the file system's grain, guessed from the time's trailing zeros (a file system
+    that keeps hundredths of a second stamps times so; whole seconds wait 2 s)."""
     if ctime_ns % 1_000_000_000 == 0:
         return now_ns - ctime_ns < RACY_NS_WHOLE_SECONDS
     return now_ns - ctime_ns < time_grain(ctime_ns)

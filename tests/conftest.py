@@ -45,6 +45,15 @@ NODE = shutil.which("node") or "/usr/bin/node"
 LUNR_JS = REPO / "node_modules" / "lunr" / "lunr.js"
 
 
+@pytest.fixture(autouse=True)
+def wall_file_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with file times judged by the wall clock (noop.file_clock_ns), as a
+    library caller's are: a CLI command run in-process switches to the kernel's for its files."""
+    import sitegen.noop
+
+    monkeypatch.setattr(sitegen.noop, "KERNEL_CLOCK", False)
+
+
 def copy_shipped_content(root: Path) -> Path:
     """Copy the shipped dumps, themes.yaml and site.yaml (no pages) into root/content."""
     content = root / "content"

@@ -31,6 +31,7 @@ from sitegen.noop import (
     remember,
     settled,
     time_grain,
+    use_clock_of,
 )
 from sitegen.output import MANIFEST
 
@@ -202,28 +203,85 @@ def test_a_page_edited_in_place_in_a_linked_folder_makes_a_real_build(tmp_path: 
     assert b"Edited abstract" in (root / "site" / "papers" / "c-paper" / "index.html").read_bytes()
 
 
-def test_a_file_written_after_the_file_clock_is_read_is_stamped_no_earlier(
-    tmp_path: Path,
+def new_file(path: Path, data: bytes) -> int:
+    """Create a file without a stat before its write (Python's open() makes one, and Linux
+    then stamps the write finely, not by its coarse clock); its ctime."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+    return path.stat().st_ctime_ns
+
+
+@pytest.fixture
+def kernel_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """File times read by the kernel's clock, as a command on a local file system reads them."""
+    monkeypatch.setattr(sitegen.noop, "KERNEL_CLOCK", sitegen.noop.KERNEL_CLOCK)
+    use_clock_of(tmp_path)
+    assert sitegen.noop.KERNEL_CLOCK, "tmp_path is not on a file system Linux stamps"
+
+
+def test_a_file_made_after_the_file_clock_is_read_is_stamped_no_earlier(
+    tmp_path: Path, kernel_clock: None
 ) -> None:
-    # A new file takes the kernel's coarse time, which lags the wall clock by up to a tick:
-    # a clock read as time.time_ns() would be ahead of most of these stamps.
+    # A new file takes the kernel's coarse time, which lags the wall clock by up to a tick or
+    # two: read as time.time_ns(), the clock would be ahead of most of these stamps.
     for number in range(300):
         now = file_clock_ns()
-        path = tmp_path / f"{number}.txt"
-        path.write_bytes(b"x")
-        assert path.stat().st_ctime_ns >= now
+        assert new_file(tmp_path / f"{number}.txt", b"x") >= now
 
 
-def test_a_change_after_a_settled_one_shows_in_the_stat(tmp_path: Path) -> None:
-    path = tmp_path / "page.md"
-    for number in range(30):
-        path.unlink(missing_ok=True)
-        path.write_bytes(b"a")  # a new file: stamped by the coarse clock, not a finer one
-        first = path.stat().st_ctime_ns
-        assert settled(first)
-        assert not is_racy(first, file_clock_ns())
-        path.write_bytes(b"b")  # the same size
-        assert path.stat().st_ctime_ns > first, number
+def test_a_file_made_after_a_settled_time_is_stamped_later(
+    tmp_path: Path, kernel_clock: None
+) -> None:
+    for number in range(30):  # without the wait, nearly every pair is stamped the same
+        first = new_file(tmp_path / f"{number}-a.md", b"a")
+        assert settled(first) and not is_racy(first, file_clock_ns())
+        assert new_file(tmp_path / f"{number}-b.md", b"b") > first, number
+
+
+def test_the_kernels_clock_is_read_only_for_file_systems_it_stamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    local.mkdir()
+    remote.mkdir()
+    monkeypatch.setattr(sitegen.noop, "KERNEL_CLOCK", False)
+    monkeypatch.setattr(sitegen.noop, "stamped_here", lambda folder: folder != remote)
+    use_clock_of(local)
+    assert sitegen.noop.coarse_clock_readable() is sitegen.noop.KERNEL_CLOCK
+    use_clock_of(local, remote)  # one remote folder: the wall clock less RACY_NS for all
+    assert not sitegen.noop.KERNEL_CLOCK
+    before = time.time_ns()
+    assert before - RACY_NS <= file_clock_ns() <= time.time_ns() - RACY_NS
+
+
+def test_a_folders_file_system_is_read_from_the_mount_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    device = os.stat(tmp_path).st_dev
+    here = f"{os.major(device)}:{os.minor(device)}"
+    table = tmp_path / "mountinfo"
+    monkeypatch.setattr(sitegen.noop, "MOUNTS", table)
+    line = "36 35 {} / /mnt rw,relatime shared:1 - {} /dev/x rw"
+    for kind, stamped in [("ext4", True), ("tmpfs", True), ("nfs4", False), ("fuse.sshfs", False)]:
+        table.write_text(line.format("0:1", "ext4") + "\n" + line.format(here, kind) + "\n")
+        sitegen.noop.mount_types.cache_clear()
+        assert sitegen.noop.stamped_here(tmp_path / "not" / "made" / "yet") is stamped, kind
+    table.write_text(line.format("0:1", "ext4") + "\n")  # not listed: not trusted
+    sitegen.noop.mount_types.cache_clear()
+    assert not sitegen.noop.stamped_here(tmp_path)
+    table.unlink()  # no table (not Linux): none
+    sitegen.noop.mount_types.cache_clear()
+    assert not sitegen.noop.stamped_here(tmp_path)
+    sitegen.noop.mount_types.cache_clear()
+
+
+def test_a_time_that_stays_too_recent_is_given_up_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sitegen.noop, "SETTLE_LONGEST_S", 0.01)
+    future = file_clock_ns() + 10**9 + 7  # a clock set back since: not on a whole second
+    assert not settled(future)
 
 
 def test_a_file_time_is_racy_for_the_grain_its_zeros_suggest() -> None:
@@ -246,8 +304,14 @@ def test_an_input_changed_just_before_the_build_is_not_trusted(tmp_path: Path) -
     root = tiny_site(tmp_path)
     settled = noop.stamp_of(*noop.input_lines(root, root / "site", None))
     assert not settled.startswith(noop.RACY)
-    (root / "content" / "papers" / "theory" / "a-paper.md").write_text(PAGE)  # same bytes
-    assert noop.stamp_of(*noop.input_lines(root, root / "site", None)).startswith(noop.RACY)
+    page = root / "content" / "papers" / "theory" / "a-paper.md"
+    page.write_text(PAGE)  # the same bytes
+    written = page.stat().st_ctime_ns
+    with pytest.MonkeyPatch.context() as clock:  # stamped within the file clock's grain
+        clock.setattr(noop, "file_clock_ns", lambda: written)
+        assert noop.stamp_of(*noop.input_lines(root, root / "site", None)).startswith(noop.RACY)
+        clock.setattr(noop, "file_clock_ns", lambda: written + noop.time_grain(written))
+        assert not noop.stamp_of(*noop.input_lines(root, root / "site", None)).startswith(noop.RACY)
 
 
 def test_the_stamp_a_build_records_is_the_one_its_output_shows(tmp_path: Path) -> None:
