@@ -889,7 +889,7 @@ def use_file_clock(args: argparse.Namespace) -> None:
     from sitegen import noop
 
     output = getattr(args, "output", None)
-    noop.use_clock_of(args.root, *([output] if isinstance(output, Path) else []))
+    noop.use_clock_of(args.root, output if isinstance(output, Path) else None)
 
 
 def check_arguments(args: argparse.Namespace) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import asdict
@@ -281,38 +282,48 @@ def holds(path: str, key: str, line: str) -> bool:
         return False
 
 
-def use_clock_of(*folders: Path) -> None:
-    """Read file times by the kernel's clock from now on if every one of these folders (a
-    command's project and output) and sitegen's own lie on file systems it stamps."""
+def use_clock_of(root: Path, output: Path | None = None) -> None:
+    """Read file times by the kernel's clock from now on if a command's project (its inputs'
+    folders, wherever a link takes them), its output and sitegen's own code all lie on file
+    systems it stamps. (A link deeper inside them is not followed here.)"""
     global KERNEL_CLOCK
-    places = (*folders, PACKAGE_DIR)
+    places = [root, *(root / name for name in INPUT_FOLDERS), PACKAGE_DIR]
+    places += [output] if output is not None else []
     KERNEL_CLOCK = coarse_clock_readable() and all(stamped_here(place) for place in places)
 
 
+INPUT_FOLDERS = ("content", "templates", "static")  # a project's, as input_lines walks them
+
+
 def stamped_here(folder: Path) -> bool:
-    """Whether Linux stamps the times of files in a folder (or the nearest one there is) from
-    its own clock: its file system's type (/proc/self/mountinfo) is in KERNEL_STAMPED."""
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        device = os.stat(folder).st_dev
-    except OSError:
-        return False
-    return mount_types().get(f"{os.major(device)}:{os.minor(device)}") in KERNEL_STAMPED
+    """Whether Linux stamps the times of files in a folder (or the nearest one there is, a
+    link followed) from its own clock: the type of the file system mounted where it lies
+    (the longest mount point above it in /proc/self/mountinfo) is in KERNEL_STAMPED."""
+    place = os.path.realpath(folder)
+    while not os.path.exists(place) and place != os.path.dirname(place):
+        place = os.path.dirname(place)
+    found, longest = None, -1
+    for mount_point, kind in mounts():
+        inside = place == mount_point or place.startswith(mount_point.rstrip("/") + "/")
+        if inside and len(mount_point) >= longest:  # the last of equals: mounted over
+            found, longest = kind, len(mount_point)
+    return found in KERNEL_STAMPED
 
 
 @cache
-def mount_types() -> dict[str, str]:
-    """Each mounted device ("major:minor") and its file system's type ({} without a
-    /proc/self/mountinfo): a line's third field, and the first after its lone "-"."""
+def mounts() -> list[tuple[str, str]]:
+    """Each mount point and its file system's type, in /proc/self/mountinfo's order ([]
+    without one): a line's fifth field (spaces and the like escaped in octal) and the
+    first after its lone "-"."""
     try:
-        lines = MOUNTS.read_text().splitlines()
+        text = MOUNTS.read_bytes().decode("utf-8", "surrogateescape")
     except OSError:
-        return {}
-    found: dict[str, str] = {}
-    for fields in map(str.split, lines):
-        if "-" in fields[6:-1]:
-            found.setdefault(fields[2], fields[fields.index("-", 6) + 1])
+        return []
+    found = []
+    for fields in map(str.split, text.splitlines()):
+        if len(fields) > 7 and "-" in fields[6:-1]:
+            point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4])
+            found.append((point, fields[fields.index("-", 6) + 1]))
     return found
 
 
@@ -354,8 +365,8 @@ def settled(ctime_ns: int) -> bool:
         return False
     give_up = time.monotonic() + SETTLE_LONGEST_S
     while is_racy(ctime_ns, file_clock_ns()):
-        if time.monotonic() > give_up:
-            return False
+        if time.monotonic() > give_up:  # one more look: this process may have been stalled
+            return not is_racy(ctime_ns, file_clock_ns())
         time.sleep(SETTLE_POLL_S)
     return True
 

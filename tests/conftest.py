@@ -52,6 +52,7 @@ def wall_file_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen.noop
 
     monkeypatch.setattr(sitegen.noop, "KERNEL_CLOCK", False)
+    sitegen.noop.mounts.cache_clear()  # a test may have read a mount table of its own
 
 
 def copy_shipped_content(root: Path) -> Path:
