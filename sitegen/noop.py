@@ -49,6 +49,7 @@ KERNEL_STAMPED = frozenset(
     {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "f2fs", "bcachefs", "overlay", "zfs"}
 )
 MOUNTS = Path("/proc/self/mountinfo")
+INPUT_FOLDERS = ("content", "templates", "static")  # a project's that a build reads
 
 
 def coarse_clock_readable() -> bool:
@@ -127,7 +128,7 @@ def input_lines(root: Path, output: Path, base_url: str | None) -> tuple[list[st
     """What a build of root into output reads: a line per file (stat_text), and the newest
     change time among them (stamp_of makes them the input stamp)."""
     lines = [__version__, str(output.resolve()), repr(base_url)]
-    folders = [root / "content", root / "templates", root / "static", PACKAGE_DIR]
+    folders = [*(root / name for name in INPUT_FOLDERS), PACKAGE_DIR]
     folders += [shipped("templates"), shipped("static")]
     newest, seen = 0, set()  # seen: in a wheel, the shipped folders are inside PACKAGE_DIR
     for folder in folders:
@@ -292,9 +293,6 @@ def use_clock_of(root: Path, output: Path | None = None) -> None:
     KERNEL_CLOCK = coarse_clock_readable() and all(stamped_here(place) for place in places)
 
 
-INPUT_FOLDERS = ("content", "templates", "static")  # a project's, as input_lines walks them
-
-
 def stamped_here(folder: Path) -> bool:
     """Whether Linux stamps the times of files in a folder (or the nearest one there is, a
     link followed) from its own clock: the type of the file system mounted where it lies
@@ -340,7 +338,7 @@ def is_racy(ctime_ns: int, now_ns: int) -> bool:
     """Whether a change at ctime_ns is too recent for a stat to show a later one (`now_ns`:
     file_clock_ns()), as git's "racily clean" entries are: not until the file clock is past
     it by the file system's grain, guessed from the time's trailing zeros (a file system
-    that keeps hundredths of a second stamps times so; whole seconds wait 2 s)."""
+    that keeps hundredths of a second stamps times so; whole seconds are racy for 2 s)."""
     if ctime_ns % 1_000_000_000 == 0:
         return now_ns - ctime_ns < RACY_NS_WHOLE_SECONDS
     return now_ns - ctime_ns < time_grain(ctime_ns)
