@@ -49,7 +49,6 @@ KERNEL_STAMPED = frozenset(
     {"ext2", "ext3", "ext4", "xfs", "btrfs", "tmpfs", "ramfs", "f2fs", "bcachefs", "overlay", "zfs"}
 )
 MOUNTS = Path("/proc/self/mountinfo")
-INPUT_FOLDERS = ("content", "templates", "static")  # a project's that a build reads
 
 
 def coarse_clock_readable() -> bool:
@@ -124,14 +123,18 @@ def line_path(line: str) -> str:
     return line.rsplit(" ", 4)[0]
 
 
+def input_folders(root: Path) -> list[Path]:
+    """The folders a build of root reads: the project's, sitegen's code and its shipped ones."""
+    project = [root / "content", root / "templates", root / "static"]
+    return [*project, PACKAGE_DIR, shipped("templates"), shipped("static")]
+
+
 def input_lines(root: Path, output: Path, base_url: str | None) -> tuple[list[str], int]:
     """What a build of root into output reads: a line per file (stat_text), and the newest
     change time among them (stamp_of makes them the input stamp)."""
     lines = [__version__, str(output.resolve()), repr(base_url)]
-    folders = [*(root / name for name in INPUT_FOLDERS), PACKAGE_DIR]
-    folders += [shipped("templates"), shipped("static")]
     newest, seen = 0, set()  # seen: in a wheel, the shipped folders are inside PACKAGE_DIR
-    for folder in folders:
+    for folder in input_folders(root):
         lines.append(f"@{folder}")
         newest = max(newest, tree_stats(folder, lines, seen))
     if DEFAULT_THEMES.exists():  # in a checkout, the demo's content/themes.yaml
@@ -288,8 +291,7 @@ def use_clock_of(root: Path, output: Path | None = None) -> None:
     folders, wherever a link takes them), its output and sitegen's own code all lie on file
     systems it stamps. (A link deeper inside them is not followed here.)"""
     global KERNEL_CLOCK
-    places = [root, *(root / name for name in INPUT_FOLDERS), PACKAGE_DIR]
-    places += [output] if output is not None else []
+    places = [root, *input_folders(root), *([output] if output is not None else [])]
     KERNEL_CLOCK = coarse_clock_readable() and all(stamped_here(place) for place in places)
 
 
@@ -357,10 +359,8 @@ def settled(ctime_ns: int) -> bool:
     file clock to tick past it (a file the build wrote just now could change within its
     tick, unseen); False on a file system that ticks by whole seconds, or a time that
     stays too recent for SETTLE_LONGEST_S (a clock set back)."""
-    if not is_racy(ctime_ns, file_clock_ns()):
-        return True
     if ctime_ns % 1_000_000_000 == 0:
-        return False
+        return not is_racy(ctime_ns, file_clock_ns())
     give_up = time.monotonic() + SETTLE_LONGEST_S
     while is_racy(ctime_ns, file_clock_ns()):
         if time.monotonic() > give_up:  # one more look: this process may have been stalled
