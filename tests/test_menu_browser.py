@@ -230,6 +230,8 @@ def test_back_out_of_the_menu_leaves_the_search_results_alone(phone: Page, base_
     # A listener added after the page's scripts: the popstates that reach search.js reach it.
     phone.evaluate("window.pops = 0; addEventListener('popstate', () => window.pops++)")
     click_at(phone, ".menu-toggle")
+    # The tap handled before Back: else Back can reach the browser first and leave the page.
+    phone.wait_for_function("history.state && history.state.sitegenMenu")
     phone.go_back()
     expect(phone.locator("#sidebar")).to_be_hidden()
     # search.js re-renders on popstate; the menu's entry is not a new query
@@ -263,6 +265,7 @@ def test_a_jump_onto_the_menus_entry_shows_that_entrys_page(phone: Page, base_ur
     chosen = phone.url
     assert "theme=" in chosen
     click_at(phone, ".menu-toggle")
+    phone.wait_for_function("history.state && history.state.sitegenMenu")  # the tap handled
     phone.go_back()  # closes the menu
     phone.go_back()  # the results for every theme
     expect(phone.locator(".sg-filter[data-theme=''][aria-pressed='true']")).to_have_count(1)
