@@ -11,7 +11,7 @@ import re
 import stat
 import tempfile
 from collections.abc import Callable
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -267,63 +267,102 @@ def may_nest_deeply(text: str, depth: int = 1000) -> bool:
 
 
 # The YAML that sitegen writes, and most that people write by hand: `key: value` lines, each
-# value single-quoted or a plain word or words, or a list of such `- item` lines. simple_yaml
-# reads it in a few µs where libyaml takes ~26 (0.22 s at 10k pages); anything else, or
-# any character that YAML treats specially in such text, goes to the loader.
-SIMPLE_SCALAR = r"'((?:[^'\n]|'')*)'|([A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*)"
+# value quoted, a plain word or words, a decimal number, a list of such `- item` lines or an
+# evenly indented block (`>`, `>-`, `|`, `|-`), with comments and blank lines between them.
+# simple_yaml reads it in a few µs where libyaml takes ~26 (0.22 s at 10k pages), and without
+# importing PyYAML (~10 ms of a build that reads site.yaml); anything else, or any character
+# that YAML treats specially in such text, goes to the loader.
+SIMPLE_SCALAR = r"'((?:[^'\n]|'')*)'|\"([^\"\\\n]*)\"|([A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*)"
+COMMENT_AFTER = r"(?: +#[^\n]*)?\n"  # a value's line may end in a comment
 # A key of at most 1024 characters: YAML looks no further for the ":" of a simple key.
-SIMPLE_KEY_LINE = re.compile(rf"([A-Za-z_][A-Za-z0-9_-]{{0,1023}}):(?: (?:{SIMPLE_SCALAR}))?\n")
-SIMPLE_ITEM_LINE = re.compile(rf"- (?:{SIMPLE_SCALAR})\n")
+SIMPLE_KEY = r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):"
+SIMPLE_KEY_LINE = re.compile(rf"{SIMPLE_KEY}(?: (?:{SIMPLE_SCALAR}))?{COMMENT_AFTER}")
+SIMPLE_ITEM_LINE = re.compile(rf"- (?:{SIMPLE_SCALAR}){COMMENT_AFTER}")
+SIMPLE_BLOCK_HEAD = re.compile(rf"{SIMPLE_KEY} ([>|])(-?)\n")
+# A block's line: its indent, then text that neither starts nor ends with a space.
+BLOCK_LINE = re.compile(r"( +)([^ \n](?:[^\n]*[^ \n])?)\n")
+SKIPPED_LINES = re.compile(r"(?:#[^\n]*\n|\n)*")  # whole-line comments and blank lines
 # Only printable text on lines ended by \n: no tab, CR, NEL, line or paragraph separator, BOM.
 # Named by what it refuses: the negated class of what it allows took 3 ms to compile.
 NOT_SIMPLE_TEXT = re.compile(
     "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 )
+# A plain scalar that starts with a letter is text to YAML 1.1 but for these words (PyYAML's
+# implicit bool and null resolvers, the only ones for a letter: tests/test_fsio.py checks).
+NOT_TEXT_WORDS = frozenset(
+    {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE"}
+    | {"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
+)
+DECIMAL = re.compile(r"0|[1-9][0-9]*")  # an int to YAML (no float, date or other int form)
 
 
-@cache
-def implicit_patterns(first: str) -> tuple[re.Pattern[str], ...]:
-    """The patterns by which YAML gives a plain scalar starting with `first` another type
-    (the loader's resolvers are all added when yaml is imported: they don't change later)."""
-    resolvers = yaml_loader().yaml_implicit_resolvers
-    return tuple(regexp for _, regexp in resolvers.get(first, []) + resolvers.get(None, []))
+def plain_value(plain: str) -> str | int | None:
+    """What YAML reads a plain scalar of SIMPLE_SCALAR (or a key) as: text, a decimal int, or
+    None for anything else (a bool, null, float, date...) or not told without PyYAML."""
+    if not plain[0].isdigit():  # a letter or "_" (what the patterns allow first)
+        return None if plain in NOT_TEXT_WORDS else plain
+    return int(plain) if DECIMAL.fullmatch(plain) else None
 
 
-def plain_is_text(plain: str) -> bool:
-    """Whether YAML reads a plain scalar as a string (not `yes`, `null`, `1.5`, a date...)."""
-    return all(not pattern.match(plain) for pattern in implicit_patterns(plain[0]))
+def key_is_text(key: str) -> bool:
+    """Whether YAML reads a simple key (SIMPLE_KEY) as a string."""
+    return isinstance(plain_value(key), str)
 
 
-key_is_text = lru_cache(maxsize=256)(plain_is_text)  # the few keys pages use, checked once
+SimpleValue = str | int | list[str | int]
 
 
-def simple_scalar(quoted: str | None, plain: str | None) -> str | None:
-    """A SIMPLE_SCALAR match as YAML reads it; None for a plain one YAML reads as no string."""
-    if quoted is not None:
-        return quoted.replace("''", "'")
-    return plain if plain is not None and plain_is_text(plain) else None
+def simple_scalar(single: str | None, double: str | None, plain: str | None) -> str | int | None:
+    """A SIMPLE_SCALAR match as YAML reads it; None for a plain one that is no text or int."""
+    if single is not None:
+        return single.replace("''", "'")
+    if double is not None:  # no backslash in it: no escapes
+        return double
+    return plain_value(plain) if plain is not None else None
 
 
-def simple_yaml(text: str) -> dict[str, str | list[str]] | None:
+def simple_block(text: str, at: int, style: str, chomp: str) -> tuple[str | None, int]:
+    """A block scalar's value from `at` (its lines evenly indented, none blank or with a space
+    at either end), and where it ends; None if its lines are not such."""
+    lines, indent = [], ""
+    while (line := BLOCK_LINE.match(text, at)) is not None:
+        if indent and line[1] != indent:
+            return None, at  # uneven: more indented lines keep their breaks
+        indent = line[1]
+        lines.append(line[2])
+        at = line.end()
+    if not lines or (at < len(text) and text[at] == " "):
+        return None, at  # empty, or a line of spaces only
+    value = (" " if style == ">" else "\n").join(lines)
+    return value + ("" if chomp else "\n"), at
+
+
+def simple_yaml(text: str) -> dict[str, SimpleValue] | None:
     """What yaml.safe_load gives for simple text (see SIMPLE_KEY_LINE); None for other text."""
     if not text.endswith("\n") or NOT_SIMPLE_TEXT.search(text):
         return None
-    data: dict[str, str | list[str]] = {}
+    data: dict[str, SimpleValue] = {}
     at, end = 0, len(text)
-    while at < end:
+    while (at := SKIPPED_LINES.match(text, at).end()) < end:
+        if (head := SIMPLE_BLOCK_HEAD.match(text, at)) is not None:
+            value, at = simple_block(text, head.end(), head[2], head[3])
+            if value is None or not key_is_text(head[1]):
+                return None
+            data[head[1]] = value
+            continue
         line = SIMPLE_KEY_LINE.match(text, at)
         if line is None or not key_is_text(line[1]):
             return None
         at = line.end()
-        if line[2] is None and line[3] is None:  # a list must follow: `key:` alone is null
+        if line[2] is None and line[3] is None and line[4] is None:  # `key:` alone: a list
             items = []
             while (item := SIMPLE_ITEM_LINE.match(text, at)) is not None:
-                items.append(simple_scalar(item[1], item[2]))
+                items.append(simple_scalar(item[1], item[2], item[3]))
                 at = item.end()
             if not items or None in items:
                 return None
             data[line[1]] = items  # type: ignore[assignment]
-        elif (value := simple_scalar(line[2], line[3])) is not None:
+        elif (value := simple_scalar(line[2], line[3], line[4])) is not None:
             data[line[1]] = value
         else:
             return None

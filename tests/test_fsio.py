@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import stat
 from pathlib import Path, PurePath
 
@@ -16,6 +17,7 @@ from sitegen.errors import SitegenError
 from sitegen.fsio import (
     FILE_MODE,
     NOT_SIMPLE_TEXT,
+    NOT_TEXT_WORDS,
     counts_as_input,
     create_file,
     load_yaml,
@@ -217,6 +219,11 @@ YAML_VALUES += ["- x", "[a, b]", "{a: b}", "&a x", "*a", "!tag x", "|", ">", "é
 YAML_VALUES += ["a\u2028b", "a\x85b", "\ufeffx", "\x07", "Ünïcode title", "a, b? c!", "C++ (2024)"]
 YAML_VALUES += ["50%", "@x", "`x`", "=", "<<", "a\\b", '"dq"', "", "'", "''", "'a''", "a'b'c"]
 YAML_VALUES += ["x:y", "a - b", "a -b", "a [b]", "NaN", ".nan", "Y", "n", "a\rb", "0.", "._"]
+YAML_VALUES += ["\"a 'b' #c\"", '"a\\"b"', '"a\\nb"', '""', "0", "50", "-0", "00", "1 2", "12345"]
+YAML_VALUES += ["a # c", "'a' # c", "a #", "'a'# c", '"a"  # c', "a  #c", "> x", "| x", ">-", "|+"]
+# Blocks' lines after `key: >` and the like: even and uneven indents, blank lines, edge spaces.
+BLOCK_LINES = [["  one two", "  three"], ["  a: b # c"], ["    - x", "    y"], ["  a", "    b"]]
+BLOCK_LINES += [["   a", "  b"], ["  a", "", "  b"], ["  a "], ["  a", "   "], [], ["\ta"], ["  é"]]
 
 
 def random_front_matter(rng: random.Random) -> str:
@@ -228,7 +235,12 @@ def random_front_matter(rng: random.Random) -> str:
     lines = []
     for _ in range(rng.randint(1, 4)):
         key = pick(YAML_KEYS)
-        if rng.random() < 0.3:
+        if rng.random() < 0.15:
+            lines.append(rng.choice(["# a comment", "", "#", "  # indented", " "]))
+        if rng.random() < 0.2:
+            head = rng.choice([">", ">-", "|", "|-", ">+", ">2", "> # c", "|  "])
+            lines += [f"{key}: {head}", *rng.choice(BLOCK_LINES)]
+        elif rng.random() < 0.3:
             indent = pick(["", "", "", "  ", "\t"])
             items = [f"{indent}- {pick(YAML_VALUES)}" for _ in range(rng.randint(0, 3))]
             lines += [f"{key}:", *items]
@@ -238,16 +250,51 @@ def random_front_matter(rng: random.Random) -> str:
 
 
 def test_simple_yaml_reads_what_the_yaml_loader_reads_or_leaves_it_to_the_loader() -> None:
-    rng, fast = random.Random(16), 0
-    for _ in range(4000):
+    rng, fast, blocks = random.Random(16), 0, 0
+    for _ in range(6000):
         text = random_front_matter(rng)
         simple = simple_yaml(text)
         if simple is None:
             continue
         fast += 1
+        blocks += ": >" in text or ": |" in text
         for loader in (yaml_loader(), yaml.SafeLoader):
             assert yaml.load(text, Loader=loader) == simple, text
-    assert fast > 400  # the check above is not vacuous
+    assert fast > 400 and blocks > 50  # the check above is not vacuous
+
+
+WORD = re.compile(r"[A-Za-z]+")
+
+
+def test_plain_words_yaml_reads_as_no_text_are_pyyamls() -> None:
+    # simple_yaml tells text from bool and null without PyYAML: for a plain scalar that starts
+    # with a letter, those two are PyYAML's only implicit types, and these words their values.
+    resolvers = yaml.SafeLoader.yaml_implicit_resolvers
+    letters = [c for c in resolvers if c and c.isalpha()]
+    tags = {tag for c in letters for tag, _ in resolvers[c]}
+    assert tags == {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
+    assert set(letters) == {word[0] for word in NOT_TEXT_WORDS}
+    said = {
+        w for c in letters for _, pattern in resolvers[c] for w in WORD.findall(pattern.pattern)
+    }
+    assert said == NOT_TEXT_WORDS  # the words the patterns list, as simple_yaml lists them
+    words = {w for c in letters for word in NOT_TEXT_WORDS for w in (word, c + word[1:])}
+    words |= {"Yes", "yES", "nULL", "Nul", "onn", "tru", "y", "N", "True_", "off-line", "nO"}
+    for word in words:
+        assert (not isinstance(yaml.safe_load(word), str)) == (word in NOT_TEXT_WORDS), word
+        assert (simple_yaml(f"k: {word}\n") is None) == (word in NOT_TEXT_WORDS), word
+
+
+def test_site_yaml_as_shipped_and_scaffolded_takes_the_simple_path(tmp_path: Path) -> None:
+    # A build that reads site.yaml (a first build, or one after it changed) loads no PyYAML.
+    root = Path(__file__).resolve().parents[1]
+    texts = [(root / "content" / "site.yaml").read_text(encoding="utf-8")]
+    scaffold = (root / "sitegen" / "scaffold" / "site.yaml").read_text(encoding="utf-8")
+    texts.append(scaffold.replace("__TITLE__", "My reading list"))
+    for text in texts:
+        simple = simple_yaml(text)
+        assert simple is not None and simple == yaml.safe_load(text)
+        assert isinstance(simple["per_page"], int) and simple["description"]
 
 
 def test_pages_as_ingest_writes_them_take_the_simple_path() -> None:
@@ -292,9 +339,10 @@ def test_make_folder_makes_what_is_missing_and_refuses_a_file_in_the_way(tmp_pat
 def test_pyyaml_loads_only_when_yaml_is_read() -> None:
     # A build whose inputs the cache holds parsed reads no YAML: importing the modules that
     # read it loads no PyYAML (~8 ms of every start); reading YAML does.
-    first = "import sitegen.build, sitegen.cli, sitegen.project, sitegen.themes"
-    then = (
-        "from sitegen.fsio import load_yaml\n"
-        "assert load_yaml('a: >-\\n  folded\\n', 'x.yaml') == {'a': 'folded'}"
-    )
+    # Simple YAML (simple_yaml) is read without it.
+    first = "import sitegen.build, sitegen.cli, sitegen.project, sitegen.themes\n"
+    first += "from sitegen.fsio import load_yaml\n"
+    first += "text = '# c\\na: >-\\n  folded\\nn: 5\\n'\n"
+    first += "assert load_yaml(text, 'x.yaml') == {'a': 'folded', 'n': 5}"
+    then = "assert load_yaml('a: {b: 1}\\n', 'x.yaml') == {'a': {'b': 1}}"
     assert loaded_before_and_after("yaml", first, then) == (False, True)
