@@ -294,6 +294,9 @@ NOT_TEXT_WORDS = frozenset(
     | {"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
 )
 DECIMAL = re.compile(r"0|[1-9][0-9]*")  # an int to YAML (no float, date or other int form)
+# Every character YAML's float, int and timestamp patterns (those of a plain scalar that starts
+# with a digit) can match: one with any other character is text ("2024-01-22-trending").
+NUMBER_CHARACTERS = frozenset("0123456789_.:+- \tabcdefABCDEFinINxtTZ")
 
 
 def plain_value(plain: str) -> str | int | None:
@@ -301,7 +304,9 @@ def plain_value(plain: str) -> str | int | None:
     None for anything else (a bool, null, float, date...) or not told without PyYAML."""
     if not plain[0].isdigit():  # a letter or "_" (what the patterns allow first)
         return None if plain in NOT_TEXT_WORDS else plain
-    return int(plain) if DECIMAL.fullmatch(plain) else None
+    if DECIMAL.fullmatch(plain):
+        return int(plain)
+    return None if NUMBER_CHARACTERS.issuperset(plain) else plain
 
 
 def key_is_text(key: str) -> bool:

@@ -22,6 +22,7 @@ from sitegen.fsio import (
     create_file,
     load_yaml,
     make_folder,
+    plain_value,
     read_input,
     simple_yaml,
     write_atomic,
@@ -264,6 +265,7 @@ def test_simple_yaml_reads_what_the_yaml_loader_reads_or_leaves_it_to_the_loader
 
 
 WORD = re.compile(r"[A-Za-z]+")
+PLAIN = re.compile(r"[A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*")
 
 
 def test_plain_words_yaml_reads_as_no_text_are_pyyamls() -> None:
@@ -283,6 +285,22 @@ def test_plain_words_yaml_reads_as_no_text_are_pyyamls() -> None:
     for word in words:
         assert (not isinstance(yaml.safe_load(word), str)) == (word in NOT_TEXT_WORDS), word
         assert (simple_yaml(f"k: {word}\n") is None) == (word in NOT_TEXT_WORDS), word
+
+
+def test_plain_text_led_by_a_digit_is_told_from_numbers_and_dates_as_pyyaml_tells_it() -> None:
+    rng, told = random.Random(7), 0
+    pieces = list("0123456789-_.+eExbT Zaf") + ["inf", "nan", "trending", "D", "bit", "v2", "é"]
+    for _ in range(20000):
+        plain = rng.choice("0123456789") + "".join(rng.choices(pieces, k=rng.randint(0, 6)))
+        if not PLAIN.fullmatch(plain):  # what simple_yaml asks it of: SIMPLE_SCALAR's plain
+            continue
+        value = plain_value(plain)
+        if value is not None:
+            told += 1
+            assert yaml.safe_load(f"k: {plain}\n") == {"k": value}, plain
+    assert told > 5000
+    assert plain_value("2024-01-22-trending") == "2024-01-22-trending"
+    assert plain_value("50") == 50 and plain_value("2024-01-22") is None
 
 
 def test_site_yaml_as_shipped_and_scaffolded_takes_the_simple_path(tmp_path: Path) -> None:
