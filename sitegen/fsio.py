@@ -293,9 +293,13 @@ NOT_TEXT_WORDS = frozenset(
     {"yes", "Yes", "YES", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE"}
     | {"on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL"}
 )
-DECIMAL = re.compile(r"0|[1-9][0-9]*")  # an int to YAML (no float, date or other int form)
+# An int to YAML (no float, date or other int form), of up to 19 digits: Python refuses to
+# read one of over 4,300 (sys.get_int_max_str_digits), so a longer one is left to the loader.
+DECIMAL = re.compile(r"0|[1-9][0-9]{0,18}")
 # Every character YAML's float, int and timestamp patterns (those of a plain scalar that starts
-# with a digit) can match: one with any other character is text ("2024-01-22-trending").
+# with a digit) can match: one with any other character is text ("2024-01-22-trending"). Ten
+# of them (" \tTtZ:" and "inIN") match only with a ":" or not after a digit, which no plain
+# scalar here holds: text with them ("1 2") goes to the loader, needlessly but safely.
 NUMBER_CHARACTERS = frozenset("0123456789_.:+- \tabcdefABCDEFinINxtTZ")
 
 
@@ -326,34 +330,37 @@ def simple_scalar(single: str | None, double: str | None, plain: str | None) -> 
     return plain_value(plain) if plain is not None else None
 
 
-def simple_block(text: str, at: int, style: str, chomp: str) -> tuple[str | None, int]:
+def simple_block(text: str, at: int, style: str, chomp: str) -> tuple[str, int] | None:
     """A block scalar's value from `at` (its lines evenly indented, none blank or with a space
-    at either end), and where it ends; None if its lines are not such."""
+    at either end), and where it ends; None if its lines are not such. A line it leaves that
+    starts with a space (blank but for spaces, or one after a blank line) is no key line:
+    simple_yaml then refuses the text."""
     lines, indent = [], ""
     while (line := BLOCK_LINE.match(text, at)) is not None:
         if indent and line[1] != indent:
-            return None, at  # uneven: more indented lines keep their breaks
+            return None  # uneven: more indented lines keep their breaks
         indent = line[1]
         lines.append(line[2])
         at = line.end()
-    if not lines or (at < len(text) and text[at] == " "):
-        return None, at  # empty, or a line of spaces only
+    if not lines:
+        return None  # empty: YAML's value for it is left to the loader
     value = (" " if style == ">" else "\n").join(lines)
     return value + ("" if chomp else "\n"), at
 
 
 def simple_yaml(text: str) -> dict[str, SimpleValue] | None:
-    """What yaml.safe_load gives for simple text (see SIMPLE_KEY_LINE); None for other text."""
+    """What yaml.safe_load gives for simple text (the forms the comment above SIMPLE_SCALAR
+    lists); None for other text."""
     if not text.endswith("\n") or NOT_SIMPLE_TEXT.search(text):
         return None
     data: dict[str, SimpleValue] = {}
     at, end = 0, len(text)
     while (at := SKIPPED_LINES.match(text, at).end()) < end:
         if (head := SIMPLE_BLOCK_HEAD.match(text, at)) is not None:
-            value, at = simple_block(text, head.end(), head[2], head[3])
-            if value is None or not key_is_text(head[1]):
+            block = simple_block(text, head.end(), head[2], head[3])
+            if block is None or not key_is_text(head[1]):
                 return None
-            data[head[1]] = value
+            data[head[1]], at = block
             continue
         line = SIMPLE_KEY_LINE.match(text, at)
         if line is None or not key_is_text(line[1]):

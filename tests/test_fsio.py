@@ -260,8 +260,30 @@ def test_simple_yaml_reads_what_the_yaml_loader_reads_or_leaves_it_to_the_loader
         fast += 1
         blocks += ": >" in text or ": |" in text
         for loader in (yaml_loader(), yaml.SafeLoader):
-            assert yaml.load(text, Loader=loader) == simple, text
+            assert typed(yaml.load(text, Loader=loader)) == typed(simple), text
     assert fast > 400 and blocks > 50  # the check above is not vacuous
+
+
+def typed(value: object) -> object:
+    """A loaded value with each scalar's type beside it (== takes 1 for True and 1.0)."""
+    if isinstance(value, dict):
+        return {key: typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [typed(item) for item in value]
+    return (type(value).__name__, value)
+
+
+def test_simple_yaml_leaves_what_it_cannot_read_as_yaml_does_to_the_loader() -> None:
+    # A comment line inside a block is text of it; blank lines inside a block keep breaks.
+    for text in ["_k: |\n  a #b\n\n  # c\n", "k: >\n  a\n\n  b\n", "k: >\n  a\n   b\n"]:
+        assert simple_yaml(text) is None
+        assert load_yaml(text, "x.yaml") == yaml.safe_load(text)
+    # An int Python will not read (over 4,300 digits): the loader's, and the line of a
+    # mistake after it is still told.
+    assert simple_yaml("k: " + "1" * 20 + "\n") is None
+    with pytest.raises(SitegenError, match=r"invalid YAML") as raised:
+        load_yaml("k: " + "1" * 4301 + "\nj: [\n", "x.yaml")
+    assert raised.value.line == 3
 
 
 WORD = re.compile(r"[A-Za-z]+")
