@@ -272,7 +272,8 @@ def may_nest_deeply(text: str, depth: int = 1000) -> bool:
 # simple_yaml reads it in a few µs where libyaml takes ~26 (0.22 s at 10k pages), and without
 # importing PyYAML (~10 ms of a build that reads site.yaml); anything else, or any character
 # that YAML treats specially in such text, goes to the loader.
-SIMPLE_SCALAR = r"'((?:[^'\n]|'')*)'|\"([^\"\\\n]*)\"|([A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*)"
+SIMPLE_PLAIN = r"[A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*"  # a plain word or words (plain_value)
+SIMPLE_SCALAR = rf"'((?:[^'\n]|'')*)'|\"([^\"\\\n]*)\"|({SIMPLE_PLAIN})"
 COMMENT_AFTER = r"(?: +#[^\n]*)?\n"  # a value's line may end in a comment
 # A key of at most 1024 characters: YAML looks no further for the ":" of a simple key.
 SIMPLE_KEY = r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):"

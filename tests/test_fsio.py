@@ -18,6 +18,7 @@ from sitegen.fsio import (
     FILE_MODE,
     NOT_SIMPLE_TEXT,
     NOT_TEXT_WORDS,
+    SIMPLE_PLAIN,
     counts_as_input,
     create_file,
     load_yaml,
@@ -287,7 +288,7 @@ def test_simple_yaml_leaves_what_it_cannot_read_as_yaml_does_to_the_loader() -> 
 
 
 WORD = re.compile(r"[A-Za-z]+")
-PLAIN = re.compile(r"[A-Za-z0-9][^\s#:]*(?: [^\s#:]+)*")
+PLAIN = re.compile(SIMPLE_PLAIN)
 
 
 def test_plain_words_yaml_reads_as_no_text_are_pyyamls() -> None:
@@ -319,13 +320,13 @@ def test_plain_text_led_by_a_digit_is_told_from_numbers_and_dates_as_pyyaml_tell
         value = plain_value(plain)
         if value is not None:
             told += 1
-            assert yaml.safe_load(f"k: {plain}\n") == {"k": value}, plain
+            assert typed(yaml.safe_load(f"k: {plain}\n")) == typed({"k": value}), plain
     assert told > 5000
     assert plain_value("2024-01-22-trending") == "2024-01-22-trending"
     assert plain_value("50") == 50 and plain_value("2024-01-22") is None
 
 
-def test_site_yaml_as_shipped_and_scaffolded_takes_the_simple_path(tmp_path: Path) -> None:
+def test_site_yaml_as_shipped_and_scaffolded_takes_the_simple_path() -> None:
     # A build that reads site.yaml (a first build, or one after it changed) loads no PyYAML.
     root = Path(__file__).resolve().parents[1]
     texts = [(root / "content" / "site.yaml").read_text(encoding="utf-8")]
@@ -333,7 +334,7 @@ def test_site_yaml_as_shipped_and_scaffolded_takes_the_simple_path(tmp_path: Pat
     texts.append(scaffold.replace("__TITLE__", "My reading list"))
     for text in texts:
         simple = simple_yaml(text)
-        assert simple is not None and simple == yaml.safe_load(text)
+        assert simple is not None and typed(simple) == typed(yaml.safe_load(text))
         assert isinstance(simple["per_page"], int) and simple["description"]
 
 
