@@ -1084,7 +1084,7 @@ def search_index(
         from sitegen.search_diff import updated  # it builds on this module
 
         try:
-            made = updated(papers, taxonomy, old, keys, left)
+            made = updated(papers, taxonomy, old, keys, left, spill)
             return made or indexed(papers, taxonomy, old, keys, spill, left)
         except DAMAGED:
             pass  # a memo this code did not make (a damaged cache): start afresh

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sitegen import search, search_diff
 from sitegen.build import write
 from sitegen.build.write import ResidentSearch
+from sitegen.cache import BytesOnDisk, SpillFile, read_plain, write_plain
 from sitegen.catalog import Paper
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
@@ -113,6 +114,23 @@ def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
     same = [t for t in memo["codes"] if new["codes"][t] is memo["codes"][t]]
     assert len(same) == len(memo["codes"])  # no term's postings but the new words changed
     assert set(new["codes"]) - set(memo["codes"]) == {"zyzzyva", "quokka"}
+
+
+def test_a_spilled_update_moves_each_entry_to_disk_once(tmp_path: Path) -> None:
+    papers, taxonomy = generate_papers(60, seed=3)
+    held, spent = (search.search_index(papers[:50], taxonomy)[1] for _ in range(2))
+    keys = search.entry_keys(papers, taxonomy)
+    in_memory = search_diff.updated(papers, taxonomy, held, keys)
+    spilled = search_diff.updated(papers, taxonomy, spent, keys, spill=SpillFile(tmp_path))
+    assert in_memory is not None and spilled is not None
+    assert spilled[0] == in_memory[0]
+    assert isinstance(spilled[1]["entries"], BytesOnDisk)
+    assert not spent["entries"]  # each moved out of the old memo: not held twice
+    assert len(held["entries"]) == 50  # without a spill the old memo stays whole
+    for name, memo in (("in-memory", in_memory[1]), ("spilled", spilled[1])):
+        with (tmp_path / name).open("wb") as handle:
+            write_plain(memo, handle)
+    assert read_plain(tmp_path / "spilled") == read_plain(tmp_path / "in-memory")  # as kept
 
 
 def test_files_on_disk_as_left_are_not_made_again() -> None:
