@@ -454,6 +454,29 @@ def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> No
     assert read_plain(path) == value
 
 
+def test_big_bytes_are_written_from_where_they_lie_and_read_back_as_bytes(
+    tmp_path: Path,
+) -> None:
+    import array
+    import tracemalloc
+
+    numbers = array.array("i", range(1_000_000))  # 4 MB, as a discovery vector's array
+    value = {"memo": {"view": memoryview(numbers).cast("B"), "bytes": bytes(3_000_000)}}
+    value["memo"]["small"] = b"xy"
+    path = tmp_path / "part.cache"
+    tracemalloc.start()
+    try:
+        with open(path, "wb") as handle:
+            write_plain(value, handle)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # neither big value copied into a record first
+    kept = read_plain(path)["memo"]
+    assert kept == {"view": numbers.tobytes(), "bytes": bytes(3_000_000), "small": b"xy"}
+    assert {type(v) for v in kept.values()} == {bytes}
+
+
 def test_a_file_system_without_mmap_still_reads_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
