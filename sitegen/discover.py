@@ -206,27 +206,31 @@ def discover(
     return named_regions(Discovery(key_terms=terms, related=related, points=points), slugs)
 
 
-# Up to this many base papers, a generation keeps its papers' vectors (9 MB at 9k papers):
-# a later build vectorises only the papers after the base (0.35 -> 0.08 s at 10k papers).
-# Above, the memory of 100k papers' builds has no room for a copy of them.
-VECTORS_KEPT = 50_000
+# Up to this many base papers, a generation keeps its papers' vectors (9 MB at 9k papers,
+# 86 MB at 100k): a later build vectorises only the papers after the base (0.35 -> 0.08 s
+# at 10k papers; at 100k, a new dump's 11 s vectorise and its ~500 MB peak beside the side
+# copy's search index). They are packed as views of the matrix's own arrays, not copies:
+# the cold build's peak has no room for another ~170 MB at 100k papers.
+VECTORS_KEPT = 120_000
 
 
-def packed_vectors(both: Pruned, rows: np.ndarray) -> dict[str, str | bytes | int]:
+def packed_vectors(both: Pruned, rows: np.ndarray) -> dict[str, str | bytes | memoryview | int]:
     """The base rows' vectors (whole and pruned) and what each column counts, as plain values
     (none above VECTORS_KEPT base papers: vectorise then keeps no keys)."""
     columns = both.vectors.columns
     if len(rows) > VECTORS_KEPT or columns is None:
         return {}
-    plain: dict[str, str | bytes | int] = {
+    plain: dict[str, str | bytes | memoryview | int] = {
         "vector_keys": "\n".join(columns.keys()),
         "vector_terms": "\n".join(both.vectors.terms),
         "vector_df": numbers(both.vectors.df, np.int64),
     }
-    for name, matrix in (("vectors", both.vectors.matrix[rows]), ("matched", both.matched[rows])):
-        plain[f"{name}_indptr"] = numbers(matrix.indptr, np.int64)
-        plain[f"{name}_indices"] = numbers(matrix.indices, np.int32)
-        plain[f"{name}_data"] = numbers(matrix.data, np.float32)
+    every = len(rows) == both.matched.shape[0]  # rows are flatnonzero's: then 0..n-1
+    for name, matrix in (("vectors", both.vectors.matrix), ("matched", both.matched)):
+        matrix = matrix if every else matrix[rows]
+        plain[f"{name}_indptr"] = array_bytes(matrix.indptr, np.int64)
+        plain[f"{name}_indices"] = array_bytes(matrix.indices, np.int32)
+        plain[f"{name}_data"] = array_bytes(matrix.data, np.float32)
     return plain
 
 
@@ -270,10 +274,20 @@ def kept_matrix(plain: dict, name: str, columns: int) -> sp.csr_matrix:
 
 def interleaved(base: sp.csr_matrix, later: sp.csr_matrix, in_base: np.ndarray) -> sp.csr_matrix:
     """The rows of `base` where in_base is true, those of `later` where it is false, in order."""
-    position = np.empty(len(in_base), np.int64)
-    position[np.flatnonzero(in_base)] = np.arange(base.shape[0])
-    position[np.flatnonzero(~in_base)] = base.shape[0] + np.arange(later.shape[0])
-    return sp.vstack([base, later], format="csr")[position]
+    # Each part's entries put in place: a stack of both, then its rows picked, made two
+    # copies of the base (~150 MB at 100k papers, beside the side copy's search index).
+    lengths = np.empty(len(in_base), np.int64)
+    lengths[in_base] = np.diff(base.indptr)
+    lengths[~in_base] = np.diff(later.indptr)
+    indptr = np.zeros(len(in_base) + 1, np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    of_base = np.repeat(in_base, lengths)  # whose each entry is, in the rows' order
+    indices = np.empty(int(indptr[-1]), np.int32)
+    data = np.empty(int(indptr[-1]), np.float32)
+    indices[of_base], data[of_base] = base.indices, base.data
+    indices[~of_base], data[~of_base] = later.indices, later.data
+    shape = (len(in_base), base.shape[1])
+    return sp.csr_matrix((data, indices, indptr), shape=shape)
 
 
 # The base generation's key-term candidates, how many base papers use each key, and the
@@ -672,9 +686,18 @@ def numbers(values: Iterable | np.ndarray, dtype: type) -> bytes:
     return np.asarray(values, dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
 
 
+def array_bytes(array: np.ndarray, dtype: type) -> bytes | memoryview:
+    """numbers() of an array: a view of its own bytes when they are those already (the
+    cache writes it as bytes; the array must not change while the memo holds it)."""
+    if array.dtype == np.dtype(dtype).newbyteorder("<") and array.flags.c_contiguous:
+        return memoryview(array).cast("B")
+    return numbers(array, dtype)
+
+
 def plain_array(plain: dict, name: str, dtype: type) -> np.ndarray:
     """The array numbers() kept under this name."""
-    return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype)
+    # Not copied where the bytes are in this machine's order: read-only, a view of them.
+    return np.frombuffer(plain[name], np.dtype(dtype).newbyteorder("<")).astype(dtype, copy=False)
 
 
 def fitting(plain: object, rows: np.ndarray) -> Generation | None:

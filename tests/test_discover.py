@@ -590,6 +590,33 @@ def test_a_remembered_base_and_the_papers_after_it_are_the_vectors_of_all(step: 
     assert grown({}, catalogue, None) is None  # a generation that kept none: made anew
 
 
+def test_a_whole_base_packs_views_of_its_vectors_and_the_cache_keeps_their_bytes(
+    tmp_path: Path,
+) -> None:
+    from sitegen.cache import read_plain, write_plain
+    from sitegen.discover import catalogue_rows, grown, packed_vectors
+
+    papers = shipped_papers()[:120]
+    cold = catalogue_rows(papers[:100], None)  # a cold build's: every row in the base
+    alone = vectorise(cold.slugs, cold.texts, keys=True)
+    mine = Pruned(alone, pruned(alone.matrix, PRUNE_TERMS))
+    plain = packed_vectors(mine, np.arange(100))
+    for name, matrix in (("vectors", alone.matrix), ("matched", mine.matched)):
+        for part, dtype in (("indices", np.int32), ("data", np.float32)):
+            shown = np.frombuffer(plain[f"{name}_{part}"], dtype)
+            assert np.shares_memory(shown, getattr(matrix, part))  # not a copy
+    with (tmp_path / "memo").open("wb") as handle:
+        write_plain(plain, handle)
+    kept = read_plain(tmp_path / "memo")
+    assert {type(value) for value in kept.values()} <= {str, bytes}
+    catalogue = catalogue_rows(papers, {p.slug for p in papers[:100]})  # a new dump's build
+    vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base)
+    made = grown(kept, catalogue, None)
+    assert made is not None
+    assert same_matrix(made.vectors.matrix, vectors.matrix)
+    assert same_matrix(made.matched, pruned(vectors.matrix, PRUNE_TERMS))
+
+
 def test_a_large_base_keeps_no_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
     import sitegen.discover
     from sitegen.discover import catalogue_rows, packed_vectors
