@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -182,3 +183,14 @@ def test_the_goals_of_issue_16_are_judged_from_the_run_for_the_corpora_they_are_
     assert bench_scale.verdicts([result("shipped", [3.004], [1.0], [1.0])]) == [
         "- shipped: sitegen ÷ Hugo, cold 3.00 (≤ 3): met"
     ]
+    # At 100k, the add's peak memory is judged too, when it was sampled (2,000 MiB: 2.1 GB).
+    big = replace(result("100,000", [80.0], [44.0], [50.0]), site_mb=980.0, noop=run(1.3, 0.0))
+    assert bench_scale.verdicts([replace(big, new_dump=run(50.0, 2_000.0))]) == [
+        "- 100,000: output, GB 0.98 (≤ 1): met",
+        "- 100,000: cold build, seconds 80.00 (≤ 180): met",
+        "- 100,000: peak memory of a cold build, GB 1.05 (≤ 2): met",
+        "- 100,000: peak memory of `sitegen add`, GB 2.10 (≤ 2): NOT MET",
+        "- 100,000: no-op rebuild, seconds 1.30 (≤ 5): met",
+    ]
+    unsampled = bench_scale.verdicts([replace(big, new_dump=run(50.0, 0.0))])
+    assert not [line for line in unsampled if "sitegen add" in line]
