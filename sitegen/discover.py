@@ -184,12 +184,19 @@ def discover(
     # Even a generation just made is unpacked: its strings are then shared as in a later
     # build's, so each view pickles the same (build.keys.page_key) and no page renders again.
     plain = (remember or (lambda f: f()))(make)
+    # The kept vectors apart, and only where grown reads them (this build made none): at
+    # 100k papers, the copy of the base's rows a cold build packs (~80 MB) is not held
+    # while the generation is unpacked, nor its texts (~75 MB) while grown makes every
+    # row's matrix. A one-shot build spills the memo, so `del` frees them (~290 MB).
+    kept, plain = vectors_apart(plain)
+    kept = {} if made else kept
     generation = fitting(plain, rows)
     if generation is None:  # a remembered one that doesn't fit this base: made afresh
         plain = make()
         generation = unpacked(plain)
-    both = made[0] if made else grown(plain, catalogue, tokens) or whole()
-    del plain  # a one-shot build spills the memo: ~200 MB at 100k papers, not held to the end
+    del plain
+    both = made[0] if made else grown(kept, catalogue, tokens) or whole()
+    del kept
     made.clear()  # made[0] is `both`: held here, `del both` below would free nothing
     known = {} if later is None else later
     for key, plain_ones in aside.items():  # of this generation's counts, as the memo's are
@@ -221,7 +228,7 @@ def packed_vectors(both: Pruned, rows: np.ndarray) -> dict[str, str | bytes | me
     if len(rows) > VECTORS_KEPT or columns is None:
         return {}
     plain: dict[str, str | bytes | memoryview | int] = {
-        "vector_keys": "\n".join(columns.keys()),
+        "vector_keys": "\n".join(columns),
         "vector_terms": "\n".join(both.vectors.terms),
         "vector_df": numbers(both.vectors.df, np.int64),
     }
@@ -261,7 +268,17 @@ def grown(plain: dict, catalogue: CatalogueRows, tokens: TokenMemo | None) -> Pr
     return Pruned(Vectors(tuple(catalogue.slugs), tuple(terms), matrix, df), matched)
 
 
+def vectors_apart(plain: object) -> tuple[dict, object]:
+    """A memo's kept vectors (packed_vectors), and the rest (all of it, if it is not a dict of
+    names: the cache is untrusted, and fitting refuses what doesn't unpack)."""
+    if type(plain) is not dict or not all(type(name) is str for name in plain):
+        return {}, plain
+    vectors = {name: value for name, value in plain.items() if name.startswith(VECTOR_PARTS)}
+    return vectors, {name: value for name, value in plain.items() if name not in vectors}
+
+
 KEPT_TEXTS = ("vector_terms", "vector_keys")  # packed_vectors' lines: the terms, their keys
+VECTOR_PARTS = ("vector_", "vectors_", "matched_")  # how packed_vectors' names begin
 
 
 def kept_matrix(plain: dict, name: str, columns: int) -> sp.csr_matrix:

@@ -101,23 +101,18 @@ class Vectors:
     terms: tuple[str, ...]  # column order (sorted alphabetically)
     matrix: sp.csr_matrix  # float32, rows L2-normalised
     df: np.ndarray  # document frequency of each term
-    columns: ColumnKeys | None = None  # what each column counts (vectorise_more reads it)
+    # What each column counts, by its key (column_keys; vectorise_more reads them).
+    columns: tuple[str, ...] | None = None
 
 
-@record
-class ColumnKeys:
-    """What each column of a TF-IDF counts: a stemmed word, or two in a row (a bigram)."""
-
-    words: list[str]  # stemmed words by id
-    codes: np.ndarray  # per column: a word's id, or len(words) + first * len(words) + second
-
-    def keys(self) -> list[str]:
-        """Each column's key: its word, or its two words' pair_key."""
-        words, n = self.words, max(len(self.words), 1)
-        return [
-            words[code] if code < n else pair_key(words[(code - n) // n], words[(code - n) % n])
-            for code in self.codes.tolist()
-        ]
+def column_keys(words: list[str], codes: np.ndarray) -> tuple[str, ...]:
+    """Each column's key: its stemmed word, or its two words' pair_key (`codes`: per column,
+    a word's id, or len(words) + first * len(words) + second)."""
+    n = max(len(words), 1)
+    return tuple(
+        words[code] if code < n else pair_key(words[(code - n) // n], words[(code - n) % n])
+        for code in codes.tolist()
+    )
 
 
 def pair_key(first: str, second: str) -> str:
@@ -353,7 +348,7 @@ def vectorise(
     With `base` (a flag per row), the corpus statistics (which terms are columns, their
     idf, how each is spelt) come from the flagged rows only: a row outside the base
     leaves every other row's vector unchanged. `keys`: keep what each column counts
-    (Vectors.columns; at 100k papers its words hold ~30 MB).
+    (Vectors.columns: each column's key).
     """
     n_docs = len(slugs)
     in_base = np.ones(n_docs, bool) if base is None else np.asarray(base, bool)
@@ -403,7 +398,9 @@ def vectorise(
     df = np.concatenate([unigram_df, bigram_df])[order]
     codes = np.concatenate([unigram_keep, n_words + bigram_codes[bigram_keep]])[order]
     terms = tuple(labels[i] for i in order)
-    columns = ColumnKeys(words, codes.astype(np.int64)) if keys else None
+    # Made now, not kept as the words and codes: at 100k papers the words alone hold ~30 MB,
+    # which a cold build then held through the base's related lists, to its peak.
+    columns = column_keys(words, codes.astype(np.int64)) if keys else None
     return Vectors(tuple(slugs), terms, tfidf(counts, df, n_base), df, columns)
 
 
@@ -421,7 +418,7 @@ def vectorise_more(
     tokens: TokenMemo | None = None,
 ) -> sp.csr_matrix:
     """The TF-IDF rows of more texts over the columns a vectorise learnt from its base
-    (`columns`: each column's key, ColumnKeys.keys, to its number; `df`, `n_base`: the
+    (`columns`: each column's key, Vectors.columns, to its number; `df`, `n_base`: the
     base's): the rows vectorise gives these texts beside that base, bit for bit.
 
     A column's word is never generic (a generic word is no column alone, and whether a word

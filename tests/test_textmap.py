@@ -146,7 +146,7 @@ def test_more_rows_over_a_base_s_columns_are_the_rows_vectorise_gives_them() -> 
     whole = vectorise([f"p{i}" for i in range(6)], texts, min_df=1, base=base, keys=True)
     assert whole.columns is not None
     assert vectorise([f"p{i}" for i in range(6)], texts, min_df=1, base=base).columns is None
-    columns = {key: number for number, key in enumerate(whole.columns.keys())}
+    columns = {key: number for number, key in enumerate(whole.columns)}
     later = np.flatnonzero(~base)
     rows = vectorise_more([texts[i] for i in later], columns, whole.df, int(base.sum()))
     expected = whole.matrix[later]
