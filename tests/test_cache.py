@@ -437,19 +437,24 @@ def test_a_crafted_record_holding_itself_is_refused_at_once(tmp_path: Path) -> N
             read_plain(path)
 
 
-def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> None:
+def written_with_peak(value: object, path: Path) -> int:
+    """Write a cache file; the most memory Python allocations held meanwhile, in bytes."""
     import tracemalloc
 
-    columns = {f"column{n}": str(n) * 2_000_000 for n in range(8)}  # discovery's, in kind
-    value = {"memo": {**columns, "list": [1, 2], "small": "s"}}
-    path = tmp_path / "part.cache"
     tracemalloc.start()
     try:
         with open(path, "wb") as handle:
             write_plain(value, handle)
-        _, peak = tracemalloc.get_traced_memory()
+        return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
+
+
+def test_big_values_are_written_one_at_a_time_not_gathered(tmp_path: Path) -> None:
+    columns = {f"column{n}": str(n) * 2_000_000 for n in range(8)}  # discovery's, in kind
+    value = {"memo": {**columns, "list": [1, 2], "small": "s"}}
+    path = tmp_path / "part.cache"
+    peak = written_with_peak(value, path)
     assert peak < 3 * 2_000_000  # one column's record at a time, not all eight at once
     assert read_plain(path) == value
 
@@ -458,19 +463,12 @@ def test_big_bytes_are_written_from_where_they_lie_and_read_back_as_bytes(
     tmp_path: Path,
 ) -> None:
     import array
-    import tracemalloc
 
     numbers = array.array("i", range(1_000_000))  # 4 MB, as a discovery vector's array
     value = {"memo": {"view": memoryview(numbers).cast("B"), "bytes": bytes(3_000_000)}}
     value["memo"]["small"] = b"xy"
     path = tmp_path / "part.cache"
-    tracemalloc.start()
-    try:
-        with open(path, "wb") as handle:
-            write_plain(value, handle)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = written_with_peak(value, path)
     assert peak < 1_000_000  # neither big value copied into a record first
     kept = read_plain(path)["memo"]
     assert kept == {"view": numbers.tobytes(), "bytes": bytes(3_000_000), "small": b"xy"}
