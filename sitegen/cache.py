@@ -96,7 +96,7 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
     def put(record: Any) -> None:
         nonlocal crc
         if type(record) in RAW_KINDS and len(record) >= RAW_FROM:
-            put_bytes(memoryview(record).cast("B"))
+            crc = bytes_record(handle, memoryview(record).cast("B"), crc)
             return
         chunk = marshal.dumps(record)
         # Length-prefixed: read back by marshal.loads of a slice (marshal.load of a stream
@@ -105,17 +105,6 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
         crc = zlib.crc32(chunk, zlib.crc32(size, crc))
         handle.write(size)
         handle.write(chunk)
-
-    def put_bytes(data: memoryview) -> None:
-        # Marshal's own record of bytes, written from where they lie: marshal.dumps would
-        # copy them first (discovery's kept vectors: 36 MB an array at 100k papers).
-        nonlocal crc
-        head = MARSHAL_BYTES + len(data).to_bytes(4, "little")
-        size = (len(head) + len(data)).to_bytes(4, "little")
-        crc = zlib.crc32(data, zlib.crc32(head, zlib.crc32(size, crc)))
-        handle.write(size)
-        handle.write(head)
-        handle.write(data)
 
     def stream(value: Any) -> None:
         if isinstance(value, TextsOnDisk):  # read back whole: a list is one record
@@ -151,6 +140,18 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
     with no_gc():
         stream(data)
     handle.write(crc.to_bytes(CHECK, "little"))
+
+
+def bytes_record(handle: BinaryIO, data: memoryview, crc: int) -> int:
+    """Write a write_plain record of bytes from where they lie; the CRC-32 that follows it."""
+    # Marshal's own record of bytes (no FLAG_REF: a read needs none): marshal.dumps would
+    # copy them first (discovery's kept vectors: 36 MB an array at 100k papers).
+    head = MARSHAL_BYTES + len(data).to_bytes(4, "little")
+    size = (len(head) + len(data)).to_bytes(4, "little")
+    handle.write(size)
+    handle.write(head)
+    handle.write(data)
+    return zlib.crc32(data, zlib.crc32(head, zlib.crc32(size, crc)))
 
 
 # Bytes of at least RAW_FROM are written as marshal's record of them (its type code, then
@@ -267,6 +268,9 @@ class BytesOnDisk(MutableMapping[str, bytes]):
 
     def __delitem__(self, key: str) -> None:
         del self.spans[key]  # its bytes stay in the file, unread
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.spans  # Mapping's would read the bytes (or raise for a miss)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.spans)

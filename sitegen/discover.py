@@ -216,8 +216,9 @@ def discover(
 # Up to this many base papers, a generation keeps its papers' vectors (9 MB at 9k papers,
 # 86 MB at 100k): a later build vectorises only the papers after the base (0.35 -> 0.08 s
 # at 10k papers; at 100k, a new dump's 11 s vectorise and its ~500 MB peak beside the side
-# copy's search index). They are packed as views of the matrix's own arrays, not copies:
-# the cold build's peak has no room for another ~170 MB at 100k papers.
+# copy's search index). Where every paper is in the base they are packed as views of the
+# matrix's own arrays; else its base rows are one copy (~80 MB at 100k papers), let go
+# once the memo is written (vectors_apart): the cold build's peak has little room.
 VECTORS_KEPT = 120_000
 
 
@@ -707,7 +708,7 @@ def array_bytes(array: np.ndarray, dtype: type) -> bytes | memoryview:
     """numbers() of an array: a view of its own bytes when they are those already (the
     cache writes it as bytes; the array must not change while the memo holds it)."""
     if array.dtype == np.dtype(dtype).newbyteorder("<") and array.flags.c_contiguous:
-        return memoryview(array).cast("B")
+        return memoryview(array).toreadonly().cast("B")  # a memo in memory is not written
     return numbers(array, dtype)
 
 

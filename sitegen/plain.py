@@ -27,8 +27,8 @@ def encode(value: Any) -> Any:
     if isinstance(value, PLAIN):
         return value
     kind = type(value)
-    if kind is memoryview:  # an array's bytes, not copied (discover.array_bytes): marshal
-        return value  # writes them as bytes, which is what a read gives back
+    if kind is memoryview and value.format == "B" and value.c_contiguous:
+        return value  # an array's bytes (discover.array_bytes): written, and read, as bytes
     if kind is list:
         return ["L", encoded(value)]
     if kind is tuple:

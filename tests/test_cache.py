@@ -181,6 +181,10 @@ def test_plain_data_round_trips_values_and_refuses_other_classes() -> None:
         ("tuple", "key"): "dict keys need not be strings",
     }
     assert decode(marshal.loads(marshal.dumps(encode(value)))) == value
+    assert decode(marshal.loads(marshal.dumps(encode(memoryview(b"ab"))))) == b"ab"
+    for view in (memoryview(bytes(8)).cast("i"), memoryview(bytes(8))[::2]):
+        with pytest.raises(TypeError):  # its len() is not its bytes', or it is not in one piece
+            encode(view)
     for data in (["C", "os", "system", ["true"]], ["C", "sitegen.cli", "main", [[]]], ["X", 1]):
         with pytest.raises(ValueError):
             decode(data)

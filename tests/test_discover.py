@@ -602,7 +602,8 @@ def test_a_whole_base_packs_views_of_its_vectors_and_the_cache_keeps_their_bytes
     for name, matrix in (("vectors", alone.matrix), ("matched", mine.matched)):
         for part, dtype in (("indices", np.int32), ("data", np.float32)):
             shown = np.frombuffer(plain[f"{name}_{part}"], dtype)
-            assert np.shares_memory(shown, getattr(matrix, part))  # not a copy
+            assert np.shares_memory(shown, getattr(matrix, part))  # not a copy...
+            assert plain[f"{name}_{part}"].readonly  # ...nor a way to write to the matrix
     with (tmp_path / "memo").open("wb") as handle:
         write_plain(plain, handle)
     kept = read_plain(tmp_path / "memo")

@@ -133,6 +133,20 @@ def test_a_spilled_update_moves_each_entry_to_disk_once(tmp_path: Path) -> None:
     assert read_plain(tmp_path / "spilled") == read_plain(tmp_path / "in-memory")  # as kept
 
 
+def test_a_side_copys_index_spends_its_memo_and_starts_afresh_from_a_damaged_one(
+    tmp_path: Path,
+) -> None:
+    papers, taxonomy = generate_papers(60, seed=4)
+    clean = search.search_index(papers, taxonomy)[0]
+    old = search.search_index(papers[:50], taxonomy)[1]
+    files, memo = search.search_index(papers, taxonomy, old, None, SpillFile(tmp_path))
+    assert files == clean and isinstance(memo["entries"], BytesOnDisk)
+    assert not old["entries"]  # search_index handed updated the spill file
+    damaged = search.search_index(papers[:50], taxonomy)[1]
+    del damaged["entries"][list(damaged["entries"])[-1]]  # an entry lost after others moved
+    assert search.search_index(papers, taxonomy, damaged, None, SpillFile(tmp_path))[0] == clean
+
+
 def test_files_on_disk_as_left_are_not_made_again() -> None:
     from sitegen.output import Kept
 
