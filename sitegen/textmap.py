@@ -398,8 +398,8 @@ def vectorise(
     df = np.concatenate([unigram_df, bigram_df])[order]
     codes = np.concatenate([unigram_keep, n_words + bigram_codes[bigram_keep]])[order]
     terms = tuple(labels[i] for i in order)
-    # Made now, not kept as the words and codes: at 100k papers the words alone hold ~30 MB,
-    # which a cold build then held through the base's related lists, to its peak.
+    # Made now, not kept as the words and codes: the words are every stemmed word of the
+    # corpus (~30 MB at 100k papers), and a cold build held them while it made its base.
     columns = column_keys(words, codes.astype(np.int64)) if keys else None
     return Vectors(tuple(slugs), terms, tfidf(counts, df, n_base), df, columns)
 
