@@ -175,9 +175,9 @@ def discover(
 
     def make() -> dict:
         both = whole(keys=len(rows) <= VECTORS_KEPT)
-        mine = rows_of(both.vectors, rows)
-        generation = learn_generation(mine, found, both.matched[rows], candidates is not None)
-        plain = {**packed(generation), **packed_vectors(both, rows)}
+        base = Pruned(rows_of(both.vectors, rows), both.matched[rows])
+        generation = learn_generation(base.vectors, found, base.matched, candidates is not None)
+        plain = {**packed(generation), **packed_vectors(base)}  # views of base's rows
         made[0] = Pruned(replace(both.vectors, columns=None), both.matched)  # keys: in `plain`
         return plain
 
@@ -216,26 +216,24 @@ def discover(
 # Up to this many base papers, a generation keeps its papers' vectors (9 MB at 9k papers,
 # 86 MB at 100k): a later build vectorises only the papers after the base (0.35 -> 0.08 s
 # at 10k papers; at 100k, a new dump's 11 s vectorise and its ~500 MB peak beside the side
-# copy's search index). Where every paper is in the base they are packed as views of the
-# matrix's own arrays; else its base rows are one copy (~80 MB at 100k papers), let go
-# once the memo is written (vectors_apart): the cold build's peak has little room.
+# copy's search index). They are packed as views of the base's rows, which the generation
+# was learnt from (~90 MB at 100k papers), let go once the memo is written (vectors_apart):
+# the cold build's peak has no room for another copy.
 VECTORS_KEPT = 120_000
 
 
-def packed_vectors(both: Pruned, rows: np.ndarray) -> dict[str, str | bytes | memoryview | int]:
-    """The base rows' vectors (whole and pruned) and what each column counts, as plain values
+def packed_vectors(base: Pruned) -> dict[str, str | bytes | memoryview | int]:
+    """The base's vectors (whole and pruned) and what each column counts, as plain values
     (none above VECTORS_KEPT base papers: vectorise then keeps no keys)."""
-    columns = both.vectors.columns
-    if len(rows) > VECTORS_KEPT or columns is None:
+    columns = base.vectors.columns
+    if len(base.vectors.slugs) > VECTORS_KEPT or columns is None:
         return {}
     plain: dict[str, str | bytes | memoryview | int] = {
         "vector_keys": "\n".join(columns),
-        "vector_terms": "\n".join(both.vectors.terms),
-        "vector_df": numbers(both.vectors.df, np.int64),
+        "vector_terms": "\n".join(base.vectors.terms),
+        "vector_df": numbers(base.vectors.df, np.int64),
     }
-    every = len(rows) == both.matched.shape[0]  # rows are flatnonzero's: then 0..n-1
-    for name, matrix in (("vectors", both.vectors.matrix), ("matched", both.matched)):
-        matrix = matrix if every else matrix[rows]
+    for name, matrix in (("vectors", base.vectors.matrix), ("matched", base.matched)):
         plain[f"{name}_indptr"] = array_bytes(matrix.indptr, np.int64)
         plain[f"{name}_indices"] = array_bytes(matrix.indices, np.int32)
         plain[f"{name}_data"] = array_bytes(matrix.data, np.float32)
@@ -415,9 +413,9 @@ def learn_generation(
 
 
 def rows_of(vectors: Vectors, rows: np.ndarray) -> Vectors:
-    """The vectors of some rows only (same terms)."""
+    """The vectors of some rows only (same terms and columns)."""
     slugs = tuple(vectors.slugs[i] for i in rows.tolist())
-    return Vectors(slugs, vectors.terms, vectors.matrix[rows], vectors.df)
+    return Vectors(slugs, vectors.terms, vectors.matrix[rows], vectors.df, vectors.columns)
 
 
 def extended(

@@ -572,14 +572,15 @@ def same_matrix(one: sp.csr_matrix, other: sp.csr_matrix) -> bool:
 
 @pytest.mark.parametrize("step", [2, 5, 9])
 def test_a_remembered_base_and_the_papers_after_it_are_the_vectors_of_all(step: int) -> None:
-    from sitegen.discover import catalogue_rows, grown, packed_vectors
+    from sitegen.discover import catalogue_rows, grown, packed_vectors, rows_of
 
     papers = shipped_papers()[:330]
     base = {p.slug for p in papers[::step]} | {p.slug for p in papers[:40]}
     catalogue = catalogue_rows(papers, base)
     vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base, keys=True)
     whole = Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS))
-    plain = packed_vectors(whole, np.flatnonzero(catalogue.in_base))
+    rows = np.flatnonzero(catalogue.in_base)
+    plain = packed_vectors(Pruned(rows_of(vectors, rows), whole.matched[rows]))
     made = grown(marshal.loads(marshal.dumps(plain)), catalogue, None)
     assert made is not None and made.vectors.terms == vectors.terms
     assert np.array_equal(made.vectors.df, vectors.df)
@@ -598,7 +599,7 @@ def test_a_whole_base_packs_views_of_its_vectors_and_the_cache_keeps_their_bytes
     cold = catalogue_rows(papers[:100], None)  # a cold build's: every row in the base
     alone = vectorise(cold.slugs, cold.texts, keys=True)
     mine = Pruned(alone, pruned(alone.matrix, PRUNE_TERMS))
-    plain = packed_vectors(mine, np.arange(100))
+    plain = packed_vectors(mine)
     for name, matrix in (("vectors", alone.matrix), ("matched", mine.matched)):
         for part, dtype in (("indices", np.int32), ("data", np.float32)):
             shown = np.frombuffer(plain[f"{name}_{part}"], dtype)
@@ -624,9 +625,9 @@ def test_a_large_base_keeps_no_vectors(monkeypatch: pytest.MonkeyPatch) -> None:
     catalogue = catalogue_rows(papers, None)
     vectors = vectorise(catalogue.slugs, catalogue.texts, keys=True)
     whole = Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS))
-    assert packed_vectors(whole, np.arange(60))
+    assert packed_vectors(whole)
     monkeypatch.setattr(sitegen.discover, "VECTORS_KEPT", 59)
-    assert packed_vectors(whole, np.arange(60)) == {}
+    assert packed_vectors(whole) == {}
 
 
 def test_a_later_paper_owes_nothing_to_the_other_later_papers() -> None:
@@ -767,12 +768,14 @@ def test_a_build_from_a_remembered_generation_grows_its_vectors_and_keeps_all_to
 
 
 def test_vectors_a_damaged_or_foreign_memo_kept_are_made_afresh() -> None:
-    from sitegen.discover import catalogue_rows, grown, packed_vectors
+    from sitegen.discover import catalogue_rows, grown, packed_vectors, rows_of
 
     papers, base = shipped_with_base()
     catalogue = catalogue_rows(papers, base)
     vectors = vectorise(catalogue.slugs, catalogue.texts, base=catalogue.in_base, keys=True)
-    plain = packed_vectors(Pruned(vectors, pruned(vectors.matrix, PRUNE_TERMS)), np.arange(256))
+    rows = np.flatnonzero(catalogue.in_base)
+    mine = rows_of(vectors, rows)
+    plain = packed_vectors(Pruned(mine, pruned(mine.matrix, PRUNE_TERMS)))
     assert grown(dict(plain), catalogue, None) is not None
     damaged = [
         {**plain, "vectors_indices": plain["vectors_indices"][:-4]},  # one entry short
