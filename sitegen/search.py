@@ -648,17 +648,22 @@ class ShardedIndex:
         """The first term of each shard, the shards' JSON texts (``s``) and their late
         files' (``p``; "" for a shard without one). Fills ``codes`` and ``tiered``, and
         empties ``postings`` as it goes (once, then: at 100k papers they hold ~100M ints)."""
-        items = []
         ordered = self.sorted_terms()
         texts: Iterable[str | None] = [None] * len(ordered)
         if self.coded:  # made in batches (numpy is loaded): its codes made varints at once
             from sitegen.search_batch import coded_texts
 
             texts = coded_texts(self, [number for _, number in ordered])
+        return shard_texts(self.shard_items(ordered, texts), limit)
+
+    def shard_items(
+        self, ordered: list[tuple[str, int]], texts: Iterable[str | None]
+    ) -> Iterator[ShardItem]:
+        """Each term's shard item, made as its shard takes it (all at once, their codes
+        held as much again as the shards' texts)."""
         for (term, number), text in zip(ordered, texts, strict=True):
             codes, late = self.term_codes(term, number, text)
-            items.append((term, varints((number, self.pairs[number])) + codes, late))
-        return shard_texts(items, limit)
+            yield term, varints((number, self.pairs[number])) + codes, late
 
     def term_codes(self, term: str, number: int, text: str | None = None) -> tuple[str, str]:
         """One term's postings in its shard (after its number and count) and its late
@@ -707,11 +712,15 @@ class Weighing:
     documents: int
 
 
+# A term in its shard: (term, its number, count and codes, its late codes), as varints.
+ShardItem = tuple[str, str, str]
+
+
 def shard_texts(
-    items: Iterable[tuple[str, str, str]], limit: int = SHARD_BYTES
+    items: Iterable[ShardItem], limit: int = SHARD_BYTES
 ) -> tuple[list[str], list[str], list[str]]:
-    """(term, its number, count and codes, its late codes) in JavaScript's string order
-    as shards: the first term of each, their JSON texts and their late files' ("" if none)."""
+    """Shard items in JavaScript's string order, as shards: the first term of each, their
+    JSON texts and their late files' ("" if none); the items are taken one at a time."""
     firsts, texts, lates = [], [], []
     for run in groups(items, limit, 0):  # sized by the shard's codes (item[1])
         firsts.append(run[0][0])

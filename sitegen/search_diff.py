@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from functools import cache
 from itertools import compress, count, pairwise
 from operator import ne
@@ -39,6 +39,7 @@ from sitegen.search import (
     Analyser,
     Left,
     SearchMemo,
+    ShardItem,
     Weighing,
     after_count,
     best_acronyms,
@@ -393,20 +394,10 @@ def staged(
     snippets = {number: entry[1] for number, entry in fresh.items()}
     texts = text_chunks(memo["texts"], documents, len(memo["keys"]), snippets)
     order = update.order()
-    numbers = {term: number for number, term in enumerate(order)}
     weighing = Weighing(update.lengths, update.totals, documents)
-    items = []
-    for term in sorted(order, key=lambda t: t.encode("utf-16-be")):
-        number, pairs = numbers[term], update.pairs[term]
-        if pairs > POSITION_POSTINGS:
-            _, codes, late = update.tiered_of(term, weighing)
-            late = late_codes(number, late)
-        else:
-            codes, late = split_codes(update.codes[term])[1], ""
-        items.append((term, varints((number, pairs)) + codes, late))
+    firsts, shards, lates = shard_texts(shard_items(update, order, weighing))
     update.tiered = {t: v for t, v in update.tiered.items() if update.pairs[t] > POSITION_POSTINGS}
     update.written_now()
-    firsts, shards, lates = shard_texts(items)
     written = [
         written_forms(term, update.occurs[term], dict(pairwise_items(update.written.get(term, []))))
         for term in order
@@ -436,6 +427,20 @@ def staged(
         "texts": texts,
     }
     return files, new_memo
+
+
+def shard_items(update: Update, order: list[str], weighing: Weighing) -> Iterator[ShardItem]:
+    """Each term's shard item (search.shard_texts) in JavaScript's string order, made as its
+    shard takes it: all at once, their codes held ~56 MB more at 100k papers."""
+    numbers = {term: number for number, term in enumerate(order)}
+    for term in sorted(order, key=lambda t: t.encode("utf-16-be")):
+        number, pairs = numbers[term], update.pairs[term]
+        if pairs > POSITION_POSTINGS:
+            _, codes, late = update.tiered_of(term, weighing)
+            late = late_codes(number, late)
+        else:
+            codes, late = split_codes(update.codes[term])[1], ""
+        yield term, varints((number, pairs)) + codes, late
 
 
 def best_of(memo: SearchMemo, definitions: list[list[str]], fresh: Mapping[int, list]) -> list:

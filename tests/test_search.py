@@ -435,6 +435,23 @@ def test_snippet_text_is_abstract_and_notes_cut_at_a_word(
     assert set(keys).isdisjoint(search.entry_keys(papers, Taxonomy((Theme("theory", "Theory"),))))
 
 
+def test_a_fresh_index_makes_each_shard_item_as_its_shard_takes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    papers, taxonomy = generate_papers(120, seed=2)
+    files = search.search_index(papers, taxonomy)[0]
+    taken: list[bool] = []
+    real_shards = search.shard_texts
+
+    def shards(items, *args):  # noqa: ANN001, ANN002, ANN202
+        taken.append(iter(items) is items)  # an iterator, not every item made at once
+        return real_shards(items, *args)
+
+    monkeypatch.setattr(search, "shard_texts", shards)
+    assert search.search_index(papers, taxonomy)[0] == files
+    assert taken == [True]
+
+
 @pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 4])
 def test_sharded_index_decodes_to_the_serialized_index(
     tier: int, monkeypatch: pytest.MonkeyPatch
