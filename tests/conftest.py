@@ -28,6 +28,20 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 
 
+def calls_fed_iterators(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
+    """Wrap module.name; for each call, whether its first argument was an iterator (its
+    items made as they are taken, not a list of them all made first)."""
+    fed: list[bool] = []
+    real = getattr(module, name)
+
+    def noting(items: Any, *args: Any) -> Any:
+        fed.append(iter(items) is items)
+        return real(items, *args)
+
+    monkeypatch.setattr(module, name, noting)
+    return fed
+
+
 def session_folder(variable: str, prefix: str) -> None:
     """Point `variable` at a temporary folder of this test session's, removed at its end
     (by the process that made it: xdist's workers inherit the controller's)."""

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import LUNR_JS, node_json, run_node
+from conftest import LUNR_JS, calls_fed_iterators, node_json, run_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lunr.exceptions import QueryParseError
@@ -440,16 +440,9 @@ def test_a_fresh_index_makes_each_shard_item_as_its_shard_takes_it(
 ) -> None:
     papers, taxonomy = generate_papers(120, seed=2)
     files = search.search_index(papers, taxonomy)[0]
-    taken: list[bool] = []
-    real_shards = search.shard_texts
-
-    def shards(items, *args):  # noqa: ANN001, ANN002, ANN202
-        taken.append(iter(items) is items)  # an iterator, not every item made at once
-        return real_shards(items, *args)
-
-    monkeypatch.setattr(search, "shard_texts", shards)
+    fed = calls_fed_iterators(monkeypatch, search, "shard_texts")
     assert search.search_index(papers, taxonomy)[0] == files
-    assert taken == [True]
+    assert fed == [True]
 
 
 @pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 4])

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import calls_fed_iterators
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,17 +120,10 @@ def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
 def test_each_shard_item_is_made_as_its_shard_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     papers, taxonomy = generate_papers(200, seed=5)
     _, memo = search.search_index(papers, taxonomy)
-    taken: list[bool] = []
-    real_shards = search_diff.shard_texts
-
-    def shards(items, *args):  # noqa: ANN001, ANN002, ANN202
-        taken.append(iter(items) is items)  # an iterator, not every item made at once
-        return real_shards(items, *args)
-
-    monkeypatch.setattr(search_diff, "shard_texts", shards)
+    fed = calls_fed_iterators(monkeypatch, search_diff, "shard_texts")
     noted = [*papers[:100], replace(papers[100], notes="Zyzzyva quokka."), *papers[101:]]
     files, _ = search.search_index(noted, taxonomy, memo)
-    assert taken == [True]  # the update's one staging, fed item by item
+    assert fed == [True]  # the update's one staging, fed item by item
     assert files == search.search_index(noted, taxonomy)[0]
 
 
