@@ -28,18 +28,32 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parent.parent
 
 
-def calls_fed_iterators(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[bool]:
-    """Wrap module.name; for each call, whether its first argument was an iterator (its
-    items made as they are taken, not a list of them all made first)."""
-    fed: list[bool] = []
-    real = getattr(module, name)
+def makes_per_take(
+    monkeypatch: pytest.MonkeyPatch, consumer: tuple[Any, str], maker: tuple[Any, str]
+) -> list[int]:
+    """Patch consumer (owner, name) to be handed its items one at a time, and note how many
+    calls of maker (owner, name) each item took since the one before: 1 for each item made
+    as it is taken; 0 for each once a list of them all was made first."""
+    made, per_take = [0], []
+    real_maker, real_consumer = getattr(*maker), getattr(*consumer)
 
-    def noting(items: Any, *args: Any) -> Any:
-        fed.append(iter(items) is items)
-        return real(items, *args)
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        made[0] += 1
+        return real_maker(*args, **kwargs)
 
-    monkeypatch.setattr(module, name, noting)
-    return fed
+    def handed(items: Any) -> Iterator[Any]:
+        for item in items:
+            per_take.append(made[0])
+            made[0] = 0
+            yield item
+
+    def taking(items: Any, *args: Any) -> Any:
+        made[0] = 0  # what was made before the consumer started does not count
+        return real_consumer(handed(items), *args)
+
+    monkeypatch.setattr(*maker, counting)
+    monkeypatch.setattr(*consumer, taking)
+    return per_take
 
 
 def session_folder(variable: str, prefix: str) -> None:

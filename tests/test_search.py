@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import LUNR_JS, calls_fed_iterators, node_json, run_node
+from conftest import LUNR_JS, makes_per_take, node_json, run_node
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lunr.exceptions import QueryParseError
@@ -440,9 +440,11 @@ def test_a_fresh_index_makes_each_shard_item_as_its_shard_takes_it(
 ) -> None:
     papers, taxonomy = generate_papers(120, seed=2)
     files = search.search_index(papers, taxonomy)[0]
-    fed = calls_fed_iterators(monkeypatch, search, "shard_texts")
+    per_take = makes_per_take(
+        monkeypatch, (search, "shard_texts"), (search.ShardedIndex, "term_codes")
+    )
     assert search.search_index(papers, taxonomy)[0] == files
-    assert fed == [True]
+    assert len(per_take) > 100 and set(per_take) == {1}  # each term's codes made as taken
 
 
 @pytest.mark.parametrize("tier", [search.POSITION_POSTINGS, 4])

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import calls_fed_iterators
+from conftest import makes_per_take
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,10 +120,10 @@ def test_a_note_reads_one_paper_and_keeps_the_other_terms_codes(
 def test_each_shard_item_is_made_as_its_shard_takes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     papers, taxonomy = generate_papers(200, seed=5)
     _, memo = search.search_index(papers, taxonomy)
-    fed = calls_fed_iterators(monkeypatch, search_diff, "shard_texts")
+    per_take = makes_per_take(monkeypatch, (search_diff, "shard_texts"), (search_diff, "varints"))
     noted = [*papers[:100], replace(papers[100], notes="Zyzzyva quokka."), *papers[101:]]
     files, _ = search.search_index(noted, taxonomy, memo)
-    assert fed == [True]  # the update's one staging, fed item by item
+    assert len(per_take) > 100 and set(per_take) == {1}  # each term's item made as taken
     assert files == search.search_index(noted, taxonomy)[0]
 
 
