@@ -449,11 +449,41 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     assert early.running and early.discovery_for("another project's key") is None
     assert not early.running  # stopped, not waited for
     early.start(unplaced[0], 13)
-    found = early.discovery_for(early.key)  # its own key: taken
+    found = early.discovery_for(early.read_key())  # its own key: taken
     assert found is not None and set(found.plain) == {"key_terms", "related", "points", "regions"}
     monkeypatch.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 12)
     early.start(unplaced[0], 13)  # a list this large makes it in the build's own process
     assert not early.running
+
+
+def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built_with_a_second_dump(tmp_path, monkeypatch)
+    cache = BuildCache.load(tmp_path)
+    log, real_load = tmp_path / "reads", sitegen.build.schedule.load_project
+
+    def load(*args: Any) -> Any:  # in any process
+        with log.open("a") as reads:
+            reads.write(f"{os.getpid()}\n")
+        return real_load(*args)
+
+    monkeypatch.setattr(sitegen.build.schedule, "load_project", load)
+    unplaced: list = []
+    ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
+    early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
+    early.start(unplaced[0], 13)
+    assert not log.exists() or str(os.getpid()) not in log.read_text().split()
+    assert early.running  # once the copy has read the papers
+    assert early.copy is not None and log.read_text().split() == [str(early.copy.pid)]
+    key = early.read_key()
+    found = early.discovery_for(key)
+    assert key and found is not None and not early.running
+    # A remembered base of other papers: the copy finds nothing to extend, and stops.
+    cache.keep(sitegen.build.model.BASE_MEMO, "another base", {})
+    early.start(unplaced[0], 13)
+    assert early.copy is not None and not early.running and early.copy is None
+    assert early.discovery_for(key) is None
 
 
 def early_and_not(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:

@@ -47,6 +47,7 @@ class DiscoveryRun:
 
 
 ON_ITS_OWN = DiscoveryRun()  # discovery computed here, with nothing given beforehand
+BASE_MEMO = "discovery-base"  # the memo of the base generation (discover.Generation)
 
 
 class Discovered(NamedTuple):
@@ -101,9 +102,9 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
     made_base: list[bool] = []
 
     def remember(make: Callable[[], dict]) -> dict:
-        plain = cache.memo("discovery-base", key, lambda: made_base.append(True) or make())
+        plain = cache.memo(BASE_MEMO, key, lambda: made_base.append(True) or make())
         if how.spill:  # discover unpacks it at once; at 100k papers, ~200 MB of text
-            cache.spill("discovery-base")
+            cache.spill(BASE_MEMO)
         return plain
 
     later = dict(cache.recall("discovery-later", key) or {})
@@ -121,7 +122,7 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
 def base_remembered(project: Project, cache: BuildCache) -> bool:
     """Whether the cache names a base generation of these papers (a new dump extends it)."""
     key = generation_key(project.papers, generation(project.arrival))
-    return cache.memo_key("discovery-base") == key
+    return cache.memo_key(BASE_MEMO) == key
 
 
 def discovered_early(project: Project, cache: BuildCache, key: str) -> Discovered | None:
