@@ -774,6 +774,15 @@ def test_a_search_memo_the_side_copy_cannot_write_is_handed_back_whole(
     assert not [p for p in (tmp_path / ".sitegen-cache").iterdir() if p.name.startswith("tmp")]
 
 
+def test_large_blocks_are_mapped_from_a_large_list_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    monkeypatch.setattr(sitegen.build.write, "map_large_blocks", lambda: asked.append(1))
+    sitegen.build.write.mapped_if_large(sitegen.build.write.MAPPED_BLOCKS_FROM - 1)
+    assert not asked
+    sitegen.build.write.mapped_if_large(sitegen.build.write.MAPPED_BLOCKS_FROM)
+    assert asked == [1]
+
+
 def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_them(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -795,12 +804,17 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
 
     monkeypatch.setattr(sitegen.build.write, "search_index", index)
     mapped = tmp_path / "mapped-blocks-in"  # the pid of each process that asked for them
+
+    def map_large_blocks() -> None:  # in any process
+        with mapped.open("a") as asked:
+            asked.write(f"{os.getpid()}\n")
+
     monkeypatch.setattr(sitegen.build.write, "MAPPED_BLOCKS_FROM", 1)  # a large corpus
-    monkeypatch.setattr(
-        sitegen.build.write, "map_large_blocks", lambda: mapped.write_text(str(os.getpid()))
-    )
+    monkeypatch.setattr(sitegen.build.write, "map_large_blocks", map_large_blocks)
     _, built = ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
-    assert mapped.read_text() not in ("", str(os.getpid()))  # in the side copy alone
+    # A first build's cache holds no pages: the side copy, which counts its papers, asks alone.
+    side = mapped.read_text().split()
+    assert len(side) == 1 and side[0] != str(os.getpid())
     # The files are parked in the spool by the copy, not sent back to this process.
     assert handed[0] and set(handed[0].values()) == {Kept.SPOOLED}
     assert (output / "search" / "titles.js").is_file()
@@ -818,6 +832,8 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     second = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(set(second["keys"]) - set(first["keys"])) == 1  # the edited paper's entry
+    # Its cache held the pages: this process asked before ingest (its copies inherit it).
+    assert mapped.read_text().split()[1] == str(os.getpid())
     # Only the files whose bytes changed were parked; the rest were found as left.
     changed = {p for p, data in tree(output).items() if before.get(p) != data}
     kinds = handed[-1]

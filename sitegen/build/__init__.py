@@ -45,6 +45,7 @@ from sitegen.build.schedule import (
 from sitegen.build.write import (
     LATE_JOBS,
     early_search,
+    mapped_if_large,
     page_outputs,
     render_and_write,
 )
@@ -93,6 +94,8 @@ def ingest_and_build(
     check_output_folder(root, options.output)
     cache = cache if cache is not None else BuildCache()
     fork = can_fork(options, preview)
+    if fork:  # a one-shot build: its list's size is known by the pages its cache holds
+        mapped_if_large(len(cache.parsed))
     early = EarlyDiscovery(root, cache) if fork else None
     try:
         ingested = ingest(root, cache, fork, early.start if early is not None else None)

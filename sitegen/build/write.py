@@ -204,16 +204,26 @@ def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -
     return verified(output, path, (len(data), noted[1]), noted[2]) is not None
 
 
-# From this many papers, a side copy's index maps its large blocks on their own
-# (workers.map_large_blocks). At 100k, the postings' arrays, grown a batch at a time in a
-# heap whose mmap threshold discovery had raised (glibc raises it as large blocks are
-# freed, up to 32 MB), left ~90 MB of holes in the copy while discovery peaked beside it:
-# the copy held 845 MiB at its index's end, not 936, and the build peaked at 1,835 MiB, not
-# 1,911. At 10k it made a cold index 23 % slower (3.3 -> 4.1 s): mapped blocks are faulted
-# in afresh each time. It holds for the rest of the copy too (an index by difference, the
-# lists it renders), not measured on its own: a 100k `sitegen add` with it took 106 s (127 s
-# in the run before, on other code).
+# From this many papers, a one-shot build maps its large blocks on their own
+# (workers.map_large_blocks), in its process and so in the copies it forks.
+# - In the side copy, at 100k, the postings' arrays, grown a batch at a time in a heap whose
+#   mmap threshold discovery had raised (glibc raises it as large blocks are freed, up to 32
+#   MB), left ~90 MB of holes while discovery peaked beside it: the copy held 845 MiB at its
+#   index's end, not 936, and the build peaked at 1,835 MiB, not 1,911.
+# - In the build's own process too, from before ingest (2026-12-06): the 100k cold build
+#   peaked at 1,768 and 1,756 MiB, not 1,827 and 1,831; `sitegen add` at 1,830 and 1,812, not
+#   1,870 and 1,841 (two runs each, alternated). The price is time, as mapped blocks are
+#   faulted in afresh each time: cold 88.6 and 85.7 s, not 83.6 and 78.2; the add 45.1 and
+#   43.9 s, not 43.4 and 42.7. At 10k it made a cold index 23 % slower (3.3 -> 4.1 s), so
+#   smaller lists, far from the 2 GB goal, go without.
 MAPPED_BLOCKS_FROM = 50_000
+
+
+def mapped_if_large(papers: int) -> None:
+    """Large blocks mapped on their own (see MAPPED_BLOCKS_FROM) in a one-shot build of this
+    many papers (or inputs) or more: for the rest of this process and the copies it forks."""
+    if papers >= MAPPED_BLOCKS_FROM:
+        map_large_blocks()
 
 
 class ResidentSearch:
@@ -231,8 +241,8 @@ class ResidentSearch:
     ) -> Made:
         """search_index, in this process or a forked copy: the files, and the memo unless
         it is stored already (None)."""
-        if memo.stores() and len(papers) >= MAPPED_BLOCKS_FROM:
-            map_large_blocks()  # in the side copy alone: it ends with the build
+        if memo.stores():  # a one-shot build's (a first one's: its cache had no pages)
+            mapped_if_large(len(papers))
         spill = memo.spill()
         try:
             made = search_index(papers, taxonomy, memo(), keys, spill, memo.left())
