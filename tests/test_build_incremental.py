@@ -402,6 +402,32 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
     assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
 
 
+def test_while_a_new_dump_is_discovered_the_cards_are_made_before_the_side_copy_forks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = built_with_a_second_dump(tmp_path, monkeypatch)
+    made_at_fork: list[int] = []
+
+    class Counted(sitegen.build.schedule.Forked):
+        def __init__(self, function: Any, *args: Any) -> None:
+            if function is sitegen.build.schedule.side_work:  # args: group, run, ...
+                made_at_fork.append(len(args[1].model.site.cards.made))
+            super().__init__(function, *args)
+
+    monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert made_at_fork == [len(page_paths(tmp_path))]  # every card, shared by the copy
+    monkeypatch.undo()
+    small_generations(monkeypatch)
+    assert equals_a_clean_build(tmp_path, output)
+    # Without a new dump's discovery in a copy (a cold build), none: the fork is not held up.
+    made_at_fork.clear()
+    monkeypatch.setattr(sitegen.build.schedule, "Forked", Counted)
+    shutil.rmtree(tmp_path / ".sitegen-cache")
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert made_at_fork == [0]
+
+
 def test_a_build_failing_as_the_side_copy_starts_stops_it_and_leaves_nothing_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -75,6 +75,12 @@ class Cards(Mapping[str, PaperCard]):
     def __contains__(self, slug: object) -> bool:
         return slug in self.library.papers
 
+    def make_all(self) -> None:
+        """Make every card now (a build waiting for discovery, before it forks: its copy's
+        lists then share them, not make them again)."""
+        for slug in self.library.papers:
+            self[slug]  # noqa: B018 - made and kept by __getitem__
+
     def slug_derivable(self, slug: str) -> bool:
         """Whether the browser's slugify makes this paper's slug from its title (asked once
         a paper: each of its lists' cards.js asks)."""
