@@ -472,14 +472,17 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     unplaced: list = []
     ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
     early.start(unplaced[0], 13)
-    assert early.running and early.discovery_for("another project's key") is None
-    assert not early.running  # stopped, not waited for
+    key = early.read_key()  # the copy's, once it has read its papers
+    assert key and early.copy is not None and not early.making("another project's key")
+    assert early.copy is None and early.discovery_for(key) is None  # stopped, not waited for
     early.start(unplaced[0], 13)
-    found = early.discovery_for(early.read_key())  # its own key: taken
+    assert early.making(key)
+    found = early.discovery_for(key)  # its own key: taken
     assert found is not None and set(found.plain) == {"key_terms", "related", "points", "regions"}
+    assert early.copy is None and not early.read_key()
     monkeypatch.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 12)
     early.start(unplaced[0], 13)  # a list this large makes it in the build's own process
-    assert not early.running
+    assert early.copy is None
 
 
 def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
@@ -499,16 +502,15 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
     ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
     early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
     early.start(unplaced[0], 13)
-    assert not log.exists() or str(os.getpid()) not in log.read_text().split()
-    assert early.running  # once the copy has read the papers
-    assert early.copy is not None and log.read_text().split() == [str(early.copy.pid)]
-    key = early.read_key()
+    key = early.read_key()  # once the copy has read the papers
+    assert key and early.copy is not None
+    assert log.read_text().split() == [str(early.copy.pid)]  # there, not in this process
     found = early.discovery_for(key)
-    assert key and found is not None and not early.running
+    assert found is not None and early.copy is None
     # A remembered base of other papers: the copy finds nothing to extend, and stops.
     cache.keep(sitegen.build.model.BASE_MEMO, "another base", {})
     early.start(unplaced[0], 13)
-    assert early.copy is not None and not early.running and early.copy is None
+    assert early.copy is not None and not early.read_key() and early.copy is None
     assert early.discovery_for(key) is None
 
 
@@ -535,7 +537,7 @@ def test_a_build_that_took_an_early_discovery_keeps_the_memos_one_without_keeps(
     root, other = early_and_not(tmp_path / "early", monkeypatch)
     assert tree(root / "site") == tree(other / "site")
     mine, theirs = BuildCache.load(root), BuildCache.load(other)
-    for name in ("discovery", "discovery-base", "discovery-later"):
+    for name in ("discovery", sitegen.build.model.BASE_MEMO, "discovery-later"):
         assert mine.stored_memo(name) == theirs.stored_memo(name), name
 
     def tokens(cache: BuildCache) -> dict[str, list[str]]:  # each paper's tokens as text
@@ -573,12 +575,12 @@ def test_a_damaged_base_is_made_again_by_the_build_not_by_the_early_copy_alone(
     make_site(tmp_path)
     output = tmp_path / "site"
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    base_file = tmp_path / ".sitegen-cache" / memo_file("discovery-base")
+    base_file = tmp_path / ".sitegen-cache" / memo_file(sitegen.build.model.BASE_MEMO)
     base_file.write_bytes(base_file.read_bytes()[:-10])  # its check fails: unread
     second_dump(tmp_path)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     cache = BuildCache.load(tmp_path)
-    assert cache.stored_memo("discovery-base") is not None  # made again, and kept
+    assert cache.stored_memo(sitegen.build.model.BASE_MEMO) is not None  # made again, and kept
     assert equals_a_clean_build(tmp_path, output)
 
 
@@ -829,18 +831,26 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
         return real_index(*args)
 
     monkeypatch.setattr(sitegen.build.write, "search_index", index)
-    mapped = tmp_path / "mapped-blocks-in"  # the pid of each process that asked for them
+    mapped = tmp_path / "mapped-blocks-in"  # each process that asked for them, and ingest
 
     def map_large_blocks() -> None:  # in any process
         with mapped.open("a") as asked:
             asked.write(f"{os.getpid()}\n")
 
+    def ingested(*args: Any, **kwargs: Any) -> Any:
+        with mapped.open("a") as asked:
+            asked.write("ingest\n")
+        return ingest(*args, **kwargs)
+
     monkeypatch.setattr(sitegen.build.write, "MAPPED_BLOCKS_FROM", 1)  # a large corpus
     monkeypatch.setattr(sitegen.build.write, "map_large_blocks", map_large_blocks)
+    monkeypatch.setattr(sitegen.build, "ingest", ingested)
     _, built = ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)
-    # A first build's cache holds no pages: the side copy, which counts its papers, asks alone.
-    side = mapped.read_text().split()
-    assert len(side) == 1 and side[0] != str(os.getpid())
+    # A first build's cache holds no pages: this process asks once ingest has given them,
+    # and the side copy, which counts its papers, asks too.
+    me = str(os.getpid())
+    asked = mapped.read_text().split()
+    assert asked[:2] == ["ingest", me] and len(asked) == 3 and asked[2] not in ("ingest", me)
     # The files are parked in the spool by the copy, not sent back to this process.
     assert handed[0] and set(handed[0].values()) == {Kept.SPOOLED}
     assert (output / "search" / "titles.js").is_file()
@@ -859,7 +869,7 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     second = BuildCache.load(tmp_path).recall("search", memo_key)
     assert len(set(second["keys"]) - set(first["keys"])) == 1  # the edited paper's entry
     # Its cache held the pages: this process asked before ingest (its copies inherit it).
-    assert mapped.read_text().split()[1] == str(os.getpid())
+    assert mapped.read_text().split()[3:5] == [me, "ingest"]
     # Only the files whose bytes changed were parked; the rest were found as left.
     changed = {p for p, data in tree(output).items() if before.get(p) != data}
     kinds = handed[-1]
@@ -882,7 +892,8 @@ def test_a_forked_build_leaves_the_search_memo_and_files_to_the_copy_that_made_t
     mapped.unlink()
     ingest_and_build(tmp_path, BuildOptions(output), unforked)
     assert unforked.memos["search"][0] == memo_key and "search" not in unforked.stored
-    assert not mapped.exists()  # the build's own process keeps its allocator as it is
+    # The build's own process keeps its allocator as it is (ingest ran, nothing asked).
+    assert mapped.read_text().split() == ["ingest"]
     # Only the files named anew were made: the others were found as the last build left them.
     kinds = handed[-1]
     assert set(scripts) == {"titles"} | {

@@ -94,13 +94,15 @@ def ingest_and_build(
     check_output_folder(root, options.output)
     cache = cache if cache is not None else BuildCache()
     fork = can_fork(options, preview)
-    if fork:  # a one-shot build: its list's size is known by the pages its cache holds
+    if fork:  # a one-shot build: its list's size is known by the inputs its cache holds...
         mapped_if_large(len(cache.parsed))
     early = EarlyDiscovery(root, cache) if fork else None
     try:
         ingested = ingest(root, cache, fork, early.start if early is not None else None)
         if ingested.errors:
             raise ingested.errors[0]
+        if fork:  # ...or, with none (a first build, --clean), by the pages ingest gave
+            mapped_if_large(len(ingested.pages))
         project = load_project(root, cache, ingested)
         # The project holds what the build needs of the pages and dumps ingest read: the
         # rest (each page as parsed, each dump's abstracts, the ledger: ~37 MB at 100k
@@ -154,18 +156,19 @@ def build_project(
             # index then reads its documents in batches at any size (search.batch_adder).
             import numpy  # noqa: F401
 
-            if early is None or not early.running:  # discovery is made here: its modules
-                # loaded once for both (the side copy finding the candidates, candidates_aside,
-                # needs them at once), but for scipy.sparse, which only this process uses: it
-                # loads on first use (sitegen.sparse), after the fork, beside the candidates.
+            made_early = early is not None and early.making(key())  # it read these papers
+            if not made_early:  # discovery is made here: its modules loaded once for both
+                # (the side copy finding the candidates, candidates_aside, needs them at once),
+                # but for scipy.sparse, which only this process uses: it loads on first use
+                # (sitegen.sparse), after the fork, beside the candidates.
                 import sitegen.discover  # noqa: F401
 
             side = Run(listing, env, options, cache, spool=spool)
-            launched = launch_lists(side, search, candidates_aside(project, cache), early)
+            launched = launch_lists(side, search, candidates_aside(project, cache), made_early)
+            if made_early:  # this process waits for discovery: what the papers' page keys
+                side.paper_page_keys().warm()  # read of the lists, made meanwhile
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
-        if side is not None and early is not None and early.running:  # waits for discovery:
-            side.paper_page_keys().warm()  # what the papers' page keys read of the lists first
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
         candidates = aside[1].early if aside is not None else None
         if aside is not None and "lists-here" in launched:  # lists rendered meanwhile

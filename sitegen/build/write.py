@@ -205,17 +205,18 @@ def on_disk_as_left(output: Path, path: str, data: bytes, noted: Noted | None) -
 
 
 # From this many papers, a one-shot build maps its large blocks on their own
-# (workers.map_large_blocks), in its process and so in the copies it forks.
+# (workers.map_large_blocks), in its process (from before ingest when its cache holds that
+# many inputs, else once ingest has given that many pages) and so in the copies it forks.
 # - In the side copy, at 100k, the postings' arrays, grown a batch at a time in a heap whose
 #   mmap threshold discovery had raised (glibc raises it as large blocks are freed, up to 32
 #   MB), left ~90 MB of holes while discovery peaked beside it: the copy held 845 MiB at its
 #   index's end, not 936, and the build peaked at 1,835 MiB, not 1,911.
-# - In the build's own process too, from before ingest (2026-12-06): the 100k cold build
-#   peaked at 1,768 and 1,756 MiB, not 1,827 and 1,831; `sitegen add` at 1,830 and 1,812, not
-#   1,870 and 1,841 (two runs each, alternated). The price is time, as mapped blocks are
-#   faulted in afresh each time: cold 88.6 and 85.7 s, not 83.6 and 78.2; the add 45.1 and
-#   43.9 s, not 43.4 and 42.7. At 10k it made a cold index 23 % slower (3.3 -> 4.1 s), so
-#   smaller lists, far from the 2 GB goal, go without.
+# - In the build's own process too (2026-12-06, two runs each, PSS every 0.2 s): the 100k
+#   cold build peaked at 1,741 and 1,772 MiB, not 1,827 and 1,831; `sitegen add` at 1,797 and
+#   1,804 MiB, not 1,870 and 1,841. The price is time, as mapped blocks are faulted in afresh
+#   each time: cold 87.3 and 87.6 s, not 83.6 and 78.2; the add 42.9 and 43.3 s, not 43.4
+#   and 42.7. At 10k it made a cold index 23 % slower (3.3 -> 4.1 s), so smaller lists, far
+#   from the 2 GB goal, go without.
 MAPPED_BLOCKS_FROM = 50_000
 
 
@@ -241,7 +242,7 @@ class ResidentSearch:
     ) -> Made:
         """search_index, in this process or a forked copy: the files, and the memo unless
         it is stored already (None)."""
-        if memo.stores():  # a one-shot build's (a first one's: its cache had no pages)
+        if memo.stores():  # a one-shot build's side copy: set already if its build is large
             mapped_if_large(len(papers))
         spill = memo.spill()
         try:
