@@ -462,6 +462,13 @@ def test_a_build_failing_as_the_side_copy_starts_stops_it_and_leaves_nothing_ope
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".site.spool")]
 
 
+def unplaced_of(root: Path, cache: BuildCache) -> Any:
+    """What an ingest of root hands its early discovery (ingest.BeforePlacing's `unplaced`)."""
+    told: list = []
+    ingest(root, cache, before_placing=lambda made, papers: told.append(made))
+    return told[0]
+
+
 def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -469,19 +476,18 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     cache = BuildCache.load(tmp_path)
     early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
     assert early.discovery_for("any key") is None  # none started
-    unplaced: list = []
-    ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
-    early.start(unplaced[0], 13)
+    unplaced = unplaced_of(tmp_path, cache)
+    early.start(unplaced, 13)
     key = early.read_key()  # the copy's, once it has read its papers
     assert key and early.copy is not None and not early.making("another project's key")
     assert early.copy is None and early.discovery_for(key) is None  # stopped, not waited for
-    early.start(unplaced[0], 13)
+    early.start(unplaced, 13)
     assert early.making(key)
     found = early.discovery_for(key)  # its own key: taken
     assert found is not None and set(found.plain) == {"key_terms", "related", "points", "regions"}
     assert early.copy is None and not early.read_key()
     monkeypatch.setattr(sitegen.build.schedule, "EARLY_DISCOVERY", 12)
-    early.start(unplaced[0], 13)  # a list this large makes it in the build's own process
+    early.start(unplaced, 13)  # a list this large makes it in the build's own process
     assert early.copy is None
 
 
@@ -498,10 +504,9 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
         return real_load(*args)
 
     monkeypatch.setattr(sitegen.build.schedule, "load_project", load)
-    unplaced: list = []
-    ingest(tmp_path, cache, before_placing=lambda made, papers: unplaced.append(made))
+    unplaced = unplaced_of(tmp_path, cache)
     early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
-    early.start(unplaced[0], 13)
+    early.start(unplaced, 13)
     key = early.read_key()  # once the copy has read the papers
     assert key and early.copy is not None
     assert log.read_text().split() == [str(early.copy.pid)]  # there, not in this process
@@ -509,7 +514,7 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
     assert found is not None and early.copy is None
     # A remembered base of other papers: the copy finds nothing to extend, and stops.
     cache.keep(sitegen.build.model.BASE_MEMO, "another base", {})
-    early.start(unplaced[0], 13)
+    early.start(unplaced, 13)
     assert early.copy is not None and not early.read_key() and early.copy is None
     assert early.discovery_for(key) is None
 

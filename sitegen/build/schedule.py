@@ -361,7 +361,6 @@ class EarlyDiscovery:
         from sitegen.sparse import load_sparse
 
         load_sparse()
-        self.key = ""
         try:
             self.copy = Forked(read_and_discovered, self.root, self.cache, unplaced)
         except OSError:
@@ -392,9 +391,9 @@ class EarlyDiscovery:
     def discovery_for(self, key: str) -> Discovered | None:
         """The copy's discovery if it read what the build reads (this discovery key), and
         made it; None otherwise (the copy is then stopped)."""
-        if self.copy is None or key != self.read_key():
-            self.abandon()
+        if not self.making(key):
             return None
+        assert self.copy is not None  # making() said so
         try:
             parts = self.copy.result()
         except SitegenError:  # it died (out of memory?): the build makes discovery itself
