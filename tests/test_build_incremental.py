@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
 import tempfile
@@ -512,11 +513,31 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
     assert log.read_text().split() == [str(early.copy.pid)]  # there, not in this process
     found = early.discovery_for(key)
     assert found is not None and early.copy is None
-    # A remembered base of other papers: the copy finds nothing to extend, and stops.
+    # A remembered base of other papers: the copy finds the new base's candidates instead,
+    # which the build's own discovery takes (discovery_for gives nothing, and stops nothing).
     cache.keep(sitegen.build.model.BASE_MEMO, "another base", {})
+    early.start(unplaced, 13)
+    assert early.read_key() == key and not early.discovers
+    assert early.discovery_for(key) is None and early.copy is not None
+    assert early.candidates_for("another project's key", refuse) is None
+    assert early.copy is None  # read other papers: stopped
+    early.start(unplaced, 13)
+    found = early.candidates_for(key, refuse)
+    assert found is not None and log.read_text().split()[-1] == str(early.copy.pid)
+    project = real_load(tmp_path, cache, unplaced())
+    here = sitegen.build.schedule.candidates_aside(project, cache)
+    assert pickle.dumps(found.early()) == pickle.dumps(here())
+    early.abandon()
+    # None to find (a list too large to find them aside): it stops.
+    monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0))
     early.start(unplaced, 13)
     assert early.copy is not None and not early.read_key() and early.copy is None
     assert early.discovery_for(key) is None
+
+
+def refuse(*args: Any) -> Any:
+    """A function the test's code must not call."""
+    raise AssertionError("called")
 
 
 def early_and_not(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
@@ -570,6 +591,64 @@ def test_a_dying_early_copy_costs_the_build_only_its_time(
     monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     assert len(killed) == 1
+    assert equals_a_clean_build(tmp_path, output)
+
+
+def built_before_a_new_base(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A small site built once (forked), then given a second dump that starts a new base
+    generation (9 papers, then 13: the bases of 10 and 13 papers); its output folder."""
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_START", 4)
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", (3, 2))
+    make_site(root)
+    output = root / "site"
+    ingest_and_build(root, BuildOptions(output, fork=True), BuildCache.load(root))
+    second_dump(root)
+    return output
+
+
+def test_a_new_dump_starting_a_new_base_has_its_candidates_found_beside_its_placing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = built_before_a_new_base(tmp_path, monkeypatch)
+    log, real_found = tmp_path / "found", sitegen.build.schedule.found_aside
+
+    def found_aside(*args: Any) -> Any:  # in any process
+        with log.open("a") as found:
+            found.write(f"{os.getpid()}\n")
+        return real_found(*args)
+
+    copies: list[int] = []
+    real_start = sitegen.build.schedule.EarlyDiscovery.start
+
+    def start(self: Any, *args: Any) -> None:
+        real_start(self, *args)
+        copies.append(self.copy.pid)
+
+    monkeypatch.setattr(sitegen.build.schedule, "found_aside", found_aside)
+    monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    # Found once, by the early copy (not by the side copy, as in a cold build).
+    assert len(copies) == 1 and log.read_text().split() == [str(copies[0])]
+    with pytest.raises(ChildProcessError):  # and waited for
+        os.waitpid(copies[0], os.WNOHANG)
+    assert equals_a_clean_build(tmp_path, output)
+
+
+def test_an_early_copy_dying_before_its_candidates_costs_the_build_only_its_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = built_before_a_new_base(tmp_path, monkeypatch)
+    me, real_found, found_here = os.getpid(), sitegen.build.schedule.found_aside, []
+
+    def dying(*args: Any) -> Any:  # as the kernel's out-of-memory killer would
+        if os.getpid() != me:
+            os.kill(os.getpid(), signal.SIGKILL)
+        found_here.append(1)
+        return real_found(*args)
+
+    monkeypatch.setattr(sitegen.build.schedule, "found_aside", dying)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert found_here == [1]  # found in this process once the copy was gone
     assert equals_a_clean_build(tmp_path, output)
 
 

@@ -341,18 +341,22 @@ class EarlyDiscovery:
     """Discovery of what an ingest gives, started in a forked copy while the ingest places
     its new papers (a CLI build that finds a new dump: `sitegen add`, `sitegen build`):
     discovery reads no theme, and placing them learns from the whole corpus (0.35 s at 10k
-    papers) beside discovery's 1.1 s. Only from a remembered base generation (the common
-    case: a copy that made one would have to hand back its ~20 MB), and taken only by a
-    build with the same discovery key; a copy that fails costs the build its time only."""
+    papers) beside discovery's 1.1 s. From a remembered base generation (the common case:
+    a copy that made one would have to hand back its ~20 MB) the copy makes discovery
+    (MAKES_DISCOVERY); when the new papers start a new base, it finds that base's key-term
+    candidates (MAKES_CANDIDATES: the side copy's first work in a cold build), which the
+    build's own discovery takes. Taken only by a build with the same discovery key; a copy
+    that fails costs the build its time only."""
 
     def __init__(self, root: Path, cache: BuildCache) -> None:
         self.root, self.cache = root, cache
         self.copy: Forked | None = None
         self.key = ""  # the discovery key of the papers the copy read, once it says
+        self.kind = ""  # what it makes of them: MAKES_DISCOVERY or MAKES_CANDIDATES
 
     def start(self, unplaced: Callable[[], IngestResult], papers: int) -> None:
         """ingest.BeforePlacing: fork the copy (a list of up to EARLY_DISCOVERY papers, with
-        a base generation remembered: the copy checks that it is these papers')."""
+        a base generation remembered: the copy checks whether it is these papers')."""
         if self.copy is not None or papers > EARLY_DISCOVERY or not self.cache.memo_key(BASE_MEMO):
             return
         # Loaded before the fork: placing the new papers, next, loads them here anyway
@@ -368,12 +372,12 @@ class EarlyDiscovery:
 
     def read_key(self) -> str:
         """The discovery key of the papers the copy read, once it has read them ("" when
-        there is no copy, or it found no remembered base to extend: it is then stopped)."""
+        there is no copy, or it has nothing to make of them: it is then stopped)."""
         if self.copy is None:
             return ""
         if not self.key:
             try:
-                self.key = self.copy.early_part(0)
+                self.key, self.kind = self.copy.early_part(0)
             except SitegenError:  # it died (out of memory?)
                 self.key = ""
             if not self.key:
@@ -381,17 +385,22 @@ class EarlyDiscovery:
         return self.key
 
     def making(self, key: str) -> bool:
-        """Whether the copy makes discovery of the papers with this discovery key. It waits
-        for the copy to have read its papers (done, most often, by the time ingest is); a
-        copy that read other papers, or found no base to extend, is stopped."""
+        """Whether the copy makes discovery of the papers with this discovery key, or their
+        new base's candidates. It waits for the copy to have read its papers (done, most
+        often, by the time ingest is); a copy that read other papers is stopped."""
         if self.read_key() != key:
             self.abandon()
         return self.copy is not None
 
+    @property
+    def discovers(self) -> bool:
+        """Whether the copy makes discovery (not the candidates), once making() said yes."""
+        return self.copy is not None and self.kind == MAKES_DISCOVERY
+
     def discovery_for(self, key: str) -> Discovered | None:
         """The copy's discovery if it read what the build reads (this discovery key), and
-        made it; None otherwise (the copy is then stopped)."""
-        if not self.making(key):
+        made it; None otherwise (the copy is then stopped, unless it finds candidates)."""
+        if not self.making(key) or self.kind != MAKES_DISCOVERY:
             return None
         assert self.copy is not None  # making() said so
         try:
@@ -401,31 +410,60 @@ class EarlyDiscovery:
         self.copy, self.key = None, ""  # only now: stopped by abandon() if interrupted
         return parts[1] if len(parts) > 1 else None
 
+    def candidates_for(self, key: str, aside: Callable[[], tuple]) -> Part | None:
+        """The new base's candidates the copy finds, if it read these papers (the part the
+        side copy's `aside` gives in a cold build: build.model.DiscoveryRun's candidates);
+        found by `aside` here if the copy dies first."""
+        if not self.making(key) or self.kind != MAKES_CANDIDATES:
+            return None
+        assert self.copy is not None  # making() said so
+        return FoundEarly(self.copy, 1, {"aside": aside})
+
     def abandon(self) -> None:
         """Stop the copy, if it is still wanted (a failing build, or none that asks)."""
         if self.copy is not None:
             self.copy.abandon()
             self.copy = None
-        self.key = ""
+        self.key = self.kind = ""
+
+
+MAKES_DISCOVERY, MAKES_CANDIDATES = "discovery", "candidates"  # what an early copy makes
+
+
+class FoundEarly(Part):
+    """The early copy's candidates: a copy that dies first costs the build only its time."""
+
+    def early(self) -> Any:
+        """The candidates, as soon as the copy has found them (or found here)."""
+        try:
+            return super().early()
+        except SitegenError:  # it died (out of memory?)
+            return self.values["aside"]()
 
 
 def read_and_discovered(
     root: Path, cache: BuildCache, unplaced: Callable[[], IngestResult]
-) -> Iterator[str | Discovered | None]:
+) -> Iterator[tuple[str, str] | Discovered | tuple | None]:
     """In the early copy: the discovery key of the project as ingest will give it (read
-    here, while the build's process places the new papers: 0.2 s at 10k papers), or "" if
-    it can't be read or extends no remembered base; then discovery (discovered_early)."""
+    here, while the build's process places the new papers: 0.2 s at 10k papers) and what
+    the copy makes of it, or ("", "") if it can't be read or there is nothing to make; then
+    discovery from the remembered base (discovered_early), or the new base's candidates."""
     try:
         project = load_project(root, cache, unplaced())
     except SitegenError:  # the build's own read says what is wrong, once ingest is done
-        yield ""
+        yield "", ""
         return
-    if not base_remembered(project, cache):
-        yield ""
+    if base_remembered(project, cache):
+        key = discovery_key_of(project)
+        yield key, MAKES_DISCOVERY
+        yield discovered_early(project, cache, key)
         return
-    key = discovery_key_of(project)
-    yield key
-    yield discovered_early(project, cache, key)
+    aside = candidates_aside(project, cache)
+    if aside is None:
+        yield "", ""
+        return
+    yield discovery_key_of(project), MAKES_CANDIDATES
+    yield aside()
 
 
 # Papers: above, the copy's discovery beside the side copy's search index would raise the
