@@ -154,6 +154,11 @@ class Forked:
                 os._exit(0)
         os.close(ends_written)  # the copy's end: reading finds the end once the copy is gone
 
+    @property
+    def stopped(self) -> bool:
+        """Whether nothing more of the copy can be read (abandoned, or its value read)."""
+        return self.file.closed
+
     def done(self) -> bool:
         """Whether the copy has finished (without waiting for it)."""
         if self.pid and os.waitpid(self.pid, os.WNOHANG)[0] == 0:

@@ -483,7 +483,7 @@ def test_an_early_discovery_is_taken_only_for_the_papers_the_build_reads(
     assert key and early.copy is not None and not early.making("another project's key")
     assert early.copy is None and early.discovery_for(key) is None  # stopped, not waited for
     early.start(unplaced, 13)
-    assert early.making(key)
+    assert early.making(key) == sitegen.build.schedule.MAKES_DISCOVERY
     found = early.discovery_for(key)  # its own key: taken
     assert found is not None and set(found.plain) == {"key_terms", "related", "points", "regions"}
     assert early.copy is None and not early.read_key()
@@ -517,19 +517,25 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
     # which the build's own discovery takes (discovery_for gives nothing, and stops nothing).
     cache.keep(sitegen.build.model.BASE_MEMO, "another base", {})
     early.start(unplaced, 13)
-    assert early.read_key() == key and not early.discovers
+    assert early.making(key) == sitegen.build.schedule.MAKES_CANDIDATES
     assert early.discovery_for(key) is None and early.copy is not None
-    assert early.candidates_for("another project's key", refuse) is None
-    assert early.copy is None  # read other papers: stopped
+    assert not early.making("another project's key") and early.copy is None  # stopped
     early.start(unplaced, 13)
-    found = early.candidates_for(key, refuse)
-    assert found is not None and log.read_text().split()[-1] == str(early.copy.pid)
+    assert early.making(key) and early.candidates(None) is None  # none wanted: stopped
+    assert early.copy is None
     project = real_load(tmp_path, cache, unplaced())
-    here = sitegen.build.schedule.candidates_aside(project, cache)
-    assert pickle.dumps(found.early()) == pickle.dumps(here())
-    early.abandon()
-    # None to find (a list too large to find them aside): it stops.
-    monkeypatch.setattr(sitegen.build.schedule, "CANDIDATES_ASIDE", range(0))
+    here, found_here = sitegen.build.schedule.candidates_aside(project, cache), []
+    early.start(unplaced, 13)
+    assert early.making(key)
+    found = early.candidates(lambda: found_here.append(1) or here())
+    assert found is not None and log.read_text().split()[-1] == str(early.copy.pid)
+    table, counts, later = found.early()  # as this process would find them
+    assert pickle.dumps((table, counts, later)) == pickle.dumps(here()) and not found_here
+    early.abandon()  # then stopped: what it would give is found here
+    assert found.ready() and pickle.dumps(found.early()) == pickle.dumps(here())
+    assert found_here == [1]
+    # A list too large to find them in this copy (it would crowd the placing): it stops.
+    monkeypatch.setattr(sitegen.build.schedule, "EARLY_CANDIDATES", 12)
     early.start(unplaced, 13)
     assert early.copy is not None and not early.read_key() and early.copy is None
     assert early.discovery_for(key) is None
@@ -646,9 +652,21 @@ def test_an_early_copy_dying_before_its_candidates_costs_the_build_only_its_time
         found_here.append(1)
         return real_found(*args)
 
+    copies: list[int] = []
+    real_start = sitegen.build.schedule.EarlyDiscovery.start
+
+    def start(self: Any, *args: Any) -> None:
+        real_start(self, *args)
+        copies.append(self.copy.pid)
+
     monkeypatch.setattr(sitegen.build.schedule, "found_aside", dying)
+    monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    fds = len(os.listdir("/proc/self/fd"))
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    assert found_here == [1]  # found in this process once the copy was gone
+    assert found_here == [1] and len(copies) == 1  # found here once the copy was gone
+    assert len(os.listdir("/proc/self/fd")) == fds
+    with pytest.raises(ChildProcessError):  # and waited for
+        os.waitpid(copies[0], os.WNOHANG)
     assert equals_a_clean_build(tmp_path, output)
 
 

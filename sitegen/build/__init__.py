@@ -156,25 +156,13 @@ def build_project(
             # index then reads its documents in batches at any size (search.batch_adder).
             import numpy  # noqa: F401
 
-            # The early copy read these papers: it makes their discovery, or their new base's
-            # candidates (then found there, not by the side copy).
-            made_early = early is not None and early.making(key()) and early.discovers
-            finder = candidates_aside(project, cache)
-            found = None
-            if early is not None and not made_early and finder is not None:
-                found = early.candidates_for(key(), finder)
-            if not made_early:  # discovery is made here: its modules loaded once for both
-                # (the side copy finding the candidates, candidates_aside, needs them at once),
-                # but for scipy.sparse, which only this process uses: it loads on first use
-                # (sitegen.sparse), after the fork, beside the candidates.
-                import sitegen.discover  # noqa: F401
-
             side = Run(listing, env, options, cache, spool=spool)
-            launched = launch_lists(side, search, None if found else finder, made_early)
-            if found is not None:
-                launched["candidates"] = ("", found)
+            find = candidates_aside(project, cache)
+            launched, made_early = launch_lists(side, search, find, (early, key()))
             if made_early:  # this process waits for discovery: what the papers' page keys
                 side.paper_page_keys().warm()  # read of the lists, made meanwhile
+        elif early is not None:  # discovery is not due: nothing the copy makes is wanted
+            early.abandon()
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
         aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
