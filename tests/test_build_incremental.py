@@ -373,10 +373,7 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
         raise AssertionError("discovery made again in the build's process")
 
     monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
-    made_here, real_data = [], sitegen.build.schedule.data_outputs  # while the copy discovers
-    monkeypatch.setattr(
-        sitegen.build.schedule, "data_outputs", lambda run: made_here.append(1) or real_data(run)
-    )
+    data_log = spied_data(tmp_path, monkeypatch)  # made here, while the copy discovers
     log, real_write = tmp_path / "writes", sitegen.cache.write_part
 
     def spied(path: Path, value: object) -> None:  # in any process
@@ -386,7 +383,7 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
 
     monkeypatch.setattr(sitegen.cache, "write_part", spied)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    assert started == [True] and made_here == [1]
+    assert started == [True] and data_log.read_text().split() == [str(os.getpid())]  # once
     # Discovery's memo and the later papers' are written once, by the copy that made them
     # (beside the build, not by this process at its end).
     memos = {memo_file("discovery"), memo_file("discovery-later")}
@@ -401,6 +398,19 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
     monkeypatch.setattr(sitegen.build.model, "discovered", refuse)
     cache = BuildCache.load(tmp_path)
     assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
+
+
+def spied_data(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file that lists the process of each making of the data files (papers.json...)."""
+    log, real_data = root / "data-made", sitegen.build.schedule.data_outputs
+
+    def data_outputs(run: Any) -> Any:  # in any process
+        with log.open("a") as made:
+            made.write(f"{os.getpid()}\n")
+        return real_data(run)
+
+    monkeypatch.setattr(sitegen.build.schedule, "data_outputs", data_outputs)
+    return log
 
 
 def test_while_a_new_dump_is_discovered_the_cards_are_made_before_the_side_copy_forks(
@@ -632,9 +642,13 @@ def test_a_new_dump_starting_a_new_base_has_its_candidates_found_beside_its_plac
 
     monkeypatch.setattr(sitegen.build.schedule, "found_aside", found_aside)
     monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    data_log = spied_data(tmp_path, monkeypatch)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
-    # Found once, by the early copy (not by the side copy, as in a cold build).
+    # Found once, by the early copy (not by the side copy, as in a cold build); the data
+    # files made once too, by the side copy, as in a cold build.
     assert len(copies) == 1 and log.read_text().split() == [str(copies[0])]
+    [maker] = data_log.read_text().split()
+    assert maker not in {str(os.getpid()), str(copies[0])}
     with pytest.raises(ChildProcessError):  # and waited for
         os.waitpid(copies[0], os.WNOHANG)
     assert equals_a_clean_build(tmp_path, output)

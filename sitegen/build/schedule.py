@@ -290,18 +290,19 @@ def launch_lists(
     base's candidates instead, discovery takes them rather than the side copy's (`find`)."""
     copy, key = early
     kind = copy.making(key) if copy is not None else ""
-    if kind != MAKES_DISCOVERY:  # discovery is made here: its modules loaded once for both
-        # (the side copy finding the candidates, candidates_aside, needs them at once), but
-        # for scipy.sparse, which only this process uses: it loads on first use
+    made_early = kind == MAKES_DISCOVERY
+    if not made_early:  # discovery is made here: its modules loaded once for both (the
+        # side copy finding the candidates, candidates_aside, needs them at once), but for
+        # scipy.sparse, which only this process uses: it loads on first use
         # (sitegen.sparse), after the fork, beside the candidates.
         import sitegen.discover  # noqa: F401
     found = copy.candidates(find) if copy is not None and kind == MAKES_CANDIDATES else None
-    if kind == MAKES_DISCOVERY:
+    if made_early:
         side.model.site.cards.make_all()
-    launched = launch_side(side, group, find if found is None else None, data=not found)
+    launched = launch_side(side, group, find if found is None else None, data=not made_early)
     if found is not None:
         launched["candidates"] = ("", found)
-    if kind != MAKES_DISCOVERY:
+    if not made_early:
         return launched, False
     try:
         return {**launched, **data_here(side)}, True
