@@ -30,6 +30,7 @@ import sitegen.views.pages
 from sitegen import search
 from sitegen.build import BuildOptions, ingest_and_build, quick_build, template_build
 from sitegen.build.options import Preview
+from sitegen.build.schedule import EarlyDiscovery
 from sitegen.cache import BuildCache, memo_file
 from sitegen.catalog import read_pages
 from sitegen.errors import SitegenError
@@ -401,7 +402,8 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
 
 
 def spied_data(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A file that lists the process of each making of the data files (papers.json...)."""
+    """A file that lists the process of each making of the data files (papers.json...): in a
+    copy that renders (build.schedule), or at the end, when none did (build.write)."""
     log, real_data = root / "data-made", sitegen.build.schedule.data_outputs
 
     def data_outputs(run: Any) -> Any:  # in any process
@@ -410,6 +412,7 @@ def spied_data(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         return real_data(run)
 
     monkeypatch.setattr(sitegen.build.schedule, "data_outputs", data_outputs)
+    monkeypatch.setattr(sitegen.build.write, "data_outputs", data_outputs)
     return log
 
 
@@ -551,11 +554,6 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
     assert early.discovery_for(key) is None
 
 
-def refuse(*args: Any) -> Any:
-    """A function the test's code must not call."""
-    raise AssertionError("called")
-
-
 def early_and_not(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     """A site built once, given a second dump, then built with discovery made early (root)
     and, in a copy of it, without (the copy's root)."""
@@ -591,6 +589,28 @@ def test_a_build_that_took_an_early_discovery_keeps_the_memos_one_without_keeps(
         assert tokens(mine) == tokens(theirs) and len(tokens(mine)) == 13
     else:  # the copy read the token memo before ingest replaced it: it may remember more
         assert tokens(theirs).items() <= tokens(mine).items() and tokens(theirs)
+
+
+def test_an_early_copy_is_stopped_once_the_build_keeps_discovery_as_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = built_with_a_second_dump(tmp_path, monkeypatch)
+    events: list[tuple] = []
+    real_abandon, real_listing = EarlyDiscovery.abandon, sitegen.build.listing_model
+
+    def abandon(self: Any) -> None:
+        events.append(("stopped", self.copy is not None))
+        real_abandon(self)
+
+    def listing_model(*args: Any) -> Any:
+        events.append(("listing",))
+        return real_listing(*args)
+
+    monkeypatch.setattr(EarlyDiscovery, "abandon", abandon)
+    monkeypatch.setattr(sitegen.build, "listing_model", listing_model)
+    monkeypatch.setattr(sitegen.build, "discovery_is_due", lambda *args: False)
+    ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
+    assert events[:2] == [("stopped", True), ("listing",)]  # before anything else is made
 
 
 def test_a_dying_early_copy_costs_the_build_only_its_time(

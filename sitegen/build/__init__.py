@@ -140,6 +140,8 @@ def build_project(
         search = None if spool is None else early_search(project, cache, options.output, spool)
         key = cached(partial(discovery_key_of, project))  # hashes every title and abstract
         lists = spool is not None and discovery_is_due(cache, key)
+        if early is not None and not lists:  # discovery is kept: nothing the copy makes is wanted
+            early.abandon()
         if spool is not None and not lists:  # the search index at once: it needs no model
             launched = launch_side(None, search)
         elif preview is not None:
@@ -161,11 +163,9 @@ def build_project(
             launched, made_early = launch_lists(side, search, find, (early, key()))
             if made_early:  # this process waits for discovery: what the papers' page keys
                 side.paper_page_keys().warm()  # read of the lists, made meanwhile
-        elif early is not None:  # discovery is not due: nothing the copy makes is wanted
-            early.abandon()
         elif preview is not None:
             draft_first(Run(draft_model(listing, cache), env, options, cache, preview))
-        aside = launched.pop("candidates", None)  # taken as soon as the side copy has them
+        aside = launched.pop("candidates", None)  # taken as soon as a copy has them
         candidates = aside[1].early if aside is not None else None
         if aside is not None and "lists-here" in launched:  # lists rendered meanwhile
             candidates = partial(launched["lists-here"][1].waited, aside[1])

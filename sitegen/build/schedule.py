@@ -294,7 +294,7 @@ def launch_lists(
     if not made_early:  # discovery is made here: its modules loaded once for both (the
         # side copy finding the candidates, candidates_aside, needs them at once), but for
         # scipy.sparse, which only this process uses: it loads on first use
-        # (sitegen.sparse), after the fork, beside the candidates.
+        # (sitegen.sparse), after the fork, beside the candidates (or the early copy's).
         import sitegen.discover  # noqa: F401
     found = copy.candidates(find) if copy is not None and kind == MAKES_CANDIDATES else None
     if made_early:
@@ -331,8 +331,9 @@ CANDIDATES_ASIDE = range(0, 100_001)
 
 
 def candidates_aside(project: Project, cache: BuildCache) -> Callable[[], tuple] | None:
-    """What the side copy finds for discovery, if anything (launch_side's `aside`): the base
-    generation's key-term candidates, when no generation of this base is remembered."""
+    """What the side copy (or a new dump's early copy) finds for discovery, if anything
+    (launch_side's `aside`): the base generation's key-term candidates, when no generation of
+    this base is remembered."""
     if len(project.papers) not in CANDIDATES_ASIDE:
         return None
     base = generation(project.arrival)
@@ -491,7 +492,7 @@ def read_and_discovered(
 
 # Papers: up to this many, a new dump that starts a new base has its candidates found by the
 # early copy, beside the placing: `sitegen add` of a 200-paper dump to 360 papers ~80 ms
-# faster (0.90 -> 0.82 s, and the shipped dumps' 1.02 -> 0.94 s), to 600 ~20 ms. From ~1k
+# faster (0.90 -> 0.82 s; to the shipped dumps' 360, 0.98 -> 0.89 s), to 600 ~20 ms. From ~1k
 # papers nothing is gained (1,300: the same; 3,800 and 11,400: 0.1-0.6 s slower): the side
 # copy, left with the search index and the lists, is done long before discovery here, and
 # its core then idles, while the early copy's work crowded the placing's.
