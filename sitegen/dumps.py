@@ -166,8 +166,10 @@ def ends_sentences(line: str) -> int:
     count = 0
     for match in FULL_STOP.finditer(line):
         word = match.group(1).lower().lstrip("(\"'[")
-        initial = len(word) == 1 and word.isalpha() and match.end() < len(line)  # "J. Smith"
-        if not initial and word not in ABBREVIATIONS:
+        # At the line's end nothing follows to abbreviate ("… as in CF."): a sentence ends.
+        last = match.end() == len(line)
+        initial = len(word) == 1 and word.isalpha() and not last  # "J. Smith"
+        if not initial and (last or word not in ABBREVIATIONS):
             count += 1
     return count
 

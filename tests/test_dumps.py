@@ -214,6 +214,15 @@ ABSTRACT = st.lists(WORD, min_size=8, max_size=16).map(
 STRAY = st.sampled_from(["Upvote 7", "· 3 authors", "Published on Mar 2", "17", ""])
 
 
+@pytest.mark.parametrize("ending", ["CF.", "etc.", "et al."])
+def test_a_short_abstract_ending_in_an_abbreviation_is_kept(ending: str) -> None:
+    # Found by Hypothesis: "cf." inside a line abbreviates, so "… in CF." ended no sentence,
+    # this 80-character abstract read as a second title, and the dump had no entry.
+    abstract = f"We study small graph models and their limits in many settings, as in {ending}"
+    dump = parse(f"Subscribe\nPaper On Graphs\n{abstract}\nUpvote 7")
+    assert [(e.title, e.abstract) for e in dump.entries] == [("Paper On Graphs", abstract)]
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=3000))
 def test_arbitrary_text_never_crashes(text: str) -> None:
