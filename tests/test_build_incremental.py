@@ -401,19 +401,26 @@ def test_a_new_dump_s_discovery_is_made_beside_its_placing_and_equals_a_clean_bu
     assert ingest_and_build(tmp_path, BuildOptions(output, fork=True), cache)[1].written == 0
 
 
+def logged_calls(monkeypatch: pytest.MonkeyPatch, log: Path, name: str, *modules: Any) -> Path:
+    """`log`, where each call of the function `name` of these modules (the first one's is the
+    real one) writes its process's id, in any process."""
+    real = getattr(modules[0], name)
+
+    def logged(*args: Any) -> Any:
+        with log.open("a") as calls:
+            calls.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    for module in modules:
+        monkeypatch.setattr(module, name, logged)
+    return log
+
+
 def spied_data(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A file that lists the process of each making of the data files (papers.json...): in a
     copy that renders (build.schedule), or at the end, when none did (build.write)."""
-    log, real_data = root / "data-made", sitegen.build.schedule.data_outputs
-
-    def data_outputs(run: Any) -> Any:  # in any process
-        with log.open("a") as made:
-            made.write(f"{os.getpid()}\n")
-        return real_data(run)
-
-    monkeypatch.setattr(sitegen.build.schedule, "data_outputs", data_outputs)
-    monkeypatch.setattr(sitegen.build.write, "data_outputs", data_outputs)
-    return log
+    modules = (sitegen.build.schedule, sitegen.build.write)
+    return logged_calls(monkeypatch, root / "data-made", "data_outputs", *modules)
 
 
 def test_while_a_new_dump_is_discovered_the_cards_are_made_before_the_side_copy_forks(
@@ -510,14 +517,8 @@ def test_an_early_copy_reads_the_papers_itself_while_this_process_places_them(
 ) -> None:
     built_with_a_second_dump(tmp_path, monkeypatch)
     cache = BuildCache.load(tmp_path)
-    log, real_load = tmp_path / "reads", sitegen.build.schedule.load_project
-
-    def load(*args: Any) -> Any:  # in any process
-        with log.open("a") as reads:
-            reads.write(f"{os.getpid()}\n")
-        return real_load(*args)
-
-    monkeypatch.setattr(sitegen.build.schedule, "load_project", load)
+    real_load = sitegen.build.schedule.load_project
+    log = logged_calls(monkeypatch, tmp_path / "reads", "load_project", sitegen.build.schedule)
     unplaced = unplaced_of(tmp_path, cache)
     early = sitegen.build.schedule.EarlyDiscovery(tmp_path, cache)
     early.start(unplaced, 13)
@@ -642,17 +643,8 @@ def built_before_a_new_base(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return output
 
 
-def test_a_new_dump_starting_a_new_base_has_its_candidates_found_beside_its_placing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    output = built_before_a_new_base(tmp_path, monkeypatch)
-    log, real_found = tmp_path / "found", sitegen.build.schedule.found_aside
-
-    def found_aside(*args: Any) -> Any:  # in any process
-        with log.open("a") as found:
-            found.write(f"{os.getpid()}\n")
-        return real_found(*args)
-
+def early_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The process ids of the early copies the builds start, as they start them."""
     copies: list[int] = []
     real_start = sitegen.build.schedule.EarlyDiscovery.start
 
@@ -660,8 +652,16 @@ def test_a_new_dump_starting_a_new_base_has_its_candidates_found_beside_its_plac
         real_start(self, *args)
         copies.append(self.copy.pid)
 
-    monkeypatch.setattr(sitegen.build.schedule, "found_aside", found_aside)
     monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    return copies
+
+
+def test_a_new_dump_starting_a_new_base_has_its_candidates_found_beside_its_placing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = built_before_a_new_base(tmp_path, monkeypatch)
+    log = logged_calls(monkeypatch, tmp_path / "found", "found_aside", sitegen.build.schedule)
+    copies = early_copies(monkeypatch)
     data_log = spied_data(tmp_path, monkeypatch)
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     # Found once, by the early copy (not by the side copy, as in a cold build); the data
@@ -686,15 +686,8 @@ def test_an_early_copy_dying_before_its_candidates_costs_the_build_only_its_time
         found_here.append(1)
         return real_found(*args)
 
-    copies: list[int] = []
-    real_start = sitegen.build.schedule.EarlyDiscovery.start
-
-    def start(self: Any, *args: Any) -> None:
-        real_start(self, *args)
-        copies.append(self.copy.pid)
-
     monkeypatch.setattr(sitegen.build.schedule, "found_aside", dying)
-    monkeypatch.setattr(sitegen.build.schedule.EarlyDiscovery, "start", start)
+    copies = early_copies(monkeypatch)
     fds = len(os.listdir("/proc/self/fd"))
     ingest_and_build(tmp_path, BuildOptions(output, fork=True), BuildCache.load(tmp_path))
     assert found_here == [1] and len(copies) == 1  # found here once the copy was gone
