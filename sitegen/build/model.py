@@ -37,8 +37,8 @@ class DiscoveryRun:
     it; `spill`, a one-shot build, whose memos of the base generation go to disk as soon as
     they are read or made (BuildCache.spill), not held until the cache is saved;
     `candidates`, the base's key-term candidates, found by the side copy or a new dump's
-    early copy (build.schedule.candidates_aside); `early`, discovery started while ingest placed the
-    new papers (build.schedule.EarlyDiscovery)."""
+    early copy (build.schedule.candidates_aside); `early`, discovery started while ingest
+    placed the new papers (build.schedule.EarlyDiscovery)."""
 
     key: str = ""
     spill: bool = False
