@@ -334,16 +334,19 @@ def second_dump(root: Path) -> None:
     )
 
 
-def small_generations(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A base of the 8 oldest papers (the next one is 16): a second dump comes after it."""
+def small_generations(monkeypatch: pytest.MonkeyPatch, growth: tuple[int, int] = (2, 1)) -> None:
+    """Bases from 4 papers, growing by `growth`: by default a base of the 8 oldest papers
+    (the next one is 16), and a second dump comes after it."""
     monkeypatch.setattr(sitegen.model.discovery, "GENERATION_START", 4)
-    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", (2, 1))
+    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", growth)
 
 
-def built_with_a_second_dump(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small site built once (forked, as the CLI builds), then given a second dump after
-    its base generation; its output folder."""
-    small_generations(monkeypatch)
+def built_with_a_second_dump(
+    root: Path, monkeypatch: pytest.MonkeyPatch, growth: tuple[int, int] = (2, 1)
+) -> Path:
+    """A small site built once (forked, as the CLI builds), then given a second dump (after
+    its base generation, with the default `growth`); its output folder."""
+    small_generations(monkeypatch, growth)
     make_site(root)
     output = root / "site"
     ingest_and_build(root, BuildOptions(output, fork=True), BuildCache.load(root))
@@ -634,13 +637,7 @@ def test_a_dying_early_copy_costs_the_build_only_its_time(
 def built_before_a_new_base(root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A small site built once (forked), then given a second dump that starts a new base
     generation (9 papers, then 13: the bases of 10 and 13 papers); its output folder."""
-    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_START", 4)
-    monkeypatch.setattr(sitegen.model.discovery, "GENERATION_GROWTH", (3, 2))
-    make_site(root)
-    output = root / "site"
-    ingest_and_build(root, BuildOptions(output, fork=True), BuildCache.load(root))
-    second_dump(root)
-    return output
+    return built_with_a_second_dump(root, monkeypatch, growth=(3, 2))
 
 
 def early_copies(monkeypatch: pytest.MonkeyPatch) -> list[int]:

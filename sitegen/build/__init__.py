@@ -37,7 +37,6 @@ from sitegen.build.schedule import (
     EarlyDiscovery,
     abandon,
     can_fork,
-    candidates_aside,
     launch_early,
     launch_lists,
     launch_side,
@@ -159,8 +158,7 @@ def build_project(
             import numpy  # noqa: F401
 
             side = Run(listing, env, options, cache, spool=spool)
-            find = candidates_aside(project, cache)
-            launched, made_early = launch_lists(side, search, find, (early, key()))
+            launched, made_early = launch_lists(side, search, (early, key()))
             if made_early:  # this process waits for discovery: what the papers' page keys
                 side.paper_page_keys().warm()  # read of the lists, made meanwhile
         elif preview is not None:

@@ -281,16 +281,19 @@ def launch_side(
 
 
 def launch_lists(
-    side: Run, group: EarlyGroup | None, find: Callable[[], tuple] | None, early: EarlyCopy
+    side: Run, group: EarlyGroup | None, early: EarlyCopy
 ) -> tuple[dict[str, tuple[str, Any]], bool]:
     """launch_side with the lists, and whether the early copy makes discovery (`early`: it
     and the build's discovery key). While it does, this process, which would only wait for
     it, makes every card before the fork (the lists' filters read them all: made once, the
     side copy shares them) and the data files after it (data_here). When it finds the new
-    base's candidates instead, discovery takes them rather than the side copy's (`find`)."""
+    base's candidates instead, discovery takes them rather than the side copy's."""
     copy, key = early
     kind = copy.making(key) if copy is not None else ""
     made_early = kind == MAKES_DISCOVERY
+    # The candidates to find, if any (none when the copy makes discovery: it found the base
+    # remembered, which candidates_aside would hash again, ~9 ms at 10k papers).
+    find = None if made_early else candidates_aside(side.model.project, side.cache)
     if not made_early:  # discovery is made here: its modules loaded once for both (the
         # side copy finding the candidates, candidates_aside, needs them at once), but for
         # scipy.sparse, which only this process uses: it loads on first use
