@@ -8,7 +8,6 @@ every paper ever ingested, so deleted pages stay deleted and slugs never change.
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from dataclasses import field
@@ -319,13 +318,12 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
 
 def source_of(path: Path, content_dir: Path) -> str:
     """A page's path relative to content/ ("papers/<theme>/<file>"), or its name outside it."""
-    text, prefix = str(path), f"{content_dir}{os.sep}"
-    if text.startswith(prefix):  # as relative_to, by string: a tenth of the time
-        return text[len(prefix) :].replace(os.sep, "/")
-    try:
-        return path.relative_to(content_dir).as_posix()
-    except ValueError:
-        return path.name
+    # As relative_to, by parts: a page's path (plain.path_of) has them parsed already, where
+    # its text (str) is made on first use (the build's only use: ~40 ms at 10k papers).
+    parts, inside = path.parts, content_dir.parts
+    if len(parts) > len(inside) and parts[: len(inside)] == inside:
+        return "/".join(parts[len(inside) :])
+    return path.name
 
 
 Listings = dict[str, tuple[str, ...]]  # dump name -> page slugs in the order it listed them

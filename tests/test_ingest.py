@@ -85,6 +85,30 @@ def test_slug_collision_between_different_papers_gets_a_suffix(tmp_path: Path) -
     assert sorted(pages(tmp_path)) == ["deep-nets", "deep-nets-2"]
 
 
+def test_a_new_paper_takes_no_slug_or_file_name_in_use(tmp_path: Path) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    add_dump(tmp_path, "a.txt", "Deep Nets", "Wide Nets")
+    ingest(tmp_path)
+    # The user renames a page's slug (its file keeps its name), deletes a page (the ledger
+    # keeps its slug) and writes one by hand.
+    deep, wide = pages(tmp_path)["deep-nets"], pages(tmp_path)["wide-nets"]
+    deep.write_text(deep.read_text().replace("slug: deep-nets", "slug: my-nets"))
+    wide.unlink()
+    (wide.parent / "by-hand.md").write_text("---\ntitle: Mine\nslug: hand-made\n---\n\nText.\n")
+    add_dump(tmp_path, "b.txt", "Wide Nets (日本)", "By Hand (日本)")
+    add_dump(tmp_path, "c.txt", "My Nets (日本)", "Deep Nets (日本)")
+    ingest(tmp_path)
+    found = {slug: path.name for slug, path in pages(tmp_path).items()}
+    assert found == {
+        "my-nets": "deep-nets.md",
+        "my-nets-2": "my-nets-2.md",  # a page's slug (its ledger entry keeps the old one)
+        "deep-nets-2": "deep-nets-2.md",  # a ledger entry's slug and a file's name
+        "wide-nets-2": "wide-nets-2.md",  # the ledger's slug of a page deleted
+        "by-hand-2": "by-hand-2.md",  # a file's name
+        "hand-made": "by-hand.md",
+    }
+
+
 def test_user_edits_moves_and_deletions_survive_new_dumps(shipped_site: Path) -> None:
     ingest(shipped_site)
     paths = pages(shipped_site)
