@@ -318,10 +318,15 @@ def make_paper(page: Page, dumps: tuple[str, ...], content_dir: Path) -> Paper:
 
 def source_of(path: Path, content_dir: Path) -> str:
     """A page's path relative to content/ ("papers/<theme>/<file>"), or its name outside it."""
-    # As relative_to, by parts: a page's path (plain.path_of) has them parsed already, where
-    # its text (str) is made on first use (the build's only use: ~40 ms at 10k papers).
+    # By parts, not by text: a page's path from the cache (plain.path_of) holds its parts,
+    # and on Python 3.11 its text is made only when asked for; this was the build's only ask
+    # (~40 ms at 10k papers).
     parts, inside = path.parts, content_dir.parts
-    if len(parts) > len(inside) and parts[: len(inside)] == inside:
+    if (
+        len(parts) > len(inside)
+        and path.anchor == content_dir.anchor
+        and parts[: len(inside)] == inside
+    ):
         return "/".join(parts[len(inside) :])
     return path.name
 

@@ -126,6 +126,8 @@ def test_a_pages_source_is_its_path_under_content_or_else_its_name() -> None:
     assert source_of(Path("papers/nlp/a.md"), Path(".")) == "papers/nlp/a.md"
     assert source_of(Path("/lists/mine/contents/a.md"), content) == "a.md"  # not a prefix
     assert source_of(Path("/elsewhere/a.md"), content) == "a.md"
+    assert source_of(Path("/elsewhere/a.md"), Path(".")) == "a.md"  # absolute, not in "."
+    assert source_of(content, content) == "content"  # the folder itself: not inside it
 
 
 def test_page_files_are_the_inputs_under_theme_folders_in_path_order(tmp_path: Path) -> None:

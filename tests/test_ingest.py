@@ -95,6 +95,7 @@ def test_a_new_paper_takes_no_slug_or_file_name_in_use(tmp_path: Path) -> None:
     deep.write_text(deep.read_text().replace("slug: deep-nets", "slug: my-nets"))
     wide.unlink()
     (wide.parent / "by-hand.md").write_text("---\ntitle: Mine\nslug: hand-made\n---\n\nText.\n")
+    # Titles of their own (a title key keeps the 日本), whose slugs are the taken ones.
     add_dump(tmp_path, "b.txt", "Wide Nets (日本)", "By Hand (日本)")
     add_dump(tmp_path, "c.txt", "My Nets (日本)", "Deep Nets (日本)")
     ingest(tmp_path)
