@@ -337,6 +337,47 @@ def test_a_dicts_plain_items_go_in_a_few_pairs_records_in_order(tmp_path: Path) 
     assert read_plain(path) == {"a": 1, "b": {}}  # the check above is not what fails them
 
 
+def records_of(path: Path) -> list:
+    """The records of a cache file, in order."""
+    body, records, at = path.read_bytes()[len(MAGIC) : -4], [], 0
+    while at < len(body):
+        size = int.from_bytes(body[at : at + 4], "little")
+        records.append(marshal.loads(body[at + 4 : at + 4 + size]))
+        at += 4 + size
+    return records
+
+
+def test_a_dicts_objects_go_encoded_in_a_few_records_in_order(tmp_path: Path) -> None:
+    from sitegen.cache import CODED, PAIRS, PAIRS_ITEMS, STREAMED
+
+    pages = {
+        f"page:{n}": Page(Path(f"/c/papers/t/p{n}.md"), "t", f"p{n}", {"title": "T"}, "Body.")
+        for n in range(PAIRS_ITEMS + 3)
+    }
+    big = Page(Path("/c/b.md"), "t", "b", {}, "x" * 100_000)  # a record of its own
+    value = {**pages, "plain": 1, "set": {3, 1}, "big": big, "last": pages["page:0"]}
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain(value, handle)
+    again = read_plain(path)
+    assert again == value and list(again) == list(value)  # the same order
+    kinds = [(r[0], len(r[1])) for r in records_of(path) if r[0] in (PAIRS, CODED)]
+    # Two records for the pages (not two a page), then each run of one kind: "plain", "set"
+    # and, after "big" alone, "last".
+    assert kinds == [(CODED, PAIRS_ITEMS), (CODED, 3), (PAIRS, 1), (CODED, 1), (CODED, 1)]
+    code = ["C", "subprocess", "run", [["L", ["touch", str(tmp_path / "pwned")]]]]
+    for bad, error in (
+        ([CODED, ["a"], "not a list"], "not cache data"),
+        ([CODED, ["a", "b"], [1]], "shorter"),  # a key without its value
+        ([CODED, ["a"], [code]], "not a sitegen class"),  # decoded, and refused
+        ([CODED, ["a"], [["X", 1]]], "unknown cache tag"),
+    ):
+        crafted(path, [STREAMED, 1], bad)
+        with pytest.raises(ValueError, match=error):
+            read_plain(path)
+    assert not (tmp_path / "pwned").exists()
+
+
 def test_tuples_and_lists_of_plain_values_go_in_pairs_records_as_they_are(
     tmp_path: Path,
 ) -> None:
