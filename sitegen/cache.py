@@ -47,9 +47,8 @@ HEAD_FILE = "head.cache"  # format, version, stamp, the key of each memo: writte
 OLD_FILE = "build.cache"  # the whole cache in one file, before it was split: removed
 PARSED_BUCKETS = 32  # parsed inputs are spread over this many files
 FRESH_ROOM = 512  # a build's new inputs share one bucket up to this many (or an average share)
-MAGIC = b"sitegen-cache 7\n"  # 3: records length-prefixed; 4: a CRC-32; 5: PAIRS chunks
+MAGIC = b"sitegen-cache 6\n"  # 3: records length-prefixed; 4: a CRC-32; 5: PAIRS chunks
 # 6: PAIRS records keys and values apart, values verbatim (plain.verbatim); VERBATIM records
-# 7: CODED records (PAIRS of encoded objects)
 CHECK = 4  # bytes of the check at the end of a cache file
 FORMAT = 7  # 6: discovery kept packed (model.discovery.plain_discovery)
 # 7: page bodies without trailing whitespace; memos and outputs as dicts (streamed)
@@ -82,8 +81,7 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
 
     Streamed: a dict (at any depth of dicts) is a STREAMED marker, then its items: those
     whose value is a dict as a key record and the dict streamed, the others as PAIRS
-    records (objects, such as parsed pages, encoded: CODED records) of up to PAIRS_ITEMS
-    keys and values each, in the dict's order. So a part is never encoded whole (at
+    records of up to PAIRS_ITEMS keys and values each. So a part is never encoded whole (at
     100k papers the cache was encoded into one 744 MB bytes object when saved), and a dict
     of 10k's of strings (the search memo's postings and entries) is a few records, not a
     record per key and value (two marshal calls and a checksum each: 0.12 s a build at 10k).
@@ -117,34 +115,26 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
             put([VERBATIM, value] if type(value) in NESTS and verbatim(value) else encode(value))
             return
         put([STREAMED, len(value)])
-        kind = PAIRS  # the next record's: PAIRS (values as they are) or CODED (encoded)
-        keys: list[Any] = []  # its keys, and their values
+        keys: list[Any] = []  # the next PAIRS record's keys, and their values
         items: list[Any] = []
         size = 0  # their bytes, about
         for key, item in value.items():
-            coded, bytes_ = PAIRS, pair_size(item)
-            if bytes_ < 0 and is_object(item):  # a record (a parsed page: ~2 KB), a set
-                item = encode(item)
-                coded, bytes_ = CODED, nest_size(item, PAIRS_VALUE) if type(item) is list else -1
-            if keys and (bytes_ < 0 or coded != kind):  # the items so far, in order
-                put([kind, keys, items])
-                keys, items, size = [], [], 0
+            bytes_ = pair_size(item)
             if bytes_ < 0:  # its own records: a dict streamed, or one big value alone
+                if keys:
+                    put([PAIRS, keys, items])
+                    keys, items, size = [], [], 0
                 put(encode(key))
-                if coded == CODED:
-                    put(item)  # as stream would: encoded
-                else:
-                    stream(item)
+                stream(item)
                 continue
-            kind = coded
             keys.append(key if type(key) is str else encode(key))
             items.append(item)
             size += bytes_
             if len(keys) >= PAIRS_ITEMS or size >= PAIRS_BYTES:
-                put([kind, keys, items])
+                put([PAIRS, keys, items])
                 keys, items, size = [], [], 0
         if keys:
-            put([kind, keys, items])
+            put([PAIRS, keys, items])
 
     handle.write(MAGIC)
     with no_gc():
@@ -170,10 +160,6 @@ RAW_KINDS, RAW_FROM, MARSHAL_BYTES = frozenset((bytes, memoryview)), 1 << 20, b"
 STREAMED = "R"  # a record [STREAMED, n]: a dict of n items follows (encode never makes it)
 PAIRS = "K"  # a record [PAIRS, keys, values]: some of a streamed dict's items (nor this)
 VERBATIM = "V"  # a record [VERBATIM, value]: a list or tuple that plain.verbatim allows
-# A record [CODED, keys, values]: as PAIRS, its values encoded (plain.encode) and decoded one
-# by one: the objects of a streamed dict. 10k parsed pages in two records a page took ~12 ms
-# more to read (0.138 s against 0.128 s, the parsed inputs of a fresh 10k cache).
-CODED = "E"
 # A PAIRS record holds at most so many items and about so many bytes: it is encoded whole,
 # and a dict of a few big values (discovery's columns: ~200 MB at 100k papers) held twice.
 PAIRS_ITEMS, PAIRS_BYTES, PAIRS_VALUE = 4096, 1 << 20, 1 << 16
@@ -212,15 +198,8 @@ def nest_size(item: tuple | list, room: int) -> int:
     return size
 
 
-def is_object(item: Any) -> bool:
-    """Whether a value is encoded as an object (a record, a set, a path), not streamed (a
-    dict, a value on disk) nor written as it is (scalars, tuples, lists, bytes)."""
-    return type(item) not in NOT_OBJECTS and not isinstance(item, (BytesOnDisk, TextsOnDisk))
-
-
 SIZED = frozenset((str, bytes))
 SMALL = SIZED | {int, float, bool, type(None)}  # tuples of these go in PAIRS records
-NOT_OBJECTS = SMALL | {tuple, list, dict, memoryview}
 
 
 class SpillFile:
@@ -382,12 +361,6 @@ def read_records(payload: memoryview) -> Any:
                     raise ValueError("not cache data")
                 keys = keys if set(map(type, keys)) <= {str} else values(keys)
                 made.update(zip(keys, items, strict=True))
-            elif type(found) is list and len(found) == 3 and found[0] == CODED:
-                keys, items = found[1], found[2]
-                if type(keys) is not list or type(items) is not list:
-                    raise ValueError("not cache data")
-                keys = keys if set(map(type, keys)) <= {str} else values(keys)
-                made.update(zip(keys, map(decode, items), strict=True))
             else:
                 made[decode(found)] = value()
         if len(made) != size:

@@ -24,9 +24,11 @@ PACKAGE = "sitegen."
 
 def encode(value: Any) -> Any:
     """value as plain data: scalars stay, containers and objects become tagged lists."""
-    if isinstance(value, PLAIN):
-        return value
     kind = type(value)
+    if kind in SCALARS:
+        return value
+    if isinstance(value, PLAIN) and not is_numpy_scalar(value):
+        return value
     if kind is memoryview and value.format == "B" and value.c_contiguous:
         return value  # an array's bytes (discover.array_bytes): written, and read, as bytes
     if kind is list:
@@ -46,9 +48,14 @@ def encode(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and kind.__module__.startswith(PACKAGE):
         fields = [getattr(value, name) for name in init_fields(kind)]
         return ["C", kind.__module__, kind.__qualname__, encoded(fields)]
-    if hasattr(value, "item") and hasattr(value, "dtype") and not getattr(value, "shape", ()):
-        return encode(value.item())  # a numpy scalar
+    if is_numpy_scalar(value):  # numpy's float64 and str_ are a float and a str that marshal
+        return encode(value.item())  # would write as their bytes: the Python value instead
     raise TypeError(f"cannot store a {kind.__name__} in the cache")
+
+
+def is_numpy_scalar(value: Any) -> bool:
+    """Whether a value is one of numpy's scalars (numpy.float64, numpy.int64, numpy.str_...)."""
+    return hasattr(value, "item") and hasattr(value, "dtype") and not getattr(value, "shape", ())
 
 
 def encoded(items: Any) -> list[Any]:
