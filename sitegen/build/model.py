@@ -121,8 +121,10 @@ def discovered(project: Project, cache: BuildCache, how: DiscoveryRun) -> Discov
 
 def base_remembered(project: Project, cache: BuildCache) -> bool:
     """Whether the cache names a base generation of these papers (a new dump extends it)."""
-    key = generation_key(project.papers, generation(project.arrival))
-    return cache.memo_key(BASE_MEMO) == key
+    remembered = cache.memo_key(BASE_MEMO)  # none: not hashed (9 ms at 10k papers)
+    return bool(remembered) and remembered == generation_key(
+        project.papers, generation(project.arrival)
+    )
 
 
 def discovered_early(project: Project, cache: BuildCache, key: str) -> Discovered | None:

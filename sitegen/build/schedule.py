@@ -19,7 +19,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sitegen.build.keys import generation_key
 from sitegen.build.model import (
     BASE_MEMO,
     Discovered,
@@ -337,13 +336,9 @@ def candidates_aside(project: Project, cache: BuildCache) -> Callable[[], tuple]
     """What the side copy (or a new dump's early copy) finds for discovery, if anything
     (launch_side's `aside`): the base generation's key-term candidates, when no generation of
     this base is remembered."""
-    if len(project.papers) not in CANDIDATES_ASIDE:
+    if len(project.papers) not in CANDIDATES_ASIDE or base_remembered(project, cache):
         return None
-    base = generation(project.arrival)
-    remembered = cache.memo_key(BASE_MEMO)  # none: not hashed (9 ms at 10k papers)
-    if remembered and remembered == generation_key(project.papers, base):
-        return None
-    return partial(found_aside, project.papers, base)
+    return partial(found_aside, project.papers, generation(project.arrival))
 
 
 def found_aside(papers: list[Paper], base: Collection[str]) -> tuple:
@@ -423,7 +418,7 @@ class EarlyDiscovery:
             parts = self.copy.result()
         except SitegenError:  # it died (out of memory?): the build makes discovery itself
             parts = []
-        self.copy, self.key = None, ""  # only now: stopped by abandon() if interrupted
+        self.copy, self.key, self.kind = None, "", ""  # only now: abandon() stops it till then
         return parts[1] if len(parts) > 1 else None
 
     def candidates(self, find: Callable[[], tuple] | None) -> EarlyCandidates | None:
