@@ -31,10 +31,11 @@ def encode(value: Any) -> Any:
         return value
     if kind is memoryview and value.format == "B" and value.c_contiguous:
         return value  # an array's bytes (discover.array_bytes): written, and read, as bytes
-    if kind is list:
-        return ["L", encoded(value)]
-    if kind is tuple:
-        return ["T", encoded(value)]
+    if kind is list or kind is tuple:
+        shape = "L" if kind is list else "T"
+        if value and object_kind(type(value[0])) and len(set(map(type, value))) == 1:
+            return ["R", *class_name(type(value[0])), shape, object_rows(value)]
+        return [shape, encoded(value)]
     if kind is dict:
         return ["D", encoded([x for item in value.items() for x in item])]
     if kind in (set, frozenset):
@@ -45,9 +46,8 @@ def encode(value: Any) -> Any:
         return ["t", value.isoformat()]
     if kind is datetime.date:
         return ["d", value.isoformat()]
-    if dataclasses.is_dataclass(value) and kind.__module__.startswith(PACKAGE):
-        fields = [getattr(value, name) for name in init_fields(kind)]
-        return ["C", kind.__module__, kind.__qualname__, encoded(fields)]
+    if object_kind(kind):
+        return ["C", *class_name(kind), object_rows([value])[0]]
     if is_numpy_scalar(value):  # numpy's float64 and str_ are a float and a str that marshal
         return encode(value.item())  # would write as their bytes: the Python value instead
     raise TypeError(f"cannot store a {kind.__name__} in the cache")
@@ -63,19 +63,40 @@ def encoded(items: Any) -> list[Any]:
     return [v if type(v) is str else encode(v) for v in items]
 
 
-def decode(data: Any) -> Any:
-    """The value encode made; ValueError for anything encode would not have made."""
+@functools.cache
+def object_kind(kind: type) -> bool:
+    """Whether objects of a class are stored field by field: one of sitegen's dataclasses."""
+    return dataclasses.is_dataclass(kind) and kind.__module__.startswith(PACKAGE)
+
+
+def class_name(kind: type) -> tuple[str, str]:
+    """A class's module and name, as dataclass_named finds it again."""
+    return kind.__module__, kind.__qualname__
+
+
+def object_rows(objects: Any) -> list[list[Any]]:
+    """Objects of one of sitegen's dataclasses as rows: each its init fields' values, encoded
+    (a list of them is one tag and class name, not one per object: object_rows_of)."""
+    names = init_fields(type(objects[0]))
+    return [encoded([getattr(value, name) for name in names]) for value in objects]
+
+
+def decode(data: Any, room: list[int]) -> Any:
+    """The value encode made; ValueError for anything encode would not have made, or for
+    more items than `room` holds (see `values`)."""
     if type(data) in SCALARS:
         return data
     if type(data) is not list or len(data) < 2 or type(data[0]) is not str:
         raise ValueError("not cache data")
     tag, payload = data[0], data[1]
     if tag == "C" and len(data) == 4 and type(data[3]) is list:
-        return make(payload, data[2], values(data[3]))
+        return make(payload, data[2], values(data[3], room))
+    if tag == "R" and len(data) == 5 and data[3] in SHAPES and type(data[4]) is list:
+        return SHAPES[data[3]](object_rows_of(payload, data[2], data[4], room))
     if tag in SHAPES and type(payload) is list:
-        return SHAPES[tag](values(payload))
+        return SHAPES[tag](values(payload, room))
     if tag == "D" and type(payload) is list:
-        items = values(payload)
+        items = values(payload, room)
         return dict(zip(items[::2], items[1::2], strict=True))
     if tag in "Ptd" and type(payload) is str:
         return path_of(payload) if tag == "P" else TIMES[tag].fromisoformat(payload)
@@ -104,9 +125,17 @@ def folder_of(text: str) -> Path:
     return Path(text)
 
 
-def values(items: list[Any]) -> list[Any]:
-    """Decode a list's items (strings, the most common, without a call each)."""
-    return [v if type(v) is str else decode(v) for v in items]
+def values(items: list[Any], room: list[int]) -> list[Any]:
+    """Decode a list's items (strings, the most common, without a call each).
+
+    `room` (one number, counted down): the items the record may still hold, its bytes at
+    first (marshal writes each item in one byte at least); more raise ValueError. marshal
+    can make a list that holds one list many times, each holding another so: a crafted
+    record of a few hundred bytes, decoded item by item, would make 2**64 objects."""
+    room[0] -= len(items)
+    if room[0] < 0:
+        raise ValueError("not cache data")
+    return [v if type(v) is str else decode(v, room) for v in items]
 
 
 SCALARS = frozenset(PLAIN)
@@ -161,11 +190,30 @@ def dataclass_named(module: str, name: str) -> type:
     return kind
 
 
-def make(module: Any, name: Any, values: list[Any]) -> Any:
-    """An object of one of sitegen's dataclasses, from its init fields' values."""
+def object_rows_of(module: Any, name: Any, rows: list[Any], room: list[int]) -> list[Any]:
+    """The objects object_rows made rows of (of one of sitegen's dataclasses, by name)."""
+    kind = dataclass_kind(module, name)
+    size = len(init_fields(kind))
+    if set(map(type, rows)) - {list} or set(map(len, rows)) - {size}:
+        raise ValueError(f"{name} has other fields now")
+    room[0] -= len(rows) + size * len(rows)  # values() would count each row's items so
+    if room[0] < 0:
+        raise ValueError("not cache data")
+    # In field order, not by name: see make. Each row's fields decoded here, not by values():
+    # a call less per object (10k pages are 10k rows).
+    return [kind(*[v if type(v) is str else decode(v, room) for v in row]) for row in rows]
+
+
+def dataclass_kind(module: Any, name: Any) -> type:
+    """dataclass_named, for names read from the cache (ValueError if they are not strings)."""
     if type(module) is not str or type(name) is not str:
         raise ValueError("not cache data")
-    kind = dataclass_named(module, name)
+    return dataclass_named(module, name)
+
+
+def make(module: Any, name: Any, values: list[Any]) -> Any:
+    """An object of one of sitegen's dataclasses, from its init fields' values."""
+    kind = dataclass_kind(module, name)
     if len(init_fields(kind)) != len(values):
         raise ValueError(f"{name} has other fields now")
     # In field order, not by name (2x faster: 60k objects in discovery's memo at 10k papers);

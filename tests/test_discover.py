@@ -547,11 +547,11 @@ def test_a_remembered_generation_gives_what_a_fresh_one_gives() -> None:
     def remember(make):  # noqa: ANN001, ANN202
         # A later build: the generation comes back from the cache's plain data.
         kept.append(marshal.dumps(encode(make())))
-        return decode(marshal.loads(kept[-1]))
+        return decode(marshal.loads(kept[-1]), [len(kept[-1])])
 
     remembered = discover(papers, base, remember)
     assert len(kept) == 1 and remembered == discover(papers, base)
-    plain = decode(marshal.loads(kept[0]))
+    plain = decode(marshal.loads(kept[0]), [len(kept[0])])
     generation = unpacked(plain)
     own = {name: value for name, value in plain.items() if not name.startswith(VECTOR_PARTS)}
     assert packed(generation) == own  # a round trip, exactly
@@ -695,7 +695,8 @@ def test_discovery_from_the_cache_makes_a_papers_entries_only_when_asked() -> No
 
     papers = shipped_papers()[:120]
     fresh = discover(papers, {p.slug for p in papers})
-    kept = decode(marshal.loads(marshal.dumps(encode(plain_discovery(fresh)))))
+    data = marshal.dumps(encode(plain_discovery(fresh)))
+    kept = decode(marshal.loads(data), [len(data)])
     again = lazy_discovery(kept)
     slug = papers[0].slug
     assert again.related.made == {} and again.key_terms.made == {}  # nothing made yet
@@ -751,10 +752,10 @@ def test_a_build_from_a_remembered_generation_grows_its_vectors_and_keeps_all_to
 
     def first(make):  # noqa: ANN001, ANN202
         stored.append(marshal.dumps(encode(make())))
-        return decode(marshal.loads(stored[0]))
+        return decode(marshal.loads(stored[0]), [len(stored[0])])
 
     def later(make):  # noqa: ANN001, ANN202 - a later build: never made again
-        return decode(marshal.loads(stored[0]))
+        return decode(marshal.loads(stored[0]), [len(stored[0])])
 
     fresh = discover(papers, base, first)
     tokens = TokenMemo()
