@@ -24,6 +24,7 @@ from sitegen.workers import Forked, forking_pays
 
 if TYPE_CHECKING:
     from sitegen.cache import BuildCache
+    from sitegen.known import Listed
 
 
 class Ahead:
@@ -95,9 +96,10 @@ def work_ahead(root: Path, walk: Callable[[], Any] | None = None) -> Iterator[ob
     yield None
 
 
-def read_ahead(root: Path) -> dict[str, dict[str, tuple]]:
+def read_ahead(root: Path) -> dict[str, tuple[str, Listed, dict[str, tuple]]]:
     """The pages and dumps the build will read, read and hashed where their stat is not
-    known: the stat memo entries each kind's pass would make of them, by kind."""
+    known, by kind: their folder, each file with its stat, and the stat memo entries each
+    kind's pass would make of them (known.take_ahead)."""
     from sitegen.cache import BuildCache
     from sitegen.catalog import page_files
     from sitegen.ingest import dump_files
@@ -106,12 +108,12 @@ def read_ahead(root: Path) -> dict[str, dict[str, tuple]]:
     cache, content = BuildCache.load(root, parsed=False), root / "content"
     if not cache.saved:  # no cache (a first build): nothing parsed to take by a stat
         return {}
-    papers = content / "papers"
+    papers, dumps = content / "papers", content / "dumps"
     files = {
-        "page": page_files(papers) if papers.is_dir() else [],
-        "dump": [str(path) for path in dump_files(content / "dumps")],
+        "page": (papers, page_files(papers) if papers.is_dir() else []),
+        "dump": (dumps, [str(path) for path in dump_files(dumps)]),
     }
     return {
-        kind: known_ahead(names, cache.recall(stat_memo(kind), "") or {})
-        for kind, names in files.items()
+        kind: (str(folder), *known_ahead(names, cache.recall(stat_memo(kind), "") or {}))
+        for kind, (folder, names) in files.items()
     }

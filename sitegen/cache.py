@@ -484,6 +484,9 @@ class BuildCache:
     # In memory only: each page's paper by the page object (a parsed page is one object while
     # its file is unchanged) and its dumps: `serve` makes only changed pages' papers again.
     papers: dict[int, tuple[Any, tuple[str, ...], Any]] = field(default_factory=dict, repr=False)
+    # In memory only: by kind of input, its folder's files with their stats, as the copy
+    # started ahead of a CLI build found them (known.take_ahead), till a pass takes them.
+    listed: dict[str, tuple[str, dict[str, Any]]] = field(default_factory=dict, repr=False)
     hits: int = 0
     misses: int = 0
     # What changed since the cache was loaded or saved (saved then): parts by file name.

@@ -190,7 +190,8 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
         return pages
     # Unchanged pages (by stat) are neither read nor hashed again: sitegen.known.
     known = KnownFiles(cache, "page") if cache is not None else None
-    for name in page_files(papers_dir):
+    listed = known.listed(str(papers_dir)) if known is not None else None
+    for name in page_files(papers_dir) if listed is None else listed:
         if known is None:
             path = Path(name)
             page = read_page(path, read_input(path))

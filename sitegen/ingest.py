@@ -157,7 +157,8 @@ def read_dumps(
         found = aside.get(str(path))
         return found[1] if found and found[0] == key else dump_from(path, data)
 
-    for path in dump_files(dumps_dir):
+    listed = known.listed(str(dumps_dir)) if known is not None else None
+    for path in dump_files(dumps_dir) if listed is None else map(Path, listed):
         try:
             if known is None:
                 dumps.append(read_dump(path))

@@ -77,11 +77,28 @@ class KnownFiles:
         self.known: dict[str, tuple] = cache.recall(self.memo, "") or {}
         self.seen: dict[str, tuple] = {}
         self.now = file_clock_ns()
+        self.stats: Listed = {}  # the stats a copy found (listed), each taken once by load
+
+    def listed(self, folder: str) -> list[str] | None:
+        """The files of a folder as the copy started ahead of this build listed them, in order,
+        their stats taken with them (at 10k pages, 35 ms of listing and stats not made again
+        here); None if it listed none there, or another pass took its listing.
+
+        Taken once: a later pass (ingest may write pages) lists the folder as it is then. The
+        copy listed it after the build's record walked it (ahead.started), as this process
+        would have: a page edited since is read by the next build, as one edited later."""
+        found = self.cache.listed.get(self.kind)
+        if found is None or found[0] != folder:
+            return None
+        del self.cache.listed[self.kind]
+        self.stats = found[1]
+        return list(self.stats)
 
     def load(self, file: Path | str, parse: Callable[[Path, bytes, str], Any]) -> Any:
         """The parsed form of a file: by its stat when unchanged, else read and hashed.
         parse(path, data, key) is handed the file's content key (content_key) with its bytes."""
-        name, stat = str(file), stat_of(file)
+        name = str(file)
+        stat = self.stats.pop(name) if name in self.stats else stat_of(file)
         entry = self.unchanged(name, stat)
         if entry is not None:
             self.seen[name] = entry
@@ -134,13 +151,17 @@ def vouch(cache: BuildCache, kind: str, keys: dict[Path, str]) -> dict[Path, Sta
     return same
 
 
-def known_ahead(files: Iterable[str], known: dict[str, tuple]) -> dict[str, tuple]:
-    """In a copy forked as a build starts (sitegen.ahead): the memo entries (*stat, key)
-    KnownFiles.load would keep of the files its memo (`known`) does not know, read and hashed
-    now: those whose stat is old enough to trust and held while they were read."""
-    now, found = file_clock_ns(), {}
+# Files of a folder as a copy found them, in order, each with its stat (None: none to be had).
+Listed = dict[str, Stat | None]
+
+
+def known_ahead(files: Iterable[str], known: dict[str, tuple]) -> tuple[Listed, dict[str, tuple]]:
+    """In a copy forked as a build starts (sitegen.ahead): the files with their stats, and the
+    memo entries (*stat, key) KnownFiles.load would keep of those its memo (`known`) does not
+    know, read and hashed now: those whose stat is old enough to trust and held while read."""
+    now, listed, found = file_clock_ns(), {}, {}
     for name in files:
-        stat = stat_of(name)
+        stat = listed[name] = stat_of(name)
         entry = known.get(name)
         if stat is None or not trusted(stat, now) or entry is not None and entry[:4] == stat:
             continue
@@ -150,13 +171,16 @@ def known_ahead(files: Iterable[str], known: dict[str, tuple]) -> dict[str, tupl
             continue  # the build's own read says what is wrong
         if as_stat(after) == stat:
             found[name] = (*stat, content_key(name, data))
-    return found
+    return listed, found
 
 
-def take_ahead(cache: BuildCache, found: dict[str, dict[str, tuple]]) -> None:
-    """Put the entries read ahead (known_ahead's, by kind) in the cache's stat memos: a file
-    whose stat is still theirs is then taken by its key, as one a build read before."""
-    for kind, entries in found.items():
+def take_ahead(cache: BuildCache, found: dict[str, tuple[str, Listed, dict[str, tuple]]]) -> None:
+    """Take what a copy read ahead, by kind: (its folder, the files it listed there with their
+    stats, known_ahead's memo entries). The entries go in the cache's stat memos: a file whose
+    stat is still theirs is then taken by its key, as one a build read before. The listing is
+    the build's first pass over that folder's files (KnownFiles.listed)."""
+    for kind, (folder, listed, entries) in found.items():
+        cache.listed[kind] = (folder, listed)
         if entries:
             memo = stat_memo(kind)
             cache.keep(memo, "", {**(cache.recall(memo, "") or {}), **entries}, new=True)

@@ -92,7 +92,9 @@ def test_a_copy_that_dies_before_reading_ahead_leaves_the_build_to_read_and_fini
 
 def test_without_a_cache_the_copy_reads_nothing_ahead(shipped_site: Path) -> None:
     assert ahead.read_ahead(shipped_site) == {}  # a first build parses every input anyway
-    assert len(ahead.read_ahead(ingested(shipped_site))["page"]) >= 300
+    folder, listed, found = ahead.read_ahead(ingested(shipped_site))["page"]
+    assert folder == str(shipped_site / "content" / "papers") and len(found) >= 300
+    assert list(listed) == sorted(found)  # every page, in path order, with its stat
 
 
 @pytest.mark.parametrize("how", ["in the copy", "copy died", "walk died", "no fork", "not wanted"])

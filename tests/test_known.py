@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import SHIPPED
 
+import sitegen.catalog
 import sitegen.known
 from sitegen.cache import BuildCache
 from sitegen.catalog import load_page, read_pages
@@ -144,7 +145,7 @@ def test_a_page_replaced_while_it_is_read_is_read_again_next_time(
 
 
 def test_pages_read_ahead_are_taken_by_their_stat_unless_changed_since(
-    tmp_path: Path, reads
+    tmp_path: Path, reads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     papers = settled_pages(tmp_path, 4)
     cache = BuildCache()
@@ -155,15 +156,38 @@ def test_pages_read_ahead_are_taken_by_their_stat_unless_changed_since(
     written = os.stat(papers / "p3.md").st_ctime_ns
     with pytest.MonkeyPatch.context() as clock:  # read ahead within p3's tick, however slow
         clock.setattr(sitegen.known, "file_clock_ns", lambda: written)
-        found = known_ahead(names, cache.recall("page-stats", ""))
-    assert sorted(found) == names[:3]
+        listed, found = known_ahead(names, cache.recall("page-stats", ""))
+    assert sorted(found) == names[:3] and list(listed) == names
+    assert listed[names[1]] == found[names[1]][:4]
     assert found[names[1]][4] == content_key(names[1], (papers / "p1.md").read_bytes())
-    take_ahead(cache, {"page": found})
+    take_ahead(cache, {"page": (str(tmp_path / "papers"), listed, found)})
     (papers / "p2.md").write_text(PAGE.format(n=20))  # edited after the copy read it
     reads.clear()
-    pages = read_pages(tmp_path / "papers", cache)
-    assert reads == [papers / "p2.md", papers / "p3.md"]
+    with monkeypatch.context() as patch:  # the build's first pass: the copy's listing, stats
+        patch.setattr(sitegen.catalog, "page_files", None)  # and all; it lists nothing itself
+        patch.setattr(sitegen.known, "stat_of", None)
+        pages = read_pages(tmp_path / "papers", cache)
+    # As the copy found them, after the build's record walked them (ahead.started): an edit
+    # since is the next build's, as one made later. p3 was too recent to be read ahead.
+    assert reads == [papers / "p3.md"]
+    assert [p.meta["title"] for p in pages] == ["Paper 0", "Paper 1", "Paper 2", "Paper 30"]
+    pages = read_pages(tmp_path / "papers", cache)  # a later pass: the folder as it is now
+    assert reads == [papers / "p3.md", papers / "p2.md", papers / "p3.md"]  # p3: still recent
     assert [p.meta["title"] for p in pages] == ["Paper 0", "Paper 1", "Paper 20", "Paper 30"]
+
+
+def test_a_listing_read_ahead_elsewhere_is_not_taken(tmp_path: Path, reads) -> None:
+    papers = settled_pages(tmp_path, 2)
+    cache = BuildCache()
+    read_pages(tmp_path / "papers", cache)
+    names = [str(papers / "p0.md")]  # a listing of one page, from another project's folder
+    take_ahead(cache, {"page": (str(tmp_path / "other"), *known_ahead(names, {}))})
+    reads.clear()
+    assert [p.meta["title"] for p in read_pages(tmp_path / "papers", cache)] == [
+        "Paper 0",
+        "Paper 1",
+    ]
+    assert reads == [] and "page" in cache.listed  # listed here; that listing left untaken
 
 
 def test_a_copy_reading_ahead_skips_the_files_the_memo_knows(tmp_path: Path, reads) -> None:
@@ -172,4 +196,5 @@ def test_a_copy_reading_ahead_skips_the_files_the_memo_knows(tmp_path: Path, rea
     read_pages(tmp_path / "papers", cache)  # remembered by their stats
     reads.clear()
     names = sorted(str(path) for path in papers.iterdir())
-    assert known_ahead(names, cache.recall("page-stats", "")) == {} and reads == []
+    listed, found = known_ahead(names, cache.recall("page-stats", ""))
+    assert found == {} and reads == [] and list(listed) == names
