@@ -539,9 +539,16 @@ def test_adv_temp_files_of_a_killed_ingest_are_cleaned_up(tmp_path: Path) -> Non
     leftovers[2].parent.mkdir()
     for path in leftovers:
         path.write_text("half a fi")
+    mine = tmp_path / "mine.txt"  # the user's own file, linked from a name sitegen might use
+    mine.write_text("keep me")
+    theory = root / "content" / "papers" / "theory"
+    (theory / ".link.md.k2j4x9_q.tmp").symlink_to(mine)
+    (theory / ".folder.tmp").mkdir()  # not a file sitegen writes
     result = sitegen("build", "-q", cwd=root)
     assert result.returncode == 0, result.stderr
     assert [p for p in leftovers if p.exists()] == []
+    assert (theory / ".link.md.k2j4x9_q.tmp").is_symlink() and mine.read_text() == "keep me"
+    assert (theory / ".folder.tmp").is_dir()
     assert (root / "content" / "papers" / "theory" / "a-paper.md").read_text() == PAGE
 
 
