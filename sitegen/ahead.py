@@ -7,7 +7,9 @@ cache. In order:
 - it reads and hashes the inputs not known by their stat (`read_ahead`, through
   `known.known_ahead`), which the build then takes by their stat (`known.take_ahead`)
   instead of reading them itself (at 10k papers just ingested, ~0.1 s of the build's
-  ~0.12 s read);
+  ~0.12 s read); with them it hands over its listing of the pages and dumps and their
+  stats, which the build's first pass over them takes instead of making its own
+  (`known.KnownFiles.listed`: ~40 ms at 10k papers);
 - it compiles the templates into the user's cache of compiled templates
   (`render.compile_into_cache`), where every later copy finds them.
 """
