@@ -7,8 +7,8 @@ cache. In order:
 - it reads and hashes the inputs not known by their stat (`read_ahead`, through
   `known.known_ahead`), which the build then takes by their stat (`known.take_ahead`)
   instead of reading them itself (at 10k papers just ingested, ~0.1 s of the build's
-  ~0.12 s read); with them it hands over its listing of the pages and dumps and their
-  stats, which the build's first pass over them takes instead of making its own
+  ~0.12 s read); with them it hands over its listing of the pages and their stats,
+  which the build's first pass over them takes instead of making its own
   (`known.KnownFiles.listed`: ~40 ms at 10k papers);
 - it compiles the templates into the user's cache of compiled templates
   (`render.compile_into_cache`), where every later copy finds them.
@@ -98,10 +98,12 @@ def work_ahead(root: Path, walk: Callable[[], Any] | None = None) -> Iterator[ob
     yield None
 
 
-def read_ahead(root: Path) -> dict[str, tuple[str, Listed, dict[str, tuple]]]:
+def read_ahead(root: Path) -> dict[str, tuple[str, Listed | None, dict[str, tuple]]]:
     """The pages and dumps the build will read, read and hashed where their stat is not
-    known, by kind: their folder, each file with its stat, and the stat memo entries each
-    kind's pass would make of them (known.take_ahead)."""
+    known, by kind: their folder, the pages with their stats (known.KnownFiles.listed; None
+    for the dumps, a hundred at 10k papers, which ingest's parse_aside lists first, or for a
+    folder that is not there) and the stat memo entries each kind's pass would make of them
+    (known.take_ahead)."""
     from sitegen.cache import BuildCache
     from sitegen.catalog import page_files
     from sitegen.ingest import dump_files
@@ -111,11 +113,14 @@ def read_ahead(root: Path) -> dict[str, tuple[str, Listed, dict[str, tuple]]]:
     if not cache.saved:  # no cache (a first build): nothing parsed to take by a stat
         return {}
     papers, dumps = content / "papers", content / "dumps"
-    files = {
-        "page": (papers, page_files(papers) if papers.is_dir() else []),
-        "dump": (dumps, [str(path) for path in dump_files(dumps)]),
-    }
+
+    def known(kind: str) -> dict[str, tuple]:
+        return cache.recall(stat_memo(kind), "") or {}
+
+    pages = page_files(papers) if papers.is_dir() else None
+    listed, read = known_ahead(pages or [], known("page"))
+    _, dumps_read = known_ahead([str(path) for path in dump_files(dumps)], known("dump"))
     return {
-        kind: (str(folder), *known_ahead(names, cache.recall(stat_memo(kind), "") or {}))
-        for kind, (folder, names) in files.items()
+        "page": (str(papers), listed if pages is not None else None, read),
+        "dump": (str(dumps), None, dumps_read),
     }

@@ -92,8 +92,9 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
     """A cache file: MAGIC, the value as a stream of marshal records, then their CRC-32.
 
     Streamed: a dict (at any depth of dicts) is a STREAMED marker, then its items: those
-    whose value is a dict as a key record and the dict streamed, the others as PAIRS
-    records of up to PAIRS_ITEMS keys and values each. So a part is never encoded whole (at
+    whose value is a dict as a key record and the dict streamed, runs of sitegen's objects
+    as ROWS records and the others as PAIRS records, of up to PAIRS_ITEMS keys and values
+    each (a big value goes alone). So a part is never encoded whole (at
     100k papers the cache was encoded into one 744 MB bytes object when saved), and a dict
     of 10k's of strings (the search memo's postings and entries) is a few records, not a
     record per key and value (two marshal calls and a checksum each: 0.12 s a build at 10k).
@@ -209,8 +210,9 @@ PAIRS_ITEMS, PAIRS_BYTES, PAIRS_VALUE = 4096, 1 << 20, 1 << 16
 
 
 def pair_size(item: Any) -> int:
-    """The bytes a value takes in a PAIRS record (about), or -1 when it goes in records of
-    its own: a dict (streamed), an object, or more than PAIRS_VALUE bytes. Scalars, and
+    """The bytes a value takes in a PAIRS record (about), or -1 when it goes in none: a dict
+    (streamed), an object (in a ROWS record, if its row is small enough), or more than
+    PAIRS_VALUE bytes (in records of its own). Scalars, and
     tuples and lists of them (the outputs record's and the stat memos' values, the later
     papers' candidates, the search memo's words as written) go in one: a record each was
     two marshal calls and checksums, 45 ms of the outputs record at 10k."""

@@ -186,11 +186,11 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     """Read every page under content/papers/<theme>/, sorted by path (re-parsing only changes)."""
     pages: list[Page] = []
     seen: dict[str, Path] = {}
-    if not papers_dir.is_dir():
-        return pages
     # Unchanged pages (by stat) are neither read nor hashed again: sitegen.known.
     known = KnownFiles(cache, "page") if cache is not None else None
-    listed = known.listed(str(papers_dir)) if known is not None else None
+    listed = known.listed(str(papers_dir)) if known is not None else None  # taken, if any
+    if listed is None and not papers_dir.is_dir():
+        return pages
     for name in page_files(papers_dir) if listed is None else listed:
         if known is None:
             path = Path(name)

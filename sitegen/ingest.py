@@ -157,8 +157,7 @@ def read_dumps(
         found = aside.get(str(path))
         return found[1] if found and found[0] == key else dump_from(path, data)
 
-    listed = known.listed(str(dumps_dir)) if known is not None else None
-    for path in dump_files(dumps_dir) if listed is None else map(Path, listed):
+    for path in dump_files(dumps_dir):
         try:
             if known is None:
                 dumps.append(read_dump(path))

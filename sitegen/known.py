@@ -68,6 +68,8 @@ class KnownFiles:
     """The stat memo of one kind of input ("page", "dump") for one pass over its files.
 
     `load` each file, then `remember()`: the memo then holds the files of this pass only.
+    The pages' first pass takes the files and stats the copy started ahead of the build
+    found (`listed`), if it has them.
     """
 
     def __init__(self, cache: BuildCache, kind: str):
@@ -82,7 +84,8 @@ class KnownFiles:
     def listed(self, folder: str) -> list[str] | None:
         """The files of a folder as the copy started ahead of this build listed them, in order,
         their stats taken with them (at 10k pages, 35 ms of listing and stats not made again
-        here); None if it listed none there, or another pass took its listing.
+        here); None if it listed none there (nor a folder that was not there), or another
+        pass took its listing.
 
         Taken once: a later pass (ingest may write pages) lists the folder as it is then. The
         copy listed it after the build's record walked it (ahead.started), as this process
@@ -174,13 +177,16 @@ def known_ahead(files: Iterable[str], known: dict[str, tuple]) -> tuple[Listed, 
     return listed, found
 
 
-def take_ahead(cache: BuildCache, found: dict[str, tuple[str, Listed, dict[str, tuple]]]) -> None:
+def take_ahead(
+    cache: BuildCache, found: dict[str, tuple[str, Listed | None, dict[str, tuple]]]
+) -> None:
     """Take what a copy read ahead, by kind: (its folder, the files it listed there with their
-    stats, known_ahead's memo entries). The entries go in the cache's stat memos: a file whose
-    stat is still theirs is then taken by its key, as one a build read before. The listing is
-    the build's first pass over that folder's files (KnownFiles.listed)."""
+    stats or None, known_ahead's memo entries). The entries go in the cache's stat memos: a
+    file whose stat is still theirs is then taken by its key, as one a build read before. A
+    listing is the build's first pass over that folder's files (KnownFiles.listed)."""
     for kind, (folder, listed, entries) in found.items():
-        cache.listed[kind] = (folder, listed)
+        if listed is not None:
+            cache.listed[kind] = (folder, listed)
         if entries:
             memo = stat_memo(kind)
             cache.keep(memo, "", {**(cache.recall(memo, "") or {}), **entries}, new=True)

@@ -34,7 +34,7 @@ def encode(value: Any) -> Any:
     if kind is list or kind is tuple:
         shape = "L" if kind is list else "T"
         if value and object_kind(type(value[0])) and len(set(map(type, value))) == 1:
-            return ["R", *class_name(type(value[0])), shape, object_rows(value)]
+            return ["O", *class_name(type(value[0])), shape, object_rows(value)]
         return [shape, encoded(value)]
     if kind is dict:
         return ["D", encoded([x for item in value.items() for x in item])]
@@ -91,14 +91,16 @@ def decode(data: Any, room: list[int]) -> Any:
     tag, payload = data[0], data[1]
     if tag == "C" and len(data) == 4 and type(data[3]) is list:
         return make(payload, data[2], values(data[3], room))
-    if tag == "R" and len(data) == 5 and data[3] in SHAPES and type(data[4]) is list:
+    if tag == "O" and len(data) == 5 and data[3] in ROW_SHAPES and type(data[4]) is list:
         return SHAPES[data[3]](object_rows_of(payload, data[2], data[4], room))
     if tag in SHAPES and type(payload) is list:
         return SHAPES[tag](values(payload, room))
     if tag == "D" and type(payload) is list:
         items = values(payload, room)
         return dict(zip(items[::2], items[1::2], strict=True))
-    if tag in "Ptd" and type(payload) is str:
+    if tag in MAX_TEXT and type(payload) is str:
+        if len(payload) > MAX_TEXT[tag]:
+            raise ValueError("not cache data")
         return path_of(payload) if tag == "P" else TIMES[tag].fromisoformat(payload)
     raise ValueError(f"unknown cache tag {tag!r}")
 
@@ -140,6 +142,11 @@ def values(items: list[Any], room: list[int]) -> list[Any]:
 
 SCALARS = frozenset(PLAIN)
 SHAPES: dict[str, Any] = {"L": list, "T": tuple, "S": set, "F": frozenset}
+ROW_SHAPES = frozenset("LT")  # what a list of objects is made as ("O": object_rows)
+# The longest text a path or a time may be (Linux's PATH_MAX; an ISO time is ~32): a crafted
+# record can name one long text many times over, each a 5-byte reference, and each read
+# would parse all of it again.
+MAX_TEXT = {"P": 4096, "t": 64, "d": 64}
 TIMES: dict[str, Any] = {"t": datetime.datetime, "d": datetime.date}
 NESTS = frozenset((tuple, list))  # what verbatim values nest in
 VERBATIM_KINDS = SCALARS | NESTS

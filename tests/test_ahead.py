@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from test_render import compiles_seen
 import sitegen.known
 from sitegen import ahead
 from sitegen.cache import BuildCache
+from sitegen.catalog import page_files
 from sitegen.errors import SitegenError
 from sitegen.ingest import ingest
 from sitegen.noop import RACY_NS
@@ -94,7 +96,10 @@ def test_without_a_cache_the_copy_reads_nothing_ahead(shipped_site: Path) -> Non
     assert ahead.read_ahead(shipped_site) == {}  # a first build parses every input anyway
     folder, listed, found = ahead.read_ahead(ingested(shipped_site))["page"]
     assert folder == str(shipped_site / "content" / "papers") and len(found) >= 300
-    assert list(listed) == sorted(found)  # every page, in path order, with its stat
+    assert listed is not None and list(listed) == page_files(Path(folder))  # with their stats
+    assert set(found) <= set(listed) and ahead.read_ahead(shipped_site)["dump"][1] is None
+    shutil.rmtree(shipped_site / "content" / "papers")  # no folder: no listing of it
+    assert ahead.read_ahead(shipped_site)["page"][1] is None
 
 
 @pytest.mark.parametrize("how", ["in the copy", "copy died", "walk died", "no fork", "not wanted"])

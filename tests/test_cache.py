@@ -381,7 +381,7 @@ def test_objects_go_as_rows_of_their_fields_in_order(tmp_path: Path) -> None:
         ("Dump", ["dump:c"]),
         ("Page", ["page:d"]),
     ]
-    assert rows[1][4][0][4][0] == "R"  # the dump's entries: one tag and class for all
+    assert rows[1][4][0][4][0] == "O"  # the dump's entries: one tag and class for all
     mixed = [page(0), entries[0]]  # objects of two classes: each its own
     assert stored_again(mixed) == mixed and stored_again(entries) == entries
     assert stored_again([]) == [] and stored_again(()) == ()
@@ -390,11 +390,23 @@ def test_objects_go_as_rows_of_their_fields_in_order(tmp_path: Path) -> None:
         [[STREAMED, 1], [ROWS, "sitegen.dumps", "Entry", ["k"], ["T a 1"]]],
         [[STREAMED, 1], [ROWS, "os", "system", ["k"], [["true"]]]],
         [[STREAMED, 1], [ROWS, "sitegen.dumps", "Entry", ["k", "l"], [["T", "a", 1, ""]]]],
-        [["R", "sitegen.dumps", "Entry", "X", [["T", "a", 1, ""]]]],  # no such shape
+        [["O", "sitegen.dumps", "Entry", "X", [["T", "a", 1, ""]]]],  # no such shape
+        [["O", "sitegen.dumps", "Entry", "S", [["T", "a", 1, ""]]]],  # nor a set of objects
     ):
         crafted(path, *bad)
         with pytest.raises(ValueError):
             read_plain(path)
+
+
+def test_a_key_is_decoded_within_its_own_records_bytes(tmp_path: Path) -> None:
+    # A key of many items whose value ends in a record of a few bytes: the key's bound is its
+    # own record's size, not the size of the last record its value read.
+    key = tuple(f"k{n}" for n in range(500))
+    value = {key: {"deep": {"x": 1}}, "n": 2}
+    path = tmp_path / "part.cache"
+    with open(path, "wb") as handle:
+        write_plain(value, handle)
+    assert read_plain(path) == value
 
 
 def test_tuples_and_lists_of_plain_values_go_in_pairs_records_as_they_are(
@@ -494,8 +506,11 @@ def test_a_crafted_record_holding_itself_is_refused_at_once(tmp_path: Path) -> N
         [tagged],
         [[STREAMED, 1], tagged, 1],  # as a key
         [["C", "sitegen.dumps", "Entry", row]],
-        [["R", "sitegen.dumps", "Entry", "L", [row, row]]],
+        [["O", "sitegen.dumps", "Entry", "L", [row, row]]],
         [[STREAMED, 1], [ROWS, "sitegen.dumps", "Entry", ["k"], [row]]],
+        # one long path named many times (5 bytes a reference), each parsed whole again
+        [["L", [["P", "/" + "a" * 10**6 + "/x"]] * 20_000]],
+        [["L", [["d", "2026-01-01" + " " * 10**6]] * 20_000]],
     ):
         crafted(path, *records)
         found: list = []
