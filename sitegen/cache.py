@@ -44,6 +44,7 @@ from sitegen.plain import (
     decode,
     encode,
     object_kind,
+    object_record,
     object_rows,
     object_rows_of,
     values,
@@ -141,8 +142,8 @@ def write_plain(data: Any, handle: BinaryIO) -> None:
             put(encode(key))
             if kind is None:
                 stream(item)
-            else:  # an object's row: as encode makes it
-                put(["C", *class_name(kind), item])
+            else:  # an object's row, made already: as encode makes it
+                put(object_record(kind, item))
         batch.flush()
 
     handle.write(MAGIC)

@@ -47,7 +47,7 @@ def encode(value: Any) -> Any:
     if kind is datetime.date:
         return ["d", value.isoformat()]
     if object_kind(kind):
-        return ["C", *class_name(kind), object_rows([value])[0]]
+        return object_record(kind, object_rows([value])[0])
     if is_numpy_scalar(value):  # numpy's float64 and str_ are a float and a str that marshal
         return encode(value.item())  # would write as their bytes: the Python value instead
     raise TypeError(f"cannot store a {kind.__name__} in the cache")
@@ -72,6 +72,11 @@ def object_kind(kind: type) -> bool:
 def class_name(kind: type) -> tuple[str, str]:
     """A class's module and name, as dataclass_named finds it again."""
     return kind.__module__, kind.__qualname__
+
+
+def object_record(kind: type, row: list[Any]) -> list[Any]:
+    """One object as encode makes it: its class, then its row (object_rows)."""
+    return ["C", *class_name(kind), row]
 
 
 def object_rows(objects: Any) -> list[list[Any]]:
