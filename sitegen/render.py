@@ -505,5 +505,19 @@ def compile_templates(env: jinja2.Environment, unused: Collection[str] = ()) -> 
 
 
 def render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> bytes:
-    """Render one template to UTF-8 bytes."""
-    return env.get_template(name).render(context).encode("utf-8")
+    """Render one template to UTF-8 bytes (an XML one without the characters XML forbids)."""
+    text = env.get_template(name).render(context)
+    if name.endswith(".xml"):
+        text = xml_chars(text)
+    return text.encode("utf-8")
+
+
+# What XML 1.0 allows no document to hold, even escaped: C0 controls but tab, newline and
+# carriage return, lone surrogates and U+FFFE/U+FFFF. A title copied from a terminal can hold
+# an ESC, and a feed reader refuses the whole feed for one such character.
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_chars(text: str) -> str:
+    """Text without the characters XML forbids (untrusted titles, abstracts and settings)."""
+    return XML_FORBIDDEN.sub("", text)

@@ -208,6 +208,24 @@ def test_feed_has_one_entry_per_new_paper_dated_by_its_dump(tmp_path: Path) -> N
     )
 
 
+def test_feed_is_well_formed_whatever_characters_titles_and_settings_hold(tmp_path: Path) -> None:
+    # A title copied from a terminal (ESC, BEL) and a site title with a control character:
+    # XML allows none of them, even escaped, and a feed reader refuses the whole feed.
+    content = tmp_path / "content"
+    (content / "dumps").mkdir(parents=True)
+    abstract = "We study a problem and propose a method that works well on benchmarks. " * 3
+    title = "Escape\x1b[31m Red\x07 Network"
+    (content / "dumps" / "2026-01-02-odd.txt").write_text(f"Subscribe {title}\n{abstract}\n")
+    (content / "site.yaml").write_text('title: "Mine\\x01 list"\nbase_url: https://x.org/list/\n')
+    ingest(tmp_path)
+    build(tmp_path, BuildOptions(tmp_path / "site"))
+    feed = ET.parse(tmp_path / "site" / "feed.xml").getroot()  # raises if not well-formed
+    assert feed.findtext(f"{ATOM}title") == "Mine list: new papers"
+    assert [e.findtext(f"{ATOM}title") for e in feed.iter(f"{ATOM}entry")] == [
+        "Escape[31m Red Network"
+    ]
+
+
 def test_base_url_makes_absolute_links_where_needed(
     shipped: tuple[Path, Path], tmp_path: Path
 ) -> None:
