@@ -21,10 +21,12 @@ from sitegen.dumps import Entry
 from sitegen.errors import SitegenError
 from sitegen.fsio import (
     decode_text,
+    line_of,
     load_yaml,
     name_counts_as_input,
     read_input,
     sorted_entries,
+    text_problem,
 )
 from sitegen.known import KnownFiles, content_key
 from sitegen.records import mutable
@@ -126,9 +128,11 @@ def parse_page(text: str, path: Path, theme: str, key: str = "") -> Page:
     if end == -1:
         raise SitegenError("front matter is not closed by a '---' line", path, 1)
     # The front matter starts on the file's second line.
-    meta = load_yaml(text[4 : end + 1], path, first_line=2, what="front matter") or {}
+    front = text[4 : end + 1]
+    meta = load_yaml(front, path, first_line=2, what="front matter") or {}
     if not isinstance(meta, dict):
         raise SitegenError("front matter must be a mapping of fields", path, 2)
+    check_text_fields(meta, front, path)
     if not str(meta.get("title") or "").strip():
         raise SitegenError("front matter has no title", path, 2)
     slug = str(meta.get("slug") or path.stem)
@@ -173,6 +177,22 @@ def paper_text(page: Page) -> tuple[str, str]:
 def paper_title(page: Page) -> str:
     """A page's title as its paper's: on one line, spaces collapsed."""
     return one_line(page.title)
+
+
+# The fields a page's front matter gives as text: whether a list of texts will do as well.
+TEXT_FIELDS = {"title": False, "notes": False, "status": False, "tags": True, "themes": True}
+
+
+def check_text_fields(meta: dict[str, Any], front: str, path: Path) -> None:
+    """Refuse a field sitegen shows whose YAML is no text (`title: [a, b]`, `tags: {a: 1}`,
+    `title: yes`): shown as Python wrote it, it would be a list's or a mapping's repr."""
+    for name, texts in TEXT_FIELDS.items():
+        problem = text_problem(meta.get(name), texts)
+        if problem is not None:
+            what = "text or a list of texts" if texts else "text"
+            line = line_of(front, name)
+            at = line + 1 if line is not None else 2  # the front matter starts on line 2
+            raise SitegenError(f"{name} must be {what}, not {problem}", path, at)
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:

@@ -471,6 +471,22 @@ def check_number(
     return int(value) if whole else value
 
 
+def text_problem(value: Any, texts: bool = False) -> str | None:
+    """Why a YAML value where text goes is not text, or None (None too: a field left empty).
+    `texts`: a list of texts will do as well, but not one holding an empty item."""
+    if value is None or isinstance(value, str):
+        return None
+    if texts and isinstance(value, list):
+        found = (text_problem(item) or ("an empty item" if item is None else "") for item in value)
+        wrong = next((problem for problem in found if problem), None)
+        return f"a list holding {wrong}" if wrong else None
+    if isinstance(value, bool):  # before int: True is one
+        return f"{str(value).lower()} (YAML reads yes, no, on and off so: put the text in quotes)"
+    if isinstance(value, int | float | datetime.date):
+        return None  # a number or a date reads as text
+    return {list: "a list", dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
+
+
 def write_atomic(
     path: Path, data: bytes | str | Callable[[BinaryIO], None], mode: int = FILE_MODE
 ) -> None:

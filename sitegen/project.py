@@ -21,7 +21,15 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError, unknown_key
-from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
+from sitegen.fsio import (
+    check_number,
+    decode_text,
+    line_node,
+    line_of,
+    load_yaml,
+    read_input,
+    text_problem,
+)
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump
 from sitegen.known import content_key
 from sitegen.model.urls import base_url_problem
@@ -132,8 +140,12 @@ def read_config(path: Path, text: str) -> SiteConfig:
     data = load_yaml(text, path) or {}
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
-    known = {k: data[k] for k in TEXT_FIELDS if k in data}
-    config = SiteConfig(**{k: "" if v is None else str(v) for k, v in known.items()})
+    for name in TEXT_FIELDS:
+        problem = text_problem(data.get(name))
+        if problem is not None:
+            raise SitegenError(f"{name} must be text, not {problem}", path, line_of(text, name))
+    # A field left empty (`title:`) is one not given: its default, as when it is not there.
+    config = SiteConfig(**{k: str(data[k]) for k in TEXT_FIELDS if data.get(k) is not None})
     if "per_page" in data:
         per_page = check_number(data["per_page"], 1, MAX_PER_PAGE, whole=True)
         if per_page is None:

@@ -22,7 +22,15 @@ from typing import Any
 
 from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError, unknown_key
-from sitegen.fsio import check_number, decode_text, line_node, line_of, load_yaml, read_input
+from sitegen.fsio import (
+    check_number,
+    decode_text,
+    line_node,
+    line_of,
+    load_yaml,
+    read_input,
+    text_problem,
+)
 from sitegen.known import content_key
 from sitegen.records import record
 from sitegen.shipped import DEFAULT_THEMES
@@ -205,6 +213,10 @@ def parse_theme(item: Any, index: int, path: Path, line: int | None, warnings: l
         raise SitegenError(f"theme slug {slug!r} must be lowercase letters, digits, -", path, line)
     where = f"{path}:{line}: theme {slug!r}: " if line else f"{path}: theme {slug!r}: "
     warnings += [unknown_key(key, THEME_FIELDS, where) for key in item if key not in THEME_FIELDS]
+    for name in ("title", "description"):
+        problem = text_problem(item.get(name))
+        if problem is not None:
+            raise SitegenError(f"theme {slug!r}: {name} must be text, not {problem}", path, line)
     return Theme(
         slug=slug,
         title=str(item.get("title") or title_from_slug(slug)),

@@ -66,6 +66,15 @@ def test_a_papers_abstract_is_its_pages_body_not_a_copy(tmp_path: Path) -> None:
         ("---\n- a list\n---\n", 2, "mapping"),
         ("---\nslug: no-title\n---\n", 2, "no title"),
         ("---\ntitle: T\nslug: Bad Slug\n---\n", 2, "slug"),
+        # A field shown as text whose YAML is none: refused at its line, not shown as a repr.
+        ("---\ntitle: [a, b]\n---\n", 2, "title must be text, not a list"),
+        ("---\nslug: s\ntitle: yes\n---\n", 3, "title must be text, not true (YAML reads"),
+        ("---\ntitle: T\ntags: {a: 1}\n---\n", 3, "tags must be text or a list of texts, not a"),
+        ("---\ntitle: T\n\ntags: [[a, b]]\n---\n", 4, "not a list holding a list"),
+        ("---\ntitle: T\ntags: [a, null]\n---\n", 3, "not a list holding an empty item"),
+        ("---\ntitle: T\nnotes: [1, 2]\n---\n", 3, "notes must be text, not a list"),
+        ("---\ntitle: T\nstatus: [read]\n---\n", 3, "status must be text, not a list"),
+        ("---\ntitle: T\nthemes: [a, {b: 1}]\n---\n", 3, "themes must be text or a list"),
     ],
 )
 def test_bad_pages_name_file_and_line(tmp_path: Path, text: str, line: int, message: str) -> None:
@@ -74,6 +83,12 @@ def test_bad_pages_name_file_and_line(tmp_path: Path, text: str, line: int, mess
     assert info.value.line == line
     assert message in str(info.value)
     assert str(info.value).startswith(str(tmp_path / "p.md"))
+
+
+def test_text_fields_take_numbers_dates_and_lists_of_texts(tmp_path: Path) -> None:
+    text = "---\ntitle: 2024\ntags: [a, 5, 2024-01-02]\nthemes: x\nnotes:\nstatus: read\n---\nB\n"
+    page = parse_page(text, tmp_path / "p.md", "t")
+    assert page.title == "2024" and page.meta["notes"] is None
 
 
 def test_read_pages_refuses_duplicate_slugs(tmp_path: Path) -> None:

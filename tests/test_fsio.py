@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import random
 import re
@@ -26,10 +27,37 @@ from sitegen.fsio import (
     plain_value,
     read_input,
     simple_yaml,
+    text_problem,
     write_atomic,
     write_if_changed,
     yaml_loader,
 )
+
+
+@pytest.mark.parametrize(
+    ("value", "texts", "problem"),
+    [
+        ("text", False, None),
+        (None, False, None),
+        (7, False, None),
+        (2.5, False, None),
+        (datetime.date(2024, 1, 2), False, None),
+        (True, False, "true (YAML reads yes, no, on and off so: put the text in quotes)"),
+        (["a"], False, "a list"),
+        ({"a": 1}, False, "a mapping"),
+        ({"a"}, False, "a set"),
+        (["a", 5], True, None),
+        (["a", None], True, "a list holding an empty item"),
+        (["a", ["b"]], True, "a list holding a list"),
+        (
+            [False],
+            True,
+            "a list holding false (YAML reads yes, no, on and off so: put the text in quotes)",
+        ),
+    ],
+)
+def test_text_problem_says_why_a_value_is_no_text(value: object, texts: bool, problem: str) -> None:
+    assert text_problem(value, texts) == problem
 
 
 def test_write_atomic_makes_folders_and_gives_ordinary_permissions(tmp_path: Path) -> None:

@@ -55,6 +55,9 @@ def test_large_site_is_chosen_or_left_to_the_size_of_the_list(
         ("title: x\nper_page: 0\n", "per_page must be a whole number from 1", 2),
         ("large_site: maybe\n", "large_site must be true, false or auto", 1),
         ("large_site: 1\n", "large_site must be true, false or auto", 1),
+        ("per_page: 5\ntitle: [a, b]\n", "title must be text, not a list", 2),
+        ("description: {a: b}\n", "description must be text, not a mapping", 1),
+        ("author: no\n", "author must be text, not false (YAML reads", 1),
     ],
 )
 def test_bad_site_yaml_is_refused_naming_the_file(
@@ -66,6 +69,14 @@ def test_bad_site_yaml_is_refused_naming_the_file(
         load_config(path)
     assert needle in caught.value.message and caught.value.path == str(path)
     assert caught.value.line == line
+
+
+def test_a_text_field_left_empty_is_its_default(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text("title:\ndescription:\nauthor: 7\n")
+    config = load_config(path)
+    assert (config.title, config.description) == (SiteConfig().title, SiteConfig().description)
+    assert config.author == "7"
 
 
 def test_no_content_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -109,6 +109,8 @@ def test_unknown_classifier_setting_and_top_level_field_are_warnings(tmp_path: P
         ({"themes": [{"slug": "a", "keywords": {"--": 1}}]}, "has no words"),
         ({"themes": [], "classifier": {"min_score": "two"}}, "must be a number"),
         ({"themes": "a"}, "expected a 'themes:' list"),
+        ({"themes": [{"slug": "a", "title": ["x"]}]}, "theme 'a': title must be text, not a list"),
+        ({"themes": [{"slug": "a", "description": {"x": 1}}]}, "description must be text, not a"),
     ],
 )
 def test_invalid_structures_are_errors(tmp_path: Path, data: object, message: str) -> None:
