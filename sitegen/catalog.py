@@ -8,6 +8,7 @@ every paper ever ingested, so deleted pages stay deleted and slugs never change.
 from __future__ import annotations
 
 import json
+import os
 import re
 import unicodedata
 from dataclasses import field
@@ -210,6 +211,8 @@ def read_pages(papers_dir: Path, cache: BuildCache | None = None) -> list[Page]:
     known = KnownFiles(cache, "page") if cache is not None else None
     listed = known.listed(str(papers_dir)) if known is not None else None  # taken, if any
     if listed is None and not papers_dir.is_dir():
+        if os.path.lexists(papers_dir):  # a file: a build would write a site of no papers
+            raise SitegenError("not a folder (pages go in content/papers/<theme>/)", papers_dir)
         return pages
     for name in page_files(papers_dir) if listed is None else listed:
         if known is None:
@@ -237,6 +240,38 @@ def page_files(papers_dir: Path) -> list[str]:
                 for entry in sorted_entries(folder.path)
                 if entry.name.endswith(".md") and name_counts_as_input(entry.name)
             ]
+    return found
+
+
+def stray_pages(papers_dir: Path) -> list[str]:
+    """Markdown files in papers_dir that no build reads: at its top, or in a folder inside a
+    theme's (a page goes straight in its theme's folder); hidden ones and non-.md aside."""
+    found = []
+    for entry in sorted_entries(str(papers_dir)):
+        if not name_counts_as_input(entry.name):
+            continue
+        if not entry.is_dir():
+            found += [entry.path] if entry.name.endswith(".md") else []
+        # A folder counts the folders in it in its links (2 for none), so a theme's folder of
+        # pages is not listed again (~25 ms at 10k); where links don't count them (btrfs: 1),
+        # every theme's folder is.
+        elif entry.stat().st_nlink != 2:
+            found += pages_below(entry.path)
+    return found
+
+
+def pages_below(theme_dir: str) -> list[str]:
+    """Markdown files in the folders inside a theme's folder (hidden ones aside), in order."""
+    found = []
+    for entry in sorted_entries(theme_dir):
+        if entry.is_dir() and name_counts_as_input(entry.name):
+            for folder, folders, files in os.walk(entry.path):
+                folders[:] = sorted(f for f in folders if name_counts_as_input(f))
+                found += [
+                    os.path.join(folder, name)
+                    for name in sorted(files)
+                    if name.endswith(".md") and name_counts_as_input(name)
+                ]
     return found
 
 

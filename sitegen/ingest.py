@@ -8,6 +8,7 @@ with a warning; `sitegen add` refuses it before copying.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import field, replace
@@ -80,6 +81,16 @@ def dump_files(dumps_dir: Path) -> list[Path]:
         return []
     files = [p for p in dumps_dir.iterdir() if p.is_file() and counts_as_input(Path(p.name))]
     return sorted(files, key=lambda p: p.name)
+
+
+def stray_dumps(dumps_dir: Path) -> list[str]:
+    """What in content/dumps/ (or in its place) no build reads though it looks like a dump:
+    a folder, a broken link, a FIFO or a device; or content/dumps itself, a file."""
+    if not dumps_dir.is_dir():
+        return [str(dumps_dir)] if os.path.lexists(dumps_dir) else []
+    return sorted(
+        str(p) for p in dumps_dir.iterdir() if not p.is_file() and counts_as_input(Path(p.name))
+    )
 
 
 def read_dump(path: Path) -> Dump:

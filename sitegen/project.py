@@ -18,6 +18,7 @@ from sitegen.catalog import (
     make_paper,
     read_ledger,
     read_pages,
+    stray_pages,
 )
 from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError, unknown_key
@@ -30,7 +31,7 @@ from sitegen.fsio import (
     read_input,
     text_problem,
 )
-from sitegen.ingest import IngestResult, read_dumps, skipped_dump
+from sitegen.ingest import IngestResult, read_dumps, skipped_dump, stray_dumps
 from sitegen.known import content_key
 from sitegen.model.urls import base_url_problem
 from sitegen.records import mutable
@@ -206,6 +207,42 @@ def papers_of(
     return [kept[id(page)][2] for page in pages]
 
 
+def theme_warnings(content: Path, papers: list[Paper], taxonomy: Taxonomy) -> list[str]:
+    """Themes the taxonomy does not list, each titled from its name: a page's folder, or a
+    name in a page's `themes:` that is no folder either (a typo makes a theme of its own)."""
+    folders = sorted({p.theme for p in papers})
+    found = [
+        f"{content / 'papers' / theme}: folder is not in themes.yaml; titled from its name"
+        for theme in folders
+        if taxonomy.get(theme) is None
+    ]
+    known = set(folders)
+    found += [
+        f"{content / paper.source}: themes: {name!r} is not in themes.yaml nor a folder of"
+        " content/papers/; a theme of its own, titled from its name"
+        for paper in papers
+        for name in paper.themes[1:]
+        if name not in known and taxonomy.get(name) is None
+    ]
+    return found
+
+
+def content_warnings(content: Path, papers: list[Paper]) -> list[str]:
+    """Files in content/ that look like inputs but that no build reads."""
+    pages = [
+        f"{path}: not read: a page goes straight in its theme's folder, "
+        "content/papers/<theme>/<name>.md"
+        for path in stray_pages(content / "papers")
+    ]
+    dumps = [
+        f"{path}: not a folder: no dump read"
+        if path == str(content / "dumps")
+        else f"{path}: not a file: skipped"
+        for path in stray_dumps(content / "dumps")
+    ]
+    return pages + dumps
+
+
 def load_project(
     root: Path, cache: BuildCache | None = None, ingested: IngestResult | None = None
 ) -> Project:
@@ -226,11 +263,7 @@ def load_project(
     listings = dump_listings(dumps, ledger, pages)
     members = dump_membership(listings)
     papers = papers_of(pages, members, content, cache)
-    warnings = [*config.warnings, *taxonomy.warnings, *skips]
-    warnings += [
-        f"{content / 'papers' / theme}: folder is not in themes.yaml; titled from its name"
-        for theme in sorted({p.theme for p in papers})
-        if taxonomy.get(theme) is None
-    ]
+    warnings = [*config.warnings, *taxonomy.warnings, *skips, *content_warnings(content, papers)]
+    warnings += theme_warnings(content, papers, taxonomy)
     summaries = [dump.summary() for dump in dumps]
     return Project(root, config, taxonomy, summaries, papers, warnings, listings)

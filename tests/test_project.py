@@ -105,6 +105,59 @@ def test_a_project_joins_pages_to_the_dumps_that_list_them(tmp_path: Path) -> No
     assert len(project.warnings) == 1 and "own-folder" in project.warnings[0]
 
 
+def test_what_no_build_reads_and_themes_the_taxonomy_lacks_are_warned_of(tmp_path: Path) -> None:
+    content = tmp_path / "content"
+    theme = content / "papers" / "own-folder"
+    (theme / "sub" / "deeper").mkdir(parents=True)
+    (theme / "figures").mkdir()
+    (theme / "figures" / "plot.png").write_bytes(b"png")  # a folder of no pages: fine
+    (theme / ".hidden").mkdir()
+    (theme / ".hidden" / "x.md").write_text("an editor's")
+    page = "---\ntitle: {}\nthemes: [own-folder, nosuch, '<b>']\n---\n\nText.\n"
+    (theme / "a.md").write_text(page.format("A"))
+    for stray in (
+        content / "papers" / "top.md",
+        theme / "sub" / "b.md",
+        theme / "sub" / "deeper" / "c.md",
+    ):
+        stray.write_text(page.format("Stray"))
+    (content / "papers" / "notes.txt").write_text("not a page")
+    (content / "dumps" / "folder.txt").mkdir(parents=True)
+    (content / "dumps" / "broken.txt").symlink_to(tmp_path / "nowhere")
+    (content / "dumps" / ".hidden.txt").symlink_to(tmp_path / "nowhere")
+    project = load_project(tmp_path)
+    assert [p.slug for p in project.papers] == ["a"]
+    where = f"{content}/papers/own-folder/a.md: themes: "
+    assert project.warnings == [
+        f"{content}/papers/own-folder/sub/b.md: not read: a page goes straight in its theme's"
+        " folder, content/papers/<theme>/<name>.md",
+        f"{content}/papers/own-folder/sub/deeper/c.md: not read: a page goes straight in its"
+        " theme's folder, content/papers/<theme>/<name>.md",
+        f"{content}/papers/top.md: not read: a page goes straight in its theme's folder,"
+        " content/papers/<theme>/<name>.md",
+        f"{content}/dumps/broken.txt: not a file: skipped",
+        f"{content}/dumps/folder.txt: not a file: skipped",
+        f"{content}/papers/own-folder: folder is not in themes.yaml; titled from its name",
+        f"{where}'nosuch' is not in themes.yaml nor a folder of content/papers/; a theme of its"
+        " own, titled from its name",
+        f"{where}'<b>' is not in themes.yaml nor a folder of content/papers/; a theme of its own,"
+        " titled from its name",
+    ]
+
+
+def test_a_papers_or_dumps_file_in_place_of_its_folder_is_no_silent_empty_site(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "dumps").write_text("not a folder")
+    assert load_project(tmp_path).warnings == [f"{content}/dumps: not a folder: no dump read"]
+    (content / "papers").write_text("not a folder")
+    with pytest.raises(SitegenError, match="not a folder") as caught:
+        load_project(tmp_path)
+    assert caught.value.path == str(content / "papers")
+
+
 def test_a_long_lived_cache_makes_only_changed_pages_papers_again(tmp_path: Path) -> None:
     content = tmp_path / "content"
     (content / "dumps").mkdir(parents=True)
