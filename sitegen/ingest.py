@@ -8,12 +8,13 @@ with a warning; `sitegen add` refuses it before copying.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import field, replace
 from functools import partial
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from sitegen.cache import BuildCache, digest, text_digest
@@ -35,7 +36,7 @@ from sitegen.catalog import (
 )
 from sitegen.dumps import Dump, Notice, parse_dump
 from sitegen.errors import SitegenError
-from sitegen.fsio import counts_as_input, read_input, write_if_changed
+from sitegen.fsio import counts_as_input, read_input, write_atomic, write_if_changed
 from sitegen.known import KnownFiles, content_key, read_parsed
 from sitegen.records import mutable, record
 from sitegen.text import unique_slug
@@ -221,6 +222,53 @@ def remove_leftovers(content: Path) -> list[Path]:
                 path.unlink(missing_ok=True)
                 removed.append(path)
     return removed
+
+
+# The new pages an ingest is about to write, and its ledger, by hash: hidden, so no input.
+JOURNAL_NAME = ".ingest-journal.json"
+
+
+def write_journal(content: Path, pages: list[tuple[Path, bytes]], ledger: bytes) -> None:
+    """Before new pages are written: which they are, and the ledger that follows them, so that
+    the next run undoes a run stopped in between (undo_stopped_ingest)."""
+    made = {path.relative_to(content).as_posix(): digest(data) for path, data in pages}
+    record = {"ledger": digest(ledger), "pages": made}
+    write_atomic(content / JOURNAL_NAME, json.dumps(record, sort_keys=True))
+
+
+def undo_stopped_ingest(content: Path) -> list[Path]:
+    """The new pages of an ingest stopped before its ledger (Ctrl-C, a kill), removed: each
+    such page without its ledger entry was taken for one the user placed, and the classifier
+    learnt from it, so the papers still to place went elsewhere than one whole run puts them.
+    This run then places them all, as the stopped one would have. A page edited since is the
+    user's and stays; once the ledger is written, there is nothing to undo."""
+    journal = content / JOURNAL_NAME
+    try:
+        record = json.loads(journal.read_bytes())
+        ledger, pages = str(record["ledger"]), dict(record["pages"])
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError):  # damaged: its pages are kept, adopted
+        journal.unlink(missing_ok=True)
+        return []
+    removed = []
+    if not written_as(content / LEDGER_NAME, ledger):
+        for name, key in sorted(pages.items()):
+            parts = PurePosixPath(name).parts
+            page = content.joinpath(*parts)
+            if parts[:1] == ("papers",) and ".." not in parts and written_as(page, key):
+                page.unlink()
+                removed.append(page)
+    journal.unlink()
+    return removed
+
+
+def written_as(path: Path, key: str) -> bool:
+    """Whether a file holds the bytes of this digest (a file that is not there does not)."""
+    try:
+        return path.is_file() and not path.is_symlink() and digest(path.read_bytes()) == key
+    except OSError:
+        return False
 
 
 def notice_text(path: Path, notice: Notice) -> str:
@@ -442,6 +490,7 @@ def ingest(
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     remove_leftovers(content)
+    undo_stopped_ingest(content)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
     taxonomy = load_taxonomy(themes_file(content), cache)
     dumps, skipped, pages = read_inputs(dumps_dir, papers_dir, cache, fork)
@@ -456,13 +505,17 @@ def ingest(
     ]
     skips = tuple(map(skipped_dump, skipped))
     made = {path: text.encode("utf-8") for path, text in plan.pages}
-    # The ledger goes last: a crash before it leaves pages that the next run adopts. One
-    # that holds what it read is not formatted again (10k lines, at every build).
+    # The ledger goes last, after a journal of the new pages: a run stopped before the
+    # ledger is undone by the next (undo_stopped_ingest). One that holds what it read is not
+    # formatted again (10k lines, at every build).
     if plan.ledger != ledger or not (content / LEDGER_NAME).is_file():
         made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
+    if plan.pages:
+        write_journal(content, list(made.items())[: len(plan.pages)], made[content / LEDGER_NAME])
     wrote = {
         path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
     }
+    (content / JOURNAL_NAME).unlink(missing_ok=True)
     # The new pages, parsed as read_pages would parse them.
     new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
     all_pages = with_new_pages(pages, new_pages)

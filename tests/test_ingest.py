@@ -11,7 +11,7 @@ from conftest import snapshot
 
 from sitegen import fsio
 from sitegen.catalog import paper_text, read_pages
-from sitegen.ingest import ingest
+from sitegen.ingest import JOURNAL_NAME, ingest, undo_stopped_ingest
 
 TEMPLATE = """Subscribe{title_a}
 {abstract}
@@ -154,28 +154,68 @@ def test_a_file_that_is_not_a_dump_is_skipped_with_a_warning(shipped_site: Path)
     assert ingest(shipped_site).written == []  # and skipped again, writing nothing
 
 
-def test_crash_mid_ingest_leaves_no_half_file_and_recovers(
-    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def stopped_ingest(root: Path, monkeypatch: pytest.MonkeyPatch, at: int) -> None:
+    """An ingest of root stopped (Ctrl-C, the power going out) at its `at`-th file put in place."""
     real_replace = os.replace
     calls = {"n": 0}
 
     def crashing_replace(src, dst):
         calls["n"] += 1
-        if calls["n"] == 50:
-            raise KeyboardInterrupt  # the power goes out mid-ingest
+        if calls["n"] == at:
+            raise KeyboardInterrupt
         return real_replace(src, dst)
 
     monkeypatch.setattr(fsio.os, "replace", crashing_replace)
     with pytest.raises(KeyboardInterrupt):
-        ingest(shipped_site)
+        ingest(root)
     monkeypatch.setattr(fsio.os, "replace", real_replace)
+
+
+def test_crash_mid_ingest_leaves_no_half_file_and_is_undone(
+    shipped_site: Path, ingested, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, whole = ingested
+    stopped_ingest(shipped_site, monkeypatch, 50)  # the journal, then 48 pages
     content = shipped_site / "content"
     assert not list(content.rglob("*.tmp")), "temp files were left behind"
     assert not (content / "ingested.json").exists()
-    assert len(pages(shipped_site)) == 49  # whole files only; read_pages parses each
+    assert len(pages(shipped_site)) == 48  # whole files only; read_pages parses each
+    # The next run takes none of them for a page the user placed (the classifier would learn
+    # from it): it undoes them, and gives what one whole run gives, byte for byte.
     ingest(shipped_site)
-    assert len(pages(shipped_site)) == 360  # the 49 are adopted, not duplicated
+    assert snapshot(shipped_site) == whole
+
+
+def test_a_page_of_a_stopped_ingest_edited_since_is_kept(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped_ingest(shipped_site, monkeypatch, 4)  # the journal, then 2 pages
+    written = sorted(pages(shipped_site).values())
+    assert len(written) == 2
+    written[0].write_text(written[0].read_text().replace("\n---\n", "\nstatus: read\n---\n", 1))
+    content = shipped_site / "content"
+    assert undo_stopped_ingest(content) == [written[1]]  # the user's edit is theirs now
+    assert written[0].exists() and not (content / JOURNAL_NAME).exists()
+    ingest(shipped_site)
+    assert len(pages(shipped_site)) == 360
+
+
+def test_a_journal_after_the_ledger_undoes_nothing(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_unlink = Path.unlink
+
+    def kept_journal(self: Path, missing_ok: bool = False) -> None:
+        if self.name != JOURNAL_NAME:  # stopped after the ledger, before the journal went
+            real_unlink(self, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", kept_journal)
+    ingest(shipped_site)
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    content = shipped_site / "content"
+    assert (content / JOURNAL_NAME).exists()
+    assert undo_stopped_ingest(content) == []
+    assert len(pages(shipped_site)) == 360 and not (content / JOURNAL_NAME).exists()
 
 
 CHESS_THEMES = """\
