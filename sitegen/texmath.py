@@ -250,12 +250,13 @@ def parse_math(source: str) -> Node:
     return MathParser(source).row()
 
 
-def math_html(source: str) -> str:
-    """An inline formula as a <math> element."""
+def math_html(source: str, display: bool = False) -> str:
+    """A formula as a <math> element (`display`: a `$$...$$` one, set apart on its line)."""
     tree = parse_math(source)
     annotation = escape(source.strip(), quote=False)
+    opening = '<math display="block">' if display else "<math>"
     return (
-        f'<math><semantics>{tree.html()}<annotation encoding="application/x-tex">'
+        f'{opening}<semantics>{tree.html()}<annotation encoding="application/x-tex">'
         f"{annotation}</annotation></semantics></math>"
     )
 
@@ -268,7 +269,13 @@ def accented(mark: str, letter: str) -> str:
 
 # --- plain text: for excerpts, descriptions and the search index -------------------------
 
-INLINE_MATH = re.compile(r"\$(?=\S)([^$\n]{1,400}?)(?<=\S)\$(?!\d)|\\\((.{1,400}?)\\\)", re.S)
+# `$$...$$` (display), `$...$` and `\\(...\\)`: the formula is the one group that matched.
+INLINE_MATH = re.compile(
+    r"\$\$(?=\S)([^$]{1,400}?)(?<=\S)\$\$"
+    r"|\$(?=\S)([^$\n]{1,400}?)(?<=\S)\$(?!\d)"
+    r"|\\\((.{1,400}?)\\\)",
+    re.S,
+)
 STYLE_GROUP = re.compile(
     r"\{\\(bf|it|em|sl)\s+([^{}]*)\}|\\(textbf|textit|emph|textsl)\{([^{}]*)\}"
 )
@@ -281,7 +288,7 @@ def tex_plain(text: str) -> str:
 
     def formula(match: re.Match[str]) -> str:
         try:
-            return parse_math(match.group(1) or match.group(2)).plain()
+            return parse_math(formula_of(match)).plain()
         except NotTex:
             return match.group(0)
 
@@ -304,21 +311,29 @@ def word_plain(match: re.Match[str]) -> str:
 # --- Markdown: a markdown-it plugin, run before markdown's own backslash escapes ---------
 
 
+def formula_of(match: re.Match[str]) -> str:
+    """The formula an INLINE_MATH match holds."""
+    return match.group(1) or match.group(2) or match.group(3)
+
+
 def math_rule(state: StateInline, silent: bool) -> bool:
-    """`$...$` and `\\(...\\)` as a <math> element, when the formula is TeX we read."""
+    """`$$...$$`, `$...$` and `\\(...\\)` as a <math> element, when the formula is TeX we
+    read; a `$$...$$` we don't read stays as written (not a `$...$` between two stray `$`)."""
     source = state.src
     match = INLINE_MATH.match(source, state.pos)
     if match is None or (
         source[state.pos] == "$" and state.pos > 0 and source[state.pos - 1] == "\\"
     ):
         return False
+    display = match.group(1) is not None
     try:
-        html = math_html(match.group(1) or match.group(2))
+        token = ("tex_math", math_html(formula_of(match), display))
     except NotTex:
-        return False
+        if not display:
+            return False
+        token = ("text", match.group(0))
     if not silent:
-        token = state.push("tex_math", "math", 0)
-        token.content = html
+        state.push(token[0], "math" if token[0] == "tex_math" else "", 0).content = token[1]
     state.pos = match.end()
     return True
 

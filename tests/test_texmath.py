@@ -48,12 +48,21 @@ def test_inline_math_becomes_mathml_with_its_source_as_annotation() -> None:
         r"the \overfeat network",  # an author's own macro
         "$ x$ and $}$",  # not a formula
         r"{\bf never closed",
+        r"$$\unknownmacro{x}$$ in display",  # not a $...$ between two stray dollars
+        "a $$ b $ c $$",  # not a formula either
     ],
 )
 def test_tex_this_module_does_not_read_stays_as_written(source: str) -> None:
     html = inner(markdown_html(source))
     assert "<math>" not in html and "<strong>" not in html
     assert tex_plain(source) == source
+
+
+def test_display_math_is_one_formula_without_stray_dollars() -> None:
+    html = inner(markdown_html("We show $$E = mc^2$$ holds, and $x$ too."))
+    assert html.startswith('We show <math display="block"><semantics><mrow><mi>E</mi>')
+    assert "$" not in html and html.count("<math") == 2
+    assert tex_plain("We show $$E = mc^2$$ holds.") == "We show E=mc^2 holds."
 
 
 def test_math_is_escaped_not_trusted() -> None:
