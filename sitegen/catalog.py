@@ -287,15 +287,29 @@ def read_ledger(path: Path) -> Ledger:
     text = decode_text(read_input(path), path)
     try:
         data = json.loads(text)
-        papers = {
-            key: LedgerEntry(str(value["slug"]), str(value["theme"]))
-            for key, value in data["papers"].items()
-        }
-        version = int(data.get("version", 1))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise SitegenError(f"damaged ingest ledger ({exc})", path) from None
+    except json.JSONDecodeError as exc:
+        raise SitegenError(
+            f"damaged ingest ledger (not JSON: {exc.msg})", path, exc.lineno
+        ) from None
     except RecursionError:
         raise SitegenError("damaged ingest ledger (nested too deeply)", path) from None
+    try:
+        version = int(data.get("version", 1))
+        papers = {
+            str(key): LedgerEntry(str(value["slug"]), str(value["theme"]))
+            for key, value in data["papers"].items()
+        }
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SitegenError(
+            'damaged ingest ledger (not {"version": …, "papers": {key: {"slug": …, "theme": …}}})',
+            path,
+        ) from None
+    if version > LEDGER_VERSION:  # written by a newer sitegen: its entries may mean more
+        raise SitegenError(
+            f"ingest ledger version {version} is newer than this sitegen reads "
+            f"({LEDGER_VERSION}): upgrade sitegen",
+            path,
+        )
     return Ledger(papers, version)
 
 

@@ -904,6 +904,9 @@ def check_arguments(args: argparse.Namespace) -> None:
         if not output.strip() or "\x00" in output:
             raise SitegenError(f"-o/--output needs a folder name, not {output!r}")
         args.output = Path(output)
+        blocked = next((f for f in (args.output, *args.output.parents) if f.exists()), None)
+        if blocked is not None and not blocked.is_dir():  # else: its spool's name in an error
+            raise SitegenError(f"-o/--output: {blocked} is a file, not a folder")
     port = getattr(args, "port", 0)
     if not 0 <= port <= 65535:
         raise SitegenError(f"--port must be from 0 to 65535 (0 picks a free one), not {port}")

@@ -382,6 +382,10 @@ def simple_yaml(text: str) -> dict[str, SimpleValue] | None:
     return data or None
 
 
+# What YAML says it was reading when a bracket or a quote it opened was never closed.
+UNCLOSED = ("while parsing a flow", "while scanning a quoted scalar")
+
+
 def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "invalid YAML") -> Any:
     """Parse YAML text read from path (starting at first_line of the file).
 
@@ -407,6 +411,10 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc) or "invalid YAML"
+        context = getattr(exc, "context", None) or ""
+        if context.startswith(UNCLOSED) and getattr(exc, "context_mark", None) is not None:
+            # A [ ... ], { ... } or quote never closed: its line, not the one where YAML gave up
+            mark, problem = exc.context_mark, f"{context[len('while ') :]}: {problem}"
         line = mark.line + first_line if mark is not None else None
         raise SitegenError(f"{what}: {problem}", path, line) from None
     except RecursionError:

@@ -46,6 +46,10 @@ def one_line(text: str, what: str) -> str:
 def scaffold_files(request: NewList) -> dict[str, str]:
     """The new list's text files, by relative path (pure)."""
     title = one_line(request.title, "--title")
+    if not request.requirement.isprintable():  # a line break or a control character
+        raise SitegenError(
+            f"--source must be one pip requirement on one line, not {request.requirement!r}"
+        )
     requirement = one_line(request.requirement, "--source")
     # A JSON string is a valid YAML double-quoted scalar: any title is safe in site.yaml.
     fill = {

@@ -62,7 +62,8 @@ def test_a_papers_abstract_is_its_pages_body_not_a_copy(tmp_path: Path) -> None:
     [
         ("no front matter\n", 1, "missing front matter"),
         ("---\ntitle: x\n", 1, "not closed"),
-        ("---\ntitle: x\nslug: [unclosed\n---\nbody\n", 4, "front matter"),
+        # an unclosed [ is named at its own line, not where YAML gave up
+        ("---\ntitle: x\nslug: [unclosed\n---\nbody\n", 3, "front matter: parsing a flow"),
         ("---\n- a list\n---\n", 2, "mapping"),
         ("---\nslug: no-title\n---\n", 2, "no title"),
         ("---\ntitle: T\nslug: Bad Slug\n---\n", 2, "slug"),
@@ -109,11 +110,26 @@ def test_ledger_round_trip_is_deterministic(tmp_path: Path) -> None:
     assert text.index('"a"') < text.index('"b"')
 
 
-def test_damaged_ledger_is_a_clear_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        ("{not json", "damaged ingest ledger (not JSON: Expecting property name", 1),
+        ('{\n"papers": {},\n]', "damaged ingest ledger (not JSON", 3),
+        ("[]", 'damaged ingest ledger (not {"version": …, "papers"', None),
+        ('{"papers": {"k": {"slug": "s"}}}', 'damaged ingest ledger (not {"version"', None),
+        ('{"version": "two", "papers": {}}', 'damaged ingest ledger (not {"version"', None),
+        ('{"version": 99, "papers": {}}', "ingest ledger version 99 is newer than this", None),
+    ],
+)
+def test_damaged_ledger_is_a_clear_error(
+    tmp_path: Path, text: str, message: str, line: int | None
+) -> None:
     path = tmp_path / "ingested.json"
-    path.write_text("{not json")
-    with pytest.raises(SitegenError, match="damaged ingest ledger"):
+    path.write_text(text)
+    with pytest.raises(SitegenError) as caught:
         read_ledger(path)
+    assert caught.value.message.startswith(message) and caught.value.line == line
+    assert "object has no attribute" not in caught.value.message
 
 
 def test_dump_listings_keep_the_feeds_order_and_membership_follows_from_them() -> None:

@@ -117,6 +117,15 @@ def test_output_option_and_quiet(shipped_site: Path, tmp_path: Path) -> None:
     assert (out / "papers.json").exists()
 
 
+@pytest.mark.parametrize("output", ["a-file", "a-file/site"])
+def test_an_output_behind_a_file_is_named_not_its_spool(tmp_path: Path, output: str) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "a-file").write_text("mine")
+    result = sitegen("build", "-o", output, cwd=tmp_path)
+    assert_one_line_error(result, "-o/--output: a-file is a file, not a folder")
+    assert "spool" not in result.stderr and (tmp_path / "a-file").read_text() == "mine"
+
+
 def test_ingest_json_report(shipped_site: Path) -> None:
     result = sitegen("ingest", "--json", cwd=shipped_site)
     assert result.returncode == 0

@@ -49,7 +49,7 @@ def test_large_site_is_chosen_or_left_to_the_size_of_the_list(
 @pytest.mark.parametrize(
     ("text", "needle", "line"),
     [
-        ("title: [open\n", "invalid YAML", 2),
+        ("title: [open\n", "invalid YAML", 1),
         ("- a list\n", "must be a mapping", None),
         ("per_page: many\n", "per_page must be a whole number", 1),
         ("title: x\nper_page: 0\n", "per_page must be a whole number from 1", 2),

@@ -66,6 +66,12 @@ def test_source_spec_is_what_the_workflow_installs(tmp_path: Path) -> None:
     assert spec in files["requirements.txt"].splitlines()
 
 
+@pytest.mark.parametrize("spec", ["x\ny", "sitegen\r", "sitegen\x1b[0m"])
+def test_a_source_spec_of_more_than_one_line_is_refused(tmp_path: Path, spec: str) -> None:
+    with pytest.raises(SitegenError, match="--source must be one pip requirement on one line"):
+        scaffold_files(NewList(tmp_path / "x", requirement=spec))
+
+
 def git(folder: Path, *args: str) -> str:
     """Run git in folder (a fixed identity, no global config); its output, stripped."""
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
