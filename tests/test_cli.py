@@ -149,7 +149,7 @@ def test_bad_front_matter_is_one_line_with_file_and_line(shipped_site: Path) -> 
     page = next((shipped_site / "content" / "papers").glob("*/*.md"))
     page.write_text("---\ntitle: ok\ntags: [unclosed\n---\nbody\n")
     result = sitegen("build", cwd=shipped_site)
-    assert_one_line_error(result, f"{page.name}:4:")
+    assert_one_line_error(result, f"{page.name}:3:")  # the line the [ opens on
 
 
 def test_a_misspelt_command_gets_the_nearest_one(tmp_path: Path) -> None:

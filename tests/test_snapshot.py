@@ -191,7 +191,7 @@ def test_a_page_broken_since_the_last_build_is_named_and_then_built_in_full(
     page.write_text("---\ntitle: [unclosed\n---\n")
     settle()
     assert cli.main(["build", "-q", "--root", str(site)]) == 1
-    assert f"{page}:3: front matter" in capsys.readouterr().err
+    assert f"{page}:2: front matter" in capsys.readouterr().err  # where the [ opens
     page.write_text(good + NOTES)
     build(site)
     assert full_builds == [site]  # the failed build left no record to continue from
