@@ -318,23 +318,26 @@ def formula_of(match: re.Match[str]) -> str:
 
 def math_rule(state: StateInline, silent: bool) -> bool:
     """`$$...$$`, `$...$` and `\\(...\\)` as a <math> element, when the formula is TeX we
-    read; a `$$...$$` we don't read stays as written (not a `$...$` between two stray `$`)."""
-    source = state.src
-    match = INLINE_MATH.match(source, state.pos)
-    if match is None or (
-        source[state.pos] == "$" and state.pos > 0 and source[state.pos - 1] == "\\"
-    ):
-        return False
-    display = match.group(1) is not None
-    try:
-        token = ("tex_math", math_html(formula_of(match), display))
-    except NotTex:
-        if not display:
+    read. One we don't read stays as written: a `$$...$$` (not a `$...$` between two stray
+    `$`), a `\\(...\\)` and a lone `\\(` or `\\)` (Markdown's escapes would drop their
+    backslashes); a `$...$` is left to the other rules (`$5 and $10`)."""
+    source, at = state.src, state.pos
+    match = INLINE_MATH.match(source, at)
+    if match is None or (source[at] == "$" and at > 0 and source[at - 1] == "\\"):
+        if not source.startswith(("\\(", "\\)"), at):
             return False
-        token = ("text", match.group(0))
+        token, end = ("text", source[at : at + 2]), at + 2
+    else:
+        try:
+            token = ("tex_math", math_html(formula_of(match), match.group(1) is not None))
+        except NotTex:
+            if match.group(2) is not None:
+                return False
+            token = ("text", match.group(0))
+        end = match.end()
     if not silent:
         state.push(token[0], "math" if token[0] == "tex_math" else "", 0).content = token[1]
-    state.pos = match.end()
+    state.pos = end
     return True
 
 

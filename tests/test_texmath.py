@@ -58,6 +58,14 @@ def test_tex_this_module_does_not_read_stays_as_written(source: str) -> None:
     assert tex_plain(source) == source
 
 
+@pytest.mark.parametrize(
+    "source",
+    [r"a \(\unknownmacro{x}\) here", r"then \( open", r"close \) only", r"$$\unknownmacro{x}$$"],
+)
+def test_tex_delimiters_around_what_is_not_read_keep_their_backslashes(source: str) -> None:
+    assert inner(markdown_html(source)) == source  # not Markdown's escapes: "(" and ")"
+
+
 def test_display_math_is_one_formula_without_stray_dollars() -> None:
     html = inner(markdown_html("We show $$E = mc^2$$ holds, and $x$ too."))
     assert html.startswith('We show <math display="block"><semantics><mrow><mi>E</mi>')
