@@ -710,7 +710,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if args.base_url is not None:  # it was ignored: the preview lives at the server's root
         raise SitegenError(
-            "--base-url is for build, add and watch: serve previews at its own address"
+            "--base-url is for build, add, watch and deploy: serve previews at its own address"
         )
     console = console_for(args)
     return serve(
@@ -863,7 +863,11 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=run_new)
 
     add_project_commands(sub, common, output)
-    p = sub.add_parser("serve", parents=[common, output], help="preview with live reload")
+    # serve takes --base-url only to refuse it with a reason (run_serve): not in its help.
+    served = argparse.ArgumentParser(add_help=False)
+    served.add_argument("-o", "--output", default=None, help="output folder (site/)")
+    served.add_argument("--base-url", default=None, help=argparse.SUPPRESS)
+    p = sub.add_parser("serve", parents=[common, served], help="preview with live reload")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks one)")
     p.add_argument("--open", action="store_true", help="open the site in a browser")

@@ -257,7 +257,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
         if path.name == "index.html" and not route.endswith(("/", ".html")):
             # /papers/x -> /papers/x/ so the page's relative links resolve.
             self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", route + "/")
+            query = urllib.parse.urlsplit(self.path).query  # kept: /search?q=x -> /search/?q=x
+            self.send_header("Location", route + "/" + (f"?{query}" if query else ""))
             self.send_header("Content-Length", "0")
             self.end_headers()
             return

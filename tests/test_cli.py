@@ -368,4 +368,5 @@ def test_a_command_collects_garbage_cycles_less_often(tmp_path: Path) -> None:
 def test_serve_refuses_a_base_url_it_would_not_use(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     result = sitegen("serve", "--base-url", "https://example.org/list/", cwd=tmp_path)
-    assert_one_line_error(result, "--base-url is for build, add and watch")
+    assert_one_line_error(result, "--base-url is for build, add, watch and deploy")
+    assert "--base-url" not in sitegen("serve", "--help", cwd=tmp_path).stdout

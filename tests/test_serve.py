@@ -84,6 +84,8 @@ def test_serves_files_with_content_types(server: PreviewServer, path: str, kind:
 def test_directory_without_slash_redirects(server: PreviewServer) -> None:
     status, headers, _ = get(server, "/papers/a")
     assert status == 301 and headers["Location"] == "/papers/a/"
+    status, headers, _ = get(server, "/papers/a?q=diffusion+models&x=%C3%A9")  # a search's link
+    assert status == 301 and headers["Location"] == "/papers/a/?q=diffusion+models&x=%C3%A9"
 
 
 def test_missing_page_gets_the_sites_404_with_live_client(server: PreviewServer) -> None:
