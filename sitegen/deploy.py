@@ -56,7 +56,7 @@ class Git:
         """Run git; return its stdout, stripped ("" when it failed and check is off)."""
         result = self.call(*args, cwd=cwd)
         if check and result.returncode != 0:
-            raise SitegenError(f"git {args[0]}: {last_line(result.stderr)}")
+            raise SitegenError(f"git {args[0]}: {git_reason(result.stderr)}")
         return result.stdout.strip() if result.returncode == 0 else ""
 
     def ok(self, *args: str) -> bool:
@@ -110,7 +110,7 @@ def remote_tip(git: Git, options: DeployOptions) -> str | None:
     ref = f"refs/heads/{options.branch}"
     listed = git.call("ls-remote", "--heads", options.remote, ref)
     if listed.returncode != 0:
-        raise SitegenError(f"cannot reach remote {options.remote!r}: {last_line(listed.stderr)}")
+        raise SitegenError(f"cannot reach remote {options.remote!r}: {git_reason(listed.stderr)}")
     if listed.stdout.strip():
         tracking = f"refs/remotes/{options.remote}/{options.branch}"
         git.run("fetch", "-q", options.remote, f"+{ref}:{tracking}")
@@ -118,10 +118,12 @@ def remote_tip(git: Git, options: DeployOptions) -> str | None:
     return git.run("rev-parse", "-q", "--verify", ref, check=False) or None
 
 
-def last_line(text: str) -> str:
-    """The last non-empty line of a command's output, without git's 'fatal: '."""
+def git_reason(text: str) -> str:
+    """Why a git command failed, in one line: its first 'fatal:' or 'error:' line (git adds
+    advice after it: "Please make sure ... / and the repository exists."), else its last."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()] or ["failed"]
-    return lines[-1].removeprefix("fatal: ").removeprefix("error: ")
+    said = next((ln for ln in lines if ln.startswith(("fatal: ", "error: "))), lines[-1])
+    return said.removeprefix("fatal: ").removeprefix("error: ")
 
 
 def push_reason(stderr: str) -> str:
@@ -129,7 +131,7 @@ def push_reason(stderr: str) -> str:
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
     said = [ln.removeprefix("remote:").strip() for ln in lines if ln.startswith("remote:")]
     rejected = [ln for ln in lines if ln.startswith("! [")]
-    return "; ".join(said + rejected) or last_line(stderr)
+    return "; ".join(said + rejected) or git_reason(stderr)
 
 
 def commit_site(git: Git, site: Path, parent: str | None, message: str) -> str | None:
@@ -146,6 +148,8 @@ def commit_site(git: Git, site: Path, parent: str | None, message: str) -> str |
             *("add", "-A", "--force", "--", ".", f":(exclude){MANIFEST}"),
             cwd=site,
         )
+        if parent:
+            kept_from(staged, git_dir, site, parent)
         tree = staged.run(f"--git-dir={git_dir}", "write-tree", cwd=site)
     if parent and git.run("rev-parse", f"{parent}^{{tree}}") == tree:
         return None
@@ -158,6 +162,25 @@ def commit_site(git: Git, site: Path, parent: str | None, message: str) -> str |
                 "git doesn't know who you are: set git config user.name and user.email"
             ) from None
         raise
+
+
+# Files the branch may hold that no build makes: GitHub writes CNAME there when a custom
+# domain is set in the repository's settings, and a deploy without it would drop the domain.
+KEPT_FROM_BRANCH = ("CNAME",)
+
+
+def kept_from(staged: Git, git_dir: str, site: Path, parent: str) -> None:
+    """Stage the branch's own KEPT_FROM_BRANCH files the site does not have, as they are."""
+    for name in KEPT_FROM_BRANCH:
+        found = staged.run(f"--git-dir={git_dir}", "ls-tree", parent, "--", name, cwd=site)
+        if found and not (site / name).exists():
+            mode, kind, blob = found.split("\t", 1)[0].split()
+            if kind == "blob":
+                staged.run(
+                    f"--git-dir={git_dir}",
+                    *("update-index", "--add", "--cacheinfo", f"{mode},{blob},{name}"),
+                    cwd=site,
+                )
 
 
 def deploy(site: Path, options: DeployOptions, git: Git) -> Deployed:

@@ -94,6 +94,26 @@ def test_second_deploy_builds_on_the_first_and_skips_an_unchanged_site(
     assert git(remote, "rev-parse", "gh-pages^") == first
 
 
+def test_a_custom_domains_cname_on_the_branch_is_kept(reading_list: Path, tmp_path: Path) -> None:
+    assert run_sitegen("deploy", cwd=reading_list).returncode == 0
+    remote = reading_list.parent / "remote.git"
+    # GitHub commits CNAME to the branch when a custom domain is set in the settings.
+    pages = tmp_path / "pages"
+    git(tmp_path, "clone", "-q", "-b", "gh-pages", str(remote), str(pages))
+    (pages / "CNAME").write_text("papers.example.org\n")
+    git(pages, "add", "CNAME")
+    git(pages, "commit", "-qm", "Create CNAME")
+    git(pages, "push", "-q", "origin", "gh-pages")
+    page = next((reading_list / "content" / "papers").rglob("*.md"))
+    page.write_text(page.read_text() + "\nA note.\n")
+    git(reading_list, "commit", "-qam", "A note")
+    result = run_sitegen("deploy", cwd=reading_list)
+    assert result.returncode == 0, result.stderr
+    assert git(remote, "show", "gh-pages:CNAME") == "papers.example.org"
+    assert "A note." in git(remote, "show", "gh-pages:" + "papers/" + page.stem + "/index.html")
+    assert not (reading_list / "site" / "CNAME").exists()  # the branch's, not the build's
+
+
 def one_error(result: subprocess.CompletedProcess[str]) -> str:
     """The single error line of a refused command."""
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
@@ -113,6 +133,9 @@ def test_a_dirty_tree_is_refused_before_anything_is_built(reading_list: Path) ->
 def test_missing_remote_and_non_git_folder_are_refused(reading_list: Path, tmp_path: Path) -> None:
     error = one_error(run_sitegen("deploy", "--remote", "upstream", cwd=reading_list))
     assert "no git remote 'upstream'" in error
+    git(reading_list, "remote", "add", "gone", str(tmp_path / "nowhere.git"))
+    error = one_error(run_sitegen("deploy", "--remote", "gone", cwd=reading_list))
+    assert "cannot reach remote 'gone': " in error and "does not appear to be a git repo" in error
     plain = tmp_path / "plain"
     (plain / "content").mkdir(parents=True)
     assert "not a git repository" in one_error(run_sitegen("deploy", cwd=plain))
