@@ -283,6 +283,10 @@ class NewPapers:
     papers: dict[str, LedgerEntry]  # every paper by key, each new one in FALLBACK for now
     fresh: list[tuple[str, str, str, str]]  # (slug, title, abstract, dump name)
     reports: list[DumpReport]
+    # Pages ingest wrote from a dump read while it was still being written, as their dump now
+    # gives them (grown_page): (path, text). A new page is still ingest's until the user
+    # edits it, so it follows its dump as long as the dump only adds to its abstract.
+    grown: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: Path) -> NewPapers:
@@ -297,6 +301,7 @@ def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: 
     taken: set[str] | None = None  # the slugs in use, made at the first new paper
     fresh: list[tuple[str, str, str, str]] = []
     reports: list[DumpReport] = []
+    grown: list[tuple[Path, str]] = []
     for dump in dumps:
         path = dumps_dir / (dump.file or dump.name)
         report = DumpReport(
@@ -314,6 +319,9 @@ def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: 
             if known is not None:
                 papers.setdefault(key, known)  # a version-1 key, now recorded by its own
                 report.known += 1
+                page = by_title.get(key)
+                if page is not None and page.body != entry.abstract:  # almost always equal
+                    grown += grown_page(page, entry.title, entry.abstract, dump.name)
                 continue
             if taken is None:  # most builds find no new paper (~12 ms at 10k papers)
                 taken = slugs_in_use(papers, pages)
@@ -323,7 +331,30 @@ def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: 
             papers[key] = LedgerEntry(slug, FALLBACK)  # its theme is settled by plan_ingest
             report.new += 1
         reports.append(report)
-    return NewPapers(papers, fresh, reports)
+    return NewPapers(papers, fresh, reports, grown)
+
+
+# What a page ingest wrote holds in its front matter (new_page); any other field is the user's.
+INGESTED_FIELDS = frozenset({"title", "slug", "added", "themes"})
+
+
+def grown_page(page: Page, title: str, abstract: str, dump: str) -> list[tuple[Path, str]]:
+    """The page again with the longer abstract its dump now gives, if ingest wrote it from
+    that dump (`serve` read the dump while it was still being copied in) and nothing of it is
+    the user's yet: its abstract cut short, no note, no field of their own; else nothing."""
+    meta = page.meta
+    if (
+        not page.body
+        or not abstract.startswith(page.body)
+        or meta.get("added") != dump
+        or meta.get("title") != title
+        or not INGESTED_FIELDS.issuperset(meta)
+    ):
+        return []
+    secondary = meta.get("themes") or []
+    if not isinstance(secondary, list) or not all(isinstance(t, str) for t in secondary):
+        return []
+    return [(page.path, new_page((page.slug, title, abstract, dump), tuple(secondary)))]
 
 
 def slugs_in_use(papers: dict[str, LedgerEntry], pages: list[Page]) -> set[str]:
@@ -516,9 +547,21 @@ def ingest(
         path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
     }
     (content / JOURNAL_NAME).unlink(missing_ok=True)
-    # The new pages, parsed as read_pages would parse them.
-    new_pages = [load_page(path, made[path], cache) for path, _ in plan.pages]
-    all_pages = with_new_pages(pages, new_pages)
+    # Pages that grew with their dump, after the journal: each is whole before and after its
+    # write, and a run stopped before one leaves it to the next.
+    grown = {path: text.encode("utf-8") for path, text in new.grown}
+    wrote |= {
+        path: content_key(path, data)
+        for path, data in grown.items()
+        if write_if_changed(path, data)
+    }
+    # The new pages (and grown ones), parsed as read_pages would parse them.
+    new_pages = [
+        load_page(path, data, cache)
+        for path, data in {**made, **grown}.items()
+        if path.suffix == ".md"
+    ]
+    all_pages = with_new_pages([p for p in pages if p.path not in grown], new_pages)
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,

@@ -144,6 +144,58 @@ def test_user_edits_moves_and_deletions_survive_new_dumps(shipped_site: Path) ->
     assert [(r.new, r.known) for r in result.reports if r.name.startswith("2026")] == [(1, 3)]
 
 
+def test_a_page_from_a_dump_read_half_copied_grows_with_it_until_it_is_the_users(
+    tmp_path: Path,
+) -> None:
+    # `serve` ingests a dump as soon as its folder is quiet: one still being copied in gives
+    # its last entries cut short (a half abstract; later entries not there yet).
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    dump = tmp_path / "content" / "dumps" / "2026-01-01-feed.txt"
+    titles = ("Graph Nets One", "Graph Nets Two", "Graph Nets Three")
+    whole = "Subscribe" + "".join(f"{t}\n{ABSTRACT} Paper {t}.\n" for t in titles)
+    dump.write_text(whole[: whole.index("wide margin", whole.index(titles[1]))])
+    ingest(tmp_path)
+    found = pages(tmp_path)
+    cut = found["graph-nets-two"].read_text()
+    assert cut.endswith("benchmarks by a\n") and "graph-nets-three" not in found
+    first = found["graph-nets-one"].read_text()
+    dump.write_text(whole)
+    result = ingest(tmp_path)
+    found = pages(tmp_path)
+    assert "Paper Graph Nets Two." in found["graph-nets-two"].read_text()  # whole now
+    assert found["graph-nets-one"].read_text() == first  # unchanged
+    assert found["graph-nets-two"] in result.written and set(found) == {
+        "graph-nets-one",
+        "graph-nets-two",
+        "graph-nets-three",
+    }
+    assert [p.body for p in result.pages if p.slug == "graph-nets-two"] == [
+        f"{ABSTRACT} Paper Graph Nets Two."
+    ]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda text: text + "\nMy note.\n",  # a note
+        lambda text: text.replace("\nslug:", "\nstatus: read\nslug:", 1),  # a field of theirs
+        lambda text: text.replace("message passing on", "message passing over"),  # their words
+    ],
+)
+def test_a_cut_page_the_user_edited_stays_theirs(tmp_path: Path, edit) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    dump = tmp_path / "content" / "dumps" / "2026-01-01-feed.txt"
+    whole = "Subscribe" + f"Graph Nets One\n{ABSTRACT}\n"
+    dump.write_text(whole[: whole.index("wide margin")])
+    ingest(tmp_path)
+    page = pages(tmp_path)["graph-nets-one"]
+    page.write_text(edit(page.read_text()))
+    edited = page.read_bytes()
+    dump.write_text(whole)
+    ingest(tmp_path)
+    assert page.read_bytes() == edited
+
+
 def test_a_file_that_is_not_a_dump_is_skipped_with_a_warning(shipped_site: Path) -> None:
     (shipped_site / "content" / "dumps" / "zz-bad.txt").write_bytes(b"\x00\x01binary")
     result = ingest(shipped_site)
