@@ -412,9 +412,13 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc) or "invalid YAML"
         context = getattr(exc, "context", None) or ""
-        if context.startswith(UNCLOSED) and getattr(exc, "context_mark", None) is not None:
-            # A [ ... ], { ... } or quote never closed: its line, not the one where YAML gave up
-            mark, problem = exc.context_mark, f"{context[len('while ') :]}: {problem}"
+        opened = getattr(exc, "context_mark", None)
+        if context.startswith(UNCLOSED) and opened is not None and mark is not None:
+            where = context.removeprefix("while ").removeprefix("parsing a ")
+            if mark.index >= len(text.rstrip()):  # never closed: YAML ran off the end of it
+                mark, problem = opened, f"{where} never closed: {problem}"
+            else:  # a mistake inside it (a comma missing): that line, and where it opened
+                problem += f" (in the {where} opened on line {opened.line + first_line})"
         line = mark.line + first_line if mark is not None else None
         raise SitegenError(f"{what}: {problem}", path, line) from None
     except RecursionError:

@@ -253,14 +253,45 @@ def undo_stopped_ingest(content: Path) -> list[Path]:
         return []
     removed = []
     if not written_as(content / LEDGER_NAME, ledger):
+        try:  # a page whose slug the ledger records is kept, however it got there
+            recorded = {entry.slug for entry in read_ledger(content / LEDGER_NAME).papers.values()}
+        except SitegenError:  # a damaged ledger: this run says so; nothing is removed
+            return []
         for name, key in sorted(pages.items()):
             parts = PurePosixPath(name).parts
             page = content.joinpath(*parts)
-            if parts[:1] == ("papers",) and ".." not in parts and written_as(page, key):
+            ours = parts[:1] == ("papers",) and ".." not in parts and page.stem not in recorded
+            if ours and written_as(page, key):
                 page.unlink()
                 removed.append(page)
     journal.unlink()
     return removed
+
+
+def write_ingest(
+    content: Path, plan: IngestPlan, changed: bool, grown: list[tuple[Path, str]]
+) -> tuple[dict[Path, str], dict[Path, bytes]]:
+    """Write the new pages, the ledger (if `changed`) and the grown pages; the content key of
+    each file written, and every page's bytes (written or found already so)."""
+    pages = {path: text.encode("utf-8") for path, text in plan.pages}
+    made = dict(pages)
+    if changed:
+        made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
+    # The ledger goes last, after a journal of the new pages: a run stopped before the
+    # ledger is undone by the next (undo_stopped_ingest).
+    if pages:
+        write_journal(content, list(pages.items()), made[content / LEDGER_NAME])
+    wrote = {
+        path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
+    }
+    (content / JOURNAL_NAME).unlink(missing_ok=True)
+    # Pages that grew with their dump, after the journal: each is whole before and after its
+    # write, and a run stopped before one leaves it to the next.
+    for path, text in grown:
+        pages[path] = data = text.encode("utf-8")
+        if write_if_changed(path, data):
+            wrote[path] = content_key(path, data)
+    return wrote, pages
 
 
 def written_as(path: Path, key: str) -> bool:
@@ -303,6 +334,7 @@ def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: 
     reports: list[DumpReport] = []
     grown: list[tuple[Path, str]] = []
     for dump in dumps:
+        listed: set[str] = set()  # a paper listed twice grows by its first listing alone
         path = dumps_dir / (dump.file or dump.name)
         report = DumpReport(
             dump.file or dump.name,
@@ -319,10 +351,12 @@ def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: 
             if known is not None:
                 papers.setdefault(key, known)  # a version-1 key, now recorded by its own
                 report.known += 1
-                page = by_title.get(key)
+                page = by_title.get(key) if key not in listed else None
+                listed.add(key)
                 if page is not None and page.body != entry.abstract:  # almost always equal
                     grown += grown_page(page, entry.title, entry.abstract, dump.name)
                 continue
+            listed.add(key)
             if taken is None:  # most builds find no new paper (~12 ms at 10k papers)
                 taken = slugs_in_use(papers, pages)
             slug = unique_slug(entry.title, taken)
@@ -334,6 +368,9 @@ def new_papers(dumps: list[Dump], ledger: Ledger, pages: list[Page], dumps_dir: 
     return NewPapers(papers, fresh, reports, grown)
 
 
+# How an abstract ends that no copy cut off mid-way (a user who shortens one ends it so too).
+WHOLE_ENDS = (".", "!", "?", ")", "]", '"', "'", "\u201d", "\u2019", "\u3002", "\uff01", "\uff1f")
+
 # What a page ingest wrote holds in its front matter (new_page); any other field is the user's.
 INGESTED_FIELDS = frozenset({"title", "slug", "added", "themes"})
 
@@ -342,10 +379,11 @@ def grown_page(page: Page, title: str, abstract: str, dump: str) -> list[tuple[P
     """The page again with the longer abstract its dump now gives, if ingest wrote it from
     that dump (`serve` read the dump while it was still being copied in) and nothing of it is
     the user's yet: its abstract cut short, no note, no field of their own; else nothing."""
-    meta = page.meta
+    meta, body = page.meta, page.body.removesuffix("\ufffd")  # a character cut in two
     if (
-        not page.body
-        or not abstract.startswith(page.body)
+        not body
+        or body.endswith(WHOLE_ENDS)  # a sentence ends it: whole, or the user cut it there
+        or not abstract.startswith(body)
         or meta.get("added") != dump
         or meta.get("title") != title
         or not INGESTED_FIELDS.issuperset(meta)
@@ -521,7 +559,9 @@ def ingest(
     if not content.is_dir():
         raise SitegenError("no content/ folder here (use --root DIR)", root)
     remove_leftovers(content)
-    undo_stopped_ingest(content)
+    undone = undo_stopped_ingest(content)
+    if undone and cache is not None:  # the first copy listed them: a list of pages gone now
+        cache.listed.pop("page", None)
     dumps_dir, papers_dir = content / "dumps", content / "papers"
     taxonomy = load_taxonomy(themes_file(content), cache)
     dumps, skipped, pages = read_inputs(dumps_dir, papers_dir, cache, fork)
@@ -535,33 +575,17 @@ def ingest(
         DumpReport(Path(e.path or "").name, e.path or "", error=str(e)) for e in skipped
     ]
     skips = tuple(map(skipped_dump, skipped))
-    made = {path: text.encode("utf-8") for path, text in plan.pages}
-    # The ledger goes last, after a journal of the new pages: a run stopped before the
-    # ledger is undone by the next (undo_stopped_ingest). One that holds what it read is not
-    # formatted again (10k lines, at every build).
-    if plan.ledger != ledger or not (content / LEDGER_NAME).is_file():
-        made[content / LEDGER_NAME] = format_ledger(plan.ledger).encode("utf-8")
-    if plan.pages:
-        write_journal(content, list(made.items())[: len(plan.pages)], made[content / LEDGER_NAME])
-    wrote = {
-        path: content_key(path, data) for path, data in made.items() if write_if_changed(path, data)
-    }
-    (content / JOURNAL_NAME).unlink(missing_ok=True)
-    # Pages that grew with their dump, after the journal: each is whole before and after its
-    # write, and a run stopped before one leaves it to the next.
-    grown = {path: text.encode("utf-8") for path, text in new.grown}
-    wrote |= {
-        path: content_key(path, data)
-        for path, data in grown.items()
-        if write_if_changed(path, data)
-    }
+    # One that holds what it read is not formatted again (10k lines, at every build).
+    changed = plan.ledger != ledger or not (content / LEDGER_NAME).is_file()
+    wrote, written = write_ingest(content, plan, changed, new.grown)
     # The new pages (and grown ones), parsed as read_pages would parse them.
-    new_pages = [
-        load_page(path, data, cache)
-        for path, data in {**made, **grown}.items()
-        if path.suffix == ".md"
-    ]
-    all_pages = with_new_pages([p for p in pages if p.path not in grown], new_pages)
+    new_pages = [load_page(path, data, cache) for path, data in written.items()]
+    grown = {path for path, _ in new.grown}
+    all_pages = with_new_pages(
+        [p for p in pages if p.path not in grown] if grown else pages, new_pages
+    )
+    if undone:
+        skips += (f"{content}: undid an ingest stopped before its ledger ({len(undone)} pages)",)
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,

@@ -216,13 +216,16 @@ def theme_warnings(content: Path, papers: list[Paper], taxonomy: Taxonomy) -> li
         for theme in folders
         if taxonomy.get(theme) is None
     ]
-    known = set(folders)
+    known, named = set(folders), {}  # each unknown name: the pages naming it
+    for paper in papers:
+        for name in paper.themes[1:]:
+            if name not in known and taxonomy.get(name) is None:
+                named.setdefault(name, []).append(paper.source)
     found += [
-        f"{content / paper.source}: themes: {name!r} is not in themes.yaml nor a folder of"
-        " content/papers/; a theme of its own, titled from its name"
-        for paper in papers
-        for name in paper.themes[1:]
-        if name not in known and taxonomy.get(name) is None
+        f"{content / sources[0]}{f' and {len(sources) - 1} more pages' if len(sources) > 1 else ''}"
+        f": themes: {name!r} is not in themes.yaml nor a folder of content/papers/; a theme of"
+        " its own, titled from its name"
+        for name, sources in named.items()
     ]
     return found
 
@@ -237,7 +240,7 @@ def content_warnings(content: Path, papers: list[Paper]) -> list[str]:
     dumps = [
         f"{path}: not a folder: no dump read"
         if path == str(content / "dumps")
-        else f"{path}: not a file: skipped"
+        else f"{path}: not a file: skipped (a name starting with '.' keeps it unread, unsaid)"
         for path in stray_dumps(content / "dumps")
     ]
     return pages + dumps

@@ -271,7 +271,7 @@ def accented(mark: str, letter: str) -> str:
 
 # `$$...$$` (display), `$...$` and `\\(...\\)`: the formula is the one group that matched.
 INLINE_MATH = re.compile(
-    r"\$\$(?=\S)([^$]{1,400}?)(?<=\S)\$\$"
+    r"\$\$(?=\S)((?:[^$\n]|\n(?!\s*\n)){1,400}?)(?<=\S)\$\$"
     r"|\$(?=\S)([^$\n]{1,400}?)(?<=\S)\$(?!\d)"
     r"|\\\((.{1,400}?)\\\)",
     re.S,

@@ -63,7 +63,11 @@ def test_a_papers_abstract_is_its_pages_body_not_a_copy(tmp_path: Path) -> None:
         ("no front matter\n", 1, "missing front matter"),
         ("---\ntitle: x\n", 1, "not closed"),
         # an unclosed [ is named at its own line, not where YAML gave up
-        ("---\ntitle: x\nslug: [unclosed\n---\nbody\n", 3, "front matter: parsing a flow"),
+        (
+            "---\ntitle: x\nslug: [unclosed\n---\nbody\n",
+            3,
+            "front matter: flow sequence never closed",
+        ),
         ("---\n- a list\n---\n", 2, "mapping"),
         ("---\nslug: no-title\n---\n", 2, "no title"),
         ("---\ntitle: T\nslug: Bad Slug\n---\n", 2, "slug"),

@@ -163,10 +163,12 @@ def test_yaml_mistakes_name_the_file_and_the_line_in_it() -> None:
     assert (caught.value.path, caught.value.line) == ("x.yaml", 2)
     with pytest.raises(SitegenError) as caught:  # front matter starts on the file's line 2
         load_yaml("a: 1\nb: [open\n", "p.md", first_line=2, what="front matter")
-    assert str(caught.value).startswith("p.md:3: front matter: parsing a flow sequence: ")
+    assert str(caught.value).startswith("p.md:3: front matter: flow sequence never closed: ")
     with pytest.raises(SitegenError) as caught:  # so for a quote
         load_yaml('a: "open\nb: 1\nc: 2\n', "x.yaml")
-    assert caught.value.line == 1 and "scanning a quoted scalar" in caught.value.message
+    assert (
+        caught.value.line == 1 and "scanning a quoted scalar never closed" in caught.value.message
+    )
     with pytest.raises(SitegenError) as caught:  # a block's mistake: where YAML found it
         load_yaml("a:\n  - x\n - y\n", "x.yaml")
     assert caught.value.line == 3

@@ -174,6 +174,32 @@ def test_a_page_from_a_dump_read_half_copied_grows_with_it_until_it_is_the_users
     ]
 
 
+def test_an_abstract_the_user_shortened_is_not_grown_back(tmp_path: Path) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    dump = tmp_path / "content" / "dumps" / "2026-01-01-feed.txt"
+    dump.write_text("Subscribe" + f"Graph Nets One\n{ABSTRACT} Code is at example.org.\n")
+    ingest(tmp_path)
+    page = pages(tmp_path)["graph-nets-one"]
+    page.write_text(page.read_text().replace(" Code is at example.org.", ""))  # their cut
+    shortened = page.read_bytes()
+    assert ingest(tmp_path).written == [] and page.read_bytes() == shortened
+
+
+def test_a_paper_listed_twice_grows_by_its_first_listing_alone(tmp_path: Path) -> None:
+    (tmp_path / "content" / "dumps").mkdir(parents=True)
+    dump = tmp_path / "content" / "dumps" / "2026-01-01-feed.txt"
+    cut = ABSTRACT[: ABSTRACT.index("wide margin")].rstrip()
+    dump.write_text(
+        "Subscribe"
+        + f"Graph Nets One\n{cut}\nOther One\n{ABSTRACT}\n"
+        + f"Graph Nets One\n{ABSTRACT}\n"
+    )
+    ingest(tmp_path)
+    before = pages(tmp_path)["graph-nets-one"].read_bytes()
+    assert ingest(tmp_path).written == []  # the same dumps again change nothing
+    assert pages(tmp_path)["graph-nets-one"].read_bytes() == before
+
+
 @pytest.mark.parametrize(
     "edit",
     [
@@ -250,6 +276,41 @@ def test_a_page_of_a_stopped_ingest_edited_since_is_kept(
     assert written[0].exists() and not (content / JOURNAL_NAME).exists()
     ingest(shipped_site)
     assert len(pages(shipped_site)) == 360
+
+
+def test_a_build_after_a_stopped_ingest_takes_no_listing_of_the_pages_undone(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sitegen.ahead import read_ahead
+    from sitegen.cache import BuildCache
+    from sitegen.known import take_ahead
+
+    first = BuildCache.load(shipped_site)
+    ingest(shipped_site, first)
+    first.save()  # a saved cache, as a CLI build leaves: the first copy then lists the pages
+    (shipped_site / "content" / "dumps" / "later.txt").write_text(
+        "Subscribe" + f"Graph Nets Later\n{ABSTRACT}\n" + f"Graph Nets After\n{ABSTRACT}\n"
+    )
+    stopped_ingest(shipped_site, monkeypatch, 3)  # the journal, then one of the two pages
+    # A CLI build: the first copy lists the pages (the stopped run's among them) before ingest.
+    cache = BuildCache.load(shipped_site)
+    take_ahead(cache, read_ahead(shipped_site))
+    result = ingest(shipped_site, cache)
+    assert len(pages(shipped_site)) == 362 and not result.errors
+    assert any("undid an ingest stopped before its ledger (1 pages)" in w for w in result.warnings)
+
+
+def test_a_journal_page_the_ledger_records_is_kept(
+    shipped_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped_ingest(shipped_site, monkeypatch, 4)  # the journal, then 2 pages
+    written = sorted(pages(shipped_site).values())
+    content = shipped_site / "content"
+    # The ledger came to record one (a collaborator's identical ingest, pulled).
+    ledger = {"k": {"slug": written[0].stem, "theme": written[0].parent.name}}
+    (content / "ingested.json").write_text(json.dumps({"version": 2, "papers": ledger}))
+    assert undo_stopped_ingest(content) == [written[1]]
+    assert written[0].exists()
 
 
 def test_a_journal_after_the_ledger_undoes_nothing(

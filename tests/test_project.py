@@ -105,6 +105,9 @@ def test_a_project_joins_pages_to_the_dumps_that_list_them(tmp_path: Path) -> No
     assert len(project.warnings) == 1 and "own-folder" in project.warnings[0]
 
 
+HIDE = "(a name starting with '.' keeps it unread, unsaid)"
+
+
 def test_what_no_build_reads_and_themes_the_taxonomy_lacks_are_warned_of(tmp_path: Path) -> None:
     content = tmp_path / "content"
     theme = content / "papers" / "own-folder"
@@ -115,6 +118,7 @@ def test_what_no_build_reads_and_themes_the_taxonomy_lacks_are_warned_of(tmp_pat
     (theme / ".hidden" / "x.md").write_text("an editor's")
     page = "---\ntitle: {}\nthemes: [own-folder, nosuch, '<b>']\n---\n\nText.\n"
     (theme / "a.md").write_text(page.format("A"))
+    (theme / "a2.md").write_text(page.format("A2"))  # one warning per name, not per page
     for stray in (
         content / "papers" / "top.md",
         theme / "sub" / "b.md",
@@ -126,8 +130,8 @@ def test_what_no_build_reads_and_themes_the_taxonomy_lacks_are_warned_of(tmp_pat
     (content / "dumps" / "broken.txt").symlink_to(tmp_path / "nowhere")
     (content / "dumps" / ".hidden.txt").symlink_to(tmp_path / "nowhere")
     project = load_project(tmp_path)
-    assert [p.slug for p in project.papers] == ["a"]
-    where = f"{content}/papers/own-folder/a.md: themes: "
+    assert [p.slug for p in project.papers] == ["a", "a2"]
+    where = f"{content}/papers/own-folder/a.md and 1 more pages: themes: "
     assert project.warnings == [
         f"{content}/papers/own-folder/sub/b.md: not read: a page goes straight in its theme's"
         " folder, content/papers/<theme>/<name>.md",
@@ -135,8 +139,8 @@ def test_what_no_build_reads_and_themes_the_taxonomy_lacks_are_warned_of(tmp_pat
         " theme's folder, content/papers/<theme>/<name>.md",
         f"{content}/papers/top.md: not read: a page goes straight in its theme's folder,"
         " content/papers/<theme>/<name>.md",
-        f"{content}/dumps/broken.txt: not a file: skipped",
-        f"{content}/dumps/folder.txt: not a file: skipped",
+        f"{content}/dumps/broken.txt: not a file: skipped {HIDE}",
+        f"{content}/dumps/folder.txt: not a file: skipped {HIDE}",
         f"{content}/papers/own-folder: folder is not in themes.yaml; titled from its name",
         f"{where}'nosuch' is not in themes.yaml nor a folder of content/papers/; a theme of its"
         " own, titled from its name",

@@ -50,6 +50,7 @@ def test_inline_math_becomes_mathml_with_its_source_as_annotation() -> None:
         r"{\bf never closed",
         r"$$\unknownmacro{x}$$ in display",  # not a $...$ between two stray dollars
         "a $$ b $ c $$",  # not a formula either
+        "$$x\n\ny$$",  # a blank line between: two paragraphs, no formula
     ],
 )
 def test_tex_this_module_does_not_read_stays_as_written(source: str) -> None:
