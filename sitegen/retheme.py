@@ -117,7 +117,14 @@ def plan_moves(papers: Sequence[Paper], ledger: Ledger, taxonomy: Taxonomy) -> P
             pinned.append((paper.slug, reason))
             continue
         placement = placements[paper.slug]
-        if placement.theme != paper.theme:
+        if placement.theme in paper.themes[1:]:
+            # Listed there already by its `themes:`: moved (bytes unchanged), it would keep
+            # that list, which names its new theme, and lose the old one.
+            why = (
+                f"listed under {placement.theme} already (its themes:); a move drops {paper.theme}"
+            )
+            pinned.append((paper.slug, why))
+        elif placement.theme != paper.theme:
             terms = matched_terms(placement.keywords, placement.theme)
             moves.append(
                 Move(paper.slug, paper.source, paper.theme, placement.theme, terms, placement.stage)

@@ -61,6 +61,19 @@ def test_the_plan_moves_only_unpinned_misfiled_pages() -> None:
     }
 
 
+def test_a_page_listed_under_its_new_theme_already_keeps_both() -> None:
+    graphy = "Graph networks do message passing over each graph."
+    papers = [
+        library_paper("both", "Both", "video", (), abstract=graphy, themes=("video", "graphs"))
+    ]
+    plan = plan_moves(papers, ledger(("both", "video")), TAXONOMY)
+    # Moved unchanged, its `themes: [graphs]` would name its new theme only: video lost.
+    assert plan.moves == ()
+    assert dict(plan.pinned) == {
+        "both": "listed under graphs already (its themes:); a move drops video"
+    }
+
+
 def site_with(tmp_path: Path, *slugs: str) -> Path:
     """A content/ folder with video pages and a ledger that files them under video."""
     for slug in slugs:
