@@ -222,15 +222,19 @@ def theme_warnings(content: Path, papers: list[Paper], taxonomy: Taxonomy) -> li
             if name not in known and taxonomy.get(name) is None:
                 named.setdefault(name, []).append(paper.source)
     found += [
-        f"{content / sources[0]}{f' and {len(sources) - 1} more pages' if len(sources) > 1 else ''}"
-        f": themes: {name!r} is not in themes.yaml nor a folder of content/papers/; a theme of"
-        " its own, titled from its name"
+        f"{content / sources[0]}{more_pages(len(sources) - 1)}: themes: {name!r} is not in"
+        " themes.yaml nor a folder of content/papers/; a theme of its own, titled from its name"
         for name, sources in named.items()
     ]
     return found
 
 
-def content_warnings(content: Path, papers: list[Paper]) -> list[str]:
+def more_pages(count: int) -> str:
+    """' and 2 more pages' after a page's path, for a warning about several ("" for none)."""
+    return f" and {count} more page{'s' if count > 1 else ''}" if count else ""
+
+
+def content_warnings(content: Path) -> list[str]:
     """Files in content/ that look like inputs but that no build reads."""
     pages = [
         f"{path}: not read: a page goes straight in its theme's folder, "
@@ -266,7 +270,7 @@ def load_project(
     listings = dump_listings(dumps, ledger, pages)
     members = dump_membership(listings)
     papers = papers_of(pages, members, content, cache)
-    warnings = [*config.warnings, *taxonomy.warnings, *skips, *content_warnings(content, papers)]
+    warnings = [*config.warnings, *taxonomy.warnings, *skips, *content_warnings(content)]
     warnings += theme_warnings(content, papers, taxonomy)
     summaries = [dump.summary() for dump in dumps]
     return Project(root, config, taxonomy, summaries, papers, warnings, listings)

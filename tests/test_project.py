@@ -131,7 +131,7 @@ def test_what_no_build_reads_and_themes_the_taxonomy_lacks_are_warned_of(tmp_pat
     (content / "dumps" / ".hidden.txt").symlink_to(tmp_path / "nowhere")
     project = load_project(tmp_path)
     assert [p.slug for p in project.papers] == ["a", "a2"]
-    where = f"{content}/papers/own-folder/a.md and 1 more pages: themes: "
+    where = f"{content}/papers/own-folder/a.md and 1 more page: themes: "
     assert project.warnings == [
         f"{content}/papers/own-folder/sub/b.md: not read: a page goes straight in its theme's"
         " folder, content/papers/<theme>/<name>.md",
