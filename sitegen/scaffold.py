@@ -75,7 +75,10 @@ def create_list(request: NewList) -> list[str]:
     files = scaffold_files(request)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Everything is written into a hidden sibling first, then renamed into place.
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:  # named by the folder asked for, not by the staging folder's name
+        raise SitegenError(f"cannot create a folder here ({exc.strerror})", target) from None
     try:
         for relative, text in files.items():
             path = staging / relative

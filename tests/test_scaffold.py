@@ -160,6 +160,13 @@ def test_new_says_what_the_workflow_will_install(tmp_path: Path) -> None:
         assert f"note: the Pages workflow installs {requirement}" in result.stderr
 
 
+def test_a_folder_that_cannot_be_made_is_named_not_its_staging_folder(tmp_path: Path) -> None:
+    target = Path("/proc/sitegen-new-test")  # /proc takes no new folder, even from root
+    result = run_sitegen("new", str(target), "--no-git", cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(f"sitegen: error: {target}: cannot create a folder")
+
+
 def test_refuses_a_non_empty_folder_and_changes_nothing(tmp_path: Path) -> None:
     target = tmp_path / "busy"
     target.mkdir()
