@@ -386,6 +386,23 @@ def simple_yaml(text: str) -> dict[str, SimpleValue] | None:
 UNCLOSED = ("while parsing a flow", "while scanning a quoted scalar")
 
 
+def closed_after(text: str, at: int) -> bool:
+    """Whether the [ or { at text[at] has its closing bracket later on (quotes skipped)."""
+    depth, quote = 0, ""
+    for char in text[at:]:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return True
+    return False
+
+
 def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "invalid YAML") -> Any:
     """Parse YAML text read from path (starting at first_line of the file).
 
@@ -415,7 +432,8 @@ def load_yaml(text: str, path: Path | str, first_line: int = 1, what: str = "inv
         opened = getattr(exc, "context_mark", None)
         if context.startswith(UNCLOSED) and opened is not None and mark is not None:
             where = context.removeprefix("while ").removeprefix("parsing a ")
-            if mark.index >= len(text.rstrip()):  # never closed: YAML ran off the end of it
+            where = where.removeprefix("scanning a ")
+            if "quoted" in where or not closed_after(text, opened.index):
                 mark, problem = opened, f"{where} never closed: {problem}"
             else:  # a mistake inside it (a comma missing): that line, and where it opened
                 problem += f" (in the {where} opened on line {opened.line + first_line})"

@@ -585,7 +585,8 @@ def ingest(
         [p for p in pages if p.path not in grown] if grown else pages, new_pages
     )
     if undone:
-        skips += (f"{content}: undid an ingest stopped before its ledger ({len(undone)} pages)",)
+        pages = f"{len(undone)} page{'s' if len(undone) > 1 else ''}"
+        skips += (f"{content}: undid an ingest stopped before its ledger ({pages})",)
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,

@@ -166,9 +166,13 @@ def test_yaml_mistakes_name_the_file_and_the_line_in_it() -> None:
     assert str(caught.value).startswith("p.md:3: front matter: flow sequence never closed: ")
     with pytest.raises(SitegenError) as caught:  # so for a quote
         load_yaml('a: "open\nb: 1\nc: 2\n', "x.yaml")
-    assert (
-        caught.value.line == 1 and "scanning a quoted scalar never closed" in caught.value.message
-    )
+    assert caught.value.line == 1 and "quoted scalar never closed" in caught.value.message
+    with pytest.raises(SitegenError) as caught:  # never closed, with lines after it
+        load_yaml("title: x\ntags: [a, b\nstatus: read\n", "x.yaml")
+    assert caught.value.line == 2 and "flow sequence never closed" in caught.value.message
+    with pytest.raises(SitegenError) as caught:  # closed, a comma missing inside: that line
+        load_yaml("k: {\n  a: 1,\n  b: 2\n  c: 3,\n}\n", "x.yaml")
+    assert caught.value.line == 4 and "(in the flow mapping opened on line 1)" in str(caught.value)
     with pytest.raises(SitegenError) as caught:  # a block's mistake: where YAML found it
         load_yaml("a:\n  - x\n - y\n", "x.yaml")
     assert caught.value.line == 3

@@ -297,7 +297,7 @@ def test_a_build_after_a_stopped_ingest_takes_no_listing_of_the_pages_undone(
     take_ahead(cache, read_ahead(shipped_site))
     result = ingest(shipped_site, cache)
     assert len(pages(shipped_site)) == 362 and not result.errors
-    assert any("undid an ingest stopped before its ledger (1 pages)" in w for w in result.warnings)
+    assert any("undid an ingest stopped before its ledger (1 page)" in w for w in result.warnings)
 
 
 def test_a_journal_page_the_ledger_records_is_kept(
