@@ -39,7 +39,7 @@ from sitegen.errors import SitegenError
 from sitegen.fsio import counts_as_input, read_input, write_atomic, write_if_changed
 from sitegen.known import KnownFiles, content_key, read_parsed
 from sitegen.records import mutable, record
-from sitegen.text import unique_slug
+from sitegen.text import plural, unique_slug
 from sitegen.themes import FALLBACK, Taxonomy, load_taxonomy, themes_file
 from sitegen.workers import Forked
 
@@ -530,7 +530,9 @@ class IngestResult:
     dumps: list[Dump] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     ledger: Ledger = field(default_factory=Ledger)
-    skipped: tuple[str, ...] = ()  # files in content/dumps/ that aren't dumps, as warnings
+    # What a build that follows says too: files in content/dumps/ that aren't dumps, an
+    # ingest stopped before its ledger and undone, as warnings.
+    skipped: tuple[str, ...] = ()
     # The content key (catalog.content_key) of each file written, as written: its events
     # are ingest's own unless the file changed since (sitegen.live).
     wrote: dict[Path, str] = field(default_factory=dict)
@@ -584,9 +586,9 @@ def ingest(
     all_pages = with_new_pages(
         [p for p in pages if p.path not in grown] if grown else pages, new_pages
     )
-    if undone:
-        pages = f"{len(undone)} page{'s' if len(undone) > 1 else ''}"
-        skips += (f"{content}: undid an ingest stopped before its ledger ({pages})",)
+    if undone:  # said by the build that follows too, as the skipped dumps are
+        count = plural(len(undone), "page")
+        skips += (f"{content}: undid an ingest stopped before its ledger ({count})",)
     warnings = (*taxonomy.warnings, *skips)
     return IngestResult(
         plan.reports,

@@ -36,6 +36,7 @@ from sitegen.known import content_key
 from sitegen.model.urls import base_url_problem
 from sitegen.records import mutable
 from sitegen.shipped import shipped
+from sitegen.text import plural
 from sitegen.themes import Taxonomy, load_taxonomy, themes_file
 
 
@@ -231,7 +232,7 @@ def theme_warnings(content: Path, papers: list[Paper], taxonomy: Taxonomy) -> li
 
 def more_pages(count: int) -> str:
     """' and 2 more pages' after a page's path, for a warning about several ("" for none)."""
-    return f" and {count} more page{'s' if count > 1 else ''}" if count else ""
+    return f" and {plural(count, 'more page')}" if count else ""
 
 
 def content_warnings(content: Path) -> list[str]:

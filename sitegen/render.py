@@ -27,7 +27,7 @@ from sitegen.fsio import own_cache_folder, trusted_by_owner
 from sitegen.model import urls
 from sitegen.project import default_dir
 from sitegen.texmath import macros_as_text
-from sitegen.text import URL, clean_url, may_hold_url
+from sitegen.text import URL, clean_url, may_hold_url, plural
 
 SAFE_SCHEMES = ("http", "https", "mailto")
 SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
@@ -159,12 +159,6 @@ def markdown_html(text: str) -> Markup:
     return Markup(MARKDOWN.render(text))
 
 
-def plural(count: int, singular: str, plural_form: str | None = None) -> str:
-    """`{{ n|plural("paper") }}`: "1 paper", "3 papers" (irregular: plural("entry", "entries"))."""
-    word = singular if count == 1 else (plural_form or singular + "s")
-    return f"{count} {word}"
-
-
 BIBTEX_SPECIAL = re.compile(r"([{}%&#$_~^\\])")
 
 
@@ -237,7 +231,7 @@ def make_environment(search_path: Iterable[Path], keep_compiled: bool = True) ->
     )
     env.template_class = PrintingTemplate
     env.filters["markdown"] = markdown_html
-    env.filters["plural"] = plural
+    env.filters["plural"] = plural  # {{ n|plural("paper") }}: "1 paper", "3 papers"
     env.filters["bibtex"] = bibtex
     env.filters["link_from"] = urls.link_from  # {{ other.url|link_from(page.url) }}
     env.filters["filter_attributes"] = filter_attributes  # {{ card|filter_attributes }}

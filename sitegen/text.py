@@ -38,6 +38,12 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """ "1 paper", "3 papers" (irregular: plural(n, "entry", "entries")); a template's filter."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count} {word}"
+
+
 def without_emphasis(plain: str) -> str:
     """MARKDOWN_NOISE.sub for a text without "[": most have no mark (10x faster than the regex)."""
     # EMPHASIS_MARKS one by one: a generator over them cost more than the five scans
