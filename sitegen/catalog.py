@@ -27,7 +27,7 @@ from sitegen.fsio import (
     name_counts_as_input,
     read_input,
     sorted_entries,
-    text_problem,
+    text_mistake,
 )
 from sitegen.known import KnownFiles, content_key
 from sitegen.records import mutable
@@ -188,12 +188,11 @@ def check_text_fields(meta: dict[str, Any], front: str, path: Path) -> None:
     """Refuse a field sitegen shows whose YAML is no text (`title: [a, b]`, `tags: {a: 1}`,
     `title: yes`): shown as Python wrote it, it would be a list's or a mapping's repr."""
     for name, texts in TEXT_FIELDS.items():
-        problem = text_problem(meta.get(name), texts)
-        if problem is not None:
-            what = "text or a list of texts" if texts else "text"
+        mistake = text_mistake(name, meta.get(name), texts)
+        if mistake is not None:
             line = line_of(front, name)
             at = line + 1 if line is not None else 2  # the front matter starts on line 2
-            raise SitegenError(f"{name} must be {what}, not {problem}", path, at)
+            raise SitegenError(mistake, path, at)
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:

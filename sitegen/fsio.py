@@ -517,6 +517,15 @@ def text_problem(value: Any, texts: bool = False) -> str | None:
     return {list: "a list", dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
 
 
+def text_mistake(name: str, value: Any, texts: bool = False) -> str | None:
+    """A field's value that is no text, as the one-line error saying so ("title must be text,
+    not a list"); None when it is text (`texts`: or a list of texts)."""
+    problem = text_problem(value, texts)
+    if problem is None:
+        return None
+    return f"{name} must be {'text or a list of texts' if texts else 'text'}, not {problem}"
+
+
 def write_atomic(
     path: Path, data: bytes | str | Callable[[BinaryIO], None], mode: int = FILE_MODE
 ) -> None:

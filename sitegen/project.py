@@ -29,7 +29,7 @@ from sitegen.fsio import (
     line_of,
     load_yaml,
     read_input,
-    text_problem,
+    text_mistake,
 )
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump, stray_dumps
 from sitegen.known import content_key
@@ -143,9 +143,9 @@ def read_config(path: Path, text: str) -> SiteConfig:
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
     for name in TEXT_FIELDS:
-        problem = text_problem(data.get(name))
-        if problem is not None:
-            raise SitegenError(f"{name} must be text, not {problem}", path, line_of(text, name))
+        mistake = text_mistake(name, data.get(name))
+        if mistake is not None:
+            raise SitegenError(mistake, path, line_of(text, name))
     # A field left empty (`title:`) is one not given: its default, as when it is not there.
     config = SiteConfig(**{k: str(data[k]) for k in TEXT_FIELDS if data.get(k) is not None})
     if "per_page" in data:

@@ -29,7 +29,7 @@ from sitegen.fsio import (
     line_of,
     load_yaml,
     read_input,
-    text_problem,
+    text_mistake,
 )
 from sitegen.known import content_key
 from sitegen.records import record
@@ -214,9 +214,9 @@ def parse_theme(item: Any, index: int, path: Path, line: int | None, warnings: l
     where = f"{path}:{line}: theme {slug!r}: " if line else f"{path}: theme {slug!r}: "
     warnings += [unknown_key(key, THEME_FIELDS, where) for key in item if key not in THEME_FIELDS]
     for name in ("title", "description"):
-        problem = text_problem(item.get(name))
-        if problem is not None:
-            raise SitegenError(f"theme {slug!r}: {name} must be text, not {problem}", path, line)
+        mistake = text_mistake(name, item.get(name))
+        if mistake is not None:
+            raise SitegenError(f"theme {slug!r}: {mistake}", path, line)
     return Theme(
         slug=slug,
         title=str(item.get("title") or title_from_slug(slug)),
