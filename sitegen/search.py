@@ -110,6 +110,7 @@ import math
 import operator
 import re
 import sys
+import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -190,20 +191,36 @@ class SearchDoc:
     snippet_chars: int = SNIPPET_CHARS  # snippet_chars(papers): what snippet_text keeps
 
     def fields(self) -> dict[str, str]:
-        """The lunr document: ref plus the indexed fields."""
+        """The lunr document: ref plus the indexed fields, as search reads them (folded)."""
         return {
             REF: self.ref,
-            "title": self.title,
-            "abstract": self.abstract,
-            "themes": self.themes,
-            "tags": self.tags,
-            "notes": self.notes,
+            "title": folded(self.title),
+            "abstract": folded(self.abstract),
+            "themes": folded(self.themes),
+            "tags": folded(self.tags),
+            "notes": folded(self.notes),
         }
 
     def snippet_text(self) -> list[str]:
         """What a hit's snippet may show: the abstract and notes (or their start), the tags."""
         limit = self.snippet_chars
         return [lead(self.abstract, limit), lead(self.notes, limit), self.tags]
+
+
+# The marks NFKD splits off Latin, Greek and Cyrillic letters (U+0300-U+036F): a reader
+# types "frechet", "nystrom" and "renyi" for "Fréchet", "Nyström" and "Rényi". Only this
+# block, named the same in static/search-engine.js (fold), so that both sides agree
+# whatever Unicode version each knows.
+ACCENTS = re.compile("[\u0300-\u036f]")
+
+
+def folded(text: str) -> str:
+    """Text as search reads it, in lower case with accents dropped ("Fréchet": "frechet"):
+    NFKD, the accents out, NFC again, lower case; search-engine.js's fold, step for step."""
+    if text.isascii():
+        return text.lower()
+    decomposed = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+    return unicodedata.normalize("NFC", decomposed).lower()
 
 
 def plain_text(markdown: str) -> str:

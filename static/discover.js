@@ -152,6 +152,12 @@
     return text.toLowerCase().split(/\s+/).filter(Boolean);
   }
 
+  /** A title as the filter reads it: lower case, accents dropped ("frechet" finds
+      "Fréchet"), as search does (search-engine.js fold). */
+  function folded(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").normalize("NFC").toLowerCase();
+  }
+
   /** Whether a card passes every filter that is set. The lines of a lean list (data-lean)
       carry no status, tags or dumps: those filters are left to the whole list's data. */
   function matches(card, state, needles, lean) {
@@ -162,7 +168,7 @@
     }
     if (needles.length) {
       // A card's title is its .card-title; a line's (.rows) is its first link.
-      var title = (card.querySelector(".card-title") || card.querySelector("a")).textContent.toLowerCase();
+      var title = folded((card.querySelector(".card-title") || card.querySelector("a")).textContent);
       for (var i = 0; i < needles.length; i++) if (title.indexOf(needles[i]) < 0) return false;
     }
     return true;
@@ -198,7 +204,7 @@
     };
     if (state.tag && !has(row[5], "tags", state.tag)) return false;
     if (state.dump && !has(row[6], "dumps", state.dump)) return false;
-    var title = row[1].toLowerCase();
+    var title = folded(row[1]);
     for (var i = 0; i < needles.length; i++) if (title.indexOf(needles[i]) < 0) return false;
     return true;
   }
@@ -293,7 +299,7 @@
 
     /** Show every match of the whole list (a batch at a time) in place of this page's cards. */
     function showWhole(state) {
-      var needles = words(state.text);
+      var needles = words(folded(state.text));
       var matched = listData.cards.filter(function (row) { return rowMatches(row, state, needles); });
       if (!results) {
         results = document.createElement("ol");
@@ -358,7 +364,7 @@
     /** Show matching cards (this page's at once, then the whole list's), and carry the
         filters along the pager links. */
     function apply(state) {
-      var needles = words(state.text);
+      var needles = words(folded(state.text));
       var shown = 0;
       cards.forEach(function (card) {
         var ok = matches(card, state, needles, lean);

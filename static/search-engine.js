@@ -36,17 +36,31 @@
     return word.replace(/^[^\p{L}\p{N}_]+|[^\p{L}\p{N}_]+$/gu, "");
   }
 
+  // The marks NFKD splits off Latin, Greek and Cyrillic letters: sitegen.search.ACCENTS.
+  var ACCENTS = /[\u0300-\u036f]/g;
+  var ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+  /**
+   * Text as search reads it, in lower case with accents dropped ("Fréchet": "frechet"):
+   * the build indexes its texts so (sitegen.search.folded, step for step), and queries
+   * and shown words are folded the same way before they meet the index.
+   */
+  function fold(text) {
+    text = String(text);
+    if (ASCII_ONLY.test(text)) return text.toLowerCase();
+    return text.normalize("NFKD").replace(ACCENTS, "").normalize("NFC").toLowerCase();
+  }
+
   /** The index term a raw word becomes (lunr's trimmer, stop words, stemmer); "" if none. */
   function indexTerm(raw) {
-    var lower = raw.toLowerCase();
-    var known = termMemo.get(lower);
+    var known = termMemo.get(raw);
     if (known !== undefined) return known;
-    var token = new lunr.Token(trim(lower), {});
+    var token = new lunr.Token(trim(fold(raw)), {});
     var term = "";
     if (token.toString() && lunr.stopWordFilter(token)) {
       term = lunr.stemmer(token).toString();
     }
-    termMemo.set(lower, term);
+    termMemo.set(raw, term);
     return term;
   }
 
@@ -189,7 +203,7 @@
       var core = m[0].match(/^(\W*)(.*?)(\W*)$/);
       if (!core || !core[2]) continue;
       var start = m.index + core[1].length;
-      words.push({ start: start, end: start + core[2].length, word: core[2].toLowerCase() });
+      words.push({ start: start, end: start + core[2].length, word: fold(core[2]) });
     }
     var hits = words.map(function (w) { return !!any && marked(wanted, w.word); });
     wanted.phrases.forEach(function (phrase) {
@@ -275,7 +289,7 @@
   function parseQuery(text, fields, prefixLast) {
     var units = [];
     var chain = 0;
-    var parts = String(text).split('"');
+    var parts = fold(text).split('"'); // lunr's syntax too: "fréch*" is "frech*"
     if (parts.length % 2 === 0) parts[parts.length - 2] += " " + parts.pop(); // unmatched quote
     parts.forEach(function (part, i) {
       var quoted = i % 2 === 1;
@@ -290,7 +304,7 @@
           return;
         }
         token.split(WORD_BREAK).forEach(function (word) {
-          var raw = trim(word).toLowerCase();
+          var raw = trim(fold(word));
           if (!raw) return;
           var stop = !indexTerm(raw);
           units.push({ raw: raw, presence: quoted ? "required" : "optional", fields: null,
@@ -321,7 +335,7 @@
     if (!clause) return null;
     var P = lunr.Query.presence;
     return {
-      raw: m[3].toLowerCase(),
+      raw: fold(m[3]),
       presence: clause.presence === P.REQUIRED ? "required"
         : clause.presence === P.PROHIBITED ? "prohibited" : "optional",
       fields: field ? [fields.indexOf(field)] : null,
@@ -362,7 +376,7 @@
     var own = index.wordTerm(unit.raw);
     if (own !== undefined) terms.push(own);
     // the word's other spelling ("generalisation", "optimize"): lunr stems them apart
-    var other = otherSpelling(trim(String(unit.raw).toLowerCase()));
+    var other = otherSpelling(trim(fold(unit.raw)));
     var twin = other ? index.wordTerm(other) : undefined;
     if (twin !== undefined && twin !== own) {
       terms.push(twin);
@@ -536,7 +550,7 @@
    */
   function formShare(index, unit, term) {
     var post = index.postings[term];
-    var word = trim(String(unit.raw).toLowerCase());
+    var word = trim(fold(unit.raw));
     if (!post || !word || unit.clause || unit.corrected) return null;
     var itself = index.head.terms[term];
     var written = index.head.forms[term] ? index.head.forms[term].split(" ") : [itself];
@@ -1514,7 +1528,7 @@
       }
     });
     expansions.forEach(function (a) {
-      if (a.term !== undefined && holdsAny([a.term])) add("~" + a.short.toLowerCase());
+      if (a.term !== undefined && holdsAny([a.term])) add("~" + fold(a.short));
       if (!holdsAny(a.terms)) return;
       add("=" + wordsWithGaps(a.long).map(trim).filter(Boolean).join(" ")); // as a phrase
     });
@@ -1525,7 +1539,7 @@
   function acronymsOf(index, pairs) {
     var list = (pairs || []).map(function (pair) {
       return {
-        short: pair[0], long: pair[1], term: index.wordTerm(pair[0].toLowerCase()),
+        short: pair[0], long: pair[1], term: index.wordTerm(fold(pair[0])),
         terms: wordsWithGaps(pair[1]).map(function (word) {
           if (!indexTerm(word)) return -1;
           var n = index.wordTerm(word);
@@ -1539,7 +1553,7 @@
 
   /** The lower-case words of a text, as lunr's tokenizer splits it. */
   function wordsWithGaps(text) {
-    return String(text).toLowerCase().split(lunr.tokenizer.separator).filter(Boolean);
+    return fold(text).split(lunr.tokenizer.separator).filter(Boolean);
   }
 
   /**
@@ -1548,7 +1562,7 @@
    * is "kei" to one and "key" to the other), else what lunr.js's pipeline makes of it.
    */
   FullIndex.prototype.wordTerm = function (word) {
-    var written = this.vocabulary.written(trim(word.toLowerCase()));
+    var written = this.vocabulary.written(trim(fold(word)));
     return written >= 0 ? written : this.termNumber.get(indexTerm(word));
   };
 
@@ -1664,7 +1678,7 @@
     var lengths = new Int32Array(N * F);
     docs.forEach(function (record, doc) {
       var slotsOf = new Map(), wordsOf = new Map(), at = 0, inGap = false;
-      String(record[0]).toLowerCase().split(lunr.tokenizer.separator).forEach(function (raw) {
+      fold(record[0]).split(lunr.tokenizer.separator).forEach(function (raw) {
         if (!raw) return;
         var term = indexTerm(raw);
         if (!term) { at += inGap ? 0 : 1; inGap = true; return; }
@@ -1753,6 +1767,7 @@
   return {
     openFull: openFull,
     openTitles: openTitles,
+    fold: fold,
     indexTerm: indexTerm,
     termsOf: termsOf,
     highlight: highlight,

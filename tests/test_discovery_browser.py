@@ -301,6 +301,11 @@ def test_a_to_z_text_filter_counts_matches_across_all_pages(
     expect(page.locator(".filter-status")).to_have_text(f"{len(expected)} of 360 papers match.")
     shown = [c["title"] for c in visible_cards(page)]
     assert sorted(shown) == expected
+    # Typed with an accent (or without one a title has), a word finds the same papers.
+    page.fill("#filter-text", "DIFFUSIÓN")
+    expect(page.locator(".filter-status")).to_have_text(f"{len(expected)} of 360 papers match.")
+    page.fill("#filter-text", "Diffusion")
+    expect(page.locator(".filter-status")).to_have_text(f"{len(expected)} of 360 papers match.")
     # The cards made from the data look like the page's own: the same badges and links.
     card = page.locator(".filter-results > .card").first
     assert card.locator(".badge-theme").count() == 1 and card.locator(".badge-dump").count() >= 1

@@ -550,8 +550,10 @@ def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
           load(name);
           return sandbox.SITEGEN_SEARCH[name];
         }).index;
-        // lunr.js loads it (its TokenSet wants terms in JavaScript's string order)
-        print({ index: full.serialized(), hits: full.lunr.search("𝔘a ｚａ").length });
+        // lunr.js loads it (its TokenSet wants terms in JavaScript's string order); the
+        // index holds folded words ("ｚａ" is "za"), which queries are folded to first
+        const folded = engine.fold("𝔘a ｚａ");
+        print({ index: full.serialized(), hits: full.lunr.search(folded).length, folded });
         """,
         str(tmp_path),
     )
@@ -559,7 +561,7 @@ def test_engine_decodes_the_files_to_lunr_pys_index(tmp_path: Path) -> None:
     expected = utf16_order(build_index(docs))
     assert expected != build_index(docs)  # the two orders differ on these terms
     assert decoded["index"] == expected
-    assert decoded["hits"] == 2
+    assert (decoded["hits"], decoded["folded"]) == (2, "ua za")
     assert decode_index(*load_index_files(tmp_path)) == build_index(docs)
 
 
@@ -836,6 +838,51 @@ def test_highlights_mark_the_typed_prefix_and_forms_of_the_word_only(tmp_path: P
         "segmented",
         "segmentation",
     ]
+
+
+FOLD_CASES = [
+    "Fréchet Inception Distance",
+    "NYSTRÖM and Rényi, Lévy, Poincaré, Erdős, Hölder",
+    "ﬁne-tuning ＡＩ models²",  # compatibility forms: a ligature, full width, a superscript
+    "한국어 데이터, がぎぐ, Ελληνικά, Ёлка, İstanbul, ΣΟΦΟΣ",  # kept but for their accents
+    "e\u0301te\u0301 (typed with combining accents)",
+    "plain ASCII Text",
+]
+
+
+def test_folding_drops_accents_and_case_and_keeps_other_letters() -> None:
+    assert search.folded("Fréchet, NYSTRÖM, Rényi") == "frechet, nystrom, renyi"
+    assert search.folded("e\u0301te\u0301") == "ete"
+    assert search.folded("ﬁne ＡＩ") == "fine ai"
+    # Hangul and kana stay whole (NFC puts back what NFKD split), Greek loses only its tonos.
+    assert search.folded("한국어 がぎ Ελληνικά") == "한국어 がぎ ελληνικα"
+
+
+def test_the_browser_folds_text_as_the_build_does() -> None:
+    assert run_node("print(input.map(engine.fold));", FOLD_CASES) == [
+        search.folded(text) for text in FOLD_CASES
+    ]
+
+
+def test_words_are_found_with_or_without_their_accents(tmp_path: Path) -> None:
+    papers = [
+        paper("fid", "Fréchet distances between generative models", "Rényi bounds. " + FILLER),
+        paper("nys", "NYSTRÖM approximations of kernels", FILLER),
+        paper("plain", "Frechet means on manifolds", FILLER),
+        paper("none", "Unrelated", FILLER),
+    ]
+    site = ranking_site(tmp_path, papers)
+    queries = ["frechet", "Fréchet", "FRÉCHET", "nystrom", "nyström", "renyi", "fréch*"]
+    for stage in ("titles", "full"):
+        rows = engine_results(site, queries, stage=stage)
+        for query in ("frechet", "Fréchet", "FRÉCHET", "fréch*"):
+            assert set(rows[query]["slugs"]) == {"fid", "plain"}, (stage, query)
+        assert rows["nystrom"]["slugs"] == rows["nyström"]["slugs"] == ["nys"], stage
+    assert engine_results(site, ["renyi"])["renyi"]["slugs"] == ["fid"]  # in an abstract
+    typed = engine_results(site, ["frechet", "nystr"], prefixLast=True)
+    text = "Fréchet distances, NYSTRÖM approximations"
+    assert marked_words(text, typed["frechet"]["terms"]) == ["Fréchet"]
+    assert marked_words(text, typed["nystr"]["terms"]) == ["NYSTRÖM"]
 
 
 def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
