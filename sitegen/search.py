@@ -191,14 +191,14 @@ class SearchDoc:
     snippet_chars: int = SNIPPET_CHARS  # snippet_chars(papers): what snippet_text keeps
 
     def fields(self) -> dict[str, str]:
-        """The lunr document: ref plus the indexed fields, as search reads them (folded)."""
+        """The lunr document: ref plus the indexed fields, their accents dropped (folded)."""
         return {
             REF: self.ref,
-            "title": folded(self.title),
-            "abstract": folded(self.abstract),
-            "themes": folded(self.themes),
-            "tags": folded(self.tags),
-            "notes": folded(self.notes),
+            "title": without_accents(self.title),
+            "abstract": without_accents(self.abstract),
+            "themes": without_accents(self.themes),
+            "tags": without_accents(self.tags),
+            "notes": without_accents(self.notes),
         }
 
     def snippet_text(self) -> list[str]:
@@ -217,10 +217,16 @@ ACCENTS = re.compile("[\u0300-\u036f]")
 def folded(text: str) -> str:
     """Text as search reads it, in lower case with accents dropped ("Fréchet": "frechet"):
     NFKD, the accents out, NFC again, lower case; search-engine.js's fold, step for step."""
+    return without_accents(text).lower()
+
+
+def without_accents(text: str) -> str:
+    """folded but for the lower case, which the index's tokenizer makes (an ASCII text as
+    it is: the same text, and no copy)."""
     if text.isascii():
-        return text.lower()
+        return text
     decomposed = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
-    return unicodedata.normalize("NFC", decomposed).lower()
+    return unicodedata.normalize("NFC", decomposed)
 
 
 def plain_text(markdown: str) -> str:
