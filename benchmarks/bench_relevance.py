@@ -13,7 +13,9 @@ papers.json with a fixed seed (``query_sets``):
 - typo: the title's rarest word (5+ letters) with one edit; hit if the paper is in
   the top 5;
 - acronym: acronyms the corpus defines ("masked image modeling (MIM)"); the
-  relevant papers contain the acronym or its long form: nDCG@10.
+  relevant papers contain the acronym or its long form: nDCG@10;
+- joined: a title's hyphenated word typed as one ("gradcam" for "Grad-CAM"); the
+  relevant papers hold its two words in a row, or the word as typed: R@10, nDCG@10.
 
 Each set runs through sitegen's engine in node (benchmarks/search_node.js, the
 results page's query) and through plain lunr.py (title boost 10, every word
@@ -142,6 +144,7 @@ def query_sets(papers: list[dict], seed: int, size: int) -> list[QuerySet]:
         phrase_set(papers, texts, stop, rng, size),
         typos,
         acronym_set(papers, texts),
+        joined_set(papers, texts, rng, size),
     ]
 
 
@@ -186,6 +189,26 @@ def acronym_set(papers: list[dict], texts: dict[str, str]) -> QuerySet:
     return acronyms
 
 
+# Two words, neither joined to a third ("off-the-shelf" is no one's "offthe").
+HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]{3,})-([A-Za-z]{3,})(?![\w-])")
+
+
+def joined_set(
+    papers: list[dict], texts: dict[str, str], rng: random.Random, size: int
+) -> QuerySet:
+    """Titles' hyphenated words typed as one word ("gradcam"); relevant: the papers holding
+    the two words in a row, or the joined word itself."""
+    pairs = sorted({f"{a} {b}".lower() for p in papers for a, b in HYPHENATED.findall(p["title"])})
+    joined = QuerySet("joined")
+    for pair in rng.sample(pairs, min(size, len(pairs))):
+        word = pair.replace(" ", "")
+        joined.queries.append(word)
+        joined.relevant.append(
+            [slug for slug, text in texts.items() if f" {pair} " in text or f" {word} " in text]
+        )
+    return joined
+
+
 # --- metrics ---------------------------------------------------------------------
 
 
@@ -215,6 +238,7 @@ HEADLINE = {
     "phrase": ["P@5", "R@10", "nDCG@10"],
     "typo": ["@5"],
     "acronym": ["nDCG@10", "@1"],
+    "joined": ["R@10", "nDCG@10"],
 }
 
 

@@ -390,8 +390,14 @@
       var budget = PREFIX_PAIRS >> Math.max(0, 4 - unit.raw.length);
       terms = terms.concat(withinPairs(index, index.vocabulary.prefixed(unit.raw, limit), budget));
     }
+    // a word the corpus also (or only) writes as two ("pretrained" for "pre-trained",
+    // "gradcam" for "Grad-CAM") matches that phrase too, if a paper holds it (rankQuery
+    // looks once the shards are in); a word with neither is corrected
+    unit.joined = joinedWords(index, unit.raw);
     if (!terms.length && unit.presence !== "prohibited") {
       var fix = index.vocabulary.correct(unit.raw);
+      unit.fix = fix;
+      if (unit.joined) return terms;
       if (fix) {
         unit.corrected = fix.word;
         terms.push(fix.term);
@@ -399,6 +405,35 @@
     }
     return unique(terms);
   }
+
+  /**
+   * A word the corpus lacks as the two written words it joins ("gradcam": "grad cam",
+   * as "Grad-CAM" or "Grad CAM" are indexed), matched as that phrase the way an acronym's
+   * long form is: {short, long, terms}; null if no split makes two words of 3+ letters.
+   * Of several splits, the one whose rarer word is the most common.
+   */
+  function joinedWords(index, word) {
+    var vocabulary = index.vocabulary, best = null, bestDf = 0;
+    for (var i = JOINED_PART; i + JOINED_PART <= word.length; i++) {
+      var left = vocabulary.written(word.slice(0, i)), right = vocabulary.written(word.slice(i));
+      if (left < 0 || right < 0) continue;
+      var df = Math.min(vocabulary.df[left], vocabulary.df[right]);
+      if (df > bestDf) {
+        best = { short: word, long: word.slice(0, i) + " " + word.slice(i), terms: [left, right] };
+        bestDf = df;
+      }
+    }
+    return best;
+  }
+
+  /** Whether any paper's title or abstract holds these terms as a phrase. */
+  function holdsPhrase(index, terms) {
+    var held = false;
+    index.eachPhrase(terms, function () { held = true; });
+    return held;
+  }
+
+  var JOINED_PART = 3; // letters of each word a joined word splits into ("ofthe" stays one)
 
   /** The terms (in their order) of the most frequent that hold budget pairs in all (at least one). */
   function withinPairs(index, terms, budget) {
@@ -440,13 +475,14 @@
     units.forEach(function (unit) { unit.terms = expandUnit(index, unit); });
     var acronymOf = units.map(function (unit) {
       var acronym = !unit.clause && index.acronyms.get(indexTerm(unit.raw));
-      return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : null;
+      return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : unit.joined || null;
     });
     var longForms = longFormsOf(index, units);
     var needed = [];
     units.forEach(function (unit, u) {
       needed.push.apply(needed, unit.terms);
       if (acronymOf[u]) needed.push.apply(needed, acronymOf[u].terms);
+      if (unit.joined && unit.fix) needed.push(unit.fix.term); // in case no paper holds it
     });
     longForms.forEach(function (found) { needed.push(found.acronym.term); });
     // Exact word order: a quoted phrase's words, an acronym's long form (eachPhrase).
@@ -455,6 +491,17 @@
     acronymOf.forEach(function (acronym) { if (acronym) exact.push.apply(exact, acronym.terms); });
     var missing = index.missing(needed, exact);
     if (missing.length) return { missing: missing };
+    units.forEach(function (unit, u) {
+      // two words no paper holds together ("backones": "back ones") are a typo after all
+      if (!unit.joined || acronymOf[u] !== unit.joined || holdsPhrase(index, unit.joined.terms)) {
+        return;
+      }
+      acronymOf[u] = unit.joined = null;
+      if (unit.fix) {
+        unit.corrected = unit.fix.word;
+        unit.terms = [unit.fix.term];
+      }
+    });
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;

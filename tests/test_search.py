@@ -885,6 +885,39 @@ def test_words_are_found_with_or_without_their_accents(tmp_path: Path) -> None:
     assert marked_words(text, typed["nystr"]["terms"]) == ["NYSTRÖM"]
 
 
+def test_a_word_the_corpus_writes_as_two_finds_them_as_a_phrase(tmp_path: Path) -> None:
+    papers = [
+        paper("gradcam", "Grad-CAM: visual explanations from deep networks", FILLER),
+        paper("multi", "Multi head attention, revisited", "Each head attends. " + FILLER),
+        paper("apart", "Cam placement for grad students", "A cam, a grad: back to ones. " + FILLER),
+        paper("bb", "Backbones for vision", FILLER),
+        paper("hyphen", "Pre-trained encoders", FILLER),
+        paper("joined", "Pretrained decoders", FILLER),
+    ]
+    site = ranking_site(tmp_path, papers)
+    for stage in ("titles", "full"):
+        queries = ["gradcam", "multihead", "GradCAM explanations", "pretrained"]
+        rows = engine_results(site, queries, stage=stage)
+        # the words together and in order, not apart ("apart" holds both words)
+        assert rows["gradcam"]["slugs"] == ["gradcam"], stage
+        assert rows["gradcam"]["expansions"] == [["gradcam", "grad cam"]], stage
+        assert rows["gradcam"]["mode"] != "typo", stage
+        assert rows["multihead"]["slugs"] == ["multi"], stage
+        assert rows["GradCAM explanations"]["slugs"][0] == "gradcam", stage
+        # a word written both ways finds both
+        assert set(rows["pretrained"]["slugs"]) == {"hyphen", "joined"}, stage
+        typed = engine_results(site, ["gradcam"], prefixLast=True, stage=stage)
+        assert typed["gradcam"]["slugs"] == ["gradcam"], stage
+    typed = engine_results(site, ["gradcam"])["gradcam"]
+    assert marked_words("Grad-CAM: visual explanations", typed["terms"]) == ["Grad", "CAM"]
+    # A misspelt word is still corrected, also one that splits into two written words no
+    # paper holds together ("backones": "back ones"; "apart" holds both, not as a phrase).
+    rows = engine_results(site, ["atention", "backones"])
+    assert rows["atention"]["slugs"] == ["multi"]
+    assert (rows["backones"]["slugs"], rows["backones"]["corrected"]) == (["bb"], "backbones")
+    assert rows["backones"]["expansions"] == []
+
+
 def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
     tmp_path: Path,
 ) -> None:
