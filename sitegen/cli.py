@@ -611,6 +611,7 @@ def themes_overview(project: Project, as_json: bool) -> int:
     from sitegen.corpus_themes import learn, merge_candidates
     from sitegen.discover import paper_vectors, suggest_themes
     from sitegen.retheme import corpus_of
+    from sitegen.text import plural
     from sitegen.themes import FALLBACK
 
     counts: dict[str, int] = {}
@@ -652,7 +653,7 @@ def themes_overview(project: Project, as_json: bool) -> int:
     print("\nmerge candidates (fewer than 3 papers):" if merges else "\nmerge candidates: none")
     for theme, count, closest in merges:
         hint = f"; its papers read most like {closest}" if closest else ""
-        print(f"  {theme} ({count} paper{'s' if count > 1 else ''}){hint}")
+        print(f"  {theme} ({plural(count, 'paper')}){hint}")
     print("\nsuggested themes:" if suggestions else "\nsuggested themes: none")
     for s in suggestions:
         where = "from unsorted" if s.source == FALLBACK else f"split of {s.source}"
