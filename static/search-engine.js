@@ -539,7 +539,9 @@
           if (!scores[doc * U + u]) scores[doc * U + u] = weight / k;
           itself[doc] |= 1 << u;
         }
-        runFloor[doc] = Math.max(runFloor[doc], k);
+        // an acronym is its long form's whole run; a joined word is not the words as typed,
+        // which come first ("data sets" before "datasets")
+        if (!found.joined) runFloor[doc] = Math.max(runFloor[doc], k);
         if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
       });
     });
@@ -786,7 +788,27 @@
       return !found.some(function (b) {
         return b !== a && b.start <= a.start && a.end <= b.end && b.end - b.start > a.end - a.start;
       });
-    });
+    }).concat(joinedRuns(index, units));
+  }
+
+  /**
+   * Two words typed in a row that the corpus also writes as one ("pre trained" for
+   * "pretrained", "fine tuning" for "finetuning"): the written word stands for both, as
+   * an acronym stands for its long form (joinedWords is the other way round).
+   */
+  function joinedRuns(index, units) {
+    var found = [];
+    for (var u = 0; u + 1 < units.length; u++) {
+      var a = units[u], b = units[u + 1];
+      if (a.clause || b.clause || a.stop || b.stop || a.chain !== b.chain) continue;
+      if (a.presence === "prohibited" || b.presence === "prohibited") continue;
+      var word = a.raw + b.raw, term = index.vocabulary.written(word);
+      if (term < 0) continue;
+      var long = a.raw + " " + b.raw;
+      found.push({ acronym: { short: word, long: long, term: term, terms: wordTerms(index, long) },
+        start: u, end: u + 2, joined: true });
+    }
+    return found;
   }
 
   /**
@@ -1587,15 +1609,20 @@
     var list = (pairs || []).map(function (pair) {
       return {
         short: pair[0], long: pair[1], term: index.wordTerm(fold(pair[0])),
-        terms: wordsWithGaps(pair[1]).map(function (word) {
-          if (!indexTerm(word)) return -1;
-          var n = index.wordTerm(word);
-          return n === undefined ? -2 : n;
-        }),
+        terms: wordTerms(index, pair[1]),
       };
     });
     index.acronymList = list.filter(function (a) { return a.terms.indexOf(-2) < 0; });
     index.acronyms = new Map(list.map(function (a) { return [indexTerm(a.short), a]; }));
+  }
+
+  /** The term numbers of a text's words: -1 for a stop word, -2 for a word the index lacks. */
+  function wordTerms(index, text) {
+    return wordsWithGaps(text).map(function (word) {
+      if (!indexTerm(word)) return -1;
+      var n = index.wordTerm(word);
+      return n === undefined ? -2 : n;
+    });
   }
 
   /** The lower-case words of a text, as lunr's tokenizer splits it. */

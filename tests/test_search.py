@@ -885,18 +885,21 @@ def test_words_are_found_with_or_without_their_accents(tmp_path: Path) -> None:
     assert marked_words(text, typed["nystr"]["terms"]) == ["NYSTRÖM"]
 
 
-def test_a_word_the_corpus_writes_as_two_finds_them_as_a_phrase(tmp_path: Path) -> None:
+def test_a_word_written_as_one_or_as_two_finds_both_spellings(tmp_path: Path) -> None:
     papers = [
         paper("gradcam", "Grad-CAM: visual explanations from deep networks", FILLER),
         paper("multi", "Multi head attention, revisited", "Each head attends. " + FILLER),
         paper("apart", "Cam placement for grad students", "A cam, a grad: back to ones. " + FILLER),
         paper("bb", "Backbones for vision", FILLER),
         paper("hyphen", "Pre-trained encoders", FILLER),
+        paper("inabs", "Encoders for text", "We study pre-trained encoders. " + FILLER),
         paper("joined", "Pretrained decoders", FILLER),
+        paper("ft", "Finetuning language models", FILLER),
     ]
     site = ranking_site(tmp_path, papers)
     for stage in ("titles", "full"):
-        queries = ["gradcam", "multihead", "GradCAM explanations", "pretrained"]
+        queries = ["gradcam", "multihead", "GradCAM explanations", "pretrained", "pre trained"]
+        queries += ["fine tuning"]
         rows = engine_results(site, queries, stage=stage)
         # the words together and in order, not apart ("apart" holds both words)
         assert rows["gradcam"]["slugs"] == ["gradcam"], stage
@@ -904,12 +907,19 @@ def test_a_word_the_corpus_writes_as_two_finds_them_as_a_phrase(tmp_path: Path) 
         assert rows["gradcam"]["mode"] != "typo", stage
         assert rows["multihead"]["slugs"] == ["multi"], stage
         assert rows["GradCAM explanations"]["slugs"][0] == "gradcam", stage
-        # a word written both ways finds both
-        assert set(rows["pretrained"]["slugs"]) == {"hyphen", "joined"}, stage
+        # a word written both ways finds both, typed as one or as two, the words as typed
+        # first, even in an abstract ("pre trained" before a title's "Pretrained")
+        both = ["hyphen", "joined"] if stage == "titles" else ["hyphen", "inabs", "joined"]
+        assert sorted(rows["pretrained"]["slugs"]) == sorted(both), stage
+        assert rows["pre trained"]["slugs"] == both, stage
+        assert rows["fine tuning"]["slugs"] == ["ft"], stage
+        assert rows["fine tuning"]["expansions"] == [["finetuning", "fine tuning"]], stage
         typed = engine_results(site, ["gradcam"], prefixLast=True, stage=stage)
         assert typed["gradcam"]["slugs"] == ["gradcam"], stage
     typed = engine_results(site, ["gradcam"])["gradcam"]
     assert marked_words("Grad-CAM: visual explanations", typed["terms"]) == ["Grad", "CAM"]
+    typed = engine_results(site, ["fine tuning"])["fine tuning"]
+    assert marked_words("Finetuning language models", typed["terms"]) == ["Finetuning"]
     # A misspelt word is still corrected, also one that splits into two written words no
     # paper holds together ("backones": "back ones"; "apart" holds both, not as a phrase).
     rows = engine_results(site, ["atention", "backones"])
