@@ -212,6 +212,14 @@ class SearchDoc:
 # block, named the same in static/search-engine.js (fold), so that both sides agree
 # whatever Unicode version each knows.
 ACCENTS = re.compile("[\u0300-\u036f]")
+# Dropped before NFKD, which makes a spacing accent a space and a mark ("Fr´echet", as a PDF
+# copies "Fréchet", would be two words) and ™ letters glued to the word ("watsontm"): the
+# 34 characters NFKD makes a space and a mark, ™ and ℠ (search-engine.js: the same list).
+DROPPED = re.compile(
+    "[\u00a8\u00af\u00b4\u00b8\u02d8-\u02dd\u037a\u0384\u0385\u1fbd\u1fbf-\u1fc1"
+    "\u1fcd-\u1fcf\u1fdd-\u1fdf\u1fed\u1fee\u1ffd\u1ffe\u2017\u203e\u2120\u2122"
+    "\ufe49-\ufe4c\uffe3]"
+)
 
 
 def folded(text: str) -> str:
@@ -225,7 +233,7 @@ def without_accents(text: str) -> str:
     it is: the same text, and no copy)."""
     if text.isascii():
         return text
-    decomposed = ACCENTS.sub("", unicodedata.normalize("NFKD", text))
+    decomposed = ACCENTS.sub("", unicodedata.normalize("NFKD", DROPPED.sub("", text)))
     return unicodedata.normalize("NFC", decomposed)
 
 

@@ -38,6 +38,10 @@
 
   // The marks NFKD splits off Latin, Greek and Cyrillic letters: sitegen.search.ACCENTS.
   var ACCENTS = /[\u0300-\u036f]/g;
+  // Dropped before NFKD: spacing accents ("Fr´echet") and ™, ℠ (sitegen.search.DROPPED).
+  var DROPPED = new RegExp("[\u00a8\u00af\u00b4\u00b8\u02d8-\u02dd\u037a\u0384\u0385" +
+    "\u1fbd\u1fbf-\u1fc1\u1fcd-\u1fcf\u1fdd-\u1fdf\u1fed\u1fee\u1ffd\u1ffe\u2017\u203e" +
+    "\u2120\u2122\ufe49-\ufe4c\uffe3]", "g");
   var ASCII_ONLY = /^[\x00-\x7f]*$/;
 
   /**
@@ -48,7 +52,8 @@
   function fold(text) {
     text = String(text);
     if (ASCII_ONLY.test(text)) return text.toLowerCase();
-    return text.normalize("NFKD").replace(ACCENTS, "").normalize("NFC").toLowerCase();
+    var decomposed = text.replace(DROPPED, "").normalize("NFKD").replace(ACCENTS, "");
+    return decomposed.normalize("NFC").toLowerCase();
   }
 
   /** The index term a raw word becomes (lunr's trimmer, stop words, stemmer); "" if none. */
@@ -196,11 +201,12 @@
     var wanted = markers(terms);
     var any = wanted.prefixes.length || wanted.forms.size || wanted.plain.size;
     var words = []; // each word's {start, end, word (lower case)}
-    var re = /[^\s\-]+/g;
+    // split where folded text splits (a full-width hyphen is "-"); trimmed as trim does
+    var re = /[^\s\-\ufe63\uff0d]+/g;
     var m;
     text = String(text || "");
     while ((m = re.exec(text))) {
-      var core = m[0].match(/^(\W*)(.*?)(\W*)$/);
+      var core = m[0].match(/^([^\p{L}\p{N}_]*)(.*?)([^\p{L}\p{N}_]*)$/u);
       if (!core || !core[2]) continue;
       var start = m.index + core[1].length;
       words.push({ start: start, end: start + core[2].length, word: fold(core[2]) });
@@ -365,6 +371,7 @@
    */
   function expandUnit(index, unit) {
     var terms = [];
+    unit.joined = [];
     if (unit.clause) {
       var clause = Object.assign({}, unit.clause, { term: unit.clause.usePipeline ?
         indexTerm(unit.clause.term) || unit.clause.term : unit.clause.term });
@@ -392,12 +399,12 @@
     }
     // a word the corpus also (or only) writes as two ("pretrained" for "pre-trained",
     // "gradcam" for "Grad-CAM") matches that phrase too, if a paper holds it (rankQuery
-    // looks once the shards are in); a word with neither is corrected
-    unit.joined = joinedWords(index, unit.raw);
+    // looks once the shards are in: heldSplits); a word with neither is corrected
+    if (!unit.fields) unit.joined = joinedSplits(index, unit.raw, unit.prefix);
     if (!terms.length && unit.presence !== "prohibited") {
       var fix = index.vocabulary.correct(unit.raw);
       unit.fix = fix;
-      if (unit.joined) return terms;
+      if (unit.joined.length) return terms;
       if (fix) {
         unit.corrected = fix.word;
         terms.push(fix.term);
@@ -407,23 +414,57 @@
   }
 
   /**
-   * A word the corpus lacks as the two written words it joins ("gradcam": "grad cam",
-   * as "Grad-CAM" or "Grad CAM" are indexed), matched as that phrase the way an acronym's
-   * long form is: {short, long, terms}; null if no split makes two words of 3+ letters.
-   * Of several splits, the one whose rarer word is the most common.
+   * The ways a word splits into two words the corpus writes ("gradcam": grad cam, as
+   * "Grad-CAM" or "Grad CAM" are indexed), each part of 3+ letters, the commonest (by its
+   * rarer part) first: [{short, long, terms, typing}], matched as phrases the way an
+   * acronym's long form is. While typing, the second part may begin a word: "pretrai" is
+   * "pre" and the commonest few words that start "trai".
    */
-  function joinedWords(index, word) {
-    var vocabulary = index.vocabulary, best = null, bestDf = 0;
+  function joinedSplits(index, word, typing) {
+    var vocabulary = index.vocabulary, found = [];
     for (var i = JOINED_PART; i + JOINED_PART <= word.length; i++) {
-      var left = vocabulary.written(word.slice(0, i)), right = vocabulary.written(word.slice(i));
-      if (left < 0 || right < 0) continue;
-      var df = Math.min(vocabulary.df[left], vocabulary.df[right]);
-      if (df > bestDf) {
-        best = { short: word, long: word.slice(0, i) + " " + word.slice(i), terms: [left, right] };
-        bestDf = df;
-      }
+      var head = word.slice(0, i), tail = word.slice(i), left = vocabulary.written(head);
+      if (left < 0) continue;
+      var right = vocabulary.written(tail);
+      var rights = right >= 0 ? [right] : typing ? vocabulary.prefixed(tail, JOINED_PREFIXES) : [];
+      rights.forEach(function (r) {
+        found.push({ short: word, long: head + " " + tail, terms: [left, r], typing: right < 0,
+          rarer: Math.min(vocabulary.df[left], vocabulary.df[r]) });
+      });
     }
-    return best;
+    found.sort(function (a, b) { return b.rarer - a.rarer; });
+    return found.slice(0, JOINED_SPLITS);
+  }
+
+  /**
+   * Keep each unit's splits that some paper holds as a phrase; a word left with none and
+   * no terms of its own is corrected after all ("backones": "back ones" is no phrase).
+   */
+  function heldSplits(index, units) {
+    units.forEach(function (unit) {
+      unit.joined = unit.joined.filter(function (split) { return holdsPhrase(index, split.terms); });
+      if (!unit.joined.length && !unit.terms.length && unit.fix) {
+        unit.corrected = unit.fix.word;
+        unit.terms = [unit.fix.term];
+      }
+    });
+  }
+
+  /**
+   * Credit unit u's held splits: the phrase's weight, averaged over its two words, and not
+   * as the word itself where the word is in the corpus too (its own papers come first:
+   * "learnability" before "learning ability"). In a quoted phrase their words stand for
+   * the word's place ("multihead attention" holds "multi head attention"); elsewhere they
+   * don't count for word order ("training data" is no run of "training datasets").
+   */
+  function matchSplits(index, unit, u, hit, termUnits) {
+    var own = unit.terms.length > 0;
+    unit.joined.forEach(function (split) {
+      split.terms.forEach(function (t) {
+        if (unit.quoted) termUnits.set(t, (termUnits.get(t) || 0) | (1 << u));
+      });
+      index.eachPhrase(split.terms, function (doc, weight) { hit(doc, weight / 2, own ? false : undefined); });
+    });
   }
 
   /** Whether any paper's title or abstract holds these terms as a phrase. */
@@ -434,6 +475,8 @@
   }
 
   var JOINED_PART = 3; // letters of each word a joined word splits into ("ofthe" stays one)
+  var JOINED_SPLITS = 4; // splits of a word tried at most (each loads its words' order)
+  var JOINED_PREFIXES = 3; // words a typed second part may begin ("pre trai": trained...)
 
   /** The terms (in their order) of the most frequent that hold budget pairs in all (at least one). */
   function withinPairs(index, terms, budget) {
@@ -475,33 +518,29 @@
     units.forEach(function (unit) { unit.terms = expandUnit(index, unit); });
     var acronymOf = units.map(function (unit) {
       var acronym = !unit.clause && index.acronyms.get(indexTerm(unit.raw));
-      return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : unit.joined || null;
+      return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : null;
     });
     var longForms = longFormsOf(index, units);
     var needed = [];
     units.forEach(function (unit, u) {
       needed.push.apply(needed, unit.terms);
       if (acronymOf[u]) needed.push.apply(needed, acronymOf[u].terms);
-      if (unit.joined && unit.fix) needed.push(unit.fix.term); // in case no paper holds it
+      if (unit.joined.length && unit.fix) needed.push(unit.fix.term); // in case no split holds
     });
     longForms.forEach(function (found) { needed.push(found.acronym.term); });
     // Exact word order: a quoted phrase's words, an acronym's long form (eachPhrase).
     var exact = [];
     if (units.some(function (u) { return u.quoted; })) exact = needed.slice();
     acronymOf.forEach(function (acronym) { if (acronym) exact.push.apply(exact, acronym.terms); });
+    units.forEach(function (unit) {
+      unit.joined.forEach(function (split) {
+        needed.push.apply(needed, split.terms);
+        exact.push.apply(exact, split.terms);
+      });
+    });
     var missing = index.missing(needed, exact);
     if (missing.length) return { missing: missing };
-    units.forEach(function (unit, u) {
-      // two words no paper holds together ("backones": "back ones") are a typo after all
-      if (!unit.joined || acronymOf[u] !== unit.joined || holdsPhrase(index, unit.joined.terms)) {
-        return;
-      }
-      acronymOf[u] = unit.joined = null;
-      if (unit.fix) {
-        unit.corrected = unit.fix.word;
-        unit.terms = [unit.fix.term];
-      }
-    });
+    heldSplits(index, units);
     units.forEach(function (unit, u) {
       unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
       var scale = 1;
@@ -530,6 +569,8 @@
         expansions.push(acronymOf[u]);
         index.eachPhrase(acronymOf[u].terms, hit);
       }
+      matchSplits(index, unit, u, hit, termUnits);
+      if (unit.joined.length && !unit.joined[0].typing) expansions.push(unit.joined[0]);
     });
     longForms.forEach(function (found) {
       expansions.push(found.acronym);
@@ -549,7 +590,8 @@
     units.forEach(function (unit, u) {
       // a word counts if the index holds it, or its acronym's long form (the title stage
       // may hold "large language models" but not "llm")
-      if (unit.presence !== "prohibited" && (unit.terms.length || acronymOf[u])) active++;
+      var found = unit.terms.length || acronymOf[u] || unit.joined.length;
+      if (unit.presence !== "prohibited" && found) active++;
       if (unit.presence === "required") mustHave++;
     });
     // One row per candidate paper, in typed arrays: a query may match most of 100k papers.
@@ -831,13 +873,17 @@
       result.notice = "Showing results for \u201c" + result.corrected + "\u201d.";
     }
     var missing = words.filter(function (u) {
-      return !u.terms.length && !u.acronym && u.presence !== "prohibited" && !u.stop;
+      return !u.terms.length && !u.acronym && !u.joined.length && u.presence !== "prohibited" &&
+        !u.stop;
     });
     if (missing.length) {
       result.notice += (result.notice ? " " : "") + "No paper contains " +
         missing.map(function (u) { return "\u201c" + u.raw + "\u201d"; }).join(" or ") + ".";
     }
-    result.expansions = unique(ranked.expansions).map(function (a) { return [a.short, a.long]; });
+    // each once, though two units may have made the same ("multihead multihead")
+    var pairs = ranked.expansions.map(function (a) { return [a.short, a.long]; });
+    var keys = pairs.map(function (pair) { return pair.join("\n"); });
+    result.expansions = pairs.filter(function (pair, i) { return keys.indexOf(keys[i]) === i; });
     return result;
   }
 

@@ -846,6 +846,7 @@ FOLD_CASES = [
     "ﬁne-tuning ＡＩ models²",  # compatibility forms: a ligature, full width, a superscript
     "한국어 데이터, がぎぐ, Ελληνικά, Ёлка, İstanbul, ΣΟΦΟΣ",  # kept but for their accents
     "e\u0301te\u0301 (typed with combining accents)",
+    "Fr´echet and Sch¨olkopf (as a PDF copies them), Watson™",
     "plain ASCII Text",
 ]
 
@@ -854,6 +855,8 @@ def test_folding_drops_accents_and_case_and_keeps_other_letters() -> None:
     assert search.folded("Fréchet, NYSTRÖM, Rényi") == "frechet, nystrom, renyi"
     assert search.folded("e\u0301te\u0301") == "ete"
     assert search.folded("ﬁne ＡＩ") == "fine ai"
+    # A spacing accent and ™ are dropped, not made a space or letters: one word each.
+    assert search.folded("Fr´echet Sch¨olkopf Watson™") == "frechet scholkopf watson"
     # Hangul and kana stay whole (NFC puts back what NFKD split), Greek loses only its tonos.
     assert search.folded("한국어 がぎ Ελληνικά") == "한국어 がぎ ελληνικα"
 
@@ -883,6 +886,13 @@ def test_words_are_found_with_or_without_their_accents(tmp_path: Path) -> None:
     text = "Fréchet distances, NYSTRÖM approximations"
     assert marked_words(text, typed["frechet"]["terms"]) == ["Fréchet"]
     assert marked_words(text, typed["nystr"]["terms"]) == ["NYSTRÖM"]
+    # Words that begin or end with a letter outside ASCII are marked whole.
+    assert marked_words("Über naïve Poincaré, Émile", ["~uber", "~poincare", "~emile"]) == [
+        "Über",
+        "Poincaré",
+        "Émile",
+    ]
+    assert marked_words("Grad－CAM maps", ["~cam"]) == ["CAM"]  # a full-width hyphen splits
 
 
 def test_a_word_written_as_one_or_as_two_finds_both_spellings(tmp_path: Path) -> None:
@@ -926,6 +936,40 @@ def test_a_word_written_as_one_or_as_two_finds_both_spellings(tmp_path: Path) ->
     assert rows["atention"]["slugs"] == ["multi"]
     assert (rows["backones"]["slugs"], rows["backones"]["corrected"]) == (["bb"], "backbones")
     assert rows["backones"]["expansions"] == []
+
+
+def test_split_words_keep_phrases_fields_and_typing_consistent(tmp_path: Path) -> None:
+    papers = [
+        paper("multi", "Multi head attention, revisited", FILLER),
+        paper("sage", "Graph SAGE: inductive learning", FILLER),
+        *(paper(f"age{n}", f"Graphs of age {n}", FILLER) for n in range(3)),
+        paper("learn", "Learnability of halfspaces", FILLER),
+        paper("ability", "Learning ability: what deep networks learn", FILLER),
+        paper("inabs", "Saliency maps", "We compare Grad-CAM with others. " + FILLER),
+        paper("hyphen", "Pre-trained encoders", FILLER),
+        paper("pretrained", "Pretrained decoders", FILLER),
+        paper("training", "Pre-training at scale", FILLER),
+    ]
+    site = ranking_site(tmp_path, papers)
+    queries = ['"multihead attention"', "graphsage", "learnability", "title:gradcam"]
+    queries += ["multihead multihead", "gradcam"]
+    for stage in ("titles", "full"):
+        rows = engine_results(site, queries, stage=stage)
+        # in a quoted phrase; of two splits ("graphs age", "graph sage"), the one held
+        assert rows['"multihead attention"']["slugs"] == ["multi"], stage
+        assert rows["graphsage"]["slugs"] == ["sage"], stage
+        # the word itself before the words it splits into
+        assert rows["learnability"]["slugs"] == ["learn", "ability"], stage
+        assert rows["multihead multihead"]["expansions"] == [["multihead", "multi head"]], stage
+    rows = engine_results(site, queries)
+    assert rows["gradcam"]["slugs"] == ["inabs"]
+    assert rows["title:gradcam"]["slugs"] == []  # a field is searched for the word as typed
+    # While typing, the second part may be begun: the hits stay as the word grows.
+    typing = ["pretr", "pretra", "pretrai", "pretrain", "pretraine", "pretrained"]
+    rows = engine_results(site, typing, prefixLast=True)
+    for typed in typing[2:]:
+        assert {"hyphen", "pretrained"} <= set(rows[typed]["slugs"]), typed
+    assert rows["pretrai"]["expansions"] == []  # "pre trai" is no word to show
 
 
 def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
