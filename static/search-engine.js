@@ -400,8 +400,9 @@
     // a word the corpus also (or only) writes as two ("pretrained" for "pre-trained",
     // "gradcam" for "Grad-CAM") matches that phrase too, if a paper holds it (rankQuery
     // looks once the shards are in: heldSplits); a word with neither is corrected
-    if (!unit.fields) unit.joined = joinedSplits(index, unit.raw, unit.prefix);
-    if (!terms.length && unit.presence !== "prohibited") {
+    // (not with field syntax, nor inside quotes: those search the word as typed)
+    if (!unit.fields && !unit.quoted) unit.joined = joinedSplits(index, unit.raw, unit.prefix);
+    if (!terms.length && unit.presence !== "prohibited" && !unit.inRun) {
       var fix = index.vocabulary.correct(unit.raw);
       unit.fix = fix;
       if (unit.joined.length) return terms;
@@ -428,7 +429,8 @@
       var right = vocabulary.written(tail);
       var rights = right >= 0 ? [right] : typing ? vocabulary.prefixed(tail, JOINED_PREFIXES) : [];
       rights.forEach(function (r) {
-        found.push({ short: word, long: head + " " + tail, terms: [left, r], typing: right < 0,
+        var long = head + " " + (right < 0 ? vocabulary.writtenFrom(tail, r) : tail);
+        found.push({ short: word, long: long, terms: [left, r], typing: right < 0,
           rarer: Math.min(vocabulary.df[left], vocabulary.df[r]) });
       });
     }
@@ -451,19 +453,13 @@
   }
 
   /**
-   * Credit unit u's held splits: the phrase's weight, averaged over its two words, and not
-   * as the word itself where the word is in the corpus too (its own papers come first:
-   * "learnability" before "learning ability"). In a quoted phrase their words stand for
-   * the word's place ("multihead attention" holds "multi head attention"); elsewhere they
-   * don't count for word order ("training data" is no run of "training datasets").
+   * Credit unit u's held splits: the phrase's weight averaged over its two words, so a word
+   * the corpus holds weighs about as its split ("learnability", "learning ability"). Their
+   * words don't count for word order ("training data" is no run of "training datasets").
    */
-  function matchSplits(index, unit, u, hit, termUnits) {
-    var own = unit.terms.length > 0;
+  function matchSplits(index, unit, hit) {
     unit.joined.forEach(function (split) {
-      split.terms.forEach(function (t) {
-        if (unit.quoted) termUnits.set(t, (termUnits.get(t) || 0) | (1 << u));
-      });
-      index.eachPhrase(split.terms, function (doc, weight) { hit(doc, weight / 2, own ? false : undefined); });
+      index.eachPhrase(split.terms, function (doc, weight) { hit(doc, weight / 2); });
     });
   }
 
@@ -515,12 +511,16 @@
     var itself = new Int32Array(N); // bit u: ...as a form of the word, not only a sibling
     var expansions = [];
     var termUnits = new Map(); // term number -> bit mask of the units it stands for
+    // Two words the corpus writes as one first: a word in such a run is no typo
+    // ("autore gressive" is "autoregressive", not "aggressive").
+    var runs = joinedRuns(index, units);
+    runs.forEach(function (run) { units[run.start].inRun = units[run.start + 1].inRun = true; });
     units.forEach(function (unit) { unit.terms = expandUnit(index, unit); });
     var acronymOf = units.map(function (unit) {
       var acronym = !unit.clause && index.acronyms.get(indexTerm(unit.raw));
       return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : null;
     });
-    var longForms = longFormsOf(index, units);
+    var longForms = longFormsOf(index, units).concat(runs);
     var needed = [];
     units.forEach(function (unit, u) {
       needed.push.apply(needed, unit.terms);
@@ -566,11 +566,13 @@
       // an acronym's long form is matched as written
       if (acronymOf[u]) {
         unit.acronym = acronymOf[u];
-        expansions.push(acronymOf[u]);
+        if (unit.presence !== "prohibited") expansions.push(acronymOf[u]);
         index.eachPhrase(acronymOf[u].terms, hit);
       }
-      matchSplits(index, unit, u, hit, termUnits);
-      if (unit.joined.length && !unit.joined[0].typing) expansions.push(unit.joined[0]);
+      matchSplits(index, unit, hit);
+      if (unit.presence !== "prohibited") {
+        unit.joined.forEach(function (split) { if (!split.typing) expansions.push(split); });
+      }
     });
     longForms.forEach(function (found) {
       expansions.push(found.acronym);
@@ -590,7 +592,7 @@
     units.forEach(function (unit, u) {
       // a word counts if the index holds it, or its acronym's long form (the title stage
       // may hold "large language models" but not "llm")
-      var found = unit.terms.length || acronymOf[u] || unit.joined.length;
+      var found = unit.terms.length || acronymOf[u] || unit.joined.length || unit.inRun;
       if (unit.presence !== "prohibited" && found) active++;
       if (unit.presence === "required") mustHave++;
     });
@@ -830,7 +832,7 @@
       return !found.some(function (b) {
         return b !== a && b.start <= a.start && a.end <= b.end && b.end - b.start > a.end - a.start;
       });
-    }).concat(joinedRuns(index, units));
+    });
   }
 
   /**
@@ -844,6 +846,7 @@
       var a = units[u], b = units[u + 1];
       if (a.clause || b.clause || a.stop || b.stop || a.chain !== b.chain) continue;
       if (a.presence === "prohibited" || b.presence === "prohibited") continue;
+      if (a.quoted || a.fields || b.fields) continue; // searched as typed
       var word = a.raw + b.raw, term = index.vocabulary.written(word);
       if (term < 0) continue;
       var long = a.raw + " " + b.raw;
@@ -873,8 +876,8 @@
       result.notice = "Showing results for \u201c" + result.corrected + "\u201d.";
     }
     var missing = words.filter(function (u) {
-      return !u.terms.length && !u.acronym && !u.joined.length && u.presence !== "prohibited" &&
-        !u.stop;
+      return !u.terms.length && !u.acronym && !u.joined.length && !u.inRun &&
+        u.presence !== "prohibited" && !u.stop;
     });
     if (missing.length) {
       result.notice += (result.notice ? " " : "") + "No paper contains " +
@@ -1626,7 +1629,12 @@
     };
     var add = function (key) { if (out.indexOf(key) < 0) out.push(key); };
     units.forEach(function (unit) {
-      if (unit.presence === "prohibited" || !holdsAny(unit.terms)) return;
+      if (unit.presence === "prohibited") return;
+      // a word's splits this paper holds ("gradcam": "Grad-CAM"), also those begun while typing
+      (unit.joined || []).forEach(function (split) {
+        if (holdsAny(split.terms.slice(0, 1)) && holdsAny(split.terms.slice(1))) add("=" + split.long);
+      });
+      if (!holdsAny(unit.terms)) return;
       if (unit.clause) {
         unit.terms.forEach(function (t) {
           if (!holdsAny([t])) return;
@@ -1659,7 +1667,9 @@
       };
     });
     index.acronymList = list.filter(function (a) { return a.terms.indexOf(-2) < 0; });
-    index.acronyms = new Map(list.map(function (a) { return [indexTerm(a.short), a]; }));
+    // keyed by the short form's term: one that is a stop word ("IN") has none to be typed as
+    index.acronyms = new Map(list.filter(function (a) { return indexTerm(a.short); })
+      .map(function (a) { return [indexTerm(a.short), a]; }));
   }
 
   /** The term numbers of a text's words: -1 for a stop word, -2 for a word the index lacks. */
@@ -1714,12 +1724,25 @@
     return best;
   };
 
-  /** Terms of the words that start with prefix, at most limit, the most frequent first. */
-  Vocabulary.prototype.prefixed = function (prefix, limit) {
-    var out = [];
+  /** The commonest written word of term that starts with prefix (prefix itself if none). */
+  Vocabulary.prototype.writtenFrom = function (prefix, term) {
+    var best = prefix, rank = STEM_ONLY + 1;
     for (var i = lowerBound(this.words, prefix); i < this.words.length; i++) {
       if (this.words[i].lastIndexOf(prefix, 0) !== 0) break;
-      if (out.indexOf(this.terms[i]) < 0) out.push(this.terms[i]);
+      if (this.terms[i] === term && this.ranks[i] < rank) { best = this.words[i]; rank = this.ranks[i]; }
+    }
+    return best;
+  };
+
+  /** Terms of the words that start with prefix, at most limit, the most frequent first. */
+  Vocabulary.prototype.prefixed = function (prefix, limit) {
+    var out = [], seen = new Set(); // a Set: "s" begins ~100k words of a large index
+    for (var i = lowerBound(this.words, prefix); i < this.words.length; i++) {
+      if (this.words[i].lastIndexOf(prefix, 0) !== 0) break;
+      if (!seen.has(this.terms[i])) {
+        seen.add(this.terms[i]);
+        out.push(this.terms[i]);
+      }
     }
     var df = this.df;
     if (out.length > limit) out = out.sort(function (a, b) { return df[b] - df[a] || a - b; }).slice(0, limit);

@@ -942,34 +942,65 @@ def test_split_words_keep_phrases_fields_and_typing_consistent(tmp_path: Path) -
     papers = [
         paper("multi", "Multi head attention, revisited", FILLER),
         paper("sage", "Graph SAGE: inductive learning", FILLER),
+        paper("graphsage", "Graphs age quickly", FILLER),
         *(paper(f"age{n}", f"Graphs of age {n}", FILLER) for n in range(3)),
         paper("learn", "Learnability of halfspaces", FILLER),
         paper("ability", "Learning ability: what deep networks learn", FILLER),
         paper("inabs", "Saliency maps", "We compare Grad-CAM with others. " + FILLER),
         paper("hyphen", "Pre-trained encoders", FILLER),
-        paper("pretrained", "Pretrained decoders", FILLER),
+        paper("pretrained", "Pretrained decoders", "With encoders. " + FILLER),
         paper("training", "Pre-training at scale", FILLER),
+        paper("ft", "Finetuning language models", "We study instance normalization (IN). "),
     ]
     site = ranking_site(tmp_path, papers)
-    queries = ['"multihead attention"', "graphsage", "learnability", "title:gradcam"]
-    queries += ["multihead multihead", "gradcam"]
+    queries = ["multihead attention", '"multihead attention"', "graphsage", "learnability"]
+    queries += ["multihead multihead", "pretrained encoders", '"fine tuning"', "-gradcam saliency"]
     for stage in ("titles", "full"):
         rows = engine_results(site, queries, stage=stage)
-        # in a quoted phrase; of two splits ("graphs age", "graph sage"), the one held
-        assert rows['"multihead attention"']["slugs"] == ["multi"], stage
-        assert rows["graphsage"]["slugs"] == ["sage"], stage
-        # the word itself before the words it splits into
+        # a quoted phrase is matched as typed; unquoted, the split counts
+        assert rows["multihead attention"]["slugs"] == ["multi"], stage
+        assert rows['"multihead attention"']["slugs"] == [], stage
+        assert rows['"fine tuning"']["expansions"] == [], stage
+        # every split some paper holds ("graph sage" and "graphs age")
+        assert set(rows["graphsage"]["slugs"]) == {"sage", "graphsage"}, stage
+        assert len(rows["graphsage"]["expansions"]) == 2, stage
+        # the word itself before the words it splits into; the split as the word itself
         assert rows["learnability"]["slugs"] == ["learn", "ability"], stage
+        assert rows["pretrained encoders"]["slugs"][0] == "hyphen", stage
         assert rows["multihead multihead"]["expansions"] == [["multihead", "multi head"]], stage
-    rows = engine_results(site, queries)
+        assert rows["-gradcam saliency"]["expansions"] == [], stage  # excluded: not named
+    rows = engine_results(site, ["gradcam", "title:gradcam", "title:fine title:tuning"])
     assert rows["gradcam"]["slugs"] == ["inabs"]
-    assert rows["title:gradcam"]["slugs"] == []  # a field is searched for the word as typed
+    assert marked_words("We compare Grad-CAM with others", rows["gradcam"]["terms"]) == [
+        "Grad",
+        "CAM",
+    ]
+    # a field is searched for the words as typed
+    assert rows["title:gradcam"]["slugs"] == rows["title:fine title:tuning"]["slugs"] == []
     # While typing, the second part may be begun: the hits stay as the word grows.
-    typing = ["pretr", "pretra", "pretrai", "pretrain", "pretraine", "pretrained"]
+    typing = ["pretr", "pretra", "pretrai", "pretrain", "pretraine", "pretrained", "of"]
     rows = engine_results(site, typing, prefixLast=True)
-    for typed in typing[2:]:
+    for typed in typing[2:6]:
         assert {"hyphen", "pretrained"} <= set(rows[typed]["slugs"]), typed
     assert rows["pretrai"]["expansions"] == []  # "pre trai" is no word to show
+    assert rows["of"]["expansions"] == []  # a stop word is no acronym's short form ("IN")
+
+
+def test_two_words_the_corpus_writes_as_one_are_no_typos(tmp_path: Path) -> None:
+    papers = [
+        paper("auto", "Autoregressive models", FILLER),
+        paper("aggr", "Aggressive driving", FILLER),
+        paper("grad", "Advice for grad students", FILLER),
+        paper("cam", "Gradcam for transformers", FILLER),
+    ]
+    site = ranking_site(tmp_path, papers)
+    for stage in ("titles", "full"):
+        rows = engine_results(site, ["autore gressive", "grad cam"], stage=stage)
+        row = rows["autore gressive"]
+        assert (row["slugs"], row["mode"], row["full"]) == (["auto"], "exact", 1), stage
+        assert "No paper contains" not in row["notice"], stage
+        assert rows["grad cam"]["slugs"] == ["cam", "grad"], stage
+        assert rows["grad cam"]["full"] == 1, stage
 
 
 def test_a_title_with_only_another_word_of_the_stem_ranks_below_the_word_itself(
