@@ -872,7 +872,9 @@
     var words = ranked.units.filter(function (u) { return !u.stop || u.prefix; });
     if (words.some(function (u) { return u.corrected; })) {
       result.mode = "typo";
-      result.corrected = words.map(function (u) { return u.corrected || u.raw; }).join(" ");
+      result.corrected = words.map(function (u) {
+        return (u.presence === "prohibited" ? "-" : "") + (u.corrected || u.raw); // "-gradcam" stays
+      }).join(" ");
       result.notice = "Showing results for \u201c" + result.corrected + "\u201d.";
     }
     var missing = words.filter(function (u) {

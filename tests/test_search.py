@@ -932,7 +932,8 @@ def test_a_word_written_as_one_or_as_two_finds_both_spellings(tmp_path: Path) ->
     assert marked_words("Finetuning language models", typed["terms"]) == ["Finetuning"]
     # A misspelt word is still corrected, also one that splits into two written words no
     # paper holds together ("backones": "back ones"; "apart" holds both, not as a phrase).
-    rows = engine_results(site, ["atention", "backones"])
+    rows = engine_results(site, ["atention", "backones", "-gradcam atention"])
+    assert rows["-gradcam atention"]["corrected"] == "-gradcam attention"  # still excluded
     assert rows["atention"]["slugs"] == ["multi"]
     assert (rows["backones"]["slugs"], rows["backones"]["corrected"]) == (["bb"], "backbones")
     assert rows["backones"]["expansions"] == []
