@@ -371,7 +371,7 @@
    */
   function expandUnit(index, unit) {
     var terms = [];
-    unit.joined = [];
+    unit.splits = [];
     if (unit.clause) {
       var clause = Object.assign({}, unit.clause, { term: unit.clause.usePipeline ?
         indexTerm(unit.clause.term) || unit.clause.term : unit.clause.term });
@@ -401,11 +401,11 @@
     // "gradcam" for "Grad-CAM") matches that phrase too, if a paper holds it (rankQuery
     // looks once the shards are in: heldSplits); a word with neither is corrected
     // (not with field syntax, nor inside quotes: those search the word as typed)
-    if (!unit.fields && !unit.quoted) unit.joined = joinedSplits(index, unit.raw, unit.prefix);
+    if (!unit.fields && !unit.quoted) unit.splits = joinedSplits(index, unit.raw, unit.prefix);
     if (!terms.length && unit.presence !== "prohibited" && !unit.inRun) {
       var fix = index.vocabulary.correct(unit.raw);
       unit.fix = fix;
-      if (unit.joined.length) return terms;
+      if (unit.splits.length) return terms;
       if (fix) {
         unit.corrected = fix.word;
         terms.push(fix.term);
@@ -444,8 +444,8 @@
    */
   function heldSplits(index, units) {
     units.forEach(function (unit) {
-      unit.joined = unit.joined.filter(function (split) { return holdsPhrase(index, split.terms); });
-      if (!unit.joined.length && !unit.terms.length && unit.fix) {
+      unit.splits = unit.splits.filter(function (split) { return holdsPhrase(index, split.terms); });
+      if (!unit.splits.length && !unit.terms.length && unit.fix) {
         unit.corrected = unit.fix.word;
         unit.terms = [unit.fix.term];
       }
@@ -458,7 +458,7 @@
    * words don't count for word order ("training data" is no run of "training datasets").
    */
   function matchSplits(index, unit, hit) {
-    unit.joined.forEach(function (split) {
+    unit.splits.forEach(function (split) {
       index.eachPhrase(split.terms, function (doc, weight) { hit(doc, weight / 2); });
     });
   }
@@ -473,6 +473,28 @@
   var JOINED_PART = 3; // letters of each word a joined word splits into ("ofthe" stays one)
   var JOINED_SPLITS = 4; // splits of a word tried at most (each loads its words' order)
   var JOINED_PREFIXES = 3; // words a typed second part may begin ("pre trai": trained...)
+
+  /** The shards a query's terms still need (their postings; for phrases, word order too). */
+  function termsToLoad(index, units, acronymOf, longForms) {
+    var needed = [];
+    units.forEach(function (unit, u) {
+      needed.push.apply(needed, unit.terms);
+      if (acronymOf[u]) needed.push.apply(needed, acronymOf[u].terms);
+      if (unit.splits.length && unit.fix) needed.push(unit.fix.term); // in case no split holds
+    });
+    longForms.forEach(function (found) { needed.push(found.acronym.term); });
+    // Exact word order: a quoted phrase's words, an acronym's long form, a word's splits.
+    var exact = [];
+    if (units.some(function (u) { return u.quoted; })) exact = needed.slice();
+    acronymOf.forEach(function (acronym) { if (acronym) exact.push.apply(exact, acronym.terms); });
+    units.forEach(function (unit) {
+      unit.splits.forEach(function (split) {
+        needed.push.apply(needed, split.terms);
+        exact.push.apply(exact, split.terms);
+      });
+    });
+    return index.missing(needed, exact);
+  }
 
   /** The terms (in their order) of the most frequent that hold budget pairs in all (at least one). */
   function withinPairs(index, terms, budget) {
@@ -521,24 +543,7 @@
       return acronym && acronym.terms.indexOf(-2) < 0 ? acronym : null;
     });
     var longForms = longFormsOf(index, units).concat(runs);
-    var needed = [];
-    units.forEach(function (unit, u) {
-      needed.push.apply(needed, unit.terms);
-      if (acronymOf[u]) needed.push.apply(needed, acronymOf[u].terms);
-      if (unit.joined.length && unit.fix) needed.push(unit.fix.term); // in case no split holds
-    });
-    longForms.forEach(function (found) { needed.push(found.acronym.term); });
-    // Exact word order: a quoted phrase's words, an acronym's long form (eachPhrase).
-    var exact = [];
-    if (units.some(function (u) { return u.quoted; })) exact = needed.slice();
-    acronymOf.forEach(function (acronym) { if (acronym) exact.push.apply(exact, acronym.terms); });
-    units.forEach(function (unit) {
-      unit.joined.forEach(function (split) {
-        needed.push.apply(needed, split.terms);
-        exact.push.apply(exact, split.terms);
-      });
-    });
-    var missing = index.missing(needed, exact);
+    var missing = termsToLoad(index, units, acronymOf, longForms);
     if (missing.length) return { missing: missing };
     heldSplits(index, units);
     units.forEach(function (unit, u) {
@@ -571,7 +576,7 @@
       }
       matchSplits(index, unit, hit);
       if (unit.presence !== "prohibited") {
-        unit.joined.forEach(function (split) { if (!split.typing) expansions.push(split); });
+        unit.splits.forEach(function (split) { if (!split.typing) expansions.push(split); });
       }
     });
     longForms.forEach(function (found) {
@@ -592,7 +597,7 @@
     units.forEach(function (unit, u) {
       // a word counts if the index holds it, or its acronym's long form (the title stage
       // may hold "large language models" but not "llm")
-      var found = unit.terms.length || acronymOf[u] || unit.joined.length || unit.inRun;
+      var found = unit.terms.length || acronymOf[u] || unit.splits.length || unit.inRun;
       if (unit.presence !== "prohibited" && found) active++;
       if (unit.presence === "required") mustHave++;
     });
@@ -838,7 +843,7 @@
   /**
    * Two words typed in a row that the corpus also writes as one ("pre trained" for
    * "pretrained", "fine tuning" for "finetuning"): the written word stands for both, as
-   * an acronym stands for its long form (joinedWords is the other way round).
+   * an acronym stands for its long form (joinedSplits is the other way round).
    */
   function joinedRuns(index, units) {
     var found = [];
@@ -846,7 +851,7 @@
       var a = units[u], b = units[u + 1];
       if (a.clause || b.clause || a.stop || b.stop || a.chain !== b.chain) continue;
       if (a.presence === "prohibited" || b.presence === "prohibited") continue;
-      if (a.quoted || a.fields || b.fields) continue; // searched as typed
+      if (a.quoted || a.fields || b.fields || b.gapBefore) continue; // as typed; "data of sets"
       var word = a.raw + b.raw, term = index.vocabulary.written(word);
       if (term < 0) continue;
       var long = a.raw + " " + b.raw;
@@ -872,13 +877,15 @@
     var words = ranked.units.filter(function (u) { return !u.stop || u.prefix; });
     if (words.some(function (u) { return u.corrected; })) {
       result.mode = "typo";
-      result.corrected = words.map(function (u) {
-        return (u.presence === "prohibited" ? "-" : "") + (u.corrected || u.raw); // "-gradcam" stays
+      result.corrected = words.map(function (u) { // its syntax kept: "-gradcam", "title:word"
+        var sign = u.presence === "prohibited" ? "-" : u.presence === "required" && !u.quoted ? "+" : "";
+        var field = u.fields && u.fields.length === 1 ? index.fields[u.fields[0]] + ":" : "";
+        return sign + field + (u.corrected || u.raw);
       }).join(" ");
       result.notice = "Showing results for \u201c" + result.corrected + "\u201d.";
     }
     var missing = words.filter(function (u) {
-      return !u.terms.length && !u.acronym && !u.joined.length && !u.inRun &&
+      return !u.terms.length && !u.acronym && !u.splits.length && !u.inRun &&
         u.presence !== "prohibited" && !u.stop;
     });
     if (missing.length) {
@@ -1633,7 +1640,7 @@
     units.forEach(function (unit) {
       if (unit.presence === "prohibited") return;
       // a word's splits this paper holds ("gradcam": "Grad-CAM"), also those begun while typing
-      (unit.joined || []).forEach(function (split) {
+      unit.splits.forEach(function (split) {
         if (holdsAny(split.terms.slice(0, 1)) && holdsAny(split.terms.slice(1))) add("=" + split.long);
       });
       if (!holdsAny(unit.terms)) return;

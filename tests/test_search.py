@@ -932,8 +932,9 @@ def test_a_word_written_as_one_or_as_two_finds_both_spellings(tmp_path: Path) ->
     assert marked_words("Finetuning language models", typed["terms"]) == ["Finetuning"]
     # A misspelt word is still corrected, also one that splits into two written words no
     # paper holds together ("backones": "back ones"; "apart" holds both, not as a phrase).
-    rows = engine_results(site, ["atention", "backones", "-gradcam atention"])
+    rows = engine_results(site, ["atention", "backones", "-gradcam atention", "title:atention"])
     assert rows["-gradcam atention"]["corrected"] == "-gradcam attention"  # still excluded
+    assert rows["title:atention"]["corrected"] == "title:attention"
     assert rows["atention"]["slugs"] == ["multi"]
     assert (rows["backones"]["slugs"], rows["backones"]["corrected"]) == (["bb"], "backbones")
     assert rows["backones"]["expansions"] == []
@@ -956,11 +957,12 @@ def test_split_words_keep_phrases_fields_and_typing_consistent(tmp_path: Path) -
     site = ranking_site(tmp_path, papers)
     queries = ["multihead attention", '"multihead attention"', "graphsage", "learnability"]
     queries += ["multihead multihead", "pretrained encoders", '"fine tuning"', "-gradcam saliency"]
+    queries += ['"multihead"', "fine of tuning"]
     for stage in ("titles", "full"):
         rows = engine_results(site, queries, stage=stage)
         # a quoted phrase is matched as typed; unquoted, the split counts
         assert rows["multihead attention"]["slugs"] == ["multi"], stage
-        assert rows['"multihead attention"']["slugs"] == [], stage
+        assert rows['"multihead attention"']["slugs"] == rows['"multihead"']["slugs"] == [], stage
         assert rows['"fine tuning"']["expansions"] == [], stage
         # every split some paper holds ("graph sage" and "graphs age")
         assert set(rows["graphsage"]["slugs"]) == {"sage", "graphsage"}, stage
@@ -970,6 +972,7 @@ def test_split_words_keep_phrases_fields_and_typing_consistent(tmp_path: Path) -
         assert rows["pretrained encoders"]["slugs"][0] == "hyphen", stage
         assert rows["multihead multihead"]["expansions"] == [["multihead", "multi head"]], stage
         assert rows["-gradcam saliency"]["expansions"] == [], stage  # excluded: not named
+        assert rows["fine of tuning"]["expansions"] == [], stage  # words apart are no word
     rows = engine_results(site, ["gradcam", "title:gradcam", "title:fine title:tuning"])
     assert rows["gradcam"]["slugs"] == ["inabs"]
     assert marked_words("We compare Grad-CAM with others", rows["gradcam"]["terms"]) == [
