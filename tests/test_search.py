@@ -981,7 +981,7 @@ def test_split_words_keep_phrases_fields_and_typing_consistent(tmp_path: Path) -
     ]
     # a field is searched for the words as typed
     assert rows["title:gradcam"]["slugs"] == rows["title:fine title:tuning"]["slugs"] == []
-    # While typing, the second part may be begun: the hits stay as the word grows.
+    # While typing, a second part of 3+ letters may be begun: the hits stay as it grows.
     typing = ["pretr", "pretra", "pretrai", "pretrain", "pretraine", "pretrained", "of"]
     rows = engine_results(site, typing, prefixLast=True)
     for typed in typing[2:6]:
