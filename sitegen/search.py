@@ -224,7 +224,8 @@ DROPPED = re.compile(
 
 def folded(text: str) -> str:
     """Text as search reads it, in lower case with accents dropped ("Fréchet": "frechet"):
-    NFKD, the accents out, NFC again, lower case; search-engine.js's fold, step for step."""
+    DROPPED out, NFKD, ACCENTS out, NFC again, lower case; search-engine.js's fold, step
+    for step."""
     return without_accents(text).lower()
 
 
