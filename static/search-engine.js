@@ -444,7 +444,9 @@
    */
   function heldSplits(index, units) {
     units.forEach(function (unit) {
-      unit.splits = unit.splits.filter(function (split) { return holdsPhrase(index, split.terms); });
+      unit.splits = unit.splits.filter(function (split) {
+        return holdsPhrase(index, split.terms);
+      });
       if (!unit.splits.length && !unit.terms.length && unit.fix) {
         unit.corrected = unit.fix.word;
         unit.terms = [unit.fix.term];
@@ -524,15 +526,6 @@
    */
   function rankQuery(index, text, options) {
     var units = parseQuery(text, index.fields, !!options.prefixLast);
-    var N = index.size, U = units.length;
-    var scores = new Float64Array(U * N);
-    var seen = new Uint8Array(N), candidates = new Int32Array(N), reached = 0;
-    var excluded = new Uint8Array(N);
-    var runFloor = new Int32Array(N);
-    var held = new Int32Array(N); // bit u: the paper holds unit u's words (any weight)
-    var itself = new Int32Array(N); // bit u: ...as a form of the word, not only a sibling
-    var expansions = [];
-    var termUnits = new Map(); // term number -> bit mask of the units it stands for
     // Two words the corpus writes as one first: a word in such a run is no typo
     // ("autore gressive" is "autoregressive", not "aggressive").
     var runs = joinedRuns(index, units);
@@ -546,84 +539,118 @@
     var missing = termsToLoad(index, units, acronymOf, longForms);
     if (missing.length) return { missing: missing };
     heldSplits(index, units);
-    units.forEach(function (unit, u) {
-      unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
-      var scale = 1;
-      var hit = function (doc, weight, form) {
-        if (unit.presence === "prohibited") { excluded[doc] = 1; return; }
-        var at = doc * U + u; // a paper's scores side by side: the row loop reads them together
-        held[doc] |= 1 << u;
-        if (form !== false) itself[doc] |= 1 << u; // see formShare
-        if (weight * scale * unit.boost > scores[at]) scores[at] = weight * scale * unit.boost;
-        if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
-      };
-      // While typing, the word as typed so far outranks the longer words it begins.
-      var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
-      var others = unit.terms.filter(function (t) { return t !== own; });
-      // One term at a time, each with its own form check: a paper's score is the best
-      // over terms (hit keeps the largest).
-      others.forEach(function (t) {
-        scale = termScale(index, unit, own, t);
-        index.eachWeight(t, unit.fields, hit, formShare(index, unit, t));
-      });
-      scale = 1;
-      if (own !== undefined) index.eachWeight(own, unit.fields, hit, formShare(index, unit, own));
-      // an acronym's long form is matched as written
-      if (acronymOf[u]) {
-        unit.acronym = acronymOf[u];
-        if (unit.presence !== "prohibited") expansions.push(acronymOf[u]);
-        index.eachPhrase(acronymOf[u].terms, hit);
-      }
-      matchSplits(index, unit, hit);
-      if (unit.presence !== "prohibited") {
-        unit.splits.forEach(function (split) { if (!split.typing) expansions.push(split); });
-      }
-    });
-    longForms.forEach(function (found) {
-      expansions.push(found.acronym);
-      var k = found.end - found.start;
-      index.eachWeight(found.acronym.term, null, function (doc, weight) {
-        for (var u = found.start; u < found.end; u++) {
-          if (!scores[doc * U + u]) scores[doc * U + u] = weight / k;
-          itself[doc] |= 1 << u;
-        }
-        // an acronym is its long form's whole run; a joined word is not the words as typed,
-        // which come first ("data sets" before "datasets")
-        if (!found.joined) runFloor[doc] = Math.max(runFloor[doc], k);
-        if (!seen[doc]) { seen[doc] = 1; candidates[reached++] = doc; }
-      });
-    });
-    var active = 0, mustHave = 0;
+    var tally = new Tally(index.size, units.length);
+    units.forEach(function (unit, u) { scoreUnit(index, tally, unit, u, acronymOf[u]); });
+    longForms.forEach(function (found) { scoreLongForm(index, tally, found); });
+    var active = 0;
     units.forEach(function (unit, u) {
       // a word counts if the index holds it, or its acronym's long form (the title stage
-      // may hold "large language models" but not "llm")
+      // may hold "large language models" but not "llm"), a split of it or a word it makes
       var found = unit.terms.length || acronymOf[u] || unit.splits.length || unit.inRun;
       if (unit.presence !== "prohibited" && found) active++;
-      if (unit.presence === "required") mustHave++;
     });
-    // One row per candidate paper, in typed arrays: a query may match most of 100k papers.
-    var rows = new Rows(reached);
-    for (var c = 0; c < reached; c++) {
-      var doc = candidates[c];
-      if (excluded[doc]) continue;
-      var matched = 0, required = 0, score = 0, forms = 0;
-      for (var u = 0; u < U; u++) {
-        var s = scores[doc * U + u];
-        if (!s) continue;
-        matched++;
-        score += s;
-        if (itself[doc] & (1 << u)) forms++;
-        if (units[u].presence === "required") required++;
-      }
-      if (required < mustHave || !matched) continue;
-      rows.push(doc, matched, runFloor[doc], score, forms);
-    }
-    proximity(index, units, rows, termUnits, held);
+    var rows = tally.rows(units);
+    proximity(index, units, rows, tally.termUnits, tally.held);
     rows.keep(function (r) { return rows.run[r] >= 0; });
+    var expansions = tally.expansions;
     var ranking = new Ranking(rows, active, function (ref) {
       return index.matchedTerms(ref, units, expansions);
     });
     return { ranking: ranking, units: units, expansions: expansions, active: active };
+  }
+
+  /** What a query's words found, paper by paper (N papers, U words), as rankQuery adds it up. */
+  function Tally(N, U) {
+    this.U = U;
+    this.scores = new Float64Array(U * N); // a paper's scores side by side: rows reads them so
+    this.seen = new Uint8Array(N);
+    this.candidates = new Int32Array(N);
+    this.reached = 0;
+    this.excluded = new Uint8Array(N);
+    this.runFloor = new Int32Array(N);
+    this.held = new Int32Array(N); // bit u: the paper holds unit u's words (any weight)
+    this.itself = new Int32Array(N); // bit u: ...as a form of the word, not only a sibling
+    this.expansions = [];
+    this.termUnits = new Map(); // term number -> bit mask of the units it stands for
+  }
+
+  Tally.prototype.meet = function (doc) {
+    if (!this.seen[doc]) { this.seen[doc] = 1; this.candidates[this.reached++] = doc; }
+  };
+
+  /** One row per candidate paper, in typed arrays: a query may match most of 100k papers. */
+  Tally.prototype.rows = function (units) {
+    var U = this.U, rows = new Rows(this.reached), mustHave = 0;
+    units.forEach(function (unit) { if (unit.presence === "required") mustHave++; });
+    for (var c = 0; c < this.reached; c++) {
+      var doc = this.candidates[c];
+      if (this.excluded[doc]) continue;
+      var matched = 0, required = 0, score = 0, forms = 0;
+      for (var u = 0; u < U; u++) {
+        var s = this.scores[doc * U + u];
+        if (!s) continue;
+        matched++;
+        score += s;
+        if (this.itself[doc] & (1 << u)) forms++;
+        if (units[u].presence === "required") required++;
+      }
+      if (required < mustHave || !matched) continue;
+      rows.push(doc, matched, this.runFloor[doc], score, forms);
+    }
+    return rows;
+  };
+
+  /** Score unit u: its terms, its acronym's long form (as written) and its splits. */
+  function scoreUnit(index, tally, unit, u, acronym) {
+    var U = tally.U, scale = 1;
+    var termUnits = tally.termUnits;
+    unit.terms.forEach(function (t) { termUnits.set(t, (termUnits.get(t) || 0) | (1 << u)); });
+    var hit = function (doc, weight, form) {
+      if (unit.presence === "prohibited") { tally.excluded[doc] = 1; return; }
+      var at = doc * U + u;
+      tally.held[doc] |= 1 << u;
+      if (form !== false) tally.itself[doc] |= 1 << u; // see formShare
+      var score = weight * scale * unit.boost;
+      if (score > tally.scores[at]) tally.scores[at] = score;
+      tally.meet(doc);
+    };
+    // While typing, the word as typed so far outranks the longer words it begins.
+    var own = unit.prefix ? index.wordTerm(unit.raw) : undefined;
+    // One term at a time, each with its own form check: a paper's score is the best
+    // over terms (hit keeps the largest).
+    unit.terms.forEach(function (t) {
+      if (t === own) return;
+      scale = termScale(index, unit, own, t);
+      index.eachWeight(t, unit.fields, hit, formShare(index, unit, t));
+    });
+    scale = 1;
+    if (own !== undefined) index.eachWeight(own, unit.fields, hit, formShare(index, unit, own));
+    var named = unit.presence !== "prohibited"; // an excluded word's expansions go unsaid
+    if (acronym) {
+      unit.acronym = acronym;
+      if (named) tally.expansions.push(acronym);
+      index.eachPhrase(acronym.terms, hit);
+    }
+    matchSplits(index, unit, hit);
+    unit.splits.forEach(function (split) {
+      if (named && !split.typing) tally.expansions.push(split);
+    });
+  }
+
+  /** Credit the words of a long form (or two words a written word joins) with its term. */
+  function scoreLongForm(index, tally, found) {
+    var U = tally.U, k = found.end - found.start;
+    tally.expansions.push(found.acronym);
+    index.eachWeight(found.acronym.term, null, function (doc, weight) {
+      for (var u = found.start; u < found.end; u++) {
+        if (!tally.scores[doc * U + u]) tally.scores[doc * U + u] = weight / k;
+        tally.itself[doc] |= 1 << u;
+      }
+      // an acronym is its long form's whole run; a joined word is not the words as typed,
+      // which come first ("data sets" before "datasets")
+      if (!found.joined) tally.runFloor[doc] = Math.max(tally.runFloor[doc], k);
+      tally.meet(doc);
+    });
   }
 
   /**
@@ -878,7 +905,8 @@
     if (words.some(function (u) { return u.corrected; })) {
       result.mode = "typo";
       result.corrected = words.map(function (u) { // its syntax kept: "-gradcam", "title:word"
-        var sign = u.presence === "prohibited" ? "-" : u.presence === "required" && !u.quoted ? "+" : "";
+        var required = u.presence === "required" && !u.quoted;
+        var sign = u.presence === "prohibited" ? "-" : required ? "+" : "";
         var field = u.fields && u.fields.length === 1 ? index.fields[u.fields[0]] + ":" : "";
         return sign + field + (u.corrected || u.raw);
       }).join(" ");
@@ -1641,7 +1669,8 @@
       if (unit.presence === "prohibited") return;
       // a word's splits this paper holds ("gradcam": "Grad-CAM"), also those begun while typing
       unit.splits.forEach(function (split) {
-        if (holdsAny(split.terms.slice(0, 1)) && holdsAny(split.terms.slice(1))) add("=" + split.long);
+        var both = holdsAny(split.terms.slice(0, 1)) && holdsAny(split.terms.slice(1));
+        if (both) add("=" + split.long);
       });
       if (!holdsAny(unit.terms)) return;
       if (unit.clause) {
@@ -1738,7 +1767,10 @@
     var best = prefix, rank = STEM_ONLY + 1;
     for (var i = lowerBound(this.words, prefix); i < this.words.length; i++) {
       if (this.words[i].lastIndexOf(prefix, 0) !== 0) break;
-      if (this.terms[i] === term && this.ranks[i] < rank) { best = this.words[i]; rank = this.ranks[i]; }
+      if (this.terms[i] === term && this.ranks[i] < rank) {
+        best = this.words[i];
+        rank = this.ranks[i];
+      }
     }
     return best;
   };
