@@ -444,8 +444,15 @@
    */
   function heldSplits(index, units) {
     units.forEach(function (unit) {
+      // Each split's papers and phrase weights, found once: matchSplits credits them.
       unit.splits = unit.splits.filter(function (split) {
-        return holdsPhrase(index, split.terms);
+        split.docs = [];
+        split.weights = [];
+        index.eachPhrase(split.terms, function (doc, weight) {
+          split.docs.push(doc);
+          split.weights.push(weight);
+        });
+        return split.docs.length > 0;
       });
       if (!unit.splits.length && !unit.terms.length && unit.fix) {
         unit.corrected = unit.fix.word;
@@ -455,21 +462,15 @@
   }
 
   /**
-   * Credit unit u's held splits: the phrase's weight averaged over its two words, so a word
-   * the corpus holds weighs about as its split ("learnability", "learning ability"). Their
-   * words don't count for word order ("training data" is no run of "training datasets").
+   * Credit a unit's held splits (heldSplits found their papers): the phrase's weight
+   * averaged over its two words, so a word the corpus holds weighs about as its split
+   * ("learnability", "learning ability"). Their words don't count for word order
+   * ("training data" is no run of "training datasets").
    */
-  function matchSplits(index, unit, hit) {
+  function matchSplits(unit, hit) {
     unit.splits.forEach(function (split) {
-      index.eachPhrase(split.terms, function (doc, weight) { hit(doc, weight / 2); });
+      split.docs.forEach(function (doc, i) { hit(doc, split.weights[i] / 2); });
     });
-  }
-
-  /** Whether any paper's title or abstract holds these terms as a phrase. */
-  function holdsPhrase(index, terms) {
-    var held = false;
-    index.eachPhrase(terms, function () { held = true; });
-    return held;
   }
 
   var JOINED_PART = 3; // letters of each word a joined word splits into ("ofthe" stays one)
@@ -631,7 +632,7 @@
       if (named) tally.expansions.push(acronym);
       index.eachPhrase(acronym.terms, hit);
     }
-    matchSplits(index, unit, hit);
+    matchSplits(unit, hit);
     unit.splits.forEach(function (split) {
       if (named && !split.typing) tally.expansions.push(split);
     });
