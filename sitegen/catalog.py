@@ -21,13 +21,13 @@ from sitegen.cache import BuildCache, text_digest
 from sitegen.dumps import Entry
 from sitegen.errors import SitegenError
 from sitegen.fsio import (
+    check_texts,
     decode_text,
     line_of,
     load_yaml,
     name_counts_as_input,
     read_input,
     sorted_entries,
-    text_mistake,
 )
 from sitegen.known import KnownFiles, content_key
 from sitegen.records import mutable
@@ -180,19 +180,20 @@ def paper_title(page: Page) -> str:
     return one_line(page.title)
 
 
-# The fields a page's front matter gives as text: whether a list of texts will do as well.
-TEXT_FIELDS = {"title": False, "notes": False, "status": False, "tags": True, "themes": True}
+# The fields a page's front matter gives as text, and those a list of texts will do for.
+TEXT_FIELDS = ("title", "notes", "status", "tags", "themes")
+TEXT_LISTS = ("tags", "themes")
 
 
 def check_text_fields(meta: dict[str, Any], front: str, path: Path) -> None:
     """Refuse a field sitegen shows whose YAML is no text (`title: [a, b]`, `tags: {a: 1}`,
     `title: yes`): shown as Python wrote it, it would be a list's or a mapping's repr."""
-    for name, texts in TEXT_FIELDS.items():
-        mistake = text_mistake(name, meta.get(name), texts)
-        if mistake is not None:
-            line = line_of(front, name)
-            at = line + 1 if line is not None else 2  # the front matter starts on line 2
-            raise SitegenError(mistake, path, at)
+
+    def line(name: str) -> int:
+        found = line_of(front, name)
+        return found + 1 if found is not None else 2  # the front matter starts on line 2
+
+    check_texts(meta, TEXT_FIELDS, path, line, TEXT_LISTS)
 
 
 def load_page(path: Path, data: bytes, cache: BuildCache | None = None) -> Page:

@@ -10,7 +10,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -517,13 +517,23 @@ def text_problem(value: Any, texts: bool = False) -> str | None:
     return {list: "a list", dict: "a mapping"}.get(type(value), f"a {type(value).__name__}")
 
 
-def text_mistake(name: str, value: Any, texts: bool = False) -> str | None:
-    """A field's value that is no text, as the one-line error saying so ("title must be text,
-    not a list"); None when it is text (`texts`: or a list of texts)."""
-    problem = text_problem(value, texts)
-    if problem is None:
-        return None
-    return f"{name} must be {'text or a list of texts' if texts else 'text'}, not {problem}"
+def check_texts(
+    data: dict[str, Any],
+    names: Iterable[str],
+    path: Path | str,
+    line: Callable[[str], int | None],
+    lists: Collection[str] = (),
+    what: str = "",
+) -> None:
+    """Refuse the first of these fields whose value is no text, at its line (line(name)): the
+    one-line error saying so ("title must be text, not a list"), after `what`; a field in
+    `lists` may be a list of texts as well."""
+    for name in names:
+        texts = name in lists
+        problem = text_problem(data.get(name), texts)
+        if problem is not None:
+            kind = "text or a list of texts" if texts else "text"
+            raise SitegenError(f"{what}{name} must be {kind}, not {problem}", path, line(name))
 
 
 def write_atomic(

@@ -24,12 +24,12 @@ from sitegen.dumps import DumpSummary
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import (
     check_number,
+    check_texts,
     decode_text,
     line_node,
     line_of,
     load_yaml,
     read_input,
-    text_mistake,
 )
 from sitegen.ingest import IngestResult, read_dumps, skipped_dump, stray_dumps
 from sitegen.known import content_key
@@ -142,10 +142,7 @@ def read_config(path: Path, text: str) -> SiteConfig:
     data = load_yaml(text, path) or {}
     if not isinstance(data, dict):
         raise SitegenError("site.yaml must be a mapping of fields", path)
-    for name in TEXT_FIELDS:
-        mistake = text_mistake(name, data.get(name))
-        if mistake is not None:
-            raise SitegenError(mistake, path, line_of(text, name))
+    check_texts(data, TEXT_FIELDS, path, partial(line_of, text))
     # A field left empty (`title:`) is one not given: its default, as when it is not there.
     config = SiteConfig(**{k: str(data[k]) for k in TEXT_FIELDS if data.get(k) is not None})
     if "per_page" in data:

@@ -24,12 +24,12 @@ from sitegen.cache import BuildCache
 from sitegen.errors import SitegenError, unknown_key
 from sitegen.fsio import (
     check_number,
+    check_texts,
     decode_text,
     line_node,
     line_of,
     load_yaml,
     read_input,
-    text_mistake,
 )
 from sitegen.known import content_key
 from sitegen.records import record
@@ -213,10 +213,7 @@ def parse_theme(item: Any, index: int, path: Path, line: int | None, warnings: l
         raise SitegenError(f"theme slug {slug!r} must be lowercase letters, digits, -", path, line)
     where = f"{path}:{line}: theme {slug!r}: " if line else f"{path}: theme {slug!r}: "
     warnings += [unknown_key(key, THEME_FIELDS, where) for key in item if key not in THEME_FIELDS]
-    for name in ("title", "description"):
-        mistake = text_mistake(name, item.get(name))
-        if mistake is not None:
-            raise SitegenError(f"theme {slug!r}: {mistake}", path, line)
+    check_texts(item, ("title", "description"), path, lambda _: line, what=f"theme {slug!r}: ")
     return Theme(
         slug=slug,
         title=str(item.get("title") or title_from_slug(slug)),
